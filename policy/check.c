@@ -1,0 +1,495 @@
+/* check.c -- the checker: validates actor, host and sandbox fields against
+ * their schemas, warns about rules that never match or are shadowed, and
+ * checks names and references across the files loaded together. */
+#include "config.h"
+#include "wpol.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void __attribute__ ((format (printf, 5, 6)))
+err_at (wpol_file *f, wpol_diags *d, unsigned line, unsigned col, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  wpol_diag_vadd (d, WPOL_ERROR, f->name, line, col, fmt, ap);
+  va_end (ap);
+  f->nerrors++;
+}
+
+static void __attribute__ ((format (printf, 5, 6)))
+warn_at (wpol_file *f, wpol_diags *d, unsigned line, unsigned col, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  wpol_diag_vadd (d, WPOL_WARNING, f->name, line, col, fmt, ap);
+  va_end (ap);
+}
+
+static const char *
+vtype_name (wpol_vtype t)
+{
+  switch (t)
+    {
+    case WV_STR: return "a string";
+    case WV_INT: return "a number";
+    case WV_BOOL: return "a boolean";
+    case WV_WORD: return "a bare name";
+    case WV_LIST: return "a list";
+    }
+  return "?";
+}
+
+/* ---- schemas ----------------------------------------------------------- */
+
+typedef enum ftype { F_INT, F_STR, F_SIZE, F_DURATION, F_NSLIST, F_CAPLIST, F_STRLIST, F_STDIO } ftype;
+
+typedef struct fschema {
+  const char *name;
+  ftype type;
+  int64_t min, max;               /* F_INT */
+} fschema;
+
+static const fschema sandbox_fields[] = {
+  { "namespaces", F_NSLIST, 0, 0 }, { "seccomp", F_STR, 0, 0 },
+  { "capabilities", F_CAPLIST, 0, 0 }, { "memory", F_SIZE, 0, 0 },
+  { "cpu", F_DURATION, 0, 0 }, { "nofile", F_INT, 0, 1048576 },
+  { "children", F_INT, 0, 1000000 }, { "mailbox", F_INT, 1, 100000000 },
+  { "init", F_STR, 0, 0 }, { "hostname", F_STR, 0, 0 },
+  { "environment", F_STRLIST, 0, 0 }, { "stdin", F_STDIO, 0, 0 },
+  { "stdout", F_STDIO, 0, 0 }, { "stderr", F_STDIO, 0, 0 }, { NULL, 0, 0, 0 }
+};
+
+static const fschema host_fields[] = {
+  { "threads", F_INT, 0, 1024 }, { "sandbox", F_STR, 0, 0 }, { NULL, 0, 0, 0 }
+};
+
+static const char *const ns_names[] = { "user", "pid", "net", "mount", "ipc", "uts", "cgroup", NULL };
+
+static const char *const cap_names[] = {
+  "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
+  "setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service",
+  "net_broadcast", "net_admin", "net_raw", "ipc_lock", "ipc_owner",
+  "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+  "sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time",
+  "sys_tty_config", "mknod", "lease", "audit_write", "audit_control",
+  "setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
+  "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore", NULL
+};
+
+static int
+cap_number (const char *s)
+{
+  if (strncasecmp (s, "cap_", 4) == 0)
+    s += 4;
+  for (int i = 0; cap_names[i]; i++)
+    if (strcasecmp (s, cap_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+static const char *
+schema_suggest (const char *name, const fschema *schema)
+{
+  const char *words[32];
+  size_t n = 0;
+  for (; schema[n].name && n < 31; n++)
+    words[n] = schema[n].name;
+  words[n] = NULL;
+  return wpol_suggest (name, words);
+}
+
+static void
+copy_name (char *dst, size_t size, const char *s)
+{
+  snprintf (dst, size, "%s", s);
+}
+
+/* Validate one sandbox or host field and store it in dc; 0 or -1. */
+static int
+check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
+             const fschema *sc)
+{
+  const wpol_value *v = fl->val;
+  const char *what = fl->name;
+  wpol_sandbox_info *sb = &dc->sandbox;
+  switch (sc->type)
+    {
+    case F_INT:
+      if (v->type != WV_INT)
+        {
+          err_at (f, d, v->line, v->col, "`%s` must be a number, not %s", what, vtype_name (v->type));
+          return -1;
+        }
+      if (v->i < sc->min || v->i > sc->max)
+        {
+          err_at (f, d, v->line, v->col, "`%s` must be between %lld and %lld, not %lld", what,
+                  (long long) sc->min, (long long) sc->max, (long long) v->i);
+          return -1;
+        }
+      if (strcmp (what, "threads") == 0)
+        dc->host.threads = (int) v->i;
+      else if (strcmp (what, "nofile") == 0)
+        sb->nofile = v->i;
+      else if (strcmp (what, "children") == 0)
+        sb->children = v->i;
+      else if (strcmp (what, "mailbox") == 0)
+        sb->mailbox = v->i;
+      return 0;
+    case F_STR:
+      if (v->type != WV_STR)
+        {
+          err_at (f, d, v->line, v->col, "`%s` must be a string in quotes, not %s", what,
+                  vtype_name (v->type));
+          return -1;
+        }
+      if (v->s[0] == '\0' && strcmp (what, "hostname") != 0)
+        {
+          err_at (f, d, v->line, v->col, "`%s` must not be empty", what);
+          return -1;
+        }
+      if (strlen (v->s) >= (strcmp (what, "init") == 0 ? WPOL_PATH_MAX : WPOL_NAME_MAX))
+        {
+          err_at (f, d, v->line, v->col, "`%s` is too long", what);
+          return -1;
+        }
+      if (strcmp (what, "sandbox") == 0)
+        copy_name (dc->host.sandbox, sizeof dc->host.sandbox, v->s);
+      else if (strcmp (what, "seccomp") == 0)
+        copy_name (sb->seccomp, sizeof sb->seccomp, v->s);
+      else if (strcmp (what, "init") == 0)
+        copy_name (sb->init, sizeof sb->init, v->s);
+      else if (strcmp (what, "hostname") == 0)
+        copy_name (sb->hostname, sizeof sb->hostname, v->s);
+      return 0;
+    case F_SIZE:
+    case F_DURATION:
+      {
+        uint64_t x;
+        int bad;
+        if (v->type == WV_INT)
+          {
+            bad = v->i < 0;
+            x = (uint64_t) v->i;
+          }
+        else if (v->type == WV_STR || v->type == WV_WORD)
+          bad = sc->type == F_SIZE ? wpol_parse_size (v->s, &x) : wpol_parse_duration (v->s, &x);
+        else
+          bad = 1;
+        if (bad)
+          {
+            if (sc->type == F_SIZE)
+              err_at (f, d, v->line, v->col, "bad size for `%s` (use bytes or a number with K, M, G or T, e.g. \"64M\")", what);
+            else
+              err_at (f, d, v->line, v->col, "bad duration for `%s` (use milliseconds or a number with ms, s, m or h, e.g. \"2s\")", what);
+            return -1;
+          }
+        if (sc->type == F_SIZE)
+          sb->memory = x;
+        else
+          sb->cpu_ms = x;
+        return 0;
+      }
+    case F_NSLIST:
+    case F_CAPLIST:
+    case F_STRLIST:
+      if (v->type != WV_LIST)
+        {
+          err_at (f, d, v->line, v->col, "`%s` must be a list [...], not %s", what, vtype_name (v->type));
+          return -1;
+        }
+      for (size_t i = 0; i < v->n; i++)
+        {
+          const wpol_value *it = v->items[i];
+          if (it->type != WV_STR && (it->type != WV_WORD || sc->type == F_STRLIST))
+            {
+              err_at (f, d, it->line, it->col, "items of `%s` must be %s, not %s", what,
+                      sc->type == F_STRLIST ? "strings" : "names", vtype_name (it->type));
+              return -1;
+            }
+          if (sc->type == F_NSLIST)
+            {
+              int k;
+              for (k = 0; ns_names[k] && strcmp (ns_names[k], it->s) != 0; k++)
+                ;
+              if (ns_names[k] == NULL)
+                {
+                  const char *sug = wpol_suggest (it->s, ns_names);
+                  err_at (f, d, it->line, it->col, "unknown namespace `%s`%s%s%s (known: user, pid, net, mount, ipc, uts, cgroup)",
+                          it->s, sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
+                  return -1;
+                }
+              if (sb->namespaces & (1u << k))
+                {
+                  err_at (f, d, it->line, it->col, "namespace `%s` is listed twice", it->s);
+                  return -1;
+                }
+              sb->namespaces |= 1u << k;
+            }
+          else if (sc->type == F_CAPLIST)
+            {
+              int k = cap_number (it->s);
+              if (k < 0)
+                {
+                  const char *sug = wpol_suggest (it->s, cap_names);
+                  err_at (f, d, it->line, it->col, "unknown capability `%s`%s%s%s", it->s,
+                          sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
+                  return -1;
+                }
+              sb->capabilities |= (uint64_t) 1 << k;
+            }
+          else if (strchr (it->s, '=') == NULL || it->s[0] == '=')
+            {
+              err_at (f, d, it->line, it->col, "items of `%s` must look like \"NAME=value\"", what);
+              return -1;
+            }
+        }
+      return 0;
+    case F_STDIO:
+      if ((v->type != WV_STR && v->type != WV_WORD)
+          || (strcmp (v->s, "null") != 0 && strcmp (v->s, "inherit") != 0))
+        {
+          err_at (f, d, v->line, v->col, "`%s` must be \"null\" or \"inherit\"", what);
+          return -1;
+        }
+      return 0;
+    }
+  return -1;
+}
+
+static int
+check_dup_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, size_t i)
+{
+  for (size_t j = 0; j < i; j++)
+    if (strcmp (dc->fields[j]->name, dc->fields[i]->name) == 0)
+      {
+        err_at (f, d, dc->fields[i]->line, dc->fields[i]->col, "field `%s` is already set at line %u",
+                dc->fields[i]->name, dc->fields[j]->line);
+        return -1;
+      }
+  return 0;
+}
+
+static void
+check_schema_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d, const fschema *schema,
+                   const char *kind)
+{
+  for (size_t i = 0; i < dc->nfields; i++)
+    {
+      wpol_field *fl = dc->fields[i];
+      if (check_dup_field (f, d, dc, i) < 0)
+        continue;
+      const fschema *sc = NULL;
+      for (size_t k = 0; schema[k].name; k++)
+        if (strcmp (schema[k].name, fl->name) == 0)
+          sc = &schema[k];
+      if (sc == NULL)
+        {
+          const char *sug = schema_suggest (fl->name, schema);
+          if (sug)
+            err_at (f, d, fl->line, fl->col, "unknown field `%s` in %s \"%s\"; did you mean `%s`?",
+                    fl->name, kind, dc->name, sug);
+          else
+            err_at (f, d, fl->line, fl->col, "unknown field `%s` in %s \"%s\"", fl->name, kind,
+                    dc->name);
+          continue;
+        }
+      check_field (f, d, dc, fl, sc);
+    }
+}
+
+static void
+check_actor (wpol_file *f, wpol_decl *dc, wpol_diags *d)
+{
+  dc->glob = wpol_glob_compile (&f->arena, dc->name);
+  dc->meta = wpol_alloc (&f->arena, (dc->nfields + 1) * sizeof *dc->meta);
+  for (size_t i = 0; i < dc->nfields; i++)
+    {
+      wpol_field *fl = dc->fields[i];
+      const wpol_value *v = fl->val;
+      if (check_dup_field (f, d, dc, i) < 0)
+        continue;
+      if (strcmp (fl->name, "scope") == 0)
+        {
+          if (v->type != WV_LIST)
+            {
+              err_at (f, d, v->line, v->col, "`scope` must be a list of policy names, e.g. [\"untrusted\"]");
+              continue;
+            }
+          dc->scope = wpol_alloc (&f->arena, (v->n + 1) * sizeof *dc->scope);
+          for (size_t k = 0; k < v->n; k++)
+            {
+              if (v->items[k]->type != WV_STR || v->items[k]->s[0] == '\0')
+                {
+                  err_at (f, d, v->items[k]->line, v->items[k]->col,
+                          "items of `scope` must be policy names in quotes");
+                  continue;
+                }
+              dc->scope[dc->nscope++] = v->items[k]->s;
+            }
+          continue;
+        }
+      if (strcmp (fl->name, "id") == 0)
+        {
+          err_at (f, d, fl->line, fl->col, "`id` is not metadata: the actor's id is the pattern in quotes");
+          continue;
+        }
+      if (v->type == WV_LIST || v->type == WV_WORD)
+        {
+          err_at (f, d, v->line, v->col, "metadata `%s` must be a string, number or boolean%s",
+                  fl->name, v->type == WV_WORD ? " (put names in quotes)" : "");
+          continue;
+        }
+      if (strchr (fl->name, '.') || strchr (fl->name, '*') || strchr (fl->name, '?')
+          || strchr (fl->name, ':'))
+        {
+          err_at (f, d, fl->line, fl->col, "bad metadata key `%s` (letters, digits, `_` and `-`)", fl->name);
+          continue;
+        }
+      dc->meta[dc->nmeta++] = fl;
+    }
+}
+
+/* ---- rule warnings ----------------------------------------------------- */
+
+static int
+pats_covered (const wpol_pat *outer, size_t nouter, const wpol_pat *inner, size_t ninner)
+{
+  for (size_t i = 0; i < ninner; i++)
+    {
+      size_t j;
+      for (j = 0; j < nouter; j++)
+        if ((outer[j].literal && inner[i].literal && strcmp (outer[j].text, inner[i].text) == 0)
+            || wpol_glob_covers (outer[j].glob, inner[i].glob))
+          break;
+      if (j == nouter)
+        return 0;
+    }
+  return 1;
+}
+
+static int
+same_cond (const wpol_rule *a, const wpol_rule *b)
+{
+  if (a->cond == NULL || b->cond == NULL)
+    return a->cond == b->cond;
+  wpol_buf x = { 0 }, y = { 0 };
+  wpol_format_expr (a->cond, &x);
+  wpol_format_expr (b->cond, &y);
+  int same = !x.oom && !y.oom && x.s && y.s && strcmp (x.s, y.s) == 0;
+  wpol_buf_free (&x);
+  wpol_buf_free (&y);
+  return same;
+}
+
+static void
+check_policy (wpol_file *f, wpol_decl *dc, wpol_diags *d)
+{
+  size_t budget = 2000000;        /* pattern comparisons; then stop warning */
+  wpol_rule **denies = malloc ((dc->nrules + 1) * sizeof *denies);
+  size_t ndenies = 0;
+  for (size_t i = 0; i < dc->nrules; i++)
+    {
+      wpol_rule *r = dc->rules[i];
+      if (r->cond && r->cond->op == E_BOOL && r->cond->i == 0)
+        warn_at (f, d, r->line, r->col, "this rule's condition is `false`: it never matches");
+      for (size_t k = 0; denies && k < ndenies && budget > 0; k++)
+        {
+          wpol_rule *e = denies[k];
+          size_t cost = e->nactions * r->nactions + e->nresources * r->nresources;
+          budget = budget > cost ? budget - cost : 0;
+          if (e->cond && !same_cond (e, r))
+            continue;
+          if (!pats_covered (e->actions, e->nactions, r->actions, r->nactions)
+              || !pats_covered (e->resources, e->nresources, r->resources, r->nresources))
+            continue;
+          if (r->deny)
+            warn_at (f, d, r->line, r->col,
+                     "this deny adds nothing: the deny at line %u already covers it", e->line);
+          else
+            warn_at (f, d, r->line, r->col,
+                     "this allow never takes effect: the deny at line %u denies everything it matches",
+                     e->line);
+          break;
+        }
+      if (r->deny && denies)
+        denies[ndenies++] = r;
+    }
+  free (denies);
+}
+
+void
+wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d)
+{
+  switch (dc->kind)
+    {
+    case D_POLICY:
+      check_policy (f, dc, d);
+      break;
+    case D_ACTOR:
+      check_actor (f, dc, d);
+      break;
+    case D_HOST:
+      check_schema_decl (f, dc, d, host_fields, "host");
+      break;
+    case D_SANDBOX:
+      dc->sandbox.nofile = dc->sandbox.children = dc->sandbox.mailbox = -1;
+      check_schema_decl (f, dc, d, sandbox_fields, "sandbox");
+      break;
+    }
+}
+
+/* ---- across files ------------------------------------------------------ */
+
+static const char *
+kind_name (wpol_dkind k)
+{
+  return k == D_POLICY ? "policy" : k == D_ACTOR ? "actor" : k == D_HOST ? "host" : "sandbox";
+}
+
+void
+wpol_check (wpol_file **files, size_t n, wpol_diags *d)
+{
+  wpol_htab seen[4] = { { 0 } };
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      {
+        wpol_decl *dc = files[i]->decls[k];
+        void **slot = wpol_htab_ref (&seen[dc->kind], dc->name);
+        if (slot == NULL)
+          continue;
+        if (*slot)
+          {
+            const wpol_decl *prev = *slot;
+            const char *pfile = NULL;
+            for (size_t j = 0; j <= i && pfile == NULL; j++)
+              for (size_t m = 0; m < files[j]->ndecls; m++)
+                if (files[j]->decls[m] == prev)
+                  pfile = files[j]->name;
+            err_at (files[i], d, dc->name_line, dc->name_col, "%s \"%s\" is already defined at %s:%u",
+                    kind_name (dc->kind), dc->name, pfile ? pfile : "?", prev->line);
+            continue;
+          }
+        *slot = dc;
+      }
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      {
+        wpol_decl *dc = files[i]->decls[k];
+        if (dc->kind == D_HOST && dc->host.sandbox[0]
+            && wpol_htab_get (&seen[D_SANDBOX], dc->host.sandbox) == NULL)
+          warn_at (files[i], d, dc->line, dc->col,
+                   "host \"%s\" uses sandbox profile \"%s\", which these files do not define",
+                   dc->name, dc->host.sandbox);
+        if (dc->kind == D_ACTOR)
+          for (size_t s = 0; s < dc->nscope; s++)
+            if (wpol_htab_get (&seen[D_POLICY], dc->scope[s]) == NULL)
+              warn_at (files[i], d, dc->line, dc->col,
+                       "actor \"%s\" has policy \"%s\" in its scope, which these files do not define",
+                       dc->name, dc->scope[s]);
+      }
+  for (int k = 0; k < 4; k++)
+    wpol_htab_free (&seen[k]);
+}

@@ -1,0 +1,178 @@
+/* engine.h -- the permission engine as a library: policy files, the SQLite
+ * store, compiled decision index, cached decisions and `ward policy ...`.
+ *
+ * What the runtime's gate (gate.c) will call once it is wired:
+ *
+ *   wpol_store *st = wpol_store_open (db, 0, &err);     // or none: files only
+ *   wpol_engine *e = wpol_engine_new (0, &err);
+ *   wpol_engine_load_store (e, st, NULL, &err);         // or _load_files
+ *   ... from any thread:
+ *   wpol_result r = wpol_decide (e, actor, action, resource, attrs);
+ *   ... every ~500 ms from a timer:
+ *   wpol_engine_reload_if_changed (e, st, &err);
+ *
+ * All strings returned through a wpol_rule_loc stay valid until
+ * wpol_engine_free, across reloads. */
+#ifndef WARD_POLICY_ENGINE_H
+#define WARD_POLICY_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "policy.h"
+#include "werr.h"
+
+/* ---- diagnostics: `file:line:col: error: message` ---------------------- */
+
+typedef enum wpol_severity { WPOL_WARNING = 1, WPOL_ERROR = 2 } wpol_severity;
+
+typedef struct wpol_diag {
+  wpol_severity severity;
+  char *file;
+  unsigned line, col;             /* 1-based; col counts characters */
+  char *msg;
+} wpol_diag;
+
+typedef struct wpol_diags {
+  wpol_diag *v;
+  size_t n, cap;
+  size_t nerrors, nwarnings;
+} wpol_diags;
+
+void wpol_diags_init (wpol_diags *d);
+void wpol_diags_free (wpol_diags *d);
+void wpol_diags_print (const wpol_diags *d, FILE *out);
+/* Format one diagnostic as "file:line:col: error: msg" into buf. */
+void wpol_diag_format (const wpol_diag *g, char *buf, size_t size);
+
+/* ---- the store --------------------------------------------------------- */
+
+typedef struct wpol_store wpol_store;
+
+enum {
+  WPOL_STORE_CREATE = 1,          /* create the file when missing */
+  WPOL_STORE_READONLY = 2         /* never write (list, export, explain) */
+};
+
+/* Open (and migrate) a store; path ":memory:" gives a private in-memory one. */
+wpol_store *wpol_store_open (const char *path, int flags, ward_err *err);
+void wpol_store_close (wpol_store *st);
+
+/* Check every file and, when none has an error, replace each file's
+ * definitions in one transaction. Returns -1 and changes nothing when any
+ * file has an error (then d holds the diagnostics) or the database fails. */
+int wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n,
+                           wpol_diags *d, ward_err *err);
+/* The same for text in memory (name is the file name it is stored under). */
+int wpol_store_load_text (wpol_store *st, const char *name, const char *text,
+                          size_t len, wpol_diags *d, ward_err *err);
+/* A counter bumped by every successful load; cheap enough to poll. */
+int wpol_store_version (wpol_store *st, uint64_t *version, ward_err *err);
+/* Canonical text of every definition, file by file ("# file: NAME" heads). */
+int wpol_store_export (wpol_store *st, FILE *out, ward_err *err);
+/* A table of files, policies, actors, hosts and sandbox profiles. */
+int wpol_store_list (wpol_store *st, FILE *out, ward_err *err);
+
+/* ---- the engine -------------------------------------------------------- */
+
+typedef struct wpol_engine wpol_engine;
+
+/* Where a deciding rule lives. */
+typedef struct wpol_rule_loc {
+  const char *policy;             /* policy name */
+  const char *file;
+  unsigned line, col;
+  int deny;                       /* 1 for a deny rule */
+  const char *text;               /* the rule in canonical form */
+} wpol_rule_loc;
+
+typedef enum wpol_reason {
+  WPOL_NO_MATCH = 0,              /* default deny */
+  WPOL_BY_RULE,                   /* rule's condition held */
+  WPOL_BY_RULE_ERROR,             /* a deny rule whose condition errored */
+  WPOL_BAD_REQUEST                /* NULL action/resource/actor: fail closed */
+} wpol_reason;
+
+typedef struct wpol_result {
+  ward_decision decision;
+  wpol_reason reason;
+  const wpol_rule_loc *rule;      /* NULL for NO_MATCH and BAD_REQUEST */
+  uint64_t generation;            /* of the index that decided */
+  int cached;                     /* answered from the decision cache */
+} wpol_result;
+
+/* cache_entries: 0 = default (16384), otherwise rounded up to a power of 2;
+ * (size_t)-1 disables the cache. */
+wpol_engine *wpol_engine_new (size_t cache_entries, ward_err *err);
+void wpol_engine_free (wpol_engine *e);
+
+/* Parse, check and compile files (or the whole store) into a new index and
+ * swap it in; the old index keeps serving until the new one is ready, and
+ * stays when anything fails. d (may be NULL) receives the diagnostics. */
+int wpol_engine_load_files (wpol_engine *e, const char *const *paths, size_t n,
+                            wpol_diags *d, ward_err *err);
+int wpol_engine_load_text (wpol_engine *e, const char *name, const char *text,
+                           size_t len, wpol_diags *d, ward_err *err);
+int wpol_engine_load_store (wpol_engine *e, wpol_store *st, wpol_diags *d,
+                            ward_err *err);
+/* Reload when the store's version moved since the last load. Returns 1 when
+ * it reloaded, 0 when nothing changed, -1 on error (old index kept). */
+int wpol_engine_reload_if_changed (wpol_engine *e, wpol_store *st, ward_err *err);
+
+/* Bumped by every successful load; cache entries of older ones are dead. */
+uint64_t wpol_engine_generation (wpol_engine *e);
+
+/* The decision. Thread-safe; never fails (any fault denies). */
+wpol_result wpol_decide (wpol_engine *e, const ward_actor *actor,
+                         const char *action, const char *resource,
+                         const ward_attrs *attrs);
+/* The same, bypassing the cache, calling trace (when set) once per rule
+ * considered with a line such as "policy.policy:4: allow ...: condition
+ * false". */
+typedef void (*wpol_trace_fn) (void *ud, const char *line);
+wpol_result wpol_decide_traced (wpol_engine *e, const ward_actor *actor,
+                                const char *action, const char *resource,
+                                const ward_attrs *attrs, wpol_trace_fn trace,
+                                void *ud);
+
+/* Cache statistics since wpol_engine_new. */
+void wpol_engine_cache_stats (wpol_engine *e, uint64_t *hits, uint64_t *misses);
+
+/* ---- hosts and sandbox profiles (for the runtime's host table) --------- */
+
+enum {
+  WPOL_NS_USER = 1, WPOL_NS_PID = 2, WPOL_NS_NET = 4, WPOL_NS_MOUNT = 8,
+  WPOL_NS_IPC = 16, WPOL_NS_UTS = 32, WPOL_NS_CGROUP = 64
+};
+
+#define WPOL_NAME_MAX 128
+#define WPOL_PATH_MAX 512
+
+typedef struct wpol_host_info {
+  int threads;                    /* 0 = one per core */
+  char sandbox[WPOL_NAME_MAX];    /* "" = in-process */
+} wpol_host_info;
+
+typedef struct wpol_sandbox_info {
+  unsigned namespaces;            /* WPOL_NS_* */
+  char seccomp[WPOL_NAME_MAX];    /* "" = none */
+  uint64_t capabilities;          /* bit n = capability number n kept */
+  uint64_t memory;                /* bytes, 0 = no limit */
+  uint64_t cpu_ms;                /* 0 = no limit */
+  int64_t nofile, children, mailbox;  /* -1 = no limit */
+  char init[WPOL_PATH_MAX];       /* "" = none */
+  char hostname[WPOL_NAME_MAX];
+} wpol_sandbox_info;
+
+/* 0 when found, -1 with WARD_E_NOT_FOUND otherwise. */
+int wpol_engine_host (wpol_engine *e, const char *name, wpol_host_info *out,
+                      ward_err *err);
+int wpol_engine_sandbox (wpol_engine *e, const char *name,
+                         wpol_sandbox_info *out, ward_err *err);
+
+/* ---- command line ------------------------------------------------------ */
+
+/* `ward policy ARGS...`: argv[0] is "policy". Returns the exit status. */
+int wpol_cli_main (int argc, char **argv);
+
+#endif

@@ -1,0 +1,965 @@
+/* parser.c -- recursive-descent parser for policy files: declarations,
+ * rules and conditions, with panic-mode recovery so that one mistake gives
+ * one error, and a depth limit so that no input can exhaust the stack. */
+#include "config.h"
+#include "lex.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct parser {
+  wpol_lexer lx;
+  wpol_tok tok;
+  wpol_file *f;
+  wpol_diags *d;
+  int depth;
+  uint32_t mask;                  /* M_* read by the condition being parsed */
+  jmp_buf oom;
+} parser;
+
+static const char *const top_words[] = { "policy", "actor", "host", "sandbox", NULL };
+static const char *const effect_words[] = { "allow", "deny", NULL };
+static const char *const path_words[] = {
+  "actor.id", "actor.meta", "actor.scope", "action", "resource", "attr",
+  "attr.pid", "attr.host", "attr.parent", "target", "target.actor",
+  "target.host", "target.parent", NULL
+};
+static const char *const attr_keys[] = { "pid", "host", "parent", NULL };
+static const char *const target_keys[] = { "actor", "host", "parent", NULL };
+
+static void
+next (parser *p)
+{
+  wpol_lex_next (&p->lx, &p->tok);
+}
+
+static int
+is_word (const parser *p, const char *w)
+{
+  return p->tok.type == T_IDENT && strcmp (p->tok.text, w) == 0;
+}
+
+/* Report at the current token; say nothing for a bad token (the lexer has
+ * already explained it). Always returns -1. */
+static int __attribute__ ((format (printf, 2, 3)))
+error_here (parser *p, const char *fmt, ...)
+{
+  if (p->tok.type == T_BAD || p->lx.stop)
+    return -1;
+  char msg[800];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  wpol_lex_error (&p->lx, p->tok.line, p->tok.col, "%s", msg);
+  return -1;
+}
+
+/* "expected X, got Y[; did you mean `w`?]" */
+static int
+expected (parser *p, const char *what, const char *const *words)
+{
+  char got[100];
+  wpol_tok_describe (&p->tok, got, sizeof got);
+  const char *sug = NULL;
+  if (words && p->tok.type == T_IDENT)
+    sug = wpol_suggest (p->tok.text, words);
+  if (sug)
+    return error_here (p, "expected %s, got %s; did you mean `%s`?", what, got, sug);
+  return error_here (p, "expected %s, got %s", what, got);
+}
+
+static int
+expect (parser *p, wpol_ttype t, const char *what)
+{
+  if (p->tok.type != t)
+    return expected (p, what, NULL);
+  next (p);
+  return 0;
+}
+
+/* Skip to just after the next `;` or to the next `}` of this block. */
+static void
+sync_member (parser *p)
+{
+  int depth = 0;
+  while (p->tok.type != T_EOF)
+    {
+      if (p->tok.type == T_SEMI && depth == 0)
+        {
+          next (p);
+          return;
+        }
+      if (p->tok.type == T_RBRACE)
+        {
+          if (depth == 0)
+            return;
+          depth--;
+        }
+      if (p->tok.type == T_LBRACE)
+        depth++;
+      next (p);
+    }
+}
+
+/* ---- conditions -------------------------------------------------------- */
+
+static wpol_expr *parse_or (parser *p);
+
+static wpol_expr *
+new_expr (parser *p, wpol_eop op)
+{
+  wpol_expr *e = wpol_alloc (&p->f->arena, sizeof *e);
+  e->op = op;
+  e->line = p->tok.line;
+  e->col = p->tok.col;
+  return e;
+}
+
+static int
+valid_key (const char *k)
+{
+  if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_'))
+    return 0;
+  for (; *k; k++)
+    if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '_'
+          || *k == '-' || (*k >= '0' && *k <= '9')))
+      return 0;
+  return 1;
+}
+
+static uint32_t
+path_mask (wpol_path pa)
+{
+  switch (pa)
+    {
+    case P_ACTOR_META_KEY: case P_ACTOR_META: return M_META;
+    case P_ATTR_PID: return M_PID;
+    case P_ATTR_HOST: return M_HOST;
+    case P_ATTR_PARENT: return M_PARENT;
+    case P_TARGET_ACTOR: return M_TACTOR;
+    case P_TARGET_HOST: return M_THOST;
+    case P_TARGET_PARENT: return M_TPARENT;
+    default: return 0;
+    }
+}
+
+static wpol_expr *
+parse_path (parser *p)
+{
+  static const struct { const char *name; wpol_path path; } paths[] = {
+    { "actor.id", P_ACTOR_ID }, { "actor.meta", P_ACTOR_META },
+    { "actor.scope", P_ACTOR_SCOPE }, { "action", P_ACTION },
+    { "resource", P_RESOURCE }, { "attr", P_ATTR }, { "attr.pid", P_ATTR_PID },
+    { "attr.host", P_ATTR_HOST }, { "attr.parent", P_ATTR_PARENT },
+    { "target", P_TARGET }, { "target.actor", P_TARGET_ACTOR },
+    { "target.host", P_TARGET_HOST }, { "target.parent", P_TARGET_PARENT }
+  };
+  const char *name = p->tok.text;
+  wpol_expr *e = new_expr (p, E_PATH);
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+    if (strcmp (name, paths[i].name) == 0)
+      {
+        e->path = paths[i].path;
+        p->mask |= path_mask (e->path);
+        next (p);
+        return e;
+      }
+  if (strncmp (name, "actor.meta.", 11) == 0)
+    {
+      if (!valid_key (name + 11))
+        {
+          wpol_lex_error (&p->lx, p->tok.line, p->tok.col + 11,
+                          "bad metadata key `%s` (letters, digits, `_` and `-`)", name + 11);
+          return NULL;
+        }
+      e->path = P_ACTOR_META_KEY;
+      e->s = name + 11;
+      p->mask |= M_META;
+      next (p);
+      return e;
+    }
+  const char *sug = wpol_suggest (name, path_words);
+  if (sug)
+    error_here (p, "unknown name `%s` in condition; did you mean `%s`?", name, sug);
+  else
+    error_here (p, "unknown name `%s` in condition (known: actor.id, actor.meta.KEY, "
+                "actor.scope, action, resource, attr.pid|host|parent, "
+                "target.actor|host|parent)", name);
+  return NULL;
+}
+
+static wpol_expr *
+parse_list (parser *p)
+{
+  wpol_expr *e = new_expr (p, E_LIST);
+  size_t cap = 0;
+  next (p);                       /* '[' */
+  while (p->tok.type != T_RBRACK)
+    {
+      wpol_expr *it = new_expr (p, E_STR);
+      if (p->tok.type == T_STRING)
+        it->s = p->tok.text;
+      else if (p->tok.type == T_NUMBER)
+        it->op = E_INT, it->i = p->tok.num;
+      else if (is_word (p, "true") || is_word (p, "false"))
+        it->op = E_BOOL, it->i = is_word (p, "true");
+      else
+        {
+          expected (p, "a string, number or boolean in the list", NULL);
+          return NULL;
+        }
+      next (p);
+      if (e->n == cap)
+        {
+          e->items = wpol_grow (&p->f->arena, e->items, e->n, cap ? cap * 2 : 4, sizeof *e->items);
+          cap = cap ? cap * 2 : 4;
+        }
+      e->items[e->n++] = it;
+      if (p->tok.type == T_COMMA)
+        next (p);
+      else if (p->tok.type != T_RBRACK)
+        {
+          expected (p, "`,` or `]`", NULL);
+          return NULL;
+        }
+    }
+  next (p);
+  return e;
+}
+
+static wpol_expr *
+parse_operand (parser *p)
+{
+  wpol_expr *e;
+  switch (p->tok.type)
+    {
+    case T_STRING:
+      e = new_expr (p, E_STR);
+      e->s = p->tok.text;
+      next (p);
+      return e;
+    case T_NUMBER:
+      e = new_expr (p, E_INT);
+      e->i = p->tok.num;
+      next (p);
+      return e;
+    case T_LBRACK:
+      return parse_list (p);
+    case T_LPAREN:
+      {
+        unsigned line = p->tok.line, col = p->tok.col;
+        next (p);
+        e = parse_or (p);
+        if (e == NULL)
+          return NULL;
+        if (p->tok.type != T_RPAREN)
+          {
+            char got[100];
+            wpol_tok_describe (&p->tok, got, sizeof got);
+            error_here (p, "expected `)` to close the `(` at %u:%u, got %s", line, col, got);
+            return NULL;
+          }
+        next (p);
+        return e;
+      }
+    case T_IDENT:
+      if (is_word (p, "true") || is_word (p, "false"))
+        {
+          e = new_expr (p, E_BOOL);
+          e->i = is_word (p, "true");
+          next (p);
+          return e;
+        }
+      if (is_word (p, "and") || is_word (p, "or") || is_word (p, "not")
+          || is_word (p, "in") || is_word (p, "has") || is_word (p, "matches"))
+        {
+          expected (p, "a value", NULL);
+          return NULL;
+        }
+      if (p->tok.text[0] >= '0' && p->tok.text[0] <= '9')
+        {
+          error_here (p, "bad number `%s`", p->tok.text);
+          return NULL;
+        }
+      return parse_path (p);
+    default:
+      expected (p, "a value", NULL);
+      return NULL;
+    }
+}
+
+static int
+is_map (const wpol_expr *e)
+{
+  return e->op == E_PATH && (e->path == P_ACTOR_META || e->path == P_ATTR
+                             || e->path == P_TARGET);
+}
+
+/* Static type of an operand for warnings: 's'tring, 'i'nt, 'b'ool, 'l'ist,
+ * '?' unknown. */
+static char
+static_type (const wpol_expr *e)
+{
+  switch (e->op)
+    {
+    case E_STR: return 's';
+    case E_INT: return 'i';
+    case E_BOOL: return 'b';
+    case E_LIST: return 'l';
+    case E_PATH:
+      if (e->path == P_ACTOR_META_KEY)
+        return '?';
+      if (e->path == P_ACTOR_SCOPE)
+        return 'l';
+      return 's';
+    default: return 'b';
+    }
+}
+
+static int
+check_map_use (parser *p, const wpol_expr *e)
+{
+  if (!is_map (e))
+    return 0;
+  wpol_lex_error (&p->lx, e->line, e->col,
+                  "`%s` is a set of attributes, not a value; name one (e.g. `%s`) or test it with `has`",
+                  wpol_path_name (e->path),
+                  e->path == P_ATTR ? "attr.pid" : e->path == P_TARGET ? "target.actor"
+                  : "actor.meta.tier");
+  return -1;
+}
+
+static wpol_expr *
+parse_cmp (parser *p)
+{
+  wpol_expr *a = parse_operand (p);
+  if (a == NULL)
+    return NULL;
+  wpol_cmp op;
+  switch (p->tok.type)
+    {
+    case T_EQ: op = C_EQ; break;
+    case T_NE: op = C_NE; break;
+    case T_LT: op = C_LT; break;
+    case T_LE: op = C_LE; break;
+    case T_GT: op = C_GT; break;
+    case T_GE: op = C_GE; break;
+    case T_ASSIGN:
+      error_here (p, "`=` is not a comparison; did you mean `==`?");
+      return NULL;
+    case T_IDENT:
+      if (is_word (p, "in"))
+        {
+          op = C_IN;
+          break;
+        }
+      if (is_word (p, "matches"))
+        {
+          op = C_MATCHES;
+          break;
+        }
+      if (is_word (p, "has"))
+        {
+          op = C_HAS;
+          break;
+        }
+      /* fall through */
+    default:
+      if (check_map_use (p, a) < 0)
+        return NULL;
+      if (a->op == E_STR || a->op == E_INT || a->op == E_LIST
+          || (a->op == E_PATH && a->path != P_ACTOR_META_KEY))
+        {
+          wpol_lex_error (&p->lx, a->line, a->col,
+                          "a condition must be a comparison or true/false, not a lone %s",
+                          a->op == E_PATH ? "name" : "value");
+          return NULL;
+        }
+      return a;
+    }
+  wpol_expr *e = new_expr (p, E_CMP);
+  e->line = a->line;
+  e->col = a->col;
+  e->cmp = op;
+  unsigned opline = p->tok.line, opcol = p->tok.col;
+  next (p);
+  wpol_expr *b = parse_operand (p);
+  if (b == NULL)
+    return NULL;
+  e->a = a;
+  e->b = b;
+  if (op == C_HAS)
+    {
+      if (!is_map (a) && a->op != E_LIST && !(a->op == E_PATH && a->path == P_ACTOR_SCOPE))
+        {
+          wpol_lex_error (&p->lx, a->line, a->col,
+                          "`has` needs attr, target, actor.meta, actor.scope or a list on its left");
+          return NULL;
+        }
+      if (check_map_use (p, b) < 0)
+        return NULL;
+      if (is_map (a))
+        {
+          if (b->op != E_STR)
+            {
+              wpol_lex_error (&p->lx, b->line, b->col, "`has` needs a key in quotes on its right");
+              return NULL;
+            }
+          const char *const *keys = a->path == P_ATTR ? attr_keys
+                                    : a->path == P_TARGET ? target_keys : NULL;
+          if (keys)
+            {
+              size_t i;
+              for (i = 0; keys[i] && strcmp (keys[i], b->s) != 0; i++)
+                ;
+              if (keys[i] == NULL)
+                {
+                  const char *sug = wpol_suggest (b->s, keys);
+                  wpol_lex_error (&p->lx, b->line, b->col, "`%s` has no attribute \"%s\"%s%s%s",
+                                  wpol_path_name (a->path), b->s, sug ? "; did you mean \"" : "",
+                                  sug ? sug : "", sug ? "\"?" : "");
+                  return NULL;
+                }
+              p->mask |= a->path == P_ATTR
+                ? (b->s[0] == 'p' && b->s[1] == 'i' ? M_PID : b->s[0] == 'h' ? M_HOST : M_PARENT)
+                : (b->s[0] == 'a' ? M_TACTOR : b->s[0] == 'h' ? M_THOST : M_TPARENT);
+            }
+        }
+      return e;
+    }
+  if (check_map_use (p, a) < 0 || check_map_use (p, b) < 0)
+    return NULL;
+  if (op == C_MATCHES)
+    {
+      if (b->op != E_STR)
+        {
+          wpol_lex_error (&p->lx, b->line, b->col, "`matches` needs a glob pattern in quotes on its right");
+          return NULL;
+        }
+      e->glob = wpol_glob_compile (&p->f->arena, b->s);
+      return e;
+    }
+  if (op == C_IN)
+    {
+      if (b->op != E_LIST && !(b->op == E_PATH && (b->path == P_ACTOR_SCOPE
+                                                   || b->path == P_ACTOR_META_KEY)))
+        {
+          wpol_lex_error (&p->lx, b->line, b->col, "`in` needs a list on its right (e.g. [\"a\", \"b\"])");
+          return NULL;
+        }
+      return e;
+    }
+  if (op >= C_LT && op <= C_GE)
+    {
+      char ta = static_type (a), tb = static_type (b);
+      if (ta != '?' && tb != '?' && (ta != tb || ta == 'b' || ta == 'l'))
+        wpol_lex_warn (&p->lx, opline, opcol,
+                       "this comparison always errors (it orders %s against %s), so its rule fails closed",
+                       ta == 's' ? "a string" : ta == 'i' ? "a number" : ta == 'b' ? "a boolean" : "a list",
+                       tb == 's' ? "a string" : tb == 'i' ? "a number" : tb == 'b' ? "a boolean" : "a list");
+    }
+  return e;
+}
+
+static int
+enter (parser *p)
+{
+  if (++p->depth > WPOL_MAX_DEPTH)
+    {
+      error_here (p, "condition nested too deeply (more than %d levels)", WPOL_MAX_DEPTH);
+      return -1;
+    }
+  return 0;
+}
+
+static wpol_expr *
+parse_not (parser *p)
+{
+  if (!is_word (p, "not"))
+    return parse_cmp (p);
+  wpol_expr *e = new_expr (p, E_NOT);
+  next (p);
+  if (enter (p) < 0)
+    return NULL;
+  e->a = parse_not (p);
+  p->depth--;
+  return e->a ? e : NULL;
+}
+
+static wpol_expr *
+parse_chain (parser *p, const char *word, wpol_eop op)
+{
+  wpol_expr *first = op == E_OR ? parse_chain (p, "and", E_AND) : parse_not (p);
+  if (first == NULL || !is_word (p, word))
+    return first;
+  wpol_expr *e = new_expr (p, op);
+  e->line = first->line;
+  e->col = first->col;
+  size_t cap = 4;
+  e->items = wpol_alloc (&p->f->arena, cap * sizeof *e->items);
+  e->items[e->n++] = first;
+  while (is_word (p, word))
+    {
+      next (p);
+      wpol_expr *x = op == E_OR ? parse_chain (p, "and", E_AND) : parse_not (p);
+      if (x == NULL)
+        return NULL;
+      if (e->n == cap)
+        {
+          e->items = wpol_grow (&p->f->arena, e->items, e->n, cap * 2, sizeof *e->items);
+          cap *= 2;
+        }
+      e->items[e->n++] = x;
+    }
+  return e;
+}
+
+static wpol_expr *
+parse_or (parser *p)
+{
+  if (enter (p) < 0)
+    return NULL;
+  wpol_expr *e = parse_chain (p, "or", E_OR);
+  p->depth--;
+  return e;
+}
+
+/* ---- rules ------------------------------------------------------------- */
+
+static int
+known_namespace (const char *a)
+{
+  return strncmp (a, "process.", 8) == 0 || strncmp (a, "lua.", 4) == 0
+         || strncmp (a, "sandbox.", 8) == 0;
+}
+
+static void
+check_action (parser *p, const wpol_pat *pt)
+{
+  if (pt->literal)
+    {
+      if (wpol_action_known (pt->text))
+        return;
+      const char *sug = wpol_suggest (pt->text, wpol_known_actions);
+      if (known_namespace (pt->text))
+        {
+          if (sug)
+            wpol_lex_error (&p->lx, pt->line, pt->col, "unknown action `%s`; did you mean `%s`?",
+                            pt->text, sug);
+          else
+            wpol_lex_error (&p->lx, pt->line, pt->col, "unknown action `%s`", pt->text);
+        }
+      else if (sug)
+        wpol_lex_warn (&p->lx, pt->line, pt->col, "unknown action `%s`; did you mean `%s`?",
+                       pt->text, sug);
+      else
+        wpol_lex_warn (&p->lx, pt->line, pt->col,
+                       "unknown action `%s` (ward checks process.*, lua.require and sandbox.spawn)",
+                       pt->text);
+      return;
+    }
+  for (size_t i = 0; wpol_known_actions[i]; i++)
+    if (wpol_glob_match (pt->glob, wpol_known_actions[i]))
+      return;
+  wpol_lex_warn (&p->lx, pt->line, pt->col,
+                 "action pattern `%s` matches no known action, so this rule never matches",
+                 pt->text);
+}
+
+static int
+parse_pats (parser *p, wpol_pat **out, size_t *n, int actions)
+{
+  size_t cap = 0;
+  for (;;)
+    {
+      if (actions ? (p->tok.type != T_IDENT && p->tok.type != T_STRING)
+                  : p->tok.type != T_STRING)
+        return expected (p, actions ? "an action (e.g. process.spawn)"
+                                    : "a resource in quotes (e.g. \"app.workers:*\")", NULL);
+      if (actions && is_word (p, "on"))
+        return expected (p, "an action (e.g. process.spawn)", NULL);
+      if (p->tok.type == T_IDENT && p->tok.text[0] >= '0' && p->tok.text[0] <= '9')
+        return expected (p, "an action (e.g. process.spawn)", NULL);
+      if (p->tok.text[0] == '\0')
+        return error_here (p, "empty %s pattern", actions ? "action" : "resource");
+      if (*n == cap)
+        {
+          *out = wpol_grow (&p->f->arena, *out, *n, cap ? cap * 2 : 4, sizeof **out);
+          cap = cap ? cap * 2 : 4;
+        }
+      wpol_pat *pt = &(*out)[(*n)++];
+      pt->text = p->tok.text;
+      pt->line = p->tok.line;
+      pt->col = p->tok.col;
+      pt->literal = !wpol_is_glob (pt->text);
+      pt->glob = wpol_glob_compile (&p->f->arena, pt->text);
+      if (actions)
+        check_action (p, pt);
+      next (p);
+      if (p->tok.type != T_COMMA)
+        return 0;
+      next (p);
+    }
+}
+
+static wpol_rule *
+parse_rule (parser *p, wpol_decl *pol)
+{
+  if (!is_word (p, "allow") && !is_word (p, "deny"))
+    {
+      expected (p, "`allow` or `deny`", effect_words);
+      return NULL;
+    }
+  wpol_rule *r = wpol_alloc (&p->f->arena, sizeof *r);
+  r->deny = is_word (p, "deny");
+  r->line = p->tok.line;
+  r->col = p->tok.col;
+  r->policy = pol;
+  next (p);
+  if (parse_pats (p, &r->actions, &r->nactions, 1) < 0)
+    return NULL;
+  static const char *const on_words[] = { "on", NULL };
+  if (!is_word (p, "on"))
+    {
+      expected (p, "`,` or `on` after the actions", on_words);
+      return NULL;
+    }
+  next (p);
+  if (parse_pats (p, &r->resources, &r->nresources, 0) < 0)
+    return NULL;
+  if (is_word (p, "when"))
+    {
+      next (p);
+      p->mask = 0;
+      p->depth = 0;
+      r->cond = parse_or (p);
+      if (r->cond == NULL)
+        return NULL;
+      r->mask = p->mask;
+    }
+  if (p->tok.type != T_SEMI)
+    {
+      static const char *const when_words[] = { "when", NULL };
+      expected (p, r->cond ? "`;` after the condition" : "`,`, `when` or `;` after the resources",
+                r->cond ? NULL : when_words);
+      return NULL;
+    }
+  r->end_line = p->tok.line;
+  next (p);
+  return r;
+}
+
+/* ---- declarations ------------------------------------------------------ */
+
+static wpol_value *
+parse_value (parser *p, int in_list)
+{
+  wpol_value *v = wpol_alloc (&p->f->arena, sizeof *v);
+  v->line = p->tok.line;
+  v->col = p->tok.col;
+  switch (p->tok.type)
+    {
+    case T_STRING:
+      v->type = WV_STR;
+      v->s = p->tok.text;
+      break;
+    case T_NUMBER:
+      v->type = WV_INT;
+      v->i = p->tok.num;
+      break;
+    case T_IDENT:
+      if (is_word (p, "true") || is_word (p, "false"))
+        {
+          v->type = WV_BOOL;
+          v->i = is_word (p, "true");
+        }
+      else
+        {
+          v->type = WV_WORD;
+          v->s = p->tok.text;
+        }
+      break;
+    case T_LBRACK:
+      {
+        if (in_list)
+          {
+            error_here (p, "lists cannot be nested");
+            return NULL;
+          }
+        v->type = WV_LIST;
+        size_t cap = 0;
+        next (p);
+        while (p->tok.type != T_RBRACK)
+          {
+            wpol_value *it = parse_value (p, 1);
+            if (it == NULL)
+              return NULL;
+            if (v->n == cap)
+              {
+                v->items = wpol_grow (&p->f->arena, v->items, v->n, cap ? cap * 2 : 4,
+                                      sizeof *v->items);
+                cap = cap ? cap * 2 : 4;
+              }
+            v->items[v->n++] = it;
+            if (p->tok.type == T_COMMA)
+              next (p);
+            else if (p->tok.type != T_RBRACK)
+              {
+                expected (p, "`,` or `]`", NULL);
+                return NULL;
+              }
+          }
+        break;
+      }
+    default:
+      expected (p, "a value (string, number, true/false, name or [list])", NULL);
+      return NULL;
+    }
+  next (p);
+  return v;
+}
+
+static wpol_field *
+parse_field (parser *p)
+{
+  if (p->tok.type != T_IDENT || (p->tok.text[0] >= '0' && p->tok.text[0] <= '9'))
+    {
+      expected (p, "a field name", NULL);
+      return NULL;
+    }
+  wpol_field *fl = wpol_alloc (&p->f->arena, sizeof *fl);
+  fl->name = p->tok.text;
+  fl->line = p->tok.line;
+  fl->col = p->tok.col;
+  next (p);
+  if (p->tok.type != T_ASSIGN)
+    {
+      expected (p, "`=` after the field name", NULL);
+      return NULL;
+    }
+  next (p);
+  fl->val = parse_value (p, 0);
+  if (fl->val == NULL)
+    return NULL;
+  if (p->tok.type != T_SEMI)
+    {
+      expected (p, "`;` after the value", NULL);
+      return NULL;
+    }
+  fl->end_line = p->tok.line;
+  next (p);
+  return fl;
+}
+
+static wpol_decl *
+parse_decl (parser *p)
+{
+  wpol_decl *dc = wpol_alloc (&p->f->arena, sizeof *dc);
+  const char *kw = p->tok.text;
+  dc->kind = strcmp (kw, "policy") == 0 ? D_POLICY : strcmp (kw, "actor") == 0 ? D_ACTOR
+             : strcmp (kw, "host") == 0 ? D_HOST : D_SANDBOX;
+  dc->line = p->tok.line;
+  dc->col = p->tok.col;
+  next (p);
+  if (p->tok.type != T_STRING)
+    {
+      expected (p, dc->kind == D_ACTOR ? "an actor pattern in quotes" : "a name in quotes", NULL);
+      return NULL;
+    }
+  if (p->tok.text[0] == '\0')
+    {
+      error_here (p, "the name must not be empty");
+      return NULL;
+    }
+  dc->name = p->tok.text;
+  dc->name_line = p->tok.line;
+  dc->name_col = p->tok.col;
+  next (p);
+  if (p->tok.type != T_LBRACE)
+    {
+      expected (p, "`{`", NULL);
+      return NULL;
+    }
+  unsigned bl = p->tok.line, bc = p->tok.col;
+  next (p);
+  size_t cap = 0;
+  while (p->tok.type != T_RBRACE && p->tok.type != T_EOF)
+    {
+      void *m = dc->kind == D_POLICY ? (void *) parse_rule (p, dc) : (void *) parse_field (p);
+      if (m == NULL)
+        {
+          sync_member (p);
+          continue;
+        }
+      size_t *n = dc->kind == D_POLICY ? &dc->nrules : &dc->nfields;
+      void ***arr = dc->kind == D_POLICY ? (void ***) &dc->rules : (void ***) &dc->fields;
+      if (*n == cap)
+        {
+          *arr = wpol_grow (&p->f->arena, *arr, *n, cap ? cap * 2 : 8, sizeof (void *));
+          cap = cap ? cap * 2 : 8;
+        }
+      (*arr)[(*n)++] = m;
+    }
+  if (p->tok.type == T_EOF)
+    {
+      if (!p->lx.stop)
+        wpol_lex_error (&p->lx, p->tok.line, p->tok.col,
+                        "unexpected end of file: the `{` at %u:%u is never closed", bl, bc);
+      return NULL;
+    }
+  dc->end_line = p->tok.line;
+  next (p);
+  if (p->tok.type == T_SEMI)
+    next (p);                     /* tolerate `};` */
+  return dc;
+}
+
+static int
+is_top_word (const parser *p)
+{
+  for (size_t i = 0; top_words[i]; i++)
+    if (is_word (p, top_words[i]))
+      return 1;
+  return 0;
+}
+
+wpol_file *
+wpol_parse (const char *name, const char *text, size_t len, wpol_diags *d)
+{
+  wpol_file *f = calloc (1, sizeof *f);
+  parser *p = calloc (1, sizeof *p);
+  if (f == NULL || p == NULL)
+    {
+      free (f);
+      free (p);
+      return NULL;
+    }
+  f->name = name ? name : "-";
+  if (setjmp (p->oom))
+    {
+      wpol_diag_add (d, WPOL_ERROR, f->name, 0, 0, "out of memory while parsing");
+      f->nerrors++;
+      wpol_buf_free (&p->lx.comments);
+      f->arena.oom = NULL;
+      free (p);
+      return f;
+    }
+  f->arena.oom = &p->oom;
+  f->name = wpol_strndup (&f->arena, f->name, strlen (f->name));
+  p->f = f;
+  p->d = d;
+  if (len > WPOL_MAX_FILE)
+    {
+      wpol_diag_add (d, WPOL_ERROR, f->name, 0, 0, "file too large (%zu bytes, at most %u)",
+                     len, WPOL_MAX_FILE);
+      f->nerrors++;
+      f->arena.oom = NULL;
+      free (p);
+      return f;
+    }
+  wpol_lex_init (&p->lx, f, text, len, d);
+  next (p);
+  size_t cap = 0;
+  while (p->tok.type != T_EOF)
+    {
+      if (!is_top_word (p))
+        {
+          expected (p, "`policy`, `actor`, `host` or `sandbox`", top_words);
+          int depth = 0;
+          do
+            {
+              if (p->tok.type == T_LBRACE)
+                depth++;
+              else if (p->tok.type == T_RBRACE && depth > 0)
+                depth--;
+              next (p);
+            }
+          while (p->tok.type != T_EOF && !(depth == 0 && is_top_word (p)));
+          continue;
+        }
+      wpol_decl *dc = parse_decl (p);
+      if (dc == NULL)
+        {
+          while (p->tok.type != T_EOF && !is_top_word (p))
+            next (p);
+          continue;
+        }
+      wpol_check_decl (f, dc, d);
+      if (f->ndecls == cap)
+        {
+          f->decls = wpol_grow (&f->arena, f->decls, f->ndecls, cap ? cap * 2 : 8, sizeof *f->decls);
+          cap = cap ? cap * 2 : 8;
+        }
+      f->decls[f->ndecls++] = dc;
+    }
+  f->ncomments = p->lx.comments.len / sizeof (wpol_comment);
+  if (f->ncomments)
+    {
+      f->comments = wpol_alloc (&f->arena, p->lx.comments.len);
+      memcpy (f->comments, p->lx.comments.s, p->lx.comments.len);
+    }
+  if (p->lx.comments.oom)
+    {
+      wpol_diag_add (d, WPOL_ERROR, f->name, 0, 0, "out of memory while parsing");
+      f->nerrors++;
+    }
+  wpol_buf_free (&p->lx.comments);
+  f->arena.oom = NULL;
+  free (p);
+  return f;
+}
+
+wpol_file *
+wpol_parse_path (const char *path, wpol_diags *d)
+{
+  ward_err err;
+  size_t len;
+  char *text = wpol_read_file (path, &len, &err);
+  if (text == NULL)
+    {
+      wpol_file *f = wpol_parse (path, "", 0, d);
+      if (f)
+        {
+          wpol_diag_add (d, WPOL_ERROR, path, 0, 0, "%s", err.msg);
+          f->nerrors++;
+        }
+      return f;
+    }
+  wpol_file *f = wpol_parse (path, text, len, d);
+  free (text);
+  return f;
+}
+
+void
+wpol_file_free (wpol_file *f)
+{
+  if (f == NULL)
+    return;
+  wpol_arena_free (&f->arena);
+  free (f);
+}
+
+const char *
+wpol_path_name (wpol_path pa)
+{
+  switch (pa)
+    {
+    case P_ACTOR_ID: return "actor.id";
+    case P_ACTOR_META_KEY: return "actor.meta.?";
+    case P_ACTOR_META: return "actor.meta";
+    case P_ACTOR_SCOPE: return "actor.scope";
+    case P_ACTION: return "action";
+    case P_RESOURCE: return "resource";
+    case P_ATTR_PID: return "attr.pid";
+    case P_ATTR_HOST: return "attr.host";
+    case P_ATTR_PARENT: return "attr.parent";
+    case P_ATTR: return "attr";
+    case P_TARGET_ACTOR: return "target.actor";
+    case P_TARGET_HOST: return "target.host";
+    case P_TARGET_PARENT: return "target.parent";
+    case P_TARGET: return "target";
+    }
+  return "?";
+}

@@ -1,0 +1,47 @@
+/* policy.h -- the permission engine's contract: all that runtime/ may know.
+ * Every process API call asks ward_authorize() for each permission it needs
+ * (the seed's table). Nothing in policy/ includes a runtime header. */
+#ifndef WARD_POLICY_H
+#define WARD_POLICY_H
+
+#include <stddef.h>
+#include "werr.h"
+
+/* The security principal of a process. Strings are borrowed for the call. */
+typedef struct ward_actor {
+  const char *id;                 /* "main", "plugin.resize", ... */
+  const char *const *meta;        /* key, value, key, value ... (nmeta pairs) */
+  size_t nmeta;
+  const char *const *scope;       /* names of the policies that apply */
+  size_t nscope;
+} ward_actor;
+
+/* Attributes of one request. Any field may be NULL when it does not apply
+ * (target_* are set only when the resource is a PID). */
+typedef struct ward_attrs {
+  const char *pid;                /* the caller's PID */
+  const char *host;               /* the caller's host */
+  const char *parent;             /* the caller's parent PID ("" for the first process) */
+  const char *target_actor;
+  const char *target_host;
+  const char *target_parent;
+} ward_attrs;
+
+typedef enum ward_decision { WARD_DENY = 0, WARD_ALLOW = 1 } ward_decision;
+
+/* Options of the engine for one run (from the command line). */
+typedef struct ward_policy_opts {
+  const char *const *deny;        /* test rules "action" or "action=resource" (NULL-terminated) */
+  const char *trace_path;         /* when set: every request is appended to this file */
+  int permissive;                 /* denials are recorded and allowed */
+} ward_policy_opts;
+
+/* Start the engine for a run. Returns -1 with err on failure. */
+int ward_policy_init (const ward_policy_opts *opts, ward_err *err);
+void ward_policy_shutdown (void);
+
+/* The gate. Thread-safe. Fails closed: any internal error denies. */
+ward_decision ward_authorize (const ward_actor *actor, const char *action,
+                              const char *resource, const ward_attrs *attrs);
+
+#endif

@@ -1,0 +1,293 @@
+/* wpol.h -- policy/'s internal types: the syntax tree of policy files, the
+ * arena they live in, the compiled index and the helpers shared by files. */
+#ifndef WARD_POLICY_WPOL_H
+#define WARD_POLICY_WPOL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "engine.h"
+
+/* Limits that keep hostile input bounded. */
+#define WPOL_MAX_FILE (16u << 20)     /* bytes per policy file */
+#define WPOL_MAX_DEPTH 64             /* nesting of conditions */
+#define WPOL_MAX_ERRORS 20            /* per file, then parsing stops */
+#define WPOL_MAX_STRING 4096          /* bytes in one string literal */
+
+/* ---- arena ------------------------------------------------------------ */
+
+typedef struct wpol_chunk wpol_chunk;
+typedef struct wpol_arena {
+  wpol_chunk *head;
+  jmp_buf *oom;                 /* when set, allocation failure jumps here */
+} wpol_arena;
+
+void *wpol_alloc (wpol_arena *a, size_t n);         /* zeroed */
+char *wpol_strndup (wpol_arena *a, const char *s, size_t n);
+void *wpol_grow (wpol_arena *a, void *old, size_t oldn, size_t newn, size_t elsz);
+void wpol_arena_free (wpol_arena *a);
+
+/* ---- text buffer ------------------------------------------------------- */
+
+typedef struct wpol_buf {
+  char *s;
+  size_t len, cap;
+  int oom;
+} wpol_buf;
+
+void wpol_buf_add (wpol_buf *b, const char *s, size_t n);
+void wpol_buf_puts (wpol_buf *b, const char *s);
+void wpol_buf_printf (wpol_buf *b, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+void wpol_buf_free (wpol_buf *b);
+/* Write s as a quoted policy string literal. */
+void wpol_buf_quote (wpol_buf *b, const char *s);
+
+/* ---- diagnostics ------------------------------------------------------- */
+
+void wpol_diag_add (wpol_diags *d, wpol_severity sev, const char *file,
+                    unsigned line, unsigned col, const char *fmt, ...)
+  __attribute__ ((format (printf, 6, 7)));
+void wpol_diag_vadd (wpol_diags *d, wpol_severity sev, const char *file,
+                     unsigned line, unsigned col, const char *fmt, va_list ap);
+/* Sort by file, line, col (stable); used before printing. */
+void wpol_diags_sort (wpol_diags *d);
+
+/* ---- spelling ---------------------------------------------------------- */
+
+/* The closest word of words[] (NULL-terminated) to s within a small edit
+ * distance, or NULL. */
+const char *wpol_suggest (const char *s, const char *const *words);
+extern const char *const wpol_known_actions[];
+int wpol_action_known (const char *a);
+/* Actions whose resource is a PID (target.* attributes are set). */
+int wpol_action_on_pid (const char *a);
+
+/* ---- globs ------------------------------------------------------------- */
+
+/* A compiled glob: `*` (a run within one segment, segments are separated by
+ * '.' or ':'), `**` (any run), `?` (one character but a separator), `\x`
+ * (x literally). The pattern "*" alone matches everything. */
+typedef struct wpol_glob {
+  uint8_t *op;                  /* G_LIT, G_ONE, G_STAR, G_DSTAR */
+  uint8_t *ch;                  /* literal characters for G_LIT */
+  size_t n;
+  int any;                      /* matches everything */
+} wpol_glob;
+
+enum { G_LIT, G_ONE, G_STAR, G_DSTAR };
+
+int wpol_is_glob (const char *s);
+/* Compile into arena memory; never fails but by jumping out of memory. */
+wpol_glob *wpol_glob_compile (wpol_arena *a, const char *pat);
+int wpol_glob_match (const wpol_glob *g, const char *s);
+/* Whether every string a matches is matched by g (sound, not complete). */
+int wpol_glob_covers (const wpol_glob *g, const wpol_glob *a);
+
+/* ---- syntax tree ------------------------------------------------------- */
+
+typedef enum wpol_vtype { WV_STR, WV_INT, WV_BOOL, WV_WORD, WV_LIST } wpol_vtype;
+
+typedef struct wpol_value {
+  wpol_vtype type;
+  unsigned line, col;
+  const char *s;                /* STR, WORD */
+  int64_t i;                    /* INT, BOOL */
+  struct wpol_value **items;    /* LIST */
+  size_t n;
+} wpol_value;
+
+typedef struct wpol_field {
+  const char *name;
+  unsigned line, col, end_line;
+  wpol_value *val;
+} wpol_field;
+
+/* Condition operators and paths. */
+typedef enum wpol_eop {
+  E_OR, E_AND, E_NOT, E_CMP, E_STR, E_INT, E_BOOL, E_LIST, E_PATH
+} wpol_eop;
+
+typedef enum wpol_cmp {
+  C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE, C_IN, C_MATCHES, C_HAS
+} wpol_cmp;
+
+typedef enum wpol_path {
+  P_ACTOR_ID, P_ACTOR_META_KEY, P_ACTOR_META, P_ACTOR_SCOPE, P_ACTION,
+  P_RESOURCE, P_ATTR_PID, P_ATTR_HOST, P_ATTR_PARENT, P_ATTR, P_TARGET_ACTOR,
+  P_TARGET_HOST, P_TARGET_PARENT, P_TARGET
+} wpol_path;
+
+/* Attribute bits: what a condition reads beyond (actor id, scope, action,
+ * resource). The decision cache keys on exactly these. */
+enum {
+  M_PID = 1, M_HOST = 2, M_PARENT = 4, M_TACTOR = 8, M_THOST = 16,
+  M_TPARENT = 32, M_META = 64
+};
+
+typedef struct wpol_expr {
+  wpol_eop op;
+  wpol_cmp cmp;
+  unsigned line, col;
+  struct wpol_expr *a, *b;       /* E_NOT: a; E_CMP: a op b */
+  struct wpol_expr **items;     /* E_OR, E_AND (n-ary, so chains never recurse), E_LIST */
+  size_t n;
+  const char *s;                /* E_STR; E_PATH: the key of actor.meta.KEY */
+  int64_t i;                    /* E_INT, E_BOOL */
+  wpol_path path;
+  wpol_glob *glob;              /* E_CMP matches with a literal pattern */
+} wpol_expr;
+
+typedef struct wpol_pat {
+  const char *text;
+  unsigned line, col;
+  wpol_glob *glob;              /* always compiled */
+  int literal;                  /* no '*', '?' or '\\': compare with strcmp */
+} wpol_pat;
+
+struct wpol_decl;
+
+typedef struct wpol_rule {
+  int deny;
+  wpol_pat *actions, *resources;
+  size_t nactions, nresources;
+  wpol_expr *cond;              /* NULL = always */
+  unsigned line, col, end_line;
+  uint32_t mask;                /* M_* read by cond */
+  struct wpol_decl *policy;
+  size_t seq;                   /* order over all files of an index */
+  const wpol_rule_loc *loc;     /* interned by the engine */
+} wpol_rule;
+
+typedef enum wpol_dkind { D_POLICY, D_ACTOR, D_HOST, D_SANDBOX } wpol_dkind;
+
+typedef struct wpol_decl {
+  wpol_dkind kind;
+  const char *name;
+  unsigned line, col, end_line;   /* keyword .. closing brace */
+  unsigned name_line, name_col;
+  wpol_rule **rules;              /* D_POLICY */
+  size_t nrules;
+  wpol_field **fields;            /* others */
+  size_t nfields;
+  wpol_glob *glob;                /* D_ACTOR pattern */
+  size_t policy_idx;              /* D_POLICY: index in the compiled index */
+  /* resolved by the checker: */
+  const char **scope;             /* D_ACTOR */
+  size_t nscope;
+  wpol_field **meta;              /* D_ACTOR fields other than scope */
+  size_t nmeta;
+  wpol_host_info host;            /* D_HOST */
+  wpol_sandbox_info sandbox;      /* D_SANDBOX */
+} wpol_decl;
+
+typedef struct wpol_comment {
+  unsigned line, col;
+  int trailing;                   /* code before it on its line */
+  const char *text;               /* after '#', without the newline */
+} wpol_comment;
+
+typedef struct wpol_file {
+  wpol_arena arena;
+  const char *name;
+  wpol_decl **decls;
+  size_t ndecls;
+  wpol_comment *comments;
+  size_t ncomments;
+  size_t nerrors;                 /* errors found in this file */
+} wpol_file;
+
+/* Parse text into a file (never NULL but when memory runs out); errors and
+ * warnings go to d. The file is usable only when nerrors == 0. */
+wpol_file *wpol_parse (const char *name, const char *text, size_t len,
+                       wpol_diags *d);
+/* Read a file from disk and parse it; a read error is a diagnostic. */
+wpol_file *wpol_parse_path (const char *path, wpol_diags *d);
+void wpol_file_free (wpol_file *f);
+
+/* Semantic checks over a set of files that are meant to be loaded together
+ * (names unique, references resolve, warnings). Adds to each nerrors. */
+void wpol_check (wpol_file **files, size_t n, wpol_diags *d);
+/* Validate one field of a declaration (used by the parser). */
+void wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d);
+
+/* Canonical text. */
+void wpol_format (const wpol_file *f, wpol_buf *out);
+void wpol_format_decl (const wpol_decl *dc, wpol_buf *out);
+void wpol_format_rule (const wpol_rule *r, wpol_buf *out);
+void wpol_format_expr (const wpol_expr *e, wpol_buf *out);
+void wpol_format_value (const wpol_value *v, wpol_buf *out);
+
+const char *wpol_path_name (wpol_path p);
+
+/* ---- hash table (string -> pointer) ------------------------------------ */
+
+typedef struct wpol_htab {
+  struct wpol_hslot *slots;
+  size_t cap, n;
+} wpol_htab;
+
+uint64_t wpol_hash (const void *p, size_t n);
+int wpol_htab_put (wpol_htab *h, const char *key, void *val);  /* -1 OOM */
+void *wpol_htab_get (const wpol_htab *h, const char *key);
+void **wpol_htab_ref (wpol_htab *h, const char *key);          /* insert NULL */
+void wpol_htab_free (wpol_htab *h);
+
+/* ---- compiled index and evaluation ------------------------------------- */
+
+typedef struct wpol_index wpol_index;
+
+/* Build an index over checked files (takes ownership of files[]). */
+wpol_index *wpol_index_build (wpol_file **files, size_t n, ward_err *err);
+void wpol_index_free (wpol_index *ix);
+void wpol_index_set_gen (wpol_index *ix, uint64_t gen);
+uint64_t wpol_index_gen (const wpol_index *ix);
+size_t wpol_index_nrules (const wpol_index *ix);
+wpol_rule *wpol_index_rule (const wpol_index *ix, size_t i);
+const wpol_decl *wpol_index_find (const wpol_index *ix, wpol_dkind kind,
+                                  const char *name);
+
+/* Decide against one index; *mask receives the M_* bits of every candidate
+ * rule (for the cache key). */
+wpol_result wpol_eval (const wpol_index *ix, const ward_actor *actor,
+                       const char *action, const char *resource,
+                       const ward_attrs *attrs, uint32_t *mask,
+                       wpol_trace_fn trace, void *ud);
+
+/* Condition evaluation alone (tests): 1 true, 0 false, -1 error with msg. */
+typedef struct wpol_req {
+  const char *actor_id;
+  const char *const *scope;
+  size_t nscope;
+  const char *const *meta;        /* request pairs */
+  size_t nmeta;
+  const wpol_decl *decl;          /* the actor declaration, or NULL */
+  const char *action, *resource;
+  const ward_attrs *attrs;
+} wpol_req;
+int wpol_cond_eval (const wpol_expr *e, const wpol_req *q, char *msg, size_t msgsz);
+
+/* ---- decision cache ---------------------------------------------------- */
+
+typedef struct wpol_cache wpol_cache;
+wpol_cache *wpol_cache_new (size_t entries);
+void wpol_cache_free (wpol_cache *c);
+/* Returns 1 on a hit (out filled). */
+int wpol_cache_get (wpol_cache *c, uint64_t gen, const ward_actor *actor,
+                    const char *action, const char *resource,
+                    const ward_attrs *attrs, wpol_result *out);
+void wpol_cache_put (wpol_cache *c, uint64_t gen, const ward_actor *actor,
+                     const char *action, const char *resource,
+                     const ward_attrs *attrs, uint32_t mask,
+                     const wpol_result *r);
+
+/* ---- misc -------------------------------------------------------------- */
+
+/* Read a whole file (at most WPOL_MAX_FILE bytes) into a malloc'd buffer. */
+char *wpol_read_file (const char *path, size_t *len, ward_err *err);
+/* "64M" -> bytes; "2s" -> ms. 0 on success, -1 on a bad value. */
+int wpol_parse_size (const char *s, uint64_t *out);
+int wpol_parse_duration (const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,56 @@
+/* codec.h -- the one message codec (DESIGN 2.3): Lua values <-> bytes.
+ * Used between in-process actors (sender encodes in its own lua_State,
+ * receiver decodes in its own) and, later, over the wire to subprocess
+ * actors. Encoding never runs a metamethod; decoding validates every byte
+ * and never trusts a length. */
+#ifndef WARD_CODEC_H
+#define WARD_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+#include "werr.h"
+#include "wbuf.h"
+
+#define WARD_CODEC_MAX_DEPTH 32            /* nesting of tables */
+#define WARD_CODEC_MAX_BYTES (16u << 20)   /* one encoded message */
+#define WARD_CODEC_MAX_VALUES 255          /* values in one message (payload arity) */
+#define WARD_CODEC_DEPTH_CAP 200           /* max_depth above this is clamped (bounds C recursion) */
+
+/* Userdata the runtime sends by reference (spawn_vm channels): the codec
+ * asks `ref` for the bytes naming the object and, on the other side, asks
+ * `push` to make a new userdata from those bytes. */
+typedef struct ward_codec_handle {
+  const char *tname;   /* luaL_newmetatable name, e.g. "ward.vmchan" */
+  /* Return a pointer to the reference bytes (valid until the value is
+   * popped) or NULL with err filled. */
+  const char *(*ref) (lua_State *L, int idx, size_t *len, ward_err *err);
+  /* Push one value made from the reference; -1 with err on bad input. */
+  int (*push) (lua_State *L, const char *ref, size_t len, ward_err *err);
+} ward_codec_handle;
+
+typedef struct ward_codec_opts {
+  size_t max_depth;                  /* 0 = WARD_CODEC_MAX_DEPTH; a top-level table is depth 1 */
+  size_t max_bytes;                  /* 0 = WARD_CODEC_MAX_BYTES; decode refuses longer input too */
+  const ward_codec_handle *handle;   /* NULL = no handle type accepted */
+} ward_codec_opts;
+
+/* Encode the n values at stack indices idx .. idx+n-1 into out (appending).
+ * Accepted: nil, booleans, integers, floats, strings (binary-safe), tables
+ * without metatables whose keys are booleans, numbers or strings (nesting
+ * up to max_depth; a cycle is an error), and handles. Refused with
+ * WARD_E_INVALID and a message naming the path ("payload[2].a.b: functions
+ * cannot be sent"): functions, threads, userdata, light userdata, tables
+ * with a metatable, cycles, too deep, too large. Does not change the stack
+ * (may use lua_checkstack). May raise a Lua memory error. */
+int ward_codec_encode (lua_State *L, int idx, int n, wbuf *out,
+                       const ward_codec_opts *opts, ward_err *err);
+
+/* Decode a whole message made by ward_codec_encode, pushing its values.
+ * On success *nvalues gets their number. Any malformed, truncated or
+ * trailing input gives WARD_E_INVALID and leaves the stack as it was.
+ * May raise a Lua memory error (the stack is then unwound by Lua). */
+int ward_codec_decode (lua_State *L, const uint8_t *p, size_t len,
+                       const ward_codec_opts *opts, int *nvalues, ward_err *err);
+
+#endif

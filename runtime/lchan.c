@@ -1,0 +1,638 @@
+/* lchan.c -- channels, select, Message objects and the time module.
+ * A channel either buffers values of its own process (channel.new) or
+ * reads a port of the process's mailbox (inbox, events, listen, after). */
+#include "config.h"
+#include "vm.h"
+#include "codec.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lauxlib.h>
+
+enum { CH_LOCAL, CH_PORT };
+
+typedef struct chan {
+  int kind;
+  int port;          /* CH_PORT */
+  int raw;           /* CH_PORT: payloads rather than Message objects */
+  int owned;         /* CH_PORT: the port dies with the channel */
+  int closed;
+  lua_Integer cap, head, tail;   /* CH_LOCAL: values in uservalue [head, tail) */
+} chan;
+
+#define CHAN "ward.channel"
+#define MESSAGE "ward.message"
+
+static chan *
+check_chan (lua_State *L, int idx)
+{
+  return luaL_checkudata (L, idx, CHAN);
+}
+
+static chan *
+new_chan (lua_State *L, int kind)
+{
+  chan *c = lua_newuserdatauv (L, sizeof *c, 1);
+  memset (c, 0, sizeof *c);
+  c->kind = kind;
+  luaL_setmetatable (L, CHAN);
+  return c;
+}
+
+void
+ward_push_port_channel (lua_State *L, int port, int raw, int owned)
+{
+  chan *c = new_chan (L, CH_PORT);
+  c->port = port;
+  c->raw = raw;
+  c->owned = owned;
+}
+
+static int
+l_chan_new (lua_State *L)
+{
+  lua_Integer n = luaL_optinteger (L, 1, 0);
+  if (n < 0 || n > (1 << 24))
+    return ward_push_error (L, WARD_E_INVALID, "channel.new: capacity %lld out of range 0..%d",
+                            (long long) n, 1 << 24);
+  chan *c = new_chan (L, CH_LOCAL);
+  c->cap = n;
+  lua_newtable (L);
+  lua_setiuservalue (L, -2, 1);
+  return 1;
+}
+
+/* ---- values of a message ---- */
+static void
+decode_or_raise (lua_State *L, const uint8_t *data, size_t len, int *n)
+{
+  ward_err err;
+  if (ward_codec_decode (L, data, len, ward_codec_opts_rt (), n, &err) < 0)
+    luaL_error (L, "malformed message: %s", err.msg);
+}
+
+static int
+push_event (lua_State *L, ward_msg *m)
+{
+  lua_createtable (L, 0, 4);
+  const char *kind = m->kind == WARD_MSG_EXIT ? "EXIT"
+                     : m->kind == WARD_MSG_LINK_DOWN ? "LINK_DOWN" : "CANCEL";
+  lua_pushstring (L, kind);
+  lua_setfield (L, -2, "kind");
+  lua_pushstring (L, m->from);
+  lua_setfield (L, -2, "from");
+  if (m->kind == WARD_MSG_CANCEL)
+    {
+      time_t secs = m->at / 1000;
+      struct tm tm;
+      char buf[64];
+      gmtime_r (&secs, &tm);
+      size_t k = strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+      snprintf (buf + k, sizeof buf - k, ".%03dZ", (int) (m->at % 1000));
+      lua_pushstring (L, buf);
+      lua_setfield (L, -2, "deadline");
+      lua_pushinteger (L, m->at);
+      lua_setfield (L, -2, "deadline_ms");
+      return 1;
+    }
+  if (m->kind == WARD_MSG_EXIT)
+    {
+      lua_createtable (L, 0, 1);
+      if (m->is_error)
+        {
+          lua_pushlstring (L, (const char *) m->data, m->len);
+          lua_setfield (L, -2, "error");
+        }
+      else
+        {
+          int n;
+          decode_or_raise (L, m->data, m->len, &n);
+          lua_settop (L, lua_gettop (L) - n + (n > 0));
+          if (n == 0)
+            lua_pushnil (L);
+          lua_setfield (L, -2, "value");
+        }
+      lua_setfield (L, -2, "result");
+    }
+  else
+    {
+      lua_pushlstring (L, (const char *) m->data, m->len);
+      lua_setfield (L, -2, "error");
+    }
+  return 1;
+}
+
+/* Pack the top n values into a table {n = n, ...}. */
+static void
+pack (lua_State *L, int n)
+{
+  lua_createtable (L, n, 1);
+  lua_insert (L, -n - 1);
+  for (int i = n; i >= 1; i--)
+    lua_rawseti (L, -(i + 1), i);
+  lua_pushinteger (L, n);
+  lua_setfield (L, -2, "n");
+}
+
+static int
+push_message (lua_State *L, ward_msg *m)
+{
+  lua_newuserdatauv (L, 0, 3);
+  luaL_setmetatable (L, MESSAGE);
+  lua_pushstring (L, m->topic ? m->topic : "");
+  lua_setiuservalue (L, -2, 1);
+  if (m->from[0])
+    lua_pushstring (L, m->from);
+  else
+    lua_pushnil (L);
+  lua_setiuservalue (L, -2, 2);
+  int n;
+  decode_or_raise (L, m->data, m->len, &n);
+  pack (L, n);
+  lua_setiuservalue (L, -2, 3);
+  return 1;
+}
+
+int
+ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
+{
+  int n;
+  switch (m->kind)
+    {
+    case WARD_MSG_USER:
+      if (!raw)
+        return push_message (L, m);
+      /* A raw channel carries one value per message: several payload
+       * values arrive packed as {n = N, ...} rather than cut short. */
+      decode_or_raise (L, m->data, m->len, &n);
+      if (n == 0)
+        lua_pushnil (L);
+      else if (n > 1)
+        pack (L, n);
+      return 1;
+    case WARD_MSG_VM:
+      decode_or_raise (L, m->data, m->len, &n);
+      if (n != 1)
+        {
+          lua_settop (L, lua_gettop (L) - n);
+          luaL_error (L, "malformed spawn_vm message (%d values)", n);
+        }
+      return 1;
+    case WARD_MSG_TIMER:
+      lua_pushinteger (L, m->at);
+      return 1;
+    default:
+      return push_event (L, m);
+    }
+}
+
+static int
+msg_topic (lua_State *L)
+{
+  luaL_checkudata (L, 1, MESSAGE);
+  lua_getiuservalue (L, 1, 1);
+  return 1;
+}
+
+static int
+msg_from (lua_State *L)
+{
+  luaL_checkudata (L, 1, MESSAGE);
+  lua_getiuservalue (L, 1, 2);
+  return 1;
+}
+
+static int
+msg_payload (lua_State *L)
+{
+  luaL_checkudata (L, 1, MESSAGE);
+  lua_getiuservalue (L, 1, 3);
+  lua_getfield (L, -1, "n");
+  lua_Integer n = lua_tointeger (L, -1);
+  lua_pop (L, 1);
+  luaL_checkstack (L, (int) n, "too many payload values");
+  for (lua_Integer i = 1; i <= n; i++)
+    lua_rawgeti (L, 2, i);
+  return (int) n;
+}
+
+/* ---- readiness and operations, shared by methods and select ---- */
+static int
+chan_ready_recv (lua_State *L, chan *c)
+{
+  if (c->closed)
+    return 1;
+  if (c->kind == CH_LOCAL)
+    return c->head < c->tail;
+  return ward_port_ready (ward_current (), c->port);
+}
+
+/* Receive from a ready channel at idx: pushes value and ok. */
+static void
+chan_recv_now (lua_State *L, int idx, chan *c)
+{
+  if (c->kind == CH_LOCAL)
+    {
+      if (c->head < c->tail)
+        {
+          lua_getiuservalue (L, idx, 1);
+          lua_rawgeti (L, -1, c->head);
+          lua_pushnil (L);
+          lua_rawseti (L, -3, c->head);
+          c->head++;
+          lua_remove (L, -2);
+          lua_pushboolean (L, 1);
+          return;
+        }
+      lua_pushnil (L);
+      lua_pushboolean (L, 0);
+      return;
+    }
+  ward_proc *p = ward_current ();
+  ward_msg *m = c->closed ? NULL : ward_port_pop (p, c->port);
+  if (m == NULL)
+    {
+      lua_pushnil (L);
+      lua_pushboolean (L, 0);
+      return;
+    }
+  /* Free the message even if building its value raises (memory). */
+  ward_msg **box = lua_newuserdatauv (L, sizeof *box, 0);
+  *box = m;
+  luaL_setmetatable (L, "ward.msgbox");
+  ward_push_msg (L, p, m, c->raw);
+  lua_remove (L, -2);           /* the box; its __gc frees m */
+  lua_pushboolean (L, 1);
+  if (c->owned && m->kind == WARD_MSG_TIMER)
+    {
+      c->closed = 1;            /* a timer fires once */
+      ward_port_close (p, c->port);
+    }
+}
+
+static int
+msgbox_gc (lua_State *L)
+{
+  ward_msg **box = lua_touserdata (L, 1);
+  ward_msg_free (*box);
+  *box = NULL;
+  return 0;
+}
+
+static int
+chan_send_now (lua_State *L, int idx, chan *c, int v)
+{
+  if (c->kind != CH_LOCAL)
+    return luaL_error (L, "cannot send on this channel: it receives from the mailbox");
+  if (c->closed)
+    return luaL_error (L, "send on a closed channel");
+  if (c->tail - c->head >= c->cap)
+    return 0;
+  lua_getiuservalue (L, idx, 1);
+  lua_pushvalue (L, v);
+  lua_rawseti (L, -2, c->tail++);
+  lua_pop (L, 1);
+  return 1;
+}
+
+static int
+recv_k (lua_State *L, int status, lua_KContext ctx)
+{
+  ward_vm_check_killed (L);
+  chan *c = check_chan (L, 1);
+  if (chan_ready_recv (L, c))
+    {
+      chan_recv_now (L, 1, c);
+      return 2;
+    }
+  if (c->kind == CH_LOCAL)
+    return luaL_error (L, "receive would block forever: this channel is empty and only "
+                       "this process can send to it");
+  return ward_vm_block (L, 0, recv_k);
+}
+
+static int
+l_chan_receive (lua_State *L)
+{
+  check_chan (L, 1);
+  lua_settop (L, 1);
+  return recv_k (L, LUA_OK, 0);
+}
+
+static int
+l_chan_send (lua_State *L)
+{
+  chan *c = check_chan (L, 1);
+  luaL_checkany (L, 2);
+  if (!chan_send_now (L, 1, c, 2))
+    return luaL_error (L, "send would block forever: the channel is full (capacity %d) and "
+                       "only this process can receive from it", (int) c->cap);
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+static int
+l_chan_close (lua_State *L)
+{
+  chan *c = check_chan (L, 1);
+  if (c->kind == CH_PORT && !c->owned)
+    return luaL_error (L, "the inbox and events channels cannot be closed");
+  if (!c->closed && c->kind == CH_PORT)
+    ward_port_close (ward_current (), c->port);
+  c->closed = 1;
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+static int
+l_chan_gc (lua_State *L)
+{
+  chan *c = lua_touserdata (L, 1);
+  ward_proc *p = ward_current ();
+  if (c->kind == CH_PORT && c->owned && !c->closed && p)
+    ward_port_close (p, c->port);
+  c->closed = 1;
+  return 0;
+}
+
+static void
+push_case (lua_State *L, const char *op, int value)
+{
+  lua_createtable (L, 0, 3);
+  lua_pushvalue (L, 1);
+  lua_setfield (L, -2, "channel");
+  lua_pushstring (L, op);
+  lua_setfield (L, -2, "op");
+  if (value)
+    {
+      lua_pushvalue (L, value);
+      lua_setfield (L, -2, "value");
+    }
+  luaL_setmetatable (L, "ward.case");
+}
+
+static int
+l_case_receive (lua_State *L)
+{
+  check_chan (L, 1);
+  push_case (L, "receive", 0);
+  return 1;
+}
+
+static int
+l_case_send (lua_State *L)
+{
+  check_chan (L, 1);
+  luaL_checkany (L, 2);
+  push_case (L, "send", 2);
+  return 1;
+}
+
+/* ---- select ---- */
+static int
+is_case (lua_State *L, int idx)
+{
+  if (!lua_istable (L, idx) || !lua_getmetatable (L, idx))
+    return 0;
+  luaL_getmetatable (L, "ward.case");
+  int r = lua_rawequal (L, -1, -2);
+  lua_pop (L, 2);
+  return r;
+}
+
+/* Try every case in order; the first ready one wins. */
+static int
+select_k (lua_State *L, int status, lua_KContext ctx)
+{
+  ward_vm_check_killed (L);
+  lua_Integer n = luaL_len (L, 1);
+  int can_block = 0;
+  for (lua_Integer i = 1; i <= n; i++)
+    {
+      lua_rawgeti (L, 1, i);
+      int cs = lua_gettop (L);
+      if (!is_case (L, cs))
+        return luaL_error (L, "select: case %d is not made by case_receive or case_send",
+                           (int) i);
+      lua_getfield (L, cs, "channel");
+      chan *c = luaL_testudata (L, -1, CHAN);
+      int chidx = lua_gettop (L);
+      lua_getfield (L, cs, "op");
+      const char *op = lua_tostring (L, -1);
+      if (c == NULL || op == NULL)
+        return luaL_error (L, "select: case %d was altered", (int) i);
+      int is_send = strcmp (op, "send") == 0;
+      lua_pop (L, 1);
+      if (c->kind == CH_PORT && !c->closed)
+        can_block = 1;
+      if (is_send)
+        {
+          lua_getfield (L, cs, "value");
+          if (chan_send_now (L, chidx, c, lua_gettop (L)))
+            {
+              lua_createtable (L, 0, 2);
+              lua_pushvalue (L, chidx);
+              lua_setfield (L, -2, "channel");
+              lua_pushboolean (L, 1);
+              lua_setfield (L, -2, "ok");
+              return 1;
+            }
+        }
+      else if (chan_ready_recv (L, c))
+        {
+          chan_recv_now (L, chidx, c);
+          lua_createtable (L, 0, 3);
+          lua_insert (L, -3);
+          lua_setfield (L, -3, "ok");
+          lua_setfield (L, -2, "value");
+          lua_pushvalue (L, chidx);
+          lua_setfield (L, -2, "channel");
+          return 1;
+        }
+      lua_settop (L, 2);
+    }
+  if (lua_toboolean (L, 2))
+    {
+      lua_createtable (L, 0, 1);
+      lua_pushboolean (L, 1);
+      lua_setfield (L, -2, "default");
+      return 1;
+    }
+  if (!can_block)
+    return luaL_error (L, "select would block forever: no case can become ready "
+                       "(channel.new channels are filled only by this process)");
+  return ward_vm_block (L, 0, select_k);
+}
+
+static int
+l_select (lua_State *L)
+{
+  luaL_checktype (L, 1, LUA_TTABLE);
+  lua_settop (L, 1);
+  lua_getfield (L, 1, "default");
+  int deflt = lua_toboolean (L, -1);
+  lua_pop (L, 1);
+  lua_Integer n = luaL_len (L, 1);
+  if (n == 0 && !deflt)
+    return luaL_error (L, "select: no cases");
+  for (lua_Integer i = 1; i <= n; i++)
+    {
+      lua_rawgeti (L, 1, i);
+      if (!is_case (L, -1))
+        return luaL_error (L, "select: case %d is not made by case_receive or case_send",
+                           (int) i);
+      lua_pop (L, 1);
+    }
+  lua_pushboolean (L, deflt);
+  return select_k (L, LUA_OK, 0);
+}
+
+void
+ward_open_channel (lua_State *L)
+{
+  static const luaL_Reg methods[] = {
+    { "send", l_chan_send }, { "receive", l_chan_receive }, { "close", l_chan_close },
+    { "case_receive", l_case_receive }, { "case_send", l_case_send }, { NULL, NULL } };
+  luaL_newmetatable (L, CHAN);
+  luaL_newlib (L, methods);
+  lua_setfield (L, -2, "__index");
+  lua_pushcfunction (L, l_chan_gc);
+  lua_setfield (L, -2, "__gc");
+  lua_pushliteral (L, "channel");
+  lua_setfield (L, -2, "__metatable");
+  lua_pop (L, 1);
+
+  luaL_newmetatable (L, "ward.case");
+  lua_pushliteral (L, "select case");
+  lua_setfield (L, -2, "__metatable");
+  lua_pop (L, 1);
+
+  luaL_newmetatable (L, "ward.msgbox");
+  lua_pushcfunction (L, msgbox_gc);
+  lua_setfield (L, -2, "__gc");
+  lua_pop (L, 1);
+
+  static const luaL_Reg msg[] = {
+    { "topic", msg_topic }, { "from", msg_from }, { "payload", msg_payload }, { NULL, NULL } };
+  luaL_newmetatable (L, MESSAGE);
+  luaL_newlib (L, msg);
+  lua_setfield (L, -2, "__index");
+  lua_pushliteral (L, "Message");
+  lua_setfield (L, -2, "__metatable");
+  lua_pop (L, 1);
+
+  static const luaL_Reg lib[] = { { "new", l_chan_new }, { "select", l_select }, { NULL, NULL } };
+  luaL_newlib (L, lib);
+  lua_setglobal (L, "channel");
+}
+
+/* ---- time ---- */
+int
+ward_check_duration (lua_State *L, int idx, int64_t *ms, ward_err *err)
+{
+  const int64_t max = 366LL * 24 * 3600 * 1000;
+  if (lua_type (L, idx) == LUA_TNUMBER)
+    {
+      if (!lua_isinteger (L, idx))
+        return ward_err_set (err, WARD_E_INVALID, 0,
+                             "bad duration: a number must be whole milliseconds");
+      lua_Integer v = lua_tointeger (L, idx);
+      if (v < 0 || v > max)
+        return ward_err_set (err, WARD_E_INVALID, 0, "bad duration %lld ms: out of range "
+                             "0..%lld", (long long) v, (long long) max);
+      *ms = v;
+      return 0;
+    }
+  if (lua_type (L, idx) != LUA_TSTRING)
+    return ward_err_set (err, WARD_E_INVALID, 0, "bad duration: expected a string like "
+                         "\"250ms\", \"5s\", \"1m\" or integer milliseconds, got %s",
+                         luaL_typename (L, idx));
+  const char *s = lua_tostring (L, idx);
+  char *end;
+  errno = 0;
+  double v = strtod (s, &end);
+  long long unit = 0;
+  if (end != s && (s[0] >= '0' && s[0] <= '9'))
+    {
+      if (strcmp (end, "ms") == 0) unit = 1;
+      else if (strcmp (end, "s") == 0) unit = 1000;
+      else if (strcmp (end, "m") == 0) unit = 60000;
+      else if (strcmp (end, "h") == 0) unit = 3600000;
+    }
+  if (unit == 0 || errno || !isfinite (v) || strpbrk (s, "xXeEpP") != NULL)
+    return ward_err_set (err, WARD_E_INVALID, 0, "bad duration \"%.40s\": expected a number "
+                         "and a unit ms, s, m or h, like \"250ms\" or \"5s\"", s);
+  double total = v * (double) unit;
+  if (total > (double) max)
+    return ward_err_set (err, WARD_E_INVALID, 0, "bad duration \"%.40s\": longer than a year", s);
+  *ms = (int64_t) llround (total);
+  return 0;
+}
+
+static int
+l_time_now (lua_State *L)
+{
+  lua_pushinteger (L, ward_wall_ms ());
+  return 1;
+}
+
+/* time.after: a channel fed once by the timer thread. */
+static int
+push_after (lua_State *L, int64_t ms)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  int port = ward_port_open (p, NULL, 1, &err);
+  if (port < 0)
+    return luaL_error (L, "%s", err.msg);
+  ward_push_port_channel (L, port, 1, 1);
+  ward_timer_add (ward_now_ns () + ms * 1000000LL, WARD_TIMER_PORT, p, port, NULL);
+  return 1;
+}
+
+static int
+l_time_after (lua_State *L)
+{
+  int64_t ms;
+  ward_err err;
+  if (ward_check_duration (L, 1, &ms, &err) < 0)
+    return ward_push_err (L, &err);
+  return push_after (L, ms);
+}
+
+static int
+sleep_k (lua_State *L, int status, lua_KContext ctx)
+{
+  ward_vm_check_killed (L);
+  chan *c = check_chan (L, 2);
+  if (chan_ready_recv (L, c))
+    {
+      chan_recv_now (L, 2, c);
+      lua_pushboolean (L, 1);
+      return 1;
+    }
+  return ward_vm_block (L, 0, sleep_k);
+}
+
+static int
+l_time_sleep (lua_State *L)
+{
+  int64_t ms;
+  ward_err err;
+  if (ward_check_duration (L, 1, &ms, &err) < 0)
+    return ward_push_err (L, &err);
+  lua_settop (L, 1);
+  push_after (L, ms);
+  return sleep_k (L, LUA_OK, 0);
+}
+
+void
+ward_open_time (lua_State *L)
+{
+  static const luaL_Reg lib[] = {
+    { "now", l_time_now }, { "after", l_time_after }, { "sleep", l_time_sleep }, { NULL, NULL } };
+  luaL_newlib (L, lib);
+  lua_setglobal (L, "time");
+}

@@ -1,0 +1,13 @@
+## runtime/local.mk -- the actor runtime (libwardrt.a) and the ward command.
+noinst_LIBRARIES += libwardrt.a
+libwardrt_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS)
+libwardrt_a_SOURCES = runtime/rt.h runtime/vm.h runtime/codec.h runtime/pattern.h \
+	runtime/codec.c runtime/pattern.c runtime/sched.c runtime/proc.c runtime/mailbox.c \
+	runtime/topo.c runtime/timer.c runtime/vm.c runtime/lerr.c runtime/lchan.c \
+	runtime/lproc.c runtime/lemilua.c
+
+bin_PROGRAMS += ward
+ward_SOURCES = runtime/main.c
+ward_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS)
+ward_LDADD = libwardrt.a libwardpolicy.a libwardcommon.a $(LUA_LIBS) $(SQLITE_LIBS) \
+	$(SECCOMP_LIBS) $(CAPNG_LIBS) -lm

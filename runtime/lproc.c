@@ -1,0 +1,926 @@
+/* lproc.c -- the Lua `process` module (seed 001), every call through the
+ * permission gate with exactly the permissions of the seed's table. */
+#include "config.h"
+#include "vm.h"
+#include "codec.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lauxlib.h>
+
+#define BUILDER "ward.builder"
+
+/* ---- the gate ---- */
+static void
+make_actor (ward_proc *p, ward_actor *a)
+{
+  a->id = p->actor_id;
+  a->meta = NULL;
+  a->nmeta = 0;
+  a->scope = (const char *const *) p->scope;
+  a->nscope = p->nscope;
+}
+
+/* Ask the gate for each of the n (action, resource) pairs. All are asked,
+ * so that an audit of one run shows every missing permission; the first
+ * denial names the error. */
+static int
+authorize_all (ward_proc *p, const char *const *pairs, int n, ward_proc *target, ward_err *err)
+{
+  ward_actor actor;
+  make_actor (p, &actor);
+  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
+                       .parent = p->parent_pid };
+  if (target)
+    {
+      attrs.target_actor = target->actor_id;
+      attrs.target_host = ward_host_name (target->host);
+      attrs.target_parent = target->parent_pid;
+    }
+  int denied = -1;
+  for (int i = 0; i < n; i++)
+    if (ward_authorize (&actor, pairs[2 * i], pairs[2 * i + 1], &attrs) != WARD_ALLOW
+        && denied < 0)
+      denied = i;
+  if (denied >= 0)
+    return ward_err_set (err, WARD_E_PERMISSION_DENIED, 0,
+                         "permission denied: %s on %s (actor %s)", pairs[2 * denied],
+                         pairs[2 * denied + 1], p->actor_id);
+  return 0;
+}
+
+static int
+authorize1 (ward_proc *p, const char *action, const char *resource, ward_proc *target,
+            ward_err *err)
+{
+  const char *pair[2] = { action, resource };
+  return authorize_all (p, pair, 1, target, err);
+}
+
+/* ---- argument helpers: bad input is nil, INVALID -- never a raise ---- */
+static const char *
+arg_string (lua_State *L, int idx, const char *what, ward_err *err)
+{
+  if (lua_type (L, idx) != LUA_TSTRING)
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "%s must be a string, got %s", what,
+                    luaL_typename (L, idx));
+      return NULL;
+    }
+  const char *s = lua_tostring (L, idx);
+  if (s[0] == '\0')
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "%s must not be empty", what);
+      return NULL;
+    }
+  return s;
+}
+
+static ward_proc *
+arg_target (lua_State *L, int idx, ward_err *err)
+{
+  const char *dest = arg_string (L, idx, "destination", err);
+  return dest ? ward_resolve (dest, err) : NULL;
+}
+
+static int
+check_topic (const char *topic, ward_err *err)
+{
+  if (topic[0] == '@')
+    return ward_err_set (err, WARD_E_INVALID, 0,
+                         "topic `%s`: topics starting with @ are reserved", topic);
+  return 0;
+}
+
+static int
+check_name (const char *name, ward_err *err)
+{
+  if (name[0] == '{' || strlen (name) > 255)
+    return ward_err_set (err, WARD_E_INVALID, 0, "bad name `%.60s`: a name is 1..255 bytes "
+                         "and does not start with {", name);
+  return 0;
+}
+
+static _Thread_local wbuf enc_buf;
+
+static int
+encode (lua_State *L, int idx, int n, ward_err *err)
+{
+  wbuf_reset (&enc_buf);
+  return ward_codec_encode (L, idx, n, &enc_buf, ward_codec_opts_rt (), err);
+}
+
+/* ---- identity ---- */
+static int
+l_pid (lua_State *L)
+{
+  lua_pushstring (L, ward_current ()->pid);
+  return 1;
+}
+
+static int
+l_id (lua_State *L)
+{
+  lua_pushstring (L, ward_current ()->frame);
+  return 1;
+}
+
+/* ---- send ---- */
+static int
+send_to (lua_State *L, ward_proc *p, ward_proc *t, const char *topic, int first, int n,
+         ward_err *err)
+{
+  if (authorize1 (p, "process.send", t->pid, t, err) < 0 || encode (L, first, n, err) < 0)
+    return -1;
+  ward_msg *m = ward_msg_new (WARD_MSG_USER, p->pid, topic, enc_buf.data, enc_buf.len);
+  if (m == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "sending to %s", t->pid);
+  return ward_deliver (t, m, err);
+}
+
+static int
+l_send (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  const char *topic = arg_string (L, 2, "topic", &err);
+  if (topic == NULL || check_topic (topic, &err) < 0)
+    return ward_push_err (L, &err);
+  ward_proc *t = arg_target (L, 1, &err);
+  if (t == NULL)
+    return ward_push_err (L, &err);
+  int rc = send_to (L, p, t, topic, 3, lua_gettop (L) - 2, &err);
+  ward_proc_unref (t);
+  if (rc < 0)
+    return ward_push_err (L, &err);
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+/* ---- spawn ---- */
+enum { SP_MONITOR = 1, SP_LINK = 2, SP_EXEC = 4 };
+
+typedef struct builder_view {
+  int idx;                      /* stack index of the builder's table, or 0 */
+  const char *actor;
+  const char **scope; size_t nscope; int set_scope;
+  int has_context;
+  const char *name;
+} builder_view;
+
+static int exec_k (lua_State *L, int status, lua_KContext ctx);
+
+/* The permissions a spawn asks for, in the seed's order. */
+static int
+spawn_perms (const char *id, const char *host, int flags, const builder_view *b,
+             const char **pairs)
+{
+  int n = 0;
+#define ASK(a, r) (pairs[2 * n] = (a), pairs[2 * n + 1] = (r), n++)
+  if (flags & SP_EXEC)
+    ASK ("process.exec", id);
+  else
+    {
+      ASK ("process.spawn", id);
+      if (flags & SP_MONITOR)
+        ASK ("process.spawn.monitored", id);
+      if (flags & SP_LINK)
+        ASK ("process.spawn.linked", id);
+    }
+  ASK ("process.host", host);
+  if (b && (b->actor || b->set_scope))
+    ASK ("process.security", "security");
+  if (b && b->has_context)
+    ASK ("process.context", "context");
+#undef ASK
+  return n;
+}
+
+/* Spawn id on host with the arguments from index first; the builder (if
+ * any) adds actor, scope, context, name and queued messages. Pushes the
+ * results (pid or nil, err). */
+static int
+do_spawn (lua_State *L, int first, int flags, const builder_view *b)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  const char *id = arg_string (L, first, "process id", &err);
+  if (id == NULL)
+    return ward_push_err (L, &err);
+  const char *hostname = arg_string (L, first + 1, "host", &err);
+  if (hostname == NULL)
+    return ward_push_err (L, &err);
+  char path[4096];
+  if (ward_def_resolve (id, path, sizeof path, &err) < 0)
+    return ward_push_err (L, &err);
+  const char *pairs[16];
+  int n = spawn_perms (id, hostname, flags, b, pairs);
+  if (authorize_all (p, pairs, n, NULL, &err) < 0)
+    return ward_push_err (L, &err);
+  ward_host *host = ward_host_find (hostname);
+  if (host == NULL)
+    {
+      if (strcmp (hostname, "ward:sandbox") == 0)
+        return ward_push_error (L, WARD_E_UNAVAILABLE, "host ward:sandbox runs subprocess "
+                                "actors, which this build does not provide yet");
+      return ward_push_error (L, WARD_E_NOT_FOUND, "no host `%s`", hostname);
+    }
+  if (ward_def_check (path, &err) < 0)
+    return ward_push_err (L, &err);
+  int nargs = lua_gettop (L) - (first + 1);
+  if (b)
+    nargs = lua_gettop (L) - (first + 1);
+  if (encode (L, first + 2, nargs, &err) < 0)
+    return ward_push_err (L, &err);
+
+  ward_spawn_req req = { .def_id = id, .path = path, .host = host,
+                         .args = enc_buf.data, .args_len = enc_buf.len,
+                         .monitor = !!(flags & SP_MONITOR), .link = !!(flags & SP_LINK),
+                         .exec_wait = !!(flags & SP_EXEC), .is_worker = 1 };
+  wbuf ctx;
+  wbuf_init (&ctx, 0);
+  if (b)
+    {
+      req.actor_id = b->actor;
+      req.scope = b->scope;
+      req.nscope = b->nscope;
+      req.set_scope = b->set_scope;
+      req.name = b->name;
+      if (b->name && check_name (b->name, &err) < 0)
+        return ward_push_err (L, &err);
+      if (b->has_context)
+        {
+          lua_getfield (L, b->idx, "context");
+          int rc = ward_codec_encode (L, -1, 1, &ctx, ward_codec_opts_rt (), &err);
+          lua_pop (L, 1);
+          if (rc < 0)
+            {
+              wbuf_free (&ctx);
+              return ward_push_err (L, &err);
+            }
+          req.context = ctx.data;
+          req.context_len = ctx.len;
+          req.set_context = 1;
+        }
+    }
+  /* The arguments live in enc_buf, which send_to below reuses: copy. */
+  wbuf args;
+  wbuf_init (&args, 0);
+  if (wbuf_append (&args, enc_buf.data, enc_buf.len, &err) < 0)
+    {
+      wbuf_free (&ctx);
+      return ward_push_err (L, &err);
+    }
+  req.args = args.data;
+  ward_proc *child = ward_spawn (p, &req, &err);
+  wbuf_free (&ctx);
+  wbuf_free (&args);
+  if (child == NULL)
+    return ward_push_err (L, &err);
+  char pid[64];
+  snprintf (pid, sizeof pid, "%s", child->pid);
+
+  if (b)
+    {
+      /* Queued messages go out as sends from the parent, in order. */
+      lua_getfield (L, b->idx, "messages");
+      lua_Integer nm = luaL_len (L, -1);
+      for (lua_Integer i = 1; i <= nm; i++)
+        {
+          lua_rawgeti (L, -1, i);
+          int mi = lua_gettop (L);
+          lua_getfield (L, mi, "n");
+          int nv = (int) lua_tointeger (L, -1);
+          lua_pop (L, 1);
+          luaL_checkstack (L, nv + 2, "too many message values");
+          lua_getfield (L, mi, "topic");
+          const char *topic = lua_tostring (L, -1);
+          for (int v = 1; v <= nv; v++)
+            lua_rawgeti (L, mi, v);
+          if (send_to (L, p, child, topic, mi + 2, nv, &err) < 0)
+            {
+              ward_proc_kill (child, "spawn failed: queued message: %s", err.msg);
+              return ward_push_err (L, &err);
+            }
+          lua_settop (L, mi - 1);
+        }
+      lua_pop (L, 1);
+    }
+  if (flags & SP_EXEC)
+    {
+      lua_settop (L, 0);
+      lua_pushstring (L, pid);
+      return exec_k (L, LUA_OK, 0);
+    }
+  lua_pushstring (L, pid);
+  return 1;
+}
+
+static int
+exec_k (lua_State *L, int status, lua_KContext ctx)
+{
+  ward_vm_check_killed (L);
+  ward_proc *p = ward_current ();
+  ward_msg *m = ward_port_pop (p, WARD_PORT_EXEC);
+  if (m == NULL)
+    return ward_vm_block (L, 0, exec_k);
+  ward_msg **box = lua_newuserdatauv (L, sizeof *box, 0);
+  *box = m;
+  luaL_setmetatable (L, "ward.msgbox");
+  if (m->is_error)
+    return ward_push_error (L, WARD_E_INTERNAL, "%s failed: %.*s", m->from, (int) m->len,
+                            (const char *) m->data);
+  int n;
+  ward_err err;
+  if (ward_codec_decode (L, m->data, m->len, ward_codec_opts_rt (), &n, &err) < 0)
+    return ward_push_err (L, &err);
+  return n;
+}
+
+static int l_spawn (lua_State *L) { return do_spawn (L, 1, 0, NULL); }
+static int l_spawn_monitored (lua_State *L) { return do_spawn (L, 1, SP_MONITOR, NULL); }
+static int l_spawn_linked (lua_State *L) { return do_spawn (L, 1, SP_LINK, NULL); }
+static int l_spawn_lm (lua_State *L) { return do_spawn (L, 1, SP_LINK | SP_MONITOR, NULL); }
+static int l_exec (lua_State *L) { return do_spawn (L, 1, SP_EXEC, NULL); }
+
+/* ---- control ---- */
+static int
+l_terminate (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  ward_proc *t = arg_target (L, 1, &err);
+  if (t == NULL)
+    return ward_push_err (L, &err);
+  int rc = authorize1 (p, "process.terminate", t->pid, t, &err);
+  if (rc == 0)
+    ward_proc_kill (t, "terminated by %s", p->pid);
+  ward_proc_unref (t);
+  if (rc < 0)
+    return ward_push_err (L, &err);
+  ward_vm_check_killed (L);       /* terminating oneself ends here */
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+#define WARD_CANCEL_DEFAULT_MS 5000
+
+static int
+l_cancel (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  int64_t ms = WARD_CANCEL_DEFAULT_MS;
+  if (!lua_isnoneornil (L, 2) && ward_check_duration (L, 2, &ms, &err) < 0)
+    return ward_push_err (L, &err);
+  ward_proc *t = arg_target (L, 1, &err);
+  if (t == NULL)
+    return ward_push_err (L, &err);
+  int rc = authorize1 (p, "process.cancel", t->pid, t, &err);
+  if (rc == 0)
+    {
+      ward_msg *m = ward_msg_new (WARD_MSG_CANCEL, p->pid, NULL, NULL, 0);
+      if (m == NULL)
+        rc = ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "cancelling %s", t->pid);
+      else
+        {
+          m->at = ward_wall_ms () + ms;
+          rc = ward_deliver (t, m, &err);
+        }
+      if (rc == 0)
+        {
+          char why[160];
+          snprintf (why, sizeof why, "cancelled by %s and still running at the deadline",
+                    p->pid);
+          ward_timer_add (ward_now_ns () + ms * 1000000LL, WARD_TIMER_DEADLINE, t, 0, why);
+        }
+    }
+  ward_proc_unref (t);
+  if (rc < 0)
+    return ward_push_err (L, &err);
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+/* monitor, unmonitor, link, unlink share one shape. */
+static int
+topo_call (lua_State *L, const char *action)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  ward_proc *t = arg_target (L, 1, &err);
+  if (t == NULL)
+    return ward_push_err (L, &err);
+  int rc = authorize1 (p, action, t->pid, t, &err);
+  if (rc == 0)
+    {
+      if (strcmp (action, "process.monitor") == 0)
+        rc = ward_monitor (p, t, &err);
+      else if (strcmp (action, "process.link") == 0)
+        rc = ward_link (p, t, &err);
+      else if (strcmp (action, "process.unmonitor") == 0)
+        ward_unmonitor (p, t->serial);
+      else
+        ward_unlink (p, t->serial);
+    }
+  ward_proc_unref (t);
+  if (rc < 0)
+    return ward_push_err (L, &err);
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+static int l_monitor (lua_State *L) { return topo_call (L, "process.monitor"); }
+static int l_unmonitor (lua_State *L) { return topo_call (L, "process.unmonitor"); }
+static int l_link (lua_State *L) { return topo_call (L, "process.link"); }
+static int l_unlink (lua_State *L) { return topo_call (L, "process.unlink"); }
+
+/* ---- options ---- */
+static int
+l_get_options (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  pthread_mutex_lock (&p->lock);
+  int trap = p->trap_links;
+  pthread_mutex_unlock (&p->lock);
+  lua_createtable (L, 0, 1);
+  lua_pushboolean (L, trap);
+  lua_setfield (L, -2, "trap_links");
+  return 1;
+}
+
+static int
+l_set_options (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  if (!lua_istable (L, 1))
+    return ward_push_error (L, WARD_E_INVALID, "set_options: expected a table, got %s",
+                            luaL_typename (L, 1));
+  int trap = -1;
+  lua_pushnil (L);
+  while (lua_next (L, 1))
+    {
+      if (lua_type (L, -2) != LUA_TSTRING || strcmp (lua_tostring (L, -2), "trap_links") != 0)
+        {
+          const char *k = lua_type (L, -2) == LUA_TSTRING ? lua_tostring (L, -2) : "?";
+          return ward_push_error (L, WARD_E_INVALID, "set_options: unknown option `%s` "
+                                  "(known: trap_links)", k);
+        }
+      if (!lua_isboolean (L, -1))
+        return ward_push_error (L, WARD_E_INVALID, "set_options: trap_links must be a "
+                                "boolean, got %s", luaL_typename (L, -1));
+      trap = lua_toboolean (L, -1);
+      lua_pop (L, 1);
+    }
+  if (trap >= 0)
+    {
+      pthread_mutex_lock (&p->lock);
+      p->trap_links = trap;
+      pthread_mutex_unlock (&p->lock);
+    }
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+/* ---- inbox, events, topics ---- */
+static int
+fixed_channel (lua_State *L, int port, const char *key)
+{
+  if (lua_getfield (L, LUA_REGISTRYINDEX, key) != LUA_TNIL)
+    return 1;
+  lua_pop (L, 1);
+  ward_push_port_channel (L, port, 0, 0);
+  lua_pushvalue (L, -1);
+  lua_setfield (L, LUA_REGISTRYINDEX, key);
+  return 1;
+}
+
+static int l_inbox (lua_State *L) { return fixed_channel (L, WARD_PORT_INBOX, "ward.inbox"); }
+static int l_events (lua_State *L) { return fixed_channel (L, WARD_PORT_EVENTS, "ward.events"); }
+
+static int
+l_listen (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  const char *topic = arg_string (L, 1, "topic", &err);
+  if (topic == NULL || check_topic (topic, &err) < 0)
+    return ward_push_err (L, &err);
+  int message = 0;
+  if (!lua_isnoneornil (L, 2))
+    {
+      if (!lua_istable (L, 2))
+        return ward_push_error (L, WARD_E_INVALID, "listen: options must be a table");
+      lua_getfield (L, 2, "message");
+      if (!lua_isnil (L, -1) && !lua_isboolean (L, -1))
+        return ward_push_error (L, WARD_E_INVALID, "listen: option message must be a boolean");
+      message = lua_toboolean (L, -1);
+      lua_pop (L, 1);
+    }
+  int port = ward_port_open (p, topic, !message, &err);
+  if (port < 0)
+    return ward_push_err (L, &err);
+  ward_push_port_channel (L, port, !message, 1);
+  return 1;
+}
+
+static int
+l_unlisten (lua_State *L)
+{
+  if (!luaL_testudata (L, 1, "ward.channel"))
+    return ward_push_error (L, WARD_E_INVALID, "unlisten: expected a channel from listen()");
+  lua_getfield (L, 1, "close");
+  lua_pushvalue (L, 1);
+  lua_call (L, 1, 0);
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+/* ---- upgrade ---- */
+static int
+l_upgrade (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  char path[4096];
+  const char *id = NULL;
+  if (!lua_isnil (L, 1))
+    {
+      if ((id = arg_string (L, 1, "process id", &err)) == NULL
+          || ward_def_resolve (id, path, sizeof path, &err) < 0
+          || (strcmp (id, p->def_id) != 0
+              && authorize1 (p, "process.spawn", id, NULL, &err) < 0))
+        return ward_push_err (L, &err);
+    }
+  else
+    snprintf (path, sizeof path, "%s", p->def_path);
+  if (ward_def_check (path, &err) < 0 || encode (L, 2, lua_gettop (L) - 1, &err) < 0)
+    return ward_push_err (L, &err);
+  uint8_t *args = malloc (enc_buf.len ? enc_buf.len : 1);
+  char *np = strdup (path), *nid = strdup (id ? id : p->def_id);
+  if (args == NULL || np == NULL || nid == NULL)
+    {
+      free (args);
+      free (np);
+      free (nid);
+      return ward_push_error (L, WARD_E_INTERNAL, "upgrade: out of memory");
+    }
+  memcpy (args, enc_buf.data, enc_buf.len);
+  free (p->args);
+  p->args = args;
+  p->args_len = enc_buf.len;
+  free (p->def_path);
+  p->def_path = np;
+  free (p->def_id);
+  p->def_id = nid;
+  if (!lua_isyieldable (L))
+    return luaL_error (L, "upgrade cannot be called here (inside a metamethod or C callback)");
+  p->yield_reason = WARD_Y_UPGRADE;
+  return lua_yield (L, 0);
+}
+
+/* ---- context ---- */
+static int
+readonly (lua_State *L)
+{
+  return luaL_error (L, "the process context is read-only");
+}
+
+static int
+l_context (lua_State *L)
+{
+  if (lua_getfield (L, LUA_REGISTRYINDEX, "ward.context") != LUA_TNIL)
+    return 1;
+  lua_pop (L, 1);
+  ward_proc *p = ward_current ();
+  lua_newtable (L);                       /* the proxy */
+  lua_createtable (L, 0, 3);              /* its metatable */
+  if (p->context_len)
+    {
+      int n;
+      ward_err err;
+      if (ward_codec_decode (L, p->context, p->context_len, ward_codec_opts_rt (), &n, &err) < 0)
+        return luaL_error (L, "context: %s", err.msg);
+    }
+  else
+    lua_newtable (L);
+  lua_setfield (L, -2, "__index");
+  lua_pushcfunction (L, readonly);
+  lua_setfield (L, -2, "__newindex");
+  lua_pushliteral (L, "context");
+  lua_setfield (L, -2, "__metatable");
+  lua_setmetatable (L, -2);
+  lua_pushvalue (L, -1);
+  lua_setfield (L, LUA_REGISTRYINDEX, "ward.context");
+  return 1;
+}
+
+/* ---- SpawnBuilder: an immutable userdata over a private table ---- */
+static int
+builder_table (lua_State *L, int idx)
+{
+  luaL_checkudata (L, idx, BUILDER);
+  lua_getiuservalue (L, idx, 1);
+  return lua_gettop (L);
+}
+
+/* Push a new builder whose table copies the one at t (shallow, with the
+ * message list copied too). */
+static int
+builder_copy (lua_State *L, int t)
+{
+  lua_newuserdatauv (L, 0, 1);
+  luaL_setmetatable (L, BUILDER);
+  lua_createtable (L, 0, 6);
+  if (t)
+    {
+      lua_pushnil (L);
+      while (lua_next (L, t))
+        {
+          lua_pushvalue (L, -2);
+          lua_insert (L, -2);
+          lua_rawset (L, -4);
+        }
+    }
+  lua_getfield (L, -1, "messages");
+  lua_Integer n = lua_istable (L, -1) ? luaL_len (L, -1) : 0;
+  lua_createtable (L, (int) n, 0);
+  for (lua_Integer i = 1; i <= n; i++)
+    {
+      lua_rawgeti (L, -2, i);
+      lua_rawseti (L, -2, i);
+    }
+  lua_setfield (L, -3, "messages");
+  lua_pop (L, 1);
+  lua_setiuservalue (L, -2, 1);
+  return lua_gettop (L);
+}
+
+/* Merge the table at src over the context in the builder table at t. */
+static void
+merge_context (lua_State *L, int t, int src)
+{
+  lua_newtable (L);
+  int dst = lua_gettop (L);
+  if (lua_getfield (L, t, "context") == LUA_TTABLE)
+    {
+      lua_pushnil (L);
+      while (lua_next (L, -2))
+        {
+          lua_pushvalue (L, -2);
+          lua_insert (L, -2);
+          lua_rawset (L, dst);
+        }
+    }
+  lua_pop (L, 1);
+  lua_pushnil (L);
+  while (lua_next (L, src))
+    {
+      lua_pushvalue (L, -2);
+      lua_insert (L, -2);
+      lua_rawset (L, dst);
+    }
+  lua_setfield (L, t, "context");
+  lua_pushboolean (L, 1);
+  lua_setfield (L, t, "has_context");
+}
+
+static int
+start_context_builder (lua_State *L, int values, int from_builder)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  if (!lua_istable (L, values))
+    return ward_push_error (L, WARD_E_INVALID, "with_context: expected a table of values, "
+                            "got %s", luaL_typename (L, values));
+  if (authorize1 (p, "process.context", "context", NULL, &err) < 0)
+    return ward_push_err (L, &err);
+  int t = from_builder ? builder_table (L, 1) : 0;
+  int b = builder_copy (L, t);
+  lua_getiuservalue (L, b, 1);
+  merge_context (L, lua_gettop (L), values);
+  lua_settop (L, b);
+  return 1;
+}
+
+static int l_with_context (lua_State *L) { return start_context_builder (L, 1, 0); }
+static int b_with_context (lua_State *L) { return start_context_builder (L, 2, 1); }
+
+static int
+b_set_field (lua_State *L, const char *field, int type)
+{
+  int t = builder_table (L, 1);
+  if (lua_type (L, 2) != type)
+    return ward_push_error (L, WARD_E_INVALID, "%s: expected a %s, got %s", field,
+                            lua_typename (L, type), luaL_typename (L, 2));
+  int b = builder_copy (L, t);
+  lua_getiuservalue (L, b, 1);
+  lua_pushvalue (L, 2);
+  lua_setfield (L, -2, field);
+  lua_settop (L, b);
+  return 1;
+}
+
+static int
+b_with_actor (lua_State *L)
+{
+  if (lua_type (L, 2) == LUA_TSTRING && lua_rawlen (L, 2) == 0)
+    return ward_push_error (L, WARD_E_INVALID, "with_actor: the actor id must not be empty");
+  return b_set_field (L, "actor", LUA_TSTRING);
+}
+
+static int
+b_with_scope (lua_State *L)
+{
+  if (lua_type (L, 2) == LUA_TTABLE)
+    {
+      lua_Integer n = luaL_len (L, 2);
+      for (lua_Integer i = 1; i <= n; i++)
+        if (lua_rawgeti (L, 2, i) != LUA_TSTRING || (lua_pop (L, 1), 0))
+          return ward_push_error (L, WARD_E_INVALID, "with_scope: entry %lld is not a "
+                                  "policy name", (long long) i);
+    }
+  return b_set_field (L, "scope", LUA_TTABLE);
+}
+
+static int
+b_with_name (lua_State *L)
+{
+  ward_err err;
+  if (lua_type (L, 2) == LUA_TSTRING && check_name (lua_tostring (L, 2), &err) < 0)
+    return ward_push_err (L, &err);
+  return b_set_field (L, "name", LUA_TSTRING);
+}
+
+static int
+b_with_message (lua_State *L)
+{
+  ward_err err;
+  int t = builder_table (L, 1);
+  const char *topic = arg_string (L, 2, "topic", &err);
+  if (topic == NULL || check_topic (topic, &err) < 0)
+    return ward_push_err (L, &err);
+  int nv = t - 3;                       /* values between topic and the table */
+  if (encode (L, 3, nv, &err) < 0)      /* refuse what cannot be sent, now */
+    return ward_push_err (L, &err);
+  lua_createtable (L, nv, 2);
+  int m = lua_gettop (L);
+  for (int i = 0; i < nv; i++)
+    {
+      lua_pushvalue (L, 3 + i);
+      lua_rawseti (L, m, i + 1);
+    }
+  lua_pushinteger (L, nv);
+  lua_setfield (L, m, "n");
+  lua_pushvalue (L, 2);
+  lua_setfield (L, m, "topic");
+  int b = builder_copy (L, t);
+  lua_getiuservalue (L, b, 1);
+  lua_getfield (L, -1, "messages");
+  lua_pushvalue (L, m);
+  lua_rawseti (L, -2, luaL_len (L, -2) + 1);
+  lua_settop (L, b);
+  return 1;
+}
+
+static int
+b_spawn_flags (lua_State *L, int flags)
+{
+  int t = builder_table (L, 1);
+  lua_insert (L, 2);                    /* table at 2; id at 3 */
+  builder_view v = { .idx = 2 };
+  (void) t;
+  lua_getfield (L, 2, "actor");
+  v.actor = lua_tostring (L, -1);
+  lua_pop (L, 1);                       /* still referenced by the table */
+  const char *scope[64];
+  if (lua_getfield (L, 2, "scope") == LUA_TTABLE)
+    {
+      lua_Integer n = luaL_len (L, -1);
+      if (n > 64)
+        return ward_push_error (L, WARD_E_INVALID, "with_scope: more than 64 policies");
+      for (lua_Integer i = 1; i <= n; i++)
+        {
+          lua_rawgeti (L, -1, i);
+          scope[i - 1] = lua_tostring (L, -1);
+          lua_pop (L, 1);
+          if (scope[i - 1] == NULL)
+            return ward_push_error (L, WARD_E_INVALID, "with_scope: entry %lld is not a "
+                                    "policy name", (long long) i);
+        }
+      v.scope = scope;
+      v.nscope = (size_t) n;
+      v.set_scope = 1;
+    }
+  lua_pop (L, 1);
+  lua_getfield (L, 2, "has_context");
+  v.has_context = lua_toboolean (L, -1);
+  lua_pop (L, 1);
+  lua_getfield (L, 2, "name");
+  v.name = lua_tostring (L, -1);
+  lua_pop (L, 1);
+  return do_spawn (L, 3, flags, &v);
+}
+
+static int b_spawn (lua_State *L) { return b_spawn_flags (L, 0); }
+static int b_spawn_monitored (lua_State *L) { return b_spawn_flags (L, SP_MONITOR); }
+static int b_spawn_linked (lua_State *L) { return b_spawn_flags (L, SP_LINK); }
+static int b_spawn_lm (lua_State *L) { return b_spawn_flags (L, SP_LINK | SP_MONITOR); }
+
+/* ---- registry ---- */
+static int
+l_register (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  const char *name = arg_string (L, 1, "name", &err);
+  if (name == NULL || check_name (name, &err) < 0)
+    return ward_push_err (L, &err);
+  ward_proc *t = p;
+  ward_proc_ref (t);
+  if (!lua_isnoneornil (L, 2))
+    {
+      ward_proc_unref (t);
+      if ((t = arg_target (L, 2, &err)) == NULL)
+        return ward_push_err (L, &err);
+    }
+  int rc = authorize1 (p, "process.registry.register", name, NULL, &err);
+  if (rc == 0)
+    rc = ward_registry_register (name, t, &err);
+  ward_proc_unref (t);
+  if (rc < 0)
+    return ward_push_err (L, &err);
+  lua_pushboolean (L, 1);
+  return 1;
+}
+
+static int
+l_lookup (lua_State *L)
+{
+  ward_err err;
+  const char *name = arg_string (L, 1, "name", &err);
+  if (name == NULL)
+    return ward_push_err (L, &err);
+  char pid[64];
+  if (ward_registry_lookup (name, pid, sizeof pid) < 0)
+    return ward_push_error (L, WARD_E_NOT_FOUND, "no process registered as `%s`", name);
+  lua_pushstring (L, pid);
+  return 1;
+}
+
+static int
+l_unregister (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  const char *name = arg_string (L, 1, "name", &err);
+  if (name == NULL || authorize1 (p, "process.registry.unregister", name, NULL, &err) < 0)
+    return ward_push_err (L, &err);
+  lua_pushboolean (L, ward_registry_unregister (name));
+  return 1;
+}
+
+void
+ward_open_process (lua_State *L)
+{
+  static const luaL_Reg bm[] = {
+    { "with_context", b_with_context }, { "with_actor", b_with_actor },
+    { "with_scope", b_with_scope }, { "with_name", b_with_name },
+    { "with_message", b_with_message }, { "spawn", b_spawn },
+    { "spawn_monitored", b_spawn_monitored }, { "spawn_linked", b_spawn_linked },
+    { "spawn_linked_monitored", b_spawn_lm }, { NULL, NULL } };
+  luaL_newmetatable (L, BUILDER);
+  luaL_newlib (L, bm);
+  lua_setfield (L, -2, "__index");
+  lua_pushliteral (L, "SpawnBuilder");
+  lua_setfield (L, -2, "__metatable");
+  lua_pop (L, 1);
+
+  static const luaL_Reg lib[] = {
+    { "id", l_id }, { "pid", l_pid }, { "send", l_send }, { "spawn", l_spawn },
+    { "spawn_monitored", l_spawn_monitored }, { "spawn_linked", l_spawn_linked },
+    { "spawn_linked_monitored", l_spawn_lm }, { "exec", l_exec },
+    { "terminate", l_terminate }, { "cancel", l_cancel }, { "monitor", l_monitor },
+    { "unmonitor", l_unmonitor }, { "link", l_link }, { "unlink", l_unlink },
+    { "get_options", l_get_options }, { "set_options", l_set_options },
+    { "inbox", l_inbox }, { "events", l_events }, { "listen", l_listen },
+    { "unlisten", l_unlisten }, { "upgrade", l_upgrade }, { "with_context", l_with_context },
+    { "context", l_context }, { NULL, NULL } };
+  luaL_newlib (L, lib);
+  static const luaL_Reg reg[] = {
+    { "register", l_register }, { "lookup", l_lookup }, { "unregister", l_unregister },
+    { NULL, NULL } };
+  luaL_newlib (L, reg);
+  lua_setfield (L, -2, "registry");
+  lua_createtable (L, 0, 3);
+  static const char *const ev[] = { "CANCEL", "EXIT", "LINK_DOWN", NULL };
+  for (const char *const *e = ev; *e; e++)
+    {
+      lua_pushstring (L, *e);
+      lua_setfield (L, -2, *e);
+    }
+  lua_setfield (L, -2, "event");
+  lua_setglobal (L, "process");
+}

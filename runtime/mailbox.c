@@ -1,0 +1,267 @@
+/* mailbox.c -- messages and ports of a process's mailbox.
+ * A delivery picks its port under the receiver's lock: a topic the process
+ * listens to, or the inbox; events, exec results and timers have their own. */
+#include "config.h"
+#include "rt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ward_msg *
+ward_msg_new (int kind, const char *from, const char *topic, const void *data, size_t len)
+{
+  ward_msg *m = calloc (1, sizeof *m);
+  if (m == NULL)
+    return NULL;
+  m->kind = kind;
+  if (from)
+    snprintf (m->from, sizeof m->from, "%s", from);
+  if (topic && (m->topic = strdup (topic)) == NULL)
+    goto fail;
+  if (len)
+    {
+      if ((m->data = malloc (len)) == NULL)
+        goto fail;
+      memcpy (m->data, data, len);
+      m->len = len;
+    }
+  return m;
+fail:
+  free (m->topic);
+  free (m);
+  return NULL;
+}
+
+void
+ward_msg_free (ward_msg *m)
+{
+  if (m == NULL)
+    return;
+  free (m->topic);
+  free (m->data);
+  free (m);
+}
+
+static ward_port *
+port_find (ward_proc *p, int id)
+{
+  for (size_t i = 0; i < p->nports; i++)
+    if (p->ports[i].id == id)
+      return &p->ports[i];
+  return NULL;
+}
+
+static ward_port *
+port_add (ward_proc *p, int id)
+{
+  if (p->nports == p->cap_ports)
+    {
+      size_t cap = p->cap_ports ? p->cap_ports * 2 : 4;
+      ward_port *np = realloc (p->ports, cap * sizeof *np);
+      if (np == NULL)
+        return NULL;
+      p->ports = np;
+      p->cap_ports = cap;
+    }
+  ward_port *pt = &p->ports[p->nports++];
+  memset (pt, 0, sizeof *pt);
+  pt->id = id;
+  return pt;
+}
+
+static void
+port_append (ward_port *pt, ward_msg *m)
+{
+  m->next = NULL;
+  m->port = pt->id;
+  if (pt->tail)
+    pt->tail->next = m;
+  else
+    pt->head = m;
+  pt->tail = m;
+  pt->n++;
+}
+
+/* The port a message goes to; called with p->lock held. */
+static ward_port *
+route (ward_proc *p, ward_msg *m)
+{
+  int id;
+  switch (m->kind)
+    {
+    case WARD_MSG_USER:
+      for (size_t i = 0; i < p->nports; i++)
+        if (p->ports[i].topic && strcmp (p->ports[i].topic, m->topic) == 0)
+          return &p->ports[i];
+      id = WARD_PORT_INBOX;
+      break;
+    case WARD_MSG_VM: id = WARD_PORT_VM; break;
+    case WARD_MSG_EXEC: id = WARD_PORT_EXEC; break;
+    case WARD_MSG_TIMER: id = m->port; break;
+    default: id = WARD_PORT_EVENTS; break;
+    }
+  ward_port *pt = port_find (p, id);
+  if (pt == NULL && id < WARD_PORT_FIRST_DYNAMIC)
+    pt = port_add (p, id);
+  return pt;
+}
+
+int
+ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
+{
+  int user = m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM;
+  pthread_mutex_lock (&p->lock);
+  if (p->state == WARD_ST_DONE)
+    {
+      pthread_mutex_unlock (&p->lock);
+      ward_msg_free (m);
+      return ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s has exited", p->pid);
+    }
+  if (user && p->queued_user >= ward_cfg.mailbox_limit)
+    {
+      pthread_mutex_unlock (&p->lock);
+      ward_msg_free (m);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
+                           "mailbox of %s is full (%zu messages)", p->pid,
+                           ward_cfg.mailbox_limit);
+    }
+  ward_port *pt = route (p, m);
+  if (pt == NULL)
+    {
+      /* A timer whose channel is gone: nobody can receive it. */
+      pthread_mutex_unlock (&p->lock);
+      int timer = m->kind == WARD_MSG_TIMER;
+      ward_msg_free (m);
+      if (timer)
+        return 0;
+      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "delivering to %s", p->pid);
+    }
+  port_append (pt, m);
+  if (user)
+    p->queued_user++;
+  pthread_mutex_unlock (&p->lock);
+  ward_proc_wake (p);
+  return 0;
+}
+
+ward_msg *
+ward_port_pop (ward_proc *p, int port)
+{
+  pthread_mutex_lock (&p->lock);
+  ward_port *pt = port_find (p, port);
+  ward_msg *m = pt ? pt->head : NULL;
+  if (m)
+    {
+      pt->head = m->next;
+      if (pt->head == NULL)
+        pt->tail = NULL;
+      pt->n--;
+      if (m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM)
+        p->queued_user--;
+      m->next = NULL;
+    }
+  pthread_mutex_unlock (&p->lock);
+  return m;
+}
+
+int
+ward_port_ready (ward_proc *p, int port)
+{
+  pthread_mutex_lock (&p->lock);
+  ward_port *pt = port_find (p, port);
+  int r = pt && pt->head != NULL;
+  pthread_mutex_unlock (&p->lock);
+  return r;
+}
+
+int
+ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
+{
+  pthread_mutex_lock (&p->lock);
+  if (topic)
+    for (size_t i = 0; i < p->nports; i++)
+      if (p->ports[i].topic && strcmp (p->ports[i].topic, topic) == 0)
+        {
+          pthread_mutex_unlock (&p->lock);
+          return ward_err_set (err, WARD_E_ALREADY_EXISTS, 0,
+                               "already listening to topic `%s`", topic);
+        }
+  int id = p->next_port < WARD_PORT_FIRST_DYNAMIC ? WARD_PORT_FIRST_DYNAMIC : p->next_port;
+  p->next_port = id + 1;
+  char *t = topic ? strdup (topic) : NULL;
+  ward_port *pt = (topic && t == NULL) ? NULL : port_add (p, id);
+  if (pt == NULL)
+    {
+      free (t);
+      pthread_mutex_unlock (&p->lock);
+      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "opening a port");
+    }
+  pt->topic = t;
+  pt->raw = raw;
+  pthread_mutex_unlock (&p->lock);
+  return id;
+}
+
+/* Close a dynamic port. Messages of a topic go back to the inbox (never
+ * lost); timer messages are dropped with the port. */
+void
+ward_port_close (ward_proc *p, int port)
+{
+  pthread_mutex_lock (&p->lock);
+  ward_port *pt = port_find (p, port);
+  if (pt == NULL || port < WARD_PORT_FIRST_DYNAMIC)
+    {
+      pthread_mutex_unlock (&p->lock);
+      return;
+    }
+  ward_msg *list = pt->head;
+  int topic = pt->topic != NULL;
+  free (pt->topic);
+  *pt = p->ports[--p->nports];
+  if (topic && list)
+    {
+      ward_port *inbox = port_find (p, WARD_PORT_INBOX);
+      if (inbox == NULL)
+        inbox = port_add (p, WARD_PORT_INBOX);
+      while (list)
+        {
+          ward_msg *next = list->next;
+          if (inbox)
+            port_append (inbox, list);
+          else
+            {
+              p->queued_user--;
+              ward_msg_free (list);
+            }
+          list = next;
+        }
+    }
+  while (list)
+    {
+      ward_msg *next = list->next;
+      ward_msg_free (list);
+      list = next;
+    }
+  pthread_mutex_unlock (&p->lock);
+}
+
+void
+ward_mailbox_free (ward_proc *p)
+{
+  for (size_t i = 0; i < p->nports; i++)
+    {
+      ward_msg *m = p->ports[i].head;
+      while (m)
+        {
+          ward_msg *next = m->next;
+          ward_msg_free (m);
+          m = next;
+        }
+      free (p->ports[i].topic);
+    }
+  free (p->ports);
+  p->ports = NULL;
+  p->nports = p->cap_ports = 0;
+}

@@ -1,0 +1,300 @@
+/* main.c -- the `ward` command: run a script as the first process, and the
+ * entry points of the other subcommands. */
+#include "config.h"
+#include "rt.h"
+#include "vm.h"
+#include "codec.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <lauxlib.h>
+
+void ward_wait_all_exited (void);
+
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int ended;
+  int first_done, first_abnormal;
+  char first_error[WARD_ERR_MSG_MAX];
+  char first_pid[64];
+} run = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+void
+ward_run_master_exited (ward_proc *p, int abnormal, const char *error)
+{
+  pthread_mutex_lock (&run.lock);
+  if (p->is_first)
+    {
+      run.first_done = 1;
+      run.first_abnormal = abnormal;
+      snprintf (run.first_error, sizeof run.first_error, "%s", error ? error : "");
+      snprintf (run.first_pid, sizeof run.first_pid, "%s", p->pid);
+    }
+  if (p->is_master)
+    {
+      run.ended = 1;
+      pthread_cond_broadcast (&run.cond);
+    }
+  pthread_mutex_unlock (&run.lock);
+}
+
+static void
+usage (FILE *out)
+{
+  fputs ("Usage: ward run [OPTIONS] SCRIPT [ARGS...]\n"
+         "       ward --help | --version\n"
+         "\n"
+         "Run SCRIPT (a Lua 5.4 file) as the first process, actor `main`, on host\n"
+         "ward:main. Its arguments are the chunk's `...`. ward exits 0 when the first\n"
+         "process returns normally, 1 when it ends with an error (printed on stderr),\n"
+         "2 on a usage error.\n"
+         "\n"
+         "Options of run:\n"
+         "  --root DIR          resolve process ids (ns.sub:name) under DIR\n"
+         "                      (default: the directory of SCRIPT)\n"
+         "  --threads N         worker threads of ward:main (default: one per core)\n"
+         "  --memory SIZE       memory cap per process, e.g. 64M (default 256M)\n"
+         "  --mailbox N         messages queued per process (default 100000)\n"
+         "  --instructions N    instruction budget per process (default: none)\n"
+         "  --children N        live children per process (default 100000)\n"
+         "  --actor ID          actor of the first process (default main)\n"
+         "  --deny RULE         deny ACTION or ACTION=RESOURCE (testing a script's\n"
+         "                      handling of denials until policy files land)\n"
+         "  --trace-gate FILE   append every permission request to FILE\n"
+         "  --permissive        allow what would be denied\n"
+         "\n"
+         "See ward(1) and ward-lua(7).\n", out);
+}
+
+static int
+parse_size (const char *s, size_t *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull (s, &end, 10);
+  if (errno || end == s || s[0] == '-')
+    return -1;
+  unsigned long long mul = 1;
+  if (*end == 'K' || *end == 'k') mul = 1ULL << 10, end++;
+  else if (*end == 'M' || *end == 'm') mul = 1ULL << 20, end++;
+  else if (*end == 'G' || *end == 'g') mul = 1ULL << 30, end++;
+  if (*end != '\0' || v > ULLONG_MAX / mul)
+    return -1;
+  *out = (size_t) (v * mul);
+  return 0;
+}
+
+static int
+parse_count (const char *s, unsigned long long max, unsigned long long *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull (s, &end, 10);
+  if (errno || end == s || *end || s[0] == '-' || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Encode the script's arguments as strings (a scratch state runs the codec). */
+static int
+encode_args (char **argv, int argc, wbuf *out, ward_err *err)
+{
+  lua_State *L = luaL_newstate ();
+  if (L == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "encoding arguments");
+  if (!lua_checkstack (L, argc + 1))
+    {
+      lua_close (L);
+      return ward_err_set (err, WARD_E_INVALID, 0, "too many arguments");
+    }
+  for (int i = 0; i < argc; i++)
+    lua_pushstring (L, argv[i]);
+  int rc = ward_codec_encode (L, 1, argc, out, NULL, err);
+  lua_close (L);
+  return rc;
+}
+
+static int
+cmd_run (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "root", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
+    { "memory", required_argument, 0, 'm' }, { "mailbox", required_argument, 0, 'b' },
+    { "instructions", required_argument, 0, 'i' }, { "children", required_argument, 0, 'c' },
+    { "actor", required_argument, 0, 'a' }, { "deny", required_argument, 0, 'd' },
+    { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
+    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  const char *root = NULL, *actor = "main";
+  const char **deny = calloc ((size_t) argc + 1, sizeof *deny);
+  size_t ndeny = 0;
+  ward_policy_opts popts = { 0 };
+  long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
+  ward_cfg.threads = ncpu > 0 ? (int) ncpu : 1;
+  ward_cfg.mem_limit = 256u << 20;
+  ward_cfg.mailbox_limit = 100000;
+  ward_cfg.max_children = 100000;
+  unsigned long long v;
+  int c;
+  if (deny == NULL)
+    return fprintf (stderr, "ward: out of memory\n"), 1;
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "+h", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'r': root = optarg; break;
+      case 'a': actor = optarg; break;
+      case 'd': deny[ndeny++] = optarg; break;
+      case 'T': popts.trace_path = optarg; break;
+      case 'P': popts.permissive = 1; break;
+      case 'h': usage (stdout); free (deny); return 0;
+      case 't':
+        if (parse_count (optarg, 1024, &v) < 0 || v == 0)
+          goto bad_value;
+        ward_cfg.threads = (int) v;
+        break;
+      case 'm':
+        if (parse_size (optarg, &ward_cfg.mem_limit) < 0 || ward_cfg.mem_limit < (64u << 10))
+          goto bad_value;
+        break;
+      case 'b':
+        if (parse_count (optarg, 1u << 30, &v) < 0 || v == 0)
+          goto bad_value;
+        ward_cfg.mailbox_limit = v;
+        break;
+      case 'i':
+        if (parse_count (optarg, ULLONG_MAX, &v) < 0)
+          goto bad_value;
+        ward_cfg.instr_budget = v;
+        break;
+      case 'c':
+        if (parse_count (optarg, 1u << 30, &v) < 0)
+          goto bad_value;
+        ward_cfg.max_children = (unsigned) v;
+        break;
+      default:
+        usage (stderr);
+        free (deny);
+        return 2;
+      bad_value:
+        fprintf (stderr, "ward run: bad value `%s` for --%s\n", optarg,
+                 c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
+                 : c == 'b' ? "mailbox (1..2^30)" : c == 'c' ? "children" : "instructions");
+        free (deny);
+        return 2;
+      }
+  if (optind >= argc)
+    {
+      fprintf (stderr, "ward run: no script given\n");
+      usage (stderr);
+      free (deny);
+      return 2;
+    }
+  const char *script = argv[optind];
+  if (realpath (script, ward_cfg.main_path) == NULL)
+    {
+      fprintf (stderr, "ward run: cannot open script `%s`: %s\n", script, strerror (errno));
+      free (deny);
+      return 2;
+    }
+  if (root)
+    {
+      if (realpath (root, ward_cfg.root) == NULL)
+        {
+          fprintf (stderr, "ward run: bad --root `%s`: %s\n", root, strerror (errno));
+          free (deny);
+          return 2;
+        }
+    }
+  else
+    {
+      snprintf (ward_cfg.root, sizeof ward_cfg.root, "%s", ward_cfg.main_path);
+      char *slash = strrchr (ward_cfg.root, '/');
+      if (slash)
+        *(slash == ward_cfg.root ? slash + 1 : slash) = '\0';
+    }
+
+  ward_err err;
+  popts.deny = deny;
+  wbuf args;
+  wbuf_init (&args, 0);
+  if (ward_policy_init (&popts, &err) < 0 || ward_timers_start (&err) < 0
+      || encode_args (argv + optind + 1, argc - optind - 1, &args, &err) < 0)
+    {
+      fprintf (stderr, "ward run: %s\n", err.msg);
+      free (deny);
+      return 1;
+    }
+  ward_host *mainh = ward_host_create ("ward:main", ward_cfg.threads, &err);
+  if (mainh == NULL || ward_def_check (ward_cfg.main_path, &err) < 0)
+    {
+      fprintf (stderr, "ward run: %s\n", err.msg);
+      free (deny);
+      return 1;
+    }
+  ward_spawn_req req = { .def_id = "", .path = ward_cfg.main_path, .host = mainh,
+                         .args = args.data, .args_len = args.len, .actor_id = actor };
+  /* The first process is both "first" (its status is ward's) and master. */
+  pthread_mutex_lock (&run.lock);
+  ward_proc *first = ward_spawn (NULL, &req, &err);
+  if (first)
+    first->is_first = first->is_master = 1;
+  pthread_mutex_unlock (&run.lock);
+  wbuf_free (&args);
+  if (first == NULL)
+    {
+      fprintf (stderr, "ward run: %s\n", err.msg);
+      free (deny);
+      return 1;
+    }
+
+  pthread_mutex_lock (&run.lock);
+  while (!run.ended)
+    pthread_cond_wait (&run.cond, &run.lock);
+  pthread_mutex_unlock (&run.lock);
+
+  ward_proc_kill_all ("the run ended: the master process exited");
+  ward_wait_all_exited ();
+  ward_hosts_stop ();
+  ward_timers_stop ();
+  ward_policy_shutdown ();
+  free (deny);
+  if (run.first_abnormal)
+    {
+      fprintf (stderr, "ward: %s: %s\n", run.first_pid, run.first_error);
+      return 1;
+    }
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      usage (stderr);
+      return 2;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return 0;
+    }
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("ward %s (Lua %s)\n", PACKAGE_VERSION, LUA_VERSION_MAJOR "." LUA_VERSION_MINOR);
+      return 0;
+    }
+  if (strcmp (argv[1], "run") == 0)
+    return cmd_run (argc - 1, argv + 1);
+  fprintf (stderr, "ward: unknown command `%s`\n", argv[1]);
+  usage (stderr);
+  return 2;
+}

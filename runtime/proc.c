@@ -1,0 +1,494 @@
+/* proc.c -- processes: the PID table, spawn, running a slice, exit, kill.
+ * A process's VM is created on its own host's worker at its first slice. */
+#include "config.h"
+#include "rt.h"
+#include "vm.h"
+#include "codec.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lauxlib.h>
+
+ward_config ward_cfg;
+
+/* ---- the table of live processes, by serial ---- */
+#define NBUCKETS 65536
+static struct {
+  pthread_rwlock_t lock;
+  ward_proc *buckets[NBUCKETS];   /* chained through next_in_table */
+  atomic_uint_fast64_t serial;
+  size_t live;
+  pthread_mutex_t live_lock;
+  pthread_cond_t none_left;
+} table = { .lock = PTHREAD_RWLOCK_INITIALIZER, .live_lock = PTHREAD_MUTEX_INITIALIZER,
+            .none_left = PTHREAD_COND_INITIALIZER };
+
+/* The chain link lives outside the public struct to keep rt.h small. */
+typedef struct entry { struct entry *next; ward_proc *p; } entry;
+static entry *chains[NBUCKETS];
+
+static void
+table_insert (ward_proc *p)
+{
+  entry *e = malloc (sizeof *e);   /* checked by the caller via p->pid[0] */
+  pthread_rwlock_wrlock (&table.lock);
+  if (e)
+    {
+      e->p = p;
+      e->next = chains[p->serial % NBUCKETS];
+      chains[p->serial % NBUCKETS] = e;
+    }
+  pthread_rwlock_unlock (&table.lock);
+  pthread_mutex_lock (&table.live_lock);
+  table.live++;
+  pthread_mutex_unlock (&table.live_lock);
+}
+
+static void
+table_remove (ward_proc *p)
+{
+  pthread_rwlock_wrlock (&table.lock);
+  for (entry **pe = &chains[p->serial % NBUCKETS]; *pe; pe = &(*pe)->next)
+    if ((*pe)->p == p)
+      {
+        entry *e = *pe;
+        *pe = e->next;
+        free (e);
+        break;
+      }
+  pthread_rwlock_unlock (&table.lock);
+  pthread_mutex_lock (&table.live_lock);
+  if (--table.live == 0)
+    pthread_cond_broadcast (&table.none_left);
+  pthread_mutex_unlock (&table.live_lock);
+}
+
+ward_proc *
+ward_proc_by_serial (uint64_t serial)
+{
+  ward_proc *found = NULL;
+  pthread_rwlock_rdlock (&table.lock);
+  for (entry *e = chains[serial % NBUCKETS]; e; e = e->next)
+    if (e->p->serial == serial)
+      {
+        found = e->p;
+        ward_proc_ref (found);
+        break;
+      }
+  pthread_rwlock_unlock (&table.lock);
+  return found;
+}
+
+/* "{host|0x1f}" -> serial, checking the host part. */
+ward_proc *
+ward_proc_get (const char *pid)
+{
+  const char *bar = strrchr (pid, '|');
+  size_t len = strlen (pid);
+  if (pid[0] != '{' || bar == NULL || len < 6 || pid[len - 1] != '}' || strncmp (bar, "|0x", 3))
+    return NULL;
+  char *end;
+  errno = 0;
+  uint64_t serial = strtoull (bar + 3, &end, 16);
+  if (errno || end != pid + len - 1)
+    return NULL;
+  ward_proc *p = ward_proc_by_serial (serial);
+  if (p && strcmp (p->pid, pid) != 0)
+    {
+      ward_proc_unref (p);
+      return NULL;
+    }
+  return p;
+}
+
+ward_proc *
+ward_resolve (const char *dest, ward_err *err)
+{
+  if (dest[0] == '\0')
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "empty destination");
+      return NULL;
+    }
+  if (dest[0] == '{')
+    {
+      ward_proc *p = ward_proc_get (dest);
+      if (p == NULL)
+        ward_err_set (err, WARD_E_NOT_FOUND, 0, "no process %s (it has exited or never existed)",
+                      dest);
+      return p;
+    }
+  char pid[64];
+  if (ward_registry_lookup (dest, pid, sizeof pid) < 0)
+    {
+      ward_err_set (err, WARD_E_NOT_FOUND, 0, "no process registered as `%s`", dest);
+      return NULL;
+    }
+  ward_proc *p = ward_proc_get (pid);
+  if (p == NULL)
+    ward_err_set (err, WARD_E_NOT_FOUND, 0, "no process registered as `%s`", dest);
+  return p;
+}
+
+size_t
+ward_proc_count (void)
+{
+  pthread_mutex_lock (&table.live_lock);
+  size_t n = table.live;
+  pthread_mutex_unlock (&table.live_lock);
+  return n;
+}
+
+void ward_wait_all_exited (void);
+void
+ward_wait_all_exited (void)
+{
+  pthread_mutex_lock (&table.live_lock);
+  while (table.live > 0)
+    pthread_cond_wait (&table.none_left, &table.live_lock);
+  pthread_mutex_unlock (&table.live_lock);
+}
+
+void
+ward_proc_kill_all (const char *why)
+{
+  pthread_rwlock_rdlock (&table.lock);
+  size_t n = 0, cap = 0;
+  ward_proc **all = NULL;
+  for (size_t b = 0; b < NBUCKETS; b++)
+    for (entry *e = chains[b]; e; e = e->next)
+      {
+        if (n == cap)
+          {
+            cap = cap ? cap * 2 : 64;
+            ward_proc **na = realloc (all, cap * sizeof *na);
+            if (na == NULL)
+              break;
+            all = na;
+          }
+        if (n < cap)
+          {
+            ward_proc_ref (e->p);
+            all[n++] = e->p;
+          }
+      }
+  pthread_rwlock_unlock (&table.lock);
+  for (size_t i = 0; i < n; i++)
+    {
+      ward_proc_kill (all[i], "%s", why);
+      ward_proc_unref (all[i]);
+    }
+  free (all);
+}
+
+/* ---- reference counting ---- */
+void
+ward_proc_ref (ward_proc *p)
+{
+  atomic_fetch_add_explicit (&p->refs, 1, memory_order_relaxed);
+}
+
+static void
+proc_free (ward_proc *p)
+{
+  ward_mailbox_free (p);
+  free (p->actor_id);
+  for (size_t i = 0; i < p->nscope; i++)
+    free (p->scope[i]);
+  free (p->scope);
+  free (p->context);
+  free (p->def_id);
+  free (p->def_path);
+  free (p->args);
+  free (p->monitors.v);
+  free (p->monitoring.v);
+  free (p->links.v);
+  for (size_t i = 0; i < p->nnames; i++)
+    free (p->names[i]);
+  free (p->names);
+  pthread_mutex_destroy (&p->lock);
+  free (p);
+}
+
+void
+ward_proc_unref (ward_proc *p)
+{
+  if (atomic_fetch_sub_explicit (&p->refs, 1, memory_order_acq_rel) == 1)
+    proc_free (p);
+}
+
+/* ---- wake and kill ---- */
+void
+ward_proc_wake (ward_proc *p)
+{
+  pthread_mutex_lock (&p->lock);
+  if (p->state == WARD_ST_WAITING)
+    {
+      p->state = WARD_ST_RUNNABLE;
+      pthread_mutex_unlock (&p->lock);
+      ward_sched_push (p);
+      return;
+    }
+  if (p->state == WARD_ST_RUNNING)
+    p->wake_pending = 1;
+  pthread_mutex_unlock (&p->lock);
+}
+
+void
+ward_proc_kill (ward_proc *p, const char *fmt, ...)
+{
+  int expected = 0;
+  pthread_mutex_lock (&p->lock);
+  if (p->state == WARD_ST_DONE || !atomic_compare_exchange_strong (&p->killed, &expected, 1))
+    {
+      pthread_mutex_unlock (&p->lock);
+      return;
+    }
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (p->kill_msg, sizeof p->kill_msg, fmt, ap);
+  va_end (ap);
+  pthread_mutex_unlock (&p->lock);
+  ward_proc_wake (p);
+}
+
+/* ---- spawn ---- */
+static char *
+dup_or_null (const char *s, int *fail)
+{
+  if (s == NULL)
+    return NULL;
+  char *d = strdup (s);
+  if (d == NULL)
+    *fail = 1;
+  return d;
+}
+
+static int
+copy_bytes (uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
+{
+  *dst = NULL;
+  *dlen = 0;
+  if (len == 0)
+    return 0;
+  if ((*dst = malloc (len)) == NULL)
+    return -1;
+  memcpy (*dst, src, len);
+  *dlen = len;
+  return 0;
+}
+
+ward_proc *
+ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
+{
+  if (parent && atomic_load (&parent->live_children) >= ward_cfg.max_children)
+    {
+      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live children "
+                    "(the limit)", parent->pid, ward_cfg.max_children);
+      return NULL;
+    }
+  ward_proc *p = calloc (1, sizeof *p);
+  if (p == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
+      return NULL;
+    }
+  atomic_init (&p->refs, 1);               /* the table's reference */
+  pthread_mutex_init (&p->lock, NULL);
+  p->host = req->host;
+  p->serial = atomic_fetch_add (&table.serial, 1) + 1;
+  snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host), p->serial);
+  p->is_worker = req->is_worker;
+  p->state = WARD_ST_NEW;
+  int fail = 0;
+  p->def_id = dup_or_null (req->def_id ? req->def_id : "", &fail);
+  p->def_path = dup_or_null (req->path, &fail);
+  if (parent)
+    {
+      p->parent = parent->serial;
+      snprintf (p->parent_pid, sizeof p->parent_pid, "%s", parent->pid);
+    }
+  /* A call chain (process.id) is shared by exec, which runs on behalf of
+   * its caller; any other spawn starts a new chain. */
+  snprintf (p->frame, sizeof p->frame, "%s",
+            req->exec_wait && parent ? parent->frame : p->pid);
+  p->actor_id = dup_or_null (req->actor_id ? req->actor_id
+                             : parent ? parent->actor_id : "main", &fail);
+  const char *const *scope = req->set_scope ? req->scope
+                             : parent ? (const char *const *) parent->scope : NULL;
+  size_t nscope = req->set_scope ? req->nscope : parent ? parent->nscope : 0;
+  if (nscope && (p->scope = calloc (nscope, sizeof *p->scope)) == NULL)
+    fail = 1;
+  for (size_t i = 0; !fail && i < nscope; i++, p->nscope++)
+    p->scope[i] = dup_or_null (scope[i], &fail);
+  if (req->set_context)
+    fail |= copy_bytes (&p->context, &p->context_len, req->context, req->context_len) < 0;
+  else if (parent)
+    fail |= copy_bytes (&p->context, &p->context_len, parent->context, parent->context_len) < 0;
+  fail |= copy_bytes (&p->args, &p->args_len, req->args, req->args_len) < 0;
+  p->exec_waiter = req->exec_wait;
+  if (fail)
+    {
+      proc_free (p);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
+      return NULL;
+    }
+  table_insert (p);
+  if (parent)
+    atomic_fetch_add (&parent->live_children, 1);
+
+  /* Topology and name before the child can run, so that nothing it does
+   * can be missed. */
+  if (req->name && ward_registry_register (req->name, p, err) < 0)
+    goto undo;
+  if (req->monitor && ward_monitor (parent, p, err) < 0)
+    goto undo;
+  if (req->link && ward_link (parent, p, err) < 0)
+    goto undo;
+  p->state = WARD_ST_RUNNABLE;
+  ward_sched_push (p);
+  return p;
+
+undo:
+  /* Nothing has run yet: end it silently, as if never spawned. */
+  {
+    ward_err keep = *err;
+    ward_topology_exit (p, 0, NULL, 0, NULL);
+    pthread_mutex_lock (&p->lock);
+    p->state = WARD_ST_DONE;
+    pthread_mutex_unlock (&p->lock);
+    if (parent)
+      atomic_fetch_sub (&parent->live_children, 1);
+    table_remove (p);
+    ward_proc_unref (p);
+    *err = keep;
+    return NULL;
+  }
+}
+
+/* ---- exit ---- */
+static void
+proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, const char *error)
+{
+  pthread_mutex_lock (&p->lock);
+  p->state = WARD_ST_DONE;
+  pthread_mutex_unlock (&p->lock);
+  ward_vm_close (p);
+  ward_topology_exit (p, abnormal, result, len, error);
+  if (p->parent)
+    {
+      ward_proc *parent = ward_proc_by_serial (p->parent);
+      if (parent)
+        {
+          atomic_fetch_sub (&parent->live_children, 1);
+          ward_proc_unref (parent);
+        }
+    }
+  if (p->is_master || p->is_first)
+    ward_run_master_exited (p, abnormal, error);
+  table_remove (p);
+  ward_proc_unref (p);              /* the table's reference */
+}
+
+/* The body returned or raised: compute the exit and finish. */
+static void
+proc_exit (ward_proc *p, int status, int nres)
+{
+  char error[WARD_ERR_MSG_MAX + 64];
+  wbuf result;
+  wbuf_init (&result, 0);
+  int abnormal = 1;
+  if (atomic_load (&p->killed))
+    snprintf (error, sizeof error, "%s", p->kill_msg);
+  else if (status != LUA_OK)
+    ward_vm_describe_error (p->co, -1, error, sizeof error);
+  else
+    {
+      ward_err err;
+      if (nres > 0)
+        lua_settop (p->co, lua_gettop (p->co) - nres + 1);   /* keep the first value */
+      else
+        lua_pushnil (p->co);
+      if (ward_codec_encode (p->co, -1, 1, &result, ward_codec_opts_rt (), &err) == 0)
+        abnormal = 0;
+      else
+        snprintf (error, sizeof error, "exit value cannot be sent: %s", err.msg);
+    }
+  if (abnormal)
+    proc_finish (p, 1, NULL, 0, error);
+  else
+    proc_finish (p, 0, result.data, result.len, NULL);
+  wbuf_free (&result);
+}
+
+/* ---- one slice ---- */
+void
+ward_proc_run (ward_proc *p)
+{
+  pthread_mutex_lock (&p->lock);
+  if (p->state != WARD_ST_RUNNABLE)
+    {
+      pthread_mutex_unlock (&p->lock);
+      return;
+    }
+  p->state = WARD_ST_RUNNING;
+  p->wake_pending = 0;
+  pthread_mutex_unlock (&p->lock);
+
+  ward_err err;
+  if (p->L == NULL && ward_vm_boot (p, &err) < 0)
+    {
+      proc_finish (p, 1, NULL, 0, atomic_load (&p->killed) ? p->kill_msg : err.msg);
+      return;
+    }
+  for (;;)
+    {
+      p->yield_reason = WARD_Y_NONE;
+      p->slice = 0;
+      p->slice_start_ns = ward_now_ns ();
+      int nres = 0;
+      int st = lua_resume (p->co, NULL, p->nargs, &nres);
+      p->nargs = 0;
+      if (st != LUA_YIELD)
+        {
+          proc_exit (p, st, nres);
+          return;
+        }
+      lua_pop (p->co, nres);
+      switch (p->yield_reason)
+        {
+        case WARD_Y_UPGRADE:
+          if (ward_vm_upgrade (p, &err) < 0)
+            {
+              proc_finish (p, 1, NULL, 0, err.msg);
+              return;
+            }
+          continue;                       /* run the new body now */
+        case WARD_Y_BLOCK:
+          pthread_mutex_lock (&p->lock);
+          if (p->wake_pending || atomic_load (&p->killed))
+            {
+              p->wake_pending = 0;
+              pthread_mutex_unlock (&p->lock);
+              continue;                   /* something arrived meanwhile */
+            }
+          p->state = WARD_ST_WAITING;
+          pthread_mutex_unlock (&p->lock);
+          return;
+        case WARD_Y_PREEMPT:
+          pthread_mutex_lock (&p->lock);
+          p->state = WARD_ST_RUNNABLE;
+          pthread_mutex_unlock (&p->lock);
+          ward_sched_push (p);
+          return;
+        case WARD_Y_NONE:
+          /* coroutine.yield at the top level is refused by our wrapper;
+           * anything else yielding here is a bug: end the process. */
+          proc_finish (p, 1, NULL, 0, "attempt to yield from outside a coroutine");
+          return;
+        }
+    }
+}

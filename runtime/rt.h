@@ -1,0 +1,209 @@
+/* rt.h -- the runtime's internal contract: hosts, processes, mailboxes,
+ * topology, registry and timers. Prefix ward_ throughout runtime/. */
+#ifndef WARD_RT_H
+#define WARD_RT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <lua.h>
+#include "werr.h"
+#include "wbuf.h"
+#include "policy.h"
+
+typedef struct ward_host ward_host;
+typedef struct ward_proc ward_proc;
+typedef struct ward_msg ward_msg;
+
+/* ---- run-wide settings (from the command line) ---- */
+typedef struct ward_config {
+  char root[4096];            /* where definition ids resolve */
+  char main_path[4096];       /* the first process's file */
+  int threads;                /* workers of ward:main */
+  size_t mem_limit;           /* bytes per process (lua_Alloc cap) */
+  size_t mailbox_limit;       /* messages queued per process */
+  uint64_t instr_budget;      /* 0 = none; instructions per process */
+  unsigned max_children;      /* live children per process */
+} ward_config;
+
+extern ward_config ward_cfg;
+
+/* ---- messages ---- */
+enum ward_msg_kind {
+  WARD_MSG_USER,       /* process.send: topic + encoded payload values */
+  WARD_MSG_VM,         /* spawn_vm channel send: one encoded value */
+  WARD_MSG_EXIT,       /* event: payload = encoded result, or error text */
+  WARD_MSG_LINK_DOWN,  /* event: error text */
+  WARD_MSG_CANCEL,     /* event: deadline (ms since epoch) */
+  WARD_MSG_TIMER,      /* time.after fired: at = now */
+  WARD_MSG_EXEC        /* exec result: like EXIT */
+};
+
+struct ward_msg {
+  ward_msg *next;
+  int kind;
+  int port;            /* filled at delivery */
+  int is_error;        /* EXIT/EXEC/LINK_DOWN: payload is error text */
+  int64_t at;          /* CANCEL deadline / TIMER time, ms since epoch */
+  char from[64];       /* sender PID ("" for the runtime) */
+  char *topic;         /* USER: owned copy */
+  size_t len;
+  uint8_t *data;       /* owned */
+};
+
+/* Ports of a mailbox: fixed ones, then topics and timers. */
+enum { WARD_PORT_INBOX = 0, WARD_PORT_EVENTS = 1, WARD_PORT_VM = 2,
+       WARD_PORT_EXEC = 3, WARD_PORT_FIRST_DYNAMIC = 16 };
+
+ward_msg *ward_msg_new (int kind, const char *from, const char *topic,
+                        const void *data, size_t len);
+void ward_msg_free (ward_msg *m);
+
+/* ---- hosts (thread pools with work stealing) ---- */
+ward_host *ward_host_create (const char *name, int threads, ward_err *err);
+ward_host *ward_host_find (const char *name);
+const char *ward_host_name (const ward_host *h);
+int ward_host_add_threads (ward_host *h, int n, ward_err *err);
+void ward_sched_push (ward_proc *p);          /* p must be RUNNABLE */
+void ward_hosts_stop (void);                  /* stop and join every worker */
+ward_proc *ward_current (void);               /* the process on this thread */
+
+/* ---- processes ---- */
+enum ward_state { WARD_ST_NEW, WARD_ST_RUNNABLE, WARD_ST_RUNNING,
+                  WARD_ST_WAITING, WARD_ST_DONE };
+enum ward_yield { WARD_Y_NONE, WARD_Y_PREEMPT, WARD_Y_BLOCK, WARD_Y_UPGRADE };
+
+typedef struct ward_port {
+  int id;
+  char *topic;          /* NULL for fixed and timer ports */
+  int raw;              /* deliver payload, not Message objects */
+  ward_msg *head, *tail;
+  size_t n;
+} ward_port;
+
+typedef struct ward_serials { uint64_t *v; size_t n, cap; } ward_serials;
+
+struct ward_proc {
+  atomic_int refs;
+  uint64_t serial;
+  char pid[64];
+  ward_host *host;
+  uint64_t parent;              /* serial, 0 for the first process */
+  char parent_pid[64];
+  char frame[64];               /* process.id(): the call chain */
+
+  /* security */
+  char *actor_id;
+  char **scope; size_t nscope;
+  uint8_t *context; size_t context_len;   /* encoded table, may be NULL */
+
+  /* what to run */
+  char *def_id;                 /* "ns:name" or "" for the main script */
+  char *def_path;
+  uint8_t *args; size_t args_len;  /* encoded spawn arguments */
+  int is_worker;                /* _CONTEXT = 'worker' (spawn_vm) */
+  int is_first;
+
+  /* the VM (touched only by the thread running the process) */
+  lua_State *L, *co;
+  int nargs;
+  enum ward_yield yield_reason;
+  unsigned slice;               /* hook ticks in this slice */
+  int64_t slice_start_ns;
+  uint64_t instructions;
+  size_t mem_used, mem_limit, mem_peak;
+
+  /* scheduling */
+  pthread_mutex_t lock;         /* state, mailbox, options */
+  enum ward_state state;
+  int wake_pending;
+  ward_proc *next_run;          /* run-queue link */
+
+  /* mailbox (under lock) */
+  ward_port *ports; size_t nports, cap_ports;
+  int next_port;
+  size_t queued_user;
+  int trap_links;
+  int vm_senders;               /* open spawn_vm channels naming this process */
+  int vm_closed_seen;
+
+  /* termination */
+  atomic_int killed;            /* set once: the kill reason below is final */
+  char kill_msg[256];
+  int exec_waiter;              /* parent waits on WARD_PORT_EXEC */
+
+  /* topology (under the global topology lock) */
+  ward_serials monitors;        /* who monitors me */
+  ward_serials monitoring;      /* whom I monitor */
+  ward_serials links;
+  char **names; size_t nnames;  /* registry names held */
+  atomic_uint live_children;
+  int is_master;
+};
+
+/* Spawn request, filled by the Lua layer. */
+typedef struct ward_spawn_req {
+  const char *def_id;           /* "ns:name", or NULL with path for the main script */
+  const char *path;             /* resolved file */
+  ward_host *host;
+  const uint8_t *args; size_t args_len;
+  const char *actor_id;         /* NULL: inherit */
+  const char *const *scope; size_t nscope; int set_scope;
+  const uint8_t *context; size_t context_len; int set_context;
+  int monitor, link, exec_wait, is_worker;
+  const char *name;             /* register under this name, or NULL */
+} ward_spawn_req;
+
+ward_proc *ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err);
+void ward_proc_ref (ward_proc *p);
+void ward_proc_unref (ward_proc *p);
+/* Find a live process by PID string or serial; a new reference, or NULL. */
+ward_proc *ward_proc_get (const char *pid);
+ward_proc *ward_proc_by_serial (uint64_t serial);
+/* Resolve "PID or registered name"; err NOT_FOUND / INVALID. */
+ward_proc *ward_resolve (const char *dest, ward_err *err);
+/* Make p runnable if it waits; otherwise remember a wake is due. */
+void ward_proc_wake (ward_proc *p);
+/* End p abnormally with msg, whatever it is doing (pcall cannot stop it). */
+void ward_proc_kill (ward_proc *p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+/* Run p for one slice on this worker (called by the scheduler). */
+void ward_proc_run (ward_proc *p);
+size_t ward_proc_count (void);
+void ward_proc_kill_all (const char *why);
+
+/* ---- mailbox ---- */
+/* Deliver m to p. USER messages go to a listening topic port or the inbox.
+ * Returns -1 (m freed, err set) when p is gone or its mailbox is full. */
+int ward_deliver (ward_proc *p, ward_msg *m, ward_err *err);
+/* Pop the first message of a port, or NULL. */
+ward_msg *ward_port_pop (ward_proc *p, int port);
+int ward_port_ready (ward_proc *p, int port);
+int ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err);
+void ward_port_close (ward_proc *p, int port);
+void ward_mailbox_free (ward_proc *p);
+
+/* ---- topology and registry ---- */
+int ward_link (ward_proc *a, ward_proc *b, ward_err *err);
+int ward_unlink (ward_proc *a, uint64_t b);
+int ward_monitor (ward_proc *watcher, ward_proc *target, ward_err *err);
+int ward_unmonitor (ward_proc *watcher, uint64_t target);
+/* On exit: EXIT to monitors, LINK_DOWN (abnormal) to links, names freed. */
+void ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result,
+                         size_t len, const char *error);
+int ward_registry_register (const char *name, ward_proc *p, ward_err *err);
+int ward_registry_lookup (const char *name, char *pid, size_t pidlen);
+int ward_registry_unregister (const char *name);
+
+/* ---- timers ---- */
+enum ward_timer_kind { WARD_TIMER_PORT, WARD_TIMER_DEADLINE };
+int ward_timers_start (ward_err *err);
+void ward_timers_stop (void);
+/* At `when_ns` (monotonic): TIMER message to port, or kill p (deadline). */
+void ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *why);
+int64_t ward_now_ns (void);        /* monotonic */
+int64_t ward_wall_ms (void);       /* since the epoch */
+
+/* ---- run control ---- */
+void ward_run_master_exited (ward_proc *p, int abnormal, const char *error);
+
+#endif

@@ -1,0 +1,267 @@
+/* sched.c -- hosts: named pools of worker threads with work stealing.
+ * Each worker owns a FIFO run queue; an idle worker steals from the others
+ * before it sleeps on the host's condition variable. */
+#include "config.h"
+#include "rt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ward_worker {
+  ward_host *host;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  ward_proc *head, *tail;       /* run queue */
+  int index;
+  int started;
+} ward_worker;
+
+struct ward_host {
+  char name[128];
+  pthread_mutex_t lock;         /* workers array, sleeping */
+  pthread_cond_t wake;
+  ward_worker **workers;
+  atomic_int nworkers;
+  atomic_long queued;           /* processes in all run queues */
+  atomic_int sleepers;
+  atomic_uint rr;               /* round robin for pushes from outside */
+  int stopping;
+  ward_host *next;
+};
+
+static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+static ward_host *hosts;
+static _Thread_local ward_worker *tls_worker;
+static _Thread_local ward_proc *tls_proc;
+
+ward_proc *
+ward_current (void)
+{
+  return tls_proc;
+}
+
+const char *
+ward_host_name (const ward_host *h)
+{
+  return h->name;
+}
+
+ward_host *
+ward_host_find (const char *name)
+{
+  pthread_mutex_lock (&hosts_lock);
+  ward_host *h = hosts;
+  while (h && strcmp (h->name, name) != 0)
+    h = h->next;
+  pthread_mutex_unlock (&hosts_lock);
+  return h;
+}
+
+static ward_proc *
+queue_pop (ward_worker *w)
+{
+  pthread_mutex_lock (&w->lock);
+  ward_proc *p = w->head;
+  if (p)
+    {
+      w->head = p->next_run;
+      if (w->head == NULL)
+        w->tail = NULL;
+      p->next_run = NULL;
+    }
+  pthread_mutex_unlock (&w->lock);
+  return p;
+}
+
+static void
+queue_push (ward_worker *w, ward_proc *p)
+{
+  pthread_mutex_lock (&w->lock);
+  p->next_run = NULL;
+  if (w->tail)
+    w->tail->next_run = p;
+  else
+    w->head = p;
+  w->tail = p;
+  pthread_mutex_unlock (&w->lock);
+}
+
+/* Take work: own queue first, then steal from the others in turn. */
+static ward_proc *
+find_work (ward_worker *self)
+{
+  ward_host *h = self->host;
+  ward_proc *p = queue_pop (self);
+  if (p == NULL)
+    {
+      int n = atomic_load (&h->nworkers);
+      for (int i = 1; i < n && p == NULL; i++)
+        p = queue_pop (h->workers[(self->index + i) % n]);
+    }
+  if (p)
+    atomic_fetch_sub (&h->queued, 1);
+  return p;
+}
+
+static void *
+worker_main (void *arg)
+{
+  ward_worker *w = arg;
+  ward_host *h = w->host;
+  tls_worker = w;
+  for (;;)
+    {
+      ward_proc *p = find_work (w);
+      if (p)
+        {
+          tls_proc = p;
+          ward_proc_run (p);
+          tls_proc = NULL;
+          ward_proc_unref (p);          /* the run queue's reference */
+          continue;
+        }
+      pthread_mutex_lock (&h->lock);
+      atomic_fetch_add (&h->sleepers, 1);
+      while (atomic_load (&h->queued) == 0 && !h->stopping)
+        pthread_cond_wait (&h->wake, &h->lock);
+      atomic_fetch_sub (&h->sleepers, 1);
+      int stop = h->stopping && atomic_load (&h->queued) == 0;
+      pthread_mutex_unlock (&h->lock);
+      if (stop)
+        break;
+    }
+  return NULL;
+}
+
+void
+ward_sched_push (ward_proc *p)
+{
+  ward_host *h = p->host;
+  ward_worker *w = tls_worker;
+  ward_proc_ref (p);
+  if (w == NULL || w->host != h)
+    {
+      int n = atomic_load (&h->nworkers);
+      w = h->workers[atomic_fetch_add (&h->rr, 1) % (unsigned) n];
+    }
+  queue_push (w, p);
+  atomic_fetch_add (&h->queued, 1);
+  if (atomic_load (&h->sleepers) > 0)
+    {
+      pthread_mutex_lock (&h->lock);
+      pthread_cond_signal (&h->wake);
+      pthread_mutex_unlock (&h->lock);
+    }
+}
+
+int
+ward_host_add_threads (ward_host *h, int n, ward_err *err)
+{
+  if (n < 0 || n > 1024)
+    return ward_err_set (err, WARD_E_INVALID, 0, "thread count %d out of range 0..1024", n);
+  pthread_mutex_lock (&h->lock);
+  int have = atomic_load (&h->nworkers);
+  if (have + n > 1024)
+    {
+      pthread_mutex_unlock (&h->lock);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
+                           "host %s would have more than 1024 threads", h->name);
+    }
+  /* The array is allocated once at its maximum so that thieves may read it
+   * without the lock while it grows. */
+  for (int i = 0; i < n; i++)
+    {
+      ward_worker *w = calloc (1, sizeof *w);
+      if (w == NULL)
+        {
+          pthread_mutex_unlock (&h->lock);
+          return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "adding a worker to %s", h->name);
+        }
+      w->host = h;
+      w->index = have + i;
+      pthread_mutex_init (&w->lock, NULL);
+      h->workers[have + i] = w;
+      int rc = pthread_create (&w->thread, NULL, worker_main, w);
+      if (rc != 0)
+        {
+          h->workers[have + i] = NULL;
+          free (w);
+          pthread_mutex_unlock (&h->lock);
+          return ward_err_set (err, WARD_E_UNAVAILABLE, rc, "starting a worker thread for %s",
+                               h->name);
+        }
+      w->started = 1;
+      atomic_store (&h->nworkers, have + i + 1);
+    }
+  pthread_mutex_unlock (&h->lock);
+  return 0;
+}
+
+ward_host *
+ward_host_create (const char *name, int threads, ward_err *err)
+{
+  if (strlen (name) >= sizeof ((ward_host *) 0)->name)
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "host name too long");
+      return NULL;
+    }
+  if (threads < 1)
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "a host needs at least one thread");
+      return NULL;
+    }
+  ward_host *h = calloc (1, sizeof *h);
+  if (h == NULL || (h->workers = calloc (1024, sizeof *h->workers)) == NULL)
+    {
+      free (h);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "creating host %s", name);
+      return NULL;
+    }
+  strcpy (h->name, name);
+  pthread_mutex_init (&h->lock, NULL);
+  pthread_cond_init (&h->wake, NULL);
+  if (ward_host_add_threads (h, threads, err) < 0 && atomic_load (&h->nworkers) == 0)
+    {
+      free (h->workers);
+      free (h);
+      return NULL;
+    }
+  pthread_mutex_lock (&hosts_lock);
+  h->next = hosts;
+  hosts = h;
+  pthread_mutex_unlock (&hosts_lock);
+  return h;
+}
+
+void
+ward_hosts_stop (void)
+{
+  pthread_mutex_lock (&hosts_lock);
+  ward_host *list = hosts;
+  hosts = NULL;
+  pthread_mutex_unlock (&hosts_lock);
+  for (ward_host *h = list; h; h = h->next)
+    {
+      pthread_mutex_lock (&h->lock);
+      h->stopping = 1;
+      pthread_cond_broadcast (&h->wake);
+      pthread_mutex_unlock (&h->lock);
+    }
+  while (list)
+    {
+      ward_host *h = list;
+      list = h->next;
+      int n = atomic_load (&h->nworkers);
+      for (int i = 0; i < n; i++)
+        {
+          pthread_join (h->workers[i]->thread, NULL);
+          pthread_mutex_destroy (&h->workers[i]->lock);
+          free (h->workers[i]);
+        }
+      free (h->workers);
+      pthread_mutex_destroy (&h->lock);
+      pthread_cond_destroy (&h->wake);
+      free (h);
+    }
+}

@@ -1,0 +1,777 @@
+/* vm.c -- a process's Lua VM: capped allocator, safe standard library,
+ * preemption hook, coroutines that pass scheduler yields through, loading. */
+#include "config.h"
+#include "vm.h"
+#include "codec.h"
+#include "pattern.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+/* ------------------------------------------------------------------ */
+/* Allocator: every byte of a process counts against its cap. Once the
+ * process is killed, nothing may grow, so C functions that allocate in a
+ * loop (string.rep, table.concat) stop too. */
+static void *
+vm_alloc (void *ud, void *ptr, size_t osize, size_t nsize)
+{
+  ward_proc *p = ud;
+  if (ptr == NULL)
+    osize = 0;
+  if (nsize == 0)
+    {
+      free (ptr);
+      p->mem_used -= osize;
+      return NULL;
+    }
+  if (nsize > osize)
+    {
+      size_t grow = nsize - osize;
+      if (atomic_load_explicit (&p->killed, memory_order_relaxed)
+          || p->mem_used + grow > p->mem_limit)
+        {
+          if (!atomic_load (&p->killed) && p->co != NULL)
+            ward_proc_kill (p, "memory limit of %zu bytes exceeded", p->mem_limit);
+          return NULL;
+        }
+    }
+  void *np = realloc (ptr, nsize);
+  if (np == NULL)
+    return NULL;
+  p->mem_used = p->mem_used - osize + nsize;
+  if (p->mem_used > p->mem_peak)
+    p->mem_peak = p->mem_used;
+  return np;
+}
+
+/* ------------------------------------------------------------------ */
+/* The count hook: kill check, instruction budget, preemption. */
+static void vm_hook (lua_State *L, lua_Debug *ar);
+
+static void
+raise_killed (lua_State *L, ward_proc *p)
+{
+  /* Fire on every instruction from now on: whatever pcall catches is
+   * raised again at the next instruction until the body is gone. */
+  lua_sethook (L, vm_hook, LUA_MASKCOUNT, 1);
+  luaL_error (L, "%s", p->kill_msg);
+}
+
+void
+ward_vm_check_killed (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  if (p && atomic_load (&p->killed))
+    raise_killed (L, p);
+}
+
+static void
+vm_hook (lua_State *L, lua_Debug *ar)
+{
+  ward_proc *p = ward_current ();
+  if (p == NULL)
+    return;
+  if (atomic_load_explicit (&p->killed, memory_order_relaxed))
+    raise_killed (L, p);
+  p->instructions += WARD_HOOK_EVERY;
+  if (ward_cfg.instr_budget && p->instructions > ward_cfg.instr_budget)
+    {
+      ward_proc_kill (p, "instruction budget of %llu exceeded",
+                      (unsigned long long) ward_cfg.instr_budget);
+      raise_killed (L, p);
+    }
+  if (++p->slice < WARD_SLICE_TICKS)
+    return;
+  if (lua_isyieldable (L))
+    {
+      p->yield_reason = WARD_Y_PREEMPT;
+      lua_yield (L, 0);
+      return;
+    }
+  if (ward_now_ns () - p->slice_start_ns > WARD_UNYIELDABLE_NS)
+    {
+      ward_proc_kill (p, "ran for more than %lld s where it cannot be preempted "
+                      "(inside a C call such as a sort comparator or a metamethod)",
+                      WARD_UNYIELDABLE_NS / 1000000000LL);
+      raise_killed (L, p);
+    }
+}
+
+int
+ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k)
+{
+  ward_proc *p = ward_current ();
+  if (!lua_isyieldable (L))
+    return luaL_error (L, "cannot block here (inside a metamethod, iterator "
+                       "or C callback that cannot yield)");
+  p->yield_reason = WARD_Y_BLOCK;
+  return lua_yieldk (L, 0, ctx, k);
+}
+
+void
+ward_vm_describe_error (lua_State *L, int idx, char *buf, size_t n)
+{
+  switch (lua_type (L, idx))
+    {
+    case LUA_TSTRING:
+      {
+        size_t len;
+        const char *s = lua_tolstring (L, idx, &len);
+        snprintf (buf, n, "%.*s", (int) (len < n ? len : n - 1), s);
+        return;
+      }
+    case LUA_TNUMBER:
+      if (lua_isinteger (L, idx))
+        snprintf (buf, n, "%lld", (long long) lua_tointeger (L, idx));
+      else
+        snprintf (buf, n, "%.14g", lua_tonumber (L, idx));
+      return;
+    case LUA_TNIL:
+      snprintf (buf, n, "nil");
+      return;
+    case LUA_TUSERDATA:
+      {
+        const ward_err *e = luaL_testudata (L, idx, "ward.error");
+        if (e)
+          {
+            snprintf (buf, n, "%s: %s", ward_kind_name (e->kind), e->msg);
+            return;
+          }
+      }
+      /* fall through */
+    default:
+      /* Never call __tostring: it is the script's code. */
+      snprintf (buf, n, "(error object is a %s value)", luaL_typename (L, idx));
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Coroutines. A scheduler yield (preemption or a blocking call) inside a
+ * script's own coroutine must suspend the whole process, not return to the
+ * script's resume: our resume passes such yields up and resumes the inner
+ * coroutine again when the process runs. */
+static int co_resume_step (lua_State *L, lua_State *co, int nargs, int wrap);
+
+static int
+co_resume_k (lua_State *L, int status, lua_KContext ctx)
+{
+  int wrap = (int) ctx;
+  lua_State *co = lua_tothread (L, wrap ? lua_upvalueindex (1) : 1);
+  ward_vm_check_killed (L);
+  return co_resume_step (L, co, 0, wrap);
+}
+
+static int
+co_resume_step (lua_State *L, lua_State *co, int nargs, int wrap)
+{
+  ward_proc *p = ward_current ();
+  int nres;
+  int st = lua_resume (co, L, nargs, &nres);
+  if (st == LUA_YIELD && p->yield_reason != WARD_Y_NONE)
+    {
+      lua_pop (co, nres);
+      return lua_yieldk (L, 0, (lua_KContext) wrap, co_resume_k);
+    }
+  if (atomic_load (&p->killed))
+    raise_killed (L, p);
+  if (st == LUA_OK || st == LUA_YIELD)
+    {
+      if (!lua_checkstack (L, nres + 1))
+        return luaL_error (L, "too many results to resume");
+      if (!wrap)
+        lua_pushboolean (L, 1);
+      lua_xmove (co, L, nres);
+      return nres + !wrap;
+    }
+  lua_xmove (co, L, 1);        /* the error object */
+  if (wrap)
+    {
+      if (lua_type (L, -1) == LUA_TSTRING)
+        {
+          luaL_where (L, 1);
+          lua_insert (L, -2);
+          lua_concat (L, 2);
+        }
+      return lua_error (L);
+    }
+  lua_pushboolean (L, 0);
+  lua_insert (L, -2);
+  return 2;
+}
+
+static int
+co_check_resumable (lua_State *L, lua_State *co)
+{
+  int st = lua_status (co);
+  if (st == LUA_YIELD)
+    return 1;
+  if (st == LUA_OK)
+    {
+      lua_Debug ar;
+      if (lua_getstack (co, 0, &ar))
+        lua_pushliteral (L, "cannot resume non-suspended coroutine");
+      else if (lua_gettop (co) == 0)
+        lua_pushliteral (L, "cannot resume dead coroutine");
+      else
+        return 1;
+    }
+  else
+    lua_pushliteral (L, "cannot resume dead coroutine");
+  return 0;
+}
+
+static int
+l_co_resume (lua_State *L)
+{
+  lua_State *co = lua_tothread (L, 1);
+  luaL_argexpected (L, co, 1, "coroutine");
+  if (co == L || !co_check_resumable (L, co))
+    {
+      if (co == L)
+        lua_pushliteral (L, "cannot resume non-suspended coroutine");
+      lua_pushboolean (L, 0);
+      lua_insert (L, -2);
+      return 2;
+    }
+  int nargs = lua_gettop (L) - 1;
+  if (!lua_checkstack (co, nargs))
+    {
+      lua_pushboolean (L, 0);
+      lua_pushliteral (L, "too many arguments to resume");
+      return 2;
+    }
+  lua_xmove (L, co, nargs);
+  return co_resume_step (L, co, nargs, 0);
+}
+
+static int
+l_co_wrap_call (lua_State *L)
+{
+  lua_State *co = lua_tothread (L, lua_upvalueindex (1));
+  if (!co_check_resumable (L, co))
+    return lua_error (L);
+  int nargs = lua_gettop (L);
+  if (!lua_checkstack (co, nargs))
+    return luaL_error (L, "too many arguments to resume");
+  lua_xmove (L, co, nargs);
+  return co_resume_step (L, co, nargs, 1);
+}
+
+static int
+l_co_wrap (lua_State *L)
+{
+  luaL_checktype (L, 1, LUA_TFUNCTION);
+  lua_State *co = lua_newthread (L);
+  lua_pushvalue (L, 1);
+  lua_xmove (L, co, 1);
+  lua_pushcclosure (L, l_co_wrap_call, 1);
+  return 1;
+}
+
+static int
+l_co_yield (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  if (p && L == p->co)
+    return luaL_error (L, "attempt to yield from outside a coroutine");
+  return lua_yield (L, lua_gettop (L));
+}
+
+static int
+l_co_running (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  lua_pushthread (L);
+  lua_pushboolean (L, p && L == p->co);
+  return 2;
+}
+
+static int
+l_co_isyieldable (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  lua_State *co = lua_isnone (L, 1) ? L : lua_tothread (L, 1);
+  luaL_argexpected (L, co, 1, "coroutine");
+  lua_pushboolean (L, lua_isyieldable (co) && !(p && co == p->co));
+  return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The safe base. */
+static int
+l_load_text (lua_State *L)
+{
+  size_t len;
+  const char *chunk = luaL_checklstring (L, 1, &len);   /* no reader functions */
+  const char *name = luaL_optstring (L, 2, chunk);
+  const char *mode = luaL_optstring (L, 3, "t");
+  if (strchr (mode, 'b'))
+    return luaL_error (L, "load: binary chunks are not allowed in ward processes");
+  int env = !lua_isnone (L, 4) ? 4 : 0;
+  int st = luaL_loadbufferx (L, chunk, len, name, "t");
+  if (st != LUA_OK)
+    {
+      luaL_pushfail (L);
+      lua_insert (L, -2);
+      return 2;
+    }
+  if (env)
+    {
+      lua_pushvalue (L, env);
+      if (!lua_setupvalue (L, -2, 1))
+        lua_pop (L, 1);
+    }
+  return 1;
+}
+
+static int
+l_setmetatable (lua_State *L)
+{
+  int t = lua_type (L, 2);
+  luaL_checktype (L, 1, LUA_TTABLE);
+  luaL_argexpected (L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+  if (t == LUA_TTABLE)
+    {
+      lua_pushliteral (L, "__gc");
+      int has_gc = lua_rawget (L, 2) != LUA_TNIL;
+      lua_pop (L, 1);
+      /* Finalizers run with hooks off and again in lua_close: a looping
+       * __gc could hang a worker thread (DESIGN 2.0). */
+      if (has_gc)
+        return luaL_error (L, "__gc metamethods are not allowed in ward processes");
+    }
+  if (luaL_getmetafield (L, 1, "__metatable") != LUA_TNIL)
+    return luaL_error (L, "cannot change a protected metatable");
+  lua_settop (L, 2);
+  lua_setmetatable (L, 1);
+  return 1;
+}
+
+static int
+l_print (lua_State *L)
+{
+  int n = lua_gettop (L);
+  luaL_Buffer b;
+  luaL_buffinit (L, &b);
+  for (int i = 1; i <= n; i++)
+    {
+      if (i > 1)
+        luaL_addchar (&b, '\t');
+      luaL_tolstring (L, i, NULL);
+      luaL_addvalue (&b);
+    }
+  luaL_addchar (&b, '\n');
+  luaL_pushresult (&b);
+  size_t len;
+  const char *s = lua_tolstring (L, -1, &len);
+  fwrite (s, 1, len, stdout);
+  fflush (stdout);
+  return 0;
+}
+
+static void
+set_nil (lua_State *L, int t, const char *name)
+{
+  lua_pushnil (L);
+  lua_setfield (L, t, name);
+}
+
+/* require: the libraries of the safe base, "inbox", or a module file under
+ * the root, which needs `lua.require` on its name. */
+static int
+l_require (lua_State *L)
+{
+  const char *name = luaL_checkstring (L, 1);
+  lua_getfield (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  if (lua_getfield (L, -1, name) != LUA_TNIL)
+    return 1;
+  lua_pop (L, 1);
+  ward_proc *p = ward_current ();
+  ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
+                       .nscope = p->nscope };
+  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
+                       .parent = p->parent_pid };
+  if (ward_authorize (&actor, "lua.require", name, &attrs) != WARD_ALLOW)
+    return luaL_error (L, "require '%s': permission denied (lua.require on %s)", name, name);
+  /* a.b.c -> <root>/a/b/c.lua, through the same rules as definition ids */
+  char id[512], path[4096];
+  ward_err err;
+  const char *dot = strrchr (name, '.');
+  if (dot)
+    snprintf (id, sizeof id, "%.*s:%s", (int) (dot - name), name, dot + 1);
+  else
+    snprintf (id, sizeof id, ":%s", name);
+  if (ward_def_resolve (id, path, sizeof path, &err) < 0 || ward_def_push (L, path, 0, &err) < 0)
+    return luaL_error (L, "require '%s': %s", name, err.msg);
+  /* A module does not see _CONTEXT (Emilua): it runs with an environment
+   * that reads through to the globals but hides that one name. */
+  lua_newtable (L);
+  lua_newtable (L);
+  lua_pushglobaltable (L);
+  lua_setfield (L, -2, "__index");
+  lua_pushglobaltable (L);
+  lua_setfield (L, -2, "__newindex");
+  lua_setmetatable (L, -2);
+  lua_pushboolean (L, 0);
+  lua_setfield (L, -2, "_CONTEXT");
+  if (!lua_setupvalue (L, -2, 1))
+    lua_pop (L, 1);
+  lua_pushstring (L, name);
+  lua_call (L, 1, 1);
+  if (lua_isnil (L, -1))
+    {
+      lua_pop (L, 1);
+      lua_pushboolean (L, 1);
+    }
+  lua_pushvalue (L, -1);
+  lua_setfield (L, -3, name);
+  return 1;
+}
+
+static void
+open_safe_libs (lua_State *L)
+{
+  static const luaL_Reg libs[] = {
+    { LUA_GNAME, luaopen_base }, { LUA_COLIBNAME, luaopen_coroutine },
+    { LUA_TABLIBNAME, luaopen_table }, { LUA_STRLIBNAME, luaopen_string },
+    { LUA_MATHLIBNAME, luaopen_math }, { LUA_UTF8LIBNAME, luaopen_utf8 },
+    { LUA_OSLIBNAME, luaopen_os }, { NULL, NULL } };
+  for (const luaL_Reg *l = libs; l->func; l++)
+    {
+      luaL_requiref (L, l->name, l->func, 1);
+      lua_pop (L, 1);
+    }
+  lua_pushglobaltable (L);
+  int g = lua_gettop (L);
+  set_nil (L, g, "dofile");
+  set_nil (L, g, "loadfile");
+  lua_pushcfunction (L, l_load_text);
+  lua_setfield (L, g, "load");
+  lua_pushcfunction (L, l_setmetatable);
+  lua_setfield (L, g, "setmetatable");
+  lua_pushcfunction (L, l_print);
+  lua_setfield (L, g, "print");
+  lua_pushcfunction (L, l_require);
+  lua_setfield (L, g, "require");
+
+  lua_getfield (L, g, "coroutine");
+  static const luaL_Reg co[] = {
+    { "resume", l_co_resume }, { "wrap", l_co_wrap }, { "yield", l_co_yield },
+    { "running", l_co_running }, { "isyieldable", l_co_isyieldable }, { NULL, NULL } };
+  luaL_setfuncs (L, co, 0);
+  lua_pop (L, 1);
+
+  lua_getfield (L, g, "string");
+  set_nil (L, lua_gettop (L), "dump");
+  ward_pattern_install (L, lua_gettop (L));
+  lua_pop (L, 1);
+
+  /* os: clock and calendar only */
+  lua_getfield (L, g, "os");
+  int os = lua_gettop (L);
+  static const char *const os_unsafe[] = { "execute", "exit", "getenv", "remove",
+                                           "rename", "tmpname", "setlocale", NULL };
+  for (const char *const *n = os_unsafe; *n; n++)
+    set_nil (L, os, *n);
+  lua_pop (L, 1);
+  lua_pop (L, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Definitions: ids, files and a cache of compiled chunks. */
+int
+ward_def_resolve (const char *id, char *path, size_t pathlen, ward_err *err)
+{
+  const char *colon = strchr (id, ':');
+  size_t len = strlen (id);
+  if (colon == NULL || strchr (colon + 1, ':') || len > 256)
+    return ward_err_set (err, WARD_E_INVALID, 0,
+                         "bad process id `%s`: expected namespace:name, e.g. app.workers:handler",
+                         id);
+  char rel[512];
+  size_t r = 0;
+  int seglen = 0;
+  for (const char *c = id; *c; c++)
+    {
+      if (*c == '.' || *c == ':')
+        {
+          if (seglen == 0 && !(c == id && *c == ':'))
+            return ward_err_set (err, WARD_E_INVALID, 0,
+                                 "bad process id `%s`: empty segment", id);
+          if (c != id)
+            rel[r++] = '/';
+          seglen = 0;
+          continue;
+        }
+      if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
+            || *c == '_' || *c == '-'))
+        return ward_err_set (err, WARD_E_INVALID, 0,
+                             "bad process id `%s`: only letters, digits, _ and - in segments",
+                             id);
+      rel[r++] = *c;
+      seglen++;
+    }
+  if (seglen == 0)
+    return ward_err_set (err, WARD_E_INVALID, 0, "bad process id `%s`: empty name", id);
+  rel[r] = '\0';
+  if ((size_t) snprintf (path, pathlen, "%s/%s.lua", ward_cfg.root, rel) >= pathlen)
+    return ward_err_set (err, WARD_E_INVALID, 0, "process id `%s`: path too long", id);
+  return 0;
+}
+
+typedef struct def_entry {
+  struct def_entry *next;
+  char *path;
+  struct timespec mtime;
+  off_t size;
+  char *code;            /* lua_dump of the compiled chunk */
+  size_t len;
+} def_entry;
+
+static pthread_mutex_t defs_lock = PTHREAD_MUTEX_INITIALIZER;
+static def_entry *defs;
+
+static int
+dump_writer (lua_State *L, const void *p, size_t sz, void *ud)
+{
+  return wbuf_append (ud, p, sz, NULL) < 0;
+}
+
+static int
+read_file (const char *path, wbuf *out, ward_err *err)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ward_err_set (err, errno == ENOENT ? WARD_E_NOT_FOUND : WARD_E_INVALID, errno,
+                         "cannot open `%s`", path);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read (fd, buf, sizeof buf)) > 0)
+    if (wbuf_append (out, buf, n, err) < 0)
+      {
+        close (fd);
+        return -1;
+      }
+  int e = errno;
+  close (fd);
+  if (n < 0)
+    return ward_err_set (err, WARD_E_INVALID, e, "reading `%s`", path);
+  return 0;
+}
+
+/* Compile path in a scratch state and cache its bytecode. Text only. */
+static def_entry *
+def_compile (const char *path, const struct stat *st, ward_err *err)
+{
+  wbuf src, code;
+  wbuf_init (&src, 64u << 20);
+  wbuf_init (&code, 0);
+  def_entry *e = NULL;
+  if (read_file (path, &src, err) < 0)
+    goto out;
+  lua_State *L = luaL_newstate ();
+  if (L == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "compiling `%s`", path);
+      goto out;
+    }
+  char chunkname[4200];
+  snprintf (chunkname, sizeof chunkname, "@%s", path);
+  if (luaL_loadbufferx (L, (const char *) src.data, src.len, chunkname, "t") != LUA_OK)
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "%s", lua_tostring (L, -1));
+      lua_close (L);
+      goto out;
+    }
+  if (lua_dump (L, dump_writer, &code, 0) != 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "compiling `%s`", path);
+      lua_close (L);
+      goto out;
+    }
+  lua_close (L);
+  e = calloc (1, sizeof *e);
+  if (e == NULL || (e->path = strdup (path)) == NULL)
+    {
+      free (e);
+      e = NULL;
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "caching `%s`", path);
+      goto out;
+    }
+  e->mtime = st->st_mtim;
+  e->size = st->st_size;
+  e->code = (char *) wbuf_steal (&code, &e->len);
+out:
+  wbuf_free (&src);
+  wbuf_free (&code);
+  return e;
+}
+
+/* Find or (re)compile the cache entry of path; called with defs_lock held. */
+static def_entry *
+def_lookup (const char *path, int fresh, ward_err *err)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    {
+      ward_err_set (err, errno == ENOENT ? WARD_E_NOT_FOUND : WARD_E_INVALID, errno,
+                    "no process definition at `%s`", path);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "`%s` is not a regular file", path);
+      return NULL;
+    }
+  def_entry **pp = &defs;
+  for (; *pp; pp = &(*pp)->next)
+    if (strcmp ((*pp)->path, path) == 0)
+      break;
+  def_entry *e = *pp;
+  if (e && !fresh && e->size == st.st_size && e->mtime.tv_sec == st.st_mtim.tv_sec
+      && e->mtime.tv_nsec == st.st_mtim.tv_nsec)
+    return e;
+  def_entry *ne = def_compile (path, &st, err);
+  if (ne == NULL)
+    return NULL;
+  if (e)
+    {
+      /* Keep the old entry's memory alive: another thread may be loading
+       * it. Definitions change rarely; the cost is a small leak per edit. */
+      ne->next = e->next;
+      *pp = ne;
+    }
+  else
+    {
+      ne->next = defs;
+      defs = ne;
+    }
+  return ne;
+}
+
+int
+ward_def_check (const char *path, ward_err *err)
+{
+  pthread_mutex_lock (&defs_lock);
+  def_entry *e = def_lookup (path, 0, err);
+  pthread_mutex_unlock (&defs_lock);
+  return e ? 0 : -1;
+}
+
+int
+ward_def_push (lua_State *L, const char *path, int fresh, ward_err *err)
+{
+  pthread_mutex_lock (&defs_lock);
+  def_entry *e = def_lookup (path, fresh, err);
+  pthread_mutex_unlock (&defs_lock);
+  if (e == NULL)
+    return -1;
+  char chunkname[4200];
+  snprintf (chunkname, sizeof chunkname, "@%s", path);
+  /* Binary here is our own dump of a text chunk, never a script's bytes. */
+  if (luaL_loadbufferx (L, e->code, e->len, chunkname, "b") != LUA_OK)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, 0, "loading `%s`: %s", path, lua_tostring (L, -1));
+      lua_pop (L, 1);
+      return -1;
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Boot, upgrade and close. */
+static int
+vm_setup (lua_State *L)
+{
+  ward_proc *p = lua_touserdata (L, 1);
+  open_safe_libs (L);
+  ward_open_errors (L);
+  ward_open_channel (L);
+  ward_open_time (L);
+  ward_open_process (L);
+  ward_open_emilua (L, p->is_worker);
+  return 0;
+}
+
+/* Load the body and its arguments onto p->co; runs inside a pcall. */
+static int
+vm_load_body (lua_State *L)
+{
+  ward_proc *p = lua_touserdata (L, 1);
+  ward_err err;
+  if (ward_def_push (p->co, p->def_path, 0, &err) < 0)
+    return luaL_error (L, "%s", err.msg);
+  int n = 0;
+  if (p->args_len
+      && ward_codec_decode (p->co, p->args, p->args_len, ward_codec_opts_rt (), &n, &err) < 0)
+    return luaL_error (L, "spawn arguments: %s", err.msg);
+  p->nargs = n;
+  return 0;
+}
+
+static int
+vm_start (ward_proc *p, ward_err *err)
+{
+  lua_State *L = p->L;
+  lua_pushcfunction (L, vm_setup);
+  lua_pushlightuserdata (L, p);
+  if (lua_pcall (L, 1, 0, 0) != LUA_OK)
+    {
+      char msg[256];
+      ward_vm_describe_error (L, -1, msg, sizeof msg);
+      return ward_err_set (err, WARD_E_INTERNAL, 0, "starting the process VM: %s", msg);
+    }
+  p->co = lua_newthread (L);
+  lua_setfield (L, LUA_REGISTRYINDEX, "ward.body");
+  lua_sethook (p->co, vm_hook, LUA_MASKCOUNT, WARD_HOOK_EVERY);
+  lua_pushcfunction (L, vm_load_body);
+  lua_pushlightuserdata (L, p);
+  if (lua_pcall (L, 1, 0, 0) != LUA_OK)
+    {
+      char msg[WARD_ERR_MSG_MAX];
+      ward_vm_describe_error (L, -1, msg, sizeof msg);
+      return ward_err_set (err, WARD_E_INVALID, 0, "%s", msg);
+    }
+  free (p->args);
+  p->args = NULL;
+  p->args_len = 0;
+  return 0;
+}
+
+int
+ward_vm_boot (ward_proc *p, ward_err *err)
+{
+  p->mem_limit = ward_cfg.mem_limit;
+  p->L = lua_newstate (vm_alloc, p);
+  if (p->L == NULL)
+    return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "creating the process VM");
+  lua_atpanic (p->L, NULL);
+  return vm_start (p, err);
+}
+
+void
+ward_vm_close (ward_proc *p)
+{
+  if (p->L)
+    lua_close (p->L);
+  p->L = p->co = NULL;
+}
+
+int
+ward_vm_upgrade (ward_proc *p, ward_err *err)
+{
+  ward_vm_close (p);
+  p->mem_used = 0;
+  p->L = lua_newstate (vm_alloc, p);
+  if (p->L == NULL)
+    return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "creating the process VM");
+  return vm_start (p, err);
+}

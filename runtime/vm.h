@@ -1,0 +1,55 @@
+/* vm.h -- one process's Lua VM: the capped allocator, the safe standard
+ * library, the preemption hook, definition loading and the Lua modules. */
+#ifndef WARD_VM_H
+#define WARD_VM_H
+
+#include <lua.h>
+#include "rt.h"
+
+/* Hook ticks: the count hook runs every WARD_HOOK_EVERY instructions and a
+ * process is preempted after WARD_SLICE_TICKS ticks. A process that cannot
+ * be preempted (inside a C call such as a sort comparator) for longer than
+ * WARD_UNYIELDABLE_NS is ended. */
+#define WARD_HOOK_EVERY 1000
+#define WARD_SLICE_TICKS 20
+#define WARD_UNYIELDABLE_NS (5LL * 1000000000LL)
+
+/* Resolve a definition id ("a.b:c") to <root>/a/b/c.lua. */
+int ward_def_resolve (const char *id, char *path, size_t pathlen, ward_err *err);
+/* Make sure the definition at path exists and compiles (cached). */
+int ward_def_check (const char *path, ward_err *err);
+/* Push the compiled chunk of path onto L. fresh: bypass the cache. */
+int ward_def_push (lua_State *L, const char *path, int fresh, ward_err *err);
+
+/* Create p's VM, load its definition and arguments. */
+int ward_vm_boot (ward_proc *p, ward_err *err);
+void ward_vm_close (ward_proc *p);
+/* Replace p's VM by a fresh one running def_path with args (upgrade). */
+int ward_vm_upgrade (ward_proc *p, ward_err *err);
+
+/* Raise the kill reason if p was killed, from any C function of the API. */
+void ward_vm_check_killed (lua_State *L);
+/* Describe the error object at idx without running any metamethod. */
+void ward_vm_describe_error (lua_State *L, int idx, char *buf, size_t n);
+/* Block the calling process until a wake (the continuation is re-entered). */
+int ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k);
+
+/* Modules (lproc.c, lchan.c, lemilua.c, lerr.c). */
+void ward_open_errors (lua_State *L);
+int ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));      /* pushes nil, err; returns 2 */
+int ward_push_err (lua_State *L, const ward_err *err);   /* same from a ward_err */
+void ward_open_process (lua_State *L);
+void ward_open_channel (lua_State *L);
+void ward_open_time (lua_State *L);
+void ward_open_emilua (lua_State *L, int is_worker);
+/* Parse a duration ("250ms", "5s", "1m", "2h", or integer ms) at idx. */
+int ward_check_duration (lua_State *L, int idx, int64_t *ms, ward_err *err);
+/* Push a channel reading from a mailbox port. */
+void ward_push_port_channel (lua_State *L, int port, int raw, int owned);
+/* Push the Lua value(s) of a popped message; returns how many. */
+int ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw);
+/* The codec options used between processes (with the spawn_vm handle). */
+const struct ward_codec_opts *ward_codec_opts_rt (void);
+
+#endif

@@ -1,0 +1,17 @@
+## tests/local.mk -- unit tests (C, TAP) and Lua end-to-end tests.
+UNIT_LDADD = libwardrt.a libwardpolicy.a libwardcommon.a $(LUA_LIBS) -lm
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) -I$(top_srcdir)/tests/unit
+
+check_PROGRAMS += tests/unit/test-codec tests/unit/test-pattern
+tests_unit_test_codec_SOURCES = tests/unit/test-codec.c tests/unit/tap.h
+tests_unit_test_codec_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_codec_LDADD = $(UNIT_LDADD)
+tests_unit_test_pattern_SOURCES = tests/unit/test-pattern.c tests/unit/tap.h
+tests_unit_test_pattern_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_pattern_LDADD = $(UNIT_LDADD)
+
+TESTS += tests/unit/test-codec tests/unit/test-pattern
+
+LUA_TESTS = 
+TESTS += $(LUA_TESTS)
+EXTRA_DIST += tests/lua tests/bench
