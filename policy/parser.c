@@ -70,15 +70,6 @@ expected (parser *p, const char *what, const char *const *words)
   return error_here (p, "expected %s, got %s", what, got);
 }
 
-static int
-expect (parser *p, wpol_ttype t, const char *what)
-{
-  if (p->tok.type != t)
-    return expected (p, what, NULL);
-  next (p);
-  return 0;
-}
-
 /* Skip to just after the next `;` or to the next `}` of this block. */
 static void
 sync_member (parser *p)

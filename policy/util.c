@@ -475,6 +475,14 @@ wpol_htab_get (const wpol_htab *h, const char *key)
 }
 
 void
+wpol_htab_each (const wpol_htab *h, void (*fn) (void *val))
+{
+  for (size_t i = 0; i < h->cap; i++)
+    if (h->slots[i].key)
+      fn (h->slots[i].val);
+}
+
+void
 wpol_htab_free (wpol_htab *h)
 {
   free (h->slots);

@@ -232,6 +232,7 @@ uint64_t wpol_hash (const void *p, size_t n);
 int wpol_htab_put (wpol_htab *h, const char *key, void *val);  /* -1 OOM */
 void *wpol_htab_get (const wpol_htab *h, const char *key);
 void **wpol_htab_ref (wpol_htab *h, const char *key);          /* insert NULL */
+void wpol_htab_each (const wpol_htab *h, void (*fn) (void *val));
 void wpol_htab_free (wpol_htab *h);
 
 /* ---- compiled index and evaluation ------------------------------------- */

@@ -110,6 +110,30 @@ put_varint (uint8_t *p, uint64_t v)
   return n;
 }
 
+static inline void
+put_le64 (uint8_t *p, uint64_t u)
+{
+#if defined __BYTE_ORDER__ && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  memcpy (p, &u, 8);
+#else
+  for (int i = 0; i < 8; i++)
+    p[i] = (uint8_t) (u >> (8 * i));
+#endif
+}
+
+static inline uint64_t
+get_le64 (const uint8_t *p)
+{
+  uint64_t u = 0;
+#if defined __BYTE_ORDER__ && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  memcpy (&u, p, 8);
+#else
+  for (int i = 0; i < 8; i++)
+    u |= (uint64_t) p[i] << (8 * i);
+#endif
+  return u;
+}
+
 /* ---------------------------------------------------------------- encode */
 
 /* Where a value sits, for cycle checks and error messages. Nodes live in
@@ -342,8 +366,7 @@ enc_scalar (enc *e, int idx, int type)
           if (!(p = enc_room (e, 9)))
             return -1;
           p[0] = TAG_FLOAT;
-          for (int i = 0; i < 8; i++)
-            p[1 + i] = (uint8_t) (u >> (8 * i));
+          put_le64 (p + 1, u);
           e->b->len += 9;
         }
       return 0;
@@ -367,26 +390,21 @@ enc_scalar (enc *e, int idx, int type)
 }
 
 /* Replace the count placeholder of `width` bytes at pos with
- * varint(count), moving what follows when the sizes differ. Returns the
- * number of bytes added (negative when removed); on failure sets *fail. */
-static long
-enc_patch (enc *e, size_t pos, unsigned width, uint64_t count, int *fail)
+ * varint(count), moving what follows when the sizes differ. */
+static int
+enc_patch (enc *e, size_t pos, unsigned width, uint64_t count)
 {
   unsigned need = varint_size (count);
-  uint8_t *d = e->b->data;
   if (need > width && !enc_room (e, need - width))
-    {
-      *fail = 1;
-      return 0;
-    }
+    return -1;
+  uint8_t *d = e->b->data;
   if (need != width)
     {
-      d = e->b->data;
       memmove (d + pos + need, d + pos + width, e->b->len - pos - width);
       e->b->len = e->b->len + need - width;
     }
   put_varint (d + pos, count);
-  return (long) need - (long) width;
+  return 0;
 }
 
 static int enc_value (enc *e, int idx, loc *l);
@@ -423,7 +441,7 @@ enc_table (enc *e, int idx, loc *l)
   p[0] = TAG_TABLE;
   put_varint (p + 1, (uint64_t) len);
   p[1 + width] = 0; /* nhash, patched below */
-  size_t narr_pos = e->b->len + 1, nhash_pos = e->b->len + 1 + width;
+  size_t narr_pos = e->b->len + 1, nhash_pos = narr_pos + width;
   e->b->len += 2 + width;
 
   loc child = { .up = l, .table = NULL, .index = 0, .key = 0, .kind = LOC_INDEX };
@@ -440,12 +458,11 @@ enc_table (enc *e, int idx, loc *l)
         return -1;
       lua_pop (L, 1);
     }
-  int fail = 0;
   if (narr != len)
     {
-      nhash_pos += (size_t) enc_patch (e, narr_pos, width, (uint64_t) narr, &fail);
-      if (fail) /* not reached: narrowing needs no room */
-        return enc_prefix (e, l);
+      /* narrowing: needs no room, cannot fail */
+      enc_patch (e, narr_pos, width, (uint64_t) narr);
+      nhash_pos = narr_pos + varint_size ((uint64_t) narr);
     }
 
   uint64_t nhash = 0;
@@ -474,8 +491,7 @@ enc_table (enc *e, int idx, loc *l)
       lua_pop (L, 1);
       nhash++;
     }
-  enc_patch (e, nhash_pos, 1, nhash, &fail);
-  if (fail)
+  if (enc_patch (e, nhash_pos, 1, nhash) < 0)
     return enc_prefix (e, l);
   e->depth--;
   return 0;
@@ -735,9 +751,7 @@ dec_value (dec *d, size_t depth)
       {
         if (d->end - d->p < 8)
           return dec_bad (d, "truncated");
-        uint64_t u = 0;
-        for (int i = 0; i < 8; i++)
-          u |= (uint64_t) d->p[i] << (8 * i);
+        uint64_t u = get_le64 (d->p);
         d->p += 8;
         double x;
         memcpy (&x, &u, 8);

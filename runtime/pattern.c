@@ -7,7 +7,6 @@
 #include "pattern.h"
 
 #include <ctype.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -51,9 +50,10 @@ typedef struct matcher
 static unsigned long long
 budget_for (size_t subject_len)
 {
-  unsigned long long per = WARD_PATTERN_STEPS_PER_BYTE;
-  if (subject_len > (ULLONG_MAX - WARD_PATTERN_BASE_STEPS) / per)
-    return ULLONG_MAX;
+  /* Saturate (only absurd lengths get there) so it prints as an integer. */
+  unsigned long long max = LUA_MAXINTEGER, per = WARD_PATTERN_STEPS_PER_BYTE;
+  if (subject_len >= (max - WARD_PATTERN_BASE_STEPS) / per)
+    return max;
   return WARD_PATTERN_BASE_STEPS + per * subject_len;
 }
 
@@ -88,12 +88,13 @@ charge (matcher *m, unsigned long long n)
 /* ---- single characters ---------------------------------------------------- */
 
 /* Does c belong to class %cl?  Upper-case letters complement; any other
- * character after '%' stands for itself. */
+ * character after '%' stands for itself.  The class letters are ASCII, so
+ * cl | 0x20 folds case without a locale lookup (this is the hot path). */
 static int
 class_match (int c, int cl)
 {
   int r;
-  switch (tolower (cl))
+  switch (cl | 0x20)
     {
     case 'a': r = isalpha (c); break;
     case 'c': r = iscntrl (c); break;
@@ -109,7 +110,7 @@ class_match (int c, int cl)
     default: return cl == c;
     }
   r = r != 0;
-  return isupper (cl) ? !r : r;
+  return (cl & 0x20) ? r : !r;
 }
 
 /* Does c belong to the set that opens with '[' at p and closes with the
@@ -511,14 +512,14 @@ find_or_match (lua_State *L, int find)
     {
       /* Plain search: glibc's memmem is linear, so no budget is needed. */
       const char *hit = memmem (s + init, ls - init, p, lp);
-      if (hit == NULL)
+      if (hit != NULL)
         {
-          luaL_pushfail (L);
-          return 1;
+          lua_pushinteger (L, (lua_Integer) (hit - s) + 1);
+          lua_pushinteger (L, (lua_Integer) (hit - s + lp));
+          return 2;
         }
-      lua_pushinteger (L, (lua_Integer) (hit - s) + 1);
-      lua_pushinteger (L, (lua_Integer) (hit - s + lp));
-      return 2;
+      luaL_pushfail (L);
+      return 1;
     }
   matcher m;
   int anchored = matcher_init (&m, L, s, ls, p, lp, 1);
@@ -541,17 +542,8 @@ find_or_match (lua_State *L, int find)
   return 1;
 }
 
-static int
-w_find (lua_State *L)
-{
-  return find_or_match (L, 1);
-}
-
-static int
-w_match (lua_State *L)
-{
-  return find_or_match (L, 0);
-}
+static int w_find (lua_State *L) { return find_or_match (L, 1); }
+static int w_match (lua_State *L) { return find_or_match (L, 0); }
 
 /* Where a gmatch iterator resumes; offsets into the subject. */
 typedef struct gmatch_state

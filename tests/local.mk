@@ -12,6 +12,9 @@ tests_unit_test_pattern_LDADD = $(UNIT_LDADD)
 
 TESTS += tests/unit/test-codec tests/unit/test-pattern
 
-LUA_TESTS = 
-TESTS += $(LUA_TESTS)
+LUA_TESTS =
 EXTRA_DIST += tests/lua tests/bench
+include $(srcdir)/tests/lua/process.mk
+include $(srcdir)/tests/lua/runtime.mk
+include $(srcdir)/tests/bench/bench.mk
+TESTS += $(LUA_TESTS)

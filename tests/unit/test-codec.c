@@ -369,6 +369,12 @@ test_roundtrips (void)
                  "local h = {} for i = 1, 20000 do h['k' .. i] = i end "
                  "return t, h", NULL),
       "big array and hash parts (multi-byte counts)");
+  static const char holes[] = "return load('return {nil' .. string.rep(', 1', 199) .. '}')(), "
+    "(function () local t = {} for i = 1, 200 do t[i] = i end t[150] = nil return t end)()";
+  run (A, holes);
+  ok (lua_rawlen (A, -2) == 200, "precondition: # of {nil, 1, ...} is 200");
+  lua_pop (A, 2);
+  ok (roundtrip (holes, NULL), "arrays whose length has a hole (array count narrowed)");
   ok (roundtrip ("local t = {} for i = 1, 300 do t[i] = {i, tostring(i)} end "
                  "t.tail = {n = 1} return t", NULL),
       "array of 300 subtables then a hash entry");
@@ -563,9 +569,15 @@ test_limits (void)
   ward_codec_opts b264 = { 0, 264, NULL };
   refuse ("local t = {} for i = 1, 130 do t[i] = 1 end return t", &b264,
           "payload[1][130]: message too large (more than 264 bytes encoded)");
-  ward_codec_opts b263 = { 0, 263, NULL }; /* 2 + 3 + 129*2 = 263; the count needs one more */
+  ward_codec_opts b263 = { 0, 263, NULL }; /* 2 + 1 + 2 + 1 + 129 * 2 = 264 */
   refuse ("local t = {} for i = 1, 129 do t[i] = 1 end return t", &b263,
-          "payload[1]: message too large (more than 263 bytes encoded)");
+          "payload[1][129]: message too large (more than 263 bytes encoded)");
+  /* 128 float keys: 2 + 1 + 1 + 1 + 128 * 10 = 1285, then nhash needs a second byte */
+  ward_codec_opts b1285 = { 0, 1285, NULL }, b1286 = { 0, 1286, NULL };
+  refuse ("local t = {} for i = 1, 128 do t[i + 0.5] = true end return t", &b1285,
+          "payload[1]: message too large (more than 1285 bytes encoded)");
+  ok (roundtrip ("local t = {} for i = 1, 128 do t[i + 0.5] = true end return t", &b1286),
+      "a table whose hash count grows to two bytes fits exactly");
   ok (roundtrip ("local t = {} for i = 1, 129 do t[i] = 1 end return t", &b264),
       "a table whose count grows to two bytes fits exactly");
   wbuf_reset (&w);
@@ -738,7 +750,7 @@ test_malformed (void)
 int
 main (void)
 {
-  plan (129);
+  plan (134);
   A = new_state ();
   B = new_state ();
   lua_pushstring (A, "bottom");

@@ -1,0 +1,1 @@
+error("this worker fails on purpose")

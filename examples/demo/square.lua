@@ -1,0 +1,1 @@
+local n = ...; return n * n

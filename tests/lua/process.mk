@@ -1,0 +1,2 @@
+## tests/lua/process.mk -- end-to-end tests of the process module.
+LUA_TESTS +=
