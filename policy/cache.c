@@ -158,7 +158,7 @@ key2 (char *k, size_t *n, uint32_t mask, const ward_actor *a, const ward_attrs *
 
 /* Find the entry for (gen, key); copy it to *out. 1 on a hit. */
 static int
-probe (wpol_cache *c, uint64_t gen, const char *k, size_t n, centry *out, int count)
+probe (wpol_cache *c, uint64_t gen, const char *k, size_t n, centry *out, int count_hit)
 {
   uint64_t h = wpol_hash (k, n);
   cbucket *b = &c->b[h & (c->nbuckets - 1)];
@@ -175,13 +175,11 @@ probe (wpol_cache *c, uint64_t gen, const char *k, size_t n, centry *out, int co
           break;
         }
     }
-  if (count)
-    {
-      if (hit)
-        s->hits++;
-      else
-        s->misses++;
-    }
+  /* a first-level hit with a mask is counted by the second probe */
+  if (hit && (count_hit || (out->mask == 0 && !out->second)))
+    s->hits++;
+  else if (!hit)
+    s->misses++;
   pthread_mutex_unlock (&s->lock);
   return hit;
 }
@@ -228,14 +226,14 @@ wpol_cache_get (wpol_cache *c, uint64_t gen, const ward_actor *actor, const char
   char k[KEYMAX];
   size_t n;
   centry e;
-  if (key1 (k, &n, actor, action, resource) < 0 || !probe (c, gen, k, n, &e, 1))
+  if (key1 (k, &n, actor, action, resource) < 0 || !probe (c, gen, k, n, &e, 0))
     return 0;
   if (!e.second && e.mask == 0)
     {
       fill (out, &e, gen);
       return 1;
     }
-  if (key2 (k, &n, e.mask, actor, attrs) < 0 || !probe (c, gen, k, n, &e, 0))
+  if (key2 (k, &n, e.mask, actor, attrs) < 0 || !probe (c, gen, k, n, &e, 1))
     return 0;
   fill (out, &e, gen);
   return 1;

@@ -104,7 +104,9 @@ schema_suggest (const char *name, const fschema *schema)
 static void
 copy_name (char *dst, size_t size, const char *s)
 {
-  snprintf (dst, size, "%s", s);
+  size_t n = strnlen (s, size - 1);   /* lengths are checked before */
+  memcpy (dst, s, n);
+  dst[n] = '\0';
 }
 
 /* Validate one sandbox or host field and store it in dc; 0 or -1. */

@@ -27,7 +27,9 @@ struct wpol_index {
   wpol_rule **rules;
   size_t nrules;
   wpol_htab by_ar;                /* "action\x1fresource" (both literal) */
-  wpol_htab by_a;                 /* literal action, globbed resource */
+  wpol_htab by_aseg;              /* literal action, resource glob whose first
+                                     segment is literal: "action\x1fsegment" */
+  wpol_htab by_a;                 /* literal action, other globbed resources */
   bucket globs;                   /* globbed actions */
   wpol_htab policies, actors, hosts, sandboxes;
   wpol_decl **actor_globs;        /* most specific first */
@@ -92,6 +94,7 @@ wpol_index_free (wpol_index *ix)
     return;
   free_buckets (&ix->by_ar);
   free_buckets (&ix->by_a);
+  free_buckets (&ix->by_aseg);
   free (ix->globs.v);
   wpol_htab_free (&ix->policies);
   wpol_htab_free (&ix->actors);
@@ -106,6 +109,19 @@ wpol_index_free (wpol_index *ix)
   free (ix);
 }
 
+/* Length of a glob's first segment when it is literal and followed by a
+ * separator ("app.*:x" -> 3), else 0: every string the glob matches then
+ * has that same first segment, so the rule can be filed under it. */
+static size_t
+literal_segment (const char *pat)
+{
+  size_t i = 0;
+  for (; pat[i] && pat[i] != '.' && pat[i] != ':'; i++)
+    if (pat[i] == '*' || pat[i] == '?' || pat[i] == '\\')
+      return 0;
+  return pat[i] && i > 0 ? i : 0;
+}
+
 static int
 add_rule (wpol_index *ix, wpol_rule *r)
 {
@@ -115,6 +131,7 @@ add_rule (wpol_index *ix, wpol_rule *r)
         const wpol_pat *ap = &r->actions[a], *rp = &r->resources[k];
         entry e = { r, ap, rp };
         bucket *b;
+        size_t seg;
         if (!ap->literal)
           b = &ix->globs;
         else if (rp->literal)
@@ -125,6 +142,15 @@ add_rule (wpol_index *ix, wpol_rule *r)
             key[la] = '\x1f';
             memcpy (key + la + 1, rp->text, lr + 1);
             b = bucket_for (ix, &ix->by_ar, key);
+          }
+        else if ((seg = literal_segment (rp->text)) > 0)
+          {
+            size_t la = strlen (ap->text);
+            char *key = wpol_alloc (&ix->arena, la + seg + 2);
+            memcpy (key, ap->text, la);
+            key[la] = '\x1f';
+            memcpy (key + la + 1, rp->text, seg);
+            b = bucket_for (ix, &ix->by_aseg, key);
           }
         else
           b = bucket_for (ix, &ix->by_a, ap->text);
@@ -153,7 +179,7 @@ make_loc (wpol_index *ix, wpol_file *f, wpol_rule *r)
 wpol_index *
 wpol_index_build (wpol_file **files, size_t n, ward_err *err)
 {
-  wpol_index *ix = calloc (1, sizeof *ix);
+  wpol_index *volatile ix = calloc (1, sizeof *ix);   /* survives longjmp */
   jmp_buf oom;
   if (ix == NULL)
     goto nomem;
@@ -398,6 +424,12 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
       key[la] = '\x1f';
       memcpy (key + la + 1, resource, lr + 1);
       scan (&dd, wpol_htab_get (&ix->by_ar, key));
+      size_t seg = strcspn (resource, ".:");
+      if (resource[seg])
+        {
+          key[la + 1 + seg] = '\0';
+          scan (&dd, wpol_htab_get (&ix->by_aseg, key));
+        }
       if (key != kbuf)
         free (key);
       scan (&dd, wpol_htab_get (&ix->by_a, action));

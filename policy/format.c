@@ -283,11 +283,16 @@ wpol_format (const wpol_file *f, wpol_buf *o)
       wpol_buf_printf (o, "%s ", kw (dc->kind));
       wpol_buf_quote (o, dc->name);
       wpol_buf_puts (o, " {");
-      /* comments on the header line stay there */
-      unsigned hdr = dc->name_line;
-      comments_within (&s, hdr, "  ");
-      s.fresh = 1;
+      /* comments on the header line stay there, unless a member shares
+       * the line: then they belong to the member */
       size_t n = dc->kind == D_POLICY ? dc->nrules : dc->nfields;
+      unsigned first = n == 0 ? dc->end_line
+                       : dc->kind == D_POLICY ? dc->rules[0]->line : dc->fields[0]->line;
+      if (first > dc->name_line)
+        comments_within (&s, dc->name_line, "  ");
+      else
+        wpol_buf_puts (o, "\n");
+      s.fresh = 1;
       for (size_t i = 0; i < n; i++)
         {
           unsigned line = dc->kind == D_POLICY ? dc->rules[i]->line : dc->fields[i]->line;

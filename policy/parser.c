@@ -819,7 +819,7 @@ is_top_word (const parser *p)
 wpol_file *
 wpol_parse (const char *name, const char *text, size_t len, wpol_diags *d)
 {
-  wpol_file *f = calloc (1, sizeof *f);
+  wpol_file *volatile f = calloc (1, sizeof *f);  /* survives longjmp */
   parser *p = calloc (1, sizeof *p);
   if (f == NULL || p == NULL)
     {

@@ -278,10 +278,18 @@ void wpol_cache_free (wpol_cache *c);
 int wpol_cache_get (wpol_cache *c, uint64_t gen, const ward_actor *actor,
                     const char *action, const char *resource,
                     const ward_attrs *attrs, wpol_result *out);
+void wpol_cache_stats (wpol_cache *c, uint64_t *hits, uint64_t *misses);
 void wpol_cache_put (wpol_cache *c, uint64_t gen, const ward_actor *actor,
                      const char *action, const char *resource,
                      const ward_attrs *attrs, uint32_t mask,
                      const wpol_result *r);
+
+/* ---- store internals --------------------------------------------------- */
+
+/* Every stored file, parsed, in load order, with the version they were read
+ * at (one read transaction). The caller frees files[] and each file. */
+int wpol_store_read (wpol_store *st, wpol_file ***files, size_t *n, uint64_t *version,
+                     wpol_diags *d, ward_err *err);
 
 /* ---- misc -------------------------------------------------------------- */
 

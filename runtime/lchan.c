@@ -70,7 +70,7 @@ decode_or_raise (lua_State *L, const uint8_t *data, size_t len, int *n)
 {
   ward_err err;
   if (ward_codec_decode (L, data, len, ward_codec_opts_rt (), n, &err) < 0)
-    luaL_error (L, "malformed message: %s", err.msg);
+    luaL_error (L, "%s", err.msg);
 }
 
 static int

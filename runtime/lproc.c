@@ -105,6 +105,12 @@ check_name (const char *name, ward_err *err)
 
 static _Thread_local wbuf enc_buf;
 
+void
+ward_lproc_thread_exit (void)
+{
+  wbuf_free (&enc_buf);
+}
+
 static int
 encode (lua_State *L, int idx, int n, ward_err *err)
 {

@@ -14,7 +14,6 @@
 #include <unistd.h>
 #include <lauxlib.h>
 
-void ward_wait_all_exited (void);
 
 static struct {
   pthread_mutex_t lock;
@@ -239,13 +238,10 @@ cmd_run (int argc, char **argv)
       return 1;
     }
   ward_spawn_req req = { .def_id = "", .path = ward_cfg.main_path, .host = mainh,
-                         .args = args.data, .args_len = args.len, .actor_id = actor };
+                         .args = args.data, .args_len = args.len, .actor_id = actor,
+                         .first = 1 };
   /* The first process is both "first" (its status is ward's) and master. */
-  pthread_mutex_lock (&run.lock);
   ward_proc *first = ward_spawn (NULL, &req, &err);
-  if (first)
-    first->is_first = first->is_master = 1;
-  pthread_mutex_unlock (&run.lock);
   wbuf_free (&args);
   if (first == NULL)
     {

@@ -26,12 +26,6 @@
  * ')' and ']' are absent on purpose: stock Lua searches "a)" literally. */
 #define SPECIALS "^$*+?.([%-"
 
-typedef struct capture
-{
-  const char *start;
-  ptrdiff_t len; /* byte count, CAP_OPEN or CAP_POS */
-} capture;
-
 typedef struct matcher
 {
   lua_State *L;
@@ -42,7 +36,11 @@ typedef struct matcher
   unsigned long long steps, budget;
   int depth;                  /* active match() calls */
   int level;                  /* captures opened so far */
-  capture cap[MAX_CAPTURES];
+  struct
+  {
+    const char *start;
+    ptrdiff_t len;            /* byte count, CAP_OPEN or CAP_POS */
+  } cap[MAX_CAPTURES];
 } matcher;
 
 /* ---- budget --------------------------------------------------------------- */
@@ -119,14 +117,8 @@ class_match (int c, int cl)
 static int
 set_match (int c, const char *p, const char *close)
 {
-  int want = 1;
-  p++;
-  if (*p == '^')
-    {
-      want = 0;
-      p++;
-    }
-  for (; p < close; p++)
+  int want = p[1] != '^'; /* "[^...]" complements */
+  for (p += want ? 1 : 2; p < close; p++)
     {
       if (*p == '%')
         {
@@ -194,7 +186,7 @@ item_end (matcher *m, const char *p)
 static int
 test_char (matcher *m, const char *s, const char *p, const char *ep)
 {
-  charge (m, 1 + ((size_t) (ep - p) >> 5));
+  charge (m, 1 + ((size_t) (ep - p) >> 2));
   return s < m->subj_end && char_match ((unsigned char) *s, p, ep);
 }
 
@@ -351,7 +343,7 @@ match_items (matcher *m, const char *s, const char *p)
               if (set >= m->pat_end || *set != '[')
                 luaL_error (m->L, "missing '[' after '%%f' in pattern");
               const char *after = item_end (m, set);
-              charge (m, 1 + ((size_t) (after - set) >> 5));
+              charge (m, 1 + ((size_t) (after - set) >> 2));
               /* Outside the subject the neighbour is '\0'. */
               int prev = s > m->subj ? (unsigned char) s[-1] : 0;
               int cur = s < m->subj_end ? (unsigned char) *s : 0;

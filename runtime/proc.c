@@ -142,7 +142,6 @@ ward_proc_count (void)
   return n;
 }
 
-void ward_wait_all_exited (void);
 void
 ward_wait_all_exited (void)
 {
@@ -302,6 +301,7 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   p->serial = atomic_fetch_add (&table.serial, 1) + 1;
   snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host), p->serial);
   p->is_worker = req->is_worker;
+  p->is_first = p->is_master = req->first;
   p->state = WARD_ST_NEW;
   int fail = 0;
   p->def_id = dup_or_null (req->def_id ? req->def_id : "", &fail);

@@ -66,6 +66,9 @@ const char *ward_host_name (const ward_host *h);
 int ward_host_add_threads (ward_host *h, int n, ward_err *err);
 void ward_sched_push (ward_proc *p);          /* p must be RUNNABLE */
 void ward_hosts_stop (void);                  /* stop and join every worker */
+/* Per-worker counters of h (slices run, processes stolen); returns the
+ * number of workers. */
+int ward_host_stats (ward_host *h, unsigned long *runs, unsigned long *steals, int max);
 ward_proc *ward_current (void);               /* the process on this thread */
 
 /* ---- processes ---- */
@@ -151,6 +154,7 @@ typedef struct ward_spawn_req {
   const char *const *scope; size_t nscope; int set_scope;
   const uint8_t *context; size_t context_len; int set_context;
   int monitor, link, exec_wait, is_worker;
+  int first;                    /* the run's first process (and master) */
   const char *name;             /* register under this name, or NULL */
 } ward_spawn_req;
 
@@ -169,6 +173,7 @@ void ward_proc_kill (ward_proc *p, const char *fmt, ...) __attribute__ ((format 
 /* Run p for one slice on this worker (called by the scheduler). */
 void ward_proc_run (ward_proc *p);
 size_t ward_proc_count (void);
+void ward_wait_all_exited (void);             /* until no process is left */
 void ward_proc_kill_all (const char *why);
 
 /* ---- mailbox ---- */

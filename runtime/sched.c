@@ -3,6 +3,7 @@
  * before it sleeps on the host's condition variable. */
 #include "config.h"
 #include "rt.h"
+#include "vm.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ typedef struct ward_worker {
   ward_proc *head, *tail;       /* run queue */
   int index;
   int started;
+  atomic_ulong runs, steals;    /* slices run; processes taken from others */
 } ward_worker;
 
 struct ward_host {
@@ -98,6 +100,8 @@ find_work (ward_worker *self)
       int n = atomic_load (&h->nworkers);
       for (int i = 1; i < n && p == NULL; i++)
         p = queue_pop (h->workers[(self->index + i) % n]);
+      if (p)
+        atomic_fetch_add_explicit (&self->steals, 1, memory_order_relaxed);
     }
   if (p)
     atomic_fetch_sub (&h->queued, 1);
@@ -116,6 +120,7 @@ worker_main (void *arg)
       if (p)
         {
           tls_proc = p;
+          atomic_fetch_add_explicit (&w->runs, 1, memory_order_relaxed);
           ward_proc_run (p);
           tls_proc = NULL;
           ward_proc_unref (p);          /* the run queue's reference */
@@ -131,6 +136,7 @@ worker_main (void *arg)
       if (stop)
         break;
     }
+  ward_lproc_thread_exit ();
   return NULL;
 }
 
@@ -232,6 +238,18 @@ ward_host_create (const char *name, int threads, ward_err *err)
   hosts = h;
   pthread_mutex_unlock (&hosts_lock);
   return h;
+}
+
+int
+ward_host_stats (ward_host *h, unsigned long *runs, unsigned long *steals, int max)
+{
+  int n = atomic_load (&h->nworkers);
+  for (int i = 0; i < n && i < max; i++)
+    {
+      runs[i] = atomic_load (&h->workers[i]->runs);
+      steals[i] = atomic_load (&h->workers[i]->steals);
+    }
+  return n;
 }
 
 void

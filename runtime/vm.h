@@ -40,6 +40,7 @@ int ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));      /* pushes nil, err; returns 2 */
 int ward_push_err (lua_State *L, const ward_err *err);   /* same from a ward_err */
 void ward_open_process (lua_State *L);
+void ward_lproc_thread_exit (void);           /* free a worker's scratch buffers */
 void ward_open_channel (lua_State *L);
 void ward_open_time (lua_State *L);
 void ward_open_emilua (lua_State *L, int is_worker);

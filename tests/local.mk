@@ -2,7 +2,8 @@
 UNIT_LDADD = libwardrt.a libwardpolicy.a libwardcommon.a $(LUA_LIBS) -lm
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) -I$(top_srcdir)/tests/unit
 
-check_PROGRAMS += tests/unit/test-codec tests/unit/test-pattern
+check_PROGRAMS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
+	tests/unit/test-sched
 tests_unit_test_codec_SOURCES = tests/unit/test-codec.c tests/unit/tap.h
 tests_unit_test_codec_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_codec_LDADD = $(UNIT_LDADD)
@@ -10,7 +11,15 @@ tests_unit_test_pattern_SOURCES = tests/unit/test-pattern.c tests/unit/tap.h
 tests_unit_test_pattern_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_pattern_LDADD = $(UNIT_LDADD)
 
-TESTS += tests/unit/test-codec tests/unit/test-pattern
+tests_unit_test_mailbox_SOURCES = tests/unit/test-mailbox.c tests/unit/tap.h
+tests_unit_test_mailbox_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_mailbox_LDADD = $(UNIT_LDADD)
+tests_unit_test_sched_SOURCES = tests/unit/test-sched.c tests/unit/tap.h
+tests_unit_test_sched_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_sched_LDADD = $(UNIT_LDADD)
+
+TESTS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
+	tests/unit/test-sched
 
 LUA_TESTS =
 EXTRA_DIST += tests/lua tests/bench

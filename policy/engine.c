@@ -1,0 +1,300 @@
+/* engine.c -- the engine object: holds the current index behind a rwlock,
+ * swaps in a new one on load (old decisions die with its generation), and
+ * answers decisions from the cache first. */
+#include "config.h"
+#include "wpol.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct wpol_engine {
+  pthread_rwlock_t lock;          /* readers decide on a miss; a load swaps */
+  wpol_index *ix;
+  _Atomic uint64_t gen;
+  wpol_cache *cache;
+  pthread_mutex_t load_lock;      /* one load at a time; guards locs */
+  wpol_htab locs;                 /* interned rule locations, never freed */
+  wpol_arena loc_arena;
+  uint64_t store_version;
+  int have_version;
+};
+
+wpol_engine *
+wpol_engine_new (size_t cache_entries, ward_err *err)
+{
+  wpol_engine *e = calloc (1, sizeof *e);
+  if (e == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "creating the policy engine");
+      return NULL;
+    }
+  pthread_rwlockattr_t attr;
+  pthread_rwlockattr_init (&attr);
+  pthread_rwlockattr_setkind_np (&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init (&e->lock, &attr);
+  pthread_rwlockattr_destroy (&attr);
+  pthread_mutex_init (&e->load_lock, NULL);
+  if (cache_entries != (size_t) -1)
+    {
+      e->cache = wpol_cache_new (cache_entries ? cache_entries : 16384);
+      if (e->cache == NULL)
+        {
+          wpol_engine_free (e);
+          ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "creating the decision cache");
+          return NULL;
+        }
+    }
+  return e;
+}
+
+void
+wpol_engine_free (wpol_engine *e)
+{
+  if (e == NULL)
+    return;
+  wpol_index_free (e->ix);
+  wpol_cache_free (e->cache);
+  wpol_htab_free (&e->locs);
+  wpol_arena_free (&e->loc_arena);
+  pthread_rwlock_destroy (&e->lock);
+  pthread_mutex_destroy (&e->load_lock);
+  free (e);
+}
+
+uint64_t
+wpol_engine_generation (wpol_engine *e)
+{
+  return atomic_load_explicit (&e->gen, memory_order_acquire);
+}
+
+void
+wpol_engine_cache_stats (wpol_engine *e, uint64_t *hits, uint64_t *misses)
+{
+  wpol_cache_stats (e->cache, hits, misses);
+}
+
+/* Give every rule a location that outlives its index: cached decisions of
+ * an old generation may still be read while the index is freed. */
+static int
+intern_locs (wpol_engine *e, wpol_index *ix)
+{
+  jmp_buf oom;
+  if (setjmp (oom))
+    {
+      e->loc_arena.oom = NULL;
+      return -1;
+    }
+  e->loc_arena.oom = &oom;
+  for (size_t i = 0; i < wpol_index_nrules (ix); i++)
+    {
+      wpol_rule *r = wpol_index_rule (ix, i);
+      const wpol_rule_loc *l = r->loc;
+      wpol_buf k = { 0 };
+      wpol_buf_printf (&k, "%s%c%s%c%u%c%u%c%s", l->policy, 0, l->file, 0, l->line, 0, l->col,
+                       0, l->text);
+      if (k.oom)
+        {
+          e->loc_arena.oom = NULL;
+          return -1;
+        }
+      /* the table's keys are C strings */
+      for (size_t j = 0; j < k.len; j++)
+        if (k.s[j] == '\0')
+          k.s[j] = '\x1e';
+      wpol_rule_loc *nl = wpol_htab_get (&e->locs, k.s);
+      if (nl == NULL)
+        {
+          char *key = wpol_strndup (&e->loc_arena, k.s, k.len);
+          nl = wpol_alloc (&e->loc_arena, sizeof *nl);
+          nl->policy = wpol_strndup (&e->loc_arena, l->policy, strlen (l->policy));
+          nl->file = wpol_strndup (&e->loc_arena, l->file, strlen (l->file));
+          nl->text = wpol_strndup (&e->loc_arena, l->text, strlen (l->text));
+          nl->line = l->line;
+          nl->col = l->col;
+          nl->deny = l->deny;
+          if (wpol_htab_put (&e->locs, key, nl) < 0)
+            {
+              wpol_buf_free (&k);
+              e->loc_arena.oom = NULL;
+              return -1;
+            }
+        }
+      r->loc = nl;
+      wpol_buf_free (&k);
+    }
+  e->loc_arena.oom = NULL;
+  return 0;
+}
+
+/* Check and compile files (taking them), then swap the index in. */
+static int
+install (wpol_engine *e, wpol_file **files, size_t n, wpol_diags *d, ward_err *err)
+{
+  size_t nerr = 0;
+  wpol_check (files, n, d);
+  for (size_t i = 0; i < n; i++)
+    nerr += files[i]->nerrors;
+  if (nerr)
+    {
+      for (size_t i = 0; i < n; i++)
+        wpol_file_free (files[i]);
+      return ward_err_set (err, WARD_E_INVALID, 0, "%zu error%s in the policy files", nerr,
+                           nerr == 1 ? "" : "s");
+    }
+  wpol_index *ix = wpol_index_build (files, n, err);
+  if (ix == NULL)
+    return -1;
+  pthread_mutex_lock (&e->load_lock);
+  if (intern_locs (e, ix) < 0)
+    {
+      pthread_mutex_unlock (&e->load_lock);
+      wpol_index_free (ix);
+      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+    }
+  uint64_t gen = atomic_load (&e->gen) + 1;
+  wpol_index_set_gen (ix, gen);
+  pthread_rwlock_wrlock (&e->lock);
+  wpol_index *old = e->ix;
+  e->ix = ix;
+  atomic_store_explicit (&e->gen, gen, memory_order_release);
+  pthread_rwlock_unlock (&e->lock);
+  pthread_mutex_unlock (&e->load_lock);
+  wpol_index_free (old);
+  return 0;
+}
+
+int
+wpol_engine_load_files (wpol_engine *e, const char *const *paths, size_t n, wpol_diags *d,
+                        ward_err *err)
+{
+  wpol_file **files = calloc (n ? n : 1, sizeof *files);
+  if (files == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+  for (size_t i = 0; i < n; i++)
+    if ((files[i] = wpol_parse_path (paths[i], d)) == NULL)
+      {
+        for (size_t j = 0; j < i; j++)
+          wpol_file_free (files[j]);
+        free (files);
+        return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+      }
+  int r = install (e, files, n, d, err);
+  free (files);
+  return r;
+}
+
+int
+wpol_engine_load_text (wpol_engine *e, const char *name, const char *text, size_t len,
+                       wpol_diags *d, ward_err *err)
+{
+  wpol_file *f = wpol_parse (name, text, len, d);
+  if (f == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+  return install (e, &f, 1, d, err);
+}
+
+int
+wpol_engine_load_store (wpol_engine *e, wpol_store *st, wpol_diags *d, ward_err *err)
+{
+  wpol_file **files;
+  size_t n;
+  uint64_t version;
+  if (wpol_store_read (st, &files, &n, &version, d, err) < 0)
+    return -1;
+  int r = install (e, files, n, d, err);
+  free (files);
+  if (r == 0)
+    {
+      pthread_mutex_lock (&e->load_lock);
+      e->store_version = version;
+      e->have_version = 1;
+      pthread_mutex_unlock (&e->load_lock);
+    }
+  return r;
+}
+
+int
+wpol_engine_reload_if_changed (wpol_engine *e, wpol_store *st, ward_err *err)
+{
+  uint64_t v;
+  if (wpol_store_version (st, &v, err) < 0)
+    return -1;
+  pthread_mutex_lock (&e->load_lock);
+  int same = e->have_version && e->store_version == v;
+  pthread_mutex_unlock (&e->load_lock);
+  if (same)
+    return 0;
+  return wpol_engine_load_store (e, st, NULL, err) < 0 ? -1 : 1;
+}
+
+static int
+bad_request (const ward_actor *a, const char *action, const char *resource)
+{
+  return a == NULL || a->id == NULL || action == NULL || resource == NULL
+         || (a->nscope && a->scope == NULL) || (a->nmeta && a->meta == NULL);
+}
+
+wpol_result
+wpol_decide_traced (wpol_engine *e, const ward_actor *actor, const char *action,
+                    const char *resource, const ward_attrs *attrs, wpol_trace_fn trace,
+                    void *ud)
+{
+  uint32_t mask;
+  pthread_rwlock_rdlock (&e->lock);
+  wpol_result r = wpol_eval (e->ix, actor, action, resource, attrs, &mask, trace, ud);
+  pthread_rwlock_unlock (&e->lock);
+  return r;
+}
+
+wpol_result
+wpol_decide (wpol_engine *e, const ward_actor *actor, const char *action,
+             const char *resource, const ward_attrs *attrs)
+{
+  wpol_result r = { WARD_DENY, WPOL_BAD_REQUEST, NULL, 0, 0 };
+  if (e == NULL || bad_request (actor, action, resource))
+    return r;
+  uint64_t gen = atomic_load_explicit (&e->gen, memory_order_acquire);
+  if (e->cache && gen && wpol_cache_get (e->cache, gen, actor, action, resource, attrs, &r))
+    return r;
+  uint32_t mask;
+  pthread_rwlock_rdlock (&e->lock);
+  r = wpol_eval (e->ix, actor, action, resource, attrs, &mask, NULL, NULL);
+  pthread_rwlock_unlock (&e->lock);
+  if (e->cache && r.generation)
+    wpol_cache_put (e->cache, r.generation, actor, action, resource, attrs, mask, &r);
+  return r;
+}
+
+static int
+copy_decl (wpol_engine *e, wpol_dkind kind, const char *name, void *out, size_t size,
+           ward_err *err)
+{
+  int found = 0;
+  pthread_rwlock_rdlock (&e->lock);
+  const wpol_decl *dc = e->ix && name ? wpol_index_find (e->ix, kind, name) : NULL;
+  if (dc)
+    {
+      memcpy (out, kind == D_HOST ? (const void *) &dc->host : (const void *) &dc->sandbox, size);
+      found = 1;
+    }
+  pthread_rwlock_unlock (&e->lock);
+  if (!found)
+    return ward_err_set (err, WARD_E_NOT_FOUND, 0, "no %s \"%s\" is declared",
+                         kind == D_HOST ? "host" : "sandbox profile", name ? name : "(null)");
+  return 0;
+}
+
+int
+wpol_engine_host (wpol_engine *e, const char *name, wpol_host_info *out, ward_err *err)
+{
+  return copy_decl (e, D_HOST, name, out, sizeof *out, err);
+}
+
+int
+wpol_engine_sandbox (wpol_engine *e, const char *name, wpol_sandbox_info *out, ward_err *err)
+{
+  return copy_decl (e, D_SANDBOX, name, out, sizeof *out, err);
+}

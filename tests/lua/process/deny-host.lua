@@ -1,0 +1,22 @@
+-- deny-host.lua -- process.host denied for ward:main.
+-- ward-args: --deny process.host=ward:main
+local t = require "tap"
+local u = require "util"
+local H = u.HOST
+local me = process.pid()
+
+local b = process.with_context {}
+for _, f in ipairs { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_monitored" } do
+  u.denied(t, "process." .. f, "process.host", H, process[f], "t:ping", H, me)
+  u.denied(t, "builder:" .. f, "process.host", H, b[f], b, "t:ping", H, me)
+end
+u.denied(t, "exec", "process.host", H, process.exec, "t:ret", H, 1)
+local ok, err = pcall(spawn_vm, "t:ping")
+t.ok(not ok and tostring(err):find("process%.host on ward:main") ~= nil,
+     "spawn_vm raises a permission error naming process.host on ward:main")
+t.ok(u.msg_on("ping", 300) == nil, "no denied spawn ran its child")
+-- only that host is denied: an unknown host passes the gate and is NOT_FOUND
+local ok2, why = u.refuses(errors.NOT_FOUND, process.spawn, "t:ping", "other:host", me)
+t.ok(ok2, "another host is not denied (it is NOT_FOUND)")
+
+u.finish(t)

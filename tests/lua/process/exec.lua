@@ -1,0 +1,85 @@
+-- exec.lua -- process.exec: value, error, nested, bad input.
+local t = require "tap"
+local u = require "util"
+local H = u.HOST
+local me = process.pid()
+local events = process.events()
+
+-- ---- values ----
+t.is(process.exec("t:ret", H, 42), 42, "exec returns the child's exit value")
+t.is(select("#", process.exec("t:ret", H, 1, 2, 3)), 1, "exec returns one value: the first returned")
+t.is(process.exec("t:ret", H, 1, 2, 3), 1, "the first one")
+local tv = process.exec("t:ret", H, { a = { 1, 2, { b = "c" } }, [true] = 1.5 })
+t.ok(u.deep_eq(tv, { a = { 1, 2, { b = "c" } }, [true] = 1.5 }), "a table value round-trips")
+t.is(process.exec("t:ret", H, "s\0bin"), "s\0bin", "a binary string")
+t.is(process.exec("t:ret", H, false), false, "false")
+local r, e = process.exec("t:ret", H)
+t.ok(r == nil and e == nil, "no exit value: nil and no error")
+t.is(process.exec("t:exec_wrap", H, me, "t:ret", "inner"), "inner", "exec inside exec returns the inner value")
+u.msg_on("execing")
+local ex = process.exec("t:exec_id", H, 3)
+local depth, node = 0, ex
+while type(node) == "table" and node.child do depth, node = depth + 1, node.child end
+t.is(depth, 3, "exec nested three deep")
+t.is(node and node.depth, 0, "the innermost child ran with depth 0")
+
+-- ---- errors ----
+r, e = process.exec("t:fail", H, "kaboom")
+t.is(r, nil, "a failing child: nil")
+t.ok(u.is_err(e, errors.INTERNAL), "error kind INTERNAL")
+t.like(e and e:message(), "^{ward:main|0x%x+} failed: kaboom$", "message '<pid> failed: <reason>'")
+r, e = process.exec("t:badexit", H)
+t.ok(r == nil and u.is_err(e, errors.INTERNAL), "an exit value that cannot be sent: INTERNAL")
+t.like(e and e:message(), "cannot be sent", "saying so")
+r, e = process.exec("t:term_self", H, me)
+u.msg_on("before")
+t.ok(r == nil and u.is_err(e, errors.INTERNAL), "a child that terminates itself: INTERNAL")
+t.like(e and e:message(), "terminated by", "with the termination reason")
+r, e = process.exec("t:exec_wrap", H, me, "t:fail", "deep")
+u.msg_on("execing")
+t.ok(r == nil and u.is_err(e, errors.INTERNAL), "an error raised two levels down: INTERNAL")
+t.like(e and e:message(), "failed: .*failed: deep", "both levels are in the message")
+r, e = process.exec("t:chain", H, 1, "linked boom")
+t.ok(r == nil and u.is_err(e, errors.INTERNAL), "a child killed by its linked child: INTERNAL")
+t.like(e and e:message(), "linked process failed: .*linked boom", "with the link reason")
+
+-- ---- messages sent by the child while the caller waits are kept ----
+t.is(process.exec("t:args", H, me, "during"), "args-done", "exec of a child that sends to its caller")
+local m = u.msg_on("args", 500)
+t.ok(m and select(2, m:payload()) == "during", "its message is in the inbox afterwards")
+t.ok(u.quiet(events, 200), "exec sends no EXIT event to the caller")
+
+-- ---- a caller waiting in exec can be terminated ----
+local w = process.spawn_monitored("t:exec_wrap", H, me, "t:sleeper")
+u.msg_on("execing")
+local t0 = time.now()
+process.terminate(w)
+local ev = u.event_from("EXIT", w)
+t.like(ev and ev.result.error, "^terminated by", "a caller blocked in exec is terminated")
+t.ok(time.now() - t0 < 2000, "at once")
+
+-- ---- bad input ----
+local function refuses(kind, name, ...)
+  local ok, why = u.refuses(kind, process.exec, ...)
+  t.ok(ok, "exec refuses " .. name)
+  if not ok then t.diag(why) end
+  return why
+end
+refuses(errors.INVALID, "a nil id", nil, H)
+refuses(errors.INVALID, "no arguments")
+refuses(errors.INVALID, "a number id", 1, H)
+refuses(errors.INVALID, "an empty id", "", H)
+refuses(errors.INVALID, "an id without a colon", "ret", H)
+refuses(errors.INVALID, "an id with two colons", "t:r:x", H)
+refuses(errors.INVALID, "an id with ..", "..:ret", H)
+refuses(errors.INVALID, "a nil host", "t:ret", nil)
+refuses(errors.INVALID, "a table host", "t:ret", {})
+refuses(errors.INVALID, "an empty host", "t:ret", "")
+refuses(errors.NOT_FOUND, "an unknown host", "t:ret", "no:host")
+t.like(refuses(errors.NOT_FOUND, "a missing definition", "t:missing_def", H), "missing_def", "NOT_FOUND names it")
+refuses(errors.INVALID, "a syntax error", "t:syntax", H)
+refuses(errors.INVALID, "a function argument", "t:ping", H, me, print)
+refuses(errors.INVALID, "a coroutine argument", "t:ping", H, me, coroutine.create(print))
+t.ok(u.quiet(process.inbox(), 200), "no refused exec ran its child")
+
+u.finish(t)

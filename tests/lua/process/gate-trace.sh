@@ -1,0 +1,372 @@
+#!/bin/sh
+# gate-trace.sh -- for each call of the process module's permission table,
+# run a tiny script under `ward run --trace-gate FILE` and check the EXACT
+# (action, resource) requests that call made: the trace lines of the
+# caller's pid between two marker requests (registry.unregister of
+# BEGIN-MARK and END-MARK, which are themselves gate requests).
+# TAP on stdout. Env: WARD, WARD_SRCDIR (see tests/lua/process.mk).
+: "${WARD:=./ward}"
+: "${WARD_SRCDIR:=.}"
+root=$WARD_SRCDIR/tests/lua/process
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-gate.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+n=0
+failed=0
+
+prelude='local H = "ward:main"
+local function mark(s) process.registry.unregister(s) end
+local function var(k, v) print("VAR " .. k .. " " .. tostring(v)) end
+var("CALLER", process.pid())
+'
+
+# check NAME EXPECTED [WARD-ARGS...] < body
+# EXPECTED: one "action resource" per line; @X@ is replaced by the value the
+# script printed as "VAR X value". The body must call mark("BEGIN-MARK")
+# and mark("END-MARK") around the call and print DONE at its end.
+check () {
+  name=$1
+  expected=$2
+  shift 2
+  n=$((n + 1))
+  { printf '%s\n' "$prelude"; cat; } > "$tmp/case.lua"
+  : > "$tmp/trace"
+  timeout 60 "$WARD" run --threads 2 --root "$root" --trace-gate "$tmp/trace" "$@" \
+    "$tmp/case.lua" > "$tmp/out" 2> "$tmp/err"
+  rc=$?
+  caller=$(sed -n 's/^VAR CALLER //p' "$tmp/out" | tail -n 1)
+  got=$(awk -F '\t' -v pid="$caller" '
+    $3 != pid { next }
+    $1 == "process.registry.unregister" && $2 == "BEGIN-MARK" { on = 1; next }
+    $1 == "process.registry.unregister" && $2 == "END-MARK" { on = 0; exit }
+    on { print $1 " " $2 }' "$tmp/trace")
+  want=$expected
+  for v in $(sed -n 's/^VAR \([A-Z0-9_]*\) .*/\1/p' "$tmp/out"); do
+    val=$(sed -n "s/^VAR $v //p" "$tmp/out" | tail -n 1)
+    want=$(printf '%s\n' "$want" | sed "s#@$v@#$val#g")
+  done
+  ok=1
+  grep -q '^DONE$' "$tmp/out" || ok=0
+  [ -n "$caller" ] || ok=0
+  [ "$got" = "$want" ] || ok=0
+  if [ $ok = 1 ]; then
+    echo "ok $n - $name"
+  else
+    failed=$((failed + 1))
+    echo "not ok $n - $name"
+    echo "#   exit status $rc, caller '$caller'"
+    printf '%s\n' "$want" | sed 's/^/#   want: /'
+    printf '%s\n' "$got" | sed 's/^/#   got:  /'
+    sed 's/^/#   stderr: /' "$tmp/err" | head -n 5
+    grep -q '^DONE$' "$tmp/out" || echo "#   the script did not print DONE"
+  fi
+}
+
+# ---- spawn variants ----
+check "spawn" "process.spawn t:ret
+process.host ward:main" <<'LUA'
+mark("BEGIN-MARK")
+local c = process.spawn("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "spawn_monitored" "process.spawn t:ret
+process.spawn.monitored t:ret
+process.host ward:main" <<'LUA'
+mark("BEGIN-MARK")
+local c = process.spawn_monitored("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "spawn_linked" "process.spawn t:ret
+process.spawn.linked t:ret
+process.host ward:main" <<'LUA'
+mark("BEGIN-MARK")
+local c = process.spawn_linked("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "spawn_linked_monitored" "process.spawn t:ret
+process.spawn.monitored t:ret
+process.spawn.linked t:ret
+process.host ward:main" <<'LUA'
+mark("BEGIN-MARK")
+local c = process.spawn_linked_monitored("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "spawn of a namespaced id passes the id unchanged" "process.spawn t:ret
+process.host ward:main" <<'LUA'
+mark("BEGIN-MARK")
+local c = process.spawn("t:ret", H, 1, 2, 3)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "spawn_linked_monitored denied: every permission is still asked, in order" "process.spawn t:ret
+process.spawn.monitored t:ret
+process.spawn.linked t:ret
+process.host ward:main" --deny process.spawn <<'LUA'
+mark("BEGIN-MARK")
+local c, e = process.spawn_linked_monitored("t:ret", H)
+mark("END-MARK")
+assert(c == nil and e:kind() == errors.PERMISSION_DENIED)
+print("DONE")
+LUA
+
+# ---- exec ----
+check "exec" "process.exec t:ret
+process.host ward:main" <<'LUA'
+mark("BEGIN-MARK")
+local r = process.exec("t:ret", H, 7)
+mark("END-MARK")
+assert(r == 7)
+print("DONE")
+LUA
+
+# ---- actions on a target pid ----
+for action in send terminate cancel monitor unmonitor link unlink; do
+  case $action in
+    send) call='process.send(T, "topic", 1)' ;;
+    cancel) call='process.cancel(T, "1s")' ;;
+    *) call="process.$action(T)" ;;
+  esac
+  check "$action" "process.$action @T@" <<LUA
+process.set_options { trap_links = true }
+local T = process.spawn("t:idle", H)
+var("T", T)
+mark("BEGIN-MARK")
+local ok, e = $call
+mark("END-MARK")
+assert(ok == true, tostring(e))
+print("DONE")
+LUA
+done
+
+check "send by name: the resource is the pid" "process.send @T@" <<'LUA'
+local T = process.spawn("t:idle", H)
+process.registry.register("by-name", T)
+var("T", T)
+mark("BEGIN-MARK")
+assert(process.send("by-name", "topic"))
+mark("END-MARK")
+print("DONE")
+LUA
+
+# ---- context and the builder ----
+check "with_context" "process.context context" <<'LUA'
+mark("BEGIN-MARK")
+local b = process.with_context { a = 1 }
+mark("END-MARK")
+assert(b)
+print("DONE")
+LUA
+
+check "builder:with_context" "process.context context" <<'LUA'
+local b = process.with_context { a = 1 }
+mark("BEGIN-MARK")
+local b2 = b:with_context { b = 2 }
+mark("END-MARK")
+assert(b2)
+print("DONE")
+LUA
+
+check "with_name, with_message, with_actor, with_scope ask nothing themselves" "" <<'LUA'
+local b = process.with_context { a = 1 }
+mark("BEGIN-MARK")
+local b2 = b:with_name("n"):with_message("m", 1):with_actor("bob"):with_scope { "p" }
+mark("END-MARK")
+assert(b2)
+print("DONE")
+LUA
+
+check "builder:spawn" "process.spawn t:ret
+process.host ward:main
+process.context context" <<'LUA'
+local b = process.with_context { a = 1 }
+mark("BEGIN-MARK")
+local c = b:spawn("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "builder:spawn_linked_monitored" "process.spawn t:ret
+process.spawn.monitored t:ret
+process.spawn.linked t:ret
+process.host ward:main
+process.context context" <<'LUA'
+local b = process.with_context { a = 1 }
+mark("BEGIN-MARK")
+local c = b:spawn_linked_monitored("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "builder:spawn with with_actor" "process.spawn t:ret
+process.host ward:main
+process.security security
+process.context context" <<'LUA'
+local b = process.with_context({ a = 1 }):with_actor("bob")
+mark("BEGIN-MARK")
+local c = b:spawn("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "builder:spawn_monitored with with_scope" "process.spawn t:ret
+process.spawn.monitored t:ret
+process.host ward:main
+process.security security
+process.context context" <<'LUA'
+local b = process.with_context({ a = 1 }):with_scope { "p1", "p2" }
+mark("BEGIN-MARK")
+local c = b:spawn_monitored("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "builder:spawn with with_actor and with_scope asks process.security once" "process.spawn t:ret
+process.host ward:main
+process.security security
+process.context context" <<'LUA'
+local b = process.with_context({}):with_actor("bob"):with_scope { "p" }
+mark("BEGIN-MARK")
+local c = b:spawn("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "builder:spawn with with_name (no registry permission)" "process.spawn t:idle
+process.host ward:main
+process.context context" <<'LUA'
+local b = process.with_context({}):with_name("named")
+mark("BEGIN-MARK")
+local c = b:spawn("t:idle", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "builder:spawn with with_message: the queued sends are process.send" "process.spawn t:idle
+process.host ward:main
+process.context context
+process.send @C@
+process.send @C@" <<'LUA'
+local b = process.with_context({}):with_message("one", 1):with_message("two", 2)
+mark("BEGIN-MARK")
+local c = b:spawn("t:idle", H)
+mark("END-MARK")
+var("C", c)
+assert(c)
+print("DONE")
+LUA
+
+# ---- registry ----
+check "registry.register" "process.registry.register svc" <<'LUA'
+mark("BEGIN-MARK")
+assert(process.registry.register("svc"))
+mark("END-MARK")
+print("DONE")
+LUA
+
+check "registry.register for another pid" "process.registry.register svc2" <<'LUA'
+local T = process.spawn("t:idle", H)
+mark("BEGIN-MARK")
+assert(process.registry.register("svc2", T))
+mark("END-MARK")
+print("DONE")
+LUA
+
+check "registry.unregister" "process.registry.unregister svc" <<'LUA'
+process.registry.register("svc")
+mark("BEGIN-MARK")
+assert(process.registry.unregister("svc") == true)
+mark("END-MARK")
+print("DONE")
+LUA
+
+# ---- upgrade ----
+check "upgrade to another definition" "process.spawn t:gate_after_upg" <<'LUA'
+local r, e = process.exec("t:gate_upg", H)
+assert(r == "upgraded", tostring(e))
+LUA
+
+check "upgrade to its own definition asks nothing" "" <<'LUA'
+local r, e = process.exec("t:gate_upg", H, "same")
+assert(r == "restarted", tostring(e))
+LUA
+
+check "upgrade(nil) asks nothing" "" <<'LUA'
+local r, e = process.exec("t:gate_upg", H, "nil")
+assert(r == "restarted", tostring(e))
+LUA
+
+# ---- require and spawn_vm ----
+check "require of a module file" "lua.require util" <<'LUA'
+mark("BEGIN-MARK")
+local m = require "util"
+mark("END-MARK")
+assert(type(m) == "table")
+print("DONE")
+LUA
+
+check "spawn_vm" "process.spawn t:vm_child
+process.host ward:main" <<'LUA'
+mark("BEGIN-MARK")
+local ch = spawn_vm("t:vm_child")
+mark("END-MARK")
+ch:send("bye")
+print("DONE")
+LUA
+
+check "spawn_vm channel send" "process.send @V@" <<'LUA'
+local ch = spawn_vm("t:vm_child")
+local pid
+for _ = 1, 100 do
+  pid = process.registry.lookup("vm-child")
+  if pid then break end
+  time.sleep(20)
+end
+var("V", pid)
+mark("BEGIN-MARK")
+ch:send("hello")
+mark("END-MARK")
+print("DONE")
+LUA
+
+# ---- calls outside the permission table ask nothing ----
+check "calls outside the permission table ask nothing" "" <<'LUA'
+local T = process.spawn("t:idle", H)
+process.registry.register("lk", T)
+process.send(process.pid(), "t", 1)
+mark("BEGIN-MARK")
+local _ = process.pid(), process.id(), process.get_options()
+process.set_options { trap_links = false }
+local inbox, events = process.inbox(), process.events()
+local ch = process.listen("topic", { message = true })
+process.unlisten(ch)
+local p = process.registry.lookup("lk")
+local c = process.context()
+local m = inbox:receive()
+local _ = m:topic(), m:from(), m:payload()
+channel.select { inbox:case_receive(), default = true }
+mark("END-MARK")
+assert(p == T)
+print("DONE")
+LUA
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

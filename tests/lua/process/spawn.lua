@@ -1,0 +1,129 @@
+-- spawn.lua -- the four spawn functions: arguments, bad ids, hosts,
+-- missing and broken definitions, what each variant sets up.
+local t = require "tap"
+local u = require "util"
+local H = u.HOST
+local me = process.pid()
+local inbox, events = process.inbox(), process.events()
+
+local variants = { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_monitored" }
+
+-- ---- arguments reach the child as ... ----
+for _, f in ipairs(variants) do
+  local c, e = process[f]("t:args", H, me, 1, nil, "three", { four = 4 }, nil)
+  t.like(c, u.PID_PATTERN, f .. " returns a pid")
+  local m = u.msg_on("args")
+  local ok = m ~= nil
+  if ok then
+    local p = table.pack(m:payload())
+    ok = p[1] == 5 and p[2] == 1 and p[3] == nil and p[4] == "three"
+         and type(p[5]) == "table" and p[5].four == 4 and p[6] == nil and p.n == 6
+    if not ok then t.diag(u.show(p)) end
+    ok = ok and m:from() == c
+  end
+  t.ok(ok, f .. ": the child gets its arguments as ... (nils and count kept)")
+end
+-- drain the EXIT events of the monitored variants above
+local drained = 0
+while u.recv(events, 300) do drained = drained + 1 end
+t.is(drained, 2, "the two monitored variants above each sent EXIT (and nothing else, normal exits)")
+-- no arguments at all
+local c0 = process.spawn_monitored("t:ret", H)
+local ev = u.event_from("EXIT", c0)
+t.ok(ev and ev.result and ev.result.value == nil and ev.result.error == nil,
+     "no arguments: ... is empty, the exit value is nil")
+
+-- ---- what each variant sets up ----
+process.set_options { trap_links = true }
+for _, f in ipairs(variants) do
+  local c = process[f]("t:fail", H, "variant " .. f)
+  local monitored = f:find("monitored") ~= nil
+  local linked = f:find("linked") ~= nil
+  local got = {}
+  while true do
+    local x = u.recv(events, 400)
+    if not x then break end
+    if x.from == c then got[#got + 1] = x.kind end
+  end
+  local want = {}
+  if monitored then want[#want + 1] = "EXIT" end
+  if linked then want[#want + 1] = "LINK_DOWN" end
+  t.is(table.concat(got, ","), table.concat(want, ","), f .. " of a failing child: events " ..
+       (#want > 0 and table.concat(want, ",") or "none"))
+end
+process.set_options { trap_links = false }
+
+-- ---- bad input: nil, err, never a raise, no child ----
+local function refuses(kind, name, f, ...)
+  local ok, why = u.refuses(kind, process[f], ...)
+  t.ok(ok, f .. " refuses " .. name)
+  if not ok then t.diag(why) end
+  return why
+end
+for _, f in ipairs(variants) do
+  refuses(errors.INVALID, "a nil id", f, nil, H)
+  refuses(errors.INVALID, "no arguments", f)
+  refuses(errors.INVALID, "a number id", f, 5, H)
+  refuses(errors.INVALID, "an empty id", f, "", H)
+  refuses(errors.INVALID, "an id without a colon", f, "ret", H)
+  refuses(errors.INVALID, "an id with two colons", f, "t:a:b", H)
+  refuses(errors.INVALID, "an id with an empty name", f, "t:", H)
+  refuses(errors.INVALID, "an id with an empty segment", f, "a..t:ret", H)
+  refuses(errors.INVALID, "an id with ..", f, "..:ret", H)
+  refuses(errors.INVALID, "an id with a slash", f, "t/../t:ret", H)
+  refuses(errors.INVALID, "an id with a slash in the name", f, "t:../ret", H)
+  refuses(errors.INVALID, "an id with a space", f, "t:r et", H)
+  refuses(errors.INVALID, "an id longer than 256 bytes", f, "t:" .. string.rep("a", 300), H)
+  refuses(errors.INVALID, "a nil host", f, "t:ret", nil)
+  refuses(errors.INVALID, "a number host", f, "t:ret", 1)
+  refuses(errors.INVALID, "an empty host", f, "t:ret", "")
+  refuses(errors.NOT_FOUND, "an unknown host", f, "t:ret", "no:such-host")
+  local why = refuses(errors.NOT_FOUND, "a missing definition", f, "t:does_not_exist", H)
+  t.like(why, "does_not_exist", f .. ": the NOT_FOUND message names the definition")
+  why = refuses(errors.INVALID, "a definition with a syntax error", f, "t:syntax", H)
+  t.like(why, "syntax", f .. ": the INVALID message shows the syntax error")
+  refuses(errors.NOT_FOUND, "a missing namespace", f, "nowhere.deep:ret", H)
+  refuses(errors.INVALID, "a function argument", f, "t:ping", H, me, function() end)
+  refuses(errors.INVALID, "a table with a metatable as argument", f, "t:ping", H, me,
+          setmetatable({}, {}))
+  local cyc = {}
+  cyc[1] = cyc
+  refuses(errors.INVALID, "a cyclic argument", f, "t:ping", H, me, cyc)
+end
+t.ok(u.quiet(inbox, 300), "no refused spawn ran a child (t:ping never reported)")
+t.ok(u.quiet(events, 50), "and no refused monitored spawn sent an event")
+
+-- ---- exit values seen through a monitor ----
+local cases = {
+  { "a number", 42 }, { "a string", "s" }, { "a table", { a = { 1, 2 } } }, { "false", false },
+}
+for _, c in ipairs(cases) do
+  local p = process.spawn_monitored("t:ret", H, c[2], "ignored second value")
+  local x = u.event_from("EXIT", p)
+  t.ok(x and x.result and u.deep_eq(x.result.value, c[2]) and x.result.error == nil,
+       "exit value " .. c[1] .. " is the first returned value")
+end
+local p = process.spawn_monitored("t:badexit", H)
+local x = u.event_from("EXIT", p)
+t.ok(x and x.result and x.result.value == nil and type(x.result.error) == "string",
+     "an exit value that cannot be sent is an abnormal exit")
+t.like(x and x.result and x.result.error, "cannot be sent", "which says so")
+
+-- ---- many children ----
+local pids, seen = {}, {}
+for i = 1, 200 do
+  local c = process.spawn_monitored("t:ret", H, i)
+  pids[c] = i
+end
+local n, right = 0, true
+for _ = 1, 200 do
+  local e = u.recv(events, 3000)
+  if not e then break end
+  n = n + 1
+  if pids[e.from] ~= (e.result and e.result.value) or seen[e.from] then right = false end
+  seen[e.from] = true
+end
+t.is(n, 200, "200 monitored children each sent one EXIT")
+t.ok(right, "each EXIT carries that child's own value")
+
+u.finish(t)

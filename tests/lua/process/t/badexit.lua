@@ -1,0 +1,2 @@
+-- t:badexit -- returns a value that cannot be sent.
+return function() end

@@ -1,0 +1,3 @@
+-- t:idle -- waits for one inbox message and returns its topic.
+local m = process.inbox():receive()
+return m:topic()

@@ -1,0 +1,2 @@
+-- t:options -- returns its get_options().
+return process.get_options()

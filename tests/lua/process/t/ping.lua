@@ -1,0 +1,4 @@
+-- t:ping -- tells parent it ran: send(parent, "ping", pid).
+local parent = ...
+process.send(parent, "ping", process.pid())
+return "pinged"

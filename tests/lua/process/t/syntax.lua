@@ -1,0 +1,2 @@
+-- t:syntax -- not valid Lua.
+local x = = 1

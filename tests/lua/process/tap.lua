@@ -1,0 +1,57 @@
+-- tap.lua -- TAP for ward's Lua end-to-end tests.
+-- local t = require "tap"; t.plan(n); t.ok(cond, name); t.is(got, want, name);
+-- t.err(kind, f, ...) checks that f returns nil, err with err:kind() == kind;
+-- t.done() ends the test (raises if the plan was not met, so ward exits 1).
+local t = { run = 0, failed = 0, planned = nil }
+
+local function show(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return tostring(v)
+end
+
+function t.plan(n)
+  t.planned = n
+  print("1.." .. n)
+end
+
+function t.ok(cond, name)
+  t.run = t.run + 1
+  if not cond then t.failed = t.failed + 1 end
+  print(string.format("%sok %d - %s", cond and "" or "not ", t.run, name or ""))
+  return cond
+end
+
+function t.is(got, want, name)
+  local ok = t.ok(got == want, name)
+  if not ok then print("#   got " .. show(got) .. ", want " .. show(want)) end
+  return ok
+end
+
+function t.like(got, pattern, name)
+  local ok = t.ok(type(got) == "string" and got:find(pattern) ~= nil, name)
+  if not ok then print("#   got " .. show(got) .. ", want a match of " .. show(pattern)) end
+  return ok
+end
+
+-- f(...) must return nil, err with the given kind (and message pattern).
+function t.err(kind, pattern, name, f, ...)
+  local v, e = f(...)
+  local ok = v == nil and e ~= nil and type(e) == "userdata" and e:kind() == kind
+  if ok and pattern then ok = e:message():find(pattern) ~= nil end
+  t.ok(ok, name)
+  if not ok then
+    print("#   got " .. show(v) .. ", " .. (e and (type(e) == "userdata" and tostring(e) or show(e)) or "nil"))
+  end
+  return e
+end
+
+function t.diag(msg) print("# " .. tostring(msg)) end
+
+function t.done()
+  if t.planned and t.planned ~= t.run then
+    error(string.format("planned %d tests but ran %d", t.planned, t.run))
+  end
+  if t.failed > 0 then error(t.failed .. " test(s) failed") end
+end
+
+return t

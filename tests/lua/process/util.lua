@@ -1,0 +1,134 @@
+-- util.lua -- shared helpers of the process-module tests (require "util").
+local u = {}
+
+u.HOST = "ward:main"
+u.PID_PATTERN = "^{ward:main|0x%x+}$"
+
+-- Escape s for use inside a Lua pattern.
+function u.esc(s)
+  return (tostring(s):gsub("%p", "%%%0"))
+end
+
+-- Receive from ch, giving up after timeout (default 3 s).
+-- Returns value, ok or nil, "timeout".
+function u.recv(ch, timeout)
+  local r = channel.select { ch:case_receive(), time.after(timeout or "3s"):case_receive() }
+  if r.channel == ch then return r.value, r.ok end
+  return nil, "timeout"
+end
+
+function u.msg(timeout) return u.recv(process.inbox(), timeout) end
+function u.event(timeout) return u.recv(process.events(), timeout) end
+
+-- Next inbox Message with the given topic (other messages are returned in
+-- the second result, a list, so that a test can still look at them).
+function u.msg_on(topic, timeout)
+  local skipped = {}
+  local deadline = time.now() + (timeout or 3000)
+  while true do
+    local left = deadline - time.now()
+    if left < 0 then left = 0 end
+    local m = u.recv(process.inbox(), left)
+    if m == nil then return nil, skipped end
+    if m:topic() == topic then return m, skipped end
+    skipped[#skipped + 1] = m
+  end
+end
+
+-- True when nothing arrives on ch within ms; else false and the value.
+function u.quiet(ch, ms)
+  local r = channel.select { ch:case_receive(), time.after(ms or 300):case_receive() }
+  if r.channel == ch then return false, r.value end
+  return true
+end
+
+-- Wait for an event of kind from pid (other events are kept in order in the
+-- second result).
+function u.event_from(kind, pid, timeout)
+  local other = {}
+  local deadline = time.now() + (timeout or 3000)
+  while true do
+    local left = deadline - time.now()
+    if left < 0 then left = 0 end
+    local ev = u.recv(process.events(), left)
+    if ev == nil then return nil, other end
+    if ev.kind == kind and ev.from == pid then return ev, other end
+    other[#other + 1] = ev
+  end
+end
+
+local function is_nan(x) return x ~= x end
+
+function u.deep_eq(a, b)
+  if type(a) ~= type(b) then return false end
+  if type(a) == "number" then
+    if math.type(a) ~= math.type(b) then return false end
+    if is_nan(a) then return is_nan(b) end
+    if a == 0 and b == 0 and math.type(a) == "float" then return 1 / a == 1 / b end
+    return a == b
+  end
+  if type(a) ~= "table" then return a == b end
+  for k, v in pairs(a) do
+    if not u.deep_eq(v, b[k]) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
+function u.show(v, depth)
+  depth = depth or 0
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) ~= "table" or depth > 4 then return tostring(v) end
+  local parts = {}
+  for k, x in pairs(v) do
+    parts[#parts + 1] = "[" .. u.show(k, depth + 1) .. "]=" .. u.show(x, depth + 1)
+  end
+  table.sort(parts)
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+-- err is an error object of the given kind whose message matches pattern.
+function u.is_err(e, kind, pattern)
+  if type(e) ~= "userdata" then return false end
+  local ok, k = pcall(function() return e:kind() end)
+  if not ok or k ~= kind then return false end
+  if pattern then return e:message():find(pattern) ~= nil end
+  return true
+end
+
+-- Call f in protected mode: it must neither raise nor succeed, and return
+-- nil, err of the given kind. Returns ok, description.
+function u.refuses(kind, f, ...)
+  local r = table.pack(pcall(f, ...))
+  if not r[1] then return false, "raised: " .. tostring(r[2]) end
+  if r[2] ~= nil then return false, "returned " .. u.show(r[2]) end
+  if not u.is_err(r[3], kind) then
+    return false, "error " .. (type(r[3]) == "userdata" and tostring(r[3]) or u.show(r[3]))
+  end
+  return true, tostring(r[3])
+end
+
+-- f(...) must return nil, err with kind PERMISSION_DENIED whose message
+-- names action and resource. Adds two TAP lines; returns the error.
+function u.denied(t, name, action, resource, f, ...)
+  local r = table.pack(pcall(f, ...))
+  local e = r[1] and r[3] or nil
+  local ok = r[1] and r[2] == nil and u.is_err(e, errors.PERMISSION_DENIED)
+  t.ok(ok, name .. ": PERMISSION_DENIED")
+  if not ok then
+    t.diag(r[1] and ("got " .. u.show(r[2]) .. ", " .. tostring(r[3])) or ("raised " .. tostring(r[2])))
+  end
+  t.like(e and u.is_err(e, errors.PERMISSION_DENIED) and e:message() or nil,
+         u.esc(action) .. " on " .. u.esc(resource), name .. ": the message names " .. action .. " on " .. resource)
+  return e
+end
+
+-- End a test: print the plan (TAP allows it last) and let tap check failures.
+function u.finish(t)
+  print("1.." .. t.run)
+  t.done()
+end
+
+return u

@@ -1,0 +1,35 @@
+-- cloop.lua -- DESIGN 2.0 (beyond the listed cases): the count hook never
+-- fires inside a C function, so a long C loop that neither allocates nor
+-- calls back into Lua -- table.move over a huge range of an empty table --
+-- is invisible to preemption, the memory cap and the 5 s watchdog. It must
+-- still be possible to end such a process. (If the runtime cannot, this
+-- file fails and takes ~10-15 s: the run waits for the loop to finish.)
+local t = require "tap"
+local me = process.pid()
+local inbox, events = process.inbox(), process.events()
+
+local function await_topic(topic, timeout)
+  local deadline = time.after(timeout)
+  while true do
+    local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
+    if r.channel ~= inbox then return nil end
+    if r.value:topic() == topic then return r.value end
+  end
+end
+
+local pid = process.spawn_monitored("w:cloop", "ward:main", me, 1 << 29)
+t.ok(await_topic("started", "3s") ~= nil, "a table.move over 2^29 slots started")
+local echo = process.spawn("w:echo", "ward:main")
+process.send(echo, "ping", 1)
+t.ok(await_topic("ping", "2s") ~= nil, "others keep running on the other thread")
+time.sleep("200ms")
+local t0 = time.now()
+process.terminate(pid)
+local r = channel.select{ events:case_receive(), time.after("6s"):case_receive() }
+local el = time.now() - t0
+t.ok(r.channel == events and r.value.from == pid, "the process ends after terminate (" .. el .. " ms)")
+t.ok(el < 6000, "within the 5 s watchdog")
+t.ok(await_topic("finished", "100ms") == nil, "its code after the C loop never ran")
+process.send(echo, "stop")
+t.plan(t.run)
+t.done()

@@ -1,0 +1,62 @@
+-- ward-args: --memory 64M
+-- memory.lua -- DESIGN 2.0: a memory bomb ends only that process, with
+-- "memory limit" in its EXIT error, even inside pcall; the runtime and the
+-- other processes go on.
+local t = require "tap"
+local me = process.pid()
+local inbox, events = process.inbox(), process.events()
+local stash = {}
+
+local function await(topic, timeout)
+  for i, m in ipairs(stash) do
+    if m:topic() == topic then return table.remove(stash, i) end
+  end
+  local deadline = time.after(timeout or "3s")
+  while true do
+    local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
+    if r.channel ~= inbox then return nil end
+    if r.value:topic() == topic then return r.value end
+    stash[#stash + 1] = r.value
+  end
+end
+
+local function exit_of(pid, timeout)
+  local deadline = time.after(timeout or "5s")
+  while true do
+    local r = channel.select{ events:case_receive(), deadline:case_receive() }
+    if r.channel ~= events then return nil end
+    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
+  end
+end
+
+local echo = process.spawn("w:echo", "ward:main")
+
+for _, how in ipairs{ "rep", "table", "strings", "concat", "coroutine", "retry" } do
+  local t0 = time.now()
+  local pid = process.spawn_monitored("w:membomb", "ward:main", me, how)
+  local res = exit_of(pid)
+  t.ok(res ~= nil, how .. ": the memory bomb ended")
+  t.like(res and res.error, "memory limit", how .. ": its EXIT error says \"memory limit\"")
+  t.like(res and res.error, "67108864", how .. ": and names the 64M cap")
+  t.ok(await("survived", "50ms") == nil, how .. ": pcall did not swallow the limit")
+  t.diag(how .. " took " .. (time.now() - t0) .. " ms")
+  process.send(echo, "ping", how)
+  local m = await("ping")
+  t.ok(m and m:payload() == how, how .. ": another process still answers")
+end
+
+-- the cap is per process: a new process can still use a good part of it
+do
+  local pid = process.spawn_monitored("w:membomb", "ward:main", me, "fits")
+  local res = exit_of(pid)
+  t.is(res and res.value, 20 << 20, "a fresh process can still allocate 20 MiB")
+end
+
+-- and this process is untouched
+do
+  local s = string.rep("q", 1 << 20)
+  t.is(#s, 1 << 20, "the test process still allocates")
+end
+process.send(echo, "stop")
+t.plan(t.run)
+t.done()

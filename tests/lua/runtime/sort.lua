@@ -1,0 +1,63 @@
+-- sort.lua -- DESIGN 2.0: a table.sort comparator that loops forever cannot
+-- be preempted (no yield across the C call); it is ended after ~5 s.
+-- NOTE: this test takes about 5 seconds by design.
+local t = require "tap"
+local me = process.pid()
+local inbox, events = process.inbox(), process.events()
+
+local function await_topic(topic, timeout)
+  local deadline = time.after(timeout)
+  while true do
+    local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
+    if r.channel ~= inbox then return nil end
+    if r.value:topic() == topic then return r.value end
+  end
+end
+
+local function exit_of(pid, timeout)
+  local deadline = time.after(timeout)
+  while true do
+    local r = channel.select{ events:case_receive(), deadline:case_receive() }
+    if r.channel ~= events then return nil end
+    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
+  end
+end
+
+local echo = process.spawn("w:echo", "ward:main")
+
+-- terminate reaches a process stuck in a comparator at once
+do
+  local pid = process.spawn_monitored("w:sortloop", "ward:main", me)
+  t.ok(await_topic("started", "3s") ~= nil, "a comparator loop started")
+  time.sleep("100ms")
+  local t0 = time.now()
+  process.terminate(pid)
+  local res = exit_of(pid, "3s")
+  t.is(res and res.error, "terminated by " .. me, "terminate ends it")
+  t.ok(time.now() - t0 < 1000, "promptly (" .. (time.now() - t0) .. " ms)")
+end
+
+-- left alone, it is ended after about 5 s
+do
+  local t0 = time.now()
+  local pid = process.spawn_monitored("w:sortloop", "ward:main", me)
+  t.ok(await_topic("started", "3s") ~= nil, "a second comparator loop started")
+  -- meanwhile the other thread serves everybody else
+  local answered = 0
+  for i = 1, 10 do
+    process.send(echo, "ping", i)
+    local m = await_topic("ping", "2s")
+    if m and m:payload() == i then answered = answered + 1 end
+    time.sleep("100ms")
+  end
+  t.is(answered, 10, "others keep running while it is stuck")
+  local res = exit_of(pid, "9s")
+  local el = time.now() - t0
+  t.like(res and res.error, "cannot be preempted", "it is ended: \"... where it cannot be preempted\"")
+  t.ok(el >= 4500 and el < 8000, "after about 5 s (" .. el .. " ms)")
+  t.ok(await_topic("swallowed", "100ms") == nil, "its pcall did not swallow the end")
+end
+
+process.send(echo, "stop")
+t.plan(t.run)
+t.done()

@@ -1,0 +1,167 @@
+-- stdlib.lua -- the safe standard library of a ward process, and error
+-- values whose metamethods must never run inside ward's error handling.
+local t = require "tap"
+local me = process.pid()
+local inbox, events = process.inbox(), process.events()
+
+local function raises(pattern, name, f, ...)
+  local ok, e = pcall(f, ...)
+  local good = not ok and type(e) == "string" and e:find(pattern, 1, true) ~= nil
+  t.ok(good, name)
+  if not good then t.diag("got " .. tostring(ok) .. ", " .. tostring(e)) end
+end
+
+-- ---- what is gone ----
+for _, name in ipairs{ "io", "debug", "package", "dofile", "loadfile" } do
+  t.is(_G[name], nil, name .. " is nil")
+end
+t.is(string.dump, nil, "string.dump is nil")
+t.is(("x").dump, nil, "(\"x\").dump is nil (the string metatable too)")
+for _, name in ipairs{ "execute", "exit", "getenv", "remove", "rename", "tmpname", "setlocale" } do
+  t.is(os[name], nil, "os." .. name .. " is nil")
+end
+t.ok(not pcall(require, "io"), "require \"io\" fails")
+t.ok(not pcall(require, "debug"), "require \"debug\" fails")
+t.ok(not pcall(require, "package"), "require \"package\" fails")
+do
+  local ok, os2 = pcall(require, "os")
+  t.ok(not ok or (os2.execute == nil and os2.getenv == nil), "require \"os\" gives no more than os")
+end
+
+-- ---- what works ----
+t.is(math.type(os.time()), "integer", "os.time() works")
+t.ok(os.time{ year = 2020, month = 1, day = 1, hour = 0 } ~= nil, "os.time(table) works")
+t.is(type(os.clock()), "number", "os.clock() works")
+t.like(os.date("!%Y-%m-%d", 0), "^1970%-01%-01$", "os.date works")
+t.is(os.difftime(10, 4), 6.0, "os.difftime works")
+t.ok(type(coroutine.create) == "function" and type(utf8.char) == "function"
+     and type(table.concat) == "function" and type(math.floor) == "function",
+     "coroutine, utf8, table and math are there")
+t.is(string.format("%d-%s", 5, "x"), "5-x", "string.format works")
+t.is(select("#", pcall(print, "# print works")), 1, "print works")
+
+-- ---- load: text only ----
+do
+  local f = load("return 1 + 2")
+  t.ok(f and f() == 3, "load of a text chunk works")
+  local env = { x = 5 }
+  f = load("y = x * 2; return x", "chunk", "t", env)
+  t.ok(f and f() == 5 and env.y == 10 and rawget(_G, "y") == nil,
+       "load with an env uses that env")
+  f = load("return x", "=nox", "t", nil)
+  t.ok(f ~= nil, "load with an explicit nil env compiles")
+  local v, err = load("return +", "=bad")
+  t.ok(v == nil and type(err) == "string" and err:find("bad") ~= nil,
+       "a syntax error gives nil, message")
+  -- a binary chunk: string.dump is gone, so forge the signature by hand
+  local bin = "\27Lua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08\x78\x56\0\0\0\0\0\0\0\0\0\0\0\0\x28\x77\x40"
+  v, err = load(bin)
+  t.ok(v == nil and type(err) == "string", "load of a binary chunk is refused")
+  t.like(err, "binary", "the message says binary")
+  local ok, e = pcall(load, bin, "b", "b")
+  t.ok(not ok or e == nil, "load(..., \"b\") is refused")
+  ok, e = pcall(load, bin, "bt", "bt")
+  t.ok(not ok or e == nil, "load(..., \"bt\") is refused")
+  ok, e = pcall(load, "\27", "esc", "t")
+  t.ok(not ok or e == nil, "a chunk that is only ESC is refused")
+  -- a reader function could hand out a binary chunk piece by piece
+  local parts = { "\27Lua", "\x54\x00" }
+  local i = 0
+  ok, v = pcall(load, function() i = i + 1; return parts[i] end)
+  t.ok(not ok or v == nil, "load of a binary chunk through a reader function is refused")
+  ok, v = pcall(load, function() i = i + 1; return nil end)
+  t.ok(true, "load with a reader function does not crash")
+end
+
+-- ---- setmetatable and __gc ----
+raises("__gc", "setmetatable with __gc is refused",
+       setmetatable, {}, { __gc = function() end })
+raises("__gc", "setmetatable with __gc = true is refused", setmetatable, {}, { __gc = true })
+do
+  local obj = setmetatable({}, { __index = function(_, k) return k .. "!" end })
+  t.is(obj.hi, "hi!", "setmetatable without __gc works")
+  local locked = setmetatable({}, { __metatable = "locked" })
+  raises("protected", "a protected metatable cannot be changed", setmetatable, locked, {})
+  t.is(getmetatable(locked), "locked", "getmetatable honours __metatable")
+  raises("nil or table", "setmetatable with a number is refused", setmetatable, {}, 5)
+end
+do
+  -- __gc added after setmetatable: Lua never marks the object, so neither a
+  -- collection nor the close may run it (it would loop with hooks off)
+  local pid = process.spawn_monitored("w:gcsneak", "ward:main", me)
+  local r = channel.select{ events:case_receive(), time.after("3s"):case_receive() }
+  t.ok(r.channel == events and r.value.kind == "EXIT" and r.value.result.value == "done",
+       "a late __gc does not hang the process or its close")
+  local seen_gc = false
+  while true do
+    local m = channel.select{ inbox:case_receive(), time.after("200ms"):case_receive() }
+    if m.channel ~= inbox then break end
+    if m.value:topic() == "gc" then seen_gc = true end
+  end
+  t.ok(not seen_gc, "the late __gc never ran")
+end
+
+-- ---- error values of a process ----
+local function exit_of(which)
+  local pid, err = process.spawn_monitored("w:errval", "ward:main", me, which)
+  if not pid then return nil, tostring(err) end
+  local deadline = time.after("3s")
+  while true do
+    local r = channel.select{ events:case_receive(), deadline:case_receive() }
+    if r.channel ~= events then return nil, "timeout" end
+    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
+  end
+end
+
+local function side_effects()
+  local seen = {}
+  while true do
+    local r = channel.select{ inbox:case_receive(), time.after("200ms"):case_receive() }
+    if r.channel ~= inbox then break end
+    if r.value:topic() == "side" then seen[#seen + 1] = r.value:payload() end
+  end
+  return seen
+end
+
+do
+  local res = exit_of("evil")
+  t.is(res and res.error, "(error object is a table value)",
+       "an error object with metamethods: EXIT error text is safe")
+  local seen = side_effects()
+  t.is(#seen, 0, "none of its metamethods ran (" .. table.concat(seen, ", ") .. ")")
+  res = exit_of("evil-in-pcall")
+  local caught
+  for _ = 1, 1 do
+    local r = channel.select{ inbox:case_receive(), time.after("1s"):case_receive() }
+    if r.channel == inbox and r.value:topic() == "caught" then caught = table.pack(r.value:payload()) end
+  end
+  t.ok(caught and caught[1] == false and caught[2] == "mine",
+       "the script's own pcall gets the very error object")
+  t.is(res and res.error, "(error object is a table value)", "re-raised: still safe text")
+  seen = side_effects()
+  t.is(#seen, 0, "no metamethod ran when it was re-raised (" .. table.concat(seen, ", ") .. ")")
+end
+do
+  local cases = {
+    { "nil", "nil" }, { "int", "42" }, { "float", "4.5" },
+    { "bool", "(error object is a boolean value)" }, { "string", "plain message" },
+    { "table", "(error object is a table value)" },
+    { "function", "(error object is a function value)" },
+  }
+  for _, c in ipairs(cases) do
+    local res = exit_of(c[1])
+    t.is(res and res.error, c[2], "error(" .. c[1] .. ") -> EXIT error " .. string.format("%q", c[2]))
+  end
+  local res = exit_of("located")
+  t.like(res and res.error, "errval%.lua:%d+: with a location$", "error(\"...\") carries its location")
+  res = exit_of("ward")
+  t.like(res and res.error, "^INVALID: ", "error(err) of a ward error -> \"KIND: message\"")
+  res = exit_of("long")
+  t.ok(res and type(res.error) == "string" and #res.error > 100 and res.error:match("^y+$"),
+       "a very long error message arrives (possibly cut short)")
+  res = exit_of("none")
+  t.is(res and res.value, "no error", "and a normal exit has result.value")
+end
+
+t.plan(t.run)
+t.done()

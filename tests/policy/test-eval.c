@@ -1,0 +1,305 @@
+/* test-eval.c -- decisions: every condition operator, fail-closed errors,
+ * deny overrides allow, scope and actor resolution, the cache (attribute
+ * keys, invalidation on reload) and decisions racing reloads in threads. */
+#include "config.h"
+#include "wpol.h"
+#include "tap.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { T = 1, F = 0, E = -1 };
+
+static const struct { const char *cond; int want; } conds[] = {
+  { "resource == attr.parent", T }, { "resource != attr.parent", F },
+  { "actor.id == \"a1\"", T }, { "actor.meta.level == 3", T },
+  { "actor.meta.level == \"3\"", F }, { "actor.meta.level != \"3\"", T },
+  { "actor.meta.level < 4", T }, { "actor.meta.level <= 3", T },
+  { "actor.meta.level > 3", F }, { "actor.meta.level >= 3", T },
+  { "actor.meta.level >= 4", F }, { "actor.meta.tier < 3", E },
+  { "actor.meta.tier < \"h\"", T }, { "actor.meta.tier > \"h\"", F },
+  { "actor.meta.flag < true", E }, { "actor.meta.missing == \"x\"", E },
+  { "actor.meta has \"missing\"", F }, { "actor.meta has \"tier\"", T },
+  { "actor.meta has \"level\"", T }, { "attr has \"pid\"", T },
+  { "target has \"host\"", F }, { "target.host == \"x\"", E },
+  { "target has \"host\" and target.host == \"x\"", F },
+  { "target.host == \"x\" or true", E }, { "true or target.host == \"x\"", T },
+  { "false and target.host == \"x\"", F }, { "not (actor.id == \"a1\")", F },
+  { "not actor.id == \"zz\"", T }, { "not target.host == \"x\"", E },
+  { "action in [\"process.send\", \"process.host\"]", T }, { "action in [\"x\"]", F },
+  { "3 in [1, 2, 3]", T }, { "\"3\" in [1, 2, 3]", F }, { "\"p\" in actor.scope", T },
+  { "actor.scope has \"q\"", F }, { "actor.scope has \"p\"", T },
+  { "[1, 2] has 2", T }, { "actor.meta.tier in [\"gold\"]", T },
+  { "actor.meta.tier in actor.meta.level", E }, { "resource matches \"{ward:*\"", T },
+  { "resource matches \"{ward:main|0x9}\"", F }, { "attr.host matches \"ward:*\"", T },
+  { "actor.meta.level matches \"3\"", E }, { "actor.meta.flag", T },
+  { "actor.meta.tier", E }, { "[1] == [1]", E },
+  { "actor.meta.level == 3 and actor.meta.flag == true", T },
+  { "(actor.id == \"x\" or actor.id == \"a1\") and not (attr.pid == attr.parent)", T },
+  { "false", F }, { "true", T }, { "target.actor == \"worker\"", T },
+  { "target.parent == attr.pid", T }, { "attr.host != \"ward:sandbox\"", T },
+};
+
+static const char actor_decl[] = "actor \"a1\" { level = 3; flag = true; scope = [\"p\"]; }\n";
+
+static wpol_engine *
+engine_with (const char *text)
+{
+  ward_err err;
+  wpol_diags d;
+  wpol_diags_init (&d);
+  wpol_engine *e = wpol_engine_new (0, &err);
+  if (wpol_engine_load_text (e, "t.policy", text, strlen (text), &d, &err) < 0)
+    {
+      wpol_diags_print (&d, stdout);
+      printf ("# load failed: %s\n", err.msg);
+    }
+  wpol_diags_free (&d);
+  return e;
+}
+
+static const char *const req_meta[] = { "tier", "gold" };
+static const ward_attrs req_attrs = { "{ward:main|0x1}", "ward:main", "{ward:main|0x2}",
+                                      "worker", NULL, "{ward:main|0x1}" };
+
+static wpol_result
+decide_a1 (wpol_engine *e, const char *action)
+{
+  ward_actor a = { "a1", req_meta, 1, NULL, 0 };
+  return wpol_decide (e, &a, action, "{ward:main|0x2}", &req_attrs);
+}
+
+static void
+test_conditions (void)
+{
+  char text[2048];
+  for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++)
+    {
+      const char *c = conds[i].cond;
+      int w = conds[i].want;
+      snprintf (text, sizeof text, "%spolicy \"p\" { allow process.send on \"*\" when %s; }", actor_decl, c);
+      wpol_engine *e = engine_with (text);
+      wpol_result r = decide_a1 (e, "process.send");
+      ok (r.decision == (w == T ? WARD_ALLOW : WARD_DENY)
+          && r.reason == (w == T ? WPOL_BY_RULE : WPOL_NO_MATCH),
+          "allow when %s: %s", c, w == T ? "allows" : w == F ? "does not match" : "errors, does not allow");
+      wpol_engine_free (e);
+      snprintf (text, sizeof text,
+                "%spolicy \"p\" { allow process.send on \"*\"; deny process.send on \"*\" when %s; }",
+                actor_decl, c);
+      e = engine_with (text);
+      r = decide_a1 (e, "process.send");
+      ok (r.decision == (w == F ? WARD_ALLOW : WARD_DENY)
+          && r.reason == (w == E ? WPOL_BY_RULE_ERROR : WPOL_BY_RULE)
+          && r.rule && r.rule->line == 2 && r.rule->deny == (w != F),
+          "deny when %s: %s", c, w == T ? "denies" : w == F ? "allow stands" : "errors, denies");
+      wpol_engine_free (e);
+    }
+}
+
+static void
+test_combining (void)
+{
+  wpol_engine *e = engine_with (
+    "policy \"p\" {\n"
+    "  allow process.spawn on \"app.*:*\";\n"
+    "  deny process.spawn on \"app.secret:*\";\n"
+    "  allow process.spawn on \"app.secret:ok\";\n"
+    "  allow process.** on \"lib:*\";\n"
+    "  deny process.spawn.* on \"lib:*\";\n"
+    "  allow process.spawn on \"esc\\\\.x:*\", \"seg.**\";\n"
+    "}\n"
+    "policy \"other\" {\n"
+    "  allow process.send on \"*\";\n"
+    "}\n"
+    "actor \"a\" { scope = [\"p\"]; }\n"
+    "actor \"plugin.*\" { scope = [\"other\"]; }\n"
+    "actor \"plugin.special\" { scope = [\"p\"]; }\n"
+    "actor \"**\" { scope = []; }\n");
+  ward_actor a = { "a", NULL, 0, NULL, 0 };
+  wpol_result r = wpol_decide (e, &a, "process.spawn", "app.x:y", NULL);
+  ok (r.decision == WARD_ALLOW && r.rule && r.rule->line == 2, "allow by the matching rule (line 2)");
+  r = wpol_decide (e, &a, "process.spawn", "app.secret:ok", NULL);
+  ok (r.decision == WARD_DENY && r.rule && r.rule->line == 3 && strcmp (r.rule->file, "t.policy") == 0
+      && strcmp (r.rule->policy, "p") == 0, "deny overrides a later, more specific allow");
+  r = wpol_decide (e, &a, "process.spawn.linked", "lib:x", NULL);
+  ok (r.decision == WARD_DENY && r.rule && r.rule->line == 6, "globbed deny on actions overrides globbed allow");
+  r = wpol_decide (e, &a, "process.spawn", "lib:x", NULL);
+  ok (r.decision == WARD_ALLOW && r.rule && r.rule->line == 5, "`process.**` matches process.spawn");
+  ok (wpol_decide (e, &a, "process.spawn", "esc.x:y", NULL).decision == WARD_ALLOW
+      && wpol_decide (e, &a, "process.spawn", "seg.a.b", NULL).decision == WARD_ALLOW
+      && wpol_decide (e, &a, "process.spawn", "seg", NULL).decision == WARD_DENY
+      && wpol_decide (e, &a, "process.spawn", "segx.a", NULL).decision == WARD_DENY,
+      "resource globs filed by first segment (escaped separators, bare segment)");
+  r = wpol_decide (e, &a, "process.send", "x", NULL);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_NO_MATCH && r.rule == NULL,
+      "a policy outside the actor's scope does not apply");
+  const char *scope[] = { "other" };
+  ward_actor a2 = { "a", NULL, 0, scope, 1 };
+  r = wpol_decide (e, &a2, "process.send", "x", NULL);
+  ok (r.decision == WARD_ALLOW, "the request's scope replaces the declared one");
+  ward_actor p1 = { "plugin.x", NULL, 0, NULL, 0 }, p2 = { "plugin.special", NULL, 0, NULL, 0 };
+  ok (wpol_decide (e, &p1, "process.send", "x", NULL).decision == WARD_ALLOW, "plugin.* gets scope other");
+  ok (wpol_decide (e, &p2, "process.send", "x", NULL).decision == WARD_DENY
+      && wpol_decide (e, &p2, "process.spawn", "app.x:y", NULL).decision == WARD_ALLOW,
+      "an exact actor declaration wins over a pattern");
+  ward_actor nobody = { "nobody", NULL, 0, NULL, 0 };
+  r = wpol_decide (e, &nobody, "process.spawn", "app.x:y", NULL);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_NO_MATCH, "default deny for an unknown actor");
+  r = wpol_decide (e, &a, NULL, "x", NULL);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_BAD_REQUEST, "NULL action fails closed");
+  ward_actor bad = { "a", NULL, 0, NULL, 3 };
+  r = wpol_decide (e, &bad, "process.spawn", "app.x:y", NULL);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_BAD_REQUEST, "nscope without scope fails closed");
+  r = wpol_decide (e, NULL, "process.spawn", "app.x:y", NULL);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_BAD_REQUEST, "NULL actor fails closed");
+  wpol_engine_free (e);
+  wpol_engine *empty = engine_with ("");
+  r = wpol_decide (empty, &a, "process.spawn", "app.x:y", NULL);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_NO_MATCH, "an empty policy set denies");
+  wpol_engine_free (empty);
+  ward_err err;
+  wpol_engine *none = wpol_engine_new (0, &err);
+  r = wpol_decide (none, &a, "process.spawn", "app.x:y", NULL);
+  ok (r.decision == WARD_DENY, "an engine with nothing loaded denies");
+  wpol_engine_free (none);
+}
+
+static void
+test_cache (void)
+{
+  const char *v1 = "policy \"p\" {\n  allow process.send on \"*\" when resource == attr.parent;\n"
+                   "  allow process.spawn on \"x\" when actor.meta.tier == \"gold\";\n"
+                   "  allow process.host on \"h\";\n}\nactor \"a\" { scope = [\"p\"]; }\n";
+  const char *v2 = "policy \"p\" {\n  deny process.host on \"h\";\n}\nactor \"a\" { scope = [\"p\"]; }\n";
+  wpol_engine *e = engine_with (v1);
+  ward_actor a = { "a", NULL, 0, NULL, 0 };
+  ward_attrs at1 = { .pid = "{m|1}", .parent = "{m|2}" }, at2 = { .pid = "{m|1}", .parent = "{m|3}" };
+  wpol_result r1 = wpol_decide (e, &a, "process.send", "{m|2}", &at1);
+  wpol_result r2 = wpol_decide (e, &a, "process.send", "{m|2}", &at1);
+  ok (r1.decision == WARD_ALLOW && !r1.cached && r2.decision == WARD_ALLOW && r2.cached
+      && r2.rule == r1.rule, "the second identical decision comes from the cache");
+  wpol_result r3 = wpol_decide (e, &a, "process.send", "{m|2}", &at2);
+  ok (r3.decision == WARD_DENY && !r3.cached, "another parent is another cache key (attribute read by the rule)");
+  r3 = wpol_decide (e, &a, "process.send", "{m|2}", &at2);
+  ok (r3.decision == WARD_DENY && r3.cached, "... and is cached in turn");
+  ward_attrs at3 = { .pid = "{m|9}", .parent = "{m|2}" };
+  r3 = wpol_decide (e, &a, "process.send", "{m|2}", &at3);
+  ok (r3.decision == WARD_ALLOW && r3.cached, "an attribute no candidate rule reads is not part of the key");
+  const char *gold[] = { "tier", "gold" }, *lead[] = { "tier", "lead" };
+  ward_actor ag = { "a", gold, 1, NULL, 0 }, al = { "a", lead, 1, NULL, 0 };
+  wpol_decide (e, &ag, "process.spawn", "x", NULL);
+  ok (wpol_decide (e, &ag, "process.spawn", "x", NULL).decision == WARD_ALLOW
+      && wpol_decide (e, &al, "process.spawn", "x", NULL).decision == WARD_DENY,
+      "metadata read by a rule is part of the key");
+  r1 = wpol_decide (e, &a, "process.host", "h", NULL);
+  r2 = wpol_decide (e, &a, "process.host", "h", NULL);
+  ok (r1.decision == WARD_ALLOW && r2.cached, "host allowed and cached");
+  uint64_t g1 = wpol_engine_generation (e);
+  ward_err err;
+  int rc = wpol_engine_load_text (e, "t.policy", v2, strlen (v2), NULL, &err);
+  r3 = wpol_decide (e, &a, "process.host", "h", NULL);
+  ok (rc == 0 && wpol_engine_generation (e) == g1 + 1 && r3.decision == WARD_DENY && !r3.cached
+      && r3.generation == g1 + 1, "a reload invalidates the cache (new generation decides)");
+  const char *broken = "policy \"p\" { allow process.host on \"h\" }";
+  rc = wpol_engine_load_text (e, "t.policy", broken, strlen (broken), NULL, &err);
+  r3 = wpol_decide (e, &a, "process.host", "h", NULL);
+  ok (rc == -1 && wpol_engine_generation (e) == g1 + 1 && r3.decision == WARD_DENY,
+      "a failed reload keeps the old index and generation");
+  uint64_t hits, misses;
+  wpol_engine_cache_stats (e, &hits, &misses);
+  ok (hits >= 5 && misses >= 5, "cache statistics count hits (%llu) and misses (%llu)",
+      (unsigned long long) hits, (unsigned long long) misses);
+  wpol_engine_free (e);
+}
+
+/* Threads decide while the main thread flips between two policies; every
+ * answer must be the right one for the generation it reports. */
+typedef struct race {
+  wpol_engine *e;
+  atomic_int stop;
+  atomic_long wrong, total;
+} race;
+
+static void *
+racer (void *p)
+{
+  race *rc = p;
+  ward_actor a = { "a", NULL, 0, NULL, 0 };
+  char res[32];
+  long n = 0;
+  while (!atomic_load (&rc->stop))
+    {
+      snprintf (res, sizeof res, "r%ld", n++ % 50);
+      wpol_result r = wpol_decide (rc->e, &a, "process.send", res, NULL);
+      /* odd generations allow, even ones deny */
+      int want = (r.generation & 1) ? WARD_ALLOW : WARD_DENY;
+      if (r.decision != (ward_decision) want || r.rule == NULL
+          || r.rule->line != (r.generation & 1 ? 3u : 4u))
+        atomic_fetch_add (&rc->wrong, 1);
+      atomic_fetch_add (&rc->total, 1);
+    }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  const char *va = "actor \"a\" { scope = [\"p\"]; }\npolicy \"p\" {\n  allow process.send on \"r*\";\n}\n";
+  const char *vb = "actor \"a\" { scope = [\"p\"]; }\npolicy \"p\" {\n\n  deny process.send on \"r*\";\n}\n";
+  race rc = { .e = engine_with (va) };
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++)
+    pthread_create (&th[i], NULL, racer, &rc);
+  ward_err err;
+  int failed = 0;
+  int reloads = 0;
+  /* reload at least 200 times, and until the threads made enough decisions */
+  for (; reloads < 200 || (atomic_load (&rc.total) < 20000 && reloads < 1000000); reloads++)
+    {
+      const char *t = (wpol_engine_generation (rc.e) & 1) ? vb : va;
+      failed += wpol_engine_load_text (rc.e, "t.policy", t, strlen (t), NULL, &err) < 0;
+    }
+  atomic_store (&rc.stop, 1);
+  for (int i = 0; i < 4; i++)
+    pthread_join (th[i], NULL);
+  ok (failed == 0 && atomic_load (&rc.wrong) == 0 && atomic_load (&rc.total) >= 20000,
+      "4 threads, %d reloads: %ld decisions, %ld inconsistent", reloads, (long) atomic_load (&rc.total),
+      (long) atomic_load (&rc.wrong));
+  wpol_engine_free (rc.e);
+}
+
+static void
+test_hosts (void)
+{
+  wpol_engine *e = engine_with ("host \"ward:sandbox\" { threads = 2; sandbox = \"strict\"; }\n"
+                                "sandbox \"strict\" { namespaces = [user, net]; memory = \"64M\";"
+                                " cpu = \"2s\"; nofile = 32; capabilities = [net_raw, CAP_KILL];"
+                                " init = \"init/x.lua\"; }\n");
+  wpol_host_info h;
+  wpol_sandbox_info s;
+  ward_err err;
+  ok (wpol_engine_host (e, "ward:sandbox", &h, &err) == 0 && h.threads == 2
+      && strcmp (h.sandbox, "strict") == 0, "host declaration is available to the runtime");
+  ok (wpol_engine_sandbox (e, "strict", &s, &err) == 0 && s.namespaces == (WPOL_NS_USER | WPOL_NS_NET)
+      && s.memory == 64u << 20 && s.cpu_ms == 2000 && s.nofile == 32 && s.children == -1
+      && s.capabilities == ((1ull << 13) | (1ull << 5)) && strcmp (s.init, "init/x.lua") == 0,
+      "sandbox profile fields are parsed (sizes, durations, namespaces, capabilities)");
+  ok (wpol_engine_host (e, "nope", &h, &err) == -1 && err.kind == WARD_E_NOT_FOUND,
+      "unknown host is NOT_FOUND");
+  wpol_engine_free (e);
+}
+
+int
+main (void)
+{
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 3);
+  test_conditions ();
+  test_combining ();
+  test_cache ();
+  test_threads ();
+  test_hosts ();
+  return done ();
+}

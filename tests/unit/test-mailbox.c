@@ -1,0 +1,118 @@
+/* test-mailbox.c -- unit tests of mailboxes: routing to ports, order,
+ * limits, topic close back to the inbox, delivery to an exited process. */
+#include "config.h"
+#include "rt.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The runtime's run control is main.c's; the tests stand alone. */
+void ward_run_master_exited (ward_proc *p, int abnormal, const char *error) {}
+
+static ward_proc *
+fake_proc (void)
+{
+  ward_proc *p = calloc (1, sizeof *p);
+  pthread_mutex_init (&p->lock, NULL);
+  atomic_init (&p->refs, 1);
+  p->state = WARD_ST_NEW;      /* wakes do nothing: no scheduler here */
+  strcpy (p->pid, "{test|0x00001}");
+  return p;
+}
+
+static int
+send_user (ward_proc *p, const char *topic, int n, ward_err *err)
+{
+  return ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", topic, &n, sizeof n), err);
+}
+
+static int
+payload (ward_msg *m)
+{
+  int n;
+  memcpy (&n, m->data, sizeof n);
+  return n;
+}
+
+int
+main (void)
+{
+  plan (22);
+  ward_cfg.mailbox_limit = 5;
+  ward_err err;
+  ward_proc *p = fake_proc ();
+
+  /* order and routing */
+  for (int i = 0; i < 3; i++)
+    send_user (p, "a", i, &err);
+  int order_ok = 1;
+  for (int i = 0; i < 3; i++)
+    {
+      ward_msg *m = ward_port_pop (p, WARD_PORT_INBOX);
+      order_ok &= m && payload (m) == i && strcmp (m->topic, "a") == 0;
+      ward_msg_free (m);
+    }
+  ok (order_ok, "unlistened topic goes to the inbox, in order");
+  ok (ward_port_pop (p, WARD_PORT_INBOX) == NULL, "inbox empty after popping everything");
+
+  int port = ward_port_open (p, "t", 1, &err);
+  ok (port >= WARD_PORT_FIRST_DYNAMIC, "listen opens a dynamic port");
+  is_int (ward_port_open (p, "t", 1, &err), -1, "listening twice fails");
+  is_int (err.kind, WARD_E_ALREADY_EXISTS, "... with ALREADY_EXISTS");
+  send_user (p, "t", 7, &err);
+  send_user (p, "u", 8, &err);
+  ok (ward_port_ready (p, port), "topic message reaches the topic port");
+  ok (ward_port_ready (p, WARD_PORT_INBOX), "other topic reaches the inbox");
+  ward_msg *m = ward_port_pop (p, port);
+  is_int (m ? payload (m) : -1, 7, "topic port payload");
+  ward_msg_free (m);
+  m = ward_port_pop (p, WARD_PORT_INBOX);
+  is_int (m ? payload (m) : -1, 8, "inbox payload");
+  ward_msg_free (m);
+
+  /* close moves queued topic messages to the inbox, never drops them */
+  send_user (p, "t", 9, &err);
+  ward_port_close (p, port);
+  ok (!ward_port_ready (p, port), "closed port is gone");
+  m = ward_port_pop (p, WARD_PORT_INBOX);
+  is_int (m ? payload (m) : -1, 9, "queued topic message moved to the inbox");
+  ward_msg_free (m);
+
+  /* the limit counts user messages only; events always get through */
+  int sent = 0;
+  for (int i = 0; i < 10; i++)
+    if (send_user (p, "x", i, &err) == 0)
+      sent++;
+  is_int (sent, 5, "mailbox limit of 5 accepts exactly 5");
+  is_int (err.kind, WARD_E_UNAVAILABLE, "the sixth send is UNAVAILABLE");
+  ok (strstr (err.msg, "full") != NULL, "... and says the mailbox is full");
+  ward_msg *ev = ward_msg_new (WARD_MSG_EXIT, "{x|0x3}", NULL, "boom", 4);
+  ev->is_error = 1;
+  is_int (ward_deliver (p, ev, &err), 0, "an event is delivered past the user limit");
+  ok (ward_port_ready (p, WARD_PORT_EVENTS), "event on the events port");
+  m = ward_port_pop (p, WARD_PORT_INBOX);
+  ward_msg_free (m);
+  is_int (send_user (p, "x", 1, &err), 0, "popping one makes room for one");
+
+  /* timer to a closed port is dropped silently (nobody can receive it) */
+  int tport = ward_port_open (p, NULL, 1, &err);
+  ward_port_close (p, tport);
+  ward_msg *tm = ward_msg_new (WARD_MSG_TIMER, "", NULL, NULL, 0);
+  tm->port = tport;
+  is_int (ward_deliver (p, tm, &err), 0, "timer for a closed port is accepted and dropped");
+  ok (!ward_port_ready (p, tport), "... and not queued");
+
+  /* an exited process refuses deliveries with NOT_FOUND */
+  p->state = WARD_ST_DONE;
+  is_int (send_user (p, "x", 1, &err), -1, "delivery to an exited process fails");
+  is_int (err.kind, WARD_E_NOT_FOUND, "... with NOT_FOUND");
+  ward_msg *nm = ward_msg_new (WARD_MSG_USER, NULL, "t", NULL, 0);
+  ok (nm && nm->from[0] == '\0' && nm->len == 0, "message without sender or payload");
+  ward_msg_free (nm);
+
+  ward_mailbox_free (p);
+  pthread_mutex_destroy (&p->lock);
+  free (p);
+  return done ();
+}
