@@ -29,11 +29,16 @@ typedef struct ward_attrs {
 
 typedef enum ward_decision { WARD_DENY = 0, WARD_ALLOW = 1 } ward_decision;
 
-/* Options of the engine for one run (from the command line). */
+/* Options of the engine for one run (from the command line of ward run). */
 typedef struct ward_policy_opts {
   const char *const *deny;        /* test rules "action" or "action=resource" (NULL-terminated) */
   const char *trace_path;         /* when set: every request is appended to this file */
   int permissive;                 /* denials are recorded and allowed */
+  const char *const *policy_files;/* --policy FILE... (NULL-terminated), loaded in memory */
+  const char *db_path;            /* --db FILE: the SQLite store */
+  const char *audit_path;         /* --audit FILE: where audit records go (NULL: engine default) */
+  int audit_all;                  /* --audit-all: record every decision, not only denials */
+  int audit_sync;                 /* --audit-sync: commit before the denied call returns */
 } ward_policy_opts;
 
 /* Start the engine for a run. Returns -1 with err on failure. */

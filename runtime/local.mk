@@ -8,6 +8,6 @@ libwardrt_a_SOURCES = runtime/rt.h runtime/vm.h runtime/codec.h runtime/pattern.
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
-ward_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS)
+ward_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS)
 ward_LDADD = libwardrt.a libwardpolicy.a libwardcommon.a $(LUA_LIBS) $(SQLITE_LIBS) \
 	$(SECCOMP_LIBS) $(CAPNG_LIBS) -lm

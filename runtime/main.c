@@ -4,6 +4,7 @@
 #include "rt.h"
 #include "vm.h"
 #include "codec.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -47,6 +48,7 @@ static void
 usage (FILE *out)
 {
   fputs ("Usage: ward run [OPTIONS] SCRIPT [ARGS...]\n"
+         "       ward policy check|fmt|load|list|export|explain|test ... (see ward policy --help)\n"
          "       ward --help | --version\n"
          "\n"
          "Run SCRIPT (a Lua 5.4 file) as the first process, actor `main`, on host\n"
@@ -66,7 +68,12 @@ usage (FILE *out)
          "  --deny RULE         deny ACTION or ACTION=RESOURCE (testing a script's\n"
          "                      handling of denials until policy files land)\n"
          "  --trace-gate FILE   append every permission request to FILE\n"
-         "  --permissive        allow what would be denied\n"
+         "  --policy FILE       load this policy file (in memory; repeatable)\n"
+         "  --db FILE           use the SQLite policy store FILE\n"
+         "  --audit FILE        write audit records to FILE\n"
+         "  --audit-all         record every decision, not only denials\n"
+         "  --audit-sync        commit each denial before the call returns\n"
+         "  --permissive        allow what would be denied, recording it\n"
          "\n"
          "See ward(1) and ward-lua(7).\n", out);
 }
@@ -121,7 +128,7 @@ encode_args (char **argv, int argc, wbuf *out, ward_err *err)
 }
 
 static int
-cmd_run (int argc, char **argv)
+run_with (int argc, char **argv, const char **deny, const char **pfiles)
 {
   static const struct option opts[] = {
     { "root", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
@@ -129,10 +136,12 @@ cmd_run (int argc, char **argv)
     { "instructions", required_argument, 0, 'i' }, { "children", required_argument, 0, 'c' },
     { "actor", required_argument, 0, 'a' }, { "deny", required_argument, 0, 'd' },
     { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
+    { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
+    { "audit", required_argument, 0, 'A' }, { "audit-all", no_argument, 0, 'L' },
+    { "audit-sync", no_argument, 0, 'S' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *root = NULL, *actor = "main";
-  const char **deny = calloc ((size_t) argc + 1, sizeof *deny);
-  size_t ndeny = 0;
+  size_t ndeny = 0, npfiles = 0;
   ward_policy_opts popts = { 0 };
   long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
   ward_cfg.threads = ncpu > 0 ? (int) ncpu : 1;
@@ -141,8 +150,6 @@ cmd_run (int argc, char **argv)
   ward_cfg.max_children = 100000;
   unsigned long long v;
   int c;
-  if (deny == NULL)
-    return fprintf (stderr, "ward: out of memory\n"), 1;
   optind = 1;
   while ((c = getopt_long (argc, argv, "+h", opts, NULL)) != -1)
     switch (c)
@@ -152,7 +159,12 @@ cmd_run (int argc, char **argv)
       case 'd': deny[ndeny++] = optarg; break;
       case 'T': popts.trace_path = optarg; break;
       case 'P': popts.permissive = 1; break;
-      case 'h': usage (stdout); free (deny); return 0;
+      case 'p': pfiles[npfiles++] = optarg; break;
+      case 'D': popts.db_path = optarg; break;
+      case 'A': popts.audit_path = optarg; break;
+      case 'L': popts.audit_all = 1; break;
+      case 'S': popts.audit_sync = 1; break;
+      case 'h': usage (stdout); return 0;
       case 't':
         if (parse_count (optarg, 1024, &v) < 0 || v == 0)
           goto bad_value;
@@ -179,27 +191,23 @@ cmd_run (int argc, char **argv)
         break;
       default:
         usage (stderr);
-        free (deny);
         return 2;
       bad_value:
         fprintf (stderr, "ward run: bad value `%s` for --%s\n", optarg,
                  c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
                  : c == 'b' ? "mailbox (1..2^30)" : c == 'c' ? "children" : "instructions");
-        free (deny);
         return 2;
       }
   if (optind >= argc)
     {
       fprintf (stderr, "ward run: no script given\n");
       usage (stderr);
-      free (deny);
       return 2;
     }
   const char *script = argv[optind];
   if (realpath (script, ward_cfg.main_path) == NULL)
     {
       fprintf (stderr, "ward run: cannot open script `%s`: %s\n", script, strerror (errno));
-      free (deny);
       return 2;
     }
   if (root)
@@ -207,7 +215,6 @@ cmd_run (int argc, char **argv)
       if (realpath (root, ward_cfg.root) == NULL)
         {
           fprintf (stderr, "ward run: bad --root `%s`: %s\n", root, strerror (errno));
-          free (deny);
           return 2;
         }
     }
@@ -221,20 +228,19 @@ cmd_run (int argc, char **argv)
 
   ward_err err;
   popts.deny = deny;
+  popts.policy_files = pfiles;
   wbuf args;
   wbuf_init (&args, 0);
   if (ward_policy_init (&popts, &err) < 0 || ward_timers_start (&err) < 0
       || encode_args (argv + optind + 1, argc - optind - 1, &args, &err) < 0)
     {
       fprintf (stderr, "ward run: %s\n", err.msg);
-      free (deny);
       return 1;
     }
   ward_host *mainh = ward_host_create ("ward:main", ward_cfg.threads, &err);
   if (mainh == NULL || ward_def_check (ward_cfg.main_path, &err) < 0)
     {
       fprintf (stderr, "ward run: %s\n", err.msg);
-      free (deny);
       return 1;
     }
   ward_spawn_req req = { .def_id = "", .path = ward_cfg.main_path, .host = mainh,
@@ -246,7 +252,6 @@ cmd_run (int argc, char **argv)
   if (first == NULL)
     {
       fprintf (stderr, "ward run: %s\n", err.msg);
-      free (deny);
       return 1;
     }
 
@@ -260,13 +265,27 @@ cmd_run (int argc, char **argv)
   ward_hosts_stop ();
   ward_timers_stop ();
   ward_policy_shutdown ();
-  free (deny);
   if (run.first_abnormal)
     {
       fprintf (stderr, "ward: %s: %s\n", run.first_pid, run.first_error);
       return 1;
     }
   return 0;
+}
+
+static int
+cmd_run (int argc, char **argv)
+{
+  const char **deny = calloc ((size_t) argc + 1, sizeof *deny);
+  const char **pfiles = calloc ((size_t) argc + 1, sizeof *pfiles);
+  int rc = 1;
+  if (deny && pfiles)
+    rc = run_with (argc, argv, deny, pfiles);
+  else
+    fprintf (stderr, "ward: out of memory\n");
+  free (deny);
+  free (pfiles);
+  return rc;
 }
 
 int
@@ -290,6 +309,8 @@ main (int argc, char **argv)
     }
   if (strcmp (argv[1], "run") == 0)
     return cmd_run (argc - 1, argv + 1);
+  if (strcmp (argv[1], "policy") == 0)
+    return wpol_cli_main (argc - 1, argv + 1);
   fprintf (stderr, "ward: unknown command `%s`\n", argv[1]);
   usage (stderr);
   return 2;
