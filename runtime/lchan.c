@@ -37,8 +37,22 @@ new_chan (lua_State *L, int kind)
   chan *c = lua_newuserdatauv (L, sizeof *c, 1);
   memset (c, 0, sizeof *c);
   c->kind = kind;
-  luaL_setmetatable (L, CHAN);
+  ward_setmeta (L, CHAN);
   return c;
+}
+
+void
+ward_msg_hold (ward_proc *p, ward_msg *m)
+{
+  ward_msg_free (p->receiving);
+  p->receiving = m;
+}
+
+void
+ward_msg_release (ward_proc *p)
+{
+  ward_msg_free (p->receiving);
+  p->receiving = NULL;
 }
 
 void
@@ -139,8 +153,8 @@ pack (lua_State *L, int n)
 static int
 push_message (lua_State *L, ward_msg *m)
 {
-  lua_newuserdatauv (L, 0, 3);
-  luaL_setmetatable (L, MESSAGE);
+  int *np = lua_newuserdatauv (L, sizeof (int), 3);
+  ward_setmeta (L, MESSAGE);
   lua_pushstring (L, m->topic ? m->topic : "");
   lua_setiuservalue (L, -2, 1);
   if (m->from[0])
@@ -150,7 +164,9 @@ push_message (lua_State *L, ward_msg *m)
   lua_setiuservalue (L, -2, 2);
   int n;
   decode_or_raise (L, m->data, m->len, &n);
-  pack (L, n);
+  *np = n;
+  if (n != 1)            /* one value is kept as is: no table per message */
+    pack (L, n);
   lua_setiuservalue (L, -2, 3);
   return 1;
 }
@@ -207,78 +223,56 @@ msg_from (lua_State *L)
 static int
 msg_payload (lua_State *L)
 {
-  luaL_checkudata (L, 1, MESSAGE);
+  int n = *(int *) luaL_checkudata (L, 1, MESSAGE);
   lua_getiuservalue (L, 1, 3);
-  lua_getfield (L, -1, "n");
-  lua_Integer n = lua_tointeger (L, -1);
-  lua_pop (L, 1);
-  luaL_checkstack (L, (int) n, "too many payload values");
-  for (lua_Integer i = 1; i <= n; i++)
-    lua_rawgeti (L, 2, i);
-  return (int) n;
-}
-
-/* ---- readiness and operations, shared by methods and select ---- */
-static int
-chan_ready_recv (lua_State *L, chan *c)
-{
-  if (c->closed)
+  if (n == 1)
     return 1;
-  if (c->kind == CH_LOCAL)
-    return c->head < c->tail;
-  return ward_port_ready (ward_current (), c->port);
+  luaL_checkstack (L, n, "too many payload values");
+  for (int i = 1; i <= n; i++)
+    lua_rawgeti (L, 2, i);
+  return n;
 }
 
-/* Receive from a ready channel at idx: pushes value and ok. */
-static void
-chan_recv_now (lua_State *L, int idx, chan *c)
+/* ---- operations, shared by methods and select ---- */
+/* Receive if ready: push value and ok and return 1; return 0 when the
+ * receive would block. One lock for a port: pop, no separate peek. */
+static int
+chan_try_recv (lua_State *L, int idx, chan *c)
 {
+  if (c->kind == CH_LOCAL && c->head < c->tail)
+    {
+      lua_getiuservalue (L, idx, 1);
+      lua_rawgeti (L, -1, c->head);
+      lua_pushnil (L);
+      lua_rawseti (L, -3, c->head);
+      c->head++;
+      lua_remove (L, -2);
+      lua_pushboolean (L, 1);
+      return 1;
+    }
+  if (c->closed)
+    {
+      lua_pushnil (L);
+      lua_pushboolean (L, 0);
+      return 1;
+    }
   if (c->kind == CH_LOCAL)
-    {
-      if (c->head < c->tail)
-        {
-          lua_getiuservalue (L, idx, 1);
-          lua_rawgeti (L, -1, c->head);
-          lua_pushnil (L);
-          lua_rawseti (L, -3, c->head);
-          c->head++;
-          lua_remove (L, -2);
-          lua_pushboolean (L, 1);
-          return;
-        }
-      lua_pushnil (L);
-      lua_pushboolean (L, 0);
-      return;
-    }
+    return 0;
   ward_proc *p = ward_current ();
-  ward_msg *m = c->closed ? NULL : ward_port_pop (p, c->port);
+  ward_msg *m = ward_port_pop (p, c->port);
   if (m == NULL)
-    {
-      lua_pushnil (L);
-      lua_pushboolean (L, 0);
-      return;
-    }
-  /* Free the message even if building its value raises (memory). */
-  ward_msg **box = lua_newuserdatauv (L, sizeof *box, 0);
-  *box = m;
-  luaL_setmetatable (L, "ward.msgbox");
+    return 0;
+  int timer = m->kind == WARD_MSG_TIMER;
+  ward_msg_hold (p, m);
   ward_push_msg (L, p, m, c->raw);
-  lua_remove (L, -2);           /* the box; its __gc frees m */
+  ward_msg_release (p);
   lua_pushboolean (L, 1);
-  if (c->owned && m->kind == WARD_MSG_TIMER)
+  if (c->owned && timer)
     {
       c->closed = 1;            /* a timer fires once */
       ward_port_close (p, c->port);
     }
-}
-
-static int
-msgbox_gc (lua_State *L)
-{
-  ward_msg **box = lua_touserdata (L, 1);
-  ward_msg_free (*box);
-  *box = NULL;
-  return 0;
+  return 1;
 }
 
 static int
@@ -302,11 +296,8 @@ recv_k (lua_State *L, int status, lua_KContext ctx)
 {
   ward_vm_check_killed (L);
   chan *c = check_chan (L, 1);
-  if (chan_ready_recv (L, c))
-    {
-      chan_recv_now (L, 1, c);
-      return 2;
-    }
+  if (chan_try_recv (L, 1, c))
+    return 2;
   if (c->kind == CH_LOCAL)
     return luaL_error (L, "receive would block forever: this channel is empty and only "
                        "this process can send to it");
@@ -370,7 +361,7 @@ push_case (lua_State *L, const char *op, int value)
       lua_pushvalue (L, value);
       lua_setfield (L, -2, "value");
     }
-  luaL_setmetatable (L, "ward.case");
+  ward_setmeta (L, "ward.case");
 }
 
 static int
@@ -440,9 +431,8 @@ select_k (lua_State *L, int status, lua_KContext ctx)
               return 1;
             }
         }
-      else if (chan_ready_recv (L, c))
+      else if (chan_try_recv (L, chidx, c))
         {
-          chan_recv_now (L, chidx, c);
           lua_createtable (L, 0, 3);
           lua_insert (L, -3);
           lua_setfield (L, -3, "ok");
@@ -490,7 +480,7 @@ l_select (lua_State *L)
 }
 
 void
-ward_open_channel (lua_State *L)
+ward_types_channel (lua_State *L)
 {
   static const luaL_Reg methods[] = {
     { "send", l_chan_send }, { "receive", l_chan_receive }, { "close", l_chan_close },
@@ -509,11 +499,6 @@ ward_open_channel (lua_State *L)
   lua_setfield (L, -2, "__metatable");
   lua_pop (L, 1);
 
-  luaL_newmetatable (L, "ward.msgbox");
-  lua_pushcfunction (L, msgbox_gc);
-  lua_setfield (L, -2, "__gc");
-  lua_pop (L, 1);
-
   static const luaL_Reg msg[] = {
     { "topic", msg_topic }, { "from", msg_from }, { "payload", msg_payload }, { NULL, NULL } };
   luaL_newmetatable (L, MESSAGE);
@@ -523,9 +508,14 @@ ward_open_channel (lua_State *L)
   lua_setfield (L, -2, "__metatable");
   lua_pop (L, 1);
 
+}
+
+int
+ward_luaopen_channel (lua_State *L)
+{
   static const luaL_Reg lib[] = { { "new", l_chan_new }, { "select", l_select }, { NULL, NULL } };
   luaL_newlib (L, lib);
-  lua_setglobal (L, "channel");
+  return 1;
 }
 
 /* ---- time ---- */
@@ -607,9 +597,8 @@ sleep_k (lua_State *L, int status, lua_KContext ctx)
 {
   ward_vm_check_killed (L);
   chan *c = check_chan (L, 2);
-  if (chan_ready_recv (L, c))
+  if (chan_try_recv (L, 2, c))
     {
-      chan_recv_now (L, 2, c);
       lua_pushboolean (L, 1);
       return 1;
     }
@@ -628,11 +617,11 @@ l_time_sleep (lua_State *L)
   return sleep_k (L, LUA_OK, 0);
 }
 
-void
-ward_open_time (lua_State *L)
+int
+ward_luaopen_time (lua_State *L)
 {
   static const luaL_Reg lib[] = {
     { "now", l_time_now }, { "after", l_time_after }, { "sleep", l_time_sleep }, { NULL, NULL } };
   luaL_newlib (L, lib);
-  lua_setglobal (L, "time");
+  return 1;
 }

@@ -38,7 +38,7 @@ push_vmchan (lua_State *L, const char *pid)
   vmchan *c = lua_newuserdatauv (L, sizeof *c, 0);
   snprintf (c->pid, sizeof c->pid, "%s", pid);
   c->closed = 0;
-  luaL_setmetatable (L, VMCHAN);
+  ward_setmeta (L, VMCHAN);
   senders_add (pid, 1);
   return c;
 }
@@ -256,10 +256,10 @@ inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
   ward_msg *m = ward_port_pop (p, WARD_PORT_VM);
   if (m)
     {
-      ward_msg **box = lua_newuserdatauv (L, sizeof *box, 0);
-      *box = m;
-      luaL_setmetatable (L, "ward.msgbox");
-      return ward_push_msg (L, p, m, 1);
+      ward_msg_hold (p, m);
+      int n = ward_push_msg (L, p, m, 1);
+      ward_msg_release (p);
+      return n;
     }
   pthread_mutex_lock (&p->lock);
   int senders = p->vm_senders;
@@ -276,8 +276,8 @@ l_inbox_receive (lua_State *L)
   return inbox_recv_k (L, LUA_OK, 0);
 }
 
-static int
-open_inbox (lua_State *L)
+int
+ward_luaopen_inbox (lua_State *L)
 {
   lua_createtable (L, 0, 1);
   lua_pushcfunction (L, l_inbox_receive);
@@ -286,7 +286,7 @@ open_inbox (lua_State *L)
 }
 
 void
-ward_open_emilua (lua_State *L, int is_worker)
+ward_types_emilua (lua_State *L)
 {
   static const luaL_Reg methods[] = {
     { "send", vmchan_send }, { "close", vmchan_close }, { "detach", vmchan_subprocess_only },
@@ -303,12 +303,11 @@ ward_open_emilua (lua_State *L, int is_worker)
   lua_pushliteral (L, "channel");
   lua_setfield (L, -2, "__metatable");
   lua_pop (L, 1);
+}
 
-  luaL_getsubtable (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-  open_inbox (L);
-  lua_setfield (L, -2, "inbox");
-  lua_pop (L, 1);
-
+void
+ward_open_emilua (lua_State *L, int is_worker)
+{
   lua_pushcfunction (L, l_spawn_vm);
   lua_setglobal (L, "spawn_vm");
   lua_pushcfunction (L, l_spawn_context_threads);

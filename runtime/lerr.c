@@ -38,7 +38,7 @@ ward_push_err (lua_State *L, const ward_err *err)
   lua_pushnil (L);
   ward_err *e = lua_newuserdatauv (L, sizeof *e, 0);
   *e = *err;
-  luaL_setmetatable (L, "ward.error");
+  ward_setmeta (L, "ward.error");
   return 2;
 }
 
@@ -54,7 +54,7 @@ ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
 }
 
 void
-ward_open_errors (lua_State *L)
+ward_types_errors (lua_State *L)
 {
   static const luaL_Reg methods[] = {
     { "kind", err_kind }, { "message", err_message }, { NULL, NULL } };
@@ -66,12 +66,16 @@ ward_open_errors (lua_State *L)
   lua_pushliteral (L, "ward.error");
   lua_setfield (L, -2, "__metatable");
   lua_pop (L, 1);
+}
 
+int
+ward_luaopen_errors (lua_State *L)
+{
   lua_createtable (L, 0, 6);
   for (ward_kind k = WARD_E_INVALID; k <= WARD_E_INTERNAL; k++)
     {
       lua_pushstring (L, ward_kind_name (k));
       lua_setfield (L, -2, ward_kind_name (k));
     }
-  lua_setglobal (L, "errors");
+  return 1;
 }

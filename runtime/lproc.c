@@ -233,7 +233,8 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
                                 "actors, which this build does not provide yet");
       return ward_push_error (L, WARD_E_NOT_FOUND, "no host `%s`", hostname);
     }
-  if (ward_def_check (path, &err) < 0)
+  const ward_def *def = ward_def_get (path, 0, &err);
+  if (def == NULL)
     return ward_push_err (L, &err);
   int nargs = lua_gettop (L) - (first + 1);
   if (b)
@@ -241,7 +242,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   if (encode (L, first + 2, nargs, &err) < 0)
     return ward_push_err (L, &err);
 
-  ward_spawn_req req = { .def_id = id, .path = path, .host = host,
+  ward_spawn_req req = { .def_id = id, .path = path, .def = def, .host = host,
                          .args = enc_buf.data, .args_len = enc_buf.len,
                          .monitor = !!(flags & SP_MONITOR), .link = !!(flags & SP_LINK),
                          .exec_wait = !!(flags & SP_EXEC), .is_worker = 1 };
@@ -332,16 +333,15 @@ exec_k (lua_State *L, int status, lua_KContext ctx)
   ward_msg *m = ward_port_pop (p, WARD_PORT_EXEC);
   if (m == NULL)
     return ward_vm_block (L, 0, exec_k);
-  ward_msg **box = lua_newuserdatauv (L, sizeof *box, 0);
-  *box = m;
-  luaL_setmetatable (L, "ward.msgbox");
-  if (m->is_error)
-    return ward_push_error (L, WARD_E_INTERNAL, "%s failed: %.*s", m->from, (int) m->len,
-                            (const char *) m->data);
+  ward_msg_hold (p, m);
   int n;
   ward_err err;
-  if (ward_codec_decode (L, m->data, m->len, ward_codec_opts_rt (), &n, &err) < 0)
-    return ward_push_err (L, &err);
+  if (m->is_error)
+    n = ward_push_error (L, WARD_E_INTERNAL, "%s failed: %.*s", m->from, (int) m->len,
+                         (const char *) m->data);
+  else if (ward_codec_decode (L, m->data, m->len, ward_codec_opts_rt (), &n, &err) < 0)
+    n = ward_push_err (L, &err);
+  ward_msg_release (p);
   return n;
 }
 
@@ -562,7 +562,8 @@ l_upgrade (lua_State *L)
     }
   else
     snprintf (path, sizeof path, "%s", p->def_path);
-  if (ward_def_check (path, &err) < 0 || encode (L, 2, lua_gettop (L) - 1, &err) < 0)
+  const ward_def *def = ward_def_get (path, 0, &err);
+  if (def == NULL || encode (L, 2, lua_gettop (L) - 1, &err) < 0)
     return ward_push_err (L, &err);
   uint8_t *args = malloc (enc_buf.len ? enc_buf.len : 1);
   char *np = strdup (path), *nid = strdup (id ? id : p->def_id);
@@ -581,6 +582,7 @@ l_upgrade (lua_State *L)
   p->def_path = np;
   free (p->def_id);
   p->def_id = nid;
+  p->def = def;
   if (!lua_isyieldable (L))
     return luaL_error (L, "upgrade cannot be called here (inside a metamethod or C callback)");
   p->yield_reason = WARD_Y_UPGRADE;
@@ -638,7 +640,7 @@ static int
 builder_copy (lua_State *L, int t)
 {
   lua_newuserdatauv (L, 0, 1);
-  luaL_setmetatable (L, BUILDER);
+  ward_setmeta (L, BUILDER);
   lua_createtable (L, 0, 6);
   if (t)
     {
@@ -889,7 +891,7 @@ l_unregister (lua_State *L)
 }
 
 void
-ward_open_process (lua_State *L)
+ward_types_process (lua_State *L)
 {
   static const luaL_Reg bm[] = {
     { "with_context", b_with_context }, { "with_actor", b_with_actor },
@@ -903,7 +905,11 @@ ward_open_process (lua_State *L)
   lua_pushliteral (L, "SpawnBuilder");
   lua_setfield (L, -2, "__metatable");
   lua_pop (L, 1);
+}
 
+int
+ward_luaopen_process (lua_State *L)
+{
   static const luaL_Reg lib[] = {
     { "id", l_id }, { "pid", l_pid }, { "send", l_send }, { "spawn", l_spawn },
     { "spawn_monitored", l_spawn_monitored }, { "spawn_linked", l_spawn_linked },
@@ -928,5 +934,5 @@ ward_open_process (lua_State *L)
       lua_setfield (L, -2, *e);
     }
   lua_setfield (L, -2, "event");
-  lua_setglobal (L, "process");
+  return 1;
 }

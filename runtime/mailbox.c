@@ -9,38 +9,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One allocation per message: the header, then topic and payload bytes. */
 ward_msg *
 ward_msg_new (int kind, const char *from, const char *topic, const void *data, size_t len)
 {
-  ward_msg *m = calloc (1, sizeof *m);
+  size_t tlen = topic ? strlen (topic) + 1 : 0;
+  if (len > SIZE_MAX - sizeof (ward_msg) - tlen)
+    return NULL;
+  ward_msg *m = malloc (sizeof *m + tlen + len);
   if (m == NULL)
     return NULL;
+  m->next = NULL;
   m->kind = kind;
-  if (from)
-    snprintf (m->from, sizeof m->from, "%s", from);
-  if (topic && (m->topic = strdup (topic)) == NULL)
-    goto fail;
-  if (len)
+  m->port = 0;
+  m->is_error = 0;
+  m->at = 0;
+  size_t flen = from ? strnlen (from, sizeof m->from - 1) : 0;
+  memcpy (m->from, from ? from : "", flen);
+  m->from[flen] = '\0';
+  uint8_t *tail = (uint8_t *) (m + 1);
+  m->topic = NULL;
+  if (topic)
     {
-      if ((m->data = malloc (len)) == NULL)
-        goto fail;
-      memcpy (m->data, data, len);
-      m->len = len;
+      m->topic = memcpy (tail, topic, tlen);
+      tail += tlen;
     }
+  m->len = len;
+  m->data = len ? memcpy (tail, data, len) : NULL;
   return m;
-fail:
-  free (m->topic);
-  free (m);
-  return NULL;
 }
 
 void
 ward_msg_free (ward_msg *m)
 {
-  if (m == NULL)
-    return;
-  free (m->topic);
-  free (m->data);
   free (m);
 }
 
@@ -141,8 +142,18 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   port_append (pt, m);
   if (user)
     p->queued_user++;
+  /* The wake of ward_proc_wake, under the lock already held. */
+  int push = 0;
+  if (p->state == WARD_ST_WAITING)
+    {
+      p->state = WARD_ST_RUNNABLE;
+      push = 1;
+    }
+  else if (p->state == WARD_ST_RUNNING)
+    p->wake_pending = 1;
   pthread_mutex_unlock (&p->lock);
-  ward_proc_wake (p);
+  if (push)
+    ward_sched_push (p);
   return 0;
 }
 

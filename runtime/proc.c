@@ -194,6 +194,7 @@ static void
 proc_free (ward_proc *p)
 {
   ward_mailbox_free (p);
+  ward_msg_free (p->receiving);
   free (p->actor_id);
   for (size_t i = 0; i < p->nscope; i++)
     free (p->scope[i]);
@@ -306,6 +307,7 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   int fail = 0;
   p->def_id = dup_or_null (req->def_id ? req->def_id : "", &fail);
   p->def_path = dup_or_null (req->path, &fail);
+  p->def = req->def;
   if (parent)
     {
       p->parent = parent->serial;

@@ -46,9 +46,9 @@ struct ward_msg {
   int is_error;        /* EXIT/EXEC/LINK_DOWN: payload is error text */
   int64_t at;          /* CANCEL deadline / TIMER time, ms since epoch */
   char from[64];       /* sender PID ("" for the runtime) */
-  char *topic;         /* USER: owned copy */
+  char *topic;         /* USER: points into the same allocation */
   size_t len;
-  uint8_t *data;       /* owned */
+  uint8_t *data;       /* points into the same allocation */
 };
 
 /* Ports of a mailbox: fixed ones, then topics and timers. */
@@ -103,6 +103,7 @@ struct ward_proc {
   /* what to run */
   char *def_id;                 /* "ns:name" or "" for the main script */
   char *def_path;
+  const void *def;              /* the compiled definition (vm.h ward_def), or NULL */
   uint8_t *args; size_t args_len;  /* encoded spawn arguments */
   int is_worker;                /* _CONTEXT = 'worker' (spawn_vm) */
   int is_first;
@@ -134,6 +135,7 @@ struct ward_proc {
   atomic_int killed;            /* set once: the kill reason below is final */
   char kill_msg[256];
   int exec_waiter;              /* parent waits on WARD_PORT_EXEC */
+  ward_msg *receiving;          /* popped, being turned into Lua values */
 
   /* topology (under the global topology lock) */
   ward_serials monitors;        /* who monitors me */
@@ -148,6 +150,7 @@ struct ward_proc {
 typedef struct ward_spawn_req {
   const char *def_id;           /* "ns:name", or NULL with path for the main script */
   const char *path;             /* resolved file */
+  const void *def;              /* its compiled definition, when already looked up */
   ward_host *host;
   const uint8_t *args; size_t args_len;
   const char *actor_id;         /* NULL: inherit */

@@ -266,6 +266,15 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
           ward_proc_unref (o);
         }
     }
+  for (size_t i = 0; i < monitors.n; i++)
+    {
+      ward_proc *o = ward_proc_by_serial (monitors.v[i]);
+      if (o)
+        {
+          serials_del (&o->monitoring, p->serial);
+          ward_proc_unref (o);
+        }
+    }
   for (size_t i = 0; i < monitoring.n; i++)
     {
       ward_proc *o = ward_proc_by_serial (monitoring.v[i]);

@@ -384,6 +384,8 @@ set_nil (lua_State *L, int t, const char *name)
   lua_setfield (L, t, name);
 }
 
+static int open_lazy (lua_State *L, const char *name);
+
 /* require: the libraries of the safe base, "inbox", or a module file under
  * the root, which needs `lua.require` on its name. */
 static int
@@ -394,6 +396,13 @@ l_require (lua_State *L)
   if (lua_getfield (L, -1, name) != LUA_TNIL)
     return 1;
   lua_pop (L, 1);
+  if (open_lazy (L, name))
+    return 1;
+  if (strcmp (name, "inbox") == 0)
+    {
+      luaL_requiref (L, "inbox", ward_luaopen_inbox, 0);
+      return 1;
+    }
   ward_proc *p = ward_current ();
   ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
                        .nscope = p->nscope };
@@ -436,52 +445,119 @@ l_require (lua_State *L)
   return 1;
 }
 
-static void
-open_safe_libs (lua_State *L)
+/* Libraries are opened on first use of their global name: most processes
+ * touch few of them, and opening all costs more than the rest of a spawn. */
+static int
+open_coroutine (lua_State *L)
 {
-  static const luaL_Reg libs[] = {
-    { LUA_GNAME, luaopen_base }, { LUA_COLIBNAME, luaopen_coroutine },
-    { LUA_TABLIBNAME, luaopen_table }, { LUA_STRLIBNAME, luaopen_string },
-    { LUA_MATHLIBNAME, luaopen_math }, { LUA_UTF8LIBNAME, luaopen_utf8 },
-    { LUA_OSLIBNAME, luaopen_os }, { NULL, NULL } };
-  for (const luaL_Reg *l = libs; l->func; l++)
-    {
-      luaL_requiref (L, l->name, l->func, 1);
-      lua_pop (L, 1);
-    }
-  lua_pushglobaltable (L);
-  int g = lua_gettop (L);
-  set_nil (L, g, "dofile");
-  set_nil (L, g, "loadfile");
-  lua_pushcfunction (L, l_load_text);
-  lua_setfield (L, g, "load");
-  lua_pushcfunction (L, l_setmetatable);
-  lua_setfield (L, g, "setmetatable");
-  lua_pushcfunction (L, l_print);
-  lua_setfield (L, g, "print");
-  lua_pushcfunction (L, l_require);
-  lua_setfield (L, g, "require");
-
-  lua_getfield (L, g, "coroutine");
   static const luaL_Reg co[] = {
     { "resume", l_co_resume }, { "wrap", l_co_wrap }, { "yield", l_co_yield },
     { "running", l_co_running }, { "isyieldable", l_co_isyieldable }, { NULL, NULL } };
+  luaopen_coroutine (L);
   luaL_setfuncs (L, co, 0);
-  lua_pop (L, 1);
+  return 1;
+}
 
-  lua_getfield (L, g, "string");
+static int
+open_string (lua_State *L)
+{
+  luaopen_string (L);           /* also makes it the strings' metatable __index */
   set_nil (L, lua_gettop (L), "dump");
   ward_pattern_install (L, lua_gettop (L));
+  return 1;
+}
+
+static int
+open_os (lua_State *L)
+{
+  static const char *const unsafe[] = { "execute", "exit", "getenv", "remove",
+                                        "rename", "tmpname", "setlocale", NULL };
+  luaopen_os (L);
+  for (const char *const *n = unsafe; *n; n++)
+    set_nil (L, lua_gettop (L), *n);
+  return 1;
+}
+
+static const luaL_Reg lazy_libs[] = {
+  { "string", open_string }, { "table", luaopen_table }, { "process", ward_luaopen_process },
+  { "channel", ward_luaopen_channel }, { "time", ward_luaopen_time },
+  { "errors", ward_luaopen_errors }, { "math", luaopen_math },
+  { "coroutine", open_coroutine }, { "utf8", luaopen_utf8 }, { "os", open_os },
+  { NULL, NULL } };
+
+/* Open the lazy library `name` into _G and package.loaded; push it, or
+ * push nothing and return 0 when name is not one. */
+static int
+open_lazy (lua_State *L, const char *name)
+{
+  for (const luaL_Reg *l = lazy_libs; l->name; l++)
+    if (strcmp (l->name, name) == 0)
+      {
+        luaL_requiref (L, l->name, l->func, 1);
+        return 1;
+      }
+  return 0;
+}
+
+/* _G's __index: a missing global may be a library not opened yet. */
+static int
+lazy_global (lua_State *L)
+{
+  if (lua_type (L, 2) == LUA_TSTRING && open_lazy (L, lua_tostring (L, 2)))
+    return 1;
+  return 0;
+}
+
+/* The strings' first metatable: a method call opens the string library,
+ * which installs the real metatable. */
+static int
+lazy_string_index (lua_State *L)
+{
+  open_lazy (L, "string");
+  lua_pushvalue (L, 2);
+  lua_gettable (L, -2);
+  return 1;
+}
+
+void
+ward_setmeta (lua_State *L, const char *tname)
+{
+  if (luaL_getmetatable (L, tname) == LUA_TNIL)
+    {
+      lua_pop (L, 1);
+      ward_types_errors (L);
+      ward_types_channel (L);
+      ward_types_process (L);
+      ward_types_emilua (L);
+      luaL_getmetatable (L, tname);
+    }
+  lua_setmetatable (L, -2);
+}
+
+static void
+open_safe_libs (lua_State *L)
+{
+  luaL_requiref (L, LUA_GNAME, luaopen_base, 1);
+  int g = lua_gettop (L);
+  set_nil (L, g, "dofile");
+  set_nil (L, g, "loadfile");
+  static const luaL_Reg base[] = {
+    { "load", l_load_text }, { "setmetatable", l_setmetatable }, { "print", l_print },
+    { "require", l_require }, { NULL, NULL } };
+  luaL_setfuncs (L, base, 0);
+  lua_createtable (L, 0, 2);
+  lua_pushcfunction (L, lazy_global);
+  lua_setfield (L, -2, "__index");
+  lua_pushboolean (L, 0);       /* getmetatable(_G) is false; it cannot be replaced */
+  lua_setfield (L, -2, "__metatable");
+  lua_setmetatable (L, g);
   lua_pop (L, 1);
 
-  /* os: clock and calendar only */
-  lua_getfield (L, g, "os");
-  int os = lua_gettop (L);
-  static const char *const os_unsafe[] = { "execute", "exit", "getenv", "remove",
-                                           "rename", "tmpname", "setlocale", NULL };
-  for (const char *const *n = os_unsafe; *n; n++)
-    set_nil (L, os, *n);
-  lua_pop (L, 1);
+  lua_pushliteral (L, "");
+  lua_createtable (L, 0, 1);
+  lua_pushcfunction (L, lazy_string_index);
+  lua_setfield (L, -2, "__index");
+  lua_setmetatable (L, -2);
   lua_pop (L, 1);
 }
 
@@ -525,6 +601,16 @@ ward_def_resolve (const char *id, char *path, size_t pathlen, ward_err *err)
   if ((size_t) snprintf (path, pathlen, "%s/%s.lua", ward_cfg.root, rel) >= pathlen)
     return ward_err_set (err, WARD_E_INVALID, 0, "process id `%s`: path too long", id);
   return 0;
+}
+
+/* Chunk names are shown relative to the root when they are under it. */
+static const char *
+display_path (const char *path)
+{
+  size_t n = strlen (ward_cfg.root);
+  if (n > 1 && strncmp (path, ward_cfg.root, n) == 0 && path[n] == '/')
+    return path + n + 1;
+  return path;
 }
 
 typedef struct def_entry {
@@ -584,7 +670,7 @@ def_compile (const char *path, const struct stat *st, ward_err *err)
       goto out;
     }
   char chunkname[4200];
-  snprintf (chunkname, sizeof chunkname, "@%s", path);
+  snprintf (chunkname, sizeof chunkname, "@%s", display_path (path));
   if (luaL_loadbufferx (L, (const char *) src.data, src.len, chunkname, "t") != LUA_OK)
     {
       ward_err_set (err, WARD_E_INVALID, 0, "%s", lua_tostring (L, -1));
@@ -615,22 +701,12 @@ out:
   return e;
 }
 
-/* Find or (re)compile the cache entry of path; called with defs_lock held. */
+/* Find or (re)compile the cache entry of path (whose stat is st); called
+ * with defs_lock held. */
 static def_entry *
-def_lookup (const char *path, int fresh, ward_err *err)
+def_lookup (const char *path, const struct stat *stp, int fresh, ward_err *err)
 {
-  struct stat st;
-  if (stat (path, &st) < 0)
-    {
-      ward_err_set (err, errno == ENOENT ? WARD_E_NOT_FOUND : WARD_E_INVALID, errno,
-                    "no process definition at `%s`", path);
-      return NULL;
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      ward_err_set (err, WARD_E_INVALID, 0, "`%s` is not a regular file", path);
-      return NULL;
-    }
+  struct stat st = *stp;
   def_entry **pp = &defs;
   for (; *pp; pp = &(*pp)->next)
     if (strcmp ((*pp)->path, path) == 0)
@@ -657,25 +733,49 @@ def_lookup (const char *path, int fresh, ward_err *err)
   return ne;
 }
 
+/* The stat is made outside the lock: spawns on every worker pass here. */
+const ward_def *
+ward_def_get (const char *path, int fresh, ward_err *err)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    {
+      ward_err_set (err, errno == ENOENT ? WARD_E_NOT_FOUND : WARD_E_INVALID, errno,
+                    "no process definition at `%s`", path);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "`%s` is not a regular file", path);
+      return NULL;
+    }
+  pthread_mutex_lock (&defs_lock);
+  def_entry *e = def_lookup (path, &st, fresh, err);
+  pthread_mutex_unlock (&defs_lock);
+  return (const ward_def *) e;
+}
+
 int
 ward_def_check (const char *path, ward_err *err)
 {
-  pthread_mutex_lock (&defs_lock);
-  def_entry *e = def_lookup (path, 0, err);
-  pthread_mutex_unlock (&defs_lock);
-  return e ? 0 : -1;
+  return ward_def_get (path, 0, err) ? 0 : -1;
 }
 
 int
 ward_def_push (lua_State *L, const char *path, int fresh, ward_err *err)
 {
-  pthread_mutex_lock (&defs_lock);
-  def_entry *e = def_lookup (path, fresh, err);
-  pthread_mutex_unlock (&defs_lock);
-  if (e == NULL)
-    return -1;
+  const ward_def *d = ward_def_get (path, fresh, err);
+  return d ? ward_def_load (L, d, err) : -1;
+}
+
+/* Entries are never freed during a run, so a ward_def stays valid. */
+int
+ward_def_load (lua_State *L, const ward_def *d, ward_err *err)
+{
+  const def_entry *e = (const def_entry *) d;
+  const char *path = e->path;
   char chunkname[4200];
-  snprintf (chunkname, sizeof chunkname, "@%s", path);
+  snprintf (chunkname, sizeof chunkname, "@%s", display_path (path));
   /* Binary here is our own dump of a text chunk, never a script's bytes. */
   if (luaL_loadbufferx (L, e->code, e->len, chunkname, "b") != LUA_OK)
     {
@@ -693,10 +793,6 @@ vm_setup (lua_State *L)
 {
   ward_proc *p = lua_touserdata (L, 1);
   open_safe_libs (L);
-  ward_open_errors (L);
-  ward_open_channel (L);
-  ward_open_time (L);
-  ward_open_process (L);
   ward_open_emilua (L, p->is_worker);
   return 0;
 }
@@ -707,7 +803,8 @@ vm_load_body (lua_State *L)
 {
   ward_proc *p = lua_touserdata (L, 1);
   ward_err err;
-  if (ward_def_push (p->co, p->def_path, 0, &err) < 0)
+  if ((p->def ? ward_def_load (p->co, p->def, &err)
+              : ward_def_push (p->co, p->def_path, 0, &err)) < 0)
     return luaL_error (L, "%s", err.msg);
   int n = 0;
   if (p->args_len

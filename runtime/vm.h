@@ -16,6 +16,12 @@
 
 /* Resolve a definition id ("a.b:c") to <root>/a/b/c.lua. */
 int ward_def_resolve (const char *id, char *path, size_t pathlen, ward_err *err);
+/* A compiled definition, cached for the run (never freed before exit). */
+typedef struct ward_def ward_def;
+/* The definition at path, compiled (cached; recompiled when the file
+ * changed or fresh is set). NULL with err: NOT_FOUND, INVALID (syntax). */
+const ward_def *ward_def_get (const char *path, int fresh, ward_err *err);
+int ward_def_load (lua_State *L, const ward_def *d, ward_err *err);
 /* Make sure the definition at path exists and compiles (cached). */
 int ward_def_check (const char *path, ward_err *err);
 /* Push the compiled chunk of path onto L. fresh: bypass the cache. */
@@ -34,20 +40,32 @@ void ward_vm_describe_error (lua_State *L, int idx, char *buf, size_t n);
 /* Block the calling process until a wake (the continuation is re-entered). */
 int ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k);
 
-/* Modules (lproc.c, lchan.c, lemilua.c, lerr.c). */
-void ward_open_errors (lua_State *L);
+/* Modules (lproc.c, lchan.c, lemilua.c, lerr.c). The libraries are opened
+ * lazily, on a process's first use of their global name; the metatables of
+ * ward's types are made on the first object of any of them. */
+void ward_setmeta (lua_State *L, const char *tname);   /* luaL_setmetatable, lazily */
+void ward_types_errors (lua_State *L);
+void ward_types_channel (lua_State *L);
+void ward_types_process (lua_State *L);
+void ward_types_emilua (lua_State *L);
+int ward_luaopen_errors (lua_State *L);
+int ward_luaopen_channel (lua_State *L);
+int ward_luaopen_time (lua_State *L);
+int ward_luaopen_process (lua_State *L);
+int ward_luaopen_inbox (lua_State *L);
 int ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));      /* pushes nil, err; returns 2 */
 int ward_push_err (lua_State *L, const ward_err *err);   /* same from a ward_err */
-void ward_open_process (lua_State *L);
 void ward_lproc_thread_exit (void);           /* free a worker's scratch buffers */
-void ward_open_channel (lua_State *L);
-void ward_open_time (lua_State *L);
 void ward_open_emilua (lua_State *L, int is_worker);
 /* Parse a duration ("250ms", "5s", "1m", "2h", or integer ms) at idx. */
 int ward_check_duration (lua_State *L, int idx, int64_t *ms, ward_err *err);
 /* Push a channel reading from a mailbox port. */
 void ward_push_port_channel (lua_State *L, int port, int raw, int owned);
+/* Hold a popped message while its values are built (a memory error may
+ * interrupt); release frees it. What is held at exit is freed then. */
+void ward_msg_hold (ward_proc *p, ward_msg *m);
+void ward_msg_release (ward_proc *p);
 /* Push the Lua value(s) of a popped message; returns how many. */
 int ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw);
 /* The codec options used between processes (with the spawn_vm handle). */
