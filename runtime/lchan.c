@@ -479,36 +479,15 @@ l_select (lua_State *L)
   return select_k (L, LUA_OK, 0);
 }
 
-void
-ward_types_channel (lua_State *L)
-{
-  static const luaL_Reg methods[] = {
-    { "send", l_chan_send }, { "receive", l_chan_receive }, { "close", l_chan_close },
-    { "case_receive", l_case_receive }, { "case_send", l_case_send }, { NULL, NULL } };
-  luaL_newmetatable (L, CHAN);
-  luaL_newlib (L, methods);
-  lua_setfield (L, -2, "__index");
-  lua_pushcfunction (L, l_chan_gc);
-  lua_setfield (L, -2, "__gc");
-  lua_pushliteral (L, "channel");
-  lua_setfield (L, -2, "__metatable");
-  lua_pop (L, 1);
-
-  luaL_newmetatable (L, "ward.case");
-  lua_pushliteral (L, "select case");
-  lua_setfield (L, -2, "__metatable");
-  lua_pop (L, 1);
-
-  static const luaL_Reg msg[] = {
-    { "topic", msg_topic }, { "from", msg_from }, { "payload", msg_payload }, { NULL, NULL } };
-  luaL_newmetatable (L, MESSAGE);
-  luaL_newlib (L, msg);
-  lua_setfield (L, -2, "__index");
-  lua_pushliteral (L, "Message");
-  lua_setfield (L, -2, "__metatable");
-  lua_pop (L, 1);
-
-}
+static const luaL_Reg chan_methods[] = {
+  { "send", l_chan_send }, { "receive", l_chan_receive }, { "close", l_chan_close },
+  { "case_receive", l_case_receive }, { "case_send", l_case_send }, { NULL, NULL } };
+static const luaL_Reg chan_meta[] = { { "__gc", l_chan_gc }, { NULL, NULL } };
+const ward_type ward_type_channel = { CHAN, "channel", chan_methods, chan_meta };
+const ward_type ward_type_case = { "ward.case", "select case", NULL, NULL };
+static const luaL_Reg msg_methods[] = {
+  { "topic", msg_topic }, { "from", msg_from }, { "payload", msg_payload }, { NULL, NULL } };
+const ward_type ward_type_message = { MESSAGE, "Message", msg_methods, NULL };
 
 int
 ward_luaopen_channel (lua_State *L)

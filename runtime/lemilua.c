@@ -285,25 +285,14 @@ ward_luaopen_inbox (lua_State *L)
   return 1;
 }
 
-void
-ward_types_emilua (lua_State *L)
-{
-  static const luaL_Reg methods[] = {
-    { "send", vmchan_send }, { "close", vmchan_close }, { "detach", vmchan_subprocess_only },
-    { "kill", vmchan_subprocess_only }, { NULL, NULL } };
-  luaL_newmetatable (L, VMCHAN);
-  luaL_newlib (L, methods);
-  lua_setfield (L, -2, "methods");
-  lua_pushcfunction (L, vmchan_index);
-  lua_setfield (L, -2, "__index");
-  lua_pushcfunction (L, vmchan_close);
-  lua_setfield (L, -2, "__gc");
-  lua_pushcfunction (L, vmchan_eq);
-  lua_setfield (L, -2, "__eq");
-  lua_pushliteral (L, "channel");
-  lua_setfield (L, -2, "__metatable");
-  lua_pop (L, 1);
-}
+static const luaL_Reg vmchan_methods[] = {
+  { "send", vmchan_send }, { "close", vmchan_close }, { "detach", vmchan_subprocess_only },
+  { "kill", vmchan_subprocess_only }, { NULL, NULL } };
+/* __index is a function (child_pid is a property), so the methods table is
+ * kept in the metatable's field "methods". */
+static const luaL_Reg vmchan_meta[] = {
+  { "__index", vmchan_index }, { "__gc", vmchan_close }, { "__eq", vmchan_eq }, { NULL, NULL } };
+const ward_type ward_type_vmchan = { VMCHAN, "channel", vmchan_methods, vmchan_meta };
 
 void
 ward_open_emilua (lua_State *L, int is_worker)

@@ -53,20 +53,10 @@ ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
   return ward_push_err (L, &e);
 }
 
-void
-ward_types_errors (lua_State *L)
-{
-  static const luaL_Reg methods[] = {
-    { "kind", err_kind }, { "message", err_message }, { NULL, NULL } };
-  luaL_newmetatable (L, "ward.error");
-  luaL_newlib (L, methods);
-  lua_setfield (L, -2, "__index");
-  lua_pushcfunction (L, err_tostring);
-  lua_setfield (L, -2, "__tostring");
-  lua_pushliteral (L, "ward.error");
-  lua_setfield (L, -2, "__metatable");
-  lua_pop (L, 1);
-}
+static const luaL_Reg err_methods[] = {
+  { "kind", err_kind }, { "message", err_message }, { NULL, NULL } };
+static const luaL_Reg err_meta[] = { { "__tostring", err_tostring }, { NULL, NULL } };
+const ward_type ward_type_error = { "ward.error", "ward.error", err_methods, err_meta };
 
 int
 ward_luaopen_errors (lua_State *L)

@@ -890,22 +890,13 @@ l_unregister (lua_State *L)
   return 1;
 }
 
-void
-ward_types_process (lua_State *L)
-{
-  static const luaL_Reg bm[] = {
-    { "with_context", b_with_context }, { "with_actor", b_with_actor },
-    { "with_scope", b_with_scope }, { "with_name", b_with_name },
-    { "with_message", b_with_message }, { "spawn", b_spawn },
-    { "spawn_monitored", b_spawn_monitored }, { "spawn_linked", b_spawn_linked },
-    { "spawn_linked_monitored", b_spawn_lm }, { NULL, NULL } };
-  luaL_newmetatable (L, BUILDER);
-  luaL_newlib (L, bm);
-  lua_setfield (L, -2, "__index");
-  lua_pushliteral (L, "SpawnBuilder");
-  lua_setfield (L, -2, "__metatable");
-  lua_pop (L, 1);
-}
+static const luaL_Reg builder_methods[] = {
+  { "with_context", b_with_context }, { "with_actor", b_with_actor },
+  { "with_scope", b_with_scope }, { "with_name", b_with_name },
+  { "with_message", b_with_message }, { "spawn", b_spawn },
+  { "spawn_monitored", b_spawn_monitored }, { "spawn_linked", b_spawn_linked },
+  { "spawn_linked_monitored", b_spawn_lm }, { NULL, NULL } };
+const ward_type ward_type_builder = { BUILDER, "SpawnBuilder", builder_methods, NULL };
 
 int
 ward_luaopen_process (lua_State *L)

@@ -64,6 +64,7 @@ usage (FILE *out)
          "  --mailbox N         messages queued per process (default 100000)\n"
          "  --instructions N    instruction budget per process (default: none)\n"
          "  --children N        live children per process (default 100000)\n"
+         "  --processes N       live processes in the run (default 1000000)\n"
          "  --actor ID          actor of the first process (default main)\n"
          "  --deny RULE         deny ACTION or ACTION=RESOURCE (testing a script's\n"
          "                      handling of denials until policy files land)\n"
@@ -134,6 +135,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     { "root", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
     { "memory", required_argument, 0, 'm' }, { "mailbox", required_argument, 0, 'b' },
     { "instructions", required_argument, 0, 'i' }, { "children", required_argument, 0, 'c' },
+    { "processes", required_argument, 0, 'N' },
     { "actor", required_argument, 0, 'a' }, { "deny", required_argument, 0, 'd' },
     { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
     { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
@@ -148,6 +150,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   ward_cfg.mem_limit = 256u << 20;
   ward_cfg.mailbox_limit = 100000;
   ward_cfg.max_children = 100000;
+  ward_cfg.max_processes = 1000000;
   unsigned long long v;
   int c;
   optind = 1;
@@ -189,13 +192,19 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
           goto bad_value;
         ward_cfg.max_children = (unsigned) v;
         break;
+      case 'N':
+        if (parse_count (optarg, 1u << 30, &v) < 0 || v == 0)
+          goto bad_value;
+        ward_cfg.max_processes = v;
+        break;
       default:
         usage (stderr);
         return 2;
       bad_value:
         fprintf (stderr, "ward run: bad value `%s` for --%s\n", optarg,
                  c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
-                 : c == 'b' ? "mailbox (1..2^30)" : c == 'c' ? "children" : "instructions");
+                 : c == 'b' ? "mailbox (1..2^30)" : c == 'c' ? "children"
+                 : c == 'N' ? "processes (1..2^30)" : "instructions");
         return 2;
       }
   if (optind >= argc)

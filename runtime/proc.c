@@ -290,6 +290,12 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
                     "(the limit)", parent->pid, ward_cfg.max_children);
       return NULL;
     }
+  if (ward_cfg.max_processes && ward_proc_count () >= ward_cfg.max_processes)
+    {
+      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the run already has %zu live processes "
+                    "(the limit)", ward_cfg.max_processes);
+      return NULL;
+    }
   ward_proc *p = calloc (1, sizeof *p);
   if (p == NULL)
     {

@@ -24,6 +24,7 @@ typedef struct ward_config {
   size_t mailbox_limit;       /* messages queued per process */
   uint64_t instr_budget;      /* 0 = none; instructions per process */
   unsigned max_children;      /* live children per process */
+  size_t max_processes;       /* live processes in the run (0 = no limit) */
 } ward_config;
 
 extern ward_config ward_cfg;

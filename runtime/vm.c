@@ -519,17 +519,42 @@ lazy_string_index (lua_State *L)
   return 1;
 }
 
+static const ward_type *const types[] = {
+  &ward_type_error, &ward_type_channel, &ward_type_case, &ward_type_message,
+  &ward_type_builder, &ward_type_vmchan, NULL };
+
+static void
+make_type (lua_State *L, const ward_type *t)
+{
+  luaL_newmetatable (L, t->tname);
+  int own_index = 0;
+  if (t->metamethods)
+    {
+      luaL_setfuncs (L, t->metamethods, 0);
+      own_index = lua_getfield (L, -1, "__index") != LUA_TNIL;
+      lua_pop (L, 1);
+    }
+  if (t->methods)
+    {
+      lua_newtable (L);
+      luaL_setfuncs (L, t->methods, 0);
+      lua_setfield (L, -2, own_index ? "methods" : "__index");
+    }
+  lua_pushstring (L, t->display);
+  lua_setfield (L, -2, "__metatable");
+}
+
 void
 ward_setmeta (lua_State *L, const char *tname)
 {
   if (luaL_getmetatable (L, tname) == LUA_TNIL)
     {
       lua_pop (L, 1);
-      ward_types_errors (L);
-      ward_types_channel (L);
-      ward_types_process (L);
-      ward_types_emilua (L);
-      luaL_getmetatable (L, tname);
+      for (const ward_type *const *t = types; *t; t++)
+        if (strcmp ((*t)->tname, tname) == 0)
+          make_type (L, *t);
+      if (lua_type (L, -1) != LUA_TTABLE)
+        luaL_error (L, "internal error: unknown type %s", tname);
     }
   lua_setmetatable (L, -2);
 }

@@ -4,6 +4,7 @@
 #define WARD_VM_H
 
 #include <lua.h>
+#include <lauxlib.h>
 #include "rt.h"
 
 /* Hook ticks: the count hook runs every WARD_HOOK_EVERY instructions and a
@@ -43,11 +44,17 @@ int ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k);
 /* Modules (lproc.c, lchan.c, lemilua.c, lerr.c). The libraries are opened
  * lazily, on a process's first use of their global name; the metatables of
  * ward's types are made on the first object of any of them. */
-void ward_setmeta (lua_State *L, const char *tname);   /* luaL_setmetatable, lazily */
-void ward_types_errors (lua_State *L);
-void ward_types_channel (lua_State *L);
-void ward_types_process (lua_State *L);
-void ward_types_emilua (lua_State *L);
+typedef struct ward_type {
+  const char *tname;            /* registry name, as luaL_newmetatable */
+  const char *display;          /* what getmetatable() shows */
+  const luaL_Reg *methods;      /* the __index table (or field "methods"
+                                   when metamethods has its own __index) */
+  const luaL_Reg *metamethods;  /* __gc, __tostring, __eq, __index ... */
+} ward_type;
+extern const ward_type ward_type_error, ward_type_channel, ward_type_case,
+  ward_type_message, ward_type_builder, ward_type_vmchan;
+/* luaL_setmetatable for one of the types above, made on first use. */
+void ward_setmeta (lua_State *L, const char *tname);
 int ward_luaopen_errors (lua_State *L);
 int ward_luaopen_channel (lua_State *L);
 int ward_luaopen_time (lua_State *L);
