@@ -14,6 +14,7 @@ typedef struct ward_worker {
   pthread_t thread;
   pthread_mutex_t lock;
   ward_proc *head, *tail;       /* run queue */
+  size_t len;
   int index;
   int started;
   atomic_ulong runs, steals;    /* slices run; processes taken from others */
@@ -70,13 +71,14 @@ queue_pop (ward_worker *w)
       w->head = p->next_run;
       if (w->head == NULL)
         w->tail = NULL;
+      w->len--;
       p->next_run = NULL;
     }
   pthread_mutex_unlock (&w->lock);
   return p;
 }
 
-static void
+static size_t
 queue_push (ward_worker *w, ward_proc *p)
 {
   pthread_mutex_lock (&w->lock);
@@ -86,7 +88,9 @@ queue_push (ward_worker *w, ward_proc *p)
   else
     w->head = p;
   w->tail = p;
+  size_t n = ++w->len;
   pthread_mutex_unlock (&w->lock);
+  return n;
 }
 
 /* Take work: own queue first, then steal from the others in turn. */
@@ -146,14 +150,18 @@ ward_sched_push (ward_proc *p)
   ward_host *h = p->host;
   ward_worker *w = tls_worker;
   ward_proc_ref (p);
-  if (w == NULL || w->host != h)
+  int local = w != NULL && w->host == h;
+  if (!local)
     {
       int n = atomic_load (&h->nworkers);
       w = h->workers[atomic_fetch_add (&h->rr, 1) % (unsigned) n];
     }
-  queue_push (w, p);
+  size_t len = queue_push (w, p);
   atomic_fetch_add (&h->queued, 1);
-  if (atomic_load (&h->sleepers) > 0)
+  /* A worker's own push is run by itself next unless it already has work
+   * queued: waking a sleeper to steal one process costs more than it
+   * saves. A second queued process (a preempted one included) wakes one. */
+  if ((!local || len > 1) && atomic_load (&h->sleepers) > 0)
     {
       pthread_mutex_lock (&h->lock);
       pthread_cond_signal (&h->wake);
