@@ -2,7 +2,7 @@
 noinst_LIBRARIES += libwardrt.a
 libwardrt_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS)
 libwardrt_a_SOURCES = runtime/rt.h runtime/vm.h runtime/codec.h runtime/pattern.h \
-	runtime/codec.c runtime/pattern.c runtime/sched.c runtime/proc.c runtime/mailbox.c \
+	runtime/arena.h runtime/arena.c runtime/codec.c runtime/pattern.c runtime/sched.c runtime/proc.c runtime/mailbox.c \
 	runtime/topo.c runtime/timer.c runtime/vm.c runtime/lerr.c runtime/lchan.c \
 	runtime/lproc.c runtime/lemilua.c
 

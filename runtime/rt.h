@@ -10,6 +10,7 @@
 #include "werr.h"
 #include "wbuf.h"
 #include "policy.h"
+#include "arena.h"
 
 typedef struct ward_host ward_host;
 typedef struct ward_proc ward_proc;
@@ -117,6 +118,7 @@ struct ward_proc {
   int64_t slice_start_ns;
   uint64_t instructions;
   size_t mem_used, mem_limit, mem_peak;
+  ward_arena arena;             /* where the VM's memory comes from */
 
   /* scheduling */
   pthread_mutex_t lock;         /* state, mailbox, options */

@@ -28,7 +28,7 @@ vm_alloc (void *ud, void *ptr, size_t osize, size_t nsize)
     osize = 0;
   if (nsize == 0)
     {
-      free (ptr);
+      ward_arena_realloc (&p->arena, ptr, osize, 0);
       p->mem_used -= osize;
       return NULL;
     }
@@ -43,7 +43,7 @@ vm_alloc (void *ud, void *ptr, size_t osize, size_t nsize)
           return NULL;
         }
     }
-  void *np = realloc (ptr, nsize);
+  void *np = ward_arena_realloc (&p->arena, ptr, osize, nsize);
   if (np == NULL)
     return NULL;
   p->mem_used = p->mem_used - osize + nsize;
@@ -499,13 +499,73 @@ open_lazy (lua_State *L, const char *name)
   return 0;
 }
 
-/* _G's __index: a missing global may be a library not opened yet. */
+/* The base library's functions, read once per run out of a scratch state,
+ * so that a process's _G starts empty and gets each function on first use. */
+#define MAX_BASE 48
+static struct { const char *name; lua_CFunction fn; } base_fns[MAX_BASE];
+static int nbase;
+static pthread_once_t base_once = PTHREAD_ONCE_INIT;
+
+static void
+base_init (void)
+{
+  static const luaL_Reg ours[] = {
+    { "load", l_load_text }, { "setmetatable", l_setmetatable }, { "print", l_print },
+    { "require", l_require }, { NULL, NULL } };
+  static const char *const dropped[] = { "dofile", "loadfile", "_G", "_VERSION", NULL };
+  lua_State *L = luaL_newstate ();
+  if (L == NULL)
+    return;                     /* no base functions: every process fails clearly */
+  luaopen_base (L);
+  lua_pushnil (L);
+  while (lua_next (L, -2) && nbase < MAX_BASE)
+    {
+      const char *k = lua_tostring (L, -2);
+      int skip = !lua_iscfunction (L, -1);
+      for (const char *const *d = dropped; !skip && *d; d++)
+        skip = strcmp (k, *d) == 0;
+      for (const luaL_Reg *o = ours; !skip && o->name; o++)
+        skip = strcmp (k, o->name) == 0;
+      if (!skip && (base_fns[nbase].name = strdup (k)) != NULL)
+        base_fns[nbase++].fn = lua_tocfunction (L, -1);
+      lua_pop (L, 1);
+    }
+  lua_close (L);
+  for (const luaL_Reg *o = ours; o->name && nbase < MAX_BASE; o++, nbase++)
+    {
+      base_fns[nbase].name = o->name;
+      base_fns[nbase].fn = o->func;
+    }
+}
+
+/* _G's __index: a missing global may be a base function or a library not
+ * opened yet; it is stored in _G on first use. */
 static int
 lazy_global (lua_State *L)
 {
-  if (lua_type (L, 2) == LUA_TSTRING && open_lazy (L, lua_tostring (L, 2)))
-    return 1;
-  return 0;
+  if (lua_type (L, 2) != LUA_TSTRING)
+    return 0;
+  const char *k = lua_tostring (L, 2);
+  for (int i = 0; i < nbase; i++)
+    if (strcmp (base_fns[i].name, k) == 0)
+      {
+        lua_pushcfunction (L, base_fns[i].fn);
+        lua_pushvalue (L, 2);
+        lua_pushvalue (L, -2);
+        lua_rawset (L, 1);
+        return 1;
+      }
+  if (strcmp (k, "_G") == 0)
+    {
+      lua_pushvalue (L, 1);
+      return 1;
+    }
+  if (strcmp (k, "_VERSION") == 0)
+    {
+      lua_pushliteral (L, LUA_VERSION);
+      return 1;
+    }
+  return open_lazy (L, k);
 }
 
 /* The strings' first metatable: a method call opens the string library,
@@ -562,20 +622,14 @@ ward_setmeta (lua_State *L, const char *tname)
 static void
 open_safe_libs (lua_State *L)
 {
-  luaL_requiref (L, LUA_GNAME, luaopen_base, 1);
-  int g = lua_gettop (L);
-  set_nil (L, g, "dofile");
-  set_nil (L, g, "loadfile");
-  static const luaL_Reg base[] = {
-    { "load", l_load_text }, { "setmetatable", l_setmetatable }, { "print", l_print },
-    { "require", l_require }, { NULL, NULL } };
-  luaL_setfuncs (L, base, 0);
+  pthread_once (&base_once, base_init);
+  lua_pushglobaltable (L);
   lua_createtable (L, 0, 2);
   lua_pushcfunction (L, lazy_global);
   lua_setfield (L, -2, "__index");
   lua_pushboolean (L, 0);       /* getmetatable(_G) is false; it cannot be replaced */
   lua_setfield (L, -2, "__metatable");
-  lua_setmetatable (L, g);
+  lua_setmetatable (L, -2);
   lua_pop (L, 1);
 
   lua_pushliteral (L, "");
@@ -885,13 +939,14 @@ ward_vm_close (ward_proc *p)
   if (p->L)
     lua_close (p->L);
   p->L = p->co = NULL;
+  ward_arena_release (&p->arena);
+  p->mem_used = 0;
 }
 
 int
 ward_vm_upgrade (ward_proc *p, ward_err *err)
 {
   ward_vm_close (p);
-  p->mem_used = 0;
   p->L = lua_newstate (vm_alloc, p);
   if (p->L == NULL)
     return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "creating the process VM");

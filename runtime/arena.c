@@ -1,0 +1,123 @@
+/* arena.c -- per-process small-block allocator for lua_State memory.
+ * Size classes of 16 bytes carved from growing chunks; see arena.h. */
+#include "config.h"
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIRST_CHUNK (4096 - 32)
+#define MAX_CHUNK (4096 - 32)
+
+typedef struct chunk { struct chunk *next; max_align_t pad[]; } chunk;
+
+static inline size_t
+class_of (size_t n)
+{
+  return (n + 15) / 16 - 1;          /* 1..16 -> 0, 17..32 -> 1, ... */
+}
+
+static void *
+small_alloc (ward_arena *a, size_t n)
+{
+  size_t c = class_of (n);
+  void *b = a->free[c];
+  if (b)
+    {
+      a->free[c] = *(void **) b;
+      return b;
+    }
+  size_t sz = (c + 1) * 16;
+  if ((size_t) (a->end - a->bump) < sz)
+    {
+      /* The rest of the old chunk feeds the free lists, not the void. */
+      while ((size_t) (a->end - a->bump) >= 16)
+        {
+          size_t rc = class_of ((size_t) (a->end - a->bump) < WARD_ARENA_SMALL
+                                ? (size_t) (a->end - a->bump) & ~(size_t) 15
+                                : WARD_ARENA_SMALL);
+          size_t rs = (rc + 1) * 16;
+          *(void **) a->bump = a->free[rc];
+          a->free[rc] = a->bump;
+          a->bump += rs;
+        }
+      size_t csz = a->next_chunk ? a->next_chunk : FIRST_CHUNK;
+      chunk *ck = malloc (sizeof (chunk) + csz);
+      if (ck == NULL)
+        return NULL;
+      ck->next = a->chunks;
+      a->chunks = ck;
+      a->bump = (char *) ck->pad;
+      a->end = a->bump + csz;
+      a->next_chunk = csz < MAX_CHUNK ? csz * 2 : MAX_CHUNK;  /* one page each, with malloc's header */
+    }
+  b = a->bump;
+  a->bump += sz;
+  return b;
+}
+
+static void
+small_free (ward_arena *a, void *b, size_t n)
+{
+  size_t c = class_of (n);
+  *(void **) b = a->free[c];
+  a->free[c] = b;
+}
+
+void *
+ward_arena_realloc (ward_arena *a, void *ptr, size_t osize, size_t nsize)
+{
+  if (ptr == NULL)
+    osize = 0;
+  if (nsize == 0)
+    {
+      if (ptr)
+        {
+          if (osize <= WARD_ARENA_SMALL)
+            small_free (a, ptr, osize);
+          else
+            free (ptr);
+        }
+      return NULL;
+    }
+  int osmall = ptr != NULL && osize <= WARD_ARENA_SMALL;
+  if (nsize <= WARD_ARENA_SMALL)
+    {
+      if (osmall && class_of (osize) == class_of (nsize))
+        return ptr;
+      void *nb = small_alloc (a, nsize);
+      if (nb == NULL)
+        return NULL;
+      if (ptr)
+        {
+          memcpy (nb, ptr, osize < nsize ? osize : nsize);
+          if (osmall)
+            small_free (a, ptr, osize);
+          else
+            free (ptr);
+        }
+      return nb;
+    }
+  if (ptr == NULL || !osmall)
+    return realloc (ptr, nsize);       /* large to large */
+  void *nb = malloc (nsize);
+  if (nb == NULL)
+    return NULL;
+  memcpy (nb, ptr, osize);
+  small_free (a, ptr, osize);
+  return nb;
+}
+
+void
+ward_arena_release (ward_arena *a)
+{
+  chunk *c = a->chunks;
+  while (c)
+    {
+      chunk *next = c->next;
+      free (c);
+      c = next;
+    }
+  memset (a, 0, sizeof *a);
+}

@@ -1,0 +1,28 @@
+/* arena.h -- the allocator behind each process's lua_State.
+ * Small blocks (up to WARD_ARENA_SMALL bytes) come from chunks owned by the
+ * process, with a free list per 16-byte size class; larger ones from malloc.
+ * No lock (a process runs on one thread at a time), no per-block header,
+ * and the chunks go back to the system at once when the VM closes. Freed
+ * small blocks are reused by the same process, not returned early. */
+#ifndef WARD_ARENA_H
+#define WARD_ARENA_H
+
+#include <stddef.h>
+
+#define WARD_ARENA_SMALL 512
+#define WARD_ARENA_CLASSES (WARD_ARENA_SMALL / 16)
+
+typedef struct ward_arena {
+  void *free[WARD_ARENA_CLASSES];   /* per class: a list through the blocks */
+  char *bump, *end;                 /* the unused part of the newest chunk */
+  void *chunks;                     /* all chunks, linked through their head */
+  size_t next_chunk;                /* size of the next chunk */
+} ward_arena;
+
+/* realloc with lua_Alloc's contract (osize is the block's size when ptr is
+ * set); returns NULL on failure (or for nsize 0). */
+void *ward_arena_realloc (ward_arena *a, void *ptr, size_t osize, size_t nsize);
+/* Release every chunk (after lua_close, or when the VM could not start). */
+void ward_arena_release (ward_arena *a);
+
+#endif
