@@ -392,7 +392,7 @@ static int
 l_require (lua_State *L)
 {
   const char *name = luaL_checkstring (L, 1);
-  lua_getfield (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  luaL_getsubtable (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   if (lua_getfield (L, -1, name) != LUA_TNIL)
     return 1;
   lua_pop (L, 1);

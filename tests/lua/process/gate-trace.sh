@@ -102,10 +102,10 @@ assert(c)
 print("DONE")
 LUA
 
-check "spawn of a namespaced id passes the id unchanged" "process.spawn t:ret
+check "spawn of a dotted namespace id passes the id unchanged" "process.spawn t.sub:leaf
 process.host ward:main" <<'LUA'
 mark("BEGIN-MARK")
-local c = process.spawn("t:ret", H, 1, 2, 3)
+local c = process.spawn("t.sub:leaf", H, 1, 2, 3)
 mark("END-MARK")
 assert(c)
 print("DONE")

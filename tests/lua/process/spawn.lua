@@ -93,6 +93,10 @@ end
 t.ok(u.quiet(inbox, 300), "no refused spawn ran a child (t:ping never reported)")
 t.ok(u.quiet(events, 50), "and no refused monitored spawn sent an event")
 
+-- ---- dotted namespaces resolve to directories ----
+local leaf = process.exec("t.sub:leaf", H, 1, 2)
+t.ok(type(leaf) == "table" and leaf[1] == "leaf" and leaf[2] == 2, "t.sub:leaf runs <root>/t/sub/leaf.lua")
+
 -- ---- exit values seen through a monitor ----
 local cases = {
   { "a number", 42 }, { "a string", "s" }, { "a table", { a = { 1, 2 } } }, { "false", false },
@@ -120,7 +124,10 @@ for _ = 1, 200 do
   local e = u.recv(events, 3000)
   if not e then break end
   n = n + 1
-  if pids[e.from] ~= (e.result and e.result.value) or seen[e.from] then right = false end
+  if pids[e.from] ~= (e.result and e.result.value) or seen[e.from] then
+    if right then t.diag("unexpected event " .. u.show(e) .. " (want value " .. tostring(pids[e.from]) .. ")") end
+    right = false
+  end
   seen[e.from] = true
 end
 t.is(n, 200, "200 monitored children each sent one EXIT")
