@@ -18,6 +18,7 @@ typedef struct chan {
   int port;          /* CH_PORT */
   int raw;           /* CH_PORT: payloads rather than Message objects */
   int owned;         /* CH_PORT: the port dies with the channel */
+  int topic;         /* CH_PORT: made by listen() */
   int closed;
   lua_Integer cap, head, tail;   /* CH_LOCAL: values in uservalue [head, tail) */
 } chan;
@@ -62,6 +63,13 @@ ward_push_port_channel (lua_State *L, int port, int raw, int owned)
   c->port = port;
   c->raw = raw;
   c->owned = owned;
+}
+
+void
+ward_push_topic_channel (lua_State *L, int port, int raw)
+{
+  ward_push_port_channel (L, port, raw, 1);
+  ((chan *) lua_touserdata (L, -1))->topic = 1;
 }
 
 static int
@@ -337,6 +345,20 @@ l_chan_close (lua_State *L)
   return 1;
 }
 
+int
+ward_channel_unlisten (lua_State *L, int idx, ward_err *err)
+{
+  chan *c = luaL_testudata (L, idx, CHAN);
+  if (c == NULL || c->kind != CH_PORT || !c->owned || c->port < WARD_PORT_FIRST_DYNAMIC
+      || c->topic == 0)
+    return ward_err_set (err, WARD_E_INVALID, 0, "unlisten: expected a channel returned by "
+                         "listen(), got %s", c ? "another kind of channel" : luaL_typename (L, idx));
+  if (!c->closed)
+    ward_port_close (ward_current (), c->port);
+  c->closed = 1;
+  return 0;
+}
+
 static int
 l_chan_gc (lua_State *L)
 {
@@ -518,7 +540,10 @@ ward_check_duration (lua_State *L, int idx, int64_t *ms, ward_err *err)
     return ward_err_set (err, WARD_E_INVALID, 0, "bad duration: expected a string like "
                          "\"250ms\", \"5s\", \"1m\" or integer milliseconds, got %s",
                          luaL_typename (L, idx));
-  const char *s = lua_tostring (L, idx);
+  size_t slen;
+  const char *s = lua_tolstring (L, idx, &slen);
+  if (strlen (s) != slen)
+    return ward_err_set (err, WARD_E_INVALID, 0, "bad duration: it contains a NUL byte");
   char *end;
   errno = 0;
   double v = strtod (s, &end);

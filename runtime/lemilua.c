@@ -32,18 +32,24 @@ senders_add (const char *pid, int d)
   ward_proc_unref (t);
 }
 
+/* counted: the target already counts this channel (spawn_vm's first). */
 static vmchan *
-push_vmchan (lua_State *L, const char *pid)
+push_vmchan (lua_State *L, const char *pid, int counted)
 {
   vmchan *c = lua_newuserdatauv (L, sizeof *c, 0);
   snprintf (c->pid, sizeof c->pid, "%s", pid);
   c->closed = 0;
   ward_setmeta (L, VMCHAN);
-  senders_add (pid, 1);
+  if (!counted)
+    senders_add (pid, 1);
   return c;
 }
 
-/* The codec sends a channel as its target's PID. */
+/* The codec sends a channel as its target's PID. The encoded reference
+ * counts as an open channel from the moment it is made, so that the target
+ * does not see "channel closed" while a copy is in flight; the channel
+ * decoded from it takes that count over. (A message that is never decoded
+ * keeps its count: the target then waits instead of seeing the close.) */
 static const char *
 vmchan_ref (lua_State *L, int idx, size_t *len, ward_err *err)
 {
@@ -53,6 +59,7 @@ vmchan_ref (lua_State *L, int idx, size_t *len, ward_err *err)
       ward_err_set (err, WARD_E_INVALID, 0, "a closed channel cannot be sent");
       return NULL;
     }
+  senders_add (c->pid, 1);
   *len = strlen (c->pid);
   return c->pid;
 }
@@ -65,7 +72,7 @@ vmchan_push (lua_State *L, const char *ref, size_t len, ward_err *err)
     return ward_err_set (err, WARD_E_INVALID, 0, "malformed channel reference");
   memcpy (pid, ref, len);
   pid[len] = '\0';
-  push_vmchan (L, pid);
+  push_vmchan (L, pid, 1);
   return 0;
 }
 
@@ -222,7 +229,7 @@ l_spawn_vm (lua_State *L)
   if (!inherit && (host = ward_host_create (hostname, 1, &err)) == NULL)
     return luaL_error (L, "spawn_vm: %s", err.msg);
   ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
-                         .is_worker = 1 };
+                         .is_worker = 1, .vm_senders = 1 };
   ward_proc *child = ward_spawn (p, &req, &err);
   if (child == NULL)
     return luaL_error (L, "spawn_vm: %s", err.msg);
@@ -231,7 +238,7 @@ l_spawn_vm (lua_State *L)
       p->is_master = 0;
       child->is_master = 1;
     }
-  push_vmchan (L, child->pid);
+  push_vmchan (L, child->pid, 1);
   return 1;
 }
 

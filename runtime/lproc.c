@@ -97,7 +97,7 @@ check_topic (const char *topic, ward_err *err)
 static int
 check_name (const char *name, ward_err *err)
 {
-  if (name[0] == '{' || strlen (name) > 255)
+  if (name[0] == '\0' || name[0] == '{' || strlen (name) > 255)
     return ward_err_set (err, WARD_E_INVALID, 0, "bad name `%.60s`: a name is 1..255 bytes "
                          "and does not start with {", name);
   return 0;
@@ -116,6 +116,18 @@ encode (lua_State *L, int idx, int n, ward_err *err)
 {
   wbuf_reset (&enc_buf);
   return ward_codec_encode (L, idx, n, &enc_buf, ward_codec_opts_rt (), err);
+}
+
+/* Push fresh copies of the n values at idx (a snapshot: later changes to
+ * the originals change nothing); -1 with err when one cannot be sent. */
+static int
+snapshot (lua_State *L, int idx, int n, ward_err *err)
+{
+  int got;
+  if (encode (L, idx, n, err) < 0
+      || ward_codec_decode (L, enc_buf.data, enc_buf.len, ward_codec_opts_rt (), &got, err) < 0)
+    return -1;
+  return got;
 }
 
 /* ---- identity ---- */
@@ -528,18 +540,16 @@ l_listen (lua_State *L)
   int port = ward_port_open (p, topic, !message, &err);
   if (port < 0)
     return ward_push_err (L, &err);
-  ward_push_port_channel (L, port, !message, 1);
+  ward_push_topic_channel (L, port, !message);
   return 1;
 }
 
 static int
 l_unlisten (lua_State *L)
 {
-  if (!luaL_testudata (L, 1, "ward.channel"))
-    return ward_push_error (L, WARD_E_INVALID, "unlisten: expected a channel from listen()");
-  lua_getfield (L, 1, "close");
-  lua_pushvalue (L, 1);
-  lua_call (L, 1, 0);
+  ward_err err;
+  if (ward_channel_unlisten (L, 1, &err) < 0)
+    return ward_push_err (L, &err);
   lua_pushboolean (L, 1);
   return 1;
 }
@@ -589,39 +599,108 @@ l_upgrade (lua_State *L)
   return lua_yield (L, 0);
 }
 
-/* ---- context ---- */
+/* ---- context: a read-only view, nested tables included ---- */
+#define CONTEXT "ward.context"
+
+/* Push the read-only view of the table at idx: a userdata (rawset cannot
+ * reach its data) whose nested tables are handed out as fresh copies, so
+ * that they can be changed and sent without touching the context. */
+static void
+push_view (lua_State *L, int idx)
+{
+  idx = lua_absindex (L, idx);
+  lua_newuserdatauv (L, 0, 1);
+  ward_setmeta (L, CONTEXT);
+  lua_pushvalue (L, idx);
+  lua_setiuservalue (L, -2, 1);
+}
+
+static void
+push_wrapped (lua_State *L)
+{
+  ward_err err;
+  if (lua_type (L, -1) == LUA_TTABLE)
+    {
+      if (snapshot (L, -1, 1, &err) < 0)
+        luaL_error (L, "context: %s", err.msg);
+      lua_remove (L, -2);
+    }
+}
+
 static int
-readonly (lua_State *L)
+ctx_index (lua_State *L)
+{
+  luaL_checkudata (L, 1, CONTEXT);
+  lua_getiuservalue (L, 1, 1);
+  lua_pushvalue (L, 2);
+  lua_rawget (L, -2);
+  push_wrapped (L);
+  return 1;
+}
+
+static int
+ctx_newindex (lua_State *L)
 {
   return luaL_error (L, "the process context is read-only");
 }
 
 static int
+ctx_len (lua_State *L)
+{
+  luaL_checkudata (L, 1, CONTEXT);
+  lua_getiuservalue (L, 1, 1);
+  lua_pushinteger (L, (lua_Integer) lua_rawlen (L, -1));
+  return 1;
+}
+
+static int
+ctx_next (lua_State *L)
+{
+  luaL_checkudata (L, 1, CONTEXT);
+  lua_getiuservalue (L, 1, 1);
+  lua_pushvalue (L, 2);
+  if (!lua_next (L, -2))
+    return 0;
+  push_wrapped (L);
+  return 2;
+}
+
+static int
+ctx_pairs (lua_State *L)
+{
+  luaL_checkudata (L, 1, CONTEXT);
+  lua_pushcfunction (L, ctx_next);
+  lua_pushvalue (L, 1);
+  lua_pushnil (L);
+  return 3;
+}
+
+static const luaL_Reg ctx_meta[] = {
+  { "__index", ctx_index }, { "__newindex", ctx_newindex }, { "__len", ctx_len },
+  { "__pairs", ctx_pairs }, { NULL, NULL } };
+const ward_type ward_type_context = { CONTEXT, "context", NULL, ctx_meta };
+
+static int
 l_context (lua_State *L)
 {
-  if (lua_getfield (L, LUA_REGISTRYINDEX, "ward.context") != LUA_TNIL)
+  if (lua_getfield (L, LUA_REGISTRYINDEX, "ward.context.root") != LUA_TNIL)
     return 1;
   lua_pop (L, 1);
   ward_proc *p = ward_current ();
-  lua_newtable (L);                       /* the proxy */
-  lua_createtable (L, 0, 3);              /* its metatable */
   if (p->context_len)
     {
       int n;
       ward_err err;
       if (ward_codec_decode (L, p->context, p->context_len, ward_codec_opts_rt (), &n, &err) < 0)
         return luaL_error (L, "context: %s", err.msg);
+      if (n != 1 || !lua_istable (L, -1))
+        return luaL_error (L, "context: malformed");
     }
   else
     lua_newtable (L);
-  lua_setfield (L, -2, "__index");
-  lua_pushcfunction (L, readonly);
-  lua_setfield (L, -2, "__newindex");
-  lua_pushliteral (L, "context");
-  lua_setfield (L, -2, "__metatable");
-  lua_setmetatable (L, -2);
+  push_view (L, -1);
   lua_pushvalue (L, -1);
-  lua_setfield (L, LUA_REGISTRYINDEX, "ward.context");
+  lua_setfield (L, LUA_REGISTRYINDEX, "ward.context.root");
   return 1;
 }
 
@@ -705,6 +784,9 @@ start_context_builder (lua_State *L, int values, int from_builder)
                             "got %s", luaL_typename (L, values));
   if (authorize1 (p, "process.context", "context", NULL, &err) < 0)
     return ward_push_err (L, &err);
+  if (snapshot (L, values, 1, &err) < 0)
+    return ward_push_err (L, &err);
+  values = lua_gettop (L);
   int t = from_builder ? builder_table (L, 1) : 0;
   int b = builder_copy (L, t);
   lua_getiuservalue (L, b, 1);
@@ -771,13 +853,14 @@ b_with_message (lua_State *L)
   if (topic == NULL || check_topic (topic, &err) < 0)
     return ward_push_err (L, &err);
   int nv = t - 3;                       /* values between topic and the table */
-  if (encode (L, 3, nv, &err) < 0)      /* refuse what cannot be sent, now */
+  int first = lua_gettop (L) + 1;
+  if (snapshot (L, 3, nv, &err) < 0)    /* refuse what cannot be sent, now */
     return ward_push_err (L, &err);
   lua_createtable (L, nv, 2);
   int m = lua_gettop (L);
   for (int i = 0; i < nv; i++)
     {
-      lua_pushvalue (L, 3 + i);
+      lua_pushvalue (L, first + i);
       lua_rawseti (L, m, i + 1);
     }
   lua_pushinteger (L, nv);

@@ -309,6 +309,7 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host), p->serial);
   p->is_worker = req->is_worker;
   p->is_first = p->is_master = req->first;
+  p->vm_senders = req->vm_senders;
   p->state = WARD_ST_NEW;
   int fail = 0;
   p->def_id = dup_or_null (req->def_id ? req->def_id : "", &fail);

@@ -161,6 +161,7 @@ typedef struct ward_spawn_req {
   const uint8_t *context; size_t context_len; int set_context;
   int monitor, link, exec_wait, is_worker;
   int first;                    /* the run's first process (and master) */
+  int vm_senders;               /* spawn_vm channels already naming the child */
   const char *name;             /* register under this name, or NULL */
 } ward_spawn_req;
 

@@ -386,6 +386,17 @@ set_nil (lua_State *L, int t, const char *name)
 
 static int open_lazy (lua_State *L, const char *name);
 
+static int
+module_env_index (lua_State *L)
+{
+  if (lua_type (L, 2) == LUA_TSTRING && strcmp (lua_tostring (L, 2), "_CONTEXT") == 0)
+    return 0;
+  lua_pushglobaltable (L);
+  lua_pushvalue (L, 2);
+  lua_gettable (L, -2);
+  return 1;
+}
+
 /* require: the libraries of the safe base, "inbox", or a module file under
  * the root, which needs `lua.require` on its name. */
 static int
@@ -421,16 +432,15 @@ l_require (lua_State *L)
   if (ward_def_resolve (id, path, sizeof path, &err) < 0 || ward_def_push (L, path, 0, &err) < 0)
     return luaL_error (L, "require '%s': %s", name, err.msg);
   /* A module does not see _CONTEXT (Emilua): it runs with an environment
-   * that reads through to the globals but hides that one name. */
+   * that reads through to the globals but hides that one name, and writes
+   * to the globals. */
   lua_newtable (L);
-  lua_newtable (L);
-  lua_pushglobaltable (L);
+  lua_createtable (L, 0, 2);
+  lua_pushcfunction (L, module_env_index);
   lua_setfield (L, -2, "__index");
   lua_pushglobaltable (L);
   lua_setfield (L, -2, "__newindex");
   lua_setmetatable (L, -2);
-  lua_pushboolean (L, 0);
-  lua_setfield (L, -2, "_CONTEXT");
   if (!lua_setupvalue (L, -2, 1))
     lua_pop (L, 1);
   lua_pushstring (L, name);
@@ -581,7 +591,7 @@ lazy_string_index (lua_State *L)
 
 static const ward_type *const types[] = {
   &ward_type_error, &ward_type_channel, &ward_type_case, &ward_type_message,
-  &ward_type_builder, &ward_type_vmchan, NULL };
+  &ward_type_builder, &ward_type_vmchan, &ward_type_context, NULL };
 
 static void
 make_type (lua_State *L, const ward_type *t)

@@ -52,7 +52,7 @@ typedef struct ward_type {
   const luaL_Reg *metamethods;  /* __gc, __tostring, __eq, __index ... */
 } ward_type;
 extern const ward_type ward_type_error, ward_type_channel, ward_type_case,
-  ward_type_message, ward_type_builder, ward_type_vmchan;
+  ward_type_message, ward_type_builder, ward_type_vmchan, ward_type_context;
 /* luaL_setmetatable for one of the types above, made on first use. */
 void ward_setmeta (lua_State *L, const char *tname);
 int ward_luaopen_errors (lua_State *L);
@@ -67,8 +67,11 @@ void ward_lproc_thread_exit (void);           /* free a worker's scratch buffers
 void ward_open_emilua (lua_State *L, int is_worker);
 /* Parse a duration ("250ms", "5s", "1m", "2h", or integer ms) at idx. */
 int ward_check_duration (lua_State *L, int idx, int64_t *ms, ward_err *err);
-/* Push a channel reading from a mailbox port. */
+/* Push a channel reading from a mailbox port; a topic channel (listen)
+ * is also what unlisten accepts. */
 void ward_push_port_channel (lua_State *L, int port, int raw, int owned);
+void ward_push_topic_channel (lua_State *L, int port, int raw);
+int ward_channel_unlisten (lua_State *L, int idx, ward_err *err);
 /* Hold a popped message while its values are built (a memory error may
  * interrupt); release frees it. What is held at exit is freed then. */
 void ward_msg_hold (ward_proc *p, ward_msg *m);
