@@ -228,17 +228,19 @@ l_spawn_vm (lua_State *L)
     return luaL_error (L, "spawn_vm: %s", err.msg);
   if (!inherit && (host = ward_host_create (hostname, 1, &err)) == NULL)
     return luaL_error (L, "spawn_vm: %s", err.msg);
+  int hand_over = new_master && p->is_master;
   ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
-                         .is_worker = 1, .vm_senders = 1 };
+                         .is_worker = 1, .vm_senders = 1, .master = hand_over };
+  if (hand_over)
+    p->is_master = 0;             /* before the child can run and exit */
   ward_proc *child = ward_spawn (p, &req, &err);
   if (child == NULL)
-    return luaL_error (L, "spawn_vm: %s", err.msg);
-  if (new_master && p->is_master)
     {
-      p->is_master = 0;
-      child->is_master = 1;
+      p->is_master |= hand_over;
+      return luaL_error (L, "spawn_vm: %s", err.msg);
     }
   push_vmchan (L, child->pid, 1);
+  ward_proc_unref (child);
   return 1;
 }
 

@@ -298,6 +298,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   wbuf_free (&args);
   if (child == NULL)
     return ward_push_err (L, &err);
+  int rc = 1;
   char pid[64];
   snprintf (pid, sizeof pid, "%s", child->pid);
 
@@ -321,12 +322,14 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
           if (send_to (L, p, child, topic, mi + 2, nv, &err) < 0)
             {
               ward_proc_kill (child, "spawn failed: queued message: %s", err.msg);
+              ward_proc_unref (child);
               return ward_push_err (L, &err);
             }
           lua_settop (L, mi - 1);
         }
       lua_pop (L, 1);
     }
+  ward_proc_unref (child);
   if (flags & SP_EXEC)
     {
       lua_settop (L, 0);
@@ -334,7 +337,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
       return exec_k (L, LUA_OK, 0);
     }
   lua_pushstring (L, pid);
-  return 1;
+  return rc;
 }
 
 static int

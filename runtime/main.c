@@ -263,6 +263,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
       fprintf (stderr, "ward run: %s\n", err.msg);
       return 1;
     }
+  ward_proc_unref (first);
 
   pthread_mutex_lock (&run.lock);
   while (!run.ended)

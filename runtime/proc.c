@@ -308,7 +308,8 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   p->serial = atomic_fetch_add (&table.serial, 1) + 1;
   snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host), p->serial);
   p->is_worker = req->is_worker;
-  p->is_first = p->is_master = req->first;
+  p->is_first = req->first;
+  p->is_master = req->first || req->master;
   p->vm_senders = req->vm_senders;
   p->state = WARD_ST_NEW;
   int fail = 0;
@@ -358,6 +359,7 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   if (req->link && ward_link (parent, p, err) < 0)
     goto undo;
   p->state = WARD_ST_RUNNABLE;
+  ward_proc_ref (p);                /* the caller's: p may exit at once */
   ward_sched_push (p);
   return p;
 

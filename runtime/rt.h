@@ -161,10 +161,13 @@ typedef struct ward_spawn_req {
   const uint8_t *context; size_t context_len; int set_context;
   int monitor, link, exec_wait, is_worker;
   int first;                    /* the run's first process (and master) */
+  int master;                   /* takes the master role (spawn_vm new_master) */
   int vm_senders;               /* spawn_vm channels already naming the child */
   const char *name;             /* register under this name, or NULL */
 } ward_spawn_req;
 
+/* Spawn a process; returns a reference the caller must drop with
+ * ward_proc_unref (the child may already have run and exited). */
 ward_proc *ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err);
 void ward_proc_ref (ward_proc *p);
 void ward_proc_unref (ward_proc *p);

@@ -36,7 +36,7 @@ spawn (ward_host *h, const char *id)
   ward_proc *p = ward_spawn (NULL, &req, &err);
   if (p == NULL)
     printf ("# spawn: %s\n", err.msg);
-  return p;
+  return p;             /* a reference: the caller drops it */
 }
 
 int
@@ -71,6 +71,7 @@ main (void)
         break;
       increasing &= p->serial > last;
       last = p->serial;
+      ward_proc_unref (p);
     }
   ok (increasing, "serials strictly increase (PIDs are never reused)");
   ward_wait_all_exited ();
@@ -83,13 +84,11 @@ main (void)
 
   /* two busy processes on two workers, then a short one: preemption lets
    * the short one finish while the busy ones still run */
-  spawn (h, ":busy");
-  spawn (h, ":busy");
-  spawn (h, ":busy");
+  for (int i = 0; i < 3; i++)
+    ward_proc_unref (spawn (h, ":busy"));
   usleep (20000);
   int64_t t0 = ward_now_ns ();
   ward_proc *s = spawn (h, ":noop");
-  ward_proc_ref (s);
   for (;;)
     {
       pthread_mutex_lock (&s->lock);
