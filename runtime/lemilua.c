@@ -90,6 +90,7 @@ vmchan_send (lua_State *L)
 {
   vmchan *c = luaL_checkudata (L, 1, VMCHAN);
   luaL_checkany (L, 2);
+  ward_vm_check_killed (L);
   if (c->closed)
     return luaL_error (L, "send on a closed channel");
   ward_proc *p = ward_current ();

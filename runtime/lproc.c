@@ -161,6 +161,7 @@ send_to (lua_State *L, ward_proc *p, ward_proc *t, const char *topic, int first,
 static int
 l_send (lua_State *L)
 {
+  ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   const char *topic = arg_string (L, 2, "topic", &err);
@@ -222,6 +223,7 @@ spawn_perms (const char *id, const char *host, int flags, const builder_view *b,
 static int
 do_spawn (lua_State *L, int first, int flags, const builder_view *b)
 {
+  ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   const char *id = arg_string (L, first, "process id", &err);
@@ -370,6 +372,7 @@ static int l_exec (lua_State *L) { return do_spawn (L, 1, SP_EXEC, NULL); }
 static int
 l_terminate (lua_State *L)
 {
+  ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   ward_proc *t = arg_target (L, 1, &err);
@@ -391,6 +394,7 @@ l_terminate (lua_State *L)
 static int
 l_cancel (lua_State *L)
 {
+  ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   int64_t ms = WARD_CANCEL_DEFAULT_MS;
@@ -429,6 +433,7 @@ l_cancel (lua_State *L)
 static int
 topo_call (lua_State *L, const char *action)
 {
+  ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   ward_proc *t = arg_target (L, 1, &err);
@@ -524,6 +529,7 @@ static int l_events (lua_State *L) { return fixed_channel (L, WARD_PORT_EVENTS, 
 static int
 l_listen (lua_State *L)
 {
+  ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   const char *topic = arg_string (L, 1, "topic", &err);
@@ -927,6 +933,7 @@ static int b_spawn_lm (lua_State *L) { return b_spawn_flags (L, SP_LINK | SP_MON
 static int
 l_register (lua_State *L)
 {
+  ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   const char *name = arg_string (L, 1, "name", &err);
@@ -967,6 +974,7 @@ l_lookup (lua_State *L)
 static int
 l_unregister (lua_State *L)
 {
+  ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   const char *name = arg_string (L, 1, "name", &err);

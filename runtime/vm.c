@@ -16,6 +16,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+static void vm_hook (lua_State *L, lua_Debug *ar);
+
 /* ------------------------------------------------------------------ */
 /* Allocator: every byte of a process counts against its cap. Once the
  * process is killed, nothing may grow, so C functions that allocate in a
@@ -39,7 +41,11 @@ vm_alloc (void *ud, void *ptr, size_t osize, size_t nsize)
           || p->mem_used + grow > p->mem_limit)
         {
           if (!atomic_load (&p->killed) && p->co != NULL)
-            ward_proc_kill (p, "memory limit of %zu bytes exceeded", p->mem_limit);
+            {
+              ward_proc_kill (p, "memory limit of %zu bytes exceeded", p->mem_limit);
+              /* the body's next instruction raises again, past any pcall */
+              lua_sethook (p->co, vm_hook, LUA_MASKCOUNT, 1);
+            }
           return NULL;
         }
     }
@@ -488,8 +494,57 @@ open_os (lua_State *L)
   return 1;
 }
 
+/* table.move is the one stock function that can loop for hours in C
+ * without allocating (moving nils over a huge range): ours checks, every
+ * 4096 elements, whether the process was ended or ran too long. */
+static int
+l_table_move (lua_State *L)
+{
+  lua_Integer f = luaL_checkinteger (L, 2), e = luaL_checkinteger (L, 3);
+  lua_Integer t = luaL_checkinteger (L, 4);
+  int tt = !lua_isnoneornil (L, 5) ? 5 : 1;
+  luaL_checkany (L, 1);
+  luaL_checkany (L, tt);
+  if (e >= f)
+    {
+      luaL_argcheck (L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+      lua_Integer n = e - f + 1;
+      luaL_argcheck (L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+      ward_proc *p = ward_current ();
+      int64_t start = ward_now_ns ();
+      int forward = t > e || t <= f || (tt != 1 && !lua_compare (L, 1, tt, LUA_OPEQ));
+      for (lua_Integer i = 0; i < n; i++)
+        {
+          lua_Integer k = forward ? i : n - 1 - i;
+          if ((i & 4095) == 4095 && p)
+            {
+              ward_vm_check_killed (L);
+              if (ward_now_ns () - start > WARD_UNYIELDABLE_NS)
+                {
+                  ward_proc_kill (p, "table.move ran for more than %lld s",
+                                  WARD_UNYIELDABLE_NS / 1000000000LL);
+                  ward_vm_check_killed (L);
+                }
+            }
+          lua_geti (L, 1, f + k);
+          lua_seti (L, tt, t + k);
+        }
+    }
+  lua_pushvalue (L, tt);
+  return 1;
+}
+
+static int
+open_table (lua_State *L)
+{
+  luaopen_table (L);
+  lua_pushcfunction (L, l_table_move);
+  lua_setfield (L, -2, "move");
+  return 1;
+}
+
 static const luaL_Reg lazy_libs[] = {
-  { "string", open_string }, { "table", luaopen_table }, { "process", ward_luaopen_process },
+  { "string", open_string }, { "table", open_table }, { "process", ward_luaopen_process },
   { "channel", ward_luaopen_channel }, { "time", ward_luaopen_time },
   { "errors", ward_luaopen_errors }, { "math", luaopen_math },
   { "coroutine", open_coroutine }, { "utf8", luaopen_utf8 }, { "os", open_os },
