@@ -568,6 +568,10 @@ static int
 l_upgrade (lua_State *L)
 {
   ward_proc *p = ward_current ();
+  ward_vm_check_killed (L);
+  /* Checked first: a failed upgrade must leave the process as it was. */
+  if (!lua_isyieldable (L))
+    return luaL_error (L, "upgrade cannot be called here (inside a metamethod or C callback)");
   ward_err err;
   char path[4096];
   const char *id = NULL;
@@ -602,8 +606,6 @@ l_upgrade (lua_State *L)
   free (p->def_id);
   p->def_id = nid;
   p->def = def;
-  if (!lua_isyieldable (L))
-    return luaL_error (L, "upgrade cannot be called here (inside a metamethod or C callback)");
   p->yield_reason = WARD_Y_UPGRADE;
   return lua_yield (L, 0);
 }

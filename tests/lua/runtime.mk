@@ -1,2 +1,20 @@
 ## tests/lua/runtime.mk -- end-to-end tests of channels, time, the Emilua face and limits.
-LUA_TESTS +=
+## Each .lua test runs under tests/lua/run-lua-test.sh with its directory as
+## --root; helper process definitions live in tests/lua/runtime/w (id w:NAME).
+LUA_TESTS += tests/lua/runtime/channel.lua
+LUA_TESTS += tests/lua/runtime/time.lua
+LUA_TESTS += tests/lua/runtime/emilua.lua
+LUA_TESTS += tests/lua/runtime/stdlib.lua
+LUA_TESTS += tests/lua/runtime/busy.lua
+LUA_TESTS += tests/lua/runtime/memory.lua
+LUA_TESTS += tests/lua/runtime/pattern.lua
+LUA_TESTS += tests/lua/runtime/coroutine.lua
+LUA_TESTS += tests/lua/runtime/instructions.lua
+LUA_TESTS += tests/lua/runtime/mailbox.lua
+LUA_TESTS += tests/lua/runtime/children.lua
+## sort.lua takes about 5 s by design (the watchdog of unpreemptable code).
+LUA_TESTS += tests/lua/runtime/sort.lua
+LUA_TESTS += tests/lua/runtime/cloop.lua
+LUA_TESTS += tests/lua/runtime/codec.lua
+TESTS += tests/lua/runtime/cli.sh
+EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/w

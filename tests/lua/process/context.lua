@@ -5,10 +5,12 @@ local H = u.HOST
 local me = process.pid()
 
 local c = process.context()
-t.is(type(c), "table", "context() returns a table")
+t.ok(type(c) == "table" or type(c) == "userdata", "context() returns a table (or a table-like read-only view)")
 t.ok(rawequal(c, process.context()), "the same table each call")
 t.is(c.anything, nil, "the first process has an empty context")
-t.is(next(c), nil, "nothing to iterate in an empty context")
+local nkeys = 0
+for _ in pairs(c) do nkeys = nkeys + 1 end
+t.is(nkeys, 0, "nothing to iterate in an empty context")
 local ok, err = pcall(function() c.x = 1 end)
 t.ok(not ok, "assigning to the context raises")
 t.like(tostring(err), "read%-only", "saying it is read-only")

@@ -69,6 +69,11 @@ u.event_from("EXIT", c2)
 p = reg.lookup("c2-own")
 t.is(p, nil, "released when that one exits")
 
+-- a name registered by one process for another belongs to the other
+t.is(process.exec("t:reg_for", H, "given-to-main", me), "registered", "a child registers a name for this process")
+t.is(reg.lookup("given-to-main"), me, "the name outlives the child that registered it")
+t.is(reg.unregister("given-to-main"), true, "and can be unregistered here")
+
 -- 1000 names
 local all = true
 for i = 1, 1000 do all = all and reg.register("bulk-" .. i) == true end

@@ -90,6 +90,13 @@ for _, f in ipairs(variants) do
   cyc[1] = cyc
   refuses(errors.INVALID, "a cyclic argument", f, "t:ping", H, me, cyc)
 end
+local args = {}
+for i = 1, 256 do args[i] = i end
+refuses(errors.INVALID, "256 arguments", "spawn", "t:ret", H, table.unpack(args, 1, 256))
+local c255 = process.spawn_monitored("t:args", H, me, table.unpack(args, 1, 254))
+local m255 = u.msg_on("args")
+t.ok(m255 and m255:payload() == 254 and select(255, m255:payload()) == 254, "255 arguments are fine")
+u.event_from("EXIT", c255)
 t.ok(u.quiet(inbox, 300), "no refused spawn ran a child (t:ping never reported)")
 t.ok(u.quiet(events, 50), "and no refused monitored spawn sent an event")
 
@@ -112,6 +119,17 @@ local x = u.event_from("EXIT", p)
 t.ok(x and x.result and x.result.value == nil and type(x.result.error) == "string",
      "an exit value that cannot be sent is an abnormal exit")
 t.like(x and x.result and x.result.error, "cannot be sent", "which says so")
+
+-- ---- the pid returned is the child's, even when the child ends at once ----
+local badpid, badfrom = 0, 0
+for i = 1, 1000 do
+  local c = process.spawn_monitored("t:ret", H, i)
+  if type(c) ~= "string" or not c:find(u.PID_PATTERN) then badpid = badpid + 1 end
+  local e = u.recv(events, 3000)
+  if not e or e.from ~= c or e.result.value ~= i then badfrom = badfrom + 1 end
+end
+t.is(badpid, 0, "1000 spawns of short-lived children: every returned pid is well formed")
+t.is(badfrom, 0, "and is the pid their EXIT comes from")
 
 -- ---- many children ----
 local pids, seen = {}, {}

@@ -66,6 +66,13 @@ local pe = process.spawn_monitored("t:upg_empty", H, "first")
 ev = u.event_from("EXIT", pe)
 t.is(ev and ev.result.value, 100, "upgrade(nil) with no state: ... is empty")
 
+-- upgrade from inside the script's own coroutine upgrades the process
+local co = process.exec("t:upg_co", H, 1)
+t.ok(type(co) == "table" and co.gen == 2, "upgrade inside coroutine.wrap restarts the process body")
+-- a failed upgrade (where it cannot yield) changes nothing
+t.is(process.exec("t:upg_sort", H), "sort-again",
+     "after upgrade fails inside a sort comparator, upgrade(nil) restarts the same definition")
+
 -- ---- bad input: nil, err and the process goes on ----
 local res = process.exec("t:upg_bad", H)
 t.ok(type(res) == "table" and res.still_running, "the process goes on after failed upgrades")

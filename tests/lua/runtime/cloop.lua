@@ -17,17 +17,23 @@ local function await_topic(topic, timeout)
   end
 end
 
+local t0 = time.now()
 local pid = process.spawn_monitored("w:cloop", "ward:main", me, 1 << 29)
 t.ok(await_topic("started", "3s") ~= nil, "a table.move over 2^29 slots started")
+-- the child sent "started" just before entering the C loop: that message
+-- (and our wake-up) must not be held up behind the stuck worker
+t.ok(time.now() - t0 < 1000, "its last message arrived promptly (" .. (time.now() - t0) .. " ms)")
 local echo = process.spawn("w:echo", "ward:main")
 process.send(echo, "ping", 1)
 t.ok(await_topic("ping", "2s") ~= nil, "others keep running on the other thread")
 time.sleep("200ms")
-local t0 = time.now()
-process.terminate(pid)
+t0 = time.now()
+t.is(process.terminate(pid), true, "terminate while it is inside the C loop")
 local r = channel.select{ events:case_receive(), time.after("6s"):case_receive() }
 local el = time.now() - t0
 t.ok(r.channel == events and r.value.from == pid, "the process ends after terminate (" .. el .. " ms)")
+t.is(r.value and r.value.result and r.value.result.error, "terminated by " .. me,
+     "its EXIT says it was terminated (it did not just finish)")
 t.ok(el < 6000, "within the 5 s watchdog")
 t.ok(await_topic("finished", "100ms") == nil, "its code after the C loop never ran")
 process.send(echo, "stop")

@@ -185,6 +185,15 @@ do
         process.spawn, "w:loop", "ward:main", nest(33))
 end
 
+-- an exit value that cannot be sent ends the process abnormally
+do
+  local pid = process.spawn_monitored("w:retfn", "ward:main")
+  local r = channel.select{ process.events():case_receive(), time.after("3s"):case_receive() }
+  t.ok(r.value and r.value.from == pid, "a process returning a function exits")
+  t.like(r.value and r.value.result and r.value.result.error, "exit value cannot be sent",
+         "with \"exit value cannot be sent\"")
+end
+
 process.send(echo, "stop")
 t.plan(t.run)
 t.done()

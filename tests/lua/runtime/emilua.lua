@@ -73,6 +73,22 @@ do
   t.is(got, 300, "300 spawn_vm: every fresh worker received its first value")
 end
 
+-- ---- a worker that exits at once ----
+do
+  -- spawn_vm must not read the child after it may have exited (and been
+  -- freed): the channel must still name the actor it was made for.
+  local badname, sent_ok, exited = 0, 0, 0
+  for i = 1, 300 do
+    local w = spawn_vm("w:quick", { inherit_context = (i % 2 == 0) })
+    local ok, e = pcall(w.send, w, i)
+    if ok then sent_ok = sent_ok + 1
+    elseif tostring(e):find("actor {ward:[%w.:]+|0x%x+} has exited") then exited = exited + 1
+    else badname = badname + 1; if badname == 1 then t.diag(e) end end
+  end
+  t.is(badname, 0, "300 workers that exit at once: every channel still names its actor")
+  t.is(sent_ok + exited, 300, "a send either succeeds or says the actor has exited")
+end
+
 -- ---- spawn_vm of a module, values through the channel ----
 local ch = spawn_vm("w:vmworker")
 t.is(getmetatable(ch), "channel", "spawn_vm returns a (protected) channel")
