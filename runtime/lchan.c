@@ -232,6 +232,7 @@ static int
 msg_payload (lua_State *L)
 {
   int n = *(int *) luaL_checkudata (L, 1, MESSAGE);
+  lua_settop (L, 1);
   lua_getiuservalue (L, 1, 3);
   if (n == 1)
     return 1;

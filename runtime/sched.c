@@ -274,6 +274,14 @@ ward_hosts_stop (void)
       pthread_cond_broadcast (&h->wake);
       pthread_mutex_unlock (&h->lock);
     }
+  /* Join every worker of every host before freeing any: an idle worker
+   * may still look into another's queue while it winds down. */
+  for (ward_host *h = list; h; h = h->next)
+    {
+      int n = atomic_load (&h->nworkers);
+      for (int i = 0; i < n; i++)
+        pthread_join (h->workers[i]->thread, NULL);
+    }
   while (list)
     {
       ward_host *h = list;
@@ -281,7 +289,6 @@ ward_hosts_stop (void)
       int n = atomic_load (&h->nworkers);
       for (int i = 0; i < n; i++)
         {
-          pthread_join (h->workers[i]->thread, NULL);
           pthread_mutex_destroy (&h->workers[i]->lock);
           free (h->workers[i]);
         }
