@@ -22,6 +22,7 @@ typedef struct centry {
   uint8_t second;                 /* a second-level (attribute-keyed) entry */
   uint8_t decision, reason;
   const wpol_rule_loc *rule;
+  const wpol_actor_info *actor;
   char key[KEYMAX];
 } centry;
 
@@ -217,6 +218,7 @@ fill (wpol_result *out, const centry *e, uint64_t gen)
   out->rule = e->rule;
   out->generation = gen;
   out->cached = 1;
+  out->actor = e->actor;
 }
 
 int
@@ -254,6 +256,7 @@ wpol_cache_put (wpol_cache *c, uint64_t gen, const ward_actor *actor, const char
   e.decision = r->decision == WARD_ALLOW;
   e.reason = (uint8_t) r->reason;
   e.rule = r->rule;
+  e.actor = r->actor;
   if (mask == 0)
     {
       store (c, gen, k, n, &e);

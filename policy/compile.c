@@ -34,6 +34,11 @@ struct wpol_index {
   wpol_htab policies, actors, hosts, sandboxes;
   wpol_decl **actor_globs;        /* most specific first */
   size_t nactor_globs;
+  const wpol_decl **pols;         /* every policy, in load order */
+  const char **pol_names;
+  size_t npols;
+  wpol_decl **actors_all;         /* every actor declaration, in load order */
+  size_t nactors_all;
 };
 
 static int
@@ -105,6 +110,9 @@ wpol_index_free (wpol_index *ix)
   free (ix->files);
   free (ix->rules);
   free (ix->actor_globs);
+  free (ix->pols);
+  free (ix->pol_names);
+  free (ix->actors_all);
   wpol_arena_free (&ix->arena);
   free (ix);
 }
@@ -198,16 +206,21 @@ wpol_index_build (wpol_file **files, size_t n, ward_err *err)
       goto nomem;
     }
   ix->arena.oom = &oom;
-  size_t nrules = 0, nactors = 0;
+  size_t nrules = 0, nactors = 0, npols = 0;
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < files[i]->ndecls; k++)
       {
         nrules += files[i]->decls[k]->nrules;
         nactors += files[i]->decls[k]->kind == D_ACTOR;
+        npols += files[i]->decls[k]->kind == D_POLICY;
       }
   ix->rules = calloc (nrules + 1, sizeof *ix->rules);
   ix->actor_globs = calloc (nactors + 1, sizeof *ix->actor_globs);
-  if (ix->rules == NULL || ix->actor_globs == NULL)
+  ix->actors_all = calloc (nactors + 1, sizeof *ix->actors_all);
+  ix->pols = calloc (npols + 1, sizeof *ix->pols);
+  ix->pol_names = calloc (npols + 1, sizeof *ix->pol_names);
+  if (ix->rules == NULL || ix->actor_globs == NULL || ix->actors_all == NULL
+      || ix->pols == NULL || ix->pol_names == NULL)
     longjmp (oom, 1);
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < files[i]->ndecls; k++)
@@ -215,6 +228,13 @@ wpol_index_build (wpol_file **files, size_t n, ward_err *err)
         wpol_decl *dc = files[i]->decls[k];
         wpol_htab *h = dc->kind == D_POLICY ? &ix->policies : dc->kind == D_ACTOR ? &ix->actors
                        : dc->kind == D_HOST ? &ix->hosts : &ix->sandboxes;
+        if (dc->kind == D_ACTOR)
+          ix->actors_all[ix->nactors_all++] = dc;
+        if (dc->kind == D_POLICY && wpol_htab_get (h, dc->name) == NULL)
+          {
+            ix->pol_names[ix->npols] = dc->name;
+            ix->pols[ix->npols++] = dc;
+          }
         if (dc->kind == D_ACTOR && wpol_is_glob (dc->name))
           ix->actor_globs[ix->nactor_globs++] = dc;
         else if (wpol_htab_get (h, dc->name) == NULL && wpol_htab_put (h, dc->name, dc) < 0)
@@ -274,6 +294,24 @@ wpol_index_rule (const wpol_index *ix, size_t i)
   return i < ix->nrules ? ix->rules[i] : NULL;
 }
 
+size_t
+wpol_index_npolicies (const wpol_index *ix)
+{
+  return ix ? ix->npols : 0;
+}
+
+size_t
+wpol_index_nactors (const wpol_index *ix)
+{
+  return ix ? ix->nactors_all : 0;
+}
+
+wpol_decl *
+wpol_index_actor (const wpol_index *ix, size_t i)
+{
+  return i < ix->nactors_all ? ix->actors_all[i] : NULL;
+}
+
 const wpol_decl *
 wpol_index_find (const wpol_index *ix, wpol_dkind kind, const char *name)
 {
@@ -289,6 +327,7 @@ typedef struct decider {
   wpol_req q;
   const wpol_decl **pols;         /* policies in scope */
   size_t npols;
+  int all;                        /* every policy applies */
   const wpol_rule *deny, *allow;
   int deny_err;
   uint32_t mask;
@@ -300,12 +339,15 @@ static void
 consider (decider *dd, const entry *e)
 {
   const wpol_rule *r = e->rule;
-  size_t i;
-  for (i = 0; i < dd->npols; i++)
-    if (dd->pols[i] == r->policy)
-      break;
-  if (i == dd->npols)
-    return;
+  if (!dd->all)
+    {
+      size_t i;
+      for (i = 0; i < dd->npols; i++)
+        if (dd->pols[i] == r->policy)
+          break;
+      if (i == dd->npols)
+        return;
+    }
   if (e->action->literal ? strcmp (e->action->text, dd->q.action) != 0
                          : !wpol_glob_match (e->action->glob, dd->q.action))
     return;
@@ -378,35 +420,56 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
   dd.q.decl = resolve_actor (ix, actor->id);
   dd.q.meta = actor->meta;
   dd.q.nmeta = actor->nmeta;
+  res.actor = dd.q.decl ? dd.q.decl->info : NULL;
+  /* scope: the request's, else the declaration's `scope` field, else all */
   if (actor->nscope)
     {
       dd.q.scope = actor->scope;
       dd.q.nscope = actor->nscope;
     }
-  else if (dd.q.decl)
+  else if (dd.q.decl && dd.q.decl->scope)
     {
       dd.q.scope = dd.q.decl->scope;
       dd.q.nscope = dd.q.decl->nscope;
+    }
+  else
+    {
+      dd.all = 1;
+      dd.q.scope = ix->pol_names;
+      dd.q.nscope = ix->npols;
     }
   dd.q.action = action;
   dd.q.resource = resource;
   dd.q.attrs = attrs;
   const wpol_decl *stackpols[16];
-  dd.pols = dd.q.nscope <= 16 ? stackpols : malloc (dd.q.nscope * sizeof *dd.pols);
-  if (dd.pols == NULL)
-    return res;                   /* out of memory: fail closed */
-  for (size_t i = 0; i < dd.q.nscope; i++)
+  if (dd.all)
     {
-      const wpol_decl *p = dd.q.scope[i] ? wpol_htab_get (&ix->policies, dd.q.scope[i]) : NULL;
-      if (p)
-        dd.pols[dd.npols++] = p;
+      dd.pols = ix->pols;
+      dd.npols = ix->npols;
+    }
+  else
+    {
+      dd.pols = dd.q.nscope <= 16 ? stackpols : malloc (dd.q.nscope * sizeof *dd.pols);
+      if (dd.pols == NULL)
+        return res;               /* out of memory: fail closed */
+      for (size_t i = 0; i < dd.q.nscope; i++)
+        {
+          const wpol_decl *p = dd.q.scope[i] ? wpol_htab_get (&ix->policies, dd.q.scope[i]) : NULL;
+          if (p)
+            dd.pols[dd.npols++] = p;
+        }
     }
   if (trace)
     {
       char line[512];
-      snprintf (line, sizeof line, "actor \"%s\": %s; %zu of %zu scope policies loaded",
-                actor->id, dd.q.decl ? "declared" : "no actor declaration matches",
-                dd.npols, dd.q.nscope);
+      if (dd.all)
+        snprintf (line, sizeof line, "actor \"%s\": %s; no scope: all %zu loaded policies apply",
+                  actor->id, dd.q.decl ? "declared without a scope" : "no actor declaration matches",
+                  dd.npols);
+      else
+        snprintf (line, sizeof line, "actor \"%s\": %s; %zu of %zu scope policies loaded",
+                  actor->id, actor->nscope ? "the request's scope" : "declared", dd.npols,
+                  dd.q.nscope);
       trace (ud, line);
     }
   if (dd.npols)
@@ -416,7 +479,7 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
       char *key = la + lr + 2 <= sizeof kbuf ? kbuf : malloc (la + lr + 2);
       if (key == NULL)
         {
-          if (dd.pols != stackpols)
+          if (!dd.all && dd.pols != stackpols)
             free (dd.pols);
           return res;
         }
@@ -435,7 +498,7 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
       scan (&dd, wpol_htab_get (&ix->by_a, action));
       scan (&dd, &ix->globs);
     }
-  if (dd.pols != stackpols)
+  if (!dd.all && dd.pols != stackpols)
     free (dd.pols);
   *mask = dd.mask;
   if (dd.deny)

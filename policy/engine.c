@@ -17,9 +17,12 @@ struct wpol_engine {
   wpol_cache *cache;
   pthread_mutex_t load_lock;      /* one load at a time; guards locs */
   wpol_htab locs;                 /* interned rule locations, never freed */
+  wpol_htab ainfos;               /* interned actor infos, never freed */
   wpol_arena loc_arena;
   uint64_t store_version;
   int have_version;
+  struct { uint64_t gen, version; } hist[32];  /* store versions of recent loads */
+  unsigned nhist;
 };
 
 wpol_engine *
@@ -58,6 +61,7 @@ wpol_engine_free (wpol_engine *e)
   wpol_index_free (e->ix);
   wpol_cache_free (e->cache);
   wpol_htab_free (&e->locs);
+  wpol_htab_free (&e->ainfos);
   wpol_arena_free (&e->loc_arena);
   pthread_rwlock_destroy (&e->lock);
   pthread_mutex_destroy (&e->load_lock);
@@ -129,9 +133,101 @@ intern_locs (wpol_engine *e, wpol_index *ix)
   return 0;
 }
 
-/* Check and compile files (taking them), then swap the index in. */
+/* Metadata of an actor declaration as a JSON object. */
+static void
+actor_meta_json (const wpol_decl *dc, wpol_buf *b)
+{
+  wpol_buf_puts (b, "{");
+  for (size_t i = 0; i < dc->nmeta; i++)
+    {
+      const wpol_value *v = dc->meta[i]->val;
+      if (i)
+        wpol_buf_puts (b, ",");
+      wpol_buf_json (b, dc->meta[i]->name);
+      wpol_buf_puts (b, ":");
+      if (v->type == WV_INT)
+        wpol_buf_printf (b, "%lld", (long long) v->i);
+      else if (v->type == WV_BOOL)
+        wpol_buf_puts (b, v->i ? "true" : "false");
+      else
+        wpol_buf_json (b, v->s ? v->s : "");
+    }
+  wpol_buf_puts (b, "}");
+}
+
+/* Give every actor declaration an info that outlives its index, as for
+ * rule locations. Called with load_lock held, under the oom jump. */
 static int
-install (wpol_engine *e, wpol_file **files, size_t n, wpol_diags *d, ward_err *err)
+intern_actor (wpol_engine *e, wpol_decl *dc, const char *file)
+{
+  wpol_buf meta = { 0 }, scope = { 0 }, k = { 0 };
+  actor_meta_json (dc, &meta);
+  if (dc->scope)
+    {
+      wpol_buf_puts (&scope, "[");
+      for (size_t i = 0; i < dc->nscope; i++)
+        {
+          if (i)
+            wpol_buf_puts (&scope, ",");
+          wpol_buf_json (&scope, dc->scope[i]);
+        }
+      wpol_buf_puts (&scope, "]");
+    }
+  wpol_buf_printf (&k, "%s\x1e%s\x1e%u\x1e%s\x1e%s", dc->name, file, dc->line,
+                   meta.s ? meta.s : "", scope.s ? scope.s : "-");
+  int rc = -1;
+  if (!meta.oom && !scope.oom && !k.oom)
+    {
+      wpol_actor_info *ai = wpol_htab_get (&e->ainfos, k.s);
+      if (ai == NULL)
+        {
+          char *key = wpol_strndup (&e->loc_arena, k.s, k.len);
+          ai = wpol_alloc (&e->loc_arena, sizeof *ai);
+          ai->pattern = wpol_strndup (&e->loc_arena, dc->name, strlen (dc->name));
+          ai->file = wpol_strndup (&e->loc_arena, file, strlen (file));
+          ai->line = dc->line;
+          ai->meta = wpol_strndup (&e->loc_arena, meta.s, meta.len);
+          ai->scope = scope.s ? wpol_strndup (&e->loc_arena, scope.s, scope.len) : NULL;
+          if (wpol_htab_put (&e->ainfos, key, ai) < 0)
+            ai = NULL;
+        }
+      dc->info = ai;
+      rc = ai ? 0 : -1;
+    }
+  wpol_buf_free (&meta);
+  wpol_buf_free (&scope);
+  wpol_buf_free (&k);
+  return rc;
+}
+
+static int
+intern_actors (wpol_engine *e, wpol_index *ix, wpol_file **files, size_t n)
+{
+  jmp_buf oom;
+  if (setjmp (oom))
+    {
+      e->loc_arena.oom = NULL;
+      return -1;
+    }
+  e->loc_arena.oom = &oom;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      if (files[i]->decls[k]->kind == D_ACTOR
+          && intern_actor (e, files[i]->decls[k], files[i]->name) < 0)
+        {
+          e->loc_arena.oom = NULL;
+          return -1;
+        }
+  e->loc_arena.oom = NULL;
+  (void) ix;
+  return 0;
+}
+
+/* Check and compile files (taking them), then swap the index in; *genp
+ * (when not NULL) receives the new generation. */
+static int
+install (wpol_engine *e, wpol_file **files, size_t n, wpol_diags *d, ward_err *err,
+         uint64_t *genp)
 {
   size_t nerr = 0;
   wpol_check (files, n, d);
@@ -148,7 +244,7 @@ install (wpol_engine *e, wpol_file **files, size_t n, wpol_diags *d, ward_err *e
   if (ix == NULL)
     return -1;
   pthread_mutex_lock (&e->load_lock);
-  if (intern_locs (e, ix) < 0)
+  if (intern_locs (e, ix) < 0 || intern_actors (e, ix, files, n) < 0)
     {
       pthread_mutex_unlock (&e->load_lock);
       wpol_index_free (ix);
@@ -163,6 +259,8 @@ install (wpol_engine *e, wpol_file **files, size_t n, wpol_diags *d, ward_err *e
   pthread_rwlock_unlock (&e->lock);
   pthread_mutex_unlock (&e->load_lock);
   wpol_index_free (old);
+  if (genp)
+    *genp = gen;
   return 0;
 }
 
@@ -181,7 +279,7 @@ wpol_engine_load_files (wpol_engine *e, const char *const *paths, size_t n, wpol
         free (files);
         return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
       }
-  int r = install (e, files, n, d, err);
+  int r = install (e, files, n, d, err, NULL);
   free (files);
   return r;
 }
@@ -193,7 +291,27 @@ wpol_engine_load_text (wpol_engine *e, const char *name, const char *text, size_
   wpol_file *f = wpol_parse (name, text, len, d);
   if (f == NULL)
     return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
-  return install (e, &f, 1, d, err);
+  return install (e, &f, 1, d, err, NULL);
+}
+
+int
+wpol_engine_load_texts (wpol_engine *e, const char *const *names, const char *const *texts,
+                        const size_t *lens, size_t n, wpol_diags *d, ward_err *err)
+{
+  wpol_file **files = calloc (n ? n : 1, sizeof *files);
+  if (files == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+  for (size_t i = 0; i < n; i++)
+    if ((files[i] = wpol_parse (names[i], texts[i], lens[i], d)) == NULL)
+      {
+        for (size_t j = 0; j < i; j++)
+          wpol_file_free (files[j]);
+        free (files);
+        return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+      }
+  int r = install (e, files, n, d, err, NULL);
+  free (files);
+  return r;
 }
 
 int
@@ -204,16 +322,41 @@ wpol_engine_load_store (wpol_engine *e, wpol_store *st, wpol_diags *d, ward_err 
   uint64_t version;
   if (wpol_store_read (st, &files, &n, &version, d, err) < 0)
     return -1;
-  int r = install (e, files, n, d, err);
+  uint64_t gen = 0;
+  int r = install (e, files, n, d, err, &gen);
   free (files);
   if (r == 0)
     {
       pthread_mutex_lock (&e->load_lock);
       e->store_version = version;
       e->have_version = 1;
+      e->hist[e->nhist % 32].gen = gen;
+      e->hist[e->nhist % 32].version = version;
+      e->nhist++;
       pthread_mutex_unlock (&e->load_lock);
     }
   return r;
+}
+
+uint64_t
+wpol_engine_store_version (wpol_engine *e, uint64_t gen)
+{
+  uint64_t v = 0;
+  pthread_mutex_lock (&e->load_lock);
+  for (unsigned i = 0; i < 32 && i < e->nhist; i++)
+    if (e->hist[i].gen == gen)
+      v = e->hist[i].version;
+  pthread_mutex_unlock (&e->load_lock);
+  return v;
+}
+
+size_t
+wpol_engine_policy_count (wpol_engine *e)
+{
+  pthread_rwlock_rdlock (&e->lock);
+  size_t n = wpol_index_npolicies (e->ix);
+  pthread_rwlock_unlock (&e->lock);
+  return n;
 }
 
 int
@@ -253,7 +396,7 @@ wpol_result
 wpol_decide (wpol_engine *e, const ward_actor *actor, const char *action,
              const char *resource, const ward_attrs *attrs)
 {
-  wpol_result r = { WARD_DENY, WPOL_BAD_REQUEST, NULL, 0, 0 };
+  wpol_result r = { WARD_DENY, WPOL_BAD_REQUEST, NULL, 0, 0, NULL };
   if (e == NULL || bad_request (actor, action, resource))
     return r;
   uint64_t gen = atomic_load_explicit (&e->gen, memory_order_acquire);

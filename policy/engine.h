@@ -93,13 +93,30 @@ typedef enum wpol_reason {
   WPOL_BAD_REQUEST                /* NULL action/resource/actor: fail closed */
 } wpol_reason;
 
+/* The actor declaration that applied to a request (interned like rule
+ * locations: valid until wpol_engine_free). */
+typedef struct wpol_actor_info {
+  const char *pattern;            /* the declaration's quoted id or pattern */
+  const char *file;
+  unsigned line;
+  const char *meta;               /* its metadata as a JSON object, "{}" when none */
+  const char *scope;              /* its scope as a JSON array, or NULL when the
+                                     declaration has no `scope` field */
+} wpol_actor_info;
+
 typedef struct wpol_result {
   ward_decision decision;
   wpol_reason reason;
   const wpol_rule_loc *rule;      /* NULL for NO_MATCH and BAD_REQUEST */
   uint64_t generation;            /* of the index that decided */
   int cached;                     /* answered from the decision cache */
+  const wpol_actor_info *actor;   /* the declaration that applied, or NULL */
 } wpol_result;
+
+/* Scope: the policies that apply to a request are the request's scope when
+ * it has one (nscope > 0); else the `scope` field of the actor declaration
+ * that matches the actor id (`scope = []`: none); else -- no declaration
+ * matches, or it has no `scope` field -- every loaded policy. */
 
 /* cache_entries: 0 = default (16384), otherwise rounded up to a power of 2;
  * (size_t)-1 disables the cache. */
@@ -113,6 +130,10 @@ int wpol_engine_load_files (wpol_engine *e, const char *const *paths, size_t n,
                             wpol_diags *d, ward_err *err);
 int wpol_engine_load_text (wpol_engine *e, const char *name, const char *text,
                            size_t len, wpol_diags *d, ward_err *err);
+/* Several texts in memory, checked and compiled together into one index. */
+int wpol_engine_load_texts (wpol_engine *e, const char *const *names,
+                            const char *const *texts, const size_t *lens, size_t n,
+                            wpol_diags *d, ward_err *err);
 int wpol_engine_load_store (wpol_engine *e, wpol_store *st, wpol_diags *d,
                             ward_err *err);
 /* Reload when the store's version moved since the last load. Returns 1 when
@@ -121,6 +142,12 @@ int wpol_engine_reload_if_changed (wpol_engine *e, wpol_store *st, ward_err *err
 
 /* Bumped by every successful load; cache entries of older ones are dead. */
 uint64_t wpol_engine_generation (wpol_engine *e);
+/* The store version that the index of generation gen was read at (one of
+ * the last 32 loads); 0 when gen was not loaded from a store. */
+uint64_t wpol_engine_store_version (wpol_engine *e, uint64_t gen);
+
+/* The policies compiled into the current index (names, in load order). */
+size_t wpol_engine_policy_count (wpol_engine *e);
 
 /* The decision. Thread-safe; never fails (any fault denies). */
 wpol_result wpol_decide (wpol_engine *e, const ward_actor *actor,
@@ -174,5 +201,14 @@ int wpol_engine_sandbox (wpol_engine *e, const char *name,
 
 /* `ward policy ARGS...`: argv[0] is "policy". Returns the exit status. */
 int wpol_cli_main (int argc, char **argv);
+/* `ward audit ARGS...`: argv[0] is "audit". Returns the exit status. */
+int wpol_audit_main (int argc, char **argv);
+
+/* The policy files built into ward (policies/default.policy and
+ * policies/untrusted.policy), used by `ward run` without --db or --policy. */
+extern const char *const wpol_builtin_names[];
+extern const char *const wpol_builtin_texts[];
+extern const size_t wpol_builtin_lens[];
+extern const size_t wpol_builtin_count;
 
 #endif

@@ -1,20 +1,33 @@
 ## policy/local.mk -- the permission engine (libwardpolicy.a): the policy
-## language, checker, formatter, decision index and cache, SQLite store, CLI.
+## language, checker, formatter, decision index and cache, SQLite store, CLI,
+## the gate wired to them, the audit writer and `ward audit`.
 noinst_LIBRARIES += libwardpolicy.a
-libwardpolicy_a_SOURCES = policy/policy.h policy/gate.c \
-	policy/engine.h policy/wpol.h policy/lex.h \
+libwardpolicy_a_SOURCES = policy/policy.h policy/gate.h policy/gate.c policy/run.c \
+	policy/engine.h policy/wpol.h policy/lex.h policy/audit.h \
 	policy/util.c policy/glob.c policy/lexer.c policy/parser.c policy/check.c \
 	policy/format.c policy/eval.c policy/compile.c policy/cache.c \
-	policy/engine.c policy/store.c policy/cli.c
+	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/audit_cli.c \
+	policy/suggest.c
+nodist_libwardpolicy_a_SOURCES = policy/builtin.c
 libwardpolicy_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+
+## The policies `ward run` uses without --db or --policy, compiled in.
+WPOL_BUILTIN = $(srcdir)/policies/default.policy $(srcdir)/policies/untrusted.policy
+BUILT_SOURCES = policy/builtin.c
+CLEANFILES += policy/builtin.c
+policy/builtin.c: $(WPOL_BUILTIN) $(srcdir)/policy/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) policy && \
+	$(SHELL) $(srcdir)/policy/embed.sh $(WPOL_BUILTIN) > $@-t && mv -f $@-t $@
 
 WPOL_TEST_LIBS = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS)
 WPOL_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit $(SQLITE_CFLAGS)
 
 check_PROGRAMS += tests/policy/test-lang tests/policy/test-eval \
-	tests/policy/test-store tests/policy/wpol-cli tests/policy/bench-decide
+	tests/policy/test-store tests/policy/wpol-cli tests/policy/bench-decide \
+	tests/policy/test-audit tests/policy/bench-audit
 TESTS += tests/policy/test-lang tests/policy/test-eval tests/policy/test-store \
-	tests/policy/cli.sh
+	tests/policy/cli.sh tests/policy/test-audit tests/policy/wiring.sh \
+	tests/policy/audit.sh tests/policy/suggest.sh
 
 tests_policy_test_lang_SOURCES = tests/policy/test-lang.c
 tests_policy_test_lang_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
@@ -31,7 +44,21 @@ tests_policy_wpol_cli_LDADD = $(WPOL_TEST_LIBS)
 tests_policy_bench_decide_SOURCES = tests/policy/bench-decide.c
 tests_policy_bench_decide_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_bench_decide_LDADD = $(WPOL_TEST_LIBS)
+tests_policy_test_audit_SOURCES = tests/policy/test-audit.c
+tests_policy_test_audit_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
+tests_policy_test_audit_LDADD = $(WPOL_TEST_LIBS)
+tests_policy_bench_audit_SOURCES = tests/policy/bench-audit.c
+tests_policy_bench_audit_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
+tests_policy_bench_audit_LDADD = $(WPOL_TEST_LIBS)
+
+## make bench-policy: decision latency, audit throughput, cost of a denial
+.PHONY: bench-policy
+bench-policy: tests/policy/bench-decide tests/policy/bench-audit
+	$(builddir)/tests/policy/bench-decide
+	$(builddir)/tests/policy/bench-audit
 
 dist_man_MANS += doc/ward-policy.5
+dist_doc_DATA += doc/writing-policies.md
 pkgdata_DATA += policies/default.policy policies/untrusted.policy
-EXTRA_DIST += policies tests/policy/cli.sh
+EXTRA_DIST += policies policy/embed.sh tests/policy/cli.sh tests/policy/wiring.sh \
+	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/lib.sh

@@ -177,6 +177,52 @@ wpol_buf_quote (wpol_buf *b, const char *s)
   wpol_buf_add (b, "\"", 1);
 }
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not. */
+static size_t
+utf8_len (const unsigned char *p)
+{
+  if (p[0] < 0x80)
+    return 1;
+  size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+             : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+  for (size_t i = 1; i < n; i++)
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+  if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f)
+      || (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+    return 0;
+  return n;
+}
+
+void
+wpol_buf_json (wpol_buf *b, const char *s)
+{
+  wpol_buf_add (b, "\"", 1);
+  const unsigned char *p = (const unsigned char *) s, *run = p;
+  while (*p)
+    {
+      size_t n = utf8_len (p);
+      if (n > 1 || (n == 1 && *p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f))
+        {
+          p += n;
+          continue;
+        }
+      wpol_buf_add (b, (const char *) run, (size_t) (p - run));
+      switch (*p)
+        {
+        case '"': wpol_buf_add (b, "\\\"", 2); break;
+        case '\\': wpol_buf_add (b, "\\\\", 2); break;
+        case '\n': wpol_buf_add (b, "\\n", 2); break;
+        case '\t': wpol_buf_add (b, "\\t", 2); break;
+        case '\r': wpol_buf_add (b, "\\r", 2); break;
+        default: wpol_buf_printf (b, "\\u%04x", *p);   /* controls, invalid UTF-8 */
+        }
+      run = ++p;
+    }
+  wpol_buf_add (b, (const char *) run, (size_t) (p - run));
+  wpol_buf_add (b, "\"", 1);
+}
+
 /* ---- diagnostics ------------------------------------------------------- */
 
 void

@@ -43,6 +43,8 @@ void wpol_buf_printf (wpol_buf *b, const char *fmt, ...)
 void wpol_buf_free (wpol_buf *b);
 /* Write s as a quoted policy string literal. */
 void wpol_buf_quote (wpol_buf *b, const char *s);
+/* Write s as a JSON string (quoted, escaped; bytes >= 0x80 pass through). */
+void wpol_buf_json (wpol_buf *b, const char *s);
 
 /* ---- diagnostics ------------------------------------------------------- */
 
@@ -180,6 +182,7 @@ typedef struct wpol_decl {
   size_t nmeta;
   wpol_host_info host;            /* D_HOST */
   wpol_sandbox_info sandbox;      /* D_SANDBOX */
+  const wpol_actor_info *info;    /* D_ACTOR: interned by the engine, or NULL */
 } wpol_decl;
 
 typedef struct wpol_comment {
@@ -248,6 +251,10 @@ size_t wpol_index_nrules (const wpol_index *ix);
 wpol_rule *wpol_index_rule (const wpol_index *ix, size_t i);
 const wpol_decl *wpol_index_find (const wpol_index *ix, wpol_dkind kind,
                                   const char *name);
+size_t wpol_index_npolicies (const wpol_index *ix);
+/* Every actor declaration, in load order (for interning their info). */
+size_t wpol_index_nactors (const wpol_index *ix);
+wpol_decl *wpol_index_actor (const wpol_index *ix, size_t i);
 
 /* Decide against one index; *mask receives the M_* bits of every candidate
  * rule (for the cache key). */

@@ -1,6 +1,7 @@
 ## tests/lua/process.mk -- end-to-end tests of the process module (seed 001).
 ## Each .lua test runs under tests/lua/run-lua-test.sh with its directory as
 ## --root; helper process definitions live in tests/lua/process/t (id t:NAME).
+LUA_TESTS += tests/lua/process/builder-race.lua
 LUA_TESTS += tests/lua/process/builder.lua
 LUA_TESTS += tests/lua/process/cancel.lua
 LUA_TESTS += tests/lua/process/children.lua
@@ -28,6 +29,7 @@ LUA_TESTS += tests/lua/process/link.lua
 LUA_TESTS += tests/lua/process/mailbox.lua
 LUA_TESTS += tests/lua/process/message.lua
 LUA_TESTS += tests/lua/process/monitor.lua
+LUA_TESTS += tests/lua/process/nul.lua
 LUA_TESTS += tests/lua/process/options.lua
 LUA_TESTS += tests/lua/process/registry.lua
 LUA_TESTS += tests/lua/process/send.lua

@@ -50,7 +50,7 @@ has "... says no rule matched" "by: no rule matched (default deny)" out
 cat > "$T/t.tests" <<'X'
 # expect actor action resource [key=value]...
 allow main process.spawn app.workers:resize
-deny  main process.host ward:other
+deny  untrusted process.spawn app.workers:resize
 allow untrusted process.send "{ward:main|0x1}" parent={ward:main|0x1}
 deny  untrusted process.host ward:main
 X

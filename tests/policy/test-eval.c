@@ -292,14 +292,69 @@ test_hosts (void)
   wpol_engine_free (e);
 }
 
+/* Which policies apply: the request's scope, else the declaration's `scope`
+ * field (`[]`: none), else -- no declaration, or one without `scope` --
+ * every loaded policy. Also the actor info a decision reports. */
+static void
+test_scope (void)
+{
+  wpol_engine *e = engine_with (
+    "policy \"p\" {\n  allow process.send on \"a\";\n}\n"
+    "policy \"q\" {\n  allow process.send on \"b\";\n  deny process.send on \"c\";\n}\n"
+    "policy \"r\" {\n  allow process.send on \"c\";\n"
+    "  allow process.host on \"h\" when \"q\" in actor.scope;\n}\n"
+    "actor \"scoped\" { scope = [\"p\"]; tier = \"gold\"; level = 2; }\n"
+    "actor \"meta.only\" { tier = \"x\"; }\n"
+    "actor \"nothing\" { scope = []; }\n");
+  ward_actor undeclared = { "undeclared", NULL, 0, NULL, 0 };
+  wpol_result r = wpol_decide (e, &undeclared, "process.send", "a", NULL);
+  ok (r.decision == WARD_ALLOW && r.actor == NULL,
+      "no declaration: every policy applies (p allows a), no actor info");
+  ok (wpol_decide (e, &undeclared, "process.send", "b", NULL).decision == WARD_ALLOW,
+      "... and q allows b");
+  r = wpol_decide (e, &undeclared, "process.send", "c", NULL);
+  ok (r.decision == WARD_DENY && r.rule && strcmp (r.rule->policy, "q") == 0,
+      "... and deny overrides allow across all of them (q denies c, r allows it)");
+  ok (wpol_decide (e, &undeclared, "process.host", "h", NULL).decision == WARD_ALLOW,
+      "... actor.scope is then the list of every policy");
+  ward_actor mo = { "meta.only", NULL, 0, NULL, 0 };
+  r = wpol_decide (e, &mo, "process.send", "b", NULL);
+  ok (r.decision == WARD_ALLOW && r.actor && r.actor->scope == NULL
+      && strcmp (r.actor->meta, "{\"tier\":\"x\"}") == 0,
+      "a declaration without `scope`: every policy applies; its metadata is reported");
+  ward_actor sc = { "scoped", NULL, 0, NULL, 0 };
+  r = wpol_decide (e, &sc, "process.send", "a", NULL);
+  ok (r.decision == WARD_ALLOW && r.actor && strcmp (r.actor->pattern, "scoped") == 0
+      && strcmp (r.actor->scope, "[\"p\"]") == 0
+      && strcmp (r.actor->meta, "{\"tier\":\"gold\",\"level\":2}") == 0
+      && strcmp (r.actor->file, "t.policy") == 0,
+      "a declared scope applies; the info carries pattern, file, scope and metadata");
+  ok (wpol_decide (e, &sc, "process.send", "b", NULL).decision == WARD_DENY,
+      "... and only it (q is not in the scope)");
+  r = wpol_decide (e, &sc, "process.send", "b", NULL);
+  ok (r.cached && r.actor && strcmp (r.actor->pattern, "scoped") == 0,
+      "a cached decision reports the same actor info");
+  ward_actor no = { "nothing", NULL, 0, NULL, 0 };
+  ok (wpol_decide (e, &no, "process.send", "a", NULL).decision == WARD_DENY
+      && wpol_decide (e, &no, "process.send", "b", NULL).decision == WARD_DENY,
+      "scope = []: no policy applies");
+  const char *qs[] = { "q" };
+  ward_actor req = { "nothing", NULL, 0, qs, 1 }, req2 = { "undeclared", NULL, 0, qs, 1 };
+  ok (wpol_decide (e, &req, "process.send", "b", NULL).decision == WARD_ALLOW
+      && wpol_decide (e, &req2, "process.send", "a", NULL).decision == WARD_DENY,
+      "the request's scope replaces both the declaration's and `every policy`");
+  wpol_engine_free (e);
+}
+
 int
 main (void)
 {
-  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 3);
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 3 + 10);
   test_conditions ();
   test_combining ();
   test_cache ();
   test_threads ();
   test_hosts ();
+  test_scope ();
   return done ();
 }

@@ -1,11 +1,16 @@
-/* wpol-cli.c -- a stand-alone `ward policy` for the policy tests, until
- * runtime/main.c dispatches `ward policy ...` to wpol_cli_main. */
+/* wpol-cli.c -- a stand-alone `ward policy ...` and `ward audit ...` for the
+ * policy tests: `wpol-cli audit ARGS` is `ward audit ARGS`, anything else
+ * is `ward policy ARGS` (used while runtime/main.c does not dispatch them). */
 #include "config.h"
 #include "engine.h"
+
+#include <string.h>
 
 int
 main (int argc, char **argv)
 {
+  if (argc > 1 && strcmp (argv[1], "audit") == 0)
+    return wpol_audit_main (argc - 1, argv + 1);
   argv[0] = (char *) "policy";
   return wpol_cli_main (argc, argv);
 }

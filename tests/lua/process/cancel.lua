@@ -60,6 +60,17 @@ took = time.now() - t0
 t.like(ev and ev.result.error, late, "a busy loop is ended at the deadline")
 t.ok(took >= 230 and took < 1500, "after about 250 ms (" .. took .. " ms)")
 
+-- the deadline survives an upgrade of the target (same pid)
+local cu = start("t:cancel_upgrade")
+t0 = time.now()
+process.cancel(cu, 400)
+local um = u.msg_on("upgraded")
+t.is(um and um:payload(), cu, "the target upgraded itself on CANCEL")
+ev = u.event_from("EXIT", cu)
+took = time.now() - t0
+t.like(ev and ev.result.error, late, "an upgraded target is still ended at the deadline")
+t.ok(took >= 380 and took < 1500, "at the deadline (" .. took .. " ms)")
+
 -- deadline 0: CANCEL and termination at once
 local z = start("t:cancel_ignore")
 process.cancel(z, 0)

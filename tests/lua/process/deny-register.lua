@@ -12,8 +12,6 @@ u.denied(t, "register a name for another pid", "process.registry.register", "oth
 local p, e = reg.lookup("svc")
 t.ok(p == nil and u.is_err(e, errors.NOT_FOUND), "the denied name was not registered")
 t.ok(reg.lookup("other-svc") == nil, "nor the other")
-local ok = u.refuses(errors.INVALID, reg.register, "")
-t.ok(ok, "a bad name is still INVALID")
 process.spawn("t:reg", H, me, { "child-svc" })
 local m = u.msg_on("reg")
 local res = m and m:payload()

@@ -17,7 +17,7 @@ t.is(ev and ev.result.value, "stop", "and exits normally later")
 local r, e = process.exec("t:term_self", H, me)
 u.msg_on("before")
 t.ok(r == nil and u.is_err(e, errors.INTERNAL), "a child cannot terminate itself either (it fails)")
-t.like(e and e:message(), "permission denied", "with a permission error")
+t.like(e and e:message(), "PERMISSION_DENIED", "with a permission error")
 local after = u.msg_on("after", 500)
 t.is(after and after:payload(), "plain", "the denied terminate returned to the child, which went on")
 

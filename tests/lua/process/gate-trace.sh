@@ -179,10 +179,10 @@ assert(b2)
 print("DONE")
 LUA
 
-check "with_name, with_message, with_actor, with_scope ask nothing themselves" "" <<'LUA'
+check "with_name and with_message ask nothing themselves" "" <<'LUA'
 local b = process.with_context { a = 1 }
 mark("BEGIN-MARK")
-local b2 = b:with_name("n"):with_message("m", 1):with_actor("bob"):with_scope { "p" }
+local b2 = b:with_name("n"):with_message("m", 1)
 mark("END-MARK")
 assert(b2)
 print("DONE")
@@ -209,6 +209,27 @@ mark("BEGIN-MARK")
 local c = b:spawn_linked_monitored("t:ret", H)
 mark("END-MARK")
 assert(c)
+print("DONE")
+LUA
+
+check "builder:spawn_linked" "process.spawn t:ret
+process.spawn.linked t:ret
+process.host ward:main
+process.context context" <<'LUA'
+local b = process.with_context { a = 1 }
+mark("BEGIN-MARK")
+local c = b:spawn_linked("t:ret", H)
+mark("END-MARK")
+assert(c)
+print("DONE")
+LUA
+
+check "cancel without a deadline" "process.cancel @T@" <<'LUA'
+local T = process.spawn("t:idle", H)
+var("T", T)
+mark("BEGIN-MARK")
+assert(process.cancel(T))
+mark("END-MARK")
 print("DONE")
 LUA
 

@@ -22,6 +22,16 @@ t.is(ey and ey.result.error, "yfail", "the linking process failed")
 t.is(ex and ex.result.error, "linked process failed: " .. y .. ": yfail",
      "its partner (which never called link) died with 'linked process failed: <pid>: yfail'")
 
+-- pcall cannot swallow a link failure
+local st = process.spawn_monitored("t:stubborn_link", H, me)
+local lm = u.msg_on("linked-child")
+local lc = lm and lm:payload()
+t.like(lc, u.PID_PATTERN, "a busy process inside pcall linked a child")
+if lc then process.send(lc, "go", "under pcall") end
+ev = u.event_from("EXIT", st)
+t.is(ev and ev.result.error, "linked process failed: " .. tostring(lc) .. ": under pcall",
+     "it is taken down anyway: pcall cannot swallow a link failure")
+
 -- a linked process that exits normally takes nobody down
 t.is(process.exec("t:linked_normal", H), "alive", "a normal exit of a linked process is no failure")
 

@@ -66,6 +66,12 @@ local pe = process.spawn_monitored("t:upg_empty", H, "first")
 ev = u.event_from("EXIT", pe)
 t.is(ev and ev.result.value, 100, "upgrade(nil) with no state: ... is empty")
 
+-- events waiting in the mailbox are kept too
+local ue = process.exec("t:upg_ev", H)
+t.ok(type(ue) == "table" and ue.kind == "EXIT" and ue.from == ue.child and ue.value == "child value",
+     "an EXIT event queued before the upgrade is received by the new body")
+if type(ue) ~= "table" then t.diag(u.show(ue)) end
+
 -- upgrade from inside the script's own coroutine upgrades the process
 local co = process.exec("t:upg_co", H, 1)
 t.ok(type(co) == "table" and co.gen == 2, "upgrade inside coroutine.wrap restarts the process body")

@@ -23,19 +23,25 @@ local function exit_of(pid, timeout)
   end
 end
 
-local echo = process.spawn("w:echo", "ward:main")
-
 -- terminate reaches a process stuck in a comparator at once
 do
+  local t0 = time.now()
   local pid = process.spawn_monitored("w:sortloop", "ward:main", me)
   t.ok(await_topic("started", "3s") ~= nil, "a comparator loop started")
+  -- it sent "started" just before getting stuck: neither that message nor
+  -- our own timers may wait behind the worker thread it holds
+  t.ok(time.now() - t0 < 1000, "its last message arrived promptly (" .. (time.now() - t0) .. " ms)")
+  local s0 = time.now()
   time.sleep("100ms")
-  local t0 = time.now()
+  t.ok(time.now() - s0 < 1000, "our sleep(100ms) is not held up (" .. (time.now() - s0) .. " ms)")
+  t0 = time.now()
   process.terminate(pid)
   local res = exit_of(pid, "3s")
   t.is(res and res.error, "terminated by " .. me, "terminate ends it")
   t.ok(time.now() - t0 < 1000, "promptly (" .. (time.now() - t0) .. " ms)")
 end
+
+local echo = process.spawn("w:echo", "ward:main")
 
 -- left alone, it is ended after about 5 s
 do

@@ -1,0 +1,3 @@
+local mt = { __gc = function() while true do end end }
+local ok, err = pcall(setmetatable, {}, mt)
+return err

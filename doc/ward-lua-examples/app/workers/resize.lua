@@ -1,0 +1,3 @@
+-- app.workers:resize -- its arguments are the chunk's `...`.
+local job = ...
+return ("%s resized to %d px"):format(job.file, job.width)

@@ -1,0 +1,98 @@
+/* audit.h -- the audit trail (DESIGN 3.2): records of denials (and, with
+ * --audit-all, of every decision) queued by the gate and committed in
+ * batches by one writer thread into an SQLite database in WAL mode.
+ *
+ * The queue is bounded: a record that finds it full is counted, and the
+ * count is written as a record of kind "overflow", so nothing vanishes
+ * unaccounted. Consecutive identical records of one batch are coalesced
+ * into one with a count. wpol_audit_stop() writes everything queued. */
+#ifndef WARD_POLICY_AUDIT_H
+#define WARD_POLICY_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "engine.h"
+
+/* One decision to record; every pointer is borrowed for the call but
+ * res->rule and res->actor, which must stay valid until wpol_audit_stop
+ * (the engine's interned locations are). */
+typedef struct wpol_audit_in {
+  ward_decision decision;         /* what the engine decided */
+  int permissive;                 /* the run's mode */
+  const wpol_result *res;
+  const ward_actor *actor;
+  const char *action, *resource;
+  const ward_attrs *attrs;
+} wpol_audit_in;
+
+typedef struct wpol_audit_opts {
+  const char *path;               /* the database file (created when missing) */
+  int sync;                       /* --audit-sync: submit waits for the commit */
+  size_t queue;                   /* records the queue holds; 0 = 65536 */
+  unsigned flush_ms;              /* the writer's period; 0 = 100 ms */
+  wpol_engine *engine;            /* for store versions (may be NULL) */
+  int from_store;                 /* versions come from a store (--db) */
+  const char *store;              /* how the run got its policies, for the run row */
+  int permissive, audit_all;      /* for the run row */
+} wpol_audit_opts;
+
+/* Open (creating the schema) and start the writer. -1 with err when the
+ * database cannot be opened for writing. */
+int wpol_audit_start (const wpol_audit_opts *o, ward_err *err);
+/* Queue a record (from any thread). 0, or -1 when it was lost (counted). */
+int wpol_audit_submit (const wpol_audit_in *in);
+/* Write everything queued, stop the writer, close the database. */
+void wpol_audit_stop (void);
+
+typedef struct wpol_audit_counts {
+  uint64_t submitted;             /* records handed to wpol_audit_submit */
+  uint64_t written;               /* rows committed (a coalesced row counts once) */
+  uint64_t coalesced;             /* records merged into an earlier row */
+  uint64_t lost;                  /* records the full queue refused */
+  uint64_t failed;                /* records a failed commit lost (also reported) */
+} wpol_audit_counts;
+void wpol_audit_get_counts (wpol_audit_counts *c);
+/* Tests: hold the writer (1) or let it go (0). */
+void wpol_audit_hold (int hold);
+
+/* The per-user default database: $XDG_STATE_HOME/ward/audit.db, else
+ * ~/.local/state/ward/audit.db. With mkdirs, create the directories. */
+int wpol_audit_default_path (char *buf, size_t size, int mkdirs, ward_err *err);
+
+/* Shared with the `ward audit` command. */
+#define WPOL_AUDIT_SCHEMA \
+  "CREATE TABLE IF NOT EXISTS audit_runs (id INTEGER PRIMARY KEY," \
+  "  started INTEGER NOT NULL, os_pid INTEGER NOT NULL, hostname TEXT NOT NULL," \
+  "  store TEXT NOT NULL, permissive INTEGER NOT NULL, audit_all INTEGER NOT NULL);" \
+  "CREATE TABLE IF NOT EXISTS audit (serial INTEGER PRIMARY KEY," \
+  "  run INTEGER, ts INTEGER NOT NULL, ts_last INTEGER NOT NULL," \
+  "  count INTEGER NOT NULL DEFAULT 1," \
+  "  kind TEXT NOT NULL CHECK (kind IN ('decision', 'overflow'))," \
+  "  decision TEXT, mode TEXT, actor TEXT, actor_meta TEXT, scope TEXT," \
+  "  action TEXT, resource TEXT, attrs TEXT, pid TEXT, host TEXT," \
+  "  reason TEXT, rule_policy TEXT, rule_file TEXT, rule_line INTEGER," \
+  "  rule_text TEXT, store_version INTEGER, note TEXT);" \
+  "CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);"
+
+/* ---- `ward audit` ------------------------------------------------------ */
+
+/* One row of the audit table, as read back (strings may be NULL). */
+typedef struct wpol_arow {
+  int64_t serial, run, ts, ts_last, count, rule_line, store_version;
+  char *kind, *decision, *mode, *actor, *actor_meta, *scope, *action, *resource,
+       *attrs, *pid, *host, *reason, *rule_policy, *rule_file, *rule_text, *note;
+} wpol_arow;
+
+/* Print policy text that would allow the denials among rows (the others
+ * are ignored); prefix names the policies ("suggested" -> "suggested.ACTOR").
+ * header: a comment line saying where the records came from. */
+int wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix,
+                        const char *header, FILE *out, ward_err *err);
+
+/* Format microseconds since the epoch as 2026-01-02T03:04:05.678Z. */
+void wpol_audit_time (int64_t us, char *buf, size_t size);
+/* Read one value of a flat JSON object of strings written by the writer
+ * (attrs): a malloc'd copy, or NULL when the key is absent. */
+char *wpol_json_get (const char *json, const char *key);
+
+#endif

@@ -1,0 +1,248 @@
+/* run.c -- ward_policy_init and ward_policy_shutdown: the engine of one
+ * `ward run` (the built-in policies, --policy files or the --db store, then
+ * polled for `ward policy load`), the --deny test rules, the gate trace and
+ * the audit writer, wired into the gate (gate.c). */
+#include "config.h"
+#include "gate.h"
+#include "wpol.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define POLL_MS 200               /* a `ward policy load` shows within ~0.2 s */
+
+static struct {
+  wpol_store *store;
+  pthread_t poller;
+  int polling, stop;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+} run = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* The store's version is one indexed read; a change reloads the whole
+ * store into a new index, which the engine swaps in (decisions in flight
+ * finish on the old one, the cache dies with its generation). */
+static void *
+poll_store (void *unused)
+{
+  (void) unused;
+  wpol_engine *e = wpol_gate_state.engine;
+  int warned = 0;
+  pthread_mutex_lock (&run.lock);
+  while (!run.stop)
+    {
+      struct timespec ts;
+      clock_gettime (CLOCK_REALTIME, &ts);
+      ts.tv_nsec += POLL_MS * 1000000L;
+      if (ts.tv_nsec >= 1000000000L)
+        {
+          ts.tv_sec++;
+          ts.tv_nsec -= 1000000000L;
+        }
+      while (!run.stop && pthread_cond_timedwait (&run.cond, &run.lock, &ts) == 0)
+        ;
+      if (run.stop)
+        break;
+      pthread_mutex_unlock (&run.lock);
+      ward_err err;
+      int r = wpol_engine_reload_if_changed (e, run.store, &err);
+      if (r < 0 && !warned)
+        fprintf (stderr, "ward: reloading the policy store failed (the policies loaded "
+                 "before stay in force): %s\n", err.msg);
+      warned = r < 0;
+      pthread_mutex_lock (&run.lock);
+    }
+  pthread_mutex_unlock (&run.lock);
+  return NULL;
+}
+
+static int
+add_deny_rules (wpol_gate *g, const char *const *deny, ward_err *err)
+{
+  size_t n = 0;
+  while (deny && deny[n])
+    n++;
+  if (n == 0)
+    return 0;
+  g->deny = calloc (n, sizeof *g->deny);
+  g->deny_locs = calloc (n, sizeof *g->deny_locs);
+  if (g->deny == NULL || g->deny_locs == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "storing --deny rules");
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *eq = strchr (deny[i], '=');
+      wpol_buf t = { 0 };
+      wpol_buf_printf (&t, "deny %.*s on ", eq ? (int) (eq - deny[i]) : (int) strlen (deny[i]),
+                       deny[i]);
+      wpol_buf_quote (&t, eq ? eq + 1 : "*");
+      wpol_buf_puts (&t, ";");
+      g->deny[i] = strdup (deny[i]);
+      if (g->deny[i] == NULL || t.oom)
+        {
+          free (g->deny[i]);
+          wpol_buf_free (&t);
+          return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "storing --deny rules");
+        }
+      g->deny_locs[i] = (wpol_rule_loc) { .policy = "--deny", .file = "command line",
+                                          .line = (unsigned) i + 1, .col = 1, .deny = 1,
+                                          .text = t.s };
+      g->ndeny++;
+    }
+  return 0;
+}
+
+static void
+print_diags (wpol_diags *d)
+{
+  wpol_diags_sort (d);
+  wpol_diags_print (d, stderr);
+}
+
+/* Load the run's policies into a new engine; *desc says where they came from. */
+static wpol_engine *
+load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
+{
+  wpol_engine *e = wpol_engine_new (0, err);
+  if (e == NULL)
+    return NULL;
+  wpol_diags d;
+  wpol_diags_init (&d);
+  int r;
+  if (o->db_path)
+    {
+      run.store = wpol_store_open (o->db_path, 0, err);
+      if (run.store == NULL && err->kind == WARD_E_NOT_FOUND)
+        {
+          char old[WARD_ERR_MSG_MAX];
+          memcpy (old, err->msg, sizeof old);
+          snprintf (err->msg, sizeof err->msg, "%.300s (create it with `ward policy load "
+                    "--db %.150s FILE...`)", old, o->db_path);
+        }
+      r = run.store ? wpol_engine_load_store (e, run.store, &d, err) : -1;
+      wpol_buf_printf (desc, "store %s", o->db_path);
+    }
+  else if (o->policy_files && o->policy_files[0])
+    {
+      size_t n = 0;
+      wpol_buf_puts (desc, "files");
+      for (; o->policy_files[n]; n++)
+        wpol_buf_printf (desc, "%s %s", n ? "," : "", o->policy_files[n]);
+      r = wpol_engine_load_files (e, o->policy_files, n, &d, err);
+    }
+  else
+    {
+      wpol_buf_puts (desc, "built-in");
+      for (size_t i = 0; i < wpol_builtin_count; i++)
+        wpol_buf_printf (desc, "%s %s", i ? "," : "", wpol_builtin_names[i]);
+      r = wpol_engine_load_texts (e, wpol_builtin_names, wpol_builtin_texts, wpol_builtin_lens,
+                                  wpol_builtin_count, &d, err);
+    }
+  if (d.n)
+    print_diags (&d);
+  wpol_diags_free (&d);
+  if (r < 0)
+    {
+      wpol_engine_free (e);
+      return NULL;
+    }
+  return e;
+}
+
+int
+ward_policy_init (const ward_policy_opts *opts, ward_err *err)
+{
+  static const ward_policy_opts none;
+  wpol_gate *g = &wpol_gate_state;
+  ward_policy_shutdown ();
+  const ward_policy_opts *o = opts ? opts : &none;
+  wpol_buf desc = { 0 };
+  g->permissive = o->permissive;
+  g->audit_all = o->audit_all;
+  if (add_deny_rules (g, o->deny, err) < 0)
+    goto fail;
+  if (o->trace_path && (g->trace = fopen (o->trace_path, "we")) == NULL)
+    {
+      ward_err_set (err, WARD_E_INVALID, errno, "opening trace file `%s`", o->trace_path);
+      goto fail;
+    }
+  if ((g->engine = load_engine (o, &desc, err)) == NULL)
+    goto fail;
+  char path[4096];
+  const char *audit = o->audit_path ? o->audit_path : o->db_path;
+  if (audit == NULL)
+    {
+      if (wpol_audit_default_path (path, sizeof path, 1, err) < 0)
+        goto fail;
+      audit = path;
+    }
+  wpol_audit_opts ao = { .path = audit, .sync = o->audit_sync, .engine = g->engine,
+                         .from_store = o->db_path != NULL, .store = desc.s ? desc.s : "",
+                         .permissive = o->permissive, .audit_all = o->audit_all };
+  if (wpol_audit_start (&ao, err) < 0)
+    {
+      ward_err_prefix (err, "refusing to run unaudited");
+      goto fail;
+    }
+  g->record = wpol_audit_submit;
+  if (run.store)
+    {
+      run.stop = 0;
+      int rc = pthread_create (&run.poller, NULL, poll_store, NULL);
+      if (rc != 0)
+        {
+          ward_err_set (err, WARD_E_INTERNAL, rc, "starting the policy store poller");
+          goto fail;
+        }
+      run.polling = 1;
+    }
+  g->decide = wpol_decide;
+  g->ready = 1;
+  wpol_buf_free (&desc);
+  return 0;
+fail:
+  wpol_buf_free (&desc);
+  ward_policy_shutdown ();
+  return -1;
+}
+
+void
+ward_policy_shutdown (void)
+{
+  wpol_gate *g = &wpol_gate_state;
+  g->ready = 0;
+  if (run.polling)
+    {
+      pthread_mutex_lock (&run.lock);
+      run.stop = 1;
+      pthread_cond_signal (&run.cond);
+      pthread_mutex_unlock (&run.lock);
+      pthread_join (run.poller, NULL);
+      run.polling = 0;
+    }
+  wpol_store_close (run.store);
+  run.store = NULL;
+  /* the writer reads rule locations owned by the engine and the --deny
+   * rules: stop it (writing everything queued) before freeing them */
+  wpol_audit_stop ();
+  g->record = NULL;
+  g->decide = NULL;
+  wpol_engine_free (g->engine);
+  g->engine = NULL;
+  for (size_t i = 0; i < g->ndeny; i++)
+    {
+      free (g->deny[i]);
+      free ((char *) g->deny_locs[i].text);
+    }
+  free (g->deny);
+  free (g->deny_locs);
+  g->deny = NULL;
+  g->deny_locs = NULL;
+  g->ndeny = 0;
+  if (g->trace)
+    fclose (g->trace);
+  g->trace = NULL;
+  g->permissive = g->audit_all = 0;
+}

@@ -1,0 +1,110 @@
+-- nul.lua -- strings with a NUL byte inside: Lua strings are binary, C
+-- strings end at the NUL. No call may act on the part before the NUL as
+-- if it were the whole argument: it refuses (nil, INVALID or NOT_FOUND)
+-- or treats the full string.
+local t = require "tap"
+local u = require "util"
+local H = u.HOST
+local me = process.pid()
+local inbox, events = process.inbox(), process.events()
+
+local function refused(name, f, ...)
+  local r = table.pack(pcall(f, ...))
+  local ok = r[1] and r[2] == nil and (u.is_err(r[3], errors.INVALID) or u.is_err(r[3], errors.NOT_FOUND))
+  t.ok(ok, name .. " is refused")
+  if not ok then
+    t.diag(r[1] and ("got " .. u.show(r[2]) .. ", " .. tostring(r[3])) or ("raised " .. tostring(r[2])))
+  end
+  return ok
+end
+
+-- process ids, hosts
+for _, f in ipairs { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_monitored", "exec" } do
+  refused(f .. " with an id holding a NUL", process[f], "t:ping\0junk", H, me)
+  refused(f .. " with a host holding a NUL", process[f], "t:ping", H .. "\0junk", me)
+end
+local b = process.with_context {}
+refused("builder:spawn with an id holding a NUL", b.spawn, b, "t:ping\0junk", H, me)
+t.ok(u.msg_on("ping", 300) == nil, "no child ran")
+
+-- destinations
+process.set_options { trap_links = true }
+local x = process.spawn_monitored("t:idle", H)
+process.registry.register("nul-target", x)
+refused("send to a pid followed by a NUL and junk", process.send, x .. "\0junk", "stop")
+refused("send to a name followed by a NUL and junk", process.send, "nul-target\0junk", "stop")
+refused("cancel of a pid followed by a NUL", process.cancel, x .. "\0junk", "1s")
+for _, f in ipairs { "monitor", "unmonitor", "link", "unlink", "terminate" } do
+  refused(f .. " of a pid followed by a NUL", process[f], x .. "\0junk")
+end
+t.ok(u.quiet(events, 300), "the target was not reached (it would have exited or been terminated)")
+while u.recv(events, 100) do end
+
+-- names
+local r1 = table.pack(pcall(process.registry.register, "nul\0name"))
+if r1[1] and r1[2] == true then
+  t.is(process.registry.lookup("nul"), nil, "a name with a NUL is not registered as the part before it")
+  t.is(process.registry.lookup("nul\0name"), me, "but under the full name")
+else
+  t.ok(r1[1] and r1[2] == nil and u.is_err(r1[3], errors.INVALID), "register of a name with a NUL is INVALID")
+  t.is(process.registry.lookup("nul"), nil, "and nothing is registered")
+end
+process.registry.register("plain")
+local lp = process.registry.lookup("plain\0junk")
+t.ok(lp == nil, "lookup of a registered name followed by a NUL and junk finds nothing")
+t.is(process.registry.unregister("plain\0junk") == true and process.registry.lookup("plain") == nil, false,
+     "unregister of a name followed by a NUL does not remove the name before the NUL")
+refused("register for a pid followed by a NUL", process.registry.register, "nm", x .. "\0junk")
+
+-- topics
+local s1 = table.pack(pcall(process.send, me, "tp\0junk", 1))
+if s1[1] and s1[2] == true then
+  local m = u.msg()
+  t.ok(m and m:topic() == "tp\0junk", "a topic with a NUL arrives whole")
+else
+  t.ok(s1[1] and s1[2] == nil and u.is_err(s1[3], errors.INVALID), "send with a topic holding a NUL is INVALID")
+  t.ok(u.quiet(inbox, 100), "and nothing is delivered")
+end
+local l1 = table.pack(pcall(process.listen, "lt\0junk"))
+if l1[1] and l1[2] then
+  local l2 = process.listen("lt")
+  t.ok(l2 ~= nil, "listening to a topic with a NUL does not take the topic before the NUL")
+  process.send(me, "lt", "short")
+  t.ok(u.quiet(l1[2], 100), "nor receive its messages")
+else
+  t.ok(l1[1] and l1[2] == nil and u.is_err(l1[3], errors.INVALID), "listen to a topic holding a NUL is INVALID")
+  t.ok(process.listen("lt") ~= nil, "and takes nothing")
+end
+
+-- builder strings
+local function builder_refuses_or_whole(name, make)
+  local ok, nb, e = pcall(make)
+  if not ok or nb == nil then
+    t.ok(ok and u.is_err(e, errors.INVALID), name .. " is INVALID")
+  else
+    t.ok(true, name .. " is accepted (then it must be used whole)")
+  end
+  return ok and nb or nil
+end
+local nb = builder_refuses_or_whole("with_name of a name with a NUL", function() return b:with_name("bn\0junk") end)
+if nb then
+  local c = nb:spawn("t:idle", H)
+  t.is(process.registry.lookup("bn"), nil, "the child is not registered as the part before the NUL")
+  if c then process.send(c, "stop") end
+end
+local mb = builder_refuses_or_whole("with_message of a topic with a NUL", function() return b:with_message("mt\0junk", 1) end)
+if mb then
+  local c = mb:spawn("t:collect", H, me, 1)
+  local col = u.msg_on("collected")
+  local got = col and col:payload()[1]
+  t.ok(got == nil or got.topic == "mt\0junk", "the queued message keeps its whole topic")
+end
+local ab = builder_refuses_or_whole("with_actor of an actor with a NUL", function() return b:with_actor("bob\0root") end)
+builder_refuses_or_whole("with_scope of a policy name with a NUL", function() return b:with_scope { "p\0q" } end)
+
+-- upgrade
+local res = process.exec("t:upg_nul", H)
+t.ok(type(res) == "table" and res.r == nil and (res.kind == errors.INVALID or res.kind == errors.NOT_FOUND),
+     "upgrade to an id holding a NUL is refused")
+
+u.finish(t)

@@ -1,0 +1,2 @@
+-- w:quick -- exits at once.
+return 1

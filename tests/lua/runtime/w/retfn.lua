@@ -1,0 +1,2 @@
+-- w:retfn -- returns a value the codec refuses (a function).
+return print

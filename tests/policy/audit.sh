@@ -1,0 +1,229 @@
+#!/bin/sh
+# audit.sh -- ward run wired to the engine and the audit trail, end to end:
+# where records go (the per-user default, --audit, the --db store), refusing
+# to run unaudited, the built-in policies, --permissive, --audit-all,
+# --audit-sync, --deny and --trace-gate on top of the engine, a bad policy
+# file, scope and actor metadata in records, a `ward policy load` picked up
+# by a running ward within a second, and `ward audit` (filters, JSON, stats).
+set -u
+. "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
+plan 56
+
+R=$T/r
+mkdir -p "$R/w"
+cat > "$R/deny.lua" <<'EOF'
+-- asks what the restrictive policy does not give, prints what it got
+local ok, err = process.registry.register("svc")
+print("register", ok, err and err:kind(), err and err:message())
+local pid, e2 = process.spawn("w:ret", "ward:main")
+print("spawn", pid ~= nil, e2 and e2:kind())
+return "done"
+EOF
+echo 'return 1' > "$R/w/ret.lua"
+cat > "$T/r.policy" <<'EOF'
+policy "r" {
+  allow process.spawn on "w:*";
+  allow process.host on "ward:main";
+}
+actor "main" { scope = ["r"]; team = "infra"; level = 3; }
+EOF
+
+# ---- where records go ----
+"$WARD" run --policy "$T/r.policy" "$R/deny.lua" > "$T/o1" 2>&1
+has "a denied call fails with PERMISSION_DENIED naming action and resource" \
+  "register	nil	PERMISSION_DENIED	permission denied: process.registry.register on svc (actor main)" "$T/o1"
+has "an allowed call goes on" "spawn	true" "$T/o1"
+DEF=$T/state/ward/audit.db
+ok "by default the record goes to \$XDG_STATE_HOME/ward/audit.db" test -f "$DEF"
+$AUDIT --json > "$T/j1" 2>&1
+has "... where \`ward audit\` finds it" '"action":"process.registry.register","resource":"svc"' "$T/j1"
+has "the record holds the actor's declared metadata and scope" \
+  '"actor":"main","actor_meta":{"team":"infra","level":3},"scope":\["r"\]' "$T/j1"
+has "... the caller's PID, host and attributes" \
+  '"attrs":{"pid":"{ward:main|0x00001}","host":"ward:main","parent":""},"pid":"{ward:main|0x00001}","host":"ward:main"' "$T/j1"
+has "... the decision, mode and reason" '"decision":"deny","mode":"enforcing".*"reason":"no rule matched","rule":null' "$T/j1"
+hasnt "allowed calls are not recorded without --audit-all" '"decision":"allow"' "$T/j1"
+
+mkdir -p "$T/home"
+env -u XDG_STATE_HOME HOME="$T/home" "$WARD" run --policy "$T/r.policy" "$R/deny.lua" > /dev/null 2>&1
+ok "without XDG_STATE_HOME: ~/.local/state/ward/audit.db" test -f "$T/home/.local/state/ward/audit.db"
+
+"$WARD" run --policy "$T/r.policy" --audit "$T/a.db" "$R/deny.lua" > /dev/null 2>&1
+ok "--audit FILE puts them there" sh -c "$AUDIT --db '$T/a.db' --json | grep -q '\"resource\":\"svc\"'"
+
+notok 1 "an audit database that cannot be opened: ward run fails" \
+  "$WARD" run --policy "$T/r.policy" --audit "$T/no/such/dir/a.db" "$R/deny.lua"
+has "... saying so" "refusing to run unaudited: cannot open the audit database" "$T/err"
+hasnt "... before the script runs" "register" "$T/out"
+mkdir -p "$T/ro"
+if [ "$(id -u)" -ne 0 ]; then
+  chmod 555 "$T/ro"
+  notok 1 "an unwritable default location fails too" env XDG_STATE_HOME="$T/ro" "$WARD" run "$R/deny.lua"
+  chmod 755 "$T/ro"
+else
+  : > "$T/ro/ward"   # a file where the directory should be
+  notok 1 "an unusable default location fails too" env XDG_STATE_HOME="$T/ro" "$WARD" run "$R/deny.lua"
+fi
+
+# ---- the built-in policies ----
+cat > "$R/all.lua" <<'EOF'
+local b = assert(process.with_context({ k = 1 }))
+local pid = assert(b:with_actor("helper"):spawn_monitored("w:ret", "ward:main"))
+assert(process.registry.register("svc"))
+assert(process.send(pid, "t", 1) or true)
+local m = require "w.ret"
+print("all allowed")
+EOF
+"$WARD" run --audit "$T/b.db" "$R/all.lua" > "$T/o2" 2>&1
+has "without --db or --policy the built-in default lets main (and actors it names) do it all" "all allowed" "$T/o2"
+$AUDIT --db "$T/b.db" --json --denied > "$T/j2" 2>&1
+ok "... with no denial recorded" test ! -s "$T/j2"
+notok 1 "the built-in policies are untrusted's too: it cannot spawn on ward:main" \
+  sh -c "'$WARD' run --actor untrusted --audit '$T/b.db' '$R/all.lua'"
+has "... (with_context is denied first)" "process.context on context (actor untrusted)" "$T/err"
+$AUDIT --db "$T/b.db" --json --actor untrusted > "$T/j3" 2>&1
+has "... and the record names the deny rule of untrusted.policy" \
+  '"rule":{"policy":"untrusted","file":"untrusted.policy","line":16' "$T/j3"
+has "... with untrusted's declared metadata" '"actor_meta":{"tier":"untrusted"}' "$T/j3"
+
+# ---- modes and options on top of the engine ----
+"$WARD" run --permissive --policy "$T/r.policy" --audit "$T/c.db" "$R/deny.lua" > "$T/o3" 2>&1
+has "--permissive: the call that would be denied goes on" "register	true" "$T/o3"
+$AUDIT --db "$T/c.db" --json > "$T/j4" 2>&1
+has "... recorded as a would-be denial" '"decision":"deny","mode":"permissive".*"resource":"svc"' "$T/j4"
+"$WARD" run --audit-all --policy "$T/r.policy" --audit "$T/d.db" "$R/deny.lua" > /dev/null 2>&1
+$AUDIT --db "$T/d.db" --json > "$T/j5" 2>&1
+has "--audit-all records allowed decisions" '"decision":"allow","mode":"enforcing".*"action":"process.spawn","resource":"w:ret".*"rule":{"policy":"r","file":"[^"]*r.policy","line":2' "$T/j5"
+has "... and the denials" '"decision":"deny".*"resource":"svc"' "$T/j5"
+"$WARD" run --audit-sync --policy "$T/r.policy" --audit "$T/e.db" "$R/deny.lua" > /dev/null 2>&1
+ok "--audit-sync records too" sh -c "$AUDIT --db '$T/e.db' --json | grep -q '\"resource\":\"svc\"'"
+"$WARD" run --deny process.spawn=w:ret --policy "$T/r.policy" --audit "$T/f.db" \
+  --trace-gate "$T/trace" "$R/deny.lua" > "$T/o6" 2>&1
+has "--deny overrides what the policy allows" "spawn	false	PERMISSION_DENIED" "$T/o6"
+$AUDIT --db "$T/f.db" --json --action process.spawn > "$T/j6" 2>&1
+has "... recorded with the command-line rule" '"reason":"--deny","rule":{"policy":"--deny","file":"command line","line":1,"text":"deny process.spawn on \\"w:ret\\";"}' "$T/j6"
+has "--trace-gate still traces every request" "process.spawn	w:ret	{ward:main|0x00001}" "$T/trace"
+printf 'policy "x" {\n  allow process.spwan on "a";\n}\n' > "$T/bad.policy"
+notok 1 "a policy file with an error: ward run fails" "$WARD" run --policy "$T/bad.policy" "$R/deny.lua"
+has "... with file:line:col" "bad.policy:2:9: error: unknown action" "$T/err"
+notok 1 "a missing store: ward run fails" "$WARD" run --db "$T/none.db" "$R/deny.lua"
+has "... saying how to make one" "ward policy load --db" "$T/err"
+
+# ---- scope in records ----
+cat > "$R/scope.lua" <<'EOF'
+local b = assert(process.with_context({}))
+local events = process.events()
+local function wait(pid)
+  repeat local e = events:receive() until e.kind == process.event.EXIT and e.from == pid
+end
+wait(assert(b:with_actor("worker"):with_scope({ "r", "extra" }):spawn_monitored("w:try", "ward:main")))
+wait(assert(b:with_actor("nobody"):spawn_monitored("w:try", "ward:main")))
+EOF
+echo 'return (process.registry.register("x." .. process.pid()))' > "$R/w/try.lua"
+cat > "$T/s.policy" <<'EOF'
+policy "r" {
+  allow process.spawn, process.spawn.monitored on "w:*";
+  allow process.host on "ward:main";
+  allow process.context on "context";
+  allow process.security on "security";
+}
+actor "main" { scope = ["r"]; }
+EOF
+"$WARD" run --policy "$T/s.policy" --audit "$T/g.db" "$R/scope.lua" > /dev/null 2>&1
+$AUDIT --db "$T/g.db" --json --actor worker > "$T/j7" 2>&1
+has "a child spawned :with_scope() is decided, and recorded, with that scope" '"scope":\["r","extra"\]' "$T/j7"
+$AUDIT --db "$T/g.db" --json --actor nobody > "$T/j8" 2>&1
+has "an undeclared actor without a scope: every policy applies (scope null)" '"actor":"nobody","actor_meta":{},"scope":null' "$T/j8"
+
+# ---- a running ward picks up `ward policy load` ----
+cat > "$R/reload.lua" <<'EOF'
+-- main and an already running child both wait to be allowed to register
+local child = assert(process.spawn_monitored("w:wait", "ward:main", "late.child"))
+local t0 = time.now()
+local mine
+while time.now() - t0 < 15000 do
+  if process.registry.register("late.main") then mine = time.now() break end
+  time.sleep(20)
+end
+local events = process.events()
+local e
+repeat e = events:receive() until e.kind == process.event.EXIT and e.from == child
+print("MAIN " .. tostring(mine))
+print("CHILD " .. tostring(e.result.value))
+EOF
+cat > "$R/w/wait.lua" <<'EOF'
+local name = ...
+local t0 = time.now()
+while time.now() - t0 < 15000 do
+  if process.registry.register(name) then return time.now() end
+  time.sleep(20)
+end
+return nil
+EOF
+cat > "$T/v.policy" <<'EOF'
+policy "v" {
+  allow process.spawn, process.spawn.monitored on "w:*";
+  allow process.host on "ward:main";
+}
+EOF
+ok "load the first version into a store" "$WARD" policy load --db "$T/store.db" "$T/v.policy"
+"$WARD" run --db "$T/store.db" "$R/reload.lua" > "$T/o9" 2> "$T/e9" &
+wpid=$!
+sleep 1.5
+cat > "$T/v.policy" <<'EOF'
+policy "v" {
+  allow process.spawn, process.spawn.monitored on "w:*";
+  allow process.host on "ward:main";
+  allow process.registry.register on "late.*";
+}
+EOF
+"$WARD" policy load --db "$T/store.db" "$T/v.policy" > /dev/null
+loaded=$(date +%s%3N)
+wait $wpid
+main_at=$(sed -n 's/^MAIN //p' "$T/o9"); child_at=$(sed -n 's/^CHILD //p' "$T/o9")
+echo "# loaded at $loaded; main allowed at $main_at, child at $child_at"
+case $main_at in
+  ''|nil) fail "the running first process is allowed after the load" "$T/o9" "$T/e9" ;;
+  *) if [ $((main_at - loaded)) -le 1000 ]; then pass "the running first process is allowed within 1 s of the load ($((main_at - loaded)) ms)"
+     else fail "the running first process is allowed within 1 s of the load ($((main_at - loaded)) ms)"; fi ;;
+esac
+case $child_at in
+  ''|nil) fail "so is a child that was already running" "$T/o9" "$T/e9" ;;
+  *) if [ $((child_at - loaded)) -le 1000 ]; then pass "so is a child that was already running ($((child_at - loaded)) ms)"
+     else fail "so is a child that was already running ($((child_at - loaded)) ms)"; fi ;;
+esac
+$AUDIT --db "$T/store.db" --json --action process.registry.register > "$T/j9" 2>&1
+has "the audit went into the store's file (no --audit)" '"store_version":1' "$T/j9"
+ok "... which is still a policy store" "$WARD" policy list --db "$T/store.db"
+"$WARD" run --audit-all --db "$T/store.db" "$R/reload.lua" > /dev/null 2>&1
+$AUDIT --db "$T/store.db" --json --run last --action process.registry.register > "$T/j10" 2>&1
+has "records carry the store version that decided" '"decision":"allow".*"store_version":2' "$T/j10"
+
+# ---- ward audit ----
+D=$T/a.db
+"$WARD" run --permissive --policy "$T/r.policy" --audit "$D" "$R/deny.lua" > /dev/null 2>&1
+$AUDIT --db "$D" > "$T/t1" 2>&1
+has "the table has a header" "^SERIAL .*ACTOR .*ACTION .*RESOURCE .*CALLER .*RULE" "$T/t1"
+has "... and a row per record" "deny  enforcing  main  process.registry.register svc" "$T/t1"
+$AUDIT --db "$D" --json > "$T/t2" 2>&1
+ok "--json: one JSON object per line" sh -c "grep -vc '^{.*}\$' '$T/t2' | grep -qx 0"
+$AUDIT --db "$D" --json --run last > "$T/t3" 2>&1
+ok "--run last: only the last run's records (1)" sh -c "grep -c . '$T/t3' | grep -qx 1"
+has "... the permissive one" '"mode":"permissive"' "$T/t3"
+$AUDIT --db "$D" --json --since 1h --resource 's*' > "$T/t4" 2>&1
+ok "--since 1h --resource 's*': both runs' records" sh -c "grep -c . '$T/t4' | grep -qx 2"
+$AUDIT --db "$D" --json --since 2020-01-01T00:00:00Z --action 'process.spawn' > "$T/t5" 2>&1
+ok "--since TIME --action: none (nothing spawned was denied)" test ! -s "$T/t5"
+$AUDIT --db "$D" --limit 1 > "$T/t6" 2>&1
+ok "--limit 1: the header and the newest record" sh -c "grep -c . '$T/t6' | grep -qx 2"
+$AUDIT stats --db "$D" > "$T/t7" 2>&1
+has "stats: totals" "2 records: 1 denied, 1 would-be denials (permissive), 0 allowed; 0 lost" "$T/t7"
+has "... and counts by actor" "^ *2  main" "$T/t7"
+$AUDIT stats --db "$D" --json > "$T/t8" 2>&1
+has "stats --json" '"records":2,"rows":2,"denied":1,"would_deny":1,"allowed":0,"lost":0,"by_actor":{"main":2}' "$T/t8"
+notok 2 "an unknown option is a usage error" $AUDIT --db "$D" --bogus
+notok 2 "an unknown command too, with a suggestion" $AUDIT stat --db "$D"
+has "... did you mean" "did you mean \`stats\`" "$T/err"
+notok 2 "a bad --since too" $AUDIT --db "$D" --since yesterday
+notok 1 "a database that does not exist is an error" $AUDIT --db "$T/nothing.db"
+finish

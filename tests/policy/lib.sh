@@ -1,0 +1,34 @@
+# lib.sh -- shared by the policy shell tests: paths, a private temp dir and
+# audit state, and TAP helpers. Source it; then `plan N`, checks, `finish`.
+B=${WARD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+S=${WARD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+: "${WARD:=$B/ward}"
+T=$(mktemp -d /tmp/ward-policy.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+# never write to the user's own audit database
+XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
+# `ward audit` is runtime/main.c's to dispatch; the stand-alone test CLI
+# stands in until it does
+if "$WARD" audit --help >/dev/null 2>&1; then AUDIT="$WARD audit"
+else AUDIT="$B/tests/policy/wpol-cli audit"; fi
+n=0
+fails=0
+plan () { echo "1..$1"; }
+pass () { n=$((n + 1)); echo "ok $n - $1"; }
+fail () { n=$((n + 1)); echo "not ok $n - $1"; fails=$((fails + 1)); shift; for f in "$@"; do [ -f "$f" ] && sed 's/^/# /' "$f"; done; }
+ok () {   # ok DESCRIPTION COMMAND... : the command succeeds
+  d=$1; shift
+  if "$@" >"$T/out" 2>"$T/err"; then pass "$d"; else fail "$d" "$T/out" "$T/err"; fi
+}
+notok () {  # notok STATUS DESCRIPTION COMMAND... : the command exits with STATUS
+  want=$1; d=$2; shift 2
+  "$@" >"$T/out" 2>"$T/err"; rc=$?
+  if [ "$rc" -eq "$want" ]; then pass "$d"; else fail "$d (status $rc)" "$T/out" "$T/err"; fi
+}
+has () {  # has DESCRIPTION PATTERN FILE : FILE matches the grep pattern
+  if grep -q -- "$2" "$3"; then pass "$1"; else fail "$1 (no \`$2\`)" "$3"; fi
+}
+hasnt () {
+  if grep -q -- "$2" "$3"; then fail "$1 (found \`$2\`)" "$3"; else pass "$1"; fi
+}
+finish () { [ "$fails" -eq 0 ]; }
