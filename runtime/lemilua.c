@@ -119,6 +119,8 @@ vmchan_send (lua_State *L)
     }
   wbuf_free (&b);
   ward_proc_unref (t);
+  if (rc < 0 && err.kind == WARD_E_NOT_FOUND)   /* it exited meanwhile */
+    return luaL_error (L, "send: actor %s has exited", c->pid);
   if (rc < 0)
     return luaL_error (L, "send: %s", err.msg);
   return 0;
@@ -170,7 +172,10 @@ l_spawn_vm (lua_State *L)
 {
   ward_proc *p = ward_current ();
   ward_err err;
-  const char *module = luaL_checkstring (L, 1);
+  size_t mlen;
+  const char *module = luaL_checklstring (L, 1, &mlen);
+  if (strlen (module) != mlen)
+    return luaL_error (L, "spawn_vm: module `%s...` holds a NUL byte", module);
   int inherit = 1, new_master = 0;
   lua_Integer hint = 0;
   if (!lua_isnoneornil (L, 2))

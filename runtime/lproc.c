@@ -69,13 +69,32 @@ arg_string (lua_State *L, int idx, const char *what, ward_err *err)
                     luaL_typename (L, idx));
       return NULL;
     }
-  const char *s = lua_tostring (L, idx);
+  size_t len;
+  const char *s = lua_tolstring (L, idx, &len);
   if (s[0] == '\0')
     {
       ward_err_set (err, WARD_E_INVALID, 0, "%s must not be empty", what);
       return NULL;
     }
+  /* C sees the string up to its first NUL: refuse rather than act on a
+   * prefix of what the script passed. */
+  if (strlen (s) != len)
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "%s `%s...` holds a NUL byte", what, s);
+      return NULL;
+    }
   return s;
+}
+
+/* Whether the value at idx is a string with a NUL byte inside. */
+static int
+has_nul (lua_State *L, int idx)
+{
+  size_t len;
+  if (lua_type (L, idx) != LUA_TSTRING)
+    return 0;
+  const char *s = lua_tolstring (L, idx, &len);
+  return strlen (s) != len;
 }
 
 static ward_proc *
@@ -295,6 +314,17 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
       return ward_push_err (L, &err);
     }
   req.args = args.data;
+  /* A child with queued messages is started only once they are in its
+   * mailbox: they come before anything else it receives, and a child that
+   * ends at once cannot make the sends fail after it ran. */
+  lua_Integer nqueued = 0;
+  if (b)
+    {
+      lua_getfield (L, b->idx, "messages");
+      nqueued = luaL_len (L, -1);
+      lua_pop (L, 1);
+    }
+  req.hold = nqueued > 0;
   ward_proc *child = ward_spawn (p, &req, &err);
   wbuf_free (&ctx);
   wbuf_free (&args);
@@ -324,12 +354,15 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
           if (send_to (L, p, child, topic, mi + 2, nv, &err) < 0)
             {
               ward_proc_kill (child, "spawn failed: queued message: %s", err.msg);
+              ward_sched_push (child);  /* it runs only to end */
               ward_proc_unref (child);
               return ward_push_err (L, &err);
             }
           lua_settop (L, mi - 1);
         }
       lua_pop (L, 1);
+      if (nqueued > 0)
+        ward_sched_push (child);
     }
   ward_proc_unref (child);
   if (flags & SP_EXEC)
@@ -816,6 +849,9 @@ b_set_field (lua_State *L, const char *field, int type)
   if (lua_type (L, 2) != type)
     return ward_push_error (L, WARD_E_INVALID, "%s: expected a %s, got %s", field,
                             lua_typename (L, type), luaL_typename (L, 2));
+  if (has_nul (L, 2))
+    return ward_push_error (L, WARD_E_INVALID, "%s: `%s...` holds a NUL byte", field,
+                            lua_tostring (L, 2));
   int b = builder_copy (L, t);
   lua_getiuservalue (L, b, 1);
   lua_pushvalue (L, 2);
@@ -839,7 +875,7 @@ b_with_scope (lua_State *L)
     {
       lua_Integer n = luaL_len (L, 2);
       for (lua_Integer i = 1; i <= n; i++)
-        if (lua_rawgeti (L, 2, i) != LUA_TSTRING || (lua_pop (L, 1), 0))
+        if (lua_rawgeti (L, 2, i) != LUA_TSTRING || has_nul (L, -1) || (lua_pop (L, 1), 0))
           return ward_push_error (L, WARD_E_INVALID, "with_scope: entry %lld is not a "
                                   "policy name", (long long) i);
     }

@@ -49,6 +49,7 @@ usage (FILE *out)
 {
   fputs ("Usage: ward run [OPTIONS] SCRIPT [ARGS...]\n"
          "       ward policy check|fmt|load|list|export|explain|test ... (see ward policy --help)\n"
+         "       ward audit [stats|suggest] [OPTIONS] (see ward audit --help)\n"
          "       ward --help | --version\n"
          "\n"
          "Run SCRIPT (a Lua 5.4 file) as the first process, actor `main`, on host\n"
@@ -66,8 +67,8 @@ usage (FILE *out)
          "  --children N        live children per process (default 100000)\n"
          "  --processes N       live processes in the run (default 1000000)\n"
          "  --actor ID          actor of the first process (default main)\n"
-         "  --deny RULE         deny ACTION or ACTION=RESOURCE (testing a script's\n"
-         "                      handling of denials until policy files land)\n"
+         "  --deny RULE         also deny ACTION or ACTION=RESOURCE (for testing a\n"
+         "                      script's handling of denials)\n"
          "  --trace-gate FILE   append every permission request to FILE\n"
          "  --policy FILE       load this policy file (in memory; repeatable)\n"
          "  --db FILE           use the SQLite policy store FILE\n"
@@ -321,6 +322,8 @@ main (int argc, char **argv)
     return cmd_run (argc - 1, argv + 1);
   if (strcmp (argv[1], "policy") == 0)
     return wpol_cli_main (argc - 1, argv + 1);
+  if (strcmp (argv[1], "audit") == 0)
+    return wpol_audit_main (argc - 1, argv + 1);
   fprintf (stderr, "ward: unknown command `%s`\n", argv[1]);
   usage (stderr);
   return 2;

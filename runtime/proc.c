@@ -360,7 +360,8 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
     goto undo;
   p->state = WARD_ST_RUNNABLE;
   ward_proc_ref (p);                /* the caller's: p may exit at once */
-  ward_sched_push (p);
+  if (!req->hold)
+    ward_sched_push (p);
   return p;
 
 undo:

@@ -67,6 +67,11 @@ ward_host *ward_host_find (const char *name);
 const char *ward_host_name (const ward_host *h);
 int ward_host_add_threads (ward_host *h, int n, ward_err *err);
 void ward_sched_push (ward_proc *p);          /* p must be RUNNABLE */
+/* A worker's push to its own queue wakes nobody, betting that the running
+ * process blocks soon and the worker runs what it queued. Code that runs
+ * on for long (the count hook, long C loops) calls this to settle the bet:
+ * it wakes a sleeper when something queued here is still waiting. */
+void ward_sched_nudge (void);
 void ward_hosts_stop (void);                  /* stop and join every worker */
 /* Per-worker counters of h (slices run, processes stolen); returns the
  * number of workers. */
@@ -164,6 +169,8 @@ typedef struct ward_spawn_req {
   int master;                   /* takes the master role (spawn_vm new_master) */
   int vm_senders;               /* spawn_vm channels already naming the child */
   const char *name;             /* register under this name, or NULL */
+  int hold;                     /* runnable but not scheduled: the caller
+                                   queues messages, then ward_sched_push */
 } ward_spawn_req;
 
 /* Spawn a process; returns a reference the caller must drop with

@@ -17,6 +17,7 @@ typedef struct ward_worker {
   size_t len;
   int index;
   int started;
+  int owe_wake;                 /* pushed to itself without waking anyone */
   atomic_ulong runs, steals;    /* slices run; processes taken from others */
 } ward_worker;
 
@@ -28,6 +29,7 @@ struct ward_host {
   atomic_int nworkers;
   atomic_long queued;           /* processes in all run queues */
   atomic_int sleepers;
+  atomic_int busy;                      /* workers inside a slice */
   atomic_uint rr;               /* round robin for pushes from outside */
   int stopping;
   ward_host *next;
@@ -125,15 +127,35 @@ worker_main (void *arg)
         {
           tls_proc = p;
           atomic_fetch_add_explicit (&w->runs, 1, memory_order_relaxed);
+          atomic_fetch_add_explicit (&h->busy, 1, memory_order_relaxed);
+          w->owe_wake = 0;
           ward_proc_run (p);
+          atomic_fetch_sub_explicit (&h->busy, 1, memory_order_relaxed);
           tls_proc = NULL;
           ward_proc_unref (p);          /* the run queue's reference */
           continue;
         }
       pthread_mutex_lock (&h->lock);
       atomic_fetch_add (&h->sleepers, 1);
+      /* A push to a busy worker's own queue signals nobody (see
+       * ward_sched_push); if that worker then stays in one long slice --
+       * a C function the count hook cannot interrupt -- what it queued
+       * must not wait for it. While any worker is busy, sleepers look
+       * again every 2 ms and steal what is queued. */
       while (atomic_load (&h->queued) == 0 && !h->stopping)
-        pthread_cond_wait (&h->wake, &h->lock);
+        {
+          if (atomic_load_explicit (&h->busy, memory_order_relaxed) == 0)
+            pthread_cond_wait (&h->wake, &h->lock);
+          else
+            {
+              struct timespec ts;
+              clock_gettime (CLOCK_REALTIME, &ts);
+              ts.tv_nsec += 2000000;
+              if (ts.tv_nsec >= 1000000000L)
+                ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+              pthread_cond_timedwait (&h->wake, &h->lock, &ts);
+            }
+        }
       atomic_fetch_sub (&h->sleepers, 1);
       int stop = h->stopping && atomic_load (&h->queued) == 0;
       pthread_mutex_unlock (&h->lock);
@@ -142,6 +164,14 @@ worker_main (void *arg)
     }
   ward_lproc_thread_exit ();
   return NULL;
+}
+
+static void
+wake_one (ward_host *h)
+{
+  pthread_mutex_lock (&h->lock);
+  pthread_cond_signal (&h->wake);
+  pthread_mutex_unlock (&h->lock);
 }
 
 void
@@ -161,12 +191,22 @@ ward_sched_push (ward_proc *p)
   /* A worker's own push is run by itself next unless it already has work
    * queued: waking a sleeper to steal one process costs more than it
    * saves. A second queued process (a preempted one included) wakes one. */
-  if ((!local || len > 1) && atomic_load (&h->sleepers) > 0)
-    {
-      pthread_mutex_lock (&h->lock);
-      pthread_cond_signal (&h->wake);
-      pthread_mutex_unlock (&h->lock);
-    }
+  if (local && len == 1)
+    w->owe_wake = 1;                    /* paid by ward_sched_nudge if need be */
+  else if (atomic_load (&h->sleepers) > 0)
+    wake_one (h);
+}
+
+void
+ward_sched_nudge (void)
+{
+  ward_worker *w = tls_worker;
+  if (w == NULL || !w->owe_wake)
+    return;
+  w->owe_wake = 0;
+  ward_host *h = w->host;
+  if (atomic_load (&h->queued) > 0 && atomic_load (&h->sleepers) > 0)
+    wake_one (h);
 }
 
 int

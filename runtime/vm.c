@@ -88,6 +88,7 @@ vm_hook (lua_State *L, lua_Debug *ar)
   if (atomic_load_explicit (&p->killed, memory_order_relaxed))
     raise_killed (L, p);
   p->instructions += WARD_HOOK_EVERY;
+  ward_sched_nudge ();
   if (ward_cfg.instr_budget && p->instructions > ward_cfg.instr_budget)
     {
       ward_proc_kill (p, "instruction budget of %llu exceeded",
@@ -408,7 +409,10 @@ module_env_index (lua_State *L)
 static int
 l_require (lua_State *L)
 {
-  const char *name = luaL_checkstring (L, 1);
+  size_t len;
+  const char *name = luaL_checklstring (L, 1, &len);
+  if (strlen (name) != len)
+    return luaL_error (L, "module `%s...` holds a NUL byte", name);
   luaL_getsubtable (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   if (lua_getfield (L, -1, name) != LUA_TNIL)
     return 1;
@@ -518,6 +522,7 @@ l_table_move (lua_State *L)
           lua_Integer k = forward ? i : n - 1 - i;
           if ((i & 4095) == 4095 && p)
             {
+              ward_sched_nudge ();
               ward_vm_check_killed (L);
               if (ward_now_ns () - start > WARD_UNYIELDABLE_NS)
                 {

@@ -7,10 +7,8 @@ T=$(mktemp -d /tmp/ward-policy.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 # never write to the user's own audit database
 XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
-# `ward audit` is runtime/main.c's to dispatch; the stand-alone test CLI
-# stands in until it does
-if "$WARD" audit --help >/dev/null 2>&1; then AUDIT="$WARD audit"
-else AUDIT="$B/tests/policy/wpol-cli audit"; fi
+# the audit command of the ward under test
+AUDIT="$WARD audit"
 n=0
 fails=0
 plan () { echo "1..$1"; }
