@@ -163,7 +163,7 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
   g->audit_all = o->audit_all;
   if (add_deny_rules (g, o->deny, err) < 0)
     goto fail;
-  if (o->trace_path && (g->trace = fopen (o->trace_path, "we")) == NULL)
+  if (o->trace_path && (g->trace = fopen (o->trace_path, "ae")) == NULL)
     {
       ward_err_set (err, WARD_E_INVALID, errno, "opening trace file `%s`", o->trace_path);
       goto fail;

@@ -399,7 +399,16 @@ static int l_spawn (lua_State *L) { return do_spawn (L, 1, 0, NULL); }
 static int l_spawn_monitored (lua_State *L) { return do_spawn (L, 1, SP_MONITOR, NULL); }
 static int l_spawn_linked (lua_State *L) { return do_spawn (L, 1, SP_LINK, NULL); }
 static int l_spawn_lm (lua_State *L) { return do_spawn (L, 1, SP_LINK | SP_MONITOR, NULL); }
-static int l_exec (lua_State *L) { return do_spawn (L, 1, SP_EXEC, NULL); }
+static int
+l_exec (lua_State *L)
+{
+  /* exec waits for its child: refuse before spawning one that nobody
+   * would wait for (inside a metamethod or C callback). */
+  if (!lua_isyieldable (L))
+    return ward_push_error (L, WARD_E_INVALID, "exec cannot wait here (inside a metamethod "
+                            "or C callback that cannot yield)");
+  return do_spawn (L, 1, SP_EXEC, NULL);
+}
 
 /* ---- control ---- */
 static int

@@ -721,6 +721,12 @@ ward_def_resolve (const char *id, char *path, size_t pathlen, ward_err *err)
     return ward_err_set (err, WARD_E_INVALID, 0,
                          "bad process id `%s`: expected namespace:name, e.g. app.workers:handler",
                          id);
+  /* The name is one segment: `a:b.c` would name the file of `a.b:c`, and
+   * a policy written for one spelling would not see the other. */
+  if (strchr (colon + 1, '.'))
+    return ward_err_set (err, WARD_E_INVALID, 0,
+                         "bad process id `%s`: the name after `:` is one segment "
+                         "(dots belong to the namespace)", id);
   char rel[512];
   size_t r = 0;
   int seglen = 0;

@@ -161,4 +161,18 @@ end
 t.is(n, 200, "200 monitored children each sent one EXIT")
 t.ok(right, "each EXIT carries that child's own value")
 
+-- one file, one id: the name after `:` is a single segment, so `t:sub.leaf`
+-- cannot reach the file of `t.sub:leaf` under another spelling
+local r = process.exec("t.sub:leaf", H)
+t.ok(type(r) == "table" and r[1] == "leaf", "t.sub:leaf names t/sub/leaf.lua")
+local c2, e2 = process.spawn("t:sub.leaf", H)
+t.ok(c2 == nil and u.is_err(e2, errors.INVALID, "one segment"), "t:sub.leaf is INVALID, not another name for it")
+
+-- exec cannot wait where the process cannot yield (a sort comparator is
+-- called from C): refused before any child runs
+local ex
+table.sort({ 2, 1 }, function(a, b) ex = ex or table.pack(process.exec("t:ret", H, 1)); return a < b end)
+t.ok(ex[1] == nil and u.is_err(ex[2], errors.INVALID, "cannot wait here"), "exec inside a C callback is INVALID")
+t.ok(u.quiet(events, 200), "and spawned nothing")
+
 u.finish(t)
