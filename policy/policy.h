@@ -5,6 +5,7 @@
 #define WARD_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "werr.h"
 
 /* The security principal of a process. Strings are borrowed for the call. */
@@ -48,5 +49,32 @@ void ward_policy_shutdown (void);
 /* The gate. Thread-safe. Fails closed: any internal error denies. */
 ward_decision ward_authorize (const ward_actor *actor, const char *action,
                               const char *resource, const ward_attrs *attrs);
+
+/* ---- hosts and sandbox profiles declared by the loaded policies ---- */
+
+/* Namespaces of a sandbox profile (the same bits as sandbox/sandbox.h). */
+enum { WARD_NS_USER = 1, WARD_NS_PID = 2, WARD_NS_NET = 4, WARD_NS_MOUNT = 8,
+       WARD_NS_IPC = 16, WARD_NS_UTS = 32, WARD_NS_CGROUP = 64 };
+
+typedef struct ward_host_spec {
+  int threads;                    /* 0 = one per core */
+  char sandbox[128];              /* profile name; "" = in-process */
+} ward_host_spec;
+
+typedef struct ward_sandbox_spec {
+  unsigned namespaces;            /* WARD_NS_* */
+  char seccomp[128];              /* "" = no filter, "default" = the shipped one */
+  uint64_t capabilities;          /* bit n = capability n kept */
+  uint64_t memory;                /* bytes, 0 = no limit */
+  uint64_t cpu_ms;                /* 0 = no limit */
+  int64_t nofile, children, mailbox;  /* -1 = no limit */
+  char init[512];                 /* init script path, "" = none */
+  char hostname[128];
+} ward_sandbox_spec;
+
+/* The host or sandbox profile `name` as declared. -1 with WARD_E_NOT_FOUND
+ * when no loaded policy declares it. */
+int ward_policy_host (const char *name, ward_host_spec *out, ward_err *err);
+int ward_policy_sandbox (const char *name, ward_sandbox_spec *out, ward_err *err);
 
 #endif
