@@ -17,7 +17,8 @@ BUILT_SOURCES = policy/builtin.c
 CLEANFILES += policy/builtin.c
 policy/builtin.c: $(WPOL_BUILTIN) $(srcdir)/policy/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) policy && \
-	$(SHELL) $(srcdir)/policy/embed.sh $(WPOL_BUILTIN) > $@-t && mv -f $@-t $@
+	$(SHELL) $(srcdir)/policy/embed.sh wpol_builtin engine.h $(WPOL_BUILTIN) > $@-t \
+	&& mv -f $@-t $@
 
 WPOL_TEST_LIBS = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS)
 WPOL_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit $(SQLITE_CFLAGS)

@@ -2,6 +2,7 @@
  * require "inbox", _CONTEXT and spawn_context_threads, over one engine. */
 #include "config.h"
 #include "vm.h"
+#include "remote.h"
 #include "codec.h"
 
 #include <errno.h>
@@ -170,6 +171,8 @@ vmchan_eq (lua_State *L)
 static int
 l_spawn_vm (lua_State *L)
 {
+  if (ward_remote_chan >= 0)
+    return luaL_error (L, "spawn_vm: not available to a subprocess actor");
   ward_proc *p = ward_current ();
   ward_err err;
   size_t mlen;
@@ -253,6 +256,8 @@ l_spawn_vm (lua_State *L)
 static int
 l_spawn_context_threads (lua_State *L)
 {
+  if (ward_remote_chan >= 0)
+    return luaL_error (L, "spawn_context_threads: not available to a subprocess actor");
   lua_Integer n = luaL_checkinteger (L, 1);
   ward_err err;
   if (n < 1 || n > 256)

@@ -1,13 +1,26 @@
 ## runtime/local.mk -- the actor runtime (libwardrt.a) and the ward command.
 noinst_LIBRARIES += libwardrt.a
-libwardrt_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS)
+libwardrt_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(SECCOMP_CFLAGS)
 libwardrt_a_SOURCES = runtime/rt.h runtime/vm.h runtime/codec.h runtime/pattern.h \
 	runtime/arena.h runtime/arena.c runtime/codec.c runtime/pattern.c runtime/sched.c runtime/proc.c runtime/mailbox.c \
 	runtime/topo.c runtime/timer.c runtime/vm.c runtime/lerr.c runtime/lchan.c \
-	runtime/lproc.c runtime/lemilua.c
+	runtime/lproc.c runtime/lemilua.c runtime/wire.h runtime/wire.c runtime/remote.h \
+	runtime/remote.c runtime/broker.c
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
 ward_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS)
-ward_LDADD = libwardrt.a libwardpolicy.a libwardcommon.a $(LUA_LIBS) $(SQLITE_LIBS) \
+ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardcommon.a \
+	$(LUA_LIBS) $(SQLITE_LIBS) \
 	$(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
+
+## The init scripts sandbox profiles name (init/NAME.lua), compiled in: the
+## child has no host filesystem, and ward runs from its build tree too.
+WARD_INIT_BUILTIN = $(srcdir)/init/empty-root.lua
+nodist_libwardrt_a_SOURCES = runtime/builtin-init.c
+BUILT_SOURCES += runtime/builtin-init.c
+CLEANFILES += runtime/builtin-init.c
+runtime/builtin-init.c: $(WARD_INIT_BUILTIN) $(srcdir)/policy/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) runtime && \
+	$(SHELL) $(srcdir)/policy/embed.sh ward_init_builtin remote.h $(WARD_INIT_BUILTIN) > $@-t \
+	&& mv -f $@-t $@

@@ -2,6 +2,7 @@
  * permission gate with exactly the permissions of the seed's table. */
 #include "config.h"
 #include "vm.h"
+#include "remote.h"
 #include "codec.h"
 
 #include <errno.h>
@@ -58,6 +59,22 @@ authorize1 (ward_proc *p, const char *action, const char *resource, ward_proc *t
   const char *pair[2] = { action, resource };
   return authorize_all (p, pair, 1, target, err);
 }
+
+/* In a subprocess actor, calls that reach beyond the actor are performed
+ * by its stand-in in the runtime (remote.h), with the same arguments. */
+#define FORWARD(L, op)                                  \
+  do                                                    \
+    if (ward_remote_chan >= 0)                          \
+      return ward_remote_call (L, op);                  \
+  while (0)
+
+/* What a subprocess actor cannot do yet. */
+#define NOT_IN_SUBPROCESS(L, what)                                              \
+  do                                                                            \
+    if (ward_remote_chan >= 0)                                                  \
+      return ward_push_error (L, WARD_E_UNAVAILABLE, "%s is not available to a " \
+                              "subprocess actor", what);                        \
+  while (0)
 
 /* ---- argument helpers: bad input is nil, INVALID -- never a raise ---- */
 static const char *
@@ -180,6 +197,7 @@ send_to (lua_State *L, ward_proc *p, ward_proc *t, const char *topic, int first,
 static int
 l_send (lua_State *L)
 {
+  FORWARD (L, "send");
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
@@ -242,6 +260,10 @@ spawn_perms (const char *id, const char *host, int flags, const builder_view *b,
 static int
 do_spawn (lua_State *L, int first, int flags, const builder_view *b)
 {
+  if (ward_remote_chan >= 0 && b == NULL)
+    return ward_remote_call (L, (flags & SP_EXEC) ? "exec"
+                             : flags == 0 ? "spawn" : flags == SP_MONITOR ? "spawn_monitored"
+                             : flags == SP_LINK ? "spawn_linked" : "spawn_linked_monitored");
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
@@ -260,12 +282,9 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
     return ward_push_err (L, &err);
   ward_host *host = ward_host_find (hostname);
   if (host == NULL)
-    {
-      if (strcmp (hostname, "ward:sandbox") == 0)
-        return ward_push_error (L, WARD_E_UNAVAILABLE, "host ward:sandbox runs subprocess "
-                                "actors, which this build does not provide yet");
-      return ward_push_error (L, WARD_E_NOT_FOUND, "no host `%s`", hostname);
-    }
+    return ward_push_error (L, WARD_E_NOT_FOUND, "no host `%s`%s", hostname,
+                            strcmp (hostname, "ward:sandbox") == 0
+                            ? " (no loaded policy declares it with a sandbox profile)" : "");
   const ward_def *def = ward_def_get (path, 0, &err);
   if (def == NULL)
     return ward_push_err (L, &err);
@@ -325,11 +344,22 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
       lua_pop (L, 1);
     }
   req.hold = nqueued > 0;
+  /* On a sandboxed host the child is made first: a sandbox that cannot
+   * be built (an init script that fails) is this call's error. */
+  if (ward_broker_sandboxed (host) && (req.remote = ward_broker_prepare (host, path, &err)) == NULL)
+    {
+      wbuf_free (&ctx);
+      wbuf_free (&args);
+      return ward_push_err (L, &err);
+    }
   ward_proc *child = ward_spawn (p, &req, &err);
   wbuf_free (&ctx);
   wbuf_free (&args);
   if (child == NULL)
-    return ward_push_err (L, &err);
+    {
+      ward_broker_abort (req.remote);
+      return ward_push_err (L, &err);
+    }
   int rc = 1;
   char pid[64];
   snprintf (pid, sizeof pid, "%s", child->pid);
@@ -414,6 +444,7 @@ l_exec (lua_State *L)
 static int
 l_terminate (lua_State *L)
 {
+  FORWARD (L, "terminate");
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
@@ -436,6 +467,7 @@ l_terminate (lua_State *L)
 static int
 l_cancel (lua_State *L)
 {
+  FORWARD (L, "cancel");
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
@@ -500,10 +532,33 @@ topo_call (lua_State *L, const char *action)
   return 1;
 }
 
-static int l_monitor (lua_State *L) { return topo_call (L, "process.monitor"); }
-static int l_unmonitor (lua_State *L) { return topo_call (L, "process.unmonitor"); }
-static int l_link (lua_State *L) { return topo_call (L, "process.link"); }
-static int l_unlink (lua_State *L) { return topo_call (L, "process.unlink"); }
+static int
+l_monitor (lua_State *L)
+{
+  FORWARD (L, "monitor");
+  return topo_call (L, "process.monitor");
+}
+
+static int
+l_unmonitor (lua_State *L)
+{
+  FORWARD (L, "unmonitor");
+  return topo_call (L, "process.unmonitor");
+}
+
+static int
+l_link (lua_State *L)
+{
+  FORWARD (L, "link");
+  return topo_call (L, "process.link");
+}
+
+static int
+l_unlink (lua_State *L)
+{
+  FORWARD (L, "unlink");
+  return topo_call (L, "process.unlink");
+}
 
 /* ---- options ---- */
 static int
@@ -548,6 +603,8 @@ l_set_options (lua_State *L)
       p->trap_links = trap;
       pthread_mutex_unlock (&p->lock);
     }
+  /* A subprocess actor's links are its stand-in's: it traps them too. */
+  FORWARD (L, "set_options");
   lua_pushboolean (L, 1);
   return 1;
 }
@@ -609,6 +666,7 @@ l_unlisten (lua_State *L)
 static int
 l_upgrade (lua_State *L)
 {
+  NOT_IN_SUBPROCESS (L, "upgrade");
   ward_proc *p = ward_current ();
   ward_vm_check_killed (L);
   /* Checked first: a failed upgrade must leave the process as it was. */
@@ -835,7 +893,9 @@ start_context_builder (lua_State *L, int values, int from_builder)
   if (!lua_istable (L, values))
     return ward_push_error (L, WARD_E_INVALID, "with_context: expected a table of values, "
                             "got %s", luaL_typename (L, values));
-  if (authorize1 (p, "process.context", "context", NULL, &err) < 0)
+  /* In a subprocess actor the stand-in asks when it rebuilds the builder
+   * for the spawn. */
+  if (ward_remote_chan < 0 && authorize1 (p, "process.context", "context", NULL, &err) < 0)
     return ward_push_err (L, &err);
   if (snapshot (L, values, 1, &err) < 0)
     return ward_push_err (L, &err);
@@ -935,6 +995,16 @@ b_with_message (lua_State *L)
 static int
 b_spawn_flags (lua_State *L, int flags)
 {
+  if (ward_remote_chan >= 0)
+    {
+      /* the stand-in rebuilds the builder from its state */
+      builder_table (L, 1);
+      lua_replace (L, 1);
+      return ward_remote_call (L, flags == 0 ? "builder.spawn"
+                               : flags == SP_MONITOR ? "builder.spawn_monitored"
+                               : flags == SP_LINK ? "builder.spawn_linked"
+                               : "builder.spawn_linked_monitored");
+    }
   int t = builder_table (L, 1);
   lua_insert (L, 2);                    /* table at 2; id at 3 */
   builder_view v = { .idx = 2 };
@@ -980,6 +1050,7 @@ static int b_spawn_lm (lua_State *L) { return b_spawn_flags (L, SP_LINK | SP_MON
 static int
 l_register (lua_State *L)
 {
+  FORWARD (L, "registry.register");
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
@@ -1007,6 +1078,7 @@ l_register (lua_State *L)
 static int
 l_lookup (lua_State *L)
 {
+  FORWARD (L, "registry.lookup");
   ward_err err;
   const char *name = arg_string (L, 1, "name", &err);
   if (name == NULL)
@@ -1021,6 +1093,7 @@ l_lookup (lua_State *L)
 static int
 l_unregister (lua_State *L)
 {
+  FORWARD (L, "registry.unregister");
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;

@@ -100,6 +100,7 @@ route (ward_proc *p, ward_msg *m)
       break;
     case WARD_MSG_VM: id = WARD_PORT_VM; break;
     case WARD_MSG_EXEC: id = WARD_PORT_EXEC; break;
+    case WARD_MSG_WIRE: id = WARD_PORT_WIRE; break;
     case WARD_MSG_TIMER: id = m->port; break;
     default: id = WARD_PORT_EVENTS; break;
     }

@@ -5,6 +5,8 @@
 #include "vm.h"
 #include "codec.h"
 #include "engine.h"
+#include "remote.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -67,6 +69,8 @@ usage (FILE *out)
          "  --children N        live children per process (default 100000)\n"
          "  --processes N       live processes in the run (default 1000000)\n"
          "  --actor ID          actor of the first process (default main)\n"
+         "  --untrusted         run SCRIPT as actor `untrusted` on ward:sandbox, a\n"
+         "                      subprocess behind the strict sandbox profile\n"
          "  --deny RULE         also deny ACTION or ACTION=RESOURCE (for testing a\n"
          "                      script's handling of denials)\n"
          "  --trace-gate FILE   append every permission request to FILE\n"
@@ -129,6 +133,53 @@ encode_args (char **argv, int argc, wbuf *out, ward_err *err)
   return rc;
 }
 
+/* The text of a profile's init script: one built into ward by its name
+ * (init/NAME.lua), or a file. */
+static int
+init_text (const char *name, wbuf *out, ward_err *err)
+{
+  const char *base = strncmp (name, "init/", 5) == 0 ? name + 5 : NULL;
+  for (size_t i = 0; base && i < ward_init_builtin_count; i++)
+    if (strcmp (ward_init_builtin_names[i], base) == 0)
+      {
+        wbuf_init (out, 0);
+        return wbuf_append (out, ward_init_builtin_texts[i], ward_init_builtin_lens[i], err);
+      }
+  if (ward_def_source (name, out, err) < 0)
+    return ward_err_prefix (err, "init script");
+  return 0;
+}
+
+/* ward:sandbox, when the loaded policies declare it with a profile. */
+static int
+sandbox_hosts (ward_host **out, ward_err *err)
+{
+  static const char name[] = "ward:sandbox";
+  ward_host_spec hs;
+  ward_sandbox_spec ss;
+  *out = NULL;
+  if (ward_policy_host (name, &hs, err) < 0)
+    return err->kind == WARD_E_NOT_FOUND ? 0 : -1;
+  if (hs.sandbox[0] == '\0')
+    return 0;
+  if (ward_policy_sandbox (hs.sandbox, &ss, err) < 0)
+    return ward_err_prefix (err, "host %s", name);
+  wbuf init;
+  wbuf_init (&init, 0);
+  if (ss.init[0] && init_text (ss.init, &init, err) < 0)
+    return ward_err_prefix (err, "sandbox profile `%s`", hs.sandbox);
+  long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
+  ward_host *h = ward_host_create (name, hs.threads > 0 ? hs.threads : ncpu > 0 ? (int) ncpu : 1,
+                                   err);
+  int rc = h ? ward_broker_host (h, hs.sandbox, &ss, ss.init[0] ? (const char *) init.data : NULL,
+                                 init.len, err) : -1;
+  wbuf_free (&init);
+  if (rc < 0)
+    return ward_err_prefix (err, "host %s", name);
+  *out = h;
+  return 0;
+}
+
 static int
 run_with (int argc, char **argv, const char **deny, const char **pfiles)
 {
@@ -141,9 +192,10 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
     { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
     { "audit", required_argument, 0, 'A' }, { "audit-all", no_argument, 0, 'L' },
-    { "audit-sync", no_argument, 0, 'S' },
+    { "audit-sync", no_argument, 0, 'S' }, { "untrusted", no_argument, 0, 'U' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *root = NULL, *actor = "main";
+  int untrusted = 0, actor_given = 0;
   size_t ndeny = 0, npfiles = 0;
   ward_policy_opts popts = { 0 };
   long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
@@ -159,7 +211,8 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     switch (c)
       {
       case 'r': root = optarg; break;
-      case 'a': actor = optarg; break;
+      case 'a': actor = optarg; actor_given = 1; break;
+      case 'U': untrusted = 1; break;
       case 'd': deny[ndeny++] = optarg; break;
       case 'T': popts.trace_path = optarg; break;
       case 'P': popts.permissive = 1; break;
@@ -236,7 +289,20 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
         *(slash == ward_cfg.root ? slash + 1 : slash) = '\0';
     }
 
+  if (untrusted && actor_given && strcmp (actor, "untrusted") != 0)
+    {
+      fprintf (stderr, "ward run: --untrusted runs the script as actor `untrusted`; "
+               "it does not go with --actor %s\n", actor);
+      return 2;
+    }
+  if (untrusted)
+    actor = "untrusted";
+
   ward_err err;
+  /* The sandbox supervisor is forked before any thread or secret exists;
+   * without it, spawns on sandboxed hosts fail (and say why). */
+  if (wsb_supervisor_start (ward_remote_main, &err) < 0)
+    snprintf (ward_broker_no_supervisor, sizeof ward_broker_no_supervisor, "%s", err.msg);
   popts.deny = deny;
   popts.policy_files = pfiles;
   wbuf args;
@@ -248,7 +314,9 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
       return 1;
     }
   ward_host *mainh = ward_host_create ("ward:main", ward_cfg.threads, &err);
-  if (mainh == NULL || ward_def_check (ward_cfg.main_path, &err) < 0)
+  ward_host *sbxh = NULL;
+  if (mainh == NULL || sandbox_hosts (&sbxh, &err) < 0
+      || ward_def_check (ward_cfg.main_path, &err) < 0)
     {
       fprintf (stderr, "ward run: %s\n", err.msg);
       return 1;
@@ -256,11 +324,27 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   ward_spawn_req req = { .def_id = "", .path = ward_cfg.main_path, .host = mainh,
                          .args = args.data, .args_len = args.len, .actor_id = actor,
                          .first = 1 };
+  if (untrusted)
+    {
+      if (sbxh == NULL)
+        {
+          fprintf (stderr, "ward run: --untrusted: no loaded policy declares host "
+                   "ward:sandbox with a sandbox profile\n");
+          return 1;
+        }
+      req.host = sbxh;
+      if ((req.remote = ward_broker_prepare (sbxh, ward_cfg.main_path, &err)) == NULL)
+        {
+          fprintf (stderr, "ward run: %s\n", err.msg);
+          return 1;
+        }
+    }
   /* The first process is both "first" (its status is ward's) and master. */
   ward_proc *first = ward_spawn (NULL, &req, &err);
   wbuf_free (&args);
   if (first == NULL)
     {
+      ward_broker_abort (req.remote);
       fprintf (stderr, "ward run: %s\n", err.msg);
       return 1;
     }
@@ -273,6 +357,8 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
 
   ward_proc_kill_all ("the run ended: the master process exited");
   ward_wait_all_exited ();
+  ward_broker_shutdown ();
+  wsb_supervisor_stop ();
   ward_hosts_stop ();
   ward_timers_stop ();
   ward_policy_shutdown ();

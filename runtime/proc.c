@@ -2,6 +2,7 @@
  * A process's VM is created on its own host's worker at its first slice. */
 #include "config.h"
 #include "rt.h"
+#include "remote.h"
 #include "vm.h"
 #include "codec.h"
 
@@ -306,7 +307,11 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   pthread_mutex_init (&p->lock, NULL);
   p->host = req->host;
   p->serial = atomic_fetch_add (&table.serial, 1) + 1;
-  snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host), p->serial);
+  if (req->pid)
+    snprintf (p->pid, sizeof p->pid, "%s", req->pid);
+  else
+    snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host),
+              p->serial);
   p->is_worker = req->is_worker;
   p->is_first = req->first;
   p->is_master = req->first || req->master;
@@ -324,7 +329,10 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   /* A call chain (process.id) is shared by exec, which runs on behalf of
    * its caller; any other spawn starts a new chain. */
   snprintf (p->frame, sizeof p->frame, "%s",
-            req->exec_wait && parent ? parent->frame : p->pid);
+            req->frame ? req->frame : req->exec_wait && parent ? parent->frame : p->pid);
+  if (req->parent_pid)
+    snprintf (p->parent_pid, sizeof p->parent_pid, "%s", req->parent_pid);
+  p->remote = req->remote;
   p->actor_id = dup_or_null (req->actor_id ? req->actor_id
                              : parent ? parent->actor_id : "main", &fail);
   const char *const *scope = req->set_scope ? req->scope
@@ -368,6 +376,7 @@ undo:
   /* Nothing has run yet: end it silently, as if never spawned. */
   {
     ward_err keep = *err;
+    p->remote = NULL;                 /* the caller's to abort */
     ward_topology_exit (p, 0, NULL, 0, NULL);
     pthread_mutex_lock (&p->lock);
     p->state = WARD_ST_DONE;
@@ -389,6 +398,10 @@ proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, cons
   p->state = WARD_ST_DONE;
   pthread_mutex_unlock (&p->lock);
   ward_vm_close (p);
+  if (p->remote)
+    ward_broker_release (p);
+  if (p->is_first && ward_remote_chan >= 0)
+    ward_remote_exited (abnormal, result, len, error);
   ward_topology_exit (p, abnormal, result, len, error);
   if (p->parent)
     {

@@ -15,6 +15,7 @@
 typedef struct ward_host ward_host;
 typedef struct ward_proc ward_proc;
 typedef struct ward_msg ward_msg;
+typedef struct ward_remote ward_remote;
 
 /* ---- run-wide settings (from the command line) ---- */
 typedef struct ward_config {
@@ -38,7 +39,8 @@ enum ward_msg_kind {
   WARD_MSG_LINK_DOWN,  /* event: error text */
   WARD_MSG_CANCEL,     /* event: deadline (ms since epoch) */
   WARD_MSG_TIMER,      /* time.after fired: at = now */
-  WARD_MSG_EXEC        /* exec result: like EXIT */
+  WARD_MSG_EXEC,       /* exec result: like EXIT */
+  WARD_MSG_WIRE        /* a frame of a subprocess actor's channel (remote.h) */
 };
 
 struct ward_msg {
@@ -55,7 +57,7 @@ struct ward_msg {
 
 /* Ports of a mailbox: fixed ones, then topics and timers. */
 enum { WARD_PORT_INBOX = 0, WARD_PORT_EVENTS = 1, WARD_PORT_VM = 2,
-       WARD_PORT_EXEC = 3, WARD_PORT_FIRST_DYNAMIC = 16 };
+       WARD_PORT_EXEC = 3, WARD_PORT_WIRE = 4, WARD_PORT_FIRST_DYNAMIC = 16 };
 
 ward_msg *ward_msg_new (int kind, const char *from, const char *topic,
                         const void *data, size_t len);
@@ -152,6 +154,7 @@ struct ward_proc {
   char **names; size_t nnames;  /* registry names held */
   atomic_uint live_children;
   int is_master;
+  ward_remote *remote;          /* a subprocess actor's stand-in (remote.h) */
 };
 
 /* Spawn request, filled by the Lua layer. */
@@ -171,6 +174,9 @@ typedef struct ward_spawn_req {
   const char *name;             /* register under this name, or NULL */
   int hold;                     /* runnable but not scheduled: the caller
                                    queues messages, then ward_sched_push */
+  ward_remote *remote;          /* run as a subprocess actor (remote.h) */
+  /* the identity given by the runtime to a subprocess actor's own VM */
+  const char *pid, *parent_pid, *frame;
 } ward_spawn_req;
 
 /* Spawn a process; returns a reference the caller must drop with

@@ -2,6 +2,7 @@
  * preemption hook, coroutines that pass scheduler yields through, loading. */
 #include "config.h"
 #include "vm.h"
+#include "remote.h"
 #include "codec.h"
 #include "pattern.h"
 
@@ -424,6 +425,9 @@ l_require (lua_State *L)
       luaL_requiref (L, "inbox", ward_luaopen_inbox, 0);
       return 1;
     }
+  if (ward_remote_chan >= 0)
+    return luaL_error (L, "require '%s': module files are not available to a subprocess "
+                       "actor", name);
   ward_proc *p = ward_current ();
   ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
                        .nscope = p->nscope };
@@ -808,25 +812,22 @@ read_file (const char *path, wbuf *out, ward_err *err)
   return 0;
 }
 
-/* Compile path in a scratch state and cache its bytecode. Text only. */
+/* Compile text under the name path into a new (uncached) entry. */
 static def_entry *
-def_compile (const char *path, const struct stat *st, ward_err *err)
+compile_text (const char *path, const char *src, size_t len, ward_err *err)
 {
-  wbuf src, code;
-  wbuf_init (&src, 64u << 20);
+  wbuf code;
   wbuf_init (&code, 0);
   def_entry *e = NULL;
-  if (read_file (path, &src, err) < 0)
-    goto out;
   lua_State *L = luaL_newstate ();
   if (L == NULL)
     {
       ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "compiling `%s`", path);
-      goto out;
+      return NULL;
     }
   char chunkname[4200];
   snprintf (chunkname, sizeof chunkname, "@%s", display_path (path));
-  if (luaL_loadbufferx (L, (const char *) src.data, src.len, chunkname, "t") != LUA_OK)
+  if (luaL_loadbufferx (L, src, len, chunkname, "t") != LUA_OK)
     {
       ward_err_set (err, WARD_E_INVALID, 0, "%s", lua_tostring (L, -1));
       lua_close (L);
@@ -847,13 +848,51 @@ def_compile (const char *path, const struct stat *st, ward_err *err)
       ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "caching `%s`", path);
       goto out;
     }
-  e->mtime = st->st_mtim;
-  e->size = st->st_size;
   e->code = (char *) wbuf_steal (&code, &e->len);
 out:
-  wbuf_free (&src);
   wbuf_free (&code);
   return e;
+}
+
+/* Compile path in a scratch state and cache its bytecode. Text only. */
+static def_entry *
+def_compile (const char *path, const struct stat *st, ward_err *err)
+{
+  wbuf src;
+  wbuf_init (&src, WARD_DEF_SOURCE_MAX);
+  def_entry *e = NULL;
+  if (read_file (path, &src, err) == 0
+      && (e = compile_text (path, (const char *) src.data, src.len, err)) != NULL)
+    {
+      e->mtime = st->st_mtim;
+      e->size = st->st_size;
+    }
+  wbuf_free (&src);
+  return e;
+}
+
+const ward_def *
+ward_def_from_source (const char *name, const char *src, size_t len, ward_err *err)
+{
+  return (const ward_def *) compile_text (name, src, len, err);
+}
+
+int
+ward_def_source (const char *path, wbuf *out, ward_err *err)
+{
+  wbuf_init (out, WARD_DEF_SOURCE_MAX);
+  if (read_file (path, out, err) < 0)
+    {
+      wbuf_free (out);
+      return -1;
+    }
+  return 0;
+}
+
+const char *
+ward_def_display (const char *path)
+{
+  return display_path (path);
 }
 
 /* Find or (re)compile the cache entry of path (whose stat is st); called
@@ -958,6 +997,17 @@ vm_load_body (lua_State *L)
 {
   ward_proc *p = lua_touserdata (L, 1);
   ward_err err;
+  if (p->remote)
+    {
+      /* A subprocess actor's stand-in: the broker's body, which sends the
+       * definition and the arguments to the child. */
+      const ward_def *bd = ward_broker_def (&err);
+      if (bd == NULL || ward_def_load (p->co, bd, &err) < 0)
+        return luaL_error (L, "%s", err.msg);
+      ward_broker_push_module (p->co);
+      p->nargs = 1;
+      return 0;
+    }
   if ((p->def ? ward_def_load (p->co, p->def, &err)
               : ward_def_push (p->co, p->def_path, 0, &err)) < 0)
     return luaL_error (L, "%s", err.msg);
@@ -992,9 +1042,12 @@ vm_start (ward_proc *p, ward_err *err)
       ward_vm_describe_error (L, -1, msg, sizeof msg);
       return ward_err_set (err, WARD_E_INVALID, 0, "%s", msg);
     }
-  free (p->args);
-  p->args = NULL;
-  p->args_len = 0;
+  if (p->remote == NULL)          /* the broker sends them on */
+    {
+      free (p->args);
+      p->args = NULL;
+      p->args_len = 0;
+    }
   return 0;
 }
 

@@ -23,6 +23,16 @@ typedef struct ward_def ward_def;
  * changed or fresh is set). NULL with err: NOT_FOUND, INVALID (syntax). */
 const ward_def *ward_def_get (const char *path, int fresh, ward_err *err);
 int ward_def_load (lua_State *L, const ward_def *d, ward_err *err);
+/* A definition compiled from source text (a subprocess actor's, sent by
+ * the runtime); name is its chunkname. Never freed. */
+const ward_def *ward_def_from_source (const char *name, const char *src, size_t len,
+                                      ward_err *err);
+/* The source text of the definition file at path (at most
+ * WARD_DEF_SOURCE_MAX bytes); out is initialised here. */
+#define WARD_DEF_SOURCE_MAX (16u << 20)
+int ward_def_source (const char *path, wbuf *out, ward_err *err);
+/* path relative to the root when it is under it (for chunknames). */
+const char *ward_def_display (const char *path);
 /* Make sure the definition at path exists and compiles (cached). */
 int ward_def_check (const char *path, ward_err *err);
 /* Push the compiled chunk of path onto L. fresh: bypass the cache. */

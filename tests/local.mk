@@ -1,5 +1,6 @@
 ## tests/local.mk -- unit tests (C, TAP) and Lua end-to-end tests.
-UNIT_LDADD = libwardrt.a libwardpolicy.a libwardcommon.a $(LUA_LIBS) -lm
+UNIT_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardcommon.a \
+	$(LUA_LIBS) $(SQLITE_LIBS) $(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) -I$(top_srcdir)/tests/unit
 
 check_PROGRAMS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
@@ -25,5 +26,6 @@ LUA_TESTS =
 EXTRA_DIST += tests/lua tests/bench
 include $(srcdir)/tests/lua/process.mk
 include $(srcdir)/tests/lua/runtime.mk
+include $(srcdir)/tests/lua/sandbox.mk
 include $(srcdir)/tests/bench/bench.mk
 TESTS += $(LUA_TESTS)

@@ -1,0 +1,756 @@
+/* broker.c -- the runtime side of subprocess actors (remote.h): sandboxed
+ * hosts, the child made for each spawn on them, the stand-in process that
+ * forwards its mailbox to the child and performs its calls, and one reader
+ * thread that watches every child's channel and the supervisor's exit
+ * records. */
+#include "config.h"
+#include "remote.h"
+#include "wire.h"
+#include "vm.h"
+#include "codec.h"
+#include "sandbox.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <lauxlib.h>
+
+
+#define F_ENDED 0xff            /* a WIRE message of the reader: the child ended */
+#define SEND_TIMEOUT_S 2        /* a child that reads nothing this long is ended */
+/* Address space a subprocess actor needs besides its Lua heap: the binary,
+ * its libraries, three threads' stacks and malloc's arena. */
+#define WARD_BROKER_AS_SLACK (192ull << 20)
+
+/* ---- sandboxed hosts ---- */
+
+typedef struct sbx_host {
+  ward_host *host;
+  char profile[128];
+  ward_sandbox_spec spec;
+  char *init;
+  size_t init_len;
+} sbx_host;
+
+char ward_broker_no_supervisor[256];
+
+static sbx_host sbx_hosts[16];
+static int nsbx_hosts;
+
+static const sbx_host *
+find_host (const ward_host *h)
+{
+  for (int i = 0; i < nsbx_hosts; i++)
+    if (sbx_hosts[i].host == h)
+      return &sbx_hosts[i];
+  return NULL;
+}
+
+int
+ward_broker_host (ward_host *h, const char *profile, const ward_sandbox_spec *spec,
+                  const char *init_text, size_t init_len, ward_err *err)
+{
+  if (nsbx_hosts == (int) (sizeof sbx_hosts / sizeof *sbx_hosts))
+    return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "too many sandboxed hosts");
+  if (spec->seccomp[0] && strcmp (spec->seccomp, "default") != 0)
+    return ward_err_set (err, WARD_E_INVALID, 0, "sandbox profile `%s`: unknown seccomp "
+                         "profile `%s` (known: default)", profile, spec->seccomp);
+  sbx_host *s = &sbx_hosts[nsbx_hosts];
+  s->host = h;
+  snprintf (s->profile, sizeof s->profile, "%s", profile);
+  s->spec = *spec;
+  s->init = NULL;
+  s->init_len = 0;
+  if (init_text)
+    {
+      if ((s->init = malloc (init_len + 1)) == NULL)
+        return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "reading an init script");
+      memcpy (s->init, init_text, init_len);
+      s->init[init_len] = '\0';
+      s->init_len = init_len;
+    }
+  nsbx_hosts++;
+  return 0;
+}
+
+int
+ward_broker_sandboxed (const ward_host *h)
+{
+  return find_host (h) != NULL;
+}
+
+/* ---- children and the reader thread ---- */
+
+struct ward_remote {
+  ward_remote *next;
+  ward_proc *proxy;             /* a reference, once the proxy exists */
+  wsb_child child;
+  const sbx_host *sh;
+  ward_wire_rx rx;
+  int polling;                  /* the channel is in the epoll set */
+  int ended;                    /* the exit record came */
+  /* touched only by the proxy's thread */
+  int got_exit;                 /* an EXIT frame arrived */
+  int exit_abnormal;
+  uint8_t *exit_data;
+  size_t exit_len;
+  char ended_why[256];
+};
+
+static struct {
+  pthread_mutex_t lock;
+  pthread_t thread;
+  int started, stop, ep, wake[2];
+  ward_remote *list;
+} br = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .wake = { -1, -1 } };
+
+static void
+kill_child (ward_remote *r)
+{
+  if (r->child.pidfd >= 0 && !r->ended)
+    syscall (SYS_pidfd_send_signal, r->child.pidfd, SIGKILL, NULL, 0);
+}
+
+/* Hand a frame (or the child's end) to the proxy. Called with br.lock. */
+static void
+to_proxy (ward_remote *r, int type, const void *body, size_t len)
+{
+  if (r->proxy == NULL)
+    return;
+  uint8_t *buf = malloc (len + 1);
+  if (buf == NULL)
+    {
+      ward_proc_kill (r->proxy, "subprocess actor: out of memory");
+      return;
+    }
+  buf[0] = (uint8_t) type;
+  if (len)
+    memcpy (buf + 1, body, len);
+  ward_msg *m = ward_msg_new (WARD_MSG_WIRE, "", NULL, buf, len + 1);
+  free (buf);
+  ward_err err;
+  if (m == NULL)
+    ward_proc_kill (r->proxy, "subprocess actor: out of memory");
+  else
+    (void) ward_deliver (r->proxy, m, &err);  /* NOT_FOUND: the proxy ended */
+}
+
+static void
+stop_polling (ward_remote *r)
+{
+  if (r->polling)
+    epoll_ctl (br.ep, EPOLL_CTL_DEL, r->child.chan, NULL);
+  r->polling = 0;
+}
+
+/* The channel is readable: take one frame. CALL and EXIT go to the proxy,
+ * which re-arms the channel when it has answered; anything else ends the
+ * child. */
+static void
+read_channel (ward_remote *r)
+{
+  ward_err err;
+  int rc = ward_wire_read (r->child.chan, &r->rx, &err);
+  if (rc == 0)
+    {
+      struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
+      epoll_ctl (br.ep, EPOLL_CTL_MOD, r->child.chan, &ev);
+      return;
+    }
+  if (rc == 2)
+    {
+      stop_polling (r);                 /* the exit record will follow */
+      return;
+    }
+  if (rc == 1 && (r->rx.type == WARD_F_CALL || r->rx.type == WARD_F_EXIT))
+    {
+      to_proxy (r, r->rx.type, r->rx.body.data, r->rx.body.len);
+      ward_wire_rx_reset (&r->rx);
+      if (r->rx.type == WARD_F_EXIT)
+        stop_polling (r);
+      return;                           /* ONESHOT: re-armed by the reply */
+    }
+  char why[WARD_ERR_MSG_MAX + 64];
+  if (rc == 1)
+    snprintf (why, sizeof why, "malformed frame: a child may not send frame type %d",
+              r->rx.type);
+  else
+    snprintf (why, sizeof why, "%s", err.msg);
+  stop_polling (r);
+  kill_child (r);
+  to_proxy (r, F_ENDED, why, strlen (why));
+}
+
+static void
+take_exits (void)
+{
+  wsb_exit ex;
+  ward_err err;
+  int rc;
+  while ((rc = wsb_next_exit (&ex, &err)) == 1)
+    for (ward_remote *r = br.list; r; r = r->next)
+      if (r->child.pid == ex.pid && !r->ended)
+        {
+          char why[256];
+          wsb_describe_exit (ex.code, ex.status, ex.syscall_nr, why, sizeof why);
+          r->ended = 1;
+          to_proxy (r, F_ENDED, why, strlen (why));
+          break;
+        }
+  if (rc < 0)
+    {
+      /* The supervisor is gone: every child went with it. */
+      epoll_ctl (br.ep, EPOLL_CTL_DEL, wsb_events_fd (), NULL);
+      for (ward_remote *r = br.list; r; r = r->next)
+        if (!r->ended)
+          {
+            r->ended = 1;
+            to_proxy (r, F_ENDED, err.msg, strlen (err.msg));
+          }
+    }
+}
+
+static void *
+reader_main (void *unused)
+{
+  (void) unused;
+  struct epoll_event evs[32];
+  for (;;)
+    {
+      int n = epoll_wait (br.ep, evs, 32, -1);
+      if (n < 0 && errno != EINTR)
+        break;
+      pthread_mutex_lock (&br.lock);
+      if (br.stop)
+        {
+          pthread_mutex_unlock (&br.lock);
+          break;
+        }
+      for (int i = 0; i < n; i++)
+        {
+          void *ptr = evs[i].data.ptr;
+          if (ptr == &br.wake)
+            {
+              char c[64];
+              while (read (br.wake[0], c, sizeof c) > 0)
+                ;
+            }
+          else if (ptr == &br.list)
+            take_exits ();
+          else
+            {
+              /* still ours? (released while we waited for the lock) */
+              for (ward_remote *r = br.list; r; r = r->next)
+                if (r == ptr && r->polling)
+                  {
+                    read_channel (r);
+                    break;
+                  }
+            }
+        }
+      pthread_mutex_unlock (&br.lock);
+    }
+  return NULL;
+}
+
+/* Called with br.lock. */
+static int
+start_reader (ward_err *err)
+{
+  if (br.started)
+    return 0;
+  if ((br.ep = epoll_create1 (EPOLL_CLOEXEC)) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, errno, "epoll_create1");
+  if (pipe2 (br.wake, O_CLOEXEC | O_NONBLOCK) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, errno, "pipe2");
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &br.wake };
+  struct epoll_event ex = { .events = EPOLLIN, .data.ptr = &br.list };
+  if (epoll_ctl (br.ep, EPOLL_CTL_ADD, br.wake[0], &ev) < 0
+      || epoll_ctl (br.ep, EPOLL_CTL_ADD, wsb_events_fd (), &ex) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, errno, "epoll_ctl");
+  int rc = pthread_create (&br.thread, NULL, reader_main, NULL);
+  if (rc != 0)
+    return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the subprocess reader");
+  br.started = 1;
+  return 0;
+}
+
+void
+ward_broker_shutdown (void)
+{
+  pthread_mutex_lock (&br.lock);
+  int started = br.started;
+  br.stop = 1;
+  pthread_mutex_unlock (&br.lock);
+  if (started)
+    {
+      if (write (br.wake[1], "x", 1) < 0)
+        { /* the pipe is full: the reader is awake anyway */ }
+      pthread_join (br.thread, NULL);
+    }
+}
+
+ward_remote *
+ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err)
+{
+  (void) def_path;
+  const sbx_host *sh = find_host (h);
+  if (sh == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, 0, "host %s has no sandbox profile",
+                    ward_host_name (h));
+      return NULL;
+    }
+  if (!wsb_supervisor_running ())
+    {
+      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "host %s: the sandbox supervisor is not "
+                    "running%s%s", ward_host_name (h), ward_broker_no_supervisor[0] ? ": " : "",
+                    ward_broker_no_supervisor);
+      return NULL;
+    }
+  const ward_sandbox_spec *s = &sh->spec;
+  wsb_profile p = {
+    .namespaces = s->namespaces,
+    .seccomp = s->seccomp[0] ? WSB_SECCOMP_DEFAULT : WSB_SECCOMP_NONE,
+    .caps_keep = s->capabilities,
+    /* The address space holds the child's binary, libraries and threads
+     * besides the Lua heap, which the allocator caps at `memory` itself. */
+    .memory = s->memory ? s->memory + WARD_BROKER_AS_SLACK : 0,
+    .cpu_ms = s->cpu_ms,
+    .nofile = s->nofile, .nproc = s->children,
+    .hostname = s->hostname[0] ? s->hostname : NULL,
+    .init_script = sh->init, .init_len = sh->init_len,
+    .init_name = s->init[0] ? s->init : NULL, .init_arg_fd = -1,
+    .stdin_fd = -1, .stdout_fd = STDOUT_FILENO, .stderr_fd = STDERR_FILENO,
+    .environ = NULL,
+  };
+  ward_remote *r = calloc (1, sizeof *r);
+  if (r == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning a subprocess actor");
+      return NULL;
+    }
+  r->sh = sh;
+  ward_wire_rx_init (&r->rx);
+  r->rx.nonblock = 1;
+  if (wsb_spawn (&p, &r->child, err) < 0)
+    {
+      ward_wire_rx_free (&r->rx);
+      free (r);
+      ward_err_prefix (err, "host %s", ward_host_name (h));
+      return NULL;
+    }
+  struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
+  setsockopt (r->child.chan, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  pthread_mutex_lock (&br.lock);
+  int rc = start_reader (err);
+  if (rc == 0)
+    {
+      r->next = br.list;
+      br.list = r;
+    }
+  pthread_mutex_unlock (&br.lock);
+  if (rc < 0)
+    {
+      ward_broker_abort (r);
+      return NULL;
+    }
+  return r;
+}
+
+static void
+unlist (ward_remote *r)
+{
+  pthread_mutex_lock (&br.lock);
+  for (ward_remote **pp = &br.list; *pp; pp = &(*pp)->next)
+    if (*pp == r)
+      {
+        *pp = r->next;
+        break;
+      }
+  stop_polling (r);
+  kill_child (r);
+  if (r->proxy)
+    ward_proc_unref (r->proxy);
+  r->proxy = NULL;
+  pthread_mutex_unlock (&br.lock);
+}
+
+void
+ward_broker_abort (ward_remote *r)
+{
+  if (r == NULL)
+    return;
+  unlist (r);
+  close (r->child.chan);
+  close (r->child.pidfd);
+  ward_wire_rx_free (&r->rx);
+  free (r);
+}
+
+void
+ward_broker_release (ward_proc *proxy)
+{
+  ward_remote *r = proxy->remote;
+  proxy->remote = NULL;
+  if (r == NULL)
+    return;
+  free (r->exit_data);
+  ward_broker_abort (r);
+}
+
+/* ---- the proxy's module ---- */
+
+/* Raise msg as the stand-in's error, without a position: it describes the
+ * subprocess actor, not a line of the broker. */
+static int raise_plain (lua_State *L, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+
+static int
+raise_plain (lua_State *L, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  lua_pushvfstring (L, fmt, ap);
+  va_end (ap);
+  return lua_error (L);
+}
+
+static ward_remote *
+self_remote (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  if (p == NULL || p->remote == NULL)
+    luaL_error (L, "not a subprocess actor's stand-in");
+  return p->remote;
+}
+
+static void
+fail (lua_State *L, ward_remote *r, const ward_err *err)
+{
+  (void) r;
+  raise_plain (L, "subprocess actor: %s", err->msg);
+}
+
+/* boot(): send BOOT and start watching the channel. */
+static int
+b_boot (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_remote *r = self_remote (L);
+  ward_err err;
+  wbuf src, b;
+  wbuf_init (&b, 0);
+  if (ward_def_source (p->def_path, &src, &err) < 0)
+    fail (L, r, &err);
+  const char *chunk = ward_def_display (p->def_path);
+  int64_t mem = r->sh->spec.memory ? (int64_t) r->sh->spec.memory : (int64_t) ward_cfg.mem_limit;
+  int64_t mbox = r->sh->spec.mailbox > 0 ? r->sh->spec.mailbox : (int64_t) ward_cfg.mailbox_limit;
+  const char *host = ward_host_name (p->host);
+  int rc = ward_wire_put_str (&b, p->pid, strlen (p->pid), &err) < 0
+    || ward_wire_put_str (&b, p->parent_pid, strlen (p->parent_pid), &err) < 0
+    || ward_wire_put_str (&b, p->frame, strlen (p->frame), &err) < 0
+    || ward_wire_put_str (&b, host, strlen (host), &err) < 0
+    || ward_wire_put_str (&b, p->def_id, strlen (p->def_id), &err) < 0
+    || ward_wire_put_str (&b, chunk, strlen (chunk), &err) < 0
+    || ward_wire_put_str (&b, p->actor_id, strlen (p->actor_id), &err) < 0
+    || ward_wire_put_str (&b, (const char *) src.data, src.len, &err) < 0
+    || ward_wire_put_str (&b, (const char *) p->args, p->args_len, &err) < 0
+    || ward_wire_put_str (&b, (const char *) p->context, p->context ? p->context_len : 0,
+                          &err) < 0
+    || ward_wire_put_u32 (&b, (uint32_t) p->nscope, &err) < 0;
+  for (size_t i = 0; rc == 0 && i < p->nscope; i++)
+    rc = ward_wire_put_str (&b, p->scope[i], strlen (p->scope[i]), &err);
+  if (rc == 0)
+    rc = ward_wire_put_i64 (&b, mem, &err) < 0 || ward_wire_put_i64 (&b, mbox, &err) < 0
+         || ward_wire_put_i64 (&b, (int64_t) ward_cfg.instr_budget, &err) < 0
+         || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0;
+  wbuf_free (&src);
+  if (rc == 0)
+    rc = ward_wire_send (r->child.chan, WARD_F_BOOT, b.data, b.len, &err);
+  wbuf_free (&b);
+  free (p->args);
+  p->args = NULL;
+  p->args_len = 0;
+  if (rc != 0)
+    fail (L, r, &err);
+  pthread_mutex_lock (&br.lock);
+  r->proxy = p;
+  ward_proc_ref (p);
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
+  if (epoll_ctl (br.ep, EPOLL_CTL_ADD, r->child.chan, &ev) == 0)
+    r->polling = 1;
+  else
+    ward_err_set (&err, WARD_E_INTERNAL, errno, "watching the channel");
+  pthread_mutex_unlock (&br.lock);
+  if (!r->polling)
+    fail (L, r, &err);
+  return 0;
+}
+
+static void
+rearm (ward_remote *r)
+{
+  pthread_mutex_lock (&br.lock);
+  if (r->polling)
+    {
+      struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
+      epoll_ctl (br.ep, EPOLL_CTL_MOD, r->child.chan, &ev);
+    }
+  pthread_mutex_unlock (&br.lock);
+}
+
+/* next(): forward what reached the mailbox; return the child's next call
+ * (op, {args, n=}) or nothing once the child has ended. */
+static int
+b_next (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  ward_vm_check_killed (L);
+  ward_proc *p = ward_current ();
+  ward_remote *r = self_remote (L);
+  static const int ports[] = { WARD_PORT_WIRE, WARD_PORT_INBOX, WARD_PORT_EVENTS,
+                               WARD_PORT_VM, WARD_PORT_EXEC };
+  ward_err err;
+  for (;;)
+    {
+      ward_msg *m = NULL;
+      for (size_t i = 0; m == NULL && i < sizeof ports / sizeof *ports; i++)
+        m = ward_port_pop (p, ports[i]);
+      if (m == NULL)
+        return ward_vm_block (L, 0, b_next);
+      ward_msg_hold (p, m);
+      if (m->kind != WARD_MSG_WIRE)
+        {
+          wbuf b;
+          wbuf_init (&b, 0);
+          int rc = ward_remote_msg_encode (m, &b, &err);
+          if (rc == 0)
+            rc = ward_wire_send (r->child.chan, WARD_F_MSG, b.data, b.len, &err);
+          wbuf_free (&b);
+          ward_msg_release (p);
+          if (rc < 0)
+            fail (L, r, &err);
+          continue;
+        }
+      int type = m->len ? m->data[0] : 0;
+      const uint8_t *body = m->data + 1;
+      size_t len = m->len ? m->len - 1 : 0;
+      if (type == F_ENDED)
+        {
+          snprintf (r->ended_why, sizeof r->ended_why, "%.*s", (int) len, (const char *) body);
+          ward_msg_release (p);
+          return 0;
+        }
+      if (type == WARD_F_EXIT)
+        {
+          ward_wire_in in = { body, body + len };
+          uint32_t abnormal;
+          const char *data;
+          size_t dlen;
+          if (ward_wire_get_u32 (&in, &abnormal, &err) < 0
+              || ward_wire_get_str (&in, &data, &dlen, &err) < 0 || abnormal > 1)
+            {
+              ward_msg_release (p);
+              raise_plain (L, "subprocess actor: malformed EXIT frame");
+            }
+          r->got_exit = 1;
+          r->exit_abnormal = (int) abnormal;
+          r->exit_data = malloc (dlen ? dlen : 1);
+          if (r->exit_data)
+            memcpy (r->exit_data, data, dlen);
+          r->exit_len = dlen;
+          ward_msg_release (p);
+          return 0;
+        }
+      /* CALL: op, encoded arguments */
+      ward_wire_in in = { body, body + len };
+      const char *op, *args;
+      size_t oplen, alen;
+      if (type != WARD_F_CALL || ward_wire_get_str (&in, &op, &oplen, &err) < 0
+          || ward_wire_get_str (&in, &args, &alen, &err) < 0 || oplen == 0 || oplen > 64)
+        {
+          ward_msg_release (p);
+          raise_plain (L, "subprocess actor: malformed CALL frame");
+        }
+      lua_settop (L, 0);
+      lua_pushlstring (L, op, oplen);
+      lua_newtable (L);
+      int n = 0;
+      if (ward_codec_decode (L, (const uint8_t *) args, alen, ward_codec_opts_rt (), &n, &err)
+          < 0)
+        {
+          ward_msg_release (p);
+          raise_plain (L, "subprocess actor: malformed CALL arguments: %s", err.msg);
+        }
+      for (int i = n; i >= 1; i--)
+        lua_rawseti (L, 2, i);
+      lua_pushinteger (L, n);
+      lua_setfield (L, 2, "n");
+      ward_msg_release (p);
+      return 2;
+    }
+}
+
+static int
+b_next_entry (lua_State *L)
+{
+  return b_next (L, 0, 0);
+}
+
+/* reply(ok, ...): the result of pcall(op, ...) back to the child. */
+static int
+b_reply (lua_State *L)
+{
+  ward_remote *r = self_remote (L);
+  ward_err err;
+  wbuf vals, b;
+  wbuf_init (&vals, 0);
+  wbuf_init (&b, 0);
+  int top = lua_gettop (L);
+  uint32_t st;
+  char msg[WARD_ERR_MSG_MAX];
+  const char *kind = "";
+  msg[0] = '\0';
+  if (!lua_toboolean (L, 1))
+    {
+      st = 2;
+      ward_vm_describe_error (L, 2, msg, sizeof msg);
+    }
+  else if (top >= 3 && lua_isnil (L, 2) && luaL_testudata (L, 3, "ward.error"))
+    {
+      const ward_err *e = lua_touserdata (L, 3);
+      st = 1;
+      kind = ward_kind_name (e->kind);
+      snprintf (msg, sizeof msg, "%s", e->msg);
+    }
+  else if (ward_codec_encode (L, 2, top - 1, &vals, ward_codec_opts_rt (), &err) == 0)
+    st = 0;
+  else
+    {
+      st = 1;
+      kind = ward_kind_name (err.kind);
+      snprintf (msg, sizeof msg, "the result cannot be sent: %s", err.msg);
+    }
+  int rc = ward_wire_put_u32 (&b, st, &err);
+  if (rc == 0)
+    rc = st == 0 ? ward_wire_put_str (&b, (const char *) vals.data, vals.len, &err)
+                 : ward_wire_put_str (&b, kind, strlen (kind), &err);
+  if (rc == 0)
+    rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
+  if (rc == 0)
+    rc = ward_wire_send (r->child.chan, WARD_F_REPLY, b.data, b.len, &err);
+  wbuf_free (&vals);
+  wbuf_free (&b);
+  if (rc < 0)
+    fail (L, r, &err);
+  rearm (r);
+  return 0;
+}
+
+/* finish(): the child's result, or its error raised. */
+static int
+b_finish (lua_State *L)
+{
+  ward_remote *r = self_remote (L);
+  if (!r->got_exit)
+    return raise_plain (L, "subprocess actor %s", r->ended_why[0] ? r->ended_why
+                       : "ended without a result");
+  if (r->exit_abnormal)
+    {
+      lua_pushlstring (L, (const char *) r->exit_data, r->exit_len);
+      return lua_error (L);
+    }
+  ward_err err;
+  int n = 0;
+  lua_settop (L, 0);
+  if (ward_codec_decode (L, r->exit_data, r->exit_len, ward_codec_opts_rt (), &n, &err) < 0)
+    return raise_plain (L, "subprocess actor: malformed result: %s", err.msg);
+  return n;
+}
+
+void
+ward_broker_push_module (lua_State *L)
+{
+  static const luaL_Reg fns[] = {
+    { "boot", b_boot }, { "next", b_next_entry }, { "reply", b_reply },
+    { "finish", b_finish }, { NULL, NULL } };
+  luaL_newlib (L, fns);
+}
+
+/* The stand-in's body: every call of the child is performed by the
+ * ordinary process API, as this process. */
+static const char broker_lua[] =
+  "local w = ...\n"
+  "local process, pcall, unpack, ipairs = process, pcall, table.unpack, ipairs\n"
+  "local reg = process.registry\n"
+  "local ops = {\n"
+  "  send = process.send, spawn = process.spawn, spawn_monitored = process.spawn_monitored,\n"
+  "  spawn_linked = process.spawn_linked,\n"
+  "  spawn_linked_monitored = process.spawn_linked_monitored, exec = process.exec,\n"
+  "  terminate = process.terminate, cancel = process.cancel, monitor = process.monitor,\n"
+  "  unmonitor = process.unmonitor, link = process.link, unlink = process.unlink,\n"
+  "  set_options = process.set_options, ['registry.register'] = reg.register,\n"
+  "  ['registry.lookup'] = reg.lookup, ['registry.unregister'] = reg.unregister,\n"
+  "}\n"
+  "local function rebuild(t)\n"
+  "  if type(t) ~= 'table' then return nil, 'not a builder' end\n"
+  "  local b, e = process.with_context(type(t.context) == 'table' and t.context or {})\n"
+  "  if b and t.actor ~= nil then b, e = b:with_actor(t.actor) end\n"
+  "  if b and t.scope ~= nil then b, e = b:with_scope(t.scope) end\n"
+  "  if b and t.name ~= nil then b, e = b:with_name(t.name) end\n"
+  "  if b and type(t.messages) == 'table' then\n"
+  "    for _, m in ipairs(t.messages) do\n"
+  "      if not b then break end\n"
+  "      b, e = b:with_message(m.topic, unpack(m, 1, m.n))\n"
+  "    end\n"
+  "  end\n"
+  "  return b, e\n"
+  "end\n"
+  "for _, v in ipairs { 'spawn', 'spawn_monitored', 'spawn_linked', 'spawn_linked_monitored' } do\n"
+  "  ops['builder.' .. v] = function(t, ...)\n"
+  "    local b, e = rebuild(t)\n"
+  "    if not b then return nil, e end\n"
+  "    return b[v](b, ...)\n"
+  "  end\n"
+  "end\n"
+  "w.boot()\n"
+  "while true do\n"
+  "  local op, args = w.next()\n"
+  "  if op == nil then break end\n"
+  "  local f = ops[op]\n"
+  "  if f then w.reply(pcall(f, unpack(args, 1, args.n)))\n"
+  "  else w.reply(false, 'unknown call ' .. op) end\n"
+  "end\n"
+  "return w.finish()\n";
+
+static pthread_once_t broker_once = PTHREAD_ONCE_INIT;
+static const ward_def *broker_def;
+static ward_err broker_def_err;
+
+static void
+compile_broker (void)
+{
+  broker_def = ward_def_from_source ("=ward.broker", broker_lua, sizeof broker_lua - 1,
+                                     &broker_def_err);
+}
+
+const void *
+ward_broker_def (ward_err *err)
+{
+  pthread_once (&broker_once, compile_broker);
+  if (broker_def == NULL && err)
+    *err = broker_def_err;
+  return broker_def;
+}

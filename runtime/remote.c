@@ -1,0 +1,353 @@
+/* remote.c -- the child side of a subprocess actor: a one-process runtime
+ * inside the sandbox whose calls beyond the actor travel to the runtime
+ * (remote.h), and the message framing both ends share. */
+#include "config.h"
+#include "remote.h"
+#include "wire.h"
+#include "vm.h"
+#include "codec.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <lauxlib.h>
+
+int ward_remote_chan = -1;
+
+/* ---- messages on the wire (both ends) ---- */
+
+int
+ward_remote_msg_encode (const ward_msg *m, wbuf *b, ward_err *err)
+{
+  if (ward_wire_put_u32 (b, (uint32_t) m->kind, err) < 0
+      || ward_wire_put_u32 (b, (uint32_t) m->is_error | (m->topic ? 2u : 0u), err) < 0
+      || ward_wire_put_i64 (b, m->at, err) < 0
+      || ward_wire_put_str (b, m->from, strlen (m->from), err) < 0
+      || ward_wire_put_str (b, m->topic ? m->topic : "", m->topic ? strlen (m->topic) : 0,
+                            err) < 0
+      || ward_wire_put_str (b, (const char *) m->data, m->len, err) < 0)
+    return -1;
+  return 0;
+}
+
+ward_msg *
+ward_remote_msg_decode (ward_wire_in *in, ward_err *err)
+{
+  uint32_t kind, flags;
+  int64_t at;
+  char from[64], topic[4096];
+  const char *data;
+  size_t len;
+  if (ward_wire_get_u32 (in, &kind, err) < 0 || ward_wire_get_u32 (in, &flags, err) < 0
+      || ward_wire_get_i64 (in, &at, err) < 0
+      || ward_wire_get_cstr (in, from, sizeof from, err) < 0
+      || ward_wire_get_cstr (in, topic, sizeof topic, err) < 0
+      || ward_wire_get_str (in, &data, &len, err) < 0)
+    return NULL;
+  if (kind > WARD_MSG_EXEC || kind == WARD_MSG_TIMER || (flags & ~3u) != 0
+      || ((flags & 2) != 0) != (kind == WARD_MSG_USER))
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: bad message header");
+      return NULL;
+    }
+  ward_msg *m = ward_msg_new ((int) kind, from, kind == WARD_MSG_USER ? topic : NULL,
+                              data, len);
+  if (m == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "receiving a message");
+      return NULL;
+    }
+  m->is_error = (int) (flags & 1);
+  m->at = at;
+  return m;
+}
+
+/* ---- the child ---- */
+
+static struct {
+  ward_proc *actor;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int ended;
+} child = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* Frames from the runtime: messages into the actor's mailbox, replies to
+ * its port for them. Anything wrong with the channel ends the actor. */
+static void *
+reader_main (void *unused)
+{
+  (void) unused;
+  ward_wire_rx rx;
+  ward_wire_rx_init (&rx);
+  ward_err err;
+  const char *why = NULL;
+  char buf[WARD_ERR_MSG_MAX + 64];
+  for (;;)
+    {
+      int rc = ward_wire_read (ward_remote_chan, &rx, &err);
+      if (rc == 2)
+        {
+          why = "the runtime closed the channel";
+          break;
+        }
+      if (rc < 0)
+        {
+          snprintf (buf, sizeof buf, "channel to the runtime: %s", err.msg);
+          why = buf;
+          break;
+        }
+      ward_msg *m = NULL;
+      if (rx.type == WARD_F_MSG)
+        {
+          ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
+          m = ward_remote_msg_decode (&in, &err);
+        }
+      else if (rx.type == WARD_F_REPLY)
+        {
+          m = ward_msg_new (WARD_MSG_WIRE, "", NULL, rx.body.data, rx.body.len);
+          if (m == NULL)
+            ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "receiving a reply");
+        }
+      else
+        ward_err_set (&err, WARD_E_INVALID, 0, "unexpected frame type %d", rx.type);
+      ward_wire_rx_reset (&rx);
+      if (m == NULL || ward_deliver (child.actor, m, &err) < 0)
+        {
+          if (err.kind == WARD_E_NOT_FOUND)     /* the actor has ended */
+            break;
+          snprintf (buf, sizeof buf, "receiving from the runtime: %s", err.msg);
+          why = buf;
+          break;
+        }
+    }
+  if (why)
+    ward_proc_kill (child.actor, "%s", why);
+  ward_wire_rx_free (&rx);
+  return NULL;
+}
+
+void
+ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error)
+{
+  wbuf b;
+  wbuf_init (&b, 0);
+  ward_err err;
+  if (ward_wire_put_u32 (&b, (uint32_t) !!abnormal, &err) == 0
+      && (abnormal ? ward_wire_put_str (&b, error, strlen (error), &err)
+                   : ward_wire_put_str (&b, (const char *) result, len, &err)) == 0)
+    (void) ward_wire_send (ward_remote_chan, WARD_F_EXIT, b.data, b.len, &err);
+  wbuf_free (&b);
+  pthread_mutex_lock (&child.lock);
+  child.ended = 1;
+  pthread_cond_signal (&child.cond);
+  pthread_mutex_unlock (&child.lock);
+}
+
+/* BOOT: the strings and limits of the actor. */
+typedef struct boot {
+  char pid[64], parent_pid[64], frame[64], host[128], def_id[300], chunk[600], actor[300];
+  const char *source; size_t source_len;
+  const char *args; size_t args_len;
+  const char *context; size_t context_len;
+  char *scope[64]; size_t nscope;
+  int64_t mem_limit, mailbox_limit, instr_budget;
+  uint32_t is_worker;
+} boot;
+
+static int
+parse_boot (ward_wire_in *in, boot *b, ward_err *err)
+{
+  uint32_t nscope;
+  if (ward_wire_get_cstr (in, b->pid, sizeof b->pid, err) < 0
+      || ward_wire_get_cstr (in, b->parent_pid, sizeof b->parent_pid, err) < 0
+      || ward_wire_get_cstr (in, b->frame, sizeof b->frame, err) < 0
+      || ward_wire_get_cstr (in, b->host, sizeof b->host, err) < 0
+      || ward_wire_get_cstr (in, b->def_id, sizeof b->def_id, err) < 0
+      || ward_wire_get_cstr (in, b->chunk, sizeof b->chunk, err) < 0
+      || ward_wire_get_cstr (in, b->actor, sizeof b->actor, err) < 0
+      || ward_wire_get_str (in, &b->source, &b->source_len, err) < 0
+      || ward_wire_get_str (in, &b->args, &b->args_len, err) < 0
+      || ward_wire_get_str (in, &b->context, &b->context_len, err) < 0
+      || ward_wire_get_u32 (in, &nscope, err) < 0)
+    return -1;
+  if (nscope > 64)
+    return ward_err_set (err, WARD_E_INVALID, 0, "malformed boot frame: %u policies", nscope);
+  for (b->nscope = 0; b->nscope < nscope; b->nscope++)
+    {
+      char name[256];
+      if (ward_wire_get_cstr (in, name, sizeof name, err) < 0)
+        return -1;
+      if ((b->scope[b->nscope] = strdup (name)) == NULL)
+        return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "reading the boot frame");
+    }
+  if (ward_wire_get_i64 (in, &b->mem_limit, err) < 0
+      || ward_wire_get_i64 (in, &b->mailbox_limit, err) < 0
+      || ward_wire_get_i64 (in, &b->instr_budget, err) < 0
+      || ward_wire_get_u32 (in, &b->is_worker, err) < 0)
+    return -1;
+  if (b->mem_limit < (64 << 10) || b->mailbox_limit < 1 || b->instr_budget < 0)
+    return ward_err_set (err, WARD_E_INVALID, 0, "malformed boot frame: bad limits");
+  return 0;
+}
+
+int
+ward_remote_main (int chan)
+{
+  ward_remote_chan = chan;
+  ward_err err;
+  ward_wire_rx rx;
+  ward_wire_rx_init (&rx);
+  int rc = ward_wire_read (chan, &rx, &err);
+  if (rc != 1 || rx.type != WARD_F_BOOT)
+    {
+      if (rc == 1)
+        ward_err_set (&err, WARD_E_INVALID, 0, "the first frame is not BOOT");
+      else if (rc != -1)
+        ward_err_set (&err, WARD_E_INVALID, 0, "the channel closed before BOOT");
+      goto fail;
+    }
+  boot b;
+  memset (&b, 0, sizeof b);
+  ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
+  if (parse_boot (&in, &b, &err) < 0)
+    goto fail;
+
+  /* Few threads, small stacks and one malloc arena: the address space
+   * limit of the profile must hold the whole child. */
+  mallopt (M_ARENA_MAX, 1);
+  pthread_attr_t attr;
+  if (pthread_attr_init (&attr) == 0)
+    {
+      pthread_attr_setstacksize (&attr, 1u << 20);
+      pthread_setattr_default_np (&attr);
+      pthread_attr_destroy (&attr);
+    }
+  ward_cfg.root[0] = '\0';
+  snprintf (ward_cfg.main_path, sizeof ward_cfg.main_path, "%s", b.chunk);
+  ward_cfg.threads = 1;
+  ward_cfg.mem_limit = (size_t) b.mem_limit;
+  ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;
+  ward_cfg.instr_budget = (uint64_t) b.instr_budget;
+  ward_cfg.max_processes = 1;
+
+  const ward_def *def = ward_def_from_source (b.chunk, b.source, b.source_len, &err);
+  if (def == NULL || ward_timers_start (&err) < 0)
+    goto fail;
+  ward_host *h = ward_host_create (b.host, 1, &err);
+  if (h == NULL)
+    goto fail;
+  ward_spawn_req req = { .def_id = b.def_id, .path = b.chunk, .def = def, .host = h,
+                         .args = (const uint8_t *) b.args, .args_len = b.args_len,
+                         .actor_id = b.actor, .scope = (const char *const *) b.scope,
+                         .nscope = b.nscope, .set_scope = 1,
+                         .context = (const uint8_t *) b.context,
+                         .context_len = b.context_len, .set_context = b.context_len > 0,
+                         .first = 1, .pid = b.pid, .parent_pid = b.parent_pid,
+                         .frame = b.frame, .hold = 1, .is_worker = b.is_worker != 0 };
+  child.actor = ward_spawn (NULL, &req, &err);
+  if (child.actor == NULL)
+    goto fail;
+  ward_wire_rx_free (&rx);
+  pthread_t reader;
+  int e = pthread_create (&reader, NULL, reader_main, NULL);
+  if (e != 0)
+    {
+      ward_err_set (&err, WARD_E_INTERNAL, e, "starting the channel reader");
+      ward_proc_kill (child.actor, "%s", err.msg);
+    }
+  ward_sched_push (child.actor);
+  pthread_mutex_lock (&child.lock);
+  while (!child.ended)
+    pthread_cond_wait (&child.cond, &child.lock);
+  pthread_mutex_unlock (&child.lock);
+  return 0;
+
+fail:
+  ward_wire_rx_free (&rx);
+  {
+    /* Tell the runtime why, as the actor's end. */
+    char msg[WARD_ERR_MSG_MAX + 32];
+    snprintf (msg, sizeof msg, "subprocess start: %s", err.msg);
+    ward_remote_exited (1, NULL, 0, msg);
+  }
+  return 1;
+}
+
+/* ---- calls forwarded to the runtime ---- */
+
+static int
+call_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  ward_vm_check_killed (L);
+  ward_proc *p = ward_current ();
+  ward_msg *m = ward_port_pop (p, WARD_PORT_WIRE);
+  if (m == NULL)
+    return ward_vm_block (L, 0, call_k);
+  ward_msg_hold (p, m);
+  lua_settop (L, 0);
+  ward_wire_in in = { m->data, m->data + m->len };
+  ward_err err;
+  uint32_t st;
+  const char *a, *bm;
+  size_t alen, blen;
+  if (ward_wire_get_u32 (&in, &st, &err) < 0 || ward_wire_get_str (&in, &a, &alen, &err) < 0
+      || ward_wire_get_str (&in, &bm, &blen, &err) < 0 || st > 2)
+    {
+      ward_msg_release (p);
+      ward_proc_kill (p, "malformed reply from the runtime");
+      ward_vm_check_killed (L);
+      return 0;
+    }
+  if (st == 0)
+    {
+      int n = 0;
+      int rc = ward_codec_decode (L, (const uint8_t *) a, alen, ward_codec_opts_rt (), &n, &err);
+      ward_msg_release (p);
+      if (rc < 0)
+        return luaL_error (L, "reply from the runtime: %s", err.msg);
+      return n;
+    }
+  /* 1: nil and an error of kind a; 2: raised with message b */
+  ward_kind kind = WARD_E_INTERNAL;
+  for (int k = WARD_E_INVALID; k <= WARD_E_INTERNAL; k++)
+    if (strlen (ward_kind_name ((ward_kind) k)) == alen
+        && memcmp (ward_kind_name ((ward_kind) k), a, alen) == 0)
+      kind = (ward_kind) k;
+  lua_pushlstring (L, bm, blen);
+  ward_msg_release (p);
+  if (st == 2)
+    return lua_error (L);
+  return ward_push_error (L, kind, "%s", lua_tostring (L, -1));
+}
+
+int
+ward_remote_call (lua_State *L, const char *op)
+{
+  ward_vm_check_killed (L);
+  if (!lua_isyieldable (L))
+    return ward_push_error (L, WARD_E_INVALID, "%s cannot wait for the runtime here (inside "
+                            "a metamethod or C callback that cannot yield)", op);
+  ward_err err;
+  wbuf args, b;
+  wbuf_init (&args, 0);
+  wbuf_init (&b, 0);
+  int n = lua_gettop (L);
+  int rc = ward_codec_encode (L, 1, n, &args, ward_codec_opts_rt (), &err);
+  if (rc == 0)
+    rc = ward_wire_put_str (&b, op, strlen (op), &err);
+  if (rc == 0)
+    rc = ward_wire_put_str (&b, (const char *) args.data, args.len, &err);
+  if (rc == 0)
+    rc = ward_wire_send (ward_remote_chan, WARD_F_CALL, b.data, b.len, &err);
+  wbuf_free (&args);
+  wbuf_free (&b);
+  if (rc < 0)
+    return ward_push_err (L, &err);
+  return ward_vm_block (L, 0, call_k);
+}

@@ -1,0 +1,90 @@
+/* remote.h -- subprocess actors, both ends.
+ *
+ * A process spawned on a host with a sandbox profile is two things: a
+ * stand-in in the runtime (the "proxy", an ordinary ward process with the
+ * PID, mailbox, links, monitors and names everyone sees) and the actor's
+ * own VM in a sandboxed child made by sandbox/ (wsb_spawn). They talk over
+ * the child's channel in frames (wire.h):
+ *
+ *   runtime -> child: BOOT once (PID, definition source, arguments, actor,
+ *     scope, context, limits), then MSG for each message or event that
+ *     reaches the proxy's mailbox, and REPLY for each CALL;
+ *   child -> runtime: CALL for each process API call that touches anything
+ *     outside the actor (send, spawns, exec, terminate, cancel, link,
+ *     monitor, the registry, set_options), then EXIT with the actor's result.
+ *
+ * The proxy performs each CALL with the ordinary process API, as itself:
+ * the permission engine judges the child's actor in the runtime, never in
+ * the child (whose own gate is never started, so it denies everything it
+ * is asked). Inbox, events, topics, timers, channels and the context stay
+ * in the child. Prefix ward_remote_ (child side) and ward_broker_ (runtime
+ * side). */
+#ifndef WARD_REMOTE_H
+#define WARD_REMOTE_H
+
+#include <lua.h>
+#include "rt.h"
+#include "policy.h"
+
+/* A message or event on the wire (both ends, remote.c). decode returns a
+ * new message, or NULL with err (INVALID: malformed). */
+struct ward_wire_in;
+int ward_remote_msg_encode (const ward_msg *m, wbuf *b, ward_err *err);
+ward_msg *ward_remote_msg_decode (struct ward_wire_in *in, ward_err *err);
+
+/* ---- the child side (remote.c) ---- */
+
+/* The channel to the runtime in a subprocess actor, -1 in the runtime. */
+extern int ward_remote_chan;
+
+/* The sandbox entry: read BOOT, run the actor, send EXIT. Returns the
+ * child's exit status. */
+int ward_remote_main (int chan);
+
+/* Forward the calling API function (op, with the Lua arguments 1..top) to
+ * the runtime and return what the proxy's call returned: values, or nil
+ * and an error object, or a raised error. Blocks the process. */
+int ward_remote_call (lua_State *L, const char *op);
+
+/* The actor ended (called once, by proc.c, in a child). */
+void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
+
+/* ---- the runtime side (broker.c) ---- */
+
+typedef struct ward_remote ward_remote;
+
+/* Attach a sandbox profile to a host: every process spawned on it becomes
+ * a subprocess actor. init_text (init_len bytes) is the profile's init
+ * script, already read. 0 or -1. */
+int ward_broker_host (ward_host *h, const char *profile, const ward_sandbox_spec *spec,
+                      const char *init_text, size_t init_len, ward_err *err);
+/* Why the sandbox supervisor could not start ("" when it runs). */
+extern char ward_broker_no_supervisor[256];
+
+/* Whether processes on h are subprocess actors. */
+int ward_broker_sandboxed (const ward_host *h);
+
+/* Make the sandboxed child for a spawn on h (before the proxy exists, so
+ * that a failing sandbox -- an init script error -- is the spawner's
+ * error). The result goes into ward_spawn_req.remote. */
+ward_remote *ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err);
+/* Undo ward_broker_prepare when the spawn failed after it. */
+void ward_broker_abort (ward_remote *r);
+
+/* The Lua body the proxy runs, and its module (pushed as its argument). */
+const void *ward_broker_def (ward_err *err);
+void ward_broker_push_module (lua_State *L);
+
+/* The init scripts built into ward, by file name ("empty-root.lua"). */
+extern const char *const ward_init_builtin_names[];
+extern const char *const ward_init_builtin_texts[];
+extern const size_t ward_init_builtin_lens[];
+extern const size_t ward_init_builtin_count;
+
+/* The proxy ended: kill the child if it still runs, free everything. */
+void ward_broker_release (ward_proc *proxy);
+
+/* Stop the reader thread (end of run, after every process exited). */
+void ward_broker_shutdown (void);
+
+#endif

@@ -1,0 +1,190 @@
+/* wire.c -- frames over the SOCK_SEQPACKET channel of a subprocess actor. */
+#include "config.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define MAGIC 0x57                      /* 'W' */
+#define F_MORE 1
+
+int
+ward_wire_send (int fd, int type, const void *body, size_t len, ward_err *err)
+{
+  if (len > WARD_WIRE_MAX)
+    return ward_err_set (err, WARD_E_INVALID, 0, "frame of %zu bytes is over the %u limit",
+                         len, WARD_WIRE_MAX);
+  const uint8_t *p = body;
+  size_t off = 0;
+  do
+    {
+      size_t n = len - off > WARD_WIRE_CHUNK ? WARD_WIRE_CHUNK : len - off;
+      uint8_t hdr[4] = { MAGIC, (uint8_t) type, off + n < len ? F_MORE : 0, 0 };
+      struct iovec iov[2] = { { hdr, sizeof hdr }, { (void *) (p + off), n } };
+      struct msghdr mh = { .msg_iov = iov, .msg_iovlen = n ? 2 : 1 };
+      ssize_t w;
+      do
+        w = sendmsg (fd, &mh, MSG_NOSIGNAL);
+      while (w < 0 && errno == EINTR);
+      if (w < 0)
+        return ward_err_set (err, errno == EAGAIN ? WARD_E_UNAVAILABLE : WARD_E_INTERNAL,
+                             errno, "writing to the channel: %s",
+                             errno == EAGAIN ? "the other end does not read"
+                             : strerror (errno));
+      off += n;
+    }
+  while (off < len);
+  return 0;
+}
+
+void
+ward_wire_rx_init (ward_wire_rx *rx)
+{
+  rx->type = 0;
+  rx->nonblock = 0;
+  wbuf_init (&rx->body, WARD_WIRE_MAX);
+}
+
+void
+ward_wire_rx_free (ward_wire_rx *rx)
+{
+  wbuf_free (&rx->body);
+  rx->type = 0;
+}
+
+void
+ward_wire_rx_reset (ward_wire_rx *rx)
+{
+  rx->type = 0;
+  wbuf_reset (&rx->body);
+}
+
+int
+ward_wire_read (int fd, ward_wire_rx *rx, ward_err *err)
+{
+  static _Thread_local uint8_t dgram[WARD_WIRE_CHUNK + 8];
+  for (;;)
+    {
+      ssize_t n;
+      do
+        n = recv (fd, dgram, sizeof dgram, MSG_TRUNC | (rx->nonblock ? MSG_DONTWAIT : 0));
+      while (n < 0 && errno == EINTR);
+      if (n < 0)
+        {
+          if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+          if (errno == ECONNRESET)
+            return 2;
+          return ward_err_set (err, WARD_E_INTERNAL, errno, "reading the channel: %s",
+                               strerror (errno));
+        }
+      if (n == 0)
+        {
+          if (rx->type != 0)
+            return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: truncated "
+                                 "(the channel closed inside a frame)");
+          return 2;
+        }
+      if ((size_t) n > WARD_WIRE_CHUNK + 4 || n < 4 || dgram[0] != MAGIC || dgram[3] != 0
+          || (dgram[2] & ~F_MORE) != 0)
+        return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: bad datagram "
+                             "(%zd bytes)", n);
+      int type = dgram[1];
+      if (type < WARD_F_BOOT || type > WARD_F_LAST || (rx->type != 0 && type != rx->type))
+        return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: unexpected type %d",
+                             type);
+      rx->type = type;
+      if (wbuf_append (&rx->body, dgram + 4, (size_t) n - 4, err) < 0)
+        return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: over %u bytes",
+                             WARD_WIRE_MAX);
+      if (!(dgram[2] & F_MORE))
+        return 1;
+    }
+}
+
+int
+ward_wire_put_u32 (wbuf *b, uint32_t v, ward_err *err)
+{
+  uint8_t x[4] = { (uint8_t) v, (uint8_t) (v >> 8), (uint8_t) (v >> 16), (uint8_t) (v >> 24) };
+  return wbuf_append (b, x, 4, err);
+}
+
+int
+ward_wire_put_i64 (wbuf *b, int64_t v, ward_err *err)
+{
+  uint64_t u = (uint64_t) v;
+  uint8_t x[8];
+  for (int i = 0; i < 8; i++)
+    x[i] = (uint8_t) (u >> (8 * i));
+  return wbuf_append (b, x, 8, err);
+}
+
+int
+ward_wire_put_str (wbuf *b, const char *s, size_t len, ward_err *err)
+{
+  if (len > UINT32_MAX)
+    return ward_err_set (err, WARD_E_INVALID, 0, "string too long for a frame");
+  if (ward_wire_put_u32 (b, (uint32_t) len, err) < 0)
+    return -1;
+  return len ? wbuf_append (b, s, len, err) : 0;
+}
+
+static int
+truncated (ward_err *err)
+{
+  return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: truncated");
+}
+
+int
+ward_wire_get_u32 (ward_wire_in *in, uint32_t *v, ward_err *err)
+{
+  if (in->end - in->p < 4)
+    return truncated (err);
+  *v = (uint32_t) in->p[0] | (uint32_t) in->p[1] << 8 | (uint32_t) in->p[2] << 16
+       | (uint32_t) in->p[3] << 24;
+  in->p += 4;
+  return 0;
+}
+
+int
+ward_wire_get_i64 (ward_wire_in *in, int64_t *v, ward_err *err)
+{
+  if (in->end - in->p < 8)
+    return truncated (err);
+  uint64_t u = 0;
+  for (int i = 0; i < 8; i++)
+    u |= (uint64_t) in->p[i] << (8 * i);
+  *v = (int64_t) u;
+  in->p += 8;
+  return 0;
+}
+
+int
+ward_wire_get_str (ward_wire_in *in, const char **s, size_t *len, ward_err *err)
+{
+  uint32_t n = 0;
+  if (ward_wire_get_u32 (in, &n, err) < 0)
+    return -1;
+  if ((size_t) (in->end - in->p) < n)
+    return truncated (err);
+  *s = (const char *) in->p;
+  *len = n;
+  in->p += n;
+  return 0;
+}
+
+int
+ward_wire_get_cstr (ward_wire_in *in, char *buf, size_t size, ward_err *err)
+{
+  const char *s;
+  size_t n;
+  if (ward_wire_get_str (in, &s, &n, err) < 0)
+    return -1;
+  if (n >= size || memchr (s, '\0', n) != NULL)
+    return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: bad string field");
+  memcpy (buf, s, n);
+  buf[n] = '\0';
+  return 0;
+}

@@ -1,0 +1,69 @@
+/* wire.h -- frames between the runtime and a subprocess actor, over the
+ * SOCK_SEQPACKET channel the sandbox made. A frame is a type and a body of
+ * up to WARD_WIRE_MAX bytes, cut into datagrams of at most WARD_WIRE_CHUNK
+ * body bytes, each with a 4-byte header (magic, type, flags, 0). Anything
+ * else on the channel -- a wrong magic, a type that changes inside a frame,
+ * a datagram too long, a frame too big -- is malformed: the reader ends
+ * that child. Prefix ward_wire_. */
+#ifndef WARD_WIRE_H
+#define WARD_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "wbuf.h"
+#include "werr.h"
+
+#define WARD_WIRE_CHUNK 32768
+#define WARD_WIRE_MAX (17u << 20)       /* a 16 MiB message and its envelope */
+
+enum ward_frame {
+  WARD_F_BOOT = 1,     /* runtime -> child: what to run (once, first) */
+  WARD_F_MSG,          /* runtime -> child: a message or event for the actor */
+  WARD_F_REPLY,        /* runtime -> child: the result of a CALL */
+  WARD_F_CALL,         /* child -> runtime: a process API call to perform */
+  WARD_F_EXIT,         /* child -> runtime: how the actor ended (last) */
+  WARD_F_LAST = WARD_F_EXIT
+};
+
+/* Send one frame; blocks until every datagram is queued (the runtime's end
+ * has a send timeout: a child that stops reading fails the send). */
+int ward_wire_send (int fd, int type, const void *body, size_t len, ward_err *err);
+
+/* Reassembly of frames from a non-blocking or blocking fd. */
+typedef struct ward_wire_rx {
+  int type;            /* of the frame being assembled, 0 = none yet */
+  int nonblock;        /* read with MSG_DONTWAIT */
+  wbuf body;
+} ward_wire_rx;
+
+void ward_wire_rx_init (ward_wire_rx *rx);
+void ward_wire_rx_free (ward_wire_rx *rx);
+
+/* Read datagrams until a frame is whole. Returns 1 with the frame in
+ * rx->type/rx->body (the caller takes it, then calls ward_wire_rx_reset),
+ * 0 when a non-blocking fd has no more for now, 2 at end of stream, -1 on
+ * a malformed frame or a read error (err says which). */
+int ward_wire_read (int fd, ward_wire_rx *rx, ward_err *err);
+void ward_wire_rx_reset (ward_wire_rx *rx);
+
+/* Little-endian fields of frame bodies, shared by both ends. */
+int ward_wire_put_u32 (wbuf *b, uint32_t v, ward_err *err);
+int ward_wire_put_i64 (wbuf *b, int64_t v, ward_err *err);
+int ward_wire_put_str (wbuf *b, const char *s, size_t len, ward_err *err);
+
+typedef struct ward_wire_in ward_wire_in;
+struct ward_wire_in {
+  const uint8_t *p, *end;
+};
+
+/* Each returns -1 (INVALID, "truncated frame") past the end. get_str
+ * points into the frame: *s is not NUL-terminated unless the sender put
+ * one; *len is its length. */
+int ward_wire_get_u32 (ward_wire_in *in, uint32_t *v, ward_err *err);
+int ward_wire_get_i64 (ward_wire_in *in, int64_t *v, ward_err *err);
+int ward_wire_get_str (ward_wire_in *in, const char **s, size_t *len, ward_err *err);
+/* A string copied into buf (NUL-terminated); INVALID when it does not fit
+ * or holds a NUL. */
+int ward_wire_get_cstr (ward_wire_in *in, char *buf, size_t size, ward_err *err);
+
+#endif

@@ -1,0 +1,11 @@
+-- w:order -- receives n numbered messages and reports whether they came in
+-- order, and what came on the topic "side" it listens to.
+local parent, n = ...
+local l = process.listen("side")
+local inbox, bad = process.inbox(), 0
+for i = 1, n do
+  local m = inbox:receive()
+  if m:payload() ~= i then bad = bad + 1 end
+end
+local s = l:receive()   -- a raw topic channel: the payload itself
+process.send(parent, "order", bad, s)
