@@ -112,6 +112,14 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
   wpol_diags d;
   wpol_diags_init (&d);
   int r;
+  if (o->db_path && o->policy_files && o->policy_files[0])
+    {
+      wpol_engine_free (e);
+      ward_err_set (err, WARD_E_INVALID, 0, "--db and --policy do not go together: the "
+                    "policies come from the store or from files (load the files into the "
+                    "store with `ward policy load --db %.150s FILE...`)", o->db_path);
+      return NULL;
+    }
   if (o->db_path)
     {
       run.store = wpol_store_open (o->db_path, 0, err);

@@ -101,9 +101,9 @@ vmchan_send (lua_State *L)
     return luaL_error (L, "send: actor %s has exited", c->pid);
   ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
                        .nscope = p->nscope };
-  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host), .parent = p->parent_pid,
+  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host), .parent = ward_parent_attr (p),
                        .target_actor = t->actor_id, .target_host = ward_host_name (t->host),
-                       .target_parent = t->parent_pid };
+                       .target_parent = ward_parent_attr (t) };
   wbuf b;
   wbuf_init (&b, 0);
   int rc;
@@ -227,7 +227,7 @@ l_spawn_vm (lua_State *L)
     snprintf (hostname, sizeof hostname, "%s", ward_host_name (host));
   ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
                        .nscope = p->nscope };
-  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host), .parent = p->parent_pid };
+  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host), .parent = ward_parent_attr (p) };
   int allowed = ward_authorize (&actor, "process.spawn", id, &attrs) == WARD_ALLOW;
   allowed &= ward_authorize (&actor, "process.host", hostname, &attrs) == WARD_ALLOW;
   if (!allowed)

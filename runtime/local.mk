@@ -14,13 +14,3 @@ ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 	$(LUA_LIBS) $(SQLITE_LIBS) \
 	$(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
 
-## The init scripts sandbox profiles name (init/NAME.lua), compiled in: the
-## child has no host filesystem, and ward runs from its build tree too.
-WARD_INIT_BUILTIN = $(srcdir)/init/empty-root.lua
-nodist_libwardrt_a_SOURCES = runtime/builtin-init.c
-BUILT_SOURCES += runtime/builtin-init.c
-CLEANFILES += runtime/builtin-init.c
-runtime/builtin-init.c: $(WARD_INIT_BUILTIN) $(srcdir)/policy/embed.sh
-	$(AM_V_GEN)$(MKDIR_P) runtime && \
-	$(SHELL) $(srcdir)/policy/embed.sh ward_init_builtin remote.h $(WARD_INIT_BUILTIN) > $@-t \
-	&& mv -f $@-t $@

@@ -33,12 +33,12 @@ authorize_all (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
   ward_actor actor;
   make_actor (p, &actor);
   ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
-                       .parent = p->parent_pid };
+                       .parent = ward_parent_attr (p) };
   if (target)
     {
       attrs.target_actor = target->actor_id;
       attrs.target_host = ward_host_name (target->host);
-      attrs.target_parent = target->parent_pid;
+      attrs.target_parent = ward_parent_attr (target);
     }
   int denied = -1;
   for (int i = 0; i < n; i++)

@@ -7,10 +7,12 @@
 #include "engine.h"
 #include "remote.h"
 #include "sandbox.h"
+#include "init.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@ static struct {
   int first_done, first_abnormal;
   char first_error[WARD_ERR_MSG_MAX];
   char first_pid[64];
+  int signo;                    /* the run was stopped by this signal */
 } run = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 void
@@ -133,18 +136,69 @@ encode_args (char **argv, int argc, wbuf *out, ward_err *err)
   return rc;
 }
 
+/* SIGINT, SIGTERM and SIGHUP stop the run the orderly way: every process
+ * is ended and the audit writer commits what it holds, so that no denial
+ * goes unrecorded. A second signal does not wait. */
+static sigset_t stop_signals;
+
+static void *
+signal_main (void *unused)
+{
+  (void) unused;
+  for (;;)
+    {
+      int sig;
+      if (sigwait (&stop_signals, &sig) != 0)
+        continue;
+      pthread_mutex_lock (&run.lock);
+      int again = run.signo != 0;
+      if (!again)
+        {
+          run.signo = sig;
+          run.ended = 1;
+          pthread_cond_broadcast (&run.cond);
+        }
+      pthread_mutex_unlock (&run.lock);
+      if (again)
+        {
+          static const char msg[] = "ward: a second signal: exiting without waiting\n";
+          if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0)
+            { /* nothing left to tell */ }
+          _exit (128 + sig);
+        }
+    }
+  return NULL;
+}
+
+static int
+start_signal_thread (ward_err *err)
+{
+  sigemptyset (&stop_signals);
+  sigaddset (&stop_signals, SIGINT);
+  sigaddset (&stop_signals, SIGTERM);
+  sigaddset (&stop_signals, SIGHUP);
+  /* blocked here, before any other thread: every thread inherits it */
+  int rc = pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
+  pthread_t t;
+  if (rc == 0)
+    rc = pthread_create (&t, NULL, signal_main, NULL);
+  if (rc == 0)
+    rc = pthread_detach (t);
+  return rc ? ward_err_set (err, WARD_E_INTERNAL, rc, "starting the signal thread") : 0;
+}
+
 /* The text of a profile's init script: one built into ward by its name
  * (init/NAME.lua), or a file. */
 static int
 init_text (const char *name, wbuf *out, ward_err *err)
 {
-  const char *base = strncmp (name, "init/", 5) == 0 ? name + 5 : NULL;
-  for (size_t i = 0; base && i < ward_init_builtin_count; i++)
-    if (strcmp (ward_init_builtin_names[i], base) == 0)
-      {
-        wbuf_init (out, 0);
-        return wbuf_append (out, ward_init_builtin_texts[i], ward_init_builtin_lens[i], err);
-      }
+  size_t len;
+  const char *text = strncmp (name, "init/", 5) == 0 ? winit_builtin (name + 5, &len) : NULL;
+  if (text)
+    {
+      wbuf_init (out, 0);
+      return wbuf_append (out, text, len, err);
+    }
   if (ward_def_source (name, out, err) < 0)
     return ward_err_prefix (err, "init script");
   return 0;
@@ -211,7 +265,12 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     switch (c)
       {
       case 'r': root = optarg; break;
-      case 'a': actor = optarg; actor_given = 1; break;
+      case 'a':
+        if (optarg[0] == '\0')
+          goto bad_value;
+        actor = optarg;
+        actor_given = 1;
+        break;
       case 'U': untrusted = 1; break;
       case 'd': deny[ndeny++] = optarg; break;
       case 'T': popts.trace_path = optarg; break;
@@ -256,6 +315,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
         return 2;
       bad_value:
         fprintf (stderr, "ward run: bad value `%s` for --%s\n", optarg,
+                 c == 'a' ? "actor (an actor id, not empty)" :
                  c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
                  : c == 'b' ? "mailbox (1..2^30)" : c == 'c' ? "children"
                  : c == 'N' ? "processes (1..2^30)" : "instructions");
@@ -307,7 +367,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   popts.policy_files = pfiles;
   wbuf args;
   wbuf_init (&args, 0);
-  if (ward_policy_init (&popts, &err) < 0 || ward_timers_start (&err) < 0
+  if (start_signal_thread (&err) < 0 || ward_policy_init (&popts, &err) < 0 || ward_timers_start (&err) < 0
       || encode_args (argv + optind + 1, argc - optind - 1, &args, &err) < 0)
     {
       fprintf (stderr, "ward run: %s\n", err.msg);
@@ -355,13 +415,18 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     pthread_cond_wait (&run.cond, &run.lock);
   pthread_mutex_unlock (&run.lock);
 
-  ward_proc_kill_all ("the run ended: the master process exited");
+  if (run.signo)
+    fprintf (stderr, "ward: stopped by %s: ending every process\n", strsignal (run.signo));
+  ward_proc_kill_all (run.signo ? "the run was stopped by a signal"
+                      : "the run ended: the master process exited");
   ward_wait_all_exited ();
   ward_broker_shutdown ();
   wsb_supervisor_stop ();
   ward_hosts_stop ();
   ward_timers_stop ();
   ward_policy_shutdown ();
+  if (run.signo)
+    return 128 + run.signo;
   if (run.first_abnormal)
     {
       fprintf (stderr, "ward: %s: %s\n", run.first_pid, run.first_error);

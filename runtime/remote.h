@@ -75,12 +75,6 @@ void ward_broker_abort (ward_remote *r);
 const void *ward_broker_def (ward_err *err);
 void ward_broker_push_module (lua_State *L);
 
-/* The init scripts built into ward, by file name ("empty-root.lua"). */
-extern const char *const ward_init_builtin_names[];
-extern const char *const ward_init_builtin_texts[];
-extern const size_t ward_init_builtin_lens[];
-extern const size_t ward_init_builtin_count;
-
 /* The proxy ended: kill the child if it still runs, free everything. */
 void ward_broker_release (ward_proc *proxy);
 

@@ -157,6 +157,14 @@ struct ward_proc {
   ward_remote *remote;          /* a subprocess actor's stand-in (remote.h) */
 };
 
+/* The parent PID as a request attribute: none (NULL) for the first
+ * process, so that `attr has "parent"` is false for it. */
+static inline const char *
+ward_parent_attr (const ward_proc *p)
+{
+  return p->parent_pid[0] ? p->parent_pid : NULL;
+}
+
 /* Spawn request, filled by the Lua layer. */
 typedef struct ward_spawn_req {
   const char *def_id;           /* "ns:name", or NULL with path for the main script */

@@ -432,7 +432,7 @@ l_require (lua_State *L)
   ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
                        .nscope = p->nscope };
   ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
-                       .parent = p->parent_pid };
+                       .parent = ward_parent_attr (p) };
   if (ward_authorize (&actor, "lua.require", name, &attrs) != WARD_ALLOW)
     return luaL_error (L, "require '%s': permission denied (lua.require on %s)", name, name);
   /* a.b.c -> <root>/a/b/c.lua, through the same rules as definition ids */

@@ -8,3 +8,19 @@ EXTRA_DIST += tests/bench/run-bench.sh tests/bench/wbench.erl \
 .PHONY: bench
 bench: ward
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" $(SHELL) $(srcdir)/tests/bench/run-bench.sh
+
+## ---- sandbox start-up bench (helper D: tests/bench/sandbox-bench.c) ----
+## Built with the check programs so that it cannot rot; run by `make bench`
+## (or `make bench-sandbox` alone), never by `make check`.
+check_PROGRAMS += tests/bench/sandbox-bench
+tests_bench_sandbox_bench_SOURCES = tests/bench/sandbox-bench.c
+tests_bench_sandbox_bench_CPPFLAGS = $(AM_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) \
+	$(LUA_CFLAGS) -DWARD_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_bench_sandbox_bench_LDADD = libwardsandbox.a libwardinit.a libwardcommon.a \
+	$(SECCOMP_LIBS) $(CAPNG_LIBS) $(LUA_LIBS) -lm
+
+.PHONY: bench-sandbox
+bench-sandbox: tests/bench/sandbox-bench$(EXEEXT)
+	WARD_SRCDIR='$(abs_top_srcdir)' tests/bench/sandbox-bench $(SANDBOX_BENCH_ARGS)
+bench: bench-sandbox
+## ---- end of the sandbox start-up bench ----

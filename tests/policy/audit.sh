@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 56
+plan 60
 
 R=$T/r
 mkdir -p "$R/w"
@@ -40,7 +40,7 @@ has "... where \`ward audit\` finds it" '"action":"process.registry.register","r
 has "the record holds the actor's declared metadata and scope" \
   '"actor":"main","actor_meta":{"team":"infra","level":3},"scope":\["r"\]' "$T/j1"
 has "... the caller's PID, host and attributes" \
-  '"attrs":{"pid":"{ward:main|0x00001}","host":"ward:main","parent":""},"pid":"{ward:main|0x00001}","host":"ward:main"' "$T/j1"
+  '"attrs":{"pid":"{ward:main|0x00001}","host":"ward:main"},"pid":"{ward:main|0x00001}","host":"ward:main"' "$T/j1"
 has "... the decision, mode and reason" '"decision":"deny","mode":"enforcing".*"reason":"no rule matched","rule":null' "$T/j1"
 hasnt "allowed calls are not recorded without --audit-all" '"decision":"allow"' "$T/j1"
 
@@ -226,4 +226,27 @@ notok 2 "an unknown command too, with a suggestion" $AUDIT stat --db "$D"
 has "... did you mean" "did you mean \`stats\`" "$T/err"
 notok 2 "a bad --since too" $AUDIT --db "$D" --since yesterday
 notok 1 "a database that does not exist is an error" $AUDIT --db "$T/nothing.db"
+# ---- a run stopped by a signal still records every denial ----
+cat > "$T/loop.lua" <<'LUA'
+local n = 0
+while true do
+  process.registry.register("x")
+  n = n + 1
+  if n % 1000 == 0 then print(n) end
+end
+LUA
+printf 'policy "p" { allow process.send on "**"; }\n' > "$T/p.policy"
+"$WARD" run --policy "$T/p.policy" --audit "$T/sig.db" "$T/loop.lua" > "$T/sigout" 2> "$T/sigerr" &
+wpid=$!
+sleep 1
+kill -TERM "$wpid"
+wait "$wpid"
+ok "SIGTERM stops a run with status 143" test $? -eq 143
+has "... saying so on stderr" "stopped by" "$T/sigerr"
+last=$(tail -n 1 "$T/sigout")
+recs=$($AUDIT stats --db "$T/sig.db" --json | sed -n 's/.*"denied":\([0-9]*\).*/\1/p')
+ok "every denial made before the signal is recorded ($recs >= $last, more than one batch)" \
+  test "${recs:-0}" -ge "${last:-1}" -a "${last:-0}" -gt 40000
+$AUDIT stats --db "$T/sig.db" --json > "$T/sigstats" 2>&1
+has "... and none was lost" '"lost":0' "$T/sigstats"
 finish

@@ -1,0 +1,378 @@
+/* calls.c -- the init script's system calls on files, mounts, host names,
+ * ids and descriptors. Each checks its arguments, makes one call and raises
+ * "CALL: strerror" when it fails. */
+#include "config.h"
+#include "init-int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <lauxlib.h>
+
+/* read and receive_with_fd return at most this many bytes at once */
+#define WINIT_READ_MAX (1 << 20)
+#define WINIT_GROUPS_MAX 65536
+
+#define K(x) { #x, x }
+
+static const winit_const mount_flags[] = {
+  K (MS_RDONLY), K (MS_NOSUID), K (MS_NODEV), K (MS_NOEXEC),
+  K (MS_SYNCHRONOUS), K (MS_REMOUNT), K (MS_MANDLOCK), K (MS_DIRSYNC),
+  K (MS_NOSYMFOLLOW), K (MS_NOATIME), K (MS_NODIRATIME), K (MS_BIND),
+  K (MS_MOVE), K (MS_REC), K (MS_SILENT), K (MS_UNBINDABLE), K (MS_PRIVATE),
+  K (MS_SLAVE), K (MS_SHARED), K (MS_RELATIME), K (MS_STRICTATIME),
+  K (MS_LAZYTIME), { NULL, 0 }
+};
+
+static const winit_const umount_flags[] = {
+  K (MNT_FORCE), K (MNT_DETACH), K (MNT_EXPIRE), K (UMOUNT_NOFOLLOW), { NULL, 0 }
+};
+
+static const winit_const open_flags[] = {
+  K (O_RDONLY), K (O_WRONLY), K (O_RDWR), K (O_CREAT), K (O_EXCL),
+  K (O_NOCTTY), K (O_TRUNC), K (O_APPEND), K (O_NONBLOCK), K (O_DIRECTORY),
+  K (O_NOFOLLOW), K (O_CLOEXEC), K (O_PATH), K (O_TMPFILE), K (O_SYNC),
+  K (O_DSYNC), K (O_NOATIME), { NULL, 0 }
+};
+
+static int
+fd_arg (lua_State *L, int idx, const char *call)
+{
+  return (int) winit_int_arg (L, idx, call, 0, INT_MAX, 0, 0);
+}
+
+/* mount(source, target, fstype, flags, data): source, fstype and data may
+ * be nil. */
+static int
+l_mount (lua_State *L)
+{
+  const char *src = winit_str_arg (L, 1, "mount", 1);
+  const char *target = winit_str_arg (L, 2, "mount", 0);
+  const char *fstype = winit_str_arg (L, 3, "mount", 1);
+  unsigned long flags = (unsigned long) winit_flags_arg (L, 4, "mount", mount_flags);
+  const char *data = winit_str_arg (L, 5, "mount", 1);
+  if (mount (src, target, fstype, flags, data) < 0)
+    winit_raise_errno (L, errno, "mount");
+  return 0;
+}
+
+static int
+l_umount2 (lua_State *L)
+{
+  const char *target = winit_str_arg (L, 1, "umount2", 0);
+  int flags = (int) winit_flags_arg (L, 2, "umount2", umount_flags);
+  if (umount2 (target, flags) < 0)
+    winit_raise_errno (L, errno, "umount2");
+  return 0;
+}
+
+static int
+l_pivot_root (lua_State *L)
+{
+  const char *new_root = winit_str_arg (L, 1, "pivot_root", 0);
+  const char *put_old = winit_str_arg (L, 2, "pivot_root", 0);
+  if (syscall (SYS_pivot_root, new_root, put_old) < 0)
+    winit_raise_errno (L, errno, "pivot_root");
+  return 0;
+}
+
+static int
+l_chroot (lua_State *L)
+{
+  if (chroot (winit_str_arg (L, 1, "chroot", 0)) < 0)
+    winit_raise_errno (L, errno, "chroot");
+  return 0;
+}
+
+static int
+l_chdir (lua_State *L)
+{
+  if (chdir (winit_str_arg (L, 1, "chdir", 0)) < 0)
+    winit_raise_errno (L, errno, "chdir");
+  return 0;
+}
+
+/* mkdir(path[, mode = 0755]) */
+static int
+l_mkdir (lua_State *L)
+{
+  const char *path = winit_str_arg (L, 1, "mkdir", 0);
+  mode_t mode = (mode_t) winit_int_arg (L, 2, "mkdir", 0, 07777, 1, 0755);
+  if (mkdir (path, mode) < 0)
+    winit_raise_errno (L, errno, "mkdir");
+  return 0;
+}
+
+/* symlink(target, linkpath) */
+static int
+l_symlink (lua_State *L)
+{
+  const char *target = winit_str_arg (L, 1, "symlink", 0);
+  const char *linkpath = winit_str_arg (L, 2, "symlink", 0);
+  if (symlink (target, linkpath) < 0)
+    winit_raise_errno (L, errno, "symlink");
+  return 0;
+}
+
+/* open(path[, flags = O_RDONLY[, mode = 0644]]) -> fd. O_CLOEXEC is always
+ * added: nothing the script opens should outlive an exec. */
+static int
+l_open (lua_State *L)
+{
+  const char *path = winit_str_arg (L, 1, "open", 0);
+  int flags = (int) winit_flags_arg (L, 2, "open", open_flags);
+  mode_t mode = (mode_t) winit_int_arg (L, 3, "open", 0, 07777, 1, 0644);
+  int fd = open (path, flags | O_CLOEXEC, mode);
+  if (fd < 0)
+    winit_raise_errno (L, errno, "open");
+  lua_pushinteger (L, fd);
+  return 1;
+}
+
+/* read(fd, n) -> string of at most n bytes ("" at end of file) */
+static int
+l_read (lua_State *L)
+{
+  int fd = fd_arg (L, 1, "read");
+  size_t n = (size_t) winit_int_arg (L, 2, "read", 0, WINIT_READ_MAX, 0, 0);
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize (L, &b, n);
+  ssize_t got;
+  do
+    got = read (fd, p, n);
+  while (got < 0 && errno == EINTR);
+  if (got < 0)
+    winit_raise_errno (L, errno, "read");
+  luaL_pushresultsize (&b, (size_t) got);
+  return 1;
+}
+
+/* write(fd, s) -> bytes written. One write(2): /proc/self/uid_map and its
+ * kin take their contents in a single write only. */
+static int
+l_write (lua_State *L)
+{
+  int fd = fd_arg (L, 1, "write");
+  size_t len;
+  const char *s = luaL_checklstring (L, 2, &len);
+  ssize_t n;
+  do
+    n = write (fd, s, len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    winit_raise_errno (L, errno, "write");
+  lua_pushinteger (L, n);
+  return 1;
+}
+
+static int
+l_close (lua_State *L)
+{
+  int fd = fd_arg (L, 1, "close");
+  /* Linux frees the fd even when close reports EINTR: never retry */
+  if (close (fd) < 0 && errno != EINTR)
+    winit_raise_errno (L, errno, "close");
+  return 0;
+}
+
+static int
+l_sethostname (lua_State *L)
+{
+  const char *name = winit_str_arg (L, 1, "sethostname", 0);
+  if (sethostname (name, strlen (name)) < 0)
+    winit_raise_errno (L, errno, "sethostname");
+  return 0;
+}
+
+static int
+l_setdomainname (lua_State *L)
+{
+  const char *name = winit_str_arg (L, 1, "setdomainname", 0);
+  if (setdomainname (name, strlen (name)) < 0)
+    winit_raise_errno (L, errno, "setdomainname");
+  return 0;
+}
+
+/* setsid() -> the new session id */
+static int
+l_setsid (lua_State *L)
+{
+  pid_t sid = setsid ();
+  if (sid < 0)
+    winit_raise_errno (L, errno, "setsid");
+  lua_pushinteger (L, sid);
+  return 1;
+}
+
+/* An id argument: an integer, or nil/-1 for "leave unchanged". */
+static long long
+id_arg (lua_State *L, int idx, const char *call)
+{
+  return winit_int_arg (L, idx, call, -1, 0xfffffffeLL, 1, -1);
+}
+
+/* setresuid(ruid, euid, suid); nil or -1 leaves an id as it is */
+static int
+l_setresuid (lua_State *L)
+{
+  uid_t r = (uid_t) id_arg (L, 1, "setresuid"), e = (uid_t) id_arg (L, 2, "setresuid"),
+        s = (uid_t) id_arg (L, 3, "setresuid");
+  if (setresuid (r, e, s) < 0)
+    winit_raise_errno (L, errno, "setresuid");
+  return 0;
+}
+
+static int
+l_setresgid (lua_State *L)
+{
+  gid_t r = (gid_t) id_arg (L, 1, "setresgid"), e = (gid_t) id_arg (L, 2, "setresgid"),
+        s = (gid_t) id_arg (L, 3, "setresgid");
+  if (setresgid (r, e, s) < 0)
+    winit_raise_errno (L, errno, "setresgid");
+  return 0;
+}
+
+/* setgroups{gid, ...}; an empty list drops every supplementary group */
+static int
+l_setgroups (lua_State *L)
+{
+  if (lua_type (L, 1) != LUA_TTABLE)
+    winit_raise (L, WARD_E_INVALID, 0, "setgroups", "argument #1: table expected, got %s",
+                 luaL_typename (L, 1));
+  size_t n = (size_t) lua_rawlen (L, 1);
+  if (n > WINIT_GROUPS_MAX)
+    winit_raise (L, WARD_E_INVALID, 0, "setgroups", "too many groups (%zu)", n);
+  gid_t *list = lua_newuserdatauv (L, (n ? n : 1) * sizeof *list, 0);
+  for (size_t i = 0; i < n; i++)
+    {
+      lua_rawgeti (L, 1, (lua_Integer) i + 1);
+      list[i] = (gid_t) winit_int_arg (L, -1, "setgroups", 0, 0xfffffffeLL, 0, 0);
+      lua_pop (L, 1);
+    }
+  if (setgroups (n, list) < 0)
+    winit_raise_errno (L, errno, "setgroups");
+  return 0;
+}
+
+static int
+l_set_no_new_privs (lua_State *L)
+{
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    winit_raise_errno (L, errno, "set_no_new_privs");
+  return 0;
+}
+
+/* send_with_fd(sock, s[, fd]) -> bytes sent; fd travels as SCM_RIGHTS */
+static int
+l_send_with_fd (lua_State *L)
+{
+  int sock = fd_arg (L, 1, "send_with_fd");
+  size_t len;
+  const char *s = luaL_checklstring (L, 2, &len);
+  int fd = lua_isnoneornil (L, 3) ? -1 : fd_arg (L, 3, "send_with_fd");
+  struct iovec iov = { (void *) s, len };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } u;
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (fd >= 0)
+    {
+      memset (&u, 0, sizeof u);
+      m.msg_control = u.buf;
+      m.msg_controllen = sizeof u.buf;
+      struct cmsghdr *h = CMSG_FIRSTHDR (&m);
+      h->cmsg_level = SOL_SOCKET;
+      h->cmsg_type = SCM_RIGHTS;
+      h->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (h), &fd, sizeof fd);
+    }
+  ssize_t n;
+  do
+    n = sendmsg (sock, &m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    winit_raise_errno (L, errno, "send_with_fd");
+  lua_pushinteger (L, n);
+  return 1;
+}
+
+/* receive_with_fd(sock, maxlen) -> string, fd or nil. Descriptors past the
+ * first of one message are closed. */
+static int
+l_receive_with_fd (lua_State *L)
+{
+  int sock = fd_arg (L, 1, "receive_with_fd");
+  size_t max = (size_t) winit_int_arg (L, 2, "receive_with_fd", 1, WINIT_READ_MAX, 0, 0);
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize (L, &b, max);
+  struct iovec iov = { p, max };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (16 * sizeof (int))]; } u;
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                      .msg_controllen = sizeof u.buf };
+  ssize_t n;
+  do
+    n = recvmsg (sock, &m, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    winit_raise_errno (L, errno, "receive_with_fd");
+  int fd = -1;
+  for (struct cmsghdr *h = CMSG_FIRSTHDR (&m); h != NULL; h = CMSG_NXTHDR (&m, h))
+    {
+      if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+        continue;
+      size_t nfd = (h->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+      for (size_t i = 0; i < nfd; i++)
+        {
+          int got;
+          memcpy (&got, CMSG_DATA (h) + i * sizeof (int), sizeof got);
+          if (fd < 0)
+            fd = got;
+          else
+            close (got);
+        }
+    }
+  luaL_pushresultsize (&b, (size_t) n);
+  if (fd >= 0)
+    lua_pushinteger (L, fd);
+  else
+    lua_pushnil (L);
+  return 2;
+}
+
+/* mode(user, group, other) -> permission bits, e.g. mode(7, 5, 5) == 0755:
+ * Lua has no octal literals. */
+static int
+l_mode (lua_State *L)
+{
+  long long u = winit_int_arg (L, 1, "mode", 0, 7, 0, 0);
+  long long g = winit_int_arg (L, 2, "mode", 0, 7, 0, 0);
+  long long o = winit_int_arg (L, 3, "mode", 0, 7, 0, 0);
+  lua_pushinteger (L, (u << 6) | (g << 3) | o);
+  return 1;
+}
+
+void
+winit_open_calls (lua_State *L)
+{
+  static const luaL_Reg fns[] = {
+    { "mount", l_mount }, { "umount2", l_umount2 }, { "pivot_root", l_pivot_root },
+    { "chroot", l_chroot }, { "chdir", l_chdir }, { "mkdir", l_mkdir },
+    { "symlink", l_symlink }, { "open", l_open }, { "read", l_read },
+    { "write", l_write }, { "close", l_close }, { "sethostname", l_sethostname },
+    { "setdomainname", l_setdomainname }, { "setsid", l_setsid },
+    { "setresuid", l_setresuid }, { "setresgid", l_setresgid },
+    { "setgroups", l_setgroups }, { "set_no_new_privs", l_set_no_new_privs },
+    { "send_with_fd", l_send_with_fd }, { "receive_with_fd", l_receive_with_fd },
+    { "mode", l_mode }, { NULL, NULL }
+  };
+  luaL_setfuncs (L, fns, 0);
+  winit_set_consts (L, mount_flags);
+  winit_set_consts (L, umount_flags);
+  winit_set_consts (L, open_flags);
+}

@@ -1,0 +1,96 @@
+/* proto.h -- the wire between the runtime, the supervisor and a child under
+ * construction, and the entry points shared by the sandbox/ files.
+ * Internal to sandbox/. */
+#ifndef WARD_SANDBOX_PROTO_H
+#define WARD_SANDBOX_PROTO_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <seccomp.h>
+#include "sandbox.h"
+
+/* A request's payload travels in chunks after its header: one SEQPACKET
+ * message must fit the socket buffer, which an unprivileged process cannot
+ * raise past net.core.wmem_max. */
+#define WSB_CHUNK (32u * 1024)
+#define WSB_PAYLOAD_MAX (WSB_INIT_MAX + WSB_ENV_MAX + WSB_HOSTNAME_MAX + 1 + 4097)
+#define WSB_NAME_MAX 4096               /* init chunkname */
+
+enum { WSB_OP_SPAWN = 1, WSB_OP_DETACH = 2 };
+
+/* Which optional fds follow the channel in the header's SCM_RIGHTS. */
+enum { WSB_FD_STDIN = 1, WSB_FD_STDOUT = 2, WSB_FD_STDERR = 4, WSB_FD_ARG = 8 };
+
+#define WSB_NONE UINT32_MAX
+
+/* The header; string lengths include their NUL. Payload order: hostname,
+ * init name, init script (plus a NUL), environ strings. */
+struct wsb_req {
+  uint32_t op;
+  uint32_t fdmask;
+  uint32_t payload;
+  uint32_t namespaces;
+  int32_t seccomp;
+  int32_t pid;                  /* WSB_OP_DETACH */
+  uint64_t caps_keep, memory, cpu_ms;
+  int64_t nofile, nproc;
+  uint32_t hostname_len;        /* WSB_NONE = no hostname */
+  uint32_t init_len;            /* WSB_NONE = no script */
+  uint32_t name_len;
+  uint32_t env_count;
+  uint32_t env_len;
+};
+
+/* The reply; a successful spawn carries the pidfd in SCM_RIGHTS. */
+struct wsb_rep {
+  int32_t status;               /* 0 or -1 */
+  int32_t pid;
+  int32_t kind;
+  int32_t errnum;
+  char msg[WARD_ERR_MSG_MAX];
+};
+
+/* Status records a child writes to the supervisor on its status pipe; one
+ * record is below PIPE_BUF, so each write is atomic. */
+enum { WSB_REC_READY = 1, WSB_REC_ERROR = 2, WSB_REC_EXIT = 3 };
+struct wsb_rec {
+  int32_t type;
+  int32_t kind;
+  int32_t errnum;
+  int32_t code, status;   /* WSB_REC_EXIT: how the actor ended */
+  char msg[WARD_ERR_MSG_MAX];
+};
+
+/* What the supervisor hands to the code that builds one child. */
+struct wsb_job {
+  wsb_profile prof;
+  int chan;                     /* the child's end */
+  int stdio[3];                 /* -1 = /dev/null */
+  int devnull;
+  uid_t uid;                    /* the supervisor's, for the maps */
+  gid_t gid;
+  wsb_entry_fn entry;
+  int go;                       /* set in the child */
+};
+
+/* supervisor.c: run the supervisor in the freshly forked process. */
+void wsb__supervisor_main (int sock, int evsock, wsb_entry_fn entry,
+                           pid_t parent) __attribute__ ((noreturn));
+
+/* spawn.c: clone the child; in the caller returns its pid (and a pidfd and
+ * the read end of its status pipe), or -1 with err. */
+pid_t wsb__clone_child (const struct wsb_job *job, int *pidfd, int *status_rd,
+                        ward_err *err);
+
+/* pid1.c: be PID 1 for actor, report on status_fd; never returns. */
+void wsb__pid1 (pid_t actor, int status_fd) __attribute__ ((noreturn));
+
+/* spawn.c: report err on fd and _exit(127). */
+void wsb__child_fail (int fd, const ward_err *err) __attribute__ ((noreturn));
+/* spawn.c: write one record, retrying on EINTR. 0 or -1. */
+int wsb__write_rec (int fd, const struct wsb_rec *r);
+
+/* The kind for a failed system call. */
+ward_kind wsb__errno_kind (int errnum);
+
+#endif

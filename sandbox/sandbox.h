@@ -1,0 +1,148 @@
+/* sandbox.h -- all that runtime/ may know of subprocess actors.
+ *
+ * A supervisor process is forked by wsb_supervisor_start() before any thread
+ * exists. The runtime asks it, over a SOCK_SEQPACKET socket, to create a
+ * sandboxed child for each subprocess actor. The child is made with
+ * clone3(CLONE_NEW* | CLONE_PIDFD); inside it, in this order: uid/gid maps
+ * (0 inside; outside the supervisor's ids, or WSB_ROOT_MAP_ID for root),
+ * mounts made private, loopback up, hostname, stdio, environment, the init
+ * script (init/init.h), rlimits, capabilities dropped, no_new_privs, the
+ * seccomp filter, then the entry function that wsb_supervisor_start() was
+ * given. With a PID namespace the child is PID 1 (a forwarder and reaper):
+ * it locks itself down and then forks the actor, which inherits all of it.
+ * Every fd but the channel and the stdio asked for is closed before the
+ * entry runs.
+ *
+ * wsb_spawn() returns only when the child has reached its entry (or failed
+ * before it): a failing step comes back as a ward_err naming the step, the
+ * errno and, for the init script, the script line.
+ *
+ * Who reaps. A child is the supervisor's child, so only the supervisor can
+ * wait for it. The runtime holds a pidfd per child (poll it: readable once
+ * the child is gone; pidfd_send_signal it) and learns how the child ended
+ * from an exit record the supervisor sends on a second socket,
+ * wsb_events_fd(). With a PID namespace the child is PID 1; it reports how
+ * the actor (PID 2) ended before it exits with the actor's code (128+signo
+ * for a signal), and the record carries both.
+ *
+ * Lifetime. The supervisor dies with the runtime (socket closed, or
+ * PR_SET_PDEATHSIG); it then SIGKILLs every child not detached and every
+ * orphan of theirs it adopted (it is a child subreaper), and stays only to
+ * reap detached children. Each child has PR_SET_PDEATHSIG(SIGKILL) set on
+ * the supervisor. The entry starts with an empty signal mask, default
+ * dispositions and SIGPIPE ignored.
+ *
+ * Errors follow common/werr.h. */
+#ifndef WARD_SANDBOX_H
+#define WARD_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "werr.h"
+
+/* Namespaces: the same bits as policy/engine.h's WPOL_NS_*. */
+enum {
+  WSB_NS_USER = 1, WSB_NS_PID = 2, WSB_NS_NET = 4, WSB_NS_MOUNT = 8,
+  WSB_NS_IPC = 16, WSB_NS_UTS = 32, WSB_NS_CGROUP = 64
+};
+
+enum wsb_seccomp { WSB_SECCOMP_NONE = 0, WSB_SECCOMP_DEFAULT = 1 };
+
+/* What the child runs after its sandbox is complete. chan is the child's
+ * end of the channel (SOCK_SEQPACKET); the return value is its exit
+ * status. Runs in the child, single-threaded, after seccomp. */
+typedef int (*wsb_entry_fn) (int chan);
+
+typedef struct wsb_profile {
+  unsigned namespaces;          /* WSB_NS_* */
+  int seccomp;                  /* enum wsb_seccomp */
+  uint64_t caps_keep;           /* bit n = keep capability n; 0 = drop all */
+  uint64_t memory;              /* RLIMIT_AS bytes, 0 = no limit */
+  uint64_t cpu_ms;              /* RLIMIT_CPU (rounded up to s), 0 = none */
+  int64_t nofile;               /* RLIMIT_NOFILE, -1 = unchanged */
+  int64_t nproc;                /* process limit, -1 = unchanged */
+  const char *hostname;         /* NULL = unchanged (needs WSB_NS_UTS) */
+  /* init script, run in the child (NULL = none); script_name is the
+   * chunkname in error messages */
+  const char *init_script;
+  size_t init_len;
+  const char *init_name;
+  int init_arg_fd;              /* passed as init.arg; -1 = none */
+  /* stdio of the child: an fd of the caller's, or -1 for /dev/null */
+  int stdin_fd, stdout_fd, stderr_fd;
+  /* NULL-terminated "K=V" list, NULL = empty environment */
+  const char *const *environ;
+} wsb_profile;
+
+/* Fork the supervisor. Call before any thread exists, once. entry is what
+ * every child runs once sandboxed. 0 or -1. */
+int wsb_supervisor_start (wsb_entry_fn entry, ward_err *err);
+
+/* Whether the supervisor is running. */
+int wsb_supervisor_running (void);
+
+/* Stop the supervisor: it kills every child not detached and exits. */
+void wsb_supervisor_stop (void);
+
+/* A child made by wsb_spawn(). */
+typedef struct wsb_child {
+  pid_t pid;                    /* in the caller's PID namespace */
+  int pidfd;                    /* owned by the caller */
+  int chan;                     /* the caller's end of the channel */
+} wsb_child;
+
+/* Create a sandboxed child. Thread-safe. On success fills *out and returns
+ * 0; on failure returns -1 and nothing is left running. */
+int wsb_spawn (const wsb_profile *p, wsb_child *out, ward_err *err);
+
+/* Largest request parts: longer ones fail with WARD_E_INVALID. */
+#define WSB_INIT_MAX (1u << 20)          /* init script bytes */
+#define WSB_ENV_MAX (256u << 10)         /* environ bytes, NULs included */
+#define WSB_ENV_COUNT_MAX 4096           /* environ entries */
+#define WSB_HOSTNAME_MAX 255             /* the kernel itself takes 64 */
+/* The host uid and gid that 0 in a child's user namespace is when the
+ * supervisor runs as root (never host root). As another user the
+ * supervisor can only map its own ids. */
+#define WSB_ROOT_MAP_ID 65534
+/* A child not ready this long after clone is killed and the spawn fails. */
+#define WSB_READY_TIMEOUT_MS 10000
+
+/* The supervisor's pid (for tests and diagnostics), -1 when not running. */
+pid_t wsb_supervisor_pid (void);
+
+/* Let a child outlive the runtime: the supervisor will not kill it when
+ * the runtime goes away. 0, or -1 (WARD_E_NOT_FOUND: no such live child). */
+int wsb_detach (pid_t pid, ward_err *err);
+
+/* How a child ended, as waitid's si_code (CLD_EXITED, CLD_KILLED,
+ * CLD_DUMPED) and si_status. code/status describe the actor: the child
+ * itself, or PID 2 when a PID namespace was asked for (as PID 1 reported
+ * it). raw_code/raw_status are the child's own waitid() result (PID 1's
+ * 128+signo). syscall_nr is -1: the kernel does not tell a parent which
+ * syscall seccomp killed for. (Not named si_*: <signal.h> makes macros of
+ * those.) */
+typedef struct wsb_exit {
+  pid_t pid;
+  int code, status;
+  int raw_code, raw_status;
+  int syscall_nr;
+} wsb_exit;
+
+/* An fd (non-blocking, close-on-exec, owned by the sandbox module) that
+ * polls readable when exit records are waiting, or when the supervisor is
+ * gone. -1 when not running. */
+int wsb_events_fd (void);
+
+/* Take the next exit record: 1 and *out filled, 0 when none is waiting,
+ * -1 (WARD_E_UNAVAILABLE) when the supervisor is gone. Never blocks.
+ * Thread-safe. */
+int wsb_next_exit (wsb_exit *out, ward_err *err);
+
+/* Describe how a child ended (from waitid's si_code/si_status), e.g.
+ * "exited with status 3", "killed by SIGSYS (seccomp: ptrace)". Writes a
+ * NUL-terminated sentence into buf. */
+void wsb_describe_exit (int code, int status, int syscall_nr,
+                        char *buf, size_t len);
+
+#endif

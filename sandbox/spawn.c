@@ -1,0 +1,423 @@
+/* spawn.c -- one sandboxed child: clone3 with its namespaces, then, inside,
+ * every step up to the entry, in the order sandbox.h gives. */
+#include "config.h"
+#include "proto.h"
+#include "lockdown.h"
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+/* clone3's argument, declared here: <linux/sched.h> clashes with glibc's
+ * <sched.h> over the CLONE_* macros. */
+struct wsb_clone_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+  uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+ward_kind
+wsb__errno_kind (int errnum)
+{
+  switch (errnum)
+    {
+    case EAGAIN: case ENOMEM: case ENOSPC: case EMFILE: case ENFILE:
+    case EUSERS:
+      return WARD_E_UNAVAILABLE;
+    default:
+      return WARD_E_INTERNAL;
+    }
+}
+
+int
+wsb__write_rec (int fd, const struct wsb_rec *r)
+{
+  ssize_t n;
+  do
+    n = write (fd, r, sizeof *r);
+  while (n < 0 && errno == EINTR);
+  return n == (ssize_t) sizeof *r ? 0 : -1;
+}
+
+void
+wsb__child_fail (int fd, const ward_err *err)
+{
+  struct wsb_rec r;
+  memset (&r, 0, sizeof r);
+  r.type = WSB_REC_ERROR;
+  r.kind = err->kind != WARD_OK ? (int32_t) err->kind : WARD_E_INTERNAL;
+  r.errnum = err->errnum;
+  memcpy (r.msg, err->msg, sizeof r.msg);
+  r.msg[sizeof r.msg - 1] = '\0';
+  wsb__write_rec (fd, &r);
+  _exit (127);
+}
+
+/* Fail the child with "sandbox: STEP: strerror". */
+static void __attribute__ ((noreturn, format (printf, 3, 4)))
+fail_errno (int fd, int errnum, const char *fmt, ...)
+{
+  ward_err e;
+  char step[256];
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (step, sizeof step, fmt, ap);
+  va_end (ap);
+  ward_err_set (&e, wsb__errno_kind (errnum), errnum, "sandbox: %s", step);
+  wsb__child_fail (fd, &e);
+}
+
+/* Maps for a user namespace: one id, 0 inside. An unprivileged
+ * supervisor can only map its own ids, and the child writes them itself
+ * (no round trip). A root supervisor must not hand host root to the
+ * child -- the kernel exempts host uid 0 from RLIMIT_NPROC, and whatever
+ * the child reaches on the host it would reach as root -- so it maps
+ * WSB_ROOT_MAP_ID instead, which only it may write, while the child waits
+ * on its go pipe. */
+static int
+write_maps (pid_t pid, uid_t uid, gid_t gid, ward_err *err)
+{
+  static const char *const files[] = { "setgroups", "uid_map", "gid_map" };
+  char path[64], text[3][32];
+  snprintf (text[0], sizeof text[0], "deny");
+  snprintf (text[1], sizeof text[1], "0 %u 1\n", (unsigned) uid);
+  snprintf (text[2], sizeof text[2], "0 %u 1\n", (unsigned) gid);
+  for (int i = 0; i < 3; i++)
+    {
+      if (pid > 0)
+        snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, files[i]);
+      else
+        snprintf (path, sizeof path, "/proc/self/%s", files[i]);
+      int fd = open (path, O_WRONLY | O_CLOEXEC);
+      size_t len = strlen (text[i]);
+      if (fd < 0 || write (fd, text[i], len) != (ssize_t) len)
+        {
+          int e = errno;
+          if (fd >= 0)
+            close (fd);
+          return ward_err_set (err, wsb__errno_kind (e), e, "sandbox: "
+                               "write %s", files[i]);
+        }
+      close (fd);
+    }
+  return 0;
+}
+
+static void
+loopback_up (int sfd)
+{
+  int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    fail_errno (sfd, errno, "loopback: socket");
+  struct ifreq ifr;
+  memset (&ifr, 0, sizeof ifr);
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    fail_errno (sfd, errno, "loopback: SIOCGIFFLAGS");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    fail_errno (sfd, errno, "loopback: SIOCSIFFLAGS");
+  close (s);
+}
+
+/* The supervisor keeps 0, 1 and 2 open, so every fd it received is above
+ * 2 and dup2 onto 0..2 cannot clobber a source. */
+static void
+set_stdio (int sfd, const struct wsb_job *j)
+{
+  for (int i = 0; i < 3; i++)
+    {
+      int src = j->stdio[i] >= 0 ? j->stdio[i] : j->devnull;
+      if (dup2 (src, i) < 0)
+        fail_errno (sfd, errno, "dup2 stdio %d", i);
+    }
+}
+
+static void
+set_environ (int sfd, const char *const *env)
+{
+  if (clearenv () != 0)
+    fail_errno (sfd, ENOMEM, "clearenv");
+  for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+    if (putenv ((char *) env[i]) != 0)
+      fail_errno (sfd, errno, "putenv");
+}
+
+/* The supervisor left every disposition at its default but these. */
+static void
+reset_signals (void)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGQUIT, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+}
+
+/* Building the profile's filter costs about a millisecond, so the
+ * supervisor builds it once; a child whose init script may add rules gets
+ * its own copy-on-write copy, and loads it (compiling it, another 1-2 ms)
+ * only when the script did add some: otherwise it loads the profile the
+ * supervisor precompiled (wsb_seccomp_prepare). */
+static scmp_filter_ctx templates[8];
+
+static int
+filter_template (int profile, scmp_filter_ctx *out, ward_err *err)
+{
+  *out = NULL;
+  if (profile == WSB_SECCOMP_NONE)
+    return 0;
+  if (profile < 0 || profile >= 8)
+    return ward_err_set (err, WARD_E_INVALID, 0, "sandbox: unknown seccomp "
+                         "profile %d", profile);
+  if (templates[profile] == NULL)
+    {
+      templates[profile] = wsb_seccomp_new (profile, err);
+      if (templates[profile] == NULL)
+        return ward_err_prefix (err, "sandbox: seccomp");
+    }
+  *out = templates[profile];
+  return 0;
+}
+
+/* Everything from the clone to the entry. sfd is the status pipe. */
+static void __attribute__ ((noreturn))
+child_main (const struct wsb_job *j_in, int sfd, int go,
+            scmp_filter_ctx filter)
+{
+  struct wsb_job jc = *j_in;
+  const struct wsb_job *j = &jc;
+  jc.go = go;
+  const wsb_profile *p = &j->prof;
+  ward_err e;
+  ward_err_clear (&e);
+
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
+    fail_errno (sfd, errno, "prctl PR_SET_PDEATHSIG");
+  reset_signals ();
+
+  if (p->namespaces & WSB_NS_USER)
+    {
+      if (j->uid == 0)
+        {
+          char byte;
+          if (read (j->go, &byte, 1) != 1)
+            _exit (127);        /* the supervisor gave up on us */
+          /* the maps do not change our credentials: become the mapped 0 */
+          if (setresgid (0, 0, 0) < 0)
+            fail_errno (sfd, errno, "setresgid");
+          if (setresuid (0, 0, 0) < 0)
+            fail_errno (sfd, errno, "setresuid");
+        }
+      else if (write_maps (0, j->uid, j->gid, &e) < 0)
+        wsb__child_fail (sfd, &e);
+    }
+  if (j->go >= 0)
+    close (j->go);
+  if ((p->namespaces & WSB_NS_MOUNT)
+      && mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    fail_errno (sfd, errno, "make / private");
+  if (p->namespaces & WSB_NS_NET)
+    loopback_up (sfd);
+  if (p->hostname != NULL)
+    {
+      if (!(p->namespaces & WSB_NS_UTS))
+        {
+          ward_err_set (&e, WARD_E_INVALID, 0,
+                        "sandbox: a hostname needs a UTS namespace");
+          wsb__child_fail (sfd, &e);
+        }
+      if (sethostname (p->hostname, strlen (p->hostname)) < 0)
+        fail_errno (sfd, errno, "sethostname");
+    }
+  /* before the init script, which may pivot away from /dev/null */
+  set_stdio (sfd, j);
+  set_environ (sfd, p->environ);
+
+  if (p->init_script != NULL
+      && winit_run (p->init_script, p->init_len,
+                    p->init_name != NULL ? p->init_name : "init",
+                    p->init_arg_fd, filter, &e) < 0)
+    {
+      ward_err_prefix (&e, "sandbox: init script");
+      wsb__child_fail (sfd, &e);
+    }
+  /* Left unreleased: it is this process's copy of the supervisor's
+   * template, and freeing it would only cost time. */
+  if (filter != NULL && winit_seccomp_allows () == 0)
+    filter = NULL;
+
+  int keep[] = { 0, 1, 2, j->chan, sfd };
+  if (p->namespaces & WSB_NS_PID)
+    {
+      /* PID 1 locks itself down and the actor inherits all of it through
+       * fork: rlimits, capability sets, no_new_privs and the filter. The
+       * filter is compiled once, and a compromised actor finds nothing
+       * more privileged than itself in its namespace. The cost: the
+       * process limit counts PID 1. The signals are blocked before the
+       * fork so that one sent meanwhile waits for PID 1's loop. */
+      sigset_t set;
+      sigemptyset (&set);
+      sigaddset (&set, SIGCHLD);
+      sigaddset (&set, SIGTERM);
+      sigaddset (&set, SIGINT);
+      sigaddset (&set, SIGHUP);
+      sigaddset (&set, SIGUSR1);
+      sigaddset (&set, SIGUSR2);
+      sigprocmask (SIG_BLOCK, &set, NULL);
+      if (wsb_lockdown (p, filter, &e) < 0)
+        {
+          ward_err_prefix (&e, "sandbox");
+          wsb__child_fail (sfd, &e);
+        }
+      pid_t actor = fork ();
+      if (actor < 0)
+        fail_errno (sfd, errno, "fork the actor");
+      if (actor > 0)
+        wsb__pid1 (actor, sfd);
+      if (wsb_close_fds_except (keep, sizeof keep / sizeof keep[0], &e) < 0)
+        {
+          ward_err_prefix (&e, "sandbox");
+          wsb__child_fail (sfd, &e);
+        }
+    }
+  else
+    {
+      if (wsb_close_fds_except (keep, sizeof keep / sizeof keep[0], &e) < 0)
+        {
+          if (filter != NULL)
+            seccomp_release (filter);
+          ward_err_prefix (&e, "sandbox");
+          wsb__child_fail (sfd, &e);
+        }
+      if (wsb_lockdown (p, filter, &e) < 0)
+        {
+          ward_err_prefix (&e, "sandbox");
+          wsb__child_fail (sfd, &e);
+        }
+    }
+
+  struct wsb_rec r;
+  memset (&r, 0, sizeof r);
+  r.type = WSB_REC_READY;
+  if (wsb__write_rec (sfd, &r) < 0)
+    _exit (127);
+  close (sfd);
+
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  int status = j->entry (j->chan);
+  fflush (NULL);
+  _exit (status & 0xff);
+}
+
+static unsigned long
+clone_flags (unsigned ns)
+{
+  unsigned long f = 0;
+  if (ns & WSB_NS_USER) f |= CLONE_NEWUSER;
+  if (ns & WSB_NS_PID) f |= CLONE_NEWPID;
+  if (ns & WSB_NS_NET) f |= CLONE_NEWNET;
+  if (ns & WSB_NS_MOUNT) f |= CLONE_NEWNS;
+  if (ns & WSB_NS_IPC) f |= CLONE_NEWIPC;
+  if (ns & WSB_NS_UTS) f |= CLONE_NEWUTS;
+  if (ns & WSB_NS_CGROUP) f |= CLONE_NEWCGROUP;
+  return f;
+}
+
+pid_t
+wsb__clone_child (const struct wsb_job *job, int *pidfd, int *status_rd,
+                  ward_err *err)
+{
+  scmp_filter_ctx filter = NULL;
+  if (job->prof.seccomp != WSB_SECCOMP_NONE
+      && job->prof.seccomp != WSB_SECCOMP_DEFAULT)
+    return ward_err_set (err, WARD_E_INVALID, 0, "sandbox: unknown seccomp "
+                         "profile %d", job->prof.seccomp);
+  if (job->prof.init_script != NULL
+      && filter_template (job->prof.seccomp, &filter, err) < 0)
+    return -1;
+  int sp[2], go[2] = { -1, -1 };
+  int mapper = (job->prof.namespaces & WSB_NS_USER) && job->uid == 0;
+  if (pipe2 (sp, O_CLOEXEC) < 0)
+    return ward_err_set (err, wsb__errno_kind (errno), errno,
+                         "sandbox: status pipe");
+  if (mapper && pipe2 (go, O_CLOEXEC) < 0)
+    {
+      int en = errno;
+      close (sp[0]);
+      close (sp[1]);
+      return ward_err_set (err, wsb__errno_kind (en), en, "sandbox: go pipe");
+    }
+  int fd = -1;
+  struct wsb_clone_args ca;
+  memset (&ca, 0, sizeof ca);
+  ca.flags = clone_flags (job->prof.namespaces) | CLONE_PIDFD;
+  ca.pidfd = (uint64_t) (uintptr_t) &fd;
+  ca.exit_signal = SIGCHLD;
+  /* A raw clone3 without CLONE_VM behaves as fork; the child keeps to
+   * async-signal-safe habits until it has its own process shape. */
+  long pid = syscall (SYS_clone3, &ca, sizeof ca);
+  if (pid < 0)
+    {
+      int e = errno;
+      close (sp[0]);
+      close (sp[1]);
+      if (mapper)
+        {
+          close (go[0]);
+          close (go[1]);
+        }
+      return ward_err_set (err, wsb__errno_kind (e), e, "sandbox: clone");
+    }
+  if (pid == 0)
+    {
+      close (sp[0]);
+      if (mapper)
+        close (go[1]);
+      child_main (job, sp[1], go[0], filter);
+    }
+  close (sp[1]);
+  if (mapper)
+    {
+      close (go[0]);
+      int r = write_maps ((pid_t) pid, WSB_ROOT_MAP_ID, WSB_ROOT_MAP_ID, err);
+      if (r == 0 && write (go[1], "g", 1) != 1)
+        r = ward_err_set (err, WARD_E_INTERNAL, errno, "sandbox: go pipe");
+      close (go[1]);
+      if (r < 0)
+        {
+          kill ((pid_t) pid, SIGKILL);
+          while (waitpid ((pid_t) pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          close (sp[0]);
+          close (fd);
+          return -1;
+        }
+    }
+  *pidfd = fd;
+  *status_rd = sp[0];
+  return (pid_t) pid;
+}

@@ -1,0 +1,613 @@
+/* supervisor.c -- the supervisor process: one thread, one loop. It reads
+ * spawn requests from the runtime, builds each child (spawn.c), waits for
+ * it to be ready, hands back a pidfd, reaps children and reports their
+ * ends on the events socket. */
+#include "config.h"
+#include "proto.h"
+#include "lockdown.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct kid {
+  pid_t pid;
+  int status_fd;                /* PID 1's status pipe, else -1 */
+  int detached;
+};
+
+static int sock = -1, evsock = -1, sigfd = -1, devnull = -1;
+static wsb_entry_fn entry_fn;
+static uid_t my_uid;
+static gid_t my_gid;
+static struct kid *kids;
+static size_t nkids, kids_cap;
+static wsb_exit *evq;
+static size_t nevq, evq_cap;
+static int shutting_down;
+
+/* ---- replies and events ---------------------------------------------- */
+
+static void
+reply (const ward_err *err, pid_t pid, int pidfd)
+{
+  struct wsb_rep rep;
+  memset (&rep, 0, sizeof rep);
+  rep.status = err != NULL ? -1 : 0;
+  rep.pid = pid;
+  if (err != NULL)
+    {
+      rep.kind = err->kind != WARD_OK ? (int32_t) err->kind : WARD_E_INTERNAL;
+      rep.errnum = err->errnum;
+      memcpy (rep.msg, err->msg, sizeof rep.msg);
+      rep.msg[sizeof rep.msg - 1] = '\0';
+    }
+  struct iovec iov = { &rep, sizeof rep };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } cm;
+  struct msghdr mh;
+  memset (&mh, 0, sizeof mh);
+  memset (&cm, 0, sizeof cm);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (pidfd >= 0)
+    {
+      mh.msg_control = cm.buf;
+      mh.msg_controllen = sizeof cm.buf;
+      struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &pidfd, sizeof pidfd);
+    }
+  /* a failure means the runtime is gone; the loop sees it next */
+  while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+    ;
+}
+
+static void
+flush_events (void)
+{
+  size_t i = 0;
+  while (i < nevq)
+    {
+      ssize_t n = send (evsock, &evq[i], sizeof evq[i],
+                        MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
+      i++;                      /* sent, or the runtime is gone: drop */
+    }
+  memmove (evq, evq + i, (nevq - i) * sizeof *evq);
+  nevq -= i;
+}
+
+static void
+push_event (const wsb_exit *ev)
+{
+  if (nevq == evq_cap)
+    {
+      size_t cap = evq_cap ? evq_cap * 2 : 64;
+      wsb_exit *q = realloc (evq, cap * sizeof *q);
+      if (q == NULL)
+        return;                 /* the pidfd still tells the runtime */
+      evq = q;
+      evq_cap = cap;
+    }
+  evq[nevq++] = *ev;
+  flush_events ();
+}
+
+/* ---- children -------------------------------------------------------- */
+
+static struct kid *
+find_kid (pid_t pid)
+{
+  for (size_t i = 0; i < nkids; i++)
+    if (kids[i].pid == pid)
+      return &kids[i];
+  return NULL;
+}
+
+static void
+reap (void)
+{
+  for (;;)
+    {
+      siginfo_t si;
+      memset (&si, 0, sizeof si);
+      if (waitid (P_ALL, 0, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+        return;
+      struct kid *k = find_kid (si.si_pid);
+      if (k == NULL)
+        continue;               /* an orphan we adopted as subreaper */
+      wsb_exit ev = { si.si_pid, si.si_code, si.si_status,
+                      si.si_code, si.si_status, -1 };
+      if (k->status_fd >= 0)
+        {
+          struct wsb_rec r;
+          if (read (k->status_fd, &r, sizeof r) == (ssize_t) sizeof r
+              && r.type == WSB_REC_EXIT)
+            {
+              ev.code = r.code;
+              ev.status = r.status;
+            }
+          close (k->status_fd);
+        }
+      *k = kids[--nkids];
+      push_event (&ev);
+    }
+}
+
+static void
+kill_orphans (void)
+{
+  char path[64], buf[4096];
+  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return;
+  buf[n] = '\0';
+  char *s = buf, *end;
+  for (;;)
+    {
+      long pid = strtol (s, &end, 10);
+      if (end == s)
+        break;
+      s = end;
+      struct kid *k = find_kid ((pid_t) pid);
+      if (k == NULL || !k->detached)
+        kill ((pid_t) pid, SIGKILL);
+    }
+}
+
+/* The runtime is gone: nothing of it may outlive it but what it detached. */
+static void
+shut_down (void)
+{
+  shutting_down = 1;
+  for (size_t i = 0; i < nkids; i++)
+    if (!kids[i].detached)
+      kill (kids[i].pid, SIGKILL);
+  kill_orphans ();
+  close (sock);
+  sock = -1;
+  for (size_t i = 0; i < nkids; i++)
+    if (kids[i].detached)
+      return;                   /* stay to reap them */
+  _exit (0);
+}
+
+/* ---- spawning -------------------------------------------------------- */
+
+static long
+ms_left (const struct timespec *deadline)
+{
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  long ms = (deadline->tv_sec - now.tv_sec) * 1000
+            + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+  return ms < 0 ? 0 : ms;
+}
+
+/* Read status records until nready READYs. Returns 0, or -1 with err;
+ * *ended tells that the child went away without a word. */
+static int
+await_ready (int fd, int nready, int *ended, ward_err *err)
+{
+  struct timespec deadline;
+  clock_gettime (CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += WSB_READY_TIMEOUT_MS / 1000;
+  *ended = 0;
+  for (int got = 0; got < nready;)
+    {
+      struct pollfd pf = { fd, POLLIN, 0 };
+      int r = poll (&pf, 1, (int) ms_left (&deadline));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r == 0)
+        return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
+                             "sandbox: the child was not ready within %d ms",
+                             WSB_READY_TIMEOUT_MS);
+      struct wsb_rec rec;
+      ssize_t n = read (fd, &rec, sizeof rec);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n == 0)
+        {
+          *ended = 1;
+          return ward_err_set (err, WARD_E_INTERNAL, 0,
+                               "sandbox: the child ended before it was ready");
+        }
+      if (n != (ssize_t) sizeof rec)
+        return ward_err_set (err, WARD_E_INTERNAL, n < 0 ? errno : 0,
+                             "sandbox: reading the child's status");
+      switch (rec.type)
+        {
+        case WSB_REC_READY:
+          got++;
+          break;
+        case WSB_REC_ERROR:
+          rec.msg[sizeof rec.msg - 1] = '\0';
+          err->kind = rec.kind > WARD_OK && rec.kind <= WARD_E_INTERNAL
+                      ? (ward_kind) rec.kind : WARD_E_INTERNAL;
+          err->errnum = rec.errnum;
+          memcpy (err->msg, rec.msg, sizeof err->msg);
+          return -1;
+        case WSB_REC_EXIT:
+          {
+            char how[128];
+            wsb_describe_exit (rec.code, rec.status, -1, how, sizeof how);
+            return ward_err_set (err, WARD_E_INTERNAL, 0, "sandbox: the actor "
+                                 "ended before it was ready: it %s", how);
+          }
+        default:
+          return ward_err_set (err, WARD_E_INTERNAL, 0,
+                               "sandbox: a bad status record");
+        }
+    }
+  return 0;
+}
+
+static void
+kill_and_wait (pid_t pid, int *status)
+{
+  kill (pid, SIGKILL);
+  while (waitpid (pid, status, 0) < 0 && errno == EINTR)
+    ;
+}
+
+static void
+spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
+{
+  ward_err err;
+  ward_err_clear (&err);
+  struct wsb_job job;
+  memset (&job, 0, sizeof job);
+  job.prof = *prof;
+  job.chan = fds[0];
+  int k = 1;
+  job.stdio[0] = fdmask & WSB_FD_STDIN ? fds[k++] : -1;
+  job.stdio[1] = fdmask & WSB_FD_STDOUT ? fds[k++] : -1;
+  job.stdio[2] = fdmask & WSB_FD_STDERR ? fds[k++] : -1;
+  job.prof.init_arg_fd = fdmask & WSB_FD_ARG ? fds[k++] : -1;
+  job.devnull = devnull;
+  job.uid = my_uid;
+  job.gid = my_gid;
+  job.entry = entry_fn;
+
+  if (nkids == kids_cap)
+    {
+      size_t cap = kids_cap ? kids_cap * 2 : 64;
+      struct kid *nk = realloc (kids, cap * sizeof *nk);
+      if (nk == NULL)
+        {
+          ward_err_set (&err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
+          reply (&err, 0, -1);
+          return;
+        }
+      kids = nk;
+      kids_cap = cap;
+    }
+
+  int pidfd = -1, srd = -1;
+  pid_t pid = wsb__clone_child (&job, &pidfd, &srd, &err);
+  if (pid < 0)
+    {
+      reply (&err, 0, -1);
+      return;
+    }
+  int pid1 = (prof->namespaces & WSB_NS_PID) != 0, ended;
+  if (await_ready (srd, pid1 ? 2 : 1, &ended, &err) < 0)
+    {
+      int st = 0;
+      kill_and_wait (pid, &st);
+      if (ended)
+        {
+          char how[128];
+          wsb_describe_exit (WIFSIGNALED (st) ? CLD_KILLED : CLD_EXITED,
+                             WIFSIGNALED (st) ? WTERMSIG (st) : WEXITSTATUS (st),
+                             -1, how, sizeof how);
+          ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: the child "
+                        "ended before it was ready: it %s", how);
+        }
+      close (srd);
+      close (pidfd);
+      reply (&err, 0, -1);
+      return;
+    }
+  if (pid1)
+    fcntl (srd, F_SETFL, O_NONBLOCK);
+  else
+    {
+      close (srd);
+      srd = -1;
+    }
+  kids[nkids++] = (struct kid) { pid, srd, 0 };
+  reply (NULL, pid, pidfd);
+  close (pidfd);
+}
+
+/* ---- requests -------------------------------------------------------- */
+
+/* Parse the payload into prof; strings point into buf. 0 or -1. */
+static int
+parse (const struct wsb_req *q, char *buf, wsb_profile *prof,
+       const char ***envp, ward_err *err)
+{
+  size_t off = 0, n = q->payload;
+  memset (prof, 0, sizeof *prof);
+  prof->namespaces = q->namespaces;
+  prof->seccomp = q->seccomp;
+  prof->caps_keep = q->caps_keep;
+  prof->memory = q->memory;
+  prof->cpu_ms = q->cpu_ms;
+  prof->nofile = q->nofile;
+  prof->nproc = q->nproc;
+  if (q->hostname_len != WSB_NONE)
+    {
+      size_t l = q->hostname_len;
+      if (l == 0 || l > WSB_HOSTNAME_MAX + 1 || l > n - off
+          || buf[off + l - 1] != '\0' || strlen (buf + off) != l - 1)
+        goto bad;
+      prof->hostname = buf + off;
+      off += l;
+    }
+  if (q->name_len > WSB_NAME_MAX + 1 || q->name_len > n - off)
+    goto bad;
+  if (q->name_len > 0)
+    {
+      if (buf[off + q->name_len - 1] != '\0')
+        goto bad;
+      prof->init_name = buf + off;
+      off += q->name_len;
+    }
+  if (q->init_len != WSB_NONE)
+    {
+      size_t l = q->init_len;
+      if (l > WSB_INIT_MAX || l + 1 > n - off || buf[off + l] != '\0')
+        goto bad;
+      prof->init_script = buf + off;
+      prof->init_len = l;
+      off += l + 1;
+    }
+  if (q->env_count > WSB_ENV_COUNT_MAX || q->env_len > WSB_ENV_MAX
+      || q->env_len != n - off)
+    goto bad;
+  const char **env = calloc (q->env_count + 1, sizeof *env);
+  if (env == NULL)
+    return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
+  for (uint32_t i = 0; i < q->env_count; i++)
+    {
+      size_t l = strnlen (buf + off, n - off);
+      if (l == n - off || strchr (buf + off, '=') == NULL)
+        {
+          free (env);
+          goto bad;
+        }
+      env[i] = buf + off;
+      off += l + 1;
+    }
+  if (off != n)
+    {
+      free (env);
+      goto bad;
+    }
+  prof->environ = env;
+  *envp = env;
+  return 0;
+bad:
+  return ward_err_set (err, WARD_E_INVALID, 0, "sandbox: a malformed request");
+}
+
+static void
+close_fds (const int *fds, int n)
+{
+  for (int i = 0; i < n; i++)
+    close (fds[i]);
+}
+
+static void
+handle_request (void)
+{
+  struct wsb_req q;
+  int fds[5];
+  int nfds = 0;
+  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof fds)]; } cm;
+  struct iovec iov = { &q, sizeof q };
+  struct msghdr mh;
+  memset (&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = cm.buf;
+  mh.msg_controllen = sizeof cm.buf;
+  ssize_t n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0)
+    {
+      shut_down ();
+      return;
+    }
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        int m = (int) ((c->cmsg_len - CMSG_LEN (0)) / sizeof (int));
+        for (int i = 0; i < m && nfds < 5; i++)
+          memcpy (&fds[nfds++], CMSG_DATA (c) + i * sizeof (int), sizeof (int));
+      }
+
+  ward_err err;
+  ward_err_clear (&err);
+  if (n != (ssize_t) sizeof q || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+    {
+      close_fds (fds, nfds);
+      ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
+      reply (&err, 0, -1);
+      return;
+    }
+  if (q.op == WSB_OP_DETACH)
+    {
+      close_fds (fds, nfds);
+      struct kid *k = find_kid (q.pid);
+      if (k == NULL)
+        ward_err_set (&err, WARD_E_NOT_FOUND, 0, "sandbox: no live child %d",
+                      (int) q.pid);
+      else
+        k->detached = 1;
+      reply (k == NULL ? &err : NULL, q.pid, -1);
+      return;
+    }
+
+  /* Read the payload whatever happens, so the next request starts clean. */
+  int oversize = q.payload > WSB_PAYLOAD_MAX;
+  char *buf = malloc (oversize ? WSB_CHUNK : (size_t) q.payload + 1);
+  int broken = buf == NULL;
+  for (size_t off = 0; off < q.payload;)
+    {
+      size_t want = q.payload - off < WSB_CHUNK ? q.payload - off : WSB_CHUNK;
+      char *dst = buf == NULL ? NULL : oversize ? buf : buf + off;
+      char sink[1];
+      ssize_t r = recv (sock, dst != NULL ? dst : sink, dst != NULL ? want : 1,
+                        MSG_TRUNC);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        {
+          free (buf);
+          close_fds (fds, nfds);
+          shut_down ();
+          return;
+        }
+      if ((size_t) r > want)
+        broken = 1;
+      off += (size_t) r;
+    }
+
+  int want_fds = 1 + !!(q.fdmask & WSB_FD_STDIN) + !!(q.fdmask & WSB_FD_STDOUT)
+                 + !!(q.fdmask & WSB_FD_STDERR) + !!(q.fdmask & WSB_FD_ARG);
+  wsb_profile prof;
+  const char **env = NULL;
+  if (q.op != WSB_OP_SPAWN || broken || nfds != want_fds)
+    ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
+  else if (oversize)
+    ward_err_set (&err, WARD_E_INVALID, 0, "sandbox: the request is over "
+                  "%u bytes", (unsigned) WSB_PAYLOAD_MAX);
+  else
+    {
+      buf[q.payload] = '\0';
+      parse (&q, buf, &prof, &env, &err);
+    }
+  if (err.kind != WARD_OK)
+    reply (&err, 0, -1);
+  else
+    spawn (&prof, fds, q.fdmask);
+  close_fds (fds, nfds);
+  free (env);
+  free (buf);
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+void
+wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
+{
+  /* SIGTERM, not SIGKILL: the loop handles it as the runtime's end, so
+   * that detached children may outlive it. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid () != parent)
+    _exit (0);
+  prctl (PR_SET_CHILD_SUBREAPER, 1);
+  prctl (PR_SET_NAME, "ward-sandbox");
+  sock = s;
+  evsock = es;
+  entry_fn = entry;
+  my_uid = geteuid ();
+  my_gid = getegid ();
+  /* A child in a user namespace keeps the supplementary groups it was
+   * born with and, setgroups denied, cannot drop them: root's must not
+   * follow it there. */
+  if (my_uid == 0 && setgroups (0, NULL) < 0)
+    _exit (127);
+
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int i = 1; i < NSIG; i++)
+    if (i != SIGKILL && i != SIGSTOP)
+      sigaction (i, &sa, NULL);
+  /* terminal signals are for the runtime to act on, not us */
+  sa.sa_handler = SIG_IGN;
+  sigaction (SIGPIPE, &sa, NULL);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGQUIT, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+  sigset_t set;
+  sigemptyset (&set);
+  sigaddset (&set, SIGCHLD);
+  sigaddset (&set, SIGTERM);
+  sigprocmask (SIG_SETMASK, &set, NULL);
+
+  /* 0..2 stay open so that fds received later never land there */
+  for (int i = 0; i < 3; i++)
+    if (fcntl (i, F_GETFD) < 0 && open ("/dev/null", O_RDWR) != i)
+      _exit (127);
+  ward_err err;
+  int keep[] = { 0, 1, 2, sock, evsock };
+  if (wsb_close_fds_except (keep, 5, &err) < 0)
+    _exit (127);
+  /* Compile the default profile once for every child. On failure each
+   * child builds and compiles it itself (wsb_seccomp_install): slower,
+   * as strict. */
+  if (wsb_seccomp_prepare (&err) < 0)
+    ward_err_clear (&err);
+  devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (devnull < 0 || sigfd < 0)
+    _exit (127);
+
+  for (;;)
+    {
+      struct pollfd pf[3];
+      int np = 0;
+      pf[np++] = (struct pollfd) { sigfd, POLLIN, 0 };
+      if (!shutting_down)
+        pf[np++] = (struct pollfd) { sock, POLLIN, 0 };
+      if (nevq > 0)
+        pf[np++] = (struct pollfd) { evsock, POLLOUT, 0 };
+      if (poll (pf, (nfds_t) np, -1) < 0)
+        continue;
+      if (pf[0].revents)
+        {
+          struct signalfd_siginfo si;
+          int term = 0;
+          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+            if (si.ssi_signo == SIGTERM)
+              term = 1;
+          reap ();
+          if (term && !shutting_down)
+            shut_down ();
+          if (shutting_down && nkids == 0)
+            _exit (0);
+        }
+      if (!shutting_down && pf[1].revents)
+        handle_request ();
+      if (nevq > 0)
+        flush_events ();
+    }
+}
