@@ -95,7 +95,12 @@ struct ward_remote {
   ward_remote *next;
   ward_proc *proxy;             /* a reference, once the proxy exists */
   wsb_child child;
-  const sbx_host *sh;
+  const sbx_host *sh;            /* NULL for spawn_vm's subprocess table */
+  uint64_t memory;              /* the child's Lua heap cap */
+  int64_t mailbox;
+  uint64_t owner;               /* serial of spawn_vm's caller, 0 = none */
+  char owner_pid[64];
+  int detached;
   ward_wire_rx rx;
   int polling;                  /* the channel is in the epoll set */
   int ended;                    /* the exit record came */
@@ -117,7 +122,7 @@ static struct {
 static void
 kill_child (ward_remote *r)
 {
-  if (r->child.pidfd >= 0 && !r->ended)
+  if (r->child.pidfd >= 0 && !r->ended && !r->detached)
     syscall (SYS_pidfd_send_signal, r->child.pidfd, SIGKILL, NULL, 0);
 }
 
@@ -182,10 +187,10 @@ read_channel (ward_remote *r)
     }
   char why[WARD_ERR_MSG_MAX + 64];
   if (rc == 1)
-    snprintf (why, sizeof why, "malformed frame: a child may not send frame type %d",
+    snprintf (why, sizeof why, "ended: malformed frame: a child may not send frame type %d",
               r->rx.type);
   else
-    snprintf (why, sizeof why, "%s", err.msg);
+    snprintf (why, sizeof why, "ended: %s", err.msg);
   stop_polling (r);
   kill_child (r);
   to_proxy (r, F_ENDED, why, strlen (why));
@@ -300,40 +305,17 @@ ward_broker_shutdown (void)
     }
 }
 
-ward_remote *
-ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err)
+/* Make the child for profile p and put it on the reader's list. */
+static ward_remote *
+prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mailbox,
+         ward_err *err)
 {
-  (void) def_path;
-  const sbx_host *sh = find_host (h);
-  if (sh == NULL)
-    {
-      ward_err_set (err, WARD_E_INTERNAL, 0, "host %s has no sandbox profile",
-                    ward_host_name (h));
-      return NULL;
-    }
   if (!wsb_supervisor_running ())
     {
-      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "host %s: the sandbox supervisor is not "
-                    "running%s%s", ward_host_name (h), ward_broker_no_supervisor[0] ? ": " : "",
-                    ward_broker_no_supervisor);
+      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the sandbox supervisor is not running%s%s",
+                    ward_broker_no_supervisor[0] ? ": " : "", ward_broker_no_supervisor);
       return NULL;
     }
-  const ward_sandbox_spec *s = &sh->spec;
-  wsb_profile p = {
-    .namespaces = s->namespaces,
-    .seccomp = s->seccomp[0] ? WSB_SECCOMP_DEFAULT : WSB_SECCOMP_NONE,
-    .caps_keep = s->capabilities,
-    /* The address space holds the child's binary, libraries and threads
-     * besides the Lua heap, which the allocator caps at `memory` itself. */
-    .memory = s->memory ? s->memory + WARD_BROKER_AS_SLACK : 0,
-    .cpu_ms = s->cpu_ms,
-    .nofile = s->nofile, .nproc = s->children,
-    .hostname = s->hostname[0] ? s->hostname : NULL,
-    .init_script = sh->init, .init_len = sh->init_len,
-    .init_name = s->init[0] ? s->init : NULL, .init_arg_fd = -1,
-    .stdin_fd = -1, .stdout_fd = STDOUT_FILENO, .stderr_fd = STDERR_FILENO,
-    .environ = NULL,
-  };
   ward_remote *r = calloc (1, sizeof *r);
   if (r == NULL)
     {
@@ -341,13 +323,14 @@ ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err)
       return NULL;
     }
   r->sh = sh;
+  r->memory = memory;
+  r->mailbox = mailbox;
   ward_wire_rx_init (&r->rx);
   r->rx.nonblock = 1;
-  if (wsb_spawn (&p, &r->child, err) < 0)
+  if (wsb_spawn (p, &r->child, err) < 0)
     {
       ward_wire_rx_free (&r->rx);
       free (r);
-      ward_err_prefix (err, "host %s", ward_host_name (h));
       return NULL;
     }
   struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
@@ -366,6 +349,130 @@ ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err)
       return NULL;
     }
   return r;
+}
+
+ward_remote *
+ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err)
+{
+  (void) def_path;
+  const sbx_host *sh = find_host (h);
+  if (sh == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, 0, "host %s has no sandbox profile",
+                    ward_host_name (h));
+      return NULL;
+    }
+  const ward_sandbox_spec *s = &sh->spec;
+  wsb_profile p = {
+    .namespaces = s->namespaces,
+    .seccomp = s->seccomp[0] ? WSB_SECCOMP_DEFAULT : WSB_SECCOMP_NONE,
+    .caps_keep = s->capabilities,
+    /* The address space holds the child's binary, libraries and threads
+     * besides the Lua heap, which the allocator caps at `memory` itself. */
+    .memory = s->memory ? s->memory + WARD_BROKER_AS_SLACK : 0,
+    .cpu_ms = s->cpu_ms,
+    .nofile = s->nofile, .nproc = s->children,
+    .hostname = s->hostname[0] ? s->hostname : NULL,
+    .init_script = sh->init, .init_len = sh->init_len,
+    .init_name = s->init[0] ? s->init : NULL, .init_arg_fd = -1,
+    .stdin_fd = -1, .stdout_fd = STDOUT_FILENO, .stderr_fd = STDERR_FILENO,
+    .environ = NULL,
+  };
+  ward_remote *r = prepare (&p, sh, s->memory ? s->memory : ward_cfg.mem_limit,
+                            s->mailbox > 0 ? s->mailbox : (int64_t) ward_cfg.mailbox_limit, err);
+  if (r == NULL)
+    ward_err_prefix (err, "host %s", ward_host_name (h));
+  return r;
+}
+
+ward_remote *
+ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *err)
+{
+  wsb_profile p = {
+    .namespaces = o->namespaces,
+    .seccomp = WSB_SECCOMP_DEFAULT,
+    .caps_keep = 0,
+    .memory = ward_cfg.mem_limit + WARD_BROKER_AS_SLACK,
+    .nofile = -1, .nproc = -1,
+    .init_script = o->init_script, .init_len = o->init_len,
+    .init_name = o->init_script ? "init.script" : NULL, .init_arg_fd = -1,
+    .stdin_fd = o->share_stdin ? STDIN_FILENO : -1,
+    .stdout_fd = o->share_stdout ? STDOUT_FILENO : -1,
+    .stderr_fd = o->share_stderr ? STDERR_FILENO : -1,
+    .environ = o->environ,
+  };
+  return prepare (&p, NULL, ward_cfg.mem_limit, (int64_t) ward_cfg.mailbox_limit, err);
+}
+
+void
+ward_broker_attach (ward_proc *proxy)
+{
+  ward_remote *r = proxy->remote;
+  pthread_mutex_lock (&br.lock);
+  r->proxy = proxy;
+  ward_proc_ref (proxy);
+  pthread_mutex_unlock (&br.lock);
+}
+
+int
+ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err)
+{
+  ward_remote *r = proxy->remote;
+  r->owner = owner->serial;
+  snprintf (r->owner_pid, sizeof r->owner_pid, "%s", owner->pid);
+  /* The stand-in learns of its owner's end like any monitor. */
+  return ward_monitor (proxy, owner, err);
+}
+
+/* The remote of the stand-in `pid`, with br.lock held; NULL (unlocked, err
+ * set) when there is none. */
+static ward_remote *
+find_remote (const char *pid, ward_err *err)
+{
+  pthread_mutex_lock (&br.lock);
+  for (ward_remote *r = br.list; r; r = r->next)
+    if (r->proxy && strcmp (r->proxy->pid, pid) == 0)
+      return r;
+  pthread_mutex_unlock (&br.lock);
+  ward_err_set (err, WARD_E_NOT_FOUND, 0, "subprocess actor %s has exited", pid);
+  return NULL;
+}
+
+int
+ward_broker_kill (const char *pid, int signo, ward_err *err)
+{
+  ward_remote *r = find_remote (pid, err);
+  if (r == NULL)
+    return -1;
+  int rc = 0;
+  if (!r->ended && syscall (SYS_pidfd_send_signal, r->child.pidfd, signo, NULL, 0) < 0)
+    rc = ward_err_set (err, errno == EINVAL ? WARD_E_INVALID : WARD_E_INTERNAL, errno,
+                       "kill: signal %d to %s: %s", signo, pid, strerror (errno));
+  pthread_mutex_unlock (&br.lock);
+  return rc;
+}
+
+int
+ward_broker_detach (const char *pid, ward_err *err)
+{
+  ward_remote *r = find_remote (pid, err);
+  if (r == NULL)
+    return -1;
+  r->detached = 1;
+  pid_t child = r->child.pid;
+  pthread_mutex_unlock (&br.lock);
+  return wsb_detach (child, err);
+}
+
+long
+ward_broker_child_pid (const char *pid, ward_err *err)
+{
+  ward_remote *r = find_remote (pid, err);
+  if (r == NULL)
+    return -1;
+  long v = r->child.pid;
+  pthread_mutex_unlock (&br.lock);
+  return v;
 }
 
 static void
@@ -454,8 +561,7 @@ b_boot (lua_State *L)
   if (ward_def_source (p->def_path, &src, &err) < 0)
     fail (L, r, &err);
   const char *chunk = ward_def_display (p->def_path);
-  int64_t mem = r->sh->spec.memory ? (int64_t) r->sh->spec.memory : (int64_t) ward_cfg.mem_limit;
-  int64_t mbox = r->sh->spec.mailbox > 0 ? r->sh->spec.mailbox : (int64_t) ward_cfg.mailbox_limit;
+  int64_t mem = (int64_t) r->memory, mbox = r->mailbox;
   const char *host = ward_host_name (p->host);
   int rc = ward_wire_put_str (&b, p->pid, strlen (p->pid), &err) < 0
     || ward_wire_put_str (&b, p->parent_pid, strlen (p->parent_pid), &err) < 0
@@ -485,8 +591,6 @@ b_boot (lua_State *L)
   if (rc != 0)
     fail (L, r, &err);
   pthread_mutex_lock (&br.lock);
-  r->proxy = p;
-  ward_proc_ref (p);
   struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
   if (epoll_ctl (br.ep, EPOLL_CTL_ADD, r->child.chan, &ev) == 0)
     r->polling = 1;
@@ -531,6 +635,16 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       if (m == NULL)
         return ward_vm_block (L, 0, b_next);
       ward_msg_hold (p, m);
+      if (m->kind == WARD_MSG_EXIT && r->owner && strcmp (m->from, r->owner_pid) == 0)
+        {
+          /* the broker's own monitor of spawn_vm's caller: not the child's */
+          ward_msg_release (p);
+          if (r->detached)
+            continue;
+          snprintf (r->ended_why, sizeof r->ended_why, "ended with its spawner %s",
+                    r->owner_pid);
+          return 0;
+        }
       if (m->kind != WARD_MSG_WIRE)
         {
           wbuf b;
@@ -588,7 +702,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       lua_pushlstring (L, op, oplen);
       lua_newtable (L);
       int n = 0;
-      if (ward_codec_decode (L, (const uint8_t *) args, alen, ward_codec_opts_rt (), &n, &err)
+      if (ward_codec_decode (L, (const uint8_t *) args, alen, ward_codec_opts_wire (), &n, &err)
           < 0)
         {
           ward_msg_release (p);
@@ -703,6 +817,7 @@ static const char broker_lua[] =
   "  unmonitor = process.unmonitor, link = process.link, unlink = process.unlink,\n"
   "  set_options = process.set_options, ['registry.register'] = reg.register,\n"
   "  ['registry.lookup'] = reg.lookup, ['registry.unregister'] = reg.unregister,\n"
+  "  ['vmchan.send'] = function(ch, v) ch:send(v); return true end,\n"
   "}\n"
   "local function rebuild(t)\n"
   "  if type(t) ~= 'table' then return nil, 'not a builder' end\n"

@@ -6,6 +6,7 @@
 #include "codec.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 typedef struct vmchan {
   char pid[64];
   int closed;
+  uint64_t owner;               /* the spawn_vm caller of a subprocess, 0 = not one */
 } vmchan;
 
 static void
@@ -40,6 +42,7 @@ push_vmchan (lua_State *L, const char *pid, int counted)
   vmchan *c = lua_newuserdatauv (L, sizeof *c, 0);
   snprintf (c->pid, sizeof c->pid, "%s", pid);
   c->closed = 0;
+  c->owner = 0;
   ward_setmeta (L, VMCHAN);
   if (!counted)
     senders_add (pid, 1);
@@ -77,13 +80,33 @@ vmchan_push (lua_State *L, const char *ref, size_t len, ward_err *err)
   return 0;
 }
 
+/* A reference that a subprocess actor encoded counted nothing in the
+ * runtime: the channel made from it counts itself. */
+static int
+vmchan_push_wire (lua_State *L, const char *ref, size_t len, ward_err *err)
+{
+  if (vmchan_push (L, ref, len, err) < 0)
+    return -1;
+  vmchan *c = lua_touserdata (L, -1);
+  senders_add (c->pid, 1);
+  return 0;
+}
+
 static const ward_codec_handle vm_handle = { VMCHAN, vmchan_ref, vmchan_push };
 static const ward_codec_opts rt_opts = { 0, 0, &vm_handle };
+static const ward_codec_handle wire_handle = { VMCHAN, vmchan_ref, vmchan_push_wire };
+static const ward_codec_opts wire_opts = { 0, 0, &wire_handle };
 
 const ward_codec_opts *
 ward_codec_opts_rt (void)
 {
   return &rt_opts;
+}
+
+const ward_codec_opts *
+ward_codec_opts_wire (void)
+{
+  return &wire_opts;
 }
 
 static int
@@ -92,6 +115,16 @@ vmchan_send (lua_State *L)
   vmchan *c = luaL_checkudata (L, 1, VMCHAN);
   luaL_checkany (L, 2);
   ward_vm_check_killed (L);
+  if (ward_remote_chan >= 0 && !c->closed)
+    {
+      /* the target lives in the runtime: its stand-in sends for us */
+      lua_settop (L, 2);
+      int n = ward_remote_call (L, "vmchan.send");
+      if (n == 2 && lua_isnil (L, -2))          /* nil, err: raise it, as here */
+        return luaL_error (L, "send: %s", lua_tostring (L, -1) ? lua_tostring (L, -1)
+                           : "refused");
+      return 0;
+    }
   if (c->closed)
     return luaL_error (L, "send on a closed channel");
   ward_proc *p = ward_current ();
@@ -139,11 +172,46 @@ vmchan_close (lua_State *L)
   return 0;
 }
 
-static int
-vmchan_subprocess_only (lua_State *L)
+/* The channel spawn_vm gave the caller for a subprocess actor; raises
+ * otherwise. */
+static vmchan *
+own_subprocess (lua_State *L, const char *what)
 {
-  return luaL_error (L, "this method is only available for channels of subprocess actors "
-                     "spawned by the caller");
+  vmchan *c = luaL_checkudata (L, 1, VMCHAN);
+  ward_proc *p = ward_current ();
+  if (c->owner == 0 || p == NULL || p->serial != c->owner)
+    luaL_error (L, "%s: only the channel spawn_vm returned for a subprocess actor, in the "
+                "process that spawned it", what);
+  return c;
+}
+
+static int
+vmchan_kill (lua_State *L)
+{
+  vmchan *c = own_subprocess (L, "kill");
+  lua_Integer sig = luaL_optinteger (L, 2, SIGKILL);
+  if (sig < 1 || sig > 64)
+    return luaL_error (L, "kill: bad signal number %d", (int) sig);
+  ward_err err;
+  if (ward_broker_kill (c->pid, (int) sig, &err) < 0)
+    return luaL_error (L, "%s", err.msg);
+  /* SIGKILL ends the actor: the channel closes; other signals leave it */
+  if (sig == SIGKILL && !c->closed)
+    {
+      c->closed = 1;
+      senders_add (c->pid, -1);
+    }
+  return 0;
+}
+
+static int
+vmchan_detach (lua_State *L)
+{
+  vmchan *c = own_subprocess (L, "detach");
+  ward_err err;
+  if (ward_broker_detach (c->pid, &err) < 0)
+    return luaL_error (L, "detach: %s", err.msg);
+  return 0;
 }
 
 static int
@@ -152,7 +220,15 @@ vmchan_index (lua_State *L)
   luaL_checkudata (L, 1, VMCHAN);
   const char *k = luaL_checkstring (L, 2);
   if (strcmp (k, "child_pid") == 0)
-    return vmchan_subprocess_only (L);
+    {
+      vmchan *c = own_subprocess (L, "child_pid");
+      ward_err err;
+      long pid = ward_broker_child_pid (c->pid, &err);
+      if (pid < 0)
+        return luaL_error (L, "child_pid: %s", err.msg);
+      lua_pushinteger (L, pid);
+      return 1;
+    }
   lua_getmetatable (L, 1);
   lua_getfield (L, -1, "methods");
   lua_getfield (L, -1, k);
@@ -167,6 +243,110 @@ vmchan_eq (lua_State *L)
   return 1;
 }
 
+/* spawn_vm's `subprocess` table, at idx, into o (env strings in *envbuf,
+ * which the caller frees). Raises on a bad table. */
+static void
+parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o, char ***envbuf)
+{
+  static const struct { const char *key; unsigned ns; } nsflags[] = {
+    { "newns_user", WARD_NS_USER }, { "newns_pid", WARD_NS_PID },
+    { "newns_net", WARD_NS_NET }, { "newns_mount", WARD_NS_MOUNT },
+    { "newns_ipc", WARD_NS_IPC }, { "newns_uts", WARD_NS_UTS } };
+  luaL_checktype (L, idx, LUA_TTABLE);
+  memset (o, 0, sizeof *o);
+  lua_pushnil (L);
+  while (lua_next (L, idx))
+    {
+      if (lua_type (L, -2) != LUA_TSTRING)
+        luaL_error (L, "spawn_vm: subprocess: keys are names");
+      const char *k = lua_tostring (L, -2);
+      size_t i;
+      for (i = 0; i < sizeof nsflags / sizeof *nsflags; i++)
+        if (strcmp (k, nsflags[i].key) == 0)
+          break;
+      if (i < sizeof nsflags / sizeof *nsflags)
+        {
+          if (!lua_isboolean (L, -1))
+            luaL_error (L, "spawn_vm: subprocess.%s must be a boolean", k);
+          if (lua_toboolean (L, -1))
+            o->namespaces |= nsflags[i].ns;
+        }
+      else if (strcmp (k, "stdin") == 0 || strcmp (k, "stdout") == 0
+               || strcmp (k, "stderr") == 0)
+        {
+          if (!(lua_type (L, -1) == LUA_TSTRING && strcmp (lua_tostring (L, -1), "share") == 0))
+            luaL_error (L, "spawn_vm: subprocess.%s must be \"share\" or nil (ward "
+                        "processes have no file descriptors to give)", k);
+          *(k[3] == 'i' ? &o->share_stdin : k[3] == 'o' ? &o->share_stdout
+            : &o->share_stderr) = 1;
+        }
+      else if (strcmp (k, "environment") == 0)
+        {
+          luaL_checktype (L, -1, LUA_TTABLE);
+          size_t n = 0, cap = 8;
+          char **env = calloc (cap + 1, sizeof *env);
+          *envbuf = env;
+          lua_pushnil (L);
+          while (env && lua_next (L, -2))
+            {
+              size_t kl, vl;
+              if (lua_type (L, -2) != LUA_TSTRING || lua_type (L, -1) != LUA_TSTRING)
+                luaL_error (L, "spawn_vm: subprocess.environment maps names to strings");
+              const char *ek = lua_tolstring (L, -2, &kl), *ev = lua_tolstring (L, -1, &vl);
+              if (kl == 0 || strlen (ek) != kl || strlen (ev) != vl || strchr (ek, '='))
+                luaL_error (L, "spawn_vm: subprocess.environment: bad entry `%s`", ek);
+              if (n == cap)
+                {
+                  char **ne = realloc (env, (cap * 2 + 1) * sizeof *ne);
+                  if (ne == NULL)
+                    luaL_error (L, "spawn_vm: out of memory");
+                  *envbuf = env = ne;
+                  cap *= 2;
+                }
+              if ((env[n] = malloc (kl + vl + 2)) == NULL)
+                luaL_error (L, "spawn_vm: out of memory");
+              memcpy (env[n], ek, kl);
+              env[n][kl] = '=';
+              memcpy (env[n] + kl + 1, ev, vl + 1);
+              env[++n] = NULL;
+              lua_pop (L, 1);
+            }
+          if (env == NULL)
+            luaL_error (L, "spawn_vm: out of memory");
+          o->environ = (const char *const *) env;
+        }
+      else if (strcmp (k, "init") == 0)
+        {
+          luaL_checktype (L, -1, LUA_TTABLE);
+          lua_pushnil (L);
+          while (lua_next (L, -2))
+            {
+              const char *ik = lua_type (L, -2) == LUA_TSTRING ? lua_tostring (L, -2) : "?";
+              if (strcmp (ik, "script") == 0 && lua_type (L, -1) == LUA_TSTRING)
+                o->init_script = lua_tolstring (L, -1, &o->init_len);
+              else if (strcmp (ik, "arg") == 0)
+                luaL_error (L, "spawn_vm: subprocess.init.arg: ward processes have no file "
+                            "descriptors to give");
+              else
+                luaL_error (L, "spawn_vm: subprocess.init: unknown field `%s` (known: "
+                            "script)", ik);
+              lua_pop (L, 1);
+            }
+        }
+      else
+        luaL_error (L, "spawn_vm: subprocess: unknown field `%s`", k);
+      lua_pop (L, 1);
+    }
+}
+
+static void
+free_env (char **env)
+{
+  for (size_t i = 0; env && env[i]; i++)
+    free (env[i]);
+  free (env);
+}
+
 /* spawn_vm(module, opts) */
 static int
 l_spawn_vm (lua_State *L)
@@ -179,7 +359,7 @@ l_spawn_vm (lua_State *L)
   const char *module = luaL_checklstring (L, 1, &mlen);
   if (strlen (module) != mlen)
     return luaL_error (L, "spawn_vm: module `%s...` holds a NUL byte", module);
-  int inherit = 1, new_master = 0;
+  int inherit = 1, new_master = 0, sub_idx = 0;
   lua_Integer hint = 0;
   if (!lua_isnoneornil (L, 2))
     {
@@ -202,7 +382,11 @@ l_spawn_vm (lua_State *L)
                                    "or \"safe\"");
             }
           else if (strcmp (k, "subprocess") == 0)
-            return luaL_error (L, "spawn_vm: subprocess actors are not available in this build");
+            {
+              lua_pushvalue (L, -1);        /* kept below the loop's key */
+              lua_insert (L, 3);
+              sub_idx = 3;
+            }
           else
             return luaL_error (L, "spawn_vm: unknown option `%s`", k);
           lua_pop (L, 1);
@@ -228,27 +412,62 @@ l_spawn_vm (lua_State *L)
   ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
                        .nscope = p->nscope };
   ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host), .parent = ward_parent_attr (p) };
-  int allowed = ward_authorize (&actor, "process.spawn", id, &attrs) == WARD_ALLOW;
-  allowed &= ward_authorize (&actor, "process.host", hostname, &attrs) == WARD_ALLOW;
-  if (!allowed)
-    return luaL_error (L, "spawn_vm: permission denied: process.spawn on %s, process.host on "
-                       "%s (actor %s)", id, hostname, p->actor_id);
-  if (ward_def_check (path, &err) < 0)
-    return luaL_error (L, "spawn_vm: %s", err.msg);
-  if (!inherit && (host = ward_host_create (hostname, 1, &err)) == NULL)
-    return luaL_error (L, "spawn_vm: %s", err.msg);
+  /* Each permission asked, each denial named (and audited). */
+  const char *denied[3][2];
+  int ndenied = 0;
+  const char *asks[3][2] = { { "process.spawn", id }, { "process.host", hostname },
+                             { "sandbox.spawn", id } };
+  for (int i = 0; i < (sub_idx ? 3 : 2); i++)
+    if (ward_authorize (&actor, asks[i][0], asks[i][1], &attrs) != WARD_ALLOW)
+      {
+        denied[ndenied][0] = asks[i][0];
+        denied[ndenied++][1] = asks[i][1];
+      }
+  if (ndenied)
+    return luaL_error (L, "spawn_vm: permission denied: %s on %s%s%s%s%s%s%s (actor %s)",
+                       denied[0][0], denied[0][1], ndenied > 1 ? ", " : "",
+                       ndenied > 1 ? denied[1][0] : "", ndenied > 1 ? " on " : "",
+                       ndenied > 1 ? denied[1][1] : "", ndenied > 2 ? ", sandbox.spawn on " : "",
+                       ndenied > 2 ? denied[2][1] : "", p->actor_id);
+  ward_subprocess_opts so;
+  char **env = NULL;
+  if (sub_idx)
+    parse_subprocess (L, sub_idx, &so, &env);
+  if (ward_def_check (path, &err) < 0 || (!inherit && (host = ward_host_create (hostname, 1,
+                                                                               &err)) == NULL))
+    {
+      free_env (env);
+      return luaL_error (L, "spawn_vm: %s", err.msg);
+    }
   int hand_over = new_master && p->is_master;
   ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
-                         .is_worker = 1, .vm_senders = 1, .master = hand_over };
+                         .is_worker = 1, .vm_senders = 1, .master = hand_over,
+                         .hold = sub_idx != 0 };
+  if (sub_idx && (req.remote = ward_broker_prepare_vm (&so, &err)) == NULL)
+    {
+      free_env (env);
+      return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);
+    }
+  free_env (env);
   if (hand_over)
     p->is_master = 0;             /* before the child can run and exit */
   ward_proc *child = ward_spawn (p, &req, &err);
   if (child == NULL)
     {
       p->is_master |= hand_over;
+      ward_broker_abort (req.remote);
       return luaL_error (L, "spawn_vm: %s", err.msg);
     }
-  push_vmchan (L, child->pid, 1);
+  if (sub_idx)
+    {
+      /* bound before it runs: it cannot miss its spawner's end */
+      if (ward_broker_bind_owner (child, p, &err) < 0)
+        ward_proc_kill (child, "spawn_vm: %s", err.msg);
+      ward_sched_push (child);
+    }
+  vmchan *c = push_vmchan (L, child->pid, 1);
+  if (sub_idx)
+    c->owner = p->serial;
   ward_proc_unref (child);
   return 1;
 }
@@ -306,8 +525,8 @@ ward_luaopen_inbox (lua_State *L)
 }
 
 static const luaL_Reg vmchan_methods[] = {
-  { "send", vmchan_send }, { "close", vmchan_close }, { "detach", vmchan_subprocess_only },
-  { "kill", vmchan_subprocess_only }, { NULL, NULL } };
+  { "send", vmchan_send }, { "close", vmchan_close }, { "detach", vmchan_detach },
+  { "kill", vmchan_kill }, { NULL, NULL } };
 /* __index is a function (child_pid is a property), so the methods table is
  * kept in the metatable's field "methods". */
 static const luaL_Reg vmchan_meta[] = {

@@ -114,11 +114,24 @@ has_nul (lua_State *L, int idx)
   return strlen (s) != len;
 }
 
+/* The process named at idx. One that does not exist is NOT_FOUND only to
+ * a caller allowed to `action` it (asked without target attributes):
+ * others get the denial, audited, and learn nothing of which PIDs or
+ * names exist. */
 static ward_proc *
-arg_target (lua_State *L, int idx, ward_err *err)
+arg_target (lua_State *L, int idx, const char *action, const char *resource, ward_err *err)
 {
   const char *dest = arg_string (L, idx, "destination", err);
-  return dest ? ward_resolve (dest, err) : NULL;
+  if (dest == NULL)
+    return NULL;
+  ward_proc *t = ward_resolve (dest, err);
+  if (t == NULL && err->kind == WARD_E_NOT_FOUND)
+    {
+      ward_err keep = *err;
+      if (authorize1 (ward_current (), action, resource ? resource : dest, NULL, err) == 0)
+        *err = keep;
+    }
+  return t;
 }
 
 static int
@@ -204,7 +217,7 @@ l_send (lua_State *L)
   const char *topic = arg_string (L, 2, "topic", &err);
   if (topic == NULL || check_topic (topic, &err) < 0)
     return ward_push_err (L, &err);
-  ward_proc *t = arg_target (L, 1, &err);
+  ward_proc *t = arg_target (L, 1, "process.send", NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
   int rc = send_to (L, p, t, topic, 3, lua_gettop (L) - 2, &err);
@@ -448,7 +461,7 @@ l_terminate (lua_State *L)
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
-  ward_proc *t = arg_target (L, 1, &err);
+  ward_proc *t = arg_target (L, 1, "process.terminate", NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
   int rc = authorize1 (p, "process.terminate", t->pid, t, &err);
@@ -474,7 +487,7 @@ l_cancel (lua_State *L)
   int64_t ms = WARD_CANCEL_DEFAULT_MS;
   if (!lua_isnoneornil (L, 2) && ward_check_duration (L, 2, &ms, &err) < 0)
     return ward_push_err (L, &err);
-  ward_proc *t = arg_target (L, 1, &err);
+  ward_proc *t = arg_target (L, 1, "process.cancel", NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
   int rc = authorize1 (p, "process.cancel", t->pid, t, &err);
@@ -510,7 +523,7 @@ topo_call (lua_State *L, const char *action)
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
-  ward_proc *t = arg_target (L, 1, &err);
+  ward_proc *t = arg_target (L, 1, action, NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
   int rc = authorize1 (p, action, t->pid, t, &err);
@@ -1062,7 +1075,7 @@ l_register (lua_State *L)
   if (!lua_isnoneornil (L, 2))
     {
       ward_proc_unref (t);
-      if ((t = arg_target (L, 2, &err)) == NULL)
+      if ((t = arg_target (L, 2, "process.registry.register", name, &err)) == NULL)
         return ward_push_err (L, &err);
     }
   int rc = authorize1 (p, "process.registry.register", name, NULL, &err);

@@ -355,6 +355,8 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
       return NULL;
     }
   table_insert (p);
+  if (p->remote)
+    ward_broker_attach (p);
   if (parent)
     atomic_fetch_add (&parent->live_children, 1);
 

@@ -68,6 +68,31 @@ int ward_broker_sandboxed (const ward_host *h);
  * that a failing sandbox -- an init script error -- is the spawner's
  * error). The result goes into ward_spawn_req.remote. */
 ward_remote *ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err);
+/* The `subprocess` table of spawn_vm (Emilua's face): a child with these
+ * namespaces, the shipped seccomp allow-list, no capabilities and the
+ * run's limits. */
+typedef struct ward_subprocess_opts {
+  unsigned namespaces;          /* WARD_NS_* */
+  const char *const *environ;   /* "K=V" list, NULL-terminated; NULL = empty */
+  int share_stdin, share_stdout, share_stderr;
+  const char *init_script;      /* NULL = none */
+  size_t init_len;
+} ward_subprocess_opts;
+ward_remote *ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *err);
+
+/* The stand-in of r exists (ward_spawn, before it can run). */
+void ward_broker_attach (ward_proc *proxy);
+
+/* After ward_spawn: the child ends with the process `owner` unless it is
+ * detached first (spawn_vm's semantics). */
+int ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err);
+
+/* What spawn_vm's channel can do to its subprocess (pid: the stand-in's):
+ * a signal (SIGKILL also ends the stand-in), detach, the child's pid. */
+int ward_broker_kill (const char *pid, int signo, ward_err *err);
+int ward_broker_detach (const char *pid, ward_err *err);
+long ward_broker_child_pid (const char *pid, ward_err *err);
+
 /* Undo ward_broker_prepare when the spawn failed after it. */
 void ward_broker_abort (ward_remote *r);
 

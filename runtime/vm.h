@@ -90,5 +90,8 @@ void ward_msg_release (ward_proc *p);
 int ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw);
 /* The codec options used between processes (with the spawn_vm handle). */
 const struct ward_codec_opts *ward_codec_opts_rt (void);
+/* The same for values a subprocess actor sent (its channel references
+ * counted nothing here). */
+const struct ward_codec_opts *ward_codec_opts_wire (void);
 
 #endif

@@ -1,0 +1,198 @@
+/* test-wire.c -- frames over SOCK_SEQPACKET (runtime/wire.c): round trips
+ * of every size class, and every malformed input a hostile child could
+ * write, each refused with an error and never a crash. */
+#include "config.h"
+#include "wire.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int sv[2];
+
+static void
+pair (void)
+{
+  close (sv[0]);
+  close (sv[1]);
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    abort ();
+  int sz = 4 << 20;
+  setsockopt (sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+  setsockopt (sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+}
+
+/* Send size bytes as one frame from a child process (big frames would
+ * fill the socket buffer), read it here; 1 when it came back whole. */
+static int
+round_trip (size_t size)
+{
+  pair ();
+  uint8_t *body = malloc (size ? size : 1);
+  for (size_t i = 0; i < size; i++)
+    body[i] = (uint8_t) (i * 31 + 7);
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      ward_err err;
+      _exit (ward_wire_send (sv[0], WARD_F_CALL, body, size, &err) == 0 ? 0 : 1);
+    }
+  ward_wire_rx rx;
+  ward_wire_rx_init (&rx);
+  ward_err err;
+  int rc = ward_wire_read (sv[1], &rx, &err);
+  int good = rc == 1 && rx.type == WARD_F_CALL && rx.body.len == size
+             && (size == 0 || memcmp (rx.body.data, body, size) == 0);
+  ward_wire_rx_free (&rx);
+  free (body);
+  int st;
+  waitpid (pid, &st, 0);
+  return good && WIFEXITED (st) && WEXITSTATUS (st) == 0;
+}
+
+/* Write raw datagrams, then read: the result of ward_wire_read. */
+static int
+raw_read (const uint8_t *const *dgrams, const size_t *lens, int n, int close_after,
+          ward_err *err)
+{
+  pair ();
+  for (int i = 0; i < n; i++)
+    if (send (sv[0], dgrams[i], lens[i], 0) < 0)
+      abort ();
+  if (close_after)
+    {
+      close (sv[0]);
+      sv[0] = -1;
+    }
+  ward_wire_rx rx;
+  ward_wire_rx_init (&rx);
+  rx.nonblock = 1;
+  int rc = ward_wire_read (sv[1], &rx, err);
+  ward_wire_rx_free (&rx);
+  return rc;
+}
+
+static int
+malformed (const uint8_t *d, size_t len, const char *what)
+{
+  ward_err err = { 0 };
+  const uint8_t *ds[1] = { d };
+  size_t ls[1] = { len };
+  int rc = raw_read (ds, ls, 1, 0, &err);
+  return ok (rc == -1 && err.kind == WARD_E_INVALID && strstr (err.msg, "malformed"),
+             "%s is refused as malformed", what);
+}
+
+int
+main (void)
+{
+  plan (27);
+  sv[0] = sv[1] = -1;
+  ok (round_trip (0), "an empty frame");
+  ok (round_trip (100), "a small frame");
+  ok (round_trip (WARD_WIRE_CHUNK), "a frame of exactly one chunk");
+  ok (round_trip (WARD_WIRE_CHUNK + 1), "one byte more: two datagrams");
+  ok (round_trip (3 * WARD_WIRE_CHUNK + 17), "a frame of several chunks");
+  ok (round_trip (16u << 20), "a 16 MiB frame");
+
+  ward_err err;
+  pair ();
+  ok (ward_wire_send (sv[0], WARD_F_CALL, "", (size_t) WARD_WIRE_MAX + 1, &err) == -1
+      && err.kind == WARD_E_INVALID, "a sender refuses a frame over the limit");
+
+  uint8_t bad_magic[] = { 0x58, WARD_F_CALL, 0, 0, 'x' };
+  malformed (bad_magic, sizeof bad_magic, "a wrong magic byte");
+  uint8_t too_short[] = { 0x57, WARD_F_CALL };
+  malformed (too_short, sizeof too_short, "a datagram shorter than its header");
+  uint8_t bad_type[] = { 0x57, 99, 0, 0 };
+  malformed (bad_type, sizeof bad_type, "an unknown frame type");
+  uint8_t zero_type[] = { 0x57, 0, 0, 0 };
+  malformed (zero_type, sizeof zero_type, "frame type 0");
+  uint8_t bad_flags[] = { 0x57, WARD_F_CALL, 4, 0 };
+  malformed (bad_flags, sizeof bad_flags, "unknown flag bits");
+  uint8_t bad_pad[] = { 0x57, WARD_F_CALL, 0, 9 };
+  malformed (bad_pad, sizeof bad_pad, "a non-zero reserved byte");
+  uint8_t *huge = calloc (1, WARD_WIRE_CHUNK + 64);
+  huge[0] = 0x57;
+  huge[1] = WARD_F_CALL;
+  malformed (huge, WARD_WIRE_CHUNK + 64, "a datagram longer than a chunk");
+  free (huge);
+
+  /* the type changes inside a frame */
+  uint8_t first[] = { 0x57, WARD_F_CALL, 1, 0, 'a' };
+  uint8_t second[] = { 0x57, WARD_F_EXIT, 0, 0, 'b' };
+  const uint8_t *ds[2] = { first, second };
+  size_t ls[2] = { sizeof first, sizeof second };
+  int rc = raw_read (ds, ls, 2, 0, &err);
+  ok (rc == -1 && strstr (err.msg, "unexpected type"), "a frame whose type changes midway");
+
+  /* a frame cut short by the end of the stream */
+  rc = raw_read (ds, ls, 1, 1, &err);
+  ok (rc == -1 && strstr (err.msg, "truncated"), "a frame cut short by the channel's end");
+  /* the first datagram of a frame, nothing more yet: not an error */
+  rc = raw_read (ds, ls, 1, 0, &err);
+  ok (rc == 0, "half a frame on a non-blocking read: wait for more");
+  /* an orderly end between frames */
+  rc = raw_read (ds, ls, 0, 1, &err);
+  ok (rc == 2, "the end of the stream between frames");
+
+  /* a frame larger than the limit, in legal datagrams: the sender lies
+   * about nothing but sends too much */
+  pair ();
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      uint8_t *d = calloc (1, WARD_WIRE_CHUNK + 4);
+      d[0] = 0x57;
+      d[1] = WARD_F_CALL;
+      d[2] = 1;
+      for (unsigned i = 0; i < WARD_WIRE_MAX / WARD_WIRE_CHUNK + 2; i++)
+        if (send (sv[0], d, WARD_WIRE_CHUNK + 4, MSG_NOSIGNAL) < 0)
+          break;
+      _exit (0);
+    }
+  close (sv[0]);
+  sv[0] = -1;
+  ward_wire_rx rx;
+  ward_wire_rx_init (&rx);
+  rc = ward_wire_read (sv[1], &rx, &err);
+  ward_wire_rx_free (&rx);
+  close (sv[1]);
+  sv[1] = -1;
+  waitpid (pid, NULL, 0);
+  ok (rc == -1 && strstr (err.msg, "over"), "a frame growing past the limit is refused");
+
+  /* fields */
+  wbuf b;
+  wbuf_init (&b, 0);
+  ward_wire_put_u32 (&b, 0xdeadbeef, &err);
+  ward_wire_put_i64 (&b, -42, &err);
+  ward_wire_put_str (&b, "hello", 5, &err);
+  ward_wire_put_str (&b, "a\0b", 3, &err);
+  ward_wire_in in = { b.data, b.data + b.len };
+  uint32_t u;
+  int64_t v;
+  char buf[16];
+  ok (ward_wire_get_u32 (&in, &u, &err) == 0 && u == 0xdeadbeef, "u32 round trip");
+  ok (ward_wire_get_i64 (&in, &v, &err) == 0 && v == -42, "i64 round trip");
+  ok (ward_wire_get_cstr (&in, buf, sizeof buf, &err) == 0 && strcmp (buf, "hello") == 0,
+      "string round trip");
+  ok (ward_wire_get_cstr (&in, buf, sizeof buf, &err) == -1 && err.kind == WARD_E_INVALID,
+      "a string field holding a NUL is refused where a C string is needed");
+  ok (ward_wire_get_u32 (&in, &u, &err) == -1 && strstr (err.msg, "truncated"),
+      "reading past the end is a truncated frame");
+  ward_wire_in in2 = { b.data, b.data + 3 };
+  ok (ward_wire_get_u32 (&in2, &u, &err) == -1, "a u32 cut short");
+  uint8_t lie[] = { 0xff, 0xff, 0xff, 0x7f, 'x' };
+  ward_wire_in in3 = { lie, lie + sizeof lie };
+  const char *sp;
+  size_t sl;
+  ok (ward_wire_get_str (&in3, &sp, &sl, &err) == -1, "a string longer than its frame");
+  ward_wire_in in4 = { b.data + 12, b.data + b.len };
+  ok (ward_wire_get_cstr (&in4, buf, 4, &err) == -1, "a string longer than the buffer");
+  wbuf_free (&b);
+  return done ();
+}
