@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -217,24 +218,9 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
     fail_errno (sfd, errno, "prctl PR_SET_PDEATHSIG");
   reset_signals ();
 
-  if (p->namespaces & WSB_NS_USER)
-    {
-      if (j->uid == 0)
-        {
-          char byte;
-          if (read (j->go, &byte, 1) != 1)
-            _exit (127);        /* the supervisor gave up on us */
-          /* the maps do not change our credentials: become the mapped 0 */
-          if (setresgid (0, 0, 0) < 0)
-            fail_errno (sfd, errno, "setresgid");
-          if (setresuid (0, 0, 0) < 0)
-            fail_errno (sfd, errno, "setresuid");
-        }
-      else if (write_maps (0, j->uid, j->gid, &e) < 0)
-        wsb__child_fail (sfd, &e);
-    }
-  if (j->go >= 0)
-    close (j->go);
+  /* The new namespaces belong to the new user namespace, where this
+   * process holds every capability from the clone on, maps or not: what
+   * needs no identity is done while a root supervisor writes the maps. */
   if ((p->namespaces & WSB_NS_MOUNT)
       && mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     fail_errno (sfd, errno, "make / private");
@@ -254,6 +240,24 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
   /* before the init script, which may pivot away from /dev/null */
   set_stdio (sfd, j);
   set_environ (sfd, p->environ);
+  if (p->namespaces & WSB_NS_USER)
+    {
+      if (j->uid == 0)
+        {
+          char byte;
+          if (read (j->go, &byte, 1) != 1)
+            _exit (127);        /* the supervisor gave up on us */
+          /* the maps do not change our credentials: become the mapped 0 */
+          if (setresgid (0, 0, 0) < 0)
+            fail_errno (sfd, errno, "setresgid");
+          if (setresuid (0, 0, 0) < 0)
+            fail_errno (sfd, errno, "setresuid");
+        }
+      else if (write_maps (0, j->uid, j->gid, &e) < 0)
+        wsb__child_fail (sfd, &e);
+    }
+  if (j->go >= 0)
+    close (j->go);
 
   if (p->init_script != NULL
       && winit_run (p->init_script, p->init_len,
@@ -409,6 +413,22 @@ wsb__clone_child (const struct wsb_job *job, int *pidfd, int *status_rd,
       close (go[1]);
       if (r < 0)
         {
+          /* The child works while we write: when it failed first (and so
+           * made us fail), its record is already in the pipe and names
+           * the real cause. */
+          struct wsb_rec rec;
+          struct pollfd pf = { sp[0], POLLIN, 0 };
+          if (poll (&pf, 1, 0) == 1
+              && read (sp[0], &rec, sizeof rec) == (ssize_t) sizeof rec
+              && rec.type == WSB_REC_ERROR)
+            {
+              rec.msg[sizeof rec.msg - 1] = '\0';
+              ward_err_set (err, rec.kind > WARD_OK
+                            && rec.kind <= WARD_E_INTERNAL
+                            ? (ward_kind) rec.kind : WARD_E_INTERNAL,
+                            0, "%s", rec.msg);
+              err->errnum = rec.errnum;
+            }
           kill ((pid_t) pid, SIGKILL);
           while (waitpid ((pid_t) pid, NULL, 0) < 0 && errno == EINTR)
             ;

@@ -4,17 +4,18 @@
 # sandbox (test-escape --weak: no seccomp, capabilities kept, no rlimits)
 # the probe must report the escapes it exists to catch.
 #
-# The binary and the init script are copied to a private directory that
-# nobody can read, since the build tree may sit where nobody cannot look.
+# The binary and the init script are staged by as-nobody.sh in a private
+# directory nobody can reach, since the build tree may sit where nobody
+# cannot look.
 
-: "${WARD_BUILDDIR:=.}"
-: "${WARD_SRCDIR:=.}"
-bin="$WARD_BUILDDIR/tests/sandbox/test-escape"
-script="$WARD_SRCDIR/init/empty-root.lua"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-escape.XXXXXX") || {
-  echo "Bail out! mktemp failed"; exit 1; }
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/as-nobody.sh"
+if ! nobody_stage "$WARD_BUILDDIR/tests/sandbox/test-escape" init/empty-root.lua; then
+  echo "Bail out! $nobody_why"
+  exit 1
+fi
+tmp=$nobody_dir
+bin=$nobody_bin
+script="$tmp/init/empty-root.lua"
 out="$tmp/tap"
 : >"$out"
 n=0
@@ -24,27 +25,14 @@ emit () {
   if [ "$1" = ok ]; then echo "ok $n - $2" >>"$out"; else echo "not ok $n - $2" >>"$out"; fi
 }
 
-if [ ! -x "$bin" ] || [ ! -r "$script" ]; then
-  echo "Bail out! missing $bin or $script"
-  exit 1
-fi
-if ! { cp "$bin" "$script" "$tmp/" && chmod 755 "$tmp" "$tmp/test-escape" &&
-  chmod 644 "$tmp/empty-root.lua"; }; then
-  echo "Bail out! cannot stage the binary"
-  exit 1
-fi
-
 # ---- as nobody ----
 if [ "$(id -u)" = 0 ]; then
   who=nobody
-  set -- setpriv --reuid=65534 --regid=65534 --clear-groups
   command -v setpriv >/dev/null 2>&1 || { echo "Bail out! setpriv not found"; exit 1; }
 else
   who="uid $(id -u)"
-  set --
 fi
-(cd "$tmp" && "$@" "$tmp/test-escape" --init "$tmp/empty-root.lua") \
-  >"$tmp/nobody.out" 2>"$tmp/nobody.err"
+as_nobody "$bin" --init "$script" >"$tmp/nobody.out" 2>"$tmp/nobody.err"
 rc=$?
 planned=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$tmp/nobody.out" | head -n 1)
 skip=$(sed -n 's/^1\.\.0 # SKIP //p' "$tmp/nobody.out" | head -n 1)
@@ -84,7 +72,7 @@ else
 fi
 
 # ---- the suite can fail ----
-(cd "$tmp" && "$tmp/test-escape" --weak --init "$tmp/empty-root.lua") \
+(cd "$tmp" && "$bin" --weak --init "$script") \
   >"$tmp/weak.out" 2>"$tmp/weak.err"
 if grep -q '^1\.\.0 # SKIP' "$tmp/weak.out"; then
   n=$((n + 1))

@@ -9,7 +9,7 @@ tests_sandbox_test_spawn_SOURCES = tests/sandbox/test-spawn.c tests/unit/tap.h
 tests_sandbox_test_spawn_CPPFLAGS = $(SPAWN_CPPFLAGS)
 tests_sandbox_test_spawn_LDADD = $(SPAWN_LDADD)
 TESTS += tests/sandbox/test-spawn tests/sandbox/spawn.sh
-EXTRA_DIST += tests/sandbox/spawn.sh
+EXTRA_DIST += tests/sandbox/spawn.sh tests/sandbox/as-nobody.sh
 
 
 ## ---- escape suite (helper D: tests/sandbox/probe.c, test-escape.c, escape.sh) ----

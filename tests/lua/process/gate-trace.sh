@@ -353,6 +353,16 @@ ch:send("bye")
 print("DONE")
 LUA
 
+check "spawn_vm with a subprocess table" "process.spawn t:vm_child
+process.host ward:main
+sandbox.spawn t:vm_child" <<'LUA'
+mark("BEGIN-MARK")
+local ok, ch = pcall(spawn_vm, "t:vm_child", { subprocess = { newns_user = true } })
+mark("END-MARK")
+if ok then ch:kill() end
+print("DONE")
+LUA
+
 check "spawn_vm channel send" "process.send @V@" <<'LUA'
 local ch = spawn_vm("t:vm_child")
 local pid

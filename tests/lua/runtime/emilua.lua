@@ -137,12 +137,12 @@ raises("", "sending a local channel.new channel raises", ch.send, ch, channel.ne
 raises("bad argument", "send with no value raises", ch.send, ch)
 
 -- ---- subprocess-only methods ----
-raises("only available for channels of subprocess actors", "ch:detach() raises",
+raises("only the channel spawn_vm returned for a subprocess actor", "ch:detach() raises",
        ch.detach, ch)
-raises("only available for channels of subprocess actors", "ch:kill() raises", ch.kill, ch)
-raises("only available for channels of subprocess actors", "ch:kill(9) raises",
+raises("only the channel spawn_vm returned for a subprocess actor", "ch:kill() raises", ch.kill, ch)
+raises("only the channel spawn_vm returned for a subprocess actor", "ch:kill(9) raises",
        ch.kill, ch, 9)
-raises("only available for channels of subprocess actors", "ch.child_pid raises",
+raises("only the channel spawn_vm returned for a subprocess actor", "ch.child_pid raises",
        function() return ch.child_pid end)
 
 -- ---- a channel inside a message ----
@@ -274,10 +274,10 @@ end
 raises("unknown option `bogus`", "an unknown option raises",
        spawn_vm, "w:vmworker", { bogus = true })
 raises("unknown option", "a non-string option key raises", spawn_vm, "w:vmworker", { true })
-raises("not available in this build", "the subprocess option raises",
-       spawn_vm, "w:vmworker", { subprocess = {} })
-raises("not available in this build", "subprocess with namespaces raises",
-       spawn_vm, "w:vmworker", { subprocess = { newns_user = true, newns_pid = true } })
+raises("subprocess: unknown field `bogus`", "an unknown subprocess field raises",
+       spawn_vm, "w:vmworker", { subprocess = { bogus = 1 } })
+raises("must be a boolean", "a namespace flag that is not a boolean raises",
+       spawn_vm, "w:vmworker", { subprocess = { newns_user = 1 } })
 raises("concurrency_hint", "concurrency_hint = 0 raises",
        spawn_vm, "w:vmworker", { inherit_context = false, concurrency_hint = 0 })
 raises("concurrency_hint", "concurrency_hint = \"fast\" raises",
