@@ -264,15 +264,18 @@ install (wpol_engine *e, wpol_file **files, size_t n, wpol_diags *d, ward_err *e
   return 0;
 }
 
-int
-wpol_engine_load_files (wpol_engine *e, const char *const *paths, size_t n, wpol_diags *d,
-                        ward_err *err)
+/* Parse n files, from paths (texts == NULL) or from texts, and install
+ * them as one load. */
+static int
+load_parsed (wpol_engine *e, const char *const *names, const char *const *texts,
+             const size_t *lens, size_t n, wpol_diags *d, ward_err *err)
 {
   wpol_file **files = calloc (n ? n : 1, sizeof *files);
   if (files == NULL)
     return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
   for (size_t i = 0; i < n; i++)
-    if ((files[i] = wpol_parse_path (paths[i], d)) == NULL)
+    if ((files[i] = texts ? wpol_parse (names[i], texts[i], lens[i], d)
+                          : wpol_parse_path (names[i], d)) == NULL)
       {
         for (size_t j = 0; j < i; j++)
           wpol_file_free (files[j]);
@@ -282,6 +285,13 @@ wpol_engine_load_files (wpol_engine *e, const char *const *paths, size_t n, wpol
   int r = install (e, files, n, d, err, NULL);
   free (files);
   return r;
+}
+
+int
+wpol_engine_load_files (wpol_engine *e, const char *const *paths, size_t n, wpol_diags *d,
+                        ward_err *err)
+{
+  return load_parsed (e, paths, NULL, NULL, n, d, err);
 }
 
 int
@@ -298,20 +308,7 @@ int
 wpol_engine_load_texts (wpol_engine *e, const char *const *names, const char *const *texts,
                         const size_t *lens, size_t n, wpol_diags *d, ward_err *err)
 {
-  wpol_file **files = calloc (n ? n : 1, sizeof *files);
-  if (files == NULL)
-    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
-  for (size_t i = 0; i < n; i++)
-    if ((files[i] = wpol_parse (names[i], texts[i], lens[i], d)) == NULL)
-      {
-        for (size_t j = 0; j < i; j++)
-          wpol_file_free (files[j]);
-        free (files);
-        return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
-      }
-  int r = install (e, files, n, d, err, NULL);
-  free (files);
-  return r;
+  return load_parsed (e, names, texts, lens, n, d, err);
 }
 
 int

@@ -11,6 +11,18 @@
 #include <unistd.h>
 
 void
+wsb__pid1_signals (sigset_t *set)
+{
+  sigemptyset (set);
+  sigaddset (set, SIGCHLD);
+  sigaddset (set, SIGTERM);
+  sigaddset (set, SIGINT);
+  sigaddset (set, SIGHUP);
+  sigaddset (set, SIGUSR1);
+  sigaddset (set, SIGUSR2);
+}
+
+void
 wsb__pid1 (pid_t actor, int sfd)
 {
   ward_err e;
@@ -35,13 +47,7 @@ wsb__pid1 (pid_t actor, int sfd)
   /* The set was blocked before the fork; a blocked signal is queued for
    * init even when its disposition is the default. */
   sigset_t set;
-  sigemptyset (&set);
-  sigaddset (&set, SIGCHLD);
-  sigaddset (&set, SIGTERM);
-  sigaddset (&set, SIGINT);
-  sigaddset (&set, SIGHUP);
-  sigaddset (&set, SIGUSR1);
-  sigaddset (&set, SIGUSR2);
+  wsb__pid1_signals (&set);
   for (;;)
     {
       siginfo_t si;

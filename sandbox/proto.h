@@ -5,6 +5,7 @@
 #define WARD_SANDBOX_PROTO_H
 
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <seccomp.h>
 #include "sandbox.h"
@@ -82,6 +83,9 @@ void wsb__supervisor_main (int sock, int evsock, wsb_entry_fn entry,
 pid_t wsb__clone_child (const struct wsb_job *job, int *pidfd, int *status_rd,
                         ward_err *err);
 
+/* pid1.c: the signals PID 1 takes with sigwaitinfo: SIGCHLD and the five
+ * it forwards (SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2). */
+void wsb__pid1_signals (sigset_t *set);
 /* pid1.c: be PID 1 for actor, report on status_fd; never returns. */
 void wsb__pid1 (pid_t actor, int status_fd) __attribute__ ((noreturn));
 

@@ -282,13 +282,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
        * process limit counts PID 1. The signals are blocked before the
        * fork so that one sent meanwhile waits for PID 1's loop. */
       sigset_t set;
-      sigemptyset (&set);
-      sigaddset (&set, SIGCHLD);
-      sigaddset (&set, SIGTERM);
-      sigaddset (&set, SIGINT);
-      sigaddset (&set, SIGHUP);
-      sigaddset (&set, SIGUSR1);
-      sigaddset (&set, SIGUSR2);
+      wsb__pid1_signals (&set);
       sigprocmask (SIG_BLOCK, &set, NULL);
       if (wsb_lockdown (p, filter, &e) < 0)
         {
