@@ -71,3 +71,19 @@ ward_authorize (const ward_actor *actor, const char *action, const char *resourc
     return WARD_ALLOW;
   return WARD_DENY;
 }
+
+void
+ward_audit_event (const ward_actor *actor, const char *action, const char *resource,
+                  const ward_attrs *attrs)
+{
+  static const wpol_rule_loc ward_rule = {
+    .policy = "ward", .file = "ward", .line = 0, .col = 0, .deny = 1,
+    .text = "deny what breaks the sandbox's wire protocol;" };
+  wpol_gate *g = &wpol_gate_state;
+  wpol_result r = { WARD_DENY, WPOL_BY_RULE, &ward_rule, 0, 0, NULL };
+  if (g->record)
+    {
+      wpol_audit_in in = { WARD_DENY, 0, &r, actor, action, resource, attrs };
+      g->record (&in);
+    }
+}

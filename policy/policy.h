@@ -50,6 +50,12 @@ void ward_policy_shutdown (void);
 ward_decision ward_authorize (const ward_actor *actor, const char *action,
                               const char *resource, const ward_attrs *attrs);
 
+/* Record an event that is no request -- a subprocess actor that broke the
+ * wire protocol, say -- as a denial of `action` on `resource` decided by
+ * ward itself (rule "ward"), so that the audit trail holds it. */
+void ward_audit_event (const ward_actor *actor, const char *action, const char *resource,
+                       const ward_attrs *attrs);
+
 /* ---- hosts and sandbox profiles declared by the loaded policies ---- */
 
 /* Namespaces of a sandbox profile (the same bits as sandbox/sandbox.h). */

@@ -104,12 +104,14 @@ struct ward_remote {
   ward_wire_rx rx;
   int polling;                  /* the channel is in the epoll set */
   int ended;                    /* the exit record came */
+  int broken;                   /* ended for breaking the protocol */
   /* touched only by the proxy's thread */
   int got_exit;                 /* an EXIT frame arrived */
   int exit_abnormal;
   uint8_t *exit_data;
   size_t exit_len;
   char ended_why[256];
+  char own_why[256];            /* why the stand-in ended it, if it did */
 };
 
 static struct {
@@ -160,40 +162,58 @@ stop_polling (ward_remote *r)
 
 /* The channel is readable: take one frame. CALL and EXIT go to the proxy,
  * which re-arms the channel when it has answered; anything else ends the
- * child. */
-static void
-read_channel (ward_remote *r)
+ * child. Draining (the child has ended): take every frame left, in order,
+ * before the end is announced. Returns 1 when a frame went to the proxy,
+ * 0 when there is nothing more for now, -1 when the channel is done. */
+static int
+read_channel (ward_remote *r, int drain)
 {
   ward_err err;
   int rc = ward_wire_read (r->child.chan, &r->rx, &err);
   if (rc == 0)
     {
       struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
-      epoll_ctl (br.ep, EPOLL_CTL_MOD, r->child.chan, &ev);
-      return;
+      if (!drain)
+        epoll_ctl (br.ep, EPOLL_CTL_MOD, r->child.chan, &ev);
+      return 0;
     }
   if (rc == 2)
     {
       stop_polling (r);                 /* the exit record will follow */
-      return;
+      return -1;
     }
-  if (rc == 1 && (r->rx.type == WARD_F_CALL || r->rx.type == WARD_F_EXIT))
+  int type = r->rx.type;
+  if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT))
     {
-      to_proxy (r, r->rx.type, r->rx.body.data, r->rx.body.len);
+      to_proxy (r, type, r->rx.body.data, r->rx.body.len);
       ward_wire_rx_reset (&r->rx);
-      if (r->rx.type == WARD_F_EXIT)
-        stop_polling (r);
-      return;                           /* ONESHOT: re-armed by the reply */
+      if (type == WARD_F_EXIT)
+        {
+          stop_polling (r);
+          return -1;
+        }
+      return 1;                         /* ONESHOT: re-armed by the reply */
     }
   char why[WARD_ERR_MSG_MAX + 64];
   if (rc == 1)
     snprintf (why, sizeof why, "ended: malformed frame: a child may not send frame type %d",
-              r->rx.type);
+              type);
   else
     snprintf (why, sizeof why, "ended: %s", err.msg);
   stop_polling (r);
   kill_child (r);
+  if (r->proxy)
+    {
+      ward_proc *p = r->proxy;
+      ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
+                           .nscope = p->nscope };
+      ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
+                           .parent = ward_parent_attr (p) };
+      ward_audit_event (&actor, "sandbox.malformed_frame", p->pid, &attrs);
+    }
+  r->broken = 1;
   to_proxy (r, F_ENDED, why, strlen (why));
+  return -1;
 }
 
 static void
@@ -206,6 +226,14 @@ take_exits (void)
     for (ward_remote *r = br.list; r; r = r->next)
       if (r->child.pid == ex.pid && !r->ended)
         {
+          /* what the child wrote before it ended comes first */
+          while (r->polling && read_channel (r, 1) >= 0)
+            ;
+          if (r->broken)
+            {
+              r->ended = 1;
+              break;
+            }
           char why[256];
           wsb_describe_exit (ex.code, ex.status, ex.syscall_nr, why, sizeof why);
           r->ended = 1;
@@ -258,7 +286,7 @@ reader_main (void *unused)
               for (ward_remote *r = br.list; r; r = r->next)
                 if (r == ptr && r->polling)
                   {
-                    read_channel (r);
+                    read_channel (r, 0);
                     break;
                   }
             }
@@ -549,6 +577,18 @@ fail (lua_State *L, ward_remote *r, const ward_err *err)
   raise_plain (L, "subprocess actor: %s", err->msg);
 }
 
+/* Writing to the child failed: it is gone, or it does not read. End it;
+ * the reader's notice of its end follows, and this reason wins. */
+static void
+channel_broken (ward_remote *r, const ward_err *err)
+{
+  if (r->own_why[0] == '\0')
+    snprintf (r->own_why, sizeof r->own_why, "ended: %s", err->msg);
+  pthread_mutex_lock (&br.lock);
+  kill_child (r);
+  pthread_mutex_unlock (&br.lock);
+}
+
 /* boot(): send BOOT and start watching the channel. */
 static int
 b_boot (lua_State *L)
@@ -655,7 +695,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
           wbuf_free (&b);
           ward_msg_release (p);
           if (rc < 0)
-            fail (L, r, &err);
+            channel_broken (r, &err);
           continue;
         }
       int type = m->len ? m->data[0] : 0;
@@ -768,8 +808,9 @@ b_reply (lua_State *L)
   wbuf_free (&vals);
   wbuf_free (&b);
   if (rc < 0)
-    fail (L, r, &err);
-  rearm (r);
+    channel_broken (r, &err);
+  else
+    rearm (r);
   return 0;
 }
 
@@ -779,8 +820,8 @@ b_finish (lua_State *L)
 {
   ward_remote *r = self_remote (L);
   if (!r->got_exit)
-    return raise_plain (L, "subprocess actor %s", r->ended_why[0] ? r->ended_why
-                       : "ended without a result");
+    return raise_plain (L, "subprocess actor %s", r->own_why[0] ? r->own_why
+                        : r->ended_why[0] ? r->ended_why : "ended without a result");
   if (r->exit_abnormal)
     {
       lua_pushlstring (L, (const char *) r->exit_data, r->exit_len);

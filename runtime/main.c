@@ -359,6 +359,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     actor = "untrusted";
 
   ward_err err;
+  ward_remote_fault = getenv ("WARD_TEST_WIRE_FAULT");
   /* The sandbox supervisor is forked before any thread or secret exists;
    * without it, spawns on sandboxed hosts fail (and say why). */
   if (wsb_supervisor_start (ward_remote_main, &err) < 0)

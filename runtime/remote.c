@@ -13,10 +13,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <lauxlib.h>
 
 int ward_remote_chan = -1;
+const char *ward_remote_fault;
+
+/* Break the protocol as ward_remote_fault says (tests only). */
+static int
+wire_fault (int chan, const char *how)
+{
+  uint8_t d[WARD_WIRE_CHUNK + 4];
+  memset (d, 0, sizeof d);
+  d[0] = 0x57;
+  if (strcmp (how, "type") == 0)
+    {
+      d[1] = WARD_F_BOOT;               /* only the runtime sends BOOT */
+      send (chan, d, 8, MSG_NOSIGNAL);
+    }
+  else if (strcmp (how, "magic") == 0)
+    {
+      d[0] = 0x66;
+      d[1] = WARD_F_CALL;
+      send (chan, d, 8, MSG_NOSIGNAL);
+    }
+  else if (strcmp (how, "truncated") == 0)
+    {
+      d[1] = WARD_F_CALL;
+      d[2] = 1;                         /* more to come: never comes */
+      send (chan, d, 8, MSG_NOSIGNAL);
+      return 3;
+    }
+  else if (strcmp (how, "oversized") == 0)
+    {
+      d[1] = WARD_F_CALL;
+      d[2] = 1;
+      for (unsigned i = 0; i <= WARD_WIRE_MAX / WARD_WIRE_CHUNK + 1; i++)
+        if (send (chan, d, sizeof d, MSG_NOSIGNAL) < 0)
+          break;
+    }
+  pause ();                             /* the runtime ends us */
+  return 3;
+}
 
 /* ---- messages on the wire (both ends) ---- */
 
@@ -215,6 +254,8 @@ ward_remote_main (int chan)
   ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
   if (parse_boot (&in, &b, &err) < 0)
     goto fail;
+  if (ward_remote_fault && ward_remote_fault[0])
+    return wire_fault (chan, ward_remote_fault);
 
   /* Few threads, small stacks and one malloc arena: the address space
    * limit of the profile must hold the whole child. */

@@ -37,6 +37,14 @@ ward_msg *ward_remote_msg_decode (struct ward_wire_in *in, ward_err *err);
 /* The channel to the runtime in a subprocess actor, -1 in the runtime. */
 extern int ward_remote_chan;
 
+/* For the tests of the runtime's side: WARD_TEST_WIRE_FAULT, read when ward
+ * starts (the child's own environment is the profile's), makes every
+ * subprocess actor break the protocol after BOOT the way it names --
+ * "type" (a frame type a child may not send), "magic" (a bad datagram),
+ * "truncated" (half a frame, then the end), "oversized" (a frame past the
+ * limit) -- to prove that the runtime ends that child, audits it and goes on. */
+extern const char *ward_remote_fault;
+
 /* The sandbox entry: read BOOT, run the actor, send EXIT. Returns the
  * child's exit status. */
 int ward_remote_main (int chan);

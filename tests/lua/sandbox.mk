@@ -3,5 +3,6 @@
 ## `ward run --untrusted` (untrusted.sh). Definitions live in
 ## tests/lua/sandbox/w (id w:NAME).
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua
-TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh
-EXTRA_DIST += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh
+TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh
+EXTRA_DIST += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
+	tests/lua/sandbox/faults.sh
