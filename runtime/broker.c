@@ -32,6 +32,15 @@
  * its libraries, three threads' stacks and malloc's arena. */
 #define WARD_BROKER_AS_SLACK (192ull << 20)
 
+/* AddressSanitizer reserves terabytes of address space for its shadow: a
+ * sanitizer build cannot run under RLIMIT_AS, so it does without (the Lua
+ * heap cap still holds). */
+#if defined(__SANITIZE_ADDRESS__)
+# define AS_LIMIT(bytes) ((void) (bytes), 0)
+#else
+# define AS_LIMIT(bytes) (bytes)
+#endif
+
 /* ---- sandboxed hosts ---- */
 
 typedef struct sbx_host {
@@ -397,7 +406,7 @@ ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err)
     .caps_keep = s->capabilities,
     /* The address space holds the child's binary, libraries and threads
      * besides the Lua heap, which the allocator caps at `memory` itself. */
-    .memory = s->memory ? s->memory + WARD_BROKER_AS_SLACK : 0,
+    .memory = s->memory ? AS_LIMIT (s->memory + WARD_BROKER_AS_SLACK) : 0,
     .cpu_ms = s->cpu_ms,
     .nofile = s->nofile, .nproc = s->children,
     .hostname = s->hostname[0] ? s->hostname : NULL,
@@ -420,7 +429,7 @@ ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *err)
     .namespaces = o->namespaces,
     .seccomp = WSB_SECCOMP_DEFAULT,
     .caps_keep = 0,
-    .memory = ward_cfg.mem_limit + WARD_BROKER_AS_SLACK,
+    .memory = AS_LIMIT (ward_cfg.mem_limit + WARD_BROKER_AS_SLACK),
     .nofile = -1, .nproc = -1,
     .init_script = o->init_script, .init_len = o->init_len,
     .init_name = o->init_script ? "init.script" : NULL, .init_arg_fd = -1,
