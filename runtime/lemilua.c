@@ -243,10 +243,11 @@ vmchan_eq (lua_State *L)
   return 1;
 }
 
-/* spawn_vm's `subprocess` table, at idx, into o (env strings in *envbuf,
- * which the caller frees). Raises on a bad table. */
+/* spawn_vm's `subprocess` table, at idx, into o (its strings stay on the
+ * stack, which the caller keeps until the spawn is made). Raises on a bad
+ * table. */
 static void
-parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o, char ***envbuf)
+parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o)
 {
   static const struct { const char *key; unsigned ns; } nsflags[] = {
     { "newns_user", WARD_NS_USER }, { "newns_pid", WARD_NS_PID },
@@ -282,12 +283,26 @@ parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o, char ***envbuf
         }
       else if (strcmp (k, "environment") == 0)
         {
+          /* "K=V" strings anchored in a table, and the array pointing at
+           * them, both left on the stack (collected with it: nothing to
+           * free when a bad entry raises) */
           luaL_checktype (L, -1, LUA_TTABLE);
-          size_t n = 0, cap = 8;
-          char **env = calloc (cap + 1, sizeof *env);
-          *envbuf = env;
+          int envt = lua_absindex (L, -1);
+          size_t n = 0;
           lua_pushnil (L);
-          while (env && lua_next (L, -2))
+          while (lua_next (L, envt))
+            {
+              n++;
+              lua_pop (L, 1);
+            }
+          if (n > 4096)
+            luaL_error (L, "spawn_vm: subprocess.environment: more than 4096 entries");
+          const char **env = lua_newuserdatauv (L, (n + 1) * sizeof *env, 0);
+          lua_createtable (L, (int) n, 0);
+          int anchor = lua_absindex (L, -1);
+          size_t used = 0;
+          lua_pushnil (L);
+          while (lua_next (L, envt))
             {
               size_t kl, vl;
               if (lua_type (L, -2) != LUA_TSTRING || lua_type (L, -1) != LUA_TSTRING)
@@ -295,25 +310,14 @@ parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o, char ***envbuf
               const char *ek = lua_tolstring (L, -2, &kl), *ev = lua_tolstring (L, -1, &vl);
               if (kl == 0 || strlen (ek) != kl || strlen (ev) != vl || strchr (ek, '='))
                 luaL_error (L, "spawn_vm: subprocess.environment: bad entry `%s`", ek);
-              if (n == cap)
-                {
-                  char **ne = realloc (env, (cap * 2 + 1) * sizeof *ne);
-                  if (ne == NULL)
-                    luaL_error (L, "spawn_vm: out of memory");
-                  *envbuf = env = ne;
-                  cap *= 2;
-                }
-              if ((env[n] = malloc (kl + vl + 2)) == NULL)
-                luaL_error (L, "spawn_vm: out of memory");
-              memcpy (env[n], ek, kl);
-              env[n][kl] = '=';
-              memcpy (env[n] + kl + 1, ev, vl + 1);
-              env[++n] = NULL;
+              env[used] = lua_pushfstring (L, "%s=%s", ek, ev);
+              lua_rawseti (L, anchor, (lua_Integer) ++used);
               lua_pop (L, 1);
             }
-          if (env == NULL)
-            luaL_error (L, "spawn_vm: out of memory");
-          o->environ = (const char *const *) env;
+          env[used] = NULL;
+          o->environ = env;
+          /* keep the array and its strings below the iteration's key */
+          lua_rotate (L, envt - 1, 2);
         }
       else if (strcmp (k, "init") == 0)
         {
@@ -337,14 +341,6 @@ parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o, char ***envbuf
         luaL_error (L, "spawn_vm: subprocess: unknown field `%s`", k);
       lua_pop (L, 1);
     }
-}
-
-static void
-free_env (char **env)
-{
-  for (size_t i = 0; env && env[i]; i++)
-    free (env[i]);
-  free (env);
 }
 
 /* spawn_vm(module, opts) */
@@ -430,25 +426,17 @@ l_spawn_vm (lua_State *L)
                        ndenied > 1 ? denied[1][1] : "", ndenied > 2 ? ", sandbox.spawn on " : "",
                        ndenied > 2 ? denied[2][1] : "", p->actor_id);
   ward_subprocess_opts so;
-  char **env = NULL;
   if (sub_idx)
-    parse_subprocess (L, sub_idx, &so, &env);
+    parse_subprocess (L, sub_idx, &so);
   if (ward_def_check (path, &err) < 0 || (!inherit && (host = ward_host_create (hostname, 1,
                                                                                &err)) == NULL))
-    {
-      free_env (env);
-      return luaL_error (L, "spawn_vm: %s", err.msg);
-    }
+    return luaL_error (L, "spawn_vm: %s", err.msg);
   int hand_over = new_master && p->is_master;
   ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
                          .is_worker = 1, .vm_senders = 1, .master = hand_over,
                          .hold = sub_idx != 0 };
   if (sub_idx && (req.remote = ward_broker_prepare_vm (&so, &err)) == NULL)
-    {
-      free_env (env);
-      return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);
-    }
-  free_env (env);
+    return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);
   if (hand_over)
     p->is_master = 0;             /* before the child can run and exit */
   ward_proc *child = ward_spawn (p, &req, &err);
