@@ -844,12 +844,27 @@ b_finish (lua_State *L)
   return n;
 }
 
+/* may_require(name): whether the child's actor may require name (asked,
+ * and so audited, as an in-process require would be). */
+static int
+b_may_require (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  const char *name = luaL_checkstring (L, 1);
+  ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
+                       .nscope = p->nscope };
+  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
+                       .parent = ward_parent_attr (p) };
+  lua_pushboolean (L, ward_authorize (&actor, "lua.require", name, &attrs) == WARD_ALLOW);
+  return 1;
+}
+
 void
 ward_broker_push_module (lua_State *L)
 {
   static const luaL_Reg fns[] = {
     { "boot", b_boot }, { "next", b_next_entry }, { "reply", b_reply },
-    { "finish", b_finish }, { NULL, NULL } };
+    { "finish", b_finish }, { "may_require", b_may_require }, { NULL, NULL } };
   luaL_newlib (L, fns);
 }
 
@@ -868,6 +883,12 @@ static const char broker_lua[] =
   "  set_options = process.set_options, ['registry.register'] = reg.register,\n"
   "  ['registry.lookup'] = reg.lookup, ['registry.unregister'] = reg.unregister,\n"
   "  ['vmchan.send'] = function(ch, v) ch:send(v); return true end,\n"
+  "  require = function(name)\n"
+  "    if not w.may_require(name) then\n"
+  "      error(\"require '\" .. tostring(name) .. \"': permission denied (lua.require on \" .. tostring(name) .. \")\", 0)\n"
+  "    end\n"
+  "    error(\"require '\" .. tostring(name) .. \"': module files are not available to a subprocess actor\", 0)\n"
+  "  end,\n"
   "}\n"
   "local function rebuild(t)\n"
   "  if type(t) ~= 'table' then return nil, 'not a builder' end\n"

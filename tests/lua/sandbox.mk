@@ -1,8 +1,11 @@
 ## tests/lua/sandbox.mk -- subprocess actors end to end: the process API on
-## ward:sandbox (actors.lua, also as nobody by nobody.sh) and
-## `ward run --untrusted` (untrusted.sh). Definitions live in
-## tests/lua/sandbox/w (id w:NAME).
+## ward:sandbox (actors.lua), spawn_vm's subprocess table (emilua.lua),
+## `ward run --untrusted` (untrusted.sh), a hostile script's every refused
+## attempt and its audit record (hostile.sh), wire protocol breaches
+## (faults.sh); nobody.sh runs the first four as nobody. Definitions live in
+## tests/lua/sandbox/w (id w:NAME) and tests/lua/sandbox/tools.
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua
-TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh
+TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh \
+	tests/lua/sandbox/hostile.sh
 EXTRA_DIST += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
-	tests/lua/sandbox/faults.sh
+	tests/lua/sandbox/faults.sh tests/lua/sandbox/hostile.sh

@@ -1,13 +1,12 @@
 #!/bin/sh
-# nobody.sh -- actors.lua run by an unprivileged user (nobody): the sandbox
-# then needs a user namespace for everything. ward and the test files are
-# copied where nobody can read them, whatever the checkout's permissions.
+# nobody.sh -- the subprocess-actor tests run by an unprivileged user
+# (nobody): actors.lua, emilua.lua, hostile.sh and untrusted.sh, whose TAP
+# is merged into one stream. The sandbox then needs a user namespace for
+# everything. ward and the test files are copied where nobody can read
+# them, whatever the checkout's permissions.
 : "${WARD:=./ward}"
 src=${WARD_SRCDIR:-.}/tests/lua
-if [ "$(id -u)" -ne 0 ]; then
-  exec sh "$src/run-lua-test.sh" "$src/sandbox/actors.lua"
-fi
-if ! command -v setpriv >/dev/null 2>&1; then
+if ! command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
   echo "1..0 # SKIP setpriv(1) is not installed"
   exit 0
 fi
@@ -15,11 +14,47 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 chmod 755 "$tmp"
 cp "$WARD" "$tmp/ward"
-mkdir -p "$tmp/lua/sandbox" "$tmp/state"
-cp "$src/run-lua-test.sh" "$src/tap.lua" "$tmp/lua/"
-cp -RL "$src/sandbox/." "$tmp/lua/sandbox/"
-cp "$src/process/util.lua" "$tmp/lua/sandbox/util.lua"
+mkdir -p "$tmp/tests/lua/sandbox" "$tmp/state"
+cp "$src/run-lua-test.sh" "$src/tap.lua" "$tmp/tests/lua/"
+cp -RL "$src/sandbox/." "$tmp/tests/lua/sandbox/"
 chmod -R a+rX "$tmp"
 chown 65534:65534 "$tmp/state"
-cd "$tmp" && setpriv --reuid=65534 --regid=65534 --clear-groups \
-  env WARD="$tmp/ward" XDG_STATE_HOME="$tmp/state" sh lua/run-lua-test.sh lua/sandbox/actors.lua
+run () {
+  if [ "$(id -u)" -eq 0 ]; then
+    (cd "$tmp" && setpriv --reuid=65534 --regid=65534 --clear-groups env WARD="$tmp/ward" \
+      WARD_SRCDIR="$tmp" XDG_STATE_HOME="$tmp/state" HOME="$tmp/state" "$@")
+  else
+    (cd "$tmp" && env WARD="$tmp/ward" WARD_SRCDIR="$tmp" XDG_STATE_HOME="$tmp/state" "$@")
+  fi
+}
+n=0
+fails=0
+for t in actors.lua emilua.lua hostile.sh untrusted.sh; do
+  case $t in
+    *.lua) run sh tests/lua/run-lua-test.sh "tests/lua/sandbox/$t" > "$tmp/out" 2>&1 ;;
+    *) run sh "tests/lua/sandbox/$t" > "$tmp/out" 2>&1 ;;
+  esac
+  status=$?
+  # renumber this stream's results into ours
+  while IFS= read -r line; do
+    case $line in
+      "ok "*|"not ok "*)
+        n=$((n + 1))
+        verdict=${line%% [0-9]*}
+        rest=$(printf '%s\n' "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *//')
+        [ "$verdict" = "not ok" ] && fails=$((fails + 1))
+        echo "$verdict $n - $t: ${rest#- }" ;;
+      "1..0 #"*)
+        n=$((n + 1))
+        echo "ok $n - $t # SKIP${line#*SKIP}" ;;
+      "#"*) echo "$line" ;;
+    esac
+  done < "$tmp/out"
+  if [ "$status" -ne 0 ]; then
+    n=$((n + 1)); fails=$((fails + 1))
+    echo "not ok $n - $t exits 0 as nobody (status $status)"
+    tail -n 5 "$tmp/out" | sed 's/^/# /'
+  fi
+done
+echo "1..$n"
+[ "$fails" -eq 0 ]
