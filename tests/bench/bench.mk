@@ -3,7 +3,8 @@
 ## same run) with the ratio and the DESIGN.md section 6 target.
 EXTRA_DIST += tests/bench/run-bench.sh tests/bench/wbench.erl \
 	tests/bench/spawn.lua tests/bench/idle.lua tests/bench/msg.lua \
-	tests/bench/b/noop.lua tests/bench/b/idle.lua tests/bench/b/recv.lua
+	tests/bench/b/noop.lua tests/bench/b/idle.lua tests/bench/b/recv.lua \
+	tests/bench/sbx.lua tests/bench/b/pong.lua
 
 .PHONY: bench
 bench: ward
@@ -22,5 +23,6 @@ tests_bench_sandbox_bench_LDADD = libwardsandbox.a libwardinit.a libwardcommon.a
 .PHONY: bench-sandbox
 bench-sandbox: tests/bench/sandbox-bench$(EXEEXT)
 	WARD_SRCDIR='$(abs_top_srcdir)' tests/bench/sandbox-bench $(SANDBOX_BENCH_ARGS)
+	"$${WARD:-$(abs_top_builddir)/ward}" run --root $(srcdir)/tests/bench $(srcdir)/tests/bench/sbx.lua
 bench: bench-sandbox
 ## ---- end of the sandbox start-up bench ----

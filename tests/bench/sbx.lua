@@ -1,0 +1,38 @@
+-- sbx.lua -- subprocess actors through the runtime (make bench-sandbox):
+-- spawn on ward:sandbox (strict profile) to the first message back, and a
+-- message round trip (median of 5 rounds), each beside the same on ward:main.
+local N_SPAWN, N_RT = tonumber((...)) or 100, tonumber((select(2, ...))) or 5000
+local inbox = process.inbox()
+local function median(t) table.sort(t); return t[(#t + 1) // 2] end
+
+-- time.now() counts milliseconds: the mean over N spawns, one at a time
+local function spawn_first(host)
+  local t0 = time.now()
+  for i = 1, N_SPAWN do
+    local p = process.spawn("b:pong", host)
+    process.send(p, "ping", i)
+    inbox:receive()
+    process.send(p, "stop")
+  end
+  return (time.now() - t0) / N_SPAWN
+end
+
+local function round_trip(host)
+  local p = process.spawn("b:pong", host)
+  for i = 1, 100 do process.send(p, "ping", i); inbox:receive() end
+  local rounds = {}
+  for r = 1, 5 do
+    local t0 = time.now()
+    for i = 1, N_RT // 5 do process.send(p, "ping", i); inbox:receive() end
+    rounds[r] = (time.now() - t0) * 1000 / (N_RT // 5)
+  end
+  process.send(p, "stop")
+  return median(rounds)
+end
+
+local sm, ss = spawn_first("ward:main"), spawn_first("ward:sandbox")
+local rm, rs = round_trip("ward:main"), round_trip("ward:sandbox")
+print(string.format("%-44s %10s %10s", "subprocess actors (through the runtime)", "sandbox", "in-process"))
+print(string.format("%-44s %10.2f %10.3f", "spawn to first message back (ms)", ss, sm))
+print(string.format("%-44s %10.1f %10.1f   target <= 15 us: %s", "message round trip (us)", rs, rm,
+                    rs <= 15 and "met" or "not met"))
