@@ -410,7 +410,7 @@ print_trace (void *ud, const char *line)
 static int
 cmd_explain (int argc, char **argv)
 {
-  const char *db = NULL, *policies[64];
+  const char *db = take_db (&argc, argv, "explain"), *policies[64];
   size_t np = 0;
   request q;
   memset (&q, 0, sizeof q);
@@ -523,7 +523,7 @@ split_words (char *line, char **words, int max)
 static int
 cmd_test (int argc, char **argv)
 {
-  const char *db = NULL, *policies[64], *testfile = NULL;
+  const char *db = take_db (&argc, argv, "test"), *policies[64], *testfile = NULL;
   size_t np = 0;
   for (int i = 1; i < argc; i++)
     {

@@ -1,14 +1,14 @@
 /* engine.h -- the permission engine as a library: policy files, the SQLite
  * store, compiled decision index, cached decisions and `ward policy ...`.
  *
- * What the runtime's gate (gate.c) will call once it is wired:
+ * How the runtime's gate uses it (run.c, gate.c):
  *
  *   wpol_store *st = wpol_store_open (db, 0, &err);     // or none: files only
  *   wpol_engine *e = wpol_engine_new (0, &err);
  *   wpol_engine_load_store (e, st, NULL, &err);         // or _load_files
  *   ... from any thread:
  *   wpol_result r = wpol_decide (e, actor, action, resource, attrs);
- *   ... every ~500 ms from a timer:
+ *   ... every 200 ms from the store poller (run.c):
  *   wpol_engine_reload_if_changed (e, st, &err);
  *
  * All strings returned through a wpol_rule_loc stay valid until

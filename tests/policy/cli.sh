@@ -55,6 +55,7 @@ allow untrusted process.send "{ward:main|0x1}" parent={ward:main|0x1}
 deny  untrusted process.host ward:main
 X
 ok "test: all expectations hold" "$CLI" test --db "$T/s.db" "$T/t.tests"
+ok "explain and test take --db=FILE too" sh -c "'$CLI' explain --db='$T/s.db' --actor main --action process.spawn --resource x >/dev/null && '$CLI' test --db='$T/s.db' '$T/t.tests' >/dev/null"
 echo "allow untrusted process.security security" >> "$T/t.tests"
 notok "test: a failing expectation exits 1" "$CLI" test --policy "$P" --policy "$U" "$T/t.tests"
 has "... and is marked FAIL" "FAIL" out
