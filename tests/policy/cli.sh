@@ -26,7 +26,7 @@ has () {  # has DESCRIPTION PATTERN out|err: the last command's output matches
   else echo "not ok $n - $1"; sed 's/^/# /' "$T/$3"; fails=$((fails + 1)); fi
 }
 
-echo 1..19
+echo 1..20
 P="$S/policies/default.policy"; U="$S/policies/untrusted.policy"
 ok "shipped policies pass check" "$CLI" check "$P" "$U"
 has "check reports no warning for them" "0 errors, 0 warnings" err
