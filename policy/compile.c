@@ -320,6 +320,15 @@ wpol_index_find (const wpol_index *ix, wpol_dkind kind, const char *name)
   return wpol_htab_get (h, name);
 }
 
+void
+wpol_index_each (const wpol_index *ix, wpol_dkind kind, void (*fn) (void *decl, void *ud),
+                 void *ud)
+{
+  const wpol_htab *h = kind == D_POLICY ? &ix->policies : kind == D_ACTOR ? &ix->actors
+                       : kind == D_HOST ? &ix->hosts : &ix->sandboxes;
+  wpol_htab_each_ud (h, fn, ud);
+}
+
 /* ---- the decision ------------------------------------------------------ */
 
 typedef struct decider {

@@ -427,6 +427,67 @@ copy_decl (wpol_engine *e, wpol_dkind kind, const char *name, void *out, size_t 
   return 0;
 }
 
+typedef struct names_acc { char **v; size_t n, cap; int oom; } names_acc;
+
+static void
+add_name (void *val, void *ud)
+{
+  names_acc *a = ud;
+  const wpol_decl *dc = val;
+  if (a->oom)
+    return;
+  if (a->n + 1 >= a->cap)
+    {
+      size_t cap = a->cap ? a->cap * 2 : 8;
+      char **nv = realloc (a->v, cap * sizeof *nv);
+      if (nv == NULL)
+        {
+          a->oom = 1;
+          return;
+        }
+      a->v = nv;
+      a->cap = cap;
+    }
+  if ((a->v[a->n] = strdup (dc->name)) == NULL)
+    a->oom = 1;
+  else
+    a->v[++a->n] = NULL;
+}
+
+static int
+by_name (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+char **
+wpol_engine_host_names (wpol_engine *e, ward_err *err)
+{
+  names_acc a = { 0 };
+  pthread_rwlock_rdlock (&e->lock);
+  if (e->ix)
+    wpol_index_each (e->ix, D_HOST, add_name, &a);
+  pthread_rwlock_unlock (&e->lock);
+  if (!a.oom && a.v == NULL && (a.v = calloc (1, sizeof *a.v)) == NULL)
+    a.oom = 1;
+  if (a.oom)
+    {
+      wpol_names_free (a.v);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "listing hosts");
+      return NULL;
+    }
+  qsort (a.v, a.n, sizeof *a.v, by_name);
+  return a.v;
+}
+
+void
+wpol_names_free (char **names)
+{
+  for (size_t i = 0; names && names[i]; i++)
+    free (names[i]);
+  free (names);
+}
+
 int
 wpol_engine_host (wpol_engine *e, const char *name, wpol_host_info *out, ward_err *err)
 {

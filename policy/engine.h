@@ -191,6 +191,11 @@ typedef struct wpol_sandbox_info {
   char hostname[WPOL_NAME_MAX];
 } wpol_sandbox_info;
 
+/* The names of the declared hosts, sorted: a NULL-terminated array the
+ * caller frees with wpol_names_free. NULL with err on failure. */
+char **wpol_engine_host_names (wpol_engine *e, ward_err *err);
+void wpol_names_free (char **names);
+
 /* 0 when found, -1 with WARD_E_NOT_FOUND otherwise. */
 int wpol_engine_host (wpol_engine *e, const char *name, wpol_host_info *out,
                       ward_err *err);

@@ -78,6 +78,11 @@ typedef struct ward_sandbox_spec {
   char hostname[128];
 } ward_sandbox_spec;
 
+/* The names of the hosts the loaded policies declare (sorted, NULL-
+ * terminated; free with ward_policy_names_free). NULL with err. */
+char **ward_policy_host_names (ward_err *err);
+void ward_policy_names_free (char **names);
+
 /* The host or sandbox profile `name` as declared. -1 with WARD_E_NOT_FOUND
  * when no loaded policy declares it. */
 int ward_policy_host (const char *name, ward_host_spec *out, ward_err *err);

@@ -256,6 +256,24 @@ ward_policy_shutdown (void)
   g->permissive = g->audit_all = 0;
 }
 
+char **
+ward_policy_host_names (ward_err *err)
+{
+  wpol_gate *g = &wpol_gate_state;
+  if (!g->ready || g->engine == NULL)
+    {
+      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the policy engine is not running");
+      return NULL;
+    }
+  return wpol_engine_host_names (g->engine, err);
+}
+
+void
+ward_policy_names_free (char **names)
+{
+  wpol_names_free (names);
+}
+
 int
 ward_policy_host (const char *name, ward_host_spec *out, ward_err *err)
 {

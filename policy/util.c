@@ -529,6 +529,14 @@ wpol_htab_each (const wpol_htab *h, void (*fn) (void *val))
 }
 
 void
+wpol_htab_each_ud (const wpol_htab *h, void (*fn) (void *val, void *ud), void *ud)
+{
+  for (size_t i = 0; i < h->cap; i++)
+    if (h->slots[i].key)
+      fn (h->slots[i].val, ud);
+}
+
+void
 wpol_htab_free (wpol_htab *h)
 {
   free (h->slots);

@@ -236,6 +236,7 @@ int wpol_htab_put (wpol_htab *h, const char *key, void *val);  /* -1 OOM */
 void *wpol_htab_get (const wpol_htab *h, const char *key);
 void **wpol_htab_ref (wpol_htab *h, const char *key);          /* insert NULL */
 void wpol_htab_each (const wpol_htab *h, void (*fn) (void *val));
+void wpol_htab_each_ud (const wpol_htab *h, void (*fn) (void *val, void *ud), void *ud);
 void wpol_htab_free (wpol_htab *h);
 
 /* ---- compiled index and evaluation ------------------------------------- */
@@ -251,6 +252,9 @@ size_t wpol_index_nrules (const wpol_index *ix);
 wpol_rule *wpol_index_rule (const wpol_index *ix, size_t i);
 const wpol_decl *wpol_index_find (const wpol_index *ix, wpol_dkind kind,
                                   const char *name);
+/* Call fn on each declaration of kind in the index. */
+void wpol_index_each (const wpol_index *ix, wpol_dkind kind,
+                      void (*fn) (void *decl, void *ud), void *ud);
 size_t wpol_index_npolicies (const wpol_index *ix);
 /* Every actor declaration, in load order (for interning their info). */
 size_t wpol_index_nactors (const wpol_index *ix);

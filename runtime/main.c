@@ -204,34 +204,58 @@ init_text (const char *name, wbuf *out, ward_err *err)
   return 0;
 }
 
-/* ward:sandbox, when the loaded policies declare it with a profile. */
-static int
-sandbox_hosts (ward_host **out, ward_err *err)
+/* One declared host (not ward:main): a pool of its threads, made a
+ * sandboxed host when it names a profile. */
+static ward_host *
+declared_host (const char *name, ward_err *err)
 {
-  static const char name[] = "ward:sandbox";
   ward_host_spec hs;
   ward_sandbox_spec ss;
-  *out = NULL;
   if (ward_policy_host (name, &hs, err) < 0)
-    return err->kind == WARD_E_NOT_FOUND ? 0 : -1;
-  if (hs.sandbox[0] == '\0')
-    return 0;
-  if (ward_policy_sandbox (hs.sandbox, &ss, err) < 0)
-    return ward_err_prefix (err, "host %s", name);
+    return NULL;
   wbuf init;
   wbuf_init (&init, 0);
-  if (ss.init[0] && init_text (ss.init, &init, err) < 0)
-    return ward_err_prefix (err, "sandbox profile `%s`", hs.sandbox);
+  if (hs.sandbox[0] && ward_policy_sandbox (hs.sandbox, &ss, err) < 0)
+    return NULL;
+  if (hs.sandbox[0] && ss.init[0] && init_text (ss.init, &init, err) < 0)
+    {
+      ward_err_prefix (err, "sandbox profile `%s`", hs.sandbox);
+      return NULL;
+    }
   long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
   ward_host *h = ward_host_create (name, hs.threads > 0 ? hs.threads : ncpu > 0 ? (int) ncpu : 1,
                                    err);
-  int rc = h ? ward_broker_host (h, hs.sandbox, &ss, ss.init[0] ? (const char *) init.data : NULL,
-                                 init.len, err) : -1;
+  if (h && hs.sandbox[0]
+      && ward_broker_host (h, hs.sandbox, &ss, ss.init[0] ? (const char *) init.data : NULL,
+                           init.len, err) < 0)
+    h = NULL;
   wbuf_free (&init);
-  if (rc < 0)
-    return ward_err_prefix (err, "host %s", name);
-  *out = h;
-  return 0;
+  return h;
+}
+
+/* Every host the loaded policies declare besides ward:main (whose threads
+ * are --threads'); *sandbox is ward:sandbox when it is a sandboxed host.
+ * Hosts declared by a later `ward policy load` come with the next run. */
+static int
+declared_hosts (ward_host **sandbox, ward_err *err)
+{
+  *sandbox = NULL;
+  char **names = ward_policy_host_names (err);
+  if (names == NULL)
+    return -1;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && names[i]; i++)
+    {
+      if (strcmp (names[i], "ward:main") == 0)
+        continue;
+      ward_host *h = declared_host (names[i], err);
+      if (h == NULL)
+        rc = ward_err_prefix (err, "host %s", names[i]);
+      else if (strcmp (names[i], "ward:sandbox") == 0 && ward_broker_sandboxed (h))
+        *sandbox = h;
+    }
+  ward_policy_names_free (names);
+  return rc;
 }
 
 static int
@@ -376,7 +400,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     }
   ward_host *mainh = ward_host_create ("ward:main", ward_cfg.threads, &err);
   ward_host *sbxh = NULL;
-  if (mainh == NULL || sandbox_hosts (&sbxh, &err) < 0
+  if (mainh == NULL || declared_hosts (&sbxh, &err) < 0
       || ward_def_check (ward_cfg.main_path, &err) < 0)
     {
       fprintf (stderr, "ward run: %s\n", err.msg);
