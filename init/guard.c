@@ -251,12 +251,15 @@ l_seccomp_deny (lua_State *L)
   return 0;
 }
 
-/* seccomp_kill(name): the whole process is killed by SIGSYS on the call */
+/* seccomp_kill(name): the call never runs and raises SIGSYS, which ends
+ * the process unless it handles it (ward's subprocess actors handle it
+ * only to name the call in their EXIT, then die by it). SECCOMP_RET_TRAP
+ * rather than KILL: the kernel tells nobody which call a kill was for. */
 static int
 l_seccomp_kill (lua_State *L)
 {
   int nr = syscall_arg (L, 1, "seccomp_kill");
-  rule_add (L, deny_filter (L, "seccomp_kill"), SCMP_ACT_KILL_PROCESS, nr, "seccomp_kill");
+  rule_add (L, deny_filter (L, "seccomp_kill"), SCMP_ACT_TRAP, nr, "seccomp_kill");
   return 0;
 }
 

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <seccomp.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +108,37 @@ ward_remote_msg_decode (ward_wire_in *in, ward_err *err)
 }
 
 /* ---- the child ---- */
+
+#ifndef SYS_SECCOMP
+# define SYS_SECCOMP 1                  /* si_code of a seccomp trap */
+#endif
+
+/* SIGSYS from a seccomp trap (an init script's seccomp_kill): tell the
+ * runtime which call it was, as the actor's end, then die by the signal.
+ * The call never ran; the process is ending, so the name's lookup may
+ * allocate. */
+static void
+on_sigsys (int sig, siginfo_t *si, void *uc)
+{
+  (void) uc;
+  char *name = si->si_code == SYS_SECCOMP
+               ? seccomp_syscall_resolve_num_arch (si->si_arch, si->si_syscall) : NULL;
+  char text[200];
+  int n = snprintf (text, sizeof text, "killed by SIGSYS (seccomp: %s)",
+                    name ? name : "a system call the filter traps");
+  uint8_t frame[4 + 4 + 4 + sizeof text];
+  uint32_t len = n < 0 ? 0u : n >= (int) sizeof text ? (uint32_t) sizeof text - 1 : (uint32_t) n;
+  frame[0] = 0x57;
+  frame[1] = WARD_F_EXIT;
+  frame[2] = frame[3] = 0;
+  frame[4] = 1;                           /* abnormal */
+  frame[5] = frame[6] = frame[7] = 0;
+  memcpy (frame + 8, &len, 4);            /* little-endian on the hosts ward runs on */
+  memcpy (frame + 12, text, len);
+  send (ward_remote_chan, frame, 12 + len, MSG_NOSIGNAL);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
 
 static struct {
   ward_proc *actor;
@@ -256,6 +289,11 @@ ward_remote_main (int chan)
     goto fail;
   if (ward_remote_fault && ward_remote_fault[0])
     return wire_fault (chan, ward_remote_fault);
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigsys;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigaction (SIGSYS, &sa, NULL);
 
   /* Few threads, small stacks and one malloc arena: the address space
    * limit of the profile must hold the whole child. */

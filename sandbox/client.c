@@ -404,6 +404,12 @@ wsb_describe_exit (int code, int status, int syscall_nr, char *buf,
               snprintf (buf, len, "killed by SIGSYS (seccomp: syscall %d)%s",
                         syscall_nr, core);
           }
+        else if (status == SIGSYS)
+          /* the kernel tells a parent nothing of the call: in the shipped
+           * filter only a foreign ABI kills (an init script's kill rules
+           * trap, and ward's actors name the call themselves) */
+          snprintf (buf, len, "killed by SIGSYS (seccomp: a system call the filter kills "
+                    "on, such as one through another ABI: i386 int 0x80 or x32)%s", core);
         else
           snprintf (buf, len, "killed by SIG%s%s", sig, core);
         free (name);

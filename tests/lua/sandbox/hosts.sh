@@ -34,6 +34,23 @@ ok "a run with declared hosts ends well" test $? -eq 0
 has "an in-process host declared by a policy runs processes" '^workers	workers$' "$T/out"
 has "a sandboxed host declared by a policy runs subprocess actors" '^plugins	plugins$' "$T/out"
 has "a host nobody declared is NOT_FOUND" '^nohost	NOT_FOUND: no host `nohost`' "$T/out"
+# a call an init script's seccomp_kill traps: the EXIT names it
+printf 'init.seccomp_kill("sendmsg")\n' > "$T/kill.lua"
+cat > "$T/k.policy" <<P
+policy "all" { allow process.** on "**"; }
+actor "main" { scope = ["all"]; }
+host "trapped" { threads = 1; sandbox = "k"; }
+sandbox "k" { namespaces = [user, pid]; seccomp = "default"; init = "$T/kill.lua"; }
+P
+cat > "$T/k2.lua" <<'L'
+local c = assert(process.spawn_monitored("w:sender", "trapped", process.pid()))
+local ev = process.events():receive()
+print("exit", ev.result.error)
+L
+"$WARD" run --root "$src" --policy "$T/k.policy" "$T/k2.lua" > "$T/out3" 2>&1
+has "a system call trapped by seccomp ends the actor with SIGSYS naming the call" \
+  '^exit	killed by SIGSYS (seccomp: sendmsg)$' "$T/out3"
+
 cat > "$T/bad.policy" <<'P'
 policy "all" { allow process.** on "**"; }
 host "odd" { threads = 1; sandbox = "weird"; }

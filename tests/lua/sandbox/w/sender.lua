@@ -1,0 +1,3 @@
+-- w:sender -- sends one message to its first argument.
+process.send((...), "hello")
+return "sent"
