@@ -55,7 +55,8 @@ typedef struct fschema {
 static const fschema sandbox_fields[] = {
   { "namespaces", F_NSLIST, 0, 0 }, { "seccomp", F_STR, 0, 0 },
   { "capabilities", F_CAPLIST, 0, 0 }, { "memory", F_SIZE, 0, 0 },
-  { "cpu", F_DURATION, 0, 0 }, { "nofile", F_INT, 0, 1048576 },
+  { "cpu", F_DURATION, 0, 0 }, { "wall", F_DURATION, 0, 0 },
+  { "nofile", F_INT, 0, 1048576 },
   { "children", F_INT, 0, 1000000 }, { "mailbox", F_INT, 1, 100000000 },
   { "init", F_STR, 0, 0 }, { "hostname", F_STR, 0, 0 },
   { "environment", F_STRLIST, 0, 0 }, { "stdin", F_STDIO, 0, 0 },
@@ -190,6 +191,8 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
           }
         if (sc->type == F_SIZE)
           sb->memory = x;
+        else if (strcmp (sc->name, "wall") == 0)
+          sb->wall_ms = x;
         else
           sb->cpu_ms = x;
         return 0;

@@ -186,6 +186,7 @@ typedef struct wpol_sandbox_info {
   uint64_t capabilities;          /* bit n = capability number n kept */
   uint64_t memory;                /* bytes, 0 = no limit */
   uint64_t cpu_ms;                /* 0 = no limit */
+  uint64_t wall_ms;               /* 0 = no limit */
   int64_t nofile, children, mailbox;  /* -1 = no limit */
   char init[WPOL_PATH_MAX];       /* "" = none */
   char hostname[WPOL_NAME_MAX];

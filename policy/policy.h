@@ -73,6 +73,7 @@ typedef struct ward_sandbox_spec {
   uint64_t capabilities;          /* bit n = capability n kept */
   uint64_t memory;                /* bytes, 0 = no limit */
   uint64_t cpu_ms;                /* 0 = no limit */
+  uint64_t wall_ms;               /* 0 = no limit: a process's whole life */
   int64_t nofile, children, mailbox;  /* -1 = no limit */
   char init[512];                 /* init script path, "" = none */
   char hostname[128];

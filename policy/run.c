@@ -302,6 +302,7 @@ ward_policy_sandbox (const char *name, ward_sandbox_spec *out, ward_err *err)
   out->capabilities = s.capabilities;
   out->memory = s.memory;
   out->cpu_ms = s.cpu_ms;
+  out->wall_ms = s.wall_ms;
   out->nofile = s.nofile;
   out->children = s.children;
   out->mailbox = s.mailbox;

@@ -449,6 +449,16 @@ ward_broker_attach (ward_proc *proxy)
   r->proxy = proxy;
   ward_proc_ref (proxy);
   pthread_mutex_unlock (&br.lock);
+  /* the profile's wall-clock limit: the stand-in is ended at the
+   * deadline, and the child with it */
+  if (r->sh && r->sh->spec.wall_ms)
+    {
+      char why[128];
+      snprintf (why, sizeof why, "ran past the wall-clock limit of %llu ms of its sandbox "
+                "profile `%s`", (unsigned long long) r->sh->spec.wall_ms, r->sh->profile);
+      ward_timer_add (ward_now_ns () + (int64_t) r->sh->spec.wall_ms * 1000000, WARD_TIMER_DEADLINE,
+                      proxy, 0, why);
+    }
 }
 
 int

@@ -51,6 +51,23 @@ L
 has "a system call trapped by seccomp ends the actor with SIGSYS naming the call" \
   '^exit	killed by SIGSYS (seccomp: sendmsg)$' "$T/out3"
 
+# the profile's wall-clock limit ends a subprocess actor that outlives it
+cat > "$T/w.policy" <<'P'
+policy "all" { allow process.** on "**"; }
+actor "main" { scope = ["all"]; }
+host "slow" { threads = 1; sandbox = "w"; }
+sandbox "w" { namespaces = [user]; wall = "300ms"; }
+P
+cat > "$T/w.lua" <<'L'
+local t0 = time.now()
+local c = assert(process.spawn_monitored("w:block", "slow"))
+local ev = process.events():receive()
+print("exit", ev.result.error, time.now() - t0 < 3000)
+L
+"$WARD" run --root "$src" --policy "$T/w.policy" "$T/w.lua" > "$T/out4" 2>&1
+has "the profile's wall-clock limit ends the actor, and says so" \
+  '^exit	ran past the wall-clock limit of 300 ms of its sandbox profile `w`	true$' "$T/out4"
+
 cat > "$T/bad.policy" <<'P'
 policy "all" { allow process.** on "**"; }
 host "odd" { threads = 1; sandbox = "weird"; }

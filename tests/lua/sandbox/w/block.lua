@@ -1,0 +1,2 @@
+-- w:block -- waits for one message.
+process.inbox():receive()
