@@ -389,9 +389,8 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
 }
 
 ward_remote *
-ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err)
+ward_broker_prepare (ward_host *h, ward_err *err)
 {
-  (void) def_path;
   const sbx_host *sh = find_host (h);
   if (sh == NULL)
     {

@@ -359,7 +359,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   req.hold = nqueued > 0;
   /* On a sandboxed host the child is made first: a sandbox that cannot
    * be built (an init script that fails) is this call's error. */
-  if (ward_broker_sandboxed (host) && (req.remote = ward_broker_prepare (host, path, &err)) == NULL)
+  if (ward_broker_sandboxed (host) && (req.remote = ward_broker_prepare (host, &err)) == NULL)
     {
       wbuf_free (&ctx);
       wbuf_free (&args);

@@ -418,7 +418,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
           return 1;
         }
       req.host = sbxh;
-      if ((req.remote = ward_broker_prepare (sbxh, ward_cfg.main_path, &err)) == NULL)
+      if ((req.remote = ward_broker_prepare (sbxh, &err)) == NULL)
         {
           fprintf (stderr, "ward run: %s\n", err.msg);
           return 1;

@@ -75,7 +75,7 @@ int ward_broker_sandboxed (const ward_host *h);
 /* Make the sandboxed child for a spawn on h (before the proxy exists, so
  * that a failing sandbox -- an init script error -- is the spawner's
  * error). The result goes into ward_spawn_req.remote. */
-ward_remote *ward_broker_prepare (ward_host *h, const char *def_path, ward_err *err);
+ward_remote *ward_broker_prepare (ward_host *h, ward_err *err);
 /* The `subprocess` table of spawn_vm (Emilua's face): a child with these
  * namespaces, the shipped seccomp allow-list, no capabilities and the
  * run's limits. */
