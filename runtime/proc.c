@@ -420,6 +420,33 @@ proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, cons
   ward_proc_unref (p);              /* the table's reference */
 }
 
+/* Encode the exit value (top of the finished body's stack), protected:
+ * the encoder allocates, and a process killed meanwhile cannot. */
+typedef struct exit_enc { wbuf *out; ward_err *err; int rc; } exit_enc;
+
+static int
+encode_exit_call (lua_State *L)
+{
+  exit_enc *x = lua_touserdata (L, 2);
+  x->rc = ward_codec_encode (L, 1, 1, x->out, ward_codec_opts_rt (), x->err);
+  return 0;
+}
+
+static int
+encode_exit (lua_State *co, wbuf *out, ward_err *err)
+{
+  exit_enc x = { out, err, -1 };
+  lua_pushcfunction (co, encode_exit_call);
+  lua_insert (co, -2);
+  lua_pushlightuserdata (co, &x);
+  if (lua_pcall (co, 2, 0, 0) != LUA_OK)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "encoding the exit value");
+      return -1;
+    }
+  return x.rc;
+}
+
 /* The body returned or raised: compute the exit and finish. */
 static void
 proc_exit (ward_proc *p, int status, int nres)
@@ -439,8 +466,10 @@ proc_exit (ward_proc *p, int status, int nres)
         lua_settop (p->co, lua_gettop (p->co) - nres + 1);   /* keep the first value */
       else
         lua_pushnil (p->co);
-      if (ward_codec_encode (p->co, -1, 1, &result, ward_codec_opts_rt (), &err) == 0)
+      if (encode_exit (p->co, &result, &err) == 0)
         abnormal = 0;
+      else if (atomic_load (&p->killed))   /* killed as it returned */
+        snprintf (error, sizeof error, "%s", p->kill_msg);
       else
         snprintf (error, sizeof error, "exit value cannot be sent: %s", err.msg);
     }

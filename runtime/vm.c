@@ -985,12 +985,17 @@ ward_def_load (lua_State *L, const ward_def *d, ward_err *err)
 
 /* ------------------------------------------------------------------ */
 /* Boot, upgrade and close. */
+/* Every call that allocates runs protected: a process killed meanwhile
+ * (another thread's terminate, a link) has an allocator that refuses, and
+ * an unprotected memory error would end the whole runtime. */
 static int
 vm_setup (lua_State *L)
 {
   ward_proc *p = lua_touserdata (L, 1);
   open_safe_libs (L);
   ward_open_emilua (L, p->is_worker);
+  p->co = lua_newthread (L);
+  lua_setfield (L, LUA_REGISTRYINDEX, "ward.body");
   return 0;
 }
 
@@ -1034,8 +1039,6 @@ vm_start (ward_proc *p, ward_err *err)
       ward_vm_describe_error (L, -1, msg, sizeof msg);
       return ward_err_set (err, WARD_E_INTERNAL, 0, "starting the process VM: %s", msg);
     }
-  p->co = lua_newthread (L);
-  lua_setfield (L, LUA_REGISTRYINDEX, "ward.body");
   lua_sethook (p->co, vm_hook, LUA_MASKCOUNT, WARD_HOOK_EVERY);
   lua_pushcfunction (L, vm_load_body);
   lua_pushlightuserdata (L, p);

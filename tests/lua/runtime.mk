@@ -16,5 +16,6 @@ LUA_TESTS += tests/lua/runtime/children.lua
 LUA_TESTS += tests/lua/runtime/sort.lua
 LUA_TESTS += tests/lua/runtime/cloop.lua
 LUA_TESTS += tests/lua/runtime/codec.lua
+LUA_TESTS += tests/lua/runtime/killrace.lua
 TESTS += tests/lua/runtime/cli.sh
 EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/w

@@ -1,0 +1,2 @@
+-- w:idle -- waits for one message.
+process.inbox():receive()
