@@ -250,6 +250,21 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
               err_at (f, d, it->line, it->col, "items of `%s` must look like \"NAME=value\"", what);
               return -1;
             }
+          else
+            {
+              size_t used = 0;
+              while (sb->environment[used])
+                used += strlen (sb->environment + used) + 1;
+              size_t len = strlen (it->s);
+              if (used + len + 2 > sizeof sb->environment)
+                {
+                  err_at (f, d, it->line, it->col, "`%s` holds more than %zu bytes", what,
+                          sizeof sb->environment - 1);
+                  return -1;
+                }
+              memcpy (sb->environment + used, it->s, len + 1);
+              sb->environment[used + len + 1] = '\0';
+            }
         }
       return 0;
     case F_STDIO:
@@ -259,6 +274,8 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
           err_at (f, d, v->line, v->col, "`%s` must be \"null\" or \"inherit\"", what);
           return -1;
         }
+      sb->stdio[what[3] == 'i' ? 0 : what[3] == 'o' ? 1 : 2]
+        = strcmp (v->s, "inherit") == 0 ? WPOL_STDIO_INHERIT : WPOL_STDIO_NULL;
       return 0;
     }
   return -1;

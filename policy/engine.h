@@ -174,6 +174,8 @@ enum {
 
 #define WPOL_NAME_MAX 128
 #define WPOL_PATH_MAX 512
+#define WPOL_ENV_MAX 4096
+enum { WPOL_STDIO_UNSET = 0, WPOL_STDIO_NULL = 1, WPOL_STDIO_INHERIT = 2 };
 
 typedef struct wpol_host_info {
   int threads;                    /* 0 = one per core */
@@ -190,6 +192,9 @@ typedef struct wpol_sandbox_info {
   int64_t nofile, children, mailbox;  /* -1 = no limit */
   char init[WPOL_PATH_MAX];       /* "" = none */
   char hostname[WPOL_NAME_MAX];
+  /* "NAME=value" entries, each ended by a NUL, the list by an empty one */
+  char environment[WPOL_ENV_MAX];
+  int stdio[3];                   /* stdin, stdout, stderr: WPOL_STDIO_* */
 } wpol_sandbox_info;
 
 /* The names of the declared hosts, sorted: a NULL-terminated array the

@@ -77,6 +77,12 @@ typedef struct ward_sandbox_spec {
   int64_t nofile, children, mailbox;  /* -1 = no limit */
   char init[512];                 /* init script path, "" = none */
   char hostname[128];
+  /* "NAME=value" entries, each ended by a NUL, the list by an empty one:
+   * the child's whole environment */
+  char environment[4096];
+  /* stdin, stdout, stderr: 0 as the runtime chooses (stdin none, stdout
+   * and stderr ward's own), 1 "null", 2 "inherit" */
+  int stdio[3];
 } ward_sandbox_spec;
 
 /* The names of the hosts the loaded policies declare (sorted, NULL-

@@ -308,5 +308,7 @@ ward_policy_sandbox (const char *name, ward_sandbox_spec *out, ward_err *err)
   out->mailbox = s.mailbox;
   snprintf (out->init, sizeof out->init, "%s", s.init);
   snprintf (out->hostname, sizeof out->hostname, "%s", s.hostname);
+  memcpy (out->environment, s.environment, sizeof out->environment);
+  memcpy (out->stdio, s.stdio, sizeof out->stdio);
   return 0;
 }

@@ -399,6 +399,17 @@ ward_broker_prepare (ward_host *h, ward_err *err)
       return NULL;
     }
   const ward_sandbox_spec *s = &sh->spec;
+  /* the profile's environment: pointers into the spec, which lives as
+   * long as the host */
+  const char *env[sizeof s->environment / 2 + 1];   /* entries are 2 bytes or more */
+  size_t nenv = 0;
+  for (const char *e = s->environment; *e; e += strlen (e) + 1)
+    env[nenv++] = e;
+  env[nenv] = NULL;
+  static const int std_default[3] = { -1, STDOUT_FILENO, STDERR_FILENO };
+  int fds[3];
+  for (int i = 0; i < 3; i++)
+    fds[i] = s->stdio[i] == 2 ? i : s->stdio[i] == 1 ? -1 : std_default[i];
   wsb_profile p = {
     .namespaces = s->namespaces,
     .seccomp = s->seccomp[0] ? WSB_SECCOMP_DEFAULT : WSB_SECCOMP_NONE,
@@ -411,8 +422,8 @@ ward_broker_prepare (ward_host *h, ward_err *err)
     .hostname = s->hostname[0] ? s->hostname : NULL,
     .init_script = sh->init, .init_len = sh->init_len,
     .init_name = s->init[0] ? s->init : NULL, .init_arg_fd = -1,
-    .stdin_fd = -1, .stdout_fd = STDOUT_FILENO, .stderr_fd = STDERR_FILENO,
-    .environ = NULL,
+    .stdin_fd = fds[0], .stdout_fd = fds[1], .stderr_fd = fds[2],
+    .environ = nenv ? env : NULL,
   };
   ward_remote *r = prepare (&p, sh, s->memory ? s->memory : ward_cfg.mem_limit,
                             s->mailbox > 0 ? s->mailbox : (int64_t) ward_cfg.mailbox_limit, err);

@@ -68,6 +68,21 @@ L
 has "the profile's wall-clock limit ends the actor, and says so" \
   '^exit	ran past the wall-clock limit of 300 ms of its sandbox profile `w`	true$' "$T/out4"
 
+# the profile's stdio: "null" silences the child, "inherit" (and the
+# default for stdout) shares ward's
+for mode in null inherit; do
+  cat > "$T/io.policy" <<P
+policy "all" { allow process.** on "**"; }
+actor "main" { scope = ["all"]; }
+host "io" { threads = 1; sandbox = "io"; }
+sandbox "io" { namespaces = [user]; stdout = "$mode"; environment = ["LANG=C", "TZ=UTC"]; }
+P
+  printf 'print("exec", process.exec("w:printer", "io"))\n' > "$T/io.lua"
+  "$WARD" run --root "$src" --policy "$T/io.policy" "$T/io.lua" > "$T/io.$mode" 2>&1
+done
+has "stdout = \"inherit\": the child's output reaches ward's stdout" '^hello-from-the-child$' "$T/io.inherit"
+ok "stdout = \"null\": it goes nowhere" sh -c "! grep -q hello-from-the-child '$T/io.null' && grep -q '^exec	true' '$T/io.null'"
+
 cat > "$T/bad.policy" <<'P'
 policy "all" { allow process.** on "**"; }
 host "odd" { threads = 1; sandbox = "weird"; }

@@ -1,0 +1,3 @@
+-- w:printer -- prints a line on its stdout.
+print("hello-from-the-child")
+return true
