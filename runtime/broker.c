@@ -424,6 +424,8 @@ ward_broker_prepare (ward_host *h, ward_err *err)
     .init_name = s->init[0] ? s->init : NULL, .init_arg_fd = -1,
     .stdin_fd = fds[0], .stdout_fd = fds[1], .stderr_fd = fds[2],
     .environ = nenv ? env : NULL,
+    /* every spawn on a host asks for the same child: one is kept ready */
+    .warm = 1,
   };
   ward_remote *r = prepare (&p, sh, s->memory ? s->memory : ward_cfg.mem_limit,
                             s->mailbox > 0 ? s->mailbox : (int64_t) ward_cfg.mailbox_limit, err);

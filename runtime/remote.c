@@ -273,22 +273,15 @@ ward_remote_main (int chan)
   ward_err err;
   ward_wire_rx rx;
   ward_wire_rx_init (&rx);
-  int rc = ward_wire_read (chan, &rx, &err);
-  if (rc != 1 || rx.type != WARD_F_BOOT)
-    {
-      if (rc == 1)
-        ward_err_set (&err, WARD_E_INVALID, 0, "the first frame is not BOOT");
-      else if (rc != -1)
-        ward_err_set (&err, WARD_E_INVALID, 0, "the channel closed before BOOT");
-      goto fail;
-    }
   boot b;
   memset (&b, 0, sizeof b);
-  ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
-  if (parse_boot (&in, &b, &err) < 0)
-    goto fail;
+  ward_host *h = NULL;
   if (ward_remote_fault && ward_remote_fault[0])
-    return wire_fault (chan, ward_remote_fault);
+    {
+      int rc = ward_wire_read (chan, &rx, &err);   /* the BOOT, then the breach */
+      (void) rc;
+      return wire_fault (chan, ward_remote_fault);
+    }
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_sigaction = on_sigsys;
@@ -296,7 +289,8 @@ ward_remote_main (int chan)
   sigaction (SIGSYS, &sa, NULL);
 
   /* Few threads, small stacks and one malloc arena: the address space
-   * limit of the profile must hold the whole child. */
+   * limit of the profile must hold the whole child. The runtime is made
+   * before BOOT comes: a child built ahead (a warm profile) has it ready. */
   mallopt (M_ARENA_MAX, 1);
   pthread_attr_t attr;
   if (pthread_attr_init (&attr) == 0)
@@ -306,18 +300,30 @@ ward_remote_main (int chan)
       pthread_attr_destroy (&attr);
     }
   ward_cfg.root[0] = '\0';
-  snprintf (ward_cfg.main_path, sizeof ward_cfg.main_path, "%s", b.chunk);
   ward_cfg.threads = 1;
+  ward_cfg.max_processes = 1;
+  if (ward_timers_start (&err) < 0 || (h = ward_host_create ("ward:subprocess", 1, &err)) == NULL)
+    goto fail;
+
+  int rc = ward_wire_read (chan, &rx, &err);
+  if (rc != 1 || rx.type != WARD_F_BOOT)
+    {
+      if (rc == 1)
+        ward_err_set (&err, WARD_E_INVALID, 0, "the first frame is not BOOT");
+      else if (rc != -1)
+        ward_err_set (&err, WARD_E_INVALID, 0, "the channel closed before BOOT");
+      goto fail;
+    }
+  ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
+  if (parse_boot (&in, &b, &err) < 0)
+    goto fail;
+  snprintf (ward_cfg.main_path, sizeof ward_cfg.main_path, "%s", b.chunk);
   ward_cfg.mem_limit = (size_t) b.mem_limit;
   ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;
   ward_cfg.instr_budget = (uint64_t) b.instr_budget;
-  ward_cfg.max_processes = 1;
 
   const ward_def *def = ward_def_from_source (b.chunk, b.source, b.source_len, &err);
-  if (def == NULL || ward_timers_start (&err) < 0)
-    goto fail;
-  ward_host *h = ward_host_create (b.host, 1, &err);
-  if (h == NULL)
+  if (def == NULL)
     goto fail;
   ward_spawn_req req = { .def_id = b.def_id, .path = b.chunk, .def = def, .host = h,
                          .args = (const uint8_t *) b.args, .args_len = b.args_len,

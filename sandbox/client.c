@@ -141,9 +141,9 @@ gone (ward_err *err, int errnum)
  * with the lock held. */
 static int
 transact (const struct wsb_req *q, const int *fds, int nfds,
-          const char *payload, struct wsb_rep *rep, int *rfd, ward_err *err)
+          const char *payload, struct wsb_rep *rep, int rfd[2], ward_err *err)
 {
-  *rfd = -1;
+  rfd[0] = rfd[1] = -1;
   if (sup_fd < 0)
     return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
                          "sandbox: the supervisor is not running");
@@ -186,29 +186,33 @@ transact (const struct wsb_req *q, const int *fds, int nfds,
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
   mh.msg_control = cm.buf;
-  mh.msg_controllen = CMSG_SPACE (sizeof (int));
+  mh.msg_controllen = CMSG_SPACE (2 * sizeof (int));
   do
     n = recvmsg (sup_fd, &mh, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n <= 0)
     return gone (err, n < 0 ? errno : 0);
+  rfd[1] = -1;
   struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
   if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
-      && c->cmsg_len == CMSG_LEN (sizeof (int)))
-    memcpy (rfd, CMSG_DATA (c), sizeof (int));
+      && (c->cmsg_len == CMSG_LEN (sizeof (int))
+          || c->cmsg_len == CMSG_LEN (2 * sizeof (int))))
+    memcpy (rfd, CMSG_DATA (c), c->cmsg_len - CMSG_LEN (0));
   if (n != (ssize_t) sizeof *rep || (mh.msg_flags & MSG_CTRUNC))
     {
-      if (*rfd >= 0)
-        close (*rfd);
-      *rfd = -1;
+      for (int i = 0; i < 2; i++)
+        if (rfd[i] >= 0)
+          close (rfd[i]);
+      rfd[0] = rfd[1] = -1;
       return ward_err_set (err, WARD_E_INTERNAL, 0,
                            "sandbox: a malformed reply from the supervisor");
     }
   if (rep->status != 0)
     {
-      if (*rfd >= 0)
-        close (*rfd);
-      *rfd = -1;
+      for (int i = 0; i < 2; i++)
+        if (rfd[i] >= 0)
+          close (rfd[i]);
+      rfd[0] = rfd[1] = -1;
       rep->msg[sizeof rep->msg - 1] = '\0';
       err->kind = rep->kind > WARD_OK && rep->kind <= WARD_E_INTERNAL
                   ? (ward_kind) rep->kind : WARD_E_INTERNAL;
@@ -313,15 +317,24 @@ wsb_spawn (const wsb_profile *p, wsb_child *out, ward_err *err)
   if (payload == NULL)
     return -1;
 
-  int ch[2];
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) < 0)
+  if (p->warm && p->init_script != NULL && p->init_arg_fd >= 0)
+    {
+      free (payload);
+      return ward_err_set (err, WARD_E_INVALID, 0,
+                           "sandbox: a warm profile takes no init.arg");
+    }
+  int ch[2] = { -1, -1 };
+  if (p->warm)
+    q.flags |= WSB_REQ_WARM;      /* the supervisor makes the channel */
+  else if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) < 0)
     {
       free (payload);
       return ward_err_set (err, wsb__errno_kind (errno), errno,
                            "sandbox: channel socket");
     }
   int fds[5], nfds = 0;
-  fds[nfds++] = ch[1];
+  if (!p->warm)
+    fds[nfds++] = ch[1];
   const int opt[4] = { p->stdin_fd, p->stdout_fd, p->stderr_fd,
                        p->init_script != NULL ? p->init_arg_fd : -1 };
   const uint32_t bit[4] = { WSB_FD_STDIN, WSB_FD_STDOUT, WSB_FD_STDERR,
@@ -334,23 +347,31 @@ wsb_spawn (const wsb_profile *p, wsb_child *out, ward_err *err)
       }
 
   struct wsb_rep rep;
-  int pidfd;
+  int rfd[2];
   pthread_mutex_lock (&lock);
-  int r = transact (&q, fds, nfds, payload, &rep, &pidfd, err);
+  int r = transact (&q, fds, nfds, payload, &rep, rfd, err);
   pthread_mutex_unlock (&lock);
   free (payload);
-  close (ch[1]);
-  if (r == 0 && pidfd < 0)
+  if (!p->warm)
+    {
+      close (ch[1]);
+      if (rfd[1] >= 0)
+        close (rfd[1]);
+      rfd[1] = ch[0];
+    }
+  if (r == 0 && (rfd[0] < 0 || rfd[1] < 0))
     r = ward_err_set (err, WARD_E_INTERNAL, 0,
-                      "sandbox: the supervisor sent no pidfd");
+                      "sandbox: the supervisor sent no pidfd or channel");
   if (r < 0)
     {
-      close (ch[0]);
+      for (int i = 0; i < 2; i++)
+        if (rfd[i] >= 0)
+          close (rfd[i]);
       return -1;
     }
   out->pid = rep.pid;
-  out->pidfd = pidfd;
-  out->chan = ch[0];
+  out->pidfd = rfd[0];
+  out->chan = rfd[1];
   return 0;
 }
 
@@ -362,12 +383,13 @@ wsb_detach (pid_t pid, ward_err *err)
   q.op = WSB_OP_DETACH;
   q.pid = pid;
   struct wsb_rep rep;
-  int fd;
+  int fd[2];
   pthread_mutex_lock (&lock);
-  int r = transact (&q, NULL, 0, NULL, &rep, &fd, err);
+  int r = transact (&q, NULL, 0, NULL, &rep, fd, err);
   pthread_mutex_unlock (&lock);
-  if (fd >= 0)
-    close (fd);
+  for (int i = 0; i < 2; i++)
+    if (fd[i] >= 0)
+      close (fd[i]);
   return r;
 }
 

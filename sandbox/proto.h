@@ -22,12 +22,19 @@ enum { WSB_OP_SPAWN = 1, WSB_OP_DETACH = 2 };
 /* Which optional fds follow the channel in the header's SCM_RIGHTS. */
 enum { WSB_FD_STDIN = 1, WSB_FD_STDOUT = 2, WSB_FD_STDERR = 4, WSB_FD_ARG = 8 };
 
+/* Request flags. WARM: the supervisor makes the channel, hands over a child
+ * it built ahead for this very request (same header and payload) if it has
+ * one, and builds the next one ahead; the reply then carries the pidfd and
+ * the runtime's end of the channel. */
+enum { WSB_REQ_WARM = 1 };
+
 #define WSB_NONE UINT32_MAX
 
 /* The header; string lengths include their NUL. Payload order: hostname,
  * init name, init script (plus a NUL), environ strings. */
 struct wsb_req {
   uint32_t op;
+  uint32_t flags;               /* WSB_REQ_* */
   uint32_t fdmask;
   uint32_t payload;
   uint32_t namespaces;
@@ -42,7 +49,8 @@ struct wsb_req {
   uint32_t env_len;
 };
 
-/* The reply; a successful spawn carries the pidfd in SCM_RIGHTS. */
+/* The reply; a successful spawn carries the pidfd in SCM_RIGHTS (and, for
+ * a warm spawn, the runtime's end of the channel after it). */
 struct wsb_rep {
   int32_t status;               /* 0 or -1 */
   int32_t pid;

@@ -73,6 +73,11 @@ typedef struct wsb_profile {
   int stdin_fd, stdout_fd, stderr_fd;
   /* NULL-terminated "K=V" list, NULL = empty environment */
   const char *const *environ;
+  /* Keep a child of this very profile built ahead: the next spawn of it
+   * takes that one (a hand-over, not a build) while the supervisor builds
+   * the following one. For profiles spawned again and again (a host's).
+   * init_arg_fd must be -1. */
+  int warm;
 } wsb_profile;
 
 /* Fork the supervisor. Call before any thread exists, once. entry is what

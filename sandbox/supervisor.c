@@ -27,6 +27,20 @@ struct kid {
   int detached;
 };
 
+/* A child built ahead for the next warm request equal to `q` and its
+ * payload (whose strings the profile points into, kept for rebuilds). */
+struct warm {
+  struct wsb_req q;             /* flags, fdmask: as requested */
+  char *payload;
+  int stdio[3];                 /* our copies of the request's fds, or -1 */
+  pid_t pid;                    /* 0: none ready */
+  int pidfd, status_fd, chan;   /* chan: the runtime's end */
+  struct timespec refill;       /* when to build the next (0: not due) */
+};
+#define NWARM 8
+#define REFILL_DELAY_MS 3
+static struct warm warms[NWARM];
+
 static int sock = -1, evsock = -1, sigfd = -1, devnull = -1;
 static wsb_entry_fn entry_fn;
 static uid_t my_uid;
@@ -40,7 +54,7 @@ static int shutting_down;
 /* ---- replies and events ---------------------------------------------- */
 
 static void
-reply (const ward_err *err, pid_t pid, int pidfd)
+reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
 {
   struct wsb_rep rep;
   memset (&rep, 0, sizeof rep);
@@ -54,7 +68,7 @@ reply (const ward_err *err, pid_t pid, int pidfd)
       rep.msg[sizeof rep.msg - 1] = '\0';
     }
   struct iovec iov = { &rep, sizeof rep };
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } cm;
+  union { struct cmsghdr h; char buf[CMSG_SPACE (2 * sizeof (int))]; } cm;
   struct msghdr mh;
   memset (&mh, 0, sizeof mh);
   memset (&cm, 0, sizeof cm);
@@ -62,17 +76,25 @@ reply (const ward_err *err, pid_t pid, int pidfd)
   mh.msg_iovlen = 1;
   if (pidfd >= 0)
     {
+      int fds[2] = { pidfd, chan };
+      int n = chan >= 0 ? 2 : 1;
       mh.msg_control = cm.buf;
-      mh.msg_controllen = sizeof cm.buf;
+      mh.msg_controllen = CMSG_SPACE (n * sizeof (int));
       struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
       c->cmsg_level = SOL_SOCKET;
       c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (c), &pidfd, sizeof pidfd);
+      c->cmsg_len = CMSG_LEN (n * sizeof (int));
+      memcpy (CMSG_DATA (c), fds, n * sizeof (int));
     }
   /* a failure means the runtime is gone; the loop sees it next */
   while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
     ;
+}
+
+static void
+reply (const ward_err *err, pid_t pid, int pidfd)
+{
+  reply2 (err, pid, pidfd, -1);
 }
 
 static void
@@ -131,7 +153,20 @@ reap (void)
         return;
       struct kid *k = find_kid (si.si_pid);
       if (k == NULL)
-        continue;               /* an orphan we adopted as subreaper */
+        {
+          /* a child built ahead that died unused is simply gone; else an
+           * orphan we adopted as subreaper */
+          for (int w = 0; w < NWARM; w++)
+            if (warms[w].pid == si.si_pid)
+              {
+                close (warms[w].pidfd);
+                close (warms[w].chan);
+                if (warms[w].status_fd >= 0)
+                  close (warms[w].status_fd);
+                warms[w].pid = 0;
+              }
+          continue;
+        }
       wsb_exit ev = { si.si_pid, si.si_code, si.si_status,
                       si.si_code, si.si_status, -1 };
       if (k->status_fd >= 0)
@@ -184,6 +219,9 @@ shut_down (void)
   for (size_t i = 0; i < nkids; i++)
     if (!kids[i].detached)
       kill (kids[i].pid, SIGKILL);
+  for (int w = 0; w < NWARM; w++)
+    if (warms[w].pid > 0)
+      kill (warms[w].pid, SIGKILL);
   kill_orphans ();
   close (sock);
   sock = -1;
@@ -272,48 +310,33 @@ kill_and_wait (pid_t pid, int *status)
     ;
 }
 
-static void
-spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
+static int parse (const struct wsb_req *q, char *buf, wsb_profile *prof,
+                   const char ***envp, ward_err *err);
+
+/* Build one child on chan (its end) with the given stdio and init arg,
+ * and wait until it is ready. 0 with *pid, *pidfd and *status_fd (PID 1's
+ * status pipe, or -1), or -1 with err and nothing left running. */
+static int
+build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t *pidp,
+       int *pidfdp, int *status_fdp, ward_err *err)
 {
-  ward_err err;
-  ward_err_clear (&err);
   struct wsb_job job;
   memset (&job, 0, sizeof job);
   job.prof = *prof;
-  job.chan = fds[0];
-  int k = 1;
-  job.stdio[0] = fdmask & WSB_FD_STDIN ? fds[k++] : -1;
-  job.stdio[1] = fdmask & WSB_FD_STDOUT ? fds[k++] : -1;
-  job.stdio[2] = fdmask & WSB_FD_STDERR ? fds[k++] : -1;
-  job.prof.init_arg_fd = fdmask & WSB_FD_ARG ? fds[k++] : -1;
+  job.chan = chan;
+  memcpy (job.stdio, stdio, sizeof job.stdio);
+  job.prof.init_arg_fd = arg_fd;
   job.devnull = devnull;
   job.uid = my_uid;
   job.gid = my_gid;
   job.entry = entry_fn;
 
-  if (nkids == kids_cap)
-    {
-      size_t cap = kids_cap ? kids_cap * 2 : 64;
-      struct kid *nk = realloc (kids, cap * sizeof *nk);
-      if (nk == NULL)
-        {
-          ward_err_set (&err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
-          reply (&err, 0, -1);
-          return;
-        }
-      kids = nk;
-      kids_cap = cap;
-    }
-
   int pidfd = -1, srd = -1;
-  pid_t pid = wsb__clone_child (&job, &pidfd, &srd, &err);
+  pid_t pid = wsb__clone_child (&job, &pidfd, &srd, err);
   if (pid < 0)
-    {
-      reply (&err, 0, -1);
-      return;
-    }
+    return -1;
   int pid1 = (prof->namespaces & WSB_NS_PID) != 0, ended;
-  if (await_ready (srd, pid1 ? 2 : 1, &ended, &err) < 0)
+  if (await_ready (srd, pid1 ? 2 : 1, &ended, err) < 0)
     {
       int st = 0;
       kill_and_wait (pid, &st);
@@ -323,13 +346,12 @@ spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
           wsb_describe_exit (WIFSIGNALED (st) ? CLD_KILLED : CLD_EXITED,
                              WIFSIGNALED (st) ? WTERMSIG (st) : WEXITSTATUS (st),
                              -1, how, sizeof how);
-          ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: the child "
+          ward_err_set (err, WARD_E_INTERNAL, 0, "sandbox: the child "
                         "ended before it was ready: it %s", how);
         }
       close (srd);
       close (pidfd);
-      reply (&err, 0, -1);
-      return;
+      return -1;
     }
   if (pid1)
     fcntl (srd, F_SETFL, O_NONBLOCK);
@@ -338,9 +360,183 @@ spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
       close (srd);
       srd = -1;
     }
+  *pidp = pid;
+  *pidfdp = pidfd;
+  *status_fdp = srd;
+  return 0;
+}
+
+/* Room for one more kid, made before a child is built so that a built
+ * child always has its place. 0 or -1 with err. */
+static int
+reserve_kid (ward_err *err)
+{
+  if (nkids == kids_cap)
+    {
+      size_t cap = kids_cap ? kids_cap * 2 : 64;
+      struct kid *nk = realloc (kids, cap * sizeof *nk);
+      if (nk == NULL)
+        return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
+      kids = nk;
+      kids_cap = cap;
+    }
+  return 0;
+}
+
+static void
+spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
+{
+  ward_err err;
+  ward_err_clear (&err);
+  int k = 1, stdio[3];
+  stdio[0] = fdmask & WSB_FD_STDIN ? fds[k++] : -1;
+  stdio[1] = fdmask & WSB_FD_STDOUT ? fds[k++] : -1;
+  stdio[2] = fdmask & WSB_FD_STDERR ? fds[k++] : -1;
+  int arg = fdmask & WSB_FD_ARG ? fds[k++] : -1;
+  pid_t pid;
+  int pidfd, srd;
+  if (reserve_kid (&err) < 0 || build (prof, fds[0], stdio, arg, &pid, &pidfd, &srd, &err) < 0)
+    {
+      reply (&err, 0, -1);
+      return;
+    }
   kids[nkids++] = (struct kid) { pid, srd, 0 };
   reply (NULL, pid, pidfd);
   close (pidfd);
+}
+
+/* Build a child for warm entry w on a new channel; 0 or -1 with err. */
+static int
+build_warm (struct warm *w, const wsb_profile *prof, ward_err *err)
+{
+  int ch[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) < 0)
+    return ward_err_set (err, wsb__errno_kind (errno), errno, "sandbox: channel socket");
+  if (build (prof, ch[1], w->stdio, -1, &w->pid, &w->pidfd, &w->status_fd, err) < 0)
+    {
+      close (ch[0]);
+      close (ch[1]);
+      w->pid = 0;
+      return -1;
+    }
+  close (ch[1]);
+  w->chan = ch[0];
+  return 0;
+}
+
+static int
+same_request (const struct wsb_req *a, const char *pa, const struct wsb_req *b,
+              const char *pb)
+{
+  return memcmp (a, b, sizeof *a) == 0 && memcmp (pa, pb, a->payload) == 0;
+}
+
+/* A warm spawn: hand over the child built ahead for this request, or build
+ * one now; then build the next one ahead. */
+static void
+spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof, const int *fds)
+{
+  ward_err err;
+  ward_err_clear (&err);
+  struct warm *w = NULL, *free_slot = NULL;
+  for (int i = 0; i < NWARM; i++)
+    if (warms[i].payload != NULL && same_request (&warms[i].q, warms[i].payload, q, buf))
+      w = &warms[i];
+    else if (warms[i].payload == NULL && free_slot == NULL)
+      free_slot = &warms[i];
+  if (reserve_kid (&err) < 0)
+    {
+      reply (&err, 0, -1);
+      return;
+    }
+  if (w == NULL && free_slot != NULL)
+    {
+      /* remember the request; keep copies of its fds for the rebuilds */
+      char *copy = malloc ((size_t) q->payload + 1);
+      if (copy != NULL)
+        {
+          memcpy (copy, buf, (size_t) q->payload + 1);
+          w = free_slot;
+          memset (w, 0, sizeof *w);
+          w->q = *q;
+          w->payload = copy;
+          int k = 0;
+          for (int i = 0; i < 3; i++)
+            w->stdio[i] = q->fdmask & (WSB_FD_STDIN << i) ? fcntl (fds[k++], F_DUPFD_CLOEXEC, 3)
+                                                            : -1;
+        }
+    }
+  struct warm now;                /* what goes to the runtime */
+  if (w != NULL && w->pid > 0)
+    {
+      now = *w;
+      w->pid = 0;
+    }
+  else
+    {
+      memset (&now, 0, sizeof now);
+      if (w != NULL)
+        memcpy (now.stdio, w->stdio, sizeof now.stdio);
+      else
+        {
+          int k = 0;
+          for (int i = 0; i < 3; i++)
+            now.stdio[i] = q->fdmask & (WSB_FD_STDIN << i) ? fds[k++] : -1;
+        }
+      if (build_warm (&now, prof, &err) < 0)
+        {
+          reply (&err, 0, -1);
+          return;
+        }
+    }
+  kids[nkids++] = (struct kid) { now.pid, now.status_fd, 0 };
+  reply2 (NULL, now.pid, now.pidfd, now.chan);
+  close (now.pidfd);
+  close (now.chan);
+  if (w != NULL)
+    {
+      /* The next one is built a little later: building competes for the
+       * CPU with the child just handed over, which is starting its actor. */
+      clock_gettime (CLOCK_MONOTONIC, &w->refill);
+      w->refill.tv_nsec += REFILL_DELAY_MS * 1000000L;
+      if (w->refill.tv_nsec >= 1000000000L)
+        w->refill.tv_sec++, w->refill.tv_nsec -= 1000000000L;
+    }
+}
+
+/* Build the warm children that are due; returns the poll timeout (ms) to
+ * the next one, or -1. */
+static int
+refill_warm (void)
+{
+  struct timespec now;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  long next = -1;
+  for (int i = 0; i < NWARM; i++)
+    {
+      struct warm *w = &warms[i];
+      if (w->payload == NULL || (w->refill.tv_sec == 0 && w->refill.tv_nsec == 0))
+        continue;
+      long ms = (w->refill.tv_sec - now.tv_sec) * 1000
+                + (w->refill.tv_nsec - now.tv_nsec) / 1000000;
+      if (ms > 0)
+        {
+          next = next < 0 || ms < next ? ms : next;
+          continue;
+        }
+      w->refill.tv_sec = w->refill.tv_nsec = 0;
+      if (w->pid > 0)
+        continue;
+      /* from the kept request: the strings of the profile point into it */
+      wsb_profile kept;
+      const char **env = NULL;
+      ward_err e2;
+      ward_err_clear (&e2);
+      if (parse (&w->q, w->payload, &kept, &env, &e2) == 0)
+        (void) build_warm (w, &kept, &e2);   /* on failure: built on demand */
+      free (env);
+    }
+  return (int) next;
 }
 
 /* ---- requests -------------------------------------------------------- */
@@ -499,11 +695,13 @@ handle_request (void)
       off += (size_t) r;
     }
 
-  int want_fds = 1 + !!(q.fdmask & WSB_FD_STDIN) + !!(q.fdmask & WSB_FD_STDOUT)
+  int warm = (q.flags & WSB_REQ_WARM) != 0;
+  int want_fds = !warm + !!(q.fdmask & WSB_FD_STDIN) + !!(q.fdmask & WSB_FD_STDOUT)
                  + !!(q.fdmask & WSB_FD_STDERR) + !!(q.fdmask & WSB_FD_ARG);
   wsb_profile prof;
   const char **env = NULL;
-  if (q.op != WSB_OP_SPAWN || broken || nfds != want_fds)
+  if (q.op != WSB_OP_SPAWN || broken || nfds != want_fds || (q.flags & ~(uint32_t) WSB_REQ_WARM)
+      || (warm && (q.fdmask & WSB_FD_ARG)))
     ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
   else if (oversize)
     ward_err_set (&err, WARD_E_INVALID, 0, "sandbox: the request is over "
@@ -515,6 +713,8 @@ handle_request (void)
     }
   if (err.kind != WARD_OK)
     reply (&err, 0, -1);
+  else if (warm)
+    spawn_warm (&q, buf, &prof, fds);
   else
     spawn (&prof, fds, q.fdmask);
   close_fds (fds, nfds);
@@ -590,7 +790,8 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
         pf[np++] = (struct pollfd) { sock, POLLIN, 0 };
       if (nevq > 0)
         pf[np++] = (struct pollfd) { evsock, POLLOUT, 0 };
-      if (poll (pf, (nfds_t) np, -1) < 0)
+      int timeout = shutting_down ? -1 : refill_warm ();
+      if (poll (pf, (nfds_t) np, timeout) < 0)
         continue;
       if (pf[0].revents)
         {

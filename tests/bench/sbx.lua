@@ -17,6 +17,23 @@ local function spawn_first(host)
   return (time.now() - t0) / N_SPAWN
 end
 
+-- spawns 10 ms apart: a sandboxed host keeps a child built ahead, and
+-- this is the time from spawn to the answer when it is ready. The mean of
+-- millisecond differences at random phases is unbiased.
+local function spawn_first_warm(host)
+  local sum = 0
+  for i = 1, N_SPAWN do
+    time.sleep("10ms")
+    local t0 = time.now()
+    local p = process.spawn("b:pong", host)
+    process.send(p, "ping", i)
+    inbox:receive()
+    sum = sum + (time.now() - t0)
+    process.send(p, "stop")
+  end
+  return sum / N_SPAWN
+end
+
 local function round_trip(host)
   local p = process.spawn("b:pong", host)
   for i = 1, 100 do process.send(p, "ping", i); inbox:receive() end
@@ -31,8 +48,11 @@ local function round_trip(host)
 end
 
 local sm, ss = spawn_first("ward:main"), spawn_first("ward:sandbox")
+local sw = spawn_first_warm("ward:sandbox")
 local rm, rs = round_trip("ward:main"), round_trip("ward:sandbox")
 print(string.format("%-44s %10s %10s", "subprocess actors (through the runtime)", "sandbox", "in-process"))
 print(string.format("%-44s %10.2f %10.3f", "spawn to first message back (ms)", ss, sm))
+print(string.format("%-44s %10.2f %10s   target <= 1 ms: %s", "... 10 ms apart: the child kept ready (ms)",
+                    sw, "", sw <= 1 and "met" or "not met"))
 print(string.format("%-44s %10.1f %10.1f   target <= 15 us: %s", "message round trip (us)", rs, rm,
                     rs <= 15 and "met" or "not met"))

@@ -36,3 +36,10 @@ tests_sandbox_test_lockdown_LDADD = libwardsandbox.a libwardinit.a \
 TESTS += tests/sandbox/test-lockdown tests/sandbox/lockdown-nobody.sh
 EXTRA_DIST += tests/sandbox/lockdown-nobody.sh
 ## ---- end of lockdown ----
+
+## ---- warm profiles: a child kept ready per profile ----
+check_PROGRAMS += tests/sandbox/test-warm
+tests_sandbox_test_warm_SOURCES = tests/sandbox/test-warm.c tests/unit/tap.h
+tests_sandbox_test_warm_CPPFLAGS = $(SPAWN_CPPFLAGS)
+tests_sandbox_test_warm_LDADD = $(SPAWN_LDADD)
+TESTS += tests/sandbox/test-warm

@@ -1,0 +1,193 @@
+/* test-warm.c -- warm profiles (wsb_profile.warm): the supervisor keeps a
+ * child of the profile built ahead, hands it over on the next spawn and
+ * builds the next one; distinct profiles have distinct children; a child
+ * built ahead that dies is replaced on demand; none outlives the
+ * supervisor. The children answer with their hostname and a fresh marker. */
+#include "config.h"
+#include "sandbox.h"
+#include "tap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The child: wait for a question, answer "hostname pid". */
+static int
+entry (int chan)
+{
+  char q;
+  if (recv (chan, &q, 1, 0) != 1)
+    return 1;
+  char host[128] = "", buf[200];
+  gethostname (host, sizeof host);
+  int n = snprintf (buf, sizeof buf, "%s %d", host, (int) getpid ());
+  send (chan, buf, (size_t) n, MSG_NOSIGNAL);
+  return 0;
+}
+
+/* Ask a child; its answer in buf, or "" */
+static void
+ask (const wsb_child *c, char *buf, size_t len)
+{
+  buf[0] = '\0';
+  struct pollfd pf = { c->chan, POLLIN, 0 };
+  if (send (c->chan, "?", 1, MSG_NOSIGNAL) != 1 || poll (&pf, 1, 5000) != 1)
+    return;
+  ssize_t n = recv (c->chan, buf, len - 1, 0);
+  buf[n > 0 ? n : 0] = '\0';
+}
+
+static void
+end (wsb_child *c)
+{
+  close (c->chan);
+  close (c->pidfd);
+  ward_err err;
+  wsb_exit x;
+  for (int i = 0; i < 200; i++)
+    {
+      while (wsb_next_exit (&x, &err) == 1)
+        ;
+      struct pollfd pf = { wsb_events_fd (), POLLIN, 0 };
+      if (poll (&pf, 1, 10) == 0)
+        break;
+    }
+}
+
+/* The supervisor's children now. */
+static int
+children_of (pid_t parent, pid_t *out, int max)
+{
+  char path[64], buf[4096];
+  snprintf (path, sizeof path, "/proc/%d/task/%d/children", (int) parent, (int) parent);
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return -1;
+  size_t n = fread (buf, 1, sizeof buf - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  int k = 0;
+  for (char *s = buf, *e; k < max; s = e)
+    {
+      long v = strtol (s, &e, 10);
+      if (e == s)
+        break;
+      out[k++] = (pid_t) v;
+    }
+  return k;
+}
+
+static void
+sleep_ms (int ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  nanosleep (&ts, NULL);
+}
+
+int
+main (void)
+{
+  plan (9);
+  ward_err err;
+  if (wsb_supervisor_start (entry, &err) < 0)
+    {
+      printf ("1..0 # SKIP the supervisor cannot start: %s\n", err.msg);
+      return 0;
+    }
+  wsb_profile a = { .namespaces = WSB_NS_USER | WSB_NS_UTS, .seccomp = WSB_SECCOMP_DEFAULT,
+                    .nofile = -1, .nproc = -1, .hostname = "warm-a", .init_arg_fd = -1,
+                    .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .warm = 1 };
+  wsb_profile b = a;
+  b.hostname = "warm-b";
+  wsb_child c;
+  if (wsb_spawn (&a, &c, &err) < 0)
+    {
+      if (err.errnum == EPERM || strstr (err.msg, "not permitted"))
+        {
+          printf ("1..0 # SKIP the kernel refuses the namespaces: %s\n", err.msg);
+          return 0;
+        }
+    }
+  char ans[200];
+  ask (&c, ans, sizeof ans);
+  ok (strncmp (ans, "warm-a ", 7) == 0, "a warm spawn gives a working child (%s)", ans);
+  end (&c);
+
+  /* five more, spaced: every one is handed over; all are different */
+  pid_t seen[5];
+  int good = 0, distinct = 1;
+  for (int i = 0; i < 5; i++)
+    {
+      sleep_ms (20);
+      if (wsb_spawn (&a, &c, &err) < 0)
+        continue;
+      ask (&c, ans, sizeof ans);
+      good += strncmp (ans, "warm-a ", 7) == 0;
+      seen[i] = c.pid;
+      for (int j = 0; j < i; j++)
+        distinct &= seen[j] != c.pid;
+      end (&c);
+    }
+  is_int (good, 5, "five spaced warm spawns all answer");
+  ok (distinct, "each is another child");
+
+  /* a child built ahead waits: one more child of the supervisor than the
+   * ones handed over (all ended) */
+  sleep_ms (50);
+  pid_t kids[64];
+  int nk = children_of (wsb_supervisor_pid (), kids, 64);
+  is_int (nk, 1, "one child is kept ready between spawns");
+
+  /* another profile has its own */
+  wsb_child cb;
+  int rb = wsb_spawn (&b, &cb, &err);
+  if (rb == 0)
+    ask (&cb, ans, sizeof ans);
+  ok (rb == 0 && strncmp (ans, "warm-b ", 7) == 0, "another warm profile gets its own child (%s)",
+      rb == 0 ? ans : err.msg);
+  if (rb == 0)
+    end (&cb);
+  sleep_ms (50);
+  nk = children_of (wsb_supervisor_pid (), kids, 64);
+  is_int (nk, 2, "two profiles: two children kept ready");
+
+  /* a child kept ready that dies is replaced on demand */
+  for (int i = 0; i < nk; i++)
+    kill (kids[i], SIGKILL);
+  sleep_ms (50);
+  rb = wsb_spawn (&a, &c, &err);
+  if (rb == 0)
+    ask (&c, ans, sizeof ans);
+  ok (rb == 0 && strncmp (ans, "warm-a ", 7) == 0,
+      "after the ready child died, a warm spawn still works (%s)", rb == 0 ? ans : err.msg);
+  if (rb == 0)
+    end (&c);
+
+  /* none outlives the supervisor */
+  sleep_ms (50);
+  nk = children_of (wsb_supervisor_pid (), kids, 64);
+  ok (nk >= 1, "children are kept ready before the end (%d)", nk);
+  pid_t sup = wsb_supervisor_pid ();
+  wsb_supervisor_stop ();
+  int alive = 0;
+  for (int t = 0; t < 100; t++)
+    {
+      alive = 0;
+      for (int i = 0; i < nk; i++)
+        alive += kill (kids[i], 0) == 0;
+      if (alive == 0)
+        break;
+      sleep_ms (20);
+    }
+  (void) sup;
+  is_int (alive, 0, "the children kept ready end with the supervisor");
+  return done ();
+}
