@@ -627,10 +627,15 @@ b_boot (lua_State *L)
   ward_proc *p = ward_current ();
   ward_remote *r = self_remote (L);
   ward_err err;
-  wbuf src, b;
+  wbuf b;
   wbuf_init (&b, 0);
-  if (ward_def_source (p->def_path, &src, &err) < 0)
+  /* the definition as compiled here: the child need not compile it */
+  const ward_def *def = ward_def_get (p->def_path, 0, &err);
+  if (def == NULL)
     fail (L, r, &err);
+  const char *code;
+  size_t code_len;
+  ward_def_code (def, &code, &code_len);
   const char *chunk = ward_def_display (p->def_path);
   int64_t mem = (int64_t) r->memory, mbox = r->mailbox;
   const char *host = ward_host_name (p->host);
@@ -641,7 +646,7 @@ b_boot (lua_State *L)
     || ward_wire_put_str (&b, p->def_id, strlen (p->def_id), &err) < 0
     || ward_wire_put_str (&b, chunk, strlen (chunk), &err) < 0
     || ward_wire_put_str (&b, p->actor_id, strlen (p->actor_id), &err) < 0
-    || ward_wire_put_str (&b, (const char *) src.data, src.len, &err) < 0
+    || ward_wire_put_str (&b, code, code_len, &err) < 0
     || ward_wire_put_str (&b, (const char *) p->args, p->args_len, &err) < 0
     || ward_wire_put_str (&b, (const char *) p->context, p->context ? p->context_len : 0,
                           &err) < 0
@@ -652,7 +657,6 @@ b_boot (lua_State *L)
     rc = ward_wire_put_i64 (&b, mem, &err) < 0 || ward_wire_put_i64 (&b, mbox, &err) < 0
          || ward_wire_put_i64 (&b, (int64_t) ward_cfg.instr_budget, &err) < 0
          || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0;
-  wbuf_free (&src);
   if (rc == 0)
     rc = ward_wire_send (r->child.chan, WARD_F_BOOT, b.data, b.len, &err);
   wbuf_free (&b);

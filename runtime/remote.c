@@ -222,7 +222,7 @@ ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char 
 /* BOOT: the strings and limits of the actor. */
 typedef struct boot {
   char pid[64], parent_pid[64], frame[64], host[128], def_id[300], chunk[600], actor[300];
-  const char *source; size_t source_len;
+  const char *source; size_t source_len;   /* the compiled definition */
   const char *args; size_t args_len;
   const char *context; size_t context_len;
   char *scope[64]; size_t nscope;
@@ -322,7 +322,7 @@ ward_remote_main (int chan)
   ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;
   ward_cfg.instr_budget = (uint64_t) b.instr_budget;
 
-  const ward_def *def = ward_def_from_source (b.chunk, b.source, b.source_len, &err);
+  const ward_def *def = ward_def_from_code (b.chunk, b.source, b.source_len, &err);
   if (def == NULL)
     goto fail;
   ward_spawn_req req = { .def_id = b.def_id, .path = b.chunk, .def = def, .host = h,

@@ -6,7 +6,7 @@
  * own VM in a sandboxed child made by sandbox/ (wsb_spawn). They talk over
  * the child's channel in frames (wire.h):
  *
- *   runtime -> child: BOOT once (PID, definition source, arguments, actor,
+ *   runtime -> child: BOOT once (PID, compiled definition, arguments, actor,
  *     scope, context, limits), then MSG for each message or event that
  *     reaches the proxy's mailbox, and REPLY for each CALL;
  *   child -> runtime: CALL for each process API call that touches anything

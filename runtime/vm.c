@@ -880,6 +880,31 @@ ward_def_from_source (const char *name, const char *src, size_t len, ward_err *e
   return (const ward_def *) compile_text (name, src, len, err);
 }
 
+void
+ward_def_code (const ward_def *d, const char **code, size_t *len)
+{
+  const def_entry *e = (const def_entry *) d;
+  *code = e->code;
+  *len = e->len;
+}
+
+const ward_def *
+ward_def_from_code (const char *name, const char *code, size_t len, ward_err *err)
+{
+  def_entry *e = calloc (1, sizeof *e);
+  if (e == NULL || (e->path = strdup (name)) == NULL || (e->code = malloc (len ? len : 1)) == NULL)
+    {
+      if (e)
+        free (e->path);
+      free (e);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading `%s`", name);
+      return NULL;
+    }
+  memcpy (e->code, code, len);
+  e->len = len;
+  return (const ward_def *) e;
+}
+
 int
 ward_def_source (const char *path, wbuf *out, ward_err *err)
 {

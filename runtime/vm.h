@@ -27,6 +27,12 @@ int ward_def_load (lua_State *L, const ward_def *d, ward_err *err);
  * the runtime); name is its chunkname. Never freed. */
 const ward_def *ward_def_from_source (const char *name, const char *src, size_t len,
                                       ward_err *err);
+/* The compiled form of d (a dump of its text chunk), and a definition made
+ * from such a dump -- a subprocess actor's, sent by the runtime, which
+ * compiled it; the child loads it as it would its own. Never freed. */
+void ward_def_code (const ward_def *d, const char **code, size_t *len);
+const ward_def *ward_def_from_code (const char *name, const char *code, size_t len,
+                                    ward_err *err);
 /* The source text of the definition file at path (at most
  * WARD_DEF_SOURCE_MAX bytes); out is initialised here. */
 #define WARD_DEF_SOURCE_MAX (16u << 20)
