@@ -153,6 +153,15 @@ static void *
 reader_main (void *unused)
 {
   (void) unused;
+  /* started before BOOT (a child built ahead has it ready): the frames
+   * after BOOT are the actor's, once it exists */
+  pthread_mutex_lock (&child.lock);
+  while (child.actor == NULL && !child.ended)
+    pthread_cond_wait (&child.cond, &child.lock);
+  int ended = child.ended;
+  pthread_mutex_unlock (&child.lock);
+  if (ended)
+    return NULL;
   ward_wire_rx rx;
   ward_wire_rx_init (&rx);
   ward_err err;
@@ -215,7 +224,7 @@ ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char 
   wbuf_free (&b);
   pthread_mutex_lock (&child.lock);
   child.ended = 1;
-  pthread_cond_signal (&child.cond);
+  pthread_cond_broadcast (&child.cond);
   pthread_mutex_unlock (&child.lock);
 }
 
@@ -302,7 +311,11 @@ ward_remote_main (int chan)
   ward_cfg.root[0] = '\0';
   ward_cfg.threads = 1;
   ward_cfg.max_processes = 1;
-  if (ward_timers_start (&err) < 0 || (h = ward_host_create ("ward:subprocess", 1, &err)) == NULL)
+  pthread_t reader;
+  int e = 0;
+  if (ward_timers_start (&err) < 0 || (h = ward_host_create ("ward:subprocess", 1, &err)) == NULL
+      || ((e = pthread_create (&reader, NULL, reader_main, NULL)) != 0
+          && ward_err_set (&err, WARD_E_INTERNAL, e, "starting the channel reader") < 0))
     goto fail;
 
   int rc = ward_wire_read (chan, &rx, &err);
@@ -333,18 +346,15 @@ ward_remote_main (int chan)
                          .context_len = b.context_len, .set_context = b.context_len > 0,
                          .first = 1, .pid = b.pid, .parent_pid = b.parent_pid,
                          .frame = b.frame, .hold = 1, .is_worker = b.is_worker != 0 };
-  child.actor = ward_spawn (NULL, &req, &err);
-  if (child.actor == NULL)
+  ward_proc *actor = ward_spawn (NULL, &req, &err);
+  if (actor == NULL)
     goto fail;
   ward_wire_rx_free (&rx);
-  pthread_t reader;
-  int e = pthread_create (&reader, NULL, reader_main, NULL);
-  if (e != 0)
-    {
-      ward_err_set (&err, WARD_E_INTERNAL, e, "starting the channel reader");
-      ward_proc_kill (child.actor, "%s", err.msg);
-    }
-  ward_sched_push (child.actor);
+  pthread_mutex_lock (&child.lock);
+  child.actor = actor;
+  pthread_cond_broadcast (&child.cond);   /* the reader takes over the channel */
+  pthread_mutex_unlock (&child.lock);
+  ward_sched_push (actor);
   pthread_mutex_lock (&child.lock);
   while (!child.ended)
     pthread_cond_wait (&child.cond, &child.lock);
