@@ -236,7 +236,7 @@ take_exits (void)
       if (r->child.pid == ex.pid && !r->ended)
         {
           /* what the child wrote before it ended comes first */
-          while (r->polling && read_channel (r, 1) >= 0)
+          while (r->polling && read_channel (r, 1) == 1)
             ;
           if (r->broken)
             {

@@ -65,6 +65,7 @@ int
 ward_wire_read (int fd, ward_wire_rx *rx, ward_err *err)
 {
   static _Thread_local uint8_t dgram[WARD_WIRE_CHUNK + 8];
+  int resets = 0;
   for (;;)
     {
       ssize_t n;
@@ -75,6 +76,11 @@ ward_wire_read (int fd, ward_wire_rx *rx, ward_err *err)
         {
           if (errno == EAGAIN || errno == EWOULDBLOCK)
             return 0;
+          /* A peer that ended with unread data in its own queue leaves us
+           * ECONNRESET -- reported once, before what it wrote us last (its
+           * EXIT, say), which the next read still returns. */
+          if (errno == ECONNRESET && resets++ == 0)
+            continue;
           if (errno == ECONNRESET)
             return 2;
           return ward_err_set (err, WARD_E_INTERNAL, errno, "reading the channel: %s",

@@ -89,7 +89,7 @@ malformed (const uint8_t *d, size_t len, const char *what)
 int
 main (void)
 {
-  plan (27);
+  plan (29);
   sv[0] = sv[1] = -1;
   ok (round_trip (0), "an empty frame");
   ok (round_trip (100), "a small frame");
@@ -164,6 +164,26 @@ main (void)
   sv[1] = -1;
   waitpid (pid, NULL, 0);
   ok (rc == -1 && strstr (err.msg, "over"), "a frame growing past the limit is refused");
+
+  /* a peer that ends with unread data in its own queue: its last frame
+   * still arrives (the kernel reports ECONNRESET once, before it) */
+  pair ();
+  {
+    ward_err e2;
+    ward_wire_send (sv[1], WARD_F_MSG, "unread", 6, &e2);     /* never read */
+    ward_wire_send (sv[0], WARD_F_EXIT, "last", 4, &e2);
+    close (sv[0]);
+    sv[0] = -1;
+    ward_wire_rx r2;
+    ward_wire_rx_init (&r2);
+    r2.nonblock = 1;
+    int a = ward_wire_read (sv[1], &r2, &e2);
+    ok (a == 1 && r2.type == WARD_F_EXIT && r2.body.len == 4,
+        "the last frame of a peer that left data unread arrives");
+    ward_wire_rx_reset (&r2);
+    ok (ward_wire_read (sv[1], &r2, &e2) == 2, "then the end of the stream");
+    ward_wire_rx_free (&r2);
+  }
 
   /* fields */
   wbuf b;
