@@ -9,10 +9,11 @@ function u.esc(s)
   return (tostring(s):gsub("%p", "%%%0"))
 end
 
--- Receive from ch, giving up after timeout (default 3 s).
+-- Receive from ch, giving up after timeout (default 10 s: a loaded machine
+-- running the whole suite on two cores can be slow; a pass costs nothing).
 -- Returns value, ok or nil, "timeout".
 function u.recv(ch, timeout)
-  local r = channel.select { ch:case_receive(), time.after(timeout or "3s"):case_receive() }
+  local r = channel.select { ch:case_receive(), time.after(timeout or "10s"):case_receive() }
   if r.channel == ch then return r.value, r.ok end
   return nil, "timeout"
 end
@@ -24,7 +25,7 @@ function u.event(timeout) return u.recv(process.events(), timeout) end
 -- the second result, a list, so that a test can still look at them).
 function u.msg_on(topic, timeout)
   local skipped = {}
-  local deadline = time.now() + (timeout or 3000)
+  local deadline = time.now() + (timeout or 10000)
   while true do
     local left = deadline - time.now()
     if left < 0 then left = 0 end
@@ -46,7 +47,7 @@ end
 -- second result).
 function u.event_from(kind, pid, timeout)
   local other = {}
-  local deadline = time.now() + (timeout or 3000)
+  local deadline = time.now() + (timeout or 10000)
   while true do
     local left = deadline - time.now()
     if left < 0 then left = 0 end
