@@ -7,5 +7,5 @@
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh
-EXTRA_DIST += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
+EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/faults.sh tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh

@@ -3,20 +3,10 @@
 # type it may not send, a bad datagram, half a frame, a frame past the
 # limit: WARD_TEST_WIRE_FAULT makes ward's child code do it) is ended, its
 # monitor told why, the breach audited, and the runtime goes on.
-: "${WARD:=./ward}"
-src=${WARD_SRCDIR:-.}/tests/lua/sandbox
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
-n=0; fails=0
-ok () { n=$((n + 1)); name=$1; shift; if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; fails=$((fails + 1)); fi; }
-has () { n=$((n + 1)); if grep -q -- "$2" "$3"; then echo "ok $n - $1"; else echo "not ok $n - $1"; sed 's/^/# /' "$3"; fails=$((fails + 1)); fi; }
+. "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
 "$WARD" run --root "$src" "$src/w/faulty.lua" > "$T/plain" 2>&1
-if grep -q 'not permitted' "$T/plain"; then
-  echo "1..0 # SKIP this machine does not allow the sandbox's namespaces"
-  exit 0
-fi
+skip_unless_sandbox "$T/plain"
 has "without a fault the child returns its value" '^ended: 3$' "$T/plain"
 for f in type magic truncated oversized; do
   WARD_TEST_WIRE_FAULT=$f timeout 60 "$WARD" run --root "$src" --audit "$T/$f.db" \
@@ -27,5 +17,4 @@ for f in type magic truncated oversized; do
   "$WARD" audit --db "$T/$f.db" --json > "$T/$f.audit" 2>&1
   has "$f: the breach is audited" '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/$f.audit"
 done
-echo "1..$n"
-[ "$fails" -eq 0 ]
+finish

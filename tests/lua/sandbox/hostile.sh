@@ -2,19 +2,11 @@
 # hostile.sh -- an untrusted script (`ward run --untrusted`) tries every
 # call its policy does not grant and the dangerous standard library: each
 # attempt is refused, and each permission denial has its audit record.
-: "${WARD:=./ward}"
-src=${WARD_SRCDIR:-.}/tests/lua/sandbox
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
+. "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 timeout 60 "$WARD" run --untrusted --audit "$T/a.db" "$src/hostile-suite.lua" > "$T/out" 2> "$T/err"
 rc=$?
-if grep -q 'not permitted' "$T/err"; then
-  echo "1..0 # SKIP this machine does not allow the sandbox's namespaces"
-  exit 0
-fi
+skip_unless_sandbox "$T/err"
 "$WARD" audit --db "$T/a.db" --json > "$T/audit" 2>&1
-n=0; fails=0
 res () { n=$((n + 1)); if [ "$1" = ok ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
 [ "$rc" -eq 0 ] && res ok "the script runs to its end" || { res fail "the script runs to its end (exit $rc)"; sed 's/^/# /' "$T/err"; }
 grep -q '^END$' "$T/out" && res ok "every attempt was made" || res fail "every attempt was made"
@@ -36,5 +28,4 @@ while IFS="$tab" read -r verdict name action resource; do
     res fail "... and its denial ($action on $resource) is audited"
   fi
 done < "$T/out"
-echo "1..$n"
-[ "$fails" -eq 0 ]
+finish

@@ -3,14 +3,7 @@
 # in-process pool, or a sandboxed host whose processes are subprocess
 # actors under its profile; an undeclared host is NOT_FOUND; a profile the
 # sandbox cannot honour stops the run with a clear error.
-: "${WARD:=./ward}"
-src=${WARD_SRCDIR:-.}/tests/lua/sandbox
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
-n=0; fails=0
-ok () { n=$((n + 1)); name=$1; shift; if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; fails=$((fails + 1)); fi; }
-has () { n=$((n + 1)); if grep -q -- "$2" "$3"; then echo "ok $n - $1"; else echo "not ok $n - $1"; sed 's/^/# /' "$3"; fails=$((fails + 1)); fi; }
+. "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
 cat > "$T/h.policy" <<'P'
 policy "all" { allow process.** on "**"; }
@@ -26,10 +19,7 @@ print("plugins", ok and v or tostring(v))
 print("nohost", select(2, process.spawn("w:where", "nohost")))
 L
 "$WARD" run --root "$src" --policy "$T/h.policy" "$T/h.lua" > "$T/out" 2>&1
-if grep -q 'not permitted' "$T/out"; then
-  echo "1..0 # SKIP this machine does not allow the sandbox's namespaces"
-  exit 0
-fi
+skip_unless_sandbox "$T/out"
 ok "a run with declared hosts ends well" test $? -eq 0
 has "an in-process host declared by a policy runs processes" '^workers	workers$' "$T/out"
 has "a sandboxed host declared by a policy runs subprocess actors" '^plugins	plugins$' "$T/out"
@@ -91,5 +81,4 @@ P
 "$WARD" run --root "$src" --policy "$T/bad.policy" "$T/h.lua" > "$T/out2" 2>&1
 ok "a profile naming an unknown seccomp profile stops the run (exit 1)" test $? -eq 1
 has "... saying which host, profile and seccomp name" 'host odd: sandbox profile `weird`: unknown seccomp profile `custom`' "$T/out2"
-echo "1..$n"
-[ "$fails" -eq 0 ]
+finish

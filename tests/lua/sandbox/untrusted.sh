@@ -2,13 +2,7 @@
 # untrusted.sh -- `ward run --untrusted`: the script itself is actor
 # `untrusted` on ward:sandbox; its denials are audited; its end is ward's
 # exit status.
-: "${WARD:=./ward}"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
-n=0; fails=0
-ok () { n=$((n + 1)); name=$1; shift; if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; fails=$((fails + 1)); fi; }
-has () { n=$((n + 1)); if grep -q -- "$2" "$3"; then echo "ok $n - $1"; else echo "not ok $n - $1"; sed 's/^/# /' "$3"; fails=$((fails + 1)); fi; }
+. "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
 cat > "$T/probe.lua" <<'LUA'
 print("pid", process.pid())
@@ -20,10 +14,7 @@ return "done"
 LUA
 "$WARD" run --untrusted --audit "$T/a.db" "$T/probe.lua" > "$T/out" 2> "$T/err"
 rc=$?
-if grep -q 'not permitted' "$T/err"; then
-  echo "1..0 # SKIP this machine does not allow the sandbox's namespaces: $(head -c 200 "$T/err")"
-  exit 0
-fi
+skip_unless_sandbox "$T/err"
 ok "a script nobody vouches for runs to its end (exit 0)" test "$rc" -eq 0
 has "it runs on ward:sandbox" '^pid	{ward:sandbox|0x' "$T/out"
 has "_CONTEXT is main: it is the first process" '^context	main' "$T/out"
@@ -49,5 +40,4 @@ printf 'error("x")\n' > "$T/x.lua"
 ok "--untrusted with --actor main is a usage error (exit 2)" test $? -eq 2
 has "which says why" 'does not go with --actor' "$T/err3"
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+finish
