@@ -469,7 +469,16 @@ l_spawn_context_threads (lua_State *L)
   ward_err err;
   if (n < 1 || n > 256)
     return luaL_error (L, "spawn_context_threads: count %d out of range 1..256", (int) n);
-  if (ward_host_add_threads (ward_current ()->host, (int) n, &err) < 0)
+  /* more threads for the pool: its host is what is asked */
+  ward_proc *p = ward_current ();
+  const char *host = ward_host_name (p->host);
+  ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
+                       .nscope = p->nscope };
+  ward_attrs attrs = { .pid = p->pid, .host = host, .parent = ward_parent_attr (p) };
+  if (ward_authorize (&actor, "process.host", host, &attrs) != WARD_ALLOW)
+    return luaL_error (L, "spawn_context_threads: permission denied: process.host on %s "
+                       "(actor %s)", host, p->actor_id);
+  if (ward_host_add_threads (p->host, (int) n, &err) < 0)
     return luaL_error (L, "spawn_context_threads: %s", err.msg);
   return 0;
 }

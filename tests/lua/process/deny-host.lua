@@ -15,6 +15,9 @@ local ok, err = pcall(spawn_vm, "t:ping")
 t.ok(not ok and tostring(err):find("process%.host on ward:main") ~= nil,
      "spawn_vm raises a permission error naming process.host on ward:main")
 t.ok(u.msg_on("ping", 300) == nil, "no denied spawn ran its child")
+local okt, errt = pcall(spawn_context_threads, 1)
+t.ok(not okt and tostring(errt):find("permission denied: process%.host on ward:main") ~= nil,
+     "spawn_context_threads raises a permission error naming process.host on ward:main")
 -- only that host is denied: an unknown host passes the gate and is NOT_FOUND
 local ok2, why = u.refuses(errors.NOT_FOUND, process.spawn, "t:ping", "other:host", me)
 t.ok(ok2, "another host is not denied (it is NOT_FOUND)")

@@ -378,6 +378,13 @@ mark("END-MARK")
 print("DONE")
 LUA
 
+check "spawn_context_threads asks for its pool's host" "process.host ward:main" <<'LUA'
+mark("BEGIN-MARK")
+spawn_context_threads(1)
+mark("END-MARK")
+print("DONE")
+LUA
+
 # ---- calls outside the permission table ask nothing ----
 check "calls outside the permission table ask nothing" "" <<'LUA'
 local T = process.spawn("t:idle", H)
