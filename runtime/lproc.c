@@ -503,10 +503,19 @@ l_cancel (lua_State *L)
         }
       if (rc == 0)
         {
+          /* one timer per deadline earlier than any before: repeated
+           * cancels cannot pile timers up */
+          int64_t when = ward_now_ns () + ms * 1000000LL;
+          pthread_mutex_lock (&t->lock);
+          int earlier = t->cancel_deadline_ns == 0 || when < t->cancel_deadline_ns;
+          if (earlier)
+            t->cancel_deadline_ns = when;
+          pthread_mutex_unlock (&t->lock);
           char why[160];
           snprintf (why, sizeof why, "cancelled by %s and still running at the deadline",
                     p->pid);
-          ward_timer_add (ward_now_ns () + ms * 1000000LL, WARD_TIMER_DEADLINE, t, 0, why);
+          if (earlier)
+            ward_timer_add (when, WARD_TIMER_DEADLINE, t, 0, why);
         }
     }
   ward_proc_unref (t);

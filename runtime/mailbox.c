@@ -130,6 +130,22 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
                            ward_cfg.mailbox_limit);
     }
   ward_port *pt = route (p, m);
+  if (pt != NULL && m->kind == WARD_MSG_CANCEL)
+    {
+      /* One pending CANCEL per sender: a repeated cancel updates the one
+       * not yet read (to the earlier deadline) instead of queueing more,
+       * so cancels cannot flood a process -- and, not counted against the
+       * mailbox limit, they still reach one whose mailbox is full. */
+      for (ward_msg *q = pt->head; q; q = q->next)
+        if (q->kind == WARD_MSG_CANCEL && strcmp (q->from, m->from) == 0)
+          {
+            if (m->at < q->at)
+              q->at = m->at;
+            pthread_mutex_unlock (&p->lock);
+            ward_msg_free (m);
+            return 0;
+          }
+    }
   if (pt == NULL)
     {
       /* A timer whose channel is gone: nobody can receive it. */

@@ -143,6 +143,7 @@ struct ward_proc {
 
   /* termination */
   atomic_int killed;            /* set once: the kill reason below is final */
+  int64_t cancel_deadline_ns;   /* the earliest cancel deadline timed (under lock) */
   char kill_msg[256];
   int exec_waiter;              /* parent waits on WARD_PORT_EXEC */
   ward_msg *receiving;          /* popped, being turned into Lua values */

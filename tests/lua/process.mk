@@ -4,6 +4,7 @@
 LUA_TESTS += tests/lua/process/builder-race.lua
 LUA_TESTS += tests/lua/process/builder.lua
 LUA_TESTS += tests/lua/process/cancel.lua
+LUA_TESTS += tests/lua/process/cancel-limit.lua
 LUA_TESTS += tests/lua/process/children.lua
 LUA_TESTS += tests/lua/process/context.lua
 LUA_TESTS += tests/lua/process/deny-cancel.lua
