@@ -667,12 +667,15 @@ b_boot (lua_State *L)
     fail (L, r, &err);
   pthread_mutex_lock (&br.lock);
   struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
-  if (epoll_ctl (br.ep, EPOLL_CTL_ADD, r->child.chan, &ev) == 0)
+  /* (the reader may stop polling as soon as the lock is released: a
+   * child that breaks the protocol at once) */
+  int added = epoll_ctl (br.ep, EPOLL_CTL_ADD, r->child.chan, &ev) == 0;
+  if (added)
     r->polling = 1;
   else
     ward_err_set (&err, WARD_E_INTERNAL, errno, "watching the channel");
   pthread_mutex_unlock (&br.lock);
-  if (!r->polling)
+  if (!added)
     fail (L, r, &err);
   return 0;
 }
