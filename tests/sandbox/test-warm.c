@@ -85,6 +85,23 @@ children_of (pid_t parent, pid_t *out, int max)
   return k;
 }
 
+/* Alive: exists and is no zombie (killed children may wait a moment for
+ * whoever reaps them). */
+static int
+alive_pid (pid_t pid)
+{
+  char path[64], buf[512];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return 0;
+  size_t n = fread (buf, 1, sizeof buf - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  const char *rp = strrchr (buf, ')');
+  return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
 static void
 sleep_ms (int ms)
 {
@@ -182,7 +199,7 @@ main (void)
     {
       alive = 0;
       for (int i = 0; i < nk; i++)
-        alive += kill (kids[i], 0) == 0;
+        alive += alive_pid (kids[i]);
       if (alive == 0)
         break;
       sleep_ms (20);
