@@ -213,12 +213,10 @@ read_channel (ward_remote *r, int drain)
   kill_child (r);
   if (r->proxy)
     {
-      ward_proc *p = r->proxy;
-      ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
-                           .nscope = p->nscope };
-      ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
-                           .parent = ward_parent_attr (p) };
-      ward_audit_event (&actor, "sandbox.malformed_frame", p->pid, &attrs);
+      ward_actor actor;
+      ward_attrs attrs;
+      ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
+      ward_audit_event (&actor, "sandbox.malformed_frame", r->proxy->pid, &attrs);
     }
   r->broken = 1;
   to_proxy (r, F_ENDED, why, strlen (why));
@@ -602,9 +600,8 @@ self_remote (lua_State *L)
 }
 
 static void
-fail (lua_State *L, ward_remote *r, const ward_err *err)
+fail (lua_State *L, const ward_err *err)
 {
-  (void) r;
   raise_plain (L, "subprocess actor: %s", err->msg);
 }
 
@@ -632,7 +629,7 @@ b_boot (lua_State *L)
   /* the definition as compiled here: the child need not compile it */
   const ward_def *def = ward_def_get (p->def_path, 0, &err);
   if (def == NULL)
-    fail (L, r, &err);
+    fail (L, &err);
   const char *code;
   size_t code_len;
   ward_def_code (def, &code, &code_len);
@@ -664,7 +661,7 @@ b_boot (lua_State *L)
   p->args = NULL;
   p->args_len = 0;
   if (rc != 0)
-    fail (L, r, &err);
+    fail (L, &err);
   pthread_mutex_lock (&br.lock);
   struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
   /* (the reader may stop polling as soon as the lock is released: a
@@ -676,7 +673,7 @@ b_boot (lua_State *L)
     ward_err_set (&err, WARD_E_INTERNAL, errno, "watching the channel");
   pthread_mutex_unlock (&br.lock);
   if (!added)
-    fail (L, r, &err);
+    fail (L, &err);
   return 0;
 }
 
@@ -878,13 +875,9 @@ b_finish (lua_State *L)
 static int
 b_may_require (lua_State *L)
 {
-  ward_proc *p = ward_current ();
-  const char *name = luaL_checkstring (L, 1);
-  ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
-                       .nscope = p->nscope };
-  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
-                       .parent = ward_parent_attr (p) };
-  lua_pushboolean (L, ward_authorize (&actor, "lua.require", name, &attrs) == WARD_ALLOW);
+  ward_err err;
+  lua_pushboolean (L, ward_proc_authorize1 (ward_current (), "lua.require",
+                                            luaL_checkstring (L, 1), NULL, &err) == 0);
   return 1;
 }
 

@@ -132,18 +132,10 @@ vmchan_send (lua_State *L)
   ward_proc *t = ward_proc_get (c->pid);
   if (t == NULL)
     return luaL_error (L, "send: actor %s has exited", c->pid);
-  ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
-                       .nscope = p->nscope };
-  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host), .parent = ward_parent_attr (p),
-                       .target_actor = t->actor_id, .target_host = ward_host_name (t->host),
-                       .target_parent = ward_parent_attr (t) };
   wbuf b;
   wbuf_init (&b, 0);
-  int rc;
-  if (ward_authorize (&actor, "process.send", t->pid, &attrs) != WARD_ALLOW)
-    rc = ward_err_set (&err, WARD_E_PERMISSION_DENIED, 0,
-                       "permission denied: process.send on %s (actor %s)", t->pid, p->actor_id);
-  else
+  int rc = ward_proc_authorize1 (p, "process.send", t->pid, t, &err);
+  if (rc == 0)
     rc = ward_codec_encode (L, 2, 1, &b, &rt_opts, &err);
   if (rc == 0)
     {
@@ -405,26 +397,10 @@ l_spawn_vm (lua_State *L)
     snprintf (hostname, sizeof hostname, "ward:context.%d", atomic_fetch_add (&contexts, 1) + 1);
   else
     snprintf (hostname, sizeof hostname, "%s", ward_host_name (host));
-  ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
-                       .nscope = p->nscope };
-  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host), .parent = ward_parent_attr (p) };
-  /* Each permission asked, each denial named (and audited). */
-  const char *denied[3][2];
-  int ndenied = 0;
-  const char *asks[3][2] = { { "process.spawn", id }, { "process.host", hostname },
-                             { "sandbox.spawn", id } };
-  for (int i = 0; i < (sub_idx ? 3 : 2); i++)
-    if (ward_authorize (&actor, asks[i][0], asks[i][1], &attrs) != WARD_ALLOW)
-      {
-        denied[ndenied][0] = asks[i][0];
-        denied[ndenied++][1] = asks[i][1];
-      }
-  if (ndenied)
-    return luaL_error (L, "spawn_vm: permission denied: %s on %s%s%s%s%s%s%s (actor %s)",
-                       denied[0][0], denied[0][1], ndenied > 1 ? ", " : "",
-                       ndenied > 1 ? denied[1][0] : "", ndenied > 1 ? " on " : "",
-                       ndenied > 1 ? denied[1][1] : "", ndenied > 2 ? ", sandbox.spawn on " : "",
-                       ndenied > 2 ? denied[2][1] : "", p->actor_id);
+  /* each permission asked (each denial audited); the first denied named */
+  const char *asks[] = { "process.spawn", id, "process.host", hostname, "sandbox.spawn", id };
+  if (ward_proc_authorize (p, asks, sub_idx ? 3 : 2, NULL, &err) < 0)
+    return luaL_error (L, "spawn_vm: %s", err.msg);
   ward_subprocess_opts so;
   if (sub_idx)
     parse_subprocess (L, sub_idx, &so);
@@ -471,13 +447,8 @@ l_spawn_context_threads (lua_State *L)
     return luaL_error (L, "spawn_context_threads: count %d out of range 1..256", (int) n);
   /* more threads for the pool: its host is what is asked */
   ward_proc *p = ward_current ();
-  const char *host = ward_host_name (p->host);
-  ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
-                       .nscope = p->nscope };
-  ward_attrs attrs = { .pid = p->pid, .host = host, .parent = ward_parent_attr (p) };
-  if (ward_authorize (&actor, "process.host", host, &attrs) != WARD_ALLOW)
-    return luaL_error (L, "spawn_context_threads: permission denied: process.host on %s "
-                       "(actor %s)", host, p->actor_id);
+  if (ward_proc_authorize1 (p, "process.host", ward_host_name (p->host), NULL, &err) < 0)
+    return luaL_error (L, "spawn_context_threads: %s", err.msg);
   if (ward_host_add_threads (p->host, (int) n, &err) < 0)
     return luaL_error (L, "spawn_context_threads: %s", err.msg);
   return 0;

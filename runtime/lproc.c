@@ -13,52 +13,6 @@
 
 #define BUILDER "ward.builder"
 
-/* ---- the gate ---- */
-static void
-make_actor (ward_proc *p, ward_actor *a)
-{
-  a->id = p->actor_id;
-  a->meta = NULL;
-  a->nmeta = 0;
-  a->scope = (const char *const *) p->scope;
-  a->nscope = p->nscope;
-}
-
-/* Ask the gate for each of the n (action, resource) pairs. All are asked,
- * so that an audit of one run shows every missing permission; the first
- * denial names the error. */
-static int
-authorize_all (ward_proc *p, const char *const *pairs, int n, ward_proc *target, ward_err *err)
-{
-  ward_actor actor;
-  make_actor (p, &actor);
-  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
-                       .parent = ward_parent_attr (p) };
-  if (target)
-    {
-      attrs.target_actor = target->actor_id;
-      attrs.target_host = ward_host_name (target->host);
-      attrs.target_parent = ward_parent_attr (target);
-    }
-  int denied = -1;
-  for (int i = 0; i < n; i++)
-    if (ward_authorize (&actor, pairs[2 * i], pairs[2 * i + 1], &attrs) != WARD_ALLOW
-        && denied < 0)
-      denied = i;
-  if (denied >= 0)
-    return ward_err_set (err, WARD_E_PERMISSION_DENIED, 0,
-                         "permission denied: %s on %s (actor %s)", pairs[2 * denied],
-                         pairs[2 * denied + 1], p->actor_id);
-  return 0;
-}
-
-static int
-authorize1 (ward_proc *p, const char *action, const char *resource, ward_proc *target,
-            ward_err *err)
-{
-  const char *pair[2] = { action, resource };
-  return authorize_all (p, pair, 1, target, err);
-}
 
 /* In a subprocess actor, calls that reach beyond the actor are performed
  * by its stand-in in the runtime (remote.h), with the same arguments. */
@@ -128,7 +82,7 @@ arg_target (lua_State *L, int idx, const char *action, const char *resource, war
   if (t == NULL && err->kind == WARD_E_NOT_FOUND)
     {
       ward_err keep = *err;
-      if (authorize1 (ward_current (), action, resource ? resource : dest, NULL, err) == 0)
+      if (ward_proc_authorize1 (ward_current (), action, resource ? resource : dest, NULL, err) == 0)
         *err = keep;
     }
   return t;
@@ -199,7 +153,7 @@ static int
 send_to (lua_State *L, ward_proc *p, ward_proc *t, const char *topic, int first, int n,
          ward_err *err)
 {
-  if (authorize1 (p, "process.send", t->pid, t, err) < 0 || encode (L, first, n, err) < 0)
+  if (ward_proc_authorize1 (p, "process.send", t->pid, t, err) < 0 || encode (L, first, n, err) < 0)
     return -1;
   ward_msg *m = ward_msg_new (WARD_MSG_USER, p->pid, topic, enc_buf.data, enc_buf.len);
   if (m == NULL)
@@ -291,7 +245,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
     return ward_push_err (L, &err);
   const char *pairs[16];
   int n = spawn_perms (id, hostname, flags, b, pairs);
-  if (authorize_all (p, pairs, n, NULL, &err) < 0)
+  if (ward_proc_authorize (p, pairs, n, NULL, &err) < 0)
     return ward_push_err (L, &err);
   ward_host *host = ward_host_find (hostname);
   if (host == NULL)
@@ -464,7 +418,7 @@ l_terminate (lua_State *L)
   ward_proc *t = arg_target (L, 1, "process.terminate", NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
-  int rc = authorize1 (p, "process.terminate", t->pid, t, &err);
+  int rc = ward_proc_authorize1 (p, "process.terminate", t->pid, t, &err);
   if (rc == 0)
     ward_proc_kill (t, "terminated by %s", p->pid);
   ward_proc_unref (t);
@@ -490,7 +444,7 @@ l_cancel (lua_State *L)
   ward_proc *t = arg_target (L, 1, "process.cancel", NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
-  int rc = authorize1 (p, "process.cancel", t->pid, t, &err);
+  int rc = ward_proc_authorize1 (p, "process.cancel", t->pid, t, &err);
   if (rc == 0)
     {
       ward_msg *m = ward_msg_new (WARD_MSG_CANCEL, p->pid, NULL, NULL, 0);
@@ -529,13 +483,14 @@ l_cancel (lua_State *L)
 static int
 topo_call (lua_State *L, const char *action)
 {
+  FORWARD (L, action + sizeof "process." - 1);   /* "monitor", ... */
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
   ward_proc *t = arg_target (L, 1, action, NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
-  int rc = authorize1 (p, action, t->pid, t, &err);
+  int rc = ward_proc_authorize1 (p, action, t->pid, t, &err);
   if (rc == 0)
     {
       if (strcmp (action, "process.monitor") == 0)
@@ -554,33 +509,10 @@ topo_call (lua_State *L, const char *action)
   return 1;
 }
 
-static int
-l_monitor (lua_State *L)
-{
-  FORWARD (L, "monitor");
-  return topo_call (L, "process.monitor");
-}
-
-static int
-l_unmonitor (lua_State *L)
-{
-  FORWARD (L, "unmonitor");
-  return topo_call (L, "process.unmonitor");
-}
-
-static int
-l_link (lua_State *L)
-{
-  FORWARD (L, "link");
-  return topo_call (L, "process.link");
-}
-
-static int
-l_unlink (lua_State *L)
-{
-  FORWARD (L, "unlink");
-  return topo_call (L, "process.unlink");
-}
+static int l_monitor (lua_State *L) { return topo_call (L, "process.monitor"); }
+static int l_unmonitor (lua_State *L) { return topo_call (L, "process.unmonitor"); }
+static int l_link (lua_State *L) { return topo_call (L, "process.link"); }
+static int l_unlink (lua_State *L) { return topo_call (L, "process.unlink"); }
 
 /* ---- options ---- */
 static int
@@ -702,7 +634,7 @@ l_upgrade (lua_State *L)
       if ((id = arg_string (L, 1, "process id", &err)) == NULL
           || ward_def_resolve (id, path, sizeof path, &err) < 0
           || (strcmp (id, p->def_id) != 0
-              && authorize1 (p, "process.spawn", id, NULL, &err) < 0))
+              && ward_proc_authorize1 (p, "process.spawn", id, NULL, &err) < 0))
         return ward_push_err (L, &err);
     }
   else
@@ -917,7 +849,7 @@ start_context_builder (lua_State *L, int values, int from_builder)
                             "got %s", luaL_typename (L, values));
   /* In a subprocess actor the stand-in asks when it rebuilds the builder
    * for the spawn. */
-  if (ward_remote_chan < 0 && authorize1 (p, "process.context", "context", NULL, &err) < 0)
+  if (ward_remote_chan < 0 && ward_proc_authorize1 (p, "process.context", "context", NULL, &err) < 0)
     return ward_push_err (L, &err);
   if (snapshot (L, values, 1, &err) < 0)
     return ward_push_err (L, &err);
@@ -1087,7 +1019,7 @@ l_register (lua_State *L)
       if ((t = arg_target (L, 2, "process.registry.register", name, &err)) == NULL)
         return ward_push_err (L, &err);
     }
-  int rc = authorize1 (p, "process.registry.register", name, NULL, &err);
+  int rc = ward_proc_authorize1 (p, "process.registry.register", name, NULL, &err);
   if (rc == 0)
     rc = ward_registry_register (name, t, &err);
   ward_proc_unref (t);
@@ -1120,7 +1052,7 @@ l_unregister (lua_State *L)
   ward_proc *p = ward_current ();
   ward_err err;
   const char *name = arg_string (L, 1, "name", &err);
-  if (name == NULL || authorize1 (p, "process.registry.unregister", name, NULL, &err) < 0)
+  if (name == NULL || ward_proc_authorize1 (p, "process.registry.unregister", name, NULL, &err) < 0)
     return ward_push_err (L, &err);
   lua_pushboolean (L, ward_registry_unregister (name));
   return 1;

@@ -221,6 +221,50 @@ ward_proc_unref (ward_proc *p)
     proc_free (p);
 }
 
+/* ---- the gate ---- */
+void
+ward_proc_gate_view (const ward_proc *p, const ward_proc *target, ward_actor *actor,
+                     ward_attrs *attrs)
+{
+  *actor = (ward_actor) { .id = p->actor_id, .scope = (const char *const *) p->scope,
+                          .nscope = p->nscope };
+  *attrs = (ward_attrs) { .pid = p->pid, .host = ward_host_name (p->host),
+                          .parent = ward_parent_attr (p) };
+  if (target)
+    {
+      attrs->target_actor = target->actor_id;
+      attrs->target_host = ward_host_name (target->host);
+      attrs->target_parent = ward_parent_attr (target);
+    }
+}
+
+int
+ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
+                     ward_err *err)
+{
+  ward_actor actor;
+  ward_attrs attrs;
+  ward_proc_gate_view (p, target, &actor, &attrs);
+  int denied = -1;
+  for (int i = 0; i < n; i++)
+    if (ward_authorize (&actor, pairs[2 * i], pairs[2 * i + 1], &attrs) != WARD_ALLOW
+        && denied < 0)
+      denied = i;
+  if (denied >= 0)
+    return ward_err_set (err, WARD_E_PERMISSION_DENIED, 0,
+                         "permission denied: %s on %s (actor %s)", pairs[2 * denied],
+                         pairs[2 * denied + 1], p->actor_id);
+  return 0;
+}
+
+int
+ward_proc_authorize1 (ward_proc *p, const char *action, const char *resource,
+                      ward_proc *target, ward_err *err)
+{
+  const char *pair[2] = { action, resource };
+  return ward_proc_authorize (p, pair, 1, target, err);
+}
+
 /* ---- wake and kill ---- */
 void
 ward_proc_wake (ward_proc *p)

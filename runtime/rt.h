@@ -208,6 +208,19 @@ size_t ward_proc_count (void);
 void ward_wait_all_exited (void);             /* until no process is left */
 void ward_proc_kill_all (const char *why);
 
+/* ---- the gate, as a process ---- */
+/* The gate's view of p asking (target: the process a PID resource names,
+ * or NULL); the strings are p's and target's. */
+void ward_proc_gate_view (const ward_proc *p, const ward_proc *target, ward_actor *actor,
+                          ward_attrs *attrs);
+/* Ask the gate, as p, for each of the n (action, resource) pairs; all are
+ * asked, so that an audit shows every missing permission. 0, or -1 with
+ * PERMISSION_DENIED naming the first denied pair. */
+int ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
+                         ward_err *err);
+int ward_proc_authorize1 (ward_proc *p, const char *action, const char *resource,
+                          ward_proc *target, ward_err *err);
+
 /* ---- mailbox ---- */
 /* Deliver m to p. USER messages go to a listening topic port or the inbox.
  * Returns -1 (m freed, err set) when p is gone or its mailbox is full. */

@@ -431,16 +431,11 @@ l_require (lua_State *L)
       lua_settop (L, 1);
       return ward_remote_call (L, "require");
     }
-  ward_proc *p = ward_current ();
-  ward_actor actor = { .id = p->actor_id, .scope = (const char *const *) p->scope,
-                       .nscope = p->nscope };
-  ward_attrs attrs = { .pid = p->pid, .host = ward_host_name (p->host),
-                       .parent = ward_parent_attr (p) };
-  if (ward_authorize (&actor, "lua.require", name, &attrs) != WARD_ALLOW)
+  ward_err err;
+  if (ward_proc_authorize1 (ward_current (), "lua.require", name, NULL, &err) < 0)
     return luaL_error (L, "require '%s': permission denied (lua.require on %s)", name, name);
   /* a.b.c -> <root>/a/b/c.lua, through the same rules as definition ids */
   char id[512], path[4096];
-  ward_err err;
   const char *dot = strrchr (name, '.');
   if (dot)
     snprintf (id, sizeof id, "%.*s:%s", (int) (dot - name), name, dot + 1);
