@@ -8,6 +8,7 @@
 #include "wire.h"
 #include "vm.h"
 #include "codec.h"
+#include "lfd.h"
 #include "sandbox.h"
 
 #include <errno.h>
@@ -139,7 +140,7 @@ kill_child (ward_remote *r)
 
 /* Hand a frame (or the child's end) to the proxy. Called with br.lock. */
 static void
-to_proxy (ward_remote *r, int type, const void *body, size_t len)
+to_proxy (ward_remote *r, int type, const void *body, size_t len, ward_fdvec *fds)
 {
   if (r->proxy == NULL)
     return;
@@ -155,8 +156,11 @@ to_proxy (ward_remote *r, int type, const void *body, size_t len)
   ward_msg *m = ward_msg_new (WARD_MSG_WIRE, "", NULL, buf, len + 1);
   free (buf);
   ward_err err;
-  if (m == NULL)
-    ward_proc_kill (r->proxy, "subprocess actor: out of memory");
+  if (m == NULL || ward_msg_take_fds (m, fds, &err) < 0)
+    {
+      ward_msg_free (m);
+      ward_proc_kill (r->proxy, "subprocess actor: out of memory");
+    }
   else
     (void) ward_deliver (r->proxy, m, &err);  /* NOT_FOUND: the proxy ended */
 }
@@ -194,7 +198,9 @@ read_channel (ward_remote *r, int drain)
   int type = r->rx.type;
   if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT))
     {
-      to_proxy (r, type, r->rx.body.data, r->rx.body.len);
+      /* only a CALL's arguments may refer to descriptors */
+      to_proxy (r, type, r->rx.body.data, r->rx.body.len,
+                type == WARD_F_CALL ? &r->rx.fds : NULL);
       ward_wire_rx_reset (&r->rx);
       if (type == WARD_F_EXIT)
         {
@@ -219,7 +225,7 @@ read_channel (ward_remote *r, int drain)
       ward_audit_event (&actor, "sandbox.malformed_frame", r->proxy->pid, &attrs);
     }
   r->broken = 1;
-  to_proxy (r, F_ENDED, why, strlen (why));
+  to_proxy (r, F_ENDED, why, strlen (why), NULL);
   return -1;
 }
 
@@ -244,7 +250,7 @@ take_exits (void)
           char why[256];
           wsb_describe_exit (ex.code, ex.status, ex.syscall_nr, why, sizeof why);
           r->ended = 1;
-          to_proxy (r, F_ENDED, why, strlen (why));
+          to_proxy (r, F_ENDED, why, strlen (why), NULL);
           break;
         }
   if (rc < 0)
@@ -255,7 +261,7 @@ take_exits (void)
         if (!r->ended)
           {
             r->ended = 1;
-            to_proxy (r, F_ENDED, err.msg, strlen (err.msg));
+            to_proxy (r, F_ENDED, err.msg, strlen (err.msg), NULL);
           }
     }
 }
@@ -442,7 +448,7 @@ ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *err)
     .memory = AS_LIMIT (ward_cfg.mem_limit + WARD_BROKER_AS_SLACK),
     .nofile = -1, .nproc = -1,
     .init_script = o->init_script, .init_len = o->init_len,
-    .init_name = o->init_script ? "init.script" : NULL, .init_arg_fd = -1,
+    .init_name = o->init_script ? "init.script" : NULL, .init_arg_fd = o->init_arg_fd,
     .stdin_fd = o->share_stdin ? STDIN_FILENO : -1,
     .stdout_fd = o->share_stdout ? STDOUT_FILENO : -1,
     .stderr_fd = o->share_stderr ? STDERR_FILENO : -1,
@@ -689,6 +695,65 @@ rearm (ward_remote *r)
   pthread_mutex_unlock (&br.lock);
 }
 
+/* The descriptors a CALL brought are the call's only: every operation that
+ * can take one (send) dups it, so the reply closes them all at once rather
+ * than leaving them to the collector. Kept in the registry under this key. */
+static const char call_fds_key = 'f';
+
+/* Remember every descriptor in the value at idx (decoded: a tree). */
+static void
+remember_fds (lua_State *L, int idx, int depth)
+{
+  idx = lua_absindex (L, idx);
+  if (ward_fd_test (L, idx) != NULL)
+    {
+      if (lua_rawgetp (L, LUA_REGISTRYINDEX, &call_fds_key) != LUA_TTABLE)
+        {
+          lua_pop (L, 1);
+          lua_newtable (L);
+          lua_pushvalue (L, -1);
+          lua_rawsetp (L, LUA_REGISTRYINDEX, &call_fds_key);
+        }
+      lua_pushvalue (L, idx);
+      lua_rawseti (L, -2, (lua_Integer) lua_rawlen (L, -2) + 1);
+      lua_pop (L, 1);
+      return;
+    }
+  if (lua_type (L, idx) != LUA_TTABLE || depth > WARD_CODEC_DEPTH_CAP)
+    return;
+  luaL_checkstack (L, 4, NULL);
+  lua_pushnil (L);
+  while (lua_next (L, idx))
+    {
+      remember_fds (L, -1, depth + 1);
+      lua_pop (L, 1);
+    }
+}
+
+/* Close what remember_fds kept. */
+static void
+close_call_fds (lua_State *L)
+{
+  if (lua_rawgetp (L, LUA_REGISTRYINDEX, &call_fds_key) == LUA_TTABLE)
+    {
+      lua_Integer n = (lua_Integer) lua_rawlen (L, -1);
+      for (lua_Integer i = 1; i <= n; i++)
+        {
+          lua_rawgeti (L, -1, i);
+          int *u = ward_fd_test (L, -1);
+          if (u && *u >= 0)
+            {
+              close (*u);
+              *u = -1;
+            }
+          lua_pop (L, 1);
+        }
+      lua_pushnil (L);
+      lua_rawsetp (L, LUA_REGISTRYINDEX, &call_fds_key);
+    }
+  lua_pop (L, 1);
+}
+
 /* next(): forward what reached the mailbox; return the child's next call
  * (op, {args, n=}) or nothing once the child has ended. */
 static int
@@ -726,7 +791,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
           wbuf_init (&b, 0);
           int rc = ward_remote_msg_encode (m, &b, &err);
           if (rc == 0)
-            rc = ward_wire_send (r->child.chan, WARD_F_MSG, b.data, b.len, &err);
+            rc = ward_wire_send_fds (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err);
           wbuf_free (&b);
           ward_msg_release (p);
           if (rc < 0)
@@ -777,12 +842,16 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       lua_pushlstring (L, op, oplen);
       lua_newtable (L);
       int n = 0;
-      if (ward_codec_decode (L, (const uint8_t *) args, alen, ward_codec_opts_wire (), &n, &err)
-          < 0)
+      ward_codec_opts o = *ward_codec_opts_wire ();
+      o.fds = m->fds;
+      if (ward_codec_decode (L, (const uint8_t *) args, alen, &o, &n, &err) < 0)
         {
           ward_msg_release (p);
           raise_plain (L, "subprocess actor: malformed CALL arguments: %s", err.msg);
         }
+      if (m->fds != NULL)
+        for (int i = 0; i < n; i++)
+          remember_fds (L, 3 + i, 0);
       for (int i = n; i >= 1; i--)
         lua_rawseti (L, 2, i);
       lua_pushinteger (L, n);
@@ -832,6 +901,7 @@ b_reply (lua_State *L)
       kind = ward_kind_name (err.kind);
       snprintf (msg, sizeof msg, "the result cannot be sent: %s", err.msg);
     }
+  close_call_fds (L);
   int rc = ward_wire_put_u32 (&b, st, &err);
   if (rc == 0)
     rc = st == 0 ? ward_wire_put_str (&b, (const char *) vals.data, vals.len, &err)
@@ -909,6 +979,7 @@ static const char broker_lua[] =
   "    if not w.may_require(name) then\n"
   "      error(\"require '\" .. tostring(name) .. \"': permission denied (lua.require on \" .. tostring(name) .. \")\", 0)\n"
   "    end\n"
+  "    if name == 'fd' then return true end\n"
   "    error(\"require '\" .. tostring(name) .. \"': module files are not available to a subprocess actor\", 0)\n"
   "  end,\n"
   "}\n"

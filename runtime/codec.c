@@ -2,6 +2,7 @@
  * raw-only encoding and a decoder that validates every byte it reads. */
 #include "config.h"
 #include "codec.h"
+#include "lfd.h"
 
 #include <lauxlib.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Wire format, version 1. All multi-byte integers are little-endian.
  *
@@ -31,9 +33,9 @@
  *                                         or string; no value is nil
  *     0x07  handle     varint(len) then len bytes: the reference bytes of
  *                      the opts->handle userdata type (codec.h)
- *     0x08  fd         reserved for file descriptors sent to subprocess
- *                      actors (passed out of band); never produced here,
- *                      and refused by this decoder
+ *     0x08  fd         varint(i): the i-th (0-based) descriptor of the
+ *                      message's list (opts->fds), which travels beside
+ *                      the bytes; each index is taken at most once
  *
  *   varint  := unsigned LEB128: 7 bits per byte, least significant group
  *              first, high bit set on every byte but the last; at most 10
@@ -159,6 +161,7 @@ typedef struct enc
   size_t max_depth;
   size_t depth;     /* tables open on the current path */
   const ward_codec_handle *handle;
+  ward_fdvec *fds;
   ward_err *err;
 } enc;
 
@@ -238,7 +241,10 @@ path_build (lua_State *L, const loc *l, char *buf, size_t size, size_t *len)
   switch (l->kind)
     {
     case LOC_ROOT:
-      addf (buf, size, len, "payload[%lld]", (long long) l->index);
+      if (l->index >= 1)
+        addf (buf, size, len, "payload[%lld]", (long long) l->index);
+      else
+        addf (buf, size, len, "argument[%lld]", -(long long) l->index);
       break;
     case LOC_INDEX:
       addf (buf, size, len, "[%lld]", (long long) l->index);
@@ -517,6 +523,23 @@ enc_value (enc *e, int idx, loc *l)
       {
         const ward_codec_handle *h = e->handle;
         idx = lua_absindex (L, idx);
+        int *fdp = ward_fd_test (L, idx);
+        if (fdp != NULL)
+          {
+            if (e->fds == NULL)
+              return enc_fail (e, l, "file descriptors can only be sent in messages");
+            if (*fdp < 0)
+              return enc_fail (e, l, "a closed file descriptor cannot be sent");
+            int i = ward_fdvec_dup (e->fds, *fdp, e->err);
+            if (i < 0)
+              return enc_prefix (e, l);
+            uint8_t *p = enc_room (e, 1 + varint_size ((uint64_t) i));
+            if (p == NULL)
+              return enc_prefix (e, l);
+            p[0] = TAG_FD;
+            e->b->len += 1 + put_varint (p + 1, (uint64_t) i);
+            return 0;
+          }
         if (h == NULL || luaL_testudata (L, idx, h->tname) == NULL)
           return enc_fail (e, l, "userdata cannot be sent");
         size_t n = 0;
@@ -579,7 +602,9 @@ ward_codec_encode (lua_State *L, int idx, int n, wbuf *out,
   e.max_depth = depth_limit (opts);
   e.depth = 0;
   e.handle = opts ? opts->handle : NULL;
+  e.fds = opts ? opts->fds : NULL;
   e.err = err;
+  unsigned fds_start = e.fds ? e.fds->n : 0;
 
   uint8_t *p = enc_room (&e, 2);
   if (p == NULL)
@@ -589,11 +614,22 @@ ward_codec_encode (lua_State *L, int idx, int n, wbuf *out,
   out->len += 2;
   for (int i = 0; i < n; i++)
     {
-      loc root = { .up = NULL, .table = NULL, .index = i + 1, .key = 0, .kind = LOC_ROOT };
+      /* a value before the payload is argument[i], kept as -i */
+      lua_Integer shown = i + 1;
+      if (opts && opts->payload_from > 1)
+        shown = i + 1 >= opts->payload_from ? i + 2 - opts->payload_from : -(i + 1);
+      loc root = { .up = NULL, .table = NULL, .index = shown, .key = 0, .kind = LOC_ROOT };
       if (enc_value (&e, idx + i, &root) < 0)
         {
           lua_settop (L, top);
           out->len = e.start;
+          /* the descriptors this call added go with its bytes */
+          while (e.fds && e.fds->n > fds_start)
+            {
+              int fd = e.fds->fd[--e.fds->n];
+              if (fd >= 0)
+                close (fd);
+            }
           return -1;
         }
     }
@@ -608,6 +644,7 @@ typedef struct dec
   const uint8_t *p, *end;
   size_t max_depth;
   const ward_codec_handle *handle;
+  ward_fdvec *fds;
   ward_err *err;
 } dec;
 
@@ -786,8 +823,19 @@ dec_value (dec *d, size_t depth)
         return 0;
       }
     case TAG_FD:
-      return ward_err_set (d->err, WARD_E_INVALID, 0,
-                           "file descriptors can only be sent to subprocess actors");
+      {
+        uint64_t i = 0;
+        if (get_varint (d, &i) < 0)
+          return -1;
+        if (d->fds == NULL)
+          return dec_bad (d, "a file descriptor where none is accepted");
+        if (i >= d->fds->n || d->fds->fd[i] < 0)
+          return dec_bad (d, "file descriptor %llu is not in the message",
+                          (unsigned long long) i);
+        ward_fd_push (L, d->fds->fd[i]);
+        d->fds->fd[i] = -1;
+        return 0;
+      }
     default:
       return dec_bad (d, "unknown tag 0x%02x", tag);
     }
@@ -816,6 +864,7 @@ ward_codec_decode (lua_State *L, const uint8_t *p, size_t len,
   d.end = p + len;
   d.max_depth = depth_limit (opts);
   d.handle = opts ? opts->handle : NULL;
+  d.fds = opts ? opts->fds : NULL;
   d.err = err;
   if (!lua_checkstack (L, count + LEVEL_SLOTS))
     return ward_err_set (err, WARD_E_INTERNAL, 0, "no room on the Lua stack");

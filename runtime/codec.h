@@ -33,12 +33,21 @@ typedef struct ward_codec_opts {
   size_t max_depth;                  /* 0 = WARD_CODEC_MAX_DEPTH; a top-level table is depth 1 */
   size_t max_bytes;                  /* 0 = WARD_CODEC_MAX_BYTES; decode refuses longer input too */
   const ward_codec_handle *handle;   /* NULL = no handle type accepted */
+  /* Descriptors ("ward.fd", lfd.h): NULL = refused. encode appends a dup
+   * of each (and closes what it added when it fails); decode takes each
+   * out of the list (the caller closes what is left). */
+  struct ward_fdvec *fds;
+  /* Errors name the value at position payload_from as payload[1] (the
+   * earlier ones as argument[i]): a call's arguments encoded whole (0 or 1
+   * = the first value is payload[1]). */
+  int payload_from;
 } ward_codec_opts;
 
 /* Encode the n values at stack indices idx .. idx+n-1 into out (appending).
  * Accepted: nil, booleans, integers, floats, strings (binary-safe), tables
  * without metatables whose keys are booleans, numbers or strings (nesting
- * up to max_depth; a cycle is an error), and handles. Refused with
+ * up to max_depth; a cycle is an error), handles and, with opts->fds, file
+ * descriptors. Refused with
  * WARD_E_INVALID and a message naming the path ("payload[2].a.b: functions
  * cannot be sent"): functions, threads, userdata, light userdata, tables
  * with a metatable, cycles, too deep, too large. Does not change the stack

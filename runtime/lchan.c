@@ -88,10 +88,12 @@ l_chan_new (lua_State *L)
 
 /* ---- values of a message ---- */
 static void
-decode_or_raise (lua_State *L, const uint8_t *data, size_t len, int *n)
+decode_or_raise (lua_State *L, ward_msg *m, int *n)
 {
   ward_err err;
-  if (ward_codec_decode (L, data, len, ward_codec_opts_rt (), n, &err) < 0)
+  ward_codec_opts o = *ward_codec_opts_rt ();
+  o.fds = m->fds;               /* what is not taken closes with m */
+  if (ward_codec_decode (L, m->data, m->len, &o, n, &err) < 0)
     luaL_error (L, "%s", err.msg);
 }
 
@@ -130,7 +132,7 @@ push_event (lua_State *L, ward_msg *m)
       else
         {
           int n;
-          decode_or_raise (L, m->data, m->len, &n);
+          decode_or_raise (L, m, &n);
           lua_settop (L, lua_gettop (L) - n + (n > 0));
           if (n == 0)
             lua_pushnil (L);
@@ -171,7 +173,7 @@ push_message (lua_State *L, ward_msg *m)
     lua_pushnil (L);
   lua_setiuservalue (L, -2, 2);
   int n;
-  decode_or_raise (L, m->data, m->len, &n);
+  decode_or_raise (L, m, &n);
   *np = n;
   if (n != 1)            /* one value is kept as is: no table per message */
     pack (L, n);
@@ -190,14 +192,14 @@ ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
         return push_message (L, m);
       /* A raw channel carries one value per message: several payload
        * values arrive packed as {n = N, ...} rather than cut short. */
-      decode_or_raise (L, m->data, m->len, &n);
+      decode_or_raise (L, m, &n);
       if (n == 0)
         lua_pushnil (L);
       else if (n > 1)
         pack (L, n);
       return 1;
     case WARD_MSG_VM:
-      decode_or_raise (L, m->data, m->len, &n);
+      decode_or_raise (L, m, &n);
       if (n != 1)
         {
           lua_settop (L, lua_gettop (L) - n);

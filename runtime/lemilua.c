@@ -4,6 +4,7 @@
 #include "vm.h"
 #include "remote.h"
 #include "codec.h"
+#include "lfd.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -132,18 +133,12 @@ vmchan_send (lua_State *L)
   ward_proc *t = ward_proc_get (c->pid);
   if (t == NULL)
     return luaL_error (L, "send: actor %s has exited", c->pid);
-  wbuf b;
-  wbuf_init (&b, 0);
   int rc = ward_proc_authorize1 (p, "process.send", t->pid, t, &err);
   if (rc == 0)
-    rc = ward_codec_encode (L, 2, 1, &b, &rt_opts, &err);
-  if (rc == 0)
     {
-      ward_msg *m = ward_msg_new (WARD_MSG_VM, p->pid, NULL, b.data, b.len);
-      rc = m ? ward_deliver (t, m, &err)
-             : ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "sending to %s", t->pid);
+      ward_msg *m = ward_msg_encode (L, WARD_MSG_VM, p->pid, NULL, 2, 1, &err);
+      rc = m ? ward_deliver (t, m, &err) : -1;
     }
-  wbuf_free (&b);
   ward_proc_unref (t);
   if (rc < 0 && err.kind == WARD_E_NOT_FOUND)   /* it exited meanwhile */
     return luaL_error (L, "send: actor %s has exited", c->pid);
@@ -247,6 +242,7 @@ parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o)
     { "newns_ipc", WARD_NS_IPC }, { "newns_uts", WARD_NS_UTS } };
   luaL_checktype (L, idx, LUA_TTABLE);
   memset (o, 0, sizeof *o);
+  o->init_arg_fd = -1;
   lua_pushnil (L);
   while (lua_next (L, idx))
     {
@@ -321,13 +317,22 @@ parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o)
               if (strcmp (ik, "script") == 0 && lua_type (L, -1) == LUA_TSTRING)
                 o->init_script = lua_tolstring (L, -1, &o->init_len);
               else if (strcmp (ik, "arg") == 0)
-                luaL_error (L, "spawn_vm: subprocess.init.arg: ward processes have no file "
-                            "descriptors to give");
+                {
+                  /* the script's init.arg: a dup of it goes to the child */
+                  int *u = ward_fd_test (L, -1);
+                  if (u == NULL || *u < 0)
+                    luaL_error (L, "spawn_vm: subprocess.init.arg must be an open file "
+                                "descriptor (see require \"fd\")");
+                  o->init_arg_fd = *u;
+                }
               else
                 luaL_error (L, "spawn_vm: subprocess.init: unknown field `%s` (known: "
-                            "script)", ik);
+                            "script, arg)", ik);
               lua_pop (L, 1);
             }
+          if (o->init_arg_fd >= 0 && o->init_script == NULL)
+            luaL_error (L, "spawn_vm: subprocess.init.arg is given to init.script, "
+                        "and there is none");
         }
       else
         luaL_error (L, "spawn_vm: subprocess: unknown field `%s`", k);

@@ -5,7 +5,7 @@ libwardrt_a_SOURCES = runtime/rt.h runtime/vm.h runtime/codec.h runtime/pattern.
 	runtime/arena.h runtime/arena.c runtime/codec.c runtime/pattern.c runtime/sched.c runtime/proc.c runtime/mailbox.c \
 	runtime/topo.c runtime/timer.c runtime/vm.c runtime/lerr.c runtime/lchan.c \
 	runtime/lproc.c runtime/lemilua.c runtime/wire.h runtime/wire.c runtime/remote.h \
-	runtime/remote.c runtime/broker.c
+	runtime/remote.c runtime/broker.c runtime/lfd.h runtime/lfd.c
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c

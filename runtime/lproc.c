@@ -4,6 +4,7 @@
 #include "vm.h"
 #include "remote.h"
 #include "codec.h"
+#include "lfd.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -107,11 +108,13 @@ check_name (const char *name, ward_err *err)
 }
 
 static _Thread_local wbuf enc_buf;
+static _Thread_local ward_fdvec enc_fds;
 
 void
 ward_lproc_thread_exit (void)
 {
   wbuf_free (&enc_buf);
+  ward_fdvec_close (&enc_fds);
 }
 
 static int
@@ -149,16 +152,36 @@ l_id (lua_State *L)
 }
 
 /* ---- send ---- */
+ward_msg *
+ward_msg_encode (lua_State *L, int kind, const char *from, const char *topic, int idx, int n,
+                 ward_err *err)
+{
+  wbuf_reset (&enc_buf);
+  ward_fdvec_close (&enc_fds);  /* what a memory error left behind */
+  ward_codec_opts o = *ward_codec_opts_rt ();
+  o.fds = &enc_fds;
+  if (ward_codec_encode (L, idx, n, &enc_buf, &o, err) < 0)
+    return NULL;
+  ward_msg *m = ward_msg_new (kind, from, topic, enc_buf.data, enc_buf.len);
+  if (m == NULL)
+    ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "out of memory for a message");
+  else if (ward_msg_take_fds (m, &enc_fds, err) < 0)
+    {
+      ward_msg_free (m);
+      m = NULL;
+    }
+  ward_fdvec_close (&enc_fds);
+  return m;
+}
+
 static int
 send_to (lua_State *L, ward_proc *p, ward_proc *t, const char *topic, int first, int n,
          ward_err *err)
 {
-  if (ward_proc_authorize1 (p, "process.send", t->pid, t, err) < 0 || encode (L, first, n, err) < 0)
+  if (ward_proc_authorize1 (p, "process.send", t->pid, t, err) < 0)
     return -1;
-  ward_msg *m = ward_msg_new (WARD_MSG_USER, p->pid, topic, enc_buf.data, enc_buf.len);
-  if (m == NULL)
-    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "sending to %s", t->pid);
-  return ward_deliver (t, m, err);
+  ward_msg *m = ward_msg_encode (L, WARD_MSG_USER, p->pid, topic, first, n, err);
+  return m ? ward_deliver (t, m, err) : -1;
 }
 
 static int

@@ -3,6 +3,7 @@
  * listens to, or the inbox; events, exec results and timers have their own. */
 #include "config.h"
 #include "rt.h"
+#include "lfd.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,12 +37,31 @@ ward_msg_new (int kind, const char *from, const char *topic, const void *data, s
     }
   m->len = len;
   m->data = len ? memcpy (tail, data, len) : NULL;
+  m->fds = NULL;
   return m;
+}
+
+int
+ward_msg_take_fds (ward_msg *m, ward_fdvec *v, ward_err *err)
+{
+  if (v == NULL || v->n == 0)
+    return 0;
+  if (m->fds == NULL && (m->fds = malloc (sizeof *m->fds)) == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "out of memory for a message's "
+                         "descriptors");
+  *m->fds = *v;
+  v->n = 0;
+  return 0;
 }
 
 void
 ward_msg_free (ward_msg *m)
 {
+  if (m && m->fds)
+    {
+      ward_fdvec_close (m->fds);
+      free (m->fds);
+    }
   free (m);
 }
 

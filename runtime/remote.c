@@ -6,6 +6,7 @@
 #include "wire.h"
 #include "vm.h"
 #include "codec.h"
+#include "lfd.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -46,6 +47,25 @@ wire_fault (int chan, const char *how)
       d[2] = 1;                         /* more to come: never comes */
       send (chan, d, 8, MSG_NOSIGNAL);
       return 3;
+    }
+  else if (strcmp (how, "fds") == 0)
+    {
+      /* one descriptor more than a frame may carry */
+      d[1] = WARD_F_CALL;
+      int fds[WARD_FD_MAX + 1];
+      for (int i = 0; i <= WARD_FD_MAX; i++)
+        fds[i] = chan;
+      union { struct cmsghdr align; char buf[CMSG_SPACE (sizeof fds)]; } ctl;
+      memset (&ctl, 0, sizeof ctl);
+      struct iovec iov = { d, 8 };
+      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                           .msg_controllen = sizeof ctl.buf };
+      struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof fds);
+      memcpy (CMSG_DATA (c), fds, sizeof fds);
+      sendmsg (chan, &mh, MSG_NOSIGNAL);
     }
   else if (strcmp (how, "oversized") == 0)
     {
@@ -186,6 +206,11 @@ reader_main (void *unused)
         {
           ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
           m = ward_remote_msg_decode (&in, &err);
+          if (m != NULL && ward_msg_take_fds (m, &rx.fds, &err) < 0)
+            {
+              ward_msg_free (m);
+              m = NULL;
+            }
         }
       else if (rx.type == WARD_F_REPLY)
         {
@@ -433,13 +458,20 @@ ward_remote_call (lua_State *L, const char *op)
   wbuf_init (&args, 0);
   wbuf_init (&b, 0);
   int n = lua_gettop (L);
-  int rc = ward_codec_encode (L, 1, n, &args, ward_codec_opts_rt (), &err);
+  /* descriptors travel with the call: the runtime's send dups them on */
+  ward_fdvec fds = { 0 };
+  ward_codec_opts o = *ward_codec_opts_rt ();
+  o.fds = &fds;
+  /* errors name values as the same call made in the runtime would */
+  o.payload_from = strcmp (op, "send") == 0 ? 3 : strcmp (op, "vmchan.send") == 0 ? 2 : 0;
+  int rc = ward_codec_encode (L, 1, n, &args, &o, &err);
   if (rc == 0)
     rc = ward_wire_put_str (&b, op, strlen (op), &err);
   if (rc == 0)
     rc = ward_wire_put_str (&b, (const char *) args.data, args.len, &err);
   if (rc == 0)
-    rc = ward_wire_send (ward_remote_chan, WARD_F_CALL, b.data, b.len, &err);
+    rc = ward_wire_send_fds (ward_remote_chan, WARD_F_CALL, b.data, b.len, &fds, &err);
+  ward_fdvec_close (&fds);
   wbuf_free (&args);
   wbuf_free (&b);
   if (rc < 0)

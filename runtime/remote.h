@@ -42,7 +42,8 @@ extern int ward_remote_chan;
  * subprocess actor break the protocol after BOOT the way it names --
  * "type" (a frame type a child may not send), "magic" (a bad datagram),
  * "truncated" (half a frame, then the end), "oversized" (a frame past the
- * limit) -- to prove that the runtime ends that child, audits it and goes on. */
+ * limit), "fds" (one descriptor more than a frame may carry) -- to prove
+ * that the runtime ends that child, audits it and goes on. */
 extern const char *ward_remote_fault;
 
 /* The sandbox entry: read BOOT, run the actor, send EXIT. Returns the
@@ -85,6 +86,7 @@ typedef struct ward_subprocess_opts {
   int share_stdin, share_stdout, share_stderr;
   const char *init_script;      /* NULL = none */
   size_t init_len;
+  int init_arg_fd;              /* the script's init.arg (stays the caller's); -1 = none */
 } ward_subprocess_opts;
 ward_remote *ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *err);
 

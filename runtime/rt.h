@@ -53,6 +53,7 @@ struct ward_msg {
   char *topic;         /* USER: points into the same allocation */
   size_t len;
   uint8_t *data;       /* points into the same allocation */
+  struct ward_fdvec *fds;  /* descriptors the payload refers to (lfd.h), or NULL */
 };
 
 /* Ports of a mailbox: fixed ones, then topics and timers. */
@@ -61,7 +62,10 @@ enum { WARD_PORT_INBOX = 0, WARD_PORT_EVENTS = 1, WARD_PORT_VM = 2,
 
 ward_msg *ward_msg_new (int kind, const char *from, const char *topic,
                         const void *data, size_t len);
-void ward_msg_free (ward_msg *m);
+void ward_msg_free (ward_msg *m);   /* also closes the descriptors left in it */
+/* Move the descriptors of v into m (v is left empty); nothing to do when v
+ * holds none. -1 with err when out of memory (v is then untouched). */
+int ward_msg_take_fds (ward_msg *m, struct ward_fdvec *v, ward_err *err);
 
 /* ---- hosts (thread pools with work stealing) ---- */
 ward_host *ward_host_create (const char *name, int threads, ward_err *err);

@@ -2,6 +2,7 @@
  * preemption hook, coroutines that pass scheduler yields through, loading. */
 #include "config.h"
 #include "vm.h"
+#include "lfd.h"
 #include "remote.h"
 #include "codec.h"
 #include "pattern.h"
@@ -405,6 +406,21 @@ module_env_index (lua_State *L)
   return 1;
 }
 
+static int
+remote_require (lua_State *L)
+{
+  return ward_remote_call (L, "require");
+}
+
+static int
+open_fd_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  luaL_requiref (L, "fd", ward_luaopen_fd, 0);
+  return 1;
+}
+
 /* require: the libraries of the safe base, "inbox", or a module file under
  * the root, which needs `lua.require` on its name. */
 static int
@@ -424,6 +440,24 @@ l_require (lua_State *L)
     {
       luaL_requiref (L, "inbox", ward_luaopen_inbox, 0);
       return 1;
+    }
+  if (strcmp (name, "fd") == 0)
+    {
+      /* descriptors cost the whole runtime's table: asked, like a file */
+      ward_err err;
+      lua_settop (L, 1);
+      if (ward_remote_chan >= 0)
+        {
+          /* asked in the runtime (which raises when refused); the call
+           * yields, so the module opens in the continuation */
+          lua_pushcfunction (L, remote_require);
+          lua_insert (L, 1);
+          lua_callk (L, 1, 0, 0, open_fd_k);
+          return open_fd_k (L, LUA_OK, 0);
+        }
+      if (ward_proc_authorize1 (ward_current (), "lua.require", name, NULL, &err) < 0)
+        return luaL_error (L, "require 'fd': permission denied (lua.require on fd)");
+      return open_fd_k (L, LUA_OK, 0);
     }
   if (ward_remote_chan >= 0)
     {
@@ -653,7 +687,7 @@ lazy_string_index (lua_State *L)
 
 static const ward_type *const types[] = {
   &ward_type_error, &ward_type_channel, &ward_type_case, &ward_type_message,
-  &ward_type_builder, &ward_type_vmchan, &ward_type_context, NULL };
+  &ward_type_builder, &ward_type_vmchan, &ward_type_context, &ward_type_fd, NULL };
 
 static void
 make_type (lua_State *L, const ward_type *t)

@@ -94,6 +94,10 @@ void ward_msg_hold (ward_proc *p, ward_msg *m);
 void ward_msg_release (ward_proc *p);
 /* Push the Lua value(s) of a popped message; returns how many. */
 int ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw);
+/* Encode the n values at idx (descriptors included) into a new message of
+ * kind from `from`; NULL with err when a value cannot be sent. */
+ward_msg *ward_msg_encode (lua_State *L, int kind, const char *from, const char *topic,
+                           int idx, int n, ward_err *err);
 /* The codec options used between processes (with the spawn_vm handle). */
 const struct ward_codec_opts *ward_codec_opts_rt (void);
 /* The same for values a subprocess actor sent (its channel references

@@ -6,12 +6,20 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #define MAGIC 0x57                      /* 'W' */
 #define F_MORE 1
 
 int
 ward_wire_send (int fd, int type, const void *body, size_t len, ward_err *err)
+{
+  return ward_wire_send_fds (fd, type, body, len, NULL, err);
+}
+
+int
+ward_wire_send_fds (int fd, int type, const void *body, size_t len, const ward_fdvec *fds,
+                    ward_err *err)
 {
   if (len > WARD_WIRE_MAX)
     return ward_err_set (err, WARD_E_INVALID, 0, "frame of %zu bytes is over the %u limit",
@@ -24,6 +32,31 @@ ward_wire_send (int fd, int type, const void *body, size_t len, ward_err *err)
       uint8_t hdr[4] = { MAGIC, (uint8_t) type, off + n < len ? F_MORE : 0, 0 };
       struct iovec iov[2] = { { hdr, sizeof hdr }, { (void *) (p + off), n } };
       struct msghdr mh = { .msg_iov = iov, .msg_iovlen = n ? 2 : 1 };
+      union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE (sizeof (int) * WARD_FD_MAX)];
+      } ctl;
+      unsigned nfd = 0;
+      if (off == 0 && fds != NULL)
+        for (unsigned i = 0; i < fds->n; i++)
+          if (fds->fd[i] >= 0)
+            nfd++;
+      if (nfd > 0)
+        {
+          /* every slot is sent, so that indices keep their meaning: a
+           * taken one (-1) cannot be, hence the count above must match */
+          if (nfd != fds->n)
+            return ward_err_set (err, WARD_E_INTERNAL, 0, "a message lost a descriptor "
+                                 "before it was sent");
+          memset (&ctl, 0, sizeof ctl);
+          mh.msg_control = ctl.buf;
+          mh.msg_controllen = CMSG_SPACE (sizeof (int) * nfd);
+          struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+          c->cmsg_level = SOL_SOCKET;
+          c->cmsg_type = SCM_RIGHTS;
+          c->cmsg_len = CMSG_LEN (sizeof (int) * nfd);
+          memcpy (CMSG_DATA (c), fds->fd, sizeof (int) * nfd);
+        }
       ssize_t w;
       do
         w = sendmsg (fd, &mh, MSG_NOSIGNAL);
@@ -44,6 +77,7 @@ ward_wire_rx_init (ward_wire_rx *rx)
 {
   rx->type = 0;
   rx->nonblock = 0;
+  rx->fds.n = 0;
   wbuf_init (&rx->body, WARD_WIRE_MAX);
 }
 
@@ -51,6 +85,7 @@ void
 ward_wire_rx_free (ward_wire_rx *rx)
 {
   wbuf_free (&rx->body);
+  ward_fdvec_close (&rx->fds);
   rx->type = 0;
 }
 
@@ -58,20 +93,69 @@ void
 ward_wire_rx_reset (ward_wire_rx *rx)
 {
   rx->type = 0;
+  ward_fdvec_close (&rx->fds);
   wbuf_reset (&rx->body);
+}
+
+/* Take the descriptors of a datagram into rx->fds: 0, or -1 (malformed)
+ * when anything but SCM_RIGHTS came, or too many, or some were cut off --
+ * every descriptor that came is then closed. */
+static int
+take_fds (struct msghdr *mh, ward_wire_rx *rx, ward_err *err)
+{
+  int bad = (mh->msg_flags & MSG_CTRUNC) != 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (mh); c; c = CMSG_NXTHDR (mh, c))
+    {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+        {
+          bad = 1;
+          continue;
+        }
+      size_t k = (c->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+      int *v = (int *) CMSG_DATA (c);
+      for (size_t i = 0; i < k; i++)
+        {
+          int fd;
+          memcpy (&fd, v + i, sizeof fd);
+          if (bad || ward_fdvec_own (&rx->fds, fd, NULL) < 0)
+            {
+              bad = 1;
+              if (fd >= 0)
+                close (fd);
+            }
+        }
+    }
+  if (bad)
+    {
+      ward_fdvec_close (&rx->fds);
+      return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: a control message "
+                           "other than at most %d descriptors", WARD_FD_MAX);
+    }
+  return 0;
 }
 
 int
 ward_wire_read (int fd, ward_wire_rx *rx, ward_err *err)
 {
   static _Thread_local uint8_t dgram[WARD_WIRE_CHUNK + 8];
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE (sizeof (int) * WARD_FD_MAX)];
+  } ctl;
   int resets = 0;
   for (;;)
     {
       ssize_t n;
+      struct iovec iov = { dgram, sizeof dgram };
+      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                           .msg_controllen = sizeof ctl.buf };
       do
-        n = recv (fd, dgram, sizeof dgram, MSG_TRUNC | (rx->nonblock ? MSG_DONTWAIT : 0));
+        n = recvmsg (fd, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC
+                     | (rx->nonblock ? MSG_DONTWAIT : 0));
       while (n < 0 && errno == EINTR);
+      if (n >= 0 && (mh.msg_controllen > 0 || (mh.msg_flags & MSG_CTRUNC))
+          && take_fds (&mh, rx, err) < 0)
+        return -1;
       if (n < 0)
         {
           if (errno == EAGAIN || errno == EWOULDBLOCK)

@@ -4,7 +4,9 @@
  * body bytes, each with a 4-byte header (magic, type, flags, 0). Anything
  * else on the channel -- a wrong magic, a type that changes inside a frame,
  * a datagram too long, a frame too big -- is malformed: the reader ends
- * that child. Prefix ward_wire_. */
+ * that child. A frame may carry up to WARD_FD_MAX descriptors (SCM_RIGHTS
+ * on its first datagram); more, or any other control message, is malformed.
+ * Prefix ward_wire_. */
 #ifndef WARD_WIRE_H
 #define WARD_WIRE_H
 
@@ -12,6 +14,7 @@
 #include <stdint.h>
 #include "wbuf.h"
 #include "werr.h"
+#include "lfd.h"
 
 #define WARD_WIRE_CHUNK 32768
 #define WARD_WIRE_MAX (17u << 20)       /* a 16 MiB message and its envelope */
@@ -28,12 +31,18 @@ enum ward_frame {
 /* Send one frame; blocks until every datagram is queued (the runtime's end
  * has a send timeout: a child that stops reading fails the send). */
 int ward_wire_send (int fd, int type, const void *body, size_t len, ward_err *err);
+/* The same with the descriptors of fds (NULL or none: plain); the
+ * descriptors stay the caller's (the receiver gets its own). */
+int ward_wire_send_fds (int fd, int type, const void *body, size_t len,
+                        const ward_fdvec *fds, ward_err *err);
 
 /* Reassembly of frames from a non-blocking or blocking fd. */
 typedef struct ward_wire_rx {
   int type;            /* of the frame being assembled, 0 = none yet */
   int nonblock;        /* read with MSG_DONTWAIT */
   wbuf body;
+  ward_fdvec fds;      /* descriptors that came with the frame (the caller
+                          takes them; reset and free close what is left) */
 } ward_wire_rx;
 
 void ward_wire_rx_init (ward_wire_rx *rx);

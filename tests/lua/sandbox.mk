@@ -4,7 +4,7 @@
 ## attempt and its audit record (hostile.sh), wire protocol breaches
 ## (faults.sh); nobody.sh runs the first four as nobody. Definitions live in
 ## tests/lua/sandbox/w (id w:NAME) and tests/lua/sandbox/tools.
-LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua
+LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \

@@ -2,6 +2,9 @@
  * round trips, refusals with their paths, limits and hostile input. */
 #include "config.h"
 #include "codec.h"
+#include "lfd.h"
+
+#include <fcntl.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -11,6 +14,17 @@
 #include <string.h>
 
 #include "tap.h"
+#include "rt.h"
+
+
+/* the runtime's end of the first process: not reached from these tests */
+void
+ward_run_master_exited (ward_proc *p, int abnormal, const char *error)
+{
+  (void) p;
+  (void) abnormal;
+  (void) error;
+}
 
 static lua_State *A; /* the sender */
 static lua_State *B; /* the receiver */
@@ -81,6 +95,8 @@ new_state (void)
   lua_pop (L, 1);
   lua_register (L, "newhandle", l_newhandle);
   lua_register (L, "lightud", l_lightud);
+  luaL_requiref (L, "fd", ward_luaopen_fd, 1);
+  lua_pop (L, 1);
   return L;
 }
 
@@ -607,8 +623,96 @@ test_handles (void)
   refuse_bytes (shortref, sizeof shortref, &with_handle, "bad handle reference");
   static const uint8_t fd[] = { 1, 1, 8, 0 };
   refuse_bytes (fd, sizeof fd, &with_handle,
-                "file descriptors can only be sent to subprocess actors");
+                "malformed message: a file descriptor where none is accepted");
   wbuf_free (&w);
+}
+
+/* Whether fd is open in this process. */
+static int
+is_open (int fd)
+{
+  return fd >= 0 && fcntl (fd, F_GETFD) >= 0;
+}
+
+static void
+test_fds (void)
+{
+  ward_fdvec v = { 0 };
+  ward_codec_opts o = { 0, 0, NULL, &v };
+  /* a pipe made in A; its writer travels nested in a table */
+  run (A, "P_R, P_W = fd.pipe()");
+  int a0 = lua_gettop (A);
+  int n = run (A, "return P_R, {w = P_W, n = 1}");
+  wbuf w;
+  wbuf_init (&w, 0);
+  ward_err err;
+  int rc = ward_codec_encode (A, a0 + 1, n, &w, &o, &err);
+  lua_settop (A, a0);
+  ok (rc == 0 && v.n == 2 && is_open (v.fd[0]) && is_open (v.fd[1]),
+      "two descriptors encoded: each dup'd into the list");
+  int orig_r = *ward_fd_test (A, (run (A, "return P_R"), -1));
+  lua_settop (A, a0);
+  ok (v.fd[0] != orig_r, "the list holds a copy, not the sender's descriptor");
+  static const uint8_t want_head[] = { 1, 2, 8, 0, 6 };
+  ok (w.len > sizeof want_head && memcmp (w.data, want_head, sizeof want_head) == 0,
+      "fd wire bytes: tag 0x08 and the list index");
+  int b0 = lua_gettop (B), nv = 0;
+  rc = ward_codec_decode (B, w.data, w.len, &o, &nv, &err);
+  ok (rc == 0 && nv == 2 && ward_fd_test (B, b0 + 1) != NULL && v.fd[0] == -1 && v.fd[1] == -1,
+      "decoded: both taken out of the list");
+  lua_getfield (B, b0 + 2, "w");
+  lua_setglobal (B, "GOT_W");
+  lua_pushvalue (B, b0 + 1);
+  lua_setglobal (B, "GOT_R");
+  lua_settop (B, b0);
+  /* the decoded writer reaches the sender's reader: the same pipe */
+  run (B, "assert(GOT_W:write('through') == 7)");
+  int k = run (A, "return P_R:read(100, 1000)");
+  ok (k == 1 && lua_type (A, -1) == LUA_TSTRING && strcmp (lua_tostring (A, -1), "through") == 0,
+      "the decoded descriptor is the same open pipe");
+  lua_settop (A, a0);
+  /* once every writer is closed the reader sees the end */
+  run (B, "GOT_W:close()");
+  run (A, "P_W:close()");
+  k = run (A, "return P_R:read(100, 1000)");
+  ok (k == 1 && lua_type (A, -1) == LUA_TSTRING && lua_rawlen (A, -1) == 0,
+      "end of file once the sender's and the receiver's writers are closed");
+  lua_settop (A, a0);
+
+  /* a second decode of the same bytes: the index was taken */
+  refuse_bytes (w.data, w.len, &o, "malformed message: file descriptor 0 is not in the message");
+  static const uint8_t twice[] = { 1, 2, 8, 0, 8, 0 };
+  ward_fdvec one = { 1, { -1 } };
+  one.fd[0] = fcntl (0, F_DUPFD_CLOEXEC, 3);
+  ward_codec_opts o1 = { 0, 0, NULL, &one };
+  refuse_bytes (twice, sizeof twice, &o1,
+                "malformed message: file descriptor 0 is not in the message");
+  lua_gc (B, LUA_GCCOLLECT);
+  ok (one.fd[0] == -1, "a refused decode still took (and its value closes) what it decoded");
+  static const uint8_t beyond[] = { 1, 1, 8, 5 };
+  refuse_bytes (beyond, sizeof beyond, &o1,
+                "malformed message: file descriptor 5 is not in the message");
+  wbuf_free (&w);
+
+  /* refusals of the encoder */
+  ward_fdvec_close (&v);
+  refuse ("local r, w = fd.pipe(); return r", NULL,
+          "payload[1]: file descriptors can only be sent in messages");
+  refuse ("local r, w = fd.pipe(); r:close(); return {x = r}", &o,
+          "payload[1].x: a closed file descriptor cannot be sent");
+  ok (v.n == 0, "nothing left in the list by a refused encode");
+  run (A, "local t = {} for i = 1, 17 do t[i] = select(i % 2 + 1, fd.pipe()) end MANY = t");
+  int before = 0;
+  for (int f = 3; f < 1024; f++)
+    before += is_open (f);
+  refuse ("return MANY", &o, "payload[1][17]: more than 16 file descriptors in one message");
+  int after = 0;
+  for (int f = 3; f < 1024; f++)
+    after += is_open (f);
+  ok (v.n == 0 && after == before, "a refused encode closed the 16 copies it had made");
+  run (A, "MANY = nil P_R = nil P_W = nil");
+  run (B, "GOT_R = nil GOT_W = nil");
+  ward_fdvec_close (&v);
 }
 
 static void
@@ -652,7 +756,7 @@ test_malformed (void)
   refuse_bytes (float_short, sizeof float_short, NULL, "malformed message: truncated");
   static const uint8_t fd_in_table[] = { 1, 2, 2, 6, 1, 0, 8, 0 };
   refuse_bytes (fd_in_table, sizeof fd_in_table, NULL,
-                "file descriptors can only be sent to subprocess actors");
+                "malformed message: a file descriptor where none is accepted");
 
   /* every truncation of a valid message fails cleanly */
   wbuf w;
@@ -750,7 +854,7 @@ test_malformed (void)
 int
 main (void)
 {
-  plan (134);
+  plan (152);
   A = new_state ();
   B = new_state ();
   lua_pushstring (A, "bottom");
@@ -761,6 +865,7 @@ main (void)
   test_refusals ();
   test_limits ();
   test_handles ();
+  test_fds ();
   test_malformed ();
 
   ok (lua_gettop (A) == 1 && lua_gettop (B) == 1, "both stacks as they began");

@@ -4,12 +4,24 @@
 #include "config.h"
 #include "wire.h"
 #include "tap.h"
+#include "rt.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <fcntl.h>
+
+
+/* the runtime's end of the first process: not reached from these tests */
+void
+ward_run_master_exited (ward_proc *p, int abnormal, const char *error)
+{
+  (void) p;
+  (void) abnormal;
+  (void) error;
+}
 
 static int sv[2];
 
@@ -89,7 +101,7 @@ malformed (const uint8_t *d, size_t len, const char *what)
 int
 main (void)
 {
-  plan (29);
+  plan (36);
   sv[0] = sv[1] = -1;
   ok (round_trip (0), "an empty frame");
   ok (round_trip (100), "a small frame");
@@ -183,6 +195,81 @@ main (void)
     ward_wire_rx_reset (&r2);
     ok (ward_wire_read (sv[1], &r2, &e2) == 2, "then the end of the stream");
     ward_wire_rx_free (&r2);
+  }
+
+  /* descriptors: they come with the frame, and only SCM_RIGHTS may */
+  {
+    pair ();
+    int pp[2];
+    if (pipe (pp) < 0)
+      abort ();
+    ward_fdvec v = { 0 };
+    ward_fdvec_dup (&v, pp[1], &err);
+    ward_fdvec_dup (&v, pp[1], &err);
+    size_t big = 2 * WARD_WIRE_CHUNK + 5;
+    uint8_t *body = calloc (1, big);
+    ward_err e2;
+    int sent = ward_wire_send_fds (sv[0], WARD_F_CALL, body, big, &v, &e2);
+    ward_fdvec_close (&v);
+    ward_wire_rx r2;
+    ward_wire_rx_init (&r2);
+    int a = ward_wire_read (sv[1], &r2, &e2);
+    ok (sent == 0 && a == 1 && r2.body.len == big && r2.fds.n == 2 && r2.fds.fd[0] >= 0
+        && r2.fds.fd[1] >= 0, "a frame of three datagrams brings its two descriptors");
+    ok (r2.fds.n == 2 && write (r2.fds.fd[1], "z", 1) == 1 && read (pp[0], body, 1) == 1
+        && body[0] == 'z', "a received descriptor is the sent pipe");
+    ok (fcntl (r2.fds.fd[0], F_GETFD) == FD_CLOEXEC, "received descriptors are close-on-exec");
+    int kept = r2.fds.fd[0];
+    ward_wire_rx_reset (&r2);
+    ok (fcntl (kept, F_GETFD) < 0 && r2.fds.n == 0, "what the reader did not take closes "
+        "with the frame");
+
+    /* a sender's list with a taken slot is not sent: indices would shift */
+    ward_fdvec_dup (&v, pp[1], &err);
+    ward_fdvec_dup (&v, pp[1], &err);
+    close (v.fd[0]);
+    v.fd[0] = -1;
+    ok (ward_wire_send_fds (sv[0], WARD_F_MSG, "m", 1, &v, &e2) == -1,
+        "a list with a hole is refused by the sender");
+    ward_fdvec_close (&v);
+
+    /* a hostile peer: too many descriptors, or another control message */
+    int many[WARD_FD_MAX + 1];
+    for (int i = 0; i <= WARD_FD_MAX; i++)
+      many[i] = pp[1];
+    union { struct cmsghdr align; char buf[CMSG_SPACE (sizeof many)]; } ctl;
+    uint8_t hdr[4] = { 0x57, WARD_F_CALL, 0, 0 };
+    struct iovec iov = { hdr, sizeof hdr };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                         .msg_controllen = sizeof ctl.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN (sizeof many);
+    memcpy (CMSG_DATA (c), many, sizeof many);
+    int open_before = 0, open_after = 0;
+    for (int f = 3; f < 256; f++)
+      open_before += fcntl (f, F_GETFD) >= 0;
+    if (sendmsg (sv[0], &mh, 0) < 0)
+      abort ();
+    ward_wire_rx_reset (&r2);
+    a = ward_wire_read (sv[1], &r2, &e2);
+    for (int f = 3; f < 256; f++)
+      open_after += fcntl (f, F_GETFD) >= 0;
+    ok (a == -1 && strstr (e2.msg, "malformed") && r2.fds.n == 0 && open_after == open_before,
+        "%d descriptors in one frame: malformed, and every one closed", WARD_FD_MAX + 1);
+
+    int on = 1;
+    setsockopt (sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+    ward_wire_rx_reset (&r2);
+    a = ward_wire_send (sv[0], WARD_F_CALL, "x", 1, &e2) == 0
+        ? ward_wire_read (sv[1], &r2, &e2) : 0;
+    ok (a == -1 && strstr (e2.msg, "control message"), "credentials (another control "
+        "message) are refused as malformed");
+    ward_wire_rx_free (&r2);
+    free (body);
+    close (pp[0]);
+    close (pp[1]);
   }
 
   /* fields */

@@ -29,6 +29,7 @@ try("with_actor main", function()
 try("registry.register", process.registry.register, "logger")
 try("registry.unregister", process.registry.unregister, "logger")
 try("require of a module", require, "tools.helpers.idle")
+try("require of fd (descriptors)", require, "fd")
 -- its own child: watching and stopping it is allowed, linking and sending are not
 local child = process.spawn_monitored("tools.helpers:idle", S)
 print(child and "CHILD\t" .. child or "NOCHILD")

@@ -29,7 +29,7 @@ run () {
 }
 n=0
 fails=0
-for t in actors.lua emilua.lua hostile.sh untrusted.sh; do
+for t in actors.lua emilua.lua fd.lua hostile.sh untrusted.sh; do
   case $t in
     *.lua) run sh tests/lua/run-lua-test.sh "tests/lua/sandbox/$t" > "$tmp/out" 2>&1 ;;
     *) run sh "tests/lua/sandbox/$t" > "$tmp/out" 2>&1 ;;

@@ -1,0 +1,49 @@
+/* lfd.h -- file descriptors as Lua values (DESIGN 2.3).
+ *
+ * A descriptor is a userdata of type "ward.fd" that owns one open file
+ * descriptor of the process: it closes it when closed, collected, or when
+ * its VM ends. Messages carry descriptors beside their bytes: the encoder
+ * dup()s each one into a ward_fdvec and writes its index there, the
+ * decoder makes a new userdata that takes the descriptor out of the list.
+ * Between in-process actors the list moves with the message; to and from a
+ * subprocess actor it travels as SCM_RIGHTS with the frame (wire.h). What
+ * is still in a list when its message is freed is closed.
+ *
+ * The Lua module `fd` (require "fd", which asks lua.require on "fd") makes
+ * pipes and socket pairs; the methods read, write, close and dup are on
+ * every descriptor, whichever way it came. Reads and writes wait in short
+ * polls and so stay killable, but keep the worker thread while they wait.
+ * Prefix ward_fd_. */
+#ifndef WARD_LFD_H
+#define WARD_LFD_H
+
+#include <lua.h>
+#include "werr.h"
+
+/* At most this many descriptors in one message (SCM_RIGHTS allows 253). */
+#define WARD_FD_MAX 16
+
+typedef struct ward_fdvec {
+  unsigned n;                   /* slots used */
+  int fd[WARD_FD_MAX];          /* -1: taken by a decoder, or closed */
+} ward_fdvec;
+
+/* Close every descriptor still in v; v is then empty. NULL is allowed. */
+void ward_fdvec_close (ward_fdvec *v);
+/* Append a dup of fd; its index (0-based) on success, or -1 with err
+ * (INVALID: the list is full; UNAVAILABLE: out of descriptors). */
+int ward_fdvec_dup (ward_fdvec *v, int fd, ward_err *err);
+/* Append fd itself (owned from now on); -1 when full (fd is then closed). */
+int ward_fdvec_own (ward_fdvec *v, int fd, ward_err *err);
+
+/* The descriptor held by the "ward.fd" at idx: a pointer to it (-1 once
+ * closed), or NULL when the value is not one. Runs no metamethod. */
+int *ward_fd_test (lua_State *L, int idx);
+/* Push a new "ward.fd" owning fd. May raise a memory error, in which case
+ * fd is NOT closed (the caller still owns it). */
+void ward_fd_push (lua_State *L, int fd);
+
+int ward_luaopen_fd (lua_State *L);
+extern const struct ward_type ward_type_fd;
+
+#endif
