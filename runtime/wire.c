@@ -128,6 +128,10 @@ take_fds (struct msghdr *mh, ward_wire_rx *rx, ward_err *err)
   if (bad)
     {
       ward_fdvec_close (&rx->fds);
+      if (mh->msg_flags & MSG_CTRUNC)
+        return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: descriptors cut off "
+                             "(more than %d, or past this process's limit of open files)",
+                             WARD_FD_MAX);
       return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: a control message "
                            "other than at most %d descriptors", WARD_FD_MAX);
     }
