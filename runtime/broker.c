@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,13 @@ struct ward_remote {
   size_t exit_len;
   char ended_why[256];
   char own_why[256];            /* why the stand-in ended it, if it did */
+  int boot_failed;              /* set by ward_broker_boot, before the proxy runs */
+  ward_err boot_err;
+  /* Non-zero while the channel is not free for a message sent straight
+   * from a sender's thread (ward_broker_forward_now): until BOOT has gone,
+   * and while the proxy writes (a frame of several datagrams must not be
+   * cut by another's, and what the proxy forwards keeps its order). */
+  atomic_int busy;
 };
 
 static struct {
@@ -366,6 +374,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
   r->sh = sh;
   r->memory = memory;
   r->mailbox = mailbox;
+  atomic_init (&r->busy, 1);      /* until BOOT has gone */
   ward_wire_rx_init (&r->rx);
   r->rx.nonblock = 1;
   if (wsb_spawn (p, &r->child, err) < 0)
@@ -623,63 +632,97 @@ channel_broken (ward_remote *r, const ward_err *err)
   pthread_mutex_unlock (&br.lock);
 }
 
-/* boot(): send BOOT and start watching the channel. */
-static int
-b_boot (lua_State *L)
+/* Send BOOT and start watching the channel: from ward_spawn, on the
+ * spawner's thread, so that the child boots while the stand-in is still
+ * being made. A failure is kept for the stand-in's boot() to raise. */
+void
+ward_broker_boot (ward_proc *p)
 {
-  ward_proc *p = ward_current ();
-  ward_remote *r = self_remote (L);
+  ward_remote *r = p->remote;
   ward_err err;
   wbuf b;
   wbuf_init (&b, 0);
   /* the definition as compiled here: the child need not compile it */
   const ward_def *def = ward_def_get (p->def_path, 0, &err);
-  if (def == NULL)
-    fail (L, &err);
-  const char *code;
-  size_t code_len;
-  ward_def_code (def, &code, &code_len);
-  const char *chunk = ward_def_display (p->def_path);
-  int64_t mem = (int64_t) r->memory, mbox = r->mailbox;
-  const char *host = ward_host_name (p->host);
-  int rc = ward_wire_put_str (&b, p->pid, strlen (p->pid), &err) < 0
-    || ward_wire_put_str (&b, p->parent_pid, strlen (p->parent_pid), &err) < 0
-    || ward_wire_put_str (&b, p->frame, strlen (p->frame), &err) < 0
-    || ward_wire_put_str (&b, host, strlen (host), &err) < 0
-    || ward_wire_put_str (&b, p->def_id, strlen (p->def_id), &err) < 0
-    || ward_wire_put_str (&b, chunk, strlen (chunk), &err) < 0
-    || ward_wire_put_str (&b, p->actor_id, strlen (p->actor_id), &err) < 0
-    || ward_wire_put_str (&b, code, code_len, &err) < 0
-    || ward_wire_put_str (&b, (const char *) p->args, p->args_len, &err) < 0
-    || ward_wire_put_str (&b, (const char *) p->context, p->context ? p->context_len : 0,
-                          &err) < 0
-    || ward_wire_put_u32 (&b, (uint32_t) p->nscope, &err) < 0;
+  int rc = def == NULL ? -1 : 0;
+  if (rc == 0)
+    {
+      const char *code;
+      size_t code_len;
+      ward_def_code (def, &code, &code_len);
+      const char *chunk = ward_def_display (p->def_path);
+      const char *host = ward_host_name (p->host);
+      rc = ward_wire_put_str (&b, p->pid, strlen (p->pid), &err) < 0
+        || ward_wire_put_str (&b, p->parent_pid, strlen (p->parent_pid), &err) < 0
+        || ward_wire_put_str (&b, p->frame, strlen (p->frame), &err) < 0
+        || ward_wire_put_str (&b, host, strlen (host), &err) < 0
+        || ward_wire_put_str (&b, p->def_id, strlen (p->def_id), &err) < 0
+        || ward_wire_put_str (&b, chunk, strlen (chunk), &err) < 0
+        || ward_wire_put_str (&b, p->actor_id, strlen (p->actor_id), &err) < 0
+        || ward_wire_put_str (&b, code, code_len, &err) < 0
+        || ward_wire_put_str (&b, (const char *) p->args, p->args_len, &err) < 0
+        || ward_wire_put_str (&b, (const char *) p->context, p->context ? p->context_len : 0,
+                              &err) < 0
+        || ward_wire_put_u32 (&b, (uint32_t) p->nscope, &err) < 0 ? -1 : 0;
+    }
   for (size_t i = 0; rc == 0 && i < p->nscope; i++)
     rc = ward_wire_put_str (&b, p->scope[i], strlen (p->scope[i]), &err);
   if (rc == 0)
-    rc = ward_wire_put_i64 (&b, mem, &err) < 0 || ward_wire_put_i64 (&b, mbox, &err) < 0
+    rc = ward_wire_put_i64 (&b, (int64_t) r->memory, &err) < 0
+         || ward_wire_put_i64 (&b, r->mailbox, &err) < 0
          || ward_wire_put_i64 (&b, (int64_t) ward_cfg.instr_budget, &err) < 0
-         || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0;
+         || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0 ? -1 : 0;
   if (rc == 0)
     rc = ward_wire_send (r->child.chan, WARD_F_BOOT, b.data, b.len, &err);
   wbuf_free (&b);
   free (p->args);
   p->args = NULL;
   p->args_len = 0;
-  if (rc != 0)
-    fail (L, &err);
-  pthread_mutex_lock (&br.lock);
-  struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
-  /* (the reader may stop polling as soon as the lock is released: a
-   * child that breaks the protocol at once) */
-  int added = epoll_ctl (br.ep, EPOLL_CTL_ADD, r->child.chan, &ev) == 0;
-  if (added)
-    r->polling = 1;
+  if (rc == 0)
+    {
+      pthread_mutex_lock (&br.lock);
+      struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
+      /* (the reader may stop polling as soon as the lock is released: a
+       * child that breaks the protocol at once) */
+      if (epoll_ctl (br.ep, EPOLL_CTL_ADD, r->child.chan, &ev) == 0)
+        r->polling = 1;
+      else
+        rc = ward_err_set (&err, WARD_E_INTERNAL, errno, "watching the channel");
+      pthread_mutex_unlock (&br.lock);
+    }
+  if (rc < 0)
+    {
+      r->boot_failed = 1;
+      r->boot_err = err;
+    }
   else
-    ward_err_set (&err, WARD_E_INTERNAL, errno, "watching the channel");
-  pthread_mutex_unlock (&br.lock);
-  if (!added)
-    fail (L, &err);
+    atomic_fetch_sub (&r->busy, 1);
+}
+
+int
+ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
+{
+  ward_remote *r = proxy->remote;
+  if (atomic_load (&r->busy) != 0 || r->boot_failed)
+    return -1;
+  static _Thread_local wbuf b;
+  ward_err err;
+  wbuf_reset (&b);
+  if (ward_remote_msg_encode (m, &b, &err) < 0)
+    return -1;
+  /* anything but sent (full, too big, broken) goes the proxy's way, which
+   * waits, or reports the broken channel */
+  return ward_wire_send_now (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err) == 0
+         ? 0 : -1;
+}
+
+/* boot(): raise what went wrong when BOOT was sent. */
+static int
+b_boot (lua_State *L)
+{
+  ward_remote *r = self_remote (L);
+  if (r->boot_failed)
+    fail (L, &r->boot_err);
   return 0;
 }
 
@@ -770,14 +813,20 @@ b_next (lua_State *L, int status, lua_KContext ctx)
   for (;;)
     {
       ward_msg *m = NULL;
+      /* busy before the pop: a sender that sees the mailbox empty and the
+       * channel free cannot overtake what is popped here */
+      atomic_fetch_add (&r->busy, 1);
       for (size_t i = 0; m == NULL && i < sizeof ports / sizeof *ports; i++)
         m = ward_port_pop (p, ports[i]);
+      if (m == NULL || m->kind == WARD_MSG_WIRE)
+        atomic_fetch_sub (&r->busy, 1);
       if (m == NULL)
         return ward_vm_block (L, 0, b_next);
       ward_msg_hold (p, m);
       if (m->kind == WARD_MSG_EXIT && r->owner && strcmp (m->from, r->owner_pid) == 0)
         {
           /* the broker's own monitor of spawn_vm's caller: not the child's */
+          atomic_fetch_sub (&r->busy, 1);
           ward_msg_release (p);
           if (r->detached)
             continue;
@@ -792,6 +841,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
           int rc = ward_remote_msg_encode (m, &b, &err);
           if (rc == 0)
             rc = ward_wire_send_fds (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err);
+          atomic_fetch_sub (&r->busy, 1);
           wbuf_free (&b);
           ward_msg_release (p);
           if (rc < 0)
@@ -909,7 +959,11 @@ b_reply (lua_State *L)
   if (rc == 0)
     rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
   if (rc == 0)
-    rc = ward_wire_send (r->child.chan, WARD_F_REPLY, b.data, b.len, &err);
+    {
+      atomic_fetch_add (&r->busy, 1);
+      rc = ward_wire_send (r->child.chan, WARD_F_REPLY, b.data, b.len, &err);
+      atomic_fetch_sub (&r->busy, 1);
+    }
   wbuf_free (&vals);
   wbuf_free (&b);
   if (rc < 0)

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "rt.h"
 #include "lfd.h"
+#include "remote.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -130,6 +131,17 @@ route (ward_proc *p, ward_msg *m)
   return pt;
 }
 
+/* A subprocess actor's stand-in holds nothing it would forward to the
+ * child (what is on WARD_PORT_WIRE came from the child). With p->lock. */
+static int
+nothing_to_forward (const ward_proc *p)
+{
+  for (size_t i = 0; i < p->nports; i++)
+    if (p->ports[i].head != NULL && p->ports[i].id != WARD_PORT_WIRE)
+      return 0;
+  return 1;
+}
+
 int
 ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
 {
@@ -148,6 +160,13 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
                            "mailbox of %s is full (%zu messages)", p->pid,
                            ward_cfg.mailbox_limit);
+    }
+  if (user && p->remote && p->state != WARD_ST_NEW && nothing_to_forward (p)
+      && ward_broker_forward_now (p, m) == 0)
+    {
+      pthread_mutex_unlock (&p->lock);
+      ward_msg_free (m);
+      return 0;
     }
   ward_port *pt = route (p, m);
   if (pt != NULL && m->kind == WARD_MSG_CANCEL)

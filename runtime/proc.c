@@ -412,6 +412,8 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
     goto undo;
   if (req->link && ward_link (parent, p, err) < 0)
     goto undo;
+  if (p->remote)
+    ward_broker_boot (p);
   p->state = WARD_ST_RUNNABLE;
   ward_proc_ref (p);                /* the caller's: p may exit at once */
   if (!req->hold)

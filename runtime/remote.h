@@ -92,6 +92,15 @@ ward_remote *ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *er
 
 /* The stand-in of r exists (ward_spawn, before it can run). */
 void ward_broker_attach (ward_proc *proxy);
+/* The spawn is sure to happen (ward_spawn, once names, links and monitors
+ * are in place, before the stand-in can run): send BOOT, so that the child
+ * starts at once. A failure is raised by the stand-in when it runs. */
+void ward_broker_boot (ward_proc *proxy);
+/* Called by ward_deliver with the proxy's lock held, when its mailbox
+ * holds nothing to forward: write a message (USER or VM) to the child at
+ * once, from the sender's thread, rather than through the proxy. 0 when
+ * sent (the caller frees m), -1 when it must be queued as usual. */
+int ward_broker_forward_now (ward_proc *proxy, const ward_msg *m);
 
 /* After ward_spawn: the child ends with the process `owner` unless it is
  * detached first (spawn_vm's semantics). */

@@ -17,9 +17,30 @@ ward_wire_send (int fd, int type, const void *body, size_t len, ward_err *err)
   return ward_wire_send_fds (fd, type, body, len, NULL, err);
 }
 
+static int send_frame (int fd, int type, const void *body, size_t len, const ward_fdvec *fds,
+                       int flags, ward_err *err);
+
 int
 ward_wire_send_fds (int fd, int type, const void *body, size_t len, const ward_fdvec *fds,
                     ward_err *err)
+{
+  return send_frame (fd, type, body, len, fds, 0, err);
+}
+
+int
+ward_wire_send_now (int fd, int type, const void *body, size_t len, const ward_fdvec *fds,
+                    ward_err *err)
+{
+  if (len > WARD_WIRE_CHUNK)
+    return 1;
+  int rc = send_frame (fd, type, body, len, fds, MSG_DONTWAIT, err);
+  return rc < 0 && err->errnum == EAGAIN ? 1 : rc;
+}
+
+/* The frame in datagrams; flags go to each sendmsg. */
+static int
+send_frame (int fd, int type, const void *body, size_t len, const ward_fdvec *fds, int flags,
+            ward_err *err)
 {
   if (len > WARD_WIRE_MAX)
     return ward_err_set (err, WARD_E_INVALID, 0, "frame of %zu bytes is over the %u limit",
@@ -59,7 +80,7 @@ ward_wire_send_fds (int fd, int type, const void *body, size_t len, const ward_f
         }
       ssize_t w;
       do
-        w = sendmsg (fd, &mh, MSG_NOSIGNAL);
+        w = sendmsg (fd, &mh, MSG_NOSIGNAL | flags);
       while (w < 0 && errno == EINTR);
       if (w < 0)
         return ward_err_set (err, errno == EAGAIN ? WARD_E_UNAVAILABLE : WARD_E_INTERNAL,

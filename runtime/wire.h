@@ -35,6 +35,10 @@ int ward_wire_send (int fd, int type, const void *body, size_t len, ward_err *er
  * descriptors stay the caller's (the receiver gets its own). */
 int ward_wire_send_fds (int fd, int type, const void *body, size_t len,
                         const ward_fdvec *fds, ward_err *err);
+/* The same in one datagram without waiting: 0 sent, 1 not sent (the frame
+ * needs more than one datagram, or the channel is full), -1 on an error. */
+int ward_wire_send_now (int fd, int type, const void *body, size_t len,
+                        const ward_fdvec *fds, ward_err *err);
 
 /* Reassembly of frames from a non-blocking or blocking fd. */
 typedef struct ward_wire_rx {

@@ -61,6 +61,17 @@ local r2 = process.spawn_monitored("w:ret", S, "raise")
 ev = u.event(5000)
 t.ok(ev and ev.from == r2 and ev.result.error ~= nil, "a child raising a table ends abnormally")
 
+-- order per sender: three senders at once, small messages (which may go
+-- straight to the child's channel) mixed with ones too big for one
+-- datagram (which go through the stand-in)
+local o2 = process.spawn("w:order2", S, me, 3 * 300)
+for k = 1, 3 do process.spawn("w:blaster", "ward:main", o2, k, 300, me) end
+local om2 = u.msg_on("order2", 30000)
+local bad2, got2
+if om2 then bad2, got2 = om2:payload() end
+t.is(got2, 900, "900 messages from three senders reach the child")
+t.is(bad2, 0, "each sender's messages arrive in order, small and large mixed")
+
 -- order of 500 messages, then a listened topic
 local o = process.spawn("w:order", S, me, 500)
 time.sleep("100ms")  -- let it listen first
