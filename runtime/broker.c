@@ -130,6 +130,7 @@ struct ward_remote {
    * and while the proxy writes (a frame of several datagrams must not be
    * cut by another's, and what the proxy forwards keeps its order). */
   atomic_int busy;
+  int told_senders;             /* what the child was last told (senders_now) */
 };
 
 static struct {
@@ -632,6 +633,30 @@ channel_broken (ward_remote *r, const ward_err *err)
   pthread_mutex_unlock (&br.lock);
 }
 
+/* The channels naming the stand-in as the child counts them: UINT32_MAX
+ * for the run's first process, which no channel names; else 0 or 1 (the
+ * child needs only whether any remains). Remembered as told. */
+static uint32_t
+senders_now (ward_proc *p)
+{
+  if (p->is_first)
+    return UINT32_MAX;
+  pthread_mutex_lock (&p->lock);
+  uint32_t n = p->vm_senders > 0;
+  pthread_mutex_unlock (&p->lock);
+  p->remote->told_senders = (int) n;
+  return n;
+}
+
+static unsigned
+senders_peek (ward_proc *p)
+{
+  pthread_mutex_lock (&p->lock);
+  unsigned n = p->vm_senders > 0;
+  pthread_mutex_unlock (&p->lock);
+  return n;
+}
+
 /* Send BOOT and start watching the channel: from ward_spawn, on the
  * spawner's thread, so that the child boots while the stand-in is still
  * being made. A failure is kept for the stand-in's boot() to raise. */
@@ -671,7 +696,8 @@ ward_broker_boot (ward_proc *p)
     rc = ward_wire_put_i64 (&b, (int64_t) r->memory, &err) < 0
          || ward_wire_put_i64 (&b, r->mailbox, &err) < 0
          || ward_wire_put_i64 (&b, (int64_t) ward_cfg.instr_budget, &err) < 0
-         || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0 ? -1 : 0;
+         || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0
+         || ward_wire_put_u32 (&b, senders_now (p), &err) < 0 ? -1 : 0;
   if (rc == 0)
     rc = ward_wire_send (r->child.chan, WARD_F_BOOT, b.data, b.len, &err);
   wbuf_free (&b);
@@ -705,15 +731,16 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
   ward_remote *r = proxy->remote;
   if (atomic_load (&r->busy) != 0 || r->boot_failed)
     return -1;
-  static _Thread_local wbuf b;
+  wbuf b;
+  wbuf_init (&b, 0);
   ward_err err;
-  wbuf_reset (&b);
-  if (ward_remote_msg_encode (m, &b, &err) < 0)
-    return -1;
   /* anything but sent (full, too big, broken) goes the proxy's way, which
    * waits, or reports the broken channel */
-  return ward_wire_send_now (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err) == 0
-         ? 0 : -1;
+  int rc = ward_remote_msg_encode (m, &b, &err) == 0
+           && ward_wire_send_now (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err) == 0
+           ? 0 : -1;
+  wbuf_free (&b);
+  return rc;
 }
 
 /* boot(): raise what went wrong when BOOT was sent. */
@@ -821,7 +848,22 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       if (m == NULL || m->kind == WARD_MSG_WIRE)
         atomic_fetch_sub (&r->busy, 1);
       if (m == NULL)
-        return ward_vm_block (L, 0, b_next);
+        {
+          /* everything forwarded: then whether a channel names the actor */
+          unsigned now = p->is_first ? 0 : senders_peek (p);
+          if (!p->is_first && r->told_senders != (int) now)
+            {
+              uint8_t n[4] = { (uint8_t) now, 0, 0, 0 };
+              r->told_senders = (int) now;
+              atomic_fetch_add (&r->busy, 1);
+              int rc = ward_wire_send (r->child.chan, WARD_F_SENDERS, n, 4, &err);
+              atomic_fetch_sub (&r->busy, 1);
+              if (rc < 0)
+                channel_broken (r, &err);
+              continue;
+            }
+          return ward_vm_block (L, 0, b_next);
+        }
       ward_msg_hold (p, m);
       if (m->kind == WARD_MSG_EXIT && r->owner && strcmp (m->from, r->owner_pid) == 0)
         {

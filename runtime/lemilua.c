@@ -28,11 +28,13 @@ senders_add (const char *pid, int d)
   if (t == NULL)
     return;
   pthread_mutex_lock (&t->lock);
+  int was = t->vm_senders;
   t->vm_senders += d;
-  int last = t->vm_senders == 0;
+  int edge = (was == 0) != (t->vm_senders == 0);
   pthread_mutex_unlock (&t->lock);
-  if (last)
-    ward_proc_wake (t);           /* a receive waiting on no sender fails */
+  if (edge)
+    ward_proc_wake (t);           /* a receive waiting on no sender fails; a
+                                     subprocess actor's stand-in tells it */
   ward_proc_unref (t);
 }
 
@@ -476,7 +478,9 @@ inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
   pthread_mutex_lock (&p->lock);
   int senders = p->vm_senders;
   pthread_mutex_unlock (&p->lock);
-  if (senders == 0 && !p->is_first)
+  /* the run's first process is named by no channel (a subprocess actor's
+   * count is the runtime's, told by its stand-in) */
+  if (senders == 0 && (!p->is_first || (ward_remote_chan >= 0 && ward_remote_tracks_senders)))
     return luaL_error (L, "inbox: channel closed (no open channel to this actor remains)");
   return ward_vm_block (L, 0, inbox_recv_k);
 }

@@ -23,6 +23,7 @@
 #include <poll.h>
 
 int ward_remote_chan = -1;
+int ward_remote_tracks_senders;
 const char *ward_remote_fault;
 
 /* Break the protocol as ward_remote_fault says (tests only). */
@@ -214,6 +215,24 @@ reader_main (void *unused)
               m = NULL;
             }
         }
+      else if (rx.type == WARD_F_SENDERS)
+        {
+          /* the runtime's count of the channels naming the actor */
+          ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
+          uint32_t n;
+          if (ward_wire_get_u32 (&in, &n, &err) < 0 || n > INT32_MAX)
+            {
+              snprintf (buf, sizeof buf, "receiving from the runtime: malformed SENDERS frame");
+              why = buf;
+              break;
+            }
+          ward_wire_rx_reset (&rx);
+          pthread_mutex_lock (&child.actor->lock);
+          child.actor->vm_senders = (int) n;
+          pthread_mutex_unlock (&child.actor->lock);
+          ward_proc_wake (child.actor);
+          continue;
+        }
       else if (rx.type == WARD_F_REPLY)
         {
           m = ward_msg_new (WARD_MSG_WIRE, "", NULL, rx.body.data, rx.body.len);
@@ -264,6 +283,7 @@ typedef struct boot {
   char *scope[64]; size_t nscope;
   int64_t mem_limit, mailbox_limit, instr_budget;
   uint32_t is_worker;
+  uint32_t senders;             /* channels naming the actor; UINT32_MAX = not counted */
 } boot;
 
 static int
@@ -295,7 +315,8 @@ parse_boot (ward_wire_in *in, boot *b, ward_err *err)
   if (ward_wire_get_i64 (in, &b->mem_limit, err) < 0
       || ward_wire_get_i64 (in, &b->mailbox_limit, err) < 0
       || ward_wire_get_i64 (in, &b->instr_budget, err) < 0
-      || ward_wire_get_u32 (in, &b->is_worker, err) < 0)
+      || ward_wire_get_u32 (in, &b->is_worker, err) < 0
+      || ward_wire_get_u32 (in, &b->senders, err) < 0)
     return -1;
   if (b->mem_limit < (64 << 10) || b->mailbox_limit < 1 || b->instr_budget < 0)
     return ward_err_set (err, WARD_E_INVALID, 0, "malformed boot frame: bad limits");
@@ -391,6 +412,7 @@ ward_remote_main (int chan)
   ward_cfg.mem_limit = (size_t) b.mem_limit;
   ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;
   ward_cfg.instr_budget = (uint64_t) b.instr_budget;
+  ward_remote_tracks_senders = b.senders != UINT32_MAX;
 
   const ward_def *def = ward_def_from_code (b.chunk, b.source, b.source_len, &err);
   if (def == NULL)
@@ -402,7 +424,8 @@ ward_remote_main (int chan)
                          .context = (const uint8_t *) b.context,
                          .context_len = b.context_len, .set_context = b.context_len > 0,
                          .first = 1, .pid = b.pid, .parent_pid = b.parent_pid,
-                         .frame = b.frame, .hold = 1, .is_worker = b.is_worker != 0 };
+                         .frame = b.frame, .hold = 1, .is_worker = b.is_worker != 0,
+                         .vm_senders = ward_remote_tracks_senders ? (int) b.senders : 0 };
   ward_proc *actor = ward_spawn (NULL, &req, &err);
   if (actor == NULL)
     goto fail;

@@ -7,8 +7,10 @@
  * the child's channel in frames (wire.h):
  *
  *   runtime -> child: BOOT once (PID, compiled definition, arguments, actor,
- *     scope, context, limits), then MSG for each message or event that
- *     reaches the proxy's mailbox, and REPLY for each CALL;
+ *     scope, context, limits, open channels), then MSG for each message or
+ *     event that reaches the proxy's mailbox, REPLY for each CALL, and
+ *     SENDERS when the count of channels naming the actor goes to or from
+ *     zero (so that the child's Emilua inbox reports "channel closed");
  *   child -> runtime: CALL for each process API call that touches anything
  *     outside the actor (send, spawns, exec, terminate, cancel, link,
  *     monitor, the registry, set_options), then EXIT with the actor's result.
@@ -36,6 +38,10 @@ ward_msg *ward_remote_msg_decode (struct ward_wire_in *in, ward_err *err);
 
 /* The channel to the runtime in a subprocess actor, -1 in the runtime. */
 extern int ward_remote_chan;
+/* In a subprocess actor: whether the runtime counts the channels naming it
+ * (every actor but the run's first process), so that its inbox can report
+ * that none remains. */
+extern int ward_remote_tracks_senders;
 
 /* For the tests of the runtime's side: WARD_TEST_WIRE_FAULT, read when ward
  * starts (the child's own environment is the profile's), makes every

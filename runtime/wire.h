@@ -25,7 +25,9 @@ enum ward_frame {
   WARD_F_REPLY,        /* runtime -> child: the result of a CALL */
   WARD_F_CALL,         /* child -> runtime: a process API call to perform */
   WARD_F_EXIT,         /* child -> runtime: how the actor ended (last) */
-  WARD_F_LAST = WARD_F_EXIT
+  WARD_F_SENDERS,      /* runtime -> child: how many spawn_vm channels name the
+                          actor (u32), when that goes to or from zero */
+  WARD_F_LAST = WARD_F_SENDERS
 };
 
 /* Send one frame; blocks until every datagram is queued (the runtime's end

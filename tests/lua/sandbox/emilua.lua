@@ -24,14 +24,31 @@ local relay = spawn_vm("w:relay", {})
 relay:send(me)
 ch:send(relay)
 local function next_answer()
-  local r = channel.select { process.inbox():case_receive(), time.after("5s"):case_receive() }
-  return r.value and r.value:payload()
+  local inb = process.inbox()
+  local r = channel.select { inb:case_receive(), time.after("5s"):case_receive() }
+  if r.channel ~= inb then return nil end   -- nothing came: the check fails
+  return r.value:payload()
 end
 local a = next_answer()
 t.ok(type(a) == "table" and a[1] == "hello" and a[2] == "worker", "the subprocess actor answers; _CONTEXT is worker")
 ch:send("ping")
 a = next_answer()
 t.ok(type(a) == "table" and a[2] == "ping", "values sent with ch:send arrive in its inbox")
+
+-- the inbox of a subprocess actor says "channel closed" once the last
+-- channel naming it is closed, after every value sent before -- as the
+-- same actor in the runtime does
+for _, where in ipairs { "subprocess", "in-process" } do
+  local dch = spawn_vm("w:drain", where == "subprocess" and { subprocess = { newns_user = true } } or {})
+  dch:send(relay)
+  dch:send("one")
+  dch:send("two")
+  dch:close()
+  local d = next_answer()
+  t.ok(type(d) == "table" and d[1] == "closed" and d[2] == 2,
+       where .. ": the inbox reports closed after the two values sent before the close")
+  t.like(type(d) == "table" and d[3] or nil, "channel closed", where .. ": with the reason")
+end
 
 -- kill with a signal other than SIGKILL leaves the channel open
 t.ok(pcall(ch.kill, ch, 18), "kill(SIGCONT) is accepted")
