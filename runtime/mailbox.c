@@ -161,7 +161,8 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
                            "mailbox of %s is full (%zu messages)", p->pid,
                            ward_cfg.mailbox_limit);
     }
-  if (user && p->remote && p->state != WARD_ST_NEW && nothing_to_forward (p)
+  /* (state first: a stand-in still NEW may yet be undone, its remote freed) */
+  if (user && p->state != WARD_ST_NEW && p->remote && nothing_to_forward (p)
       && ward_broker_forward_now (p, m) == 0)
     {
       pthread_mutex_unlock (&p->lock);

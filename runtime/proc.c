@@ -414,7 +414,9 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
     goto undo;
   if (p->remote)
     ward_broker_boot (p);
+  pthread_mutex_lock (&p->lock);    /* ward_deliver reads it under the lock */
   p->state = WARD_ST_RUNNABLE;
+  pthread_mutex_unlock (&p->lock);
   ward_proc_ref (p);                /* the caller's: p may exit at once */
   if (!req->hold)
     ward_sched_push (p);
