@@ -285,9 +285,11 @@ ward_proc_wake (ward_proc *p)
 void
 ward_proc_kill (ward_proc *p, const char *fmt, ...)
 {
-  int expected = 0;
+  /* The first kill wins (killed is set only here, under the lock). The
+   * reason is written before killed is: a process that sees killed, on
+   * any core, reads the whole reason (release, and acquire in vm.c). */
   pthread_mutex_lock (&p->lock);
-  if (p->state == WARD_ST_DONE || !atomic_compare_exchange_strong (&p->killed, &expected, 1))
+  if (p->state == WARD_ST_DONE || atomic_load (&p->killed))
     {
       pthread_mutex_unlock (&p->lock);
       return;
@@ -296,6 +298,7 @@ ward_proc_kill (ward_proc *p, const char *fmt, ...)
   va_start (ap, fmt);
   vsnprintf (p->kill_msg, sizeof p->kill_msg, fmt, ap);
   va_end (ap);
+  atomic_store_explicit (&p->killed, 1, memory_order_release);
   pthread_mutex_unlock (&p->lock);
   ward_proc_wake (p);
 }

@@ -39,7 +39,7 @@ vm_alloc (void *ud, void *ptr, size_t osize, size_t nsize)
   if (nsize > osize)
     {
       size_t grow = nsize - osize;
-      if (atomic_load_explicit (&p->killed, memory_order_relaxed)
+      if (atomic_load_explicit (&p->killed, memory_order_acquire)
           || p->mem_used + grow > p->mem_limit)
         {
           if (!atomic_load (&p->killed) && p->co != NULL)
@@ -87,7 +87,7 @@ vm_hook (lua_State *L, lua_Debug *ar)
   ward_proc *p = ward_current ();
   if (p == NULL)
     return;
-  if (atomic_load_explicit (&p->killed, memory_order_relaxed))
+  if (atomic_load_explicit (&p->killed, memory_order_acquire))
     raise_killed (L, p);
   p->instructions += WARD_HOOK_EVERY;
   ward_sched_nudge ();
