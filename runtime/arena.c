@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define FIRST_CHUNK (4096 - 32)
-#define MAX_CHUNK (4096 - 32)
+#define MAX_CHUNK (2048 - 32)
 
 typedef struct chunk { struct chunk *next; max_align_t pad[]; } chunk;
 
@@ -50,7 +50,9 @@ small_alloc (ward_arena *a, size_t n)
       a->chunks = ck;
       a->bump = (char *) ck->pad;
       a->end = a->bump + csz;
-      a->next_chunk = csz < MAX_CHUNK ? csz * 2 : MAX_CHUNK;  /* one page each, with malloc's header */
+      /* a page first (with malloc's header), then half pages: an idle
+       * process's heap ends less far into its last chunk */
+      a->next_chunk = MAX_CHUNK;
     }
   b = a->bump;
   a->bump += sz;

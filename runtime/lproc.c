@@ -1089,32 +1089,109 @@ static const luaL_Reg builder_methods[] = {
   { "spawn_linked_monitored", b_spawn_lm }, { NULL, NULL } };
 const ward_type ward_type_builder = { BUILDER, "SpawnBuilder", builder_methods, NULL };
 
+/* The library's functions, made into fields on first use: most processes
+ * touch two or three of them, and each field costs its process memory. */
+static const luaL_Reg process_lib[] = {
+  { "id", l_id }, { "pid", l_pid }, { "send", l_send }, { "spawn", l_spawn },
+  { "spawn_monitored", l_spawn_monitored }, { "spawn_linked", l_spawn_linked },
+  { "spawn_linked_monitored", l_spawn_lm }, { "exec", l_exec },
+  { "terminate", l_terminate }, { "cancel", l_cancel }, { "monitor", l_monitor },
+  { "unmonitor", l_unmonitor }, { "link", l_link }, { "unlink", l_unlink },
+  { "get_options", l_get_options }, { "set_options", l_set_options },
+  { "inbox", l_inbox }, { "events", l_events }, { "listen", l_listen },
+  { "unlisten", l_unlisten }, { "upgrade", l_upgrade }, { "with_context", l_with_context },
+  { "context", l_context }, { NULL, NULL } };
+
+/* Push the field k of the library (a function or a sub-table), or nothing
+ * (returns 0) when it has none by that name. */
+static int
+process_field (lua_State *L, const char *k)
+{
+  for (const luaL_Reg *r = process_lib; r->name; r++)
+    if (strcmp (r->name, k) == 0)
+      {
+        lua_pushcfunction (L, r->func);
+        return 1;
+      }
+  if (strcmp (k, "registry") == 0)
+    {
+      static const luaL_Reg reg[] = {
+        { "register", l_register }, { "lookup", l_lookup }, { "unregister", l_unregister },
+        { NULL, NULL } };
+      luaL_newlib (L, reg);
+      return 1;
+    }
+  if (strcmp (k, "event") == 0)
+    {
+      lua_createtable (L, 0, 3);
+      static const char *const ev[] = { "CANCEL", "EXIT", "LINK_DOWN", NULL };
+      for (const char *const *e = ev; *e; e++)
+        {
+          lua_pushstring (L, *e);
+          lua_setfield (L, -2, *e);
+        }
+      return 1;
+    }
+  return 0;
+}
+
+/* process.k, first use: made, stored in the table, returned. */
+static int
+process_index (lua_State *L)
+{
+  if (lua_type (L, 2) != LUA_TSTRING || !process_field (L, lua_tostring (L, 2)))
+    return 0;
+  lua_pushvalue (L, 2);
+  lua_pushvalue (L, -2);
+  lua_rawset (L, 1);
+  return 1;
+}
+
+/* next(t, k) without the base library */
+static int
+process_next (lua_State *L)
+{
+  luaL_checktype (L, 1, LUA_TTABLE);
+  lua_settop (L, 2);
+  if (lua_next (L, 1))
+    return 2;
+  lua_pushnil (L);
+  return 1;
+}
+
+/* pairs(process) sees every field: the ones not made yet are made first
+ * (each lookup goes through __index). */
+static int
+process_pairs (lua_State *L)
+{
+  static const char *const subs[] = { "registry", "event", NULL };
+  for (const luaL_Reg *r = process_lib; r->name; r++)
+    {
+      lua_getfield (L, 1, r->name);
+      lua_pop (L, 1);
+    }
+  for (const char *const *k = subs; *k; k++)
+    {
+      lua_getfield (L, 1, *k);
+      lua_pop (L, 1);
+    }
+  lua_pushcfunction (L, process_next);
+  lua_pushvalue (L, 1);
+  lua_pushnil (L);
+  return 3;
+}
+
 int
 ward_luaopen_process (lua_State *L)
 {
-  static const luaL_Reg lib[] = {
-    { "id", l_id }, { "pid", l_pid }, { "send", l_send }, { "spawn", l_spawn },
-    { "spawn_monitored", l_spawn_monitored }, { "spawn_linked", l_spawn_linked },
-    { "spawn_linked_monitored", l_spawn_lm }, { "exec", l_exec },
-    { "terminate", l_terminate }, { "cancel", l_cancel }, { "monitor", l_monitor },
-    { "unmonitor", l_unmonitor }, { "link", l_link }, { "unlink", l_unlink },
-    { "get_options", l_get_options }, { "set_options", l_set_options },
-    { "inbox", l_inbox }, { "events", l_events }, { "listen", l_listen },
-    { "unlisten", l_unlisten }, { "upgrade", l_upgrade }, { "with_context", l_with_context },
-    { "context", l_context }, { NULL, NULL } };
-  luaL_newlib (L, lib);
-  static const luaL_Reg reg[] = {
-    { "register", l_register }, { "lookup", l_lookup }, { "unregister", l_unregister },
-    { NULL, NULL } };
-  luaL_newlib (L, reg);
-  lua_setfield (L, -2, "registry");
+  lua_createtable (L, 0, 4);
   lua_createtable (L, 0, 3);
-  static const char *const ev[] = { "CANCEL", "EXIT", "LINK_DOWN", NULL };
-  for (const char *const *e = ev; *e; e++)
-    {
-      lua_pushstring (L, *e);
-      lua_setfield (L, -2, *e);
-    }
-  lua_setfield (L, -2, "event");
+  lua_pushcfunction (L, process_index);
+  lua_setfield (L, -2, "__index");
+  lua_pushcfunction (L, process_pairs);
+  lua_setfield (L, -2, "__pairs");
+  lua_pushboolean (L, 0);       /* getmetatable(process) is false */
+  lua_setfield (L, -2, "__metatable");
+  lua_setmetatable (L, -2);
   return 1;
 }

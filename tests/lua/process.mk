@@ -27,6 +27,7 @@ LUA_TESTS += tests/lua/process/deny-unregister.lua
 LUA_TESTS += tests/lua/process/exec.lua
 LUA_TESTS += tests/lua/process/fd.lua
 LUA_TESTS += tests/lua/process/identity.lua
+LUA_TESTS += tests/lua/process/library.lua
 LUA_TESTS += tests/lua/process/link.lua
 LUA_TESTS += tests/lua/process/mailbox.lua
 LUA_TESTS += tests/lua/process/message.lua
