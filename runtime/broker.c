@@ -636,24 +636,22 @@ channel_broken (ward_remote *r, const ward_err *err)
 /* The channels naming the stand-in as the child counts them: UINT32_MAX
  * for the run's first process, which no channel names; else 0 or 1 (the
  * child needs only whether any remains). Remembered as told. */
-static uint32_t
-senders_now (ward_proc *p)
-{
-  if (p->is_first)
-    return UINT32_MAX;
-  pthread_mutex_lock (&p->lock);
-  uint32_t n = p->vm_senders > 0;
-  pthread_mutex_unlock (&p->lock);
-  p->remote->told_senders = (int) n;
-  return n;
-}
-
 static unsigned
 senders_peek (ward_proc *p)
 {
   pthread_mutex_lock (&p->lock);
   unsigned n = p->vm_senders > 0;
   pthread_mutex_unlock (&p->lock);
+  return n;
+}
+
+static uint32_t
+senders_now (ward_proc *p)
+{
+  if (p->is_first)
+    return UINT32_MAX;
+  unsigned n = senders_peek (p);
+  p->remote->told_senders = (int) n;
   return n;
 }
 
