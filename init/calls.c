@@ -3,6 +3,7 @@
  * "CALL: strerror" when it fails. */
 #include "config.h"
 #include "init-int.h"
+#include "wfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -279,19 +280,10 @@ l_send_with_fd (lua_State *L)
   const char *s = luaL_checklstring (L, 2, &len);
   int fd = lua_isnoneornil (L, 3) ? -1 : fd_arg (L, 3, "send_with_fd");
   struct iovec iov = { (void *) s, len };
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof (int))]; } u;
+  union { struct cmsghdr h; char buf[WFD_SPACE (1)]; } u;
   struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
   if (fd >= 0)
-    {
-      memset (&u, 0, sizeof u);
-      m.msg_control = u.buf;
-      m.msg_controllen = sizeof u.buf;
-      struct cmsghdr *h = CMSG_FIRSTHDR (&m);
-      h->cmsg_level = SOL_SOCKET;
-      h->cmsg_type = SCM_RIGHTS;
-      h->cmsg_len = CMSG_LEN (sizeof (int));
-      memcpy (CMSG_DATA (h), &fd, sizeof fd);
-    }
+    wfd_attach (&m, u.buf, &fd, 1);
   ssize_t n;
   do
     n = sendmsg (sock, &m, MSG_NOSIGNAL);

@@ -809,11 +809,8 @@ close_call_fds (lua_State *L)
         {
           lua_rawgeti (L, -1, i);
           int *u = ward_fd_test (L, -1);
-          if (u && *u >= 0)
-            {
-              close (*u);
-              *u = -1;
-            }
+          if (u)
+            ward_fd_release (u);
           lua_pop (L, 1);
         }
       lua_pushnil (L);

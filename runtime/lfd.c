@@ -22,6 +22,20 @@
 
 /* ---- descriptor lists ---- */
 
+static ward_kind
+errno_kind (int e)
+{
+  switch (e)
+    {
+    case EBADF: case EINVAL: case EISDIR: case ENOTCONN:
+      return WARD_E_INVALID;
+    case EPIPE: case ECONNRESET: case EMFILE: case ENFILE: case ENOSPC: case EDQUOT:
+      return WARD_E_UNAVAILABLE;
+    default:
+      return WARD_E_INTERNAL;
+    }
+}
+
 void
 ward_fdvec_close (ward_fdvec *v)
 {
@@ -54,9 +68,8 @@ ward_fdvec_dup (ward_fdvec *v, int fd, ward_err *err)
                          "message", WARD_FD_MAX);
   int d = fcntl (fd, F_DUPFD_CLOEXEC, 3);
   if (d < 0)
-    return ward_err_set (err, errno == EMFILE || errno == ENFILE ? WARD_E_UNAVAILABLE
-                         : WARD_E_INTERNAL, errno, "file descriptor %d cannot be sent: %s",
-                         fd, strerror (errno));
+    return ward_err_set (err, errno_kind (errno), errno, "file descriptor %d cannot be "
+                         "sent: %s", fd, strerror (errno));
   v->fd[v->n] = d;
   return (int) v->n++;
 }
@@ -152,20 +165,6 @@ wait_fd (lua_State *L, int fd, short events, int64_t deadline)
     }
 }
 
-static ward_kind
-errno_kind (int e)
-{
-  switch (e)
-    {
-    case EBADF: case EINVAL: case EISDIR: case ENOTCONN:
-      return WARD_E_INVALID;
-    case EPIPE: case ECONNRESET: case EMFILE: case ENFILE: case ENOSPC: case EDQUOT:
-      return WARD_E_UNAVAILABLE;
-    default:
-      return WARD_E_INTERNAL;
-    }
-}
-
 /* f:read([n [, timeout]]) -> 1..n bytes, "" at end of file, or nil, err */
 static int
 fd_read (lua_State *L)
@@ -234,16 +233,21 @@ fd_write (lua_State *L)
   return 1;
 }
 
+void
+ward_fd_release (int *held)
+{
+  if (*held >= 0)
+    {
+      close (*held);
+      *held = -1;
+    }
+}
+
 /* f:close() -> true; closing again does nothing */
 static int
 fd_close (lua_State *L)
 {
-  int *u = luaL_checkudata (L, 1, FD_T);
-  if (*u >= 0)
-    {
-      close (*u);
-      *u = -1;
-    }
+  ward_fd_release (luaL_checkudata (L, 1, FD_T));
   lua_pushboolean (L, 1);
   return 1;
 }
@@ -252,11 +256,8 @@ static int
 fd_gc (lua_State *L)
 {
   int *u = lua_touserdata (L, 1);
-  if (u && *u >= 0)
-    {
-      close (*u);
-      *u = -1;
-    }
+  if (u)
+    ward_fd_release (u);
   return 0;
 }
 

@@ -39,6 +39,9 @@ int ward_fdvec_own (ward_fdvec *v, int fd, ward_err *err);
 /* The descriptor held by the "ward.fd" at idx: a pointer to it (-1 once
  * closed), or NULL when the value is not one. Runs no metamethod. */
 int *ward_fd_test (lua_State *L, int idx);
+/* Close the descriptor a "ward.fd" holds (from ward_fd_test), if it still
+ * holds one; it holds none after. */
+void ward_fd_release (int *held);
 /* Push a new "ward.fd" owning fd. May raise a memory error, in which case
  * fd is NOT closed (the caller still owns it). */
 void ward_fd_push (lua_State *L, int fd);

@@ -3,6 +3,7 @@
  * (remote.h), and the message framing both ends share. */
 #include "config.h"
 #include "remote.h"
+#include "wfd.h"
 #include "wire.h"
 #include "vm.h"
 #include "codec.h"
@@ -58,16 +59,10 @@ wire_fault (int chan, const char *how)
       int fds[WARD_FD_MAX + 1];
       for (int i = 0; i <= WARD_FD_MAX; i++)
         fds[i] = chan;
-      union { struct cmsghdr align; char buf[CMSG_SPACE (sizeof fds)]; } ctl;
-      memset (&ctl, 0, sizeof ctl);
+      union { struct cmsghdr align; char buf[WFD_SPACE (WARD_FD_MAX + 1)]; } ctl;
       struct iovec iov = { d, 8 };
-      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                           .msg_controllen = sizeof ctl.buf };
-      struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (sizeof fds);
-      memcpy (CMSG_DATA (c), fds, sizeof fds);
+      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+      wfd_attach (&mh, ctl.buf, fds, WARD_FD_MAX + 1);
       sendmsg (chan, &mh, MSG_NOSIGNAL);
     }
   else if (strcmp (how, "oversized") == 0)

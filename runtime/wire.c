@@ -1,6 +1,7 @@
 /* wire.c -- frames over the SOCK_SEQPACKET channel of a subprocess actor. */
 #include "config.h"
 #include "wire.h"
+#include "wfd.h"
 
 #include <errno.h>
 #include <string.h>
@@ -55,7 +56,7 @@ send_frame (int fd, int type, const void *body, size_t len, const ward_fdvec *fd
       struct msghdr mh = { .msg_iov = iov, .msg_iovlen = n ? 2 : 1 };
       union {
         struct cmsghdr align;
-        char buf[CMSG_SPACE (sizeof (int) * WARD_FD_MAX)];
+        char buf[WFD_SPACE (WARD_FD_MAX)];
       } ctl;
       unsigned nfd = 0;
       if (off == 0 && fds != NULL)
@@ -69,14 +70,7 @@ send_frame (int fd, int type, const void *body, size_t len, const ward_fdvec *fd
           if (nfd != fds->n)
             return ward_err_set (err, WARD_E_INTERNAL, 0, "a message lost a descriptor "
                                  "before it was sent");
-          memset (&ctl, 0, sizeof ctl);
-          mh.msg_control = ctl.buf;
-          mh.msg_controllen = CMSG_SPACE (sizeof (int) * nfd);
-          struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-          c->cmsg_level = SOL_SOCKET;
-          c->cmsg_type = SCM_RIGHTS;
-          c->cmsg_len = CMSG_LEN (sizeof (int) * nfd);
-          memcpy (CMSG_DATA (c), fds->fd, sizeof (int) * nfd);
+          wfd_attach (&mh, ctl.buf, fds->fd, nfd);
         }
       ssize_t w;
       do

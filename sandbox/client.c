@@ -2,6 +2,7 @@
  * detach requests, exit records, and describing an exit. */
 #include "config.h"
 #include "proto.h"
+#include "wfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -147,7 +148,7 @@ transact (const struct wsb_req *q, const int *fds, int nfds,
   if (sup_fd < 0)
     return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
                          "sandbox: the supervisor is not running");
-  union { struct cmsghdr h; char buf[CMSG_SPACE (5 * sizeof (int))]; } cm;
+  union { struct cmsghdr h; char buf[WFD_SPACE (5)]; } cm;
   struct iovec iov = { (void *) q, sizeof *q };
   struct msghdr mh;
   memset (&mh, 0, sizeof mh);
@@ -155,15 +156,7 @@ transact (const struct wsb_req *q, const int *fds, int nfds,
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
   if (nfds > 0)
-    {
-      mh.msg_control = cm.buf;
-      mh.msg_controllen = CMSG_SPACE (nfds * sizeof (int));
-      struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (nfds * sizeof (int));
-      memcpy (CMSG_DATA (c), fds, nfds * sizeof (int));
-    }
+    wfd_attach (&mh, cm.buf, fds, (size_t) nfds);
   ssize_t n;
   do
     n = sendmsg (sup_fd, &mh, MSG_NOSIGNAL);

@@ -4,6 +4,7 @@
  * ends on the events socket. */
 #include "config.h"
 #include "proto.h"
+#include "wfd.h"
 #include "lockdown.h"
 
 #include <errno.h>
@@ -68,7 +69,7 @@ reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
       rep.msg[sizeof rep.msg - 1] = '\0';
     }
   struct iovec iov = { &rep, sizeof rep };
-  union { struct cmsghdr h; char buf[CMSG_SPACE (2 * sizeof (int))]; } cm;
+  union { struct cmsghdr h; char buf[WFD_SPACE (2)]; } cm;
   struct msghdr mh;
   memset (&mh, 0, sizeof mh);
   memset (&cm, 0, sizeof cm);
@@ -77,14 +78,7 @@ reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
   if (pidfd >= 0)
     {
       int fds[2] = { pidfd, chan };
-      int n = chan >= 0 ? 2 : 1;
-      mh.msg_control = cm.buf;
-      mh.msg_controllen = CMSG_SPACE (n * sizeof (int));
-      struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (n * sizeof (int));
-      memcpy (CMSG_DATA (c), fds, n * sizeof (int));
+      wfd_attach (&mh, cm.buf, fds, chan >= 0 ? 2 : 1);
     }
   /* a failure means the runtime is gone; the loop sees it next */
   while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)

@@ -31,8 +31,12 @@ w2:close()
 t.is(r:read(), "d", "the dup wrote to the same pipe")
 t.is(r:read(), "", "end of file once every writer is closed: empty string")
 r:close()
-local ok = pcall(function() local x <close> = fd.pipe(); end)
-t.ok(ok, "a descriptor is a to-be-closed value")
+local kept
+do
+  local x <close> = fd.pipe()
+  kept = x
+end
+t.is(tostring(kept), "fd (closed)", "a <close> descriptor is closed at the end of its scope")
 t.ok(not pcall(r.read, r, 0), "read size 0 is an argument error")
 t.ok(not pcall(r.read, "nope"), "a method on something else is an argument error")
 local a, b = fd.socketpair()
