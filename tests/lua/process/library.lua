@@ -7,7 +7,12 @@ local names = { "id", "pid", "send", "spawn", "spawn_monitored", "spawn_linked",
   "spawn_linked_monitored", "exec", "terminate", "cancel", "monitor", "unmonitor", "link",
   "unlink", "get_options", "set_options", "inbox", "events", "listen", "unlisten", "upgrade",
   "with_context", "context" }
--- pairs before any use sees everything
+-- a field not used yet is not in the table; its first use stores it
+t.is(rawget(process, "unmonitor"), nil, "a field not used yet is not made")
+local um = process.unmonitor
+t.ok(type(um) == "function" and rawget(process, "unmonitor") == um,
+     "its first use makes it and stores it in the table")
+-- pairs before any other use sees everything
 local seen, n = {}, 0
 for k, v in pairs(process) do seen[k] = type(v); n = n + 1 end
 t.is(n, #names + 2, "pairs(process) lists every function, registry and event")
@@ -16,7 +21,6 @@ for _, k in ipairs(names) do if seen[k] ~= "function" then missing[#missing + 1]
 t.is(table.concat(missing, ","), "", "each API name is a function")
 t.is(seen.registry, "table", "process.registry is a table")
 t.is(seen.event, "table", "process.event is a table")
-t.ok(process.send == process.send, "a field is made once: the same function every time")
 t.is(process.event.EXIT, "EXIT", "process.event.EXIT")
 t.is(type(process.registry.lookup), "function", "process.registry.lookup")
 t.is(process.no_such_thing, nil, "an unknown name is nil")
