@@ -226,6 +226,8 @@ same (const arec *a, const arec *b)
          && memcmp (a->data, b->data, a->len) == 0;
 }
 
+static wpol_buf breason;         /* the writer's, reused */
+
 static const char *
 reason_text (const arec *r)
 {
@@ -234,6 +236,11 @@ reason_text (const arec *r)
     case WPOL_NO_MATCH: return "no rule matched";
     case WPOL_BY_RULE: return r->rule && strcmp (r->rule->policy, "--deny") == 0 ? "--deny" : "rule";
     case WPOL_BY_RULE_ERROR: return "condition error (fails closed)";
+    case WPOL_UNDECLARED:
+      breason.len = 0;
+      wpol_buf_printf (&breason, "actor `%s` is not declared",
+                       str (r, S_ACTOR) ? str (r, S_ACTOR) : "");
+      return breason.oom ? "actor not declared" : breason.s;
     default: return "malformed request";
     }
 }
@@ -530,6 +537,7 @@ close_db (void)
   wpol_buf_free (&bmeta);
   wpol_buf_free (&bscope);
   wpol_buf_free (&battrs);
+  wpol_buf_free (&breason);
   vgen = vver = 0;
   sqlite3_finalize (aw.ins);
   sqlite3_finalize (aw.ins_run);

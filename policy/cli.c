@@ -107,10 +107,24 @@ cmd_check (int argc, char **argv)
     if ((files[nf] = wpol_parse_path (argv[i + 1], &d)) != NULL)
       nf++;
   wpol_check (files, nf, &d);
+  print_diags (&d);
+  for (size_t i = 0; i < nf; i++)
+    {
+      size_t nactors = 0, npols = 0;
+      for (size_t k = 0; k < files[i]->ndecls; k++)
+        {
+          nactors += files[i]->decls[k]->kind == D_ACTOR;
+          npols += files[i]->decls[k]->kind == D_POLICY;
+        }
+      if (nactors == 0 && npols > 0)
+        fprintf (stderr, "%s: note: this file declares no actor: given to `ward run --policy`, "
+                 "its policies apply to the actor the run starts (main, or --actor ID) and to "
+                 "no other; loaded into a store, they apply to no actor until an actor "
+                 "declaration names them in its scope\n", files[i]->name);
+    }
   for (size_t i = 0; i < nf; i++)
     wpol_file_free (files[i]);
   free (files);
-  print_diags (&d);
   fprintf (stderr, "%zu file%s checked: %zu error%s, %zu warning%s\n", n, n == 1 ? "" : "s",
            d.nerrors, d.nerrors == 1 ? "" : "s", d.nwarnings, d.nwarnings == 1 ? "" : "s");
   int rc = d.nerrors || nf < n ? 1 : 0;
@@ -351,10 +365,14 @@ request_decide (wpol_engine *e, const request *q, wpol_trace_fn trace, void *ud)
 }
 
 static void
-describe_result (const wpol_result *r, char *buf, size_t size)
+describe_result (const wpol_result *r, const char *actor, char *buf, size_t size)
 {
   switch (r->reason)
     {
+    case WPOL_UNDECLARED:
+      snprintf (buf, size, "actor `%s` is not declared (no declaration matches it and the "
+                "request has no scope: every request it makes is denied)", actor);
+      break;
     case WPOL_NO_MATCH:
       snprintf (buf, size, "no rule matched (default deny)");
       break;
@@ -388,7 +406,13 @@ engine_from (const char *cmd, const char *db, const char **policies, size_t np)
       wpol_store_close (st);
     }
   else
-    r = wpol_engine_load_files (e, policies, np, &d, &err);
+    {
+      /* decide as `ward run --policy FILE...` would for its first process:
+       * a file that declares no actor applies to `main` */
+      r = wpol_engine_set_run_actor (e, "main", &err);
+      if (r == 0)
+        r = wpol_engine_load_files (e, policies, np, &d, &err);
+    }
   if (r < 0)
     print_diags (&d);
   wpol_diags_free (&d);
@@ -471,7 +495,7 @@ cmd_explain (int argc, char **argv)
   printf ("rules considered:\n");
   wpol_result r = request_decide (e, &q, print_trace, stdout);
   char why[1024];
-  describe_result (&r, why, sizeof why);
+  describe_result (&r, q.actor, why, sizeof why);
   printf ("decision: %s\n", r.decision == WARD_ALLOW ? "allow" : "deny");
   printf ("by: %s\n", why);
   if (r.rule)
@@ -599,7 +623,7 @@ cmd_test (int argc, char **argv)
       int got = r.decision == WARD_ALLOW;
       char reqs[256], why[512];
       snprintf (reqs, sizeof reqs, "%s %s \"%s\"", q.actor, q.action, q.resource);
-      describe_result (&r, why, sizeof why);
+      describe_result (&r, q.actor, why, sizeof why);
       printf ("%-6u %-6s %-6s %-5s %-50s %s\n", lineno, words[0], got ? "allow" : "deny",
               want == got ? "pass" : "FAIL", reqs, why);
       if (want == got)

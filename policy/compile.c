@@ -39,6 +39,9 @@ struct wpol_index {
   size_t npols;
   wpol_decl **actors_all;         /* every actor declaration, in load order */
   size_t nactors_all;
+  wpol_decl *run_actor;           /* ward run --policy: the run's actor, whose scope
+                                     also holds the policies of every file that
+                                     declares no actor (NULL: none) */
 };
 
 static int
@@ -270,6 +273,8 @@ nomem:
   return NULL;
 }
 
+static const wpol_decl *resolve_actor (const wpol_index *ix, const char *id);
+
 void
 wpol_index_set_gen (wpol_index *ix, uint64_t gen)
 {
@@ -312,6 +317,76 @@ wpol_index_actor (const wpol_index *ix, size_t i)
   return i < ix->nactors_all ? ix->actors_all[i] : NULL;
 }
 
+/* The policies of the files that declare no actor go into the scope of
+ * the run's actor, added to what its own declaration (if any) gives it.
+ * A declaration without a `scope` field already has every policy; an
+ * actor-less file without policies adds nothing: no decl is made then. */
+int
+wpol_index_set_run_actor (wpol_index *ix, const char *id)
+{
+  wpol_decl *volatile run = NULL;
+  jmp_buf oom;
+  if (setjmp (oom))
+    {
+      ix->arena.oom = NULL;
+      return -1;
+    }
+  ix->arena.oom = &oom;
+  const wpol_decl *base = resolve_actor (ix, id);
+  size_t nadd = 0;
+  for (size_t i = 0; i < ix->nfiles; i++)
+    {
+      const wpol_file *f = ix->files[i];
+      int actors = 0;
+      for (size_t k = 0; k < f->ndecls; k++)
+        actors |= f->decls[k]->kind == D_ACTOR;
+      for (size_t k = 0; !actors && k < f->ndecls; k++)
+        nadd += f->decls[k]->kind == D_POLICY;
+    }
+  if (nadd == 0 || (base && base->scope == NULL))
+    {
+      ix->arena.oom = NULL;
+      return 0;
+    }
+  run = wpol_alloc (&ix->arena, sizeof *run);
+  if (base)
+    *run = *base;
+  run->kind = D_ACTOR;
+  run->name = wpol_strndup (&ix->arena, id, strlen (id));
+  run->glob = NULL;
+  run->info = NULL;
+  size_t nbase = base ? base->nscope : 0;
+  run->scope = wpol_alloc (&ix->arena, (nbase + nadd + 1) * sizeof *run->scope);
+  run->nscope = 0;
+  for (size_t i = 0; i < nbase; i++)
+    run->scope[run->nscope++] = base->scope[i];
+  for (size_t i = 0; i < ix->nfiles; i++)
+    {
+      const wpol_file *f = ix->files[i];
+      int actors = 0;
+      for (size_t k = 0; k < f->ndecls; k++)
+        actors |= f->decls[k]->kind == D_ACTOR;
+      for (size_t k = 0; !actors && k < f->ndecls; k++)
+        if (f->decls[k]->kind == D_POLICY)
+          {
+            size_t j = 0;
+            while (j < run->nscope && strcmp (run->scope[j], f->decls[k]->name) != 0)
+              j++;
+            if (j == run->nscope)
+              run->scope[run->nscope++] = f->decls[k]->name;
+          }
+    }
+  ix->run_actor = run;
+  ix->arena.oom = NULL;
+  return 0;
+}
+
+wpol_decl *
+wpol_index_run_actor (const wpol_index *ix)
+{
+  return ix ? ix->run_actor : NULL;
+}
+
 const wpol_decl *
 wpol_index_find (const wpol_index *ix, wpol_dkind kind, const char *name)
 {
@@ -330,6 +405,7 @@ wpol_index_each (const wpol_index *ix, wpol_dkind kind, void (*fn) (void *decl, 
 }
 
 /* ---- the decision ------------------------------------------------------ */
+
 
 typedef struct decider {
   const wpol_index *ix;
@@ -405,6 +481,8 @@ scan (decider *dd, const bucket *b)
 static const wpol_decl *
 resolve_actor (const wpol_index *ix, const char *id)
 {
+  if (ix->run_actor && strcmp (ix->run_actor->name, id) == 0)
+    return ix->run_actor;
   const wpol_decl *dc = wpol_htab_get (&ix->actors, id);
   if (dc)
     return dc;
@@ -430,7 +508,21 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
   dd.q.meta = actor->meta;
   dd.q.nmeta = actor->nmeta;
   res.actor = dd.q.decl ? dd.q.decl->info : NULL;
-  /* scope: the request's, else the declaration's `scope` field, else all */
+  /* scope: the request's, else the declaration's `scope` field, else all
+   * (declared without a scope); an actor with neither has no policy */
+  if (actor->nscope == 0 && dd.q.decl == NULL)
+    {
+      if (trace)
+        {
+          char line[512];
+          snprintf (line, sizeof line, "actor \"%s\": no actor declaration matches and the "
+                    "request has no scope: the actor is not declared, every request is denied",
+                    actor->id);
+          trace (ud, line);
+        }
+      res.reason = WPOL_UNDECLARED;
+      return res;
+    }
   if (actor->nscope)
     {
       dd.q.scope = actor->scope;
@@ -472,13 +564,13 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
     {
       char line[512];
       if (dd.all)
-        snprintf (line, sizeof line, "actor \"%s\": %s; no scope: all %zu loaded policies apply",
-                  actor->id, dd.q.decl ? "declared without a scope" : "no actor declaration matches",
-                  dd.npols);
+        snprintf (line, sizeof line, "actor \"%s\": declared without a scope: all %zu loaded "
+                  "policies apply", actor->id, dd.npols);
       else
         snprintf (line, sizeof line, "actor \"%s\": %s; %zu of %zu scope policies loaded",
-                  actor->id, actor->nscope ? "the request's scope" : "declared", dd.npols,
-                  dd.q.nscope);
+                  actor->id, actor->nscope ? "the request's scope"
+                  : dd.q.decl == ix->run_actor ? "the run's actor (with the policies of the "
+                    "files that declare no actor)" : "declared", dd.npols, dd.q.nscope);
       trace (ud, line);
     }
   if (dd.npols)

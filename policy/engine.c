@@ -23,6 +23,7 @@ struct wpol_engine {
   int have_version;
   struct { uint64_t gen, version; } hist[32];  /* store versions of recent loads */
   unsigned nhist;
+  char *run_actor;                /* wpol_engine_set_run_actor */
 };
 
 wpol_engine *
@@ -63,6 +64,7 @@ wpol_engine_free (wpol_engine *e)
   wpol_htab_free (&e->locs);
   wpol_htab_free (&e->ainfos);
   wpol_arena_free (&e->loc_arena);
+  free (e->run_actor);
   pthread_rwlock_destroy (&e->lock);
   pthread_mutex_destroy (&e->load_lock);
   free (e);
@@ -200,6 +202,19 @@ intern_actor (wpol_engine *e, wpol_decl *dc, const char *file)
   return rc;
 }
 
+int
+wpol_engine_set_run_actor (wpol_engine *e, const char *id, ward_err *err)
+{
+  char *c = id ? strdup (id) : NULL;
+  if (id && c == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "setting the run's actor");
+  pthread_mutex_lock (&e->load_lock);
+  free (e->run_actor);
+  e->run_actor = c;
+  pthread_mutex_unlock (&e->load_lock);
+  return 0;
+}
+
 static int
 intern_actors (wpol_engine *e, wpol_index *ix, wpol_file **files, size_t n)
 {
@@ -218,8 +233,13 @@ intern_actors (wpol_engine *e, wpol_index *ix, wpol_file **files, size_t n)
           e->loc_arena.oom = NULL;
           return -1;
         }
+  wpol_decl *run = wpol_index_run_actor (ix);
+  if (run && intern_actor (e, run, "ward run --policy") < 0)
+    {
+      e->loc_arena.oom = NULL;
+      return -1;
+    }
   e->loc_arena.oom = NULL;
-  (void) ix;
   return 0;
 }
 
@@ -244,7 +264,8 @@ install (wpol_engine *e, wpol_file **files, size_t n, wpol_diags *d, ward_err *e
   if (ix == NULL)
     return -1;
   pthread_mutex_lock (&e->load_lock);
-  if (intern_locs (e, ix) < 0 || intern_actors (e, ix, files, n) < 0)
+  if ((e->run_actor && wpol_index_set_run_actor (ix, e->run_actor) < 0)
+      || intern_locs (e, ix) < 0 || intern_actors (e, ix, files, n) < 0)
     {
       pthread_mutex_unlock (&e->load_lock);
       wpol_index_free (ix);

@@ -90,7 +90,9 @@ typedef enum wpol_reason {
   WPOL_NO_MATCH = 0,              /* default deny */
   WPOL_BY_RULE,                   /* rule's condition held */
   WPOL_BY_RULE_ERROR,             /* a deny rule whose condition errored */
-  WPOL_BAD_REQUEST                /* NULL action/resource/actor: fail closed */
+  WPOL_BAD_REQUEST,               /* NULL action/resource/actor: fail closed */
+  WPOL_UNDECLARED                 /* no actor declaration matches and the request
+                                     has no scope: the actor has no policy */
 } wpol_reason;
 
 /* The actor declaration that applied to a request (interned like rule
@@ -115,13 +117,19 @@ typedef struct wpol_result {
 
 /* Scope: the policies that apply to a request are the request's scope when
  * it has one (nscope > 0); else the `scope` field of the actor declaration
- * that matches the actor id (`scope = []`: none); else -- no declaration
- * matches, or it has no `scope` field -- every loaded policy. */
+ * that matches the actor id (`scope = []`: none; no `scope` field: every
+ * loaded policy). An actor that no declaration matches, asking without a
+ * scope, has no policy: every request is denied (WPOL_UNDECLARED). */
 
 /* cache_entries: 0 = default (16384), otherwise rounded up to a power of 2;
  * (size_t)-1 disables the cache. */
 wpol_engine *wpol_engine_new (size_t cache_entries, ward_err *err);
 void wpol_engine_free (wpol_engine *e);
+
+/* `ward run --policy`: every later load gives the actor `id` (the actor the
+ * run starts) the policies of each file that declares no actor, on top of
+ * its own declaration's scope. NULL turns that off. -1 when out of memory. */
+int wpol_engine_set_run_actor (wpol_engine *e, const char *id, ward_err *err);
 
 /* Parse, check and compile files (or the whole store) into a new index and
  * swap it in; the old index keeps serving until the new one is ready, and

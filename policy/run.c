@@ -139,7 +139,11 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
       wpol_buf_puts (desc, "files");
       for (; o->policy_files[n]; n++)
         wpol_buf_printf (desc, "%s %s", n ? "," : "", o->policy_files[n]);
-      r = wpol_engine_load_files (e, o->policy_files, n, &d, err);
+      /* the one convenience of default deny (ward-policy(5)): a file that
+       * declares no actor applies to the actor the run starts */
+      r = o->run_actor ? wpol_engine_set_run_actor (e, o->run_actor, err) : 0;
+      if (r == 0)
+        r = wpol_engine_load_files (e, o->policy_files, n, &d, err);
     }
   else
     {

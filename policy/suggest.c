@@ -4,10 +4,14 @@
  *   1. literal resources (process ids, hosts, names, modules), with a wider
  *      pattern offered in a comment;
  *   2. PIDs, which change from run to run, by how the target relates to the
- *      caller: its own children, its parent, processes of a given actor;
- *   3. any process on a host, when nothing narrower is known.
+ *      caller: its own children, its parent, processes of a given actor.
+ * Each policy comes with the actor declaration that puts it in that actor's
+ * scope (and in no other actor's): default deny gives an undeclared actor
+ * nothing, and a policy no scope names applies to nobody.
  * Denials made by a deny rule (an allow cannot override it), by a --deny
- * test rule or of malformed requests are explained in comments instead.
+ * test rule, of malformed requests, and calls on a PID whose target had
+ * already exited (nothing narrower than "any process on the host" is
+ * known: never suggested silently) are explained in comments instead.
  * The text is parsed and checked before it is printed. */
 #include "config.h"
 #include "audit.h"
@@ -18,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_LIT, K_CHILD, K_PARENT, K_TACTOR, K_HOST, K_N };
+enum { K_LIT, K_CHILD, K_PARENT, K_TACTOR, K_N };
 
 typedef struct cand {
   int kind;
@@ -34,7 +38,8 @@ typedef struct note {
 } note;
 
 typedef struct group {
-  char *actor, *scope;            /* scope: JSON array text, NULL = every policy */
+  char *actor, *scope;            /* scope: JSON array text, NULL = none recorded */
+  char *pname;                    /* the suggested policy's name (when printed) */
   cand *c;
   size_t nc, capc;
   note *notes;
@@ -163,6 +168,17 @@ glob_escape (wpol_buf *b, const char *s)
     }
 }
 
+/* s in quotes with control characters escaped, for a comment: a string a
+ * script chose (an actor id, a resource) must not end the comment and
+ * forge a rule. Valid until the next call with the same t. */
+static const char *
+quoted (wpol_buf *t, const char *s)
+{
+  t->len = 0;
+  wpol_buf_quote (t, s ? s : "");
+  return t->oom || t->s == NULL ? "\"?\"" : t->s;
+}
+
 /* "{ward:main|0x0001f}" -> "ward:main" in host; 0 when it is not a PID. */
 static int
 pid_host (const char *r, char *host, size_t size)
@@ -208,16 +224,34 @@ classify (sg *s, group *g, const wpol_arow *w)
           kind = K_TACTOR;
           wpol_buf_puts (&cond, "target has \"actor\" and target.actor == ");
           wpol_buf_quote (&cond, tactor);
-          wpol_buf_printf (&what, "processes of actor \"%s\"", tactor);
+          wpol_buf qa = { 0 };
+          wpol_buf_printf (&what, "processes of actor %s", quoted (&qa, tactor));
+          wpol_buf_free (&qa);
           wpol_buf_puts (&wide, pat.s);
         }
       else
         {
-          kind = K_HOST;
-          wpol_buf_printf (&what, "any process on host %s", host);
-          wpol_buf_puts (&wide, "*");
+          /* no target.* attributes: the target had exited before the call.
+           * The only rule that would allow it is every process on the host,
+           * which is no suggestion to make silently. */
+          char key[600];
+          snprintf (key, sizeof key, "exited\x1f%s\x1f%s", w->action, host);
+          wpol_buf_printf (&what, "%s on a PID of host %s: the target had already exited\n"
+                           "#   (the record has no target.* attributes), so nothing narrower "
+                           "than any\n#   process on the host is known. If that is what you "
+                           "mean, write it yourself:\n#   allow %s on ", w->action, host,
+                           w->action);
+          wpol_buf_quote (&what, pat.s ? pat.s : "");
+          wpol_buf_puts (&what, ";");
+          if (what.oom)
+            s->oom = 1;
+          else
+            add_note (s, g, key, what.s, w->count);
+          kind = -1;
         }
-      if (!pat.oom && !cond.oom && !wide.oom && !what.oom)
+      if (kind < 0)
+        ;
+      else if (!pat.oom && !cond.oom && !wide.oom && !what.oom)
         add_cand (s, g, w, kind, pat.s, cond.s, wide.s, what.s);
       else
         s->oom = 1;
@@ -276,7 +310,11 @@ take (sg *s, const wpol_arow *w)
   const char *reason = w->reason ? w->reason : "";
   char key[1024];
   wpol_buf t = { 0 };
-  if (strcmp (reason, "no rule matched") == 0)
+  /* default deny: no rule matched, or the actor had no policy at all */
+  size_t rl = strlen (reason);
+  if (strcmp (reason, "no rule matched") == 0
+      || (strncmp (reason, "actor `", 7) == 0 && rl > 24
+          && strcmp (reason + rl - 17, "` is not declared") == 0))
     {
       classify (s, g, w);
       return;
@@ -297,13 +335,15 @@ take (sg *s, const wpol_arow *w)
     {
       snprintf (key, sizeof key, "rule\x1f%s\x1f%s\x1f%lld", w->action,
                 w->rule_file ? w->rule_file : "", (long long) w->rule_line);
-      wpol_buf_printf (&t, "%s on \"%s\": denied by %s:%lld (policy \"%s\"): %s%s\n"
+      wpol_buf qr = { 0 };
+      wpol_buf_printf (&t, "%s on %s: denied by %s:%lld (policy \"%s\"): %s%s\n"
                        "#   an allow cannot override a deny; change that rule if this call "
-                       "should be allowed", w->action, w->resource ? w->resource : "",
+                       "should be allowed", w->action, quoted (&qr, w->resource),
                        w->rule_file ? w->rule_file : "?", (long long) w->rule_line,
                        w->rule_policy ? w->rule_policy : "?", w->rule_text ? w->rule_text : "",
                        strncmp (reason, "condition", 9) == 0 ? " (its condition failed, "
                        "which fails closed)" : "");
+      wpol_buf_free (&qr);
     }
   if (t.oom)
     s->oom = 1;
@@ -364,21 +404,26 @@ print_group (const group *g, const char *name, wpol_buf *b)
   char t1[40], t2[40];
   wpol_audit_time (g->first, t1, sizeof t1);
   wpol_audit_time (g->last, t2, sizeof t2);
-  wpol_buf_printf (b, "\n# ---- actor \"%s\": %lld denial%s (%lld enforced, %lld would-be in "
-                   "permissive mode), %s .. %s\n", g->actor, (long long) g->n,
+  wpol_buf qa = { 0 }, qn = { 0 };
+  wpol_buf_printf (b, "\n# ---- actor %s: %lld denial%s (%lld enforced, %lld would-be in "
+                   "permissive mode), %s .. %s\n", quoted (&qa, g->actor), (long long) g->n,
                    g->n == 1 ? "" : "s", (long long) g->enforced, (long long) g->would, t1, t2);
   for (size_t i = 0; i < g->nn; i++)
     wpol_buf_printf (b, "# not suggested (%lld): %s\n", (long long) g->notes[i].n,
                      g->notes[i].text);
+  wpol_buf_free (&qa);
   if (g->nc == 0)
     return;
   if (g->scope == NULL)
-    wpol_buf_puts (b, "# No scope applied to this actor (no actor declaration with a `scope`),\n"
-                   "# so every loaded policy applies: this one takes effect when loaded.\n");
+    wpol_buf_printf (b, "# No scope applied to this actor: it was not declared (so it had no\n"
+                     "# policy) or was declared without a `scope`. The actor declaration\n"
+                     "# below gives it %s and gives it to no other actor.\n", quoted (&qn, name));
   else
     wpol_buf_printf (b, "# This actor's scope was %s (from its actor declaration or\n"
-                     "# :with_scope()): add \"%s\" to that scope for these rules to apply.\n",
-                     g->scope, name);
+                     "# :with_scope()): the actor declaration below adds %s to that\n"
+                     "# scope (a process spawned :with_scope() needs it in the builder's list).\n",
+                     g->scope, quoted (&qn, name));
+  wpol_buf_free (&qn);
   wpol_buf_puts (b, "policy ");
   wpol_buf_quote (b, name);
   wpol_buf_puts (b, " {\n");
@@ -386,8 +431,7 @@ print_group (const group *g, const char *name, wpol_buf *b)
     "literal resources: the narrowest rules",
     "PIDs change from run to run: targets by their relation to the caller",
     NULL,
-    "PIDs of processes of a given actor",
-    "PIDs with nothing narrower known: any process on a host (review these)" };
+    "PIDs of processes of a given actor" };
   int last_kind = -1;
   for (size_t i = 0; i < g->nc; i++)
     {
@@ -457,6 +501,66 @@ print_group (const group *g, const char *name, wpol_buf *b)
   wpol_buf_puts (b, "}\n");
 }
 
+static char *json_string (const char **p);
+
+/* Add name to the list in b (quoted, comma-separated) unless seen holds it. */
+static void
+scope_add (wpol_buf *b, wpol_buf *seen, const char *name)
+{
+  wpol_buf k = { 0 };
+  wpol_buf_printf (&k, "\x1f%s\x1f", name);
+  if (k.s && (seen->s == NULL || strstr (seen->s, k.s) == NULL))
+    {
+      wpol_buf_puts (b, b->len ? ", " : "");
+      wpol_buf_quote (b, name);
+      wpol_buf_puts (seen, k.s);
+    }
+  if (k.oom)
+    b->oom = 1;
+  wpol_buf_free (&k);
+}
+
+/* The declaration that puts the suggested policies of actor (groups
+ * 0..last) in its scope, next to the scope it had: loading the suggestion
+ * grants to that actor and to nobody else. */
+static void
+print_actor (const sg *s, size_t last, wpol_buf *b)
+{
+  const char *actor = s->g[last].actor;
+  wpol_buf list = { 0 }, seen = { 0 }, pat = { 0 };
+  for (size_t i = 0; i <= last; i++)
+    {
+      const group *g = &s->g[i];
+      if (g->pname == NULL || strcmp (g->actor, actor) != 0)
+        continue;
+      for (const char *p = g->scope; p && *p;)
+        if (*p++ == '"')
+          {
+            char *name = json_string (&p);
+            if (name)
+              scope_add (&list, &seen, name);
+            else
+              list.oom = 1;
+            free (name);
+          }
+      scope_add (&list, &seen, g->pname);
+    }
+  glob_escape (&pat, actor);
+  wpol_buf qa = { 0 };
+  wpol_buf_printf (b, "\n# Loading this declares actor %s with the scope it had and the\n"
+                   "# suggested policies. Where a loaded file declares this actor already\n"
+                   "# (`ward policy load` says `already defined`), add them to that\n"
+                   "# declaration's scope instead.\nactor ", quoted (&qa, actor));
+  wpol_buf_free (&qa);
+  wpol_buf_quote (b, pat.s ? pat.s : "");
+  wpol_buf_printf (b, " {\n  scope = [%s];\n}\n", list.s ? list.s : "");
+  if (list.oom || pat.oom)
+    b->oom = 1;
+  wpol_buf_free (&list);
+  wpol_buf_free (&seen);
+  wpol_buf_free (&pat);
+}
+
 static void
 free_sg (sg *s)
 {
@@ -482,6 +586,7 @@ free_sg (sg *s)
       free (g->notes);
       free (g->actor);
       free (g->scope);
+      free (g->pname);
     }
   free (s->g);
 }
@@ -527,7 +632,15 @@ wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const c
           }
       if (!name.oom)
         print_group (g, name.s, &b);
+      if (g->nc && !name.oom && (g->pname = strdup (name.s)) == NULL)
+        b.oom = 1;
       wpol_buf_free (&name);
+      /* after the actor's last policy, its declaration */
+      size_t k = i + 1;
+      while (k < s.ng && (s.g[k].nc == 0 || strcmp (s.g[k].actor, g->actor) != 0))
+        k++;
+      if (g->pname && k == s.ng)
+        print_actor (&s, i, &b);
     }
   free_sg (&s);
   if (b.oom)

@@ -260,6 +260,12 @@ size_t wpol_index_npolicies (const wpol_index *ix);
 size_t wpol_index_nactors (const wpol_index *ix);
 wpol_decl *wpol_index_actor (const wpol_index *ix, size_t i);
 
+/* ward run --policy: give the actor `id` the policies of every file that
+ * declares no actor, on top of its own declaration. -1 when out of memory. */
+int wpol_index_set_run_actor (wpol_index *ix, const char *id);
+/* The declaration made by wpol_index_set_run_actor, or NULL. */
+wpol_decl *wpol_index_run_actor (const wpol_index *ix);
+
 /* Decide against one index; *mask receives the M_* bits of every candidate
  * rule (for the cache key). */
 wpol_result wpol_eval (const wpol_index *ix, const ward_actor *actor,

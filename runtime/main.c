@@ -393,6 +393,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     snprintf (ward_broker_no_supervisor, sizeof ward_broker_no_supervisor, "%s", err.msg);
   popts.deny = deny;
   popts.policy_files = pfiles;
+  popts.run_actor = actor;
   wbuf args;
   wbuf_init (&args, 0);
   if (start_signal_thread (&err) < 0 || ward_policy_init (&popts, &err) < 0 || ward_timers_start (&err) < 0

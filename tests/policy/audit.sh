@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 60
+plan 62
 
 R=$T/r
 mkdir -p "$R/w"
@@ -133,7 +133,9 @@ EOF
 $AUDIT --db "$T/g.db" --json --actor worker > "$T/j7" 2>&1
 has "a child spawned :with_scope() is decided, and recorded, with that scope" '"scope":\["r","extra"\]' "$T/j7"
 $AUDIT --db "$T/g.db" --json --actor nobody > "$T/j8" 2>&1
-has "an undeclared actor without a scope: every policy applies (scope null)" '"actor":"nobody","actor_meta":{},"scope":null' "$T/j8"
+has "an undeclared actor without a scope has no policy (scope null)" '"actor":"nobody","actor_meta":{},"scope":null' "$T/j8"
+has "... its denial says it is not declared" '"reason":"actor `nobody` is not declared"' "$T/j8"
+hasnt "... it is never allowed" '"decision":"allow"' "$T/j8"
 
 # ---- a running ward picks up `ward policy load` ----
 cat > "$R/reload.lua" <<'EOF'
@@ -165,6 +167,7 @@ policy "v" {
   allow process.spawn, process.spawn.monitored on "w:*";
   allow process.host on "ward:main";
 }
+actor "main" { scope = ["v"]; }
 EOF
 ok "load the first version into a store" "$WARD" policy load --db "$T/store.db" "$T/v.policy"
 "$WARD" run --db "$T/store.db" "$R/reload.lua" > "$T/o9" 2> "$T/e9" &
@@ -176,6 +179,7 @@ policy "v" {
   allow process.host on "ward:main";
   allow process.registry.register on "late.*";
 }
+actor "main" { scope = ["v"]; }
 EOF
 "$WARD" policy load --db "$T/store.db" "$T/v.policy" > /dev/null
 loaded=$(date +%s%3N)

@@ -6,7 +6,7 @@
 # what it refuses to suggest (denials by a deny rule or by --deny).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 27
+plan 48
 
 A=$T/app
 mkdir -p "$A/w"
@@ -71,7 +71,10 @@ ok "... with no denial recorded" test ! -s "$T/d.json"
 S=$T/sugg.policy
 echo "# ---- the suggestion:"; sed 's/^/#   /' "$S"
 has "one policy per actor" '^policy "suggested.main" {' "$S"
-has "it says the actor has no scope, so it applies when loaded" "every loaded policy applies" "$S"
+has "it comes with the declaration of its actor: the scope it had, and the suggestion" \
+  '^  scope = \["base", "suggested.main"\];' "$S"
+has "... in an actor declaration for main" '^actor "main" {' "$S"
+hasnt "... and for no other actor" '^actor "[^m]' "$S"
 has "actions with the same resources share a rule" \
   'allow process.cancel, process.monitor, process.send on "{ward:main|\*}"' "$S"
 has "several literal resources of an action in one rule" \
@@ -104,7 +107,52 @@ has "a denial by a deny rule is explained, not allowed" \
 has "... an allow cannot override a deny" "an allow cannot override a deny" "$T/s3.policy"
 has "a --deny denial: nothing to suggest" "process.registry.register: denied by the test rule" "$T/s3.policy"
 has "a declared scope: the suggestion names it" 'scope was \["strict"\]' "$T/s3.policy"
-has "... and says to add the policy to it" 'add "suggested.main" to that scope' "$T/s3.policy"
+has "... and says the declaration adds the policy to it" 'adds "suggested.main" to that' "$T/s3.policy"
+
+# loading a suggestion into a store grants to its actor and to nobody else
+ok "the policy and the suggestion load into a store" \
+  "$WARD" policy load --db "$T/st.db" "$T/base.policy" "$T/sugg.policy"
+ok "the run from the store passes" "$WARD" run --db "$T/st.db" --audit "$T/st-a.db" "$A/app.lua"
+"$WARD" policy explain --db "$T/st.db" --actor other --action lua.require --resource util > "$T/x1" 2>&1
+has "another actor gets nothing from it: not declared" 'by: actor `other` is not declared' "$T/x1"
+notok 1 "... and its run is denied" "$WARD" run --db "$T/st.db" --actor other --audit "$T/st-a.db" "$A/app.lua"
+
+# an undeclared actor: every denial is `not declared`; the suggestion declares it
+printf 'policy "only.main" {\n  allow process.host on "ward:main";\n}\nactor "main" { scope = ["only.main"]; }\n' > "$T/om.policy"
+ok "a store that declares only main" "$WARD" policy load --db "$T/u.db" "$T/om.policy"
+ok "an undeclared actor runs in permissive mode" \
+  "$WARD" run --permissive --db "$T/u.db" --actor stranger --audit "$T/u-a.db" "$A/app.lua"
+$AUDIT --db "$T/u-a.db" --json --denied > "$T/u.json" 2>&1
+has "... every denial says it is not declared" '"reason":"actor `stranger` is not declared"' "$T/u.json"
+hasnt "... and nothing else" '"reason":"no rule matched"' "$T/u.json"
+$AUDIT suggest --db "$T/u-a.db" > "$T/us.policy" 2> "$T/us.err"
+has "the suggestion declares the actor with only its own policy" \
+  '^  scope = \["suggested.stranger"\];' "$T/us.policy"
+has "... and allows what it was denied" 'allow lua.require on "util";' "$T/us.policy"
+ok "it loads next to the store's files" "$WARD" policy load --db "$T/u.db" "$T/us.policy"
+ok "then the actor's run passes" "$WARD" run --db "$T/u.db" --actor stranger --audit "$T/u-b.db" "$A/app.lua"
+$AUDIT --db "$T/u-b.db" --json --denied > "$T/u2.json" 2>&1
+ok "... with no denial recorded" test ! -s "$T/u2.json"
+notok 1 "main gained nothing from it" "$WARD" run --db "$T/u.db" --audit "$T/u-b.db" "$A/app.lua"
+
+# a call on a PID whose target had exited: never an unconditional allow
+cat > "$A/late.lua" <<'EOF'
+local p = assert(process.spawn_monitored("w:ctx", "ward:main"))
+local ev = process.events()
+repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == p
+process.send(p, "late", 1)
+EOF
+printf 'policy "l" {\n  allow process.spawn, process.spawn.monitored on "w:*";\n  allow process.host on "ward:main";\n}\n' > "$T/l.policy"
+"$WARD" run --permissive --policy "$T/l.policy" --audit "$T/l.db" "$A/late.lua" > /dev/null 2>&1
+$AUDIT --db "$T/l.db" --json --denied --action process.send > "$T/l.json" 2>&1
+has "a send to an exited process is recorded without target.* attributes" '"attrs":{"pid":[^}]*}' "$T/l.json"
+hasnt "... (none at all)" '"target\.' "$T/l.json"
+$AUDIT suggest --db "$T/l.db" > "$T/ls.policy" 2>&1
+hasnt "suggest does not allow it on every process of the host" '^ *allow process.send on "{ward:main|\*}"' "$T/ls.policy"
+has "... it lists it as not suggested, with the reason" \
+  '# not suggested (1): process.send on a PID of host ward:main: the target had already exited' "$T/ls.policy"
+ok "... and what it prints still checks" "$WARD" policy check "$T/l.policy" "$T/ls.policy"
+
 $AUDIT suggest --db "$T/empty.db" > /dev/null 2>&1
 "$WARD" run --policy "$T/base.policy" --policy "$T/sugg.policy" --audit "$T/empty.db" "$A/app.lua" > /dev/null 2>&1
 $AUDIT suggest --db "$T/empty.db" --name review > "$T/s4.policy" 2>&1

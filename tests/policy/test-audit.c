@@ -332,15 +332,23 @@ test_builtin (void)
     { "process.context", "context" }, { "process.security", "security" },
     { "process.registry.register", "svc" }, { "process.registry.unregister", "a.b" },
     { "lua.require", "util" }, { "lua.require", "a.b.c" } };
-  int all = 1;
-  for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++)
-    if (ward_authorize (&m, reqs[i][0], reqs[i][1], &at) != WARD_ALLOW
-        || ward_authorize (&bob, reqs[i][0], reqs[i][1], &at) != WARD_ALLOW)
-      {
-        printf ("# denied: %s on %s\n", reqs[i][0], reqs[i][1]);
-        all = 0;
-      }
-  ok (all, "main (and an undeclared actor main names) may use the whole API");
+  int all = 1, none = 1;
+  size_t nreqs = sizeof reqs / sizeof reqs[0];
+  for (size_t i = 0; i < nreqs; i++)
+    {
+      if (ward_authorize (&m, reqs[i][0], reqs[i][1], &at) != WARD_ALLOW)
+        {
+          printf ("# main denied: %s on %s\n", reqs[i][0], reqs[i][1]);
+          all = 0;
+        }
+      if (ward_authorize (&bob, reqs[i][0], reqs[i][1], &at) != WARD_DENY)
+        {
+          printf ("# bob allowed: %s on %s\n", reqs[i][0], reqs[i][1]);
+          none = 0;
+        }
+    }
+  ok (all, "main may use the whole API");
+  ok (none, "an actor no declaration matches (bob) may use none of it");
   ok (ward_authorize (&u, "process.host", "ward:main", &at) == WARD_DENY
       && ward_authorize (&u, "process.security", "security", &at) == WARD_DENY
       && ward_authorize (&u, "process.host", "ward:sandbox", &at) == WARD_ALLOW,
@@ -348,12 +356,35 @@ test_builtin (void)
   ward_policy_shutdown ();
   ok (db_is (path_of ("d.db"), "SELECT store FROM audit_runs",
               "built-in default.policy, untrusted.policy"), "the run row names the source");
+  char want[64];
+  snprintf (want, sizeof want, "%zu actor `bob` is not declared", nreqs);
+  ok (db_is (path_of ("d.db"), "SELECT sum(count) || ' ' || min(reason) || "
+             "CASE WHEN min(reason) = max(reason) THEN '' ELSE ' (mixed)' END FROM audit "
+             "WHERE actor = 'bob' AND decision = 'deny'", want),
+      "every denial of bob is recorded with the reason `actor `bob` is not declared`");
+
+  /* --policy FILE without actor declarations: the run's actor, nobody else */
+  const char *pf = path_of ("bare.policy");
+  FILE *f = fopen (pf, "w");
+  fputs ("policy \"bare\" {\n  allow process.send on \"x\";\n}\n", f);
+  fclose (f);
+  const char *files[] = { pf, NULL };
+  ward_policy_opts po = { .policy_files = files, .audit_path = path_of ("bare.db"),
+                          .run_actor = "runner" };
+  ward_actor runner = { "runner", NULL, 0, NULL, 0 };
+  ok (ward_policy_init (&po, &err) == 0 && ward_authorize (&runner, "process.send", "x", &at) == WARD_ALLOW
+      && ward_authorize (&runner, "process.send", "y", &at) == WARD_DENY,
+      "a --policy file that declares no actor applies to the run's actor");
+  ok (ward_authorize (&m, "process.send", "x", &at) == WARD_DENY
+      && ward_authorize (&bob, "process.send", "x", &at) == WARD_DENY,
+      "... and to no other actor");
+  ward_policy_shutdown ();
 }
 
 int
 main (void)
 {
-  plan (10 + 7 + 7 + 5 + 23 + 4);
+  plan (10 + 7 + 7 + 5 + 23 + 8);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();

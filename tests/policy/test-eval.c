@@ -60,6 +60,13 @@ engine_with (const char *text)
   return e;
 }
 
+static void
+keep_line (void *ud, const char *line)
+{
+  if (strstr (line, "actor \"") == line)
+    snprintf (ud, 512, "%s", line);
+}
+
 static const char *const req_meta[] = { "tier", "gold" };
 static const ward_attrs req_attrs = { "{ward:main|0x1}", "ward:main", "{ward:main|0x2}",
                                       "worker", NULL, "{ward:main|0x1}" };
@@ -158,7 +165,8 @@ test_combining (void)
   wpol_engine_free (e);
   wpol_engine *empty = engine_with ("");
   r = wpol_decide (empty, &a, "process.spawn", "app.x:y", NULL);
-  ok (r.decision == WARD_DENY && r.reason == WPOL_NO_MATCH, "an empty policy set denies");
+  ok (r.decision == WARD_DENY && r.reason == WPOL_UNDECLARED,
+      "an empty policy set denies (the actor is not declared)");
   wpol_engine_free (empty);
   ward_err err;
   wpol_engine *none = wpol_engine_new (0, &err);
@@ -293,8 +301,9 @@ test_hosts (void)
 }
 
 /* Which policies apply: the request's scope, else the declaration's `scope`
- * field (`[]`: none), else -- no declaration, or one without `scope` --
- * every loaded policy. Also the actor info a decision reports. */
+ * field (`[]`: none; no `scope` field: every loaded policy); an actor that
+ * no declaration matches, asking without a scope, has none: denied. Also
+ * the actor info a decision reports. */
 static void
 test_scope (void)
 {
@@ -308,15 +317,25 @@ test_scope (void)
     "actor \"nothing\" { scope = []; }\n");
   ward_actor undeclared = { "undeclared", NULL, 0, NULL, 0 };
   wpol_result r = wpol_decide (e, &undeclared, "process.send", "a", NULL);
-  ok (r.decision == WARD_ALLOW && r.actor == NULL,
-      "no declaration: every policy applies (p allows a), no actor info");
-  ok (wpol_decide (e, &undeclared, "process.send", "b", NULL).decision == WARD_ALLOW,
-      "... and q allows b");
-  r = wpol_decide (e, &undeclared, "process.send", "c", NULL);
-  ok (r.decision == WARD_DENY && r.rule && strcmp (r.rule->policy, "q") == 0,
-      "... and deny overrides allow across all of them (q denies c, r allows it)");
-  ok (wpol_decide (e, &undeclared, "process.host", "h", NULL).decision == WARD_ALLOW,
-      "... actor.scope is then the list of every policy");
+  ok (r.decision == WARD_DENY && r.reason == WPOL_UNDECLARED && r.rule == NULL
+      && r.actor == NULL && !r.cached,
+      "no declaration: no policy applies, the reason is `not declared` (p allows a to others)");
+  r = wpol_decide (e, &undeclared, "process.send", "a", NULL);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_UNDECLARED && r.cached,
+      "... and the cached decision says the same");
+  char line[512] = "";
+  r = wpol_decide_traced (e, &undeclared, "process.send", "b", NULL, keep_line, line);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_UNDECLARED
+      && strstr (line, "actor \"undeclared\"") && strstr (line, "not declared"),
+      "... explained as not declared (`%s`)", line);
+  const char *ps[] = { "p" };
+  ward_actor scoped_undeclared = { "undeclared", NULL, 0, ps, 1 };
+  r = wpol_decide (e, &scoped_undeclared, "process.send", "a", NULL);
+  ok (r.decision == WARD_ALLOW && !r.cached,
+      "an undeclared actor asking with a scope is governed by that scope (not a cache hit "
+      "of the scopeless denial)");
+  ok (wpol_decide (e, &undeclared, "process.send", "a", NULL).decision == WARD_DENY,
+      "... and without it, it is still denied");
   ward_actor mo = { "meta.only", NULL, 0, NULL, 0 };
   r = wpol_decide (e, &mo, "process.send", "b", NULL);
   ok (r.decision == WARD_ALLOW && r.actor && r.actor->scope == NULL
@@ -341,20 +360,77 @@ test_scope (void)
   const char *qs[] = { "q" };
   ward_actor req = { "nothing", NULL, 0, qs, 1 }, req2 = { "undeclared", NULL, 0, qs, 1 };
   ok (wpol_decide (e, &req, "process.send", "b", NULL).decision == WARD_ALLOW
-      && wpol_decide (e, &req2, "process.send", "a", NULL).decision == WARD_DENY,
-      "the request's scope replaces both the declaration's and `every policy`");
+      && wpol_decide (e, &req2, "process.send", "a", NULL).decision == WARD_DENY
+      && wpol_decide (e, &req2, "process.send", "b", NULL).decision == WARD_ALLOW,
+      "the request's scope replaces the declaration's, and gives an undeclared actor one");
+  wpol_engine_free (e);
+}
+
+/* ward run --policy: a file that declares no actor applies to the run's
+ * actor (on top of its declaration), and to no other. */
+static void
+test_run_actor (void)
+{
+  static const char *const names[] = { "decl.policy", "bare.policy", "bare2.policy" };
+  static const char *const texts[] = {
+    "policy \"d\" {\n  allow process.send on \"d\";\n}\n"
+    "actor \"main\" { scope = [\"d\"]; tier = \"t\"; }\n"
+    "actor \"wide\" { }\n",
+    "policy \"b\" {\n  allow process.send on \"b\";\n}\n",
+    "policy \"c\" {\n  allow process.send on \"c\";\n}\n" };
+  size_t lens[3];
+  for (int i = 0; i < 3; i++)
+    lens[i] = strlen (texts[i]);
+  ward_err err;
+  wpol_engine *e = wpol_engine_new (0, &err);
+  int rc = wpol_engine_set_run_actor (e, "main", &err);
+  rc |= wpol_engine_load_texts (e, (const char *const *) names, (const char *const *) texts,
+                                lens, 3, NULL, &err);
+  ward_actor m = { "main", NULL, 0, NULL, 0 }, other = { "other", NULL, 0, NULL, 0 };
+  wpol_result r = wpol_decide (e, &m, "process.send", "b", NULL);
+  ok (rc == 0 && r.decision == WARD_ALLOW && r.actor && strcmp (r.actor->scope, "[\"d\",\"b\",\"c\"]") == 0
+      && strcmp (r.actor->meta, "{\"tier\":\"t\"}") == 0,
+      "the run's actor gets the actor-less files' policies on top of its declaration (%s)",
+      r.actor ? r.actor->scope : "no info");
+  ok (wpol_decide (e, &m, "process.send", "d", NULL).decision == WARD_ALLOW
+      && wpol_decide (e, &m, "process.send", "c", NULL).decision == WARD_ALLOW,
+      "... its declared scope and every actor-less file apply");
+  r = wpol_decide (e, &other, "process.send", "b", NULL);
+  ok (r.decision == WARD_DENY && r.reason == WPOL_UNDECLARED,
+      "another undeclared actor gets nothing");
+  ward_actor wide = { "wide", NULL, 0, NULL, 0 };
+  ok (wpol_decide (e, &wide, "process.send", "b", NULL).decision == WARD_ALLOW,
+      "an actor declared without a scope still has every loaded policy");
+  wpol_engine_free (e);
+  /* the run's actor undeclared: it gets exactly the actor-less files */
+  e = wpol_engine_new (0, &err);
+  rc = wpol_engine_set_run_actor (e, "solo", &err);
+  rc |= wpol_engine_load_texts (e, (const char *const *) names + 1, (const char *const *) texts + 1,
+                                lens + 1, 2, NULL, &err);
+  ward_actor solo = { "solo", NULL, 0, NULL, 0 }, main_ = { "main", NULL, 0, NULL, 0 };
+  ok (rc == 0 && wpol_decide (e, &solo, "process.send", "b", NULL).decision == WARD_ALLOW
+      && wpol_decide (e, &solo, "process.send", "x", NULL).decision == WARD_DENY,
+      "an undeclared run actor gets the actor-less files' policies");
+  ok (wpol_decide (e, &main_, "process.send", "b", NULL).reason == WPOL_UNDECLARED,
+      "... and `main`, not the run's actor here, is not declared");
+  wpol_engine_free (e);
+  /* without wpol_engine_set_run_actor (a store, explain of a store) */
+  e = engine_with (texts[1]);
+  ok (wpol_decide (e, &m, "process.send", "b", NULL).reason == WPOL_UNDECLARED,
+      "without a run actor, an actor-less file applies to nobody");
   wpol_engine_free (e);
 }
 
 int
 main (void)
 {
-  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 3 + 10);
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 3 + 11 + 7);
   test_conditions ();
   test_combining ();
   test_cache ();
   test_threads ();
   test_hosts ();
   test_scope ();
+  test_run_actor ();
   return done ();
 }

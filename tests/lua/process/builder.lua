@@ -155,7 +155,8 @@ local pm = u.msg_on("ctx")
 t.ok(pm and pm:payload().user == nil, "a plain spawn from a process without context has none")
 
 -- ---- with_actor: the child (and its children) act as that actor ----
-local ab = b1:with_actor("bob")
+-- bob is declared by no policy: it acts under the scope the builder gives it
+local ab = b1:with_actor("bob"):with_scope { "default" }
 ab:spawn("t:actor_probe", H, me, true)
 local pr = u.msg_on("probe")
 t.like(pr and pr:payload(), "%(actor bob%)", "with_actor: the child acts as the actor")
@@ -169,6 +170,20 @@ local sp2 = sb:spawn("t:ret", H)
 t.like(sp2, u.PID_PATTERN, "with_scope: spawn works")
 local both = b1:with_actor("carol"):with_scope {}
 t.like(both:spawn("t:ret", H), u.PID_PATTERN, "with_actor and an empty scope together")
+-- an actor that no declaration matches, given no scope, has no policy
+local function result_of(b)
+  local pid = b:spawn_monitored("t:try_all", H, me)
+  local e = pid and u.event_from(process.event.EXIT, pid)
+  return e and e.result and e.result.value
+end
+t.is(result_of(b1:with_actor("dave")),
+     "spawn=PERMISSION_DENIED send=PERMISSION_DENIED register=PERMISSION_DENIED",
+     "with_actor of an undeclared actor and no scope: every request is denied")
+t.is(result_of(b1:with_actor("main")), "spawn=ok send=ok register=ok",
+     "with_actor of a declared actor (main): its declaration's scope applies")
+local tm = u.msg_on("try_all")
+t.is(tm and tm:payload(), "hello", "... and only main's message arrived")
+t.is(u.msg_on("try_all", 200), nil, "... not a second one")
 
 -- ---- bad input ----
 local function refuses(name, f, ...)
