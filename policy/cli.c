@@ -1,4 +1,4 @@
-/* cli.c -- `ward policy check|fmt|load|list|export|explain|test`: the
+/* cli.c -- `ward policy check|fmt|load|remove|list|export|explain|test`: the
  * command line over the checker, formatter, store and engine. */
 #include "config.h"
 #include "wpol.h"
@@ -17,6 +17,7 @@ static const char usage_main[] =
   "  check FILE...                       report errors and warnings (exit 1 on an error)\n"
   "  fmt [-w] FILE...                    print the canonical form (-w: rewrite the files)\n"
   "  load --db DB FILE...                replace these files' definitions in the store\n"
+  "  remove --db DB FILE|POLICY...       take files or policies out of the store\n"
   "  list --db DB                        what the store holds\n"
   "  export --db DB                      every definition as policy text\n"
   "  explain (--db DB | --policy FILE)... --actor ID --action A --resource R\n"
@@ -37,12 +38,21 @@ static const struct { const char *cmd, *help; } helps[] = {
   { "load", "usage: ward policy load --db DB FILE...\n"
     "Check the files against each other and the rest of the store, then, when\n"
     "none has an error, replace each file's definitions in one transaction.\n"
-    "The store is created when missing. A running ward picks the change up.\n" },
+    "A file is known by its canonical path (from any directory, spelled any\n"
+    "way); an export (`ward policy export`) restores each of its files.\n"
+    "Prints every definition the load changed (`+ policy \"a\"` new,\n"
+    "`- policy \"b\"` gone, `~ policy \"c\"` changed). The store is created\n"
+    "when missing. A running ward picks the change up.\n" },
+  { "remove", "usage: ward policy remove --db DB FILE|POLICY...\n"
+    "Take a stored file (a path, or its name in `ward policy list`) and all its\n"
+    "definitions out of the store, or else the policy of that name out of its\n"
+    "file; in one transaction, printing what changed as `load` does.\n" },
   { "list", "usage: ward policy list --db DB\n"
     "List the files, policies, actors, hosts and sandbox profiles of a store.\n" },
   { "export", "usage: ward policy export --db DB\n"
     "Print every stored file in canonical form, each after a `# file: NAME`\n"
-    "line. Loading the output into an empty store gives the same definitions.\n" },
+    "line. `ward policy load` of the output restores those files under their\n"
+    "names: export, load, export prints the same text.\n" },
   { "explain", "usage: ward policy explain (--db DB | --policy FILE)... --actor ID\n"
     "       --action A --resource R [--attr KEY=VALUE]... [--scope NAME]...\n"
     "       [--meta KEY=VALUE]...\n"
@@ -213,6 +223,27 @@ take_db (int *argc, char **argv, const char *cmd)
   return db;
 }
 
+/* After a load or remove: every definition it changed, then one line. */
+static void __attribute__ ((format (printf, 5, 6)))
+report_change (const char *cmd, wpol_store *st, int r, ward_err *err, const char *fmt, ...)
+{
+  uint64_t v = 0;
+  if (r < 0)
+    {
+      fprintf (stderr, "ward policy %s: %s\n", cmd, err->msg);
+      return;
+    }
+  const char *ch = wpol_store_changes (st);
+  fputs (*ch ? ch : "(no definition changed)\n", stdout);
+  if (wpol_store_version (st, &v, err) < 0)
+    return;
+  va_list ap;
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
+  printf (" (version %llu)\n", (unsigned long long) v);
+}
+
 static int
 cmd_load (int argc, char **argv)
 {
@@ -236,12 +267,36 @@ cmd_load (int argc, char **argv)
   int r = wpol_store_load_files (st, (const char *const *) argv + 1, (size_t) argc - 1, &d, &err);
   print_diags (&d);
   wpol_diags_free (&d);
-  uint64_t v = 0;
-  if (r < 0)
-    fprintf (stderr, "ward policy load: %s\n", err.msg);
-  else if (wpol_store_version (st, &v, &err) == 0)
-    printf ("loaded %d file%s into %s (version %llu)\n", argc - 1, argc == 2 ? "" : "s", db,
-            (unsigned long long) v);
+  report_change ("load", st, r, &err, "loaded %d file%s into %s", argc - 1,
+                 argc == 2 ? "" : "s", db);
+  wpol_store_close (st);
+  return r < 0 ? 1 : 0;
+}
+
+static int
+cmd_remove (int argc, char **argv)
+{
+  const char *db = take_db (&argc, argv, "remove");
+  if (db == NULL)
+    return usage_error ("remove", "%s", "--db DB is required");
+  if (argc < 2)
+    return usage_error ("remove", "%s", "no file or policy given");
+  for (int i = 1; i < argc; i++)
+    if (argv[i][0] == '-' && argv[i][1])
+      return usage_error ("remove", "unknown option `%s`", argv[i]);
+  ward_err err;
+  wpol_store *st = wpol_store_open (db, 0, &err);
+  if (st == NULL)
+    {
+      fprintf (stderr, "ward policy remove: %s\n", err.msg);
+      return 1;
+    }
+  wpol_diags d;
+  wpol_diags_init (&d);
+  int r = wpol_store_remove (st, (const char *const *) argv + 1, (size_t) argc - 1, &d, &err);
+  print_diags (&d);
+  wpol_diags_free (&d);
+  report_change ("remove", st, r, &err, "removed from %s", db);
   wpol_store_close (st);
   return r < 0 ? 1 : 0;
 }
@@ -651,8 +706,8 @@ wpol_cli_main (int argc, char **argv)
   const char *cmd = argv[1];
   argc--;
   argv++;
-  static const char *const cmds[] = { "check", "fmt", "load", "list", "export", "explain",
-                                      "test", NULL };
+  static const char *const cmds[] = { "check", "fmt", "load", "remove", "list", "export",
+                                      "explain", "test", NULL };
   int known = 0;
   for (size_t i = 0; cmds[i]; i++)
     known |= strcmp (cmds[i], cmd) == 0;
@@ -671,6 +726,8 @@ wpol_cli_main (int argc, char **argv)
     return cmd_fmt (argc, argv);
   if (strcmp (cmd, "load") == 0)
     return cmd_load (argc, argv);
+  if (strcmp (cmd, "remove") == 0)
+    return cmd_remove (argc, argv);
   if (strcmp (cmd, "list") == 0)
     return cmd_list_export (argc, argv, 0);
   if (strcmp (cmd, "export") == 0)

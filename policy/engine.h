@@ -59,16 +59,33 @@ wpol_store *wpol_store_open (const char *path, int flags, ward_err *err);
 void wpol_store_close (wpol_store *st);
 
 /* Check every file and, when none has an error, replace each file's
- * definitions in one transaction. Returns -1 and changes nothing when any
- * file has an error (then d holds the diagnostics) or the database fails. */
+ * definitions in one transaction. A file is stored under its canonical
+ * path (a file stored by an older ward under a relative name that resolves
+ * to the same path is replaced too); a file that starts with the line
+ * wpol_store_export writes first is an export, whose `# file: NAME`
+ * sections are loaded as the files NAME. Returns -1 and changes nothing
+ * when any file has an error (then d holds the diagnostics) or the
+ * database fails. */
 int wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n,
                            wpol_diags *d, ward_err *err);
 /* The same for text in memory (name is the file name it is stored under). */
 int wpol_store_load_text (wpol_store *st, const char *name, const char *text,
                           size_t len, wpol_diags *d, ward_err *err);
+/* Remove stored files or policies: each of what[] names a stored file (as
+ * stored, or a path that resolves to it) or else a stored policy, which is
+ * taken out of its file (a file left empty goes). Checked and done in one
+ * transaction, like a load; -1 with WARD_E_NOT_FOUND when an argument names
+ * neither. */
+int wpol_store_remove (wpol_store *st, const char *const *what, size_t n,
+                       wpol_diags *d, ward_err *err);
+/* What the last successful load or remove changed, one line per
+ * definition: `+ policy "a"` (new), `- policy "b"` (gone), `~ policy "c"`
+ * (changed); "" when nothing did. Valid until the next load or remove. */
+const char *wpol_store_changes (wpol_store *st);
 /* A counter bumped by every successful load; cheap enough to poll. */
 int wpol_store_version (wpol_store *st, uint64_t *version, ward_err *err);
-/* Canonical text of every definition, file by file ("# file: NAME" heads). */
+/* Canonical text of every definition, file by file ("# file: NAME" heads
+ * after one head line): loading it gives back the same files and names. */
 int wpol_store_export (wpol_store *st, FILE *out, ward_err *err);
 /* A table of files, policies, actors, hosts and sandbox profiles. */
 int wpol_store_list (wpol_store *st, FILE *out, ward_err *err);

@@ -19,6 +19,7 @@ struct wpol_store {
   char *path;
   int readonly;
   sqlite3_stmt *version_stmt;
+  wpol_buf changes;               /* what the last load or remove changed */
 };
 
 static int
@@ -203,6 +204,7 @@ wpol_store_close (wpol_store *st)
     return;
   sqlite3_finalize (st->version_stmt);
   sqlite3_close (st->db);
+  wpol_buf_free (&st->changes);
   free (st->path);
   free (st);
 }
@@ -428,15 +430,122 @@ store_decls (wpol_store *st, int64_t file_id, const wpol_file *f, ward_err *err)
   return 0;
 }
 
-/* Load parsed files (taken) whose texts are texts[]. */
+/* Does the stored file `stored` stand for the file named `name`? The same
+ * name; or a name stored, as an older ward did, as typed (relative) that
+ * resolves here to the same canonical path. */
+static int
+same_file (const char *stored, const char *name)
+{
+  if (strcmp (stored, name) == 0)
+    return 1;
+  if (stored[0] == '/' || name[0] != '/')
+    return 0;
+  char *canon = realpath (stored, NULL);
+  int same = canon && strcmp (canon, name) == 0;
+  free (canon);
+  return same;
+}
+
+static const char *
+kind_word (wpol_dkind k)
+{
+  return k == D_POLICY ? "policy" : k == D_ACTOR ? "actor" : k == D_HOST ? "host" : "sandbox";
+}
+
+/* Canonical text of every declaration of files, keyed "kind\x1fname". */
+static int
+decl_texts (wpol_file *const *files, size_t n, wpol_htab *h, wpol_arena *a)
+{
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; files[i] && k < files[i]->ndecls; k++)
+      {
+        const wpol_decl *dc = files[i]->decls[k];
+        wpol_buf key = { 0 }, body = { 0 };
+        wpol_buf_printf (&key, "%s\x1f%s", kind_word (dc->kind), dc->name);
+        wpol_format_decl (dc, &body);
+        int bad = key.oom || body.oom
+                  || wpol_htab_put (h, wpol_strndup (a, key.s, key.len),
+                                    wpol_strndup (a, body.s ? body.s : "", body.len)) < 0;
+        wpol_buf_free (&key);
+        wpol_buf_free (&body);
+        if (bad)
+          return -1;
+      }
+  return 0;
+}
+
+static void
+change_line (wpol_buf *out, char mark, const char *key)
+{
+  const char *sep = strchr (key, '\x1f');
+  wpol_buf_printf (out, "%c %.*s ", mark, (int) (sep - key), key);
+  wpol_buf_quote (out, sep + 1);
+  wpol_buf_puts (out, "\n");
+}
+
+/* What replacing the files `before` by `after` changes: "+ policy \"a\"",
+ * "- policy \"b\"", "~ policy \"c\"" lines, new definitions in file order,
+ * then the removed ones. */
+static int
+diff_files (wpol_file *const *before, size_t nb, wpol_file *const *after, size_t na,
+            wpol_buf *out)
+{
+  wpol_htab hb = { 0 }, ha = { 0 };
+  wpol_arena a = { 0 };
+  jmp_buf oom;
+  volatile int r = -1;
+  if (setjmp (oom))
+    goto done;
+  a.oom = &oom;
+  if (decl_texts (before, nb, &hb, &a) < 0 || decl_texts (after, na, &ha, &a) < 0)
+    goto done;
+  wpol_buf key = { 0 };
+  for (int pass = 0; pass < 2; pass++)
+    {
+      wpol_file *const *fs = pass ? before : after;
+      size_t nf = pass ? nb : na;
+      for (size_t i = 0; i < nf; i++)
+        for (size_t k = 0; fs[i] && k < fs[i]->ndecls; k++)
+          {
+            const wpol_decl *dc = fs[i]->decls[k];
+            key.len = 0;
+            wpol_buf_printf (&key, "%s\x1f%s", kind_word (dc->kind), dc->name);
+            if (key.oom)
+              {
+                wpol_buf_free (&key);
+                goto done;
+              }
+            const char *was = wpol_htab_get (&hb, key.s), *is = wpol_htab_get (&ha, key.s);
+            if (pass == 0 && was == NULL)
+              change_line (out, '+', key.s);
+            else if (pass == 0 && strcmp (was, is) != 0)
+              change_line (out, '~', key.s);
+            else if (pass == 1 && is == NULL)
+              change_line (out, '-', key.s);
+          }
+    }
+  wpol_buf_free (&key);
+  r = out->oom ? -1 : 0;
+done:
+  a.oom = NULL;
+  wpol_htab_free (&hb);
+  wpol_htab_free (&ha);
+  wpol_arena_free (&a);
+  return r;
+}
+
+/* Load parsed files (taken) whose texts are texts[], and remove the stored
+ * files named drop[] in the same transaction. */
 static int
 load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
-             wpol_diags *d, ward_err *err)
+             const char *const *drop, size_t ndrop, wpol_diags *d, ward_err *err)
 {
   int ret = -1;
   srcs old = { 0 };
-  wpol_file **all = NULL;
-  size_t nall = 0;
+  wpol_file **all = NULL, **gone = NULL;
+  size_t nall = 0, ngone = 0;
+  char **gone_names = NULL;
+  st->changes.len = 0;
   if (st->readonly)
     {
       ward_err_set (err, WARD_E_INVALID, 0, "policy store `%s` is open read-only", st->path);
@@ -447,7 +556,9 @@ load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
   if (read_sources (st, &old, NULL, err) < 0)
     goto out;
   all = calloc (old.n + n + 1, sizeof *all);
-  if (all == NULL)
+  gone = calloc (old.n + 1, sizeof *gone);
+  gone_names = calloc (old.n + 1, sizeof *gone_names);
+  if (all == NULL || gone == NULL || gone_names == NULL)
     {
       ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
       goto out;
@@ -456,12 +567,19 @@ load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
   wpol_diags_init (&quiet);
   for (size_t i = 0; i < old.n; i++)
     {
-      size_t j;
-      for (j = 0; j < n && strcmp (nf[j]->name, old.names[i]) != 0; j++)
+      size_t j, k;
+      for (j = 0; j < n && !same_file (old.names[i], nf[j]->name); j++)
         ;
-      if (j < n)
-        continue;
+      for (k = 0; k < ndrop && strcmp (old.names[i], drop[k]) != 0; k++)
+        ;
       wpol_file *f = wpol_parse (old.names[i], old.texts[i], strlen (old.texts[i]), &quiet);
+      if (j < n || k < ndrop)
+        {
+          /* replaced or removed: what it held is the "before" of the diff */
+          gone[ngone] = f;
+          gone_names[ngone++] = old.names[i];
+          continue;
+        }
       if (f)
         all[nall++] = f;
     }
@@ -473,10 +591,12 @@ load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
   wpol_diags tmp;
   wpol_diags_init (&tmp);
   wpol_check (all, nall, &tmp);
-  /* keep what concerns the new files */
+  /* keep what concerns the new files; after a removal, what it leaves
+   * behind too (an actor whose scope names a removed policy) */
+  int removal = drop != NULL;
   for (size_t i = 0; i < tmp.n; i++)
-    for (size_t j = 0; j < n; j++)
-      if (strcmp (tmp.v[i].file, nf[j]->name) == 0)
+    for (size_t j = 0; j < n + (size_t) removal; j++)
+      if (j == n || strcmp (tmp.v[i].file, nf[j]->name) == 0)
         {
           wpol_diag_add (d, tmp.v[i].severity, tmp.v[i].file, tmp.v[i].line, tmp.v[i].col,
                          "%s", tmp.v[i].msg);
@@ -493,20 +613,39 @@ load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
                     nerr == 1 ? "" : "s");
       goto out;
     }
+  if (diff_files (gone, ngone, nf, n, &st->changes) < 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+      goto out;
+    }
   if (exec (st, "BEGIN IMMEDIATE", err, "starting the load") < 0)
     goto out;
+  for (size_t k = 0; k < ngone; k++)
+    {
+      size_t j;
+      for (j = 0; j < n && !same_file (gone_names[k], nf[j]->name); j++)
+        ;
+      if (j == n && bind_exec (st, err, "DELETE FROM files WHERE name = ?", "s", gone_names[k]) < 0)
+        goto rollback;
+    }
   for (size_t j = 0; j < n; j++)
     {
       const wpol_file *f = nf[j];
       sqlite3_stmt *s;
       int64_t seq = -1;
+      /* the file it replaces: the same canonical name, or the same file
+       * stored under the name it was typed with */
+      const char *was = f->name;
+      for (size_t k = 0; k < ngone; k++)
+        if (same_file (gone_names[k], f->name))
+          was = gone_names[k];
       int rc = sqlite3_prepare_v2 (st->db, "SELECT seq FROM files WHERE name = ?", -1, &s, NULL);
       if (rc != SQLITE_OK)
         {
           db_fail (st, err, rc, "loading");
           goto rollback;
         }
-      sqlite3_bind_text (s, 1, f->name, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (s, 1, was, -1, SQLITE_TRANSIENT);
       if ((rc = sqlite3_step (s)) == SQLITE_ROW)
         seq = sqlite3_column_int64 (s, 0);
       sqlite3_finalize (s);
@@ -515,7 +654,7 @@ load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
           db_fail (st, err, rc, "loading");
           goto rollback;
         }
-      if (bind_exec (st, err, "DELETE FROM files WHERE name = ?", "s", f->name) < 0)
+      if (bind_exec (st, err, "DELETE FROM files WHERE name = ?", "s", was) < 0)
         goto rollback;
       if (seq < 0)
         {
@@ -549,55 +688,210 @@ load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
 rollback:
   sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);
 out:
+  if (ret < 0)
+    st->changes.len = 0;
   for (size_t i = 0; i < nall; i++)
     wpol_file_free (all[i]);
   if (all == NULL)
     for (size_t i = 0; i < n; i++)
       wpol_file_free (nf[i]);
+  for (size_t i = 0; i < ngone; i++)
+    wpol_file_free (gone[i]);
   free (all);
+  free (gone);
+  free (gone_names);
   srcs_free (&old);
   return ret;
+}
+
+/* The first line of `ward policy export`: a file that starts with it is an
+ * export, and loading it restores each `# file: NAME` section under NAME
+ * (so that export -> load -> export is a fixed point). */
+static const char export_head[] =
+  "# ward policy export: `ward policy load` restores each `# file:` section under its name\n";
+static const char file_head[] = "# file: ";
+
+typedef struct unit {
+  char *name, *text;
+  size_t len;
+} unit;
+
+typedef struct units {
+  unit *v;
+  size_t n, cap;
+} units;
+
+static int
+units_add (units *u, const char *name, const char *text, size_t len)
+{
+  if (u->n == u->cap)
+    {
+      size_t cap = u->cap ? u->cap * 2 : 8;
+      unit *nv = realloc (u->v, cap * sizeof *nv);
+      if (nv == NULL)
+        return -1;
+      u->v = nv;
+      u->cap = cap;
+    }
+  unit *x = &u->v[u->n];
+  x->name = strdup (name);
+  x->text = strndup (text, len);
+  x->len = len;
+  if (x->name == NULL || x->text == NULL)
+    {
+      free (x->name);
+      free (x->text);
+      return -1;
+    }
+  u->n++;
+  return 0;
+}
+
+static void
+units_free (units *u)
+{
+  for (size_t i = 0; i < u->n; i++)
+    {
+      free (u->v[i].name);
+      free (u->v[i].text);
+    }
+  free (u->v);
+}
+
+/* Split an export (text after its head line) into its files. Returns the
+ * number of errors (reported in d under path), or -1 when out of memory. */
+static int
+split_export (const char *path, const char *text, size_t len, units *u, wpol_diags *d)
+{
+  const char *p = text + sizeof export_head - 1, *end = text + len;
+  const char *name = NULL, *body = NULL;
+  size_t namelen = 0;
+  unsigned line = 1;
+  int nerr = 0;
+  for (;;)
+    {
+      const char *eol = memchr (p, '\n', (size_t) (end - p));
+      const char *next = eol ? eol + 1 : end;
+      int head = p == end || ((size_t) (end - p) >= sizeof file_head - 1
+                              && memcmp (p, file_head, sizeof file_head - 1) == 0);
+      line++;
+      if (head && name)
+        {
+          /* the section ends before this head, without the blank line
+           * export puts between files */
+          size_t blen = (size_t) (p - body);
+          if (p < end && blen >= 2 && body[blen - 1] == '\n' && body[blen - 2] == '\n')
+            blen--;
+          char *n = strndup (name, namelen);
+          if (n == NULL || units_add (u, n, body, blen) < 0)
+            {
+              free (n);
+              return -1;
+            }
+          free (n);
+          name = NULL;
+        }
+      if (p == end)
+        break;
+      if (head)
+        {
+          name = p + sizeof file_head - 1;
+          namelen = (size_t) ((eol ? eol : end) - name);
+          body = next;
+          if (namelen == 0)
+            {
+              wpol_diag_add (d, WPOL_ERROR, path, line, 1, "a `# file:` line without a name");
+              nerr++;
+              name = NULL;
+            }
+        }
+      else if (name == NULL && strspn (p, " \t\r") != (size_t) ((eol ? eol : end) - p))
+        {
+          wpol_diag_add (d, WPOL_ERROR, path, line, 1, "an export holds nothing but "
+                         "`# file: NAME` sections; this line is before the first one");
+          nerr++;
+        }
+      p = next;
+    }
+  return nerr;
 }
 
 int
 wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n, wpol_diags *d,
                        ward_err *err)
 {
-  wpol_file **nf = calloc (n + 1, sizeof *nf);
-  char **texts = calloc (n + 1, sizeof *texts);
+  units u = { 0 };
+  size_t nerr = 0;
   int ret = -1;
-  size_t nparsed = 0, nerr = 0;
-  if (nf == NULL || texts == NULL)
-    {
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
-      goto out;
-    }
+  wpol_file **nf = NULL;
+  const char **texts = NULL;
+  size_t nparsed = 0;
   for (size_t i = 0; i < n; i++)
     {
-      for (size_t j = 0; j < i; j++)
-        if (strcmp (paths[i], paths[j]) == 0)
-          {
-            wpol_diag_add (d, WPOL_ERROR, paths[i], 0, 0, "file given twice");
-            nerr++;
-          }
       size_t len;
       ward_err e2;
-      texts[i] = wpol_read_file (paths[i], &len, &e2);
-      if (texts[i] == NULL)
+      char *text = wpol_read_file (paths[i], &len, &e2);
+      if (text == NULL)
         {
           wpol_diag_add (d, WPOL_ERROR, paths[i], 0, 0, "%s", e2.msg);
           nerr++;
           continue;
         }
-      wpol_file *f = wpol_parse (paths[i], texts[i], len, d);
+      /* a file is known by its canonical path, whatever directory it is
+       * loaded from and however it is spelled */
+      char *canon = realpath (paths[i], NULL);
+      int r;
+      if (canon == NULL)
+        {
+          wpol_diag_add (d, WPOL_ERROR, paths[i], 0, 0, "cannot resolve the path: %s",
+                         strerror (errno));
+          nerr++;
+          r = 0;
+        }
+      else if (len >= sizeof export_head - 1 && strlen (text) == len
+               && memcmp (text, export_head, sizeof export_head - 1) == 0)
+        {
+          r = split_export (canon, text, len, &u, d);
+          if (r > 0)
+            nerr += (size_t) r;
+        }
+      else
+        r = units_add (&u, canon, text, len);
+      free (canon);
+      free (text);
+      if (r < 0)
+        {
+          ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+          goto out;
+        }
+    }
+  for (size_t i = 0; i < u.n; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp (u.v[i].name, u.v[j].name) == 0)
+        {
+          wpol_diag_add (d, WPOL_ERROR, u.v[i].name, 0, 0, "file given twice");
+          nerr++;
+          break;
+        }
+  nf = calloc (u.n + 1, sizeof *nf);
+  texts = calloc (u.n + 1, sizeof *texts);
+  if (nf == NULL || texts == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+      goto out;
+    }
+  for (size_t i = 0; i < u.n; i++)
+    {
+      wpol_file *f = wpol_parse (u.v[i].name, u.v[i].text, u.v[i].len, d);
       if (f == NULL)
         {
           ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
           goto out;
         }
-      if (strlen (texts[i]) != len)
+      if (strlen (u.v[i].text) != u.v[i].len)
         f->nerrors++;             /* NUL bytes: reported by the parser */
       nerr += f->nerrors;
+      texts[nparsed] = u.v[i].text;
       nf[nparsed++] = f;
     }
   if (nerr)
@@ -606,15 +900,14 @@ wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n, wpol_
                     nerr == 1 ? "" : "s");
       goto out;
     }
-  ret = load_parsed (st, nf, (const char *const *) texts, nparsed, d, err);
+  ret = load_parsed (st, nf, texts, nparsed, NULL, 0, d, err);
   nparsed = 0;                    /* taken */
 out:
   for (size_t i = 0; i < nparsed; i++)
     wpol_file_free (nf[i]);
-  for (size_t i = 0; texts && i < n; i++)
-    free (texts[i]);
-  free (texts);
   free (nf);
+  free (texts);
+  units_free (&u);
   return ret;
 }
 
@@ -639,9 +932,134 @@ wpol_store_load_text (wpol_store *st, const char *name, const char *text, size_t
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
     }
   const char *texts[1] = { copy };
-  int r = load_parsed (st, &f, texts, 1, d, err);
+  int r = load_parsed (st, &f, texts, 1, NULL, 0, d, err);
   free (copy);
   return r;
+}
+
+const char *
+wpol_store_changes (wpol_store *st)
+{
+  return st->changes.len && !st->changes.oom ? st->changes.s : "";
+}
+
+/* Index of the stored file that `what` names (as stored, or as a path that
+ * resolves to it), or -1. */
+static ssize_t
+find_file (const srcs *old, const char *what)
+{
+  char *canon = realpath (what, NULL);
+  ssize_t found = -1;
+  for (size_t i = 0; i < old->n && found < 0; i++)
+    if (strcmp (old->names[i], what) == 0 || (canon && same_file (old->names[i], canon)))
+      found = (ssize_t) i;
+  free (canon);
+  return found;
+}
+
+int
+wpol_store_remove (wpol_store *st, const char *const *what, size_t n, wpol_diags *d,
+                   ward_err *err)
+{
+  srcs old = { 0 };
+  int ret = -1;
+  wpol_diags quiet;
+  wpol_diags_init (&quiet);
+  wpol_file **parsed = NULL, **nf = NULL;
+  char **texts = NULL;
+  const char **drop = NULL;
+  int *touched = NULL;            /* per stored file: 1 it goes, 2 a policy of it goes */
+  size_t nnew = 0, ndrop = 0;
+  st->changes.len = 0;
+  if (read_sources (st, &old, NULL, err) < 0)
+    return -1;
+  parsed = calloc (old.n + 1, sizeof *parsed);
+  nf = calloc (old.n + 1, sizeof *nf);
+  texts = calloc (old.n + 1, sizeof *texts);
+  drop = calloc (old.n + 1, sizeof *drop);
+  touched = calloc (old.n + 1, sizeof *touched);
+  if (parsed == NULL || nf == NULL || texts == NULL || drop == NULL || touched == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "removing");
+      goto out;
+    }
+  for (size_t i = 0; i < old.n; i++)
+    if ((parsed[i] = wpol_parse (old.names[i], old.texts[i], strlen (old.texts[i]), &quiet))
+        == NULL)
+      {
+        ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "removing");
+        goto out;
+      }
+  /* each argument: a stored file, else a policy of one */
+  for (size_t k = 0; k < n; k++)
+    {
+      ssize_t fi = find_file (&old, what[k]);
+      if (fi >= 0)
+        {
+          touched[fi] = 1;
+          continue;
+        }
+      int found = 0;
+      for (size_t i = 0; i < old.n && !found; i++)
+        {
+          wpol_file *f = parsed[i];
+          for (size_t j = 0; j < f->ndecls; j++)
+            if (f->decls[j]->kind == D_POLICY && strcmp (f->decls[j]->name, what[k]) == 0)
+              {
+                memmove (f->decls + j, f->decls + j + 1, (f->ndecls - j - 1) * sizeof *f->decls);
+                f->ndecls--;
+                if (touched[i] == 0)
+                  touched[i] = 2;
+                found = 1;
+                break;
+              }
+        }
+      if (!found)
+        {
+          ward_err_set (err, WARD_E_NOT_FOUND, 0, "`%s` is neither a file nor a policy of "
+                        "policy store `%s` (`ward policy list --db %s` shows what it holds)",
+                        what[k], st->path, st->path);
+          goto out;
+        }
+    }
+  for (size_t i = 0; i < old.n; i++)
+    {
+      if (touched[i] == 1 || (touched[i] == 2 && parsed[i]->ndecls == 0))
+        drop[ndrop++] = old.names[i];
+      else if (touched[i] == 2)
+        {
+          /* the file without the removed policies, in canonical form */
+          wpol_buf b = { 0 };
+          wpol_format (parsed[i], &b);
+          if (b.oom || (texts[nnew] = b.s ? b.s : strdup ("")) == NULL
+              || (nf[nnew] = wpol_parse (old.names[i], texts[nnew], strlen (texts[nnew]), d))
+                 == NULL)
+            {
+              if (texts[nnew] == NULL)
+                wpol_buf_free (&b);
+              ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "removing");
+              goto out;
+            }
+          nnew++;
+        }
+    }
+  ret = load_parsed (st, nf, (const char *const *) texts, nnew, drop, ndrop, d, err);
+  nnew = 0;                       /* taken */
+out:
+  for (size_t i = 0; i < nnew; i++)
+    wpol_file_free (nf[i]);
+  for (size_t i = 0; texts && i < old.n; i++)
+    free (texts[i]);
+  for (size_t i = 0; parsed && i < old.n; i++)
+    wpol_file_free (parsed[i]);
+  free (parsed);
+  free (nf);
+  free (texts);
+  free (drop);
+  free (touched);
+  wpol_diags_free (&quiet);
+  srcs_free (&old);
+  return ret;
 }
 
 /* ---- list and export --------------------------------------------------- */
@@ -657,11 +1075,12 @@ wpol_store_export (wpol_store *st, FILE *out, ward_err *err)
   wpol_diags_free (&d);
   if (r < 0)
     return -1;
+  fputs (export_head, out);
   for (size_t i = 0; i < n; i++)
     {
       wpol_buf b = { 0 };
       wpol_format (files[i], &b);
-      fprintf (out, "%s# file: %s\n%s", i ? "\n" : "", files[i]->name, b.s ? b.s : "");
+      fprintf (out, "%s%s%s\n%s", i ? "\n" : "", file_head, files[i]->name, b.s ? b.s : "");
       if (b.oom)
         r = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "exporting");
       wpol_buf_free (&b);
