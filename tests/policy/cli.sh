@@ -59,5 +59,5 @@ ok "explain and test take --db=FILE too" sh -c "'$CLI' explain --db='$T/s.db' --
 echo "allow untrusted process.security security" >> "$T/t.tests"
 notok "test: a failing expectation exits 1" "$CLI" test --policy "$P" --policy "$U" "$T/t.tests"
 has "... and is marked FAIL" "FAIL" out
-ok "every command has --help" sh -c "for c in check fmt load list export explain test; do '$CLI' \$c --help | grep -q \"usage: ward policy \$c\" || exit 1; done"
+ok "every command has --help" sh -c "for c in check fmt load remove list export explain test; do '$CLI' \$c --help | grep -q \"usage: ward policy \$c\" || exit 1; done"
 exit 0

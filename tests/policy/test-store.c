@@ -97,7 +97,7 @@ spawn_app (wpol_engine *e, const char *res)
 int
 main (void)
 {
-  plan (26);
+  plan (29);
   if (mkdtemp (dir) == NULL)
     return 99;
   ward_err err;
@@ -237,6 +237,40 @@ main (void)
     ok (v == 3, "... and left as it was");
   }
   wpol_store_close (st);
+
+  /* a file stored by an older ward under the relative name it was typed
+   * with: loading it again by any path replaces it, under its canonical path */
+  {
+    char cwd[4096];
+    const char *otext = "policy \"old\" {\n  allow process.send on \"x\";\n}\n";
+    write_file ("old.policy", otext);
+    wpol_store *m = wpol_store_open (path ("mig.db"), WPOL_STORE_CREATE, &err);
+    int moved = getcwd (cwd, sizeof cwd) != NULL && chdir (dir) == 0;
+    rc = wpol_store_load_text (m, "old.policy", otext, strlen (otext), NULL, &err);
+    const char *op[] = { "./old.policy" };
+    rc |= wpol_store_load_files (m, op, 1, NULL, &err);
+    const char *ch = wpol_store_changes (m);
+    char *x = export_text (m, 0);
+    char head[600];
+    snprintf (head, sizeof head, "# file: %s\n", path ("old.policy"));
+    ok (moved && rc == 0 && strstr (x, head) && strstr (x, "# file: old.policy") == NULL
+        && strcmp (ch, "") == 0,
+        "a relative name stored by an older ward is replaced by the canonical one, no change");
+    free (x);
+    const char *pol[] = { "old" }, *nope[] = { "nope" };
+    rc = wpol_store_remove (m, nope, 1, NULL, &err);
+    ok (rc == -1 && err.kind == WARD_E_NOT_FOUND && strstr (err.msg, "`nope` is neither"),
+        "removing what the store does not hold: NOT_FOUND (%s)", err.msg);
+    rc = wpol_store_remove (m, pol, 1, NULL, &err);
+    x = export_text (m, 0);
+    ok (rc == 0 && strcmp (wpol_store_changes (m), "- policy \"old\"\n") == 0
+        && strstr (x, "\n# file: ") == NULL,
+        "removing the last policy of a file takes the file out (%s)", wpol_store_changes (m));
+    free (x);
+    wpol_store_close (m);
+    if (moved && chdir (cwd) != 0)
+      diag ("could not go back to the working directory");
+  }
 
   /* foreign, corrupt, newer, read-only files */
   write_file ("junk.db", "this is not a database at all, just some text that is long enough..........................................");
