@@ -381,6 +381,12 @@ wpol_index_set_run_actor (wpol_index *ix, const char *id)
   return 0;
 }
 
+int
+wpol_index_declares (const wpol_index *ix, const char *id)
+{
+  return ix && id && resolve_actor (ix, id) != NULL;
+}
+
 wpol_decl *
 wpol_index_run_actor (const wpol_index *ix)
 {

@@ -368,6 +368,15 @@ wpol_engine_store_version (wpol_engine *e, uint64_t gen)
   return v;
 }
 
+int
+wpol_engine_declares (wpol_engine *e, const char *actor_id)
+{
+  pthread_rwlock_rdlock (&e->lock);
+  int r = wpol_index_declares (e->ix, actor_id);
+  pthread_rwlock_unlock (&e->lock);
+  return r;
+}
+
 size_t
 wpol_engine_policy_count (wpol_engine *e)
 {

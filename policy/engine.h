@@ -171,6 +171,10 @@ uint64_t wpol_engine_generation (wpol_engine *e);
  * the last 32 loads); 0 when gen was not loaded from a store. */
 uint64_t wpol_engine_store_version (wpol_engine *e, uint64_t gen);
 
+/* 1 when an actor declaration of the current index matches actor_id (its
+ * requests without a scope are then decided by policies), else 0. */
+int wpol_engine_declares (wpol_engine *e, const char *actor_id);
+
 /* The policies compiled into the current index (names, in load order). */
 size_t wpol_engine_policy_count (wpol_engine *e);
 

@@ -28,7 +28,8 @@ check_PROGRAMS += tests/policy/test-lang tests/policy/test-eval \
 	tests/policy/test-audit tests/policy/bench-audit
 TESTS += tests/policy/test-lang tests/policy/test-eval tests/policy/test-store \
 	tests/policy/cli.sh tests/policy/test-audit tests/policy/wiring.sh \
-	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/store.sh
+	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/store.sh \
+	tests/policy/undeclared.sh
 
 tests_policy_test_lang_SOURCES = tests/policy/test-lang.c
 tests_policy_test_lang_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
@@ -62,4 +63,5 @@ dist_man_MANS += doc/ward-policy.5
 dist_doc_DATA += doc/writing-policies.md
 pkgdata_DATA += policies/default.policy policies/untrusted.policy
 EXTRA_DIST += policies policy/embed.sh tests/policy/cli.sh tests/policy/wiring.sh \
-	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/lib.sh tests/policy/store.sh
+	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/lib.sh tests/policy/store.sh \
+	tests/policy/undeclared.sh

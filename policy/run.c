@@ -183,6 +183,10 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
     }
   if ((g->engine = load_engine (o, &desc, err)) == NULL)
     goto fail;
+  if (o->run_actor && !wpol_engine_declares (g->engine, o->run_actor))
+    fprintf (stderr, "ward: warning: no actor declaration of the %s matches actor `%s`: "
+             "every request it makes is denied (declare it: see ward-policy(5))\n",
+             desc.s ? desc.s : "policies", o->run_actor);
   char path[4096];
   const char *audit = o->audit_path ? o->audit_path : o->db_path;
   if (audit == NULL)

@@ -263,6 +263,8 @@ wpol_decl *wpol_index_actor (const wpol_index *ix, size_t i);
 /* ward run --policy: give the actor `id` the policies of every file that
  * declares no actor, on top of its own declaration. -1 when out of memory. */
 int wpol_index_set_run_actor (wpol_index *ix, const char *id);
+/* 1 when an actor declaration (or the run's actor) matches id. */
+int wpol_index_declares (const wpol_index *ix, const char *id);
 /* The declaration made by wpol_index_set_run_actor, or NULL. */
 wpol_decl *wpol_index_run_actor (const wpol_index *ix);
 
