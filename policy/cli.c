@@ -101,6 +101,22 @@ print_diags (wpol_diags *d)
 
 /* ---- check, fmt -------------------------------------------------------- */
 
+/* Does an actor declaration of files name a policy of f in its scope? */
+static int
+scope_names_any (wpol_file *const *files, size_t n, const wpol_file *f)
+{
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      {
+        const wpol_decl *a = files[i]->decls[k];
+        for (size_t s = 0; a->kind == D_ACTOR && s < a->nscope; s++)
+          for (size_t j = 0; j < f->ndecls; j++)
+            if (f->decls[j]->kind == D_POLICY && strcmp (f->decls[j]->name, a->scope[s]) == 0)
+              return 1;
+      }
+  return 0;
+}
+
 static int
 cmd_check (int argc, char **argv)
 {
@@ -126,11 +142,11 @@ cmd_check (int argc, char **argv)
           nactors += files[i]->decls[k]->kind == D_ACTOR;
           npols += files[i]->decls[k]->kind == D_POLICY;
         }
-      if (nactors == 0 && npols > 0)
-        fprintf (stderr, "%s: note: this file declares no actor: given to `ward run --policy`, "
-                 "its policies apply to the actor the run starts (main, or --actor ID) and to "
-                 "no other; loaded into a store, they apply to no actor until an actor "
-                 "declaration names them in its scope\n", files[i]->name);
+      if (nactors == 0 && npols > 0 && !scope_names_any (files, nf, files[i]))
+        fprintf (stderr, "%s: note: this file declares no actor, and no actor's scope "
+                 "names its policies: given to `ward run --policy`, they apply to the actor "
+                 "the run starts (main, or --actor ID) and to no other; loaded into a store, "
+                 "to no actor until a declaration names them in its scope\n", files[i]->name);
     }
   for (size_t i = 0; i < nf; i++)
     wpol_file_free (files[i]);

@@ -6,7 +6,7 @@
 # actor the run starts and to no other, and `ward policy check` says so.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 34
+plan 36
 
 R=$T/r
 mkdir -p "$R/w"
@@ -99,7 +99,10 @@ has "... is denied everything: the file applies to the run's actor only" "$NONE"
 
 # ---- ward policy check says so ----
 ok "ward policy check of a file without actor declarations" "$WARD" policy check "$T/bare.policy"
-has "... prints a note on where its policies apply" "bare.policy: note: this file declares no actor: given to \`ward run --policy\`, its policies apply to the actor the run starts" "$T/err"
+has "... prints a note on where its policies apply" "bare.policy: note: this file declares no actor, and no actor's scope names its policies: given to \`ward run --policy\`, they apply to the actor the run starts (main, or --actor ID) and to no other" "$T/err"
+echo 'actor "main" { scope = ["bare"]; }' > "$T/main.policy"
+ok "ward policy check of it with a file whose actor names its policy" "$WARD" policy check "$T/bare.policy" "$T/main.policy"
+hasnt "... prints no note" "note:" "$T/err"
 ok "ward policy check of the shipped policies" "$WARD" policy check "$D" "$U"
 hasnt "... prints no such note" "note:" "$T/err"
 finish
