@@ -237,10 +237,19 @@ reason_text (const arec *r)
     case WPOL_BY_RULE: return r->rule && strcmp (r->rule->policy, "--deny") == 0 ? "--deny" : "rule";
     case WPOL_BY_RULE_ERROR: return "condition error (fails closed)";
     case WPOL_UNDECLARED:
-      breason.len = 0;
-      wpol_buf_printf (&breason, "actor `%s` is not declared",
-                       str (r, S_ACTOR) ? str (r, S_ACTOR) : "");
-      return breason.oom ? "actor not declared" : breason.s;
+      {
+        /* the id is the script's choice: no control character in a reason */
+        const unsigned char *id = (const unsigned char *) (str (r, S_ACTOR) ? str (r, S_ACTOR) : "");
+        breason.len = 0;
+        wpol_buf_puts (&breason, "actor `");
+        for (; *id; id++)
+          if (*id < 0x20 || *id == 0x7f || *id == '\\')
+            wpol_buf_printf (&breason, "\\x%02x", *id);
+          else
+            wpol_buf_add (&breason, (const char *) id, 1);
+        wpol_buf_puts (&breason, "` is not declared");
+        return breason.oom ? "actor not declared" : breason.s;
+      }
     default: return "malformed request";
     }
 }

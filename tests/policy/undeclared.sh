@@ -6,7 +6,7 @@
 # actor the run starts and to no other, and `ward policy check` says so.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 36
+plan 39
 
 R=$T/r
 mkdir -p "$R/w"
@@ -47,6 +47,11 @@ has "... and is denied everything" "$NONE" "$T/out"
 $AUDIT --db "$T/a.db" --json --actor plugins > "$T/j1" 2>&1
 has "... each denial recorded as \`not declared\`" '"action":"process.spawn".*"reason":"actor `plugins` is not declared"' "$T/j1"
 has "... register too" '"action":"process.registry.register".*"reason":"actor `plugins` is not declared"' "$T/j1"
+ok "a child named with a control character in its id runs" \
+  "$WARD" run --audit "$T/n.db" "$R/try.lua" "$(printf 'evil\nline')"
+has "... and is denied everything" "$NONE" "$T/out"
+$AUDIT --db "$T/n.db" > "$T/t0" 2>&1
+has "... the reason shows the id with the newline escaped" 'actor `evil\\x0aline` is not declared' "$T/t0"
 ok "a child of a declared actor pattern (plugin.x) gets untrusted.policy" \
   "$WARD" run --audit "$T/a.db" "$R/try.lua" plugin.x
 has "... which denies spawn on w:ret and register" "spawn=PERMISSION_DENIED send=PERMISSION_DENIED register=PERMISSION_DENIED" "$T/out"
