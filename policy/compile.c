@@ -317,6 +317,20 @@ wpol_index_actor (const wpol_index *ix, size_t i)
   return i < ix->nactors_all ? ix->actors_all[i] : NULL;
 }
 
+/* Policies of f when f declares no actor, else 0. */
+static size_t
+actorless_policies (const wpol_file *f)
+{
+  size_t n = 0;
+  for (size_t k = 0; k < f->ndecls; k++)
+    {
+      if (f->decls[k]->kind == D_ACTOR)
+        return 0;
+      n += f->decls[k]->kind == D_POLICY;
+    }
+  return n;
+}
+
 /* The policies of the files that declare no actor go into the scope of
  * the run's actor, added to what its own declaration (if any) gives it.
  * A declaration without a `scope` field already has every policy; an
@@ -324,7 +338,6 @@ wpol_index_actor (const wpol_index *ix, size_t i)
 int
 wpol_index_set_run_actor (wpol_index *ix, const char *id)
 {
-  wpol_decl *volatile run = NULL;
   jmp_buf oom;
   if (setjmp (oom))
     {
@@ -335,20 +348,13 @@ wpol_index_set_run_actor (wpol_index *ix, const char *id)
   const wpol_decl *base = resolve_actor (ix, id);
   size_t nadd = 0;
   for (size_t i = 0; i < ix->nfiles; i++)
-    {
-      const wpol_file *f = ix->files[i];
-      int actors = 0;
-      for (size_t k = 0; k < f->ndecls; k++)
-        actors |= f->decls[k]->kind == D_ACTOR;
-      for (size_t k = 0; !actors && k < f->ndecls; k++)
-        nadd += f->decls[k]->kind == D_POLICY;
-    }
+    nadd += actorless_policies (ix->files[i]);
   if (nadd == 0 || (base && base->scope == NULL))
     {
       ix->arena.oom = NULL;
       return 0;
     }
-  run = wpol_alloc (&ix->arena, sizeof *run);
+  wpol_decl *run = wpol_alloc (&ix->arena, sizeof *run);
   if (base)
     *run = *base;
   run->kind = D_ACTOR;
@@ -363,10 +369,8 @@ wpol_index_set_run_actor (wpol_index *ix, const char *id)
   for (size_t i = 0; i < ix->nfiles; i++)
     {
       const wpol_file *f = ix->files[i];
-      int actors = 0;
-      for (size_t k = 0; k < f->ndecls; k++)
-        actors |= f->decls[k]->kind == D_ACTOR;
-      for (size_t k = 0; !actors && k < f->ndecls; k++)
+      size_t np = actorless_policies (f);
+      for (size_t k = 0; np && k < f->ndecls; k++)
         if (f->decls[k]->kind == D_POLICY)
           {
             size_t j = 0;
@@ -411,7 +415,6 @@ wpol_index_each (const wpol_index *ix, wpol_dkind kind, void (*fn) (void *decl, 
 }
 
 /* ---- the decision ------------------------------------------------------ */
-
 
 typedef struct decider {
   const wpol_index *ix;
