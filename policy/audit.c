@@ -371,7 +371,9 @@ insert_rec (const arec *r, int64_t count, int64_t ts_last)
       v = vver;
     }
   sqlite3_bind_int64 (aw.ins, C_VERSION, (int64_t) v);
-  sqlite3_bind_null (aw.ins, C_NOTE);
+  /* where the scope came from: ward audit suggest must not turn a scope
+   * given at a spawn into the actor's declared one */
+  bind_text (C_NOTE, r->nscope ? WPOL_AUDIT_NOTE_REQUEST_SCOPE : NULL);
   int rc = sqlite3_step (aw.ins);
   return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -74,6 +74,10 @@ int wpol_audit_default_path (char *buf, size_t size, int mkdirs, ward_err *err);
   "  rule_text TEXT, store_version INTEGER, note TEXT);" \
   "CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);"
 
+/* The note of a decision whose scope was the request's (:with_scope()),
+ * not the actor declaration's. */
+#define WPOL_AUDIT_NOTE_REQUEST_SCOPE "scope from the request (:with_scope)"
+
 /* ---- `ward audit` ------------------------------------------------------ */
 
 /* One row of the audit table, as read back (strings may be NULL). */

@@ -368,6 +368,8 @@ print_json (const wpol_arow *w, FILE *out)
       json_str (&b, "actor", w->actor);
       wpol_buf_printf (&b, ",\"actor_meta\":%s", w->actor_meta ? w->actor_meta : "{}");
       wpol_buf_printf (&b, ",\"scope\":%s", w->scope ? w->scope : "null");
+      if (w->note)                /* the scope's origin (WPOL_AUDIT_NOTE_...) */
+        json_str (&b, "note", w->note);
       json_str (&b, "action", w->action);
       json_str (&b, "resource", w->resource);
       wpol_buf_printf (&b, ",\"attrs\":%s", w->attrs ? w->attrs : "{}");

@@ -39,6 +39,7 @@ typedef struct note {
 
 typedef struct group {
   char *actor, *scope;            /* scope: JSON array text, NULL = none recorded */
+  int request_scope;              /* the scope was the request's (:with_scope) */
   char *pname;                    /* the suggested policy's name (when printed) */
   cand *c;
   size_t nc, capc;
@@ -88,8 +89,10 @@ streq (const char *a, const char *b)
 static group *
 group_for (sg *s, const wpol_arow *w)
 {
+  int rq = w->note && strcmp (w->note, WPOL_AUDIT_NOTE_REQUEST_SCOPE) == 0;
   for (size_t i = 0; i < s->ng; i++)
-    if (streq (s->g[i].actor, w->actor) && streq (s->g[i].scope, w->scope))
+    if (streq (s->g[i].actor, w->actor) && streq (s->g[i].scope, w->scope)
+        && s->g[i].request_scope == rq)
       return &s->g[i];
   if (grow ((void **) &s->g, &s->capg, s->ng, sizeof *s->g) < 0)
     {
@@ -99,6 +102,7 @@ group_for (sg *s, const wpol_arow *w)
   group *g = &s->g[s->ng++];
   g->actor = dup (s, w->actor ? w->actor : "?");
   g->scope = dup (s, w->scope);
+  g->request_scope = rq;
   g->first = w->ts;
   return g;
 }
@@ -418,10 +422,15 @@ print_group (const group *g, const char *name, wpol_buf *b)
     wpol_buf_printf (b, "# No scope applied to this actor: it was not declared (so it had no\n"
                      "# policy) or was declared without a `scope`. The actor declaration\n"
                      "# below gives it %s and gives it to no other actor.\n", quoted (&qn, name));
+  else if (g->request_scope)
+    wpol_buf_printf (b, "# These requests had the scope %s, given at the spawn\n"
+                     "# (:with_scope()): add %s to the builder's list for these\n"
+                     "# rules to apply there. The actor declaration below gives it to the\n"
+                     "# actor's processes spawned without a scope.\n",
+                     g->scope, quoted (&qn, name));
   else
-    wpol_buf_printf (b, "# This actor's scope was %s (from its actor declaration or\n"
-                     "# :with_scope()): the actor declaration below adds %s to that\n"
-                     "# scope (a process spawned :with_scope() needs it in the builder's list).\n",
+    wpol_buf_printf (b, "# This actor's scope was %s (from its actor declaration): the\n"
+                     "# actor declaration below adds %s to that scope.\n",
                      g->scope, quoted (&qn, name));
   wpol_buf_free (&qn);
   wpol_buf_puts (b, "policy ");
@@ -533,7 +542,9 @@ print_actor (const sg *s, size_t last, wpol_buf *b)
       const group *g = &s->g[i];
       if (g->pname == NULL || strcmp (g->actor, actor) != 0)
         continue;
-      for (const char *p = g->scope; p && *p;)
+      /* a declared scope is kept; a scope given at a spawn is not the
+       * actor's to keep (it would widen its other processes) */
+      for (const char *p = g->request_scope ? NULL : g->scope; p && *p;)
         if (*p++ == '"')
           {
             char *name = json_string (&p);

@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 62
+plan 64
 
 R=$T/r
 mkdir -p "$R/w"
@@ -132,10 +132,12 @@ EOF
 "$WARD" run --policy "$T/s.policy" --audit "$T/g.db" "$R/scope.lua" > /dev/null 2>&1
 $AUDIT --db "$T/g.db" --json --actor worker > "$T/j7" 2>&1
 has "a child spawned :with_scope() is decided, and recorded, with that scope" '"scope":\["r","extra"\]' "$T/j7"
+has "... noted as the request's scope" '"scope":\["r","extra"\],"note":"scope from the request (:with_scope)"' "$T/j7"
 $AUDIT --db "$T/g.db" --json --actor nobody > "$T/j8" 2>&1
 has "an undeclared actor without a scope has no policy (scope null)" '"actor":"nobody","actor_meta":{},"scope":null' "$T/j8"
 has "... its denial says it is not declared" '"reason":"actor `nobody` is not declared"' "$T/j8"
 hasnt "... it is never allowed" '"decision":"allow"' "$T/j8"
+hasnt "... and has no scope note" '"note"' "$T/j8"
 
 # ---- a running ward picks up `ward policy load` ----
 cat > "$R/reload.lua" <<'EOF'

@@ -6,7 +6,7 @@
 # what it refuses to suggest (denials by a deny rule or by --deny).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 48
+plan 50
 
 A=$T/app
 mkdir -p "$A/w"
@@ -152,6 +152,21 @@ hasnt "suggest does not allow it on every process of the host" '^ *allow process
 has "... it lists it as not suggested, with the reason" \
   '# not suggested (1): process.send on a PID of host ward:main: the target had already exited' "$T/ls.policy"
 ok "... and what it prints still checks" "$WARD" policy check "$T/l.policy" "$T/ls.policy"
+
+# a scope given at a spawn is not made the actor's declared scope
+cat > "$A/scoped.lua" <<'EOF'
+local b = assert(process.with_context({}))
+local ev = process.events()
+local pid = assert(b:with_actor("worker"):with_scope({ "base", "extra" }):spawn_monitored("w:reg", "ward:main"))
+repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
+EOF
+echo 'process.registry.register("w.svc")' > "$A/w/reg.lua"
+printf 'policy "sc" {\n  allow process.spawn, process.spawn.monitored on "w:*";\n  allow process.host on "ward:main";\n  allow process.context on "context";\n  allow process.security on "security";\n}\nactor "main" { scope = ["sc"]; }\n' > "$T/sc.policy"
+"$WARD" run --permissive --policy "$T/sc.policy" --audit "$T/sc.db" "$A/scoped.lua" > /dev/null 2>&1
+$AUDIT suggest --db "$T/sc.db" > "$T/ssc.policy" 2>&1
+has "a request scope: the suggestion says to add the policy to the builder's list" \
+  'add "suggested.worker" to the builder' "$T/ssc.policy"
+has "... and its declaration holds the suggested policy only" '^  scope = \["suggested.worker"\];' "$T/ssc.policy"
 
 $AUDIT suggest --db "$T/empty.db" > /dev/null 2>&1
 "$WARD" run --policy "$T/base.policy" --policy "$T/sugg.policy" --audit "$T/empty.db" "$A/app.lua" > /dev/null 2>&1
