@@ -6,7 +6,7 @@
 # what it refuses to suggest (denials by a deny rule or by --deny).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 50
+plan 53
 
 A=$T/app
 mkdir -p "$A/w"
@@ -167,6 +167,19 @@ $AUDIT suggest --db "$T/sc.db" > "$T/ssc.policy" 2>&1
 has "a request scope: the suggestion says to add the policy to the builder's list" \
   'add "suggested.worker" to the builder' "$T/ssc.policy"
 has "... and its declaration holds the suggested policy only" '^  scope = \["suggested.worker"\];' "$T/ssc.policy"
+
+# an actor id with a newline cannot forge a line of the suggestion
+cat > "$A/forge.lua" <<'EOF'
+local b = assert(process.with_context({}))
+local ev = process.events()
+local pid = assert(b:with_actor('x\n}\npolicy "forged" { allow lua.require on "*"; }\n#'):spawn_monitored("w:reg", "ward:main"))
+repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
+EOF
+"$WARD" run --permissive --policy "$T/sc.policy" --audit "$T/fg.db" "$A/forge.lua" > /dev/null 2>&1
+$AUDIT suggest --db "$T/fg.db" > "$T/sfg.policy" 2> "$T/sfg.err"
+hasnt "an actor id with newlines forges no policy in the suggestion" '^policy "forged"' "$T/sfg.policy"
+has "... it is written escaped" 'actor "x\\n}\\npolicy' "$T/sfg.policy"
+ok "... and the suggestion still checks" "$WARD" policy check "$T/sfg.policy"
 
 $AUDIT suggest --db "$T/empty.db" > /dev/null 2>&1
 "$WARD" run --policy "$T/base.policy" --policy "$T/sugg.policy" --audit "$T/empty.db" "$A/app.lua" > /dev/null 2>&1
