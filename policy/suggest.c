@@ -239,12 +239,14 @@ classify (sg *s, group *g, const wpol_arow *w)
            * The only rule that would allow it is every process on the host,
            * which is no suggestion to make silently. */
           char key[600];
+          wpol_buf qh = { 0 };
           snprintf (key, sizeof key, "exited\x1f%s\x1f%s", w->action, host);
           wpol_buf_printf (&what, "%s on a PID of host %s: the target had already exited\n"
                            "#   (the record has no target.* attributes), so nothing narrower "
                            "than any\n#   process on the host is known. If that is what you "
-                           "mean, write it yourself:\n#   allow %s on ", w->action, host,
-                           w->action);
+                           "mean, write it yourself:\n#   allow %s on ", w->action,
+                           quoted (&qh, host), w->action);
+          wpol_buf_free (&qh);
           wpol_buf_quote (&what, pat.s ? pat.s : "");
           wpol_buf_puts (&what, ";");
           if (what.oom)

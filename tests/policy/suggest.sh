@@ -150,7 +150,7 @@ hasnt "... (none at all)" '"target\.' "$T/l.json"
 $AUDIT suggest --db "$T/l.db" > "$T/ls.policy" 2>&1
 hasnt "suggest does not allow it on every process of the host" '^ *allow process.send on "{ward:main|\*}"' "$T/ls.policy"
 has "... it lists it as not suggested, with the reason" \
-  '# not suggested (1): process.send on a PID of host ward:main: the target had already exited' "$T/ls.policy"
+  '# not suggested (1): process.send on a PID of host "ward:main": the target had already exited' "$T/ls.policy"
 ok "... and what it prints still checks" "$WARD" policy check "$T/l.policy" "$T/ls.policy"
 
 # a scope given at a spawn is not made the actor's declared scope
