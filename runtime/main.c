@@ -53,7 +53,7 @@ static void
 usage (FILE *out)
 {
   fputs ("Usage: ward run [OPTIONS] SCRIPT [ARGS...]\n"
-         "       ward policy check|fmt|load|list|export|explain|test ... (see ward policy --help)\n"
+         "       ward policy check|fmt|load|remove|list|export|explain|test ... (see ward policy --help)\n"
          "       ward audit [stats|suggest] [OPTIONS] (see ward audit --help)\n"
          "       ward --help | --version\n"
          "\n"
