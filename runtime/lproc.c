@@ -846,19 +846,12 @@ merge_context (lua_State *L, int t, int src)
   lua_setfield (L, t, "has_context");
 }
 
+/* The builder with the table at `values` merged over the context (of the
+ * builder at 1 when from_builder), once the permission was granted. */
 static int
-start_context_builder (lua_State *L, int values, int from_builder)
+make_context_builder (lua_State *L, int values, int from_builder)
 {
-  ward_proc *p = ward_current ();
   ward_err err;
-  if (!lua_istable (L, values))
-    return ward_push_error (L, WARD_E_INVALID, "with_context: expected a table of values, "
-                            "got %s", luaL_typename (L, values));
-  /* In a subprocess actor the stand-in asks when it rebuilds the builder
-   * for the spawn. */
-  if (ward_remote_chan < 0
-      && ward_proc_authorize1 (p, WARD_ACTION (CONTEXT), "context", NULL, &err) < 0)
-    return ward_push_err (L, &err);
   if (snapshot (L, values, 1, &err) < 0)
     return ward_push_err (L, &err);
   values = lua_gettop (L);
@@ -868,6 +861,45 @@ start_context_builder (lua_State *L, int values, int from_builder)
   merge_context (L, lua_gettop (L), values);
   lua_settop (L, b);
   return 1;
+}
+
+/* In a subprocess actor, with_context is asked in the runtime, as its
+ * stand-in (which asks again when it rebuilds the builder to spawn). */
+static int
+remote_context (lua_State *L)
+{
+  lua_settop (L, 0);
+  return ward_remote_call (L, "with_context");
+}
+
+static int
+remote_context_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  if (lua_isnil (L, -2))
+    return 2;                           /* nil, err */
+  lua_pop (L, 2);
+  return make_context_builder (L, (int) (ctx >> 1), (int) (ctx & 1));
+}
+
+static int
+start_context_builder (lua_State *L, int values, int from_builder)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  if (!lua_istable (L, values))
+    return ward_push_error (L, WARD_E_INVALID, "with_context: expected a table of values, "
+                            "got %s", luaL_typename (L, values));
+  if (ward_remote_chan >= 0)
+    {
+      lua_KContext ctx = ((lua_KContext) values << 1) | from_builder;
+      lua_pushcfunction (L, remote_context);
+      lua_callk (L, 0, 2, ctx, remote_context_k);
+      return remote_context_k (L, LUA_OK, ctx);
+    }
+  if (ward_proc_authorize1 (p, WARD_ACTION (CONTEXT), "context", NULL, &err) < 0)
+    return ward_push_err (L, &err);
+  return make_context_builder (L, values, from_builder);
 }
 
 static int l_with_context (lua_State *L) { return start_context_builder (L, 1, 0); }
