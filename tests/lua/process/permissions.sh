@@ -9,7 +9,8 @@
 # so that each "nothing was done" check is known to see it done. Both on
 # ward:main and, where the kernel allows the sandbox, on ward:sandbox (a
 # subprocess actor's calls are performed in the runtime: the same rules).
-# The pairs are those of t/perm_case.lua. TAP on stdout.
+# Every refusal has its audit record, the attempts on a target that does
+# not exist included. The pairs are those of t/perm_case.lua. TAP on stdout.
 : "${WARD:=./ward}"
 : "${WARD_SRCDIR:=.}"
 : "${WARD_TEST_TIMEOUT_SCALE:=1}"
@@ -46,8 +47,9 @@ actor "case" { scope = ["all"$( [ "$p" = none ] || printf ', "deny"' )]; }
 host "ward:sandbox" { threads = 1; sandbox = "s"; }
 sandbox "s" { namespaces = [user, pid, net, mount, ipc, uts]; seccomp = "default"; }
 P
+    rm -f "$tmp/a.db" "$tmp/a.db-wal" "$tmp/a.db-shm"
     timeout 120 "$WARD" run --threads 2 --root "$root" --policy "$tmp/p.policy" \
-      "$root/t/perm_main.lua" "$p" "$host" "$WARD_TEST_TIMEOUT_SCALE" > "$tmp/out" 2> "$tmp/err"
+      --audit "$tmp/a.db" "$root/t/perm_main.lua" "$p" "$host" "$WARD_TEST_TIMEOUT_SCALE" > "$tmp/out" 2> "$tmp/err"
     rc=$?
     if [ "$host" = ward:sandbox ] && grep -q '^SPAWN-FAILED.*not permitted' "$tmp/out"; then
       echo "# ward:sandbox skipped: this machine does not allow the sandbox's namespaces"
@@ -71,6 +73,29 @@ P
       echo "#   exit status $rc, cases '$cases'"
       sed 's/^/#   out: /' "$tmp/out" | grep -v '^#   out: ok' | head -n 10
       sed 's/^/#   err: /' "$tmp/err" | head -n 10
+    fi
+    [ "$p" = none ] && continue
+    # each refusal audited: as many denials of P by "case" as refused calls
+    "$WARD" audit --db "$tmp/a.db" --denied --actor case --action "$p" --json > "$tmp/audit" 2>&1
+    refused=$(grep -c ': refused, PERMISSION_DENIED\|a target that does not exist' "$tmp/out")
+    records=$(sed -n 's/.*"count":\([0-9]*\).*/\1/p' "$tmp/audit" | awk '{ s += $1 } END { print s + 0 }')
+    n=$((n + 1))
+    if [ "$records" -ge "$refused" ] && [ "$refused" -gt 0 ]; then
+      echo "ok $n - $host without $p: every refusal is audited ($records denials of $p)"
+    else
+      failed=$((failed + 1))
+      echo "not ok $n - $host without $p: every refusal is audited"
+      echo "#   $refused refused calls, $records audited denials of $p"
+    fi
+    if grep -q 'a target that does not exist' "$tmp/out"; then
+      n=$((n + 1))
+      if grep -q '"resource":"{ward:main|0xfffff}"\|"resource":"perm-nobody-holds-this"' "$tmp/audit"
+      then
+        echo "ok $n - $host without $p: the attempt on a target that does not exist is audited"
+      else
+        failed=$((failed + 1))
+        echo "not ok $n - $host without $p: the attempt on a target that does not exist is audited"
+      fi
     fi
   done
 done
