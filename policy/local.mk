@@ -63,3 +63,7 @@ dist_doc_DATA += doc/writing-policies.md
 pkgdata_DATA += policies/default.policy policies/untrusted.policy
 EXTRA_DIST += policies policy/actions.def policy/embed.sh tests/policy/cli.sh tests/policy/wiring.sh \
 	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/lib.sh
+
+## one list of actions: the checker, the man pages and the call sites agree
+TESTS += tests/policy/actions.sh
+EXTRA_DIST += tests/policy/actions.sh
