@@ -340,7 +340,7 @@ wpol_diags_sort (wpol_diags *d)
     }
 }
 
-/* ---- spelling ---------------------------------------------------------- */
+/* ---- actions (policy/actions.def) -------------------------------------- */
 
 const ward_action_info ward_actions[WARD_ACT_COUNT] = {
 #define X(id, name, kind) [WARD_ACT_##id] = { name, WARD_ACT_##kind },
@@ -388,12 +388,16 @@ int
 wpol_action_namespace_known (const char *a)
 {
   const char *dot = strchr (a, '.');
-  size_t n = dot ? (size_t) (dot - a) + 1 : strlen (a);
+  if (dot == NULL)
+    return 0;
+  size_t n = (size_t) (dot - a) + 1;          /* "process." */
   for (size_t i = 0; i < WARD_ACT_COUNT; i++)
-    if (strncmp (a, ward_actions[i].name, n) == 0 && ward_actions[i].name[n - 1] == '.')
+    if (strncmp (a, ward_actions[i].name, n) == 0)
       return 1;
   return 0;
 }
+
+/* ---- spelling ---------------------------------------------------------- */
 
 /* Optimal string alignment distance (Levenshtein plus transpositions),
  * capped: words longer than 64 are never suggested. */
