@@ -99,5 +99,44 @@ P
     fi
   done
 done
+# A builder made while process.context was allowed: once a `ward policy
+# load` denies it, the builder's own with_context and its spawn ask again.
+cat > "$tmp/live.policy" <<'P'
+policy "all" { allow process.**, lua.require on "*"; }
+actor "main" { scope = ["all"]; }
+P
+"$WARD" policy load --db "$tmp/live.db" "$tmp/live.policy" > "$tmp/load" 2>&1 \
+  || sed 's/^/#   load: /' "$tmp/load"
+timeout 120 "$WARD" run --threads 2 --root "$root" --db "$tmp/live.db" --audit "$tmp/live-a.db" \
+  "$root/t/perm_live.lua" "$WARD_TEST_TIMEOUT_SCALE" > "$tmp/live.out" 2> "$tmp/live.err" &
+run=$!
+i=0
+until grep -q '^READY$' "$tmp/live.out" || [ $i -ge 600 ]; do
+  kill -0 $run 2> /dev/null || break
+  sleep 0.1; i=$((i + 1))
+done
+cat > "$tmp/live.policy" <<'P'
+policy "all" { allow process.**, lua.require on "*"; deny process.context on "*"; }
+actor "main" { scope = ["all"]; }
+P
+"$WARD" policy load --db "$tmp/live.db" "$tmp/live.policy" > "$tmp/load" 2>&1 \
+  || sed 's/^/#   load: /' "$tmp/load"
+wait $run
+rc=$?
+while IFS= read -r l; do
+  case $l in
+    "ok - "*) n=$((n + 1)); echo "ok $n - ward:main ${l#ok - }" ;;
+    "not ok - "*) n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - ward:main ${l#not ok - }" ;;
+  esac
+done < "$tmp/live.out"
+n=$((n + 1))
+if [ "$rc" -eq 0 ] && grep -q '^END$' "$tmp/live.out"; then
+  echo "ok $n - a policy change under a running builder: the run ended well"
+else
+  failed=$((failed + 1))
+  echo "not ok $n - a policy change under a running builder: the run ended well"
+  sed 's/^/#   /' "$tmp/live.out" "$tmp/live.err" | head -n 10
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
