@@ -51,10 +51,9 @@ forged_send (int chan, ward_wire_rx *rx, const char *pid)
       uint32_t st;
       const char *kind, *msg;
       size_t kl, ml;
-      ward_wire_in in;
-      if (ward_wire_read (chan, rx, &err) == 1 && rx->type == WARD_F_REPLY
-          && (in = (ward_wire_in) { rx->body.data, rx->body.data + rx->body.len },
-              ward_wire_get_u32 (&in, &st, &err) == 0)
+      int got = ward_wire_read (chan, rx, &err) == 1 && rx->type == WARD_F_REPLY;
+      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
+      if (got && ward_wire_get_u32 (&in, &st, &err) == 0
           && ward_wire_get_str (&in, &kind, &kl, &err) == 0
           && ward_wire_get_str (&in, &msg, &ml, &err) == 0)
         fprintf (stderr, "FORGED %u %.*s %.*s\n", st, (int) kl, kind, (int) ml, msg);
