@@ -62,6 +62,10 @@ bench-policy: tests/policy/bench-decide tests/policy/bench-audit
 dist_man_MANS += doc/ward-policy.5
 dist_doc_DATA += doc/writing-policies.md
 pkgdata_DATA += policies/default.policy policies/untrusted.policy
-EXTRA_DIST += policies policy/embed.sh tests/policy/cli.sh tests/policy/wiring.sh \
+EXTRA_DIST += policies policy/actions.def policy/embed.sh tests/policy/cli.sh tests/policy/wiring.sh \
 	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/lib.sh tests/policy/store.sh \
 	tests/policy/undeclared.sh
+
+## one list of actions: the checker, the man pages and the call sites agree
+TESTS += tests/policy/actions.sh
+EXTRA_DIST += tests/policy/actions.sh

@@ -519,13 +519,6 @@ parse_or (parser *p)
 
 /* ---- rules ------------------------------------------------------------- */
 
-static int
-known_namespace (const char *a)
-{
-  return strncmp (a, "process.", 8) == 0 || strncmp (a, "lua.", 4) == 0
-         || strncmp (a, "sandbox.", 8) == 0;
-}
-
 static void
 check_action (parser *p, const wpol_pat *pt)
 {
@@ -534,7 +527,7 @@ check_action (parser *p, const wpol_pat *pt)
       if (wpol_action_known (pt->text))
         return;
       const char *sug = wpol_suggest (pt->text, wpol_known_actions);
-      if (known_namespace (pt->text))
+      if (wpol_action_namespace_known (pt->text))
         {
           if (sug)
             wpol_lex_error (&p->lx, pt->line, pt->col, "unknown action `%s`; did you mean `%s`?",

@@ -30,6 +30,28 @@ typedef struct ward_attrs {
 
 typedef enum ward_decision { WARD_DENY = 0, WARD_ALLOW = 1 } ward_decision;
 
+/* The actions (policy/actions.def, the one list): a call site names one as
+ * WARD_ACTION (SEND), which does not compile for an action not listed. */
+enum ward_action_kind {
+  WARD_ACT_REQ,                   /* asked on a name, id or fixed word */
+  WARD_ACT_PID,                   /* asked on a target PID (target.* set) */
+  WARD_ACT_EVT                    /* recorded by ward, never asked */
+};
+enum ward_action_id {
+#define X(id, name, kind) WARD_ACT_##id,
+#define E(id, name) WARD_ACT_##id,
+#include "actions.def"
+#undef X
+#undef E
+  WARD_ACT_COUNT
+};
+typedef struct ward_action_info {
+  const char *name;
+  enum ward_action_kind kind;
+} ward_action_info;
+extern const ward_action_info ward_actions[WARD_ACT_COUNT];
+#define WARD_ACTION(id) (ward_actions[WARD_ACT_##id].name)
+
 /* Options of the engine for one run (from the command line of ward run). */
 typedef struct ward_policy_opts {
   const char *const *deny;        /* test rules "action" or "action=resource" (NULL-terminated) */

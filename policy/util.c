@@ -340,39 +340,64 @@ wpol_diags_sort (wpol_diags *d)
     }
 }
 
-/* ---- spelling ---------------------------------------------------------- */
+/* ---- actions (policy/actions.def) -------------------------------------- */
 
+const ward_action_info ward_actions[WARD_ACT_COUNT] = {
+#define X(id, name, kind) [WARD_ACT_##id] = { name, WARD_ACT_##kind },
+#define E(id, name) [WARD_ACT_##id] = { name, WARD_ACT_EVT },
+#include "actions.def"
+#undef X
+#undef E
+};
+
+/* What a policy may name: every action ward asks (not the events it
+ * records itself), in the table's order. */
 const char *const wpol_known_actions[] = {
-  "process.spawn", "process.spawn.monitored", "process.spawn.linked",
-  "process.host", "process.send", "process.exec", "process.terminate",
-  "process.cancel", "process.monitor", "process.unmonitor", "process.link",
-  "process.unlink", "process.context", "process.security",
-  "process.registry.register", "process.registry.unregister",
-  "lua.require", "sandbox.spawn", NULL
+#define X(id, name, kind) name,
+#define E(id, name)
+#include "actions.def"
+#undef X
+#undef E
+  NULL
 };
 
-static const char *const pid_actions[] = {
-  "process.send", "process.terminate", "process.cancel", "process.monitor",
-  "process.unmonitor", "process.link", "process.unlink", NULL
-};
+static const ward_action_info *
+action_info (const char *a)
+{
+  for (size_t i = 0; i < WARD_ACT_COUNT; i++)
+    if (strcmp (a, ward_actions[i].name) == 0)
+      return &ward_actions[i];
+  return NULL;
+}
 
 int
 wpol_action_known (const char *a)
 {
-  for (size_t i = 0; wpol_known_actions[i]; i++)
-    if (strcmp (a, wpol_known_actions[i]) == 0)
-      return 1;
-  return 0;
+  const ward_action_info *i = action_info (a);
+  return i != NULL && i->kind != WARD_ACT_EVT;
 }
 
 int
 wpol_action_on_pid (const char *a)
 {
-  for (size_t i = 0; pid_actions[i]; i++)
-    if (strcmp (a, pid_actions[i]) == 0)
+  const ward_action_info *i = action_info (a);
+  return i != NULL && i->kind == WARD_ACT_PID;
+}
+
+int
+wpol_action_namespace_known (const char *a)
+{
+  const char *dot = strchr (a, '.');
+  if (dot == NULL)
+    return 0;
+  size_t n = (size_t) (dot - a) + 1;          /* "process." */
+  for (size_t i = 0; i < WARD_ACT_COUNT; i++)
+    if (strncmp (a, ward_actions[i].name, n) == 0)
       return 1;
   return 0;
 }
+
+/* ---- spelling ---------------------------------------------------------- */
 
 /* Optimal string alignment distance (Levenshtein plus transpositions),
  * capped: words longer than 64 are never suggested. */

@@ -231,7 +231,7 @@ read_channel (ward_remote *r, int drain)
       ward_actor actor;
       ward_attrs attrs;
       ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
-      ward_audit_event (&actor, "sandbox.malformed_frame", r->proxy->pid, &attrs);
+      ward_audit_event (&actor, WARD_ACTION (SANDBOX_MALFORMED), r->proxy->pid, &attrs);
     }
   r->broken = 1;
   to_proxy (r, F_ENDED, why, strlen (why), NULL);
@@ -1037,7 +1037,7 @@ static int
 b_may_require (lua_State *L)
 {
   ward_err err;
-  lua_pushboolean (L, ward_proc_authorize1 (ward_current (), "lua.require",
+  lua_pushboolean (L, ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE),
                                             luaL_checkstring (L, 1), NULL, &err) == 0);
   return 1;
 }
@@ -1066,6 +1066,11 @@ static const char broker_lua[] =
   "  set_options = process.set_options, ['registry.register'] = reg.register,\n"
   "  ['registry.lookup'] = reg.lookup, ['registry.unregister'] = reg.unregister,\n"
   "  ['vmchan.send'] = function(ch, v) ch:send(v); return true end,\n"
+  "  with_context = function()\n"
+  "    local b, e = process.with_context({})\n"
+  "    if b then return true end\n"
+  "    return nil, e\n"
+  "  end,\n"
   "  require = function(name)\n"
   "    if not w.may_require(name) then\n"
   "      error(\"require '\" .. tostring(name) .. \"': permission denied (lua.require on \" .. tostring(name) .. \")\", 0)\n"

@@ -132,15 +132,15 @@ vmchan_send (lua_State *L)
     return luaL_error (L, "send on a closed channel");
   ward_proc *p = ward_current ();
   ward_err err;
-  ward_proc *t = ward_proc_get (c->pid);
-  if (t == NULL)
+  /* asked first: a caller that may not send learns nothing of whether the
+   * actor (or a PID a forged handle names) exists */
+  ward_proc *t = ward_proc_target (p, WARD_ACTION (SEND), c->pid, NULL, &err);
+  if (t == NULL && err.kind == WARD_E_NOT_FOUND)
     return luaL_error (L, "send: actor %s has exited", c->pid);
-  int rc = ward_proc_authorize1 (p, "process.send", t->pid, t, &err);
-  if (rc == 0)
-    {
-      ward_msg *m = ward_msg_encode (L, WARD_MSG_VM, p->pid, NULL, 2, 1, &err);
-      rc = m ? ward_deliver (t, m, &err) : -1;
-    }
+  if (t == NULL)
+    return luaL_error (L, "send: %s", err.msg);
+  ward_msg *m = ward_msg_encode (L, WARD_MSG_VM, p->pid, NULL, 2, 1, &err);
+  int rc = m ? ward_deliver (t, m, &err) : -1;
   ward_proc_unref (t);
   if (rc < 0 && err.kind == WARD_E_NOT_FOUND)   /* it exited meanwhile */
     return luaL_error (L, "send: actor %s has exited", c->pid);
@@ -182,6 +182,14 @@ vmchan_kill (lua_State *L)
   if (sig < 1 || sig > 64)
     return luaL_error (L, "kill: bad signal number %d", (int) sig);
   ward_err err;
+  /* a signal may end the actor: asked as terminate is (an actor that has
+   * ended is the broker's to report) */
+  ward_proc *t = ward_proc_target (ward_current (), WARD_ACTION (TERMINATE), c->pid, NULL,
+                                   &err);
+  if (t == NULL && err.kind != WARD_E_NOT_FOUND)
+    return luaL_error (L, "kill: %s", err.msg);
+  if (t)
+    ward_proc_unref (t);
   if (ward_broker_kill (c->pid, (int) sig, &err) < 0)
     return luaL_error (L, "%s", err.msg);
   /* SIGKILL ends the actor: the channel closes; other signals leave it */
@@ -405,7 +413,8 @@ l_spawn_vm (lua_State *L)
   else
     snprintf (hostname, sizeof hostname, "%s", ward_host_name (host));
   /* each permission asked (each denial audited); the first denied named */
-  const char *asks[] = { "process.spawn", id, "process.host", hostname, "sandbox.spawn", id };
+  const char *asks[] = { WARD_ACTION (SPAWN), id, WARD_ACTION (HOST), hostname,
+                         WARD_ACTION (SANDBOX_SPAWN), id };
   if (ward_proc_authorize (p, asks, sub_idx ? 3 : 2, NULL, &err) < 0)
     return luaL_error (L, "spawn_vm: %s", err.msg);
   ward_subprocess_opts so;
@@ -454,7 +463,7 @@ l_spawn_context_threads (lua_State *L)
     return luaL_error (L, "spawn_context_threads: count %d out of range 1..256", (int) n);
   /* more threads for the pool: its host is what is asked */
   ward_proc *p = ward_current ();
-  if (ward_proc_authorize1 (p, "process.host", ward_host_name (p->host), NULL, &err) < 0)
+  if (ward_proc_authorize1 (p, WARD_ACTION (HOST), ward_host_name (p->host), NULL, &err) < 0)
     return luaL_error (L, "spawn_context_threads: %s", err.msg);
   if (ward_host_add_threads (p->host, (int) n, &err) < 0)
     return luaL_error (L, "spawn_context_threads: %s", err.msg);

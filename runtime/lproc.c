@@ -69,24 +69,16 @@ has_nul (lua_State *L, int idx)
   return strlen (s) != len;
 }
 
-/* The process named at idx. One that does not exist is NOT_FOUND only to
- * a caller allowed to `action` it (asked without target attributes):
- * others get the denial, audited, and learn nothing of which PIDs or
- * names exist. */
+/* The process named at idx, for the caller to do `action` on it: asked
+ * before it is looked up (ward_proc_target), so that a caller that may not
+ * learns nothing of which PIDs or names exist. */
 static ward_proc *
 arg_target (lua_State *L, int idx, const char *action, const char *resource, ward_err *err)
 {
   const char *dest = arg_string (L, idx, "destination", err);
   if (dest == NULL)
     return NULL;
-  ward_proc *t = ward_resolve (dest, err);
-  if (t == NULL && err->kind == WARD_E_NOT_FOUND)
-    {
-      ward_err keep = *err;
-      if (ward_proc_authorize1 (ward_current (), action, resource ? resource : dest, NULL, err) == 0)
-        *err = keep;
-    }
-  return t;
+  return ward_proc_target (ward_current (), action, dest, resource, err);
 }
 
 static int
@@ -174,12 +166,11 @@ ward_msg_encode (lua_State *L, int kind, const char *from, const char *topic, in
   return m;
 }
 
+/* Deliver a message to t, which the caller was allowed to send to. */
 static int
 send_to (lua_State *L, ward_proc *p, ward_proc *t, const char *topic, int first, int n,
          ward_err *err)
 {
-  if (ward_proc_authorize1 (p, "process.send", t->pid, t, err) < 0)
-    return -1;
   ward_msg *m = ward_msg_encode (L, WARD_MSG_USER, p->pid, topic, first, n, err);
   return m ? ward_deliver (t, m, err) : -1;
 }
@@ -194,7 +185,7 @@ l_send (lua_State *L)
   const char *topic = arg_string (L, 2, "topic", &err);
   if (topic == NULL || check_topic (topic, &err) < 0)
     return ward_push_err (L, &err);
-  ward_proc *t = arg_target (L, 1, "process.send", NULL, &err);
+  ward_proc *t = arg_target (L, 1, WARD_ACTION (SEND), NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
   int rc = send_to (L, p, t, topic, 3, lua_gettop (L) - 2, &err);
@@ -226,20 +217,23 @@ spawn_perms (const char *id, const char *host, int flags, const builder_view *b,
   int n = 0;
 #define ASK(a, r) (pairs[2 * n] = (a), pairs[2 * n + 1] = (r), n++)
   if (flags & SP_EXEC)
-    ASK ("process.exec", id);
+    ASK (WARD_ACTION (EXEC), id);
   else
     {
-      ASK ("process.spawn", id);
+      ASK (WARD_ACTION (SPAWN), id);
       if (flags & SP_MONITOR)
-        ASK ("process.spawn.monitored", id);
+        ASK (WARD_ACTION (SPAWN_MONITORED), id);
       if (flags & SP_LINK)
-        ASK ("process.spawn.linked", id);
+        ASK (WARD_ACTION (SPAWN_LINKED), id);
     }
-  ASK ("process.host", host);
+  ASK (WARD_ACTION (HOST), host);
   if (b && (b->actor || b->set_scope))
-    ASK ("process.security", "security");
+    ASK (WARD_ACTION (SECURITY), "security");
   if (b && b->has_context)
-    ASK ("process.context", "context");
+    ASK (WARD_ACTION (CONTEXT), "context");
+  /* a name is registered as registry.register would: asked on the name */
+  if (b && b->name)
+    ASK (WARD_ACTION (REGISTRY_REGISTER), b->name);
 #undef ASK
   return n;
 }
@@ -334,6 +328,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
       lua_pop (L, 1);
     }
   req.hold = nqueued > 0;
+  req.ask_send = nqueued > 0;   /* the queued messages are the parent's sends */
   /* On a sandboxed host the child is made first: a sandbox that cannot
    * be built (an init script that fails) is this call's error. */
   if (ward_broker_sandboxed (host) && (req.remote = ward_broker_prepare (host, &err)) == NULL)
@@ -438,15 +433,11 @@ l_terminate (lua_State *L)
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
-  ward_proc *t = arg_target (L, 1, "process.terminate", NULL, &err);
+  ward_proc *t = arg_target (L, 1, WARD_ACTION (TERMINATE), NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
-  int rc = ward_proc_authorize1 (p, "process.terminate", t->pid, t, &err);
-  if (rc == 0)
-    ward_proc_kill (t, "terminated by %s", p->pid);
+  ward_proc_kill (t, "terminated by %s", p->pid);
   ward_proc_unref (t);
-  if (rc < 0)
-    return ward_push_err (L, &err);
   ward_vm_check_killed (L);       /* terminating oneself ends here */
   lua_pushboolean (L, 1);
   return 1;
@@ -464,36 +455,33 @@ l_cancel (lua_State *L)
   int64_t ms = WARD_CANCEL_DEFAULT_MS;
   if (!lua_isnoneornil (L, 2) && ward_check_duration (L, 2, &ms, &err) < 0)
     return ward_push_err (L, &err);
-  ward_proc *t = arg_target (L, 1, "process.cancel", NULL, &err);
+  ward_proc *t = arg_target (L, 1, WARD_ACTION (CANCEL), NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
-  int rc = ward_proc_authorize1 (p, "process.cancel", t->pid, t, &err);
+  int rc;
+  ward_msg *m = ward_msg_new (WARD_MSG_CANCEL, p->pid, NULL, NULL, 0);
+  if (m == NULL)
+    rc = ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "cancelling %s", t->pid);
+  else
+    {
+      m->at = ward_wall_ms () + ms;
+      rc = ward_deliver (t, m, &err);
+    }
   if (rc == 0)
     {
-      ward_msg *m = ward_msg_new (WARD_MSG_CANCEL, p->pid, NULL, NULL, 0);
-      if (m == NULL)
-        rc = ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "cancelling %s", t->pid);
-      else
-        {
-          m->at = ward_wall_ms () + ms;
-          rc = ward_deliver (t, m, &err);
-        }
-      if (rc == 0)
-        {
-          /* one timer per deadline earlier than any before: repeated
-           * cancels cannot pile timers up */
-          int64_t when = ward_now_ns () + ms * 1000000LL;
-          pthread_mutex_lock (&t->lock);
-          int earlier = t->cancel_deadline_ns == 0 || when < t->cancel_deadline_ns;
-          if (earlier)
-            t->cancel_deadline_ns = when;
-          pthread_mutex_unlock (&t->lock);
-          char why[160];
-          snprintf (why, sizeof why, "cancelled by %s and still running at the deadline",
-                    p->pid);
-          if (earlier)
-            ward_timer_add (when, WARD_TIMER_DEADLINE, t, 0, why);
-        }
+      /* one timer per deadline earlier than any before: repeated
+       * cancels cannot pile timers up */
+      int64_t when = ward_now_ns () + ms * 1000000LL;
+      pthread_mutex_lock (&t->lock);
+      int earlier = t->cancel_deadline_ns == 0 || when < t->cancel_deadline_ns;
+      if (earlier)
+        t->cancel_deadline_ns = when;
+      pthread_mutex_unlock (&t->lock);
+      char why[160];
+      snprintf (why, sizeof why, "cancelled by %s and still running at the deadline",
+                p->pid);
+      if (earlier)
+        ward_timer_add (when, WARD_TIMER_DEADLINE, t, 0, why);
     }
   ward_proc_unref (t);
   if (rc < 0)
@@ -504,26 +492,22 @@ l_cancel (lua_State *L)
 
 /* monitor, unmonitor, link, unlink share one shape. */
 static int
-topo_call (lua_State *L, const char *action)
+topo_call (lua_State *L, enum ward_action_id action, const char *op)
 {
-  FORWARD (L, action + sizeof "process." - 1);   /* "monitor", ... */
+  FORWARD (L, op);
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_err err;
-  ward_proc *t = arg_target (L, 1, action, NULL, &err);
+  ward_proc *t = arg_target (L, 1, ward_actions[action].name, NULL, &err);
   if (t == NULL)
     return ward_push_err (L, &err);
-  int rc = ward_proc_authorize1 (p, action, t->pid, t, &err);
-  if (rc == 0)
+  int rc = 0;
+  switch (action)
     {
-      if (strcmp (action, "process.monitor") == 0)
-        rc = ward_monitor (p, t, &err);
-      else if (strcmp (action, "process.link") == 0)
-        rc = ward_link (p, t, &err);
-      else if (strcmp (action, "process.unmonitor") == 0)
-        ward_unmonitor (p, t->serial);
-      else
-        ward_unlink (p, t->serial);
+    case WARD_ACT_MONITOR: rc = ward_monitor (p, t, &err); break;
+    case WARD_ACT_LINK: rc = ward_link (p, t, &err); break;
+    case WARD_ACT_UNMONITOR: ward_unmonitor (p, t->serial); break;
+    default: ward_unlink (p, t->serial); break;
     }
   ward_proc_unref (t);
   if (rc < 0)
@@ -532,10 +516,10 @@ topo_call (lua_State *L, const char *action)
   return 1;
 }
 
-static int l_monitor (lua_State *L) { return topo_call (L, "process.monitor"); }
-static int l_unmonitor (lua_State *L) { return topo_call (L, "process.unmonitor"); }
-static int l_link (lua_State *L) { return topo_call (L, "process.link"); }
-static int l_unlink (lua_State *L) { return topo_call (L, "process.unlink"); }
+static int l_monitor (lua_State *L) { return topo_call (L, WARD_ACT_MONITOR, "monitor"); }
+static int l_unmonitor (lua_State *L) { return topo_call (L, WARD_ACT_UNMONITOR, "unmonitor"); }
+static int l_link (lua_State *L) { return topo_call (L, WARD_ACT_LINK, "link"); }
+static int l_unlink (lua_State *L) { return topo_call (L, WARD_ACT_UNLINK, "unlink"); }
 
 /* ---- options ---- */
 static int
@@ -657,7 +641,7 @@ l_upgrade (lua_State *L)
       if ((id = arg_string (L, 1, "process id", &err)) == NULL
           || ward_def_resolve (id, path, sizeof path, &err) < 0
           || (strcmp (id, p->def_id) != 0
-              && ward_proc_authorize1 (p, "process.spawn", id, NULL, &err) < 0))
+              && ward_proc_authorize1 (p, WARD_ACTION (SPAWN), id, NULL, &err) < 0))
         return ward_push_err (L, &err);
     }
   else
@@ -862,18 +846,12 @@ merge_context (lua_State *L, int t, int src)
   lua_setfield (L, t, "has_context");
 }
 
+/* The builder with the table at `values` merged over the context (of the
+ * builder at 1 when from_builder), once the permission was granted. */
 static int
-start_context_builder (lua_State *L, int values, int from_builder)
+make_context_builder (lua_State *L, int values, int from_builder)
 {
-  ward_proc *p = ward_current ();
   ward_err err;
-  if (!lua_istable (L, values))
-    return ward_push_error (L, WARD_E_INVALID, "with_context: expected a table of values, "
-                            "got %s", luaL_typename (L, values));
-  /* In a subprocess actor the stand-in asks when it rebuilds the builder
-   * for the spawn. */
-  if (ward_remote_chan < 0 && ward_proc_authorize1 (p, "process.context", "context", NULL, &err) < 0)
-    return ward_push_err (L, &err);
   if (snapshot (L, values, 1, &err) < 0)
     return ward_push_err (L, &err);
   values = lua_gettop (L);
@@ -883,6 +861,45 @@ start_context_builder (lua_State *L, int values, int from_builder)
   merge_context (L, lua_gettop (L), values);
   lua_settop (L, b);
   return 1;
+}
+
+/* In a subprocess actor, with_context is asked in the runtime, as its
+ * stand-in (which asks again when it rebuilds the builder to spawn). */
+static int
+remote_context (lua_State *L)
+{
+  lua_settop (L, 0);
+  return ward_remote_call (L, "with_context");
+}
+
+static int
+remote_context_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  if (lua_isnil (L, -2))
+    return 2;                           /* nil, err */
+  lua_pop (L, 2);
+  return make_context_builder (L, (int) (ctx >> 1), (int) (ctx & 1));
+}
+
+static int
+start_context_builder (lua_State *L, int values, int from_builder)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  if (!lua_istable (L, values))
+    return ward_push_error (L, WARD_E_INVALID, "with_context: expected a table of values, "
+                            "got %s", luaL_typename (L, values));
+  if (ward_remote_chan >= 0)
+    {
+      lua_KContext ctx = ((lua_KContext) values << 1) | from_builder;
+      lua_pushcfunction (L, remote_context);
+      lua_callk (L, 0, 2, ctx, remote_context_k);
+      return remote_context_k (L, LUA_OK, ctx);
+    }
+  if (ward_proc_authorize1 (p, WARD_ACTION (CONTEXT), "context", NULL, &err) < 0)
+    return ward_push_err (L, &err);
+  return make_context_builder (L, values, from_builder);
 }
 
 static int l_with_context (lua_State *L) { return start_context_builder (L, 1, 0); }
@@ -1034,17 +1051,16 @@ l_register (lua_State *L)
   const char *name = arg_string (L, 1, "name", &err);
   if (name == NULL || check_name (name, &err) < 0)
     return ward_push_err (L, &err);
-  ward_proc *t = p;
-  ward_proc_ref (t);
-  if (!lua_isnoneornil (L, 2))
+  ward_proc *t;
+  if (lua_isnoneornil (L, 2))
     {
-      ward_proc_unref (t);
-      if ((t = arg_target (L, 2, "process.registry.register", name, &err)) == NULL)
+      if (ward_proc_authorize1 (p, WARD_ACTION (REGISTRY_REGISTER), name, NULL, &err) < 0)
         return ward_push_err (L, &err);
+      ward_proc_ref (t = p);
     }
-  int rc = ward_proc_authorize1 (p, "process.registry.register", name, NULL, &err);
-  if (rc == 0)
-    rc = ward_registry_register (name, t, &err);
+  else if ((t = arg_target (L, 2, WARD_ACTION (REGISTRY_REGISTER), name, &err)) == NULL)
+    return ward_push_err (L, &err);
+  int rc = ward_registry_register (name, t, &err);
   ward_proc_unref (t);
   if (rc < 0)
     return ward_push_err (L, &err);
@@ -1056,9 +1072,12 @@ static int
 l_lookup (lua_State *L)
 {
   FORWARD (L, "registry.lookup");
+  ward_vm_check_killed (L);
   ward_err err;
   const char *name = arg_string (L, 1, "name", &err);
-  if (name == NULL)
+  if (name == NULL
+      || ward_proc_authorize1 (ward_current (), WARD_ACTION (REGISTRY_LOOKUP), name, NULL,
+                               &err) < 0)
     return ward_push_err (L, &err);
   char pid[64];
   if (ward_registry_lookup (name, pid, sizeof pid) < 0)
@@ -1075,7 +1094,8 @@ l_unregister (lua_State *L)
   ward_proc *p = ward_current ();
   ward_err err;
   const char *name = arg_string (L, 1, "name", &err);
-  if (name == NULL || ward_proc_authorize1 (p, "process.registry.unregister", name, NULL, &err) < 0)
+  if (name == NULL
+      || ward_proc_authorize1 (p, WARD_ACTION (REGISTRY_UNREGISTER), name, NULL, &err) < 0)
     return ward_push_err (L, &err);
   lua_pushboolean (L, ward_registry_unregister (name));
   return 1;

@@ -265,6 +265,39 @@ ward_proc_authorize1 (ward_proc *p, const char *action, const char *resource,
   return ward_proc_authorize (p, pair, 1, target, err);
 }
 
+/* Authorize, then look up: what a caller that may not `action` the target
+ * learns does not depend on whether the target exists. A name is resolved
+ * only for a caller that may look it up; a target that does not exist is
+ * asked about without target attributes (so a rule that needs them does
+ * not match), and only a caller that is then allowed learns NOT_FOUND. */
+ward_proc *
+ward_proc_target (ward_proc *p, const char *action, const char *dest, const char *resource,
+                  ward_err *err)
+{
+  if (dest[0] != '{'
+      && ward_proc_authorize1 (p, WARD_ACTION (REGISTRY_LOOKUP), dest, NULL, err) < 0)
+    return NULL;
+  ward_proc *t = ward_resolve (dest, err);
+  if (t == NULL)
+    {
+      if (err->kind == WARD_E_NOT_FOUND)
+        {
+          ward_err keep = *err;
+          if (ward_proc_authorize1 (p, action, resource ? resource : dest, NULL, err) == 0)
+            *err = keep;
+        }
+      return NULL;
+    }
+  /* target attributes go with a PID resource only */
+  if (ward_proc_authorize1 (p, action, resource ? resource : t->pid, resource ? NULL : t,
+                            err) < 0)
+    {
+      ward_proc_unref (t);
+      return NULL;
+    }
+  return t;
+}
+
 /* ---- wake and kill ---- */
 void
 ward_proc_wake (ward_proc *p)
@@ -399,6 +432,15 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
     {
       proc_free (p);
       ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
+      return NULL;
+    }
+  /* Asked about the child as it will be (its PID, actor, host, parent)
+   * while it is nobody's yet: denied, nothing has happened. */
+  if (req->ask_send && parent
+      && ward_proc_authorize1 (parent, WARD_ACTION (SEND), p->pid, p, err) < 0)
+    {
+      p->remote = NULL;                 /* the caller's to abort */
+      proc_free (p);
       return NULL;
     }
   table_insert (p);

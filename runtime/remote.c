@@ -27,9 +27,46 @@ int ward_remote_chan = -1;
 int ward_remote_tracks_senders;
 const char *ward_remote_fault;
 
+/* "forged-handle" (tests only): call vmchan.send with a channel naming
+ * `pid`, which the child makes up (a frame its own codec would not make),
+ * and print the runtime's answer: "FORGED <status> <kind> <message>". */
+static void
+forged_send (int chan, ward_wire_rx *rx, const char *pid)
+{
+  ward_err err;
+  wbuf args, b;
+  wbuf_init (&args, 0);
+  wbuf_init (&b, 0);
+  size_t n = strlen (pid);
+  /* codec: version 1, two values: handle(pid), string "x" */
+  uint8_t head[] = { 0x01, 0x02, 0x07, (uint8_t) n };
+  uint8_t tail[] = { 0x05, 0x01, 'x' };
+  if (n < 128 && wbuf_append (&args, head, sizeof head, &err) == 0
+      && wbuf_append (&args, pid, n, &err) == 0 && wbuf_append (&args, tail, sizeof tail, &err) == 0
+      && ward_wire_put_str (&b, "vmchan.send", 11, &err) == 0
+      && ward_wire_put_str (&b, (const char *) args.data, args.len, &err) == 0
+      && ward_wire_send (chan, WARD_F_CALL, b.data, b.len, &err) == 0)
+    {
+      ward_wire_rx_reset (rx);
+      uint32_t st;
+      const char *kind, *msg;
+      size_t kl, ml;
+      int got = ward_wire_read (chan, rx, &err) == 1 && rx->type == WARD_F_REPLY;
+      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
+      if (got && ward_wire_get_u32 (&in, &st, &err) == 0
+          && ward_wire_get_str (&in, &kind, &kl, &err) == 0
+          && ward_wire_get_str (&in, &msg, &ml, &err) == 0)
+        fprintf (stderr, "FORGED %u %.*s %.*s\n", st, (int) kl, kind, (int) ml, msg);
+      else
+        fprintf (stderr, "FORGED no reply\n");
+    }
+  wbuf_free (&args);
+  wbuf_free (&b);
+}
+
 /* Break the protocol as ward_remote_fault says (tests only). */
 static int
-wire_fault (int chan, const char *how)
+wire_fault (int chan, ward_wire_rx *rx, const char *how)
 {
   uint8_t d[WARD_WIRE_CHUNK + 4];
   memset (d, 0, sizeof d);
@@ -64,6 +101,21 @@ wire_fault (int chan, const char *how)
       struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
       wfd_attach (&mh, ctl.buf, fds, WARD_FD_MAX + 1);
       sendmsg (chan, &mh, MSG_NOSIGNAL);
+    }
+  else if (strcmp (how, "forged-handle") == 0)
+    {
+      /* one channel naming the actor itself (from BOOT: a live process it
+       * may not send to unless it is its parent), one naming no process */
+      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
+      char self[64];
+      ward_err err;
+      if (ward_wire_get_cstr (&in, self, sizeof self, &err) == 0)
+        {
+          forged_send (chan, rx, self);
+          forged_send (chan, rx, "{ward:main|0xfffff}");
+        }
+      fflush (stderr);
+      _exit (0);
     }
   else if (strcmp (how, "oversized") == 0)
     {
@@ -361,7 +413,7 @@ ward_remote_main (int chan)
     {
       int rc = ward_wire_read (chan, &rx, &err);   /* the BOOT, then the breach */
       (void) rc;
-      return wire_fault (chan, ward_remote_fault);
+      return wire_fault (chan, &rx, ward_remote_fault);
     }
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);

@@ -187,6 +187,9 @@ typedef struct ward_spawn_req {
   const char *name;             /* register under this name, or NULL */
   int hold;                     /* runnable but not scheduled: the caller
                                    queues messages, then ward_sched_push */
+  int ask_send;                 /* ask process.send on the child, as the
+                                   parent, before anything else is done
+                                   (a builder's queued messages) */
   ward_remote *remote;          /* run as a subprocess actor (remote.h) */
   /* the identity given by the runtime to a subprocess actor's own VM */
   const char *pid, *parent_pid, *frame;
@@ -224,6 +227,17 @@ int ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_pro
                          ward_err *err);
 int ward_proc_authorize1 (ward_proc *p, const char *action, const char *resource,
                           ward_proc *target, ward_err *err);
+/* The process `dest` (a PID or a registered name) names, for p to do
+ * `action` on it: a new reference, or NULL with err. The gate is asked
+ * before anything is looked up, and a denied caller gets the same error
+ * whether the target exists or not: a name needs process.registry.lookup
+ * on it first; then `action` is asked on the target's PID with its
+ * target.* attributes, or, for a target that does not exist, on `dest`
+ * without them (NOT_FOUND only when that is allowed). With resource set
+ * (registry.register on a name), `action` is asked on it instead, without
+ * target attributes. */
+ward_proc *ward_proc_target (ward_proc *p, const char *action, const char *dest,
+                             const char *resource, ward_err *err);
 
 /* ---- mailbox ---- */
 /* Deliver m to p. USER messages go to a listening topic port or the inbox.

@@ -455,7 +455,7 @@ l_require (lua_State *L)
           lua_callk (L, 1, 0, 0, open_fd_k);
           return open_fd_k (L, LUA_OK, 0);
         }
-      if (ward_proc_authorize1 (ward_current (), "lua.require", name, NULL, &err) < 0)
+      if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)
         return luaL_error (L, "require 'fd': permission denied (lua.require on fd)");
       return open_fd_k (L, LUA_OK, 0);
     }
@@ -466,7 +466,7 @@ l_require (lua_State *L)
       return ward_remote_call (L, "require");
     }
   ward_err err;
-  if (ward_proc_authorize1 (ward_current (), "lua.require", name, NULL, &err) < 0)
+  if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)
     return luaL_error (L, "require '%s': permission denied (lua.require on %s)", name, name);
   /* a.b.c -> <root>/a/b/c.lua, through the same rules as definition ids */
   char id[512], path[4096];

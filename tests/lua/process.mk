@@ -40,6 +40,6 @@ LUA_TESTS += tests/lua/process/spawn.lua
 LUA_TESTS += tests/lua/process/terminate.lua
 LUA_TESTS += tests/lua/process/topics.lua
 LUA_TESTS += tests/lua/process/upgrade.lua
-TESTS += tests/lua/process/gate-trace.sh
+TESTS += tests/lua/process/gate-trace.sh tests/lua/process/permissions.sh
 EXTRA_DIST += tests/lua/process/tap.lua tests/lua/process/util.lua tests/lua/process/t \
-	tests/lua/process/gate-trace.sh
+	tests/lua/process/gate-trace.sh tests/lua/process/permissions.sh

@@ -151,7 +151,8 @@ print("DONE")
 LUA
 done
 
-check "send by name: the resource is the pid" "process.send @T@" <<'LUA'
+check "send by name: the name is looked up, then the resource is the pid" "process.registry.lookup by-name
+process.send @T@" <<'LUA'
 local T = process.spawn("t:idle", H)
 process.registry.register("by-name", T)
 var("T", T)
@@ -270,9 +271,10 @@ assert(c)
 print("DONE")
 LUA
 
-check "builder:spawn with with_name (no registry permission)" "process.spawn t:idle
+check "builder:spawn with with_name asks to register the name" "process.spawn t:idle
 process.host ward:main
-process.context context" <<'LUA'
+process.context context
+process.registry.register named" <<'LUA'
 local b = process.with_context({}):with_name("named")
 mark("BEGIN-MARK")
 local c = b:spawn("t:idle", H)
@@ -281,10 +283,9 @@ assert(c)
 print("DONE")
 LUA
 
-check "builder:spawn with with_message: the queued sends are process.send" "process.spawn t:idle
+check "builder:spawn with with_message: the queued sends are process.send (asked once)" "process.spawn t:idle
 process.host ward:main
 process.context context
-process.send @C@
 process.send @C@" <<'LUA'
 local b = process.with_context({}):with_message("one", 1):with_message("two", 2)
 mark("BEGIN-MARK")
@@ -307,6 +308,39 @@ check "registry.register for another pid" "process.registry.register svc2" <<'LU
 local T = process.spawn("t:idle", H)
 mark("BEGIN-MARK")
 assert(process.registry.register("svc2", T))
+mark("END-MARK")
+print("DONE")
+LUA
+
+check "registry.register for a pid given by name" "process.registry.lookup svc3
+process.registry.register svc4" <<'LUA'
+local T = process.spawn("t:idle", H)
+process.registry.register("svc3", T)
+mark("BEGIN-MARK")
+assert(process.registry.register("svc4", "svc3"))
+mark("END-MARK")
+print("DONE")
+LUA
+
+check "registry.lookup" "process.registry.lookup lk" <<'LUA'
+local T = process.spawn("t:idle", H)
+process.registry.register("lk", T)
+mark("BEGIN-MARK")
+assert(process.registry.lookup("lk") == T)
+mark("END-MARK")
+print("DONE")
+LUA
+
+check "registry.lookup of a name nobody holds asks the same" "process.registry.lookup nobody-holds-this" <<'LUA'
+mark("BEGIN-MARK")
+assert(process.registry.lookup("nobody-holds-this") == nil)
+mark("END-MARK")
+print("DONE")
+LUA
+
+check "terminate of a pid that does not exist asks on that pid" "process.terminate {ward:main|0xfffff}" <<'LUA'
+mark("BEGIN-MARK")
+assert(process.terminate("{ward:main|0xfffff}") == nil)
 mark("END-MARK")
 print("DONE")
 LUA
@@ -387,8 +421,6 @@ LUA
 
 # ---- calls outside the permission table ask nothing ----
 check "calls outside the permission table ask nothing" "" <<'LUA'
-local T = process.spawn("t:idle", H)
-process.registry.register("lk", T)
 process.send(process.pid(), "t", 1)
 mark("BEGIN-MARK")
 local _ = process.pid(), process.id(), process.get_options()
@@ -396,13 +428,11 @@ process.set_options { trap_links = false }
 local inbox, events = process.inbox(), process.events()
 local ch = process.listen("topic", { message = true })
 process.unlisten(ch)
-local p = process.registry.lookup("lk")
 local c = process.context()
 local m = inbox:receive()
 local _ = m:topic(), m:from(), m:payload()
 channel.select { inbox:case_receive(), default = true }
 mark("END-MARK")
-assert(p == T)
 print("DONE")
 LUA
 

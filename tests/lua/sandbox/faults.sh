@@ -3,7 +3,8 @@
 # type it may not send, a bad datagram, half a frame, a frame past the
 # limit, one descriptor too many: WARD_TEST_WIRE_FAULT makes ward's child
 # code do it) is ended, its
-# monitor told why, the breach audited, and the runtime goes on.
+# monitor told why, the breach audited, and the runtime goes on. A channel
+# the child makes up gets the answer any channel gets: no oracle.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
 "$WARD" run --root "$src" "$src/w/faulty.lua" > "$T/plain" 2>&1
@@ -18,4 +19,19 @@ for f in type magic truncated oversized fds; do
   "$WARD" audit --db "$T/$f.db" --json > "$T/$f.audit" 2>&1
   has "$f: the breach is audited" '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/$f.audit"
 done
+# a channel the child makes up (WARD_TEST_WIRE_FAULT=forged-handle): one
+# naming itself (a live process an untrusted actor may not send to), one
+# naming no process; the runtime asks before it looks: the same denial
+printf 'return 1\n' > "$T/u.lua"
+WARD_TEST_WIRE_FAULT=forged-handle timeout 60 "$WARD" run --untrusted --audit "$T/forged.db" \
+  "$T/u.lua" > "$T/forged" 2>&1
+sed -n 's/.*\(FORGED .*\)/\1/p' "$T/forged" | sed 's/{[^}]*}/PID/g' > "$T/forged.lines"
+has "a forged channel to a live process is refused" \
+  'FORGED 2 .*send: permission denied: process.send on {ward:sandbox|' "$T/forged"
+has "a forged channel to no process is refused the same way" \
+  'FORGED 2 .*send: permission denied: process.send on {ward:main|0xfffff}' "$T/forged"
+ok "... word for word but the PID" test "$(sort -u "$T/forged.lines" | wc -l)" -eq 1
+"$WARD" audit --db "$T/forged.db" --json > "$T/forged.audit" 2>&1
+has "both attempts are audited (the live one)" '"action":"process.send","resource":"{ward:sandbox|' "$T/forged.audit"
+has "both attempts are audited (no process)" '"action":"process.send","resource":"{ward:main|0xfffff}"' "$T/forged.audit"
 finish

@@ -23,11 +23,21 @@ try("spawn on ward:main", process.spawn, "tools.helpers:idle", M)
 try("spawn_linked", process.spawn_linked, "tools.helpers:idle", S)
 try("spawn_linked_monitored", process.spawn_linked_monitored, "tools.helpers:idle", S)
 try("exec", process.exec, "tools.helpers:idle", S)
-try("with_context (a builder)", function() return process.with_context({}):spawn("tools.helpers:idle", S) end)
-try("with_actor main", function()
-  return process.with_context({}):with_actor("main"):spawn("tools.helpers:idle", S) end)
+-- a builder: with_context is refused first (nil, err), else its spawn
+local function builder(set)
+  return function()
+    local b, e = process.with_context({})
+    if not b then return nil, e end
+    return set(b):spawn("tools.helpers:idle", S)
+  end
+end
+try("with_context (a builder)", builder(function(b) return b end))
+try("with_actor main", builder(function(b) return b:with_actor("main") end))
 try("registry.register", process.registry.register, "logger")
 try("registry.unregister", process.registry.unregister, "logger")
+try("registry.lookup (who holds a name)", process.registry.lookup, "db-admin")
+try("send by name (a lookup)", process.send, "db-admin", "hello")
+try("builder with_name", builder(function(b) return b:with_name("logger") end))
 try("require of a module", require, "tools.helpers.idle")
 try("require of fd (descriptors)", require, "fd")
 -- its own child: watching and stopping it is allowed, linking and sending are not
@@ -42,6 +52,15 @@ try("monitor a stranger", process.monitor, stranger)
 try("terminate a stranger", process.terminate, stranger)
 try("cancel a stranger", process.cancel, stranger, "1s")
 try("link to a stranger", process.link, stranger)
+-- no oracle: a live process it may not stop (itself) and a PID that names
+-- none get the same answer
+do
+  local _, a = process.terminate(process.pid())
+  local _, b = process.terminate("{ward:sandbox|0xfffff}")
+  local function norm(e) return e and (tostring(e):gsub("{[^}]*}", "PID")) end
+  print(string.format("SAME\t%s\tterminate of a live process and of no process answer alike",
+                      a ~= nil and norm(a) == norm(b) and "yes" or "no: " .. tostring(a) .. " / " .. tostring(b)))
+end
 -- the standard library
 try("io", function() return io.open("/etc/shadow") end)
 try("os.execute", function() return os.execute("id") end)

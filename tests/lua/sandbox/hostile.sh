@@ -17,6 +17,7 @@ while IFS="$tab" read -r verdict name action resource; do
   case $verdict in
     REFUSED) ;;
     ALLOWED) res fail "$name is refused (it was allowed)"; continue ;;
+    SAME) [ "$name" = yes ] && res ok "$action" || { res fail "$action"; echo "#   $name"; }; continue ;;
     *) continue ;;
   esac
   res ok "$name is refused"
