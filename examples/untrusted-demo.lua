@@ -37,9 +37,9 @@ attempt("a __gc finalizer that never returns", not ok, tostring(e))
 -- 2. the process API: every call below is judged in the runtime
 local pid, err = process.spawn("tools.helpers:spin", "ward:main")
 attempt("spawn a process on ward:main (in-process)", pid == nil, tostring(err))
-local b = process.with_context({})
-pid, err = b:with_actor("main"):spawn("tools.helpers:spin", "ward:sandbox")
-attempt("spawn a child as actor main", pid == nil, tostring(err))
+local b
+b, err = process.with_context({ role = "admin" })
+attempt("give a child a context of its choosing", b == nil, tostring(err))
 ok, err = process.registry.register("logger")
 attempt("register the name `logger`", not ok, tostring(err))
 

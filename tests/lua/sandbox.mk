@@ -2,10 +2,12 @@
 ## ward:sandbox (actors.lua), spawn_vm's subprocess table (emilua.lua),
 ## `ward run --untrusted` (untrusted.sh), a hostile script's every refused
 ## attempt and its audit record (hostile.sh), wire protocol breaches
-## (faults.sh); nobody.sh runs the first four as nobody. Definitions live in
-## tests/lua/sandbox/w (id w:NAME) and tests/lua/sandbox/tools.
+## (faults.sh), the two demos README runs (demos.sh); nobody.sh runs the
+## first four as nobody. Definitions live in tests/lua/sandbox/w (id w:NAME)
+## and tests/lua/sandbox/tools.
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh \
-	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh
+	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
-	tests/lua/sandbox/faults.sh tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh
+	tests/lua/sandbox/faults.sh tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \
+	tests/lua/sandbox/demos.sh
