@@ -26,6 +26,15 @@ denied_by_rule (const wpol_gate *g, const char *action, const char *resource)
   return NULL;
 }
 
+int
+ward_actor_declared (const ward_actor *actor)
+{
+  wpol_gate *g = &wpol_gate_state;
+  if (actor == NULL || actor->id == NULL || actor->nscope > 0 || !g->ready || !g->declares)
+    return 1;
+  return g->declares (g->engine, actor->id);
+}
+
 ward_decision
 ward_authorize (const ward_actor *actor, const char *action, const char *resource,
                 const ward_attrs *attrs)

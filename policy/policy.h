@@ -74,6 +74,13 @@ void ward_policy_shutdown (void);
 ward_decision ward_authorize (const ward_actor *actor, const char *action,
                               const char *resource, const ward_attrs *attrs);
 
+/* Whether the loaded policies can answer for the actor: a declaration
+ * matches its id, or it carries a scope of its own (:with_scope). An actor
+ * that fails this has no policy, and every request it makes is denied; an
+ * error message says so. 1 while the engine is not running (its denials
+ * have another cause). */
+int ward_actor_declared (const ward_actor *actor);
+
 /* Record an event that is no request -- a subprocess actor that broke the
  * wire protocol, say -- as a denial of `action` on `resource` decided by
  * ward itself (rule "ward"), so that the audit trail holds it. */

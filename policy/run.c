@@ -216,6 +216,7 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
       run.polling = 1;
     }
   g->decide = wpol_decide;
+  g->declares = wpol_engine_declares;
   g->ready = 1;
   wpol_buf_free (&desc);
   return 0;
@@ -246,6 +247,7 @@ ward_policy_shutdown (void)
   wpol_audit_stop ();
   g->record = NULL;
   g->decide = NULL;
+  g->declares = NULL;
   wpol_engine_free (g->engine);
   g->engine = NULL;
   for (size_t i = 0; i < g->ndeny; i++)

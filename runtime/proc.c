@@ -252,8 +252,9 @@ ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *t
       denied = i;
   if (denied >= 0)
     return ward_err_set (err, WARD_E_PERMISSION_DENIED, 0,
-                         "permission denied: %s on %s (actor %s)", pairs[2 * denied],
-                         pairs[2 * denied + 1], p->actor_id);
+                         "permission denied: %s on %s (actor %s%s)", pairs[2 * denied],
+                         pairs[2 * denied + 1], p->actor_id,
+                         ward_actor_declared (&actor) ? "" : " is not declared");
   return 0;
 }
 

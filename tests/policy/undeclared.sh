@@ -6,7 +6,7 @@
 # actor the run starts and to no other, and `ward policy check` says so.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 39
+plan 42
 
 R=$T/r
 mkdir -p "$R/w"
@@ -58,6 +58,17 @@ has "... which denies spawn on w:ret and register" "spawn=PERMISSION_DENIED send
 ok "an undeclared child given a scope explicitly is governed by it" \
   "$WARD" run --audit "$T/a.db" "$R/try.lua" helper default
 has "... (default allows it all)" "$ALL_OK" "$T/out"
+cat > "$R/scoped.lua" <<'EOF'
+local b = process.with_context({}):with_actor("helper"):with_scope { "untrusted" }
+local pid = assert(b:spawn_monitored("w:why", "ward:main"))
+local ev = process.events()
+local e
+repeat e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
+print(e.result.value or e.result.error)
+EOF
+echo 'return tostring(select(2, process.spawn("w:ret", "ward:main")))' > "$R/w/why.lua"
+ok "an undeclared child given a scope that denies runs" "$WARD" run --audit "$T/a.db" "$R/scoped.lua"
+has "... its error names the actor alone: its scope answers for it" 'permission denied: process.spawn on w:ret (actor helper)$' "$T/out"
 
 # ---- a store with the shipped policies: --actor anyone ----
 "$WARD" policy load --db "$T/s.db" "$D" "$U" > /dev/null 2>&1
@@ -66,9 +77,11 @@ local function kind(v, e) if v then return "ok" end return e and e:kind() or "?"
 print("spawn=" .. kind(process.spawn("w:ret", "ward:main")) .. " send="
       .. kind(process.send(process.pid(), "x", 1)) .. " register="
       .. kind(process.registry.register("n")))
+print(select(2, process.spawn("w:ret", "ward:main")))
 EOF
 ok "ward run --db STORE --actor anyone runs" "$WARD" run --db "$T/s.db" --actor anyone --audit "$T/b.db" "$R/self.lua"
 has "... and anyone may not spawn, send or register" "$NONE" "$T/out"
+has "... and the error says why" 'permission denied: process.spawn on w:ret (actor anyone is not declared)$' "$T/out"
 has "... ward warns that the actor is not declared" "warning: no actor declaration of the store .* matches actor \`anyone\`" "$T/err"
 $AUDIT --db "$T/b.db" > "$T/t1" 2>&1
 has "ward audit shows the reason" 'actor `anyone` is not declared' "$T/t1"
