@@ -10,7 +10,7 @@ EXTRA_DIST += tests/bench/run-bench.sh tests/bench/wbench.erl \
 bench: ward
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" $(SHELL) $(srcdir)/tests/bench/run-bench.sh
 
-## ---- sandbox start-up bench (helper D: tests/bench/sandbox-bench.c) ----
+## ---- sandbox start-up bench (tests/bench/sandbox-bench.c) ----
 ## Built with the check programs so that it cannot rot; run by `make bench`
 ## (or `make bench-sandbox` alone), never by `make check`.
 check_PROGRAMS += tests/bench/sandbox-bench

@@ -12,7 +12,7 @@ TESTS += tests/sandbox/test-spawn tests/sandbox/spawn.sh
 EXTRA_DIST += tests/sandbox/spawn.sh tests/sandbox/as-nobody.sh
 
 
-## ---- escape suite (helper D: tests/sandbox/probe.c, test-escape.c, escape.sh) ----
+## ---- escape suite (tests/sandbox/probe.c, test-escape.c, escape.sh) ----
 ESCAPE_LDADD = libwardsandbox.a libwardinit.a libwardcommon.a $(SECCOMP_LIBS) \
 	$(CAPNG_LIBS) $(LUA_LIBS) -lm
 ESCAPE_CPPFLAGS = $(AM_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) $(LUA_CFLAGS) \
@@ -26,7 +26,7 @@ TESTS += tests/sandbox/test-escape tests/sandbox/escape.sh
 EXTRA_DIST += tests/sandbox/escape.sh
 ## ---- end of the escape suite ----
 
-## ---- lockdown (helper B: tests/sandbox/test-lockdown.c, lockdown-nobody.sh) ----
+## ---- lockdown (tests/sandbox/test-lockdown.c, lockdown-nobody.sh) ----
 check_PROGRAMS += tests/sandbox/test-lockdown
 tests_sandbox_test_lockdown_SOURCES = tests/sandbox/test-lockdown.c tests/unit/tap.h
 tests_sandbox_test_lockdown_CPPFLAGS = $(AM_CPPFLAGS) $(SECCOMP_CFLAGS) \
