@@ -4,6 +4,13 @@
 # sandbox (test-escape --weak: no seccomp, capabilities kept, no rlimits)
 # the probe must report the escapes it exists to catch.
 #
+# test-escape probes what the host offers (32-bit emulation, keys, nested
+# user namespaces, ...) and skips, with the reason, each check whose feature
+# is missing. The last part proves that skip path on any host: with
+# WARD_TEST_ESCAPE_ABSENT naming every feature, the checks that need one are
+# skipped with a reason naming it, and every other check still runs and
+# passes as it does without the switch.
+#
 # The binary and the init script are staged by as-nobody.sh in a private
 # directory nobody can reach, since the build tree may sit where nobody
 # cannot look.
@@ -72,32 +79,183 @@ else
 fi
 
 # ---- the suite can fail ----
+# The escapes a weak sandbox must show, one a line, and the host feature
+# each needs ("-": none). The feature names are test-escape's.
+weak_list='ptrace	ptrace PTRACE_TRACEME
+keys	keyctl
+userns	unshare CLONE_NEWUSER
+clone3	clone3 is ENOSYS
+personality	personality READ_IMPLIES_EXEC
+ia32	32-bit int 0x80 ABI
+-	capabilities via capget
+-	capability bounding and ambient sets
+unfiltered	seccomp filter is on
+-	fork bomb past the process limit
+-	memory bomb past the memory limit
+-	fd bomb past the file limit
+-	raise a hard rlimit
+-	ioctl TIOCSTI with high bits (0x100005412)
+-	host view: capabilities
+-	host view: no_new_privs and seccomp'
+nl='
+'
+tab='	'
+simulated="simulated by WARD_TEST_ESCAPE_ABSENT"
+
+# judge_weak FILE LABEL [SIM]: FILE, the output of test-escape --weak, must
+# report each escape of weak_list, or skip it because the host lacks its
+# feature. With SIM (the features were all simulated absent), each check
+# with a feature must be skipped for that reason and each without must
+# still be reported as escaped.
+judge_weak () {
+  wf=$1 label=$2 sim=${3:-}
+  if grep -q '^1\.\.0 # SKIP' "$wf"; then
+    n=$((n + 1))
+    echo "ok $n - $label: # SKIP $(sed -n 's/^1\.\.0 # SKIP //p' "$wf")" >>"$out"
+    return
+  fi
+  old_ifs=$IFS
+  IFS=$nl
+  for entry in $weak_list; do
+    IFS=$old_ifs
+    feat=${entry%%"$tab"*}
+    name=${entry#*"$tab"}
+    line=$(grep -F -e "- $name: " -e "- $name # SKIP " "$wf" | head -n 1)
+    case $line in
+      "ok "*" - $name # SKIP the host lacks $feat ("*)
+        if [ -n "$sim" ]; then
+          case $line in
+            *"$simulated") emit ok "$label: \"$name\" is skipped: no $feat" ;;
+            *) emit not-ok "$label: \"$name\" is skipped for another reason ($line)" ;;
+          esac
+        else
+          emit ok "$label: \"$name\" # SKIP ${line#* # SKIP }"
+        fi
+        ;;
+      *" - $name: ESCAPED"*)
+        if [ -n "$sim" ] && [ "$feat" != - ]; then
+          emit not-ok "$label: \"$name\" ran though $feat was simulated absent ($line)"
+        else
+          emit ok "$label: the probe reports \"$name\" as escaped"
+        fi
+        ;;
+      *) emit not-ok "$label: the probe missed \"$name\" (${line:-no line})" ;;
+    esac
+    IFS=$nl
+  done
+  IFS=$old_ifs
+  if grep -q "^ok [0-9]* - the probe ran to its end" "$wf"; then
+    emit ok "$label: the probe still ran to its end"
+  else
+    emit not-ok "$label: the probe did not run to its end"
+    sed 's/^/# weak: /' "$wf" | tail -n 20 >>"$out"
+  fi
+}
+
 (cd "$tmp" && "$bin" --weak --init "$script") \
   >"$tmp/weak.out" 2>"$tmp/weak.err"
-if grep -q '^1\.\.0 # SKIP' "$tmp/weak.out"; then
+judge_weak "$tmp/weak.out" "weak sandbox"
+
+# ---- the skip path, proven on this host ----
+# Every check that needs a host feature, with that feature. The list is
+# kept here, apart from probe.c's table, so that a check losing or gaining
+# its dependency there shows up as a failure.
+needs='ia32	32-bit int 0x80 ABI
+x32	x32 ABI syscall
+keys	keyctl
+keys	add_key
+keys	request_key
+userns	unshare CLONE_NEWUSER
+userns	clone CLONE_NEWUSER
+clone3	clone3 is ENOSYS
+clone3	clone3 CLONE_NEWUSER is ENOSYS
+ptrace	ptrace PTRACE_TRACEME
+personality	personality READ_IMPLIES_EXEC
+personality	personality ADDR_NO_RANDOMIZE
+unfiltered	seccomp filter is on
+io_uring	io_uring_setup
+ldt	modify_ldt'
+every=ia32,x32,keys,userns,clone3,ptrace,personality,unfiltered,io_uring,ldt
+
+(cd "$tmp" && "$bin" --init "$script") >"$tmp/plain.out" 2>"$tmp/plain.err"
+(cd "$tmp" && WARD_TEST_ESCAPE_ABSENT=$every "$bin" --init "$script") \
+  >"$tmp/sim.out" 2>"$tmp/sim.err"
+if grep -q '^1\.\.0 # SKIP' "$tmp/plain.out"; then
   n=$((n + 1))
-  echo "ok $n - weak sandbox: # SKIP $(sed -n 's/^1\.\.0 # SKIP //p' "$tmp/weak.out")" >>"$out"
+  echo "ok $n - simulated absence: # SKIP $(sed -n 's/^1\.\.0 # SKIP //p' "$tmp/plain.out")" >>"$out"
 else
-  for name in "ptrace PTRACE_TRACEME" "keyctl" "unshare CLONE_NEWUSER" \
-      "clone3 is ENOSYS" "personality READ_IMPLIES_EXEC" "32-bit int 0x80 ABI" \
-      "capabilities via capget" "capability bounding and ambient sets" \
-      "seccomp filter is on" "fork bomb past the process limit" \
-      "memory bomb past the memory limit" "fd bomb past the file limit" \
-      "raise a hard rlimit" "ioctl TIOCSTI with high bits (0x100005412)" \
-      "host view: capabilities" "host view: no_new_privs and seccomp"; do
-    if grep -F -q -e "- $name: ESCAPED" "$tmp/weak.out"; then
-      emit ok "weak sandbox: the probe reports \"$name\" as escaped"
-    else
-      got=$(grep -F -e "- $name:" "$tmp/weak.out" | head -n 1)
-      emit not-ok "weak sandbox: the probe missed \"$name\" (${got:-no line})"
-    fi
+  # each check that needs a feature: skipped, naming it
+  old_ifs=$IFS
+  IFS=$nl
+  for entry in $needs; do
+    IFS=$old_ifs
+    feat=${entry%%"$tab"*}
+    name=${entry#*"$tab"}
+    line=$(grep -F -e "- $name: " -e "- $name # SKIP " "$tmp/sim.out" | head -n 1)
+    case $line in
+      "ok "*" - $name # SKIP the host lacks $feat ("*"): $simulated")
+        emit ok "simulated absence: \"$name\" is skipped, naming $feat" ;;
+      *) emit not-ok "simulated absence: \"$name\" is not skipped for $feat (${line:-no line})" ;;
+    esac
+    IFS=$nl
   done
-  if grep -q "^ok [0-9]* - the probe ran to its end" "$tmp/weak.out"; then
-    emit ok "weak sandbox: the probe still ran to its end"
+  IFS=$old_ifs
+  # every other check: as without the switch, passed or skipped alike
+  grep -E '^(not )?ok ' "$tmp/plain.out" >"$tmp/plain.tap"
+  grep -E '^(not )?ok ' "$tmp/sim.out" >"$tmp/sim.tap"
+  planned_plain=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tmp/plain.out")
+  planned_sim=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tmp/sim.out")
+  same=0 skipped=0 differ=0
+  while IFS= read -r a <&3 && IFS= read -r b <&4; do
+    hit=
+    old_ifs=$IFS
+    IFS=$nl
+    for entry in $needs; do
+      case $b in *" - ${entry#*"$tab"} # SKIP "*) hit=1 ;; esac
+    done
+    IFS=$old_ifs
+    if [ -n "$hit" ]; then
+      skipped=$((skipped + 1))
+      continue
+    fi
+    case $a in *" # SKIP "*) a_skip=1 ;; *) a_skip=0 ;; esac
+    case $b in *" # SKIP "*) b_skip=1 ;; *) b_skip=0 ;; esac
+    case $a$b in
+      "not ok"*|*"not ok"*) ok_both=0 ;;
+      *) ok_both=1 ;;
+    esac
+    if [ "$ok_both" = 1 ] && [ "$a_skip" = "$b_skip" ] \
+       && [ "${a%% - *}" = "${b%% - *}" ]; then
+      same=$((same + 1))
+    else
+      differ=$((differ + 1))
+      echo "# without the switch: $a" >>"$out"
+      echo "# with it:            $b" >>"$out"
+    fi
+  done 3<"$tmp/plain.tap" 4<"$tmp/sim.tap"
+  count=$(printf '%s\n' "$needs" | wc -l)
+  if [ -n "$planned_sim" ] && [ "$planned_sim" = "$planned_plain" ] \
+     && [ "$differ" = 0 ] && [ "$skipped" = "$count" ] \
+     && [ $((same + skipped)) = "$planned_sim" ]; then
+    emit ok "simulated absence: the other $same checks still run and pass as without it"
   else
-    emit not-ok "weak sandbox: the probe did not run to its end"
-    sed 's/^/# weak: /' "$tmp/weak.out" "$tmp/weak.err" | tail -n 20 >>"$out"
+    emit not-ok "simulated absence: planned ${planned_sim:-nothing} (${planned_plain:-nothing} without it), $skipped of $count skipped, $same the same, $differ different"
   fi
+
+  (cd "$tmp" && WARD_TEST_ESCAPE_ABSENT=$every "$bin" --weak --init "$script") \
+    >"$tmp/simweak.out" 2>"$tmp/simweak.err"
+  judge_weak "$tmp/simweak.out" "weak sandbox, simulated absence" sim
+fi
+
+# a misspelt feature must not simulate nothing in silence
+(cd "$tmp" && WARD_TEST_ESCAPE_ABSENT=ia32,no-such-feature "$bin" --init "$script") \
+  >"$tmp/typo.out" 2>&1
+rc=$?
+if [ "$rc" != 0 ] && ! grep -q '^1\.\.' "$tmp/typo.out" \
+   && grep -q '^Bail out! WARD_TEST_ESCAPE_ABSENT: unknown feature "no-such-feature"' "$tmp/typo.out"; then
+  emit ok "an unknown feature in WARD_TEST_ESCAPE_ABSENT is a bail-out naming it"
+else
+  emit not-ok "an unknown feature in WARD_TEST_ESCAPE_ABSENT: status $rc, $(head -n 1 "$tmp/typo.out")"
 fi
 
 echo "1..$n"

@@ -70,7 +70,7 @@
 struct ctx {
   pid_t hostpid;                /* the driver, in the host's PID namespace */
   int port;                     /* its TCP listener on 127.0.0.1 */
-  int ia32;                     /* int 0x80 works on this kernel */
+  unsigned absent;              /* WPROBE_F_* bits the host lacks */
   long nproc;                   /* the profile's limits (0: none) */
   long nofile;
   unsigned long long memory;
@@ -1115,24 +1115,25 @@ struct check {
   const char *name;
   check_fn fn;
   int how;                      /* ISOLATE: in a grandchild; SELF: here */
+  unsigned needs;               /* WPROBE_F_* bits of the host it relies on */
 };
 
 static void c_fds (const struct ctx *c, struct result *r);
 
 static const struct check checks[] = {
   { "no fds beyond stdio and the channel", c_fds, SELF },
-  { "ptrace PTRACE_TRACEME", c_traceme, ISOLATE },
+  { "ptrace PTRACE_TRACEME", c_traceme, ISOLATE, WPROBE_F_PTRACE },
   { "ptrace PTRACE_ATTACH to the parent", c_attach_parent, ISOLATE },
   { "process_vm_readv from the parent", c_vm_readv, ISOLATE },
   { "process_vm_writev into the parent", c_vm_writev, ISOLATE },
   { "kcmp with the parent", c_kcmp, ISOLATE },
   { "pidfd_getfd of the parent's channel", c_pidfd_getfd, ISOLATE },
   { "pidfd_open of a host pid", c_pidfd_host, ISOLATE },
-  { "keyctl", c_keyctl, ISOLATE },
-  { "add_key", c_add_key, ISOLATE },
-  { "request_key", c_request_key, ISOLATE },
+  { "keyctl", c_keyctl, ISOLATE, WPROBE_F_KEYS },
+  { "add_key", c_add_key, ISOLATE, WPROBE_F_KEYS },
+  { "request_key", c_request_key, ISOLATE, WPROBE_F_KEYS },
   { "userfaultfd", c_userfaultfd, ISOLATE },
-  { "io_uring_setup", c_io_uring, ISOLATE },
+  { "io_uring_setup", c_io_uring, ISOLATE, WPROBE_F_IO_URING },
   { "bpf BPF_MAP_CREATE", c_bpf, ISOLATE },
   { "perf_event_open", c_perf, ISOLATE },
   { "fanotify_init", c_fanotify, ISOLATE },
@@ -1152,7 +1153,7 @@ static const struct check checks[] = {
   { "fsopen", c_fsopen, ISOLATE },
   { "fspick", c_fspick, ISOLATE },
   { "mount_setattr", c_mount_setattr, ISOLATE },
-  { "unshare CLONE_NEWUSER", c_unshare_user, ISOLATE },
+  { "unshare CLONE_NEWUSER", c_unshare_user, ISOLATE, WPROBE_F_USERNS },
   { "unshare CLONE_NEWNS", c_unshare_ns, ISOLATE },
   { "unshare CLONE_NEWNET", c_unshare_net, ISOLATE },
   { "unshare CLONE_NEWPID", c_unshare_pid, ISOLATE },
@@ -1161,19 +1162,19 @@ static const struct check checks[] = {
   { "unshare CLONE_NEWCGROUP", c_unshare_cgroup, ISOLATE },
   { "unshare CLONE_NEWTIME", c_unshare_time, ISOLATE },
   { "setns into the parent's namespaces", c_setns, ISOLATE },
-  { "clone CLONE_NEWUSER", c_clone_user, ISOLATE },
+  { "clone CLONE_NEWUSER", c_clone_user, ISOLATE, WPROBE_F_USERNS },
   { "clone CLONE_NEWNS|CLONE_NEWNET|CLONE_NEWPID", c_clone_ns, ISOLATE },
-  { "clone3 is ENOSYS", c_clone3, ISOLATE },
-  { "clone3 CLONE_NEWUSER is ENOSYS", c_clone3_user, ISOLATE },
+  { "clone3 is ENOSYS", c_clone3, ISOLATE, WPROBE_F_CLONE3 },
+  { "clone3 CLONE_NEWUSER is ENOSYS", c_clone3_user, ISOLATE, WPROBE_F_CLONE3 },
   { "ioctl TIOCSTI", c_tiocsti, ISOLATE },
   { "ioctl TIOCSTI with high bits (0x100005412)", c_tiocsti_high, ISOLATE },
   { "ioctl TIOCLINUX", c_tioclinux, ISOLATE },
   { "ioctl TIOCLINUX with high bits", c_tioclinux_high, ISOLATE },
-  { "personality READ_IMPLIES_EXEC", c_personality_rie, ISOLATE },
-  { "personality ADDR_NO_RANDOMIZE", c_personality_aslr, ISOLATE },
-  { "32-bit int 0x80 ABI", c_int80, ISOLATE },
-  { "x32 ABI syscall", c_x32, ISOLATE },
-  { "modify_ldt", c_modify_ldt, ISOLATE },
+  { "personality READ_IMPLIES_EXEC", c_personality_rie, ISOLATE, WPROBE_F_PERSONALITY },
+  { "personality ADDR_NO_RANDOMIZE", c_personality_aslr, ISOLATE, WPROBE_F_PERSONALITY },
+  { "32-bit int 0x80 ABI", c_int80, ISOLATE, WPROBE_F_IA32 },
+  { "x32 ABI syscall", c_x32, ISOLATE, WPROBE_F_X32 },
+  { "modify_ldt", c_modify_ldt, ISOLATE, WPROBE_F_LDT },
   { "socket AF_ALG", c_af_alg, ISOLATE },
   { "socket AF_VSOCK", c_af_vsock, ISOLATE },
   { "socket AF_PACKET raw", c_af_packet, ISOLATE },
@@ -1198,7 +1199,7 @@ static const struct check checks[] = {
   { "open_by_handle_at", c_handle, ISOLATE },
   { "execve a setuid binary", c_exec_setuid, ISOLATE },
   { "no_new_privs is set", c_nnp, ISOLATE },
-  { "seccomp filter is on", c_seccomp_mode, ISOLATE },
+  { "seccomp filter is on", c_seccomp_mode, ISOLATE, WPROBE_F_UNFILTERED },
   { "capabilities via capget", c_capget, ISOLATE },
   { "capability bounding and ambient sets", c_capbset, ISOLATE },
   { "capabilities via /proc/self/status", c_proc_status_caps, ISOLATE },
@@ -1234,6 +1235,37 @@ const char *
 wprobe_name (size_t i)
 {
   return i < NCHECKS ? checks[i].name : NULL;
+}
+
+unsigned
+wprobe_needs (size_t i)
+{
+  return i < NCHECKS ? checks[i].needs : 0;
+}
+
+static const char *const feature[WPROBE_NFEATURES][2] = {
+  { "ia32", "32-bit int 0x80 emulation" },
+  { "x32", "the x32 syscall ABI" },
+  { "keys", "the key management syscalls" },
+  { "userns", "a user namespace nested in a user namespace" },
+  { "clone3", "the clone3 syscall" },
+  { "ptrace", "PTRACE_TRACEME" },
+  { "personality", "personality READ_IMPLIES_EXEC and ADDR_NO_RANDOMIZE" },
+  { "unfiltered", "a test process with no seccomp filter of its own" },
+  { "io_uring", "io_uring_setup" },
+  { "ldt", "modify_ldt" },
+};
+
+const char *
+wprobe_feature_name (unsigned i)
+{
+  return i < WPROBE_NFEATURES ? feature[i][0] : NULL;
+}
+
+const char *
+wprobe_feature_what (unsigned i)
+{
+  return i < WPROBE_NFEATURES ? feature[i][1] : NULL;
 }
 
 
@@ -1324,8 +1356,6 @@ run_isolated (const struct ctx *c, const struct check *k, struct result *r)
       const char *sn = sigabbrev_np (sig);
       if (sig == SIGSYS)
         set (r, 'B', "killed by SIGSYS");
-      else if (sig == SIGSEGV && k->fn == c_int80 && !c->ia32)
-        set (r, 'B', "SIGSEGV: this kernel has no 32-bit ABI");
       else
         set (r, 'E', "probe error: the check died of SIG%s", sn ? sn : "?");
     }
@@ -1357,8 +1387,8 @@ wprobe_entry (int chan)
   if (n <= 0)
     return 2;
   hello[n] = 0;
-  if (sscanf (hello, "HELLO hostpid=%d port=%d ia32=%d nproc=%ld nofile=%ld "
-              "memory=%llu", &c.hostpid, &c.port, &c.ia32, &c.nproc, &c.nofile,
+  if (sscanf (hello, "HELLO hostpid=%d port=%d absent=%x nproc=%ld nofile=%ld "
+              "memory=%llu", &c.hostpid, &c.port, &c.absent, &c.nproc, &c.nofile,
               &c.memory) != 6)
     return 2;
   signal (SIGPIPE, SIG_IGN);
@@ -1366,7 +1396,9 @@ wprobe_entry (int chan)
     {
       struct result r;
       set (&r, 'E', "check returned no verdict");
-      if (checks[i].how == SELF)
+      if (checks[i].needs & c.absent)
+        set (&r, 'S', "needs %#x", checks[i].needs & c.absent);
+      else if (checks[i].how == SELF)
         checks[i].fn (&c, &r);
       else
         run_isolated (&c, &checks[i], &r);

@@ -4,15 +4,28 @@
  * outside, the host's hostname, the host's loopback listener, how the probe
  * ended.
  *
+ * Before the spawn it probes, in children of its own, what the host offers
+ * for every feature a check relies on (probe.h, WPROBE_F_*): a check whose
+ * feature is missing is reported "ok N - NAME # SKIP the host lacks ...",
+ * neither failed nor passed for nothing.
+ *
  * Usage: test-escape [--weak] [--init FILE]
  *   --init   the empty-root script (default $WARD_SRCDIR/init/empty-root.lua)
  *   --weak   namespaces and the empty root only: no seccomp, every
  *            capability kept, no rlimits. The probe must then report escapes
  *            (escape.sh checks that it does: the suite can fail).
+ * Environment:
+ *   WARD_TEST_ESCAPE_ABSENT  comma-separated feature names (probe.c's
+ *            table: ia32, x32, keys, ...) to report absent whatever the
+ *            host offers, so that the skip path can be tested anywhere.
+ *            An unknown name is a bail-out.
  * Run as root by make check, and as nobody by escape.sh. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
+#include <linux/keyctl.h>
+#include <linux/sched.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -20,11 +33,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <asm/ldt.h>
 
 #include "probe.h"
 #include "sandbox.h"
@@ -70,22 +88,309 @@ slurp (const char *path, size_t *len)
   return buf;
 }
 
-/* Whether int 0x80 works here at all: if not, the probe may see SIGSEGV
- * rather than the filter's SIGSYS. */
+/* ---- what the host offers ----
+ * Each feature is tried in a child of its own, so that what it changes (a
+ * personality, a namespace, a tracer) stays there. A try writes why the
+ * feature is missing into why, or leaves it empty. */
+
+typedef void (*feat_fn) (char *why, size_t len);
+
+static void
+why_errno (char *why, size_t len, const char *what)
+{
+  const char *n = strerrorname_np (errno);
+  snprintf (why, len, "%s: %s", what, n ? n : strerror (errno));
+}
+
+static void
+f_ia32 (char *why, size_t len)
+{
+  long rc;
+  /* getpid on the 32-bit ABI: without emulation this is a SIGSEGV */
+  __asm__ volatile ("int $0x80" : "=a" (rc) : "a" (20L) : "memory");
+  if (rc != getpid ())
+    snprintf (why, len, "int 0x80 getpid returned %ld", rc);
+}
+
+static void
+f_x32 (char *why, size_t len)
+{
+  long rc = syscall (0x40000000L | SYS_getpid);
+  if (rc < 0)
+    why_errno (why, len, "x32 getpid");
+  else if (rc != getpid ())
+    snprintf (why, len, "x32 getpid returned %ld", rc);
+}
+
+static void
+f_keys (char *why, size_t len)
+{
+  if (syscall (SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1) < 0)
+    why_errno (why, len, "keyctl KEYCTL_GET_KEYRING_ID");
+  else if (syscall (SYS_add_key, "user", "ward-probe", "x", (size_t) 1,
+                    KEY_SPEC_PROCESS_KEYRING) < 0)
+    why_errno (why, len, "add_key");
+}
+
 static int
-host_has_ia32 (void)
+write_file (const char *path, const char *text)
+{
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = write (fd, text, strlen (text));
+  int e = errno;
+  close (fd);
+  errno = e;
+  return n == (ssize_t) strlen (text) ? 0 : -1;
+}
+
+/* As the sandbox has it: a user namespace whose uid and gid are mapped
+ * (the kernel refuses a nested one to an unmapped caller), then another. */
+static void
+f_userns (char *why, size_t len)
+{
+  char map[64];
+  uid_t uid = geteuid ();
+  gid_t gid = getegid ();
+  if (unshare (CLONE_NEWUSER) < 0)
+    {
+      why_errno (why, len, "unshare CLONE_NEWUSER");
+      return;
+    }
+  snprintf (map, sizeof map, "0 %u 1\n", (unsigned) uid);
+  if (write_file ("/proc/self/uid_map", map) < 0)
+    {
+      why_errno (why, len, "writing uid_map");
+      return;
+    }
+  snprintf (map, sizeof map, "0 %u 1\n", (unsigned) gid);
+  if (write_file ("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+    why_errno (why, len, "writing setgroups");
+  else if (write_file ("/proc/self/gid_map", map) < 0)
+    why_errno (why, len, "writing gid_map");
+  else if (unshare (CLONE_NEWUSER) < 0)
+    why_errno (why, len, "unshare CLONE_NEWUSER inside a user namespace");
+}
+
+static void
+f_clone3 (char *why, size_t len)
+{
+  struct clone_args a;
+  memset (&a, 0, sizeof a);
+  a.exit_signal = SIGCHLD;
+  long rc = syscall (SYS_clone3, &a, sizeof a);
+  if (rc == 0)
+    _exit (0);
+  if (rc < 0)
+    why_errno (why, len, "clone3");
+  else
+    waitpid ((pid_t) rc, NULL, 0);
+}
+
+/* In a grandchild, as the probe does: the tracer is then our child. */
+static void
+f_ptrace (char *why, size_t len)
 {
   pid_t p = fork ();
   if (p == 0)
-    {
-      long rc;
-      __asm__ volatile ("int $0x80" : "=a" (rc) : "a" (20L) : "memory");
-      _exit (rc == getpid () ? 0 : 1);
-    }
+    _exit (ptrace (PTRACE_TRACEME, 0, NULL, NULL) == 0 ? 0 : (errno & 0x7f) + 1);
   int st;
   if (p < 0 || waitpid (p, &st, 0) < 0)
-    return 0;
-  return WIFEXITED (st) && WEXITSTATUS (st) == 0;
+    why_errno (why, len, "fork for PTRACE_TRACEME");
+  else if (!WIFEXITED (st))
+    snprintf (why, len, "PTRACE_TRACEME: the child ended with status %#x", st);
+  else if (WEXITSTATUS (st) != 0)
+    {
+      errno = WEXITSTATUS (st) - 1;
+      why_errno (why, len, "ptrace PTRACE_TRACEME");
+    }
+}
+
+static void
+f_personality (char *why, size_t len)
+{
+  if (syscall (SYS_personality, (unsigned long) READ_IMPLIES_EXEC) < 0)
+    why_errno (why, len, "personality READ_IMPLIES_EXEC");
+  else if (syscall (SYS_personality, (unsigned long) ADDR_NO_RANDOMIZE) < 0)
+    why_errno (why, len, "personality ADDR_NO_RANDOMIZE");
+}
+
+static int status_field (pid_t pid, const char *key, char *out, size_t len);
+
+static void
+f_unfiltered (char *why, size_t len)
+{
+  char mode[32], n[32] = "?";
+  if (status_field (getpid (), "Seccomp", mode, sizeof mode) < 0)
+    {
+      int m = prctl (PR_GET_SECCOMP, 0, 0, 0, 0);
+      if (m < 0)
+        why_errno (why, len, "PR_GET_SECCOMP");
+      else if (m != 0)
+        snprintf (why, len, "PR_GET_SECCOMP says %d", m);
+      return;
+    }
+  status_field (getpid (), "Seccomp_filters", n, sizeof n);
+  if (strcmp (mode, "0") != 0)
+    snprintf (why, len, "the test process already runs under seccomp "
+              "(Seccomp %s, Seccomp_filters %s)", mode, n);
+}
+
+static void
+f_io_uring (char *why, size_t len)
+{
+  struct io_uring_params p;
+  memset (&p, 0, sizeof p);
+  if (syscall (SYS_io_uring_setup, 4, &p) < 0)
+    why_errno (why, len, "io_uring_setup");
+}
+
+static void
+f_ldt (char *why, size_t len)
+{
+  struct user_desc d;
+  memset (&d, 0, sizeof d);
+  d.seg_32bit = 1;
+  d.read_exec_only = 1;
+  d.seg_not_present = 1;
+  if (syscall (SYS_modify_ldt, 1, &d, sizeof d) < 0)
+    why_errno (why, len, "modify_ldt");
+}
+
+/* in WPROBE_F_* bit order */
+static const struct { feat_fn fn; const char *tried; } feat_try[WPROBE_NFEATURES] = {
+  { f_ia32, "int 0x80 getpid" },
+  { f_x32, "x32 getpid" },
+  { f_keys, "keyctl" },
+  { f_userns, "a nested unshare CLONE_NEWUSER" },
+  { f_clone3, "clone3" },
+  { f_ptrace, "PTRACE_TRACEME" },
+  { f_personality, "personality" },
+  { f_unfiltered, "reading the test's seccomp mode" },
+  { f_io_uring, "io_uring_setup" },
+  { f_ldt, "modify_ldt" },
+};
+
+/* Run one try in a child; 1 if the feature is there, else 0 and why. */
+static int
+feat_probe (unsigned i, char *why, size_t len)
+{
+  int p[2];
+  why[0] = 0;
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    {
+      why_errno (why, len, "pipe2");
+      return 0;
+    }
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      char mine[200] = "";
+      close (p[0]);
+      alarm (20);
+      feat_try[i].fn (mine, sizeof mine);
+      if (mine[0] && write (p[1], mine, strlen (mine)) < 0)
+        _exit (3);
+      _exit (mine[0] ? 1 : 0);
+    }
+  close (p[1]);
+  if (pid < 0)
+    {
+      close (p[0]);
+      why_errno (why, len, "fork");
+      return 0;
+    }
+  size_t n = 0;
+  ssize_t k;
+  while (n < len - 1 && ((k = read (p[0], why + n, len - 1 - n)) > 0
+                         || (k < 0 && errno == EINTR)))
+    if (k > 0)
+      n += (size_t) k;
+  why[n] = 0;
+  close (p[0]);
+  int st = 0;
+  while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFSIGNALED (st))
+    {
+      const char *sn = sigabbrev_np (WTERMSIG (st));
+      snprintf (why, len, "%s: the try died of SIG%s", feat_try[i].tried,
+                sn ? sn : "?");
+      return 0;
+    }
+  if (WIFEXITED (st) && WEXITSTATUS (st) == 0 && !why[0])
+    return 1;
+  if (!why[0])
+    snprintf (why, len, "%s: the try exited with status %d", feat_try[i].tried,
+              WIFEXITED (st) ? WEXITSTATUS (st) : -1);
+  return 0;
+}
+
+static char absent_why[WPROBE_NFEATURES][220];
+
+/* The bits of the features the host lacks, each with its reason in
+ * absent_why; WARD_TEST_ESCAPE_ABSENT adds to them. -1 on an unknown name
+ * there (printed as a bail-out). */
+static long
+host_features (void)
+{
+  unsigned absent = 0;
+  const char *sim = getenv ("WARD_TEST_ESCAPE_ABSENT");
+  if (sim && *sim)
+    {
+      char *copy = strdup (sim), *save = NULL;
+      if (!copy)
+        {
+          printf ("Bail out! out of memory\n");
+          return -1;
+        }
+      for (char *tok = strtok_r (copy, ", ", &save); tok;
+           tok = strtok_r (NULL, ", ", &save))
+        {
+          unsigned i = 0;
+          while (i < WPROBE_NFEATURES && strcmp (tok, wprobe_feature_name (i)) != 0)
+            i++;
+          if (i == WPROBE_NFEATURES)
+            {
+              printf ("Bail out! WARD_TEST_ESCAPE_ABSENT: unknown feature \"%.64s\" "
+                      "(known:", tok);
+              for (unsigned j = 0; j < WPROBE_NFEATURES; j++)
+                printf (" %s", wprobe_feature_name (j));
+              printf (")\n");
+              free (copy);
+              return -1;
+            }
+          absent |= 1u << i;
+          snprintf (absent_why[i], sizeof absent_why[i],
+                    "simulated by WARD_TEST_ESCAPE_ABSENT");
+        }
+      free (copy);
+    }
+  for (unsigned i = 0; i < WPROBE_NFEATURES; i++)
+    if (!(absent & (1u << i))
+        && !feat_probe (i, absent_why[i], sizeof absent_why[i]))
+      absent |= 1u << i;
+  printf ("# host features:");
+  for (unsigned i = 0; i < WPROBE_NFEATURES; i++)
+    printf (" %s=%s", wprobe_feature_name (i), absent & (1u << i) ? "no" : "yes");
+  printf ("\n");
+  for (unsigned i = 0; i < WPROBE_NFEATURES; i++)
+    if (absent & (1u << i))
+      printf ("# no %s: %s\n", wprobe_feature_name (i), absent_why[i]);
+  return (long) absent;
+}
+
+/* The SKIP reason for a check that needs the absent features in bits. */
+static void
+skip_absent (const char *name, unsigned bits)
+{
+  unsigned i = 0;
+  while (i < WPROBE_NFEATURES - 1 && !(bits & (1u << i)))
+    i++;
+  ok (1, "%s # SKIP the host lacks %s (%s): %s", name, wprobe_feature_name (i),
+      wprobe_feature_what (i), absent_why[i]);
 }
 
 /* Why the kernel would refuse us a user namespace, or NULL if it allows. */
@@ -237,19 +542,40 @@ host_view (pid_t hp)
   else
     ok (1, "host view: capabilities: blocked (all five sets zero)");
 
-  char nnp[32] = "?", sec[32] = "?";
+  /* The probe inherits any filter the test itself runs under: it must hold
+   * more filters than the test does, or (on a kernel without the count)
+   * the test must have none. */
+  const char *name = "host view: no_new_privs and seccomp";
+  char nnp[32] = "?", sec[32] = "?", nf[32] = "", own[32] = "", own_sec[32] = "0";
   if (hp > 0)
     {
       status_field (hp, "NoNewPrivs", nnp, sizeof nnp);
       status_field (hp, "Seccomp", sec, sizeof sec);
+      status_field (hp, "Seccomp_filters", nf, sizeof nf);
     }
+  status_field (getpid (), "Seccomp", own_sec, sizeof own_sec);
+  status_field (getpid (), "Seccomp_filters", own, sizeof own);
+  int nnp_sec = strcmp (nnp, "1") == 0 && strcmp (sec, "2") == 0;
   if (hp <= 0)
-    ok (0, "host view: no_new_privs and seccomp: cannot tell (no probe)");
-  else if (strcmp (nnp, "1") == 0 && strcmp (sec, "2") == 0)
-    ok (1, "host view: no_new_privs and seccomp: blocked (NoNewPrivs 1, Seccomp 2)");
+    ok (0, "%s: cannot tell (no probe)", name);
+  else if (nf[0] && own[0])
+    {
+      long pf = strtol (nf, NULL, 10), tf = strtol (own, NULL, 10);
+      if (nnp_sec && pf > tf)
+        ok (1, "%s: blocked (NoNewPrivs 1, Seccomp 2, %ld filter(s) over the "
+            "test's own %ld)", name, pf - tf, tf);
+      else
+        ok (0, "%s: ESCAPED (NoNewPrivs %s, Seccomp %s, %ld filter(s), the "
+            "test's own %ld)", name, nnp, sec, pf, tf);
+    }
+  else if (strcmp (own_sec, "0") != 0)
+    ok (1, "%s # SKIP the test process runs under seccomp (Seccomp %s) and this "
+        "kernel has no Seccomp_filters count to tell the sandbox's filter from "
+        "the test's", name, own_sec);
+  else if (nnp_sec)
+    ok (1, "%s: blocked (NoNewPrivs 1, Seccomp 2)", name);
   else
-    ok (0, "host view: no_new_privs and seccomp: ESCAPED (NoNewPrivs %s, Seccomp %s)",
-        nnp, sec);
+    ok (0, "%s: ESCAPED (NoNewPrivs %s, Seccomp %s)", name, nnp, sec);
 }
 
 /* Wait for the child to end; a sentence on how. */
@@ -314,6 +640,14 @@ main (int argc, char **argv)
       return 1;
     }
 
+  /* probed before the supervisor starts: the tries fork */
+  long absent = host_features ();
+  if (absent < 0)
+    {
+      free (script);
+      return 1;
+    }
+
   ward_err err;
   if (wsb_supervisor_start (wprobe_entry, &err) < 0)
     {
@@ -337,7 +671,6 @@ main (int argc, char **argv)
     }
   struct utsname before, after;
   uname (&before);
-  int ia32 = host_has_ia32 ();
 
   wsb_profile p = {
     .namespaces = WSB_NS_USER | WSB_NS_PID | WSB_NS_NET | WSB_NS_MOUNT
@@ -388,9 +721,9 @@ main (int argc, char **argv)
   plan ((int) (n + DRIVER_LINES));
   char msg[WPROBE_MSG_MAX + 1];
   /* --weak is judged against the strict limits, so its bombs escape */
-  snprintf (msg, sizeof msg, "HELLO hostpid=%d port=%d ia32=%d nproc=%d nofile=%d "
-            "memory=%llu", (int) getpid (), ntohs (la.sin_port), ia32, NPROC, NOFILE,
-            weak ? 64ULL << 20 : MEMORY);
+  snprintf (msg, sizeof msg, "HELLO hostpid=%d port=%d absent=%lx nproc=%d nofile=%d "
+            "memory=%llu", (int) getpid (), ntohs (la.sin_port), absent, NPROC,
+            NOFILE, weak ? 64ULL << 20 : MEMORY);
   if (send (c.chan, msg, strlen (msg), MSG_NOSIGNAL) < 0)
     printf ("# send HELLO: %s\n", strerror (errno));
 
@@ -417,7 +750,17 @@ main (int argc, char **argv)
           got++;
           continue;
         }
+      unsigned lacks = wprobe_needs (got) & (unsigned) absent;
       got++;
+      if (lacks)
+        {
+          if (msg[0] == 'S')
+            skip_absent (name, lacks);
+          else
+            ok (0, "%s: the probe ran it though the host lacks what it needs (%s)",
+                name, detail);
+          continue;
+        }
       switch (msg[0])
         {
         case 'B':

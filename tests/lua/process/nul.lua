@@ -2,11 +2,22 @@
 -- strings end at the NUL. No call may act on the part before the NUL as
 -- if it were the whole argument: it refuses (nil, INVALID or NOT_FOUND)
 -- or treats the full string.
+-- ward-args: --deny process.registry.register=probe
 local t = require "tap"
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
+
+-- A wait for something that must come is bounded by a generous deadline
+-- scaled by WARD_TEST_TIMEOUT_SCALE, which run-lua-test.sh passes as the
+-- argument "timeout-scale=N"; its end is a failure.
+local scale = 1
+for i = 1, select("#", ...) do
+  local v = tostring(select(i, ...)):match("^timeout%-scale=(%d+)$")
+  if v then scale = math.max(1, tonumber(v)) end
+end
+local WAIT = 30000 * scale
 
 local function refused(name, f, ...)
   local r = table.pack(pcall(f, ...))
@@ -59,7 +70,7 @@ refused("register for a pid followed by a NUL", process.registry.register, "nm",
 -- topics
 local s1 = table.pack(pcall(process.send, me, "tp\0junk", 1))
 if s1[1] and s1[2] == true then
-  local m = u.msg()
+  local m = u.msg(WAIT)
   t.ok(m and m:topic() == "tp\0junk", "a topic with a NUL arrives whole")
 else
   t.ok(s1[1] and s1[2] == nil and u.is_err(s1[3], errors.INVALID), "send with a topic holding a NUL is INVALID")
@@ -76,31 +87,75 @@ else
   t.ok(process.listen("lt") ~= nil, "and takes nothing")
 end
 
--- builder strings
-local function builder_refuses_or_whole(name, make)
+-- builder strings: each with_* refuses the string as INVALID, or the
+-- string is used whole, which prove(builder) then shows
+local function builder_refuses_or_whole(name, make, prove)
   local ok, nb, e = pcall(make)
-  if not ok or nb == nil then
-    t.ok(ok and u.is_err(e, errors.INVALID), name .. " is INVALID")
+  if ok and nb ~= nil then
+    t.diag(name .. " is accepted: it must be used whole")
+    prove(nb)
   else
-    t.ok(true, name .. " is accepted (then it must be used whole)")
+    local good = ok and u.is_err(e, errors.INVALID)
+    t.ok(good, name .. " is INVALID")
+    if not good then t.diag(ok and ("got " .. tostring(e)) or ("raised " .. tostring(nb))) end
   end
-  return ok and nb or nil
 end
-local nb = builder_refuses_or_whole("with_name of a name with a NUL", function() return b:with_name("bn\0junk") end)
-if nb then
-  local c = nb:spawn("t:idle", H)
-  t.is(process.registry.lookup("bn"), nil, "the child is not registered as the part before the NUL")
-  if c then process.send(c, "stop") end
+
+local ALL_DENIED = "spawn=PERMISSION_DENIED send=PERMISSION_DENIED register=PERMISSION_DENIED"
+-- what a t:try_all child spawned by builder nb could do, or why it did not run
+local function try_all(nb)
+  local pid, e = nb:spawn_monitored("t:try_all", H, me)
+  if not pid then return "not spawned: " .. tostring(e) end
+  local ev = u.event_from(process.event.EXIT, pid, WAIT)
+  return ev and ev.result and ev.result.value or "no EXIT within the wait"
 end
-local mb = builder_refuses_or_whole("with_message of a topic with a NUL", function() return b:with_message("mt\0junk", 1) end)
-if mb then
-  local c = mb:spawn("t:collect", H, me, 1)
-  local col = u.msg_on("collected")
-  local got = col and col:payload()[1]
-  t.ok(got == nil or got.topic == "mt\0junk", "the queued message keeps its whole topic")
-end
-local ab = builder_refuses_or_whole("with_actor of an actor with a NUL", function() return b:with_actor("bob\0root") end)
-builder_refuses_or_whole("with_scope of a policy name with a NUL", function() return b:with_scope { "p\0q" } end)
+
+builder_refuses_or_whole("with_name of a name with a NUL",
+  function() return b:with_name("bn\0junk") end,
+  function(nb)
+    local c, e = nb:spawn("t:idle", H)
+    t.ok(c ~= nil and process.registry.lookup("bn") == nil
+         and process.registry.lookup("bn\0junk") == c,
+         "the child is registered under the whole name, not the part before the NUL")
+    if c then process.send(c, "stop") else t.diag(tostring(e)) end
+  end)
+
+builder_refuses_or_whole("with_message of a topic with a NUL",
+  function() return b:with_message("mt\0junk", 1) end,
+  function(nb)
+    nb:spawn("t:collect", H, me, 1, WAIT)
+    local col = u.msg_on("collected", WAIT)
+    local got = col and col:payload()[1]
+    t.ok(col ~= nil, "the child reported what it received, within the wait")
+    t.ok(got ~= nil and got.topic == "mt\0junk", "the queued message arrived with its whole topic")
+  end)
+
+-- the child acts as the whole id: t:actor_probe's denied register names
+-- its actor, and "main\0root" is no declared actor, so main's declaration
+-- must not apply to it
+builder_refuses_or_whole("with_actor of an actor with a NUL",
+  function() return b:with_actor("bob\0root") end,
+  function(nb)
+    local c, e = nb:with_scope { "default" }:spawn("t:actor_probe", H, me)
+    local m = c and u.msg_on("probe", WAIT)
+    local said = m and m:payload()
+    t.ok(type(said) == "string" and said:find("%(actor bob.+root%)") ~= nil,
+         "the child acts as the whole actor id, not as bob")
+    t.diag(type(said) == "string" and said or c and "no report within the wait" or tostring(e))
+  end)
+builder_refuses_or_whole("with_actor of main followed by a NUL",
+  function() return b:with_actor("main\0root") end,
+  function(nb)
+    t.is(try_all(nb), ALL_DENIED, "main\\0root is not main: every request of the child is denied")
+  end)
+
+-- a scope naming "default\0q" names no policy; cut at the NUL it would
+-- name the default policy and grant what it grants
+builder_refuses_or_whole("with_scope of a policy name with a NUL",
+  function() return b:with_actor("carol"):with_scope { "default\0q" } end,
+  function(nb)
+    t.is(try_all(nb), ALL_DENIED, "the scope is not the default policy: every request is denied")
+  end)
 
 -- upgrade
 local res = process.exec("t:upg_nul", H)
