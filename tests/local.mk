@@ -27,7 +27,7 @@ TESTS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
 	tests/unit/test-sched tests/unit/test-wire
 
 LUA_TESTS =
-EXTRA_DIST += tests/lua tests/bench
+EXTRA_DIST += tests/lua tests/bench tests/scale.sh
 include $(srcdir)/tests/lua/process.mk
 include $(srcdir)/tests/lua/runtime.mk
 include $(srcdir)/tests/lua/sandbox.mk
