@@ -1,7 +1,7 @@
 -- actors.lua -- subprocess actors on ward:sandbox (the strict profile of
 -- the built-in default policy): the same process API as in-process actors,
 -- every call beyond the actor performed and authorized in the runtime.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local S = "ward:sandbox"
 local me = process.pid()

@@ -1,6 +1,6 @@
 -- emilua.lua -- spawn_vm(module, {subprocess = {...}}): the Emilua face of
 -- subprocess actors, with send, close, detach, kill and child_pid.
-local t = require "tap"
+local t = require("tap").setup(...)
 local inbox = require "inbox"
 local me = process.pid()
 
