@@ -1,5 +1,5 @@
 -- tap.lua -- TAP for ward's Lua end-to-end tests.
--- local t = require "tap"; t.plan(n); t.ok(cond, name); t.is(got, want, name);
+-- local t = require("tap").setup(...); t.plan(n); t.ok(cond, name); t.is(got, want, name);
 -- t.err(kind, f, ...) checks that f returns nil, err with err:kind() == kind;
 -- t.done() ends the test (raises if the plan was not met, so ward exits 1).
 -- Timeouts: a test waits on the event it expects, bounded by a generous
@@ -7,7 +7,7 @@
 -- os.getenv, so run-lua-test.sh passes the scale to the test as an argument
 -- "timeout-scale=N"; the test hands its arguments over with t.setup(...),
 -- then t.ms(ms) is ms scaled and t.after(ms) a time.after channel for it.
--- A process the test spawns gets the scale as an argument too (t.scale).
+-- A process the test spawns that waits gets t.scale as an argument.
 local t = { run = 0, failed = 0, planned = nil, scale = nil }
 
 local function show(v)
@@ -59,8 +59,8 @@ function t.skip_all(reason)
   t.planned = 0
 end
 
--- Take the scale from the test's arguments (the main chunk's ...), or from
--- a number a parent passed on; returns t and the other arguments.
+-- Take the scale from the test's arguments (the main chunk's ...); returns
+-- t and the other arguments.
 function t.setup(...)
   local rest, n = {}, 0
   for i = 1, select("#", ...) do
