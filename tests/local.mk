@@ -25,9 +25,10 @@ tests_unit_test_wire_LDADD = $(UNIT_LDADD)
 
 TESTS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
 	tests/unit/test-sched tests/unit/test-wire
+TESTS += tests/timeout-scale.sh
 
 LUA_TESTS =
-EXTRA_DIST += tests/lua tests/bench
+EXTRA_DIST += tests/lua tests/bench tests/scale.sh tests/timeout-scale.sh
 include $(srcdir)/tests/lua/process.mk
 include $(srcdir)/tests/lua/runtime.mk
 include $(srcdir)/tests/lua/sandbox.mk

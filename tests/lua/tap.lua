@@ -1,8 +1,14 @@
 -- tap.lua -- TAP for ward's Lua end-to-end tests.
--- local t = require "tap"; t.plan(n); t.ok(cond, name); t.is(got, want, name);
+-- local t = require("tap").setup(...); t.plan(n); t.ok(cond, name); t.is(got, want, name);
 -- t.err(kind, f, ...) checks that f returns nil, err with err:kind() == kind;
 -- t.done() ends the test (raises if the plan was not met, so ward exits 1).
-local t = { run = 0, failed = 0, planned = nil }
+-- Timeouts: a test waits on the event it expects, bounded by a generous
+-- deadline scaled by WARD_TEST_TIMEOUT_SCALE. The safe stdlib has no
+-- os.getenv, so run-lua-test.sh passes the scale to the test as an argument
+-- "timeout-scale=N"; the test hands its arguments over with t.setup(...),
+-- then t.ms(ms) is ms scaled and t.after(ms) a time.after channel for it.
+-- A process the test spawns that waits gets t.scale as an argument.
+local t = { run = 0, failed = 0, planned = nil, scale = nil }
 
 local function show(v)
   if type(v) == "string" then return string.format("%q", v) end
@@ -51,6 +57,42 @@ function t.diag(msg) print("# " .. tostring(msg)) end
 function t.skip_all(reason)
   print("1..0 # SKIP " .. tostring(reason))
   t.planned = 0
+end
+
+-- Take the scale from the test's arguments (the main chunk's ...); returns
+-- t and the other arguments.
+function t.setup(...)
+  local rest, n = {}, 0
+  for i = 1, select("#", ...) do
+    local a = select(i, ...)
+    local v = type(a) == "string" and a:match("^timeout%-scale=(.*)$")
+    if v then
+      local k = v:match("^[1-9]%d?%d?%d?$") and tonumber(v)
+      if not k or k > 1000 then
+        error("WARD_TEST_TIMEOUT_SCALE=" .. string.format("%q", v) ..
+              ": want an integer from 1 to 1000", 2)
+      end
+      t.scale = k
+    else
+      n = n + 1
+      rest[n] = a
+    end
+  end
+  if not t.scale then
+    error("no timeout-scale=N argument: run the test through tests/lua/run-lua-test.sh", 2)
+  end
+  return t, table.unpack(rest, 1, n)
+end
+
+-- ms milliseconds, scaled (t.setup first).
+function t.ms(ms)
+  if not t.scale then error("t.ms before t.setup(...)", 2) end
+  return math.floor(ms * t.scale)
+end
+
+-- A channel that receives once t.ms(ms) have passed.
+function t.after(ms)
+  return assert(time.after(t.ms(ms)))
 end
 
 function t.done()

@@ -733,7 +733,7 @@ main (int argc, char **argv)
   int inside = -1;
   while (got < n)
     {
-      if (recv_line (c.chan, msg, sizeof msg, 60000) < 0)
+      if (recv_line (c.chan, msg, sizeof msg, (int) tap_ms (60000)) < 0)
         break;
       char *name = strchr (msg, '\t'), *detail = name ? strchr (name + 1, '\t') : NULL;
       if (!name || !detail || name != msg + 1)
@@ -777,7 +777,7 @@ main (int argc, char **argv)
           ok (0, "%s: ESCAPED (%s)", name, detail);
         }
     }
-  if (got == n && recv_line (c.chan, msg, sizeof msg, 10000) > 0)
+  if (got == n && recv_line (c.chan, msg, sizeof msg, (int) tap_ms (30000)) > 0)
     sscanf (msg, "END pid=%d", &inside);
   pid_t hp = inside > 0 ? probe_host_pid (c.pid, inside) : -1;
   if (got < n)

@@ -157,10 +157,11 @@ main (void)
   ok (distinct, "each is another child");
 
   /* a child built ahead waits: one more child of the supervisor than the
-   * ones handed over (all ended) */
-  sleep_ms (50);
+   * ones handed over (all ended); it is built in the background, so the
+   * count is awaited (bounded by a scaled deadline) */
   pid_t kids[64];
-  int nk = children_of (wsb_supervisor_pid (), kids, 64);
+  int nk;
+  tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) == 1, 30000);
   is_int (nk, 1, "one child is kept ready between spawns");
 
   /* another profile has its own */
@@ -172,8 +173,7 @@ main (void)
       rb == 0 ? ans : err.msg);
   if (rb == 0)
     end (&cb);
-  sleep_ms (50);
-  nk = children_of (wsb_supervisor_pid (), kids, 64);
+  tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) == 2, 30000);
   is_int (nk, 2, "two profiles: two children kept ready");
 
   /* a child kept ready that dies is replaced on demand */
@@ -189,18 +189,18 @@ main (void)
     end (&c);
 
   /* none outlives the supervisor */
-  sleep_ms (50);
-  nk = children_of (wsb_supervisor_pid (), kids, 64);
+  tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) >= 1, 30000);
   ok (nk >= 1, "children are kept ready before the end (%d)", nk);
   pid_t sup = wsb_supervisor_pid ();
   wsb_supervisor_stop ();
   int alive = 0;
-  for (int t = 0; t < 100; t++)
+  int64_t deadline = tap_deadline (30000);
+  for (;;)
     {
       alive = 0;
       for (int i = 0; i < nk; i++)
         alive += alive_pid (kids[i]);
-      if (alive == 0)
+      if (alive == 0 || tap_expired (deadline))
         break;
       sleep_ms (20);
     }

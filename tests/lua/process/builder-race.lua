@@ -4,7 +4,7 @@
 -- More worker threads make the child likely to run (and end) before the
 -- parent's spawn call returns.
 -- ward-args: --threads 4
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local events = process.events()
@@ -23,7 +23,7 @@ t.is(failed, 0, N .. " builder spawns with a queued message of short-lived child
 if first_err then t.diag("first failure: " .. first_err) end
 local exits, unknown = 0, 0
 for _ = 1, N do
-  local ev = u.recv(events, 3000)
+  local ev = u.recv(events)
   if not ev then break end
   exits = exits + 1
   if pids[ev.from] ~= (ev.result and ev.result.value) then unknown = unknown + 1 end

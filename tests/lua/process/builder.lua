@@ -1,6 +1,6 @@
 -- builder.lua -- process.with_context and the immutable SpawnBuilder.
 -- ward-args: --deny process.registry.register=probe
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
@@ -36,7 +36,7 @@ local v = ctx_of(b1, { "a", "s", "b" })
 t.ok(v and v.a == 1 and v.s == "x" and v.b == nil, "the original builder still has only its own context")
 local lp = process.registry.lookup("builder-imm")
 t.is(lp, nil, "the original builder registers no name (with_name made another builder)")
-local c1 = b1:spawn("t:collect", H, me, 1, 300)
+local c1 = b1:spawn("t:collect", H, me, 1, 300)  -- a short look: nothing comes
 local col = u.msg_on("collected")
 t.is(col and #col:payload(), 0, "the original builder queues no message (with_message made another builder)")
 v = ctx_of(b2, { "a", "b" })
@@ -61,7 +61,7 @@ t.is(v and v.inner and v.inner.x, 1, "nor does changing a nested table of it")
 local payload = { n = 1 }
 local b10 = b1:with_message("m", payload)
 payload.n = 2
-b10:spawn("t:collect", H, me, 1)
+b10:spawn("t:collect", H, me, 1, u.ms(30000))
 col = u.msg_on("collected")
 local got = col and col:payload()[1]
 t.is(got and got.payload[1].n, 1, "changing a table given to with_message later changes nothing")
@@ -77,8 +77,8 @@ ev = u.event_from("LINK_DOWN", sl)
 t.is(ev and ev.error, "bl", "builder:spawn_linked sets a link")
 t.ok(u.quiet(events, 200), "but no monitor")
 local slm = b1:spawn_linked_monitored("t:fail", H, "blm")
-local e_a = u.event("2s")
-local e_b = u.event("2s")
+local e_a = u.event()
+local e_b = u.event()
 local kinds = {}
 for _, x in ipairs { e_a or {}, e_b or {} } do if x.from == slm then kinds[x.kind] = true end end
 t.ok(kinds.EXIT and kinds.LINK_DOWN, "builder:spawn_linked_monitored sets both")
@@ -124,7 +124,7 @@ u.event_from("EXIT", np2)
 
 -- ---- with_message: delivered in order before anything else ----
 local mb = b1:with_message("first", 1):with_message("second", 2, "two", nil):with_message("third")
-local cp = mb:spawn("t:collect", H, me, 4)
+local cp = mb:spawn("t:collect", H, me, 4, u.ms(30000))
 process.send(cp, "fourth", 4)
 col = u.msg_on("collected")
 local list = col and col:payload() or {}

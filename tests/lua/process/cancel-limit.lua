@@ -3,7 +3,7 @@
 -- deadline to the earlier one); and a process whose mailbox is full still
 -- gets its CANCEL.
 -- ward-args: --mailbox 3
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
@@ -15,7 +15,7 @@ for i = 1, 3 do process.send(x, "n", i) end
 local sok, serr = process.send(x, "n", 4)
 t.ok(sok == nil and u.is_err(serr, errors.UNAVAILABLE, "full"), "its mailbox is now full")
 t.is(process.cancel(x, "200ms"), true, "a cancel still reaches it")
-local ev = u.event_from("EXIT", x, 5000)
+local ev = u.event_from("EXIT", x)
 t.ok(ev and tostring(ev.result.error):find("deadline") ~= nil,
      "and the earlier deadline ends it (" .. tostring(ev and ev.result.error) .. ")")
 -- a process reading its events sees one CANCEL, not a thousand

@@ -1,7 +1,7 @@
 -- children.lua -- the live-children limit is an UNAVAILABLE error to the
 -- spawner; it frees up when children exit.
 -- ward-args: --children 3
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 

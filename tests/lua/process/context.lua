@@ -1,5 +1,5 @@
 -- context.lua -- process.context(): read-only, what children see.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

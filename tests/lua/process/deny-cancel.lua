@@ -1,6 +1,6 @@
 -- deny-cancel.lua -- process.cancel denied.
 -- ward-args: --deny process.cancel
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

@@ -1,6 +1,6 @@
 -- deny-context.lua -- process.context denied: with_context.
 -- ward-args: --deny process.context
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 
 u.denied(t, "with_context", "process.context", "context", process.with_context, { a = 1 })

@@ -1,6 +1,6 @@
 -- deny-exec.lua -- process.exec denied.
 -- ward-args: --deny process.exec
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

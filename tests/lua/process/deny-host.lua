@@ -1,6 +1,6 @@
 -- deny-host.lua -- process.host denied for ward:main.
 -- ward-args: --deny process.host=ward:main
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

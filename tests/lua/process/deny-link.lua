@@ -1,6 +1,6 @@
 -- deny-link.lua -- process.link denied.
 -- ward-args: --deny process.link
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

@@ -1,6 +1,6 @@
 -- deny-monitor.lua -- process.monitor denied.
 -- ward-args: --deny process.monitor
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
@@ -10,8 +10,8 @@ process.registry.register("deny-mon", x)
 u.denied(t, "monitor a pid", "process.monitor", x, process.monitor, x)
 u.denied(t, "monitor by name (the resource is the pid)", "process.monitor", x, process.monitor, "deny-mon")
 process.send(x, "stop")
-local gone = false
-for _ = 1, 40 do
+local gone, deadline = false, time.now() + u.ms(30000)
+while time.now() < deadline do
   if process.registry.lookup("deny-mon") == nil then gone = true break end
   time.sleep(25)
 end

@@ -1,6 +1,6 @@
 -- deny-register.lua -- process.registry.register denied.
 -- ward-args: --deny process.registry.register
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

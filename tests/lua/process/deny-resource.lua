@@ -1,6 +1,6 @@
 -- deny-resource.lua -- --deny ACTION=RESOURCE denies only that resource.
 -- ward-args: --deny process.spawn=t:ping --deny process.send={ward:main|0x00001}
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

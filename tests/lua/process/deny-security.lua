@@ -1,7 +1,7 @@
 -- deny-security.lua -- process.security denied: builder spawns with
 -- with_actor / with_scope.
 -- ward-args: --deny process.security
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

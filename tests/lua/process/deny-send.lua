@@ -1,6 +1,6 @@
 -- deny-send.lua -- process.send denied.
 -- ward-args: --deny process.send
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
@@ -17,10 +17,10 @@ t.ok(u.quiet(process.inbox(), 50), "nothing reached this inbox")
 -- queued builder messages are sends too: the spawn fails and nothing is left running
 local b = process.with_context({}):with_name("deny-send-child"):with_message("hello", 1)
 u.denied(t, "builder spawn with a queued message", "process.send", "{ward:main|", b.spawn, b, "t:idle", H)
-local gone = false
-for _ = 1, 20 do
+local gone, deadline = false, time.now() + u.ms(30000)
+while time.now() < deadline do
   if process.registry.lookup("deny-send-child") == nil then gone = true break end
-  time.sleep(50)
+  time.sleep(25)
 end
 t.ok(gone, "the child spawned for the failed builder spawn is gone (its name is free)")
 -- a child's sends are denied too

@@ -1,6 +1,6 @@
 -- deny-spawn-linked.lua -- process.spawn.linked denied.
 -- ward-args: --deny process.spawn.linked
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

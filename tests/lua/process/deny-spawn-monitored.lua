@@ -1,6 +1,6 @@
 -- deny-spawn-monitored.lua -- process.spawn.monitored denied.
 -- ward-args: --deny process.spawn.monitored
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

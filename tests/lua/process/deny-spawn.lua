@@ -1,7 +1,7 @@
 -- deny-spawn.lua -- process.spawn denied: every spawn variant, builder
 -- spawns, spawn_vm and upgrade to another definition.
 -- ward-args: --deny process.spawn
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

@@ -1,6 +1,6 @@
 -- deny-terminate.lua -- process.terminate denied.
 -- ward-args: --deny process.terminate
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
@@ -18,7 +18,7 @@ local r, e = process.exec("t:term_self", H, me)
 u.msg_on("before")
 t.ok(r == nil and u.is_err(e, errors.INTERNAL), "a child cannot terminate itself either (it fails)")
 t.like(e and e:message(), "PERMISSION_DENIED", "with a permission error")
-local after = u.msg_on("after", 500)
+local after = u.msg_on("after")
 t.is(after and after:payload(), "plain", "the denied terminate returned to the child, which went on")
 
 u.finish(t)

@@ -1,6 +1,6 @@
 -- deny-unlink.lua -- process.unlink denied.
 -- ward-args: --deny process.unlink
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 

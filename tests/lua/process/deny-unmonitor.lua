@@ -1,6 +1,6 @@
 -- deny-unmonitor.lua -- process.unmonitor denied.
 -- ward-args: --deny process.unmonitor
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 

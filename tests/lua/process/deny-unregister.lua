@@ -1,6 +1,6 @@
 -- deny-unregister.lua -- process.registry.unregister denied.
 -- ward-args: --deny process.registry.unregister
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local me = process.pid()
 local reg = process.registry

@@ -2,7 +2,7 @@
 -- pairs, their methods, and descriptors carried in messages between
 -- in-process actors (each receiver gets its own; one dropped unread is
 -- closed; nowhere else may one go).
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local fd = require "fd"
 local H = u.HOST

@@ -8,12 +8,14 @@
 : "${WARD:=./ward}"
 : "${WARD_SRCDIR:=.}"
 root=$WARD_SRCDIR/tests/lua/process
+. "$WARD_SRCDIR/tests/scale.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-gate.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 n=0
 failed=0
 
 prelude='local H = "ward:main"
+local SCALE = tonumber((...)) or 1   -- WARD_TEST_TIMEOUT_SCALE
 local function mark(s) process.registry.unregister(s) end
 local function var(k, v) print("VAR " .. k .. " " .. tostring(v)) end
 var("CALLER", process.pid())
@@ -30,8 +32,8 @@ check () {
   n=$((n + 1))
   { printf '%s\n' "$prelude"; cat; } > "$tmp/case.lua"
   : > "$tmp/trace"
-  timeout 60 "$WARD" run --threads 2 --root "$root" --trace-gate "$tmp/trace" "$@" \
-    "$tmp/case.lua" > "$tmp/out" 2> "$tmp/err"
+  timeout "$(scaled_s 60)" "$WARD" run --threads 2 --root "$root" --trace-gate "$tmp/trace" "$@" \
+    "$tmp/case.lua" "$ward_test_scale" > "$tmp/out" 2> "$tmp/err"
   rc=$?
   caller=$(sed -n 's/^VAR CALLER //p' "$tmp/out" | tail -n 1)
   got=$(awk -F '\t' -v pid="$caller" '
@@ -400,11 +402,11 @@ LUA
 check "spawn_vm channel send" "process.send @V@" <<'LUA'
 local ch = spawn_vm("t:vm_child")
 local pid
-for _ = 1, 100 do
+local until_ms = time.now() + 30000 * SCALE
+repeat
   pid = process.registry.lookup("vm-child")
-  if pid then break end
-  time.sleep(20)
-end
+  if not pid then time.sleep(20) end
+until pid or time.now() > until_ms
 var("V", pid)
 mark("BEGIN-MARK")
 ch:send("hello")

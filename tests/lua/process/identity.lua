@@ -1,5 +1,5 @@
 -- identity.lua -- process.pid(), process.id(), constants of the module.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

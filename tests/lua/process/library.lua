@@ -1,7 +1,7 @@
 -- library.lua -- the process table: its fields are made on first use (an
 -- idle process pays only for what it touches), yet it behaves as a plain
 -- table of the whole API.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local names = { "id", "pid", "send", "spawn", "spawn_monitored", "spawn_linked",
   "spawn_linked_monitored", "exec", "terminate", "cancel", "monitor", "unmonitor", "link",

@@ -1,5 +1,5 @@
 -- link.lua -- link/unlink, LINK_DOWN, cascading failure, trap_links.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

@@ -1,7 +1,7 @@
 -- mailbox.lua -- a full mailbox is an error returned to the sender, never
 -- silent loss; it refills once messages are taken.
 -- ward-args: --mailbox 5
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local me = process.pid()
 

@@ -1,6 +1,6 @@
 -- message.lua -- Message objects: topic(), from(), payload(), robustness
 -- against odd calls (a script must never be able to crash the runtime).
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local me = process.pid()
 local inbox = process.inbox()

@@ -1,5 +1,5 @@
 -- monitor.lua -- monitor/unmonitor and EXIT events.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

@@ -1,5 +1,5 @@
 -- options.lua -- get_options / set_options.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 
 local o = process.get_options()

@@ -13,8 +13,8 @@
 # not exist included. The pairs are those of t/perm_case.lua. TAP on stdout.
 : "${WARD:=./ward}"
 : "${WARD_SRCDIR:=.}"
-: "${WARD_TEST_TIMEOUT_SCALE:=1}"
 root=$WARD_SRCDIR/tests/lua/process
+. "$WARD_SRCDIR/tests/scale.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-perm.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 XDG_STATE_HOME=$tmp/state; export XDG_STATE_HOME
@@ -48,8 +48,8 @@ host "ward:sandbox" { threads = 1; sandbox = "s"; }
 sandbox "s" { namespaces = [user, pid, net, mount, ipc, uts]; seccomp = "default"; }
 P
     rm -f "$tmp/a.db" "$tmp/a.db-wal" "$tmp/a.db-shm"
-    timeout 120 "$WARD" run --threads 2 --root "$root" --policy "$tmp/p.policy" \
-      --audit "$tmp/a.db" "$root/t/perm_main.lua" "$p" "$host" "$WARD_TEST_TIMEOUT_SCALE" > "$tmp/out" 2> "$tmp/err"
+    timeout "$(scaled_s 120)" "$WARD" run --threads 2 --root "$root" --policy "$tmp/p.policy" \
+      --audit "$tmp/a.db" "$root/t/perm_main.lua" "$p" "$host" "$ward_test_scale" > "$tmp/out" 2> "$tmp/err"
     rc=$?
     if [ "$host" = ward:sandbox ] && grep -q '^SPAWN-FAILED.*not permitted' "$tmp/out"; then
       echo "# ward:sandbox skipped: this machine does not allow the sandbox's namespaces"
@@ -107,11 +107,11 @@ actor "main" { scope = ["all"]; }
 P
 "$WARD" policy load --db "$tmp/live.db" "$tmp/live.policy" > "$tmp/load" 2>&1 \
   || sed 's/^/#   load: /' "$tmp/load"
-timeout 120 "$WARD" run --threads 2 --root "$root" --db "$tmp/live.db" --audit "$tmp/live-a.db" \
-  "$root/t/perm_live.lua" "$WARD_TEST_TIMEOUT_SCALE" > "$tmp/live.out" 2> "$tmp/live.err" &
+timeout "$(scaled_s 120)" "$WARD" run --threads 2 --root "$root" --db "$tmp/live.db" --audit "$tmp/live-a.db" \
+  "$root/t/perm_live.lua" "$ward_test_scale" > "$tmp/live.out" 2> "$tmp/live.err" &
 run=$!
 i=0
-until grep -q '^READY$' "$tmp/live.out" || [ $i -ge 600 ]; do
+until grep -q '^READY$' "$tmp/live.out" || [ $i -ge "$(scaled_s 60)0" ]; do
   kill -0 $run 2> /dev/null || break
   sleep 0.1; i=$((i + 1))
 done

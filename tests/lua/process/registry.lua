@@ -1,5 +1,5 @@
 -- registry.lua -- process.registry.register / lookup / unregister.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

@@ -1,6 +1,6 @@
 -- send.lua -- process.send: arguments, payload round trips, refused
 -- payloads, ordering from one and from several senders.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()

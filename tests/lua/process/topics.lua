@@ -1,6 +1,6 @@
 -- topics.lua -- listen/unlisten, raw and Message channels, the inbox
 -- fallback, reserved topics, double listen.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local me = process.pid()
 local inbox = process.inbox()
@@ -102,7 +102,7 @@ process.send(me, "q", 5)
 t.is(process.unlisten(q), true, "unlisten returns true")
 local got = {}
 for _ = 1, 6 do
-  local x = u.recv(inbox, 500)
+  local x = u.recv(inbox)
   if x then got[#got + 1] = x:topic() .. "=" .. tostring(x:payload()) end
 end
 t.is(table.concat(got, " "), "other=first q=1 q=2 q=3 q=4 q=5",
@@ -152,7 +152,7 @@ end
 collectgarbage()
 collectgarbage()
 process.send(me, "gc", "later")
-local a, b = u.recv(inbox, 500), u.recv(inbox, 500)
+local a, b = u.recv(inbox), u.recv(inbox)
 t.is(a and a:payload(), "queued", "a collected channel's queued message goes to the inbox")
 t.is(b and b:payload(), "later", "and the topic goes to the inbox afterwards")
 t.ok(process.listen("gc") ~= nil, "the topic can be listened to again")
@@ -163,7 +163,7 @@ for i = 1, 20 do chans[i] = process.listen("many" .. i) end
 for i = 20, 1, -1 do process.send(me, "many" .. i, i) end
 local right = true
 for i = 1, 20 do
-  local x = u.recv(chans[i], 500)
+  local x = u.recv(chans[i])
   right = right and x == i
 end
 t.ok(right, "20 topics each deliver to their own channel")

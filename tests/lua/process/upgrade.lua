@@ -1,6 +1,6 @@
 -- upgrade.lua -- process.upgrade keeps pid, mailbox, names, links and
 -- monitors; nil id restarts the same definition; bad ids fail.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
@@ -33,7 +33,7 @@ end
 t.is(process.registry.lookup("upg-svc"), p, "the name still resolves to the pid from outside")
 local seen = {}
 for _ = 1, 3 do
-  local m = u.msg_on("saw", 1000)
+  local m = u.msg_on("saw")
   if m then
     local topic, v = m:payload()
     seen[#seen + 1] = topic .. "=" .. tostring(v)
@@ -67,7 +67,7 @@ ev = u.event_from("EXIT", pe)
 t.is(ev and ev.result.value, 100, "upgrade(nil) with no state: ... is empty")
 
 -- events waiting in the mailbox are kept too
-local ue = process.exec("t:upg_ev", H)
+local ue = process.exec("t:upg_ev", H, 1, t.scale)
 t.ok(type(ue) == "table" and ue.kind == "EXIT" and ue.from == ue.child and ue.value == "child value",
      "an EXIT event queued before the upgrade is received by the new body")
 if type(ue) ~= "table" then t.diag(u.show(ue)) end

@@ -1,6 +1,15 @@
 -- util.lua -- shared helpers of the process-module tests (require "util").
 local u = {}
 
+-- ms scaled by WARD_TEST_TIMEOUT_SCALE once the test has called
+-- t.setup(...) (a script run by a shell test without the scale: ms as is).
+-- tap is required here, not when util loads: loading util asks the gate
+-- for util alone (gate-trace.sh checks that).
+function u.ms(ms)
+  local tap = require "tap"
+  return tap.scale and tap.ms(ms) or ms
+end
+
 u.HOST = "ward:main"
 u.PID_PATTERN = "^{ward:main|0x%x+}$"
 
@@ -9,11 +18,11 @@ function u.esc(s)
   return (tostring(s):gsub("%p", "%%%0"))
 end
 
--- Receive from ch, giving up after timeout (default 10 s: a loaded machine
--- running the whole suite on two cores can be slow; a pass costs nothing).
--- Returns value, ok or nil, "timeout".
+-- Receive from ch, giving up after timeout (default a scaled 30 s: a loaded
+-- machine running the whole suite on two cores can be slow; a pass costs
+-- nothing). Returns value, ok or nil, "timeout".
 function u.recv(ch, timeout)
-  local r = channel.select { ch:case_receive(), time.after(timeout or "10s"):case_receive() }
+  local r = channel.select { ch:case_receive(), time.after(timeout or u.ms(30000)):case_receive() }
   if r.channel == ch then return r.value, r.ok end
   return nil, "timeout"
 end
@@ -25,7 +34,7 @@ function u.event(timeout) return u.recv(process.events(), timeout) end
 -- the second result, a list, so that a test can still look at them).
 function u.msg_on(topic, timeout)
   local skipped = {}
-  local deadline = time.now() + (timeout or 10000)
+  local deadline = time.now() + (timeout or u.ms(30000))
   while true do
     local left = deadline - time.now()
     if left < 0 then left = 0 end
@@ -47,7 +56,7 @@ end
 -- second result).
 function u.event_from(kind, pid, timeout)
   local other = {}
-  local deadline = time.now() + (timeout or 10000)
+  local deadline = time.now() + (timeout or u.ms(30000))
   while true do
     local left = deadline - time.now()
     if left < 0 then left = 0 end

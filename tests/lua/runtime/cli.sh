@@ -2,7 +2,9 @@
 # cli.sh -- the `ward` command: help, version, usage errors (exit 2), the
 # exit status of a run (0 / 1 with "ward: {pid}: ..."), script arguments,
 # --root, the master process, and that short runs never hang. TAP.
+# Timeouts are scaled by WARD_TEST_TIMEOUT_SCALE (tests/scale.sh).
 : "${WARD:=./ward}"
+. "${WARD_SRCDIR:-.}/tests/scale.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-cli.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
@@ -19,9 +21,9 @@ ok () {   # ok COND-STATUS NAME
 }
 diag () { sed 's/^/# /' "$@"; }
 
-# run ARGS...: runs ward with a 20 s timeout; sets rc, out, err files.
+# run ARGS...: runs ward with a scaled 20 s timeout; sets rc, out, err files.
 run () {
-  timeout 20 "$WARD" "$@" >"$tmp/out" 2>"$tmp/err"
+  timeout "$(scaled_s 20)" "$WARD" "$@" >"$tmp/out" 2>"$tmp/err"
   rc=$?
 }
 expect_rc () {   # expect_rc WANT NAME
@@ -159,7 +161,7 @@ run run --threads 2 "$tmp/a/main.lua"
 has "$tmp/out" "^resolved a$" "ids resolve under the script's directory by default"
 run run --threads 2 --root "$tmp/b" "$tmp/a/main.lua"
 has "$tmp/out" "^resolved b$" "--root DIR resolves ids under DIR"
-(cd "$tmp/b" && timeout 20 "$WARD" run --threads 2 --root . "$tmp/a/main.lua" >"$tmp/out" 2>&1)
+(cd "$tmp/b" && timeout "$(scaled_s 20)" "$WARD" run --threads 2 --root . "$tmp/a/main.lua" >"$tmp/out" 2>&1)
 has "$tmp/out" "^resolved b$" "a relative --root works"
 
 # ---- the master process ----
@@ -173,13 +175,14 @@ start=$(date +%s)
 run run --threads 2 "$tmp/busy_child.lua"
 end=$(date +%s)
 expect_rc 0 "busy children do not keep the run alive"
-[ $((end - start)) -lt 5 ]; ok $? "the run ended promptly ($((end - start)) s)"
+# (the spinners never end: a run they kept alive would reach the timeout)
+[ $((end - start)) -lt "$(scaled_s 10)" ]; ok $? "the run ended promptly ($((end - start)) s)"
 
 # ---- short runs never hang ----
 hangs=0; bad=0
 i=0
 while [ $i -lt 200 ]; do
-  timeout 5 "$WARD" run --threads 2 "$tmp/trivial.lua" >/dev/null 2>&1
+  timeout "$(scaled_s 10)" "$WARD" run --threads 2 "$tmp/trivial.lua" >/dev/null 2>&1
   r=$?
   [ $r -eq 124 ] && hangs=$((hangs + 1))
   [ $r -ne 0 ] && [ $r -ne 124 ] && bad=$((bad + 1))

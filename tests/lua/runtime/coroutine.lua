@@ -1,7 +1,7 @@
 -- coroutine.lua -- DESIGN 2.0: a blocking call (receive, sleep, select)
 -- inside the script's own coroutine suspends the whole process and returns
 -- its value to that coroutine; ordinary coroutine.yield keeps working.
-local t = require "tap"
+local t = require("tap").setup(...)
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
 local echo = process.spawn("w:echo", "ward:main")
@@ -140,7 +140,7 @@ do
   t.ok(not ok and tostring(e):find("outside a coroutine") ~= nil,
        "coroutine.yield at the top level raises")
   local pid = process.spawn_monitored("w:topyield", "ward:main")
-  local r = channel.select{ events:case_receive(), time.after("3s"):case_receive() }
+  local r = channel.select{ events:case_receive(), t.after(60000):case_receive() }
   t.ok(r.channel == events and r.value.from == pid, "a process yielding at the top exits")
   t.like(r.value and r.value.result and r.value.result.error, "outside a coroutine",
          "with \"attempt to yield from outside a coroutine\"")
@@ -149,10 +149,10 @@ end
 -- ---- terminate while blocked inside a coroutine ----
 do
   local pid = process.spawn_monitored("w:coblock", "ward:main", me)
-  local m = channel.select{ inbox:case_receive(), time.after("3s"):case_receive() }
+  local m = channel.select{ inbox:case_receive(), t.after(60000):case_receive() }
   t.ok(m.channel == inbox and m.value:topic() == "started", "a process blocked in a coroutine")
   process.terminate(pid)
-  local r = channel.select{ events:case_receive(), time.after("3s"):case_receive() }
+  local r = channel.select{ events:case_receive(), t.after(60000):case_receive() }
   t.ok(r.channel == events and r.value.result and r.value.result.error == "terminated by " .. me,
        "terminate ends it with \"terminated by\"")
 end

@@ -9,7 +9,7 @@ if _CONTEXT == "worker" then
 end
 
 local ctx0 = _CONTEXT                 -- before any require
-local t = require "tap"
+local t = require("tap").setup(...)
 local me = process.pid()
 local inbox = process.inbox()
 local stash = {}
@@ -22,7 +22,7 @@ local function await(topic, timeout)
       return m
     end
   end
-  local deadline = time.after(timeout or "3s")
+  local deadline = time.after(timeout or t.ms(30000))
   while true do
     local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
     if r.channel ~= inbox then return nil end
@@ -65,7 +65,7 @@ do
   end
   local got = 0
   for _ = 1, 300 do
-    local m = await("once", "3s")
+    local m = await("once")
     if not m then break end
     if m:payload() == true then got = got + 1 end
   end
@@ -295,9 +295,14 @@ raises("", "spawn_vm without a module raises", spawn_vm)
 do
   local w = spawn_vm("w:vmworker")
   w:send{ op = "hello", pid = me }
-  await("hello")
+  local _, wpid = payload(await("hello"))
+  process.monitor(wpid)
   w:send{ op = "quit" }
-  time.sleep("200ms")
+  local events, gone = process.events(), t.after(60000)
+  while true do
+    local r = channel.select{ events:case_receive(), gone:case_receive() }
+    if r.channel ~= events or (r.value.kind == "EXIT" and r.value.from == wpid) then break end
+  end
   raises("exited", "send to an actor that has exited raises", w.send, w, 1)
 end
 

@@ -1,12 +1,12 @@
 -- ward-args: --instructions 5000000
 -- instructions.lua -- DESIGN 2.0: --instructions N ends a process that runs
 -- more than N VM instructions, even under pcall; short processes are fine.
-local t = require "tap"
+local t = require("tap").setup(...)
 local me = process.pid()
 local events = process.events()
 
 local function exit_of(pid)
-  local deadline = time.after("5s")
+  local deadline = t.after(60000)
   while true do
     local r = channel.select{ events:case_receive(), deadline:case_receive() }
     if r.channel ~= events then return nil end

@@ -2,7 +2,7 @@
 -- built (the child boots on the other worker as the parent terminates it)
 -- end cleanly, each with its EXIT. An allocation refused to a killed
 -- process outside protected mode used to abort the whole runtime.
-local t = require "tap"
+local t = require("tap").setup(...)
 local events = process.events()
 -- many quick pairs: a crash here ends the file before its plan
 local M = 20000
@@ -20,7 +20,7 @@ for i = 1, N do
 end
 local got, terminated = 0, 0
 for _ = 1, N do
-  local r = channel.select { events:case_receive(), time.after("10s"):case_receive() }
+  local r = channel.select { events:case_receive(), t.after(60000):case_receive() }
   if r.channel ~= events then break end
   local ev = r.value
   if pids[ev.from] then

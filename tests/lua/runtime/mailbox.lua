@@ -1,7 +1,7 @@
 -- ward-args: --mailbox 10
 -- mailbox.lua -- DESIGN 2.0: with --mailbox N a full mailbox is an error
 -- (nil, UNAVAILABLE) returned to the sender, never silent loss.
-local t = require "tap"
+local t = require("tap").setup(...)
 local me = process.pid()
 local inbox = process.inbox()
 local stash = {}
@@ -10,7 +10,7 @@ local function await(topic, timeout)
   for i, m in ipairs(stash) do
     if m:topic() == topic then return table.remove(stash, i) end
   end
-  local deadline = time.after(timeout or "3s")
+  local deadline = time.after(timeout or t.ms(30000))
   while true do
     local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
     if r.channel ~= inbox then return nil end
@@ -37,7 +37,7 @@ do
        "every refusal is UNAVAILABLE")
   t.like(msg, "full", "the message says the mailbox is full")
   t.err(errors.UNAVAILABLE, "full", "a further send: nil, UNAVAILABLE", process.send, sink, "n", 26)
-  process.cancel(sink, "10s")
+  process.cancel(sink, t.ms(60000))
   local m = await("drained")
   t.is(m and m:payload(), 10, "the receiver got exactly the 10 accepted messages")
   t.is(select(2, m:payload()), "1,2,3,4,5,6,7,8,9,10", "in order, nothing lost")
@@ -61,7 +61,7 @@ do
   t.is(ok + refused, 30, "3 senders x 10: every send accounted for")
   t.is(ok, 10, "exactly the mailbox's 10 were accepted")
   t.ok(refused == 0 or kinds.UNAVAILABLE, "refusals are UNAVAILABLE")
-  process.cancel(sink, "10s")
+  process.cancel(sink, t.ms(60000))
   local m = await("drained")
   t.is(m and m:payload(), ok, "the receiver got exactly the accepted ones")
   process.send(sink, "n", "bye")
@@ -72,7 +72,8 @@ do
   local ch = spawn_vm("w:vmworker")
   ch:send{ op = "hello", pid = me }
   await("hello")
-  ch:send{ op = "sleep", ms = 500 }
+  -- (the worker sleeps far longer than 20 sends take, however loaded)
+  ch:send{ op = "sleep", ms = t.ms(2000) }
   local sent, err = 0, nil
   for i = 1, 20 do
     local ok, e = pcall(ch.send, ch, { op = "echo", value = i })
@@ -82,7 +83,7 @@ do
   t.like(err, "full", "then send raises \"mailbox ... is full\"")
   local got = 0
   for _ = 1, sent do
-    if await("echo", "3s") then got = got + 1 end
+    if await("echo") then got = got + 1 end
   end
   t.is(got, sent, "every accepted value arrived")
   ch:send{ op = "quit" }

@@ -1,6 +1,6 @@
 -- emilua.lua -- spawn_vm(module, {subprocess = {...}}): the Emilua face of
 -- subprocess actors, with send, close, detach, kill and child_pid.
-local t = require "tap"
+local t = require("tap").setup(...)
 local inbox = require "inbox"
 local me = process.pid()
 
@@ -23,11 +23,25 @@ t.ok(math.type(cp) == "integer" and cp > 1, "child_pid is the child's process id
 local relay = spawn_vm("w:relay", {})
 relay:send(me)
 ch:send(relay)
-local function next_answer()
-  local inb = process.inbox()
-  local r = channel.select { inb:case_receive(), time.after("5s"):case_receive() }
-  if r.channel ~= inb then return nil end   -- nothing came: the check fails
-  return r.value:payload()
+local function next_on(topic)
+  local inb, deadline = process.inbox(), t.after(60000)
+  while true do
+    local r = channel.select { inb:case_receive(), deadline:case_receive() }
+    if r.channel ~= inb then return nil end   -- nothing came: the check fails
+    if r.value:topic() == topic then return r.value:payload() end
+  end
+end
+local function next_answer() return next_on("relay") end
+
+-- Send v on c until the send raises (the actor is gone) or a scaled
+-- deadline passes; returns pcall's results of the last send.
+local function send_until_gone(c, v)
+  local until_ms = time.now() + t.ms(30000)
+  while true do
+    local sent, err = pcall(c.send, c, v)
+    if not sent or time.now() > until_ms then return sent, err end
+    time.sleep(20)
+  end
 end
 local a = next_answer()
 t.ok(type(a) == "table" and a[1] == "hello" and a[2] == "worker", "the subprocess actor answers; _CONTEXT is worker")
@@ -58,8 +72,7 @@ t.ok(type(a) == "table" and a[2] == "after", "the channel stays open after a sig
 -- SIGUSR1 is forwarded by the child's PID 1 to the actor, which has no
 -- handler: it ends, and its stand-in with it
 t.ok(pcall(ch.kill, ch, 10), "kill(SIGUSR1) is accepted")
-time.sleep("300ms")
-local sent, serr = pcall(ch.send, ch, "gone")
+local sent, serr = send_until_gone(ch, "gone")
 t.ok(not sent and tostring(serr):find("exited"), "the actor ended by SIGUSR1 is gone: a send says so")
 
 -- SIGKILL closes the channel
@@ -75,11 +88,21 @@ ch3:kill()
 
 -- a subprocess actor ends with the process that spawned it, unless detached
 for _, detach in ipairs { false, true } do
-  process.spawn("w:vmspawner", "ward:main", me, detach)
-  local r = channel.select { process.inbox():case_receive(), time.after("5s"):case_receive() }
-  local c = r.value and r.value.payload and r.value:payload()
-  time.sleep("300ms")
-  local alive = c and pcall(c.send, c, relay)
+  local sp = process.spawn_monitored("w:vmspawner", "ward:main", me, detach)
+  local c = next_on("chan")
+  -- the spawner has ended once its EXIT is in
+  local events, gone = process.events(), t.after(60000)
+  while true do
+    local r = channel.select { events:case_receive(), gone:case_receive() }
+    if r.channel ~= events or r.value.from == sp then break end
+  end
+  local alive
+  if detach then
+    time.sleep(300)   -- (a short look: an end coming later would go unseen)
+    alive = c and pcall(c.send, c, relay)
+  else
+    alive = c and send_until_gone(c, relay)
+  end
   if detach then
     t.ok(alive, "a detached subprocess actor outlives its spawner")
   else

@@ -1,7 +1,7 @@
 -- fd.lua -- file descriptors to and from subprocess actors (SCM_RIGHTS on
 -- the channel), through the runtime to a third actor, spawn_vm's
 -- init.arg, and no descriptor left behind in the runtime or the child.
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local fd = require "fd"
 local S = "ward:sandbox"

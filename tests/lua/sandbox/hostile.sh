@@ -3,7 +3,7 @@
 # call its policy does not grant and the dangerous standard library: each
 # attempt is refused, and each permission denial has its audit record.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
-timeout 60 "$WARD" run --untrusted --audit "$T/a.db" "$src/hostile-suite.lua" > "$T/out" 2> "$T/err"
+timeout "$(scaled_s 60)" "$WARD" run --untrusted --audit "$T/a.db" "$src/hostile-suite.lua" > "$T/out" 2> "$T/err"
 rc=$?
 skip_unless_sandbox "$T/err"
 "$WARD" audit --db "$T/a.db" --json > "$T/audit" 2>&1

@@ -6,8 +6,10 @@
 #   skip_unless_sandbox FILE  TAP skip of the whole file when FILE shows that
 #                             the kernel refuses the sandbox's namespaces
 #   finish                    the plan, and the exit status
+# and scaled_s / scaled_ms of tests/scale.sh for every timeout.
 : "${WARD:=./ward}"
 src=${WARD_SRCDIR:-.}/tests/lua/sandbox
+. "${WARD_SRCDIR:-.}/tests/scale.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT INT TERM
 XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
