@@ -258,6 +258,9 @@ declared_hosts (ward_host **sandbox, ward_err *err)
   return rc;
 }
 
+static int run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
+                       char **argv);
+
 static int
 run_with (int argc, char **argv, const char **deny, const char **pfiles)
 {
@@ -394,10 +397,23 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   popts.deny = deny;
   popts.policy_files = pfiles;
   popts.run_actor = actor;
+  int rc = run_script (&popts, untrusted, actor, argc - optind, argv + optind);
+  /* However the run went, ward exits only once the supervisor and every
+   * sandboxed child not detached are reaped (a no-op when done already). */
+  wsb_supervisor_stop ();
+  return rc;
+}
+
+/* Run SCRIPT (argv[0]) with its arguments, the supervisor started: ward's
+ * exit status. */
+static int
+run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc, char **argv)
+{
+  ward_err err;
   wbuf args;
   wbuf_init (&args, 0);
-  if (start_signal_thread (&err) < 0 || ward_policy_init (&popts, &err) < 0 || ward_timers_start (&err) < 0
-      || encode_args (argv + optind + 1, argc - optind - 1, &args, &err) < 0)
+  if (start_signal_thread (&err) < 0 || ward_policy_init (popts, &err) < 0 || ward_timers_start (&err) < 0
+      || encode_args (argv + 1, argc - 1, &args, &err) < 0)
     {
       fprintf (stderr, "ward run: %s\n", err.msg);
       return 1;

@@ -29,6 +29,12 @@ tests_unit_test_ending_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
 	tests/unit/test-sched tests/unit/test-wire tests/unit/test-ending
 
+## session: runs a command in a session of its own and reports what of it
+## outlives it (signals.sh, lifetime.sh).
+check_PROGRAMS += tests/lua/session
+tests_lua_session_SOURCES = tests/lua/session.c
+EXTRA_DIST += tests/lua/session.sh
+
 LUA_TESTS =
 EXTRA_DIST += tests/lua tests/bench
 include $(srcdir)/tests/lua/process.mk
