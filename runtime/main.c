@@ -60,7 +60,7 @@ usage (FILE *out)
          "Run SCRIPT (a Lua 5.4 file) as the first process, actor `main`, on host\n"
          "ward:main. Its arguments are the chunk's `...`. ward exits 0 when the first\n"
          "process returns normally, 1 when it ends with an error (printed on stderr),\n"
-         "2 on a usage error.\n"
+         "2 on a usage error, 128+N when stopped by signal N (SIGINT, SIGTERM, SIGHUP).\n"
          "\n"
          "Options of run:\n"
          "  --root DIR          resolve process ids (ns.sub:name) under DIR\n"
@@ -138,7 +138,10 @@ encode_args (char **argv, int argc, wbuf *out, ward_err *err)
 
 /* SIGINT, SIGTERM and SIGHUP stop the run the orderly way: every process
  * is ended and the audit writer commits what it holds, so that no denial
- * goes unrecorded. A second signal does not wait. */
+ * goes unrecorded. A second signal does not wait. One that was ignored when
+ * ward started (nohup, a shell's background job) stays ignored: Linux
+ * queues a blocked signal even when it is ignored, so it is left out of
+ * the set rather than waited for. */
 static sigset_t stop_signals;
 
 static void *
@@ -173,10 +176,19 @@ signal_main (void *unused)
 static int
 start_signal_thread (ward_err *err)
 {
+  static const int stops[] = { SIGINT, SIGTERM, SIGHUP };
+  int any = 0;
   sigemptyset (&stop_signals);
-  sigaddset (&stop_signals, SIGINT);
-  sigaddset (&stop_signals, SIGTERM);
-  sigaddset (&stop_signals, SIGHUP);
+  for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+    {
+      struct sigaction was;
+      if (sigaction (stops[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+        continue;
+      sigaddset (&stop_signals, stops[i]);
+      any = 1;
+    }
+  if (!any)
+    return 0;                           /* all three ignored: nothing to wait for */
   /* blocked here, before any other thread: every thread inherits it */
   int rc = pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
   pthread_t t;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # signals.sh -- the first SIGTERM, SIGINT or SIGHUP ends a run, spawn chains
 # included (each process starts its successor, then ends), with exit status
-# 143, 130 or 129; the master's end ends a chain as well; and nothing of
-# the run is left once ward has exited. TAP; reports how long ward took to
+# 143, 130 or 129; the master's end ends a chain as well; a signal ignored
+# when ward starts stays ignored; and nothing of the run is left once ward
+# has exited. TAP; reports how long ward took to
 # exit after SIGTERM (measured, not asserted).
 : "${WARD:=./ward}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/ward-signals.XXXXXX") || exit 99
@@ -65,6 +66,27 @@ for sig in TERM INT HUP; do
   ms=$(sed -n "s/^signal SIG$sig ms //p" "$T/$run_name.rep")
   echo "# ward exited ${ms:-?} ms after SIG$sig with four chains running"
 done
+
+# A signal ignored when ward starts (nohup) stays ignored: SIGHUP, then
+# SIGTERM, ends the run by SIGTERM. ward is started through sh, which
+# ignores SIGHUP and then becomes ward (exec).
+cat > "$T/idle.lua" <<'EOF'
+print("up")
+process.inbox():receive()
+EOF
+run_name=nohup
+rm -f "$T/nohup.rep" "$T/nohup.rep.pid"; : > "$T/nohup.out"
+"$WARD_SESSION" "$T/nohup.rep" sh -c 'trap "" HUP; exec "$0" run "$1"' "$WARD" "$T/idle.lua" \
+  > "$T/nohup.out" 2> "$T/nohup.err" &
+run_pid=$!
+check "ignored SIGHUP: the run is up" wait_line '^up'
+stop_run HUP
+stop_run TERM
+wait_run
+check "ignored SIGHUP: the SIGTERM after it ends the run (exit 143, got $rc)" [ "$rc" -eq 143 ]
+check "ignored SIGHUP: stopped by SIGTERM" said 'stopped by Terminated'
+check "ignored SIGHUP: the SIGHUP was not taken" not_said 'Hangup'
+check "ignored SIGHUP: with no second signal" not_said 'a second signal'
 
 start_run end --threads 2 --root "$T" "$T/chain.lua" end
 wait_run
