@@ -247,6 +247,37 @@ kill_undetached (void)
   return n;
 }
 
+/* Whether a child we know of, not detached, is still to be reaped. */
+static int
+known_undetached (void)
+{
+  for (size_t i = 0; i < nkids; i++)
+    if (!kids[i].detached)
+      return 1;
+  for (int w = 0; w < NWARM; w++)
+    if (warms[w].pid > 0)
+      return 1;
+  return 0;
+}
+
+/* Wait for one child to end, and forget it. 0, or -1 when none is left. */
+static int
+reap_one (void)
+{
+  for (;;)
+    {
+      siginfo_t si;
+      memset (&si, 0, sizeof si);
+      if (waitid (P_ALL, 0, &si, WEXITED) == 0)
+        {
+          reaped (&si);
+          return 0;
+        }
+      if (errno != EINTR)
+        return -1;
+    }
+}
+
 /* Kill every child not detached and reap it, with every orphan of theirs:
  * when this returns, nothing of ours is left but the detached kids (and
  * what they hold). Blocks; what is killed goes at once. */
@@ -259,33 +290,20 @@ end_children (void)
   for (int w = 0; w < NWARM; w++)
     if (warms[w].pid > 0)
       (void) kill (warms[w].pid, SIGKILL);
+  while (known_undetached ())
+    if (reap_one () < 0)
+      return;
+  /* Then what they left to us: the orphans of a child are ours once it is
+   * gone. Each round kills and reaps one generation of them; without
+   * /proc they cannot be found, and are left. */
   for (;;)
     {
-      /* again after each reaping: a child's orphans are ours once it is
-       * gone, and each of them is killed in turn */
-      long left = kill_undetached ();
-      if (left == 0)
+      long n = kill_undetached ();
+      if (n <= 0)
         return;
-      if (left < 0 && count_detached () > 0)
-        {
-          /* without /proc, wait for what we know of */
-          int known = 0;
-          for (size_t i = 0; i < nkids; i++)
-            known |= !kids[i].detached;
-          for (int w = 0; w < NWARM; w++)
-            known |= warms[w].pid > 0;
-          if (!known)
-            return;
-        }
-      siginfo_t si;
-      memset (&si, 0, sizeof si);
-      if (waitid (P_ALL, 0, &si, WEXITED) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return;                       /* ECHILD: none left at all */
-        }
-      reaped (&si);
+      while (n-- > 0)                   /* each of the n ends: no wait hangs */
+        if (reap_one () < 0)
+          return;
     }
 }
 
