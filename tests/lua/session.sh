@@ -1,7 +1,8 @@
 # session.sh -- sourced by the tests of a run's end (runtime/signals.sh,
 # sandbox/lifetime.sh): `ward run` under tests/lua/session, in a session of
 # its own, and what of it is left once it has exited. Every wait is for an
-# event, bounded by a deadline scaled by WARD_TEST_TIMEOUT_SCALE.
+# event, bounded by a deadline (60 s) scaled by WARD_TEST_TIMEOUT_SCALE
+# (an integer).
 #   start_run NAME ARGS...  run `$WARD run ARGS...` in the background; its
 #                           stdout is $T/NAME.out, stderr $T/NAME.err, the
 #                           report $T/NAME.rep (see session.c)
