@@ -63,6 +63,24 @@ static struct {
 
 /* ---- the default path -------------------------------------------------- */
 
+int
+wpol_audit_default_hint (ward_err *err)
+{
+  static const char hint[] = "; " WPOL_AUDIT_DEFAULT_HINT;
+  static const char cut[] = "...";
+  if (err == NULL)
+    return -1;
+  size_t n = strlen (err->msg);
+  if (n + sizeof hint > sizeof err->msg)
+    {
+      n = sizeof err->msg - sizeof hint - (sizeof cut - 1);
+      memcpy (err->msg + n, cut, sizeof cut - 1);
+      n += sizeof cut - 1;
+    }
+  memcpy (err->msg + n, hint, sizeof hint);
+  return -1;
+}
+
 static int
 mkdirs (char *path, ward_err *err)
 {
@@ -74,8 +92,11 @@ mkdirs (char *path, ward_err *err)
         int e = errno;
         *p = '/';
         if (r < 0 && e != EEXIST)
-          return ward_err_set (err, WARD_E_INVALID, e, "creating the audit directory `%.*s`",
-                               (int) (p - path), path);
+          {
+            ward_err_set (err, WARD_E_INVALID, e, "creating the audit directory `%.*s`",
+                          (int) (p - path), path);
+            return wpol_audit_default_hint (err);
+          }
       }
   return 0;
 }
@@ -95,8 +116,10 @@ wpol_audit_default_path (char *buf, size_t size, int make, ward_err *err)
           home = pw ? pw->pw_dir : NULL;
         }
       if (home == NULL || home[0] != '/')
-        return ward_err_set (err, WARD_E_INVALID, 0, "no home directory for the audit "
-                             "database: set XDG_STATE_HOME or HOME, or give --audit FILE");
+        {
+          ward_err_set (err, WARD_E_INVALID, 0, "no home directory for the audit database");
+          return wpol_audit_default_hint (err);
+        }
       n = snprintf (buf, size, "%s/.local/state/ward/audit.db", home);
     }
   if (n < 0 || (size_t) n >= size)

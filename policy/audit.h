@@ -56,8 +56,16 @@ void wpol_audit_get_counts (wpol_audit_counts *c);
 void wpol_audit_hold (int hold);
 
 /* The per-user default database: $XDG_STATE_HOME/ward/audit.db, else
- * ~/.local/state/ward/audit.db. With mkdirs, create the directories. */
+ * ~/.local/state/ward/audit.db. With mkdirs, create the directories. Its
+ * errors (no home, a directory that cannot be made) end with
+ * WPOL_AUDIT_DEFAULT_HINT. */
 int wpol_audit_default_path (char *buf, size_t size, int mkdirs, ward_err *err);
+/* How to proceed when the default database cannot be had: said after
+ * every error about it. */
+#define WPOL_AUDIT_DEFAULT_HINT "give --audit FILE, or set XDG_STATE_HOME to a writable directory"
+/* Append "; " WPOL_AUDIT_DEFAULT_HINT to err's message, cutting the
+ * message (not the hint) when they do not fit. Returns -1. */
+int wpol_audit_default_hint (ward_err *err);
 
 /* Shared with the `ward audit` command. */
 #define WPOL_AUDIT_SCHEMA \

@@ -69,3 +69,6 @@ EXTRA_DIST += policies policy/actions.def policy/embed.sh tests/policy/cli.sh te
 ## one list of actions: the checker, the man pages and the call sites agree
 TESTS += tests/policy/actions.sh
 EXTRA_DIST += tests/policy/actions.sh
+## no writable home: the default audit database is refused with a hint
+TESTS += tests/policy/audit-home.sh
+EXTRA_DIST += tests/policy/audit-home.sh

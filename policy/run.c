@@ -201,6 +201,8 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
   if (wpol_audit_start (&ao, err) < 0)
     {
       ward_err_prefix (err, "refusing to run unaudited");
+      if (audit == path)                /* the default: say how to choose another */
+        wpol_audit_default_hint (err);
       goto fail;
     }
   g->record = wpol_audit_submit;

@@ -360,6 +360,12 @@ static ward_remote *
 prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mailbox,
          ward_err *err)
 {
+  if (ward_run_ending ())
+    {
+      /* no child is built for a spawn that ward_spawn would refuse */
+      ward_err_set (err, WARD_E_UNAVAILABLE, 0, WARD_RUN_ENDING_MSG);
+      return NULL;
+    }
   if (!wsb_supervisor_running ())
     {
       ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the sandbox supervisor is not running%s%s",

@@ -60,7 +60,7 @@ usage (FILE *out)
          "Run SCRIPT (a Lua 5.4 file) as the first process, actor `main`, on host\n"
          "ward:main. Its arguments are the chunk's `...`. ward exits 0 when the first\n"
          "process returns normally, 1 when it ends with an error (printed on stderr),\n"
-         "2 on a usage error.\n"
+         "2 on a usage error, 128+N when stopped by signal N (SIGINT, SIGTERM, SIGHUP).\n"
          "\n"
          "Options of run:\n"
          "  --root DIR          resolve process ids (ns.sub:name) under DIR\n"
@@ -138,7 +138,10 @@ encode_args (char **argv, int argc, wbuf *out, ward_err *err)
 
 /* SIGINT, SIGTERM and SIGHUP stop the run the orderly way: every process
  * is ended and the audit writer commits what it holds, so that no denial
- * goes unrecorded. A second signal does not wait. */
+ * goes unrecorded. A second signal does not wait. One that was ignored when
+ * ward started (nohup, a shell's background job) stays ignored: Linux
+ * queues a blocked signal even when it is ignored, so it is left out of
+ * the set rather than waited for. */
 static sigset_t stop_signals;
 
 static void *
@@ -173,10 +176,19 @@ signal_main (void *unused)
 static int
 start_signal_thread (ward_err *err)
 {
+  static const int stops[] = { SIGINT, SIGTERM, SIGHUP };
+  int any = 0;
   sigemptyset (&stop_signals);
-  sigaddset (&stop_signals, SIGINT);
-  sigaddset (&stop_signals, SIGTERM);
-  sigaddset (&stop_signals, SIGHUP);
+  for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+    {
+      struct sigaction was;
+      if (sigaction (stops[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+        continue;
+      sigaddset (&stop_signals, stops[i]);
+      any = 1;
+    }
+  if (!any)
+    return 0;                           /* all three ignored: nothing to wait for */
   /* blocked here, before any other thread: every thread inherits it */
   int rc = pthread_sigmask (SIG_BLOCK, &stop_signals, NULL);
   pthread_t t;
@@ -257,6 +269,9 @@ declared_hosts (ward_host **sandbox, ward_err *err)
   ward_policy_names_free (names);
   return rc;
 }
+
+static int run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
+                       char **argv);
 
 static int
 run_with (int argc, char **argv, const char **deny, const char **pfiles)
@@ -394,10 +409,23 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   popts.deny = deny;
   popts.policy_files = pfiles;
   popts.run_actor = actor;
+  int rc = run_script (&popts, untrusted, actor, argc - optind, argv + optind);
+  /* However the run went, ward exits only once the supervisor and every
+   * sandboxed child not detached are reaped (a no-op when done already). */
+  wsb_supervisor_stop ();
+  return rc;
+}
+
+/* Run SCRIPT (argv[0]) with its arguments, the supervisor started: ward's
+ * exit status. */
+static int
+run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc, char **argv)
+{
+  ward_err err;
   wbuf args;
   wbuf_init (&args, 0);
-  if (start_signal_thread (&err) < 0 || ward_policy_init (&popts, &err) < 0 || ward_timers_start (&err) < 0
-      || encode_args (argv + optind + 1, argc - optind - 1, &args, &err) < 0)
+  if (start_signal_thread (&err) < 0 || ward_policy_init (popts, &err) < 0 || ward_timers_start (&err) < 0
+      || encode_args (argv + 1, argc - 1, &args, &err) < 0)
     {
       fprintf (stderr, "ward run: %s\n", err.msg);
       return 1;

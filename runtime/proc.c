@@ -25,6 +25,7 @@ static struct {
   size_t live;
   pthread_mutex_t live_lock;
   pthread_cond_t none_left;
+  int ending;                     /* no process may start (under lock, written) */
 } table = { .lock = PTHREAD_RWLOCK_INITIALIZER, .live_lock = PTHREAD_MUTEX_INITIALIZER,
             .none_left = PTHREAD_COND_INITIALIZER };
 
@@ -32,21 +33,47 @@ static struct {
 typedef struct entry { struct entry *next; ward_proc *p; } entry;
 static entry *chains[NBUCKETS];
 
-static void
-table_insert (ward_proc *p)
+static int
+refuse_ending (ward_err *err)
 {
-  entry *e = malloc (sizeof *e);   /* checked by the caller via p->pid[0] */
+  return ward_err_set (err, WARD_E_UNAVAILABLE, 0, WARD_RUN_ENDING_MSG);
+}
+
+/* Enter p into the table, unless the run is ending: the flag is read under
+ * the same lock ward_proc_kill_all sets it under, so a process is either
+ * in the table when every process is ended, or never starts. */
+static int
+table_insert (ward_proc *p, ward_err *err)
+{
+  entry *e = malloc (sizeof *e);
   pthread_rwlock_wrlock (&table.lock);
-  if (e)
+  int ending = table.ending;
+  if (e && !ending)
     {
       e->p = p;
       e->next = chains[p->serial % NBUCKETS];
       chains[p->serial % NBUCKETS] = e;
     }
   pthread_rwlock_unlock (&table.lock);
+  if (e == NULL || ending)
+    {
+      free (e);
+      return ending ? refuse_ending (err)
+                    : ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
+    }
   pthread_mutex_lock (&table.live_lock);
   table.live++;
   pthread_mutex_unlock (&table.live_lock);
+  return 0;
+}
+
+int
+ward_run_ending (void)
+{
+  pthread_rwlock_rdlock (&table.lock);
+  int ending = table.ending;
+  pthread_rwlock_unlock (&table.lock);
+  return ending;
 }
 
 static void
@@ -155,7 +182,10 @@ ward_wait_all_exited (void)
 void
 ward_proc_kill_all (const char *why)
 {
-  pthread_rwlock_rdlock (&table.lock);
+  /* From here on no process may start: a chain of processes, each
+   * spawning its successor, would otherwise outrun the kills below. */
+  pthread_rwlock_wrlock (&table.lock);
+  table.ending = 1;
   size_t n = 0, cap = 0;
   ward_proc **all = NULL;
   for (size_t b = 0; b < NBUCKETS; b++)
@@ -366,6 +396,11 @@ copy_bytes (uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
 ward_proc *
 ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
 {
+  if (ward_run_ending ())
+    {
+      refuse_ending (err);              /* sooner than table_insert's, the same */
+      return NULL;
+    }
   if (parent && atomic_load (&parent->live_children) >= ward_cfg.max_children)
     {
       ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live children "
@@ -444,7 +479,12 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
       proc_free (p);
       return NULL;
     }
-  table_insert (p);
+  if (table_insert (p, err) < 0)
+    {
+      p->remote = NULL;                 /* the caller's to abort */
+      proc_free (p);
+      return NULL;
+    }
   if (p->remote)
     ward_broker_attach (p);
   if (parent)

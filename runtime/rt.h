@@ -213,7 +213,14 @@ void ward_proc_kill (ward_proc *p, const char *fmt, ...) __attribute__ ((format 
 void ward_proc_run (ward_proc *p);
 size_t ward_proc_count (void);
 void ward_wait_all_exited (void);             /* until no process is left */
+/* End the run: from now on no process may start (ward_spawn fails with
+ * UNAVAILABLE, WARD_RUN_ENDING_MSG), then every live process is killed with
+ * `why`. A process is either among those killed or never starts, so a
+ * chain of processes that each spawn their successor ends too. */
 void ward_proc_kill_all (const char *why);
+/* Whether ward_proc_kill_all has been called: the run is ending. */
+int ward_run_ending (void);
+#define WARD_RUN_ENDING_MSG "the run is ending: no process may start"
 
 /* ---- the gate, as a process ---- */
 /* The gate's view of p asking (target: the process a PID resource names,

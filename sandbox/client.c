@@ -82,19 +82,33 @@ wsb_supervisor_running (void)
   return sup_pidfd < 0 || poll (&pf, 1, 0) == 0;
 }
 
+static int transact (const struct wsb_req *q, const int *fds, int nfds,
+                     const char *payload, struct wsb_rep *rep, int rfd[2], ward_err *err);
+
 void
 wsb_supervisor_stop (void)
 {
   pthread_mutex_lock (&lock);
   if (sup_fd >= 0)
     {
+      /* The last request: the reply comes once every child not detached
+       * is killed and reaped. It says how many detached children the
+       * supervisor stays for; with none it exits, and is reaped here. A
+       * supervisor already gone (the reply fails) is reaped as well. */
+      struct wsb_req q;
+      memset (&q, 0, sizeof q);
+      q.op = WSB_OP_STOP;
+      struct wsb_rep rep;
+      int fd[2];
+      ward_err err;
+      int stays = transact (&q, NULL, 0, NULL, &rep, fd, &err) == 0 && rep.pid > 0;
+      for (int i = 0; i < 2; i++)
+        if (fd[i] >= 0)
+          close (fd[i]);
       close (sup_fd);
       close (ev_fd);
       sup_fd = ev_fd = -1;
-      /* It exits at once unless detached children keep it; then it is
-       * left to them and reaped when the runtime exits. */
-      struct pollfd pf = { sup_pidfd, POLLIN, 0 };
-      if (sup_pidfd < 0 || poll (&pf, 1, 2000) > 0)
+      if (!stays)
         while (waitpid (sup_pid, NULL, 0) < 0 && errno == EINTR)
           ;
       if (sup_pidfd >= 0)

@@ -17,7 +17,11 @@
 #define WSB_PAYLOAD_MAX (WSB_INIT_MAX + WSB_ENV_MAX + WSB_HOSTNAME_MAX + 1 + 4097)
 #define WSB_NAME_MAX 4096               /* init chunkname */
 
-enum { WSB_OP_SPAWN = 1, WSB_OP_DETACH = 2 };
+/* STOP: the runtime's last request. The supervisor kills every child not
+ * detached (warm ones included) and reaps them, with every orphan of
+ * theirs, then replies (pid: how many detached children it stays for) and
+ * exits unless it stays. */
+enum { WSB_OP_SPAWN = 1, WSB_OP_DETACH = 2, WSB_OP_STOP = 3 };
 
 /* Which optional fds follow the channel in the header's SCM_RIGHTS. */
 enum { WSB_FD_STDIN = 1, WSB_FD_STDOUT = 2, WSB_FD_STDERR = 4, WSB_FD_ARG = 8 };

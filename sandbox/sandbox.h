@@ -25,12 +25,13 @@
  * the actor (PID 2) ended before it exits with the actor's code (128+signo
  * for a signal), and the record carries both.
  *
- * Lifetime. The supervisor dies with the runtime (socket closed, or
- * PR_SET_PDEATHSIG); it then SIGKILLs every child not detached and every
- * orphan of theirs it adopted (it is a child subreaper), and stays only to
- * reap detached children. Each child has PR_SET_PDEATHSIG(SIGKILL) set on
- * the supervisor. The entry starts with an empty signal mask, default
- * dispositions and SIGPIPE ignored.
+ * Lifetime. wsb_supervisor_stop() ends it; so does the runtime's end
+ * (socket closed, or PR_SET_PDEATHSIG). Either way it SIGKILLs every child
+ * not detached, the ones built ahead (warm) included, and every orphan of
+ * theirs it adopted (it is a child subreaper), and reaps them all; then it
+ * exits, or stays only to reap detached children. Each child has
+ * PR_SET_PDEATHSIG(SIGKILL) set on the supervisor. The entry starts with an
+ * empty signal mask, default dispositions and SIGPIPE ignored.
  *
  * Errors follow common/werr.h. */
 #ifndef WARD_SANDBOX_H
@@ -87,7 +88,11 @@ int wsb_supervisor_start (wsb_entry_fn entry, ward_err *err);
 /* Whether the supervisor is running. */
 int wsb_supervisor_running (void);
 
-/* Stop the supervisor: it kills every child not detached and exits. */
+/* Stop the supervisor, the runtime's last word to it: it kills and reaps
+ * every child not detached (warm ones and adopted orphans included), and
+ * exits, which this waits for and reaps, unless detached children are
+ * left: then it stays to reap them, and this returns once the others are
+ * reaped. Blocks until then; a no-op when it is not running. */
 void wsb_supervisor_stop (void);
 
 /* A child made by wsb_spawn(). */

@@ -7,6 +7,7 @@
 #include "wfd.h"
 #include "lockdown.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -136,6 +137,44 @@ find_kid (pid_t pid)
   return NULL;
 }
 
+/* A child of ours has ended (si, from waitid): forget it, and report it
+ * when it was a kid. */
+static void
+reaped (const siginfo_t *si)
+{
+  struct kid *k = find_kid (si->si_pid);
+  if (k == NULL)
+    {
+      /* a child built ahead that died unused is simply gone; else an
+       * orphan we adopted as subreaper */
+      for (int w = 0; w < NWARM; w++)
+        if (warms[w].pid == si->si_pid)
+          {
+            close (warms[w].pidfd);
+            close (warms[w].chan);
+            if (warms[w].status_fd >= 0)
+              close (warms[w].status_fd);
+            warms[w].pid = 0;
+          }
+      return;
+    }
+  wsb_exit ev = { si->si_pid, si->si_code, si->si_status,
+                  si->si_code, si->si_status, -1 };
+  if (k->status_fd >= 0)
+    {
+      struct wsb_rec r;
+      if (read (k->status_fd, &r, sizeof r) == (ssize_t) sizeof r
+          && r.type == WSB_REC_EXIT)
+        {
+          ev.code = r.code;
+          ev.status = r.status;
+        }
+      close (k->status_fd);
+    }
+  *k = kids[--nkids];
+  push_event (&ev);
+}
+
 static void
 reap (void)
 {
@@ -145,84 +184,152 @@ reap (void)
       memset (&si, 0, sizeof si);
       if (waitid (P_ALL, 0, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
         return;
-      struct kid *k = find_kid (si.si_pid);
-      if (k == NULL)
-        {
-          /* a child built ahead that died unused is simply gone; else an
-           * orphan we adopted as subreaper */
-          for (int w = 0; w < NWARM; w++)
-            if (warms[w].pid == si.si_pid)
-              {
-                close (warms[w].pidfd);
-                close (warms[w].chan);
-                if (warms[w].status_fd >= 0)
-                  close (warms[w].status_fd);
-                warms[w].pid = 0;
-              }
-          continue;
-        }
-      wsb_exit ev = { si.si_pid, si.si_code, si.si_status,
-                      si.si_code, si.si_status, -1 };
-      if (k->status_fd >= 0)
-        {
-          struct wsb_rec r;
-          if (read (k->status_fd, &r, sizeof r) == (ssize_t) sizeof r
-              && r.type == WSB_REC_EXIT)
-            {
-              ev.code = r.code;
-              ev.status = r.status;
-            }
-          close (k->status_fd);
-        }
-      *k = kids[--nkids];
-      push_event (&ev);
+      reaped (&si);
     }
 }
 
-static void
-kill_orphans (void)
+static size_t
+count_detached (void)
 {
-  char path[64], buf[4096];
-  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  size_t n = 0;
+  for (size_t i = 0; i < nkids; i++)
+    n += kids[i].detached != 0;
+  return n;
+}
+
+/* The parent of process pid, from /proc; -1 when it cannot be read. */
+static pid_t
+parent_of (pid_t pid)
+{
+  char path[64], buf[512];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return;
+    return -1;
   ssize_t n = read (fd, buf, sizeof buf - 1);
   close (fd);
   if (n <= 0)
-    return;
+    return -1;
   buf[n] = '\0';
-  char *s = buf, *end;
+  char *close_paren = strrchr (buf, ')');   /* the name may hold anything */
+  int ppid;
+  char state;
+  if (close_paren == NULL || sscanf (close_paren + 1, " %c %d", &state, &ppid) != 2)
+    return -1;
+  return (pid_t) ppid;
+}
+
+/* SIGKILL every child of ours but the detached kids: kids, children built
+ * ahead, and orphans we adopted as subreaper. Returns how many there are
+ * (zombies included), or -1 when /proc cannot tell. */
+static long
+kill_undetached (void)
+{
+  DIR *d = opendir ("/proc");
+  if (d == NULL)
+    return -1;
+  pid_t me = getpid ();
+  long n = 0;
+  struct dirent *e;
+  while ((e = readdir (d)) != NULL)
+    {
+      char *end;
+      long pid = strtol (e->d_name, &end, 10);
+      if (*end != '\0' || pid <= 0 || parent_of ((pid_t) pid) != me)
+        continue;
+      struct kid *k = find_kid ((pid_t) pid);
+      if (k != NULL && k->detached)
+        continue;
+      (void) kill ((pid_t) pid, SIGKILL);   /* ESRCH: it has just gone */
+      n++;
+    }
+  closedir (d);
+  return n;
+}
+
+/* Whether a child we know of, not detached, is still to be reaped. */
+static int
+known_undetached (void)
+{
+  for (size_t i = 0; i < nkids; i++)
+    if (!kids[i].detached)
+      return 1;
+  for (int w = 0; w < NWARM; w++)
+    if (warms[w].pid > 0)
+      return 1;
+  return 0;
+}
+
+/* Wait for one child to end, and forget it. 0, or -1 when none is left. */
+static int
+reap_one (void)
+{
   for (;;)
     {
-      long pid = strtol (s, &end, 10);
-      if (end == s)
-        break;
-      s = end;
-      struct kid *k = find_kid ((pid_t) pid);
-      if (k == NULL || !k->detached)
-        kill ((pid_t) pid, SIGKILL);
+      siginfo_t si;
+      memset (&si, 0, sizeof si);
+      if (waitid (P_ALL, 0, &si, WEXITED) == 0)
+        {
+          reaped (&si);
+          return 0;
+        }
+      if (errno != EINTR)
+        return -1;
     }
 }
 
-/* The runtime is gone: nothing of it may outlive it but what it detached. */
+/* Kill every child not detached and reap it, with every orphan of theirs:
+ * when this returns, nothing of ours is left but the detached kids (and
+ * what they hold). Blocks; what is killed goes at once. */
 static void
-shut_down (void)
+end_children (void)
 {
-  shutting_down = 1;
   for (size_t i = 0; i < nkids; i++)
     if (!kids[i].detached)
-      kill (kids[i].pid, SIGKILL);
+      (void) kill (kids[i].pid, SIGKILL);
   for (int w = 0; w < NWARM; w++)
     if (warms[w].pid > 0)
-      kill (warms[w].pid, SIGKILL);
-  kill_orphans ();
+      (void) kill (warms[w].pid, SIGKILL);
+  while (known_undetached ())
+    if (reap_one () < 0)
+      return;
+  /* Then what they left to us: the orphans of a child are ours once it is
+   * gone. Each round kills and reaps one generation of them; without
+   * /proc they cannot be found, and are left. */
+  for (;;)
+    {
+      long n = kill_undetached ();
+      if (n <= 0)
+        return;
+      while (n-- > 0)                   /* each of the n ends: no wait hangs */
+        if (reap_one () < 0)
+          return;
+    }
+}
+
+/* The runtime asked us to stop (requested), or is gone: nothing of it may
+ * outlive it but what it detached. When that is something, we stay to
+ * reap it; else we exit. */
+static void
+shut_down (int requested)
+{
+  shutting_down = 1;
+  end_children ();
+  size_t stays = count_detached ();
+  if (requested)
+    reply (NULL, (pid_t) stays, -1);
+  if (stays == 0)
+    _exit (0);
+}
+
+/* The runtime's socket is closed: it is gone. */
+static void
+runtime_gone (void)
+{
+  if (!shutting_down)
+    shut_down (0);
   close (sock);
   sock = -1;
-  for (size_t i = 0; i < nkids; i++)
-    if (kids[i].detached)
-      return;                   /* stay to reap them */
-  _exit (0);
 }
 
 /* ---- spawning -------------------------------------------------------- */
@@ -631,7 +738,7 @@ handle_request (void)
     return;
   if (n <= 0)
     {
-      shut_down ();
+      runtime_gone ();
       return;
     }
   for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
@@ -649,6 +756,12 @@ handle_request (void)
       close_fds (fds, nfds);
       ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
       reply (&err, 0, -1);
+      return;
+    }
+  if (q.op == WSB_OP_STOP)
+    {
+      close_fds (fds, nfds);
+      shut_down (1);                    /* returns only to stay */
       return;
     }
   if (q.op == WSB_OP_DETACH)
@@ -681,7 +794,7 @@ handle_request (void)
         {
           free (buf);
           close_fds (fds, nfds);
-          shut_down ();
+          runtime_gone ();
           return;
         }
       if ((size_t) r > want)
@@ -705,6 +818,8 @@ handle_request (void)
       buf[q.payload] = '\0';
       parse (&q, buf, &prof, &env, &err);
     }
+  if (err.kind == WARD_OK && shutting_down)
+    ward_err_set (&err, WARD_E_UNAVAILABLE, 0, "sandbox: the supervisor is stopping");
   if (err.kind != WARD_OK)
     reply (&err, 0, -1);
   else if (warm)
@@ -777,11 +892,16 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
 
   for (;;)
     {
+      /* While it stays for detached children the socket is still read:
+       * the runtime's STOP is answered, and its end noticed. */
       struct pollfd pf[3];
-      int np = 0;
+      int np = 0, at_sock = -1;
       pf[np++] = (struct pollfd) { sigfd, POLLIN, 0 };
-      if (!shutting_down)
-        pf[np++] = (struct pollfd) { sock, POLLIN, 0 };
+      if (sock >= 0)
+        {
+          at_sock = np;
+          pf[np++] = (struct pollfd) { sock, POLLIN, 0 };
+        }
       if (nevq > 0)
         pf[np++] = (struct pollfd) { evsock, POLLOUT, 0 };
       int timeout = shutting_down ? -1 : refill_warm ();
@@ -796,11 +916,11 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
               term = 1;
           reap ();
           if (term && !shutting_down)
-            shut_down ();
+            shut_down (0);
           if (shutting_down && nkids == 0)
             _exit (0);
         }
-      if (!shutting_down && pf[1].revents)
+      if (at_sock >= 0 && pf[at_sock].revents)
         handle_request ();
       if (nevq > 0)
         flush_events ();

@@ -4,7 +4,7 @@ UNIT_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) -I$(top_srcdir)/tests/unit
 
 check_PROGRAMS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
-	tests/unit/test-sched tests/unit/test-wire
+	tests/unit/test-sched tests/unit/test-wire tests/unit/test-ending
 tests_unit_test_codec_SOURCES = tests/unit/test-codec.c tests/unit/tap.h
 tests_unit_test_codec_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_codec_LDADD = $(UNIT_LDADD)
@@ -22,9 +22,18 @@ tests_unit_test_sched_LDADD = $(UNIT_LDADD)
 tests_unit_test_wire_SOURCES = tests/unit/test-wire.c tests/unit/tap.h
 tests_unit_test_wire_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_ending_SOURCES = tests/unit/test-ending.c tests/unit/tap.h
+tests_unit_test_ending_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_ending_LDADD = $(UNIT_LDADD)
 
 TESTS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
-	tests/unit/test-sched tests/unit/test-wire
+	tests/unit/test-sched tests/unit/test-wire tests/unit/test-ending
+
+## session: runs a command in a session of its own and reports what of it
+## outlives it (signals.sh, lifetime.sh).
+check_PROGRAMS += tests/lua/session
+tests_lua_session_SOURCES = tests/lua/session.c
+EXTRA_DIST += tests/lua/session.sh
 TESTS += tests/timeout-scale.sh
 
 LUA_TESTS =

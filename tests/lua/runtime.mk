@@ -18,4 +18,7 @@ LUA_TESTS += tests/lua/runtime/cloop.lua
 LUA_TESTS += tests/lua/runtime/codec.lua
 LUA_TESTS += tests/lua/runtime/killrace.lua
 TESTS += tests/lua/runtime/cli.sh
-EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/w
+## signals.sh: the first signal ends a run, spawn chains included.
+TESTS += tests/lua/runtime/signals.sh
+EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/w \
+	tests/lua/runtime/signals.sh

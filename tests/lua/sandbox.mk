@@ -8,6 +8,9 @@
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
+## lifetime.sh: nothing of a run outlives ward but what it detached.
+TESTS += tests/lua/sandbox/lifetime.sh
+EXTRA_DIST += tests/lua/sandbox/lifetime.sh
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/faults.sh tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \
 	tests/lua/sandbox/demos.sh

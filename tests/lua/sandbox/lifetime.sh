@@ -1,0 +1,134 @@
+#!/bin/sh
+# lifetime.sh -- nothing of a run outlives `ward run` but what it detached:
+# once ward has exited, no process of its session is left and none was
+# reparented (no zombie of the supervisor or of its children), whether the
+# run ended normally or by SIGTERM, with a child built ahead (warm) waiting
+# in the supervisor, and with a chain of sandboxed processes running. Only a
+# detached subprocess actor may outlive ward, with the supervisor staying
+# to reap it. TAP.
+. "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
+. "${WARD_SRCDIR:-.}/tests/lua/session.sh"
+
+none_left () { [ -z "$(leftovers)" ]; }
+on_time () { [ "$late" -eq 0 ]; }
+show () { for f in "$T/$run_name.out" "$T/$run_name.err" "$T/$run_name.rep"; do
+  [ -e "$f" ] && sed 's/^/# /' "$f"; done; }
+check () {   # check NAME CMD... (shows the run when CMD fails)
+  n=$((n + 1)); name=$1; shift
+  if "$@"; then echo "ok $n - $name"
+  else echo "not ok $n - $name"; fails=$((fails + 1)); show; fi
+}
+
+# The supervisor is ward's only child; wait until it has at least $1
+# children (a child it built ahead counts), and set $sup to its pid.
+wait_sandbox_children () {
+  w=$(ward_pid)
+  end=$(($(now_ms) + deadline_s * 1000))
+  while :; do
+    sup=$(children_of "$w" | awk 'NR == 1 { print $1 }')
+    [ -n "$sup" ] && [ "$(children_of "$sup" | wc -l)" -ge "$1" ] && return 0
+    ! run_over || return 1
+    [ "$(now_ms)" -lt "$end" ] || return 1
+    sleep 0.05
+  done
+}
+
+mkdir -p "$T/w"
+cat > "$T/w/block.lua" <<'EOF'
+-- w:block -- waits for a message that never comes.
+process.inbox():receive()
+EOF
+cat > "$T/w/slink.lua" <<'EOF'
+-- w:slink -- a link of a chain on ward:sandbox: starts its successor, then
+-- ends; the fifth tells the first process that the chain runs.
+local first, hop = ...
+if hop == 5 then process.send(first, "running") end
+process.spawn("w:slink", "ward:sandbox", first, hop + 1)
+EOF
+cat > "$T/w/stay.lua" <<'EOF'
+-- w:stay -- an Emilua-style actor that waits on a pipe it holds both ends
+-- of: it needs nothing of the runtime to stay.
+local fd = require "fd"
+local r, w = fd.pipe()
+r:read()
+EOF
+cat > "$T/untrusted.lua" <<'EOF'
+print("ready")
+process.inbox():receive()
+EOF
+cat > "$T/keeper.lua" <<'EOF'
+-- a sandboxed process, watched; the run ends (normally) once it has ended
+assert(process.spawn_monitored("w:block", "ward:sandbox"))
+print("ready")
+local ev = process.events():receive()
+print("ended", ev.kind)
+return "done"
+EOF
+cat > "$T/chain.lua" <<'EOF'
+process.spawn("w:slink", "ward:sandbox", process.pid(), 1)
+process.inbox():receive()
+print("chain running")
+process.inbox():receive()
+EOF
+cat > "$T/detach.lua" <<'EOF'
+local ch = spawn_vm("w:stay", { subprocess = { newns_user = true } })
+ch:detach()
+print("detached", ch.child_pid)
+return "done"
+EOF
+
+# 1. --untrusted, ended by SIGTERM, with a warm child waiting
+start_run untrusted-term --untrusted --root "$T" "$T/untrusted.lua"
+wait_line '^ready'
+skip_unless_sandbox "$T/untrusted-term.err"
+check "--untrusted: the script and a child built ahead are up" wait_sandbox_children 2
+stop_run TERM
+wait_run
+check "--untrusted, SIGTERM: ward exits 143 (got $rc)" [ "$rc" -eq 143 ]
+check "--untrusted, SIGTERM: nothing of the run is left" none_left
+
+# 2. a normal end (exit 0) with a warm child waiting: the test ends the
+# sandboxed process the first process watches, by killing its sandbox (the
+# supervisor's oldest child; the younger is the one built ahead)
+start_run normal --root "$T" "$T/keeper.lua"
+wait_line '^ready'
+check "normal end: a sandboxed process and a child built ahead are up" wait_sandbox_children 2
+oldest=$(children_of "$sup" | sort -k2,2n -k1,1n | awk 'NR == 1 { print $1 }')
+kill -s KILL "$oldest"
+wait_run
+check "normal end: ward exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "normal end: the first process saw its sandboxed process end" grep -q '^ended	EXIT' "$T/normal.out"
+check "normal end: nothing of the run is left" none_left
+
+# 3. a chain of sandboxed processes, each starting its successor, ended by
+# SIGTERM
+start_run chain --root "$T" "$T/chain.lua"
+check "chain: the chain on ward:sandbox runs" wait_line '^chain running'
+stop_run TERM
+wait_run
+check "chain: the first SIGTERM ends the run" on_time
+check "chain: ward exits 143 (got $rc)" [ "$rc" -eq 143 ]
+check "chain: nothing of the run is left" none_left
+ms=$(sed -n 's/^signal SIGTERM ms //p' "$T/chain.rep")
+echo "# ward exited ${ms:-?} ms after SIGTERM with a sandboxed chain running"
+
+# 4. a detached subprocess actor is not killed at the run's end, and the
+# supervisor stays to reap it; nothing else is left. (The actor itself ends
+# once the runtime's end of its channel closes, which may come before or
+# after ward exits: either may be left, nothing else.)
+start_run detach --root "$T" "$T/detach.lua"
+wait_run
+kid=$(sed -n 's/^detached	//p' "$T/detach.out")
+check "detach: ward exits 0 (got $rc)" [ "$rc" -eq 0 ]
+# the supervisor, reparented to session once ward has gone, is the one
+# ward-sandbox whose parent is not a leftover
+others () { leftovers | awk -v kid="$kid" '
+  { pid[NR] = $2; ppid[NR] = $3; name[NR] = $6; seen[$2] = 1 }
+  END { sup = 0
+        for (i = 1; i <= NR; i++) {
+          if (pid[i] == kid) continue
+          if (name[i] == "ward-sandbox" && !seen[ppid[i]] && !sup) { sup = 1; continue }
+          print } }'; }
+check "detach: nothing is left but the detached actor and its supervisor" [ -z "$(others)" ]
+
+finish

@@ -1,0 +1,78 @@
+# session.sh -- sourced by the tests of a run's end (runtime/signals.sh,
+# sandbox/lifetime.sh): `ward run` under tests/lua/session, in a session of
+# its own, and what of it is left once it has exited. Every wait is for an
+# event, bounded by a deadline (60 s) scaled by WARD_TEST_TIMEOUT_SCALE
+# (an integer).
+#   start_run NAME ARGS...  run `$WARD run ARGS...` in the background; its
+#                           stdout is $T/NAME.out, stderr $T/NAME.err, the
+#                           report $T/NAME.rep (see session.c)
+#   wait_line PATTERN       until the run's stdout has a line matching
+#                           PATTERN; 1 if the run ended or time ran out first
+#   run_over                whether the run has ended (the report exists)
+#   stop_run SIG            send SIG to ward (forwarded by session)
+#   wait_run                until the run has exited; sets $rc. Past the
+#                           deadline it sends SIGTERM twice (ward's "exit at
+#                           once") and sets $late=1; past a second one it
+#                           kills session
+#   leftovers               the report's leftover lines (empty when none)
+#   ward_pid                the pid of the run's ward (waits for it)
+#   children_of PID         "PID STARTTIME" of each child of PID, from /proc
+: "${WARD_SESSION:=${WARD_BUILDDIR:-.}/tests/lua/session}"
+scale=${WARD_TEST_TIMEOUT_SCALE:-1}
+deadline_s=$((60 * scale))
+
+start_run () {
+  run_name=$1; shift
+  rm -f "$T/$run_name.rep" "$T/$run_name.rep.pid"
+  : > "$T/$run_name.out"    # there before wait_line looks
+  "$WARD_SESSION" "$T/$run_name.rep" "$WARD" run "$@" > "$T/$run_name.out" 2> "$T/$run_name.err" &
+  run_pid=$!
+}
+
+# now in ms (coarse, for deadlines only)
+now_ms () { echo $(($(date +%s%N) / 1000000)); }
+
+wait_line () {
+  end=$(($(now_ms) + deadline_s * 1000))
+  until grep -q -- "$1" "$T/$run_name.out"; do
+    ! run_over || return 1
+    [ "$(now_ms)" -lt "$end" ] || return 1
+    sleep 0.05
+  done
+}
+
+run_over () { [ -e "$T/$run_name.rep" ]; }
+
+stop_run () { kill -s "$1" "$run_pid"; }
+
+wait_run () {
+  late=0
+  end=$(($(now_ms) + deadline_s * 1000))
+  until run_over; do
+    if [ "$(now_ms)" -ge "$end" ]; then
+      [ "$late" -eq 0 ] || { kill -s KILL "$run_pid" 2>/dev/null; break; }
+      late=1
+      end=$((end + deadline_s * 1000))
+      kill -s TERM "$run_pid" 2>/dev/null; sleep 1; kill -s TERM "$run_pid" 2>/dev/null
+    fi
+    sleep 0.05
+  done
+  wait "$run_pid"
+  rc=$?
+}
+
+leftovers () { grep '^leftover ' "$T/$run_name.rep" 2>/dev/null; }
+
+ward_pid () {
+  end=$(($(now_ms) + deadline_s * 1000))
+  until [ -s "$T/$run_name.rep.pid" ] || [ "$(now_ms)" -ge "$end" ]; do sleep 0.05; done
+  cat "$T/$run_name.rep.pid" 2>/dev/null
+}
+
+# /proc/PID/stat: the name (field 2) may hold spaces; what follows its
+# closing parenthesis is state, ppid, ..., starttime (field 22).
+children_of () {
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{
+    pid = $1; rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ")
+    if (f[2] == p) print pid, f[20] }'
+}
