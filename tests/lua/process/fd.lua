@@ -60,8 +60,8 @@ t.ok(process.send(kid, "write", { pw, "from the child" }), "send a table holding
 pw:close()
 local m = u.msg_on("wrote")
 t.ok(m and m:payload() == 14, "the child wrote through its copy")
-t.is(pr:read(100, "5s"), "from the child", "what it wrote arrives here")
-t.is(pr:read(100, "5s"), "", "its copy closed: end of file")
+t.is(pr:read(100, t.ms(30000)), "from the child", "what it wrote arrives here")
+t.is(pr:read(100, t.ms(30000)), "", "its copy closed: end of file")
 pr:close()
 
 local qa, qb = fd.socketpair()
@@ -79,7 +79,7 @@ process.send(deaf, "x", dw)
 dw:close()
 process.terminate(deaf)
 u.event_from("EXIT", deaf)
-t.is(dr:read(10, "5s"), "", "a descriptor in a message dropped unread is closed")
+t.is(dr:read(10, t.ms(30000)), "", "a descriptor in a message dropped unread is closed")
 dr:close()
 
 -- refusals: closed, too many, and every place that is not a message

@@ -19,8 +19,8 @@ local a, b = fd.socketpair()
 t.ok(process.send(kid, "echo", b), "send a socket to a subprocess actor")
 b:close()
 a:write("hello sandbox")
-t.is(a:read(100, "10s"), "echo: hello sandbox", "the child read and wrote through its copy")
-t.is(a:read(100, "10s"), "", "the child closed its copy: end of file (none kept in the runtime)")
+t.is(a:read(100, t.ms(30000)), "echo: hello sandbox", "the child read and wrote through its copy")
+t.is(a:read(100, t.ms(30000)), "", "the child closed its copy: end of file (none kept in the runtime)")
 a:close()
 
 -- child -> runtime
@@ -28,8 +28,8 @@ process.send(kid, "make")
 local m = u.msg_on("made")
 local r = m and m:payload()
 t.ok(fd.is(r), "a descriptor made in the sandbox arrives in a message")
-t.is(r and r:read(100, "10s"), "made in the sandbox", "and reads what the child wrote")
-t.is(r and r:read(100, "10s"), "", "end of file: the proxy closed its copies after the call")
+t.is(r and r:read(100, t.ms(30000)), "made in the sandbox", "and reads what the child wrote")
+t.is(r and r:read(100, t.ms(30000)), "", "end of file: the proxy closed its copies after the call")
 if r then r:close() end
 
 -- child -> an in-process actor, through the child's proxy
@@ -37,8 +37,8 @@ local pr, pw = fd.pipe()
 local third = process.spawn_monitored("w:fdwriter", "ward:main")
 process.send(kid, "pass", pw, third)
 pw:close()
-t.is(pr:read(100, "10s"), "written by passed", "the child passed a descriptor on to a third actor")
-t.is(pr:read(100, "10s"), "", "and every copy on the way was closed")
+t.is(pr:read(100, t.ms(30000)), "written by passed", "the child passed a descriptor on to a third actor")
+t.is(pr:read(100, t.ms(30000)), "", "and every copy on the way was closed")
 pr:close()
 
 -- refusals in the child are the child's errors
@@ -64,7 +64,7 @@ for i = 1, 100 do
   process.send(kid, "echo", y)
   y:close()
   x:write("n" .. i)
-  x:read(100, "10s")
+  x:read(100, t.ms(30000))
   x:close()
 end
 process.send(kid, "count")
@@ -88,7 +88,7 @@ local ok, ch = pcall(spawn_vm, "w:vmecho", { subprocess = {
 theirs:close()
 t.ok(ok, "spawn_vm with init.arg")
 if not ok then t.diag(ch) end
-t.is(mine:read(100, "10s"), "init heard hello init", "the init script talked through init.arg")
+t.is(mine:read(100, t.ms(30000)), "init heard hello init", "the init script talked through init.arg")
 mine:close()
 if ok then ch:kill() end
 local bad = { pcall(spawn_vm, "w:vmecho", { subprocess = { init = { script = "", arg = 3 } } }) }

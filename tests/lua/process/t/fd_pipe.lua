@@ -14,7 +14,7 @@ while true do
     v[1]:close()
     process.send(m:from(), "wrote", ok)
   elseif topic == "read" then
-    process.send(m:from(), "read", v:read(100, "5s"))
+    process.send(m:from(), "read", v:read(100, "120s"))
   elseif topic == "hold" then
     held[#held + 1] = v
     process.send(m:from(), "held", tostring(v))

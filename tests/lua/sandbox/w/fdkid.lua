@@ -12,7 +12,7 @@ while true do
   if topic == "stop" then return "stopped" end
   if topic == "echo" then
     local s = m:payload()
-    local got = s:read(100, "5s")
+    local got = s:read(100, "120s")
     s:write("echo: " .. tostring(got))
     s:close()
   elseif topic == "make" then
