@@ -52,7 +52,7 @@ t.is(ev and ev.result.value, "survived", "a trapping process survives its linked
 t.is(process.set_options { trap_links = true }, true, "trap links in this process")
 local f = process.spawn_linked("t:fail_on", H)
 process.send(f, "go", "linked failure")
-ev = u.event("3s")
+ev = u.event(u.ms(30000))
 t.ok(ev ~= nil, "LINK_DOWN arrives on events()")
 t.is(ev and ev.kind, process.event.LINK_DOWN, "kind LINK_DOWN")
 t.is(ev and ev.from, f, "from the linked pid")

@@ -10,7 +10,7 @@ local x = process.spawn("t:idle", H)
 t.is(process.monitor(x), true, "monitor returns true")
 t.is(process.monitor(x), true, "monitor twice returns true")
 process.send(x, "stop")
-local ev = u.event("3s")
+local ev = u.event(u.ms(30000))
 t.ok(ev ~= nil, "an event arrives when the monitored process ends")
 if ev then
   t.is(type(ev), "table", "the event is a table")

@@ -1,6 +1,6 @@
 -- stdlib.lua -- the safe standard library of a ward process, and error
 -- values whose metamethods must never run inside ward's error handling.
-local t = require "tap"
+local t = require("tap").setup(...)
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
 
@@ -94,7 +94,7 @@ do
   -- __gc added after setmetatable: Lua never marks the object, so neither a
   -- collection nor the close may run it (it would loop with hooks off)
   local pid = process.spawn_monitored("w:gcsneak", "ward:main", me)
-  local r = channel.select{ events:case_receive(), time.after("3s"):case_receive() }
+  local r = channel.select{ events:case_receive(), t.after(30000):case_receive() }
   t.ok(r.channel == events and r.value.kind == "EXIT" and r.value.result.value == "done",
        "a late __gc does not hang the process or its close")
   local seen_gc = false
@@ -110,7 +110,7 @@ end
 local function exit_of(which)
   local pid, err = process.spawn_monitored("w:errval", "ward:main", me, which)
   if not pid then return nil, tostring(err) end
-  local deadline = time.after("3s")
+  local deadline = t.after(30000)
   while true do
     local r = channel.select{ events:case_receive(), deadline:case_receive() }
     if r.channel ~= events then return nil, "timeout" end
@@ -137,7 +137,7 @@ do
   res = exit_of("evil-in-pcall")
   local caught
   for _ = 1, 1 do
-    local r = channel.select{ inbox:case_receive(), time.after("1s"):case_receive() }
+    local r = channel.select{ inbox:case_receive(), t.after(30000):case_receive() }
     if r.channel == inbox and r.value:topic() == "caught" then caught = table.pack(r.value:payload()) end
   end
   t.ok(caught and caught[1] == false and caught[2] == "mine",
