@@ -3,21 +3,15 @@
 -- if it were the whole argument: it refuses (nil, INVALID or NOT_FOUND)
 -- or treats the full string.
 -- ward-args: --deny process.registry.register=probe
-local t = require "tap"
+local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
 
--- A wait for something that must come is bounded by a generous deadline
--- scaled by WARD_TEST_TIMEOUT_SCALE, which run-lua-test.sh passes as the
--- argument "timeout-scale=N"; its end is a failure.
-local scale = 1
-for i = 1, select("#", ...) do
-  local v = tostring(select(i, ...)):match("^timeout%-scale=(%d+)$")
-  if v then scale = math.max(1, tonumber(v)) end
-end
-local WAIT = 30000 * scale
+-- A wait for something that must come is bounded by a generous deadline,
+-- scaled by WARD_TEST_TIMEOUT_SCALE; its end is a failure.
+local WAIT = t.ms(30000)
 
 local function refused(name, f, ...)
   local r = table.pack(pcall(f, ...))
