@@ -11,8 +11,9 @@ plan 42
 R=$T/r
 mkdir -p "$R/w"
 echo 'return 1' > "$R/w/ret.lua"
-# try.lua [ACTOR [SCOPE]]: spawn, send and register, as itself or as a child
-# spawned :with_actor(ACTOR) (and :with_scope{SCOPE}); prints the outcomes
+# try.lua [ACTOR [SCOPE [DEF]]]: runs w:try (or DEF) as a child, spawned
+# :with_actor(ACTOR) (and :with_scope{SCOPE}) when given; prints its result.
+# w:try spawns, sends and registers and returns the outcomes
 cat > "$R/w/try.lua" <<'EOF'
 local function kind(v, e) if v then return "ok" end return e and e:kind() or "?" end
 local s = kind(process.spawn("w:ret", "ward:main"))
@@ -21,11 +22,11 @@ local r = kind(process.registry.register("n." .. process.pid()))
 return "spawn=" .. s .. " send=" .. m .. " register=" .. r
 EOF
 cat > "$R/try.lua" <<'EOF'
-local actor, scope = ...
+local actor, scope, def = ...
 local b = process.with_context({})
 if actor then b = b:with_actor(actor) end
 if scope then b = b:with_scope { scope } end
-local pid = assert(b:spawn_monitored("w:try", "ward:main"))
+local pid = assert(b:spawn_monitored(def or "w:try", "ward:main"))
 local ev = process.events()
 local e
 repeat e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
@@ -58,16 +59,8 @@ has "... which denies spawn on w:ret and register" "spawn=PERMISSION_DENIED send
 ok "an undeclared child given a scope explicitly is governed by it" \
   "$WARD" run --audit "$T/a.db" "$R/try.lua" helper default
 has "... (default allows it all)" "$ALL_OK" "$T/out"
-cat > "$R/scoped.lua" <<'EOF'
-local b = process.with_context({}):with_actor("helper"):with_scope { "untrusted" }
-local pid = assert(b:spawn_monitored("w:why", "ward:main"))
-local ev = process.events()
-local e
-repeat e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
-print(e.result.value or e.result.error)
-EOF
 echo 'return tostring(select(2, process.spawn("w:ret", "ward:main")))' > "$R/w/why.lua"
-ok "an undeclared child given a scope that denies runs" "$WARD" run --audit "$T/a.db" "$R/scoped.lua"
+ok "an undeclared child given a scope that denies runs" "$WARD" run --audit "$T/a.db" "$R/try.lua" helper untrusted w:why
 has "... its error names the actor alone: its scope answers for it" 'permission denied: process.spawn on w:ret (actor helper)$' "$T/out"
 
 # ---- a store with the shipped policies: --actor anyone ----
