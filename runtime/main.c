@@ -8,6 +8,7 @@
 #include "remote.h"
 #include "sandbox.h"
 #include "init.h"
+#include "wesc.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -59,8 +60,9 @@ usage (FILE *out)
          "\n"
          "Run SCRIPT (a Lua 5.4 file) as the first process, actor `main`, on host\n"
          "ward:main. Its arguments are the chunk's `...`. ward exits 0 when the first\n"
-         "process returns normally, 1 when it ends with an error (printed on stderr),\n"
-         "2 on a usage error.\n"
+         "process returns normally, 1 when it ends with an error (printed on stderr)\n"
+         "or the run cannot start, 2 on a usage error, 3 when audit records were\n"
+         "lost (said on stderr), 128+N when stopped by signal N.\n"
          "\n"
          "Options of run:\n"
          "  --root DIR          resolve process ids (ns.sub:name) under DIR\n"
@@ -454,14 +456,20 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   ward_hosts_stop ();
   ward_timers_stop ();
   ward_policy_shutdown ();
+  if (run.first_abnormal && !run.signo)
+    {
+      fputs ("ward: ", stderr);
+      ward_esc_fputs (run.first_pid, 0, stderr);
+      fputs (": ", stderr);
+      ward_esc_fputs (run.first_error, WARD_ESC_MAX, stderr);
+      fputc ('\n', stderr);
+    }
+  /* lost audit records (already reported) outrank every other status */
+  if (ward_policy_audit_lost ())
+    return 3;
   if (run.signo)
     return 128 + run.signo;
-  if (run.first_abnormal)
-    {
-      fprintf (stderr, "ward: %s: %s\n", run.first_pid, run.first_error);
-      return 1;
-    }
-  return 0;
+  return run.first_abnormal ? 1 : 0;
 }
 
 static int
