@@ -326,19 +326,10 @@ reason_text (const arec *r, wpol_buf *b)
     case WPOL_BY_RULE: return r->rule && strcmp (r->rule->policy, "--deny") == 0 ? "--deny" : "rule";
     case WPOL_BY_RULE_ERROR: return "condition error (fails closed)";
     case WPOL_UNDECLARED:
-      {
-        /* the id is the script's choice: no control character in a reason */
-        const unsigned char *id = (const unsigned char *) (str (r, S_ACTOR) ? str (r, S_ACTOR) : "");
-        b->len = 0;
-        wpol_buf_puts (b, "actor `");
-        for (; *id; id++)
-          if (*id < 0x20 || *id == 0x7f || *id == '\\')
-            wpol_buf_printf (b, "\\x%02x", *id);
-          else
-            wpol_buf_add (b, (const char *) id, 1);
-        wpol_buf_puts (b, "` is not declared");
-        return b->oom ? "actor not declared" : b->s;
-      }
+      /* the id as it is: every text view escapes it (wesc.h) */
+      b->len = 0;
+      wpol_buf_printf (b, "actor `%s` is not declared", str (r, S_ACTOR) ? str (r, S_ACTOR) : "");
+      return b->oom ? "actor not declared" : b->s;
     default: return "malformed request";
     }
 }

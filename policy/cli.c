@@ -500,7 +500,10 @@ engine_from (const char *cmd, const char *db, const char **policies, size_t np)
 static void
 print_trace (void *ud, const char *line)
 {
-  fprintf (ud, "  %s\n", line);
+  /* a line names the actor and resource of the request: escaped */
+  fputs ("  ", ud);
+  ward_esc_fputs (line, 0, ud);
+  fputc ('\n', ud);
 }
 
 static int
