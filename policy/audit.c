@@ -9,7 +9,11 @@
  * flooding process waits without stalling its neighbours. Records are
  * lost only when a commit fails: they are counted, written as a `lost`
  * entry as soon as the database accepts writes again, else into the
- * fallback file DB.lost, which the next run or `ward audit` imports. */
+ * fallback file DB.lost, which the next run or `ward audit` imports.
+ *
+ * Commits do not wait for the disk (WAL, synchronous=NORMAL); the WAL is
+ * checkpointed, with its fsyncs, by a thread of its own on a second
+ * connection, so the writer never blocks on them. */
 #include "config.h"
 #include "audit.h"
 #include "wpol.h"
@@ -71,6 +75,11 @@ static struct {
   lost_pend pend;                 /* guarded by lock */
   int failing;                    /* the last commit failed (writer's) */
   pthread_t thread;
+  /* the checkpointer */
+  pthread_t ck_thread;
+  pthread_cond_t ck_wake;
+  sqlite3 *ck_db;
+  int ck_running, ck_stop, ck_due;
   /* the writer's own */
   sqlite3 *db;
   sqlite3_stmt *ins, *ins_many, *ins_run;
@@ -81,7 +90,10 @@ static struct {
   arec **batch;
   uint64_t writes, fault_lo, fault_hi;   /* commits tried; WARD_TEST_AUDIT_FAULT */
 } aw = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
-         .done = PTHREAD_COND_INITIALIZER, .room = PTHREAD_COND_INITIALIZER };
+         .done = PTHREAD_COND_INITIALIZER, .room = PTHREAD_COND_INITIALIZER,
+         .ck_wake = PTHREAD_COND_INITIALIZER };
+
+#define CK_PAGES 1000             /* WAL pages that call for a checkpoint */
 /* ---- the default path -------------------------------------------------- */
 
 static int
@@ -651,9 +663,14 @@ writer (void *unused)
       aw.urgent = aw.n > 0 && aw.urgent;
       int work = take || aw.pend.n;
       pthread_mutex_unlock (&aw.lock);
+      struct timespec c0, c1;
+      clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c0);
       if (work)
         write_batch (batch, take);
+      clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c1);
       pthread_mutex_lock (&aw.lock);
+      aw.counts.writer_ns += (uint64_t) ((c1.tv_sec - c0.tv_sec) * 1000000000LL
+                                         + (c1.tv_nsec - c0.tv_nsec));
       aw.committed = upto;
       pthread_cond_broadcast (&aw.done);
       if (aw.stop && aw.n == 0 && !aw.starved)
@@ -826,6 +843,88 @@ wpol_audit_import (const char *path, ward_err *err)
   return rc;
 }
 
+/* ---- the checkpointer ------------------------------------------------- */
+
+/* After each commit of the writer: a WAL of CK_PAGES pages or more wakes
+ * the checkpointer (this hook replaces SQLite's own autocheckpoint). */
+static int
+wal_grew (void *unused, sqlite3 *db, const char *name, int pages)
+{
+  (void) unused, (void) db, (void) name;
+  if (pages >= CK_PAGES)
+    {
+      pthread_mutex_lock (&aw.lock);
+      if (!aw.ck_due)
+        {
+          aw.ck_due = 1;
+          pthread_cond_signal (&aw.ck_wake);
+        }
+      pthread_mutex_unlock (&aw.lock);
+    }
+  return SQLITE_OK;
+}
+
+/* PASSIVE checkpoints never stop the writer; one that cannot finish (a
+ * reader holds old frames) is tried again at the next call. */
+static void *
+checkpointer (void *unused)
+{
+  (void) unused;
+  pthread_mutex_lock (&aw.lock);
+  for (;;)
+    {
+      while (!aw.ck_due && !aw.ck_stop)
+        pthread_cond_wait (&aw.ck_wake, &aw.lock);
+      if (aw.ck_stop)
+        break;
+      aw.ck_due = 0;
+      pthread_mutex_unlock (&aw.lock);
+      sqlite3_wal_checkpoint_v2 (aw.ck_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      pthread_mutex_lock (&aw.lock);
+    }
+  pthread_mutex_unlock (&aw.lock);
+  return NULL;
+}
+
+/* A second connection and its thread; without them (no memory, no
+ * thread), SQLite's own autocheckpoint in the writer does the work. */
+static void
+start_checkpointer (void)
+{
+  if (sqlite3_open_v2 (aw.path, &aw.ck_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
+      != SQLITE_OK)
+    {
+      sqlite3_close (aw.ck_db);
+      aw.ck_db = NULL;
+      return;
+    }
+  sqlite3_busy_timeout (aw.ck_db, 1000);
+  aw.ck_stop = aw.ck_due = 0;
+  if (pthread_create (&aw.ck_thread, NULL, checkpointer, NULL) != 0)
+    {
+      sqlite3_close (aw.ck_db);
+      aw.ck_db = NULL;
+      return;
+    }
+  aw.ck_running = 1;
+  sqlite3_wal_hook (aw.db, wal_grew, NULL);
+}
+
+static void
+stop_checkpointer (void)
+{
+  if (!aw.ck_running)
+    return;
+  pthread_mutex_lock (&aw.lock);
+  aw.ck_stop = 1;
+  pthread_cond_signal (&aw.ck_wake);
+  pthread_mutex_unlock (&aw.lock);
+  pthread_join (aw.ck_thread, NULL);
+  aw.ck_running = 0;
+  sqlite3_close (aw.ck_db);
+  aw.ck_db = NULL;
+}
+
 /* ---- start and stop ---------------------------------------------------- */
 
 static void
@@ -976,8 +1075,10 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   aw.flush_ms = o->flush_ms ? o->flush_ms : 100;
   aw.engine = o->engine;
   aw.from_store = o->from_store;
+  start_checkpointer ();
   if ((rc = pthread_create (&aw.thread, NULL, writer, NULL)) != 0)
     {
+      stop_checkpointer ();
       close_db ();
       return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the audit writer");
     }
@@ -1006,6 +1107,7 @@ wpol_audit_stop (void)
   if (!was)
     return;
   pthread_join (aw.thread, NULL);
+  stop_checkpointer ();
   pthread_mutex_lock (&aw.lock);
   aw.running = 0;
   pthread_cond_broadcast (&aw.done);

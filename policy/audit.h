@@ -57,6 +57,7 @@ typedef struct wpol_audit_counts {
   uint64_t coalesced;             /* records merged into an earlier row */
   uint64_t lost;                  /* records that could not be written (reported) */
   uint64_t waits;                 /* times a caller waited for room in the queue */
+  uint64_t writer_ns;             /* CPU time the writer spent on its batches */
 } wpol_audit_counts;
 /* The counts of the running writer, else of the last one (until the next start). */
 void wpol_audit_get_counts (wpol_audit_counts *c);
