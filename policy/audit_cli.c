@@ -601,7 +601,8 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
       tally_add (&t[T_RULE], rule, w->count);
     }
   for (int k = 0; k < T_N; k++)
-    qsort (t[k].v, t[k].n, sizeof *t[k].v, tally_cmp);
+    if (t[k].n)                   /* none: v is NULL, which qsort may not get */
+      qsort (t[k].v, t[k].n, sizeof *t[k].v, tally_cmp);
   if (o->json)
     {
       wpol_buf b = { 0 };
