@@ -260,6 +260,16 @@ declared_hosts (ward_host **sandbox, ward_err *err)
   return rc;
 }
 
+/* "ward run: MESSAGE": a message may quote a script (a compile error),
+ * so it is escaped (wesc.h). */
+static void
+run_error (const char *msg)
+{
+  fputs ("ward run: ", stderr);
+  ward_esc_fputs (msg, 0, stderr);
+  fputc ('\n', stderr);
+}
+
 static int
 run_with (int argc, char **argv, const char **deny, const char **pfiles)
 {
@@ -401,7 +411,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   if (start_signal_thread (&err) < 0 || ward_policy_init (&popts, &err) < 0 || ward_timers_start (&err) < 0
       || encode_args (argv + optind + 1, argc - optind - 1, &args, &err) < 0)
     {
-      fprintf (stderr, "ward run: %s\n", err.msg);
+      run_error (err.msg);
       return 1;
     }
   ward_host *mainh = ward_host_create ("ward:main", ward_cfg.threads, &err);
@@ -409,7 +419,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   if (mainh == NULL || declared_hosts (&sbxh, &err) < 0
       || ward_def_check (ward_cfg.main_path, &err) < 0)
     {
-      fprintf (stderr, "ward run: %s\n", err.msg);
+      run_error (err.msg);
       return 1;
     }
   ward_spawn_req req = { .def_id = "", .path = ward_cfg.main_path, .host = mainh,
@@ -426,7 +436,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
       req.host = sbxh;
       if ((req.remote = ward_broker_prepare (sbxh, &err)) == NULL)
         {
-          fprintf (stderr, "ward run: %s\n", err.msg);
+          run_error (err.msg);
           return 1;
         }
     }
@@ -436,7 +446,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   if (first == NULL)
     {
       ward_broker_abort (req.remote);
-      fprintf (stderr, "ward run: %s\n", err.msg);
+      run_error (err.msg);
       return 1;
     }
   ward_proc_unref (first);

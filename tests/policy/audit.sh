@@ -8,6 +8,9 @@
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
 plan 99
+# waits on events, never on the clock: each poll gives up only after a
+# generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
+SCALE=${WARD_TEST_TIMEOUT_SCALE:-1}
 
 R=$T/r
 mkdir -p "$R/w"
@@ -175,7 +178,7 @@ EOF
 ok "load the first version into a store" "$WARD" policy load --db "$T/store.db" "$T/v.policy"
 "$WARD" run --db "$T/store.db" "$R/reload.lua" > "$T/o9" 2> "$T/e9" &
 wpid=$!
-i=0; until grep -q READY "$T/o9" 2>/dev/null || [ $i -gt $((600 * ${WARD_TEST_TIMEOUT_SCALE:-1})) ]; do
+i=0; until grep -q READY "$T/o9" 2>/dev/null || [ $i -gt $((600 * SCALE)) ]; do
   i=$((i + 1)); sleep 0.05
 done
 cat > "$T/v.policy" <<'EOF'
@@ -193,12 +196,12 @@ main_at=$(sed -n 's/^MAIN //p' "$T/o9"); child_at=$(sed -n 's/^CHILD //p' "$T/o9
 echo "# loaded at $loaded; main allowed at $main_at, child at $child_at"
 case $main_at in
   ''|nil) fail "the running first process is allowed after the load" "$T/o9" "$T/e9" ;;
-  *) if [ $((main_at - loaded)) -le 1000 ]; then pass "the running first process is allowed within 1 s of the load ($((main_at - loaded)) ms)"
+  *) if [ $((main_at - loaded)) -le $((1000 * SCALE)) ]; then pass "the running first process is allowed within 1 s of the load ($((main_at - loaded)) ms)"
      else fail "the running first process is allowed within 1 s of the load ($((main_at - loaded)) ms)"; fi ;;
 esac
 case $child_at in
   ''|nil) fail "so is a child that was already running" "$T/o9" "$T/e9" ;;
-  *) if [ $((child_at - loaded)) -le 1000 ]; then pass "so is a child that was already running ($((child_at - loaded)) ms)"
+  *) if [ $((child_at - loaded)) -le $((1000 * SCALE)) ]; then pass "so is a child that was already running ($((child_at - loaded)) ms)"
      else fail "so is a child that was already running ($((child_at - loaded)) ms)"; fi ;;
 esac
 $AUDIT --db "$T/store.db" --json --action process.registry.register > "$T/j9" 2>&1
@@ -235,9 +238,6 @@ notok 2 "an unknown command too, with a suggestion" $AUDIT stat --db "$D"
 has "... did you mean" "did you mean \`stats\`" "$T/err"
 notok 2 "a bad --since too" $AUDIT --db "$D" --since yesterday
 notok 1 "a database that does not exist is an error" $AUDIT --db "$T/nothing.db"
-# waits on events, never on the clock: each poll gives up only after a
-# generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
-SCALE=${WARD_TEST_TIMEOUT_SCALE:-1}
 wait_for () {  # wait_for SECONDS PATTERN FILE : until FILE has a line matching PATTERN
   i=0; limit=$(($1 * 20 * SCALE))
   until grep -q -- "$2" "$3" 2>/dev/null; do
