@@ -706,11 +706,20 @@ wpol_audit_main (int argc, char **argv)
     rc = cmd_stats (&o, &r, stdout);
   else if (suggest)
     {
-      char header[4400];
-      snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s", path,
+      char header[4400], lost[160] = "";
+      long long nlost = 0;
+      for (size_t i = 0; i < r.n; i++)
+        if (is_lost (&r.v[i]))
+          nlost += r.v[i].count;
+      /* what was never written cannot be suggested: say so */
+      if (nlost)
+        snprintf (lost, sizeof lost, ";\n# %lld more record%s could not be written (LOST in "
+                  "`ward audit`): no rule below covers what %s held", nlost,
+                  nlost == 1 ? "" : "s", nlost == 1 ? "it" : "they");
+      snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s", path,
                 o.since ? " (--since)" : "", o.run || o.run_last ? " (--run)" : "",
                 o.actor ? " (--actor " : "", o.actor ? o.actor : "", o.actor ? ")" : "",
-                o.action || o.resource ? " (filtered)" : "");
+                o.action || o.resource ? " (filtered)" : "", lost);
       ward_err err;
       rc = wpol_audit_suggest (r.v, r.n, o.name ? o.name : "suggested", header, stdout, &err);
       if (rc < 0)

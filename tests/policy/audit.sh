@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 99
+plan 100
 # waits on events, never on the clock: each poll gives up only after a
 # generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
 SCALE=${WARD_TEST_TIMEOUT_SCALE:-1}
@@ -301,6 +301,8 @@ $AUDIT stats --db "$T/f1.db" --json > "$T/f1s" 2>&1
 has "ward audit stats counts it: 3 recorded, 2 lost" '"records":3,.*"lost":2,' "$T/f1s"
 $AUDIT stats --db "$T/f1.db" > "$T/f1st" 2>&1
 has "... in the table too" "3 records: 3 denied, 0 would-be denials (permissive), 0 allowed; 2 lost" "$T/f1st"
+$AUDIT suggest --db "$T/f1.db" > "$T/f1sg" 2>&1
+has "ward audit suggest says what it cannot cover" "^# 2 more records could not be written (LOST in \`ward audit\`)" "$T/f1sg"
 WARD_TEST_AUDIT_FAULT=1: "$WARD" run --policy "$T/p.policy" --audit "$T/f2.db" "$T/five.lua" > "$T/f2out" 2> "$T/f2err"
 ok "asynchronous, no commit ever succeeding: ward run exits 3" test $? -eq 3
 has "... naming the fallback file on stderr" "the count is in \`$T/f2.db.lost\`" "$T/f2err"
