@@ -1,13 +1,26 @@
 /* audit.c -- the audit writer: a bounded queue filled by the gate (one
  * malloc and a short critical section per record, no system call) and a
  * thread that drains it every flush period, or sooner when the queue is a
- * quarter full or a --audit-sync caller waits, committing each batch in
- * one transaction. */
+ * quarter full or a caller waits, committing each batch in one
+ * transaction with multi-row INSERTs.
+ *
+ * A full queue makes the denied caller wait for room (backpressure); a
+ * small reserve stays open to callers that have few records queued, so a
+ * flooding process waits without stalling its neighbours. Records are
+ * lost only when a commit fails: they are counted, written as a `lost`
+ * entry as soon as the database accepts writes again, else into the
+ * fallback file DB.lost, which the next run or `ward audit` imports.
+ *
+ * Commits do not wait for the disk (WAL, synchronous=NORMAL); the WAL is
+ * checkpointed, with its fsyncs, by a thread of its own on a second
+ * connection, so the writer never blocks on them. */
 #include "config.h"
 #include "audit.h"
 #include "wpol.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <sqlite3.h>
@@ -19,6 +32,10 @@
 #include <unistd.h>
 
 #define BATCH_MAX 8192
+#define ROWS 16                   /* rows per INSERT statement */
+#define NCOL 22                   /* columns of one row of the INSERT */
+#define BUCKETS 256               /* callers, by a hash of their PID */
+#define SHARE_MAX 64              /* a caller with fewer queued may use the reserve */
 
 /* The strings of a record, packed after it; NOSTR marks a missing one. */
 enum { S_ACTOR, S_ACTION, S_RESOURCE, S_PID, S_HOST, S_PARENT, S_TACTOR, S_THOST,
@@ -30,37 +47,53 @@ typedef struct arec {
   uint64_t generation;
   const wpol_rule_loc *rule;
   const wpol_actor_info *ainfo;
-  uint8_t decision, permissive, reason;
+  uint8_t decision, permissive, reason, bucket;
   uint16_t nscope, nmeta;         /* request scope names, meta pairs */
   uint32_t off[S_N];
   uint32_t len;
   char data[];
 } arec;
 
+/* Records that could not be written, not yet in the database. */
+typedef struct lost_pend {
+  uint64_t n;
+  int64_t first, last;            /* times of the first and last lost record */
+  char why[256];
+} lost_pend;
+
 static struct {
   pthread_mutex_t lock;
-  pthread_cond_t wake, done;
+  pthread_cond_t wake, done, room;
   arec **ring;
-  size_t cap, head, n;
+  size_t cap, limit, reserve;     /* ring slots = limit + reserve */
+  size_t head, n, bytes, max_bytes;
+  uint32_t share[BUCKETS];        /* records queued per caller bucket */
   uint64_t enq, committed;        /* queue serials */
-  uint64_t lost;                  /* not yet reported */
-  int running, stop, waiting, urgent, hold, sync;
+  int running, stop, waiting, urgent, hold, sync, starved;
   unsigned flush_ms;
   wpol_audit_counts counts;
+  lost_pend pend;                 /* guarded by lock */
+  int failing;                    /* the last commit failed (writer's) */
   pthread_t thread;
+  /* the checkpointer */
+  pthread_t ck_thread;
+  pthread_cond_t ck_wake;
+  sqlite3 *ck_db;
+  int ck_running, ck_stop, ck_due;
   /* the writer's own */
   sqlite3 *db;
-  sqlite3_stmt *ins, *ins_run;
+  sqlite3_stmt *ins, *ins_many, *ins_run;
   char *path, *store;
   int64_t run_id;
   int permissive, audit_all, from_store;
   wpol_engine *engine;
-  uint64_t failed_unreported;
-  char failed_why[256];
-  int warned;
+  arec **batch;
+  uint64_t writes, fault_lo, fault_hi;   /* commits tried; WARD_TEST_AUDIT_FAULT */
 } aw = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
-         .done = PTHREAD_COND_INITIALIZER };
+         .done = PTHREAD_COND_INITIALIZER, .room = PTHREAD_COND_INITIALIZER,
+         .ck_wake = PTHREAD_COND_INITIALIZER };
 
+#define CK_PAGES 1000             /* WAL pages that call for a checkpoint */
 /* ---- the default path -------------------------------------------------- */
 
 int
@@ -137,15 +170,51 @@ now_us (void)
   return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Count n records as lost, from first to last (lock held). */
 static void
-lose (size_t n)
+lose_locked (uint64_t n, int64_t first, int64_t last, const char *why)
 {
-  aw.lost += n;
+  if (n == 0)
+    return;
+  if (aw.pend.n == 0)
+    {
+      aw.pend.first = first;
+      aw.pend.last = last;
+      snprintf (aw.pend.why, sizeof aw.pend.why, "%s", why);
+    }
+  if (first < aw.pend.first)
+    aw.pend.first = first;
+  if (last > aw.pend.last)
+    aw.pend.last = last;
+  aw.pend.n += n;
   aw.counts.lost += n;
 }
 
-int
-wpol_audit_submit (const wpol_audit_in *in)
+static uint8_t
+bucket_of (const char *pid)
+{
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *) (pid ? pid : ""); *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return (uint8_t) (h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24));
+}
+
+/* Room for r (lock held): below the limits; else in the reserve for a
+ * caller with few records queued; a record always fits an empty queue. */
+static int
+fits (const arec *r)
+{
+  size_t sz = sizeof *r + r->len;
+  if (aw.n == 0)
+    return 1;
+  if (aw.n < aw.limit && aw.bytes + sz <= aw.max_bytes)
+    return 1;
+  return aw.n < aw.cap && aw.bytes + sz <= aw.max_bytes + aw.max_bytes / 16
+         && aw.share[r->bucket] < SHARE_MAX;
+}
+
+static arec *
+pack (const wpol_audit_in *in)
 {
   const ward_attrs none = { 0 };
   const ward_attrs *a = in->attrs ? in->attrs : &none;
@@ -162,42 +231,49 @@ wpol_audit_submit (const wpol_audit_in *in)
   for (size_t i = 0; i < 2 * nmeta; i++)
     total += (ac->meta[i] ? strlen (ac->meta[i]) : 0) + 1;
   arec *r = total < NOSTR ? malloc (sizeof *r + total) : NULL;
-  if (r)
+  if (r == NULL)
+    return NULL;
+  r->ts = now_us ();
+  r->generation = in->res ? in->res->generation : 0;
+  r->rule = in->res ? in->res->rule : NULL;
+  r->ainfo = in->res ? in->res->actor : NULL;
+  r->reason = (uint8_t) (in->res ? in->res->reason : WPOL_BAD_REQUEST);
+  r->decision = in->decision == WARD_ALLOW;
+  r->permissive = !!in->permissive;
+  r->bucket = bucket_of (a->pid);
+  r->nscope = (uint16_t) nscope;
+  r->nmeta = (uint16_t) nmeta;
+  r->len = (uint32_t) total;
+  char *p = r->data;
+  for (int i = 0; i < S_SCOPE; i++)
     {
-      r->ts = now_us ();
-      r->generation = in->res ? in->res->generation : 0;
-      r->rule = in->res ? in->res->rule : NULL;
-      r->ainfo = in->res ? in->res->actor : NULL;
-      r->reason = (uint8_t) (in->res ? in->res->reason : WPOL_BAD_REQUEST);
-      r->decision = in->decision == WARD_ALLOW;
-      r->permissive = !!in->permissive;
-      r->nscope = (uint16_t) nscope;
-      r->nmeta = (uint16_t) nmeta;
-      r->len = (uint32_t) total;
-      char *p = r->data;
-      for (int i = 0; i < S_SCOPE; i++)
-        {
-          r->off[i] = s[i] ? (uint32_t) (p - r->data) : NOSTR;
-          memcpy (p, s[i] ? s[i] : "", len[i]);
-          p += len[i];
-        }
-      r->off[S_SCOPE] = (uint32_t) (p - r->data);
-      for (size_t i = 0; i < nscope; i++)
-        {
-          const char *v = ac->scope[i] ? ac->scope[i] : "";
-          size_t l = strlen (v) + 1;
-          memcpy (p, v, l);
-          p += l;
-        }
-      r->off[S_META] = (uint32_t) (p - r->data);
-      for (size_t i = 0; i < 2 * nmeta; i++)
-        {
-          const char *v = ac->meta[i] ? ac->meta[i] : "";
-          size_t l = strlen (v) + 1;
-          memcpy (p, v, l);
-          p += l;
-        }
+      r->off[i] = s[i] ? (uint32_t) (p - r->data) : NOSTR;
+      memcpy (p, s[i] ? s[i] : "", len[i]);
+      p += len[i];
     }
+  r->off[S_SCOPE] = (uint32_t) (p - r->data);
+  for (size_t i = 0; i < nscope; i++)
+    {
+      const char *v = ac->scope[i] ? ac->scope[i] : "";
+      size_t l = strlen (v) + 1;
+      memcpy (p, v, l);
+      p += l;
+    }
+  r->off[S_META] = (uint32_t) (p - r->data);
+  for (size_t i = 0; i < 2 * nmeta; i++)
+    {
+      const char *v = ac->meta[i] ? ac->meta[i] : "";
+      size_t l = strlen (v) + 1;
+      memcpy (p, v, l);
+      p += l;
+    }
+  return r;
+}
+
+int
+wpol_audit_submit (const wpol_audit_in *in)
+{
+  arec *r = pack (in);
   pthread_mutex_lock (&aw.lock);
   if (!aw.running)
     {
@@ -206,27 +282,50 @@ wpol_audit_submit (const wpol_audit_in *in)
       return -1;
     }
   aw.counts.submitted++;
-  if (r == NULL || aw.n == aw.cap)
+  if (r == NULL)
     {
-      lose (1);
+      int64_t t = now_us ();
+      lose_locked (1, t, t, "out of memory for the record");
       pthread_mutex_unlock (&aw.lock);
-      free (r);
       return -1;
+    }
+  if (!fits (r))
+    {
+      /* backpressure: the caller waits for the writer to make room */
+      aw.counts.waits++;
+      aw.starved++;
+      aw.urgent = 1;
+      pthread_cond_signal (&aw.wake);
+      while (aw.running && !fits (r))
+        pthread_cond_wait (&aw.room, &aw.lock);
+      aw.starved--;
+      if (!aw.running)
+        {
+          int64_t t = now_us ();
+          lose_locked (1, t, t, "the audit writer had stopped");
+          pthread_mutex_unlock (&aw.lock);
+          free (r);
+          return -1;
+        }
     }
   aw.ring[(aw.head + aw.n) % aw.cap] = r;
   aw.n++;
-  uint64_t serial = ++aw.enq;
+  aw.bytes += sizeof *r + r->len;
+  aw.share[r->bucket]++;
+  uint64_t serial = ++aw.enq, lost0 = aw.counts.lost;
+  int rc = 0;
   if (aw.sync)
     {
       aw.urgent = 1;
       pthread_cond_signal (&aw.wake);
       while (aw.committed < serial && aw.running)
         pthread_cond_wait (&aw.done, &aw.lock);
+      rc = aw.counts.lost != lost0 ? -1 : 0;
     }
-  else if (aw.n == aw.cap / 4 && aw.waiting)
+  else if (aw.n == aw.limit / 4 && aw.waiting)
     pthread_cond_signal (&aw.wake);
   pthread_mutex_unlock (&aw.lock);
-  return 0;
+  return rc;
 }
 
 /* ---- the writer -------------------------------------------------------- */
@@ -249,10 +348,12 @@ same (const arec *a, const arec *b)
          && memcmp (a->data, b->data, a->len) == 0;
 }
 
-static wpol_buf breason;         /* the writer's, reused */
+/* The writer's buffers, one set per row of a statement, reused. */
+static wpol_buf breason[ROWS], bmeta[ROWS], bscope[ROWS], battrs[ROWS];
+static uint64_t vgen, vver;                  /* the last generation -> version */
 
 static const char *
-reason_text (const arec *r)
+reason_text (const arec *r, wpol_buf *b)
 {
   switch (r->reason)
     {
@@ -260,19 +361,10 @@ reason_text (const arec *r)
     case WPOL_BY_RULE: return r->rule && strcmp (r->rule->policy, "--deny") == 0 ? "--deny" : "rule";
     case WPOL_BY_RULE_ERROR: return "condition error (fails closed)";
     case WPOL_UNDECLARED:
-      {
-        /* the id is the script's choice: no control character in a reason */
-        const unsigned char *id = (const unsigned char *) (str (r, S_ACTOR) ? str (r, S_ACTOR) : "");
-        breason.len = 0;
-        wpol_buf_puts (&breason, "actor `");
-        for (; *id; id++)
-          if (*id < 0x20 || *id == 0x7f || *id == '\\')
-            wpol_buf_printf (&breason, "\\x%02x", *id);
-          else
-            wpol_buf_add (&breason, (const char *) id, 1);
-        wpol_buf_puts (&breason, "` is not declared");
-        return breason.oom ? "actor not declared" : breason.s;
-      }
+      /* the id as it is: every text view escapes it (wesc.h) */
+      b->len = 0;
+      wpol_buf_printf (b, "actor `%s` is not declared", str (r, S_ACTOR) ? str (r, S_ACTOR) : "");
+      return b->oom ? "actor not declared" : b->s;
     default: return "malformed request";
     }
 }
@@ -280,50 +372,49 @@ reason_text (const arec *r)
 /* Every string bound lives until the step: in the record, in the engine's
  * interned locations, in a literal or in one of the writer's buffers. */
 static void
-bind_text (int col, const char *s)
+bind_text (sqlite3_stmt *st, int col, const char *s)
 {
   if (s)
-    sqlite3_bind_text (aw.ins, col, s, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, col, s, -1, SQLITE_STATIC);
   else
-    sqlite3_bind_null (aw.ins, col);
+    sqlite3_bind_null (st, col);
 }
 
-/* Columns of the insert, in order. */
+/* Columns of one row of the insert, in order. */
 enum { C_RUN = 1, C_TS, C_TS_LAST, C_COUNT, C_KIND, C_DECISION, C_MODE, C_ACTOR, C_META,
        C_SCOPE, C_ACTION, C_RESOURCE, C_ATTRS, C_PID, C_HOST, C_REASON, C_RPOLICY, C_RFILE,
        C_RLINE, C_RTEXT, C_VERSION, C_NOTE };
+_Static_assert (C_NOTE == NCOL, "the insert has NCOL columns");
 
-static wpol_buf bmeta, bscope, battrs;      /* the writer's, reused */
-static uint64_t vgen, vver;                  /* the last generation -> version */
-
-static int
-insert_rec (const arec *r, int64_t count, int64_t ts_last)
+/* Bind record r as row k of statement st (its columns from k * NCOL + 1). */
+static void
+bind_rec (sqlite3_stmt *st, int k, const arec *r, int64_t count, int64_t ts_last)
 {
-  sqlite3_reset (aw.ins);
-  sqlite3_bind_int64 (aw.ins, C_RUN, aw.run_id);
-  sqlite3_bind_int64 (aw.ins, C_TS, r->ts);
-  sqlite3_bind_int64 (aw.ins, C_TS_LAST, ts_last);
-  sqlite3_bind_int64 (aw.ins, C_COUNT, count);
-  bind_text (C_KIND, "decision");
-  bind_text (C_DECISION, r->decision ? "allow" : "deny");
-  bind_text (C_MODE, r->permissive ? "permissive" : "enforcing");
-  bind_text (C_ACTOR, str (r, S_ACTOR));
+  int o = k * NCOL;
+  sqlite3_bind_int64 (st, o + C_RUN, aw.run_id);
+  sqlite3_bind_int64 (st, o + C_TS, r->ts);
+  sqlite3_bind_int64 (st, o + C_TS_LAST, ts_last);
+  sqlite3_bind_int64 (st, o + C_COUNT, count);
+  bind_text (st, o + C_KIND, "decision");
+  bind_text (st, o + C_DECISION, r->decision ? "allow" : "deny");
+  bind_text (st, o + C_MODE, r->permissive ? "permissive" : "enforcing");
+  bind_text (st, o + C_ACTOR, str (r, S_ACTOR));
   /* metadata: the request's pairs, then the declaration's fields */
   const char *decl_meta = r->ainfo ? r->ainfo->meta : "{}";
   if (r->nmeta == 0)
-    bind_text (C_META, decl_meta);
+    bind_text (st, o + C_META, decl_meta);
   else
     {
-      wpol_buf *b = &bmeta;
+      wpol_buf *b = &bmeta[k];
       b->len = 0;
       wpol_buf_puts (b, "{");
       const char *p = r->data + r->off[S_META];
       for (size_t i = 0; i < r->nmeta; i++)
         {
-          const char *k = p, *v = k + strlen (k) + 1;
+          const char *key = p, *v = key + strlen (key) + 1;
           p = v + strlen (v) + 1;
           wpol_buf_puts (b, i ? "," : "");
-          wpol_buf_json (b, k);
+          wpol_buf_json (b, key);
           wpol_buf_puts (b, ":");
           wpol_buf_json (b, v);
         }
@@ -334,12 +425,12 @@ insert_rec (const arec *r, int64_t count, int64_t ts_last)
         }
       else
         wpol_buf_puts (b, "}");
-      bind_text (C_META, b->oom ? NULL : b->s);
+      bind_text (st, o + C_META, b->oom ? NULL : b->s);
     }
   /* scope: the request's, else the declaration's, else NULL (every policy) */
   if (r->nscope)
     {
-      wpol_buf *b = &bscope;
+      wpol_buf *b = &bscope[k];
       b->len = 0;
       wpol_buf_puts (b, "[");
       const char *p = r->data + r->off[S_SCOPE];
@@ -350,39 +441,39 @@ insert_rec (const arec *r, int64_t count, int64_t ts_last)
           p += strlen (p) + 1;
         }
       wpol_buf_puts (b, "]");
-      bind_text (C_SCOPE, b->oom ? NULL : b->s);
+      bind_text (st, o + C_SCOPE, b->oom ? NULL : b->s);
     }
   else
-    bind_text (C_SCOPE, r->ainfo ? r->ainfo->scope : NULL);
-  bind_text (C_ACTION, str (r, S_ACTION));
-  bind_text (C_RESOURCE, str (r, S_RESOURCE));
+    bind_text (st, o + C_SCOPE, r->ainfo ? r->ainfo->scope : NULL);
+  bind_text (st, o + C_ACTION, str (r, S_ACTION));
+  bind_text (st, o + C_RESOURCE, str (r, S_RESOURCE));
   static const char *const keys[] = { "{\"pid\":", "{\"host\":", "{\"parent\":",
                                       "{\"target.actor\":", "{\"target.host\":",
                                       "{\"target.parent\":" };
-  wpol_buf *b = &battrs;
+  wpol_buf *b = &battrs[k];
   b->len = 0;
   for (int i = S_PID; i <= S_TPARENT; i++)
     if (str (r, i))
       {
         /* the key with a leading { for the first, a , for the others */
-        const char *k = keys[i - S_PID];
+        const char *key = keys[i - S_PID];
         if (b->len)
           wpol_buf_add (b, ",", 1);
-        wpol_buf_puts (b, b->len ? k + 1 : k);
+        wpol_buf_puts (b, b->len ? key + 1 : key);
         wpol_buf_json (b, str (r, i));
       }
   wpol_buf_puts (b, b->len ? "}" : "{}");
-  bind_text (C_ATTRS, b->oom ? NULL : b->s);
-  bind_text (C_PID, str (r, S_PID));
-  bind_text (C_HOST, str (r, S_HOST));
-  bind_text (C_REASON, reason_text (r));
-  bind_text (C_RPOLICY, r->rule ? r->rule->policy : NULL);
-  bind_text (C_RFILE, r->rule ? r->rule->file : NULL);
+  bind_text (st, o + C_ATTRS, b->oom ? NULL : b->s);
+  bind_text (st, o + C_PID, str (r, S_PID));
+  bind_text (st, o + C_HOST, str (r, S_HOST));
+  bind_text (st, o + C_REASON, reason_text (r, &breason[k]));
+  bind_text (st, o + C_RPOLICY, r->rule ? r->rule->policy : NULL);
+  bind_text (st, o + C_RFILE, r->rule ? r->rule->file : NULL);
   if (r->rule)
-    sqlite3_bind_int64 (aw.ins, C_RLINE, r->rule->line);
+    sqlite3_bind_int64 (st, o + C_RLINE, r->rule->line);
   else
-    sqlite3_bind_null (aw.ins, C_RLINE);
-  bind_text (C_RTEXT, r->rule ? r->rule->text : NULL);
+    sqlite3_bind_null (st, o + C_RLINE);
+  bind_text (st, o + C_RTEXT, r->rule ? r->rule->text : NULL);
   uint64_t v = r->generation;
   if (aw.from_store && aw.engine)
     {
@@ -393,27 +484,61 @@ insert_rec (const arec *r, int64_t count, int64_t ts_last)
         }
       v = vver;
     }
-  sqlite3_bind_int64 (aw.ins, C_VERSION, (int64_t) v);
+  sqlite3_bind_int64 (st, o + C_VERSION, (int64_t) v);
   /* where the scope came from: ward audit suggest must not turn a scope
    * given at a spawn into the actor's declared one */
-  bind_text (C_NOTE, r->nscope ? WPOL_AUDIT_NOTE_REQUEST_SCOPE : NULL);
-  int rc = sqlite3_step (aw.ins);
-  return rc == SQLITE_DONE ? 0 : -1;
+  bind_text (st, o + C_NOTE, r->nscope ? WPOL_AUDIT_NOTE_REQUEST_SCOPE : NULL);
 }
 
+/* One row to insert: a record standing for count identical ones. */
+typedef struct arow_in {
+  const arec *r;
+  int64_t count, ts_last;
+} arow_in;
+
+/* Insert k rows: ROWS of them with the multi-row statement, else one by one. */
 static int
-insert_overflow (uint64_t n, const char *note)
+insert_rows (const arow_in *g, int k)
 {
-  sqlite3_reset (aw.ins);
-  sqlite3_clear_bindings (aw.ins);
-  int64_t t = now_us ();
-  sqlite3_bind_int64 (aw.ins, C_RUN, aw.run_id);
-  sqlite3_bind_int64 (aw.ins, C_TS, t);
-  sqlite3_bind_int64 (aw.ins, C_TS_LAST, t);
-  sqlite3_bind_int64 (aw.ins, C_COUNT, (int64_t) n);
-  bind_text (C_KIND, "overflow");
-  bind_text (C_NOTE, note);
-  return sqlite3_step (aw.ins) == SQLITE_DONE ? 0 : -1;
+  if (k == ROWS)
+    {
+      sqlite3_reset (aw.ins_many);
+      for (int j = 0; j < k; j++)
+        bind_rec (aw.ins_many, j, g[j].r, g[j].count, g[j].ts_last);
+      return sqlite3_step (aw.ins_many) == SQLITE_DONE ? 0 : -1;
+    }
+  for (int j = 0; j < k; j++)
+    {
+      sqlite3_reset (aw.ins);
+      bind_rec (aw.ins, 0, g[j].r, g[j].count, g[j].ts_last);
+      if (sqlite3_step (aw.ins) != SQLITE_DONE)
+        return -1;
+    }
+  return 0;
+}
+
+/* A lost entry: n records of run that could not be written, and why. */
+static int
+insert_lost (sqlite3 *db, int64_t run, uint64_t n, int64_t first, int64_t last,
+             const char *why)
+{
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2 (db, "INSERT INTO audit (run, ts, ts_last, count, kind, reason, note)"
+                          " VALUES (?,?,?,?,'lost',?,?)", -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  char note[400];
+  snprintf (note, sizeof note, "%" PRIu64 " record%s could not be written: %s", n,
+            n == 1 ? "" : "s", why);
+  if (run)
+    sqlite3_bind_int64 (st, 1, run);
+  sqlite3_bind_int64 (st, 2, first);
+  sqlite3_bind_int64 (st, 3, last);
+  sqlite3_bind_int64 (st, 4, (int64_t) n);
+  sqlite3_bind_text (st, 5, why, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 6, note, -1, SQLITE_STATIC);
+  int rc = sqlite3_step (st);
+  sqlite3_finalize (st);
+  return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
@@ -434,65 +559,73 @@ insert_run (void)
   return 0;
 }
 
-/* Commit one batch: records (coalescing runs of identical ones) and the
- * count of records lost since the last batch. On failure everything of
- * the batch is counted as failed and reported by the next one. */
+/* Commit one batch: records (coalescing runs of identical ones), with the
+ * entry of records lost before, in one transaction. On failure the
+ * batch's records are lost: counted, to be written as an entry later. */
 static void
-write_batch (arec **v, size_t n, uint64_t lost)
+write_batch (arec **v, size_t n)
 {
+  pthread_mutex_lock (&aw.lock);
+  lost_pend p = aw.pend;
+  pthread_mutex_unlock (&aw.lock);
   uint64_t rows = 0, merged = 0;
+  char why[256] = "";
+  aw.writes++;
   int ok = sqlite3_exec (aw.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
   for (size_t i = 0; ok && i < n;)
     {
-      size_t j = i + 1;
-      while (j < n && same (v[i], v[j]))
-        j++;
-      ok = insert_rec (v[i], (int64_t) (j - i), v[j - 1]->ts) == 0;
-      rows++;
-      merged += j - i - 1;
-      i = j;
+      arow_in g[ROWS];
+      int k = 0;
+      while (k < ROWS && i < n)
+        {
+          size_t j = i + 1;
+          while (j < n && same (v[i], v[j]))
+            j++;
+          g[k++] = (arow_in) { v[i], (int64_t) (j - i), v[j - 1]->ts };
+          merged += j - i - 1;
+          i = j;
+        }
+      ok = insert_rows (g, k) == 0;
+      rows += (uint64_t) k;
     }
-  if (ok && lost)
+  if (ok && p.n)
+    ok = insert_lost (aw.db, aw.run_id, p.n, p.first, p.last, p.why) == 0;
+  if (ok && aw.writes >= aw.fault_lo && aw.writes <= aw.fault_hi)
     {
-      char note[96];
-      snprintf (note, sizeof note, "%llu record%s lost: the audit queue was full",
-                (unsigned long long) lost, lost == 1 ? "" : "s");
-      ok = insert_overflow (lost, note) == 0;
-      rows++;
-    }
-  if (ok && aw.failed_unreported)
-    {
-      char note[400];
-      snprintf (note, sizeof note, "%llu record%s lost: a commit failed: %s",
-                (unsigned long long) aw.failed_unreported,
-                aw.failed_unreported == 1 ? "" : "s", aw.failed_why);
-      ok = insert_overflow (aw.failed_unreported, note) == 0;
-      rows++;
+      ok = 0;
+      snprintf (why, sizeof why, "injected fault (WARD_TEST_AUDIT_FAULT, write %" PRIu64 ")",
+                aw.writes);
     }
   if (ok)
     ok = sqlite3_exec (aw.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+  if (!ok)
+    {
+      if (why[0] == '\0')
+        snprintf (why, sizeof why, "%s", sqlite3_errmsg (aw.db));
+      sqlite3_exec (aw.db, "ROLLBACK", NULL, NULL, NULL);
+    }
   pthread_mutex_lock (&aw.lock);
+  uint64_t total = 0;
   if (ok)
     {
       aw.counts.written += rows;
       aw.counts.coalesced += merged;
-      aw.failed_unreported = 0;
+      aw.pend.n -= p.n;           /* the rest was lost meanwhile, still to write */
+      if (aw.pend.n == 0)
+        aw.pend.first = aw.pend.last = 0;
     }
   else
-    {
-      snprintf (aw.failed_why, sizeof aw.failed_why, "%s", sqlite3_errmsg (aw.db));
-      aw.failed_unreported += n + lost;
-      aw.counts.failed += n + lost;
-    }
+    lose_locked (n, n ? v[0]->ts : now_us (), n ? v[n - 1]->ts : now_us (), why);
+  total = aw.counts.lost;
   pthread_mutex_unlock (&aw.lock);
-  if (!ok)
-    {
-      sqlite3_exec (aw.db, "ROLLBACK", NULL, NULL, NULL);
-      if (!aw.warned)
-        fprintf (stderr, "ward: audit: cannot write to `%s`: %s (the lost records are "
-                 "counted and reported)\n", aw.path, aw.failed_why);
-      aw.warned = 1;
-    }
+  if (!ok && !aw.failing)
+    fprintf (stderr, "ward: audit: cannot write to `%s`: %s (%" PRIu64 " record%s lost so "
+             "far; the count is recorded as soon as the database accepts writes)\n",
+             aw.path, why, total, total == 1 ? "" : "s");
+  else if (ok && aw.failing && p.n)
+    fprintf (stderr, "ward: audit: `%s` accepts writes again: an entry of %" PRIu64 " lost "
+             "record%s is in it\n", aw.path, p.n, p.n == 1 ? "" : "s");
+  aw.failing = !ok;
   for (size_t i = 0; i < n; i++)
     free (v[i]);
 }
@@ -510,57 +643,309 @@ deadline_in (struct timespec *ts, unsigned ms)
     }
 }
 
+/* Nothing to do before the period ends (lock held). */
+static int
+idle (void)
+{
+  return (!aw.stop && !aw.urgent && !aw.starved && aw.n < aw.limit / 4)
+         || (aw.hold && !aw.stop);
+}
+
 static void *
 writer (void *unused)
 {
   (void) unused;
-  arec **batch = malloc (BATCH_MAX * sizeof *batch);
+  arec **batch = aw.batch;
   pthread_mutex_lock (&aw.lock);
   for (;;)
     {
-      if ((!aw.stop && !aw.urgent && aw.n < aw.cap / 4) || (aw.hold && !aw.stop))
+      if (idle ())
         {
           struct timespec dl;
           deadline_in (&dl, aw.flush_ms);
           aw.waiting = 1;
-          while (((!aw.stop && !aw.urgent && aw.n < aw.cap / 4) || (aw.hold && !aw.stop))
-                 && pthread_cond_timedwait (&aw.wake, &aw.lock, &dl) == 0)
+          while (idle () && pthread_cond_timedwait (&aw.wake, &aw.lock, &dl) == 0)
             ;
           aw.waiting = 0;
           if (aw.hold && !aw.stop)
             continue;
         }
       size_t take = aw.n < BATCH_MAX ? aw.n : BATCH_MAX;
-      if (batch == NULL)
-        {
-          /* no memory for a batch: account for the records and drop them */
-          lose (aw.n);
-          for (size_t i = 0; i < aw.n; i++)
-            free (aw.ring[(aw.head + i) % aw.cap]);
-          aw.head = (aw.head + aw.n) % aw.cap;
-          aw.committed += aw.n;
-          aw.n = take = 0;
-        }
       for (size_t i = 0; i < take; i++)
-        batch[i] = aw.ring[(aw.head + i) % aw.cap];
+        {
+          arec *r = aw.ring[(aw.head + i) % aw.cap];
+          batch[i] = r;
+          aw.bytes -= sizeof *r + r->len;
+          aw.share[r->bucket]--;
+        }
       aw.head = (aw.head + take) % aw.cap;
       aw.n -= take;
-      uint64_t upto = aw.committed + take, lost = aw.lost;
-      aw.lost = 0;
+      if (take && aw.starved)
+        pthread_cond_broadcast (&aw.room);
+      uint64_t upto = aw.committed + take;
       aw.urgent = aw.n > 0 && aw.urgent;
-      int work = take || lost || aw.failed_unreported;
+      int work = take || aw.pend.n;
       pthread_mutex_unlock (&aw.lock);
+      struct timespec c0, c1;
+      clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c0);
       if (work)
-        write_batch (batch, take, lost);
+        write_batch (batch, take);
+      clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c1);
       pthread_mutex_lock (&aw.lock);
+      aw.counts.writer_ns += (uint64_t) ((c1.tv_sec - c0.tv_sec) * 1000000000LL
+                                         + (c1.tv_nsec - c0.tv_nsec));
       aw.committed = upto;
       pthread_cond_broadcast (&aw.done);
-      if (aw.stop && aw.n == 0 && (aw.lost == 0 || batch == NULL))
+      if (aw.stop && aw.n == 0 && !aw.starved)
         break;
     }
   pthread_mutex_unlock (&aw.lock);
-  free (batch);
   return NULL;
+}
+
+/* ---- the schema, the fallback file ------------------------------------- */
+
+/* Create the tables, or bring an older audit table (without the `lost`
+ * kind) to the current schema. Called inside a transaction. */
+static int
+ensure_schema (sqlite3 *db)
+{
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                          "name = 'audit'", -1, &s, NULL) != SQLITE_OK)
+    return -1;
+  int old = 0;
+  if (sqlite3_step (s) == SQLITE_ROW)
+    {
+      const char *sql = (const char *) sqlite3_column_text (s, 0);
+      old = sql == NULL || strstr (sql, "'lost'") == NULL;
+    }
+  sqlite3_finalize (s);
+  if (old && sqlite3_exec (db, "ALTER TABLE audit RENAME TO audit_v1;"
+                           "DROP INDEX IF EXISTS audit_ts;", NULL, NULL, NULL) != SQLITE_OK)
+    return -1;
+  if (sqlite3_exec (db, WPOL_AUDIT_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+    return -1;
+  if (old && sqlite3_exec (db, "INSERT INTO audit SELECT * FROM audit_v1;"
+                           "DROP TABLE audit_v1;", NULL, NULL, NULL) != SQLITE_OK)
+    return -1;
+  return 0;
+}
+
+static char *
+lost_path (const char *db)
+{
+  size_t n = strlen (db);
+  char *p = malloc (n + sizeof ".lost");
+  if (p)
+    {
+      memcpy (p, db, n);
+      memcpy (p + n, ".lost", sizeof ".lost");
+    }
+  return p;
+}
+
+/* Append the pending entry to DB.lost, one line in one write:
+ * lost TAB run TAB count TAB first TAB last TAB why. */
+static int
+write_fallback (const char *file, int64_t run, const lost_pend *p, char *why, size_t size)
+{
+  char line[512], reason[256];
+  size_t i = 0;
+  for (const unsigned char *c = (const unsigned char *) p->why; *c && i < sizeof reason - 1;
+       c++)
+    reason[i++] = *c < 0x20 || *c == 0x7f ? ' ' : (char) *c;
+  reason[i] = '\0';
+  int n = snprintf (line, sizeof line, "lost\t%" PRId64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64
+                    "\t%s\n", run, p->n, p->first, p->last, reason);
+  int fd = open (file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || write (fd, line, (size_t) n) != n || fsync (fd) < 0)
+    {
+      snprintf (why, size, "%s", strerror (errno ? errno : EIO));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  return close (fd);
+}
+
+/* Import the entries of DB.lost into db (its own transaction), then remove
+ * the file. An entry already there (same run, time and count) is not
+ * inserted twice. The number of entries, or -1 with err. */
+static int
+import_lost (sqlite3 *db, const char *dbpath, ward_err *err)
+{
+  char *file = lost_path (dbpath);
+  if (file == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "importing lost entries");
+  FILE *f = fopen (file, "re");
+  if (f == NULL)
+    {
+      int e = errno;
+      free (file);
+      return e == ENOENT ? 0 : ward_err_set (err, WARD_E_INVALID, e, "reading `%s.lost`",
+                                              dbpath);
+    }
+  int count = 0, lineno = 0, ok = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+                                  && ensure_schema (db) == 0;
+  char line[1024];
+  while (ok && fgets (line, sizeof line, f))
+    {
+      lineno++;
+      char why[512];
+      long long run, first, last;
+      unsigned long long n;
+      line[strcspn (line, "\n")] = '\0';
+      why[0] = '\0';
+      if (sscanf (line, "lost\t%lld\t%llu\t%lld\t%lld\t%511[^\n]", &run, &n, &first, &last, why) < 4)
+        {
+          fclose (f);
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          ward_err_set (err, WARD_E_INVALID, 0, "`%s` line %d is not a lost entry", file, lineno);
+          free (file);
+          return -1;
+        }
+      sqlite3_stmt *s;
+      ok = sqlite3_prepare_v2 (db, "SELECT count(*) FROM audit WHERE kind = 'lost' AND "
+                               "run IS ?1 AND ts = ?2 AND count = ?3", -1, &s, NULL) == SQLITE_OK;
+      if (!ok)
+        break;
+      if (run)
+        sqlite3_bind_int64 (s, 1, run);
+      sqlite3_bind_int64 (s, 2, first);
+      sqlite3_bind_int64 (s, 3, (int64_t) n);
+      int have = sqlite3_step (s) == SQLITE_ROW ? sqlite3_column_int (s, 0) : 0;
+      sqlite3_finalize (s);
+      if (!have)
+        ok = insert_lost (db, run, n, first, last, why[0] ? why : "unknown") == 0;
+      count++;
+    }
+  fclose (f);
+  if (ok)
+    ok = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+  if (!ok)
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "importing `%s` into the audit database: %s", file,
+                    sqlite3_errmsg (db));
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      free (file);
+      return -1;
+    }
+  if (unlink (file) < 0 && errno != ENOENT)
+    {
+      ward_err_set (err, WARD_E_INVALID, errno, "removing `%s` after importing it", file);
+      free (file);
+      return -1;
+    }
+  free (file);
+  return count;
+}
+
+int
+wpol_audit_import (const char *path, ward_err *err)
+{
+  char *file = lost_path (path);
+  if (file == NULL)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "importing lost entries");
+  int there = access (file, F_OK) == 0;
+  free (file);
+  if (!there)
+    return 0;
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc != SQLITE_OK)
+    {
+      ward_err_set (err, WARD_E_INVALID, 0, "opening `%s` to import `%s.lost`: %s", path, path,
+                    db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+      sqlite3_close (db);
+      return -1;
+    }
+  sqlite3_busy_timeout (db, 10000);
+  rc = import_lost (db, path, err);
+  sqlite3_close (db);
+  return rc;
+}
+
+/* ---- the checkpointer ------------------------------------------------- */
+
+/* After each commit of the writer: a WAL of CK_PAGES pages or more wakes
+ * the checkpointer (this hook replaces SQLite's own autocheckpoint). */
+static int
+wal_grew (void *unused, sqlite3 *db, const char *name, int pages)
+{
+  (void) unused, (void) db, (void) name;
+  if (pages >= CK_PAGES)
+    {
+      pthread_mutex_lock (&aw.lock);
+      if (!aw.ck_due)
+        {
+          aw.ck_due = 1;
+          pthread_cond_signal (&aw.ck_wake);
+        }
+      pthread_mutex_unlock (&aw.lock);
+    }
+  return SQLITE_OK;
+}
+
+/* PASSIVE checkpoints never stop the writer; one that cannot finish (a
+ * reader holds old frames) is tried again at the next call. */
+static void *
+checkpointer (void *unused)
+{
+  (void) unused;
+  pthread_mutex_lock (&aw.lock);
+  for (;;)
+    {
+      while (!aw.ck_due && !aw.ck_stop)
+        pthread_cond_wait (&aw.ck_wake, &aw.lock);
+      if (aw.ck_stop)
+        break;
+      aw.ck_due = 0;
+      pthread_mutex_unlock (&aw.lock);
+      sqlite3_wal_checkpoint_v2 (aw.ck_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      pthread_mutex_lock (&aw.lock);
+    }
+  pthread_mutex_unlock (&aw.lock);
+  return NULL;
+}
+
+/* A second connection and its thread; without them (no memory, no
+ * thread), SQLite's own autocheckpoint in the writer does the work. */
+static void
+start_checkpointer (void)
+{
+  if (sqlite3_open_v2 (aw.path, &aw.ck_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
+      != SQLITE_OK)
+    {
+      sqlite3_close (aw.ck_db);
+      aw.ck_db = NULL;
+      return;
+    }
+  sqlite3_busy_timeout (aw.ck_db, 1000);
+  aw.ck_stop = aw.ck_due = 0;
+  if (pthread_create (&aw.ck_thread, NULL, checkpointer, NULL) != 0)
+    {
+      sqlite3_close (aw.ck_db);
+      aw.ck_db = NULL;
+      return;
+    }
+  aw.ck_running = 1;
+  sqlite3_wal_hook (aw.db, wal_grew, NULL);
+}
+
+static void
+stop_checkpointer (void)
+{
+  if (!aw.ck_running)
+    return;
+  pthread_mutex_lock (&aw.lock);
+  aw.ck_stop = 1;
+  pthread_cond_signal (&aw.ck_wake);
+  pthread_mutex_unlock (&aw.lock);
+  pthread_join (aw.ck_thread, NULL);
+  aw.ck_running = 0;
+  sqlite3_close (aw.ck_db);
+  aw.ck_db = NULL;
 }
 
 /* ---- start and stop ---------------------------------------------------- */
@@ -568,21 +953,73 @@ writer (void *unused)
 static void
 close_db (void)
 {
-  wpol_buf_free (&bmeta);
-  wpol_buf_free (&bscope);
-  wpol_buf_free (&battrs);
-  wpol_buf_free (&breason);
+  for (int k = 0; k < ROWS; k++)
+    {
+      wpol_buf_free (&bmeta[k]);
+      wpol_buf_free (&bscope[k]);
+      wpol_buf_free (&battrs[k]);
+      wpol_buf_free (&breason[k]);
+    }
   vgen = vver = 0;
   sqlite3_finalize (aw.ins);
+  sqlite3_finalize (aw.ins_many);
   sqlite3_finalize (aw.ins_run);
   sqlite3_close (aw.db);
-  aw.ins = aw.ins_run = NULL;
+  aw.ins = aw.ins_many = aw.ins_run = NULL;
   aw.db = NULL;
   free (aw.path);
   free (aw.store);
   free (aw.ring);
+  free (aw.batch);
   aw.path = aw.store = NULL;
-  aw.ring = NULL;
+  aw.ring = aw.batch = NULL;
+}
+
+/* WARD_TEST_AUDIT_FAULT=N[:M]: the writer's commits N to M (N alone: only
+ * N; N: from N on) fail, for tests of lost records. */
+static void
+parse_fault (void)
+{
+  const char *f = getenv ("WARD_TEST_AUDIT_FAULT");
+  aw.fault_lo = UINT64_MAX;
+  aw.fault_hi = 0;
+  if (f == NULL || *f == '\0')
+    return;
+  char *end;
+  unsigned long long lo = strtoull (f, &end, 10), hi = lo;
+  if (*end == ':')
+    {
+      end++;
+      hi = *end ? strtoull (end, &end, 10) : UINT64_MAX;
+    }
+  if (*end == '\0' && lo > 0)
+    {
+      aw.fault_lo = lo;
+      aw.fault_hi = hi;
+    }
+}
+
+static int
+insert_sql (int rows, char **out)
+{
+  wpol_buf b = { 0 };
+  wpol_buf_puts (&b, "INSERT INTO audit (run, ts, ts_last, count, kind, decision, mode, actor,"
+                 " actor_meta, scope, action, resource, attrs, pid, host, reason, rule_policy,"
+                 " rule_file, rule_line, rule_text, store_version, note) VALUES ");
+  for (int k = 0; k < rows; k++)
+    {
+      wpol_buf_puts (&b, k ? ",(" : "(");
+      for (int c = 0; c < NCOL; c++)
+        wpol_buf_puts (&b, c ? ",?" : "?");
+      wpol_buf_puts (&b, ")");
+    }
+  if (b.oom)
+    {
+      wpol_buf_free (&b);
+      return -1;
+    }
+  *out = b.s;
+  return 0;
 }
 
 int
@@ -591,10 +1028,17 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   wpol_audit_stop ();
   aw.path = strdup (o->path);
   aw.store = strdup (o->store ? o->store : "");
-  aw.cap = o->queue ? o->queue : 65536;
+  aw.limit = o->queue ? o->queue : 65536;
+  aw.reserve = aw.limit / 16 > 16 ? aw.limit / 16 : 16;
+  aw.cap = aw.limit + aw.reserve;
+  aw.max_bytes = o->queue_bytes ? o->queue_bytes : (size_t) 64 << 20;
   aw.ring = calloc (aw.cap, sizeof *aw.ring);
-  if (aw.path == NULL || aw.store == NULL || aw.ring == NULL)
+  aw.batch = malloc (BATCH_MAX * sizeof *aw.batch);
+  char *sql1 = NULL, *sqln = NULL;
+  if (aw.path == NULL || aw.store == NULL || aw.ring == NULL || aw.batch == NULL
+      || insert_sql (1, &sql1) < 0 || insert_sql (ROWS, &sqln) < 0)
     {
+      free (sql1);
       close_db ();
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "starting the audit writer");
     }
@@ -606,6 +1050,8 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   if (sqlite3_db_readonly (aw.db, "main") == 1)
     {
       ward_err_set (err, WARD_E_INVALID, EACCES, "audit database `%s` is read-only", aw.path);
+      free (sql1);
+      free (sqln);
       close_db ();
       return -1;
     }
@@ -614,17 +1060,10 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   if (sqlite3_exec (aw.db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK
       || sqlite3_exec (aw.db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
     goto fail_open;
-  sqlite3_stmt *s;
-  rc = sqlite3_prepare_v2 (aw.db, "SELECT count(*) FROM sqlite_master WHERE name IN "
-                           "('audit', 'audit_runs', 'audit_ts')", -1, &s, NULL);
-  if (rc != SQLITE_OK)
-    goto fail_open;
-  int have = sqlite3_step (s) == SQLITE_ROW ? sqlite3_column_int (s, 0) : -1;
-  sqlite3_finalize (s);
   /* the schema when missing and the run's row, in one transaction: proves
    * that the run can be audited before it starts */
   if (sqlite3_exec (aw.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK
-      || (have != 3 && sqlite3_exec (aw.db, WPOL_AUDIT_SCHEMA, NULL, NULL, NULL) != SQLITE_OK))
+      || ensure_schema (aw.db) < 0)
     goto fail_open;
   if (sqlite3_prepare_v2 (aw.db, "INSERT INTO audit_runs (started, os_pid, hostname, store,"
                           " permissive, audit_all) VALUES (?,?,?,?,?,?)", -1, &aw.ins_run,
@@ -634,23 +1073,35 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   aw.audit_all = o->audit_all;
   if (insert_run () < 0 || sqlite3_exec (aw.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     goto fail_open;
-  if (sqlite3_prepare_v2 (aw.db, "INSERT INTO audit (run, ts, ts_last, count, kind, decision,"
-                          " mode, actor, actor_meta, scope, action, resource, attrs, pid, host,"
-                          " reason, rule_policy, rule_file, rule_line, rule_text, store_version,"
-                          " note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
-                          &aw.ins, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (aw.db, sql1, -1, &aw.ins, NULL) != SQLITE_OK
+      || sqlite3_prepare_v3 (aw.db, sqln, -1, SQLITE_PREPARE_PERSISTENT, &aw.ins_many,
+                             NULL) != SQLITE_OK)
     goto fail_open;
-  aw.head = aw.n = 0;
-  aw.enq = aw.committed = aw.lost = 0;
-  aw.stop = aw.urgent = aw.hold = aw.waiting = aw.warned = 0;
-  aw.failed_unreported = 0;
+  free (sql1);
+  free (sqln);
+  sql1 = sqln = NULL;
+  /* what an earlier run could not write: into the database now */
+  int imported = import_lost (aw.db, aw.path, err);
+  if (imported < 0)
+    fprintf (stderr, "ward: audit: %s (the file is kept)\n", err->msg);
+  else if (imported > 0)
+    fprintf (stderr, "ward: audit: %d lost entr%s of an earlier run imported from `%s.lost`\n",
+             imported, imported == 1 ? "y" : "ies", aw.path);
+  aw.head = aw.n = aw.bytes = 0;
+  memset (aw.share, 0, sizeof aw.share);
+  aw.enq = aw.committed = aw.writes = 0;
+  aw.stop = aw.urgent = aw.hold = aw.waiting = aw.starved = aw.failing = 0;
+  memset (&aw.pend, 0, sizeof aw.pend);
   memset (&aw.counts, 0, sizeof aw.counts);
+  parse_fault ();
   aw.sync = o->sync;
   aw.flush_ms = o->flush_ms ? o->flush_ms : 100;
   aw.engine = o->engine;
   aw.from_store = o->from_store;
+  start_checkpointer ();
   if ((rc = pthread_create (&aw.thread, NULL, writer, NULL)) != 0)
     {
+      stop_checkpointer ();
       close_db ();
       return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the audit writer");
     }
@@ -660,6 +1111,8 @@ fail_open:
   {
     const char *m = aw.db ? sqlite3_errmsg (aw.db) : sqlite3_errstr (rc);
     ward_err_set (err, WARD_E_INVALID, 0, "cannot open the audit database `%s`: %s", aw.path, m);
+    free (sql1);
+    free (sqln);
     close_db ();
     return -1;
   }
@@ -677,14 +1130,28 @@ wpol_audit_stop (void)
   if (!was)
     return;
   pthread_join (aw.thread, NULL);
+  stop_checkpointer ();
   pthread_mutex_lock (&aw.lock);
   aw.running = 0;
   pthread_cond_broadcast (&aw.done);
-  uint64_t failed = aw.failed_unreported;
+  pthread_cond_broadcast (&aw.room);
+  lost_pend p = aw.pend;
+  memset (&aw.pend, 0, sizeof aw.pend);
   pthread_mutex_unlock (&aw.lock);
-  if (failed)
-    fprintf (stderr, "ward: audit: %llu record%s could not be written to `%s`: %s\n",
-             (unsigned long long) failed, failed == 1 ? "" : "s", aw.path, aw.failed_why);
+  if (p.n)
+    {
+      /* the database never took them back: the file beside it */
+      char *file = lost_path (aw.path), why[256] = "out of memory";
+      if (file && write_fallback (file, aw.run_id, &p, why, sizeof why) == 0)
+        fprintf (stderr, "ward: audit: %" PRIu64 " record%s could not be written to `%s` (%s); "
+                 "the count is in `%s`, imported by the next `ward run` or `ward audit` "
+                 "on that database\n", p.n, p.n == 1 ? "" : "s", aw.path, p.why, file);
+      else
+        fprintf (stderr, "ward: audit: %" PRIu64 " record%s could not be written to `%s` (%s), "
+                 "nor their count to `%s.lost` (%s)\n", p.n, p.n == 1 ? "" : "s", aw.path,
+                 p.why, aw.path, why);
+      free (file);
+    }
   close_db ();
 }
 

@@ -2,10 +2,14 @@
  * --audit-all, of every decision) queued by the gate and committed in
  * batches by one writer thread into an SQLite database in WAL mode.
  *
- * The queue is bounded: a record that finds it full is counted, and the
- * count is written as a record of kind "overflow", so nothing vanishes
- * unaccounted. Consecutive identical records of one batch are coalesced
- * into one with a count. wpol_audit_stop() writes everything queued. */
+ * The queue is bounded: a caller whose record finds it full waits for
+ * room (backpressure), so no record is dropped. Records are lost only when
+ * a commit fails (disk full, database locked past its timeout); they are
+ * counted, reported on stderr and written as an entry of kind "lost" as
+ * soon as the database accepts writes again, else into the file DB.lost
+ * beside it, which the next run or `ward audit` imports. Consecutive
+ * identical records of one batch are coalesced into one with a count.
+ * wpol_audit_stop() writes everything queued. */
 #ifndef WARD_POLICY_AUDIT_H
 #define WARD_POLICY_AUDIT_H
 
@@ -29,6 +33,7 @@ typedef struct wpol_audit_opts {
   const char *path;               /* the database file (created when missing) */
   int sync;                       /* --audit-sync: submit waits for the commit */
   size_t queue;                   /* records the queue holds; 0 = 65536 */
+  size_t queue_bytes;             /* bytes the queued records hold; 0 = 64 MiB */
   unsigned flush_ms;              /* the writer's period; 0 = 100 ms */
   wpol_engine *engine;            /* for store versions (may be NULL) */
   int from_store;                 /* versions come from a store (--db) */
@@ -39,7 +44,9 @@ typedef struct wpol_audit_opts {
 /* Open (creating the schema) and start the writer. -1 with err when the
  * database cannot be opened for writing. */
 int wpol_audit_start (const wpol_audit_opts *o, ward_err *err);
-/* Queue a record (from any thread). 0, or -1 when it was lost (counted). */
+/* Queue a record (from any thread), waiting while the queue is full. 0,
+ * or -1 when it was lost (counted) or the writer is not running; with
+ * --audit-sync, -1 also when its commit failed. */
 int wpol_audit_submit (const wpol_audit_in *in);
 /* Write everything queued, stop the writer, close the database. */
 void wpol_audit_stop (void);
@@ -48,12 +55,19 @@ typedef struct wpol_audit_counts {
   uint64_t submitted;             /* records handed to wpol_audit_submit */
   uint64_t written;               /* rows committed (a coalesced row counts once) */
   uint64_t coalesced;             /* records merged into an earlier row */
-  uint64_t lost;                  /* records the full queue refused */
-  uint64_t failed;                /* records a failed commit lost (also reported) */
+  uint64_t lost;                  /* records that could not be written (reported) */
+  uint64_t waits;                 /* times a caller waited for room in the queue */
+  uint64_t writer_ns;             /* CPU time the writer spent on its batches */
 } wpol_audit_counts;
+/* The counts of the running writer, else of the last one (until the next start). */
 void wpol_audit_get_counts (wpol_audit_counts *c);
 /* Tests: hold the writer (1) or let it go (0). */
 void wpol_audit_hold (int hold);
+
+/* Import the lost entries of the fallback file PATH.lost into the audit
+ * database PATH and remove the file: the number of entries (0 when there
+ * is no such file), or -1 with err (the file is kept). */
+int wpol_audit_import (const char *path, ward_err *err);
 
 /* The per-user default database: $XDG_STATE_HOME/ward/audit.db, else
  * ~/.local/state/ward/audit.db. With mkdirs, create the directories. Its
@@ -67,7 +81,9 @@ int wpol_audit_default_path (char *buf, size_t size, int mkdirs, ward_err *err);
  * message (not the hint) when they do not fit. Returns -1. */
 int wpol_audit_default_hint (ward_err *err);
 
-/* Shared with the `ward audit` command. */
+/* Shared with the `ward audit` command. Kind "lost": count records of the
+ * run could not be written, from ts to ts_last, reason says why; kind
+ * "overflow" only in databases of earlier versions (a full queue). */
 #define WPOL_AUDIT_SCHEMA \
   "CREATE TABLE IF NOT EXISTS audit_runs (id INTEGER PRIMARY KEY," \
   "  started INTEGER NOT NULL, os_pid INTEGER NOT NULL, hostname TEXT NOT NULL," \
@@ -75,7 +91,7 @@ int wpol_audit_default_hint (ward_err *err);
   "CREATE TABLE IF NOT EXISTS audit (serial INTEGER PRIMARY KEY," \
   "  run INTEGER, ts INTEGER NOT NULL, ts_last INTEGER NOT NULL," \
   "  count INTEGER NOT NULL DEFAULT 1," \
-  "  kind TEXT NOT NULL CHECK (kind IN ('decision', 'overflow'))," \
+  "  kind TEXT NOT NULL CHECK (kind IN ('decision', 'lost', 'overflow'))," \
   "  decision TEXT, mode TEXT, actor TEXT, actor_meta TEXT, scope TEXT," \
   "  action TEXT, resource TEXT, attrs TEXT, pid TEXT, host TEXT," \
   "  reason TEXT, rule_policy TEXT, rule_file TEXT, rule_line INTEGER," \

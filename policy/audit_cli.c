@@ -4,6 +4,7 @@
 #include "config.h"
 #include "audit.h"
 #include "wpol.h"
+#include "wesc.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -28,14 +29,17 @@ static const char usage_text[] =
   "  --run N|last              only the records of one `ward run` (its number)\n"
   "  --limit N                 only the N newest records (listing)\n"
   "  --json                    one JSON object per line (listing, stats)\n"
+  "  --full                    show long strings whole (else cut at 200 bytes)\n"
   "  --name PREFIX             suggest: name policies PREFIX.ACTOR (default suggested)\n"
   "\n"
-  "Records of lost audit entries (kind overflow) are listed unless a pattern\n"
-  "filter is given. See ward(1) and doc/writing-policies.md.\n";
+  "Entries of lost records (kind lost: records a failed commit could not write)\n"
+  "are listed unless a pattern filter is given; a fallback file DB.lost left by\n"
+  "a run is imported first. Control characters in strings are shown escaped\n"
+  "(\\n, \\x1b, ...). See ward(1) and doc/writing-policies.md.\n";
 
 typedef struct aopts {
   const char *db, *actor, *action, *resource, *name;
-  int denied, json, run_last;
+  int denied, json, run_last, full;
   int64_t since, run, limit;      /* 0: none */
 } aopts;
 
@@ -132,7 +136,8 @@ parse_opts (int argc, char **argv, const char *cmd, aopts *o)
       if (strncmp (a, "--", 2) != 0)
         return usage_error (cmd, "unexpected argument `%s`", a);
       snprintf (name, sizeof name, "%.*s", eq ? (int) (eq - a) : (int) strlen (a), a);
-      int takes = strcmp (name, "--denied") != 0 && strcmp (name, "--json") != 0;
+      int takes = strcmp (name, "--denied") != 0 && strcmp (name, "--json") != 0
+                  && strcmp (name, "--full") != 0;
       if (takes)
         {
           if (eq)
@@ -150,6 +155,8 @@ parse_opts (int argc, char **argv, const char *cmd, aopts *o)
         o->denied = 1;
       else if (strcmp (name, "--json") == 0)
         o->json = 1;
+      else if (strcmp (name, "--full") == 0)
+        o->full = 1;
       else if (strcmp (name, "--actor") == 0)
         o->actor = v;
       else if (strcmp (name, "--action") == 0)
@@ -228,6 +235,10 @@ open_db (const aopts *o, const char *cmd, char *path, size_t size)
       fprintf (stderr, "ward audit: %s\n", err.msg);
       return NULL;
     }
+  /* a run that could not write its lost entry left it beside the database */
+  if (wpol_audit_import (path, &err) < 0)
+    fprintf (stderr, "ward audit%s%s: warning: %s: records were lost and are not counted "
+             "below\n", cmd[0] ? " " : "", cmd, err.msg);
   sqlite3 *db = NULL;
   int rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
   if (rc != SQLITE_OK)
@@ -267,7 +278,7 @@ read_rows (sqlite3 *db, const aopts *o, const char *path, rows *out)
             " rule_policy, rule_file, rule_text, note FROM audit WHERE ts >= ?1%s%s%s"
             " ORDER BY serial",
             run ? " AND run = ?2" : "",
-            o->denied ? " AND (decision = 'deny' OR kind = 'overflow')" : "",
+            o->denied ? " AND (decision = 'deny' OR kind <> 'decision')" : "",
             patterns ? " AND kind = 'decision'" : "");
   if (sqlite3_prepare_v2 (db, sql, -1, &s, NULL) != SQLITE_OK)
     {
@@ -338,6 +349,36 @@ nz (const char *s)
   return s ? s : "-";
 }
 
+/* A row that stands for lost records, not for a decision. */
+static int
+is_lost (const wpol_arow *w)
+{
+  return w->kind && strcmp (w->kind, "decision") != 0;
+}
+
+/* Replace every string of rows [from, n) by its escaped form (wesc.h). */
+static int
+escape_rows (rows *r, size_t from, size_t max)
+{
+  for (size_t i = from; i < r->n; i++)
+    {
+      wpol_arow *w = &r->v[i];
+      char **s[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
+                     &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
+                     &w->rule_policy, &w->rule_file, &w->rule_text, &w->note };
+      for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
+        if (*s[k])
+          {
+            char *e = ward_esc_str (*s[k], max);
+            if (e == NULL)
+              return -1;
+            free (*s[k]);
+            *s[k] = e;
+          }
+    }
+  return 0;
+}
+
 static void
 json_str (wpol_buf *b, const char *key, const char *v)
 {
@@ -359,8 +400,11 @@ print_json (const wpol_arow *w, FILE *out)
                    "\"ts_us\":%lld,\"count\":%lld", (long long) w->serial, (long long) w->run,
                    t, tl, (long long) w->ts, (long long) w->count);
   json_str (&b, "kind", w->kind);
-  if (w->kind && strcmp (w->kind, "overflow") == 0)
-    json_str (&b, "note", w->note);
+  if (is_lost (w))
+    {
+      json_str (&b, "reason", w->reason);
+      json_str (&b, "note", w->note);
+    }
   else
     {
       json_str (&b, "decision", w->decision);
@@ -416,6 +460,12 @@ cmd_list (const aopts *o, rows *r, FILE *out)
         print_json (&r->v[i], out);
       return 0;
     }
+  /* every string may come from a script: escaped, long ones cut */
+  if (escape_rows (r, from, o->full ? 0 : WARD_ESC_MAX) < 0)
+    {
+      fprintf (stderr, "ward audit: out of memory\n");
+      return 1;
+    }
   /* widths of the variable columns */
   size_t wa = 5, wc = 6, wr = 8, wp = 6;
   for (size_t i = from; i < r->n; i++)
@@ -435,10 +485,12 @@ cmd_list (const aopts *o, rows *r, FILE *out)
       const wpol_arow *w = &r->v[i];
       char t[40], rule[512], cnt[64] = "";
       wpol_audit_time (w->ts, t, sizeof t);
-      if (w->kind && strcmp (w->kind, "overflow") == 0)
+      if (is_lost (w))
         {
-          fprintf (out, "%-6lld %-24s %-4lld %-5s %s\n", (long long) w->serial, t,
-                   (long long) w->run, "LOST", nz (w->note));
+          char tl[40];
+          wpol_audit_time (w->ts_last, tl, sizeof tl);
+          fprintf (out, "%-6lld %-24s %-4lld %-5s %s (from %s to %s)\n", (long long) w->serial,
+                   t, (long long) w->run, "LOST", nz (w->note), t + 11, tl + 11);
           continue;
         }
       rule_desc (w, rule, sizeof rule);
@@ -527,7 +579,7 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
   for (size_t i = 0; i < r->n; i++)
     {
       const wpol_arow *w = &r->v[i];
-      if (w->kind && strcmp (w->kind, "overflow") == 0)
+      if (is_lost (w))
         {
           lost += w->count;
           continue;
@@ -549,7 +601,8 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
       tally_add (&t[T_RULE], rule, w->count);
     }
   for (int k = 0; k < T_N; k++)
-    qsort (t[k].v, t[k].n, sizeof *t[k].v, tally_cmp);
+    if (t[k].n)                   /* none: v is NULL, which qsort may not get */
+      qsort (t[k].v, t[k].n, sizeof *t[k].v, tally_cmp);
   if (o->json)
     {
       wpol_buf b = { 0 };
@@ -576,7 +629,7 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
   else
     {
       fprintf (out, "%lld records: %lld denied, %lld would-be denials (permissive), "
-               "%lld allowed; %lld lost (queue overflow or failed commits)\n",
+               "%lld allowed; %lld lost (records that could not be written)\n",
                (long long) total, (long long) denied, (long long) would, (long long) allowed,
                (long long) lost);
       for (int k = 0; k < T_N; k++)
@@ -584,7 +637,11 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
           fprintf (out, "\nby %s:\n", names[k]);
           size_t shown = t[k].n < 20 ? t[k].n : 20;
           for (size_t i = 0; i < shown; i++)
-            fprintf (out, "  %8lld  %s\n", (long long) t[k].v[i].n, t[k].v[i].key);
+            {
+              fprintf (out, "  %8lld  ", (long long) t[k].v[i].n);
+              ward_esc_fputs (t[k].v[i].key, o->full ? 0 : WARD_ESC_MAX, out);
+              fputc ('\n', out);
+            }
           if (t[k].n > shown)
             fprintf (out, "  ... and %zu more\n", t[k].n - shown);
         }
@@ -649,11 +706,20 @@ wpol_audit_main (int argc, char **argv)
     rc = cmd_stats (&o, &r, stdout);
   else if (suggest)
     {
-      char header[4400];
-      snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s", path,
+      char header[4400], lost[160] = "";
+      long long nlost = 0;
+      for (size_t i = 0; i < r.n; i++)
+        if (is_lost (&r.v[i]))
+          nlost += r.v[i].count;
+      /* what was never written cannot be suggested: say so */
+      if (nlost)
+        snprintf (lost, sizeof lost, ";\n# %lld more record%s could not be written (LOST in "
+                  "`ward audit`): no rule below covers what %s held", nlost,
+                  nlost == 1 ? "" : "s", nlost == 1 ? "it" : "they");
+      snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s", path,
                 o.since ? " (--since)" : "", o.run || o.run_last ? " (--run)" : "",
                 o.actor ? " (--actor " : "", o.actor ? o.actor : "", o.actor ? ")" : "",
-                o.action || o.resource ? " (filtered)" : "");
+                o.action || o.resource ? " (filtered)" : "", lost);
       ward_err err;
       rc = wpol_audit_suggest (r.v, r.n, o.name ? o.name : "suggested", header, stdout, &err);
       if (rc < 0)

@@ -2,6 +2,7 @@
  * command line over the checker, formatter, store and engine. */
 #include "config.h"
 #include "wpol.h"
+#include "wesc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -499,7 +500,10 @@ engine_from (const char *cmd, const char *db, const char **policies, size_t np)
 static void
 print_trace (void *ud, const char *line)
 {
-  fprintf (ud, "  %s\n", line);
+  /* a line names the actor and resource of the request: escaped */
+  fputs ("  ", ud);
+  ward_esc_fputs (line, 0, ud);
+  fputc ('\n', ud);
 }
 
 static int
@@ -562,15 +566,27 @@ cmd_explain (int argc, char **argv)
       rc = 1;
       goto out;
     }
-  printf ("request: actor \"%s\" %s on \"%s\"\n", q.actor, q.action, q.resource);
+  /* the request may name what a script chose: escaped (wesc.h) */
+  fputs ("request: actor \"", stdout);
+  ward_esc_fputs (q.actor, WARD_ESC_MAX, stdout);
+  fputs ("\" ", stdout);
+  ward_esc_fputs (q.action, WARD_ESC_MAX, stdout);
+  fputs (" on \"", stdout);
+  ward_esc_fputs (q.resource, WARD_ESC_MAX, stdout);
+  fputs ("\"\n", stdout);
   printf ("rules considered:\n");
   wpol_result r = request_decide (e, &q, print_trace, stdout);
   char why[1024];
   describe_result (&r, q.actor, why, sizeof why);
   printf ("decision: %s\n", r.decision == WARD_ALLOW ? "allow" : "deny");
-  printf ("by: %s\n", why);
+  fputs ("by: ", stdout);
+  ward_esc_fputs (why, 0, stdout);
   if (r.rule)
-    printf ("rule: %s\n", r.rule->text);
+    {
+      fputs ("\nrule: ", stdout);
+      ward_esc_fputs (r.rule->text, 0, stdout);
+    }
+  fputc ('\n', stdout);
   wpol_engine_free (e);
   rc = 0;
 out:

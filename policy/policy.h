@@ -69,6 +69,9 @@ typedef struct ward_policy_opts {
 /* Start the engine for a run. Returns -1 with err on failure. */
 int ward_policy_init (const ward_policy_opts *opts, ward_err *err);
 void ward_policy_shutdown (void);
+/* Audit records the last run could not write (each failure was reported
+ * on stderr): `ward run` exits 3 when this is not 0. */
+unsigned long long ward_policy_audit_lost (void);
 
 /* The gate. Thread-safe. Fails closed: any internal error denies. */
 ward_decision ward_authorize (const ward_actor *actor, const char *action,

@@ -268,6 +268,14 @@ ward_policy_shutdown (void)
   g->permissive = g->audit_all = 0;
 }
 
+unsigned long long
+ward_policy_audit_lost (void)
+{
+  wpol_audit_counts c;
+  wpol_audit_get_counts (&c);
+  return c.lost;
+}
+
 char **
 ward_policy_host_names (ward_err *err)
 {

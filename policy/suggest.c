@@ -633,7 +633,7 @@ wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const c
   for (size_t i = 0; i < s.ng; i++)
     {
       group *g = &s.g[i];
-      if (g->nc > 0)            /* a group of notes only has no array */
+      if (g->nc)                  /* only notes: c is NULL, which qsort may not get */
         qsort (g->c, g->nc, sizeof *g->c, cand_cmp);
       wpol_buf name = { 0 };
       wpol_buf_printf (&name, "%s.%s", prefix, g->actor);

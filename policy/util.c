@@ -154,6 +154,23 @@ wpol_buf_free (wpol_buf *b)
   memset (b, 0, sizeof *b);
 }
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not. */
+static size_t
+utf8_len (const unsigned char *p)
+{
+  if (p[0] < 0x80)
+    return 1;
+  size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+             : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+  for (size_t i = 1; i < n; i++)
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+  if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f)
+      || (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+    return 0;
+  return n;
+}
+
 void
 wpol_buf_quote (wpol_buf *b, const char *s)
 {
@@ -170,28 +187,30 @@ wpol_buf_quote (wpol_buf *b, const char *s)
         default:
           if (*p < 0x20 || *p == 0x7f)
             wpol_buf_printf (b, "\\x%02x", *p);
-          else
+          else if (*p < 0x80)
             wpol_buf_add (b, (const char *) p, 1);
+          else
+            {
+              /* invalid UTF-8, C1 controls and bidirectional marks as \xNN
+               * bytes: the string reads back the same, a terminal shows it
+               * as it is */
+              size_t n = utf8_len (p);
+              int hide = n == 0 || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+                         || (n == 3 && p[0] == 0xe2 && p[1] == 0x80
+                             && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae)))
+                         || (n == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+              if (n == 0)
+                n = 1;
+              for (size_t i = 0; i < n; i++)
+                if (hide)
+                  wpol_buf_printf (b, "\\x%02x", p[i]);
+                else
+                  wpol_buf_add (b, (const char *) p + i, 1);
+              p += n - 1;
+            }
         }
     }
   wpol_buf_add (b, "\"", 1);
-}
-
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not. */
-static size_t
-utf8_len (const unsigned char *p)
-{
-  if (p[0] < 0x80)
-    return 1;
-  size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-             : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
-  for (size_t i = 1; i < n; i++)
-    if ((p[i] & 0xc0) != 0x80)
-      return 0;
-  if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f)
-      || (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-    return 0;
-  return n;
 }
 
 void

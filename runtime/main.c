@@ -8,6 +8,7 @@
 #include "remote.h"
 #include "sandbox.h"
 #include "init.h"
+#include "wesc.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -59,8 +60,9 @@ usage (FILE *out)
          "\n"
          "Run SCRIPT (a Lua 5.4 file) as the first process, actor `main`, on host\n"
          "ward:main. Its arguments are the chunk's `...`. ward exits 0 when the first\n"
-         "process returns normally, 1 when it ends with an error (printed on stderr),\n"
-         "2 on a usage error, 128+N when stopped by signal N (SIGINT, SIGTERM, SIGHUP).\n"
+         "process returns normally, 1 when it ends with an error (printed on stderr)\n"
+         "or the run cannot start, 2 on a usage error, 3 when audit records were\n"
+         "lost (said on stderr), 128+N when stopped by signal N.\n"
          "\n"
          "Options of run:\n"
          "  --root DIR          resolve process ids (ns.sub:name) under DIR\n"
@@ -270,6 +272,16 @@ declared_hosts (ward_host **sandbox, ward_err *err)
   return rc;
 }
 
+/* "ward run: MESSAGE": a message may quote a script (a compile error),
+ * so it is escaped (wesc.h). */
+static void
+run_error (const char *msg)
+{
+  fputs ("ward run: ", stderr);
+  ward_esc_fputs (msg, 0, stderr);
+  fputc ('\n', stderr);
+}
+
 static int run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
                        char **argv);
 
@@ -427,7 +439,7 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
   if (start_signal_thread (&err) < 0 || ward_policy_init (popts, &err) < 0 || ward_timers_start (&err) < 0
       || encode_args (argv + 1, argc - 1, &args, &err) < 0)
     {
-      fprintf (stderr, "ward run: %s\n", err.msg);
+      run_error (err.msg);
       return 1;
     }
   ward_host *mainh = ward_host_create ("ward:main", ward_cfg.threads, &err);
@@ -435,7 +447,7 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
   if (mainh == NULL || declared_hosts (&sbxh, &err) < 0
       || ward_def_check (ward_cfg.main_path, &err) < 0)
     {
-      fprintf (stderr, "ward run: %s\n", err.msg);
+      run_error (err.msg);
       return 1;
     }
   ward_spawn_req req = { .def_id = "", .path = ward_cfg.main_path, .host = mainh,
@@ -452,7 +464,7 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
       req.host = sbxh;
       if ((req.remote = ward_broker_prepare (sbxh, &err)) == NULL)
         {
-          fprintf (stderr, "ward run: %s\n", err.msg);
+          run_error (err.msg);
           return 1;
         }
     }
@@ -462,7 +474,7 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
   if (first == NULL)
     {
       ward_broker_abort (req.remote);
-      fprintf (stderr, "ward run: %s\n", err.msg);
+      run_error (err.msg);
       return 1;
     }
   ward_proc_unref (first);
@@ -482,14 +494,20 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
   ward_hosts_stop ();
   ward_timers_stop ();
   ward_policy_shutdown ();
+  if (run.first_abnormal && !run.signo)
+    {
+      fputs ("ward: ", stderr);
+      ward_esc_fputs (run.first_pid, 0, stderr);
+      fputs (": ", stderr);
+      ward_esc_fputs (run.first_error, WARD_ESC_MAX, stderr);
+      fputc ('\n', stderr);
+    }
+  /* lost audit records (already reported) outrank every other status */
+  if (ward_policy_audit_lost ())
+    return 3;
   if (run.signo)
     return 128 + run.signo;
-  if (run.first_abnormal)
-    {
-      fprintf (stderr, "ward: %s: %s\n", run.first_pid, run.first_error);
-      return 1;
-    }
-  return 0;
+  return run.first_abnormal ? 1 : 0;
 }
 
 static int

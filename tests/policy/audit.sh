@@ -7,7 +7,10 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 64
+plan 100
+# waits on events, never on the clock: each poll gives up only after a
+# generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
+SCALE=${WARD_TEST_TIMEOUT_SCALE:-1}
 
 R=$T/r
 mkdir -p "$R/w"
@@ -143,6 +146,7 @@ hasnt "... and has no scope note" '"note"' "$T/j8"
 cat > "$R/reload.lua" <<'EOF'
 -- main and an already running child both wait to be allowed to register
 local child = assert(process.spawn_monitored("w:wait", "ward:main", "late.child"))
+print("READY")
 local t0 = time.now()
 local mine
 while time.now() - t0 < 15000 do
@@ -174,7 +178,9 @@ EOF
 ok "load the first version into a store" "$WARD" policy load --db "$T/store.db" "$T/v.policy"
 "$WARD" run --db "$T/store.db" "$R/reload.lua" > "$T/o9" 2> "$T/e9" &
 wpid=$!
-sleep 1.5
+i=0; until grep -q READY "$T/o9" 2>/dev/null || [ $i -gt $((600 * SCALE)) ]; do
+  i=$((i + 1)); sleep 0.05
+done
 cat > "$T/v.policy" <<'EOF'
 policy "v" {
   allow process.spawn, process.spawn.monitored on "w:*";
@@ -190,12 +196,12 @@ main_at=$(sed -n 's/^MAIN //p' "$T/o9"); child_at=$(sed -n 's/^CHILD //p' "$T/o9
 echo "# loaded at $loaded; main allowed at $main_at, child at $child_at"
 case $main_at in
   ''|nil) fail "the running first process is allowed after the load" "$T/o9" "$T/e9" ;;
-  *) if [ $((main_at - loaded)) -le 1000 ]; then pass "the running first process is allowed within 1 s of the load ($((main_at - loaded)) ms)"
+  *) if [ $((main_at - loaded)) -le $((1000 * SCALE)) ]; then pass "the running first process is allowed within 1 s of the load ($((main_at - loaded)) ms)"
      else fail "the running first process is allowed within 1 s of the load ($((main_at - loaded)) ms)"; fi ;;
 esac
 case $child_at in
   ''|nil) fail "so is a child that was already running" "$T/o9" "$T/e9" ;;
-  *) if [ $((child_at - loaded)) -le 1000 ]; then pass "so is a child that was already running ($((child_at - loaded)) ms)"
+  *) if [ $((child_at - loaded)) -le $((1000 * SCALE)) ]; then pass "so is a child that was already running ($((child_at - loaded)) ms)"
      else fail "so is a child that was already running ($((child_at - loaded)) ms)"; fi ;;
 esac
 $AUDIT --db "$T/store.db" --json --action process.registry.register > "$T/j9" 2>&1
@@ -232,7 +238,16 @@ notok 2 "an unknown command too, with a suggestion" $AUDIT stat --db "$D"
 has "... did you mean" "did you mean \`stats\`" "$T/err"
 notok 2 "a bad --since too" $AUDIT --db "$D" --since yesterday
 notok 1 "a database that does not exist is an error" $AUDIT --db "$T/nothing.db"
-# ---- a run stopped by a signal still records every denial ----
+wait_for () {  # wait_for SECONDS PATTERN FILE : until FILE has a line matching PATTERN
+  i=0; limit=$(($1 * 20 * SCALE))
+  until grep -q -- "$2" "$3" 2>/dev/null; do
+    i=$((i + 1)); [ "$i" -gt "$limit" ] && return 1
+    sleep 0.05
+  done
+}
+num () { sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p" "$2"; }
+
+# ---- a run stopped by a signal records every denial, loses none ----
 cat > "$T/loop.lua" <<'LUA'
 local n = 0
 while true do
@@ -244,15 +259,106 @@ LUA
 printf 'policy "p" { allow process.send on "**"; }\n' > "$T/p.policy"
 "$WARD" run --policy "$T/p.policy" --audit "$T/sig.db" "$T/loop.lua" > "$T/sigout" 2> "$T/sigerr" &
 wpid=$!
-sleep 1
+if wait_for 600 '^1000000$' "$T/sigout"; then pass "a run makes a million denials"
+else fail "a run makes a million denials" "$T/sigerr"; fi
 kill -TERM "$wpid"
 wait "$wpid"
 ok "SIGTERM stops a run with status 143" test $? -eq 143
 has "... saying so on stderr" "stopped by" "$T/sigerr"
 last=$(tail -n 1 "$T/sigout")
-recs=$($AUDIT stats --db "$T/sig.db" --json | sed -n 's/.*"denied":\([0-9]*\).*/\1/p')
-ok "every denial made before the signal is recorded ($recs >= $last, more than one batch)" \
-  test "${recs:-0}" -ge "${last:-1}" -a "${last:-0}" -gt 40000
 $AUDIT stats --db "$T/sig.db" --json > "$T/sigstats" 2>&1
+recs=$(num denied "$T/sigstats")
+# the script prints every 1000th denial: it made from $last to $last + 1000
+ok "every denial made before the signal is recorded ($last <= $recs <= $last + 1000)" \
+  test "${recs:-0}" -ge "${last:-1}" -a "${recs:-0}" -le "$((${last:-0} + 1000))" -a "${last:-0}" -ge 1000000
 has "... and none was lost" '"lost":0' "$T/sigstats"
+
+cat > "$T/exact.lua" <<'LUA'
+for i = 1, 1100000 do process.registry.register("x" .. i % 7) end
+print("made 1100000")
+process.events():receive()
+LUA
+"$WARD" run --policy "$T/p.policy" --audit "$T/ex.db" "$T/exact.lua" > "$T/exout" 2> "$T/exerr" &
+wpid=$!
+if wait_for 600 '^made 1100000$' "$T/exout"; then pass "a run makes 1,100,000 denials, then waits"
+else fail "a run makes 1,100,000 denials, then waits" "$T/exerr"; fi
+kill -TERM "$wpid"
+wait "$wpid"
+ok "SIGTERM stops it with status 143" test $? -eq 143
+$AUDIT stats --db "$T/ex.db" --json > "$T/exstats" 2>&1
+has "recorded == made: 1100000 denials, none lost" '"records":1100000,"rows":[0-9]*,"denied":1100000,.*"lost":0,' "$T/exstats"
+
+# ---- a failed commit is loud: a lost entry, stderr, status 3 ----
+cat > "$T/five.lua" <<'LUA'
+for _, n in ipairs { "a", "b", "c", "d", "e" } do process.registry.register(n) end
+LUA
+WARD_TEST_AUDIT_FAULT=2:3 "$WARD" run --audit-sync --policy "$T/p.policy" --audit "$T/f1.db" "$T/five.lua" > "$T/f1out" 2> "$T/f1err"
+ok "--audit-sync, commits 2 and 3 failing: ward run exits 3" test $? -eq 3
+has "... saying so on stderr" "ward: audit: cannot write to \`$T/f1.db\`: injected fault" "$T/f1err"
+$AUDIT --db "$T/f1.db" > "$T/f1t" 2>&1
+has "ward audit lists the lost entry" "LOST  2 records could not be written: injected fault" "$T/f1t"
+$AUDIT stats --db "$T/f1.db" --json > "$T/f1s" 2>&1
+has "ward audit stats counts it: 3 recorded, 2 lost" '"records":3,.*"lost":2,' "$T/f1s"
+$AUDIT stats --db "$T/f1.db" > "$T/f1st" 2>&1
+has "... in the table too" "3 records: 3 denied, 0 would-be denials (permissive), 0 allowed; 2 lost" "$T/f1st"
+$AUDIT suggest --db "$T/f1.db" > "$T/f1sg" 2>&1
+has "ward audit suggest says what it cannot cover" "^# 2 more records could not be written (LOST in \`ward audit\`)" "$T/f1sg"
+WARD_TEST_AUDIT_FAULT=1: "$WARD" run --policy "$T/p.policy" --audit "$T/f2.db" "$T/five.lua" > "$T/f2out" 2> "$T/f2err"
+ok "asynchronous, no commit ever succeeding: ward run exits 3" test $? -eq 3
+has "... naming the fallback file on stderr" "the count is in \`$T/f2.db.lost\`" "$T/f2err"
+ok "... which holds the count" grep -q "^lost	[0-9]*	5	" "$T/f2.db.lost"
+$AUDIT stats --db "$T/f2.db" --json > "$T/f2s" 2>&1
+has "ward audit imports it: 0 recorded, 5 lost" '"records":0,.*"lost":5,' "$T/f2s"
+ok "... and removes the file" test ! -e "$T/f2.db.lost"
+WARD_TEST_AUDIT_FAULT=2:3 "$WARD" run --deny process.registry.register --policy "$T/p.policy" --audit "$T/f3.db" "$T/loop.lua" > "$T/f3out" 2> "$T/f3err" &
+wpid=$!
+wait_for 600 '^100000$' "$T/f3out"
+kill -TERM "$wpid"
+wait "$wpid"
+ok "lost records outrank a signal: status 3" test $? -eq 3
+$AUDIT stats --db "$T/f3.db" --json > "$T/f3s" 2>&1
+lost=$(num lost "$T/f3s"); recs=$(num denied "$T/f3s"); last=$(tail -n 1 "$T/f3out")
+ok "... every denial is recorded or counted lost ($recs + $lost)" \
+  test "$((recs + lost))" -ge "${last:-1}" -a "$((recs + lost))" -le "$((${last:-0} + 1000))" -a "${lost:-0}" -gt 0
+
+# ---- nothing a script controls reaches the terminal raw ----
+ESC=$(printf '\033'); CR=$(printf '\r'); BEL=$(printf '\007')
+cat > "$T/forge.lua" <<'LUA'
+local names = {
+  "x\n99     2026-01-01T00:00:00.000Z 1    allow enforcing  main  process.send forged",
+  "cr\rover", "tab\there", "\27[31mred\27[0m", "\27]0;pwned\7title",
+}
+for _, n in ipairs(names) do process.registry.register(n) end
+-- a name is 255 bytes at most; a lookup asks the gate about any string
+process.registry.lookup(string.rep("A", 100 * 1024))
+error("boom\nward: {ward:main|0x00001}: FAKE \27]0;t\7", 0)
+LUA
+"$WARD" run --policy "$T/p.policy" --audit "$T/x.db" "$T/forge.lua" > "$T/out" 2> "$T/xerr"
+ok "a script that ends with an error: status 1" test $? -eq 1
+ok "ward run prints its error on one line, escaped" \
+  test "$(grep -c '^ward: ' "$T/xerr")" -eq 1
+has "... so it cannot forge a line of ward's" 'boom\\nward: {ward:main|0x00001}: FAKE \\x1b]0;t\\x07' "$T/xerr"
+$AUDIT --db "$T/x.db" > "$T/xt" 2>&1
+ok "ward audit: a header and one line per record (no forged line)" \
+  test "$(grep -c . "$T/xt")" -eq 7 -a "$(grep -vc '^[0-9]' "$T/xt")" -eq 1
+has "... the newline shown as \\n" 'x\\n99  *2026-01-01T00:00:00.000Z' "$T/xt"
+hasnt "... no ESC reaches the terminal" "$ESC" "$T/xt"
+hasnt "... no BEL" "$BEL" "$T/xt"
+hasnt "... no carriage return" "$CR" "$T/xt"
+has "... CR, tab, ESC and OSC escaped" 'cr\\rover.*' "$T/xt"
+has "... (OSC)" '\\x1b]0;pwned\\x07title' "$T/xt"
+has "... a 100 KB name cut at 200 bytes, with its length" "AAAA…(102400 bytes)" "$T/xt"
+ok "... so every line stays short" test "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/xt")" -lt 1000
+$AUDIT --db "$T/x.db" --full > "$T/xf" 2>&1
+ok "--full shows it whole" grep -q "$(printf 'A%.0s' $(seq 1 1000))" "$T/xf"
+$AUDIT stats --db "$T/x.db" > "$T/xs" 2>&1
+hasnt "ward audit stats: no ESC" "$ESC" "$T/xs"
+has "... the names escaped" '^ *1  x\\n99 ' "$T/xs"
+$AUDIT --db "$T/x.db" --json > "$T/xj" 2>&1
+has "--json stays exact JSON: escaped per JSON" '"resource":"\\u001b\]0;pwned\\u0007title"' "$T/xj"
+ok "... the 100 KB name whole" grep -q "\"resource\":\"$(printf 'A%.0s' $(seq 1 2000))" "$T/xj"
+"$WARD" policy explain --policy "$T/p.policy" --actor "$(printf 'ev\033]0;t\007il\nward: x')" \
+  --action process.send --resource "$(printf 'r\r')" > "$T/xe" 2>&1
+hasnt "ward policy explain: no ESC" "$ESC" "$T/xe"
+has "... the actor and resource escaped" 'request: actor "ev\\x1b]0;t\\x07il\\nward: x" process.send on "r\\r"' "$T/xe"
 finish

@@ -1,14 +1,19 @@
 /* test-audit.c -- the audit writer (records and their fields, coalescing,
- * a full queue counted and reported, --audit-sync, flushing on stop, the
- * default path, refusing an unwritable database) and the gate wired to the
- * engine (ward_policy_init: files, --deny on top, permissive, audit-all,
- * failing closed). */
+ * a full queue making the caller wait while a neighbour goes on, failed
+ * commits counted and written as a lost entry or into DB.lost, an older
+ * schema brought up to date, --audit-sync, flushing on stop, the default
+ * path, refusing an unwritable database), the escaping of text views
+ * (wesc.h) and the gate wired to the engine (ward_policy_init: files,
+ * --deny on top, permissive, audit-all, failing closed). */
 #include "config.h"
 #include "audit.h"
 #include "wpol.h"
+#include "wesc.h"
 #include "tap.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -81,14 +86,62 @@ db_is (const char *db, const char *sql, const char *want)
 static const wpol_rule_loc loc = { "pol", "f.policy", 7, 3, 1, "deny process.send on \"*\";" };
 static const wpol_actor_info ainfo = { "plug.*", "f.policy", 2, "{\"tier\":\"gold\"}", "[\"pol\"]" };
 
-static void
-submit (const char *actor, const char *action, const char *resource, int permissive)
+static int
+submit_as (const char *pid, const char *actor, const char *action, const char *resource,
+           int permissive)
 {
-  ward_attrs at = { "{ward:main|0x1}", "ward:main", "", "worker", "ward:main", "{ward:main|0x1}" };
+  ward_attrs at = { pid, "ward:main", "", "worker", "ward:main", "{ward:main|0x1}" };
   ward_actor a = { actor, NULL, 0, NULL, 0 };
   wpol_result r = { WARD_DENY, WPOL_BY_RULE, &loc, 1, 0, &ainfo };
   wpol_audit_in in = { WARD_DENY, permissive, &r, &a, action, resource, &at };
-  wpol_audit_submit (&in);
+  return wpol_audit_submit (&in);
+}
+
+static int
+submit (const char *actor, const char *action, const char *resource, int permissive)
+{
+  return submit_as ("{ward:main|0x1}", actor, action, resource, permissive);
+}
+
+/* Seconds to wait for an event before giving up: generous, and scaled by
+ * WARD_TEST_TIMEOUT_SCALE on slow machines. */
+static double
+deadline_s (double base)
+{
+  const char *e = getenv ("WARD_TEST_TIMEOUT_SCALE");
+  double k = e ? atof (e) : 1;
+  return base * (k > 0 ? k : 1);
+}
+
+static double
+mono_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait until the writer's counts satisfy pred (polled), or the deadline. */
+static int
+wait_counts (int (*pred) (const wpol_audit_counts *, long), long arg, double secs)
+{
+  double until = mono_s () + deadline_s (secs);
+  for (;;)
+    {
+      wpol_audit_counts c;
+      wpol_audit_get_counts (&c);
+      if (pred (&c, arg))
+        return 1;
+      if (mono_s () > until)
+        return 0;
+      usleep (2000);
+    }
+}
+
+static int
+waits_at_least (const wpol_audit_counts *c, long n)
+{
+  return c->waits >= (uint64_t) n;
 }
 
 static int
@@ -154,32 +207,207 @@ test_records (void)
   free (m);
 }
 
+/* The flooder: 10 identical records, then 90 alternating ones. */
+static void *
+flood (void *unused)
+{
+  (void) unused;
+  for (int i = 0; i < 10; i++)
+    submit_as ("{ward:main|0xf1}", "plug.x", "process.send", "{ward:main|0x2}", 0);
+  for (int i = 0; i < 90; i++)
+    submit_as ("{ward:main|0xf1}", "plug.x", "process.link", i % 2 ? "a" : "b", 0);
+  return NULL;
+}
+
 static void
-test_coalesce_overflow (void)
+test_backpressure (void)
 {
   const char *db = path_of ("b.db");
-  ok (start (db, 0, 16, 0) == 0, "a writer with a queue of 16");
+  ok (start (db, 0, 64, 0) == 0, "a writer with a queue of 64 (and a reserve of 16)");
   wpol_audit_hold (1);
-  for (int i = 0; i < 10; i++)
-    submit ("plug.x", "process.send", "{ward:main|0x2}", 0);
-  for (int i = 0; i < 90; i++)
-    submit ("plug.x", "process.link", i % 2 ? "a" : "b", 0);
+  pthread_t t;
+  pthread_create (&t, NULL, flood, NULL);
+  ok (wait_counts (waits_at_least, 1, 30), "held, a flooding caller fills the queue and waits");
   wpol_audit_counts c;
   wpol_audit_get_counts (&c);
-  ok (c.submitted == 100 && c.lost == 84, "held, 100 submitted: 16 queued, 84 lost (%llu, %llu)",
+  ok (c.submitted == 65 && c.lost == 0,
+      "... at its 65th record, none lost (submitted %llu, lost %llu)",
       (unsigned long long) c.submitted, (unsigned long long) c.lost);
+  ok (submit_as ("{ward:main|0x77}", "other", "process.send", "n", 0) == 0,
+      "a neighbour with nothing queued is not stalled: the reserve takes its record");
+  wpol_audit_get_counts (&c);
+  ok (c.waits == 1 && c.submitted == 66, "... without waiting (waits %llu)",
+      (unsigned long long) c.waits);
   wpol_audit_hold (0);
+  pthread_join (t, NULL);
   wpol_audit_stop ();
-  ok (q1 (db, "SELECT count FROM audit WHERE action = 'process.send'") == 10,
+  wpol_audit_get_counts (&c);
+  ok (c.submitted == 101 && c.lost == 0, "let go, the flooder finishes: 101 records, 0 lost");
+  ok (q1 (db, "SELECT count FROM audit WHERE action = 'process.send' AND actor = 'plug.x'") == 10,
       "10 identical records in a row: one row with count 10");
-  ok (q1 (db, "SELECT count(*) FROM audit WHERE action = 'process.link'") == 6,
-      "alternating ones are not coalesced (6 rows)");
-  ok (q1 (db, "SELECT count FROM audit WHERE kind = 'overflow'") == 84,
-      "an overflow record counts the 84 lost");
-  ok (q1 (db, "SELECT sum(count) FROM audit") == 100, "nothing vanished unaccounted (sum 100)");
-  char *note = qs (db, "SELECT note FROM audit WHERE kind = 'overflow'");
-  ok (note && strstr (note, "84 records lost") != NULL, "with a note: %s", note ? note : "-");
-  free (note);
+  ok (q1 (db, "SELECT count(*) FROM audit WHERE action = 'process.link'") == 90,
+      "alternating ones are not coalesced (90 rows)");
+  ok (q1 (db, "SELECT sum(count) FROM audit") == 101
+      && q1 (db, "SELECT count(*) FROM audit WHERE kind <> 'decision'") == 0,
+      "every record is there (sum 101), no lost entry");
+  ok (q1 (db, "SELECT min(serial) FROM audit WHERE actor = 'other'")
+      < q1 (db, "SELECT max(serial) FROM audit WHERE actor = 'plug.x'"),
+      "the neighbour's record went in before the flooder's last ones");
+}
+
+static int
+lost_file_has (const char *db, const char *want)
+{
+  char p[600], line[512] = "";
+  snprintf (p, sizeof p, "%s.lost", db);
+  FILE *f = fopen (p, "r");
+  if (f == NULL)
+    return 0;
+  int r = fgets (line, sizeof line, f) && strstr (line, want);
+  if (!r)
+    printf ("# %s: %s", p, line);
+  fclose (f);
+  return r;
+}
+
+static void
+test_lost (void)
+{
+  const char *db = path_of ("l.db");
+  /* --audit-sync: one commit per record, none in between (a long period) */
+  setenv ("WARD_TEST_AUDIT_FAULT", "2:3", 1);
+  ok (start (db, 1, 0, 600000) == 0, "WARD_TEST_AUDIT_FAULT=2:3: commits 2 and 3 fail");
+  int r1 = submit ("a", "process.send", "one", 0), r2 = submit ("a", "process.send", "two", 0);
+  int r3 = submit ("a", "process.send", "three", 0), r4 = submit ("a", "process.send", "four", 0);
+  ok (r1 == 0 && r2 < 0 && r3 < 0 && r4 == 0,
+      "--audit-sync: a record whose commit failed is reported to the caller (%d %d %d %d)",
+      r1, r2, r3, r4);
+  wpol_audit_counts c;
+  wpol_audit_get_counts (&c);
+  ok (c.lost == 2, "2 records counted lost (%llu)", (unsigned long long) c.lost);
+  wpol_audit_stop ();
+  ok (db_is (db, "SELECT group_concat(resource, ' ') FROM (SELECT resource FROM audit WHERE "
+             "kind = 'decision' ORDER BY serial)", "one four"), "the others are written");
+  ok (q1 (db, "SELECT count FROM audit WHERE kind = 'lost'") == 2,
+      "the next commit wrote a lost entry of 2 records");
+  ok (db_is (db, "SELECT reason FROM audit WHERE kind = 'lost'",
+             "injected fault (WARD_TEST_AUDIT_FAULT, write 2)"), "... with the reason");
+  ok (q1 (db, "SELECT (ts <= ts_last) + (ts >= (SELECT ts FROM audit WHERE resource = 'one'))"
+          " + (ts_last <= (SELECT ts FROM audit WHERE resource = 'four')) FROM audit "
+          "WHERE kind = 'lost'") == 3, "... and the times of the first and last lost record");
+  ok (access (path_of ("l.db.lost"), F_OK) < 0, "no fallback file was needed");
+
+  /* the database never accepts writes again: DB.lost */
+  const char *db2 = path_of ("m.db");
+  setenv ("WARD_TEST_AUDIT_FAULT", "2:", 1);
+  ok (start (db2, 1, 0, 600000) == 0, "WARD_TEST_AUDIT_FAULT=2: every commit from 2 on fails");
+  submit ("a", "process.send", "one", 0);
+  submit ("a", "process.send", "two", 0);
+  submit ("a", "process.send", "three", 0);
+  wpol_audit_stop ();
+  ok (lost_file_has (db2, "\t2\t"), "stop writes the count of 2 into DB.lost");
+  ok (q1 (db2, "SELECT count(*) FROM audit WHERE kind = 'lost'") == 0, "... not into the database");
+  unsetenv ("WARD_TEST_AUDIT_FAULT");
+  ok (start (db2, 0, 0, 0) == 0, "the next run on the database");
+  wpol_audit_stop ();
+  ok (q1 (db2, "SELECT count FROM audit WHERE kind = 'lost'") == 2
+      && access (path_of ("m.db.lost"), F_OK) < 0, "... imports DB.lost and removes it");
+  char p[600];
+  snprintf (p, sizeof p, "%s.lost", db2);
+  FILE *f = fopen (p, "w");
+  fputs ("lost\t1\t7\t1000\t2000\tdisk full\n", f);
+  fclose (f);
+  ward_err err;
+  ok (wpol_audit_import (db2, &err) == 1 && q1 (db2, "SELECT count(*) FROM audit WHERE "
+                                               "kind = 'lost' AND count = 7") == 1,
+      "wpol_audit_import (ward audit) imports an entry");
+  f = fopen (p, "w");
+  fputs ("lost\t1\t7\t1000\t2000\tdisk full\n", f);
+  fclose (f);
+  ok (wpol_audit_import (db2, &err) == 1 && q1 (db2, "SELECT count(*) FROM audit WHERE "
+                                               "kind = 'lost' AND count = 7") == 1,
+      "... once: an entry already there is not counted twice");
+  f = fopen (p, "w");
+  fputs ("garbage\n", f);
+  fclose (f);
+  ok (wpol_audit_import (db2, &err) < 0 && access (p, F_OK) == 0,
+      "a file that is not lost entries is an error and is kept: %s", err.msg);
+  unlink (p);
+}
+
+static void
+test_migrate (void)
+{
+  const char *db = path_of ("old.db");
+  sqlite3 *h;
+  sqlite3_open (db, &h);
+  int rc = sqlite3_exec (h, "CREATE TABLE audit_runs (id INTEGER PRIMARY KEY, started INTEGER "
+                         "NOT NULL, os_pid INTEGER NOT NULL, hostname TEXT NOT NULL, store TEXT "
+                         "NOT NULL, permissive INTEGER NOT NULL, audit_all INTEGER NOT NULL);"
+                         "CREATE TABLE audit (serial INTEGER PRIMARY KEY, run INTEGER, ts INTEGER "
+                         "NOT NULL, ts_last INTEGER NOT NULL, count INTEGER NOT NULL DEFAULT 1, "
+                         "kind TEXT NOT NULL CHECK (kind IN ('decision', 'overflow')), decision "
+                         "TEXT, mode TEXT, actor TEXT, actor_meta TEXT, scope TEXT, action TEXT, "
+                         "resource TEXT, attrs TEXT, pid TEXT, host TEXT, reason TEXT, rule_policy"
+                         " TEXT, rule_file TEXT, rule_line INTEGER, rule_text TEXT, store_version"
+                         " INTEGER, note TEXT); CREATE INDEX audit_ts ON audit(ts);"
+                         "INSERT INTO audit (ts, ts_last, kind, count, note) VALUES "
+                         "(1, 1, 'overflow', 5, 'old');", NULL, NULL, NULL);
+  sqlite3_close (h);
+  ok (rc == SQLITE_OK && start (db, 0, 0, 0) == 0, "a database of the earlier schema opens");
+  wpol_audit_stop ();
+  char p[600];
+  snprintf (p, sizeof p, "%s.lost", db);
+  FILE *f = fopen (p, "w");
+  fputs ("lost\t1\t3\t1000\t2000\tdisk full\n", f);
+  fclose (f);
+  ward_err err;
+  ok (wpol_audit_import (db, &err) == 1, "its table takes lost entries now");
+  ok (q1 (db, "SELECT count(*) FROM audit WHERE kind = 'overflow' AND count = 5 AND serial = 1") == 1
+      && q1 (db, "SELECT count(*) FROM sqlite_master WHERE name IN ('audit_ts', 'audit_v1')") == 1,
+      "the old rows are kept, the index rebuilt, the old table gone");
+}
+
+/* ---- escaping (wesc.h) --------------------------------------------------- */
+
+static int
+esc_is (const char *in, size_t max, const char *want)
+{
+  char *got = ward_esc_str (in, max);
+  int r = got && strcmp (got, want) == 0;
+  if (!r)
+    printf ("#   got %s\n#  want %s\n", got ? got : "(null)", want);
+  free (got);
+  return r;
+}
+
+static void
+test_esc (void)
+{
+  ok (esc_is ("plain {ward:main|0x1} é ✓", 0, "plain {ward:main|0x1} é ✓"),
+      "printable ASCII and valid UTF-8 pass");
+  ok (esc_is ("a\nward: forged\r\tb\\", 0, "a\\nward: forged\\r\\tb\\\\"),
+      "newline, carriage return, tab and backslash are escaped");
+  ok (esc_is ("\x1b[31mred\x1b]0;title\x07\x7f", 0, "\\x1b[31mred\\x1b]0;title\\x07\\x7f"),
+      "ESC (colours), OSC (a title) with BEL, DEL: \\xNN");
+  ok (esc_is ("\xc2\x9b" "2J \xe2\x80\xae" "rev \xe2\x80\xa8", 0, "\\u{9b}2J \\u{202e}rev \\u{2028}"),
+      "C1 controls (CSI), bidi overrides, line separators: \\u{N}");
+  ok (esc_is ("\xff\xc3(\xed\xa0\x80\xc0\xaf", 0, "\\xff\\xc3(\\xed\\xa0\\x80\\xc0\\xaf"),
+      "invalid UTF-8 (stray byte, cut sequence, surrogate, overlong): each byte \\xNN");
+  ok (esc_is ("abcdefgh", 5, "abcde\xe2\x80\xa6(8 bytes)") && esc_is ("abcde", 5, "abcde"),
+      "a long string is cut at max bytes, saying how long it was");
+  ok (esc_is ("ab\xc3\xa9z", 3, "ab\xe2\x80\xa6(5 bytes)"), "... at a character boundary");
+  size_t big = 100 * 1024;
+  char *s = malloc (big + 1);
+  memset (s, '\n', big);
+  s[big] = '\0';
+  char *e = ward_esc_str (s, WARD_ESC_MAX), *full = ward_esc_str (s, 0);
+  ok (e && strlen (e) == 2 * WARD_ESC_MAX + strlen ("\xe2\x80\xa6(102400 bytes)")
+      && full && strlen (full) == 2 * big && strchr (full, '\n') == NULL,
+      "100 KB of newlines: 200 shown, or all of them escaped (max 0)");
+  free (e);
+  free (full);
+  free (s);
 }
 
 static void
@@ -188,7 +416,6 @@ test_sync (void)
   const char *db = path_of ("c.db");
   ok (start (db, 0, 0, 60000) == 0, "asynchronous, flushing every minute");
   submit ("a", "process.send", "x", 0);
-  usleep (100000);
   ok (q1 (db, "SELECT count(*) FROM audit") == 0, "a record is not committed at once");
   wpol_audit_stop ();
   ok (q1 (db, "SELECT count(*) FROM audit") == 1, "... and is on stop");
@@ -197,12 +424,15 @@ test_sync (void)
   ok (q1 (db, "SELECT count(*) FROM audit WHERE resource = 'y'") == 1,
       "the record is committed before submit returns");
   wpol_audit_stop ();
-  ok (start (db, 0, 4096, 60000) == 0, "asynchronous with a queue of 4096");
+  ok (start (db, 0, 4096, 3600000) == 0, "asynchronous with a queue of 4096, an hour's period");
   for (int i = 0; i < 1100; i++)
     submit ("a", "process.send", i % 2 ? "p" : "q", 0);
-  usleep (300000);
-  ok (q1 (db, "SELECT count(*) FROM audit WHERE resource IN ('p', 'q')") >= 1024,
-      "a quarter-full queue wakes the writer before its period");
+  double until = mono_s () + deadline_s (60);
+  long long n;
+  while ((n = q1 (db, "SELECT count(*) FROM audit WHERE resource IN ('p', 'q')")) < 1024
+         && mono_s () < until)
+    usleep (5000);
+  ok (n >= 1024, "a quarter-full queue wakes the writer before its period (%lld)", n);
   wpol_audit_stop ();
 }
 
@@ -384,11 +614,14 @@ test_builtin (void)
 int
 main (void)
 {
-  plan (10 + 7 + 7 + 5 + 23 + 8);
+  plan (10 + 10 + 16 + 3 + 8 + 7 + 5 + 23 + 8);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();
-  test_coalesce_overflow ();
+  test_backpressure ();
+  test_lost ();
+  test_migrate ();
+  test_esc ();
   test_sync ();
   test_paths ();
   test_gate ();

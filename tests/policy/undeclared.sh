@@ -52,7 +52,7 @@ ok "a child named with a control character in its id runs" \
   "$WARD" run --audit "$T/n.db" "$R/try.lua" "$(printf 'evil\nline')"
 has "... and is denied everything" "$NONE" "$T/out"
 $AUDIT --db "$T/n.db" > "$T/t0" 2>&1
-has "... the reason shows the id with the newline escaped" 'actor `evil\\x0aline` is not declared' "$T/t0"
+has "... the reason shows the id with the newline escaped" 'actor `evil\\nline` is not declared' "$T/t0"
 ok "a child of a declared actor pattern (plugin.x) gets untrusted.policy" \
   "$WARD" run --audit "$T/a.db" "$R/try.lua" plugin.x
 has "... which denies spawn on w:ret and register" "spawn=PERMISSION_DENIED send=PERMISSION_DENIED register=PERMISSION_DENIED" "$T/out"
