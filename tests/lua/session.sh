@@ -18,8 +18,8 @@
 #   ward_pid                the pid of the run's ward (waits for it)
 #   children_of PID         "PID STARTTIME" of each child of PID, from /proc
 : "${WARD_SESSION:=${WARD_BUILDDIR:-.}/tests/lua/session}"
-scale=${WARD_TEST_TIMEOUT_SCALE:-1}
-deadline_s=$((60 * scale))
+. "${WARD_SRCDIR:-.}/tests/scale.sh"
+deadline_s=$(scaled_s 60)
 
 start_run () {
   run_name=$1; shift

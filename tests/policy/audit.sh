@@ -10,7 +10,7 @@ set -u
 plan 100
 # waits on events, never on the clock: each poll gives up only after a
 # generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
-SCALE=${WARD_TEST_TIMEOUT_SCALE:-1}
+SCALE=$ward_test_scale   # tests/scale.sh, through lib.sh
 
 R=$T/r
 mkdir -p "$R/w"

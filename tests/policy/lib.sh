@@ -3,6 +3,7 @@
 B=${WARD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 S=${WARD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${WARD:=$B/ward}"
+. "$S/tests/scale.sh"
 T=$(mktemp -d /tmp/ward-policy.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 # never write to the user's own audit database
