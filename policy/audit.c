@@ -88,7 +88,10 @@ static struct {
   int permissive, audit_all, from_store;
   wpol_engine *engine;
   arec **batch;
-  uint64_t writes, fault_lo, fault_hi;   /* commits tried; WARD_TEST_AUDIT_FAULT */
+  uint64_t writes;                      /* commits tried */
+#ifdef WARD_TEST_HOOKS
+  uint64_t fault_lo, fault_hi;          /* WARD_TEST_AUDIT_FAULT */
+#endif
 } aw = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
          .done = PTHREAD_COND_INITIALIZER, .room = PTHREAD_COND_INITIALIZER,
          .ck_wake = PTHREAD_COND_INITIALIZER };
@@ -590,12 +593,14 @@ write_batch (arec **v, size_t n)
     }
   if (ok && p.n)
     ok = insert_lost (aw.db, aw.run_id, p.n, p.first, p.last, p.why) == 0;
+#ifdef WARD_TEST_HOOKS
   if (ok && aw.writes >= aw.fault_lo && aw.writes <= aw.fault_hi)
     {
       ok = 0;
       snprintf (why, sizeof why, "injected fault (WARD_TEST_AUDIT_FAULT, write %" PRIu64 ")",
                 aw.writes);
     }
+#endif
   if (ok)
     ok = sqlite3_exec (aw.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
   if (!ok)
@@ -975,8 +980,11 @@ close_db (void)
   aw.ring = aw.batch = NULL;
 }
 
+#ifdef WARD_TEST_HOOKS
 /* WARD_TEST_AUDIT_FAULT=N[:M]: the writer's commits N to M (N alone: only
- * N; N: from N on) fail, for tests of lost records. */
+ * N; N: from N on) fail, for tests of lost records. Only in builds with
+ * -DWARD_TEST_HOOKS (tests/ward-faults, tests/policy/test-audit): the
+ * installed ward has no such hook. */
 static void
 parse_fault (void)
 {
@@ -998,6 +1006,7 @@ parse_fault (void)
       aw.fault_hi = hi;
     }
 }
+#endif
 
 static int
 insert_sql (int rows, char **out)
@@ -1093,7 +1102,9 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   aw.stop = aw.urgent = aw.hold = aw.waiting = aw.starved = aw.failing = 0;
   memset (&aw.pend, 0, sizeof aw.pend);
   memset (&aw.counts, 0, sizeof aw.counts);
+#ifdef WARD_TEST_HOOKS
   parse_fault ();
+#endif
   aw.sync = o->sync;
   aw.flush_ms = o->flush_ms ? o->flush_ms : 100;
   aw.engine = o->engine;

@@ -410,7 +410,9 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     actor = "untrusted";
 
   ward_err err;
+#ifdef WARD_TEST_HOOKS
   ward_remote_fault = getenv ("WARD_TEST_WIRE_FAULT");
+#endif
   /* a write to a pipe nobody reads (fd:write) is EPIPE for that process,
    * never a signal that ends the run */
   signal (SIGPIPE, SIG_IGN);

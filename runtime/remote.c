@@ -25,6 +25,7 @@
 
 int ward_remote_chan = -1;
 int ward_remote_tracks_senders;
+#ifdef WARD_TEST_HOOKS
 const char *ward_remote_fault;
 
 /* "forged-handle" (tests only): call vmchan.send with a channel naming
@@ -128,6 +129,7 @@ wire_fault (int chan, ward_wire_rx *rx, const char *how)
   pause ();                             /* the runtime ends us */
   return 3;
 }
+#endif /* WARD_TEST_HOOKS */
 
 /* ---- messages on the wire (both ends) ---- */
 
@@ -409,12 +411,14 @@ ward_remote_main (int chan)
   boot b;
   memset (&b, 0, sizeof b);
   ward_host *h = NULL;
+#ifdef WARD_TEST_HOOKS
   if (ward_remote_fault && ward_remote_fault[0])
     {
       int rc = ward_wire_read (chan, &rx, &err);   /* the BOOT, then the breach */
       (void) rc;
       return wire_fault (chan, &rx, ward_remote_fault);
     }
+#endif
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_sigaction = on_sigsys;

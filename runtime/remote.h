@@ -43,7 +43,10 @@ extern int ward_remote_chan;
  * that none remains. */
 extern int ward_remote_tracks_senders;
 
-/* For the tests of the runtime's side: WARD_TEST_WIRE_FAULT, read when ward
+#ifdef WARD_TEST_HOOKS
+/* For the tests of the runtime's side (tests/ward-faults only, a build of
+ * ward with -DWARD_TEST_HOOKS; the installed ward has no such hook):
+ * WARD_TEST_WIRE_FAULT, read when ward
  * starts (the child's own environment is the profile's), makes every
  * subprocess actor break the protocol after BOOT the way it names --
  * "type" (a frame type a child may not send), "magic" (a bad datagram),
@@ -51,6 +54,7 @@ extern int ward_remote_tracks_senders;
  * limit), "fds" (one descriptor more than a frame may carry) -- to prove
  * that the runtime ends that child, audits it and goes on. */
 extern const char *ward_remote_fault;
+#endif
 
 /* The sandbox entry: read BOOT, run the actor, send EXIT. Returns the
  * child's exit status. */

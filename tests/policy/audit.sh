@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 100
+plan 102
 # waits on events, never on the clock: each poll gives up only after a
 # generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
 SCALE=$ward_test_scale   # tests/scale.sh, through lib.sh
@@ -289,10 +289,16 @@ $AUDIT stats --db "$T/ex.db" --json > "$T/exstats" 2>&1
 has "recorded == made: 1100000 denials, none lost" '"records":1100000,"rows":[0-9]*,"denied":1100000,.*"lost":0,' "$T/exstats"
 
 # ---- a failed commit is loud: a lost entry, stderr, status 3 ----
+# (the failures are injected by WARD_TEST_AUDIT_FAULT, a hook only the test
+# build tests/ward-faults has: the installed ward ignores the variable)
 cat > "$T/five.lua" <<'LUA'
 for _, n in ipairs { "a", "b", "c", "d", "e" } do process.registry.register(n) end
 LUA
-WARD_TEST_AUDIT_FAULT=2:3 "$WARD" run --audit-sync --policy "$T/p.policy" --audit "$T/f1.db" "$T/five.lua" > "$T/f1out" 2> "$T/f1err"
+WARD_TEST_AUDIT_FAULT=1: "$WARD" run --audit-sync --policy "$T/p.policy" --audit "$T/f0.db" "$T/five.lua" > "$T/f0out" 2> "$T/f0err"
+ok "the installed ward ignores WARD_TEST_AUDIT_FAULT: status 0" test $? -eq 0
+$AUDIT stats --db "$T/f0.db" --json > "$T/f0s" 2>&1
+has "... every record written, none lost" '"records":5,.*"lost":0,' "$T/f0s"
+WARD_TEST_AUDIT_FAULT=2:3 "$WARD_FAULTS" run --audit-sync --policy "$T/p.policy" --audit "$T/f1.db" "$T/five.lua" > "$T/f1out" 2> "$T/f1err"
 ok "--audit-sync, commits 2 and 3 failing: ward run exits 3" test $? -eq 3
 has "... saying so on stderr" "ward: audit: cannot write to \`$T/f1.db\`: injected fault" "$T/f1err"
 $AUDIT --db "$T/f1.db" > "$T/f1t" 2>&1
@@ -303,14 +309,14 @@ $AUDIT stats --db "$T/f1.db" > "$T/f1st" 2>&1
 has "... in the table too" "3 records: 3 denied, 0 would-be denials (permissive), 0 allowed; 2 lost" "$T/f1st"
 $AUDIT suggest --db "$T/f1.db" > "$T/f1sg" 2>&1
 has "ward audit suggest says what it cannot cover" "^# 2 more records could not be written (LOST in \`ward audit\`)" "$T/f1sg"
-WARD_TEST_AUDIT_FAULT=1: "$WARD" run --policy "$T/p.policy" --audit "$T/f2.db" "$T/five.lua" > "$T/f2out" 2> "$T/f2err"
+WARD_TEST_AUDIT_FAULT=1: "$WARD_FAULTS" run --policy "$T/p.policy" --audit "$T/f2.db" "$T/five.lua" > "$T/f2out" 2> "$T/f2err"
 ok "asynchronous, no commit ever succeeding: ward run exits 3" test $? -eq 3
 has "... naming the fallback file on stderr" "the count is in \`$T/f2.db.lost\`" "$T/f2err"
 ok "... which holds the count" grep -q "^lost	[0-9]*	5	" "$T/f2.db.lost"
 $AUDIT stats --db "$T/f2.db" --json > "$T/f2s" 2>&1
 has "ward audit imports it: 0 recorded, 5 lost" '"records":0,.*"lost":5,' "$T/f2s"
 ok "... and removes the file" test ! -e "$T/f2.db.lost"
-WARD_TEST_AUDIT_FAULT=2:3 "$WARD" run --deny process.registry.register --policy "$T/p.policy" --audit "$T/f3.db" "$T/loop.lua" > "$T/f3out" 2> "$T/f3err" &
+WARD_TEST_AUDIT_FAULT=2:3 "$WARD_FAULTS" run --deny process.registry.register --policy "$T/p.policy" --audit "$T/f3.db" "$T/loop.lua" > "$T/f3out" 2> "$T/f3err" &
 wpid=$!
 wait_for 600 '^100000$' "$T/f3out"
 kill -TERM "$wpid"

@@ -3,6 +3,8 @@
 B=${WARD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 S=${WARD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${WARD:=$B/ward}"
+# ward built with the fault hooks the tests drive (WARD_TEST_*_FAULT)
+: "${WARD_FAULTS:=$B/tests/ward-faults}"
 . "$S/tests/scale.sh"
 T=$(mktemp -d /tmp/ward-policy.XXXXXX)
 trap 'rm -rf "$T"' EXIT

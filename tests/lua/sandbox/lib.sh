@@ -1,6 +1,7 @@
 # lib.sh -- sourced by the shell tests of tests/lua/sandbox: $WARD, $src
 # (this directory), a scratch directory $T removed at exit (which also
-# holds the audit state), and TAP helpers.
+# holds the audit state), $WARD_FAULTS (ward built with the fault hooks
+# the tests drive, WARD_TEST_*_FAULT), and TAP helpers.
 #   ok NAME CMD...            CMD succeeds
 #   has NAME PATTERN FILE     FILE has a line matching PATTERN (shown if not)
 #   skip_unless_sandbox FILE  TAP skip of the whole file when FILE shows that
@@ -8,6 +9,7 @@
 #   finish                    the plan, and the exit status
 # and scaled_s / scaled_ms of tests/scale.sh for every timeout.
 : "${WARD:=./ward}"
+: "${WARD_FAULTS:=${WARD_BUILDDIR:-.}/tests/ward-faults}"
 src=${WARD_SRCDIR:-.}/tests/lua/sandbox
 . "${WARD_SRCDIR:-.}/tests/scale.sh"
 T=$(mktemp -d)
