@@ -822,13 +822,14 @@ dump_writer (lua_State *L, const void *p, size_t sz, void *ud)
   return wbuf_append (ud, p, sz, NULL) < 0;
 }
 
+/* Read path into out; errors name the file as shown (see def_shown). */
 static int
-read_file (const char *path, wbuf *out, ward_err *err)
+read_file (const char *path, const char *shown, wbuf *out, ward_err *err)
 {
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return ward_err_set (err, errno == ENOENT ? WARD_E_NOT_FOUND : WARD_E_INVALID, errno,
-                         "cannot open `%s`", path);
+                         "cannot open %s", shown);
   char buf[65536];
   ssize_t n;
   while ((n = read (fd, buf, sizeof buf)) > 0)
@@ -840,13 +841,13 @@ read_file (const char *path, wbuf *out, ward_err *err)
   int e = errno;
   close (fd);
   if (n < 0)
-    return ward_err_set (err, WARD_E_INVALID, e, "reading `%s`", path);
+    return ward_err_set (err, WARD_E_INVALID, e, "reading %s", shown);
   return 0;
 }
 
 /* Compile text under the name path into a new (uncached) entry. */
 static def_entry *
-compile_text (const char *path, const char *src, size_t len, ward_err *err)
+compile_text (const char *path, const char *shown, const char *src, size_t len, ward_err *err)
 {
   wbuf code;
   wbuf_init (&code, 0);
@@ -854,7 +855,7 @@ compile_text (const char *path, const char *src, size_t len, ward_err *err)
   lua_State *L = luaL_newstate ();
   if (L == NULL)
     {
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "compiling `%s`", path);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "compiling %s", shown);
       return NULL;
     }
   char chunkname[4200];
@@ -867,7 +868,7 @@ compile_text (const char *path, const char *src, size_t len, ward_err *err)
     }
   if (lua_dump (L, dump_writer, &code, 0) != 0)
     {
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "compiling `%s`", path);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "compiling %s", shown);
       lua_close (L);
       goto out;
     }
@@ -877,7 +878,7 @@ compile_text (const char *path, const char *src, size_t len, ward_err *err)
     {
       free (e);
       e = NULL;
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "caching `%s`", path);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "caching %s", shown);
       goto out;
     }
   e->code = (char *) wbuf_steal (&code, &e->len);
@@ -888,13 +889,13 @@ out:
 
 /* Compile path in a scratch state and cache its bytecode. Text only. */
 static def_entry *
-def_compile (const char *path, const struct stat *st, ward_err *err)
+def_compile (const char *path, const char *shown, const struct stat *st, ward_err *err)
 {
   wbuf src;
   wbuf_init (&src, WARD_DEF_SOURCE_MAX);
   def_entry *e = NULL;
-  if (read_file (path, &src, err) == 0
-      && (e = compile_text (path, (const char *) src.data, src.len, err)) != NULL)
+  if (read_file (path, shown, &src, err) == 0
+      && (e = compile_text (path, shown, (const char *) src.data, src.len, err)) != NULL)
     {
       e->mtime = st->st_mtim;
       e->size = st->st_size;
@@ -906,7 +907,9 @@ def_compile (const char *path, const struct stat *st, ward_err *err)
 const ward_def *
 ward_def_from_source (const char *name, const char *src, size_t len, ward_err *err)
 {
-  return (const ward_def *) compile_text (name, src, len, err);
+  char shown[4200];
+  snprintf (shown, sizeof shown, "`%s`", name);
+  return (const ward_def *) compile_text (name, shown, src, len, err);
 }
 
 void
@@ -938,7 +941,9 @@ int
 ward_def_source (const char *path, wbuf *out, ward_err *err)
 {
   wbuf_init (out, WARD_DEF_SOURCE_MAX);
-  if (read_file (path, out, err) < 0)
+  char shown[4200];
+  snprintf (shown, sizeof shown, "`%s`", path);
+  if (read_file (path, shown, out, err) < 0)
     {
       wbuf_free (out);
       return -1;
@@ -955,7 +960,8 @@ ward_def_display (const char *path)
 /* Find or (re)compile the cache entry of path (whose stat is st); called
  * with defs_lock held. */
 static def_entry *
-def_lookup (const char *path, const struct stat *stp, int fresh, ward_err *err)
+def_lookup (const char *path, const char *shown, const struct stat *stp, int fresh,
+            ward_err *err)
 {
   struct stat st = *stp;
   def_entry **pp = &defs;
@@ -966,7 +972,7 @@ def_lookup (const char *path, const struct stat *stp, int fresh, ward_err *err)
   if (e && !fresh && e->size == st.st_size && e->mtime.tv_sec == st.st_mtim.tv_sec
       && e->mtime.tv_nsec == st.st_mtim.tv_nsec)
     return e;
-  def_entry *ne = def_compile (path, &st, err);
+  def_entry *ne = def_compile (path, shown, &st, err);
   if (ne == NULL)
     return NULL;
   if (e)
@@ -984,24 +990,60 @@ def_lookup (const char *path, const struct stat *stp, int fresh, ward_err *err)
   return ne;
 }
 
+/* How the errors of ward_def_get name the definition at path, into buf
+ * (n bytes): by its file (`/srv/app/tools/x.lua`) for a caller in the
+ * runtime, by its id (`tools:x`, the inverse of ward_def_resolve) for the
+ * stand-in of a subprocess actor -- a sandboxed caller learns nothing of
+ * the host's files from an error. Returns 1 when it named it by id. */
+static int
+def_shown (const char *path, char *buf, size_t n)
+{
+  ward_proc *p = ward_current ();
+  if (p == NULL || p->remote == NULL)
+    {
+      snprintf (buf, n, "`%s`", path);
+      return 0;
+    }
+  const char *rel = display_path (path);
+  while (*rel == '/')
+    rel++;
+  size_t len = strlen (rel);
+  if (len > 4 && strcmp (rel + len - 4, ".lua") == 0)
+    len -= 4;
+  const char *last = memrchr (rel, '/', len);
+  if (len + 4 > n)
+    len = n - 4;
+  size_t k = 0;
+  buf[k++] = '`';
+  if (last == NULL)
+    buf[k++] = ':';
+  for (size_t i = 0; i < len; i++)
+    buf[k++] = rel + i == last ? ':' : rel[i] == '/' ? '.' : rel[i];
+  buf[k++] = '`';
+  buf[k] = '\0';
+  return 1;
+}
+
 /* The stat is made outside the lock: spawns on every worker pass here. */
 const ward_def *
 ward_def_get (const char *path, int fresh, ward_err *err)
 {
+  char shown[4200];
+  int by_id = def_shown (path, shown, sizeof shown);
   struct stat st;
   if (stat (path, &st) < 0)
     {
       ward_err_set (err, errno == ENOENT ? WARD_E_NOT_FOUND : WARD_E_INVALID, errno,
-                    "no process definition at `%s`", path);
+                    "no process definition %s%s", by_id ? "" : "at ", shown);
       return NULL;
     }
   if (!S_ISREG (st.st_mode))
     {
-      ward_err_set (err, WARD_E_INVALID, 0, "`%s` is not a regular file", path);
+      ward_err_set (err, WARD_E_INVALID, 0, "%s is not a regular file", shown);
       return NULL;
     }
   pthread_mutex_lock (&defs_lock);
-  def_entry *e = def_lookup (path, &st, fresh, err);
+  def_entry *e = def_lookup (path, shown, &st, fresh, err);
   pthread_mutex_unlock (&defs_lock);
   return (const ward_def *) e;
 }

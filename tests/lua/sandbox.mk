@@ -14,3 +14,7 @@ EXTRA_DIST += tests/lua/sandbox/lifetime.sh
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/faults.sh tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \
 	tests/lua/sandbox/demos.sh
+## hostpath.sh: errors a sandboxed caller gets name definitions by id,
+## never by the host's file.
+TESTS += tests/lua/sandbox/hostpath.sh
+EXTRA_DIST += tests/lua/sandbox/hostpath.sh
