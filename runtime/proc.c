@@ -20,7 +20,6 @@ ward_config ward_cfg;
 #define NBUCKETS 65536
 static struct {
   pthread_rwlock_t lock;
-  ward_proc *buckets[NBUCKETS];   /* chained through next_in_table */
   atomic_uint_fast64_t serial;
   size_t live;
   pthread_mutex_t live_lock;
