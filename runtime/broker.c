@@ -10,6 +10,7 @@
 #include "codec.h"
 #include "lfd.h"
 #include "sandbox.h"
+#include "wfault.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -177,9 +178,33 @@ to_proxy (ward_remote *r, int type, const void *body, size_t len, ward_fdvec *fd
 static void
 stop_polling (ward_remote *r)
 {
+  /* (void): it fails only for a channel not in the set, and either way
+   * nothing more is read from it -- the reader skips r once polling is
+   * clear, and the close that ends every r (ward_broker_abort) takes the
+   * channel out of the set */
   if (r->polling)
-    epoll_ctl (br.ep, EPOLL_CTL_DEL, r->child.chan, NULL);
+    (void) epoll_ctl (br.ep, EPOLL_CTL_DEL, r->child.chan, NULL);
   r->polling = 0;
+}
+
+/* Watch r's channel for its next frame (EPOLLONESHOT: once). When the
+ * kernel refuses, nothing more would be read from the channel and the
+ * child and its stand-in would wait for each other for ever: the child is
+ * ended instead, and the stand-in told why. Called with br.lock. */
+static void
+rewatch (ward_remote *r)
+{
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
+  if (!r->polling)
+    return;
+  if (!wfault_at ("broker.rearm") && epoll_ctl (br.ep, EPOLL_CTL_MOD, r->child.chan, &ev) == 0)
+    return;
+  char why[WARD_ERR_MSG_MAX];
+  snprintf (why, sizeof why, "ended: cannot watch its channel: %s", strerror (errno));
+  r->polling = 0;
+  kill_child (r);
+  r->broken = 1;
+  to_proxy (r, F_ENDED, why, strlen (why), NULL);
 }
 
 /* The channel is readable: take one frame. CALL and EXIT go to the proxy,
@@ -194,9 +219,8 @@ read_channel (ward_remote *r, int drain)
   int rc = ward_wire_read (r->child.chan, &r->rx, &err);
   if (rc == 0)
     {
-      struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
       if (!drain)
-        epoll_ctl (br.ep, EPOLL_CTL_MOD, r->child.chan, &ev);
+        rewatch (r);
       return 0;
     }
   if (rc == 2)
@@ -238,7 +262,8 @@ read_channel (ward_remote *r, int drain)
   return -1;
 }
 
-static void
+/* Returns -1 when the reader has nothing left to wait for. */
+static int
 take_exits (void)
 {
   wsb_exit ex;
@@ -264,15 +289,21 @@ take_exits (void)
         }
   if (rc < 0)
     {
-      /* The supervisor is gone: every child went with it. */
-      epoll_ctl (br.ep, EPOLL_CTL_DEL, wsb_events_fd (), NULL);
+      /* The supervisor is gone: every child went with it. Its socket,
+       * at its end, would wake the reader for ever: out of the set, or,
+       * when the kernel refuses, the reader ends (there is no child left
+       * to read, and no spawn on a sandboxed host can succeed). */
+      int stuck = wfault_at ("broker.unwatch-events")
+                  || epoll_ctl (br.ep, EPOLL_CTL_DEL, wsb_events_fd (), NULL) < 0;
       for (ward_remote *r = br.list; r; r = r->next)
         if (!r->ended)
           {
             r->ended = 1;
             to_proxy (r, F_ENDED, err.msg, strlen (err.msg), NULL);
           }
+      return stuck ? -1 : 0;
     }
+  return 0;
 }
 
 static void *
@@ -301,7 +332,13 @@ reader_main (void *unused)
                 ;
             }
           else if (ptr == &br.list)
-            take_exits ();
+            {
+              if (take_exits () < 0)
+                {
+                  pthread_mutex_unlock (&br.lock);
+                  return NULL;
+                }
+            }
           else
             {
               /* still ours? (released while we waited for the lock) */
@@ -390,8 +427,17 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
       free (r);
       return NULL;
     }
+  /* without the timeout a child that reads nothing would block its
+   * writer for ever: no timeout, no child */
   struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
-  setsockopt (r->child.chan, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (wfault_at ("broker.sndtimeo")
+      || setsockopt (r->child.chan, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, errno, "spawning a subprocess actor: "
+                    "no send timeout on its channel");
+      ward_broker_abort (r);
+      return NULL;
+    }
   pthread_mutex_lock (&br.lock);
   int rc = start_reader (err);
   if (rc == 0)
@@ -714,10 +760,14 @@ ward_broker_boot (ward_proc *p)
       struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
       /* (the reader may stop polling as soon as the lock is released: a
        * child that breaks the protocol at once) */
-      if (epoll_ctl (br.ep, EPOLL_CTL_ADD, r->child.chan, &ev) == 0)
+      if (!wfault_at ("broker.watch") && epoll_ctl (br.ep, EPOLL_CTL_ADD, r->child.chan, &ev) == 0)
         r->polling = 1;
       else
-        rc = ward_err_set (&err, WARD_E_INTERNAL, errno, "watching the channel");
+        {
+          /* unwatched, the child would wait for answers for ever */
+          rc = ward_err_set (&err, WARD_E_INTERNAL, errno, "watching the channel");
+          kill_child (r);
+        }
       pthread_mutex_unlock (&br.lock);
     }
   if (rc < 0)
@@ -761,11 +811,7 @@ static void
 rearm (ward_remote *r)
 {
   pthread_mutex_lock (&br.lock);
-  if (r->polling)
-    {
-      struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
-      epoll_ctl (br.ep, EPOLL_CTL_MOD, r->child.chan, &ev);
-    }
+  rewatch (r);
   pthread_mutex_unlock (&br.lock);
 }
 

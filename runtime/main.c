@@ -9,6 +9,7 @@
 #include "sandbox.h"
 #include "init.h"
 #include "wesc.h"
+#include "wfault.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -183,6 +184,8 @@ start_signal_thread (ward_err *err)
   sigemptyset (&stop_signals);
   for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
     {
+      /* ignored by whoever started ward: left so; a failed query (no
+       * such signal) counts as handled, so that the signal stops the run */
       struct sigaction was;
       if (sigaction (stops[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
         continue;
@@ -415,7 +418,14 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
 #endif
   /* a write to a pipe nobody reads (fd:write) is EPIPE for that process,
    * never a signal that ends the run */
-  signal (SIGPIPE, SIG_IGN);
+  struct sigaction ign;
+  memset (&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  if (wfault_at ("main.sigpipe") || sigaction (SIGPIPE, &ign, NULL) < 0)
+    {
+      fprintf (stderr, "ward run: cannot ignore SIGPIPE: %s\n", strerror (errno));
+      return 1;
+    }
   /* The sandbox supervisor is forked before any thread or secret exists;
    * without it, spawns on sandboxed hosts fail (and say why). */
   if (wsb_supervisor_start (ward_remote_main, &err) < 0)

@@ -208,7 +208,10 @@ on_sigsys (int sig, siginfo_t *si, void *uc)
   memcpy (frame + 8, &len, 4);            /* little-endian on the hosts ward runs on */
   memcpy (frame + 12, text, len);
   send (ward_remote_chan, frame, 12 + len, MSG_NOSIGNAL);
-  signal (sig, SIG_DFL);
+  /* the default action ends the child as the signal; failing that (the
+   * handler would run again), it ends with the shell's status for it */
+  if (signal (sig, SIG_DFL) == SIG_ERR)
+    _exit (128 + sig);
   raise (sig);
 }
 
@@ -423,7 +426,13 @@ ward_remote_main (int chan)
   memset (&sa, 0, sizeof sa);
   sa.sa_sigaction = on_sigsys;
   sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-  sigaction (SIGSYS, &sa, NULL);
+  /* without the handler a trapped call still ends the child, but its
+   * monitor would not learn which: the child does not start */
+  if (sigaction (SIGSYS, &sa, NULL) < 0)
+    {
+      ward_err_set (&err, WARD_E_INTERNAL, errno, "the SIGSYS handler");
+      goto fail;
+    }
 
   /* Few threads, small stacks and one malloc arena: the address space
    * limit of the profile must hold the whole child. The runtime is made

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "proto.h"
 #include "wfd.h"
+#include "wfault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,16 @@ wsb_supervisor_start (wsb_entry_fn entry, ward_err *err)
       return ward_err_set (err, wsb__errno_kind (en), en,
                            "sandbox: events socket");
     }
+  /* the events are taken as they come (wsb_next_exit): a blocking read
+   * would hang the runtime's reader, so without it there is no supervisor */
+  int fl = fcntl (e[0], F_GETFL);
+  if (wfault_at ("client.nonblock") || fl < 0 || fcntl (e[0], F_SETFL, fl | O_NONBLOCK) < 0)
+    {
+      int en = errno;
+      close (s[0]); close (s[1]); close (e[0]); close (e[1]);
+      return ward_err_set (err, wsb__errno_kind (en), en,
+                           "sandbox: cannot make the events socket non-blocking");
+    }
   pid_t parent = getpid ();
   fflush (NULL);                /* or buffered output is written twice */
   pid_t pid = fork ();
@@ -59,7 +70,6 @@ wsb_supervisor_start (wsb_entry_fn entry, ward_err *err)
     }
   close (s[1]);
   close (e[1]);
-  fcntl (e[0], F_SETFL, O_NONBLOCK);
   sup_fd = s[0];
   ev_fd = e[0];
   sup_pid = pid;

@@ -4,6 +4,7 @@
 #include "proto.h"
 #include "lockdown.h"
 #include "init.h"
+#include "wfault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -164,16 +165,19 @@ set_environ (int sfd, const char *const *env)
       fail_errno (sfd, errno, "putenv");
 }
 
-/* The supervisor left every disposition at its default but these. */
+/* The supervisor left every disposition at its default but these; a
+ * child that cannot reset them is not built. */
 static void
-reset_signals (void)
+reset_signals (int sfd)
 {
+  static const struct { int sig; const char *name; } sigs[] = {
+    { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" }, { SIGHUP, "SIGHUP" } };
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGQUIT, &sa, NULL);
-  sigaction (SIGHUP, &sa, NULL);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    if (wfault_at ("spawn.sigaction") || sigaction (sigs[i].sig, &sa, NULL) < 0)
+      fail_errno (sfd, errno, "reset %s", sigs[i].name);
 }
 
 /* Building the profile's filter costs about a millisecond, so the
@@ -216,7 +220,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
 
   if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
     fail_errno (sfd, errno, "prctl PR_SET_PDEATHSIG");
-  reset_signals ();
+  reset_signals (sfd);
 
   /* The new namespaces belong to the new user namespace, where this
    * process holds every capability from the clone on, maps or not: what
@@ -283,7 +287,8 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
        * fork so that one sent meanwhile waits for PID 1's loop. */
       sigset_t set;
       wsb__pid1_signals (&set);
-      sigprocmask (SIG_BLOCK, &set, NULL);
+      if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
+        fail_errno (sfd, errno, "sigprocmask");
       if (wsb_lockdown (p, filter, &e) < 0)
         {
           ward_err_prefix (&e, "sandbox");
@@ -323,9 +328,12 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
     _exit (127);
   close (sfd);
 
+  /* past READY there is nobody to tell: a child whose signals stay
+   * blocked would not stop when told to, so it ends here */
   sigset_t none;
   sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
+  if (sigprocmask (SIG_SETMASK, &none, NULL) < 0)
+    _exit (127);
   int status = j->entry (j->chan);
   fflush (NULL);
   _exit (status & 0xff);

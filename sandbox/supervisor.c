@@ -5,6 +5,7 @@
 #include "config.h"
 #include "proto.h"
 #include "wfd.h"
+#include "wfault.h"
 #include "lockdown.h"
 
 #include <dirent.h>
@@ -455,7 +456,22 @@ build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t 
       return -1;
     }
   if (pid1)
-    fcntl (srd, F_SETFL, O_NONBLOCK);
+    {
+      /* the loop reads PID 1's records as they come: a blocking read
+       * would stop the supervisor, so a failure aborts this spawn */
+      int fl = fcntl (srd, F_GETFL);
+      if (wfault_at ("supervisor.nonblock") || fl < 0
+          || fcntl (srd, F_SETFL, fl | O_NONBLOCK) < 0)
+        {
+          ward_err_set (err, WARD_E_INTERNAL, errno,
+                        "sandbox: cannot make the status pipe non-blocking");
+          int st = 0;
+          kill_and_wait (pid, &st);
+          close (srd);
+          close (pidfd);
+          return -1;
+        }
+    }
   else
     {
       close (srd);
@@ -838,11 +854,18 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
 {
   /* SIGTERM, not SIGKILL: the loop handles it as the runtime's end, so
    * that detached children may outlive it. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
+  /* Without it the supervisor and its children could outlive the
+   * runtime; without a subreaper, the children of a detached child would
+   * go to init, out of its reach. Either failing, the supervisor does not
+   * start (status 127): every spawn on a sandboxed host then fails, and
+   * says that the supervisor is gone. */
+  if (wfault_at ("supervisor.pdeathsig") || prctl (PR_SET_PDEATHSIG, SIGTERM) < 0)
+    _exit (127);
   if (getppid () != parent)
     _exit (0);
-  prctl (PR_SET_CHILD_SUBREAPER, 1);
-  prctl (PR_SET_NAME, "ward-sandbox");
+  if (wfault_at ("supervisor.subreaper") || prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
+    _exit (127);
+  (void) prctl (PR_SET_NAME, "ward-sandbox");   /* a name for ps, nothing more */
   sock = s;
   evsock = es;
   entry_fn = entry;
@@ -857,20 +880,26 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
+  /* The C library keeps the signals between 31 and SIGRTMIN for itself
+   * and refuses them (EINVAL); any other failure stops the supervisor. */
   for (int i = 1; i < NSIG; i++)
-    if (i != SIGKILL && i != SIGSTOP)
-      sigaction (i, &sa, NULL);
+    if (i != SIGKILL && i != SIGSTOP
+        && (wfault_at ("supervisor.sigaction") || sigaction (i, &sa, NULL) < 0)
+        && !(errno == EINVAL && i > 31 && i < SIGRTMIN))
+      _exit (127);
   /* terminal signals are for the runtime to act on, not us */
   sa.sa_handler = SIG_IGN;
-  sigaction (SIGPIPE, &sa, NULL);
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGQUIT, &sa, NULL);
-  sigaction (SIGHUP, &sa, NULL);
+  if (sigaction (SIGPIPE, &sa, NULL) < 0 || sigaction (SIGINT, &sa, NULL) < 0
+      || sigaction (SIGQUIT, &sa, NULL) < 0 || sigaction (SIGHUP, &sa, NULL) < 0)
+    _exit (127);
   sigset_t set;
   sigemptyset (&set);
   sigaddset (&set, SIGCHLD);
   sigaddset (&set, SIGTERM);
-  sigprocmask (SIG_SETMASK, &set, NULL);
+  /* blocked, they are read from the signalfd below: unblocked, SIGTERM
+   * would kill the supervisor and its detached children with it */
+  if (wfault_at ("supervisor.sigprocmask") || sigprocmask (SIG_SETMASK, &set, NULL) < 0)
+    _exit (127);
 
   /* 0..2 stay open so that fds received later never land there */
   for (int i = 0; i < 3; i++)

@@ -18,3 +18,7 @@ EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/san
 ## never by the host's file.
 TESTS += tests/lua/sandbox/hostpath.sh
 EXTRA_DIST += tests/lua/sandbox/hostpath.sh
+## syscalls.sh: a refused system call of the sandbox's set-up fails closed
+## (tests/ward-faults, WARD_TEST_SYSCALL_FAULT).
+TESTS += tests/lua/sandbox/syscalls.sh
+EXTRA_DIST += tests/lua/sandbox/syscalls.sh
