@@ -107,10 +107,18 @@ main (int argc, char **argv)
   sigaddset (&set, SIGCHLD);
   for (int i = 0; i < NFWD; i++)
     {
-      signal (forwarded[i], SIG_DFL);
+      if (signal (forwarded[i], SIG_DFL) == SIG_ERR)
+        {
+          perror ("session: signal");
+          return 99;
+        }
       sigaddset (&set, forwarded[i]);
     }
-  sigprocmask (SIG_BLOCK, &set, NULL);
+  if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
+    {
+      perror ("session: sigprocmask");
+      return 99;
+    }
   int sfd = signalfd (-1, &set, SFD_CLOEXEC);
   if (sfd < 0)
     {
@@ -128,8 +136,7 @@ main (int argc, char **argv)
     {
       sigset_t none;
       sigemptyset (&none);
-      sigprocmask (SIG_SETMASK, &none, NULL);
-      if (setsid () < 0)
+      if (sigprocmask (SIG_SETMASK, &none, NULL) < 0 || setsid () < 0)
         _exit (99);
       execvp (argv[2], argv + 2);
       perror (argv[2]);

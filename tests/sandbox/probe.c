@@ -1391,7 +1391,8 @@ wprobe_entry (int chan)
               "memory=%llu", &c.hostpid, &c.port, &c.absent, &c.nproc, &c.nofile,
               &c.memory) != 6)
     return 2;
-  signal (SIGPIPE, SIG_IGN);
+  if (signal (SIGPIPE, SIG_IGN) == SIG_ERR)
+    return 2;
   for (size_t i = 0; i < NCHECKS; i++)
     {
       struct result r;

@@ -191,17 +191,23 @@ probe_entry (int chan)
             int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
             sigset_t block, old;
             sigemptyset (&block);
+            int bad = 0;
             for (int i = 0; i < 5; i++)
               {
                 sigaddset (&block, sigs[i]);
-                signal (sigs[i], on_sig);
+                bad |= signal (sigs[i], on_sig) == SIG_ERR;
               }
-            sigprocmask (SIG_BLOCK, &block, &old);
+            if (bad || sigprocmask (SIG_BLOCK, &block, &old) < 0)
+              {
+                answer (chan, "cannot arm: %s", strerror (errno));
+                break;
+              }
             got_sig = 0;
             answer (chan, "armed");
             while (got_sig == 0)
               sigsuspend (&old);
-            sigprocmask (SIG_SETMASK, &old, NULL);
+            if (sigprocmask (SIG_SETMASK, &old, NULL) < 0)
+              return 99;
             answer (chan, "got %d", (int) got_sig);
             break;
           }
@@ -211,8 +217,8 @@ probe_entry (int chan)
         case 'x':
           return atoi (arg);
         case 'K':
-          signal (atoi (arg), SIG_DFL);
-          raise (atoi (arg));
+          if (signal (atoi (arg), SIG_DFL) != SIG_ERR)
+            raise (atoi (arg));
           return 99;
         case 'o':
           answer (chan, "%d", (int) write (1, arg, strlen (arg)));
