@@ -710,11 +710,74 @@ open_table (lua_State *L)
   return 1;
 }
 
+/* utf8.codes of Lua 5.4.4 skips continuation bytes that follow a whole
+ * character or start the string (its bug "'utf8.codes' does not raise an
+ * error on spurious continuation bytes", fixed in 5.4.5). Ours runs the
+ * stock iterator and refuses such a byte before the first character and
+ * after each one, as the fixed library does. */
+#define UTF8_CONT(c) (((unsigned char) (c) & 0xC0) == 0x80)
+
+static int
+l_utf8_step (lua_State *L)
+{
+  size_t len;
+  const char *s = luaL_checklstring (L, 1, &len);
+  lua_pushvalue (L, lua_upvalueindex (1));
+  lua_pushvalue (L, 1);
+  lua_pushvalue (L, 2);
+  if (lua_pcall (L, 2, 2, 0) != LUA_OK)
+    {
+      if (lua_type (L, -1) == LUA_TSTRING)    /* where the loop is, as the stock one says */
+        {
+          luaL_where (L, 1);
+          lua_insert (L, -2);
+          lua_concat (L, 2);
+        }
+      return lua_error (L);
+    }
+  if (lua_isnil (L, -2))
+    return 0;
+  lua_Integer pos = lua_tointeger (L, -2);      /* 1-based, of the lead byte */
+  unsigned char lead = (unsigned char) s[pos - 1];
+  size_t n = 1;
+  while (n < 7 && (lead & (0x80u >> (n - 1))) && (lead & (0x80u >> n)))
+    n++;                        /* leading ones of a multibyte lead */
+  size_t next = (size_t) pos - 1 + n;
+  if (next < len && UTF8_CONT (s[next]))
+    return luaL_error (L, "invalid UTF-8 code");
+  return 2;
+}
+
+static int
+l_utf8_codes (lua_State *L)
+{
+  const char *s = luaL_checkstring (L, 1);
+  luaL_argcheck (L, !UTF8_CONT (s[0]), 1, "invalid UTF-8 code");
+  lua_settop (L, 2);
+  lua_pushvalue (L, lua_upvalueindex (1));
+  lua_insert (L, 1);
+  lua_call (L, 2, 3);           /* the stock codes: iterator, s, 0 */
+  lua_pushvalue (L, 1);
+  lua_pushcclosure (L, l_utf8_step, 1);
+  lua_replace (L, 1);
+  return 3;
+}
+
+static int
+open_utf8 (lua_State *L)
+{
+  luaopen_utf8 (L);
+  lua_getfield (L, -1, "codes");
+  lua_pushcclosure (L, l_utf8_codes, 1);
+  lua_setfield (L, -2, "codes");
+  return 1;
+}
+
 static const luaL_Reg lazy_libs[] = {
   { "string", open_string }, { "table", open_table }, { "process", ward_luaopen_process },
   { "channel", ward_luaopen_channel }, { "time", ward_luaopen_time },
   { "errors", ward_luaopen_errors }, { "math", luaopen_math },
-  { "coroutine", open_coroutine }, { "utf8", luaopen_utf8 }, { "os", open_os },
+  { "coroutine", open_coroutine }, { "utf8", open_utf8 }, { "os", open_os },
   { NULL, NULL } };
 
 /* Open the lazy library `name` into _G and package.loaded; push it, or
