@@ -516,7 +516,7 @@ cmd_run (int argc, char **argv)
   ward_err err;
   if (ward_vm_lua_check (&err) < 0)
     {
-      fprintf (stderr, "ward: %s\n", err.msg);
+      run_error (err.msg);
       return 1;
     }
   const char **deny = calloc ((size_t) argc + 1, sizeof *deny);
