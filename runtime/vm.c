@@ -362,7 +362,7 @@ l_co_isyieldable (lua_State *L)
 }
 
 /* coroutine.close runs the closed coroutine's pending __close methods on
- * the C stack of its caller, and Lua up to 5.4.5 does not count that
+ * the C stack of its caller, and Lua up to 5.4.4 does not count that
  * nesting against its C-call limit: a chain of coroutines each closing
  * the next from a __close overflows the C stack of the whole runtime (the
  * bug "C-stack overflow with deep nesting of coroutine.close", fixed in
@@ -417,13 +417,16 @@ l_co_close (lua_State *L)
     return luaL_error (L, "cannot close a %s coroutine", what);
   /* A quarter of the stack (at least 128 KiB) stays for the Lua code
    * each level may still run: up to LUAI_MAXCCALLS C levels of its own. */
+  size_t left = cstack_left ();
   size_t reserve = cstack.size / 4 > (128u << 10) ? cstack.size / 4 : (128u << 10);
-  if (close_depth >= WARD_CLOSE_NEST_MAX || cstack_left () < reserve)
+  if (close_depth >= WARD_CLOSE_NEST_MAX || left < reserve)
     return luaL_error (L, "C stack overflow (coroutine.close nested %d deep)",
                        close_depth);
   close_depth++;
 #if LUA_VERSION_RELEASE_NUM >= 50406
   int st = lua_closethread (co, L);
+#elif LUA_VERSION_RELEASE_NUM == 50405
+  int st = lua_resetthread (co, L);       /* 5.4.5's takes the caller too */
 #else
   int st = lua_resetthread (co);
 #endif
