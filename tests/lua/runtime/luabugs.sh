@@ -103,6 +103,7 @@ check 5.4.5 "utf8.codes" utf8-codes.lua
 # 9. "C-stack overflow with deep nesting of coroutine.close": disarmed by ward.
 check 5.4.5 "close chain of 20000" close-chain.lua -- 20000 0
 check 5.4.5 "close chain of 40" close-chain.lua -- 40 0
+check 5.4.5 "coroutine.close semantics" close-basics.lua
 check 5.4.5 "close chain of 20000, 190 pcalls deep each" close-chain.lua -- 20000 190
 # 10. "Wrong line in error message for arithmetic errors"
 check 5.4.5 "line of an arithmetic error" arith-line.lua
