@@ -525,6 +525,12 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
 static int
 cmd_run (int argc, char **argv)
 {
+  ward_err err;
+  if (ward_vm_lua_check (&err) < 0)
+    {
+      run_error (err.msg);
+      return 1;
+    }
   const char **deny = calloc ((size_t) argc + 1, sizeof *deny);
   const char **pfiles = calloc ((size_t) argc + 1, sizeof *pfiles);
   int rc = 1;
@@ -553,7 +559,10 @@ main (int argc, char **argv)
     }
   if (strcmp (argv[1], "--version") == 0)
     {
+      int lr = ward_lua_release_running ();
       printf ("ward %s (Lua %s)\n", PACKAGE_VERSION, LUA_VERSION_MAJOR "." LUA_VERSION_MINOR);
+      printf ("Lua library: built with %s, running %d.%d.%d\n", LUA_RELEASE,
+              lr / 10000, lr / 100 % 100, lr % 100);
       return 0;
     }
   if (strcmp (argv[1], "run") == 0)

@@ -163,6 +163,54 @@ ward_vm_describe_error (lua_State *L, int idx, char *buf, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
+/* The Lua library's release. */
+int
+ward_lua_release_of (const char *ident)
+{
+  const char *s = ident ? strstr (ident, "Lua ") : NULL;
+  if (s == NULL)
+    return 0;
+  s += 4;
+  int v[3];
+  for (int i = 0; i < 3; i++)
+    {
+      if (*s < '0' || *s > '9')
+        return 0;
+      char *end;
+      long n = strtol (s, &end, 10);
+      if (n > 99)
+        return 0;
+      v[i] = (int) n;
+      s = end;
+      if (i < 2 && *s++ != '.')
+        return 0;
+    }
+  return v[0] * 10000 + v[1] * 100 + v[2];
+}
+
+int
+ward_lua_release_running (void)
+{
+  return ward_lua_release_of (lua_ident);
+}
+
+int
+ward_vm_lua_check (ward_err *err)
+{
+  int run = ward_lua_release_running ();
+  if (run / 100 != LUA_VERSION_NUM)
+    return ward_err_set (err, WARD_E_INTERNAL, 0,
+                         "the Lua library is not Lua %s (it says `%.40s`): ward was built for %s",
+                         LUA_VERSION_MAJOR "." LUA_VERSION_MINOR, lua_ident, LUA_RELEASE);
+  if (run < LUA_VERSION_RELEASE_NUM)
+    return ward_err_set (err, WARD_E_INTERNAL, 0,
+                         "the Lua library is release %d.%d.%d, older than the %s ward was built "
+                         "with: its known bugs are not the ones ward disarms",
+                         run / 10000, run / 100 % 100, run % 100, LUA_RELEASE);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Coroutines. A scheduler yield (preemption or a blocking call) inside a
  * script's own coroutine must suspend the whole process, not return to the
  * script's resume: our resume passes such yields up and resumes the inner
@@ -311,6 +359,86 @@ l_co_isyieldable (lua_State *L)
   luaL_argexpected (L, co, 1, "coroutine");
   lua_pushboolean (L, lua_isyieldable (co) && !(p && co == p->co));
   return 1;
+}
+
+/* coroutine.close runs the closed coroutine's pending __close methods on
+ * the C stack of its caller, and Lua up to 5.4.4 does not count that
+ * nesting against its C-call limit: a chain of coroutines each closing
+ * the next from a __close overflows the C stack of the whole runtime (the
+ * bug "C-stack overflow with deep nesting of coroutine.close", fixed in
+ * 5.4.5). Ours counts the nesting on this worker thread and watches the
+ * stack that is left; past either bound the call raises "C stack
+ * overflow", as a fixed Lua does. Nothing between the count and its
+ * release can raise: lua_closethread/lua_resetthread is protected. */
+static _Thread_local int close_depth;
+static _Thread_local struct { const char *lo; size_t size; int known; } cstack;
+
+static size_t
+cstack_left (void)
+{
+  if (cstack.known == 0)
+    {
+      pthread_attr_t attr;
+      void *lo;
+      size_t size;
+      cstack.known = -1;
+      if (pthread_getattr_np (pthread_self (), &attr) == 0)
+        {
+          if (pthread_attr_getstack (&attr, &lo, &size) == 0)
+            {
+              cstack.lo = lo;
+              cstack.size = size;
+              cstack.known = 1;
+            }
+          pthread_attr_destroy (&attr);
+        }
+    }
+  if (cstack.known < 0)
+    return SIZE_MAX;
+  const char *here = (const char *) __builtin_frame_address (0);
+  return here > cstack.lo ? (size_t) (here - cstack.lo) : 0;
+}
+
+static int
+l_co_close (lua_State *L)
+{
+  lua_State *co = lua_tothread (L, 1);
+  luaL_argexpected (L, co, 1, "coroutine");
+  const char *what = NULL;
+  if (co == L)
+    what = "running";
+  else if (lua_status (co) == LUA_OK)
+    {
+      lua_Debug ar;
+      if (lua_getstack (co, 0, &ar))
+        what = "normal";
+    }
+  if (what)
+    return luaL_error (L, "cannot close a %s coroutine", what);
+  /* A quarter of the stack (at least 128 KiB) stays for the Lua code
+   * each level may still run: up to LUAI_MAXCCALLS C levels of its own. */
+  size_t left = cstack_left ();
+  size_t reserve = cstack.size / 4 > (128u << 10) ? cstack.size / 4 : (128u << 10);
+  if (close_depth >= WARD_CLOSE_NEST_MAX || left < reserve)
+    return luaL_error (L, "C stack overflow (coroutine.close nested %d deep)",
+                       close_depth);
+  close_depth++;
+#if LUA_VERSION_RELEASE_NUM >= 50406
+  int st = lua_closethread (co, L);
+#elif LUA_VERSION_RELEASE_NUM == 50405
+  int st = lua_resetthread (co, L);       /* 5.4.5's takes the caller too */
+#else
+  int st = lua_resetthread (co);
+#endif
+  close_depth--;
+  if (st == LUA_OK)
+    {
+      lua_pushboolean (L, 1);
+      return 1;
+    }
+  lua_pushboolean (L, 0);
+  lua_xmove (co, L, 1);         /* the error object */
+  return 2;
 }
 
 /* ------------------------------------------------------------------ */
@@ -508,7 +636,8 @@ open_coroutine (lua_State *L)
 {
   static const luaL_Reg co[] = {
     { "resume", l_co_resume }, { "wrap", l_co_wrap }, { "yield", l_co_yield },
-    { "running", l_co_running }, { "isyieldable", l_co_isyieldable }, { NULL, NULL } };
+    { "running", l_co_running }, { "isyieldable", l_co_isyieldable },
+    { "close", l_co_close }, { NULL, NULL } };
   luaopen_coroutine (L);
   luaL_setfuncs (L, co, 0);
   return 1;
@@ -584,11 +713,74 @@ open_table (lua_State *L)
   return 1;
 }
 
+/* utf8.codes of Lua 5.4.4 skips continuation bytes that follow a whole
+ * character or start the string (its bug "'utf8.codes' does not raise an
+ * error on spurious continuation bytes", fixed in 5.4.5). Ours runs the
+ * stock iterator and refuses such a byte before the first character and
+ * after each one, as the fixed library does. */
+#define UTF8_CONT(c) (((unsigned char) (c) & 0xC0) == 0x80)
+
+static int
+l_utf8_step (lua_State *L)
+{
+  size_t len;
+  const char *s = luaL_checklstring (L, 1, &len);
+  lua_pushvalue (L, lua_upvalueindex (1));
+  lua_pushvalue (L, 1);
+  lua_pushvalue (L, 2);
+  if (lua_pcall (L, 2, 2, 0) != LUA_OK)
+    {
+      if (lua_type (L, -1) == LUA_TSTRING)    /* where the loop is, as the stock one says */
+        {
+          luaL_where (L, 1);
+          lua_insert (L, -2);
+          lua_concat (L, 2);
+        }
+      return lua_error (L);
+    }
+  if (lua_isnil (L, -2))
+    return 0;
+  lua_Integer pos = lua_tointeger (L, -2);      /* 1-based, of the lead byte */
+  unsigned char lead = (unsigned char) s[pos - 1];
+  size_t n = 1;
+  while (n < 7 && (lead & (0x80u >> (n - 1))) && (lead & (0x80u >> n)))
+    n++;                        /* leading ones of a multibyte lead */
+  size_t next = (size_t) pos - 1 + n;
+  if (next < len && UTF8_CONT (s[next]))
+    return luaL_error (L, "invalid UTF-8 code");
+  return 2;
+}
+
+static int
+l_utf8_codes (lua_State *L)
+{
+  const char *s = luaL_checkstring (L, 1);
+  luaL_argcheck (L, !UTF8_CONT (s[0]), 1, "invalid UTF-8 code");
+  lua_settop (L, 2);
+  lua_pushvalue (L, lua_upvalueindex (1));
+  lua_insert (L, 1);
+  lua_call (L, 2, 3);           /* the stock codes: iterator, s, 0 */
+  lua_pushvalue (L, 1);
+  lua_pushcclosure (L, l_utf8_step, 1);
+  lua_replace (L, 1);
+  return 3;
+}
+
+static int
+open_utf8 (lua_State *L)
+{
+  luaopen_utf8 (L);
+  lua_getfield (L, -1, "codes");
+  lua_pushcclosure (L, l_utf8_codes, 1);
+  lua_setfield (L, -2, "codes");
+  return 1;
+}
+
 static const luaL_Reg lazy_libs[] = {
   { "string", open_string }, { "table", open_table }, { "process", ward_luaopen_process },
   { "channel", ward_luaopen_channel }, { "time", ward_luaopen_time },
   { "errors", ward_luaopen_errors }, { "math", luaopen_math },
-  { "coroutine", open_coroutine }, { "utf8", luaopen_utf8 }, { "os", open_os },
+  { "coroutine", open_coroutine }, { "utf8", open_utf8 }, { "os", open_os },
   { NULL, NULL } };
 
 /* Open the lazy library `name` into _G and package.loaded; push it, or

@@ -15,6 +15,23 @@
 #define WARD_SLICE_TICKS 20
 #define WARD_UNYIELDABLE_NS (5LL * 1000000000LL)
 
+/* Nesting bound of coroutine.close (one closing the next from a __close
+ * metamethod): past it, or when less than a quarter of the worker's C
+ * stack is left, the call raises "C stack overflow" (Lua 5.4.4's bug
+ * "C-stack overflow with deep nesting of coroutine.close"). */
+#define WARD_CLOSE_NEST_MAX 100
+
+/* The Lua release ward was built with (LUA_VERSION_RELEASE_NUM, e.g.
+ * 50404) and the one it runs against, read from the library's lua_ident
+ * ("$LuaVersion: Lua 5.4.4  Copyright ..."); ward_lua_release_of gives 0
+ * for text it cannot read. */
+int ward_lua_release_of (const char *ident);
+int ward_lua_release_running (void);
+/* Fail (INTERNAL, with a sentence) unless the library runs the Lua 5.x
+ * ward was built for, at a release no older than the headers': the list
+ * of known Lua bugs ward disarms (ward-lua(7)) is for that release. */
+int ward_vm_lua_check (ward_err *err);
+
 /* Resolve a definition id ("a.b:c") to <root>/a/b/c.lua. */
 int ward_def_resolve (const char *id, char *path, size_t pathlen, ward_err *err);
 /* A compiled definition, cached for the run (never freed before exit). */

@@ -25,6 +25,11 @@ tests_unit_test_wire_LDADD = $(UNIT_LDADD)
 tests_unit_test_ending_SOURCES = tests/unit/test-ending.c tests/unit/tap.h
 tests_unit_test_ending_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_ending_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/test-luarel
+tests_unit_test_luarel_SOURCES = tests/unit/test-luarel.c tests/unit/tap.h
+tests_unit_test_luarel_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_luarel_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test-luarel
 
 TESTS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
 	tests/unit/test-sched tests/unit/test-wire tests/unit/test-ending

@@ -18,7 +18,9 @@ LUA_TESTS += tests/lua/runtime/cloop.lua
 LUA_TESTS += tests/lua/runtime/codec.lua
 LUA_TESTS += tests/lua/runtime/killrace.lua
 TESTS += tests/lua/runtime/cli.sh
+## luabugs.sh: the published bugs of the Lua release ward links (ward-lua(7)).
+TESTS += tests/lua/runtime/luabugs.sh
 ## signals.sh: the first signal ends a run, spawn chains included.
 TESTS += tests/lua/runtime/signals.sh
 EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/w \
-	tests/lua/runtime/signals.sh
+	tests/lua/runtime/signals.sh tests/lua/runtime/luabugs.sh tests/lua/runtime/luabugs
