@@ -105,7 +105,7 @@ ward_fd_reserved (int fd)
 int
 ward_fd_refuse (const char *what, ward_err *err)
 {
-  return ward_err_set (err, WARD_E_UNAVAILABLE, EMFILE, "%s: the runtime's descriptors are "
+  return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%s: the runtime's descriptors are "
                        "running out (the last %ld of its %ld are kept for trusted work)",
                        what, fd_soft - fd_floor, fd_soft);
 }

@@ -5,7 +5,8 @@
 ## (faults.sh), the two demos README runs (demos.sh); nobody.sh runs the
 ## first four as nobody. Definitions live in tests/lua/sandbox/w (id w:NAME)
 ## and tests/lua/sandbox/tools.
-LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua
+LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua \
+	tests/lua/sandbox/quotas.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
 ## lifetime.sh: nothing of a run outlives ward but what it detached.
