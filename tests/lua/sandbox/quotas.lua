@@ -80,4 +80,4 @@ for i = 1, 5 do kids[i] = process.spawn("w:ret", "ward:main", i, 1) end
 t.ok(#kids == 5, "a trusted process still spawns past that number")
 process.send(sp, "stop")
 t.ok(u.event_from(process.event.EXIT, sp) ~= nil, "the spawner ends")
-t.done()
+u.finish(t)
