@@ -1,5 +1,5 @@
 #!/bin/sh
-# quotas.sh -- an untrusted script cannot exhaust the runtime's own
+# exhaust.sh -- an untrusted script cannot exhaust the runtime's own
 # descriptors: its spawns stop at its host's live-children limit, then at
 # the host's process limit, then at the runtime's descriptor reserve, and a
 # trusted process still spawns and opens descriptors; a child flooding a
