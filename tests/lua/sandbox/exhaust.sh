@@ -92,6 +92,35 @@ else
   has "and opens descriptors" '^pipes	40	nil$' "$T/out4"
 fi
 
+# The reserve holds against descriptors too: with the quotas out of the
+# way, a flood stops where it would reach the reserve.
+cat > "$T/rf.lua" <<'L'
+local fd = require "fd"
+local flooded = process.listen("flooded", { message = true })
+local c = assert(process.spawn("w:fdflood", "ward:sandbox", process.pid()))
+local n, kind, msg = flooded:receive():payload()
+print("flood", n > 0, kind, msg)
+local kept, err = {}, nil
+for i = 1, 20 do
+  local r, w = fd.pipe()
+  if not r then err = w break end
+  kept[#kept + 1] = r kept[#kept + 1] = w
+end
+print("pipes", #kept, tostring(err))
+print("exec", process.exec("w:ret", "ward:main", 20, 22))
+process.send(c, "stop")
+L
+if [ "$lim" -lt 160 ]; then
+  n=$((n + 1)); echo "ok $n # SKIP the hard RLIMIT_NOFILE ($hard) leaves no room for the reserve case"
+else
+  (ulimit -n "$lim" && exec timeout "$(scaled_s 120)" "$WARD" run --root "$src" \
+     --sandbox-fds 100000 --mailbox-fds 100000 "$T/rf.lua") > "$T/out5" 2>&1
+  has "a descriptor flood stops before the runtime's reserve" \
+    "^flood	true	UNAVAILABLE	.*the runtime's descriptors are running out (the last 64 of its $lim are kept for trusted work)$" "$T/out5"
+  has "then a trusted process still opens descriptors" '^pipes	40	nil$' "$T/out5"
+  has "and spawns" '^exec	42$' "$T/out5"
+fi
+
 # Descriptors in flight: a parent that reads nothing, a child that floods
 # it. The runtime's descriptors are counted in three runs that differ only
 # in what the flood left: none sent (base), sent and held, sent and then
