@@ -85,7 +85,7 @@ if [ "$lim" -lt 160 ]; then
 else
   (ulimit -n "$lim" && exec timeout "$(scaled_s 120)" "$WARD" run --root "$src" \
      --sandbox-children 100000 --sandbox-processes 100000 "$T/r.lua") > "$T/out4" 2>&1
-  ok "and the run ends well" test $? -eq 0
+  ok "a run whose untrusted child fills the sandbox up to the reserve ends well" test $? -eq 0
   has "an untrusted child's spawns stop before the runtime's descriptor reserve" \
     "^untrusted	true	UNAVAILABLE	host ward:sandbox: no subprocess actor can start: the runtime's descriptors are running out (the last 64 of its $lim are kept for trusted work)$" "$T/out4"
   has "then a trusted process still spawns (and reads a definition)" '^exec	42$' "$T/out4"
