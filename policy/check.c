@@ -58,6 +58,8 @@ static const fschema sandbox_fields[] = {
   { "cpu", F_DURATION, 0, 0 }, { "wall", F_DURATION, 0, 0 },
   { "nofile", F_INT, 0, 1048576 },
   { "children", F_INT, 0, 1000000 }, { "mailbox", F_INT, 1, 100000000 },
+  { "live_children", F_INT, 0, 1000000 }, { "processes", F_INT, 1, 1000000 },
+  { "fds_in_flight", F_INT, 0, 1000000 },
   { "init", F_STR, 0, 0 }, { "hostname", F_STR, 0, 0 },
   { "environment", F_STRLIST, 0, 0 }, { "stdin", F_STDIO, 0, 0 },
   { "stdout", F_STDIO, 0, 0 }, { "stderr", F_STDIO, 0, 0 }, { NULL, 0, 0, 0 }
@@ -140,6 +142,12 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
         sb->children = v->i;
       else if (strcmp (what, "mailbox") == 0)
         sb->mailbox = v->i;
+      else if (strcmp (what, "live_children") == 0)
+        sb->live_children = v->i;
+      else if (strcmp (what, "processes") == 0)
+        sb->processes = v->i;
+      else if (strcmp (what, "fds_in_flight") == 0)
+        sb->fds_in_flight = v->i;
       return 0;
     case F_STR:
       if (v->type != WV_STR)
@@ -458,6 +466,7 @@ wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d)
       break;
     case D_SANDBOX:
       dc->sandbox.nofile = dc->sandbox.children = dc->sandbox.mailbox = -1;
+      dc->sandbox.live_children = dc->sandbox.processes = dc->sandbox.fds_in_flight = -1;
       check_schema_decl (f, dc, d, sandbox_fields, "sandbox");
       break;
     }

@@ -219,6 +219,10 @@ typedef struct wpol_sandbox_info {
   uint64_t cpu_ms;                /* 0 = no limit */
   uint64_t wall_ms;               /* 0 = no limit */
   int64_t nofile, children, mailbox;  /* -1 = no limit */
+  /* what the runtime holds for the host: live children of each of its
+   * processes, its live processes, descriptors each of them has sent that
+   * nobody has received yet; -1 = the run's default */
+  int64_t live_children, processes, fds_in_flight;
   char init[WPOL_PATH_MAX];       /* "" = none */
   char hostname[WPOL_NAME_MAX];
   /* "NAME=value" entries, each ended by a NUL, the list by an empty one */

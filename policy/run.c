@@ -326,6 +326,9 @@ ward_policy_sandbox (const char *name, ward_sandbox_spec *out, ward_err *err)
   out->nofile = s.nofile;
   out->children = s.children;
   out->mailbox = s.mailbox;
+  out->live_children = s.live_children;
+  out->processes = s.processes;
+  out->fds_in_flight = s.fds_in_flight;
   snprintf (out->init, sizeof out->init, "%s", s.init);
   snprintf (out->hostname, sizeof out->hostname, "%s", s.hostname);
   memcpy (out->environment, s.environment, sizeof out->environment);

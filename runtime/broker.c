@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -30,6 +31,8 @@
 
 
 #define F_ENDED 0xff            /* a WIRE message of the reader: the child ended */
+#define F_REFUSED 0xfe          /* a WIRE message of the reader: a CALL whose
+                                   descriptors were refused (body: why) */
 #define SEND_TIMEOUT_S 2        /* a child that reads nothing this long is ended */
 /* Address space a subprocess actor needs besides its Lua heap: the binary,
  * its libraries, three threads' stacks and malloc's arena. */
@@ -52,12 +55,18 @@ typedef struct sbx_host {
   ward_sandbox_spec spec;
   char *init;
   size_t init_len;
+  unsigned live_children;       /* of each of its processes */
+  unsigned processes;           /* live on it at once */
+  unsigned fds_in_flight;       /* of each of its processes */
 } sbx_host;
 
 char ward_broker_no_supervisor[256];
 
 static sbx_host sbx_hosts[16];
 static int nsbx_hosts;
+/* live subprocess actors of each sandboxed host (sbx_hosts' index), made
+ * or being made */
+static atomic_uint sbx_live[16];
 
 static const sbx_host *
 find_host (const ward_host *h)
@@ -83,6 +92,13 @@ ward_broker_host (ward_host *h, const char *profile, const ward_sandbox_spec *sp
   s->spec = *spec;
   s->init = NULL;
   s->init_len = 0;
+  /* the profile's bounds, else the run's defaults */
+  s->live_children = spec->live_children >= 0 ? (unsigned) spec->live_children
+                     : ward_cfg.sandbox_children;
+  s->processes = spec->processes >= 0 ? (unsigned) spec->processes
+                 : ward_cfg.sandbox_processes;
+  s->fds_in_flight = spec->fds_in_flight >= 0 ? (unsigned) spec->fds_in_flight
+                     : ward_cfg.sandbox_fds;
   if (init_text)
     {
       if ((s->init = malloc (init_len + 1)) == NULL)
@@ -101,6 +117,13 @@ ward_broker_sandboxed (const ward_host *h)
   return find_host (h) != NULL;
 }
 
+unsigned
+ward_broker_children_limit (const ward_host *h)
+{
+  const sbx_host *sh = find_host (h);
+  return sh ? sh->live_children : UINT_MAX;
+}
+
 /* ---- children and the reader thread ---- */
 
 struct ward_remote {
@@ -108,6 +131,8 @@ struct ward_remote {
   ward_proc *proxy;             /* a reference, once the proxy exists */
   wsb_child child;
   const sbx_host *sh;            /* NULL for spawn_vm's subprocess table */
+  int counted;                  /* counted in sbx_live */
+  ward_fdtally *tally;          /* descriptors the child has in flight */
   uint64_t memory;              /* the child's Lua heap cap */
   int64_t mailbox;
   uint64_t owner;               /* serial of spawn_vm's caller, 0 = none */
@@ -132,6 +157,7 @@ struct ward_remote {
    * cut by another's, and what the proxy forwards keeps its order). */
   atomic_int busy;
   int told_senders;             /* what the child was last told (senders_now) */
+  ward_err refused;             /* why the reader refused a CALL's descriptors */
 };
 
 static struct {
@@ -166,7 +192,16 @@ to_proxy (ward_remote *r, int type, const void *body, size_t len, ward_fdvec *fd
   ward_msg *m = ward_msg_new (WARD_MSG_WIRE, "", NULL, buf, len + 1);
   free (buf);
   ward_err err;
-  if (m == NULL || ward_msg_take_fds (m, fds, &err) < 0)
+  if (m != NULL && ward_msg_take_fds (m, fds, &err) == 0
+      && ward_msg_charge (m, r->tally, r->proxy->pid, &err) < 0)
+    {
+      /* past the child's limit after all (its stand-in sent meanwhile):
+       * the call fails, its descriptors closed with m */
+      ward_msg_free (m);
+      to_proxy (r, F_REFUSED, err.msg, strlen (err.msg), NULL);
+      return;
+    }
+  if (m == NULL || (m->fds == NULL && fds != NULL && fds->n > 0))
     {
       ward_msg_free (m);
       ward_proc_kill (r->proxy, "subprocess actor: out of memory");
@@ -207,6 +242,32 @@ rewatch (ward_remote *r)
   to_proxy (r, F_ENDED, why, strlen (why), NULL);
 }
 
+/* Whether the descriptors a CALL brought must be refused (r->refused
+ * says why; the caller closes them): one in the runtime's reserve, or
+ * more in flight than the child may have. Called with br.lock. */
+static int
+refuse_fds (ward_remote *r)
+{
+  for (unsigned i = 0; i < r->rx.fds.n; i++)
+    if (r->rx.fds.fd[i] >= 0 && ward_fd_reserved (r->rx.fds.fd[i]))
+      {
+        ward_fd_refuse ("descriptors from a subprocess actor", &r->refused);
+        return 1;
+      }
+  if (r->tally && r->proxy)
+    {
+      unsigned had = atomic_load (&r->tally->n);
+      if (had + r->rx.fds.n > r->tally->limit)
+        {
+          ward_err_set (&r->refused, WARD_E_UNAVAILABLE, 0, "%s already has %u descriptors "
+                        "in flight, not yet received (the limit is %u)", r->proxy->pid, had,
+                        r->tally->limit);
+          return 1;
+        }
+    }
+  return 0;
+}
+
 /* The channel is readable: take one frame. CALL and EXIT go to the proxy,
  * which re-arms the channel when it has answered; anything else ends the
  * child. Draining (the child has ended): take every frame left, in order,
@@ -229,6 +290,15 @@ read_channel (ward_remote *r, int drain)
       return -1;
     }
   int type = r->rx.type;
+  if (rc == 1 && type == WARD_F_CALL && r->rx.fds.n > 0 && refuse_fds (r))
+    {
+      /* the call fails, the child goes on: nothing of it is kept */
+      char why[WARD_ERR_MSG_MAX];
+      snprintf (why, sizeof why, "%s", r->refused.msg);
+      ward_wire_rx_reset (&r->rx);
+      to_proxy (r, F_REFUSED, why, strlen (why), NULL);
+      return 1;
+    }
   if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT))
     {
       /* only a CALL's arguments may refer to descriptors */
@@ -409,6 +479,10 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
                     ward_broker_no_supervisor[0] ? ": " : "", ward_broker_no_supervisor);
       return NULL;
     }
+  /* Its channel and pidfd, and the supervisor's reply that brings them,
+   * must fit below the runtime's reserve. */
+  if (ward_fd_room (4, "no subprocess actor can start", err) < 0)
+    return NULL;
   ward_remote *r = calloc (1, sizeof *r);
   if (r == NULL)
     {
@@ -418,13 +492,41 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
   r->sh = sh;
   r->memory = memory;
   r->mailbox = mailbox;
+  r->child.chan = r->child.pidfd = -1;
   atomic_init (&r->busy, 1);      /* until BOOT has gone */
   ward_wire_rx_init (&r->rx);
   r->rx.nonblock = 1;
+  if (sh)
+    {
+      atomic_uint *live = &sbx_live[sh - sbx_hosts];
+      unsigned had = atomic_fetch_add (live, 1);
+      r->counted = 1;
+      if (had >= sh->processes)
+        {
+          ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%u processes already live (the limit "
+                        "of its sandbox profile `%s`)", had, sh->profile);
+          ward_broker_abort (r);
+          return NULL;
+        }
+    }
+  if ((r->tally = ward_fdtally_new (sh ? sh->fds_in_flight : ward_cfg.sandbox_fds)) == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning a subprocess actor");
+      ward_broker_abort (r);
+      return NULL;
+    }
   if (wsb_spawn (p, &r->child, err) < 0)
     {
-      ward_wire_rx_free (&r->rx);
-      free (r);
+      r->child.chan = r->child.pidfd = -1;
+      ward_broker_abort (r);
+      return NULL;
+    }
+  if (ward_fd_reserved (r->child.chan) || ward_fd_reserved (r->child.pidfd))
+    {
+      /* another thread took the room meanwhile */
+      syscall (SYS_pidfd_send_signal, r->child.pidfd, SIGKILL, NULL, 0);
+      ward_fd_refuse ("no subprocess actor can start", err);
+      ward_broker_abort (r);
       return NULL;
     }
   /* without the timeout a child that reads nothing would block its
@@ -527,6 +629,9 @@ ward_broker_attach (ward_proc *proxy)
   r->proxy = proxy;
   ward_proc_ref (proxy);
   pthread_mutex_unlock (&br.lock);
+  /* what it sends for its child is counted with what the child sends */
+  atomic_fetch_add (&r->tally->refs, 1);
+  proxy->fd_tally = r->tally;
   /* the profile's wall-clock limit: the stand-in is ended at the
    * deadline, and the child with it */
   if (r->sh && r->sh->spec.wall_ms)
@@ -624,9 +729,14 @@ ward_broker_abort (ward_remote *r)
   if (r == NULL)
     return;
   unlist (r);
-  close (r->child.chan);
-  close (r->child.pidfd);
+  if (r->child.chan >= 0)
+    close (r->child.chan);
+  if (r->child.pidfd >= 0)
+    close (r->child.pidfd);
   ward_wire_rx_free (&r->rx);
+  if (r->counted)
+    atomic_fetch_sub (&sbx_live[r->sh - sbx_hosts], 1);
+  ward_fdtally_unref (r->tally);
   free (r);
 }
 
@@ -871,6 +981,9 @@ close_call_fds (lua_State *L)
   lua_pop (L, 1);
 }
 
+static void send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals,
+                        size_t vlen, const char *msg);
+
 /* next(): forward what reached the mailbox; return the child's next call
  * (op, {args, n=}) or nothing once the child has ended. */
 static int
@@ -940,6 +1053,15 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       int type = m->len ? m->data[0] : 0;
       const uint8_t *body = m->data + 1;
       size_t len = m->len ? m->len - 1 : 0;
+      if (type == F_REFUSED)
+        {
+          /* the call fails, as if performed: UNAVAILABLE, with why */
+          char why[WARD_ERR_MSG_MAX];
+          snprintf (why, sizeof why, "%.*s", (int) len, (const char *) body);
+          ward_msg_release (p);
+          send_reply (r, 1, ward_kind_name (WARD_E_UNAVAILABLE), NULL, 0, why);
+          continue;
+        }
       if (type == F_ENDED)
         {
           snprintf (r->ended_why, sizeof r->ended_why, "%.*s", (int) len, (const char *) body);
@@ -1006,15 +1128,43 @@ b_next_entry (lua_State *L)
   return b_next (L, 0, 0);
 }
 
+/* A REPLY to the child's call: st 0 with the encoded values, else 1 (an
+ * error value of kind) or 2 (a raised error) with msg; then the channel is
+ * watched again. */
+static void
+send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, size_t vlen,
+            const char *msg)
+{
+  ward_err err;
+  wbuf b;
+  wbuf_init (&b, 0);
+  int rc = ward_wire_put_u32 (&b, st, &err);
+  if (rc == 0)
+    rc = st == 0 ? ward_wire_put_str (&b, (const char *) vals, vlen, &err)
+                 : ward_wire_put_str (&b, kind, strlen (kind), &err);
+  if (rc == 0)
+    rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
+  if (rc == 0)
+    {
+      atomic_fetch_add (&r->busy, 1);
+      rc = ward_wire_send (r->child.chan, WARD_F_REPLY, b.data, b.len, &err);
+      atomic_fetch_sub (&r->busy, 1);
+    }
+  wbuf_free (&b);
+  if (rc < 0)
+    channel_broken (r, &err);
+  else
+    rearm (r);
+}
+
 /* reply(ok, ...): the result of pcall(op, ...) back to the child. */
 static int
 b_reply (lua_State *L)
 {
   ward_remote *r = self_remote (L);
   ward_err err;
-  wbuf vals, b;
+  wbuf vals;
   wbuf_init (&vals, 0);
-  wbuf_init (&b, 0);
   int top = lua_gettop (L);
   uint32_t st;
   char msg[WARD_ERR_MSG_MAX];
@@ -1041,24 +1191,8 @@ b_reply (lua_State *L)
       snprintf (msg, sizeof msg, "the result cannot be sent: %s", err.msg);
     }
   close_call_fds (L);
-  int rc = ward_wire_put_u32 (&b, st, &err);
-  if (rc == 0)
-    rc = st == 0 ? ward_wire_put_str (&b, (const char *) vals.data, vals.len, &err)
-                 : ward_wire_put_str (&b, kind, strlen (kind), &err);
-  if (rc == 0)
-    rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
-  if (rc == 0)
-    {
-      atomic_fetch_add (&r->busy, 1);
-      rc = ward_wire_send (r->child.chan, WARD_F_REPLY, b.data, b.len, &err);
-      atomic_fetch_sub (&r->busy, 1);
-    }
+  send_reply (r, st, kind, vals.data, vals.len, msg);
   wbuf_free (&vals);
-  wbuf_free (&b);
-  if (rc < 0)
-    channel_broken (r, &err);
-  else
-    rearm (r);
   return 0;
 }
 

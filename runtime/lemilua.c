@@ -427,6 +427,8 @@ l_spawn_vm (lua_State *L)
   ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
                          .is_worker = 1, .vm_senders = 1, .master = hand_over,
                          .hold = sub_idx != 0 };
+  if (sub_idx && ward_spawn_admit (p, &err) < 0)   /* before a child is made for nothing */
+    return luaL_error (L, "spawn_vm: %s", err.msg);
   if (sub_idx && (req.remote = ward_broker_prepare_vm (&so, &err)) == NULL)
     return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);
   if (hand_over)

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <lauxlib.h>
@@ -60,6 +61,69 @@ ward_fdvec_own (ward_fdvec *v, int fd, ward_err *err)
   return (int) v->n++;
 }
 
+/* ---- the descriptor table ---- */
+
+static long fd_floor = LONG_MAX;        /* the first reserved number */
+static long fd_soft;                    /* the soft limit, once raised */
+static int fd_probe = -1;               /* dup()ed to find the lowest free number */
+
+int
+ward_fd_table_init (unsigned reserve, ward_err *err)
+{
+  struct rlimit rl;
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, errno, "getrlimit(RLIMIT_NOFILE)");
+  if (rl.rlim_cur < rl.rlim_max)
+    {
+      struct rlimit up = { rl.rlim_max, rl.rlim_max };
+      /* an unlimited hard limit is more than the kernel's nr_open: then
+       * the soft one stays as it is */
+      if (setrlimit (RLIMIT_NOFILE, &up) == 0)
+        rl.rlim_cur = rl.rlim_max;
+    }
+  if ((fd_probe = open ("/", O_PATH | O_CLOEXEC)) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, errno, "opening / (a descriptor to probe "
+                         "the table with)");
+  fd_soft = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t) INT_MAX
+            ? INT_MAX : (long) rl.rlim_cur;
+  fd_floor = fd_soft > (long) reserve ? fd_soft - (long) reserve : 0;
+  return 0;
+}
+
+long
+ward_fd_floor (void)
+{
+  return fd_floor;
+}
+
+int
+ward_fd_reserved (int fd)
+{
+  return fd >= fd_floor;
+}
+
+int
+ward_fd_refuse (const char *what, ward_err *err)
+{
+  return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%s: the runtime's descriptors are "
+                       "running out (the last %ld of its %ld are kept for trusted work)",
+                       what, fd_soft - fd_floor, fd_soft);
+}
+
+int
+ward_fd_room (unsigned n, const char *what, ward_err *err)
+{
+  if (fd_probe < 0)
+    return 0;
+  int low = fcntl (fd_probe, F_DUPFD_CLOEXEC, 0);
+  if (low < 0)
+    return ward_fd_refuse (what, err);
+  close (low);
+  return (long) low + (long) n > fd_floor ? ward_fd_refuse (what, err) : 0;
+}
+
+/* ---- descriptor lists, continued ---- */
+
 int
 ward_fdvec_dup (ward_fdvec *v, int fd, ward_err *err)
 {
@@ -70,6 +134,13 @@ ward_fdvec_dup (ward_fdvec *v, int fd, ward_err *err)
   if (d < 0)
     return ward_err_set (err, errno_kind (errno), errno, "file descriptor %d cannot be "
                          "sent: %s", fd, strerror (errno));
+  /* a sandboxed host's process (its stand-in, sending for its child) */
+  ward_proc *self = ward_current ();
+  if (self && self->fd_tally && ward_fd_reserved (d))
+    {
+      close (d);
+      return ward_fd_refuse ("a descriptor cannot be sent", err);
+    }
   v->fd[v->n] = d;
   return (int) v->n++;
 }

@@ -46,6 +46,28 @@ void ward_fd_release (int *held);
  * fd is NOT closed (the caller still owns it). */
 void ward_fd_push (lua_State *L, int fd);
 
+/* ---- the runtime's descriptor table ----
+ * ward_fd_table_init (once, at start) raises the soft RLIMIT_NOFILE to the
+ * hard limit and keeps the top `reserve` descriptor numbers below it for
+ * the runtime and its trusted processes. The kernel hands out the lowest
+ * free number, so a descriptor taken for sandboxed work (a subprocess
+ * actor's channel and pidfd, what its child sends or has duplicated) that
+ * lands at or above the floor means the table is that full: it is closed
+ * and the work refused with UNAVAILABLE. Sandboxed work then never holds
+ * a reserved number, and the reserve stays whole for the rest. Without
+ * init nothing is reserved. */
+int ward_fd_table_init (unsigned reserve, ward_err *err);
+/* The first reserved number (the soft limit less the reserve). */
+long ward_fd_floor (void);
+/* Whether fd, taken for sandboxed work, is a reserved number. */
+int ward_fd_reserved (int fd);
+/* Before sandboxed work takes n descriptors: whether the lowest free
+ * number leaves room for them below the floor. 0, or -1 with UNAVAILABLE
+ * (what says `what`). */
+int ward_fd_room (unsigned n, const char *what, ward_err *err);
+/* The error of a reserved number taken for sandboxed work. */
+int ward_fd_refuse (const char *what, ward_err *err);
+
 int ward_luaopen_fd (lua_State *L);
 extern const struct ward_type ward_type_fd;
 

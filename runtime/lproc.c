@@ -330,8 +330,11 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   req.hold = nqueued > 0;
   req.ask_send = nqueued > 0;   /* the queued messages are the parent's sends */
   /* On a sandboxed host the child is made first: a sandbox that cannot
-   * be built (an init script that fails) is this call's error. */
-  if (ward_broker_sandboxed (host) && (req.remote = ward_broker_prepare (host, &err)) == NULL)
+   * be built (an init script that fails) is this call's error. One that
+   * ward_spawn would refuse for the parent's children is not made. */
+  if (ward_broker_sandboxed (host)
+      && (ward_spawn_admit (p, &err) < 0
+          || (req.remote = ward_broker_prepare (host, &err)) == NULL))
     {
       wbuf_free (&ctx);
       wbuf_free (&args);

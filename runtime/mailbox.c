@@ -39,7 +39,53 @@ ward_msg_new (int kind, const char *from, const char *topic, const void *data, s
   m->len = len;
   m->data = len ? memcpy (tail, data, len) : NULL;
   m->fds = NULL;
+  m->tally = NULL;
+  m->charged = 0;
   return m;
+}
+
+ward_fdtally *
+ward_fdtally_new (unsigned limit)
+{
+  ward_fdtally *t = malloc (sizeof *t);
+  if (t == NULL)
+    return NULL;
+  atomic_init (&t->refs, 1);
+  atomic_init (&t->n, 0);
+  t->limit = limit;
+  return t;
+}
+
+void
+ward_fdtally_unref (ward_fdtally *t)
+{
+  if (t && atomic_fetch_sub (&t->refs, 1) == 1)
+    free (t);
+}
+
+static unsigned
+fd_count (const ward_msg *m)
+{
+  return m->fds ? m->fds->n : 0;
+}
+
+int
+ward_msg_charge (ward_msg *m, ward_fdtally *t, const char *who, ward_err *err)
+{
+  unsigned k = fd_count (m);
+  if (t == NULL || k == 0 || m->tally != NULL)
+    return 0;
+  unsigned had = atomic_fetch_add (&t->n, k);
+  if (had + k > t->limit)
+    {
+      atomic_fetch_sub (&t->n, k);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%s already has %u descriptors in "
+                           "flight, not yet received (the limit is %u)", who, had, t->limit);
+    }
+  atomic_fetch_add (&t->refs, 1);
+  m->tally = t;
+  m->charged = k;
+  return 0;
 }
 
 int
@@ -58,6 +104,11 @@ ward_msg_take_fds (ward_msg *m, ward_fdvec *v, ward_err *err)
 void
 ward_msg_free (ward_msg *m)
 {
+  if (m && m->tally)
+    {
+      atomic_fetch_sub (&m->tally->n, m->charged);
+      ward_fdtally_unref (m->tally);
+    }
   if (m && m->fds)
     {
       ward_fdvec_close (m->fds);
@@ -94,8 +145,9 @@ port_add (ward_proc *p, int id)
 }
 
 static void
-port_append (ward_port *pt, ward_msg *m)
+port_append (ward_proc *p, ward_port *pt, ward_msg *m)
 {
+  p->queued_fds += fd_count (m);
   m->next = NULL;
   m->port = pt->id;
   if (pt->tail)
@@ -146,6 +198,13 @@ int
 ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
 {
   int user = m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM;
+  /* What a sandboxed host's process sends is charged to it until freed. */
+  ward_proc *sender = ward_current ();
+  if (sender && sender->fd_tally && ward_msg_charge (m, sender->fd_tally, sender->pid, err) < 0)
+    {
+      ward_msg_free (m);
+      return -1;
+    }
   pthread_mutex_lock (&p->lock);
   if (p->state == WARD_ST_DONE)
     {
@@ -160,6 +219,18 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
                            "mailbox of %s is full (%zu messages)", p->pid,
                            ward_cfg.mailbox_limit);
+    }
+  /* Descriptors wait in a mailbox in the runtime's own table: a receiver
+   * that does not read cannot make it fill. (What a stand-in forwards at
+   * once never waits.) */
+  unsigned nfd = fd_count (m);
+  if (nfd && m->kind != WARD_MSG_WIRE && p->queued_fds + nfd > ward_cfg.mailbox_fds)
+    {
+      unsigned had = p->queued_fds;
+      pthread_mutex_unlock (&p->lock);
+      ward_msg_free (m);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "mailbox of %s already holds %u "
+                           "descriptors (the limit is %u)", p->pid, had, ward_cfg.mailbox_fds);
     }
   /* (state first: a stand-in still NEW may yet be undone, its remote freed) */
   if (user && p->state != WARD_ST_NEW && p->remote && nothing_to_forward (p)
@@ -196,7 +267,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
         return 0;
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "delivering to %s", p->pid);
     }
-  port_append (pt, m);
+  port_append (p, pt, m);
   if (user)
     p->queued_user++;
   /* The wake of ward_proc_wake, under the lock already held. */
@@ -228,6 +299,7 @@ ward_port_pop (ward_proc *p, int port)
       pt->n--;
       if (m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM)
         p->queued_user--;
+      p->queued_fds -= fd_count (m);
       m->next = NULL;
     }
   pthread_mutex_unlock (&p->lock);
@@ -297,10 +369,14 @@ ward_port_close (ward_proc *p, int port)
         {
           ward_msg *next = list->next;
           if (inbox)
-            port_append (inbox, list);
+            {
+              p->queued_fds -= fd_count (list);
+              port_append (p, inbox, list);
+            }
           else
             {
               p->queued_user--;
+              p->queued_fds -= fd_count (list);
               ward_msg_free (list);
             }
           list = next;
@@ -309,6 +385,7 @@ ward_port_close (ward_proc *p, int port)
   while (list)
     {
       ward_msg *next = list->next;
+      p->queued_fds -= fd_count (list);
       ward_msg_free (list);
       list = next;
     }

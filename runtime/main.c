@@ -9,6 +9,7 @@
 #include "sandbox.h"
 #include "init.h"
 #include "wesc.h"
+#include "lfd.h"
 #include "wfault.h"
 
 #include <errno.h>
@@ -74,6 +75,17 @@ usage (FILE *out)
          "  --instructions N    instruction budget per process (default: none)\n"
          "  --children N        live children per process (default 100000)\n"
          "  --processes N       live processes in the run (default 1000000)\n"
+         "  --sandbox-children N\n"
+         "                      live children of each process of a sandboxed host,\n"
+         "                      unless its profile says (default 16)\n"
+         "  --sandbox-processes N\n"
+         "                      live processes of a sandboxed host, unless its\n"
+         "                      profile says (default 256)\n"
+         "  --sandbox-fds N     descriptors a process of a sandboxed host may have sent\n"
+         "                      and nobody received yet, unless its profile says\n"
+         "                      (default 64)\n"
+         "  --mailbox-fds N     descriptors queued in one mailbox (default 256)\n"
+         "  --fd-reserve N      descriptors sandboxed work never takes (default 64)\n"
          "  --actor ID          actor of the first process (default main)\n"
          "  --untrusted         run SCRIPT as actor `untrusted` on ward:sandbox, a\n"
          "                      subprocess behind the strict sandbox profile\n"
@@ -296,6 +308,11 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     { "memory", required_argument, 0, 'm' }, { "mailbox", required_argument, 0, 'b' },
     { "instructions", required_argument, 0, 'i' }, { "children", required_argument, 0, 'c' },
     { "processes", required_argument, 0, 'N' },
+    { "sandbox-children", required_argument, 0, 'C' },
+    { "sandbox-processes", required_argument, 0, 'H' },
+    { "sandbox-fds", required_argument, 0, 'F' },
+    { "mailbox-fds", required_argument, 0, 'M' },
+    { "fd-reserve", required_argument, 0, 'R' },
     { "actor", required_argument, 0, 'a' }, { "deny", required_argument, 0, 'd' },
     { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
     { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
@@ -364,6 +381,14 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
           goto bad_value;
         ward_cfg.max_processes = v;
         break;
+      case 'C': case 'H': case 'F': case 'M': case 'R':
+        if (parse_count (optarg, 1000000, &v) < 0 || (c == 'H' && v == 0)
+            || (c == 'R' && v < 32))
+          goto bad_value;
+        *(c == 'C' ? &ward_cfg.sandbox_children : c == 'H' ? &ward_cfg.sandbox_processes
+          : c == 'F' ? &ward_cfg.sandbox_fds : c == 'M' ? &ward_cfg.mailbox_fds
+          : &ward_cfg.fd_reserve) = (unsigned) v;
+        break;
       default:
         usage (stderr);
         return 2;
@@ -372,7 +397,10 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
                  c == 'a' ? "actor (an actor id, not empty)" :
                  c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
                  : c == 'b' ? "mailbox (1..2^30)" : c == 'c' ? "children"
-                 : c == 'N' ? "processes (1..2^30)" : "instructions");
+                 : c == 'N' ? "processes (1..2^30)" : c == 'C' ? "sandbox-children (0..1000000)"
+                 : c == 'H' ? "sandbox-processes (1..1000000)"
+                 : c == 'F' ? "sandbox-fds (0..1000000)" : c == 'M' ? "mailbox-fds (0..1000000)"
+                 : c == 'R' ? "fd-reserve (32..1000000)" : "instructions");
         return 2;
       }
   if (optind >= argc)
@@ -430,6 +458,12 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
    * without it, spawns on sandboxed hosts fail (and say why). */
   if (wsb_supervisor_start (ward_remote_main, &err) < 0)
     snprintf (ward_broker_no_supervisor, sizeof ward_broker_no_supervisor, "%s", err.msg);
+  /* (after the supervisor: its children keep the limits ward was given) */
+  if (ward_fd_table_init (ward_cfg.fd_reserve, &err) < 0)
+    {
+      run_error (err.msg);
+      return 1;
+    }
   popts.deny = deny;
   popts.policy_files = pfiles;
   popts.run_actor = actor;

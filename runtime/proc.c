@@ -14,7 +14,9 @@
 #include <string.h>
 #include <lauxlib.h>
 
-ward_config ward_cfg;
+/* (main.c sets the rest from the command line; these hold without it) */
+ward_config ward_cfg = { .sandbox_children = 16, .sandbox_processes = 256, .sandbox_fds = 64,
+                         .mailbox_fds = 256, .fd_reserve = 64 };
 
 /* ---- the table of live processes, by serial ---- */
 #define NBUCKETS 65536
@@ -225,6 +227,7 @@ proc_free (ward_proc *p)
 {
   ward_mailbox_free (p);
   ward_msg_free (p->receiving);
+  ward_fdtally_unref (p->fd_tally);
   free (p->actor_id);
   for (size_t i = 0; i < p->nscope; i++)
     free (p->scope[i]);
@@ -392,6 +395,24 @@ copy_bytes (uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
   return 0;
 }
 
+int
+ward_spawn_admit (const ward_proc *parent, ward_err *err)
+{
+  if (parent == NULL)
+    return 0;
+  unsigned n = atomic_load (&parent->live_children);
+  if (n >= ward_cfg.max_children)
+    return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live "
+                         "children (the limit)", parent->pid, ward_cfg.max_children);
+  /* a sandboxed host's process: its profile's bound, far below the run's */
+  unsigned lim = ward_broker_children_limit (parent->host);
+  if (n >= lim)
+    return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live "
+                         "children (the limit of host %s)", parent->pid, n,
+                         ward_host_name (parent->host));
+  return 0;
+}
+
 ward_proc *
 ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
 {
@@ -400,12 +421,8 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
       refuse_ending (err);              /* sooner than table_insert's, the same */
       return NULL;
     }
-  if (parent && atomic_load (&parent->live_children) >= ward_cfg.max_children)
-    {
-      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live children "
-                    "(the limit)", parent->pid, ward_cfg.max_children);
-      return NULL;
-    }
+  if (ward_spawn_admit (parent, err) < 0)
+    return NULL;
   if (ward_cfg.max_processes && ward_proc_count () >= ward_cfg.max_processes)
     {
       ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the run already has %zu live processes "

@@ -82,10 +82,18 @@ extern char ward_broker_no_supervisor[256];
 
 /* Whether processes on h are subprocess actors. */
 int ward_broker_sandboxed (const ward_host *h);
+/* How many live children a process of h may have: its profile's
+ * live_children (else the run's default); UINT_MAX for a host that is not
+ * sandboxed. */
+unsigned ward_broker_children_limit (const ward_host *h);
 
 /* Make the sandboxed child for a spawn on h (before the proxy exists, so
  * that a failing sandbox -- an init script error -- is the spawner's
- * error). The result goes into ward_spawn_req.remote. */
+ * error). The result goes into ward_spawn_req.remote. UNAVAILABLE when h
+ * already has its profile's number of live processes (`processes`, else
+ * the run's default), or when the child's descriptors would reach into the
+ * runtime's reserve (lfd.h): the runtime and its trusted processes keep
+ * theirs whatever sandboxed processes do. */
 ward_remote *ward_broker_prepare (ward_host *h, ward_err *err);
 /* The `subprocess` table of spawn_vm (Emilua's face): a child with these
  * namespaces, the shipped seccomp allow-list, no capabilities and the

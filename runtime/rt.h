@@ -27,6 +27,13 @@ typedef struct ward_config {
   uint64_t instr_budget;      /* 0 = none; instructions per process */
   unsigned max_children;      /* live children per process */
   size_t max_processes;       /* live processes in the run (0 = no limit) */
+  /* defaults of the sandbox profile fields that bound what the runtime
+   * holds for a sandboxed host (policy.h, ward_sandbox_spec) */
+  unsigned sandbox_children;  /* live children of each of its processes */
+  unsigned sandbox_processes; /* its live processes */
+  unsigned sandbox_fds;       /* descriptors each of its processes has in flight */
+  unsigned mailbox_fds;       /* descriptors queued in one mailbox */
+  unsigned fd_reserve;        /* descriptors sandboxed work never takes (lfd.h) */
 } ward_config;
 
 extern ward_config ward_cfg;
@@ -54,7 +61,22 @@ struct ward_msg {
   size_t len;
   uint8_t *data;       /* points into the same allocation */
   struct ward_fdvec *fds;  /* descriptors the payload refers to (lfd.h), or NULL */
+  struct ward_fdtally *tally;  /* the sender's count of descriptors in flight, or NULL */
+  unsigned charged;            /* what this message counts there */
 };
+
+/* Descriptors in flight: how many a sender (a process of a sandboxed host)
+ * has put in messages that are not yet freed, shared by those messages. */
+typedef struct ward_fdtally {
+  atomic_uint refs;
+  atomic_uint n;
+  unsigned limit;
+} ward_fdtally;
+ward_fdtally *ward_fdtally_new (unsigned limit);   /* NULL when out of memory */
+void ward_fdtally_unref (ward_fdtally *t);
+/* Charge m's descriptors to t (which m then holds) unless that would pass
+ * its limit: 0, or -1 with UNAVAILABLE (m untouched). */
+int ward_msg_charge (ward_msg *m, ward_fdtally *t, const char *who, ward_err *err);
 
 /* Ports of a mailbox: fixed ones, then topics and timers. */
 enum { WARD_PORT_INBOX = 0, WARD_PORT_EVENTS = 1, WARD_PORT_VM = 2,
@@ -141,6 +163,7 @@ struct ward_proc {
   ward_port *ports; size_t nports, cap_ports;
   int next_port;
   size_t queued_user;
+  unsigned queued_fds;          /* descriptors in queued messages */
   int trap_links;
   int vm_senders;               /* open spawn_vm channels naming this process */
   int vm_closed_seen;
@@ -160,6 +183,8 @@ struct ward_proc {
   atomic_uint live_children;
   int is_master;
   ward_remote *remote;          /* a subprocess actor's stand-in (remote.h) */
+  ward_fdtally *fd_tally;       /* what it sends is counted (a sandboxed host's
+                                   process), or NULL */
 };
 
 /* The parent PID as a request attribute: none (NULL) for the first
@@ -194,6 +219,12 @@ typedef struct ward_spawn_req {
   /* the identity given by the runtime to a subprocess actor's own VM */
   const char *pid, *parent_pid, *frame;
 } ward_spawn_req;
+
+/* Whether parent may have one more live child (the run's --children, and
+ * for a process of a sandboxed host its profile's live_children): 0, or -1
+ * with UNAVAILABLE. ward_spawn asks it too; a caller asks first when the
+ * spawn costs something before ward_spawn (a sandboxed child). */
+int ward_spawn_admit (const ward_proc *parent, ward_err *err);
 
 /* Spawn a process; returns a reference the caller must drop with
  * ward_proc_unref (the child may already have run and exited). */

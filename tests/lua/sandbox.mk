@@ -5,9 +5,14 @@
 ## (faults.sh), the two demos README runs (demos.sh); nobody.sh runs the
 ## first four as nobody. Definitions live in tests/lua/sandbox/w (id w:NAME)
 ## and tests/lua/sandbox/tools.
-LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua
+LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua \
+	tests/lua/sandbox/quotas.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
+## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
+## (live children, the descriptor reserve, descriptors in flight).
+TESTS += tests/lua/sandbox/exhaust.sh
+EXTRA_DIST += tests/lua/sandbox/exhaust.sh
 ## lifetime.sh: nothing of a run outlives ward but what it detached.
 TESTS += tests/lua/sandbox/lifetime.sh
 EXTRA_DIST += tests/lua/sandbox/lifetime.sh

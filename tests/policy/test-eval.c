@@ -295,8 +295,14 @@ test_hosts (void)
       && s.memory == 64u << 20 && s.cpu_ms == 2000 && s.nofile == 32 && s.children == -1
       && s.capabilities == ((1ull << 13) | (1ull << 5)) && strcmp (s.init, "init/x.lua") == 0,
       "sandbox profile fields are parsed (sizes, durations, namespaces, capabilities)");
+  ok (s.live_children == -1 && s.processes == -1 && s.fds_in_flight == -1,
+      "a profile without the runtime's bounds leaves them to the run's defaults");
   ok (wpol_engine_host (e, "nope", &h, &err) == -1 && err.kind == WARD_E_NOT_FOUND,
       "unknown host is NOT_FOUND");
+  wpol_engine_free (e);
+  e = engine_with ("sandbox \"b\" { live_children = 0; processes = 7; fds_in_flight = 9; }\n");
+  ok (wpol_engine_sandbox (e, "b", &s, &err) == 0 && s.live_children == 0 && s.processes == 7
+      && s.fds_in_flight == 9, "the runtime's bounds of a profile are parsed");
   wpol_engine_free (e);
 }
 
@@ -424,7 +430,7 @@ test_run_actor (void)
 int
 main (void)
 {
-  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 3 + 11 + 7);
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7);
   test_conditions ();
   test_combining ();
   test_cache ();

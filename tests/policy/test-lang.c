@@ -67,6 +67,8 @@ static const struct { const char *src, *want; } errors[] = {
   { "sandbox \"s\" {\n  nofile = -1;\n}", "t.policy:2:12: error: `nofile` must be between 0 and 1048576, not -1" },
   { "sandbox \"s\" {\n  capabilities = [net_bind_servce];\n}", "t.policy:2:19: error: unknown capability `net_bind_servce`; did you mean `net_bind_service`?" },
   { "sandbox \"s\" {\n  nofile = 1;\n  nofile = 2;\n}", "t.policy:3:3: error: field `nofile` is already set at line 2" },
+  { "sandbox \"s\" {\n  processes = 0;\n}", "t.policy:2:15: error: `processes` must be between 1 and 1000000, not 0" },
+  { "sandbox \"s\" {\n  live_childs = 2;\n}", "t.policy:2:3: error: unknown field `live_childs` in sandbox \"s\"; did you mean `live_children`?" },
   { "host \"h\" {\n  threads = \"many\";\n}", "t.policy:2:13: error: `threads` must be a number, not a string" },
   { "host \"h\" {\n  thread = 2;\n}", "t.policy:2:3: error: unknown field `thread` in host \"h\"; did you mean `threads`?" },
   { "actor \"a\" {\n  scope = \"x\";\n}", "t.policy:2:11: error: `scope` must be a list of policy names, e.g. [\"untrusted\"]" },

@@ -1,11 +1,15 @@
 /* test-mailbox.c -- unit tests of mailboxes: routing to ports, order,
- * limits, topic close back to the inbox, delivery to an exited process. */
+ * limits, topic close back to the inbox, delivery to an exited process,
+ * descriptors counted per mailbox and per sender. */
 #include "config.h"
 #include "rt.h"
+#include "lfd.h"
 #include "tap.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The runtime's run control is main.c's; the tests stand alone. */
 void ward_run_master_exited (ward_proc *p, int abnormal, const char *error) {}
@@ -35,10 +39,81 @@ payload (ward_msg *m)
   return n;
 }
 
+/* A user message carrying k fresh descriptors (pipe ends); their
+ * numbers in fds. */
+static ward_msg *
+fd_msg (int k, int *fds)
+{
+  ward_msg *m = ward_msg_new (WARD_MSG_USER, "{x|0x2}", "f", "x", 1);
+  ward_fdvec v = { 0 };
+  for (int i = 0; i < k; i += 2)
+    {
+      int pp[2];
+      if (pipe2 (pp, O_CLOEXEC) < 0)
+        abort ();
+      for (int j = 0; j < 2 && i + j < k; j++)
+        ward_fdvec_own (&v, fds[i + j] = pp[j], NULL);
+      if (i + 1 == k)
+        close (pp[1]);
+    }
+  ward_msg_take_fds (m, &v, NULL);
+  return m;
+}
+
+static int
+all_closed (const int *fds, int k)
+{
+  for (int i = 0; i < k; i++)
+    if (fcntl (fds[i], F_GETFD) != -1)
+      return 0;
+  return 1;
+}
+
+static void
+fd_quotas (void)
+{
+  ward_err err;
+  ward_proc *q = fake_proc ();
+  int fds[16];
+  ward_cfg.mailbox_limit = 100;
+  ward_cfg.mailbox_fds = 10;
+  is_int (ward_deliver (q, fd_msg (6, fds), &err), 0, "a message with 6 descriptors is queued");
+  is_int ((int) q->queued_fds, 6, "... and counted in the mailbox");
+  is_int (ward_deliver (q, fd_msg (5, fds), &err), -1, "5 more pass the mailbox's 10");
+  is_int (err.kind, WARD_E_UNAVAILABLE, "... UNAVAILABLE");
+  ok (strstr (err.msg, "already holds 6 descriptors (the limit is 10)") != NULL,
+      "... naming the count and the limit");
+  ok (all_closed (fds, 5), "the refused message's descriptors are closed");
+  is_int (ward_deliver (q, fd_msg (4, fds), &err), 0, "4 more fit exactly");
+  int port = ward_port_open (q, "f", 1, &err);
+  ward_port_close (q, port);
+  is_int ((int) q->queued_fds, 10, "a topic closed back to the inbox keeps the count");
+  ward_msg *m = ward_port_pop (q, WARD_PORT_INBOX);
+  ward_msg_free (m);
+  is_int ((int) q->queued_fds, 4, "popping gives the message's descriptors back");
+
+  /* a sender's tally: charged while its messages exist */
+  ward_fdtally *t = ward_fdtally_new (5);
+  ward_msg *a = fd_msg (3, fds), *b = fd_msg (3, fds + 3);
+  is_int (ward_msg_charge (a, t, "{s|0x1}", &err), 0, "3 descriptors charged to a sender of 5");
+  is_int (ward_msg_charge (b, t, "{s|0x1}", &err), -1, "3 more are refused");
+  ok (strstr (err.msg, "{s|0x1} already has 3 descriptors in flight") != NULL,
+      "... naming the sender and its count");
+  ward_msg_free (b);
+  ward_msg_free (a);
+  is_int ((int) atomic_load (&t->n), 0, "freed messages give the tally back");
+  ok (all_closed (fds, 6), "and close their descriptors");
+  ward_fdtally_unref (t);
+
+  ward_mailbox_free (q);
+  pthread_mutex_destroy (&q->lock);
+  free (q);
+}
+
 int
 main (void)
 {
-  plan (22);
+  plan (36);
   ward_cfg.mailbox_limit = 5;
   ward_err err;
   ward_proc *p = fake_proc ();
@@ -102,6 +177,8 @@ main (void)
   tm->port = tport;
   is_int (ward_deliver (p, tm, &err), 0, "timer for a closed port is accepted and dropped");
   ok (!ward_port_ready (p, tport), "... and not queued");
+
+  fd_quotas ();
 
   /* an exited process refuses deliveries with NOT_FOUND */
   p->state = WARD_ST_DONE;
