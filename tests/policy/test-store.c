@@ -252,8 +252,8 @@ main (void)
     const char *ch = wpol_store_changes (m);
     char *x = export_text (m, 0);
     char head[600];
-    snprintf (head, sizeof head, "# file: %s\n", path ("old.policy"));
-    ok (moved && rc == 0 && strstr (x, head) && strstr (x, "# file: old.policy") == NULL
+    snprintf (head, sizeof head, "# file: \"%s\"\n", path ("old.policy"));
+    ok (moved && rc == 0 && strstr (x, head) && strstr (x, "# file: \"old.policy\"") == NULL
         && strcmp (ch, "") == 0,
         "a relative name stored by an older ward is replaced by the canonical one, no change");
     free (x);
