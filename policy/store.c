@@ -862,7 +862,7 @@ split_export (const char *path, const char *text, size_t len, size_t skip, int v
 {
   const char *p = text + skip, *end = text + len;
   wpol_buf name = { 0 }, body = { 0 };
-  int in_section = 0, nerr = 0, ret;
+  int in_section = 0, refused = 0, nerr = 0, ret;
   unsigned line = 1;
   for (;;)
     {
@@ -893,6 +893,7 @@ split_export (const char *path, const char *text, size_t len, size_t skip, int v
           size_t nl = ll - (sizeof file_head - 1);
           wpol_buf_free (&name);
           wpol_buf_free (&body);
+          refused = 1;            /* the lines of a refused section */
           if (v == 1)
             {
               n++, nl--;          /* the space */
@@ -915,7 +916,7 @@ split_export (const char *path, const char *text, size_t len, size_t skip, int v
               nerr++;
             }
           else
-            in_section = 1;
+            in_section = 1, refused = 0;
         }
       else if (in_section)
         {
@@ -924,10 +925,10 @@ split_export (const char *path, const char *text, size_t len, size_t skip, int v
           else
             wpol_buf_add (&body, p, (size_t) (next - p));
         }
-      else if (strspn (p, " \t\r") < ll)
+      else if (!refused && strspn (p, " \t\r") < ll)
         {
           wpol_diag_add (d, WPOL_ERROR, path, line, 1, "an export holds nothing but "
-                         "`# file: NAME` sections; this line is before the first one");
+                         "`# file:` sections; this line is before the first one");
           nerr++;
         }
       p = next;
@@ -1088,12 +1089,93 @@ wpol_store_loaded (wpol_store *st)
   return st->loaded;
 }
 
+/* The absolute form of path, from the working directory, with `.`, `..`
+ * and repeated slashes taken out lexically; NULL when out of memory or
+ * the working directory is gone. */
+static char *
+lexical_path (const char *path)
+{
+  char *cwd = path[0] == '/' ? strdup ("") : getcwd (NULL, 0);
+  if (cwd == NULL)
+    return NULL;
+  size_t cl = strlen (cwd), pl = strlen (path);
+  char *out = malloc (cl + pl + 3);
+  if (out == NULL)
+    {
+      free (cwd);
+      return NULL;
+    }
+  memcpy (out, cwd, cl);
+  size_t n = cl;
+  free (cwd);
+  for (const char *p = path; *p;)
+    {
+      const char *e = strchr (p, '/');
+      size_t l = e ? (size_t) (e - p) : strlen (p);
+      if (l == 2 && p[0] == '.' && p[1] == '.')
+        {
+          while (n > 0 && out[n - 1] != '/')
+            n--;
+          if (n > 0)
+            n--;                  /* the slash: "/a/b" -> "/a", "/a" -> "" (the root) */
+        }
+      else if (l > 0 && !(l == 1 && p[0] == '.'))
+        {
+          out[n++] = '/';
+          memcpy (out + n, p, l);
+          n += l;
+        }
+      p += l + (e != NULL);
+    }
+  if (n == 0)
+    out[n++] = '/';
+  out[n] = '\0';
+  return out;
+}
+
+/* The canonical path of a file that may no longer exist: its real path;
+ * else its directory's real path and its last name; else its lexical
+ * absolute path. NULL when out of memory. */
+static char *
+canonical_or_lexical (const char *path)
+{
+  char *c = realpath (path, NULL);
+  if (c)
+    return c;
+  char *lex = lexical_path (path);
+  if (lex == NULL)
+    return NULL;
+  char *slash = strrchr (lex, '/');
+  if (slash > lex && slash[1])
+    {
+      *slash = '\0';
+      char *dir = realpath (lex, NULL);
+      *slash = '/';
+      if (dir)
+        {
+          c = malloc (strlen (dir) + strlen (slash) + 1);
+          if (c)
+            {
+              strcpy (c, dir);
+              strcat (c, strcmp (dir, "/") == 0 ? slash + 1 : slash);
+            }
+          free (dir);
+          if (c)
+            {
+              free (lex);
+              return c;
+            }
+        }
+    }
+  return lex;
+}
+
 /* Index of the stored file that `what` names (as stored, or as a path that
- * resolves to it), or -1. */
+ * resolves to it, or did before the file was renamed or removed), or -1. */
 static ssize_t
 find_file (const srcs *old, const char *what)
 {
-  char *canon = realpath (what, NULL);
+  char *canon = canonical_or_lexical (what);
   ssize_t found = -1;
   for (size_t i = 0; i < old->n && found < 0; i++)
     if (strcmp (old->names[i], what) == 0 || (canon && same_file (old->names[i], canon)))
