@@ -40,20 +40,24 @@ static const struct { const char *cmd, *help; } helps[] = {
     "Check the files against each other and the rest of the store, then, when\n"
     "none has an error, replace each file's definitions in one transaction.\n"
     "A file is known by its canonical path (from any directory, spelled any\n"
-    "way); an export (`ward policy export`) restores each of its files.\n"
+    "way); an export (`ward policy export`) restores each of its files. A\n"
+    "path with a control character (a newline, a tab...) is refused.\n"
     "Prints every definition the load changed (`+ policy \"a\"` new,\n"
     "`- policy \"b\"` gone, `~ policy \"c\"` changed). The store is created\n"
     "when missing. A running ward picks the change up.\n" },
   { "remove", "usage: ward policy remove --db DB FILE|POLICY...\n"
-    "Take a stored file (a path, or its name in `ward policy list`) and all its\n"
-    "definitions out of the store, or else the policy of that name out of its\n"
-    "file; in one transaction, printing what changed as `load` does.\n" },
+    "Take a stored file (a path, even once the file is gone from the disk, or\n"
+    "its name in `ward policy list`) and all its definitions out of the store,\n"
+    "or else the policy of that name out of its file; in one transaction,\n"
+    "printing what changed as `load` does.\n" },
   { "list", "usage: ward policy list --db DB\n"
     "List the files, policies, actors, hosts and sandbox profiles of a store.\n" },
   { "export", "usage: ward policy export --db DB\n"
-    "Print every stored file in canonical form, each after a `# file: NAME`\n"
-    "line. `ward policy load` of the output restores those files under their\n"
-    "names: export, load, export prints the same text.\n" },
+    "Print every stored file in canonical form, each after a `# file: \"NAME\"`\n"
+    "line (NAME a policy string); a line of a file that starts with `# file:`\n"
+    "or `#\\` gets `#\\` before it. `ward policy load` of the output restores\n"
+    "those files under their names, line for line: export, load, export prints\n"
+    "the same text (format: ward-policy(5), THE STORE).\n" },
   { "explain", "usage: ward policy explain (--db DB | --policy FILE)... --actor ID\n"
     "       --action A --resource R [--attr KEY=VALUE]... [--scope NAME]...\n"
     "       [--meta KEY=VALUE]...\n"
