@@ -6,7 +6,7 @@
 # export -> load -> export is a fixed point, and first-format exports load.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 42
+plan 44
 
 NL=$(printf '\nx'); NL=${NL%x}
 TAB=$(printf '\t')
@@ -32,7 +32,12 @@ else fail "... and the store holds nothing" "$T/list"; fi
 mkdir -p "$T/t${TAB}ab"
 printf 'policy "t" { allow process.cancel on "*"; }\n' > "$T/t${TAB}ab/c.policy"
 notok 1 "a path with a tab is refused too" "$WARD" policy load --db "$T/s3.db" "$T/t${TAB}ab/c.policy"
-has "... shown as \\t" 't\\tab/c.policy' "$T/err"
+has "... the tab shown escaped" 't\\tab/c.policy' "$T/err"
+
+notok 1 "a missing file named with a newline" "$WARD" policy load --db "$T/s3.db" "$T/no${NL}such"
+if [ "$(wc -l < "$T/err")" -eq 2 ] && grep -q 'no\\nsuch: error: cannot open `.*/no\\nsuch`' "$T/err"; then
+  pass "... is named escaped, in the file and in the message"
+else fail "... is named escaped, in the file and in the message" "$T/err"; fi
 
 # ---- names that are legal but odd: quoted in an export, escaped in a list ----
 q="$T/q\"uo\\te"
