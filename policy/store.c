@@ -1098,7 +1098,7 @@ lexical_path (const char *path)
   char *cwd = path[0] == '/' ? strdup ("") : getcwd (NULL, 0);
   if (cwd == NULL)
     return NULL;
-  size_t cl = strlen (cwd), pl = strlen (path);
+  size_t cl = strcmp (cwd, "/") == 0 ? 0 : strlen (cwd), pl = strlen (path);
   char *out = malloc (cl + pl + 3);
   if (out == NULL)
     {
