@@ -40,20 +40,24 @@ static const struct { const char *cmd, *help; } helps[] = {
     "Check the files against each other and the rest of the store, then, when\n"
     "none has an error, replace each file's definitions in one transaction.\n"
     "A file is known by its canonical path (from any directory, spelled any\n"
-    "way); an export (`ward policy export`) restores each of its files.\n"
+    "way); an export (`ward policy export`) restores each of its files. A\n"
+    "path with a control character (a newline, a tab...) is refused.\n"
     "Prints every definition the load changed (`+ policy \"a\"` new,\n"
     "`- policy \"b\"` gone, `~ policy \"c\"` changed). The store is created\n"
     "when missing. A running ward picks the change up.\n" },
   { "remove", "usage: ward policy remove --db DB FILE|POLICY...\n"
-    "Take a stored file (a path, or its name in `ward policy list`) and all its\n"
-    "definitions out of the store, or else the policy of that name out of its\n"
-    "file; in one transaction, printing what changed as `load` does.\n" },
+    "Take a stored file (a path, even once the file is gone from the disk, or\n"
+    "its name in `ward policy list`) and all its definitions out of the store,\n"
+    "or else the policy of that name out of its file; in one transaction,\n"
+    "printing what changed as `load` does.\n" },
   { "list", "usage: ward policy list --db DB\n"
     "List the files, policies, actors, hosts and sandbox profiles of a store.\n" },
   { "export", "usage: ward policy export --db DB\n"
-    "Print every stored file in canonical form, each after a `# file: NAME`\n"
-    "line. `ward policy load` of the output restores those files under their\n"
-    "names: export, load, export prints the same text.\n" },
+    "Print every stored file in canonical form, each after a `# file: \"NAME\"`\n"
+    "line (NAME a policy string); a line of a file that starts with `# file:`\n"
+    "or `#\\` gets `#\\` before it. `ward policy load` of the output restores\n"
+    "those files under their names, line for line: export, load, export prints\n"
+    "the same text (format: ward-policy(5), THE STORE).\n" },
   { "explain", "usage: ward policy explain (--db DB | --policy FILE)... --actor ID\n"
     "       --action A --resource R [--attr KEY=VALUE]... [--scope NAME]...\n"
     "       [--meta KEY=VALUE]...\n"
@@ -98,6 +102,16 @@ print_diags (wpol_diags *d)
 {
   wpol_diags_sort (d);
   wpol_diags_print (d, stderr);
+}
+
+/* `ward policy CMD: MESSAGE` on stderr; a message may name a file or a
+ * policy, so it is escaped (wesc.h). */
+static void
+print_error (const char *cmd, const char *msg)
+{
+  fprintf (stderr, "ward policy %s: ", cmd);
+  ward_esc_fputs (msg, 0, stderr);
+  fputc ('\n', stderr);
 }
 
 /* ---- check, fmt -------------------------------------------------------- */
@@ -247,7 +261,7 @@ report_change (const char *cmd, wpol_store *st, int r, ward_err *err, const char
   uint64_t v = 0;
   if (r < 0)
     {
-      fprintf (stderr, "ward policy %s: %s\n", cmd, err->msg);
+      print_error (cmd, err->msg);
       return;
     }
   const char *ch = wpol_store_changes (st);
@@ -276,7 +290,7 @@ cmd_load (int argc, char **argv)
   wpol_store *st = wpol_store_open (db, WPOL_STORE_CREATE, &err);
   if (st == NULL)
     {
-      fprintf (stderr, "ward policy load: %s\n", err.msg);
+      print_error ("load", err.msg);
       return 1;
     }
   wpol_diags d;
@@ -284,8 +298,8 @@ cmd_load (int argc, char **argv)
   int r = wpol_store_load_files (st, (const char *const *) argv + 1, (size_t) argc - 1, &d, &err);
   print_diags (&d);
   wpol_diags_free (&d);
-  report_change ("load", st, r, &err, "loaded %d file%s into %s", argc - 1,
-                 argc == 2 ? "" : "s", db);
+  size_t nl = wpol_store_loaded (st);    /* each section of an export counts */
+  report_change ("load", st, r, &err, "loaded %zu file%s into %s", nl, nl == 1 ? "" : "s", db);
   wpol_store_close (st);
   return r < 0 ? 1 : 0;
 }
@@ -305,7 +319,7 @@ cmd_remove (int argc, char **argv)
   wpol_store *st = wpol_store_open (db, 0, &err);
   if (st == NULL)
     {
-      fprintf (stderr, "ward policy remove: %s\n", err.msg);
+      print_error ("remove", err.msg);
       return 1;
     }
   wpol_diags d;
@@ -331,12 +345,12 @@ cmd_list_export (int argc, char **argv, int export)
   wpol_store *st = wpol_store_open (db, WPOL_STORE_READONLY, &err);
   if (st == NULL)
     {
-      fprintf (stderr, "ward policy %s: %s\n", cmd, err.msg);
+      print_error (cmd, err.msg);
       return 1;
     }
   int r = export ? wpol_store_export (st, stdout, &err) : wpol_store_list (st, stdout, &err);
   if (r < 0)
-    fprintf (stderr, "ward policy %s: %s\n", cmd, err.msg);
+    print_error (cmd, err.msg);
   wpol_store_close (st);
   return r < 0 ? 1 : 0;
 }
@@ -465,7 +479,7 @@ engine_from (const char *cmd, const char *db, const char **policies, size_t np)
   wpol_engine *e = wpol_engine_new ((size_t) -1, &err);
   if (e == NULL)
     {
-      fprintf (stderr, "ward policy %s: %s\n", cmd, err.msg);
+      print_error (cmd, err.msg);
       return NULL;
     }
   wpol_diags d;
@@ -490,7 +504,7 @@ engine_from (const char *cmd, const char *db, const char **policies, size_t np)
   wpol_diags_free (&d);
   if (r < 0)
     {
-      fprintf (stderr, "ward policy %s: %s\n", cmd, err.msg);
+      print_error (cmd, err.msg);
       wpol_engine_free (e);
       return NULL;
     }
@@ -711,8 +725,13 @@ cmd_test (int argc, char **argv)
       char reqs[256], why[512];
       snprintf (reqs, sizeof reqs, "%s %s \"%s\"", q.actor, q.action, q.resource);
       describe_result (&r, q.actor, why, sizeof why);
+      /* the request and the deciding rule's file name: escaped (wesc.h) */
+      char *ereqs = ward_esc_str (reqs, 0), *ewhy = ward_esc_str (why, 0);
       printf ("%-6u %-6s %-6s %-5s %-50s %s\n", lineno, words[0], got ? "allow" : "deny",
-              want == got ? "pass" : "FAIL", reqs, why);
+              want == got ? "pass" : "FAIL", ereqs ? ereqs : "(out of memory)",
+              ewhy ? ewhy : "(out of memory)");
+      free (ereqs);
+      free (ewhy);
       if (want == got)
         pass++;
       else

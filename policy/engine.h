@@ -62,8 +62,10 @@ void wpol_store_close (wpol_store *st);
  * definitions in one transaction. A file is stored under its canonical
  * path (a file stored by an older ward under a relative name that resolves
  * to the same path is replaced too); a file that starts with the line
- * wpol_store_export writes first is an export, whose `# file: NAME`
- * sections are loaded as the files NAME. Returns -1 and changes nothing
+ * wpol_store_export writes first is an export, whose `# file: "NAME"`
+ * sections are loaded as the files NAME (the first export format, with
+ * `# file: NAME`, loads too). A name with a control character is refused
+ * (it could forge a line of an export). Returns -1 and changes nothing
  * when any file has an error (then d holds the diagnostics) or the
  * database fails. */
 int wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n,
@@ -82,10 +84,15 @@ int wpol_store_remove (wpol_store *st, const char *const *what, size_t n,
  * definition: `+ policy "a"` (new), `- policy "b"` (gone), `~ policy "c"`
  * (changed); "" when nothing did. Valid until the next load or remove. */
 const char *wpol_store_changes (wpol_store *st);
+/* How many files the last successful load wrote (each section of an
+ * export counts); 0 after a failed one. */
+size_t wpol_store_loaded (wpol_store *st);
 /* A counter bumped by every successful load; cheap enough to poll. */
 int wpol_store_version (wpol_store *st, uint64_t *version, ward_err *err);
-/* Canonical text of every definition, file by file ("# file: NAME" heads
- * after one head line): loading it gives back the same files and names. */
+/* Canonical text of every definition, file by file (`# file: "NAME"`
+ * heads, NAME a quoted policy string, after one head line; a content line
+ * that starts with `# file:` or `#\` gets `#\` before it): loading it
+ * gives back the same files and names. */
 int wpol_store_export (wpol_store *st, FILE *out, ward_err *err);
 /* A table of files, policies, actors, hosts and sandbox profiles. */
 int wpol_store_list (wpol_store *st, FILE *out, ward_err *err);

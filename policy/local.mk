@@ -74,3 +74,6 @@ EXTRA_DIST += tests/policy/actions.sh
 ## no writable home: the default audit database is refused with a hint
 TESTS += tests/policy/audit-home.sh
 EXTRA_DIST += tests/policy/audit-home.sh
+## no file name or comment forges a section of an export or a row of a list
+TESTS += tests/policy/export.sh
+EXTRA_DIST += tests/policy/export.sh

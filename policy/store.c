@@ -3,7 +3,9 @@
  * version counter for cheap polling, list and export. */
 #include "config.h"
 #include "wpol.h"
+#include "wesc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@ struct wpol_store {
   int readonly;
   sqlite3_stmt *version_stmt;
   wpol_buf changes;               /* what the last load or remove changed */
+  size_t loaded;                  /* files the last load wrote */
 };
 
 static int
@@ -430,6 +433,35 @@ store_decls (wpol_store *st, int64_t file_id, const wpol_file *f, ward_err *err)
   return 0;
 }
 
+/* Does the file name hold a control character? A store keeps no such
+ * name: it could forge a line of `ward policy list` or of an export. */
+static int
+name_has_control (const char *name)
+{
+  for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      return 1;
+  return 0;
+}
+
+/* Report a file name that the store refuses (name_has_control), at where
+ * (the file itself, or the export line naming it). */
+static void
+refuse_name (wpol_diags *d, const char *where, unsigned line, const char *name)
+{
+  wpol_buf q = { 0 };
+  if (strcmp (where, name) != 0)
+    {
+      wpol_buf_puts (&q, " ");
+      wpol_buf_quote (&q, name);
+    }
+  wpol_diag_add (d, WPOL_ERROR, where, line, line ? 1 : 0, "the file name%s holds a control "
+                 "character (a newline, a tab...); a policy store keeps no such name, which "
+                 "could forge a line of `ward policy list` or `export`: rename the file",
+                 q.oom ? "" : q.s ? q.s : "");
+  wpol_buf_free (&q);
+}
+
 /* Does the stored file `stored` stand for the file named `name`? The same
  * name; or a name stored, as an older ward did, as typed (relative) that
  * resolves here to the same canonical path. */
@@ -546,6 +578,7 @@ load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
   size_t nall = 0, ngone = 0;
   char **gone_names = NULL;
   st->changes.len = 0;
+  st->loaded = 0;
   if (st->readonly)
     {
       ward_err_set (err, WARD_E_INVALID, 0, "policy store `%s` is open read-only", st->path);
@@ -684,6 +717,7 @@ load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
       || exec (st, "COMMIT", err, "committing the load") < 0)
     goto rollback;
   ret = 0;
+  st->loaded = n;
   goto out;
 rollback:
   sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -705,11 +739,70 @@ out:
 }
 
 /* The first line of `ward policy export`: a file that starts with it is an
- * export, and loading it restores each `# file: NAME` section under NAME
- * (so that export -> load -> export is a fixed point). */
+ * export. Each `# file: "NAME"` line (NAME written as a policy string)
+ * begins a section that load restores under NAME. In a section, a line
+ * that starts with `# file:` or `#\` is written with `#\` before it and
+ * restored without, so that no content reads as a section head. Export,
+ * load, export is a fixed point. */
 static const char export_head[] =
+  "# ward policy export 2: `ward policy load` restores each `# file:` section under its name\n";
+/* The head of the first export format, still loaded: `# file: NAME` with
+ * the name as it is, and content lines as they are. */
+static const char export_head_v1[] =
   "# ward policy export: `ward policy load` restores each `# file:` section under its name\n";
-static const char file_head[] = "# file: ";
+static const char file_head[] = "# file:";
+static const char line_esc[] = "#\\";
+
+#define STARTS(p, n, lit) ((size_t) (n) >= sizeof lit - 1 && memcmp (p, lit, sizeof lit - 1) == 0)
+
+/* Decode the policy string s[0..n) (quotes included, nothing after them)
+ * into out: 0, or -1 when it is not one. */
+static int
+unquote (const char *s, size_t n, wpol_buf *out)
+{
+  if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+    return -1;
+  for (size_t i = 1; i < n - 1; i++)
+    {
+      char c = s[i];
+      if (c == '"')
+        return -1;
+      if (c == '\\')
+        {
+          if (++i >= n - 1)
+            return -1;
+          switch (s[i])
+            {
+            case '"': c = '"'; break;
+            case '\\': c = '\\'; break;
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'x':
+              {
+                unsigned v;
+                char hex[3] = { 0 };
+                if (i + 2 >= n - 1 || !isxdigit ((unsigned char) s[i + 1])
+                    || !isxdigit ((unsigned char) s[i + 2]))
+                  return -1;
+                memcpy (hex, s + i + 1, 2);
+                v = (unsigned) strtoul (hex, NULL, 16);
+                if (v == 0)
+                  return -1;
+                c = (char) v;
+                i += 2;
+                break;
+              }
+            default:
+              return -1;
+            }
+        }
+      wpol_buf_add (out, &c, 1);
+    }
+  if (out->s == NULL)
+    wpol_buf_add (out, "", 0);
+  return 0;
+}
 
 typedef struct unit {
   char *name, *text;
@@ -735,7 +828,7 @@ units_add (units *u, const char *name, const char *text, size_t len)
     }
   unit *x = &u->v[u->n];
   x->name = strdup (name);
-  x->text = strndup (text, len);
+  x->text = malloc (len + 1);
   x->len = len;
   if (x->name == NULL || x->text == NULL)
     {
@@ -743,6 +836,8 @@ units_add (units *u, const char *name, const char *text, size_t len)
       free (x->text);
       return -1;
     }
+  memcpy (x->text, text, len);
+  x->text[len] = '\0';
   u->n++;
   return 0;
 }
@@ -758,62 +853,94 @@ units_free (units *u)
   free (u->v);
 }
 
-/* Split an export (text after its head line) into its files. Returns the
- * number of errors (reported in d under path), or -1 when out of memory. */
+/* Split an export (whose head line, of format v, ends at text + skip) into
+ * its files. Returns the number of errors (reported in d under path), or
+ * -1 when out of memory. */
 static int
-split_export (const char *path, const char *text, size_t len, units *u, wpol_diags *d)
+split_export (const char *path, const char *text, size_t len, size_t skip, int v,
+              units *u, wpol_diags *d)
 {
-  const char *p = text + sizeof export_head - 1, *end = text + len;
-  const char *name = NULL, *body = NULL;
-  size_t namelen = 0;
+  const char *p = text + skip, *end = text + len;
+  wpol_buf name = { 0 }, body = { 0 };
+  int in_section = 0, refused = 0, nerr = 0, ret;
   unsigned line = 1;
-  int nerr = 0;
   for (;;)
     {
       const char *eol = memchr (p, '\n', (size_t) (end - p));
       const char *next = eol ? eol + 1 : end;
-      int head = p == end || ((size_t) (end - p) >= sizeof file_head - 1
-                              && memcmp (p, file_head, sizeof file_head - 1) == 0);
+      size_t ll = (size_t) ((eol ? eol : end) - p);
+      /* format 1 knows `# file: ` heads only; format 2 takes every line
+       * that starts with `# file:` for one, and refuses it when malformed */
+      int head = p == end || (v == 1 ? STARTS (p, ll, "# file: ") : STARTS (p, ll, file_head));
       line++;
-      if (head && name)
+      if (head && in_section)
         {
           /* the section ends before this head, without the blank line
            * export puts between files */
-          size_t blen = (size_t) (p - body);
-          if (p < end && blen >= 2 && body[blen - 1] == '\n' && body[blen - 2] == '\n')
+          size_t blen = body.len;
+          if (p < end && blen >= 2 && body.s[blen - 1] == '\n' && body.s[blen - 2] == '\n')
             blen--;
-          char *n = strndup (name, namelen);
-          if (n == NULL || units_add (u, n, body, blen) < 0)
-            {
-              free (n);
-              return -1;
-            }
-          free (n);
-          name = NULL;
+          if (name.oom || body.oom
+              || units_add (u, name.s, body.s ? body.s : "", blen) < 0)
+            goto oom;
+          in_section = 0;
         }
       if (p == end)
         break;
       if (head)
         {
-          name = p + sizeof file_head - 1;
-          namelen = (size_t) ((eol ? eol : end) - name);
-          body = next;
-          if (namelen == 0)
+          const char *n = p + sizeof file_head - 1;
+          size_t nl = ll - (sizeof file_head - 1);
+          wpol_buf_free (&name);
+          wpol_buf_free (&body);
+          refused = 1;            /* the lines of a refused section */
+          if (v == 1)
             {
-              wpol_diag_add (d, WPOL_ERROR, path, line, 1, "a `# file:` line without a name");
-              nerr++;
-              name = NULL;
+              n++, nl--;          /* the space */
+              wpol_buf_add (&name, n, nl);
             }
+          int bad = nl == 0 || (v == 1 ? 0 : *n != ' ' || unquote (n + 1, nl - 1, &name) < 0);
+          if (!bad && name.s && name.len == 0)
+            bad = 1;
+          if (bad)
+            {
+              wpol_diag_add (d, WPOL_ERROR, path, line, 1, v == 1
+                             ? "a `# file:` line without a name"
+                             : "a `# file:` line must name its file as one quoted string, "
+                               "as in `# file: \"/etc/ward/app.policy\"`");
+              nerr++;
+            }
+          else if (name.s && !name.oom && (name_has_control (name.s) || strlen (name.s) != name.len))
+            {
+              refuse_name (d, path, line, name.s);
+              nerr++;
+            }
+          else
+            in_section = 1, refused = 0;
         }
-      else if (name == NULL && strspn (p, " \t\r") != (size_t) ((eol ? eol : end) - p))
+      else if (in_section)
+        {
+          if (v == 2 && STARTS (p, ll, line_esc))
+            wpol_buf_add (&body, p + sizeof line_esc - 1, (size_t) (next - p) - (sizeof line_esc - 1));
+          else
+            wpol_buf_add (&body, p, (size_t) (next - p));
+        }
+      else if (!refused && strspn (p, " \t\r") < ll)
         {
           wpol_diag_add (d, WPOL_ERROR, path, line, 1, "an export holds nothing but "
-                         "`# file: NAME` sections; this line is before the first one");
+                         "`# file:` sections; this line is before the first one");
           nerr++;
         }
       p = next;
     }
-  return nerr;
+  ret = nerr;
+  goto out;
+oom:
+  ret = -1;
+out:
+  wpol_buf_free (&name);
+  wpol_buf_free (&body);
+  return ret;
 }
 
 int
@@ -841,6 +968,8 @@ wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n, wpol_
        * loaded from and however it is spelled */
       char *canon = realpath (paths[i], NULL);
       int r;
+      int v = strlen (text) != len ? 0 : STARTS (text, len, export_head) ? 2
+              : STARTS (text, len, export_head_v1) ? 1 : 0;
       if (canon == NULL)
         {
           wpol_diag_add (d, WPOL_ERROR, paths[i], 0, 0, "cannot resolve the path: %s",
@@ -848,10 +977,16 @@ wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n, wpol_
           nerr++;
           r = 0;
         }
-      else if (len >= sizeof export_head - 1 && strlen (text) == len
-               && memcmp (text, export_head, sizeof export_head - 1) == 0)
+      else if (name_has_control (canon))
         {
-          r = split_export (canon, text, len, &u, d);
+          refuse_name (d, strcmp (paths[i], canon) == 0 ? canon : paths[i], 0, canon);
+          nerr++;
+          r = 0;
+        }
+      else if (v)
+        {
+          r = split_export (canon, text, len, v == 2 ? sizeof export_head - 1
+                            : sizeof export_head_v1 - 1, v, &u, d);
           if (r > 0)
             nerr += (size_t) r;
         }
@@ -915,6 +1050,11 @@ int
 wpol_store_load_text (wpol_store *st, const char *name, const char *text, size_t len,
                       wpol_diags *d, ward_err *err)
 {
+  if (name_has_control (name))
+    {
+      refuse_name (d, name, 0, name);
+      return ward_err_set (err, WARD_E_INVALID, 0, "1 error: nothing was loaded");
+    }
   wpol_file *f = wpol_parse (name, text, len, d);
   if (f == NULL)
     return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
@@ -943,12 +1083,99 @@ wpol_store_changes (wpol_store *st)
   return st->changes.len && !st->changes.oom ? st->changes.s : "";
 }
 
+size_t
+wpol_store_loaded (wpol_store *st)
+{
+  return st->loaded;
+}
+
+/* The absolute form of path, from the working directory, with `.`, `..`
+ * and repeated slashes taken out lexically; NULL when out of memory or
+ * the working directory is gone. */
+static char *
+lexical_path (const char *path)
+{
+  char *cwd = path[0] == '/' ? strdup ("") : getcwd (NULL, 0);
+  if (cwd == NULL)
+    return NULL;
+  size_t cl = strcmp (cwd, "/") == 0 ? 0 : strlen (cwd), pl = strlen (path);
+  char *out = malloc (cl + pl + 3);
+  if (out == NULL)
+    {
+      free (cwd);
+      return NULL;
+    }
+  memcpy (out, cwd, cl);
+  size_t n = cl;
+  free (cwd);
+  for (const char *p = path; *p;)
+    {
+      const char *e = strchr (p, '/');
+      size_t l = e ? (size_t) (e - p) : strlen (p);
+      if (l == 2 && p[0] == '.' && p[1] == '.')
+        {
+          while (n > 0 && out[n - 1] != '/')
+            n--;
+          if (n > 0)
+            n--;                  /* the slash: "/a/b" -> "/a", "/a" -> "" (the root) */
+        }
+      else if (l > 0 && !(l == 1 && p[0] == '.'))
+        {
+          out[n++] = '/';
+          memcpy (out + n, p, l);
+          n += l;
+        }
+      p += l + (e != NULL);
+    }
+  if (n == 0)
+    out[n++] = '/';
+  out[n] = '\0';
+  return out;
+}
+
+/* The canonical path of a file that may no longer exist: its real path;
+ * else its directory's real path and its last name; else its lexical
+ * absolute path. NULL when out of memory. */
+static char *
+canonical_or_lexical (const char *path)
+{
+  char *c = realpath (path, NULL);
+  if (c)
+    return c;
+  char *lex = lexical_path (path);
+  if (lex == NULL)
+    return NULL;
+  char *slash = strrchr (lex, '/');
+  if (slash > lex && slash[1])
+    {
+      *slash = '\0';
+      char *dir = realpath (lex, NULL);
+      *slash = '/';
+      if (dir)
+        {
+          c = malloc (strlen (dir) + strlen (slash) + 1);
+          if (c)
+            {
+              strcpy (c, dir);
+              strcat (c, strcmp (dir, "/") == 0 ? slash + 1 : slash);
+            }
+          free (dir);
+          if (c)
+            {
+              free (lex);
+              return c;
+            }
+        }
+    }
+  return lex;
+}
+
 /* Index of the stored file that `what` names (as stored, or as a path that
- * resolves to it), or -1. */
+ * resolves to it, or did before the file was renamed or removed), or -1. */
 static ssize_t
 find_file (const srcs *old, const char *what)
 {
-  char *canon = realpath (what, NULL);
+  char *canon = canonical_or_lexical (what);
   ssize_t found = -1;
   for (size_t i = 0; i < old->n && found < 0; i++)
     if (strcmp (old->names[i], what) == 0 || (canon && same_file (old->names[i], canon)))
@@ -1078,12 +1305,27 @@ wpol_store_export (wpol_store *st, FILE *out, ward_err *err)
   fputs (export_head, out);
   for (size_t i = 0; i < n; i++)
     {
-      wpol_buf b = { 0 };
+      wpol_buf b = { 0 }, x = { 0 };
       wpol_format (files[i], &b);
-      fprintf (out, "%s%s%s\n%s", i ? "\n" : "", file_head, files[i]->name, b.s ? b.s : "");
-      if (b.oom)
+      /* the head: the name quoted, so that no name spans lines */
+      wpol_buf_printf (&x, "%s%s ", i ? "\n" : "", file_head);
+      wpol_buf_quote (&x, files[i]->name);
+      wpol_buf_puts (&x, "\n");
+      for (const char *p = b.s, *end = b.s + b.len; p && p < end;)
+        {
+          const char *eol = memchr (p, '\n', (size_t) (end - p));
+          const char *next = eol ? eol + 1 : end;
+          if (STARTS (p, next - p, file_head) || STARTS (p, next - p, line_esc))
+            wpol_buf_puts (&x, line_esc);
+          wpol_buf_add (&x, p, (size_t) (next - p));
+          p = next;
+        }
+      if (b.oom || x.oom)
         r = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "exporting");
+      else
+        fwrite (x.s, 1, x.len, out);
       wpol_buf_free (&b);
+      wpol_buf_free (&x);
       wpol_file_free (files[i]);
     }
   free (files);
@@ -1104,8 +1346,11 @@ query_print (wpol_store *st, FILE *out, const char *sql, const char *head, ward_
       int nc = sqlite3_column_count (s);
       for (int i = 0; i < nc; i++)
         {
+          /* names come from files and paths: escaped, so none forges a row */
           const char *v = (const char *) sqlite3_column_text (s, i);
-          fprintf (out, i + 1 < nc ? "%-28s " : "%s\n", v ? v : "");
+          char *e = ward_esc_str (v ? v : "", 0);
+          fprintf (out, i + 1 < nc ? "%-28s " : "%s\n", e ? e : "(out of memory)");
+          free (e);
         }
       rows++;
     }
@@ -1124,7 +1369,9 @@ wpol_store_list (wpol_store *st, FILE *out, ward_err *err)
   uint64_t v;
   if (wpol_store_version (st, &v, err) < 0)
     return -1;
-  fprintf (out, "policy store %s, version %llu\n\n", st->path, (unsigned long long) v);
+  fputs ("policy store ", out);
+  ward_esc_fputs (st->path, 0, out);
+  fprintf (out, ", version %llu\n\n", (unsigned long long) v);
   if (exec (st, "BEGIN", err, "listing") < 0)
     return -1;
   int r = query_print (st, out,

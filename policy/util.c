@@ -2,6 +2,7 @@
  * spelling suggestions, the string hash table, sizes and durations. */
 #include "config.h"
 #include "wpol.h"
+#include "wesc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -320,14 +321,40 @@ wpol_diag_format (const wpol_diag *g, char *buf, size_t size)
     snprintf (buf, size, "%s: %s: %s", g->file, sev, g->msg);
 }
 
+/* Write a message: escaped (wesc.h) when it holds anything but a
+ * backslash that the escaping would change, else as written, so that a
+ * message quoting `\n` reads as it is meant. */
+static void
+put_message (const char *s, FILE *out)
+{
+  char *e = ward_esc_str (s, 0);
+  if (e == NULL)
+    {
+      fputs ("(out of memory)", out);
+      return;
+    }
+  const char *p = s, *q = e;
+  for (; *p; p++, q++)
+    if (*p != *q || (*p == '\\' && *++q != '\\'))
+      break;
+  fputs (*p || *q ? e : s, out);
+  free (e);
+}
+
 void
 wpol_diags_print (const wpol_diags *d, FILE *out)
 {
-  char line[1400];
+  /* file names and messages may hold what a script chose: nothing of them
+   * reaches a terminal raw */
   for (size_t i = 0; i < d->n; i++)
     {
-      wpol_diag_format (&d->v[i], line, sizeof line);
-      fprintf (out, "%s\n", line);
+      const wpol_diag *g = &d->v[i];
+      ward_esc_fputs (g->file, 0, out);
+      if (g->line)
+        fprintf (out, ":%u:%u", g->line, g->col);
+      fprintf (out, ": %s: ", g->severity == WPOL_ERROR ? "error" : "warning");
+      put_message (g->msg, out);
+      fputc ('\n', out);
     }
 }
 

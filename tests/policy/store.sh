@@ -5,13 +5,13 @@
 # a file or a policy out, and export -> load -> export is a fixed point.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 38
+plan 42
 
 mkdir -p "$T/d1" "$T/d2"
 printf 'policy "a" {\n  allow process.send on "x";\n}\n' > "$T/d1/app.policy"
 printf 'policy "b" {\n  allow process.send on "y";\n}\nactor "main" { scope = ["a", "b"]; }\n' > "$T/d2/app.policy"
 DB=$T/s.db
-inside () { d=$1; shift; (cd "$d" && "$@"); }
+inside () { (cd "$1" && shift && "$@"); }  # a subshell: ok/notok keep their own $d
 allowed () {  # allowed RESOURCE: main may send there, per the store
   "$WARD" policy explain --db "$DB" --actor main --action process.send --resource "$1" > "$T/x" 2>&1
   grep -q '^decision: allow' "$T/x"
@@ -73,6 +73,19 @@ if allowed x && ! allowed y; then pass "a stays in force, b is gone"
 else fail "a stays in force, b is gone" "$T/x"; fi
 ok "remove a file by a relative path" inside "$T/d1" "$WARD" policy remove --db "$DB" app.policy
 has "... prints every definition it held" '^- policy "a"$' "$T/out"
+
+# ---- remove a file that is gone from the disk ----
+mkdir -p "$T/g/sub"
+printf 'policy "g1" { allow process.send on "g1"; }\n' > "$T/g/sub/app.policy"
+printf 'policy "g2" { allow process.send on "g2"; }\n' > "$T/g/gone.policy"
+inside "$T/g" "$WARD" policy load --db "$DB" sub/app.policy gone.policy > /dev/null 2>&1
+mv "$T/g/sub/app.policy" "$T/g/sub/renamed.policy"
+ok "remove a file renamed on disk, by the path it had" inside "$T/g" "$WARD" policy remove --db "$DB" sub/app.policy
+has "... takes its policies out" '^- policy "g1"$' "$T/out"
+rm -rf "$T/g/sub" "$T/g/gone.policy"
+ok "remove a file whose directory is gone, spelled with . and .." \
+  inside "$T/g" "$WARD" policy remove --db "$DB" ./sub/..//gone.policy
+has "... takes its policies out" '^- policy "g2"$' "$T/out"
 
 # ---- export -> load -> export ----
 "$WARD" policy load --db "$T/e.db" "$S/policies/default.policy" "$S/policies/untrusted.policy" "$T/d2/app.policy" > /dev/null 2>&1

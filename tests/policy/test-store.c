@@ -97,7 +97,7 @@ spawn_app (wpol_engine *e, const char *res)
 int
 main (void)
 {
-  plan (29);
+  plan (33);
   if (mkdtemp (dir) == NULL)
     return 99;
   ward_err err;
@@ -252,8 +252,8 @@ main (void)
     const char *ch = wpol_store_changes (m);
     char *x = export_text (m, 0);
     char head[600];
-    snprintf (head, sizeof head, "# file: %s\n", path ("old.policy"));
-    ok (moved && rc == 0 && strstr (x, head) && strstr (x, "# file: old.policy") == NULL
+    snprintf (head, sizeof head, "# file: \"%s\"\n", path ("old.policy"));
+    ok (moved && rc == 0 && strstr (x, head) && strstr (x, "# file: \"old.policy\"") == NULL
         && strcmp (ch, "") == 0,
         "a relative name stored by an older ward is replaced by the canonical one, no change");
     free (x);
@@ -270,6 +270,45 @@ main (void)
     wpol_store_close (m);
     if (moved && chdir (cwd) != 0)
       diag ("could not go back to the working directory");
+  }
+
+  /* a name with a newline, stored by an older ward: the export quotes it,
+   * loading that export refuses it, the list escapes it */
+  {
+    wpol_store *m = wpol_store_open (path ("nl.db"), WPOL_STORE_CREATE, &err);
+    rc = wpol_store_load_text (m, "/x/a\n# file: /x/forged", "policy \"n\" {}\n", 14, NULL, &err);
+    ok (rc == -1 && err.kind == WARD_E_INVALID, "a name with a newline is not stored (%s)", err.msg);
+    rc = wpol_store_load_text (m, "/x/a", "policy \"n\" {}\n", 14, NULL, &err);
+    wpol_store_close (m);
+    sqlite3 *db;
+    sqlite3_open (path ("nl.db"), &db);
+    sqlite3_exec (db, "UPDATE files SET name = '/x/a' || char(10) || '# file: /x/forged'"
+                  " || char(10) || 'policy \"evil\" {}'", NULL, NULL, NULL);
+    sqlite3_close (db);
+    m = wpol_store_open (path ("nl.db"), 0, &err);
+    char *x = export_text (m, 0);
+    ok (rc == 0 && strstr (x, "\n# file: \"/x/a\\n# file: /x/forged\\npolicy \\\"evil\\\" {}\"\n")
+        && strstr (x, "\n# file: /x/forged") == NULL && strstr (x, "\npolicy \"evil\"") == NULL,
+        "the export writes such a name quoted, on one line");
+    write_file ("nl.policy", x);
+    free (x);
+    wpol_store *m2 = wpol_store_open (path ("nl2.db"), WPOL_STORE_CREATE, &err);
+    const char *np[] = { path ("nl.policy") };
+    wpol_diags nd;
+    wpol_diags_init (&nd);
+    rc = wpol_store_load_files (m2, np, 1, &nd, &err);
+    ok (rc == -1 && nd.nerrors == 1 && strstr (nd.v[0].msg, "control character"),
+        "loading that export refuses the name");
+    wpol_diags_free (&nd);
+    wpol_store_close (m2);
+    FILE *f = tmpfile ();
+    wpol_store_list (m, f, &err);
+    x = slurp (f);
+    fclose (f);
+    ok (strstr (x, "\n/x/a\\n# file: /x/forged\\npolicy \"evil\" {} ") && strstr (x, "\npolicy \"evil")
+        == NULL, "the list shows it escaped, on one row");
+    free (x);
+    wpol_store_close (m);
   }
 
   /* foreign, corrupt, newer, read-only files */
