@@ -70,6 +70,7 @@ usage (FILE *out)
          "  --threads N         worker threads of ward:main (default: one per core)\n"
          "  --memory SIZE       memory cap per process, e.g. 64M (default 256M)\n"
          "  --mailbox N         messages queued per process (default 100000)\n"
+         "  --mailbox-bytes SIZE  bytes of those messages per process (default 64M)\n"
          "  --instructions N    instruction budget per process (default: none)\n"
          "  --children N        live children per process (default 100000)\n"
          "  --processes N       live processes in the run (default 1000000)\n"
@@ -291,6 +292,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   static const struct option opts[] = {
     { "root", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
     { "memory", required_argument, 0, 'm' }, { "mailbox", required_argument, 0, 'b' },
+    { "mailbox-bytes", required_argument, 0, 'B' },
     { "instructions", required_argument, 0, 'i' }, { "children", required_argument, 0, 'c' },
     { "processes", required_argument, 0, 'N' },
     { "actor", required_argument, 0, 'a' }, { "deny", required_argument, 0, 'd' },
@@ -307,6 +309,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   ward_cfg.threads = ncpu > 0 ? (int) ncpu : 1;
   ward_cfg.mem_limit = 256u << 20;
   ward_cfg.mailbox_limit = 100000;
+  ward_cfg.mailbox_bytes = (size_t) 64 << 20;
   ward_cfg.max_children = 100000;
   ward_cfg.max_processes = 1000000;
   unsigned long long v;
@@ -346,6 +349,11 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
           goto bad_value;
         ward_cfg.mailbox_limit = v;
         break;
+      case 'B':
+        if (parse_size (optarg, &ward_cfg.mailbox_bytes) < 0
+            || ward_cfg.mailbox_bytes < (1u << 10))
+          goto bad_value;
+        break;
       case 'i':
         if (parse_count (optarg, ULLONG_MAX, &v) < 0)
           goto bad_value;
@@ -368,7 +376,8 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
         fprintf (stderr, "ward run: bad value `%s` for --%s\n", optarg,
                  c == 'a' ? "actor (an actor id, not empty)" :
                  c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
-                 : c == 'b' ? "mailbox (1..2^30)" : c == 'c' ? "children"
+                 : c == 'b' ? "mailbox (1..2^30)"
+                 : c == 'B' ? "mailbox-bytes (at least 1K)" : c == 'c' ? "children"
                  : c == 'N' ? "processes (1..2^30)" : "instructions");
         return 2;
       }
