@@ -7,7 +7,7 @@ libwardpolicy_a_SOURCES = policy/policy.h policy/gate.h policy/gate.c policy/run
 	policy/util.c policy/glob.c policy/lexer.c policy/parser.c policy/check.c \
 	policy/format.c policy/eval.c policy/compile.c policy/cache.c \
 	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/audit_cli.c \
-	policy/suggest.c
+	policy/suggest.c policy/sha256.c
 nodist_libwardpolicy_a_SOURCES = policy/builtin.c
 libwardpolicy_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 

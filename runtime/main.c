@@ -85,6 +85,8 @@ usage (FILE *out)
          "  --audit FILE        write audit records to FILE\n"
          "  --audit-all         record every decision, not only denials\n"
          "  --audit-sync        commit each denial before the call returns\n"
+         "  --audit-fold N      record the first N denials of each actor and action\n"
+         "                      one by one, count the rest (default 1000)\n"
          "  --permissive        allow what would be denied, recording it\n"
          "\n"
          "See ward(1) and ward-lua(7).\n", out);
@@ -299,7 +301,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
     { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
     { "audit", required_argument, 0, 'A' }, { "audit-all", no_argument, 0, 'L' },
-    { "audit-sync", no_argument, 0, 'S' }, { "untrusted", no_argument, 0, 'U' },
+    { "audit-sync", no_argument, 0, 'S' }, { "audit-fold", required_argument, 0, 'F' }, { "untrusted", no_argument, 0, 'U' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *root = NULL, *actor = "main";
   int untrusted = 0, actor_given = 0;
@@ -334,6 +336,11 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
       case 'A': popts.audit_path = optarg; break;
       case 'L': popts.audit_all = 1; break;
       case 'S': popts.audit_sync = 1; break;
+      case 'F':
+        if (parse_count (optarg, 1ull << 62, &v) < 0 || v == 0)
+          goto bad_value;
+        popts.audit_fold = v;
+        break;
       case 'h': usage (stdout); return 0;
       case 't':
         if (parse_count (optarg, 1024, &v) < 0 || v == 0)
@@ -377,7 +384,8 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
                  c == 'a' ? "actor (an actor id, not empty)" :
                  c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
                  : c == 'b' ? "mailbox (1..2^30)"
-                 : c == 'B' ? "mailbox-bytes (at least 1K)" : c == 'c' ? "children"
+                 : c == 'B' ? "mailbox-bytes (at least 1K)"
+                 : c == 'F' ? "audit-fold (1..2^62)" : c == 'c' ? "children"
                  : c == 'N' ? "processes (1..2^30)" : "instructions");
         return 2;
       }
