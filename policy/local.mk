@@ -72,3 +72,6 @@ EXTRA_DIST += tests/policy/actions.sh
 ## no writable home: the default audit database is refused with a hint
 TESTS += tests/policy/audit-home.sh
 EXTRA_DIST += tests/policy/audit-home.sh
+## audit-volume.sh: long resources cut, denials folded, the database bounded.
+TESTS += tests/policy/audit-volume.sh
+EXTRA_DIST += tests/policy/audit-volume.sh
