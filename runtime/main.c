@@ -11,6 +11,7 @@
 #include "wesc.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -431,6 +432,12 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   /* a write to a pipe nobody reads (fd:write) is EPIPE for that process,
    * never a signal that ends the run */
   signal (SIGPIPE, SIG_IGN);
+  /* Messages of up to 16 MiB pass through buffers of the runtime: past
+   * 1 MiB each is mapped and unmapped on its own. glibc's default raises
+   * that threshold to the largest block freed so far, after which freed
+   * message buffers stay in its arenas: hundreds of MB held after a burst
+   * of large messages to idle processes. */
+  mallopt (M_MMAP_THRESHOLD, 1 << 20);
   /* The sandbox supervisor is forked before any thread or secret exists;
    * without it, spawns on sandboxed hosts fail (and say why). */
   if (wsb_supervisor_start (ward_remote_main, &err) < 0)
