@@ -36,8 +36,8 @@ static const char usage_text[] =
   "are listed unless a pattern filter is given; a fallback file DB.lost left by\n"
   "a run is imported first. FOLD rows count the denials of an actor and action\n"
   "past the first `ward run --audit-fold` of a run. A resource over 1024 bytes\n"
-  "is stored cut, with its length and SHA-256. Control characters in strings are shown escaped\n"
-  "(\\n, \\x1b, ...). See ward(1) and doc/writing-policies.md.\n";
+  "is stored cut, with its length and SHA-256. Control characters in strings\n"
+  "are shown escaped (\\n, \\x1b, ...). See ward(1) and doc/writing-policies.md.\n";
 
 typedef struct aopts {
   const char *db, *actor, *action, *resource, *name;
