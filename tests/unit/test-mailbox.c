@@ -109,11 +109,12 @@ main (void)
     ward_msg_free (m);
   ward_cfg.mailbox_limit = 1000;
   ward_cfg.mailbox_bytes = 10000;
-  static char blob[4000];
+  enum { B = 4000 };
+  static char blob[10002];
   is_int (p->queued_bytes, 0, "an empty mailbox holds no bytes");
   int took = 0;
   for (int i = 0; i < 5; i++)
-    if (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, sizeof blob),
+    if (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, B),
                       &err) == 0)
       took++;
   is_int (took, 2, "a 10000-byte limit takes two 4000-byte messages, not a third");
@@ -122,12 +123,12 @@ main (void)
       "of bytes: %s", err.msg);
   is_int (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, 1000), &err), 0,
           "a smaller message still fits");
-  ward_msg *big = ward_msg_new (WARD_MSG_EXIT, "{x|0x3}", NULL, blob, sizeof blob);
+  ward_msg *big = ward_msg_new (WARD_MSG_EXIT, "{x|0x3}", NULL, blob, B);
   is_int (ward_deliver (p, big, &err), 0, "an event is not counted against the bytes");
   int bport = ward_port_open (p, "b2", 1, &err);
   ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b2", blob, 500), &err);
   ward_port_close (p, bport);
-  size_t want = 2 * (sizeof blob + 2) + 1000 + 2 + 500 + 3;
+  size_t want = 2 * (B + 2) + 1000 + 2 + 500 + 3;
   ok (p->queued_bytes == want, "queued bytes follow a topic's messages back to the inbox "
       "(%zu, want %zu)", p->queued_bytes, want);
   while ((m = ward_port_pop (p, WARD_PORT_INBOX)) != NULL)

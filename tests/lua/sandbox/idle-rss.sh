@@ -64,6 +64,11 @@ has "24 helpers of 8 MB: all received" "^idle 192000000$" "$T/idle8000000.out"
 echo "# VmRSS with 24 idle helpers: ${base:-?} kB after 1-byte messages, ${rss:-?} kB after 8 MB ones"
 grow=$(( ${rss:-999999999} - ${base:-0} ))
 small () { [ -n "$base" ] && [ "$grow" -lt $((64 * 1024)) ]; }
-ok "the runtime holds less than 64 MiB more ($grow kB; 192 MB were sent)" small
+if grep -qa __asan_init "$WARD"; then
+  n=$((n + 1))
+  echo "ok $n # SKIP a sanitizer build: its allocator keeps freed memory in quarantine"
+else
+  ok "the runtime holds less than 64 MiB more ($grow kB; 192 MB were sent)" small
+fi
 ok "nothing of the run is left" [ -z "$(leftovers)" ]
 finish
