@@ -7,7 +7,7 @@
 # denials the script saw. TAP; reports the database's size.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 17
+plan 19
 
 cat > "$T/r.policy" <<'EOF2'
 policy "r" { allow process.host on "ward:main"; }
@@ -54,6 +54,10 @@ has "--json: the first 1024 bytes, the length and the SHA-256 of the whole" \
   "\"resource\":\"$(printf 'r%.0s' $(seq 1 1024))1\\{0\\}\",\"resource_len\":60001,\"resource_sha256\":\"$sha\"" "$T/j1"
 has "--json: the folded row" \
   '"count":2000,"kind":"folded","decision":"deny","mode":"enforcing","actor":"main","action":"process.registry.lookup"' "$T/j1"
+$AUDIT --db "$T/v.db" --json --action 'process.registry.*' > "$T/j2" 2>&1
+has "--action keeps the folded row of its pairs" '"count":2000,"kind":"folded"' "$T/j2"
+$AUDIT --db "$T/v.db" --json --resource 'r*' > "$T/j3" 2>&1
+hasnt "--resource drops it (a folded row has no resource)" '"kind":"folded"' "$T/j3"
 $AUDIT suggest --db "$T/v.db" > "$T/g1" 2>&1
 has "suggest says what it cannot cover" "^# 2000 more denials were folded" "$T/g1"
 has "... and proposes no rule on a cut resource" "resources too long to be stored whole" "$T/g1"
