@@ -11,6 +11,12 @@
  * entry as soon as the database accepts writes again, else into the
  * fallback file DB.lost, which the next run or `ward audit` imports.
  *
+ * What a flood can store is bounded, and its cost is the caller's: a
+ * resource is packed as its first WPOL_AUDIT_RESOURCE_MAX bytes with its
+ * length and SHA-256, and past fold_after denials of one (actor, action)
+ * in a run the caller only counts the denial in that pair's entry, which
+ * the writer adds to the pair's one `folded` row with its next batch.
+ *
  * Commits do not wait for the disk (WAL, synchronous=NORMAL); the WAL is
  * checkpointed, with its fsyncs, by a thread of its own on a second
  * connection, so the writer never blocks on them. */

@@ -1,7 +1,9 @@
 /* test-audit.c -- the audit writer (records and their fields, coalescing,
  * a full queue making the caller wait while a neighbour goes on, failed
  * commits counted and written as a lost entry or into DB.lost, an older
- * schema brought up to date, --audit-sync, flushing on stop, the default
+ * schema brought up to date, long resources cut with their length and
+ * SHA-256, denials folded per (actor, action) and run with every count
+ * adding up, --audit-sync, flushing on stop, the default
  * path, refusing an unwritable database), the escaping of text views
  * (wesc.h) and the gate wired to the engine (ward_policy_init: files,
  * --deny on top, permissive, audit-all, failing closed). */
