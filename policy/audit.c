@@ -11,6 +11,12 @@
  * entry as soon as the database accepts writes again, else into the
  * fallback file DB.lost, which the next run or `ward audit` imports.
  *
+ * What a flood can store is bounded, and its cost is the caller's: a
+ * resource is packed as its first WPOL_AUDIT_RESOURCE_MAX bytes with its
+ * length and SHA-256, and past fold_after denials of one (actor, action)
+ * in a run the caller only counts the denial in that pair's entry, which
+ * the writer adds to the pair's one `folded` row with its next batch.
+ *
  * Commits do not wait for the disk (WAL, synchronous=NORMAL); the WAL is
  * checkpointed, with its fsyncs, by a thread of its own on a second
  * connection, so the writer never blocks on them. */
@@ -33,7 +39,8 @@
 
 #define BATCH_MAX 8192
 #define ROWS 16                   /* rows per INSERT statement */
-#define NCOL 22                   /* columns of one row of the INSERT */
+#define NCOL 24                   /* columns of one row of the INSERT */
+#define FOLD_SLOTS 4096           /* the (actor, action) table: a power of two */
 #define BUCKETS 256               /* callers, by a hash of their PID */
 #define SHARE_MAX 64              /* a caller with fewer queued may use the reserve */
 
@@ -48,11 +55,34 @@ typedef struct arec {
   const wpol_rule_loc *rule;
   const wpol_actor_info *ainfo;
   uint8_t decision, permissive, reason, bucket;
+  uint8_t cut;                    /* the resource is stored cut: */
+  uint8_t res_sha[32];            /* ... the digest of the whole */
+  uint64_t res_len;               /* ... and its length */
   uint16_t nscope, nmeta;         /* request scope names, meta pairs */
   uint32_t off[S_N];
   uint32_t len;
   char data[];
 } arec;
+
+/* One (actor, action) pair of the run: how many of its denials were
+ * queued one by one, and the ones folded since the writer last took
+ * them. Under aw.lock but `row`, the writer's own. */
+typedef struct afold {
+  char *actor, *action;           /* NULL actor: the pairs past the table's room */
+  uint32_t hash;
+  uint8_t used, dirty, permissive;
+  uint64_t stored, pend;
+  int64_t first, last;            /* times of the pending ones */
+  int64_t row;                    /* serial of its summary row, 0 = none yet */
+} afold;
+
+/* Folded counts a batch writes: taken from the table with the records. */
+typedef struct ftake {
+  afold *f;
+  uint64_t n;
+  int64_t first, last, row;
+  uint8_t permissive;
+} ftake;
 
 /* Records that could not be written, not yet in the database. */
 typedef struct lost_pend {
@@ -73,6 +103,12 @@ static struct {
   unsigned flush_ms;
   wpol_audit_counts counts;
   lost_pend pend;                 /* guarded by lock */
+  afold *folds;                   /* FOLD_SLOTS, open addressing */
+  size_t nfolds, fold_after;
+  uint32_t *dirty;                /* slots with pending folded counts */
+  size_t ndirty;
+  ftake *ftakes;                  /* the writer's, FOLD_SLOTS */
+  uint64_t gen, gen_done;         /* takes by the writer, and those committed */
   int failing;                    /* the last commit failed (writer's) */
   pthread_t thread;
   /* the checkpointer */
@@ -82,7 +118,7 @@ static struct {
   int ck_running, ck_stop, ck_due;
   /* the writer's own */
   sqlite3 *db;
-  sqlite3_stmt *ins, *ins_many, *ins_run;
+  sqlite3_stmt *ins, *ins_many, *ins_run, *ins_fold, *upd_fold;
   char *path, *store;
   int64_t run_id;
   int permissive, audit_all, from_store;
@@ -227,6 +263,18 @@ pack (const wpol_audit_in *in)
   size_t len[S_META], total = 0;
   for (int i = 0; i < S_SCOPE; i++)
     total += (len[i] = s[i] ? strlen (s[i]) + 1 : 0);
+  /* a long resource: its first bytes (not ending inside a UTF-8
+   * sequence), its length and its digest, computed here on the
+   * caller's thread */
+  size_t rlen = len[S_RESOURCE] ? len[S_RESOURCE] - 1 : 0, keep = rlen;
+  if (rlen > WPOL_AUDIT_RESOURCE_MAX)
+    {
+      keep = WPOL_AUDIT_RESOURCE_MAX;
+      for (int k = 0; k < 3 && ((unsigned char) s[S_RESOURCE][keep] & 0xc0) == 0x80; k++)
+        keep--;
+      total -= rlen - keep;
+      len[S_RESOURCE] = keep + 1;
+    }
   size_t nscope = ac && ac->scope && ac->nscope <= UINT16_MAX ? ac->nscope : 0;
   size_t nmeta = ac && ac->meta && ac->nmeta <= UINT16_MAX / 2 ? ac->nmeta : 0;
   for (size_t i = 0; i < nscope; i++)
@@ -247,11 +295,20 @@ pack (const wpol_audit_in *in)
   r->nscope = (uint16_t) nscope;
   r->nmeta = (uint16_t) nmeta;
   r->len = (uint32_t) total;
+  r->cut = keep < rlen;
+  r->res_len = r->cut ? rlen : 0;
+  memset (r->res_sha, 0, sizeof r->res_sha);
+  if (r->cut)
+    wpol_sha256 (s[S_RESOURCE], rlen, r->res_sha);
   char *p = r->data;
   for (int i = 0; i < S_SCOPE; i++)
     {
       r->off[i] = s[i] ? (uint32_t) (p - r->data) : NOSTR;
-      memcpy (p, s[i] ? s[i] : "", len[i]);
+      if (len[i])
+        {
+          memcpy (p, s[i], len[i] - 1);
+          p[len[i] - 1] = '\0';
+        }
       p += len[i];
     }
   r->off[S_SCOPE] = (uint32_t) (p - r->data);
@@ -273,9 +330,133 @@ pack (const wpol_audit_in *in)
   return r;
 }
 
+/* ---- folding ----------------------------------------------------------- */
+
+static uint32_t
+pair_hash (const char *actor, const char *action)
+{
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *) (actor ? actor : ""); *p; p++)
+    h = (h ^ *p) * 16777619u;
+  h = (h ^ (actor ? 1u : 2u)) * 16777619u;
+  for (const unsigned char *p = (const unsigned char *) action; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  return h;
+}
+
+/* The entry of (actor, action) (lock held), made when missing; a new pair
+ * past WPOL_AUDIT_FOLD_PAIRS gets the shared entry of its action (actor
+ * NULL). NULL when there is no room or memory: the record is then
+ * queued one by one, as it would be unfolded. */
+static afold *
+fold_find (const char *actor, const char *action)
+{
+  for (int shared = 0; shared < 2; shared++)
+    {
+      const char *a = shared ? NULL : actor ? actor : "";
+      uint32_t h = pair_hash (a, action);
+      for (size_t i = h & (FOLD_SLOTS - 1), k = 0; k < FOLD_SLOTS;
+           i = (i + 1) & (FOLD_SLOTS - 1), k++)
+        {
+          afold *f = &aw.folds[i];
+          if (!f->used)
+            {
+              if (!shared && aw.nfolds >= WPOL_AUDIT_FOLD_PAIRS)
+                break;          /* no room for a pair of its own */
+              if (aw.nfolds >= FOLD_SLOTS - 1)
+                return NULL;
+              f->action = strdup (action);
+              f->actor = a ? strdup (a) : NULL;
+              if (f->action == NULL || (a && f->actor == NULL))
+                {
+                  free (f->action);
+                  free (f->actor);
+                  f->action = f->actor = NULL;
+                  return NULL;
+                }
+              f->used = 1;
+              f->hash = h;
+              aw.nfolds++;
+              return f;
+            }
+          if (f->hash == h && (f->actor == NULL) == (a == NULL)
+              && (a == NULL || strcmp (f->actor, a) == 0) && strcmp (f->action, action) == 0)
+            return f;
+        }
+    }
+  return NULL;
+}
+
+static void
+folds_free (void)
+{
+  if (aw.folds)
+    for (size_t i = 0; i < FOLD_SLOTS; i++)
+      {
+        free (aw.folds[i].actor);
+        free (aw.folds[i].action);
+      }
+  free (aw.folds);
+  free (aw.dirty);
+  free (aw.ftakes);
+  aw.folds = NULL;
+  aw.dirty = NULL;
+  aw.ftakes = NULL;
+  aw.nfolds = aw.ndirty = 0;
+}
+
+/* A denial of a pair past its fold_after (lock held): counted into its
+ * summary, nothing queued. With --audit-sync the caller waits for the
+ * commit of the count, as for a record. */
+static int
+fold_locked (afold *f, int permissive)
+{
+  int64_t t = now_us ();
+  aw.counts.submitted++;
+  if (f->pend++ == 0)
+    {
+      f->first = t;
+      f->permissive = (uint8_t) permissive;
+    }
+  f->last = t;
+  if (!f->dirty)
+    {
+      f->dirty = 1;
+      aw.dirty[aw.ndirty++] = (uint32_t) (f - aw.folds);
+    }
+  if (!aw.sync)
+    return 0;
+  uint64_t want = aw.gen + 1, lost0 = aw.counts.lost;
+  aw.urgent = 1;
+  pthread_cond_signal (&aw.wake);
+  while (aw.gen_done < want && aw.running)
+    pthread_cond_wait (&aw.done, &aw.lock);
+  return aw.counts.lost != lost0 || aw.gen_done < want ? -1 : 0;
+}
+
 int
 wpol_audit_submit (const wpol_audit_in *in)
 {
+  if (in->decision != WARD_ALLOW && in->action)
+    {
+      /* the pair first: a denial that folds costs no record at all */
+      pthread_mutex_lock (&aw.lock);
+      if (!aw.running)
+        {
+          pthread_mutex_unlock (&aw.lock);
+          return -1;
+        }
+      afold *f = fold_find (in->actor ? in->actor->id : NULL, in->action);
+      if (f && f->stored >= aw.fold_after)
+        {
+          int rc = fold_locked (f, in->permissive);
+          pthread_mutex_unlock (&aw.lock);
+          return rc;
+        }
+      if (f)
+        f->stored++;
+      pthread_mutex_unlock (&aw.lock);
+    }
   arec *r = pack (in);
   pthread_mutex_lock (&aw.lock);
   if (!aw.running)
@@ -346,13 +527,15 @@ same (const arec *a, const arec *b)
   return a->decision == b->decision && a->permissive == b->permissive
          && a->reason == b->reason && a->rule == b->rule && a->ainfo == b->ainfo
          && a->generation == b->generation && a->nscope == b->nscope
-         && a->nmeta == b->nmeta && a->len == b->len
+         && a->nmeta == b->nmeta && a->len == b->len && a->cut == b->cut
+         && a->res_len == b->res_len && memcmp (a->res_sha, b->res_sha, sizeof a->res_sha) == 0
          && memcmp (a->off, b->off, sizeof a->off) == 0
          && memcmp (a->data, b->data, a->len) == 0;
 }
 
 /* The writer's buffers, one set per row of a statement, reused. */
 static wpol_buf breason[ROWS], bmeta[ROWS], bscope[ROWS], battrs[ROWS];
+static char bsha[ROWS][65];
 static uint64_t vgen, vver;                  /* the last generation -> version */
 
 static const char *
@@ -386,8 +569,8 @@ bind_text (sqlite3_stmt *st, int col, const char *s)
 /* Columns of one row of the insert, in order. */
 enum { C_RUN = 1, C_TS, C_TS_LAST, C_COUNT, C_KIND, C_DECISION, C_MODE, C_ACTOR, C_META,
        C_SCOPE, C_ACTION, C_RESOURCE, C_ATTRS, C_PID, C_HOST, C_REASON, C_RPOLICY, C_RFILE,
-       C_RLINE, C_RTEXT, C_VERSION, C_NOTE };
-_Static_assert (C_NOTE == NCOL, "the insert has NCOL columns");
+       C_RLINE, C_RTEXT, C_VERSION, C_NOTE, C_RESLEN, C_RESSHA };
+_Static_assert (C_RESSHA == NCOL, "the insert has NCOL columns");
 
 /* Bind record r as row k of statement st (its columns from k * NCOL + 1). */
 static void
@@ -491,6 +674,23 @@ bind_rec (sqlite3_stmt *st, int k, const arec *r, int64_t count, int64_t ts_last
   /* where the scope came from: ward audit suggest must not turn a scope
    * given at a spawn into the actor's declared one */
   bind_text (st, o + C_NOTE, r->nscope ? WPOL_AUDIT_NOTE_REQUEST_SCOPE : NULL);
+  if (r->cut)
+    {
+      static const char hex[] = "0123456789abcdef";
+      for (int i = 0; i < 32; i++)
+        {
+          bsha[k][2 * i] = hex[r->res_sha[i] >> 4];
+          bsha[k][2 * i + 1] = hex[r->res_sha[i] & 15];
+        }
+      bsha[k][64] = '\0';
+      sqlite3_bind_int64 (st, o + C_RESLEN, (int64_t) r->res_len);
+      bind_text (st, o + C_RESSHA, bsha[k]);
+    }
+  else
+    {
+      sqlite3_bind_null (st, o + C_RESLEN);
+      sqlite3_bind_null (st, o + C_RESSHA);
+    }
 }
 
 /* One row to insert: a record standing for count identical ones. */
@@ -562,11 +762,57 @@ insert_run (void)
   return 0;
 }
 
-/* Commit one batch: records (coalescing runs of identical ones), with the
- * entry of records lost before, in one transaction. On failure the
- * batch's records are lost: counted, to be written as an entry later. */
+/* The folded count of t into its pair's summary row: a new row the
+ * first time (its serial in t->row), else added to the row. */
+static int
+write_fold (ftake *t)
+{
+  afold *f = t->f;
+  if (f->row)
+    {
+      sqlite3_reset (aw.upd_fold);
+      sqlite3_bind_int64 (aw.upd_fold, 1, (int64_t) t->n);
+      sqlite3_bind_int64 (aw.upd_fold, 2, t->last);
+      sqlite3_bind_int64 (aw.upd_fold, 3, f->row);
+      if (sqlite3_step (aw.upd_fold) != SQLITE_DONE)
+        return -1;
+      if (sqlite3_changes (aw.db) == 1)
+        {
+          t->row = f->row;
+          return 0;
+        }
+      /* the row is gone (deleted by hand): a new one */
+    }
+  char note[160];
+  if (f->actor)
+    snprintf (note, sizeof note, "past the first %zu denials of this actor and action in "
+              "the run: counted, not recorded one by one", aw.fold_after);
+  else
+    snprintf (note, sizeof note, "denials of this action by actors past the first %d "
+              "(actor, action) pairs of the run: counted, not recorded one by one",
+              WPOL_AUDIT_FOLD_PAIRS);
+  sqlite3_stmt *st = aw.ins_fold;
+  sqlite3_reset (st);
+  sqlite3_bind_int64 (st, 1, aw.run_id);
+  sqlite3_bind_int64 (st, 2, t->first);
+  sqlite3_bind_int64 (st, 3, t->last);
+  sqlite3_bind_int64 (st, 4, (int64_t) t->n);
+  bind_text (st, 5, t->permissive ? "permissive" : "enforcing");
+  bind_text (st, 6, f->actor);
+  bind_text (st, 7, f->action);
+  sqlite3_bind_text (st, 8, note, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return -1;
+  t->row = sqlite3_last_insert_rowid (aw.db);
+  return 0;
+}
+
+/* Commit one batch: records (coalescing runs of identical ones), the
+ * folded counts taken with them, and the entry of records lost before,
+ * in one transaction. On failure the batch's records and counts are
+ * lost: counted, to be written as an entry later. */
 static void
-write_batch (arec **v, size_t n)
+write_batch (arec **v, size_t n, ftake *ft, size_t nf)
 {
   pthread_mutex_lock (&aw.lock);
   lost_pend p = aw.pend;
@@ -590,6 +836,16 @@ write_batch (arec **v, size_t n)
         }
       ok = insert_rows (g, k) == 0;
       rows += (uint64_t) k;
+    }
+  uint64_t folded = 0;
+  int64_t ffirst = INT64_MAX, flast = 0;
+  for (size_t i = 0; i < nf; i++)
+    {
+      folded += ft[i].n;
+      ffirst = ft[i].first < ffirst ? ft[i].first : ffirst;
+      flast = ft[i].last > flast ? ft[i].last : flast;
+      if (ok)
+        ok = write_fold (&ft[i]) == 0;
     }
   if (ok && p.n)
     ok = insert_lost (aw.db, aw.run_id, p.n, p.first, p.last, p.why) == 0;
@@ -615,12 +871,23 @@ write_batch (arec **v, size_t n)
     {
       aw.counts.written += rows;
       aw.counts.coalesced += merged;
+      aw.counts.folded += folded;
+      for (size_t i = 0; i < nf; i++)
+        ft[i].f->row = ft[i].row;
       aw.pend.n -= p.n;           /* the rest was lost meanwhile, still to write */
       if (aw.pend.n == 0)
         aw.pend.first = aw.pend.last = 0;
     }
   else
-    lose_locked (n, n ? v[0]->ts : now_us (), n ? v[n - 1]->ts : now_us (), why);
+    {
+      int64_t first = n ? v[0]->ts : now_us (), last = n ? v[n - 1]->ts : first;
+      if (folded)
+        {
+          first = ffirst < first ? ffirst : first;
+          last = flast > last ? flast : last;
+        }
+      lose_locked (n + folded, first, last, why);
+    }
   total = aw.counts.lost;
   pthread_mutex_unlock (&aw.lock);
   if (!ok && !aw.failing)
@@ -687,21 +954,33 @@ writer (void *unused)
       aw.n -= take;
       if (take && aw.starved)
         pthread_cond_broadcast (&aw.room);
+      /* and the counts folded meanwhile */
+      size_t nf = aw.ndirty;
+      for (size_t i = 0; i < nf; i++)
+        {
+          afold *f = &aw.folds[aw.dirty[i]];
+          aw.ftakes[i] = (ftake) { f, f->pend, f->first, f->last, 0, f->permissive };
+          f->pend = 0;
+          f->dirty = 0;
+        }
+      aw.ndirty = 0;
+      uint64_t gen = ++aw.gen;
       uint64_t upto = aw.committed + take;
       aw.urgent = aw.n > 0 && aw.urgent;
-      int work = take || aw.pend.n;
+      int work = take || aw.pend.n || nf;
       pthread_mutex_unlock (&aw.lock);
       struct timespec c0, c1;
       clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c0);
       if (work)
-        write_batch (batch, take);
+        write_batch (batch, take, aw.ftakes, nf);
       clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c1);
       pthread_mutex_lock (&aw.lock);
       aw.counts.writer_ns += (uint64_t) ((c1.tv_sec - c0.tv_sec) * 1000000000LL
                                          + (c1.tv_nsec - c0.tv_nsec));
       aw.committed = upto;
+      aw.gen_done = gen;
       pthread_cond_broadcast (&aw.done);
-      if (aw.stop && aw.n == 0 && !aw.starved)
+      if (aw.stop && aw.n == 0 && !aw.starved && aw.ndirty == 0)
         break;
     }
   pthread_mutex_unlock (&aw.lock);
@@ -711,7 +990,12 @@ writer (void *unused)
 /* ---- the schema, the fallback file ------------------------------------- */
 
 /* Create the tables, or bring an older audit table (without the `lost`
- * kind) to the current schema. Called inside a transaction. */
+ * or `folded` kinds, without the resource's length and digest) to the
+ * current schema. Called inside a transaction. */
+#define OLD_COLUMNS "serial, run, ts, ts_last, count, kind, decision, mode, actor, actor_meta," \
+  " scope, action, resource, attrs, pid, host, reason, rule_policy, rule_file, rule_line," \
+  " rule_text, store_version, note"
+
 static int
 ensure_schema (sqlite3 *db)
 {
@@ -723,7 +1007,7 @@ ensure_schema (sqlite3 *db)
   if (sqlite3_step (s) == SQLITE_ROW)
     {
       const char *sql = (const char *) sqlite3_column_text (s, 0);
-      old = sql == NULL || strstr (sql, "'lost'") == NULL;
+      old = sql == NULL || strstr (sql, "'folded'") == NULL;
     }
   sqlite3_finalize (s);
   if (old && sqlite3_exec (db, "ALTER TABLE audit RENAME TO audit_v1;"
@@ -731,8 +1015,9 @@ ensure_schema (sqlite3 *db)
     return -1;
   if (sqlite3_exec (db, WPOL_AUDIT_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
     return -1;
-  if (old && sqlite3_exec (db, "INSERT INTO audit SELECT * FROM audit_v1;"
-                           "DROP TABLE audit_v1;", NULL, NULL, NULL) != SQLITE_OK)
+  if (old && sqlite3_exec (db, "INSERT INTO audit (" OLD_COLUMNS ") SELECT " OLD_COLUMNS
+                           " FROM audit_v1; DROP TABLE audit_v1;", NULL, NULL, NULL)
+             != SQLITE_OK)
     return -1;
   return 0;
 }
@@ -969,8 +1254,11 @@ close_db (void)
   sqlite3_finalize (aw.ins);
   sqlite3_finalize (aw.ins_many);
   sqlite3_finalize (aw.ins_run);
+  sqlite3_finalize (aw.ins_fold);
+  sqlite3_finalize (aw.upd_fold);
   sqlite3_close (aw.db);
-  aw.ins = aw.ins_many = aw.ins_run = NULL;
+  aw.ins = aw.ins_many = aw.ins_run = aw.ins_fold = aw.upd_fold = NULL;
+  folds_free ();
   aw.db = NULL;
   free (aw.path);
   free (aw.store);
@@ -1014,7 +1302,8 @@ insert_sql (int rows, char **out)
   wpol_buf b = { 0 };
   wpol_buf_puts (&b, "INSERT INTO audit (run, ts, ts_last, count, kind, decision, mode, actor,"
                  " actor_meta, scope, action, resource, attrs, pid, host, reason, rule_policy,"
-                 " rule_file, rule_line, rule_text, store_version, note) VALUES ");
+                 " rule_file, rule_line, rule_text, store_version, note, resource_len,"
+                 " resource_sha256) VALUES ");
   for (int k = 0; k < rows; k++)
     {
       wpol_buf_puts (&b, k ? ",(" : "(");
@@ -1043,8 +1332,14 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   aw.max_bytes = o->queue_bytes ? o->queue_bytes : (size_t) 64 << 20;
   aw.ring = calloc (aw.cap, sizeof *aw.ring);
   aw.batch = malloc (BATCH_MAX * sizeof *aw.batch);
+  aw.folds = calloc (FOLD_SLOTS, sizeof *aw.folds);
+  aw.dirty = malloc (FOLD_SLOTS * sizeof *aw.dirty);
+  aw.ftakes = malloc (FOLD_SLOTS * sizeof *aw.ftakes);
+  aw.nfolds = aw.ndirty = 0;
+  aw.fold_after = o->fold_after ? o->fold_after : WPOL_AUDIT_FOLD_AFTER;
   char *sql1 = NULL, *sqln = NULL;
   if (aw.path == NULL || aw.store == NULL || aw.ring == NULL || aw.batch == NULL
+      || aw.folds == NULL || aw.dirty == NULL || aw.ftakes == NULL
       || insert_sql (1, &sql1) < 0 || insert_sql (ROWS, &sqln) < 0)
     {
       free (sql1);
@@ -1084,7 +1379,13 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
     goto fail_open;
   if (sqlite3_prepare_v2 (aw.db, sql1, -1, &aw.ins, NULL) != SQLITE_OK
       || sqlite3_prepare_v3 (aw.db, sqln, -1, SQLITE_PREPARE_PERSISTENT, &aw.ins_many,
-                             NULL) != SQLITE_OK)
+                             NULL) != SQLITE_OK
+      || sqlite3_prepare_v2 (aw.db, "INSERT INTO audit (run, ts, ts_last, count, kind, decision,"
+                             " mode, actor, action, note) VALUES (?,?,?,?,'folded','deny',?,?,?,?)",
+                             -1, &aw.ins_fold, NULL) != SQLITE_OK
+      || sqlite3_prepare_v2 (aw.db, "UPDATE audit SET count = count + ?1, ts_last = max(ts_last,"
+                             " ?2) WHERE serial = ?3 AND kind = 'folded'", -1, &aw.upd_fold, NULL)
+         != SQLITE_OK)
     goto fail_open;
   free (sql1);
   free (sqln);
@@ -1098,7 +1399,7 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
              imported, imported == 1 ? "y" : "ies", aw.path);
   aw.head = aw.n = aw.bytes = 0;
   memset (aw.share, 0, sizeof aw.share);
-  aw.enq = aw.committed = aw.writes = 0;
+  aw.enq = aw.committed = aw.writes = aw.gen = aw.gen_done = 0;
   aw.stop = aw.urgent = aw.hold = aw.waiting = aw.starved = aw.failing = 0;
   memset (&aw.pend, 0, sizeof aw.pend);
   memset (&aw.counts, 0, sizeof aw.counts);

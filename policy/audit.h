@@ -9,7 +9,14 @@
  * soon as the database accepts writes again, else into the file DB.lost
  * beside it, which the next run or `ward audit` imports. Consecutive
  * identical records of one batch are coalesced into one with a count.
- * wpol_audit_stop() writes everything queued. */
+ * wpol_audit_stop() writes everything queued.
+ *
+ * Volume is bounded: a resource longer than WPOL_AUDIT_RESOURCE_MAX bytes
+ * is stored cut, with its length and SHA-256; past the first fold_after
+ * denials of one (actor, action) in a run, further ones are counted on the
+ * caller's thread into one summary row of kind "folded" for that pair,
+ * never queued one by one. Totals add up: every submitted record is in a
+ * row's count (decision or folded) or in a lost entry. */
 #ifndef WARD_POLICY_AUDIT_H
 #define WARD_POLICY_AUDIT_H
 
@@ -29,11 +36,19 @@ typedef struct wpol_audit_in {
   const ward_attrs *attrs;
 } wpol_audit_in;
 
+#define WPOL_AUDIT_RESOURCE_MAX 1024    /* bytes of a resource stored */
+#define WPOL_AUDIT_FOLD_AFTER 1000      /* default of fold_after */
+/* (actor, action) pairs a run folds one by one; past them, new pairs of
+ * an action share one summary row with no actor */
+#define WPOL_AUDIT_FOLD_PAIRS 3072
+
 typedef struct wpol_audit_opts {
   const char *path;               /* the database file (created when missing) */
   int sync;                       /* --audit-sync: submit waits for the commit */
   size_t queue;                   /* records the queue holds; 0 = 65536 */
   size_t queue_bytes;             /* bytes the queued records hold; 0 = 64 MiB */
+  size_t fold_after;              /* denials of one (actor, action) recorded one by
+                                     one in a run; 0 = WPOL_AUDIT_FOLD_AFTER */
   unsigned flush_ms;              /* the writer's period; 0 = 100 ms */
   wpol_engine *engine;            /* for store versions (may be NULL) */
   int from_store;                 /* versions come from a store (--db) */
@@ -55,6 +70,7 @@ typedef struct wpol_audit_counts {
   uint64_t submitted;             /* records handed to wpol_audit_submit */
   uint64_t written;               /* rows committed (a coalesced row counts once) */
   uint64_t coalesced;             /* records merged into an earlier row */
+  uint64_t folded;                /* denials counted into a summary row (committed) */
   uint64_t lost;                  /* records that could not be written (reported) */
   uint64_t waits;                 /* times a caller waited for room in the queue */
   uint64_t writer_ns;             /* CPU time the writer spent on its batches */
@@ -83,7 +99,12 @@ int wpol_audit_default_hint (ward_err *err);
 
 /* Shared with the `ward audit` command. Kind "lost": count records of the
  * run could not be written, from ts to ts_last, reason says why; kind
- * "overflow" only in databases of earlier versions (a full queue). */
+ * "folded": count denials of (actor, action) in the run past the first
+ * fold_after, from ts to ts_last (actor NULL: of pairs past
+ * WPOL_AUDIT_FOLD_PAIRS); kind "overflow" only in databases of earlier
+ * versions (a full queue). resource_len and resource_sha256: the length
+ * and digest (hex) of a resource stored cut to WPOL_AUDIT_RESOURCE_MAX
+ * bytes, NULL for one stored whole. */
 #define WPOL_AUDIT_SCHEMA \
   "CREATE TABLE IF NOT EXISTS audit_runs (id INTEGER PRIMARY KEY," \
   "  started INTEGER NOT NULL, os_pid INTEGER NOT NULL, hostname TEXT NOT NULL," \
@@ -91,11 +112,12 @@ int wpol_audit_default_hint (ward_err *err);
   "CREATE TABLE IF NOT EXISTS audit (serial INTEGER PRIMARY KEY," \
   "  run INTEGER, ts INTEGER NOT NULL, ts_last INTEGER NOT NULL," \
   "  count INTEGER NOT NULL DEFAULT 1," \
-  "  kind TEXT NOT NULL CHECK (kind IN ('decision', 'lost', 'overflow'))," \
+  "  kind TEXT NOT NULL CHECK (kind IN ('decision', 'lost', 'folded', 'overflow'))," \
   "  decision TEXT, mode TEXT, actor TEXT, actor_meta TEXT, scope TEXT," \
   "  action TEXT, resource TEXT, attrs TEXT, pid TEXT, host TEXT," \
   "  reason TEXT, rule_policy TEXT, rule_file TEXT, rule_line INTEGER," \
-  "  rule_text TEXT, store_version INTEGER, note TEXT);" \
+  "  rule_text TEXT, store_version INTEGER, note TEXT," \
+  "  resource_len INTEGER, resource_sha256 TEXT);" \
   "CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);"
 
 /* The note of a decision whose scope was the request's (:with_scope()),
@@ -107,8 +129,10 @@ int wpol_audit_default_hint (ward_err *err);
 /* One row of the audit table, as read back (strings may be NULL). */
 typedef struct wpol_arow {
   int64_t serial, run, ts, ts_last, count, rule_line, store_version;
+  int64_t resource_len;           /* 0: the resource is whole */
   char *kind, *decision, *mode, *actor, *actor_meta, *scope, *action, *resource,
-       *attrs, *pid, *host, *reason, *rule_policy, *rule_file, *rule_text, *note;
+       *attrs, *pid, *host, *reason, *rule_policy, *rule_file, *rule_text, *note,
+       *resource_sha256;
 } wpol_arow;
 
 /* Print policy text that would allow the denials among rows (the others

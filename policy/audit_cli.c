@@ -34,8 +34,10 @@ static const char usage_text[] =
   "\n"
   "Entries of lost records (kind lost: records a failed commit could not write)\n"
   "are listed unless a pattern filter is given; a fallback file DB.lost left by\n"
-  "a run is imported first. Control characters in strings are shown escaped\n"
-  "(\\n, \\x1b, ...). See ward(1) and doc/writing-policies.md.\n";
+  "a run is imported first. FOLD rows count the denials of an actor and action\n"
+  "past the first `ward run --audit-fold` of a run. A resource over 1024 bytes\n"
+  "is stored cut, with its length and SHA-256. Control characters in strings\n"
+  "are shown escaped (\\n, \\x1b, ...). See ward(1) and doc/writing-policies.md.\n";
 
 typedef struct aopts {
   const char *db, *actor, *action, *resource, *name;
@@ -204,7 +206,8 @@ rows_free (rows *r)
       wpol_arow *w = &r->v[i];
       char **s[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
                      &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
-                     &w->rule_policy, &w->rule_file, &w->rule_text, &w->note };
+                     &w->rule_policy, &w->rule_file, &w->rule_text, &w->note,
+                     &w->resource_sha256 };
       for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
         free (*s[k]);
     }
@@ -272,14 +275,23 @@ read_rows (sqlite3 *db, const aopts *o, const char *path, rows *out)
   if (o->run_last && run == 0)
     run = -1;                     /* no run yet: nothing matches */
   int patterns = o->actor || o->action || o->resource;
+  /* a database no run of this version has written to yet lacks the
+   * resource's length and digest: none is cut there */
+  int has_len = sqlite3_prepare_v2 (db, "SELECT resource_len FROM audit LIMIT 0", -1, &s,
+                                    NULL) == SQLITE_OK;
+  sqlite3_finalize (s);
+  /* with a pattern: decisions, and the folded rows of the actor and
+   * action patterns (they have no resource) */
   snprintf (sql, sizeof sql,
-            "SELECT serial, run, ts, ts_last, count, rule_line, store_version, kind, decision,"
-            " mode, actor, actor_meta, scope, action, resource, attrs, pid, host, reason,"
-            " rule_policy, rule_file, rule_text, note FROM audit WHERE ts >= ?1%s%s%s"
+            "SELECT serial, run, ts, ts_last, count, rule_line, store_version, %s, kind,"
+            " decision, mode, actor, actor_meta, scope, action, resource, attrs, pid, host,"
+            " reason, rule_policy, rule_file, rule_text, note, %s FROM audit WHERE ts >= ?1%s%s%s"
             " ORDER BY serial",
+            has_len ? "resource_len" : "NULL", has_len ? "resource_sha256" : "NULL",
             run ? " AND run = ?2" : "",
             o->denied ? " AND (decision = 'deny' OR kind <> 'decision')" : "",
-            patterns ? " AND kind = 'decision'" : "");
+            !patterns ? "" : o->resource ? " AND kind = 'decision'"
+            : " AND kind IN ('decision', 'folded')");
   if (sqlite3_prepare_v2 (db, sql, -1, &s, NULL) != SQLITE_OK)
     {
       fprintf (stderr, "ward audit: `%s` is not an audit database: %s\n", path,
@@ -300,9 +312,9 @@ read_rows (sqlite3 *db, const aopts *o, const char *path, rows *out)
   const wpol_glob *gr = o->resource ? wpol_glob_compile (&a, o->resource) : NULL;
   while ((step = sqlite3_step (s)) == SQLITE_ROW)
     {
-      const char *actor = (const char *) sqlite3_column_text (s, 10);
-      const char *action = (const char *) sqlite3_column_text (s, 13);
-      const char *resource = (const char *) sqlite3_column_text (s, 14);
+      const char *actor = (const char *) sqlite3_column_text (s, 11);
+      const char *action = (const char *) sqlite3_column_text (s, 14);
+      const char *resource = (const char *) sqlite3_column_text (s, 15);
       if (!match (ga, actor) || !match (gc, action) || !match (gr, resource))
         continue;
       if (out->n == out->cap)
@@ -317,14 +329,15 @@ read_rows (sqlite3 *db, const aopts *o, const char *path, rows *out)
       wpol_arow *w = &out->v[out->n++];
       memset (w, 0, sizeof *w);
       int64_t *ints[] = { &w->serial, &w->run, &w->ts, &w->ts_last, &w->count, &w->rule_line,
-                          &w->store_version };
-      for (int c = 0; c < 7; c++)
+                          &w->store_version, &w->resource_len };
+      for (int c = 0; c < 8; c++)
         *ints[c] = sqlite3_column_int64 (s, c);
       char **strs[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
                         &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
-                        &w->rule_policy, &w->rule_file, &w->rule_text, &w->note };
-      for (int c = 0; c < 16; c++)
-        *strs[c] = col_dup (s, 7 + c);
+                        &w->rule_policy, &w->rule_file, &w->rule_text, &w->note,
+                        &w->resource_sha256 };
+      for (int c = 0; c < 17; c++)
+        *strs[c] = col_dup (s, 8 + c);
     }
   if (step != SQLITE_DONE)
     {
@@ -353,7 +366,14 @@ nz (const char *s)
 static int
 is_lost (const wpol_arow *w)
 {
-  return w->kind && strcmp (w->kind, "decision") != 0;
+  return w->kind && strcmp (w->kind, "decision") != 0 && strcmp (w->kind, "folded") != 0;
+}
+
+/* A row that counts denials of one actor and action not recorded one by one. */
+static int
+is_folded (const wpol_arow *w)
+{
+  return w->kind && strcmp (w->kind, "folded") == 0;
 }
 
 /* Replace every string of rows [from, n) by its escaped form (wesc.h). */
@@ -365,7 +385,8 @@ escape_rows (rows *r, size_t from, size_t max)
       wpol_arow *w = &r->v[i];
       char **s[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
                      &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
-                     &w->rule_policy, &w->rule_file, &w->rule_text, &w->note };
+                     &w->rule_policy, &w->rule_file, &w->rule_text, &w->note,
+                     &w->resource_sha256 };
       for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
         if (*s[k])
           {
@@ -405,6 +426,14 @@ print_json (const wpol_arow *w, FILE *out)
       json_str (&b, "reason", w->reason);
       json_str (&b, "note", w->note);
     }
+  else if (is_folded (w))
+    {
+      json_str (&b, "decision", w->decision);
+      json_str (&b, "mode", w->mode);
+      json_str (&b, "actor", w->actor);
+      json_str (&b, "action", w->action);
+      json_str (&b, "note", w->note);
+    }
   else
     {
       json_str (&b, "decision", w->decision);
@@ -416,6 +445,11 @@ print_json (const wpol_arow *w, FILE *out)
         json_str (&b, "note", w->note);
       json_str (&b, "action", w->action);
       json_str (&b, "resource", w->resource);
+      if (w->resource_len > 0)      /* stored cut: its whole length and digest */
+        {
+          wpol_buf_printf (&b, ",\"resource_len\":%lld", (long long) w->resource_len);
+          json_str (&b, "resource_sha256", w->resource_sha256);
+        }
       wpol_buf_printf (&b, ",\"attrs\":%s", w->attrs ? w->attrs : "{}");
       json_str (&b, "pid", w->pid);
       json_str (&b, "host", w->host);
@@ -493,6 +527,16 @@ cmd_list (const aopts *o, rows *r, FILE *out)
                    t, (long long) w->run, "LOST", nz (w->note), t + 11, tl + 11);
           continue;
         }
+      if (is_folded (w))
+        {
+          char tl[40];
+          wpol_audit_time (w->ts_last, tl, sizeof tl);
+          fprintf (out, "%-6lld %-24s %-4lld %-5s %-10s %-*s %-*s x%lld more denials until %s "
+                   "(%s)\n", (long long) w->serial, t, (long long) w->run, "FOLD", nz (w->mode),
+                   (int) wa, w->actor ? w->actor : "(other actors)", (int) wc, nz (w->action),
+                   (long long) w->count, tl + 11, nz (w->note));
+          continue;
+        }
       rule_desc (w, rule, sizeof rule);
       if (w->count > 1)
         {
@@ -500,10 +544,14 @@ cmd_list (const aopts *o, rows *r, FILE *out)
           wpol_audit_time (w->ts_last, tl, sizeof tl);
           snprintf (cnt, sizeof cnt, "  (x%lld until %s)", (long long) w->count, tl + 11);
         }
-      fprintf (out, "%-6lld %-24s %-4lld %-5s %-10s %-*s %-*s %-*s %-*s %s%s\n",
+      char cut[128] = "";
+      if (w->resource_len > 0)
+        snprintf (cut, sizeof cut, "  (resource cut: %lld bytes, sha256 %.16s...)",
+                  (long long) w->resource_len, nz (w->resource_sha256));
+      fprintf (out, "%-6lld %-24s %-4lld %-5s %-10s %-*s %-*s %-*s %-*s %s%s%s\n",
                (long long) w->serial, t, (long long) w->run, nz (w->decision), nz (w->mode),
                (int) wa, nz (w->actor), (int) wc, nz (w->action), (int) wr, nz (w->resource),
-               (int) wp, nz (w->pid), rule, cnt);
+               (int) wp, nz (w->pid), rule, cnt, cut);
     }
   if (r->n == 0)
     fprintf (out, "(no records)\n");
@@ -575,7 +623,7 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
   static const char *const names[] = { "actor", "action", "resource", "rule" };
   tallies t[T_N];
   memset (t, 0, sizeof t);
-  int64_t total = 0, denied = 0, would = 0, allowed = 0, lost = 0, rowsn = 0;
+  int64_t total = 0, denied = 0, would = 0, allowed = 0, lost = 0, rowsn = 0, folded = 0;
   for (size_t i = 0; i < r->n; i++)
     {
       const wpol_arow *w = &r->v[i];
@@ -586,6 +634,8 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
         }
       rowsn++;
       total += w->count;
+      if (is_folded (w))
+        folded += w->count;
       int deny = w->decision && strcmp (w->decision, "deny") == 0;
       if (!deny)
         allowed += w->count;
@@ -595,10 +645,13 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
         denied += w->count;
       char rule[512];
       rule_desc (w, rule, sizeof rule);
-      tally_add (&t[T_ACTOR], nz (w->actor), w->count);
+      tally_add (&t[T_ACTOR], is_folded (w) && !w->actor ? "(other actors)" : nz (w->actor),
+                 w->count);
       tally_add (&t[T_ACTION], nz (w->action), w->count);
-      tally_add (&t[T_RESOURCE], nz (w->resource), w->count);
-      tally_add (&t[T_RULE], rule, w->count);
+      tally_add (&t[T_RESOURCE], is_folded (w) ? "(folded: not recorded one by one)"
+                 : nz (w->resource), w->count);
+      tally_add (&t[T_RULE], is_folded (w) ? "(folded: not recorded one by one)" : rule,
+                 w->count);
     }
   for (int k = 0; k < T_N; k++)
     if (t[k].n)                   /* none: v is NULL, which qsort may not get */
@@ -607,9 +660,9 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
     {
       wpol_buf b = { 0 };
       wpol_buf_printf (&b, "{\"records\":%lld,\"rows\":%lld,\"denied\":%lld,\"would_deny\":%lld,"
-                       "\"allowed\":%lld,\"lost\":%lld", (long long) total, (long long) rowsn,
-                       (long long) denied, (long long) would, (long long) allowed,
-                       (long long) lost);
+                       "\"allowed\":%lld,\"lost\":%lld,\"folded\":%lld", (long long) total,
+                       (long long) rowsn, (long long) denied, (long long) would,
+                       (long long) allowed, (long long) lost, (long long) folded);
       for (int k = 0; k < T_N; k++)
         {
           wpol_buf_printf (&b, ",\"by_%s\":{", names[k]);
@@ -632,6 +685,9 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
                "%lld allowed; %lld lost (records that could not be written)\n",
                (long long) total, (long long) denied, (long long) would, (long long) allowed,
                (long long) lost);
+      if (folded)
+        fprintf (out, "%lld of those denials folded: counted past the first of their actor "
+                 "and action in a run, not recorded one by one\n", (long long) folded);
       for (int k = 0; k < T_N; k++)
         {
           fprintf (out, "\nby %s:\n", names[k]);
@@ -706,20 +762,26 @@ wpol_audit_main (int argc, char **argv)
     rc = cmd_stats (&o, &r, stdout);
   else if (suggest)
     {
-      char header[4400], lost[160] = "";
-      long long nlost = 0;
+      char header[4600], lost[160] = "", fold[200] = "";
+      long long nlost = 0, nfold = 0;
       for (size_t i = 0; i < r.n; i++)
         if (is_lost (&r.v[i]))
           nlost += r.v[i].count;
+        else if (is_folded (&r.v[i]))
+          nfold += r.v[i].count;
+      if (nfold)
+        snprintf (fold, sizeof fold, ";\n# %lld more denial%s %s folded (counted, not recorded "
+                  "one by one): no rule below covers what %s asked", nfold,
+                  nfold == 1 ? "" : "s", nfold == 1 ? "was" : "were", nfold == 1 ? "it" : "they");
       /* what was never written cannot be suggested: say so */
       if (nlost)
         snprintf (lost, sizeof lost, ";\n# %lld more record%s could not be written (LOST in "
                   "`ward audit`): no rule below covers what %s held", nlost,
                   nlost == 1 ? "" : "s", nlost == 1 ? "it" : "they");
-      snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s", path,
+      snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s%s", path,
                 o.since ? " (--since)" : "", o.run || o.run_last ? " (--run)" : "",
                 o.actor ? " (--actor " : "", o.actor ? o.actor : "", o.actor ? ")" : "",
-                o.action || o.resource ? " (filtered)" : "", lost);
+                o.action || o.resource ? " (filtered)" : "", lost, fold);
       ward_err err;
       rc = wpol_audit_suggest (r.v, r.n, o.name ? o.name : "suggested", header, stdout, &err);
       if (rc < 0)

@@ -7,7 +7,7 @@ libwardpolicy_a_SOURCES = policy/policy.h policy/gate.h policy/gate.c policy/run
 	policy/util.c policy/glob.c policy/lexer.c policy/parser.c policy/check.c \
 	policy/format.c policy/eval.c policy/compile.c policy/cache.c \
 	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/audit_cli.c \
-	policy/suggest.c
+	policy/suggest.c policy/sha256.c
 nodist_libwardpolicy_a_SOURCES = policy/builtin.c
 libwardpolicy_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 
@@ -77,3 +77,6 @@ EXTRA_DIST += tests/policy/audit-home.sh
 ## no file name or comment forges a section of an export or a row of a list
 TESTS += tests/policy/export.sh
 EXTRA_DIST += tests/policy/export.sh
+## audit-volume.sh: long resources cut, denials folded, the database bounded.
+TESTS += tests/policy/audit-volume.sh
+EXTRA_DIST += tests/policy/audit-volume.sh

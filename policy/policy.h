@@ -62,6 +62,8 @@ typedef struct ward_policy_opts {
   const char *audit_path;         /* --audit FILE: where audit records go (NULL: engine default) */
   int audit_all;                  /* --audit-all: record every decision, not only denials */
   int audit_sync;                 /* --audit-sync: commit before the denied call returns */
+  unsigned long long audit_fold;  /* --audit-fold: denials of one (actor, action)
+                                     recorded one by one; 0 = the default (audit.h) */
   const char *run_actor;          /* the actor of the first process: a --policy file
                                      that declares no actor applies to it */
 } ward_policy_opts;

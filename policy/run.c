@@ -195,7 +195,8 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
         goto fail;
       audit = path;
     }
-  wpol_audit_opts ao = { .path = audit, .sync = o->audit_sync, .engine = g->engine,
+  wpol_audit_opts ao = { .path = audit, .sync = o->audit_sync,
+                         .fold_after = (size_t) o->audit_fold, .engine = g->engine,
                          .from_store = o->db_path != NULL, .store = desc.s ? desc.s : "",
                          .permissive = o->permissive, .audit_all = o->audit_all };
   if (wpol_audit_start (&ao, err) < 0)

@@ -313,6 +313,21 @@ take (sg *s, const wpol_arow *w)
     g->first = w->ts;
   if (w->ts_last > g->last)
     g->last = w->ts_last;
+  if (w->resource_len > 0)
+    {
+      /* stored cut: a rule on its first bytes would name another resource */
+      char ckey[300];
+      wpol_buf c = { 0 };
+      snprintf (ckey, sizeof ckey, "cut\x1f%s", w->action);
+      wpol_buf_printf (&c, "%s: denials on resources too long to be stored whole (over %d "
+                       "bytes); nothing to suggest", w->action, WPOL_AUDIT_RESOURCE_MAX);
+      if (c.oom)
+        s->oom = 1;
+      else
+        add_note (s, g, ckey, c.s, w->count);
+      wpol_buf_free (&c);
+      return;
+    }
   const char *reason = w->reason ? w->reason : "";
   char key[1024];
   wpol_buf t = { 0 };

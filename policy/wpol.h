@@ -321,4 +321,8 @@ char *wpol_read_file (const char *path, size_t *len, ward_err *err);
 int wpol_parse_size (const char *s, uint64_t *out);
 int wpol_parse_duration (const char *s, uint64_t *out);
 
+/* ---- digest ------------------------------------------------------------ */
+/* SHA-256 of len bytes at data (sha256.c). */
+void wpol_sha256 (const void *data, size_t len, uint8_t out[32]);
+
 #endif

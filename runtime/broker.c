@@ -158,6 +158,7 @@ struct ward_remote {
   atomic_int busy;
   int told_senders;             /* what the child was last told (senders_now) */
   ward_err refused;             /* why the reader refused a CALL's descriptors */
+  int collect;                  /* a large call was performed: collect before idling */
 };
 
 static struct {
@@ -1102,6 +1103,8 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       lua_settop (L, 0);
       lua_pushlstring (L, op, oplen);
       lua_newtable (L);
+      if (alen > WARD_WIRE_RX_KEEP)
+        r->collect = 1;
       int n = 0;
       ward_codec_opts o = *ward_codec_opts_wire ();
       o.fds = m->fds;
@@ -1196,6 +1199,22 @@ b_reply (lua_State *L)
   return 0;
 }
 
+/* tidy(): after a call, once the loop has dropped its arguments. A
+ * stand-in that then idles allocates nothing, so its collector would never
+ * free the arguments of a large call (up to 16 MiB per idle child): after
+ * one, collect at once. */
+static int
+b_tidy (lua_State *L)
+{
+  ward_remote *r = self_remote (L);
+  if (r->collect)
+    {
+      r->collect = 0;
+      lua_gc (L, LUA_GCCOLLECT, 0);
+    }
+  return 0;
+}
+
 /* finish(): the child's result, or its error raised. */
 static int
 b_finish (lua_State *L)
@@ -1233,7 +1252,8 @@ ward_broker_push_module (lua_State *L)
 {
   static const luaL_Reg fns[] = {
     { "boot", b_boot }, { "next", b_next_entry }, { "reply", b_reply },
-    { "finish", b_finish }, { "may_require", b_may_require }, { NULL, NULL } };
+    { "finish", b_finish }, { "may_require", b_may_require }, { "tidy", b_tidy },
+    { NULL, NULL } };
   luaL_newlib (L, fns);
 }
 
@@ -1293,6 +1313,8 @@ static const char broker_lua[] =
   "  local f = ops[op]\n"
   "  if f then w.reply(pcall(f, unpack(args, 1, args.n)))\n"
   "  else w.reply(false, 'unknown call ' .. op) end\n"
+  "  args = nil\n"
+  "  w.tidy()\n"
   "end\n"
   "return w.finish()\n";
 

@@ -101,6 +101,12 @@ ward_msg_take_fds (ward_msg *m, ward_fdvec *v, ward_err *err)
   return 0;
 }
 
+size_t
+ward_msg_bytes (const ward_msg *m)
+{
+  return m->len + (m->topic ? strlen (m->topic) + 1 : 0);
+}
+
 void
 ward_msg_free (ward_msg *m)
 {
@@ -232,6 +238,17 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "mailbox of %s already holds %u "
                            "descriptors (the limit is %u)", p->pid, had, ward_cfg.mailbox_fds);
     }
+  size_t bytes = user ? ward_msg_bytes (m) : 0;
+  if (user && ward_cfg.mailbox_bytes
+      && (bytes > ward_cfg.mailbox_bytes || p->queued_bytes > ward_cfg.mailbox_bytes - bytes))
+    {
+      size_t queued = p->queued_bytes;
+      pthread_mutex_unlock (&p->lock);
+      ward_msg_free (m);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
+                           "mailbox of %s is full (%zu bytes queued, a message of %zu; "
+                           "limit %zu bytes)", p->pid, queued, bytes, ward_cfg.mailbox_bytes);
+    }
   /* (state first: a stand-in still NEW may yet be undone, its remote freed) */
   if (user && p->state != WARD_ST_NEW && p->remote && nothing_to_forward (p)
       && ward_broker_forward_now (p, m) == 0)
@@ -269,7 +286,10 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
     }
   port_append (p, pt, m);
   if (user)
-    p->queued_user++;
+    {
+      p->queued_user++;
+      p->queued_bytes += bytes;
+    }
   /* The wake of ward_proc_wake, under the lock already held. */
   int push = 0;
   if (p->state == WARD_ST_WAITING)
@@ -298,7 +318,10 @@ ward_port_pop (ward_proc *p, int port)
         pt->tail = NULL;
       pt->n--;
       if (m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM)
-        p->queued_user--;
+        {
+          p->queued_user--;
+          p->queued_bytes -= ward_msg_bytes (m);
+        }
       p->queued_fds -= fd_count (m);
       m->next = NULL;
     }
@@ -377,6 +400,7 @@ ward_port_close (ward_proc *p, int port)
             {
               p->queued_user--;
               p->queued_fds -= fd_count (list);
+              p->queued_bytes -= ward_msg_bytes (list);
               ward_msg_free (list);
             }
           list = next;

@@ -13,6 +13,7 @@
 #include "wfault.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -72,6 +73,7 @@ usage (FILE *out)
          "  --threads N         worker threads of ward:main (default: one per core)\n"
          "  --memory SIZE       memory cap per process, e.g. 64M (default 256M)\n"
          "  --mailbox N         messages queued per process (default 100000)\n"
+         "  --mailbox-bytes SIZE  bytes of those messages per process (default 64M)\n"
          "  --instructions N    instruction budget per process (default: none)\n"
          "  --children N        live children per process (default 100000)\n"
          "  --processes N       live processes in the run (default 1000000)\n"
@@ -97,6 +99,8 @@ usage (FILE *out)
          "  --audit FILE        write audit records to FILE\n"
          "  --audit-all         record every decision, not only denials\n"
          "  --audit-sync        commit each denial before the call returns\n"
+         "  --audit-fold N      record the first N denials of each actor and action\n"
+         "                      one by one, count the rest (default 1000)\n"
          "  --permissive        allow what would be denied, recording it\n"
          "\n"
          "See ward(1) and ward-lua(7).\n", out);
@@ -306,6 +310,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   static const struct option opts[] = {
     { "root", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
     { "memory", required_argument, 0, 'm' }, { "mailbox", required_argument, 0, 'b' },
+    { "mailbox-bytes", required_argument, 0, 'B' },
     { "instructions", required_argument, 0, 'i' }, { "children", required_argument, 0, 'c' },
     { "processes", required_argument, 0, 'N' },
     { "sandbox-children", required_argument, 0, 'C' },
@@ -317,7 +322,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
     { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
     { "audit", required_argument, 0, 'A' }, { "audit-all", no_argument, 0, 'L' },
-    { "audit-sync", no_argument, 0, 'S' }, { "untrusted", no_argument, 0, 'U' },
+    { "audit-sync", no_argument, 0, 'S' }, { "audit-fold", required_argument, 0, 'O' }, { "untrusted", no_argument, 0, 'U' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *root = NULL, *actor = "main";
   int untrusted = 0, actor_given = 0;
@@ -327,6 +332,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   ward_cfg.threads = ncpu > 0 ? (int) ncpu : 1;
   ward_cfg.mem_limit = 256u << 20;
   ward_cfg.mailbox_limit = 100000;
+  ward_cfg.mailbox_bytes = (size_t) 64 << 20;
   ward_cfg.max_children = 100000;
   ward_cfg.max_processes = 1000000;
   unsigned long long v;
@@ -351,6 +357,11 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
       case 'A': popts.audit_path = optarg; break;
       case 'L': popts.audit_all = 1; break;
       case 'S': popts.audit_sync = 1; break;
+      case 'O':
+        if (parse_count (optarg, 1ull << 62, &v) < 0 || v == 0)
+          goto bad_value;
+        popts.audit_fold = v;
+        break;
       case 'h': usage (stdout); return 0;
       case 't':
         if (parse_count (optarg, 1024, &v) < 0 || v == 0)
@@ -365,6 +376,11 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
         if (parse_count (optarg, 1u << 30, &v) < 0 || v == 0)
           goto bad_value;
         ward_cfg.mailbox_limit = v;
+        break;
+      case 'B':
+        if (parse_size (optarg, &ward_cfg.mailbox_bytes) < 0
+            || ward_cfg.mailbox_bytes < (1u << 10))
+          goto bad_value;
         break;
       case 'i':
         if (parse_count (optarg, ULLONG_MAX, &v) < 0)
@@ -396,11 +412,13 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
         fprintf (stderr, "ward run: bad value `%s` for --%s\n", optarg,
                  c == 'a' ? "actor (an actor id, not empty)" :
                  c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
-                 : c == 'b' ? "mailbox (1..2^30)" : c == 'c' ? "children"
+                 : c == 'b' ? "mailbox (1..2^30)"
+                 : c == 'B' ? "mailbox-bytes (at least 1K)" : c == 'c' ? "children"
                  : c == 'N' ? "processes (1..2^30)" : c == 'C' ? "sandbox-children (0..1000000)"
                  : c == 'H' ? "sandbox-processes (1..1000000)"
                  : c == 'F' ? "sandbox-fds (0..1000000)" : c == 'M' ? "mailbox-fds (0..1000000)"
-                 : c == 'R' ? "fd-reserve (32..1000000)" : "instructions");
+                 : c == 'R' ? "fd-reserve (32..1000000)" : c == 'O' ? "audit-fold (1..2^62)"
+                 : "instructions");
         return 2;
       }
   if (optind >= argc)
@@ -454,6 +472,12 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
       fprintf (stderr, "ward run: cannot ignore SIGPIPE: %s\n", strerror (errno));
       return 1;
     }
+  /* Messages of up to 16 MiB pass through buffers of the runtime: past
+   * 1 MiB each is mapped and unmapped on its own. glibc's default raises
+   * that threshold to the largest block freed so far, after which freed
+   * message buffers stay in its arenas: hundreds of MB held after a burst
+   * of large messages to idle processes. */
+  mallopt (M_MMAP_THRESHOLD, 1 << 20);
   /* The sandbox supervisor is forked before any thread or secret exists;
    * without it, spawns on sandboxed hosts fail (and say why). */
   if (wsb_supervisor_start (ward_remote_main, &err) < 0)

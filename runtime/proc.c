@@ -283,8 +283,11 @@ ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *t
         && denied < 0)
       denied = i;
   if (denied >= 0)
+    /* (the resource at most as long as the message: formatting one of
+     * megabytes would cost the denied caller time for nothing shown) */
     return ward_err_set (err, WARD_E_PERMISSION_DENIED, 0,
-                         "permission denied: %s on %s (actor %s%s)", pairs[2 * denied],
+                         "permission denied: %s on %.*s (actor %s%s)", pairs[2 * denied],
+                         (int) strnlen (pairs[2 * denied + 1], WARD_ERR_MSG_MAX),
                          pairs[2 * denied + 1], p->actor_id,
                          ward_actor_declared (&actor) ? "" : " is not declared");
   return 0;

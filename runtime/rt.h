@@ -24,6 +24,7 @@ typedef struct ward_config {
   int threads;                /* workers of ward:main */
   size_t mem_limit;           /* bytes per process (lua_Alloc cap) */
   size_t mailbox_limit;       /* messages queued per process */
+  size_t mailbox_bytes;       /* their bytes (payload and topic); 0 = no limit */
   uint64_t instr_budget;      /* 0 = none; instructions per process */
   unsigned max_children;      /* live children per process */
   size_t max_processes;       /* live processes in the run (0 = no limit) */
@@ -85,6 +86,9 @@ enum { WARD_PORT_INBOX = 0, WARD_PORT_EVENTS = 1, WARD_PORT_VM = 2,
 ward_msg *ward_msg_new (int kind, const char *from, const char *topic,
                         const void *data, size_t len);
 void ward_msg_free (ward_msg *m);   /* also closes the descriptors left in it */
+/* What m counts against its receiver's mailbox byte limit: its payload
+ * and topic bytes. */
+size_t ward_msg_bytes (const ward_msg *m);
 /* Move the descriptors of v into m (v is left empty); nothing to do when v
  * holds none. -1 with err when out of memory (v is then untouched). */
 int ward_msg_take_fds (ward_msg *m, struct ward_fdvec *v, ward_err *err);
@@ -164,6 +168,7 @@ struct ward_proc {
   int next_port;
   size_t queued_user;
   unsigned queued_fds;          /* descriptors in queued messages */
+  size_t queued_bytes;          /* of those messages (ward_msg_bytes) */
   int trap_links;
   int vm_senders;               /* open spawn_vm channels naming this process */
   int vm_closed_seen;
@@ -279,7 +284,9 @@ ward_proc *ward_proc_target (ward_proc *p, const char *action, const char *dest,
 
 /* ---- mailbox ---- */
 /* Deliver m to p. USER messages go to a listening topic port or the inbox.
- * Returns -1 (m freed, err set) when p is gone or its mailbox is full. */
+ * Returns -1 (m freed, err set) when p is gone or its mailbox is full:
+ * user messages (USER, VM) count against ward_cfg.mailbox_limit messages
+ * and ward_cfg.mailbox_bytes bytes (UNAVAILABLE). */
 int ward_deliver (ward_proc *p, ward_msg *m, ward_err *err);
 /* Pop the first message of a port, or NULL. */
 ward_msg *ward_port_pop (ward_proc *p, int port);

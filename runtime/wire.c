@@ -109,7 +109,10 @@ ward_wire_rx_reset (ward_wire_rx *rx)
 {
   rx->type = 0;
   ward_fdvec_close (&rx->fds);
-  wbuf_reset (&rx->body);
+  if (rx->body.cap > WARD_WIRE_RX_KEEP)
+    wbuf_free (&rx->body);          /* (keeps its max) */
+  else
+    wbuf_reset (&rx->body);
 }
 
 /* Take the descriptors of a datagram into rx->fds: 0, or -1 (malformed)

@@ -54,11 +54,17 @@ typedef struct ward_wire_rx {
 void ward_wire_rx_init (ward_wire_rx *rx);
 void ward_wire_rx_free (ward_wire_rx *rx);
 
+/* Between frames, a receive buffer keeps at most this much storage: a
+ * channel that carried one large frame does not hold its size for life. */
+#define WARD_WIRE_RX_KEEP (64u << 10)
+
 /* Read datagrams until a frame is whole. Returns 1 with the frame in
  * rx->type/rx->body (the caller takes it, then calls ward_wire_rx_reset),
  * 0 when a non-blocking fd has no more for now, 2 at end of stream, -1 on
  * a malformed frame or a read error (err says which). */
 int ward_wire_read (int fd, ward_wire_rx *rx, ward_err *err);
+/* Ready for the next frame: the descriptors left are closed, and storage
+ * over WARD_WIRE_RX_KEEP is released. */
 void ward_wire_rx_reset (ward_wire_rx *rx);
 
 /* Little-endian fields of frame bodies, shared by both ends. */

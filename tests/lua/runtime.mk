@@ -11,6 +11,7 @@ LUA_TESTS += tests/lua/runtime/pattern.lua
 LUA_TESTS += tests/lua/runtime/coroutine.lua
 LUA_TESTS += tests/lua/runtime/instructions.lua
 LUA_TESTS += tests/lua/runtime/mailbox.lua
+LUA_TESTS += tests/lua/runtime/mailbox-bytes.lua
 LUA_TESTS += tests/lua/runtime/children.lua
 ## sort.lua takes about 5 s by design (the watchdog of unpreemptable code).
 LUA_TESTS += tests/lua/runtime/sort.lua
@@ -22,5 +23,8 @@ TESTS += tests/lua/runtime/cli.sh
 TESTS += tests/lua/runtime/luabugs.sh
 ## signals.sh: the first signal ends a run, spawn chains included.
 TESTS += tests/lua/runtime/signals.sh
+## flood-rss.sh: the bytes queued for a process that does not read are bounded.
+TESTS += tests/lua/runtime/flood-rss.sh
 EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/w \
-	tests/lua/runtime/signals.sh tests/lua/runtime/luabugs.sh tests/lua/runtime/luabugs
+	tests/lua/runtime/signals.sh tests/lua/runtime/luabugs.sh tests/lua/runtime/luabugs \
+	tests/lua/runtime/flood-rss.sh

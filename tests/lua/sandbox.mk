@@ -16,6 +16,9 @@ EXTRA_DIST += tests/lua/sandbox/exhaust.sh
 ## lifetime.sh: nothing of a run outlives ward but what it detached.
 TESTS += tests/lua/sandbox/lifetime.sh
 EXTRA_DIST += tests/lua/sandbox/lifetime.sh
+## idle-rss.sh: idle helpers that sent a large message hold nothing of it.
+TESTS += tests/lua/sandbox/idle-rss.sh
+EXTRA_DIST += tests/lua/sandbox/idle-rss.sh
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/faults.sh tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \
 	tests/lua/sandbox/demos.sh

@@ -232,7 +232,7 @@ $AUDIT stats --db "$D" > "$T/t7" 2>&1
 has "stats: totals" "2 records: 1 denied, 1 would-be denials (permissive), 0 allowed; 0 lost" "$T/t7"
 has "... and counts by actor" "^ *2  main" "$T/t7"
 $AUDIT stats --db "$D" --json > "$T/t8" 2>&1
-has "stats --json" '"records":2,"rows":2,"denied":1,"would_deny":1,"allowed":0,"lost":0,"by_actor":{"main":2}' "$T/t8"
+has "stats --json" '"records":2,"rows":2,"denied":1,"would_deny":1,"allowed":0,"lost":0,"folded":0,"by_actor":{"main":2}' "$T/t8"
 notok 2 "an unknown option is a usage error" $AUDIT --db "$D" --bogus
 notok 2 "an unknown command too, with a suggestion" $AUDIT stat --db "$D"
 has "... did you mean" "did you mean \`stats\`" "$T/err"
@@ -316,7 +316,8 @@ ok "... which holds the count" grep -q "^lost	[0-9]*	5	" "$T/f2.db.lost"
 $AUDIT stats --db "$T/f2.db" --json > "$T/f2s" 2>&1
 has "ward audit imports it: 0 recorded, 5 lost" '"records":0,.*"lost":5,' "$T/f2s"
 ok "... and removes the file" test ! -e "$T/f2.db.lost"
-WARD_TEST_AUDIT_FAULT=2:3 "$WARD_FAULTS" run --deny process.registry.register --policy "$T/p.policy" --audit "$T/f3.db" "$T/loop.lua" > "$T/f3out" 2> "$T/f3err" &
+# (every denial one by one: folded ones would need no commit before the signal)
+WARD_TEST_AUDIT_FAULT=2:3 "$WARD_FAULTS" run --audit-fold 1000000000 --deny process.registry.register --policy "$T/p.policy" --audit "$T/f3.db" "$T/loop.lua" > "$T/f3out" 2> "$T/f3err" &
 wpid=$!
 wait_for 600 '^100000$' "$T/f3out"
 kill -TERM "$wpid"
@@ -328,6 +329,7 @@ ok "... every denial is recorded or counted lost ($recs + $lost)" \
   test "$((recs + lost))" -ge "${last:-1}" -a "$((recs + lost))" -le "$((${last:-0} + 1000))" -a "${lost:-0}" -gt 0
 
 # ---- nothing a script controls reaches the terminal raw ----
+A100K_SHA=$(head -c 102400 /dev/zero | tr '\0' A | sha256sum | cut -c1-64)
 ESC=$(printf '\033'); CR=$(printf '\r'); BEL=$(printf '\007')
 cat > "$T/forge.lua" <<'LUA'
 local names = {
@@ -353,7 +355,8 @@ hasnt "... no BEL" "$BEL" "$T/xt"
 hasnt "... no carriage return" "$CR" "$T/xt"
 has "... CR, tab, ESC and OSC escaped" 'cr\\rover.*' "$T/xt"
 has "... (OSC)" '\\x1b]0;pwned\\x07title' "$T/xt"
-has "... a 100 KB name cut at 200 bytes, with its length" "AAAA…(102400 bytes)" "$T/xt"
+has "... a 100 KB name stored cut (1 KiB), shown cut at 200 bytes" "AAAA…(1024 bytes)" "$T/xt"
+has "... with its whole length and digest" "(resource cut: 102400 bytes, sha256 ${A100K_SHA%${A100K_SHA#????????????????}}...)" "$T/xt"
 ok "... so every line stays short" test "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/xt")" -lt 1000
 $AUDIT --db "$T/x.db" --full > "$T/xf" 2>&1
 ok "--full shows it whole" grep -q "$(printf 'A%.0s' $(seq 1 1000))" "$T/xf"
@@ -362,7 +365,8 @@ hasnt "ward audit stats: no ESC" "$ESC" "$T/xs"
 has "... the names escaped" '^ *1  x\\n99 ' "$T/xs"
 $AUDIT --db "$T/x.db" --json > "$T/xj" 2>&1
 has "--json stays exact JSON: escaped per JSON" '"resource":"\\u001b\]0;pwned\\u0007title"' "$T/xj"
-ok "... the 100 KB name whole" grep -q "\"resource\":\"$(printf 'A%.0s' $(seq 1 2000))" "$T/xj"
+ok "... the 100 KB name's first 1024 bytes" grep -q "\"resource\":\"$(printf 'A%.0s' $(seq 1 1024))\"" "$T/xj"
+has "... its length and SHA-256" "\"resource_len\":102400,\"resource_sha256\":\"$A100K_SHA\"" "$T/xj"
 "$WARD" policy explain --policy "$T/p.policy" --actor "$(printf 'ev\033]0;t\007il\nward: x')" \
   --action process.send --resource "$(printf 'r\r')" > "$T/xe" 2>&1
 hasnt "ward policy explain: no ESC" "$ESC" "$T/xe"

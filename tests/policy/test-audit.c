@@ -1,7 +1,9 @@
 /* test-audit.c -- the audit writer (records and their fields, coalescing,
  * a full queue making the caller wait while a neighbour goes on, failed
  * commits counted and written as a lost entry or into DB.lost, an older
- * schema brought up to date, --audit-sync, flushing on stop, the default
+ * schema brought up to date, long resources cut with their length and
+ * SHA-256, denials folded per (actor, action) and run with every count
+ * adding up, --audit-sync, flushing on stop, the default
  * path, refusing an unwritable database), the escaping of text views
  * (wesc.h) and the gate wired to the engine (ward_policy_init: files,
  * --deny on top, permissive, audit-all, failing closed). */
@@ -144,12 +146,16 @@ waits_at_least (const wpol_audit_counts *c, long n)
   return c->waits >= (uint64_t) n;
 }
 
+/* fold_after of the next start: the tests of the queue want every record
+ * one by one; those of folding set it */
+static size_t fold_after = (size_t) 1 << 40;
+
 static int
 start (const char *db, int sync, size_t queue, unsigned flush_ms)
 {
   ward_err err;
   wpol_audit_opts o = { .path = db, .sync = sync, .queue = queue, .flush_ms = flush_ms,
-                        .store = "test" };
+                        .store = "test", .fold_after = fold_after };
   if (wpol_audit_start (&o, &err) < 0)
     {
       printf ("# %s\n", err.msg);
@@ -366,6 +372,220 @@ test_migrate (void)
   ok (q1 (db, "SELECT count(*) FROM audit WHERE kind = 'overflow' AND count = 5 AND serial = 1") == 1
       && q1 (db, "SELECT count(*) FROM sqlite_master WHERE name IN ('audit_ts', 'audit_v1')") == 1,
       "the old rows are kept, the index rebuilt, the old table gone");
+
+  /* the schema before folding: 'lost' but not 'folded', no resource digest */
+  const char *db2 = path_of ("old2.db");
+  sqlite3_open (db2, &h);
+  rc = sqlite3_exec (h, "CREATE TABLE audit_runs (id INTEGER PRIMARY KEY, started INTEGER "
+                     "NOT NULL, os_pid INTEGER NOT NULL, hostname TEXT NOT NULL, store TEXT "
+                     "NOT NULL, permissive INTEGER NOT NULL, audit_all INTEGER NOT NULL);"
+                     "CREATE TABLE audit (serial INTEGER PRIMARY KEY, run INTEGER, ts INTEGER "
+                     "NOT NULL, ts_last INTEGER NOT NULL, count INTEGER NOT NULL DEFAULT 1, "
+                     "kind TEXT NOT NULL CHECK (kind IN ('decision', 'lost', 'overflow')), "
+                     "decision TEXT, mode TEXT, actor TEXT, actor_meta TEXT, scope TEXT, action "
+                     "TEXT, resource TEXT, attrs TEXT, pid TEXT, host TEXT, reason TEXT, "
+                     "rule_policy TEXT, rule_file TEXT, rule_line INTEGER, rule_text TEXT, "
+                     "store_version INTEGER, note TEXT); CREATE INDEX audit_ts ON audit(ts);"
+                     "INSERT INTO audit (ts, ts_last, kind, count, note) VALUES "
+                     "(1, 1, 'lost', 4, 'old');", NULL, NULL, NULL);
+  sqlite3_close (h);
+  fold_after = 1;
+  ok (rc == SQLITE_OK && start (db2, 0, 0, 0) == 0, "a database of the schema before folding opens");
+  for (int i = 0; i < 3; i++)
+    submit ("a", "process.send", "x", 0);
+  wpol_audit_stop ();
+  fold_after = (size_t) 1 << 40;
+  ok (q1 (db2, "SELECT count(*) FROM audit WHERE serial = 1 AND kind = 'lost' AND count = 4") == 1
+      && q1 (db2, "SELECT count FROM audit WHERE kind = 'folded'") == 2
+      && q1 (db2, "SELECT count(resource_len) FROM audit") == 0,
+      "its rows are kept, and it takes folded rows and the resource's length");
+}
+
+/* ---- volume: long resources cut, repeated denials folded ---------------- */
+
+static void
+hex_of (const uint8_t d[32], char out[65])
+{
+  for (int i = 0; i < 32; i++)
+    snprintf (out + 2 * i, 3, "%02x", d[i]);
+}
+
+static int
+sha_is (const char *in, size_t len, const char *want)
+{
+  uint8_t d[32];
+  char h[65];
+  wpol_sha256 (in, len, d);
+  hex_of (d, h);
+  if (strcmp (h, want) != 0)
+    printf ("#   sha256 got %s\n#         want %s\n", h, want);
+  return strcmp (h, want) == 0;
+}
+
+static int
+all_written (const wpol_audit_counts *c, long n)
+{
+  return c->written + c->coalesced + c->folded + c->lost >= (uint64_t) n;
+}
+
+static void
+test_volume (void)
+{
+  /* the digest (FIPS 180-4 examples, and a tail on each side of a block) */
+  char *ma = malloc (1000000);
+  memset (ma, 'a', 1000000);
+  ok (sha_is ("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+      && sha_is ("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+      && sha_is ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+                 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+      && sha_is (ma, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+      "SHA-256 of the standard's examples");
+  free (ma);
+
+  /* a long resource: its first 1 KiB, its length and its digest */
+  const char *db = path_of ("vol.db");
+  ok (start (db, 0, 0, 0) == 0, "a writer for the volume tests");
+  size_t big = 60 * 1024;
+  char *r1 = malloc (big + 1), *r2 = malloc (big + 1);
+  memset (r1, 'r', big);
+  r1[big] = '\0';
+  memcpy (r2, r1, big + 1);
+  r2[big - 1] = 's';             /* the same first bytes, another resource */
+  submit ("v", "process.send", r1, 0);
+  submit ("v", "process.send", r2, 0);
+  char *edge = malloc (WPOL_AUDIT_RESOURCE_MAX + 2);
+  memset (edge, 'e', WPOL_AUDIT_RESOURCE_MAX);
+  edge[WPOL_AUDIT_RESOURCE_MAX] = '\0';
+  submit ("v", "process.spawn", edge, 0);              /* exactly the limit: whole */
+  memcpy (edge + WPOL_AUDIT_RESOURCE_MAX - 1, "\xc3\xa9", 3);   /* é across the cut */
+  submit ("v", "process.link", edge, 0);
+  wpol_audit_stop ();
+  uint8_t d[32];
+  char want[400], hex[65];
+  wpol_sha256 (r1, big, d);
+  hex_of (d, hex);
+  snprintf (want, sizeof want, "1024|61440|%s", hex);
+  ok (db_is (db, "SELECT length(resource) || '|' || resource_len || '|' || resource_sha256 "
+             "FROM audit WHERE serial = 1", want),
+      "a 60 KiB resource is stored as its first 1024 bytes, its length and its SHA-256");
+  ok (q1 (db, "SELECT count(*) FROM audit WHERE action = 'process.send'") == 2
+      && q1 (db, "SELECT count(DISTINCT resource_sha256) FROM audit WHERE action = 'process.send'") == 2,
+      "two resources alike in their first 1 KiB are two rows, told apart by the digest");
+  ok (q1 (db, "SELECT length(resource) FROM audit WHERE action = 'process.spawn' "
+          "AND resource_len IS NULL") == WPOL_AUDIT_RESOURCE_MAX,
+      "a resource of exactly 1024 bytes is stored whole");
+  ok (q1 (db, "SELECT length(CAST(resource AS BLOB)) FROM audit WHERE action = "
+          "'process.link' AND resource_len = 1025") == WPOL_AUDIT_RESOURCE_MAX - 1,
+      "a cut never ends inside a UTF-8 sequence");
+  free (r1);
+  free (r2);
+  free (edge);
+
+  /* folding: past the first 10 denials of one (actor, action), counts */
+  const char *fdb = path_of ("fold.db");
+  fold_after = 10;
+  ok (start (fdb, 0, 0, 0) == 0, "a writer folding past 10 denials of a pair");
+  char res[32];
+  for (int i = 0; i < 25; i++)
+    {
+      snprintf (res, sizeof res, "r%d", i);
+      submit ("a", "process.send", res, 0);
+    }
+  for (int i = 0; i < 3; i++)
+    submit ("b", "process.send", "x", 0);
+  for (int i = 0; i < 12; i++)
+    {
+      snprintf (res, sizeof res, "s%d", i);
+      submit ("a", "process.spawn", res, 0);
+    }
+  ok (wait_counts (all_written, 40, 60), "every denial committed or counted");
+  ok (q1 (fdb, "SELECT count(*) FROM audit WHERE kind = 'decision' AND actor = 'a' AND "
+          "action = 'process.send'") == 10
+      && q1 (fdb, "SELECT count FROM audit WHERE kind = 'folded' AND actor = 'a' AND action = "
+             "'process.send'") == 15,
+      "a: 10 sends recorded one by one, 15 counted in one folded row");
+  ok (q1 (fdb, "SELECT sum(count) FROM audit WHERE actor = 'b'") == 3
+      && q1 (fdb, "SELECT count(*) FROM audit WHERE actor = 'b' AND kind = 'folded'") == 0,
+      "b's 3 sends: below the threshold, nothing folded (per actor)");
+  ok (q1 (fdb, "SELECT count FROM audit WHERE kind = 'folded' AND action = 'process.spawn'")
+      == 2, "a's spawns fold on their own (per action)");
+  long long row = q1 (fdb, "SELECT serial FROM audit WHERE kind = 'folded' AND action = "
+                      "'process.send'");
+  for (int i = 0; i < 5; i++)
+    submit ("a", "process.send", "later", 0);
+  ok (wait_counts (all_written, 45, 60)
+      && q1 (fdb, "SELECT count FROM audit WHERE kind = 'folded' AND action = "
+             "'process.send'") == 20
+      && q1 (fdb, "SELECT count(*) FROM audit WHERE kind = 'folded'") == 2,
+      "a later batch adds to the same folded row (serial %lld): one per pair and run", row);
+  wpol_audit_counts c;
+  wpol_audit_get_counts (&c);
+  ok (c.submitted == 45 && c.folded == 22
+      && c.written + c.coalesced + c.folded + c.lost == c.submitted,
+      "counts add up: %llu submitted = %llu rows + %llu coalesced + %llu folded + %llu lost",
+      (unsigned long long) c.submitted, (unsigned long long) c.written,
+      (unsigned long long) c.coalesced, (unsigned long long) c.folded,
+      (unsigned long long) c.lost);
+  wpol_audit_stop ();
+  ok (q1 (fdb, "SELECT sum(count) FROM audit") == 45, "the table's counts add up to 45");
+
+  /* a new run starts from zero: its own threshold, its own folded row */
+  ok (start (fdb, 0, 0, 0) == 0, "a second run on the same database");
+  for (int i = 0; i < 12; i++)
+    submit ("a", "process.send", "again", 0);
+  wpol_audit_stop ();
+  ok (q1 (fdb, "SELECT count FROM audit WHERE kind = 'folded' AND run = 2") == 2
+      && q1 (fdb, "SELECT count(*) FROM audit WHERE run = 2 AND kind = 'decision'") >= 1,
+      "the second run records its first 10 again and folds 2");
+
+  /* --audit-sync: a folded denial returns once its count is committed */
+  const char *sdb = path_of ("fsync.db");
+  fold_after = 1;
+  ok (start (sdb, 1, 0, 3600000) == 0, "--audit-sync, folding past 1");
+  int synced = 1;
+  for (int i = 0; i < 4; i++)
+    {
+      snprintf (res, sizeof res, "y%d", i);
+      synced &= submit ("a", "process.send", res, 0) == 0
+                && q1 (sdb, "SELECT sum(count) FROM audit") == i + 1;
+    }
+  ok (synced, "each folded denial is in the database when submit returns");
+  wpol_audit_stop ();
+
+  /* pairs past the table's room share one folded row per action */
+  const char *pdb = path_of ("pairs.db");
+  ok (start (pdb, 0, 0, 0) == 0, "folding past 1, with more pairs than the table holds");
+  int n = WPOL_AUDIT_FOLD_PAIRS + 30;
+  for (int i = 0; i < n; i++)
+    {
+      char actor[32];
+      snprintf (actor, sizeof actor, "act%d", i);
+      submit (actor, "process.send", "p", 0);
+    }
+  wpol_audit_stop ();
+  ok (q1 (pdb, "SELECT count(*) FROM audit WHERE kind = 'decision'") == WPOL_AUDIT_FOLD_PAIRS + 1
+      && q1 (pdb, "SELECT count FROM audit WHERE kind = 'folded' AND actor IS NULL") == 29
+      && q1 (pdb, "SELECT sum(count) FROM audit") == n,
+      "each pair's first is recorded; past %d pairs, one shared row (actor NULL) folds the rest",
+      WPOL_AUDIT_FOLD_PAIRS);
+
+  /* a failed commit loses the folded counts too, counted */
+  const char *ldb = path_of ("flost.db");
+  setenv ("WARD_TEST_AUDIT_FAULT", "1:", 1);
+  fold_after = 2;
+  ok (start (ldb, 0, 0, 0) == 0, "folding past 2, every commit failing");
+  for (int i = 0; i < 7; i++)
+    submit ("a", "process.send", "z", 0);
+  wpol_audit_stop ();
+  wpol_audit_get_counts (&c);
+  unsetenv ("WARD_TEST_AUDIT_FAULT");
+  ok (c.lost == 7 && c.folded == 0, "all 7 counted lost, the 5 folded ones included (%llu)",
+      (unsigned long long) c.lost);
+  ward_err err;
+  ok (wpol_audit_import (ldb, &err) == 1
+      && q1 (ldb, "SELECT sum(count) FROM audit WHERE kind = 'lost'") == 7,
+      "... and their count reaches the database");
+  fold_after = (size_t) 1 << 40;
 }
 
 /* ---- escaping (wesc.h) --------------------------------------------------- */
@@ -614,13 +834,14 @@ test_builtin (void)
 int
 main (void)
 {
-  plan (10 + 10 + 16 + 3 + 8 + 7 + 5 + 23 + 8);
+  plan (10 + 10 + 16 + 3 + 8 + 7 + 5 + 23 + 8 + 23 + 2);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();
   test_backpressure ();
   test_lost ();
   test_migrate ();
+  test_volume ();
   test_esc ();
   test_sync ();
   test_paths ();

@@ -113,7 +113,7 @@ fd_quotas (void)
 int
 main (void)
 {
-  plan (36);
+  plan (45);
   ward_cfg.mailbox_limit = 5;
   ward_err err;
   ward_proc *p = fake_proc ();
@@ -179,6 +179,41 @@ main (void)
   ok (!ward_port_ready (p, tport), "... and not queued");
 
   fd_quotas ();
+
+  /* bytes: payload and topic of user messages count against the byte
+   * limit, whatever their number; popping and closing give them back */
+  while ((m = ward_port_pop (p, WARD_PORT_INBOX)) != NULL)
+    ward_msg_free (m);
+  ward_cfg.mailbox_limit = 1000;
+  ward_cfg.mailbox_bytes = 10000;
+  enum { B = 4000 };
+  static char blob[10002];
+  is_int (p->queued_bytes, 0, "an empty mailbox holds no bytes");
+  int took = 0;
+  for (int i = 0; i < 5; i++)
+    if (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, B),
+                      &err) == 0)
+      took++;
+  is_int (took, 2, "a 10000-byte limit takes two 4000-byte messages, not a third");
+  is_int (err.kind, WARD_E_UNAVAILABLE, "the third is UNAVAILABLE");
+  ok (strstr (err.msg, "full") && strstr (err.msg, "bytes"), "... saying the mailbox is full "
+      "of bytes: %s", err.msg);
+  is_int (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, 1000), &err), 0,
+          "a smaller message still fits");
+  ward_msg *big = ward_msg_new (WARD_MSG_EXIT, "{x|0x3}", NULL, blob, B);
+  is_int (ward_deliver (p, big, &err), 0, "an event is not counted against the bytes");
+  int bport = ward_port_open (p, "b2", 1, &err);
+  ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b2", blob, 500), &err);
+  ward_port_close (p, bport);
+  size_t want = 2 * (B + 2) + 1000 + 2 + 500 + 3;
+  ok (p->queued_bytes == want, "queued bytes follow a topic's messages back to the inbox "
+      "(%zu, want %zu)", p->queued_bytes, want);
+  while ((m = ward_port_pop (p, WARD_PORT_INBOX)) != NULL)
+    ward_msg_free (m);
+  is_int (p->queued_bytes, 0, "popping every message gives every byte back");
+  is_int (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, 10001), &err),
+          -1, "a message over the whole limit is refused by an empty mailbox");
+  ward_cfg.mailbox_bytes = 0;
 
   /* an exited process refuses deliveries with NOT_FOUND */
   p->state = WARD_ST_DONE;

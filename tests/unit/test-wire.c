@@ -101,7 +101,7 @@ malformed (const uint8_t *d, size_t len, const char *what)
 int
 main (void)
 {
-  plan (36);
+  plan (40);
   sv[0] = sv[1] = -1;
   ok (round_trip (0), "an empty frame");
   ok (round_trip (100), "a small frame");
@@ -195,6 +195,37 @@ main (void)
     ward_wire_rx_reset (&r2);
     ok (ward_wire_read (sv[1], &r2, &e2) == 2, "then the end of the stream");
     ward_wire_rx_free (&r2);
+  }
+
+  /* a receive buffer does not keep the size of the largest frame it read:
+   * one buffer per child, idle children would hold it all */
+  pair ();
+  {
+    ward_err e3;
+    ward_wire_rx r3;
+    ward_wire_rx_init (&r3);
+    pid_t big = fork ();
+    if (big == 0)
+      {
+        size_t n = 4u << 20;
+        uint8_t *d = calloc (1, n);
+        _exit (d && ward_wire_send (sv[0], WARD_F_CALL, d, n, &e3) == 0
+               && ward_wire_send (sv[0], WARD_F_CALL, d, 100, &e3) == 0 ? 0 : 1);
+      }
+    int a = ward_wire_read (sv[1], &r3, &e3);
+    ok (a == 1 && r3.body.len == 4u << 20 && r3.body.cap >= 4u << 20,
+        "a 4 MiB frame is read whole");
+    ward_wire_rx_reset (&r3);
+    ok (r3.body.cap <= WARD_WIRE_RX_KEEP, "after it, the buffer keeps %zu bytes (at most %u)",
+        r3.body.cap, WARD_WIRE_RX_KEEP);
+    a = ward_wire_read (sv[1], &r3, &e3);
+    ok (a == 1 && r3.body.len == 100, "the next frame is read into a fresh buffer");
+    ward_wire_rx_reset (&r3);
+    ok (r3.body.cap > 0 && r3.body.cap <= WARD_WIRE_RX_KEEP,
+        "a small frame's storage is kept for the next one");
+    ward_wire_rx_free (&r3);
+    int st;
+    waitpid (big, &st, 0);
   }
 
   /* descriptors: they come with the frame, and only SCM_RIGHTS may */

@@ -115,7 +115,7 @@ has "$tmp/err" "bogus" "the message names the unknown option"
 for bad in "--threads 0" "--threads abc" "--threads 1025" "--threads -1" "--memory 1K" \
            "--memory 12Q" "--memory -5M" "--memory ''" "--mailbox 0" "--mailbox -1" \
            "--mailbox x" "--instructions x" "--instructions -1" "--children -1" \
-           "--children many"; do
+           "--children many" "--mailbox-bytes 100" "--mailbox-bytes x"; do
   eval "run run $bad \"\$tmp/ok.lua\""
   expect_rc 2 "bad value: $bad"
   has "$tmp/err" "bad value" "bad value: $bad names the problem"
