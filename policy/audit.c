@@ -13,7 +13,10 @@
  *
  * Commits do not wait for the disk (WAL, synchronous=NORMAL); the WAL is
  * checkpointed, with its fsyncs, by a thread of its own on a second
- * connection, so the writer never blocks on them. */
+ * connection, so the writer seldom blocks on them. Passive checkpoints
+ * alone never let the WAL start over while the writer keeps committing:
+ * past CK_LIMIT pages the writer pauses for one RESTART checkpoint, which
+ * bounds the WAL file (and the copy left for the close). */
 #include "config.h"
 #include "audit.h"
 #include "wpol.h"
@@ -77,9 +80,11 @@ static struct {
   pthread_t thread;
   /* the checkpointer */
   pthread_t ck_thread;
-  pthread_cond_t ck_wake;
+  pthread_cond_t ck_wake, ck_done;
   sqlite3 *ck_db;
   int ck_running, ck_stop, ck_due;
+  int ck_restart;                 /* a RESTART checkpoint is due: the writer waits */
+  int ck_next;                    /* WAL pages that call for the next RESTART */
   /* the writer's own */
   sqlite3 *db;
   sqlite3_stmt *ins, *ins_many, *ins_run;
@@ -91,9 +96,12 @@ static struct {
   uint64_t writes, fault_lo, fault_hi;   /* commits tried; WARD_TEST_AUDIT_FAULT */
 } aw = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
          .done = PTHREAD_COND_INITIALIZER, .room = PTHREAD_COND_INITIALIZER,
-         .ck_wake = PTHREAD_COND_INITIALIZER };
+         .ck_wake = PTHREAD_COND_INITIALIZER, .ck_done = PTHREAD_COND_INITIALIZER };
 
-#define CK_PAGES 1000             /* WAL pages that call for a checkpoint */
+#define CK_PAGES 1000             /* WAL pages that call for a passive checkpoint */
+#define CK_LIMIT 4000             /* ... and for one the writer waits for (16 MB) */
+static void ck_yield_locked (void);
+static int wal_reclaim (void);
 /* ---- the default path -------------------------------------------------- */
 
 int
@@ -570,7 +578,9 @@ write_batch (arec **v, size_t n)
   pthread_mutex_unlock (&aw.lock);
   uint64_t rows = 0, merged = 0;
   char why[256] = "";
+  int retried = 0;
   aw.writes++;
+again:;
   int ok = sqlite3_exec (aw.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
   for (size_t i = 0; ok && i < n;)
     {
@@ -600,9 +610,17 @@ write_batch (arec **v, size_t n)
     ok = sqlite3_exec (aw.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
   if (!ok)
     {
+      int full = why[0] == '\0' && sqlite3_errcode (aw.db) == SQLITE_FULL;
       if (why[0] == '\0')
         snprintf (why, sizeof why, "%s", sqlite3_errmsg (aw.db));
       sqlite3_exec (aw.db, "ROLLBACK", NULL, NULL, NULL);
+      if (full && !retried && wal_reclaim () == 0)
+        {
+          retried = 1;            /* the space the WAL held may be enough */
+          rows = merged = 0;
+          why[0] = '\0';
+          goto again;
+        }
     }
   pthread_mutex_lock (&aw.lock);
   uint64_t total = 0;
@@ -670,6 +688,7 @@ writer (void *unused)
           if (aw.hold && !aw.stop)
             continue;
         }
+      ck_yield_locked ();
       size_t take = aw.n < BATCH_MAX ? aw.n : BATCH_MAX;
       for (size_t i = 0; i < take; i++)
         {
@@ -868,8 +887,10 @@ wpol_audit_import (const char *path, ward_err *err)
 
 /* ---- the checkpointer ------------------------------------------------- */
 
-/* After each commit of the writer: a WAL of CK_PAGES pages or more wakes
- * the checkpointer (this hook replaces SQLite's own autocheckpoint). */
+/* After each commit of the writer (its thread): a WAL of CK_PAGES pages
+ * or more wakes the checkpointer; one of ck_next pages or more asks for a
+ * RESTART, which the writer waits for before its next batch (this hook
+ * replaces SQLite's own autocheckpoint). */
 static int
 wal_grew (void *unused, sqlite3 *db, const char *name, int pages)
 {
@@ -877,6 +898,8 @@ wal_grew (void *unused, sqlite3 *db, const char *name, int pages)
   if (pages >= CK_PAGES)
     {
       pthread_mutex_lock (&aw.lock);
+      if (pages >= aw.ck_next)
+        aw.ck_restart = 1;
       if (!aw.ck_due)
         {
           aw.ck_due = 1;
@@ -887,8 +910,21 @@ wal_grew (void *unused, sqlite3 *db, const char *name, int pages)
   return SQLITE_OK;
 }
 
-/* PASSIVE checkpoints never stop the writer; one that cannot finish (a
- * reader holds old frames) is tried again at the next call. */
+/* The writer, before a batch (lock held): while a RESTART is due, stay
+ * out of the database so that it gets the write lock and completes. */
+static void
+ck_yield_locked (void)
+{
+  while (aw.ck_restart && aw.ck_running)
+    pthread_cond_wait (&aw.ck_done, &aw.lock);
+}
+
+/* PASSIVE checkpoints never stop the writer, but while it commits they
+ * never catch up with the end of the WAL, so the WAL never starts over.
+ * A RESTART (the writer waiting) copies what the passive ones left and
+ * makes the next commit write from the WAL's start. When a reader keeps
+ * it from finishing (busy past the timeout), the next one is asked for
+ * CK_LIMIT pages later, so that a long reader does not stall every batch. */
 static void *
 checkpointer (void *unused)
 {
@@ -901,12 +937,34 @@ checkpointer (void *unused)
       if (aw.ck_stop)
         break;
       aw.ck_due = 0;
+      int restart = aw.ck_restart;
       pthread_mutex_unlock (&aw.lock);
-      sqlite3_wal_checkpoint_v2 (aw.ck_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      int log = 0, done = 0;
+      int rc = sqlite3_wal_checkpoint_v2 (aw.ck_db, NULL, restart ? SQLITE_CHECKPOINT_RESTART
+                                          : SQLITE_CHECKPOINT_PASSIVE, &log, &done);
       pthread_mutex_lock (&aw.lock);
+      if (restart)
+        {
+          aw.ck_next = rc == SQLITE_OK ? CK_LIMIT : (log > 0 ? log : CK_LIMIT) + CK_LIMIT;
+          aw.ck_restart = 0;
+          pthread_cond_broadcast (&aw.ck_done);
+        }
     }
+  aw.ck_restart = 0;
+  pthread_cond_broadcast (&aw.ck_done);
   pthread_mutex_unlock (&aw.lock);
   return NULL;
+}
+
+/* After a commit failed for a full disk (the writer, no transaction
+ * open): copy the WAL into the database and truncate it, so the space
+ * its frames held can take the retry. 0 when the WAL was emptied. */
+static int
+wal_reclaim (void)
+{
+  int log = 0, done = 0;
+  int rc = sqlite3_wal_checkpoint_v2 (aw.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+  return rc == SQLITE_OK && log == 0 ? 0 : -1;
 }
 
 /* A second connection and its thread; without them (no memory, no
@@ -914,15 +972,19 @@ checkpointer (void *unused)
 static void
 start_checkpointer (void)
 {
+  /* the connection must have read the database to know it is in WAL
+   * mode: a checkpoint on a fresh one does nothing */
   if (sqlite3_open_v2 (aw.path, &aw.ck_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
-      != SQLITE_OK)
+      != SQLITE_OK
+      || sqlite3_exec (aw.ck_db, "PRAGMA journal_mode", NULL, NULL, NULL) != SQLITE_OK)
     {
       sqlite3_close (aw.ck_db);
       aw.ck_db = NULL;
       return;
     }
   sqlite3_busy_timeout (aw.ck_db, 1000);
-  aw.ck_stop = aw.ck_due = 0;
+  aw.ck_stop = aw.ck_due = aw.ck_restart = 0;
+  aw.ck_next = CK_LIMIT;
   if (pthread_create (&aw.ck_thread, NULL, checkpointer, NULL) != 0)
     {
       sqlite3_close (aw.ck_db);
@@ -943,7 +1005,9 @@ stop_checkpointer (void)
   pthread_cond_signal (&aw.ck_wake);
   pthread_mutex_unlock (&aw.lock);
   pthread_join (aw.ck_thread, NULL);
+  pthread_mutex_lock (&aw.lock);
   aw.ck_running = 0;
+  pthread_mutex_unlock (&aw.lock);
   sqlite3_close (aw.ck_db);
   aw.ck_db = NULL;
 }
