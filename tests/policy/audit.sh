@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 100
+plan 104
 # waits on events, never on the clock: each poll gives up only after a
 # generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
 SCALE=$ward_test_scale   # tests/scale.sh, through lib.sh
@@ -361,4 +361,35 @@ ok "... the 100 KB name whole" grep -q "\"resource\":\"$(printf 'A%.0s' $(seq 1 
   --action process.send --resource "$(printf 'r\r')" > "$T/xe" 2>&1
 hasnt "ward policy explain: no ESC" "$ESC" "$T/xe"
 has "... the actor and resource escaped" 'request: actor "ev\\x1b]0;t\\x07il\\nward: x" process.send on "r\\r"' "$T/xe"
+# ---- a flood keeps the WAL bounded: checkpoints catch up with the writer ----
+printf 'policy "p" { allow process.spawn, process.host on "**"; }\n' > "$T/fd.policy"
+mkdir -p "$T/fw"
+cat > "$T/fw/fl.lua" <<'LUA'
+local pre = ...; local i = 0
+while true do i = i + 1; process.registry.lookup(pre .. i) end
+LUA
+cat > "$T/flood.lua" <<'LUA'
+for k = 1, 4 do process.spawn("fw:fl", "ward:main", "p" .. k .. "_") end
+print("flooding")
+local i = 0; while true do i = i + 1; process.registry.lookup("m_" .. i) end
+LUA
+size () { stat -c %s "$1" 2>/dev/null || echo 0; }
+WALMAX=$((32 * 1024 * 1024)); DBWANT=$((96 * 1024 * 1024))
+(cd "$T" && exec "$WARD" run --policy "$T/fd.policy" --audit "$T/fl.db" "$T/flood.lua") \
+  > "$T/flout" 2> "$T/flerr" &
+wpid=$!
+wal=0; walpeak=0; db=0; i=0; limit=$((3000 * SCALE))
+while [ "$db" -lt "$DBWANT" ] && [ "$wal" -le "$WALMAX" ] && [ "$i" -lt "$limit" ] \
+      && kill -0 "$wpid" 2>/dev/null; do
+  i=$((i + 1)); sleep 0.1
+  wal=$(size "$T/fl.db-wal"); db=$(size "$T/fl.db")
+  [ "$wal" -gt "$walpeak" ] && walpeak=$wal
+done
+ok "a flood of denials fills the database past 96 MB ($db bytes)" test "$db" -ge "$DBWANT"
+ok "... while its WAL stays under 32 MB (peak $walpeak bytes)" test "$walpeak" -le "$WALMAX"
+kill -TERM "$wpid"
+wait "$wpid"
+ok "SIGTERM ends the flood: status 143" test $? -eq 143
+ok "... the WAL copied and removed at the close" test ! -s "$T/fl.db-wal"
+rm -f "$T"/fl.db*
 finish
