@@ -790,7 +790,9 @@ write_fallback (const char *file, int64_t run, const lost_pend *p, char *why, si
 
 /* Import the entries of DB.lost into db (its own transaction), then remove
  * the file. An entry already there (same run, time and count) is not
- * inserted twice. The number of entries, or -1 with err. */
+ * inserted twice. The number of entries, or -1 with err. A file that
+ * cannot be read, holds no entry or ends in a cut line is the only trace
+ * of records lost in unknown number: an error, and the file is kept. */
 static int
 import_lost (sqlite3 *db, const char *dbpath, ward_err *err)
 {
@@ -814,13 +816,18 @@ import_lost (sqlite3 *db, const char *dbpath, ward_err *err)
       char why[512];
       long long run, first, last;
       unsigned long long n;
-      line[strcspn (line, "\n")] = '\0';
+      size_t len = strcspn (line, "\n");
+      int whole = line[len] == '\n';
+      line[len] = '\0';
       why[0] = '\0';
-      if (sscanf (line, "lost\t%lld\t%llu\t%lld\t%lld\t%511[^\n]", &run, &n, &first, &last, why) < 4)
+      if (!whole
+          || sscanf (line, "lost\t%lld\t%llu\t%lld\t%lld\t%511[^\n]", &run, &n, &first, &last, why) < 4)
         {
           fclose (f);
           sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          ward_err_set (err, WARD_E_INVALID, 0, "`%s` line %d is not a lost entry", file, lineno);
+          ward_err_set (err, WARD_E_INVALID, 0, "`%s` line %d is not a%s lost entry (records "
+                        "were lost in unknown number)", file, lineno,
+                        whole ? "" : " whole");
           free (file);
           return -1;
         }
@@ -838,6 +845,19 @@ import_lost (sqlite3 *db, const char *dbpath, ward_err *err)
       if (!have)
         ok = insert_lost (db, run, n, first, last, why[0] ? why : "unknown") == 0;
       count++;
+    }
+  if (ok && (ferror (f) || count == 0))
+    {
+      int e = ferror (f) ? (errno ? errno : EIO) : 0;
+      fclose (f);
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      if (e)
+        ward_err_set (err, WARD_E_INVALID, e, "reading `%s`", file);
+      else
+        ward_err_set (err, WARD_E_INVALID, 0, "`%s` is empty: a run lost records and could "
+                      "not write how many (remove the file once noted)", file);
+      free (file);
+      return -1;
     }
   fclose (f);
   if (ok)

@@ -238,7 +238,7 @@ open_db (const aopts *o, const char *cmd, char *path, size_t size)
   /* a run that could not write its lost entry left it beside the database */
   if (wpol_audit_import (path, &err) < 0)
     fprintf (stderr, "ward audit%s%s: warning: %s: records were lost and are not counted "
-             "below\n", cmd[0] ? " " : "", cmd, err.msg);
+             "below; the file is kept\n", cmd[0] ? " " : "", cmd, err.msg);
   sqlite3 *db = NULL;
   int rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
   if (rc != SQLITE_OK)

@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 104
+plan 107
 # waits on events, never on the clock: each poll gives up only after a
 # generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
 SCALE=$ward_test_scale   # tests/scale.sh, through lib.sh
@@ -310,6 +310,13 @@ ok "... which holds the count" grep -q "^lost	[0-9]*	5	" "$T/f2.db.lost"
 $AUDIT stats --db "$T/f2.db" --json > "$T/f2s" 2>&1
 has "ward audit imports it: 0 recorded, 5 lost" '"records":0,.*"lost":5,' "$T/f2s"
 ok "... and removes the file" test ! -e "$T/f2.db.lost"
+: > "$T/f2.db.lost"   # what a full disk leaves: the file, no entry
+$AUDIT stats --db "$T/f2.db" --json > "$T/f2s" 2> "$T/f2e"
+has "an empty fallback file: ward audit stats warns, naming it" "warning: \`$T/f2.db.lost\` is empty: a run lost records" "$T/f2e"
+ok "... and keeps it" test -e "$T/f2.db.lost"
+"$WARD" run --policy "$T/p.policy" --audit "$T/f2.db" "$T/five.lua" > /dev/null 2> "$T/f2e"
+has "... so does ward run" "\`$T/f2.db.lost\` is empty.*the file is kept" "$T/f2e"
+rm -f "$T/f2.db.lost"
 WARD_TEST_AUDIT_FAULT=2:3 "$WARD" run --deny process.registry.register --policy "$T/p.policy" --audit "$T/f3.db" "$T/loop.lua" > "$T/f3out" 2> "$T/f3err" &
 wpid=$!
 wait_for 600 '^100000$' "$T/f3out"

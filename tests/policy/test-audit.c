@@ -332,6 +332,17 @@ test_lost (void)
   fclose (f);
   ok (wpol_audit_import (db2, &err) < 0 && access (p, F_OK) == 0,
       "a file that is not lost entries is an error and is kept: %s", err.msg);
+  f = fopen (p, "w");             /* what a full disk leaves: the file, no line */
+  fclose (f);
+  ok (wpol_audit_import (db2, &err) < 0 && access (p, F_OK) == 0 && strstr (err.msg, "is empty"),
+      "an empty file is an error (records lost in unknown number) and is kept: %s", err.msg);
+  long long before = q1 (db2, "SELECT count(*) FROM audit WHERE kind = 'lost'");
+  f = fopen (p, "w");
+  fputs ("lost\t1\t9\t3000\t4000\tx\nlost\t1\t7\t1000\t20", f);
+  fclose (f);
+  ok (wpol_audit_import (db2, &err) < 0 && access (p, F_OK) == 0
+      && q1 (db2, "SELECT count(*) FROM audit WHERE kind = 'lost'") == before,
+      "so is a line cut short, imported in no part: %s", err.msg);
   unlink (p);
 }
 
@@ -614,7 +625,7 @@ test_builtin (void)
 int
 main (void)
 {
-  plan (10 + 10 + 16 + 3 + 8 + 7 + 5 + 23 + 8);
+  plan (10 + 10 + 18 + 3 + 8 + 7 + 5 + 23 + 8);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();
