@@ -6,7 +6,7 @@
 # what it refuses to suggest (denials by a deny rule or by --deny).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 53
+plan 58
 
 A=$T/app
 mkdir -p "$A/w"
@@ -180,6 +180,23 @@ $AUDIT suggest --db "$T/fg.db" > "$T/sfg.policy" 2> "$T/sfg.err"
 hasnt "an actor id with newlines forges no policy in the suggestion" '^policy "forged"' "$T/sfg.policy"
 has "... it is written escaped" 'actor "x\\n}\\npolicy' "$T/sfg.policy"
 ok "... and the suggestion still checks" "$WARD" policy check "$T/sfg.policy"
+
+# a resource longer than a policy string may be: a note, never a bad policy
+cat > "$A/long.lua" <<'EOF'
+process.registry.lookup(string.rep("L", 5000))
+process.registry.lookup("x.short")
+process.registry.lookup(string.rep("\27", 2100))  -- 2100 bytes, 8400 once escaped
+EOF
+printf 'policy "g" {\n  allow process.host on "ward:main";\n}\n' > "$T/g.policy"
+"$WARD" run --permissive --policy "$T/g.policy" --audit "$T/lg.db" "$A/long.lua" > /dev/null 2>&1
+$AUDIT suggest --db "$T/lg.db" > "$T/slg.policy" 2> "$T/slg.err"
+ok "a 5000-byte resource: what suggest prints still checks" "$WARD" policy check "$T/g.policy" "$T/slg.policy"
+has "... it is listed as not suggested, with the reason" \
+  '^# not suggested (1): process.registry.lookup on resources longer than 4096 bytes (e.g. 5000 bytes: LLLL' "$T/slg.policy"
+hasnt "... it is not in a rule" '^ *allow.*LLLLLLLL' "$T/slg.policy"
+has "... the short one is" '^ *allow process.registry.lookup on .*"x.short";' "$T/slg.policy"
+has "a resource of 2100 control bytes is suggested (8400 bytes of text, 2100 read back)" \
+  '"\\x1b\\x1b' "$T/slg.policy"
 
 $AUDIT suggest --db "$T/empty.db" > /dev/null 2>&1
 "$WARD" run --policy "$T/base.policy" --policy "$T/sugg.policy" --audit "$T/empty.db" "$A/app.lua" > /dev/null 2>&1
