@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 107
+plan 111
 # waits on events, never on the clock: each poll gives up only after a
 # generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
 SCALE=$ward_test_scale   # tests/scale.sh, through lib.sh
@@ -368,6 +368,22 @@ ok "... the 100 KB name whole" grep -q "\"resource\":\"$(printf 'A%.0s' $(seq 1 
   --action process.send --resource "$(printf 'r\r')" > "$T/xe" 2>&1
 hasnt "ward policy explain: no ESC" "$ESC" "$T/xe"
 has "... the actor and resource escaped" 'request: actor "ev\\x1b]0;t\\x07il\\nward: x" process.send on "r\\r"' "$T/xe"
+# ---- invisible characters escaped; invalid bytes distinct in JSON ----
+cat > "$T/inv.lua" <<'LUA'
+process.registry.lookup("a\255b")
+process.registry.lookup("a\u{ff}b")
+process.registry.lookup("z\u{61c}\u{200b}\u{200d}\u{2060}\u{feff}")
+LUA
+"$WARD" run --policy "$T/p.policy" --audit "$T/inv.db" "$T/inv.lua" > /dev/null 2>&1
+$AUDIT --db "$T/inv.db" > "$T/invt" 2>&1
+has "ward audit: the Arabic letter mark, zero-width and BOM characters escaped" \
+  'z\\u{61c}\\u{200b}\\u{200d}\\u{2060}\\u{feff} ' "$T/invt"
+$AUDIT --db "$T/inv.db" --json > "$T/invj" 2>&1
+has "--json: an invalid byte is U+FFFD, with the exact bytes in resource_hex" \
+  "\"resource\":\"a$(printf '\357\277\275')b\",\"resource_hex\":\"61ff62\"" "$T/invj"
+has "... U+00FF is itself, with no _hex field" "\"resource\":\"a$(printf '\303\277')b\",\"attrs\"" "$T/invj"
+hasnt "... and no \\u00ff escape stands for either" '\\u00ff' "$T/invj"
+
 # ---- a flood keeps the WAL bounded: checkpoints catch up with the writer ----
 printf 'policy "p" { allow process.spawn, process.host on "**"; }\n' > "$T/fd.policy"
 mkdir -p "$T/fw"

@@ -403,6 +403,14 @@ test_esc (void)
       "ESC (colours), OSC (a title) with BEL, DEL: \\xNN");
   ok (esc_is ("\xc2\x9b" "2J \xe2\x80\xae" "rev \xe2\x80\xa8", 0, "\\u{9b}2J \\u{202e}rev \\u{2028}"),
       "C1 controls (CSI), bidi overrides, line separators: \\u{N}");
+  ok (esc_is ("a\xd8\x9c" "b\xe2\x80\x8b" "c\xe2\x80\x8c\xe2\x80\x8d" "d\xe2\x81\xa0"
+               "e\xef\xbb\xbf" "f\xc2\xad" "g\xf3\xa0\x81\x81", 0,
+               "a\\u{61c}b\\u{200b}c\\u{200c}\\u{200d}d\\u{2060}e\\u{feff}f\\u{ad}g\\u{e0041}"),
+      "the Arabic letter mark, zero-width, invisible and tag characters as \\u{N}");
+  ok (ward_esc_hidden (0x202e) && ward_esc_hidden (0x2029) && ward_esc_hidden (0x85)
+      && !ward_esc_hidden (0xff) && !ward_esc_hidden (0xfffd) && !ward_esc_hidden (0x1f600)
+      && !ward_esc_hidden (0x627),
+      "ward_esc_hidden: format characters and separators, not letters, U+FFFD or emoji");
   ok (esc_is ("\xff\xc3(\xed\xa0\x80\xc0\xaf", 0, "\\xff\\xc3(\\xed\\xa0\\x80\\xc0\\xaf"),
       "invalid UTF-8 (stray byte, cut sequence, surrogate, overlong): each byte \\xNN");
   ok (esc_is ("abcdefgh", 5, "abcde\xe2\x80\xa6(8 bytes)") && esc_is ("abcde", 5, "abcde"),
@@ -625,7 +633,7 @@ test_builtin (void)
 int
 main (void)
 {
-  plan (10 + 10 + 18 + 3 + 8 + 7 + 5 + 23 + 8);
+  plan (10 + 10 + 18 + 3 + 10 + 7 + 5 + 23 + 8);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();
