@@ -16,7 +16,8 @@
  * connection, so the writer seldom blocks on them. Passive checkpoints
  * alone never let the WAL start over while the writer keeps committing:
  * past CK_LIMIT pages the writer pauses for one RESTART checkpoint, which
- * bounds the WAL file (and the copy left for the close). */
+ * bounds the WAL file (and the copy left for the close). On a small file
+ * system both limits shrink, so that the WAL leaves the database room. */
 #include "config.h"
 #include "audit.h"
 #include "wpol.h"
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,6 +87,7 @@ static struct {
   int ck_running, ck_stop, ck_due;
   int ck_restart;                 /* a RESTART checkpoint is due: the writer waits */
   int ck_next;                    /* WAL pages that call for the next RESTART */
+  int ck_pages, ck_limit;         /* CK_PAGES, CK_LIMIT, less on a small file system */
   /* the writer's own */
   sqlite3 *db;
   sqlite3_stmt *ins, *ins_many, *ins_run;
@@ -100,6 +103,7 @@ static struct {
 
 #define CK_PAGES 1000             /* WAL pages that call for a passive checkpoint */
 #define CK_LIMIT 4000             /* ... and for one the writer waits for (16 MB) */
+#define CK_MIN 16                 /* the least, on a nearly full file system */
 static void ck_yield_locked (void);
 static int wal_reclaim (void);
 /* ---- the default path -------------------------------------------------- */
@@ -915,7 +919,7 @@ static int
 wal_grew (void *unused, sqlite3 *db, const char *name, int pages)
 {
   (void) unused, (void) db, (void) name;
-  if (pages >= CK_PAGES)
+  if (pages >= aw.ck_pages)
     {
       pthread_mutex_lock (&aw.lock);
       if (pages >= aw.ck_next)
@@ -965,7 +969,7 @@ checkpointer (void *unused)
       pthread_mutex_lock (&aw.lock);
       if (restart)
         {
-          aw.ck_next = rc == SQLITE_OK ? CK_LIMIT : (log > 0 ? log : CK_LIMIT) + CK_LIMIT;
+          aw.ck_next = rc == SQLITE_OK ? aw.ck_limit : (log > 0 ? log : 0) + aw.ck_limit;
           aw.ck_restart = 0;
           pthread_cond_broadcast (&aw.ck_done);
         }
@@ -1003,8 +1007,17 @@ start_checkpointer (void)
       return;
     }
   sqlite3_busy_timeout (aw.ck_db, 1000);
+  /* the WAL may hold no more than an eighth of the free space: a database
+   * on a small file system must have room to take the WAL's pages in */
+  struct statvfs fs;
+  int64_t free_pages = statvfs (aw.path, &fs) == 0
+                       ? (int64_t) ((uint64_t) fs.f_bavail * fs.f_frsize / 4096) : CK_LIMIT * 8;
+  aw.ck_pages = free_pages / 8 < CK_PAGES ? (int) (free_pages / 8) : CK_PAGES;
+  if (aw.ck_pages < CK_MIN)
+    aw.ck_pages = CK_MIN;
+  aw.ck_limit = aw.ck_pages * (CK_LIMIT / CK_PAGES);
   aw.ck_stop = aw.ck_due = aw.ck_restart = 0;
-  aw.ck_next = CK_LIMIT;
+  aw.ck_next = aw.ck_limit;
   if (pthread_create (&aw.ck_thread, NULL, checkpointer, NULL) != 0)
     {
       sqlite3_close (aw.ck_db);
