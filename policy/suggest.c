@@ -681,6 +681,21 @@ wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const c
             wpol_buf_printf (&name, ".%zu", i + 1);
             break;
           }
+      if (!name.oom && name.len > WPOL_MAX_STRING)
+        {
+          /* an actor id that long cannot name a policy: its notes, and why
+           * nothing else is suggested */
+          size_t nc = g->nc;
+          g->nc = 0;
+          print_group (g, name.s, &b);
+          g->nc = nc;
+          if (nc)
+            wpol_buf_printf (&b, "# not suggested: %zu rule%s, for the policy name %s.ACTOR "
+                             "would be longer than the %u bytes a policy string holds\n",
+                             nc, nc == 1 ? "" : "s", prefix, WPOL_MAX_STRING);
+          wpol_buf_free (&name);
+          continue;
+        }
       if (!name.oom)
         print_group (g, name.s, &b);
       if (g->nc && !name.oom && (g->pname = strdup (name.s)) == NULL)

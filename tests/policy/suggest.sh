@@ -6,7 +6,7 @@
 # what it refuses to suggest (denials by a deny rule or by --deny).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 58
+plan 60
 
 A=$T/app
 mkdir -p "$A/w"
@@ -197,6 +197,18 @@ hasnt "... it is not in a rule" '^ *allow.*LLLLLLLL' "$T/slg.policy"
 has "... the short one is" '^ *allow process.registry.lookup on .*"x.short";' "$T/slg.policy"
 has "a resource of 2100 control bytes is suggested (8400 bytes of text, 2100 read back)" \
   '"\\x1b\\x1b' "$T/slg.policy"
+
+cat > "$A/longactor.lua" <<'EOF'
+local b = assert(process.with_context({}))
+local ev = process.events()
+local pid = assert(b:with_actor(string.rep("A", 5000)):spawn_monitored("w:reg", "ward:main"))
+repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
+EOF
+"$WARD" run --permissive --policy "$T/sc.policy" --audit "$T/la.db" "$A/longactor.lua" > /dev/null 2>&1
+$AUDIT suggest --db "$T/la.db" > "$T/sla.policy" 2> "$T/sla.err"
+ok "a 5000-byte actor id: what suggest prints still checks" "$WARD" policy check "$T/sc.policy" "$T/sla.policy"
+has "... its rules are listed as not suggested, with the reason" \
+  '^# not suggested: 1 rule, for the policy name suggested.ACTOR would be longer than the 4096 bytes' "$T/sla.policy"
 
 $AUDIT suggest --db "$T/empty.db" > /dev/null 2>&1
 "$WARD" run --policy "$T/base.policy" --policy "$T/sugg.policy" --audit "$T/empty.db" "$A/app.lua" > /dev/null 2>&1
