@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The length of the valid UTF-8 sequence at p (of at most n bytes) and its
- * code point, or 0 when it is not one (overlong, surrogate, past U+10FFFF). */
-static size_t
-utf8_seq (const unsigned char *p, size_t n, uint32_t *cp)
+size_t
+ward_utf8_seq (const unsigned char *p, size_t n, uint32_t *cp)
 {
   size_t len;
   uint32_t c, min;
@@ -40,12 +38,24 @@ utf8_seq (const unsigned char *p, size_t n, uint32_t *cp)
   return len;
 }
 
-/* Code points that steer a terminal or reorder what it shows. */
-static int
-unsafe (uint32_t c)
+/* Every character of general category Cf (Unicode 15), by ranges. */
+static const uint32_t format_chars[][2] = {
+  { 0xad, 0xad }, { 0x600, 0x605 }, { 0x61c, 0x61c }, { 0x6dd, 0x6dd }, { 0x70f, 0x70f },
+  { 0x890, 0x891 }, { 0x8e2, 0x8e2 }, { 0x180e, 0x180e }, { 0x200b, 0x200f },
+  { 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f }, { 0xfeff, 0xfeff },
+  { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd }, { 0x13430, 0x1343f },
+  { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+};
+
+int
+ward_esc_hidden (uint32_t c)
 {
-  return (c >= 0x80 && c <= 0x9f) || c == 0x200e || c == 0x200f
-         || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  if ((c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029)
+    return 1;
+  for (size_t i = 0; i < sizeof format_chars / sizeof format_chars[0]; i++)
+    if (c >= format_chars[i][0] && c <= format_chars[i][1])
+      return 1;
+  return 0;
 }
 
 int
@@ -60,7 +70,7 @@ ward_esc (wbuf *b, const char *s, size_t len, size_t max, ward_err *err)
       while (shown < max)
         {
           uint32_t cp;
-          size_t l = utf8_seq (p + shown, len - shown, &cp);
+          size_t l = ward_utf8_seq (p + shown, len - shown, &cp);
           if (l == 0)
             l = 1;
           if (shown + l > max)
@@ -72,7 +82,7 @@ ward_esc (wbuf *b, const char *s, size_t len, size_t max, ward_err *err)
   for (size_t i = 0; i < shown;)
     {
       uint32_t cp;
-      size_t l = utf8_seq (p + i, shown - i, &cp);
+      size_t l = ward_utf8_seq (p + i, shown - i, &cp);
       const char *e = NULL;
       if (l == 1)
         switch (cp)
@@ -94,7 +104,7 @@ ward_esc (wbuf *b, const char *s, size_t len, size_t max, ward_err *err)
           e = tmp;
           l = 1;
         }
-      else if (unsafe (cp))
+      else if (ward_esc_hidden (cp))
         {
           snprintf (tmp, sizeof tmp, "\\u{%x}", (unsigned) cp);
           e = tmp;

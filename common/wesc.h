@@ -4,19 +4,31 @@
  * cursor or retitle the terminal.
  *
  * Escapes: \\ for a backslash; \n \r \t; \xNN for other C0 controls, DEL
- * and each byte of invalid UTF-8; \u{N} for C1 controls (U+0080..U+009F),
- * bidirectional formatting marks and the Unicode line/paragraph
- * separators. Other valid UTF-8 passes unchanged. A string longer than
+ * and each byte of invalid UTF-8; \u{N} for the characters ward_esc_hidden
+ * names: C1 controls (U+0080..U+009F), every format character (category
+ * Cf: bidirectional marks and overrides, zero-width and invisible ones,
+ * the byte-order mark, tags) and the Unicode line/paragraph separators.
+ * Other valid UTF-8 passes unchanged. A string longer than
  * max bytes (max > 0) is cut at a character boundary and ends with
  * "…(N bytes)", N its full length. */
 #ifndef WARD_WESC_H
 #define WARD_WESC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "wbuf.h"
 
 #define WARD_ESC_MAX 200          /* bytes shown of a long string (--full: all) */
+
+/* The length of the valid UTF-8 sequence at p (of at most n bytes, n > 0)
+ * and its code point, or 0 when it is not one (overlong, surrogate, past
+ * U+10FFFF, cut short). */
+size_t ward_utf8_seq (const unsigned char *p, size_t n, uint32_t *cp);
+/* 1 for a character that is invisible or steers the terminal, so that
+ * every view shows it escaped: C1 controls, format characters (Cf), line
+ * and paragraph separators. */
+int ward_esc_hidden (uint32_t cp);
 
 /* Append the escaped form of s[0..len) to b; -1 with err when out of memory. */
 int ward_esc (wbuf *b, const char *s, size_t len, size_t max, ward_err *err);

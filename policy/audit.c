@@ -19,7 +19,11 @@
  *
  * Commits do not wait for the disk (WAL, synchronous=NORMAL); the WAL is
  * checkpointed, with its fsyncs, by a thread of its own on a second
- * connection, so the writer never blocks on them. */
+ * connection, so the writer seldom blocks on them. Passive checkpoints
+ * alone never let the WAL start over while the writer keeps committing:
+ * past CK_LIMIT pages the writer pauses for one RESTART checkpoint, which
+ * bounds the WAL file (and the copy left for the close). On a small file
+ * system both limits shrink, so that the WAL leaves the database room. */
 #include "config.h"
 #include "audit.h"
 #include "wpol.h"
@@ -34,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,9 +118,12 @@ static struct {
   pthread_t thread;
   /* the checkpointer */
   pthread_t ck_thread;
-  pthread_cond_t ck_wake;
+  pthread_cond_t ck_wake, ck_done;
   sqlite3 *ck_db;
   int ck_running, ck_stop, ck_due;
+  int ck_restart;                 /* a RESTART checkpoint is due: the writer waits */
+  int ck_next;                    /* WAL pages that call for the next RESTART */
+  int ck_pages, ck_limit;         /* CK_PAGES, CK_LIMIT, less on a small file system */
   /* the writer's own */
   sqlite3 *db;
   sqlite3_stmt *ins, *ins_many, *ins_run, *ins_fold, *upd_fold;
@@ -130,9 +138,13 @@ static struct {
 #endif
 } aw = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
          .done = PTHREAD_COND_INITIALIZER, .room = PTHREAD_COND_INITIALIZER,
-         .ck_wake = PTHREAD_COND_INITIALIZER };
+         .ck_wake = PTHREAD_COND_INITIALIZER, .ck_done = PTHREAD_COND_INITIALIZER };
 
-#define CK_PAGES 1000             /* WAL pages that call for a checkpoint */
+#define CK_PAGES 1000             /* WAL pages that call for a passive checkpoint */
+#define CK_LIMIT 4000             /* ... and for one the writer waits for (16 MB) */
+#define CK_MIN 16                 /* the least, on a nearly full file system */
+static void ck_yield_locked (void);
+static int wal_reclaim (void);
 /* ---- the default path -------------------------------------------------- */
 
 int
@@ -819,7 +831,9 @@ write_batch (arec **v, size_t n, ftake *ft, size_t nf)
   pthread_mutex_unlock (&aw.lock);
   uint64_t rows = 0, merged = 0;
   char why[256] = "";
+  int retried = 0;
   aw.writes++;
+again:;
   int ok = sqlite3_exec (aw.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
   for (size_t i = 0; ok && i < n;)
     {
@@ -861,9 +875,17 @@ write_batch (arec **v, size_t n, ftake *ft, size_t nf)
     ok = sqlite3_exec (aw.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
   if (!ok)
     {
+      int full = why[0] == '\0' && sqlite3_errcode (aw.db) == SQLITE_FULL;
       if (why[0] == '\0')
         snprintf (why, sizeof why, "%s", sqlite3_errmsg (aw.db));
       sqlite3_exec (aw.db, "ROLLBACK", NULL, NULL, NULL);
+      if (full && !retried && wal_reclaim () == 0)
+        {
+          retried = 1;            /* the space the WAL held may be enough */
+          rows = merged = 0;
+          why[0] = '\0';
+          goto again;
+        }
     }
   pthread_mutex_lock (&aw.lock);
   uint64_t total = 0;
@@ -942,6 +964,7 @@ writer (void *unused)
           if (aw.hold && !aw.stop)
             continue;
         }
+      ck_yield_locked ();
       size_t take = aw.n < BATCH_MAX ? aw.n : BATCH_MAX;
       for (size_t i = 0; i < take; i++)
         {
@@ -1061,7 +1084,9 @@ write_fallback (const char *file, int64_t run, const lost_pend *p, char *why, si
 
 /* Import the entries of DB.lost into db (its own transaction), then remove
  * the file. An entry already there (same run, time and count) is not
- * inserted twice. The number of entries, or -1 with err. */
+ * inserted twice. The number of entries, or -1 with err. A file that
+ * cannot be read, holds no entry or ends in a cut line is the only trace
+ * of records lost in unknown number: an error, and the file is kept. */
 static int
 import_lost (sqlite3 *db, const char *dbpath, ward_err *err)
 {
@@ -1085,13 +1110,18 @@ import_lost (sqlite3 *db, const char *dbpath, ward_err *err)
       char why[512];
       long long run, first, last;
       unsigned long long n;
-      line[strcspn (line, "\n")] = '\0';
+      size_t len = strcspn (line, "\n");
+      int whole = line[len] == '\n';
+      line[len] = '\0';
       why[0] = '\0';
-      if (sscanf (line, "lost\t%lld\t%llu\t%lld\t%lld\t%511[^\n]", &run, &n, &first, &last, why) < 4)
+      if (!whole
+          || sscanf (line, "lost\t%lld\t%llu\t%lld\t%lld\t%511[^\n]", &run, &n, &first, &last, why) < 4)
         {
           fclose (f);
           sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          ward_err_set (err, WARD_E_INVALID, 0, "`%s` line %d is not a lost entry", file, lineno);
+          ward_err_set (err, WARD_E_INVALID, 0, "`%s` line %d is not a%s lost entry (records "
+                        "were lost in unknown number)", file, lineno,
+                        whole ? "" : " whole");
           free (file);
           return -1;
         }
@@ -1109,6 +1139,19 @@ import_lost (sqlite3 *db, const char *dbpath, ward_err *err)
       if (!have)
         ok = insert_lost (db, run, n, first, last, why[0] ? why : "unknown") == 0;
       count++;
+    }
+  if (ok && (ferror (f) || count == 0))
+    {
+      int e = ferror (f) ? (errno ? errno : EIO) : 0;
+      fclose (f);
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      if (e)
+        ward_err_set (err, WARD_E_INVALID, e, "reading `%s`", file);
+      else
+        ward_err_set (err, WARD_E_INVALID, 0, "`%s` is empty: a run lost records and could "
+                      "not write how many (remove the file once noted)", file);
+      free (file);
+      return -1;
     }
   fclose (f);
   if (ok)
@@ -1158,15 +1201,19 @@ wpol_audit_import (const char *path, ward_err *err)
 
 /* ---- the checkpointer ------------------------------------------------- */
 
-/* After each commit of the writer: a WAL of CK_PAGES pages or more wakes
- * the checkpointer (this hook replaces SQLite's own autocheckpoint). */
+/* After each commit of the writer (its thread): a WAL of CK_PAGES pages
+ * or more wakes the checkpointer; one of ck_next pages or more asks for a
+ * RESTART, which the writer waits for before its next batch (this hook
+ * replaces SQLite's own autocheckpoint). */
 static int
 wal_grew (void *unused, sqlite3 *db, const char *name, int pages)
 {
   (void) unused, (void) db, (void) name;
-  if (pages >= CK_PAGES)
+  if (pages >= aw.ck_pages)
     {
       pthread_mutex_lock (&aw.lock);
+      if (pages >= aw.ck_next)
+        aw.ck_restart = 1;
       if (!aw.ck_due)
         {
           aw.ck_due = 1;
@@ -1177,8 +1224,21 @@ wal_grew (void *unused, sqlite3 *db, const char *name, int pages)
   return SQLITE_OK;
 }
 
-/* PASSIVE checkpoints never stop the writer; one that cannot finish (a
- * reader holds old frames) is tried again at the next call. */
+/* The writer, before a batch (lock held): while a RESTART is due, stay
+ * out of the database so that it gets the write lock and completes. */
+static void
+ck_yield_locked (void)
+{
+  while (aw.ck_restart && aw.ck_running)
+    pthread_cond_wait (&aw.ck_done, &aw.lock);
+}
+
+/* PASSIVE checkpoints never stop the writer, but while it commits they
+ * never catch up with the end of the WAL, so the WAL never starts over.
+ * A RESTART (the writer waiting) copies what the passive ones left and
+ * makes the next commit write from the WAL's start. When a reader keeps
+ * it from finishing (busy past the timeout), the next one is asked for
+ * CK_LIMIT pages later, so that a long reader does not stall every batch. */
 static void *
 checkpointer (void *unused)
 {
@@ -1191,12 +1251,34 @@ checkpointer (void *unused)
       if (aw.ck_stop)
         break;
       aw.ck_due = 0;
+      int restart = aw.ck_restart;
       pthread_mutex_unlock (&aw.lock);
-      sqlite3_wal_checkpoint_v2 (aw.ck_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      int log = 0, done = 0;
+      int rc = sqlite3_wal_checkpoint_v2 (aw.ck_db, NULL, restart ? SQLITE_CHECKPOINT_RESTART
+                                          : SQLITE_CHECKPOINT_PASSIVE, &log, &done);
       pthread_mutex_lock (&aw.lock);
+      if (restart)
+        {
+          aw.ck_next = rc == SQLITE_OK ? aw.ck_limit : (log > 0 ? log : 0) + aw.ck_limit;
+          aw.ck_restart = 0;
+          pthread_cond_broadcast (&aw.ck_done);
+        }
     }
+  aw.ck_restart = 0;
+  pthread_cond_broadcast (&aw.ck_done);
   pthread_mutex_unlock (&aw.lock);
   return NULL;
+}
+
+/* After a commit failed for a full disk (the writer, no transaction
+ * open): copy the WAL into the database and truncate it, so the space
+ * its frames held can take the retry. 0 when the WAL was emptied. */
+static int
+wal_reclaim (void)
+{
+  int log = 0, done = 0;
+  int rc = sqlite3_wal_checkpoint_v2 (aw.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+  return rc == SQLITE_OK && log == 0 ? 0 : -1;
 }
 
 /* A second connection and its thread; without them (no memory, no
@@ -1204,15 +1286,28 @@ checkpointer (void *unused)
 static void
 start_checkpointer (void)
 {
+  /* the connection must have read the database to know it is in WAL
+   * mode: a checkpoint on a fresh one does nothing */
   if (sqlite3_open_v2 (aw.path, &aw.ck_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL)
-      != SQLITE_OK)
+      != SQLITE_OK
+      || sqlite3_exec (aw.ck_db, "PRAGMA journal_mode", NULL, NULL, NULL) != SQLITE_OK)
     {
       sqlite3_close (aw.ck_db);
       aw.ck_db = NULL;
       return;
     }
   sqlite3_busy_timeout (aw.ck_db, 1000);
-  aw.ck_stop = aw.ck_due = 0;
+  /* the WAL may hold no more than an eighth of the free space: a database
+   * on a small file system must have room to take the WAL's pages in */
+  struct statvfs fs;
+  int64_t free_pages = statvfs (aw.path, &fs) == 0
+                       ? (int64_t) ((uint64_t) fs.f_bavail * fs.f_frsize / 4096) : CK_LIMIT * 8;
+  aw.ck_pages = free_pages / 8 < CK_PAGES ? (int) (free_pages / 8) : CK_PAGES;
+  if (aw.ck_pages < CK_MIN)
+    aw.ck_pages = CK_MIN;
+  aw.ck_limit = aw.ck_pages * (CK_LIMIT / CK_PAGES);
+  aw.ck_stop = aw.ck_due = aw.ck_restart = 0;
+  aw.ck_next = aw.ck_limit;
   if (pthread_create (&aw.ck_thread, NULL, checkpointer, NULL) != 0)
     {
       sqlite3_close (aw.ck_db);
@@ -1233,7 +1328,9 @@ stop_checkpointer (void)
   pthread_cond_signal (&aw.ck_wake);
   pthread_mutex_unlock (&aw.lock);
   pthread_join (aw.ck_thread, NULL);
+  pthread_mutex_lock (&aw.lock);
   aw.ck_running = 0;
+  pthread_mutex_unlock (&aw.lock);
   sqlite3_close (aw.ck_db);
   aw.ck_db = NULL;
 }

@@ -82,7 +82,9 @@ void wpol_audit_hold (int hold);
 
 /* Import the lost entries of the fallback file PATH.lost into the audit
  * database PATH and remove the file: the number of entries (0 when there
- * is no such file), or -1 with err (the file is kept). */
+ * is no such file), or -1 with err (the file is kept, nothing imported).
+ * An empty or unreadable file, or one that ends in a cut line, is such an
+ * error: records were lost in unknown number. */
 int wpol_audit_import (const char *path, ward_err *err);
 
 /* The per-user default database: $XDG_STATE_HOME/ward/audit.db, else

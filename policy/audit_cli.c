@@ -241,7 +241,7 @@ open_db (const aopts *o, const char *cmd, char *path, size_t size)
   /* a run that could not write its lost entry left it beside the database */
   if (wpol_audit_import (path, &err) < 0)
     fprintf (stderr, "ward audit%s%s: warning: %s: records were lost and are not counted "
-             "below\n", cmd[0] ? " " : "", cmd, err.msg);
+             "below; the file is kept\n", cmd[0] ? " " : "", cmd, err.msg);
   sqlite3 *db = NULL;
   int rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
   if (rc != SQLITE_OK)
@@ -400,14 +400,90 @@ escape_rows (rows *r, size_t from, size_t max)
   return 0;
 }
 
+/* v as a JSON string that is valid UTF-8 whatever v holds: each byte of
+ * invalid UTF-8 is written as U+FFFD. 1 when there was such a byte. */
+static int
+json_text (wpol_buf *b, const char *v)
+{
+  const unsigned char *p = (const unsigned char *) v;
+  size_t len = strlen (v), i = 0;
+  uint32_t cp;
+  while (i < len && ward_utf8_seq (p + i, len - i, &cp) > 0)
+    i += ward_utf8_seq (p + i, len - i, &cp);
+  if (i == len)
+    {
+      wpol_buf_json (b, v);
+      return 0;
+    }
+  wpol_buf fixed = { 0 };
+  for (i = 0; i < len;)
+    {
+      size_t l = ward_utf8_seq (p + i, len - i, &cp);
+      if (l)
+        wpol_buf_add (&fixed, v + i, l);
+      else
+        wpol_buf_puts (&fixed, "\xef\xbf\xbd");
+      i += l ? l : 1;
+    }
+  wpol_buf_json (b, fixed.oom ? "?" : fixed.s);
+  wpol_buf_free (&fixed);
+  return 1;
+}
+
+/* A string field for --json (json_text); when v held invalid UTF-8, the
+ * field KEY_hex follows with its exact bytes in hex, so that an invalid
+ * byte never reads as the character of the same value (0xff, U+00FF). */
 static void
 json_str (wpol_buf *b, const char *key, const char *v)
 {
   wpol_buf_printf (b, ",\"%s\":", key);
-  if (v)
-    wpol_buf_json (b, v);
-  else
-    wpol_buf_puts (b, "null");
+  if (v == NULL)
+    {
+      wpol_buf_puts (b, "null");
+      return;
+    }
+  if (!json_text (b, v))
+    return;
+  wpol_buf_printf (b, ",\"%s_hex\":\"", key);
+  const unsigned char *p = (const unsigned char *) v;
+  for (size_t i = 0; p[i]; i++)
+    wpol_buf_printf (b, "%02x", p[i]);
+  wpol_buf_puts (b, "\"");
+}
+
+/* A JSON object the writer stored (attrs, actor_meta, scope), for --json.
+ * The writer escapes a byte of invalid UTF-8 as \u0080..\u00ff (it writes
+ * those characters themselves as UTF-8): here such an escape becomes
+ * \ufffd, as in json_str; the exact bytes are in the KEY_hex fields. */
+static void
+json_stored (wpol_buf *b, const char *key, const char *v, const char *none)
+{
+  wpol_buf_printf (b, ",\"%s\":", key);
+  if (v == NULL)
+    {
+      wpol_buf_puts (b, none);
+      return;
+    }
+  const char *run = v, *p = v;
+  while (*p)
+    {
+      if (*p != '\\')
+        {
+          p++;
+          continue;
+        }
+      if (p[1] == 'u' && p[2] == '0' && p[3] == '0' && strchr ("89abcdefABCDEF", p[4])
+          && p[4] && p[5])
+        {
+          wpol_buf_add (b, run, (size_t) (p - run));
+          wpol_buf_puts (b, "\\ufffd");
+          p += 6;
+          run = p;
+        }
+      else
+        p += p[1] ? 2 : 1;        /* an escape pair: its second byte is no escape */
+    }
+  wpol_buf_add (b, run, (size_t) (p - run));
 }
 
 static void
@@ -439,8 +515,8 @@ print_json (const wpol_arow *w, FILE *out)
       json_str (&b, "decision", w->decision);
       json_str (&b, "mode", w->mode);
       json_str (&b, "actor", w->actor);
-      wpol_buf_printf (&b, ",\"actor_meta\":%s", w->actor_meta ? w->actor_meta : "{}");
-      wpol_buf_printf (&b, ",\"scope\":%s", w->scope ? w->scope : "null");
+      json_stored (&b, "actor_meta", w->actor_meta, "{}");
+      json_stored (&b, "scope", w->scope, "null");
       if (w->note)                /* the scope's origin (WPOL_AUDIT_NOTE_...) */
         json_str (&b, "note", w->note);
       json_str (&b, "action", w->action);
@@ -450,7 +526,7 @@ print_json (const wpol_arow *w, FILE *out)
           wpol_buf_printf (&b, ",\"resource_len\":%lld", (long long) w->resource_len);
           json_str (&b, "resource_sha256", w->resource_sha256);
         }
-      wpol_buf_printf (&b, ",\"attrs\":%s", w->attrs ? w->attrs : "{}");
+      json_stored (&b, "attrs", w->attrs, "{}");
       json_str (&b, "pid", w->pid);
       json_str (&b, "host", w->host);
       json_str (&b, "reason", w->reason);
@@ -669,7 +745,7 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
           for (size_t i = 0; i < t[k].n; i++)
             {
               wpol_buf_puts (&b, i ? "," : "");
-              wpol_buf_json (&b, t[k].v[i].key);
+              json_text (&b, t[k].v[i].key);
               wpol_buf_printf (&b, ":%lld", (long long) t[k].v[i].n);
             }
           wpol_buf_puts (&b, "}");

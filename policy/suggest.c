@@ -9,12 +9,15 @@
  * scope (and in no other actor's): default deny gives an undeclared actor
  * nothing, and a policy no scope names applies to nobody.
  * Denials made by a deny rule (an allow cannot override it), by a --deny
- * test rule, of malformed requests, and calls on a PID whose target had
+ * test rule, of malformed requests, calls on a PID whose target had
  * already exited (nothing narrower than "any process on the host" is
- * known: never suggested silently) are explained in comments instead.
+ * known: never suggested silently), and calls whose rule would need a
+ * string longer than the language takes (WPOL_MAX_STRING) are explained
+ * in comments instead.
  * The text is parsed and checked before it is printed. */
 #include "config.h"
 #include "audit.h"
+#include "wesc.h"
 #include "wpol.h"
 
 #include <errno.h>
@@ -195,6 +198,27 @@ pid_host (const char *r, char *host, size_t size)
   return 1;
 }
 
+/* A rule for w would need a string literal of len bytes (what: which
+ * one) past the language's limit: a note instead. */
+static void
+too_long (sg *s, group *g, const wpol_arow *w, const char *what, const char *str, size_t len)
+{
+  char key[300];
+  snprintf (key, sizeof key, "long\x1f%s\x1f%s", w->action, what);
+  char *shown = ward_esc_str (str, 40);
+  wpol_buf t = { 0 };
+  wpol_buf_printf (&t, "%s on %s longer than %u bytes (e.g. %zu bytes: %s):\n#   a policy "
+                   "string holds at most %u bytes; write a pattern yourself if these should "
+                   "be allowed", w->action, what, WPOL_MAX_STRING, len, shown ? shown : "?",
+                   WPOL_MAX_STRING);
+  free (shown);
+  if (t.oom)
+    s->oom = 1;
+  else
+    add_note (s, g, key, t.s, w->count);
+  wpol_buf_free (&t);
+}
+
 static void
 classify (sg *s, group *g, const wpol_arow *w)
 {
@@ -222,6 +246,11 @@ classify (sg *s, group *g, const wpol_arow *w)
           kind = K_CHILD;
           wpol_buf_puts (&cond, "target has \"parent\" and target.parent == attr.pid");
           wpol_buf_puts (&what, "the caller's own children");
+        }
+      else if (tactor && strlen (tactor) > WPOL_MAX_STRING)
+        {
+          too_long (s, g, w, "processes of an actor whose name is", tactor, strlen (tactor));
+          kind = -1;
         }
       else if (tactor)
         {
@@ -269,6 +298,12 @@ classify (sg *s, group *g, const wpol_arow *w)
   else
     {
       glob_escape (&pat, res);
+      if (pat.len > WPOL_MAX_STRING)
+        {
+          too_long (s, g, w, "resources", res, strlen (res));
+          wpol_buf_free (&pat);
+          return;
+        }
       /* wider: the namespace of a process id (a.b:c -> a.b:*), or the last
        * dotted segment of a name (a.b.c -> a.b.*) */
       const char *cut = strrchr (res, ':');
@@ -284,6 +319,8 @@ classify (sg *s, group *g, const wpol_arow *w)
               free (head);
             }
         }
+      if (wide.len > WPOL_MAX_STRING)
+        wpol_buf_free (&wide);    /* no wider pattern to offer */
       if (!pat.oom && !wide.oom)
         add_cand (s, g, w, K_LIT, pat.s ? pat.s : "", NULL, wide.s, NULL);
       else
@@ -659,6 +696,21 @@ wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const c
             wpol_buf_printf (&name, ".%zu", i + 1);
             break;
           }
+      if (!name.oom && name.len > WPOL_MAX_STRING)
+        {
+          /* an actor id that long cannot name a policy: its notes, and why
+           * nothing else is suggested */
+          size_t nc = g->nc;
+          g->nc = 0;
+          print_group (g, name.s, &b);
+          g->nc = nc;
+          if (nc)
+            wpol_buf_printf (&b, "# not suggested: %zu rule%s, for the policy name %s.ACTOR "
+                             "would be longer than the %u bytes a policy string holds\n",
+                             nc, nc == 1 ? "" : "s", prefix, WPOL_MAX_STRING);
+          wpol_buf_free (&name);
+          continue;
+        }
       if (!name.oom)
         print_group (g, name.s, &b);
       if (g->nc && !name.oom && (g->pname = strdup (name.s)) == NULL)

@@ -192,14 +192,13 @@ wpol_buf_quote (wpol_buf *b, const char *s)
             wpol_buf_add (b, (const char *) p, 1);
           else
             {
-              /* invalid UTF-8, C1 controls and bidirectional marks as \xNN
-               * bytes: the string reads back the same, a terminal shows it
-               * as it is */
-              size_t n = utf8_len (p);
-              int hide = n == 0 || (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
-                         || (n == 3 && p[0] == 0xe2 && p[1] == 0x80
-                             && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae)))
-                         || (n == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+              /* invalid UTF-8 and the characters every view escapes (C1
+               * controls, format characters such as bidirectional marks,
+               * wesc.h) as \xNN bytes: the string reads back the same, a
+               * terminal shows it as it is */
+              uint32_t cp;
+              size_t n = ward_utf8_seq (p, strnlen ((const char *) p, 4), &cp);
+              int hide = n == 0 || ward_esc_hidden (cp);
               if (n == 0)
                 n = 1;
               for (size_t i = 0; i < n; i++)

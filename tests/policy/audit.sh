@@ -7,7 +7,7 @@
 # by a running ward within a second, and `ward audit` (filters, JSON, stats).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 104
+plan 117
 # waits on events, never on the clock: each poll gives up only after a
 # generous deadline, scaled by WARD_TEST_TIMEOUT_SCALE on slow machines
 SCALE=$ward_test_scale   # tests/scale.sh, through lib.sh
@@ -316,6 +316,13 @@ ok "... which holds the count" grep -q "^lost	[0-9]*	5	" "$T/f2.db.lost"
 $AUDIT stats --db "$T/f2.db" --json > "$T/f2s" 2>&1
 has "ward audit imports it: 0 recorded, 5 lost" '"records":0,.*"lost":5,' "$T/f2s"
 ok "... and removes the file" test ! -e "$T/f2.db.lost"
+: > "$T/f2.db.lost"   # what a full disk leaves: the file, no entry
+$AUDIT stats --db "$T/f2.db" --json > "$T/f2s" 2> "$T/f2e"
+has "an empty fallback file: ward audit stats warns, naming it" "warning: \`$T/f2.db.lost\` is empty: a run lost records" "$T/f2e"
+ok "... and keeps it" test -e "$T/f2.db.lost"
+"$WARD" run --policy "$T/p.policy" --audit "$T/f2.db" "$T/five.lua" > /dev/null 2> "$T/f2e"
+has "... so does ward run" "\`$T/f2.db.lost\` is empty.*the file is kept" "$T/f2e"
+rm -f "$T/f2.db.lost"
 # (every denial one by one: folded ones would need no commit before the signal)
 WARD_TEST_AUDIT_FAULT=2:3 "$WARD_FAULTS" run --audit-fold 1000000000 --deny process.registry.register --policy "$T/p.policy" --audit "$T/f3.db" "$T/loop.lua" > "$T/f3out" 2> "$T/f3err" &
 wpid=$!
@@ -371,4 +378,71 @@ has "... its length and SHA-256" "\"resource_len\":102400,\"resource_sha256\":\"
   --action process.send --resource "$(printf 'r\r')" > "$T/xe" 2>&1
 hasnt "ward policy explain: no ESC" "$ESC" "$T/xe"
 has "... the actor and resource escaped" 'request: actor "ev\\x1b]0;t\\x07il\\nward: x" process.send on "r\\r"' "$T/xe"
+# ---- invisible characters escaped; invalid bytes distinct in JSON ----
+cat > "$T/inv.lua" <<'LUA'
+process.registry.lookup("a\255b")
+process.registry.lookup("a\u{ff}b")
+process.registry.lookup("z\u{61c}\u{200b}\u{200d}\u{2060}\u{feff}")
+LUA
+"$WARD" run --policy "$T/p.policy" --audit "$T/inv.db" "$T/inv.lua" > /dev/null 2>&1
+$AUDIT --db "$T/inv.db" > "$T/invt" 2>&1
+has "ward audit: the Arabic letter mark, zero-width and BOM characters escaped" \
+  'z\\u{61c}\\u{200b}\\u{200d}\\u{2060}\\u{feff} ' "$T/invt"
+$AUDIT --db "$T/inv.db" --json > "$T/invj" 2>&1
+has "--json: an invalid byte is U+FFFD, with the exact bytes in resource_hex" \
+  "\"resource\":\"a$(printf '\357\277\275')b\",\"resource_hex\":\"61ff62\"" "$T/invj"
+has "... U+00FF is itself, with no _hex field" "\"resource\":\"a$(printf '\303\277')b\",\"attrs\"" "$T/invj"
+hasnt "... and no \\u00ff escape stands for either" '\\u00ff' "$T/invj"
+
+# ---- a flood keeps the WAL bounded: checkpoints catch up with the writer ----
+# (every denial stored one by one: folding would keep the database small)
+printf 'policy "p" { allow process.spawn, process.host on "**"; }\n' > "$T/fd.policy"
+mkdir -p "$T/fw"
+cat > "$T/fw/fl.lua" <<'LUA'
+local pre = ...; local i = 0
+while true do i = i + 1; process.registry.lookup(pre .. i) end
+LUA
+cat > "$T/flood.lua" <<'LUA'
+for k = 1, 4 do process.spawn("fw:fl", "ward:main", "p" .. k .. "_") end
+print("flooding")
+local i = 0; while true do i = i + 1; process.registry.lookup("m_" .. i) end
+LUA
+size () { stat -c %s "$1" 2>/dev/null || echo 0; }
+WALMAX=$((32 * 1024 * 1024)); DBWANT=$((96 * 1024 * 1024))
+(cd "$T" && exec "$WARD" run --audit-fold 1000000000 --policy "$T/fd.policy" --audit "$T/fl.db" "$T/flood.lua") \
+  > "$T/flout" 2> "$T/flerr" &
+wpid=$!
+wal=0; walpeak=0; db=0; i=0; limit=$((3000 * SCALE))
+while [ "$db" -lt "$DBWANT" ] && [ "$wal" -le "$WALMAX" ] && [ "$i" -lt "$limit" ] \
+      && kill -0 "$wpid" 2>/dev/null; do
+  i=$((i + 1)); sleep 0.1
+  wal=$(size "$T/fl.db-wal"); db=$(size "$T/fl.db")
+  [ "$wal" -gt "$walpeak" ] && walpeak=$wal
+done
+ok "a flood of denials fills the database past 96 MB ($db bytes)" test "$db" -ge "$DBWANT"
+ok "... while its WAL stays under 32 MB (peak $walpeak bytes)" test "$walpeak" -le "$WALMAX"
+kill -TERM "$wpid"
+wait "$wpid"
+ok "SIGTERM ends the flood: status 143" test $? -eq 143
+ok "... the WAL copied and removed at the close" test ! -s "$T/fl.db-wal"
+rm -f "$T"/fl.db*
+# ---- a small file system: the WAL leaves the database room ----
+mkdir -p "$T/small"
+printf 'for i = 1, 3000 do process.registry.lookup("r" .. i) end\n' > "$T/many.lua"
+cat > "$T/small.sh" <<SH
+mount -t tmpfs -o size=1m tmpfs "$T/small" || exit 77
+"$WARD" run --audit-sync --policy "$T/p.policy" --audit "$T/small/a.db" "$T/many.lua" > "$T/smout" 2> "$T/smerr"
+echo "status \$?" >> "$T/smout"
+$AUDIT stats --db "$T/small/a.db" --json > "$T/smstats" 2>&1
+SH
+if [ "$(id -u)" -eq 0 ]; then unshare -m sh "$T/small.sh"; else unshare -rm sh "$T/small.sh"; fi 2> "$T/smunshare"
+if [ $? -eq 0 ] && [ -s "$T/smstats" ]; then
+  has "--audit-sync on a 1 MB file system: 3000 denials all recorded (the WAL is reclaimed)" \
+    '"records":3000,.*"lost":0,' "$T/smstats"
+  has "... and ward run exits 0" "status 0" "$T/smout"
+else
+  echo "ok $((n + 1)) # SKIP no private tmpfs mount here ($(head -c 100 "$T/smunshare" | tr -d '\n'))"
+  echo "ok $((n + 2)) # SKIP no private tmpfs mount here"
+  n=$((n + 2))
+fi
 finish

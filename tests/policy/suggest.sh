@@ -6,7 +6,7 @@
 # what it refuses to suggest (denials by a deny rule or by --deny).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 53
+plan 60
 
 A=$T/app
 mkdir -p "$A/w"
@@ -180,6 +180,35 @@ $AUDIT suggest --db "$T/fg.db" > "$T/sfg.policy" 2> "$T/sfg.err"
 hasnt "an actor id with newlines forges no policy in the suggestion" '^policy "forged"' "$T/sfg.policy"
 has "... it is written escaped" 'actor "x\\n}\\npolicy' "$T/sfg.policy"
 ok "... and the suggestion still checks" "$WARD" policy check "$T/sfg.policy"
+
+# a resource longer than a policy string may be: a note, never a bad policy
+cat > "$A/long.lua" <<'EOF'
+process.registry.lookup(string.rep("L", 5000))
+process.registry.lookup("x.short")
+process.registry.lookup(string.rep("\27", 1000))  -- 1000 bytes, 4000 once escaped
+EOF
+printf 'policy "g" {\n  allow process.host on "ward:main";\n}\n' > "$T/g.policy"
+"$WARD" run --permissive --policy "$T/g.policy" --audit "$T/lg.db" "$A/long.lua" > /dev/null 2>&1
+$AUDIT suggest --db "$T/lg.db" > "$T/slg.policy" 2> "$T/slg.err"
+ok "a 5000-byte resource: what suggest prints still checks" "$WARD" policy check "$T/g.policy" "$T/slg.policy"
+has "... it is listed as not suggested, with the reason (stored cut)" \
+  '^# not suggested (1): process.registry.lookup: denials on resources too long to be stored whole (over 1024 bytes)' "$T/slg.policy"
+hasnt "... it is not in a rule" '^ *allow.*LLLLLLLL' "$T/slg.policy"
+has "... the short one is" '^ *allow process.registry.lookup on .*"x.short";' "$T/slg.policy"
+has "a resource of 1000 control bytes is suggested (4000 bytes of text, 1000 read back)" \
+  '"\\x1b\\x1b' "$T/slg.policy"
+
+cat > "$A/longactor.lua" <<'EOF'
+local b = assert(process.with_context({}))
+local ev = process.events()
+local pid = assert(b:with_actor(string.rep("A", 5000)):spawn_monitored("w:reg", "ward:main"))
+repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
+EOF
+"$WARD" run --permissive --policy "$T/sc.policy" --audit "$T/la.db" "$A/longactor.lua" > /dev/null 2>&1
+$AUDIT suggest --db "$T/la.db" > "$T/sla.policy" 2> "$T/sla.err"
+ok "a 5000-byte actor id: what suggest prints still checks" "$WARD" policy check "$T/sc.policy" "$T/sla.policy"
+has "... its rules are listed as not suggested, with the reason" \
+  '^# not suggested: 1 rule, for the policy name suggested.ACTOR would be longer than the 4096 bytes' "$T/sla.policy"
 
 $AUDIT suggest --db "$T/empty.db" > /dev/null 2>&1
 "$WARD" run --policy "$T/base.policy" --policy "$T/sugg.policy" --audit "$T/empty.db" "$A/app.lua" > /dev/null 2>&1

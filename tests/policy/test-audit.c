@@ -338,6 +338,17 @@ test_lost (void)
   fclose (f);
   ok (wpol_audit_import (db2, &err) < 0 && access (p, F_OK) == 0,
       "a file that is not lost entries is an error and is kept: %s", err.msg);
+  f = fopen (p, "w");             /* what a full disk leaves: the file, no line */
+  fclose (f);
+  ok (wpol_audit_import (db2, &err) < 0 && access (p, F_OK) == 0 && strstr (err.msg, "is empty"),
+      "an empty file is an error (records lost in unknown number) and is kept: %s", err.msg);
+  long long before = q1 (db2, "SELECT count(*) FROM audit WHERE kind = 'lost'");
+  f = fopen (p, "w");
+  fputs ("lost\t1\t9\t3000\t4000\tx\nlost\t1\t7\t1000\t20", f);
+  fclose (f);
+  ok (wpol_audit_import (db2, &err) < 0 && access (p, F_OK) == 0
+      && q1 (db2, "SELECT count(*) FROM audit WHERE kind = 'lost'") == before,
+      "so is a line cut short, imported in no part: %s", err.msg);
   unlink (p);
 }
 
@@ -612,6 +623,14 @@ test_esc (void)
       "ESC (colours), OSC (a title) with BEL, DEL: \\xNN");
   ok (esc_is ("\xc2\x9b" "2J \xe2\x80\xae" "rev \xe2\x80\xa8", 0, "\\u{9b}2J \\u{202e}rev \\u{2028}"),
       "C1 controls (CSI), bidi overrides, line separators: \\u{N}");
+  ok (esc_is ("a\xd8\x9c" "b\xe2\x80\x8b" "c\xe2\x80\x8c\xe2\x80\x8d" "d\xe2\x81\xa0"
+               "e\xef\xbb\xbf" "f\xc2\xad" "g\xf3\xa0\x81\x81", 0,
+               "a\\u{61c}b\\u{200b}c\\u{200c}\\u{200d}d\\u{2060}e\\u{feff}f\\u{ad}g\\u{e0041}"),
+      "the Arabic letter mark, zero-width, invisible and tag characters as \\u{N}");
+  ok (ward_esc_hidden (0x202e) && ward_esc_hidden (0x2029) && ward_esc_hidden (0x85)
+      && !ward_esc_hidden (0xff) && !ward_esc_hidden (0xfffd) && !ward_esc_hidden (0x1f600)
+      && !ward_esc_hidden (0x627),
+      "ward_esc_hidden: format characters and separators, not letters, U+FFFD or emoji");
   ok (esc_is ("\xff\xc3(\xed\xa0\x80\xc0\xaf", 0, "\\xff\\xc3(\\xed\\xa0\\x80\\xc0\\xaf"),
       "invalid UTF-8 (stray byte, cut sequence, surrogate, overlong): each byte \\xNN");
   ok (esc_is ("abcdefgh", 5, "abcde\xe2\x80\xa6(8 bytes)") && esc_is ("abcde", 5, "abcde"),
@@ -834,7 +853,7 @@ test_builtin (void)
 int
 main (void)
 {
-  plan (10 + 10 + 16 + 3 + 8 + 7 + 5 + 23 + 8 + 23 + 2);
+  plan (10 + 10 + 18 + 3 + 10 + 7 + 5 + 23 + 8 + 23 + 2);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();
