@@ -159,7 +159,105 @@ struct ward_remote {
   int told_senders;             /* what the child was last told (senders_now) */
   ward_err refused;             /* why the reader refused a CALL's descriptors */
   int collect;                  /* a large call was performed: collect before idling */
+  /* The handles (channels) the runtime has sent the child, each with how
+   * many copies: the only ones a frame from the child may name. Each copy
+   * counted an open channel when it was encoded; the child's end drops
+   * them. held_lock is taken last (by the reader under br.lock, by a
+   * sender's thread under its own). */
+  pthread_mutex_t held_lock;
+  struct held_ref *held;
+  size_t nheld, held_cap;
 };
+
+typedef struct held_ref {
+  char pid[64];
+  unsigned n;
+} held_ref;
+
+typedef struct held_scan {
+  ward_remote *r;
+  int foreign;                  /* a handle the child was not given */
+} held_scan;
+
+static held_ref *
+held_find (ward_remote *r, const char *ref, size_t len)
+{
+  for (size_t i = 0; i < r->nheld; i++)
+    if (strlen (r->held[i].pid) == len && memcmp (r->held[i].pid, ref, len) == 0)
+      return &r->held[i];
+  return NULL;
+}
+
+static int
+grant_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  ward_remote *r = sc->r;
+  held_ref *h = held_find (r, ref, len);
+  if (h == NULL && len > 0 && len < sizeof h->pid && memchr (ref, 0, len) == NULL)
+    {
+      if (r->nheld == r->held_cap)
+        {
+          size_t cap = r->held_cap ? 2 * r->held_cap : 4;
+          held_ref *t = realloc (r->held, cap * sizeof *t);
+          if (t == NULL)
+            return 0;           /* not recorded: the child cannot name it back */
+          r->held = t;
+          r->held_cap = cap;
+        }
+      h = &r->held[r->nheld++];
+      memcpy (h->pid, ref, len);
+      h->pid[len] = '\0';
+      h->n = 0;
+    }
+  if (h)
+    h->n++;
+  return 0;
+}
+
+/* The runtime sends the child the encoded values data (a message, a
+ * reply, the spawn's arguments): every handle in them is one it holds. */
+static void
+grant_handles (ward_remote *r, const uint8_t *data, size_t len)
+{
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle (data, len, grant_one, &sc);   /* not values: none */
+  pthread_mutex_unlock (&r->held_lock);
+}
+
+static int
+held_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  if (held_find (sc->r, ref, len))
+    return 0;
+  sc->foreign = 1;
+  return 1;
+}
+
+/* Whether the CALL or EXIT frame r->rx names a handle the child was not
+ * given: a forged one. (A frame malformed otherwise is the decoder's to
+ * refuse.) */
+static int
+forged_handle (ward_remote *r, int type)
+{
+  ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
+  ward_err err;
+  const char *vals;
+  size_t len;
+  uint32_t abnormal;
+  if (type == WARD_F_CALL ? ward_wire_get_str (&in, &vals, &len, &err) < 0
+                            || ward_wire_get_str (&in, &vals, &len, &err) < 0
+                          : ward_wire_get_u32 (&in, &abnormal, &err) < 0
+                            || ward_wire_get_str (&in, &vals, &len, &err) < 0 || abnormal != 0)
+    return 0;
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle ((const uint8_t *) vals, len, held_one, &sc);
+  pthread_mutex_unlock (&r->held_lock);
+  return sc.foreign;
+}
 
 static struct {
   pthread_mutex_t lock;
@@ -269,6 +367,26 @@ refuse_fds (ward_remote *r)
   return 0;
 }
 
+/* r's child broke the protocol: it is ended, the breach audited, its
+ * stand-in told why. Returns -1 (the channel is done). Called with
+ * br.lock. */
+static int
+breach (ward_remote *r, const char *why)
+{
+  stop_polling (r);
+  kill_child (r);
+  if (r->proxy)
+    {
+      ward_actor actor;
+      ward_attrs attrs;
+      ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
+      ward_audit_event (&actor, WARD_ACTION (SANDBOX_MALFORMED), r->proxy->pid, &attrs);
+    }
+  r->broken = 1;
+  to_proxy (r, F_ENDED, why, strlen (why), NULL);
+  return -1;
+}
+
 /* The channel is readable: take one frame. CALL and EXIT go to the proxy,
  * which re-arms the channel when it has answered; anything else ends the
  * child. Draining (the child has ended): take every frame left, in order,
@@ -291,6 +409,11 @@ read_channel (ward_remote *r, int drain)
       return -1;
     }
   int type = r->rx.type;
+  if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT) && forged_handle (r, type))
+    {
+      ward_wire_rx_reset (&r->rx);
+      return breach (r, "ended: malformed frame: a handle the runtime did not give it");
+    }
   if (rc == 1 && type == WARD_F_CALL && r->rx.fds.n > 0 && refuse_fds (r))
     {
       /* the call fails, the child goes on: nothing of it is kept */
@@ -319,18 +442,7 @@ read_channel (ward_remote *r, int drain)
               type);
   else
     snprintf (why, sizeof why, "ended: %s", err.msg);
-  stop_polling (r);
-  kill_child (r);
-  if (r->proxy)
-    {
-      ward_actor actor;
-      ward_attrs attrs;
-      ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
-      ward_audit_event (&actor, WARD_ACTION (SANDBOX_MALFORMED), r->proxy->pid, &attrs);
-    }
-  r->broken = 1;
-  to_proxy (r, F_ENDED, why, strlen (why), NULL);
-  return -1;
+  return breach (r, why);
 }
 
 /* Returns -1 when the reader has nothing left to wait for. */
@@ -494,6 +606,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
   r->memory = memory;
   r->mailbox = mailbox;
   r->child.chan = r->child.pidfd = -1;
+  pthread_mutex_init (&r->held_lock, NULL);
   atomic_init (&r->busy, 1);      /* until BOOT has gone */
   ward_wire_rx_init (&r->rx);
   r->rx.nonblock = 1;
@@ -735,6 +848,11 @@ ward_broker_abort (ward_remote *r)
   if (r->child.pidfd >= 0)
     close (r->child.pidfd);
   ward_wire_rx_free (&r->rx);
+  /* the copies the child held are closed with it */
+  for (size_t i = 0; i < r->nheld; i++)
+    ward_vmchan_release (r->held[i].pid, r->held[i].n);
+  free (r->held);
+  pthread_mutex_destroy (&r->held_lock);
   if (r->counted)
     atomic_fetch_sub (&sbx_live[r->sh - sbx_hosts], 1);
   ward_fdtally_unref (r->tally);
@@ -860,7 +978,10 @@ ward_broker_boot (ward_proc *p)
          || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0
          || ward_wire_put_u32 (&b, senders_now (p), &err) < 0 ? -1 : 0;
   if (rc == 0)
-    rc = ward_wire_send (r->child.chan, WARD_F_BOOT, b.data, b.len, &err);
+    {
+      grant_handles (r, p->args, p->args_len);
+      rc = ward_wire_send (r->child.chan, WARD_F_BOOT, b.data, b.len, &err);
+    }
   wbuf_free (&b);
   free (p->args);
   p->args = NULL;
@@ -901,6 +1022,7 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
   ward_err err;
   /* anything but sent (full, too big, broken) goes the proxy's way, which
    * waits, or reports the broken channel */
+  grant_handles (r, m->data, m->len);
   int rc = ward_remote_msg_encode (m, &b, &err) == 0
            && ward_wire_send_now (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err) == 0
            ? 0 : -1;
@@ -1041,6 +1163,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
         {
           wbuf b;
           wbuf_init (&b, 0);
+          grant_handles (r, m->data, m->len);
           int rc = ward_remote_msg_encode (m, &b, &err);
           if (rc == 0)
             rc = ward_wire_send_fds (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err);
@@ -1147,6 +1270,8 @@ send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, 
                  : ward_wire_put_str (&b, kind, strlen (kind), &err);
   if (rc == 0)
     rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
+  if (rc == 0 && st == 0)
+    grant_handles (r, vals, vlen);
   if (rc == 0)
     {
       atomic_fetch_add (&r->busy, 1);
@@ -1231,7 +1356,9 @@ b_finish (lua_State *L)
   ward_err err;
   int n = 0;
   lua_settop (L, 0);
-  if (ward_codec_decode (L, r->exit_data, r->exit_len, ward_codec_opts_rt (), &n, &err) < 0)
+  /* each channel in it counts itself: the child's copies are dropped
+   * when it is released */
+  if (ward_codec_decode (L, r->exit_data, r->exit_len, ward_codec_opts_wire (), &n, &err) < 0)
     return raise_plain (L, "subprocess actor: malformed result: %s", err.msg);
   return n;
 }

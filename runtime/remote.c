@@ -30,7 +30,8 @@ const char *ward_remote_fault;
 
 /* "forged-handle" (tests only): call vmchan.send with a channel naming
  * `pid`, which the child makes up (a frame its own codec would not make),
- * and print the runtime's answer: "FORGED <status> <kind> <message>". */
+ * and print the runtime's answer: "FORGED <status> <kind> <message>", or
+ * "FORGED no reply" when the runtime ends the child instead. */
 static void
 forged_send (int chan, ward_wire_rx *rx, const char *pid)
 {
@@ -103,20 +104,41 @@ wire_fault (int chan, ward_wire_rx *rx, const char *how)
       wfd_attach (&mh, ctl.buf, fds, WARD_FD_MAX + 1);
       sendmsg (chan, &mh, MSG_NOSIGNAL);
     }
-  else if (strcmp (how, "forged-handle") == 0)
+  else if (strcmp (how, "forged-handle") == 0 || strcmp (how, "forged-handle-none") == 0)
     {
-      /* one channel naming the actor itself (from BOOT: a live process it
-       * may not send to unless it is its parent), one naming no process */
+      /* a channel naming the actor itself (from BOOT: a live process), or
+       * one naming no process */
       ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
       char self[64];
       ward_err err;
       if (ward_wire_get_cstr (&in, self, sizeof self, &err) == 0)
-        {
-          forged_send (chan, rx, self);
-          forged_send (chan, rx, "{ward:main|0xfffff}");
-        }
+        forged_send (chan, rx, how[13] ? "{ward:main|0xfffff}" : self);
       fflush (stderr);
       _exit (0);
+    }
+  else if (strcmp (how, "forged-exit-handle") == 0)
+    {
+      /* end with a result holding a channel the child was never given:
+       * one naming the PID that is its first argument (a string) */
+      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
+      const char *s = NULL, *args = NULL;
+      size_t n = 0, alen = 0;
+      ward_err err;
+      for (int i = 0; i < 8; i++)       /* pid .. code: the spawn's arguments follow */
+        if (ward_wire_get_str (&in, &s, &n, &err) < 0)
+          _exit (3);
+      if (ward_wire_get_str (&in, &args, &alen, &err) < 0 || alen < 5
+          || args[2] != 0x05 || (uint8_t) args[3] >= 64 || (size_t) args[3] + 4 > alen)
+        _exit (3);
+      n = (uint8_t) args[3];
+      uint8_t val[4 + 64] = { 0x01, 0x01, 0x07, (uint8_t) n };
+      memcpy (val + 4, args + 4, n);
+      wbuf b;
+      wbuf_init (&b, 0);
+      if (ward_wire_put_u32 (&b, 0, &err) == 0
+          && ward_wire_put_str (&b, (const char *) val, 4 + n, &err) == 0)
+        (void) ward_wire_send (chan, WARD_F_EXIT, b.data, b.len, &err);
+      wbuf_free (&b);
     }
   else if (strcmp (how, "oversized") == 0)
     {

@@ -27,18 +27,51 @@ for f in type magic truncated oversized fds; do
   has "$f: the breach is audited" '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/$f.audit"
 done
 # a channel the child makes up (WARD_TEST_WIRE_FAULT=forged-handle): one
-# naming itself (a live process an untrusted actor may not send to), one
-# naming no process; the runtime asks before it looks: the same denial
+# naming itself (a live process), one naming no process
+# (forged-handle-none). A child names only the handles the runtime gave
+# it: either is a malformed frame, and the runtime looks at neither
+# process -- the same end, word for word but the PID, and nothing asked.
 printf 'return 1\n' > "$T/u.lua"
-WARD_TEST_WIRE_FAULT=forged-handle timeout "$(scaled_s 60)" "$WARD_FAULTS" run --untrusted --audit "$T/forged.db" \
-  "$T/u.lua" > "$T/forged" 2>&1
-sed -n 's/.*\(FORGED .*\)/\1/p' "$T/forged" | sed 's/{[^}]*}/PID/g' > "$T/forged.lines"
-has "a forged channel to a live process is refused" \
-  'FORGED 2 .*send: permission denied: process.send on {ward:sandbox|' "$T/forged"
-has "a forged channel to no process is refused the same way" \
-  'FORGED 2 .*send: permission denied: process.send on {ward:main|0xfffff}' "$T/forged"
-ok "... word for word but the PID" test "$(sort -u "$T/forged.lines" | wc -l)" -eq 1
-"$WARD" audit --db "$T/forged.db" --json > "$T/forged.audit" 2>&1
-has "both attempts are audited (the live one)" '"action":"process.send","resource":"{ward:sandbox|' "$T/forged.audit"
-has "both attempts are audited (no process)" '"action":"process.send","resource":"{ward:main|0xfffff}"' "$T/forged.audit"
+for f in forged-handle forged-handle-none; do
+  WARD_TEST_WIRE_FAULT=$f timeout "$(scaled_s 60)" "$WARD_FAULTS" run --untrusted --audit "$T/$f.db" \
+    "$T/u.lua" > "$T/$f" 2>&1
+  has "$f: the child is ended for a malformed frame" \
+    'subprocess actor ended: malformed frame: a handle the runtime did not give it' "$T/$f"
+  ok "$f: ... before anything answers its call" eval '! grep -q "^FORGED [0-9]" "$T/$f"'
+  "$WARD" audit --db "$T/$f.db" --json > "$T/$f.audit" 2>&1
+  has "$f: the breach is audited" '"action":"sandbox.malformed_frame"' "$T/$f.audit"
+  ok "$f: ... and no send to the process it names is asked" \
+    eval '! grep -q "\"action\":\"process.send\"" "$T/$f.audit"'
+  grep -v '^FORGED' "$T/$f" | sed 's/{[^}]*}/PID/g' > "$T/$f.lines"
+done
+ok "both forged channels end the child the same way" \
+  cmp -s "$T/forged-handle.lines" "$T/forged-handle-none.lines"
+# a result naming a channel the child was never given
+# (WARD_TEST_WIRE_FAULT=forged-exit-handle): w:victim, a trusted worker,
+# spawns the child, which ends with a result naming the worker. The
+# forged channel is refused; the worker's inbox stays open while its
+# spawner holds its channel.
+cat > "$T/victim.lua" <<'EOF'
+local scale = tonumber((...)) or 1
+local ch = spawn_vm("w:victim")
+ch:send({ process.pid(), scale })
+local inb = process.inbox()
+local function msg()
+  local r = channel.select { inb:case_receive(), time.after(60000 * scale):case_receive() }
+  if r.channel ~= inb then return "no message" end
+  return r.value:topic() .. ": " .. tostring((r.value:payload()))
+end
+print(msg())
+pcall(ch.send, ch, "still open")
+print(msg())
+EOF
+WARD_TEST_WIRE_FAULT=forged-exit-handle timeout "$(scaled_s 60)" "$WARD_FAULTS" run --root "$src" \
+  --audit "$T/exit.db" "$T/victim.lua" "$ward_test_scale" > "$T/exit" 2>&1
+ok "forged-exit-handle: ward itself exits 0" test $? -eq 0
+has "forged-exit-handle: the child is ended for a malformed frame" \
+  '^ready: subprocess actor ended: malformed frame: a handle the runtime did not give it' "$T/exit"
+has "forged-exit-handle: the worker's inbox is still open" '^got: still open$' "$T/exit"
+"$WARD" audit --db "$T/exit.db" --json > "$T/exit.audit" 2>&1
+has "forged-exit-handle: the breach is audited" \
+  '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/exit.audit"
 finish
