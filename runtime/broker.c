@@ -34,6 +34,10 @@
 #define F_REFUSED 0xfe          /* a WIRE message of the reader: a CALL whose
                                    descriptors were refused (body: why) */
 #define SEND_TIMEOUT_S 2        /* a child that reads nothing this long is ended */
+/* Bytes of frames waiting for a child past which its stand-in forwards
+ * nothing more (its calls are still answered): the rest waits in its
+ * mailbox, under the mailbox's limits. */
+#define TX_LIMIT (1u << 20)
 /* Address space a subprocess actor needs besides its Lua heap: the binary,
  * its libraries, three threads' stacks and malloc's arena. */
 #define WARD_BROKER_AS_SLACK (192ull << 20)
@@ -167,6 +171,17 @@ struct ward_remote {
   pthread_mutex_t held_lock;
   struct held_ref *held;
   size_t nheld, held_cap;
+  /* Frames for the child are written without waiting; what the channel
+   * cannot take yet waits in tx and the reader writes it as the child
+   * reads, so that a child that reads slowly holds up no thread. A child
+   * that takes nothing for SEND_TIMEOUT_S while frames wait is ended.
+   * tx_lock is taken after br.lock and a stand-in's own lock. */
+  pthread_mutex_t tx_lock;
+  ward_wire_tx tx;
+  int out_fd;                   /* a dup of the channel, watched for room */
+  int out_watched;              /* out_fd is in the epoll set */
+  int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
+  int tx_ended;                 /* nothing more is written */
 };
 
 typedef struct held_ref {
@@ -263,8 +278,66 @@ static struct {
   pthread_mutex_t lock;
   pthread_t thread;
   int started, stop, ep, wake[2];
+  int64_t stall_ns;             /* SEND_TIMEOUT_S, or the tests' */
   ward_remote *list;
 } br = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .wake = { -1, -1 } };
+
+static void
+wake_reader (void)
+{
+  if (write (br.wake[1], "x", 1) < 0)
+    { /* the pipe is full: the reader is awake anyway */ }
+}
+
+/* Write what waits for r's child; when some is left, watch for room and
+ * start (or go on with) the stall clock. With r->tx_lock. */
+static int
+tx_push (ward_remote *r, ward_err *err)
+{
+  int progress = 0;
+  int rc = ward_wire_tx_flush (r->child.chan, &r->tx, &progress, err);
+  if (rc <= 0)
+    {
+      r->stalled_since = 0;
+      return rc;
+    }
+  int was = r->stalled_since != 0;
+  if (progress || !was)
+    r->stalled_since = ward_now_ns ();
+  struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.ptr = &r->out_fd };
+  if (epoll_ctl (br.ep, r->out_watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, r->out_fd, &ev) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, errno, "writing to the channel: cannot watch "
+                         "it: %s", strerror (errno));
+  r->out_watched = 1;
+  if (!was)
+    wake_reader ();             /* its next wait ends at the deadline */
+  return 0;
+}
+
+/* Queue a frame for r's child and write what the channel takes now. */
+static int
+put_frame (ward_remote *r, int type, const void *body, size_t len, const ward_fdvec *fds,
+           ward_err *err)
+{
+  pthread_mutex_lock (&r->tx_lock);
+  int rc = r->tx_ended ? ward_err_set (err, WARD_E_UNAVAILABLE, 0, "writing to the channel: "
+                                       "the child is being ended")
+           : ward_wire_tx_put (&r->tx, type, body, len, fds, err);
+  if (rc == 0)
+    rc = tx_push (r, err);
+  pthread_mutex_unlock (&r->tx_lock);
+  return rc;
+}
+
+/* Whether so much waits for r's child that its stand-in forwards no more. */
+static int
+tx_full (ward_remote *r)
+{
+  pthread_mutex_lock (&r->tx_lock);
+  int full = r->tx.bytes >= TX_LIMIT;
+  pthread_mutex_unlock (&r->tx_lock);
+  return full;
+}
 
 static void
 kill_child (ward_remote *r)
@@ -445,6 +518,81 @@ read_channel (ward_remote *r, int drain)
   return breach (r, why);
 }
 
+/* r's child took nothing for the stall time while frames waited: nothing
+ * more is written, the child is ended, audited, its stand-in told why.
+ * Called with br.lock. */
+static void
+end_stalled (ward_remote *r, const char *why)
+{
+  pthread_mutex_lock (&r->tx_lock);
+  r->tx_ended = 1;
+  r->stalled_since = 0;
+  ward_wire_tx_free (&r->tx);
+  pthread_mutex_unlock (&r->tx_lock);
+  kill_child (r);
+  if (r->proxy)
+    {
+      ward_actor actor;
+      ward_attrs attrs;
+      ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
+      ward_audit_event (&actor, WARD_ACTION (SANDBOX_STALLED), r->proxy->pid, &attrs);
+    }
+  r->broken = 1;
+  to_proxy (r, F_ENDED, why, strlen (why), NULL);
+}
+
+/* r's channel has room: write what waits; wake the stand-in once it may
+ * forward again. Called with br.lock. */
+static void
+writable (ward_remote *r)
+{
+  ward_err err;
+  pthread_mutex_lock (&r->tx_lock);
+  int rc = r->tx_ended ? 0 : tx_push (r, &err);
+  int room = r->tx.bytes < TX_LIMIT;
+  pthread_mutex_unlock (&r->tx_lock);
+  if (rc < 0)
+    {
+      /* the child is gone or going: its exit record says how */
+      pthread_mutex_lock (&r->tx_lock);
+      r->tx_ended = 1;
+      r->stalled_since = 0;
+      ward_wire_tx_free (&r->tx);
+      pthread_mutex_unlock (&r->tx_lock);
+      kill_child (r);
+    }
+  else if (room && r->proxy)
+    ward_proc_wake (r->proxy);
+}
+
+/* End the children that took nothing for the stall time while frames
+ * waited; returns the wait until the next such deadline (ms, -1: none).
+ * Called with br.lock. */
+static int
+check_stalls (void)
+{
+  int64_t now = ward_now_ns (), soonest = -1;
+  for (ward_remote *r = br.list; r; r = r->next)
+    {
+      pthread_mutex_lock (&r->tx_lock);
+      int64_t since = r->tx_ended || r->ended ? 0 : r->stalled_since;
+      pthread_mutex_unlock (&r->tx_lock);
+      if (since == 0)
+        continue;
+      int64_t left = since + br.stall_ns - now;
+      if (left <= 0)
+        {
+          char why[128];
+          snprintf (why, sizeof why, "ended: writing to the channel: it read nothing for "
+                    "%lld ms", (long long) (br.stall_ns / 1000000));
+          end_stalled (r, why);
+        }
+      else if (soonest < 0 || left < soonest)
+        soonest = left;
+    }
+  return soonest < 0 ? -1 : (int) ((soonest + 999999) / 1000000);
+}
+
 /* Returns -1 when the reader has nothing left to wait for. */
 static int
 take_exits (void)
@@ -494,9 +642,10 @@ reader_main (void *unused)
 {
   (void) unused;
   struct epoll_event evs[32];
+  int timeout = -1;
   for (;;)
     {
-      int n = epoll_wait (br.ep, evs, 32, -1);
+      int n = epoll_wait (br.ep, evs, 32, timeout);
       if (n < 0 && errno != EINTR)
         break;
       pthread_mutex_lock (&br.lock);
@@ -531,8 +680,14 @@ reader_main (void *unused)
                     read_channel (r, 0);
                     break;
                   }
+                else if (ptr == &r->out_fd)
+                  {
+                    writable (r);
+                    break;
+                  }
             }
         }
+      timeout = check_stalls ();
       pthread_mutex_unlock (&br.lock);
     }
   return NULL;
@@ -553,6 +708,12 @@ start_reader (ward_err *err)
   if (epoll_ctl (br.ep, EPOLL_CTL_ADD, br.wake[0], &ev) < 0
       || epoll_ctl (br.ep, EPOLL_CTL_ADD, wsb_events_fd (), &ex) < 0)
     return ward_err_set (err, WARD_E_INTERNAL, errno, "epoll_ctl");
+  br.stall_ns = (int64_t) SEND_TIMEOUT_S * 1000000000;
+#ifdef WARD_TEST_HOOKS
+  const char *ms = getenv ("WARD_TEST_STALL_MS");   /* tests only */
+  if (ms && atoll (ms) > 0)
+    br.stall_ns = atoll (ms) * 1000000;
+#endif
   int rc = pthread_create (&br.thread, NULL, reader_main, NULL);
   if (rc != 0)
     return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the subprocess reader");
@@ -569,8 +730,7 @@ ward_broker_shutdown (void)
   pthread_mutex_unlock (&br.lock);
   if (started)
     {
-      if (write (br.wake[1], "x", 1) < 0)
-        { /* the pipe is full: the reader is awake anyway */ }
+      wake_reader ();
       pthread_join (br.thread, NULL);
     }
 }
@@ -594,7 +754,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
     }
   /* Its channel and pidfd, and the supervisor's reply that brings them,
    * must fit below the runtime's reserve. */
-  if (ward_fd_room (4, "no subprocess actor can start", err) < 0)
+  if (ward_fd_room (5, "no subprocess actor can start", err) < 0)
     return NULL;
   ward_remote *r = calloc (1, sizeof *r);
   if (r == NULL)
@@ -605,8 +765,10 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
   r->sh = sh;
   r->memory = memory;
   r->mailbox = mailbox;
-  r->child.chan = r->child.pidfd = -1;
+  r->child.chan = r->child.pidfd = r->out_fd = -1;
   pthread_mutex_init (&r->held_lock, NULL);
+  pthread_mutex_init (&r->tx_lock, NULL);
+  ward_wire_tx_init (&r->tx);
   atomic_init (&r->busy, 1);      /* until BOOT has gone */
   ward_wire_rx_init (&r->rx);
   r->rx.nonblock = 1;
@@ -635,7 +797,9 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
       ward_broker_abort (r);
       return NULL;
     }
-  if (ward_fd_reserved (r->child.chan) || ward_fd_reserved (r->child.pidfd))
+  r->out_fd = fcntl (r->child.chan, F_DUPFD_CLOEXEC, 0);
+  if (r->out_fd < 0 || ward_fd_reserved (r->child.chan) || ward_fd_reserved (r->child.pidfd)
+      || ward_fd_reserved (r->out_fd))
     {
       /* another thread took the room meanwhile */
       syscall (SYS_pidfd_send_signal, r->child.pidfd, SIGKILL, NULL, 0);
@@ -830,6 +994,9 @@ unlist (ward_remote *r)
         break;
       }
   stop_polling (r);
+  if (r->out_watched)
+    (void) epoll_ctl (br.ep, EPOLL_CTL_DEL, r->out_fd, NULL);  /* as in stop_polling */
+  r->out_watched = 0;
   kill_child (r);
   if (r->proxy)
     ward_proc_unref (r->proxy);
@@ -847,6 +1014,10 @@ ward_broker_abort (ward_remote *r)
     close (r->child.chan);
   if (r->child.pidfd >= 0)
     close (r->child.pidfd);
+  if (r->out_fd >= 0)
+    close (r->out_fd);
+  ward_wire_tx_free (&r->tx);
+  pthread_mutex_destroy (&r->tx_lock);
   ward_wire_rx_free (&r->rx);
   /* the copies the child held are closed with it */
   for (size_t i = 0; i < r->nheld; i++)
@@ -980,7 +1151,7 @@ ward_broker_boot (ward_proc *p)
   if (rc == 0)
     {
       grant_handles (r, p->args, p->args_len);
-      rc = ward_wire_send (r->child.chan, WARD_F_BOOT, b.data, b.len, &err);
+      rc = put_frame (r, WARD_F_BOOT, b.data, b.len, NULL, &err);
     }
   wbuf_free (&b);
   free (p->args);
@@ -1023,9 +1194,12 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
   /* anything but sent (full, too big, broken) goes the proxy's way, which
    * waits, or reports the broken channel */
   grant_handles (r, m->data, m->len);
-  int rc = ward_remote_msg_encode (m, &b, &err) == 0
+  /* (after what waits, never before it) */
+  pthread_mutex_lock (&r->tx_lock);
+  int rc = r->tx.head == NULL && !r->tx_ended && ward_remote_msg_encode (m, &b, &err) == 0
            && ward_wire_send_now (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err) == 0
            ? 0 : -1;
+  pthread_mutex_unlock (&r->tx_lock);
   wbuf_free (&b);
   return rc;
 }
@@ -1123,13 +1297,19 @@ b_next (lua_State *L, int status, lua_KContext ctx)
   for (;;)
     {
       ward_msg *m = NULL;
+      /* with so much waiting for the child, only its calls and its end are
+       * taken: the reader wakes the stand-in when there is room again */
+      int full = tx_full (r);
+      size_t nports = full ? 1 : sizeof ports / sizeof *ports;
       /* busy before the pop: a sender that sees the mailbox empty and the
        * channel free cannot overtake what is popped here */
       atomic_fetch_add (&r->busy, 1);
-      for (size_t i = 0; m == NULL && i < sizeof ports / sizeof *ports; i++)
+      for (size_t i = 0; m == NULL && i < nports; i++)
         m = ward_port_pop (p, ports[i]);
       if (m == NULL || m->kind == WARD_MSG_WIRE)
         atomic_fetch_sub (&r->busy, 1);
+      if (m == NULL && full)
+        return ward_vm_block (L, 0, b_next);
       if (m == NULL)
         {
           /* everything forwarded: then whether a channel names the actor */
@@ -1139,7 +1319,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
               uint8_t n[4] = { (uint8_t) now, 0, 0, 0 };
               r->told_senders = (int) now;
               atomic_fetch_add (&r->busy, 1);
-              int rc = ward_wire_send (r->child.chan, WARD_F_SENDERS, n, 4, &err);
+              int rc = put_frame (r, WARD_F_SENDERS, n, 4, NULL, &err);
               atomic_fetch_sub (&r->busy, 1);
               if (rc < 0)
                 channel_broken (r, &err);
@@ -1166,7 +1346,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
           grant_handles (r, m->data, m->len);
           int rc = ward_remote_msg_encode (m, &b, &err);
           if (rc == 0)
-            rc = ward_wire_send_fds (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err);
+            rc = put_frame (r, WARD_F_MSG, b.data, b.len, m->fds, &err);
           atomic_fetch_sub (&r->busy, 1);
           wbuf_free (&b);
           ward_msg_release (p);
@@ -1275,7 +1455,7 @@ send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, 
   if (rc == 0)
     {
       atomic_fetch_add (&r->busy, 1);
-      rc = ward_wire_send (r->child.chan, WARD_F_REPLY, b.data, b.len, &err);
+      rc = put_frame (r, WARD_F_REPLY, b.data, b.len, NULL, &err);
       atomic_fetch_sub (&r->busy, 1);
     }
   wbuf_free (&b);

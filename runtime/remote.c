@@ -437,7 +437,7 @@ ward_remote_main (int chan)
   memset (&b, 0, sizeof b);
   ward_host *h = NULL;
 #ifdef WARD_TEST_HOOKS
-  if (ward_remote_fault && ward_remote_fault[0])
+  if (ward_remote_fault && ward_remote_fault[0] && strcmp (ward_remote_fault, "stall") != 0)
     {
       int rc = ward_wire_read (chan, &rx, &err);   /* the BOOT, then the breach */
       (void) rc;
@@ -490,6 +490,14 @@ ward_remote_main (int chan)
   ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
   if (parse_boot (&in, &b, &err) < 0)
     goto fail;
+#ifdef WARD_TEST_HOOKS
+  /* "stall" (tests only): an actor whose first argument is the string
+   * "stall" reads nothing more; the others run */
+  if (ward_remote_fault && strcmp (ward_remote_fault, "stall") == 0 && b.args_len >= 9
+      && memcmp (b.args + 2, "\x05\x05stall", 7) == 0)
+    for (;;)
+      pause ();
+#endif
   snprintf (ward_cfg.main_path, sizeof ward_cfg.main_path, "%s", b.chunk);
   ward_cfg.mem_limit = (size_t) b.mem_limit;
   ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;
