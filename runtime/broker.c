@@ -807,8 +807,8 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
       ward_broker_abort (r);
       return NULL;
     }
-  /* without the timeout a child that reads nothing would block its
-   * writer for ever: no timeout, no child */
+  /* every write to the child is made without waiting (put_frame); the
+   * timeout is the backstop should one ever wait: no timeout, no child */
   struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
   if (wfault_at ("broker.sndtimeo")
       || setsockopt (r->child.chan, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
