@@ -34,6 +34,10 @@
 #define F_REFUSED 0xfe          /* a WIRE message of the reader: a CALL whose
                                    descriptors were refused (body: why) */
 #define SEND_TIMEOUT_S 2        /* a child that reads nothing this long is ended */
+/* Bytes of frames waiting for a child past which its stand-in forwards
+ * nothing more (its calls are still answered): the rest waits in its
+ * mailbox, under the mailbox's limits. */
+#define TX_LIMIT (1u << 20)
 /* Address space a subprocess actor needs besides its Lua heap: the binary,
  * its libraries, three threads' stacks and malloc's arena. */
 #define WARD_BROKER_AS_SLACK (192ull << 20)
@@ -159,14 +163,181 @@ struct ward_remote {
   int told_senders;             /* what the child was last told (senders_now) */
   ward_err refused;             /* why the reader refused a CALL's descriptors */
   int collect;                  /* a large call was performed: collect before idling */
+  /* The handles (channels) the runtime has sent the child, each with how
+   * many copies: the only ones a frame from the child may name. Each copy
+   * counted an open channel when it was encoded; the child's end drops
+   * them. held_lock is taken last (by the reader under br.lock, by a
+   * sender's thread under its own). */
+  pthread_mutex_t held_lock;
+  struct held_ref *held;
+  size_t nheld, held_cap;
+  /* Frames for the child are written without waiting; what the channel
+   * cannot take yet waits in tx and the reader writes it as the child
+   * reads, so that a child that reads slowly holds up no thread. A child
+   * that takes nothing for SEND_TIMEOUT_S while frames wait is ended.
+   * tx_lock is taken after br.lock and a stand-in's own lock. */
+  pthread_mutex_t tx_lock;
+  ward_wire_tx tx;
+  int out_fd;                   /* a dup of the channel, watched for room */
+  int out_watched;              /* out_fd is in the epoll set */
+  int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
+  int tx_ended;                 /* nothing more is written */
 };
+
+typedef struct held_ref {
+  char pid[64];
+  unsigned n;
+} held_ref;
+
+typedef struct held_scan {
+  ward_remote *r;
+  int foreign;                  /* a handle the child was not given */
+} held_scan;
+
+static held_ref *
+held_find (ward_remote *r, const char *ref, size_t len)
+{
+  for (size_t i = 0; i < r->nheld; i++)
+    if (strlen (r->held[i].pid) == len && memcmp (r->held[i].pid, ref, len) == 0)
+      return &r->held[i];
+  return NULL;
+}
+
+static int
+grant_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  ward_remote *r = sc->r;
+  held_ref *h = held_find (r, ref, len);
+  if (h == NULL && len > 0 && len < sizeof h->pid && memchr (ref, 0, len) == NULL)
+    {
+      if (r->nheld == r->held_cap)
+        {
+          size_t cap = r->held_cap ? 2 * r->held_cap : 4;
+          held_ref *t = realloc (r->held, cap * sizeof *t);
+          if (t == NULL)
+            return 0;           /* not recorded: the child cannot name it back */
+          r->held = t;
+          r->held_cap = cap;
+        }
+      h = &r->held[r->nheld++];
+      memcpy (h->pid, ref, len);
+      h->pid[len] = '\0';
+      h->n = 0;
+    }
+  if (h)
+    h->n++;
+  return 0;
+}
+
+/* The runtime sends the child the encoded values data (a message, a
+ * reply, the spawn's arguments): every handle in them is one it holds. */
+static void
+grant_handles (ward_remote *r, const uint8_t *data, size_t len)
+{
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle (data, len, grant_one, &sc);   /* not values: none */
+  pthread_mutex_unlock (&r->held_lock);
+}
+
+static int
+held_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  if (held_find (sc->r, ref, len))
+    return 0;
+  sc->foreign = 1;
+  return 1;
+}
+
+/* Whether the CALL or EXIT frame r->rx names a handle the child was not
+ * given: a forged one. (A frame malformed otherwise is the decoder's to
+ * refuse.) */
+static int
+forged_handle (ward_remote *r, int type)
+{
+  ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
+  ward_err err;
+  const char *vals;
+  size_t len;
+  uint32_t abnormal;
+  if (type == WARD_F_CALL ? ward_wire_get_str (&in, &vals, &len, &err) < 0
+                            || ward_wire_get_str (&in, &vals, &len, &err) < 0
+                          : ward_wire_get_u32 (&in, &abnormal, &err) < 0
+                            || ward_wire_get_str (&in, &vals, &len, &err) < 0 || abnormal != 0)
+    return 0;
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle ((const uint8_t *) vals, len, held_one, &sc);
+  pthread_mutex_unlock (&r->held_lock);
+  return sc.foreign;
+}
 
 static struct {
   pthread_mutex_t lock;
   pthread_t thread;
   int started, stop, ep, wake[2];
+  int64_t stall_ns;             /* SEND_TIMEOUT_S, or the tests' */
   ward_remote *list;
 } br = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .wake = { -1, -1 } };
+
+static void
+wake_reader (void)
+{
+  if (write (br.wake[1], "x", 1) < 0)
+    { /* the pipe is full: the reader is awake anyway */ }
+}
+
+/* Write what waits for r's child; when some is left, watch for room and
+ * start (or go on with) the stall clock. With r->tx_lock. */
+static int
+tx_push (ward_remote *r, ward_err *err)
+{
+  int progress = 0;
+  int rc = ward_wire_tx_flush (r->child.chan, &r->tx, &progress, err);
+  if (rc <= 0)
+    {
+      r->stalled_since = 0;
+      return rc;
+    }
+  int was = r->stalled_since != 0;
+  if (progress || !was)
+    r->stalled_since = ward_now_ns ();
+  struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT, .data.ptr = &r->out_fd };
+  if (epoll_ctl (br.ep, r->out_watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, r->out_fd, &ev) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, errno, "writing to the channel: cannot watch "
+                         "it: %s", strerror (errno));
+  r->out_watched = 1;
+  if (!was)
+    wake_reader ();             /* its next wait ends at the deadline */
+  return 0;
+}
+
+/* Queue a frame for r's child and write what the channel takes now. */
+static int
+put_frame (ward_remote *r, int type, const void *body, size_t len, const ward_fdvec *fds,
+           ward_err *err)
+{
+  pthread_mutex_lock (&r->tx_lock);
+  int rc = r->tx_ended ? ward_err_set (err, WARD_E_UNAVAILABLE, 0, "writing to the channel: "
+                                       "the child is being ended")
+           : ward_wire_tx_put (&r->tx, type, body, len, fds, err);
+  if (rc == 0)
+    rc = tx_push (r, err);
+  pthread_mutex_unlock (&r->tx_lock);
+  return rc;
+}
+
+/* Whether so much waits for r's child that its stand-in forwards no more. */
+static int
+tx_full (ward_remote *r)
+{
+  pthread_mutex_lock (&r->tx_lock);
+  int full = r->tx.bytes >= TX_LIMIT;
+  pthread_mutex_unlock (&r->tx_lock);
+  return full;
+}
 
 static void
 kill_child (ward_remote *r)
@@ -269,6 +440,26 @@ refuse_fds (ward_remote *r)
   return 0;
 }
 
+/* r's child broke the protocol: it is ended, the breach audited, its
+ * stand-in told why. Returns -1 (the channel is done). Called with
+ * br.lock. */
+static int
+breach (ward_remote *r, const char *why)
+{
+  stop_polling (r);
+  kill_child (r);
+  if (r->proxy)
+    {
+      ward_actor actor;
+      ward_attrs attrs;
+      ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
+      ward_audit_event (&actor, WARD_ACTION (SANDBOX_MALFORMED), r->proxy->pid, &attrs);
+    }
+  r->broken = 1;
+  to_proxy (r, F_ENDED, why, strlen (why), NULL);
+  return -1;
+}
+
 /* The channel is readable: take one frame. CALL and EXIT go to the proxy,
  * which re-arms the channel when it has answered; anything else ends the
  * child. Draining (the child has ended): take every frame left, in order,
@@ -291,6 +482,11 @@ read_channel (ward_remote *r, int drain)
       return -1;
     }
   int type = r->rx.type;
+  if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT) && forged_handle (r, type))
+    {
+      ward_wire_rx_reset (&r->rx);
+      return breach (r, "ended: malformed frame: a handle the runtime did not give it");
+    }
   if (rc == 1 && type == WARD_F_CALL && r->rx.fds.n > 0 && refuse_fds (r))
     {
       /* the call fails, the child goes on: nothing of it is kept */
@@ -319,18 +515,82 @@ read_channel (ward_remote *r, int drain)
               type);
   else
     snprintf (why, sizeof why, "ended: %s", err.msg);
-  stop_polling (r);
+  return breach (r, why);
+}
+
+/* r's child took nothing for the stall time while frames waited: nothing
+ * more is written, the child is ended, audited, its stand-in told why.
+ * Called with br.lock. */
+static void
+end_stalled (ward_remote *r, const char *why)
+{
+  pthread_mutex_lock (&r->tx_lock);
+  r->tx_ended = 1;
+  r->stalled_since = 0;
+  ward_wire_tx_free (&r->tx);
+  pthread_mutex_unlock (&r->tx_lock);
   kill_child (r);
   if (r->proxy)
     {
       ward_actor actor;
       ward_attrs attrs;
       ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
-      ward_audit_event (&actor, WARD_ACTION (SANDBOX_MALFORMED), r->proxy->pid, &attrs);
+      ward_audit_event (&actor, WARD_ACTION (SANDBOX_STALLED), r->proxy->pid, &attrs);
     }
   r->broken = 1;
   to_proxy (r, F_ENDED, why, strlen (why), NULL);
-  return -1;
+}
+
+/* r's channel has room: write what waits; wake the stand-in once it may
+ * forward again. Called with br.lock. */
+static void
+writable (ward_remote *r)
+{
+  ward_err err;
+  pthread_mutex_lock (&r->tx_lock);
+  int rc = r->tx_ended ? 0 : tx_push (r, &err);
+  int room = r->tx.bytes < TX_LIMIT;
+  pthread_mutex_unlock (&r->tx_lock);
+  if (rc < 0)
+    {
+      /* the child is gone or going: its exit record says how */
+      pthread_mutex_lock (&r->tx_lock);
+      r->tx_ended = 1;
+      r->stalled_since = 0;
+      ward_wire_tx_free (&r->tx);
+      pthread_mutex_unlock (&r->tx_lock);
+      kill_child (r);
+    }
+  else if (room && r->proxy)
+    ward_proc_wake (r->proxy);
+}
+
+/* End the children that took nothing for the stall time while frames
+ * waited; returns the wait until the next such deadline (ms, -1: none).
+ * Called with br.lock. */
+static int
+check_stalls (void)
+{
+  int64_t now = ward_now_ns (), soonest = -1;
+  for (ward_remote *r = br.list; r; r = r->next)
+    {
+      pthread_mutex_lock (&r->tx_lock);
+      int64_t since = r->tx_ended || r->ended ? 0 : r->stalled_since;
+      pthread_mutex_unlock (&r->tx_lock);
+      if (since == 0)
+        continue;
+      int64_t left = since + br.stall_ns - now;
+      if (left <= 0)
+        {
+          char why[128];
+          snprintf (why, sizeof why, "ended: writing to the channel: it read nothing for "
+                    "%lld ms", (long long) (br.stall_ns / 1000000));
+          end_stalled (r, why);
+        }
+      else if (soonest < 0 || left < soonest)
+        soonest = left;
+    }
+  return soonest < 0 ? -1 : (int) ((soonest + 999999) / 1000000);
 }
 
 /* Returns -1 when the reader has nothing left to wait for. */
@@ -382,9 +642,10 @@ reader_main (void *unused)
 {
   (void) unused;
   struct epoll_event evs[32];
+  int timeout = -1;
   for (;;)
     {
-      int n = epoll_wait (br.ep, evs, 32, -1);
+      int n = epoll_wait (br.ep, evs, 32, timeout);
       if (n < 0 && errno != EINTR)
         break;
       pthread_mutex_lock (&br.lock);
@@ -419,8 +680,14 @@ reader_main (void *unused)
                     read_channel (r, 0);
                     break;
                   }
+                else if (ptr == &r->out_fd)
+                  {
+                    writable (r);
+                    break;
+                  }
             }
         }
+      timeout = check_stalls ();
       pthread_mutex_unlock (&br.lock);
     }
   return NULL;
@@ -441,6 +708,12 @@ start_reader (ward_err *err)
   if (epoll_ctl (br.ep, EPOLL_CTL_ADD, br.wake[0], &ev) < 0
       || epoll_ctl (br.ep, EPOLL_CTL_ADD, wsb_events_fd (), &ex) < 0)
     return ward_err_set (err, WARD_E_INTERNAL, errno, "epoll_ctl");
+  br.stall_ns = (int64_t) SEND_TIMEOUT_S * 1000000000;
+#ifdef WARD_TEST_HOOKS
+  const char *ms = getenv ("WARD_TEST_STALL_MS");   /* tests only */
+  if (ms && atoll (ms) > 0)
+    br.stall_ns = atoll (ms) * 1000000;
+#endif
   int rc = pthread_create (&br.thread, NULL, reader_main, NULL);
   if (rc != 0)
     return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the subprocess reader");
@@ -457,8 +730,7 @@ ward_broker_shutdown (void)
   pthread_mutex_unlock (&br.lock);
   if (started)
     {
-      if (write (br.wake[1], "x", 1) < 0)
-        { /* the pipe is full: the reader is awake anyway */ }
+      wake_reader ();
       pthread_join (br.thread, NULL);
     }
 }
@@ -482,7 +754,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
     }
   /* Its channel and pidfd, and the supervisor's reply that brings them,
    * must fit below the runtime's reserve. */
-  if (ward_fd_room (4, "no subprocess actor can start", err) < 0)
+  if (ward_fd_room (5, "no subprocess actor can start", err) < 0)
     return NULL;
   ward_remote *r = calloc (1, sizeof *r);
   if (r == NULL)
@@ -493,7 +765,10 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
   r->sh = sh;
   r->memory = memory;
   r->mailbox = mailbox;
-  r->child.chan = r->child.pidfd = -1;
+  r->child.chan = r->child.pidfd = r->out_fd = -1;
+  pthread_mutex_init (&r->held_lock, NULL);
+  pthread_mutex_init (&r->tx_lock, NULL);
+  ward_wire_tx_init (&r->tx);
   atomic_init (&r->busy, 1);      /* until BOOT has gone */
   ward_wire_rx_init (&r->rx);
   r->rx.nonblock = 1;
@@ -522,7 +797,9 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
       ward_broker_abort (r);
       return NULL;
     }
-  if (ward_fd_reserved (r->child.chan) || ward_fd_reserved (r->child.pidfd))
+  r->out_fd = fcntl (r->child.chan, F_DUPFD_CLOEXEC, 0);
+  if (r->out_fd < 0 || ward_fd_reserved (r->child.chan) || ward_fd_reserved (r->child.pidfd)
+      || ward_fd_reserved (r->out_fd))
     {
       /* another thread took the room meanwhile */
       syscall (SYS_pidfd_send_signal, r->child.pidfd, SIGKILL, NULL, 0);
@@ -530,8 +807,8 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
       ward_broker_abort (r);
       return NULL;
     }
-  /* without the timeout a child that reads nothing would block its
-   * writer for ever: no timeout, no child */
+  /* every write to the child is made without waiting (put_frame); the
+   * timeout is the backstop should one ever wait: no timeout, no child */
   struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
   if (wfault_at ("broker.sndtimeo")
       || setsockopt (r->child.chan, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
@@ -717,6 +994,9 @@ unlist (ward_remote *r)
         break;
       }
   stop_polling (r);
+  if (r->out_watched)
+    (void) epoll_ctl (br.ep, EPOLL_CTL_DEL, r->out_fd, NULL);  /* as in stop_polling */
+  r->out_watched = 0;
   kill_child (r);
   if (r->proxy)
     ward_proc_unref (r->proxy);
@@ -734,7 +1014,16 @@ ward_broker_abort (ward_remote *r)
     close (r->child.chan);
   if (r->child.pidfd >= 0)
     close (r->child.pidfd);
+  if (r->out_fd >= 0)
+    close (r->out_fd);
+  ward_wire_tx_free (&r->tx);
+  pthread_mutex_destroy (&r->tx_lock);
   ward_wire_rx_free (&r->rx);
+  /* the copies the child held are closed with it */
+  for (size_t i = 0; i < r->nheld; i++)
+    ward_vmchan_release (r->held[i].pid, r->held[i].n);
+  free (r->held);
+  pthread_mutex_destroy (&r->held_lock);
   if (r->counted)
     atomic_fetch_sub (&sbx_live[r->sh - sbx_hosts], 1);
   ward_fdtally_unref (r->tally);
@@ -860,7 +1149,10 @@ ward_broker_boot (ward_proc *p)
          || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0
          || ward_wire_put_u32 (&b, senders_now (p), &err) < 0 ? -1 : 0;
   if (rc == 0)
-    rc = ward_wire_send (r->child.chan, WARD_F_BOOT, b.data, b.len, &err);
+    {
+      grant_handles (r, p->args, p->args_len);
+      rc = put_frame (r, WARD_F_BOOT, b.data, b.len, NULL, &err);
+    }
   wbuf_free (&b);
   free (p->args);
   p->args = NULL;
@@ -901,9 +1193,13 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
   ward_err err;
   /* anything but sent (full, too big, broken) goes the proxy's way, which
    * waits, or reports the broken channel */
-  int rc = ward_remote_msg_encode (m, &b, &err) == 0
+  grant_handles (r, m->data, m->len);
+  /* (after what waits, never before it) */
+  pthread_mutex_lock (&r->tx_lock);
+  int rc = r->tx.head == NULL && !r->tx_ended && ward_remote_msg_encode (m, &b, &err) == 0
            && ward_wire_send_now (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err) == 0
            ? 0 : -1;
+  pthread_mutex_unlock (&r->tx_lock);
   wbuf_free (&b);
   return rc;
 }
@@ -1001,13 +1297,19 @@ b_next (lua_State *L, int status, lua_KContext ctx)
   for (;;)
     {
       ward_msg *m = NULL;
+      /* with so much waiting for the child, only its calls and its end are
+       * taken: the reader wakes the stand-in when there is room again */
+      int full = tx_full (r);
+      size_t nports = full ? 1 : sizeof ports / sizeof *ports;
       /* busy before the pop: a sender that sees the mailbox empty and the
        * channel free cannot overtake what is popped here */
       atomic_fetch_add (&r->busy, 1);
-      for (size_t i = 0; m == NULL && i < sizeof ports / sizeof *ports; i++)
+      for (size_t i = 0; m == NULL && i < nports; i++)
         m = ward_port_pop (p, ports[i]);
       if (m == NULL || m->kind == WARD_MSG_WIRE)
         atomic_fetch_sub (&r->busy, 1);
+      if (m == NULL && full)
+        return ward_vm_block (L, 0, b_next);
       if (m == NULL)
         {
           /* everything forwarded: then whether a channel names the actor */
@@ -1017,7 +1319,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
               uint8_t n[4] = { (uint8_t) now, 0, 0, 0 };
               r->told_senders = (int) now;
               atomic_fetch_add (&r->busy, 1);
-              int rc = ward_wire_send (r->child.chan, WARD_F_SENDERS, n, 4, &err);
+              int rc = put_frame (r, WARD_F_SENDERS, n, 4, NULL, &err);
               atomic_fetch_sub (&r->busy, 1);
               if (rc < 0)
                 channel_broken (r, &err);
@@ -1041,9 +1343,10 @@ b_next (lua_State *L, int status, lua_KContext ctx)
         {
           wbuf b;
           wbuf_init (&b, 0);
+          grant_handles (r, m->data, m->len);
           int rc = ward_remote_msg_encode (m, &b, &err);
           if (rc == 0)
-            rc = ward_wire_send_fds (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err);
+            rc = put_frame (r, WARD_F_MSG, b.data, b.len, m->fds, &err);
           atomic_fetch_sub (&r->busy, 1);
           wbuf_free (&b);
           ward_msg_release (p);
@@ -1147,10 +1450,12 @@ send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, 
                  : ward_wire_put_str (&b, kind, strlen (kind), &err);
   if (rc == 0)
     rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
+  if (rc == 0 && st == 0)
+    grant_handles (r, vals, vlen);
   if (rc == 0)
     {
       atomic_fetch_add (&r->busy, 1);
-      rc = ward_wire_send (r->child.chan, WARD_F_REPLY, b.data, b.len, &err);
+      rc = put_frame (r, WARD_F_REPLY, b.data, b.len, NULL, &err);
       atomic_fetch_sub (&r->busy, 1);
     }
   wbuf_free (&b);
@@ -1231,7 +1536,9 @@ b_finish (lua_State *L)
   ward_err err;
   int n = 0;
   lua_settop (L, 0);
-  if (ward_codec_decode (L, r->exit_data, r->exit_len, ward_codec_opts_rt (), &n, &err) < 0)
+  /* each channel in it counts itself: the child's copies are dropped
+   * when it is released */
+  if (ward_codec_decode (L, r->exit_data, r->exit_len, ward_codec_opts_wire (), &n, &err) < 0)
     return raise_plain (L, "subprocess actor: malformed result: %s", err.msg);
   return n;
 }

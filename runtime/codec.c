@@ -884,3 +884,60 @@ ward_codec_decode (lua_State *L, const uint8_t *p, size_t len,
     *nvalues = count;
   return 0;
 }
+
+int
+ward_codec_each_handle (const uint8_t *p, size_t len,
+                        int (*each) (const char *ref, size_t len, void *ctx), void *ctx)
+{
+  if (p == NULL || len < 2 || p[0] != CODEC_VERSION)
+    return -1;
+  /* no recursion: a table adds its elements to the values still to walk */
+  dec d = { .p = p + 2, .end = p + len };
+  uint64_t left = p[1];
+  for (; left > 0; left--)
+    {
+      if (d.p == d.end)
+        return -1;
+      uint8_t tag = *d.p++;
+      uint64_t v = 0;
+      size_t n = 0;
+      switch (tag)
+        {
+        case TAG_NIL: case TAG_FALSE: case TAG_TRUE:
+          break;
+        case TAG_INT: case TAG_FD:
+          if (get_varint (&d, &v) < 0)
+            return -1;
+          break;
+        case TAG_FLOAT:
+          if (d.end - d.p < 8)
+            return -1;
+          d.p += 8;
+          break;
+        case TAG_STRING:
+          if (get_len (&d, &n) < 0)
+            return -1;
+          d.p += n;
+          break;
+        case TAG_HANDLE:
+          if (get_len (&d, &n) < 0 || each ((const char *) d.p, n, ctx) != 0)
+            return -1;
+          d.p += n;
+          break;
+        case TAG_TABLE:
+          {
+            uint64_t narr = 0, nhash = 0;
+            if (get_varint (&d, &narr) < 0 || get_varint (&d, &nhash) < 0)
+              return -1;
+            uint64_t rest = (uint64_t) (d.end - d.p);
+            if (narr > rest || nhash > (rest - narr) / 2)
+              return -1;
+            left += narr + 2 * nhash;
+            break;
+          }
+        default:
+          return -1;
+        }
+    }
+  return d.p == d.end ? 0 : -1;
+}

@@ -62,4 +62,12 @@ int ward_codec_encode (lua_State *L, int idx, int n, wbuf *out,
 int ward_codec_decode (lua_State *L, const uint8_t *p, size_t len,
                        const ward_codec_opts *opts, int *nvalues, ward_err *err);
 
+/* Call each(ref, len, ctx) for the reference bytes of every handle in an
+ * encoded message, in order, without decoding anything else (no Lua
+ * state). Returns 0; -1 when the input is not a well-formed message (what
+ * was walked before may have been reported) or when each returned
+ * non-zero (the walk stops there). */
+int ward_codec_each_handle (const uint8_t *p, size_t len,
+                            int (*each) (const char *ref, size_t len, void *ctx), void *ctx);
+
 #endif

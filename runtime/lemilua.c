@@ -38,6 +38,13 @@ senders_add (const char *pid, int d)
   ward_proc_unref (t);
 }
 
+void
+ward_vmchan_release (const char *pid, unsigned n)
+{
+  if (n > 0)
+    senders_add (pid, -(int) n);
+}
+
 /* counted: the target already counts this channel (spawn_vm's first). */
 static vmchan *
 push_vmchan (lua_State *L, const char *pid, int counted)

@@ -30,7 +30,8 @@ const char *ward_remote_fault;
 
 /* "forged-handle" (tests only): call vmchan.send with a channel naming
  * `pid`, which the child makes up (a frame its own codec would not make),
- * and print the runtime's answer: "FORGED <status> <kind> <message>". */
+ * and print the runtime's answer: "FORGED <status> <kind> <message>", or
+ * "FORGED no reply" when the runtime ends the child instead. */
 static void
 forged_send (int chan, ward_wire_rx *rx, const char *pid)
 {
@@ -103,20 +104,41 @@ wire_fault (int chan, ward_wire_rx *rx, const char *how)
       wfd_attach (&mh, ctl.buf, fds, WARD_FD_MAX + 1);
       sendmsg (chan, &mh, MSG_NOSIGNAL);
     }
-  else if (strcmp (how, "forged-handle") == 0)
+  else if (strcmp (how, "forged-handle") == 0 || strcmp (how, "forged-handle-none") == 0)
     {
-      /* one channel naming the actor itself (from BOOT: a live process it
-       * may not send to unless it is its parent), one naming no process */
+      /* a channel naming the actor itself (from BOOT: a live process), or
+       * one naming no process */
       ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
       char self[64];
       ward_err err;
       if (ward_wire_get_cstr (&in, self, sizeof self, &err) == 0)
-        {
-          forged_send (chan, rx, self);
-          forged_send (chan, rx, "{ward:main|0xfffff}");
-        }
+        forged_send (chan, rx, how[13] ? "{ward:main|0xfffff}" : self);
       fflush (stderr);
       _exit (0);
+    }
+  else if (strcmp (how, "forged-exit-handle") == 0)
+    {
+      /* end with a result holding a channel the child was never given:
+       * one naming the PID that is its first argument (a string) */
+      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
+      const char *s = NULL, *args = NULL;
+      size_t n = 0, alen = 0;
+      ward_err err;
+      for (int i = 0; i < 8; i++)       /* pid .. code: the spawn's arguments follow */
+        if (ward_wire_get_str (&in, &s, &n, &err) < 0)
+          _exit (3);
+      if (ward_wire_get_str (&in, &args, &alen, &err) < 0 || alen < 5
+          || args[2] != 0x05 || (uint8_t) args[3] >= 64 || (size_t) args[3] + 4 > alen)
+        _exit (3);
+      n = (uint8_t) args[3];
+      uint8_t val[4 + 64] = { 0x01, 0x01, 0x07, (uint8_t) n };
+      memcpy (val + 4, args + 4, n);
+      wbuf b;
+      wbuf_init (&b, 0);
+      if (ward_wire_put_u32 (&b, 0, &err) == 0
+          && ward_wire_put_str (&b, (const char *) val, 4 + n, &err) == 0)
+        (void) ward_wire_send (chan, WARD_F_EXIT, b.data, b.len, &err);
+      wbuf_free (&b);
     }
   else if (strcmp (how, "oversized") == 0)
     {
@@ -415,7 +437,7 @@ ward_remote_main (int chan)
   memset (&b, 0, sizeof b);
   ward_host *h = NULL;
 #ifdef WARD_TEST_HOOKS
-  if (ward_remote_fault && ward_remote_fault[0])
+  if (ward_remote_fault && ward_remote_fault[0] && strcmp (ward_remote_fault, "stall") != 0)
     {
       int rc = ward_wire_read (chan, &rx, &err);   /* the BOOT, then the breach */
       (void) rc;
@@ -468,6 +490,14 @@ ward_remote_main (int chan)
   ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
   if (parse_boot (&in, &b, &err) < 0)
     goto fail;
+#ifdef WARD_TEST_HOOKS
+  /* "stall" (tests only): an actor whose first argument is the string
+   * "stall" reads nothing more; the others run */
+  if (ward_remote_fault && strcmp (ward_remote_fault, "stall") == 0 && b.args_len >= 9
+      && memcmp (b.args + 2, "\x05\x05stall", 7) == 0)
+    for (;;)
+      pause ();
+#endif
   snprintf (ward_cfg.main_path, sizeof ward_cfg.main_path, "%s", b.chunk);
   ward_cfg.mem_limit = (size_t) b.mem_limit;
   ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;

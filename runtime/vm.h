@@ -120,5 +120,8 @@ const struct ward_codec_opts *ward_codec_opts_rt (void);
 /* The same for values a subprocess actor sent (its channel references
  * counted nothing here). */
 const struct ward_codec_opts *ward_codec_opts_wire (void);
+/* Drop n of the open channels counted for the process pid (copies a
+ * subprocess actor held when it ended); nothing when pid names none. */
+void ward_vmchan_release (const char *pid, unsigned n);
 
 #endif

@@ -4,6 +4,7 @@
 #include "wfd.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -84,6 +85,135 @@ send_frame (int fd, int type, const void *body, size_t len, const ward_fdvec *fd
       off += n;
     }
   while (off < len);
+  return 0;
+}
+
+/* ---- the outgoing queue ---- */
+
+struct ward_wire_dgram {
+  struct ward_wire_dgram *next;
+  ward_fdvec fds;
+  size_t len;
+  uint8_t data[];
+};
+
+void
+ward_wire_tx_init (ward_wire_tx *tx)
+{
+  tx->head = tx->tail = NULL;
+  tx->bytes = 0;
+}
+
+void
+ward_wire_tx_free (ward_wire_tx *tx)
+{
+  while (tx->head)
+    {
+      struct ward_wire_dgram *d = tx->head;
+      tx->head = d->next;
+      ward_fdvec_close (&d->fds);
+      free (d);
+    }
+  ward_wire_tx_init (tx);
+}
+
+int
+ward_wire_tx_put (ward_wire_tx *tx, int type, const void *body, size_t len,
+                  const ward_fdvec *fds, ward_err *err)
+{
+  if (len > WARD_WIRE_MAX)
+    return ward_err_set (err, WARD_E_INVALID, 0, "frame of %zu bytes is over the %u limit",
+                         len, WARD_WIRE_MAX);
+  struct ward_wire_dgram *first = NULL, *last = NULL;
+  size_t off = 0, bytes = 0;
+  const uint8_t *p = body;
+  do
+    {
+      size_t n = len - off > WARD_WIRE_CHUNK ? WARD_WIRE_CHUNK : len - off;
+      struct ward_wire_dgram *d = malloc (sizeof *d + 4 + n);
+      if (d == NULL)
+        goto nomem;
+      d->next = NULL;
+      d->fds.n = 0;
+      d->len = 4 + n;
+      d->data[0] = MAGIC;
+      d->data[1] = (uint8_t) type;
+      d->data[2] = off + n < len ? F_MORE : 0;
+      d->data[3] = 0;
+      if (n)
+        memcpy (d->data + 4, p + off, n);
+      if (last)
+        last->next = d;
+      else
+        first = d;
+      last = d;
+      if (off == 0 && fds != NULL)
+        for (unsigned i = 0; i < fds->n; i++)
+          {
+            if (fds->fd[i] < 0)
+              {
+                ward_err_set (err, WARD_E_INTERNAL, 0, "a message lost a descriptor "
+                              "before it was sent");
+                goto fail;
+              }
+            if (ward_fdvec_dup (&d->fds, fds->fd[i], err) < 0)
+              goto fail;
+          }
+      bytes += d->len;
+      off += n;
+    }
+  while (off < len);
+  if (tx->tail)
+    tx->tail->next = first;
+  else
+    tx->head = first;
+  tx->tail = last;
+  tx->bytes += bytes;
+  return 0;
+nomem:
+  ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "queueing a frame");
+fail:
+  while (first)
+    {
+      struct ward_wire_dgram *d = first;
+      first = d->next;
+      ward_fdvec_close (&d->fds);
+      free (d);
+    }
+  return -1;
+}
+
+int
+ward_wire_tx_flush (int fd, ward_wire_tx *tx, int *progress, ward_err *err)
+{
+  while (tx->head)
+    {
+      struct ward_wire_dgram *d = tx->head;
+      struct iovec iov = { d->data, d->len };
+      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+      union {
+        struct cmsghdr align;
+        char buf[WFD_SPACE (WARD_FD_MAX)];
+      } ctl;
+      if (d->fds.n > 0)
+        wfd_attach (&mh, ctl.buf, d->fds.fd, d->fds.n);
+      ssize_t w;
+      do
+        w = sendmsg (fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+      while (w < 0 && errno == EINTR);
+      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 1;
+      if (w < 0)
+        return ward_err_set (err, WARD_E_INTERNAL, errno, "writing to the channel: %s",
+                             strerror (errno));
+      tx->head = d->next;
+      if (tx->head == NULL)
+        tx->tail = NULL;
+      tx->bytes -= d->len;
+      ward_fdvec_close (&d->fds);
+      free (d);
+      *progress = 1;
+    }
   return 0;
 }
 

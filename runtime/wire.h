@@ -42,6 +42,24 @@ int ward_wire_send_fds (int fd, int type, const void *body, size_t len,
 int ward_wire_send_now (int fd, int type, const void *body, size_t len,
                         const ward_fdvec *fds, ward_err *err);
 
+/* Frames waiting to be written to a non-blocking channel: whole
+ * datagrams, in order, each frame's descriptors (dups, the queue's own)
+ * with its first. */
+typedef struct ward_wire_tx {
+  struct ward_wire_dgram *head, *tail;
+  size_t bytes;        /* queued, headers included */
+} ward_wire_tx;
+void ward_wire_tx_init (ward_wire_tx *tx);
+/* Drop what is queued (its descriptors closed). */
+void ward_wire_tx_free (ward_wire_tx *tx);
+/* Queue one frame after what is queued (fds as for ward_wire_send_fds). */
+int ward_wire_tx_put (ward_wire_tx *tx, int type, const void *body, size_t len,
+                      const ward_fdvec *fds, ward_err *err);
+/* Write what is queued without waiting: 0 when all is written, 1 when
+ * some is left (the channel is full), -1 on an error; *progress is set
+ * when at least one datagram went. */
+int ward_wire_tx_flush (int fd, ward_wire_tx *tx, int *progress, ward_err *err);
+
 /* Reassembly of frames from a non-blocking or blocking fd. */
 typedef struct ward_wire_rx {
   int type;            /* of the frame being assembled, 0 = none yet */

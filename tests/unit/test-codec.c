@@ -851,10 +851,64 @@ test_malformed (void)
   wbuf_free (&w);
 }
 
+/* ------------------------------------------- handles found without Lua */
+
+typedef struct seen {
+  char refs[4][HANDLE_LEN + 1];
+  int n, stop_at;
+} seen;
+
+static int
+see (const char *ref, size_t len, void *ctx)
+{
+  seen *s = ctx;
+  if (s->n == s->stop_at)
+    return 1;
+  if (s->n < 4 && len == HANDLE_LEN)
+    memcpy (s->refs[s->n], ref, len);
+  s->n++;
+  return 0;
+}
+
+static void
+test_each_handle (void)
+{
+  int a0 = lua_gettop (A);
+  int n = run (A, "return 1, {a = newhandle('one'), {newhandle('two'), 'x', {newhandle('three')}},"
+               " b = 2.5}, 'newhandle', newhandle('four')");
+  wbuf w;
+  wbuf_init (&w, 0);
+  ward_err err;
+  int rc = ward_codec_encode (A, a0 + 1, n, &w, &with_handle, &err);
+  lua_settop (A, a0);
+  seen s = { .stop_at = -1 };
+  ok (rc == 0 && ward_codec_each_handle (w.data, w.len, see, &s) == 0 && s.n == 4,
+      "each_handle: every handle of a message, nested ones too, and nothing else");
+  int names = 0;
+  for (int i = 0; i < 4; i++)
+    names += strcmp (s.refs[i], "one") == 0 || strcmp (s.refs[i], "two") == 0
+             || strcmp (s.refs[i], "three") == 0 || strcmp (s.refs[i], "four") == 0;
+  ok (names == 4 && strcmp (s.refs[3], "four") == 0, "each_handle: ... with their reference bytes");
+  seen t = { .stop_at = 1 };
+  ok (ward_codec_each_handle (w.data, w.len, see, &t) == -1 && t.n == 1,
+      "each_handle: a callback that refuses stops the walk");
+  seen u = { .stop_at = -1 };
+  ok (ward_codec_each_handle (w.data, w.len - 1, see, &u) == -1,
+      "each_handle: a truncated message is refused");
+  uint8_t lie[] = { 0x01, 0x01, 0x06, 0x7f, 0x00, 0x07, 0x01, 'h' };   /* 127 elements claimed */
+  seen v = { .stop_at = -1 };
+  ok (ward_codec_each_handle (lie, sizeof lie, see, &v) == -1 && v.n == 0,
+      "each_handle: a table larger than the message is refused");
+  uint8_t trail[] = { 0x01, 0x01, 0x00, 0x00 };
+  ok (ward_codec_each_handle (trail, sizeof trail, see, &v) == -1,
+      "each_handle: trailing bytes are refused");
+  wbuf_free (&w);
+}
+
 int
 main (void)
 {
-  plan (152);
+  plan (158);
   A = new_state ();
   B = new_state ();
   lua_pushstring (A, "bottom");
@@ -867,6 +921,7 @@ main (void)
   test_handles ();
   test_fds ();
   test_malformed ();
+  test_each_handle ();
 
   ok (lua_gettop (A) == 1 && lua_gettop (B) == 1, "both stacks as they began");
   lua_close (A);

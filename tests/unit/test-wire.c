@@ -101,7 +101,7 @@ malformed (const uint8_t *d, size_t len, const char *what)
 int
 main (void)
 {
-  plan (40);
+  plan (49);
   sv[0] = sv[1] = -1;
   ok (round_trip (0), "an empty frame");
   ok (round_trip (100), "a small frame");
@@ -298,6 +298,95 @@ main (void)
     ok (a == -1 && strstr (e2.msg, "control message"), "credentials (another control "
         "message) are refused as malformed");
     ward_wire_rx_free (&r2);
+    free (body);
+    close (pp[0]);
+    close (pp[1]);
+  }
+
+  /* the outgoing queue: frames written without waiting, in order, their
+   * descriptors with them; a full channel keeps the rest for later */
+  {
+    pair ();
+    int pp[2];
+    if (pipe (pp) < 0)
+      abort ();
+    ward_fdvec v = { 0 };
+    ward_fdvec_dup (&v, pp[1], &err);
+    ward_wire_tx tx;
+    ward_wire_tx_init (&tx);
+    size_t big = 3 * WARD_WIRE_CHUNK + 9;
+    uint8_t *body = calloc (1, big);
+    body[big - 1] = 'e';
+    int progress = 0;
+    ward_err e4;
+    int q = ward_wire_tx_put (&tx, WARD_F_MSG, "one", 3, NULL, &e4) == 0
+            && ward_wire_tx_put (&tx, WARD_F_REPLY, body, big, &v, &e4) == 0
+            && ward_wire_tx_put (&tx, WARD_F_SENDERS, "four", 4, NULL, &e4) == 0;
+    ward_fdvec_close (&v);
+    ok (q && tx.bytes == 3 + 4 + big + 6 * 4, "three frames in six datagrams queued: "
+        "%zu bytes, headers included", tx.bytes);
+    int f = ward_wire_tx_flush (sv[0], &tx, &progress, &e4);
+    ok (f == 0 && progress && tx.bytes == 0 && tx.head == NULL, "a channel with room takes "
+        "them all at once");
+    ward_wire_rx r4;
+    ward_wire_rx_init (&r4);
+    int a = ward_wire_read (sv[1], &r4, &e4);
+    int good = a == 1 && r4.type == WARD_F_MSG && r4.body.len == 3 && r4.fds.n == 0;
+    ward_wire_rx_reset (&r4);
+    a = ward_wire_read (sv[1], &r4, &e4);
+    good = good && a == 1 && r4.type == WARD_F_REPLY && r4.body.len == big
+           && r4.body.data[big - 1] == 'e' && r4.fds.n == 1
+           && write (r4.fds.fd[0], "q", 1) == 1 && read (pp[0], body, 1) == 1 && body[0] == 'q';
+    ward_wire_rx_reset (&r4);
+    a = ward_wire_read (sv[1], &r4, &e4);
+    good = good && a == 1 && r4.type == WARD_F_SENDERS && r4.body.len == 4;
+    ward_wire_rx_reset (&r4);
+    ok (good, "they arrive whole, in order, the descriptor with its frame");
+
+    /* a channel that is not read: the queue keeps what it cannot take */
+    for (int i = 0; i < 512; i++)
+      if (ward_wire_tx_put (&tx, WARD_F_MSG, body, WARD_WIRE_CHUNK, NULL, &e4) < 0)
+        abort ();
+    progress = 0;
+    f = ward_wire_tx_flush (sv[0], &tx, &progress, &e4);
+    size_t left = tx.bytes;
+    ok (f == 1 && progress && left > 0 && left < 512u * (WARD_WIRE_CHUNK + 4),
+        "a full channel takes part: %zu bytes wait", left);
+    progress = 0;
+    ok (ward_wire_tx_flush (sv[0], &tx, &progress, &e4) == 1 && !progress && tx.bytes == left,
+        "... and nothing more until it is read");
+    a = ward_wire_read (sv[1], &r4, &e4);
+    ward_wire_rx_reset (&r4);
+    progress = 0;
+    ok (a == 1 && ward_wire_tx_flush (sv[0], &tx, &progress, &e4) >= 0 && progress
+        && tx.bytes < left, "once a frame is read, more goes");
+    int frames = 1;
+    while ((a = ward_wire_tx_flush (sv[0], &tx, &progress, &e4)) >= 0)
+      {
+        if (ward_wire_read (sv[1], &r4, &e4) != 1)
+          break;
+        ward_wire_rx_reset (&r4);
+        frames++;
+        if (a == 0 && frames == 512)
+          break;
+      }
+    ok (frames == 512 && tx.bytes == 0, "every queued frame arrives, once (%d)", frames);
+    ward_wire_rx_free (&r4);
+
+    /* what is still queued is dropped, its descriptors closed */
+    ward_fdvec_dup (&v, pp[1], &err);
+    int put = ward_wire_tx_put (&tx, WARD_F_MSG, "x", 1, &v, &e4);
+    ward_fdvec_close (&v);
+    int open_queued = 0, open_dropped = 0;
+    for (int fd = 3; fd < 256; fd++)
+      open_queued += fcntl (fd, F_GETFD) >= 0;
+    ward_wire_tx_free (&tx);
+    for (int fd = 3; fd < 256; fd++)
+      open_dropped += fcntl (fd, F_GETFD) >= 0;
+    ok (put == 0 && open_dropped == open_queued - 1 && tx.head == NULL && tx.bytes == 0,
+        "a dropped queue closes its descriptors");
+    ok (ward_wire_tx_put (&tx, WARD_F_MSG, body, (size_t) WARD_WIRE_MAX + 1, NULL, &e4) == -1
+        && e4.kind == WARD_E_INVALID && tx.head == NULL, "a frame over the limit is not queued");
     free (body);
     close (pp[0]);
     close (pp[1]);
