@@ -21,7 +21,7 @@ trace_sink (void *ud, const char *line)
   *n += strlen (line);
 }
 
-#define MAXW 6
+#define MAXW 4
 
 static void
 add_word (const char **v, size_t *n, const char *s)

@@ -90,7 +90,10 @@ drain (lua_State *L, int fd, ward_wire_rx *rx)
         return 0;                       /* the runtime ends such a child */
       if (rx->body.len > WARD_WIRE_MAX)
         fuzz_fail ("a frame passed the size limit");
-      frame_job j = { rx->type, rx->body.data, rx->body.len,
+      /* an empty body has no storage: point at an empty string instead,
+       * as the broker's copy of a frame always has storage */
+      frame_job j = { rx->type, rx->body.data ? rx->body.data : (const uint8_t *) "",
+                      rx->body.len,
                       rx->type == WARD_F_CALL ? &rx->fds : NULL };
       lua_pushcfunction (L, take_frame);
       lua_pushlightuserdata (L, &j);
