@@ -74,9 +74,10 @@ take_frame (lua_State *L)
   return 0;
 }
 
-/* Read every frame there is; 1 while the channel is usable. */
+/* Read every frame there is; 1 while the channel is usable. The Lua
+ * state that takes the frames is made on the first one (*Lp). */
 static int
-drain (lua_State *L, int fd, ward_wire_rx *rx)
+drain (lua_State **Lp, int fd, ward_wire_rx *rx)
 {
   for (;;)
     {
@@ -95,6 +96,9 @@ drain (lua_State *L, int fd, ward_wire_rx *rx)
       frame_job j = { rx->type, rx->body.data ? rx->body.data : (const uint8_t *) "",
                       rx->body.len,
                       rx->type == WARD_F_CALL ? &rx->fds : NULL };
+      if (*Lp == NULL && (*Lp = luaL_newstate ()) == NULL)
+        fuzz_fail ("luaL_newstate");
+      lua_State *L = *Lp;
       lua_pushcfunction (L, take_frame);
       lua_pushlightuserdata (L, &j);
       (void) lua_pcall (L, 1, 0, 0);
@@ -144,9 +148,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull < 0)
     fuzz_fail ("/dev/null");
-  lua_State *L = luaL_newstate ();
-  if (L == NULL)
-    fuzz_fail ("luaL_newstate");
+  lua_State *L = NULL;
   ward_wire_rx rx;
   ward_wire_rx_init (&rx);
   rx.nonblock = 1;
@@ -167,17 +169,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           shutdown (sv[1], SHUT_WR);
           writer = 0;
         }
-      open_ = drain (L, sv[0], &rx);
+      open_ = drain (&L, sv[0], &rx);
     }
   if (open_)
     {
       /* the child ends: what it wrote last is still read, then the end */
       close (sv[1]);
       sv[1] = -1;
-      (void) drain (L, sv[0], &rx);
+      (void) drain (&L, sv[0], &rx);
     }
   ward_wire_rx_free (&rx);
-  lua_close (L);
+  if (L != NULL)
+    lua_close (L);
   close (sv[0]);
   if (sv[1] >= 0)
     close (sv[1]);
