@@ -645,6 +645,78 @@ split_words (char *line, char **words, int max)
     }
 }
 
+/* The lines of a test file, each decided and reported on out (problems
+ * with the file itself on errs). */
+void
+wpol_test_run (wpol_engine *e, FILE *in, const char *name, FILE *out, FILE *errs,
+               unsigned *passed, unsigned *failed, unsigned *badlines)
+{
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  unsigned lineno = 0, pass = 0, fail = 0, bad = 0;
+  fprintf (out, "%-6s %-6s %-6s %-5s %-50s %s\n", "LINE", "EXPECT", "GOT", "", "REQUEST",
+           "DECIDED BY");
+  while ((len = getline (&line, &cap, in)) >= 0)
+    {
+      lineno++;
+      char *words[4 + MAX_ATTRS];
+      if ((size_t) len != strlen (line))
+        {
+          fprintf (errs, "%s:%u: NUL byte in the test file\n", name, lineno);
+          bad++;
+          continue;
+        }
+      int n = split_words (line, words, 4 + MAX_ATTRS);
+      if (n == 0)
+        continue;
+      if (n < 4 || (strcmp (words[0], "allow") != 0 && strcmp (words[0], "deny") != 0))
+        {
+          fprintf (errs, "%s:%u: expected `allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]...`%s\n",
+                   name, lineno, n == -2 ? " (unterminated quote)" : n == -1 ? " (too many words)" : "");
+          bad++;
+          continue;
+        }
+      request q;
+      memset (&q, 0, sizeof q);
+      q.actor = words[1];
+      q.action = words[2];
+      q.resource = words[3];
+      const char *msg = NULL;
+      for (int k = 4; k < n && msg == NULL; k++)
+        msg = request_set (&q, words[k]);
+      if (msg)
+        {
+          fprintf (errs, "%s:%u: %s\n", name, lineno, msg);
+          request_free (&q);
+          bad++;
+          continue;
+        }
+      wpol_result r = request_decide (e, &q, NULL, NULL);
+      int want = strcmp (words[0], "allow") == 0;
+      int got = r.decision == WARD_ALLOW;
+      char reqs[256], why[512];
+      snprintf (reqs, sizeof reqs, "%s %s \"%s\"", q.actor, q.action, q.resource);
+      describe_result (&r, q.actor, why, sizeof why);
+      /* the request and the deciding rule's file name: escaped (wesc.h) */
+      char *ereqs = ward_esc_str (reqs, 0), *ewhy = ward_esc_str (why, 0);
+      fprintf (out, "%-6u %-6s %-6s %-5s %-50s %s\n", lineno, words[0],
+               got ? "allow" : "deny", want == got ? "pass" : "FAIL",
+               ereqs ? ereqs : "(out of memory)", ewhy ? ewhy : "(out of memory)");
+      free (ereqs);
+      free (ewhy);
+      if (want == got)
+        pass++;
+      else
+        fail++;
+      request_free (&q);
+    }
+  free (line);
+  *passed = pass;
+  *failed = fail;
+  *badlines = bad;
+}
+
 static int
 cmd_test (int argc, char **argv)
 {
@@ -679,66 +751,8 @@ cmd_test (int argc, char **argv)
       fclose (in);
       return 1;
     }
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
-  unsigned lineno = 0, pass = 0, fail = 0, bad = 0;
-  printf ("%-6s %-6s %-6s %-5s %-50s %s\n", "LINE", "EXPECT", "GOT", "", "REQUEST", "DECIDED BY");
-  while ((len = getline (&line, &cap, in)) >= 0)
-    {
-      lineno++;
-      char *words[4 + MAX_ATTRS];
-      if ((size_t) len != strlen (line))
-        {
-          fprintf (stderr, "%s:%u: NUL byte in the test file\n", testfile, lineno);
-          bad++;
-          continue;
-        }
-      int n = split_words (line, words, 4 + MAX_ATTRS);
-      if (n == 0)
-        continue;
-      if (n < 4 || (strcmp (words[0], "allow") != 0 && strcmp (words[0], "deny") != 0))
-        {
-          fprintf (stderr, "%s:%u: expected `allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]...`%s\n",
-                   testfile, lineno, n == -2 ? " (unterminated quote)" : n == -1 ? " (too many words)" : "");
-          bad++;
-          continue;
-        }
-      request q;
-      memset (&q, 0, sizeof q);
-      q.actor = words[1];
-      q.action = words[2];
-      q.resource = words[3];
-      const char *msg = NULL;
-      for (int k = 4; k < n && msg == NULL; k++)
-        msg = request_set (&q, words[k]);
-      if (msg)
-        {
-          fprintf (stderr, "%s:%u: %s\n", testfile, lineno, msg);
-          request_free (&q);
-          bad++;
-          continue;
-        }
-      wpol_result r = request_decide (e, &q, NULL, NULL);
-      int want = strcmp (words[0], "allow") == 0;
-      int got = r.decision == WARD_ALLOW;
-      char reqs[256], why[512];
-      snprintf (reqs, sizeof reqs, "%s %s \"%s\"", q.actor, q.action, q.resource);
-      describe_result (&r, q.actor, why, sizeof why);
-      /* the request and the deciding rule's file name: escaped (wesc.h) */
-      char *ereqs = ward_esc_str (reqs, 0), *ewhy = ward_esc_str (why, 0);
-      printf ("%-6u %-6s %-6s %-5s %-50s %s\n", lineno, words[0], got ? "allow" : "deny",
-              want == got ? "pass" : "FAIL", ereqs ? ereqs : "(out of memory)",
-              ewhy ? ewhy : "(out of memory)");
-      free (ereqs);
-      free (ewhy);
-      if (want == got)
-        pass++;
-      else
-        fail++;
-      request_free (&q);
-    }
-  free (line);
+  unsigned pass, fail, bad;
+  wpol_test_run (e, in, testfile, stdout, stderr, &pass, &fail, &bad);
   fclose (in);
   wpol_engine_free (e);
   printf ("\n%u passed, %u failed%s\n", pass, fail, bad ? ", and the test file has errors" : "");

@@ -252,6 +252,13 @@ int wpol_engine_sandbox (wpol_engine *e, const char *name,
 
 /* `ward policy ARGS...`: argv[0] is "policy". Returns the exit status. */
 int wpol_cli_main (int argc, char **argv);
+/* The body of `ward policy test`: decide each line of the test file in
+ * (`allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]...`, name is its name in
+ * messages) against e, one table row per request on out, each malformed
+ * line reported on errs; the counts of requests passed and failed and of
+ * malformed lines. */
+void wpol_test_run (wpol_engine *e, FILE *in, const char *name, FILE *out, FILE *errs,
+                    unsigned *passed, unsigned *failed, unsigned *badlines);
 /* `ward audit ARGS...`: argv[0] is "audit". Returns the exit status. */
 int wpol_audit_main (int argc, char **argv);
 

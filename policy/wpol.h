@@ -52,7 +52,8 @@ void wpol_diag_add (wpol_diags *d, wpol_severity sev, const char *file,
                     unsigned line, unsigned col, const char *fmt, ...)
   __attribute__ ((format (printf, 6, 7)));
 void wpol_diag_vadd (wpol_diags *d, wpol_severity sev, const char *file,
-                     unsigned line, unsigned col, const char *fmt, va_list ap);
+                     unsigned line, unsigned col, const char *fmt, va_list ap)
+  __attribute__ ((format (printf, 6, 0)));
 /* Sort by file, line, col (stable); used before printing. */
 void wpol_diags_sort (wpol_diags *d);
 
