@@ -1377,7 +1377,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
           ward_wire_in in = { body, body + len };
           uint32_t abnormal;
           const char *data;
-          size_t dlen;
+          size_t dlen = 0;
           if (ward_wire_get_u32 (&in, &abnormal, &err) < 0
               || ward_wire_get_str (&in, &data, &dlen, &err) < 0 || abnormal > 1)
             {
@@ -1396,7 +1396,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       /* CALL: op, encoded arguments */
       ward_wire_in in = { body, body + len };
       const char *op, *args;
-      size_t oplen, alen;
+      size_t oplen = 0, alen = 0;
       if (type != WARD_F_CALL || ward_wire_get_str (&in, &op, &oplen, &err) < 0
           || ward_wire_get_str (&in, &args, &alen, &err) < 0 || oplen == 0 || oplen > 64)
         {
