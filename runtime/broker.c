@@ -440,6 +440,24 @@ refuse_fds (ward_remote *r)
   return 0;
 }
 
+/* End r's child for `action` (a breach the runtime itself decides): the
+ * child is killed, the event audited against its stand-in's actor, and the
+ * stand-in told why. Called with br.lock. */
+static void
+end_audited (ward_remote *r, const char *action, const char *why)
+{
+  kill_child (r);
+  if (r->proxy)
+    {
+      ward_actor actor;
+      ward_attrs attrs;
+      ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
+      ward_audit_event (&actor, action, r->proxy->pid, &attrs);
+    }
+  r->broken = 1;
+  to_proxy (r, F_ENDED, why, strlen (why), NULL);
+}
+
 /* r's child broke the protocol: it is ended, the breach audited, its
  * stand-in told why. Returns -1 (the channel is done). Called with
  * br.lock. */
@@ -447,16 +465,7 @@ static int
 breach (ward_remote *r, const char *why)
 {
   stop_polling (r);
-  kill_child (r);
-  if (r->proxy)
-    {
-      ward_actor actor;
-      ward_attrs attrs;
-      ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
-      ward_audit_event (&actor, WARD_ACTION (SANDBOX_MALFORMED), r->proxy->pid, &attrs);
-    }
-  r->broken = 1;
-  to_proxy (r, F_ENDED, why, strlen (why), NULL);
+  end_audited (r, WARD_ACTION (SANDBOX_MALFORMED), why);
   return -1;
 }
 
@@ -529,16 +538,7 @@ end_stalled (ward_remote *r, const char *why)
   r->stalled_since = 0;
   ward_wire_tx_free (&r->tx);
   pthread_mutex_unlock (&r->tx_lock);
-  kill_child (r);
-  if (r->proxy)
-    {
-      ward_actor actor;
-      ward_attrs attrs;
-      ward_proc_gate_view (r->proxy, NULL, &actor, &attrs);
-      ward_audit_event (&actor, WARD_ACTION (SANDBOX_STALLED), r->proxy->pid, &attrs);
-    }
-  r->broken = 1;
-  to_proxy (r, F_ENDED, why, strlen (why), NULL);
+  end_audited (r, WARD_ACTION (SANDBOX_STALLED), why);
 }
 
 /* r's channel has room: write what waits; wake the stand-in once it may
