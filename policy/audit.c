@@ -26,6 +26,7 @@
  * system both limits shrink, so that the WAL leaves the database room. */
 #include "config.h"
 #include "audit.h"
+#include "auditdb.h"
 #include "wpol.h"
 
 #include <errno.h>
@@ -89,12 +90,6 @@ typedef struct ftake {
   uint8_t permissive;
 } ftake;
 
-/* Records that could not be written, not yet in the database. */
-typedef struct lost_pend {
-  uint64_t n;
-  int64_t first, last;            /* times of the first and last lost record */
-  char why[256];
-} lost_pend;
 
 static struct {
   pthread_mutex_t lock;
@@ -732,30 +727,6 @@ insert_rows (const arow_in *g, int k)
   return 0;
 }
 
-/* A lost entry: n records of run that could not be written, and why. */
-static int
-insert_lost (sqlite3 *db, int64_t run, uint64_t n, int64_t first, int64_t last,
-             const char *why)
-{
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2 (db, "INSERT INTO audit (run, ts, ts_last, count, kind, reason, note)"
-                          " VALUES (?,?,?,?,'lost',?,?)", -1, &st, NULL) != SQLITE_OK)
-    return -1;
-  char note[400];
-  snprintf (note, sizeof note, "%" PRIu64 " record%s could not be written: %s", n,
-            n == 1 ? "" : "s", why);
-  if (run)
-    sqlite3_bind_int64 (st, 1, run);
-  sqlite3_bind_int64 (st, 2, first);
-  sqlite3_bind_int64 (st, 3, last);
-  sqlite3_bind_int64 (st, 4, (int64_t) n);
-  sqlite3_bind_text (st, 5, why, -1, SQLITE_STATIC);
-  sqlite3_bind_text (st, 6, note, -1, SQLITE_STATIC);
-  int rc = sqlite3_step (st);
-  sqlite3_finalize (st);
-  return rc == SQLITE_DONE ? 0 : -1;
-}
-
 static int
 insert_run (void)
 {
@@ -862,7 +833,7 @@ again:;
         ok = write_fold (&ft[i]) == 0;
     }
   if (ok && p.n)
-    ok = insert_lost (aw.db, aw.run_id, p.n, p.first, p.last, p.why) == 0;
+    ok = wpol_auditdb_insert_lost (aw.db, aw.run_id, p.n, p.first, p.last, p.why) == 0;
 #ifdef WARD_TEST_HOOKS
   if (ok && aw.writes >= aw.fault_lo && aw.writes <= aw.fault_hi)
     {
@@ -1008,195 +979,6 @@ writer (void *unused)
     }
   pthread_mutex_unlock (&aw.lock);
   return NULL;
-}
-
-/* ---- the schema, the fallback file ------------------------------------- */
-
-/* Create the tables, or bring an older audit table (without the `lost`
- * or `folded` kinds, without the resource's length and digest) to the
- * current schema. Called inside a transaction. */
-#define OLD_COLUMNS "serial, run, ts, ts_last, count, kind, decision, mode, actor, actor_meta," \
-  " scope, action, resource, attrs, pid, host, reason, rule_policy, rule_file, rule_line," \
-  " rule_text, store_version, note"
-
-static int
-ensure_schema (sqlite3 *db)
-{
-  sqlite3_stmt *s;
-  if (sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND "
-                          "name = 'audit'", -1, &s, NULL) != SQLITE_OK)
-    return -1;
-  int old = 0;
-  if (sqlite3_step (s) == SQLITE_ROW)
-    {
-      const char *sql = (const char *) sqlite3_column_text (s, 0);
-      old = sql == NULL || strstr (sql, "'folded'") == NULL;
-    }
-  sqlite3_finalize (s);
-  if (old && sqlite3_exec (db, "ALTER TABLE audit RENAME TO audit_v1;"
-                           "DROP INDEX IF EXISTS audit_ts;", NULL, NULL, NULL) != SQLITE_OK)
-    return -1;
-  if (sqlite3_exec (db, WPOL_AUDIT_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
-    return -1;
-  if (old && sqlite3_exec (db, "INSERT INTO audit (" OLD_COLUMNS ") SELECT " OLD_COLUMNS
-                           " FROM audit_v1; DROP TABLE audit_v1;", NULL, NULL, NULL)
-             != SQLITE_OK)
-    return -1;
-  return 0;
-}
-
-static char *
-lost_path (const char *db)
-{
-  size_t n = strlen (db);
-  char *p = malloc (n + sizeof ".lost");
-  if (p)
-    {
-      memcpy (p, db, n);
-      memcpy (p + n, ".lost", sizeof ".lost");
-    }
-  return p;
-}
-
-/* Append the pending entry to DB.lost, one line in one write:
- * lost TAB run TAB count TAB first TAB last TAB why. */
-static int
-write_fallback (const char *file, int64_t run, const lost_pend *p, char *why, size_t size)
-{
-  char line[512], reason[256];
-  size_t i = 0;
-  for (const unsigned char *c = (const unsigned char *) p->why; *c && i < sizeof reason - 1;
-       c++)
-    reason[i++] = *c < 0x20 || *c == 0x7f ? ' ' : (char) *c;
-  reason[i] = '\0';
-  int n = snprintf (line, sizeof line, "lost\t%" PRId64 "\t%" PRIu64 "\t%" PRId64 "\t%" PRId64
-                    "\t%s\n", run, p->n, p->first, p->last, reason);
-  int fd = open (file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || write (fd, line, (size_t) n) != n || fsync (fd) < 0)
-    {
-      snprintf (why, size, "%s", strerror (errno ? errno : EIO));
-      if (fd >= 0)
-        close (fd);
-      return -1;
-    }
-  return close (fd);
-}
-
-/* Import the entries of DB.lost into db (its own transaction), then remove
- * the file. An entry already there (same run, time and count) is not
- * inserted twice. The number of entries, or -1 with err. A file that
- * cannot be read, holds no entry or ends in a cut line is the only trace
- * of records lost in unknown number: an error, and the file is kept. */
-static int
-import_lost (sqlite3 *db, const char *dbpath, ward_err *err)
-{
-  char *file = lost_path (dbpath);
-  if (file == NULL)
-    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "importing lost entries");
-  FILE *f = fopen (file, "re");
-  if (f == NULL)
-    {
-      int e = errno;
-      free (file);
-      return e == ENOENT ? 0 : ward_err_set (err, WARD_E_INVALID, e, "reading `%s.lost`",
-                                              dbpath);
-    }
-  int count = 0, lineno = 0, ok = sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
-                                  && ensure_schema (db) == 0;
-  char line[1024];
-  while (ok && fgets (line, sizeof line, f))
-    {
-      lineno++;
-      char why[512];
-      long long run, first, last;
-      unsigned long long n;
-      size_t len = strcspn (line, "\n");
-      int whole = line[len] == '\n';
-      line[len] = '\0';
-      why[0] = '\0';
-      if (!whole
-          || sscanf (line, "lost\t%lld\t%llu\t%lld\t%lld\t%511[^\n]", &run, &n, &first, &last, why) < 4)
-        {
-          fclose (f);
-          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          ward_err_set (err, WARD_E_INVALID, 0, "`%s` line %d is not a%s lost entry (records "
-                        "were lost in unknown number)", file, lineno,
-                        whole ? "" : " whole");
-          free (file);
-          return -1;
-        }
-      sqlite3_stmt *s;
-      ok = sqlite3_prepare_v2 (db, "SELECT count(*) FROM audit WHERE kind = 'lost' AND "
-                               "run IS ?1 AND ts = ?2 AND count = ?3", -1, &s, NULL) == SQLITE_OK;
-      if (!ok)
-        break;
-      if (run)
-        sqlite3_bind_int64 (s, 1, run);
-      sqlite3_bind_int64 (s, 2, first);
-      sqlite3_bind_int64 (s, 3, (int64_t) n);
-      int have = sqlite3_step (s) == SQLITE_ROW ? sqlite3_column_int (s, 0) : 0;
-      sqlite3_finalize (s);
-      if (!have)
-        ok = insert_lost (db, run, n, first, last, why[0] ? why : "unknown") == 0;
-      count++;
-    }
-  if (ok && (ferror (f) || count == 0))
-    {
-      int e = ferror (f) ? (errno ? errno : EIO) : 0;
-      fclose (f);
-      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-      if (e)
-        ward_err_set (err, WARD_E_INVALID, e, "reading `%s`", file);
-      else
-        ward_err_set (err, WARD_E_INVALID, 0, "`%s` is empty: a run lost records and could "
-                      "not write how many (remove the file once noted)", file);
-      free (file);
-      return -1;
-    }
-  fclose (f);
-  if (ok)
-    ok = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-  if (!ok)
-    {
-      ward_err_set (err, WARD_E_INVALID, 0, "importing `%s` into the audit database: %s", file,
-                    sqlite3_errmsg (db));
-      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-      free (file);
-      return -1;
-    }
-  if (unlink (file) < 0 && errno != ENOENT)
-    {
-      ward_err_set (err, WARD_E_INVALID, errno, "removing `%s` after importing it", file);
-      free (file);
-      return -1;
-    }
-  free (file);
-  return count;
-}
-
-int
-wpol_audit_import (const char *path, ward_err *err)
-{
-  char *file = lost_path (path);
-  if (file == NULL)
-    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "importing lost entries");
-  int there = access (file, F_OK) == 0;
-  free (file);
-  if (!there)
-    return 0;
-  sqlite3 *db = NULL;
-  int rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL);
-  if (rc != SQLITE_OK)
-    {
-      ward_err_set (err, WARD_E_INVALID, 0, "opening `%s` to import `%s.lost`: %s", path, path,
-                    db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
-      sqlite3_close (db);
-      return -1;
-    }
-  sqlite3_busy_timeout (db, 10000);
-  rc = import_lost (db, path, err);
-  sqlite3_close (db);
-  return rc;
 }
 
 /* ---- the checkpointer ------------------------------------------------- */
@@ -1464,7 +1246,7 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   /* the schema when missing and the run's row, in one transaction: proves
    * that the run can be audited before it starts */
   if (sqlite3_exec (aw.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK
-      || ensure_schema (aw.db) < 0)
+      || wpol_auditdb_schema (aw.db) < 0)
     goto fail_open;
   if (sqlite3_prepare_v2 (aw.db, "INSERT INTO audit_runs (started, os_pid, hostname, store,"
                           " permissive, audit_all) VALUES (?,?,?,?,?,?)", -1, &aw.ins_run,
@@ -1488,7 +1270,7 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   free (sqln);
   sql1 = sqln = NULL;
   /* what an earlier run could not write: into the database now */
-  int imported = import_lost (aw.db, aw.path, err);
+  int imported = wpol_auditdb_import_lost (aw.db, aw.path, err);
   if (imported < 0)
     fprintf (stderr, "ward: audit: %s (the file is kept)\n", err->msg);
   else if (imported > 0)
@@ -1550,8 +1332,8 @@ wpol_audit_stop (void)
   if (p.n)
     {
       /* the database never took them back: the file beside it */
-      char *file = lost_path (aw.path), why[256] = "out of memory";
-      if (file && write_fallback (file, aw.run_id, &p, why, sizeof why) == 0)
+      char *file = wpol_auditdb_lost_path (aw.path), why[256] = "out of memory";
+      if (file && wpol_auditdb_write_fallback (file, aw.run_id, &p, why, sizeof why) == 0)
         fprintf (stderr, "ward: audit: %" PRIu64 " record%s could not be written to `%s` (%s); "
                  "the count is in `%s`, imported by the next `ward run` or `ward audit` "
                  "on that database\n", p.n, p.n == 1 ? "" : "s", aw.path, p.why, file);

@@ -3,10 +3,10 @@
 ## the gate wired to them, the audit writer and `ward audit`.
 noinst_LIBRARIES += libwardpolicy.a
 libwardpolicy_a_SOURCES = policy/policy.h policy/gate.h policy/gate.c policy/run.c \
-	policy/engine.h policy/wpol.h policy/lex.h policy/audit.h \
+	policy/engine.h policy/wpol.h policy/lex.h policy/audit.h policy/auditdb.h \
 	policy/util.c policy/glob.c policy/lexer.c policy/parser.c policy/check.c \
 	policy/format.c policy/eval.c policy/compile.c policy/cache.c \
-	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/audit_cli.c \
+	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/auditdb.c policy/audit_cli.c \
 	policy/suggest.c policy/sha256.c
 nodist_libwardpolicy_a_SOURCES = policy/builtin.c
 libwardpolicy_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
