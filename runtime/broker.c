@@ -1,11 +1,10 @@
 /* broker.c -- the runtime side of subprocess actors (remote.h): sandboxed
- * hosts, the child made for each spawn on them, the stand-in process that
- * forwards its mailbox to the child and performs its calls, and one reader
- * thread that watches every child's channel and the supervisor's exit
- * records. */
+ * hosts, the child made for each spawn on them, its channel (BOOT, frames
+ * queued for it, the handles it holds) and one reader thread that watches
+ * every child's channel and the supervisor's exit records. The stand-in's
+ * Lua module, which forwards and performs, is bproxy.c. */
 #include "config.h"
-#include "remote.h"
-#include "wire.h"
+#include "broker.h"
 #include "vm.h"
 #include "codec.h"
 #include "lfd.h"
@@ -30,9 +29,6 @@
 #include <lauxlib.h>
 
 
-#define F_ENDED 0xff            /* a WIRE message of the reader: the child ended */
-#define F_REFUSED 0xfe          /* a WIRE message of the reader: a CALL whose
-                                   descriptors were refused (body: why) */
 #define SEND_TIMEOUT_S 2        /* a child that reads nothing this long is ended */
 /* Bytes of frames waiting for a child past which its stand-in forwards
  * nothing more (its calls are still answered): the rest waits in its
@@ -130,59 +126,6 @@ ward_broker_children_limit (const ward_host *h)
 
 /* ---- children and the reader thread ---- */
 
-struct ward_remote {
-  ward_remote *next;
-  ward_proc *proxy;             /* a reference, once the proxy exists */
-  wsb_child child;
-  const sbx_host *sh;            /* NULL for spawn_vm's subprocess table */
-  int counted;                  /* counted in sbx_live */
-  ward_fdtally *tally;          /* descriptors the child has in flight */
-  uint64_t memory;              /* the child's Lua heap cap */
-  int64_t mailbox;
-  uint64_t owner;               /* serial of spawn_vm's caller, 0 = none */
-  char owner_pid[64];
-  int detached;
-  ward_wire_rx rx;
-  int polling;                  /* the channel is in the epoll set */
-  int ended;                    /* the exit record came */
-  int broken;                   /* ended for breaking the protocol */
-  /* touched only by the proxy's thread */
-  int got_exit;                 /* an EXIT frame arrived */
-  int exit_abnormal;
-  uint8_t *exit_data;
-  size_t exit_len;
-  char ended_why[256];
-  char own_why[256];            /* why the stand-in ended it, if it did */
-  int boot_failed;              /* set by ward_broker_boot, before the proxy runs */
-  ward_err boot_err;
-  /* Non-zero while the channel is not free for a message sent straight
-   * from a sender's thread (ward_broker_forward_now): until BOOT has gone,
-   * and while the proxy writes (a frame of several datagrams must not be
-   * cut by another's, and what the proxy forwards keeps its order). */
-  atomic_int busy;
-  int told_senders;             /* what the child was last told (senders_now) */
-  ward_err refused;             /* why the reader refused a CALL's descriptors */
-  int collect;                  /* a large call was performed: collect before idling */
-  /* The handles (channels) the runtime has sent the child, each with how
-   * many copies: the only ones a frame from the child may name. Each copy
-   * counted an open channel when it was encoded; the child's end drops
-   * them. held_lock is taken last (by the reader under br.lock, by a
-   * sender's thread under its own). */
-  pthread_mutex_t held_lock;
-  struct held_ref *held;
-  size_t nheld, held_cap;
-  /* Frames for the child are written without waiting; what the channel
-   * cannot take yet waits in tx and the reader writes it as the child
-   * reads, so that a child that reads slowly holds up no thread. A child
-   * that takes nothing for SEND_TIMEOUT_S while frames wait is ended.
-   * tx_lock is taken after br.lock and a stand-in's own lock. */
-  pthread_mutex_t tx_lock;
-  ward_wire_tx tx;
-  int out_fd;                   /* a dup of the channel, watched for room */
-  int out_watched;              /* out_fd is in the epoll set */
-  int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
-  int tx_ended;                 /* nothing more is written */
-};
 
 typedef struct held_ref {
   char pid[64];
@@ -232,8 +175,8 @@ grant_one (const char *ref, size_t len, void *ctx)
 
 /* The runtime sends the child the encoded values data (a message, a
  * reply, the spawn's arguments): every handle in them is one it holds. */
-static void
-grant_handles (ward_remote *r, const uint8_t *data, size_t len)
+void
+ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len)
 {
   held_scan sc = { r, 0 };
   pthread_mutex_lock (&r->held_lock);
@@ -315,8 +258,8 @@ tx_push (ward_remote *r, ward_err *err)
 }
 
 /* Queue a frame for r's child and write what the channel takes now. */
-static int
-put_frame (ward_remote *r, int type, const void *body, size_t len, const ward_fdvec *fds,
+int
+ward_broker_put_frame (ward_remote *r, int type, const void *body, size_t len, const ward_fdvec *fds,
            ward_err *err)
 {
   pthread_mutex_lock (&r->tx_lock);
@@ -330,8 +273,8 @@ put_frame (ward_remote *r, int type, const void *body, size_t len, const ward_fd
 }
 
 /* Whether so much waits for r's child that its stand-in forwards no more. */
-static int
-tx_full (ward_remote *r)
+int
+ward_broker_tx_full (ward_remote *r)
 {
   pthread_mutex_lock (&r->tx_lock);
   int full = r->tx.bytes >= TX_LIMIT;
@@ -807,7 +750,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
       ward_broker_abort (r);
       return NULL;
     }
-  /* every write to the child is made without waiting (put_frame); the
+  /* every write to the child is made without waiting (ward_broker_put_frame); the
    * timeout is the backstop should one ever wait: no timeout, no child */
   struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
   if (wfault_at ("broker.sndtimeo")
@@ -1041,42 +984,10 @@ ward_broker_release (ward_proc *proxy)
   ward_broker_abort (r);
 }
 
-/* ---- the proxy's module ---- */
-
-/* Raise msg as the stand-in's error, without a position: it describes the
- * subprocess actor, not a line of the broker. */
-static int raise_plain (lua_State *L, const char *fmt, ...)
-  __attribute__ ((format (printf, 2, 3)));
-
-static int
-raise_plain (lua_State *L, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  lua_pushvfstring (L, fmt, ap);
-  va_end (ap);
-  return lua_error (L);
-}
-
-static ward_remote *
-self_remote (lua_State *L)
-{
-  ward_proc *p = ward_current ();
-  if (p == NULL || p->remote == NULL)
-    luaL_error (L, "not a subprocess actor's stand-in");
-  return p->remote;
-}
-
-static void
-fail (lua_State *L, const ward_err *err)
-{
-  raise_plain (L, "subprocess actor: %s", err->msg);
-}
-
 /* Writing to the child failed: it is gone, or it does not read. End it;
  * the reader's notice of its end follows, and this reason wins. */
-static void
-channel_broken (ward_remote *r, const ward_err *err)
+void
+ward_broker_channel_broken (ward_remote *r, const ward_err *err)
 {
   if (r->own_why[0] == '\0')
     snprintf (r->own_why, sizeof r->own_why, "ended: %s", err->msg);
@@ -1088,8 +999,8 @@ channel_broken (ward_remote *r, const ward_err *err)
 /* The channels naming the stand-in as the child counts them: UINT32_MAX
  * for the run's first process, which no channel names; else 0 or 1 (the
  * child needs only whether any remains). Remembered as told. */
-static unsigned
-senders_peek (ward_proc *p)
+unsigned
+ward_broker_senders_peek (ward_proc *p)
 {
   pthread_mutex_lock (&p->lock);
   unsigned n = p->vm_senders > 0;
@@ -1097,12 +1008,12 @@ senders_peek (ward_proc *p)
   return n;
 }
 
-static uint32_t
-senders_now (ward_proc *p)
+uint32_t
+ward_broker_senders_now (ward_proc *p)
 {
   if (p->is_first)
     return UINT32_MAX;
-  unsigned n = senders_peek (p);
+  unsigned n = ward_broker_senders_peek (p);
   p->remote->told_senders = (int) n;
   return n;
 }
@@ -1147,11 +1058,11 @@ ward_broker_boot (ward_proc *p)
          || ward_wire_put_i64 (&b, r->mailbox, &err) < 0
          || ward_wire_put_i64 (&b, (int64_t) ward_cfg.instr_budget, &err) < 0
          || ward_wire_put_u32 (&b, (uint32_t) p->is_worker, &err) < 0
-         || ward_wire_put_u32 (&b, senders_now (p), &err) < 0 ? -1 : 0;
+         || ward_wire_put_u32 (&b, ward_broker_senders_now (p), &err) < 0 ? -1 : 0;
   if (rc == 0)
     {
-      grant_handles (r, p->args, p->args_len);
-      rc = put_frame (r, WARD_F_BOOT, b.data, b.len, NULL, &err);
+      ward_broker_grant_handles (r, p->args, p->args_len);
+      rc = ward_broker_put_frame (r, WARD_F_BOOT, b.data, b.len, NULL, &err);
     }
   wbuf_free (&b);
   free (p->args);
@@ -1193,7 +1104,7 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
   ward_err err;
   /* anything but sent (full, too big, broken) goes the proxy's way, which
    * waits, or reports the broken channel */
-  grant_handles (r, m->data, m->len);
+  ward_broker_grant_handles (r, m->data, m->len);
   /* (after what waits, never before it) */
   pthread_mutex_lock (&r->tx_lock);
   int rc = r->tx.head == NULL && !r->tx_ended && ward_remote_msg_encode (m, &b, &err) == 0
@@ -1204,443 +1115,12 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
   return rc;
 }
 
-/* boot(): raise what went wrong when BOOT was sent. */
-static int
-b_boot (lua_State *L)
-{
-  ward_remote *r = self_remote (L);
-  if (r->boot_failed)
-    fail (L, &r->boot_err);
-  return 0;
-}
-
-static void
-rearm (ward_remote *r)
+/* Watch r's channel again after a frame was taken (rewatch, with the
+ * reader's lock). */
+void
+ward_broker_rearm (ward_remote *r)
 {
   pthread_mutex_lock (&br.lock);
   rewatch (r);
   pthread_mutex_unlock (&br.lock);
-}
-
-/* The descriptors a CALL brought are the call's only: every operation that
- * can take one (send) dups it, so the reply closes them all at once rather
- * than leaving them to the collector. Kept in the registry under this key. */
-static const char call_fds_key = 'f';
-
-/* Remember every descriptor in the value at idx (decoded: a tree). */
-static void
-remember_fds (lua_State *L, int idx, int depth)
-{
-  idx = lua_absindex (L, idx);
-  if (ward_fd_test (L, idx) != NULL)
-    {
-      if (lua_rawgetp (L, LUA_REGISTRYINDEX, &call_fds_key) != LUA_TTABLE)
-        {
-          lua_pop (L, 1);
-          lua_newtable (L);
-          lua_pushvalue (L, -1);
-          lua_rawsetp (L, LUA_REGISTRYINDEX, &call_fds_key);
-        }
-      lua_pushvalue (L, idx);
-      lua_rawseti (L, -2, (lua_Integer) lua_rawlen (L, -2) + 1);
-      lua_pop (L, 1);
-      return;
-    }
-  if (lua_type (L, idx) != LUA_TTABLE || depth > WARD_CODEC_DEPTH_CAP)
-    return;
-  luaL_checkstack (L, 4, NULL);
-  lua_pushnil (L);
-  while (lua_next (L, idx))
-    {
-      remember_fds (L, -1, depth + 1);
-      lua_pop (L, 1);
-    }
-}
-
-/* Close what remember_fds kept. */
-static void
-close_call_fds (lua_State *L)
-{
-  if (lua_rawgetp (L, LUA_REGISTRYINDEX, &call_fds_key) == LUA_TTABLE)
-    {
-      lua_Integer n = (lua_Integer) lua_rawlen (L, -1);
-      for (lua_Integer i = 1; i <= n; i++)
-        {
-          lua_rawgeti (L, -1, i);
-          int *u = ward_fd_test (L, -1);
-          if (u)
-            ward_fd_release (u);
-          lua_pop (L, 1);
-        }
-      lua_pushnil (L);
-      lua_rawsetp (L, LUA_REGISTRYINDEX, &call_fds_key);
-    }
-  lua_pop (L, 1);
-}
-
-static void send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals,
-                        size_t vlen, const char *msg);
-
-/* next(): forward what reached the mailbox; return the child's next call
- * (op, {args, n=}) or nothing once the child has ended. */
-static int
-b_next (lua_State *L, int status, lua_KContext ctx)
-{
-  (void) status;
-  (void) ctx;
-  ward_vm_check_killed (L);
-  ward_proc *p = ward_current ();
-  ward_remote *r = self_remote (L);
-  static const int ports[] = { WARD_PORT_WIRE, WARD_PORT_INBOX, WARD_PORT_EVENTS,
-                               WARD_PORT_VM, WARD_PORT_EXEC };
-  ward_err err;
-  for (;;)
-    {
-      ward_msg *m = NULL;
-      /* with so much waiting for the child, only its calls and its end are
-       * taken: the reader wakes the stand-in when there is room again */
-      int full = tx_full (r);
-      size_t nports = full ? 1 : sizeof ports / sizeof *ports;
-      /* busy before the pop: a sender that sees the mailbox empty and the
-       * channel free cannot overtake what is popped here */
-      atomic_fetch_add (&r->busy, 1);
-      for (size_t i = 0; m == NULL && i < nports; i++)
-        m = ward_port_pop (p, ports[i]);
-      if (m == NULL || m->kind == WARD_MSG_WIRE)
-        atomic_fetch_sub (&r->busy, 1);
-      if (m == NULL && full)
-        return ward_vm_block (L, 0, b_next);
-      if (m == NULL)
-        {
-          /* everything forwarded: then whether a channel names the actor */
-          unsigned now = p->is_first ? 0 : senders_peek (p);
-          if (!p->is_first && r->told_senders != (int) now)
-            {
-              uint8_t n[4] = { (uint8_t) now, 0, 0, 0 };
-              r->told_senders = (int) now;
-              atomic_fetch_add (&r->busy, 1);
-              int rc = put_frame (r, WARD_F_SENDERS, n, 4, NULL, &err);
-              atomic_fetch_sub (&r->busy, 1);
-              if (rc < 0)
-                channel_broken (r, &err);
-              continue;
-            }
-          return ward_vm_block (L, 0, b_next);
-        }
-      ward_msg_hold (p, m);
-      if (m->kind == WARD_MSG_EXIT && r->owner && strcmp (m->from, r->owner_pid) == 0)
-        {
-          /* the broker's own monitor of spawn_vm's caller: not the child's */
-          atomic_fetch_sub (&r->busy, 1);
-          ward_msg_release (p);
-          if (r->detached)
-            continue;
-          snprintf (r->ended_why, sizeof r->ended_why, "ended with its spawner %s",
-                    r->owner_pid);
-          return 0;
-        }
-      if (m->kind != WARD_MSG_WIRE)
-        {
-          wbuf b;
-          wbuf_init (&b, 0);
-          grant_handles (r, m->data, m->len);
-          int rc = ward_remote_msg_encode (m, &b, &err);
-          if (rc == 0)
-            rc = put_frame (r, WARD_F_MSG, b.data, b.len, m->fds, &err);
-          atomic_fetch_sub (&r->busy, 1);
-          wbuf_free (&b);
-          ward_msg_release (p);
-          if (rc < 0)
-            channel_broken (r, &err);
-          continue;
-        }
-      int type = m->len ? m->data[0] : 0;
-      const uint8_t *body = m->data + 1;
-      size_t len = m->len ? m->len - 1 : 0;
-      if (type == F_REFUSED)
-        {
-          /* the call fails, as if performed: UNAVAILABLE, with why */
-          char why[WARD_ERR_MSG_MAX];
-          snprintf (why, sizeof why, "%.*s", (int) len, (const char *) body);
-          ward_msg_release (p);
-          send_reply (r, 1, ward_kind_name (WARD_E_UNAVAILABLE), NULL, 0, why);
-          continue;
-        }
-      if (type == F_ENDED)
-        {
-          snprintf (r->ended_why, sizeof r->ended_why, "%.*s", (int) len, (const char *) body);
-          ward_msg_release (p);
-          return 0;
-        }
-      if (type == WARD_F_EXIT)
-        {
-          ward_wire_in in = { body, body + len };
-          uint32_t abnormal;
-          const char *data;
-          size_t dlen = 0;
-          if (ward_wire_get_u32 (&in, &abnormal, &err) < 0
-              || ward_wire_get_str (&in, &data, &dlen, &err) < 0 || abnormal > 1)
-            {
-              ward_msg_release (p);
-              raise_plain (L, "subprocess actor: malformed EXIT frame");
-            }
-          r->got_exit = 1;
-          r->exit_abnormal = (int) abnormal;
-          r->exit_data = malloc (dlen ? dlen : 1);
-          if (r->exit_data)
-            memcpy (r->exit_data, data, dlen);
-          r->exit_len = dlen;
-          ward_msg_release (p);
-          return 0;
-        }
-      /* CALL: op, encoded arguments */
-      ward_wire_in in = { body, body + len };
-      const char *op, *args;
-      size_t oplen = 0, alen = 0;
-      if (type != WARD_F_CALL || ward_wire_get_str (&in, &op, &oplen, &err) < 0
-          || ward_wire_get_str (&in, &args, &alen, &err) < 0 || oplen == 0 || oplen > 64)
-        {
-          ward_msg_release (p);
-          raise_plain (L, "subprocess actor: malformed CALL frame");
-        }
-      lua_settop (L, 0);
-      lua_pushlstring (L, op, oplen);
-      lua_newtable (L);
-      if (alen > WARD_WIRE_RX_KEEP)
-        r->collect = 1;
-      int n = 0;
-      ward_codec_opts o = *ward_codec_opts_wire ();
-      o.fds = m->fds;
-      if (ward_codec_decode (L, (const uint8_t *) args, alen, &o, &n, &err) < 0)
-        {
-          ward_msg_release (p);
-          raise_plain (L, "subprocess actor: malformed CALL arguments: %s", err.msg);
-        }
-      if (m->fds != NULL)
-        for (int i = 0; i < n; i++)
-          remember_fds (L, 3 + i, 0);
-      for (int i = n; i >= 1; i--)
-        lua_rawseti (L, 2, i);
-      lua_pushinteger (L, n);
-      lua_setfield (L, 2, "n");
-      ward_msg_release (p);
-      return 2;
-    }
-}
-
-static int
-b_next_entry (lua_State *L)
-{
-  return b_next (L, 0, 0);
-}
-
-/* A REPLY to the child's call: st 0 with the encoded values, else 1 (an
- * error value of kind) or 2 (a raised error) with msg; then the channel is
- * watched again. */
-static void
-send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, size_t vlen,
-            const char *msg)
-{
-  ward_err err;
-  wbuf b;
-  wbuf_init (&b, 0);
-  int rc = ward_wire_put_u32 (&b, st, &err);
-  if (rc == 0)
-    rc = st == 0 ? ward_wire_put_str (&b, (const char *) vals, vlen, &err)
-                 : ward_wire_put_str (&b, kind, strlen (kind), &err);
-  if (rc == 0)
-    rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
-  if (rc == 0 && st == 0)
-    grant_handles (r, vals, vlen);
-  if (rc == 0)
-    {
-      atomic_fetch_add (&r->busy, 1);
-      rc = put_frame (r, WARD_F_REPLY, b.data, b.len, NULL, &err);
-      atomic_fetch_sub (&r->busy, 1);
-    }
-  wbuf_free (&b);
-  if (rc < 0)
-    channel_broken (r, &err);
-  else
-    rearm (r);
-}
-
-/* reply(ok, ...): the result of pcall(op, ...) back to the child. */
-static int
-b_reply (lua_State *L)
-{
-  ward_remote *r = self_remote (L);
-  ward_err err;
-  wbuf vals;
-  wbuf_init (&vals, 0);
-  int top = lua_gettop (L);
-  uint32_t st;
-  char msg[WARD_ERR_MSG_MAX];
-  const char *kind = "";
-  msg[0] = '\0';
-  if (!lua_toboolean (L, 1))
-    {
-      st = 2;
-      ward_vm_describe_error (L, 2, msg, sizeof msg);
-    }
-  else if (top >= 3 && lua_isnil (L, 2) && luaL_testudata (L, 3, "ward.error"))
-    {
-      const ward_err *e = lua_touserdata (L, 3);
-      st = 1;
-      kind = ward_kind_name (e->kind);
-      snprintf (msg, sizeof msg, "%s", e->msg);
-    }
-  else if (ward_codec_encode (L, 2, top - 1, &vals, ward_codec_opts_rt (), &err) == 0)
-    st = 0;
-  else
-    {
-      st = 1;
-      kind = ward_kind_name (err.kind);
-      snprintf (msg, sizeof msg, "the result cannot be sent: %s", err.msg);
-    }
-  close_call_fds (L);
-  send_reply (r, st, kind, vals.data, vals.len, msg);
-  wbuf_free (&vals);
-  return 0;
-}
-
-/* tidy(): after a call, once the loop has dropped its arguments. A
- * stand-in that then idles allocates nothing, so its collector would never
- * free the arguments of a large call (up to 16 MiB per idle child): after
- * one, collect at once. */
-static int
-b_tidy (lua_State *L)
-{
-  ward_remote *r = self_remote (L);
-  if (r->collect)
-    {
-      r->collect = 0;
-      lua_gc (L, LUA_GCCOLLECT, 0);
-    }
-  return 0;
-}
-
-/* finish(): the child's result, or its error raised. */
-static int
-b_finish (lua_State *L)
-{
-  ward_remote *r = self_remote (L);
-  if (!r->got_exit)
-    return raise_plain (L, "subprocess actor %s", r->own_why[0] ? r->own_why
-                        : r->ended_why[0] ? r->ended_why : "ended without a result");
-  if (r->exit_abnormal)
-    {
-      lua_pushlstring (L, (const char *) r->exit_data, r->exit_len);
-      return lua_error (L);
-    }
-  ward_err err;
-  int n = 0;
-  lua_settop (L, 0);
-  /* each channel in it counts itself: the child's copies are dropped
-   * when it is released */
-  if (ward_codec_decode (L, r->exit_data, r->exit_len, ward_codec_opts_wire (), &n, &err) < 0)
-    return raise_plain (L, "subprocess actor: malformed result: %s", err.msg);
-  return n;
-}
-
-/* may_require(name): whether the child's actor may require name (asked,
- * and so audited, as an in-process require would be). */
-static int
-b_may_require (lua_State *L)
-{
-  ward_err err;
-  lua_pushboolean (L, ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE),
-                                            luaL_checkstring (L, 1), NULL, &err) == 0);
-  return 1;
-}
-
-void
-ward_broker_push_module (lua_State *L)
-{
-  static const luaL_Reg fns[] = {
-    { "boot", b_boot }, { "next", b_next_entry }, { "reply", b_reply },
-    { "finish", b_finish }, { "may_require", b_may_require }, { "tidy", b_tidy },
-    { NULL, NULL } };
-  luaL_newlib (L, fns);
-}
-
-/* The stand-in's body: every call of the child is performed by the
- * ordinary process API, as this process. */
-static const char broker_lua[] =
-  "local w = ...\n"
-  "local process, pcall, unpack, ipairs = process, pcall, table.unpack, ipairs\n"
-  "local reg = process.registry\n"
-  "local ops = {\n"
-  "  send = process.send, spawn = process.spawn, spawn_monitored = process.spawn_monitored,\n"
-  "  spawn_linked = process.spawn_linked,\n"
-  "  spawn_linked_monitored = process.spawn_linked_monitored, exec = process.exec,\n"
-  "  terminate = process.terminate, cancel = process.cancel, monitor = process.monitor,\n"
-  "  unmonitor = process.unmonitor, link = process.link, unlink = process.unlink,\n"
-  "  set_options = process.set_options, ['registry.register'] = reg.register,\n"
-  "  ['registry.lookup'] = reg.lookup, ['registry.unregister'] = reg.unregister,\n"
-  "  ['vmchan.send'] = function(ch, v) ch:send(v); return true end,\n"
-  "  with_context = function()\n"
-  "    local b, e = process.with_context({})\n"
-  "    if b then return true end\n"
-  "    return nil, e\n"
-  "  end,\n"
-  "  require = function(name)\n"
-  "    if not w.may_require(name) then\n"
-  "      error(\"require '\" .. tostring(name) .. \"': permission denied (lua.require on \" .. tostring(name) .. \")\", 0)\n"
-  "    end\n"
-  "    if name == 'fd' then return true end\n"
-  "    error(\"require '\" .. tostring(name) .. \"': module files are not available to a subprocess actor\", 0)\n"
-  "  end,\n"
-  "}\n"
-  "local function rebuild(t)\n"
-  "  if type(t) ~= 'table' then return nil, 'not a builder' end\n"
-  "  local b, e = process.with_context(type(t.context) == 'table' and t.context or {})\n"
-  "  if b and t.actor ~= nil then b, e = b:with_actor(t.actor) end\n"
-  "  if b and t.scope ~= nil then b, e = b:with_scope(t.scope) end\n"
-  "  if b and t.name ~= nil then b, e = b:with_name(t.name) end\n"
-  "  if b and type(t.messages) == 'table' then\n"
-  "    for _, m in ipairs(t.messages) do\n"
-  "      if not b then break end\n"
-  "      b, e = b:with_message(m.topic, unpack(m, 1, m.n))\n"
-  "    end\n"
-  "  end\n"
-  "  return b, e\n"
-  "end\n"
-  "for _, v in ipairs { 'spawn', 'spawn_monitored', 'spawn_linked', 'spawn_linked_monitored' } do\n"
-  "  ops['builder.' .. v] = function(t, ...)\n"
-  "    local b, e = rebuild(t)\n"
-  "    if not b then return nil, e end\n"
-  "    return b[v](b, ...)\n"
-  "  end\n"
-  "end\n"
-  "w.boot()\n"
-  "while true do\n"
-  "  local op, args = w.next()\n"
-  "  if op == nil then break end\n"
-  "  local f = ops[op]\n"
-  "  if f then w.reply(pcall(f, unpack(args, 1, args.n)))\n"
-  "  else w.reply(false, 'unknown call ' .. op) end\n"
-  "  args = nil\n"
-  "  w.tidy()\n"
-  "end\n"
-  "return w.finish()\n";
-
-static pthread_once_t broker_once = PTHREAD_ONCE_INIT;
-static const ward_def *broker_def;
-static ward_err broker_def_err;
-
-static void
-compile_broker (void)
-{
-  broker_def = ward_def_from_source ("=ward.broker", broker_lua, sizeof broker_lua - 1,
-                                     &broker_def_err);
-}
-
-const void *
-ward_broker_def (ward_err *err)
-{
-  pthread_once (&broker_once, compile_broker);
-  if (broker_def == NULL && err)
-    *err = broker_def_err;
-  return broker_def;
 }

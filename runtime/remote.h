@@ -68,7 +68,7 @@ int ward_remote_call (lua_State *L, const char *op);
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
 
-/* ---- the runtime side (broker.c) ---- */
+/* ---- the runtime side (broker.c, bproxy.c; broker.h between them) ---- */
 
 typedef struct ward_remote ward_remote;
 

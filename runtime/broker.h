@@ -1,0 +1,93 @@
+/* broker.h -- what the two halves of the runtime's side of subprocess
+ * actors share (remote.h is the contract): broker.c owns the children,
+ * their channels and the reader thread; bproxy.c is the stand-in's Lua
+ * module, which forwards the stand-in's mailbox and performs the child's
+ * calls through the functions below. Internal to runtime/. Prefix
+ * ward_broker_. */
+#ifndef WARD_BROKER_H
+#define WARD_BROKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "remote.h"
+#include "wire.h"
+#include "sandbox.h"
+
+#define F_ENDED 0xff            /* a WIRE message of the reader: the child ended */
+#define F_REFUSED 0xfe          /* a WIRE message of the reader: a CALL whose
+                                   descriptors were refused (body: why) */
+
+struct ward_remote {
+  ward_remote *next;
+  ward_proc *proxy;             /* a reference, once the proxy exists */
+  wsb_child child;
+  const struct sbx_host *sh;     /* NULL for spawn_vm's subprocess table */
+  int counted;                  /* counted in sbx_live */
+  ward_fdtally *tally;          /* descriptors the child has in flight */
+  uint64_t memory;              /* the child's Lua heap cap */
+  int64_t mailbox;
+  uint64_t owner;               /* serial of spawn_vm's caller, 0 = none */
+  char owner_pid[64];
+  int detached;
+  ward_wire_rx rx;
+  int polling;                  /* the channel is in the epoll set */
+  int ended;                    /* the exit record came */
+  int broken;                   /* ended for breaking the protocol */
+  /* touched only by the proxy's thread */
+  int got_exit;                 /* an EXIT frame arrived */
+  int exit_abnormal;
+  uint8_t *exit_data;
+  size_t exit_len;
+  char ended_why[256];
+  char own_why[256];            /* why the stand-in ended it, if it did */
+  int boot_failed;              /* set by ward_broker_boot, before the proxy runs */
+  ward_err boot_err;
+  /* Non-zero while the channel is not free for a message sent straight
+   * from a sender's thread (ward_broker_forward_now): until BOOT has gone,
+   * and while the proxy writes (a frame of several datagrams must not be
+   * cut by another's, and what the proxy forwards keeps its order). */
+  atomic_int busy;
+  int told_senders;             /* what the child was last told (ward_broker_senders_now) */
+  ward_err refused;             /* why the reader refused a CALL's descriptors */
+  int collect;                  /* a large call was performed: collect before idling */
+  /* The handles (channels) the runtime has sent the child, each with how
+   * many copies: the only ones a frame from the child may name. Each copy
+   * counted an open channel when it was encoded; the child's end drops
+   * them. held_lock is taken last (by the reader under br.lock, by a
+   * sender's thread under its own). */
+  pthread_mutex_t held_lock;
+  struct held_ref *held;
+  size_t nheld, held_cap;
+  /* Frames for the child are written without waiting; what the channel
+   * cannot take yet waits in tx and the reader writes it as the child
+   * reads, so that a child that reads slowly holds up no thread. A child
+   * that takes nothing for SEND_TIMEOUT_S while frames wait is ended.
+   * tx_lock is taken after br.lock and a stand-in's own lock. */
+  pthread_mutex_t tx_lock;
+  ward_wire_tx tx;
+  int out_fd;                   /* a dup of the channel, watched for room */
+  int out_watched;              /* out_fd is in the epoll set */
+  int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
+  int tx_ended;                 /* nothing more is written */
+};
+
+/* The handles in a value sent to r's child (encoded: data, len) become
+ * ones it holds and may name. */
+void ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len);
+/* Queue a frame for r's child and write what the channel takes now. 0, or
+ * -1 when the child can take nothing more (err says why). */
+int ward_broker_put_frame (ward_remote *r, int type, const void *body, size_t len,
+                           const ward_fdvec *fds, ward_err *err);
+/* Whether so much waits for r's child that its stand-in forwards nothing
+ * more for now. */
+int ward_broker_tx_full (ward_remote *r);
+/* Writing to r's child failed: end it with this reason. */
+void ward_broker_channel_broken (ward_remote *r, const ward_err *err);
+/* Whether any channel names the stand-in p (0 or 1), and the same as the
+ * child is to be told now (UINT32_MAX for the run's first process). */
+unsigned ward_broker_senders_peek (ward_proc *p);
+uint32_t ward_broker_senders_now (ward_proc *p);
+/* Watch r's channel again after the stand-in took a frame. */
+void ward_broker_rearm (ward_remote *r);
+
+#endif
