@@ -217,10 +217,12 @@ b_next (lua_State *L, int status, lua_KContext ctx)
           const char *data;
           size_t dlen = 0;
           if (ward_wire_get_u32 (&in, &abnormal, &err) < 0
-              || ward_wire_get_str (&in, &data, &dlen, &err) < 0 || abnormal > 1)
+              || ward_wire_get_str (&in, &data, &dlen, &err) < 0 || abnormal > 1
+              || in.p != in.end)
             {
               ward_msg_release (p);
-              raise_plain (L, "subprocess actor: malformed EXIT frame");
+              ward_broker_malformed (r, "an EXIT that is not a status and a result");
+              return 0;
             }
           r->got_exit = 1;
           r->exit_abnormal = (int) abnormal;
@@ -236,10 +238,12 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       const char *op, *args;
       size_t oplen = 0, alen = 0;
       if (type != WARD_F_CALL || ward_wire_get_str (&in, &op, &oplen, &err) < 0
-          || ward_wire_get_str (&in, &args, &alen, &err) < 0 || oplen == 0 || oplen > 64)
+          || ward_wire_get_str (&in, &args, &alen, &err) < 0 || oplen == 0 || oplen > 64
+          || in.p != in.end)
         {
           ward_msg_release (p);
-          raise_plain (L, "subprocess actor: malformed CALL frame");
+          ward_broker_malformed (r, "a CALL that is not an operation and its arguments");
+          return 0;
         }
       lua_settop (L, 0);
       lua_pushlstring (L, op, oplen);
@@ -251,8 +255,11 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       o.fds = m->fds;
       if (ward_codec_decode (L, (const uint8_t *) args, alen, &o, &n, &err) < 0)
         {
+          char what[WARD_ERR_MSG_MAX + 32];
+          snprintf (what, sizeof what, "a CALL's arguments: %s", err.msg);
           ward_msg_release (p);
-          raise_plain (L, "subprocess actor: malformed CALL arguments: %s", err.msg);
+          ward_broker_malformed (r, what);
+          return 0;
         }
       if (m->fds != NULL)
         for (int i = 0; i < n; i++)
@@ -377,8 +384,21 @@ b_finish (lua_State *L)
   /* each channel in it counts itself: the child's copies are dropped
    * when it is released */
   if (ward_codec_decode (L, r->exit_data, r->exit_len, ward_codec_opts_wire (), &n, &err) < 0)
-    return raise_plain (L, "subprocess actor: malformed result: %s", err.msg);
+    {
+      char what[WARD_ERR_MSG_MAX + 32];
+      snprintf (what, sizeof what, "its result: %s", err.msg);
+      ward_broker_malformed (r, what);
+      return raise_plain (L, "subprocess actor %s", r->own_why);
+    }
   return n;
+}
+
+/* malformed(what): the child sent a call no child side makes. */
+static int
+b_malformed (lua_State *L)
+{
+  ward_broker_malformed (self_remote (L), luaL_checkstring (L, 1));
+  return 0;
 }
 
 /* may_require(name): whether the child's actor may require name (asked,
@@ -398,6 +418,7 @@ ward_broker_push_module (lua_State *L)
   static const luaL_Reg fns[] = {
     { "boot", b_boot }, { "next", b_next_entry }, { "reply", b_reply },
     { "finish", b_finish }, { "may_require", b_may_require }, { "tidy", b_tidy },
+    { "malformed", b_malformed },
     { NULL, NULL } };
   luaL_newlib (L, fns);
 }
@@ -456,8 +477,8 @@ static const char broker_lua[] =
   "  local op, args = w.next()\n"
   "  if op == nil then break end\n"
   "  local f = ops[op]\n"
-  "  if f then w.reply(pcall(f, unpack(args, 1, args.n)))\n"
-  "  else w.reply(false, 'unknown call ' .. op) end\n"
+  "  if not f then w.malformed('a CALL of no operation the child side makes') break end\n"
+  "  w.reply(pcall(f, unpack(args, 1, args.n)))\n"
   "  args = nil\n"
   "  w.tidy()\n"
   "end\n"

@@ -404,6 +404,19 @@ end_audited (ward_remote *r, const char *action, const char *why)
 /* r's child broke the protocol: it is ended, the breach audited, its
  * stand-in told why. Returns -1 (the channel is done). Called with
  * br.lock. */
+/* The stand-in found the body of a frame from r's child malformed (what
+ * its type holds is not there, or more is): the child is ended and the
+ * breach audited, as for a malformed frame the reader finds. */
+void
+ward_broker_malformed (ward_remote *r, const char *what)
+{
+  snprintf (r->own_why, sizeof r->own_why, "ended: malformed frame: %s", what);
+  pthread_mutex_lock (&br.lock);
+  stop_polling (r);
+  end_audited (r, WARD_ACTION (SANDBOX_MALFORMED), r->own_why);
+  pthread_mutex_unlock (&br.lock);
+}
+
 static int
 breach (ward_remote *r, const char *why)
 {
@@ -430,7 +443,11 @@ read_channel (ward_remote *r, int drain)
     }
   if (rc == 2)
     {
-      stop_polling (r);                 /* the exit record will follow */
+      /* the exit record will follow -- unless the child closed its
+       * channel (or sent an empty datagram, which reads the same) and
+       * runs on: check_stalls ends it */
+      stop_polling (r);
+      r->closed_at = ward_now_ns ();
       return -1;
     }
   int type = r->rx.type;
@@ -438,6 +455,11 @@ read_channel (ward_remote *r, int drain)
     {
       ward_wire_rx_reset (&r->rx);
       return breach (r, "ended: malformed frame: a handle the runtime did not give it");
+    }
+  if (rc == 1 && type == WARD_F_EXIT && r->rx.fds.n > 0)
+    {
+      ward_wire_rx_reset (&r->rx);
+      return breach (r, "ended: malformed frame: descriptors with its EXIT");
     }
   if (rc == 1 && type == WARD_F_CALL && r->rx.fds.n > 0 && refuse_fds (r))
     {
@@ -517,6 +539,20 @@ check_stalls (void)
   int64_t now = ward_now_ns (), soonest = -1;
   for (ward_remote *r = br.list; r; r = r->next)
     {
+      if (r->closed_at && !r->ended && !r->broken)
+        {
+          int64_t left = r->closed_at + br.stall_ns - now;
+          if (left <= 0)
+            {
+              char why[128];
+              snprintf (why, sizeof why, "ended: its channel closed, yet it ran on for "
+                        "%lld ms", (long long) (br.stall_ns / 1000000));
+              end_stalled (r, why);
+            }
+          else if (soonest < 0 || left < soonest)
+            soonest = left;
+          continue;
+        }
       pthread_mutex_lock (&r->tx_lock);
       int64_t since = r->tx_ended || r->ended ? 0 : r->stalled_since;
       pthread_mutex_unlock (&r->tx_lock);
@@ -989,9 +1025,10 @@ ward_broker_release (ward_proc *proxy)
 void
 ward_broker_channel_broken (ward_remote *r, const ward_err *err)
 {
-  if (r->own_why[0] == '\0')
-    snprintf (r->own_why, sizeof r->own_why, "ended: %s", err->msg);
   pthread_mutex_lock (&br.lock);
+  /* the reader's reason, when it ended the child first, is the one told */
+  if (r->own_why[0] == '\0' && !r->broken)
+    snprintf (r->own_why, sizeof r->own_why, "ended: %s", err->msg);
   kill_child (r);
   pthread_mutex_unlock (&br.lock);
 }

@@ -33,6 +33,7 @@ struct ward_remote {
   int polling;                  /* the channel is in the epoll set */
   int ended;                    /* the exit record came */
   int broken;                   /* ended for breaking the protocol */
+  int64_t closed_at;            /* when its channel read as closed (ns), 0 = not */
   /* touched only by the proxy's thread */
   int got_exit;                 /* an EXIT frame arrived */
   int exit_abnormal;
@@ -87,6 +88,11 @@ void ward_broker_channel_broken (ward_remote *r, const ward_err *err);
  * child is to be told now (UINT32_MAX for the run's first process). */
 unsigned ward_broker_senders_peek (ward_proc *p);
 uint32_t ward_broker_senders_now (ward_proc *p);
+/* The stand-in found what a frame of r's child holds malformed (what, a
+ * phrase): end the child and audit it as sandbox.malformed_frame; the
+ * stand-in's end then reads "subprocess actor ended: malformed frame:
+ * what". */
+void ward_broker_malformed (ward_remote *r, const char *what);
 /* Watch r's channel again after the stand-in took a frame. */
 void ward_broker_rearm (ward_remote *r);
 

@@ -16,12 +16,14 @@ ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 
 
 ## tests/ward-faults: ward with the fault hooks the tests drive
-## (WARD_TEST_WIRE_FAULT, WARD_TEST_AUDIT_FAULT, WARD_TEST_SYSCALL_FAULT).
+## (WARD_TEST_WIRE_FAULT, WARD_TEST_AUDIT_FAULT, WARD_TEST_SYSCALL_FAULT) and
+## the compromised-child harness (WARD_TEST_RAW_WIRE, tests/harness/rawwire.c).
 ## The sources that hold a hook are compiled again with -DWARD_TEST_HOOKS
 ## and linked ahead of the libraries, whose hook-free objects are then not
 ## pulled in; the installed ward has no hook at all.
 check_PROGRAMS += tests/ward-faults
 tests_ward_faults_SOURCES = runtime/main.c runtime/remote.c runtime/broker.c runtime/bproxy.c policy/audit.c \
+	tests/harness/rawwire.c \
 	sandbox/client.c sandbox/supervisor.c sandbox/spawn.c
 tests_ward_faults_CPPFLAGS = $(ward_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) -DWARD_TEST_HOOKS
 tests_ward_faults_LDADD = $(ward_LDADD)

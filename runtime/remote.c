@@ -266,6 +266,10 @@ reader_main (void *unused)
   char buf[WARD_ERR_MSG_MAX + 64];
   for (;;)
     {
+#ifdef WARD_TEST_HOOKS
+      if (ward_remote_raw && rx.type == 0)
+        ward_rawwire_pace ();
+#endif
       int rc = ward_wire_read (ward_remote_chan, &rx, &err);
       if (rc == 2)
         {
@@ -519,6 +523,12 @@ ward_remote_main (int chan)
   ward_proc *actor = ward_spawn (NULL, &req, &err);
   if (actor == NULL)
     goto fail;
+#ifdef WARD_TEST_HOOKS
+  /* the VM made now rather than at the first slice, to hold `wire` */
+  if (ward_remote_raw
+      && (ward_vm_boot (actor, &err) < 0 || ward_rawwire_install (actor->L, &err) < 0))
+    goto fail;
+#endif
   ward_wire_rx_free (&rx);
   pthread_mutex_lock (&child.lock);
   child.actor = actor;

@@ -54,6 +54,14 @@ extern int ward_remote_tracks_senders;
  * limit), "fds" (one descriptor more than a frame may carry) -- to prove
  * that the runtime ends that child, audits it and goes on. */
 extern const char *ward_remote_fault;
+/* The compromised-child harness (tests/harness/rawwire.c): set from
+ * WARD_TEST_RAW_WIRE when ward starts, it gives each subprocess actor's
+ * VM a global `wire` that sends raw frames and datagrams and sets the
+ * pace of the child's reader. install adds it to a VM before the actor
+ * runs; pace is called by the reader before each frame it reads. */
+extern int ward_remote_raw;
+int ward_rawwire_install (lua_State *L, ward_err *err);
+void ward_rawwire_pace (void);
 #endif
 
 /* The sandbox entry: read BOOT, run the actor, send EXIT. Returns the

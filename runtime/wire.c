@@ -273,6 +273,13 @@ take_fds (struct msghdr *mh, ward_wire_rx *rx, ward_err *err)
             }
         }
     }
+  if (!bad && rx->type != 0)
+    {
+      /* a frame's descriptors come with its first datagram only */
+      ward_fdvec_close (&rx->fds);
+      return ward_err_set (err, WARD_E_INVALID, 0, "malformed frame: descriptors past "
+                           "its first datagram");
+    }
   if (bad)
     {
       ward_fdvec_close (&rx->fds);

@@ -26,6 +26,11 @@ EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/san
 ## never by the host's file.
 TESTS += tests/lua/sandbox/hostpath.sh
 EXTRA_DIST += tests/lua/sandbox/hostpath.sh
+## hostile-child.sh: a compromised child (tests/ward-faults with
+## WARD_TEST_RAW_WIRE, tests/harness/rawwire.c) cannot bend the runtime:
+## malformed frames, forged handles and PIDs, call order, pace.
+TESTS += tests/lua/sandbox/hostile-child.sh
+EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lua
 ## syscalls.sh: a refused system call of the sandbox's set-up fails closed
 ## (tests/ward-faults, WARD_TEST_SYSCALL_FAULT).
 TESTS += tests/lua/sandbox/syscalls.sh

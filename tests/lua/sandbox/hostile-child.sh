@@ -1,0 +1,150 @@
+#!/bin/sh
+# hostile-child.sh -- a sandboxed child whose Lua VM has been subverted
+# cannot bend the runtime. The child w:raw (tests/lua/sandbox/w/raw.lua)
+# runs in tests/ward-faults with WARD_TEST_RAW_WIRE=1, which gives it the
+# global `wire` of tests/harness/rawwire.c: raw frames and datagrams of any
+# type, body and descriptors, at any pace. For each attack:
+#  - a frame that breaks the protocol -- in its datagrams, its type, its
+#    body, its descriptors, or a handle the child was never given -- ends
+#    the child with a reason naming it, audited as sandbox.malformed_frame,
+#    and the runtime goes on;
+#  - calls in an order the child side never makes (two EXITs, a call after
+#    EXIT, calls before any reply is read) get no more than their due;
+#  - forged PIDs are judged by the permission engine as the child's actor,
+#    refused and audited;
+#  - a child that reads one frame every 1.9 s, or none, or closes its
+#    channel and runs on, holds up no other sandboxed actor; the one that
+#    stops is ended (sandbox.stalled).
+# The installed ward has no `wire`.
+. "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
+
+"$WARD" run --root "$src" "$src/raw-parent.lua" type-boot "$ward_test_scale" > "$T/shipped" 2>&1
+skip_unless_sandbox "$T/shipped"
+has "the installed ward gives a child no wire" "^ended: .*attempt to index a nil value (local 'W')" \
+  "$T/shipped"
+
+# attack [ENV=VALUE...]: run it; output in $T/attack, audit in $T/attack.audit
+attack () {
+  a=$1; shift
+  env WARD_TEST_RAW_WIRE=1 "$@" timeout "$(scaled_s 300)" "$WARD_FAULTS" run --root "$src" \
+    --audit "$T/$a.db" "$src/raw-parent.lua" "$a" "$ward_test_scale" > "$T/$a" 2>&1
+  echo "$?" > "$T/$a.rc"
+  "$WARD" audit --db "$T/$a.db" --json > "$T/$a.audit" 2>&1
+}
+goes_on () {
+  ok "$1: ward itself exits 0" test "$(cat "$T/$1.rc")" -eq 0
+  has "$1: the runtime goes on" '^after: 50$' "$T/$1"
+}
+
+# breaches: attack, then what the end says after "malformed frame: "
+while IFS='|' read -r a why; do
+  [ -n "$a" ] || continue
+  attack "$a"
+  goes_on "$a"
+  has "$a: the child is ended: $why" "^ended: subprocess actor ended: malformed frame: $why" "$T/$a"
+  has "$a: ... and that is audited" \
+    '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/$a.audit"
+done <<'EOF'
+type-boot|a child may not send frame type 1
+type-msg|a child may not send frame type 2
+type-reply|a child may not send frame type 3
+type-senders|a child may not send frame type 6
+type-zero|unexpected type 0
+type-unknown|unexpected type 200
+type-change|unexpected type 5
+magic|bad datagram (5 bytes)
+short|bad datagram (1 bytes)
+long|bad datagram (32773 bytes)
+flags|bad datagram (5 bytes)
+pad|bad datagram (5 bytes)
+oversized|over 17825792 bytes
+fds-many|descriptors cut off (more than 16
+fds-later|descriptors past its first datagram
+fds-exit|descriptors with its EXIT
+call-short|a CALL that is not an operation and its arguments
+call-length|a CALL that is not an operation and its arguments
+call-trailing|a CALL that is not an operation and its arguments
+call-op|a CALL of no operation the child side makes
+call-args|a CALL's arguments: malformed message
+exit-short|an EXIT that is not a status and a result
+exit-status|an EXIT that is not a status and a result
+exit-result|its result: malformed message
+handle-call-self|a handle the runtime did not give it
+handle-call-parent|a handle the runtime did not give it
+handle-call-none|a handle the runtime did not give it
+handle-exit|a handle the runtime did not give it
+EOF
+# a forged channel is refused before anything is asked of the process it names
+ok "handle-call-parent: nothing reaches the process it names" \
+  eval '! grep -q "^message: x" "$T/handle-call-parent"'
+ok "handle-call-parent: ... and no send is asked" \
+  eval '! grep -q "\"action\":\"process.send\"" "$T/handle-call-parent.audit"'
+
+# order
+attack exit-twice
+goes_on exit-twice
+has "exit-twice: the first EXIT is the child's end" '^ended: first$' "$T/exit-twice"
+attack call-after-exit
+goes_on call-after-exit
+has "call-after-exit: the EXIT is the child's end" '^ended: exited$' "$T/call-after-exit"
+ok "call-after-exit: a call after it is not performed" \
+  eval '! grep -q "^message: late" "$T/call-after-exit"'
+attack calls-unanswered
+goes_on calls-unanswered
+ok "calls-unanswered: three calls sent before a reply is read are each performed, in order" \
+  test "$(grep '^message: ' "$T/calls-unanswered" | tr '\n' ' ')" = \
+  "message: one message: two message: three "
+has "calls-unanswered: ... and the last is answered" '^report: calls 0 ' "$T/calls-unanswered"
+attack fds-call
+goes_on fds-call
+has "fds-call: descriptors with a call that takes none: it is performed" '^report: fds-call 0 ' \
+  "$T/fds-call"
+attack call-flood
+goes_on call-flood
+has "call-flood: a child that sends calls and takes no reply is ended" \
+  '^ended: subprocess actor ended: writing to the channel: it read nothing for ' "$T/call-flood"
+has "call-flood: ... and that is audited" '"action":"sandbox.stalled"' "$T/call-flood.audit"
+
+# forged PIDs, from the untrusted actor: each is asked and refused
+env WARD_TEST_RAW_WIRE=1 timeout "$(scaled_s 120)" "$WARD_FAULTS" run --untrusted \
+  --audit "$T/pids.db" "$src/w/raw.lua" pids > "$T/pids" 2>&1
+ok "pids: ward itself exits 0" test $? -eq 0
+"$WARD" audit --db "$T/pids.db" --json > "$T/pids.audit" 2>&1
+tab=$(printf '\t')
+for c in "send|{ward:main|0x00001}" "send|{evil:main|0x00001}" "terminate|{ward:main|0x00001}" \
+         "link|{ward:main|0x00001}" "monitor|{ward:main|0x00001}" "cancel|{ward:main|0x00001}"; do
+  op=${c%%|*}; pid=${c#*|}
+  has "pids: $op to $pid is refused" \
+    "^pid${tab}$op${tab}1${tab}PERMISSION_DENIED${tab}permission denied: process.$op on $pid (actor untrusted)" \
+    "$T/pids"
+  has "pids: ... and the denial is audited with the child's actor" \
+    "\"actor\":\"untrusted\",.*\"action\":\"process.$op\",\"resource\":\"$pid\"" "$T/pids.audit"
+done
+has "pids: a PID of 4000 bytes is refused too" \
+  "^pid${tab}send${tab}1${tab}PERMISSION_DENIED${tab}permission denied: process.send on {ward:main|ffff" "$T/pids"
+has "pids: a builder naming another actor is asked of this one, and refused" \
+  "^pid${tab}builder.spawn${tab}1${tab}PERMISSION_DENIED${tab}permission denied: .*(actor untrusted)" "$T/pids"
+
+# pace: the stall time is 2 s, or 4 s against a reader that keeps a 1.9 s
+# pace (both scaled): a reader late for a busy machine is not ended
+attack deaf WARD_TEST_STALL_MS="$(scaled_ms 2000)"
+goes_on deaf
+has "deaf: the child floods in more than its channel and queue take" '^flooded: 64$' "$T/deaf"
+has "deaf: another sandboxed actor's round trip completes meanwhile" '^round trip: echo ping$' "$T/deaf"
+has "deaf: the child that reads nothing is ended" \
+  '^ended: subprocess actor ended: writing to the channel: it read nothing for ' "$T/deaf"
+has "deaf: ... and that is audited" '"action":"sandbox.stalled","resource":"{ward:sandbox|' "$T/deaf.audit"
+attack slow WARD_TEST_STALL_MS="$(scaled_ms 4000)"
+goes_on slow
+has "slow: a child reading one frame per 1.9 s is flooded" '^flooded: 64$' "$T/slow"
+has "slow: another sandboxed actor's round trip completes meanwhile" '^round trip: echo ping$' "$T/slow"
+has "slow: ... while the slow child runs on, not ended for its pace" '^still running: true$' "$T/slow"
+has "slow: it ends by the terminate" '^ended: terminated by ' "$T/slow"
+attack empty WARD_TEST_STALL_MS="$(scaled_ms 2000)"
+goes_on empty
+has "empty: a child whose channel reads as closed while it runs is ended" \
+  '^ended: subprocess actor ended: its channel closed, yet it ran on for ' "$T/empty"
+has "empty: ... and that is audited" '"action":"sandbox.stalled"' "$T/empty.audit"
+
+ok "no attack outlived what it tried" eval '! grep -l "^ended: survived" "$T"/* 2>/dev/null | grep -q .'
+finish
