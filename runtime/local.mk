@@ -16,8 +16,8 @@ ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 
 
 ## tests/ward-faults: ward with the fault hooks the tests drive
-## (WARD_TEST_WIRE_FAULT, WARD_TEST_AUDIT_FAULT, WARD_TEST_SYSCALL_FAULT) and
-## the compromised-child harness (WARD_TEST_RAW_WIRE, tests/harness/rawwire.c).
+## (WARD_TEST_AUDIT_FAULT, WARD_TEST_SYSCALL_FAULT) and the
+## compromised-child harness (WARD_TEST_RAW_WIRE, tests/harness/rawwire.c).
 ## The sources that hold a hook are compiled again with -DWARD_TEST_HOOKS
 ## and linked ahead of the libraries, whose hook-free objects are then not
 ## pulled in; the installed ward has no hook at all.

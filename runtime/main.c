@@ -460,7 +460,6 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
 
   ward_err err;
 #ifdef WARD_TEST_HOOKS
-  ward_remote_fault = getenv ("WARD_TEST_WIRE_FAULT");
   ward_remote_raw = getenv ("WARD_TEST_RAW_WIRE") != NULL;
 #endif
   /* a write to a pipe nobody reads (fd:write) is EPIPE for that process,

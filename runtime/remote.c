@@ -25,133 +25,6 @@
 
 int ward_remote_chan = -1;
 int ward_remote_tracks_senders;
-#ifdef WARD_TEST_HOOKS
-const char *ward_remote_fault;
-
-/* "forged-handle" (tests only): call vmchan.send with a channel naming
- * `pid`, which the child makes up (a frame its own codec would not make),
- * and print the runtime's answer: "FORGED <status> <kind> <message>", or
- * "FORGED no reply" when the runtime ends the child instead. */
-static void
-forged_send (int chan, ward_wire_rx *rx, const char *pid)
-{
-  ward_err err;
-  wbuf args, b;
-  wbuf_init (&args, 0);
-  wbuf_init (&b, 0);
-  size_t n = strlen (pid);
-  /* codec: version 1, two values: handle(pid), string "x" */
-  uint8_t head[] = { 0x01, 0x02, 0x07, (uint8_t) n };
-  uint8_t tail[] = { 0x05, 0x01, 'x' };
-  if (n < 128 && wbuf_append (&args, head, sizeof head, &err) == 0
-      && wbuf_append (&args, pid, n, &err) == 0 && wbuf_append (&args, tail, sizeof tail, &err) == 0
-      && ward_wire_put_str (&b, "vmchan.send", 11, &err) == 0
-      && ward_wire_put_str (&b, (const char *) args.data, args.len, &err) == 0
-      && ward_wire_send (chan, WARD_F_CALL, b.data, b.len, &err) == 0)
-    {
-      ward_wire_rx_reset (rx);
-      uint32_t st;
-      const char *kind, *msg;
-      size_t kl, ml;
-      int got = ward_wire_read (chan, rx, &err) == 1 && rx->type == WARD_F_REPLY;
-      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
-      if (got && ward_wire_get_u32 (&in, &st, &err) == 0
-          && ward_wire_get_str (&in, &kind, &kl, &err) == 0
-          && ward_wire_get_str (&in, &msg, &ml, &err) == 0)
-        fprintf (stderr, "FORGED %u %.*s %.*s\n", st, (int) kl, kind, (int) ml, msg);
-      else
-        fprintf (stderr, "FORGED no reply\n");
-    }
-  wbuf_free (&args);
-  wbuf_free (&b);
-}
-
-/* Break the protocol as ward_remote_fault says (tests only). */
-static int
-wire_fault (int chan, ward_wire_rx *rx, const char *how)
-{
-  uint8_t d[WARD_WIRE_CHUNK + 4];
-  memset (d, 0, sizeof d);
-  d[0] = 0x57;
-  if (strcmp (how, "type") == 0)
-    {
-      d[1] = WARD_F_BOOT;               /* only the runtime sends BOOT */
-      send (chan, d, 8, MSG_NOSIGNAL);
-    }
-  else if (strcmp (how, "magic") == 0)
-    {
-      d[0] = 0x66;
-      d[1] = WARD_F_CALL;
-      send (chan, d, 8, MSG_NOSIGNAL);
-    }
-  else if (strcmp (how, "truncated") == 0)
-    {
-      d[1] = WARD_F_CALL;
-      d[2] = 1;                         /* more to come: never comes */
-      send (chan, d, 8, MSG_NOSIGNAL);
-      return 3;
-    }
-  else if (strcmp (how, "fds") == 0)
-    {
-      /* one descriptor more than a frame may carry */
-      d[1] = WARD_F_CALL;
-      int fds[WARD_FD_MAX + 1];
-      for (int i = 0; i <= WARD_FD_MAX; i++)
-        fds[i] = chan;
-      union { struct cmsghdr align; char buf[WFD_SPACE (WARD_FD_MAX + 1)]; } ctl;
-      struct iovec iov = { d, 8 };
-      struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-      wfd_attach (&mh, ctl.buf, fds, WARD_FD_MAX + 1);
-      sendmsg (chan, &mh, MSG_NOSIGNAL);
-    }
-  else if (strcmp (how, "forged-handle") == 0 || strcmp (how, "forged-handle-none") == 0)
-    {
-      /* a channel naming the actor itself (from BOOT: a live process), or
-       * one naming no process */
-      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
-      char self[64];
-      ward_err err;
-      if (ward_wire_get_cstr (&in, self, sizeof self, &err) == 0)
-        forged_send (chan, rx, how[13] ? "{ward:main|0xfffff}" : self);
-      fflush (stderr);
-      _exit (0);
-    }
-  else if (strcmp (how, "forged-exit-handle") == 0)
-    {
-      /* end with a result holding a channel the child was never given:
-       * one naming the PID that is its first argument (a string) */
-      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
-      const char *s = NULL, *args = NULL;
-      size_t n = 0, alen = 0;
-      ward_err err;
-      for (int i = 0; i < 8; i++)       /* pid .. code: the spawn's arguments follow */
-        if (ward_wire_get_str (&in, &s, &n, &err) < 0)
-          _exit (3);
-      if (ward_wire_get_str (&in, &args, &alen, &err) < 0 || alen < 5
-          || args[2] != 0x05 || (uint8_t) args[3] >= 64 || (size_t) args[3] + 4 > alen)
-        _exit (3);
-      n = (uint8_t) args[3];
-      uint8_t val[4 + 64] = { 0x01, 0x01, 0x07, (uint8_t) n };
-      memcpy (val + 4, args + 4, n);
-      wbuf b;
-      wbuf_init (&b, 0);
-      if (ward_wire_put_u32 (&b, 0, &err) == 0
-          && ward_wire_put_str (&b, (const char *) val, 4 + n, &err) == 0)
-        (void) ward_wire_send (chan, WARD_F_EXIT, b.data, b.len, &err);
-      wbuf_free (&b);
-    }
-  else if (strcmp (how, "oversized") == 0)
-    {
-      d[1] = WARD_F_CALL;
-      d[2] = 1;
-      for (unsigned i = 0; i <= WARD_WIRE_MAX / WARD_WIRE_CHUNK + 1; i++)
-        if (send (chan, d, sizeof d, MSG_NOSIGNAL) < 0)
-          break;
-    }
-  pause ();                             /* the runtime ends us */
-  return 3;
-}
-#endif /* WARD_TEST_HOOKS */
 
 /* ---- messages on the wire (both ends) ---- */
 
@@ -440,14 +313,6 @@ ward_remote_main (int chan)
   boot b;
   memset (&b, 0, sizeof b);
   ward_host *h = NULL;
-#ifdef WARD_TEST_HOOKS
-  if (ward_remote_fault && ward_remote_fault[0] && strcmp (ward_remote_fault, "stall") != 0)
-    {
-      int rc = ward_wire_read (chan, &rx, &err);   /* the BOOT, then the breach */
-      (void) rc;
-      return wire_fault (chan, &rx, ward_remote_fault);
-    }
-#endif
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_sigaction = on_sigsys;
@@ -494,14 +359,6 @@ ward_remote_main (int chan)
   ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
   if (parse_boot (&in, &b, &err) < 0)
     goto fail;
-#ifdef WARD_TEST_HOOKS
-  /* "stall" (tests only): an actor whose first argument is the string
-   * "stall" reads nothing more; the others run */
-  if (ward_remote_fault && strcmp (ward_remote_fault, "stall") == 0 && b.args_len >= 9
-      && memcmp (b.args + 2, "\x05\x05stall", 7) == 0)
-    for (;;)
-      pause ();
-#endif
   snprintf (ward_cfg.main_path, sizeof ward_cfg.main_path, "%s", b.chunk);
   ward_cfg.mem_limit = (size_t) b.mem_limit;
   ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;

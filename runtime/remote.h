@@ -44,16 +44,6 @@ extern int ward_remote_chan;
 extern int ward_remote_tracks_senders;
 
 #ifdef WARD_TEST_HOOKS
-/* For the tests of the runtime's side (tests/ward-faults only, a build of
- * ward with -DWARD_TEST_HOOKS; the installed ward has no such hook):
- * WARD_TEST_WIRE_FAULT, read when ward
- * starts (the child's own environment is the profile's), makes every
- * subprocess actor break the protocol after BOOT the way it names --
- * "type" (a frame type a child may not send), "magic" (a bad datagram),
- * "truncated" (half a frame, then the end), "oversized" (a frame past the
- * limit), "fds" (one descriptor more than a frame may carry) -- to prove
- * that the runtime ends that child, audits it and goes on. */
-extern const char *ward_remote_fault;
 /* The compromised-child harness (tests/harness/rawwire.c): set from
  * WARD_TEST_RAW_WIRE when ward starts, it gives each subprocess actor's
  * VM a global `wire` that sends raw frames and datagrams and sets the

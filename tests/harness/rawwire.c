@@ -23,6 +23,8 @@
  *                                  frame every ms; -1: none at all; 0: as
  *                                  fast as they come
  *   wire.sleep(ms)                 block the whole child, yielding nothing
+ *   wire.quit()                    end the child at once (_exit 3), with
+ *                                  nothing more sent
  *
  * fds is a list of descriptor numbers of the child (each may repeat). The
  * sending functions return true, or nil and the error. */
@@ -38,6 +40,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <lauxlib.h>
 
 #define RAW_FDS_MAX 64
@@ -235,12 +238,19 @@ w_sleep (lua_State *L)
 }
 
 static int
+w_quit (lua_State *L)
+{
+  (void) L;
+  _exit (3);
+}
+
+static int
 install (lua_State *L)
 {
   static const luaL_Reg fns[] = {
     { "datagram", w_datagram }, { "frame", w_frame }, { "call", w_call },
     { "encode", w_encode }, { "decode", w_decode }, { "pace", w_pace },
-    { "sleep", w_sleep }, { NULL, NULL }
+    { "sleep", w_sleep }, { "quit", w_quit }, { NULL, NULL }
   };
   static const struct { const char *name; lua_Integer v; } consts[] = {
     { "MAGIC", 0x57 }, { "MORE", 1 }, { "CHUNK", WARD_WIRE_CHUNK }, { "MAX", WARD_WIRE_MAX },

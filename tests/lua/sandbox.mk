@@ -1,13 +1,13 @@
 ## tests/lua/sandbox.mk -- subprocess actors end to end: the process API on
 ## ward:sandbox (actors.lua), spawn_vm's subprocess table (emilua.lua),
 ## `ward run --untrusted` (untrusted.sh), a hostile script's every refused
-## attempt and its audit record (hostile.sh), wire protocol breaches
-## (faults.sh), the two demos README runs (demos.sh); nobody.sh runs the
+## attempt and its audit record (hostile.sh), the two demos README runs
+## (demos.sh); nobody.sh runs the
 ## first four as nobody. Definitions live in tests/lua/sandbox/w (id w:NAME)
 ## and tests/lua/sandbox/tools.
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua \
 	tests/lua/sandbox/quotas.lua
-TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh tests/lua/sandbox/faults.sh \
+TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
 ## (live children, the descriptor reserve, descriptors in flight).
@@ -20,7 +20,7 @@ EXTRA_DIST += tests/lua/sandbox/lifetime.sh
 TESTS += tests/lua/sandbox/idle-rss.sh
 EXTRA_DIST += tests/lua/sandbox/idle-rss.sh
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
-	tests/lua/sandbox/faults.sh tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \
+	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \
 	tests/lua/sandbox/demos.sh
 ## hostpath.sh: errors a sandboxed caller gets name definitions by id,
 ## never by the host's file.

@@ -15,12 +15,12 @@
 #  - a child that reads one frame every 1.9 s, or none, or closes its
 #    channel and runs on, holds up no other sandboxed actor; the one that
 #    stops is ended (sandbox.stalled).
-# The installed ward has no `wire`.
+# The installed ward has no `wire`, and ignores the variable.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
-"$WARD" run --root "$src" "$src/raw-parent.lua" type-boot "$ward_test_scale" > "$T/shipped" 2>&1
+WARD_TEST_RAW_WIRE=1 "$WARD" run --root "$src" "$src/raw-parent.lua" type-boot "$ward_test_scale" > "$T/shipped" 2>&1
 skip_unless_sandbox "$T/shipped"
-has "the installed ward gives a child no wire" "^ended: .*attempt to index a nil value (local 'W')" \
+has "the installed ward ignores WARD_TEST_RAW_WIRE: a child has no wire" "^ended: .*attempt to index a nil value (local 'W')" \
   "$T/shipped"
 
 # attack [ENV=VALUE...]: run it; output in $T/attack, audit in $T/attack.audit
@@ -58,6 +58,7 @@ long|bad datagram (32773 bytes)
 flags|bad datagram (5 bytes)
 pad|bad datagram (5 bytes)
 oversized|over 17825792 bytes
+truncated|truncated (the channel closed inside a frame)
 fds-many|descriptors cut off (more than 16
 fds-later|descriptors past its first datagram
 fds-exit|descriptors with its EXIT
@@ -79,6 +80,34 @@ ok "handle-call-parent: nothing reaches the process it names" \
   eval '! grep -q "^message: x" "$T/handle-call-parent"'
 ok "handle-call-parent: ... and no send is asked" \
   eval '! grep -q "\"action\":\"process.send\"" "$T/handle-call-parent.audit"'
+
+# a result naming a channel the child was never given: w:victim, a trusted
+# worker, spawns the child, which ends with a result naming the worker.
+# The forged channel is refused; the worker's inbox stays open while its
+# spawner holds its channel.
+cat > "$T/victim.lua" <<'EOF'
+local scale = tonumber((...)) or 1
+local ch = spawn_vm("w:victim")
+ch:send({ process.pid(), scale })
+local inb = process.inbox()
+local function msg()
+  local r = channel.select { inb:case_receive(), time.after(60000 * scale):case_receive() }
+  if r.channel ~= inb then return "no message" end
+  return r.value:topic() .. ": " .. tostring((r.value:payload()))
+end
+print(msg())
+pcall(ch.send, ch, "still open")
+print(msg())
+EOF
+WARD_TEST_RAW_WIRE=1 timeout "$(scaled_s 60)" "$WARD_FAULTS" run --root "$src" \
+  --audit "$T/victim.db" "$T/victim.lua" "$ward_test_scale" > "$T/victim" 2>&1
+ok "victim: ward itself exits 0" test $? -eq 0
+has "victim: the child is ended for a malformed frame" \
+  '^ready: subprocess actor ended: malformed frame: a handle the runtime did not give it' "$T/victim"
+has "victim: the worker's inbox is still open" '^got: still open$' "$T/victim"
+"$WARD" audit --db "$T/victim.db" --json > "$T/victim.audit" 2>&1
+has "victim: the breach is audited" \
+  '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/victim.audit"
 
 # order
 attack exit-twice

@@ -157,6 +157,10 @@ A["call-flood"] = function()
   end
   return await_end()
 end
+A["truncated"] = function()
+  W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", 100))
+  W.quit()
+end
 A["half"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", W.CHUNK))
   return await_end()
