@@ -45,6 +45,9 @@ ok "the records account for every one of the 10000 refusals" test "$1" -eq 10000
 ok "past --audit-fold 50 they fold: at most 51 rows" test "$2" -ge 1 -a "$2" -le 51
 ok "... one of which is the folded count" \
   grep -q '"kind":"folded".*"actor":"untrusted","action":"limit.children"' "$T/audit.json"
+"$WARD" audit suggest --db "$T/flood.db" > "$T/suggest" 2>&1
+has "ward audit suggest proposes no rule for them, and says why" \
+  'not suggested ([0-9]*): limit.children: refused by ward itself, not by a policy; no rule allows it (a limit of the run' "$T/suggest"
 
 # ---- a sandboxed host's processes ----
 cat > "$T/loop.lua" <<'L'
