@@ -245,7 +245,7 @@ want=450            # helpers: more than the supervisor could hold at 400
 if [ "$(ulimit -Hn)" = unlimited ] || [ "$hard" -le $soft ]; then
   # (an unlimited hard limit is more than the kernel's nr_open: neither the
   # runtime nor the supervisor raises its soft one then)
-  for _ in 1 2 3 4 5; do
+  for _ in 1 2 3 4 5 6; do
     n=$((n + 1)); echo "ok $n # SKIP the hard RLIMIT_NOFILE ($(ulimit -Hn)) is unlimited or not above a soft one of $soft"
   done
 else
@@ -256,6 +256,17 @@ else
        --sandbox-children 100000 --sandbox-processes "$want" "$T/loop.lua") > "$T/sup" 2>&1
     has "under ulimit -Sn $soft, $want sandboxed processes start: the supervisor raised its limit too" \
       "^spawned	$((want - 1))	UNAVAILABLE	host ward:sandbox: $want processes already live" "$T/sup"
+  fi
+  # with no other limit in the way, what stops the spawns is the runtime's
+  # reserve (clear, audited), never the supervisor's descriptors
+  if [ "$hard" -lt 1500 ]; then
+    n=$((n + 1)); echo "ok $n # SKIP the hard RLIMIT_NOFILE ($hard) is below 1500"
+  else
+    (ulimit -n 1500 && ulimit -Sn $soft && exec timeout "$(scaled_s 300)" "$WARD" run \
+       --untrusted --root "$src" --sandbox-children 100000 --sandbox-processes 100000 \
+       "$T/loop.lua") > "$T/sup2" 2>&1
+    has "under ulimit -Sn $soft -Hn 1500, the runtime's reserve stops the spawns, not the supervisor" \
+      "^spawned	[0-9]*	UNAVAILABLE	host ward:sandbox: no subprocess actor can start: the runtime's descriptors are running out (the last 64 of its 1500 are kept for trusted work)$" "$T/sup2"
   fi
   # a child is given back the limit ward was started with
   cat > "$T/lim.lua" <<'L'
