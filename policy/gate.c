@@ -81,6 +81,19 @@ ward_authorize (const ward_actor *actor, const char *action, const char *resourc
   return WARD_DENY;
 }
 
+static void
+record_event (const wpol_rule_loc *rule, const ward_actor *actor, const char *action,
+              const char *resource, const ward_attrs *attrs)
+{
+  wpol_gate *g = &wpol_gate_state;
+  wpol_result r = { WARD_DENY, WPOL_BY_RULE, rule, 0, 0, NULL };
+  if (g->record)
+    {
+      wpol_audit_in in = { WARD_DENY, 0, &r, actor, action, resource, attrs };
+      g->record (&in);
+    }
+}
+
 void
 ward_audit_event (const ward_actor *actor, const char *action, const char *resource,
                   const ward_attrs *attrs)
@@ -88,11 +101,15 @@ ward_audit_event (const ward_actor *actor, const char *action, const char *resou
   static const wpol_rule_loc ward_rule = {
     .policy = "ward", .file = "ward", .line = 0, .col = 0, .deny = 1,
     .text = "deny what breaks the sandbox's wire protocol;" };
-  wpol_gate *g = &wpol_gate_state;
-  wpol_result r = { WARD_DENY, WPOL_BY_RULE, &ward_rule, 0, 0, NULL };
-  if (g->record)
-    {
-      wpol_audit_in in = { WARD_DENY, 0, &r, actor, action, resource, attrs };
-      g->record (&in);
-    }
+  record_event (&ward_rule, actor, action, resource, attrs);
+}
+
+void
+ward_audit_limit (const ward_actor *actor, const char *action, const char *resource,
+                  const ward_attrs *attrs)
+{
+  static const wpol_rule_loc limit_rule = {
+    .policy = "ward", .file = "ward", .line = 0, .col = 0, .deny = 1,
+    .text = "deny what is past a limit of the run;" };
+  record_event (&limit_rule, actor, action, resource, attrs);
 }

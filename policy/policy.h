@@ -91,6 +91,11 @@ int ward_actor_declared (const ward_actor *actor);
  * ward itself (rule "ward"), so that the audit trail holds it. */
 void ward_audit_event (const ward_actor *actor, const char *action, const char *resource,
                        const ward_attrs *attrs);
+/* The same for a call refused for a limit of the run (an action limit.*,
+ * rule "ward": "deny what is past a limit of the run"). Repeated ones fold
+ * like any denial (--audit-fold). */
+void ward_audit_limit (const ward_actor *actor, const char *action, const char *resource,
+                       const ward_attrs *attrs);
 
 /* ---- hosts and sandbox profiles declared by the loaded policies ---- */
 

@@ -389,6 +389,17 @@ take (sg *s, const wpol_arow *w)
       wpol_buf_printf (&t, "%s: a malformed request (refused whatever the policy says)",
                        w->action);
     }
+  else if (w->rule_policy && strcmp (w->rule_policy, "ward") == 0 && w->rule_file
+           && strcmp (w->rule_file, "ward") == 0)
+    {
+      /* an event ward records itself (policy/actions.def, E): a breach of
+       * the sandbox, or a call refused for a limit of the run */
+      snprintf (key, sizeof key, "ward\x1f%s", w->action);
+      wpol_buf_printf (&t, "%s: refused by ward itself, not by a policy; no rule allows "
+                       "it%s", w->action, strncmp (w->action, "limit.", 6) == 0
+                       ? " (a limit of the run: the option or sandbox profile field that "
+                       "sets it raises it; see ward(1), Refusals for a limit)" : "");
+    }
   else
     {
       snprintf (key, sizeof key, "rule\x1f%s\x1f%s\x1f%lld", w->action,

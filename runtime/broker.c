@@ -67,6 +67,10 @@ static int nsbx_hosts;
 /* live subprocess actors of each sandboxed host (sbx_hosts' index), made
  * or being made */
 static atomic_uint sbx_live[16];
+/* live subprocess actors of spawn_vm's subprocess table (a host that is
+ * not sandboxed), made or being made: bounded like a sandboxed host's,
+ * by --sandbox-processes in all and --sandbox-children per caller */
+static atomic_uint vm_live;
 
 static const sbx_host *
 find_host (const ward_host *h)
@@ -313,6 +317,7 @@ to_proxy (ward_remote *r, int type, const void *body, size_t len, ward_fdvec *fd
       /* past the child's limit after all (its stand-in sent meanwhile):
        * the call fails, its descriptors closed with m */
       ward_msg_free (m);
+      ward_proc_audit_limit (r->proxy, WARD_ACTION (LIMIT_FDS_IN_FLIGHT), r->proxy->pid);
       to_proxy (r, F_REFUSED, err.msg, strlen (err.msg), NULL);
       return;
     }
@@ -367,6 +372,8 @@ refuse_fds (ward_remote *r)
     if (r->rx.fds.fd[i] >= 0 && ward_fd_reserved (r->rx.fds.fd[i]))
       {
         ward_fd_refuse ("descriptors from a subprocess actor", &r->refused);
+        if (r->proxy)
+          ward_proc_audit_limit (r->proxy, WARD_ACTION (LIMIT_FD_RESERVE), r->proxy->pid);
         return 1;
       }
   if (r->tally && r->proxy)
@@ -377,6 +384,7 @@ refuse_fds (ward_remote *r)
           ward_err_set (&r->refused, WARD_E_UNAVAILABLE, 0, "%s already has %u descriptors "
                         "in flight, not yet received (the limit is %u)", r->proxy->pid, had,
                         r->tally->limit);
+          ward_proc_audit_limit (r->proxy, WARD_ACTION (LIMIT_FDS_IN_FLIGHT), r->proxy->pid);
           return 1;
         }
     }
@@ -714,11 +722,15 @@ ward_broker_shutdown (void)
     }
 }
 
-/* Make the child for profile p and put it on the reader's list. */
+/* Make the child for profile p and put it on the reader's list: on the
+ * sandboxed host sh, else for spawn_vm's caller `owner` (a serial). A
+ * refusal for a limit is audited against the calling process. */
 static ward_remote *
-prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mailbox,
-         ward_err *err)
+prepare (const wsb_profile *p, const sbx_host *sh, uint64_t owner, uint64_t memory,
+         int64_t mailbox, ward_err *err)
 {
+  /* what a refusal was on: the host, or spawn_vm's subprocess table */
+  const char *scope = sh ? ward_host_name (sh->host) : "spawn_vm";
   if (ward_run_ending ())
     {
       /* no child is built for a spawn that ward_spawn would refuse */
@@ -734,7 +746,10 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
   /* Its channel and pidfd, and the supervisor's reply that brings them,
    * must fit below the runtime's reserve. */
   if (ward_fd_room (5, "no subprocess actor can start", err) < 0)
-    return NULL;
+    {
+      ward_proc_audit_limit (ward_current (), WARD_ACTION (LIMIT_FD_RESERVE), scope);
+      return NULL;
+    }
   ward_remote *r = calloc (1, sizeof *r);
   if (r == NULL)
     {
@@ -742,6 +757,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
       return NULL;
     }
   r->sh = sh;
+  r->owner = owner;
   r->memory = memory;
   r->mailbox = mailbox;
   r->child.chan = r->child.pidfd = r->out_fd = -1;
@@ -751,18 +767,20 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
   atomic_init (&r->busy, 1);      /* until BOOT has gone */
   ward_wire_rx_init (&r->rx);
   r->rx.nonblock = 1;
-  if (sh)
+  atomic_uint *live = sh ? &sbx_live[sh - sbx_hosts] : &vm_live;
+  unsigned had = atomic_fetch_add (live, 1);
+  r->counted = 1;
+  if (had >= (sh ? sh->processes : ward_cfg.sandbox_processes))
     {
-      atomic_uint *live = &sbx_live[sh - sbx_hosts];
-      unsigned had = atomic_fetch_add (live, 1);
-      r->counted = 1;
-      if (had >= sh->processes)
-        {
-          ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%u processes already live (the limit "
-                        "of its sandbox profile `%s`)", had, sh->profile);
-          ward_broker_abort (r);
-          return NULL;
-        }
+      if (sh)
+        ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%u processes already live (the limit "
+                      "of its sandbox profile `%s`)", had, sh->profile);
+      else
+        ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%u subprocess actors of spawn_vm already "
+                      "live (the limit, --sandbox-processes)", had);
+      ward_proc_audit_limit (ward_current (), WARD_ACTION (LIMIT_PROCESSES), scope);
+      ward_broker_abort (r);
+      return NULL;
     }
   if ((r->tally = ward_fdtally_new (sh ? sh->fds_in_flight : ward_cfg.sandbox_fds)) == NULL)
     {
@@ -783,6 +801,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t memory, int64_t mail
       /* another thread took the room meanwhile */
       syscall (SYS_pidfd_send_signal, r->child.pidfd, SIGKILL, NULL, 0);
       ward_fd_refuse ("no subprocess actor can start", err);
+      ward_proc_audit_limit (ward_current (), WARD_ACTION (LIMIT_FD_RESERVE), scope);
       ward_broker_abort (r);
       return NULL;
     }
@@ -852,7 +871,7 @@ ward_broker_prepare (ward_host *h, ward_err *err)
     /* every spawn on a host asks for the same child: one is kept ready */
     .warm = 1,
   };
-  ward_remote *r = prepare (&p, sh, s->memory ? s->memory : ward_cfg.mem_limit,
+  ward_remote *r = prepare (&p, sh, 0, s->memory ? s->memory : ward_cfg.mem_limit,
                             s->mailbox > 0 ? s->mailbox : (int64_t) ward_cfg.mailbox_limit, err);
   if (r == NULL)
     ward_err_prefix (err, "host %s", ward_host_name (h));
@@ -860,8 +879,22 @@ ward_broker_prepare (ward_host *h, ward_err *err)
 }
 
 ward_remote *
-ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *err)
+ward_broker_prepare_vm (const ward_proc *caller, const ward_subprocess_opts *o, ward_err *err)
 {
+  /* the caller's live subprocess actors: those on the list that it made
+   * (one caller spawns one at a time, so none is being made meanwhile) */
+  unsigned mine = 0;
+  pthread_mutex_lock (&br.lock);
+  for (ward_remote *r = br.list; r; r = r->next)
+    mine += r->sh == NULL && r->owner == caller->serial;
+  pthread_mutex_unlock (&br.lock);
+  if (mine >= ward_cfg.sandbox_children)
+    {
+      ward_proc_audit_limit (caller, WARD_ACTION (LIMIT_CHILDREN), caller->pid);
+      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live subprocess "
+                    "actors of spawn_vm (the limit, --sandbox-children)", caller->pid, mine);
+      return NULL;
+    }
   wsb_profile p = {
     .namespaces = o->namespaces,
     .seccomp = WSB_SECCOMP_DEFAULT,
@@ -875,7 +908,8 @@ ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *err)
     .stderr_fd = o->share_stderr ? STDERR_FILENO : -1,
     .environ = o->environ,
   };
-  return prepare (&p, NULL, ward_cfg.mem_limit, (int64_t) ward_cfg.mailbox_limit, err);
+  return prepare (&p, NULL, caller->serial, ward_cfg.mem_limit,
+                  (int64_t) ward_cfg.mailbox_limit, err);
 }
 
 void
@@ -1004,7 +1038,7 @@ ward_broker_abort (ward_remote *r)
   free (r->held);
   pthread_mutex_destroy (&r->held_lock);
   if (r->counted)
-    atomic_fetch_sub (&sbx_live[r->sh - sbx_hosts], 1);
+    atomic_fetch_sub (r->sh ? &sbx_live[r->sh - sbx_hosts] : &vm_live, 1);
   ward_fdtally_unref (r->tally);
   free (r);
 }

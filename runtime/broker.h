@@ -22,7 +22,7 @@ struct ward_remote {
   ward_proc *proxy;             /* a reference, once the proxy exists */
   wsb_child child;
   const struct sbx_host *sh;     /* NULL for spawn_vm's subprocess table */
-  int counted;                  /* counted in sbx_live */
+  int counted;                  /* counted in sbx_live (vm_live without sh) */
   ward_fdtally *tally;          /* descriptors the child has in flight */
   uint64_t memory;              /* the child's Lua heap cap */
   int64_t mailbox;

@@ -436,7 +436,7 @@ l_spawn_vm (lua_State *L)
                          .hold = sub_idx != 0 };
   if (sub_idx && ward_spawn_admit (p, &err) < 0)   /* before a child is made for nothing */
     return luaL_error (L, "spawn_vm: %s", err.msg);
-  if (sub_idx && (req.remote = ward_broker_prepare_vm (&so, &err)) == NULL)
+  if (sub_idx && (req.remote = ward_broker_prepare_vm (p, &so, &err)) == NULL)
     return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);
   if (hand_over)
     p->is_master = 0;             /* before the child can run and exit */

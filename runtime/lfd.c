@@ -139,6 +139,7 @@ ward_fdvec_dup (ward_fdvec *v, int fd, ward_err *err)
   if (self && self->fd_tally && ward_fd_reserved (d))
     {
       close (d);
+      ward_proc_audit_limit (self, WARD_ACTION (LIMIT_FD_RESERVE), self->pid);
       return ward_fd_refuse ("a descriptor cannot be sent", err);
     }
   v->fd[v->n] = d;

@@ -209,6 +209,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   if (sender && sender->fd_tally && ward_msg_charge (m, sender->fd_tally, sender->pid, err) < 0)
     {
       ward_msg_free (m);
+      ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_FDS_IN_FLIGHT), sender->pid);
       return -1;
     }
   pthread_mutex_lock (&p->lock);
@@ -222,6 +223,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
     {
       pthread_mutex_unlock (&p->lock);
       ward_msg_free (m);
+      ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_MESSAGES), p->pid);
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
                            "mailbox of %s is full (%zu messages)", p->pid,
                            ward_cfg.mailbox_limit);
@@ -235,6 +237,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       unsigned had = p->queued_fds;
       pthread_mutex_unlock (&p->lock);
       ward_msg_free (m);
+      ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_FDS), p->pid);
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "mailbox of %s already holds %u "
                            "descriptors (the limit is %u)", p->pid, had, ward_cfg.mailbox_fds);
     }
@@ -245,6 +248,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       size_t queued = p->queued_bytes;
       pthread_mutex_unlock (&p->lock);
       ward_msg_free (m);
+      ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_BYTES), p->pid);
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
                            "mailbox of %s is full (%zu bytes queued, a message of %zu; "
                            "limit %zu bytes)", p->pid, queued, bytes, ward_cfg.mailbox_bytes);

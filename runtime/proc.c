@@ -270,6 +270,16 @@ ward_proc_gate_view (const ward_proc *p, const ward_proc *target, ward_actor *ac
     }
 }
 
+void
+ward_proc_audit_limit (const ward_proc *p, const char *action, const char *resource)
+{
+  ward_actor actor = { 0 };
+  ward_attrs attrs = { 0 };
+  if (p)
+    ward_proc_gate_view (p, NULL, &actor, &attrs);
+  ward_audit_limit (&actor, action, resource, &attrs);
+}
+
 int
 ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
                      ward_err *err)
@@ -405,14 +415,20 @@ ward_spawn_admit (const ward_proc *parent, ward_err *err)
     return 0;
   unsigned n = atomic_load (&parent->live_children);
   if (n >= ward_cfg.max_children)
-    return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live "
-                         "children (the limit)", parent->pid, ward_cfg.max_children);
+    {
+      ward_proc_audit_limit (parent, WARD_ACTION (LIMIT_CHILDREN), parent->pid);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live "
+                           "children (the limit)", parent->pid, ward_cfg.max_children);
+    }
   /* a sandboxed host's process: its profile's bound, far below the run's */
   unsigned lim = ward_broker_children_limit (parent->host);
   if (n >= lim)
-    return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live "
-                         "children (the limit of host %s)", parent->pid, n,
-                         ward_host_name (parent->host));
+    {
+      ward_proc_audit_limit (parent, WARD_ACTION (LIMIT_CHILDREN), parent->pid);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "process %s already has %u live "
+                           "children (the limit of host %s)", parent->pid, n,
+                           ward_host_name (parent->host));
+    }
   return 0;
 }
 
@@ -428,6 +444,7 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
     return NULL;
   if (ward_cfg.max_processes && ward_proc_count () >= ward_cfg.max_processes)
     {
+      ward_proc_audit_limit (parent, WARD_ACTION (LIMIT_PROCESSES), ward_host_name (req->host));
       ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the run already has %zu live processes "
                     "(the limit)", ward_cfg.max_processes);
       return NULL;

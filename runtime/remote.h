@@ -104,7 +104,10 @@ typedef struct ward_subprocess_opts {
   size_t init_len;
   int init_arg_fd;              /* the script's init.arg (stays the caller's); -1 = none */
 } ward_subprocess_opts;
-ward_remote *ward_broker_prepare_vm (const ward_subprocess_opts *o, ward_err *err);
+/* UNAVAILABLE (audited) when the caller already has --sandbox-children
+ * live ones, or the run --sandbox-processes, as for a sandboxed host. */
+ward_remote *ward_broker_prepare_vm (const ward_proc *caller, const ward_subprocess_opts *o,
+                                     ward_err *err);
 
 /* The stand-in of r exists (ward_spawn, before it can run). */
 void ward_broker_attach (ward_proc *proxy);

@@ -90,6 +90,14 @@ struct wsb_job {
 void wsb__supervisor_main (int sock, int evsock, wsb_entry_fn entry,
                            pid_t parent) __attribute__ ((noreturn));
 
+/* spawn.c: raise the supervisor's soft RLIMIT_NOFILE to the hard limit,
+ * as the runtime raises its own (a hard limit past the kernel's nr_open
+ * leaves it as it is), so that the supervisor, which holds descriptors for
+ * each child, runs out no sooner than the runtime. Every child is given
+ * back the limit ward was started with before anything else. 0, or -1
+ * with err. */
+int wsb__raise_nofile (ward_err *err);
+
 /* spawn.c: clone the child; in the caller returns its pid (and a pidfd and
  * the read end of its status pipe), or -1 with err. */
 pid_t wsb__clone_child (const struct wsb_job *job, int *pidfd, int *status_rd,

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -206,6 +207,46 @@ filter_template (int profile, scmp_filter_ctx *out, ward_err *err)
   return 0;
 }
 
+/* The RLIMIT_NOFILE ward was started with, while the supervisor's own
+ * soft limit is raised (wsb__raise_nofile). */
+static struct rlimit nofile_given;
+static int nofile_raised;
+
+int
+wsb__raise_nofile (ward_err *err)
+{
+  struct rlimit rl;
+  if (wfault_at ("supervisor.nofile") || getrlimit (RLIMIT_NOFILE, &rl) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, errno, "sandbox: getrlimit(RLIMIT_NOFILE)");
+  if (rl.rlim_cur >= rl.rlim_max)
+    return 0;
+  struct rlimit up = { rl.rlim_max, rl.rlim_max };
+  if (setrlimit (RLIMIT_NOFILE, &up) < 0)
+    {
+      /* an unlimited hard limit is more than nr_open: the runtime keeps
+       * its soft limit then, and so does the supervisor */
+      if (rl.rlim_max == RLIM_INFINITY)
+        return 0;
+      return ward_err_set (err, WARD_E_INTERNAL, errno, "sandbox: raising the soft "
+                           "RLIMIT_NOFILE to the hard limit (%llu)",
+                           (unsigned long long) rl.rlim_max);
+    }
+  nofile_given = rl;
+  nofile_raised = 1;
+  return 0;
+}
+
+/* Give the child back the RLIMIT_NOFILE ward was started with, not the
+ * supervisor's raised one: just before the lockdown (and its profile's
+ * nofile), once the set-up that holds the supervisor's descriptors
+ * (cloned with its table) has opened what it needs. */
+static void
+restore_nofile (int sfd, int fault)
+{
+  if (nofile_raised && (fault || setrlimit (RLIMIT_NOFILE, &nofile_given) < 0))
+    fail_errno (sfd, fault ? EINVAL : errno, "restoring RLIMIT_NOFILE");
+}
+
 /* Everything from the clone to the entry. sfd is the status pipe. */
 static void __attribute__ ((noreturn))
 child_main (const struct wsb_job *j_in, int sfd, int go,
@@ -221,6 +262,8 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
   if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
     fail_errno (sfd, errno, "prctl PR_SET_PDEATHSIG");
   reset_signals (sfd);
+  /* (read before the profile's environment replaces ours) */
+  int nofile_fault = wfault_at ("spawn.nofile");
 
   /* The new namespaces belong to the new user namespace, where this
    * process holds every capability from the clone on, maps or not: what
@@ -289,6 +332,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
       wsb__pid1_signals (&set);
       if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
         fail_errno (sfd, errno, "sigprocmask");
+      restore_nofile (sfd, nofile_fault);
       if (wsb_lockdown (p, filter, &e) < 0)
         {
           ward_err_prefix (&e, "sandbox");
@@ -314,6 +358,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
           ward_err_prefix (&e, "sandbox");
           wsb__child_fail (sfd, &e);
         }
+      restore_nofile (sfd, nofile_fault);
       if (wsb_lockdown (p, filter, &e) < 0)
         {
           ward_err_prefix (&e, "sandbox");

@@ -865,6 +865,13 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
     _exit (0);
   if (wfault_at ("supervisor.subreaper") || prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
     _exit (127);
+  /* the runtime raises its soft RLIMIT_NOFILE at start (after this fork);
+   * so does the supervisor, which holds descriptors for every child: it
+   * must not run out before the runtime's reserve says so. Failing, it
+   * does not start. */
+  ward_err nerr;
+  if (wsb__raise_nofile (&nerr) < 0)
+    _exit (127);
   (void) prctl (PR_SET_NAME, "ward-sandbox");   /* a name for ps, nothing more */
   sock = s;
   evsock = es;

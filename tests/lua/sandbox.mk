@@ -13,6 +13,10 @@ TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 ## (live children, the descriptor reserve, descriptors in flight).
 TESTS += tests/lua/sandbox/exhaust.sh
 EXTRA_DIST += tests/lua/sandbox/exhaust.sh
+## limits.sh: every refusal for a limit is audited (limit.*) and folds;
+## spawn_vm's subprocess actors are bounded; the supervisor's descriptors.
+TESTS += tests/lua/sandbox/limits.sh
+EXTRA_DIST += tests/lua/sandbox/limits.sh
 ## lifetime.sh: nothing of a run outlives ward but what it detached.
 TESTS += tests/lua/sandbox/lifetime.sh
 EXTRA_DIST += tests/lua/sandbox/lifetime.sh
