@@ -411,6 +411,24 @@ fail:
 
 /* ---- calls forwarded to the runtime ---- */
 
+int
+ward_remote_take_reply (ward_proc *p, ward_remote_reply *r)
+{
+  ward_msg *m = ward_port_pop (p, WARD_PORT_WIRE);
+  if (m == NULL)
+    return 0;
+  ward_msg_hold (p, m);
+  ward_wire_in in = { m->data, m->data + m->len };
+  ward_err err;
+  if (ward_wire_get_u32 (&in, &r->st, &err) < 0 || ward_wire_get_str (&in, &r->a, &r->alen, &err) < 0
+      || ward_wire_get_str (&in, &r->b, &r->blen, &err) < 0)
+    {
+      ward_msg_release (p);
+      return -1;
+    }
+  return 1;
+}
+
 static int
 call_k (lua_State *L, int status, lua_KContext ctx)
 {
@@ -418,24 +436,23 @@ call_k (lua_State *L, int status, lua_KContext ctx)
   (void) ctx;
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
-  ward_msg *m = ward_port_pop (p, WARD_PORT_WIRE);
-  if (m == NULL)
+  ward_remote_reply rep;
+  int got = ward_remote_take_reply (p, &rep);
+  if (got == 0)
     return ward_vm_block (L, 0, call_k);
-  ward_msg_hold (p, m);
   lua_settop (L, 0);
-  ward_wire_in in = { m->data, m->data + m->len };
-  ward_err err;
-  uint32_t st;
-  const char *a, *bm;
-  size_t alen, blen;
-  if (ward_wire_get_u32 (&in, &st, &err) < 0 || ward_wire_get_str (&in, &a, &alen, &err) < 0
-      || ward_wire_get_str (&in, &bm, &blen, &err) < 0 || st > 2)
+  if (got < 0 || rep.st > 2)
     {
-      ward_msg_release (p);
+      if (got > 0)
+        ward_msg_release (p);
       ward_proc_kill (p, "malformed reply from the runtime");
       ward_vm_check_killed (L);
       return 0;
     }
+  ward_err err;
+  const char *a = rep.a, *bm = rep.b;
+  size_t alen = rep.alen, blen = rep.blen;
+  uint32_t st = rep.st;
   if (st == 0)
     {
       int n = 0;

@@ -146,25 +146,16 @@ call_k (lua_State *L, int status, lua_KContext ctx)
   (void) ctx;
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
-  ward_msg *m = ward_port_pop (p, WARD_PORT_WIRE);
-  if (m == NULL)
+  ward_remote_reply rep;
+  int got = ward_remote_take_reply (p, &rep);
+  if (got == 0)
     return ward_vm_block (L, 0, call_k);
-  ward_msg_hold (p, m);
+  if (got < 0)
+    return luaL_error (L, "the runtime's reply is malformed");
   lua_settop (L, 0);
-  ward_wire_in in = { m->data, m->data + m->len };
-  ward_err err;
-  uint32_t st;
-  const char *a = "", *b = "";
-  size_t alen = 0, blen = 0;
-  if (ward_wire_get_u32 (&in, &st, &err) < 0 || ward_wire_get_str (&in, &a, &alen, &err) < 0
-      || ward_wire_get_str (&in, &b, &blen, &err) < 0)
-    {
-      ward_msg_release (p);
-      return luaL_error (L, "the runtime's reply: %s", err.msg);
-    }
-  lua_pushinteger (L, st);
-  lua_pushlstring (L, a, alen);
-  lua_pushlstring (L, b, blen);
+  lua_pushinteger (L, rep.st);
+  lua_pushlstring (L, rep.a, rep.alen);
+  lua_pushlstring (L, rep.b, rep.blen);
   ward_msg_release (p);
   return 3;
 }
