@@ -34,7 +34,8 @@ EXTRA_DIST += tests/lua/sandbox/hostpath.sh
 ## WARD_TEST_RAW_WIRE, tests/harness/rawwire.c) cannot bend the runtime:
 ## malformed frames, forged handles and PIDs, call order, pace.
 TESTS += tests/lua/sandbox/hostile-child.sh
-EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lua
+EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lua \
+	tests/lua/sandbox/helper-loop.lua
 ## syscalls.sh: a refused system call of the sandbox's set-up fails closed
 ## (tests/ward-faults, WARD_TEST_SYSCALL_FAULT).
 TESTS += tests/lua/sandbox/syscalls.sh
