@@ -680,30 +680,65 @@ reader_main (void *unused)
   return NULL;
 }
 
-/* Called with br.lock. */
+/* Undo what start_reader made before it failed: nothing is left open,
+ * and the next spawn tries afresh. Called with br.lock. */
+static void
+unmake_reader (void)
+{
+  if (br.ep >= 0)
+    close (br.ep);
+  for (int i = 0; i < 2; i++)
+    if (br.wake[i] >= 0)
+      close (br.wake[i]);
+  br.ep = br.wake[0] = br.wake[1] = -1;
+}
+
+/* Called with br.lock. On failure nothing it made is left (err says
+ * which call failed). */
 static int
 start_reader (ward_err *err)
 {
   if (br.started)
     return 0;
-  if ((br.ep = epoll_create1 (EPOLL_CLOEXEC)) < 0)
-    return ward_err_set (err, WARD_E_INTERNAL, errno, "epoll_create1");
-  if (pipe2 (br.wake, O_CLOEXEC | O_NONBLOCK) < 0)
-    return ward_err_set (err, WARD_E_INTERNAL, errno, "pipe2");
+  if (wfault_at ("broker.epoll") || (br.ep = epoll_create1 (EPOLL_CLOEXEC)) < 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, errno, "starting the subprocess reader: "
+                    "epoll_create1");
+      unmake_reader ();
+      return -1;
+    }
+  if (wfault_at ("broker.wake-pipe") || pipe2 (br.wake, O_CLOEXEC | O_NONBLOCK) < 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, errno, "starting the subprocess reader: "
+                    "pipe2");
+      unmake_reader ();
+      return -1;
+    }
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &br.wake };
   struct epoll_event ex = { .events = EPOLLIN, .data.ptr = &br.list };
-  if (epoll_ctl (br.ep, EPOLL_CTL_ADD, br.wake[0], &ev) < 0
+  if (wfault_at ("broker.reader-watch")
+      || epoll_ctl (br.ep, EPOLL_CTL_ADD, br.wake[0], &ev) < 0
       || epoll_ctl (br.ep, EPOLL_CTL_ADD, wsb_events_fd (), &ex) < 0)
-    return ward_err_set (err, WARD_E_INTERNAL, errno, "epoll_ctl");
+    {
+      ward_err_set (err, WARD_E_INTERNAL, errno, "starting the subprocess reader: "
+                    "epoll_ctl");
+      unmake_reader ();
+      return -1;
+    }
   br.stall_ns = (int64_t) SEND_TIMEOUT_S * 1000000000;
 #ifdef WARD_TEST_HOOKS
   const char *ms = getenv ("WARD_TEST_STALL_MS");   /* tests only */
   if (ms && atoll (ms) > 0)
     br.stall_ns = atoll (ms) * 1000000;
 #endif
-  int rc = pthread_create (&br.thread, NULL, reader_main, NULL);
+  int rc = wfault_at ("broker.reader-thread") ? EAGAIN
+           : pthread_create (&br.thread, NULL, reader_main, NULL);
   if (rc != 0)
-    return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the subprocess reader");
+    {
+      ward_err_set (err, WARD_E_INTERNAL, rc, "starting the subprocess reader");
+      unmake_reader ();
+      return -1;
+    }
   br.started = 1;
   return 0;
 }

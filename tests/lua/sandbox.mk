@@ -40,3 +40,7 @@ EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lu
 ## (tests/ward-faults, WARD_TEST_SYSCALL_FAULT).
 TESTS += tests/lua/sandbox/syscalls.sh
 EXTRA_DIST += tests/lua/sandbox/syscalls.sh
+## leftovers.sh: a failed set-up or a hostile child leaves nothing held in
+## the runtime (descriptors of a reader that could not start).
+TESTS += tests/lua/sandbox/leftovers.sh
+EXTRA_DIST += tests/lua/sandbox/leftovers.sh
