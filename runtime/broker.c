@@ -429,6 +429,8 @@ static int
 breach (ward_remote *r, const char *why)
 {
   stop_polling (r);
+  r->rx_since = 0;
+  ward_wire_rx_reset (&r->rx);          /* what it sent is released now */
   end_audited (r, WARD_ACTION (SANDBOX_MALFORMED), why);
   return -1;
 }
@@ -442,13 +444,19 @@ static int
 read_channel (ward_remote *r, int drain)
 {
   ward_err err;
+  int had_type = r->rx.type;
+  size_t had = r->rx.body.len;
   int rc = ward_wire_read (r->child.chan, &r->rx, &err);
   if (rc == 0)
     {
+      /* half a frame: the stall clock runs from its last growth */
+      if (r->rx.type != 0 && (had_type == 0 || r->rx.body.len != had))
+        r->rx_since = ward_now_ns ();
       if (!drain)
         rewatch (r);
       return 0;
     }
+  r->rx_since = 0;
   if (rc == 2)
     {
       /* the exit record will follow -- unless the child closed its
@@ -539,8 +547,8 @@ writable (ward_remote *r)
 }
 
 /* End the children that took nothing for the stall time while frames
- * waited; returns the wait until the next such deadline (ms, -1: none).
- * Called with br.lock. */
+ * waited, or sent nothing more of a frame they began; returns the wait
+ * until the next such deadline (ms, -1: none). Called with br.lock. */
 static int
 check_stalls (void)
 {
@@ -560,6 +568,25 @@ check_stalls (void)
           else if (soonest < 0 || left < soonest)
             soonest = left;
           continue;
+        }
+      if (r->rx_since != 0 && r->polling && !r->ended)
+        {
+          int64_t left = r->rx_since + br.stall_ns - now;
+          if (left <= 0)
+            {
+              char why[160];
+              snprintf (why, sizeof why, "ended: reading the channel: it left a frame "
+                        "unfinished (%zu bytes) and sent nothing more of it for %lld ms",
+                        r->rx.body.len, (long long) (br.stall_ns / 1000000));
+              /* what it sent is released now, not when its end is seen */
+              r->rx_since = 0;
+              stop_polling (r);
+              ward_wire_rx_reset (&r->rx);
+              end_audited (r, WARD_ACTION (SANDBOX_STALLED), why);
+              continue;
+            }
+          if (soonest < 0 || left < soonest)
+            soonest = left;
         }
       pthread_mutex_lock (&r->tx_lock);
       int64_t since = r->tx_ended || r->ended ? 0 : r->stalled_since;

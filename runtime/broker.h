@@ -30,6 +30,10 @@ struct ward_remote {
   char owner_pid[64];
   int detached;
   ward_wire_rx rx;
+  /* When the frame being reassembled in rx last grew (ns); 0 = none. A
+   * frame that does not grow for the stall time ends the child: a child
+   * cannot keep the runtime holding half a frame. */
+  int64_t rx_since;
   int polling;                  /* the channel is in the epoll set */
   int ended;                    /* the exit record came */
   int broken;                   /* ended for breaking the protocol */

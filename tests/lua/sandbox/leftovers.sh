@@ -4,6 +4,12 @@
 # wake pipe, watches or thread refused: WARD_TEST_SYSCALL_FAULT in
 # tests/ward-faults) fails, and leaves no descriptor behind: the runtime's
 # count after six such spawns is its count after one.
+#
+# A child that sends the first 4 MiB of a frame and nothing more (w:rawhalf,
+# WARD_TEST_RAW_WIRE=1) does not keep the runtime holding them:
+# after the stall time (2 s) without more of the frame it is ended, its
+# monitor told why, that audited as sandbox.stalled, and what it sent
+# released. The runtime's RSS is shown while they hold and once they ended.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
 cat > "$T/spawns.lua" <<'LUA'
@@ -40,4 +46,40 @@ for site in broker.epoll broker.wake-pipe broker.reader-watch broker.reader-thre
     "$T/fd.$site.6"
   ok "$site: ... and leaves no descriptor behind" test "$one" -gt 0 -a "$six" -eq "$one"
 done
+
+cat > "$T/half.lua" <<'LUA'
+local n, scale = tonumber((...)), tonumber((select(2, ...))) or 1
+local ev = process.events()
+for _ = 1, n do assert(process.spawn_monitored("w:rawhalf", "ward:sandbox", 4096, scale)) end
+print("spawned " .. n)
+for _ = 1, n do
+  local r = channel.select { ev:case_receive(), time.after(30000 * scale):case_receive() }
+  if r.channel ~= ev then print("no EXIT"); break end
+  print("ended: " .. tostring(r.value.result.error or r.value.result.value))
+end
+print("ready")
+process.listen("never"):receive()   -- until ward is stopped
+LUA
+rss () { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
+WARD_TEST_RAW_WIRE=1 "$WARD_FAULTS" run --root "$src" --audit "$T/half.db" \
+  "$T/half.lua" 8 "$ward_test_scale" > "$T/half" 2>&1 &
+pid=$!
+i=0
+while ! grep -q '^spawned' "$T/half" && [ "$i" -lt "$(scaled_s 600)" ] && kill -0 "$pid" 2>/dev/null; do
+  sleep 0.1; i=$((i + 1))
+done
+held=$(rss "$pid")
+while ! grep -q '^ready' "$T/half" && [ "$i" -lt "$(scaled_s 1200)" ] && kill -0 "$pid" 2>/dev/null; do
+  sleep 0.1; i=$((i + 1))
+done
+after=$(rss "$pid")
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+echo "# the runtime's RSS: 8 children holding half frames: ${held:-?} kB; once they ended: ${after:-?} kB"
+ok "half-frame: every child that left half a frame is ended" \
+  test "$(grep -c '^ended: subprocess actor ended: reading the channel: it left a frame unfinished (4194304 bytes) and sent nothing more of it for 2000 ms$' "$T/half")" -eq 8
+has "half-frame: ... and the run goes on" '^ready$' "$T/half"
+"$WARD" audit --db "$T/half.db" --json > "$T/half.audit" 2>&1
+ok "half-frame: each end is audited as sandbox.stalled" \
+  test "$(grep -o '"action":"sandbox.stalled","resource":"{ward:sandbox|' "$T/half.audit" | wc -l)" -eq 8
 finish
