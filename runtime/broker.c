@@ -34,6 +34,11 @@
  * nothing more (its calls are still answered): the rest waits in its
  * mailbox, under the mailbox's limits. */
 #define TX_LIMIT (1u << 20)
+/* Bytes of unfinished frames the reader holds for all children together
+ * past which it reads only the oldest such frame: the others' bytes wait
+ * in their channels. The oldest always goes on, so a frame finishes, or
+ * its child is ended for sending no more of it (the stall time). */
+#define RX_TOTAL_LIMIT (64u << 20)
 /* Address space a subprocess actor needs besides its Lua heap: the binary,
  * its libraries, three threads' stacks and malloc's arena. */
 #define WARD_BROKER_AS_SLACK (192ull << 20)
@@ -226,6 +231,8 @@ static struct {
   pthread_t thread;
   int started, stop, ep, wake[2];
   int64_t stall_ns;             /* SEND_TIMEOUT_S, or the tests' */
+  size_t rx_total;              /* bytes of unfinished frames, all children */
+  size_t rx_limit;              /* RX_TOTAL_LIMIT, or the tests' */
   ward_remote *list;
 } br = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .wake = { -1, -1 } };
 
@@ -435,13 +442,55 @@ breach (ward_remote *r, const char *why)
   return -1;
 }
 
-/* The channel is readable: take one frame. CALL and EXIT go to the proxy,
- * which re-arms the channel when it has answered; anything else ends the
- * child. Draining (the child has ended): take every frame left, in order,
- * before the end is announced. Returns 1 when a frame went to the proxy,
- * 0 when there is nothing more for now, -1 when the channel is done. */
+/* Count what r's unfinished frame holds now in the reader's total.
+ * Called with br.lock. */
+static void
+rx_account (ward_remote *r)
+{
+  size_t now = r->rx.type != 0 ? r->rx.body.len : 0;
+  br.rx_total = br.rx_total - r->rx_counted + now;
+  r->rx_counted = now;
+}
+
+/* The child whose unfinished frame began first (NULL: none). Called with
+ * br.lock. */
+static ward_remote *
+oldest_frame (void)
+{
+  ward_remote *o = NULL;
+  for (ward_remote *r = br.list; r; r = r->next)
+    if (r->rx.type != 0 && r->polling && !r->ended
+        && (o == NULL || r->rx_started < o->rx_started))
+      o = r;
+  return o;
+}
+
+static int read_frame (ward_remote *r, int drain);
+
+/* The channel is readable: take one frame (read_frame), unless the
+ * unfinished frames of all children hold the limit and r's is not the
+ * oldest: r then waits, unwatched, until check_stalls finds room. Called
+ * with br.lock. */
 static int
 read_channel (ward_remote *r, int drain)
+{
+  if (!drain && br.rx_total >= br.rx_limit && oldest_frame () != r)
+    {
+      r->rx_waiting = 1;
+      return 0;
+    }
+  int rc = read_frame (r, drain);
+  rx_account (r);
+  return rc;
+}
+
+/* Take one frame. CALL and EXIT go to the proxy, which re-arms the
+ * channel when it has answered; anything else ends the child. Draining
+ * (the child has ended): take every frame left, in order, before the end
+ * is announced. Returns 1 when a frame went to the proxy, 0 when there is
+ * nothing more for now, -1 when the channel is done. */
+static int
+read_frame (ward_remote *r, int drain)
 {
   ward_err err;
   int had_type = r->rx.type;
@@ -452,6 +501,8 @@ read_channel (ward_remote *r, int drain)
       /* half a frame: the stall clock runs from its last growth */
       if (r->rx.type != 0 && (had_type == 0 || r->rx.body.len != had))
         r->rx_since = ward_now_ns ();
+      if (had_type == 0 && r->rx.type != 0)
+        r->rx_started = r->rx_since;
       if (!drain)
         rewatch (r);
       return 0;
@@ -553,6 +604,8 @@ static int
 check_stalls (void)
 {
   int64_t now = ward_now_ns (), soonest = -1;
+  ward_remote *oldest = oldest_frame ();
+  size_t total = br.rx_total;
   for (ward_remote *r = br.list; r; r = r->next)
     {
       if (r->closed_at && !r->ended && !r->broken)
@@ -569,7 +622,18 @@ check_stalls (void)
             soonest = left;
           continue;
         }
-      if (r->rx_since != 0 && r->polling && !r->ended)
+      if (r->rx_waiting && (r->ended || !r->polling))
+        r->rx_waiting = 0;
+      else if (r->rx_waiting && (br.rx_total < br.rx_limit || r == oldest))
+        {
+          /* room again, or its frame is now the oldest: read it (the
+           * stall clock starts afresh: it was not read meanwhile) */
+          r->rx_waiting = 0;
+          if (r->rx.type != 0)
+            r->rx_since = now;
+          rewatch (r);
+        }
+      if (r->rx_since != 0 && r->polling && !r->ended && !r->rx_waiting)
         {
           int64_t left = r->rx_since + br.stall_ns - now;
           if (left <= 0)
@@ -582,6 +646,7 @@ check_stalls (void)
               r->rx_since = 0;
               stop_polling (r);
               ward_wire_rx_reset (&r->rx);
+              rx_account (r);
               end_audited (r, WARD_ACTION (SANDBOX_STALLED), why);
               continue;
             }
@@ -604,6 +669,8 @@ check_stalls (void)
       else if (soonest < 0 || left < soonest)
         soonest = left;
     }
+  if (br.rx_total < total)
+    soonest = 0;                /* room was made: look again at once at what waits */
   return soonest < 0 ? -1 : (int) ((soonest + 999999) / 1000000);
 }
 
@@ -753,10 +820,14 @@ start_reader (ward_err *err)
       return -1;
     }
   br.stall_ns = (int64_t) SEND_TIMEOUT_S * 1000000000;
+  br.rx_limit = RX_TOTAL_LIMIT;
 #ifdef WARD_TEST_HOOKS
   const char *ms = getenv ("WARD_TEST_STALL_MS");   /* tests only */
   if (ms && atoll (ms) > 0)
     br.stall_ns = atoll (ms) * 1000000;
+  const char *kib = getenv ("WARD_TEST_RX_TOTAL_KIB");
+  if (kib && atoll (kib) > 0)
+    br.rx_limit = (size_t) atoll (kib) << 10;
 #endif
   int rc = wfault_at ("broker.reader-thread") ? EAGAIN
            : pthread_create (&br.thread, NULL, reader_main, NULL);
@@ -1069,6 +1140,13 @@ unlist (ward_remote *r)
         break;
       }
   stop_polling (r);
+  if (r->rx_counted)
+    {
+      /* room for the frames that wait: the reader looks again */
+      br.rx_total -= r->rx_counted;
+      r->rx_counted = 0;
+      wake_reader ();
+    }
   if (r->out_watched)
     (void) epoll_ctl (br.ep, EPOLL_CTL_DEL, r->out_fd, NULL);  /* as in stop_polling */
   r->out_watched = 0;

@@ -34,6 +34,9 @@ struct ward_remote {
    * frame that does not grow for the stall time ends the child: a child
    * cannot keep the runtime holding half a frame. */
   int64_t rx_since;
+  int64_t rx_started;           /* when that frame began (ns) */
+  size_t rx_counted;            /* its bytes, as counted in the reader's total */
+  int rx_waiting;               /* not read: the total is at its limit */
   int polling;                  /* the channel is in the epoll set */
   int ended;                    /* the exit record came */
   int broken;                   /* ended for breaking the protocol */

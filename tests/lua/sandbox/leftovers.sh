@@ -10,6 +10,10 @@
 # after the stall time (2 s) without more of the frame it is ended, its
 # monitor told why, that audited as sandbox.stalled, and what it sent
 # released. The runtime's RSS is shown while they hold and once they ended.
+# Unfinished frames of all children together are bounded too: past the
+# limit (64 MiB; 8 MiB here, WARD_TEST_RX_TOTAL_KIB) only the oldest is
+# read, so 16 such children never make the runtime's peak RSS (VmHWM) grow
+# by their 64 MiB -- and each is still ended in its turn.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
 cat > "$T/spawns.lua" <<'LUA'
@@ -82,4 +86,28 @@ has "half-frame: ... and the run goes on" '^ready$' "$T/half"
 "$WARD" audit --db "$T/half.db" --json > "$T/half.audit" 2>&1
 ok "half-frame: each end is audited as sandbox.stalled" \
   test "$(grep -o '"action":"sandbox.stalled","resource":"{ward:sandbox|' "$T/half.audit" | wc -l)" -eq 8
+
+WARD_TEST_RX_TOTAL_KIB=8192 WARD_TEST_RAW_WIRE=1 "$WARD_FAULTS" run --root "$src" \
+  "$T/half.lua" 16 "$ward_test_scale" > "$T/cap" 2>&1 &
+pid=$!
+i=0
+while ! grep -q '^ready' "$T/cap" && [ "$i" -lt "$(scaled_s 2400)" ] && kill -0 "$pid" 2>/dev/null; do
+  sleep 0.1; i=$((i + 1))
+done
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+echo "# the runtime's peak RSS with 16 such children, 8 MiB for all unfinished frames: ${hwm:-?} kB"
+ok "a limit on all unfinished frames: each of 16 children is still ended in its turn" \
+  test "$(grep -c '^ended: subprocess actor ended: reading the channel: it left a frame unfinished (4194304 bytes)' "$T/cap")" -eq 16
+n=$((n + 1))
+if grep -qa __asan_init "$WARD_FAULTS"; then
+  echo "ok $n # SKIP a sanitizer build: its allocator keeps freed memory in quarantine"
+elif [ -n "$hwm" ] && [ -n "$after" ] && [ "$hwm" -le $((after + 24576)) ]; then
+  echo "ok $n - ... and the runtime's peak RSS stays within the limit, the oldest frame and a frame's slack"
+else
+  echo "not ok $n - ... and the runtime's peak RSS stays within the limit, the oldest frame and a frame's slack"
+  echo "# peak ${hwm:-?} kB, base ${after:-?} kB"
+  fails=$((fails + 1))
+fi
 finish
