@@ -203,6 +203,35 @@ held_one (const char *ref, size_t len, void *ctx)
   return 1;
 }
 
+/* The DROP frame r->rx: the child dropped one copy of a channel it holds,
+ * which counts as open no more. 0, or -1 when the frame is malformed or
+ * names a channel the child does not hold (a copy it was never given, or
+ * one it dropped already). Called with br.lock. */
+static int
+take_drop (ward_remote *r)
+{
+  ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
+  ward_err err;
+  const char *ref;
+  size_t len;
+  if (r->rx.fds.n > 0 || ward_wire_get_str (&in, &ref, &len, &err) < 0 || in.p != in.end)
+    return -1;
+  char pid[sizeof ((held_ref *) 0)->pid];
+  pthread_mutex_lock (&r->held_lock);
+  held_ref *h = held_find (r, ref, len);
+  if (h != NULL)
+    {
+      memcpy (pid, h->pid, sizeof pid);
+      if (--h->n == 0)
+        *h = r->held[--r->nheld];
+    }
+  pthread_mutex_unlock (&r->held_lock);
+  if (h == NULL)
+    return -1;
+  ward_vmchan_release (pid, 1);
+  return 0;
+}
+
 /* Whether the CALL or EXIT frame r->rx names a handle the child was not
  * given: a forged one. (A frame malformed otherwise is the decoder's to
  * refuse.) */
@@ -518,6 +547,18 @@ read_frame (ward_remote *r, int drain)
       return -1;
     }
   int type = r->rx.type;
+  if (rc == 1 && type == WARD_F_DROP)
+    {
+      int bad = take_drop (r);
+      ward_wire_rx_reset (&r->rx);
+      if (bad)
+        return breach (r, "ended: malformed frame: it dropped a channel it does not hold");
+      /* one frame at a time: the channel is watched again for the next
+       * (draining: the next is read at once) */
+      if (!drain)
+        rewatch (r);
+      return drain;
+    }
   if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT) && forged_handle (r, type))
     {
       ward_wire_rx_reset (&r->rx);

@@ -60,8 +60,9 @@ struct ward_remote {
   int collect;                  /* a large call was performed: collect before idling */
   /* The handles (channels) the runtime has sent the child, each with how
    * many copies: the only ones a frame from the child may name. Each copy
-   * counted an open channel when it was encoded; the child's end drops
-   * them. held_lock is taken last (by the reader under br.lock, by a
+   * counted an open channel when it was encoded; a DROP frame from the
+   * child (it closed or collected one) and the child's end drop them.
+   * held_lock is taken last (by the reader under br.lock, by a
    * sender's thread under its own). */
   pthread_mutex_t held_lock;
   struct held_ref *held;

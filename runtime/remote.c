@@ -225,6 +225,23 @@ ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char 
   pthread_mutex_unlock (&child.lock);
 }
 
+void
+ward_remote_dropped (const char *pid)
+{
+  pthread_mutex_lock (&child.lock);
+  int ended = child.ended || child.actor == NULL;
+  pthread_mutex_unlock (&child.lock);
+  if (ended || ward_remote_chan < 0)
+    return;
+  wbuf b;
+  wbuf_init (&b, 0);
+  ward_err err;
+  /* (a failure leaves the copy counted until the child ends, as before) */
+  if (ward_wire_put_str (&b, pid, strlen (pid), &err) == 0)
+    (void) ward_wire_send (ward_remote_chan, WARD_F_DROP, b.data, b.len, &err);
+  wbuf_free (&b);
+}
+
 /* BOOT: the strings and limits of the actor. */
 typedef struct boot {
   char pid[64], parent_pid[64], frame[64], host[128], def_id[300], chunk[600], actor[300];

@@ -74,6 +74,12 @@ typedef struct ward_remote_reply {
 } ward_remote_reply;
 int ward_remote_take_reply (ward_proc *p, ward_remote_reply *r);
 
+/* In a subprocess actor: the actor dropped (closed, or collected) one
+ * copy of a channel naming pid that the runtime gave it; the runtime is
+ * told, so that it counts the channel no more. Nothing once the actor has
+ * ended: the runtime then drops every copy the child held. */
+void ward_remote_dropped (const char *pid);
+
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
 

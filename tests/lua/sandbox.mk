@@ -44,3 +44,5 @@ EXTRA_DIST += tests/lua/sandbox/syscalls.sh
 ## the runtime (descriptors of a reader that could not start).
 TESTS += tests/lua/sandbox/leftovers.sh
 EXTRA_DIST += tests/lua/sandbox/leftovers.sh
+## drop.lua: a channel a subprocess actor drops counts as open no more.
+LUA_TESTS += tests/lua/sandbox/drop.lua

@@ -14,6 +14,10 @@
 # limit (64 MiB; 8 MiB here, WARD_TEST_RX_TOTAL_KIB) only the oldest is
 # read, so 16 such children never make the runtime's peak RSS (VmHWM) grow
 # by their 64 MiB -- and each is still ended in its turn.
+#
+# A child that says it dropped a channel it does not hold (w:rawdrop: one
+# never given, or one given once and dropped twice) sent a malformed frame:
+# it is ended, and that is audited.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
 cat > "$T/spawns.lua" <<'LUA'
@@ -110,4 +114,27 @@ else
   echo "# peak ${hwm:-?} kB, base ${after:-?} kB"
   fails=$((fails + 1))
 fi
+
+cat > "$T/drop.lua" <<'LUA'
+local how, scale = ...
+scale = tonumber(scale) or 1
+local ev = process.events()
+local D = spawn_vm("w:drain", {})
+process.spawn_monitored("w:rawdrop", "ward:sandbox", how, D, scale)
+local r = channel.select { ev:case_receive(), time.after(60000 * scale):case_receive() }
+print("ended: " .. (r.channel == ev and tostring(r.value.result.error or r.value.result.value)
+                    or "no EXIT"))
+print("after: " .. tostring(process.exec("w:helper", "ward:main", process.pid(), 5)))
+LUA
+for how in foreign double; do
+  WARD_TEST_RAW_WIRE=1 timeout "$(scaled_s 60)" "$WARD_FAULTS" run --root "$src" \
+    --audit "$T/drop-$how.db" "$T/drop.lua" "$how" "$ward_test_scale" > "$T/drop-$how" 2>&1
+  ok "drop $how: ward itself exits 0" test $? -eq 0
+  has "drop $how: the child is ended for a malformed frame" \
+    '^ended: subprocess actor ended: malformed frame: it dropped a channel it does not hold$' "$T/drop-$how"
+  has "drop $how: the runtime goes on" '^after: 50$' "$T/drop-$how"
+  "$WARD" audit --db "$T/drop-$how.db" --json > "$T/drop-$how.audit" 2>&1
+  has "drop $how: the breach is audited" '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' \
+    "$T/drop-$how.audit"
+done
 finish

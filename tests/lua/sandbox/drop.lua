@@ -1,0 +1,47 @@
+-- drop.lua -- a channel a subprocess actor drops (closes, or lets the
+-- collector take) counts as open no more: the inbox it names reports
+-- "channel closed" while the actor that held it still lives, as it does
+-- when an actor in the runtime drops it.
+local t = require("tap").setup(...)
+local me = process.pid()
+
+local ok, H = pcall(spawn_vm, "w:holder", { subprocess = { newns_user = true } })
+if not ok and tostring(H):find("not permitted") then
+  t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(H))
+  return
+end
+t.ok(ok, "spawn_vm makes the holding subprocess actor")
+local relay = spawn_vm("w:relay", {})
+relay:send(me)
+H:send(relay)
+local function answer()
+  local inb, deadline = process.inbox(), t.after(60000)
+  while true do
+    local r = channel.select { inb:case_receive(), deadline:case_receive() }
+    if r.channel ~= inb then return nil end
+    if r.value:topic() == "relay" then return r.value:payload() end
+  end
+end
+local function first(v) return type(v) == "table" and v[1] or v end
+
+for _, how in ipairs { "close", "forget" } do
+  -- an in-process actor whose inbox reports when no channel names it
+  local D = spawn_vm("w:drain", {})
+  D:send(relay)
+  H:send(D)                     -- the holder's copy
+  t.is(first(answer()), "kept", how .. ": the holder keeps the channel")
+  D:close()                     -- ours: now only the holder's names it
+  H:send(how)
+  local a = answer()
+  local b = answer()
+  -- (the holder's answer and the drain's report may come in either order)
+  local drained = first(a) == "closed" and type(a) == "table" and a[3] and a
+                  or first(b) == "closed" and type(b) == "table" and b[3] and b or nil
+  t.ok(drained ~= nil, how .. ": the inbox reports closed once the holder dropped its copy")
+  t.like(drained and drained[3] or "", "channel closed", how .. ": ... with the reason")
+  H:send("ping")
+  t.is(first(answer()), "pong", how .. ": ... while the holder still lives")
+end
+H:send("quit")
+t.plan(t.run)
+t.done()
