@@ -194,6 +194,29 @@ ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len)
 }
 
 static int
+ungrant_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  ward_remote *r = sc->r;
+  held_ref *h = held_find (r, ref, len);
+  if (h != NULL && --h->n == 0)
+    *h = r->held[--r->nheld];
+  return 0;
+}
+
+/* The encoded values data were not sent to r's child after all: the
+ * copies ward_broker_grant_handles recorded for them are taken back (the
+ * message is sent, and granted, later). */
+static void
+ungrant_handles (ward_remote *r, const uint8_t *data, size_t len)
+{
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle (data, len, ungrant_one, &sc);
+  pthread_mutex_unlock (&r->held_lock);
+}
+
+static int
 held_one (const char *ref, size_t len, void *ctx)
 {
   held_scan *sc = ctx;
@@ -1355,7 +1378,9 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
   wbuf_init (&b, 0);
   ward_err err;
   /* anything but sent (full, too big, broken) goes the proxy's way, which
-   * waits, or reports the broken channel */
+   * waits, or reports the broken channel. Its handles are the child's
+   * before it can name them; not sent, they are taken back, to be granted
+   * once, when the proxy sends the message. */
   ward_broker_grant_handles (r, m->data, m->len);
   /* (after what waits, never before it) */
   pthread_mutex_lock (&r->tx_lock);
@@ -1364,6 +1389,8 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
            ? 0 : -1;
   pthread_mutex_unlock (&r->tx_lock);
   wbuf_free (&b);
+  if (rc < 0)
+    ungrant_handles (r, m->data, m->len);
   return rc;
 }
 

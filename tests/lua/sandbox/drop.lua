@@ -24,14 +24,19 @@ local function answer()
 end
 local function first(v) return type(v) == "table" and v[1] or v end
 
-for _, how in ipairs { "close", "forget" } do
+-- (a value of more than one datagram, 32 KiB, is not sent at once but
+-- waits for the holder's stand-in: its channel is counted once all the same)
+local big = string.rep("x", 40000)
+for _, case in ipairs { { "close", "close" }, { "forget", "forget" },
+                        { "close, sent in a large value", "close", big } } do
+  local how, cmd, large = case[1], case[2], case[3]
   -- an in-process actor whose inbox reports when no channel names it
   local D = spawn_vm("w:drain", {})
   D:send(relay)
-  H:send(D)                     -- the holder's copy
+  H:send(large and { D, large } or D)   -- the holder's copy
   t.is(first(answer()), "kept", how .. ": the holder keeps the channel")
   D:close()                     -- ours: now only the holder's names it
-  H:send(how)
+  H:send(cmd)
   local a = answer()
   local b = answer()
   -- (the holder's answer and the drain's report may come in either order)
@@ -43,5 +48,24 @@ for _, how in ipairs { "close", "forget" } do
   t.is(first(answer()), "pong", how .. ": ... while the holder still lives")
 end
 H:send("quit")
+
+-- an actor that ends holding a copy sent in a large value: ours still
+-- holds the inbox open
+local H2 = spawn_vm("w:holder", { subprocess = { newns_user = true } })
+H2:send(relay)
+local D = spawn_vm("w:drain", {})
+D:send(relay)
+H2:send({ D, big })
+t.is(first(answer()), "kept", "a second holder keeps a channel sent in a large value")
+H2:send("quit")
+local until_ms = time.now() + t.ms(30000)
+while pcall(H2.send, H2, "gone?") and time.now() < until_ms do time.sleep(20) end
+t.ok(not pcall(H2.send, H2, "gone?"), "... and ends")
+local sent = pcall(D.send, D, "after")
+D:close()
+local d = answer()
+t.ok(sent, "our copy still sends after the holder ended")
+t.ok(type(d) == "table" and d[1] == "closed" and d[2] == 1,
+     "the inbox reports closed only after our close, with the value we sent")
 t.plan(t.run)
 t.done()

@@ -1,7 +1,8 @@
 -- w:holder -- an Emilua-style subprocess actor that holds the channels it
 -- is sent (drop.lua): the first value is a channel to answer on; then a
--- channel is kept, "close" closes the one kept, "forget" drops it for the
--- collector, "ping" answers, "quit" returns.
+-- channel (or a table whose first value is one) is kept, "close" closes
+-- the one kept, "forget" drops it for the collector, "ping" answers,
+-- "quit" returns.
 local inbox = require "inbox"
 local reply = inbox.receive()
 local kept = {}
@@ -20,7 +21,7 @@ while true do
   elseif v == "ping" then
     reply:send({ "pong" })
   else
-    kept.ch = v
+    kept.ch = type(v) == "table" and v[1] or v
     reply:send({ "kept" })
   end
 end
