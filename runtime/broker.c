@@ -690,11 +690,16 @@ check_stalls (void)
         r->rx_waiting = 0;
       else if (r->rx_waiting && (br.rx_total < br.rx_limit || r == oldest))
         {
-          /* room again, or its frame is now the oldest: read it (the
-           * stall clock starts afresh: it was not read meanwhile) */
+          /* room again, or its frame is now the oldest: read it. Both
+           * stall clocks start afresh: a child blocked writing to a
+           * channel nobody read could neither finish its frame nor read */
           r->rx_waiting = 0;
           if (r->rx.type != 0)
             r->rx_since = now;
+          pthread_mutex_lock (&r->tx_lock);
+          if (r->stalled_since != 0)
+            r->stalled_since = now;
+          pthread_mutex_unlock (&r->tx_lock);
           rewatch (r);
         }
       if (r->rx_since != 0 && r->polling && !r->ended && !r->rx_waiting)
@@ -720,8 +725,8 @@ check_stalls (void)
       pthread_mutex_lock (&r->tx_lock);
       int64_t since = r->tx_ended || r->ended ? 0 : r->stalled_since;
       pthread_mutex_unlock (&r->tx_lock);
-      if (since == 0)
-        continue;
+      if (since == 0 || r->rx_waiting)
+        continue;               /* (waiting: the runtime does not read it) */
       int64_t left = since + br.stall_ns - now;
       if (left <= 0)
         {

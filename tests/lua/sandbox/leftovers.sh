@@ -34,7 +34,7 @@ count_fds () {  # SITE N: the runtime's descriptor count after N spawns
     > "$T/fd.$1.$2" 2>&1 &
   pid=$!
   i=0
-  while ! grep -q '^ready' "$T/fd.$1.$2" && [ "$i" -lt "$(scaled_s 600)" ] \
+  while ! grep -qs '^ready' "$T/fd.$1.$2" && [ "$i" -lt "$(scaled_s 600)" ] \
         && kill -0 "$pid" 2>/dev/null; do
     sleep 0.1; i=$((i + 1))
   done
@@ -73,11 +73,11 @@ WARD_TEST_RAW_WIRE=1 "$WARD_FAULTS" run --root "$src" --audit "$T/half.db" \
   "$T/half.lua" 8 "$ward_test_scale" > "$T/half" 2>&1 &
 pid=$!
 i=0
-while ! grep -q '^spawned' "$T/half" && [ "$i" -lt "$(scaled_s 600)" ] && kill -0 "$pid" 2>/dev/null; do
+while ! grep -qs '^spawned' "$T/half" && [ "$i" -lt "$(scaled_s 600)" ] && kill -0 "$pid" 2>/dev/null; do
   sleep 0.1; i=$((i + 1))
 done
 held=$(rss "$pid")
-while ! grep -q '^ready' "$T/half" && [ "$i" -lt "$(scaled_s 1200)" ] && kill -0 "$pid" 2>/dev/null; do
+while ! grep -qs '^ready' "$T/half" && [ "$i" -lt "$(scaled_s 1200)" ] && kill -0 "$pid" 2>/dev/null; do
   sleep 0.1; i=$((i + 1))
 done
 after=$(rss "$pid")
@@ -95,7 +95,7 @@ WARD_TEST_RX_TOTAL_KIB=8192 WARD_TEST_RAW_WIRE=1 "$WARD_FAULTS" run --root "$src
   "$T/half.lua" 16 "$ward_test_scale" > "$T/cap" 2>&1 &
 pid=$!
 i=0
-while ! grep -q '^ready' "$T/cap" && [ "$i" -lt "$(scaled_s 2400)" ] && kill -0 "$pid" 2>/dev/null; do
+while ! grep -qs '^ready' "$T/cap" && [ "$i" -lt "$(scaled_s 2400)" ] && kill -0 "$pid" 2>/dev/null; do
   sleep 0.1; i=$((i + 1))
 done
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
