@@ -227,18 +227,21 @@ held_one (const char *ref, size_t len, void *ctx)
 }
 
 /* The DROP frame r->rx: the child dropped one copy of a channel it holds,
- * which counts as open no more. 0, or -1 when the frame is malformed or
- * names a channel the child does not hold (a copy it was never given, or
- * one it dropped already). Called with br.lock. */
-static int
+ * which counts as open no more. NULL, or why the frame is malformed: not
+ * a PID alone, descriptors with it, or a channel the child does not hold
+ * (a copy it was never given, or one it dropped already). Called with
+ * br.lock. */
+static const char *
 take_drop (ward_remote *r)
 {
   ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
   ward_err err;
   const char *ref;
   size_t len;
-  if (r->rx.fds.n > 0 || ward_wire_get_str (&in, &ref, &len, &err) < 0 || in.p != in.end)
-    return -1;
+  if (r->rx.fds.n > 0)
+    return "ended: malformed frame: descriptors with a DROP";
+  if (ward_wire_get_str (&in, &ref, &len, &err) < 0 || in.p != in.end)
+    return "ended: malformed frame: a DROP that is not a channel's PID";
   char pid[sizeof ((held_ref *) 0)->pid];
   pthread_mutex_lock (&r->held_lock);
   held_ref *h = held_find (r, ref, len);
@@ -250,9 +253,9 @@ take_drop (ward_remote *r)
     }
   pthread_mutex_unlock (&r->held_lock);
   if (h == NULL)
-    return -1;
+    return "ended: malformed frame: it dropped a channel it does not hold";
   ward_vmchan_release (pid, 1);
-  return 0;
+  return NULL;
 }
 
 /* Whether the CALL or EXIT frame r->rx names a handle the child was not
@@ -537,7 +540,8 @@ read_channel (ward_remote *r, int drain)
 }
 
 /* Take one frame. CALL and EXIT go to the proxy, which re-arms the
- * channel when it has answered; anything else ends the child. Draining
+ * channel when it has answered; a DROP is taken here; anything else ends
+ * the child. Draining
  * (the child has ended): take every frame left, in order, before the end
  * is announced. Returns 1 when a frame went to the proxy, 0 when there is
  * nothing more for now, -1 when the channel is done. */
@@ -572,10 +576,10 @@ read_frame (ward_remote *r, int drain)
   int type = r->rx.type;
   if (rc == 1 && type == WARD_F_DROP)
     {
-      int bad = take_drop (r);
+      const char *bad = take_drop (r);
       ward_wire_rx_reset (&r->rx);
       if (bad)
-        return breach (r, "ended: malformed frame: it dropped a channel it does not hold");
+        return breach (r, bad);
       /* one frame at a time: the channel is watched again for the next
        * (draining: the next is read at once) */
       if (!drain)
