@@ -269,6 +269,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
                            "descriptors (the limit is %u)", p->pid, had, ward_cfg.mailbox_fds);
     }
   size_t bytes = counts_bytes (m) ? ward_msg_bytes (m) : 0;
+  int cut = 0;
   if (m->kind == WARD_MSG_EXIT && !m->is_error && ward_cfg.mailbox_bytes
       && (bytes > ward_cfg.mailbox_bytes || p->queued_bytes > ward_cfg.mailbox_bytes - bytes))
     {
@@ -284,6 +285,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       ward_msg_free (m);
       m = c;
       bytes = ward_msg_bytes (m);
+      cut = 1;
     }
   if (user && ward_cfg.mailbox_bytes
       && (bytes > ward_cfg.mailbox_bytes || p->queued_bytes > ward_cfg.mailbox_bytes - bytes))
@@ -347,6 +349,8 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   pthread_mutex_unlock (&p->lock);
   if (push)
     ward_sched_push (p);
+  if (cut)      /* the result refused, as a send would be: against the process that ended */
+    ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_BYTES), p->pid);
   return 0;
 }
 
