@@ -41,7 +41,8 @@ EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lu
 TESTS += tests/lua/sandbox/syscalls.sh
 EXTRA_DIST += tests/lua/sandbox/syscalls.sh
 ## leftovers.sh: a failed set-up or a hostile child leaves nothing held in
-## the runtime (descriptors of a reader that could not start).
+## the runtime (descriptors of a reader that could not start, half-sent
+## frames, alone and together; DROPs of channels a child does not hold).
 TESTS += tests/lua/sandbox/leftovers.sh
 EXTRA_DIST += tests/lua/sandbox/leftovers.sh
 ## drop.lua: a channel a subprocess actor drops counts as open no more.
