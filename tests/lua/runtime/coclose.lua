@@ -68,6 +68,15 @@ t.is(taken(), "", "... and leaves the variable pending")
 coroutine.close(co)
 t.is(taken(), "z:bad", "coroutine.close closes it")
 
+-- a __close may not block (it runs where nothing can yield): its error
+-- replaces the coroutine's, and the process goes on
+local blk = coroutine.wrap(function()
+  local x <close> = setmetatable({}, { __close = function() process.inbox():receive() end })
+  error("first", 0)
+end)
+ok, e = pcall(blk)
+t.like(e, "cannot block here", "a __close that blocks raises, and that replaces the error")
+
 -- a chain of failing wraps, each __close resuming the next: bounded like
 -- coroutine.close, never a crash of the runtime
 local function chain(k)
