@@ -497,12 +497,13 @@ breach (ward_remote *r, const char *why)
   return -1;
 }
 
-/* Count what r's unfinished frame holds now in the reader's total.
+/* Count what r's unfinished frame holds now in the reader's total: the
+ * storage, which grows by doubling, rather than the bytes that came.
  * Called with br.lock. */
 static void
 rx_account (ward_remote *r)
 {
-  size_t now = r->rx.type != 0 ? r->rx.body.len : 0;
+  size_t now = r->rx.type != 0 ? r->rx.body.cap : 0;
   br.rx_total = br.rx_total - r->rx_counted + now;
   r->rx_counted = now;
 }

@@ -35,7 +35,7 @@ struct ward_remote {
    * cannot keep the runtime holding half a frame. */
   int64_t rx_since;
   int64_t rx_started;           /* when that frame began (ns) */
-  size_t rx_counted;            /* its bytes, as counted in the reader's total */
+  size_t rx_counted;            /* its storage, as counted in the reader's total */
   int rx_waiting;               /* not read: the total is at its limit */
   int polling;                  /* the channel is in the epoll set */
   int ended;                    /* the exit record came */
