@@ -666,29 +666,41 @@ writable (ward_remote *r)
     ward_proc_wake (r->proxy);
 }
 
+/* Whether the stall time since `since` (ns) has run out at now; if not,
+ * *soonest (ns, -1: none yet) becomes what is left when that is sooner. */
+static int
+stall_due (int64_t since, int64_t now, int64_t *soonest)
+{
+  int64_t left = since + br.stall_ns - now;
+  if (left <= 0)
+    return 1;
+  if (*soonest < 0 || left < *soonest)
+    *soonest = left;
+  return 0;
+}
+
 /* End the children that took nothing for the stall time while frames
- * waited, or sent nothing more of a frame they began; returns the wait
+ * waited, sent nothing more of a frame they began, or closed their
+ * channel and ran on; returns the wait
  * until the next such deadline (ms, -1: none). Called with br.lock. */
 static int
 check_stalls (void)
 {
   int64_t now = ward_now_ns (), soonest = -1;
+  long long ms = (long long) (br.stall_ns / 1000000);
   ward_remote *oldest = oldest_frame ();
   size_t total = br.rx_total;
+  char why[160];
   for (ward_remote *r = br.list; r; r = r->next)
     {
       if (r->closed_at && !r->ended && !r->broken)
         {
-          int64_t left = r->closed_at + br.stall_ns - now;
-          if (left <= 0)
+          if (stall_due (r->closed_at, now, &soonest))
             {
-              char why[128];
               snprintf (why, sizeof why, "ended: its channel closed, yet it ran on for "
-                        "%lld ms", (long long) (br.stall_ns / 1000000));
+                        "%lld ms", ms);
               end_stalled (r, why);
             }
-          else if (soonest < 0 || left < soonest)
-            soonest = left;
           continue;
         }
       if (r->rx_waiting && (r->ended || !r->polling))
@@ -707,41 +719,31 @@ check_stalls (void)
           pthread_mutex_unlock (&r->tx_lock);
           rewatch (r);
         }
-      if (r->rx_since != 0 && r->polling && !r->ended && !r->rx_waiting)
+      if (r->rx_since != 0 && r->polling && !r->ended && !r->rx_waiting
+          && stall_due (r->rx_since, now, &soonest))
         {
-          int64_t left = r->rx_since + br.stall_ns - now;
-          if (left <= 0)
-            {
-              char why[160];
-              snprintf (why, sizeof why, "ended: reading the channel: it left a frame "
-                        "unfinished (%zu bytes) and sent nothing more of it for %lld ms",
-                        r->rx.body.len, (long long) (br.stall_ns / 1000000));
-              /* what it sent is released now, not when its end is seen */
-              r->rx_since = 0;
-              stop_polling (r);
-              ward_wire_rx_reset (&r->rx);
-              rx_account (r);
-              end_audited (r, WARD_ACTION (SANDBOX_STALLED), why);
-              continue;
-            }
-          if (soonest < 0 || left < soonest)
-            soonest = left;
+          snprintf (why, sizeof why, "ended: reading the channel: it left a frame "
+                    "unfinished (%zu bytes) and sent nothing more of it for %lld ms",
+                    r->rx.body.len, ms);
+          /* what it sent is released now, not when its end is seen */
+          r->rx_since = 0;
+          stop_polling (r);
+          ward_wire_rx_reset (&r->rx);
+          rx_account (r);
+          end_audited (r, WARD_ACTION (SANDBOX_STALLED), why);
+          continue;
         }
       pthread_mutex_lock (&r->tx_lock);
       int64_t since = r->tx_ended || r->ended ? 0 : r->stalled_since;
       pthread_mutex_unlock (&r->tx_lock);
       if (since == 0 || r->rx_waiting)
         continue;               /* (waiting: the runtime does not read it) */
-      int64_t left = since + br.stall_ns - now;
-      if (left <= 0)
+      if (stall_due (since, now, &soonest))
         {
-          char why[128];
           snprintf (why, sizeof why, "ended: writing to the channel: it read nothing for "
-                    "%lld ms", (long long) (br.stall_ns / 1000000));
+                    "%lld ms", ms);
           end_stalled (r, why);
         }
-      else if (soonest < 0 || left < soonest)
-        soonest = left;
     }
   if (br.rx_total < total)
     soonest = 0;                /* room was made: look again at once at what waits */
