@@ -193,6 +193,34 @@ ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len)
   pthread_mutex_unlock (&r->held_lock);
 }
 
+/* Whether m's data are encoded values (which may hold handles): not an
+ * event's error text, which is only text to the child, whatever its
+ * bytes -- a process that ends with an error it chose names nothing. */
+static int
+msg_holds_values (const ward_msg *m)
+{
+  switch (m->kind)
+    {
+    case WARD_MSG_USER:
+    case WARD_MSG_VM:
+      return 1;
+    case WARD_MSG_EXIT:
+    case WARD_MSG_EXEC:
+      return !m->is_error;
+    default:
+      return 0;
+    }
+}
+
+/* The message m goes to r's child: the handles in its values become ones
+ * it holds. */
+void
+ward_broker_grant_msg (ward_remote *r, const ward_msg *m)
+{
+  if (msg_holds_values (m))
+    ward_broker_grant_handles (r, m->data, m->len);
+}
+
 static int
 ungrant_one (const char *ref, size_t len, void *ctx)
 {
@@ -1393,7 +1421,7 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
    * waits, or reports the broken channel. Its handles are the child's
    * before it can name them; not sent, they are taken back, to be granted
    * once, when the proxy sends the message. */
-  ward_broker_grant_handles (r, m->data, m->len);
+  ward_broker_grant_msg (r, m);
   /* (after what waits, never before it) */
   pthread_mutex_lock (&r->tx_lock);
   int rc = r->tx.head == NULL && !r->tx_ended && ward_remote_msg_encode (m, &b, &err) == 0
@@ -1401,7 +1429,7 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
            ? 0 : -1;
   pthread_mutex_unlock (&r->tx_lock);
   wbuf_free (&b);
-  if (rc < 0)
+  if (rc < 0 && msg_holds_values (m))
     ungrant_handles (r, m->data, m->len);
   return rc;
 }

@@ -83,6 +83,9 @@ struct ward_remote {
 /* The handles in a value sent to r's child (encoded: data, len) become
  * ones it holds and may name. */
 void ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len);
+/* The same for a message forwarded to r's child: only its values, never
+ * an event's error text, can hold handles. */
+void ward_broker_grant_msg (ward_remote *r, const ward_msg *m);
 /* Queue a frame for r's child and write what the channel takes now. 0, or
  * -1 when the child can take nothing more (err says why). */
 int ward_broker_put_frame (ward_remote *r, int type, const void *body, size_t len,

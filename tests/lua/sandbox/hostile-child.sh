@@ -74,6 +74,7 @@ handle-call-self|a handle the runtime did not give it
 handle-call-parent|a handle the runtime did not give it
 handle-call-none|a handle the runtime did not give it
 handle-exit|a handle the runtime did not give it
+grant-by-error|a handle the runtime did not give it
 EOF
 # a forged channel is refused before anything is asked of the process it names
 ok "handle-call-parent: nothing reaches the process it names" \
