@@ -580,7 +580,32 @@ read_frame (ward_remote *r, int drain)
   ward_err err;
   int had_type = r->rx.type;
   size_t had = r->rx.body.len;
+  if (had_type == 0)
+    r->rx_fds_judged = r->rx_fds_refused = 0;      /* a new frame */
   int rc = ward_wire_read (r->child.chan, &r->rx, &err);
+  /* Descriptors are judged as they come, with a frame's first datagram:
+   * parked in a frame left unfinished they would hold the runtime's
+   * table, its reserve included. Only a CALL may bring any; refused, they
+   * are closed now and the call fails when it is whole. */
+  if ((rc == 0 || rc == 1) && r->rx.fds.n > 0 && !r->rx_fds_judged)
+    {
+      if (r->rx.type != WARD_F_CALL)
+        {
+          char why[96];
+          snprintf (why, sizeof why, "ended: malformed frame: descriptors with %s",
+                    r->rx.type == WARD_F_EXIT ? "an EXIT" : r->rx.type == WARD_F_DROP ? "a DROP"
+                    : "a frame a child may not send");
+          ward_wire_rx_reset (&r->rx);
+          r->rx_since = 0;
+          return breach (r, why);
+        }
+      r->rx_fds_judged = 1;
+      if (refuse_fds (r))
+        {
+          ward_fdvec_close (&r->rx.fds);
+          r->rx_fds_refused = 1;
+        }
+    }
   if (rc == 0)
     {
       /* half a frame: the stall clock runs from its last growth */
@@ -620,12 +645,7 @@ read_frame (ward_remote *r, int drain)
       ward_wire_rx_reset (&r->rx);
       return breach (r, "ended: malformed frame: a handle the runtime did not give it");
     }
-  if (rc == 1 && type == WARD_F_EXIT && r->rx.fds.n > 0)
-    {
-      ward_wire_rx_reset (&r->rx);
-      return breach (r, "ended: malformed frame: descriptors with its EXIT");
-    }
-  if (rc == 1 && type == WARD_F_CALL && r->rx.fds.n > 0 && refuse_fds (r))
+  if (rc == 1 && type == WARD_F_CALL && r->rx_fds_refused)
     {
       /* the call fails, the child goes on: nothing of it is kept */
       char why[WARD_ERR_MSG_MAX];

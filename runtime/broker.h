@@ -40,6 +40,8 @@ struct ward_remote {
   int polling;                  /* the channel is in the epoll set */
   int ended;                    /* the exit record came */
   int broken;                   /* ended for breaking the protocol */
+  int rx_fds_judged;            /* the descriptors of the frame in rx were judged */
+  int rx_fds_refused;           /* ... and refused (closed; its call fails) */
   int64_t closed_at;            /* when its channel read as closed (ns), 0 = not */
   /* touched only by the proxy's thread */
   int got_exit;                 /* an EXIT frame arrived */

@@ -171,6 +171,15 @@ A["truncated"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", 100))
   W.quit()
 end
+A["fds-park"] = function()
+  -- the first datagram of a CALL with the most descriptors a frame may
+  -- bring, and never the rest, once every child exists ("go")
+  local fds = {}
+  for i = 1, W.FD_MAX do fds[i] = W.chan end
+  process.inbox():receive()
+  W.datagram(hdr(W.CALL, W.MORE) .. "x", fds)
+  return await_end()
+end
 A["half"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", W.CHUNK))
   return await_end()
