@@ -711,7 +711,14 @@ writable (ward_remote *r)
       kill_child (r);
     }
   else if (room && r->proxy)
-    ward_proc_wake (r->proxy);
+    {
+      if (r->rearm_on_room)
+        {
+          r->rearm_on_room = 0;
+          rewatch (r);
+        }
+      ward_proc_wake (r->proxy);
+    }
 }
 
 /* Whether the stall time since `since` (ns) has run out at now; if not,
@@ -1460,6 +1467,15 @@ void
 ward_broker_rearm (ward_remote *r)
 {
   pthread_mutex_lock (&br.lock);
-  rewatch (r);
+  /* With TX_LIMIT waiting for the child, its next call is not read until
+   * it has read some (writable rewatches): a child that sends calls and
+   * reads their replies slowly cannot grow its queue without bound. */
+  pthread_mutex_lock (&r->tx_lock);
+  int full = r->tx.bytes >= TX_LIMIT && !r->tx_ended;
+  pthread_mutex_unlock (&r->tx_lock);
+  if (full)
+    r->rearm_on_room = 1;
+  else
+    rewatch (r);
   pthread_mutex_unlock (&br.lock);
 }
