@@ -269,6 +269,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       lua_pushinteger (L, n);
       lua_setfield (L, 2, "n");
       ward_msg_release (p);
+      atomic_store (&r->in_call, 1);
       return 2;
     }
 }
@@ -315,6 +316,7 @@ static int
 b_reply (lua_State *L)
 {
   ward_remote *r = self_remote (L);
+  atomic_store (&r->in_call, 0);
   ward_err err;
   wbuf vals;
   wbuf_init (&vals, 0);

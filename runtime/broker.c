@@ -389,6 +389,13 @@ to_proxy (ward_remote *r, int type, const void *body, size_t len, ward_fdvec *fd
 {
   if (r->proxy == NULL)
     return;
+  if (type == F_ENDED && atomic_load (&r->in_call))
+    {
+      /* the stand-in performs a call for the child (an exec, say) that
+       * may not end on its own: the child's end ends it */
+      ward_proc_kill (r->proxy, "subprocess actor %.*s", (int) len, (const char *) body);
+      return;
+    }
   uint8_t *buf = malloc (len + 1);
   if (buf == NULL)
     {

@@ -78,6 +78,7 @@ struct ward_remote {
   ward_wire_tx tx;
   int out_fd;                   /* a dup of the channel, watched for room */
   int out_watched;              /* out_fd is in the epoll set */
+  atomic_int in_call;           /* the stand-in performs one of its calls */
   int rearm_on_room;            /* its channel is watched again once tx has room */
   int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
   int tx_ended;                 /* nothing more is written */

@@ -110,6 +110,11 @@ has "victim: the worker's inbox is still open" '^got: still open$' "$T/victim"
 has "victim: the breach is audited" \
   '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/victim.audit"
 
+attack exec-quit
+goes_on exec-quit
+has "exec-quit: a child that ends while its stand-in waits in its call is reported ended" \
+  '^ended: subprocess actor exited with status 3$' "$T/exec-quit"
+
 # descriptors parked in frames never finished: 60 children bring 16 each
 # with a CALL's first datagram, under a table of 1024; those that would
 # reach the reserve are refused as they come, and trusted work goes on

@@ -171,6 +171,13 @@ A["truncated"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", 100))
   W.quit()
 end
+A["exec-quit"] = function()
+  -- a call that does not end on its own (exec of a process that waits),
+  -- then the child is gone: its end ends the stand-in's call too
+  W.frame(W.CALL, str("exec") .. str(W.encode("w:block", "ward:main")))
+  W.sleep(math.floor(200 * scale))
+  W.quit()
+end
 A["fds-park"] = function()
   -- the first datagram of a CALL with the most descriptors a frame may
   -- bring, and never the rest, once every child exists ("go")
