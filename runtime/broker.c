@@ -1216,6 +1216,12 @@ ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err)
   return ward_monitor (proxy, owner, err);
 }
 
+int
+ward_broker_owner_is (const ward_proc *p, uint64_t serial)
+{
+  return p->remote != NULL && p->remote->owner != 0 && p->remote->owner == serial;
+}
+
 /* The remote of the stand-in `pid`, with br.lock held; NULL (unlocked, err
  * set) when there is none. */
 static ward_remote *

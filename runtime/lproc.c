@@ -509,7 +509,12 @@ topo_call (lua_State *L, enum ward_action_id action, const char *op)
     {
     case WARD_ACT_MONITOR: rc = ward_monitor (p, t, &err); break;
     case WARD_ACT_LINK: rc = ward_link (p, t, &err); break;
-    case WARD_ACT_UNMONITOR: ward_unmonitor (p, t->serial); break;
+    case WARD_ACT_UNMONITOR:
+      /* a spawn_vm stand-in's watch of its spawner is the runtime's, not
+       * the child's to drop: it ends with its spawner whatever it asks */
+      if (!ward_broker_owner_is (p, t->serial))
+        ward_unmonitor (p, t->serial);
+      break;
     default: ward_unlink (p, t->serial); break;
     }
   ward_proc_unref (t);

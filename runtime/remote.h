@@ -141,6 +141,9 @@ int ward_broker_forward_now (ward_proc *proxy, const ward_msg *m);
 /* After ward_spawn: the child ends with the process `owner` unless it is
  * detached first (spawn_vm's semantics). */
 int ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err);
+/* Whether serial is the spawn_vm caller that the stand-in p is bound to
+ * (its watch of it is the runtime's: process.unmonitor keeps it). */
+int ward_broker_owner_is (const ward_proc *p, uint64_t serial);
 
 /* What spawn_vm's channel can do to its subprocess (pid: the stand-in's):
  * a signal (SIGKILL also ends the stand-in), detach, the child's pid. */

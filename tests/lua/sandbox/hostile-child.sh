@@ -115,6 +115,29 @@ goes_on exec-quit
 has "exec-quit: a child that ends while its stand-in waits in its call is reported ended" \
   '^ended: subprocess actor exited with status 3$' "$T/exec-quit"
 
+# a spawn_vm subprocess actor that unmonitors its spawner still ends with it
+cat > "$T/unmon.lua" <<'EOF'
+local scale = tonumber((...)) or 1
+local inb, ev = process.inbox(), process.events()
+local function wait(ch)
+  local r = channel.select { ch:case_receive(), time.after(30000 * scale):case_receive() }
+  if r.channel == ch then return r.value end
+end
+local O = process.spawn("w:owner", "ward:main", process.pid())
+local m = wait(inb)
+if not m then print("no report") return end
+local ok, child = m:payload()
+print("unmonitored: " .. tostring(ok))
+process.monitor(child)
+process.send(O, "end")
+local e = wait(ev)
+print("child: " .. (e and "ended: " .. tostring(e.result.error or e.result.value) or "lives on"))
+EOF
+timeout "$(scaled_s 120)" "$WARD" run --root "$src" "$T/unmon.lua" "$ward_test_scale" > "$T/unmon" 2>&1
+ok "unmon: ward itself exits 0" test $? -eq 0
+has "unmon: the child's unmonitor of its spawner answers true" '^unmonitored: true$' "$T/unmon"
+has "unmon: ... and it still ends with its spawner" '^child: ended: .*ended with its spawner' "$T/unmon"
+
 # descriptors parked in frames never finished: 60 children bring 16 each
 # with a CALL's first datagram, under a table of 1024; those that would
 # reach the reserve are refused as they come, and trusted work goes on
