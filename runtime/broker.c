@@ -1216,6 +1216,13 @@ ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err)
   return ward_monitor (proxy, owner, err);
 }
 
+size_t
+ward_broker_proxy_memory (const ward_remote *r)
+{
+  uint64_t m = r->memory + (1u << 20);
+  return m < ward_cfg.mem_limit ? (size_t) m : ward_cfg.mem_limit;
+}
+
 int
 ward_broker_owner_is (const ward_proc *p, uint64_t serial)
 {

@@ -141,6 +141,10 @@ int ward_broker_forward_now (ward_proc *proxy, const ward_msg *m);
 /* After ward_spawn: the child ends with the process `owner` unless it is
  * detached first (spawn_vm's semantics). */
 int ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err);
+/* The Lua heap a stand-in may use: what its child's may (the calls it
+ * decodes are the child's values), and 1 MiB for itself; at most the
+ * run's --memory. */
+size_t ward_broker_proxy_memory (const ward_remote *r);
 /* Whether serial is the spawn_vm caller that the stand-in p is bound to
  * (its watch of it is the runtime's: process.unmonitor keeps it). */
 int ward_broker_owner_is (const ward_proc *p, uint64_t serial);

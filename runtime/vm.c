@@ -1370,7 +1370,7 @@ vm_start (ward_proc *p, ward_err *err)
 int
 ward_vm_boot (ward_proc *p, ward_err *err)
 {
-  p->mem_limit = ward_cfg.mem_limit;
+  p->mem_limit = p->remote ? ward_broker_proxy_memory (p->remote) : ward_cfg.mem_limit;
   p->L = lua_newstate (vm_alloc, p);
   if (p->L == NULL)
     return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "creating the process VM");

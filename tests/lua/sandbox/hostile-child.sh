@@ -138,6 +138,15 @@ ok "unmon: ward itself exits 0" test $? -eq 0
 has "unmon: the child's unmonitor of its spawner answers true" '^unmonitored: true$' "$T/unmon"
 has "unmon: ... and it still ends with its spawner" '^child: ended: .*ended with its spawner' "$T/unmon"
 
+# a call whose arguments decode to millions of values: the stand-in that
+# decodes them is held to the child's memory (its profile's, and 1 MiB),
+# not the run's --memory (256 MiB)
+attack bomb
+goes_on bomb
+has "bomb: the stand-in ends at its memory limit" '^ended: memory limit of [0-9]* bytes exceeded' "$T/bomb"
+lim=$(sed -n 's/^ended: memory limit of \([0-9]*\) bytes exceeded.*/\1/p' "$T/bomb")
+ok "bomb: ... the child's, not the run's (${lim:-none} < 268435456)" test "${lim:-268435456}" -lt 268435456
+
 # descriptors parked in frames never finished: 60 children bring 16 each
 # with a CALL's first datagram, under a table of 1024; those that would
 # reach the reserve are refused as they come, and trusted work goes on
