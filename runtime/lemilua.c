@@ -362,7 +362,19 @@ static int
 l_spawn_vm (lua_State *L)
 {
   if (ward_remote_chan >= 0)
-    return luaL_error (L, "spawn_vm: not available to a subprocess actor");
+    {
+      /* A subprocess actor's spawn_vm is performed by its stand-in in the
+       * runtime, as the actor: asked, and refused, as there. */
+      ward_vm_check_killed (L);
+      luaL_checkstring (L, 1);
+      if (!lua_isnoneornil (L, 2))
+        luaL_checktype (L, 2, LUA_TTABLE);
+      if (!lua_isyieldable (L))
+        return luaL_error (L, "spawn_vm cannot wait for the runtime here (inside a metamethod "
+                           "or C callback that cannot yield)");
+      lua_settop (L, 2);
+      return ward_remote_call (L, "spawn_vm");
+    }
   ward_proc *p = ward_current ();
   ward_err err;
   size_t mlen;
@@ -424,6 +436,10 @@ l_spawn_vm (lua_State *L)
                          WARD_ACTION (SANDBOX_SPAWN), id };
   if (ward_proc_authorize (p, asks, sub_idx ? 3 : 2, NULL, &err) < 0)
     return luaL_error (L, "spawn_vm: %s", err.msg);
+  /* The caller's own context is a sandboxed host only for a subprocess
+   * actor's stand-in: what it spawns there is a subprocess actor of the
+   * host's profile, never code of the child run unsandboxed. */
+  int sandboxed = inherit && !sub_idx && ward_broker_sandboxed (host);
   ward_subprocess_opts so;
   if (sub_idx)
     parse_subprocess (L, sub_idx, &so);
@@ -434,7 +450,9 @@ l_spawn_vm (lua_State *L)
   ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
                          .is_worker = 1, .vm_senders = 1, .master = hand_over,
                          .hold = sub_idx != 0 };
-  if (sub_idx && ward_spawn_admit (p, &err) < 0)   /* before a child is made for nothing */
+  if ((sub_idx || sandboxed) && ward_spawn_admit (p, &err) < 0)   /* before a child is made for nothing */
+    return luaL_error (L, "spawn_vm: %s", err.msg);
+  if (sandboxed && (req.remote = ward_broker_prepare (host, &err)) == NULL)
     return luaL_error (L, "spawn_vm: %s", err.msg);
   if (sub_idx && (req.remote = ward_broker_prepare_vm (p, &so, &err)) == NULL)
     return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);

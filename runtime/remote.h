@@ -63,6 +63,13 @@ int ward_remote_main (int chan);
  * and an error object, or a raised error. Blocks the process. */
 int ward_remote_call (lua_State *L, const char *op);
 
+/* In a subprocess actor: the definition compiled as code (a dump the
+ * runtime sent, named chunk), made once per distinct code: an actor that
+ * upgrades again and again to the same bodies allocates nothing more.
+ * NULL with err. */
+const struct ward_def *ward_remote_def (const char *chunk, const char *code, size_t len,
+                                        ward_err *err);
+
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
 
