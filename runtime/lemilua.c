@@ -426,26 +426,42 @@ l_spawn_vm (lua_State *L)
     return luaL_error (L, "spawn_vm: %s", err.msg);
   ward_host *host = p->host;
   char hostname[128];
+  /* A new context is named ward:context.N, N counting the contexts made:
+   * the name asked for is the next one, taken only once the spawn is
+   * allowed and its definition found, so a refused spawn_vm uses up no
+   * name (when another spawn_vm took it meanwhile, the next is asked). */
   static atomic_int contexts;
-  if (!inherit)
-    snprintf (hostname, sizeof hostname, "ward:context.%d", atomic_fetch_add (&contexts, 1) + 1);
-  else
-    snprintf (hostname, sizeof hostname, "%s", ward_host_name (host));
-  /* each permission asked (each denial audited); the first denied named */
-  const char *asks[] = { WARD_ACTION (SPAWN), id, WARD_ACTION (HOST), hostname,
-                         WARD_ACTION (SANDBOX_SPAWN), id };
-  if (ward_proc_authorize (p, asks, sub_idx ? 3 : 2, NULL, &err) < 0)
-    return luaL_error (L, "spawn_vm: %s", err.msg);
+  int seen = 0, checked = 0;
+  ward_subprocess_opts so;
+  for (;;)
+    {
+      if (!inherit)
+        {
+          seen = atomic_load (&contexts);
+          snprintf (hostname, sizeof hostname, "ward:context.%d", seen + 1);
+        }
+      else
+        snprintf (hostname, sizeof hostname, "%s", ward_host_name (host));
+      /* each permission asked (each denial audited); the first denied named */
+      const char *asks[] = { WARD_ACTION (SPAWN), id, WARD_ACTION (HOST), hostname,
+                             WARD_ACTION (SANDBOX_SPAWN), id };
+      if (ward_proc_authorize (p, asks, sub_idx ? 3 : 2, NULL, &err) < 0)
+        return luaL_error (L, "spawn_vm: %s", err.msg);
+      if (!checked)
+        {
+          if (sub_idx)
+            parse_subprocess (L, sub_idx, &so);
+          if (ward_def_check (path, &err) < 0)
+            return luaL_error (L, "spawn_vm: %s", err.msg);
+          checked = 1;
+        }
+      if (inherit || atomic_compare_exchange_strong (&contexts, &seen, seen + 1))
+        break;
+    }
   /* The caller's own context is a sandboxed host only for a subprocess
    * actor's stand-in: what it spawns there is a subprocess actor of the
    * host's profile, never code of the child run unsandboxed. */
   int sandboxed = inherit && !sub_idx && ward_broker_sandboxed (host);
-  ward_subprocess_opts so;
-  if (sub_idx)
-    parse_subprocess (L, sub_idx, &so);
-  if (ward_def_check (path, &err) < 0 || (!inherit && (host = ward_host_create (hostname, 1,
-                                                                               &err)) == NULL))
-    return luaL_error (L, "spawn_vm: %s", err.msg);
   int hand_over = new_master && p->is_master;
   ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
                          .is_worker = 1, .vm_senders = 1, .master = hand_over,
@@ -456,9 +472,18 @@ l_spawn_vm (lua_State *L)
     return luaL_error (L, "spawn_vm: %s", err.msg);
   if (sub_idx && (req.remote = ward_broker_prepare_vm (p, &so, &err)) == NULL)
     return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);
+  /* a new context lives while its processes do (rt.h): its threads end
+   * with the last of them */
+  if (!inherit && (req.host = host = ward_host_create_transient (hostname, 1, &err)) == NULL)
+    {
+      ward_broker_abort (req.remote);
+      return luaL_error (L, "spawn_vm: %s", err.msg);
+    }
   if (hand_over)
     p->is_master = 0;             /* before the child can run and exit */
   ward_proc *child = ward_spawn (p, &req, &err);
+  if (!inherit)
+    ward_host_drop (host);        /* the creator's hold: the child has its own */
   if (child == NULL)
     {
       p->is_master |= hand_over;

@@ -238,6 +238,14 @@ spawn_perms (const char *id, const char *host, int flags, const builder_view *b,
   return n;
 }
 
+static int
+no_host (lua_State *L, const char *hostname)
+{
+  return ward_push_error (L, WARD_E_NOT_FOUND, "no host `%s`%s", hostname,
+                          strcmp (hostname, "ward:sandbox") == 0
+                          ? " (no loaded policy declares it with a sandbox profile)" : "");
+}
+
 /* Spawn id on host with the arguments from index first; the builder (if
  * any) adds actor, scope, context, name and queued messages. Pushes the
  * results (pid or nil, err). */
@@ -266,9 +274,9 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
     return ward_push_err (L, &err);
   ward_host *host = ward_host_find (hostname);
   if (host == NULL)
-    return ward_push_error (L, WARD_E_NOT_FOUND, "no host `%s`%s", hostname,
-                            strcmp (hostname, "ward:sandbox") == 0
-                            ? " (no loaded policy declares it with a sandbox profile)" : "");
+    return no_host (L, hostname);
+  /* a context (spawn_vm's) is held only while the spawn is made, below */
+  ward_host_drop (host);
   const ward_def *def = ward_def_get (path, 0, &err);
   if (def == NULL)
     return ward_push_err (L, &err);
@@ -278,7 +286,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   if (encode (L, first + 2, nargs, &err) < 0)
     return ward_push_err (L, &err);
 
-  ward_spawn_req req = { .def_id = id, .path = path, .def = def, .host = host,
+  ward_spawn_req req = { .def_id = id, .path = path, .def = def, .host = NULL,
                          .args = enc_buf.data, .args_len = enc_buf.len,
                          .monitor = !!(flags & SP_MONITOR), .link = !!(flags & SP_LINK),
                          .exec_wait = !!(flags & SP_EXEC), .is_worker = 1 };
@@ -332,15 +340,23 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   /* On a sandboxed host the child is made first: a sandbox that cannot
    * be built (an init script that fails) is this call's error. One that
    * ward_spawn would refuse for the parent's children is not made. */
+  if ((req.host = host = ward_host_find (hostname)) == NULL)
+    {
+      wbuf_free (&ctx);
+      wbuf_free (&args);
+      return no_host (L, hostname);   /* a context whose last process ended */
+    }
   if (ward_broker_sandboxed (host)
       && (ward_spawn_admit (p, &err) < 0
           || (req.remote = ward_broker_prepare (host, &err)) == NULL))
     {
+      ward_host_drop (host);
       wbuf_free (&ctx);
       wbuf_free (&args);
       return ward_push_err (L, &err);
     }
   ward_proc *child = ward_spawn (p, &req, &err);
+  ward_host_drop (host);                /* the child holds it now */
   wbuf_free (&ctx);
   wbuf_free (&args);
   if (child == NULL)
