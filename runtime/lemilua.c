@@ -175,15 +175,70 @@ own_subprocess (lua_State *L, const char *what)
 {
   vmchan *c = luaL_checkudata (L, 1, VMCHAN);
   ward_proc *p = ward_current ();
+  /* a copy of the channel (one a subprocess actor's stand-in got back from
+   * its child) answers to the owner the broker knows */
+  if (c->owner == 0 && p != NULL && ward_broker_owner (c->pid) == p->serial)
+    c->owner = p->serial;
   if (c->owner == 0 || p == NULL || p->serial != c->owner)
     luaL_error (L, "%s: only the channel spawn_vm returned for a subprocess actor, in the "
                 "process that spawned it", what);
   return c;
 }
 
+/* In a subprocess actor, kill, detach and child_pid of a channel are asked
+ * of its stand-in, which owns what the child's spawn_vm made. */
+static int
+remote_vmchan_call (lua_State *L)
+{
+  return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
+}
+
+static int
+remote_kill_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  vmchan *c = lua_touserdata (L, 1);
+  if (ctx == SIGKILL && !c->closed)
+    c->closed = 1;              /* as the owner's own channel closes */
+  return 0;
+}
+
+static int
+remote_vmchan (lua_State *L, const char *op, int nargs, int nres, lua_KContext ctx,
+               lua_KFunction k)
+{
+  if (!lua_isyieldable (L))
+    return luaL_error (L, "%s cannot wait for the runtime here (inside a metamethod or C "
+                       "callback that cannot yield)", op);
+  lua_pushstring (L, op);
+  lua_pushcclosure (L, remote_vmchan_call, 1);
+  lua_insert (L, -(nargs + 1));
+  lua_callk (L, nargs, nres, ctx, k);
+  return k (L, LUA_OK, ctx);
+}
+
+static int
+pass_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  return 1;
+}
+
 static int
 vmchan_kill (lua_State *L)
 {
+  if (ward_remote_chan >= 0)
+    {
+      luaL_checkudata (L, 1, VMCHAN);
+      lua_Integer sig = luaL_optinteger (L, 2, SIGKILL);
+      if (sig < 1 || sig > 64)
+        return luaL_error (L, "kill: bad signal number %d", (int) sig);
+      lua_settop (L, 1);
+      lua_pushvalue (L, 1);
+      lua_pushinteger (L, sig);
+      return remote_vmchan (L, "vmchan.kill", 2, 0, (lua_KContext) sig, remote_kill_k);
+    }
   vmchan *c = own_subprocess (L, "kill");
   lua_Integer sig = luaL_optinteger (L, 2, SIGKILL);
   if (sig < 1 || sig > 64)
@@ -211,6 +266,13 @@ vmchan_kill (lua_State *L)
 static int
 vmchan_detach (lua_State *L)
 {
+  if (ward_remote_chan >= 0)
+    {
+      luaL_checkudata (L, 1, VMCHAN);
+      lua_settop (L, 1);
+      lua_pushvalue (L, 1);
+      return remote_vmchan (L, "vmchan.detach", 1, 0, 0, remote_kill_k);
+    }
   vmchan *c = own_subprocess (L, "detach");
   ward_err err;
   if (ward_broker_detach (c->pid, &err) < 0)
@@ -223,6 +285,12 @@ vmchan_index (lua_State *L)
 {
   luaL_checkudata (L, 1, VMCHAN);
   const char *k = luaL_checkstring (L, 2);
+  if (strcmp (k, "child_pid") == 0 && ward_remote_chan >= 0)
+    {
+      lua_settop (L, 1);
+      lua_pushvalue (L, 1);
+      return remote_vmchan (L, "vmchan.child_pid", 1, 1, 0, pass_k);
+    }
   if (strcmp (k, "child_pid") == 0)
     {
       vmchan *c = own_subprocess (L, "child_pid");

@@ -137,6 +137,9 @@ int ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err);
 int ward_broker_kill (const char *pid, int signo, ward_err *err);
 int ward_broker_detach (const char *pid, ward_err *err);
 long ward_broker_child_pid (const char *pid, ward_err *err);
+/* The serial of the process whose spawn_vm made the subprocess actor pid
+ * (its owner, that kill, detach and child_pid answer to); 0 if none. */
+uint64_t ward_broker_owner (const char *pid);
 
 /* Undo ward_broker_prepare when the spawn failed after it. */
 void ward_broker_abort (ward_remote *r);
