@@ -108,8 +108,6 @@ ward_host *ward_host_find (const char *name);
 ward_host *ward_host_create_transient (const char *name, int threads, ward_err *err);
 void ward_host_hold (ward_host *h);
 void ward_host_drop (ward_host *h);
-/* Live worker threads of all hosts (tests, stats). */
-int ward_hosts_threads (void);
 const char *ward_host_name (const ward_host *h);
 int ward_host_add_threads (ward_host *h, int n, ward_err *err);
 void ward_sched_push (ward_proc *p);          /* p must be RUNNABLE */

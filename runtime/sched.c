@@ -350,17 +350,6 @@ reap_retired (void)
   free_hosts (list);
 }
 
-int
-ward_hosts_threads (void)
-{
-  int n = 0;
-  pthread_mutex_lock (&hosts_lock);
-  for (ward_host *h = hosts; h; h = h->next)
-    n += atomic_load (&h->nworkers);
-  pthread_mutex_unlock (&hosts_lock);
-  return n;
-}
-
 static ward_host *host_create (const char *name, int threads, int transient, ward_err *err);
 
 ward_host *
