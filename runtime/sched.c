@@ -40,6 +40,9 @@ struct ward_host {
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
 static ward_host *hosts;
 static ward_host *retired;      /* transient hosts whose threads are ending */
+/* Set by ward_hosts_stop before it frees the hosts: processes freed later
+ * (timers' last references) must not touch their host. */
+static atomic_int hosts_gone;
 static _Thread_local ward_worker *tls_worker;
 static _Thread_local ward_proc *tls_proc;
 
@@ -72,7 +75,7 @@ ward_host_find (const char *name)
 void
 ward_host_hold (ward_host *h)
 {
-  if (h == NULL || !h->transient)
+  if (h == NULL || atomic_load (&hosts_gone) || !h->transient)
     return;
   pthread_mutex_lock (&hosts_lock);
   atomic_fetch_add (&h->holds, 1);
@@ -82,7 +85,7 @@ ward_host_hold (ward_host *h)
 void
 ward_host_drop (ward_host *h)
 {
-  if (h == NULL || !h->transient)
+  if (h == NULL || atomic_load (&hosts_gone) || !h->transient)
     return;
   pthread_mutex_lock (&hosts_lock);
   int last = atomic_fetch_sub (&h->holds, 1) == 1;
@@ -421,6 +424,7 @@ ward_hosts_stop (void)
   pthread_mutex_lock (&hosts_lock);
   ward_host *list = hosts;
   hosts = NULL;
+  atomic_store (&hosts_gone, 1);
   if (list == NULL)
     list = retired;
   else
