@@ -825,6 +825,22 @@ test_emilua (void)
       ok (r.v[5] == (SECBIT_NOROOT | SECBIT_KEEP_CAPS_LOCKED) && r.v[0] == 0 && r.v[1] == 0
           && r.v[2] == 0, "the securebits are set, no capability is left");
     }
+  check ("errexit = false: a failing call returns -1 and the errno, one that succeeds its "
+         "result and 0; errexit = true raises again",
+         "assert(errexit == true)\n"
+         "errexit = false\n"
+         "local r, e = C.mkdir('/nonexistent-ward-dir/x')\n"
+         "assert(r == -1 and e == C.ENOENT, 'mkdir')\n"
+         "local fd, e2 = C.open('/dev/null')\n"
+         "assert(fd >= 0 and e2 == 0, 'open')\n"
+         "local c, e3 = C.close(fd)\n"
+         "assert(c == 0 and e3 == 0, 'close')\n"
+         "r, e = C.close(fd)\n"
+         "assert(r == -1 and e == C.EBADF, 'close twice')\n"
+         "errexit = true\n"
+         "C.close(fd)", -1, -1, WARD_E_INTERNAL, EBADF, "t.lua:12: close: Bad file descriptor");
+  check ("errexit = false: a bad argument still raises", "errexit = false\nC.mkdir(nil)", -1,
+         -1, WARD_E_INVALID, 0, NULL);
   check ("cap_set_proc of an unknown capability is refused", "C.cap_set_proc('cap_nope=ep')",
          -1, -1, WARD_E_INVALID, 0, "t.lua:1: cap_set_proc: unknown capability 'cap_nope'");
   check ("cap_set_proc of a clause without an operation is refused",
@@ -867,7 +883,7 @@ main (void)
       printf ("Bail out! cannot read %s: %s\n", path, strerror (errno));
       return 1;
     }
-  plan (113);
+  plan (115);
   printf ("# running as uid %u\n", (unsigned) getuid ());
   size_t blen = 0;
   const char *built = winit_builtin ("empty-root.lua", &blen);
