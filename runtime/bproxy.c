@@ -181,7 +181,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
         {
           wbuf b;
           wbuf_init (&b, 0);
-          ward_broker_grant_handles (r, m->data, m->len);
+          ward_broker_grant_msg (r, m);
           int rc = ward_remote_msg_encode (m, &b, &err);
           if (rc == 0)
             rc = ward_broker_put_frame (r, WARD_F_MSG, b.data, b.len, m->fds, &err);

@@ -156,6 +156,8 @@ vmchan_send (lua_State *L)
   return 0;
 }
 
+/* close and __gc. In a subprocess actor every channel came from the
+ * runtime, which counts it until told that it is dropped. */
 static int
 vmchan_close (lua_State *L)
 {
@@ -163,7 +165,10 @@ vmchan_close (lua_State *L)
   if (!c->closed)
     {
       c->closed = 1;
-      senders_add (c->pid, -1);
+      if (ward_remote_chan >= 0)
+        ward_remote_dropped (c->pid);
+      else
+        senders_add (c->pid, -1);
     }
   return 0;
 }
@@ -199,7 +204,10 @@ remote_kill_k (lua_State *L, int status, lua_KContext ctx)
   (void) status;
   vmchan *c = lua_touserdata (L, 1);
   if (ctx == SIGKILL && !c->closed)
-    c->closed = 1;              /* as the owner's own channel closes */
+    {
+      c->closed = 1;            /* as the owner's own channel closes */
+      ward_remote_dropped (c->pid);
+    }
   return 0;
 }
 

@@ -70,6 +70,23 @@ int ward_remote_call (lua_State *L, const char *op);
 const struct ward_def *ward_remote_def (const char *chunk, const char *code, size_t len,
                                         ward_err *err);
 
+/* The REPLY to the call the current process p forwarded, once it has
+ * come: 1 with its status (0 values, 1 an error value, 2 a raised error)
+ * and two strings that point into the reply, held until ward_msg_release
+ * (p); 0 when it has not come yet; -1 when it is malformed. */
+typedef struct ward_remote_reply {
+  uint32_t st;
+  const char *a, *b;
+  size_t alen, blen;
+} ward_remote_reply;
+int ward_remote_take_reply (ward_proc *p, ward_remote_reply *r);
+
+/* In a subprocess actor: the actor dropped (closed, or collected) one
+ * copy of a channel naming pid that the runtime gave it; the runtime is
+ * told, so that it counts the channel no more. Nothing once the actor has
+ * ended: the runtime then drops every copy the child held. */
+void ward_remote_dropped (const char *pid);
+
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
 

@@ -180,7 +180,8 @@ struct ward_proc {
   int next_port;
   size_t queued_user;
   unsigned queued_fds;          /* descriptors in queued messages */
-  size_t queued_bytes;          /* of those messages (ward_msg_bytes) */
+  size_t queued_bytes;          /* of those messages and of queued EXIT and
+                                   LINK_DOWN events (ward_msg_bytes) */
   int trap_links;
   int vm_senders;               /* open spawn_vm channels naming this process */
   int vm_closed_seen;
@@ -302,7 +303,9 @@ ward_proc *ward_proc_target (ward_proc *p, const char *action, const char *dest,
 /* Deliver m to p. USER messages go to a listening topic port or the inbox.
  * Returns -1 (m freed, err set) when p is gone or its mailbox is full:
  * user messages (USER, VM) count against ward_cfg.mailbox_limit messages
- * and ward_cfg.mailbox_bytes bytes (UNAVAILABLE). */
+ * and ward_cfg.mailbox_bytes bytes (UNAVAILABLE). EXIT and LINK_DOWN
+ * events count against the bytes too but are never refused: an EXIT whose
+ * result would pass the limit comes with an error saying so instead. */
 int ward_deliver (ward_proc *p, ward_msg *m, ward_err *err);
 /* Pop the first message of a port, or NULL. */
 ward_msg *ward_port_pop (ward_proc *p, int port);

@@ -14,6 +14,7 @@ LUA_TESTS += tests/lua/runtime/busy.lua
 LUA_TESTS += tests/lua/runtime/memory.lua
 LUA_TESTS += tests/lua/runtime/pattern.lua
 LUA_TESTS += tests/lua/runtime/coroutine.lua
+LUA_TESTS += tests/lua/runtime/coclose.lua
 LUA_TESTS += tests/lua/runtime/instructions.lua
 LUA_TESTS += tests/lua/runtime/mailbox.lua
 LUA_TESTS += tests/lua/runtime/mailbox-bytes.lua

@@ -39,8 +39,16 @@ EXTRA_DIST += tests/lua/sandbox/hostpath.sh
 ## WARD_TEST_RAW_WIRE, tests/harness/rawwire.c) cannot bend the runtime:
 ## malformed frames, forged handles and PIDs, call order, pace.
 TESTS += tests/lua/sandbox/hostile-child.sh
-EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lua
+EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lua \
+	tests/lua/sandbox/helper-loop.lua
 ## syscalls.sh: a refused system call of the sandbox's set-up fails closed
 ## (tests/ward-faults, WARD_TEST_SYSCALL_FAULT).
 TESTS += tests/lua/sandbox/syscalls.sh
 EXTRA_DIST += tests/lua/sandbox/syscalls.sh
+## leftovers.sh: a failed set-up or a hostile child leaves nothing held in
+## the runtime (descriptors of a reader that could not start, half-sent
+## frames, alone and together; DROPs of channels a child does not hold).
+TESTS += tests/lua/sandbox/leftovers.sh
+EXTRA_DIST += tests/lua/sandbox/leftovers.sh
+## drop.lua: a channel a subprocess actor drops counts as open no more.
+LUA_TESTS += tests/lua/sandbox/drop.lua

@@ -61,7 +61,7 @@ oversized|over 17825792 bytes
 truncated|truncated (the channel closed inside a frame)
 fds-many|descriptors cut off (more than 16
 fds-later|descriptors past its first datagram
-fds-exit|descriptors with its EXIT
+fds-exit|descriptors with an EXIT
 call-short|a CALL that is not an operation and its arguments
 call-length|a CALL that is not an operation and its arguments
 call-trailing|a CALL that is not an operation and its arguments
@@ -74,6 +74,7 @@ handle-call-self|a handle the runtime did not give it
 handle-call-parent|a handle the runtime did not give it
 handle-call-none|a handle the runtime did not give it
 handle-exit|a handle the runtime did not give it
+grant-by-error|a handle the runtime did not give it
 EOF
 # a forged channel is refused before anything is asked of the process it names
 ok "handle-call-parent: nothing reaches the process it names" \
@@ -108,6 +109,23 @@ has "victim: the worker's inbox is still open" '^got: still open$' "$T/victim"
 "$WARD" audit --db "$T/victim.db" --json > "$T/victim.audit" 2>&1
 has "victim: the breach is audited" \
   '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/victim.audit"
+
+# descriptors parked in frames never finished: 60 children bring 16 each
+# with a CALL's first datagram, under a table of 1024; those that would
+# reach the reserve are refused as they come, and trusted work goes on
+# opening descriptors until the stall time ends the children
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 1024 ]; then
+  (ulimit -n 1024 && attack fds-park WARD_TEST_STALL_MS="$(scaled_ms 3000)")
+  goes_on fds-park
+  has "fds-park: 60 children are spawned" '^children: 60$' "$T/fds-park"
+  has "fds-park: trusted work opens descriptors throughout" \
+    '^trusted descriptors: [1-9][0-9]* opened, 0 failed' "$T/fds-park"
+  has "fds-park: the descriptors past the reserve are refused, and that is audited" \
+    '"action":"limit.fd_reserve"' "$T/fds-park.audit"
+else
+  for i in 1 2 3 4 5; do echo "ok $((n + i)) # SKIP fds-park: the hard RLIMIT_NOFILE is under 1024"; done
+  n=$((n + 5))
+fi
 
 # order
 attack exit-twice

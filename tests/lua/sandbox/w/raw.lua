@@ -85,6 +85,16 @@ A["handle-exit"] = function()
   W.frame(W.EXIT, u32(0) .. str(forged_channel(parent)))
   return await_end()
 end
+-- an error text that reads as a channel grants nothing: a child whose
+-- monitored child ended with one still may not name that channel
+A["error-handle"] = function() error(forged_channel(parent), 0) end
+A["grant-by-error"] = function()
+  local ev = process.events()
+  process.spawn_monitored("w:raw", "ward:sandbox", "error-handle", parent, scale)
+  local e = ev:receive()
+  report("child ended", #tostring(e.result.error))
+  return forged_send(parent)
+end
 -- calls in an order the child side never makes
 A["exit-twice"] = function()
   W.frame(W.EXIT, u32(0) .. str(W.encode("first")))
@@ -160,6 +170,15 @@ end
 A["truncated"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", 100))
   W.quit()
+end
+A["fds-park"] = function()
+  -- the first datagram of a CALL with the most descriptors a frame may
+  -- bring, and never the rest, once every child exists ("go")
+  local fds = {}
+  for i = 1, W.FD_MAX do fds[i] = W.chan end
+  process.inbox():receive()
+  W.datagram(hdr(W.CALL, W.MORE) .. "x", fds)
+  return await_end()
 end
 A["half"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", W.CHUNK))
