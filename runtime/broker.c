@@ -1280,6 +1280,18 @@ ward_broker_child_pid (const char *pid, ward_err *err)
   return v;
 }
 
+uint64_t
+ward_broker_owner (const char *pid)
+{
+  ward_err err;
+  ward_remote *r = find_remote (pid, &err);
+  if (r == NULL)
+    return 0;
+  uint64_t v = r->owner;
+  pthread_mutex_unlock (&br.lock);
+  return v;
+}
+
 static void
 unlist (ward_remote *r)
 {

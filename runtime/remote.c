@@ -242,6 +242,48 @@ ward_remote_dropped (const char *pid)
   wbuf_free (&b);
 }
 
+/* The definitions the runtime sent (BOOT's, upgrades'), each kept for the
+ * actor's life (ward_def_from_code never frees): found again by their
+ * chunkname and code. */
+typedef struct sent_def {
+  struct sent_def *next;
+  char *chunk;
+  char *code;
+  size_t len;
+  const ward_def *def;
+} sent_def;
+static sent_def *sent_defs;
+
+const ward_def *
+ward_remote_def (const char *chunk, const char *code, size_t len, ward_err *err)
+{
+  for (sent_def *d = sent_defs; d; d = d->next)
+    if (d->len == len && strcmp (d->chunk, chunk) == 0 && memcmp (d->code, code, len) == 0)
+      return d->def;
+  sent_def *d = calloc (1, sizeof *d);
+  if (d == NULL || (d->chunk = strdup (chunk)) == NULL
+      || (d->code = malloc (len ? len : 1)) == NULL)
+    {
+      if (d)
+        free (d->chunk);
+      free (d);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "keeping a definition");
+      return NULL;
+    }
+  memcpy (d->code, code, len);
+  d->len = len;
+  if ((d->def = ward_def_from_code (chunk, code, len, err)) == NULL)
+    {
+      free (d->code);
+      free (d->chunk);
+      free (d);
+      return NULL;
+    }
+  d->next = sent_defs;
+  sent_defs = d;
+  return d->def;
+}
+
 /* BOOT: the strings and limits of the actor. */
 typedef struct boot {
   char pid[64], parent_pid[64], frame[64], host[128], def_id[300], chunk[600], actor[300];
@@ -382,7 +424,7 @@ ward_remote_main (int chan)
   ward_cfg.instr_budget = (uint64_t) b.instr_budget;
   ward_remote_tracks_senders = b.senders != UINT32_MAX;
 
-  const ward_def *def = ward_def_from_code (b.chunk, b.source, b.source_len, &err);
+  const ward_def *def = ward_remote_def (b.chunk, b.source, b.source_len, &err);
   if (def == NULL)
     goto fail;
   ward_spawn_req req = { .def_id = b.def_id, .path = b.chunk, .def = def, .host = h,

@@ -63,6 +63,13 @@ int ward_remote_main (int chan);
  * and an error object, or a raised error. Blocks the process. */
 int ward_remote_call (lua_State *L, const char *op);
 
+/* In a subprocess actor: the definition compiled as code (a dump the
+ * runtime sent, named chunk), made once per distinct code: an actor that
+ * upgrades again and again to the same bodies allocates nothing more.
+ * NULL with err. */
+const struct ward_def *ward_remote_def (const char *chunk, const char *code, size_t len,
+                                        ward_err *err);
+
 /* The REPLY to the call the current process p forwarded, once it has
  * come: 1 with its status (0 values, 1 an error value, 2 a raised error)
  * and two strings that point into the reply, held until ward_msg_release
@@ -154,6 +161,9 @@ int ward_broker_owner_is (const ward_proc *p, uint64_t serial);
 int ward_broker_kill (const char *pid, int signo, ward_err *err);
 int ward_broker_detach (const char *pid, ward_err *err);
 long ward_broker_child_pid (const char *pid, ward_err *err);
+/* The serial of the process whose spawn_vm made the subprocess actor pid
+ * (its owner, that kill, detach and child_pid answer to); 0 if none. */
+uint64_t ward_broker_owner (const char *pid);
 
 /* Undo ward_broker_prepare when the spawn failed after it. */
 void ward_broker_abort (ward_remote *r);

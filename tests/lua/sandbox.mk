@@ -7,6 +7,11 @@
 ## and tests/lua/sandbox/tools.
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua \
 	tests/lua/sandbox/quotas.lua
+## child-calls.lua: process.upgrade and spawn_vm inside a subprocess actor.
+LUA_TESTS += tests/lua/sandbox/child-calls.lua
+## init-lockdown.lua: what an init script does with Emilua's capability
+## calls cannot weaken the lockdown that follows.
+LUA_TESTS += tests/lua/sandbox/init-lockdown.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
