@@ -206,6 +206,7 @@ typedef struct builder_view {
   int has_context;
   const char *name;
 } builder_view;
+static lua_Integer builder_nmessages (lua_State *L, int t);
 
 static int exec_k (lua_State *L, int status, lua_KContext ctx);
 
@@ -331,9 +332,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   lua_Integer nqueued = 0;
   if (b)
     {
-      lua_getfield (L, b->idx, "messages");
-      nqueued = luaL_len (L, -1);
-      lua_pop (L, 1);
+      nqueued = builder_nmessages (L, b->idx);
     }
   req.hold = nqueued > 0;
   req.ask_send = nqueued > 0;   /* the queued messages are the parent's sends */
@@ -371,8 +370,8 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   if (b)
     {
       /* Queued messages go out as sends from the parent, in order. */
+      lua_Integer nm = builder_nmessages (L, b->idx);
       lua_getfield (L, b->idx, "messages");
-      lua_Integer nm = luaL_len (L, -1);
       for (lua_Integer i = 1; i <= nm; i++)
         {
           lua_rawgeti (L, -1, i);
@@ -871,14 +870,14 @@ builder_table (lua_State *L, int idx)
   return lua_gettop (L);
 }
 
-/* Push a new builder whose table copies the one at t (shallow, with the
- * message list copied too). */
+/* Push a new builder whose table copies the one at t (shallow: the list of
+ * queued messages is shared, each builder seeing its first `nmessages`). */
 static int
 builder_copy (lua_State *L, int t)
 {
   lua_newuserdatauv (L, 0, 1);
   ward_setmeta (L, BUILDER);
-  lua_createtable (L, 0, 6);
+  lua_createtable (L, 0, 7);
   if (t)
     {
       lua_pushnil (L);
@@ -889,18 +888,44 @@ builder_copy (lua_State *L, int t)
           lua_rawset (L, -4);
         }
     }
-  lua_getfield (L, -1, "messages");
-  lua_Integer n = lua_istable (L, -1) ? luaL_len (L, -1) : 0;
-  lua_createtable (L, (int) n, 0);
-  for (lua_Integer i = 1; i <= n; i++)
-    {
-      lua_rawgeti (L, -2, i);
-      lua_rawseti (L, -2, i);
-    }
-  lua_setfield (L, -3, "messages");
-  lua_pop (L, 1);
   lua_setiuservalue (L, -2, 1);
   return lua_gettop (L);
+}
+
+/* How many queued messages the builder table at t holds. */
+static lua_Integer
+builder_nmessages (lua_State *L, int t)
+{
+  lua_getfield (L, t, "nmessages");
+  lua_Integer n = lua_tointeger (L, -1);
+  lua_pop (L, 1);
+  return n;
+}
+
+/* A plain copy of the builder table at t, its messages only its own:
+ * what a subprocess actor sends its stand-in to rebuild it. */
+static void
+builder_state (lua_State *L, int t)
+{
+  lua_Integer n = builder_nmessages (L, t);
+  lua_createtable (L, 0, 7);
+  int c = lua_gettop (L);
+  lua_pushnil (L);
+  while (lua_next (L, t))
+    {
+      lua_pushvalue (L, -2);
+      lua_insert (L, -2);
+      lua_rawset (L, c);
+    }
+  lua_createtable (L, (int) n, 0);
+  if (lua_getfield (L, t, "messages") == LUA_TTABLE)
+    for (lua_Integer i = 1; i <= n; i++)
+      {
+        lua_rawgeti (L, -1, i);
+        lua_rawseti (L, -3, i);
+      }
+  lua_pop (L, 1);
+  lua_setfield (L, c, "messages");
 }
 
 /* Merge the table at src over the context in the builder table at t. */
@@ -1063,11 +1088,29 @@ b_with_message (lua_State *L)
   lua_setfield (L, m, "n");
   lua_pushvalue (L, 2);
   lua_setfield (L, m, "topic");
+  /* The list is shared with the builder this one copies: appended to in
+   * place when nothing follows this builder's last message there (the
+   * usual chain of calls, each O(1)), copied otherwise. */
+  lua_Integer k = builder_nmessages (L, t);
   int b = builder_copy (L, t);
   lua_getiuservalue (L, b, 1);
-  lua_getfield (L, -1, "messages");
+  int bt = lua_gettop (L);
+  if (lua_getfield (L, bt, "messages") != LUA_TTABLE || (lua_Integer) lua_rawlen (L, -1) != k)
+    {
+      int old = lua_gettop (L);
+      lua_createtable (L, (int) k + 1, 0);
+      for (lua_Integer i = 1; i <= k; i++)
+        {
+          lua_rawgeti (L, old, i);
+          lua_rawseti (L, -2, i);
+        }
+      lua_pushvalue (L, -1);
+      lua_setfield (L, bt, "messages");
+    }
   lua_pushvalue (L, m);
-  lua_rawseti (L, -2, luaL_len (L, -2) + 1);
+  lua_rawseti (L, -2, k + 1);
+  lua_pushinteger (L, k + 1);
+  lua_setfield (L, bt, "nmessages");
   lua_settop (L, b);
   return 1;
 }
@@ -1078,8 +1121,9 @@ b_spawn_flags (lua_State *L, int flags)
   if (ward_remote_chan >= 0)
     {
       /* the stand-in rebuilds the builder from its state */
-      builder_table (L, 1);
+      builder_state (L, builder_table (L, 1));
       lua_replace (L, 1);
+      lua_pop (L, 1);
       return ward_remote_call (L, flags == 0 ? "builder.spawn"
                                : flags == SP_MONITOR ? "builder.spawn_monitored"
                                : flags == SP_LINK ? "builder.spawn_linked"

@@ -135,6 +135,32 @@ t.ok(list[1] and list[1].from == me, "queued messages come from the spawning pro
 t.ok(list[2] and list[2].payload.n == 3 and list[2].payload[2] == "two", "with their payload and arity")
 t.ok(list[3] and list[3].payload.n == 0, "a queued message without payload")
 
+-- ---- builders that share a past: each sees its own messages only ----
+-- (the list is shared and appended in place by the builder at its tip;
+-- a branch from an earlier builder copies it)
+local root = b1:with_message("r")
+local left = root:with_message("left")
+local right = root:with_message("right")         -- branches after left
+local left2 = left:with_message("left2")
+local function topics_of(b, n)
+  b:spawn("t:collect", H, me, n, u.ms(2000))
+  local got = u.msg_on("collected")
+  local ts = {}
+  for _, x in ipairs(got and got:payload() or {}) do ts[#ts + 1] = x.topic end
+  return table.concat(ts, ",")
+end
+t.is(topics_of(right, 3), "r,right", "a builder branched from an earlier one has its own messages")
+t.is(topics_of(left2, 4), "r,left,left2", "... and the first branch keeps its own")
+t.is(topics_of(root, 2), "r", "... and the builder they came from is unchanged")
+-- a long chain of with_message: each adds one (delivered in order)
+local long = b1
+for i = 1, 20000 do long = long:with_message("m" .. i) end
+long:spawn("t:collect", H, me, 20000, u.ms(30000))
+local lg = u.msg_on("collected")
+local lp_ = lg and lg:payload() or {}
+t.ok(#lp_ == 20000 and lp_[1].topic == "m1" and lp_[20000].topic == "m20000",
+     "a chain of 20000 with_message calls queues them all, in order")
+
 -- ---- with_context is inherited; children of children too ----
 local cb = process.with_context { user = "alice", n = 3, t = { deep = true } }
 v = ctx_of(cb, { "user", "n", "t" }, true, true)
