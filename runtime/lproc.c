@@ -1084,7 +1084,8 @@ l_lookup (lua_State *L)
     return ward_push_err (L, &err);
   char pid[64];
   if (ward_registry_lookup (name, pid, sizeof pid) < 0)
-    return ward_push_error (L, WARD_E_NOT_FOUND, "no process registered as `%s`", name);
+    return ward_push_error (L, WARD_E_NOT_FOUND,
+                            "name `%s` not found (no process is registered under it)", name);
   lua_pushstring (L, pid);
   return 1;
 }

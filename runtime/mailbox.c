@@ -217,7 +217,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
     {
       pthread_mutex_unlock (&p->lock);
       ward_msg_free (m);
-      return ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s has exited", p->pid);
+      return ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", p->pid);
     }
   if (user && p->queued_user >= ward_cfg.mailbox_limit)
     {
