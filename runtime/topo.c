@@ -153,7 +153,9 @@ ward_registry_register (const char *name, ward_proc *p, ward_err *err)
   int rc = 0;
   reg_entry **pe = reg_find (name);
   char **names = NULL;
-  if (*pe)
+  if (*pe && (*pe)->serial == p->serial)
+    rc = 0;                     /* held already by that process: registering is idempotent */
+  else if (*pe)
     rc = ward_err_set (err, WARD_E_ALREADY_EXISTS, 0, "name `%s` is already registered to %s",
                        name, (*pe)->pid);
   else if (is_done (p))
