@@ -105,6 +105,9 @@ int ward_check_duration (lua_State *L, int idx, int64_t *ms, ward_err *err);
 void ward_push_port_channel (lua_State *L, int port, int raw, int owned);
 void ward_push_topic_channel (lua_State *L, int port, int raw);
 int ward_channel_unlisten (lua_State *L, int idx, ward_err *err);
+/* 1 when the value at idx is a listen() channel still subscribed (*raw
+ * set to whether it gives raw values), else 0. */
+int ward_channel_listening (lua_State *L, int idx, int *raw);
 /* Hold a popped message while its values are built (a memory error may
  * interrupt); release frees it. What is held at exit is freed then. */
 void ward_msg_hold (ward_proc *p, ward_msg *m);

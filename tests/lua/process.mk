@@ -30,6 +30,7 @@ LUA_TESTS += tests/lua/process/identity.lua
 LUA_TESTS += tests/lua/process/library.lua
 LUA_TESTS += tests/lua/process/link.lua
 LUA_TESTS += tests/lua/process/mailbox.lua
+LUA_TESTS += tests/lua/process/listen-pending.lua
 LUA_TESTS += tests/lua/process/message.lua
 LUA_TESTS += tests/lua/process/monitor.lua
 LUA_TESTS += tests/lua/process/notfound.lua

@@ -12,6 +12,7 @@ LUA_TESTS += tests/lua/runtime/coroutine.lua
 LUA_TESTS += tests/lua/runtime/instructions.lua
 LUA_TESTS += tests/lua/runtime/mailbox.lua
 LUA_TESTS += tests/lua/runtime/mailbox-bytes.lua
+LUA_TESTS += tests/lua/runtime/mailbox-listen.lua
 LUA_TESTS += tests/lua/runtime/children.lua
 ## sort.lua takes about 5 s by design (the watchdog of unpreemptable code).
 LUA_TESTS += tests/lua/runtime/sort.lua
