@@ -643,13 +643,57 @@ open_coroutine (lua_State *L)
   return 1;
 }
 
+/* The string library takes an error value as its text (lerr.c): each
+ * function is a closure that replaces such arguments by their text, then
+ * runs the library's function in its own call (so that argument errors
+ * still name string.find, not '?'). Values of any other type are left
+ * as they are and no metamethod runs. Only functions without upvalues
+ * are wrapped: the wrapper's upvalue is the function. */
+static int
+str_text_args (lua_State *L)
+{
+  int n = lua_gettop (L);
+  for (int i = 1; i <= n; i++)
+    if (lua_type (L, i) == LUA_TUSERDATA && ward_push_err_text (L, i))
+      lua_replace (L, i);
+  return lua_tocfunction (L, lua_upvalueindex (1)) (L);
+}
+
 static int
 open_string (lua_State *L)
 {
   luaopen_string (L);           /* also makes it the strings' metatable __index */
-  set_nil (L, lua_gettop (L), "dump");
-  ward_pattern_install (L, lua_gettop (L));
+  int t = lua_gettop (L);
+  set_nil (L, t, "dump");
+  ward_pattern_install (L, t);
+  lua_pushnil (L);
+  while (lua_next (L, t))
+    {
+      if (lua_tocfunction (L, -1) != NULL && lua_getupvalue (L, -1, 1) == NULL)
+        {
+          lua_pushvalue (L, -2);
+          lua_pushcfunction (L, lua_tocfunction (L, -2));
+          lua_pushcclosure (L, str_text_args, 1);
+          lua_rawset (L, t);    /* an existing key: lua_next goes on */
+        }
+      else if (lua_tocfunction (L, -1) != NULL)
+        lua_pop (L, 1);         /* the upvalue */
+      lua_pop (L, 1);
+    }
   return 1;
+}
+
+void
+ward_push_string_lib (lua_State *L)
+{
+  luaL_getsubtable (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  if (lua_getfield (L, -1, "string") == LUA_TTABLE)
+    {
+      lua_remove (L, -2);
+      return;
+    }
+  lua_pop (L, 2);
+  open_lazy (L, "string");
 }
 
 static int

@@ -96,6 +96,12 @@ int ward_luaopen_inbox (lua_State *L);
 int ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));      /* pushes nil, err; returns 2 */
 int ward_push_err (lua_State *L, const ward_err *err);   /* same from a ward_err */
+/* An error object's text, the string its __tostring gives: pushed when
+ * the value at idx is one (returns 1), else nothing pushed (returns 0). */
+int ward_push_err_text (lua_State *L, int idx);
+/* Push the process's string library (package.loaded.string), opening it
+ * on first use. */
+void ward_push_string_lib (lua_State *L);
 void ward_lproc_thread_exit (void);           /* free a worker's scratch buffers */
 void ward_open_emilua (lua_State *L, int is_worker);
 /* Parse a duration ("250ms", "5s", "1m", "2h", or integer ms) at idx. */

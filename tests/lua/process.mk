@@ -24,6 +24,7 @@ LUA_TESTS += tests/lua/process/deny-terminate.lua
 LUA_TESTS += tests/lua/process/deny-unlink.lua
 LUA_TESTS += tests/lua/process/deny-unmonitor.lua
 LUA_TESTS += tests/lua/process/deny-unregister.lua
+LUA_TESTS += tests/lua/process/errtext.lua
 LUA_TESTS += tests/lua/process/exec.lua
 LUA_TESTS += tests/lua/process/fd.lua
 LUA_TESTS += tests/lua/process/identity.lua
