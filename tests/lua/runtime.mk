@@ -5,6 +5,7 @@ LUA_TESTS += tests/lua/runtime/channel.lua
 LUA_TESTS += tests/lua/runtime/time.lua
 LUA_TESTS += tests/lua/runtime/emilua.lua
 LUA_TESTS += tests/lua/runtime/stdlib.lua
+LUA_TESTS += tests/lua/runtime/luacontract.lua
 LUA_TESTS += tests/lua/runtime/busy.lua
 LUA_TESTS += tests/lua/runtime/memory.lua
 LUA_TESTS += tests/lua/runtime/pattern.lua
