@@ -63,8 +63,10 @@ err_index (lua_State *L)
   return 1;
 }
 
-/* err .. v and v .. err: the error's text joined to a string or a number;
- * anything else fails as Lua's own concatenation does. */
+/* err .. v and v .. err: the error's text joined to a string or a number
+ * (Wippy's https://wippy.ai/en/tutorials/processes writes
+ * `"spawn failed: " .. err`); anything else fails as Lua's own
+ * concatenation does. */
 static int
 err_concat (lua_State *L)
 {

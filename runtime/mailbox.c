@@ -371,8 +371,10 @@ ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
    * listened, are the listener's: they move to the new port, first and in
    * order, so that the inbox only ever holds messages of topics nobody
    * listens to. (A worker sent to as soon as it is spawned gets the
-   * message on the topic it then listens to.) They stay in the mailbox:
-   * its counts do not change. */
+   * message on the topic it then listens to: the pattern of Wippy's
+   * https://wippy.ai/en/tutorials/processes, "Inbox receives messages that
+   * don't match any topic listener".) They stay in the mailbox: its
+   * counts do not change. */
   ward_port *inbox = topic ? port_find (p, WARD_PORT_INBOX) : NULL;
   if (inbox && inbox->head)
     {
