@@ -6,7 +6,7 @@
 ## first four as nobody. Definitions live in tests/lua/sandbox/w (id w:NAME)
 ## and tests/lua/sandbox/tools.
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua \
-	tests/lua/sandbox/listen.lua \
+	tests/lua/sandbox/listen.lua tests/lua/sandbox/fidelity.lua \
 	tests/lua/sandbox/quotas.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
