@@ -337,6 +337,68 @@ l_receive_with_fd (lua_State *L)
   return 2;
 }
 
+/* ---- more of Emilua's init.script C table ---------------------------------
+ * (https://docs.emilua.org/api/0.10/ref/init.script.html; emilua
+ * src/linux_namespaces/sys_bindings.ipp). execve, fexecve, unshare and setns
+ * are left out on purpose: an exec would run a program before the lockdown
+ * (no capability drop, no seccomp filter), and the namespaces are the
+ * profile's to choose, not the script's to leave or add to. */
+
+/* umask(mask) -> the previous mask */
+static int
+l_umask (lua_State *L)
+{
+  mode_t mask = (mode_t) winit_int_arg (L, 1, "umask", 0, 0777, 0, 0);
+  lua_pushinteger (L, (lua_Integer) umask (mask));
+  return 1;
+}
+
+/* umount(target): umount2(target, 0) */
+static int
+l_umount (lua_State *L)
+{
+  if (umount2 (winit_str_arg (L, 1, "umount", 0), 0) < 0)
+    winit_raise_errno (L, errno, "umount");
+  return 0;
+}
+
+/* setpgid(pid, pgid); 0 for either means this process */
+static int
+l_setpgid (lua_State *L)
+{
+  pid_t pid = (pid_t) winit_int_arg (L, 1, "setpgid", 0, INT_MAX, 0, 0);
+  pid_t pgid = (pid_t) winit_int_arg (L, 2, "setpgid", 0, INT_MAX, 0, 0);
+  if (setpgid (pid, pgid) < 0)
+    winit_raise_errno (L, errno, "setpgid");
+  return 0;
+}
+
+/* dup2(oldfd, newfd) -> newfd, close-on-exec. newfd is a standard stream
+ * (0, 1, 2) or a number no descriptor holds: the script may give the actor
+ * its standard streams, never take the place of a descriptor the sandbox
+ * holds (its channel to the runtime, init.arg). The lockdown closes all
+ * but the standard streams and the sandbox's own. */
+static int
+l_dup2 (lua_State *L)
+{
+  int oldfd = fd_arg (L, 1, "dup2");
+  int newfd = fd_arg (L, 2, "dup2");
+  if (newfd > 2 && newfd != oldfd && fcntl (newfd, F_GETFD) >= 0)
+    winit_raise (L, WARD_E_INVALID, 0, "dup2", "descriptor %d is open: only 0, 1, 2 or a "
+                 "free number may be replaced", newfd);
+  int fd;
+  if (oldfd == newfd)
+    fd = fcntl (oldfd, F_GETFD) < 0 ? -1 : newfd;
+  else
+    do
+      fd = dup3 (oldfd, newfd, newfd > 2 ? O_CLOEXEC : 0);
+    while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    winit_raise_errno (L, errno, "dup2");
+  lua_pushinteger (L, fd);
+  return 1;
+}
+
 /* mode(user, group, other) -> permission bits, e.g. mode(7, 5, 5) == 0755:
  * Lua has no octal literals. */
 static int
@@ -361,7 +423,8 @@ winit_open_calls (lua_State *L)
     { "setresuid", l_setresuid }, { "setresgid", l_setresgid },
     { "setgroups", l_setgroups }, { "set_no_new_privs", l_set_no_new_privs },
     { "send_with_fd", l_send_with_fd }, { "receive_with_fd", l_receive_with_fd },
-    { "mode", l_mode }, { NULL, NULL }
+    { "mode", l_mode }, { "umask", l_umask }, { "umount", l_umount },
+    { "setpgid", l_setpgid }, { "dup2", l_dup2 }, { NULL, NULL }
   };
   luaL_setfuncs (L, fns, 0);
   winit_set_consts (L, mount_flags);

@@ -10,7 +10,9 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <stdlib.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <cap-ng.h>
 #include <lauxlib.h>
 
@@ -163,6 +165,182 @@ l_cap_has (lua_State *L)
   return 1;
 }
 
+/* ---- Emilua's capability calls ------------------------------------------
+ * Emilua's init.script C table (https://docs.emilua.org/api/0.10/ref/init.script.html;
+ * emilua src/linux_namespaces/sys_bindings.ipp): cap_set_proc, cap_drop_bound,
+ * cap_set_ambient, cap_reset_ambient, cap_set_secbits. They act on the
+ * process at once (libcap-ng's pending state is read again by the next
+ * cap_keep/cap_drop/cap_apply). None can weaken what follows: the lockdown
+ * drops every capability the profile does not keep from the bounding,
+ * effective, permitted and inheritable sets, clears the ambient set and
+ * sets its securebits (a lock that stops it fails the spawn). */
+
+/* A capability named by a C string: "CAP_CHOWN", "cap_chown", "chown" or a
+ * number; -1 when unknown. */
+static int
+cap_by_name (const char *s, size_t n)
+{
+  char name[64];
+  if (n >= 4 && strncasecmp (s, "cap_", 4) == 0)
+    s += 4, n -= 4;
+  if (n == 0 || n >= sizeof name)
+    return -1;
+  int digits = 1;
+  for (size_t i = 0; i < n; i++)
+    {
+      name[i] = (char) tolower ((unsigned char) s[i]);
+      digits &= isdigit ((unsigned char) s[i]) != 0;
+    }
+  name[n] = '\0';
+  if (digits)
+    return n <= 2 && atoi (name) <= CAP_LAST_CAP ? atoi (name) : -1;
+  return capng_name_to_capability (name);
+}
+
+/* The text form of cap_from_text(3): clauses separated by white space,
+ * each a list of capabilities ("all", or empty for all, with "=") joined by
+ * commas and one or more operations: '=' (clear the three sets, then set
+ * the flags), '+' or '-' followed by flags from "eip". Starts from no
+ * capability at all. */
+static void
+caps_from_text (lua_State *L, const char *t, uint64_t sets[3])
+{
+  sets[0] = sets[1] = sets[2] = 0;
+  const uint64_t all = CAP_LAST_CAP >= 63 ? ~0ull : (1ull << (CAP_LAST_CAP + 1)) - 1;
+  const char *p = t;
+  for (;;)
+    {
+      while (isspace ((unsigned char) *p))
+        p++;
+      if (*p == '\0')
+        return;
+      uint64_t caps = 0;
+      int any = 0;
+      while (*p != '\0' && !strchr ("=+-", *p) && !isspace ((unsigned char) *p))
+        {
+          const char *e = p;
+          while (*e != '\0' && !strchr ("=+-,", *e) && !isspace ((unsigned char) *e))
+            e++;
+          if ((size_t) (e - p) == 3 && strncasecmp (p, "all", 3) == 0)
+            caps = all;
+          else
+            {
+              int c = cap_by_name (p, (size_t) (e - p));
+              if (c < 0 || c > 63)
+                winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "unknown capability "
+                             "'%.*s'", (int) (e - p > 64 ? 64 : e - p), p);
+              caps |= 1ull << c;
+            }
+          any = 1;
+          p = *e == ',' ? e + 1 : e;
+        }
+      if (!strchr ("=+-", *p) || *p == '\0')
+        winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': an operation "
+                     "(=, + or -) expected", t);
+      if (!any)
+        {
+          if (*p != '=')
+            winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': no capability "
+                         "before '%c'", t, *p);
+          caps = all;
+        }
+      while (*p != '\0' && strchr ("=+-", *p))
+        {
+          char op = *p++;
+          int flags = 0;
+          for (; *p != '\0' && strchr ("eipEIP", *p); p++)
+            flags |= tolower ((unsigned char) *p) == 'e' ? 1
+                     : tolower ((unsigned char) *p) == 'i' ? 2 : 4;
+          if (op != '=' && flags == 0)
+            winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': '%c' without "
+                         "flags (e, i, p)", t, op);
+          for (int k = 0; k < 3; k++)
+            {
+              if (op == '=')
+                sets[k] &= ~caps;
+              if ((flags >> k) & 1)
+                sets[k] = op == '-' ? sets[k] & ~caps : sets[k] | caps;
+            }
+        }
+      if (*p != '\0' && !isspace ((unsigned char) *p))
+        winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': bad flag '%c'", t, *p);
+    }
+}
+
+/* cap_set_proc(text): the effective, inheritable and permitted sets of
+ * the process, as cap_set_proc(cap_from_text(text)). It cannot give what
+ * the process does not hold (EPERM). */
+static int
+l_cap_set_proc (lua_State *L)
+{
+  uint64_t sets[3];               /* effective, inheritable, permitted */
+  caps_from_text (L, winit_str_arg (L, 1, "cap_set_proc", 0), sets);
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2];
+  for (int w = 0; w < 2; w++)
+    {
+      d[w].effective = (uint32_t) (sets[0] >> (32 * w));
+      d[w].inheritable = (uint32_t) (sets[1] >> (32 * w));
+      d[w].permitted = (uint32_t) (sets[2] >> (32 * w));
+    }
+  winit_ctx_of (L)->caps_loaded = 0;
+  if (syscall (SYS_capset, &h, d) < 0)
+    winit_raise_errno (L, errno, "cap_set_proc");
+  return 0;
+}
+
+/* cap_drop_bound(name): take the capability out of the bounding set */
+static int
+l_cap_drop_bound (lua_State *L)
+{
+  int cap = cap_from_name (L, 1, "cap_drop_bound");
+  winit_ctx_of (L)->caps_loaded = 0;
+  if (prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+    winit_raise_errno (L, errno, "cap_drop_bound");
+  return 0;
+}
+
+/* cap_set_ambient(name, boolean): raise or lower it in the ambient set
+ * (raising needs it permitted and inheritable); the lockdown clears the
+ * ambient set whatever the script left in it */
+static int
+l_cap_set_ambient (lua_State *L)
+{
+  int cap = cap_from_name (L, 1, "cap_set_ambient");
+  if (lua_type (L, 2) != LUA_TBOOLEAN)
+    winit_raise (L, WARD_E_INVALID, 0, "cap_set_ambient", "argument #2: boolean expected, "
+                 "got %s", luaL_typename (L, 2));
+  int op = lua_toboolean (L, 2) ? PR_CAP_AMBIENT_RAISE : PR_CAP_AMBIENT_LOWER;
+  if (prctl (PR_CAP_AMBIENT, op, cap, 0, 0) < 0)
+    winit_raise_errno (L, errno, "cap_set_ambient");
+  return 0;
+}
+
+static int
+l_cap_reset_ambient (lua_State *L)
+{
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+    winit_raise_errno (L, errno, "cap_reset_ambient");
+  return 0;
+}
+
+/* cap_set_secbits(bits): PR_SET_SECUREBITS (needs CAP_SETPCAP). A bit the
+ * script locks against what the lockdown sets makes the spawn fail. */
+static int
+l_cap_set_secbits (lua_State *L)
+{
+  int bits = (int) winit_int_arg (L, 1, "cap_set_secbits", 0, 0xffff, 0, 0);
+  if (prctl (PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)
+    winit_raise_errno (L, errno, "cap_set_secbits");
+  return 0;
+}
+
+static const winit_const secbits[] = {
+  K (SECBIT_NOROOT), K (SECBIT_NOROOT_LOCKED), K (SECBIT_NO_SETUID_FIXUP),
+  K (SECBIT_NO_SETUID_FIXUP_LOCKED), K (SECBIT_KEEP_CAPS), K (SECBIT_KEEP_CAPS_LOCKED),
+  K (SECBIT_NO_CAP_AMBIENT_RAISE), K (SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED), { NULL, 0 }
+};
+
 /* ---- seccomp ------------------------------------------------------------ */
 
 static int
@@ -271,8 +449,12 @@ winit_open_guard (lua_State *L)
     { "cap_drop", l_cap_drop }, { "cap_apply", l_cap_apply },
     { "cap_has", l_cap_has }, { "seccomp_allow", l_seccomp_allow },
     { "seccomp_deny", l_seccomp_deny }, { "seccomp_kill", l_seccomp_kill },
+    { "cap_set_proc", l_cap_set_proc }, { "cap_drop_bound", l_cap_drop_bound },
+    { "cap_set_ambient", l_cap_set_ambient }, { "cap_reset_ambient", l_cap_reset_ambient },
+    { "cap_set_secbits", l_cap_set_secbits },
     { NULL, NULL }
   };
   luaL_setfuncs (L, fns, 0);
   winit_set_consts (L, winit_errnos);
+  winit_set_consts (L, secbits);
 }

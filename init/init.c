@@ -228,6 +228,70 @@ winit_open_lib (lua_State *L, const char *name, lua_CFunction open)
   lua_pop (L, 1);
 }
 
+/* Emilua's errexit (https://docs.emilua.org/api/0.10/ref/init.script.html):
+ * a global, true when the script starts. While it is true a failing call
+ * raises (ward's way, and Emilua's abort). Set to false, a call whose
+ * system call fails returns -1 and the errno instead, and one that
+ * succeeds returns its result and 0 (0, 0 when it has none). Bad arguments,
+ * the limits and the script's own errors raise either way. */
+static int
+errexit_call (lua_State *L)
+{
+  winit_ctx *c = winit_ctx_of (L);
+  int n = lua_gettop (L);
+  lua_pushvalue (L, lua_upvalueindex (1));
+  lua_insert (L, 1);
+  int st = lua_pcall (L, n, LUA_MULTRET, 0);
+  lua_getglobal (L, "errexit");
+  int off = lua_type (L, -1) == LUA_TBOOLEAN && !lua_toboolean (L, -1);
+  lua_pop (L, 1);
+  if (st == LUA_OK)
+    {
+      int k = lua_gettop (L);
+      if (off && k <= 1)
+        {
+          if (k == 0)
+            lua_pushinteger (L, 0);
+          lua_pushinteger (L, 0);
+          return 2;
+        }
+      return k;
+    }
+  if (off && st == LUA_ERRRUN && !c->exhausted && !c->mem_dead && c->kind == WARD_E_INTERNAL
+      && c->errnum != 0 && lua_type (L, -1) == LUA_TSTRING
+      && strcmp (lua_tostring (L, -1), c->msg) == 0)
+    {
+      int e = c->errnum;
+      c->msg[0] = '\0';
+      lua_pushinteger (L, -1);
+      lua_pushinteger (L, e);
+      return 2;
+    }
+  return lua_error (L);
+}
+
+/* Wrap every call of the table on top of the stack (not mode, which makes
+ * no system call) in errexit_call. */
+static void
+wrap_errexit (lua_State *L)
+{
+  int t = lua_gettop (L);
+  lua_pushnil (L);
+  while (lua_next (L, t))
+    {
+      if (lua_type (L, -1) == LUA_TFUNCTION && lua_type (L, -2) == LUA_TSTRING
+          && strcmp (lua_tostring (L, -2), "mode") != 0)
+        {
+          lua_pushvalue (L, -2);
+          lua_insert (L, -2);
+          lua_pushcclosure (L, errexit_call, 1);
+          lua_rawset (L, t);      /* an existing field: next() goes on from the key */
+        }
+      else
+        lua_pop (L, 1);
+    }
+}
+
 /* Runs protected: opening libraries allocates and may hit the cap. */
 static int
 winit_prepare (lua_State *L)
@@ -259,6 +323,9 @@ winit_prepare (lua_State *L)
   lua_newtable (L);
   winit_open_calls (L);
   winit_open_guard (L);
+  wrap_errexit (L);
+  lua_pushboolean (L, 1);
+  lua_setglobal (L, "errexit");
   if (arg_fd >= 0)
     {
       lua_pushinteger (L, arg_fd);

@@ -181,7 +181,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
         {
           wbuf b;
           wbuf_init (&b, 0);
-          ward_broker_grant_handles (r, m->data, m->len);
+          ward_broker_grant_msg (r, m);
           int rc = ward_remote_msg_encode (m, &b, &err);
           if (rc == 0)
             rc = ward_broker_put_frame (r, WARD_F_MSG, b.data, b.len, m->fds, &err);
@@ -269,6 +269,7 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       lua_pushinteger (L, n);
       lua_setfield (L, 2, "n");
       ward_msg_release (p);
+      atomic_store (&r->in_call, 1);
       return 2;
     }
 }
@@ -315,6 +316,7 @@ static int
 b_reply (lua_State *L)
 {
   ward_remote *r = self_remote (L);
+  atomic_store (&r->in_call, 0);
   ward_err err;
   wbuf vals;
   wbuf_init (&vals, 0);
@@ -401,6 +403,59 @@ b_malformed (lua_State *L)
   return 0;
 }
 
+/* upgrade(id): the child's process.upgrade, asked as in-process (a new
+ * definition needs process.spawn on it); returns the id, the chunkname and
+ * the compiled definition for the child to run, or nil, err. The child
+ * keeps its arguments: they never leave it. */
+static int
+b_upgrade (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  ward_err err;
+  char path[4096];
+  const char *id = NULL;
+  if (!lua_isnil (L, 1))
+    {
+      size_t len;
+      if (lua_type (L, 1) != LUA_TSTRING)
+        return ward_push_error (L, WARD_E_INVALID, "process id must be a string, got %s",
+                                luaL_typename (L, 1));
+      id = lua_tolstring (L, 1, &len);
+      if (len == 0 || strlen (id) != len)
+        return ward_push_error (L, WARD_E_INVALID, "process id must be a non-empty string "
+                                "without NUL bytes");
+      if (ward_def_resolve (id, path, sizeof path, &err) < 0
+          || (strcmp (id, p->def_id) != 0
+              && ward_proc_authorize1 (p, WARD_ACTION (SPAWN), id, NULL, &err) < 0))
+        return ward_push_err (L, &err);
+    }
+  else
+    snprintf (path, sizeof path, "%s", p->def_path);
+  const ward_def *def = ward_def_get (path, 0, &err);
+  if (def == NULL)
+    return ward_push_err (L, &err);
+  char *np = strdup (path), *nid = strdup (id ? id : p->def_id);
+  if (np == NULL || nid == NULL)
+    {
+      free (np);
+      free (nid);
+      return ward_push_error (L, WARD_E_INTERNAL, "upgrade: out of memory");
+    }
+  /* the stand-in now stands for the new definition ("." of spawn_vm, a
+   * later upgrade(nil)) */
+  free (p->def_path);
+  p->def_path = np;
+  free (p->def_id);
+  p->def_id = nid;
+  const char *code;
+  size_t code_len;
+  ward_def_code (def, &code, &code_len);
+  lua_pushstring (L, p->def_id);
+  lua_pushstring (L, ward_def_display (p->def_path));
+  lua_pushlstring (L, code, code_len);
+  return 3;
+}
+
 /* may_require(name): whether the child's actor may require name (asked,
  * and so audited, as an in-process require would be). */
 static int
@@ -418,7 +473,7 @@ ward_broker_push_module (lua_State *L)
   static const luaL_Reg fns[] = {
     { "boot", b_boot }, { "next", b_next_entry }, { "reply", b_reply },
     { "finish", b_finish }, { "may_require", b_may_require }, { "tidy", b_tidy },
-    { "malformed", b_malformed },
+    { "malformed", b_malformed }, { "upgrade", b_upgrade },
     { NULL, NULL } };
   luaL_newlib (L, fns);
 }
@@ -438,6 +493,10 @@ static const char broker_lua[] =
   "  set_options = process.set_options, ['registry.register'] = reg.register,\n"
   "  ['registry.lookup'] = reg.lookup, ['registry.unregister'] = reg.unregister,\n"
   "  ['vmchan.send'] = function(ch, v) ch:send(v); return true end,\n"
+  "  spawn_vm = spawn_vm, upgrade = w.upgrade,\n"
+  "  ['vmchan.kill'] = function(ch, sig) ch:kill(sig); return true end,\n"
+  "  ['vmchan.detach'] = function(ch) ch:detach(); return true end,\n"
+  "  ['vmchan.child_pid'] = function(ch) return ch.child_pid end,\n"
   "  with_context = function()\n"
   "    local b, e = process.with_context({})\n"
   "    if b then return true end\n"

@@ -34,6 +34,11 @@
  * nothing more (its calls are still answered): the rest waits in its
  * mailbox, under the mailbox's limits. */
 #define TX_LIMIT (1u << 20)
+/* Bytes of unfinished frames the reader holds for all children together
+ * past which it reads only the oldest such frame: the others' bytes wait
+ * in their channels. The oldest always goes on, so a frame finishes, or
+ * its child is ended for sending no more of it (the stall time). */
+#define RX_TOTAL_LIMIT (64u << 20)
 /* Address space a subprocess actor needs besides its Lua heap: the binary,
  * its libraries, three threads' stacks and malloc's arena. */
 #define WARD_BROKER_AS_SLACK (192ull << 20)
@@ -188,6 +193,57 @@ ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len)
   pthread_mutex_unlock (&r->held_lock);
 }
 
+/* Whether m's data are encoded values (which may hold handles): not an
+ * event's error text, which is only text to the child, whatever its
+ * bytes -- a process that ends with an error it chose names nothing. */
+static int
+msg_holds_values (const ward_msg *m)
+{
+  switch (m->kind)
+    {
+    case WARD_MSG_USER:
+    case WARD_MSG_VM:
+      return 1;
+    case WARD_MSG_EXIT:
+    case WARD_MSG_EXEC:
+      return !m->is_error;
+    default:
+      return 0;
+    }
+}
+
+/* The message m goes to r's child: the handles in its values become ones
+ * it holds. */
+void
+ward_broker_grant_msg (ward_remote *r, const ward_msg *m)
+{
+  if (msg_holds_values (m))
+    ward_broker_grant_handles (r, m->data, m->len);
+}
+
+static int
+ungrant_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  ward_remote *r = sc->r;
+  held_ref *h = held_find (r, ref, len);
+  if (h != NULL && --h->n == 0)
+    *h = r->held[--r->nheld];
+  return 0;
+}
+
+/* The encoded values data were not sent to r's child after all: the
+ * copies ward_broker_grant_handles recorded for them are taken back (the
+ * message is sent, and granted, later). */
+static void
+ungrant_handles (ward_remote *r, const uint8_t *data, size_t len)
+{
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle (data, len, ungrant_one, &sc);
+  pthread_mutex_unlock (&r->held_lock);
+}
+
 static int
 held_one (const char *ref, size_t len, void *ctx)
 {
@@ -196,6 +252,38 @@ held_one (const char *ref, size_t len, void *ctx)
     return 0;
   sc->foreign = 1;
   return 1;
+}
+
+/* The DROP frame r->rx: the child dropped one copy of a channel it holds,
+ * which counts as open no more. NULL, or why the frame is malformed: not
+ * a PID alone, descriptors with it, or a channel the child does not hold
+ * (a copy it was never given, or one it dropped already). Called with
+ * br.lock. */
+static const char *
+take_drop (ward_remote *r)
+{
+  ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
+  ward_err err;
+  const char *ref;
+  size_t len;
+  if (r->rx.fds.n > 0)
+    return "ended: malformed frame: descriptors with a DROP";
+  if (ward_wire_get_str (&in, &ref, &len, &err) < 0 || in.p != in.end)
+    return "ended: malformed frame: a DROP that is not a channel's PID";
+  char pid[sizeof ((held_ref *) 0)->pid];
+  pthread_mutex_lock (&r->held_lock);
+  held_ref *h = held_find (r, ref, len);
+  if (h != NULL)
+    {
+      memcpy (pid, h->pid, sizeof pid);
+      if (--h->n == 0)
+        *h = r->held[--r->nheld];
+    }
+  pthread_mutex_unlock (&r->held_lock);
+  if (h == NULL)
+    return "ended: malformed frame: it dropped a channel it does not hold";
+  ward_vmchan_release (pid, 1);
+  return NULL;
 }
 
 /* Whether the CALL or EXIT frame r->rx names a handle the child was not
@@ -226,6 +314,8 @@ static struct {
   pthread_t thread;
   int started, stop, ep, wake[2];
   int64_t stall_ns;             /* SEND_TIMEOUT_S, or the tests' */
+  size_t rx_total;              /* bytes of unfinished frames, all children */
+  size_t rx_limit;              /* RX_TOTAL_LIMIT, or the tests' */
   ward_remote *list;
 } br = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .wake = { -1, -1 } };
 
@@ -299,6 +389,13 @@ to_proxy (ward_remote *r, int type, const void *body, size_t len, ward_fdvec *fd
 {
   if (r->proxy == NULL)
     return;
+  if (type == F_ENDED && atomic_load (&r->in_call))
+    {
+      /* the stand-in performs a call for the child (an exec, say) that
+       * may not end on its own: the child's end ends it */
+      ward_proc_kill (r->proxy, "subprocess actor %.*s", (int) len, (const char *) body);
+      return;
+    }
   uint8_t *buf = malloc (len + 1);
   if (buf == NULL)
     {
@@ -429,26 +526,105 @@ static int
 breach (ward_remote *r, const char *why)
 {
   stop_polling (r);
+  r->rx_since = 0;
+  ward_wire_rx_reset (&r->rx);          /* what it sent is released now */
   end_audited (r, WARD_ACTION (SANDBOX_MALFORMED), why);
   return -1;
 }
 
-/* The channel is readable: take one frame. CALL and EXIT go to the proxy,
- * which re-arms the channel when it has answered; anything else ends the
- * child. Draining (the child has ended): take every frame left, in order,
- * before the end is announced. Returns 1 when a frame went to the proxy,
- * 0 when there is nothing more for now, -1 when the channel is done. */
+/* Count what r's unfinished frame holds now in the reader's total: the
+ * storage, which grows by doubling, rather than the bytes that came.
+ * Called with br.lock. */
+static void
+rx_account (ward_remote *r)
+{
+  size_t now = r->rx.type != 0 ? r->rx.body.cap : 0;
+  br.rx_total = br.rx_total - r->rx_counted + now;
+  r->rx_counted = now;
+}
+
+/* The child whose unfinished frame began first (NULL: none). Called with
+ * br.lock. */
+static ward_remote *
+oldest_frame (void)
+{
+  ward_remote *o = NULL;
+  for (ward_remote *r = br.list; r; r = r->next)
+    if (r->rx.type != 0 && r->polling && !r->ended
+        && (o == NULL || r->rx_started < o->rx_started))
+      o = r;
+  return o;
+}
+
+static int read_frame (ward_remote *r, int drain);
+
+/* The channel is readable: take one frame (read_frame), unless the
+ * unfinished frames of all children hold the limit and r's is not the
+ * oldest: r then waits, unwatched, until check_stalls finds room. Called
+ * with br.lock. */
 static int
 read_channel (ward_remote *r, int drain)
 {
+  if (!drain && br.rx_total >= br.rx_limit && oldest_frame () != r)
+    {
+      r->rx_waiting = 1;
+      return 0;
+    }
+  int rc = read_frame (r, drain);
+  rx_account (r);
+  return rc;
+}
+
+/* Take one frame. CALL and EXIT go to the proxy, which re-arms the
+ * channel when it has answered; a DROP is taken here; anything else ends
+ * the child. Draining
+ * (the child has ended): take every frame left, in order, before the end
+ * is announced. Returns 1 when a frame went to the proxy, 0 when there is
+ * nothing more for now, -1 when the channel is done. */
+static int
+read_frame (ward_remote *r, int drain)
+{
   ward_err err;
+  int had_type = r->rx.type;
+  size_t had = r->rx.body.len;
+  if (had_type == 0)
+    r->rx_fds_judged = r->rx_fds_refused = 0;      /* a new frame */
   int rc = ward_wire_read (r->child.chan, &r->rx, &err);
+  /* Descriptors are judged as they come, with a frame's first datagram:
+   * parked in a frame left unfinished they would hold the runtime's
+   * table, its reserve included. Only a CALL may bring any; refused, they
+   * are closed now and the call fails when it is whole. */
+  if ((rc == 0 || rc == 1) && r->rx.fds.n > 0 && !r->rx_fds_judged)
+    {
+      if (r->rx.type != WARD_F_CALL)
+        {
+          char why[96];
+          snprintf (why, sizeof why, "ended: malformed frame: descriptors with %s",
+                    r->rx.type == WARD_F_EXIT ? "an EXIT" : r->rx.type == WARD_F_DROP ? "a DROP"
+                    : "a frame a child may not send");
+          ward_wire_rx_reset (&r->rx);
+          r->rx_since = 0;
+          return breach (r, why);
+        }
+      r->rx_fds_judged = 1;
+      if (refuse_fds (r))
+        {
+          ward_fdvec_close (&r->rx.fds);
+          r->rx_fds_refused = 1;
+        }
+    }
   if (rc == 0)
     {
+      /* half a frame: the stall clock runs from its last growth */
+      if (r->rx.type != 0 && (had_type == 0 || r->rx.body.len != had))
+        r->rx_since = ward_now_ns ();
+      if (had_type == 0 && r->rx.type != 0)
+        r->rx_started = r->rx_since;
       if (!drain)
         rewatch (r);
       return 0;
     }
+  r->rx_since = 0;
   if (rc == 2)
     {
       /* the exit record will follow -- unless the child closed its
@@ -459,17 +635,24 @@ read_channel (ward_remote *r, int drain)
       return -1;
     }
   int type = r->rx.type;
+  if (rc == 1 && type == WARD_F_DROP)
+    {
+      const char *bad = take_drop (r);
+      ward_wire_rx_reset (&r->rx);
+      if (bad)
+        return breach (r, bad);
+      /* one frame at a time: the channel is watched again for the next
+       * (draining: the next is read at once) */
+      if (!drain)
+        rewatch (r);
+      return drain;
+    }
   if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT) && forged_handle (r, type))
     {
       ward_wire_rx_reset (&r->rx);
       return breach (r, "ended: malformed frame: a handle the runtime did not give it");
     }
-  if (rc == 1 && type == WARD_F_EXIT && r->rx.fds.n > 0)
-    {
-      ward_wire_rx_reset (&r->rx);
-      return breach (r, "ended: malformed frame: descriptors with its EXIT");
-    }
-  if (rc == 1 && type == WARD_F_CALL && r->rx.fds.n > 0 && refuse_fds (r))
+  if (rc == 1 && type == WARD_F_CALL && r->rx_fds_refused)
     {
       /* the call fails, the child goes on: nothing of it is kept */
       char why[WARD_ERR_MSG_MAX];
@@ -535,48 +718,97 @@ writable (ward_remote *r)
       kill_child (r);
     }
   else if (room && r->proxy)
-    ward_proc_wake (r->proxy);
+    {
+      if (r->rearm_on_room)
+        {
+          r->rearm_on_room = 0;
+          rewatch (r);
+        }
+      ward_proc_wake (r->proxy);
+    }
+}
+
+/* Whether the stall time since `since` (ns) has run out at now; if not,
+ * *soonest (ns, -1: none yet) becomes what is left when that is sooner. */
+static int
+stall_due (int64_t since, int64_t now, int64_t *soonest)
+{
+  int64_t left = since + br.stall_ns - now;
+  if (left <= 0)
+    return 1;
+  if (*soonest < 0 || left < *soonest)
+    *soonest = left;
+  return 0;
 }
 
 /* End the children that took nothing for the stall time while frames
- * waited; returns the wait until the next such deadline (ms, -1: none).
- * Called with br.lock. */
+ * waited, sent nothing more of a frame they began, or closed their
+ * channel and ran on; returns the wait
+ * until the next such deadline (ms, -1: none). Called with br.lock. */
 static int
 check_stalls (void)
 {
   int64_t now = ward_now_ns (), soonest = -1;
+  long long ms = (long long) (br.stall_ns / 1000000);
+  ward_remote *oldest = oldest_frame ();
+  size_t total = br.rx_total;
+  char why[160];
   for (ward_remote *r = br.list; r; r = r->next)
     {
       if (r->closed_at && !r->ended && !r->broken)
         {
-          int64_t left = r->closed_at + br.stall_ns - now;
-          if (left <= 0)
+          if (stall_due (r->closed_at, now, &soonest))
             {
-              char why[128];
               snprintf (why, sizeof why, "ended: its channel closed, yet it ran on for "
-                        "%lld ms", (long long) (br.stall_ns / 1000000));
+                        "%lld ms", ms);
               end_stalled (r, why);
             }
-          else if (soonest < 0 || left < soonest)
-            soonest = left;
+          continue;
+        }
+      if (r->rx_waiting && (r->ended || !r->polling))
+        r->rx_waiting = 0;
+      else if (r->rx_waiting && (br.rx_total < br.rx_limit || r == oldest))
+        {
+          /* room again, or its frame is now the oldest: read it. Both
+           * stall clocks start afresh: a child blocked writing to a
+           * channel nobody read could neither finish its frame nor read */
+          r->rx_waiting = 0;
+          if (r->rx.type != 0)
+            r->rx_since = now;
+          pthread_mutex_lock (&r->tx_lock);
+          if (r->stalled_since != 0)
+            r->stalled_since = now;
+          pthread_mutex_unlock (&r->tx_lock);
+          rewatch (r);
+        }
+      if (r->rx_since != 0 && r->polling && !r->ended && !r->rx_waiting
+          && stall_due (r->rx_since, now, &soonest))
+        {
+          snprintf (why, sizeof why, "ended: reading the channel: it left a frame "
+                    "unfinished (%zu bytes) and sent nothing more of it for %lld ms",
+                    r->rx.body.len, ms);
+          /* what it sent is released now, not when its end is seen */
+          r->rx_since = 0;
+          stop_polling (r);
+          ward_wire_rx_reset (&r->rx);
+          rx_account (r);
+          end_audited (r, WARD_ACTION (SANDBOX_STALLED), why);
           continue;
         }
       pthread_mutex_lock (&r->tx_lock);
       int64_t since = r->tx_ended || r->ended ? 0 : r->stalled_since;
       pthread_mutex_unlock (&r->tx_lock);
-      if (since == 0)
-        continue;
-      int64_t left = since + br.stall_ns - now;
-      if (left <= 0)
+      if (since == 0 || r->rx_waiting)
+        continue;               /* (waiting: the runtime does not read it) */
+      if (stall_due (since, now, &soonest))
         {
-          char why[128];
           snprintf (why, sizeof why, "ended: writing to the channel: it read nothing for "
-                    "%lld ms", (long long) (br.stall_ns / 1000000));
+                    "%lld ms", ms);
           end_stalled (r, why);
         }
-      else if (soonest < 0 || left < soonest)
-        soonest = left;
     }
+  if (br.rx_total < total)
+    soonest = 0;                /* room was made: look again at once at what waits */
   return soonest < 0 ? -1 : (int) ((soonest + 999999) / 1000000);
 }
 
@@ -680,30 +912,69 @@ reader_main (void *unused)
   return NULL;
 }
 
-/* Called with br.lock. */
+/* Undo what start_reader made before it failed: nothing is left open,
+ * and the next spawn tries afresh. Called with br.lock. */
+static void
+unmake_reader (void)
+{
+  if (br.ep >= 0)
+    close (br.ep);
+  for (int i = 0; i < 2; i++)
+    if (br.wake[i] >= 0)
+      close (br.wake[i]);
+  br.ep = br.wake[0] = br.wake[1] = -1;
+}
+
+/* Called with br.lock. On failure nothing it made is left (err says
+ * which call failed). */
 static int
 start_reader (ward_err *err)
 {
   if (br.started)
     return 0;
-  if ((br.ep = epoll_create1 (EPOLL_CLOEXEC)) < 0)
-    return ward_err_set (err, WARD_E_INTERNAL, errno, "epoll_create1");
-  if (pipe2 (br.wake, O_CLOEXEC | O_NONBLOCK) < 0)
-    return ward_err_set (err, WARD_E_INTERNAL, errno, "pipe2");
+  if (wfault_at ("broker.epoll") || (br.ep = epoll_create1 (EPOLL_CLOEXEC)) < 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, errno, "starting the subprocess reader: "
+                    "epoll_create1");
+      unmake_reader ();
+      return -1;
+    }
+  if (wfault_at ("broker.wake-pipe") || pipe2 (br.wake, O_CLOEXEC | O_NONBLOCK) < 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, errno, "starting the subprocess reader: "
+                    "pipe2");
+      unmake_reader ();
+      return -1;
+    }
   struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &br.wake };
   struct epoll_event ex = { .events = EPOLLIN, .data.ptr = &br.list };
-  if (epoll_ctl (br.ep, EPOLL_CTL_ADD, br.wake[0], &ev) < 0
+  if (wfault_at ("broker.reader-watch")
+      || epoll_ctl (br.ep, EPOLL_CTL_ADD, br.wake[0], &ev) < 0
       || epoll_ctl (br.ep, EPOLL_CTL_ADD, wsb_events_fd (), &ex) < 0)
-    return ward_err_set (err, WARD_E_INTERNAL, errno, "epoll_ctl");
+    {
+      ward_err_set (err, WARD_E_INTERNAL, errno, "starting the subprocess reader: "
+                    "epoll_ctl");
+      unmake_reader ();
+      return -1;
+    }
   br.stall_ns = (int64_t) SEND_TIMEOUT_S * 1000000000;
+  br.rx_limit = RX_TOTAL_LIMIT;
 #ifdef WARD_TEST_HOOKS
   const char *ms = getenv ("WARD_TEST_STALL_MS");   /* tests only */
   if (ms && atoll (ms) > 0)
     br.stall_ns = atoll (ms) * 1000000;
+  const char *kib = getenv ("WARD_TEST_RX_TOTAL_KIB");
+  if (kib && atoll (kib) > 0)
+    br.rx_limit = (size_t) atoll (kib) << 10;
 #endif
-  int rc = pthread_create (&br.thread, NULL, reader_main, NULL);
+  int rc = wfault_at ("broker.reader-thread") ? EAGAIN
+           : pthread_create (&br.thread, NULL, reader_main, NULL);
   if (rc != 0)
-    return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the subprocess reader");
+    {
+      ward_err_set (err, WARD_E_INTERNAL, rc, "starting the subprocess reader");
+      unmake_reader ();
+      return -1;
+    }
   br.started = 1;
   return 0;
 }
@@ -945,6 +1216,19 @@ ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err)
   return ward_monitor (proxy, owner, err);
 }
 
+size_t
+ward_broker_proxy_memory (const ward_remote *r)
+{
+  uint64_t m = r->memory + (1u << 20);
+  return m < ward_cfg.mem_limit ? (size_t) m : ward_cfg.mem_limit;
+}
+
+int
+ward_broker_owner_is (const ward_proc *p, uint64_t serial)
+{
+  return p->remote != NULL && p->remote->owner != 0 && p->remote->owner == serial;
+}
+
 /* The remote of the stand-in `pid`, with br.lock held; NULL (unlocked, err
  * set) when there is none. */
 static ward_remote *
@@ -997,6 +1281,18 @@ ward_broker_child_pid (const char *pid, ward_err *err)
   return v;
 }
 
+uint64_t
+ward_broker_owner (const char *pid)
+{
+  ward_err err;
+  ward_remote *r = find_remote (pid, &err);
+  if (r == NULL)
+    return 0;
+  uint64_t v = r->owner;
+  pthread_mutex_unlock (&br.lock);
+  return v;
+}
+
 static void
 unlist (ward_remote *r)
 {
@@ -1008,6 +1304,13 @@ unlist (ward_remote *r)
         break;
       }
   stop_polling (r);
+  if (r->rx_counted)
+    {
+      /* room for the frames that wait: the reader looks again */
+      br.rx_total -= r->rx_counted;
+      r->rx_counted = 0;
+      wake_reader ();
+    }
   if (r->out_watched)
     (void) epoll_ctl (br.ep, EPOLL_CTL_DEL, r->out_fd, NULL);  /* as in stop_polling */
   r->out_watched = 0;
@@ -1175,8 +1478,10 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
   wbuf_init (&b, 0);
   ward_err err;
   /* anything but sent (full, too big, broken) goes the proxy's way, which
-   * waits, or reports the broken channel */
-  ward_broker_grant_handles (r, m->data, m->len);
+   * waits, or reports the broken channel. Its handles are the child's
+   * before it can name them; not sent, they are taken back, to be granted
+   * once, when the proxy sends the message. */
+  ward_broker_grant_msg (r, m);
   /* (after what waits, never before it) */
   pthread_mutex_lock (&r->tx_lock);
   int rc = r->tx.head == NULL && !r->tx_ended && ward_remote_msg_encode (m, &b, &err) == 0
@@ -1184,6 +1489,8 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
            ? 0 : -1;
   pthread_mutex_unlock (&r->tx_lock);
   wbuf_free (&b);
+  if (rc < 0 && msg_holds_values (m))
+    ungrant_handles (r, m->data, m->len);
   return rc;
 }
 
@@ -1193,6 +1500,15 @@ void
 ward_broker_rearm (ward_remote *r)
 {
   pthread_mutex_lock (&br.lock);
-  rewatch (r);
+  /* With TX_LIMIT waiting for the child, its next call is not read until
+   * it has read some (writable rewatches): a child that sends calls and
+   * reads their replies slowly cannot grow its queue without bound. */
+  pthread_mutex_lock (&r->tx_lock);
+  int full = r->tx.bytes >= TX_LIMIT && !r->tx_ended;
+  pthread_mutex_unlock (&r->tx_lock);
+  if (full)
+    r->rearm_on_room = 1;
+  else
+    rewatch (r);
   pthread_mutex_unlock (&br.lock);
 }

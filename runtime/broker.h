@@ -30,9 +30,18 @@ struct ward_remote {
   char owner_pid[64];
   int detached;
   ward_wire_rx rx;
+  /* When the frame being reassembled in rx last grew (ns); 0 = none. A
+   * frame that does not grow for the stall time ends the child: a child
+   * cannot keep the runtime holding half a frame. */
+  int64_t rx_since;
+  int64_t rx_started;           /* when that frame began (ns) */
+  size_t rx_counted;            /* its storage, as counted in the reader's total */
+  int rx_waiting;               /* not read: the total is at its limit */
   int polling;                  /* the channel is in the epoll set */
   int ended;                    /* the exit record came */
   int broken;                   /* ended for breaking the protocol */
+  int rx_fds_judged;            /* the descriptors of the frame in rx were judged */
+  int rx_fds_refused;           /* ... and refused (closed; its call fails) */
   int64_t closed_at;            /* when its channel read as closed (ns), 0 = not */
   /* touched only by the proxy's thread */
   int got_exit;                 /* an EXIT frame arrived */
@@ -53,8 +62,9 @@ struct ward_remote {
   int collect;                  /* a large call was performed: collect before idling */
   /* The handles (channels) the runtime has sent the child, each with how
    * many copies: the only ones a frame from the child may name. Each copy
-   * counted an open channel when it was encoded; the child's end drops
-   * them. held_lock is taken last (by the reader under br.lock, by a
+   * counted an open channel when it was encoded; a DROP frame from the
+   * child (it closed or collected one) and the child's end drop them.
+   * held_lock is taken last (by the reader under br.lock, by a
    * sender's thread under its own). */
   pthread_mutex_t held_lock;
   struct held_ref *held;
@@ -68,6 +78,8 @@ struct ward_remote {
   ward_wire_tx tx;
   int out_fd;                   /* a dup of the channel, watched for room */
   int out_watched;              /* out_fd is in the epoll set */
+  atomic_int in_call;           /* the stand-in performs one of its calls */
+  int rearm_on_room;            /* its channel is watched again once tx has room */
   int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
   int tx_ended;                 /* nothing more is written */
 };
@@ -75,6 +87,9 @@ struct ward_remote {
 /* The handles in a value sent to r's child (encoded: data, len) become
  * ones it holds and may name. */
 void ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len);
+/* The same for a message forwarded to r's child: only its values, never
+ * an event's error text, can hold handles. */
+void ward_broker_grant_msg (ward_remote *r, const ward_msg *m);
 /* Queue a frame for r's child and write what the channel takes now. 0, or
  * -1 when the child can take nothing more (err says why). */
 int ward_broker_put_frame (ward_remote *r, int type, const void *body, size_t len,

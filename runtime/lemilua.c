@@ -156,6 +156,8 @@ vmchan_send (lua_State *L)
   return 0;
 }
 
+/* close and __gc. In a subprocess actor every channel came from the
+ * runtime, which counts it until told that it is dropped. */
 static int
 vmchan_close (lua_State *L)
 {
@@ -163,7 +165,10 @@ vmchan_close (lua_State *L)
   if (!c->closed)
     {
       c->closed = 1;
-      senders_add (c->pid, -1);
+      if (ward_remote_chan >= 0)
+        ward_remote_dropped (c->pid);
+      else
+        senders_add (c->pid, -1);
     }
   return 0;
 }
@@ -175,15 +180,73 @@ own_subprocess (lua_State *L, const char *what)
 {
   vmchan *c = luaL_checkudata (L, 1, VMCHAN);
   ward_proc *p = ward_current ();
+  /* a copy of the channel (one a subprocess actor's stand-in got back from
+   * its child) answers to the owner the broker knows */
+  if (c->owner == 0 && p != NULL && ward_broker_owner (c->pid) == p->serial)
+    c->owner = p->serial;
   if (c->owner == 0 || p == NULL || p->serial != c->owner)
     luaL_error (L, "%s: only the channel spawn_vm returned for a subprocess actor, in the "
                 "process that spawned it", what);
   return c;
 }
 
+/* In a subprocess actor, kill, detach and child_pid of a channel are asked
+ * of its stand-in, which owns what the child's spawn_vm made. */
+static int
+remote_vmchan_call (lua_State *L)
+{
+  return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
+}
+
+static int
+remote_kill_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  vmchan *c = lua_touserdata (L, 1);
+  if (ctx == SIGKILL && !c->closed)
+    {
+      c->closed = 1;            /* as the owner's own channel closes */
+      ward_remote_dropped (c->pid);
+    }
+  return 0;
+}
+
+static int
+remote_vmchan (lua_State *L, const char *op, int nargs, int nres, lua_KContext ctx,
+               lua_KFunction k)
+{
+  if (!lua_isyieldable (L))
+    return luaL_error (L, "%s cannot wait for the runtime here (inside a metamethod or C "
+                       "callback that cannot yield)", op);
+  lua_pushstring (L, op);
+  lua_pushcclosure (L, remote_vmchan_call, 1);
+  lua_insert (L, -(nargs + 1));
+  lua_callk (L, nargs, nres, ctx, k);
+  return k (L, LUA_OK, ctx);
+}
+
+static int
+pass_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  return 1;
+}
+
 static int
 vmchan_kill (lua_State *L)
 {
+  if (ward_remote_chan >= 0)
+    {
+      luaL_checkudata (L, 1, VMCHAN);
+      lua_Integer sig = luaL_optinteger (L, 2, SIGKILL);
+      if (sig < 1 || sig > 64)
+        return luaL_error (L, "kill: bad signal number %d", (int) sig);
+      lua_settop (L, 1);
+      lua_pushvalue (L, 1);
+      lua_pushinteger (L, sig);
+      return remote_vmchan (L, "vmchan.kill", 2, 0, (lua_KContext) sig, remote_kill_k);
+    }
   vmchan *c = own_subprocess (L, "kill");
   lua_Integer sig = luaL_optinteger (L, 2, SIGKILL);
   if (sig < 1 || sig > 64)
@@ -211,6 +274,13 @@ vmchan_kill (lua_State *L)
 static int
 vmchan_detach (lua_State *L)
 {
+  if (ward_remote_chan >= 0)
+    {
+      luaL_checkudata (L, 1, VMCHAN);
+      lua_settop (L, 1);
+      lua_pushvalue (L, 1);
+      return remote_vmchan (L, "vmchan.detach", 1, 0, 0, remote_kill_k);
+    }
   vmchan *c = own_subprocess (L, "detach");
   ward_err err;
   if (ward_broker_detach (c->pid, &err) < 0)
@@ -223,6 +293,12 @@ vmchan_index (lua_State *L)
 {
   luaL_checkudata (L, 1, VMCHAN);
   const char *k = luaL_checkstring (L, 2);
+  if (strcmp (k, "child_pid") == 0 && ward_remote_chan >= 0)
+    {
+      lua_settop (L, 1);
+      lua_pushvalue (L, 1);
+      return remote_vmchan (L, "vmchan.child_pid", 1, 1, 0, pass_k);
+    }
   if (strcmp (k, "child_pid") == 0)
     {
       vmchan *c = own_subprocess (L, "child_pid");
@@ -362,7 +438,19 @@ static int
 l_spawn_vm (lua_State *L)
 {
   if (ward_remote_chan >= 0)
-    return luaL_error (L, "spawn_vm: not available to a subprocess actor");
+    {
+      /* A subprocess actor's spawn_vm is performed by its stand-in in the
+       * runtime, as the actor: asked, and refused, as there. */
+      ward_vm_check_killed (L);
+      luaL_checkstring (L, 1);
+      if (!lua_isnoneornil (L, 2))
+        luaL_checktype (L, 2, LUA_TTABLE);
+      if (!lua_isyieldable (L))
+        return luaL_error (L, "spawn_vm cannot wait for the runtime here (inside a metamethod "
+                           "or C callback that cannot yield)");
+      lua_settop (L, 2);
+      return ward_remote_call (L, "spawn_vm");
+    }
   ward_proc *p = ward_current ();
   ward_err err;
   size_t mlen;
@@ -414,33 +502,64 @@ l_spawn_vm (lua_State *L)
     return luaL_error (L, "spawn_vm: %s", err.msg);
   ward_host *host = p->host;
   char hostname[128];
+  /* A new context is named ward:context.N, N counting the contexts made:
+   * the name asked for is the next one, taken only once the spawn is
+   * allowed and its definition found, so a refused spawn_vm uses up no
+   * name (when another spawn_vm took it meanwhile, the next is asked). */
   static atomic_int contexts;
-  if (!inherit)
-    snprintf (hostname, sizeof hostname, "ward:context.%d", atomic_fetch_add (&contexts, 1) + 1);
-  else
-    snprintf (hostname, sizeof hostname, "%s", ward_host_name (host));
-  /* each permission asked (each denial audited); the first denied named */
-  const char *asks[] = { WARD_ACTION (SPAWN), id, WARD_ACTION (HOST), hostname,
-                         WARD_ACTION (SANDBOX_SPAWN), id };
-  if (ward_proc_authorize (p, asks, sub_idx ? 3 : 2, NULL, &err) < 0)
-    return luaL_error (L, "spawn_vm: %s", err.msg);
+  int seen = 0, checked = 0;
   ward_subprocess_opts so;
-  if (sub_idx)
-    parse_subprocess (L, sub_idx, &so);
-  if (ward_def_check (path, &err) < 0 || (!inherit && (host = ward_host_create (hostname, 1,
-                                                                               &err)) == NULL))
-    return luaL_error (L, "spawn_vm: %s", err.msg);
+  for (;;)
+    {
+      if (!inherit)
+        {
+          seen = atomic_load (&contexts);
+          snprintf (hostname, sizeof hostname, "ward:context.%d", seen + 1);
+        }
+      else
+        snprintf (hostname, sizeof hostname, "%s", ward_host_name (host));
+      /* each permission asked (each denial audited); the first denied named */
+      const char *asks[] = { WARD_ACTION (SPAWN), id, WARD_ACTION (HOST), hostname,
+                             WARD_ACTION (SANDBOX_SPAWN), id };
+      if (ward_proc_authorize (p, asks, sub_idx ? 3 : 2, NULL, &err) < 0)
+        return luaL_error (L, "spawn_vm: %s", err.msg);
+      if (!checked)
+        {
+          if (sub_idx)
+            parse_subprocess (L, sub_idx, &so);
+          if (ward_def_check (path, &err) < 0)
+            return luaL_error (L, "spawn_vm: %s", err.msg);
+          checked = 1;
+        }
+      if (inherit || atomic_compare_exchange_strong (&contexts, &seen, seen + 1))
+        break;
+    }
+  /* The caller's own context is a sandboxed host only for a subprocess
+   * actor's stand-in: what it spawns there is a subprocess actor of the
+   * host's profile, never code of the child run unsandboxed. */
+  int sandboxed = inherit && !sub_idx && ward_broker_sandboxed (host);
   int hand_over = new_master && p->is_master;
   ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
                          .is_worker = 1, .vm_senders = 1, .master = hand_over,
                          .hold = sub_idx != 0 };
-  if (sub_idx && ward_spawn_admit (p, &err) < 0)   /* before a child is made for nothing */
+  if ((sub_idx || sandboxed) && ward_spawn_admit (p, &err) < 0)   /* before a child is made for nothing */
+    return luaL_error (L, "spawn_vm: %s", err.msg);
+  if (sandboxed && (req.remote = ward_broker_prepare (host, &err)) == NULL)
     return luaL_error (L, "spawn_vm: %s", err.msg);
   if (sub_idx && (req.remote = ward_broker_prepare_vm (p, &so, &err)) == NULL)
     return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);
+  /* a new context lives while its processes do (rt.h): its threads end
+   * with the last of them */
+  if (!inherit && (req.host = host = ward_host_create_transient (hostname, 1, &err)) == NULL)
+    {
+      ward_broker_abort (req.remote);
+      return luaL_error (L, "spawn_vm: %s", err.msg);
+    }
   if (hand_over)
     p->is_master = 0;             /* before the child can run and exit */
   ward_proc *child = ward_spawn (p, &req, &err);
+  if (!inherit)
+    ward_host_drop (host);        /* the creator's hold: the child has its own */
   if (child == NULL)
     {
       p->is_master |= hand_over;

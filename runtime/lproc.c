@@ -238,6 +238,14 @@ spawn_perms (const char *id, const char *host, int flags, const builder_view *b,
   return n;
 }
 
+static int
+no_host (lua_State *L, const char *hostname)
+{
+  return ward_push_error (L, WARD_E_NOT_FOUND, "no host `%s`%s", hostname,
+                          strcmp (hostname, "ward:sandbox") == 0
+                          ? " (no loaded policy declares it with a sandbox profile)" : "");
+}
+
 /* Spawn id on host with the arguments from index first; the builder (if
  * any) adds actor, scope, context, name and queued messages. Pushes the
  * results (pid or nil, err). */
@@ -266,9 +274,9 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
     return ward_push_err (L, &err);
   ward_host *host = ward_host_find (hostname);
   if (host == NULL)
-    return ward_push_error (L, WARD_E_NOT_FOUND, "no host `%s`%s", hostname,
-                            strcmp (hostname, "ward:sandbox") == 0
-                            ? " (no loaded policy declares it with a sandbox profile)" : "");
+    return no_host (L, hostname);
+  /* a context (spawn_vm's) is held only while the spawn is made, below */
+  ward_host_drop (host);
   const ward_def *def = ward_def_get (path, 0, &err);
   if (def == NULL)
     return ward_push_err (L, &err);
@@ -278,7 +286,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   if (encode (L, first + 2, nargs, &err) < 0)
     return ward_push_err (L, &err);
 
-  ward_spawn_req req = { .def_id = id, .path = path, .def = def, .host = host,
+  ward_spawn_req req = { .def_id = id, .path = path, .def = def, .host = NULL,
                          .args = enc_buf.data, .args_len = enc_buf.len,
                          .monitor = !!(flags & SP_MONITOR), .link = !!(flags & SP_LINK),
                          .exec_wait = !!(flags & SP_EXEC), .is_worker = 1 };
@@ -332,15 +340,23 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   /* On a sandboxed host the child is made first: a sandbox that cannot
    * be built (an init script that fails) is this call's error. One that
    * ward_spawn would refuse for the parent's children is not made. */
+  if ((req.host = host = ward_host_find (hostname)) == NULL)
+    {
+      wbuf_free (&ctx);
+      wbuf_free (&args);
+      return no_host (L, hostname);   /* a context whose last process ended */
+    }
   if (ward_broker_sandboxed (host)
       && (ward_spawn_admit (p, &err) < 0
           || (req.remote = ward_broker_prepare (host, &err)) == NULL))
     {
+      ward_host_drop (host);
       wbuf_free (&ctx);
       wbuf_free (&args);
       return ward_push_err (L, &err);
     }
   ward_proc *child = ward_spawn (p, &req, &err);
+  ward_host_drop (host);                /* the child holds it now */
   wbuf_free (&ctx);
   wbuf_free (&args);
   if (child == NULL)
@@ -509,7 +525,12 @@ topo_call (lua_State *L, enum ward_action_id action, const char *op)
     {
     case WARD_ACT_MONITOR: rc = ward_monitor (p, t, &err); break;
     case WARD_ACT_LINK: rc = ward_link (p, t, &err); break;
-    case WARD_ACT_UNMONITOR: ward_unmonitor (p, t->serial); break;
+    case WARD_ACT_UNMONITOR:
+      /* a spawn_vm stand-in's watch of its spawner is the runtime's, not
+       * the child's to drop: it ends with its spawner whatever it asks */
+      if (!ward_broker_owner_is (p, t->serial))
+        ward_unmonitor (p, t->serial);
+      break;
     default: ward_unlink (p, t->serial); break;
     }
   ward_proc_unref (t);
@@ -654,10 +675,91 @@ l_unlisten (lua_State *L)
 }
 
 /* ---- upgrade ---- */
+
+/* Take the new body: def (named path, id) with the arguments 2..top, run
+ * once the process yields. */
+static int
+upgrade_to (lua_State *L, ward_proc *p, const ward_def *def, const char *path, const char *id,
+            int top)
+{
+  ward_err err;
+  if (encode (L, 2, top - 1, &err) < 0)
+    return ward_push_err (L, &err);
+  uint8_t *args = malloc (enc_buf.len ? enc_buf.len : 1);
+  char *np = strdup (path), *nid = strdup (id);
+  if (args == NULL || np == NULL || nid == NULL)
+    {
+      free (args);
+      free (np);
+      free (nid);
+      return ward_push_error (L, WARD_E_INTERNAL, "upgrade: out of memory");
+    }
+  memcpy (args, enc_buf.data, enc_buf.len);
+  free (p->args);
+  p->args = args;
+  p->args_len = enc_buf.len;
+  free (p->def_path);
+  p->def_path = np;
+  free (p->def_id);
+  p->def_id = nid;
+  p->def = def;
+  p->yield_reason = WARD_Y_UPGRADE;
+  return lua_yield (L, 0);
+}
+
+/* In a subprocess actor the stand-in asks for the new definition (as an
+ * in-process upgrade asks) and sends it compiled; the arguments stay here. */
+static int
+remote_upgrade (lua_State *L)
+{
+  lua_settop (L, 1);
+  return ward_remote_call (L, "upgrade");
+}
+
+static int
+remote_upgrade_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  int top = (int) ctx;
+  if (lua_isnil (L, top + 1))
+    {
+      lua_settop (L, top + 2);
+      return 2;                         /* nil, err */
+    }
+  ward_err err;
+  size_t code_len;
+  const char *id = lua_tostring (L, top + 1), *chunk = lua_tostring (L, top + 2);
+  const char *code = lua_tolstring (L, top + 3, &code_len);
+  if (id == NULL || chunk == NULL || code == NULL)
+    return ward_push_error (L, WARD_E_INTERNAL, "upgrade: a malformed answer from the runtime");
+  const ward_def *def = ward_remote_def (chunk, code, code_len, &err);
+  if (def == NULL)
+    return ward_push_err (L, &err);
+  return upgrade_to (L, ward_current (), def, chunk, id, top);
+}
+
 static int
 l_upgrade (lua_State *L)
 {
-  NOT_IN_SUBPROCESS (L, "upgrade");
+  if (ward_remote_chan >= 0)
+    {
+      ward_vm_check_killed (L);
+      if (!lua_isyieldable (L))
+        return luaL_error (L, "upgrade cannot be called here (inside a metamethod or C "
+                           "callback)");
+      ward_err err;
+      int top = lua_gettop (L);
+      if (top == 0)
+        lua_pushnil (L), top = 1;
+      /* what cannot be sent is refused before the runtime is asked */
+      if ((!lua_isnil (L, 1) && arg_string (L, 1, "process id", &err) == NULL)
+          || encode (L, 2, top - 1, &err) < 0)
+        return ward_push_err (L, &err);
+      lua_pushcfunction (L, remote_upgrade);
+      lua_pushvalue (L, 1);
+      lua_callk (L, 1, 3, top, remote_upgrade_k);
+      return remote_upgrade_k (L, LUA_OK, top);
+    }
   ward_proc *p = ward_current ();
   ward_vm_check_killed (L);
   /* Checked first: a failed upgrade must leave the process as it was. */
@@ -677,28 +779,9 @@ l_upgrade (lua_State *L)
   else
     snprintf (path, sizeof path, "%s", p->def_path);
   const ward_def *def = ward_def_get (path, 0, &err);
-  if (def == NULL || encode (L, 2, lua_gettop (L) - 1, &err) < 0)
+  if (def == NULL)
     return ward_push_err (L, &err);
-  uint8_t *args = malloc (enc_buf.len ? enc_buf.len : 1);
-  char *np = strdup (path), *nid = strdup (id ? id : p->def_id);
-  if (args == NULL || np == NULL || nid == NULL)
-    {
-      free (args);
-      free (np);
-      free (nid);
-      return ward_push_error (L, WARD_E_INTERNAL, "upgrade: out of memory");
-    }
-  memcpy (args, enc_buf.data, enc_buf.len);
-  free (p->args);
-  p->args = args;
-  p->args_len = enc_buf.len;
-  free (p->def_path);
-  p->def_path = np;
-  free (p->def_id);
-  p->def_id = nid;
-  p->def = def;
-  p->yield_reason = WARD_Y_UPGRADE;
-  return lua_yield (L, 0);
+  return upgrade_to (L, p, def, path, id ? id : p->def_id, lua_gettop (L));
 }
 
 /* ---- context: a read-only view, nested tables included ---- */

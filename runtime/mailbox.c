@@ -189,6 +189,33 @@ route (ward_proc *p, ward_msg *m)
   return pt;
 }
 
+/* Whether m's bytes count against the mailbox's --mailbox-bytes: user
+ * messages, and the events that carry a result or an error text (EXIT,
+ * LINK_DOWN), which are never refused but cut (ward_deliver). */
+static int
+counts_bytes (const ward_msg *m)
+{
+  return m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM || m->kind == WARD_MSG_EXIT
+         || m->kind == WARD_MSG_LINK_DOWN;
+}
+
+/* An EXIT event whose result would pass p's byte limit: the same event,
+ * its result replaced by an error saying so (an event is never lost; its
+ * result is not held past the limit). NULL when out of memory. With
+ * p->lock. */
+static ward_msg *
+cut_result (ward_proc *p, ward_msg *m, size_t bytes)
+{
+  char why[WARD_ERR_MSG_MAX];
+  snprintf (why, sizeof why, "result not delivered: its %zu bytes would pass the mailbox "
+            "limit of %s (%zu bytes queued; limit %zu bytes)", bytes, p->pid, p->queued_bytes,
+            ward_cfg.mailbox_bytes);
+  ward_msg *c = ward_msg_new (m->kind, m->from, NULL, why, strlen (why));
+  if (c != NULL)
+    c->is_error = 1;
+  return c;
+}
+
 /* A subprocess actor's stand-in holds nothing it would forward to the
  * child (what is on WARD_PORT_WIRE came from the child). With p->lock. */
 static int
@@ -241,7 +268,25 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "mailbox of %s already holds %u "
                            "descriptors (the limit is %u)", p->pid, had, ward_cfg.mailbox_fds);
     }
-  size_t bytes = user ? ward_msg_bytes (m) : 0;
+  size_t bytes = counts_bytes (m) ? ward_msg_bytes (m) : 0;
+  int cut = 0;
+  if (m->kind == WARD_MSG_EXIT && !m->is_error && ward_cfg.mailbox_bytes
+      && (bytes > ward_cfg.mailbox_bytes || p->queued_bytes > ward_cfg.mailbox_bytes - bytes))
+    {
+      /* (an error text is short: it is counted, never cut) */
+      ward_msg *c = cut_result (p, m, bytes);
+      if (c == NULL)
+        {
+          pthread_mutex_unlock (&p->lock);
+          ward_msg_free (m);
+          ward_proc_kill (p, "out of memory delivering an event");
+          return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "delivering to %s", p->pid);
+        }
+      ward_msg_free (m);
+      m = c;
+      bytes = ward_msg_bytes (m);
+      cut = 1;
+    }
   if (user && ward_cfg.mailbox_bytes
       && (bytes > ward_cfg.mailbox_bytes || p->queued_bytes > ward_cfg.mailbox_bytes - bytes))
     {
@@ -290,10 +335,8 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
     }
   port_append (p, pt, m);
   if (user)
-    {
-      p->queued_user++;
-      p->queued_bytes += bytes;
-    }
+    p->queued_user++;
+  p->queued_bytes += bytes;
   /* The wake of ward_proc_wake, under the lock already held. */
   int push = 0;
   if (p->state == WARD_ST_WAITING)
@@ -306,6 +349,8 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   pthread_mutex_unlock (&p->lock);
   if (push)
     ward_sched_push (p);
+  if (cut)      /* the result refused, as a send would be: against the process that ended */
+    ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_BYTES), p->pid);
   return 0;
 }
 
@@ -322,10 +367,9 @@ ward_port_pop (ward_proc *p, int port)
         pt->tail = NULL;
       pt->n--;
       if (m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM)
-        {
-          p->queued_user--;
-          p->queued_bytes -= ward_msg_bytes (m);
-        }
+        p->queued_user--;
+      if (counts_bytes (m))
+        p->queued_bytes -= ward_msg_bytes (m);
       p->queued_fds -= fd_count (m);
       m->next = NULL;
     }

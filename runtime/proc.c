@@ -245,7 +245,9 @@ proc_free (ward_proc *p)
     free (p->names[i]);
   free (p->names);
   pthread_mutex_destroy (&p->lock);
+  ward_host *h = p->host;
   free (p);
+  ward_host_drop (h);         /* a context's last process ends its threads */
 }
 
 void
@@ -460,6 +462,7 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   atomic_init (&p->refs, 1);               /* the table's reference */
   pthread_mutex_init (&p->lock, NULL);
   p->host = req->host;
+  ward_host_hold (p->host);                /* dropped by proc_free */
   p->serial = atomic_fetch_add (&table.serial, 1) + 1;
   if (req->pid)
     snprintf (p->pid, sizeof p->pid, "%s", req->pid);

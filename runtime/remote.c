@@ -225,6 +225,65 @@ ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char 
   pthread_mutex_unlock (&child.lock);
 }
 
+void
+ward_remote_dropped (const char *pid)
+{
+  pthread_mutex_lock (&child.lock);
+  int ended = child.ended || child.actor == NULL;
+  pthread_mutex_unlock (&child.lock);
+  if (ended || ward_remote_chan < 0)
+    return;
+  wbuf b;
+  wbuf_init (&b, 0);
+  ward_err err;
+  /* (a failure leaves the copy counted until the child ends, as before) */
+  if (ward_wire_put_str (&b, pid, strlen (pid), &err) == 0)
+    (void) ward_wire_send (ward_remote_chan, WARD_F_DROP, b.data, b.len, &err);
+  wbuf_free (&b);
+}
+
+/* The definitions the runtime sent (BOOT's, upgrades'), each kept for the
+ * actor's life (ward_def_from_code never frees): found again by their
+ * chunkname and code. */
+typedef struct sent_def {
+  struct sent_def *next;
+  char *chunk;
+  char *code;
+  size_t len;
+  const ward_def *def;
+} sent_def;
+static sent_def *sent_defs;
+
+const ward_def *
+ward_remote_def (const char *chunk, const char *code, size_t len, ward_err *err)
+{
+  for (sent_def *d = sent_defs; d; d = d->next)
+    if (d->len == len && strcmp (d->chunk, chunk) == 0 && memcmp (d->code, code, len) == 0)
+      return d->def;
+  sent_def *d = calloc (1, sizeof *d);
+  if (d == NULL || (d->chunk = strdup (chunk)) == NULL
+      || (d->code = malloc (len ? len : 1)) == NULL)
+    {
+      if (d)
+        free (d->chunk);
+      free (d);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "keeping a definition");
+      return NULL;
+    }
+  memcpy (d->code, code, len);
+  d->len = len;
+  if ((d->def = ward_def_from_code (chunk, code, len, err)) == NULL)
+    {
+      free (d->code);
+      free (d->chunk);
+      free (d);
+      return NULL;
+    }
+  d->next = sent_defs;
+  sent_defs = d;
+  return d->def;
+}
+
 /* BOOT: the strings and limits of the actor. */
 typedef struct boot {
   char pid[64], parent_pid[64], frame[64], host[128], def_id[300], chunk[600], actor[300];
@@ -365,7 +424,7 @@ ward_remote_main (int chan)
   ward_cfg.instr_budget = (uint64_t) b.instr_budget;
   ward_remote_tracks_senders = b.senders != UINT32_MAX;
 
-  const ward_def *def = ward_def_from_code (b.chunk, b.source, b.source_len, &err);
+  const ward_def *def = ward_remote_def (b.chunk, b.source, b.source_len, &err);
   if (def == NULL)
     goto fail;
   ward_spawn_req req = { .def_id = b.def_id, .path = b.chunk, .def = def, .host = h,
@@ -411,6 +470,24 @@ fail:
 
 /* ---- calls forwarded to the runtime ---- */
 
+int
+ward_remote_take_reply (ward_proc *p, ward_remote_reply *r)
+{
+  ward_msg *m = ward_port_pop (p, WARD_PORT_WIRE);
+  if (m == NULL)
+    return 0;
+  ward_msg_hold (p, m);
+  ward_wire_in in = { m->data, m->data + m->len };
+  ward_err err;
+  if (ward_wire_get_u32 (&in, &r->st, &err) < 0 || ward_wire_get_str (&in, &r->a, &r->alen, &err) < 0
+      || ward_wire_get_str (&in, &r->b, &r->blen, &err) < 0)
+    {
+      ward_msg_release (p);
+      return -1;
+    }
+  return 1;
+}
+
 static int
 call_k (lua_State *L, int status, lua_KContext ctx)
 {
@@ -418,24 +495,23 @@ call_k (lua_State *L, int status, lua_KContext ctx)
   (void) ctx;
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
-  ward_msg *m = ward_port_pop (p, WARD_PORT_WIRE);
-  if (m == NULL)
+  ward_remote_reply rep;
+  int got = ward_remote_take_reply (p, &rep);
+  if (got == 0)
     return ward_vm_block (L, 0, call_k);
-  ward_msg_hold (p, m);
   lua_settop (L, 0);
-  ward_wire_in in = { m->data, m->data + m->len };
-  ward_err err;
-  uint32_t st;
-  const char *a, *bm;
-  size_t alen, blen;
-  if (ward_wire_get_u32 (&in, &st, &err) < 0 || ward_wire_get_str (&in, &a, &alen, &err) < 0
-      || ward_wire_get_str (&in, &bm, &blen, &err) < 0 || st > 2)
+  if (got < 0 || rep.st > 2)
     {
-      ward_msg_release (p);
+      if (got > 0)
+        ward_msg_release (p);
       ward_proc_kill (p, "malformed reply from the runtime");
       ward_vm_check_killed (L);
       return 0;
     }
+  ward_err err;
+  const char *a = rep.a, *bm = rep.b;
+  size_t alen = rep.alen, blen = rep.blen;
+  uint32_t st = rep.st;
   if (st == 0)
     {
       int n = 0;

@@ -63,6 +63,30 @@ int ward_remote_main (int chan);
  * and an error object, or a raised error. Blocks the process. */
 int ward_remote_call (lua_State *L, const char *op);
 
+/* In a subprocess actor: the definition compiled as code (a dump the
+ * runtime sent, named chunk), made once per distinct code: an actor that
+ * upgrades again and again to the same bodies allocates nothing more.
+ * NULL with err. */
+const struct ward_def *ward_remote_def (const char *chunk, const char *code, size_t len,
+                                        ward_err *err);
+
+/* The REPLY to the call the current process p forwarded, once it has
+ * come: 1 with its status (0 values, 1 an error value, 2 a raised error)
+ * and two strings that point into the reply, held until ward_msg_release
+ * (p); 0 when it has not come yet; -1 when it is malformed. */
+typedef struct ward_remote_reply {
+  uint32_t st;
+  const char *a, *b;
+  size_t alen, blen;
+} ward_remote_reply;
+int ward_remote_take_reply (ward_proc *p, ward_remote_reply *r);
+
+/* In a subprocess actor: the actor dropped (closed, or collected) one
+ * copy of a channel naming pid that the runtime gave it; the runtime is
+ * told, so that it counts the channel no more. Nothing once the actor has
+ * ended: the runtime then drops every copy the child held. */
+void ward_remote_dropped (const char *pid);
+
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
 
@@ -124,12 +148,22 @@ int ward_broker_forward_now (ward_proc *proxy, const ward_msg *m);
 /* After ward_spawn: the child ends with the process `owner` unless it is
  * detached first (spawn_vm's semantics). */
 int ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err);
+/* The Lua heap a stand-in may use: what its child's may (the calls it
+ * decodes are the child's values), and 1 MiB for itself; at most the
+ * run's --memory. */
+size_t ward_broker_proxy_memory (const ward_remote *r);
+/* Whether serial is the spawn_vm caller that the stand-in p is bound to
+ * (its watch of it is the runtime's: process.unmonitor keeps it). */
+int ward_broker_owner_is (const ward_proc *p, uint64_t serial);
 
 /* What spawn_vm's channel can do to its subprocess (pid: the stand-in's):
  * a signal (SIGKILL also ends the stand-in), detach, the child's pid. */
 int ward_broker_kill (const char *pid, int signo, ward_err *err);
 int ward_broker_detach (const char *pid, ward_err *err);
 long ward_broker_child_pid (const char *pid, ward_err *err);
+/* The serial of the process whose spawn_vm made the subprocess actor pid
+ * (its owner, that kill, detach and child_pid answer to); 0 if none. */
+uint64_t ward_broker_owner (const char *pid);
 
 /* Undo ward_broker_prepare when the spawn failed after it. */
 void ward_broker_abort (ward_remote *r);

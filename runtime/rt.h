@@ -95,7 +95,19 @@ int ward_msg_take_fds (ward_msg *m, struct ward_fdvec *v, ward_err *err);
 
 /* ---- hosts (thread pools with work stealing) ---- */
 ward_host *ward_host_create (const char *name, int threads, ward_err *err);
+/* The host named name, or NULL. A transient host (ward_host_create_transient)
+ * is returned with a hold the caller drops (ward_host_drop) once it has
+ * spawned there or given up; NULL once its last process has ended. */
 ward_host *ward_host_find (const char *name);
+/* A host that lives while processes do (spawn_vm's contexts): created with
+ * one hold (its creator's, dropped once the first spawn there is made or
+ * failed); each process on it holds it (ward_host_hold at its spawn,
+ * dropped when it is freed); when the last hold goes its threads end and
+ * are joined, and it is freed, at the next transient host's creation or at
+ * ward_hosts_stop. Holds on other hosts do nothing. */
+ward_host *ward_host_create_transient (const char *name, int threads, ward_err *err);
+void ward_host_hold (ward_host *h);
+void ward_host_drop (ward_host *h);
 const char *ward_host_name (const ward_host *h);
 int ward_host_add_threads (ward_host *h, int n, ward_err *err);
 void ward_sched_push (ward_proc *p);          /* p must be RUNNABLE */
@@ -168,7 +180,8 @@ struct ward_proc {
   int next_port;
   size_t queued_user;
   unsigned queued_fds;          /* descriptors in queued messages */
-  size_t queued_bytes;          /* of those messages (ward_msg_bytes) */
+  size_t queued_bytes;          /* of those messages and of queued EXIT and
+                                   LINK_DOWN events (ward_msg_bytes) */
   int trap_links;
   int vm_senders;               /* open spawn_vm channels naming this process */
   int vm_closed_seen;
@@ -290,7 +303,9 @@ ward_proc *ward_proc_target (ward_proc *p, const char *action, const char *dest,
 /* Deliver m to p. USER messages go to a listening topic port or the inbox.
  * Returns -1 (m freed, err set) when p is gone or its mailbox is full:
  * user messages (USER, VM) count against ward_cfg.mailbox_limit messages
- * and ward_cfg.mailbox_bytes bytes (UNAVAILABLE). */
+ * and ward_cfg.mailbox_bytes bytes (UNAVAILABLE). EXIT and LINK_DOWN
+ * events count against the bytes too but are never refused: an EXIT whose
+ * result would pass the limit comes with an error saying so instead. */
 int ward_deliver (ward_proc *p, ward_msg *m, ward_err *err);
 /* Pop the first message of a port, or NULL. */
 ward_msg *ward_port_pop (ward_proc *p, int port);

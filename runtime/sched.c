@@ -32,11 +32,17 @@ struct ward_host {
   atomic_int busy;                      /* workers inside a slice */
   atomic_uint rr;               /* round robin for pushes from outside */
   int stopping;
+  int transient;                /* freed after its last hold (rt.h) */
+  atomic_int holds;
   ward_host *next;
 };
 
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
 static ward_host *hosts;
+static ward_host *retired;      /* transient hosts whose threads are ending */
+/* Set by ward_hosts_stop before it frees the hosts: processes freed later
+ * (timers' last references) must not touch their host. */
+static atomic_int hosts_gone;
 static _Thread_local ward_worker *tls_worker;
 static _Thread_local ward_proc *tls_proc;
 
@@ -57,10 +63,53 @@ ward_host_find (const char *name)
 {
   pthread_mutex_lock (&hosts_lock);
   ward_host *h = hosts;
-  while (h && strcmp (h->name, name) != 0)
+  while (h && (strcmp (h->name, name) != 0
+               || (h->transient && atomic_load (&h->holds) == 0)))
     h = h->next;
+  if (h && h->transient)
+    atomic_fetch_add (&h->holds, 1);
   pthread_mutex_unlock (&hosts_lock);
   return h;
+}
+
+void
+ward_host_hold (ward_host *h)
+{
+  if (h == NULL || atomic_load (&hosts_gone) || !h->transient)
+    return;
+  pthread_mutex_lock (&hosts_lock);
+  atomic_fetch_add (&h->holds, 1);
+  pthread_mutex_unlock (&hosts_lock);
+}
+
+void
+ward_host_drop (ward_host *h)
+{
+  if (h == NULL || atomic_load (&hosts_gone) || !h->transient)
+    return;
+  pthread_mutex_lock (&hosts_lock);
+  int last = atomic_fetch_sub (&h->holds, 1) == 1;
+  if (last)
+    {
+      /* no process can be spawned here again: out of the list, then its
+       * workers end (what called this may be one of them) */
+      for (ward_host **pp = &hosts; *pp; pp = &(*pp)->next)
+        if (*pp == h)
+          {
+            *pp = h->next;
+            break;
+          }
+      h->next = retired;
+      retired = h;
+    }
+  pthread_mutex_unlock (&hosts_lock);
+  if (last)
+    {
+      pthread_mutex_lock (&h->lock);
+      h->stopping = 1;
+      pthread_cond_broadcast (&h->wake);
+      pthread_mutex_unlock (&h->lock);
+    }
 }
 
 static ward_proc *
@@ -252,8 +301,75 @@ ward_host_add_threads (ward_host *h, int n, ward_err *err)
   return 0;
 }
 
+/* Join and free the hosts of list (their workers are stopping or stopped). */
+static void
+free_hosts (ward_host *list)
+{
+  /* Join every worker of every host before freeing any: an idle worker
+   * may still look into another's queue while it winds down. */
+  for (ward_host *h = list; h; h = h->next)
+    {
+      int n = atomic_load (&h->nworkers);
+      for (int i = 0; i < n; i++)
+        pthread_join (h->workers[i]->thread, NULL);
+    }
+  while (list)
+    {
+      ward_host *h = list;
+      list = h->next;
+      int n = atomic_load (&h->nworkers);
+      for (int i = 0; i < n; i++)
+        {
+          pthread_mutex_destroy (&h->workers[i]->lock);
+          free (h->workers[i]);
+        }
+      free (h->workers);
+      pthread_mutex_destroy (&h->lock);
+      pthread_cond_destroy (&h->wake);
+      free (h);
+    }
+}
+
+/* Join and free the transient hosts that lost their last hold, unless the
+ * caller is one of their workers (it cannot join itself: they wait). */
+static void
+reap_retired (void)
+{
+  pthread_mutex_lock (&hosts_lock);
+  ward_host *list = retired, *keep = NULL;
+  retired = NULL;
+  ward_host *mine = tls_worker ? tls_worker->host : NULL;
+  for (ward_host **pp = &list; *pp;)
+    if (*pp == mine)
+      {
+        keep = *pp;
+        *pp = keep->next;
+        keep->next = NULL;
+      }
+    else
+      pp = &(*pp)->next;
+  retired = keep;
+  pthread_mutex_unlock (&hosts_lock);
+  free_hosts (list);
+}
+
+static ward_host *host_create (const char *name, int threads, int transient, ward_err *err);
+
+ward_host *
+ward_host_create_transient (const char *name, int threads, ward_err *err)
+{
+  reap_retired ();
+  return host_create (name, threads, 1, err);
+}
+
 ward_host *
 ward_host_create (const char *name, int threads, ward_err *err)
+{
+  return host_create (name, threads, 0, err);
+}
+
+static ward_host *
+host_create (const char *name, int threads, int transient, ward_err *err)
 {
   if (strlen (name) >= sizeof ((ward_host *) 0)->name)
     {
@@ -273,6 +389,8 @@ ward_host_create (const char *name, int threads, ward_err *err)
       return NULL;
     }
   strcpy (h->name, name);
+  h->transient = transient;
+  atomic_init (&h->holds, transient);   /* the creator's */
   pthread_mutex_init (&h->lock, NULL);
   pthread_cond_init (&h->wake, NULL);
   if (ward_host_add_threads (h, threads, err) < 0 && atomic_load (&h->nworkers) == 0)
@@ -306,6 +424,17 @@ ward_hosts_stop (void)
   pthread_mutex_lock (&hosts_lock);
   ward_host *list = hosts;
   hosts = NULL;
+  atomic_store (&hosts_gone, 1);
+  if (list == NULL)
+    list = retired;
+  else
+    {
+      ward_host *last = list;
+      while (last->next)
+        last = last->next;
+      last->next = retired;     /* already stopping */
+    }
+  retired = NULL;
   pthread_mutex_unlock (&hosts_lock);
   for (ward_host *h = list; h; h = h->next)
     {
@@ -314,27 +443,5 @@ ward_hosts_stop (void)
       pthread_cond_broadcast (&h->wake);
       pthread_mutex_unlock (&h->lock);
     }
-  /* Join every worker of every host before freeing any: an idle worker
-   * may still look into another's queue while it winds down. */
-  for (ward_host *h = list; h; h = h->next)
-    {
-      int n = atomic_load (&h->nworkers);
-      for (int i = 0; i < n; i++)
-        pthread_join (h->workers[i]->thread, NULL);
-    }
-  while (list)
-    {
-      ward_host *h = list;
-      list = h->next;
-      int n = atomic_load (&h->nworkers);
-      for (int i = 0; i < n; i++)
-        {
-          pthread_mutex_destroy (&h->workers[i]->lock);
-          free (h->workers[i]);
-        }
-      free (h->workers);
-      pthread_mutex_destroy (&h->lock);
-      pthread_cond_destroy (&h->wake);
-      free (h);
-    }
+  free_hosts (list);
 }

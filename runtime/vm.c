@@ -216,7 +216,8 @@ ward_vm_lua_check (ward_err *err)
  * script's resume: our resume passes such yields up and resumes the inner
  * coroutine again when the process runs. */
 static int co_resume_step (lua_State *L, lua_State *co, int nargs, int wrap);
-static int co_closethread (lua_State *L, lua_State *co);
+static int co_close_guarded (lua_State *L, lua_State *co, int *status);
+static _Thread_local int close_depth;   /* closes running on this thread */
 
 static int
 co_resume_k (lua_State *L, int status, lua_KContext ctx)
@@ -251,10 +252,14 @@ co_resume_step (lua_State *L, lua_State *co, int nargs, int wrap)
     }
   if (wrap)
     {
-      /* as Lua's wrap: the dead coroutine's pending to-be-closed variables
-       * are closed, and what that leaves is the error raised */
-      st = co_closethread (L, co);
-      lua_xmove (co, L, 1);
+      /* As the reference wrap does: a coroutine that ended with an error
+       * has its pending to-be-closed variables closed now (their __close
+       * get the error; one that raises replaces it), since nothing else
+       * can reach them. */
+      if (co_close_guarded (L, co, &st) < 0)
+        return luaL_error (L, "C stack overflow (closing a coroutine nested %d deep)",
+                           close_depth);
+      lua_xmove (co, L, 1);    /* the error object */
       if (st != LUA_ERRMEM && lua_type (L, -1) == LUA_TSTRING)
         {
           luaL_where (L, 1);
@@ -383,7 +388,6 @@ l_co_isyieldable (lua_State *L)
  * stack that is left; past either bound the call raises "C stack
  * overflow", as a fixed Lua does. Nothing between the count and its
  * release can raise: lua_closethread/lua_resetthread is protected. */
-static _Thread_local int close_depth;
 static _Thread_local struct { const char *lo; size_t size; int known; } cstack;
 
 static size_t
@@ -412,27 +416,29 @@ cstack_left (void)
   return here > cstack.lo ? (size_t) (here - cstack.lo) : 0;
 }
 
-/* lua_closethread (co, L) within the bounds above; raises past them. */
+/* Close co's pending to-be-closed variables (lua_closethread): 0 with
+ * *status its result (the error object, if any, on co's stack), or -1,
+ * nothing done, when the nesting or the stack left is past its bound. */
 static int
-co_closethread (lua_State *L, lua_State *co)
+co_close_guarded (lua_State *L, lua_State *co, int *status)
 {
   /* A quarter of the stack (at least 128 KiB) stays for the Lua code
    * each level may still run: up to LUAI_MAXCCALLS C levels of its own. */
   size_t left = cstack_left ();
   size_t reserve = cstack.size / 4 > (128u << 10) ? cstack.size / 4 : (128u << 10);
   if (close_depth >= WARD_CLOSE_NEST_MAX || left < reserve)
-    return luaL_error (L, "C stack overflow (coroutine.close nested %d deep)",
-                       close_depth);
+    return -1;
   close_depth++;
 #if LUA_VERSION_RELEASE_NUM >= 50406
-  int st = lua_closethread (co, L);
+  *status = lua_closethread (co, L);
 #elif LUA_VERSION_RELEASE_NUM == 50405
-  int st = lua_resetthread (co, L);       /* 5.4.5's takes the caller too */
+  *status = lua_resetthread (co, L);      /* 5.4.5's takes the caller too */
 #else
-  int st = lua_resetthread (co);
+  (void) L;
+  *status = lua_resetthread (co);
 #endif
   close_depth--;
-  return st;
+  return 0;
 }
 
 static int
@@ -451,7 +457,10 @@ l_co_close (lua_State *L)
     }
   if (what)
     return luaL_error (L, "cannot close a %s coroutine", what);
-  int st = co_closethread (L, co);
+  int st;
+  if (co_close_guarded (L, co, &st) < 0)
+    return luaL_error (L, "C stack overflow (coroutine.close nested %d deep)",
+                       close_depth);
   if (st == LUA_OK)
     {
       lua_pushboolean (L, 1);
@@ -1557,7 +1566,7 @@ vm_start (ward_proc *p, ward_err *err)
 int
 ward_vm_boot (ward_proc *p, ward_err *err)
 {
-  p->mem_limit = ward_cfg.mem_limit;
+  p->mem_limit = p->remote ? ward_broker_proxy_memory (p->remote) : ward_cfg.mem_limit;
   p->L = lua_newstate (vm_alloc, p);
   if (p->L == NULL)
     return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "creating the process VM");

@@ -27,7 +27,10 @@ enum ward_frame {
   WARD_F_EXIT,         /* child -> runtime: how the actor ended (last) */
   WARD_F_SENDERS,      /* runtime -> child: how many spawn_vm channels name the
                           actor (u32), when that goes to or from zero */
-  WARD_F_LAST = WARD_F_SENDERS
+  WARD_F_DROP,         /* child -> runtime: the actor dropped (closed, or
+                          collected) one copy of a channel it was given
+                          (str: the PID it names) */
+  WARD_F_LAST = WARD_F_DROP
 };
 
 /* Send one frame; blocks until every datagram is queued (the runtime's end

@@ -8,7 +8,8 @@
  * ward has none of it.
  *
  *   wire.MAGIC, wire.MORE, wire.CHUNK, wire.MAX, wire.FD_MAX
- *   wire.BOOT, wire.MSG, wire.REPLY, wire.CALL, wire.EXIT, wire.SENDERS
+ *   wire.BOOT, wire.MSG, wire.REPLY, wire.CALL, wire.EXIT, wire.SENDERS,
+ *   wire.DROP
  *   wire.chan                      the channel's descriptor
  *   wire.datagram(bytes [, fds])   one raw datagram (header included)
  *   wire.frame(type, body [, fds]) a well-cut frame of any type and body
@@ -146,25 +147,16 @@ call_k (lua_State *L, int status, lua_KContext ctx)
   (void) ctx;
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
-  ward_msg *m = ward_port_pop (p, WARD_PORT_WIRE);
-  if (m == NULL)
+  ward_remote_reply rep;
+  int got = ward_remote_take_reply (p, &rep);
+  if (got == 0)
     return ward_vm_block (L, 0, call_k);
-  ward_msg_hold (p, m);
+  if (got < 0)
+    return luaL_error (L, "the runtime's reply is malformed");
   lua_settop (L, 0);
-  ward_wire_in in = { m->data, m->data + m->len };
-  ward_err err;
-  uint32_t st;
-  const char *a = "", *b = "";
-  size_t alen = 0, blen = 0;
-  if (ward_wire_get_u32 (&in, &st, &err) < 0 || ward_wire_get_str (&in, &a, &alen, &err) < 0
-      || ward_wire_get_str (&in, &b, &blen, &err) < 0)
-    {
-      ward_msg_release (p);
-      return luaL_error (L, "the runtime's reply: %s", err.msg);
-    }
-  lua_pushinteger (L, st);
-  lua_pushlstring (L, a, alen);
-  lua_pushlstring (L, b, blen);
+  lua_pushinteger (L, rep.st);
+  lua_pushlstring (L, rep.a, rep.alen);
+  lua_pushlstring (L, rep.b, rep.blen);
   ward_msg_release (p);
   return 3;
 }
@@ -256,7 +248,7 @@ install (lua_State *L)
     { "MAGIC", 0x57 }, { "MORE", 1 }, { "CHUNK", WARD_WIRE_CHUNK }, { "MAX", WARD_WIRE_MAX },
     { "FD_MAX", WARD_FD_MAX }, { "BOOT", WARD_F_BOOT }, { "MSG", WARD_F_MSG },
     { "REPLY", WARD_F_REPLY }, { "CALL", WARD_F_CALL }, { "EXIT", WARD_F_EXIT },
-    { "SENDERS", WARD_F_SENDERS }
+    { "SENDERS", WARD_F_SENDERS }, { "DROP", WARD_F_DROP }
   };
   lua_pushglobaltable (L);
   luaL_newlib (L, fns);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/magic.h>
+#include <linux/securebits.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -696,6 +697,160 @@ test_namespaces (void)
          WARD_E_INVALID, 0, "t.lua:1: cap_drop: unknown capability 'whatever'");
 }
 
+/* ---- the rest of Emilua's C table ----------------------------------------- */
+
+static void
+child_umask_pgid (res *r, job *j)
+{
+  run (r, j, NULL);
+  mode_t m = umask (0);
+  r->v[0] = m;
+  r->v[1] = getpgrp () == getpid ();
+}
+
+static void
+child_dup2 (res *r, job *j)
+{
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      r->rc = -97;
+      return;
+    }
+  j->arg = sv[1];
+  run (r, j, NULL);
+  struct stat st;
+  /* stdin is now /dev/null; descriptor 200 a dup of it */
+  r->v[0] = fstat (0, &st) == 0 && S_ISCHR (st.st_mode);
+  r->v[1] = fcntl (200, F_GETFD) == FD_CLOEXEC;
+  /* stdout is the socket: what the child writes there reaches sv[0] */
+  char buf[8] = "";
+  r->v[2] = write (1, "out", 3) == 3 && read (sv[0], buf, sizeof buf) == 3
+            && memcmp (buf, "out", 3) == 0;
+  r->v[3] = fcntl (sv[1], F_GETFD) >= 0;      /* init.arg was not replaced */
+}
+
+static void
+child_capset (res *r, job *j)
+{
+  if (ns_enter (r, 0) < 0)
+    return;
+  run (r, j, NULL);
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2];
+  if (syscall (SYS_capget, &h, d) < 0)
+    return;
+  r->v[0] = d[0].effective;
+  r->v[1] = d[0].permitted;
+  r->v[2] = d[0].inheritable;
+  r->v[3] = prctl (PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0);
+  r->v[4] = prctl (PR_CAPBSET_READ, CAP_CHOWN, 0, 0, 0);
+  r->v[5] = prctl (PR_GET_SECUREBITS, 0, 0, 0, 0);
+}
+
+static void
+test_emilua (void)
+{
+  res r;
+  job j = { .arg = -1, .script =
+    "assert(C.umask(init.mode(0, 2, 7)) >= 0)\n"
+    "assert(C.umask(init.mode(0, 2, 7)) == init.mode(0, 2, 7))\n"
+    "C.setpgid(0, 0)" };
+  in_child (child_umask_pgid, &j, &r);
+  expect ("umask returns the previous mask; setpgid(0, 0)", &r, 0, 0, 0, NULL);
+  ok (r.v[0] == 027, "the umask is the one set (%llo)", r.v[0]);
+  ok (r.v[1] == 1, "setpgid made a process group of the child's own");
+  check ("setpgid of no such process fails with ESRCH", "C.setpgid(2147483646, 0)", -1, -1,
+         WARD_E_INTERNAL, ESRCH, "t.lua:1: setpgid: No such process");
+  check ("umask out of range is refused", "C.umask(4096)", -1, -1, WARD_E_INVALID, 0, NULL);
+
+  j = (job) { .arg = -1, .script =
+    "local fd = C.open('/dev/null')\n"
+    "assert(C.dup2(fd, 0) == 0)\n"
+    "assert(C.dup2(fd, 200) == 200)\n"
+    "C.dup2(arg, 1)\n"
+    "local ok, e = pcall(C.dup2, fd, 200)\n"
+    "assert(e == 't.lua:5: dup2: descriptor 200 is open: only 0, 1, 2 or a free number "
+    "may be replaced', e)\n"
+    "ok, e = pcall(C.dup2, fd, arg)\n"
+    "assert(not ok, 'init.arg replaced')\n"
+    "C.close(fd)" };
+  in_child (child_dup2, &j, &r);
+  expect ("dup2 onto a standard stream and a free number", &r, 0, 0, 0, NULL);
+  ok (r.v[0] == 1, "dup2 gave stdin /dev/null");
+  ok (r.v[1] == 1, "a descriptor past 2 is close-on-exec");
+  ok (r.v[2] == 1, "dup2 gave stdout the socket of init.arg");
+  ok (r.v[3] == 1, "an open descriptor (init.arg) cannot be replaced");
+
+  check ("execve, fexecve, unshare and setns are not there (they would skip the lockdown)",
+         "assert(C.execve == nil and C.fexecve == nil and C.unshare == nil and C.setns == nil)",
+         -1, 0, 0, 0, NULL);
+
+  j = (job) { .arg = -1, .ns = 0, .script =
+    "C.cap_drop_bound('CAP_SYS_ADMIN')\n"
+    "C.cap_set_proc('cap_chown,cap_kill=ep cap_net_bind_service=p cap_kill+i')\n"
+    "assert(init.cap_has('CAP_CHOWN') and init.cap_has('kill', 'inheritable'))\n"
+    "assert(not init.cap_has('CAP_SYS_ADMIN') and not init.cap_has('net_bind_service'))\n"
+    "C.cap_set_ambient('CAP_KILL', true)\n"
+    "assert(init.cap_has('CAP_KILL', 'ambient'))\n"
+    "C.cap_set_ambient('CAP_KILL', false)\n"
+    "assert(not init.cap_has('CAP_KILL', 'ambient'))\n"
+    "C.cap_set_ambient('CAP_KILL', true)\n"
+    "C.cap_reset_ambient()\n"
+    "assert(not init.cap_has('CAP_KILL', 'ambient'))\n"
+    "local ok, e = pcall(C.cap_set_proc, 'cap_sys_admin=ep')\n"
+    "assert(e == 't.lua:12: cap_set_proc: Operation not permitted', e)" };
+  in_child (child_capset, &j, &r);
+  if (!skipped (&r, 5, "cap_set_proc"))
+    {
+      expect ("cap_drop_bound, cap_set_proc, cap_set_ambient, cap_reset_ambient; a "
+              "capability given up cannot be taken back", &r, 0, 0, 0, NULL);
+      unsigned chown = 1u << CAP_CHOWN, kill = 1u << CAP_KILL,
+               nbs = 1u << CAP_NET_BIND_SERVICE;
+      ok (r.v[0] == (long long) (chown | kill), "effective: what the text set (%llx)", r.v[0]);
+      ok (r.v[1] == (long long) (chown | kill | nbs), "permitted: what the text set (%llx)",
+          r.v[1]);
+      ok (r.v[2] == (long long) kill, "inheritable: what the text set (%llx)", r.v[2]);
+      ok (r.v[3] == 0 && r.v[4] == 1, "cap_drop_bound took only the one named");
+    }
+
+  j = (job) { .arg = -1, .ns = 0, .script =
+    "C.cap_set_secbits(C.SECBIT_NOROOT | C.SECBIT_KEEP_CAPS_LOCKED)\n"
+    "C.cap_set_proc('=')\n"
+    "assert(not init.cap_has('CAP_CHOWN', 'permitted'))" };
+  in_child (child_capset, &j, &r);
+  if (!skipped (&r, 2, "cap_set_secbits"))
+    {
+      expect ("cap_set_secbits, then cap_set_proc('=') clears every set", &r, 0, 0, 0, NULL);
+      ok (r.v[5] == (SECBIT_NOROOT | SECBIT_KEEP_CAPS_LOCKED) && r.v[0] == 0 && r.v[1] == 0
+          && r.v[2] == 0, "the securebits are set, no capability is left");
+    }
+  check ("errexit = false: a failing call returns -1 and the errno, one that succeeds its "
+         "result and 0; errexit = true raises again",
+         "assert(errexit == true)\n"
+         "errexit = false\n"
+         "local r, e = C.mkdir('/nonexistent-ward-dir/x')\n"
+         "assert(r == -1 and e == C.ENOENT, 'mkdir')\n"
+         "local fd, e2 = C.open('/dev/null')\n"
+         "assert(fd >= 0 and e2 == 0, 'open')\n"
+         "local c, e3 = C.close(fd)\n"
+         "assert(c == 0 and e3 == 0, 'close')\n"
+         "r, e = C.close(fd)\n"
+         "assert(r == -1 and e == C.EBADF, 'close twice')\n"
+         "errexit = true\n"
+         "C.close(fd)", -1, -1, WARD_E_INTERNAL, EBADF, "t.lua:12: close: Bad file descriptor");
+  check ("errexit = false: a bad argument still raises", "errexit = false\nC.mkdir(nil)", -1,
+         -1, WARD_E_INVALID, 0, NULL);
+  check ("cap_set_proc of an unknown capability is refused", "C.cap_set_proc('cap_nope=ep')",
+         -1, -1, WARD_E_INVALID, 0, "t.lua:1: cap_set_proc: unknown capability 'cap_nope'");
+  check ("cap_set_proc of a clause without an operation is refused",
+         "C.cap_set_proc('cap_chown')", -1, -1, WARD_E_INVALID, 0, NULL);
+  check ("cap_set_ambient wants a boolean", "C.cap_set_ambient('CAP_KILL', 1)", -1, -1,
+         WARD_E_INVALID, 0, NULL);
+  check ("cap_drop_bound of an unknown capability is refused", "C.cap_drop_bound('x')", -1,
+         -1, WARD_E_INVALID, 0, NULL);
+}
+
 static char *
 slurp (const char *path)
 {
@@ -728,7 +883,7 @@ main (void)
       printf ("Bail out! cannot read %s: %s\n", path, strerror (errno));
       return 1;
     }
-  plan (91);
+  plan (115);
   printf ("# running as uid %u\n", (unsigned) getuid ());
   size_t blen = 0;
   const char *built = winit_builtin ("empty-root.lua", &blen);
@@ -740,6 +895,7 @@ main (void)
   test_seccomp ();
   test_process ();
   test_namespaces ();
+  test_emilua ();
   free (empty_root);
   return done ();
 }

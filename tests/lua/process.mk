@@ -26,6 +26,7 @@ LUA_TESTS += tests/lua/process/deny-unmonitor.lua
 LUA_TESTS += tests/lua/process/deny-unregister.lua
 LUA_TESTS += tests/lua/process/errtext.lua
 LUA_TESTS += tests/lua/process/exec.lua
+LUA_TESTS += tests/lua/process/exit-bytes.lua
 LUA_TESTS += tests/lua/process/fd.lua
 LUA_TESTS += tests/lua/process/identity.lua
 LUA_TESTS += tests/lua/process/library.lua

@@ -4,12 +4,18 @@
 LUA_TESTS += tests/lua/runtime/channel.lua
 LUA_TESTS += tests/lua/runtime/time.lua
 LUA_TESTS += tests/lua/runtime/emilua.lua
+## contexts.lua, contexts-threads.sh: spawn_vm's contexts (inherit_context =
+## false) take a name only when made and end with their last process.
+LUA_TESTS += tests/lua/runtime/contexts.lua
+TESTS += tests/lua/runtime/contexts-threads.sh
+EXTRA_DIST += tests/lua/runtime/contexts-threads.sh
 LUA_TESTS += tests/lua/runtime/stdlib.lua
 LUA_TESTS += tests/lua/runtime/luacontract.lua
 LUA_TESTS += tests/lua/runtime/busy.lua
 LUA_TESTS += tests/lua/runtime/memory.lua
 LUA_TESTS += tests/lua/runtime/pattern.lua
 LUA_TESTS += tests/lua/runtime/coroutine.lua
+LUA_TESTS += tests/lua/runtime/coclose.lua
 LUA_TESTS += tests/lua/runtime/instructions.lua
 LUA_TESTS += tests/lua/runtime/mailbox.lua
 LUA_TESTS += tests/lua/runtime/mailbox-bytes.lua

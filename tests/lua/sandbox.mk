@@ -8,6 +8,11 @@
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua \
 	tests/lua/sandbox/listen.lua tests/lua/sandbox/fidelity.lua \
 	tests/lua/sandbox/quotas.lua
+## child-calls.lua: process.upgrade and spawn_vm inside a subprocess actor.
+LUA_TESTS += tests/lua/sandbox/child-calls.lua
+## init-lockdown.lua: what an init script does with Emilua's capability
+## calls cannot weaken the lockdown that follows.
+LUA_TESTS += tests/lua/sandbox/init-lockdown.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
@@ -35,8 +40,16 @@ EXTRA_DIST += tests/lua/sandbox/hostpath.sh
 ## WARD_TEST_RAW_WIRE, tests/harness/rawwire.c) cannot bend the runtime:
 ## malformed frames, forged handles and PIDs, call order, pace.
 TESTS += tests/lua/sandbox/hostile-child.sh
-EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lua
+EXTRA_DIST += tests/lua/sandbox/hostile-child.sh tests/lua/sandbox/raw-parent.lua \
+	tests/lua/sandbox/helper-loop.lua
 ## syscalls.sh: a refused system call of the sandbox's set-up fails closed
 ## (tests/ward-faults, WARD_TEST_SYSCALL_FAULT).
 TESTS += tests/lua/sandbox/syscalls.sh
 EXTRA_DIST += tests/lua/sandbox/syscalls.sh
+## leftovers.sh: a failed set-up or a hostile child leaves nothing held in
+## the runtime (descriptors of a reader that could not start, half-sent
+## frames, alone and together; DROPs of channels a child does not hold).
+TESTS += tests/lua/sandbox/leftovers.sh
+EXTRA_DIST += tests/lua/sandbox/leftovers.sh
+## drop.lua: a channel a subprocess actor drops counts as open no more.
+LUA_TESTS += tests/lua/sandbox/drop.lua

@@ -113,7 +113,7 @@ fd_quotas (void)
 int
 main (void)
 {
-  plan (45);
+  plan (51);
   ward_cfg.mailbox_limit = 5;
   ward_err err;
   ward_proc *p = fake_proc ();
@@ -184,6 +184,8 @@ main (void)
    * limit, whatever their number; popping and closing give them back */
   while ((m = ward_port_pop (p, WARD_PORT_INBOX)) != NULL)
     ward_msg_free (m);
+  while ((m = ward_port_pop (p, WARD_PORT_EVENTS)) != NULL)
+    ward_msg_free (m);
   ward_cfg.mailbox_limit = 1000;
   ward_cfg.mailbox_bytes = 10000;
   enum { B = 4000 };
@@ -200,17 +202,41 @@ main (void)
       "of bytes: %s", err.msg);
   is_int (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, 1000), &err), 0,
           "a smaller message still fits");
+  /* an EXIT whose result would pass the limit is delivered all the same,
+   * its result replaced by an error saying so, and counted */
   ward_msg *big = ward_msg_new (WARD_MSG_EXIT, "{x|0x3}", NULL, blob, B);
-  is_int (ward_deliver (p, big, &err), 0, "an event is not counted against the bytes");
+  is_int (ward_deliver (p, big, &err), 0, "an event over the byte limit is still delivered");
+  m = ward_port_pop (p, WARD_PORT_EVENTS);
+  ok (m && m->kind == WARD_MSG_EXIT && m->is_error && strcmp (m->from, "{x|0x3}") == 0
+      && m->len > 30 && memcmp (m->data, "result not delivered: its 4000 bytes", 36) == 0,
+      "... as an error in place of its result: %.*s", m ? (int) m->len : 0,
+      m ? (const char *) m->data : "");
+  size_t cut = m ? ward_msg_bytes (m) : 0;
+  ward_msg *again = ward_msg_new (WARD_MSG_EXIT, "{x|0x3}", NULL, "boom", 4);
+  again->is_error = 1;
+  ward_deliver (p, m, &err);    /* back, queued as it came */
+  is_int (ward_deliver (p, again, &err), 0, "an error event is never refused");
+  ward_msg *small = ward_msg_new (WARD_MSG_EXIT, "{x|0x3}", NULL, blob, 200);
+  is_int (ward_deliver (p, small, &err), 0, "a result that fits is delivered");
   int bport = ward_port_open (p, "b2", 1, &err);
   ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b2", blob, 500), &err);
   ward_port_close (p, bport);
-  size_t want = 2 * (B + 2) + 1000 + 2 + 500 + 3;
-  ok (p->queued_bytes == want, "queued bytes follow a topic's messages back to the inbox "
-      "(%zu, want %zu)", p->queued_bytes, want);
+  size_t want = 2 * (B + 2) + 1000 + 2 + 500 + 3 + cut + 4 + 200;
+  ok (p->queued_bytes == want, "queued bytes follow a topic's messages back to the inbox, "
+      "events counted (%zu, want %zu)", p->queued_bytes, want);
+  is_int (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, 400), &err),
+          -1, "events' bytes leave no room for a message that would pass the limit");
   while ((m = ward_port_pop (p, WARD_PORT_INBOX)) != NULL)
     ward_msg_free (m);
-  is_int (p->queued_bytes, 0, "popping every message gives every byte back");
+  m = ward_port_pop (p, WARD_PORT_EVENTS);
+  ok (m && m->is_error, "the events come in order: the cut one first");
+  ward_msg_free (m);
+  m = ward_port_pop (p, WARD_PORT_EVENTS);
+  ward_msg_free (m);
+  m = ward_port_pop (p, WARD_PORT_EVENTS);
+  ok (m && !m->is_error && m->len == 200, "... and the one that fitted whole");
+  ward_msg_free (m);
+  is_int (p->queued_bytes, 0, "popping every message and event gives every byte back");
   is_int (ward_deliver (p, ward_msg_new (WARD_MSG_USER, "{x|0x2}", "b", blob, 10001), &err),
           -1, "a message over the whole limit is refused by an empty mailbox");
   ward_cfg.mailbox_bytes = 0;

@@ -33,8 +33,6 @@ for host in ward:main ward:sandbox; do
     if [ "$host" = ward:sandbox ] && [ $sandbox = no ]; then
       break
     fi
-    # only spawn_vm asks sandbox.spawn, and a subprocess actor has none
-    [ "$host:$p" = ward:sandbox:sandbox.spawn ] && continue
     deny=
     [ "$p" = none ] || deny="policy \"deny\" { deny $p on \"*\"; }"
     cat > "$tmp/p.policy" <<P

@@ -131,7 +131,7 @@ t.like(ev and ev.result and ev.result.error, "memory", "a child that allocates w
 process.spawn("w:hostile", S, me)
 local pm = u.msg_on("probes")
 local probes = pm and pm:payload() or {}
-for _, k in ipairs { "io", "debug", "os_execute", "loadlib", "dump", "binary", "require", "spawn_vm", "upgrade" } do
+for _, k in ipairs { "io", "debug", "os_execute", "loadlib", "dump", "binary", "require" } do
   t.ok(probes[k] == true, "in the child: " .. k .. " is refused")
 end
 

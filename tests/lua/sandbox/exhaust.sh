@@ -9,22 +9,12 @@
 # assumed: the reserve case lowers it to a size it can fill.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
-# an untrusted script that spawns helpers in a loop
-cat > "$T/loop.lua" <<'L'
-local n, err = 0, nil
-for _ = 1, 2000 do
-  local p, e = process.spawn("tools.helpers:idle", "ward:sandbox")
-  if not p then err = e break end
-  n = n + 1
-end
-print("spawned", n, err and err:kind(), err and err:message())
-L
-timeout "$(scaled_s 120)" "$WARD" run --untrusted --root "$src" "$T/loop.lua" > "$T/out1" 2>&1
+timeout "$(scaled_s 120)" "$WARD" run --untrusted --root "$src" "$src/helper-loop.lua" > "$T/out1" 2>&1
 skip_unless_sandbox "$T/out1"
 has "by default an untrusted script's spawns stop at 16 live children, with a clear error" \
   '^spawned	16	UNAVAILABLE	process {ward:sandbox|0x00001} already has 16 live children (the limit of host ward:sandbox)$' "$T/out1"
 timeout "$(scaled_s 120)" "$WARD" run --untrusted --root "$src" --sandbox-children 1000 \
-  --sandbox-processes 24 "$T/loop.lua" > "$T/out2" 2>&1
+  --sandbox-processes 24 "$src/helper-loop.lua" > "$T/out2" 2>&1
 has "--sandbox-processes bounds a sandboxed host's live processes" \
   '^spawned	23	UNAVAILABLE	host ward:sandbox: 24 processes already live (the limit of its sandbox profile `strict`)$' "$T/out2"
 
@@ -52,9 +42,9 @@ has "a profile's live_children bounds the children of each of its processes" \
 has "a profile's processes bounds its host's live processes" \
   '^second	0	UNAVAILABLE	host plugins: 4 processes already live (the limit of its sandbox profile `p`)$' "$T/out3"
 ok "a bad --sandbox-children is a usage error" sh -c \
-  "'$WARD' run --sandbox-children x '$T/loop.lua' 2>&1 | grep -q 'bad value .x. for --sandbox-children'"
+  "'$WARD' run --sandbox-children x '$src/helper-loop.lua' 2>&1 | grep -q 'bad value .x. for --sandbox-children'"
 ok "a reserve below 32 is a usage error" sh -c \
-  "'$WARD' run --fd-reserve 8 '$T/loop.lua' 2>&1 | grep -q 'bad value .8. for --fd-reserve'"
+  "'$WARD' run --fd-reserve 8 '$src/helper-loop.lua' 2>&1 | grep -q 'bad value .8. for --fd-reserve'"
 
 # The reserve: with the process limits out of the way, an untrusted child
 # spawns until its helpers' descriptors would reach the reserve; then a

@@ -61,7 +61,7 @@ oversized|over 17825792 bytes
 truncated|truncated (the channel closed inside a frame)
 fds-many|descriptors cut off (more than 16
 fds-later|descriptors past its first datagram
-fds-exit|descriptors with its EXIT
+fds-exit|descriptors with an EXIT
 call-short|a CALL that is not an operation and its arguments
 call-length|a CALL that is not an operation and its arguments
 call-trailing|a CALL that is not an operation and its arguments
@@ -74,6 +74,7 @@ handle-call-self|a handle the runtime did not give it
 handle-call-parent|a handle the runtime did not give it
 handle-call-none|a handle the runtime did not give it
 handle-exit|a handle the runtime did not give it
+grant-by-error|a handle the runtime did not give it
 EOF
 # a forged channel is refused before anything is asked of the process it names
 ok "handle-call-parent: nothing reaches the process it names" \
@@ -109,6 +110,60 @@ has "victim: the worker's inbox is still open" '^got: still open$' "$T/victim"
 has "victim: the breach is audited" \
   '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' "$T/victim.audit"
 
+attack exec-quit
+goes_on exec-quit
+has "exec-quit: a child that ends while its stand-in waits in its call is reported ended" \
+  '^ended: subprocess actor exited with status 3$' "$T/exec-quit"
+
+# a spawn_vm subprocess actor that unmonitors its spawner still ends with it
+cat > "$T/unmon.lua" <<'EOF'
+local scale = tonumber((...)) or 1
+local inb, ev = process.inbox(), process.events()
+local function wait(ch)
+  local r = channel.select { ch:case_receive(), time.after(30000 * scale):case_receive() }
+  if r.channel == ch then return r.value end
+end
+local O = process.spawn("w:owner", "ward:main", process.pid())
+local m = wait(inb)
+if not m then print("no report") return end
+local ok, child = m:payload()
+print("unmonitored: " .. tostring(ok))
+process.monitor(child)
+process.send(O, "end")
+local e = wait(ev)
+print("child: " .. (e and "ended: " .. tostring(e.result.error or e.result.value) or "lives on"))
+EOF
+timeout "$(scaled_s 120)" "$WARD" run --root "$src" "$T/unmon.lua" "$ward_test_scale" > "$T/unmon" 2>&1
+ok "unmon: ward itself exits 0" test $? -eq 0
+has "unmon: the child's unmonitor of its spawner answers true" '^unmonitored: true$' "$T/unmon"
+has "unmon: ... and it still ends with its spawner" '^child: ended: .*ended with its spawner' "$T/unmon"
+
+# a call whose arguments decode to millions of values: the stand-in that
+# decodes them is held to the child's memory (its profile's, and 1 MiB),
+# not the run's --memory (256 MiB)
+attack bomb
+goes_on bomb
+has "bomb: the stand-in ends at its memory limit" '^ended: memory limit of [0-9]* bytes exceeded' "$T/bomb"
+lim=$(sed -n 's/^ended: memory limit of \([0-9]*\) bytes exceeded.*/\1/p' "$T/bomb")
+ok "bomb: ... the child's, not the run's (${lim:-none} < 268435456)" test "${lim:-268435456}" -lt 268435456
+
+# descriptors parked in frames never finished: 60 children bring 16 each
+# with a CALL's first datagram, under a table of 1024; those that would
+# reach the reserve are refused as they come, and trusted work goes on
+# opening descriptors until the stall time ends the children
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 1024 ]; then
+  (ulimit -n 1024 && attack fds-park WARD_TEST_STALL_MS="$(scaled_ms 3000)")
+  goes_on fds-park
+  has "fds-park: 60 children are spawned" '^children: 60$' "$T/fds-park"
+  has "fds-park: trusted work opens descriptors throughout" \
+    '^trusted descriptors: [1-9][0-9]* opened, 0 failed' "$T/fds-park"
+  has "fds-park: the descriptors past the reserve are refused, and that is audited" \
+    '"action":"limit.fd_reserve"' "$T/fds-park.audit"
+else
+  for i in 1 2 3 4 5; do echo "ok $((n + i)) # SKIP fds-park: the hard RLIMIT_NOFILE is under 1024"; done
+  n=$((n + 5))
+fi
+
 # order
 attack exit-twice
 goes_on exit-twice
@@ -128,11 +183,17 @@ attack fds-call
 goes_on fds-call
 has "fds-call: descriptors with a call that takes none: it is performed" '^report: fds-call 0 ' \
   "$T/fds-call"
-attack call-flood
+# calls that never stop, none of whose replies is read: past 1 MiB of
+# replies waiting, the runtime reads no more calls, so what it performs
+# is bounded by that (replies of about 20 bytes), not by the stall time
+attack call-flood WARD_TEST_STALL_MS="$(scaled_ms 6000)"
 goes_on call-flood
 has "call-flood: a child that sends calls and takes no reply is ended" \
   '^ended: subprocess actor ended: writing to the channel: it read nothing for ' "$T/call-flood"
 has "call-flood: ... and that is audited" '"action":"sandbox.stalled"' "$T/call-flood.audit"
+flood=$(grep -c '^message: flood' "$T/call-flood")
+ok "call-flood: the calls performed are bounded by the reply queue ($flood < 100000)" \
+  test "$flood" -lt 100000
 
 # forged PIDs, from the untrusted actor: each is asked and refused
 env WARD_TEST_RAW_WIRE=1 timeout "$(scaled_s 120)" "$WARD_FAULTS" run --untrusted \

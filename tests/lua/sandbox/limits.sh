@@ -50,17 +50,8 @@ has "ward audit suggest proposes no rule for them, and says why" \
   'not suggested ([0-9]*): limit.children: refused by ward itself, not by a policy; no rule allows it (a limit of the run' "$T/suggest"
 
 # ---- a sandboxed host's processes ----
-cat > "$T/loop.lua" <<'L'
-local n, err = 0, nil
-for _ = 1, 2000 do
-  local p, e = process.spawn("tools.helpers:idle", "ward:sandbox")
-  if not p then err = e break end
-  n = n + 1
-end
-print("spawned", n, err and err:kind(), err and err:message())
-L
 timeout "$(scaled_s 120)" "$WARD" run --untrusted --root "$src" --audit "$T/procs.db" \
-  --sandbox-children 1000 --sandbox-processes 24 "$T/loop.lua" > "$T/procs" 2>&1
+  --sandbox-children 1000 --sandbox-processes 24 "$src/helper-loop.lua" > "$T/procs" 2>&1
 has "--sandbox-processes refuses the 24th process of the host" \
   '^spawned	23	UNAVAILABLE	host ward:sandbox: 24 processes already live' "$T/procs"
 ok "that is audited as limit.processes on the host" \
@@ -160,7 +151,7 @@ if [ "$lim" -lt 160 ]; then
 else
   (ulimit -n "$lim" && exec timeout "$(scaled_s 120)" "$WARD" run --untrusted --root "$src" \
      --audit "$T/reserve.db" --sandbox-children 100000 --sandbox-processes 100000 \
-     "$T/loop.lua") > "$T/reserve" 2>&1
+     "$src/helper-loop.lua") > "$T/reserve" 2>&1
   has "an untrusted script's spawns stop at the descriptor reserve" \
     "^spawned	[0-9]*	UNAVAILABLE	host ward:sandbox: no subprocess actor can start: the runtime's descriptors are running out" "$T/reserve"
   ok "... audited as limit.fd_reserve on the host" \
@@ -253,7 +244,7 @@ else
     n=$((n + 1)); echo "ok $n # SKIP the hard RLIMIT_NOFILE ($hard) leaves the runtime no room for $want helpers"
   else
     (ulimit -Sn $soft && exec timeout "$(scaled_s 300)" "$WARD" run --untrusted --root "$src" \
-       --sandbox-children 100000 --sandbox-processes "$want" "$T/loop.lua") > "$T/sup" 2>&1
+       --sandbox-children 100000 --sandbox-processes "$want" "$src/helper-loop.lua") > "$T/sup" 2>&1
     has "under ulimit -Sn $soft, $want sandboxed processes start: the supervisor raised its limit too" \
       "^spawned	$((want - 1))	UNAVAILABLE	host ward:sandbox: $want processes already live" "$T/sup"
   fi
@@ -264,7 +255,7 @@ else
   else
     (ulimit -n 1500 && ulimit -Sn $soft && exec timeout "$(scaled_s 300)" "$WARD" run \
        --untrusted --root "$src" --sandbox-children 100000 --sandbox-processes 100000 \
-       "$T/loop.lua") > "$T/sup2" 2>&1
+       "$src/helper-loop.lua") > "$T/sup2" 2>&1
     has "under ulimit -Sn $soft -Hn 1500, the runtime's reserve stops the spawns, not the supervisor" \
       "^spawned	[0-9]*	UNAVAILABLE	host ward:sandbox: no subprocess actor can start: the runtime's descriptors are running out (the last 64 of its 1500 are kept for trusted work)$" "$T/sup2"
   fi
@@ -291,11 +282,11 @@ L
   has "... while the runtime raised its own" "^Max open files  *$hard  *$hard " "$T/lim.rt"
   # failing closed
   (ulimit -Sn $soft && WARD_TEST_SYSCALL_FAULT=spawn.nofile exec timeout "$(scaled_s 60)" \
-     "$WARD_FAULTS" run --untrusted --root "$src" "$T/loop.lua") > "$T/f1" 2>&1
+     "$WARD_FAULTS" run --untrusted --root "$src" "$src/helper-loop.lua") > "$T/f1" 2>&1
   ok "a child that cannot take back the limit is not started" sh -c \
     "grep -q 'restoring RLIMIT_NOFILE' '$T/f1' && ! grep -q '^spawned' '$T/f1'"
   (ulimit -Sn $soft && WARD_TEST_SYSCALL_FAULT=supervisor.nofile exec timeout "$(scaled_s 60)" \
-     "$WARD_FAULTS" run --untrusted --root "$src" "$T/loop.lua") > "$T/f2" 2>&1
+     "$WARD_FAULTS" run --untrusted --root "$src" "$src/helper-loop.lua") > "$T/f2" 2>&1
   ok "a supervisor that cannot raise its limit does not start: nothing is spawned" \
     grep -q 'supervisor is not running\|the supervisor is gone' "$T/f2"
 fi

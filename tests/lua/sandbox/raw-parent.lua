@@ -22,6 +22,29 @@ local function print_report(m)
   print("report: " .. table.concat(t, " ", 1, t.n))
 end
 
+if attack == "fds-park" then
+  -- many children park descriptors in frames they never finish, until
+  -- the stall time ends them; meanwhile trusted work opens descriptors
+  local fd = require "fd"
+  local kids = {}
+  for _ = 1, 60 do
+    local c = process.spawn_monitored("w:raw", "ward:sandbox", attack, process.pid(), scale)
+    if c then kids[#kids + 1] = c end
+  end
+  print("children: " .. #kids)
+  -- one at a time: the kernel bounds the descriptors in flight per user
+  for _, c in ipairs(kids) do process.send(c, "go"); time.sleep(30) end
+  local ended, opened, failed, why = 0, 0, 0, nil
+  while ended < #kids do
+    local ok, a, b = pcall(fd.socketpair)
+    if ok and a then opened = opened + 1; a:close(); b:close()
+    else failed = failed + 1; why = tostring(b or a) end
+    if wait(ev, 50) then ended = ended + 1 end
+  end
+  print("trusted descriptors: " .. opened .. " opened, " .. failed .. " failed " .. tostring(why))
+  print("after: " .. tostring(process.exec("w:helper", "ward:main", process.pid(), 5)))
+  return
+end
 local C = process.spawn_monitored("w:raw", "ward:sandbox", attack, process.pid(), scale)
 if attack == "slow" or attack == "deaf" then
   local m = wait(inb, 60000)

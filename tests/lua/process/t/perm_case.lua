@@ -213,28 +213,31 @@ case("require \"fd\"", { "lua.require" }, function()
   local r = pcall_pack(require, "fd")
   return r, function() return r[1] and type(r[2]) == "table" end
 end, { raises = true })
--- in-process only: a subprocess actor has no upgrade, spawn_vm or pools
+-- in a subprocess actor, upgrade and spawn_vm are performed by its
+-- stand-in, as the actor: the same permissions
 case("process.upgrade", { "process.spawn" }, function(tag)
   local r = pcall_pack(process.exec, "t:perm_upg", H, R, tag)
   -- the upgrade's own result, told by t:perm_upg: "KIND|message" when refused
   if r[1] and type(r[2]) == "string" and r[2]:find("|", 1, true) then r = table.pack(true, nil, r[2]) end
   return r, pinged(tag)
-end, { inproc = true })
+end)
 case("spawn_vm", { "process.spawn", "process.host" }, function(tag)
   local r = pcall_pack(spawn_vm, "t:perm_vm")
   if r[1] then r[2]:send { R, tag } end
   return r, pinged(tag)
-end, { inproc = true, raises = true })
+end, { raises = true })
 case("spawn_vm with a subprocess table",
      { "process.spawn", "process.host", "sandbox.spawn" }, function(tag)
   local r = pcall_pack(spawn_vm, "t:perm_vm", { subprocess = { newns_user = true } })
   if r[1] then r[2]:send { R, tag } end
   return r, pinged(tag)
-end, { inproc = true, raises = true, sandbox = true })
+end, { raises = true, sandbox = true })
 case("tx:send", { "process.send" }, function(tag)
   local ch = spawn_vm("t:perm_vm")
   return pcall_pack(ch.send, ch, { R, tag }), pinged(tag)
-end, { inproc = true, raises = true })
+end, { raises = true })
+-- in-process only: kill, detach and child_pid of a subprocess actor's
+-- channel, and pools
 case("tx:kill", { "process.terminate" }, function(tag)
   local ok, ch = pcall(spawn_vm, "t:perm_vm", { subprocess = { newns_user = true } })
   if not ok then return table.pack(false, ch) end

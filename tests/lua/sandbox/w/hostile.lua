@@ -9,8 +9,4 @@ r.loadlib = package == nil or package.loadlib == nil
 r.dump = string.dump == nil
 r.binary = not pcall(load, "\27Lua", "x", "b") or load("\27Lua", "x", "b") == nil
 r.require = not pcall(require, "t")
-local ok, e = pcall(spawn_vm, "w:ret")
-r.spawn_vm = not ok
-local u, ue = process.upgrade("w:ret")
-r.upgrade = u == nil and ue:kind() == errors.UNAVAILABLE
 process.send(parent, "probes", r)

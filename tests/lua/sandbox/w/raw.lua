@@ -85,6 +85,16 @@ A["handle-exit"] = function()
   W.frame(W.EXIT, u32(0) .. str(forged_channel(parent)))
   return await_end()
 end
+-- an error text that reads as a channel grants nothing: a child whose
+-- monitored child ended with one still may not name that channel
+A["error-handle"] = function() error(forged_channel(parent), 0) end
+A["grant-by-error"] = function()
+  local ev = process.events()
+  process.spawn_monitored("w:raw", "ward:sandbox", "error-handle", parent, scale)
+  local e = ev:receive()
+  report("child ended", #tostring(e.result.error))
+  return forged_send(parent)
+end
 -- calls in an order the child side never makes
 A["exit-twice"] = function()
   W.frame(W.EXIT, u32(0) .. str(W.encode("first")))
@@ -160,6 +170,39 @@ end
 A["truncated"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", 100))
   W.quit()
+end
+A["exec-quit"] = function()
+  -- a call that does not end on its own (exec of a process that waits),
+  -- then the child is gone: its end ends the stand-in's call too
+  W.frame(W.CALL, str("exec") .. str(W.encode("w:block", "ward:main")))
+  W.sleep(math.floor(200 * scale))
+  W.quit()
+end
+A["bomb"] = function()
+  -- a call whose arguments are 5 million empty tables in 15 MB: decoded
+  -- by the stand-in, within the child's memory, not the run's
+  local n = 5000000
+  local function varint(v)
+    local t = {}
+    repeat
+      local b = v & 0x7f
+      v = v >> 7
+      t[#t + 1] = string.char(v > 0 and b | 0x80 or b)
+    until v == 0
+    return table.concat(t)
+  end
+  W.call("send", "\1\3" .. W.encode(parent, "x"):sub(3) .. "\6" .. varint(n) .. "\0"
+         .. string.rep("\6\0\0", n))
+  return await_end()
+end
+A["fds-park"] = function()
+  -- the first datagram of a CALL with the most descriptors a frame may
+  -- bring, and never the rest, once every child exists ("go")
+  local fds = {}
+  for i = 1, W.FD_MAX do fds[i] = W.chan end
+  process.inbox():receive()
+  W.datagram(hdr(W.CALL, W.MORE) .. "x", fds)
+  return await_end()
 end
 A["half"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", W.CHUNK))
