@@ -1239,7 +1239,8 @@ find_remote (const char *pid, ward_err *err)
     if (r->proxy && strcmp (r->proxy->pid, pid) == 0)
       return r;
   pthread_mutex_unlock (&br.lock);
-  ward_err_set (err, WARD_E_NOT_FOUND, 0, "subprocess actor %s has exited", pid);
+  ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (the subprocess actor has "
+                "exited)", pid);
   return NULL;
 }
 

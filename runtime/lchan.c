@@ -362,6 +362,16 @@ ward_channel_unlisten (lua_State *L, int idx, ward_err *err)
   return 0;
 }
 
+int
+ward_channel_listening (lua_State *L, int idx, int *raw)
+{
+  chan *c = luaL_testudata (L, idx, CHAN);
+  if (c == NULL || c->kind != CH_PORT || !c->topic || c->closed)
+    return 0;
+  *raw = c->raw;
+  return 1;
+}
+
 static int
 l_chan_gc (lua_State *L)
 {

@@ -1,5 +1,6 @@
 /* lerr.c -- the Lua face of ward's errors: the `errors` table and error
- * objects with :kind(), :message() and a tostring of both. */
+ * objects with :kind(), :message() and a tostring of both, which the
+ * string library, string methods and `..` take as that text. */
 #include "config.h"
 #include "vm.h"
 
@@ -24,11 +25,60 @@ err_message (lua_State *L)
   return 1;
 }
 
+int
+ward_push_err_text (lua_State *L, int idx)
+{
+  ward_err *e = lua_type (L, idx) == LUA_TUSERDATA ? luaL_testudata (L, idx, "ward.error") : NULL;
+  if (e == NULL)
+    return 0;
+  lua_pushfstring (L, "%s: %s", ward_kind_name (e->kind), e->msg);
+  return 1;
+}
+
 static int
 err_tostring (lua_State *L)
 {
-  ward_err *e = luaL_checkudata (L, 1, "ward.error");
-  lua_pushfstring (L, "%s: %s", ward_kind_name (e->kind), e->msg);
+  luaL_checkudata (L, 1, "ward.error");
+  ward_push_err_text (L, 1);
+  return 1;
+}
+
+/* Error values are text where Lua programs expect text (Wippy programs do
+ * `err:find("not found")`, `"failed: " .. err`): a key that is not one of
+ * the methods is looked up in the string library, whose functions take an
+ * error value as its text (vm.c), so err:lower() is string.lower(err). */
+static int
+err_index (lua_State *L)
+{
+  if (lua_type (L, 2) != LUA_TSTRING)
+    return 0;
+  lua_getmetatable (L, 1);
+  lua_getfield (L, -1, "methods");
+  lua_pushvalue (L, 2);
+  if (lua_rawget (L, -2) != LUA_TNIL)
+    return 1;
+  ward_push_string_lib (L);
+  lua_pushvalue (L, 2);
+  lua_gettable (L, -2);
+  return 1;
+}
+
+/* err .. v and v .. err: the error's text joined to a string or a number
+ * (Wippy's https://wippy.ai/en/tutorials/processes writes
+ * `"spawn failed: " .. err`); anything else fails as Lua's own
+ * concatenation does. */
+static int
+err_concat (lua_State *L)
+{
+  for (int i = 1; i <= 2; i++)
+    {
+      if (ward_push_err_text (L, i))
+        lua_replace (L, i);
+      else if (!lua_isstring (L, i))
+        return luaL_error (L, "attempt to concatenate a %s value", luaL_typename (L, i));
+    }
+  lua_settop (L, 2);
+  lua_concat (L, 2);
   return 1;
 }
 
@@ -55,7 +105,9 @@ ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
 
 static const luaL_Reg err_methods[] = {
   { "kind", err_kind }, { "message", err_message }, { NULL, NULL } };
-static const luaL_Reg err_meta[] = { { "__tostring", err_tostring }, { NULL, NULL } };
+static const luaL_Reg err_meta[] = {
+  { "__tostring", err_tostring }, { "__index", err_index }, { "__concat", err_concat },
+  { NULL, NULL } };
 const ward_type ward_type_error = { "ward.error", "ward.error", err_methods, err_meta };
 
 int

@@ -629,10 +629,37 @@ l_listen (lua_State *L)
       message = lua_toboolean (L, -1);
       lua_pop (L, 1);
     }
+  /* The same channel while the topic is listened, as inbox() and events()
+   * give theirs (listen channels by topic, weak: a channel collected ends
+   * its subscription). Asked for with other options, it is an error: its
+   * values would not be the ones the caller expects. */
+  if (lua_getfield (L, LUA_REGISTRYINDEX, "ward.listens") != LUA_TTABLE)
+    {
+      lua_pop (L, 1);
+      lua_newtable (L);
+      lua_createtable (L, 0, 1);
+      lua_pushliteral (L, "v");
+      lua_setfield (L, -2, "__mode");
+      lua_setmetatable (L, -2);
+      lua_pushvalue (L, -1);
+      lua_setfield (L, LUA_REGISTRYINDEX, "ward.listens");
+    }
+  int listens = lua_gettop (L), raw;
+  lua_getfield (L, listens, topic);
+  if (ward_channel_listening (L, -1, &raw))
+    {
+      if (raw == !message)
+        return 1;
+      return ward_push_error (L, WARD_E_ALREADY_EXISTS, "already listening to topic `%s` with "
+                              "message = %s", topic, raw ? "false" : "true");
+    }
+  lua_pop (L, 1);
   int port = ward_port_open (p, topic, !message, &err);
   if (port < 0)
     return ward_push_err (L, &err);
   ward_push_topic_channel (L, port, !message);
+  lua_pushvalue (L, -1);
+  lua_setfield (L, listens, topic);
   return 1;
 }
 
@@ -1211,7 +1238,8 @@ l_lookup (lua_State *L)
     return ward_push_err (L, &err);
   char pid[64];
   if (ward_registry_lookup (name, pid, sizeof pid) < 0)
-    return ward_push_error (L, WARD_E_NOT_FOUND, "no process registered as `%s`", name);
+    return ward_push_error (L, WARD_E_NOT_FOUND,
+                            "name `%s` not found (no process is registered under it)", name);
   lua_pushstring (L, pid);
   return 1;
 }

@@ -244,7 +244,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
     {
       pthread_mutex_unlock (&p->lock);
       ward_msg_free (m);
-      return ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s has exited", p->pid);
+      return ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", p->pid);
     }
   if (user && p->queued_user >= ward_cfg.mailbox_limit)
     {
@@ -411,6 +411,43 @@ ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
     }
   pt->topic = t;
   pt->raw = raw;
+  /* Messages of the topic that wait in the inbox, sent before the process
+   * listened, are the listener's: they move to the new port, first and in
+   * order, so that the inbox only ever holds messages of topics nobody
+   * listens to. (A worker sent to as soon as it is spawned gets the
+   * message on the topic it then listens to: the pattern of Wippy's
+   * https://wippy.ai/en/tutorials/processes, "Inbox receives messages that
+   * don't match any topic listener".) They stay in the mailbox: its
+   * counts do not change. */
+  ward_port *inbox = topic ? port_find (p, WARD_PORT_INBOX) : NULL;
+  if (inbox && inbox->head)
+    {
+      ward_msg *m = inbox->head, *keep = NULL, *keep_tail = NULL;
+      size_t kept = 0;
+      while (m)
+        {
+          ward_msg *next = m->next;
+          if (m->topic && strcmp (m->topic, topic) == 0)
+            {
+              p->queued_fds -= fd_count (m);      /* port_append adds it back */
+              port_append (p, pt, m);
+            }
+          else
+            {
+              m->next = NULL;
+              if (keep_tail)
+                keep_tail->next = m;
+              else
+                keep = m;
+              keep_tail = m;
+              kept++;
+            }
+          m = next;
+        }
+      inbox->head = keep;
+      inbox->tail = keep_tail;
+      inbox->n = kept;
+    }
   pthread_mutex_unlock (&p->lock);
   return id;
 }

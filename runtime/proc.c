@@ -146,19 +146,21 @@ ward_resolve (const char *dest, ward_err *err)
     {
       ward_proc *p = ward_proc_get (dest);
       if (p == NULL)
-        ward_err_set (err, WARD_E_NOT_FOUND, 0, "no process %s (it has exited or never existed)",
-                      dest);
+        ward_err_set (err, WARD_E_NOT_FOUND, 0,
+                      "process %s not found (it has exited or never existed)", dest);
       return p;
     }
   char pid[64];
   if (ward_registry_lookup (dest, pid, sizeof pid) < 0)
     {
-      ward_err_set (err, WARD_E_NOT_FOUND, 0, "no process registered as `%s`", dest);
+      ward_err_set (err, WARD_E_NOT_FOUND, 0,
+                    "name `%s` not found (no process is registered under it)", dest);
       return NULL;
     }
   ward_proc *p = ward_proc_get (pid);
   if (p == NULL)
-    ward_err_set (err, WARD_E_NOT_FOUND, 0, "no process registered as `%s`", dest);
+    ward_err_set (err, WARD_E_NOT_FOUND, 0,
+                  "name `%s` not found (no process is registered under it)", dest);
   return p;
 }
 

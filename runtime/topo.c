@@ -59,7 +59,7 @@ ward_link (ward_proc *a, ward_proc *b, ward_err *err)
   pthread_mutex_lock (&topo);
   int rc = 0;
   if (is_done (b))
-    rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s has exited", b->pid);
+    rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", b->pid);
   else if (serials_add (&a->links, b->serial) < 0 || serials_add (&b->links, a->serial) < 0)
     {
       serials_del (&a->links, b->serial);
@@ -92,7 +92,7 @@ ward_monitor (ward_proc *watcher, ward_proc *target, ward_err *err)
   pthread_mutex_lock (&topo);
   int rc = 0;
   if (is_done (target))
-    rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s has exited", target->pid);
+    rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", target->pid);
   else if (serials_add (&target->monitors, watcher->serial) < 0
            || serials_add (&watcher->monitoring, target->serial) < 0)
     {
@@ -153,11 +153,13 @@ ward_registry_register (const char *name, ward_proc *p, ward_err *err)
   int rc = 0;
   reg_entry **pe = reg_find (name);
   char **names = NULL;
-  if (*pe)
+  if (*pe && (*pe)->serial == p->serial)
+    rc = 0;                     /* held already by that process: registering is idempotent */
+  else if (*pe)
     rc = ward_err_set (err, WARD_E_ALREADY_EXISTS, 0, "name `%s` is already registered to %s",
                        name, (*pe)->pid);
   else if (is_done (p))
-    rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s has exited", p->pid);
+    rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", p->pid);
   else
     {
       reg_entry *e = calloc (1, sizeof *e);

@@ -299,7 +299,7 @@ static int
 l_co_resume (lua_State *L)
 {
   lua_State *co = lua_tothread (L, 1);
-  luaL_argexpected (L, co, 1, "coroutine");
+  luaL_argexpected (L, co, 1, "thread");
   if (co == L || !co_check_resumable (L, co))
     {
       if (co == L)
@@ -324,7 +324,12 @@ l_co_wrap_call (lua_State *L)
 {
   lua_State *co = lua_tothread (L, lua_upvalueindex (1));
   if (!co_check_resumable (L, co))
-    return lua_error (L);
+    {
+      luaL_where (L, 1);        /* as Lua's wrap words it */
+      lua_insert (L, -2);
+      lua_concat (L, 2);
+      return lua_error (L);
+    }
   int nargs = lua_gettop (L);
   if (!lua_checkstack (co, nargs))
     return luaL_error (L, "too many arguments to resume");
@@ -348,7 +353,10 @@ l_co_yield (lua_State *L)
 {
   ward_proc *p = ward_current ();
   if (p && L == p->co)
-    return luaL_error (L, "attempt to yield from outside a coroutine");
+    {
+      lua_pushliteral (L, "attempt to yield from outside a coroutine");  /* as Lua's: no position */
+      return lua_error (L);
+    }
   return lua_yield (L, lua_gettop (L));
 }
 
@@ -366,7 +374,7 @@ l_co_isyieldable (lua_State *L)
 {
   ward_proc *p = ward_current ();
   lua_State *co = lua_isnone (L, 1) ? L : lua_tothread (L, 1);
-  luaL_argexpected (L, co, 1, "coroutine");
+  luaL_argexpected (L, co, 1, "thread");
   lua_pushboolean (L, lua_isyieldable (co) && !(p && co == p->co));
   return 1;
 }
@@ -437,7 +445,7 @@ static int
 l_co_close (lua_State *L)
 {
   lua_State *co = lua_tothread (L, 1);
-  luaL_argexpected (L, co, 1, "coroutine");
+  luaL_argexpected (L, co, 1, "thread");
   const char *what = NULL;
   if (co == L)
     what = "running";
@@ -465,18 +473,95 @@ l_co_close (lua_State *L)
 
 /* ------------------------------------------------------------------ */
 /* The safe base. */
-static int
-l_load_text (lua_State *L)
-{
+/* load, as Lua 5.4's: the chunk is a string or a reader function, a chunk
+ * it refuses gives nil and a message (it never raises for one), mode and
+ * env as documented. One difference: binary chunks are refused as a mode
+ * without "b" refuses them (crafted bytecode can corrupt memory). Every
+ * chunk goes to lua_load in text mode; the first piece is looked at here
+ * only to word the refusal as Lua words its own. */
+#define LOAD_SLOT 5             /* the reader's last piece, as Lua keeps it */
+
+typedef struct {
+  const char *s;                /* a string chunk, handed over whole */
   size_t len;
-  const char *chunk = luaL_checklstring (L, 1, &len);   /* no reader functions */
-  const char *name = luaL_optstring (L, 2, chunk);
-  const char *mode = luaL_optstring (L, 3, "t");
-  if (strchr (mode, 'b'))
-    return luaL_error (L, "load: binary chunks are not allowed in ward processes");
+  const char *mode;
+  int first, fn;
+} load_src;
+
+static const char *
+load_piece (lua_State *L, void *ud, size_t *size)
+{
+  load_src *src = ud;
+  const char *piece;
+  if (src->fn)
+    {
+      luaL_checkstack (L, 2, "too many nested functions");
+      lua_pushvalue (L, 1);
+      lua_call (L, 0, 1);
+      if (lua_isnil (L, -1))
+        {
+          lua_pop (L, 1);
+          piece = NULL;
+          *size = 0;
+        }
+      else if (!lua_isstring (L, -1))
+        {
+          luaL_error (L, "reader function must return a string");
+          return NULL;
+        }
+      else
+        {
+          lua_replace (L, LOAD_SLOT);
+          piece = lua_tolstring (L, LOAD_SLOT, size);
+        }
+    }
+  else
+    {
+      piece = src->s;
+      *size = src->len;
+      src->s = NULL;
+      src->len = 0;
+    }
+  if (src->first)
+    {
+      src->first = 0;
+      /* Lua's own refusals carry no position: neither do these */
+      if (piece && *size > 0 && piece[0] == LUA_SIGNATURE[0])
+        {
+          if (strchr (src->mode, 'b'))
+            lua_pushliteral (L, "attempt to load a binary chunk (binary chunks are not "
+                             "allowed in ward processes)");
+          else
+            lua_pushfstring (L, "attempt to load a binary chunk (mode is '%s')", src->mode);
+          lua_error (L);
+        }
+      if (!strchr (src->mode, 't'))
+        {
+          lua_pushfstring (L, "attempt to load a text chunk (mode is '%s')", src->mode);
+          lua_error (L);
+        }
+    }
+  return piece;
+}
+
+static int
+l_load (lua_State *L)
+{
+  load_src src = { .first = 1 };
+  const char *chunkname;
+  src.s = lua_tolstring (L, 1, &src.len);
+  src.mode = luaL_optstring (L, 3, "bt");
   int env = !lua_isnone (L, 4) ? 4 : 0;
-  int st = luaL_loadbufferx (L, chunk, len, name, "t");
-  if (st != LUA_OK)
+  if (src.s != NULL)
+    chunkname = luaL_optstring (L, 2, src.s);
+  else
+    {
+      chunkname = luaL_optstring (L, 2, "=(load)");
+      luaL_checktype (L, 1, LUA_TFUNCTION);
+      lua_settop (L, LOAD_SLOT);
+      src.fn = 1;
+    }
+  if (lua_load (L, load_piece, &src, chunkname, "t") != LUA_OK)
     {
       luaL_pushfail (L);
       lua_insert (L, -2);
@@ -488,6 +573,27 @@ l_load_text (lua_State *L)
       if (!lua_setupvalue (L, -2, 1))
         lua_pop (L, 1);
     }
+  return 1;
+}
+
+/* getmetatable, as Lua's; asked about a string, it opens the string
+ * library first, so that the strings' metatable is the real one (its
+ * __index is the string table) even in a process that never named it. */
+static int
+l_getmetatable (lua_State *L)
+{
+  luaL_checkany (L, 1);
+  if (lua_type (L, 1) == LUA_TSTRING)
+    {
+      ward_push_string_lib (L);
+      lua_pop (L, 1);
+    }
+  if (!lua_getmetatable (L, 1))
+    {
+      lua_pushnil (L);
+      return 1;
+    }
+  luaL_getmetafield (L, 1, "__metatable");
   return 1;
 }
 
@@ -544,6 +650,7 @@ set_nil (lua_State *L, int t, const char *name)
 }
 
 static int open_lazy (lua_State *L, const char *name);
+static const char *display_path (const char *path);
 
 static int
 module_env_index (lua_State *L)
@@ -581,8 +688,8 @@ l_require (lua_State *L)
   if (strlen (name) != len)
     return luaL_error (L, "module `%s...` holds a NUL byte", name);
   luaL_getsubtable (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-  if (lua_getfield (L, -1, name) != LUA_TNIL)
-    return 1;
+  if (lua_getfield (L, -1, name) != LUA_TNIL && lua_toboolean (L, -1))
+    return 1;                   /* as Lua's: a module that gave false loads again */
   lua_pop (L, 1);
   if (open_lazy (L, name))
     return 1;
@@ -626,7 +733,11 @@ l_require (lua_State *L)
   else
     snprintf (id, sizeof id, ":%s", name);
   if (ward_def_resolve (id, path, sizeof path, &err) < 0 || ward_def_push (L, path, 0, &err) < 0)
-    return luaL_error (L, "require '%s': %s", name, err.msg);
+    {
+      if (err.kind == WARD_E_NOT_FOUND)     /* the words of Lua's require */
+        return luaL_error (L, "module '%s' not found: %s", name, err.msg);
+      return luaL_error (L, "require '%s': %s", name, err.msg);
+    }
   /* A module does not see _CONTEXT (Emilua): it runs with an environment
    * that reads through to the globals but hides that one name, and writes
    * to the globals. */
@@ -639,16 +750,26 @@ l_require (lua_State *L)
   lua_setmetatable (L, -2);
   if (!lua_setupvalue (L, -2, 1))
     lua_pop (L, 1);
+  /* As Lua's: the module gets its name and where it was found, and
+   * require returns what it returned (true for nothing) and that place. */
+  const char *where = display_path (path);
   lua_pushstring (L, name);
-  lua_call (L, 1, 1);
-  if (lua_isnil (L, -1))
+  lua_pushstring (L, where);
+  lua_call (L, 2, 1);
+  int loaded = lua_gettop (L) - 1;
+  if (!lua_isnil (L, -1))
+    lua_setfield (L, loaded, name);
+  else
+    lua_pop (L, 1);
+  if (lua_getfield (L, loaded, name) == LUA_TNIL)
     {
       lua_pop (L, 1);
       lua_pushboolean (L, 1);
+      lua_pushvalue (L, -1);
+      lua_setfield (L, loaded, name);
     }
-  lua_pushvalue (L, -1);
-  lua_setfield (L, -3, name);
-  return 1;
+  lua_pushstring (L, where);
+  return 2;
 }
 
 /* Libraries are opened on first use of their global name: most processes
@@ -665,13 +786,57 @@ open_coroutine (lua_State *L)
   return 1;
 }
 
+/* The string library takes an error value as its text (lerr.c): each
+ * function is a closure that replaces such arguments by their text, then
+ * runs the library's function in its own call (so that argument errors
+ * still name string.find, not '?'). Values of any other type are left
+ * as they are and no metamethod runs. Only functions without upvalues
+ * are wrapped: the wrapper's upvalue is the function. */
+static int
+str_text_args (lua_State *L)
+{
+  int n = lua_gettop (L);
+  for (int i = 1; i <= n; i++)
+    if (lua_type (L, i) == LUA_TUSERDATA && ward_push_err_text (L, i))
+      lua_replace (L, i);
+  return lua_tocfunction (L, lua_upvalueindex (1)) (L);
+}
+
 static int
 open_string (lua_State *L)
 {
   luaopen_string (L);           /* also makes it the strings' metatable __index */
-  set_nil (L, lua_gettop (L), "dump");
-  ward_pattern_install (L, lua_gettop (L));
+  int t = lua_gettop (L);
+  set_nil (L, t, "dump");
+  ward_pattern_install (L, t);
+  lua_pushnil (L);
+  while (lua_next (L, t))
+    {
+      if (lua_tocfunction (L, -1) != NULL && lua_getupvalue (L, -1, 1) == NULL)
+        {
+          lua_pushvalue (L, -2);
+          lua_pushcfunction (L, lua_tocfunction (L, -2));
+          lua_pushcclosure (L, str_text_args, 1);
+          lua_rawset (L, t);    /* an existing key: lua_next goes on */
+        }
+      else if (lua_tocfunction (L, -1) != NULL)
+        lua_pop (L, 1);         /* the upvalue */
+      lua_pop (L, 1);
+    }
   return 1;
+}
+
+void
+ward_push_string_lib (lua_State *L)
+{
+  luaL_getsubtable (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  if (lua_getfield (L, -1, "string") == LUA_TTABLE)
+    {
+      lua_remove (L, -2);
+      return;
+    }
+  lua_pop (L, 2);
+  open_lazy (L, "string");
 }
 
 static int
@@ -688,14 +853,37 @@ open_os (lua_State *L)
 /* table.move is the one stock function that can loop for hours in C
  * without allocating (moving nils over a huge range): ours checks, every
  * 4096 elements, whether the process was ended or ran too long. */
+/* Lua's checktab: a table, or a value whose metatable has the fields
+ * (__index to read, __newindex to write) the move uses. */
+static void
+move_checktab (lua_State *L, int arg, int write)
+{
+  if (lua_type (L, arg) == LUA_TTABLE)
+    return;
+  int n = 1, ok = lua_getmetatable (L, arg);
+  if (ok)
+    {
+      ok = lua_getfield (L, -1, "__index") != LUA_TNIL;
+      n++;
+      if (ok && write)
+        {
+          ok = lua_getfield (L, -2, "__newindex") != LUA_TNIL;
+          n++;
+        }
+      lua_pop (L, n);
+    }
+  if (!ok)
+    luaL_checktype (L, arg, LUA_TTABLE);        /* raises "table expected" */
+}
+
 static int
 l_table_move (lua_State *L)
 {
   lua_Integer f = luaL_checkinteger (L, 2), e = luaL_checkinteger (L, 3);
   lua_Integer t = luaL_checkinteger (L, 4);
   int tt = !lua_isnoneornil (L, 5) ? 5 : 1;
-  luaL_checkany (L, 1);
-  luaL_checkany (L, tt);
+  move_checktab (L, 1, 0);
+  move_checktab (L, tt, 1);
   if (e >= f)
     {
       luaL_argcheck (L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
@@ -830,8 +1018,8 @@ static void
 base_init (void)
 {
   static const luaL_Reg ours[] = {
-    { "load", l_load_text }, { "setmetatable", l_setmetatable }, { "print", l_print },
-    { "require", l_require }, { NULL, NULL } };
+    { "load", l_load }, { "setmetatable", l_setmetatable }, { "print", l_print },
+    { "require", l_require }, { "getmetatable", l_getmetatable }, { NULL, NULL } };
   static const char *const dropped[] = { "dofile", "loadfile", "_G", "_VERSION", NULL };
   lua_State *L = luaL_newstate ();
   if (L == NULL)
@@ -950,6 +1138,14 @@ open_safe_libs (lua_State *L)
   lua_pushboolean (L, 0);       /* getmetatable(_G) is false; it cannot be replaced */
   lua_setfield (L, -2, "__metatable");
   lua_setmetatable (L, -2);
+  lua_pop (L, 1);
+
+  /* package.loaded._G, as Lua's base library makes it: require "_G"
+   * gives the globals, and an argument error of a base function called
+   * without a name at hand (pcall(load, nil)) names it, not '?' */
+  luaL_getsubtable (L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushglobaltable (L);
+  lua_setfield (L, -2, LUA_GNAME);
   lua_pop (L, 1);
 
   lua_pushliteral (L, "");

@@ -96,6 +96,12 @@ int ward_luaopen_inbox (lua_State *L);
 int ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));      /* pushes nil, err; returns 2 */
 int ward_push_err (lua_State *L, const ward_err *err);   /* same from a ward_err */
+/* An error object's text, the string its __tostring gives: pushed when
+ * the value at idx is one (returns 1), else nothing pushed (returns 0). */
+int ward_push_err_text (lua_State *L, int idx);
+/* Push the process's string library (package.loaded.string), opening it
+ * on first use. */
+void ward_push_string_lib (lua_State *L);
 void ward_lproc_thread_exit (void);           /* free a worker's scratch buffers */
 void ward_open_emilua (lua_State *L, int is_worker);
 /* Parse a duration ("250ms", "5s", "1m", "2h", or integer ms) at idx. */
@@ -105,6 +111,9 @@ int ward_check_duration (lua_State *L, int idx, int64_t *ms, ward_err *err);
 void ward_push_port_channel (lua_State *L, int port, int raw, int owned);
 void ward_push_topic_channel (lua_State *L, int port, int raw);
 int ward_channel_unlisten (lua_State *L, int idx, ward_err *err);
+/* 1 when the value at idx is a listen() channel still subscribed (*raw
+ * set to whether it gives raw values), else 0. */
+int ward_channel_listening (lua_State *L, int idx, int *raw);
 /* Hold a popped message while its values are built (a memory error may
  * interrupt); release frees it. What is held at exit is freed then. */
 void ward_msg_hold (ward_proc *p, ward_msg *m);

@@ -10,6 +10,7 @@ LUA_TESTS += tests/lua/runtime/contexts.lua
 TESTS += tests/lua/runtime/contexts-threads.sh
 EXTRA_DIST += tests/lua/runtime/contexts-threads.sh
 LUA_TESTS += tests/lua/runtime/stdlib.lua
+LUA_TESTS += tests/lua/runtime/luacontract.lua
 LUA_TESTS += tests/lua/runtime/busy.lua
 LUA_TESTS += tests/lua/runtime/memory.lua
 LUA_TESTS += tests/lua/runtime/pattern.lua
@@ -18,6 +19,7 @@ LUA_TESTS += tests/lua/runtime/coclose.lua
 LUA_TESTS += tests/lua/runtime/instructions.lua
 LUA_TESTS += tests/lua/runtime/mailbox.lua
 LUA_TESTS += tests/lua/runtime/mailbox-bytes.lua
+LUA_TESTS += tests/lua/runtime/mailbox-listen.lua
 LUA_TESTS += tests/lua/runtime/children.lua
 ## sort.lua takes about 5 s by design (the watchdog of unpreemptable code).
 LUA_TESTS += tests/lua/runtime/sort.lua

@@ -1,5 +1,5 @@
 -- topics.lua -- listen/unlisten, raw and Message channels, the inbox
--- fallback, reserved topics, double listen.
+-- fallback, reserved topics, listening again, messages sent before listen.
 local t = require("tap").setup(...)
 local u = require "util"
 local me = process.pid()
@@ -74,22 +74,30 @@ m = u.recv(inbox)
 t.is(m and m:topic(), "nobody-listens", "an unlistened topic goes to the inbox")
 t.ok(u.quiet(raw, 50), "and not to another topic's channel")
 
--- ---- double listen ----
+-- ---- listen again: the same channel, as inbox() and events() ----
 local r2, e2 = process.listen("raw")
-t.ok(r2 == nil and u.is_err(e2, errors.ALREADY_EXISTS), "listen twice on a topic: ALREADY_EXISTS")
+t.ok(rawequal(r2, raw), "listen twice on a topic returns the same channel object")
+if not rawequal(r2, raw) then t.diag("got " .. tostring(r2) .. ", " .. tostring(e2)) end
+t.ok(rawequal(process.listen("raw", { message = false }), raw), "also with the same options spelt out")
+t.ok(rawequal(process.listen("msgs", { message = true }), mch), "a Message channel too")
 r2, e2 = process.listen("raw", { message = true })
-t.ok(r2 == nil and u.is_err(e2, errors.ALREADY_EXISTS), "also with the other mode")
+t.ok(r2 == nil and u.is_err(e2, errors.ALREADY_EXISTS, "message = false"),
+     "with the other mode: ALREADY_EXISTS, naming the mode it listens with")
 process.send(me, "raw", "still")
 t.is(u.recv(raw), "still", "the first channel still receives")
 
--- ---- decided at delivery: messages queued before listen stay in the inbox ----
+-- ---- messages queued before listen wait for the listener ----
 process.send(me, "late", 1)
-local late = process.listen("late")
-t.ok(u.quiet(late, 100), "a message delivered before listen is not moved to the channel")
-m = u.recv(inbox)
-t.is(m and m:topic(), "late", "it is in the inbox")
+process.send(me, "not-late", 0)
 process.send(me, "late", 2)
-t.is(u.recv(late), 2, "later messages go to the channel")
+local late = process.listen("late")
+t.is(u.recv(late, u.ms(2000)), 1, "a message delivered before listen arrives on the channel")
+process.send(me, "late", 3)
+t.is(u.recv(late, u.ms(2000)), 2, "the waiting ones first, in order")
+t.is(u.recv(late, u.ms(2000)), 3, "then the later ones")
+m = u.recv(inbox)
+t.is(m and m:topic(), "not-late", "the inbox keeps the other topics' messages")
+t.ok(u.quiet(inbox, 50), "and holds none of the listened topic")
 
 -- ---- unlisten ----
 process.send(me, "other", "first")

@@ -21,9 +21,9 @@ for _, name in ipairs{ "execute", "exit", "getenv", "remove", "rename", "tmpname
   t.is(os[name], nil, "os." .. name .. " is nil")
 end
 -- require looks for a process definition of that name: there is none
-raises("require 'io': no process definition", "require \"io\" fails", require, "io")
-raises("require 'debug': no process definition", "require \"debug\" fails", require, "debug")
-raises("require 'package': no process definition", "require \"package\" fails", require, "package")
+raises("module 'io' not found: no process definition", "require \"io\" fails", require, "io")
+raises("module 'debug' not found: no process definition", "require \"debug\" fails", require, "debug")
+raises("module 'package' not found: no process definition", "require \"package\" fails", require, "package")
 do
   local ok, os2 = pcall(require, "os")
   t.ok(ok and rawequal(os2, os) and os2.execute == nil and os2.getenv == nil,
@@ -55,27 +55,57 @@ do
   local v, err = load("return +", "=bad")
   t.ok(v == nil and type(err) == "string" and err:find("bad") ~= nil,
        "a syntax error gives nil, message")
-  -- a binary chunk: string.dump is gone, so forge the signature by hand
+  -- a binary chunk: string.dump is gone, so forge the signature by hand.
+  -- Lua's contract: a chunk load refuses gives nil, message; load never
+  -- raises for one (programs write `local f, err = load(s)`)
   local bin = "\27Lua\x54\x00\x19\x93\r\n\x1a\n\x04\x08\x08\x78\x56\0\0\0\0\0\0\0\0\0\0\0\0\x28\x77\x40"
-  v, err = load(bin)
-  t.ok(v == nil and type(err) == "string", "load of a binary chunk is refused")
-  t.like(err, "binary", "the message says binary")
-  raises("binary chunks are not allowed", "load(..., \"b\") is refused", load, bin, "b", "b")
-  raises("binary chunks are not allowed", "load(..., \"bt\") is refused", load, bin, "bt", "bt")
-  raises("binary chunks are not allowed", "mode \"b\" is refused even for text", load,
-         "return 1", "b", "b")
+  local NOBIN = "attempt to load a binary chunk (binary chunks are not allowed in ward processes)"
+  local function refused(want, name, ...)
+    local r = table.pack(pcall(load, ...))
+    local good = r[1] and r[2] == nil and r[3] == want and r.n == 3
+    t.ok(good, name)
+    if not good then t.diag("got " .. tostring(r[1]) .. ", " .. tostring(r[2]) .. ", " .. tostring(r[3])) end
+  end
+  refused(NOBIN, "load of a binary chunk: nil, message", bin)
+  refused(NOBIN, "load(bin, name, \"b\"): nil, message (it never raises)", bin, "b", "b")
+  refused(NOBIN, "load(bin, name, \"bt\"): nil, message", bin, "bt", "bt")
+  refused("attempt to load a binary chunk (mode is 't')", "load(bin, name, \"t\"): Lua's words",
+          bin, "t", "t")
+  refused("attempt to load a text chunk (mode is 'b')", "load(text, name, \"b\"): Lua's words",
+          "return 1", "b", "b")
+  refused("attempt to load a text chunk (mode is 'x')", "a mode without t refuses text", "return 1", "x", "x")
+  refused("attempt to load a text chunk (mode is 'b')", "an empty chunk is text to mode b", "", "e", "b")
   v, err = load("\27", "esc", "t")
   t.ok(v == nil and type(err) == "string" and err:find("binary chunk", 1, true) ~= nil,
        "a chunk that is only ESC is refused as binary")
-  -- a reader function could hand out a binary chunk piece by piece: load
-  -- takes strings only, and never calls the reader
-  local parts = { "\27Lua", "\x54\x00" }
-  local i = 0
-  raises("string expected, got function", "load of a binary chunk through a reader function is refused",
-         load, function() i = i + 1; return parts[i] end)
-  raises("string expected, got function", "load with a reader of an empty chunk is refused too",
-         load, function() i = i + 1; return nil end)
-  t.is(i, 0, "the reader functions were never called")
+  local f42 = load(42)
+  t.ok(f42 == nil or type(f42) == "function", "load of a number takes it as its text")
+  -- reader functions, as Lua's: pieces until nil or "", errors as nil, message
+  local parts, i = { "return ", "1 ", "+ 2" }, 0
+  local fr = load(function() i = i + 1 return parts[i] end)
+  t.ok(fr and fr() == 3, "load of a reader function joins its pieces")
+  i = 0
+  parts = { "return 7", "", "junk" }
+  fr = load(function() i = i + 1 return parts[i] end)
+  t.ok(fr and fr() == 7 and i == 2, "an empty piece ends the chunk")
+  local _, ename = pcall(load(function() i = i + 1 if i == 3 then return "error('e')" end end))
+  t.like(ename, "^%(load%):1: e$", "a reader's chunk is named (load) by default")
+  local d = false
+  refused(NOBIN, "a binary chunk through a reader function: nil, message",
+          function() if d then return nil end d = true return bin end)
+  d = false
+  refused(NOBIN, "also handed out piece by piece",
+          function() if d then return nil end d = true return "\27Lu" end)
+  v, err = load(function() return {} end)
+  t.ok(v == nil and tostring(err):find("reader function must return a string", 1, true),
+       "a reader returning a table: nil, message")
+  v, err = load(function() error("boom", 0) end)
+  t.ok(v == nil and err == "boom", "an error in the reader: nil, its error")
+  raises("bad argument #1 to 'load' (function expected, got nil)",
+         "load(nil) raises as Lua's, naming load", load, nil)
+  local okn, en = pcall(load, nil)
+  t.ok(not okn and tostring(en):find("to 'load'", 1, true), "pcall(load, nil) names load, not '?'")
+  if okn or not tostring(en):find("to 'load'", 1, true) then t.diag(tostring(en)) end
 end
 
 -- ---- setmetatable and __gc ----

@@ -37,6 +37,6 @@ local _, okn, en = coroutine.resume(outer)
 say(okn == false and tostring(en):find("cannot close a normal coroutine", 1, true),
     "closing a normal coroutine raises: " .. tostring(en))
 local okx, ex = pcall(coroutine.close, "x")
-say(not okx and tostring(ex):find("coroutine expected", 1, true),
+say(not okx and tostring(ex):find("thread expected", 1, true),
     "closing a string raises: " .. tostring(ex))
 print("END")
