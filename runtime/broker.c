@@ -1030,6 +1030,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t owner, uint64_t memo
   r->sh = sh;
   r->owner = owner;
   r->memory = memory;
+  r->cpu_limit_ns = (int64_t) p->cpu_ms * 1000000;
   r->mailbox = mailbox;
   r->child.chan = r->child.pidfd = r->out_fd = -1;
   pthread_mutex_init (&r->held_lock, NULL);
@@ -1214,6 +1215,22 @@ ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err)
   snprintf (r->owner_pid, sizeof r->owner_pid, "%s", owner->pid);
   /* The stand-in learns of its owner's end like any monitor. */
   return ward_monitor (proxy, owner, err);
+}
+
+void
+ward_broker_charge_cpu (ward_proc *proxy, int64_t ns)
+{
+  ward_remote *r = proxy->remote;
+  r->cpu_used_ns += ns;
+  if (r->cpu_limit_ns == 0 || r->cpu_used_ns <= r->cpu_limit_ns || r->cpu_spent)
+    return;
+  r->cpu_spent = 1;
+  snprintf (r->own_why, sizeof r->own_why, "ended: the runtime spent its CPU limit "
+            "(%lld ms) on its calls", (long long) (r->cpu_limit_ns / 1000000));
+  pthread_mutex_lock (&br.lock);
+  stop_polling (r);
+  end_audited (r, WARD_ACTION (LIMIT_CPU), r->own_why);
+  pthread_mutex_unlock (&br.lock);
 }
 
 size_t

@@ -79,6 +79,10 @@ struct ward_remote {
   int out_fd;                   /* a dup of the channel, watched for room */
   int out_watched;              /* out_fd is in the epoll set */
   atomic_int in_call;           /* the stand-in performs one of its calls */
+  /* touched only by the stand-in's thread: the CPU time its work took,
+   * charged to the child's limit (the profile's cpu, 0 = none) */
+  int64_t cpu_used_ns, cpu_limit_ns;
+  int cpu_spent;
   int rearm_on_room;            /* its channel is watched again once tx has room */
   int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
   int tx_ended;                 /* nothing more is written */

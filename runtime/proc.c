@@ -681,7 +681,11 @@ ward_proc_run (ward_proc *p)
       p->slice = 0;
       p->slice_start_ns = ward_now_ns ();
       int nres = 0;
+      /* a stand-in's work is its child's: charged to the child's CPU limit */
+      int64_t cpu0 = p->remote ? ward_thread_cpu_ns () : 0;
       int st = lua_resume (p->co, NULL, p->nargs, &nres);
+      if (p->remote)
+        ward_broker_charge_cpu (p, ward_thread_cpu_ns () - cpu0);
       p->nargs = 0;
       if (st != LUA_YIELD)
         {

@@ -148,6 +148,10 @@ int ward_broker_forward_now (ward_proc *proxy, const ward_msg *m);
 /* After ward_spawn: the child ends with the process `owner` unless it is
  * detached first (spawn_vm's semantics). */
 int ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err);
+/* ns of CPU time the stand-in proxy just took (a slice): its child's
+ * work, charged to the child's CPU limit; past it the child is ended
+ * (limit.cpu). */
+void ward_broker_charge_cpu (ward_proc *proxy, int64_t ns);
 /* The Lua heap a stand-in may use: what its child's may (the calls it
  * decodes are the child's values), and 1 MiB for itself; at most the
  * run's --memory. */

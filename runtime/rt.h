@@ -333,6 +333,7 @@ void ward_timers_stop (void);
 /* At `when_ns` (monotonic): TIMER message to port, or kill p (deadline). */
 void ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *why);
 int64_t ward_now_ns (void);        /* monotonic */
+int64_t ward_thread_cpu_ns (void); /* the calling thread's CPU time (0: unknown) */
 int64_t ward_wall_ms (void);       /* since the epoch */
 
 /* ---- run control ---- */

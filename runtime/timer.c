@@ -35,6 +35,15 @@ ward_now_ns (void)
 }
 
 int64_t
+ward_thread_cpu_ns (void)
+{
+  struct timespec ts;
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+    return 0;
+  return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int64_t
 ward_wall_ms (void)
 {
   struct timespec ts;

@@ -147,6 +147,12 @@ has "bomb: the stand-in ends at its memory limit" '^ended: memory limit of [0-9]
 lim=$(sed -n 's/^ended: memory limit of \([0-9]*\) bytes exceeded.*/\1/p' "$T/bomb")
 ok "bomb: ... the child's, not the run's (${lim:-none} < 268435456)" test "${lim:-268435456}" -lt 268435456
 
+attack cpu-bombs
+goes_on cpu-bombs
+has "cpu-bombs: the runtime's work for a child is charged to the child's CPU limit" \
+  '^ended: subprocess actor ended: the runtime spent its CPU limit (2000 ms) on its calls$' "$T/cpu-bombs"
+has "cpu-bombs: ... and that is audited" '"action":"limit.cpu","resource":"{ward:sandbox|' "$T/cpu-bombs.audit"
+
 # descriptors parked in frames never finished: 60 children bring 16 each
 # with a CALL's first datagram, under a table of 1024; those that would
 # reach the reserve are refused as they come, and trusted work goes on

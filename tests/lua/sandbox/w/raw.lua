@@ -178,22 +178,28 @@ A["exec-quit"] = function()
   W.sleep(math.floor(200 * scale))
   W.quit()
 end
+-- a table of n empty tables, in codec bytes (3 bytes each)
+local function empties(n)
+  local t = {}
+  local v = n
+  repeat
+    local b = v & 0x7f
+    v = v >> 7
+    t[#t + 1] = string.char(v > 0 and b | 0x80 or b)
+  until v == 0
+  return "\6" .. table.concat(t) .. "\0" .. string.rep("\6\0\0", n)
+end
 A["bomb"] = function()
   -- a call whose arguments are 5 million empty tables in 15 MB: decoded
   -- by the stand-in, within the child's memory, not the run's
-  local n = 5000000
-  local function varint(v)
-    local t = {}
-    repeat
-      local b = v & 0x7f
-      v = v >> 7
-      t[#t + 1] = string.char(v > 0 and b | 0x80 or b)
-    until v == 0
-    return table.concat(t)
-  end
-  W.call("send", "\1\3" .. W.encode(parent, "x"):sub(3) .. "\6" .. varint(n) .. "\0"
-         .. string.rep("\6\0\0", n))
+  W.call("send", "\1\3" .. W.encode(parent, "x"):sub(3) .. empties(5000000))
   return await_end()
+end
+A["cpu-bombs"] = function()
+  -- calls without end that each cost the runtime more than the child:
+  -- the stand-in's CPU time is the child's, under its profile's limit
+  local args = "\1\1" .. empties(300000)
+  while true do W.call("monitor", args) end
 end
 A["fds-park"] = function()
   -- the first datagram of a CALL with the most descriptors a frame may
