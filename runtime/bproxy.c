@@ -413,28 +413,11 @@ b_upgrade (lua_State *L)
   ward_proc *p = ward_current ();
   ward_err err;
   char path[4096];
-  const char *id = NULL;
-  if (!lua_isnil (L, 1))
-    {
-      size_t len;
-      if (lua_type (L, 1) != LUA_TSTRING)
-        return ward_push_error (L, WARD_E_INVALID, "process id must be a string, got %s",
-                                luaL_typename (L, 1));
-      id = lua_tolstring (L, 1, &len);
-      if (len == 0 || strlen (id) != len)
-        return ward_push_error (L, WARD_E_INVALID, "process id must be a non-empty string "
-                                "without NUL bytes");
-      if (ward_def_resolve (id, path, sizeof path, &err) < 0
-          || (strcmp (id, p->def_id) != 0
-              && ward_proc_authorize1 (p, WARD_ACTION (SPAWN), id, NULL, &err) < 0))
-        return ward_push_err (L, &err);
-    }
-  else
-    snprintf (path, sizeof path, "%s", p->def_path);
-  const ward_def *def = ward_def_get (path, 0, &err);
+  const char *id;
+  const ward_def *def = ward_upgrade_target (L, p, 1, path, sizeof path, &id, &err);
   if (def == NULL)
     return ward_push_err (L, &err);
-  char *np = strdup (path), *nid = strdup (id ? id : p->def_id);
+  char *np = strdup (path), *nid = strdup (id);
   if (np == NULL || nid == NULL)
     {
       free (np);

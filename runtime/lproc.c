@@ -766,21 +766,29 @@ l_upgrade (lua_State *L)
     return luaL_error (L, "upgrade cannot be called here (inside a metamethod or C callback)");
   ward_err err;
   char path[4096];
-  const char *id = NULL;
-  if (!lua_isnil (L, 1))
-    {
-      if ((id = arg_string (L, 1, "process id", &err)) == NULL
-          || ward_def_resolve (id, path, sizeof path, &err) < 0
-          || (strcmp (id, p->def_id) != 0
-              && ward_proc_authorize1 (p, WARD_ACTION (SPAWN), id, NULL, &err) < 0))
-        return ward_push_err (L, &err);
-    }
-  else
-    snprintf (path, sizeof path, "%s", p->def_path);
-  const ward_def *def = ward_def_get (path, 0, &err);
+  const char *id;
+  const ward_def *def = ward_upgrade_target (L, p, 1, path, sizeof path, &id, &err);
   if (def == NULL)
     return ward_push_err (L, &err);
-  return upgrade_to (L, p, def, path, id ? id : p->def_id, lua_gettop (L));
+  return upgrade_to (L, p, def, path, id, lua_gettop (L));
+}
+
+const ward_def *
+ward_upgrade_target (lua_State *L, ward_proc *p, int idx, char *path, size_t pathlen,
+                     const char **id, ward_err *err)
+{
+  *id = p->def_id;
+  if (!lua_isnil (L, idx))
+    {
+      if ((*id = arg_string (L, idx, "process id", err)) == NULL
+          || ward_def_resolve (*id, path, pathlen, err) < 0
+          || (strcmp (*id, p->def_id) != 0
+              && ward_proc_authorize1 (p, WARD_ACTION (SPAWN), *id, NULL, err) < 0))
+        return NULL;
+    }
+  else
+    snprintf (path, pathlen, "%s", p->def_path);
+  return ward_def_get (path, 0, err);
 }
 
 /* ---- context: a read-only view, nested tables included ---- */
