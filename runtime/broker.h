@@ -92,8 +92,21 @@ struct ward_remote {
  * ones it holds and may name. */
 void ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len);
 /* The same for a message forwarded to r's child: only its values, never
- * an event's error text, can hold handles. */
+ * an event's error text, can hold handles. ungrant takes the copies back
+ * when the message was not sent after all (it is granted again when it
+ * is). */
 void ward_broker_grant_msg (ward_remote *r, const ward_msg *m);
+void ward_broker_ungrant_msg (ward_remote *r, const ward_msg *m);
+/* The DROP frame in r->rx: the child gives back one copy of a channel it
+ * holds, which counts as open no more. NULL, or why the frame is
+ * malformed (not a PID alone, or a channel it does not hold). Called with
+ * the reader's lock. */
+const char *ward_broker_take_drop (ward_remote *r);
+/* Whether the CALL or EXIT frame in r->rx names a handle the child does
+ * not hold: a forged one. */
+int ward_broker_forged_handle (ward_remote *r, int type);
+/* r is freed: the copies its child held count as open no more. */
+void ward_broker_held_free (ward_remote *r);
 /* Queue a frame for r's child and write what the channel takes now. 0, or
  * -1 when the child can take nothing more (err says why). */
 int ward_broker_put_frame (ward_remote *r, int type, const void *body, size_t len,

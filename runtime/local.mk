@@ -5,7 +5,7 @@ libwardrt_a_SOURCES = runtime/rt.h runtime/vm.h runtime/codec.h runtime/pattern.
 	runtime/arena.h runtime/arena.c runtime/codec.c runtime/pattern.c runtime/sched.c runtime/proc.c runtime/mailbox.c \
 	runtime/topo.c runtime/timer.c runtime/vm.c runtime/lerr.c runtime/lchan.c \
 	runtime/lproc.c runtime/lemilua.c runtime/wire.h runtime/wire.c runtime/remote.h \
-	runtime/remote.c runtime/broker.h runtime/broker.c runtime/bproxy.c runtime/lfd.h runtime/lfd.c
+	runtime/remote.c runtime/broker.h runtime/broker.c runtime/bhandle.c runtime/bproxy.c runtime/lfd.h runtime/lfd.c
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
@@ -22,7 +22,7 @@ ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 ## and linked ahead of the libraries, whose hook-free objects are then not
 ## pulled in; the installed ward has no hook at all.
 check_PROGRAMS += tests/ward-faults
-tests_ward_faults_SOURCES = runtime/main.c runtime/remote.c runtime/broker.c runtime/bproxy.c policy/audit.c \
+tests_ward_faults_SOURCES = runtime/main.c runtime/remote.c runtime/broker.c runtime/bhandle.c runtime/bproxy.c policy/audit.c \
 	tests/harness/rawwire.c \
 	sandbox/client.c sandbox/supervisor.c sandbox/spawn.c
 tests_ward_faults_CPPFLAGS = $(ward_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) -DWARD_TEST_HOOKS

@@ -1,0 +1,193 @@
+/* bhandle.c -- the handles (channels) a subprocess actor's child holds,
+ * which are its capabilities (broker.h): each one the runtime sends it is
+ * recorded with how many copies; a frame from the child may name only
+ * those; a DROP gives one copy back. Anything else a frame names is a
+ * forged handle, and the frame is malformed. */
+#include "config.h"
+#include "broker.h"
+#include "codec.h"
+#include "vm.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct held_ref {
+  char pid[64];
+  unsigned n;
+} held_ref;
+
+typedef struct held_scan {
+  ward_remote *r;
+  int foreign;                  /* a handle the child was not given */
+} held_scan;
+
+static held_ref *
+held_find (ward_remote *r, const char *ref, size_t len)
+{
+  for (size_t i = 0; i < r->nheld; i++)
+    if (strlen (r->held[i].pid) == len && memcmp (r->held[i].pid, ref, len) == 0)
+      return &r->held[i];
+  return NULL;
+}
+
+static int
+grant_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  ward_remote *r = sc->r;
+  held_ref *h = held_find (r, ref, len);
+  if (h == NULL && len > 0 && len < sizeof h->pid && memchr (ref, 0, len) == NULL)
+    {
+      if (r->nheld == r->held_cap)
+        {
+          size_t cap = r->held_cap ? 2 * r->held_cap : 4;
+          held_ref *t = realloc (r->held, cap * sizeof *t);
+          if (t == NULL)
+            return 0;           /* not recorded: the child cannot name it back */
+          r->held = t;
+          r->held_cap = cap;
+        }
+      h = &r->held[r->nheld++];
+      memcpy (h->pid, ref, len);
+      h->pid[len] = '\0';
+      h->n = 0;
+    }
+  if (h)
+    h->n++;
+  return 0;
+}
+
+/* The runtime sends the child the encoded values data (a message, a
+ * reply, the spawn's arguments): every handle in them is one it holds. */
+void
+ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len)
+{
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle (data, len, grant_one, &sc);   /* not values: none */
+  pthread_mutex_unlock (&r->held_lock);
+}
+
+/* Whether m's data are encoded values (which may hold handles): not an
+ * event's error text, which is only text to the child, whatever its
+ * bytes -- a process that ends with an error it chose names nothing. */
+static int
+msg_holds_values (const ward_msg *m)
+{
+  switch (m->kind)
+    {
+    case WARD_MSG_USER:
+    case WARD_MSG_VM:
+      return 1;
+    case WARD_MSG_EXIT:
+    case WARD_MSG_EXEC:
+      return !m->is_error;
+    default:
+      return 0;
+    }
+}
+
+/* The message m goes to r's child: the handles in its values become ones
+ * it holds. */
+void
+ward_broker_grant_msg (ward_remote *r, const ward_msg *m)
+{
+  if (msg_holds_values (m))
+    ward_broker_grant_handles (r, m->data, m->len);
+}
+
+static int
+ungrant_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  ward_remote *r = sc->r;
+  held_ref *h = held_find (r, ref, len);
+  if (h != NULL && --h->n == 0)
+    *h = r->held[--r->nheld];
+  return 0;
+}
+
+void
+ward_broker_ungrant_msg (ward_remote *r, const ward_msg *m)
+{
+  if (!msg_holds_values (m))
+    return;
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle (m->data, m->len, ungrant_one, &sc);
+  pthread_mutex_unlock (&r->held_lock);
+}
+
+static int
+held_one (const char *ref, size_t len, void *ctx)
+{
+  held_scan *sc = ctx;
+  if (held_find (sc->r, ref, len))
+    return 0;
+  sc->foreign = 1;
+  return 1;
+}
+
+/* The DROP frame r->rx: the child dropped one copy of a channel it holds,
+ * which counts as open no more. NULL, or why the frame is malformed: not
+ * a PID alone, or a channel the child does not hold
+ * (a copy it was never given, or one it dropped already). Called with
+ * br.lock. */
+const char *
+ward_broker_take_drop (ward_remote *r)
+{
+  ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
+  ward_err err;
+  const char *ref;
+  size_t len;
+  if (ward_wire_get_str (&in, &ref, &len, &err) < 0 || in.p != in.end)
+    return "ended: malformed frame: a DROP that is not a channel's PID";
+  char pid[sizeof ((held_ref *) 0)->pid];
+  pthread_mutex_lock (&r->held_lock);
+  held_ref *h = held_find (r, ref, len);
+  if (h != NULL)
+    {
+      memcpy (pid, h->pid, sizeof pid);
+      if (--h->n == 0)
+        *h = r->held[--r->nheld];
+    }
+  pthread_mutex_unlock (&r->held_lock);
+  if (h == NULL)
+    return "ended: malformed frame: it dropped a channel it does not hold";
+  ward_vmchan_release (pid, 1);
+  return NULL;
+}
+
+/* Whether the CALL or EXIT frame r->rx names a handle the child was not
+ * given: a forged one. (A frame malformed otherwise is the decoder's to
+ * refuse.) */
+int
+ward_broker_forged_handle (ward_remote *r, int type)
+{
+  ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
+  ward_err err;
+  const char *vals;
+  size_t len;
+  uint32_t abnormal;
+  if (type == WARD_F_CALL ? ward_wire_get_str (&in, &vals, &len, &err) < 0
+                            || ward_wire_get_str (&in, &vals, &len, &err) < 0
+                          : ward_wire_get_u32 (&in, &abnormal, &err) < 0
+                            || ward_wire_get_str (&in, &vals, &len, &err) < 0 || abnormal != 0)
+    return 0;
+  held_scan sc = { r, 0 };
+  pthread_mutex_lock (&r->held_lock);
+  (void) ward_codec_each_handle ((const uint8_t *) vals, len, held_one, &sc);
+  pthread_mutex_unlock (&r->held_lock);
+  return sc.foreign;
+}
+
+void
+ward_broker_held_free (ward_remote *r)
+{
+  /* the copies the child held are closed with it */
+  for (size_t i = 0; i < r->nheld; i++)
+    ward_vmchan_release (r->held[i].pid, r->held[i].n);
+  free (r->held);
+  pthread_mutex_destroy (&r->held_lock);
+}
