@@ -3,7 +3,7 @@ noinst_LIBRARIES += libwardrt.a
 libwardrt_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(SECCOMP_CFLAGS)
 libwardrt_a_SOURCES = runtime/rt.h runtime/vm.h runtime/codec.h runtime/pattern.h \
 	runtime/arena.h runtime/arena.c runtime/codec.c runtime/pattern.c runtime/sched.c runtime/proc.c runtime/mailbox.c \
-	runtime/topo.c runtime/timer.c runtime/vm.c runtime/lerr.c runtime/lchan.c \
+	runtime/topo.c runtime/timer.c runtime/vm.c runtime/defs.c runtime/lerr.c runtime/lchan.c \
 	runtime/lproc.c runtime/lemilua.c runtime/wire.h runtime/wire.c runtime/remote.h \
 	runtime/remote.c runtime/broker.h runtime/broker.c runtime/bhandle.c runtime/bproxy.c runtime/lfd.h runtime/lfd.c
 
