@@ -125,6 +125,11 @@ held_one (const char *ref, size_t len, void *ctx)
   held_scan *sc = ctx;
   if (held_find (sc->r, ref, len))
     return 0;
+  /* its own address (its inbox sent as a channel): the one handle a child
+   * may name without being given it */
+  ward_proc *self = sc->r->proxy;
+  if (self != NULL && strlen (self->pid) == len && memcmp (self->pid, ref, len) == 0)
+    return 0;
   sc->foreign = 1;
   return 1;
 }
@@ -160,8 +165,8 @@ ward_broker_take_drop (ward_remote *r)
 }
 
 /* Whether the CALL or EXIT frame r->rx names a handle the child was not
- * given: a forged one. (A frame malformed otherwise is the decoder's to
- * refuse.) */
+ * given (nor its own address): a forged one. (A frame malformed otherwise
+ * is the decoder's to refuse.) With br.lock. */
 int
 ward_broker_forged_handle (ward_remote *r, int type)
 {

@@ -60,17 +60,20 @@ b_boot (lua_State *L)
   return 0;
 }
 
-/* The descriptors a CALL brought are the call's only: every operation that
- * can take one (send) dups it, so the reply closes them all at once rather
- * than leaving them to the collector. Kept in the registry under this key. */
+/* The descriptors and channels a CALL brought are the call's only: every
+ * operation that can take one (send) dups or copies it, so the reply
+ * closes them all at once rather than leaving them to the collector (a
+ * channel left open would keep its actor's inbox open). Kept in the
+ * registry under this key. */
 static const char call_fds_key = 'f';
 
-/* Remember every descriptor in the value at idx (decoded: a tree). */
+/* Remember every descriptor and channel in the value at idx (decoded: a
+ * tree). */
 static void
 remember_fds (lua_State *L, int idx, int depth)
 {
   idx = lua_absindex (L, idx);
-  if (ward_fd_test (L, idx) != NULL)
+  if (ward_fd_test (L, idx) != NULL || luaL_testudata (L, idx, "ward.vmchan") != NULL)
     {
       if (lua_rawgetp (L, LUA_REGISTRYINDEX, &call_fds_key) != LUA_TTABLE)
         {
@@ -108,6 +111,8 @@ close_call_fds (lua_State *L)
           int *u = ward_fd_test (L, -1);
           if (u)
             ward_fd_release (u);
+          else
+            (void) ward_vmchan_close_at (L, -1);
           lua_pop (L, 1);
         }
       lua_pushnil (L);
@@ -116,8 +121,36 @@ close_call_fds (lua_State *L)
   lua_pop (L, 1);
 }
 
+static int
+any_handle (const char *ref, size_t len, void *ctx)
+{
+  (void) ref;
+  (void) len;
+  (void) ctx;
+  return 1;                     /* one is enough: the walk stops */
+}
+
 static void send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals,
                         size_t vlen, const char *msg);
+
+/* Tell the child whether a channel names it, when that changed (only when
+ * one now does, if up_only). Returns whether a frame was sent. */
+static int
+tell_senders (ward_proc *p, ward_remote *r, int up_only)
+{
+  unsigned now = p->is_first ? 0 : ward_broker_senders_peek (p);
+  if (p->is_first || r->told_senders == (int) now || (up_only && now == 0))
+    return 0;
+  ward_err err;
+  uint8_t n[4] = { (uint8_t) now, 0, 0, 0 };
+  r->told_senders = (int) now;
+  atomic_fetch_add (&r->busy, 1);
+  int rc = ward_broker_put_frame (r, WARD_F_SENDERS, n, 4, NULL, &err);
+  atomic_fetch_sub (&r->busy, 1);
+  if (rc < 0)
+    ward_broker_channel_broken (r, &err);
+  return 1;
+}
 
 /* next(): forward what reached the mailbox; return the child's next call
  * (op, {args, n=}) or nothing once the child has ended. */
@@ -151,18 +184,8 @@ b_next (lua_State *L, int status, lua_KContext ctx)
       if (m == NULL)
         {
           /* everything forwarded: then whether a channel names the actor */
-          unsigned now = p->is_first ? 0 : ward_broker_senders_peek (p);
-          if (!p->is_first && r->told_senders != (int) now)
-            {
-              uint8_t n[4] = { (uint8_t) now, 0, 0, 0 };
-              r->told_senders = (int) now;
-              atomic_fetch_add (&r->busy, 1);
-              int rc = ward_broker_put_frame (r, WARD_F_SENDERS, n, 4, NULL, &err);
-              atomic_fetch_sub (&r->busy, 1);
-              if (rc < 0)
-                ward_broker_channel_broken (r, &err);
-              continue;
-            }
+          if (tell_senders (p, r, 0))
+            continue;
           return ward_vm_block (L, 0, b_next);
         }
       ward_msg_hold (p, m);
@@ -261,7 +284,8 @@ b_next (lua_State *L, int status, lua_KContext ctx)
           ward_broker_malformed (r, what);
           return 0;
         }
-      if (m->fds != NULL)
+      if (m->fds != NULL || ward_codec_each_handle ((const uint8_t *) args, alen,
+                                                    any_handle, NULL) != 0)
         for (int i = 0; i < n; i++)
           remember_fds (L, 3 + i, 0);
       for (int i = n; i >= 1; i--)
@@ -346,6 +370,10 @@ b_reply (lua_State *L)
       snprintf (msg, sizeof msg, "the result cannot be sent: %s", err.msg);
     }
   close_call_fds (L);
+  /* a call that made a channel to the child (its inbox sent as its
+   * address): the child knows before the reply, so that its next receive
+   * waits (a close is told only once what came before is forwarded) */
+  (void) tell_senders (ward_current (), r, 1);
   send_reply (r, st, kind, vals.data, vals.len, msg);
   wbuf_free (&vals);
   return 0;

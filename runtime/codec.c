@@ -540,7 +540,8 @@ enc_value (enc *e, int idx, loc *l)
             e->b->len += 1 + put_varint (p + 1, (uint64_t) i);
             return 0;
           }
-        if (h == NULL || luaL_testudata (L, idx, h->tname) == NULL)
+        if (h == NULL || (luaL_testudata (L, idx, h->tname) == NULL
+                          && (h->alias == NULL || luaL_testudata (L, idx, h->alias) == NULL)))
           return enc_fail (e, l, "userdata cannot be sent");
         size_t n = 0;
         const char *ref = h->ref (L, idx, &n, e->err);

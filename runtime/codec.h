@@ -27,6 +27,9 @@ typedef struct ward_codec_handle {
   const char *(*ref) (lua_State *L, int idx, size_t *len, ward_err *err);
   /* Push one value made from the reference; -1 with err on bad input. */
   int (*push) (lua_State *L, const char *ref, size_t len, ward_err *err);
+  /* Another userdata type that ref also turns into reference bytes (the
+   * Emilua inbox: it travels as a channel to its owner); NULL = none. */
+  const char *alias;
 } ward_codec_handle;
 
 typedef struct ward_codec_opts {

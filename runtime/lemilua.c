@@ -14,6 +14,15 @@
 #include <lauxlib.h>
 
 #define VMCHAN "ward.vmchan"
+#define INBOX "ward.vminbox"   /* ("ward.inbox" holds process.inbox()) */
+
+/* require "inbox": the actor's own receiving end. Sent in a message it
+ * travels as a channel to its owner ("You can send the address of other
+ * actors (or self) by sending the channel as a message", Emilua's
+ * spawn_vm reference; Emilua's own chan_send encodes its inbox so). */
+typedef struct inbox {
+  char pid[64];
+} inbox;
 
 typedef struct vmchan {
   char pid[64];
@@ -24,6 +33,10 @@ typedef struct vmchan {
 static void
 senders_add (const char *pid, int d)
 {
+  /* A subprocess actor's count is the runtime's, told by its stand-in
+   * (the child has no other process whose count it could keep). */
+  if (ward_remote_chan >= 0)
+    return;
   ward_proc *t = ward_proc_get (pid);
   if (t == NULL)
     return;
@@ -67,6 +80,14 @@ push_vmchan (lua_State *L, const char *pid, int counted)
 static const char *
 vmchan_ref (lua_State *L, int idx, size_t *len, ward_err *err)
 {
+  inbox *self = luaL_testudata (L, idx, INBOX);
+  if (self != NULL)
+    {
+      /* the inbox: a new channel to its owner (the sender itself) */
+      senders_add (self->pid, 1);
+      *len = strlen (self->pid);
+      return self->pid;
+    }
   vmchan *c = luaL_testudata (L, idx, VMCHAN);
   if (c == NULL || c->closed)
     {
@@ -102,9 +123,9 @@ vmchan_push_wire (lua_State *L, const char *ref, size_t len, ward_err *err)
   return 0;
 }
 
-static const ward_codec_handle vm_handle = { VMCHAN, vmchan_ref, vmchan_push };
+static const ward_codec_handle vm_handle = { VMCHAN, vmchan_ref, vmchan_push, INBOX };
 static const ward_codec_opts rt_opts = { 0, 0, &vm_handle };
-static const ward_codec_handle wire_handle = { VMCHAN, vmchan_ref, vmchan_push_wire };
+static const ward_codec_handle wire_handle = { VMCHAN, vmchan_ref, vmchan_push_wire, INBOX };
 static const ward_codec_opts wire_opts = { 0, 0, &wire_handle };
 
 const ward_codec_opts *
@@ -156,21 +177,36 @@ vmchan_send (lua_State *L)
   return 0;
 }
 
-/* close and __gc. In a subprocess actor every channel came from the
- * runtime, which counts it until told that it is dropped. */
+/* c no longer counts as an open channel: in the runtime its target's
+ * count goes down; in a subprocess actor every channel came from the
+ * runtime, which counts it until told that it is dropped (DROP). */
+static void
+vmchan_drop (vmchan *c)
+{
+  if (c->closed)
+    return;
+  c->closed = 1;
+  if (ward_remote_chan >= 0)
+    ward_remote_dropped (c->pid);
+  else
+    senders_add (c->pid, -1);
+}
+
 static int
 vmchan_close (lua_State *L)
 {
-  vmchan *c = luaL_checkudata (L, 1, VMCHAN);
-  if (!c->closed)
-    {
-      c->closed = 1;
-      if (ward_remote_chan >= 0)
-        ward_remote_dropped (c->pid);
-      else
-        senders_add (c->pid, -1);
-    }
+  vmchan_drop (luaL_checkudata (L, 1, VMCHAN));
   return 0;
+}
+
+int
+ward_vmchan_close_at (lua_State *L, int idx)
+{
+  vmchan *c = luaL_testudata (L, idx, VMCHAN);
+  if (c == NULL)
+    return 0;
+  vmchan_drop (c);
+  return 1;
 }
 
 /* The channel spawn_vm gave the caller for a subprocess actor; raises
@@ -632,9 +668,19 @@ l_inbox_receive (lua_State *L)
 int
 ward_luaopen_inbox (lua_State *L)
 {
-  lua_createtable (L, 0, 1);
-  lua_pushcfunction (L, l_inbox_receive);
-  lua_setfield (L, -2, "receive");
+  ward_proc *p = ward_current ();
+  inbox *b = lua_newuserdatauv (L, sizeof *b, 0);
+  snprintf (b->pid, sizeof b->pid, "%s", p ? p->pid : "");
+  if (luaL_newmetatable (L, INBOX))
+    {
+      static const luaL_Reg methods[] = {
+        { "receive", l_inbox_receive }, { NULL, NULL } };
+      luaL_newlib (L, methods);
+      lua_setfield (L, -2, "__index");
+      lua_pushliteral (L, "inbox");
+      lua_setfield (L, -2, "__metatable");
+    }
+  lua_setmetatable (L, -2);
   return 1;
 }
 

@@ -9,6 +9,7 @@ LUA_TESTS += tests/lua/runtime/emilua.lua
 LUA_TESTS += tests/lua/runtime/contexts.lua
 TESTS += tests/lua/runtime/contexts-threads.sh
 EXTRA_DIST += tests/lua/runtime/contexts-threads.sh
+LUA_TESTS += tests/lua/runtime/vmaddr.lua
 LUA_TESTS += tests/lua/runtime/stdlib.lua
 LUA_TESTS += tests/lua/runtime/luacontract.lua
 LUA_TESTS += tests/lua/runtime/busy.lua

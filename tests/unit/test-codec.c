@@ -58,7 +58,7 @@ handle_push (lua_State *L, const char *ref, size_t len, ward_err *err)
   return 0;
 }
 
-static const ward_codec_handle test_handle = { HANDLE_TNAME, handle_ref, handle_push };
+static const ward_codec_handle test_handle = { HANDLE_TNAME, handle_ref, handle_push, NULL };
 
 /* newhandle("name") -> a test.handle userdata; lightud() -> a light userdata */
 static int

@@ -70,12 +70,18 @@ call-args|a CALL's arguments: malformed message
 exit-short|an EXIT that is not a status and a result
 exit-status|an EXIT that is not a status and a result
 exit-result|its result: malformed message
-handle-call-self|a handle the runtime did not give it
+drop-self|it dropped a channel it does not hold
 handle-call-parent|a handle the runtime did not give it
 handle-call-none|a handle the runtime did not give it
 handle-exit|a handle the runtime did not give it
 grant-by-error|a handle the runtime did not give it
 EOF
+# its own address is the one channel a child may name without being given
+# it (its inbox sent as a message): the send is performed
+attack handle-call-self
+goes_on handle-call-self
+has "handle-call-self: a channel naming the child itself is not forged: the send is performed" \
+  '^report: self 0$' "$T/handle-call-self"
 # a forged channel is refused before anything is asked of the process it names
 ok "handle-call-parent: nothing reaches the process it names" \
   eval '! grep -q "^message: x" "$T/handle-call-parent"'

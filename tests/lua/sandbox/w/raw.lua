@@ -78,7 +78,16 @@ local function forged_send(pid)
   W.call("vmchan.send", "\1\2" .. forged_channel(pid):sub(3) .. W.encode("x"):sub(3))
   return await_end()
 end
-A["handle-call-self"] = function() return forged_send(process.pid()) end
+-- its own address (what its inbox sends as): not forged; the send is
+-- performed
+A["handle-call-self"] = function()
+  local st = W.call("vmchan.send", "\1\2" .. forged_channel(process.pid()):sub(3)
+                    .. W.encode("x"):sub(3))
+  report("self", st)
+  return "done"
+end
+-- DROP of its own address, which it holds no copy of
+A["drop-self"] = function() W.frame(W.DROP, str(process.pid())); return await_end() end
 A["handle-call-parent"] = function() return forged_send(parent) end
 A["handle-call-none"] = function() return forged_send("{ward:main|0xfffff}") end
 A["handle-exit"] = function()

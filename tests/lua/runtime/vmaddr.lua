@@ -1,0 +1,59 @@
+-- vmaddr.lua -- the address of self, as Emilua programs send it: an
+-- actor's inbox sent in a message (nested or at top level) arrives as a
+-- channel to that actor, and a channel received in a message can be sent
+-- through; the count of open channels stays right, so that the inbox says
+-- "channel closed" once the last one goes (in-process actors; the
+-- subprocess variants are tests/lua/sandbox/vmaddr.lua).
+local t = require("tap").setup(...)
+local me = process.pid()
+
+local relay = spawn_vm("w:relay", {})
+relay:send(me)
+local function next_answer(ms)
+  local inb, deadline = process.inbox(), t.after(ms or 60000)
+  while true do
+    local r = channel.select { inb:case_receive(), deadline:case_receive() }
+    if r.channel ~= inb then return nil end
+    if r.value:topic() == "relay" then return r.value:payload() end
+  end
+end
+
+do
+  local S = spawn_vm("w:vmserver")
+  local C = spawn_vm("w:vmclient")
+  C:send { server = S, report = relay }     -- a worker's channel, passed in a message
+  C:close()
+  local r = next_answer()
+  t.ok(type(r) == "table" and r[1] == "client", "the client reports")
+  local a = type(r) == "table" and r[2] or nil
+  t.ok(type(a) == "table" and a[1] == "pong" and a[2] == 1,
+       "its inbox sent nested arrives as a channel the server answers through")
+  if type(a) ~= "table" then t.diag(tostring(a)) end
+  t.is(type(r) == "table" and r[3] or nil, "hello", "its inbox sent at top level arrives as a channel too")
+  S:send { op = "use" }
+  local e = next_answer()
+  t.is(type(e) == "table" and e[2] or nil, "used", "the one channel left to the client, held by the server, works")
+  t.like(type(e) == "table" and e[3] or nil, "channel closed",
+         "once the server closes it the client's inbox says channel closed")
+  S:send("quit")
+  S:close()
+end
+
+-- the first process's own inbox is an address too
+do
+  local inbox = require "inbox"
+  local S = spawn_vm("w:vmserver")
+  S:send { op = "ping", reply = inbox, n = 7 }
+  -- the answer is awaited through the relay first, so that a failure
+  -- cannot leave the first process blocked in inbox:receive()
+  S:send { op = "ping", reply = relay, n = 8 }
+  local r = next_answer()
+  t.ok(type(r) == "table" and r[2] == 8, "(the server answers)")
+  local v = type(r) == "table" and r[2] == 8 and inbox:receive() or nil
+  t.ok(type(v) == "table" and v[1] == "pong" and v[2] == 7,
+       "the first process's inbox, sent nested, brings the answer back to it")
+  S:send("quit")
+  S:close()
+end
+t.plan(t.run)
+t.done()

@@ -1,0 +1,63 @@
+-- vmaddr.lua -- the address of self, as Emilua programs send it: an
+-- actor's inbox sent in a message (nested or at top level) arrives as a
+-- channel to that actor, and a channel received in a message can be sent
+-- through; the count of open channels stays right, so that the inbox says
+-- "channel closed" once the last one goes -- with the client, the server
+-- or both a subprocess actor (tests/lua/runtime/vmaddr.lua: neither).
+local t = require("tap").setup(...)
+local me = process.pid()
+
+local probe_ok, probe = pcall(spawn_vm, "w:vmserver", { subprocess = { newns_user = true } })
+local sub_ok = probe_ok
+if probe_ok then probe:send("quit") probe:close()
+elseif not tostring(probe):find("not permitted") then error(probe) end
+
+local relay = spawn_vm("w:relay", {})
+relay:send(me)
+local function next_answer()
+  local inb, deadline = process.inbox(), t.after(60000)
+  while true do
+    local r = channel.select { inb:case_receive(), deadline:case_receive() }
+    if r.channel ~= inb then return nil end
+    if r.value:topic() == "relay" then return r.value:payload() end
+  end
+end
+local function skip(n, why)
+  for _ = 1, n do
+    t.run = t.run + 1
+    print(string.format("ok %d # SKIP %s", t.run, why))
+  end
+end
+local function opts(sub) return sub and { subprocess = { newns_user = true } } or {} end
+local function name(sub) return sub and "subprocess" or "in-process" end
+
+for _, c in ipairs { { true, false }, { false, true }, { true, true } } do
+  local ssub, csub = c[1], c[2]
+  local label = "server " .. name(ssub) .. ", client " .. name(csub) .. ": "
+  if (ssub or csub) and not sub_ok then
+    skip(5, "this machine does not allow the sandbox's namespaces: " .. tostring(probe))
+  else
+    local S = spawn_vm("w:vmserver", opts(ssub))
+    local C = spawn_vm("w:vmclient", opts(csub))
+    C:send { server = S, report = relay }     -- a worker's channel, passed in a message
+    C:close()
+    local r = next_answer()
+    t.ok(type(r) == "table" and r[1] == "client", label .. "the client reports")
+    local a = type(r) == "table" and r[2] or nil
+    t.ok(type(a) == "table" and a[1] == "pong" and a[2] == 1,
+         label .. "its inbox sent nested arrives as a channel the server answers through")
+    if type(a) ~= "table" then t.diag(tostring(a)) end
+    t.is(type(r) == "table" and r[3] or nil, "hello",
+         label .. "its inbox sent at top level arrives as a channel too")
+    S:send { op = "use" }
+    local e = next_answer()
+    t.is(type(e) == "table" and e[2] or nil, "used",
+         label .. "the one channel left to the client, held by the server, works")
+    t.like(type(e) == "table" and e[3] or nil, "channel closed",
+           label .. "once the server closes it the client's inbox says channel closed")
+    S:send("quit")
+    S:close()
+  end
+end
+t.plan(t.run)
+t.done()
