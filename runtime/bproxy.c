@@ -467,6 +467,16 @@ b_upgrade (lua_State *L)
   return 3;
 }
 
+/* inbox_close(): the child closed its Emilua inbox: so does its stand-in,
+ * whose senders are then refused. */
+static int
+b_inbox_close (lua_State *L)
+{
+  (void) L;
+  ward_inbox_close (ward_current ());
+  return 0;
+}
+
 /* may_require(name): whether the child's actor may require name (asked,
  * and so audited, as an in-process require would be). */
 static int
@@ -485,6 +495,7 @@ ward_broker_push_module (lua_State *L)
     { "boot", b_boot }, { "next", b_next_entry }, { "reply", b_reply },
     { "finish", b_finish }, { "may_require", b_may_require }, { "tidy", b_tidy },
     { "malformed", b_malformed }, { "upgrade", b_upgrade },
+    { "inbox_close", b_inbox_close },
     { NULL, NULL } };
   luaL_newlib (L, fns);
 }
@@ -508,6 +519,7 @@ static const char broker_lua[] =
   "  ['vmchan.kill'] = function(ch, sig) ch:kill(sig); return true end,\n"
   "  ['vmchan.detach'] = function(ch) ch:detach(); return true end,\n"
   "  ['vmchan.child_pid'] = function(ch) return ch.child_pid end,\n"
+  "  ['inbox.close'] = function() w.inbox_close() end,\n"
   "  with_context = function()\n"
   "    local b, e = process.with_context({})\n"
   "    if b then return true end\n"

@@ -167,6 +167,14 @@ vmchan_send (lua_State *L)
     return luaL_error (L, "send: actor %s has exited", c->pid);
   if (t == NULL)
     return luaL_error (L, "send: %s", err.msg);
+  pthread_mutex_lock (&t->lock);
+  int closed = t->vm_inbox_closed;
+  pthread_mutex_unlock (&t->lock);
+  if (closed)
+    {
+      ward_proc_unref (t);
+      return luaL_error (L, "send: channel closed (actor %s closed its inbox)", c->pid);
+    }
   ward_msg *m = ward_msg_encode (L, WARD_MSG_VM, p->pid, NULL, 2, 1, &err);
   int rc = m ? ward_deliver (t, m, &err) : -1;
   ward_proc_unref (t);
@@ -634,12 +642,58 @@ l_spawn_context_threads (lua_State *L)
   return 0;
 }
 
+static int
+drop_handle (const char *ref, size_t len, void *ctx)
+{
+  (void) ctx;
+  char pid[64];
+  if (len > 0 && len < sizeof pid)
+    {
+      memcpy (pid, ref, len);
+      pid[len] = '\0';
+      ward_vmchan_release (pid, 1);
+    }
+  return 0;
+}
+
+/* Drop what waits in p's Emilua inbox, with the count of every channel it
+ * holds (encoded in the runtime: each counted; in a subprocess actor the
+ * runtime keeps those until the child ends). */
+static void
+inbox_drain (ward_proc *p)
+{
+  ward_msg *m;
+  while ((m = ward_port_pop (p, WARD_PORT_VM)) != NULL)
+    {
+      if (ward_remote_chan < 0)
+        (void) ward_codec_each_handle (m->data, m->len, drop_handle, NULL);
+      ward_msg_free (m);
+    }
+}
+
+void
+ward_inbox_close (ward_proc *p)
+{
+  pthread_mutex_lock (&p->lock);
+  p->vm_inbox_closed = 1;
+  pthread_mutex_unlock (&p->lock);
+  inbox_drain (p);
+}
+
 /* require "inbox": receive() returns the next raw value sent by a channel. */
 static int
 inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
 {
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
+  pthread_mutex_lock (&p->lock);
+  int closed = p->vm_inbox_closed;
+  pthread_mutex_unlock (&p->lock);
+  if (closed)
+    {
+      inbox_drain (p);          /* what a sender slipped in meanwhile */
+      return luaL_error (L, "inbox: channel closed (the inbox was closed)");
+    }
   ward_msg *m = ward_port_pop (p, WARD_PORT_VM);
   if (m)
     {
@@ -665,6 +719,26 @@ l_inbox_receive (lua_State *L)
   return inbox_recv_k (L, LUA_OK, 0);
 }
 
+/* inbox:close(), as Emilua's (reference, inbox: "Closes the channel. No
+ * further messages can be received after inbox is closed"; its source
+ * drops what is queued, wakes a waiting receive with channel_closed, and
+ * a send to it fails). In a subprocess actor the runtime's stand-in
+ * closes too, so that senders there are refused. */
+static int
+l_inbox_close (lua_State *L)
+{
+  ward_vm_check_killed (L);
+  ward_proc *p = ward_current ();
+  pthread_mutex_lock (&p->lock);
+  int was = p->vm_inbox_closed;
+  pthread_mutex_unlock (&p->lock);
+  ward_inbox_close (p);
+  if (was || ward_remote_chan < 0)
+    return 0;
+  lua_settop (L, 0);
+  return ward_remote_call (L, "inbox.close");
+}
+
 int
 ward_luaopen_inbox (lua_State *L)
 {
@@ -674,7 +748,7 @@ ward_luaopen_inbox (lua_State *L)
   if (luaL_newmetatable (L, INBOX))
     {
       static const luaL_Reg methods[] = {
-        { "receive", l_inbox_receive }, { NULL, NULL } };
+        { "receive", l_inbox_receive }, { "close", l_inbox_close }, { NULL, NULL } };
       luaL_newlib (L, methods);
       lua_setfield (L, -2, "__index");
       lua_pushliteral (L, "inbox");

@@ -185,6 +185,7 @@ struct ward_proc {
   int trap_links;
   int vm_senders;               /* open spawn_vm channels naming this process */
   int vm_closed_seen;
+  int vm_inbox_closed;           /* its Emilua inbox was closed (inbox:close) */
 
   /* termination */
   atomic_int killed;            /* set once: the kill reason below is final */

@@ -141,5 +141,8 @@ void ward_vmchan_release (const char *pid, unsigned n);
 /* Close the spawn_vm channel at idx if it is one (1), else 0: its count
  * goes now, not when it is collected. */
 int ward_vmchan_close_at (lua_State *L, int idx);
+/* Close p's Emilua inbox (inbox:close): what is queued on it is dropped,
+ * a receive raises "channel closed", and so does a send to it. */
+void ward_inbox_close (ward_proc *p);
 
 #endif

@@ -4,6 +4,7 @@
 -- through; the count of open channels stays right, so that the inbox says
 -- "channel closed" once the last one goes (in-process actors; the
 -- subprocess variants are tests/lua/sandbox/vmaddr.lua).
+-- Also inbox:close(): receives and sends then fail with channel closed.
 local t = require("tap").setup(...)
 local me = process.pid()
 
@@ -55,5 +56,30 @@ do
   S:send("quit")
   S:close()
 end
+-- inbox:close(): further receives fail with "channel closed", what was
+-- queued is dropped, senders are refused, a second close is quiet
+-- (Emilua's reference, inbox: "No further messages can be received after
+-- inbox is closed")
+local function closing(label, o)
+  local X = spawn_vm("w:vmcloser", o)
+  X:send(relay)
+  local r = next_answer()
+  local pid = type(r) == "table" and r[1] == "closer" and r[2] or nil
+  t.ok(pid ~= nil, label .. "the actor reports")
+  X:send("queued before the close")
+  if pid then process.send(pid, "go") end
+  local e = next_answer()
+  t.ok(type(e) == "table" and e[1] == "closed" and e[2] == false,
+       label .. "after inbox:close() a receive raises, though a value was queued")
+  t.like(type(e) == "table" and e[3] or nil, "channel closed", label .. "... with channel closed")
+  t.ok(type(e) == "table" and e[4] == true, label .. "closing it again does nothing")
+  local sent, serr = pcall(X.send, X, "late")
+  t.ok(not sent and tostring(serr):find("channel closed") ~= nil,
+       label .. "a send to a closed inbox raises channel closed")
+  if sent then t.diag("the send went through") else t.diag(serr) end
+  if pid then process.send(pid, "end") end
+  X:close()
+end
+closing("in-process: ", {})
 t.plan(t.run)
 t.done()
