@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <lauxlib.h>
 
 #define VMCHAN "ward.vmchan"
@@ -380,6 +381,7 @@ parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o)
   luaL_checktype (L, idx, LUA_TTABLE);
   memset (o, 0, sizeof *o);
   o->init_arg_fd = -1;
+  o->stdin_fd = o->stdout_fd = o->stderr_fd = -1;
   lua_pushnil (L);
   while (lua_next (L, idx))
     {
@@ -400,11 +402,21 @@ parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o)
       else if (strcmp (k, "stdin") == 0 || strcmp (k, "stdout") == 0
                || strcmp (k, "stderr") == 0)
         {
-          if (!(lua_type (L, -1) == LUA_TSTRING && strcmp (lua_tostring (L, -1), "share") == 0))
-            luaL_error (L, "spawn_vm: subprocess.%s must be \"share\" or nil (ward "
-                        "processes have no file descriptors to give)", k);
-          *(k[3] == 'i' ? &o->share_stdin : k[3] == 'o' ? &o->share_stdout
-            : &o->share_stderr) = 1;
+          /* "share": the caller's own; a descriptor: that one (Emilua's
+           * spawn_vm: "Use the file descriptor as the specified standard
+           * handle"); the child gets a copy, the caller keeps its own */
+          int std = k[3] == 'i' ? STDIN_FILENO : k[3] == 'o' ? STDOUT_FILENO : STDERR_FILENO;
+          int *u = ward_fd_test (L, -1);
+          int fd = -1;
+          if (lua_type (L, -1) == LUA_TSTRING && strcmp (lua_tostring (L, -1), "share") == 0)
+            fd = std;
+          else if (u != NULL && *u >= 0)
+            fd = *u;
+          else
+            luaL_error (L, "spawn_vm: subprocess.%s must be \"share\", an open file "
+                        "descriptor (see require \"fd\") or nil", k);
+          *(std == STDIN_FILENO ? &o->stdin_fd : std == STDOUT_FILENO ? &o->stdout_fd
+            : &o->stderr_fd) = fd;
         }
       else if (strcmp (k, "environment") == 0)
         {

@@ -123,7 +123,9 @@ ward_remote *ward_broker_prepare (ward_host *h, ward_err *err);
 typedef struct ward_subprocess_opts {
   unsigned namespaces;          /* WARD_NS_* */
   const char *const *environ;   /* "K=V" list, NULL-terminated; NULL = empty */
-  int share_stdin, share_stdout, share_stderr;
+  /* the child's standard streams: descriptors the caller gives (its own
+   * 0..2 for "share"; the child gets copies); -1 = a closed pipe end */
+  int stdin_fd, stdout_fd, stderr_fd;
   const char *init_script;      /* NULL = none */
   size_t init_len;
   int init_arg_fd;              /* the script's init.arg (stays the caller's); -1 = none */
