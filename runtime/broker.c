@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -145,6 +146,8 @@ static struct {
   size_t rx_limit;              /* RX_TOTAL_LIMIT, or the tests' */
   ward_remote *list;
 } br = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .wake = { -1, -1 } };
+
+static void flush_detached (ward_remote *r);
 
 static void
 wake_reader (void)
@@ -818,6 +821,13 @@ ward_broker_shutdown (void)
       wake_reader ();
       pthread_join (br.thread, NULL);
     }
+  /* the reader is gone: what still waits for a detached child is written
+   * before ward exits and its channel closes */
+  pthread_mutex_lock (&br.lock);
+  for (ward_remote *r = br.list; r; r = r->next)
+    if (r->detached && !r->ended && r->child.chan >= 0)
+      flush_detached (r);
+  pthread_mutex_unlock (&br.lock);
 }
 
 /* Make the child for profile p and put it on the reader's list: on the
@@ -1109,7 +1119,20 @@ ward_broker_detach (const char *pid, ward_err *err)
   r->detached = 1;
   pid_t child = r->child.pid;
   pthread_mutex_unlock (&br.lock);
-  return wsb_detach (child, err);
+  if (wsb_detach (child, err) < 0)
+    return -1;
+  /* The child learns it, so that it goes on when its channel closes (the
+   * run ends): frames after this one still reach it while the run lasts.
+   * Sent by the caller's thread, which holds the stand-in's channel only
+   * while it writes this one frame. */
+  r = find_remote (pid, err);
+  if (r == NULL)
+    return 0;                   /* it has ended meanwhile: nothing to tell */
+  atomic_fetch_add (&r->busy, 1);
+  int rc = ward_broker_put_frame (r, WARD_F_DETACHED, NULL, 0, NULL, err);
+  atomic_fetch_sub (&r->busy, 1);
+  pthread_mutex_unlock (&br.lock);
+  return rc;
 }
 
 long
@@ -1163,12 +1186,39 @@ unlist (ward_remote *r)
   pthread_mutex_unlock (&br.lock);
 }
 
+/* A detached child goes on once its channel closes (the run ends), if it
+ * knows it was detached: what still waits for it (its BOOT, DETACHED) is
+ * written first, for at most the stall time. r is off the reader's list,
+ * or the reader has stopped. */
+static void
+flush_detached (ward_remote *r)
+{
+  int64_t end = ward_now_ns () + (br.stall_ns > 0 ? br.stall_ns
+                                  : (int64_t) SEND_TIMEOUT_S * 1000000000);
+  ward_err err;
+  pthread_mutex_lock (&r->tx_lock);
+  while (!r->tx_ended && r->tx.head != NULL)
+    {
+      int progress = 0;
+      if (ward_wire_tx_flush (r->child.chan, &r->tx, &progress, &err) <= 0)
+        break;
+      int64_t left = end - ward_now_ns ();
+      if (left <= 0)
+        break;
+      struct pollfd pf = { .fd = r->child.chan, .events = POLLOUT };
+      (void) poll (&pf, 1, (int) (left / 1000000) + 1);
+    }
+  pthread_mutex_unlock (&r->tx_lock);
+}
+
 void
 ward_broker_abort (ward_remote *r)
 {
   if (r == NULL)
     return;
   unlist (r);
+  if (r->detached && !r->ended && r->child.chan >= 0)
+    flush_detached (r);
   if (r->child.chan >= 0)
     close (r->child.chan);
   if (r->child.pidfd >= 0)

@@ -719,7 +719,8 @@ inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
   pthread_mutex_unlock (&p->lock);
   /* the run's first process is named by no channel (a subprocess actor's
    * count is the runtime's, told by its stand-in) */
-  if (senders == 0 && (!p->is_first || (ward_remote_chan >= 0 && ward_remote_tracks_senders)))
+  if (senders == 0 && (!p->is_first || (ward_remote_chan >= 0 && (ward_remote_tracks_senders
+                                                                  || ward_remote_gone))))
     return luaL_error (L, "inbox: channel closed (no open channel to this actor remains)");
   return ward_vm_block (L, 0, inbox_recv_k);
 }

@@ -25,6 +25,7 @@
 
 int ward_remote_chan = -1;
 int ward_remote_tracks_senders;
+_Atomic int ward_remote_gone;
 
 /* ---- messages on the wire (both ends) ---- */
 
@@ -115,7 +116,26 @@ static struct {
   pthread_mutex_t lock;
   pthread_cond_t cond;
   int ended;
+  int detached;                 /* DETACHED came: the runtime's end is not ours */
 } child = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* The channel closed (or failed) under a detached actor: the run has ended
+ * without it (Emilua's detach: "allowed to outlive the calling process").
+ * It goes on with what it has -- its Lua state, its descriptors, its
+ * timers, its standard streams -- and nothing of the runtime: its end of
+ * the channel is shut, no channel names it any more (its inbox gives what
+ * is queued, then "channel closed"), and every call to the runtime fails
+ * (ward_remote_call). */
+static void
+runtime_gone (void)
+{
+  atomic_store (&ward_remote_gone, 1);
+  (void) shutdown (ward_remote_chan, SHUT_RDWR);
+  pthread_mutex_lock (&child.actor->lock);
+  child.actor->vm_senders = 0;
+  pthread_mutex_unlock (&child.actor->lock);
+  ward_proc_wake (child.actor);   /* a call or a receive waiting sees it */
+}
 
 /* Frames from the runtime: messages into the actor's mailbox, replies to
  * its port for them. Anything wrong with the channel ends the actor. */
@@ -144,6 +164,17 @@ reader_main (void *unused)
         ward_rawwire_pace ();
 #endif
       int rc = ward_wire_read (ward_remote_chan, &rx, &err);
+      if (rc == 2 || rc < 0)
+        {
+          pthread_mutex_lock (&child.lock);
+          int detached = child.detached;
+          pthread_mutex_unlock (&child.lock);
+          if (detached)
+            {
+              runtime_gone ();
+              break;
+            }
+        }
       if (rc == 2)
         {
           why = "the runtime closed the channel";
@@ -182,6 +213,21 @@ reader_main (void *unused)
           child.actor->vm_senders = (int) n;
           pthread_mutex_unlock (&child.actor->lock);
           ward_proc_wake (child.actor);
+          continue;
+        }
+      else if (rx.type == WARD_F_DETACHED)
+        {
+          int empty = rx.body.len == 0 && rx.fds.n == 0;
+          ward_wire_rx_reset (&rx);
+          if (!empty)
+            {
+              snprintf (buf, sizeof buf, "receiving from the runtime: malformed DETACHED frame");
+              why = buf;
+              break;
+            }
+          pthread_mutex_lock (&child.lock);
+          child.detached = 1;
+          pthread_mutex_unlock (&child.lock);
           continue;
         }
       else if (rx.type == WARD_F_REPLY)
@@ -488,17 +534,32 @@ ward_remote_take_reply (ward_proc *p, ward_remote_reply *r)
   return 1;
 }
 
+/* A call to the runtime, which has gone (runtime_gone): require raises, as
+ * a refusal does (it must not open what was never asked); every other
+ * call gives nil and an UNAVAILABLE error. */
+static int
+gone (lua_State *L, const char *op)
+{
+  lua_settop (L, 0);
+  if (strcmp (op, "require") == 0)
+    return luaL_error (L, "require: the runtime has ended (this actor was detached "
+                       "and outlived the run)");
+  return ward_push_error (L, WARD_E_UNAVAILABLE, "%s: the runtime has ended (this actor "
+                          "was detached and outlived the run)", op);
+}
+
 static int
 call_k (lua_State *L, int status, lua_KContext ctx)
 {
   (void) status;
-  (void) ctx;
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_remote_reply rep;
   int got = ward_remote_take_reply (p, &rep);
+  if (got == 0 && atomic_load (&ward_remote_gone))
+    return gone (L, (const char *) ctx);
   if (got == 0)
-    return ward_vm_block (L, 0, call_k);
+    return ward_vm_block (L, ctx, call_k);
   lua_settop (L, 0);
   if (got < 0 || rep.st > 2)
     {
@@ -538,6 +599,8 @@ int
 ward_remote_call (lua_State *L, const char *op)
 {
   ward_vm_check_killed (L);
+  if (atomic_load (&ward_remote_gone))
+    return gone (L, op);
   if (!lua_isyieldable (L))
     return ward_push_error (L, WARD_E_INVALID, "%s cannot wait for the runtime here (inside "
                             "a metamethod or C callback that cannot yield)", op);
@@ -562,7 +625,10 @@ ward_remote_call (lua_State *L, const char *op)
   ward_fdvec_close (&fds);
   wbuf_free (&args);
   wbuf_free (&b);
+  if (rc < 0 && atomic_load (&ward_remote_gone))
+    return gone (L, op);
   if (rc < 0)
     return ward_push_err (L, &err);
-  return ward_vm_block (L, 0, call_k);
+  /* op is a literal: it outlives the wait */
+  return ward_vm_block (L, (lua_KContext) op, call_k);
 }

@@ -42,6 +42,9 @@ extern int ward_remote_chan;
  * (every actor but the run's first process), so that its inbox can report
  * that none remains. */
 extern int ward_remote_tracks_senders;
+/* In a subprocess actor that was detached: the runtime has gone (its
+ * channel closed). The actor goes on; every call to the runtime fails. */
+extern _Atomic int ward_remote_gone;
 
 #ifdef WARD_TEST_HOOKS
 /* The compromised-child harness (tests/harness/rawwire.c): set from

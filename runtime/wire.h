@@ -30,7 +30,9 @@ enum ward_frame {
   WARD_F_DROP,         /* child -> runtime: the actor dropped (closed, or
                           collected) one copy of a channel it was given
                           (str: the PID it names) */
-  WARD_F_LAST = WARD_F_DROP
+  WARD_F_DETACHED,     /* runtime -> child: it was detached (spawn_vm's
+                          detach): it goes on when the channel closes */
+  WARD_F_LAST = WARD_F_DETACHED
 };
 
 /* Send one frame; blocks until every datagram is queued (the runtime's end

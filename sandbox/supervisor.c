@@ -321,6 +321,15 @@ shut_down (int requested)
     reply (NULL, (pid_t) stays, -1);
   if (stays == 0)
     _exit (0);
+  /* We stay only to reap: nothing of the run is kept for it. The standard
+   * streams were ward's (a terminal, or the pipe a caller of ward waits
+   * on for its end), the directory ward's; the detached children keep
+   * their own. */
+  for (int i = 0; i < 3; i++)
+    if (devnull >= 0)
+      (void) dup2 (devnull, i);
+  if (chdir ("/") < 0)
+    { /* ward's directory stays held: nothing else to do */ }
 }
 
 /* The runtime's socket is closed: it is gone. */

@@ -9,7 +9,7 @@
  *
  *   wire.MAGIC, wire.MORE, wire.CHUNK, wire.MAX, wire.FD_MAX
  *   wire.BOOT, wire.MSG, wire.REPLY, wire.CALL, wire.EXIT, wire.SENDERS,
- *   wire.DROP
+ *   wire.DROP, wire.DETACHED
  *   wire.chan                      the channel's descriptor
  *   wire.datagram(bytes [, fds])   one raw datagram (header included)
  *   wire.frame(type, body [, fds]) a well-cut frame of any type and body
@@ -248,7 +248,7 @@ install (lua_State *L)
     { "MAGIC", 0x57 }, { "MORE", 1 }, { "CHUNK", WARD_WIRE_CHUNK }, { "MAX", WARD_WIRE_MAX },
     { "FD_MAX", WARD_FD_MAX }, { "BOOT", WARD_F_BOOT }, { "MSG", WARD_F_MSG },
     { "REPLY", WARD_F_REPLY }, { "CALL", WARD_F_CALL }, { "EXIT", WARD_F_EXIT },
-    { "SENDERS", WARD_F_SENDERS }, { "DROP", WARD_F_DROP }
+    { "SENDERS", WARD_F_SENDERS }, { "DROP", WARD_F_DROP }, { "DETACHED", WARD_F_DETACHED }
   };
   lua_pushglobaltable (L);
   luaL_newlib (L, fns);

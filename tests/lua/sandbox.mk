@@ -24,6 +24,10 @@ EXTRA_DIST += tests/lua/sandbox/exhaust.sh
 ## spawn_vm's subprocess actors are bounded; the supervisor's descriptors.
 TESTS += tests/lua/sandbox/limits.sh
 EXTRA_DIST += tests/lua/sandbox/limits.sh
+## detach.sh: a detached subprocess actor outlives the run, and keeps
+## nothing of it; the test kills the survivor.
+TESTS += tests/lua/sandbox/detach.sh
+EXTRA_DIST += tests/lua/sandbox/detach.sh
 ## lifetime.sh: nothing of a run outlives ward but what it detached.
 TESTS += tests/lua/sandbox/lifetime.sh
 EXTRA_DIST += tests/lua/sandbox/lifetime.sh

@@ -49,6 +49,7 @@ type-boot|a child may not send frame type 1
 type-msg|a child may not send frame type 2
 type-reply|a child may not send frame type 3
 type-senders|a child may not send frame type 6
+type-detached|a child may not send frame type 8
 type-zero|unexpected type 0
 type-unknown|unexpected type 200
 type-change|unexpected type 5

@@ -113,9 +113,8 @@ ms=$(sed -n 's/^signal SIGTERM ms //p' "$T/chain.rep")
 echo "# ward exited ${ms:-?} ms after SIGTERM with a sandboxed chain running"
 
 # 4. a detached subprocess actor is not killed at the run's end, and the
-# supervisor stays to reap it; nothing else is left. (The actor itself ends
-# once the runtime's end of its channel closes, which may come before or
-# after ward exits: either may be left, nothing else.)
+# supervisor stays to reap it; nothing else is left. (The actor goes on
+# after ward exits -- detach.sh -- until session kills what is left.)
 start_run detach --root "$T" "$T/detach.lua"
 wait_run
 kid=$(sed -n 's/^detached	//p' "$T/detach.out")

@@ -27,7 +27,7 @@ end
 local A = {}
 -- frame types only the runtime sends, and ones nobody sends
 for name, t in pairs { boot = W.BOOT, msg = W.MSG, reply = W.REPLY, senders = W.SENDERS,
-                       zero = 0, unknown = 200 } do
+                       detached = W.DETACHED, zero = 0, unknown = 200 } do
   A["type-" .. name] = function() W.frame(t, u32(0) .. str("x")); return await_end() end
 end
 -- datagrams that are no frame
