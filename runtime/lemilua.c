@@ -663,22 +663,24 @@ drop_handle (const char *ref, size_t len, void *ctx)
     {
       memcpy (pid, ref, len);
       pid[len] = '\0';
-      ward_vmchan_release (pid, 1);
+      if (ward_remote_chan >= 0)
+        ward_remote_dropped (pid);
+      else
+        ward_vmchan_release (pid, 1);
     }
   return 0;
 }
 
 /* Drop what waits in p's Emilua inbox, with the count of every channel it
- * holds (encoded in the runtime: each counted; in a subprocess actor the
- * runtime keeps those until the child ends). */
+ * holds (encoded in the runtime: each counted; in a subprocess actor each
+ * a copy the runtime gave, which it is told of). */
 static void
 inbox_drain (ward_proc *p)
 {
   ward_msg *m;
   while ((m = ward_port_pop (p, WARD_PORT_VM)) != NULL)
     {
-      if (ward_remote_chan < 0)
-        (void) ward_codec_each_handle (m->data, m->len, drop_handle, NULL);
+      (void) ward_codec_each_handle (m->data, m->len, drop_handle, NULL);
       ward_msg_free (m);
     }
 }

@@ -67,8 +67,20 @@ local function closing(label, o)
   local pid = type(r) == "table" and r[1] == "closer" and r[2] or nil
   t.ok(pid ~= nil, label .. "the actor reports")
   X:send("queued before the close")
+  -- a channel to D queued there too, the only one left to D: dropped with it
+  local D = spawn_vm("w:drain")
+  D:send(relay)
+  X:send(D)
+  D:close()
   if pid then process.send(pid, "go") end
-  local e = next_answer()
+  local e, d
+  for _ = 1, 2 do
+    local a = next_answer()
+    if type(a) == "table" and a[1] == "closed" and a[2] == false then e = a
+    elseif type(a) == "table" and a[1] == "closed" then d = a end
+  end
+  t.ok(type(d) == "table" and d[2] == 0,
+       label .. "a channel queued on the closed inbox is dropped: its actor's inbox says closed")
   t.ok(type(e) == "table" and e[1] == "closed" and e[2] == false,
        label .. "after inbox:close() a receive raises, though a value was queued")
   t.like(type(e) == "table" and e[3] or nil, "channel closed", label .. "... with channel closed")
