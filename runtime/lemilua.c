@@ -590,6 +590,14 @@ l_spawn_vm (lua_State *L)
       if (inherit || atomic_compare_exchange_strong (&contexts, &seen, seen + 1))
         break;
     }
+  /* A subprocess actor's stand-in performs the child's spawn_vm (asked
+   * above, as the child's actor): the child never chooses a sandbox. A
+   * subprocess table holds an init script that runs before any lockdown,
+   * and namespaces and limits weaker than its own. */
+  if (sub_idx && p->remote != NULL)
+    return luaL_error (L, "spawn_vm: a subprocess actor cannot choose a sandbox (the "
+                       "`subprocess` option); without it, spawn_vm makes an actor of its own "
+                       "host's profile");
   /* The caller's own context is a sandboxed host only for a subprocess
    * actor's stand-in: what it spawns there is a subprocess actor of the
    * host's profile, never code of the child run unsandboxed. */

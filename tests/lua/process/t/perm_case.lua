@@ -231,7 +231,7 @@ case("spawn_vm with a subprocess table",
   local r = pcall_pack(spawn_vm, "t:perm_vm", { subprocess = { newns_user = true } })
   if r[1] then r[2]:send { R, tag } end
   return r, pinged(tag)
-end, { raises = true, sandbox = true })
+end, { raises = true, sandbox = true, child_refused = "a subprocess actor cannot choose a sandbox" })
 case("tx:send", { "process.send" }, function(tag)
   local ch = spawn_vm("t:perm_vm")
   return pcall_pack(ch.send, ch, { R, tag }), pinged(tag)
@@ -267,6 +267,13 @@ for _, c in ipairs(cases) do
     local skip = c.opts.sandbox and not r[1] and tostring(r[2]):find("not permitted")
     if skip then
       note("skipped " .. label .. ": this machine does not allow the sandbox's namespaces")
+    elseif control and sandboxed and c.opts.child_refused then
+      -- refused to a subprocess actor whatever its permissions
+      local ok = not r[1] and tostring(r[2]):find(c.opts.child_refused, 1, true) ~= nil
+      if line(ok, label .. ": refused to a subprocess actor (" .. c.opts.child_refused .. ")") == false then
+        note("got " .. show(r))
+      end
+      checks[#checks + 1] = { label = label, done = done, witness = witness, want = false }
     elseif control then
       local ok = r[1] and (c.opts.raises or r[2] ~= nil)
       if line(ok, label .. ": allowed") == false then note("got " .. show(r)) end

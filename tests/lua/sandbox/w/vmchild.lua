@@ -1,6 +1,7 @@
 -- w:vmchild -- a subprocess actor that calls spawn_vm: how = "same" (its own
--- context), "ctx" (a new context), "sub" (a subprocess table), "self"
--- (module "."); the actor spawned (w:vmprobe) reports where it runs.
+-- context), "ctx" (a new context), "sub" (a subprocess table with an init
+-- script of its own: refused), "self" (module "."); the actor spawned
+-- (w:vmprobe) reports where it runs.
 local parent, how = ...
 if parent == nil then
   -- spawned as "." by the "self" case (spawn_vm passes no arguments)
@@ -10,7 +11,8 @@ if parent == nil then
   return
 end
 local opts = how == "ctx" and { inherit_context = false }
-  or how == "sub" and { subprocess = { newns_user = true } } or {}
+  or how == "sub" and { subprocess = { init = { script = "error('must never run')" } } }
+  or {}
 local ok, ch = pcall(spawn_vm, how == "self" and "." or "w:vmprobe", opts)
 if not ok then process.send(parent, "spawn_vm", false, tostring(ch)) return end
 process.send(parent, "spawn_vm", true)
