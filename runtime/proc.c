@@ -575,6 +575,7 @@ proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, cons
   p->state = WARD_ST_DONE;
   pthread_mutex_unlock (&p->lock);
   ward_vm_close (p);
+  ward_timers_forget (p);       /* a deadline or time.after of an hour holds nothing */
   if (p->remote)
     ward_broker_release (p);
   if (p->is_first && ward_remote_chan >= 0)

@@ -200,6 +200,7 @@ struct ward_proc {
   ward_serials links;
   char **names; size_t nnames;  /* registry names held */
   atomic_uint live_children;
+  atomic_uint timers;           /* its timers not yet fired (timer.c) */
   int is_master;
   ward_remote *remote;          /* a subprocess actor's stand-in (remote.h) */
   ward_fdtally *fd_tally;       /* what it sends is counted (a sandboxed host's
@@ -333,6 +334,8 @@ int ward_timers_start (ward_err *err);
 void ward_timers_stop (void);
 /* At `when_ns` (monotonic): TIMER message to port, or kill p (deadline). */
 void ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *why);
+/* p has ended: its timers are dropped, and the references they held. */
+void ward_timers_forget (ward_proc *p);
 int64_t ward_now_ns (void);        /* monotonic */
 int64_t ward_thread_cpu_ns (void); /* the calling thread's CPU time (0: unknown) */
 int64_t ward_wall_ms (void);       /* since the epoch */

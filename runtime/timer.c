@@ -130,6 +130,7 @@ timer_main (void *arg)
       timer t = T.heap[0];
       T.heap[0] = T.heap[--T.n];
       heap_down (0);
+      atomic_fetch_sub (&t.p->timers, 1);
       pthread_mutex_unlock (&T.lock);
       fire (&t);
       pthread_mutex_lock (&T.lock);
@@ -194,10 +195,35 @@ ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *w
   t->kind = kind;
   t->p = p;
   ward_proc_ref (p);
+  atomic_fetch_add (&p->timers, 1);
   t->port = port;
   if (why)
     snprintf (t->why, sizeof t->why, "%s", why);
   heap_up (T.n++);
   pthread_cond_signal (&T.cond);
   pthread_mutex_unlock (&T.lock);
+}
+
+void
+ward_timers_forget (ward_proc *p)
+{
+  if (atomic_load (&p->timers) == 0)
+    return;                     /* the usual case: nothing to look for */
+  size_t dropped = 0;
+  pthread_mutex_lock (&T.lock);
+  for (size_t i = 0; i < T.n;)
+    if (T.heap[i].p == p)
+      {
+        T.heap[i] = T.heap[--T.n];
+        dropped++;
+      }
+    else
+      i++;
+  for (size_t i = T.n / 2; i-- > 0;)
+    heap_down (i);
+  atomic_fetch_sub (&p->timers, (unsigned) dropped);
+  pthread_cond_signal (&T.cond);        /* its earliest may have gone */
+  pthread_mutex_unlock (&T.lock);
+  while (dropped-- > 0)
+    ward_proc_unref (p);                /* the caller holds its own */
 }

@@ -34,6 +34,9 @@ TESTS += tests/lua/runtime/luabugs.sh
 TESTS += tests/lua/runtime/signals.sh
 ## flood-rss.sh: the bytes queued for a process that does not read are bounded.
 TESTS += tests/lua/runtime/flood-rss.sh
+## timer-rss.sh: a process that ended holds nothing while its timers wait.
+TESTS += tests/lua/runtime/timer-rss.sh
+EXTRA_DIST += tests/lua/runtime/timer-rss.sh
 EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/w \
 	tests/lua/runtime/signals.sh tests/lua/runtime/luabugs.sh tests/lua/runtime/luabugs \
 	tests/lua/runtime/flood-rss.sh
