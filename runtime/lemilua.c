@@ -59,6 +59,13 @@ ward_vmchan_release (const char *pid, unsigned n)
     senders_add (pid, -(int) n);
 }
 
+void
+ward_vmchan_retain (const char *pid, unsigned n)
+{
+  if (n > 0)
+    senders_add (pid, (int) n);
+}
+
 /* counted: the target already counts this channel (spawn_vm's first). */
 static vmchan *
 push_vmchan (lua_State *L, const char *pid, int counted)

@@ -3,6 +3,8 @@
  * same pair see one order. Deliveries happen after the lock is dropped. */
 #include "config.h"
 #include "rt.h"
+#include "vm.h"
+#include "codec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -233,12 +235,14 @@ ward_registry_unregister (const char *name)
 }
 
 /* ---- exit ---- */
-static void
+/* Returns 1 when the event was handed over (delivered, or lost with its
+ * receiver's end), 0 when there was no receiver. */
+static int
 send_event (uint64_t to, int kind, const char *from, int is_error, const void *data, size_t len)
 {
   ward_proc *t = ward_proc_by_serial (to);
   if (t == NULL)
-    return;
+    return 0;
   ward_msg *m = ward_msg_new (kind, from, NULL, data, len);
   if (m == NULL)
     ward_proc_kill (t, "out of memory delivering an event from %s", from);
@@ -248,6 +252,22 @@ send_event (uint64_t to, int kind, const char *from, int is_error, const void *d
       ward_deliver (t, m, NULL);       /* only fails when t is gone */
     }
   ward_proc_unref (t);
+  return m != NULL;
+}
+
+/* Each copy of a result that holds channels is decoded by its receiver,
+ * which takes one count of each over: the encoding counted one. */
+static int
+retain_one (const char *ref, size_t len, void *ctx)
+{
+  char pid[64];
+  if (len < sizeof pid)
+    {
+      memcpy (pid, ref, len);
+      pid[len] = '\0';
+      ward_vmchan_retain (pid, *(unsigned *) ctx);
+    }
+  return 0;
 }
 
 void
@@ -293,8 +313,9 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
 
   const void *data = abnormal ? (const void *) error : result;
   size_t dlen = abnormal ? strlen (error) : len;
+  unsigned copies = 0;
   for (size_t i = 0; i < monitors.n; i++)
-    send_event (monitors.v[i], WARD_MSG_EXIT, p->pid, abnormal, data, dlen);
+    copies += (unsigned) send_event (monitors.v[i], WARD_MSG_EXIT, p->pid, abnormal, data, dlen);
   if (abnormal)
     for (size_t i = 0; i < links.n; i++)
       {
@@ -311,7 +332,12 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
         ward_proc_unref (o);
       }
   if (p->exec_waiter && p->parent)
-    send_event (p->parent, WARD_MSG_EXEC, p->pid, abnormal, data, dlen);
+    copies += (unsigned) send_event (p->parent, WARD_MSG_EXEC, p->pid, abnormal, data, dlen);
+  if (!abnormal && copies > 1)
+    {
+      unsigned more = copies - 1;
+      (void) ward_codec_each_handle (result, len, retain_one, &more);
+    }
   free (monitors.v);
   free (links.v);
   free (monitoring.v);

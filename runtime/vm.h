@@ -138,6 +138,9 @@ const struct ward_codec_opts *ward_codec_opts_wire (void);
 /* Drop n of the open channels counted for the process pid (copies a
  * subprocess actor held when it ended); nothing when pid names none. */
 void ward_vmchan_release (const char *pid, unsigned n);
+/* Count n more open channels for the process pid: copies of one encoded
+ * value delivered to several processes, each of which decodes its own. */
+void ward_vmchan_retain (const char *pid, unsigned n);
 /* Close the spawn_vm channel at idx if it is one (1), else 0: its count
  * goes now, not when it is collected. */
 int ward_vmchan_close_at (lua_State *L, int idx);
