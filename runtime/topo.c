@@ -235,14 +235,12 @@ ward_registry_unregister (const char *name)
 }
 
 /* ---- exit ---- */
-/* Returns 1 when the event was handed over (delivered, or lost with its
- * receiver's end), 0 when there was no receiver. */
-static int
+static void
 send_event (uint64_t to, int kind, const char *from, int is_error, const void *data, size_t len)
 {
   ward_proc *t = ward_proc_by_serial (to);
   if (t == NULL)
-    return 0;
+    return;
   ward_msg *m = ward_msg_new (kind, from, NULL, data, len);
   if (m == NULL)
     ward_proc_kill (t, "out of memory delivering an event from %s", from);
@@ -252,7 +250,6 @@ send_event (uint64_t to, int kind, const char *from, int is_error, const void *d
       ward_deliver (t, m, NULL);       /* only fails when t is gone */
     }
   ward_proc_unref (t);
-  return m != NULL;
 }
 
 /* Each copy of a result that holds channels is decoded by its receiver,
@@ -313,9 +310,18 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
 
   const void *data = abnormal ? (const void *) error : result;
   size_t dlen = abnormal ? strlen (error) : len;
-  unsigned copies = 0;
+  /* counted before any copy is out: a receiver that drops its copy at
+   * once must not take the count of another's (one that is not delivered
+   * leaves its count: the channel's actor then waits, never sees a false
+   * close) */
+  unsigned copies = (unsigned) monitors.n + (p->exec_waiter && p->parent);
+  if (!abnormal && copies > 1)
+    {
+      unsigned more = copies - 1;
+      (void) ward_codec_each_handle (result, len, retain_one, &more);
+    }
   for (size_t i = 0; i < monitors.n; i++)
-    copies += (unsigned) send_event (monitors.v[i], WARD_MSG_EXIT, p->pid, abnormal, data, dlen);
+    send_event (monitors.v[i], WARD_MSG_EXIT, p->pid, abnormal, data, dlen);
   if (abnormal)
     for (size_t i = 0; i < links.n; i++)
       {
@@ -332,12 +338,7 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
         ward_proc_unref (o);
       }
   if (p->exec_waiter && p->parent)
-    copies += (unsigned) send_event (p->parent, WARD_MSG_EXEC, p->pid, abnormal, data, dlen);
-  if (!abnormal && copies > 1)
-    {
-      unsigned more = copies - 1;
-      (void) ward_codec_each_handle (result, len, retain_one, &more);
-    }
+    send_event (p->parent, WARD_MSG_EXEC, p->pid, abnormal, data, dlen);
   free (monitors.v);
   free (links.v);
   free (monitoring.v);
