@@ -9,7 +9,6 @@ LUA_TESTS += tests/lua/runtime/emilua.lua
 LUA_TESTS += tests/lua/runtime/contexts.lua
 TESTS += tests/lua/runtime/contexts-threads.sh
 EXTRA_DIST += tests/lua/runtime/contexts-threads.sh
-LUA_TESTS += tests/lua/runtime/vmaddr.lua
 ## exit-copies.lua: a result holding a channel, seen by several, counted per copy.
 LUA_TESTS += tests/lua/runtime/exit-copies.lua
 LUA_TESTS += tests/lua/runtime/stdlib.lua

@@ -2,8 +2,8 @@
 -- actor's inbox sent in a message (nested or at top level) arrives as a
 -- channel to that actor, and a channel received in a message can be sent
 -- through; the count of open channels stays right, so that the inbox says
--- "channel closed" once the last one goes -- with the client, the server
--- or both a subprocess actor (tests/lua/runtime/vmaddr.lua: neither).
+-- "channel closed" once the last one goes -- with the client, the server,
+-- both or neither a subprocess actor (neither runs on any machine).
 -- Also inbox:close(): receives and sends then fail with channel closed.
 local t = require("tap").setup(...)
 local me = process.pid()
@@ -32,7 +32,7 @@ end
 local function opts(sub) return sub and { subprocess = { newns_user = true } } or {} end
 local function name(sub) return sub and "subprocess" or "in-process" end
 
-for _, c in ipairs { { true, false }, { false, true }, { true, true } } do
+for _, c in ipairs { { false, false }, { true, false }, { false, true }, { true, true } } do
   local ssub, csub = c[1], c[2]
   local label = "server " .. name(ssub) .. ", client " .. name(csub) .. ": "
   if (ssub or csub) and not sub_ok then
@@ -59,6 +59,22 @@ for _, c in ipairs { { true, false }, { false, true }, { true, true } } do
     S:send("quit")
     S:close()
   end
+end
+-- the first process's own inbox is an address too
+do
+  local inbox = require "inbox"
+  local S = spawn_vm("w:vmserver")
+  S:send { op = "ping", reply = inbox, n = 7 }
+  -- the answer is awaited through the relay first, so that a failure
+  -- cannot leave the first process blocked in inbox:receive()
+  S:send { op = "ping", reply = relay, n = 8 }
+  local r = next_answer()
+  t.ok(type(r) == "table" and r[2] == 8, "(the server answers)")
+  local v = type(r) == "table" and r[2] == 8 and inbox:receive() or nil
+  t.ok(type(v) == "table" and v[1] == "pong" and v[2] == 7,
+       "the first process's inbox, sent nested, brings the answer back to it")
+  S:send("quit")
+  S:close()
 end
 -- inbox:close(): further receives fail with "channel closed", what was
 -- queued is dropped, senders are refused, a second close is quiet
@@ -96,6 +112,7 @@ local function closing(label, o)
   if pid then process.send(pid, "end") end
   X:close()
 end
+closing("in-process: ", {})
 if sub_ok then
   closing("subprocess: ", { subprocess = { newns_user = true } })
 else
