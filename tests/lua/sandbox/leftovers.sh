@@ -18,7 +18,8 @@
 # than one message (1 MiB): the oldest frame is always read.
 #
 # A child that says it dropped a channel it does not hold (w:rawdrop: one
-# never given, or one given once and dropped twice) sent a malformed frame:
+# never given, or one given once and dropped twice, or two copies of it
+# given back at once) sent a malformed frame:
 # it is ended, and that is audited.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
@@ -154,7 +155,7 @@ print("ended: " .. (r.channel == ev and tostring(r.value.result.error or r.value
                     or "no EXIT"))
 print("after: " .. tostring(process.exec("w:helper", "ward:main", process.pid(), 5)))
 LUA
-for how in foreign double; do
+for how in foreign double more; do
   WARD_TEST_RAW_WIRE=1 timeout "$(scaled_s 60)" "$WARD_FAULTS" run --root "$src" \
     --audit "$T/drop-$how.db" "$T/drop.lua" "$how" "$ward_test_scale" > "$T/drop-$how" 2>&1
   ok "drop $how: ward itself exits 0" test $? -eq 0
