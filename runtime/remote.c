@@ -327,6 +327,10 @@ static struct {
    * CALL's copies stay held until the runtime has answered it (its
    * stand-in has made its own by then) */
   struct pending_call *calls, **calls_tail;
+  /* DROPs not sent yet (pid, granted: how many), for the actor's thread
+   * to send when it may wait (flush_drops) */
+  held_copies *drops;
+  size_t ndrops, drops_cap;
 } copies = { .lock = PTHREAD_MUTEX_INITIALIZER, .calls_tail = &copies.calls };
 
 typedef struct pending_call {
@@ -561,31 +565,134 @@ call_done (int last)
     }
 }
 
-/* DROP: the copies of the channel pid that the runtime sent, n of them,
- * are given back. Not from the reader (it must not wait to write: it only
- * drops copies when the actor has ended or is being ended), nor once the
- * actor has ended or the runtime has gone. */
-static void
-send_drop (const char *pid, unsigned n)
+/* A DROP frame: the copies of the channel pid that the runtime sent, n of
+ * them, are given back. wait: whether it may wait for room (never with a
+ * lock of the runtime's held, never on the reader). 0 sent, 1 not now,
+ * -1 failed (the copies stay counted until the child ends). */
+static int
+drop_frame (const char *pid, unsigned n, int wait)
+{
+  wbuf b;
+  wbuf_init (&b, 0);
+  ward_err err;
+  int rc = -1;
+  if (ward_wire_put_str (&b, pid, strlen (pid), &err) == 0
+      && ward_wire_put_u32 (&b, n, &err) == 0)
+    {
+      if (wait)
+        pthread_mutex_lock (&tx_lock);
+      if (!wait && pthread_mutex_trylock (&tx_lock) != 0)
+        rc = 1;
+      else
+        {
+          rc = wait ? ward_wire_send (ward_remote_chan, WARD_F_DROP, b.data, b.len, &err)
+                    : ward_wire_send_now (ward_remote_chan, WARD_F_DROP, b.data, b.len, NULL,
+                                          &err);
+          pthread_mutex_unlock (&tx_lock);
+        }
+    }
+  wbuf_free (&b);
+  return rc;
+}
+
+/* Whether DROPs are to be sent no more: the actor has ended (the runtime
+ * drops every copy the child held), or the runtime has gone. */
+static int
+drops_over (void)
 {
   pthread_mutex_lock (&child.lock);
   int ended = child.ended || child.actor == NULL;
   pthread_mutex_unlock (&child.lock);
-  if (ended || ward_remote_chan < 0 || atomic_load (&ward_remote_gone)
-      || (copies.have_reader && pthread_equal (pthread_self (), copies.reader)))
-    return;
-  wbuf b;
-  wbuf_init (&b, 0);
-  ward_err err;
-  /* (a failure leaves the copies counted until the child ends) */
-  if (ward_wire_put_str (&b, pid, strlen (pid), &err) == 0
-      && ward_wire_put_u32 (&b, n, &err) == 0)
+  return ended || ward_remote_chan < 0 || atomic_load (&ward_remote_gone);
+}
+
+static int
+on_reader (void)
+{
+  return copies.have_reader && pthread_equal (pthread_self (), copies.reader);
+}
+
+/* Keep a DROP of n copies of pid for later (added to one that waits). */
+static void
+queue_drop (const char *pid, unsigned n)
+{
+  pthread_mutex_lock (&copies.lock);
+  held_copies *d = NULL;
+  for (size_t i = 0; i < copies.ndrops; i++)
+    if (strcmp (copies.drops[i].pid, pid) == 0)
+      d = &copies.drops[i];
+  if (d == NULL && copies.ndrops == copies.drops_cap)
     {
-      pthread_mutex_lock (&tx_lock);
-      (void) ward_wire_send (ward_remote_chan, WARD_F_DROP, b.data, b.len, &err);
-      pthread_mutex_unlock (&tx_lock);
+      size_t cap = copies.drops_cap ? 2 * copies.drops_cap : 8;
+      held_copies *t = realloc (copies.drops, cap * sizeof *t);
+      if (t != NULL)
+        {
+          copies.drops = t;
+          copies.drops_cap = cap;
+        }
     }
-  wbuf_free (&b);
+  if (d == NULL && copies.ndrops < copies.drops_cap)
+    {
+      d = &copies.drops[copies.ndrops++];
+      snprintf (d->pid, sizeof d->pid, "%s", pid);
+      d->granted = 0;
+    }
+  if (d != NULL)                /* (else kept counted until the child ends) */
+    d->granted += n;
+  pthread_mutex_unlock (&copies.lock);
+}
+
+/* Send the DROPs that wait; wait: as for drop_frame. The actor's thread
+ * only. */
+static void
+flush_drops (int wait)
+{
+  if (on_reader () || drops_over ())
+    return;
+  for (;;)
+    {
+      held_copies d;
+      pthread_mutex_lock (&copies.lock);
+      int any = copies.ndrops > 0;
+      if (any)
+        d = copies.drops[--copies.ndrops];
+      pthread_mutex_unlock (&copies.lock);
+      if (!any)
+        return;
+      if (drop_frame (d.pid, d.granted, wait) == 1)
+        {
+          queue_drop (d.pid, d.granted);
+          return;
+        }
+    }
+}
+
+void
+ward_remote_flush_drops (void)
+{
+  flush_drops (1);
+}
+
+/* The child holds no copy of pid any more: the n the runtime sent go
+ * back. Sent at once when the channel has room and nothing else is being
+ * written; else kept for the actor's thread to send when it may wait (the
+ * caller may hold a lock the reader needs, and the reader must never wait
+ * to write). */
+static void
+send_drop (const char *pid, unsigned n)
+{
+  if (drops_over ())
+    return;
+  if (!on_reader ())
+    {
+      flush_drops (0);
+      pthread_mutex_lock (&copies.lock);
+      int queued = copies.ndrops > 0;
+      pthread_mutex_unlock (&copies.lock);
+      if (!queued && drop_frame (pid, n, 0) != 1)
+        return;
+    }
+  queue_drop (pid, n);
 }
 
 /* The definitions the runtime sent (BOOT's, upgrades'), each kept for the
@@ -827,6 +934,7 @@ ward_remote_take_reply (ward_proc *p, ward_remote_reply *r)
   if (m == NULL)
     return 0;
   call_done (0);                /* answered: the stand-in has its own copies */
+  flush_drops (0);
   ward_msg_hold (p, m);
   ward_wire_in in = { m->data, m->data + m->len };
   ward_err err;
@@ -933,6 +1041,7 @@ ward_remote_call (lua_State *L, const char *op)
     held = 1;
   if (rc == 0)
     {
+      flush_drops (1);          /* what waits goes first */
       pthread_mutex_lock (&tx_lock);
       rc = ward_wire_send_fds (ward_remote_chan, WARD_F_CALL, b.data, b.len, &fds, &err);
       pthread_mutex_unlock (&tx_lock);

@@ -105,6 +105,11 @@ int ward_remote_take_reply (ward_proc *p, ward_remote_reply *r);
 /* The actor dropped (closed, or collected) one channel userdata naming
  * pid. */
 void ward_remote_dropped (const char *pid);
+/* A DROP that could not be written at once (the channel was full, or the
+ * copies went where the child must not wait: under a lock, on its reader)
+ * waits; the actor's thread sends what waits before each CALL and before
+ * it blocks (here), when it may wait for room. */
+void ward_remote_flush_drops (void);
 /* The encoded values data hold copies the child keeps (until decoded, or
  * until given back with ward_remote_unhold): each handle in them is
  * counted. No-op in the runtime. */
