@@ -566,9 +566,10 @@ call_done (int last)
 }
 
 /* A DROP frame: the copies of the channel pid that the runtime sent, n of
- * them, are given back. wait: whether it may wait for room (never with a
- * lock of the runtime's held, never on the reader). 0 sent, 1 not now,
- * -1 failed (the copies stay counted until the child ends). */
+ * them, are given back. wait: whether it may wait for room (only on the
+ * actor's thread holding no lock). 0 sent, 1 not now (the channel is
+ * full, or another frame is being written), -1 failed (the copies stay
+ * counted until the child ends). */
 static int
 drop_frame (const char *pid, unsigned n, int wait)
 {

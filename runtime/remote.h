@@ -13,7 +13,9 @@
  *     zero (so that the child's Emilua inbox reports "channel closed");
  *   child -> runtime: CALL for each process API call that touches anything
  *     outside the actor (send, spawns, exec, terminate, cancel, link,
- *     monitor, the registry, set_options), then EXIT with the actor's result.
+ *     monitor, the registry, set_options), DROP when it holds no copy of a
+ *     channel the runtime sent it any more (below), then EXIT with the
+ *     actor's result.
  *
  * The proxy performs each CALL with the ordinary process API, as itself:
  * the permission engine judges the child's actor in the runtime, never in
