@@ -1,8 +1,20 @@
 /* bhandle.c -- the handles (channels) a subprocess actor's child holds,
- * which are its capabilities (broker.h): each one the runtime sends it is
- * recorded with how many copies; a frame from the child may name only
- * those; a DROP gives one copy back. Anything else a frame names is a
- * forged handle, and the frame is malformed. */
+ * which are its capabilities (broker.h): each one the runtime sends it (in
+ * a MSG whose data are values, a REPLY's values, BOOT's arguments) is
+ * recorded with how many copies, each of which counts as an open channel
+ * to its target; a frame from the child may name only those (and its own
+ * address). Anything else a frame names is a forged handle, and the frame
+ * is malformed.
+ *
+ * The child copies channels itself (an upgrade's arguments, a snapshot),
+ * which the runtime never sees: it does not give back a copy per channel
+ * userdata, but counts per PID what it holds (remote.h) and, once it holds
+ * none, sends one DROP with the PID and how many of the copies the runtime
+ * sent it gives back -- all it was sent of that PID since its last DROP of
+ * it, so that copies still on their way to it stay counted. A DROP of more
+ * copies than the runtime counts (one never sent, or sent back already,
+ * the child's own address included: the child never gives back a copy it
+ * made itself) is a malformed frame. */
 #include "config.h"
 #include "broker.h"
 #include "codec.h"
@@ -69,31 +81,12 @@ ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len)
   pthread_mutex_unlock (&r->held_lock);
 }
 
-/* Whether m's data are encoded values (which may hold handles): not an
- * event's error text, which is only text to the child, whatever its
- * bytes -- a process that ends with an error it chose names nothing. */
-static int
-msg_holds_values (const ward_msg *m)
-{
-  switch (m->kind)
-    {
-    case WARD_MSG_USER:
-    case WARD_MSG_VM:
-      return 1;
-    case WARD_MSG_EXIT:
-    case WARD_MSG_EXEC:
-      return !m->is_error;
-    default:
-      return 0;
-    }
-}
-
 /* The message m goes to r's child: the handles in its values become ones
  * it holds. */
 void
 ward_broker_grant_msg (ward_remote *r, const ward_msg *m)
 {
-  if (msg_holds_values (m))
+  if (ward_remote_msg_holds_values (m))
     ward_broker_grant_handles (r, m->data, m->len);
 }
 
@@ -111,7 +104,7 @@ ungrant_one (const char *ref, size_t len, void *ctx)
 void
 ward_broker_ungrant_msg (ward_remote *r, const ward_msg *m)
 {
-  if (!msg_holds_values (m))
+  if (!ward_remote_msg_holds_values (m))
     return;
   held_scan sc = { r, 0 };
   pthread_mutex_lock (&r->held_lock);
@@ -134,11 +127,11 @@ held_one (const char *ref, size_t len, void *ctx)
   return 1;
 }
 
-/* The DROP frame r->rx: the child dropped one copy of a channel it holds,
- * which counts as open no more. NULL, or why the frame is malformed: not
- * a PID alone, or a channel the child does not hold
- * (a copy it was never given, or one it dropped already). Called with
- * br.lock. */
+/* The DROP frame r->rx: the child gives back n copies of a channel it
+ * holds (it holds no copy of it any more), which count as open no more.
+ * NULL, or why the frame is malformed: not a PID and a count of at least
+ * one, or more copies than the child holds (a channel it was never given,
+ * or copies it gave back already). Called with br.lock. */
 const char *
 ward_broker_take_drop (ward_remote *r)
 {
@@ -146,21 +139,24 @@ ward_broker_take_drop (ward_remote *r)
   ward_err err;
   const char *ref;
   size_t len;
-  if (ward_wire_get_str (&in, &ref, &len, &err) < 0 || in.p != in.end)
-    return "ended: malformed frame: a DROP that is not a channel's PID";
+  uint32_t n;
+  if (ward_wire_get_str (&in, &ref, &len, &err) < 0 || ward_wire_get_u32 (&in, &n, &err) < 0
+      || in.p != in.end || n == 0)
+    return "ended: malformed frame: a DROP that is not a channel's PID and a count";
   char pid[sizeof ((held_ref *) 0)->pid];
   pthread_mutex_lock (&r->held_lock);
   held_ref *h = held_find (r, ref, len);
-  if (h != NULL)
+  int holds = h != NULL && h->n >= n;
+  if (holds)
     {
       memcpy (pid, h->pid, sizeof pid);
-      if (--h->n == 0)
+      if ((h->n -= n) == 0)
         *h = r->held[--r->nheld];
     }
   pthread_mutex_unlock (&r->held_lock);
-  if (h == NULL)
+  if (!holds)
     return "ended: malformed frame: it dropped a channel it does not hold";
-  ward_vmchan_release (pid, 1);
+  ward_vmchan_release (pid, n);
   return NULL;
 }
 

@@ -63,7 +63,8 @@ struct ward_remote {
   /* The handles (channels) the runtime has sent the child, each with how
    * many copies: the only ones a frame from the child may name. Each copy
    * counted an open channel when it was encoded; a DROP frame from the
-   * child (it closed or collected one) and the child's end drop them.
+   * child (it holds no copy of that channel any more: bhandle.c) and the
+   * child's end drop them.
    * held_lock is taken last (by the reader under br.lock, by a
    * sender's thread under its own). */
   pthread_mutex_t held_lock;
@@ -97,10 +98,11 @@ void ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len)
  * is). */
 void ward_broker_grant_msg (ward_remote *r, const ward_msg *m);
 void ward_broker_ungrant_msg (ward_remote *r, const ward_msg *m);
-/* The DROP frame in r->rx: the child gives back one copy of a channel it
- * holds, which counts as open no more. NULL, or why the frame is
- * malformed (not a PID alone, or a channel it does not hold). Called with
- * the reader's lock. */
+/* The DROP frame in r->rx: the child gives back n copies of a channel it
+ * holds (all the runtime sent it since its last DROP of it: it holds none
+ * any more), which count as open no more. NULL, or why the frame is
+ * malformed (not a PID and a count, or more copies than it holds). Called
+ * with the reader's lock. */
 const char *ward_broker_take_drop (ward_remote *r);
 /* Whether the CALL or EXIT frame in r->rx names a handle the child does
  * not hold: a forged one. */

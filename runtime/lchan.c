@@ -93,6 +93,10 @@ decode_or_raise (lua_State *L, ward_msg *m, int *n)
   ward_err err;
   ward_codec_opts o = *ward_codec_opts_rt ();
   o.fds = m->fds;               /* what is not taken closes with m */
+  /* in a subprocess actor, the channels made take m's counted copies
+   * over (remote.h); a decode that fails half-way leaves the rest counted,
+   * never dropped twice */
+  m->handles = 0;
   if (ward_codec_decode (L, m->data, m->len, &o, n, &err) < 0)
     luaL_error (L, "%s", err.msg);
 }

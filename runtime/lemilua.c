@@ -84,7 +84,19 @@ push_vmchan (lua_State *L, const char *pid, int counted)
  * counts as an open channel from the moment it is made, so that the target
  * does not see "channel closed" while a copy is in flight; the channel
  * decoded from it takes that count over. (A message that is never decoded
- * keeps its count: the target then waits instead of seeing the close.) */
+ * keeps its count: the target then waits instead of seeing the close.)
+ *
+ * In a subprocess actor the count is the runtime's, of the copies it sent
+ * the child (bhandle.c), and the child counts per PID the copies it holds
+ * (remote.h): each open channel userdata and each handle in a value not
+ * decoded yet. Encoding counts nothing there: the values that live on
+ * (upgrade's arguments, a snapshot, a CALL until its reply) are counted
+ * by ward_remote_hold, those thrown away are never counted; decoding takes
+ * a counted copy over (vmchan_push counts nothing); vmchan_drop gives one
+ * back, and once a PID has none left the child sends one DROP with the
+ * number of copies the runtime sent of it. So a channel the child copies
+ * itself (an upgrade's argument, twice, or its own inbox decoded as a
+ * channel) is given back once, with exactly what the runtime counts. */
 static const char *
 vmchan_ref (lua_State *L, int idx, size_t *len, ward_err *err)
 {
@@ -194,8 +206,8 @@ vmchan_send (lua_State *L)
 }
 
 /* c no longer counts as an open channel: in the runtime its target's
- * count goes down; in a subprocess actor every channel came from the
- * runtime, which counts it until told that it is dropped (DROP). */
+ * count goes down; in a subprocess actor it is one copy fewer of its PID
+ * (the runtime is told once the child holds none: DROP, remote.h). */
 static void
 vmchan_drop (vmchan *c)
 {
@@ -678,24 +690,22 @@ drop_handle (const char *ref, size_t len, void *ctx)
     {
       memcpy (pid, ref, len);
       pid[len] = '\0';
-      if (ward_remote_chan >= 0)
-        ward_remote_dropped (pid);
-      else
-        ward_vmchan_release (pid, 1);
+      ward_vmchan_release (pid, 1);
     }
   return 0;
 }
 
 /* Drop what waits in p's Emilua inbox, with the count of every channel it
  * holds (encoded in the runtime: each counted; in a subprocess actor each
- * a copy the runtime gave, which it is told of). */
+ * a copy the child counts, which ward_msg_free drops: m->handles). */
 static void
 inbox_drain (ward_proc *p)
 {
   ward_msg *m;
   while ((m = ward_port_pop (p, WARD_PORT_VM)) != NULL)
     {
-      (void) ward_codec_each_handle (m->data, m->len, drop_handle, NULL);
+      if (ward_remote_chan < 0)
+        (void) ward_codec_each_handle (m->data, m->len, drop_handle, NULL);
       ward_msg_free (m);
     }
 }

@@ -122,8 +122,12 @@ static int
 snapshot (lua_State *L, int idx, int n, ward_err *err)
 {
   int got;
-  if (encode (L, idx, n, err) < 0
-      || ward_codec_decode (L, enc_buf.data, enc_buf.len, ward_codec_opts_rt (), &got, err) < 0)
+  if (encode (L, idx, n, err) < 0)
+    return -1;
+  /* the copies of channels are counted, then taken over by the decoded
+   * ones: in the runtime by vmchan_ref, in a subprocess actor here */
+  ward_remote_hold (enc_buf.data, enc_buf.len);
+  if (ward_codec_decode (L, enc_buf.data, enc_buf.len, ward_codec_opts_rt (), &got, err) < 0)
     return -1;
   return got;
 }
@@ -422,7 +426,8 @@ exec_k (lua_State *L, int status, lua_KContext ctx)
   if (m->is_error)
     n = ward_push_error (L, WARD_E_INTERNAL, "%s failed: %.*s", m->from, (int) m->len,
                          (const char *) m->data);
-  else if (ward_codec_decode (L, m->data, m->len, ward_codec_opts_rt (), &n, &err) < 0)
+  else if ((m->handles = 0, ward_codec_decode (L, m->data, m->len, ward_codec_opts_rt (), &n,
+                                               &err)) < 0)    /* (takes its copies over) */
     n = ward_push_err (L, &err);
   ward_msg_release (p);
   return n;
@@ -697,6 +702,10 @@ upgrade_to (lua_State *L, ward_proc *p, const ward_def *def, const char *path, c
   free (p->args);
   p->args = args;
   p->args_len = enc_buf.len;
+  /* the arguments' channels stay held while the old VM's close and the
+   * new one takes them over (in the runtime vmchan_ref counted them; in a
+   * subprocess actor they are counted here) */
+  ward_remote_hold (args, enc_buf.len);
   free (p->def_path);
   p->def_path = np;
   free (p->def_id);

@@ -41,6 +41,7 @@ ward_msg_new (int kind, const char *from, const char *topic, const void *data, s
   m->fds = NULL;
   m->tally = NULL;
   m->charged = 0;
+  m->handles = 0;
   return m;
 }
 
@@ -110,6 +111,8 @@ ward_msg_bytes (const ward_msg *m)
 void
 ward_msg_free (ward_msg *m)
 {
+  if (m && m->handles)
+    ward_remote_msg_dropped (m);          /* freed undecoded: its copies go */
   if (m && m->tally)
     {
       atomic_fetch_sub (&m->tally->n, m->charged);

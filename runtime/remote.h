@@ -13,7 +13,9 @@
  *     zero (so that the child's Emilua inbox reports "channel closed");
  *   child -> runtime: CALL for each process API call that touches anything
  *     outside the actor (send, spawns, exec, terminate, cancel, link,
- *     monitor, the registry, set_options), then EXIT with the actor's result.
+ *     monitor, the registry, set_options), DROP when it holds no copy of a
+ *     channel the runtime sent it any more (below), then EXIT with the
+ *     actor's result.
  *
  * The proxy performs each CALL with the ordinary process API, as itself:
  * the permission engine judges the child's actor in the runtime, never in
@@ -84,11 +86,43 @@ typedef struct ward_remote_reply {
 } ward_remote_reply;
 int ward_remote_take_reply (ward_proc *p, ward_remote_reply *r);
 
-/* In a subprocess actor: the actor dropped (closed, or collected) one
- * copy of a channel naming pid that the runtime gave it; the runtime is
- * told, so that it counts the channel no more. Nothing once the actor has
- * ended: the runtime then drops every copy the child held. */
+/* Channels (spawn_vm's, lemilua.c) in a subprocess actor. The runtime
+ * counts each copy it sends the child (in a MSG, a REPLY or BOOT's
+ * arguments) until the child gives it back with a DROP frame; the child
+ * makes copies of its own too (process.upgrade's arguments, a snapshot of
+ * values, a CALL's arguments in flight), which the runtime never sees. So
+ * the child counts, per PID, the copies it holds: each channel userdata
+ * that is open, each handle in a value that is not decoded yet (a message
+ * or reply in its mailbox, upgrade's arguments, a CALL until its reply
+ * comes). Decoding a value takes its copies over (each channel made keeps
+ * one; nothing is counted again). When the count of a PID goes to zero,
+ * one DROP frame gives back every copy the runtime sent of it since the
+ * last one (its PID and that number): the copies the runtime sends later
+ * are counted anew, so a DROP crossing a message that holds the channel
+ * gives back only what the child had. A copy of the child's own address
+ * that it made itself (its inbox sent as a channel) was never the
+ * runtime's: it is counted here, and given back to no one. Nothing is sent
+ * once the actor has ended: the runtime then drops every copy the child
+ * held. */
+/* The actor dropped (closed, or collected) one channel userdata naming
+ * pid. */
 void ward_remote_dropped (const char *pid);
+/* A DROP that could not be written at once (the channel was full, or the
+ * copies went where the child must not wait: under a lock, on its reader)
+ * waits; the actor's thread sends what waits before each CALL and before
+ * it blocks (here), when it may wait for room. */
+void ward_remote_flush_drops (void);
+/* The encoded values data hold copies the child keeps (until decoded, or
+ * until given back with ward_remote_unhold): each handle in them is
+ * counted. No-op in the runtime. */
+void ward_remote_hold (const uint8_t *data, size_t len);
+void ward_remote_unhold (const uint8_t *data, size_t len);
+/* The message m, which holds counted copies (m->handles), is freed
+ * undecoded: they are dropped (ward_msg_free). */
+void ward_remote_msg_dropped (ward_msg *m);
+/* Whether m's data are encoded values (which may hold handles): not an
+ * event's error text. Both ends count handles in these messages only. */
+int ward_remote_msg_holds_values (const ward_msg *m);
 
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);

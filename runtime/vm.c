@@ -123,6 +123,8 @@ ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k)
     return luaL_error (L, "cannot block here (inside a metamethod, iterator "
                        "or C callback that cannot yield)");
   p->yield_reason = WARD_Y_BLOCK;
+  if (ward_remote_chan >= 0)
+    ward_remote_flush_drops ();   /* before waiting: what a full channel held back */
   return lua_yieldk (L, 0, ctx, k);
 }
 

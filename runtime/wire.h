@@ -27,9 +27,11 @@ enum ward_frame {
   WARD_F_EXIT,         /* child -> runtime: how the actor ended (last) */
   WARD_F_SENDERS,      /* runtime -> child: how many spawn_vm channels name the
                           actor (u32), when that goes to or from zero */
-  WARD_F_DROP,         /* child -> runtime: the actor dropped (closed, or
-                          collected) one copy of a channel it was given
-                          (str: the PID it names) */
+  WARD_F_DROP,         /* child -> runtime: the actor holds no copy of a
+                          channel any more (it closed, or collected, the
+                          last): str, the PID it names; u32 n >= 1, the
+                          copies the runtime sent of it since the last
+                          DROP of it, given back (remote.h) */
   WARD_F_DETACHED,     /* runtime -> child: it was detached (spawn_vm's
                           detach): it goes on when the channel closes */
   WARD_F_LAST = WARD_F_DETACHED

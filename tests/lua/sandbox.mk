@@ -58,3 +58,6 @@ TESTS += tests/lua/sandbox/leftovers.sh
 EXTRA_DIST += tests/lua/sandbox/leftovers.sh
 ## drop.lua: a channel a subprocess actor drops counts as open no more.
 LUA_TESTS += tests/lua/sandbox/drop.lua
+## copies.lua: a subprocess actor that copies a channel itself (upgrade's
+## arguments, once, twice, its own inbox) gives it back once, exactly.
+LUA_TESTS += tests/lua/sandbox/copies.lua

@@ -72,6 +72,8 @@ exit-short|an EXIT that is not a status and a result
 exit-status|an EXIT that is not a status and a result
 exit-result|its result: malformed message
 drop-self|it dropped a channel it does not hold
+drop-pid-only|a DROP that is not a channel's PID and a count
+drop-zero|a DROP that is not a channel's PID and a count
 handle-call-parent|a handle the runtime did not give it
 handle-call-none|a handle the runtime did not give it
 handle-exit|a handle the runtime did not give it

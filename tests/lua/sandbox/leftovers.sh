@@ -18,7 +18,9 @@
 # than one message (1 MiB): the oldest frame is always read.
 #
 # A child that says it dropped a channel it does not hold (w:rawdrop: one
-# never given, or one given once and dropped twice) sent a malformed frame:
+# never given, or one given once and dropped twice, or two copies of it
+# given back at once, or one given twice, given back one copy at a time and
+# then once more) sent a malformed frame:
 # it is ended, and that is audited.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
@@ -148,19 +150,31 @@ local how, scale = ...
 scale = tonumber(scale) or 1
 local ev = process.events()
 local D = spawn_vm("w:drain", {})
-process.spawn_monitored("w:rawdrop", "ward:sandbox", how, D, scale)
+local relay = spawn_vm("w:relay", {})
+relay:send(process.pid())
+D:send(relay)
+local c = process.spawn_monitored("w:rawdrop", "ward:sandbox", how, D, scale)
+if how == "partial" then process.send(c, "again", D) end
+D:close()                               -- then only the child's copies name it
 local r = channel.select { ev:case_receive(), time.after(60000 * scale):case_receive() }
 print("ended: " .. (r.channel == ev and tostring(r.value.result.error or r.value.result.value)
                     or "no EXIT"))
+if how == "partial" then
+  local m = channel.select { process.inbox():case_receive(), time.after(60000 * scale):case_receive() }
+  local d = m.channel ~= process.inbox() and {} or m.value:payload()
+  print("drain: " .. tostring(d[1]) .. " " .. tostring(d[2]))
+end
 print("after: " .. tostring(process.exec("w:helper", "ward:main", process.pid(), 5)))
 LUA
-for how in foreign double; do
+for how in foreign double more partial; do
   WARD_TEST_RAW_WIRE=1 timeout "$(scaled_s 60)" "$WARD_FAULTS" run --root "$src" \
     --audit "$T/drop-$how.db" "$T/drop.lua" "$how" "$ward_test_scale" > "$T/drop-$how" 2>&1
   ok "drop $how: ward itself exits 0" test $? -eq 0
   has "drop $how: the child is ended for a malformed frame" \
     '^ended: subprocess actor ended: malformed frame: it dropped a channel it does not hold$' "$T/drop-$how"
   has "drop $how: the runtime goes on" '^after: 50$' "$T/drop-$how"
+  [ "$how" = partial ] && has "drop partial: a DROP of one copy of two left the other counted (its send was performed) until the second" \
+    '^drain: closed 1$' "$T/drop-$how"
   "$WARD" audit --db "$T/drop-$how.db" --json > "$T/drop-$how.audit" 2>&1
   has "drop $how: the breach is audited" '"action":"sandbox.malformed_frame","resource":"{ward:sandbox|' \
     "$T/drop-$how.audit"

@@ -86,8 +86,13 @@ A["handle-call-self"] = function()
   report("self", st)
   return "done"
 end
--- DROP of its own address, which it holds no copy of
-A["drop-self"] = function() W.frame(W.DROP, str(process.pid())); return await_end() end
+-- DROP of its own address, which it holds no copy of (a copy of its
+-- address it made itself, its inbox decoded as a channel, is never given
+-- back: the runtime never counted it)
+A["drop-self"] = function() W.frame(W.DROP, str(process.pid()) .. u32(1)); return await_end() end
+-- DROPs that are not a PID and a count of at least one
+A["drop-pid-only"] = function() W.frame(W.DROP, str(process.pid())); return await_end() end
+A["drop-zero"] = function() W.frame(W.DROP, str(process.pid()) .. u32(0)); return await_end() end
 A["handle-call-parent"] = function() return forged_send(parent) end
 A["handle-call-none"] = function() return forged_send("{ward:main|0xfffff}") end
 A["handle-exit"] = function()
