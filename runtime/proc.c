@@ -574,6 +574,8 @@ proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, cons
   pthread_mutex_lock (&p->lock);
   p->state = WARD_ST_DONE;
   pthread_mutex_unlock (&p->lock);
+  if (p->is_first && ward_remote_chan >= 0)
+    ward_remote_ending ();
   ward_vm_close (p);
   ward_timers_forget (p);       /* a deadline or time.after of an hour holds nothing */
   if (p->remote)

@@ -134,6 +134,7 @@ static struct {
   pthread_mutex_t lock;
   pthread_cond_t cond;
   int ended;
+  int ending;                   /* the actor is ending: no DROP goes before EXIT */
   int detached;                 /* DETACHED came: the runtime's end is not ours */
 } child = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
@@ -283,6 +284,14 @@ reader_main (void *unused)
     ward_proc_kill (child.actor, "%s", why);
   ward_wire_rx_free (&rx);
   return NULL;
+}
+
+void
+ward_remote_ending (void)
+{
+  pthread_mutex_lock (&child.lock);
+  child.ending = 1;
+  pthread_mutex_unlock (&child.lock);
 }
 
 void
@@ -602,7 +611,7 @@ static int
 drops_over (void)
 {
   pthread_mutex_lock (&child.lock);
-  int ended = child.ended || child.actor == NULL;
+  int ended = child.ended || child.ending || child.actor == NULL;
   pthread_mutex_unlock (&child.lock);
   return ended || ward_remote_chan < 0 || atomic_load (&ward_remote_gone);
 }

@@ -124,6 +124,11 @@ void ward_remote_msg_dropped (ward_msg *m);
  * event's error text. Both ends count handles in these messages only. */
 int ward_remote_msg_holds_values (const ward_msg *m);
 
+/* The actor is ending (called by proc.c, in a child, before its VM is
+ * closed): the channels its VM lets go send no DROP, since its EXIT,
+ * which may name them, goes after; the runtime gives back every copy the
+ * child held when it ends. */
+void ward_remote_ending (void);
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
 

@@ -1,0 +1,36 @@
+-- retchan.lua -- a subprocess actor that ends with a channel it holds as
+-- its result: its VM lets go of its copy as it ends, before its EXIT
+-- names it, and the runtime must not take that for a forged channel; the
+-- result reaches the monitor as a channel that works, and the channel's
+-- actor is not told that none remains while this process holds one.
+local t = require("tap").setup(...)
+local me = process.pid()
+local ev, inb = process.events(), process.inbox()
+local function wait(ch, ms)
+  local r = channel.select { ch:case_receive(), t.after(ms or 60000):case_receive() }
+  if r.channel == ch then return r.value end
+end
+local rel = spawn_vm("w:relay", {})
+rel:send(me)
+local D = spawn_vm("w:drain", {})
+D:send(rel)
+local C, err = process.spawn_monitored("w:chanback", "ward:sandbox")
+if not C and tostring(err):find("not permitted") then
+  t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(err))
+  return
+end
+process.send(C, "ch", D)
+local e = wait(ev)
+local v = e and (e.result.value or e.result.error)
+t.ok(e and e.from == C and type(e.result.value) == "userdata",
+     "the child's result is the channel it held" .. (type(v) == "string" and ": " .. v or ""))
+local sent = e and type(e.result.value) == "userdata" and pcall(e.result.value.send, e.result.value, "x")
+t.ok(sent, "... and a send through it goes")
+e, v = nil, nil
+collectgarbage()
+collectgarbage()
+local r = wait(inb, 500)
+t.ok(r == nil, "the channel's actor is not told that none remains (this process holds one)")
+t.ok(pcall(D.send, D, "y"), "a send on the channel this process holds goes")
+t.plan(t.run)
+t.done()
