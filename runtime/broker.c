@@ -1325,6 +1325,8 @@ ward_broker_boot (ward_proc *p)
   if (rc == 0)
     {
       ward_broker_grant_handles (r, p->args, p->args_len);
+      if (p->context)
+        ward_broker_grant_handles (r, p->context, p->context_len);
       rc = ward_broker_put_frame (r, WARD_F_BOOT, b.data, b.len, NULL, &err);
     }
   wbuf_free (&b);

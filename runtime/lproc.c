@@ -894,6 +894,9 @@ l_context (lua_State *L)
       ward_err err;
       if (ward_codec_decode (L, p->context, p->context_len, ward_codec_opts_rt (), &n, &err) < 0)
         return luaL_error (L, "context: %s", err.msg);
+      /* in a subprocess actor the channels decoded are copies of its own
+       * (the context's, held for its life, are the runtime's) */
+      ward_remote_hold (p->context, p->context_len);
       if (n != 1 || !lua_istable (L, -1))
         return luaL_error (L, "context: malformed");
     }

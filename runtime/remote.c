@@ -885,6 +885,10 @@ ward_remote_main (int chan)
     goto fail;
   /* the arguments' copies: the actor's first VM takes them over */
   copies_grant ((const uint8_t *) b.args, b.args_len);
+  /* the context's copies stay held while the actor lives: it is decoded
+   * anew in each VM (after an upgrade too), each decode counting its own
+   * (process.context) */
+  copies_grant ((const uint8_t *) b.context, b.context_len);
   snprintf (ward_cfg.main_path, sizeof ward_cfg.main_path, "%s", b.chunk);
   ward_cfg.mem_limit = (size_t) b.mem_limit;
   ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;

@@ -1,8 +1,11 @@
--- retchan.lua -- a subprocess actor that ends with a channel it holds as
--- its result: its VM lets go of its copy as it ends, before its EXIT
--- names it, and the runtime must not take that for a forged channel; the
--- result reaches the monitor as a channel that works, and the channel's
--- actor is not told that none remains while this process holds one.
+-- retchan.lua -- channels a subprocess actor holds other than from a
+-- message. One it ends with as its result: its VM lets go of its copy as
+-- it ends, before its EXIT names it, and the runtime must not take that
+-- for a forged channel; the result reaches the monitor as a channel that
+-- works. One in its context: the runtime sent it with the context, and
+-- each VM (after an upgrade too) decodes the context anew. Either way the
+-- channel's actor is not told that none remains while this process holds
+-- one.
 local t = require("tap").setup(...)
 local me = process.pid()
 local ev, inb = process.events(), process.inbox()
@@ -32,5 +35,17 @@ collectgarbage()
 local r = wait(inb, 500)
 t.ok(r == nil, "the channel's actor is not told that none remains (this process holds one)")
 t.ok(pcall(D.send, D, "y"), "a send on the channel this process holds goes")
+
+local K = process.with_context({ ch = D }):spawn_monitored("w:ctxuse", "ward:sandbox", me)
+local m = wait(inb)
+t.is(m and m:topic(), "sent", "a child sends on the channel in its context, before and after an upgrade")
+process.send(K, "end")
+e = wait(ev)
+t.is(e and e.from == K and e.result.value, "done", "... and is not taken for naming a channel it was not given")
+e = nil
+collectgarbage()
+collectgarbage()
+t.ok(wait(inb, 500) == nil, "the channel's actor is not told that none remains")
+t.ok(pcall(D.send, D, "z"), "a send on the channel this process holds goes")
 t.plan(t.run)
 t.done()
