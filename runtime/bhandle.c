@@ -21,6 +21,7 @@
 #include "vm.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,13 +35,86 @@ typedef struct held_scan {
   int foreign;                  /* a handle the child was not given */
 } held_scan;
 
+/* The table is a hash set of PIDs (open addressing, linear probing, at
+ * most half full): a frame may name hundreds of thousands of handles, and
+ * each is looked up with the reader's lock held. An empty slot has an
+ * empty PID. */
+static size_t
+held_hash (const char *ref, size_t len)
+{
+  uint64_t h = 1469598103934665603ull;              /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (uint8_t) ref[i]) * 1099511628211ull;
+  return (size_t) (h ^ (h >> 32));
+}
+
 static held_ref *
 held_find (ward_remote *r, const char *ref, size_t len)
 {
-  for (size_t i = 0; i < r->nheld; i++)
-    if (strlen (r->held[i].pid) == len && memcmp (r->held[i].pid, ref, len) == 0)
-      return &r->held[i];
-  return NULL;
+  if (r->held_cap == 0)
+    return NULL;
+  for (size_t i = held_hash (ref, len) & (r->held_cap - 1);; i = (i + 1) & (r->held_cap - 1))
+    {
+      held_ref *h = &r->held[i];
+      if (h->pid[0] == '\0')
+        return NULL;
+      if (strlen (h->pid) == len && memcmp (h->pid, ref, len) == 0)
+        return h;
+    }
+}
+
+/* A new entry for ref (not in the table), or NULL when out of memory. */
+static held_ref *
+held_add (ward_remote *r, const char *ref, size_t len)
+{
+  if (2 * (r->nheld + 1) > r->held_cap)
+    {
+      size_t cap = r->held_cap ? 2 * r->held_cap : 16;
+      held_ref *t = calloc (cap, sizeof *t);
+      if (t == NULL)
+        return NULL;
+      for (size_t i = 0; i < r->held_cap; i++)
+        if (r->held[i].pid[0] != '\0')
+          {
+            size_t j = held_hash (r->held[i].pid, strlen (r->held[i].pid)) & (cap - 1);
+            while (t[j].pid[0] != '\0')
+              j = (j + 1) & (cap - 1);
+            t[j] = r->held[i];
+          }
+      free (r->held);
+      r->held = t;
+      r->held_cap = cap;
+    }
+  size_t i = held_hash (ref, len) & (r->held_cap - 1);
+  while (r->held[i].pid[0] != '\0')
+    i = (i + 1) & (r->held_cap - 1);
+  held_ref *h = &r->held[i];
+  memcpy (h->pid, ref, len);
+  h->pid[len] = '\0';
+  h->n = 0;
+  r->nheld++;
+  return h;
+}
+
+/* Take h out, moving back the entries after it that its slot displaced. */
+static void
+held_remove (ward_remote *r, held_ref *h)
+{
+  size_t mask = r->held_cap - 1, i = (size_t) (h - r->held);
+  h->pid[0] = '\0';
+  r->nheld--;
+  for (size_t j = (i + 1) & mask; r->held[j].pid[0] != '\0'; j = (j + 1) & mask)
+    {
+      size_t home = held_hash (r->held[j].pid, strlen (r->held[j].pid)) & mask;
+      /* the entry at j may fill the hole at i unless its home lies in
+       * (i, j] cyclically */
+      if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j))
+        {
+          r->held[i] = r->held[j];
+          r->held[j].pid[0] = '\0';
+          i = j;
+        }
+    }
 }
 
 static int
@@ -50,21 +124,7 @@ grant_one (const char *ref, size_t len, void *ctx)
   ward_remote *r = sc->r;
   held_ref *h = held_find (r, ref, len);
   if (h == NULL && len > 0 && len < sizeof h->pid && memchr (ref, 0, len) == NULL)
-    {
-      if (r->nheld == r->held_cap)
-        {
-          size_t cap = r->held_cap ? 2 * r->held_cap : 4;
-          held_ref *t = realloc (r->held, cap * sizeof *t);
-          if (t == NULL)
-            return 0;           /* not recorded: the child cannot name it back */
-          r->held = t;
-          r->held_cap = cap;
-        }
-      h = &r->held[r->nheld++];
-      memcpy (h->pid, ref, len);
-      h->pid[len] = '\0';
-      h->n = 0;
-    }
+    h = held_add (r, ref, len);   /* NULL: not recorded, the child cannot name it back */
   if (h)
     h->n++;
   return 0;
@@ -97,7 +157,7 @@ ungrant_one (const char *ref, size_t len, void *ctx)
   ward_remote *r = sc->r;
   held_ref *h = held_find (r, ref, len);
   if (h != NULL && --h->n == 0)
-    *h = r->held[--r->nheld];
+    held_remove (r, h);
   return 0;
 }
 
@@ -151,7 +211,7 @@ ward_broker_take_drop (ward_remote *r)
     {
       memcpy (pid, h->pid, sizeof pid);
       if ((h->n -= n) == 0)
-        *h = r->held[--r->nheld];
+        held_remove (r, h);
     }
   pthread_mutex_unlock (&r->held_lock);
   if (!holds)
@@ -187,8 +247,9 @@ void
 ward_broker_held_free (ward_remote *r)
 {
   /* the copies the child held are closed with it */
-  for (size_t i = 0; i < r->nheld; i++)
-    ward_vmchan_release (r->held[i].pid, r->held[i].n);
+  for (size_t i = 0; i < r->held_cap; i++)
+    if (r->held[i].pid[0] != '\0')
+      ward_vmchan_release (r->held[i].pid, r->held[i].n);
   free (r->held);
   pthread_mutex_destroy (&r->held_lock);
 }

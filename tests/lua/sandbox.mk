@@ -8,6 +8,7 @@
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua \
 	tests/lua/sandbox/listen.lua tests/lua/sandbox/fidelity.lua \
 	tests/lua/sandbox/vmaddr.lua tests/lua/sandbox/vmstdio.lua tests/lua/sandbox/retchan.lua \
+	tests/lua/sandbox/manyheld.lua \
 	tests/lua/sandbox/quotas.lua
 ## child-calls.lua: process.upgrade and spawn_vm inside a subprocess actor.
 LUA_TESTS += tests/lua/sandbox/child-calls.lua
