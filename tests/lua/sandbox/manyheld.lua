@@ -7,10 +7,8 @@
 local t = require("tap").setup(...)
 local me = process.pid()
 local ev, inb = process.events(), process.inbox()
-local function wait(ch, ms)
-  local r = channel.select { ch:case_receive(), t.after(ms or 60000):case_receive() }
-  if r.channel == ch then return r.value end
-end
+local u = require "util"
+local function wait(ch, ms) return (u.recv(ch, u.ms(ms or 60000))) end
 local rel = spawn_vm("w:relay", {})
 rel:send(me)
 local N = 200
