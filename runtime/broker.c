@@ -1326,7 +1326,12 @@ ward_broker_boot (ward_proc *p)
     {
       ward_broker_grant_handles (r, p->args, p->args_len);
       if (p->context)
-        ward_broker_grant_handles (r, p->context, p->context_len);
+        {
+          /* the child's copy of the context, its own: counted beside the
+           * stand-in's, given back when the child ends */
+          ward_vmchan_adjust_values (p->context, p->context_len, 1);
+          ward_broker_grant_handles (r, p->context, p->context_len);
+        }
       rc = ward_broker_put_frame (r, WARD_F_BOOT, b.data, b.len, NULL, &err);
     }
   wbuf_free (&b);

@@ -66,6 +66,26 @@ ward_vmchan_retain (const char *pid, unsigned n)
     senders_add (pid, (int) n);
 }
 
+static int
+adjust_one (const char *ref, size_t len, void *ctx)
+{
+  char pid[64];
+  if (len > 0 && len < sizeof pid)
+    {
+      memcpy (pid, ref, len);
+      pid[len] = '\0';
+      senders_add (pid, *(const int *) ctx);
+    }
+  return 0;
+}
+
+void
+ward_vmchan_adjust_values (const uint8_t *data, size_t len, int delta)
+{
+  if (delta != 0 && data != NULL && len > 0)
+    (void) ward_codec_each_handle (data, len, adjust_one, &delta);
+}
+
 /* counted: the target already counts this channel (spawn_vm's first). */
 static vmchan *
 push_vmchan (lua_State *L, const char *pid, int counted)
@@ -617,6 +637,11 @@ l_spawn_vm (lua_State *L)
     return luaL_error (L, "spawn_vm: a subprocess actor cannot choose a sandbox (the "
                        "`subprocess` option); without it, spawn_vm makes an actor of its own "
                        "host's profile");
+  /* nor leave it: a new context runs its actors in the runtime, whatever
+   * the hosts its policy allows or denies */
+  if (!inherit && p->remote != NULL)
+    return luaL_error (L, "spawn_vm: a subprocess actor cannot make a new context "
+                       "(inherit_context = false): its actors run in its own host's sandbox");
   /* The caller's own context is a sandboxed host only for a subprocess
    * actor's stand-in: what it spawns there is a subprocess actor of the
    * host's profile, never code of the child run unsandboxed. */

@@ -892,10 +892,13 @@ l_context (lua_State *L)
     {
       int n;
       ward_err err;
-      if (ward_codec_decode (L, p->context, p->context_len, ward_codec_opts_rt (), &n, &err) < 0)
+      /* the channels decoded are copies of their own, beside the ones the
+       * process's context keeps: in the runtime each counts itself (the
+       * wire's decoding), in a subprocess actor the child counts them */
+      const ward_codec_opts *o = ward_remote_chan >= 0 ? ward_codec_opts_rt ()
+                                                        : ward_codec_opts_wire ();
+      if (ward_codec_decode (L, p->context, p->context_len, o, &n, &err) < 0)
         return luaL_error (L, "context: %s", err.msg);
-      /* in a subprocess actor the channels decoded are copies of its own
-       * (the context's, held for its life, are the runtime's) */
       ward_remote_hold (p->context, p->context_len);
       if (n != 1 || !lua_istable (L, -1))
         return luaL_error (L, "context: malformed");

@@ -234,6 +234,8 @@ proc_free (ward_proc *p)
   for (size_t i = 0; i < p->nscope; i++)
     free (p->scope[i]);
   free (p->scope);
+  if (p->context && ward_remote_chan < 0)
+    ward_vmchan_adjust_values (p->context, p->context_len, -1);
   free (p->context);
   free (p->def_id);
   free (p->def_path);
@@ -503,6 +505,11 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
     fail |= copy_bytes (&p->context, &p->context_len, req->context, req->context_len) < 0;
   else if (parent)
     fail |= copy_bytes (&p->context, &p->context_len, parent->context, parent->context_len) < 0;
+  /* its copy of the context counts the channels in it while it is kept
+   * (proc_free gives them back); in a subprocess actor the child counts
+   * its own (remote.h) */
+  if (p->context && ward_remote_chan < 0)
+    ward_vmchan_adjust_values (p->context, p->context_len, 1);
   fail |= copy_bytes (&p->args, &p->args_len, req->args, req->args_len) < 0;
   p->exec_waiter = req->exec_wait;
   if (fail)

@@ -4,7 +4,6 @@
 #include "config.h"
 #include "rt.h"
 #include "vm.h"
-#include "codec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -252,21 +251,6 @@ send_event (uint64_t to, int kind, const char *from, int is_error, const void *d
   ward_proc_unref (t);
 }
 
-/* Each copy of a result that holds channels is decoded by its receiver,
- * which takes one count of each over: the encoding counted one. */
-static int
-retain_one (const char *ref, size_t len, void *ctx)
-{
-  char pid[64];
-  if (len < sizeof pid)
-    {
-      memcpy (pid, ref, len);
-      pid[len] = '\0';
-      ward_vmchan_retain (pid, *(unsigned *) ctx);
-    }
-  return 0;
-}
-
 void
 ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t len,
                     const char *error)
@@ -315,11 +299,10 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
    * leaves its count: the channel's actor then waits, never sees a false
    * close) */
   unsigned copies = (unsigned) monitors.n + (p->exec_waiter && p->parent);
+  /* each copy of a result holding channels is decoded by its receiver,
+   * which takes one count of each over: the encoding counted one */
   if (!abnormal && copies > 1)
-    {
-      unsigned more = copies - 1;
-      (void) ward_codec_each_handle (result, len, retain_one, &more);
-    }
+    ward_vmchan_adjust_values (result, len, (int) copies - 1);
   for (size_t i = 0; i < monitors.n; i++)
     send_event (monitors.v[i], WARD_MSG_EXIT, p->pid, abnormal, data, dlen);
   if (abnormal)

@@ -141,6 +141,10 @@ void ward_vmchan_release (const char *pid, unsigned n);
 /* Count n more open channels for the process pid: copies of one encoded
  * value delivered to several processes, each of which decodes its own. */
 void ward_vmchan_retain (const char *pid, unsigned n);
+/* The same by delta (> 0 more, < 0 fewer) for each channel in the
+ * encoded values data: a copy of them that a process keeps (its context)
+ * counts its channels while it is kept. */
+void ward_vmchan_adjust_values (const uint8_t *data, size_t len, int delta);
 /* Close the spawn_vm channel at idx if it is one (1), else 0: its count
  * goes now, not when it is collected. */
 int ward_vmchan_close_at (lua_State *L, int idx);

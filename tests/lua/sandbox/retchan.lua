@@ -45,5 +45,19 @@ collectgarbage()
 collectgarbage()
 t.ok(wait(inb, 500) == nil, "the channel's actor is not told that none remains")
 t.ok(pcall(D.send, D, "z"), "a send on the channel this process holds goes")
+
+-- every process that inherits a context keeps a copy of its channels:
+-- three in-process and three sandboxed children of a process given the
+-- context, each reading it and ending, give back only their own
+local P = process.with_context({ ch = D }):spawn_monitored("w:ctxparent", "ward:main", me,
+  { "ward:main", "ward:main", "ward:main", "ward:sandbox", "ward:sandbox", "ward:sandbox" })
+local got = wait(inb)
+t.ok(got and got:topic() == "read" and got:payload() == 6,
+     "six children inherit the context and read its channel")
+local pe = wait(ev)
+t.ok(pe and pe.from == P and pe.result.value == "ok", "... and their parent ends")
+collectgarbage()
+t.ok(wait(inb, 500) == nil, "the channel's actor is not told that none remains")
+t.ok(pcall(D.send, D, "w"), "a send on the channel this process holds goes")
 t.plan(t.run)
 t.done()
