@@ -112,16 +112,18 @@ on_sigsys (int sig, siginfo_t *si, void *uc)
   char text[200];
   int n = snprintf (text, sizeof text, "killed by SIGSYS (seccomp: %s)",
                     name ? name : "a system call the filter traps");
-  uint8_t frame[4 + 4 + 4 + sizeof text];
+  /* EXIT's body (abnormal, then the text), and the frame, without
+   * allocating: this is a signal handler */
+  uint8_t body[4 + 4 + sizeof text], frame[4 + sizeof body];
   uint32_t len = n < 0 ? 0u : n >= (int) sizeof text ? (uint32_t) sizeof text - 1 : (uint32_t) n;
-  frame[0] = 0x57;
-  frame[1] = WARD_F_EXIT;
-  frame[2] = frame[3] = 0;
-  frame[4] = 1;                           /* abnormal */
-  frame[5] = frame[6] = frame[7] = 0;
-  memcpy (frame + 8, &len, 4);            /* little-endian on the hosts ward runs on */
-  memcpy (frame + 12, text, len);
-  send (ward_remote_chan, frame, 12 + len, MSG_NOSIGNAL);
+  body[0] = 1;                            /* abnormal */
+  body[1] = body[2] = body[3] = 0;
+  for (int i = 0; i < 4; i++)
+    body[4 + i] = (uint8_t) (len >> (8 * i));   /* little-endian, as wire.c's */
+  memcpy (body + 8, text, len);
+  size_t flen = ward_wire_frame_into (frame, sizeof frame, WARD_F_EXIT, body, 8 + len);
+  if (flen > 0)
+    send (ward_remote_chan, frame, flen, MSG_NOSIGNAL);
   /* the default action ends the child as the signal; failing that (the
    * handler would run again), it ends with the shell's status for it */
   if (signal (sig, SIG_DFL) == SIG_ERR)

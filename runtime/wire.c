@@ -353,6 +353,18 @@ ward_wire_read (int fd, ward_wire_rx *rx, ward_err *err)
     }
 }
 
+size_t
+ward_wire_frame_into (uint8_t *buf, size_t cap, int type, const void *body, size_t len)
+{
+  if (len > WARD_WIRE_CHUNK || cap < len + 4)
+    return 0;
+  buf[0] = MAGIC;
+  buf[1] = (uint8_t) type;
+  buf[2] = buf[3] = 0;
+  memmove (buf + 4, body, len);
+  return len + 4;
+}
+
 int
 ward_wire_put_u32 (wbuf *b, uint32_t v, ward_err *err)
 {

@@ -49,6 +49,11 @@ int ward_wire_send_fds (int fd, int type, const void *body, size_t len,
 int ward_wire_send_now (int fd, int type, const void *body, size_t len,
                         const ward_fdvec *fds, ward_err *err);
 
+/* A frame of one datagram built in buf (cap bytes) without allocating,
+ * for a signal handler to send: its length, or 0 when body (len bytes,
+ * at most WARD_WIRE_CHUNK) does not fit. */
+size_t ward_wire_frame_into (uint8_t *buf, size_t cap, int type, const void *body, size_t len);
+
 /* Frames waiting to be written to a non-blocking channel: whole
  * datagrams, in order, each frame's descriptors (dups, the queue's own)
  * with its first. */
