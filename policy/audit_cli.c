@@ -786,7 +786,7 @@ cmd_stats (const aopts *o, rows *r, FILE *out)
 /* ---- entry point ------------------------------------------------------- */
 
 int
-wpol_audit_main (int argc, char **argv)
+ward_audit_cli (int argc, char **argv)
 {
   const char *cmd = "";
   int first = 1;

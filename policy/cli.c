@@ -760,7 +760,7 @@ cmd_test (int argc, char **argv)
 }
 
 int
-wpol_cli_main (int argc, char **argv)
+ward_policy_cli (int argc, char **argv)
 {
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
       || strcmp (argv[1], "help") == 0)

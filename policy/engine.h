@@ -250,8 +250,6 @@ int wpol_engine_sandbox (wpol_engine *e, const char *name,
 
 /* ---- command line ------------------------------------------------------ */
 
-/* `ward policy ARGS...`: argv[0] is "policy". Returns the exit status. */
-int wpol_cli_main (int argc, char **argv);
 /* The body of `ward policy test`: decide each line of the test file in
  * (`allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]...`, name is its name in
  * messages) against e, one table row per request on out, each malformed
@@ -259,8 +257,6 @@ int wpol_cli_main (int argc, char **argv);
  * malformed lines. */
 void wpol_test_run (wpol_engine *e, FILE *in, const char *name, FILE *out, FILE *errs,
                     unsigned *passed, unsigned *failed, unsigned *badlines);
-/* `ward audit ARGS...`: argv[0] is "audit". Returns the exit status. */
-int wpol_audit_main (int argc, char **argv);
 
 /* The policy files built into ward (policies/default.policy and
  * policies/untrusted.policy), used by `ward run` without --db or --policy. */

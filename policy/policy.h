@@ -140,4 +140,11 @@ void ward_policy_names_free (char **names);
 int ward_policy_host (const char *name, ward_host_spec *out, ward_err *err);
 int ward_policy_sandbox (const char *name, ward_sandbox_spec *out, ward_err *err);
 
+/* ---- the command lines (cli.c, audit_cli.c) ---- */
+
+/* `ward policy ARGS...` and `ward audit ARGS...`: argv[0] is "policy" or
+ * "audit". Each returns the exit status. */
+int ward_policy_cli (int argc, char **argv);
+int ward_audit_cli (int argc, char **argv);
+
 #endif

@@ -4,7 +4,7 @@
 #include "rt.h"
 #include "vm.h"
 #include "codec.h"
-#include "engine.h"
+#include "policy.h"
 #include "remote.h"
 #include "sandbox.h"
 #include "init.h"
@@ -626,9 +626,9 @@ main (int argc, char **argv)
   if (strcmp (argv[1], "run") == 0)
     return cmd_run (argc - 1, argv + 1);
   if (strcmp (argv[1], "policy") == 0)
-    return wpol_cli_main (argc - 1, argv + 1);
+    return ward_policy_cli (argc - 1, argv + 1);
   if (strcmp (argv[1], "audit") == 0)
-    return wpol_audit_main (argc - 1, argv + 1);
+    return ward_audit_cli (argc - 1, argv + 1);
   fprintf (stderr, "ward: unknown command `%s`\n", argv[1]);
   usage (stderr);
   return 2;

@@ -10,7 +10,7 @@ int
 main (int argc, char **argv)
 {
   if (argc > 1 && strcmp (argv[1], "audit") == 0)
-    return wpol_audit_main (argc - 1, argv + 1);
+    return ward_audit_cli (argc - 1, argv + 1);
   argv[0] = (char *) "policy";
-  return wpol_cli_main (argc, argv);
+  return ward_policy_cli (argc, argv);
 }
