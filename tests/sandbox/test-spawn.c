@@ -258,9 +258,10 @@ ns_for (unsigned ns)
 static const char *
 answer_of (int chan)
 {
-  static char buf[4096];
+  /* per thread: test_threads asks from three at once */
+  static _Thread_local char buf[4096];
   struct pollfd pf = { chan, POLLIN, 0 };
-  if (poll (&pf, 1, 5000) <= 0)
+  if (poll (&pf, 1, (int) tap_ms (5000)) <= 0)
     return "(no answer)";
   ssize_t n = recv (chan, buf, sizeof buf - 1, 0);
   buf[n < 0 ? 0 : n] = '\0';
@@ -828,9 +829,15 @@ spawner (void *arg)
       wsb_child c;
       wsb_profile p = prof (i % 2 ? ns_for (WSB_NS_PID) : 0);
       if (wsb_spawn (&p, &c, &e) < 0)
-        continue;
+        {
+          printf ("# spawn: %s\n", e.msg);
+          continue;
+        }
       const char *got = ask (c.chan, "p");
-      t->ok += (i % 2) ? strcmp (got, "2 1") == 0 : atoi (got) == c.pid;
+      int good = (i % 2) ? strcmp (got, "2 1") == 0 : atoi (got) == c.pid;
+      if (!good)
+        printf ("# child %d answered `%s`\n", (int) c.pid, got);
+      t->ok += good;
       finish (&c);
     }
   return NULL;
