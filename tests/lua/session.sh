@@ -17,6 +17,12 @@
 #   leftovers               the report's leftover lines (empty when none)
 #   ward_pid                the pid of the run's ward (waits for it)
 #   children_of PID         "PID STARTTIME" of each child of PID, from /proc
+#   rss_kb PID              the VmRSS of PID in kB (empty when it is gone)
+#   rss_grew_less N BASE RSS KB WHAT
+#                           TAP line N: VmRSS grew from BASE to RSS (kB) by
+#                           less than KB (WHAT says what was done); skipped
+#                           in a sanitizer build, whose allocator keeps freed
+#                           memory in quarantine
 : "${WARD_SESSION:=${WARD_BUILDDIR:-.}/tests/lua/session}"
 . "${WARD_SRCDIR:-.}/tests/scale.sh"
 deadline_s=$(scaled_s 60)
@@ -75,4 +81,17 @@ children_of () {
   cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{
     pid = $1; rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ")
     if (f[2] == p) print pid, f[20] }'
+}
+
+rss_kb () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+rss_grew_less () {
+  _grow=$(( ${3:-0} - ${2:-0} ))
+  if grep -qa __asan_init "$WARD"; then
+    echo "ok $1 # SKIP a sanitizer build: its allocator keeps freed memory in quarantine"
+  elif [ -n "$2" ] && [ -n "$3" ] && [ "$_grow" -lt "$4" ]; then
+    echo "ok $1 - the runtime grew by $_grow kB (less than $(( $4 / 1024 )) MiB; $5)"
+  else
+    echo "not ok $1 - the runtime grew by $_grow kB (less than $(( $4 / 1024 )) MiB; $5)"
+  fi
 }

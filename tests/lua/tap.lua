@@ -95,6 +95,24 @@ function t.after(ms)
   return assert(time.after(t.ms(ms)))
 end
 
+-- The next message of the process inbox with this topic (nil once timeout
+-- ms, default t.ms(30000), have passed); the others that came first are
+-- kept, in order, for later calls.
+local stash = {}
+function t.await(topic, timeout)
+  for i, m in ipairs(stash) do
+    if m:topic() == topic then return table.remove(stash, i) end
+  end
+  local inbox = process.inbox()
+  local deadline = time.after(timeout or t.ms(30000))
+  while true do
+    local r = channel.select { inbox:case_receive(), deadline:case_receive() }
+    if r.channel ~= inbox then return nil end
+    if r.value:topic() == topic then return r.value end
+    stash[#stash + 1] = r.value
+  end
+end
+
 function t.done()
   if t.planned and t.planned ~= t.run then
     error(string.format("planned %d tests but ran %d", t.planned, t.run))

@@ -12,24 +12,8 @@ local ctx0 = _CONTEXT                 -- before any require
 local t = require("tap").setup(...)
 local me = process.pid()
 local inbox = process.inbox()
-local stash = {}
 
--- Next message on topic (from the stash or the inbox), or nil on timeout.
-local function await(topic, timeout)
-  for i, m in ipairs(stash) do
-    if m:topic() == topic then
-      table.remove(stash, i)
-      return m
-    end
-  end
-  local deadline = time.after(timeout or t.ms(30000))
-  while true do
-    local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
-    if r.channel ~= inbox then return nil end
-    if r.value:topic() == topic then return r.value end
-    stash[#stash + 1] = r.value
-  end
-end
+local await = t.await
 
 local function payload(m)
   if m == nil then return nil end

@@ -31,8 +31,6 @@ print(("flooded sent=%d refused=%d kind=%s"):format(sent, refused, why))
 process.inbox():receive()
 EOF2
 
-rss_kb () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-
 # flood N: the run's VmRSS (kB) once the flood is over, in $rss; its line in $line
 flood () {
   start_run "flood$1" --threads 2 --memory 64M --root "$T" "$T/flood.lua" "$1"
@@ -55,16 +53,8 @@ case $line in *"sent=4 refused=20 kind=UNAVAILABLE"*) echo "ok $n - 4 of 24 queu
 n=2
 if [ -n "$base" ] && [ -n "$rss" ]; then echo "ok $n - VmRSS read both times"
 else echo "not ok $n - VmRSS read both times (got '$base', '$rss')"; fi
-n=3
-grow=$(( ${rss:-0} - ${base:-0} ))
 # 4 queued messages are 60 MiB; allow as much again for the allocator
-if grep -qa __asan_init "$WARD"; then
-  echo "ok $n # SKIP a sanitizer build: its allocator keeps freed memory in quarantine"
-elif [ -n "$rss" ] && [ "$grow" -lt $((120 * 1024)) ]; then
-  echo "ok $n - the runtime grew by $grow kB (less than 120 MiB; 360 MiB were sent)"
-else
-  echo "not ok $n - the runtime grew by $grow kB (less than 120 MiB; 360 MiB were sent)"
-fi
+rss_grew_less 3 "$base" "$rss" $((120 * 1024)) "360 MiB were sent"
 n=4
 [ "$rc" -eq 143 ] && echo "ok $n - the run ends by SIGTERM" || echo "not ok $n - the run ends by SIGTERM (rc $rc)"
 n=5

@@ -4,20 +4,7 @@
 local t = require("tap").setup(...)
 local me = process.pid()
 local inbox = process.inbox()
-local stash = {}
-
-local function await(topic, timeout)
-  for i, m in ipairs(stash) do
-    if m:topic() == topic then return table.remove(stash, i) end
-  end
-  local deadline = time.after(timeout or t.ms(30000))
-  while true do
-    local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
-    if r.channel ~= inbox then return nil end
-    if r.value:topic() == topic then return r.value end
-    stash[#stash + 1] = r.value
-  end
-end
+local await = t.await
 
 -- one sender
 do

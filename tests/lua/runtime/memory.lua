@@ -5,22 +5,9 @@
 local t = require("tap").setup(...)
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
-local stash = {}
-
 -- the next message with this topic, or nil after timeout ms (default: a
 -- scaled 30 s, for a message that must come)
-local function await(topic, timeout)
-  for i, m in ipairs(stash) do
-    if m:topic() == topic then return table.remove(stash, i) end
-  end
-  local deadline = time.after(timeout or t.ms(30000))
-  while true do
-    local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
-    if r.channel ~= inbox then return nil end
-    if r.value:topic() == topic then return r.value end
-    stash[#stash + 1] = r.value
-  end
-end
+local await = t.await
 
 -- the result of pid's EXIT event; a bomb may take long on a loaded machine
 local function exit_of(pid)

@@ -49,7 +49,7 @@ run () {
   rss=
   start_run "idle$1" --threads 2 --root "$T" "$T/idle.lua" 24 "$1"
   if wait_line '^idle '; then
-    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$(ward_pid)/status")
+    rss=$(rss_kb "$(ward_pid)")
   fi
   stop_run TERM
   wait_run
