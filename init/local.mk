@@ -1,8 +1,8 @@
 ## init/local.mk -- the init-script environment (libwardinit.a) and the
 ## scripts ward ships for it.
 noinst_LIBRARIES += libwardinit.a
-libwardinit_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS)
-libwardinit_a_SOURCES = init/init.h init/init-int.h init/init.c init/calls.c init/guard.c
+libwardinit_a_CPPFLAGS = $(INIT_CPPFLAGS) $(LUA_CFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS)
+libwardinit_a_SOURCES = init/include/init.h init/init-int.h init/init.c init/calls.c init/guard.c
 nodist_libwardinit_a_SOURCES = init/builtin.c
 
 ## The shipped init scripts, compiled in (winit_builtin()) so that a child

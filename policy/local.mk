@@ -2,14 +2,14 @@
 ## language, checker, formatter, decision index and cache, SQLite store, CLI,
 ## the gate wired to them, the audit writer and `ward audit`.
 noinst_LIBRARIES += libwardpolicy.a
-libwardpolicy_a_SOURCES = policy/policy.h policy/gate.h policy/gate.c policy/run.c \
+libwardpolicy_a_SOURCES = policy/include/policy.h policy/gate.h policy/gate.c policy/run.c \
 	policy/engine.h policy/wpol.h policy/lex.h policy/audit.h policy/auditdb.h \
 	policy/util.c policy/glob.c policy/lexer.c policy/parser.c policy/check.c \
 	policy/format.c policy/eval.c policy/compile.c policy/cache.c \
 	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/auditdb.c policy/audit_cli.c \
 	policy/suggest.c policy/sha256.c
 nodist_libwardpolicy_a_SOURCES = policy/builtin.c
-libwardpolicy_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS)
 
 ## The policies `ward run` uses without --db or --policy, compiled in.
 WPOL_BUILTIN = $(srcdir)/policies/default.policy $(srcdir)/policies/untrusted.policy
@@ -21,7 +21,7 @@ policy/builtin.c: $(WPOL_BUILTIN) $(srcdir)/policy/embed.sh
 	&& mv -f $@-t $@
 
 WPOL_TEST_LIBS = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS)
-WPOL_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit $(SQLITE_CFLAGS)
+WPOL_TEST_CPPFLAGS = $(ALL_CPPFLAGS) -I$(top_srcdir)/tests/unit $(SQLITE_CFLAGS)
 
 check_PROGRAMS += tests/policy/test-lang tests/policy/test-eval \
 	tests/policy/test-store tests/policy/wpol-cli tests/policy/bench-decide \
@@ -64,7 +64,7 @@ bench-policy: tests/policy/bench-decide tests/policy/bench-audit
 dist_man_MANS += doc/ward-policy.5
 dist_doc_DATA += doc/writing-policies.md
 pkgdata_DATA += policies/default.policy policies/untrusted.policy
-EXTRA_DIST += policies policy/actions.def policy/embed.sh tests/policy/cli.sh tests/policy/wiring.sh \
+EXTRA_DIST += policies policy/include/actions.def policy/embed.sh tests/policy/cli.sh tests/policy/wiring.sh \
 	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/lib.sh tests/policy/store.sh \
 	tests/policy/undeclared.sh
 

@@ -392,7 +392,7 @@ take (sg *s, const wpol_arow *w)
   else if (w->rule_policy && strcmp (w->rule_policy, "ward") == 0 && w->rule_file
            && strcmp (w->rule_file, "ward") == 0)
     {
-      /* an event ward records itself (policy/actions.def, E): a breach of
+      /* an event ward records itself (policy/include/actions.def, E): a breach of
        * the sandbox, or a call refused for a limit of the run */
       snprintf (key, sizeof key, "ward\x1f%s", w->action);
       wpol_buf_printf (&t, "%s: refused by ward itself, not by a policy; no rule allows "

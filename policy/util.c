@@ -385,7 +385,7 @@ wpol_diags_sort (wpol_diags *d)
     }
 }
 
-/* ---- actions (policy/actions.def) -------------------------------------- */
+/* ---- actions (policy/include/actions.def) -------------------------------------- */
 
 const ward_action_info ward_actions[WARD_ACT_COUNT] = {
 #define X(id, name, kind) [WARD_ACT_##id] = { name, WARD_ACT_##kind },

@@ -62,7 +62,7 @@ void wpol_diags_sort (wpol_diags *d);
 /* The closest word of words[] (NULL-terminated) to s within a small edit
  * distance, or NULL. */
 const char *wpol_suggest (const char *s, const char *const *words);
-/* The actions a policy may name (policy/actions.def), NULL-terminated. */
+/* The actions a policy may name (policy/include/actions.def), NULL-terminated. */
 extern const char *const wpol_known_actions[];
 int wpol_action_known (const char *a);
 /* Actions whose resource is a PID (target.* attributes are set). */

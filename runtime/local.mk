@@ -1,15 +1,24 @@
 ## runtime/local.mk -- the actor runtime (libwardrt.a) and the ward command.
+## core/: scheduler, processes, mailboxes, timers, topology, arena, codec;
+## lua/: the VM and the Lua faces (process, channel, time, fd, Emilua);
+## remote/: the subprocess bridge (wire, the child's end, the broker).
 noinst_LIBRARIES += libwardrt.a
-libwardrt_a_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(SECCOMP_CFLAGS)
-libwardrt_a_SOURCES = runtime/rt.h runtime/vm.h runtime/codec.h runtime/pattern.h \
-	runtime/arena.h runtime/arena.c runtime/codec.c runtime/pattern.c runtime/sched.c runtime/proc.c runtime/mailbox.c \
-	runtime/topo.c runtime/timer.c runtime/vm.c runtime/defs.c runtime/lerr.c runtime/lchan.c \
-	runtime/lproc.c runtime/lemilua.c runtime/wire.h runtime/wire.c runtime/remote.h \
-	runtime/remote.c runtime/broker.h runtime/broker.c runtime/bhandle.c runtime/bproxy.c runtime/lfd.h runtime/lfd.c
+libwardrt_a_CPPFLAGS = $(RUNTIME_CPPFLAGS) $(LUA_CFLAGS) $(SECCOMP_CFLAGS)
+libwardrt_a_SOURCES = \
+	runtime/core/rt.h runtime/core/arena.h runtime/core/arena.c \
+	runtime/core/codec.h runtime/core/codec.c runtime/core/sched.c \
+	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
+	runtime/core/timer.c \
+	runtime/lua/vm.h runtime/lua/vm.c runtime/lua/defs.c runtime/lua/lerr.c \
+	runtime/lua/lchan.c runtime/lua/lproc.c runtime/lua/lemilua.c \
+	runtime/lua/lfd.h runtime/lua/lfd.c runtime/lua/pattern.h runtime/lua/pattern.c \
+	runtime/remote/wire.h runtime/remote/wire.c runtime/remote/remote.h \
+	runtime/remote/remote.c runtime/remote/broker.h runtime/remote/broker.c \
+	runtime/remote/bhandle.c runtime/remote/bproxy.c
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
-ward_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS)
+ward_CPPFLAGS = $(RUNTIME_CPPFLAGS) $(LUA_CFLAGS)
 ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardcommon.a \
 	$(LUA_LIBS) $(SQLITE_LIBS) \
 	$(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
@@ -22,8 +31,10 @@ ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 ## and linked ahead of the libraries, whose hook-free objects are then not
 ## pulled in; the installed ward has no hook at all.
 check_PROGRAMS += tests/ward-faults
-tests_ward_faults_SOURCES = runtime/main.c runtime/remote.c runtime/broker.c runtime/bhandle.c runtime/bproxy.c policy/audit.c \
+tests_ward_faults_SOURCES = runtime/main.c runtime/remote/remote.c runtime/remote/broker.c \
+	runtime/remote/bhandle.c runtime/remote/bproxy.c policy/audit.c \
 	tests/harness/rawwire.c \
 	sandbox/client.c sandbox/supervisor.c sandbox/spawn.c
-tests_ward_faults_CPPFLAGS = $(ward_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) -DWARD_TEST_HOOKS
+tests_ward_faults_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS) $(SECCOMP_CFLAGS) \
+	$(CAPNG_CFLAGS) -DWARD_TEST_HOOKS
 tests_ward_faults_LDADD = $(ward_LDADD)

@@ -1,7 +1,7 @@
 ## tests/local.mk -- unit tests (C, TAP) and Lua end-to-end tests.
 UNIT_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardcommon.a \
 	$(LUA_LIBS) $(SQLITE_LIBS) $(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
-UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) -I$(top_srcdir)/tests/unit
+UNIT_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) -I$(top_srcdir)/tests/unit
 
 check_PROGRAMS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
 	tests/unit/test-sched tests/unit/test-wire tests/unit/test-ending

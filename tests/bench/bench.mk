@@ -15,7 +15,7 @@ bench: ward
 ## (or `make bench-sandbox` alone), never by `make check`.
 check_PROGRAMS += tests/bench/sandbox-bench
 tests_bench_sandbox_bench_SOURCES = tests/bench/sandbox-bench.c
-tests_bench_sandbox_bench_CPPFLAGS = $(AM_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) \
+tests_bench_sandbox_bench_CPPFLAGS = $(ALL_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) \
 	$(LUA_CFLAGS) -DWARD_TOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_bench_sandbox_bench_LDADD = libwardsandbox.a libwardinit.a libwardcommon.a \
 	$(SECCOMP_LIBS) $(CAPNG_LIBS) $(LUA_LIBS) -lm

@@ -1,4 +1,4 @@
-/* test-init.c -- the init-script environment (init/init.h): the restricted
+/* test-init.c -- the init-script environment (init/include/init.h): the restricted
  * state, its limits, error messages, each call, and the empty root. Every
  * script runs in a forked child, which reports back over a pipe. */
 #include "config.h"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# actions.sh -- one list of actions (policy/actions.def): the policy
+# actions.sh -- one list of actions (policy/include/actions.def): the policy
 # checker knows exactly its actions (`ward policy check` accepts each and
 # refuses a near miss), ward-policy(5)'s Actions list names exactly them,
 # ward-lua(7)'s PERMISSIONS names each, and no C file of the runtime or the
@@ -23,9 +23,9 @@ same () {   # NAME FILE-A FILE-B: equal, else the difference as diagnostics
 }
 
 # the list: X lines (actions a policy names); E lines are events
-sed -n 's/^X ([A-Z_]*, *"\([^"]*\)".*/\1/p' "$src/policy/actions.def" | sort > "$tmp/def"
-[ -s "$tmp/def" ] && res ok "policy/actions.def lists $(wc -l < "$tmp/def") actions" \
-  || res fail "policy/actions.def lists actions"
+sed -n 's/^X ([A-Z_]*, *"\([^"]*\)".*/\1/p' "$src/policy/include/actions.def" | sort > "$tmp/def"
+[ -s "$tmp/def" ] && res ok "policy/include/actions.def lists $(wc -l < "$tmp/def") actions" \
+  || res fail "policy/include/actions.def lists actions"
 grep -qx 'process.registry.lookup' "$tmp/def" && res ok "process.registry.lookup is one" \
   || res fail "process.registry.lookup is one"
 
@@ -55,7 +55,7 @@ done < "$tmp/def"
 [ $bad = 0 ] && res ok "a near miss of each action is an error naming it" \
   || res fail "a near miss of each action is an error naming it"
 # the events ward records are not actions a policy may name
-sed -n 's/^E ([A-Z_]*, *"\([^"]*\)".*/\1/p' "$src/policy/actions.def" > "$tmp/events"
+sed -n 's/^E ([A-Z_]*, *"\([^"]*\)".*/\1/p' "$src/policy/include/actions.def" > "$tmp/events"
 while read -r e; do
   printf 'policy "x" { allow %s on "*"; }\n' "$e" > "$tmp/x.policy"
   if "$WARD" policy check "$tmp/x.policy" > "$tmp/out" 2>&1; then
@@ -69,7 +69,7 @@ done < "$tmp/events"
 awk '/^\.SS Actions/ { on = 1; next } /^\.S[SH] / { on = 0 }
      on && prev == ".TP" && $1 == ".B" { print $2 } { prev = $0 }' \
   "$src/doc/ward-policy.5" | sort > "$tmp/man5"
-same "ward-policy(5) lists exactly the actions of policy/actions.def" "$tmp/def" "$tmp/man5"
+same "ward-policy(5) lists exactly the actions of policy/include/actions.def" "$tmp/def" "$tmp/man5"
 
 # ward-lua(7): the PERMISSIONS section names each
 awk '/^\.SH PERMISSIONS/ { on = 1; next } /^\.SH / { on = 0 } on' \

@@ -2,7 +2,7 @@
 ## (test-spawn, as the caller and as nobody via spawn.sh) and the escape suite.
 SPAWN_LDADD = libwardsandbox.a libwardinit.a libwardcommon.a $(SECCOMP_LIBS) \
 	$(CAPNG_LIBS) $(LUA_LIBS) -lm
-SPAWN_CPPFLAGS = $(AM_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) $(LUA_CFLAGS) \
+SPAWN_CPPFLAGS = $(ALL_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) $(LUA_CFLAGS) \
 	-I$(top_srcdir)/tests/unit
 check_PROGRAMS += tests/sandbox/test-spawn
 tests_sandbox_test_spawn_SOURCES = tests/sandbox/test-spawn.c tests/unit/tap.h
@@ -15,7 +15,7 @@ EXTRA_DIST += tests/sandbox/spawn.sh tests/sandbox/as-nobody.sh
 ## ---- escape suite (tests/sandbox/probe.c, test-escape.c, escape.sh) ----
 ESCAPE_LDADD = libwardsandbox.a libwardinit.a libwardcommon.a $(SECCOMP_LIBS) \
 	$(CAPNG_LIBS) $(LUA_LIBS) -lm
-ESCAPE_CPPFLAGS = $(AM_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) $(LUA_CFLAGS) \
+ESCAPE_CPPFLAGS = $(ALL_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) $(LUA_CFLAGS) \
 	-I$(top_srcdir)/tests/unit -DWARD_TOP_SRCDIR='"$(abs_top_srcdir)"'
 check_PROGRAMS += tests/sandbox/test-escape
 tests_sandbox_test_escape_SOURCES = tests/sandbox/test-escape.c \
@@ -29,7 +29,7 @@ EXTRA_DIST += tests/sandbox/escape.sh
 ## ---- lockdown (tests/sandbox/test-lockdown.c, lockdown-nobody.sh) ----
 check_PROGRAMS += tests/sandbox/test-lockdown
 tests_sandbox_test_lockdown_SOURCES = tests/sandbox/test-lockdown.c tests/unit/tap.h
-tests_sandbox_test_lockdown_CPPFLAGS = $(AM_CPPFLAGS) $(SECCOMP_CFLAGS) \
+tests_sandbox_test_lockdown_CPPFLAGS = $(ALL_CPPFLAGS) $(SECCOMP_CFLAGS) \
 	$(CAPNG_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_sandbox_test_lockdown_LDADD = libwardsandbox.a libwardinit.a \
 	libwardcommon.a $(SECCOMP_LIBS) $(CAPNG_LIBS) $(LUA_LIBS) -lm

@@ -1,4 +1,4 @@
-/* test-codec.c -- unit tests for the message codec (runtime/codec.c):
+/* test-codec.c -- unit tests for the message codec (runtime/core/codec.c):
  * round trips, refusals with their paths, limits and hostile input. */
 #include "config.h"
 #include "codec.h"

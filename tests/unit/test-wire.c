@@ -1,4 +1,4 @@
-/* test-wire.c -- frames over SOCK_SEQPACKET (runtime/wire.c): round trips
+/* test-wire.c -- frames over SOCK_SEQPACKET (runtime/remote/wire.c): round trips
  * of every size class, and every malformed input a hostile child could
  * write, each refused with an error and never a crash. */
 #include "config.h"

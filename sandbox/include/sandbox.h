@@ -6,7 +6,7 @@
  * clone3(CLONE_NEW* | CLONE_PIDFD); inside it, in this order: uid/gid maps
  * (0 inside; outside the supervisor's ids, or WSB_ROOT_MAP_ID for root),
  * mounts made private, loopback up, hostname, stdio, environment, the init
- * script (init/init.h), rlimits, capabilities dropped, no_new_privs, the
+ * script (init/include/init.h), rlimits, capabilities dropped, no_new_privs, the
  * seccomp filter, then the entry function that wsb_supervisor_start() was
  * given. With a PID namespace the child is PID 1 (a forwarder and reaper):
  * it locks itself down and then forks the actor, which inherits all of it.

@@ -283,7 +283,7 @@ int ward_run_ending (void);
 void ward_proc_gate_view (const ward_proc *p, const ward_proc *target, ward_actor *actor,
                           ward_attrs *attrs);
 /* Record a call refused for a limit of the run (`action`, a limit.* of
- * policy/actions.def) on `resource`, against p's actor: the process that
+ * policy/include/actions.def) on `resource`, against p's actor: the process that
  * asked, or whose sending was refused; NULL for the runtime itself. */
 void ward_proc_audit_limit (const ward_proc *p, const char *action, const char *resource);
 /* Ask the gate, as p, for each of the n (action, resource) pairs; all are

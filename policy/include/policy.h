@@ -30,7 +30,7 @@ typedef struct ward_attrs {
 
 typedef enum ward_decision { WARD_DENY = 0, WARD_ALLOW = 1 } ward_decision;
 
-/* The actions (policy/actions.def, the one list): a call site names one as
+/* The actions (policy/include/actions.def, the one list): a call site names one as
  * WARD_ACTION (SEND), which does not compile for an action not listed. */
 enum ward_action_kind {
   WARD_ACT_REQ,                   /* asked on a name, id or fixed word */
@@ -99,7 +99,7 @@ void ward_audit_limit (const ward_actor *actor, const char *action, const char *
 
 /* ---- hosts and sandbox profiles declared by the loaded policies ---- */
 
-/* Namespaces of a sandbox profile (the same bits as sandbox/sandbox.h). */
+/* Namespaces of a sandbox profile (the same bits as sandbox/include/sandbox.h). */
 enum { WARD_NS_USER = 1, WARD_NS_PID = 2, WARD_NS_NET = 4, WARD_NS_MOUNT = 8,
        WARD_NS_IPC = 16, WARD_NS_UTS = 32, WARD_NS_CGROUP = 64 };
 
