@@ -1,6 +1,7 @@
 /* wbuf.c -- a growable byte buffer. */
 #include "config.h"
 #include "wbuf.h"
+#include "wgrow.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -37,16 +38,8 @@ wbuf_reserve (wbuf *b, size_t extra, ward_err *err)
   if (b->max != 0 && need > b->max)
     return ward_err_set (err, WARD_E_INVALID, 0,
                          "value too large (more than %zu bytes encoded)", b->max);
-  if (need <= b->cap)
-    return 0;
-  size_t cap = b->cap ? b->cap : 64;
-  while (cap < need)
-    cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-  uint8_t *p = realloc (b->data, cap);
-  if (p == NULL)
-    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "growing a buffer to %zu bytes", cap);
-  b->data = p;
-  b->cap = cap;
+  if (WARD_GROW (b->data, b->cap, need, 64) < 0)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "growing a buffer to %zu bytes", need);
   return 0;
 }
 

@@ -30,6 +30,11 @@ tests_unit_test_luarel_SOURCES = tests/unit/test-luarel.c tests/unit/tap.h
 tests_unit_test_luarel_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_luarel_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test-luarel
+check_PROGRAMS += tests/unit/test-grow
+tests_unit_test_grow_SOURCES = tests/unit/test-grow.c tests/unit/tap.h
+tests_unit_test_grow_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_grow_LDADD = libwardcommon.a
+TESTS += tests/unit/test-grow
 
 TESTS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
 	tests/unit/test-sched tests/unit/test-wire tests/unit/test-ending
