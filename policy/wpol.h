@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "engine.h"
+#include "wbuf.h"
 
 /* Limits that keep hostile input bounded. */
 #define WPOL_MAX_FILE (16u << 20)     /* bytes per policy file */
@@ -15,7 +16,7 @@
 #define WPOL_MAX_ERRORS 20            /* per file, then parsing stops */
 #define WPOL_MAX_STRING 4096          /* bytes in one string literal */
 
-/* ---- arena ------------------------------------------------------------ */
+/* ---- arena (arena.c) --------------------------------------------------- */
 
 typedef struct wpol_chunk wpol_chunk;
 typedef struct wpol_arena {
@@ -28,13 +29,28 @@ char *wpol_strndup (wpol_arena *a, const char *s, size_t n);
 void *wpol_grow (wpol_arena *a, void *old, size_t oldn, size_t newn, size_t elsz);
 void wpol_arena_free (wpol_arena *a);
 
-/* ---- text buffer ------------------------------------------------------- */
+/* ---- text buffer (buf.c) ----------------------------------------------- */
 
+/* Text in a common/wbuf, kept NUL-terminated: s reads it as a C string (s
+ * is NULL until the first append) and len counts the bytes before the NUL.
+ * Running out of memory sets oom instead of failing each call, so that a
+ * writer goes on and its caller checks oom once; once set, appends do
+ * nothing and s holds what came before. Zeroed ({ 0 }) is empty. */
 typedef struct wpol_buf {
-  char *s;
-  size_t len, cap;
+  union {
+    wbuf w;                       /* the storage and its growth */
+    struct {
+      char *s;                    /* w.data */
+      size_t len;                 /* w.len */
+    };
+  };
   int oom;
 } wpol_buf;
+
+_Static_assert (offsetof (wpol_buf, s) == offsetof (wpol_buf, w.data)
+                && offsetof (wpol_buf, len) == offsetof (wpol_buf, w.len)
+                && sizeof (char *) == sizeof (uint8_t *),
+                "wpol_buf's text view lies over its wbuf");
 
 void wpol_buf_add (wpol_buf *b, const char *s, size_t n);
 void wpol_buf_puts (wpol_buf *b, const char *s);
@@ -46,7 +62,7 @@ void wpol_buf_quote (wpol_buf *b, const char *s);
 /* Write s as a JSON string (quoted, escaped; bytes >= 0x80 pass through). */
 void wpol_buf_json (wpol_buf *b, const char *s);
 
-/* ---- diagnostics ------------------------------------------------------- */
+/* ---- diagnostics (diag.c) ---------------------------------------------- */
 
 void wpol_diag_add (wpol_diags *d, wpol_severity sev, const char *file,
                     unsigned line, unsigned col, const char *fmt, ...)
@@ -57,11 +73,14 @@ void wpol_diag_vadd (wpol_diags *d, wpol_severity sev, const char *file,
 /* Sort by file, line, col (stable); used before printing. */
 void wpol_diags_sort (wpol_diags *d);
 
-/* ---- spelling ---------------------------------------------------------- */
+/* ---- spelling (spell.c) ------------------------------------------------ */
 
 /* The closest word of words[] (NULL-terminated) to s within a small edit
  * distance, or NULL. */
 const char *wpol_suggest (const char *s, const char *const *words);
+
+/* ---- actions (actions.c) ----------------------------------------------- */
+
 /* The actions a policy may name (policy/include/actions.def), NULL-terminated. */
 extern const char *const wpol_known_actions[];
 int wpol_action_known (const char *a);
@@ -70,7 +89,7 @@ int wpol_action_on_pid (const char *a);
 /* Whether a's first segment ("process.", "lua.") is one of a known action. */
 int wpol_action_namespace_known (const char *a);
 
-/* ---- globs ------------------------------------------------------------- */
+/* ---- globs (glob.c) ---------------------------------------------------- */
 
 /* A compiled glob: `*` (a run within one segment, segments are separated by
  * '.' or ':'), `**` (any run), `?` (one character but a separator), `\x`
@@ -228,7 +247,7 @@ void wpol_format_value (const wpol_value *v, wpol_buf *out);
 
 const char *wpol_path_name (wpol_path p);
 
-/* ---- hash table (string -> pointer) ------------------------------------ */
+/* ---- hash table: string -> pointer (htab.c) ---------------------------- */
 
 typedef struct wpol_htab {
   struct wpol_hslot *slots;
@@ -314,10 +333,13 @@ void wpol_cache_put (wpol_cache *c, uint64_t gen, const ward_actor *actor,
 int wpol_store_read (wpol_store *st, wpol_file ***files, size_t *n, uint64_t *version,
                      wpol_diags *d, ward_err *err);
 
-/* ---- misc -------------------------------------------------------------- */
+/* ---- files (readfile.c) ------------------------------------------------ */
 
 /* Read a whole file (at most WPOL_MAX_FILE bytes) into a malloc'd buffer. */
 char *wpol_read_file (const char *path, size_t *len, ward_err *err);
+
+/* ---- sizes and durations (units.c) ------------------------------------- */
+
 /* "64M" -> bytes; "2s" -> ms. 0 on success, -1 on a bad value. */
 int wpol_parse_size (const char *s, uint64_t *out);
 int wpol_parse_duration (const char *s, uint64_t *out);
