@@ -2,6 +2,7 @@
  * chunks of zeroed memory, freed all at once; out of memory jumps out. */
 #include "config.h"
 #include "wpol.h"
+#include "wgrow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,24 @@ wpol_strndup (wpol_arena *a, const char *s, size_t n)
 }
 
 void *
-wpol_grow (wpol_arena *a, void *old, size_t oldn, size_t newn, size_t elsz)
+wpol_grow (wpol_arena *a, void *old, size_t n, size_t *cap, size_t first, size_t elsz)
 {
-  void *p = wpol_alloc (a, newn * elsz);
-  if (p && old)
-    memcpy (p, old, oldn * elsz);
+  if (n < *cap)
+    return old;
+  /* arena memory cannot be realloc()ed: a larger copy, the old one stays
+   * until the arena goes */
+  size_t ncap = ward_grow_cap (*cap, n + 1, elsz, first);
+  if (ncap == 0)
+    {
+      arena_oom (a);
+      return NULL;
+    }
+  void *p = wpol_alloc (a, ncap * elsz);
+  if (p == NULL)
+    return NULL;
+  if (old)
+    memcpy (p, old, n * elsz);
+  *cap = ncap;
   return p;
 }
 

@@ -3,6 +3,7 @@
  * decision itself (deny overrides allow, default deny, fail closed). */
 #include "config.h"
 #include "wpol.h"
+#include "wgrow.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,15 +48,8 @@ struct wpol_index {
 static int
 bucket_add (bucket *b, entry e)
 {
-  if (b->n == b->cap)
-    {
-      size_t cap = b->cap ? b->cap * 2 : 2;
-      entry *nv = realloc (b->v, cap * sizeof *nv);
-      if (nv == NULL)
-        return -1;
-      b->v = nv;
-      b->cap = cap;
-    }
+  if (WARD_GROW (b->v, b->cap, b->n + 1, 2) < 0)
+    return -1;
   b->v[b->n++] = e;
   return 0;
 }

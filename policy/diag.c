@@ -2,6 +2,7 @@
  * sorted and printed with what a file or message holds escaped. */
 #include "config.h"
 #include "wpol.h"
+#include "wgrow.h"
 #include "wesc.h"
 
 #include <stdio.h>
@@ -38,15 +39,8 @@ wpol_diag_vadd (wpol_diags *d, wpol_severity sev, const char *file,
     d->nerrors++;
   else
     d->nwarnings++;
-  if (d->n == d->cap)
-    {
-      size_t cap = d->cap ? d->cap * 2 : 16;
-      wpol_diag *nv = realloc (d->v, cap * sizeof *nv);
-      if (nv == NULL)
-        return;           /* counted, not kept: the caller still sees the error */
-      d->v = nv;
-      d->cap = cap;
-    }
+  if (WARD_GROW (d->v, d->cap, d->n + 1, 16) < 0)
+    return;               /* counted, not kept: the caller still sees the error */
   char msg[1024];
   vsnprintf (msg, sizeof msg, fmt, ap);
   wpol_diag *g = &d->v[d->n];

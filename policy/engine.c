@@ -3,6 +3,7 @@
  * answers decisions from the cache first. */
 #include "config.h"
 #include "wpol.h"
+#include "wgrow.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -466,17 +467,10 @@ add_name (void *val, void *ud)
   const wpol_decl *dc = val;
   if (a->oom)
     return;
-  if (a->n + 1 >= a->cap)
+  if (WARD_GROW (a->v, a->cap, a->n + 2, 8) < 0)   /* the name and the NULL */
     {
-      size_t cap = a->cap ? a->cap * 2 : 8;
-      char **nv = realloc (a->v, cap * sizeof *nv);
-      if (nv == NULL)
-        {
-          a->oom = 1;
-          return;
-        }
-      a->v = nv;
-      a->cap = cap;
+      a->oom = 1;
+      return;
     }
   if ((a->v[a->n] = strdup (dc->name)) == NULL)
     a->oom = 1;

@@ -2,6 +2,7 @@
  * and the hash that the decision cache shares. */
 #include "config.h"
 #include "wpol.h"
+#include "wgrow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,13 @@ htab_resize (wpol_htab *h, size_t cap)
 void **
 wpol_htab_ref (wpol_htab *h, const char *key)
 {
-  if ((h->n + 1) * 4 >= h->cap * 3 && htab_resize (h, h->cap ? h->cap * 2 : 16) < 0)
-    return NULL;
+  if ((h->n + 1) * 4 >= h->cap * 3)
+    {
+      /* a power of two, doubled: j & (cap - 1) picks a slot */
+      size_t cap = ward_grow_cap (h->cap, h->cap + 1, sizeof *h->slots, 16);
+      if (cap == 0 || htab_resize (h, cap) < 0)
+        return NULL;
+    }
   uint64_t hash = wpol_hash (key, strlen (key));
   size_t j = hash & (h->cap - 1);
   while (h->slots[j].key)

@@ -202,11 +202,7 @@ parse_list (parser *p)
           return NULL;
         }
       next (p);
-      if (e->n == cap)
-        {
-          e->items = wpol_grow (&p->f->arena, e->items, e->n, cap ? cap * 2 : 4, sizeof *e->items);
-          cap = cap ? cap * 2 : 4;
-        }
+      e->items = wpol_grow (&p->f->arena, e->items, e->n, &cap, 4, sizeof *e->items);
       e->items[e->n++] = it;
       if (p->tok.type == T_COMMA)
         next (p);
@@ -497,11 +493,7 @@ parse_chain (parser *p, const char *word, wpol_eop op)
       wpol_expr *x = op == E_OR ? parse_chain (p, "and", E_AND) : parse_not (p);
       if (x == NULL)
         return NULL;
-      if (e->n == cap)
-        {
-          e->items = wpol_grow (&p->f->arena, e->items, e->n, cap * 2, sizeof *e->items);
-          cap *= 2;
-        }
+      e->items = wpol_grow (&p->f->arena, e->items, e->n, &cap, 4, sizeof *e->items);
       e->items[e->n++] = x;
     }
   return e;
@@ -568,11 +560,7 @@ parse_pats (parser *p, wpol_pat **out, size_t *n, int actions)
         return expected (p, "an action (e.g. process.spawn)", NULL);
       if (p->tok.text[0] == '\0')
         return error_here (p, "empty %s pattern", actions ? "action" : "resource");
-      if (*n == cap)
-        {
-          *out = wpol_grow (&p->f->arena, *out, *n, cap ? cap * 2 : 4, sizeof **out);
-          cap = cap ? cap * 2 : 4;
-        }
+      *out = wpol_grow (&p->f->arena, *out, *n, &cap, 4, sizeof **out);
       wpol_pat *pt = &(*out)[(*n)++];
       pt->text = p->tok.text;
       pt->line = p->tok.line;
@@ -680,12 +668,7 @@ parse_value (parser *p, int in_list)
             wpol_value *it = parse_value (p, 1);
             if (it == NULL)
               return NULL;
-            if (v->n == cap)
-              {
-                v->items = wpol_grow (&p->f->arena, v->items, v->n, cap ? cap * 2 : 4,
-                                      sizeof *v->items);
-                cap = cap ? cap * 2 : 4;
-              }
+            v->items = wpol_grow (&p->f->arena, v->items, v->n, &cap, 4, sizeof *v->items);
             v->items[v->n++] = it;
             if (p->tok.type == T_COMMA)
               next (p);
@@ -779,11 +762,7 @@ parse_decl (parser *p)
         }
       size_t *n = dc->kind == D_POLICY ? &dc->nrules : &dc->nfields;
       void ***arr = dc->kind == D_POLICY ? (void ***) &dc->rules : (void ***) &dc->fields;
-      if (*n == cap)
-        {
-          *arr = wpol_grow (&p->f->arena, *arr, *n, cap ? cap * 2 : 8, sizeof (void *));
-          cap = cap ? cap * 2 : 8;
-        }
+      *arr = wpol_grow (&p->f->arena, *arr, *n, &cap, 8, sizeof (void *));
       (*arr)[(*n)++] = m;
     }
   if (p->tok.type == T_EOF)
@@ -871,11 +850,7 @@ wpol_parse (const char *name, const char *text, size_t len, wpol_diags *d)
           continue;
         }
       wpol_check_decl (f, dc, d);
-      if (f->ndecls == cap)
-        {
-          f->decls = wpol_grow (&f->arena, f->decls, f->ndecls, cap ? cap * 2 : 8, sizeof *f->decls);
-          cap = cap ? cap * 2 : 8;
-        }
+      f->decls = wpol_grow (&f->arena, f->decls, f->ndecls, &cap, 8, sizeof *f->decls);
       f->decls[f->ndecls++] = dc;
     }
   f->ncomments = p->lx.comments.len / sizeof (wpol_comment);

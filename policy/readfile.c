@@ -1,6 +1,7 @@
 /* readfile.c -- reading a whole policy file, bounded by WPOL_MAX_FILE. */
 #include "config.h"
 #include "wpol.h"
+#include "wgrow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,14 +50,11 @@ wpol_read_file (const char *path, size_t *len, ward_err *err)
               ward_err_set (err, WARD_E_INVALID, 0, "`%s` is too large", path);
               goto fail;
             }
-          char *nb = realloc (buf, cap * 2);
-          if (nb == NULL)
+          if (WARD_GROW (buf, cap, cap + 1, 0) < 0)
             {
               ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "reading `%s`", path);
               goto fail;
             }
-          buf = nb;
-          cap *= 2;
         }
       ssize_t r = read (fd, buf + n, cap - 1 - n);
       if (r < 0 && errno == EINTR)

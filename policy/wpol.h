@@ -26,7 +26,10 @@ typedef struct wpol_arena {
 
 void *wpol_alloc (wpol_arena *a, size_t n);         /* zeroed */
 char *wpol_strndup (wpol_arena *a, const char *s, size_t n);
-void *wpol_grow (wpol_arena *a, void *old, size_t oldn, size_t newn, size_t elsz);
+/* The array old of n elements of elsz bytes with room for one more: old
+ * itself while n < *cap, else a copy in a with the capacity ward_grow_cap
+ * (wgrow.h) gives from *cap (first when 0), which goes to *cap. */
+void *wpol_grow (wpol_arena *a, void *old, size_t n, size_t *cap, size_t first, size_t elsz);
 void wpol_arena_free (wpol_arena *a);
 
 /* ---- text buffer (buf.c) ----------------------------------------------- */
