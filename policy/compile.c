@@ -1,8 +1,10 @@
-/* compile.c -- the decision index: rules filed by exact (action, resource),
- * by exact action, and a fallback list for globbed actions; and the
- * decision itself (deny overrides allow, default deny, fail closed). */
+/* compile.c -- building the decision index (index.h) from checked files:
+ * rules filed by exact (action, resource), by action and the literal first
+ * segment of the resource, by exact action, and a fallback list for
+ * globbed actions; and the lookups of declarations in it. */
 #include "config.h"
 #include "wpol.h"
+#include "index.h"
 #include "wgrow.h"
 
 #include <errno.h>
@@ -10,43 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct entry {
-  wpol_rule *rule;
-  const wpol_pat *action, *resource;
-} entry;
-
-typedef struct bucket {
-  entry *v;
-  size_t n, cap;
-} bucket;
-
-struct wpol_index {
-  uint64_t gen;
-  wpol_arena arena;               /* buckets, keys, locs */
-  wpol_file **files;
-  size_t nfiles;
-  wpol_rule **rules;
-  size_t nrules;
-  wpol_htab by_ar;                /* "action\x1fresource" (both literal) */
-  wpol_htab by_aseg;              /* literal action, resource glob whose first
-                                     segment is literal: "action\x1fsegment" */
-  wpol_htab by_a;                 /* literal action, other globbed resources */
-  bucket globs;                   /* globbed actions */
-  wpol_htab policies, actors, hosts, sandboxes;
-  wpol_decl **actor_globs;        /* most specific first */
-  size_t nactor_globs;
-  const wpol_decl **pols;         /* every policy, in load order */
-  const char **pol_names;
-  size_t npols;
-  wpol_decl **actors_all;         /* every actor declaration, in load order */
-  size_t nactors_all;
-  wpol_decl *run_actor;           /* ward run --policy: the run's actor, whose scope
-                                     also holds the policies of every file that
-                                     declares no actor (NULL: none) */
-};
-
 static int
-bucket_add (bucket *b, entry e)
+bucket_add (wpol_bucket *b, wpol_entry e)
 {
   if (WARD_GROW (b->v, b->cap, b->n + 1, 2) < 0)
     return -1;
@@ -54,14 +21,14 @@ bucket_add (bucket *b, entry e)
   return 0;
 }
 
-static bucket *
+static wpol_bucket *
 bucket_for (wpol_index *ix, wpol_htab *h, const char *key)
 {
   void **slot = wpol_htab_ref (h, key);
   if (slot == NULL)
     return NULL;
   if (*slot == NULL)
-    *slot = wpol_alloc (&ix->arena, sizeof (bucket));
+    *slot = wpol_alloc (&ix->arena, sizeof (wpol_bucket));
   return *slot;
 }
 
@@ -77,7 +44,7 @@ literal_count (const wpol_glob *g)
 static void
 free_bucket (void *v)
 {
-  bucket *b = v;
+  wpol_bucket *b = v;
   if (b)
     free (b->v);
 }
@@ -134,8 +101,8 @@ add_rule (wpol_index *ix, wpol_rule *r)
     for (size_t k = 0; k < r->nresources; k++)
       {
         const wpol_pat *ap = &r->actions[a], *rp = &r->resources[k];
-        entry e = { r, ap, rp };
-        bucket *b;
+        wpol_entry e = { r, ap, rp };
+        wpol_bucket *b;
         size_t seg;
         if (!ap->literal)
           b = &ix->globs;
@@ -267,8 +234,6 @@ nomem:
   return NULL;
 }
 
-static const wpol_decl *resolve_actor (const wpol_index *ix, const char *id);
-
 void
 wpol_index_set_gen (wpol_index *ix, uint64_t gen)
 {
@@ -339,7 +304,7 @@ wpol_index_set_run_actor (wpol_index *ix, const char *id)
       return -1;
     }
   ix->arena.oom = &oom;
-  const wpol_decl *base = resolve_actor (ix, id);
+  const wpol_decl *base = wpol_index_resolve_actor (ix, id);
   size_t nadd = 0;
   for (size_t i = 0; i < ix->nfiles; i++)
     nadd += actorless_policies (ix->files[i]);
@@ -379,10 +344,24 @@ wpol_index_set_run_actor (wpol_index *ix, const char *id)
   return 0;
 }
 
+const wpol_decl *
+wpol_index_resolve_actor (const wpol_index *ix, const char *id)
+{
+  if (ix->run_actor && strcmp (ix->run_actor->name, id) == 0)
+    return ix->run_actor;
+  const wpol_decl *dc = wpol_htab_get (&ix->actors, id);
+  if (dc)
+    return dc;
+  for (size_t i = 0; i < ix->nactor_globs; i++)
+    if (wpol_glob_match (ix->actor_globs[i]->glob, id))
+      return ix->actor_globs[i];
+  return NULL;
+}
+
 int
 wpol_index_declares (const wpol_index *ix, const char *id)
 {
-  return ix && id && resolve_actor (ix, id) != NULL;
+  return ix && id && wpol_index_resolve_actor (ix, id) != NULL;
 }
 
 wpol_decl *
@@ -406,218 +385,4 @@ wpol_index_each (const wpol_index *ix, wpol_dkind kind, void (*fn) (void *decl, 
   const wpol_htab *h = kind == D_POLICY ? &ix->policies : kind == D_ACTOR ? &ix->actors
                        : kind == D_HOST ? &ix->hosts : &ix->sandboxes;
   wpol_htab_each_ud (h, fn, ud);
-}
-
-/* ---- the decision ------------------------------------------------------ */
-
-typedef struct decider {
-  const wpol_index *ix;
-  wpol_req q;
-  const wpol_decl **pols;         /* policies in scope */
-  size_t npols;
-  int all;                        /* every policy applies */
-  const wpol_rule *deny, *allow;
-  int deny_err;
-  uint32_t mask;
-  wpol_trace_fn trace;
-  void *ud;
-} decider;
-
-static void
-consider (decider *dd, const entry *e)
-{
-  const wpol_rule *r = e->rule;
-  if (!dd->all)
-    {
-      size_t i;
-      for (i = 0; i < dd->npols; i++)
-        if (dd->pols[i] == r->policy)
-          break;
-      if (i == dd->npols)
-        return;
-    }
-  if (e->action->literal ? strcmp (e->action->text, dd->q.action) != 0
-                         : !wpol_glob_match (e->action->glob, dd->q.action))
-    return;
-  if (e->resource->literal ? strcmp (e->resource->text, dd->q.resource) != 0
-                           : !wpol_glob_match (e->resource->glob, dd->q.resource))
-    return;
-  dd->mask |= r->mask;
-  char msg[256] = "";
-  int v = r->cond ? wpol_cond_eval (r->cond, &dd->q, msg, sizeof msg) : 1;
-  if (dd->trace)
-    {
-      char line[1024];
-      snprintf (line, sizeof line, "%s:%u: [%s] %s -> %s%s", r->loc ? r->loc->file : "?",
-                r->line, r->policy->name, r->loc ? r->loc->text : "",
-                v > 0 ? "matches" : v == 0 ? "condition false" : "condition error: ",
-                v < 0 ? msg : "");
-      if (v < 0)
-        {
-          size_t l = strlen (line);
-          snprintf (line + l, sizeof line - l, r->deny ? " (fails closed: denies)"
-                                                        : " (fails closed: does not allow)");
-        }
-      dd->trace (dd->ud, line);
-    }
-  if (r->deny && v != 0)
-    {
-      if (dd->deny == NULL || r->seq < dd->deny->seq)
-        {
-          dd->deny = r;
-          dd->deny_err = v < 0;
-        }
-    }
-  else if (!r->deny && v > 0 && (dd->allow == NULL || r->seq < dd->allow->seq))
-    dd->allow = r;
-}
-
-static void
-scan (decider *dd, const bucket *b)
-{
-  if (b == NULL)
-    return;
-  for (size_t i = 0; i < b->n; i++)
-    consider (dd, &b->v[i]);
-}
-
-static const wpol_decl *
-resolve_actor (const wpol_index *ix, const char *id)
-{
-  if (ix->run_actor && strcmp (ix->run_actor->name, id) == 0)
-    return ix->run_actor;
-  const wpol_decl *dc = wpol_htab_get (&ix->actors, id);
-  if (dc)
-    return dc;
-  for (size_t i = 0; i < ix->nactor_globs; i++)
-    if (wpol_glob_match (ix->actor_globs[i]->glob, id))
-      return ix->actor_globs[i];
-  return NULL;
-}
-
-wpol_result
-wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
-           const char *resource, const ward_attrs *attrs, uint32_t *mask,
-           wpol_trace_fn trace, void *ud)
-{
-  wpol_result res = { WARD_DENY, WPOL_BAD_REQUEST, NULL, ix ? ix->gen : 0, 0 };
-  *mask = 0;
-  if (ix == NULL || actor == NULL || actor->id == NULL || action == NULL || resource == NULL
-      || (actor->nscope && actor->scope == NULL) || (actor->nmeta && actor->meta == NULL))
-    return res;
-  decider dd = { .ix = ix, .trace = trace, .ud = ud };
-  dd.q.actor_id = actor->id;
-  dd.q.decl = resolve_actor (ix, actor->id);
-  dd.q.meta = actor->meta;
-  dd.q.nmeta = actor->nmeta;
-  res.actor = dd.q.decl ? dd.q.decl->info : NULL;
-  /* scope: the request's, else the declaration's `scope` field, else all
-   * (declared without a scope); an actor with neither has no policy */
-  if (actor->nscope == 0 && dd.q.decl == NULL)
-    {
-      if (trace)
-        {
-          char line[512];
-          snprintf (line, sizeof line, "actor \"%s\": no actor declaration matches and the "
-                    "request has no scope: the actor is not declared, every request is denied",
-                    actor->id);
-          trace (ud, line);
-        }
-      res.reason = WPOL_UNDECLARED;
-      return res;
-    }
-  if (actor->nscope)
-    {
-      dd.q.scope = actor->scope;
-      dd.q.nscope = actor->nscope;
-    }
-  else if (dd.q.decl && dd.q.decl->scope)
-    {
-      dd.q.scope = dd.q.decl->scope;
-      dd.q.nscope = dd.q.decl->nscope;
-    }
-  else
-    {
-      dd.all = 1;
-      dd.q.scope = ix->pol_names;
-      dd.q.nscope = ix->npols;
-    }
-  dd.q.action = action;
-  dd.q.resource = resource;
-  dd.q.attrs = attrs;
-  const wpol_decl *stackpols[16];
-  if (dd.all)
-    {
-      dd.pols = ix->pols;
-      dd.npols = ix->npols;
-    }
-  else
-    {
-      dd.pols = dd.q.nscope <= 16 ? stackpols : malloc (dd.q.nscope * sizeof *dd.pols);
-      if (dd.pols == NULL)
-        return res;               /* out of memory: fail closed */
-      for (size_t i = 0; i < dd.q.nscope; i++)
-        {
-          const wpol_decl *p = dd.q.scope[i] ? wpol_htab_get (&ix->policies, dd.q.scope[i]) : NULL;
-          if (p)
-            dd.pols[dd.npols++] = p;
-        }
-    }
-  if (trace)
-    {
-      char line[512];
-      if (dd.all)
-        snprintf (line, sizeof line, "actor \"%s\": declared without a scope: all %zu loaded "
-                  "policies apply", actor->id, dd.npols);
-      else
-        snprintf (line, sizeof line, "actor \"%s\": %s; %zu of %zu scope policies loaded",
-                  actor->id, actor->nscope ? "the request's scope"
-                  : dd.q.decl == ix->run_actor ? "the run's actor (with the policies of the "
-                    "files that declare no actor)" : "declared", dd.npols, dd.q.nscope);
-      trace (ud, line);
-    }
-  if (dd.npols)
-    {
-      size_t la = strlen (action), lr = strlen (resource);
-      char kbuf[512];
-      char *key = la + lr + 2 <= sizeof kbuf ? kbuf : malloc (la + lr + 2);
-      if (key == NULL)
-        {
-          if (!dd.all && dd.pols != stackpols)
-            free (dd.pols);
-          return res;
-        }
-      memcpy (key, action, la);
-      key[la] = '\x1f';
-      memcpy (key + la + 1, resource, lr + 1);
-      scan (&dd, wpol_htab_get (&ix->by_ar, key));
-      size_t seg = strcspn (resource, ".:");
-      if (resource[seg])
-        {
-          key[la + 1 + seg] = '\0';
-          scan (&dd, wpol_htab_get (&ix->by_aseg, key));
-        }
-      if (key != kbuf)
-        free (key);
-      scan (&dd, wpol_htab_get (&ix->by_a, action));
-      scan (&dd, &ix->globs);
-    }
-  if (!dd.all && dd.pols != stackpols)
-    free (dd.pols);
-  *mask = dd.mask;
-  if (dd.deny)
-    {
-      res.decision = WARD_DENY;
-      res.reason = dd.deny_err ? WPOL_BY_RULE_ERROR : WPOL_BY_RULE;
-      res.rule = dd.deny->loc;
-    }
-  else if (dd.allow)
-    {
-      res.decision = WARD_ALLOW;
-      res.reason = WPOL_BY_RULE;
-      res.rule = dd.allow->loc;
-    }
-  else
-    res.reason = WPOL_NO_MATCH;
-  return res;
 }

@@ -1,10 +1,13 @@
-/* eval.c -- evaluation of rule conditions. Three outcomes: true, false and
- * error (a missing attribute, ordering a string against a number, ...);
- * the caller makes an erroring rule fail closed. */
+/* eval.c -- evaluation: of rule conditions (three outcomes: true, false
+ * and error: a missing attribute, ordering a string against a number, ...)
+ * and of a request against the decision index (wpol_eval): deny overrides
+ * allow, default deny, and a rule whose condition errors fails closed. */
 #include "config.h"
 #include "wpol.h"
+#include "index.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum vt { VT_STR, VT_INT, VT_BOOL, VT_LIST, VT_SCOPE } vt;
@@ -288,4 +291,263 @@ wpol_cond_eval (const wpol_expr *e, const wpol_req *q, char *msg, size_t msgsz)
   ctx c = { q, msg ? msg : dummy, msg ? msgsz : sizeof dummy };
   c.msg[0] = '\0';
   return eval_bool (&c, e);
+}
+
+/* ---- the decision over an index ---------------------------------------- */
+
+typedef struct decider {
+  const wpol_index *ix;
+  wpol_req q;
+  const wpol_decl **pols;         /* policies in scope */
+  size_t npols;
+  int all;                        /* every policy applies */
+  const wpol_rule *deny, *allow;
+  int deny_err;
+  uint32_t mask;
+  wpol_trace_fn trace;
+  void *ud;
+} decider;
+
+static int
+in_scope (const decider *dd, const wpol_rule *r)
+{
+  if (dd->all)
+    return 1;
+  for (size_t i = 0; i < dd->npols; i++)
+    if (dd->pols[i] == r->policy)
+      return 1;
+  return 0;
+}
+
+static int
+pat_matches (const wpol_pat *p, const char *s)
+{
+  return p->literal ? strcmp (p->text, s) == 0 : wpol_glob_match (p->glob, s);
+}
+
+/* One trace line for rule r, whose condition gave v (msg: its error). */
+static void
+trace_rule (const decider *dd, const wpol_rule *r, int v, const char *msg)
+{
+  char line[1024];
+  snprintf (line, sizeof line, "%s:%u: [%s] %s -> %s%s", r->loc ? r->loc->file : "?",
+            r->line, r->policy->name, r->loc ? r->loc->text : "",
+            v > 0 ? "matches" : v == 0 ? "condition false" : "condition error: ",
+            v < 0 ? msg : "");
+  if (v < 0)
+    {
+      size_t l = strlen (line);
+      snprintf (line + l, sizeof line - l, r->deny ? " (fails closed: denies)"
+                                                    : " (fails closed: does not allow)");
+    }
+  dd->trace (dd->ud, line);
+}
+
+/* Deny overrides allow; among rules of one kind the first loaded decides;
+ * a deny whose condition errors denies, an allow whose condition errors
+ * does not allow (fail closed). */
+static void
+consider (decider *dd, const wpol_entry *e)
+{
+  const wpol_rule *r = e->rule;
+  if (!in_scope (dd, r) || !pat_matches (e->action, dd->q.action)
+      || !pat_matches (e->resource, dd->q.resource))
+    return;
+  dd->mask |= r->mask;
+  char msg[256] = "";
+  int v = r->cond ? wpol_cond_eval (r->cond, &dd->q, msg, sizeof msg) : 1;
+  if (dd->trace)
+    trace_rule (dd, r, v, msg);
+  if (r->deny && v != 0)
+    {
+      if (dd->deny == NULL || r->seq < dd->deny->seq)
+        {
+          dd->deny = r;
+          dd->deny_err = v < 0;
+        }
+    }
+  else if (!r->deny && v > 0 && (dd->allow == NULL || r->seq < dd->allow->seq))
+    dd->allow = r;
+}
+
+static void
+scan (decider *dd, const wpol_bucket *b)
+{
+  if (b == NULL)
+    return;
+  for (size_t i = 0; i < b->n; i++)
+    consider (dd, &b->v[i]);
+}
+
+static void
+trace_undeclared (const decider *dd)
+{
+  char line[512];
+  snprintf (line, sizeof line, "actor \"%s\": no actor declaration matches and the "
+            "request has no scope: the actor is not declared, every request is denied",
+            dd->q.actor_id);
+  dd->trace (dd->ud, line);
+}
+
+/* The scope: the request's, else the declaration's `scope` field, else all
+ * (declared without a scope). */
+static void
+choose_scope (decider *dd, const ward_actor *actor)
+{
+  if (actor->nscope)
+    {
+      dd->q.scope = actor->scope;
+      dd->q.nscope = actor->nscope;
+    }
+  else if (dd->q.decl && dd->q.decl->scope)
+    {
+      dd->q.scope = dd->q.decl->scope;
+      dd->q.nscope = dd->q.decl->nscope;
+    }
+  else
+    {
+      dd->all = 1;
+      dd->q.scope = dd->ix->pol_names;
+      dd->q.nscope = dd->ix->npols;
+    }
+}
+
+/* The loaded policies the scope names, in stack[nstack] when they fit;
+ * -1 when out of memory. */
+static int
+gather_policies (decider *dd, const wpol_decl **stack, size_t nstack)
+{
+  if (dd->all)
+    {
+      dd->pols = dd->ix->pols;
+      dd->npols = dd->ix->npols;
+      return 0;
+    }
+  dd->pols = dd->q.nscope <= nstack ? stack : malloc (dd->q.nscope * sizeof *dd->pols);
+  if (dd->pols == NULL)
+    return -1;
+  for (size_t i = 0; i < dd->q.nscope; i++)
+    {
+      const wpol_decl *p = dd->q.scope[i] ? wpol_htab_get (&dd->ix->policies, dd->q.scope[i])
+                           : NULL;
+      if (p)
+        dd->pols[dd->npols++] = p;
+    }
+  return 0;
+}
+
+static void
+trace_scope (const decider *dd, const ward_actor *actor)
+{
+  char line[512];
+  if (dd->all)
+    snprintf (line, sizeof line, "actor \"%s\": declared without a scope: all %zu loaded "
+              "policies apply", actor->id, dd->npols);
+  else
+    snprintf (line, sizeof line, "actor \"%s\": %s; %zu of %zu scope policies loaded",
+              actor->id, actor->nscope ? "the request's scope"
+              : dd->q.decl == dd->ix->run_actor ? "the run's actor (with the policies of the "
+                "files that declare no actor)" : "declared", dd->npols, dd->q.nscope);
+  dd->trace (dd->ud, line);
+}
+
+/* Consider every rule filed where the request can match it: under the
+ * exact (action, resource), under the action and the resource's first
+ * segment, under the action, and among the globbed actions. -1 when out
+ * of memory. */
+static int
+scan_candidates (decider *dd)
+{
+  const wpol_index *ix = dd->ix;
+  const char *action = dd->q.action, *resource = dd->q.resource;
+  size_t la = strlen (action), lr = strlen (resource);
+  char kbuf[512];
+  char *key = la + lr + 2 <= sizeof kbuf ? kbuf : malloc (la + lr + 2);
+  if (key == NULL)
+    return -1;
+  memcpy (key, action, la);
+  key[la] = '\x1f';
+  memcpy (key + la + 1, resource, lr + 1);
+  scan (dd, wpol_htab_get (&ix->by_ar, key));
+  size_t seg = strcspn (resource, ".:");
+  if (resource[seg])
+    {
+      key[la + 1 + seg] = '\0';
+      scan (dd, wpol_htab_get (&ix->by_aseg, key));
+    }
+  if (key != kbuf)
+    free (key);
+  scan (dd, wpol_htab_get (&ix->by_a, action));
+  scan (dd, &ix->globs);
+  return 0;
+}
+
+static void
+outcome (const decider *dd, wpol_result *res)
+{
+  if (dd->deny)
+    {
+      res->decision = WARD_DENY;
+      res->reason = dd->deny_err ? WPOL_BY_RULE_ERROR : WPOL_BY_RULE;
+      res->rule = dd->deny->loc;
+    }
+  else if (dd->allow)
+    {
+      res->decision = WARD_ALLOW;
+      res->reason = WPOL_BY_RULE;
+      res->rule = dd->allow->loc;
+    }
+  else
+    res->reason = WPOL_NO_MATCH;
+}
+
+/* A request with every part the decision reads; any other fails closed. */
+static int
+well_formed (const ward_actor *actor, const char *action, const char *resource)
+{
+  return actor != NULL && actor->id != NULL && action != NULL && resource != NULL
+         && (actor->nscope == 0 || actor->scope != NULL)
+         && (actor->nmeta == 0 || actor->meta != NULL);
+}
+
+wpol_result
+wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
+           const char *resource, const ward_attrs *attrs, uint32_t *mask,
+           wpol_trace_fn trace, void *ud)
+{
+  wpol_result res = { WARD_DENY, WPOL_BAD_REQUEST, NULL, ix ? ix->gen : 0, 0 };
+  *mask = 0;
+  if (ix == NULL || !well_formed (actor, action, resource))
+    return res;
+  decider dd = { .ix = ix, .trace = trace, .ud = ud };
+  dd.q.actor_id = actor->id;
+  dd.q.decl = wpol_index_resolve_actor (ix, actor->id);
+  dd.q.meta = actor->meta;
+  dd.q.nmeta = actor->nmeta;
+  res.actor = dd.q.decl ? dd.q.decl->info : NULL;
+  /* an actor with neither a scope of its own nor a declaration has no policy */
+  if (actor->nscope == 0 && dd.q.decl == NULL)
+    {
+      if (trace)
+        trace_undeclared (&dd);
+      res.reason = WPOL_UNDECLARED;
+      return res;
+    }
+  choose_scope (&dd, actor);
+  dd.q.action = action;
+  dd.q.resource = resource;
+  dd.q.attrs = attrs;
+  const wpol_decl *stackpols[16];
+  if (gather_policies (&dd, stackpols, sizeof stackpols / sizeof stackpols[0]) < 0)
+    return res;                   /* out of memory: fail closed */
+  if (trace)
+    trace_scope (&dd, actor);
+  int failed = dd.npols && scan_candidates (&dd) < 0;
+  if (!dd.all && dd.pols != stackpols)
+    free (dd.pols);
+  if (failed)
+    return res;
+  *mask = dd.mask;
+  outcome (&dd, &res);
+  return res;
 }

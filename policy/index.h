@@ -1,0 +1,49 @@
+/* index.h -- the layout of the decision index (wpol_index, wpol.h): built
+ * by compile.c, read by the decision in eval.c. */
+#ifndef WARD_POLICY_INDEX_H
+#define WARD_POLICY_INDEX_H
+
+#include "wpol.h"
+
+/* One (action pattern, resource pattern) pair of a rule. */
+typedef struct wpol_entry {
+  wpol_rule *rule;
+  const wpol_pat *action, *resource;
+} wpol_entry;
+
+typedef struct wpol_bucket {
+  wpol_entry *v;
+  size_t n, cap;
+} wpol_bucket;
+
+struct wpol_index {
+  uint64_t gen;
+  wpol_arena arena;               /* buckets, keys, locs */
+  wpol_file **files;
+  size_t nfiles;
+  wpol_rule **rules;
+  size_t nrules;
+  wpol_htab by_ar;                /* "action\x1fresource" (both literal) */
+  wpol_htab by_aseg;              /* literal action, resource glob whose first
+                                     segment is literal: "action\x1fsegment" */
+  wpol_htab by_a;                 /* literal action, other globbed resources */
+  wpol_bucket globs;              /* globbed actions */
+  wpol_htab policies, actors, hosts, sandboxes;
+  wpol_decl **actor_globs;        /* most specific first */
+  size_t nactor_globs;
+  const wpol_decl **pols;         /* every policy, in load order */
+  const char **pol_names;
+  size_t npols;
+  wpol_decl **actors_all;         /* every actor declaration, in load order */
+  size_t nactors_all;
+  wpol_decl *run_actor;           /* ward run --policy: the run's actor, whose scope
+                                     also holds the policies of every file that
+                                     declares no actor (NULL: none) */
+};
+
+/* The declaration that applies to actor id: the run's actor, else the
+ * declaration of that exact id, else the most specific matching pattern;
+ * NULL when none does. */
+const wpol_decl *wpol_index_resolve_actor (const wpol_index *ix, const char *id);
+
+#endif
