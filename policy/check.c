@@ -4,6 +4,7 @@
 #include "config.h"
 #include "wpol.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,30 +45,60 @@ vtype_name (wpol_vtype t)
 
 /* ---- schemas ----------------------------------------------------------- */
 
-typedef enum ftype { F_INT, F_STR, F_SIZE, F_DURATION, F_NSLIST, F_CAPLIST, F_STRLIST, F_STDIO } ftype;
+/* How a field's value is read, and what it is stored as at its offset. */
+typedef enum ftype {
+  F_INT,                          /* a number in [min, max]: int or int64_t (by size) */
+  F_STR,                          /* a string: char[size] */
+  F_SIZE,                         /* "64M" or bytes: uint64_t */
+  F_DURATION,                     /* "2s" or milliseconds: uint64_t */
+  F_NSLIST,                       /* namespace names: unsigned, WPOL_NS_* bits */
+  F_CAPLIST,                      /* capability names: uint64_t, bit n = number n */
+  F_STRLIST,                      /* "NAME=value" strings: char[size], NUL-separated */
+  F_STDIO                         /* "null" or "inherit": int, WPOL_STDIO_* */
+} ftype;
+
+enum { IN_HOST = 1u << D_HOST, IN_SANDBOX = 1u << D_SANDBOX };
+enum { EMPTY_OK = 1 };            /* F_STR: "" is a value */
 
 typedef struct fschema {
   const char *name;
   ftype type;
+  unsigned kinds;                 /* IN_*: the declarations that have it */
+  size_t off, size;               /* where it is stored in a wpol_decl */
   int64_t min, max;               /* F_INT */
+  unsigned flags;
 } fschema;
 
-static const fschema sandbox_fields[] = {
-  { "namespaces", F_NSLIST, 0, 0 }, { "seccomp", F_STR, 0, 0 },
-  { "capabilities", F_CAPLIST, 0, 0 }, { "memory", F_SIZE, 0, 0 },
-  { "cpu", F_DURATION, 0, 0 }, { "wall", F_DURATION, 0, 0 },
-  { "nofile", F_INT, 0, 1048576 },
-  { "children", F_INT, 0, 1000000 }, { "mailbox", F_INT, 1, 100000000 },
-  { "live_children", F_INT, 0, 1000000 }, { "processes", F_INT, 1, 1000000 },
-  { "fds_in_flight", F_INT, 0, 1000000 },
-  { "init", F_STR, 0, 0 }, { "hostname", F_STR, 0, 0 },
-  { "environment", F_STRLIST, 0, 0 }, { "stdin", F_STDIO, 0, 0 },
-  { "stdout", F_STDIO, 0, 0 }, { "stderr", F_STDIO, 0, 0 }, { NULL, 0, 0, 0 }
+#define HOST(m) offsetof (wpol_decl, host.m), sizeof ((wpol_decl *) 0)->host.m
+#define SB(m) offsetof (wpol_decl, sandbox.m), sizeof ((wpol_decl *) 0)->sandbox.m
+
+/* Each kind's fields in the order "did you mean" considers them. */
+static const fschema fields[] = {
+  { "threads", F_INT, IN_HOST, HOST (threads), 0, 1024 },
+  { "sandbox", F_STR, IN_HOST, HOST (sandbox) },
+  { "namespaces", F_NSLIST, IN_SANDBOX, SB (namespaces) },
+  { "seccomp", F_STR, IN_SANDBOX, SB (seccomp) },
+  { "capabilities", F_CAPLIST, IN_SANDBOX, SB (capabilities) },
+  { "memory", F_SIZE, IN_SANDBOX, SB (memory) },
+  { "cpu", F_DURATION, IN_SANDBOX, SB (cpu_ms) },
+  { "wall", F_DURATION, IN_SANDBOX, SB (wall_ms) },
+  { "nofile", F_INT, IN_SANDBOX, SB (nofile), 0, 1048576 },
+  { "children", F_INT, IN_SANDBOX, SB (children), 0, 1000000 },
+  { "mailbox", F_INT, IN_SANDBOX, SB (mailbox), 1, 100000000 },
+  { "live_children", F_INT, IN_SANDBOX, SB (live_children), 0, 1000000 },
+  { "processes", F_INT, IN_SANDBOX, SB (processes), 1, 1000000 },
+  { "fds_in_flight", F_INT, IN_SANDBOX, SB (fds_in_flight), 0, 1000000 },
+  { "init", F_STR, IN_SANDBOX, SB (init) },
+  { "hostname", F_STR, IN_SANDBOX, SB (hostname), 0, 0, EMPTY_OK },
+  { "environment", F_STRLIST, IN_SANDBOX, SB (environment) },
+  { "stdin", F_STDIO, IN_SANDBOX, SB (stdio[0]) },
+  { "stdout", F_STDIO, IN_SANDBOX, SB (stdio[1]) },
+  { "stderr", F_STDIO, IN_SANDBOX, SB (stdio[2]) },
+  { NULL }
 };
 
-static const fschema host_fields[] = {
-  { "threads", F_INT, 0, 1024 }, { "sandbox", F_STR, 0, 0 }, { NULL, 0, 0, 0 }
-};
+#undef HOST
+#undef SB
 
 static const char *const ns_names[] = { "user", "pid", "net", "mount", "ipc", "uts", "cgroup", NULL };
 
@@ -93,13 +124,24 @@ cap_number (const char *s)
   return -1;
 }
 
+/* The field called name that declarations of kind have, or NULL. */
+static const fschema *
+schema_find (const char *name, wpol_dkind kind)
+{
+  for (const fschema *sc = fields; sc->name; sc++)
+    if ((sc->kinds & (1u << kind)) && strcmp (sc->name, name) == 0)
+      return sc;
+  return NULL;
+}
+
 static const char *
-schema_suggest (const char *name, const fschema *schema)
+schema_suggest (const char *name, wpol_dkind kind)
 {
   const char *words[32];
   size_t n = 0;
-  for (; schema[n].name && n < 31; n++)
-    words[n] = schema[n].name;
+  for (const fschema *sc = fields; sc->name && n < 31; sc++)
+    if (sc->kinds & (1u << kind))
+      words[n++] = sc->name;
   words[n] = NULL;
   return wpol_suggest (name, words);
 }
@@ -112,181 +154,204 @@ copy_name (char *dst, size_t size, const char *s)
   dst[n] = '\0';
 }
 
+/* One field being checked: where its value is reported and stored. */
+typedef struct fcheck {
+  wpol_file *f;
+  wpol_diags *d;
+  const fschema *sc;
+  const char *what;               /* the field's name */
+  void *dst;                      /* its place in the declaration */
+} fcheck;
+
+static int
+check_int (const fcheck *c, const wpol_value *v)
+{
+  const fschema *sc = c->sc;
+  if (v->type != WV_INT)
+    {
+      err_at (c->f, c->d, v->line, v->col, "`%s` must be a number, not %s", c->what, vtype_name (v->type));
+      return -1;
+    }
+  if (v->i < sc->min || v->i > sc->max)
+    {
+      err_at (c->f, c->d, v->line, v->col, "`%s` must be between %lld and %lld, not %lld", c->what,
+              (long long) sc->min, (long long) sc->max, (long long) v->i);
+      return -1;
+    }
+  if (sc->size == sizeof (int))
+    *(int *) c->dst = (int) v->i;
+  else
+    *(int64_t *) c->dst = v->i;
+  return 0;
+}
+
+static int
+check_str (const fcheck *c, const wpol_value *v)
+{
+  if (v->type != WV_STR)
+    {
+      err_at (c->f, c->d, v->line, v->col, "`%s` must be a string in quotes, not %s", c->what,
+              vtype_name (v->type));
+      return -1;
+    }
+  if (v->s[0] == '\0' && !(c->sc->flags & EMPTY_OK))
+    {
+      err_at (c->f, c->d, v->line, v->col, "`%s` must not be empty", c->what);
+      return -1;
+    }
+  if (strlen (v->s) >= c->sc->size)
+    {
+      err_at (c->f, c->d, v->line, v->col, "`%s` is too long", c->what);
+      return -1;
+    }
+  copy_name (c->dst, c->sc->size, v->s);
+  return 0;
+}
+
+/* F_SIZE and F_DURATION. */
+static int
+check_amount (const fcheck *c, const wpol_value *v)
+{
+  ftype type = c->sc->type;
+  uint64_t x;
+  int bad;
+  if (v->type == WV_INT)
+    {
+      bad = v->i < 0;
+      x = (uint64_t) v->i;
+    }
+  else if (v->type == WV_STR || v->type == WV_WORD)
+    bad = type == F_SIZE ? wpol_parse_size (v->s, &x) : wpol_parse_duration (v->s, &x);
+  else
+    bad = 1;
+  if (bad)
+    {
+      if (type == F_SIZE)
+        err_at (c->f, c->d, v->line, v->col, "bad size for `%s` (use bytes or a number with K, M, G or T, e.g. \"64M\")", c->what);
+      else
+        err_at (c->f, c->d, v->line, v->col, "bad duration for `%s` (use milliseconds or a number with ms, s, m or h, e.g. \"2s\")", c->what);
+      return -1;
+    }
+  *(uint64_t *) c->dst = x;
+  return 0;
+}
+
+static int
+ns_item (const fcheck *c, const wpol_value *it)
+{
+  unsigned *namespaces = c->dst;
+  int k;
+  for (k = 0; ns_names[k] && strcmp (ns_names[k], it->s) != 0; k++)
+    ;
+  if (ns_names[k] == NULL)
+    {
+      const char *sug = wpol_suggest (it->s, ns_names);
+      err_at (c->f, c->d, it->line, it->col, "unknown namespace `%s`%s%s%s (known: user, pid, net, mount, ipc, uts, cgroup)",
+              it->s, sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
+      return -1;
+    }
+  if (*namespaces & (1u << k))
+    {
+      err_at (c->f, c->d, it->line, it->col, "namespace `%s` is listed twice", it->s);
+      return -1;
+    }
+  *namespaces |= 1u << k;
+  return 0;
+}
+
+static int
+cap_item (const fcheck *c, const wpol_value *it)
+{
+  int k = cap_number (it->s);
+  if (k < 0)
+    {
+      const char *sug = wpol_suggest (it->s, cap_names);
+      err_at (c->f, c->d, it->line, it->col, "unknown capability `%s`%s%s%s", it->s,
+              sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
+      return -1;
+    }
+  *(uint64_t *) c->dst |= (uint64_t) 1 << k;
+  return 0;
+}
+
+static int
+env_item (const fcheck *c, const wpol_value *it)
+{
+  char *env = c->dst;
+  if (strchr (it->s, '=') == NULL || it->s[0] == '=')
+    {
+      err_at (c->f, c->d, it->line, it->col, "items of `%s` must look like \"NAME=value\"", c->what);
+      return -1;
+    }
+  size_t used = 0;
+  while (env[used])
+    used += strlen (env + used) + 1;
+  size_t len = strlen (it->s);
+  if (used + len + 2 > c->sc->size)
+    {
+      err_at (c->f, c->d, it->line, it->col, "`%s` holds more than %zu bytes", c->what,
+              c->sc->size - 1);
+      return -1;
+    }
+  memcpy (env + used, it->s, len + 1);
+  env[used + len + 1] = '\0';
+  return 0;
+}
+
+/* F_NSLIST, F_CAPLIST and F_STRLIST: a list, each item checked and stored
+ * by the list's kind. */
+static int
+check_list (const fcheck *c, const wpol_value *v)
+{
+  ftype type = c->sc->type;
+  if (v->type != WV_LIST)
+    {
+      err_at (c->f, c->d, v->line, v->col, "`%s` must be a list [...], not %s", c->what, vtype_name (v->type));
+      return -1;
+    }
+  int (*item) (const fcheck *, const wpol_value *)
+    = type == F_NSLIST ? ns_item : type == F_CAPLIST ? cap_item : env_item;
+  for (size_t i = 0; i < v->n; i++)
+    {
+      const wpol_value *it = v->items[i];
+      if (it->type != WV_STR && (it->type != WV_WORD || type == F_STRLIST))
+        {
+          err_at (c->f, c->d, it->line, it->col, "items of `%s` must be %s, not %s", c->what,
+                  type == F_STRLIST ? "strings" : "names", vtype_name (it->type));
+          return -1;
+        }
+      if (item (c, it) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+check_stdio (const fcheck *c, const wpol_value *v)
+{
+  if ((v->type != WV_STR && v->type != WV_WORD)
+      || (strcmp (v->s, "null") != 0 && strcmp (v->s, "inherit") != 0))
+    {
+      err_at (c->f, c->d, v->line, v->col, "`%s` must be \"null\" or \"inherit\"", c->what);
+      return -1;
+    }
+  *(int *) c->dst = strcmp (v->s, "inherit") == 0 ? WPOL_STDIO_INHERIT : WPOL_STDIO_NULL;
+  return 0;
+}
+
+static int (*const field_checks[]) (const fcheck *, const wpol_value *) = {
+  [F_INT] = check_int, [F_STR] = check_str, [F_SIZE] = check_amount,
+  [F_DURATION] = check_amount, [F_NSLIST] = check_list, [F_CAPLIST] = check_list,
+  [F_STRLIST] = check_list, [F_STDIO] = check_stdio
+};
+
 /* Validate one sandbox or host field and store it in dc; 0 or -1. */
 static int
 check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
              const fschema *sc)
 {
-  const wpol_value *v = fl->val;
-  const char *what = fl->name;
-  wpol_sandbox_info *sb = &dc->sandbox;
-  switch (sc->type)
-    {
-    case F_INT:
-      if (v->type != WV_INT)
-        {
-          err_at (f, d, v->line, v->col, "`%s` must be a number, not %s", what, vtype_name (v->type));
-          return -1;
-        }
-      if (v->i < sc->min || v->i > sc->max)
-        {
-          err_at (f, d, v->line, v->col, "`%s` must be between %lld and %lld, not %lld", what,
-                  (long long) sc->min, (long long) sc->max, (long long) v->i);
-          return -1;
-        }
-      if (strcmp (what, "threads") == 0)
-        dc->host.threads = (int) v->i;
-      else if (strcmp (what, "nofile") == 0)
-        sb->nofile = v->i;
-      else if (strcmp (what, "children") == 0)
-        sb->children = v->i;
-      else if (strcmp (what, "mailbox") == 0)
-        sb->mailbox = v->i;
-      else if (strcmp (what, "live_children") == 0)
-        sb->live_children = v->i;
-      else if (strcmp (what, "processes") == 0)
-        sb->processes = v->i;
-      else if (strcmp (what, "fds_in_flight") == 0)
-        sb->fds_in_flight = v->i;
-      return 0;
-    case F_STR:
-      if (v->type != WV_STR)
-        {
-          err_at (f, d, v->line, v->col, "`%s` must be a string in quotes, not %s", what,
-                  vtype_name (v->type));
-          return -1;
-        }
-      if (v->s[0] == '\0' && strcmp (what, "hostname") != 0)
-        {
-          err_at (f, d, v->line, v->col, "`%s` must not be empty", what);
-          return -1;
-        }
-      if (strlen (v->s) >= (strcmp (what, "init") == 0 ? WPOL_PATH_MAX : WPOL_NAME_MAX))
-        {
-          err_at (f, d, v->line, v->col, "`%s` is too long", what);
-          return -1;
-        }
-      if (strcmp (what, "sandbox") == 0)
-        copy_name (dc->host.sandbox, sizeof dc->host.sandbox, v->s);
-      else if (strcmp (what, "seccomp") == 0)
-        copy_name (sb->seccomp, sizeof sb->seccomp, v->s);
-      else if (strcmp (what, "init") == 0)
-        copy_name (sb->init, sizeof sb->init, v->s);
-      else if (strcmp (what, "hostname") == 0)
-        copy_name (sb->hostname, sizeof sb->hostname, v->s);
-      return 0;
-    case F_SIZE:
-    case F_DURATION:
-      {
-        uint64_t x;
-        int bad;
-        if (v->type == WV_INT)
-          {
-            bad = v->i < 0;
-            x = (uint64_t) v->i;
-          }
-        else if (v->type == WV_STR || v->type == WV_WORD)
-          bad = sc->type == F_SIZE ? wpol_parse_size (v->s, &x) : wpol_parse_duration (v->s, &x);
-        else
-          bad = 1;
-        if (bad)
-          {
-            if (sc->type == F_SIZE)
-              err_at (f, d, v->line, v->col, "bad size for `%s` (use bytes or a number with K, M, G or T, e.g. \"64M\")", what);
-            else
-              err_at (f, d, v->line, v->col, "bad duration for `%s` (use milliseconds or a number with ms, s, m or h, e.g. \"2s\")", what);
-            return -1;
-          }
-        if (sc->type == F_SIZE)
-          sb->memory = x;
-        else if (strcmp (sc->name, "wall") == 0)
-          sb->wall_ms = x;
-        else
-          sb->cpu_ms = x;
-        return 0;
-      }
-    case F_NSLIST:
-    case F_CAPLIST:
-    case F_STRLIST:
-      if (v->type != WV_LIST)
-        {
-          err_at (f, d, v->line, v->col, "`%s` must be a list [...], not %s", what, vtype_name (v->type));
-          return -1;
-        }
-      for (size_t i = 0; i < v->n; i++)
-        {
-          const wpol_value *it = v->items[i];
-          if (it->type != WV_STR && (it->type != WV_WORD || sc->type == F_STRLIST))
-            {
-              err_at (f, d, it->line, it->col, "items of `%s` must be %s, not %s", what,
-                      sc->type == F_STRLIST ? "strings" : "names", vtype_name (it->type));
-              return -1;
-            }
-          if (sc->type == F_NSLIST)
-            {
-              int k;
-              for (k = 0; ns_names[k] && strcmp (ns_names[k], it->s) != 0; k++)
-                ;
-              if (ns_names[k] == NULL)
-                {
-                  const char *sug = wpol_suggest (it->s, ns_names);
-                  err_at (f, d, it->line, it->col, "unknown namespace `%s`%s%s%s (known: user, pid, net, mount, ipc, uts, cgroup)",
-                          it->s, sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
-                  return -1;
-                }
-              if (sb->namespaces & (1u << k))
-                {
-                  err_at (f, d, it->line, it->col, "namespace `%s` is listed twice", it->s);
-                  return -1;
-                }
-              sb->namespaces |= 1u << k;
-            }
-          else if (sc->type == F_CAPLIST)
-            {
-              int k = cap_number (it->s);
-              if (k < 0)
-                {
-                  const char *sug = wpol_suggest (it->s, cap_names);
-                  err_at (f, d, it->line, it->col, "unknown capability `%s`%s%s%s", it->s,
-                          sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
-                  return -1;
-                }
-              sb->capabilities |= (uint64_t) 1 << k;
-            }
-          else if (strchr (it->s, '=') == NULL || it->s[0] == '=')
-            {
-              err_at (f, d, it->line, it->col, "items of `%s` must look like \"NAME=value\"", what);
-              return -1;
-            }
-          else
-            {
-              size_t used = 0;
-              while (sb->environment[used])
-                used += strlen (sb->environment + used) + 1;
-              size_t len = strlen (it->s);
-              if (used + len + 2 > sizeof sb->environment)
-                {
-                  err_at (f, d, it->line, it->col, "`%s` holds more than %zu bytes", what,
-                          sizeof sb->environment - 1);
-                  return -1;
-                }
-              memcpy (sb->environment + used, it->s, len + 1);
-              sb->environment[used + len + 1] = '\0';
-            }
-        }
-      return 0;
-    case F_STDIO:
-      if ((v->type != WV_STR && v->type != WV_WORD)
-          || (strcmp (v->s, "null") != 0 && strcmp (v->s, "inherit") != 0))
-        {
-          err_at (f, d, v->line, v->col, "`%s` must be \"null\" or \"inherit\"", what);
-          return -1;
-        }
-      sb->stdio[what[3] == 'i' ? 0 : what[3] == 'o' ? 1 : 2]
-        = strcmp (v->s, "inherit") == 0 ? WPOL_STDIO_INHERIT : WPOL_STDIO_NULL;
-      return 0;
-    }
-  return -1;
+  fcheck c = { f, d, sc, fl->name, (char *) dc + sc->off };
+  return field_checks[sc->type] (&c, fl->val);
 }
 
 static int
@@ -303,21 +368,17 @@ check_dup_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, size_t i)
 }
 
 static void
-check_schema_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d, const fschema *schema,
-                   const char *kind)
+check_schema_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d, const char *kind)
 {
   for (size_t i = 0; i < dc->nfields; i++)
     {
       wpol_field *fl = dc->fields[i];
       if (check_dup_field (f, d, dc, i) < 0)
         continue;
-      const fschema *sc = NULL;
-      for (size_t k = 0; schema[k].name; k++)
-        if (strcmp (schema[k].name, fl->name) == 0)
-          sc = &schema[k];
+      const fschema *sc = schema_find (fl->name, dc->kind);
       if (sc == NULL)
         {
-          const char *sug = schema_suggest (fl->name, schema);
+          const char *sug = schema_suggest (fl->name, dc->kind);
           if (sug)
             err_at (f, d, fl->line, fl->col, "unknown field `%s` in %s \"%s\"; did you mean `%s`?",
                     fl->name, kind, dc->name, sug);
@@ -462,12 +523,12 @@ wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d)
       check_actor (f, dc, d);
       break;
     case D_HOST:
-      check_schema_decl (f, dc, d, host_fields, "host");
+      check_schema_decl (f, dc, d, "host");
       break;
     case D_SANDBOX:
       dc->sandbox.nofile = dc->sandbox.children = dc->sandbox.mailbox = -1;
       dc->sandbox.live_children = dc->sandbox.processes = dc->sandbox.fds_in_flight = -1;
-      check_schema_decl (f, dc, d, sandbox_fields, "sandbox");
+      check_schema_decl (f, dc, d, "sandbox");
       break;
     }
 }
