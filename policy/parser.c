@@ -318,6 +318,148 @@ check_map_use (parser *p, const wpol_expr *e)
   return -1;
 }
 
+/* The comparison operator at the current token: 1 (op set), 0 when the
+ * token is none, -1 after an error. */
+static int
+cmp_op (parser *p, wpol_cmp *op)
+{
+  static const struct { wpol_ttype tok; wpol_cmp op; } ops[] = {
+    { T_EQ, C_EQ }, { T_NE, C_NE }, { T_LT, C_LT }, { T_LE, C_LE }, { T_GT, C_GT },
+    { T_GE, C_GE }
+  };
+  static const struct { const char *word; wpol_cmp op; } words[] = {
+    { "in", C_IN }, { "matches", C_MATCHES }, { "has", C_HAS }
+  };
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+    if (p->tok.type == ops[i].tok)
+      {
+        *op = ops[i].op;
+        return 1;
+      }
+  if (p->tok.type == T_ASSIGN)
+    {
+      error_here (p, "`=` is not a comparison; did you mean `==`?");
+      return -1;
+    }
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (is_word (p, words[i].word))
+      {
+        *op = words[i].op;
+        return 1;
+      }
+  return 0;
+}
+
+/* An operand with no operator after it: a condition only when it can be
+ * true/false. */
+static wpol_expr *
+lone_operand (parser *p, wpol_expr *a)
+{
+  if (check_map_use (p, a) < 0)
+    return NULL;
+  if (a->op == E_STR || a->op == E_INT || a->op == E_LIST
+      || (a->op == E_PATH && a->path != P_ACTOR_META_KEY))
+    {
+      wpol_lex_error (&p->lx, a->line, a->col,
+                      "a condition must be a comparison or true/false, not a lone %s",
+                      a->op == E_PATH ? "name" : "value");
+      return NULL;
+    }
+  return a;
+}
+
+/* `attr has "KEY"`, `target has "KEY"`: a key ward sets, which the rule
+ * then reads (its mask bit). */
+static int
+check_has_key (parser *p, const wpol_expr *a, const wpol_expr *b)
+{
+  const char *const *keys = a->path == P_ATTR ? attr_keys
+                            : a->path == P_TARGET ? target_keys : NULL;
+  if (keys == NULL)
+    return 0;
+  size_t i;
+  for (i = 0; keys[i] && strcmp (keys[i], b->s) != 0; i++)
+    ;
+  if (keys[i] == NULL)
+    {
+      const char *sug = wpol_suggest (b->s, keys);
+      wpol_lex_error (&p->lx, b->line, b->col, "`%s` has no attribute \"%s\"%s%s%s",
+                      wpol_path_name (a->path), b->s, sug ? "; did you mean \"" : "",
+                      sug ? sug : "", sug ? "\"?" : "");
+      return -1;
+    }
+  p->mask |= a->path == P_ATTR
+    ? (b->s[0] == 'p' && b->s[1] == 'i' ? M_PID : b->s[0] == 'h' ? M_HOST : M_PARENT)
+    : (b->s[0] == 'a' ? M_TACTOR : b->s[0] == 'h' ? M_THOST : M_TPARENT);
+  return 0;
+}
+
+static int
+check_has (parser *p, const wpol_expr *a, const wpol_expr *b)
+{
+  if (!is_map (a) && a->op != E_LIST && !(a->op == E_PATH && a->path == P_ACTOR_SCOPE))
+    {
+      wpol_lex_error (&p->lx, a->line, a->col,
+                      "`has` needs attr, target, actor.meta, actor.scope or a list on its left");
+      return -1;
+    }
+  if (check_map_use (p, b) < 0)
+    return -1;
+  if (!is_map (a))
+    return 0;
+  if (b->op != E_STR)
+    {
+      wpol_lex_error (&p->lx, b->line, b->col, "`has` needs a key in quotes on its right");
+      return -1;
+    }
+  return check_has_key (p, a, b);
+}
+
+static const char *
+static_type_name (char t)
+{
+  return t == 's' ? "a string" : t == 'i' ? "a number" : t == 'b' ? "a boolean" : "a list";
+}
+
+/* The right side of every operator but `has`, checked against its left;
+ * e->glob compiled for `matches`. */
+static int
+check_operands (parser *p, wpol_expr *e, unsigned opline, unsigned opcol)
+{
+  const wpol_expr *a = e->a, *b = e->b;
+  if (check_map_use (p, a) < 0 || check_map_use (p, b) < 0)
+    return -1;
+  if (e->cmp == C_MATCHES)
+    {
+      if (b->op != E_STR)
+        {
+          wpol_lex_error (&p->lx, b->line, b->col, "`matches` needs a glob pattern in quotes on its right");
+          return -1;
+        }
+      e->glob = wpol_glob_compile (&p->f->arena, b->s);
+      return 0;
+    }
+  if (e->cmp == C_IN)
+    {
+      if (b->op != E_LIST && !(b->op == E_PATH && (b->path == P_ACTOR_SCOPE
+                                                   || b->path == P_ACTOR_META_KEY)))
+        {
+          wpol_lex_error (&p->lx, b->line, b->col, "`in` needs a list on its right (e.g. [\"a\", \"b\"])");
+          return -1;
+        }
+      return 0;
+    }
+  if (e->cmp >= C_LT && e->cmp <= C_GE)
+    {
+      char ta = static_type (a), tb = static_type (b);
+      if (ta != '?' && tb != '?' && (ta != tb || ta == 'b' || ta == 'l'))
+        wpol_lex_warn (&p->lx, opline, opcol,
+                       "this comparison always errors (it orders %s against %s), so its rule fails closed",
+                       static_type_name (ta), static_type_name (tb));
+    }
+  return 0;
+}
+
 static wpol_expr *
 parse_cmp (parser *p)
 {
@@ -325,47 +467,11 @@ parse_cmp (parser *p)
   if (a == NULL)
     return NULL;
   wpol_cmp op;
-  switch (p->tok.type)
-    {
-    case T_EQ: op = C_EQ; break;
-    case T_NE: op = C_NE; break;
-    case T_LT: op = C_LT; break;
-    case T_LE: op = C_LE; break;
-    case T_GT: op = C_GT; break;
-    case T_GE: op = C_GE; break;
-    case T_ASSIGN:
-      error_here (p, "`=` is not a comparison; did you mean `==`?");
-      return NULL;
-    case T_IDENT:
-      if (is_word (p, "in"))
-        {
-          op = C_IN;
-          break;
-        }
-      if (is_word (p, "matches"))
-        {
-          op = C_MATCHES;
-          break;
-        }
-      if (is_word (p, "has"))
-        {
-          op = C_HAS;
-          break;
-        }
-      /* fall through */
-    default:
-      if (check_map_use (p, a) < 0)
-        return NULL;
-      if (a->op == E_STR || a->op == E_INT || a->op == E_LIST
-          || (a->op == E_PATH && a->path != P_ACTOR_META_KEY))
-        {
-          wpol_lex_error (&p->lx, a->line, a->col,
-                          "a condition must be a comparison or true/false, not a lone %s",
-                          a->op == E_PATH ? "name" : "value");
-          return NULL;
-        }
-      return a;
-    }
+  int r = cmp_op (p, &op);
+  if (r < 0)
+    return NULL;
+  if (r == 0)
+    return lone_operand (p, a);
   wpol_expr *e = new_expr (p, E_CMP);
   e->line = a->line;
   e->col = a->col;
@@ -378,76 +484,8 @@ parse_cmp (parser *p)
   e->a = a;
   e->b = b;
   if (op == C_HAS)
-    {
-      if (!is_map (a) && a->op != E_LIST && !(a->op == E_PATH && a->path == P_ACTOR_SCOPE))
-        {
-          wpol_lex_error (&p->lx, a->line, a->col,
-                          "`has` needs attr, target, actor.meta, actor.scope or a list on its left");
-          return NULL;
-        }
-      if (check_map_use (p, b) < 0)
-        return NULL;
-      if (is_map (a))
-        {
-          if (b->op != E_STR)
-            {
-              wpol_lex_error (&p->lx, b->line, b->col, "`has` needs a key in quotes on its right");
-              return NULL;
-            }
-          const char *const *keys = a->path == P_ATTR ? attr_keys
-                                    : a->path == P_TARGET ? target_keys : NULL;
-          if (keys)
-            {
-              size_t i;
-              for (i = 0; keys[i] && strcmp (keys[i], b->s) != 0; i++)
-                ;
-              if (keys[i] == NULL)
-                {
-                  const char *sug = wpol_suggest (b->s, keys);
-                  wpol_lex_error (&p->lx, b->line, b->col, "`%s` has no attribute \"%s\"%s%s%s",
-                                  wpol_path_name (a->path), b->s, sug ? "; did you mean \"" : "",
-                                  sug ? sug : "", sug ? "\"?" : "");
-                  return NULL;
-                }
-              p->mask |= a->path == P_ATTR
-                ? (b->s[0] == 'p' && b->s[1] == 'i' ? M_PID : b->s[0] == 'h' ? M_HOST : M_PARENT)
-                : (b->s[0] == 'a' ? M_TACTOR : b->s[0] == 'h' ? M_THOST : M_TPARENT);
-            }
-        }
-      return e;
-    }
-  if (check_map_use (p, a) < 0 || check_map_use (p, b) < 0)
-    return NULL;
-  if (op == C_MATCHES)
-    {
-      if (b->op != E_STR)
-        {
-          wpol_lex_error (&p->lx, b->line, b->col, "`matches` needs a glob pattern in quotes on its right");
-          return NULL;
-        }
-      e->glob = wpol_glob_compile (&p->f->arena, b->s);
-      return e;
-    }
-  if (op == C_IN)
-    {
-      if (b->op != E_LIST && !(b->op == E_PATH && (b->path == P_ACTOR_SCOPE
-                                                   || b->path == P_ACTOR_META_KEY)))
-        {
-          wpol_lex_error (&p->lx, b->line, b->col, "`in` needs a list on its right (e.g. [\"a\", \"b\"])");
-          return NULL;
-        }
-      return e;
-    }
-  if (op >= C_LT && op <= C_GE)
-    {
-      char ta = static_type (a), tb = static_type (b);
-      if (ta != '?' && tb != '?' && (ta != tb || ta == 'b' || ta == 'l'))
-        wpol_lex_warn (&p->lx, opline, opcol,
-                       "this comparison always errors (it orders %s against %s), so its rule fails closed",
-                       ta == 's' ? "a string" : ta == 'i' ? "a number" : ta == 'b' ? "a boolean" : "a list",
-                       tb == 's' ? "a string" : tb == 'i' ? "a number" : tb == 'b' ? "a boolean" : "a list");
-    }
-  return e;
+    return check_has (p, a, b) < 0 ? NULL : e;
+  return check_operands (p, e, opline, opcol) < 0 ? NULL : e;
 }
 
 static int
