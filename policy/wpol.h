@@ -227,6 +227,8 @@ typedef struct wpol_file {
   size_t nerrors;                 /* errors found in this file */
 } wpol_file;
 
+/* ---- parse (parser.c), check (check.c), format (format.c) -------------- */
+
 /* Parse text into a file (never NULL but when memory runs out); errors and
  * warnings go to d. The file is usable only when nerrors == 0. */
 wpol_file *wpol_parse (const char *name, const char *text, size_t len,
@@ -238,7 +240,8 @@ void wpol_file_free (wpol_file *f);
 /* Semantic checks over a set of files that are meant to be loaded together
  * (names unique, references resolve, warnings). Adds to each nerrors. */
 void wpol_check (wpol_file **files, size_t n, wpol_diags *d);
-/* Validate one field of a declaration (used by the parser). */
+/* Check one declaration as the parser completes it (fields against their
+ * schema, rule warnings). */
 void wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d);
 
 /* Canonical text. */
@@ -248,6 +251,7 @@ void wpol_format_rule (const wpol_rule *r, wpol_buf *out);
 void wpol_format_expr (const wpol_expr *e, wpol_buf *out);
 void wpol_format_value (const wpol_value *v, wpol_buf *out);
 
+/* A condition path as written ("attr.pid"). */
 const char *wpol_path_name (wpol_path p);
 
 /* ---- hash table: string -> pointer (htab.c) ---------------------------- */
@@ -265,7 +269,7 @@ void wpol_htab_each (const wpol_htab *h, void (*fn) (void *val));
 void wpol_htab_each_ud (const wpol_htab *h, void (*fn) (void *val, void *ud), void *ud);
 void wpol_htab_free (wpol_htab *h);
 
-/* ---- compiled index and evaluation ------------------------------------- */
+/* ---- the compiled index (compile.c; layout in index.h) ----------------- */
 
 typedef struct wpol_index wpol_index;
 
@@ -294,6 +298,8 @@ int wpol_index_declares (const wpol_index *ix, const char *id);
 /* The declaration made by wpol_index_set_run_actor, or NULL. */
 wpol_decl *wpol_index_run_actor (const wpol_index *ix);
 
+/* ---- evaluation (eval.c) ----------------------------------------------- */
+
 /* Decide against one index; *mask receives the M_* bits of every candidate
  * rule (for the cache key). */
 wpol_result wpol_eval (const wpol_index *ix, const ward_actor *actor,
@@ -314,7 +320,7 @@ typedef struct wpol_req {
 } wpol_req;
 int wpol_cond_eval (const wpol_expr *e, const wpol_req *q, char *msg, size_t msgsz);
 
-/* ---- decision cache ---------------------------------------------------- */
+/* ---- decision cache (cache.c) ------------------------------------------ */
 
 typedef struct wpol_cache wpol_cache;
 wpol_cache *wpol_cache_new (size_t entries);
@@ -329,7 +335,7 @@ void wpol_cache_put (wpol_cache *c, uint64_t gen, const ward_actor *actor,
                      const ward_attrs *attrs, uint32_t mask,
                      const wpol_result *r);
 
-/* ---- store internals --------------------------------------------------- */
+/* ---- store internals (store.c) ----------------------------------------- */
 
 /* Every stored file, parsed, in load order, with the version they were read
  * at (one read transaction). The caller frees files[] and each file. */
