@@ -148,6 +148,53 @@ make_loc (wpol_index *ix, wpol_file *f, wpol_rule *r)
   r->loc = loc;
 }
 
+/* File declaration dc of f under its name (the first of a name wins) and
+ * its rules in the buckets; -1 when out of memory. */
+static int
+add_decl (wpol_index *ix, wpol_file *f, wpol_decl *dc)
+{
+  wpol_htab *h = dc->kind == D_POLICY ? &ix->policies : dc->kind == D_ACTOR ? &ix->actors
+                 : dc->kind == D_HOST ? &ix->hosts : &ix->sandboxes;
+  if (dc->kind == D_ACTOR)
+    ix->actors_all[ix->nactors_all++] = dc;
+  if (dc->kind == D_POLICY && wpol_htab_get (h, dc->name) == NULL)
+    {
+      ix->pol_names[ix->npols] = dc->name;
+      ix->pols[ix->npols++] = dc;
+    }
+  if (dc->kind == D_ACTOR && wpol_is_glob (dc->name))
+    ix->actor_globs[ix->nactor_globs++] = dc;
+  else if (wpol_htab_get (h, dc->name) == NULL && wpol_htab_put (h, dc->name, dc) < 0)
+    return -1;
+  for (size_t j = 0; j < dc->nrules; j++)
+    {
+      wpol_rule *r = dc->rules[j];
+      r->seq = ix->nrules;
+      ix->rules[ix->nrules++] = r;
+      make_loc (ix, f, r);
+      if (add_rule (ix, r) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* Most specific actor pattern first (more literal characters); stable. */
+static void
+sort_actor_globs (wpol_index *ix)
+{
+  for (size_t i = 1; i < ix->nactor_globs; i++)
+    {
+      wpol_decl *x = ix->actor_globs[i];
+      size_t lx = literal_count (x->glob), j = i;
+      while (j > 0 && literal_count (ix->actor_globs[j - 1]->glob) < lx)
+        {
+          ix->actor_globs[j] = ix->actor_globs[j - 1];
+          j--;
+        }
+      ix->actor_globs[j] = x;
+    }
+}
+
 wpol_index *
 wpol_index_build (wpol_file **files, size_t n, ward_err *err)
 {
@@ -188,43 +235,9 @@ wpol_index_build (wpol_file **files, size_t n, ward_err *err)
     longjmp (oom, 1);
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < files[i]->ndecls; k++)
-      {
-        wpol_decl *dc = files[i]->decls[k];
-        wpol_htab *h = dc->kind == D_POLICY ? &ix->policies : dc->kind == D_ACTOR ? &ix->actors
-                       : dc->kind == D_HOST ? &ix->hosts : &ix->sandboxes;
-        if (dc->kind == D_ACTOR)
-          ix->actors_all[ix->nactors_all++] = dc;
-        if (dc->kind == D_POLICY && wpol_htab_get (h, dc->name) == NULL)
-          {
-            ix->pol_names[ix->npols] = dc->name;
-            ix->pols[ix->npols++] = dc;
-          }
-        if (dc->kind == D_ACTOR && wpol_is_glob (dc->name))
-          ix->actor_globs[ix->nactor_globs++] = dc;
-        else if (wpol_htab_get (h, dc->name) == NULL && wpol_htab_put (h, dc->name, dc) < 0)
-          longjmp (oom, 1);
-        for (size_t j = 0; j < dc->nrules; j++)
-          {
-            wpol_rule *r = dc->rules[j];
-            r->seq = ix->nrules;
-            ix->rules[ix->nrules++] = r;
-            make_loc (ix, files[i], r);
-            if (add_rule (ix, r) < 0)
-              longjmp (oom, 1);
-          }
-      }
-  /* most specific actor pattern first (more literal characters); stable */
-  for (size_t i = 1; i < ix->nactor_globs; i++)
-    {
-      wpol_decl *x = ix->actor_globs[i];
-      size_t lx = literal_count (x->glob), j = i;
-      while (j > 0 && literal_count (ix->actor_globs[j - 1]->glob) < lx)
-        {
-          ix->actor_globs[j] = ix->actor_globs[j - 1];
-          j--;
-        }
-      ix->actor_globs[j] = x;
-    }
+      if (add_decl (ix, files[i], files[i]->decls[k]) < 0)
+        longjmp (oom, 1);
+  sort_actor_globs (ix);
   ix->arena.oom = NULL;
   return ix;
 nomem:
