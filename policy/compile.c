@@ -8,7 +8,6 @@
 #include "wgrow.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
