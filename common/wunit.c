@@ -50,6 +50,8 @@ static const kind duration_kind = {
 static int
 fail (ward_err *err, const kind *k, const char *s, const char *reason)
 {
+  if (err == NULL)
+    return -1;
   char *shown = ward_esc_str (s, 40);
   ward_err_set (err, WARD_E_INVALID, 0, "bad %s \"%s\": %s; %s", k->what,
                 shown ? shown : "?", reason, k->hint);

@@ -3,6 +3,7 @@
  * checks names and references across the files loaded together. */
 #include "config.h"
 #include "wpol.h"
+#include "wunit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,13 +181,22 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
       {
         uint64_t x;
         int bad;
+        ward_err perr;
         if (v->type == WV_INT)
           {
             bad = v->i < 0;
             x = (uint64_t) v->i;
           }
         else if (v->type == WV_STR || v->type == WV_WORD)
-          bad = sc->type == F_SIZE ? wpol_parse_size (v->s, &x) : wpol_parse_duration (v->s, &x);
+          {
+            bad = sc->type == F_SIZE ? ward_parse_size (v->s, &x, &perr)
+                                     : ward_parse_duration (v->s, &x, &perr);
+            if (bad)
+              {
+                err_at (f, d, v->line, v->col, "`%s`: %s", what, perr.msg);
+                return -1;
+              }
+          }
         else
           bad = 1;
         if (bad)

@@ -318,9 +318,6 @@ int wpol_store_read (wpol_store *st, wpol_file ***files, size_t *n, uint64_t *ve
 
 /* Read a whole file (at most WPOL_MAX_FILE bytes) into a malloc'd buffer. */
 char *wpol_read_file (const char *path, size_t *len, ward_err *err);
-/* "64M" -> bytes; "2s" -> ms. 0 on success, -1 on a bad value. */
-int wpol_parse_size (const char *s, uint64_t *out);
-int wpol_parse_duration (const char *s, uint64_t *out);
 
 /* ---- digest ------------------------------------------------------------ */
 /* SHA-256 of len bytes at data (sha256.c). */
