@@ -59,6 +59,45 @@ fail (ward_err *err, const kind *k, const char *s, const char *reason)
   return -1;
 }
 
+/* The decimal number whole[.frac] times mul, rounded to the nearest
+ * integer (halves up), into *out: 0, or -1 past UINT64_MAX. */
+static int
+scale (const char *whole, const char *whole_end, const char *frac, const char *frac_end,
+       uint64_t mul, uint64_t *out)
+{
+  /* whole * mul, each step checked */
+  uint64_t v = 0;
+  for (const char *p = whole; p < whole_end; p++)
+    {
+      unsigned d = (unsigned) (*p - '0');
+      if (v > (UINT64_MAX - d) / 10)
+        return -1;
+      v = v * 10 + d;
+    }
+  if (v > UINT64_MAX / mul)
+    return -1;
+  v *= mul;
+  /* frac * mul, exactly: multiply the fraction's digits from the last one,
+   * carrying into the whole part; the first digit of the product's own
+   * fraction then says whether to round up. */
+  if (frac)
+    {
+      uint64_t carry = 0, digit = 0;
+      for (const char *p = frac_end; p > frac; p--)
+        {
+          uint64_t x = (uint64_t) (p[-1] - '0') * mul + carry;
+          carry = x / 10;
+          digit = x % 10;
+        }
+      carry += digit >= 5;
+      if (v > UINT64_MAX - carry)
+        return -1;
+      v += carry;
+    }
+  *out = v;
+  return 0;
+}
+
 static int
 parse (const char *s, const kind *k, uint64_t *out, ward_err *err)
 {
@@ -92,36 +131,8 @@ parse (const char *s, const kind *k, uint64_t *out, ward_err *err)
       free (shown);
       return fail (err, k, s, reason);
     }
-  /* whole * mul, each step checked */
-  uint64_t v = 0;
-  for (p = whole; p < whole_end; p++)
-    {
-      unsigned d = (unsigned) (*p - '0');
-      if (v > (UINT64_MAX - d) / 10)
-        return fail (err, k, s, "too large");
-      v = v * 10 + d;
-    }
-  if (v > UINT64_MAX / u->mul)
+  if (scale (whole, whole_end, frac, frac_end, u->mul, out) < 0)
     return fail (err, k, s, "too large");
-  v *= u->mul;
-  /* frac * mul, exactly: multiply the fraction's digits from the last one,
-   * carrying into the whole part; the first digit of the product's own
-   * fraction then says whether to round up. */
-  if (frac)
-    {
-      uint64_t carry = 0, digit = 0;
-      for (p = frac_end; p > frac; p--)
-        {
-          uint64_t x = (uint64_t) (p[-1] - '0') * u->mul + carry;
-          carry = x / 10;
-          digit = x % 10;
-        }
-      carry += digit >= 5;
-      if (v > UINT64_MAX - carry)
-        return fail (err, k, s, "too large");
-      v += carry;
-    }
-  *out = v;
   return 0;
 }
 
