@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "wpol.h"
 #include "wesc.h"
+#include "wunit.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -91,7 +92,7 @@ parse_since (const char *s, int64_t *out)
       *out = now_us - (int64_t) days * 86400 * 1000000;
       return 0;
     }
-  if (wpol_parse_duration (s, &ms) == 0 && strchr (s, '-') == NULL)
+  if (ward_parse_duration (s, &ms, NULL) == 0 && strchr (s, '-') == NULL)
     {
       if (ms > (uint64_t) now_us / 1000)
         ms = (uint64_t) now_us / 1000;

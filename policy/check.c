@@ -3,6 +3,7 @@
  * checks names and references across the files loaded together. */
 #include "config.h"
 #include "wpol.h"
+#include "wunit.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -221,7 +222,16 @@ check_amount (const fcheck *c, const wpol_value *v)
       x = (uint64_t) v->i;
     }
   else if (v->type == WV_STR || v->type == WV_WORD)
-    bad = type == F_SIZE ? wpol_parse_size (v->s, &x) : wpol_parse_duration (v->s, &x);
+    {
+      ward_err perr;
+      if ((type == F_SIZE ? ward_parse_size (v->s, &x, &perr)
+                          : ward_parse_duration (v->s, &x, &perr)) < 0)
+        {
+          err_at (c->f, c->d, v->line, v->col, "`%s`: %s", c->what, perr.msg);
+          return -1;
+        }
+      bad = 0;
+    }
   else
     bad = 1;
   if (bad)

@@ -5,7 +5,7 @@ noinst_LIBRARIES += libwardpolicy.a
 libwardpolicy_a_SOURCES = policy/include/policy.h policy/gate.h policy/gate.c policy/run.c \
 	policy/engine.h policy/wpol.h policy/index.h policy/lex.h policy/audit.h policy/auditdb.h \
 	policy/arena.c policy/buf.c policy/diag.c policy/actions.c policy/spell.c \
-	policy/htab.c policy/readfile.c policy/units.c \
+	policy/htab.c policy/readfile.c \
 	policy/glob.c policy/lexer.c policy/parser.c policy/check.c \
 	policy/format.c policy/eval.c policy/compile.c policy/cache.c \
 	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/auditdb.c policy/audit_cli.c \

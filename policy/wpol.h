@@ -347,12 +347,6 @@ int wpol_store_read (wpol_store *st, wpol_file ***files, size_t *n, uint64_t *ve
 /* Read a whole file (at most WPOL_MAX_FILE bytes) into a malloc'd buffer. */
 char *wpol_read_file (const char *path, size_t *len, ward_err *err);
 
-/* ---- sizes and durations (units.c) ------------------------------------- */
-
-/* "64M" -> bytes; "2s" -> ms. 0 on success, -1 on a bad value. */
-int wpol_parse_size (const char *s, uint64_t *out);
-int wpol_parse_duration (const char *s, uint64_t *out);
-
 /* ---- digest ------------------------------------------------------------ */
 /* SHA-256 of len bytes at data (sha256.c). */
 void wpol_sha256 (const void *data, size_t len, uint8_t out[32]);

@@ -11,6 +11,7 @@
 #include "wesc.h"
 #include "lfd.h"
 #include "wfault.h"
+#include "wunit.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -71,7 +72,9 @@ usage (FILE *out)
          "  --root DIR          resolve process ids (ns.sub:name) under DIR\n"
          "                      (default: the directory of SCRIPT)\n"
          "  --threads N         worker threads of ward:main (default: one per core)\n"
-         "  --memory SIZE       memory cap per process, e.g. 64M (default 256M)\n"
+         "  --memory SIZE       memory cap per process, e.g. 64M or 1.5G (default 256M);\n"
+         "                      a SIZE is bytes or a number with K, M, G or T (KB, KiB:\n"
+         "                      all binary, 64M = 64MiB)\n"
          "  --mailbox N         messages queued per process (default 100000)\n"
          "  --mailbox-bytes SIZE  bytes of those messages per process (default 64M)\n"
          "  --instructions N    instruction budget per process (default: none)\n"
@@ -107,24 +110,6 @@ usage (FILE *out)
 }
 
 static int
-parse_size (const char *s, size_t *out)
-{
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull (s, &end, 10);
-  if (errno || end == s || s[0] == '-')
-    return -1;
-  unsigned long long mul = 1;
-  if (*end == 'K' || *end == 'k') mul = 1ULL << 10, end++;
-  else if (*end == 'M' || *end == 'm') mul = 1ULL << 20, end++;
-  else if (*end == 'G' || *end == 'g') mul = 1ULL << 30, end++;
-  if (*end != '\0' || v > ULLONG_MAX / mul)
-    return -1;
-  *out = (size_t) (v * mul);
-  return 0;
-}
-
-static int
 parse_count (const char *s, unsigned long long max, unsigned long long *out)
 {
   char *end;
@@ -133,6 +118,92 @@ parse_count (const char *s, unsigned long long max, unsigned long long *out)
   if (errno || end == s || *end || s[0] == '-' || v > max)
     return -1;
   *out = v;
+  return 0;
+}
+
+/* The options of ward run that take a number: a count, or a size
+ * (wunit.h), from min to max; `what` names the option and its range in
+ * the error. Each is stored by store_number. */
+typedef struct num_opt {
+  int code;
+  int size;
+  unsigned long long min, max;
+  const char *what;
+} num_opt;
+
+static const num_opt num_opts[] = {
+  { 't', 0, 1, 1024, "threads (1..1024)" },
+  { 'm', 1, 64u << 10, SIZE_MAX, "memory (at least 64K)" },
+  { 'b', 0, 1, 1u << 30, "mailbox (1..2^30)" },
+  { 'B', 1, 1u << 10, SIZE_MAX, "mailbox-bytes (at least 1K)" },
+  { 'i', 0, 0, ULLONG_MAX, "instructions" },
+  { 'c', 0, 0, 1u << 30, "children" },
+  { 'N', 0, 1, 1u << 30, "processes (1..2^30)" },
+  { 'C', 0, 0, 1000000, "sandbox-children (0..1000000)" },
+  { 'H', 0, 1, 1000000, "sandbox-processes (1..1000000)" },
+  { 'F', 0, 0, 1000000, "sandbox-fds (0..1000000)" },
+  { 'M', 0, 0, 1000000, "mailbox-fds (0..1000000)" },
+  { 'R', 0, 32, 1000000, "fd-reserve (32..1000000)" },
+  { 'O', 0, 1, 1ull << 62, "audit-fold (1..2^62)" },
+  { 0, 0, 0, 0, NULL }
+};
+
+static void
+store_number (int code, unsigned long long v, ward_policy_opts *popts)
+{
+  switch (code)
+    {
+    case 't': ward_cfg.threads = (int) v; break;
+    case 'm': ward_cfg.mem_limit = (size_t) v; break;
+    case 'b': ward_cfg.mailbox_limit = v; break;
+    case 'B': ward_cfg.mailbox_bytes = (size_t) v; break;
+    case 'i': ward_cfg.instr_budget = v; break;
+    case 'c': ward_cfg.max_children = (unsigned) v; break;
+    case 'N': ward_cfg.max_processes = v; break;
+    case 'C': ward_cfg.sandbox_children = (unsigned) v; break;
+    case 'H': ward_cfg.sandbox_processes = (unsigned) v; break;
+    case 'F': ward_cfg.sandbox_fds = (unsigned) v; break;
+    case 'M': ward_cfg.mailbox_fds = (unsigned) v; break;
+    case 'R': ward_cfg.fd_reserve = (unsigned) v; break;
+    case 'O': popts->audit_fold = v; break;
+    }
+}
+
+/* The numeric option of getopt code `code`, or NULL. */
+static const num_opt *
+num_opt_of (int code)
+{
+  for (const num_opt *no = num_opts; no->code; no++)
+    if (no->code == code)
+      return no;
+  return NULL;
+}
+
+/* The numeric option no set to arg: 0, or -1 after saying why not. */
+static int
+set_number (const num_opt *no, const char *arg, ward_policy_opts *popts)
+{
+  unsigned long long v = 0;
+  int bad = 0;
+  if (no->size)
+    {
+      uint64_t bytes;
+      ward_err err;
+      if (ward_parse_size (arg, &bytes, &err) < 0)
+        {
+          fprintf (stderr, "ward run: bad value `%s` for --%s: %s\n", arg, no->what, err.msg);
+          return -1;
+        }
+      v = bytes;
+    }
+  else
+    bad = parse_count (arg, no->max, &v) < 0;
+  if (bad || v < no->min || v > no->max)
+    {
+      fprintf (stderr, "ward run: bad value `%s` for --%s\n", arg, no->what);
+      return -1;
+    }
+  store_number (no->code, v, popts);
   return 0;
 }
 
@@ -304,30 +375,38 @@ run_error (const char *msg)
 static int run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
                        char **argv);
 
-static int
-run_with (int argc, char **argv, const char **deny, const char **pfiles)
+static const struct option run_options[] = {
+  { "root", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
+  { "memory", required_argument, 0, 'm' }, { "mailbox", required_argument, 0, 'b' },
+  { "mailbox-bytes", required_argument, 0, 'B' },
+  { "instructions", required_argument, 0, 'i' }, { "children", required_argument, 0, 'c' },
+  { "processes", required_argument, 0, 'N' },
+  { "sandbox-children", required_argument, 0, 'C' },
+  { "sandbox-processes", required_argument, 0, 'H' },
+  { "sandbox-fds", required_argument, 0, 'F' },
+  { "mailbox-fds", required_argument, 0, 'M' },
+  { "fd-reserve", required_argument, 0, 'R' },
+  { "actor", required_argument, 0, 'a' }, { "deny", required_argument, 0, 'd' },
+  { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
+  { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
+  { "audit", required_argument, 0, 'A' }, { "audit-all", no_argument, 0, 'L' },
+  { "audit-sync", no_argument, 0, 'S' }, { "audit-fold", required_argument, 0, 'O' },
+  { "untrusted", no_argument, 0, 'U' },
+  { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+
+/* What ward run's options say besides the limits, which go to ward_cfg. */
+typedef struct run_opts {
+  const char *root, *actor;
+  int untrusted, actor_given;
+  const char **deny, **pfiles;  /* room for one per argument, NULL-terminated */
+  size_t ndeny, npfiles;
+  ward_policy_opts popts;
+} run_opts;
+
+/* ward_cfg's limits before the options. */
+static void
+run_defaults (void)
 {
-  static const struct option opts[] = {
-    { "root", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
-    { "memory", required_argument, 0, 'm' }, { "mailbox", required_argument, 0, 'b' },
-    { "mailbox-bytes", required_argument, 0, 'B' },
-    { "instructions", required_argument, 0, 'i' }, { "children", required_argument, 0, 'c' },
-    { "processes", required_argument, 0, 'N' },
-    { "sandbox-children", required_argument, 0, 'C' },
-    { "sandbox-processes", required_argument, 0, 'H' },
-    { "sandbox-fds", required_argument, 0, 'F' },
-    { "mailbox-fds", required_argument, 0, 'M' },
-    { "fd-reserve", required_argument, 0, 'R' },
-    { "actor", required_argument, 0, 'a' }, { "deny", required_argument, 0, 'd' },
-    { "trace-gate", required_argument, 0, 'T' }, { "permissive", no_argument, 0, 'P' },
-    { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
-    { "audit", required_argument, 0, 'A' }, { "audit-all", no_argument, 0, 'L' },
-    { "audit-sync", no_argument, 0, 'S' }, { "audit-fold", required_argument, 0, 'O' }, { "untrusted", no_argument, 0, 'U' },
-    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  const char *root = NULL, *actor = "main";
-  int untrusted = 0, actor_given = 0;
-  size_t ndeny = 0, npfiles = 0;
-  ward_policy_opts popts = { 0 };
   long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
   ward_cfg.threads = ncpu > 0 ? (int) ncpu : 1;
   ward_cfg.mem_limit = 256u << 20;
@@ -335,92 +414,60 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   ward_cfg.mailbox_bytes = (size_t) 64 << 20;
   ward_cfg.max_children = 100000;
   ward_cfg.max_processes = 1000000;
-  unsigned long long v;
+}
+
+/* Read the options into ward_cfg and *o; optind is then the script's
+ * index. -1 to go on, or ward's exit status: 0 after --help, 2 after a
+ * usage error (said). */
+static int
+run_parse (int argc, char **argv, run_opts *o)
+{
   int c;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "+h", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "+h", run_options, NULL)) != -1)
     switch (c)
       {
-      case 'r': root = optarg; break;
+      case 'r': o->root = optarg; break;
       case 'a':
         if (optarg[0] == '\0')
-          goto bad_value;
-        actor = optarg;
-        actor_given = 1;
+          {
+            fprintf (stderr, "ward run: bad value `%s` for --actor (an actor id, not empty)\n",
+                     optarg);
+            return 2;
+          }
+        o->actor = optarg;
+        o->actor_given = 1;
         break;
-      case 'U': untrusted = 1; break;
-      case 'd': deny[ndeny++] = optarg; break;
-      case 'T': popts.trace_path = optarg; break;
-      case 'P': popts.permissive = 1; break;
-      case 'p': pfiles[npfiles++] = optarg; break;
-      case 'D': popts.db_path = optarg; break;
-      case 'A': popts.audit_path = optarg; break;
-      case 'L': popts.audit_all = 1; break;
-      case 'S': popts.audit_sync = 1; break;
-      case 'O':
-        if (parse_count (optarg, 1ull << 62, &v) < 0 || v == 0)
-          goto bad_value;
-        popts.audit_fold = v;
-        break;
+      case 'U': o->untrusted = 1; break;
+      case 'd': o->deny[o->ndeny++] = optarg; break;
+      case 'T': o->popts.trace_path = optarg; break;
+      case 'P': o->popts.permissive = 1; break;
+      case 'p': o->pfiles[o->npfiles++] = optarg; break;
+      case 'D': o->popts.db_path = optarg; break;
+      case 'A': o->popts.audit_path = optarg; break;
+      case 'L': o->popts.audit_all = 1; break;
+      case 'S': o->popts.audit_sync = 1; break;
       case 'h': usage (stdout); return 0;
-      case 't':
-        if (parse_count (optarg, 1024, &v) < 0 || v == 0)
-          goto bad_value;
-        ward_cfg.threads = (int) v;
-        break;
-      case 'm':
-        if (parse_size (optarg, &ward_cfg.mem_limit) < 0 || ward_cfg.mem_limit < (64u << 10))
-          goto bad_value;
-        break;
-      case 'b':
-        if (parse_count (optarg, 1u << 30, &v) < 0 || v == 0)
-          goto bad_value;
-        ward_cfg.mailbox_limit = v;
-        break;
-      case 'B':
-        if (parse_size (optarg, &ward_cfg.mailbox_bytes) < 0
-            || ward_cfg.mailbox_bytes < (1u << 10))
-          goto bad_value;
-        break;
-      case 'i':
-        if (parse_count (optarg, ULLONG_MAX, &v) < 0)
-          goto bad_value;
-        ward_cfg.instr_budget = v;
-        break;
-      case 'c':
-        if (parse_count (optarg, 1u << 30, &v) < 0)
-          goto bad_value;
-        ward_cfg.max_children = (unsigned) v;
-        break;
-      case 'N':
-        if (parse_count (optarg, 1u << 30, &v) < 0 || v == 0)
-          goto bad_value;
-        ward_cfg.max_processes = v;
-        break;
-      case 'C': case 'H': case 'F': case 'M': case 'R':
-        if (parse_count (optarg, 1000000, &v) < 0 || (c == 'H' && v == 0)
-            || (c == 'R' && v < 32))
-          goto bad_value;
-        *(c == 'C' ? &ward_cfg.sandbox_children : c == 'H' ? &ward_cfg.sandbox_processes
-          : c == 'F' ? &ward_cfg.sandbox_fds : c == 'M' ? &ward_cfg.mailbox_fds
-          : &ward_cfg.fd_reserve) = (unsigned) v;
-        break;
       default:
-        usage (stderr);
-        return 2;
-      bad_value:
-        fprintf (stderr, "ward run: bad value `%s` for --%s\n", optarg,
-                 c == 'a' ? "actor (an actor id, not empty)" :
-                 c == 't' ? "threads (1..1024)" : c == 'm' ? "memory (at least 64K)"
-                 : c == 'b' ? "mailbox (1..2^30)"
-                 : c == 'B' ? "mailbox-bytes (at least 1K)" : c == 'c' ? "children"
-                 : c == 'N' ? "processes (1..2^30)" : c == 'C' ? "sandbox-children (0..1000000)"
-                 : c == 'H' ? "sandbox-processes (1..1000000)"
-                 : c == 'F' ? "sandbox-fds (0..1000000)" : c == 'M' ? "mailbox-fds (0..1000000)"
-                 : c == 'R' ? "fd-reserve (32..1000000)" : c == 'O' ? "audit-fold (1..2^62)"
-                 : "instructions");
-        return 2;
+        {
+          const num_opt *no = num_opt_of (c);
+          if (no == NULL)
+            {
+              usage (stderr);
+              return 2;
+            }
+          if (set_number (no, optarg, &o->popts) < 0)
+            return 2;
+        }
       }
+  return -1;
+}
+
+/* Check the options together and resolve the script and the root into
+ * ward_cfg: 0, or 2 after saying why not. */
+static int
+run_check (int argc, char **argv, run_opts *o)
+{
   if (optind >= argc)
     {
       fprintf (stderr, "ward run: no script given\n");
@@ -433,11 +480,11 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
       fprintf (stderr, "ward run: cannot open script `%s`: %s\n", script, strerror (errno));
       return 2;
     }
-  if (root)
+  if (o->root)
     {
-      if (realpath (root, ward_cfg.root) == NULL)
+      if (realpath (o->root, ward_cfg.root) == NULL)
         {
-          fprintf (stderr, "ward run: bad --root `%s`: %s\n", root, strerror (errno));
+          fprintf (stderr, "ward run: bad --root `%s`: %s\n", o->root, strerror (errno));
           return 2;
         }
     }
@@ -449,15 +496,23 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
         *(slash == ward_cfg.root ? slash + 1 : slash) = '\0';
     }
 
-  if (untrusted && actor_given && strcmp (actor, "untrusted") != 0)
+  if (o->untrusted && o->actor_given && strcmp (o->actor, "untrusted") != 0)
     {
       fprintf (stderr, "ward run: --untrusted runs the script as actor `untrusted`; "
-               "it does not go with --actor %s\n", actor);
+               "it does not go with --actor %s\n", o->actor);
       return 2;
     }
-  if (untrusted)
-    actor = "untrusted";
+  if (o->untrusted)
+    o->actor = "untrusted";
+  return 0;
+}
 
+/* What the process needs before the first thread: SIGPIPE ignored, the
+ * allocator tuned, the sandbox supervisor forked, the descriptor table
+ * sized. 0, or 1 after saying why not. */
+static int
+run_start (void)
+{
   ward_err err;
 #ifdef WARD_TEST_HOOKS
   ward_remote_raw = getenv ("WARD_TEST_RAW_WIRE") != NULL;
@@ -488,14 +543,61 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
       run_error (err.msg);
       return 1;
     }
-  popts.deny = deny;
-  popts.policy_files = pfiles;
-  popts.run_actor = actor;
-  int rc = run_script (&popts, untrusted, actor, argc - optind, argv + optind);
+  return 0;
+}
+
+static int
+run_with (int argc, char **argv, const char **deny, const char **pfiles)
+{
+  run_opts o = { .actor = "main", .deny = deny, .pfiles = pfiles };
+  run_defaults ();
+  int rc = run_parse (argc, argv, &o);
+  if (rc >= 0)
+    return rc;
+  if ((rc = run_check (argc, argv, &o)) != 0)
+    return rc;
+  if ((rc = run_start ()) != 0)
+    return rc;
+  o.popts.deny = o.deny;
+  o.popts.policy_files = o.pfiles;
+  o.popts.run_actor = o.actor;
+  rc = run_script (&o.popts, o.untrusted, o.actor, argc - optind, argv + optind);
   /* However the run went, ward exits only once the supervisor and every
    * sandboxed child not detached are reaped (a no-op when done already). */
   wsb_supervisor_stop ();
   return rc;
+}
+
+/* The run has ended (its master exited, or a signal came): end every
+ * process, stop the threads and the audit writer, say how the first
+ * process ended. ward's exit status. */
+static int
+run_stop (void)
+{
+  if (run.signo)
+    fprintf (stderr, "ward: stopped by %s: ending every process\n", strsignal (run.signo));
+  ward_proc_kill_all (run.signo ? "the run was stopped by a signal"
+                      : "the run ended: the master process exited");
+  ward_wait_all_exited ();
+  ward_broker_shutdown ();
+  wsb_supervisor_stop ();
+  ward_hosts_stop ();
+  ward_timers_stop ();
+  ward_policy_shutdown ();
+  if (run.first_abnormal && !run.signo)
+    {
+      fputs ("ward: ", stderr);
+      ward_esc_fputs (run.first_pid, 0, stderr);
+      fputs (": ", stderr);
+      ward_esc_fputs (run.first_error, WARD_ESC_MAX, stderr);
+      fputc ('\n', stderr);
+    }
+  /* lost audit records (already reported) outrank every other status */
+  if (ward_policy_audit_lost ())
+    return 3;
+  if (run.signo)
+    return 128 + run.signo;
+  return run.first_abnormal ? 1 : 0;
 }
 
 /* Run SCRIPT (argv[0]) with its arguments, the supervisor started: ward's
@@ -554,30 +656,7 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
     pthread_cond_wait (&run.cond, &run.lock);
   pthread_mutex_unlock (&run.lock);
 
-  if (run.signo)
-    fprintf (stderr, "ward: stopped by %s: ending every process\n", strsignal (run.signo));
-  ward_proc_kill_all (run.signo ? "the run was stopped by a signal"
-                      : "the run ended: the master process exited");
-  ward_wait_all_exited ();
-  ward_broker_shutdown ();
-  wsb_supervisor_stop ();
-  ward_hosts_stop ();
-  ward_timers_stop ();
-  ward_policy_shutdown ();
-  if (run.first_abnormal && !run.signo)
-    {
-      fputs ("ward: ", stderr);
-      ward_esc_fputs (run.first_pid, 0, stderr);
-      fputs (": ", stderr);
-      ward_esc_fputs (run.first_error, WARD_ESC_MAX, stderr);
-      fputc ('\n', stderr);
-    }
-  /* lost audit records (already reported) outrank every other status */
-  if (ward_policy_audit_lost ())
-    return 3;
-  if (run.signo)
-    return 128 + run.signo;
-  return run.first_abnormal ? 1 : 0;
+  return run_stop ();
 }
 
 static int

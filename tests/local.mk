@@ -35,6 +35,11 @@ tests_unit_test_grow_SOURCES = tests/unit/test-grow.c tests/unit/tap.h
 tests_unit_test_grow_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_grow_LDADD = libwardcommon.a
 TESTS += tests/unit/test-grow
+check_PROGRAMS += tests/unit/test-units
+tests_unit_test_units_SOURCES = tests/unit/test-units.c tests/unit/tap.h
+tests_unit_test_units_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_units_LDADD = libwardcommon.a
+TESTS += tests/unit/test-units
 
 TESTS += tests/unit/test-codec tests/unit/test-pattern tests/unit/test-mailbox \
 	tests/unit/test-sched tests/unit/test-wire tests/unit/test-ending

@@ -4,9 +4,8 @@
 #include "config.h"
 #include "vm.h"
 #include "codec.h"
+#include "wunit.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <lauxlib.h>
@@ -561,24 +560,12 @@ ward_check_duration (lua_State *L, int idx, int64_t *ms, ward_err *err)
   const char *s = lua_tolstring (L, idx, &slen);
   if (strlen (s) != slen)
     return ward_err_set (err, WARD_E_INVALID, 0, "bad duration: it contains a NUL byte");
-  char *end;
-  errno = 0;
-  double v = strtod (s, &end);
-  long long unit = 0;
-  if (end != s && (s[0] >= '0' && s[0] <= '9'))
-    {
-      if (strcmp (end, "ms") == 0) unit = 1;
-      else if (strcmp (end, "s") == 0) unit = 1000;
-      else if (strcmp (end, "m") == 0) unit = 60000;
-      else if (strcmp (end, "h") == 0) unit = 3600000;
-    }
-  if (unit == 0 || errno || !isfinite (v) || strpbrk (s, "xXeEpP") != NULL)
-    return ward_err_set (err, WARD_E_INVALID, 0, "bad duration \"%.40s\": expected a number "
-                         "and a unit ms, s, m or h, like \"250ms\" or \"5s\"", s);
-  double total = v * (double) unit;
-  if (total > (double) max)
+  uint64_t v;
+  if (ward_parse_duration (s, &v, err) < 0)
+    return -1;
+  if (v > (uint64_t) max)
     return ward_err_set (err, WARD_E_INVALID, 0, "bad duration \"%.40s\": longer than a year", s);
-  *ms = (int64_t) llround (total);
+  *ms = (int64_t) v;
   return 0;
 }
 

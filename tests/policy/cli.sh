@@ -26,7 +26,7 @@ has () {  # has DESCRIPTION PATTERN out|err: the last command's output matches
   else echo "not ok $n - $1"; sed 's/^/# /' "$T/$3"; fails=$((fails + 1)); fi
 }
 
-echo 1..20
+echo 1..23
 P="$S/policies/default.policy"; U="$S/policies/untrusted.policy"
 ok "shipped policies pass check" "$CLI" check "$P" "$U"
 has "check reports no warning for them" "0 errors, 0 warnings" err
@@ -60,4 +60,9 @@ echo "allow untrusted process.security security" >> "$T/t.tests"
 notok "test: a failing expectation exits 1" "$CLI" test --policy "$P" --policy "$U" "$T/t.tests"
 has "... and is marked FAIL" "FAIL" out
 ok "every command has --help" sh -c "for c in check fmt load remove list export explain test; do '$CLI' \$c --help | grep -q \"usage: ward policy \$c\" || exit 1; done"
+printf 'sandbox "s" {\n  memory = "64m"; cpu = "1.5s"; wall = "2000";\n}\nsandbox "t" { memory = "1.5GiB"; cpu = 2m; }\n' > "$T/units.policy"
+ok "sizes and durations as the command line and Lua write them" "$CLI" load --db "$T/u.db" "$T/units.policy"
+printf 'sandbox "s" {\n  memory = "64x";\n}\n' > "$T/badunit.policy"
+notok "an unknown unit is an error" "$CLI" check "$T/badunit.policy"
+has "... naming the text and the unit" 'badunit.policy:2:12: error: `memory`: bad size "64x": unknown unit "x"' err
 exit 0

@@ -120,6 +120,12 @@ for bad in "--threads 0" "--threads abc" "--threads 1025" "--threads -1" "--memo
   expect_rc 2 "bad value: $bad"
   has "$tmp/err" "bad value" "bad value: $bad names the problem"
 done
+run run --memory 12Q "$tmp/ok.lua"
+has "$tmp/err" 'for --memory .*: bad size "12Q": unknown unit "Q"' "a bad size says what is wrong"
+for good in "--memory 64MiB" "--memory 64m" "--memory 1.5G" "--mailbox-bytes 65536B"; do
+  eval "run run $good \"\$tmp/ok.lua\""
+  expect_rc 0 "a size: $good"
+done
 run run --threads;                   expect_rc 2 "an option without its value"
 run run --root "$tmp/nonexistent" "$tmp/ok.lua"; expect_rc 2 "a --root that does not exist"
 has "$tmp/err" "nonexistent" "the message names the bad root"
