@@ -34,7 +34,7 @@ extern const luaL_Reg ward_face_proc_local[], ward_face_proc_remote[];        /*
 extern const luaL_Reg ward_face_spawn_local[], ward_face_spawn_remote[];      /* lspawn.c */
 extern const luaL_Reg ward_face_link_local[], ward_face_link_remote[];        /* llink.c */
 extern const luaL_Reg ward_face_registry_local[], ward_face_registry_remote[]; /* llink.c */
-extern const luaL_Reg ward_face_emilua_local[], ward_face_emilua_remote[];    /* lemilua.c */
+extern const luaL_Reg ward_face_emilua_local[], ward_face_emilua_remote[];    /* lspawnvm.c */
 extern const luaL_Reg ward_face_inbox_local[], ward_face_inbox_remote[];      /* lemilua.c */
 /* The types whose methods differ (the in-process ones are vm.h's). */
 extern const ward_type ward_type_builder_remote, ward_type_vmchan_remote;

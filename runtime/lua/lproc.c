@@ -42,7 +42,8 @@ ward_lproc_arg_string (lua_State *L, int idx, const char *what, ward_err *err)
 }
 
 ward_proc *
-ward_lproc_arg_target (lua_State *L, int idx, const char *action, const char *resource, ward_err *err)
+ward_lproc_arg_target (lua_State *L, int idx, const char *action, const char *resource,
+                       ward_err *err)
 {
   const char *dest = ward_lproc_arg_string (L, idx, "destination", err);
   if (dest == NULL)

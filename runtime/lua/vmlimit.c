@@ -106,6 +106,8 @@ ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k)
     return luaL_error (L, "cannot block here (inside a metamethod, iterator "
                        "or C callback that cannot yield)");
   p->yield_reason = WARD_Y_BLOCK;
+  /* what the VM's face does before waiting (a subprocess actor sends what
+   * a full channel held back) */
   const ward_face *f = ward_face_of (L);
   if (f->blocking)
     f->blocking ();
