@@ -587,7 +587,7 @@ ward_luaopen_inbox (lua_State *L)
   snprintf (b->pid, sizeof b->pid, "%s", p ? p->pid : "");
   if (luaL_newmetatable (L, INBOX))
     {
-      lua_newtable (L);
+      lua_createtable (L, 0, 2);
       luaL_setfuncs (L, ward_face_of (L)->inbox, 0);
       lua_setfield (L, -2, "__index");
       lua_pushliteral (L, "inbox");

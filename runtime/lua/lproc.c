@@ -460,7 +460,7 @@ process_field (lua_State *L, const char *k)
         }
   if (strcmp (k, "registry") == 0)
     {
-      lua_newtable (L);
+      lua_createtable (L, 0, 3);
       luaL_setfuncs (L, f->registry, 0);
       return 1;
     }
