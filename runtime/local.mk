@@ -9,8 +9,11 @@ libwardrt_a_SOURCES = \
 	runtime/core/codec.h runtime/core/codec.c runtime/core/sched.c \
 	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
 	runtime/core/timer.c \
-	runtime/lua/vm.h runtime/lua/vm.c runtime/lua/defs.c runtime/lua/lerr.c \
-	runtime/lua/lchan.c runtime/lua/lproc.c runtime/lua/lemilua.c \
+	runtime/lua/vm.h runtime/lua/vmint.h runtime/lua/vm.c runtime/lua/vmlimit.c \
+	runtime/lua/vmco.c runtime/lua/vmbase.c runtime/lua/vmlibs.c runtime/lua/defs.c \
+	runtime/lua/face.h runtime/lua/face.c runtime/lua/lerr.c runtime/lua/lchan.c \
+	runtime/lua/lproc.h runtime/lua/lproc.c runtime/lua/lspawn.c runtime/lua/llink.c \
+	runtime/lua/lemilua.h runtime/lua/lemilua.c runtime/lua/lspawnvm.c \
 	runtime/lua/lfd.h runtime/lua/lfd.c runtime/lua/pattern.h runtime/lua/pattern.c \
 	runtime/remote/wire.h runtime/remote/wire.c runtime/remote/remote.h \
 	runtime/remote/remote.c runtime/remote/broker.h runtime/remote/broker.c \

@@ -1,7 +1,9 @@
-/* lemilua.c -- the Emilua face (seed 000): spawn_vm, its tx-channels,
- * require "inbox", _CONTEXT and spawn_context_threads, over one engine. */
+/* lemilua.c -- the Emilua face (seed 000) over one engine: spawn_vm's
+ * tx-channels (in both faces of the API), the codec's handles for them,
+ * require "inbox" and _CONTEXT; spawn_vm itself is lspawnvm.c's. */
 #include "config.h"
-#include "vm.h"
+#include "lemilua.h"
+#include "face.h"
 #include "remote.h"
 #include "codec.h"
 #include "lfd.h"
@@ -35,7 +37,9 @@ static void
 senders_add (const char *pid, int d)
 {
   /* A subprocess actor's count is the runtime's, told by its stand-in
-   * (the child has no other process whose count it could keep). */
+   * (the child has no other process whose count it could keep). Asked of
+   * the process, not of a VM's face: the runtime's counting (core/,
+   * remote/) and the codec's channel handles come here without one. */
   if (ward_remote_chan >= 0)
     return;
   ward_proc *t = ward_proc_get (pid);
@@ -98,6 +102,12 @@ push_vmchan (lua_State *L, const char *pid, int counted)
   if (!counted)
     senders_add (pid, 1);
   return c;
+}
+
+void
+ward_emilua_push_channel (lua_State *L, const char *pid, uint64_t owner)
+{
+  push_vmchan (L, pid, 1)->owner = owner;
 }
 
 /* The codec sends a channel as its target's PID. The encoded reference
@@ -186,16 +196,6 @@ vmchan_send (lua_State *L)
   vmchan *c = luaL_checkudata (L, 1, VMCHAN);
   luaL_checkany (L, 2);
   ward_vm_check_killed (L);
-  if (ward_remote_chan >= 0 && !c->closed)
-    {
-      /* the target lives in the runtime: its stand-in sends for us */
-      lua_settop (L, 2);
-      int n = ward_remote_call (L, "vmchan.send");
-      if (n == 2 && lua_isnil (L, -2))          /* nil, err: raise it, as here */
-        return luaL_error (L, "send: %s", lua_tostring (L, -1) ? lua_tostring (L, -1)
-                           : "refused");
-      return 0;
-    }
   if (c->closed)
     return luaL_error (L, "send on a closed channel");
   ward_proc *p = ward_current ();
@@ -225,19 +225,14 @@ vmchan_send (lua_State *L)
   return 0;
 }
 
-/* c no longer counts as an open channel: in the runtime its target's
- * count goes down; in a subprocess actor it is one copy fewer of its PID
- * (the runtime is told once the child holds none: DROP, remote.h). */
+/* c no longer counts as an open channel: its target's count goes down. */
 static void
 vmchan_drop (vmchan *c)
 {
   if (c->closed)
     return;
   c->closed = 1;
-  if (ward_remote_chan >= 0)
-    ward_remote_dropped (c->pid);
-  else
-    senders_add (c->pid, -1);
+  senders_add (c->pid, -1);
 }
 
 static int
@@ -247,6 +242,7 @@ vmchan_close (lua_State *L)
   return 0;
 }
 
+/* (The runtime's: a stand-in closes what it got back from its child.) */
 int
 ward_vmchan_close_at (lua_State *L, int idx)
 {
@@ -274,8 +270,120 @@ own_subprocess (lua_State *L, const char *what)
   return c;
 }
 
-/* In a subprocess actor, kill, detach and child_pid of a channel are asked
- * of its stand-in, which owns what the child's spawn_vm made. */
+/* kill's signal, at 2 (SIGKILL when none); raises on a bad one. */
+static lua_Integer
+kill_signal (lua_State *L)
+{
+  lua_Integer sig = luaL_optinteger (L, 2, SIGKILL);
+  if (sig < 1 || sig > 64)
+    luaL_error (L, "kill: bad signal number %d", (int) sig);
+  return sig;
+}
+
+static int
+vmchan_kill (lua_State *L)
+{
+  vmchan *c = own_subprocess (L, "kill");
+  lua_Integer sig = kill_signal (L);
+  ward_err err;
+  /* a signal may end the actor: asked as terminate is (an actor that has
+   * ended is the broker's to report) */
+  ward_proc *t = ward_proc_target (ward_current (), WARD_ACTION (TERMINATE), c->pid, NULL,
+                                   &err);
+  if (t == NULL && err.kind != WARD_E_NOT_FOUND)
+    return luaL_error (L, "kill: %s", err.msg);
+  if (t)
+    ward_proc_unref (t);
+  if (ward_broker_kill (c->pid, (int) sig, &err) < 0)
+    return luaL_error (L, "%s", err.msg);
+  /* SIGKILL ends the actor: the channel closes; other signals leave it */
+  if (sig == SIGKILL && !c->closed)
+    {
+      c->closed = 1;
+      senders_add (c->pid, -1);
+    }
+  return 0;
+}
+
+static int
+vmchan_detach (lua_State *L)
+{
+  vmchan *c = own_subprocess (L, "detach");
+  ward_err err;
+  if (ward_broker_detach (c->pid, &err) < 0)
+    return luaL_error (L, "detach: %s", err.msg);
+  return 0;
+}
+
+/* The method k of the channel at 1 (its metatable's "methods"). */
+static int
+vmchan_method (lua_State *L, const char *k)
+{
+  lua_getmetatable (L, 1);
+  lua_getfield (L, -1, "methods");
+  lua_getfield (L, -1, k);
+  return 1;
+}
+
+static int
+vmchan_index (lua_State *L)
+{
+  luaL_checkudata (L, 1, VMCHAN);
+  const char *k = luaL_checkstring (L, 2);
+  if (strcmp (k, "child_pid") == 0)
+    {
+      vmchan *c = own_subprocess (L, "child_pid");
+      ward_err err;
+      long pid = ward_broker_child_pid (c->pid, &err);
+      if (pid < 0)
+        return luaL_error (L, "child_pid: %s", err.msg);
+      lua_pushinteger (L, pid);
+      return 1;
+    }
+  return vmchan_method (L, k);
+}
+
+static int
+vmchan_eq (lua_State *L)
+{
+  vmchan *a = luaL_checkudata (L, 1, VMCHAN), *b = luaL_checkudata (L, 2, VMCHAN);
+  lua_pushboolean (L, strcmp (a->pid, b->pid) == 0);
+  return 1;
+}
+
+/* ---- a channel in a subprocess actor: the target lives in the runtime,
+ * whose stand-in sends for the actor; kill, detach and child_pid are asked
+ * of the stand-in, which owns what the child's spawn_vm made ---- */
+static int
+r_vmchan_send (lua_State *L)
+{
+  vmchan *c = luaL_checkudata (L, 1, VMCHAN);
+  luaL_checkany (L, 2);
+  ward_vm_check_killed (L);
+  if (c->closed)
+    return luaL_error (L, "send on a closed channel");
+  lua_settop (L, 2);
+  int n = ward_remote_call (L, "vmchan.send");
+  if (n == 2 && lua_isnil (L, -2))          /* nil, err: raise it, as in the runtime */
+    return luaL_error (L, "send: %s", lua_tostring (L, -1) ? lua_tostring (L, -1)
+                       : "refused");
+  return 0;
+}
+
+/* One copy fewer of the channel's PID: the runtime is told once the child
+ * holds none (DROP, remote.h). */
+static int
+r_vmchan_close (lua_State *L)
+{
+  vmchan *c = luaL_checkudata (L, 1, VMCHAN);
+  if (!c->closed)
+    {
+      c->closed = 1;
+      ward_remote_dropped (c->pid);
+    }
+  return 0;
+}
+
 static int
 remote_vmchan_call (lua_State *L)
 {
@@ -318,392 +426,37 @@ pass_k (lua_State *L, int status, lua_KContext ctx)
 }
 
 static int
-vmchan_kill (lua_State *L)
+r_vmchan_kill (lua_State *L)
 {
-  if (ward_remote_chan >= 0)
-    {
-      luaL_checkudata (L, 1, VMCHAN);
-      lua_Integer sig = luaL_optinteger (L, 2, SIGKILL);
-      if (sig < 1 || sig > 64)
-        return luaL_error (L, "kill: bad signal number %d", (int) sig);
-      lua_settop (L, 1);
-      lua_pushvalue (L, 1);
-      lua_pushinteger (L, sig);
-      return remote_vmchan (L, "vmchan.kill", 2, 0, (lua_KContext) sig, remote_kill_k);
-    }
-  vmchan *c = own_subprocess (L, "kill");
-  lua_Integer sig = luaL_optinteger (L, 2, SIGKILL);
-  if (sig < 1 || sig > 64)
-    return luaL_error (L, "kill: bad signal number %d", (int) sig);
-  ward_err err;
-  /* a signal may end the actor: asked as terminate is (an actor that has
-   * ended is the broker's to report) */
-  ward_proc *t = ward_proc_target (ward_current (), WARD_ACTION (TERMINATE), c->pid, NULL,
-                                   &err);
-  if (t == NULL && err.kind != WARD_E_NOT_FOUND)
-    return luaL_error (L, "kill: %s", err.msg);
-  if (t)
-    ward_proc_unref (t);
-  if (ward_broker_kill (c->pid, (int) sig, &err) < 0)
-    return luaL_error (L, "%s", err.msg);
-  /* SIGKILL ends the actor: the channel closes; other signals leave it */
-  if (sig == SIGKILL && !c->closed)
-    {
-      c->closed = 1;
-      senders_add (c->pid, -1);
-    }
-  return 0;
+  luaL_checkudata (L, 1, VMCHAN);
+  lua_Integer sig = kill_signal (L);
+  lua_settop (L, 1);
+  lua_pushvalue (L, 1);
+  lua_pushinteger (L, sig);
+  return remote_vmchan (L, "vmchan.kill", 2, 0, (lua_KContext) sig, remote_kill_k);
 }
 
 static int
-vmchan_detach (lua_State *L)
+r_vmchan_detach (lua_State *L)
 {
-  if (ward_remote_chan >= 0)
-    {
-      luaL_checkudata (L, 1, VMCHAN);
-      lua_settop (L, 1);
-      lua_pushvalue (L, 1);
-      return remote_vmchan (L, "vmchan.detach", 1, 0, 0, remote_kill_k);
-    }
-  vmchan *c = own_subprocess (L, "detach");
-  ward_err err;
-  if (ward_broker_detach (c->pid, &err) < 0)
-    return luaL_error (L, "detach: %s", err.msg);
-  return 0;
+  luaL_checkudata (L, 1, VMCHAN);
+  lua_settop (L, 1);
+  lua_pushvalue (L, 1);
+  return remote_vmchan (L, "vmchan.detach", 1, 0, 0, remote_kill_k);
 }
 
 static int
-vmchan_index (lua_State *L)
+r_vmchan_index (lua_State *L)
 {
   luaL_checkudata (L, 1, VMCHAN);
   const char *k = luaL_checkstring (L, 2);
-  if (strcmp (k, "child_pid") == 0 && ward_remote_chan >= 0)
+  if (strcmp (k, "child_pid") == 0)
     {
       lua_settop (L, 1);
       lua_pushvalue (L, 1);
       return remote_vmchan (L, "vmchan.child_pid", 1, 1, 0, pass_k);
     }
-  if (strcmp (k, "child_pid") == 0)
-    {
-      vmchan *c = own_subprocess (L, "child_pid");
-      ward_err err;
-      long pid = ward_broker_child_pid (c->pid, &err);
-      if (pid < 0)
-        return luaL_error (L, "child_pid: %s", err.msg);
-      lua_pushinteger (L, pid);
-      return 1;
-    }
-  lua_getmetatable (L, 1);
-  lua_getfield (L, -1, "methods");
-  lua_getfield (L, -1, k);
-  return 1;
-}
-
-static int
-vmchan_eq (lua_State *L)
-{
-  vmchan *a = luaL_checkudata (L, 1, VMCHAN), *b = luaL_checkudata (L, 2, VMCHAN);
-  lua_pushboolean (L, strcmp (a->pid, b->pid) == 0);
-  return 1;
-}
-
-/* spawn_vm's `subprocess` table, at idx, into o (its strings stay on the
- * stack, which the caller keeps until the spawn is made). Raises on a bad
- * table. */
-static void
-parse_subprocess (lua_State *L, int idx, ward_subprocess_opts *o)
-{
-  static const struct { const char *key; unsigned ns; } nsflags[] = {
-    { "newns_user", WARD_NS_USER }, { "newns_pid", WARD_NS_PID },
-    { "newns_net", WARD_NS_NET }, { "newns_mount", WARD_NS_MOUNT },
-    { "newns_ipc", WARD_NS_IPC }, { "newns_uts", WARD_NS_UTS } };
-  luaL_checktype (L, idx, LUA_TTABLE);
-  memset (o, 0, sizeof *o);
-  o->init_arg_fd = -1;
-  o->stdin_fd = o->stdout_fd = o->stderr_fd = -1;
-  lua_pushnil (L);
-  while (lua_next (L, idx))
-    {
-      if (lua_type (L, -2) != LUA_TSTRING)
-        luaL_error (L, "spawn_vm: subprocess: keys are names");
-      const char *k = lua_tostring (L, -2);
-      size_t i;
-      for (i = 0; i < sizeof nsflags / sizeof *nsflags; i++)
-        if (strcmp (k, nsflags[i].key) == 0)
-          break;
-      if (i < sizeof nsflags / sizeof *nsflags)
-        {
-          if (!lua_isboolean (L, -1))
-            luaL_error (L, "spawn_vm: subprocess.%s must be a boolean", k);
-          if (lua_toboolean (L, -1))
-            o->namespaces |= nsflags[i].ns;
-        }
-      else if (strcmp (k, "stdin") == 0 || strcmp (k, "stdout") == 0
-               || strcmp (k, "stderr") == 0)
-        {
-          /* "share": the caller's own; a descriptor: that one (Emilua's
-           * spawn_vm: "Use the file descriptor as the specified standard
-           * handle"); the child gets a copy, the caller keeps its own */
-          int std = k[3] == 'i' ? STDIN_FILENO : k[3] == 'o' ? STDOUT_FILENO : STDERR_FILENO;
-          int *u = ward_fd_test (L, -1);
-          int fd = -1;
-          if (lua_type (L, -1) == LUA_TSTRING && strcmp (lua_tostring (L, -1), "share") == 0)
-            fd = std;
-          else if (u != NULL && *u >= 0)
-            fd = *u;
-          else
-            luaL_error (L, "spawn_vm: subprocess.%s must be \"share\", an open file "
-                        "descriptor (see require \"fd\") or nil", k);
-          *(std == STDIN_FILENO ? &o->stdin_fd : std == STDOUT_FILENO ? &o->stdout_fd
-            : &o->stderr_fd) = fd;
-        }
-      else if (strcmp (k, "environment") == 0)
-        {
-          /* "K=V" strings anchored in a table, and the array pointing at
-           * them, both left on the stack (collected with it: nothing to
-           * free when a bad entry raises) */
-          luaL_checktype (L, -1, LUA_TTABLE);
-          int envt = lua_absindex (L, -1);
-          size_t n = 0;
-          lua_pushnil (L);
-          while (lua_next (L, envt))
-            {
-              n++;
-              lua_pop (L, 1);
-            }
-          if (n > 4096)
-            luaL_error (L, "spawn_vm: subprocess.environment: more than 4096 entries");
-          const char **env = lua_newuserdatauv (L, (n + 1) * sizeof *env, 0);
-          lua_createtable (L, (int) n, 0);
-          int anchor = lua_absindex (L, -1);
-          size_t used = 0;
-          lua_pushnil (L);
-          while (lua_next (L, envt))
-            {
-              size_t kl, vl;
-              if (lua_type (L, -2) != LUA_TSTRING || lua_type (L, -1) != LUA_TSTRING)
-                luaL_error (L, "spawn_vm: subprocess.environment maps names to strings");
-              const char *ek = lua_tolstring (L, -2, &kl), *ev = lua_tolstring (L, -1, &vl);
-              if (kl == 0 || strlen (ek) != kl || strlen (ev) != vl || strchr (ek, '='))
-                luaL_error (L, "spawn_vm: subprocess.environment: bad entry `%s`", ek);
-              env[used] = lua_pushfstring (L, "%s=%s", ek, ev);
-              lua_rawseti (L, anchor, (lua_Integer) ++used);
-              lua_pop (L, 1);
-            }
-          env[used] = NULL;
-          o->environ = env;
-          /* keep the array and its strings below the iteration's key */
-          lua_rotate (L, envt - 1, 2);
-        }
-      else if (strcmp (k, "init") == 0)
-        {
-          luaL_checktype (L, -1, LUA_TTABLE);
-          lua_pushnil (L);
-          while (lua_next (L, -2))
-            {
-              const char *ik = lua_type (L, -2) == LUA_TSTRING ? lua_tostring (L, -2) : "?";
-              if (strcmp (ik, "script") == 0 && lua_type (L, -1) == LUA_TSTRING)
-                o->init_script = lua_tolstring (L, -1, &o->init_len);
-              else if (strcmp (ik, "arg") == 0)
-                {
-                  /* the script's init.arg: a dup of it goes to the child */
-                  int *u = ward_fd_test (L, -1);
-                  if (u == NULL || *u < 0)
-                    luaL_error (L, "spawn_vm: subprocess.init.arg must be an open file "
-                                "descriptor (see require \"fd\")");
-                  o->init_arg_fd = *u;
-                }
-              else
-                luaL_error (L, "spawn_vm: subprocess.init: unknown field `%s` (known: "
-                            "script, arg)", ik);
-              lua_pop (L, 1);
-            }
-          if (o->init_arg_fd >= 0 && o->init_script == NULL)
-            luaL_error (L, "spawn_vm: subprocess.init.arg is given to init.script, "
-                        "and there is none");
-        }
-      else
-        luaL_error (L, "spawn_vm: subprocess: unknown field `%s`", k);
-      lua_pop (L, 1);
-    }
-}
-
-/* spawn_vm(module, opts) */
-static int
-l_spawn_vm (lua_State *L)
-{
-  if (ward_remote_chan >= 0)
-    {
-      /* A subprocess actor's spawn_vm is performed by its stand-in in the
-       * runtime, as the actor: asked, and refused, as there. */
-      ward_vm_check_killed (L);
-      luaL_checkstring (L, 1);
-      if (!lua_isnoneornil (L, 2))
-        luaL_checktype (L, 2, LUA_TTABLE);
-      if (!lua_isyieldable (L))
-        return luaL_error (L, "spawn_vm cannot wait for the runtime here (inside a metamethod "
-                           "or C callback that cannot yield)");
-      lua_settop (L, 2);
-      return ward_remote_call (L, "spawn_vm");
-    }
-  ward_proc *p = ward_current ();
-  ward_err err;
-  size_t mlen;
-  const char *module = luaL_checklstring (L, 1, &mlen);
-  if (strlen (module) != mlen)
-    return luaL_error (L, "spawn_vm: module `%s...` holds a NUL byte", module);
-  int inherit = 1, new_master = 0, sub_idx = 0;
-  lua_Integer hint = 0;
-  if (!lua_isnoneornil (L, 2))
-    {
-      luaL_checktype (L, 2, LUA_TTABLE);
-      lua_pushnil (L);
-      while (lua_next (L, 2))
-        {
-          const char *k = lua_type (L, -2) == LUA_TSTRING ? lua_tostring (L, -2) : "?";
-          if (strcmp (k, "inherit_context") == 0)
-            inherit = lua_toboolean (L, -1);
-          else if (strcmp (k, "new_master") == 0)
-            new_master = lua_toboolean (L, -1);
-          else if (strcmp (k, "concurrency_hint") == 0)
-            {
-              if (lua_isinteger (L, -1) && lua_tointeger (L, -1) > 0)
-                hint = lua_tointeger (L, -1);
-              else if (!(lua_type (L, -1) == LUA_TSTRING
-                         && strcmp (lua_tostring (L, -1), "safe") == 0))
-                return luaL_error (L, "spawn_vm: concurrency_hint must be a positive integer "
-                                   "or \"safe\"");
-            }
-          else if (strcmp (k, "subprocess") == 0)
-            {
-              lua_pushvalue (L, -1);        /* kept below the loop's key */
-              lua_insert (L, 3);
-              sub_idx = 3;
-            }
-          else
-            return luaL_error (L, "spawn_vm: unknown option `%s`", k);
-          lua_pop (L, 1);
-        }
-    }
-  (void) hint;   /* a suggestion only: threads come from spawn_context_threads */
-  char path[4096];
-  const char *id = module;
-  if (strcmp (module, ".") == 0)
-    {
-      id = p->def_id[0] ? p->def_id : ".";
-      snprintf (path, sizeof path, "%s", p->def_path);
-    }
-  else if (ward_def_resolve (module, path, sizeof path, &err) < 0)
-    return luaL_error (L, "spawn_vm: %s", err.msg);
-  ward_host *host = p->host;
-  char hostname[128];
-  /* A new context is named ward:context.N, N counting the contexts made:
-   * the name asked for is the next one, taken only once the spawn is
-   * allowed and its definition found, so a refused spawn_vm uses up no
-   * name (when another spawn_vm took it meanwhile, the next is asked). */
-  static atomic_int contexts;
-  int seen = 0, checked = 0;
-  ward_subprocess_opts so;
-  for (;;)
-    {
-      if (!inherit)
-        {
-          seen = atomic_load (&contexts);
-          snprintf (hostname, sizeof hostname, "ward:context.%d", seen + 1);
-        }
-      else
-        snprintf (hostname, sizeof hostname, "%s", ward_host_name (host));
-      /* each permission asked (each denial audited); the first denied named */
-      const char *asks[] = { WARD_ACTION (SPAWN), id, WARD_ACTION (HOST), hostname,
-                             WARD_ACTION (SANDBOX_SPAWN), id };
-      if (ward_proc_authorize (p, asks, sub_idx ? 3 : 2, NULL, &err) < 0)
-        return luaL_error (L, "spawn_vm: %s", err.msg);
-      if (!checked)
-        {
-          if (sub_idx)
-            parse_subprocess (L, sub_idx, &so);
-          if (ward_def_check (path, &err) < 0)
-            return luaL_error (L, "spawn_vm: %s", err.msg);
-          checked = 1;
-        }
-      if (inherit || atomic_compare_exchange_strong (&contexts, &seen, seen + 1))
-        break;
-    }
-  /* A subprocess actor's stand-in performs the child's spawn_vm (asked
-   * above, as the child's actor): the child never chooses a sandbox. A
-   * subprocess table holds an init script that runs before any lockdown,
-   * and namespaces and limits weaker than its own. */
-  if (sub_idx && p->remote != NULL)
-    return luaL_error (L, "spawn_vm: a subprocess actor cannot choose a sandbox (the "
-                       "`subprocess` option); without it, spawn_vm makes an actor of its own "
-                       "host's profile");
-  /* nor leave it: a new context runs its actors in the runtime, whatever
-   * the hosts its policy allows or denies */
-  if (!inherit && p->remote != NULL)
-    return luaL_error (L, "spawn_vm: a subprocess actor cannot make a new context "
-                       "(inherit_context = false): its actors run in its own host's sandbox");
-  /* The caller's own context is a sandboxed host only for a subprocess
-   * actor's stand-in: what it spawns there is a subprocess actor of the
-   * host's profile, never code of the child run unsandboxed. */
-  int sandboxed = inherit && !sub_idx && ward_broker_sandboxed (host);
-  int hand_over = new_master && p->is_master;
-  ward_spawn_req req = { .def_id = strcmp (id, ".") ? id : "", .path = path, .host = host,
-                         .is_worker = 1, .vm_senders = 1, .master = hand_over,
-                         .hold = sub_idx != 0 };
-  if ((sub_idx || sandboxed) && ward_spawn_admit (p, &err) < 0)   /* before a child is made for nothing */
-    return luaL_error (L, "spawn_vm: %s", err.msg);
-  if (sandboxed && (req.remote = ward_broker_prepare (host, &err)) == NULL)
-    return luaL_error (L, "spawn_vm: %s", err.msg);
-  if (sub_idx && (req.remote = ward_broker_prepare_vm (p, &so, &err)) == NULL)
-    return luaL_error (L, "spawn_vm: subprocess: %s", err.msg);
-  /* a new context lives while its processes do (rt.h): its threads end
-   * with the last of them */
-  if (!inherit && (req.host = host = ward_host_create_transient (hostname, 1, &err)) == NULL)
-    {
-      ward_broker_abort (req.remote);
-      return luaL_error (L, "spawn_vm: %s", err.msg);
-    }
-  if (hand_over)
-    p->is_master = 0;             /* before the child can run and exit */
-  ward_proc *child = ward_spawn (p, &req, &err);
-  if (!inherit)
-    ward_host_drop (host);        /* the creator's hold: the child has its own */
-  if (child == NULL)
-    {
-      p->is_master |= hand_over;
-      ward_broker_abort (req.remote);
-      return luaL_error (L, "spawn_vm: %s", err.msg);
-    }
-  if (sub_idx)
-    {
-      /* bound before it runs: it cannot miss its spawner's end */
-      if (ward_broker_bind_owner (child, p, &err) < 0)
-        ward_proc_kill (child, "spawn_vm: %s", err.msg);
-      ward_sched_push (child);
-    }
-  vmchan *c = push_vmchan (L, child->pid, 1);
-  if (sub_idx)
-    c->owner = p->serial;
-  ward_proc_unref (child);
-  return 1;
-}
-
-static int
-l_spawn_context_threads (lua_State *L)
-{
-  if (ward_remote_chan >= 0)
-    return luaL_error (L, "spawn_context_threads: not available to a subprocess actor");
-  lua_Integer n = luaL_checkinteger (L, 1);
-  ward_err err;
-  if (n < 1 || n > 256)
-    return luaL_error (L, "spawn_context_threads: count %d out of range 1..256", (int) n);
-  /* more threads for the pool: its host is what is asked */
-  ward_proc *p = ward_current ();
-  if (ward_proc_authorize1 (p, WARD_ACTION (HOST), ward_host_name (p->host), NULL, &err) < 0)
-    return luaL_error (L, "spawn_context_threads: %s", err.msg);
-  if (ward_host_add_threads (p->host, (int) n, &err) < 0)
-    return luaL_error (L, "spawn_context_threads: %s", err.msg);
-  return 0;
+  return vmchan_method (L, k);
 }
 
 static int
@@ -722,15 +475,15 @@ drop_handle (const char *ref, size_t len, void *ctx)
 
 /* Drop what waits in p's Emilua inbox, with the count of every channel it
  * holds (encoded in the runtime: each counted; in a subprocess actor each
- * a copy the child counts, which ward_msg_free drops: m->handles). */
+ * a copy the child counts, which ward_msg_free drops: m->handles, and the
+ * release counts nothing: senders_add). */
 static void
 inbox_drain (ward_proc *p)
 {
   ward_msg *m;
   while ((m = ward_port_pop (p, WARD_PORT_VM)) != NULL)
     {
-      if (ward_remote_chan < 0)
-        (void) ward_codec_each_handle (m->data, m->len, drop_handle, NULL);
+      (void) ward_codec_each_handle (m->data, m->len, drop_handle, NULL);
       ward_msg_free (m);
     }
 }
@@ -744,7 +497,8 @@ ward_inbox_close (ward_proc *p)
   inbox_drain (p);
 }
 
-/* require "inbox": receive() returns the next raw value sent by a channel. */
+/* require "inbox": receive() returns the next raw value sent by a channel.
+ * ctx: 1 in the subprocess face, 0 in the in-process one. */
 static int
 inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
 {
@@ -771,10 +525,10 @@ inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
   pthread_mutex_unlock (&p->lock);
   /* the run's first process is named by no channel (a subprocess actor's
    * count is the runtime's, told by its stand-in) */
-  if (senders == 0 && (!p->is_first || (ward_remote_chan >= 0 && (ward_remote_tracks_senders
-                                                                  || ward_remote_gone))))
+  if (senders == 0 && (!p->is_first || (ctx && (ward_remote_tracks_senders
+                                                || ward_remote_gone))))
     return luaL_error (L, "inbox: channel closed (no open channel to this actor remains)");
-  return ward_vm_block (L, 0, inbox_recv_k);
+  return ward_vm_block (L, ctx, inbox_recv_k);
 }
 
 static int
@@ -784,13 +538,19 @@ l_inbox_receive (lua_State *L)
   return inbox_recv_k (L, LUA_OK, 0);
 }
 
+static int
+r_inbox_receive (lua_State *L)
+{
+  lua_settop (L, 0);
+  return inbox_recv_k (L, LUA_OK, 1);
+}
+
 /* inbox:close(), as Emilua's (reference, inbox: "Closes the channel. No
  * further messages can be received after inbox is closed"; its source
  * drops what is queued, wakes a waiting receive with channel_closed, and
- * a send to it fails). In a subprocess actor the runtime's stand-in
- * closes too, so that senders there are refused. */
+ * a send to it fails). Whether it was closed already. */
 static int
-l_inbox_close (lua_State *L)
+close_inbox (lua_State *L)
 {
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
@@ -798,7 +558,22 @@ l_inbox_close (lua_State *L)
   int was = p->vm_inbox_closed;
   pthread_mutex_unlock (&p->lock);
   ward_inbox_close (p);
-  if (was || ward_remote_chan < 0)
+  return was;
+}
+
+static int
+l_inbox_close (lua_State *L)
+{
+  (void) close_inbox (L);
+  return 0;
+}
+
+/* In a subprocess actor the runtime's stand-in closes too, so that
+ * senders there are refused. */
+static int
+r_inbox_close (lua_State *L)
+{
+  if (close_inbox (L))
     return 0;
   lua_settop (L, 0);
   return ward_remote_call (L, "inbox.close");
@@ -812,9 +587,8 @@ ward_luaopen_inbox (lua_State *L)
   snprintf (b->pid, sizeof b->pid, "%s", p ? p->pid : "");
   if (luaL_newmetatable (L, INBOX))
     {
-      static const luaL_Reg methods[] = {
-        { "receive", l_inbox_receive }, { "close", l_inbox_close }, { NULL, NULL } };
-      luaL_newlib (L, methods);
+      lua_createtable (L, 0, 2);
+      luaL_setfuncs (L, ward_face_of (L)->inbox, 0);
       lua_setfield (L, -2, "__index");
       lua_pushliteral (L, "inbox");
       lua_setfield (L, -2, "__metatable");
@@ -823,22 +597,38 @@ ward_luaopen_inbox (lua_State *L)
   return 1;
 }
 
+/* ---- the faces ---- */
+const luaL_Reg ward_face_inbox_local[] = {
+  { "receive", l_inbox_receive }, { "close", l_inbox_close }, { NULL, NULL } };
+const luaL_Reg ward_face_inbox_remote[] = {
+  { "receive", r_inbox_receive }, { "close", r_inbox_close }, { NULL, NULL } };
+
+/* __index is a function (child_pid is a property), so the methods table is
+ * kept in the metatable's field "methods". */
 static const luaL_Reg vmchan_methods[] = {
   { "send", vmchan_send }, { "close", vmchan_close }, { "detach", vmchan_detach },
   { "kill", vmchan_kill }, { NULL, NULL } };
-/* __index is a function (child_pid is a property), so the methods table is
- * kept in the metatable's field "methods". */
 static const luaL_Reg vmchan_meta[] = {
   { "__index", vmchan_index }, { "__gc", vmchan_close }, { "__eq", vmchan_eq }, { NULL, NULL } };
 const ward_type ward_type_vmchan = { VMCHAN, "channel", vmchan_methods, vmchan_meta };
 
+static const luaL_Reg vmchan_methods_remote[] = {
+  { "send", r_vmchan_send }, { "close", r_vmchan_close }, { "detach", r_vmchan_detach },
+  { "kill", r_vmchan_kill }, { NULL, NULL } };
+static const luaL_Reg vmchan_meta_remote[] = {
+  { "__index", r_vmchan_index }, { "__gc", r_vmchan_close }, { "__eq", vmchan_eq },
+  { NULL, NULL } };
+const ward_type ward_type_vmchan_remote = { VMCHAN, "channel", vmchan_methods_remote,
+                                            vmchan_meta_remote };
+
 void
 ward_open_emilua (lua_State *L, int is_worker)
 {
-  lua_pushcfunction (L, l_spawn_vm);
-  lua_setglobal (L, "spawn_vm");
-  lua_pushcfunction (L, l_spawn_context_threads);
-  lua_setglobal (L, "spawn_context_threads");
+  for (const luaL_Reg *r = ward_face_of (L)->emilua; r->name; r++)
+    {
+      lua_pushcfunction (L, r->func);
+      lua_setglobal (L, r->name);
+    }
   lua_pushstring (L, is_worker ? "worker" : "main");
   lua_setglobal (L, "_CONTEXT");
 }

@@ -46,7 +46,7 @@ err_tostring (lua_State *L)
 /* Error values are text where Lua programs expect text (Wippy programs do
  * `err:find("not found")`, `"failed: " .. err`): a key that is not one of
  * the methods is looked up in the string library, whose functions take an
- * error value as its text (vm.c), so err:lower() is string.lower(err). */
+ * error value as its text (vmlibs.c), so err:lower() is string.lower(err). */
 static int
 err_index (lua_State *L)
 {

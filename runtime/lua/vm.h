@@ -41,7 +41,7 @@ typedef struct ward_def ward_def;
 const ward_def *ward_def_get (const char *path, int fresh, ward_err *err);
 int ward_def_load (lua_State *L, const ward_def *d, ward_err *err);
 /* The definition process p asks, with the value at idx, to upgrade to
- * (nil: its own; lproc.c): resolved and, when it is another, asked as
+ * (nil: its own; lspawn.c): resolved and, when it is another, asked as
  * process.spawn on its id. path (pathlen bytes) gets its file and *id its
  * id. NULL with err. */
 const ward_def *ward_upgrade_target (lua_State *L, ward_proc *p, int idx, char *path,
@@ -80,9 +80,11 @@ void ward_vm_describe_error (lua_State *L, int idx, char *buf, size_t n);
 /* Block the calling process until a wake (the continuation is re-entered). */
 int ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k);
 
-/* Modules (lproc.c, lchan.c, lemilua.c, lerr.c). The libraries are opened
- * lazily, on a process's first use of their global name; the metatables of
- * ward's types are made on the first object of any of them. */
+/* Modules (lproc.c with lspawn.c and llink.c, lchan.c, lemilua.c with
+ * lspawnvm.c, lerr.c), each in the face of the API its VM was given
+ * (face.h). The libraries are opened lazily, on a process's first use of
+ * their global name; the metatables of ward's types are made on the first
+ * object of any of them. */
 typedef struct ward_type {
   const char *tname;            /* registry name, as luaL_newmetatable */
   const char *display;          /* what getmetatable() shows */

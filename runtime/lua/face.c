@@ -1,0 +1,88 @@
+/* face.c -- the two faces of the Lua API (face.h): which functions and
+ * types a VM gets, in the runtime or in a subprocess actor, and the
+ * metatables of ward's types, made on first use from its face's. */
+#include "config.h"
+#include "face.h"
+#include "lfd.h"
+#include "remote.h"
+
+#include <string.h>
+#include <lauxlib.h>
+
+static const luaL_Reg *const proc_local[] = {
+  ward_face_proc_local, ward_face_spawn_local, ward_face_link_local, NULL };
+static const luaL_Reg *const proc_remote[] = {
+  ward_face_proc_remote, ward_face_spawn_remote, ward_face_link_remote, NULL };
+
+static const ward_type *const types_local[] = {
+  &ward_type_error, &ward_type_channel, &ward_type_case, &ward_type_message,
+  &ward_type_builder, &ward_type_vmchan, &ward_type_context, &ward_type_fd, NULL };
+static const ward_type *const types_remote[] = {
+  &ward_type_error, &ward_type_channel, &ward_type_case, &ward_type_message,
+  &ward_type_builder_remote, &ward_type_vmchan_remote, &ward_type_context, &ward_type_fd, NULL };
+
+const ward_face ward_face_local = {
+  .base = ward_face_base_local, .process = proc_local, .registry = ward_face_registry_local,
+  .emilua = ward_face_emilua_local, .inbox = ward_face_inbox_local, .types = types_local,
+  .blocking = NULL };
+
+/* Before it waits, a subprocess actor sends the DROPs a full channel held
+ * back. */
+const ward_face ward_face_remote = {
+  .base = ward_face_base_remote, .process = proc_remote, .registry = ward_face_registry_remote,
+  .emilua = ward_face_emilua_remote, .inbox = ward_face_inbox_remote, .types = types_remote,
+  .blocking = ward_remote_flush_drops };
+
+static const char face_key;     /* its address keys the face in the registry */
+
+void
+ward_face_set (lua_State *L, const ward_face *f)
+{
+  lua_pushlightuserdata (L, (void *) f);
+  lua_rawsetp (L, LUA_REGISTRYINDEX, &face_key);
+}
+
+const ward_face *
+ward_face_of (lua_State *L)
+{
+  lua_rawgetp (L, LUA_REGISTRYINDEX, &face_key);
+  const ward_face *f = lua_touserdata (L, -1);
+  lua_pop (L, 1);
+  return f ? f : &ward_face_local;
+}
+
+static void
+make_type (lua_State *L, const ward_type *t)
+{
+  luaL_newmetatable (L, t->tname);
+  int own_index = 0;
+  if (t->metamethods)
+    {
+      luaL_setfuncs (L, t->metamethods, 0);
+      own_index = lua_getfield (L, -1, "__index") != LUA_TNIL;
+      lua_pop (L, 1);
+    }
+  if (t->methods)
+    {
+      lua_newtable (L);
+      luaL_setfuncs (L, t->methods, 0);
+      lua_setfield (L, -2, own_index ? "methods" : "__index");
+    }
+  lua_pushstring (L, t->display);
+  lua_setfield (L, -2, "__metatable");
+}
+
+void
+ward_setmeta (lua_State *L, const char *tname)
+{
+  if (luaL_getmetatable (L, tname) == LUA_TNIL)
+    {
+      lua_pop (L, 1);
+      for (const ward_type *const *t = ward_face_of (L)->types; *t; t++)
+        if (strcmp ((*t)->tname, tname) == 0)
+          make_type (L, *t);
+      if (lua_type (L, -1) != LUA_TTABLE)
+        luaL_error (L, "internal error: unknown type %s", tname);
+    }
+  lua_setmetatable (L, -2);
+}
