@@ -1,6 +1,8 @@
 ## runtime/local.mk -- the actor runtime (libwardrt.a) and the ward command.
 ## core/: scheduler, processes, mailboxes, timers, topology, arena, codec;
-## lua/: the VM and the Lua faces (process, channel, time, fd, Emilua);
+## vm/: one Lua VM per process (limits, coroutines, the safe base library,
+##   definitions, the face a VM is given, errors, patterns);
+## lua/: the Lua faces (process, channel, time, fd, Emilua);
 ## remote/: the subprocess bridge (wire, the child's end, the broker).
 noinst_LIBRARIES += libwardrt.a
 libwardrt_a_CPPFLAGS = $(RUNTIME_CPPFLAGS) $(LUA_CFLAGS) $(SECCOMP_CFLAGS)
@@ -9,12 +11,14 @@ libwardrt_a_SOURCES = \
 	runtime/core/codec.h runtime/core/codec.c runtime/core/sched.c \
 	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
 	runtime/core/timer.c \
-	runtime/lua/vm.h runtime/lua/vmint.h runtime/lua/vm.c runtime/lua/vmlimit.c \
-	runtime/lua/vmco.c runtime/lua/vmbase.c runtime/lua/vmlibs.c runtime/lua/defs.c \
-	runtime/lua/face.h runtime/lua/face.c runtime/lua/lerr.c runtime/lua/lchan.c \
+	runtime/vm/vm.h runtime/vm/vmint.h runtime/vm/vm.c runtime/vm/vmlimit.c \
+	runtime/vm/vmco.c runtime/vm/vmbase.c runtime/vm/vmlibs.c runtime/vm/defs.c \
+	runtime/vm/face.h runtime/vm/face.c runtime/vm/lerr.c \
+	runtime/vm/pattern.h runtime/vm/pattern.c \
+	runtime/lua/lchan.c \
 	runtime/lua/lproc.h runtime/lua/lproc.c runtime/lua/lspawn.c runtime/lua/llink.c \
 	runtime/lua/lemilua.h runtime/lua/lemilua.c runtime/lua/lspawnvm.c \
-	runtime/lua/lfd.h runtime/lua/lfd.c runtime/lua/pattern.h runtime/lua/pattern.c \
+	runtime/lua/lfd.h runtime/lua/lfd.c \
 	runtime/remote/wire.h runtime/remote/wire.c runtime/remote/remote.h \
 	runtime/remote/remote.c runtime/remote/broker.h runtime/remote/broker.c \
 	runtime/remote/bhandle.c runtime/remote/bproxy.c

@@ -1,4 +1,4 @@
-/* test-pattern.c -- runtime/lua/pattern.c against stock Lua 5.4: a corpus and
+/* test-pattern.c -- runtime/vm/pattern.c against stock Lua 5.4: a corpus and
  * generated cases run in two states must agree; hostile patterns must fail
  * fast with "pattern too complex" instead of hanging or crashing. */
 #include "config.h"
