@@ -70,6 +70,9 @@ static const fschema host_fields[] = {
 };
 
 static const char *const ns_names[] = { "user", "pid", "net", "mount", "ipc", "uts", "cgroup", NULL };
+/* bit n of a profile's namespaces is ns_names[n] (wprofile.h) */
+_Static_assert (WARD_NS_ALL == (1u << (sizeof ns_names / sizeof *ns_names - 1)) - 1,
+                "ns_names names each WARD_NS_* bit");
 
 static const char *const cap_names[] = {
   "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
@@ -119,7 +122,7 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
 {
   const wpol_value *v = fl->val;
   const char *what = fl->name;
-  wpol_sandbox_info *sb = &dc->sandbox;
+  ward_profile *sb = &dc->sandbox;
   switch (sc->type)
     {
     case F_INT:
@@ -137,9 +140,9 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
       if (strcmp (what, "threads") == 0)
         dc->host.threads = (int) v->i;
       else if (strcmp (what, "nofile") == 0)
-        sb->nofile = v->i;
+        sb->limits.nofile = v->i;
       else if (strcmp (what, "children") == 0)
-        sb->children = v->i;
+        sb->limits.children = v->i;
       else if (strcmp (what, "mailbox") == 0)
         sb->mailbox = v->i;
       else if (strcmp (what, "live_children") == 0)
@@ -161,7 +164,7 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
           err_at (f, d, v->line, v->col, "`%s` must not be empty", what);
           return -1;
         }
-      if (strlen (v->s) >= (strcmp (what, "init") == 0 ? WPOL_PATH_MAX : WPOL_NAME_MAX))
+      if (strlen (v->s) >= (strcmp (what, "init") == 0 ? WARD_PROFILE_PATH_MAX : WARD_PROFILE_NAME_MAX))
         {
           err_at (f, d, v->line, v->col, "`%s` is too long", what);
           return -1;
@@ -198,11 +201,11 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
             return -1;
           }
         if (sc->type == F_SIZE)
-          sb->memory = x;
+          sb->limits.memory = x;
         else if (strcmp (sc->name, "wall") == 0)
           sb->wall_ms = x;
         else
-          sb->cpu_ms = x;
+          sb->limits.cpu_ms = x;
         return 0;
       }
     case F_NSLIST:
@@ -234,12 +237,12 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
                           it->s, sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
                   return -1;
                 }
-              if (sb->namespaces & (1u << k))
+              if (sb->limits.namespaces & (1u << k))
                 {
                   err_at (f, d, it->line, it->col, "namespace `%s` is listed twice", it->s);
                   return -1;
                 }
-              sb->namespaces |= 1u << k;
+              sb->limits.namespaces |= 1u << k;
             }
           else if (sc->type == F_CAPLIST)
             {
@@ -251,7 +254,7 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
                           sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
                   return -1;
                 }
-              sb->capabilities |= (uint64_t) 1 << k;
+              sb->limits.capabilities |= (uint64_t) 1 << k;
             }
           else if (strchr (it->s, '=') == NULL || it->s[0] == '=')
             {
@@ -283,7 +286,7 @@ check_field (wpol_file *f, wpol_diags *d, wpol_decl *dc, const wpol_field *fl,
           return -1;
         }
       sb->stdio[what[3] == 'i' ? 0 : what[3] == 'o' ? 1 : 2]
-        = strcmp (v->s, "inherit") == 0 ? WPOL_STDIO_INHERIT : WPOL_STDIO_NULL;
+        = strcmp (v->s, "inherit") == 0 ? WARD_STDIO_INHERIT : WARD_STDIO_NULL;
       return 0;
     }
   return -1;
@@ -465,7 +468,8 @@ wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d)
       check_schema_decl (f, dc, d, host_fields, "host");
       break;
     case D_SANDBOX:
-      dc->sandbox.nofile = dc->sandbox.children = dc->sandbox.mailbox = -1;
+      dc->sandbox.limits.nofile = dc->sandbox.limits.children = -1;
+      dc->sandbox.mailbox = -1;
       dc->sandbox.live_children = dc->sandbox.processes = dc->sandbox.fds_in_flight = -1;
       check_schema_decl (f, dc, d, sandbox_fields, "sandbox");
       break;

@@ -29,7 +29,7 @@ typedef struct ward_config {
   unsigned max_children;      /* live children per process */
   size_t max_processes;       /* live processes in the run (0 = no limit) */
   /* defaults of the sandbox profile fields that bound what the runtime
-   * holds for a sandboxed host (policy.h, ward_sandbox_spec) */
+   * holds for a sandboxed host (common/wprofile.h, ward_profile) */
   unsigned sandbox_children;  /* live children of each of its processes */
   unsigned sandbox_processes; /* its live processes */
   unsigned sandbox_fds;       /* descriptors each of its processes has in flight */

@@ -58,7 +58,7 @@
 typedef struct sbx_host {
   ward_host *host;
   char profile[128];
-  ward_sandbox_spec spec;
+  ward_profile spec;
   char *init;
   size_t init_len;
   unsigned live_children;       /* of each of its processes */
@@ -88,7 +88,7 @@ find_host (const ward_host *h)
 }
 
 int
-ward_broker_host (ward_host *h, const char *profile, const ward_sandbox_spec *spec,
+ward_broker_host (ward_host *h, const char *profile, const ward_profile *spec,
                   const char *init_text, size_t init_len, ward_err *err)
 {
   if (nsbx_hosts == (int) (sizeof sbx_hosts / sizeof *sbx_hosts))
@@ -867,7 +867,7 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t owner, uint64_t memo
   r->sh = sh;
   r->owner = owner;
   r->memory = memory;
-  r->cpu_limit_ns = (int64_t) p->cpu_ms * 1000000;
+  r->cpu_limit_ns = (int64_t) p->limits.cpu_ms * 1000000;
   r->mailbox = mailbox;
   r->child.chan = r->child.pidfd = r->out_fd = -1;
   pthread_mutex_init (&r->held_lock, NULL);
@@ -941,6 +941,24 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t owner, uint64_t memo
   return r;
 }
 
+/* The descriptor stream i (0, 1 or 2) of a host's child gets, as its
+ * profile says: ward's own, none (-1: /dev/null), or when the profile is
+ * silent no stdin and ward's own stdout and stderr. */
+static int
+stdio_fd (enum ward_stdio mode, int i)
+{
+  switch (mode)
+    {
+    case WARD_STDIO_INHERIT:
+      return i;
+    case WARD_STDIO_NULL:
+      return -1;
+    case WARD_STDIO_DEFAULT:
+      break;
+    }
+  return i == STDIN_FILENO ? -1 : i;
+}
+
 ward_remote *
 ward_broker_prepare (ward_host *h, ward_err *err)
 {
@@ -951,7 +969,7 @@ ward_broker_prepare (ward_host *h, ward_err *err)
                     ward_host_name (h));
       return NULL;
     }
-  const ward_sandbox_spec *s = &sh->spec;
+  const ward_profile *s = &sh->spec;
   /* the profile's environment: pointers into the spec, which lives as
    * long as the host */
   const char *env[sizeof s->environment / 2 + 1];   /* entries are 2 bytes or more */
@@ -959,19 +977,12 @@ ward_broker_prepare (ward_host *h, ward_err *err)
   for (const char *e = s->environment; *e; e += strlen (e) + 1)
     env[nenv++] = e;
   env[nenv] = NULL;
-  static const int std_default[3] = { -1, STDOUT_FILENO, STDERR_FILENO };
   int fds[3];
   for (int i = 0; i < 3; i++)
-    fds[i] = s->stdio[i] == 2 ? i : s->stdio[i] == 1 ? -1 : std_default[i];
+    fds[i] = stdio_fd (s->stdio[i], i);
   wsb_profile p = {
-    .namespaces = s->namespaces,
+    .limits = s->limits,
     .seccomp = s->seccomp[0] ? WSB_SECCOMP_DEFAULT : WSB_SECCOMP_NONE,
-    .caps_keep = s->capabilities,
-    /* The address space holds the child's binary, libraries and threads
-     * besides the Lua heap, which the allocator caps at `memory` itself. */
-    .memory = s->memory ? AS_LIMIT (s->memory + WARD_BROKER_AS_SLACK) : 0,
-    .cpu_ms = s->cpu_ms,
-    .nofile = s->nofile, .nproc = s->children,
     .hostname = s->hostname[0] ? s->hostname : NULL,
     .init_script = sh->init, .init_len = sh->init_len,
     .init_name = s->init[0] ? s->init : NULL, .init_arg_fd = -1,
@@ -980,7 +991,10 @@ ward_broker_prepare (ward_host *h, ward_err *err)
     /* every spawn on a host asks for the same child: one is kept ready */
     .warm = 1,
   };
-  ward_remote *r = prepare (&p, sh, 0, s->memory ? s->memory : ward_cfg.mem_limit,
+  /* The address space holds the child's binary, libraries and threads
+   * besides the Lua heap, which the allocator caps at `memory` itself. */
+  p.limits.memory = s->limits.memory ? AS_LIMIT (s->limits.memory + WARD_BROKER_AS_SLACK) : 0;
+  ward_remote *r = prepare (&p, sh, 0, s->limits.memory ? s->limits.memory : ward_cfg.mem_limit,
                             s->mailbox > 0 ? s->mailbox : (int64_t) ward_cfg.mailbox_limit, err);
   if (r == NULL)
     ward_err_prefix (err, "host %s", ward_host_name (h));
@@ -1005,11 +1019,10 @@ ward_broker_prepare_vm (const ward_proc *caller, const ward_subprocess_opts *o, 
       return NULL;
     }
   wsb_profile p = {
-    .namespaces = o->namespaces,
+    .limits = { .namespaces = o->namespaces, .capabilities = 0,
+                .memory = AS_LIMIT (ward_cfg.mem_limit + WARD_BROKER_AS_SLACK),
+                .nofile = -1, .children = -1 },
     .seccomp = WSB_SECCOMP_DEFAULT,
-    .caps_keep = 0,
-    .memory = AS_LIMIT (ward_cfg.mem_limit + WARD_BROKER_AS_SLACK),
-    .nofile = -1, .nproc = -1,
     .init_script = o->init_script, .init_len = o->init_len,
     .init_name = o->init_script ? "init.script" : NULL, .init_arg_fd = o->init_arg_fd,
     .stdin_fd = o->stdin_fd, .stdout_fd = o->stdout_fd, .stderr_fd = o->stderr_fd,

@@ -139,7 +139,7 @@ typedef struct ward_remote ward_remote;
 /* Attach a sandbox profile to a host: every process spawned on it becomes
  * a subprocess actor. init_text (init_len bytes) is the profile's init
  * script, already read. 0 or -1. */
-int ward_broker_host (ward_host *h, const char *profile, const ward_sandbox_spec *spec,
+int ward_broker_host (ward_host *h, const char *profile, const ward_profile *spec,
                       const char *init_text, size_t init_len, ward_err *err);
 /* Why the sandbox supervisor could not start ("" when it runs). */
 extern char ward_broker_no_supervisor[256];
