@@ -14,7 +14,7 @@ libwardrt_a_SOURCES = \
 	runtime/lua/lfd.h runtime/lua/lfd.c runtime/lua/pattern.h runtime/lua/pattern.c \
 	runtime/remote/wire.h runtime/remote/wire.c runtime/remote/remote.h \
 	runtime/remote/remote.c runtime/remote/broker.h runtime/remote/broker.c \
-	runtime/remote/bhandle.c runtime/remote/bproxy.c
+	runtime/remote/breader.c runtime/remote/bhandle.c runtime/remote/bproxy.c
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
@@ -32,6 +32,7 @@ ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 ## pulled in; the installed ward has no hook at all.
 check_PROGRAMS += tests/ward-faults
 tests_ward_faults_SOURCES = runtime/main.c runtime/remote/remote.c runtime/remote/broker.c \
+	runtime/remote/breader.c \
 	runtime/remote/bhandle.c runtime/remote/bproxy.c policy/audit.c \
 	tests/harness/rawwire.c \
 	sandbox/client.c sandbox/supervisor.c sandbox/spawn.c

@@ -8,6 +8,7 @@
 #include "vm.h"
 #include "codec.h"
 #include "lfd.h"
+#include "wgrow.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -370,15 +371,8 @@ copies_add (const char *ref, size_t len, int granted)
   held_copies *h = copies_find (ref, len);
   if (h == NULL)
     {
-      if (copies.n == copies.cap)
-        {
-          size_t cap = copies.cap ? 2 * copies.cap : 8;
-          held_copies *t = realloc (copies.v, cap * sizeof *t);
-          if (t == NULL)
-            return;   /* not counted: never given back, the runtime keeps it (fails safe) */
-          copies.v = t;
-          copies.cap = cap;
-        }
+      if (WARD_GROW (copies.v, copies.cap, copies.n + 1, 8) < 0)
+        return;   /* not counted: never given back, the runtime keeps it (fails safe) */
       h = &copies.v[copies.n++];
       memcpy (h->pid, ref, len);
       h->pid[len] = '\0';
@@ -633,17 +627,7 @@ queue_drop (const char *pid, unsigned n)
   for (size_t i = 0; i < copies.ndrops; i++)
     if (strcmp (copies.drops[i].pid, pid) == 0)
       d = &copies.drops[i];
-  if (d == NULL && copies.ndrops == copies.drops_cap)
-    {
-      size_t cap = copies.drops_cap ? 2 * copies.drops_cap : 8;
-      held_copies *t = realloc (copies.drops, cap * sizeof *t);
-      if (t != NULL)
-        {
-          copies.drops = t;
-          copies.drops_cap = cap;
-        }
-    }
-  if (d == NULL && copies.ndrops < copies.drops_cap)
+  if (d == NULL && WARD_GROW (copies.drops, copies.drops_cap, copies.ndrops + 1, 8) == 0)
     {
       d = &copies.drops[copies.ndrops++];
       snprintf (d->pid, sizeof d->pid, "%s", pid);
