@@ -13,8 +13,9 @@ libwardrt_a_SOURCES = \
 	runtime/lua/lchan.c runtime/lua/lproc.c runtime/lua/lemilua.c \
 	runtime/lua/lfd.h runtime/lua/lfd.c runtime/lua/pattern.h runtime/lua/pattern.c \
 	runtime/remote/wire.h runtime/remote/wire.c runtime/remote/remote.h \
-	runtime/remote/remote.c runtime/remote/broker.h runtime/remote/broker.c \
-	runtime/remote/breader.c runtime/remote/bhandle.c runtime/remote/bproxy.c
+	runtime/remote/rchild.h runtime/remote/remote.c runtime/remote/rhandle.c \
+	runtime/remote/broker.h runtime/remote/broker.c runtime/remote/breader.c \
+	runtime/remote/bhandle.c runtime/remote/bproxy.c
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
