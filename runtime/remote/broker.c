@@ -46,7 +46,7 @@
 
 typedef struct sbx_host {
   ward_host *host;
-  char profile[128];
+  char profile[WARD_PROFILE_NAME_MAX];
   ward_profile spec;
   char *init;
   size_t init_len;
