@@ -65,7 +65,7 @@ struct ward_msg {
   struct ward_fdtally *tally;  /* the sender's count of descriptors in flight, or NULL */
   unsigned charged;            /* what this message counts there */
   /* In a subprocess actor: the channels in its values are copies the
-   * child counts as held (remote.c) until it is decoded (the channels made
+   * child counts as held (rhandle.c) until it is decoded (the channels made
    * take them over) or freed undecoded (they are dropped). 0 elsewhere. */
   int handles;
 };

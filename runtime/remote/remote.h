@@ -36,7 +36,7 @@ struct ward_wire_in;
 int ward_remote_msg_encode (const ward_msg *m, wbuf *b, ward_err *err);
 ward_msg *ward_remote_msg_decode (struct ward_wire_in *in, ward_err *err);
 
-/* ---- the child side (remote.c) ---- */
+/* ---- the child side (remote.c, rhandle.c; rchild.h between them) ---- */
 
 /* The channel to the runtime in a subprocess actor, -1 in the runtime. */
 extern int ward_remote_chan;
@@ -132,7 +132,7 @@ void ward_remote_ending (void);
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
 
-/* ---- the runtime side (broker.c, bproxy.c; broker.h between them) ---- */
+/* ---- the runtime side (broker.c, breader.c, bhandle.c, bproxy.c; broker.h) ---- */
 
 typedef struct ward_remote ward_remote;
 
