@@ -52,10 +52,10 @@ typedef enum ftype {
   F_STR,                          /* a string: char[size] */
   F_SIZE,                         /* "64M" or bytes: uint64_t */
   F_DURATION,                     /* "2s" or milliseconds: uint64_t */
-  F_NSLIST,                       /* namespace names: unsigned, WPOL_NS_* bits */
+  F_NSLIST,                       /* namespace names: unsigned, WARD_NS_* bits */
   F_CAPLIST,                      /* capability names: uint64_t, bit n = number n */
   F_STRLIST,                      /* "NAME=value" strings: char[size], NUL-separated */
-  F_STDIO                         /* "null" or "inherit": int, WPOL_STDIO_* */
+  F_STDIO                         /* "null" or "inherit": enum ward_stdio */
 } ftype;
 
 enum { IN_HOST = 1u << D_HOST, IN_SANDBOX = 1u << D_SANDBOX };
@@ -77,14 +77,14 @@ typedef struct fschema {
 static const fschema fields[] = {
   { "threads", F_INT, IN_HOST, HOST (threads), 0, 1024 },
   { "sandbox", F_STR, IN_HOST, HOST (sandbox) },
-  { "namespaces", F_NSLIST, IN_SANDBOX, SB (namespaces) },
+  { "namespaces", F_NSLIST, IN_SANDBOX, SB (limits.namespaces) },
   { "seccomp", F_STR, IN_SANDBOX, SB (seccomp) },
-  { "capabilities", F_CAPLIST, IN_SANDBOX, SB (capabilities) },
-  { "memory", F_SIZE, IN_SANDBOX, SB (memory) },
-  { "cpu", F_DURATION, IN_SANDBOX, SB (cpu_ms) },
+  { "capabilities", F_CAPLIST, IN_SANDBOX, SB (limits.capabilities) },
+  { "memory", F_SIZE, IN_SANDBOX, SB (limits.memory) },
+  { "cpu", F_DURATION, IN_SANDBOX, SB (limits.cpu_ms) },
   { "wall", F_DURATION, IN_SANDBOX, SB (wall_ms) },
-  { "nofile", F_INT, IN_SANDBOX, SB (nofile), 0, 1048576 },
-  { "children", F_INT, IN_SANDBOX, SB (children), 0, 1000000 },
+  { "nofile", F_INT, IN_SANDBOX, SB (limits.nofile), 0, 1048576 },
+  { "children", F_INT, IN_SANDBOX, SB (limits.children), 0, 1000000 },
   { "mailbox", F_INT, IN_SANDBOX, SB (mailbox), 1, 100000000 },
   { "live_children", F_INT, IN_SANDBOX, SB (live_children), 0, 1000000 },
   { "processes", F_INT, IN_SANDBOX, SB (processes), 1, 1000000 },
@@ -102,6 +102,9 @@ static const fschema fields[] = {
 #undef SB
 
 static const char *const ns_names[] = { "user", "pid", "net", "mount", "ipc", "uts", "cgroup", NULL };
+/* bit n of a profile's namespaces is ns_names[n] (wprofile.h) */
+_Static_assert (WARD_NS_ALL == (1u << (sizeof ns_names / sizeof *ns_names - 1)) - 1,
+                "ns_names names each WARD_NS_* bit");
 
 static const char *const cap_names[] = {
   "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
@@ -345,7 +348,7 @@ check_stdio (const fcheck *c, const wpol_value *v)
       err_at (c->f, c->d, v->line, v->col, "`%s` must be \"null\" or \"inherit\"", c->what);
       return -1;
     }
-  *(int *) c->dst = strcmp (v->s, "inherit") == 0 ? WPOL_STDIO_INHERIT : WPOL_STDIO_NULL;
+  *(enum ward_stdio *) c->dst = strcmp (v->s, "inherit") == 0 ? WARD_STDIO_INHERIT : WARD_STDIO_NULL;
   return 0;
 }
 
@@ -536,7 +539,8 @@ wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d)
       check_schema_decl (f, dc, d, "host");
       break;
     case D_SANDBOX:
-      dc->sandbox.nofile = dc->sandbox.children = dc->sandbox.mailbox = -1;
+      dc->sandbox.limits.nofile = dc->sandbox.limits.children = -1;
+      dc->sandbox.mailbox = -1;
       dc->sandbox.live_children = dc->sandbox.processes = dc->sandbox.fds_in_flight = -1;
       check_schema_decl (f, dc, d, "sandbox");
       break;

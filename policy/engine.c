@@ -513,13 +513,13 @@ wpol_names_free (char **names)
 }
 
 int
-wpol_engine_host (wpol_engine *e, const char *name, wpol_host_info *out, ward_err *err)
+wpol_engine_host (wpol_engine *e, const char *name, ward_host_spec *out, ward_err *err)
 {
   return copy_decl (e, D_HOST, name, out, sizeof *out, err);
 }
 
 int
-wpol_engine_sandbox (wpol_engine *e, const char *name, wpol_sandbox_info *out, ward_err *err)
+wpol_engine_sandbox (wpol_engine *e, const char *name, ward_profile *out, ward_err *err)
 {
   return copy_decl (e, D_SANDBOX, name, out, sizeof *out, err);
 }

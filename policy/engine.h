@@ -203,39 +203,8 @@ void wpol_engine_cache_stats (wpol_engine *e, uint64_t *hits, uint64_t *misses);
 
 /* ---- hosts and sandbox profiles (for the runtime's host table) --------- */
 
-enum {
-  WPOL_NS_USER = 1, WPOL_NS_PID = 2, WPOL_NS_NET = 4, WPOL_NS_MOUNT = 8,
-  WPOL_NS_IPC = 16, WPOL_NS_UTS = 32, WPOL_NS_CGROUP = 64
-};
-
-#define WPOL_NAME_MAX 128
-#define WPOL_PATH_MAX 512
-#define WPOL_ENV_MAX 4096
-enum { WPOL_STDIO_UNSET = 0, WPOL_STDIO_NULL = 1, WPOL_STDIO_INHERIT = 2 };
-
-typedef struct wpol_host_info {
-  int threads;                    /* 0 = one per core */
-  char sandbox[WPOL_NAME_MAX];    /* "" = in-process */
-} wpol_host_info;
-
-typedef struct wpol_sandbox_info {
-  unsigned namespaces;            /* WPOL_NS_* */
-  char seccomp[WPOL_NAME_MAX];    /* "" = none */
-  uint64_t capabilities;          /* bit n = capability number n kept */
-  uint64_t memory;                /* bytes, 0 = no limit */
-  uint64_t cpu_ms;                /* 0 = no limit */
-  uint64_t wall_ms;               /* 0 = no limit */
-  int64_t nofile, children, mailbox;  /* -1 = no limit */
-  /* what the runtime holds for the host: live children of each of its
-   * processes, its live processes, descriptors each of them has sent that
-   * nobody has received yet; -1 = the run's default */
-  int64_t live_children, processes, fds_in_flight;
-  char init[WPOL_PATH_MAX];       /* "" = none */
-  char hostname[WPOL_NAME_MAX];
-  /* "NAME=value" entries, each ended by a NUL, the list by an empty one */
-  char environment[WPOL_ENV_MAX];
-  int stdio[3];                   /* stdin, stdout, stderr: WPOL_STDIO_* */
-} wpol_sandbox_info;
+/* A host is a ward_host_spec, a sandbox profile a ward_profile (policy.h,
+ * wprofile.h): what the runtime asks for is what the engine keeps. */
 
 /* The names of the declared hosts, sorted: a NULL-terminated array the
  * caller frees with wpol_names_free. NULL with err on failure. */
@@ -243,10 +212,10 @@ char **wpol_engine_host_names (wpol_engine *e, ward_err *err);
 void wpol_names_free (char **names);
 
 /* 0 when found, -1 with WARD_E_NOT_FOUND otherwise. */
-int wpol_engine_host (wpol_engine *e, const char *name, wpol_host_info *out,
+int wpol_engine_host (wpol_engine *e, const char *name, ward_host_spec *out,
                       ward_err *err);
-int wpol_engine_sandbox (wpol_engine *e, const char *name,
-                         wpol_sandbox_info *out, ward_err *err);
+int wpol_engine_sandbox (wpol_engine *e, const char *name, ward_profile *out,
+                         ward_err *err);
 
 /* ---- command line ------------------------------------------------------ */
 

@@ -299,40 +299,16 @@ int
 ward_policy_host (const char *name, ward_host_spec *out, ward_err *err)
 {
   wpol_gate *g = &wpol_gate_state;
-  wpol_host_info h;
   if (!g->ready || g->engine == NULL)
     return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the policy engine is not running");
-  if (wpol_engine_host (g->engine, name, &h, err) < 0)
-    return -1;
-  out->threads = h.threads;
-  snprintf (out->sandbox, sizeof out->sandbox, "%s", h.sandbox);
-  return 0;
+  return wpol_engine_host (g->engine, name, out, err);
 }
 
 int
-ward_policy_sandbox (const char *name, ward_sandbox_spec *out, ward_err *err)
+ward_policy_sandbox (const char *name, ward_profile *out, ward_err *err)
 {
   wpol_gate *g = &wpol_gate_state;
-  wpol_sandbox_info s;
   if (!g->ready || g->engine == NULL)
     return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the policy engine is not running");
-  if (wpol_engine_sandbox (g->engine, name, &s, err) < 0)
-    return -1;
-  out->namespaces = s.namespaces;
-  snprintf (out->seccomp, sizeof out->seccomp, "%s", s.seccomp);
-  out->capabilities = s.capabilities;
-  out->memory = s.memory;
-  out->cpu_ms = s.cpu_ms;
-  out->wall_ms = s.wall_ms;
-  out->nofile = s.nofile;
-  out->children = s.children;
-  out->mailbox = s.mailbox;
-  out->live_children = s.live_children;
-  out->processes = s.processes;
-  out->fds_in_flight = s.fds_in_flight;
-  snprintf (out->init, sizeof out->init, "%s", s.init);
-  snprintf (out->hostname, sizeof out->hostname, "%s", s.hostname);
-  memcpy (out->environment, s.environment, sizeof out->environment);
-  memcpy (out->stdio, s.stdio, sizeof out->stdio);
-  return 0;
+  return wpol_engine_sandbox (g->engine, name, out, err);
 }

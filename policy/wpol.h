@@ -206,8 +206,8 @@ typedef struct wpol_decl {
   size_t nscope;
   wpol_field **meta;              /* D_ACTOR fields other than scope */
   size_t nmeta;
-  wpol_host_info host;            /* D_HOST */
-  wpol_sandbox_info sandbox;      /* D_SANDBOX */
+  ward_host_spec host;            /* D_HOST */
+  ward_profile sandbox;           /* D_SANDBOX */
   const wpol_actor_info *info;    /* D_ACTOR: interned by the engine, or NULL */
 } wpol_decl;
 

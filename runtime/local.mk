@@ -20,7 +20,8 @@ libwardrt_a_SOURCES = \
 	runtime/lua/lemilua.h runtime/lua/lemilua.c runtime/lua/lspawnvm.c \
 	runtime/lua/lfd.h runtime/lua/lfd.c \
 	runtime/remote/wire.h runtime/remote/wire.c runtime/remote/remote.h \
-	runtime/remote/remote.c runtime/remote/broker.h runtime/remote/broker.c \
+	runtime/remote/rchild.h runtime/remote/remote.c runtime/remote/rhandle.c \
+	runtime/remote/broker.h runtime/remote/broker.c runtime/remote/breader.c \
 	runtime/remote/bhandle.c runtime/remote/bproxy.c
 
 bin_PROGRAMS += ward
@@ -39,6 +40,7 @@ ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 ## pulled in; the installed ward has no hook at all.
 check_PROGRAMS += tests/ward-faults
 tests_ward_faults_SOURCES = runtime/main.c runtime/remote/remote.c runtime/remote/broker.c \
+	runtime/remote/breader.c \
 	runtime/remote/bhandle.c runtime/remote/bproxy.c policy/audit.c \
 	tests/harness/rawwire.c \
 	sandbox/client.c sandbox/supervisor.c sandbox/spawn.c

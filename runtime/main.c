@@ -314,7 +314,7 @@ static ward_host *
 declared_host (const char *name, ward_err *err)
 {
   ward_host_spec hs;
-  ward_sandbox_spec ss;
+  ward_profile ss;
   if (ward_policy_host (name, &hs, err) < 0)
     return NULL;
   wbuf init;

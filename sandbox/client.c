@@ -315,19 +315,12 @@ wsb_spawn (const wsb_profile *p, wsb_child *out, ward_err *err)
   struct wsb_req q;
   memset (&q, 0, sizeof q);
   q.op = WSB_OP_SPAWN;
-  q.namespaces = p->namespaces;
   q.seccomp = p->seccomp;
-  q.caps_keep = p->caps_keep;
-  q.memory = p->memory;
-  q.cpu_ms = p->cpu_ms;
-  q.nofile = p->nofile;
-  q.nproc = p->nproc;
-  if (p->namespaces & ~(unsigned) (WSB_NS_USER | WSB_NS_PID | WSB_NS_NET
-                                   | WSB_NS_MOUNT | WSB_NS_IPC | WSB_NS_UTS
-                                   | WSB_NS_CGROUP))
+  q.limits = p->limits;
+  if (p->limits.namespaces & ~(unsigned) WARD_NS_ALL)
     return ward_err_set (err, WARD_E_INVALID, 0, "sandbox: unknown namespace "
-                         "bits 0x%x", p->namespaces);
-  if (p->hostname != NULL && !(p->namespaces & WSB_NS_UTS))
+                         "bits 0x%x", p->limits.namespaces);
+  if (p->hostname != NULL && !(p->limits.namespaces & WARD_NS_UTS))
     return ward_err_set (err, WARD_E_INVALID, 0,
                          "sandbox: a hostname needs a UTS namespace");
   char *payload = serialize (p, &q, err);

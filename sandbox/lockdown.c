@@ -151,24 +151,24 @@ set_limits (const wsb_profile *p, ward_err *err)
    * core_pattern, which may be a pipe to a root helper. */
   if (limit (RLIMIT_CORE, "RLIMIT_CORE", 0, 0, err) < 0)
     return -1;
-  if (p->memory > 0
-      && limit (RLIMIT_AS, "RLIMIT_AS", p->memory, p->memory, err) < 0)
+  if (p->limits.memory > 0
+      && limit (RLIMIT_AS, "RLIMIT_AS", p->limits.memory, p->limits.memory, err) < 0)
     return -1;
-  if (p->cpu_ms > 0)
+  if (p->limits.cpu_ms > 0)
     {
       /* SIGXCPU at the limit tells the parent why the child died; the
        * hard limit a second later kills one that ignores it. */
-      rlim_t s = (rlim_t) ((p->cpu_ms + 999) / 1000);
+      rlim_t s = (rlim_t) ((p->limits.cpu_ms + 999) / 1000);
       if (limit (RLIMIT_CPU, "RLIMIT_CPU", s, s + 1, err) < 0)
         return -1;
     }
-  if (p->nofile >= 0
-      && limit (RLIMIT_NOFILE, "RLIMIT_NOFILE", (rlim_t) p->nofile,
-                (rlim_t) p->nofile, err) < 0)
+  if (p->limits.nofile >= 0
+      && limit (RLIMIT_NOFILE, "RLIMIT_NOFILE", (rlim_t) p->limits.nofile,
+                (rlim_t) p->limits.nofile, err) < 0)
     return -1;
-  if (p->nproc >= 0
-      && limit (RLIMIT_NPROC, "RLIMIT_NPROC", (rlim_t) p->nproc,
-                (rlim_t) p->nproc, err) < 0)
+  if (p->limits.children >= 0
+      && limit (RLIMIT_NPROC, "RLIMIT_NPROC", (rlim_t) p->limits.children,
+                (rlim_t) p->limits.children, err) < 0)
     return -1;
   return 0;
 }
@@ -327,7 +327,7 @@ drop_caps (uint64_t keep, ward_err *err)
 int
 wsb_lockdown (const wsb_profile *p, scmp_filter_ctx filter, ward_err *err)
 {
-  if (set_limits (p, err) < 0 || drop_caps (p->caps_keep, err) < 0)
+  if (set_limits (p, err) < 0 || drop_caps (p->limits.capabilities, err) < 0)
     {
       if (filter != NULL)
         seccomp_release (filter);

@@ -45,8 +45,8 @@ int wsb_close_fds_except (const int *keep, size_t nkeep, ward_err *err);
 
 /* In this order: rlimits (RLIMIT_CORE always 0; never raised above the
  * current hard limit), securebits (NOROOT, NO_CAP_AMBIENT_RAISE, all
- * locked), the bounding set cut to p->caps_keep, the ambient set emptied,
- * the effective/permitted/inheritable sets set to p->caps_keep,
+ * locked), the bounding set cut to p->limits.capabilities, the ambient
+ * set emptied, the effective/permitted/inheritable sets set to it,
  * PR_SET_NO_NEW_PRIVS, then seccomp: when filter is not NULL, the ioctl
  * guard then filter (which is freed); when filter is NULL and p->seccomp
  * is WSB_SECCOMP_DEFAULT, the guard and the default profile (precompiled

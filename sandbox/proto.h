@@ -41,11 +41,9 @@ struct wsb_req {
   uint32_t flags;               /* WSB_REQ_* */
   uint32_t fdmask;
   uint32_t payload;
-  uint32_t namespaces;
   int32_t seccomp;
   int32_t pid;                  /* WSB_OP_DETACH */
-  uint64_t caps_keep, memory, cpu_ms;
-  int64_t nofile, nproc;
+  ward_limits limits;
   uint32_t hostname_len;        /* WSB_NONE = no hostname */
   uint32_t init_len;            /* WSB_NONE = no script */
   uint32_t name_len;

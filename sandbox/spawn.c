@@ -268,14 +268,14 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
   /* The new namespaces belong to the new user namespace, where this
    * process holds every capability from the clone on, maps or not: what
    * needs no identity is done while a root supervisor writes the maps. */
-  if ((p->namespaces & WSB_NS_MOUNT)
+  if ((p->limits.namespaces & WARD_NS_MOUNT)
       && mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     fail_errno (sfd, errno, "make / private");
-  if (p->namespaces & WSB_NS_NET)
+  if (p->limits.namespaces & WARD_NS_NET)
     loopback_up (sfd);
   if (p->hostname != NULL)
     {
-      if (!(p->namespaces & WSB_NS_UTS))
+      if (!(p->limits.namespaces & WARD_NS_UTS))
         {
           ward_err_set (&e, WARD_E_INVALID, 0,
                         "sandbox: a hostname needs a UTS namespace");
@@ -287,7 +287,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
   /* before the init script, which may pivot away from /dev/null */
   set_stdio (sfd, j);
   set_environ (sfd, p->environ);
-  if (p->namespaces & WSB_NS_USER)
+  if (p->limits.namespaces & WARD_NS_USER)
     {
       if (j->uid == 0)
         {
@@ -320,7 +320,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
     filter = NULL;
 
   int keep[] = { 0, 1, 2, j->chan, sfd };
-  if (p->namespaces & WSB_NS_PID)
+  if (p->limits.namespaces & WARD_NS_PID)
     {
       /* PID 1 locks itself down and the actor inherits all of it through
        * fork: rlimits, capability sets, no_new_privs and the filter. The
@@ -388,13 +388,13 @@ static unsigned long
 clone_flags (unsigned ns)
 {
   unsigned long f = 0;
-  if (ns & WSB_NS_USER) f |= CLONE_NEWUSER;
-  if (ns & WSB_NS_PID) f |= CLONE_NEWPID;
-  if (ns & WSB_NS_NET) f |= CLONE_NEWNET;
-  if (ns & WSB_NS_MOUNT) f |= CLONE_NEWNS;
-  if (ns & WSB_NS_IPC) f |= CLONE_NEWIPC;
-  if (ns & WSB_NS_UTS) f |= CLONE_NEWUTS;
-  if (ns & WSB_NS_CGROUP) f |= CLONE_NEWCGROUP;
+  if (ns & WARD_NS_USER) f |= CLONE_NEWUSER;
+  if (ns & WARD_NS_PID) f |= CLONE_NEWPID;
+  if (ns & WARD_NS_NET) f |= CLONE_NEWNET;
+  if (ns & WARD_NS_MOUNT) f |= CLONE_NEWNS;
+  if (ns & WARD_NS_IPC) f |= CLONE_NEWIPC;
+  if (ns & WARD_NS_UTS) f |= CLONE_NEWUTS;
+  if (ns & WARD_NS_CGROUP) f |= CLONE_NEWCGROUP;
   return f;
 }
 
@@ -411,7 +411,7 @@ wsb__clone_child (const struct wsb_job *job, int *pidfd, int *status_rd,
       && filter_template (job->prof.seccomp, &filter, err) < 0)
     return -1;
   int sp[2], go[2] = { -1, -1 };
-  int mapper = (job->prof.namespaces & WSB_NS_USER) && job->uid == 0;
+  int mapper = (job->prof.limits.namespaces & WARD_NS_USER) && job->uid == 0;
   if (pipe2 (sp, O_CLOEXEC) < 0)
     return ward_err_set (err, wsb__errno_kind (errno), errno,
                          "sandbox: status pipe");
@@ -425,7 +425,7 @@ wsb__clone_child (const struct wsb_job *job, int *pidfd, int *status_rd,
   int fd = -1;
   struct wsb_clone_args ca;
   memset (&ca, 0, sizeof ca);
-  ca.flags = clone_flags (job->prof.namespaces) | CLONE_PIDFD;
+  ca.flags = clone_flags (job->prof.limits.namespaces) | CLONE_PIDFD;
   ca.pidfd = (uint64_t) (uintptr_t) &fd;
   ca.exit_signal = SIGCHLD;
   /* A raw clone3 without CLONE_VM behaves as fork; the child keeps to

@@ -446,7 +446,7 @@ build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t 
   pid_t pid = wsb__clone_child (&job, &pidfd, &srd, err);
   if (pid < 0)
     return -1;
-  int pid1 = (prof->namespaces & WSB_NS_PID) != 0, ended;
+  int pid1 = (prof->limits.namespaces & WARD_NS_PID) != 0, ended;
   if (await_ready (srd, pid1 ? 2 : 1, &ended, err) < 0)
     {
       int st = 0;
@@ -674,13 +674,8 @@ parse (const struct wsb_req *q, char *buf, wsb_profile *prof,
 {
   size_t off = 0, n = q->payload;
   memset (prof, 0, sizeof *prof);
-  prof->namespaces = q->namespaces;
+  prof->limits = q->limits;
   prof->seccomp = q->seccomp;
-  prof->caps_keep = q->caps_keep;
-  prof->memory = q->memory;
-  prof->cpu_ms = q->cpu_ms;
-  prof->nofile = q->nofile;
-  prof->nproc = q->nproc;
   if (q->hostname_len != WSB_NONE)
     {
       size_t l = q->hostname_len;

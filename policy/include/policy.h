@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "werr.h"
+#include "wprofile.h"
 
 /* The security principal of a process. Strings are borrowed for the call. */
 typedef struct ward_actor {
@@ -99,36 +100,12 @@ void ward_audit_limit (const ward_actor *actor, const char *action, const char *
 
 /* ---- hosts and sandbox profiles declared by the loaded policies ---- */
 
-/* Namespaces of a sandbox profile (the same bits as sandbox/include/sandbox.h). */
-enum { WARD_NS_USER = 1, WARD_NS_PID = 2, WARD_NS_NET = 4, WARD_NS_MOUNT = 8,
-       WARD_NS_IPC = 16, WARD_NS_UTS = 32, WARD_NS_CGROUP = 64 };
+/* A sandbox profile is a ward_profile (common/wprofile.h). */
 
 typedef struct ward_host_spec {
   int threads;                    /* 0 = one per core */
-  char sandbox[128];              /* profile name; "" = in-process */
+  char sandbox[WARD_PROFILE_NAME_MAX];  /* profile name; "" = in-process */
 } ward_host_spec;
-
-typedef struct ward_sandbox_spec {
-  unsigned namespaces;            /* WARD_NS_* */
-  char seccomp[128];              /* "" = no filter, "default" = the shipped one */
-  uint64_t capabilities;          /* bit n = capability n kept */
-  uint64_t memory;                /* bytes, 0 = no limit */
-  uint64_t cpu_ms;                /* 0 = no limit */
-  uint64_t wall_ms;               /* 0 = no limit: a process's whole life */
-  int64_t nofile, children, mailbox;  /* -1 = no limit */
-  /* what the runtime holds for the host: live children of each of its
-   * processes, its live processes, descriptors each of them has sent that
-   * nobody has received yet; -1 = the run's default */
-  int64_t live_children, processes, fds_in_flight;
-  char init[512];                 /* init script path, "" = none */
-  char hostname[128];
-  /* "NAME=value" entries, each ended by a NUL, the list by an empty one:
-   * the child's whole environment */
-  char environment[4096];
-  /* stdin, stdout, stderr: 0 as the runtime chooses (stdin none, stdout
-   * and stderr ward's own), 1 "null", 2 "inherit" */
-  int stdio[3];
-} ward_sandbox_spec;
 
 /* The names of the hosts the loaded policies declare (sorted, NULL-
  * terminated; free with ward_policy_names_free). NULL with err. */
@@ -138,7 +115,7 @@ void ward_policy_names_free (char **names);
 /* The host or sandbox profile `name` as declared. -1 with WARD_E_NOT_FOUND
  * when no loaded policy declares it. */
 int ward_policy_host (const char *name, ward_host_spec *out, ward_err *err);
-int ward_policy_sandbox (const char *name, ward_sandbox_spec *out, ward_err *err);
+int ward_policy_sandbox (const char *name, ward_profile *out, ward_err *err);
 
 /* ---- the command lines (cli.c, audit_cli.c) ---- */
 

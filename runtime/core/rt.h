@@ -29,7 +29,7 @@ typedef struct ward_config {
   unsigned max_children;      /* live children per process */
   size_t max_processes;       /* live processes in the run (0 = no limit) */
   /* defaults of the sandbox profile fields that bound what the runtime
-   * holds for a sandboxed host (policy.h, ward_sandbox_spec) */
+   * holds for a sandboxed host (common/wprofile.h, ward_profile) */
   unsigned sandbox_children;  /* live children of each of its processes */
   unsigned sandbox_processes; /* its live processes */
   unsigned sandbox_fds;       /* descriptors each of its processes has in flight */
@@ -65,7 +65,7 @@ struct ward_msg {
   struct ward_fdtally *tally;  /* the sender's count of descriptors in flight, or NULL */
   unsigned charged;            /* what this message counts there */
   /* In a subprocess actor: the channels in its values are copies the
-   * child counts as held (remote.c) until it is decoded (the channels made
+   * child counts as held (rhandle.c) until it is decoded (the channels made
    * take them over) or freed undecoded (they are dropped). 0 elsewhere. */
   int handles;
 };

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "broker.h"
 #include "codec.h"
+#include "wgrow.h"
 #include "vm.h"
 
 #include <pthread.h>
@@ -69,8 +70,9 @@ held_add (ward_remote *r, const char *ref, size_t len)
 {
   if (2 * (r->nheld + 1) > r->held_cap)
     {
-      size_t cap = r->held_cap ? 2 * r->held_cap : 16;
-      held_ref *t = calloc (cap, sizeof *t);
+      /* a power of two: the table is probed with & (cap - 1) */
+      size_t cap = ward_grow_cap (r->held_cap, 2 * (r->nheld + 1), sizeof (held_ref), 16);
+      held_ref *t = cap ? calloc (cap, sizeof *t) : NULL;
       if (t == NULL)
         return NULL;
       for (size_t i = 0; i < r->held_cap; i++)
@@ -191,7 +193,7 @@ held_one (const char *ref, size_t len, void *ctx)
  * holds (it holds no copy of it any more), which count as open no more.
  * NULL, or why the frame is malformed: not a PID and a count of at least
  * one, or more copies than the child holds (a channel it was never given,
- * or copies it gave back already). Called with br.lock. */
+ * or copies it gave back already). Called with the reader's lock. */
 const char *
 ward_broker_take_drop (ward_remote *r)
 {
@@ -222,7 +224,7 @@ ward_broker_take_drop (ward_remote *r)
 
 /* Whether the CALL or EXIT frame r->rx names a handle the child was not
  * given (nor its own address): a forged one. (A frame malformed otherwise
- * is the decoder's to refuse.) With br.lock. */
+ * is the decoder's to refuse.) With the reader's lock. */
 int
 ward_broker_forged_handle (ward_remote *r, int type)
 {

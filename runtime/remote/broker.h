@@ -1,9 +1,10 @@
-/* broker.h -- what the two halves of the runtime's side of subprocess
- * actors share (remote.h is the contract): broker.c owns the children,
- * their channels and the reader thread; bproxy.c is the stand-in's Lua
- * module, which forwards the stand-in's mailbox and performs the child's
- * calls through the functions below. Internal to runtime/. Prefix
- * ward_broker_. */
+/* broker.h -- what the files of the runtime's side of subprocess actors
+ * share (remote.h is the contract): broker.c owns the sandboxed hosts and
+ * the child made for each spawn; breader.c the reader thread, which reads
+ * every child's channel and writes what waits for it; bhandle.c the
+ * handles a child holds; bproxy.c is the stand-in's Lua module, which
+ * forwards the stand-in's mailbox and performs the child's calls through
+ * the functions below. Internal to runtime/. Prefix ward_broker_. */
 #ifndef WARD_BROKER_H
 #define WARD_BROKER_H
 
@@ -12,6 +13,12 @@
 #include "remote.h"
 #include "wire.h"
 #include "sandbox.h"
+
+#define SEND_TIMEOUT_S 2        /* a child that reads nothing this long is ended */
+/* Bytes of frames waiting for a child past which its stand-in forwards
+ * nothing more (its calls are still answered): the rest waits in its
+ * mailbox, under the mailbox's limits. */
+#define TX_LIMIT (1u << 20)
 
 #define F_ENDED 0xff            /* a WIRE message of the reader: the child ended */
 #define F_REFUSED 0xfe          /* a WIRE message of the reader: a CALL whose
@@ -65,7 +72,7 @@ struct ward_remote {
    * counted an open channel when it was encoded; a DROP frame from the
    * child (it holds no copy of that channel any more: bhandle.c) and the
    * child's end drop them.
-   * held_lock is taken last (by the reader under br.lock, by a
+   * held_lock is taken last (by the reader under ward_broker_rd.lock, by a
    * sender's thread under its own). */
   pthread_mutex_t held_lock;
   struct held_ref *held;
@@ -74,7 +81,7 @@ struct ward_remote {
    * cannot take yet waits in tx and the reader writes it as the child
    * reads, so that a child that reads slowly holds up no thread. A child
    * that takes nothing for SEND_TIMEOUT_S while frames wait is ended.
-   * tx_lock is taken after br.lock and a stand-in's own lock. */
+   * tx_lock is taken after ward_broker_rd.lock and a stand-in's own lock. */
   pthread_mutex_t tx_lock;
   ward_wire_tx tx;
   int out_fd;                   /* a dup of the channel, watched for room */
@@ -88,6 +95,40 @@ struct ward_remote {
   int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
   int tx_ended;                 /* nothing more is written */
 };
+
+/* The children and the reader thread that watches them (breader.c). lock
+ * guards the list and what the reader touches in each child; a stand-in's
+ * own lock and a child's tx_lock are taken after it. */
+struct ward_broker_rd {
+  pthread_mutex_t lock;
+  pthread_t thread;
+  int started, stop, ep, wake[2];
+  int64_t stall_ns;             /* SEND_TIMEOUT_S, or the tests' */
+  size_t rx_total;              /* bytes of unfinished frames, all children */
+  size_t rx_limit;              /* RX_TOTAL_LIMIT, or the tests' */
+  ward_remote *list;
+};
+extern struct ward_broker_rd ward_broker_rd;
+
+/* Start the reader (a no-op once it runs). With the lock. On failure
+ * nothing it made is left (err says which call failed). */
+int ward_broker_start_reader (ward_err *err);
+/* Wake the reader: a wait of its ends at once. */
+void ward_broker_wake_reader (void);
+/* Each of the following is called with the reader's lock. */
+/* SIGKILL r's child (unless it ended or is detached). */
+void ward_broker_kill_child (ward_remote *r);
+/* Read r's channel no more. */
+void ward_broker_stop_polling (ward_remote *r);
+/* Watch r's channel for its next frame; when the kernel refuses, r's
+ * child is ended and its stand-in told why. */
+void ward_broker_rewatch (ward_remote *r);
+/* End r's child for `action`, a breach the runtime decides: the child is
+ * killed, the event audited against its stand-in, the stand-in told why. */
+void ward_broker_end_audited (ward_remote *r, const char *action, const char *why);
+/* Write what still waits for a detached child, for at most the stall
+ * time. r is off the list, or the reader has stopped. */
+void ward_broker_flush_detached (ward_remote *r);
 
 /* The handles in a value sent to r's child (encoded: data, len) become
  * ones it holds and may name. */

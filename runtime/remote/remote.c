@@ -1,8 +1,9 @@
 /* remote.c -- the child side of a subprocess actor: a one-process runtime
  * inside the sandbox whose calls beyond the actor travel to the runtime
- * (remote.h), and the message framing both ends share. */
+ * (remote.h), and the message framing both ends share. The copies of
+ * channels the child holds are counted in rhandle.c. */
 #include "config.h"
-#include "remote.h"
+#include "rchild.h"
 #include "wfd.h"
 #include "wire.h"
 #include "vm.h"
@@ -142,7 +143,7 @@ static struct {
 
 /* Frames to the runtime are written by the actor's thread (its calls, its DROPs)
  * and at its end (ward_remote_exited): one at a time. */
-static pthread_mutex_t tx_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t ward_remote_tx_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The channel closed (or failed) under a detached actor: the run has ended
  * without it (Emilua's detach: "allowed to outlive the calling process").
@@ -161,9 +162,6 @@ runtime_gone (void)
   pthread_mutex_unlock (&child.actor->lock);
   ward_proc_wake (child.actor);   /* a call or a receive waiting sees it */
 }
-
-static void msg_granted (ward_msg *m);
-static void copies_grant (const uint8_t *data, size_t len);
 
 /* Frames from the runtime: messages into the actor's mailbox, replies to
  * its port for them. Anything wrong with the channel ends the actor. The
@@ -227,7 +225,7 @@ reader_main (void *unused)
               m = NULL;
             }
           if (m != NULL)
-            msg_granted (m);
+            ward_remote_msg_granted (m);
         }
       else if (rx.type == WARD_F_SENDERS)
         {
@@ -268,7 +266,7 @@ reader_main (void *unused)
           if (m == NULL)
             ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "receiving a reply");
           else
-            msg_granted (m);
+            ward_remote_msg_granted (m);
         }
       else
         ward_err_set (&err, WARD_E_INVALID, 0, "unexpected frame type %d", rx.type);
@@ -286,6 +284,15 @@ reader_main (void *unused)
     ward_proc_kill (child.actor, "%s", why);
   ward_wire_rx_free (&rx);
   return NULL;
+}
+
+int
+ward_remote_actor_done (void)
+{
+  pthread_mutex_lock (&child.lock);
+  int done = child.ended || child.ending || child.actor == NULL;
+  pthread_mutex_unlock (&child.lock);
+  return done;
 }
 
 void
@@ -306,405 +313,15 @@ ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char 
       && (abnormal ? ward_wire_put_str (&b, error, strlen (error), &err)
                    : ward_wire_put_str (&b, (const char *) result, len, &err)) == 0)
     {
-      pthread_mutex_lock (&tx_lock);
+      pthread_mutex_lock (&ward_remote_tx_lock);
       (void) ward_wire_send (ward_remote_chan, WARD_F_EXIT, b.data, b.len, &err);
-      pthread_mutex_unlock (&tx_lock);
+      pthread_mutex_unlock (&ward_remote_tx_lock);
     }
   wbuf_free (&b);
   pthread_mutex_lock (&child.lock);
   child.ended = 1;
   pthread_cond_broadcast (&child.cond);
   pthread_mutex_unlock (&child.lock);
-}
-
-/* The copies of channels the child holds (remote.h), per PID: live, how
- * many it holds in all; granted, how many of them the runtime sent since
- * the last DROP of that PID. Taken by the reader (copies the runtime
- * sends) and the actor's thread; a DROP is sent by the actor's thread only
- * (the reader must never wait to write: the runtime may be waiting for it
- * to read). */
-typedef struct held_copies {
-  char pid[64];
-  unsigned live, granted;
-} held_copies;
-
-static struct {
-  pthread_mutex_t lock;
-  held_copies *v;
-  size_t n, cap;
-  pthread_t reader;
-  int have_reader;
-  /* the handles of the CALLs whose REPLY has not been taken, in order: a
-   * CALL's copies stay held until the runtime has answered it (its
-   * stand-in has made its own by then) */
-  struct pending_call *calls, **calls_tail;
-  /* DROPs not sent yet (pid, granted: how many), for the actor's thread
-   * to send when it may wait (flush_drops) */
-  held_copies *drops;
-  size_t ndrops, drops_cap;
-} copies = { .lock = PTHREAD_MUTEX_INITIALIZER, .calls_tail = &copies.calls };
-
-typedef struct pending_call {
-  struct pending_call *next;
-  size_t len;
-  uint8_t data[];
-} pending_call;
-
-static held_copies *
-copies_find (const char *ref, size_t len)
-{
-  for (size_t i = 0; i < copies.n; i++)
-    if (strlen (copies.v[i].pid) == len && memcmp (copies.v[i].pid, ref, len) == 0)
-      return &copies.v[i];
-  return NULL;
-}
-
-/* One more copy of ref; granted: one the runtime sent (and counts). With
- * copies.lock. A reference the runtime would not record (bhandle.c
- * grant_one), nor a channel be made of, is not counted. */
-static void
-copies_add (const char *ref, size_t len, int granted)
-{
-  if (len == 0 || len >= sizeof copies.v->pid || memchr (ref, 0, len) != NULL)
-    return;
-  held_copies *h = copies_find (ref, len);
-  if (h == NULL)
-    {
-      if (copies.n == copies.cap)
-        {
-          size_t cap = copies.cap ? 2 * copies.cap : 8;
-          held_copies *t = realloc (copies.v, cap * sizeof *t);
-          if (t == NULL)
-            return;   /* not counted: never given back, the runtime keeps it (fails safe) */
-          copies.v = t;
-          copies.cap = cap;
-        }
-      h = &copies.v[copies.n++];
-      memcpy (h->pid, ref, len);
-      h->pid[len] = '\0';
-      h->live = h->granted = 0;
-    }
-  h->live++;
-  if (granted)
-    h->granted++;
-}
-
-static void send_drop (const char *pid, unsigned n);
-
-/* One copy of ref is dropped: when none is left, the runtime gets back
- * what it sent of it. (A copy that was never counted -- a channel made
- * of a value the child did not count -- is no copy of any other: nothing
- * is taken from a PID that has no count.) */
-static void
-copies_drop (const char *ref, size_t len)
-{
-  char pid[64];
-  unsigned back = 0;
-  pthread_mutex_lock (&copies.lock);
-  held_copies *h = copies_find (ref, len);
-  if (h != NULL && h->live > 0 && --h->live == 0)
-    {
-      memcpy (pid, h->pid, sizeof pid);
-      back = h->granted;
-      *h = copies.v[--copies.n];
-    }
-  pthread_mutex_unlock (&copies.lock);
-  if (back > 0)
-    send_drop (pid, back);
-}
-
-static int
-grant_each (const char *ref, size_t len, void *ctx)
-{
-  (void) ctx;
-  copies_add (ref, len, 1);
-  return 0;
-}
-
-static int
-any_handle (const char *ref, size_t len, void *ctx)
-{
-  (void) ref;
-  (void) len;
-  *(int *) ctx = 1;
-  return 1;
-}
-
-static int
-hold_each (const char *ref, size_t len, void *ctx)
-{
-  (void) ctx;
-  copies_add (ref, len, 0);
-  return 0;
-}
-
-static int
-drop_each (const char *ref, size_t len, void *ctx)
-{
-  (void) ctx;
-  copies_drop (ref, len);
-  return 0;
-}
-
-/* The runtime sent the child the encoded values data: each handle in them
- * is a copy it counts (bhandle.c ward_broker_grant_handles). */
-static void
-copies_grant (const uint8_t *data, size_t len)
-{
-  pthread_mutex_lock (&copies.lock);
-  (void) ward_codec_each_handle (data, len, grant_each, NULL);   /* not values: none */
-  pthread_mutex_unlock (&copies.lock);
-}
-
-void
-ward_remote_hold (const uint8_t *data, size_t len)
-{
-  if (ward_remote_chan < 0)
-    return;
-  pthread_mutex_lock (&copies.lock);
-  (void) ward_codec_each_handle (data, len, hold_each, NULL);
-  pthread_mutex_unlock (&copies.lock);
-}
-
-void
-ward_remote_unhold (const uint8_t *data, size_t len)
-{
-  if (ward_remote_chan < 0)
-    return;
-  (void) ward_codec_each_handle (data, len, drop_each, NULL);
-}
-
-/* The values of a message that holds counted copies: its data, or a
- * REPLY's values (status 0). 0 when it has none. */
-static int
-msg_values (const ward_msg *m, const uint8_t **p, size_t *len)
-{
-  if (m->kind != WARD_MSG_WIRE)
-    {
-      if (!ward_remote_msg_holds_values (m))
-        return 0;
-      *p = m->data;
-      *len = m->len;
-      return 1;
-    }
-  ward_wire_in in = { m->data, m->data + m->len };
-  ward_err err;
-  uint32_t st;
-  const char *a;
-  if (ward_wire_get_u32 (&in, &st, &err) < 0 || st != 0
-      || ward_wire_get_str (&in, &a, len, &err) < 0)
-    return 0;
-  *p = (const uint8_t *) a;
-  return 1;
-}
-
-/* m came from the runtime: the copies in its values are counted, and kept
- * by m until it is decoded or freed. */
-static void
-msg_granted (ward_msg *m)
-{
-  const uint8_t *p;
-  size_t len;
-  if (msg_values (m, &p, &len))
-    {
-      copies_grant (p, len);
-      m->handles = 1;
-    }
-}
-
-void
-ward_remote_msg_dropped (ward_msg *m)
-{
-  const uint8_t *p;
-  size_t len;
-  m->handles = 0;
-  if (ward_remote_chan >= 0 && msg_values (m, &p, &len))
-    (void) ward_codec_each_handle (p, len, drop_each, NULL);
-}
-
-void
-ward_remote_dropped (const char *pid)
-{
-  copies_drop (pid, strlen (pid));
-}
-
-/* A CALL with the encoded arguments args goes out: their copies are held
- * until its REPLY is taken (call_done). 0, or -1 (out of memory: the
- * call is not made). */
-static int
-call_holds (const uint8_t *args, size_t len)
-{
-  int any = 0;
-  (void) ward_codec_each_handle (args, len, any_handle, &any);
-  pending_call *c = malloc (sizeof *c + (any ? len : 0));
-  if (c == NULL)
-    return -1;
-  c->next = NULL;
-  c->len = any ? len : 0;
-  if (any)
-    memcpy (c->data, args, len);
-  pthread_mutex_lock (&copies.lock);
-  if (any)
-    (void) ward_codec_each_handle (args, len, hold_each, NULL);
-  *copies.calls_tail = c;
-  copies.calls_tail = &c->next;
-  pthread_mutex_unlock (&copies.lock);
-  return 0;
-}
-
-/* The oldest call's REPLY was taken (or, last = 1, the call just queued
- * was not sent): its arguments' copies go. */
-static void
-call_done (int last)
-{
-  pthread_mutex_lock (&copies.lock);
-  pending_call *c = copies.calls, **pp = &copies.calls;
-  if (last)
-    for (; c != NULL && c->next != NULL; pp = &c->next, c = c->next)
-      ;
-  if (c != NULL)
-    {
-      *pp = c->next;
-      if (copies.calls_tail == &c->next)
-        copies.calls_tail = pp;
-    }
-  pthread_mutex_unlock (&copies.lock);
-  if (c != NULL)
-    {
-      ward_remote_unhold (c->data, c->len);
-      free (c);
-    }
-}
-
-/* A DROP frame: the copies of the channel pid that the runtime sent, n of
- * them, are given back. wait: whether it may wait for room (only on the
- * actor's thread holding no lock). 0 sent, 1 not now (the channel is
- * full, or another frame is being written), -1 failed (the copies stay
- * counted until the child ends). */
-static int
-drop_frame (const char *pid, unsigned n, int wait)
-{
-  wbuf b;
-  wbuf_init (&b, 0);
-  ward_err err;
-  int rc = -1;
-  if (ward_wire_put_str (&b, pid, strlen (pid), &err) == 0
-      && ward_wire_put_u32 (&b, n, &err) == 0)
-    {
-      if (wait)
-        pthread_mutex_lock (&tx_lock);
-      if (!wait && pthread_mutex_trylock (&tx_lock) != 0)
-        rc = 1;
-      else
-        {
-          rc = wait ? ward_wire_send (ward_remote_chan, WARD_F_DROP, b.data, b.len, &err)
-                    : ward_wire_send_now (ward_remote_chan, WARD_F_DROP, b.data, b.len, NULL,
-                                          &err);
-          pthread_mutex_unlock (&tx_lock);
-        }
-    }
-  wbuf_free (&b);
-  return rc;
-}
-
-/* Whether DROPs are to be sent no more: the actor has ended (the runtime
- * drops every copy the child held), or the runtime has gone. */
-static int
-drops_over (void)
-{
-  pthread_mutex_lock (&child.lock);
-  int ended = child.ended || child.ending || child.actor == NULL;
-  pthread_mutex_unlock (&child.lock);
-  return ended || ward_remote_chan < 0 || atomic_load (&ward_remote_gone);
-}
-
-static int
-on_reader (void)
-{
-  return copies.have_reader && pthread_equal (pthread_self (), copies.reader);
-}
-
-/* Keep a DROP of n copies of pid for later (added to one that waits). */
-static void
-queue_drop (const char *pid, unsigned n)
-{
-  pthread_mutex_lock (&copies.lock);
-  held_copies *d = NULL;
-  for (size_t i = 0; i < copies.ndrops; i++)
-    if (strcmp (copies.drops[i].pid, pid) == 0)
-      d = &copies.drops[i];
-  if (d == NULL && copies.ndrops == copies.drops_cap)
-    {
-      size_t cap = copies.drops_cap ? 2 * copies.drops_cap : 8;
-      held_copies *t = realloc (copies.drops, cap * sizeof *t);
-      if (t != NULL)
-        {
-          copies.drops = t;
-          copies.drops_cap = cap;
-        }
-    }
-  if (d == NULL && copies.ndrops < copies.drops_cap)
-    {
-      d = &copies.drops[copies.ndrops++];
-      snprintf (d->pid, sizeof d->pid, "%s", pid);
-      d->granted = 0;
-    }
-  if (d != NULL)                /* (else kept counted until the child ends) */
-    d->granted += n;
-  pthread_mutex_unlock (&copies.lock);
-}
-
-/* Send the DROPs that wait; wait: as for drop_frame. The actor's thread
- * only. */
-static void
-flush_drops (int wait)
-{
-  if (on_reader () || drops_over ())
-    return;
-  for (;;)
-    {
-      held_copies d;
-      pthread_mutex_lock (&copies.lock);
-      int any = copies.ndrops > 0;
-      if (any)
-        d = copies.drops[--copies.ndrops];
-      pthread_mutex_unlock (&copies.lock);
-      if (!any)
-        return;
-      if (drop_frame (d.pid, d.granted, wait) == 1)
-        {
-          queue_drop (d.pid, d.granted);
-          return;
-        }
-    }
-}
-
-void
-ward_remote_flush_drops (void)
-{
-  flush_drops (1);
-}
-
-/* The child holds no copy of pid any more: the n the runtime sent go
- * back. Sent at once when the channel has room and nothing else is being
- * written; else kept for the actor's thread to send when it may wait (the
- * caller may hold a lock the reader needs, and the reader must never wait
- * to write). */
-static void
-send_drop (const char *pid, unsigned n)
-{
-  if (drops_over ())
-    return;
-  if (!on_reader ())
-    {
-      flush_drops (0);
-      pthread_mutex_lock (&copies.lock);
-      int queued = copies.ndrops > 0;
-      pthread_mutex_unlock (&copies.lock);
-      if (!queued && drop_frame (pid, n, 0) != 1)
-        return;
-    }
-  queue_drop (pid, n);
 }
 
 /* The definitions the runtime sent (BOOT's, upgrades'), each kept for the
@@ -869,8 +486,7 @@ ward_remote_main (int chan)
       || ((e = pthread_create (&reader, NULL, reader_main, NULL)) != 0
           && ward_err_set (&err, WARD_E_INTERNAL, e, "starting the channel reader") < 0))
     goto fail;
-  copies.reader = reader;       /* (before the actor exists: see send_drop) */
-  copies.have_reader = 1;
+  ward_remote_copies_reader (reader);  /* before the actor exists: rhandle.c send_drop */
 
   warm_up (chan);
   int rc = ward_wire_read (chan, &rx, &err);
@@ -886,11 +502,11 @@ ward_remote_main (int chan)
   if (parse_boot (&in, &b, &err) < 0)
     goto fail;
   /* the arguments' copies: the actor's first VM takes them over */
-  copies_grant ((const uint8_t *) b.args, b.args_len);
+  ward_remote_copies_grant ((const uint8_t *) b.args, b.args_len);
   /* the context's copies stay held while the actor lives: it is decoded
    * anew in each VM (after an upgrade too), each decode counting its own
    * (process.context) */
-  copies_grant ((const uint8_t *) b.context, b.context_len);
+  ward_remote_copies_grant ((const uint8_t *) b.context, b.context_len);
   snprintf (ward_cfg.main_path, sizeof ward_cfg.main_path, "%s", b.chunk);
   ward_cfg.mem_limit = (size_t) b.mem_limit;
   ward_cfg.mailbox_limit = (size_t) b.mailbox_limit;
@@ -949,8 +565,8 @@ ward_remote_take_reply (ward_proc *p, ward_remote_reply *r)
   ward_msg *m = ward_port_pop (p, WARD_PORT_WIRE);
   if (m == NULL)
     return 0;
-  call_done (0);                /* answered: the stand-in has its own copies */
-  flush_drops (0);
+  ward_remote_call_done (0);    /* answered: the stand-in has its own copies */
+  ward_remote_try_drops ();
   ward_msg_hold (p, m);
   ward_wire_in in = { m->data, m->data + m->len };
   ward_err err;
@@ -1051,19 +667,19 @@ ward_remote_call (lua_State *L, const char *op)
   if (rc == 0)
     rc = ward_wire_put_str (&b, (const char *) args.data, args.len, &err);
   int held = 0;
-  if (rc == 0 && (rc = call_holds (args.data, args.len)) < 0)
+  if (rc == 0 && (rc = ward_remote_call_holds (args.data, args.len)) < 0)
     ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "%s: out of memory", op);
   else if (rc == 0)
     held = 1;
   if (rc == 0)
     {
-      flush_drops (1);          /* what waits goes first */
-      pthread_mutex_lock (&tx_lock);
+      ward_remote_flush_drops ();   /* what waits goes first */
+      pthread_mutex_lock (&ward_remote_tx_lock);
       rc = ward_wire_send_fds (ward_remote_chan, WARD_F_CALL, b.data, b.len, &fds, &err);
-      pthread_mutex_unlock (&tx_lock);
+      pthread_mutex_unlock (&ward_remote_tx_lock);
     }
   if (rc < 0 && held)
-    call_done (1);              /* not sent: no reply will come */
+    ward_remote_call_done (1);  /* not sent: no reply will come */
   ward_fdvec_close (&fds);
   wbuf_free (&args);
   wbuf_free (&b);

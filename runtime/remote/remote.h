@@ -36,7 +36,7 @@ struct ward_wire_in;
 int ward_remote_msg_encode (const ward_msg *m, wbuf *b, ward_err *err);
 ward_msg *ward_remote_msg_decode (struct ward_wire_in *in, ward_err *err);
 
-/* ---- the child side (remote.c) ---- */
+/* ---- the child side (remote.c, rhandle.c; rchild.h between them) ---- */
 
 /* The channel to the runtime in a subprocess actor, -1 in the runtime. */
 extern int ward_remote_chan;
@@ -132,14 +132,14 @@ void ward_remote_ending (void);
 /* The actor ended (called once, by proc.c, in a child). */
 void ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char *error);
 
-/* ---- the runtime side (broker.c, bproxy.c; broker.h between them) ---- */
+/* ---- the runtime side (broker.c, breader.c, bhandle.c, bproxy.c; broker.h) ---- */
 
 typedef struct ward_remote ward_remote;
 
 /* Attach a sandbox profile to a host: every process spawned on it becomes
  * a subprocess actor. init_text (init_len bytes) is the profile's init
  * script, already read. 0 or -1. */
-int ward_broker_host (ward_host *h, const char *profile, const ward_sandbox_spec *spec,
+int ward_broker_host (ward_host *h, const char *profile, const ward_profile *spec,
                       const char *init_text, size_t init_len, ward_err *err);
 /* Why the sandbox supervisor could not start ("" when it runs). */
 extern char ward_broker_no_supervisor[256];

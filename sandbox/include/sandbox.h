@@ -41,12 +41,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "werr.h"
-
-/* Namespaces: the same bits as policy/engine.h's WPOL_NS_*. */
-enum {
-  WSB_NS_USER = 1, WSB_NS_PID = 2, WSB_NS_NET = 4, WSB_NS_MOUNT = 8,
-  WSB_NS_IPC = 16, WSB_NS_UTS = 32, WSB_NS_CGROUP = 64
-};
+#include "wprofile.h"
 
 enum wsb_seccomp { WSB_SECCOMP_NONE = 0, WSB_SECCOMP_DEFAULT = 1 };
 
@@ -55,15 +50,13 @@ enum wsb_seccomp { WSB_SECCOMP_NONE = 0, WSB_SECCOMP_DEFAULT = 1 };
  * status. Runs in the child, single-threaded, after seccomp. */
 typedef int (*wsb_entry_fn) (int chan);
 
+/* One child to make. limits (common/wprofile.h: namespaces, capabilities
+ * kept, rlimits) is a sandbox profile's, but for memory, which is here the
+ * child's whole address space (RLIMIT_AS). */
 typedef struct wsb_profile {
-  unsigned namespaces;          /* WSB_NS_* */
+  ward_limits limits;
   int seccomp;                  /* enum wsb_seccomp */
-  uint64_t caps_keep;           /* bit n = keep capability n; 0 = drop all */
-  uint64_t memory;              /* RLIMIT_AS bytes, 0 = no limit */
-  uint64_t cpu_ms;              /* RLIMIT_CPU (rounded up to s), 0 = none */
-  int64_t nofile;               /* RLIMIT_NOFILE, -1 = unchanged */
-  int64_t nproc;                /* process limit, -1 = unchanged */
-  const char *hostname;         /* NULL = unchanged (needs WSB_NS_UTS) */
+  const char *hostname;         /* NULL = unchanged (needs WARD_NS_UTS) */
   /* init script, run in the child (NULL = none); script_name is the
    * chunkname in error messages */
   const char *init_script;

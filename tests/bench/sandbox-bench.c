@@ -211,17 +211,17 @@ main (int argc, char **argv)
       return 1;
     }
   wsb_profile p = {
-    .namespaces = WSB_NS_USER | WSB_NS_PID | WSB_NS_NET | WSB_NS_MOUNT
-      | WSB_NS_IPC | WSB_NS_UTS,
+    .limits.namespaces = WARD_NS_USER | WARD_NS_PID | WARD_NS_NET | WARD_NS_MOUNT
+      | WARD_NS_IPC | WARD_NS_UTS,
     .seccomp = WSB_SECCOMP_DEFAULT,
-    .caps_keep = 0,
+    .limits.capabilities = 0,
 #if defined(__SANITIZE_ADDRESS__)
-    .memory = 0,                /* RLIMIT_AS cannot hold ASan's shadow */
+    .limits.memory = 0,         /* RLIMIT_AS cannot hold ASan's shadow */
 #else
-    .memory = 64ULL << 20,
+    .limits.memory = 64ULL << 20,
 #endif
-    .nofile = 32,
-    .nproc = 16,
+    .limits.nofile = 32,
+    .limits.children = 16,
     .init_script = script,
     .init_len = init_len,
     .init_name = "empty-root.lua",
@@ -248,11 +248,11 @@ main (int argc, char **argv)
   /* ---- where the start-up time goes: a few partial profiles ---- */
   static const struct { const char *name; unsigned ns; int sec, init, lim; } part[] = {
     { "no namespaces, filter or init", 0, 0, 0, 0 },
-    { "user ns", WSB_NS_USER, 0, 0, 0 },
-    { "user + pid ns", WSB_NS_USER | WSB_NS_PID, 0, 0, 0 },
-    { "user + net ns", WSB_NS_USER | WSB_NS_NET, 0, 0, 0 },
-    { "user + mount ns + init script", WSB_NS_USER | WSB_NS_MOUNT, 0, 1, 0 },
-    { "user ns + seccomp filter", WSB_NS_USER, 1, 0, 0 },
+    { "user ns", WARD_NS_USER, 0, 0, 0 },
+    { "user + pid ns", WARD_NS_USER | WARD_NS_PID, 0, 0, 0 },
+    { "user + net ns", WARD_NS_USER | WARD_NS_NET, 0, 0, 0 },
+    { "user + mount ns + init script", WARD_NS_USER | WARD_NS_MOUNT, 0, 1, 0 },
+    { "user ns + seccomp filter", WARD_NS_USER, 1, 0, 0 },
     { "all six ns, no filter or init", 63, 0, 0, 0 },
   };
   enum { NPART = sizeof part / sizeof part[0] };
@@ -262,7 +262,7 @@ main (int argc, char **argv)
     {
       wsb_profile q = p;
       double a, b;
-      q.namespaces = part[i].ns;
+      q.limits.namespaces = part[i].ns;
       q.seccomp = part[i].sec ? WSB_SECCOMP_DEFAULT : WSB_SECCOMP_NONE;
       if (!part[i].init)
         {
@@ -271,9 +271,9 @@ main (int argc, char **argv)
         }
       if (!part[i].lim)
         {
-          q.memory = 0;
-          q.nofile = -1;
-          q.nproc = -1;
+          q.limits.memory = 0;
+          q.limits.nofile = -1;
+          q.limits.children = -1;
         }
       partv[i] = start_median (&q, pruns, v, &a, &b);
     }

@@ -1,7 +1,7 @@
 /* fuzz-wire.c -- the runtime's end of the wire (runtime/remote/wire.c) over a real
  * SOCK_SEQPACKET pair, with descriptors passed as SCM_RIGHTS, and what the
  * runtime does with the frames a child may send (CALL, EXIT: their fields
- * and the codec over their arguments, as runtime/remote/broker.c reads them).
+ * and the codec over their arguments, as runtime/remote/breader.c reads them).
  *
  * Input: datagrams, each a head byte and a 2-byte little-endian length
  * followed by that many bytes (cut short at the end of the input). The

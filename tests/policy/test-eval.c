@@ -286,14 +286,15 @@ test_hosts (void)
                                 "sandbox \"strict\" { namespaces = [user, net]; memory = \"64M\";"
                                 " cpu = \"2s\"; nofile = 32; capabilities = [net_raw, CAP_KILL];"
                                 " init = \"init/x.lua\"; }\n");
-  wpol_host_info h;
-  wpol_sandbox_info s;
+  ward_host_spec h;
+  ward_profile s;
   ward_err err;
   ok (wpol_engine_host (e, "ward:sandbox", &h, &err) == 0 && h.threads == 2
       && strcmp (h.sandbox, "strict") == 0, "host declaration is available to the runtime");
-  ok (wpol_engine_sandbox (e, "strict", &s, &err) == 0 && s.namespaces == (WPOL_NS_USER | WPOL_NS_NET)
-      && s.memory == 64u << 20 && s.cpu_ms == 2000 && s.nofile == 32 && s.children == -1
-      && s.capabilities == ((1ull << 13) | (1ull << 5)) && strcmp (s.init, "init/x.lua") == 0,
+  ok (wpol_engine_sandbox (e, "strict", &s, &err) == 0
+      && s.limits.namespaces == (WARD_NS_USER | WARD_NS_NET) && s.limits.memory == 64u << 20
+      && s.limits.cpu_ms == 2000 && s.limits.nofile == 32 && s.limits.children == -1
+      && s.limits.capabilities == ((1ull << 13) | (1ull << 5)) && strcmp (s.init, "init/x.lua") == 0,
       "sandbox profile fields are parsed (sizes, durations, namespaces, capabilities)");
   ok (s.live_children == -1 && s.processes == -1 && s.fds_in_flight == -1,
       "a profile without the runtime's bounds leaves them to the run's defaults");

@@ -673,13 +673,13 @@ main (int argc, char **argv)
   uname (&before);
 
   wsb_profile p = {
-    .namespaces = WSB_NS_USER | WSB_NS_PID | WSB_NS_NET | WSB_NS_MOUNT
-      | WSB_NS_IPC | WSB_NS_UTS,
+    .limits.namespaces = WARD_NS_USER | WARD_NS_PID | WARD_NS_NET | WARD_NS_MOUNT
+      | WARD_NS_IPC | WARD_NS_UTS,
     .seccomp = WSB_SECCOMP_DEFAULT,
-    .caps_keep = 0,
-    .memory = MEMORY,
-    .nofile = NOFILE,
-    .nproc = NPROC,
+    .limits.capabilities = 0,
+    .limits.memory = MEMORY,
+    .limits.nofile = NOFILE,
+    .limits.children = NPROC,
     .init_script = script,
     .init_len = init_len,
     .init_name = "empty-root.lua",
@@ -695,10 +695,10 @@ main (int argc, char **argv)
         last = 40;
       if (f)
         fclose (f);
-      p.caps_keep = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
-      p.memory = 0;
-      p.nofile = -1;
-      p.nproc = -1;
+      p.limits.capabilities = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+      p.limits.memory = 0;
+      p.limits.nofile = -1;
+      p.limits.children = -1;
     }
   wsb_child c;
   if (wsb_spawn (&p, &c, &err) < 0)

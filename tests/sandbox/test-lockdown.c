@@ -249,8 +249,8 @@ profile (void)
   wsb_profile p;
   memset (&p, 0, sizeof p);
   p.seccomp = WSB_SECCOMP_DEFAULT;
-  p.nofile = -1;
-  p.nproc = -1;
+  p.limits.nofile = -1;
+  p.limits.children = -1;
   p.stdin_fd = p.stdout_fd = p.stderr_fd = -1;
   p.init_arg_fd = -1;
   return p;
@@ -469,10 +469,10 @@ c_allowed (int out, long via)
 {
   enter_ns (out);
   wsb_profile p = profile ();
-  p.memory = AS_LIMIT;
-  p.cpu_ms = 2500;
-  p.nofile = 64;
-  p.nproc = 50;
+  p.limits.memory = AS_LIMIT;
+  p.limits.cpu_ms = 2500;
+  p.limits.nofile = 64;
+  p.limits.children = 50;
   lock (out, &p, (int) via);
 
   say (out, "pers_query %d\n", syscall (SYS_personality, 0xffffffffL) >= 0);
@@ -628,7 +628,7 @@ c_memory (int out, long arg)
 {
   enter_ns (out);
   wsb_profile p = profile ();
-  p.memory = 128u << 20;
+  p.limits.memory = 128u << 20;
   lock (out, &p, VIA_NULL);
   size_t chunk = 4u << 20, n = 0;
   void *keep[256];
@@ -672,7 +672,7 @@ c_nproc (int out, long arg)
   if (write_file ("/proc/self/gid_map", m) < 0)
     _exit (97);
   wsb_profile p = profile ();
-  p.nproc = 1;
+  p.limits.children = 1;
   lock (out, &p, VIA_NULL);
   errno = 0;
   pid_t kid = fork ();
@@ -691,7 +691,7 @@ c_no_caps (int out, long keep)
 {
   become_nobody ();
   wsb_profile p = profile ();
-  p.caps_keep = (uint64_t) keep;
+  p.limits.capabilities = (uint64_t) keep;
   ward_err e;
   ward_err_clear (&e);
   int rc = wsb_lockdown (&p, NULL, &e);
@@ -735,7 +735,7 @@ c_keep_cap (int out, long arg)
 {
   enter_ns (out);
   wsb_profile p = profile ();
-  p.caps_keep = 1ULL << 10;     /* CAP_NET_BIND_SERVICE */
+  p.limits.capabilities = 1ULL << 10;  /* CAP_NET_BIND_SERVICE */
   p.seccomp = WSB_SECCOMP_NONE;
   lock (out, &p, VIA_CTX);
   status_line (out, "CapInh");
@@ -751,7 +751,7 @@ c_bad_cap (int out, long arg)
 {
   enter_ns (out);
   wsb_profile p = profile ();
-  p.caps_keep = 1ULL << 63;
+  p.limits.capabilities = 1ULL << 63;
   ward_err e;
   ward_err_clear (&e);
   say (out, "rc %d\n", wsb_lockdown (&p, NULL, &e));
@@ -1027,13 +1027,13 @@ check_caps_and_errors (void)
     }
 
   run (c_keep_cap, 0, &r);
-  if (!child_broken (&r, "caps_keep", 3))
+  if (!child_broken (&r, "capabilities", 3))
     {
       ok (cap (&r, "CapEff") == 0x400 && cap (&r, "CapPrm") == 0x400
           && cap (&r, "CapInh") == 0x400,
-          "caps_keep CAP_NET_BIND_SERVICE: kept in eff/prm/inh");
+          "capabilities CAP_NET_BIND_SERVICE: kept in eff/prm/inh");
       ok (cap (&r, "CapBnd") == 0x400 && cap (&r, "CapAmb") == 0,
-          "caps_keep: bounding holds only it, ambient empty");
+          "capabilities: bounding holds only it, ambient empty");
       is_int (num (&r, "Seccomp", -1), 0, "WSB_SECCOMP_NONE loads no filter");
     }
 

@@ -27,8 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ALL6 (WSB_NS_USER | WSB_NS_PID | WSB_NS_NET | WSB_NS_MOUNT \
-              | WSB_NS_IPC | WSB_NS_UTS)
+#define ALL6 (WARD_NS_USER | WARD_NS_PID | WARD_NS_NET | WARD_NS_MOUNT \
+              | WARD_NS_IPC | WARD_NS_UTS)
 
 static int is_root;
 static pid_t test_pid;
@@ -239,10 +239,10 @@ prof (unsigned ns)
 {
   wsb_profile p;
   memset (&p, 0, sizeof p);
-  p.namespaces = ns;
+  p.limits.namespaces = ns;
   p.seccomp = WSB_SECCOMP_NONE;
-  p.nofile = -1;
-  p.nproc = -1;
+  p.limits.nofile = -1;
+  p.limits.children = -1;
   p.init_arg_fd = -1;
   p.stdin_fd = p.stdout_fd = p.stderr_fd = -1;
   return p;
@@ -252,7 +252,7 @@ prof (unsigned ns)
 static unsigned
 ns_for (unsigned ns)
 {
-  return is_root ? ns : ns | WSB_NS_USER;
+  return is_root ? ns : ns | WARD_NS_USER;
 }
 
 static const char *
@@ -426,7 +426,7 @@ runtime_that_vanishes (int s, int detach)
   ward_err e;
   if (wsb_supervisor_start (probe_entry, &e) < 0)
     _exit (1);
-  wsb_profile p0 = prof (0), p1 = prof (ns_for (WSB_NS_PID));
+  wsb_profile p0 = prof (0), p1 = prof (ns_for (WARD_NS_PID));
   wsb_child a, b;
   if (wsb_spawn (&p0, &a, &e) < 0 || wsb_spawn (&p1, &b, &e) < 0)
     _exit (2);
@@ -569,10 +569,10 @@ static void
 test_namespaces (void)
 {
   static const struct { unsigned bit; const char *name, *other; } t[] = {
-    { WSB_NS_USER, "user", "net" }, { WSB_NS_PID, "pid", "uts" },
-    { WSB_NS_NET, "net", "ipc" }, { WSB_NS_MOUNT, "mnt", "net" },
-    { WSB_NS_IPC, "ipc", "uts" }, { WSB_NS_UTS, "uts", "ipc" },
-    { WSB_NS_CGROUP, "cgroup", "net" },
+    { WARD_NS_USER, "user", "net" }, { WARD_NS_PID, "pid", "uts" },
+    { WARD_NS_NET, "net", "ipc" }, { WARD_NS_MOUNT, "mnt", "net" },
+    { WARD_NS_IPC, "ipc", "uts" }, { WARD_NS_UTS, "uts", "ipc" },
+    { WARD_NS_CGROUP, "cgroup", "net" },
   };
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
     {
@@ -588,7 +588,7 @@ test_namespaces (void)
       snprintf (q, sizeof q, "n%s", t[i].name);
       got = r == 0 ? ask (c.chan, q) : "";
       ok (r == 0 && got[0] != '\0' && strcmp (got, mine) != 0,
-          "WSB_NS %s gives a new %s namespace (%s)", t[i].name, t[i].name, got);
+          "WARD_NS %s gives a new %s namespace (%s)", t[i].name, t[i].name, got);
       snprintf (q, sizeof q, "n%s", t[i].other);
       got = r == 0 ? ask (c.chan, q) : "";
       ok (r == 0 && strcmp (got, other) == 0,
@@ -605,7 +605,7 @@ test_contents (void)
   wsb_child c;
   char want[64], host[256];
 
-  wsb_profile p = prof (WSB_NS_USER);
+  wsb_profile p = prof (WARD_NS_USER);
   int r = spawn (&p, &c, &e);
   is_str (r == 0 ? ask (c.chan, "u") : "", "0 0",
           "a user namespace maps the supervisor's ids to 0");
@@ -615,7 +615,7 @@ test_contents (void)
   if (r == 0)
     finish (&c);
 
-  p = prof (ns_for (WSB_NS_PID));
+  p = prof (ns_for (WARD_NS_PID));
   r = spawn (&p, &c, &e);
   is_str (r == 0 ? ask (c.chan, "p") : "", "2 1",
           "with a PID namespace the actor is PID 2, child of PID 1");
@@ -628,14 +628,14 @@ test_contents (void)
   if (r == 0)
     finish (&c);
 
-  p = prof (ns_for (WSB_NS_NET));
+  p = prof (ns_for (WARD_NS_NET));
   r = spawn (&p, &c, &e);
   is_str (r == 0 ? ask (c.chan, "l") : "", "1 1",
           "a network namespace has only lo, and lo is up");
   if (r == 0)
     finish (&c);
 
-  p = prof (ns_for (WSB_NS_UTS));
+  p = prof (ns_for (WARD_NS_UTS));
   p.hostname = "wardbox";
   gethostname (host, sizeof host);
   r = spawn (&p, &c, &e);
@@ -660,7 +660,7 @@ test_contents (void)
     }
   else
     ok (1, "# SKIP making a shared mount to inherit needs root");
-  p = prof (ns_for (WSB_NS_MOUNT));
+  p = prof (ns_for (WARD_NS_MOUNT));
   r = spawn (&p, &c, &e);
   is_str (r == 0 ? ask (c.chan, "m") : "", "0",
           "in a mount namespace every mount is private");
@@ -668,7 +668,7 @@ test_contents (void)
     finish (&c);
 
   /* Without a user namespace, only root may make the others. */
-  p = prof (WSB_NS_NET);
+  p = prof (WARD_NS_NET);
   ward_err_clear (&e);
   r = wsb_spawn (&p, &c, &e);
   if (is_root)
@@ -700,7 +700,7 @@ test_exits_and_signals (void)
   close (c.pidfd);
   close (c.chan);
 
-  p = prof (ns_for (WSB_NS_PID));
+  p = prof (ns_for (WARD_NS_PID));
   r = spawn (&p, &c, &e);
   if (r == 0)
     send (c.chan, "K11", 3, MSG_NOSIGNAL);
@@ -716,7 +716,7 @@ test_exits_and_signals (void)
   close (c.pidfd);
   close (c.chan);
 
-  p = prof (ns_for (WSB_NS_PID));
+  p = prof (ns_for (WARD_NS_PID));
   r = spawn (&p, &c, &e);
   if (r == 0)
     send (c.chan, "x7", 2, MSG_NOSIGNAL);
@@ -728,7 +728,7 @@ test_exits_and_signals (void)
   close (c.pidfd);
   close (c.chan);
 
-  p = prof (ns_for (WSB_NS_PID));
+  p = prof (ns_for (WARD_NS_PID));
   r = spawn (&p, &c, &e);
   int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
   for (int i = 0; i < 5; i++)
@@ -757,7 +757,7 @@ test_failures (void)
 {
   ward_err e;
   wsb_child c;
-  wsb_profile p = prof (ns_for (WSB_NS_UTS));
+  wsb_profile p = prof (ns_for (WARD_NS_UTS));
   p.hostname = "a-hostname-longer-than-the-sixty-four-bytes-the-kernel-takes-for-it";
   ward_err_clear (&e);
   int r = wsb_spawn (&p, &c, &e);
@@ -786,7 +786,7 @@ test_failures (void)
   ok (r < 0 && e.kind == WARD_E_INVALID, "an environ entry without '=' is "
       "refused: %s", e.msg);
 
-  p = prof (ns_for (WSB_NS_MOUNT));
+  p = prof (ns_for (WARD_NS_MOUNT));
   p.init_script = "error('boom')";
   p.init_len = strlen (p.init_script);
   p.init_name = "boom.lua";
@@ -800,7 +800,7 @@ test_failures (void)
   char *s = malloc (big + 1);
   memset (s, '-', big);
   s[big - 1] = '\n';
-  p = prof (ns_for (WSB_NS_MOUNT));
+  p = prof (ns_for (WARD_NS_MOUNT));
   p.init_script = s;
   p.init_len = big;
   ward_err_clear (&e);
@@ -827,7 +827,7 @@ spawner (void *arg)
     {
       ward_err e;
       wsb_child c;
-      wsb_profile p = prof (i % 2 ? ns_for (WSB_NS_PID) : 0);
+      wsb_profile p = prof (i % 2 ? ns_for (WARD_NS_PID) : 0);
       if (wsb_spawn (&p, &c, &e) < 0)
         {
           printf ("# spawn: %s\n", e.msg);
@@ -874,7 +874,7 @@ median_start (unsigned ns, int full, int n, int first_message)
           p.seccomp = WSB_SECCOMP_DEFAULT;
           p.init_script = "local x = init.arg";
           p.init_len = strlen (p.init_script);
-          p.nofile = 64;
+          p.limits.nofile = 64;
         }
       long long t0 = now_us ();
       if (wsb_spawn (&p, &c, &e) < 0)

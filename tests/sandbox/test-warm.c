@@ -111,8 +111,9 @@ main (void)
       printf ("1..0 # SKIP the supervisor cannot start: %s\n", err.msg);
       return 0;
     }
-  wsb_profile a = { .namespaces = WSB_NS_USER | WSB_NS_UTS, .seccomp = WSB_SECCOMP_DEFAULT,
-                    .nofile = -1, .nproc = -1, .hostname = "warm-a", .init_arg_fd = -1,
+  wsb_profile a = { .limits = { .namespaces = WARD_NS_USER | WARD_NS_UTS, .nofile = -1,
+                               .children = -1 },
+                    .seccomp = WSB_SECCOMP_DEFAULT, .hostname = "warm-a", .init_arg_fd = -1,
                     .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .warm = 1 };
   wsb_profile b = a;
   b.hostname = "warm-b";
