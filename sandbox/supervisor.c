@@ -5,6 +5,7 @@
 #include "config.h"
 #include "proto.h"
 #include "wfd.h"
+#include "wgrow.h"
 #include "wfault.h"
 #include "lockdown.h"
 
@@ -114,15 +115,8 @@ flush_events (void)
 static void
 push_event (const wsb_exit *ev)
 {
-  if (nevq == evq_cap)
-    {
-      size_t cap = evq_cap ? evq_cap * 2 : 64;
-      wsb_exit *q = realloc (evq, cap * sizeof *q);
-      if (q == NULL)
-        return;                 /* the pidfd still tells the runtime */
-      evq = q;
-      evq_cap = cap;
-    }
+  if (WARD_GROW (evq, evq_cap, nevq + 1, 64) != 0)
+    return;                     /* the pidfd still tells the runtime */
   evq[nevq++] = *ev;
   flush_events ();
 }
@@ -497,15 +491,8 @@ build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t 
 static int
 reserve_kid (ward_err *err)
 {
-  if (nkids == kids_cap)
-    {
-      size_t cap = kids_cap ? kids_cap * 2 : 64;
-      struct kid *nk = realloc (kids, cap * sizeof *nk);
-      if (nk == NULL)
-        return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
-      kids = nk;
-      kids_cap = cap;
-    }
+  if (WARD_GROW (kids, kids_cap, nkids + 1, 64) != 0)
+    return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
   return 0;
 }
 

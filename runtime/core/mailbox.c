@@ -3,6 +3,7 @@
  * listens to, or the inbox; events, exec results and timers have their own. */
 #include "config.h"
 #include "rt.h"
+#include "wgrow.h"
 #include "lfd.h"
 #include "remote.h"
 
@@ -138,15 +139,8 @@ port_find (ward_proc *p, int id)
 static ward_port *
 port_add (ward_proc *p, int id)
 {
-  if (p->nports == p->cap_ports)
-    {
-      size_t cap = p->cap_ports ? p->cap_ports * 2 : 4;
-      ward_port *np = realloc (p->ports, cap * sizeof *np);
-      if (np == NULL)
-        return NULL;
-      p->ports = np;
-      p->cap_ports = cap;
-    }
+  if (WARD_GROW (p->ports, p->cap_ports, p->nports + 1, 4) != 0)
+    return NULL;
   ward_port *pt = &p->ports[p->nports++];
   memset (pt, 0, sizeof *pt);
   pt->id = id;

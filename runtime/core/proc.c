@@ -2,6 +2,7 @@
  * A process's VM is created on its own host's worker at its first slice. */
 #include "config.h"
 #include "rt.h"
+#include "wgrow.h"
 #include "remote.h"
 #include "vm.h"
 #include "codec.h"
@@ -194,14 +195,8 @@ ward_proc_kill_all (const char *why)
   for (size_t b = 0; b < NBUCKETS; b++)
     for (entry *e = chains[b]; e; e = e->next)
       {
-        if (n == cap)
-          {
-            cap = cap ? cap * 2 : 64;
-            ward_proc **na = realloc (all, cap * sizeof *na);
-            if (na == NULL)
-              break;
-            all = na;
-          }
+        if (WARD_GROW (all, cap, n + 1, 64) != 0)
+          break;
         if (n < cap)
           {
             ward_proc_ref (e->p);

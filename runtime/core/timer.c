@@ -2,6 +2,7 @@
  * the enforced deadline of cancel. A binary heap ordered by due time. */
 #include "config.h"
 #include "rt.h"
+#include "wgrow.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -176,18 +177,11 @@ void
 ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *why)
 {
   pthread_mutex_lock (&T.lock);
-  if (T.n == T.cap)
+  if (WARD_GROW (T.heap, T.cap, T.n + 1, 64) != 0)
     {
-      size_t cap = T.cap ? T.cap * 2 : 64;
-      timer *nh = realloc (T.heap, cap * sizeof *nh);
-      if (nh == NULL)
-        {
-          pthread_mutex_unlock (&T.lock);
-          ward_proc_kill (p, "out of memory adding a timer");
-          return;
-        }
-      T.heap = nh;
-      T.cap = cap;
+      pthread_mutex_unlock (&T.lock);
+      ward_proc_kill (p, "out of memory adding a timer");
+      return;
     }
   timer *t = &T.heap[T.n];
   memset (t, 0, sizeof *t);

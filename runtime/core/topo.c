@@ -3,6 +3,7 @@
  * same pair see one order. Deliveries happen after the lock is dropped. */
 #include "config.h"
 #include "rt.h"
+#include "wgrow.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -18,15 +19,8 @@ serials_add (ward_serials *s, uint64_t v)
   for (size_t i = 0; i < s->n; i++)
     if (s->v[i] == v)
       return 0;
-  if (s->n == s->cap)
-    {
-      size_t cap = s->cap ? s->cap * 2 : 4;
-      uint64_t *nv = realloc (s->v, cap * sizeof *nv);
-      if (nv == NULL)
-        return -1;
-      s->v = nv;
-      s->cap = cap;
-    }
+  if (WARD_GROW (s->v, s->cap, s->n + 1, 4) != 0)
+    return -1;
   s->v[s->n++] = v;
   return 0;
 }
