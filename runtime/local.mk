@@ -8,7 +8,7 @@ libwardrt_a_SOURCES = \
 	runtime/core/rt.h runtime/core/arena.h runtime/core/arena.c \
 	runtime/core/codec.h runtime/core/codec.c runtime/core/sched.c \
 	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
-	runtime/core/timer.c \
+	runtime/core/timer.c runtime/core/lock.c \
 	runtime/lua/vm.h runtime/lua/vm.c runtime/lua/defs.c runtime/lua/lerr.c \
 	runtime/lua/lchan.c runtime/lua/lproc.c runtime/lua/lemilua.c \
 	runtime/lua/lfd.h runtime/lua/lfd.c runtime/lua/pattern.h runtime/lua/pattern.c \

@@ -48,7 +48,7 @@ static int
 table_insert (ward_proc *p, ward_err *err)
 {
   entry *e = malloc (sizeof *e);
-  pthread_rwlock_wrlock (&table.lock);
+  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
   int ending = table.ending;
   if (e && !ending)
     {
@@ -56,32 +56,32 @@ table_insert (ward_proc *p, ward_err *err)
       e->next = chains[p->serial % NBUCKETS];
       chains[p->serial % NBUCKETS] = e;
     }
-  pthread_rwlock_unlock (&table.lock);
+  ward_rwunlock (&table.lock);
   if (e == NULL || ending)
     {
       free (e);
       return ending ? refuse_ending (err)
                     : ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
     }
-  pthread_mutex_lock (&table.live_lock);
+  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
   table.live++;
-  pthread_mutex_unlock (&table.live_lock);
+  ward_unlock (&table.live_lock);
   return 0;
 }
 
 int
 ward_run_ending (void)
 {
-  pthread_rwlock_rdlock (&table.lock);
+  ward_rdlock (&table.lock, WARD_LOCK_TABLE);
   int ending = table.ending;
-  pthread_rwlock_unlock (&table.lock);
+  ward_rwunlock (&table.lock);
   return ending;
 }
 
 static void
 table_remove (ward_proc *p)
 {
-  pthread_rwlock_wrlock (&table.lock);
+  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
   for (entry **pe = &chains[p->serial % NBUCKETS]; *pe; pe = &(*pe)->next)
     if ((*pe)->p == p)
       {
@@ -90,18 +90,18 @@ table_remove (ward_proc *p)
         free (e);
         break;
       }
-  pthread_rwlock_unlock (&table.lock);
-  pthread_mutex_lock (&table.live_lock);
+  ward_rwunlock (&table.lock);
+  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
   if (--table.live == 0)
     pthread_cond_broadcast (&table.none_left);
-  pthread_mutex_unlock (&table.live_lock);
+  ward_unlock (&table.live_lock);
 }
 
 ward_proc *
 ward_proc_by_serial (uint64_t serial)
 {
   ward_proc *found = NULL;
-  pthread_rwlock_rdlock (&table.lock);
+  ward_rdlock (&table.lock, WARD_LOCK_TABLE);
   for (entry *e = chains[serial % NBUCKETS]; e; e = e->next)
     if (e->p->serial == serial)
       {
@@ -109,7 +109,7 @@ ward_proc_by_serial (uint64_t serial)
         ward_proc_ref (found);
         break;
       }
-  pthread_rwlock_unlock (&table.lock);
+  ward_rwunlock (&table.lock);
   return found;
 }
 
@@ -168,19 +168,19 @@ ward_resolve (const char *dest, ward_err *err)
 size_t
 ward_proc_count (void)
 {
-  pthread_mutex_lock (&table.live_lock);
+  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
   size_t n = table.live;
-  pthread_mutex_unlock (&table.live_lock);
+  ward_unlock (&table.live_lock);
   return n;
 }
 
 void
 ward_wait_all_exited (void)
 {
-  pthread_mutex_lock (&table.live_lock);
+  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
   while (table.live > 0)
     pthread_cond_wait (&table.none_left, &table.live_lock);
-  pthread_mutex_unlock (&table.live_lock);
+  ward_unlock (&table.live_lock);
 }
 
 void
@@ -188,7 +188,7 @@ ward_proc_kill_all (const char *why)
 {
   /* From here on no process may start: a chain of processes, each
    * spawning its successor, would otherwise outrun the kills below. */
-  pthread_rwlock_wrlock (&table.lock);
+  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
   table.ending = 1;
   size_t n = 0, cap = 0;
   ward_proc **all = NULL;
@@ -203,7 +203,7 @@ ward_proc_kill_all (const char *why)
             all[n++] = e->p;
           }
       }
-  pthread_rwlock_unlock (&table.lock);
+  ward_rwunlock (&table.lock);
   for (size_t i = 0; i < n; i++)
     {
       ward_proc_kill (all[i], "%s", why);
@@ -349,17 +349,17 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
 void
 ward_proc_wake (ward_proc *p)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   if (p->state == WARD_ST_WAITING)
     {
       p->state = WARD_ST_RUNNABLE;
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       ward_sched_push (p);
       return;
     }
   if (p->state == WARD_ST_RUNNING)
     p->wake_pending = 1;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
 }
 
 void
@@ -368,10 +368,10 @@ ward_proc_kill (ward_proc *p, const char *fmt, ...)
   /* The first kill wins (killed is set only here, under the lock). The
    * reason is written before killed is: a process that sees killed, on
    * any core, reads the whole reason (release, and acquire in vm.c). */
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   if (p->state == WARD_ST_DONE || atomic_load (&p->killed))
     {
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       return;
     }
   va_list ap;
@@ -379,7 +379,7 @@ ward_proc_kill (ward_proc *p, const char *fmt, ...)
   vsnprintf (p->kill_msg, sizeof p->kill_msg, fmt, ap);
   va_end (ap);
   atomic_store_explicit (&p->killed, 1, memory_order_release);
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   ward_proc_wake (p);
 }
 
@@ -543,9 +543,9 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
     goto undo;
   if (p->remote)
     ward_broker_boot (p);
-  pthread_mutex_lock (&p->lock);    /* ward_deliver reads it under the lock */
+  ward_lock (&p->lock, WARD_LOCK_PROC);    /* ward_deliver reads it under the lock */
   p->state = WARD_ST_RUNNABLE;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   ward_proc_ref (p);                /* the caller's: p may exit at once */
   if (!req->hold)
     ward_sched_push (p);
@@ -557,9 +557,9 @@ undo:
     ward_err keep = *err;
     p->remote = NULL;                 /* the caller's to abort */
     ward_topology_exit (p, 0, NULL, 0, NULL);
-    pthread_mutex_lock (&p->lock);
+    ward_lock (&p->lock, WARD_LOCK_PROC);
     p->state = WARD_ST_DONE;
-    pthread_mutex_unlock (&p->lock);
+    ward_unlock (&p->lock);
     if (parent)
       atomic_fetch_sub (&parent->live_children, 1);
     table_remove (p);
@@ -573,9 +573,9 @@ undo:
 static void
 proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, const char *error)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   p->state = WARD_ST_DONE;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   if (p->is_first && ward_remote_chan >= 0)
     ward_remote_ending ();
   ward_vm_close (p);
@@ -664,15 +664,15 @@ proc_exit (ward_proc *p, int status, int nres)
 void
 ward_proc_run (ward_proc *p)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   if (p->state != WARD_ST_RUNNABLE)
     {
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       return;
     }
   p->state = WARD_ST_RUNNING;
   p->wake_pending = 0;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
 
   ward_err err;
   if (p->L == NULL && ward_vm_boot (p, &err) < 0)
@@ -708,20 +708,20 @@ ward_proc_run (ward_proc *p)
             }
           continue;                       /* run the new body now */
         case WARD_Y_BLOCK:
-          pthread_mutex_lock (&p->lock);
+          ward_lock (&p->lock, WARD_LOCK_PROC);
           if (p->wake_pending || atomic_load (&p->killed))
             {
               p->wake_pending = 0;
-              pthread_mutex_unlock (&p->lock);
+              ward_unlock (&p->lock);
               continue;                   /* something arrived meanwhile */
             }
           p->state = WARD_ST_WAITING;
-          pthread_mutex_unlock (&p->lock);
+          ward_unlock (&p->lock);
           return;
         case WARD_Y_PREEMPT:
-          pthread_mutex_lock (&p->lock);
+          ward_lock (&p->lock, WARD_LOCK_PROC);
           p->state = WARD_ST_RUNNABLE;
-          pthread_mutex_unlock (&p->lock);
+          ward_unlock (&p->lock);
           ward_sched_push (p);
           return;
         case WARD_Y_NONE:
