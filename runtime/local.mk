@@ -34,7 +34,7 @@ check_PROGRAMS += tests/ward-faults
 tests_ward_faults_SOURCES = runtime/main.c runtime/remote/remote.c runtime/remote/broker.c \
 	runtime/remote/bhandle.c runtime/remote/bproxy.c policy/audit.c \
 	tests/harness/rawwire.c \
-	sandbox/client.c sandbox/supervisor.c sandbox/spawn.c
+	sandbox/client.c sandbox/supervisor.c sandbox/build.c sandbox/spawn.c
 tests_ward_faults_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS) $(SECCOMP_CFLAGS) \
 	$(CAPNG_CFLAGS) -DWARD_TEST_HOOKS
 tests_ward_faults_LDADD = $(ward_LDADD)
