@@ -1,7 +1,7 @@
 /* supervisor.c -- the supervisor process: one thread, one loop. It reads
- * spawn requests from the runtime, builds each child (spawn.c), waits for
- * it to be ready, hands back a pidfd, reaps children and reports their
- * ends on the events socket. */
+ * requests from the runtime, has each child built (build.c) and hands
+ * back its pidfd, reaps children and reports their ends on the events
+ * socket. */
 #include "config.h"
 #include "supervisor.h"
 #include "wfd.h"
@@ -412,14 +412,13 @@ close_fds (const int *fds, int n)
     close (fds[i]);
 }
 
-static void
-handle_request (void)
+/* Receive a request's header into q and its descriptors (at most 5)
+ * into fds. Returns what recvmsg did: the bytes read, or <= 0. */
+static ssize_t
+recv_request (struct wsb_req *q, int *fds, int *nfds, int *flags)
 {
-  struct wsb_req q;
-  int fds[5];
-  int nfds = 0;
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof fds)]; } cm;
-  struct iovec iov = { &q, sizeof q };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (5 * sizeof (int))]; } cm;
+  struct iovec iov = { q, sizeof *q };
   struct msghdr mh;
   memset (&mh, 0, sizeof mh);
   mh.msg_iov = &iov;
@@ -427,6 +426,97 @@ handle_request (void)
   mh.msg_control = cm.buf;
   mh.msg_controllen = sizeof cm.buf;
   ssize_t n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  if (n <= 0)
+    return n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        int m = (int) ((c->cmsg_len - CMSG_LEN (0)) / sizeof (int));
+        for (int i = 0; i < m && *nfds < 5; i++)
+          memcpy (&fds[(*nfds)++], CMSG_DATA (c) + i * sizeof (int), sizeof (int));
+      }
+  *flags = mh.msg_flags;
+  return n;
+}
+
+/* Read q's payload whatever happens, so the next request starts clean:
+ * into *bufp (NULL when out of memory), or only its first chunk when it
+ * is oversize. *broken: it is not the payload announced. -1 when the
+ * runtime is gone (*bufp freed). */
+static int
+read_payload (const struct wsb_req *q, char **bufp, int *oversize, int *broken)
+{
+  *oversize = q->payload > WSB_PAYLOAD_MAX;
+  char *buf = malloc (*oversize ? WSB_CHUNK : (size_t) q->payload + 1);
+  *broken = buf == NULL;
+  for (size_t off = 0; off < q->payload;)
+    {
+      size_t want = q->payload - off < WSB_CHUNK ? q->payload - off : WSB_CHUNK;
+      char *dst = buf == NULL ? NULL : *oversize ? buf : buf + off;
+      char sink[1];
+      ssize_t r = recv (sock, dst != NULL ? dst : sink, dst != NULL ? want : 1,
+                        MSG_TRUNC);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        {
+          free (buf);
+          *bufp = NULL;
+          return -1;
+        }
+      if ((size_t) r > want)
+        *broken = 1;
+      off += (size_t) r;
+    }
+  *bufp = buf;
+  return 0;
+}
+
+/* A spawn request read whole: its profile into prof, or err. */
+static void
+check_spawn (const struct wsb_req *q, char *buf, int nfds, int oversize, int broken,
+             wsb_profile *prof, const char ***env, ward_err *err)
+{
+  int warm = (q->flags & WSB_REQ_WARM) != 0;
+  int want_fds = !warm + !!(q->fdmask & WSB_FD_STDIN) + !!(q->fdmask & WSB_FD_STDOUT)
+                 + !!(q->fdmask & WSB_FD_STDERR) + !!(q->fdmask & WSB_FD_ARG);
+  if (q->op != WSB_OP_SPAWN || broken || nfds != want_fds
+      || (q->flags & ~(uint32_t) WSB_REQ_WARM) || (warm && (q->fdmask & WSB_FD_ARG)))
+    ward_err_set (err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
+  else if (oversize)
+    ward_err_set (err, WARD_E_INVALID, 0, "sandbox: the request is over "
+                  "%u bytes", (unsigned) WSB_PAYLOAD_MAX);
+  else
+    {
+      buf[q->payload] = '\0';
+      wsv_parse (q, buf, prof, env, err);
+    }
+  if (err->kind == WARD_OK && shutting_down)
+    ward_err_set (err, WARD_E_UNAVAILABLE, 0, "sandbox: the supervisor is stopping");
+}
+
+/* DETACH: the kid q->pid is to outlive the runtime. */
+static void
+detach (const struct wsb_req *q)
+{
+  ward_err err;
+  ward_err_clear (&err);
+  struct kid *k = find_kid (q->pid);
+  if (k == NULL)
+    ward_err_set (&err, WARD_E_NOT_FOUND, 0, "sandbox: no live child %d",
+                  (int) q->pid);
+  else
+    k->detached = 1;
+  wsv_reply (k == NULL ? &err : NULL, q->pid, -1);
+}
+
+static void
+handle_request (void)
+{
+  struct wsb_req q;
+  int fds[5];
+  int nfds = 0, flags = 0;
+  ssize_t n = recv_request (&q, fds, &nfds, &flags);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return;
   if (n <= 0)
@@ -434,17 +524,10 @@ handle_request (void)
       runtime_gone ();
       return;
     }
-  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-      {
-        int m = (int) ((c->cmsg_len - CMSG_LEN (0)) / sizeof (int));
-        for (int i = 0; i < m && nfds < 5; i++)
-          memcpy (&fds[nfds++], CMSG_DATA (c) + i * sizeof (int), sizeof (int));
-      }
 
   ward_err err;
   ward_err_clear (&err);
-  if (n != (ssize_t) sizeof q || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+  if (n != (ssize_t) sizeof q || (flags & (MSG_TRUNC | MSG_CTRUNC)))
     {
       close_fds (fds, nfds);
       ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
@@ -460,62 +543,24 @@ handle_request (void)
   if (q.op == WSB_OP_DETACH)
     {
       close_fds (fds, nfds);
-      struct kid *k = find_kid (q.pid);
-      if (k == NULL)
-        ward_err_set (&err, WARD_E_NOT_FOUND, 0, "sandbox: no live child %d",
-                      (int) q.pid);
-      else
-        k->detached = 1;
-      wsv_reply (k == NULL ? &err : NULL, q.pid, -1);
+      detach (&q);
       return;
     }
 
-  /* Read the payload whatever happens, so the next request starts clean. */
-  int oversize = q.payload > WSB_PAYLOAD_MAX;
-  char *buf = malloc (oversize ? WSB_CHUNK : (size_t) q.payload + 1);
-  int broken = buf == NULL;
-  for (size_t off = 0; off < q.payload;)
+  char *buf;
+  int oversize, broken;
+  if (read_payload (&q, &buf, &oversize, &broken) < 0)
     {
-      size_t want = q.payload - off < WSB_CHUNK ? q.payload - off : WSB_CHUNK;
-      char *dst = buf == NULL ? NULL : oversize ? buf : buf + off;
-      char sink[1];
-      ssize_t r = recv (sock, dst != NULL ? dst : sink, dst != NULL ? want : 1,
-                        MSG_TRUNC);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        {
-          free (buf);
-          close_fds (fds, nfds);
-          runtime_gone ();
-          return;
-        }
-      if ((size_t) r > want)
-        broken = 1;
-      off += (size_t) r;
+      close_fds (fds, nfds);
+      runtime_gone ();
+      return;
     }
-
-  int warm = (q.flags & WSB_REQ_WARM) != 0;
-  int want_fds = !warm + !!(q.fdmask & WSB_FD_STDIN) + !!(q.fdmask & WSB_FD_STDOUT)
-                 + !!(q.fdmask & WSB_FD_STDERR) + !!(q.fdmask & WSB_FD_ARG);
   wsb_profile prof;
   const char **env = NULL;
-  if (q.op != WSB_OP_SPAWN || broken || nfds != want_fds || (q.flags & ~(uint32_t) WSB_REQ_WARM)
-      || (warm && (q.fdmask & WSB_FD_ARG)))
-    ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
-  else if (oversize)
-    ward_err_set (&err, WARD_E_INVALID, 0, "sandbox: the request is over "
-                  "%u bytes", (unsigned) WSB_PAYLOAD_MAX);
-  else
-    {
-      buf[q.payload] = '\0';
-      wsv_parse (&q, buf, &prof, &env, &err);
-    }
-  if (err.kind == WARD_OK && shutting_down)
-    ward_err_set (&err, WARD_E_UNAVAILABLE, 0, "sandbox: the supervisor is stopping");
+  check_spawn (&q, buf, nfds, oversize, broken, &prof, &env, &err);
   if (err.kind != WARD_OK)
     wsv_reply (&err, 0, -1);
-  else if (warm)
+  else if (q.flags & WSB_REQ_WARM)
     wsv_spawn_warm (&q, buf, &prof, fds);
   else
     wsv_spawn (&prof, fds, q.fdmask);
