@@ -116,7 +116,7 @@ build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t 
 {
   struct wsb_job job;
   memset (&job, 0, sizeof job);
-  wsv_job_base (&job);
+  wsb__job_base (&job);
   job.prof = *prof;
   job.chan = chan;
   memcpy (job.stdio, stdio, sizeof job.stdio);
@@ -173,7 +173,7 @@ build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t 
 }
 
 void
-wsv_spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
+wsb__spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
 {
   ward_err err;
   ward_err_clear (&err);
@@ -184,14 +184,14 @@ wsv_spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
   int arg = fdmask & WSB_FD_ARG ? fds[k++] : -1;
   pid_t pid;
   int pidfd, srd;
-  if (wsv_reserve_kid (&err) < 0
+  if (wsb__reserve_kid (&err) < 0
       || build (prof, fds[0], stdio, arg, &pid, &pidfd, &srd, &err) < 0)
     {
-      wsv_reply (&err, 0, -1);
+      wsb__reply (&err, 0, -1);
       return;
     }
-  wsv_add_kid (pid, srd);
-  wsv_reply (NULL, pid, pidfd);
+  wsb__add_kid (pid, srd);
+  wsb__reply (NULL, pid, pidfd);
   close (pidfd);
 }
 
@@ -224,7 +224,8 @@ same_request (const struct wsb_req *a, const char *pa, const struct wsb_req *b,
 /* A warm spawn: hand over the child built ahead for this request, or build
  * one now; then build the next one ahead. */
 void
-wsv_spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof, const int *fds)
+wsb__spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof,
+                 const int *fds)
 {
   ward_err err;
   ward_err_clear (&err);
@@ -234,9 +235,9 @@ wsv_spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof, con
       w = &warms[i];
     else if (warms[i].payload == NULL && free_slot == NULL)
       free_slot = &warms[i];
-  if (wsv_reserve_kid (&err) < 0)
+  if (wsb__reserve_kid (&err) < 0)
     {
-      wsv_reply (&err, 0, -1);
+      wsb__reply (&err, 0, -1);
       return;
     }
   if (w == NULL && free_slot != NULL)
@@ -275,12 +276,12 @@ wsv_spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof, con
         }
       if (build_warm (&now, prof, &err) < 0)
         {
-          wsv_reply (&err, 0, -1);
+          wsb__reply (&err, 0, -1);
           return;
         }
     }
-  wsv_add_kid (now.pid, now.status_fd);
-  wsv_reply2 (NULL, now.pid, now.pidfd, now.chan);
+  wsb__add_kid (now.pid, now.status_fd);
+  wsb__reply2 (NULL, now.pid, now.pidfd, now.chan);
   close (now.pidfd);
   close (now.chan);
   if (w != NULL)
@@ -297,7 +298,7 @@ wsv_spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof, con
 /* Build the warm children that are due; returns the poll timeout (ms) to
  * the next one, or -1. */
 int
-wsv_refill_warm (void)
+wsb__refill_warm (void)
 {
   struct timespec now;
   clock_gettime (CLOCK_MONOTONIC, &now);
@@ -322,7 +323,7 @@ wsv_refill_warm (void)
       const char **env = NULL;
       ward_err e2;
       ward_err_clear (&e2);
-      if (wsv_parse (&w->q, w->payload, &kept, &env, &e2) == 0)
+      if (wsb__parse_req (&w->q, w->payload, &kept, &env, &e2) == 0)
         (void) build_warm (w, &kept, &e2);   /* on failure: built on demand */
       free (env);
     }
@@ -332,7 +333,7 @@ wsv_refill_warm (void)
 /* ---- what the supervisor asks of the warm children ------------------- */
 
 int
-wsv_warm_reaped (pid_t pid)
+wsb__warm_reaped (pid_t pid)
 {
   int found = 0;
   for (int w = 0; w < NWARM; w++)
@@ -349,7 +350,7 @@ wsv_warm_reaped (pid_t pid)
 }
 
 int
-wsv_warm_alive (void)
+wsb__warm_alive (void)
 {
   for (int w = 0; w < NWARM; w++)
     if (warms[w].pid > 0)
@@ -358,7 +359,7 @@ wsv_warm_alive (void)
 }
 
 void
-wsv_warm_kill (void)
+wsb__warm_kill (void)
 {
   for (int w = 0; w < NWARM; w++)
     if (warms[w].pid > 0)

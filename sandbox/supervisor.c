@@ -44,7 +44,7 @@ static int shutting_down;
 /* ---- replies and events ---------------------------------------------- */
 
 void
-wsv_reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
+wsb__reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
 {
   struct wsb_rep rep;
   memset (&rep, 0, sizeof rep);
@@ -75,9 +75,9 @@ wsv_reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
 }
 
 void
-wsv_reply (const ward_err *err, pid_t pid, int pidfd)
+wsb__reply (const ward_err *err, pid_t pid, int pidfd)
 {
-  wsv_reply2 (err, pid, pidfd, -1);
+  wsb__reply2 (err, pid, pidfd, -1);
 }
 
 static void
@@ -128,7 +128,7 @@ reaped (const siginfo_t *si)
     {
       /* a child built ahead that died unused is simply gone; else an
        * orphan we adopted as subreaper */
-      (void) wsv_warm_reaped (si->si_pid);
+      (void) wsb__warm_reaped (si->si_pid);
       return;
     }
   wsb_exit ev = { si->si_pid, si->si_code, si->si_status,
@@ -227,7 +227,7 @@ known_undetached (void)
   for (size_t i = 0; i < nkids; i++)
     if (!kids[i].detached)
       return 1;
-  return wsv_warm_alive ();
+  return wsb__warm_alive ();
 }
 
 /* Wait for one child to end, and forget it. 0, or -1 when none is left. */
@@ -257,7 +257,7 @@ end_children (void)
   for (size_t i = 0; i < nkids; i++)
     if (!kids[i].detached)
       (void) kill (kids[i].pid, SIGKILL);
-  wsv_warm_kill ();
+  wsb__warm_kill ();
   while (known_undetached ())
     if (reap_one () < 0)
       return;
@@ -285,7 +285,7 @@ shut_down (int requested)
   end_children ();
   size_t stays = count_detached ();
   if (requested)
-    wsv_reply (NULL, (pid_t) stays, -1);
+    wsb__reply (NULL, (pid_t) stays, -1);
   if (stays == 0)
     _exit (0);
   /* We stay only to reap: nothing of the run is kept for it. The standard
@@ -312,7 +312,7 @@ runtime_gone (void)
 /* ---- the kids' table, for build.c ------------------------------------ */
 
 int
-wsv_reserve_kid (ward_err *err)
+wsb__reserve_kid (ward_err *err)
 {
   if (WARD_GROW (kids, kids_cap, nkids + 1, 64) != 0)
     return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
@@ -320,13 +320,13 @@ wsv_reserve_kid (ward_err *err)
 }
 
 void
-wsv_add_kid (pid_t pid, int status_fd)
+wsb__add_kid (pid_t pid, int status_fd)
 {
   kids[nkids++] = (struct kid) { pid, status_fd, 0 };
 }
 
 void
-wsv_job_base (struct wsb_job *job)
+wsb__job_base (struct wsb_job *job)
 {
   job->devnull = devnull;
   job->uid = my_uid;
@@ -337,8 +337,8 @@ wsv_job_base (struct wsb_job *job)
 /* ---- requests -------------------------------------------------------- */
 
 int
-wsv_parse (const struct wsb_req *q, char *buf, wsb_profile *prof,
-       const char ***envp, ward_err *err)
+wsb__parse_req (const struct wsb_req *q, char *buf, wsb_profile *prof,
+                const char ***envp, ward_err *err)
 {
   size_t off = 0, n = q->payload;
   memset (prof, 0, sizeof *prof);
@@ -489,7 +489,7 @@ check_spawn (const struct wsb_req *q, char *buf, int nfds, int oversize, int bro
   else
     {
       buf[q->payload] = '\0';
-      wsv_parse (q, buf, prof, env, err);
+      wsb__parse_req (q, buf, prof, env, err);
     }
   if (err->kind == WARD_OK && shutting_down)
     ward_err_set (err, WARD_E_UNAVAILABLE, 0, "sandbox: the supervisor is stopping");
@@ -507,7 +507,7 @@ detach (const struct wsb_req *q)
                   (int) q->pid);
   else
     k->detached = 1;
-  wsv_reply (k == NULL ? &err : NULL, q->pid, -1);
+  wsb__reply (k == NULL ? &err : NULL, q->pid, -1);
 }
 
 static void
@@ -531,7 +531,7 @@ handle_request (void)
     {
       close_fds (fds, nfds);
       ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
-      wsv_reply (&err, 0, -1);
+      wsb__reply (&err, 0, -1);
       return;
     }
   if (q.op == WSB_OP_STOP)
@@ -559,11 +559,11 @@ handle_request (void)
   const char **env = NULL;
   check_spawn (&q, buf, nfds, oversize, broken, &prof, &env, &err);
   if (err.kind != WARD_OK)
-    wsv_reply (&err, 0, -1);
+    wsb__reply (&err, 0, -1);
   else if (q.flags & WSB_REQ_WARM)
-    wsv_spawn_warm (&q, buf, &prof, fds);
+    wsb__spawn_warm (&q, buf, &prof, fds);
   else
-    wsv_spawn (&prof, fds, q.fdmask);
+    wsb__spawn (&prof, fds, q.fdmask);
   close_fds (fds, nfds);
   free (env);
   free (buf);
@@ -703,7 +703,7 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
         }
       if (nevq > 0)
         pf[np++] = (struct pollfd) { evsock, POLLOUT, 0 };
-      int timeout = shutting_down ? -1 : wsv_refill_warm ();
+      int timeout = shutting_down ? -1 : wsb__refill_warm ();
       if (poll (pf, (nfds_t) np, timeout) < 0)
         continue;
       if (pf[0].revents)
