@@ -10,7 +10,7 @@ libwardrt_a_SOURCES = \
 	runtime/core/rt.h runtime/core/arena.h runtime/core/arena.c \
 	runtime/core/codec.h runtime/core/codec.c runtime/core/sched.c \
 	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
-	runtime/core/timer.c \
+	runtime/core/timer.c runtime/core/lock.c \
 	runtime/vm/vm.h runtime/vm/vmint.h runtime/vm/vm.c runtime/vm/vmlimit.c \
 	runtime/vm/vmco.c runtime/vm/vmbase.c runtime/vm/vmlibs.c runtime/vm/defs.c \
 	runtime/vm/face.h runtime/vm/face.c runtime/vm/lerr.c \
@@ -43,7 +43,7 @@ tests_ward_faults_SOURCES = runtime/main.c runtime/remote/remote.c runtime/remot
 	runtime/remote/breader.c \
 	runtime/remote/bhandle.c runtime/remote/bproxy.c policy/audit.c \
 	tests/harness/rawwire.c \
-	sandbox/client.c sandbox/supervisor.c sandbox/spawn.c
+	sandbox/client.c sandbox/supervisor.c sandbox/build.c sandbox/spawn.c
 tests_ward_faults_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS) $(SECCOMP_CFLAGS) \
 	$(CAPNG_CFLAGS) -DWARD_TEST_HOOKS
 tests_ward_faults_LDADD = $(ward_LDADD)

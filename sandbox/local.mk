@@ -3,5 +3,5 @@
 noinst_LIBRARIES += libwardsandbox.a
 libwardsandbox_a_CPPFLAGS = $(SANDBOX_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) $(LUA_CFLAGS)
 libwardsandbox_a_SOURCES = sandbox/include/sandbox.h sandbox/proto.h sandbox/client.c \
-	sandbox/supervisor.c sandbox/spawn.c sandbox/pid1.c \
+	sandbox/supervisor.h sandbox/supervisor.c sandbox/build.c sandbox/spawn.c sandbox/pid1.c \
 	sandbox/lockdown.c sandbox/lockdown.h sandbox/seccomp.c

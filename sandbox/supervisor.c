@@ -1,10 +1,11 @@
 /* supervisor.c -- the supervisor process: one thread, one loop. It reads
- * spawn requests from the runtime, builds each child (spawn.c), waits for
- * it to be ready, hands back a pidfd, reaps children and reports their
- * ends on the events socket. */
+ * requests from the runtime, has each child built (build.c) and hands
+ * back its pidfd, reaps children and reports their ends on the events
+ * socket. */
 #include "config.h"
-#include "proto.h"
+#include "supervisor.h"
 #include "wfd.h"
+#include "wgrow.h"
 #include "wfault.h"
 #include "lockdown.h"
 
@@ -30,20 +31,6 @@ struct kid {
   int detached;
 };
 
-/* A child built ahead for the next warm request equal to `q` and its
- * payload (whose strings the profile points into, kept for rebuilds). */
-struct warm {
-  struct wsb_req q;             /* flags, fdmask: as requested */
-  char *payload;
-  int stdio[3];                 /* our copies of the request's fds, or -1 */
-  pid_t pid;                    /* 0: none ready */
-  int pidfd, status_fd, chan;   /* chan: the runtime's end */
-  struct timespec refill;       /* when to build the next (0: not due) */
-};
-#define NWARM 8
-#define REFILL_DELAY_MS 3
-static struct warm warms[NWARM];
-
 static int sock = -1, evsock = -1, sigfd = -1, devnull = -1;
 static wsb_entry_fn entry_fn;
 static uid_t my_uid;
@@ -56,8 +43,8 @@ static int shutting_down;
 
 /* ---- replies and events ---------------------------------------------- */
 
-static void
-reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
+void
+wsb__reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
 {
   struct wsb_rep rep;
   memset (&rep, 0, sizeof rep);
@@ -87,10 +74,10 @@ reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
     ;
 }
 
-static void
-reply (const ward_err *err, pid_t pid, int pidfd)
+void
+wsb__reply (const ward_err *err, pid_t pid, int pidfd)
 {
-  reply2 (err, pid, pidfd, -1);
+  wsb__reply2 (err, pid, pidfd, -1);
 }
 
 static void
@@ -114,15 +101,8 @@ flush_events (void)
 static void
 push_event (const wsb_exit *ev)
 {
-  if (nevq == evq_cap)
-    {
-      size_t cap = evq_cap ? evq_cap * 2 : 64;
-      wsb_exit *q = realloc (evq, cap * sizeof *q);
-      if (q == NULL)
-        return;                 /* the pidfd still tells the runtime */
-      evq = q;
-      evq_cap = cap;
-    }
+  if (WARD_GROW (evq, evq_cap, nevq + 1, 64) != 0)
+    return;                     /* the pidfd still tells the runtime */
   evq[nevq++] = *ev;
   flush_events ();
 }
@@ -148,15 +128,7 @@ reaped (const siginfo_t *si)
     {
       /* a child built ahead that died unused is simply gone; else an
        * orphan we adopted as subreaper */
-      for (int w = 0; w < NWARM; w++)
-        if (warms[w].pid == si->si_pid)
-          {
-            close (warms[w].pidfd);
-            close (warms[w].chan);
-            if (warms[w].status_fd >= 0)
-              close (warms[w].status_fd);
-            warms[w].pid = 0;
-          }
+      (void) wsb__warm_reaped (si->si_pid);
       return;
     }
   wsb_exit ev = { si->si_pid, si->si_code, si->si_status,
@@ -255,10 +227,7 @@ known_undetached (void)
   for (size_t i = 0; i < nkids; i++)
     if (!kids[i].detached)
       return 1;
-  for (int w = 0; w < NWARM; w++)
-    if (warms[w].pid > 0)
-      return 1;
-  return 0;
+  return wsb__warm_alive ();
 }
 
 /* Wait for one child to end, and forget it. 0, or -1 when none is left. */
@@ -288,9 +257,7 @@ end_children (void)
   for (size_t i = 0; i < nkids; i++)
     if (!kids[i].detached)
       (void) kill (kids[i].pid, SIGKILL);
-  for (int w = 0; w < NWARM; w++)
-    if (warms[w].pid > 0)
-      (void) kill (warms[w].pid, SIGKILL);
+  wsb__warm_kill ();
   while (known_undetached ())
     if (reap_one () < 0)
       return;
@@ -318,7 +285,7 @@ shut_down (int requested)
   end_children ();
   size_t stays = count_detached ();
   if (requested)
-    reply (NULL, (pid_t) stays, -1);
+    wsb__reply (NULL, (pid_t) stays, -1);
   if (stays == 0)
     _exit (0);
   /* We stay only to reap: nothing of the run is kept for it. The standard
@@ -342,335 +309,36 @@ runtime_gone (void)
   sock = -1;
 }
 
-/* ---- spawning -------------------------------------------------------- */
+/* ---- the kids' table, for build.c ------------------------------------ */
 
-static long
-ms_left (const struct timespec *deadline)
+int
+wsb__reserve_kid (ward_err *err)
 {
-  struct timespec now;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  long ms = (deadline->tv_sec - now.tv_sec) * 1000
-            + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-  return ms < 0 ? 0 : ms;
-}
-
-/* Read status records until nready READYs. Returns 0, or -1 with err;
- * *ended tells that the child went away without a word. */
-static int
-await_ready (int fd, int nready, int *ended, ward_err *err)
-{
-  struct timespec deadline;
-  clock_gettime (CLOCK_MONOTONIC, &deadline);
-  deadline.tv_sec += WSB_READY_TIMEOUT_MS / 1000;
-  *ended = 0;
-  for (int got = 0; got < nready;)
-    {
-      struct pollfd pf = { fd, POLLIN, 0 };
-      int r = poll (&pf, 1, (int) ms_left (&deadline));
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r == 0)
-        return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
-                             "sandbox: the child was not ready within %d ms",
-                             WSB_READY_TIMEOUT_MS);
-      struct wsb_rec rec;
-      ssize_t n = read (fd, &rec, sizeof rec);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n == 0)
-        {
-          *ended = 1;
-          return ward_err_set (err, WARD_E_INTERNAL, 0,
-                               "sandbox: the child ended before it was ready");
-        }
-      if (n != (ssize_t) sizeof rec)
-        return ward_err_set (err, WARD_E_INTERNAL, n < 0 ? errno : 0,
-                             "sandbox: reading the child's status");
-      switch (rec.type)
-        {
-        case WSB_REC_READY:
-          got++;
-          break;
-        case WSB_REC_ERROR:
-          rec.msg[sizeof rec.msg - 1] = '\0';
-          err->kind = rec.kind > WARD_OK && rec.kind <= WARD_E_INTERNAL
-                      ? (ward_kind) rec.kind : WARD_E_INTERNAL;
-          err->errnum = rec.errnum;
-          memcpy (err->msg, rec.msg, sizeof err->msg);
-          return -1;
-        case WSB_REC_EXIT:
-          {
-            char how[128];
-            wsb_describe_exit (rec.code, rec.status, -1, how, sizeof how);
-            return ward_err_set (err, WARD_E_INTERNAL, 0, "sandbox: the actor "
-                                 "ended before it was ready: it %s", how);
-          }
-        default:
-          return ward_err_set (err, WARD_E_INTERNAL, 0,
-                               "sandbox: a bad status record");
-        }
-    }
+  if (WARD_GROW (kids, kids_cap, nkids + 1, 64) != 0)
+    return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
   return 0;
 }
 
-static void
-kill_and_wait (pid_t pid, int *status)
+void
+wsb__add_kid (pid_t pid, int status_fd)
 {
-  kill (pid, SIGKILL);
-  while (waitpid (pid, status, 0) < 0 && errno == EINTR)
-    ;
+  kids[nkids++] = (struct kid) { pid, status_fd, 0 };
 }
 
-static int parse (const struct wsb_req *q, char *buf, wsb_profile *prof,
-                   const char ***envp, ward_err *err);
-
-/* Build one child on chan (its end) with the given stdio and init arg,
- * and wait until it is ready. 0 with *pid, *pidfd and *status_fd (PID 1's
- * status pipe, or -1), or -1 with err and nothing left running. */
-static int
-build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t *pidp,
-       int *pidfdp, int *status_fdp, ward_err *err)
+void
+wsb__job_base (struct wsb_job *job)
 {
-  struct wsb_job job;
-  memset (&job, 0, sizeof job);
-  job.prof = *prof;
-  job.chan = chan;
-  memcpy (job.stdio, stdio, sizeof job.stdio);
-  job.prof.init_arg_fd = arg_fd;
-  job.devnull = devnull;
-  job.uid = my_uid;
-  job.gid = my_gid;
-  job.entry = entry_fn;
-
-  int pidfd = -1, srd = -1;
-  pid_t pid = wsb__clone_child (&job, &pidfd, &srd, err);
-  if (pid < 0)
-    return -1;
-  int pid1 = (prof->limits.namespaces & WARD_NS_PID) != 0, ended;
-  if (await_ready (srd, pid1 ? 2 : 1, &ended, err) < 0)
-    {
-      int st = 0;
-      kill_and_wait (pid, &st);
-      if (ended)
-        {
-          char how[128];
-          wsb_describe_exit (WIFSIGNALED (st) ? CLD_KILLED : CLD_EXITED,
-                             WIFSIGNALED (st) ? WTERMSIG (st) : WEXITSTATUS (st),
-                             -1, how, sizeof how);
-          ward_err_set (err, WARD_E_INTERNAL, 0, "sandbox: the child "
-                        "ended before it was ready: it %s", how);
-        }
-      close (srd);
-      close (pidfd);
-      return -1;
-    }
-  if (pid1)
-    {
-      /* the loop reads PID 1's records as they come: a blocking read
-       * would stop the supervisor, so a failure aborts this spawn */
-      int fl = fcntl (srd, F_GETFL);
-      if (wfault_at ("supervisor.nonblock") || fl < 0
-          || fcntl (srd, F_SETFL, fl | O_NONBLOCK) < 0)
-        {
-          ward_err_set (err, WARD_E_INTERNAL, errno,
-                        "sandbox: cannot make the status pipe non-blocking");
-          int st = 0;
-          kill_and_wait (pid, &st);
-          close (srd);
-          close (pidfd);
-          return -1;
-        }
-    }
-  else
-    {
-      close (srd);
-      srd = -1;
-    }
-  *pidp = pid;
-  *pidfdp = pidfd;
-  *status_fdp = srd;
-  return 0;
-}
-
-/* Room for one more kid, made before a child is built so that a built
- * child always has its place. 0 or -1 with err. */
-static int
-reserve_kid (ward_err *err)
-{
-  if (nkids == kids_cap)
-    {
-      size_t cap = kids_cap ? kids_cap * 2 : 64;
-      struct kid *nk = realloc (kids, cap * sizeof *nk);
-      if (nk == NULL)
-        return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
-      kids = nk;
-      kids_cap = cap;
-    }
-  return 0;
-}
-
-static void
-spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask)
-{
-  ward_err err;
-  ward_err_clear (&err);
-  int k = 1, stdio[3];
-  stdio[0] = fdmask & WSB_FD_STDIN ? fds[k++] : -1;
-  stdio[1] = fdmask & WSB_FD_STDOUT ? fds[k++] : -1;
-  stdio[2] = fdmask & WSB_FD_STDERR ? fds[k++] : -1;
-  int arg = fdmask & WSB_FD_ARG ? fds[k++] : -1;
-  pid_t pid;
-  int pidfd, srd;
-  if (reserve_kid (&err) < 0 || build (prof, fds[0], stdio, arg, &pid, &pidfd, &srd, &err) < 0)
-    {
-      reply (&err, 0, -1);
-      return;
-    }
-  kids[nkids++] = (struct kid) { pid, srd, 0 };
-  reply (NULL, pid, pidfd);
-  close (pidfd);
-}
-
-/* Build a child for warm entry w on a new channel; 0 or -1 with err. */
-static int
-build_warm (struct warm *w, const wsb_profile *prof, ward_err *err)
-{
-  int ch[2];
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) < 0)
-    return ward_err_set (err, wsb__errno_kind (errno), errno, "sandbox: channel socket");
-  if (build (prof, ch[1], w->stdio, -1, &w->pid, &w->pidfd, &w->status_fd, err) < 0)
-    {
-      close (ch[0]);
-      close (ch[1]);
-      w->pid = 0;
-      return -1;
-    }
-  close (ch[1]);
-  w->chan = ch[0];
-  return 0;
-}
-
-static int
-same_request (const struct wsb_req *a, const char *pa, const struct wsb_req *b,
-              const char *pb)
-{
-  return memcmp (a, b, sizeof *a) == 0 && memcmp (pa, pb, a->payload) == 0;
-}
-
-/* A warm spawn: hand over the child built ahead for this request, or build
- * one now; then build the next one ahead. */
-static void
-spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof, const int *fds)
-{
-  ward_err err;
-  ward_err_clear (&err);
-  struct warm *w = NULL, *free_slot = NULL;
-  for (int i = 0; i < NWARM; i++)
-    if (warms[i].payload != NULL && same_request (&warms[i].q, warms[i].payload, q, buf))
-      w = &warms[i];
-    else if (warms[i].payload == NULL && free_slot == NULL)
-      free_slot = &warms[i];
-  if (reserve_kid (&err) < 0)
-    {
-      reply (&err, 0, -1);
-      return;
-    }
-  if (w == NULL && free_slot != NULL)
-    {
-      /* remember the request; keep copies of its fds for the rebuilds */
-      char *copy = malloc ((size_t) q->payload + 1);
-      if (copy != NULL)
-        {
-          memcpy (copy, buf, (size_t) q->payload + 1);
-          w = free_slot;
-          memset (w, 0, sizeof *w);
-          w->q = *q;
-          w->payload = copy;
-          int k = 0;
-          for (int i = 0; i < 3; i++)
-            w->stdio[i] = q->fdmask & (WSB_FD_STDIN << i) ? fcntl (fds[k++], F_DUPFD_CLOEXEC, 3)
-                                                            : -1;
-        }
-    }
-  struct warm now;                /* what goes to the runtime */
-  if (w != NULL && w->pid > 0)
-    {
-      now = *w;
-      w->pid = 0;
-    }
-  else
-    {
-      memset (&now, 0, sizeof now);
-      if (w != NULL)
-        memcpy (now.stdio, w->stdio, sizeof now.stdio);
-      else
-        {
-          int k = 0;
-          for (int i = 0; i < 3; i++)
-            now.stdio[i] = q->fdmask & (WSB_FD_STDIN << i) ? fds[k++] : -1;
-        }
-      if (build_warm (&now, prof, &err) < 0)
-        {
-          reply (&err, 0, -1);
-          return;
-        }
-    }
-  kids[nkids++] = (struct kid) { now.pid, now.status_fd, 0 };
-  reply2 (NULL, now.pid, now.pidfd, now.chan);
-  close (now.pidfd);
-  close (now.chan);
-  if (w != NULL)
-    {
-      /* The next one is built a little later: building competes for the
-       * CPU with the child just handed over, which is starting its actor. */
-      clock_gettime (CLOCK_MONOTONIC, &w->refill);
-      w->refill.tv_nsec += REFILL_DELAY_MS * 1000000L;
-      if (w->refill.tv_nsec >= 1000000000L)
-        w->refill.tv_sec++, w->refill.tv_nsec -= 1000000000L;
-    }
-}
-
-/* Build the warm children that are due; returns the poll timeout (ms) to
- * the next one, or -1. */
-static int
-refill_warm (void)
-{
-  struct timespec now;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  long next = -1;
-  for (int i = 0; i < NWARM; i++)
-    {
-      struct warm *w = &warms[i];
-      if (w->payload == NULL || (w->refill.tv_sec == 0 && w->refill.tv_nsec == 0))
-        continue;
-      long ms = (w->refill.tv_sec - now.tv_sec) * 1000
-                + (w->refill.tv_nsec - now.tv_nsec) / 1000000;
-      if (ms > 0)
-        {
-          next = next < 0 || ms < next ? ms : next;
-          continue;
-        }
-      w->refill.tv_sec = w->refill.tv_nsec = 0;
-      if (w->pid > 0)
-        continue;
-      /* from the kept request: the strings of the profile point into it */
-      wsb_profile kept;
-      const char **env = NULL;
-      ward_err e2;
-      ward_err_clear (&e2);
-      if (parse (&w->q, w->payload, &kept, &env, &e2) == 0)
-        (void) build_warm (w, &kept, &e2);   /* on failure: built on demand */
-      free (env);
-    }
-  return (int) next;
+  job->devnull = devnull;
+  job->uid = my_uid;
+  job->gid = my_gid;
+  job->entry = entry_fn;
 }
 
 /* ---- requests -------------------------------------------------------- */
 
-/* Parse the payload into prof; strings point into buf. 0 or -1. */
-static int
-parse (const struct wsb_req *q, char *buf, wsb_profile *prof,
-       const char ***envp, ward_err *err)
+int
+wsb__parse_req (const struct wsb_req *q, char *buf, wsb_profile *prof,
+                const char ***envp, ward_err *err)
 {
   size_t off = 0, n = q->payload;
   memset (prof, 0, sizeof *prof);
@@ -739,14 +407,13 @@ close_fds (const int *fds, int n)
     close (fds[i]);
 }
 
-static void
-handle_request (void)
+/* Receive a request's header into q and its descriptors (at most 5)
+ * into fds. Returns what recvmsg did: the bytes read, or <= 0. */
+static ssize_t
+recv_request (struct wsb_req *q, int *fds, int *nfds, int *flags)
 {
-  struct wsb_req q;
-  int fds[5];
-  int nfds = 0;
-  union { struct cmsghdr h; char buf[CMSG_SPACE (sizeof fds)]; } cm;
-  struct iovec iov = { &q, sizeof q };
+  union { struct cmsghdr h; char buf[CMSG_SPACE (5 * sizeof (int))]; } cm;
+  struct iovec iov = { q, sizeof *q };
   struct msghdr mh;
   memset (&mh, 0, sizeof mh);
   mh.msg_iov = &iov;
@@ -754,6 +421,97 @@ handle_request (void)
   mh.msg_control = cm.buf;
   mh.msg_controllen = sizeof cm.buf;
   ssize_t n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  if (n <= 0)
+    return n;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        int m = (int) ((c->cmsg_len - CMSG_LEN (0)) / sizeof (int));
+        for (int i = 0; i < m && *nfds < 5; i++)
+          memcpy (&fds[(*nfds)++], CMSG_DATA (c) + i * sizeof (int), sizeof (int));
+      }
+  *flags = mh.msg_flags;
+  return n;
+}
+
+/* Read q's payload whatever happens, so the next request starts clean:
+ * into *bufp (NULL when out of memory), or only its first chunk when it
+ * is oversize. *broken: it is not the payload announced. -1 when the
+ * runtime is gone (*bufp freed). */
+static int
+read_payload (const struct wsb_req *q, char **bufp, int *oversize, int *broken)
+{
+  *oversize = q->payload > WSB_PAYLOAD_MAX;
+  char *buf = malloc (*oversize ? WSB_CHUNK : (size_t) q->payload + 1);
+  *broken = buf == NULL;
+  for (size_t off = 0; off < q->payload;)
+    {
+      size_t want = q->payload - off < WSB_CHUNK ? q->payload - off : WSB_CHUNK;
+      char *dst = buf == NULL ? NULL : *oversize ? buf : buf + off;
+      char sink[1];
+      ssize_t r = recv (sock, dst != NULL ? dst : sink, dst != NULL ? want : 1,
+                        MSG_TRUNC);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        {
+          free (buf);
+          *bufp = NULL;
+          return -1;
+        }
+      if ((size_t) r > want)
+        *broken = 1;
+      off += (size_t) r;
+    }
+  *bufp = buf;
+  return 0;
+}
+
+/* A spawn request read whole: its profile into prof, or err. */
+static void
+check_spawn (const struct wsb_req *q, char *buf, int nfds, int oversize, int broken,
+             wsb_profile *prof, const char ***env, ward_err *err)
+{
+  int warm = (q->flags & WSB_REQ_WARM) != 0;
+  int want_fds = !warm + !!(q->fdmask & WSB_FD_STDIN) + !!(q->fdmask & WSB_FD_STDOUT)
+                 + !!(q->fdmask & WSB_FD_STDERR) + !!(q->fdmask & WSB_FD_ARG);
+  if (q->op != WSB_OP_SPAWN || broken || nfds != want_fds
+      || (q->flags & ~(uint32_t) WSB_REQ_WARM) || (warm && (q->fdmask & WSB_FD_ARG)))
+    ward_err_set (err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
+  else if (oversize)
+    ward_err_set (err, WARD_E_INVALID, 0, "sandbox: the request is over "
+                  "%u bytes", (unsigned) WSB_PAYLOAD_MAX);
+  else
+    {
+      buf[q->payload] = '\0';
+      wsb__parse_req (q, buf, prof, env, err);
+    }
+  if (err->kind == WARD_OK && shutting_down)
+    ward_err_set (err, WARD_E_UNAVAILABLE, 0, "sandbox: the supervisor is stopping");
+}
+
+/* DETACH: the kid q->pid is to outlive the runtime. */
+static void
+detach (const struct wsb_req *q)
+{
+  ward_err err;
+  ward_err_clear (&err);
+  struct kid *k = find_kid (q->pid);
+  if (k == NULL)
+    ward_err_set (&err, WARD_E_NOT_FOUND, 0, "sandbox: no live child %d",
+                  (int) q->pid);
+  else
+    k->detached = 1;
+  wsb__reply (k == NULL ? &err : NULL, q->pid, -1);
+}
+
+static void
+handle_request (void)
+{
+  struct wsb_req q;
+  int fds[5];
+  int nfds = 0, flags = 0;
+  ssize_t n = recv_request (&q, fds, &nfds, &flags);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return;
   if (n <= 0)
@@ -761,21 +519,14 @@ handle_request (void)
       runtime_gone ();
       return;
     }
-  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-      {
-        int m = (int) ((c->cmsg_len - CMSG_LEN (0)) / sizeof (int));
-        for (int i = 0; i < m && nfds < 5; i++)
-          memcpy (&fds[nfds++], CMSG_DATA (c) + i * sizeof (int), sizeof (int));
-      }
 
   ward_err err;
   ward_err_clear (&err);
-  if (n != (ssize_t) sizeof q || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+  if (n != (ssize_t) sizeof q || (flags & (MSG_TRUNC | MSG_CTRUNC)))
     {
       close_fds (fds, nfds);
       ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
-      reply (&err, 0, -1);
+      wsb__reply (&err, 0, -1);
       return;
     }
   if (q.op == WSB_OP_STOP)
@@ -787,65 +538,27 @@ handle_request (void)
   if (q.op == WSB_OP_DETACH)
     {
       close_fds (fds, nfds);
-      struct kid *k = find_kid (q.pid);
-      if (k == NULL)
-        ward_err_set (&err, WARD_E_NOT_FOUND, 0, "sandbox: no live child %d",
-                      (int) q.pid);
-      else
-        k->detached = 1;
-      reply (k == NULL ? &err : NULL, q.pid, -1);
+      detach (&q);
       return;
     }
 
-  /* Read the payload whatever happens, so the next request starts clean. */
-  int oversize = q.payload > WSB_PAYLOAD_MAX;
-  char *buf = malloc (oversize ? WSB_CHUNK : (size_t) q.payload + 1);
-  int broken = buf == NULL;
-  for (size_t off = 0; off < q.payload;)
+  char *buf;
+  int oversize, broken;
+  if (read_payload (&q, &buf, &oversize, &broken) < 0)
     {
-      size_t want = q.payload - off < WSB_CHUNK ? q.payload - off : WSB_CHUNK;
-      char *dst = buf == NULL ? NULL : oversize ? buf : buf + off;
-      char sink[1];
-      ssize_t r = recv (sock, dst != NULL ? dst : sink, dst != NULL ? want : 1,
-                        MSG_TRUNC);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        {
-          free (buf);
-          close_fds (fds, nfds);
-          runtime_gone ();
-          return;
-        }
-      if ((size_t) r > want)
-        broken = 1;
-      off += (size_t) r;
+      close_fds (fds, nfds);
+      runtime_gone ();
+      return;
     }
-
-  int warm = (q.flags & WSB_REQ_WARM) != 0;
-  int want_fds = !warm + !!(q.fdmask & WSB_FD_STDIN) + !!(q.fdmask & WSB_FD_STDOUT)
-                 + !!(q.fdmask & WSB_FD_STDERR) + !!(q.fdmask & WSB_FD_ARG);
   wsb_profile prof;
   const char **env = NULL;
-  if (q.op != WSB_OP_SPAWN || broken || nfds != want_fds || (q.flags & ~(uint32_t) WSB_REQ_WARM)
-      || (warm && (q.fdmask & WSB_FD_ARG)))
-    ward_err_set (&err, WARD_E_INTERNAL, 0, "sandbox: a malformed request");
-  else if (oversize)
-    ward_err_set (&err, WARD_E_INVALID, 0, "sandbox: the request is over "
-                  "%u bytes", (unsigned) WSB_PAYLOAD_MAX);
-  else
-    {
-      buf[q.payload] = '\0';
-      parse (&q, buf, &prof, &env, &err);
-    }
-  if (err.kind == WARD_OK && shutting_down)
-    ward_err_set (&err, WARD_E_UNAVAILABLE, 0, "sandbox: the supervisor is stopping");
+  check_spawn (&q, buf, nfds, oversize, broken, &prof, &env, &err);
   if (err.kind != WARD_OK)
-    reply (&err, 0, -1);
-  else if (warm)
-    spawn_warm (&q, buf, &prof, fds);
+    wsb__reply (&err, 0, -1);
+  else if (q.flags & WSB_REQ_WARM)
+    wsb__spawn_warm (&q, buf, &prof, fds);
   else
-    spawn (&prof, fds, q.fdmask);
+    wsb__spawn (&prof, fds, q.fdmask);
   close_fds (fds, nfds);
   free (env);
   free (buf);
@@ -853,8 +566,10 @@ handle_request (void)
 
 /* ---- the loop -------------------------------------------------------- */
 
-void
-wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
+/* Tie the supervisor's life to the runtime's (parent), or exit: 127 when
+ * it cannot be, 0 when the runtime is already gone. */
+static void
+bind_to_runtime (pid_t parent)
 {
   /* SIGTERM, not SIGKILL: the loop handles it as the runtime's end, so
    * that detached children may outlive it. */
@@ -876,18 +591,14 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
   ward_err nerr;
   if (wsb__raise_nofile (&nerr) < 0)
     _exit (127);
-  (void) prctl (PR_SET_NAME, "ward-sandbox");   /* a name for ps, nothing more */
-  sock = s;
-  evsock = es;
-  entry_fn = entry;
-  my_uid = geteuid ();
-  my_gid = getegid ();
-  /* A child in a user namespace keeps the supplementary groups it was
-   * born with and, setgroups denied, cannot drop them: root's must not
-   * follow it there. */
-  if (my_uid == 0 && setgroups (0, NULL) < 0)
-    _exit (127);
+}
 
+/* Every signal to its default but the terminal ones (ignored); SIGCHLD
+ * and SIGTERM blocked, in set, to be read from a signalfd. Exits 127 when
+ * that cannot be done. */
+static void
+take_signals (sigset_t *set)
+{
   struct sigaction sa;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
@@ -903,15 +614,20 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
   if (sigaction (SIGPIPE, &sa, NULL) < 0 || sigaction (SIGINT, &sa, NULL) < 0
       || sigaction (SIGQUIT, &sa, NULL) < 0 || sigaction (SIGHUP, &sa, NULL) < 0)
     _exit (127);
-  sigset_t set;
-  sigemptyset (&set);
-  sigaddset (&set, SIGCHLD);
-  sigaddset (&set, SIGTERM);
+  sigemptyset (set);
+  sigaddset (set, SIGCHLD);
+  sigaddset (set, SIGTERM);
   /* blocked, they are read from the signalfd below: unblocked, SIGTERM
    * would kill the supervisor and its detached children with it */
-  if (wfault_at ("supervisor.sigprocmask") || sigprocmask (SIG_SETMASK, &set, NULL) < 0)
+  if (wfault_at ("supervisor.sigprocmask") || sigprocmask (SIG_SETMASK, set, NULL) < 0)
     _exit (127);
+}
 
+/* Keep only 0..2 (opened on /dev/null when closed) and the sockets;
+ * exits 127 when that cannot be done. */
+static void
+keep_only_sockets (void)
+{
   /* 0..2 stay open so that fds received later never land there */
   for (int i = 0; i < 3; i++)
     if (fcntl (i, F_GETFD) < 0 && open ("/dev/null", O_RDWR) != i)
@@ -920,9 +636,47 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
   int keep[] = { 0, 1, 2, sock, evsock };
   if (wsb_close_fds_except (keep, 5, &err) < 0)
     _exit (127);
+}
+
+/* The signalfd is readable: reap, and see to SIGTERM (the runtime's end). */
+static void
+on_signals (void)
+{
+  struct signalfd_siginfo si;
+  int term = 0;
+  while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+    if (si.ssi_signo == SIGTERM)
+      term = 1;
+  reap ();
+  if (term && !shutting_down)
+    shut_down (0);
+  if (shutting_down && nkids == 0)
+    _exit (0);
+}
+
+void
+wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
+{
+  bind_to_runtime (parent);
+  (void) prctl (PR_SET_NAME, "ward-sandbox");   /* a name for ps, nothing more */
+  sock = s;
+  evsock = es;
+  entry_fn = entry;
+  my_uid = geteuid ();
+  my_gid = getegid ();
+  /* A child in a user namespace keeps the supplementary groups it was
+   * born with and, setgroups denied, cannot drop them: root's must not
+   * follow it there. */
+  if (my_uid == 0 && setgroups (0, NULL) < 0)
+    _exit (127);
+
+  sigset_t set;
+  take_signals (&set);
+  keep_only_sockets ();
   /* Compile the default profile once for every child. On failure each
    * child builds and compiles it itself (wsb_seccomp_install): slower,
    * as strict. */
+  ward_err err;
   if (wsb_seccomp_prepare (&err) < 0)
     ward_err_clear (&err);
   devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
@@ -944,22 +698,11 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
         }
       if (nevq > 0)
         pf[np++] = (struct pollfd) { evsock, POLLOUT, 0 };
-      int timeout = shutting_down ? -1 : refill_warm ();
+      int timeout = shutting_down ? -1 : wsb__refill_warm ();
       if (poll (pf, (nfds_t) np, timeout) < 0)
         continue;
       if (pf[0].revents)
-        {
-          struct signalfd_siginfo si;
-          int term = 0;
-          while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
-            if (si.ssi_signo == SIGTERM)
-              term = 1;
-          reap ();
-          if (term && !shutting_down)
-            shut_down (0);
-          if (shutting_down && nkids == 0)
-            _exit (0);
-        }
+        on_signals ();
       if (at_sock >= 0 && pf[at_sock].revents)
         handle_request ();
       if (nevq > 0)

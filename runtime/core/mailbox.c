@@ -3,6 +3,7 @@
  * listens to, or the inbox; events, exec results and timers have their own. */
 #include "config.h"
 #include "rt.h"
+#include "wgrow.h"
 #include "lfd.h"
 #include "remote.h"
 
@@ -138,15 +139,8 @@ port_find (ward_proc *p, int id)
 static ward_port *
 port_add (ward_proc *p, int id)
 {
-  if (p->nports == p->cap_ports)
-    {
-      size_t cap = p->cap_ports ? p->cap_ports * 2 : 4;
-      ward_port *np = realloc (p->ports, cap * sizeof *np);
-      if (np == NULL)
-        return NULL;
-      p->ports = np;
-      p->cap_ports = cap;
-    }
+  if (WARD_GROW (p->ports, p->cap_ports, p->nports + 1, 4) != 0)
+    return NULL;
   ward_port *pt = &p->ports[p->nports++];
   memset (pt, 0, sizeof *pt);
   pt->id = id;
@@ -242,16 +236,16 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_FDS_IN_FLIGHT), sender->pid);
       return -1;
     }
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   if (p->state == WARD_ST_DONE)
     {
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       ward_msg_free (m);
       return ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", p->pid);
     }
   if (user && p->queued_user >= ward_cfg.mailbox_limit)
     {
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       ward_msg_free (m);
       ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_MESSAGES), p->pid);
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
@@ -265,7 +259,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   if (nfd && m->kind != WARD_MSG_WIRE && p->queued_fds + nfd > ward_cfg.mailbox_fds)
     {
       unsigned had = p->queued_fds;
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       ward_msg_free (m);
       ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_FDS), p->pid);
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "mailbox of %s already holds %u "
@@ -280,7 +274,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       ward_msg *c = cut_result (p, m, bytes);
       if (c == NULL)
         {
-          pthread_mutex_unlock (&p->lock);
+          ward_unlock (&p->lock);
           ward_msg_free (m);
           ward_proc_kill (p, "out of memory delivering an event");
           return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "delivering to %s", p->pid);
@@ -294,7 +288,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       && (bytes > ward_cfg.mailbox_bytes || p->queued_bytes > ward_cfg.mailbox_bytes - bytes))
     {
       size_t queued = p->queued_bytes;
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       ward_msg_free (m);
       ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_BYTES), p->pid);
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
@@ -305,7 +299,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   if (user && p->state != WARD_ST_NEW && p->remote && nothing_to_forward (p)
       && ward_broker_forward_now (p, m) == 0)
     {
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       ward_msg_free (m);
       return 0;
     }
@@ -321,7 +315,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
           {
             if (m->at < q->at)
               q->at = m->at;
-            pthread_mutex_unlock (&p->lock);
+            ward_unlock (&p->lock);
             ward_msg_free (m);
             return 0;
           }
@@ -329,7 +323,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   if (pt == NULL)
     {
       /* A timer whose channel is gone: nobody can receive it. */
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       int timer = m->kind == WARD_MSG_TIMER;
       ward_msg_free (m);
       if (timer)
@@ -349,7 +343,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
     }
   else if (p->state == WARD_ST_RUNNING)
     p->wake_pending = 1;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   if (push)
     ward_sched_push (p);
   if (cut)      /* the result refused, as a send would be: against the process that ended */
@@ -360,7 +354,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
 ward_msg *
 ward_port_pop (ward_proc *p, int port)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   ward_port *pt = port_find (p, port);
   ward_msg *m = pt ? pt->head : NULL;
   if (m)
@@ -376,29 +370,29 @@ ward_port_pop (ward_proc *p, int port)
       p->queued_fds -= fd_count (m);
       m->next = NULL;
     }
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   return m;
 }
 
 int
 ward_port_ready (ward_proc *p, int port)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   ward_port *pt = port_find (p, port);
   int r = pt && pt->head != NULL;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   return r;
 }
 
 int
 ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   if (topic)
     for (size_t i = 0; i < p->nports; i++)
       if (p->ports[i].topic && strcmp (p->ports[i].topic, topic) == 0)
         {
-          pthread_mutex_unlock (&p->lock);
+          ward_unlock (&p->lock);
           return ward_err_set (err, WARD_E_ALREADY_EXISTS, 0,
                                "already listening to topic `%s`", topic);
         }
@@ -409,7 +403,7 @@ ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
   if (pt == NULL)
     {
       free (t);
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "opening a port");
     }
   pt->topic = t;
@@ -451,7 +445,7 @@ ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
       inbox->tail = keep_tail;
       inbox->n = kept;
     }
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   return id;
 }
 
@@ -460,11 +454,11 @@ ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
 void
 ward_port_close (ward_proc *p, int port)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   ward_port *pt = port_find (p, port);
   if (pt == NULL || port < WARD_PORT_FIRST_DYNAMIC)
     {
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       return;
     }
   ward_msg *list = pt->head;
@@ -501,7 +495,7 @@ ward_port_close (ward_proc *p, int port)
       ward_msg_free (list);
       list = next;
     }
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
 }
 
 void

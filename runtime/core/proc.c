@@ -2,6 +2,7 @@
  * A process's VM is created on its own host's worker at its first slice. */
 #include "config.h"
 #include "rt.h"
+#include "wgrow.h"
 #include "remote.h"
 #include "vm.h"
 #include "codec.h"
@@ -47,7 +48,7 @@ static int
 table_insert (ward_proc *p, ward_err *err)
 {
   entry *e = malloc (sizeof *e);
-  pthread_rwlock_wrlock (&table.lock);
+  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
   int ending = table.ending;
   if (e && !ending)
     {
@@ -55,32 +56,32 @@ table_insert (ward_proc *p, ward_err *err)
       e->next = chains[p->serial % NBUCKETS];
       chains[p->serial % NBUCKETS] = e;
     }
-  pthread_rwlock_unlock (&table.lock);
+  ward_rwunlock (&table.lock);
   if (e == NULL || ending)
     {
       free (e);
       return ending ? refuse_ending (err)
                     : ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
     }
-  pthread_mutex_lock (&table.live_lock);
+  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
   table.live++;
-  pthread_mutex_unlock (&table.live_lock);
+  ward_unlock (&table.live_lock);
   return 0;
 }
 
 int
 ward_run_ending (void)
 {
-  pthread_rwlock_rdlock (&table.lock);
+  ward_rdlock (&table.lock, WARD_LOCK_TABLE);
   int ending = table.ending;
-  pthread_rwlock_unlock (&table.lock);
+  ward_rwunlock (&table.lock);
   return ending;
 }
 
 static void
 table_remove (ward_proc *p)
 {
-  pthread_rwlock_wrlock (&table.lock);
+  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
   for (entry **pe = &chains[p->serial % NBUCKETS]; *pe; pe = &(*pe)->next)
     if ((*pe)->p == p)
       {
@@ -89,18 +90,18 @@ table_remove (ward_proc *p)
         free (e);
         break;
       }
-  pthread_rwlock_unlock (&table.lock);
-  pthread_mutex_lock (&table.live_lock);
+  ward_rwunlock (&table.lock);
+  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
   if (--table.live == 0)
     pthread_cond_broadcast (&table.none_left);
-  pthread_mutex_unlock (&table.live_lock);
+  ward_unlock (&table.live_lock);
 }
 
 ward_proc *
 ward_proc_by_serial (uint64_t serial)
 {
   ward_proc *found = NULL;
-  pthread_rwlock_rdlock (&table.lock);
+  ward_rdlock (&table.lock, WARD_LOCK_TABLE);
   for (entry *e = chains[serial % NBUCKETS]; e; e = e->next)
     if (e->p->serial == serial)
       {
@@ -108,7 +109,7 @@ ward_proc_by_serial (uint64_t serial)
         ward_proc_ref (found);
         break;
       }
-  pthread_rwlock_unlock (&table.lock);
+  ward_rwunlock (&table.lock);
   return found;
 }
 
@@ -167,19 +168,19 @@ ward_resolve (const char *dest, ward_err *err)
 size_t
 ward_proc_count (void)
 {
-  pthread_mutex_lock (&table.live_lock);
+  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
   size_t n = table.live;
-  pthread_mutex_unlock (&table.live_lock);
+  ward_unlock (&table.live_lock);
   return n;
 }
 
 void
 ward_wait_all_exited (void)
 {
-  pthread_mutex_lock (&table.live_lock);
+  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
   while (table.live > 0)
     pthread_cond_wait (&table.none_left, &table.live_lock);
-  pthread_mutex_unlock (&table.live_lock);
+  ward_unlock (&table.live_lock);
 }
 
 void
@@ -187,28 +188,22 @@ ward_proc_kill_all (const char *why)
 {
   /* From here on no process may start: a chain of processes, each
    * spawning its successor, would otherwise outrun the kills below. */
-  pthread_rwlock_wrlock (&table.lock);
+  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
   table.ending = 1;
   size_t n = 0, cap = 0;
   ward_proc **all = NULL;
   for (size_t b = 0; b < NBUCKETS; b++)
     for (entry *e = chains[b]; e; e = e->next)
       {
-        if (n == cap)
-          {
-            cap = cap ? cap * 2 : 64;
-            ward_proc **na = realloc (all, cap * sizeof *na);
-            if (na == NULL)
-              break;
-            all = na;
-          }
+        if (WARD_GROW (all, cap, n + 1, 64) != 0)
+          break;
         if (n < cap)
           {
             ward_proc_ref (e->p);
             all[n++] = e->p;
           }
       }
-  pthread_rwlock_unlock (&table.lock);
+  ward_rwunlock (&table.lock);
   for (size_t i = 0; i < n; i++)
     {
       ward_proc_kill (all[i], "%s", why);
@@ -354,17 +349,17 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
 void
 ward_proc_wake (ward_proc *p)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   if (p->state == WARD_ST_WAITING)
     {
       p->state = WARD_ST_RUNNABLE;
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       ward_sched_push (p);
       return;
     }
   if (p->state == WARD_ST_RUNNING)
     p->wake_pending = 1;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
 }
 
 void
@@ -373,10 +368,10 @@ ward_proc_kill (ward_proc *p, const char *fmt, ...)
   /* The first kill wins (killed is set only here, under the lock). The
    * reason is written before killed is: a process that sees killed, on
    * any core, reads the whole reason (release, and acquire in vm.c). */
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   if (p->state == WARD_ST_DONE || atomic_load (&p->killed))
     {
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       return;
     }
   va_list ap;
@@ -384,7 +379,7 @@ ward_proc_kill (ward_proc *p, const char *fmt, ...)
   vsnprintf (p->kill_msg, sizeof p->kill_msg, fmt, ap);
   va_end (ap);
   atomic_store_explicit (&p->killed, 1, memory_order_release);
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   ward_proc_wake (p);
 }
 
@@ -438,48 +433,34 @@ ward_spawn_admit (const ward_proc *parent, ward_err *err)
   return 0;
 }
 
-ward_proc *
-ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
+/* Whether a process may start now: the run is not ending, parent may have
+ * one more child and the run one more process. 0, or -1 with err. */
+static int
+spawn_allowed (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
 {
   if (ward_run_ending ())
-    {
-      refuse_ending (err);              /* sooner than table_insert's, the same */
-      return NULL;
-    }
+    return refuse_ending (err);         /* sooner than table_insert's, the same */
   if (ward_spawn_admit (parent, err) < 0)
-    return NULL;
+    return -1;
   if (ward_cfg.max_processes && ward_proc_count () >= ward_cfg.max_processes)
     {
       ward_proc_audit_limit (parent, WARD_ACTION (LIMIT_PROCESSES), ward_host_name (req->host));
-      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the run already has %zu live processes "
-                    "(the limit)", ward_cfg.max_processes);
-      return NULL;
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "the run already has %zu live processes "
+                           "(the limit)", ward_cfg.max_processes);
     }
-  ward_proc *p = calloc (1, sizeof *p);
-  if (p == NULL)
-    {
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
-      return NULL;
-    }
-  atomic_init (&p->refs, 1);               /* the table's reference */
-  pthread_mutex_init (&p->lock, NULL);
-  p->host = req->host;
-  ward_host_hold (p->host);                /* dropped by proc_free */
+  return 0;
+}
+
+/* Who the child is: its serial and PID, its parent, its call chain. */
+static void
+spawn_identity (ward_proc *p, ward_proc *parent, const ward_spawn_req *req)
+{
   p->serial = atomic_fetch_add (&table.serial, 1) + 1;
   if (req->pid)
     snprintf (p->pid, sizeof p->pid, "%s", req->pid);
   else
     snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host),
               p->serial);
-  p->is_worker = req->is_worker;
-  p->is_first = req->first;
-  p->is_master = req->first || req->master;
-  p->vm_senders = req->vm_senders;
-  p->state = WARD_ST_NEW;
-  int fail = 0;
-  p->def_id = dup_or_null (req->def_id ? req->def_id : "", &fail);
-  p->def_path = dup_or_null (req->path, &fail);
-  p->def = req->def;
   if (parent)
     {
       p->parent = parent->serial;
@@ -491,25 +472,61 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
             req->frame ? req->frame : req->exec_wait && parent ? parent->frame : p->pid);
   if (req->parent_pid)
     snprintf (p->parent_pid, sizeof p->parent_pid, "%s", req->parent_pid);
-  p->remote = req->remote;
+}
+
+/* What the child is allowed and given: its actor, scope and context (the
+ * parent's unless the request sets them). *fail is set when out of
+ * memory. */
+static void
+spawn_security (ward_proc *p, ward_proc *parent, const ward_spawn_req *req, int *fail)
+{
   p->actor_id = dup_or_null (req->actor_id ? req->actor_id
-                             : parent ? parent->actor_id : "main", &fail);
+                             : parent ? parent->actor_id : "main", fail);
   const char *const *scope = req->set_scope ? req->scope
                              : parent ? (const char *const *) parent->scope : NULL;
   size_t nscope = req->set_scope ? req->nscope : parent ? parent->nscope : 0;
   if (nscope && (p->scope = calloc (nscope, sizeof *p->scope)) == NULL)
-    fail = 1;
-  for (size_t i = 0; !fail && i < nscope; i++, p->nscope++)
-    p->scope[i] = dup_or_null (scope[i], &fail);
+    *fail = 1;
+  for (size_t i = 0; !*fail && i < nscope; i++, p->nscope++)
+    p->scope[i] = dup_or_null (scope[i], fail);
   if (req->set_context)
-    fail |= copy_bytes (&p->context, &p->context_len, req->context, req->context_len) < 0;
+    *fail |= copy_bytes (&p->context, &p->context_len, req->context, req->context_len) < 0;
   else if (parent)
-    fail |= copy_bytes (&p->context, &p->context_len, parent->context, parent->context_len) < 0;
+    *fail |= copy_bytes (&p->context, &p->context_len, parent->context, parent->context_len) < 0;
   /* its copy of the context counts the channels in it while it is kept
    * (proc_free gives them back); in a subprocess actor the child counts
    * its own (remote.h) */
   if (p->context && ward_remote_chan < 0)
     ward_vmchan_adjust_values (p->context, p->context_len, 1);
+}
+
+/* The child as the request describes it, not yet in the table: NULL with
+ * err when out of memory. */
+static ward_proc *
+spawn_new (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
+{
+  ward_proc *p = calloc (1, sizeof *p);
+  if (p == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
+      return NULL;
+    }
+  atomic_init (&p->refs, 1);               /* the table's reference */
+  pthread_mutex_init (&p->lock, NULL);
+  p->host = req->host;
+  ward_host_hold (p->host);                /* dropped by proc_free */
+  spawn_identity (p, parent, req);
+  p->is_worker = req->is_worker;
+  p->is_first = req->first;
+  p->is_master = req->first || req->master;
+  p->vm_senders = req->vm_senders;
+  p->state = WARD_ST_NEW;
+  int fail = 0;
+  p->def_id = dup_or_null (req->def_id ? req->def_id : "", &fail);
+  p->def_path = dup_or_null (req->path, &fail);
+  p->def = req->def;
+  p->remote = req->remote;
+  spawn_security (p, parent, req, &fail);
   fail |= copy_bytes (&p->args, &p->args_len, req->args, req->args_len) < 0;
   p->exec_waiter = req->exec_wait;
   if (fail)
@@ -518,69 +535,93 @@ ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
       ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
       return NULL;
     }
+  return p;
+}
+
+/* Enter p into the run: allowed to be sent to when asked (req->ask_send),
+ * in the table, counted as parent's child. 0, or -1 with err, p freed. */
+static int
+spawn_enter (ward_proc *parent, ward_proc *p, const ward_spawn_req *req, ward_err *err)
+{
   /* Asked about the child as it will be (its PID, actor, host, parent)
    * while it is nobody's yet: denied, nothing has happened. */
-  if (req->ask_send && parent
-      && ward_proc_authorize1 (parent, WARD_ACTION (SEND), p->pid, p, err) < 0)
+  if ((req->ask_send && parent
+       && ward_proc_authorize1 (parent, WARD_ACTION (SEND), p->pid, p, err) < 0)
+      || table_insert (p, err) < 0)
     {
       p->remote = NULL;                 /* the caller's to abort */
       proc_free (p);
-      return NULL;
-    }
-  if (table_insert (p, err) < 0)
-    {
-      p->remote = NULL;                 /* the caller's to abort */
-      proc_free (p);
-      return NULL;
+      return -1;
     }
   if (p->remote)
     ward_broker_attach (p);
   if (parent)
     atomic_fetch_add (&parent->live_children, 1);
+  return 0;
+}
 
-  /* Topology and name before the child can run, so that nothing it does
-   * can be missed. */
+/* Topology and name before the child can run, so that nothing it does
+ * can be missed. 0, or -1 with err. */
+static int
+spawn_bind (ward_proc *parent, ward_proc *p, const ward_spawn_req *req, ward_err *err)
+{
   if (req->name && ward_registry_register (req->name, p, err) < 0)
-    goto undo;
+    return -1;
   if (req->monitor && ward_monitor (parent, p, err) < 0)
-    goto undo;
+    return -1;
   if (req->link && ward_link (parent, p, err) < 0)
-    goto undo;
+    return -1;
+  return 0;
+}
+
+/* Nothing has run yet: end it silently, as if never spawned (err kept). */
+static void
+spawn_undo (ward_proc *parent, ward_proc *p, ward_err *err)
+{
+  ward_err keep = *err;
+  p->remote = NULL;                 /* the caller's to abort */
+  ward_topology_exit (p, 0, NULL, 0, NULL);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
+  p->state = WARD_ST_DONE;
+  ward_unlock (&p->lock);
+  if (parent)
+    atomic_fetch_sub (&parent->live_children, 1);
+  table_remove (p);
+  ward_proc_unref (p);
+  *err = keep;
+}
+
+ward_proc *
+ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
+{
+  if (spawn_allowed (parent, req, err) < 0)
+    return NULL;
+  ward_proc *p = spawn_new (parent, req, err);
+  if (p == NULL || spawn_enter (parent, p, req, err) < 0)
+    return NULL;
+  if (spawn_bind (parent, p, req, err) < 0)
+    {
+      spawn_undo (parent, p, err);
+      return NULL;
+    }
   if (p->remote)
     ward_broker_boot (p);
-  pthread_mutex_lock (&p->lock);    /* ward_deliver reads it under the lock */
+  ward_lock (&p->lock, WARD_LOCK_PROC);    /* ward_deliver reads it under the lock */
   p->state = WARD_ST_RUNNABLE;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   ward_proc_ref (p);                /* the caller's: p may exit at once */
   if (!req->hold)
     ward_sched_push (p);
   return p;
-
-undo:
-  /* Nothing has run yet: end it silently, as if never spawned. */
-  {
-    ward_err keep = *err;
-    p->remote = NULL;                 /* the caller's to abort */
-    ward_topology_exit (p, 0, NULL, 0, NULL);
-    pthread_mutex_lock (&p->lock);
-    p->state = WARD_ST_DONE;
-    pthread_mutex_unlock (&p->lock);
-    if (parent)
-      atomic_fetch_sub (&parent->live_children, 1);
-    table_remove (p);
-    ward_proc_unref (p);
-    *err = keep;
-    return NULL;
-  }
 }
 
 /* ---- exit ---- */
 static void
 proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, const char *error)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   p->state = WARD_ST_DONE;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   if (p->is_first && ward_remote_chan >= 0)
     ward_remote_ending ();
   ward_vm_close (p);
@@ -669,15 +710,15 @@ proc_exit (ward_proc *p, int status, int nres)
 void
 ward_proc_run (ward_proc *p)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   if (p->state != WARD_ST_RUNNABLE)
     {
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
       return;
     }
   p->state = WARD_ST_RUNNING;
   p->wake_pending = 0;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
 
   ward_err err;
   if (p->L == NULL && ward_vm_boot (p, &err) < 0)
@@ -713,20 +754,20 @@ ward_proc_run (ward_proc *p)
             }
           continue;                       /* run the new body now */
         case WARD_Y_BLOCK:
-          pthread_mutex_lock (&p->lock);
+          ward_lock (&p->lock, WARD_LOCK_PROC);
           if (p->wake_pending || atomic_load (&p->killed))
             {
               p->wake_pending = 0;
-              pthread_mutex_unlock (&p->lock);
+              ward_unlock (&p->lock);
               continue;                   /* something arrived meanwhile */
             }
           p->state = WARD_ST_WAITING;
-          pthread_mutex_unlock (&p->lock);
+          ward_unlock (&p->lock);
           return;
         case WARD_Y_PREEMPT:
-          pthread_mutex_lock (&p->lock);
+          ward_lock (&p->lock, WARD_LOCK_PROC);
           p->state = WARD_ST_RUNNABLE;
-          pthread_mutex_unlock (&p->lock);
+          ward_unlock (&p->lock);
           ward_sched_push (p);
           return;
         case WARD_Y_NONE:

@@ -17,6 +17,123 @@ typedef struct ward_proc ward_proc;
 typedef struct ward_msg ward_msg;
 typedef struct ward_remote ward_remote;
 
+/* ---- locks and their order ----
+ * Every mutex of the runtime has a rank; a thread may take a lock only
+ * while every lock it holds has a lower rank (outer first, inner last), so
+ * no two threads can wait for each other. Waiting on a condition variable
+ * keeps the rank of its mutex. Code calling out while it holds a lock
+ * (deliveries, wakes, a process's last reference freeing it) only ever
+ * goes inward. Outer to inner:
+ *
+ *   TOPO          topo.c `topo`: links, monitors, the name registry, and
+ *                 ward_proc's monitors/monitoring/links/names. Holds while
+ *                 looking processes up (TABLE) and reading their state (PROC).
+ *   BROKER        remote/broker.c `br.lock`: the list of subprocess actors,
+ *                 the reader's epoll set and stall clocks. Its reader delivers
+ *                 to stand-ins (PROC), wakes them, and releases channels
+ *                 (TABLE, PROC) under it.
+ *   TABLE         proc.c `table.lock` (a rwlock): the PID table and the
+ *                 run-ending flag. Nothing is taken under it.
+ *   PROC          ward_proc.lock: state, mailbox, the options beside them
+ *                 (rt.h; also taken in lua/ and remote/). Never two at once.
+ *                 A delivery to a stand-in forwards under it (STANDIN_*);
+ *                 a message freed under it gives back a child's copies
+ *                 (CHILD_*).
+ *   STANDIN_TX    remote/broker.h `r->tx_lock`: a stand-in's frames waiting
+ *                 for its child.
+ *   STANDIN_HELD  remote/broker.h `r->held_lock`: the handles a child holds.
+ *   CHILD         remote/remote.c `child.lock`: a subprocess actor's end of
+ *                 the run (ended, ending, detached).
+ *   CHILD_COPIES  remote/remote.c `copies.lock`: the channel copies a child
+ *                 holds, its pending calls and DROPs.
+ *   CHILD_TX      remote/remote.c `tx_lock`: frames from a child to the
+ *                 runtime, one at a time (also taken with trylock).
+ *   DEFS          lua/defs.c `defs_lock`: the compiled definitions.
+ *   TIMERS        timer.c `T.lock`: the timer heap (timers fire unlocked).
+ *   HOSTS         sched.c `hosts_lock`: the list of hosts, retired ones, holds.
+ *   HOST          a host's `lock`: its workers array and sleepers.
+ *   RUNQ          a worker's `lock`: its run queue.
+ *   LIVE          proc.c `table.live_lock`: the count of live processes.
+ *   RUN           main.c `run.lock`: the run's end.
+ *
+ * The locks of the libraries below (policy's gate, audit and cache, the
+ * sandbox client's) are innermost: taken under any of these, they never
+ * call back into the runtime.
+ *
+ * ward_lock and the others below take and release a lock of the runtime
+ * with its rank. Built with WARD_LOCK_DEBUG (configure
+ * --enable-sanitizers), each thread keeps the locks it holds and aborts
+ * at the first one taken out of order; otherwise they are the pthread
+ * calls. A trylock never waits, so it may be out of order; what is taken
+ * under it may not. */
+enum ward_lock_rank {
+  WARD_LOCK_TOPO = 10,
+  WARD_LOCK_BROKER = 20,
+  WARD_LOCK_TABLE = 30,
+  WARD_LOCK_PROC = 40,
+  WARD_LOCK_STANDIN_TX = 50,
+  WARD_LOCK_STANDIN_HELD = 52,
+  WARD_LOCK_CHILD = 54,
+  WARD_LOCK_CHILD_COPIES = 56,
+  WARD_LOCK_CHILD_TX = 58,
+  WARD_LOCK_DEFS = 60,
+  WARD_LOCK_TIMERS = 70,
+  WARD_LOCK_HOSTS = 80,
+  WARD_LOCK_HOST = 82,
+  WARD_LOCK_RUNQ = 84,
+  WARD_LOCK_LIVE = 90,
+  WARD_LOCK_RUN = 95
+};
+
+#ifdef WARD_LOCK_DEBUG
+void ward_lock (pthread_mutex_t *m, enum ward_lock_rank rank);
+int ward_trylock (pthread_mutex_t *m, enum ward_lock_rank rank);   /* 0: taken */
+void ward_unlock (pthread_mutex_t *m);
+void ward_rdlock (pthread_rwlock_t *l, enum ward_lock_rank rank);
+void ward_wrlock (pthread_rwlock_t *l, enum ward_lock_rank rank);
+void ward_rwunlock (pthread_rwlock_t *l);
+#else
+static inline void
+ward_lock (pthread_mutex_t *m, enum ward_lock_rank rank)
+{
+  (void) rank;
+  pthread_mutex_lock (m);
+}
+
+static inline int
+ward_trylock (pthread_mutex_t *m, enum ward_lock_rank rank)
+{
+  (void) rank;
+  return pthread_mutex_trylock (m);
+}
+
+static inline void
+ward_unlock (pthread_mutex_t *m)
+{
+  pthread_mutex_unlock (m);
+}
+
+static inline void
+ward_rdlock (pthread_rwlock_t *l, enum ward_lock_rank rank)
+{
+  (void) rank;
+  pthread_rwlock_rdlock (l);
+}
+
+static inline void
+ward_wrlock (pthread_rwlock_t *l, enum ward_lock_rank rank)
+{
+  (void) rank;
+  pthread_rwlock_wrlock (l);
+}
+
+static inline void
+ward_rwunlock (pthread_rwlock_t *l)
+{
+  pthread_rwlock_unlock (l);
+}
+#endif
+
 /* ---- run-wide settings (from the command line) ---- */
 typedef struct ward_config {
   char root[4096];            /* where definition ids resolve */
@@ -174,7 +291,7 @@ struct ward_proc {
   ward_arena arena;             /* where the VM's memory comes from */
 
   /* scheduling */
-  pthread_mutex_t lock;         /* state, mailbox, options */
+  pthread_mutex_t lock;         /* state, mailbox, options (WARD_LOCK_PROC) */
   enum ward_state state;
   int wake_pending;
   ward_proc *next_run;          /* run-queue link */

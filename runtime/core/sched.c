@@ -61,14 +61,14 @@ ward_host_name (const ward_host *h)
 ward_host *
 ward_host_find (const char *name)
 {
-  pthread_mutex_lock (&hosts_lock);
+  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
   ward_host *h = hosts;
   while (h && (strcmp (h->name, name) != 0
                || (h->transient && atomic_load (&h->holds) == 0)))
     h = h->next;
   if (h && h->transient)
     atomic_fetch_add (&h->holds, 1);
-  pthread_mutex_unlock (&hosts_lock);
+  ward_unlock (&hosts_lock);
   return h;
 }
 
@@ -77,9 +77,9 @@ ward_host_hold (ward_host *h)
 {
   if (h == NULL || atomic_load (&hosts_gone) || !h->transient)
     return;
-  pthread_mutex_lock (&hosts_lock);
+  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
   atomic_fetch_add (&h->holds, 1);
-  pthread_mutex_unlock (&hosts_lock);
+  ward_unlock (&hosts_lock);
 }
 
 void
@@ -87,7 +87,7 @@ ward_host_drop (ward_host *h)
 {
   if (h == NULL || atomic_load (&hosts_gone) || !h->transient)
     return;
-  pthread_mutex_lock (&hosts_lock);
+  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
   int last = atomic_fetch_sub (&h->holds, 1) == 1;
   if (last)
     {
@@ -102,20 +102,20 @@ ward_host_drop (ward_host *h)
       h->next = retired;
       retired = h;
     }
-  pthread_mutex_unlock (&hosts_lock);
+  ward_unlock (&hosts_lock);
   if (last)
     {
-      pthread_mutex_lock (&h->lock);
+      ward_lock (&h->lock, WARD_LOCK_HOST);
       h->stopping = 1;
       pthread_cond_broadcast (&h->wake);
-      pthread_mutex_unlock (&h->lock);
+      ward_unlock (&h->lock);
     }
 }
 
 static ward_proc *
 queue_pop (ward_worker *w)
 {
-  pthread_mutex_lock (&w->lock);
+  ward_lock (&w->lock, WARD_LOCK_RUNQ);
   ward_proc *p = w->head;
   if (p)
     {
@@ -125,14 +125,14 @@ queue_pop (ward_worker *w)
       w->len--;
       p->next_run = NULL;
     }
-  pthread_mutex_unlock (&w->lock);
+  ward_unlock (&w->lock);
   return p;
 }
 
 static size_t
 queue_push (ward_worker *w, ward_proc *p)
 {
-  pthread_mutex_lock (&w->lock);
+  ward_lock (&w->lock, WARD_LOCK_RUNQ);
   p->next_run = NULL;
   if (w->tail)
     w->tail->next_run = p;
@@ -140,7 +140,7 @@ queue_push (ward_worker *w, ward_proc *p)
     w->head = p;
   w->tail = p;
   size_t n = ++w->len;
-  pthread_mutex_unlock (&w->lock);
+  ward_unlock (&w->lock);
   return n;
 }
 
@@ -184,7 +184,7 @@ worker_main (void *arg)
           ward_proc_unref (p);          /* the run queue's reference */
           continue;
         }
-      pthread_mutex_lock (&h->lock);
+      ward_lock (&h->lock, WARD_LOCK_HOST);
       atomic_fetch_add (&h->sleepers, 1);
       /* A push to a busy worker's own queue signals nobody (see
        * ward_sched_push); if that worker then stays in one long slice --
@@ -207,7 +207,7 @@ worker_main (void *arg)
         }
       atomic_fetch_sub (&h->sleepers, 1);
       int stop = h->stopping && atomic_load (&h->queued) == 0;
-      pthread_mutex_unlock (&h->lock);
+      ward_unlock (&h->lock);
       if (stop)
         break;
     }
@@ -218,9 +218,9 @@ worker_main (void *arg)
 static void
 wake_one (ward_host *h)
 {
-  pthread_mutex_lock (&h->lock);
+  ward_lock (&h->lock, WARD_LOCK_HOST);
   pthread_cond_signal (&h->wake);
-  pthread_mutex_unlock (&h->lock);
+  ward_unlock (&h->lock);
 }
 
 void
@@ -263,11 +263,11 @@ ward_host_add_threads (ward_host *h, int n, ward_err *err)
 {
   if (n < 0 || n > 1024)
     return ward_err_set (err, WARD_E_INVALID, 0, "thread count %d out of range 0..1024", n);
-  pthread_mutex_lock (&h->lock);
+  ward_lock (&h->lock, WARD_LOCK_HOST);
   int have = atomic_load (&h->nworkers);
   if (have + n > 1024)
     {
-      pthread_mutex_unlock (&h->lock);
+      ward_unlock (&h->lock);
       return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
                            "host %s would have more than 1024 threads", h->name);
     }
@@ -278,7 +278,7 @@ ward_host_add_threads (ward_host *h, int n, ward_err *err)
       ward_worker *w = calloc (1, sizeof *w);
       if (w == NULL)
         {
-          pthread_mutex_unlock (&h->lock);
+          ward_unlock (&h->lock);
           return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "adding a worker to %s", h->name);
         }
       w->host = h;
@@ -290,14 +290,14 @@ ward_host_add_threads (ward_host *h, int n, ward_err *err)
         {
           h->workers[have + i] = NULL;
           free (w);
-          pthread_mutex_unlock (&h->lock);
+          ward_unlock (&h->lock);
           return ward_err_set (err, WARD_E_UNAVAILABLE, rc, "starting a worker thread for %s",
                                h->name);
         }
       w->started = 1;
       atomic_store (&h->nworkers, have + i + 1);
     }
-  pthread_mutex_unlock (&h->lock);
+  ward_unlock (&h->lock);
   return 0;
 }
 
@@ -335,7 +335,7 @@ free_hosts (ward_host *list)
 static void
 reap_retired (void)
 {
-  pthread_mutex_lock (&hosts_lock);
+  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
   ward_host *list = retired, *keep = NULL;
   retired = NULL;
   ward_host *mine = tls_worker ? tls_worker->host : NULL;
@@ -349,7 +349,7 @@ reap_retired (void)
     else
       pp = &(*pp)->next;
   retired = keep;
-  pthread_mutex_unlock (&hosts_lock);
+  ward_unlock (&hosts_lock);
   free_hosts (list);
 }
 
@@ -399,10 +399,10 @@ host_create (const char *name, int threads, int transient, ward_err *err)
       free (h);
       return NULL;
     }
-  pthread_mutex_lock (&hosts_lock);
+  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
   h->next = hosts;
   hosts = h;
-  pthread_mutex_unlock (&hosts_lock);
+  ward_unlock (&hosts_lock);
   return h;
 }
 
@@ -421,7 +421,7 @@ ward_host_stats (ward_host *h, unsigned long *runs, unsigned long *steals, int m
 void
 ward_hosts_stop (void)
 {
-  pthread_mutex_lock (&hosts_lock);
+  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
   ward_host *list = hosts;
   hosts = NULL;
   atomic_store (&hosts_gone, 1);
@@ -435,13 +435,13 @@ ward_hosts_stop (void)
       last->next = retired;     /* already stopping */
     }
   retired = NULL;
-  pthread_mutex_unlock (&hosts_lock);
+  ward_unlock (&hosts_lock);
   for (ward_host *h = list; h; h = h->next)
     {
-      pthread_mutex_lock (&h->lock);
+      ward_lock (&h->lock, WARD_LOCK_HOST);
       h->stopping = 1;
       pthread_cond_broadcast (&h->wake);
-      pthread_mutex_unlock (&h->lock);
+      ward_unlock (&h->lock);
     }
   free_hosts (list);
 }

@@ -2,6 +2,7 @@
  * the enforced deadline of cancel. A binary heap ordered by due time. */
 #include "config.h"
 #include "rt.h"
+#include "wgrow.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -109,7 +110,7 @@ fire (timer *t)
 static void *
 timer_main (void *arg)
 {
-  pthread_mutex_lock (&T.lock);
+  ward_lock (&T.lock, WARD_LOCK_TIMERS);
   while (!T.stop)
     {
       if (T.n == 0)
@@ -131,11 +132,11 @@ timer_main (void *arg)
       T.heap[0] = T.heap[--T.n];
       heap_down (0);
       atomic_fetch_sub (&t.p->timers, 1);
-      pthread_mutex_unlock (&T.lock);
+      ward_unlock (&T.lock);
       fire (&t);
-      pthread_mutex_lock (&T.lock);
+      ward_lock (&T.lock, WARD_LOCK_TIMERS);
     }
-  pthread_mutex_unlock (&T.lock);
+  ward_unlock (&T.lock);
   return NULL;
 }
 
@@ -159,10 +160,10 @@ ward_timers_stop (void)
 {
   if (!T.running)
     return;
-  pthread_mutex_lock (&T.lock);
+  ward_lock (&T.lock, WARD_LOCK_TIMERS);
   T.stop = 1;
   pthread_cond_signal (&T.cond);
-  pthread_mutex_unlock (&T.lock);
+  ward_unlock (&T.lock);
   pthread_join (T.thread, NULL);
   T.running = 0;
   for (size_t i = 0; i < T.n; i++)
@@ -175,19 +176,12 @@ ward_timers_stop (void)
 void
 ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *why)
 {
-  pthread_mutex_lock (&T.lock);
-  if (T.n == T.cap)
+  ward_lock (&T.lock, WARD_LOCK_TIMERS);
+  if (WARD_GROW (T.heap, T.cap, T.n + 1, 64) != 0)
     {
-      size_t cap = T.cap ? T.cap * 2 : 64;
-      timer *nh = realloc (T.heap, cap * sizeof *nh);
-      if (nh == NULL)
-        {
-          pthread_mutex_unlock (&T.lock);
-          ward_proc_kill (p, "out of memory adding a timer");
-          return;
-        }
-      T.heap = nh;
-      T.cap = cap;
+      ward_unlock (&T.lock);
+      ward_proc_kill (p, "out of memory adding a timer");
+      return;
     }
   timer *t = &T.heap[T.n];
   memset (t, 0, sizeof *t);
@@ -201,7 +195,7 @@ ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *w
     snprintf (t->why, sizeof t->why, "%s", why);
   heap_up (T.n++);
   pthread_cond_signal (&T.cond);
-  pthread_mutex_unlock (&T.lock);
+  ward_unlock (&T.lock);
 }
 
 void
@@ -210,7 +204,7 @@ ward_timers_forget (ward_proc *p)
   if (atomic_load (&p->timers) == 0)
     return;                     /* the usual case: nothing to look for */
   size_t dropped = 0;
-  pthread_mutex_lock (&T.lock);
+  ward_lock (&T.lock, WARD_LOCK_TIMERS);
   for (size_t i = 0; i < T.n;)
     if (T.heap[i].p == p)
       {
@@ -223,7 +217,7 @@ ward_timers_forget (ward_proc *p)
     heap_down (i);
   atomic_fetch_sub (&p->timers, (unsigned) dropped);
   pthread_cond_signal (&T.cond);        /* its earliest may have gone */
-  pthread_mutex_unlock (&T.lock);
+  ward_unlock (&T.lock);
   while (dropped-- > 0)
     ward_proc_unref (p);                /* the caller holds its own */
 }

@@ -3,6 +3,7 @@
  * same pair see one order. Deliveries happen after the lock is dropped. */
 #include "config.h"
 #include "rt.h"
+#include "wgrow.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -18,15 +19,8 @@ serials_add (ward_serials *s, uint64_t v)
   for (size_t i = 0; i < s->n; i++)
     if (s->v[i] == v)
       return 0;
-  if (s->n == s->cap)
-    {
-      size_t cap = s->cap ? s->cap * 2 : 4;
-      uint64_t *nv = realloc (s->v, cap * sizeof *nv);
-      if (nv == NULL)
-        return -1;
-      s->v = nv;
-      s->cap = cap;
-    }
+  if (WARD_GROW (s->v, s->cap, s->n + 1, 4) != 0)
+    return -1;
   s->v[s->n++] = v;
   return 0;
 }
@@ -46,9 +40,9 @@ serials_del (ward_serials *s, uint64_t v)
 static int
 is_done (ward_proc *p)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int done = p->state == WARD_ST_DONE;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   return done;
 }
 
@@ -57,7 +51,7 @@ ward_link (ward_proc *a, ward_proc *b, ward_err *err)
 {
   if (a == b)
     return ward_err_set (err, WARD_E_INVALID, 0, "a process cannot link to itself");
-  pthread_mutex_lock (&topo);
+  ward_lock (&topo, WARD_LOCK_TOPO);
   int rc = 0;
   if (is_done (b))
     rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", b->pid);
@@ -66,14 +60,14 @@ ward_link (ward_proc *a, ward_proc *b, ward_err *err)
       serials_del (&a->links, b->serial);
       rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "linking");
     }
-  pthread_mutex_unlock (&topo);
+  ward_unlock (&topo);
   return rc;
 }
 
 int
 ward_unlink (ward_proc *a, uint64_t b)
 {
-  pthread_mutex_lock (&topo);
+  ward_lock (&topo, WARD_LOCK_TOPO);
   int had = serials_del (&a->links, b);
   ward_proc *pb = ward_proc_by_serial (b);
   if (pb)
@@ -81,7 +75,7 @@ ward_unlink (ward_proc *a, uint64_t b)
       serials_del (&pb->links, a->serial);
       ward_proc_unref (pb);
     }
-  pthread_mutex_unlock (&topo);
+  ward_unlock (&topo);
   return had;
 }
 
@@ -90,7 +84,7 @@ ward_monitor (ward_proc *watcher, ward_proc *target, ward_err *err)
 {
   if (watcher == target)
     return ward_err_set (err, WARD_E_INVALID, 0, "a process cannot monitor itself");
-  pthread_mutex_lock (&topo);
+  ward_lock (&topo, WARD_LOCK_TOPO);
   int rc = 0;
   if (is_done (target))
     rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", target->pid);
@@ -100,14 +94,14 @@ ward_monitor (ward_proc *watcher, ward_proc *target, ward_err *err)
       serials_del (&target->monitors, watcher->serial);
       rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "monitoring");
     }
-  pthread_mutex_unlock (&topo);
+  ward_unlock (&topo);
   return rc;
 }
 
 int
 ward_unmonitor (ward_proc *watcher, uint64_t target)
 {
-  pthread_mutex_lock (&topo);
+  ward_lock (&topo, WARD_LOCK_TOPO);
   int had = serials_del (&watcher->monitoring, target);
   ward_proc *pt = ward_proc_by_serial (target);
   if (pt)
@@ -115,7 +109,7 @@ ward_unmonitor (ward_proc *watcher, uint64_t target)
       serials_del (&pt->monitors, watcher->serial);
       ward_proc_unref (pt);
     }
-  pthread_mutex_unlock (&topo);
+  ward_unlock (&topo);
   return had;
 }
 
@@ -150,7 +144,7 @@ reg_find (const char *name)
 int
 ward_registry_register (const char *name, ward_proc *p, ward_err *err)
 {
-  pthread_mutex_lock (&topo);
+  ward_lock (&topo, WARD_LOCK_TOPO);
   int rc = 0;
   reg_entry **pe = reg_find (name);
   char **names = NULL;
@@ -183,18 +177,18 @@ ward_registry_register (const char *name, ward_proc *p, ward_err *err)
           *pe = e;
         }
     }
-  pthread_mutex_unlock (&topo);
+  ward_unlock (&topo);
   return rc;
 }
 
 int
 ward_registry_lookup (const char *name, char *pid, size_t pidlen)
 {
-  pthread_mutex_lock (&topo);
+  ward_lock (&topo, WARD_LOCK_TOPO);
   reg_entry *e = *reg_find (name);
   if (e)
     snprintf (pid, pidlen, "%s", e->pid);
-  pthread_mutex_unlock (&topo);
+  ward_unlock (&topo);
   return e ? 0 : -1;
 }
 
@@ -227,9 +221,9 @@ reg_drop (const char *name)
 int
 ward_registry_unregister (const char *name)
 {
-  pthread_mutex_lock (&topo);
+  ward_lock (&topo, WARD_LOCK_TOPO);
   int had = reg_drop (name);
-  pthread_mutex_unlock (&topo);
+  ward_unlock (&topo);
   return had;
 }
 
@@ -255,7 +249,7 @@ void
 ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t len,
                     const char *error)
 {
-  pthread_mutex_lock (&topo);
+  ward_lock (&topo, WARD_LOCK_TOPO);
   ward_serials monitors = p->monitors, links = p->links, monitoring = p->monitoring;
   memset (&p->monitors, 0, sizeof p->monitors);
   memset (&p->links, 0, sizeof p->links);
@@ -290,7 +284,7 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
   while (p->nnames > 0)
     if (!reg_drop (p->names[p->nnames - 1]))
       free (p->names[--p->nnames]);
-  pthread_mutex_unlock (&topo);
+  ward_unlock (&topo);
 
   const void *data = abnormal ? (const void *) error : result;
   size_t dlen = abnormal ? strlen (error) : len;
@@ -311,9 +305,9 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
         ward_proc *o = ward_proc_by_serial (links.v[i]);
         if (o == NULL)
           continue;
-        pthread_mutex_lock (&o->lock);
+        ward_lock (&o->lock, WARD_LOCK_PROC);
         int trap = o->trap_links;
-        pthread_mutex_unlock (&o->lock);
+        ward_unlock (&o->lock);
         if (trap)
           send_event (o->serial, WARD_MSG_LINK_DOWN, p->pid, 1, error, strlen (error));
         else
