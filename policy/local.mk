@@ -11,7 +11,8 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/gate.h policy/gate.c po
 ## the store, the audit writer and `ward audit`, split by concern
 libwardpolicy_a_SOURCES += policy/store.h policy/store_load.c policy/store_remove.c \
 	policy/store_export.c policy/auditw.h policy/audit_queue.c policy/audit_row.c \
-	policy/audit_ckpt.c policy/audit_cli.h policy/audit_show.c
+	policy/audit_ckpt.c policy/audit_cli.h policy/audit_show.c \
+	policy/suggest.h policy/suggest_print.c
 nodist_libwardpolicy_a_SOURCES = policy/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS)
 
