@@ -12,7 +12,7 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/gate.h policy/gate.c po
 libwardpolicy_a_SOURCES += policy/store.h policy/store_load.c policy/store_remove.c \
 	policy/store_export.c policy/auditw.h policy/audit_queue.c policy/audit_row.c \
 	policy/audit_ckpt.c policy/audit_cli.h policy/audit_show.c \
-	policy/suggest.h policy/suggest_print.c
+	policy/suggest.h policy/suggest_print.c policy/cli.h policy/cli_request.c
 nodist_libwardpolicy_a_SOURCES = policy/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS)
 
