@@ -55,6 +55,128 @@ static uint64_t fault_lo, fault_hi;     /* WARD_TEST_AUDIT_FAULT */
 
 /* ---- the writer -------------------------------------------------------- */
 
+/* One batch of the writer and what became of it. */
+typedef struct wbatch {
+  arec **v;                       /* the records, oldest first */
+  size_t n;
+  ftake *ft;                      /* the folded counts taken with them */
+  size_t nf;
+  lost_pend p;                    /* the lost records it writes the entry of */
+  uint64_t rows, merged;          /* rows inserted, records coalesced into them */
+  int full;                       /* the commit failed for a full disk */
+  char why[256];                  /* why the commit failed */
+} wbatch;
+
+/* Insert the records of b, coalescing runs of identical ones: 0, or -1. */
+static int
+insert_records (wbatch *b)
+{
+  int ok = 1;
+  for (size_t i = 0; ok && i < b->n;)
+    {
+      arow_in g[ROWS];
+      int k = 0;
+      while (k < ROWS && i < b->n)
+        {
+          size_t j = i + 1;
+          while (j < b->n && wpol_aw_same (b->v[i], b->v[j]))
+            j++;
+          g[k++] = (arow_in) { b->v[i], (int64_t) (j - i), b->v[j - 1]->ts };
+          b->merged += j - i - 1;
+          i = j;
+        }
+      ok = wpol_aw_insert_rows (g, k) == 0;
+      b->rows += (uint64_t) k;
+    }
+  return ok ? 0 : -1;
+}
+
+/* The records, the folded counts and the lost entry of b in one
+ * transaction: 1 when committed, else 0 with why (and full) set and the
+ * transaction rolled back. */
+static int
+try_commit (wbatch *b)
+{
+  b->rows = b->merged = 0;
+  b->full = 0;
+  b->why[0] = '\0';
+  int ok = sqlite3_exec (wpol_aw.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+           && insert_records (b) == 0;
+  for (size_t i = 0; ok && i < b->nf; i++)
+    ok = wpol_aw_write_fold (&b->ft[i]) == 0;
+  if (ok && b->p.n)
+    ok = wpol_auditdb_insert_lost (wpol_aw.db, wpol_aw.run_id, b->p.n, b->p.first, b->p.last,
+                                   b->p.why) == 0;
+#ifdef WARD_TEST_HOOKS
+  if (ok && wpol_aw.writes >= fault_lo && wpol_aw.writes <= fault_hi)
+    {
+      ok = 0;
+      snprintf (b->why, sizeof b->why, "injected fault (WARD_TEST_AUDIT_FAULT, write %" PRIu64
+                ")", wpol_aw.writes);
+    }
+#endif
+  if (ok)
+    ok = sqlite3_exec (wpol_aw.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+  if (!ok)
+    {
+      b->full = b->why[0] == '\0' && sqlite3_errcode (wpol_aw.db) == SQLITE_FULL;
+      if (b->why[0] == '\0')
+        snprintf (b->why, sizeof b->why, "%s", sqlite3_errmsg (wpol_aw.db));
+      sqlite3_exec (wpol_aw.db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  return ok;
+}
+
+/* After the commit of b (ok) or its failure: the counts, or the records
+ * and counts lost; a line on stderr when the database starts or stops
+ * taking writes. */
+static void
+settle (const wbatch *b, int ok)
+{
+  uint64_t folded = 0;
+  int64_t ffirst = INT64_MAX, flast = 0;
+  for (size_t i = 0; i < b->nf; i++)
+    {
+      folded += b->ft[i].n;
+      ffirst = b->ft[i].first < ffirst ? b->ft[i].first : ffirst;
+      flast = b->ft[i].last > flast ? b->ft[i].last : flast;
+    }
+  pthread_mutex_lock (&wpol_aw.lock);
+  uint64_t total = 0;
+  if (ok)
+    {
+      wpol_aw.counts.written += b->rows;
+      wpol_aw.counts.coalesced += b->merged;
+      wpol_aw.counts.folded += folded;
+      for (size_t i = 0; i < b->nf; i++)
+        b->ft[i].f->row = b->ft[i].row;
+      wpol_aw.pend.n -= b->p.n;   /* the rest was lost meanwhile, still to write */
+      if (wpol_aw.pend.n == 0)
+        wpol_aw.pend.first = wpol_aw.pend.last = 0;
+    }
+  else
+    {
+      size_t n = b->n;
+      int64_t first = n ? b->v[0]->ts : wpol_aw_now_us (), last = n ? b->v[n - 1]->ts : first;
+      if (folded)
+        {
+          first = ffirst < first ? ffirst : first;
+          last = flast > last ? flast : last;
+        }
+      wpol_aw_lose_locked (n + folded, first, last, b->why);
+    }
+  total = wpol_aw.counts.lost;
+  pthread_mutex_unlock (&wpol_aw.lock);
+  if (!ok && !wpol_aw.failing)
+    fprintf (stderr, "ward: audit: cannot write to `%s`: %s (%" PRIu64 " record%s lost so "
+             "far; the count is recorded as soon as the database accepts writes)\n",
+             wpol_aw.path, b->why, total, total == 1 ? "" : "s");
+  else if (ok && wpol_aw.failing && b->p.n)
+    fprintf (stderr, "ward: audit: `%s` accepts writes again: an entry of %" PRIu64 " lost "
+             "record%s is in it\n", wpol_aw.path, b->p.n, b->p.n == 1 ? "" : "s");
+  wpol_aw.failing = !ok;
+}
+
 /* Commit one batch: records (coalescing runs of identical ones), the
  * folded counts taken with them, and the entry of records lost before,
  * in one transaction. On failure the batch's records and counts are
@@ -62,100 +184,15 @@ static uint64_t fault_lo, fault_hi;     /* WARD_TEST_AUDIT_FAULT */
 static void
 write_batch (arec **v, size_t n, ftake *ft, size_t nf)
 {
+  wbatch b = { .v = v, .n = n, .ft = ft, .nf = nf };
   pthread_mutex_lock (&wpol_aw.lock);
-  lost_pend p = wpol_aw.pend;
+  b.p = wpol_aw.pend;
   pthread_mutex_unlock (&wpol_aw.lock);
-  uint64_t rows = 0, merged = 0;
-  char why[256] = "";
-  int retried = 0;
   wpol_aw.writes++;
-again:;
-  int ok = sqlite3_exec (wpol_aw.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-  for (size_t i = 0; ok && i < n;)
-    {
-      arow_in g[ROWS];
-      int k = 0;
-      while (k < ROWS && i < n)
-        {
-          size_t j = i + 1;
-          while (j < n && wpol_aw_same (v[i], v[j]))
-            j++;
-          g[k++] = (arow_in) { v[i], (int64_t) (j - i), v[j - 1]->ts };
-          merged += j - i - 1;
-          i = j;
-        }
-      ok = wpol_aw_insert_rows (g, k) == 0;
-      rows += (uint64_t) k;
-    }
-  uint64_t folded = 0;
-  int64_t ffirst = INT64_MAX, flast = 0;
-  for (size_t i = 0; i < nf; i++)
-    {
-      folded += ft[i].n;
-      ffirst = ft[i].first < ffirst ? ft[i].first : ffirst;
-      flast = ft[i].last > flast ? ft[i].last : flast;
-      if (ok)
-        ok = wpol_aw_write_fold (&ft[i]) == 0;
-    }
-  if (ok && p.n)
-    ok = wpol_auditdb_insert_lost (wpol_aw.db, wpol_aw.run_id, p.n, p.first, p.last, p.why) == 0;
-#ifdef WARD_TEST_HOOKS
-  if (ok && wpol_aw.writes >= fault_lo && wpol_aw.writes <= fault_hi)
-    {
-      ok = 0;
-      snprintf (why, sizeof why, "injected fault (WARD_TEST_AUDIT_FAULT, write %" PRIu64 ")",
-                wpol_aw.writes);
-    }
-#endif
-  if (ok)
-    ok = sqlite3_exec (wpol_aw.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-  if (!ok)
-    {
-      int full = why[0] == '\0' && sqlite3_errcode (wpol_aw.db) == SQLITE_FULL;
-      if (why[0] == '\0')
-        snprintf (why, sizeof why, "%s", sqlite3_errmsg (wpol_aw.db));
-      sqlite3_exec (wpol_aw.db, "ROLLBACK", NULL, NULL, NULL);
-      if (full && !retried && wpol_aw_wal_reclaim () == 0)
-        {
-          retried = 1;            /* the space the WAL held may be enough */
-          rows = merged = 0;
-          why[0] = '\0';
-          goto again;
-        }
-    }
-  pthread_mutex_lock (&wpol_aw.lock);
-  uint64_t total = 0;
-  if (ok)
-    {
-      wpol_aw.counts.written += rows;
-      wpol_aw.counts.coalesced += merged;
-      wpol_aw.counts.folded += folded;
-      for (size_t i = 0; i < nf; i++)
-        ft[i].f->row = ft[i].row;
-      wpol_aw.pend.n -= p.n;           /* the rest was lost meanwhile, still to write */
-      if (wpol_aw.pend.n == 0)
-        wpol_aw.pend.first = wpol_aw.pend.last = 0;
-    }
-  else
-    {
-      int64_t first = n ? v[0]->ts : wpol_aw_now_us (), last = n ? v[n - 1]->ts : first;
-      if (folded)
-        {
-          first = ffirst < first ? ffirst : first;
-          last = flast > last ? flast : last;
-        }
-      wpol_aw_lose_locked (n + folded, first, last, why);
-    }
-  total = wpol_aw.counts.lost;
-  pthread_mutex_unlock (&wpol_aw.lock);
-  if (!ok && !wpol_aw.failing)
-    fprintf (stderr, "ward: audit: cannot write to `%s`: %s (%" PRIu64 " record%s lost so "
-             "far; the count is recorded as soon as the database accepts writes)\n",
-             wpol_aw.path, why, total, total == 1 ? "" : "s");
-  else if (ok && wpol_aw.failing && p.n)
-    fprintf (stderr, "ward: audit: `%s` accepts writes again: an entry of %" PRIu64 " lost "
-             "record%s is in it\n", wpol_aw.path, p.n, p.n == 1 ? "" : "s");
-  wpol_aw.failing = !ok;
+  int ok = try_commit (&b);
+  if (!ok && b.full && wpol_aw_wal_reclaim () == 0)
+    ok = try_commit (&b);         /* the space the WAL held may be enough */
+  settle (&b, ok);
   for (size_t i = 0; i < n; i++)
     free (v[i]);
 }
@@ -297,10 +334,11 @@ parse_fault (void)
 }
 #endif
 
-int
-wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
+/* The state of a new writer: its options, the queue and the fold table.
+ * 0, or -1 when out of memory (close_db frees what was had). */
+static int
+alloc_state (const wpol_audit_opts *o)
 {
-  wpol_audit_stop ();
   wpol_aw.path = strdup (o->path);
   wpol_aw.store = strdup (o->store ? o->store : "");
   wpol_aw.limit = o->queue ? o->queue : 65536;
@@ -314,47 +352,44 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   wpol_aw.ftakes = malloc (FOLD_SLOTS * sizeof *wpol_aw.ftakes);
   wpol_aw.nfolds = wpol_aw.ndirty = 0;
   wpol_aw.fold_after = o->fold_after ? o->fold_after : WPOL_AUDIT_FOLD_AFTER;
-  char *sql1 = NULL, *sqln = NULL;
-  if (wpol_aw.path == NULL || wpol_aw.store == NULL || wpol_aw.ring == NULL || wpol_aw.batch == NULL
-      || wpol_aw.folds == NULL || wpol_aw.dirty == NULL || wpol_aw.ftakes == NULL
-      || wpol_aw_insert_sql (1, &sql1) < 0 || wpol_aw_insert_sql (ROWS, &sqln) < 0)
-    {
-      free (sql1);
-      close_db ();
-      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "starting the audit writer");
-    }
-  int rc = sqlite3_open_v2 (wpol_aw.path, &wpol_aw.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                            | SQLITE_OPEN_NOMUTEX, NULL);
+  return wpol_aw.path == NULL || wpol_aw.store == NULL || wpol_aw.ring == NULL
+         || wpol_aw.batch == NULL || wpol_aw.folds == NULL || wpol_aw.dirty == NULL
+         || wpol_aw.ftakes == NULL ? -1 : 0;
+}
+
+/* Open the database for writing, with its schema and the run's row, and
+ * prepare the writer's statements (sql1, sqln: the INSERT of one row and
+ * of ROWS rows). 0, or -1 with err (close_db closes what was opened). */
+static int
+open_db (const wpol_audit_opts *o, const char *sql1, const char *sqln, ward_err *err)
+{
+  int rc = sqlite3_open_v2 (wpol_aw.path, &wpol_aw.db, SQLITE_OPEN_READWRITE
+                            | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
-    goto fail_open;
+    goto fail;
   sqlite3_busy_timeout (wpol_aw.db, 10000);
   if (sqlite3_db_readonly (wpol_aw.db, "main") == 1)
-    {
-      ward_err_set (err, WARD_E_INVALID, EACCES, "audit database `%s` is read-only", wpol_aw.path);
-      free (sql1);
-      free (sqln);
-      close_db ();
-      return -1;
-    }
+    return ward_err_set (err, WARD_E_INVALID, EACCES, "audit database `%s` is read-only",
+                         wpol_aw.path);
   /* WAL (readers never block the writer); a commit need not reach the
    * disk before the call goes on, only before a checkpoint */
   if (sqlite3_exec (wpol_aw.db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK
       || sqlite3_exec (wpol_aw.db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
-    goto fail_open;
+    goto fail;
   /* the schema when missing and the run's row, in one transaction: proves
    * that the run can be audited before it starts */
   if (sqlite3_exec (wpol_aw.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK
       || wpol_auditdb_schema (wpol_aw.db) < 0)
-    goto fail_open;
+    goto fail;
   if (sqlite3_prepare_v2 (wpol_aw.db, "INSERT INTO audit_runs (started, os_pid, hostname, store,"
                           " permissive, audit_all) VALUES (?,?,?,?,?,?)", -1, &wpol_aw.ins_run,
                           NULL) != SQLITE_OK)
-    goto fail_open;
+    goto fail;
   wpol_aw.permissive = o->permissive;
   wpol_aw.audit_all = o->audit_all;
   if (wpol_aw_insert_run () < 0
       || sqlite3_exec (wpol_aw.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-    goto fail_open;
+    goto fail;
   if (sqlite3_prepare_v2 (wpol_aw.db, sql1, -1, &wpol_aw.ins, NULL) != SQLITE_OK
       || sqlite3_prepare_v3 (wpol_aw.db, sqln, -1, SQLITE_PREPARE_PERSISTENT, &wpol_aw.ins_many,
                              NULL) != SQLITE_OK
@@ -365,17 +400,18 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
       || sqlite3_prepare_v2 (wpol_aw.db, "UPDATE audit SET count = count + ?1,"
                              " ts_last = max(ts_last, ?2) WHERE serial = ?3 AND kind = 'folded'",
                              -1, &wpol_aw.upd_fold, NULL) != SQLITE_OK)
-    goto fail_open;
-  free (sql1);
-  free (sqln);
-  sql1 = sqln = NULL;
-  /* what an earlier run could not write: into the database now */
-  int imported = wpol_auditdb_import_lost (wpol_aw.db, wpol_aw.path, err);
-  if (imported < 0)
-    fprintf (stderr, "ward: audit: %s (the file is kept)\n", err->msg);
-  else if (imported > 0)
-    fprintf (stderr, "ward: audit: %d lost entr%s of an earlier run imported from `%s.lost`\n",
-             imported, imported == 1 ? "y" : "ies", wpol_aw.path);
+    goto fail;
+  return 0;
+fail:
+  return ward_err_set (err, WARD_E_INVALID, 0, "cannot open the audit database `%s`: %s",
+                       wpol_aw.path, wpol_aw.db ? sqlite3_errmsg (wpol_aw.db)
+                       : sqlite3_errstr (rc));
+}
+
+/* The queue empty, the counts zero, the writer's options set. */
+static void
+reset_state (const wpol_audit_opts *o)
+{
   wpol_aw.head = wpol_aw.n = wpol_aw.bytes = 0;
   memset (wpol_aw.share, 0, sizeof wpol_aw.share);
   wpol_aw.enq = wpol_aw.committed = wpol_aw.writes = wpol_aw.gen = wpol_aw.gen_done = 0;
@@ -390,8 +426,39 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
   wpol_aw.flush_ms = o->flush_ms ? o->flush_ms : 100;
   wpol_aw.engine = o->engine;
   wpol_aw.from_store = o->from_store;
+}
+
+int
+wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
+{
+  wpol_audit_stop ();
+  char *sql1 = NULL, *sqln = NULL;
+  if (alloc_state (o) < 0 || wpol_aw_insert_sql (1, &sql1) < 0
+      || wpol_aw_insert_sql (ROWS, &sqln) < 0)
+    {
+      free (sql1);
+      close_db ();
+      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "starting the audit writer");
+    }
+  int r = open_db (o, sql1, sqln, err);
+  free (sql1);
+  free (sqln);
+  if (r < 0)
+    {
+      close_db ();
+      return -1;
+    }
+  /* what an earlier run could not write: into the database now */
+  int imported = wpol_auditdb_import_lost (wpol_aw.db, wpol_aw.path, err);
+  if (imported < 0)
+    fprintf (stderr, "ward: audit: %s (the file is kept)\n", err->msg);
+  else if (imported > 0)
+    fprintf (stderr, "ward: audit: %d lost entr%s of an earlier run imported from `%s.lost`\n",
+             imported, imported == 1 ? "y" : "ies", wpol_aw.path);
+  reset_state (o);
   wpol_aw_ck_start ();
-  if ((rc = pthread_create (&wpol_aw.thread, NULL, writer, NULL)) != 0)
+  int rc = pthread_create (&wpol_aw.thread, NULL, writer, NULL);
+  if (rc != 0)
     {
       wpol_aw_ck_stop ();
       close_db ();
@@ -399,16 +466,6 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
     }
   wpol_aw.running = 1;
   return 0;
-fail_open:
-  {
-    const char *m = wpol_aw.db ? sqlite3_errmsg (wpol_aw.db) : sqlite3_errstr (rc);
-    ward_err_set (err, WARD_E_INVALID, 0, "cannot open the audit database `%s`: %s",
-                  wpol_aw.path, m);
-    free (sql1);
-    free (sqln);
-    close_db ();
-    return -1;
-  }
 }
 
 void
