@@ -105,6 +105,46 @@ find_file (const wpol_st_srcs *old, const char *what)
   return found;
 }
 
+/* Take the policy named name out of the first of the parsed files that
+ * holds one, marking that file touched (2) unless it goes whole (1). 1
+ * when there was such a policy. */
+static int
+drop_policy (wpol_file **parsed, size_t n, int *touched, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      wpol_file *f = parsed[i];
+      for (size_t j = 0; j < f->ndecls; j++)
+        if (f->decls[j]->kind == D_POLICY && strcmp (f->decls[j]->name, name) == 0)
+          {
+            memmove (f->decls + j, f->decls + j + 1, (f->ndecls - j - 1) * sizeof *f->decls);
+            f->ndecls--;
+            if (touched[i] == 0)
+              touched[i] = 2;
+            return 1;
+          }
+    }
+  return 0;
+}
+
+/* The file f without the removed policies, in canonical form: its text
+ * (malloc'd) and that text parsed as the file name. 0, or -1 when out of
+ * memory (*text is then set only when it was had). */
+static int
+reformat (const wpol_file *f, const char *name, char **text, wpol_file **nf, wpol_diags *d)
+{
+  wpol_buf b = { 0 };
+  wpol_format (f, &b);
+  if (b.oom || (*text = b.s ? b.s : strdup ("")) == NULL
+      || (*nf = wpol_parse (name, *text, strlen (*text), d)) == NULL)
+    {
+      if (*text == NULL)
+        wpol_buf_free (&b);
+      return -1;
+    }
+  return 0;
+}
+
 int
 wpol_store_remove (wpol_store *st, const char *const *what, size_t n, wpol_diags *d,
                    ward_err *err)
@@ -147,22 +187,7 @@ wpol_store_remove (wpol_store *st, const char *const *what, size_t n, wpol_diags
           touched[fi] = 1;
           continue;
         }
-      int found = 0;
-      for (size_t i = 0; i < old.n && !found; i++)
-        {
-          wpol_file *f = parsed[i];
-          for (size_t j = 0; j < f->ndecls; j++)
-            if (f->decls[j]->kind == D_POLICY && strcmp (f->decls[j]->name, what[k]) == 0)
-              {
-                memmove (f->decls + j, f->decls + j + 1, (f->ndecls - j - 1) * sizeof *f->decls);
-                f->ndecls--;
-                if (touched[i] == 0)
-                  touched[i] = 2;
-                found = 1;
-                break;
-              }
-        }
-      if (!found)
+      if (!drop_policy (parsed, old.n, touched, what[k]))
         {
           ward_err_set (err, WARD_E_NOT_FOUND, 0, "`%s` is neither a file nor a policy of "
                         "policy store `%s` (`ward policy list --db %s` shows what it holds)",
@@ -176,15 +201,8 @@ wpol_store_remove (wpol_store *st, const char *const *what, size_t n, wpol_diags
         drop[ndrop++] = old.names[i];
       else if (touched[i] == 2)
         {
-          /* the file without the removed policies, in canonical form */
-          wpol_buf b = { 0 };
-          wpol_format (parsed[i], &b);
-          if (b.oom || (texts[nnew] = b.s ? b.s : strdup ("")) == NULL
-              || (nf[nnew] = wpol_parse (old.names[i], texts[nnew], strlen (texts[nnew]), d))
-                 == NULL)
+          if (reformat (parsed[i], old.names[i], &texts[nnew], &nf[nnew], d) < 0)
             {
-              if (texts[nnew] == NULL)
-                wpol_buf_free (&b);
               ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "removing");
               goto out;
             }

@@ -452,6 +452,73 @@ free_sg (sg *s)
   free (s->g);
 }
 
+/* The policy of group i, named PREFIX.ACTOR, with the actor declaration
+ * after the actor's last policy. */
+static void
+print_one (sg *s, size_t i, const char *prefix, wpol_buf *b)
+{
+  group *g = &s->g[i];
+  if (g->nc)                      /* only notes: c is NULL, which qsort may not get */
+    qsort (g->c, g->nc, sizeof *g->c, wpol_sg_cand_cmp);
+  wpol_buf name = { 0 };
+  wpol_buf_printf (&name, "%s.%s", prefix, g->actor);
+  /* the same actor under two scopes: two policies */
+  for (size_t k = 0; k < i; k++)
+    if (strcmp (s->g[k].actor, g->actor) == 0)
+      {
+        wpol_buf_printf (&name, ".%zu", i + 1);
+        break;
+      }
+  if (!name.oom && name.len > WPOL_MAX_STRING)
+    {
+      /* an actor id that long cannot name a policy: its notes, and why
+       * nothing else is suggested */
+      size_t nc = g->nc;
+      g->nc = 0;
+      wpol_sg_print_group (g, name.s, b);
+      g->nc = nc;
+      if (nc)
+        wpol_buf_printf (b, "# not suggested: %zu rule%s, for the policy name %s.ACTOR "
+                         "would be longer than the %u bytes a policy string holds\n",
+                         nc, nc == 1 ? "" : "s", prefix, WPOL_MAX_STRING);
+      wpol_buf_free (&name);
+      return;
+    }
+  if (!name.oom)
+    wpol_sg_print_group (g, name.s, b);
+  if (g->nc && !name.oom && (g->pname = strdup (name.s)) == NULL)
+    b->oom = 1;
+  wpol_buf_free (&name);
+  /* after the actor's last policy, its declaration */
+  size_t k = i + 1;
+  while (k < s->ng && (s->g[k].nc == 0 || strcmp (s->g[k].actor, g->actor) != 0))
+    k++;
+  if (g->pname && k == s->ng)
+    wpol_sg_print_actor (s, i, b);
+}
+
+/* Does the printed text b parse and check? What we print must load: 0,
+ * or -1 with err (and the diagnostics on stderr). */
+static int
+check_printed (const wpol_buf *b, ward_err *err)
+{
+  wpol_diags d;
+  wpol_diags_init (&d);
+  wpol_file *f = wpol_parse ("suggested.policy", b->s, b->len, &d);
+  if (f)
+    wpol_check (&f, 1, &d);
+  int bad = f == NULL || d.nerrors > 0;
+  if (bad)
+    {
+      wpol_diags_print (&d, stderr);
+      ward_err_set (err, WARD_E_INTERNAL, 0, "the suggested policy does not check (a bug of "
+                    "ward); it is printed anyway");
+    }
+  wpol_file_free (f);
+  wpol_diags_free (&d);
+  return bad ? -1 : 0;
+}
+
 int
 wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const char *header,
                     FILE *out, ward_err *err)
@@ -479,68 +546,15 @@ wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const c
   if (s.ng == 0)
     wpol_buf_puts (&b, "# No denials were recorded: nothing to suggest.\n");
   for (size_t i = 0; i < s.ng; i++)
-    {
-      group *g = &s.g[i];
-      if (g->nc)                  /* only notes: c is NULL, which qsort may not get */
-        qsort (g->c, g->nc, sizeof *g->c, wpol_sg_cand_cmp);
-      wpol_buf name = { 0 };
-      wpol_buf_printf (&name, "%s.%s", prefix, g->actor);
-      /* the same actor under two scopes: two policies */
-      for (size_t k = 0; k < i; k++)
-        if (strcmp (s.g[k].actor, g->actor) == 0)
-          {
-            wpol_buf_printf (&name, ".%zu", i + 1);
-            break;
-          }
-      if (!name.oom && name.len > WPOL_MAX_STRING)
-        {
-          /* an actor id that long cannot name a policy: its notes, and why
-           * nothing else is suggested */
-          size_t nc = g->nc;
-          g->nc = 0;
-          wpol_sg_print_group (g, name.s, &b);
-          g->nc = nc;
-          if (nc)
-            wpol_buf_printf (&b, "# not suggested: %zu rule%s, for the policy name %s.ACTOR "
-                             "would be longer than the %u bytes a policy string holds\n",
-                             nc, nc == 1 ? "" : "s", prefix, WPOL_MAX_STRING);
-          wpol_buf_free (&name);
-          continue;
-        }
-      if (!name.oom)
-        wpol_sg_print_group (g, name.s, &b);
-      if (g->nc && !name.oom && (g->pname = strdup (name.s)) == NULL)
-        b.oom = 1;
-      wpol_buf_free (&name);
-      /* after the actor's last policy, its declaration */
-      size_t k = i + 1;
-      while (k < s.ng && (s.g[k].nc == 0 || strcmp (s.g[k].actor, g->actor) != 0))
-        k++;
-      if (g->pname && k == s.ng)
-        wpol_sg_print_actor (&s, i, &b);
-    }
+    print_one (&s, i, prefix, &b);
   free_sg (&s);
   if (b.oom)
     {
       wpol_buf_free (&b);
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "building suggestions");
     }
-  /* what we print must load */
-  wpol_diags d;
-  wpol_diags_init (&d);
-  wpol_file *f = wpol_parse ("suggested.policy", b.s, b.len, &d);
-  if (f)
-    wpol_check (&f, 1, &d);
-  int bad = f == NULL || d.nerrors > 0;
-  if (bad)
-    {
-      wpol_diags_print (&d, stderr);
-      ward_err_set (err, WARD_E_INTERNAL, 0, "the suggested policy does not check (a bug of "
-                    "ward); it is printed anyway");
-    }
-  wpol_file_free (f);
-  wpol_diags_free (&d);
+  int r = check_printed (&b, err);
   fputs (b.s, out);
   wpol_buf_free (&b);
-  return bad ? -1 : 0;
+  return r;
 }
