@@ -70,6 +70,93 @@ enum { C_RUN = 1, C_TS, C_TS_LAST, C_COUNT, C_KIND, C_DECISION, C_MODE, C_ACTOR,
        C_RLINE, C_RTEXT, C_VERSION, C_NOTE, C_RESLEN, C_RESSHA };
 _Static_assert (C_RESSHA == NCOL, "the insert has NCOL columns");
 
+/* The actor's metadata as a JSON object: the request's pairs, then the
+ * declaration's fields; NULL when out of memory. b: the row's buffer. */
+static const char *
+meta_json (const arec *r, wpol_buf *b)
+{
+  const char *decl_meta = r->ainfo ? r->ainfo->meta : "{}";
+  if (r->nmeta == 0)
+    return decl_meta;
+  b->len = 0;
+  wpol_buf_puts (b, "{");
+  const char *p = r->data + r->off[S_META];
+  for (size_t i = 0; i < r->nmeta; i++)
+    {
+      const char *key = p, *v = key + strlen (key) + 1;
+      p = v + strlen (v) + 1;
+      wpol_buf_puts (b, i ? "," : "");
+      wpol_buf_json (b, key);
+      wpol_buf_puts (b, ":");
+      wpol_buf_json (b, v);
+    }
+  if (strcmp (decl_meta, "{}") != 0)
+    {
+      wpol_buf_puts (b, ",");
+      wpol_buf_puts (b, decl_meta + 1);
+    }
+  else
+    wpol_buf_puts (b, "}");
+  return b->oom ? NULL : b->s;
+}
+
+/* The scope as a JSON array: the request's, else the declaration's, else
+ * NULL (every policy). */
+static const char *
+scope_json (const arec *r, wpol_buf *b)
+{
+  if (r->nscope == 0)
+    return r->ainfo ? r->ainfo->scope : NULL;
+  b->len = 0;
+  wpol_buf_puts (b, "[");
+  const char *p = r->data + r->off[S_SCOPE];
+  for (size_t i = 0; i < r->nscope; i++)
+    {
+      wpol_buf_puts (b, i ? "," : "");
+      wpol_buf_json (b, p);
+      p += strlen (p) + 1;
+    }
+  wpol_buf_puts (b, "]");
+  return b->oom ? NULL : b->s;
+}
+
+/* The request's attributes as a JSON object. */
+static const char *
+attrs_json (const arec *r, wpol_buf *b)
+{
+  static const char *const keys[] = { "{\"pid\":", "{\"host\":", "{\"parent\":",
+                                      "{\"target.actor\":", "{\"target.host\":",
+                                      "{\"target.parent\":" };
+  b->len = 0;
+  for (int i = S_PID; i <= S_TPARENT; i++)
+    if (str (r, i))
+      {
+        /* the key with a leading { for the first, a , for the others */
+        const char *key = keys[i - S_PID];
+        if (b->len)
+          wpol_buf_add (b, ",", 1);
+        wpol_buf_puts (b, b->len ? key + 1 : key);
+        wpol_buf_json (b, str (r, i));
+      }
+  wpol_buf_puts (b, b->len ? "}" : "{}");
+  return b->oom ? NULL : b->s;
+}
+
+/* The version of the policies that decided r: the store's, when they
+ * come from one, else the engine's generation. */
+static uint64_t
+policy_version (const arec *r)
+{
+  if (!(wpol_aw.from_store && wpol_aw.engine))
+    return r->generation;
+  if (vgen != r->generation)
+    {
+      vgen = r->generation;
+      vver = wpol_engine_store_version (wpol_aw.engine, r->generation);
+    }
+  return vver;
+}
+
 /* Bind record r as row k of statement st (its columns from k * NCOL + 1). */
 static void
 bind_rec (sqlite3_stmt *st, int k, const arec *r, int64_t count, int64_t ts_last)
@@ -83,71 +170,11 @@ bind_rec (sqlite3_stmt *st, int k, const arec *r, int64_t count, int64_t ts_last
   bind_text (st, o + C_DECISION, r->decision ? "allow" : "deny");
   bind_text (st, o + C_MODE, r->permissive ? "permissive" : "enforcing");
   bind_text (st, o + C_ACTOR, str (r, S_ACTOR));
-  /* metadata: the request's pairs, then the declaration's fields */
-  const char *decl_meta = r->ainfo ? r->ainfo->meta : "{}";
-  if (r->nmeta == 0)
-    bind_text (st, o + C_META, decl_meta);
-  else
-    {
-      wpol_buf *b = &bmeta[k];
-      b->len = 0;
-      wpol_buf_puts (b, "{");
-      const char *p = r->data + r->off[S_META];
-      for (size_t i = 0; i < r->nmeta; i++)
-        {
-          const char *key = p, *v = key + strlen (key) + 1;
-          p = v + strlen (v) + 1;
-          wpol_buf_puts (b, i ? "," : "");
-          wpol_buf_json (b, key);
-          wpol_buf_puts (b, ":");
-          wpol_buf_json (b, v);
-        }
-      if (strcmp (decl_meta, "{}") != 0)
-        {
-          wpol_buf_puts (b, ",");
-          wpol_buf_puts (b, decl_meta + 1);
-        }
-      else
-        wpol_buf_puts (b, "}");
-      bind_text (st, o + C_META, b->oom ? NULL : b->s);
-    }
-  /* scope: the request's, else the declaration's, else NULL (every policy) */
-  if (r->nscope)
-    {
-      wpol_buf *b = &bscope[k];
-      b->len = 0;
-      wpol_buf_puts (b, "[");
-      const char *p = r->data + r->off[S_SCOPE];
-      for (size_t i = 0; i < r->nscope; i++)
-        {
-          wpol_buf_puts (b, i ? "," : "");
-          wpol_buf_json (b, p);
-          p += strlen (p) + 1;
-        }
-      wpol_buf_puts (b, "]");
-      bind_text (st, o + C_SCOPE, b->oom ? NULL : b->s);
-    }
-  else
-    bind_text (st, o + C_SCOPE, r->ainfo ? r->ainfo->scope : NULL);
+  bind_text (st, o + C_META, meta_json (r, &bmeta[k]));
+  bind_text (st, o + C_SCOPE, scope_json (r, &bscope[k]));
   bind_text (st, o + C_ACTION, str (r, S_ACTION));
   bind_text (st, o + C_RESOURCE, str (r, S_RESOURCE));
-  static const char *const keys[] = { "{\"pid\":", "{\"host\":", "{\"parent\":",
-                                      "{\"target.actor\":", "{\"target.host\":",
-                                      "{\"target.parent\":" };
-  wpol_buf *b = &battrs[k];
-  b->len = 0;
-  for (int i = S_PID; i <= S_TPARENT; i++)
-    if (str (r, i))
-      {
-        /* the key with a leading { for the first, a , for the others */
-        const char *key = keys[i - S_PID];
-        if (b->len)
-          wpol_buf_add (b, ",", 1);
-        wpol_buf_puts (b, b->len ? key + 1 : key);
-        wpol_buf_json (b, str (r, i));
-      }
-  wpol_buf_puts (b, b->len ? "}" : "{}");
-  bind_text (st, o + C_ATTRS, b->oom ? NULL : b->s);
+  bind_text (st, o + C_ATTRS, attrs_json (r, &battrs[k]));
   bind_text (st, o + C_PID, str (r, S_PID));
   bind_text (st, o + C_HOST, str (r, S_HOST));
   bind_text (st, o + C_REASON, reason_text (r, &breason[k]));
@@ -158,17 +185,7 @@ bind_rec (sqlite3_stmt *st, int k, const arec *r, int64_t count, int64_t ts_last
   else
     sqlite3_bind_null (st, o + C_RLINE);
   bind_text (st, o + C_RTEXT, r->rule ? r->rule->text : NULL);
-  uint64_t v = r->generation;
-  if (wpol_aw.from_store && wpol_aw.engine)
-    {
-      if (vgen != r->generation)
-        {
-          vgen = r->generation;
-          vver = wpol_engine_store_version (wpol_aw.engine, r->generation);
-        }
-      v = vver;
-    }
-  sqlite3_bind_int64 (st, o + C_VERSION, (int64_t) v);
+  sqlite3_bind_int64 (st, o + C_VERSION, (int64_t) policy_version (r));
   /* where the scope came from: ward audit suggest must not turn a scope
    * given at a spawn into the actor's declared one */
   bind_text (st, o + C_NOTE, r->nscope ? WPOL_AUDIT_NOTE_REQUEST_SCOPE : NULL);
