@@ -245,13 +245,14 @@ open_db (const wpol_aopts *o, const char *cmd, char *path, size_t size)
   return db;
 }
 
+/* The statement that selects the rows o asks for (the patterns apart),
+ * its parameters bound, into *out: 0, or -1 (said on stderr). */
 static int
-read_rows (sqlite3 *db, const wpol_aopts *o, const char *path, wpol_arows *out)
+select_rows (sqlite3 *db, const wpol_aopts *o, const char *path, sqlite3_stmt **out)
 {
   char sql[1024];
   int64_t run = o->run;
   sqlite3_stmt *s;
-  memset (out, 0, sizeof *out);
   if (sqlite3_prepare_v2 (db, "SELECT max(id) FROM audit_runs", -1, &s, NULL) != SQLITE_OK)
     {
       fprintf (stderr, "ward audit: `%s` is not an audit database: %s\n", path,
@@ -290,6 +291,34 @@ read_rows (sqlite3 *db, const wpol_aopts *o, const char *path, wpol_arows *out)
   sqlite3_bind_int64 (s, 1, o->since);
   if (run)
     sqlite3_bind_int64 (s, 2, run);
+  *out = s;
+  return 0;
+}
+
+/* The current row of s into w (its strings malloc'd). */
+static void
+row_from (sqlite3_stmt *s, wpol_arow *w)
+{
+  memset (w, 0, sizeof *w);
+  int64_t *ints[] = { &w->serial, &w->run, &w->ts, &w->ts_last, &w->count, &w->rule_line,
+                      &w->store_version, &w->resource_len };
+  for (int c = 0; c < 8; c++)
+    *ints[c] = sqlite3_column_int64 (s, c);
+  char **strs[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
+                    &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
+                    &w->rule_policy, &w->rule_file, &w->rule_text, &w->note,
+                    &w->resource_sha256 };
+  for (int c = 0; c < 17; c++)
+    *strs[c] = col_dup (s, 8 + c);
+}
+
+static int
+read_rows (sqlite3 *db, const wpol_aopts *o, const char *path, wpol_arows *out)
+{
+  sqlite3_stmt *s;
+  memset (out, 0, sizeof *out);
+  if (select_rows (db, o, path, &s) < 0)
+    return -1;
   wpol_arena a = { 0 };
   jmp_buf oom;
   volatile int rc = -1, step = SQLITE_DONE;
@@ -308,18 +337,7 @@ read_rows (sqlite3 *db, const wpol_aopts *o, const char *path, wpol_arows *out)
         continue;
       if (WARD_GROW (out->v, out->cap, out->n + 1, 64) < 0)
         goto done;
-      wpol_arow *w = &out->v[out->n++];
-      memset (w, 0, sizeof *w);
-      int64_t *ints[] = { &w->serial, &w->run, &w->ts, &w->ts_last, &w->count, &w->rule_line,
-                          &w->store_version, &w->resource_len };
-      for (int c = 0; c < 8; c++)
-        *ints[c] = sqlite3_column_int64 (s, c);
-      char **strs[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
-                        &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
-                        &w->rule_policy, &w->rule_file, &w->rule_text, &w->note,
-                        &w->resource_sha256 };
-      for (int c = 0; c < 17; c++)
-        *strs[c] = col_dup (s, 8 + c);
+      row_from (s, &out->v[out->n++]);
     }
   if (step != SQLITE_DONE)
     {
