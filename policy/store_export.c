@@ -119,6 +119,40 @@ units_free (units *u)
   free (u->v);
 }
 
+/* The name of the section whose head (format v) is the line p[0..ll),
+ * line `line` of the export path, into name: 1, or 0 when the head is
+ * malformed or the name refused (reported in d). */
+static int
+section_name (const char *path, unsigned line, const char *p, size_t ll, int v, wpol_buf *name,
+              wpol_diags *d)
+{
+  const char *n = p + sizeof file_head - 1;
+  size_t nl = ll - (sizeof file_head - 1);
+  if (v == 1)
+    {
+      n++, nl--;                  /* the space */
+      wpol_buf_add (name, n, nl);
+    }
+  int bad = nl == 0 || (v == 1 ? 0 : *n != ' ' || unquote (n + 1, nl - 1, name) < 0);
+  if (!bad && name->s && name->len == 0)
+    bad = 1;
+  if (bad)
+    {
+      wpol_diag_add (d, WPOL_ERROR, path, line, 1, v == 1
+                     ? "a `# file:` line without a name"
+                     : "a `# file:` line must name its file as one quoted string, "
+                       "as in `# file: \"/etc/ward/app.policy\"`");
+      return 0;
+    }
+  if (name->s && !name->oom
+      && (wpol_st_name_has_control (name->s) || strlen (name->s) != name->len))
+    {
+      wpol_st_refuse_name (d, path, line, name->s);
+      return 0;
+    }
+  return 1;
+}
+
 /* Split an export (whose head line, of format v, ends at text + skip) into
  * its files. Returns the number of errors (reported in d under path), or
  * -1 when out of memory. */
@@ -155,34 +189,12 @@ split_export (const char *path, const char *text, size_t len, size_t skip, int v
         break;
       if (head)
         {
-          const char *n = p + sizeof file_head - 1;
-          size_t nl = ll - (sizeof file_head - 1);
           wpol_buf_free (&name);
           wpol_buf_free (&body);
-          refused = 1;            /* the lines of a refused section */
-          if (v == 1)
-            {
-              n++, nl--;          /* the space */
-              wpol_buf_add (&name, n, nl);
-            }
-          int bad = nl == 0 || (v == 1 ? 0 : *n != ' ' || unquote (n + 1, nl - 1, &name) < 0);
-          if (!bad && name.s && name.len == 0)
-            bad = 1;
-          if (bad)
-            {
-              wpol_diag_add (d, WPOL_ERROR, path, line, 1, v == 1
-                             ? "a `# file:` line without a name"
-                             : "a `# file:` line must name its file as one quoted string, "
-                               "as in `# file: \"/etc/ward/app.policy\"`");
-              nerr++;
-            }
-          else if (name.s && !name.oom && (wpol_st_name_has_control (name.s) || strlen (name.s) != name.len))
-            {
-              wpol_st_refuse_name (d, path, line, name.s);
-              nerr++;
-            }
-          else
+          if (section_name (path, line, p, ll, v, &name, d))
             in_section = 1, refused = 0;
+          else
+            refused = 1, nerr++;  /* the lines of a refused section are skipped */
         }
       else if (in_section)
         {
@@ -211,6 +223,47 @@ out:
 
 /* ---- load ------------------------------------------------------------- */
 
+/* The file at path as what it loads: itself under its canonical path, or
+ * the sections of an export. The number of errors (reported in d), or -1
+ * when out of memory. */
+static int
+add_path (const char *path, units *u, wpol_diags *d)
+{
+  size_t len;
+  ward_err e2;
+  char *text = wpol_read_file (path, &len, &e2);
+  if (text == NULL)
+    {
+      wpol_diag_add (d, WPOL_ERROR, path, 0, 0, "%s", e2.msg);
+      return 1;
+    }
+  /* a file is known by its canonical path, whatever directory it is
+   * loaded from and however it is spelled */
+  char *canon = realpath (path, NULL);
+  int r;
+  int v = strlen (text) != len ? 0 : STARTS (text, len, export_head) ? 2
+          : STARTS (text, len, export_head_v1) ? 1 : 0;
+  if (canon == NULL)
+    {
+      wpol_diag_add (d, WPOL_ERROR, path, 0, 0, "cannot resolve the path: %s",
+                     strerror (errno));
+      r = 1;
+    }
+  else if (wpol_st_name_has_control (canon))
+    {
+      wpol_st_refuse_name (d, strcmp (path, canon) == 0 ? canon : path, 0, canon);
+      r = 1;
+    }
+  else if (v)
+    r = split_export (canon, text, len, v == 2 ? sizeof export_head - 1
+                      : sizeof export_head_v1 - 1, v, u, d);
+  else
+    r = units_add (u, canon, text, len);
+  free (canon);
+  free (text);
+  return r;
+}
+
 int
 wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n, wpol_diags *d,
                        ward_err *err)
@@ -223,50 +276,13 @@ wpol_store_load_files (wpol_store *st, const char *const *paths, size_t n, wpol_
   size_t nparsed = 0;
   for (size_t i = 0; i < n; i++)
     {
-      size_t len;
-      ward_err e2;
-      char *text = wpol_read_file (paths[i], &len, &e2);
-      if (text == NULL)
-        {
-          wpol_diag_add (d, WPOL_ERROR, paths[i], 0, 0, "%s", e2.msg);
-          nerr++;
-          continue;
-        }
-      /* a file is known by its canonical path, whatever directory it is
-       * loaded from and however it is spelled */
-      char *canon = realpath (paths[i], NULL);
-      int r;
-      int v = strlen (text) != len ? 0 : STARTS (text, len, export_head) ? 2
-              : STARTS (text, len, export_head_v1) ? 1 : 0;
-      if (canon == NULL)
-        {
-          wpol_diag_add (d, WPOL_ERROR, paths[i], 0, 0, "cannot resolve the path: %s",
-                         strerror (errno));
-          nerr++;
-          r = 0;
-        }
-      else if (wpol_st_name_has_control (canon))
-        {
-          wpol_st_refuse_name (d, strcmp (paths[i], canon) == 0 ? canon : paths[i], 0, canon);
-          nerr++;
-          r = 0;
-        }
-      else if (v)
-        {
-          r = split_export (canon, text, len, v == 2 ? sizeof export_head - 1
-                            : sizeof export_head_v1 - 1, v, &u, d);
-          if (r > 0)
-            nerr += (size_t) r;
-        }
-      else
-        r = units_add (&u, canon, text, len);
-      free (canon);
-      free (text);
+      int r = add_path (paths[i], &u, d);
       if (r < 0)
         {
           ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
           goto out;
         }
+      nerr += (size_t) r;
     }
   for (size_t i = 0; i < u.n; i++)
     for (size_t j = 0; j < i; j++)
