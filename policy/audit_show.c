@@ -358,93 +358,118 @@ tallies_free (tallies *t)
   free (t->v);
 }
 
-int
-wpol_acli_stats (const wpol_aopts *o, wpol_arows *r, FILE *out)
-{
-  enum { T_ACTOR, T_ACTION, T_RESOURCE, T_RULE, T_N };
-  static const char *const names[] = { "actor", "action", "resource", "rule" };
+enum { T_ACTOR, T_ACTION, T_RESOURCE, T_RULE, T_N };
+static const char *const tally_names[T_N] = { "actor", "action", "resource", "rule" };
+
+/* What `ward audit stats` counts. */
+typedef struct stats {
   tallies t[T_N];
-  memset (t, 0, sizeof t);
-  int64_t total = 0, denied = 0, would = 0, allowed = 0, lost = 0, rowsn = 0, folded = 0;
+  int64_t total, denied, would, allowed, lost, rows, folded;
+} stats;
+
+/* Count the rows of r into st. */
+static void
+stats_count (stats *st, const wpol_arows *r)
+{
   for (size_t i = 0; i < r->n; i++)
     {
       const wpol_arow *w = &r->v[i];
       if (wpol_acli_is_lost (w))
         {
-          lost += w->count;
+          st->lost += w->count;
           continue;
         }
-      rowsn++;
-      total += w->count;
+      st->rows++;
+      st->total += w->count;
       if (wpol_acli_is_folded (w))
-        folded += w->count;
+        st->folded += w->count;
       int deny = w->decision && strcmp (w->decision, "deny") == 0;
       if (!deny)
-        allowed += w->count;
+        st->allowed += w->count;
       else if (w->mode && strcmp (w->mode, "permissive") == 0)
-        would += w->count;
+        st->would += w->count;
       else
-        denied += w->count;
+        st->denied += w->count;
       char rule[512];
       rule_desc (w, rule, sizeof rule);
-      tally_add (&t[T_ACTOR], wpol_acli_is_folded (w) && !w->actor ? "(other actors)" : nz (w->actor),
-                 w->count);
-      tally_add (&t[T_ACTION], nz (w->action), w->count);
-      tally_add (&t[T_RESOURCE], wpol_acli_is_folded (w) ? "(folded: not recorded one by one)"
+      tally_add (&st->t[T_ACTOR], wpol_acli_is_folded (w) && !w->actor ? "(other actors)"
+                 : nz (w->actor), w->count);
+      tally_add (&st->t[T_ACTION], nz (w->action), w->count);
+      tally_add (&st->t[T_RESOURCE], wpol_acli_is_folded (w) ? "(folded: not recorded one by one)"
                  : nz (w->resource), w->count);
-      tally_add (&t[T_RULE], wpol_acli_is_folded (w) ? "(folded: not recorded one by one)" : rule,
-                 w->count);
+      tally_add (&st->t[T_RULE], wpol_acli_is_folded (w) ? "(folded: not recorded one by one)"
+                 : rule, w->count);
     }
   for (int k = 0; k < T_N; k++)
-    if (t[k].n)                   /* none: v is NULL, which qsort may not get */
-      qsort (t[k].v, t[k].n, sizeof *t[k].v, tally_cmp);
+    if (st->t[k].n)               /* none: v is NULL, which qsort may not get */
+      qsort (st->t[k].v, st->t[k].n, sizeof *st->t[k].v, tally_cmp);
+}
+
+static void
+stats_json (const stats *st, FILE *out)
+{
+  wpol_buf b = { 0 };
+  wpol_buf_printf (&b, "{\"records\":%lld,\"rows\":%lld,\"denied\":%lld,\"would_deny\":%lld,"
+                   "\"allowed\":%lld,\"lost\":%lld,\"folded\":%lld", (long long) st->total,
+                   (long long) st->rows, (long long) st->denied, (long long) st->would,
+                   (long long) st->allowed, (long long) st->lost, (long long) st->folded);
+  for (int k = 0; k < T_N; k++)
+    {
+      const tallies *t = &st->t[k];
+      wpol_buf_printf (&b, ",\"by_%s\":{", tally_names[k]);
+      for (size_t i = 0; i < t->n; i++)
+        {
+          wpol_buf_puts (&b, i ? "," : "");
+          json_text (&b, t->v[i].key);
+          wpol_buf_printf (&b, ":%lld", (long long) t->v[i].n);
+        }
+      wpol_buf_puts (&b, "}");
+    }
+  wpol_buf_puts (&b, "}\n");
+  if (b.s)
+    fputs (b.s, out);
+  wpol_buf_free (&b);
+}
+
+/* For people: the totals, then the first 20 of each tally, escaped (cut
+ * unless full). */
+static void
+stats_text (const stats *st, int full, FILE *out)
+{
+  fprintf (out, "%lld records: %lld denied, %lld would-be denials (permissive), "
+           "%lld allowed; %lld lost (records that could not be written)\n",
+           (long long) st->total, (long long) st->denied, (long long) st->would,
+           (long long) st->allowed, (long long) st->lost);
+  if (st->folded)
+    fprintf (out, "%lld of those denials folded: counted past the first of their actor "
+             "and action in a run, not recorded one by one\n", (long long) st->folded);
+  for (int k = 0; k < T_N; k++)
+    {
+      const tallies *t = &st->t[k];
+      fprintf (out, "\nby %s:\n", tally_names[k]);
+      size_t shown = t->n < 20 ? t->n : 20;
+      for (size_t i = 0; i < shown; i++)
+        {
+          fprintf (out, "  %8lld  ", (long long) t->v[i].n);
+          ward_esc_fputs (t->v[i].key, full ? 0 : WARD_ESC_MAX, out);
+          fputc ('\n', out);
+        }
+      if (t->n > shown)
+        fprintf (out, "  ... and %zu more\n", t->n - shown);
+    }
+}
+
+int
+wpol_acli_stats (const wpol_aopts *o, wpol_arows *r, FILE *out)
+{
+  stats st;
+  memset (&st, 0, sizeof st);
+  stats_count (&st, r);
   if (o->json)
-    {
-      wpol_buf b = { 0 };
-      wpol_buf_printf (&b, "{\"records\":%lld,\"rows\":%lld,\"denied\":%lld,\"would_deny\":%lld,"
-                       "\"allowed\":%lld,\"lost\":%lld,\"folded\":%lld", (long long) total,
-                       (long long) rowsn, (long long) denied, (long long) would,
-                       (long long) allowed, (long long) lost, (long long) folded);
-      for (int k = 0; k < T_N; k++)
-        {
-          wpol_buf_printf (&b, ",\"by_%s\":{", names[k]);
-          for (size_t i = 0; i < t[k].n; i++)
-            {
-              wpol_buf_puts (&b, i ? "," : "");
-              json_text (&b, t[k].v[i].key);
-              wpol_buf_printf (&b, ":%lld", (long long) t[k].v[i].n);
-            }
-          wpol_buf_puts (&b, "}");
-        }
-      wpol_buf_puts (&b, "}\n");
-      if (b.s)
-        fputs (b.s, out);
-      wpol_buf_free (&b);
-    }
+    stats_json (&st, out);
   else
-    {
-      fprintf (out, "%lld records: %lld denied, %lld would-be denials (permissive), "
-               "%lld allowed; %lld lost (records that could not be written)\n",
-               (long long) total, (long long) denied, (long long) would, (long long) allowed,
-               (long long) lost);
-      if (folded)
-        fprintf (out, "%lld of those denials folded: counted past the first of their actor "
-                 "and action in a run, not recorded one by one\n", (long long) folded);
-      for (int k = 0; k < T_N; k++)
-        {
-          fprintf (out, "\nby %s:\n", names[k]);
-          size_t shown = t[k].n < 20 ? t[k].n : 20;
-          for (size_t i = 0; i < shown; i++)
-            {
-              fprintf (out, "  %8lld  ", (long long) t[k].v[i].n);
-              ward_esc_fputs (t[k].v[i].key, o->full ? 0 : WARD_ESC_MAX, out);
-              fputc ('\n', out);
-            }
-          if (t[k].n > shown)
-            fprintf (out, "  ... and %zu more\n", t[k].n - shown);
-        }
-    }
+    stats_text (&st, o->full, out);
   for (int k = 0; k < T_N; k++)
-    tallies_free (&t[k]);
+    tallies_free (&st.t[k]);
   return 0;
 }
