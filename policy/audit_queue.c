@@ -66,6 +66,31 @@ fits (const arec *r)
          && wpol_aw.share[r->bucket] < SHARE_MAX;
 }
 
+/* The bytes n strings of v take packed, each with its NUL (a NULL one as
+ * ""). */
+static size_t
+list_len (const char *const *v, size_t n)
+{
+  size_t total = 0;
+  for (size_t i = 0; i < n; i++)
+    total += (v[i] ? strlen (v[i]) : 0) + 1;
+  return total;
+}
+
+/* Pack n strings of v at p, each with its NUL: the end. */
+static char *
+list_copy (char *p, const char *const *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *s = v[i] ? v[i] : "";
+      size_t l = strlen (s) + 1;
+      memcpy (p, s, l);
+      p += l;
+    }
+  return p;
+}
+
 static arec *
 pack (const wpol_audit_in *in)
 {
@@ -91,10 +116,7 @@ pack (const wpol_audit_in *in)
     }
   size_t nscope = ac && ac->scope && ac->nscope <= UINT16_MAX ? ac->nscope : 0;
   size_t nmeta = ac && ac->meta && ac->nmeta <= UINT16_MAX / 2 ? ac->nmeta : 0;
-  for (size_t i = 0; i < nscope; i++)
-    total += (ac->scope[i] ? strlen (ac->scope[i]) : 0) + 1;
-  for (size_t i = 0; i < 2 * nmeta; i++)
-    total += (ac->meta[i] ? strlen (ac->meta[i]) : 0) + 1;
+  total += list_len (ac ? ac->scope : NULL, nscope) + list_len (ac ? ac->meta : NULL, 2 * nmeta);
   arec *r = total < NOSTR ? malloc (sizeof *r + total) : NULL;
   if (r == NULL)
     return NULL;
@@ -126,21 +148,9 @@ pack (const wpol_audit_in *in)
       p += len[i];
     }
   r->off[S_SCOPE] = (uint32_t) (p - r->data);
-  for (size_t i = 0; i < nscope; i++)
-    {
-      const char *v = ac->scope[i] ? ac->scope[i] : "";
-      size_t l = strlen (v) + 1;
-      memcpy (p, v, l);
-      p += l;
-    }
+  p = list_copy (p, ac ? ac->scope : NULL, nscope);
   r->off[S_META] = (uint32_t) (p - r->data);
-  for (size_t i = 0; i < 2 * nmeta; i++)
-    {
-      const char *v = ac->meta[i] ? ac->meta[i] : "";
-      size_t l = strlen (v) + 1;
-      memcpy (p, v, l);
-      p += l;
-    }
+  list_copy (p, ac ? ac->meta : NULL, 2 * nmeta);
   return r;
 }
 
