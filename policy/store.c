@@ -362,7 +362,7 @@ wpol_st_bind (wpol_store *st, ward_err *err, const char *sql, const char *fmt, .
   return 0;
 }
 
-/* ---- the list --------------------------------------------------------- */
+/* ---- the list ---------------------------------------------------------- */
 
 static int
 query_print (wpol_store *st, FILE *out, const char *sql, const char *head, ward_err *err)

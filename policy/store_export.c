@@ -221,7 +221,7 @@ out:
   return ret;
 }
 
-/* ---- load ------------------------------------------------------------- */
+/* ---- load -------------------------------------------------------------- */
 
 /* The file at path as what it loads: itself under its canonical path, or
  * the sections of an export. The number of errors (reported in d), or -1

@@ -58,7 +58,7 @@ wpol_st_same_file (const char *stored, const char *name)
   return same;
 }
 
-/* ---- the rows of a declaration --------------------------------------- */
+/* ---- the rows of a declaration ----------------------------------------- */
 
 /* A policy: its row, then one row per rule in canonical text; body is
  * the caller's buffer, freed by it. */
