@@ -1,6 +1,7 @@
-/* auditdb.c -- the audit database's schema (created, or migrated from an
- * older table) and the fallback file DB.lost: what a run could not commit
- * is counted there, and imported by the next run or `ward audit`. */
+/* auditdb.c -- the audit database's default path, its schema (created, or
+ * migrated from an older table) and the fallback file DB.lost: what a run
+ * could not commit is counted there, and imported by the next run or
+ * `ward audit`. */
 #include "config.h"
 #include "audit.h"
 #include "auditdb.h"
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,4 +227,70 @@ wpol_audit_import (const char *path, ward_err *err)
   rc = wpol_auditdb_import_lost (db, path, err);
   sqlite3_close (db);
   return rc;
+}
+
+/* ---- the default path -------------------------------------------------- */
+
+int
+wpol_audit_default_hint (ward_err *err)
+{
+  static const char hint[] = "; " WPOL_AUDIT_DEFAULT_HINT;
+  static const char cut[] = "...";
+  if (err == NULL)
+    return -1;
+  size_t n = strlen (err->msg);
+  if (n + sizeof hint > sizeof err->msg)
+    {
+      n = sizeof err->msg - sizeof hint - (sizeof cut - 1);
+      memcpy (err->msg + n, cut, sizeof cut - 1);
+      n += sizeof cut - 1;
+    }
+  memcpy (err->msg + n, hint, sizeof hint);
+  return -1;
+}
+
+static int
+mkdirs (char *path, ward_err *err)
+{
+  for (char *p = path + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        int r = mkdir (path, 0700);
+        int e = errno;
+        *p = '/';
+        if (r < 0 && e != EEXIST)
+          {
+            ward_err_set (err, WARD_E_INVALID, e, "creating the audit directory `%.*s`",
+                          (int) (p - path), path);
+            return wpol_audit_default_hint (err);
+          }
+      }
+  return 0;
+}
+
+int
+wpol_audit_default_path (char *buf, size_t size, int make, ward_err *err)
+{
+  const char *xdg = getenv ("XDG_STATE_HOME"), *home = getenv ("HOME");
+  int n;
+  if (xdg && xdg[0] == '/')
+    n = snprintf (buf, size, "%s/ward/audit.db", xdg);
+  else
+    {
+      if (home == NULL || home[0] != '/')
+        {
+          struct passwd *pw = getpwuid (getuid ());
+          home = pw ? pw->pw_dir : NULL;
+        }
+      if (home == NULL || home[0] != '/')
+        {
+          ward_err_set (err, WARD_E_INVALID, 0, "no home directory for the audit database");
+          return wpol_audit_default_hint (err);
+        }
+      n = snprintf (buf, size, "%s/.local/state/ward/audit.db", home);
+    }
+  if (n < 0 || (size_t) n >= size)
+    return ward_err_set (err, WARD_E_INVALID, ENAMETOOLONG, "the audit database path is too long");
+  return make ? mkdirs (buf, err) : 0;
 }

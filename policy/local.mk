@@ -10,6 +10,11 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/gate.h policy/gate.c po
 	policy/format.c policy/eval.c policy/compile.c policy/cache.c \
 	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/auditdb.c policy/audit_cli.c \
 	policy/suggest.c policy/sha256.c
+## the store, the audit writer and `ward audit`, split by concern
+libwardpolicy_a_SOURCES += policy/store.h policy/store_load.c policy/store_remove.c \
+	policy/store_export.c policy/auditw.h policy/audit_queue.c policy/audit_row.c \
+	policy/audit_ckpt.c policy/audit_cli.h policy/audit_show.c \
+	policy/suggest.h policy/suggest_print.c policy/cli.h policy/cli_request.c
 nodist_libwardpolicy_a_SOURCES = policy/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS)
 

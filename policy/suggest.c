@@ -14,48 +14,17 @@
  * known: never suggested silently), and calls whose rule would need a
  * string longer than the language takes (WPOL_MAX_STRING) are explained
  * in comments instead.
- * The text is parsed and checked before it is printed. */
+ * The text is parsed and checked before it is printed (suggest_print.c
+ * writes it). */
 #include "config.h"
-#include "audit.h"
+#include "suggest.h"
 #include "wesc.h"
-#include "wpol.h"
+#include "wgrow.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { K_LIT, K_CHILD, K_PARENT, K_TACTOR, K_N };
-
-typedef struct cand {
-  int kind;
-  char *action, *pattern, *cond, *wider, *what;
-  int64_t n, last;
-  char *example;                  /* a caller PID */
-  int used;
-} cand;
-
-typedef struct note {
-  char *key, *text;
-  int64_t n;
-} note;
-
-typedef struct group {
-  char *actor, *scope;            /* scope: JSON array text, NULL = none recorded */
-  int request_scope;              /* the scope was the request's (:with_scope) */
-  char *pname;                    /* the suggested policy's name (when printed) */
-  cand *c;
-  size_t nc, capc;
-  note *notes;
-  size_t nn, capn;
-  int64_t n, enforced, would, first, last;
-} group;
-
-typedef struct sg {
-  group *g;
-  size_t ng, capg;
-  int oom;
-} sg;
 
 static char *
 dup (sg *s, const char *t)
@@ -68,23 +37,20 @@ dup (sg *s, const char *t)
   return d;
 }
 
+/* Room for element n of the array at v (ward_grow), new elements zeroed. */
 static int
 grow (void **v, size_t *cap, size_t n, size_t elsz)
 {
-  if (n < *cap)
-    return 0;
-  size_t nc = *cap ? *cap * 2 : 8;
-  void *nv = realloc (*v, nc * elsz);
-  if (nv == NULL)
+  size_t old = *cap;
+  if (ward_grow (v, cap, n + 1, elsz, 8) < 0)
     return -1;
-  memset ((char *) nv + *cap * elsz, 0, (nc - *cap) * elsz);
-  *v = nv;
-  *cap = nc;
+  if (*cap > old)
+    memset ((char *) *v + old * elsz, 0, (*cap - old) * elsz);
   return 0;
 }
 
-static int
-streq (const char *a, const char *b)
+int
+wpol_sg_streq (const char *a, const char *b)
 {
   return (a == NULL && b == NULL) || (a && b && strcmp (a, b) == 0);
 }
@@ -94,7 +60,7 @@ group_for (sg *s, const wpol_arow *w)
 {
   int rq = w->note && strcmp (w->note, WPOL_AUDIT_NOTE_REQUEST_SCOPE) == 0;
   for (size_t i = 0; i < s->ng; i++)
-    if (streq (s->g[i].actor, w->actor) && streq (s->g[i].scope, w->scope)
+    if (wpol_sg_streq (s->g[i].actor, w->actor) && wpol_sg_streq (s->g[i].scope, w->scope)
         && s->g[i].request_scope == rq)
       return &s->g[i];
   if (grow ((void **) &s->g, &s->capg, s->ng, sizeof *s->g) < 0)
@@ -138,7 +104,7 @@ add_cand (sg *s, group *g, const wpol_arow *w, int kind, const char *pattern, co
     {
       cand *c = &g->c[i];
       if (c->kind == kind && strcmp (c->action, w->action) == 0
-          && strcmp (c->pattern, pattern) == 0 && streq (c->cond, cond))
+          && strcmp (c->pattern, pattern) == 0 && wpol_sg_streq (c->cond, cond))
         {
           c->n += w->count;
           if (w->ts_last > c->last)
@@ -163,9 +129,8 @@ add_cand (sg *s, group *g, const wpol_arow *w, int kind, const char *pattern, co
   c->last = w->ts_last;
 }
 
-/* A resource as a pattern that matches exactly it. */
-static void
-glob_escape (wpol_buf *b, const char *s)
+void
+wpol_sg_glob_escape (wpol_buf *b, const char *s)
 {
   for (; *s; s++)
     {
@@ -175,11 +140,8 @@ glob_escape (wpol_buf *b, const char *s)
     }
 }
 
-/* s in quotes with control characters escaped, for a comment: a string a
- * script chose (an actor id, a resource) must not end the comment and
- * forge a rule. Valid until the next call with the same t. */
-static const char *
-quoted (wpol_buf *t, const char *s)
+const char *
+wpol_sg_quoted (wpol_buf *t, const char *s)
 {
   t->len = 0;
   wpol_buf_quote (t, s ? s : "");
@@ -219,164 +181,160 @@ too_long (sg *s, group *g, const wpol_arow *w, const char *what, const char *str
   wpol_buf_free (&t);
 }
 
+/* A denial on a PID: a rule by how the target relates to the caller (its
+ * parent, its children, the processes of an actor), or a note when the
+ * target had exited or its actor's name is too long for a rule. */
 static void
-classify (sg *s, group *g, const wpol_arow *w)
+classify_pid (sg *s, group *g, const wpol_arow *w, const char *res, const char *host)
 {
-  char host[256];
   wpol_buf pat = { 0 }, cond = { 0 }, wide = { 0 }, what = { 0 };
-  const char *res = w->resource ? w->resource : "";
-  if (w->action && wpol_action_on_pid (w->action) && pid_host (res, host, sizeof host))
+  char *pid = w->attrs ? wpol_json_get (w->attrs, "pid") : NULL;
+  char *parent = w->attrs ? wpol_json_get (w->attrs, "parent") : NULL;
+  char *tactor = w->attrs ? wpol_json_get (w->attrs, "target.actor") : NULL;
+  char *tparent = w->attrs ? wpol_json_get (w->attrs, "target.parent") : NULL;
+  int kind;
+  wpol_buf_puts (&pat, "{");
+  wpol_sg_glob_escape (&pat, host);
+  wpol_buf_puts (&pat, "|*}");
+  if (parent && parent[0] && strcmp (parent, res) == 0)
     {
-      char *pid = w->attrs ? wpol_json_get (w->attrs, "pid") : NULL;
-      char *parent = w->attrs ? wpol_json_get (w->attrs, "parent") : NULL;
-      char *tactor = w->attrs ? wpol_json_get (w->attrs, "target.actor") : NULL;
-      char *tparent = w->attrs ? wpol_json_get (w->attrs, "target.parent") : NULL;
-      int kind;
-      wpol_buf_puts (&pat, "{");
-      glob_escape (&pat, host);
-      wpol_buf_puts (&pat, "|*}");
-      if (parent && parent[0] && strcmp (parent, res) == 0)
-        {
-          kind = K_PARENT;
-          wpol_buf_puts (&cond, "attr has \"parent\" and resource == attr.parent");
-          wpol_buf_puts (&what, "the process that spawned the caller");
-        }
-      else if (tparent && pid && strcmp (tparent, pid) == 0)
-        {
-          kind = K_CHILD;
-          wpol_buf_puts (&cond, "target has \"parent\" and target.parent == attr.pid");
-          wpol_buf_puts (&what, "the caller's own children");
-        }
-      else if (tactor && strlen (tactor) > WPOL_MAX_STRING)
-        {
-          too_long (s, g, w, "processes of an actor whose name is", tactor, strlen (tactor));
-          kind = -1;
-        }
-      else if (tactor)
-        {
-          kind = K_TACTOR;
-          wpol_buf_puts (&cond, "target has \"actor\" and target.actor == ");
-          wpol_buf_quote (&cond, tactor);
-          wpol_buf qa = { 0 };
-          wpol_buf_printf (&what, "processes of actor %s", quoted (&qa, tactor));
-          wpol_buf_free (&qa);
-          wpol_buf_puts (&wide, pat.s);
-        }
-      else
-        {
-          /* no target.* attributes: the target had exited before the call.
-           * The only rule that would allow it is every process on the host,
-           * which is no suggestion to make silently. */
-          char key[600];
-          wpol_buf qh = { 0 };
-          snprintf (key, sizeof key, "exited\x1f%s\x1f%s", w->action, host);
-          wpol_buf_printf (&what, "%s on a PID of host %s: the target had already exited\n"
-                           "#   (the record has no target.* attributes), so nothing narrower "
-                           "than any\n#   process on the host is known. If that is what you "
-                           "mean, write it yourself:\n#   allow %s on ", w->action,
-                           quoted (&qh, host), w->action);
-          wpol_buf_free (&qh);
-          wpol_buf_quote (&what, pat.s ? pat.s : "");
-          wpol_buf_puts (&what, ";");
-          if (what.oom)
-            s->oom = 1;
-          else
-            add_note (s, g, key, what.s, w->count);
-          kind = -1;
-        }
-      if (kind < 0)
-        ;
-      else if (!pat.oom && !cond.oom && !wide.oom && !what.oom)
-        add_cand (s, g, w, kind, pat.s, cond.s, wide.s, what.s);
-      else
-        s->oom = 1;
-      free (pid);
-      free (parent);
-      free (tactor);
-      free (tparent);
+      kind = K_PARENT;
+      wpol_buf_puts (&cond, "attr has \"parent\" and resource == attr.parent");
+      wpol_buf_puts (&what, "the process that spawned the caller");
+    }
+  else if (tparent && pid && strcmp (tparent, pid) == 0)
+    {
+      kind = K_CHILD;
+      wpol_buf_puts (&cond, "target has \"parent\" and target.parent == attr.pid");
+      wpol_buf_puts (&what, "the caller's own children");
+    }
+  else if (tactor && strlen (tactor) > WPOL_MAX_STRING)
+    {
+      too_long (s, g, w, "processes of an actor whose name is", tactor, strlen (tactor));
+      kind = -1;
+    }
+  else if (tactor)
+    {
+      kind = K_TACTOR;
+      wpol_buf_puts (&cond, "target has \"actor\" and target.actor == ");
+      wpol_buf_quote (&cond, tactor);
+      wpol_buf qa = { 0 };
+      wpol_buf_printf (&what, "processes of actor %s", wpol_sg_quoted (&qa, tactor));
+      wpol_buf_free (&qa);
+      wpol_buf_puts (&wide, pat.s);
     }
   else
     {
-      glob_escape (&pat, res);
-      if (pat.len > WPOL_MAX_STRING)
-        {
-          too_long (s, g, w, "resources", res, strlen (res));
-          wpol_buf_free (&pat);
-          return;
-        }
-      /* wider: the namespace of a process id (a.b:c -> a.b:*), or the last
-       * dotted segment of a name (a.b.c -> a.b.*) */
-      const char *cut = strrchr (res, ':');
-      if (cut == NULL)
-        cut = strrchr (res, '.');
-      if (cut && cut > res && cut[1])
-        {
-          char *head = strndup (res, (size_t) (cut - res + 1));
-          if (head)
-            {
-              glob_escape (&wide, head);
-              wpol_buf_puts (&wide, "*");
-              free (head);
-            }
-        }
-      if (wide.len > WPOL_MAX_STRING)
-        wpol_buf_free (&wide);    /* no wider pattern to offer */
-      if (!pat.oom && !wide.oom)
-        add_cand (s, g, w, K_LIT, pat.s ? pat.s : "", NULL, wide.s, NULL);
-      else
+      /* no target.* attributes: the target had exited before the call.
+       * The only rule that would allow it is every process on the host,
+       * which is no suggestion to make silently. */
+      char key[600];
+      wpol_buf qh = { 0 };
+      snprintf (key, sizeof key, "exited\x1f%s\x1f%s", w->action, host);
+      wpol_buf_printf (&what, "%s on a PID of host %s: the target had already exited\n"
+                       "#   (the record has no target.* attributes), so nothing narrower "
+                       "than any\n#   process on the host is known. If that is what you "
+                       "mean, write it yourself:\n#   allow %s on ", w->action,
+                       wpol_sg_quoted (&qh, host), w->action);
+      wpol_buf_free (&qh);
+      wpol_buf_quote (&what, pat.s ? pat.s : "");
+      wpol_buf_puts (&what, ";");
+      if (what.oom)
         s->oom = 1;
+      else
+        add_note (s, g, key, what.s, w->count);
+      kind = -1;
     }
+  if (kind < 0)
+    ;
+  else if (!pat.oom && !cond.oom && !wide.oom && !what.oom)
+    add_cand (s, g, w, kind, pat.s, cond.s, wide.s, what.s);
+  else
+    s->oom = 1;
+  free (pid);
+  free (parent);
+  free (tactor);
+  free (tparent);
   wpol_buf_free (&pat);
   wpol_buf_free (&cond);
   wpol_buf_free (&wide);
   wpol_buf_free (&what);
 }
 
+/* A denial on a literal resource: a rule for exactly it, with a wider
+ * pattern to offer in a comment. */
 static void
-take (sg *s, const wpol_arow *w)
+classify_lit (sg *s, group *g, const wpol_arow *w, const char *res)
 {
-  if (w->kind == NULL || strcmp (w->kind, "decision") != 0 || w->decision == NULL
-      || strcmp (w->decision, "deny") != 0 || w->action == NULL)
-    return;
-  group *g = group_for (s, w);
-  if (g == NULL)
-    return;
-  g->n += w->count;
-  if (w->mode && strcmp (w->mode, "permissive") == 0)
-    g->would += w->count;
-  else
-    g->enforced += w->count;
-  if (w->ts < g->first)
-    g->first = w->ts;
-  if (w->ts_last > g->last)
-    g->last = w->ts_last;
-  if (w->resource_len > 0)
+  wpol_buf pat = { 0 }, wide = { 0 };
+  wpol_sg_glob_escape (&pat, res);
+  if (pat.len > WPOL_MAX_STRING)
     {
-      /* stored cut: a rule on its first bytes would name another resource */
-      char ckey[300];
-      wpol_buf c = { 0 };
-      snprintf (ckey, sizeof ckey, "cut\x1f%s", w->action);
-      wpol_buf_printf (&c, "%s: denials on resources too long to be stored whole (over %d "
-                       "bytes); nothing to suggest", w->action, WPOL_AUDIT_RESOURCE_MAX);
-      if (c.oom)
-        s->oom = 1;
-      else
-        add_note (s, g, ckey, c.s, w->count);
-      wpol_buf_free (&c);
+      too_long (s, g, w, "resources", res, strlen (res));
+      wpol_buf_free (&pat);
       return;
     }
-  const char *reason = w->reason ? w->reason : "";
+  /* wider: the namespace of a process id (a.b:c -> a.b:*), or the last
+   * dotted segment of a name (a.b.c -> a.b.*) */
+  const char *cut = strrchr (res, ':');
+  if (cut == NULL)
+    cut = strrchr (res, '.');
+  if (cut && cut > res && cut[1])
+    {
+      char *head = strndup (res, (size_t) (cut - res + 1));
+      if (head)
+        {
+          wpol_sg_glob_escape (&wide, head);
+          wpol_buf_puts (&wide, "*");
+          free (head);
+        }
+    }
+  if (wide.len > WPOL_MAX_STRING)
+    wpol_buf_free (&wide);    /* no wider pattern to offer */
+  if (!pat.oom && !wide.oom)
+    add_cand (s, g, w, K_LIT, pat.s ? pat.s : "", NULL, wide.s, NULL);
+  else
+    s->oom = 1;
+  wpol_buf_free (&pat);
+  wpol_buf_free (&wide);
+}
+
+/* A denial by default deny: a candidate rule, or a note. */
+static void
+classify (sg *s, group *g, const wpol_arow *w)
+{
+  char host[256];
+  const char *res = w->resource ? w->resource : "";
+  if (w->action && wpol_action_on_pid (w->action) && pid_host (res, host, sizeof host))
+    classify_pid (s, g, w, res, host);
+  else
+    classify_lit (s, g, w, res);
+}
+
+/* A denial on a resource stored cut: a rule on its first bytes would name
+ * another resource, so a note. */
+static void
+note_cut (sg *s, group *g, const wpol_arow *w)
+{
+  char ckey[300];
+  wpol_buf c = { 0 };
+  snprintf (ckey, sizeof ckey, "cut\x1f%s", w->action);
+  wpol_buf_printf (&c, "%s: denials on resources too long to be stored whole (over %d "
+                   "bytes); nothing to suggest", w->action, WPOL_AUDIT_RESOURCE_MAX);
+  if (c.oom)
+    s->oom = 1;
+  else
+    add_note (s, g, ckey, c.s, w->count);
+  wpol_buf_free (&c);
+}
+
+/* A denial that no allow lifts (a deny rule, the --deny test rule, a
+ * malformed request, ward's own refusal): the note that says why. */
+static void
+note_refusal (sg *s, group *g, const wpol_arow *w, const char *reason)
+{
   char key[1024];
   wpol_buf t = { 0 };
-  /* default deny: no rule matched, or the actor had no policy at all */
-  size_t rl = strlen (reason);
-  if (strcmp (reason, "no rule matched") == 0
-      || (strncmp (reason, "actor `", 7) == 0 && rl > 24
-          && strcmp (reason + rl - 17, "` is not declared") == 0))
-    {
-      classify (s, g, w);
-      return;
-    }
   if (strcmp (reason, "--deny") == 0)
     {
       snprintf (key, sizeof key, "--deny\x1f%s\x1f%lld", w->action, (long long) w->rule_line);
@@ -407,7 +365,7 @@ take (sg *s, const wpol_arow *w)
       wpol_buf qr = { 0 };
       wpol_buf_printf (&t, "%s on %s: denied by %s:%lld (policy \"%s\"): %s%s\n"
                        "#   an allow cannot override a deny; change that rule if this call "
-                       "should be allowed", w->action, quoted (&qr, w->resource),
+                       "should be allowed", w->action, wpol_sg_quoted (&qr, w->resource),
                        w->rule_file ? w->rule_file : "?", (long long) w->rule_line,
                        w->rule_policy ? w->rule_policy : "?", w->rule_text ? w->rule_text : "",
                        strncmp (reason, "condition", 9) == 0 ? " (its condition failed, "
@@ -421,220 +379,47 @@ take (sg *s, const wpol_arow *w)
   wpol_buf_free (&t);
 }
 
-/* ---- printing ---------------------------------------------------------- */
-
+/* Denied by default deny: no rule matched, or the actor had no policy at all. */
 static int
-cand_cmp (const void *a, const void *b)
+by_default (const char *reason)
 {
-  const cand *x = a, *y = b;
-  if (x->kind != y->kind)
-    return x->kind - y->kind;
-  int c = strcmp (x->cond ? x->cond : "", y->cond ? y->cond : "");
-  if (c)
-    return c;
-  if ((c = strcmp (x->action, y->action)))
-    return c;
-  return strcmp (x->pattern, y->pattern);
+  if (reason == NULL)
+    return 0;
+  size_t rl = strlen (reason);
+  return strcmp (reason, "no rule matched") == 0
+         || (strncmp (reason, "actor `", 7) == 0 && rl > 24
+             && strcmp (reason + rl - 17, "` is not declared") == 0);
 }
 
-/* The patterns of (kind, cond, action) from index i on, joined: the key
- * under which actions with the same resources share a rule. */
+/* Gather the row w, when it is a denial, into the group of its actor and
+ * scope: a candidate rule, or a note on why there is none. */
 static void
-patterns_of (const group *g, size_t i, wpol_buf *out)
+take (sg *s, const wpol_arow *w)
 {
-  const cand *c = &g->c[i];
-  for (size_t j = i; j < g->nc; j++)
-    {
-      const cand *d = &g->c[j];
-      if (d->kind != c->kind || !streq (d->cond, c->cond) || strcmp (d->action, c->action))
-        break;
-      wpol_buf_puts (out, d->pattern);
-      wpol_buf_add (out, "\x1f", 1);
-    }
-}
-
-static void
-print_action (wpol_buf *b, const char *a)
-{
-  size_t i = 0;
-  for (; a[i]; i++)
-    if (!((a[i] >= 'a' && a[i] <= 'z') || (a[i] >= 'A' && a[i] <= 'Z') || a[i] == '_'
-          || a[i] == '.' || (i && ((a[i] >= '0' && a[i] <= '9') || a[i] == '-'))))
-      break;
-  if (a[i] == '\0' && i > 0)
-    wpol_buf_puts (b, a);
-  else
-    wpol_buf_quote (b, a);
-}
-
-static void
-print_group (const group *g, const char *name, wpol_buf *b)
-{
-  char t1[40], t2[40];
-  wpol_audit_time (g->first, t1, sizeof t1);
-  wpol_audit_time (g->last, t2, sizeof t2);
-  wpol_buf qa = { 0 }, qn = { 0 };
-  wpol_buf_printf (b, "\n# ---- actor %s: %lld denial%s (%lld enforced, %lld would-be in "
-                   "permissive mode), %s .. %s\n", quoted (&qa, g->actor), (long long) g->n,
-                   g->n == 1 ? "" : "s", (long long) g->enforced, (long long) g->would, t1, t2);
-  for (size_t i = 0; i < g->nn; i++)
-    wpol_buf_printf (b, "# not suggested (%lld): %s\n", (long long) g->notes[i].n,
-                     g->notes[i].text);
-  wpol_buf_free (&qa);
-  if (g->nc == 0)
+  if (w->kind == NULL || strcmp (w->kind, "decision") != 0 || w->decision == NULL
+      || strcmp (w->decision, "deny") != 0 || w->action == NULL)
     return;
-  if (g->scope == NULL)
-    wpol_buf_printf (b, "# No scope applied to this actor: it was not declared (so it had no\n"
-                     "# policy) or was declared without a `scope`. The actor declaration\n"
-                     "# below gives it %s and gives it to no other actor.\n", quoted (&qn, name));
-  else if (g->request_scope)
-    wpol_buf_printf (b, "# These requests had the scope %s, given at the spawn\n"
-                     "# (:with_scope()): add %s to the builder's list for these\n"
-                     "# rules to apply there. The actor declaration below gives it to the\n"
-                     "# actor's processes spawned without a scope.\n",
-                     g->scope, quoted (&qn, name));
+  group *g = group_for (s, w);
+  if (g == NULL)
+    return;
+  g->n += w->count;
+  if (w->mode && strcmp (w->mode, "permissive") == 0)
+    g->would += w->count;
   else
-    wpol_buf_printf (b, "# This actor's scope was %s (from its actor declaration): the\n"
-                     "# actor declaration below adds %s to that scope.\n",
-                     g->scope, quoted (&qn, name));
-  wpol_buf_free (&qn);
-  wpol_buf_puts (b, "policy ");
-  wpol_buf_quote (b, name);
-  wpol_buf_puts (b, " {\n");
-  static const char *const heads[K_N] = {
-    "literal resources: the narrowest rules",
-    "PIDs change from run to run: targets by their relation to the caller",
-    NULL,
-    "PIDs of processes of a given actor" };
-  int last_kind = -1;
-  for (size_t i = 0; i < g->nc; i++)
+    g->enforced += w->count;
+  if (w->ts < g->first)
+    g->first = w->ts;
+  if (w->ts_last > g->last)
+    g->last = w->ts_last;
+  if (w->resource_len > 0)
     {
-      const cand *c = &g->c[i];
-      if (c->used)
-        continue;
-      const char *head = heads[c->kind == K_PARENT ? K_CHILD : c->kind];
-      if (c->kind != last_kind && head && !(c->kind == K_PARENT && last_kind == K_CHILD))
-        wpol_buf_printf (b, "%s  # -- %s\n", last_kind >= 0 ? "\n" : "", head);
-      last_kind = c->kind;
-      /* every action of this (kind, cond) whose patterns equal c's */
-      wpol_buf key = { 0 }, acts = { 0 }, pats = { 0 }, wide = { 0 };
-      patterns_of (g, i, &key);
-      int64_t n = 0, last = 0;
-      const char *example = c->example;
-      size_t nacts = 0;
-      for (size_t j = i; j < g->nc; j++)
-        {
-          const cand *d = &g->c[j];
-          if (d->used || d->kind != c->kind || !streq (d->cond, c->cond)
-              || (j > i && strcmp (d->action, g->c[j - 1].action) == 0))
-            continue;
-          wpol_buf k2 = { 0 };
-          patterns_of (g, j, &k2);
-          int same = k2.s && key.s && strcmp (k2.s, key.s) == 0;
-          wpol_buf_free (&k2);
-          if (!same)
-            continue;
-          wpol_buf_puts (&acts, nacts++ ? ", " : "");
-          print_action (&acts, d->action);
-          for (size_t k = j; k < g->nc && g->c[k].kind == d->kind && streq (g->c[k].cond, d->cond)
-                 && strcmp (g->c[k].action, d->action) == 0; k++)
-            {
-              cand *e = &g->c[k];
-              e->used = 1;
-              n += e->n;
-              if (e->last > last)
-                last = e->last, example = e->example;
-              if (j == i)
-                {
-                  wpol_buf_puts (&pats, k > j ? ", " : "");
-                  wpol_buf_quote (&pats, e->pattern);
-                  if (e->wider && (wide.s == NULL || strstr (wide.s, e->wider) == NULL))
-                    {
-                      wpol_buf_puts (&wide, wide.len ? ", " : "");
-                      wpol_buf_quote (&wide, e->wider);
-                    }
-                }
-            }
-        }
-      char tl[40];
-      wpol_audit_time (last, tl, sizeof tl);
-      wpol_buf_printf (b, "  # %lld denial%s, the last at %s by %s%s%s\n", (long long) n,
-                       n == 1 ? "" : "s", tl, example ? example : "?", c->what ? "; targets: " : "",
-                       c->what ? c->what : "");
-      wpol_buf_printf (b, "  allow %s on %s", acts.s ? acts.s : "", pats.s ? pats.s : "\"\"");
-      if (c->cond)
-        wpol_buf_printf (b, "\n    when %s", c->cond);
-      wpol_buf_puts (b, ";\n");
-      if (wide.s && (c->kind != K_LIT || strcmp (wide.s, pats.s ? pats.s : "") != 0))
-        wpol_buf_printf (b, "  # wider: allow %s on %s;\n", acts.s ? acts.s : "", wide.s);
-      wpol_buf_free (&key);
-      wpol_buf_free (&acts);
-      wpol_buf_free (&pats);
-      wpol_buf_free (&wide);
+      note_cut (s, g, w);
+      return;
     }
-  wpol_buf_puts (b, "}\n");
-}
-
-static char *json_string (const char **p);
-
-/* Add name to the list in b (quoted, comma-separated) unless seen holds it. */
-static void
-scope_add (wpol_buf *b, wpol_buf *seen, const char *name)
-{
-  wpol_buf k = { 0 };
-  wpol_buf_printf (&k, "\x1f%s\x1f", name);
-  if (k.s && (seen->s == NULL || strstr (seen->s, k.s) == NULL))
-    {
-      wpol_buf_puts (b, b->len ? ", " : "");
-      wpol_buf_quote (b, name);
-      wpol_buf_puts (seen, k.s);
-    }
-  if (k.oom)
-    b->oom = 1;
-  wpol_buf_free (&k);
-}
-
-/* The declaration that puts the suggested policies of actor (groups
- * 0..last) in its scope, next to the scope it had: loading the suggestion
- * grants to that actor and to nobody else. */
-static void
-print_actor (const sg *s, size_t last, wpol_buf *b)
-{
-  const char *actor = s->g[last].actor;
-  wpol_buf list = { 0 }, seen = { 0 }, pat = { 0 };
-  for (size_t i = 0; i <= last; i++)
-    {
-      const group *g = &s->g[i];
-      if (g->pname == NULL || strcmp (g->actor, actor) != 0)
-        continue;
-      /* a declared scope is kept; a scope given at a spawn is not the
-       * actor's to keep (it would widen its other processes) */
-      for (const char *p = g->request_scope ? NULL : g->scope; p && *p;)
-        if (*p++ == '"')
-          {
-            char *name = json_string (&p);
-            if (name)
-              scope_add (&list, &seen, name);
-            else
-              list.oom = 1;
-            free (name);
-          }
-      scope_add (&list, &seen, g->pname);
-    }
-  glob_escape (&pat, actor);
-  wpol_buf qa = { 0 };
-  wpol_buf_printf (b, "\n# Loading this declares actor %s with the scope it had and the\n"
-                   "# suggested policies. Where a loaded file declares this actor already\n"
-                   "# (`ward policy load` says `already defined`), add them to that\n"
-                   "# declaration's scope instead.\nactor ", quoted (&qa, actor));
-  wpol_buf_free (&qa);
-  wpol_buf_quote (b, pat.s ? pat.s : "");
-  wpol_buf_printf (b, " {\n  scope = [%s];\n}\n", list.s ? list.s : "");
-  if (list.oom || pat.oom)
-    b->oom = 1;
-  wpol_buf_free (&list);
-  wpol_buf_free (&seen);
-  wpol_buf_free (&pat);
+  if (by_default (w->reason))
+    classify (s, g, w);
+  else
+    note_refusal (s, g, w, w->reason ? w->reason : "");
 }
 
 static void
@@ -667,6 +452,73 @@ free_sg (sg *s)
   free (s->g);
 }
 
+/* The policy of group i, named PREFIX.ACTOR, with the actor declaration
+ * after the actor's last policy. */
+static void
+print_one (sg *s, size_t i, const char *prefix, wpol_buf *b)
+{
+  group *g = &s->g[i];
+  if (g->nc)                      /* only notes: c is NULL, which qsort may not get */
+    qsort (g->c, g->nc, sizeof *g->c, wpol_sg_cand_cmp);
+  wpol_buf name = { 0 };
+  wpol_buf_printf (&name, "%s.%s", prefix, g->actor);
+  /* the same actor under two scopes: two policies */
+  for (size_t k = 0; k < i; k++)
+    if (strcmp (s->g[k].actor, g->actor) == 0)
+      {
+        wpol_buf_printf (&name, ".%zu", i + 1);
+        break;
+      }
+  if (!name.oom && name.len > WPOL_MAX_STRING)
+    {
+      /* an actor id that long cannot name a policy: its notes, and why
+       * nothing else is suggested */
+      size_t nc = g->nc;
+      g->nc = 0;
+      wpol_sg_print_group (g, name.s, b);
+      g->nc = nc;
+      if (nc)
+        wpol_buf_printf (b, "# not suggested: %zu rule%s, for the policy name %s.ACTOR "
+                         "would be longer than the %u bytes a policy string holds\n",
+                         nc, nc == 1 ? "" : "s", prefix, WPOL_MAX_STRING);
+      wpol_buf_free (&name);
+      return;
+    }
+  if (!name.oom)
+    wpol_sg_print_group (g, name.s, b);
+  if (g->nc && !name.oom && (g->pname = strdup (name.s)) == NULL)
+    b->oom = 1;
+  wpol_buf_free (&name);
+  /* after the actor's last policy, its declaration */
+  size_t k = i + 1;
+  while (k < s->ng && (s->g[k].nc == 0 || strcmp (s->g[k].actor, g->actor) != 0))
+    k++;
+  if (g->pname && k == s->ng)
+    wpol_sg_print_actor (s, i, b);
+}
+
+/* Does the printed text b parse and check? What we print must load: 0,
+ * or -1 with err (and the diagnostics on stderr). */
+static int
+check_printed (const wpol_buf *b, ward_err *err)
+{
+  wpol_diags d;
+  wpol_diags_init (&d);
+  wpol_file *f = wpol_parse ("suggested.policy", b->s, b->len, &d);
+  if (f)
+    wpol_check (&f, 1, &d);
+  int bad = f == NULL || d.nerrors > 0;
+  if (bad)
+    {
+      wpol_diags_print (&d, stderr);
+      ward_err_set (err, WARD_E_INTERNAL, 0, "the suggested policy does not check (a bug of "
+                    "ward); it is printed anyway");
+    }
+  wpol_file_free (f);
+  wpol_diags_free (&d);
+  return bad ? -1 : 0;
+}
+
 int
 wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const char *header,
                     FILE *out, ward_err *err)
@@ -694,151 +546,15 @@ wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const c
   if (s.ng == 0)
     wpol_buf_puts (&b, "# No denials were recorded: nothing to suggest.\n");
   for (size_t i = 0; i < s.ng; i++)
-    {
-      group *g = &s.g[i];
-      if (g->nc)                  /* only notes: c is NULL, which qsort may not get */
-        qsort (g->c, g->nc, sizeof *g->c, cand_cmp);
-      wpol_buf name = { 0 };
-      wpol_buf_printf (&name, "%s.%s", prefix, g->actor);
-      /* the same actor under two scopes: two policies */
-      for (size_t k = 0; k < i; k++)
-        if (strcmp (s.g[k].actor, g->actor) == 0)
-          {
-            wpol_buf_printf (&name, ".%zu", i + 1);
-            break;
-          }
-      if (!name.oom && name.len > WPOL_MAX_STRING)
-        {
-          /* an actor id that long cannot name a policy: its notes, and why
-           * nothing else is suggested */
-          size_t nc = g->nc;
-          g->nc = 0;
-          print_group (g, name.s, &b);
-          g->nc = nc;
-          if (nc)
-            wpol_buf_printf (&b, "# not suggested: %zu rule%s, for the policy name %s.ACTOR "
-                             "would be longer than the %u bytes a policy string holds\n",
-                             nc, nc == 1 ? "" : "s", prefix, WPOL_MAX_STRING);
-          wpol_buf_free (&name);
-          continue;
-        }
-      if (!name.oom)
-        print_group (g, name.s, &b);
-      if (g->nc && !name.oom && (g->pname = strdup (name.s)) == NULL)
-        b.oom = 1;
-      wpol_buf_free (&name);
-      /* after the actor's last policy, its declaration */
-      size_t k = i + 1;
-      while (k < s.ng && (s.g[k].nc == 0 || strcmp (s.g[k].actor, g->actor) != 0))
-        k++;
-      if (g->pname && k == s.ng)
-        print_actor (&s, i, &b);
-    }
+    print_one (&s, i, prefix, &b);
   free_sg (&s);
   if (b.oom)
     {
       wpol_buf_free (&b);
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "building suggestions");
     }
-  /* what we print must load */
-  wpol_diags d;
-  wpol_diags_init (&d);
-  wpol_file *f = wpol_parse ("suggested.policy", b.s, b.len, &d);
-  if (f)
-    wpol_check (&f, 1, &d);
-  int bad = f == NULL || d.nerrors > 0;
-  if (bad)
-    {
-      wpol_diags_print (&d, stderr);
-      ward_err_set (err, WARD_E_INTERNAL, 0, "the suggested policy does not check (a bug of "
-                    "ward); it is printed anyway");
-    }
-  wpol_file_free (f);
-  wpol_diags_free (&d);
+  int r = check_printed (&b, err);
   fputs (b.s, out);
   wpol_buf_free (&b);
-  return bad ? -1 : 0;
-}
-
-/* ---- reading the writer's flat JSON objects ---------------------------- */
-
-/* Parse a JSON string at *p (after the quote); a malloc'd copy. */
-static char *
-json_string (const char **p)
-{
-  wpol_buf b = { 0 };
-  const char *s = *p;
-  while (*s && *s != '"')
-    {
-      if (*s != '\\')
-        {
-          wpol_buf_add (&b, s++, 1);
-          continue;
-        }
-      s++;
-      char c = *s ? *s++ : '\0';
-      switch (c)
-        {
-        case 'n': wpol_buf_add (&b, "\n", 1); break;
-        case 't': wpol_buf_add (&b, "\t", 1); break;
-        case 'r': wpol_buf_add (&b, "\r", 1); break;
-        case 'u':
-          {
-            unsigned v = 0;
-            for (int i = 0; i < 4 && *s; i++, s++)
-              v = v * 16 + (unsigned) (*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
-            char ch = (char) (v & 0xff);   /* the writer escapes bytes only */
-            wpol_buf_add (&b, &ch, 1);
-            break;
-          }
-        case '\0': break;
-        default: wpol_buf_add (&b, &c, 1);
-        }
-    }
-  if (*s == '"')
-    s++;
-  *p = s;
-  if (b.s == NULL && !b.oom)
-    return strdup ("");
-  return b.oom ? (free (b.s), NULL) : b.s;
-}
-
-char *
-wpol_json_get (const char *json, const char *key)
-{
-  const char *p = json;
-  while (*p && *p != '{')
-    p++;
-  if (*p)
-    p++;
-  while (*p)
-    {
-      while (*p == ' ' || *p == ',')
-        p++;
-      if (*p != '"')
-        return NULL;
-      p++;
-      char *k = json_string (&p);
-      while (*p == ' ' || *p == ':')
-        p++;
-      char *v = NULL;
-      if (*p == '"')
-        {
-          p++;
-          v = json_string (&p);
-        }
-      else
-        while (*p && *p != ',' && *p != '}')
-          p++;
-      if (k && v && strcmp (k, key) == 0)
-        {
-          free (k);
-          return v;
-        }
-      free (k);
-      free (v);
-      if (*p == '}')
-        break;
-    }
-  return NULL;
+  return r;
 }

@@ -1,0 +1,35 @@
+/* audit_cli.h -- what the two files of `ward audit` share: its options,
+ * the rows it read, and the listing and stats commands (audit_show.c) that
+ * the entry point (audit_cli.c) calls. Internal to the policy library. */
+#ifndef WARD_POLICY_AUDIT_CLI_H
+#define WARD_POLICY_AUDIT_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "audit.h"
+
+typedef struct wpol_aopts {
+  const char *db, *actor, *action, *resource, *name;
+  int denied, json, run_last, full;
+  int64_t since, run, limit;      /* 0: none */
+} wpol_aopts;
+
+/* The rows read, oldest first, each string malloc'd. */
+typedef struct wpol_arows {
+  wpol_arow *v;
+  size_t n, cap;
+} wpol_arows;
+
+void wpol_acli_rows_free (wpol_arows *r);
+
+/* A row that stands for lost records, not for a decision. */
+int wpol_acli_is_lost (const wpol_arow *w);
+/* A row that counts denials of one actor and action not recorded one by one. */
+int wpol_acli_is_folded (const wpol_arow *w);
+
+/* `ward audit [list]` and `ward audit stats` over the rows r: the exit
+ * status. The listing escapes r's strings in place. */
+int wpol_acli_list (const wpol_aopts *o, wpol_arows *r, FILE *out);
+int wpol_acli_stats (const wpol_aopts *o, wpol_arows *r, FILE *out);
+
+#endif
