@@ -1,4 +1,4 @@
-## tests/lua/process.mk -- end-to-end tests of the process module (seed 001).
+## tests/lua/process/process.mk -- end-to-end tests of the process module (seed 001).
 ## Each .lua test runs under tests/lua/run-lua-test.sh with its directory as
 ## --root; helper process definitions live in tests/lua/process/t (id t:NAME).
 LUA_TESTS += tests/lua/process/builder-race.lua

@@ -1,4 +1,4 @@
-## tests/lua/sandbox.mk -- subprocess actors end to end: the process API on
+## tests/lua/sandbox/sandbox.mk -- subprocess actors end to end: the process API on
 ## ward:sandbox (actors.lua), spawn_vm's subprocess table (emilua.lua),
 ## `ward run --untrusted` (untrusted.sh), a hostile script's every refused
 ## attempt and its audit record (hostile.sh), the two demos README runs
@@ -35,6 +35,8 @@ EXTRA_DIST += tests/lua/sandbox/lifetime.sh
 ## idle-rss.sh: idle helpers that sent a large message hold nothing of it.
 TESTS += tests/lua/sandbox/idle-rss.sh
 EXTRA_DIST += tests/lua/sandbox/idle-rss.sh
+EXTRA_DIST += tests/lua/sandbox/tap.lua tests/lua/sandbox/util.lua tests/lua/sandbox/w \
+	tests/lua/sandbox/tools tests/lua/sandbox/hostile-suite.lua
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \
 	tests/lua/sandbox/demos.sh

@@ -1,4 +1,4 @@
-## tests/lua/runtime.mk -- end-to-end tests of channels, time, the Emilua face and limits.
+## tests/lua/runtime/runtime.mk -- end-to-end tests of channels, time, the Emilua face and limits.
 ## Each .lua test runs under tests/lua/run-lua-test.sh with its directory as
 ## --root; helper process definitions live in tests/lua/runtime/w (id w:NAME).
 LUA_TESTS += tests/lua/runtime/channel.lua
