@@ -1,6 +1,6 @@
 ## tests/lua/process/process.mk -- end-to-end tests of the process module (seed 001).
 ## Each .lua test runs under tests/lua/run-lua-test.sh with its directory as
-## --root; helper process definitions live in tests/lua/process/t (id t:NAME).
+## --root; helper process definitions live in tests/lua/process/actors (id actors:NAME).
 LUA_TESTS += tests/lua/process/builder-race.lua
 LUA_TESTS += tests/lua/process/builder.lua
 LUA_TESTS += tests/lua/process/cancel.lua
@@ -45,5 +45,5 @@ LUA_TESTS += tests/lua/process/terminate.lua
 LUA_TESTS += tests/lua/process/topics.lua
 LUA_TESTS += tests/lua/process/upgrade.lua
 TESTS += tests/lua/process/gate-trace.sh tests/lua/process/permissions.sh
-EXTRA_DIST += tests/lua/process/tap.lua tests/lua/process/util.lua tests/lua/process/t \
+EXTRA_DIST += tests/lua/process/tap.lua tests/lua/process/util.lua tests/lua/process/actors \
 	tests/lua/process/gate-trace.sh tests/lua/process/permissions.sh

@@ -1,6 +1,6 @@
 ## tests/lua/runtime/runtime.mk -- end-to-end tests of channels, time, the Emilua face and limits.
 ## Each .lua test runs under tests/lua/run-lua-test.sh with its directory as
-## --root; helper process definitions live in tests/lua/runtime/w (id w:NAME).
+## --root; helper process definitions live in tests/lua/runtime/actors (id actors:NAME).
 LUA_TESTS += tests/lua/runtime/channel.lua
 LUA_TESTS += tests/lua/runtime/time.lua
 LUA_TESTS += tests/lua/runtime/emilua.lua
@@ -38,6 +38,6 @@ TESTS += tests/lua/runtime/flood-rss.sh
 ## timer-rss.sh: a process that ended holds nothing while its timers wait.
 TESTS += tests/lua/runtime/timer-rss.sh
 EXTRA_DIST += tests/lua/runtime/timer-rss.sh
-EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/w \
+EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/actors \
 	tests/lua/runtime/signals.sh tests/lua/runtime/luabugs.sh tests/lua/runtime/luabugs \
 	tests/lua/runtime/flood-rss.sh

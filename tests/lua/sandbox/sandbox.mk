@@ -3,7 +3,7 @@
 ## `ward run --untrusted` (untrusted.sh), a hostile script's every refused
 ## attempt and its audit record (hostile.sh), the two demos README runs
 ## (demos.sh); nobody.sh runs the
-## first four as nobody. Definitions live in tests/lua/sandbox/w (id w:NAME)
+## first four as nobody. Definitions live in tests/lua/sandbox/actors (id actors:NAME)
 ## and tests/lua/sandbox/tools.
 LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua/sandbox/fd.lua \
 	tests/lua/sandbox/listen.lua tests/lua/sandbox/fidelity.lua \
@@ -35,7 +35,7 @@ EXTRA_DIST += tests/lua/sandbox/lifetime.sh
 ## idle-rss.sh: idle helpers that sent a large message hold nothing of it.
 TESTS += tests/lua/sandbox/idle-rss.sh
 EXTRA_DIST += tests/lua/sandbox/idle-rss.sh
-EXTRA_DIST += tests/lua/sandbox/tap.lua tests/lua/sandbox/util.lua tests/lua/sandbox/w \
+EXTRA_DIST += tests/lua/sandbox/tap.lua tests/lua/sandbox/util.lua tests/lua/sandbox/actors \
 	tests/lua/sandbox/tools tests/lua/sandbox/hostile-suite.lua
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \
