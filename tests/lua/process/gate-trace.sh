@@ -4,7 +4,7 @@
 # (action, resource) requests that call made: the trace lines of the
 # caller's pid between two marker requests (registry.unregister of
 # BEGIN-MARK and END-MARK, which are themselves gate requests).
-# TAP on stdout. Env: WARD, WARD_SRCDIR (see tests/lua/process.mk).
+# TAP on stdout. Env: WARD, WARD_SRCDIR (see tests/lua/process/process.mk).
 : "${WARD:=./ward}"
 : "${WARD_SRCDIR:=.}"
 root=$WARD_SRCDIR/tests/lua/process
