@@ -1,2 +1,13 @@
 ## doc/local.mk -- manual pages and guides.
 dist_man_MANS += doc/ward.1 doc/ward-lua.7 doc/ward-sandbox.7
+
+## check.sh: every example of ward-lua(7) prints what the page shows.
+TESTS += doc/ward-lua-examples/check.sh
+EXTRA_DIST += doc/ward-lua-examples/check.sh doc/ward-lua-examples/app \
+	doc/ward-lua-examples/supervisor.lua doc/ward-lua-examples/supervisor.expected \
+	doc/ward-lua-examples/messages.lua doc/ward-lua-examples/messages.expected \
+	doc/ward-lua-examples/builder.lua doc/ward-lua-examples/builder.expected \
+	doc/ward-lua-examples/links.lua doc/ward-lua-examples/links.expected \
+	doc/ward-lua-examples/emilua.lua doc/ward-lua-examples/emilua.expected \
+	doc/ward-lua-examples/upgrade.lua doc/ward-lua-examples/upgrade.expected \
+	doc/ward-lua-examples/limits.lua doc/ward-lua-examples/limits.expected

@@ -1,13 +1,18 @@
 #!/bin/sh
 # check.sh -- run every example of ward-lua(7) and compare its output with
-# the .expected file beside it. Usage: doc/ward-lua-examples/check.sh [WARD]
+# the .expected file beside it; TAP on stdout. make check runs it (doc/local.mk)
+# with WARD and WARD_SRCDIR set; by hand: doc/ward-lua-examples/check.sh [WARD]
 dir=$(cd "$(dirname "$0")" && pwd)
-ward=${1:-$dir/../../ward}
+ward=${1:-${WARD:-$dir/../../ward}}
+. "${WARD_SRCDIR:-$dir/../..}/tests/scale.sh"
+examples="supervisor messages builder links emilua upgrade limits"
+echo "1..$(echo $examples | wc -w)"
 fail=0
-for ex in supervisor messages builder links emilua upgrade limits; do
+for ex in $examples; do
   opts=
   [ "$ex" = limits ] && opts="--memory 16M --instructions 100000000"
-  out=$(timeout 60 "$ward" run $opts "$dir/$ex.lua" 2>&1)
+  # shellcheck disable=SC2086
+  out=$(timeout "$(scaled_s 60)" "$ward" run $opts "$dir/$ex.lua" 2>&1)
   rc=$?
   if [ $rc -eq 0 ] && [ "$out" = "$(cat "$dir/$ex.expected")" ]; then
     echo "ok - $ex"

@@ -3,8 +3,8 @@
 ## same run) with the ratio and the DESIGN.md section 6 target.
 EXTRA_DIST += tests/bench/run-bench.sh tests/bench/wbench.erl \
 	tests/bench/spawn.lua tests/bench/idle.lua tests/bench/msg.lua \
-	tests/bench/b/noop.lua tests/bench/b/idle.lua tests/bench/b/recv.lua \
-	tests/bench/sbx.lua tests/bench/b/pong.lua
+	tests/bench/actors/noop.lua tests/bench/actors/idle.lua tests/bench/actors/recv.lua \
+	tests/bench/sbx.lua tests/bench/actors/pong.lua
 
 .PHONY: bench
 bench: ward

@@ -7,7 +7,7 @@ local me = process.pid()
 local inbox = process.inbox()
 local function batch(n)
   for i = 1, n do
-    local pid, err = process.spawn("b:idle", "ward:main", me)
+    local pid, err = process.spawn("actors:idle", "ward:main", me)
     if not pid then error("spawn " .. i .. ": " .. tostring(err)) end
   end
   local heap = 0

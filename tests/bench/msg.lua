@@ -7,7 +7,7 @@ local M = math.tointeger(tonumber((...))) or 1000000
 local mode = select(2, ...) or "inbox"
 local K, W = 1000, 20
 local inbox = process.inbox()
-local r = assert(process.spawn("b:recv", "ward:main", process.pid(), M, K, mode))
+local r = assert(process.spawn("actors:recv", "ward:main", process.pid(), M, K, mode))
 time.sleep("50ms")                    -- let the receiver boot and listen
 local send = process.send
 local t0 = time.now()

@@ -9,7 +9,7 @@ local function median(t) table.sort(t); return t[(#t + 1) // 2] end
 local function spawn_first(host)
   local t0 = time.now()
   for i = 1, N_SPAWN do
-    local p = process.spawn("b:pong", host)
+    local p = process.spawn("actors:pong", host)
     process.send(p, "ping", i)
     inbox:receive()
     process.send(p, "stop")
@@ -25,7 +25,7 @@ local function spawn_first_warm(host)
   for i = 1, N_SPAWN do
     time.sleep("10ms")
     local t0 = time.now()
-    local p = process.spawn("b:pong", host)
+    local p = process.spawn("actors:pong", host)
     process.send(p, "ping", i)
     inbox:receive()
     sum = sum + (time.now() - t0)
@@ -35,7 +35,7 @@ local function spawn_first_warm(host)
 end
 
 local function round_trip(host)
-  local p = process.spawn("b:pong", host)
+  local p = process.spawn("actors:pong", host)
   for i = 1, 100 do process.send(p, "ping", i); inbox:receive() end
   local rounds = {}
   for r = 1, 5 do

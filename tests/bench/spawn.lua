@@ -22,14 +22,14 @@ local function round(n)
   local t0 = time.now()
   if serial then
     for i = 1, n do
-      local pid, err = spawn("b:noop", "ward:main")
+      local pid, err = spawn("actors:noop", "ward:main")
       if not pid then error("spawn " .. i .. ": " .. tostring(err)) end
       check(events:receive())
     end
     return time.now() - t0
   end
   for i = 1, n do
-    local pid, err = spawn("b:noop", "ward:main")
+    local pid, err = spawn("actors:noop", "ward:main")
     if not pid then error("spawn " .. i .. ": " .. tostring(err)) end
   end
   if monitored then

@@ -456,13 +456,13 @@ test_process (void)
   res r;
   in_child (child_nnp, &j, &r);
   expect ("set_no_new_privs", &r, 0, 0, 0, NULL);
-  ok (r.v[0] == 1, "no_new_privs is set afterwards");
+  is_int (r.v[0], 1, "no_new_privs is set afterwards");
 
   j.script = "local s = init.setsid()\nassert(s > 0)\ninit.setsid()";
   in_child (child_setsid, &j, &r);
   expect ("a second setsid fails with EPERM", &r, -1, WARD_E_INTERNAL, EPERM,
           "t.lua:3: setsid: Operation not permitted");
-  ok (r.v[0] == 1, "the first setsid made a session");
+  is_int (r.v[0], 1, "the first setsid made a session");
 
   j.script = "local s, fd = init.receive_with_fd(init.arg, 64)\n"
              "assert(s == 'plain' and fd == nil, 'plain')\n"
@@ -473,9 +473,9 @@ test_process (void)
              "send_with_fd(init.arg, 'nofd')";
   in_child (child_fds, &j, &r);
   expect ("receive_with_fd and send_with_fd over a socket pair", &r, 0, 0, 0, NULL);
-  ok (r.v[0] == 1, "the received descriptor works");
-  ok (r.v[1] == 1, "send_with_fd passes a descriptor");
-  ok (r.v[2] == 1, "send_with_fd without one sends none");
+  is_int (r.v[0], 1, "the received descriptor works");
+  is_int (r.v[1], 1, "send_with_fd passes a descriptor");
+  is_int (r.v[2], 1, "send_with_fd without one sends none");
 }
 
 /* ---- namespaces ------------------------------------------------------------- */
@@ -593,12 +593,12 @@ test_namespaces (void)
   if (!skipped (&r, 7, "empty root"))
     {
       expect ("init/empty-root.lua runs in a user+mount namespace", &r, 0, 0, 0, NULL);
-      ok (r.v[0] == 0, "the new root has no entries (%lld)", r.v[0]);
-      ok (r.v[1] == ENOENT, "/etc/passwd is gone (%s)", strerror ((int) r.v[1]));
-      ok (r.v[2] == EROFS, "the root is read-only (%s)", strerror ((int) r.v[2]));
-      ok (r.v[3] == 1, "the root is a tmpfs");
-      ok (r.v[4] == 1, "the working directory is /");
-      ok (r.v[5] == 1, "the old root is not reachable through /..");
+      is_int (r.v[0], 0, "the new root has no entries (%lld)", r.v[0]);
+      is_int (r.v[1], ENOENT, "/etc/passwd is gone (%s)", strerror ((int) r.v[1]));
+      is_int (r.v[2], EROFS, "the root is read-only (%s)", strerror ((int) r.v[2]));
+      is_int (r.v[3], 1, "the root is a tmpfs");
+      is_int (r.v[4], 1, "the working directory is /");
+      is_int (r.v[5], 1, "the old root is not reachable through /..");
     }
 
   /* a user namespace alone gives no power over the host's mounts */
@@ -627,10 +627,10 @@ test_namespaces (void)
   if (!skipped (&r, 5, "tmpfs round trip"))
     {
       expect ("mount/mkdir/open/write/symlink/read/chroot on a tmpfs", &r, 0, 0, 0, NULL);
-      ok (r.v[0] == 1, "the file holds what was written");
-      ok (r.v[1] == 1, "mkdir used the mode given");
-      ok (r.v[2] == 1, "the symlink points where it was told");
-      ok (r.v[3] == 1, "chroot hid the host's files");
+      is_int (r.v[0], 1, "the file holds what was written");
+      is_int (r.v[1], 1, "mkdir used the mode given");
+      is_int (r.v[2], 1, "the symlink points where it was told");
+      is_int (r.v[3], 1, "chroot hid the host's files");
     }
 
   j = (job) { .arg = -1, .script =
@@ -639,8 +639,8 @@ test_namespaces (void)
   if (!skipped (&r, 3, "sethostname"))
     {
       expect ("sethostname and setdomainname in a UTS namespace", &r, 0, 0, 0, NULL);
-      ok (r.v[0] == 1, "the host name is set");
-      ok (r.v[1] == 1, "the domain name is set");
+      is_int (r.v[0], 1, "the host name is set");
+      is_int (r.v[1], 1, "the domain name is set");
     }
   j = (job) { .arg = -1, .ns = 0, .script = "init.sethostname('ward-init-test')" };
   in_child (child_ns, &j, &r);
@@ -758,8 +758,8 @@ test_emilua (void)
     "C.setpgid(0, 0)" };
   in_child (child_umask_pgid, &j, &r);
   expect ("umask returns the previous mask; setpgid(0, 0)", &r, 0, 0, 0, NULL);
-  ok (r.v[0] == 027, "the umask is the one set (%llo)", r.v[0]);
-  ok (r.v[1] == 1, "setpgid made a process group of the child's own");
+  is_int (r.v[0], 027, "the umask is the one set (%llo)", r.v[0]);
+  is_int (r.v[1], 1, "setpgid made a process group of the child's own");
   check ("setpgid of no such process fails with ESRCH", "C.setpgid(2147483646, 0)", -1, -1,
          WARD_E_INTERNAL, ESRCH, "t.lua:1: setpgid: No such process");
   check ("umask out of range is refused", "C.umask(4096)", -1, -1, WARD_E_INVALID, 0, NULL);
@@ -777,10 +777,10 @@ test_emilua (void)
     "C.close(fd)" };
   in_child (child_dup2, &j, &r);
   expect ("dup2 onto a standard stream and a free number", &r, 0, 0, 0, NULL);
-  ok (r.v[0] == 1, "dup2 gave stdin /dev/null");
-  ok (r.v[1] == 1, "a descriptor past 2 is close-on-exec");
-  ok (r.v[2] == 1, "dup2 gave stdout the socket of init.arg");
-  ok (r.v[3] == 1, "an open descriptor (init.arg) cannot be replaced");
+  is_int (r.v[0], 1, "dup2 gave stdin /dev/null");
+  is_int (r.v[1], 1, "a descriptor past 2 is close-on-exec");
+  is_int (r.v[2], 1, "dup2 gave stdout the socket of init.arg");
+  is_int (r.v[3], 1, "an open descriptor (init.arg) cannot be replaced");
 
   check ("execve, fexecve, unshare and setns are not there (they would skip the lockdown)",
          "assert(C.execve == nil and C.fexecve == nil and C.unshare == nil and C.setns == nil)",
@@ -807,10 +807,10 @@ test_emilua (void)
               "capability given up cannot be taken back", &r, 0, 0, 0, NULL);
       unsigned chown = 1u << CAP_CHOWN, kill = 1u << CAP_KILL,
                nbs = 1u << CAP_NET_BIND_SERVICE;
-      ok (r.v[0] == (long long) (chown | kill), "effective: what the text set (%llx)", r.v[0]);
-      ok (r.v[1] == (long long) (chown | kill | nbs), "permitted: what the text set (%llx)",
-          r.v[1]);
-      ok (r.v[2] == (long long) kill, "inheritable: what the text set (%llx)", r.v[2]);
+      is_int (r.v[0], (long long) (chown | kill), "effective: what the text set (%llx)", r.v[0]);
+      is_int (r.v[1], (long long) (chown | kill | nbs), "permitted: what the text set (%llx)",
+              r.v[1]);
+      is_int (r.v[2], (long long) kill, "inheritable: what the text set (%llx)", r.v[2]);
       ok (r.v[3] == 0 && r.v[4] == 1, "cap_drop_bound took only the one named");
     }
 

@@ -13,19 +13,19 @@ plan 117
 SCALE=$ward_test_scale   # tests/scale.sh, through lib.sh
 
 R=$T/r
-mkdir -p "$R/w"
+mkdir -p "$R/actors"
 cat > "$R/deny.lua" <<'EOF'
 -- asks what the restrictive policy does not give, prints what it got
 local ok, err = process.registry.register("svc")
 print("register", ok, err and err:kind(), err and err:message())
-local pid, e2 = process.spawn("w:ret", "ward:main")
+local pid, e2 = process.spawn("actors:ret", "ward:main")
 print("spawn", pid ~= nil, e2 and e2:kind())
 return "done"
 EOF
-echo 'return 1' > "$R/w/ret.lua"
+echo 'return 1' > "$R/actors/ret.lua"
 cat > "$T/r.policy" <<'EOF'
 policy "r" {
-  allow process.spawn on "w:*";
+  allow process.spawn on "actors:*";
   allow process.host on "ward:main";
 }
 actor "main" { scope = ["r"]; team = "infra"; level = 3; }
@@ -71,10 +71,10 @@ fi
 # ---- the built-in policies ----
 cat > "$R/all.lua" <<'EOF'
 local b = assert(process.with_context({ k = 1 }))
-local pid = assert(b:with_actor("helper"):spawn_monitored("w:ret", "ward:main"))
+local pid = assert(b:with_actor("helper"):spawn_monitored("actors:ret", "ward:main"))
 assert(process.registry.register("svc"))
 assert(process.send(pid, "t", 1) or true)
-local m = require "w.ret"
+local m = require "actors.ret"
 print("all allowed")
 EOF
 "$WARD" run --audit "$T/b.db" "$R/all.lua" > "$T/o2" 2>&1
@@ -96,16 +96,16 @@ $AUDIT --db "$T/c.db" --json > "$T/j4" 2>&1
 has "... recorded as a would-be denial" '"decision":"deny","mode":"permissive".*"resource":"svc"' "$T/j4"
 "$WARD" run --audit-all --policy "$T/r.policy" --audit "$T/d.db" "$R/deny.lua" > /dev/null 2>&1
 $AUDIT --db "$T/d.db" --json > "$T/j5" 2>&1
-has "--audit-all records allowed decisions" '"decision":"allow","mode":"enforcing".*"action":"process.spawn","resource":"w:ret".*"rule":{"policy":"r","file":"[^"]*r.policy","line":2' "$T/j5"
+has "--audit-all records allowed decisions" '"decision":"allow","mode":"enforcing".*"action":"process.spawn","resource":"actors:ret".*"rule":{"policy":"r","file":"[^"]*r.policy","line":2' "$T/j5"
 has "... and the denials" '"decision":"deny".*"resource":"svc"' "$T/j5"
 "$WARD" run --audit-sync --policy "$T/r.policy" --audit "$T/e.db" "$R/deny.lua" > /dev/null 2>&1
 ok "--audit-sync records too" sh -c "$AUDIT --db '$T/e.db' --json | grep -q '\"resource\":\"svc\"'"
-"$WARD" run --deny process.spawn=w:ret --policy "$T/r.policy" --audit "$T/f.db" \
+"$WARD" run --deny process.spawn=actors:ret --policy "$T/r.policy" --audit "$T/f.db" \
   --trace-gate "$T/trace" "$R/deny.lua" > "$T/o6" 2>&1
 has "--deny overrides what the policy allows" "spawn	false	PERMISSION_DENIED" "$T/o6"
 $AUDIT --db "$T/f.db" --json --action process.spawn > "$T/j6" 2>&1
-has "... recorded with the command-line rule" '"reason":"--deny","rule":{"policy":"--deny","file":"command line","line":1,"text":"deny process.spawn on \\"w:ret\\";"}' "$T/j6"
-has "--trace-gate still traces every request" "process.spawn	w:ret	{ward:main|0x00001}" "$T/trace"
+has "... recorded with the command-line rule" '"reason":"--deny","rule":{"policy":"--deny","file":"command line","line":1,"text":"deny process.spawn on \\"actors:ret\\";"}' "$T/j6"
+has "--trace-gate still traces every request" "process.spawn	actors:ret	{ward:main|0x00001}" "$T/trace"
 printf 'policy "x" {\n  allow process.spwan on "a";\n}\n' > "$T/bad.policy"
 notok 1 "a policy file with an error: ward run fails" "$WARD" run --policy "$T/bad.policy" "$R/deny.lua"
 has "... with file:line:col" "bad.policy:2:9: error: unknown action" "$T/err"
@@ -119,13 +119,13 @@ local events = process.events()
 local function wait(pid)
   repeat local e = events:receive() until e.kind == process.event.EXIT and e.from == pid
 end
-wait(assert(b:with_actor("worker"):with_scope({ "r", "extra" }):spawn_monitored("w:try", "ward:main")))
-wait(assert(b:with_actor("nobody"):spawn_monitored("w:try", "ward:main")))
+wait(assert(b:with_actor("worker"):with_scope({ "r", "extra" }):spawn_monitored("actors:try", "ward:main")))
+wait(assert(b:with_actor("nobody"):spawn_monitored("actors:try", "ward:main")))
 EOF
-echo 'return (process.registry.register("x." .. process.pid()))' > "$R/w/try.lua"
+echo 'return (process.registry.register("x." .. process.pid()))' > "$R/actors/try.lua"
 cat > "$T/s.policy" <<'EOF'
 policy "r" {
-  allow process.spawn, process.spawn.monitored on "w:*";
+  allow process.spawn, process.spawn.monitored on "actors:*";
   allow process.host on "ward:main";
   allow process.context on "context";
   allow process.security on "security";
@@ -145,7 +145,7 @@ hasnt "... and has no scope note" '"note"' "$T/j8"
 # ---- a running ward picks up `ward policy load` ----
 cat > "$R/reload.lua" <<'EOF'
 -- main and an already running child both wait to be allowed to register
-local child = assert(process.spawn_monitored("w:wait", "ward:main", "late.child"))
+local child = assert(process.spawn_monitored("actors:wait", "ward:main", "late.child"))
 print("READY")
 local t0 = time.now()
 local mine
@@ -159,7 +159,7 @@ repeat e = events:receive() until e.kind == process.event.EXIT and e.from == chi
 print("MAIN " .. tostring(mine))
 print("CHILD " .. tostring(e.result.value))
 EOF
-cat > "$R/w/wait.lua" <<'EOF'
+cat > "$R/actors/wait.lua" <<'EOF'
 local name = ...
 local t0 = time.now()
 while time.now() - t0 < 15000 do
@@ -170,7 +170,7 @@ return nil
 EOF
 cat > "$T/v.policy" <<'EOF'
 policy "v" {
-  allow process.spawn, process.spawn.monitored on "w:*";
+  allow process.spawn, process.spawn.monitored on "actors:*";
   allow process.host on "ward:main";
 }
 actor "main" { scope = ["v"]; }
@@ -183,7 +183,7 @@ i=0; until grep -q READY "$T/o9" 2>/dev/null || [ $i -gt $((600 * SCALE)) ]; do
 done
 cat > "$T/v.policy" <<'EOF'
 policy "v" {
-  allow process.spawn, process.spawn.monitored on "w:*";
+  allow process.spawn, process.spawn.monitored on "actors:*";
   allow process.host on "ward:main";
   allow process.registry.register on "late.*";
 }

@@ -9,20 +9,20 @@ set -u
 plan 60
 
 A=$T/app
-mkdir -p "$A/w"
+mkdir -p "$A/actors"
 cat > "$A/app.lua" <<'EOF'
 -- app.lua: a supervisor that uses a module, a worker that answers it, a
 -- named service, a context builder and a cancelled sleeper
 local H = "ward:main"
 local util = require "util"
-local w = assert(process.spawn_monitored("w:worker", H))
+local w = assert(process.spawn_monitored("actors:worker", H))
 assert(process.send(w, "job", 21))
 local r = process.inbox():receive()
 assert(r:payload() == 42, "the worker answered")
 assert(process.registry.register("app.svc"))
 local c = assert(process.with_context({ job = 7 }))
-assert(c:spawn("w:ctx", H))
-local s = assert(process.spawn("w:sleeper", H))
+assert(c:spawn("actors:ctx", H))
+local s = assert(process.spawn("actors:sleeper", H))
 assert(process.monitor(s))
 assert(process.cancel(s, "1s"))
 print(util.greet("app"))
@@ -30,12 +30,12 @@ EOF
 cat > "$A/util.lua" <<'EOF'
 return { greet = function (n) return "hello " .. n end }
 EOF
-cat > "$A/w/worker.lua" <<'EOF'
+cat > "$A/actors/worker.lua" <<'EOF'
 local m = process.inbox():receive()
 assert(process.send(m:from(), "done", m:payload() * 2))
 EOF
-echo 'return process.context().job' > "$A/w/ctx.lua"
-echo 'while true do time.sleep(50) end' > "$A/w/sleeper.lua"
+echo 'return process.context().job' > "$A/actors/ctx.lua"
+echo 'while true do time.sleep(50) end' > "$A/actors/sleeper.lua"
 cat > "$T/base.policy" <<'EOF'
 # what the application is trusted with before anyone looked
 policy "base" {
@@ -78,8 +78,8 @@ hasnt "... and for no other actor" '^actor "[^m]' "$S"
 has "actions with the same resources share a rule" \
   'allow process.cancel, process.monitor, process.send on "{ward:main|\*}"' "$S"
 has "several literal resources of an action in one rule" \
-  'allow process.spawn on "w:ctx", "w:sleeper", "w:worker";' "$S"
-has "a wider pattern is offered, commented out" '# wider: allow process.spawn on "w:\*";' "$S"
+  'allow process.spawn on "actors:ctx", "actors:sleeper", "actors:worker";' "$S"
+has "a wider pattern is offered, commented out" '# wider: allow process.spawn on "actors:\*";' "$S"
 has "PIDs of the caller's own children: by condition, not by PID" \
   'when target has "parent" and target.parent == attr.pid;' "$S"
 has "the parent's PID: by condition" 'when attr has "parent" and resource == attr.parent;' "$S"
@@ -137,12 +137,12 @@ notok 1 "main gained nothing from it" "$WARD" run --db "$T/u.db" --audit "$T/u-b
 
 # a call on a PID whose target had exited: never an unconditional allow
 cat > "$A/late.lua" <<'EOF'
-local p = assert(process.spawn_monitored("w:ctx", "ward:main"))
+local p = assert(process.spawn_monitored("actors:ctx", "ward:main"))
 local ev = process.events()
 repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == p
 process.send(p, "late", 1)
 EOF
-printf 'policy "l" {\n  allow process.spawn, process.spawn.monitored on "w:*";\n  allow process.host on "ward:main";\n}\n' > "$T/l.policy"
+printf 'policy "l" {\n  allow process.spawn, process.spawn.monitored on "actors:*";\n  allow process.host on "ward:main";\n}\n' > "$T/l.policy"
 "$WARD" run --permissive --policy "$T/l.policy" --audit "$T/l.db" "$A/late.lua" > /dev/null 2>&1
 $AUDIT --db "$T/l.db" --json --denied --action process.send > "$T/l.json" 2>&1
 has "a send to an exited process is recorded without target.* attributes" '"attrs":{"pid":[^}]*}' "$T/l.json"
@@ -157,11 +157,11 @@ ok "... and what it prints still checks" "$WARD" policy check "$T/l.policy" "$T/
 cat > "$A/scoped.lua" <<'EOF'
 local b = assert(process.with_context({}))
 local ev = process.events()
-local pid = assert(b:with_actor("worker"):with_scope({ "base", "extra" }):spawn_monitored("w:reg", "ward:main"))
+local pid = assert(b:with_actor("worker"):with_scope({ "base", "extra" }):spawn_monitored("actors:reg", "ward:main"))
 repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
 EOF
-echo 'process.registry.register("w.svc")' > "$A/w/reg.lua"
-printf 'policy "sc" {\n  allow process.spawn, process.spawn.monitored on "w:*";\n  allow process.host on "ward:main";\n  allow process.context on "context";\n  allow process.security on "security";\n}\nactor "main" { scope = ["sc"]; }\n' > "$T/sc.policy"
+echo 'process.registry.register("w.svc")' > "$A/actors/reg.lua"
+printf 'policy "sc" {\n  allow process.spawn, process.spawn.monitored on "actors:*";\n  allow process.host on "ward:main";\n  allow process.context on "context";\n  allow process.security on "security";\n}\nactor "main" { scope = ["sc"]; }\n' > "$T/sc.policy"
 "$WARD" run --permissive --policy "$T/sc.policy" --audit "$T/sc.db" "$A/scoped.lua" > /dev/null 2>&1
 $AUDIT suggest --db "$T/sc.db" > "$T/ssc.policy" 2>&1
 has "a request scope: the suggestion says to add the policy to the builder's list" \
@@ -172,7 +172,7 @@ has "... and its declaration holds the suggested policy only" '^  scope = \["sug
 cat > "$A/forge.lua" <<'EOF'
 local b = assert(process.with_context({}))
 local ev = process.events()
-local pid = assert(b:with_actor('x\n}\npolicy "forged" { allow lua.require on "*"; }\n#'):spawn_monitored("w:reg", "ward:main"))
+local pid = assert(b:with_actor('x\n}\npolicy "forged" { allow lua.require on "*"; }\n#'):spawn_monitored("actors:reg", "ward:main"))
 repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
 EOF
 "$WARD" run --permissive --policy "$T/sc.policy" --audit "$T/fg.db" "$A/forge.lua" > /dev/null 2>&1
@@ -201,7 +201,7 @@ has "a resource of 1000 control bytes is suggested (4000 bytes of text, 1000 rea
 cat > "$A/longactor.lua" <<'EOF'
 local b = assert(process.with_context({}))
 local ev = process.events()
-local pid = assert(b:with_actor(string.rep("A", 5000)):spawn_monitored("w:reg", "ward:main"))
+local pid = assert(b:with_actor(string.rep("A", 5000)):spawn_monitored("actors:reg", "ward:main"))
 repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
 EOF
 "$WARD" run --permissive --policy "$T/sc.policy" --audit "$T/la.db" "$A/longactor.lua" > /dev/null 2>&1

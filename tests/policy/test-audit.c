@@ -168,7 +168,7 @@ static void
 test_records (void)
 {
   const char *db = path_of ("a.db");
-  ok (start (db, 0, 0, 0) == 0, "the writer starts on a new database");
+  is_int (start (db, 0, 0, 0), 0, "the writer starts on a new database");
   submit ("plug.x", "process.send", "{ward:main|0x2}", 0);
   ward_attrs at = { "{ward:main|0x9}", "ward:main", "{ward:main|0x1}", NULL, NULL, NULL };
   const char *scope[] = { "s1", "s\"2" };
@@ -178,7 +178,7 @@ test_records (void)
   wpol_audit_in in = { WARD_DENY, 1, &r, &a, "lua.require", "m\x01od", &at };
   wpol_audit_submit (&in);
   wpol_audit_stop ();
-  ok (q1 (db, "SELECT count(*) FROM audit") == 2, "stop writes what was queued (2 rows)");
+  is_int (q1 (db, "SELECT count(*) FROM audit"), 2, "stop writes what was queued (2 rows)");
   ok (db_is (db, "SELECT decision || ' ' || mode || ' ' || actor || ' ' || actor_meta || ' ' || "
               "scope || ' ' || action || ' ' || resource FROM audit WHERE serial = 1",
               "deny enforcing plug.x {\"tier\":\"gold\"} [\"pol\"] process.send {ward:main|0x2}"),
@@ -209,7 +209,7 @@ test_records (void)
   free (tp);
   free (attrs);
   char *m = wpol_json_get ("{\"a\":\"x\\\"y\\\\z\\u0001\"}", "a");
-  ok (m && strcmp (m, "x\"y\\z\x01") == 0, "... unescaping");
+  is_str (m, "x\"y\\z\x01", "... unescaping");
   free (m);
 }
 
@@ -229,7 +229,7 @@ static void
 test_backpressure (void)
 {
   const char *db = path_of ("b.db");
-  ok (start (db, 0, 64, 0) == 0, "a writer with a queue of 64 (and a reserve of 16)");
+  is_int (start (db, 0, 64, 0), 0, "a writer with a queue of 64 (and a reserve of 16)");
   wpol_audit_hold (1);
   pthread_t t;
   pthread_create (&t, NULL, flood, NULL);
@@ -239,8 +239,8 @@ test_backpressure (void)
   ok (c.submitted == 65 && c.lost == 0,
       "... at its 65th record, none lost (submitted %llu, lost %llu)",
       (unsigned long long) c.submitted, (unsigned long long) c.lost);
-  ok (submit_as ("{ward:main|0x77}", "other", "process.send", "n", 0) == 0,
-      "a neighbour with nothing queued is not stalled: the reserve takes its record");
+  is_int (submit_as ("{ward:main|0x77}", "other", "process.send", "n", 0), 0,
+          "a neighbour with nothing queued is not stalled: the reserve takes its record");
   wpol_audit_get_counts (&c);
   ok (c.waits == 1 && c.submitted == 66, "... without waiting (waits %llu)",
       (unsigned long long) c.waits);
@@ -249,10 +249,10 @@ test_backpressure (void)
   wpol_audit_stop ();
   wpol_audit_get_counts (&c);
   ok (c.submitted == 101 && c.lost == 0, "let go, the flooder finishes: 101 records, 0 lost");
-  ok (q1 (db, "SELECT count FROM audit WHERE action = 'process.send' AND actor = 'plug.x'") == 10,
-      "10 identical records in a row: one row with count 10");
-  ok (q1 (db, "SELECT count(*) FROM audit WHERE action = 'process.link'") == 90,
-      "alternating ones are not coalesced (90 rows)");
+  is_int (q1 (db, "SELECT count FROM audit WHERE action = 'process.send' AND actor = 'plug.x'"), 10,
+          "10 identical records in a row: one row with count 10");
+  is_int (q1 (db, "SELECT count(*) FROM audit WHERE action = 'process.link'"), 90,
+          "alternating ones are not coalesced (90 rows)");
   ok (q1 (db, "SELECT sum(count) FROM audit") == 101
       && q1 (db, "SELECT count(*) FROM audit WHERE kind <> 'decision'") == 0,
       "every record is there (sum 101), no lost entry");
@@ -282,7 +282,7 @@ test_lost (void)
   const char *db = path_of ("l.db");
   /* --audit-sync: one commit per record, none in between (a long period) */
   setenv ("WARD_TEST_AUDIT_FAULT", "2:3", 1);
-  ok (start (db, 1, 0, 600000) == 0, "WARD_TEST_AUDIT_FAULT=2:3: commits 2 and 3 fail");
+  is_int (start (db, 1, 0, 600000), 0, "WARD_TEST_AUDIT_FAULT=2:3: commits 2 and 3 fail");
   int r1 = submit ("a", "process.send", "one", 0), r2 = submit ("a", "process.send", "two", 0);
   int r3 = submit ("a", "process.send", "three", 0), r4 = submit ("a", "process.send", "four", 0);
   ok (r1 == 0 && r2 < 0 && r3 < 0 && r4 == 0,
@@ -290,12 +290,12 @@ test_lost (void)
       r1, r2, r3, r4);
   wpol_audit_counts c;
   wpol_audit_get_counts (&c);
-  ok (c.lost == 2, "2 records counted lost (%llu)", (unsigned long long) c.lost);
+  is_int (c.lost, 2, "2 records counted lost (%llu)", (unsigned long long) c.lost);
   wpol_audit_stop ();
   ok (db_is (db, "SELECT group_concat(resource, ' ') FROM (SELECT resource FROM audit WHERE "
              "kind = 'decision' ORDER BY serial)", "one four"), "the others are written");
-  ok (q1 (db, "SELECT count FROM audit WHERE kind = 'lost'") == 2,
-      "the next commit wrote a lost entry of 2 records");
+  is_int (q1 (db, "SELECT count FROM audit WHERE kind = 'lost'"), 2,
+          "the next commit wrote a lost entry of 2 records");
   ok (db_is (db, "SELECT reason FROM audit WHERE kind = 'lost'",
              "injected fault (WARD_TEST_AUDIT_FAULT, write 2)"), "... with the reason");
   ok (q1 (db, "SELECT (ts <= ts_last) + (ts >= (SELECT ts FROM audit WHERE resource = 'one'))"
@@ -306,15 +306,15 @@ test_lost (void)
   /* the database never accepts writes again: DB.lost */
   const char *db2 = path_of ("m.db");
   setenv ("WARD_TEST_AUDIT_FAULT", "2:", 1);
-  ok (start (db2, 1, 0, 600000) == 0, "WARD_TEST_AUDIT_FAULT=2: every commit from 2 on fails");
+  is_int (start (db2, 1, 0, 600000), 0, "WARD_TEST_AUDIT_FAULT=2: every commit from 2 on fails");
   submit ("a", "process.send", "one", 0);
   submit ("a", "process.send", "two", 0);
   submit ("a", "process.send", "three", 0);
   wpol_audit_stop ();
   ok (lost_file_has (db2, "\t2\t"), "stop writes the count of 2 into DB.lost");
-  ok (q1 (db2, "SELECT count(*) FROM audit WHERE kind = 'lost'") == 0, "... not into the database");
+  is_int (q1 (db2, "SELECT count(*) FROM audit WHERE kind = 'lost'"), 0, "... not into the database");
   unsetenv ("WARD_TEST_AUDIT_FAULT");
-  ok (start (db2, 0, 0, 0) == 0, "the next run on the database");
+  is_int (start (db2, 0, 0, 0), 0, "the next run on the database");
   wpol_audit_stop ();
   ok (q1 (db2, "SELECT count FROM audit WHERE kind = 'lost'") == 2
       && access (path_of ("m.db.lost"), F_OK) < 0, "... imports DB.lost and removes it");
@@ -379,7 +379,7 @@ test_migrate (void)
   fputs ("lost\t1\t3\t1000\t2000\tdisk full\n", f);
   fclose (f);
   ward_err err;
-  ok (wpol_audit_import (db, &err) == 1, "its table takes lost entries now");
+  is_int (wpol_audit_import (db, &err), 1, "its table takes lost entries now");
   ok (q1 (db, "SELECT count(*) FROM audit WHERE kind = 'overflow' AND count = 5 AND serial = 1") == 1
       && q1 (db, "SELECT count(*) FROM sqlite_master WHERE name IN ('audit_ts', 'audit_v1')") == 1,
       "the old rows are kept, the index rebuilt, the old table gone");
@@ -455,7 +455,7 @@ test_volume (void)
 
   /* a long resource: its first 1 KiB, its length and its digest */
   const char *db = path_of ("vol.db");
-  ok (start (db, 0, 0, 0) == 0, "a writer for the volume tests");
+  is_int (start (db, 0, 0, 0), 0, "a writer for the volume tests");
   size_t big = 60 * 1024;
   char *r1 = malloc (big + 1), *r2 = malloc (big + 1);
   memset (r1, 'r', big);
@@ -482,12 +482,12 @@ test_volume (void)
   ok (q1 (db, "SELECT count(*) FROM audit WHERE action = 'process.send'") == 2
       && q1 (db, "SELECT count(DISTINCT resource_sha256) FROM audit WHERE action = 'process.send'") == 2,
       "two resources alike in their first 1 KiB are two rows, told apart by the digest");
-  ok (q1 (db, "SELECT length(resource) FROM audit WHERE action = 'process.spawn' "
-          "AND resource_len IS NULL") == WPOL_AUDIT_RESOURCE_MAX,
-      "a resource of exactly 1024 bytes is stored whole");
-  ok (q1 (db, "SELECT length(CAST(resource AS BLOB)) FROM audit WHERE action = "
-          "'process.link' AND resource_len = 1025") == WPOL_AUDIT_RESOURCE_MAX - 1,
-      "a cut never ends inside a UTF-8 sequence");
+  is_int (q1 (db, "SELECT length(resource) FROM audit WHERE action = 'process.spawn' "
+              "AND resource_len IS NULL"), WPOL_AUDIT_RESOURCE_MAX,
+          "a resource of exactly 1024 bytes is stored whole");
+  is_int (q1 (db, "SELECT length(CAST(resource AS BLOB)) FROM audit WHERE action = "
+              "'process.link' AND resource_len = 1025"), WPOL_AUDIT_RESOURCE_MAX - 1,
+          "a cut never ends inside a UTF-8 sequence");
   free (r1);
   free (r2);
   free (edge);
@@ -495,7 +495,7 @@ test_volume (void)
   /* folding: past the first 10 denials of one (actor, action), counts */
   const char *fdb = path_of ("fold.db");
   fold_after = 10;
-  ok (start (fdb, 0, 0, 0) == 0, "a writer folding past 10 denials of a pair");
+  is_int (start (fdb, 0, 0, 0), 0, "a writer folding past 10 denials of a pair");
   char res[32];
   for (int i = 0; i < 25; i++)
     {
@@ -518,8 +518,7 @@ test_volume (void)
   ok (q1 (fdb, "SELECT sum(count) FROM audit WHERE actor = 'b'") == 3
       && q1 (fdb, "SELECT count(*) FROM audit WHERE actor = 'b' AND kind = 'folded'") == 0,
       "b's 3 sends: below the threshold, nothing folded (per actor)");
-  ok (q1 (fdb, "SELECT count FROM audit WHERE kind = 'folded' AND action = 'process.spawn'")
-      == 2, "a's spawns fold on their own (per action)");
+  is_int (q1 (fdb, "SELECT count FROM audit WHERE kind = 'folded' AND action = 'process.spawn'"), 2, "a's spawns fold on their own (per action)");
   long long row = q1 (fdb, "SELECT serial FROM audit WHERE kind = 'folded' AND action = "
                       "'process.send'");
   for (int i = 0; i < 5; i++)
@@ -538,10 +537,10 @@ test_volume (void)
       (unsigned long long) c.coalesced, (unsigned long long) c.folded,
       (unsigned long long) c.lost);
   wpol_audit_stop ();
-  ok (q1 (fdb, "SELECT sum(count) FROM audit") == 45, "the table's counts add up to 45");
+  is_int (q1 (fdb, "SELECT sum(count) FROM audit"), 45, "the table's counts add up to 45");
 
   /* a new run starts from zero: its own threshold, its own folded row */
-  ok (start (fdb, 0, 0, 0) == 0, "a second run on the same database");
+  is_int (start (fdb, 0, 0, 0), 0, "a second run on the same database");
   for (int i = 0; i < 12; i++)
     submit ("a", "process.send", "again", 0);
   wpol_audit_stop ();
@@ -552,7 +551,7 @@ test_volume (void)
   /* --audit-sync: a folded denial returns once its count is committed */
   const char *sdb = path_of ("fsync.db");
   fold_after = 1;
-  ok (start (sdb, 1, 0, 3600000) == 0, "--audit-sync, folding past 1");
+  is_int (start (sdb, 1, 0, 3600000), 0, "--audit-sync, folding past 1");
   int synced = 1;
   for (int i = 0; i < 4; i++)
     {
@@ -565,7 +564,7 @@ test_volume (void)
 
   /* pairs past the table's room share one folded row per action */
   const char *pdb = path_of ("pairs.db");
-  ok (start (pdb, 0, 0, 0) == 0, "folding past 1, with more pairs than the table holds");
+  is_int (start (pdb, 0, 0, 0), 0, "folding past 1, with more pairs than the table holds");
   int n = WPOL_AUDIT_FOLD_PAIRS + 30;
   for (int i = 0; i < n; i++)
     {
@@ -584,7 +583,7 @@ test_volume (void)
   const char *ldb = path_of ("flost.db");
   setenv ("WARD_TEST_AUDIT_FAULT", "1:", 1);
   fold_after = 2;
-  ok (start (ldb, 0, 0, 0) == 0, "folding past 2, every commit failing");
+  is_int (start (ldb, 0, 0, 0), 0, "folding past 2, every commit failing");
   for (int i = 0; i < 7; i++)
     submit ("a", "process.send", "z", 0);
   wpol_audit_stop ();
@@ -653,17 +652,17 @@ static void
 test_sync (void)
 {
   const char *db = path_of ("c.db");
-  ok (start (db, 0, 0, 60000) == 0, "asynchronous, flushing every minute");
+  is_int (start (db, 0, 0, 60000), 0, "asynchronous, flushing every minute");
   submit ("a", "process.send", "x", 0);
-  ok (q1 (db, "SELECT count(*) FROM audit") == 0, "a record is not committed at once");
+  is_int (q1 (db, "SELECT count(*) FROM audit"), 0, "a record is not committed at once");
   wpol_audit_stop ();
-  ok (q1 (db, "SELECT count(*) FROM audit") == 1, "... and is on stop");
-  ok (start (db, 1, 0, 60000) == 0, "--audit-sync");
+  is_int (q1 (db, "SELECT count(*) FROM audit"), 1, "... and is on stop");
+  is_int (start (db, 1, 0, 60000), 0, "--audit-sync");
   submit ("a", "process.send", "y", 0);
-  ok (q1 (db, "SELECT count(*) FROM audit WHERE resource = 'y'") == 1,
-      "the record is committed before submit returns");
+  is_int (q1 (db, "SELECT count(*) FROM audit WHERE resource = 'y'"), 1,
+          "the record is committed before submit returns");
   wpol_audit_stop ();
-  ok (start (db, 0, 4096, 3600000) == 0, "asynchronous with a queue of 4096, an hour's period");
+  is_int (start (db, 0, 4096, 3600000), 0, "asynchronous with a queue of 4096, an hour's period");
   for (int i = 0; i < 1100; i++)
     submit ("a", "process.send", i % 2 ? "p" : "q", 0);
   double until = mono_s () + deadline_s (60);
@@ -717,8 +716,8 @@ test_gate (void)
 {
   ward_actor main_a = { "main", NULL, 0, NULL, 0 }, other = { "other", NULL, 0, NULL, 0 };
   ward_attrs at = { "{ward:main|0x1}", "ward:main", "", NULL, NULL, NULL };
-  ok (ward_authorize (&main_a, "process.send", "x", &at) == WARD_DENY,
-      "before ward_policy_init the gate denies");
+  is_int (ward_authorize (&main_a, "process.send", "x", &at), WARD_DENY,
+          "before ward_policy_init the gate denies");
   const char *pf = path_of ("g.policy");
   FILE *f = fopen (pf, "w");
   fputs ("policy \"g\" {\n  allow process.send on \"x\", \"y\";\n  allow lua.require on \"m\";\n}\n"
@@ -728,17 +727,17 @@ test_gate (void)
   const char *db = path_of ("g.db");
   ward_policy_opts o = { .deny = deny, .policy_files = files, .audit_path = db };
   ward_err err;
-  ok (ward_policy_init (&o, &err) == 0, "ward_policy_init with a policy file");
-  ok (ward_authorize (&main_a, "process.send", "x", &at) == WARD_ALLOW, "the file allows");
-  ok (ward_authorize (&main_a, "process.send", "y", &at) == WARD_DENY,
-      "--deny ACTION=RESOURCE overrides an allow");
-  ok (ward_authorize (&main_a, "lua.require", "m", &at) == WARD_DENY, "so does --deny ACTION");
-  ok (ward_authorize (&other, "process.send", "x", &at) == WARD_DENY, "an empty scope denies");
+  is_int (ward_policy_init (&o, &err), 0, "ward_policy_init with a policy file");
+  is_int (ward_authorize (&main_a, "process.send", "x", &at), WARD_ALLOW, "the file allows");
+  is_int (ward_authorize (&main_a, "process.send", "y", &at), WARD_DENY,
+          "--deny ACTION=RESOURCE overrides an allow");
+  is_int (ward_authorize (&main_a, "lua.require", "m", &at), WARD_DENY, "so does --deny ACTION");
+  is_int (ward_authorize (&other, "process.send", "x", &at), WARD_DENY, "an empty scope denies");
   ok (ward_authorize (&main_a, NULL, "x", &at) == WARD_DENY
       && ward_authorize (NULL, "process.send", "x", &at) == WARD_DENY,
       "a malformed request is denied");
   ward_policy_shutdown ();
-  ok (q1 (db, "SELECT count(*) FROM audit") == 5, "every denial was recorded (5)");
+  is_int (q1 (db, "SELECT count(*) FROM audit"), 5, "every denial was recorded (5)");
   ok (db_is (db, "SELECT reason || ' ' || rule_policy || ' ' || rule_file || ':' || rule_line "
               "|| ' ' || rule_text FROM audit WHERE resource = 'y'",
               "--deny --deny command line:1 deny process.send on \"y\";"),
@@ -747,32 +746,32 @@ test_gate (void)
               "{\"role\":\"boss\"} [\"g\"]"), "with the actor declaration's metadata and scope");
   ok (db_is (db, "SELECT reason || ' ' || scope FROM audit WHERE actor = 'other'",
               "no rule matched []"), "an empty scope: no rule matched");
-  ok (q1 (db, "SELECT count(*) FROM audit WHERE reason = 'malformed request'") == 2,
-      "the malformed requests too");
-  ok (ward_authorize (&main_a, "process.send", "x", &at) == WARD_DENY,
-      "after ward_policy_shutdown the gate denies again");
+  is_int (q1 (db, "SELECT count(*) FROM audit WHERE reason = 'malformed request'"), 2,
+          "the malformed requests too");
+  is_int (ward_authorize (&main_a, "process.send", "x", &at), WARD_DENY,
+          "after ward_policy_shutdown the gate denies again");
 
   ward_policy_opts p = { .policy_files = files, .audit_path = db, .permissive = 1,
                          .audit_all = 1 };
-  ok (ward_policy_init (&p, &err) == 0, "permissive, --audit-all");
-  ok (ward_authorize (&other, "process.send", "x", &at) == WARD_ALLOW,
-      "permissive: a denial is allowed");
-  ok (ward_authorize (&main_a, "process.send", "x", &at) == WARD_ALLOW, "an allow stays one");
-  ok (ward_authorize (&main_a, NULL, "x", &at) == WARD_DENY,
-      "a malformed request is refused even when permissive");
+  is_int (ward_policy_init (&p, &err), 0, "permissive, --audit-all");
+  is_int (ward_authorize (&other, "process.send", "x", &at), WARD_ALLOW,
+          "permissive: a denial is allowed");
+  is_int (ward_authorize (&main_a, "process.send", "x", &at), WARD_ALLOW, "an allow stays one");
+  is_int (ward_authorize (&main_a, NULL, "x", &at), WARD_DENY,
+          "a malformed request is refused even when permissive");
   ward_policy_shutdown ();
   ok (db_is (db, "SELECT group_concat(decision || '/' || mode, ' ') FROM (SELECT * FROM audit "
               "WHERE run = (SELECT max(id) FROM audit_runs) ORDER BY serial)",
               "deny/permissive allow/permissive deny/permissive"),
       "recorded: the would-be denial, the allowed decision, the malformed request");
-  ok (q1 (db, "SELECT permissive + audit_all FROM audit_runs ORDER BY id DESC LIMIT 1") == 2,
-      "the run row says permissive and audit-all");
+  is_int (q1 (db, "SELECT permissive + audit_all FROM audit_runs ORDER BY id DESC LIMIT 1"), 2,
+          "the run row says permissive and audit-all");
 
   ward_policy_opts bad = { .policy_files = files, .audit_path = path_of ("no/such/dir/x.db") };
   ok (ward_policy_init (&bad, &err) < 0 && strstr (err.msg, "unaudited"),
       "an audit database that cannot be opened fails the init: %s", err.msg);
-  ok (ward_authorize (&main_a, "process.send", "x", &at) == WARD_DENY,
-      "... and the gate stays closed");
+  is_int (ward_authorize (&main_a, "process.send", "x", &at), WARD_DENY,
+          "... and the gate stays closed");
   const char *nofile[] = { path_of ("nope.policy"), NULL };
   ward_policy_opts nf = { .policy_files = nofile, .audit_path = db };
   ok (ward_policy_init (&nf, &err) < 0, "a missing policy file fails the init: %s", err.msg);
@@ -789,7 +788,7 @@ test_builtin (void)
   ward_attrs at = { "{ward:main|0x1}", "ward:main", "", NULL, NULL, NULL };
   ward_policy_opts o = { .audit_path = path_of ("d.db") };
   ward_err err;
-  ok (ward_policy_init (&o, &err) == 0, "neither --db nor --policy: the built-in policies");
+  is_int (ward_policy_init (&o, &err), 0, "neither --db nor --policy: the built-in policies");
   static const char *const reqs[][2] = {
     { "process.spawn", "app.workers:resize" }, { "process.spawn.monitored", "a:b" },
     { "process.spawn.linked", "a:b" }, { "process.exec", "a.b.c:d" },

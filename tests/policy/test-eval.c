@@ -146,9 +146,9 @@ test_combining (void)
   const char *scope[] = { "other" };
   ward_actor a2 = { "a", NULL, 0, scope, 1 };
   r = wpol_decide (e, &a2, "process.send", "x", NULL);
-  ok (r.decision == WARD_ALLOW, "the request's scope replaces the declared one");
+  is_int (r.decision, WARD_ALLOW, "the request's scope replaces the declared one");
   ward_actor p1 = { "plugin.x", NULL, 0, NULL, 0 }, p2 = { "plugin.special", NULL, 0, NULL, 0 };
-  ok (wpol_decide (e, &p1, "process.send", "x", NULL).decision == WARD_ALLOW, "plugin.* gets scope other");
+  is_int (wpol_decide (e, &p1, "process.send", "x", NULL).decision, WARD_ALLOW, "plugin.* gets scope other");
   ok (wpol_decide (e, &p2, "process.send", "x", NULL).decision == WARD_DENY
       && wpol_decide (e, &p2, "process.spawn", "app.x:y", NULL).decision == WARD_ALLOW,
       "an exact actor declaration wins over a pattern");
@@ -171,7 +171,7 @@ test_combining (void)
   ward_err err;
   wpol_engine *none = wpol_engine_new (0, &err);
   r = wpol_decide (none, &a, "process.spawn", "app.x:y", NULL);
-  ok (r.decision == WARD_DENY, "an engine with nothing loaded denies");
+  is_int (r.decision, WARD_DENY, "an engine with nothing loaded denies");
   wpol_engine_free (none);
 }
 
@@ -341,8 +341,8 @@ test_scope (void)
   ok (r.decision == WARD_ALLOW && !r.cached,
       "an undeclared actor asking with a scope is governed by that scope (not a cache hit "
       "of the scopeless denial)");
-  ok (wpol_decide (e, &undeclared, "process.send", "a", NULL).decision == WARD_DENY,
-      "... and without it, it is still denied");
+  is_int (wpol_decide (e, &undeclared, "process.send", "a", NULL).decision, WARD_DENY,
+          "... and without it, it is still denied");
   ward_actor mo = { "meta.only", NULL, 0, NULL, 0 };
   r = wpol_decide (e, &mo, "process.send", "b", NULL);
   ok (r.decision == WARD_ALLOW && r.actor && r.actor->scope == NULL
@@ -355,8 +355,8 @@ test_scope (void)
       && strcmp (r.actor->meta, "{\"tier\":\"gold\",\"level\":2}") == 0
       && strcmp (r.actor->file, "t.policy") == 0,
       "a declared scope applies; the info carries pattern, file, scope and metadata");
-  ok (wpol_decide (e, &sc, "process.send", "b", NULL).decision == WARD_DENY,
-      "... and only it (q is not in the scope)");
+  is_int (wpol_decide (e, &sc, "process.send", "b", NULL).decision, WARD_DENY,
+          "... and only it (q is not in the scope)");
   r = wpol_decide (e, &sc, "process.send", "b", NULL);
   ok (r.cached && r.actor && strcmp (r.actor->pattern, "scoped") == 0,
       "a cached decision reports the same actor info");
@@ -406,8 +406,8 @@ test_run_actor (void)
   ok (r.decision == WARD_DENY && r.reason == WPOL_UNDECLARED,
       "another undeclared actor gets nothing");
   ward_actor wide = { "wide", NULL, 0, NULL, 0 };
-  ok (wpol_decide (e, &wide, "process.send", "b", NULL).decision == WARD_ALLOW,
-      "an actor declared without a scope still has every loaded policy");
+  is_int (wpol_decide (e, &wide, "process.send", "b", NULL).decision, WARD_ALLOW,
+          "an actor declared without a scope still has every loaded policy");
   wpol_engine_free (e);
   /* the run's actor undeclared: it gets exactly the actor-less files */
   e = wpol_engine_new (0, &err);
@@ -418,13 +418,13 @@ test_run_actor (void)
   ok (rc == 0 && wpol_decide (e, &solo, "process.send", "b", NULL).decision == WARD_ALLOW
       && wpol_decide (e, &solo, "process.send", "x", NULL).decision == WARD_DENY,
       "an undeclared run actor gets the actor-less files' policies");
-  ok (wpol_decide (e, &main_, "process.send", "b", NULL).reason == WPOL_UNDECLARED,
-      "... and `main`, not the run's actor here, is not declared");
+  is_int (wpol_decide (e, &main_, "process.send", "b", NULL).reason, WPOL_UNDECLARED,
+          "... and `main`, not the run's actor here, is not declared");
   wpol_engine_free (e);
   /* without wpol_engine_set_run_actor (a store, explain of a store) */
   e = engine_with (texts[1]);
-  ok (wpol_decide (e, &m, "process.send", "b", NULL).reason == WPOL_UNDECLARED,
-      "without a run actor, an actor-less file applies to nobody");
+  is_int (wpol_decide (e, &m, "process.send", "b", NULL).reason, WPOL_UNDECLARED,
+          "without a run actor, an actor-less file applies to nobody");
   wpol_engine_free (e);
 }
 

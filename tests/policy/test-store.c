@@ -138,7 +138,7 @@ main (void)
   rc = wpol_engine_load_store (e, st, NULL, &err);
   ok (rc == 0 && spawn_app (e, "app:x") == WARD_ALLOW && spawn_app (e, "app:secret") == WARD_DENY,
       "the engine decides from the store");
-  ok (wpol_engine_reload_if_changed (e, st, &err) == 0, "no reload while the version is the same");
+  is_int (wpol_engine_reload_if_changed (e, st, &err), 0, "no reload while the version is the same");
 
   char *before = export_text (st, 0);
   /* a bad new version of a.policy: nothing changes */
@@ -184,7 +184,7 @@ main (void)
   int rl = wpol_engine_reload_if_changed (e, st, &err);
   ok (rc == 0 && v == 3 && rl == 1 && spawn_app (e, "app:x") == WARD_DENY
       && spawn_app (e, "other:x") == WARD_ALLOW, "replacing a file: new version, engine reloads");
-  ok (wpol_engine_reload_if_changed (e, st, &err) == 0, "... once");
+  is_int (wpol_engine_reload_if_changed (e, st, &err), 0, "... once");
   wpol_engine_free (e);
 
   /* export, load the export elsewhere, export again */
@@ -220,7 +220,7 @@ main (void)
   wpol_store_version (mem, &v, &err);
   ok (mem && rc == 0 && v == 1, "an in-memory store loads text");
   rc = wpol_store_load_text (mem, "n.policy", "policy \"n\" {}\0x", 15, NULL, &err);
-  ok (rc == -1, "text with a NUL byte is refused");
+  is_int (rc, -1, "text with a NUL byte is refused");
   wpol_store_close (mem);
 
   /* a locked store: another connection holds the write lock */
@@ -234,7 +234,7 @@ main (void)
     sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close (db);
     wpol_store_version (st, &v, &err);
-    ok (v == 3, "... and left as it was");
+    is_int (v, 3, "... and left as it was");
   }
   wpol_store_close (st);
 

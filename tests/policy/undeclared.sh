@@ -9,14 +9,14 @@ set -u
 plan 42
 
 R=$T/r
-mkdir -p "$R/w"
-echo 'return 1' > "$R/w/ret.lua"
-# try.lua [ACTOR [SCOPE [DEF]]]: runs w:try (or DEF) as a child, spawned
+mkdir -p "$R/actors"
+echo 'return 1' > "$R/actors/ret.lua"
+# try.lua [ACTOR [SCOPE [DEF]]]: runs actors:try (or DEF) as a child, spawned
 # :with_actor(ACTOR) (and :with_scope{SCOPE}) when given; prints its result.
-# w:try spawns, sends and registers and returns the outcomes
-cat > "$R/w/try.lua" <<'EOF'
+# actors:try spawns, sends and registers and returns the outcomes
+cat > "$R/actors/try.lua" <<'EOF'
 local function kind(v, e) if v then return "ok" end return e and e:kind() or "?" end
-local s = kind(process.spawn("w:ret", "ward:main"))
+local s = kind(process.spawn("actors:ret", "ward:main"))
 local m = kind(process.send(process.pid(), "x", 1))
 local r = kind(process.registry.register("n." .. process.pid()))
 return "spawn=" .. s .. " send=" .. m .. " register=" .. r
@@ -26,7 +26,7 @@ local actor, scope, def = ...
 local b = process.with_context({})
 if actor then b = b:with_actor(actor) end
 if scope then b = b:with_scope { scope } end
-local pid = assert(b:spawn_monitored(def or "w:try", "ward:main"))
+local pid = assert(b:spawn_monitored(def or "actors:try", "ward:main"))
 local ev = process.events()
 local e
 repeat e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
@@ -55,26 +55,26 @@ $AUDIT --db "$T/n.db" > "$T/t0" 2>&1
 has "... the reason shows the id with the newline escaped" 'actor `evil\\nline` is not declared' "$T/t0"
 ok "a child of a declared actor pattern (plugin.x) gets untrusted.policy" \
   "$WARD" run --audit "$T/a.db" "$R/try.lua" plugin.x
-has "... which denies spawn on w:ret and register" "spawn=PERMISSION_DENIED send=PERMISSION_DENIED register=PERMISSION_DENIED" "$T/out"
+has "... which denies spawn on actors:ret and register" "spawn=PERMISSION_DENIED send=PERMISSION_DENIED register=PERMISSION_DENIED" "$T/out"
 ok "an undeclared child given a scope explicitly is governed by it" \
   "$WARD" run --audit "$T/a.db" "$R/try.lua" helper default
 has "... (default allows it all)" "$ALL_OK" "$T/out"
-echo 'return tostring(select(2, process.spawn("w:ret", "ward:main")))' > "$R/w/why.lua"
-ok "an undeclared child given a scope that denies runs" "$WARD" run --audit "$T/a.db" "$R/try.lua" helper untrusted w:why
-has "... its error names the actor alone: its scope answers for it" 'permission denied: process.spawn on w:ret (actor helper)$' "$T/out"
+echo 'return tostring(select(2, process.spawn("actors:ret", "ward:main")))' > "$R/actors/why.lua"
+ok "an undeclared child given a scope that denies runs" "$WARD" run --audit "$T/a.db" "$R/try.lua" helper untrusted actors:why
+has "... its error names the actor alone: its scope answers for it" 'permission denied: process.spawn on actors:ret (actor helper)$' "$T/out"
 
 # ---- a store with the shipped policies: --actor anyone ----
 "$WARD" policy load --db "$T/s.db" "$D" "$U" > /dev/null 2>&1
 cat > "$R/self.lua" <<'EOF'
 local function kind(v, e) if v then return "ok" end return e and e:kind() or "?" end
-print("spawn=" .. kind(process.spawn("w:ret", "ward:main")) .. " send="
+print("spawn=" .. kind(process.spawn("actors:ret", "ward:main")) .. " send="
       .. kind(process.send(process.pid(), "x", 1)) .. " register="
       .. kind(process.registry.register("n")))
-print(select(2, process.spawn("w:ret", "ward:main")))
+print(select(2, process.spawn("actors:ret", "ward:main")))
 EOF
 ok "ward run --db STORE --actor anyone runs" "$WARD" run --db "$T/s.db" --actor anyone --audit "$T/b.db" "$R/self.lua"
 has "... and anyone may not spawn, send or register" "$NONE" "$T/out"
-has "... and the error says why" 'permission denied: process.spawn on w:ret (actor anyone is not declared)$' "$T/out"
+has "... and the error says why" 'permission denied: process.spawn on actors:ret (actor anyone is not declared)$' "$T/out"
 has "... ward warns that the actor is not declared" "warning: no actor declaration of the store .* matches actor \`anyone\`" "$T/err"
 $AUDIT --db "$T/b.db" > "$T/t1" 2>&1
 has "ward audit shows the reason" 'actor `anyone` is not declared' "$T/t1"
@@ -82,11 +82,11 @@ ok "--actor main from the same store may" "$WARD" run --db "$T/s.db" --actor mai
 has "... all allowed" "$ALL_OK" "$T/out"
 hasnt "... without a warning" "warning" "$T/err"
 ok "explain for an undeclared actor" \
-  "$WARD" policy explain --db "$T/s.db" --actor anyone --action process.spawn --resource w:ret
+  "$WARD" policy explain --db "$T/s.db" --actor anyone --action process.spawn --resource actors:ret
 has "... denies" '^decision: deny' "$T/out"
 has "... because the actor is not declared" '^by: actor `anyone` is not declared' "$T/out"
 ok "explain with an explicit scope" \
-  "$WARD" policy explain --db "$T/s.db" --actor anyone --scope default --action process.spawn --resource w:ret
+  "$WARD" policy explain --db "$T/s.db" --actor anyone --scope default --action process.spawn --resource actors:ret
 has "... decides by that scope" '^decision: allow' "$T/out"
 
 # ---- --policy FILE without actor declarations ----

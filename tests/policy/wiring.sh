@@ -6,21 +6,21 @@
 # missing action and resource, and one audit record of that denial.
 #
 # The first process (actor main, policy "setup") spawns, for each case, a
-# tester w:op as actor t.CASE whose scope is the policy p.CASE, waits for
+# tester actors:op as actor t.CASE whose scope is the policy p.CASE, waits for
 # its EXIT and checks the result; the shell then checks the audit records.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
 
-W=$T/w
-mkdir -p "$W/w"
+W=$T/root
+mkdir -p "$W/actors"
 # operation | permissions (action=resource; @ = the target PID, NAME = a
 # registry name of the case's own)
 cat > "$T/ops" <<'EOF'
-spawn|process.spawn=w:ret process.host=ward:main
-spawn_monitored|process.spawn=w:ret process.spawn.monitored=w:ret process.host=ward:main
-spawn_linked|process.spawn=w:ret process.spawn.linked=w:ret process.host=ward:main
-spawn_linked_monitored|process.spawn=w:ret process.spawn.monitored=w:ret process.spawn.linked=w:ret process.host=ward:main
-exec|process.exec=w:ret process.host=ward:main
+spawn|process.spawn=actors:ret process.host=ward:main
+spawn_monitored|process.spawn=actors:ret process.spawn.monitored=actors:ret process.host=ward:main
+spawn_linked|process.spawn=actors:ret process.spawn.linked=actors:ret process.host=ward:main
+spawn_linked_monitored|process.spawn=actors:ret process.spawn.monitored=actors:ret process.spawn.linked=actors:ret process.host=ward:main
+exec|process.exec=actors:ret process.host=ward:main
 send|process.send=@
 terminate|process.terminate=@
 cancel|process.cancel=@
@@ -29,25 +29,25 @@ unmonitor|process.unmonitor=@
 link|process.link=@
 unlink|process.unlink=@
 with_context|process.context=context
-context_spawn|process.context=context process.spawn=w:ret process.host=ward:main
-with_actor|process.context=context process.spawn=w:ret process.host=ward:main process.security=security
-with_scope|process.context=context process.spawn.monitored=w:ret process.spawn=w:ret process.host=ward:main process.security=security
+context_spawn|process.context=context process.spawn=actors:ret process.host=ward:main
+with_actor|process.context=context process.spawn=actors:ret process.host=ward:main process.security=security
+with_scope|process.context=context process.spawn.monitored=actors:ret process.spawn=actors:ret process.host=ward:main process.security=security
 register|process.registry.register=NAME
 unregister|process.registry.unregister=NAME
-upgrade|process.spawn=w:up2
+upgrade|process.spawn=actors:up2
 require|lua.require=wmod
 EOF
 
-cat > "$W/w/op.lua" <<'EOF'
+cat > "$W/actors/op.lua" <<'EOF'
 -- the tester: one operation; returns {ok=} or {ok=false, kind=, msg=}
 local op, target, name = ...
 local H = "ward:main"
 local ops = {
-  spawn = function () return process.spawn("w:ret", H) end,
-  spawn_monitored = function () return process.spawn_monitored("w:ret", H) end,
-  spawn_linked = function () return process.spawn_linked("w:ret", H) end,
-  spawn_linked_monitored = function () return process.spawn_linked_monitored("w:ret", H) end,
-  exec = function () return process.exec("w:ret", H) end,
+  spawn = function () return process.spawn("actors:ret", H) end,
+  spawn_monitored = function () return process.spawn_monitored("actors:ret", H) end,
+  spawn_linked = function () return process.spawn_linked("actors:ret", H) end,
+  spawn_linked_monitored = function () return process.spawn_linked_monitored("actors:ret", H) end,
+  exec = function () return process.exec("actors:ret", H) end,
   send = function () return process.send(target, "t", 1) end,
   terminate = function () return process.terminate(target) end,
   cancel = function () return process.cancel(target, "10s") end,
@@ -59,21 +59,21 @@ local ops = {
   context_spawn = function ()
     local b, e = process.with_context({ a = 1 })
     if not b then return nil, e end
-    return b:spawn("w:ret", H)
+    return b:spawn("actors:ret", H)
   end,
   with_actor = function ()
     local b, e = process.with_context({})
     if not b then return nil, e end
-    return b:with_actor("someone"):spawn("w:ret", H)
+    return b:with_actor("someone"):spawn("actors:ret", H)
   end,
   with_scope = function ()
     local b, e = process.with_context({})
     if not b then return nil, e end
-    return b:with_scope({ "p.none" }):spawn_monitored("w:ret", H)
+    return b:with_scope({ "p.none" }):spawn_monitored("actors:ret", H)
   end,
   register = function () return process.registry.register(name) end,
   unregister = function () return process.registry.unregister(name) end,
-  upgrade = function () return process.upgrade("w:up2") end,
+  upgrade = function () return process.upgrade("actors:up2") end,
   require = function ()
     local ok, e = pcall(require, "wmod")
     if ok then return true end
@@ -86,16 +86,16 @@ if v == nil or (v == false and err) then
 end
 return { ok = true }
 EOF
-echo 'return true' > "$W/w/ret.lua"
-echo 'return { ok = true }' > "$W/w/up2.lua"
-echo 'process.inbox():receive() ; process.inbox():receive()' > "$W/w/idle.lua"
+echo 'return true' > "$W/actors/ret.lua"
+echo 'return { ok = true }' > "$W/actors/up2.lua"
+echo 'process.inbox():receive() ; process.inbox():receive()' > "$W/actors/idle.lua"
 echo 'return {}' > "$W/wmod.lua"
 
 # the policy: main may set up; t.CASE holds exactly p.CASE
 P=$T/wiring.policy
 cat > "$P" <<'EOF'
 policy "setup" {
-  allow process.spawn, process.spawn.monitored on "w:op", "w:idle";
+  allow process.spawn, process.spawn.monitored on "actors:op", "actors:idle";
   allow process.host on "ward:main";
   allow process.context on "context";
   allow process.security on "security";
@@ -149,9 +149,9 @@ local H = "ward:main"
 local events = process.events()
 local function find(s, part) return s and part and s:find(part, 1, true) ~= nil end
 for _, c in ipairs(cases) do
-  local target = c.target and assert(process.spawn("w:idle", H)) or nil
+  local target = c.target and assert(process.spawn("actors:idle", H)) or nil
   local b = assert(process.with_context({}))
-  local child, err = b:with_actor("t." .. c.id):spawn_monitored("w:op", H, c.op, target, c.name)
+  local child, err = b:with_actor("t." .. c.id):spawn_monitored("actors:op", H, c.op, target, c.name)
   local line
   if not child then
     line = "fail cannot spawn the tester: " .. tostring(err)

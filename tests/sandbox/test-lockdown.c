@@ -854,7 +854,7 @@ check_denied (long via, const char *label)
           bad++;
         }
     }
-  ok (bad == 0, "%s: the same %d calls refused", label, NDENIED);
+  is_int (bad, 0, "%s: the same %d calls refused", label, NDENIED);
 }
 
 static void
@@ -881,7 +881,7 @@ check_allowed (long via, const char *label)
       return;
     }
   for (int i = 0; i < nw; i++)
-    ok (num (&r, works[i], 0) == 1, "%s: %s works", label, works[i]);
+    is_int (num (&r, works[i], 0), 1, "%s: %s works", label, works[i]);
   is_int (num (&r, "tiocgwinsz", -1), ENOTTY,
           "%s: the ioctl next to TIOCSTI reaches the kernel", label);
   is_int (cap (&r, "CapInh"), 0, "%s: CapInh empty", label);
@@ -899,8 +899,8 @@ check_allowed (long via, const char *label)
       && !(sb & SECBIT_NO_SETUID_FIXUP) && (sb & SECBIT_NO_SETUID_FIXUP_LOCKED),
       "%s: securebits NOROOT, NO_CAP_AMBIENT_RAISE, fixup kept, locked (0x%llx)",
       label, sb);
-  ok ((unsigned long long) num (&r, "as", 0) == AS_LIMIT,
-      "%s: RLIMIT_AS %llu MiB", label, AS_LIMIT >> 20);
+  is_int ((unsigned long long) num (&r, "as", 0), AS_LIMIT,
+          "%s: RLIMIT_AS %llu MiB", label, AS_LIMIT >> 20);
   const char *cpu = field (&r, "cpu");
   ok (cpu != NULL && strncmp (cpu, "3 4\n", 4) == 0,
       "%s: RLIMIT_CPU 2500 ms -> soft 3 s, hard 4 s", label);
@@ -1069,9 +1069,9 @@ check_fds (void)
       char want[64];
       snprintf (want, sizeof want, "%s%d,200,700,\n",
                 fcntl (2, F_GETFD) >= 0 ? "2," : "", out);
-      ok (got != NULL && strcmp (got, want) == 0,
-          "fd closing via %s keeps exactly 2, the pipe, 200 and 700",
-          label[mode]);
+      is_str (got, want,
+              "fd closing via %s keeps exactly 2, the pipe, 200 and 700",
+              label[mode]);
       if (got != NULL)
         printf ("#   open after: %.*s\n", (int) strcspn (got, "\n"), got);
     }

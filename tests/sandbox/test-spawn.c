@@ -672,7 +672,7 @@ test_contents (void)
   ward_err_clear (&e);
   r = wsb_spawn (&p, &c, &e);
   if (is_root)
-    ok (r == 0, "as root a network namespace needs no user namespace");
+    is_int (r, 0, "as root a network namespace needs no user namespace");
   else
     ok (r < 0 && e.errnum == EPERM && strstr (e.msg, "sandbox: clone") != NULL,
         "as a user a namespace without a user namespace fails: %s", e.msg);
@@ -805,7 +805,7 @@ test_failures (void)
   p.init_len = big;
   ward_err_clear (&e);
   r = spawn (&p, &c, &e);
-  ok (r == 0, "an init script of WSB_INIT_MAX bytes travels in chunks");
+  is_int (r, 0, "an init script of WSB_INIT_MAX bytes travels in chunks");
   if (r == 0)
     finish (&c);
   p.init_len = big + 1;
@@ -954,7 +954,7 @@ main (void)
                   || mount (NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0))
     printf ("# could not make a shared root: %s\n", strerror (errno));
 
-  ok (wsb_supervisor_start (probe_entry, &e) == 0, "the supervisor starts");
+  is_int (wsb_supervisor_start (probe_entry, &e), 0, "the supervisor starts");
   ok (wsb_supervisor_start (probe_entry, &e) < 0 && e.kind == WARD_E_INVALID,
       "only once");
   test_plain ();

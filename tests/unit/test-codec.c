@@ -388,7 +388,7 @@ test_roundtrips (void)
   static const char holes[] = "return load('return {nil' .. string.rep(', 1', 199) .. '}')(), "
     "(function () local t = {} for i = 1, 200 do t[i] = i end t[150] = nil return t end)()";
   run (A, holes);
-  ok (lua_rawlen (A, -2) == 200, "precondition: # of {nil, 1, ...} is 200");
+  is_int (lua_rawlen (A, -2), 200, "precondition: # of {nil, 1, ...} is 200");
   lua_pop (A, 2);
   ok (roundtrip (holes, NULL), "arrays whose length has a hole (array count narrowed)");
   ok (roundtrip ("local t = {} for i = 1, 300 do t[i] = {i, tostring(i)} end "
@@ -688,7 +688,7 @@ test_fds (void)
   refuse_bytes (twice, sizeof twice, &o1,
                 "malformed message: file descriptor 0 is not in the message");
   lua_gc (B, LUA_GCCOLLECT);
-  ok (one.fd[0] == -1, "a refused decode still took (and its value closes) what it decoded");
+  is_int (one.fd[0], -1, "a refused decode still took (and its value closes) what it decoded");
   static const uint8_t beyond[] = { 1, 1, 8, 5 };
   refuse_bytes (beyond, sizeof beyond, &o1,
                 "malformed message: file descriptor 5 is not in the message");
@@ -700,7 +700,7 @@ test_fds (void)
           "payload[1]: file descriptors can only be sent in messages");
   refuse ("local r, w = fd.pipe(); r:close(); return {x = r}", &o,
           "payload[1].x: a closed file descriptor cannot be sent");
-  ok (v.n == 0, "nothing left in the list by a refused encode");
+  is_int (v.n, 0, "nothing left in the list by a refused encode");
   run (A, "local t = {} for i = 1, 17 do t[i] = select(i % 2 + 1, fd.pipe()) end MANY = t");
   int before = 0;
   for (int f = 3; f < 1024; f++)
@@ -847,7 +847,7 @@ test_malformed (void)
     }
   ok (clean, "400 randomly overwritten messages decoded cleanly (%d successfully)", succeeded);
   free (copy);
-  ok (lua_gettop (B) == b0, "receiver stack back where it started");
+  is_int (lua_gettop (B), b0, "receiver stack back where it started");
   wbuf_free (&w);
 }
 
@@ -893,15 +893,15 @@ test_each_handle (void)
   ok (ward_codec_each_handle (w.data, w.len, see, &t) == -1 && t.n == 1,
       "each_handle: a callback that refuses stops the walk");
   seen u = { .stop_at = -1 };
-  ok (ward_codec_each_handle (w.data, w.len - 1, see, &u) == -1,
-      "each_handle: a truncated message is refused");
+  is_int (ward_codec_each_handle (w.data, w.len - 1, see, &u), -1,
+          "each_handle: a truncated message is refused");
   uint8_t lie[] = { 0x01, 0x01, 0x06, 0x7f, 0x00, 0x07, 0x01, 'h' };   /* 127 elements claimed */
   seen v = { .stop_at = -1 };
   ok (ward_codec_each_handle (lie, sizeof lie, see, &v) == -1 && v.n == 0,
       "each_handle: a table larger than the message is refused");
   uint8_t trail[] = { 0x01, 0x01, 0x00, 0x00 };
-  ok (ward_codec_each_handle (trail, sizeof trail, see, &v) == -1,
-      "each_handle: trailing bytes are refused");
+  is_int (ward_codec_each_handle (trail, sizeof trail, see, &v), -1,
+          "each_handle: trailing bytes are refused");
   wbuf_free (&w);
 }
 

@@ -54,7 +54,7 @@ main (void)
     return 1;
 
   ward_err err;
-  ok (ward_timers_start (&err) == 0, "timer thread starts");
+  is_int (ward_timers_start (&err), 0, "timer thread starts");
   ward_host *h = ward_host_create ("ward:main", 2, &err);
   ok (h != NULL, "host with 2 workers");
   is_int (ward_run_ending (), 0, "a fresh run is not ending");

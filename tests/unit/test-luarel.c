@@ -34,7 +34,7 @@ main (void)
       "the library runs Lua %d.%d at the release built with or later (%d)",
       LUA_VERSION_NUM / 100, LUA_VERSION_NUM % 100, ward_lua_release_running ());
   ward_err err = { 0 };
-  ok (ward_vm_lua_check (&err) == 0, "the start-up check passes here: %s",
-      err.msg[0] ? err.msg : "no error");
+  is_int (ward_vm_lua_check (&err), 0, "the start-up check passes here: %s",
+          err.msg[0] ? err.msg : "no error");
   return done ();
 }

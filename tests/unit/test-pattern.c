@@ -526,8 +526,8 @@ generated (lua_State *stock, lua_State *ward)
       free (res[1]);
     }
   for (int f = 0; f < 4; f++)
-    ok (bad[f] == 0, "%d generated %s cases agree with stock (%d differ)",
-        total[f], fnames[f], bad[f]);
+    is_int (bad[f], 0, "%d generated %s cases agree with stock (%d differ)",
+            total[f], fnames[f], bad[f]);
   printf ("# generated: %d errors, %d non-empty results\n", errors, hits);
   ok (errors > N_GENERATED / 50 && hits > N_GENERATED / 4,
       "generated cases reach both errors and matches");

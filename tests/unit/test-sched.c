@@ -67,7 +67,7 @@ main (void)
   write_file (path, "local x = 0 while true do x = x + 1 end\n");
 
   ward_err err;
-  ok (ward_timers_start (&err) == 0, "timer thread starts");
+  is_int (ward_timers_start (&err), 0, "timer thread starts");
   ward_host *h = ward_host_create ("ward:main", 2, &err);
   ok (h != NULL, "host with 2 workers");
 

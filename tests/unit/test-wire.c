@@ -146,10 +146,10 @@ main (void)
   ok (rc == -1 && strstr (err.msg, "truncated"), "a frame cut short by the channel's end");
   /* the first datagram of a frame, nothing more yet: not an error */
   rc = raw_read (ds, ls, 1, 0, &err);
-  ok (rc == 0, "half a frame on a non-blocking read: wait for more");
+  is_int (rc, 0, "half a frame on a non-blocking read: wait for more");
   /* an orderly end between frames */
   rc = raw_read (ds, ls, 0, 1, &err);
-  ok (rc == 2, "the end of the stream between frames");
+  is_int (rc, 2, "the end of the stream between frames");
 
   /* a frame larger than the limit, in legal datagrams: the sender lies
    * about nothing but sends too much */
@@ -193,7 +193,7 @@ main (void)
     ok (a == 1 && r2.type == WARD_F_EXIT && r2.body.len == 4,
         "the last frame of a peer that left data unread arrives");
     ward_wire_rx_reset (&r2);
-    ok (ward_wire_read (sv[1], &r2, &e2) == 2, "then the end of the stream");
+    is_int (ward_wire_read (sv[1], &r2, &e2), 2, "then the end of the stream");
     ward_wire_rx_free (&r2);
   }
 
@@ -249,7 +249,7 @@ main (void)
         && r2.fds.fd[1] >= 0, "a frame of three datagrams brings its two descriptors");
     ok (r2.fds.n == 2 && write (r2.fds.fd[1], "z", 1) == 1 && read (pp[0], body, 1) == 1
         && body[0] == 'z', "a received descriptor is the sent pipe");
-    ok (fcntl (r2.fds.fd[0], F_GETFD) == FD_CLOEXEC, "received descriptors are close-on-exec");
+    is_int (fcntl (r2.fds.fd[0], F_GETFD), FD_CLOEXEC, "received descriptors are close-on-exec");
     int kept = r2.fds.fd[0];
     ward_wire_rx_reset (&r2);
     ok (fcntl (kept, F_GETFD) < 0 && r2.fds.n == 0, "what the reader did not take closes "
@@ -260,8 +260,8 @@ main (void)
     ward_fdvec_dup (&v, pp[1], &err);
     close (v.fd[0]);
     v.fd[0] = -1;
-    ok (ward_wire_send_fds (sv[0], WARD_F_MSG, "m", 1, &v, &e2) == -1,
-        "a list with a hole is refused by the sender");
+    is_int (ward_wire_send_fds (sv[0], WARD_F_MSG, "m", 1, &v, &e2), -1,
+            "a list with a hole is refused by the sender");
     ward_fdvec_close (&v);
 
     /* a hostile peer: too many descriptors, or another control message */
@@ -412,14 +412,14 @@ main (void)
   ok (ward_wire_get_u32 (&in, &u, &err) == -1 && strstr (err.msg, "truncated"),
       "reading past the end is a truncated frame");
   ward_wire_in in2 = { b.data, b.data + 3 };
-  ok (ward_wire_get_u32 (&in2, &u, &err) == -1, "a u32 cut short");
+  is_int (ward_wire_get_u32 (&in2, &u, &err), -1, "a u32 cut short");
   uint8_t lie[] = { 0xff, 0xff, 0xff, 0x7f, 'x' };
   ward_wire_in in3 = { lie, lie + sizeof lie };
   const char *sp;
   size_t sl;
-  ok (ward_wire_get_str (&in3, &sp, &sl, &err) == -1, "a string longer than its frame");
+  is_int (ward_wire_get_str (&in3, &sp, &sl, &err), -1, "a string longer than its frame");
   ward_wire_in in4 = { b.data + 12, b.data + b.len };
-  ok (ward_wire_get_cstr (&in4, buf, 4, &err) == -1, "a string longer than the buffer");
+  is_int (ward_wire_get_cstr (&in4, buf, 4, &err), -1, "a string longer than the buffer");
   wbuf_free (&b);
   return done ();
 }

@@ -13,7 +13,7 @@ local b = process.with_context({}):with_message("m", 1)
 local N = 3000
 local failed, first_err, pids = 0, nil, {}
 for i = 1, N do
-  local c, e = b:spawn_monitored("t:ret", H, i)
+  local c, e = b:spawn_monitored("actors:ret", H, i)
   if c then pids[c] = i else
     failed = failed + 1
     first_err = first_err or tostring(e)
@@ -37,7 +37,7 @@ local me = process.pid()
 local bq = process.with_context({}):with_message("queued")
 local M, wrong, missing, example = 200, 0, 0, nil
 for _ = 1, M do
-  bq:spawn("t:self_first", H, me)
+  bq:spawn("actors:self_first", H, me)
   local m = u.msg_on("order")
   if not m then missing = missing + 1 else
     local first, second = m:payload()

@@ -7,7 +7,7 @@ local me = process.pid()
 local events = process.events()
 
 local function ctx_of(b, keys, ...)
-  local c, e = b:spawn("t:ctx", H, me, keys, ...)
+  local c, e = b:spawn("actors:ctx", H, me, keys, ...)
   if not c then return nil, e end
   local m = u.msg_on("ctx")
   return m and m:payload(), c
@@ -36,7 +36,7 @@ local v = ctx_of(b1, { "a", "s", "b" })
 t.ok(v and v.a == 1 and v.s == "x" and v.b == nil, "the original builder still has only its own context")
 local lp = process.registry.lookup("builder-imm")
 t.is(lp, nil, "the original builder registers no name (with_name made another builder)")
-local c1 = b1:spawn("t:collect", H, me, 1, 300)  -- a short look: nothing comes
+local c1 = b1:spawn("actors:collect", H, me, 1, 300)  -- a short look: nothing comes
 local col = u.msg_on("collected")
 t.is(col and #col:payload(), 0, "the original builder queues no message (with_message made another builder)")
 v = ctx_of(b2, { "a", "b" })
@@ -61,62 +61,62 @@ t.is(v and v.inner and v.inner.x, 1, "nor does changing a nested table of it")
 local payload = { n = 1 }
 local b10 = b1:with_message("m", payload)
 payload.n = 2
-b10:spawn("t:collect", H, me, 1, u.ms(30000))
+b10:spawn("actors:collect", H, me, 1, u.ms(30000))
 col = u.msg_on("collected")
 local got = col and col:payload()[1]
 t.is(got and got.payload[1].n, 1, "changing a table given to with_message later changes nothing")
 
 -- ---- the spawn methods ----
 process.set_options { trap_links = true }
-local sm = b1:spawn_monitored("t:fail", H, "bm")
+local sm = b1:spawn_monitored("actors:fail", H, "bm")
 local ev = u.event_from("EXIT", sm)
 t.is(ev and ev.result.error, "bm", "builder:spawn_monitored sets a monitor")
 t.ok(u.quiet(events, 200), "but no link")
-local sl = b1:spawn_linked("t:fail", H, "bl")
+local sl = b1:spawn_linked("actors:fail", H, "bl")
 ev = u.event_from("LINK_DOWN", sl)
 t.is(ev and ev.error, "bl", "builder:spawn_linked sets a link")
 t.ok(u.quiet(events, 200), "but no monitor")
-local slm = b1:spawn_linked_monitored("t:fail", H, "blm")
+local slm = b1:spawn_linked_monitored("actors:fail", H, "blm")
 local e_a = u.event()
 local e_b = u.event()
 local kinds = {}
 for _, x in ipairs { e_a or {}, e_b or {} } do if x.from == slm then kinds[x.kind] = true end end
 t.ok(kinds.EXIT and kinds.LINK_DOWN, "builder:spawn_linked_monitored sets both")
-local sp = b1:spawn("t:fail", H, "plain")
+local sp = b1:spawn("actors:fail", H, "plain")
 t.ok(u.quiet(events, 300), "builder:spawn sets neither")
 process.set_options { trap_links = false }
 t.like(sp, u.PID_PATTERN, "builder:spawn returns a pid")
 -- arguments
-b1:spawn("t:args", H, me, 1, nil, "x")
+b1:spawn("actors:args", H, me, 1, nil, "x")
 local am = u.msg_on("args")
 t.ok(am and select("#", am:payload()) == 4 and select(4, am:payload()) == "x", "builder spawns pass arguments")
 
 -- ---- with_name ----
 local nb = b1:with_name("svc-builder")
-local np = nb:spawn("t:idle", H)
+local np = nb:spawn("actors:idle", H)
 t.like(np, u.PID_PATTERN, "with_name: spawn works")
 t.is(process.registry.lookup("svc-builder"), np, "the child is registered under the name")
-local dup, de = nb:spawn("t:ping", H, me)
+local dup, de = nb:spawn("actors:ping", H, me)
 t.ok(dup == nil and u.is_err(de, errors.ALREADY_EXISTS), "the same name again: ALREADY_EXISTS")
-local dupm, dme = nb:spawn_monitored("t:ping", H, me)
+local dupm, dme = nb:spawn_monitored("actors:ping", H, me)
 t.ok(dupm == nil and u.is_err(dme, errors.ALREADY_EXISTS), "spawn_monitored: ALREADY_EXISTS too")
 process.set_options { trap_links = true }
-local dupl, dle = nb:spawn_linked("t:ping", H, me)
+local dupl, dle = nb:spawn_linked("actors:ping", H, me)
 t.ok(dupl == nil and u.is_err(dle, errors.ALREADY_EXISTS), "spawn_linked: ALREADY_EXISTS too")
 process.set_options { trap_links = false }
-t.ok(u.msg_on("ping", 300) == nil, "no process was left running (t:ping never ran)")
+t.ok(u.msg_on("ping", 300) == nil, "no process was left running (actors:ping never ran)")
 t.ok(u.quiet(events, 50), "and no event came from the failed spawns")
 process.registry.register("taken-by-main")
-local tb, te = b1:with_name("taken-by-main"):spawn("t:ping", H, me)
+local tb, te = b1:with_name("taken-by-main"):spawn("actors:ping", H, me)
 t.ok(tb == nil and u.is_err(te, errors.ALREADY_EXISTS), "a name registered with registry.register: ALREADY_EXISTS")
 t.ok(u.msg_on("ping", 300) == nil, "and nothing ran")
 -- the name is released on exit and can be used again
-local rp = nb:spawn_monitored("t:ret", H)
+local rp = nb:spawn_monitored("actors:ret", H)
 t.ok(rp == nil, "while the first holder lives the name stays taken")
 process.monitor(np)
 process.terminate(np)
 u.event_from("EXIT", np)
-local np2 = nb:spawn_monitored("t:idle", H)
+local np2 = nb:spawn_monitored("actors:idle", H)
 t.like(np2, u.PID_PATTERN, "after the holder exits the builder can spawn under the name again")
 t.is(process.registry.lookup("svc-builder"), np2, "the name now points to the new child")
 process.send(np2, "stop")
@@ -124,7 +124,7 @@ u.event_from("EXIT", np2)
 
 -- ---- with_message: delivered in order before anything else ----
 local mb = b1:with_message("first", 1):with_message("second", 2, "two", nil):with_message("third")
-local cp = mb:spawn("t:collect", H, me, 4, u.ms(30000))
+local cp = mb:spawn("actors:collect", H, me, 4, u.ms(30000))
 process.send(cp, "fourth", 4)
 col = u.msg_on("collected")
 local list = col and col:payload() or {}
@@ -143,7 +143,7 @@ local left = root:with_message("left")
 local right = root:with_message("right")         -- branches after left
 local left2 = left:with_message("left2")
 local function topics_of(b, n)
-  b:spawn("t:collect", H, me, n, u.ms(2000))
+  b:spawn("actors:collect", H, me, n, u.ms(2000))
   local got = u.msg_on("collected")
   local ts = {}
   for _, x in ipairs(got and got:payload() or {}) do ts[#ts + 1] = x.topic end
@@ -155,7 +155,7 @@ t.is(topics_of(root, 2), "r", "... and the builder they came from is unchanged")
 -- a long chain of with_message: each adds one (delivered in order)
 local long = b1
 for i = 1, 20000 do long = long:with_message("m" .. i) end
-long:spawn("t:collect", H, me, 20000, u.ms(30000))
+long:spawn("actors:collect", H, me, 20000, u.ms(30000))
 local lg = u.msg_on("collected")
 local lp_ = lg and lg:payload() or {}
 t.ok(#lp_ == 20000 and lp_[1].topic == "m1" and lp_[20000].topic == "m20000",
@@ -176,29 +176,29 @@ local gv = gm and gm:payload()
 t.ok(gv and gv.user == "alice" and gv.t and gv.t.deep == true, "a grandchild spawned plainly inherits it")
 local xv = xm and xm:payload()
 t.ok(xv and xv.user == "alice", "an exec child inherits it")
-local pc = process.spawn("t:ctx", H, me, { "user" })
+local pc = process.spawn("actors:ctx", H, me, { "user" })
 local pm = u.msg_on("ctx")
 t.ok(pm and pm:payload().user == nil, "a plain spawn from a process without context has none")
 
 -- ---- with_actor: the child (and its children) act as that actor ----
 -- bob is declared by no policy: it acts under the scope the builder gives it
 local ab = b1:with_actor("bob"):with_scope { "default" }
-ab:spawn("t:actor_probe", H, me, true)
+ab:spawn("actors:actor_probe", H, me, true)
 local pr = u.msg_on("probe")
 t.like(pr and pr:payload(), "%(actor bob%)", "with_actor: the child acts as the actor")
 pr = u.msg_on("probe")
 t.like(pr and pr:payload(), "%(actor bob%)", "its own children inherit the actor")
-b1:spawn("t:actor_probe", H, me)
+b1:spawn("actors:actor_probe", H, me)
 pr = u.msg_on("probe")
 t.like(pr and pr:payload(), "%(actor main%)", "without with_actor the child acts as its parent's actor")
 local sb = b1:with_scope { "policy-a", "policy-b" }
-local sp2 = sb:spawn("t:ret", H)
+local sp2 = sb:spawn("actors:ret", H)
 t.like(sp2, u.PID_PATTERN, "with_scope: spawn works")
 local both = b1:with_actor("carol"):with_scope {}
-t.like(both:spawn("t:ret", H), u.PID_PATTERN, "with_actor and an empty scope together")
+t.like(both:spawn("actors:ret", H), u.PID_PATTERN, "with_actor and an empty scope together")
 -- an actor that no declaration matches, given no scope, has no policy
 local function result_of(b)
-  local pid = b:spawn_monitored("t:try_all", H, me)
+  local pid = b:spawn_monitored("actors:try_all", H, me)
   local e = pid and u.event_from(process.event.EXIT, pid)
   return e and e.result and e.result.value
 end
@@ -247,16 +247,16 @@ refuses("b:with_message with a metatable payload", b1.with_message, b1, "m", set
 for _, f in ipairs { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_monitored" } do
   refuses("b:" .. f .. "(nil id)", b1[f], b1, nil, H)
   refuses("b:" .. f .. "(bad id)", b1[f], b1, "bad id", H)
-  refuses("b:" .. f .. "(nil host)", b1[f], b1, "t:ret", nil)
-  refuses("b:" .. f .. "(function argument)", b1[f], b1, "t:ping", H, me, print)
-  local ok, why = u.refuses(errors.NOT_FOUND, b1[f], b1, "t:nope", H)
+  refuses("b:" .. f .. "(nil host)", b1[f], b1, "actors:ret", nil)
+  refuses("b:" .. f .. "(function argument)", b1[f], b1, "actors:ping", H, me, print)
+  local ok, why = u.refuses(errors.NOT_FOUND, b1[f], b1, "actors:nope", H)
   t.ok(ok, "b:" .. f .. "(missing definition) is NOT_FOUND")
-  ok, why = u.refuses(errors.NOT_FOUND, b1[f], b1, "t:ret", "no:host")
+  ok, why = u.refuses(errors.NOT_FOUND, b1[f], b1, "actors:ret", "no:host")
   t.ok(ok, "b:" .. f .. "(unknown host) is NOT_FOUND")
 end
 -- a context that cannot be sent
 local fb, fe = process.with_context { f = function() end }
-if fb then fb, fe = fb:spawn("t:ping", H, me) end
+if fb then fb, fe = fb:spawn("actors:ping", H, me) end
 t.ok(fb == nil and u.is_err(fe, errors.INVALID), "a context holding a function is refused (INVALID)")
 -- methods called on something that is not a builder must not succeed
 local ok_self = pcall(b1.with_name, {}, "x")

@@ -7,7 +7,7 @@ local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 local me = process.pid()
-local x = process.spawn_monitored("t:deaf", H)
+local x = process.spawn_monitored("actors:deaf", H)
 local all = true
 for _ = 1, 1000 do all = process.cancel(x, "60s") == true and all end
 t.ok(all, "1000 cancels of one process are all accepted")
@@ -19,7 +19,7 @@ local ev = u.event_from("EXIT", x)
 t.ok(ev and tostring(ev.result.error):find("deadline") ~= nil,
      "and the earlier deadline ends it (" .. tostring(ev and ev.result.error) .. ")")
 -- a process reading its events sees one CANCEL, not a thousand
-local r = process.spawn("t:count_events", H, me)
+local r = process.spawn("actors:count_events", H, me)
 for _ = 1, 1000 do process.cancel(r, "60s") end
 process.send(r, "report")
 local m = u.msg_on("events")

@@ -30,7 +30,7 @@ local function start(id, ...)
 end
 
 -- ---- a target that exits on CANCEL exits normally ----
-local a = start("t:cancel_obey")
+local a = start("actors:cancel_obey")
 local t0 = time.now()
 local obey_ms = u.ms(2000)   -- time for the target to obey, however loaded
 local cancelled = process.cancel(a, obey_ms)
@@ -53,7 +53,7 @@ t.is(ev and ev.result.value, "obeyed", "a target that returns on CANCEL exits no
 t.is(ev and ev.result.error, nil, "with no error")
 
 -- ---- a target that ignores it is terminated at the deadline ----
-local b = start("t:cancel_ignore")
+local b = start("actors:cancel_ignore")
 t0 = time.now()
 cancelled = process.cancel(b, 400)
 t1 = time.now()
@@ -68,7 +68,7 @@ t.like(ev and ev.result.error, late, "it ends with 'cancelled by <pid> and still
 t.ok(at_deadline(took, 400), "at the deadline, not before or long after (" .. took .. " ms)")
 
 -- a busy loop that never reads events is also ended at the deadline
-local c = start("t:cancel_ignore", true)
+local c = start("actors:cancel_ignore", true)
 t0 = time.now()
 process.cancel(c, "250ms")
 ev = u.event_from("EXIT", c)
@@ -77,7 +77,7 @@ t.like(ev and ev.result.error, late, "a busy loop is ended at the deadline")
 t.ok(at_deadline(took, 250), "after about 250 ms (" .. took .. " ms)")
 
 -- the deadline survives an upgrade of the target (same pid)
-local cu = start("t:cancel_upgrade")
+local cu = start("actors:cancel_upgrade")
 t0 = time.now()
 process.cancel(cu, 400)
 local um = u.msg_on("upgraded")
@@ -88,7 +88,7 @@ t.like(ev and ev.result.error, late, "an upgraded target is still ended at the d
 t.ok(at_deadline(took, 400), "at the deadline (" .. took .. " ms)")
 
 -- deadline 0: CANCEL and termination at once
-local z = start("t:cancel_ignore")
+local z = start("actors:cancel_ignore")
 process.cancel(z, 0)
 ev = u.event_from("EXIT", z)
 t.like(ev and ev.result.error, late, "deadline 0 terminates at once")
@@ -97,7 +97,7 @@ u.msg_on("event", 100)  -- it may or may not have forwarded CANCEL
 -- ---- accepted duration forms ----
 local forms = { { "250ms", 250 }, { "1.5s", 1500 }, { "1m", 60000 }, { "2h", 7200000 }, { 3000, 3000 } }
 for _, f in ipairs(forms) do
-  local p = start("t:cancel_obey")
+  local p = start("actors:cancel_obey")
   t0 = time.now()
   cancelled = process.cancel(p, f[1])
   t1 = time.now()
@@ -109,7 +109,7 @@ for _, f in ipairs(forms) do
   u.event_from("EXIT", p)
 end
 -- omitted: 5 s
-local o = start("t:cancel_obey")
+local o = start("actors:cancel_obey")
 t0 = time.now()
 cancelled = process.cancel(o)
 t1 = time.now()
@@ -119,7 +119,7 @@ ev = m and m:payload()
 local d = ev and ev.deadline_ms and ev.deadline_ms - t0
 t.ok(deadline_in(ev and ev.deadline_ms, t0, t1, 5000), "the default deadline is 5 s (" .. tostring(d) .. ")")
 u.event_from("EXIT", o)
-local o2 = start("t:cancel_obey")
+local o2 = start("actors:cancel_obey")
 t0 = time.now()
 cancelled = process.cancel(o2, nil)
 t1 = time.now()
@@ -130,7 +130,7 @@ t.ok(deadline_in(ev and ev.deadline_ms, t0, t1, 5000), "nil also means 5 s")
 u.event_from("EXIT", o2)
 
 -- by name
-local nm = start("t:cancel_obey")
+local nm = start("actors:cancel_obey")
 process.registry.register("cancel-target", nm)
 t.is(process.cancel("cancel-target", u.ms(5000)), true, "cancel by registered name")
 ev = u.event_from("EXIT", nm)
@@ -138,7 +138,7 @@ t.is(ev and ev.result.value, "obeyed", "the named target got CANCEL and exited")
 u.msg_on("event", 100)
 
 -- ---- bad input: INVALID / NOT_FOUND, nothing delivered ----
-local target = start("t:cancel_obey")
+local target = start("actors:cancel_obey")
 local function refuses(kind, name, ...)
   local ok, why = u.refuses(kind, process.cancel, ...)
   t.ok(ok, "cancel refuses " .. name)

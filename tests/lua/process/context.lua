@@ -21,7 +21,7 @@ t.is(process.context("ignored", 1), c, "context() ignores arguments")
 
 local b = process.with_context { user = "alice", level = 2, flag = true, ratio = 0.5,
                                  nested = { x = "orig", list = { 1, 2 } } }
-b:spawn("t:ctx", H, me, { "user", "level", "flag", "ratio", "nested", "missing" })
+b:spawn("actors:ctx", H, me, { "user", "level", "flag", "ratio", "nested", "missing" })
 local m = u.msg_on("ctx")
 local v = m and m:payload()
 t.ok(v ~= nil, "a child spawned with a context reports it")
@@ -35,7 +35,7 @@ if v then
   t.is(v.missing, nil, "absent keys are nil")
 end
 
-b:spawn("t:ctx_ro", H, me)
+b:spawn("actors:ctx_ro", H, me)
 m = u.msg_on("ctx-ro")
 local r = m and m:payload()
 t.ok(r ~= nil, "the child tried to change its context")

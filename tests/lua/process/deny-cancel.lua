@@ -5,7 +5,7 @@ local u = require "util"
 local H = u.HOST
 local me = process.pid()
 
-local x = process.spawn_monitored("t:cancel_obey", H, me)
+local x = process.spawn_monitored("actors:cancel_obey", H, me)
 u.msg_on("ready")
 u.denied(t, "cancel a pid", "process.cancel", x, process.cancel, x, "1s")
 u.denied(t, "cancel without a deadline", "process.cancel", x, process.cancel, x)

@@ -5,15 +5,15 @@ local u = require "util"
 local H = u.HOST
 local me = process.pid()
 
-u.denied(t, "exec", "process.exec", "t:ping", process.exec, "t:ping", H, me)
-u.denied(t, "exec of another id", "process.exec", "t:ret", process.exec, "t:ret", H)
+u.denied(t, "exec", "process.exec", "actors:ping", process.exec, "actors:ping", H, me)
+u.denied(t, "exec of another id", "process.exec", "actors:ret", process.exec, "actors:ret", H)
 t.ok(u.msg_on("ping", 300) == nil, "the denied exec ran nothing")
-local c = process.spawn("t:ping", H, me)
+local c = process.spawn("actors:ping", H, me)
 t.like(c, u.PID_PATTERN, "spawn is not affected")
 t.ok(u.msg_on("ping") ~= nil, "the spawned child ran")
 -- a child's exec is denied too
-local c2 = process.spawn_monitored("t:exec_wrap", H, me, "t:ret", 1)
+local c2 = process.spawn_monitored("actors:exec_wrap", H, me, "actors:ret", 1)
 local ev = u.event_from("EXIT", c2)
-t.like(ev and ev.result.error, "permission denied: process%.exec on t:ret", "a child's exec is denied too")
+t.like(ev and ev.result.error, "permission denied: process%.exec on actors:ret", "a child's exec is denied too")
 
 u.finish(t)

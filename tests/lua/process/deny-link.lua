@@ -6,7 +6,7 @@ local H = u.HOST
 local me = process.pid()
 
 process.set_options { trap_links = true }
-local x = process.spawn_monitored("t:fail_on", H)
+local x = process.spawn_monitored("actors:fail_on", H)
 process.registry.register("deny-link", x)
 u.denied(t, "link a pid", "process.link", x, process.link, x)
 u.denied(t, "link by name (the resource is the pid)", "process.link", x, process.link, "deny-link")
@@ -15,12 +15,12 @@ local ev = u.event_from("EXIT", x)
 t.is(ev and ev.result.error, "fails", "the target failed")
 t.ok(u.quiet(process.events(), 300), "no LINK_DOWN: the denied link was not set")
 -- spawn_linked asks process.spawn.linked, not process.link
-local y = process.spawn_linked("t:fail", H, "linked anyway")
+local y = process.spawn_linked("actors:fail", H, "linked anyway")
 ev = u.event_from("LINK_DOWN", y)
 t.is(ev and ev.error, "linked anyway", "spawn_linked is not affected")
 -- a child's link is denied too
-local z = process.spawn_monitored("t:idle", H)
-local c = process.spawn_monitored("t:link_then_fail", H, z, "child fail")
+local z = process.spawn_monitored("actors:idle", H)
+local c = process.spawn_monitored("actors:link_then_fail", H, z, "child fail")
 ev = u.event_from("EXIT", c)
 t.like(ev and ev.result.error, "permission denied: process%.link", "a child's link is denied too")
 t.ok(u.quiet(process.events(), 200), "and its target was not taken down")

@@ -5,7 +5,7 @@ local u = require "util"
 local H = u.HOST
 local me = process.pid()
 
-local x = process.spawn_monitored("t:idle", H)
+local x = process.spawn_monitored("actors:idle", H)
 local e = u.denied(t, "send to a pid", "process.send", x, process.send, x, "stop")
 t.like(e and e:message(), "%(actor main%)", "the message names the actor")
 t.is(e and tostring(e), e and ("PERMISSION_DENIED: " .. e:message()), "tostring gives KIND: message")
@@ -16,7 +16,7 @@ t.ok(u.quiet(process.events(), 300), "the target got nothing (it would have exit
 t.ok(u.quiet(process.inbox(), 50), "nothing reached this inbox")
 -- queued builder messages are sends too: the spawn fails and nothing is left running
 local b = process.with_context({}):with_name("deny-send-child"):with_message("hello", 1)
-u.denied(t, "builder spawn with a queued message", "process.send", "{ward:main|", b.spawn, b, "t:idle", H)
+u.denied(t, "builder spawn with a queued message", "process.send", "{ward:main|", b.spawn, b, "actors:idle", H)
 local gone, deadline = false, time.now() + u.ms(30000)
 while time.now() < deadline do
   if process.registry.lookup("deny-send-child") == nil then gone = true break end
@@ -24,8 +24,8 @@ while time.now() < deadline do
 end
 t.ok(gone, "the child spawned for the failed builder spawn is gone (its name is free)")
 -- a child's sends are denied too
-local r, ee = process.exec("t:sender", H, me, "Z", 1)
-t.ok(r == nil and u.is_err(ee, errors.INTERNAL), "a child's send is denied as well (t:sender fails)")
+local r, ee = process.exec("actors:sender", H, me, "Z", 1)
+t.ok(r == nil and u.is_err(ee, errors.INTERNAL), "a child's send is denied as well (actors:sender fails)")
 t.like(ee and ee:message(), "PERMISSION_DENIED", "with the denial as reason")
 process.terminate(x)
 local ev = u.event_from("EXIT", x)

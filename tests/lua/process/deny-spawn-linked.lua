@@ -14,9 +14,9 @@ for _, f in ipairs { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_m
     local fn = via == "process" and process[f] or function(...) return b[f](b, ...) end
     local name = (via == "process" and "process." or "builder:") .. f
     if f:find(kind) then
-      u.denied(t, name, action, "t:ping", fn, "t:ping", H, me)
+      u.denied(t, name, action, "actors:ping", fn, "actors:ping", H, me)
     else
-      local c = fn("t:ping", H, me)
+      local c = fn("actors:ping", H, me)
       t.like(c, u.PID_PATTERN, name .. " is allowed")
       local m = u.msg_on("ping")
       t.ok(m and m:payload() == c, name .. ": the child ran")
@@ -25,6 +25,6 @@ for _, f in ipairs { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_m
   end
 end
 t.ok(u.msg_on("ping", 300) == nil, "no denied spawn ran its child")
-t.is(process.exec("t:ret", H, 1), 1, "exec is not affected")
+t.is(process.exec("actors:ret", H, 1), 1, "exec is not affected")
 
 u.finish(t)

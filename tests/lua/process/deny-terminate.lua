@@ -5,7 +5,7 @@ local u = require "util"
 local H = u.HOST
 local me = process.pid()
 
-local x = process.spawn_monitored("t:idle", H)
+local x = process.spawn_monitored("actors:idle", H)
 u.denied(t, "terminate a pid", "process.terminate", x, process.terminate, x)
 process.registry.register("deny-term", x)
 u.denied(t, "terminate by name (the resource is the pid)", "process.terminate", x, process.terminate, "deny-term")
@@ -14,7 +14,7 @@ t.ok(u.quiet(process.events(), 300), "the target is still alive")
 process.send(x, "stop")
 local ev = u.event_from("EXIT", x)
 t.is(ev and ev.result.value, "stop", "and exits normally later")
-local r, e = process.exec("t:term_self", H, me)
+local r, e = process.exec("actors:term_self", H, me)
 u.msg_on("before")
 t.ok(r == nil and u.is_err(e, errors.INTERNAL), "a child cannot terminate itself either (it fails)")
 t.like(e and e:message(), "PERMISSION_DENIED", "with a permission error")

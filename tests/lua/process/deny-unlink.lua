@@ -5,14 +5,14 @@ local u = require "util"
 local H = u.HOST
 
 process.set_options { trap_links = true }
-local x = process.spawn_linked("t:fail_on", H)
+local x = process.spawn_linked("actors:fail_on", H)
 process.registry.register("deny-unlink", x)
 u.denied(t, "unlink a pid", "process.unlink", x, process.unlink, x)
 u.denied(t, "unlink by name (the resource is the pid)", "process.unlink", x, process.unlink, "deny-unlink")
 process.send(x, "go", "still linked")
 local ev = u.event_from("LINK_DOWN", x)
 t.is(ev and ev.error, "still linked", "the link is still in place: LINK_DOWN arrives")
-local y = process.spawn("t:fail_on", H)
+local y = process.spawn("actors:fail_on", H)
 t.is(process.link(y), true, "link is not affected")
 u.denied(t, "unlink after link", "process.unlink", y, process.unlink, y)
 process.send(y, "go", "y")

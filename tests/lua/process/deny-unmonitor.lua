@@ -4,14 +4,14 @@ local t = require("tap").setup(...)
 local u = require "util"
 local H = u.HOST
 
-local x = process.spawn_monitored("t:idle", H)
+local x = process.spawn_monitored("actors:idle", H)
 process.registry.register("deny-unmon", x)
 u.denied(t, "unmonitor a pid", "process.unmonitor", x, process.unmonitor, x)
 u.denied(t, "unmonitor by name (the resource is the pid)", "process.unmonitor", x, process.unmonitor, "deny-unmon")
 process.send(x, "stop")
 local ev = u.event_from("EXIT", x)
 t.is(ev and ev.result.value, "stop", "the monitor is still in place: EXIT arrives")
-local y = process.spawn("t:idle", H)
+local y = process.spawn("actors:idle", H)
 t.is(process.monitor(y), true, "monitor is not affected")
 u.denied(t, "unmonitor after monitor", "process.unmonitor", y, process.unmonitor, y)
 process.send(y, "stop")

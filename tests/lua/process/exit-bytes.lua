@@ -12,8 +12,8 @@ local K = 1024
 -- end a child that returns `size` bytes and wait until its EXIT is queued
 -- here, without taking it
 local function ended(size)
-  local c = process.spawn_monitored("t:bigret", H, size)
-  t.is(process.exec("t:await_exit", H, c), process.event.EXIT, "a child of " .. size .. " bytes ended")
+  local c = process.spawn_monitored("actors:bigret", H, size)
+  t.is(process.exec("actors:await_exit", H, c), process.event.EXIT, "a child of " .. size .. " bytes ended")
   return c
 end
 

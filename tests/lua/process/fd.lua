@@ -54,7 +54,7 @@ t.ok(n == nil and u.is_err(ep, errors.UNAVAILABLE), "write to a pipe nobody read
 wp:close()
 
 -- ---- descriptors in messages ----
-local kid = process.spawn_monitored("t:fd_pipe", H)
+local kid = process.spawn_monitored("actors:fd_pipe", H)
 local pr, pw = fd.pipe()
 t.ok(process.send(kid, "write", { pw, "from the child" }), "send a table holding a descriptor")
 pw:close()
@@ -73,7 +73,7 @@ t.is(m and m:payload(), "to the child", "the child read from its copy of a socke
 qa:close()
 
 -- a message nobody reads: the descriptor it holds is closed with it
-local deaf = process.spawn_monitored("t:deaf", H)
+local deaf = process.spawn_monitored("actors:deaf", H)
 local dr, dw = fd.pipe()
 process.send(deaf, "x", dw)
 dw:close()
@@ -95,7 +95,7 @@ local sixteen = {}
 for i = 1, 16 do sixteen[i] = cr end
 t.ok(process.send(kid, "hold", sixteen), "16 are fine")
 u.msg_on("held")
-local okspawn, espawn = u.refuses(errors.INVALID, process.spawn, "t:idle", H, cr)
+local okspawn, espawn = u.refuses(errors.INVALID, process.spawn, "actors:idle", H, cr)
 t.ok(okspawn, "a descriptor in spawn arguments is refused")
 t.like(espawn, "only be sent in messages", "the refusal says where descriptors may go")
 local okctx = u.refuses(errors.INVALID, process.with_context, { f = cr })
@@ -103,7 +103,7 @@ t.ok(okctx, "a descriptor in a context is refused")
 
 -- require "fd" is asked of the engine: the untrusted actor may not
 local ub = process.with_context({}):with_actor("untrusted")
-local uk = ub:spawn_monitored("t:fd_pipe", H)
+local uk = ub:spawn_monitored("actors:fd_pipe", H)
 process.send(uk, "req")
 m = u.msg_on("req")
 local got = m and table.pack(m:payload()) or {}

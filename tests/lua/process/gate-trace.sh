@@ -4,7 +4,7 @@
 # (action, resource) requests that call made: the trace lines of the
 # caller's pid between two marker requests (registry.unregister of
 # BEGIN-MARK and END-MARK, which are themselves gate requests).
-# TAP on stdout. Env: WARD, WARD_SRCDIR (see tests/lua/process.mk).
+# TAP on stdout. Env: WARD, WARD_SRCDIR (see tests/lua/process/process.mk).
 : "${WARD:=./ward}"
 : "${WARD_SRCDIR:=.}"
 root=$WARD_SRCDIR/tests/lua/process
@@ -64,71 +64,71 @@ check () {
 }
 
 # ---- spawn variants ----
-check "spawn" "process.spawn t:ret
+check "spawn" "process.spawn actors:ret
 process.host ward:main" <<'LUA'
 mark("BEGIN-MARK")
-local c = process.spawn("t:ret", H)
+local c = process.spawn("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "spawn_monitored" "process.spawn t:ret
-process.spawn.monitored t:ret
+check "spawn_monitored" "process.spawn actors:ret
+process.spawn.monitored actors:ret
 process.host ward:main" <<'LUA'
 mark("BEGIN-MARK")
-local c = process.spawn_monitored("t:ret", H)
+local c = process.spawn_monitored("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "spawn_linked" "process.spawn t:ret
-process.spawn.linked t:ret
+check "spawn_linked" "process.spawn actors:ret
+process.spawn.linked actors:ret
 process.host ward:main" <<'LUA'
 mark("BEGIN-MARK")
-local c = process.spawn_linked("t:ret", H)
+local c = process.spawn_linked("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "spawn_linked_monitored" "process.spawn t:ret
-process.spawn.monitored t:ret
-process.spawn.linked t:ret
+check "spawn_linked_monitored" "process.spawn actors:ret
+process.spawn.monitored actors:ret
+process.spawn.linked actors:ret
 process.host ward:main" <<'LUA'
 mark("BEGIN-MARK")
-local c = process.spawn_linked_monitored("t:ret", H)
+local c = process.spawn_linked_monitored("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "spawn of a dotted namespace id passes the id unchanged" "process.spawn t.sub:leaf
+check "spawn of a dotted namespace id passes the id unchanged" "process.spawn actors.sub:leaf
 process.host ward:main" <<'LUA'
 mark("BEGIN-MARK")
-local c = process.spawn("t.sub:leaf", H, 1, 2, 3)
+local c = process.spawn("actors.sub:leaf", H, 1, 2, 3)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "spawn_linked_monitored denied: every permission is still asked, in order" "process.spawn t:ret
-process.spawn.monitored t:ret
-process.spawn.linked t:ret
+check "spawn_linked_monitored denied: every permission is still asked, in order" "process.spawn actors:ret
+process.spawn.monitored actors:ret
+process.spawn.linked actors:ret
 process.host ward:main" --deny process.spawn <<'LUA'
 mark("BEGIN-MARK")
-local c, e = process.spawn_linked_monitored("t:ret", H)
+local c, e = process.spawn_linked_monitored("actors:ret", H)
 mark("END-MARK")
 assert(c == nil and e:kind() == errors.PERMISSION_DENIED)
 print("DONE")
 LUA
 
 # ---- exec ----
-check "exec" "process.exec t:ret
+check "exec" "process.exec actors:ret
 process.host ward:main" <<'LUA'
 mark("BEGIN-MARK")
-local r = process.exec("t:ret", H, 7)
+local r = process.exec("actors:ret", H, 7)
 mark("END-MARK")
 assert(r == 7)
 print("DONE")
@@ -143,7 +143,7 @@ for action in send terminate cancel monitor unmonitor link unlink; do
   esac
   check "$action" "process.$action @T@" <<LUA
 process.set_options { trap_links = true }
-local T = process.spawn("t:idle", H)
+local T = process.spawn("actors:idle", H)
 var("T", T)
 mark("BEGIN-MARK")
 local ok, e = $call
@@ -155,7 +155,7 @@ done
 
 check "send by name: the name is looked up, then the resource is the pid" "process.registry.lookup by-name
 process.send @T@" <<'LUA'
-local T = process.spawn("t:idle", H)
+local T = process.spawn("actors:idle", H)
 process.registry.register("by-name", T)
 var("T", T)
 mark("BEGIN-MARK")
@@ -191,44 +191,44 @@ assert(b2)
 print("DONE")
 LUA
 
-check "builder:spawn" "process.spawn t:ret
+check "builder:spawn" "process.spawn actors:ret
 process.host ward:main
 process.context context" <<'LUA'
 local b = process.with_context { a = 1 }
 mark("BEGIN-MARK")
-local c = b:spawn("t:ret", H)
+local c = b:spawn("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "builder:spawn_linked_monitored" "process.spawn t:ret
-process.spawn.monitored t:ret
-process.spawn.linked t:ret
+check "builder:spawn_linked_monitored" "process.spawn actors:ret
+process.spawn.monitored actors:ret
+process.spawn.linked actors:ret
 process.host ward:main
 process.context context" <<'LUA'
 local b = process.with_context { a = 1 }
 mark("BEGIN-MARK")
-local c = b:spawn_linked_monitored("t:ret", H)
+local c = b:spawn_linked_monitored("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "builder:spawn_linked" "process.spawn t:ret
-process.spawn.linked t:ret
+check "builder:spawn_linked" "process.spawn actors:ret
+process.spawn.linked actors:ret
 process.host ward:main
 process.context context" <<'LUA'
 local b = process.with_context { a = 1 }
 mark("BEGIN-MARK")
-local c = b:spawn_linked("t:ret", H)
+local c = b:spawn_linked("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
 check "cancel without a deadline" "process.cancel @T@" <<'LUA'
-local T = process.spawn("t:idle", H)
+local T = process.spawn("actors:idle", H)
 var("T", T)
 mark("BEGIN-MARK")
 assert(process.cancel(T))
@@ -236,62 +236,62 @@ mark("END-MARK")
 print("DONE")
 LUA
 
-check "builder:spawn with with_actor" "process.spawn t:ret
+check "builder:spawn with with_actor" "process.spawn actors:ret
 process.host ward:main
 process.security security
 process.context context" <<'LUA'
 local b = process.with_context({ a = 1 }):with_actor("bob")
 mark("BEGIN-MARK")
-local c = b:spawn("t:ret", H)
+local c = b:spawn("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "builder:spawn_monitored with with_scope" "process.spawn t:ret
-process.spawn.monitored t:ret
+check "builder:spawn_monitored with with_scope" "process.spawn actors:ret
+process.spawn.monitored actors:ret
 process.host ward:main
 process.security security
 process.context context" <<'LUA'
 local b = process.with_context({ a = 1 }):with_scope { "p1", "p2" }
 mark("BEGIN-MARK")
-local c = b:spawn_monitored("t:ret", H)
+local c = b:spawn_monitored("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "builder:spawn with with_actor and with_scope asks process.security once" "process.spawn t:ret
+check "builder:spawn with with_actor and with_scope asks process.security once" "process.spawn actors:ret
 process.host ward:main
 process.security security
 process.context context" <<'LUA'
 local b = process.with_context({}):with_actor("bob"):with_scope { "p" }
 mark("BEGIN-MARK")
-local c = b:spawn("t:ret", H)
+local c = b:spawn("actors:ret", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "builder:spawn with with_name asks to register the name" "process.spawn t:idle
+check "builder:spawn with with_name asks to register the name" "process.spawn actors:idle
 process.host ward:main
 process.context context
 process.registry.register named" <<'LUA'
 local b = process.with_context({}):with_name("named")
 mark("BEGIN-MARK")
-local c = b:spawn("t:idle", H)
+local c = b:spawn("actors:idle", H)
 mark("END-MARK")
 assert(c)
 print("DONE")
 LUA
 
-check "builder:spawn with with_message: the queued sends are process.send (asked once)" "process.spawn t:idle
+check "builder:spawn with with_message: the queued sends are process.send (asked once)" "process.spawn actors:idle
 process.host ward:main
 process.context context
 process.send @C@" <<'LUA'
 local b = process.with_context({}):with_message("one", 1):with_message("two", 2)
 mark("BEGIN-MARK")
-local c = b:spawn("t:idle", H)
+local c = b:spawn("actors:idle", H)
 mark("END-MARK")
 var("C", c)
 assert(c)
@@ -307,7 +307,7 @@ print("DONE")
 LUA
 
 check "registry.register for another pid" "process.registry.register svc2" <<'LUA'
-local T = process.spawn("t:idle", H)
+local T = process.spawn("actors:idle", H)
 mark("BEGIN-MARK")
 assert(process.registry.register("svc2", T))
 mark("END-MARK")
@@ -316,7 +316,7 @@ LUA
 
 check "registry.register for a pid given by name" "process.registry.lookup svc3
 process.registry.register svc4" <<'LUA'
-local T = process.spawn("t:idle", H)
+local T = process.spawn("actors:idle", H)
 process.registry.register("svc3", T)
 mark("BEGIN-MARK")
 assert(process.registry.register("svc4", "svc3"))
@@ -325,7 +325,7 @@ print("DONE")
 LUA
 
 check "registry.lookup" "process.registry.lookup lk" <<'LUA'
-local T = process.spawn("t:idle", H)
+local T = process.spawn("actors:idle", H)
 process.registry.register("lk", T)
 mark("BEGIN-MARK")
 assert(process.registry.lookup("lk") == T)
@@ -356,18 +356,18 @@ print("DONE")
 LUA
 
 # ---- upgrade ----
-check "upgrade to another definition" "process.spawn t:gate_after_upg" <<'LUA'
-local r, e = process.exec("t:gate_upg", H)
+check "upgrade to another definition" "process.spawn actors:gate_after_upg" <<'LUA'
+local r, e = process.exec("actors:gate_upg", H)
 assert(r == "upgraded", tostring(e))
 LUA
 
 check "upgrade to its own definition asks nothing" "" <<'LUA'
-local r, e = process.exec("t:gate_upg", H, "same")
+local r, e = process.exec("actors:gate_upg", H, "same")
 assert(r == "restarted", tostring(e))
 LUA
 
 check "upgrade(nil) asks nothing" "" <<'LUA'
-local r, e = process.exec("t:gate_upg", H, "nil")
+local r, e = process.exec("actors:gate_upg", H, "nil")
 assert(r == "restarted", tostring(e))
 LUA
 
@@ -380,27 +380,27 @@ assert(type(m) == "table")
 print("DONE")
 LUA
 
-check "spawn_vm" "process.spawn t:vm_child
+check "spawn_vm" "process.spawn actors:vm_child
 process.host ward:main" <<'LUA'
 mark("BEGIN-MARK")
-local ch = spawn_vm("t:vm_child")
+local ch = spawn_vm("actors:vm_child")
 mark("END-MARK")
 ch:send("bye")
 print("DONE")
 LUA
 
-check "spawn_vm with a subprocess table" "process.spawn t:vm_child
+check "spawn_vm with a subprocess table" "process.spawn actors:vm_child
 process.host ward:main
-sandbox.spawn t:vm_child" <<'LUA'
+sandbox.spawn actors:vm_child" <<'LUA'
 mark("BEGIN-MARK")
-local ok, ch = pcall(spawn_vm, "t:vm_child", { subprocess = { newns_user = true } })
+local ok, ch = pcall(spawn_vm, "actors:vm_child", { subprocess = { newns_user = true } })
 mark("END-MARK")
 if ok then ch:kill() end
 print("DONE")
 LUA
 
 check "spawn_vm channel send" "process.send @V@" <<'LUA'
-local ch = spawn_vm("t:vm_child")
+local ch = spawn_vm("actors:vm_child")
 local pid
 local until_ms = time.now() + 30000 * SCALE
 repeat

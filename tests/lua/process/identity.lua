@@ -31,7 +31,7 @@ end
 -- A spawned process has its own pid and starts its own call chain.
 local pids = {}
 for i = 1, 3 do
-  local c, e = process.spawn("t:ident", H, me)
+  local c, e = process.spawn("actors:ident", H, me)
   t.like(c, u.PID_PATTERN, "spawn " .. i .. " returns a pid")
   local m = u.msg_on("ident")
   t.ok(m ~= nil, "child " .. i .. " reported")
@@ -47,7 +47,7 @@ t.ok(pids[1] ~= pids[2] and pids[2] ~= pids[3] and pids[1] ~= pids[3], "pids are
 t.ok(pids[1] ~= me, "a child's pid differs from the parent's")
 
 -- A grandchild spawned by a child starts yet another chain.
-local c = process.spawn("t:ident", H, me, true)
+local c = process.spawn("actors:ident", H, me, true)
 local m1 = u.msg_on("ident")
 local m2 = u.msg_on("ident")
 t.ok(m1 and m2, "child and grandchild reported")
@@ -61,8 +61,8 @@ end
 
 -- exec runs on behalf of its caller: the call chain is shared, down the
 -- whole nested exec chain, while each has a pid of its own.
-local r, e = process.exec("t:exec_id", H, 2)
-t.ok(type(r) == "table", "exec of t:exec_id returned a table")
+local r, e = process.exec("actors:exec_id", H, 2)
+t.ok(type(r) == "table", "exec of actors:exec_id returned a table")
 if type(r) == "table" then
   t.is(r.id, me, "exec child: id() is the caller's id")
   t.ok(r.pid ~= me and r.pid:find(u.PID_PATTERN) ~= nil, "exec child: a pid of its own")

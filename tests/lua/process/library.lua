@@ -28,7 +28,7 @@ t.is(process[1], nil, "a non-string key is nil")
 t.is(getmetatable(process), false, "its metatable is hidden")
 t.ok(not pcall(setmetatable, process, {}), "and cannot be replaced")
 -- a child that touches only what it needs still has the rest on demand
-local c = process.spawn_monitored("t:ident", u.HOST, process.pid())
+local c = process.spawn_monitored("actors:ident", u.HOST, process.pid())
 local m = u.msg_on("ident")
 t.ok(m ~= nil, "a child using a few fields works")
 u.event_from("EXIT", c)

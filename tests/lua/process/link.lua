@@ -6,7 +6,7 @@ local me = process.pid()
 local events = process.events()
 
 -- ---- trap_links = false (default): a failing linked process takes its partner down ----
-local a = process.spawn_monitored("t:chain", H, 2, "boom")
+local a = process.spawn_monitored("actors:chain", H, 2, "boom")
 local ev = u.event_from("EXIT", a)
 t.ok(ev ~= nil, "the head of a linked chain ended")
 local pat = "^linked process failed: {ward:main|0x%x+}: linked process failed: {ward:main|0x%x+}: boom$"
@@ -14,8 +14,8 @@ t.like(ev and ev.result and ev.result.error, pat, "cascade: each level ends with
 t.is(ev and ev.result and ev.result.value, nil, "and it is an abnormal exit")
 
 -- bidirectional: the process that did NOT call link dies too
-local x = process.spawn_monitored("t:idle", H)
-local y = process.spawn_monitored("t:link_then_fail", H, x, "yfail")
+local x = process.spawn_monitored("actors:idle", H)
+local y = process.spawn_monitored("actors:link_then_fail", H, x, "yfail")
 local ey = u.event_from("EXIT", y)
 local ex = u.event_from("EXIT", x)
 t.is(ey and ey.result.error, "yfail", "the linking process failed")
@@ -23,7 +23,7 @@ t.is(ex and ex.result.error, "linked process failed: " .. y .. ": yfail",
      "its partner (which never called link) died with 'linked process failed: <pid>: yfail'")
 
 -- pcall cannot swallow a link failure
-local st = process.spawn_monitored("t:stubborn_link", H, me)
+local st = process.spawn_monitored("actors:stubborn_link", H, me)
 local lm = u.msg_on("linked-child")
 local lc = lm and lm:payload()
 t.like(lc, u.PID_PATTERN, "a busy process inside pcall linked a child")
@@ -33,10 +33,10 @@ t.is(ev and ev.result.error, "linked process failed: " .. tostring(lc) .. ": und
      "it is taken down anyway: pcall cannot swallow a link failure")
 
 -- a linked process that exits normally takes nobody down
-t.is(process.exec("t:linked_normal", H), "alive", "a normal exit of a linked process is no failure")
+t.is(process.exec("actors:linked_normal", H), "alive", "a normal exit of a linked process is no failure")
 
 -- ---- trap_links = true in a child ----
-local tr = process.spawn_monitored("t:trapper", H, me, "inner")
+local tr = process.spawn_monitored("actors:trapper", H, me, "inner")
 local m = u.msg_on("trapped")
 t.ok(m ~= nil, "the trapping child got an event")
 if m then
@@ -50,7 +50,7 @@ t.is(ev and ev.result.value, "survived", "a trapping process survives its linked
 
 -- ---- trap_links = true here ----
 t.is(process.set_options { trap_links = true }, true, "trap links in this process")
-local f = process.spawn_linked("t:fail_on", H)
+local f = process.spawn_linked("actors:fail_on", H)
 process.send(f, "go", "linked failure")
 ev = u.event(u.ms(30000))
 t.ok(ev ~= nil, "LINK_DOWN arrives on events()")
@@ -60,28 +60,28 @@ t.is(ev and ev.error, "linked failure", "error is the reason")
 t.ok(u.quiet(events, 200), "exactly one LINK_DOWN")
 
 -- normal exit: EXIT (monitor) but no LINK_DOWN
-local nrm = process.spawn_linked_monitored("t:idle", H)
+local nrm = process.spawn_linked_monitored("actors:idle", H)
 process.send(nrm, "stop")
 ev = u.event_from("EXIT", nrm)
 t.ok(ev and ev.result.value == "stop", "linked child exited normally")
 t.ok(u.quiet(events, 300), "no LINK_DOWN on a normal exit")
 
 -- terminate is abnormal
-local term = process.spawn_linked("t:idle", H)
+local term = process.spawn_linked("actors:idle", H)
 process.terminate(term)
 ev = u.event_from("LINK_DOWN", term)
 t.ok(ev ~= nil, "LINK_DOWN when a linked process is terminated")
 t.like(ev and ev.error, "^terminated by " .. u.esc(me), "with the termination reason")
 
 -- explicit link, twice, by name
-local l = process.spawn("t:fail_on", H)
+local l = process.spawn("actors:fail_on", H)
 t.is(process.link(l), true, "link returns true")
 t.is(process.link(l), true, "link twice returns true")
 process.send(l, "go", "explicit")
 ev = u.event_from("LINK_DOWN", l)
 t.is(ev and ev.error, "explicit", "LINK_DOWN after an explicit link")
 t.ok(u.quiet(events, 200), "linking twice still gives one LINK_DOWN")
-local ln = process.spawn("t:fail_on", H)
+local ln = process.spawn("actors:fail_on", H)
 process.registry.register("link-target", ln)
 t.is(process.link("link-target"), true, "link by name")
 process.send(ln, "go", "by name")
@@ -89,7 +89,7 @@ ev = u.event_from("LINK_DOWN", ln)
 t.is(ev and ev.from, ln, "LINK_DOWN from the pid behind the name")
 
 -- unlink stops it
-local ul = process.spawn("t:fail_on", H)
+local ul = process.spawn("actors:fail_on", H)
 t.is(process.link(ul), true, "link")
 t.is(process.unlink(ul), true, "unlink returns true")
 process.monitor(ul)
@@ -97,21 +97,21 @@ process.send(ul, "go", "after unlink")
 ev = u.event_from("EXIT", ul)
 t.is(ev and ev.result.error, "after unlink", "the unlinked process failed")
 t.ok(u.quiet(events, 300), "no LINK_DOWN after unlink")
-local ul2 = process.spawn_linked("t:fail_on", H)
+local ul2 = process.spawn_linked("actors:fail_on", H)
 t.is(process.unlink(ul2), true, "unlink of a spawn_linked child")
 process.monitor(ul2)
 process.send(ul2, "go", "x")
 u.event_from("EXIT", ul2)
 t.ok(u.quiet(events, 300), "no LINK_DOWN after unlinking a spawn_linked child")
 -- unlink from the other side: the partner unlinks, then fails
-local os_ = process.spawn("t:unlink_then_fail", H, me, "other side")
+local os_ = process.spawn("actors:unlink_then_fail", H, me, "other side")
 t.is(process.link(os_), true, "link to a process that will unlink")
 process.monitor(os_)
 process.send(os_, "go")
 ev = u.event_from("EXIT", os_)
 t.is(ev and ev.result.error, "other side", "it unlinked and failed")
 t.ok(u.quiet(events, 300), "no LINK_DOWN when the partner unlinked first")
-local never = process.spawn("t:idle", H)
+local never = process.spawn("actors:idle", H)
 t.is(process.unlink(never), true, "unlink of a process never linked is harmless")
 process.send(never, "stop")
 
@@ -121,7 +121,7 @@ local function refuses(kind, name, fn, ...)
   t.ok(ok, fn .. " refuses " .. name)
   if not ok then t.diag(why) end
 end
-local dead = process.spawn_monitored("t:ret", H)
+local dead = process.spawn_monitored("actors:ret", H)
 u.event_from("EXIT", dead)
 for _, fn in ipairs { "link", "unlink" } do
   refuses(errors.INVALID, "nil", fn, nil)

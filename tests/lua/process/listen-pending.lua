@@ -9,7 +9,7 @@ local me = process.pid()
 
 -- the worker listens to "go" only after it started, and to "job" only after
 -- "go" came: everything below is sent before at least one of those listens
-local w = process.spawn_monitored("t:latelisten", H, me)
+local w = process.spawn_monitored("actors:latelisten", H, me)
 t.is(process.send(w, "job", 1), true, "send job 1 right after the spawn")
 t.is(process.send(w, "other", "x"), true, "a message of another topic")
 t.is(process.send(w, "job", 2), true, "job 2")

@@ -29,11 +29,11 @@ t.ok(u.quiet(process.inbox(), 100), "no refused message slipped in")
 t.ok(u.quiet(ch, 50), "the topic channel got nothing")
 -- events are not user messages: an EXIT still arrives with a full mailbox
 for i = 1, 5 do process.send(me, "fill", i) end
-local c = process.spawn_monitored("t:ret", u.HOST, "v")
+local c = process.spawn_monitored("actors:ret", u.HOST, "v")
 local ev = u.event_from("EXIT", c)
 t.ok(ev ~= nil and ev.result.value == "v", "an EXIT event is delivered while the mailbox is full")
 -- a child told to send to a full mailbox sees the error
-local r, err = process.exec("t:sender", u.HOST, me, "Z", 1)
+local r, err = process.exec("actors:sender", u.HOST, me, "Z", 1)
 t.is(r, nil, "a child's send to the full mailbox fails (it raises, so exec fails)")
 t.like(err and err:message(), "UNAVAILABLE", "the child's failure is the UNAVAILABLE send")
 

@@ -44,7 +44,7 @@ t.is(m:topic(), "two", "an old Message still answers topic() after later receive
 a, b = m:payload()
 t.ok(a == 1 and b == 2, "and payload()")
 -- from() of a message from another process
-local e = process.spawn("t:echo", u.HOST)
+local e = process.spawn("actors:echo", u.HOST)
 process.send(e, "ping", "x")
 local r = u.msg_on("echo")
 t.is(r and r:from(), e, "from() names the sending process")

@@ -6,7 +6,7 @@ local me = process.pid()
 local events = process.events()
 
 -- ---- EXIT with a value; monitoring twice is idempotent ----
-local x = process.spawn("t:idle", H)
+local x = process.spawn("actors:idle", H)
 t.is(process.monitor(x), true, "monitor returns true")
 t.is(process.monitor(x), true, "monitor twice returns true")
 process.send(x, "stop")
@@ -23,20 +23,20 @@ end
 t.ok(u.quiet(events, 300), "monitoring twice still gives a single EXIT")
 
 -- ---- EXIT with an error ----
-local f = process.spawn("t:fail_on", H)
+local f = process.spawn("actors:fail_on", H)
 process.monitor(f)
 process.send(f, "go", "it broke")
 ev = u.event_from("EXIT", f)
 t.ok(ev ~= nil, "EXIT of a failing process")
 t.is(ev and ev.result and ev.result.error, "it broke", "result.error is the error message")
 t.is(ev and ev.result and ev.result.value, nil, "no result.value on an error")
-local ft = process.spawn_monitored("t:failtbl", H)
+local ft = process.spawn_monitored("actors:failtbl", H)
 ev = u.event_from("EXIT", ft)
 t.ok(ev and type(ev.result.error) == "string", "an error that is a table still gives a string result.error")
 t.ok(ev and not tostring(ev.result.error):find("from __tostring"), "without running the script's __tostring")
 
 -- ---- terminated and spinning processes ----
-local s = process.spawn("t:spin", H, me)
+local s = process.spawn("actors:spin", H, me)
 t.ok(u.msg_on("spinning") ~= nil, "spinning child started")
 process.monitor(s)
 process.terminate(s)
@@ -46,8 +46,8 @@ t.like(ev and ev.result and ev.result.error, "^terminated by " .. u.esc(me) .. "
        "result.error is 'terminated by <pid>'")
 
 -- ---- unmonitor ----
-local y = process.spawn("t:idle", H)
-local w = process.spawn("t:watch", H, me, y)
+local y = process.spawn("actors:idle", H)
+local w = process.spawn("actors:watch", H, me, y)
 local wm = u.msg_on("watching")
 t.ok(wm and wm:payload() == true, "a second process monitors the target too")
 t.is(process.monitor(y), true, "monitor")
@@ -56,11 +56,11 @@ process.send(y, "stop")
 wm = u.msg_on("watched")
 t.ok(wm ~= nil and wm:payload().kind == "EXIT", "the other monitor got EXIT")
 t.ok(u.quiet(events, 200), "after unmonitor no EXIT arrives")
-local z = process.spawn_monitored("t:idle", H)
+local z = process.spawn_monitored("actors:idle", H)
 t.is(process.unmonitor(z), true, "unmonitor of a spawn_monitored child")
 process.send(z, "stop")
 t.ok(u.quiet(events, 300), "no EXIT after unmonitor of a spawn_monitored child")
-local z2 = process.spawn("t:idle", H)
+local z2 = process.spawn("actors:idle", H)
 t.is(process.unmonitor(z2), true, "unmonitor of a process never monitored is harmless")
 t.ok(u.quiet(events, 100), "and produces nothing")
 -- monitor again after unmonitor works
@@ -70,7 +70,7 @@ ev = u.event_from("EXIT", z2)
 t.ok(ev ~= nil, "gives EXIT again")
 
 -- ---- by name ----
-local n = process.spawn("t:idle", H)
+local n = process.spawn("actors:idle", H)
 process.registry.register("monitor-target", n)
 t.is(process.monitor("monitor-target"), true, "monitor by registered name")
 process.send("monitor-target", "stop")
@@ -79,10 +79,10 @@ t.ok(ev ~= nil, "EXIT from the pid behind the name")
 t.is(ev and ev.from, n, "from is the pid, not the name")
 
 -- ---- several monitors of one process, and a child monitoring its parent's child ----
-local many = process.spawn("t:idle", H)
+local many = process.spawn("actors:idle", H)
 local watchers = {}
 for i = 1, 5 do
-  watchers[i] = process.spawn("t:watch", H, me, many)
+  watchers[i] = process.spawn("actors:watch", H, me, many)
   u.msg_on("watching")
 end
 process.monitor(many)
@@ -101,7 +101,7 @@ local function refuses(kind, name, fn, ...)
   t.ok(ok, fn .. " refuses " .. name)
   if not ok then t.diag(why) end
 end
-local dead = process.spawn_monitored("t:ret", H)
+local dead = process.spawn_monitored("actors:ret", H)
 u.event_from("EXIT", dead)
 process.registry.register("monitor-me", me)
 for _, fn in ipairs { "monitor", "unmonitor" } do

@@ -7,7 +7,7 @@ local u = require "util"
 local H = u.HOST
 
 -- a process that has exited
-local dead = process.spawn_monitored("t:idle", H)
+local dead = process.spawn_monitored("actors:idle", H)
 process.send(dead, "stop")
 t.ok(u.event_from("EXIT", dead) ~= nil, "the child exited")
 local never = "{ward:main|0xffffe}"

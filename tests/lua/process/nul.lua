@@ -25,16 +25,16 @@ end
 
 -- process ids, hosts
 for _, f in ipairs { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_monitored", "exec" } do
-  refused(f .. " with an id holding a NUL", process[f], "t:ping\0junk", H, me)
-  refused(f .. " with a host holding a NUL", process[f], "t:ping", H .. "\0junk", me)
+  refused(f .. " with an id holding a NUL", process[f], "actors:ping\0junk", H, me)
+  refused(f .. " with a host holding a NUL", process[f], "actors:ping", H .. "\0junk", me)
 end
 local b = process.with_context {}
-refused("builder:spawn with an id holding a NUL", b.spawn, b, "t:ping\0junk", H, me)
+refused("builder:spawn with an id holding a NUL", b.spawn, b, "actors:ping\0junk", H, me)
 t.ok(u.msg_on("ping", 300) == nil, "no child ran")
 
 -- destinations
 process.set_options { trap_links = true }
-local x = process.spawn_monitored("t:idle", H)
+local x = process.spawn_monitored("actors:idle", H)
 process.registry.register("nul-target", x)
 refused("send to a pid followed by a NUL and junk", process.send, x .. "\0junk", "stop")
 refused("send to a name followed by a NUL and junk", process.send, "nul-target\0junk", "stop")
@@ -96,9 +96,9 @@ local function builder_refuses_or_whole(name, make, prove)
 end
 
 local ALL_DENIED = "spawn=PERMISSION_DENIED send=PERMISSION_DENIED register=PERMISSION_DENIED"
--- what a t:try_all child spawned by builder nb could do, or why it did not run
+-- what a actors:try_all child spawned by builder nb could do, or why it did not run
 local function try_all(nb)
-  local pid, e = nb:spawn_monitored("t:try_all", H, me)
+  local pid, e = nb:spawn_monitored("actors:try_all", H, me)
   if not pid then return "not spawned: " .. tostring(e) end
   local ev = u.event_from(process.event.EXIT, pid, WAIT)
   return ev and ev.result and ev.result.value or "no EXIT within the wait"
@@ -107,7 +107,7 @@ end
 builder_refuses_or_whole("with_name of a name with a NUL",
   function() return b:with_name("bn\0junk") end,
   function(nb)
-    local c, e = nb:spawn("t:idle", H)
+    local c, e = nb:spawn("actors:idle", H)
     t.ok(c ~= nil and process.registry.lookup("bn") == nil
          and process.registry.lookup("bn\0junk") == c,
          "the child is registered under the whole name, not the part before the NUL")
@@ -117,20 +117,20 @@ builder_refuses_or_whole("with_name of a name with a NUL",
 builder_refuses_or_whole("with_message of a topic with a NUL",
   function() return b:with_message("mt\0junk", 1) end,
   function(nb)
-    nb:spawn("t:collect", H, me, 1, WAIT)
+    nb:spawn("actors:collect", H, me, 1, WAIT)
     local col = u.msg_on("collected", WAIT)
     local got = col and col:payload()[1]
     t.ok(col ~= nil, "the child reported what it received, within the wait")
     t.ok(got ~= nil and got.topic == "mt\0junk", "the queued message arrived with its whole topic")
   end)
 
--- the child acts as the whole id: t:actor_probe's denied register names
+-- the child acts as the whole id: actors:actor_probe's denied register names
 -- its actor, and "main\0root" is no declared actor, so main's declaration
 -- must not apply to it
 builder_refuses_or_whole("with_actor of an actor with a NUL",
   function() return b:with_actor("bob\0root") end,
   function(nb)
-    local c, e = nb:with_scope { "default" }:spawn("t:actor_probe", H, me)
+    local c, e = nb:with_scope { "default" }:spawn("actors:actor_probe", H, me)
     local m = c and u.msg_on("probe", WAIT)
     local said = m and m:payload()
     t.ok(type(said) == "string" and said:find("%(actor bob.+root%)") ~= nil,
@@ -152,7 +152,7 @@ builder_refuses_or_whole("with_scope of a policy name with a NUL",
   end)
 
 -- upgrade
-local res = process.exec("t:upg_nul", H)
+local res = process.exec("actors:upg_nul", H)
 t.ok(type(res) == "table" and res.r == nil and (res.kind == errors.INVALID or res.kind == errors.NOT_FOUND),
      "upgrade to an id holding a NUL is refused")
 

@@ -37,7 +37,7 @@ t.is(process.set_options { trap_links = false }, true, "set trap_links back to f
 t.is(process.get_options().trap_links, false, "trap_links is false again")
 
 -- a spawned child starts with the default options
-local r = process.exec("t:options", u.HOST)
+local r = process.exec("actors:options", u.HOST)
 t.is(type(r) == "table" and r.trap_links, false, "a child's trap_links starts false")
 
 u.finish(t)

@@ -10,7 +10,7 @@
 # ward:main and, where the kernel allows the sandbox, on ward:sandbox (a
 # subprocess actor's calls are performed in the runtime: the same rules).
 # Every refusal has its audit record, the attempts on a target that does
-# not exist included. The pairs are those of t/perm_case.lua. TAP on stdout.
+# not exist included. The pairs are those of actors/perm_case.lua. TAP on stdout.
 : "${WARD:=./ward}"
 : "${WARD_SRCDIR:=.}"
 root=$WARD_SRCDIR/tests/lua/process
@@ -47,7 +47,7 @@ sandbox "s" { namespaces = [user, pid, net, mount, ipc, uts]; seccomp = "default
 P
     rm -f "$tmp/a.db" "$tmp/a.db-wal" "$tmp/a.db-shm"
     timeout "$(scaled_s 120)" "$WARD" run --threads 2 --root "$root" --policy "$tmp/p.policy" \
-      --audit "$tmp/a.db" "$root/t/perm_main.lua" "$p" "$host" "$ward_test_scale" > "$tmp/out" 2> "$tmp/err"
+      --audit "$tmp/a.db" "$root/actors/perm_main.lua" "$p" "$host" "$ward_test_scale" > "$tmp/out" 2> "$tmp/err"
     rc=$?
     if [ "$host" = ward:sandbox ] && grep -q '^SPAWN-FAILED.*not permitted' "$tmp/out"; then
       echo "# ward:sandbox skipped: this machine does not allow the sandbox's namespaces"
@@ -106,7 +106,7 @@ P
 "$WARD" policy load --db "$tmp/live.db" "$tmp/live.policy" > "$tmp/load" 2>&1 \
   || sed 's/^/#   load: /' "$tmp/load"
 timeout "$(scaled_s 120)" "$WARD" run --threads 2 --root "$root" --db "$tmp/live.db" --audit "$tmp/live-a.db" \
-  "$root/t/perm_live.lua" "$ward_test_scale" > "$tmp/live.out" 2> "$tmp/live.err" &
+  "$root/actors/perm_live.lua" "$ward_test_scale" > "$tmp/live.out" 2> "$tmp/live.err" &
 run=$!
 i=0
 until grep -q '^READY$' "$tmp/live.out" || [ $i -ge "$(scaled_s 60)0" ]; do

@@ -26,7 +26,7 @@ t.is(reg.lookup("main-svc"), me, "the other name is untouched")
 t.is(reg.register("main-svc-2"), true, "a freed name can be registered again")
 
 -- ---- names of other processes; send, monitor by name ----
-local e1 = process.spawn("t:echo", H)
+local e1 = process.spawn("actors:echo", H)
 t.is(reg.register("echo-svc", e1), true, "register a name for another pid")
 t.is(reg.lookup("echo-svc"), e1, "lookup gives that pid")
 t.is(process.send("echo-svc", "hi", 1), true, "send by name")
@@ -34,7 +34,7 @@ local m = u.msg_on("echo")
 t.ok(m and m:from() == e1 and select(1, m:payload()) == "hi", "the named process got it")
 t.is(reg.register("echo-alias", "echo-svc"), true, "register accepts a name as the pid argument")
 t.is(reg.lookup("echo-alias"), e1, "which resolves to the process behind it")
-local other = process.spawn("t:idle", H)
+local other = process.spawn("actors:idle", H)
 local ok2, e2 = reg.register("echo-svc", other)
 t.ok(ok2 == nil and u.is_err(e2, errors.ALREADY_EXISTS), "a name taken by another process: ALREADY_EXISTS")
 t.is(reg.register("echo-svc", e1), true, "registering a name for the process that holds it succeeds")
@@ -57,9 +57,9 @@ t.is(reg.register("echo-svc"), true, "a released name can be taken again")
 t.is(reg.unregister("echo-svc"), true, "and given back")
 
 -- a child registering its own names; a race for one name
-local c1 = process.spawn_monitored("t:reg", H, me, { "race", "c1-own" })
+local c1 = process.spawn_monitored("actors:reg", H, me, { "race", "c1-own" })
 local r1 = u.msg_on("reg")
-local c2 = process.spawn_monitored("t:reg", H, me, { "race", "c2-own" })
+local c2 = process.spawn_monitored("actors:reg", H, me, { "race", "c2-own" })
 local r2 = u.msg_on("reg")
 local res1, res2 = r1 and r1:payload(), r2 and r2:payload()
 t.ok(res1 and res1[1].ok == true and res1[2].ok == true, "the first child got both names")
@@ -76,7 +76,7 @@ p = reg.lookup("c2-own")
 t.is(p, nil, "released when that one exits")
 
 -- a name registered by one process for another belongs to the other
-t.is(process.exec("t:reg_for", H, "given-to-main", me), "registered", "a child registers a name for this process")
+t.is(process.exec("actors:reg_for", H, "given-to-main", me), "registered", "a child registers a name for this process")
 t.is(reg.lookup("given-to-main"), me, "the name outlives the child that registered it")
 t.is(reg.unregister("given-to-main"), true, "and can be unregistered here")
 

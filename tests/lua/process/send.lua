@@ -35,7 +35,7 @@ local e = select(2, process.send("nobody-is-called-this", "x"))
 t.is(tostring(e), "NOT_FOUND: " .. (e and e:message() or ""), "tostring(err) is KIND: message")
 
 -- an exited process
-local dead = process.spawn_monitored("t:ret", H, 1)
+local dead = process.spawn_monitored("actors:ret", H, 1)
 local ev = u.event_from("EXIT", dead)
 t.ok(ev ~= nil, "short-lived child exited")
 refuses(errors.NOT_FOUND, "send to an exited pid", dead, "x")
@@ -103,7 +103,7 @@ else
   t.ok(false, "all values in one message")
 end
 
-local echo = process.spawn("t:echo", H)
+local echo = process.spawn("actors:echo", H)
 for _, v in ipairs(values) do
   process.send(echo, "rt", v[2], "after")
   local got = u.msg_on("echo")
@@ -171,7 +171,7 @@ refused("a message over 16 MiB", "large", string.rep("x", (16 << 20) + 1))
 t.ok(u.quiet(inbox, 200), "refused payloads delivered nothing")
 
 -- ---- ordering: 1000 messages from one sender ----
-local s = process.spawn("t:sender", H, me, "A", 1000)
+local s = process.spawn("actors:sender", H, me, "A", 1000)
 t.like(s, u.PID_PATTERN, "sender spawned")
 local inorder, count = true, 0
 for i = 1, 1000 do
@@ -189,7 +189,7 @@ t.ok(inorder, "in the order they were sent")
 
 -- ---- several senders at once: each one's messages in order ----
 local tags, senders = { "P", "Q", "R", "S" }, {}
-for _, tag in ipairs(tags) do senders[tag] = process.spawn("t:sender", H, me, tag, 500) end
+for _, tag in ipairs(tags) do senders[tag] = process.spawn("actors:sender", H, me, tag, 500) end
 local next_of, bad, total = { P = 1, Q = 1, R = 1, S = 1 }, nil, 0
 for _ = 1, 2000 do
   local x = u.msg()

@@ -8,9 +8,9 @@ local events = process.events()
 
 -- ---- the full upgrade ----
 process.set_options { trap_links = true }
-local p = process.spawn_monitored("t:upg1", H, me)
+local p = process.spawn_monitored("actors:upg1", H, me)
 local ready = u.msg_on("ready")
-t.ok(ready ~= nil, "t:upg1 is ready")
+t.ok(ready ~= nil, "actors:upg1 is ready")
 t.is(process.link(p), true, "linked to it")
 -- fill its mailbox before it upgrades: inbox messages and a listened topic
 process.send(p, "keep1", 1)
@@ -55,33 +55,33 @@ local lp, le = process.registry.lookup("upg-svc")
 t.ok(lp == nil and u.is_err(le, errors.NOT_FOUND), "the name is released when the upgraded process exits")
 
 -- ---- nil id: the same definition with new state ----
-local r = process.exec("t:upg_self", H)
+local r = process.exec("actors:upg_self", H)
 t.ok(type(r) == "table" and r.n == 3, "upgrade(nil, state) restarts the body with the state, three times")
 if type(r) == "table" then
   t.is(#r.pids, 4, "four generations ran")
   t.ok(r.pids[1] == r.pids[2] and r.pids[2] == r.pids[3] and r.pids[3] == r.pids[4],
        "all with the same pid")
 end
-t.is(process.exec("t:upg_a", H), "b2", "nil id after an upgrade restarts the new definition, not the first")
-local pe = process.spawn_monitored("t:upg_empty", H, "first")
+t.is(process.exec("actors:upg_a", H), "b2", "nil id after an upgrade restarts the new definition, not the first")
+local pe = process.spawn_monitored("actors:upg_empty", H, "first")
 ev = u.event_from("EXIT", pe)
 t.is(ev and ev.result.value, 100, "upgrade(nil) with no state: ... is empty")
 
 -- events waiting in the mailbox are kept too
-local ue = process.exec("t:upg_ev", H, 1, t.scale)
+local ue = process.exec("actors:upg_ev", H, 1, t.scale)
 t.ok(type(ue) == "table" and ue.kind == "EXIT" and ue.from == ue.child and ue.value == "child value",
      "an EXIT event queued before the upgrade is received by the new body")
 if type(ue) ~= "table" then t.diag(u.show(ue)) end
 
 -- upgrade from inside the script's own coroutine upgrades the process
-local co = process.exec("t:upg_co", H, 1)
+local co = process.exec("actors:upg_co", H, 1)
 t.ok(type(co) == "table" and co.gen == 2, "upgrade inside coroutine.wrap restarts the process body")
 -- a failed upgrade (where it cannot yield) changes nothing
-t.is(process.exec("t:upg_sort", H), "sort-again",
+t.is(process.exec("actors:upg_sort", H), "sort-again",
      "after upgrade fails inside a sort comparator, upgrade(nil) restarts the same definition")
 
 -- ---- bad input: nil, err and the process goes on ----
-local res = process.exec("t:upg_bad", H)
+local res = process.exec("actors:upg_bad", H)
 t.ok(type(res) == "table" and res.still_running, "the process goes on after failed upgrades")
 local function check(name, kind)
   local x = type(res) == "table" and res[name]

@@ -20,13 +20,13 @@ end
 -- three busy loops: more than the 2 worker threads
 local busy = {}
 for i = 1, 3 do
-  busy[i] = process.spawn_monitored("w:busy", "ward:main", me)
+  busy[i] = process.spawn_monitored("actors:busy", "ward:main", me)
   t.ok(busy[i] ~= nil, "busy process " .. i .. " spawned")
   t.ok(await("started") ~= nil, "busy process " .. i .. " started looping")
 end
 
 -- another process keeps answering pings
-local echo = process.spawn("w:echo", "ward:main")
+local echo = process.spawn("actors:echo", "ward:main")
 local answered, worst = 0, 0
 for i = 1, 20 do
   local t0 = time.now()
@@ -70,7 +70,7 @@ end
 
 -- a busy loop under pcall cannot swallow terminate
 do
-  local pb = process.spawn_monitored("w:pcallbusy", "ward:main", me)
+  local pb = process.spawn_monitored("actors:pcallbusy", "ward:main", me)
   t.ok(await("started") ~= nil, "the pcall busy loop started")
   time.sleep("100ms")
   local t0 = time.now()
@@ -82,7 +82,7 @@ end
 
 -- the same under the script's own coroutine and pcall inside it
 do
-  local pb = process.spawn_monitored("w:corobusy", "ward:main", me)
+  local pb = process.spawn_monitored("actors:corobusy", "ward:main", me)
   t.ok(await("started") ~= nil, "a busy loop inside coroutine.wrap + pcall started")
   time.sleep("100ms")
   process.terminate(pb)

@@ -129,7 +129,7 @@ do
   t.ok(r.ok and r.value:topic() == "self" and r.value:payload() == 42,
        "select: the inbox value is the Message")
   -- blocking select on the inbox: a helper answers after we block
-  local echo = process.spawn("w:echo", "ward:main")
+  local echo = process.spawn("actors:echo", "ward:main")
   process.send(echo, "ping", "p1")
   r = channel.select{ e:case_receive(), inbox:case_receive(), t.after(60000):case_receive() }
   t.ok(r.channel == inbox and r.value:topic() == "ping" and r.value:payload() == "p1",

@@ -7,15 +7,15 @@ local inbox, events = process.inbox(), process.events()
 
 local kids = {}
 for i = 1, 3 do
-  kids[i] = process.spawn_monitored("w:echo", "ward:main")
+  kids[i] = process.spawn_monitored("actors:echo", "ward:main")
   t.ok(kids[i] ~= nil, "child " .. i .. " of 3 spawns")
 end
-t.err(errors.UNAVAILABLE, nil, "a 4th spawn: nil, UNAVAILABLE", process.spawn, "w:echo", "ward:main")
-t.err(errors.UNAVAILABLE, nil, "spawn_monitored too", process.spawn_monitored, "w:echo", "ward:main")
-t.err(errors.UNAVAILABLE, nil, "spawn_linked too", process.spawn_linked, "w:echo", "ward:main")
-t.err(errors.UNAVAILABLE, nil, "exec too", process.exec, "w:loop", "ward:main", 1)
+t.err(errors.UNAVAILABLE, nil, "a 4th spawn: nil, UNAVAILABLE", process.spawn, "actors:echo", "ward:main")
+t.err(errors.UNAVAILABLE, nil, "spawn_monitored too", process.spawn_monitored, "actors:echo", "ward:main")
+t.err(errors.UNAVAILABLE, nil, "spawn_linked too", process.spawn_linked, "actors:echo", "ward:main")
+t.err(errors.UNAVAILABLE, nil, "exec too", process.exec, "actors:loop", "ward:main", 1)
 do
-  local ok, e = pcall(spawn_vm, "w:vmworker")
+  local ok, e = pcall(spawn_vm, "actors:vmworker")
   t.ok(not ok and tostring(e):find("children") ~= nil, "spawn_vm raises past the limit")
 end
 
@@ -23,16 +23,16 @@ end
 process.send(kids[1], "stop")
 local r = channel.select{ events:case_receive(), t.after(60000):case_receive() }
 t.ok(r.channel == events and r.value.from == kids[1], "child 1 exited")
-local again = process.spawn("w:echo", "ward:main")
+local again = process.spawn("actors:echo", "ward:main")
 t.ok(again ~= nil, "then a new spawn succeeds")
-t.err(errors.UNAVAILABLE, nil, "and the next one is refused again", process.spawn, "w:echo", "ward:main")
+t.err(errors.UNAVAILABLE, nil, "and the next one is refused again", process.spawn, "actors:echo", "ward:main")
 process.send(again, "stop")
 process.send(kids[2], "stop")
 time.sleep("100ms")
 
 -- the limit is per process: a child has its own 3
 do
-  local sp = process.spawn("w:spawner", "ward:main", me, 5)
+  local sp = process.spawn("actors:spawner", "ward:main", me, 5)
   local m = channel.select{ inbox:case_receive(), t.after(60000):case_receive() }
   local n, kind
   if m.channel == inbox then n, kind = m.value:payload() end

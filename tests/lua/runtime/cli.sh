@@ -37,7 +37,7 @@ has () {   # has FILE REGEX NAME
   [ $s -eq 0 ] || diag "$1"
 }
 
-mkdir -p "$tmp/a/w" "$tmp/b/w"
+mkdir -p "$tmp/a/actors" "$tmp/b/actors"
 cat >"$tmp/ok.lua" <<'EOF'
 print("hello from ward")
 return 7
@@ -70,28 +70,28 @@ local ok = pcall(string.rep, "x", 1 << 30)
 print("SURVIVED")
 EOF
 cat >"$tmp/a/main.lua" <<'EOF'
-print("resolved " .. tostring(process.exec("w:who", "ward:main")))
+print("resolved " .. tostring(process.exec("actors:who", "ward:main")))
 EOF
-echo 'return "a"' >"$tmp/a/w/who.lua"
-echo 'return "b"' >"$tmp/b/w/who.lua"
+echo 'return "a"' >"$tmp/a/actors/who.lua"
+echo 'return "b"' >"$tmp/b/actors/who.lua"
 cat >"$tmp/master.lua" <<'EOF'
 local opt = ...
-local ch = spawn_vm("w:late", { new_master = opt == "new_master" })
+local ch = spawn_vm("actors:late", { new_master = opt == "new_master" })
 print("first done")
 EOF
-mkdir -p "$tmp/w"
-cat >"$tmp/w/late.lua" <<'EOF'
+mkdir -p "$tmp/actors"
+cat >"$tmp/actors/late.lua" <<'EOF'
 time.sleep("300ms")
 print("late master done")
 EOF
 cat >"$tmp/busy_child.lua" <<'EOF'
-process.spawn("w:spin", "ward:main")
-process.spawn("w:spin", "ward:main")
-process.spawn("w:spin", "ward:main")
+process.spawn("actors:spin", "ward:main")
+process.spawn("actors:spin", "ward:main")
+process.spawn("actors:spin", "ward:main")
 time.sleep("50ms")
 return "bye"
 EOF
-echo 'while true do end' >"$tmp/w/spin.lua"
+echo 'while true do end' >"$tmp/actors/spin.lua"
 echo 'return 1' >"$tmp/trivial.lua"
 
 # ---- help and version ----

@@ -18,12 +18,12 @@ local function await_topic(topic, timeout)
 end
 
 local t0 = time.now()
-local pid = process.spawn_monitored("w:cloop", "ward:main", me, 1 << 29)
+local pid = process.spawn_monitored("actors:cloop", "ward:main", me, 1 << 29)
 t.ok(await_topic("started", t.ms(30000)) ~= nil, "a table.move over 2^29 slots started")
 -- the child sent "started" just before entering the C loop: that message
 -- (and our wake-up) must not be held up behind the stuck worker
 t.ok(time.now() - t0 < t.ms(3000), "its last message arrived promptly (" .. (time.now() - t0) .. " ms)")
-local echo = process.spawn("w:echo", "ward:main")
+local echo = process.spawn("actors:echo", "ward:main")
 process.send(echo, "ping", 1)
 t.ok(await_topic("ping", t.ms(30000)) ~= nil, "others keep running on the other thread")
 time.sleep("200ms")

@@ -4,7 +4,7 @@ local t = require("tap").setup(...)
 local me = process.pid()
 local inbox = process.inbox()
 local events = process.events()
-local echo = process.spawn("w:echo", "ward:main")
+local echo = process.spawn("actors:echo", "ward:main")
 
 -- Each trip has a topic of its own ("trip N"), and waits for the message
 -- with that topic: a reply that comes late (a loaded machine) is dropped by
@@ -138,7 +138,7 @@ do
   t.err(errors.INVALID, nil, "100000 levels: nil, INVALID (no C stack overflow)",
         process.send, echo, "t", nest(100000))
   local ok2, e = pcall(function()
-    local ch = spawn_vm("w:vmworker")
+    local ch = spawn_vm("actors:vmworker")
     local r = pcall(ch.send, ch, nest(40))
     ch:close()
     return r
@@ -204,18 +204,18 @@ end
 
 -- ---- spawn arguments and exit values use the same codec ----
 do
-  local pid = process.spawn_monitored("w:loop", "ward:main", 3)
+  local pid = process.spawn_monitored("actors:loop", "ward:main", 3)
   local ev = exit_of(pid)
   t.ok(ev and ev.result and ev.result.value == 3, "spawn arguments arrive")
   t.err(errors.INVALID, nil, "a function as a spawn argument: INVALID",
-        process.spawn, "w:loop", "ward:main", print)
+        process.spawn, "actors:loop", "ward:main", print)
   t.err(errors.INVALID, nil, "a too-deep spawn argument: INVALID",
-        process.spawn, "w:loop", "ward:main", nest(33))
+        process.spawn, "actors:loop", "ward:main", nest(33))
 end
 
 -- an exit value that cannot be sent ends the process abnormally
 do
-  local pid = process.spawn_monitored("w:retfn", "ward:main")
+  local pid = process.spawn_monitored("actors:retfn", "ward:main")
   local ev = exit_of(pid)
   t.ok(ev ~= nil, "a process returning a function exits")
   t.like(ev and ev.result and ev.result.error, "exit value cannot be sent",

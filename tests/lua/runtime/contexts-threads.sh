@@ -12,9 +12,9 @@ XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
 
 echo "1..4"
-mkdir -p "$T/w"
-cat > "$T/w/once.lua" <<'EOF2'
--- w:once -- answers the PID it is sent, then ends
+mkdir -p "$T/actors"
+cat > "$T/actors/once.lua" <<'EOF2'
+-- actors:once -- answers the PID it is sent, then ends
 local inbox = require "inbox"
 process.send(inbox.receive(), "once")
 EOF2
@@ -22,7 +22,7 @@ cat > "$T/ctx.lua" <<'EOF2'
 local n = tonumber((...))
 local me, inbox = process.pid(), process.inbox()
 for i = 1, n do
-  local ch = spawn_vm("w:once", { inherit_context = false })
+  local ch = spawn_vm("actors:once", { inherit_context = false })
   ch:send(me)
   ch:close()
   inbox:receive()

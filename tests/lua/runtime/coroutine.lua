@@ -4,7 +4,7 @@
 local t = require("tap").setup(...)
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
-local echo = process.spawn("w:echo", "ward:main")
+local echo = process.spawn("actors:echo", "ward:main")
 
 -- ---- receive inside coroutine.wrap ----
 do
@@ -139,7 +139,7 @@ do
   local ok, e = pcall(coroutine.yield, 1)
   t.ok(not ok and tostring(e):find("outside a coroutine") ~= nil,
        "coroutine.yield at the top level raises")
-  local pid = process.spawn_monitored("w:topyield", "ward:main")
+  local pid = process.spawn_monitored("actors:topyield", "ward:main")
   local r = channel.select{ events:case_receive(), t.after(60000):case_receive() }
   t.ok(r.channel == events and r.value.from == pid, "a process yielding at the top exits")
   t.like(r.value and r.value.result and r.value.result.error, "outside a coroutine",
@@ -148,7 +148,7 @@ end
 
 -- ---- terminate while blocked inside a coroutine ----
 do
-  local pid = process.spawn_monitored("w:coblock", "ward:main", me)
+  local pid = process.spawn_monitored("actors:coblock", "ward:main", me)
   local m = channel.select{ inbox:case_receive(), t.after(60000):case_receive() }
   t.ok(m.channel == inbox and m.value:topic() == "started", "a process blocked in a coroutine")
   process.terminate(pid)

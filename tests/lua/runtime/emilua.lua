@@ -31,7 +31,7 @@ end
 t.is(ctx0, "main", "_CONTEXT is \"main\" in the first process")
 t.is(_CONTEXT, "main", "_CONTEXT is still \"main\" after require \"tap\"")
 do
-  local mod = require "w.ctxmod"
+  local mod = require "actors.ctxmod"
   t.is(mod.ctx, nil, "a module loaded with require does not see _CONTEXT")
   t.ok(mod.has_process and mod.has_channel, "but it sees the other globals")
   t.is(_CONTEXT, "main", "_CONTEXT is still \"main\" after a module ran")
@@ -43,7 +43,7 @@ do
   -- before spawn_vm has returned the channel to its parent.
   local closed = 0
   for i = 1, 300 do
-    local w = spawn_vm("w:vmonce", { inherit_context = (i % 2 == 0) })
+    local w = spawn_vm("actors:vmonce", { inherit_context = (i % 2 == 0) })
     local ok = pcall(w.send, w, me)
     if not ok then closed = closed + 1 end
   end
@@ -63,7 +63,7 @@ do
   -- freed): the channel must still name the actor it was made for.
   local badname, sent_ok, exited = 0, 0, 0
   for i = 1, 300 do
-    local w = spawn_vm("w:quick", { inherit_context = (i % 2 == 0) })
+    local w = spawn_vm("actors:quick", { inherit_context = (i % 2 == 0) })
     local ok, e = pcall(w.send, w, i)
     if ok then sent_ok = sent_ok + 1
     elseif tostring(e):find("actor {ward:[%w.:]+|0x%x+} has exited") then exited = exited + 1
@@ -74,7 +74,7 @@ do
 end
 
 -- ---- spawn_vm of a module, values through the channel ----
-local ch = spawn_vm("w:vmworker")
+local ch = spawn_vm("actors:vmworker")
 t.is(getmetatable(ch), "channel", "spawn_vm returns a (protected) channel")
 ch:send{ op = "hello", pid = me }
 local ctx, wpid, modctx, ctx_after = payload(await("hello"))
@@ -131,7 +131,7 @@ raises("only the channel spawn_vm returned for a subprocess actor", "ch.child_pi
 
 -- ---- a channel inside a message ----
 do
-  local other = spawn_vm("w:vmworker")
+  local other = spawn_vm("actors:vmworker")
   other:send{ op = "hello", pid = me }
   await("hello")
   ch:send{ op = "chan", ch = other }
@@ -156,7 +156,7 @@ end
 
 -- ---- channel close -> "channel closed" in the worker ----
 do
-  local w = spawn_vm("w:vmworker")
+  local w = spawn_vm("actors:vmworker")
   w:send{ op = "hello", pid = me }
   await("hello")
   w:send{ op = "echo", value = "last" }
@@ -173,8 +173,8 @@ end
 
 -- ---- a channel in flight keeps the actor's inbox open ----
 do
-  local x = spawn_vm("w:vmworker")
-  local y = spawn_vm("w:vmworker")
+  local x = spawn_vm("actors:vmworker")
+  local y = spawn_vm("actors:vmworker")
   x:send{ op = "hello", pid = me }
   y:send{ op = "hello", pid = me }
   await("hello"); await("hello")
@@ -209,12 +209,12 @@ end
 
 -- ---- inherit_context = false: a new pool ----
 do
-  local p1 = spawn_vm("w:vmworker", { inherit_context = false })
+  local p1 = spawn_vm("actors:vmworker", { inherit_context = false })
   p1:send{ op = "hello", pid = me }
   local c1, pid1 = payload(await("hello"))
   t.like(pid1, "^{ward:context%.%d+|0x%x+}$", "inherit_context = false runs on ward:context.N")
   t.is(c1, "worker", "_CONTEXT is \"worker\" there")
-  local p2 = spawn_vm("w:vmworker", { inherit_context = false, concurrency_hint = 2 })
+  local p2 = spawn_vm("actors:vmworker", { inherit_context = false, concurrency_hint = 2 })
   p2:send{ op = "hello", pid = me }
   local _, pid2 = payload(await("hello"))
   t.ok(pid1 and pid2 and pid1:match("^{([^|]+)") ~= pid2:match("^{([^|]+)"),
@@ -230,7 +230,7 @@ do
   p2:send{ op = "echo", value = "still here" }
   t.is(payload(await("echo")), "still here", "the pool with an added thread still runs")
   p1:send{ op = "quit" }; p2:send{ op = "quit" }
-  local p3 = spawn_vm("w:vmworker", { inherit_context = true, concurrency_hint = "safe" })
+  local p3 = spawn_vm("actors:vmworker", { inherit_context = true, concurrency_hint = "safe" })
   p3:send{ op = "hello", pid = me }
   local _, pid3 = payload(await("hello"))
   t.like(pid3, "^{ward:main|", "inherit_context = true stays on the parent's pool")
@@ -248,36 +248,36 @@ end
 do
   -- The new master outlives this process: it ends when its channel closes,
   -- which happens when this process ends.
-  local ok, m = pcall(spawn_vm, "w:vmworker", { new_master = true })
+  local ok, m = pcall(spawn_vm, "actors:vmworker", { new_master = true })
   t.ok(ok and m ~= nil, "spawn_vm{new_master = true} works")
   if ok then m:send{ op = "hello", pid = me }; await("hello") end
-  local ok2, m2 = pcall(spawn_vm, "w:vmworker", { new_master = true })
+  local ok2, m2 = pcall(spawn_vm, "actors:vmworker", { new_master = true })
   t.ok(ok2, "asking new_master again (no longer master) is harmless")
   if ok2 then m2:send{ op = "quit" } end
 end
 
 -- ---- option errors ----
 raises("unknown option `bogus`", "an unknown option raises",
-       spawn_vm, "w:vmworker", { bogus = true })
-raises("unknown option", "a non-string option key raises", spawn_vm, "w:vmworker", { true })
+       spawn_vm, "actors:vmworker", { bogus = true })
+raises("unknown option", "a non-string option key raises", spawn_vm, "actors:vmworker", { true })
 raises("subprocess: unknown field `bogus`", "an unknown subprocess field raises",
-       spawn_vm, "w:vmworker", { subprocess = { bogus = 1 } })
+       spawn_vm, "actors:vmworker", { subprocess = { bogus = 1 } })
 raises("must be a boolean", "a namespace flag that is not a boolean raises",
-       spawn_vm, "w:vmworker", { subprocess = { newns_user = 1 } })
+       spawn_vm, "actors:vmworker", { subprocess = { newns_user = 1 } })
 raises("concurrency_hint", "concurrency_hint = 0 raises",
-       spawn_vm, "w:vmworker", { inherit_context = false, concurrency_hint = 0 })
+       spawn_vm, "actors:vmworker", { inherit_context = false, concurrency_hint = 0 })
 raises("concurrency_hint", "concurrency_hint = \"fast\" raises",
-       spawn_vm, "w:vmworker", { concurrency_hint = "fast" })
+       spawn_vm, "actors:vmworker", { concurrency_hint = "fast" })
 raises("concurrency_hint", "concurrency_hint = 1.5 raises",
-       spawn_vm, "w:vmworker", { concurrency_hint = 1.5 })
-raises("", "options that are not a table raise", spawn_vm, "w:vmworker", 5)
-raises("", "a module that does not exist raises", spawn_vm, "w:does_not_exist")
+       spawn_vm, "actors:vmworker", { concurrency_hint = 1.5 })
+raises("", "options that are not a table raise", spawn_vm, "actors:vmworker", 5)
+raises("", "a module that does not exist raises", spawn_vm, "actors:does_not_exist")
 raises("bad process id", "a malformed module id raises", spawn_vm, "no colon here")
 raises("", "spawn_vm without a module raises", spawn_vm)
 
 -- ---- sending to an actor that has exited ----
 do
-  local w = spawn_vm("w:vmworker")
+  local w = spawn_vm("actors:vmworker")
   w:send{ op = "hello", pid = me }
   local _, wpid = payload(await("hello"))
   process.monitor(wpid)

@@ -9,12 +9,12 @@ local function wait(ch, ms)
   local r = channel.select { ch:case_receive(), t.after(ms or 30000):case_receive() }
   if r.channel == ch then return r.value end
 end
-local rel = spawn_vm("w:relay", {})
+local rel = spawn_vm("actors:relay", {})
 rel:send(me)
-local D = spawn_vm("w:drain", {})
+local D = spawn_vm("actors:drain", {})
 D:send(rel)
-local X = process.spawn_monitored("w:chanret", "ward:main", D)
-local M = process.spawn("w:chanmon", "ward:main", X, me)
+local X = process.spawn_monitored("actors:chanret", "ward:main", D)
+local M = process.spawn("actors:chanmon", "ward:main", X, me)
 t.is(wait(inb) and "ready", "ready", "a second monitor watches the process")
 process.send(X, "go")
 local e = wait(ev)

@@ -13,14 +13,14 @@ XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
 
 echo "1..5"
-mkdir -p "$T/w"
-cat > "$T/w/deaf.lua" <<'EOF2'
--- w:deaf -- never reads its inbox
+mkdir -p "$T/actors"
+cat > "$T/actors/deaf.lua" <<'EOF2'
+-- actors:deaf -- never reads its inbox
 process.events():receive()
 EOF2
 cat > "$T/flood.lua" <<'EOF2'
 local n = tonumber((...))
-local deaf = process.spawn("w:deaf", "ward:main")
+local deaf = process.spawn("actors:deaf", "ward:main")
 local big = string.rep("f", 15 * 1024 * 1024)
 local sent, refused, why = 0, 0, ""
 for i = 1, n do

@@ -14,20 +14,20 @@ local function exit_of(pid)
   end
 end
 
-local pid = process.spawn_monitored("w:loop", "ward:main", 1000)
+local pid = process.spawn_monitored("actors:loop", "ward:main", 1000)
 local res = exit_of(pid)
 t.is(res and res.value, 1000, "a short loop finishes within the budget")
 
-pid = process.spawn_monitored("w:busy", "ward:main")
+pid = process.spawn_monitored("actors:busy", "ward:main")
 res = exit_of(pid)
 t.like(res and res.error, "instruction budget", "`while true do end` is ended by the budget")
 t.like(res and res.error, "5000000", "the error names the budget")
 
-pid = process.spawn_monitored("w:loop", "ward:main", 1 << 40)
+pid = process.spawn_monitored("actors:loop", "ward:main", 1 << 40)
 res = exit_of(pid)
 t.like(res and res.error, "instruction budget", "a long counting loop is ended")
 
-pid = process.spawn_monitored("w:loop", "ward:main", 1 << 40, true, me)
+pid = process.spawn_monitored("actors:loop", "ward:main", 1 << 40, true, me)
 res = exit_of(pid)
 t.like(res and res.error, "instruction budget", "under pcall too")
 do
@@ -35,14 +35,14 @@ do
   t.ok(r.channel ~= process.inbox(), "the pcall did not get to report (nothing swallowed)")
 end
 
-pid = process.spawn_monitored("w:pcallbusy", "ward:main")
+pid = process.spawn_monitored("actors:pcallbusy", "ward:main")
 res = exit_of(pid)
 t.like(res and res.error, "instruction budget", "a pcall busy loop is ended")
 
 -- the budget is per process: each new one starts from zero
 local ok = 0
 for _ = 1, 5 do
-  pid = process.spawn_monitored("w:loop", "ward:main", 100000)
+  pid = process.spawn_monitored("actors:loop", "ward:main", 100000)
   res = exit_of(pid)
   if res and res.value == 100000 then ok = ok + 1 end
 end

@@ -8,13 +8,13 @@ local events = process.events()
 local M = 20000
 local done = 0
 for _ = 1, M do
-  local c = process.spawn("w:idle", "ward:main")
+  local c = process.spawn("actors:idle", "ward:main")
   if c and process.terminate(c) == true then done = done + 1 end
 end
 t.is(done, M, M .. " processes spawned and terminated as they started; the runtime goes on")
 local N, pids = 2000, {}
 for i = 1, N do
-  local c = process.spawn_monitored("w:idle", "ward:main")
+  local c = process.spawn_monitored("actors:idle", "ward:main")
   pids[c] = true
   process.terminate(c)
 end

@@ -22,16 +22,16 @@ t.ok(require("_G") == _G, "require \"_G\" gives the globals")
 t.ok(rawequal(getmetatable("").__index, string), "getmetatable(\"\").__index is string")
 
 -- ---- require ----
-local m, where = require("w.modargs")
-t.ok(type(m) == "table" and m.n == 2 and m[1] == "w.modargs", "a module gets its name as 1st argument")
+local m, where = require("actors.modargs")
+t.ok(type(m) == "table" and m.n == 2 and m[1] == "actors.modargs", "a module gets its name as 1st argument")
 t.ok(type(m) == "table" and type(m[2]) == "string" and m[2]:find("modargs.lua", 1, true),
      "and where it was found as 2nd")
 t.ok(type(where) == "string" and where == (m and m[2]), "require returns that place as 2nd result")
-t.is(select("#", require("w.modargs")), 1, "a module loaded already: one result")
-t.is(require("w.modfalse"), false, "a module that returns false: require returns false")
-require("w.modfalse")
+t.is(select("#", require("actors.modargs")), 1, "a module loaded already: one result")
+t.is(require("actors.modfalse"), false, "a module that returns false: require returns false")
+require("actors.modfalse")
 t.is(modfalse_loads, 2, "and loads it again next time, as Lua's require")
-raises("module 'w.nope' not found:", "a missing module: \"module '...' not found\"", require, "w.nope")
+raises("module 'actors.nope' not found:", "a missing module: \"module '...' not found\"", require, "actors.nope")
 
 -- ---- coroutines ----
 raises("bad argument #1 to 'resume' (thread expected, got number)",

@@ -7,7 +7,7 @@ local me = process.pid()
 local inbox = process.inbox()
 local await = t.await
 
-local sink = process.spawn("w:sink", "ward:main", me)
+local sink = process.spawn("actors:sink", "ward:main", me)
 local big = string.rep("b", 300 * 1024)
 local ok, refused, kinds, msg = 0, 0, {}, nil
 for i = 1, 6 do

@@ -8,7 +8,7 @@ local await = t.await
 
 -- one sender
 do
-  local sink = process.spawn("w:sink", "ward:main", me)
+  local sink = process.spawn("actors:sink", "ward:main", me)
   local ok, refused, kinds, msg = 0, 0, {}, nil
   for i = 1, 25 do
     local r, err = process.send(sink, "n", i)
@@ -36,8 +36,8 @@ end
 
 -- several senders: every message is either refused to its sender or delivered
 do
-  local sink = process.spawn("w:sink", "ward:main", me)
-  for i = 1, 3 do process.spawn("w:sender", "ward:main", sink, "n", 10, me) end
+  local sink = process.spawn("actors:sink", "ward:main", me)
+  for i = 1, 3 do process.spawn("actors:sender", "ward:main", sink, "n", 10, me) end
   local ok, refused, kinds = 0, 0, {}
   for _ = 1, 3 do
     local m = await("sent")
@@ -56,7 +56,7 @@ end
 
 -- the Emilua face: a tx-channel send to a full inbox raises
 do
-  local ch = spawn_vm("w:vmworker")
+  local ch = spawn_vm("actors:vmworker")
   ch:send{ op = "hello", pid = me }
   await("hello")
   -- (the worker sleeps far longer than 20 sends take, however loaded)

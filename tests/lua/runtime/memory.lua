@@ -19,11 +19,11 @@ local function exit_of(pid)
   end
 end
 
-local echo = process.spawn("w:echo", "ward:main")
+local echo = process.spawn("actors:echo", "ward:main")
 
 for _, how in ipairs{ "rep", "table", "strings", "concat", "coroutine", "retry" } do
   local t0 = time.now()
-  local pid = process.spawn_monitored("w:membomb", "ward:main", me, how)
+  local pid = process.spawn_monitored("actors:membomb", "ward:main", me, how)
   local res = exit_of(pid)
   t.ok(res ~= nil, how .. ": the memory bomb ended")
   t.like(res and res.error, "memory limit", how .. ": its EXIT error says \"memory limit\"")
@@ -38,7 +38,7 @@ end
 
 -- the cap is per process: a new process can still use a good part of it
 do
-  local pid = process.spawn_monitored("w:membomb", "ward:main", me, "fits")
+  local pid = process.spawn_monitored("actors:membomb", "ward:main", me, "fits")
   local res = exit_of(pid)
   t.is(res and res.value, 20 << 20, "a fresh process can still allocate 20 MiB")
 end

@@ -80,7 +80,7 @@ end
 -- without pcall the error ends only that process, quickly
 do
   local t0 = time.now()
-  local pid = process.spawn_monitored("w:pattern", "ward:main")
+  local pid = process.spawn_monitored("actors:pattern", "ward:main")
   local r = channel.select{ events:case_receive(), t.after(60000):case_receive() }
   t.ok(r.channel == events and r.value.kind == "EXIT" and r.value.from == pid,
        "a process using the pattern without pcall exits")

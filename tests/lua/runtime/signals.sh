@@ -32,20 +32,20 @@ not_said () { ! grep -q -- "$1" "$T/$run_name.err"; }
 # the first signal comes while a link is between the start of its spawn
 # and the successor's start -- the window in which a chain used to escape
 # the end of the run.
-mkdir -p "$T/w"
-cat > "$T/w/link.lua" <<'EOF'
--- w:link -- one link of a chain: starts its successor, then ends; the
+mkdir -p "$T/actors"
+cat > "$T/actors/link.lua" <<'EOF'
+-- actors:link -- one link of a chain: starts its successor, then ends; the
 -- twentieth tells the first process that the chain runs.
 local first, hop, big = ...
 if hop == 20 then process.send(first, "running") end
-process.spawn("w:link", "ward:main", first, hop + 1, big)
+process.spawn("actors:link", "ward:main", first, hop + 1, big)
 EOF
 cat > "$T/chain.lua" <<'EOF'
 -- four chains; "running" once they run, then wait to be stopped, or end
 -- (the master's end) when given "end"
 local mode = ...
 local big = string.rep("x", 1 << 20)
-for _ = 1, 4 do process.spawn("w:link", "ward:main", process.pid(), 1, big) end
+for _ = 1, 4 do process.spawn("actors:link", "ward:main", process.pid(), 1, big) end
 process.inbox():receive()
 print("chain running")
 if mode == "end" then return "done" end

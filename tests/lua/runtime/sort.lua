@@ -26,7 +26,7 @@ end
 -- terminate reaches a process stuck in a comparator at once
 do
   local t0 = time.now()
-  local pid = process.spawn_monitored("w:sortloop", "ward:main", me)
+  local pid = process.spawn_monitored("actors:sortloop", "ward:main", me)
   t.ok(await_topic("started", t.ms(30000)) ~= nil, "a comparator loop started")
   -- it sent "started" just before getting stuck: neither that message nor
   -- our own timers may wait behind the worker thread it holds
@@ -41,12 +41,12 @@ do
   t.ok(time.now() - t0 < t.ms(3000), "promptly (" .. (time.now() - t0) .. " ms)")
 end
 
-local echo = process.spawn("w:echo", "ward:main")
+local echo = process.spawn("actors:echo", "ward:main")
 
 -- left alone, it is ended after about 5 s
 do
   local t0 = time.now()
-  local pid = process.spawn_monitored("w:sortloop", "ward:main", me)
+  local pid = process.spawn_monitored("actors:sortloop", "ward:main", me)
   t.ok(await_topic("started", t.ms(30000)) ~= nil, "a second comparator loop started")
   -- meanwhile the other thread serves everybody else
   local answered = 0

@@ -123,7 +123,7 @@ end
 do
   -- __gc added after setmetatable: Lua never marks the object, so neither a
   -- collection nor the close may run it (it would loop with hooks off)
-  local pid = process.spawn_monitored("w:gcsneak", "ward:main", me)
+  local pid = process.spawn_monitored("actors:gcsneak", "ward:main", me)
   local r = channel.select{ events:case_receive(), t.after(30000):case_receive() }
   t.ok(r.channel == events and r.value.kind == "EXIT" and r.value.result.value == "done",
        "a late __gc does not hang the process or its close")
@@ -138,7 +138,7 @@ end
 
 -- ---- error values of a process ----
 local function exit_of(which)
-  local pid, err = process.spawn_monitored("w:errval", "ward:main", me, which)
+  local pid, err = process.spawn_monitored("actors:errval", "ward:main", me, which)
   if not pid then return nil, tostring(err) end
   local deadline = t.after(30000)
   while true do

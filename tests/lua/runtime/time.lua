@@ -47,7 +47,7 @@ t.ok(about(ms, 100), "sleep(\"0.1s\") waits about 100 ms (" .. ms .. ")")
 
 -- ---- a sleeping process does not hold up others ----
 do
-  local echo = process.spawn("w:echo", "ward:main")
+  local echo = process.spawn("actors:echo", "ward:main")
   process.send(echo, "ping", 1)
   time.sleep("50ms")
   local rr = channel.select{ process.inbox():case_receive(), t.after(60000):case_receive() }
@@ -149,7 +149,7 @@ do
   t.ok(rr.channel == inbox and rr.value:topic() == "now", "a waiting message wins")
   t.ok(prompt(time.now() - t0), "at once")
   -- a message arriving while we wait wins before the timeout
-  local echo = process.spawn("w:echo", "ward:main")
+  local echo = process.spawn("actors:echo", "ward:main")
   process.send(echo, "late", 2)
   t0 = time.now()
   rr = channel.select{ inbox:case_receive(), timeout:case_receive() }

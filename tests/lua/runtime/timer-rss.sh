@@ -12,9 +12,9 @@ XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
 
 echo "1..4"
-mkdir -p "$T/w"
-cat > "$T/w/later.lua" <<'EOF2'
--- w:later -- starts a timer of an hour, and ends
+mkdir -p "$T/actors"
+cat > "$T/actors/later.lua" <<'EOF2'
+-- actors:later -- starts a timer of an hour, and ends
 local _ = time.after(3600000)
 return 1
 EOF2
@@ -23,7 +23,7 @@ local n = tonumber((...))
 local ev = process.events()
 local ended = 0
 for i = 1, n do
-  process.spawn_monitored("w:later", "ward:main")
+  process.spawn_monitored("actors:later", "ward:main")
   if i % 100 == 0 or i == n then
     while ended < i do ev:receive() ended = ended + 1 end
   end

@@ -10,7 +10,7 @@ local inbox, events = process.inbox(), process.events()
 local function pl(msg) if msg then return msg:payload() end end
 process.set_options { trap_links = true }
 
-local c, e = process.with_context({ tag = "blue" }):spawn_monitored("w:echo", S, me)
+local c, e = process.with_context({ tag = "blue" }):spawn_monitored("actors:echo", S, me)
 if c == nil and tostring(e):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
   return
@@ -32,7 +32,7 @@ t.ok(tp == "x" and v1 == 1 and type(v2) == "table" and v2.a == 2 and v3 == "thre
 t.is(m:from(), c, "the answer comes from the child's PID")
 
 -- calls made by the child, performed by the runtime
-process.send(c, "ask", "spawn", "w:helper", "ward:main", c)
+process.send(c, "ask", "spawn", "actors:helper", "ward:main", c)
 local a = u.msg_on("answer")
 local ok, hp = a:payload()
 t.ok(ok and type(hp) == "string" and hp:find("^{ward:main|"), "the child spawns an in-process helper")
@@ -55,17 +55,17 @@ t.like(ev and ev.result and ev.result.error, "echo.lua:%d+: boom from the child"
        "the EXIT carries the child's error with file and line")
 
 -- return values; arguments
-local x = process.exec("w:ret", S, 20, 22)
+local x = process.exec("actors:ret", S, 20, 22)
 t.is(x, 42, "exec on ward:sandbox returns the child's value")
-local r2 = process.spawn_monitored("w:ret", S, "raise")
+local r2 = process.spawn_monitored("actors:ret", S, "raise")
 ev = u.event()
 t.ok(ev and ev.from == r2 and ev.result.error ~= nil, "a child raising a table ends abnormally")
 
 -- order per sender: three senders at once, small messages (which may go
 -- straight to the child's channel) mixed with ones too big for one
 -- datagram (which go through the stand-in)
-local o2 = process.spawn("w:order2", S, me, 3 * 300)
-for k = 1, 3 do process.spawn("w:blaster", "ward:main", o2, k, 300, me) end
+local o2 = process.spawn("actors:order2", S, me, 3 * 300)
+for k = 1, 3 do process.spawn("actors:blaster", "ward:main", o2, k, 300, me) end
 local om2 = u.msg_on("order2", u.ms(60000))
 local bad2, got2
 if om2 then bad2, got2 = om2:payload() end
@@ -73,7 +73,7 @@ t.is(got2, 900, "900 messages from three senders reach the child")
 t.is(bad2, 0, "each sender's messages arrive in order, small and large mixed")
 
 -- order of 500 messages, then a listened topic
-local o = process.spawn("w:order", S, me, 500)
+local o = process.spawn("actors:order", S, me, 500)
 u.msg_on("listening")  -- let it listen first
 for i = 1, 500 do process.send(o, "n", i) end
 process.send(o, "side", "via-topic")
@@ -83,7 +83,7 @@ t.is(bad, 0, "500 messages reach the child in order")
 t.is(side, "via-topic", "process.listen works in the child")
 
 -- terminate a busy child
-local b = process.spawn_monitored("w:echo", S, me)
+local b = process.spawn_monitored("actors:echo", S, me)
 u.msg_on("ready")
 process.send(b, "spin")
 time.sleep("200ms")
@@ -92,12 +92,12 @@ ev = u.event()
 t.ok(ev and ev.from == b and tostring(ev.result.error):find("terminated by"), "its EXIT says it was terminated")
 
 -- links reach the child's stand-in
-local l = process.spawn_linked("w:ret", S, "raise")
+local l = process.spawn_linked("actors:ret", S, "raise")
 ev = u.event()
 t.ok(ev and ev.kind == "LINK_DOWN" and ev.from == l, "a linked child's crash is a LINK_DOWN (trapped)")
 
 -- events forwarded to the child; names held by the child
-local w = process.spawn_monitored("w:watcher", S, me)
+local w = process.spawn_monitored("actors:watcher", S, me)
 local wm = u.msg_on("watched")
 local same, hv, xv = pl(wm)
 t.ok(same and hv == 4 and xv == 40, "the child monitors a helper and gets its message and EXIT")
@@ -113,7 +113,7 @@ end
 t.ok(released, "and is released when the child exits")
 
 -- cancel: the child sees the CANCEL, and is ended at the deadline
-local sb = process.spawn_monitored("w:stubborn", S, me)
+local sb = process.spawn_monitored("actors:stubborn", S, me)
 u.msg_on("up")
 local t0 = time.now()
 process.cancel(sb, "300ms")
@@ -123,12 +123,12 @@ ev = u.event()
 t.ok(ev and ev.from == sb and time.now() - t0 < 300 + u.ms(5000), "the child is ended at the deadline")
 
 -- memory cap of the profile
-local hog = process.spawn_monitored("w:hog", S)
+local hog = process.spawn_monitored("actors:hog", S)
 ev = u.event(u.ms(60000))
 t.like(ev and ev.result and ev.result.error, "memory", "a child that allocates without end is ended by its memory cap")
 
 -- the standard library of a subprocess actor
-process.spawn("w:hostile", S, me)
+process.spawn("actors:hostile", S, me)
 local pm = u.msg_on("probes")
 local probes = pm and pm:payload() or {}
 for _, k in ipairs { "io", "debug", "os_execute", "loadlib", "dump", "binary", "require" } do
@@ -136,9 +136,9 @@ for _, k in ipairs { "io", "debug", "os_execute", "loadlib", "dump", "binary", "
 end
 
 -- permissions are the child's actor's, decided in the runtime
-local un = process.with_context({}):with_actor("untrusted"):spawn_monitored("w:echo", S, me)
+local un = process.with_context({}):with_actor("untrusted"):spawn_monitored("actors:echo", S, me)
 u.msg_on("ready")
-process.send(un, "ask", "spawn", "w:helper", "ward:main", un)
+process.send(un, "ask", "spawn", "actors:helper", "ward:main", un)
 a = u.msg_on("answer")
 aok, av, akind = a:payload()
 local _, _, _, amsg = a:payload()

@@ -7,7 +7,7 @@ local S = "ward:sandbox"
 local me = process.pid()
 local function pl(m) if m then return m:payload() end end
 
-local v, e = process.exec("w:upgrader", S, me, "again")
+local v, e = process.exec("actors:upgrader", S, me, "again")
 if v == nil and tostring(e):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
   return
@@ -15,7 +15,7 @@ end
 t.is(v, 3, "upgrade(nil, ...) runs the child's own body anew with the new arguments")
 
 -- upgrade to another definition: PID, mailbox and monitors kept
-local c = process.spawn_monitored("w:upgrader", S, me, "to")
+local c = process.spawn_monitored("actors:upgrader", S, me, "to")
 local before = pl(u.msg_on("before"))
 t.is(before, c, "the child runs under its PID")
 process.send(c, "go")
@@ -29,13 +29,13 @@ t.ok(ev and ev.from == c and ev.result and ev.result.value == "upgraded",
      "the monitor gets the new body's result")
 
 -- refusals: nothing sendable, no id, a definition the actor may not spawn
-local un = process.with_context({}):with_actor("untrusted"):spawn_monitored("w:upgrader", S, me, "bad")
+local un = process.with_context({}):with_actor("untrusted"):spawn_monitored("actors:upgrader", S, me, "bad")
 local r = pl(u.msg_on("refused")) or {}
 t.ok(r[1] and r[1][1] == nil and r[1][2] == errors.INVALID, "an argument that cannot be sent is INVALID")
 t.ok(r[2] and r[2][1] == nil and r[2][2] == errors.INVALID, "an id that is not a string is INVALID")
 t.ok(r[3] and r[3][1] == nil and r[3][2] == errors.PERMISSION_DENIED,
      "an untrusted child may not upgrade to a definition its policy does not let it spawn")
-t.like(r[3] and r[3][3], "process%.spawn on w:upgraded", "... the denial names process.spawn on the definition")
+t.like(r[3] and r[3][3], "process%.spawn on actors:upgraded", "... the denial names process.spawn on the definition")
 ev = u.event()
 t.ok(ev and ev.from == un and ev.result and ev.result.value == "still here",
      "a refused upgrade leaves the child running its body")
@@ -44,7 +44,7 @@ t.ok(ev and ev.from == un and ev.result and ev.result.value == "still here",
 local function vm(how, actor)
   local b = process.with_context({})
   if actor then b = b:with_actor(actor) end
-  local ch = b:spawn("w:vmchild", S, me, how)
+  local ch = b:spawn("actors:vmchild", S, me, how)
   local ok, why = pl(u.msg_on("spawn_vm"))
   return ch, ok, why
 end
@@ -80,8 +80,8 @@ process.terminate(ch)
 
 ch, ok, why = vm("same", "untrusted")
 t.ok(not ok, "an untrusted child's spawn_vm of a definition its policy does not grant raises")
-t.like(why, "permission denied: process%.spawn on w:vmprobe", "... with the denial")
+t.like(why, "permission denied: process%.spawn on actors:vmprobe", "... with the denial")
 ch, ok, why = vm("ctx", "untrusted")
-t.like(why, "permission denied: process%.spawn on w:vmprobe", "... in a new context too")
+t.like(why, "permission denied: process%.spawn on actors:vmprobe", "... in a new context too")
 
 u.finish(t)

@@ -38,14 +38,14 @@ local function event()
 end
 local function pl(m) if m then return m:payload() end end
 
-local relay = spawn_vm("w:relay", {})
+local relay = spawn_vm("actors:relay", {})
 relay:send(me)
 
 for _, how in ipairs { "once", "twice", "self", "snapshot" } do
   -- an in-process actor whose inbox reports when no channel names it
-  local D = how ~= "self" and spawn_vm("w:drain", {}) or nil
+  local D = how ~= "self" and spawn_vm("actors:drain", {}) or nil
   if D then D:send(relay) end
-  local c, e = process.spawn_monitored("w:vmcopier", S, me, how, D)
+  local c, e = process.spawn_monitored("actors:vmcopier", S, me, how, D)
   if c == nil and tostring(e):find("not permitted") then
     t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
     return

@@ -13,9 +13,9 @@
 kid=
 trap 'if [ -n "$kid" ]; then kill -s KILL "$kid" 2>/dev/null; fi; rm -rf "$T"' EXIT INT TERM
 
-mkdir -p "$T/w"
-cat > "$T/w/outlive.lua" <<'LUA'
--- w:outlive -- reads its parent's PID from its inbox, then waits on the
+mkdir -p "$T/actors"
+cat > "$T/actors/outlive.lua" <<'LUA'
+-- actors:outlive -- reads its parent's PID from its inbox, then waits on the
 -- inbox until no channel names it; then sends to its parent until the
 -- runtime is gone, and stays (until killed).
 local inbox = require "inbox"
@@ -36,7 +36,7 @@ print("outlived the run")
 while true do time.sleep(60000) end
 LUA
 cat > "$T/detach.lua" <<'LUA'
-local ch = spawn_vm("w:outlive", { subprocess = { newns_user = true, stdout = "share" } })
+local ch = spawn_vm("actors:outlive", { subprocess = { newns_user = true, stdout = "share" } })
 ch:send(process.pid())     -- (a value for its inbox: read before it is closed)
 ch:detach()
 print("detached", ch.child_pid)

@@ -5,13 +5,13 @@
 local t = require("tap").setup(...)
 local me = process.pid()
 
-local ok, H = pcall(spawn_vm, "w:holder", { subprocess = { newns_user = true } })
+local ok, H = pcall(spawn_vm, "actors:holder", { subprocess = { newns_user = true } })
 if not ok and tostring(H):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(H))
   return
 end
 t.ok(ok, "spawn_vm makes the holding subprocess actor")
-local relay = spawn_vm("w:relay", {})
+local relay = spawn_vm("actors:relay", {})
 relay:send(me)
 H:send(relay)
 local function answer()
@@ -31,7 +31,7 @@ for _, case in ipairs { { "close", "close" }, { "forget", "forget" },
                         { "close, sent in a large value", "close", big } } do
   local how, cmd, large = case[1], case[2], case[3]
   -- an in-process actor whose inbox reports when no channel names it
-  local D = spawn_vm("w:drain", {})
+  local D = spawn_vm("actors:drain", {})
   D:send(relay)
   H:send(large and { D, large } or D)   -- the holder's copy
   t.is(first(answer()), "kept", how .. ": the holder keeps the channel")
@@ -51,9 +51,9 @@ H:send("quit")
 
 -- an actor that ends holding a copy sent in a large value: ours still
 -- holds the inbox open
-local H2 = spawn_vm("w:holder", { subprocess = { newns_user = true } })
+local H2 = spawn_vm("actors:holder", { subprocess = { newns_user = true } })
 H2:send(relay)
-local D = spawn_vm("w:drain", {})
+local D = spawn_vm("actors:drain", {})
 D:send(relay)
 H2:send({ D, big })
 t.is(first(answer()), "kept", "a second holder keeps a channel sent in a large value")

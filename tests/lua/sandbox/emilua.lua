@@ -4,7 +4,7 @@ local t = require("tap").setup(...)
 local inbox = require "inbox"
 local me = process.pid()
 
-local ok, ch = pcall(spawn_vm, "w:vmecho", { subprocess = {
+local ok, ch = pcall(spawn_vm, "actors:vmecho", { subprocess = {
   newns_user = true, newns_pid = true, newns_net = true, newns_mount = true,
   newns_ipc = true, newns_uts = true, stdout = "share", stderr = "share",
   environment = { LANG = "C" },
@@ -20,7 +20,7 @@ t.ok(math.type(cp) == "integer" and cp > 1, "child_pid is the child's process id
 
 -- the actor needs a channel back: the main process's own inbox cannot be
 -- named by a channel, so a relay actor in-process forwards to a topic
-local relay = spawn_vm("w:relay", {})
+local relay = spawn_vm("actors:relay", {})
 relay:send(me)
 ch:send(relay)
 local function next_on(topic)
@@ -53,7 +53,7 @@ t.ok(type(a) == "table" and a[2] == "ping", "values sent with ch:send arrive in 
 -- channel naming it is closed, after every value sent before -- as the
 -- same actor in the runtime does
 for _, where in ipairs { "subprocess", "in-process" } do
-  local dch = spawn_vm("w:drain", where == "subprocess" and { subprocess = { newns_user = true } } or {})
+  local dch = spawn_vm("actors:drain", where == "subprocess" and { subprocess = { newns_user = true } } or {})
   dch:send(relay)
   dch:send("one")
   dch:send("two")
@@ -76,19 +76,19 @@ local sent, serr = send_until_gone(ch, "gone")
 t.ok(not sent and tostring(serr):find("exited"), "the actor ended by SIGUSR1 is gone: a send says so")
 
 -- SIGKILL closes the channel
-local ch2 = spawn_vm("w:vmecho", { subprocess = { newns_user = true, newns_pid = true } })
+local ch2 = spawn_vm("actors:vmecho", { subprocess = { newns_user = true, newns_pid = true } })
 ch2:kill()
 t.ok(not pcall(ch2.send, ch2, "x"), "kill() (SIGKILL) closes the channel")
 
 -- only the spawner may kill, detach or ask child_pid
-local ch3 = spawn_vm("w:vmecho", { subprocess = { newns_user = true } })
+local ch3 = spawn_vm("actors:vmecho", { subprocess = { newns_user = true } })
 local okd = pcall(ch3.detach, ch3)
 t.ok(okd, "detach is accepted from the spawner")
 ch3:kill()
 
 -- a subprocess actor ends with the process that spawned it, unless detached
 for _, detach in ipairs { false, true } do
-  local sp = process.spawn_monitored("w:vmspawner", "ward:main", me, detach)
+  local sp = process.spawn_monitored("actors:vmspawner", "ward:main", me, detach)
   local c = next_on("chan")
   -- the spawner has ended once its EXIT is in
   local events, gone = process.events(), t.after(60000)
@@ -114,10 +114,10 @@ end
 local bad = { { stdin = 0 }, { newns_user = "yes" }, { bogus = true }, { init = { arg = 3 } },
               { environment = { ["A=B"] = "c" } } }
 for i, sub in ipairs(bad) do
-  t.ok(not pcall(spawn_vm, "w:vmecho", { subprocess = sub }), "bad subprocess table " .. i .. " is refused")
+  t.ok(not pcall(spawn_vm, "actors:vmecho", { subprocess = sub }), "bad subprocess table " .. i .. " is refused")
 end
 -- a failing init script names the call and the line
-local okf, ef = pcall(spawn_vm, "w:vmecho", { subprocess = { newns_user = true,
+local okf, ef = pcall(spawn_vm, "actors:vmecho", { subprocess = { newns_user = true,
   init = { script = '\n\ninit.mount("none", "/nonexistent-dir", "tmpfs", 0, "")' } } })
 t.ok(not okf and tostring(ef):find("init.script:3: mount"), "a failing init script is the spawner's error, with its line and call")
 if okf then t.diag("no error") else t.diag(ef) end

@@ -27,10 +27,10 @@ sandbox "p" { namespaces = [user]; live_children = 2; processes = 4; }
 P
 cat > "$T/p.lua" <<'L'
 local me = process.pid()
-local a = assert(process.spawn("w:spawnloop", "plugins", me, 100, "plugins"))
+local a = assert(process.spawn("actors:spawnloop", "plugins", me, 100, "plugins"))
 local m = process.inbox():receive()
 print("first", m:payload())
-local b = assert(process.spawn("w:spawnloop", "plugins", me, 100, "plugins"))
+local b = assert(process.spawn("actors:spawnloop", "plugins", me, 100, "plugins"))
 m = process.inbox():receive()
 print("second", m:payload())
 process.send(a, "stop") process.send(b, "stop")
@@ -53,11 +53,11 @@ cat > "$T/r.lua" <<'L'
 local fd = require "fd"
 local me = process.pid()
 local sp = assert(process.with_context({}):with_actor("untrusted")
-                  :spawn("w:spawnloop", "ward:sandbox", me, 100000))
+                  :spawn("actors:spawnloop", "ward:sandbox", me, 100000))
 local m = process.inbox():receive()
 local n, kind, msg = m:payload()
 print("untrusted", n > 0, kind, msg)
-print("exec", process.exec("w:ret", "ward:main", 20, 22))
+print("exec", process.exec("actors:ret", "ward:main", 20, 22))
 local kept, err = {}, nil
 for i = 1, 20 do
   local r, w = fd.pipe()
@@ -87,7 +87,7 @@ fi
 cat > "$T/rf.lua" <<'L'
 local fd = require "fd"
 local flooded = process.listen("flooded", { message = true })
-local c = assert(process.spawn("w:fdflood", "ward:sandbox", process.pid()))
+local c = assert(process.spawn("actors:fdflood", "ward:sandbox", process.pid()))
 local n, kind, msg = flooded:receive():payload()
 print("flood", n > 0, kind, msg)
 local kept, err = {}, nil
@@ -97,7 +97,7 @@ for i = 1, 20 do
   kept[#kept + 1] = r kept[#kept + 1] = w
 end
 print("pipes", #kept, tostring(err))
-print("exec", process.exec("w:ret", "ward:main", 20, 22))
+print("exec", process.exec("actors:ret", "ward:main", 20, 22))
 process.send(c, "stop")
 L
 if [ "$lim" -lt 160 ]; then
@@ -119,7 +119,7 @@ cat > "$T/f.lua" <<'L'
 local mode = ...
 local me = process.pid()
 local flooded = process.listen("flooded", { message = true })
-local c = assert(process.spawn("w:fdflood", "ward:sandbox", me, mode == "base" and 0 or nil))
+local c = assert(process.spawn("actors:fdflood", "ward:sandbox", me, mode == "base" and 0 or nil))
 local n, kind, msg = flooded:receive():payload()
 print("flooded", n, kind, msg)
 if mode == "drained" then

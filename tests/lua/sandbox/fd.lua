@@ -7,7 +7,7 @@ local fd = require "fd"
 local S = "ward:sandbox"
 local me = process.pid()
 
-local kid, e = process.spawn_monitored("w:fdkid", S, me)
+local kid, e = process.spawn_monitored("actors:fdkid", S, me)
 if kid == nil and tostring(e):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
   return
@@ -34,7 +34,7 @@ if r then r:close() end
 
 -- child -> an in-process actor, through the child's proxy
 local pr, pw = fd.pipe()
-local third = process.spawn_monitored("w:fdwriter", "ward:main")
+local third = process.spawn_monitored("actors:fdwriter", "ward:main")
 process.send(kid, "pass", pw, third)
 pw:close()
 t.is(pr:read(100, t.ms(30000)), "written by passed", "the child passed a descriptor on to a third actor")
@@ -78,7 +78,7 @@ t.ok(here_after <= here_before + 8, "none in the runtime either (" .. tostring(h
 -- spawn_vm: init.arg is a descriptor the init script gets as init.arg
 local mine, theirs = fd.socketpair()
 mine:write("hello init")
-local ok, ch = pcall(spawn_vm, "w:vmecho", { subprocess = {
+local ok, ch = pcall(spawn_vm, "actors:vmecho", { subprocess = {
   newns_user = true, newns_pid = true, newns_net = true, newns_mount = true,
   newns_ipc = true, newns_uts = true,
   init = { script = [[
@@ -91,13 +91,13 @@ if not ok then t.diag(ch) end
 t.is(mine:read(100, t.ms(30000)), "init heard hello init", "the init script talked through init.arg")
 mine:close()
 if ok then ch:kill() end
-local bad = { pcall(spawn_vm, "w:vmecho", { subprocess = { init = { script = "", arg = 3 } } }) }
+local bad = { pcall(spawn_vm, "actors:vmecho", { subprocess = { init = { script = "", arg = 3 } } }) }
 t.ok(not bad[1] and tostring(bad[2]):find("open file descriptor"), "init.arg must be a descriptor")
 local c1, c2 = fd.pipe()
 c1:close()
-bad = { pcall(spawn_vm, "w:vmecho", { subprocess = { init = { script = "", arg = c1 } } }) }
+bad = { pcall(spawn_vm, "actors:vmecho", { subprocess = { init = { script = "", arg = c1 } } }) }
 t.ok(not bad[1] and tostring(bad[2]):find("open file descriptor"), "a closed one is refused")
-bad = { pcall(spawn_vm, "w:vmecho", { subprocess = { init = { arg = c2 } } }) }
+bad = { pcall(spawn_vm, "actors:vmecho", { subprocess = { init = { arg = c2 } } }) }
 t.ok(not bad[1] and tostring(bad[2]):find("no"), "init.arg without a script is refused")
 c2:close()
 

@@ -4,7 +4,7 @@
 -- functions, and an idempotent registry.register.
 local t = require("tap").setup(...)
 local u = require "util"
-local r, e = process.exec("w:fidelity", "ward:sandbox")
+local r, e = process.exec("actors:fidelity", "ward:sandbox")
 if r == nil and tostring(e):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
   return

@@ -1,6 +1,6 @@
 #!/bin/sh
 # hostile-child.sh -- a sandboxed child whose Lua VM has been subverted
-# cannot bend the runtime. The child w:raw (tests/lua/sandbox/w/raw.lua)
+# cannot bend the runtime. The child actors:raw (tests/lua/sandbox/actors/raw.lua)
 # runs in tests/ward-faults with WARD_TEST_RAW_WIRE=1, which gives it the
 # global `wire` of tests/harness/rawwire.c: raw frames and datagrams of any
 # type, body and descriptors, at any pace. For each attack:
@@ -91,13 +91,13 @@ ok "handle-call-parent: nothing reaches the process it names" \
 ok "handle-call-parent: ... and no send is asked" \
   eval '! grep -q "\"action\":\"process.send\"" "$T/handle-call-parent.audit"'
 
-# a result naming a channel the child was never given: w:victim, a trusted
+# a result naming a channel the child was never given: actors:victim, a trusted
 # worker, spawns the child, which ends with a result naming the worker.
 # The forged channel is refused; the worker's inbox stays open while its
 # spawner holds its channel.
 cat > "$T/victim.lua" <<'EOF'
 local scale = tonumber((...)) or 1
-local ch = spawn_vm("w:victim")
+local ch = spawn_vm("actors:victim")
 ch:send({ process.pid(), scale })
 local inb = process.inbox()
 local function msg()
@@ -132,7 +132,7 @@ local function wait(ch)
   local r = channel.select { ch:case_receive(), time.after(30000 * scale):case_receive() }
   if r.channel == ch then return r.value end
 end
-local O = process.spawn("w:owner", "ward:main", process.pid())
+local O = process.spawn("actors:owner", "ward:main", process.pid())
 local m = wait(inb)
 if not m then print("no report") return end
 local ok, child = m:payload()
@@ -212,7 +212,7 @@ ok "call-flood: the calls performed are bounded by the reply queue ($flood < 100
 
 # forged PIDs, from the untrusted actor: each is asked and refused
 env WARD_TEST_RAW_WIRE=1 timeout "$(scaled_s 120)" "$WARD_FAULTS" run --untrusted \
-  --audit "$T/pids.db" "$src/w/raw.lua" pids > "$T/pids" 2>&1
+  --audit "$T/pids.db" "$src/actors/raw.lua" pids > "$T/pids" 2>&1
 ok "pids: ward itself exits 0" test $? -eq 0
 "$WARD" audit --db "$T/pids.db" --json > "$T/pids.audit" 2>&1
 tab=$(printf '\t')

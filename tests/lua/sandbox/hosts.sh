@@ -13,10 +13,10 @@ host "workers" { threads = 2; }
 sandbox "loose" { namespaces = [user, pid]; memory = "32M"; }
 P
 cat > "$T/h.lua" <<'L'
-print("workers", process.exec("w:where", "workers"))
-local ok, v = pcall(process.exec, "w:where", "plugins")
+print("workers", process.exec("actors:where", "workers"))
+local ok, v = pcall(process.exec, "actors:where", "plugins")
 print("plugins", ok and v or tostring(v))
-print("nohost", select(2, process.spawn("w:where", "nohost")))
+print("nohost", select(2, process.spawn("actors:where", "nohost")))
 L
 "$WARD" run --root "$src" --policy "$T/h.policy" "$T/h.lua" > "$T/out" 2>&1
 skip_unless_sandbox "$T/out"
@@ -33,7 +33,7 @@ host "trapped" { threads = 1; sandbox = "k"; }
 sandbox "k" { namespaces = [user, pid]; seccomp = "default"; init = "$T/kill.lua"; }
 P
 cat > "$T/k2.lua" <<'L'
-local c = assert(process.spawn_monitored("w:sender", "trapped", process.pid()))
+local c = assert(process.spawn_monitored("actors:sender", "trapped", process.pid()))
 local ev = process.events():receive()
 print("exit", ev.result.error)
 L
@@ -50,7 +50,7 @@ sandbox "w" { namespaces = [user]; wall = "300ms"; }
 P
 cat > "$T/w.lua" <<'L'
 local t0 = time.now()
-local c = assert(process.spawn_monitored("w:block", "slow"))
+local c = assert(process.spawn_monitored("actors:block", "slow"))
 local ev = process.events():receive()
 print("exit", ev.result.error, time.now() - t0 < 3000)
 L
@@ -67,7 +67,7 @@ actor "main" { scope = ["all"]; }
 host "io" { threads = 1; sandbox = "io"; }
 sandbox "io" { namespaces = [user]; stdout = "$mode"; environment = ["LANG=C", "TZ=UTC"]; }
 P
-  printf 'print("exec", process.exec("w:printer", "io"))\n' > "$T/io.lua"
+  printf 'print("exec", process.exec("actors:printer", "io"))\n' > "$T/io.lua"
   "$WARD" run --root "$src" --policy "$T/io.policy" "$T/io.lua" > "$T/io.$mode" 2>&1
 done
 has "stdout = \"inherit\": the child's output reaches ward's stdout" '^hello-from-the-child$' "$T/io.inherit"

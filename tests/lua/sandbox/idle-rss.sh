@@ -11,9 +11,9 @@
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
 
-mkdir -p "$T/w"
-cat > "$T/w/big.lua" <<'EOF2'
--- w:big -- one message of `size` bytes to parent (again while its mailbox
+mkdir -p "$T/actors"
+cat > "$T/actors/big.lua" <<'EOF2'
+-- actors:big -- one message of `size` bytes to parent (again while its mailbox
 -- is full), then a pong for every message it gets
 local parent, size = ...
 local big = string.rep("b", size)
@@ -30,7 +30,7 @@ local n, size = tonumber((...)), tonumber((select(2, ...)))
 local me = process.pid()
 local kids = {}
 for i = 1, n do
-  local pid, err = process.spawn("w:big", "ward:sandbox", me, size)
+  local pid, err = process.spawn("actors:big", "ward:sandbox", me, size)
   if not pid then print("spawn failed: " .. tostring(err)); return end
   kids[i] = pid
 end

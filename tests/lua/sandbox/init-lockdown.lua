@@ -8,21 +8,21 @@ local t = require("tap").setup(...)
 local inbox = process.inbox()
 local me = process.pid()
 
-local relay = spawn_vm("w:relay", {})
+local relay = spawn_vm("actors:relay", {})
 relay:send(me)
 local function answer()
   local r = channel.select { inbox:case_receive(), t.after(30000):case_receive() }
   if r.channel == inbox and r.value:topic() == "relay" then return r.value:payload() end
 end
 
-local probe_ok, probe = pcall(spawn_vm, "w:vmecho", { subprocess = { newns_user = true } })
+local probe_ok, probe = pcall(spawn_vm, "actors:vmecho", { subprocess = { newns_user = true } })
 if not probe_ok and tostring(probe):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(probe))
   return
 end
 if probe_ok then probe:send("quit") end
 
-local ok, ch = pcall(spawn_vm, "w:vmecho", { subprocess = { newns_user = true, init = {
+local ok, ch = pcall(spawn_vm, "actors:vmecho", { subprocess = { newns_user = true, init = {
   script = [[
     C.cap_set_proc('cap_sys_admin,cap_setpcap=eip')
     C.cap_set_ambient('CAP_SYS_ADMIN', true)
@@ -40,12 +40,12 @@ if ok then
   ch:send("quit")
 end
 
-local bad, err = pcall(spawn_vm, "w:vmecho", { subprocess = { newns_user = true, init = {
+local bad, err = pcall(spawn_vm, "actors:vmecho", { subprocess = { newns_user = true, init = {
   script = "C.cap_set_secbits(C.SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)" } } })
 t.ok(not bad, "a securebit locked against the lockdown makes the spawn fail")
 t.like(tostring(err), "lockdown: setting the securebits", "... at the lockdown's securebits step")
 
-local bad2, err2 = pcall(spawn_vm, "w:vmecho", { subprocess = { newns_user = true, init = {
+local bad2, err2 = pcall(spawn_vm, "actors:vmecho", { subprocess = { newns_user = true, init = {
   script = "C.cap_set_secbits(C.SECBIT_NOROOT_LOCKED)" } } })
 t.ok(not bad2 and tostring(err2):find("lockdown: setting the securebits") ~= nil,
      "so does SECBIT_NOROOT locked off")

@@ -5,7 +5,7 @@
 # tests/ward-faults) fails, and leaves no descriptor behind: the runtime's
 # count after six such spawns is its count after one.
 #
-# A child that sends the first 4 MiB of a frame and nothing more (w:rawhalf,
+# A child that sends the first 4 MiB of a frame and nothing more (actors:rawhalf,
 # WARD_TEST_RAW_WIRE=1) does not keep the runtime holding them:
 # after the stall time (2 s) without more of the frame it is ended, its
 # monitor told why, that audited as sandbox.stalled, and what it sent
@@ -17,7 +17,7 @@
 # sending large messages all at once still all get through a limit smaller
 # than one message (1 MiB): the oldest frame is always read.
 #
-# A child that says it dropped a channel it does not hold (w:rawdrop: one
+# A child that says it dropped a channel it does not hold (actors:rawdrop: one
 # never given, or one given once and dropped twice, or two copies of it
 # given back at once, or one given twice, given back one copy at a time and
 # then once more) sent a malformed frame:
@@ -27,7 +27,7 @@
 cat > "$T/spawns.lua" <<'LUA'
 local n = tonumber((...))
 for i = 1, n do
-  local c, e = process.spawn("w:nap", "ward:sandbox")
+  local c, e = process.spawn("actors:nap", "ward:sandbox")
   if i == 1 then print("spawn: " .. tostring(c and "made" or e)) end
 end
 print("ready")
@@ -62,7 +62,7 @@ done
 cat > "$T/half.lua" <<'LUA'
 local n, scale = tonumber((...)), tonumber((select(2, ...))) or 1
 local ev = process.events()
-for _ = 1, n do assert(process.spawn_monitored("w:rawhalf", "ward:sandbox", 4096, scale)) end
+for _ = 1, n do assert(process.spawn_monitored("actors:rawhalf", "ward:sandbox", 4096, scale)) end
 print("spawned " .. n)
 for _ = 1, n do
   local r = channel.select { ev:case_receive(), time.after(30000 * scale):case_receive() }
@@ -119,8 +119,8 @@ else
   fails=$((fails + 1))
 fi
 
-mkdir -p "$T/big/w"
-cat > "$T/big/w/big.lua" <<'LUA'
+mkdir -p "$T/big/actors"
+cat > "$T/big/actors/big.lua" <<'LUA'
 local parent, size = ...
 local big = string.rep("b", size)
 while not process.send(parent, "big", big) do time.sleep("5ms") end
@@ -129,7 +129,7 @@ LUA
 cat > "$T/big/main.lua" <<'LUA'
 local n, scale = tonumber((...)), tonumber((select(2, ...))) or 1
 local ev, inb = process.events(), process.inbox()
-for _ = 1, n do process.spawn_monitored("w:big", "ward:sandbox", process.pid(), 8000000) end
+for _ = 1, n do process.spawn_monitored("actors:big", "ward:sandbox", process.pid(), 8000000) end
 local got, ended = 0, 0
 while got < n or ended < n do
   local r = channel.select { inb:case_receive(), ev:case_receive(),
@@ -149,11 +149,11 @@ cat > "$T/drop.lua" <<'LUA'
 local how, scale = ...
 scale = tonumber(scale) or 1
 local ev = process.events()
-local D = spawn_vm("w:drain", {})
-local relay = spawn_vm("w:relay", {})
+local D = spawn_vm("actors:drain", {})
+local relay = spawn_vm("actors:relay", {})
 relay:send(process.pid())
 D:send(relay)
-local c = process.spawn_monitored("w:rawdrop", "ward:sandbox", how, D, scale)
+local c = process.spawn_monitored("actors:rawdrop", "ward:sandbox", how, D, scale)
 if how == "partial" then process.send(c, "again", D) end
 D:close()                               -- then only the child's copies name it
 local r = channel.select { ev:case_receive(), time.after(60000 * scale):case_receive() }
@@ -164,7 +164,7 @@ if how == "partial" then
   local d = m.channel ~= process.inbox() and {} or m.value:payload()
   print("drain: " .. tostring(d[1]) .. " " .. tostring(d[2]))
 end
-print("after: " .. tostring(process.exec("w:helper", "ward:main", process.pid(), 5)))
+print("after: " .. tostring(process.exec("actors:helper", "ward:main", process.pid(), 5)))
 LUA
 for how in foreign double more partial; do
   WARD_TEST_RAW_WIRE=1 timeout "$(scaled_s 60)" "$WARD_FAULTS" run --root "$src" \

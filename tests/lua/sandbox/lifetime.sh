@@ -33,20 +33,20 @@ wait_sandbox_children () {
   done
 }
 
-mkdir -p "$T/w"
-cat > "$T/w/block.lua" <<'EOF'
--- w:block -- waits for a message that never comes.
+mkdir -p "$T/actors"
+cat > "$T/actors/block.lua" <<'EOF'
+-- actors:block -- waits for a message that never comes.
 process.inbox():receive()
 EOF
-cat > "$T/w/slink.lua" <<'EOF'
--- w:slink -- a link of a chain on ward:sandbox: starts its successor, then
+cat > "$T/actors/slink.lua" <<'EOF'
+-- actors:slink -- a link of a chain on ward:sandbox: starts its successor, then
 -- ends; the fifth tells the first process that the chain runs.
 local first, hop = ...
 if hop == 5 then process.send(first, "running") end
-process.spawn("w:slink", "ward:sandbox", first, hop + 1)
+process.spawn("actors:slink", "ward:sandbox", first, hop + 1)
 EOF
-cat > "$T/w/stay.lua" <<'EOF'
--- w:stay -- an Emilua-style actor that waits on a pipe it holds both ends
+cat > "$T/actors/stay.lua" <<'EOF'
+-- actors:stay -- an Emilua-style actor that waits on a pipe it holds both ends
 -- of: it needs nothing of the runtime to stay.
 local fd = require "fd"
 local r, w = fd.pipe()
@@ -58,20 +58,20 @@ process.inbox():receive()
 EOF
 cat > "$T/keeper.lua" <<'EOF'
 -- a sandboxed process, watched; the run ends (normally) once it has ended
-assert(process.spawn_monitored("w:block", "ward:sandbox"))
+assert(process.spawn_monitored("actors:block", "ward:sandbox"))
 print("ready")
 local ev = process.events():receive()
 print("ended", ev.kind)
 return "done"
 EOF
 cat > "$T/chain.lua" <<'EOF'
-process.spawn("w:slink", "ward:sandbox", process.pid(), 1)
+process.spawn("actors:slink", "ward:sandbox", process.pid(), 1)
 process.inbox():receive()
 print("chain running")
 process.inbox():receive()
 EOF
 cat > "$T/detach.lua" <<'EOF'
-local ch = spawn_vm("w:stay", { subprocess = { newns_user = true } })
+local ch = spawn_vm("actors:stay", { subprocess = { newns_user = true } })
 ch:detach()
 print("detached", ch.child_pid)
 return "done"

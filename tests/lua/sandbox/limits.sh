@@ -70,14 +70,14 @@ end
 if what == "children" or what == "processes" then
   local n, k, m = 0, nil, nil
   for _ = 1, 5 do
-    k, m = try(process.spawn, "w:nap", "ward:main")
+    k, m = try(process.spawn, "actors:nap", "ward:main")
     if k ~= "ok" then break end
     n = n + 1
   end
   print(what, n, k, m)
   return
 end
-local B = assert(process.spawn("w:nap", "ward:main"))
+local B = assert(process.spawn("actors:nap", "ward:main"))
 print("target", B)
 local n, k, m = 0, nil, nil
 for i = 1, 10 do
@@ -129,7 +129,7 @@ ok "... audited as limit.mailbox_fds on the receiver" \
 # ---- descriptors in flight: a sandboxed child floods a parent that reads nothing ----
 cat > "$T/inflight.lua" <<'L'
 local flooded = process.listen("flooded", { message = true })
-local c = assert(process.spawn("w:fdflood", "ward:sandbox", process.pid()))
+local c = assert(process.spawn("actors:fdflood", "ward:sandbox", process.pid()))
 print("flooded", flooded:receive():payload())
 process.send(c, "stop")
 L
@@ -159,7 +159,7 @@ else
   # descriptors a child sends that would land in the reserve
   cat > "$T/rf.lua" <<'L'
 local flooded = process.listen("flooded", { message = true })
-local c = assert(process.spawn("w:fdflood", "ward:sandbox", process.pid()))
+local c = assert(process.spawn("actors:fdflood", "ward:sandbox", process.pid()))
 print("flood", flooded:receive():payload())
 process.send(c, "stop")
 L
@@ -176,7 +176,7 @@ cat > "$T/vm.lua" <<'L'
 local what = ...
 local sub = { subprocess = { newns_user = true } }
 local function spawn(opts)
-  local ok, r = pcall(spawn_vm, "w:vmecho", opts)
+  local ok, r = pcall(spawn_vm, "actors:vmecho", opts)
   return ok, ok and r or tostring(r)
 end
 if what == "inprocess" then
@@ -188,7 +188,7 @@ end
 local holder
 if what == "total" then
   -- another caller holds two first
-  holder = process.spawn("w:vmholder", "ward:main", process.pid(), 2)
+  holder = process.spawn("actors:vmholder", "ward:main", process.pid(), 2)
   print("other", process.inbox():receive():payload())
 end
 local kept, n, err = {}, 0, nil
@@ -261,7 +261,7 @@ else
   fi
   # a child is given back the limit ward was started with
   cat > "$T/lim.lua" <<'L'
-local ch = spawn_vm("w:vmecho", { subprocess = { newns_user = true } })
+local ch = spawn_vm("actors:vmecho", { subprocess = { newns_user = true } })
 print("child", ch.child_pid)
 process.listen("never"):receive()   -- until ward is stopped
 L

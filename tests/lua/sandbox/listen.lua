@@ -7,7 +7,7 @@ local u = require "util"
 local S = "ward:sandbox"
 local me = process.pid()
 
-local w, e = process.spawn_monitored("w:latelisten", S, me)
+local w, e = process.spawn_monitored("actors:latelisten", S, me)
 if w == nil and tostring(e):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
   return
@@ -32,7 +32,7 @@ t.ok(ev ~= nil and ev.result and ev.result.error == nil, "the worker ended norma
 if ev and ev.result and ev.result.error then t.diag(ev.result.error) end
 
 -- the same channel for the same topic, in the child
-local r, e2 = process.exec("w:relisten", S)
+local r, e2 = process.exec("actors:relisten", S)
 t.is(r, true, "listen twice in a subprocess actor returns the same channel")
 if r ~= true then t.diag(tostring(e2)) end
 

@@ -9,16 +9,16 @@ local me = process.pid()
 local ev, inb = process.events(), process.inbox()
 local u = require "util"
 local function wait(ch, ms) return (u.recv(ch, u.ms(ms or 60000))) end
-local rel = spawn_vm("w:relay", {})
+local rel = spawn_vm("actors:relay", {})
 rel:send(me)
 local N = 200
 local chans, ids = {}, {}
 for i = 1, N do
-  local D = spawn_vm("w:drain", {})
+  local D = spawn_vm("actors:drain", {})
   D:send(rel)
   chans[i] = D
 end
-local C, err = process.spawn_monitored("w:manyheld", "ward:sandbox", me, chans)
+local C, err = process.spawn_monitored("actors:manyheld", "ward:sandbox", me, chans)
 if not C and tostring(err):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(err))
   return

@@ -18,7 +18,7 @@ local function report()
   return n, kind, msg
 end
 
-local a, e = process.spawn_monitored("w:fdflood", S, me)
+local a, e = process.spawn_monitored("actors:fdflood", S, me)
 if a == nil and tostring(e):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
   return
@@ -33,7 +33,7 @@ t.like(msg, "already has 40 descriptors in flight, not yet received %(the limit 
        "and the error names the limit")
 
 -- per mailbox: a second child gets only what is left of the parent's 60
-local b = assert(process.spawn_monitored("w:fdflood", S, me))
+local b = assert(process.spawn_monitored("actors:fdflood", S, me))
 n, kind, msg = report()
 t.is(n, 20, "a second child fills the parent's mailbox to its limit of 60")
 t.like(msg, "mailbox of " .. u.esc(me) .. " already holds 60 descriptors %(the limit is 60%)",
@@ -68,7 +68,7 @@ end
 t.ok(exits[a] == "stopped" and exits[b] == "stopped", "both children end normally")
 
 -- children: a process of a sandboxed host may have 3 live ones here
-local sp = assert(process.with_context({}):with_actor("untrusted"):spawn_monitored("w:spawnloop", S, me))
+local sp = assert(process.with_context({}):with_actor("untrusted"):spawn_monitored("actors:spawnloop", S, me))
 local m = u.msg_on("spawned")
 local sn, skind, smsg
 if m then sn, skind, smsg = m:payload() end
@@ -78,7 +78,7 @@ t.like(smsg, "already has 3 live children %(the limit of host ward:sandbox%)",
        "and the error names the limit")
 -- a trusted process is not bound by it (it is not on the sandboxed host)
 local kids = {}
-for i = 1, 5 do kids[i] = process.spawn("w:ret", "ward:main", i, 1) end
+for i = 1, 5 do kids[i] = process.spawn("actors:ret", "ward:main", i, 1) end
 t.ok(#kids == 5, "a trusted process still spawns past that number")
 process.send(sp, "stop")
 t.ok(u.event_from(process.event.EXIT, sp) ~= nil, "the spawner ends")

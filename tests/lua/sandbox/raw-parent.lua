@@ -1,5 +1,5 @@
 -- raw-parent.lua -- run by hostile-child.sh with tests/ward-faults and
--- WARD_TEST_RAW_WIRE=1: spawns the compromised child w:raw with the attack
+-- WARD_TEST_RAW_WIRE=1: spawns the compromised child actors:raw with the attack
 -- named by the first argument, prints what it reported and how it ended,
 -- then shows that the runtime goes on. Arguments: attack, timeout scale.
 -- For the pace attacks it also floods the child and checks that another
@@ -28,7 +28,7 @@ if attack == "fds-park" then
   local fd = require "fd"
   local kids = {}
   for _ = 1, 60 do
-    local c = process.spawn_monitored("w:raw", "ward:sandbox", attack, process.pid(), scale)
+    local c = process.spawn_monitored("actors:raw", "ward:sandbox", attack, process.pid(), scale)
     if c then kids[#kids + 1] = c end
   end
   print("children: " .. #kids)
@@ -42,10 +42,10 @@ if attack == "fds-park" then
     if wait(ev, 50) then ended = ended + 1 end
   end
   print("trusted descriptors: " .. opened .. " opened, " .. failed .. " failed " .. tostring(why))
-  print("after: " .. tostring(process.exec("w:helper", "ward:main", process.pid(), 5)))
+  print("after: " .. tostring(process.exec("actors:helper", "ward:main", process.pid(), 5)))
   return
 end
-local C = process.spawn_monitored("w:raw", "ward:sandbox", attack, process.pid(), scale)
+local C = process.spawn_monitored("actors:raw", "ward:sandbox", attack, process.pid(), scale)
 if attack == "slow" or attack == "deaf" then
   local m = wait(inb, 60000)
   print("ready: " .. (m and m:topic() or "nothing"))
@@ -56,7 +56,7 @@ if attack == "slow" or attack == "deaf" then
   end
   print("flooded: " .. sent)
   -- another sandboxed actor is served meanwhile
-  local E = process.spawn_monitored("w:echo", "ward:sandbox", process.pid())
+  local E = process.spawn_monitored("actors:echo", "ward:sandbox", process.pid())
   m = wait(inb, 60000)
   print("other: " .. (m and m:topic() or "nothing"))
   process.send(E, "ping")
@@ -83,4 +83,4 @@ while true do
   if not m then break end
   if m:topic() == "report" then print_report(m) else print("message: " .. m:topic()) end
 end
-print("after: " .. tostring(process.exec("w:helper", "ward:main", process.pid(), 5)))
+print("after: " .. tostring(process.exec("actors:helper", "ward:main", process.pid(), 5)))

@@ -11,11 +11,11 @@ local me = process.pid()
 local ev, inb = process.events(), process.inbox()
 local u = require "util"
 local function wait(ch, ms) return (u.recv(ch, u.ms(ms or 60000))) end
-local rel = spawn_vm("w:relay", {})
+local rel = spawn_vm("actors:relay", {})
 rel:send(me)
-local D = spawn_vm("w:drain", {})
+local D = spawn_vm("actors:drain", {})
 D:send(rel)
-local C, err = process.spawn_monitored("w:chanback", "ward:sandbox")
+local C, err = process.spawn_monitored("actors:chanback", "ward:sandbox")
 if not C and tostring(err):find("not permitted") then
   t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(err))
   return
@@ -34,7 +34,7 @@ local r = wait(inb, 500)
 t.ok(r == nil, "the channel's actor is not told that none remains (this process holds one)")
 t.ok(pcall(D.send, D, "y"), "a send on the channel this process holds goes")
 
-local K = process.with_context({ ch = D }):spawn_monitored("w:ctxuse", "ward:sandbox", me)
+local K = process.with_context({ ch = D }):spawn_monitored("actors:ctxuse", "ward:sandbox", me)
 local m = wait(inb)
 t.is(m and m:topic(), "sent", "a child sends on the channel in its context, before and after an upgrade")
 process.send(K, "end")
@@ -49,7 +49,7 @@ t.ok(pcall(D.send, D, "z"), "a send on the channel this process holds goes")
 -- every process that inherits a context keeps a copy of its channels:
 -- three in-process and three sandboxed children of a process given the
 -- context, each reading it and ending, give back only their own
-local P = process.with_context({ ch = D }):spawn_monitored("w:ctxparent", "ward:main", me,
+local P = process.with_context({ ch = D }):spawn_monitored("actors:ctxparent", "ward:main", me,
   { "ward:main", "ward:main", "ward:main", "ward:sandbox", "ward:sandbox", "ward:sandbox" })
 local got = wait(inb)
 t.ok(got and got:topic() == "read" and got:payload() == 6,

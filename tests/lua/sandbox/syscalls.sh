@@ -59,11 +59,11 @@ EOF_SITES
 # and the run goes on to its end -- also when the runtime cannot take the
 # supervisor's socket out of its set (the reader then ends).
 if command -v pgrep > /dev/null 2>&1; then
-  mkdir -p "$T/root/w"
-  cp "$src/w/nap.lua" "$T/root/w/nap.lua"
+  mkdir -p "$T/root/actors"
+  cp "$src/actors/nap.lua" "$T/root/actors/nap.lua"
   cat > "$T/root/gone.lua" <<'LUA'
 local ev = process.events()
-local c, e = process.spawn_monitored("w:nap", "ward:sandbox")
+local c, e = process.spawn_monitored("actors:nap", "ward:sandbox")
 if not c then print("spawn failed: " .. tostring(e)); return end
 print("spawned")
 local r = ev:receive()

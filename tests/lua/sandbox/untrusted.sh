@@ -7,7 +7,7 @@
 cat > "$T/probe.lua" <<'LUA'
 print("pid", process.pid())
 print("context", _CONTEXT)
-print("spawn", select(2, process.spawn("w:x", "ward:main")))
+print("spawn", select(2, process.spawn("actors:x", "ward:main")))
 print("register", select(2, process.registry.register("evil")))
 print("io", io, "debug", debug)
 return "done"
@@ -18,11 +18,11 @@ skip_unless_sandbox "$T/err"
 ok "a script nobody vouches for runs to its end (exit 0)" test "$rc" -eq 0
 has "it runs on ward:sandbox" '^pid	{ward:sandbox|0x' "$T/out"
 has "_CONTEXT is main: it is the first process" '^context	main' "$T/out"
-has "spawning on ward:main is denied" 'spawn	PERMISSION_DENIED: permission denied: process.spawn on w:x (actor untrusted)' "$T/out"
+has "spawning on ward:main is denied" 'spawn	PERMISSION_DENIED: permission denied: process.spawn on actors:x (actor untrusted)' "$T/out"
 has "registering a name is denied" 'register	PERMISSION_DENIED: permission denied: process.registry.register on evil' "$T/out"
 has "io and debug are absent" '^io	nil	debug	nil' "$T/out"
 "$WARD" audit --db "$T/a.db" --json > "$T/audit" 2>&1
-has "ward audit shows the denied spawn" '"actor":"untrusted".*"action":"process.spawn","resource":"w:x"' "$T/audit"
+has "ward audit shows the denied spawn" '"actor":"untrusted".*"action":"process.spawn","resource":"actors:x"' "$T/audit"
 has "and the denied registration" '"action":"process.registry.register","resource":"evil"' "$T/audit"
 
 printf 'error("given up")\n' > "$T/fail.lua"

@@ -8,12 +8,12 @@
 local t = require("tap").setup(...)
 local me = process.pid()
 
-local probe_ok, probe = pcall(spawn_vm, "w:vmserver", { subprocess = { newns_user = true } })
+local probe_ok, probe = pcall(spawn_vm, "actors:vmserver", { subprocess = { newns_user = true } })
 local sub_ok = probe_ok
 if probe_ok then probe:send("quit") probe:close()
 elseif not tostring(probe):find("not permitted") then error(probe) end
 
-local relay = spawn_vm("w:relay", {})
+local relay = spawn_vm("actors:relay", {})
 relay:send(me)
 local function next_answer()
   local inb, deadline = process.inbox(), t.after(60000)
@@ -38,8 +38,8 @@ for _, c in ipairs { { false, false }, { true, false }, { false, true }, { true,
   if (ssub or csub) and not sub_ok then
     skip(5, "this machine does not allow the sandbox's namespaces: " .. tostring(probe))
   else
-    local S = spawn_vm("w:vmserver", opts(ssub))
-    local C = spawn_vm("w:vmclient", opts(csub))
+    local S = spawn_vm("actors:vmserver", opts(ssub))
+    local C = spawn_vm("actors:vmclient", opts(csub))
     C:send { server = S, report = relay }     -- a worker's channel, passed in a message
     C:close()
     local r = next_answer()
@@ -63,7 +63,7 @@ end
 -- the first process's own inbox is an address too
 do
   local inbox = require "inbox"
-  local S = spawn_vm("w:vmserver")
+  local S = spawn_vm("actors:vmserver")
   S:send { op = "ping", reply = inbox, n = 7 }
   -- the answer is awaited through the relay first, so that a failure
   -- cannot leave the first process blocked in inbox:receive()
@@ -81,14 +81,14 @@ end
 -- (Emilua's reference, inbox: "No further messages can be received after
 -- inbox is closed")
 local function closing(label, o)
-  local X = spawn_vm("w:vmcloser", o)
+  local X = spawn_vm("actors:vmcloser", o)
   X:send(relay)
   local r = next_answer()
   local pid = type(r) == "table" and r[1] == "closer" and r[2] or nil
   t.ok(pid ~= nil, label .. "the actor reports")
   X:send("queued before the close")
   -- a channel to D queued there too, the only one left to D: dropped with it
-  local D = spawn_vm("w:drain")
+  local D = spawn_vm("actors:drain")
   D:send(relay)
   X:send(D)
   D:close()

@@ -12,7 +12,7 @@ local out_r, out_w = fd.pipe()
 local err_r, err_w = fd.pipe()
 in_w:write("in-data")
 in_w:close()
-local ok, ch = pcall(spawn_vm, "w:vmprint", { subprocess = {
+local ok, ch = pcall(spawn_vm, "actors:vmprint", { subprocess = {
   newns_user = true, stdin = in_r, stdout = out_w, stderr = err_w,
   init = { script = [[
     local s = init.read(0, 100)
@@ -54,7 +54,7 @@ c_r:close()
 local bad = { { stdin = c_r }, { stdout = 1 }, { stderr = "inherit" } }
 for i, sub in ipairs(bad) do
   sub.newns_user = true
-  local okb, e = pcall(spawn_vm, "w:vmprint", { subprocess = sub })
+  local okb, e = pcall(spawn_vm, "actors:vmprint", { subprocess = sub })
   t.ok(not okb and tostring(e):find("open file descriptor", 1, true) ~= nil,
        "a bad standard stream " .. i .. " is refused, naming what is accepted")
   if okb then t.diag("accepted") end

@@ -1,2 +1,0 @@
--- b:noop -- a process that exits at once (the spawn + exit benchmark).
-return true

@@ -1,0 +1,2 @@
+-- actors:badexit -- returns a value that cannot be sent.
+return function() end

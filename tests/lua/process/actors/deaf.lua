@@ -1,0 +1,2 @@
+-- actors:deaf -- reads nothing: sleeps for a minute.
+time.sleep("60s")

@@ -1,0 +1,3 @@
+-- actors:fail -- raises its argument (default "boom") without a position.
+local msg = ...
+error(msg or "boom", 0)

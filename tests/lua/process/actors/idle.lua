@@ -1,0 +1,3 @@
+-- actors:idle -- waits for one inbox message and returns its topic.
+local m = process.inbox():receive()
+return m:topic()

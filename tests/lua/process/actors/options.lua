@@ -1,0 +1,2 @@
+-- actors:options -- returns its get_options().
+return process.get_options()

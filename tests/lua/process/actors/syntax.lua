@@ -1,0 +1,2 @@
+-- actors:syntax -- not valid Lua.
+local x = = 1

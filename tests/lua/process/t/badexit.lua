@@ -1,2 +1,0 @@
--- t:badexit -- returns a value that cannot be sent.
-return function() end

@@ -1,2 +1,0 @@
--- t:deaf -- reads nothing: sleeps for a minute.
-time.sleep("60s")

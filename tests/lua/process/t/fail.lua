@@ -1,3 +1,0 @@
--- t:fail -- raises its argument (default "boom") without a position.
-local msg = ...
-error(msg or "boom", 0)

@@ -1,8 +1,0 @@
--- t:ident -- reports pid and call-chain id; with spawn_child it also
--- spawns another t:ident (which reports to the same parent).
-local parent, spawn_child = ...
-process.send(parent, "ident", process.pid(), process.id())
-if spawn_child then
-  process.spawn("t:ident", "ward:main", parent)
-end
-return "ident-done"

@@ -1,2 +1,0 @@
--- t:options -- returns its get_options().
-return process.get_options()

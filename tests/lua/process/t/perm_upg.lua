@@ -1,5 +1,0 @@
--- t:perm_upg -- upgrades itself to t:perm_kid (mode "ret": it pings to,
--- then returns tag); when the upgrade is refused, returns "KIND|message".
-local to, tag = ...
-local _, e = process.upgrade("t:perm_kid", to, tag, "ret")
-return e:kind() .. "|" .. e:message()

@@ -1,3 +1,0 @@
--- t.sub:leaf -- a definition two namespace levels deep; returns "leaf" and
--- its arguments' count.
-return { "leaf", select("#", ...) }

@@ -1,2 +1,0 @@
--- t:syntax -- not valid Lua.
-local x = = 1

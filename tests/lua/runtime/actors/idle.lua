@@ -1,0 +1,2 @@
+-- actors:idle -- waits for one message.
+process.inbox():receive()

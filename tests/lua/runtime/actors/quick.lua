@@ -1,0 +1,2 @@
+-- actors:quick -- exits at once.
+return 1

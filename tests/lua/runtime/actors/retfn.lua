@@ -1,0 +1,2 @@
+-- actors:retfn -- returns a value the codec refuses (a function).
+return print

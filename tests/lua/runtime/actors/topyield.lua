@@ -1,0 +1,3 @@
+-- actors:topyield -- coroutine.yield at the top level of a process.
+coroutine.yield(1)
+return "yielded and came back"

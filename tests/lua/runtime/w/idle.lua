@@ -1,2 +1,0 @@
--- w:idle -- waits for one message.
-process.inbox():receive()

@@ -1,2 +1,0 @@
--- w.modargs -- a module file that returns what require passed it.
-return { n = select("#", ...), ... }

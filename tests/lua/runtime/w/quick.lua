@@ -1,2 +1,0 @@
--- w:quick -- exits at once.
-return 1

@@ -1,2 +1,0 @@
--- w:retfn -- returns a value the codec refuses (a function).
-return print

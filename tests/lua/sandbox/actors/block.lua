@@ -1,0 +1,2 @@
+-- actors:block -- waits for one message.
+process.inbox():receive()

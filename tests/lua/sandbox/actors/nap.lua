@@ -1,0 +1,3 @@
+-- actors:nap -- a child that waits until it is ended (syscalls.sh ends its
+-- supervisor under it).
+time.sleep(600000)

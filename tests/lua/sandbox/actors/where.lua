@@ -1,0 +1,2 @@
+-- actors:where -- returns the host part of its own PID.
+return (process.pid():match("^{(.*)|"))

@@ -1,2 +1,0 @@
--- w:block -- waits for one message.
-process.inbox():receive()

@@ -1,3 +1,0 @@
--- w:printer -- prints a line on its stdout.
-print("hello-from-the-child")
-return true

@@ -1,3 +1,0 @@
--- w:sender -- sends one message to its first argument.
-process.send((...), "hello")
-return "sent"

@@ -1,2 +1,0 @@
--- w:where -- returns the host part of its own PID.
-return (process.pid():match("^{(.*)|"))
