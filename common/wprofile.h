@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* Namespaces a sandboxed child gets. Bit n is the n-th name of the policy
- * language's list (user, pid, net, mount, ipc, uts, cgroup: policy/check.c
+ * language's list (user, pid, net, mount, ipc, uts, cgroup: policy/lang/check.c
  * sets 1u << n), so the order is fixed. */
 enum ward_ns {
   WARD_NS_USER = 1, WARD_NS_PID = 2, WARD_NS_NET = 4, WARD_NS_MOUNT = 8,

@@ -1,20 +1,27 @@
-## policy/local.mk -- the permission engine (libwardpolicy.a): the policy
-## language, checker, formatter, decision index and cache, SQLite store, CLI,
-## the gate wired to them, the audit writer and `ward audit`.
+## policy/local.mk -- the permission engine (libwardpolicy.a):
+## lang/    the policy language: lexer, parser, checker, formatter, diagnostics;
+## decide/  the decision index, the combining algorithm, the cache, the engine,
+##          the gate wired to it (run.c) and the policies compiled in;
+## store/   the SQLite policy store;
+## audit/   the audit writer, its database and `ward audit` (stats, suggest);
+## cli/     `ward policy`.
 noinst_LIBRARIES += libwardpolicy.a
-libwardpolicy_a_SOURCES = policy/include/policy.h policy/gate.h policy/gate.c policy/run.c \
-	policy/engine.h policy/wpol.h policy/index.h policy/lex.h policy/audit.h policy/auditdb.h \
-	policy/arena.c policy/buf.c policy/diag.c policy/actions.c policy/spell.c \
-	policy/htab.c policy/readfile.c \
-	policy/glob.c policy/lexer.c policy/parser.c policy/check.c \
-	policy/format.c policy/eval.c policy/compile.c policy/cache.c \
-	policy/engine.c policy/store.c policy/cli.c policy/audit.c policy/auditdb.c policy/audit_cli.c \
-	policy/suggest.c policy/sha256.c
-## the store, the audit writer and `ward audit`, split by concern
-libwardpolicy_a_SOURCES += policy/store.h policy/store_load.c policy/store_remove.c \
-	policy/store_export.c policy/auditw.h policy/audit_queue.c policy/audit_row.c \
-	policy/audit_ckpt.c policy/audit_cli.h policy/audit_show.c \
-	policy/suggest.h policy/suggest_print.c policy/cli.h policy/cli_request.c
+libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
+	policy/lang/wpol.h policy/lang/lex.h policy/lang/arena.c policy/lang/buf.c \
+	policy/lang/diag.c policy/lang/actions.c policy/lang/spell.c policy/lang/htab.c \
+	policy/lang/readfile.c policy/lang/glob.c policy/lang/lexer.c policy/lang/parser.c \
+	policy/lang/check.c policy/lang/format.c \
+	policy/decide/engine.h policy/decide/index.h policy/decide/gate.h \
+	policy/decide/compile.c policy/decide/eval.c policy/decide/cache.c \
+	policy/decide/engine.c policy/decide/gate.c policy/decide/run.c policy/decide/sha256.c \
+	policy/store/store.h policy/store/store.c policy/store/store_load.c \
+	policy/store/store_remove.c policy/store/store_export.c \
+	policy/audit/audit.h policy/audit/auditw.h policy/audit/audit.c \
+	policy/audit/audit_queue.c policy/audit/audit_row.c policy/audit/audit_ckpt.c \
+	policy/audit/auditdb.h policy/audit/auditdb.c \
+	policy/audit/audit_cli.h policy/audit/audit_cli.c policy/audit/audit_show.c \
+	policy/audit/suggest.h policy/audit/suggest.c policy/audit/suggest_print.c \
+	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c
 nodist_libwardpolicy_a_SOURCES = policy/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS)
 

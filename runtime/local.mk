@@ -41,7 +41,7 @@ ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardc
 check_PROGRAMS += tests/ward-faults
 tests_ward_faults_SOURCES = runtime/main.c runtime/remote/remote.c runtime/remote/broker.c \
 	runtime/remote/breader.c \
-	runtime/remote/bhandle.c runtime/remote/bproxy.c policy/audit.c \
+	runtime/remote/bhandle.c runtime/remote/bproxy.c policy/audit/audit.c \
 	tests/harness/rawwire.c \
 	sandbox/client.c sandbox/supervisor.c sandbox/build.c sandbox/spawn.c
 tests_ward_faults_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS) $(SECCOMP_CFLAGS) \

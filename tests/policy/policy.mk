@@ -29,7 +29,7 @@ tests_policy_bench_decide_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_bench_decide_LDADD = $(WPOL_TEST_LIBS)
 ## with the fault hook of the audit writer (WARD_TEST_AUDIT_FAULT), which
 ## only a build with -DWARD_TEST_HOOKS has: audit.c is compiled again here
-tests_policy_test_audit_SOURCES = tests/policy/test-audit.c tests/unit/tap.h policy/audit.c
+tests_policy_test_audit_SOURCES = tests/policy/test-audit.c tests/unit/tap.h policy/audit/audit.c
 tests_policy_test_audit_CPPFLAGS = $(WPOL_TEST_CPPFLAGS) -DWARD_TEST_HOOKS
 tests_policy_test_audit_LDADD = $(WPOL_TEST_LIBS)
 tests_policy_bench_audit_SOURCES = tests/policy/bench-audit.c
