@@ -1,4 +1,5 @@
-/* wbuf.h -- a growable byte buffer, used by the codec and the CLI.
+/* wbuf.h -- ward's one growable byte buffer (the codec, the bridge, the CLI,
+ * and under wpol_buf the policy engine's text).
  * A wbuf owns its bytes; wbuf_free releases them. Appends fail only when
  * memory runs out or the buffer would pass its cap (then -1, err filled). */
 #ifndef WARD_WBUF_H

@@ -33,9 +33,9 @@ check () {  # check LIBRARY FLAGS yes|no HEADER...
     fi
   done
 }
-echo "1..45"
+echo "1..48"
 # each library's own headers and what it may call
-check common "$LAYER_COMMON" yes werr.h wbuf.h wfd.h
+check common "$LAYER_COMMON" yes werr.h wbuf.h wfd.h wgrow.h wunit.h wprofile.h
 check policy "$LAYER_POLICY" yes werr.h policy.h engine.h wpol.h
 check init "$LAYER_INIT" yes werr.h init.h init-int.h
 check sandbox "$LAYER_SANDBOX" yes werr.h sandbox.h lockdown.h init.h
