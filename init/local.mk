@@ -10,9 +10,9 @@ nodist_libwardinit_a_SOURCES = init/builtin.c
 WINIT_BUILTIN = $(srcdir)/init/empty-root.lua
 BUILT_SOURCES += init/builtin.c
 CLEANFILES += init/builtin.c
-init/builtin.c: $(WINIT_BUILTIN) $(srcdir)/policy/embed.sh
+init/builtin.c: $(WINIT_BUILTIN) $(srcdir)/build-aux/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) init && \
-	$(SHELL) $(srcdir)/policy/embed.sh winit_builtin init.h $(WINIT_BUILTIN) > $@-t \
+	$(SHELL) $(srcdir)/build-aux/embed.sh winit_builtin init.h $(WINIT_BUILTIN) > $@-t \
 	&& mv -f $@-t $@
 
 pkgdatainitdir = $(pkgdatadir)/init

@@ -22,19 +22,19 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
 	policy/audit/audit_cli.h policy/audit/audit_cli.c policy/audit/audit_show.c \
 	policy/audit/suggest.h policy/audit/suggest.c policy/audit/suggest_print.c \
 	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c
-nodist_libwardpolicy_a_SOURCES = policy/builtin.c
+nodist_libwardpolicy_a_SOURCES = policy/decide/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS)
 
 ## The policies `ward run` uses without --db or --policy, compiled in.
 WPOL_BUILTIN = $(srcdir)/policies/default.policy $(srcdir)/policies/untrusted.policy
-BUILT_SOURCES = policy/builtin.c
-CLEANFILES += policy/builtin.c
-policy/builtin.c: $(WPOL_BUILTIN) $(srcdir)/policy/embed.sh
-	$(AM_V_GEN)$(MKDIR_P) policy && \
-	$(SHELL) $(srcdir)/policy/embed.sh wpol_builtin engine.h $(WPOL_BUILTIN) > $@-t \
+BUILT_SOURCES += policy/decide/builtin.c
+CLEANFILES += policy/decide/builtin.c
+policy/decide/builtin.c: $(WPOL_BUILTIN) $(srcdir)/build-aux/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) policy/decide && \
+	$(SHELL) $(srcdir)/build-aux/embed.sh wpol_builtin engine.h $(WPOL_BUILTIN) > $@-t \
 	&& mv -f $@-t $@
 
 dist_man_MANS += doc/ward-policy.5
 dist_doc_DATA += doc/writing-policies.md
 pkgdata_DATA += policies/default.policy policies/untrusted.policy
-EXTRA_DIST += policies policy/include/actions.def policy/embed.sh
+EXTRA_DIST += policies policy/include/actions.def build-aux/embed.sh

@@ -57,7 +57,7 @@ unsigned winit_seccomp_allows (void);
  * $(pkgdatadir)/init/NAME. */
 const char *winit_builtin (const char *name, size_t *len);
 
-/* Generated from the files by policy/embed.sh (init/builtin.c). */
+/* Generated from the files by build-aux/embed.sh (init/builtin.c). */
 extern const char *const winit_builtin_names[];
 extern const char *const winit_builtin_texts[];
 extern const size_t winit_builtin_lens[];

@@ -1,8 +1,8 @@
 #!/bin/sh
-# layers.sh -- the build enforces ward's layers (runtime -> sandbox ->
-# policy, init -> common): with the include paths of each library, the
-# headers it may use are found and every other library's internals, and
-# every layer above it, are not. The flags are the ones Makefile.am gives
+# layers.sh -- the build enforces ward's layers (runtime uses sandbox,
+# policy and init; sandbox uses init; each uses common): with the include
+# paths of each library, the headers it may use are found and every other
+# library's internals, and every layer above it, are not. The flags are the ones Makefile.am gives
 # each library (exported by tests/build/build.mk), so this fails if the
 # build stops enforcing a layer.
 : "${CC:=cc}"
