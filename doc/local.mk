@@ -1,5 +1,6 @@
 ## doc/local.mk -- manual pages and guides.
-dist_man_MANS += doc/ward.1 doc/ward-lua.7 doc/ward-sandbox.7
+dist_man_MANS += doc/ward.1 doc/ward-lua.7 doc/ward-sandbox.7 doc/ward-policy.5
+dist_doc_DATA += doc/writing-policies.md
 
 ## check.sh: every example of ward-lua(7) prints what the page shows.
 TESTS += doc/ward-lua-examples/check.sh

@@ -34,7 +34,5 @@ policy/decide/builtin.c: $(WPOL_BUILTIN) $(srcdir)/build-aux/embed.sh
 	$(SHELL) $(srcdir)/build-aux/embed.sh wpol_builtin engine.h $(WPOL_BUILTIN) > $@-t \
 	&& mv -f $@-t $@
 
-dist_man_MANS += doc/ward-policy.5
-dist_doc_DATA += doc/writing-policies.md
 pkgdata_DATA += policies/default.policy policies/untrusted.policy
 EXTRA_DIST += policies policy/include/actions.def build-aux/embed.sh
