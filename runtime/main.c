@@ -38,7 +38,7 @@ static struct {
 void
 ward_run_master_exited (ward_proc *p, int abnormal, const char *error)
 {
-  pthread_mutex_lock (&run.lock);
+  ward_lock (&run.lock, WARD_LOCK_RUN);
   if (p->is_first)
     {
       run.first_done = 1;
@@ -51,7 +51,7 @@ ward_run_master_exited (ward_proc *p, int abnormal, const char *error)
       run.ended = 1;
       pthread_cond_broadcast (&run.cond);
     }
-  pthread_mutex_unlock (&run.lock);
+  ward_unlock (&run.lock);
 }
 
 static void
@@ -243,7 +243,7 @@ signal_main (void *unused)
       int sig;
       if (sigwait (&stop_signals, &sig) != 0)
         continue;
-      pthread_mutex_lock (&run.lock);
+      ward_lock (&run.lock, WARD_LOCK_RUN);
       int again = run.signo != 0;
       if (!again)
         {
@@ -251,7 +251,7 @@ signal_main (void *unused)
           run.ended = 1;
           pthread_cond_broadcast (&run.cond);
         }
-      pthread_mutex_unlock (&run.lock);
+      ward_unlock (&run.lock);
       if (again)
         {
           static const char msg[] = "ward: a second signal: exiting without waiting\n";
@@ -651,10 +651,10 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
     }
   ward_proc_unref (first);
 
-  pthread_mutex_lock (&run.lock);
+  ward_lock (&run.lock, WARD_LOCK_RUN);
   while (!run.ended)
     pthread_cond_wait (&run.cond, &run.lock);
-  pthread_mutex_unlock (&run.lock);
+  ward_unlock (&run.lock);
 
   return run_stop ();
 }

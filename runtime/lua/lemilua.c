@@ -45,11 +45,11 @@ senders_add (const char *pid, int d)
   ward_proc *t = ward_proc_get (pid);
   if (t == NULL)
     return;
-  pthread_mutex_lock (&t->lock);
+  ward_lock (&t->lock, WARD_LOCK_PROC);
   int was = t->vm_senders;
   t->vm_senders += d;
   int edge = (was == 0) != (t->vm_senders == 0);
-  pthread_mutex_unlock (&t->lock);
+  ward_unlock (&t->lock);
   if (edge)
     ward_proc_wake (t);           /* a receive waiting on no sender fails; a
                                      subprocess actor's stand-in tells it */
@@ -207,9 +207,9 @@ vmchan_send (lua_State *L)
     return luaL_error (L, "send: actor %s has exited", c->pid);
   if (t == NULL)
     return luaL_error (L, "send: %s", err.msg);
-  pthread_mutex_lock (&t->lock);
+  ward_lock (&t->lock, WARD_LOCK_PROC);
   int closed = t->vm_inbox_closed;
-  pthread_mutex_unlock (&t->lock);
+  ward_unlock (&t->lock);
   if (closed)
     {
       ward_proc_unref (t);
@@ -491,9 +491,9 @@ inbox_drain (ward_proc *p)
 void
 ward_inbox_close (ward_proc *p)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   p->vm_inbox_closed = 1;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   inbox_drain (p);
 }
 
@@ -504,9 +504,9 @@ inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
 {
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int closed = p->vm_inbox_closed;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   if (closed)
     {
       inbox_drain (p);          /* what a sender slipped in meanwhile */
@@ -520,9 +520,9 @@ inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
       ward_msg_release (p);
       return n;
     }
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int senders = p->vm_senders;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   /* the run's first process is named by no channel (a subprocess actor's
    * count is the runtime's, told by its stand-in) */
   if (senders == 0 && (!p->is_first || (ctx && (ward_remote_tracks_senders
@@ -554,9 +554,9 @@ close_inbox (lua_State *L)
 {
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int was = p->vm_inbox_closed;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   ward_inbox_close (p);
   return was;
 }

@@ -55,11 +55,11 @@ l_cancel (lua_State *L)
       /* one timer per deadline earlier than any before: repeated
        * cancels cannot pile timers up */
       int64_t when = ward_now_ns () + ms * 1000000LL;
-      pthread_mutex_lock (&t->lock);
+      ward_lock (&t->lock, WARD_LOCK_PROC);
       int earlier = t->cancel_deadline_ns == 0 || when < t->cancel_deadline_ns;
       if (earlier)
         t->cancel_deadline_ns = when;
-      pthread_mutex_unlock (&t->lock);
+      ward_unlock (&t->lock);
       char why[160];
       snprintf (why, sizeof why, "cancelled by %s and still running at the deadline",
                 p->pid);

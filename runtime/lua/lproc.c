@@ -173,9 +173,9 @@ static int
 l_get_options (lua_State *L)
 {
   ward_proc *p = ward_current ();
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int trap = p->trap_links;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   lua_createtable (L, 0, 1);
   lua_pushboolean (L, trap);
   lua_setfield (L, -2, "trap_links");
@@ -209,9 +209,9 @@ apply_options (lua_State *L)
     }
   if (trap >= 0)
     {
-      pthread_mutex_lock (&p->lock);
+      ward_lock (&p->lock, WARD_LOCK_PROC);
       p->trap_links = trap;
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
     }
   return 0;
 }

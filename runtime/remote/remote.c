@@ -157,9 +157,9 @@ runtime_gone (void)
 {
   atomic_store (&ward_remote_gone, 1);
   (void) shutdown (ward_remote_chan, SHUT_RDWR);
-  pthread_mutex_lock (&child.actor->lock);
+  ward_lock (&child.actor->lock, WARD_LOCK_PROC);
   child.actor->vm_senders = 0;
-  pthread_mutex_unlock (&child.actor->lock);
+  ward_unlock (&child.actor->lock);
   ward_proc_wake (child.actor);   /* a call or a receive waiting sees it */
 }
 
@@ -173,11 +173,11 @@ reader_main (void *unused)
   (void) unused;
   /* started before BOOT (a child built ahead has it ready): the frames
    * after BOOT are the actor's, once it exists */
-  pthread_mutex_lock (&child.lock);
+  ward_lock (&child.lock, WARD_LOCK_CHILD);
   while (child.actor == NULL && !child.ended)
     pthread_cond_wait (&child.cond, &child.lock);
   int ended = child.ended;
-  pthread_mutex_unlock (&child.lock);
+  ward_unlock (&child.lock);
   if (ended)
     return NULL;
   ward_wire_rx rx;
@@ -194,9 +194,9 @@ reader_main (void *unused)
       int rc = ward_wire_read (ward_remote_chan, &rx, &err);
       if (rc == 2 || rc < 0)
         {
-          pthread_mutex_lock (&child.lock);
+          ward_lock (&child.lock, WARD_LOCK_CHILD);
           int detached = child.detached;
-          pthread_mutex_unlock (&child.lock);
+          ward_unlock (&child.lock);
           if (detached)
             {
               runtime_gone ();
@@ -239,9 +239,9 @@ reader_main (void *unused)
               break;
             }
           ward_wire_rx_reset (&rx);
-          pthread_mutex_lock (&child.actor->lock);
+          ward_lock (&child.actor->lock, WARD_LOCK_PROC);
           child.actor->vm_senders = (int) n;
-          pthread_mutex_unlock (&child.actor->lock);
+          ward_unlock (&child.actor->lock);
           ward_proc_wake (child.actor);
           continue;
         }
@@ -255,9 +255,9 @@ reader_main (void *unused)
               why = buf;
               break;
             }
-          pthread_mutex_lock (&child.lock);
+          ward_lock (&child.lock, WARD_LOCK_CHILD);
           child.detached = 1;
-          pthread_mutex_unlock (&child.lock);
+          ward_unlock (&child.lock);
           continue;
         }
       else if (rx.type == WARD_F_REPLY)
@@ -289,18 +289,18 @@ reader_main (void *unused)
 int
 ward_remote_actor_done (void)
 {
-  pthread_mutex_lock (&child.lock);
+  ward_lock (&child.lock, WARD_LOCK_CHILD);
   int done = child.ended || child.ending || child.actor == NULL;
-  pthread_mutex_unlock (&child.lock);
+  ward_unlock (&child.lock);
   return done;
 }
 
 void
 ward_remote_ending (void)
 {
-  pthread_mutex_lock (&child.lock);
+  ward_lock (&child.lock, WARD_LOCK_CHILD);
   child.ending = 1;
-  pthread_mutex_unlock (&child.lock);
+  ward_unlock (&child.lock);
 }
 
 void
@@ -313,15 +313,15 @@ ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char 
       && (abnormal ? ward_wire_put_str (&b, error, strlen (error), &err)
                    : ward_wire_put_str (&b, (const char *) result, len, &err)) == 0)
     {
-      pthread_mutex_lock (&ward_remote_tx_lock);
+      ward_lock (&ward_remote_tx_lock, WARD_LOCK_CHILD_TX);
       (void) ward_wire_send (ward_remote_chan, WARD_F_EXIT, b.data, b.len, &err);
-      pthread_mutex_unlock (&ward_remote_tx_lock);
+      ward_unlock (&ward_remote_tx_lock);
     }
   wbuf_free (&b);
-  pthread_mutex_lock (&child.lock);
+  ward_lock (&child.lock, WARD_LOCK_CHILD);
   child.ended = 1;
   pthread_cond_broadcast (&child.cond);
-  pthread_mutex_unlock (&child.lock);
+  ward_unlock (&child.lock);
 }
 
 /* The definitions the runtime sent (BOOT's, upgrades'), each kept for the
@@ -535,15 +535,15 @@ ward_remote_main (int chan)
     goto fail;
 #endif
   ward_wire_rx_free (&rx);
-  pthread_mutex_lock (&child.lock);
+  ward_lock (&child.lock, WARD_LOCK_CHILD);
   child.actor = actor;
   pthread_cond_broadcast (&child.cond);   /* the reader takes over the channel */
-  pthread_mutex_unlock (&child.lock);
+  ward_unlock (&child.lock);
   ward_sched_push (actor);
-  pthread_mutex_lock (&child.lock);
+  ward_lock (&child.lock, WARD_LOCK_CHILD);
   while (!child.ended)
     pthread_cond_wait (&child.cond, &child.lock);
-  pthread_mutex_unlock (&child.lock);
+  ward_unlock (&child.lock);
   return 0;
 
 fail:
@@ -674,9 +674,9 @@ ward_remote_call (lua_State *L, const char *op)
   if (rc == 0)
     {
       ward_remote_flush_drops ();   /* what waits goes first */
-      pthread_mutex_lock (&ward_remote_tx_lock);
+      ward_lock (&ward_remote_tx_lock, WARD_LOCK_CHILD_TX);
       rc = ward_wire_send_fds (ward_remote_chan, WARD_F_CALL, b.data, b.len, &fds, &err);
-      pthread_mutex_unlock (&ward_remote_tx_lock);
+      ward_unlock (&ward_remote_tx_lock);
     }
   if (rc < 0 && held)
     ward_remote_call_done (1);  /* not sent: no reply will come */

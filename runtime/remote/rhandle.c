@@ -91,7 +91,7 @@ copies_drop (const char *ref, size_t len)
 {
   char pid[64];
   unsigned back = 0;
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&copies.lock, WARD_LOCK_CHILD_COPIES);
   held_copies *h = copies_find (ref, len);
   if (h != NULL && h->live > 0 && --h->live == 0)
     {
@@ -99,7 +99,7 @@ copies_drop (const char *ref, size_t len)
       back = h->granted;
       *h = copies.v[--copies.n];
     }
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&copies.lock);
   if (back > 0)
     send_drop (pid, back);
 }
@@ -142,9 +142,9 @@ drop_each (const char *ref, size_t len, void *ctx)
 void
 ward_remote_copies_grant (const uint8_t *data, size_t len)
 {
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&copies.lock, WARD_LOCK_CHILD_COPIES);
   (void) ward_codec_each_handle (data, len, grant_each, NULL);   /* not values: none */
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&copies.lock);
 }
 
 void
@@ -152,9 +152,9 @@ ward_remote_hold (const uint8_t *data, size_t len)
 {
   if (ward_remote_chan < 0)
     return;
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&copies.lock, WARD_LOCK_CHILD_COPIES);
   (void) ward_codec_each_handle (data, len, hold_each, NULL);
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&copies.lock);
 }
 
 void
@@ -234,12 +234,12 @@ ward_remote_call_holds (const uint8_t *args, size_t len)
   c->len = any ? len : 0;
   if (any)
     memcpy (c->data, args, len);
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&copies.lock, WARD_LOCK_CHILD_COPIES);
   if (any)
     (void) ward_codec_each_handle (args, len, hold_each, NULL);
   *copies.calls_tail = c;
   copies.calls_tail = &c->next;
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&copies.lock);
   return 0;
 }
 
@@ -248,7 +248,7 @@ ward_remote_call_holds (const uint8_t *args, size_t len)
 void
 ward_remote_call_done (int last)
 {
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&copies.lock, WARD_LOCK_CHILD_COPIES);
   pending_call *c = copies.calls, **pp = &copies.calls;
   if (last)
     for (; c != NULL && c->next != NULL; pp = &c->next, c = c->next)
@@ -259,7 +259,7 @@ ward_remote_call_done (int last)
       if (copies.calls_tail == &c->next)
         copies.calls_tail = pp;
     }
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&copies.lock);
   if (c != NULL)
     {
       ward_remote_unhold (c->data, c->len);
@@ -283,15 +283,15 @@ drop_frame (const char *pid, unsigned n, int wait)
       && ward_wire_put_u32 (&b, n, &err) == 0)
     {
       if (wait)
-        pthread_mutex_lock (&ward_remote_tx_lock);
-      if (!wait && pthread_mutex_trylock (&ward_remote_tx_lock) != 0)
+        ward_lock (&ward_remote_tx_lock, WARD_LOCK_CHILD_TX);
+      if (!wait && ward_trylock (&ward_remote_tx_lock, WARD_LOCK_CHILD_TX) != 0)
         rc = 1;
       else
         {
           rc = wait ? ward_wire_send (ward_remote_chan, WARD_F_DROP, b.data, b.len, &err)
                     : ward_wire_send_now (ward_remote_chan, WARD_F_DROP, b.data, b.len, NULL,
                                           &err);
-          pthread_mutex_unlock (&ward_remote_tx_lock);
+          ward_unlock (&ward_remote_tx_lock);
         }
     }
   wbuf_free (&b);
@@ -316,7 +316,7 @@ on_reader (void)
 static void
 queue_drop (const char *pid, unsigned n)
 {
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&copies.lock, WARD_LOCK_CHILD_COPIES);
   held_copies *d = NULL;
   for (size_t i = 0; i < copies.ndrops; i++)
     if (strcmp (copies.drops[i].pid, pid) == 0)
@@ -329,7 +329,7 @@ queue_drop (const char *pid, unsigned n)
     }
   if (d != NULL)                /* (else kept counted until the child ends) */
     d->granted += n;
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&copies.lock);
 }
 
 /* Send the DROPs that wait; wait: as for drop_frame. The actor's thread
@@ -342,11 +342,11 @@ flush_drops (int wait)
   for (;;)
     {
       held_copies d;
-      pthread_mutex_lock (&copies.lock);
+      ward_lock (&copies.lock, WARD_LOCK_CHILD_COPIES);
       int any = copies.ndrops > 0;
       if (any)
         d = copies.drops[--copies.ndrops];
-      pthread_mutex_unlock (&copies.lock);
+      ward_unlock (&copies.lock);
       if (!any)
         return;
       if (drop_frame (d.pid, d.granted, wait) == 1)
@@ -389,9 +389,9 @@ send_drop (const char *pid, unsigned n)
   if (!on_reader ())
     {
       flush_drops (0);
-      pthread_mutex_lock (&copies.lock);
+      ward_lock (&copies.lock, WARD_LOCK_CHILD_COPIES);
       int queued = copies.ndrops > 0;
-      pthread_mutex_unlock (&copies.lock);
+      ward_unlock (&copies.lock);
       if (!queued && drop_frame (pid, n, 0) != 1)
         return;
     }

@@ -310,9 +310,9 @@ ward_def_get (const char *path, int fresh, ward_err *err)
       ward_err_set (err, WARD_E_INVALID, 0, "%s is not a regular file", shown);
       return NULL;
     }
-  pthread_mutex_lock (&defs_lock);
+  ward_lock (&defs_lock, WARD_LOCK_DEFS);
   def_entry *e = def_lookup (path, shown, &st, fresh, err);
-  pthread_mutex_unlock (&defs_lock);
+  ward_unlock (&defs_lock);
   return (const ward_def *) e;
 }
 
