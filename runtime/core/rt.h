@@ -25,15 +25,16 @@ typedef struct ward_remote ward_remote;
  * (deliveries, wakes, a process's last reference freeing it) only ever
  * goes inward. Outer to inner:
  *
- *   TOPO          topo.c `topo`: links, monitors, the name registry, and
- *                 ward_proc's monitors/monitoring/links/names. Holds while
- *                 looking processes up (TABLE) and reading their state (PROC).
- *   BROKER        remote/broker.c `br.lock`: the list of subprocess actors,
- *                 the reader's epoll set and stall clocks. Its reader delivers
- *                 to stand-ins (PROC), wakes them, and releases channels
- *                 (TABLE, PROC) under it.
- *   TABLE         proc.c `table.lock` (a rwlock): the PID table and the
- *                 run-ending flag. Nothing is taken under it.
+ *   TOPO          topo.c `ward_topo_lock`: links, monitors, the name
+ *                 registry, and ward_proc's monitors/monitoring/links/names.
+ *                 Holds while looking processes up (TABLE) and reading their
+ *                 state (PROC).
+ *   BROKER        remote/breader.c `ward_broker_rd.lock`: the list of
+ *                 subprocess actors, the reader's epoll set and stall clocks.
+ *                 Its reader delivers to stand-ins (PROC), wakes them, and
+ *                 releases channels (TABLE, PROC) under it.
+ *   TABLE         proc.c `ward_pid_table.lock` (a rwlock): the PID table and
+ *                 the run-ending flag. Nothing is taken under it.
  *   PROC          ward_proc.lock: state, mailbox, the options beside them
  *                 (rt.h; also taken in lua/ and remote/). Never two at once.
  *                 A delivery to a stand-in forwards under it (STANDIN_*);
@@ -42,19 +43,22 @@ typedef struct ward_remote ward_remote;
  *   STANDIN_TX    remote/broker.h `r->tx_lock`: a stand-in's frames waiting
  *                 for its child.
  *   STANDIN_HELD  remote/broker.h `r->held_lock`: the handles a child holds.
- *   CHILD         remote/remote.c `child.lock`: a subprocess actor's end of
- *                 the run (ended, ending, detached).
- *   CHILD_COPIES  remote/remote.c `copies.lock`: the channel copies a child
- *                 holds, its pending calls and DROPs.
- *   CHILD_TX      remote/remote.c `tx_lock`: frames from a child to the
- *                 runtime, one at a time (also taken with trylock).
- *   DEFS          lua/defs.c `defs_lock`: the compiled definitions.
- *   TIMERS        timer.c `T.lock`: the timer heap (timers fire unlocked).
- *   HOSTS         sched.c `hosts_lock`: the list of hosts, retired ones, holds.
+ *   CHILD         remote/remote.c `ward_remote_child.lock`: a subprocess
+ *                 actor's end of the run (ended, ending, detached).
+ *   CHILD_COPIES  remote/rhandle.c `ward_remote_copies.lock`: the channel
+ *                 copies a child holds, its pending calls and DROPs.
+ *   CHILD_TX      remote/remote.c `ward_remote_tx_lock`: frames from a child
+ *                 to the runtime, one at a time (also taken with trylock).
+ *   DEFS          vm/defs.c `ward_defs_lock`: the compiled definitions.
+ *   TIMERS        timer.c `ward_timers.lock`: the timer heap (timers fire
+ *                 unlocked).
+ *   HOSTS         sched.c `ward_sched_hosts_lock`: the list of hosts,
+ *                 retired ones, holds.
  *   HOST          a host's `lock`: its workers array and sleepers.
  *   RUNQ          a worker's `lock`: its run queue.
- *   LIVE          proc.c `table.live_lock`: the count of live processes.
- *   RUN           main.c `run.lock`: the run's end.
+ *   LIVE          proc.c `ward_pid_table.live_lock`: the count of live
+ *                 processes.
+ *   RUN           main.c `ward_run_state.lock`: the run's end.
  *
  * The locks of the libraries below (policy's gate, audit and cache, the
  * sandbox client's) are innermost: taken under any of these, they never

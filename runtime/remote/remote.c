@@ -139,7 +139,7 @@ static struct {
   int ended;
   int ending;                   /* the actor is ending: no DROP goes before EXIT */
   int detached;                 /* DETACHED came: the runtime's end is not ours */
-} child = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+} ward_remote_child = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 /* Frames to the runtime are written by the actor's thread (its calls, its DROPs)
  * and at its end (ward_remote_exited): one at a time. */
@@ -157,10 +157,10 @@ runtime_gone (void)
 {
   atomic_store (&ward_remote_gone, 1);
   (void) shutdown (ward_remote_chan, SHUT_RDWR);
-  ward_lock (&child.actor->lock, WARD_LOCK_PROC);
-  child.actor->vm_senders = 0;
-  ward_unlock (&child.actor->lock);
-  ward_proc_wake (child.actor);   /* a call or a receive waiting sees it */
+  ward_lock (&ward_remote_child.actor->lock, WARD_LOCK_PROC);
+  ward_remote_child.actor->vm_senders = 0;
+  ward_unlock (&ward_remote_child.actor->lock);
+  ward_proc_wake (ward_remote_child.actor);   /* a call or a receive waiting sees it */
 }
 
 /* Frames from the runtime: messages into the actor's mailbox, replies to
@@ -173,11 +173,11 @@ reader_main (void *unused)
   (void) unused;
   /* started before BOOT (a child built ahead has it ready): the frames
    * after BOOT are the actor's, once it exists */
-  ward_lock (&child.lock, WARD_LOCK_CHILD);
-  while (child.actor == NULL && !child.ended)
-    pthread_cond_wait (&child.cond, &child.lock);
-  int ended = child.ended;
-  ward_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  while (ward_remote_child.actor == NULL && !ward_remote_child.ended)
+    pthread_cond_wait (&ward_remote_child.cond, &ward_remote_child.lock);
+  int ended = ward_remote_child.ended;
+  ward_unlock (&ward_remote_child.lock);
   if (ended)
     return NULL;
   ward_wire_rx rx;
@@ -194,9 +194,9 @@ reader_main (void *unused)
       int rc = ward_wire_read (ward_remote_chan, &rx, &err);
       if (rc == 2 || rc < 0)
         {
-          ward_lock (&child.lock, WARD_LOCK_CHILD);
-          int detached = child.detached;
-          ward_unlock (&child.lock);
+          ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+          int detached = ward_remote_child.detached;
+          ward_unlock (&ward_remote_child.lock);
           if (detached)
             {
               runtime_gone ();
@@ -239,10 +239,10 @@ reader_main (void *unused)
               break;
             }
           ward_wire_rx_reset (&rx);
-          ward_lock (&child.actor->lock, WARD_LOCK_PROC);
-          child.actor->vm_senders = (int) n;
-          ward_unlock (&child.actor->lock);
-          ward_proc_wake (child.actor);
+          ward_lock (&ward_remote_child.actor->lock, WARD_LOCK_PROC);
+          ward_remote_child.actor->vm_senders = (int) n;
+          ward_unlock (&ward_remote_child.actor->lock);
+          ward_proc_wake (ward_remote_child.actor);
           continue;
         }
       else if (rx.type == WARD_F_DETACHED)
@@ -255,9 +255,9 @@ reader_main (void *unused)
               why = buf;
               break;
             }
-          ward_lock (&child.lock, WARD_LOCK_CHILD);
-          child.detached = 1;
-          ward_unlock (&child.lock);
+          ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+          ward_remote_child.detached = 1;
+          ward_unlock (&ward_remote_child.lock);
           continue;
         }
       else if (rx.type == WARD_F_REPLY)
@@ -271,7 +271,7 @@ reader_main (void *unused)
       else
         ward_err_set (&err, WARD_E_INVALID, 0, "unexpected frame type %d", rx.type);
       ward_wire_rx_reset (&rx);
-      if (m == NULL || ward_deliver (child.actor, m, &err) < 0)
+      if (m == NULL || ward_deliver (ward_remote_child.actor, m, &err) < 0)
         {
           if (err.kind == WARD_E_NOT_FOUND)     /* the actor has ended */
             break;
@@ -281,7 +281,7 @@ reader_main (void *unused)
         }
     }
   if (why)
-    ward_proc_kill (child.actor, "%s", why);
+    ward_proc_kill (ward_remote_child.actor, "%s", why);
   ward_wire_rx_free (&rx);
   return NULL;
 }
@@ -289,18 +289,18 @@ reader_main (void *unused)
 int
 ward_remote_actor_done (void)
 {
-  ward_lock (&child.lock, WARD_LOCK_CHILD);
-  int done = child.ended || child.ending || child.actor == NULL;
-  ward_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  int done = ward_remote_child.ended || ward_remote_child.ending || ward_remote_child.actor == NULL;
+  ward_unlock (&ward_remote_child.lock);
   return done;
 }
 
 void
 ward_remote_ending (void)
 {
-  ward_lock (&child.lock, WARD_LOCK_CHILD);
-  child.ending = 1;
-  ward_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  ward_remote_child.ending = 1;
+  ward_unlock (&ward_remote_child.lock);
 }
 
 void
@@ -318,10 +318,10 @@ ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char 
       ward_unlock (&ward_remote_tx_lock);
     }
   wbuf_free (&b);
-  ward_lock (&child.lock, WARD_LOCK_CHILD);
-  child.ended = 1;
-  pthread_cond_broadcast (&child.cond);
-  ward_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  ward_remote_child.ended = 1;
+  pthread_cond_broadcast (&ward_remote_child.cond);
+  ward_unlock (&ward_remote_child.lock);
 }
 
 /* The definitions the runtime sent (BOOT's, upgrades'), each kept for the
@@ -535,15 +535,15 @@ ward_remote_main (int chan)
     goto fail;
 #endif
   ward_wire_rx_free (&rx);
-  ward_lock (&child.lock, WARD_LOCK_CHILD);
-  child.actor = actor;
-  pthread_cond_broadcast (&child.cond);   /* the reader takes over the channel */
-  ward_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  ward_remote_child.actor = actor;
+  pthread_cond_broadcast (&ward_remote_child.cond);   /* the reader takes over the channel */
+  ward_unlock (&ward_remote_child.lock);
   ward_sched_push (actor);
-  ward_lock (&child.lock, WARD_LOCK_CHILD);
-  while (!child.ended)
-    pthread_cond_wait (&child.cond, &child.lock);
-  ward_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  while (!ward_remote_child.ended)
+    pthread_cond_wait (&ward_remote_child.cond, &ward_remote_child.lock);
+  ward_unlock (&ward_remote_child.lock);
   return 0;
 
 fail:
