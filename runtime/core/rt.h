@@ -90,53 +90,48 @@ enum ward_lock_rank {
 };
 
 #ifdef WARD_LOCK_DEBUG
-void ward_lock (pthread_mutex_t *m, enum ward_lock_rank rank);
-int ward_trylock (pthread_mutex_t *m, enum ward_lock_rank rank);   /* 0: taken */
-void ward_unlock (pthread_mutex_t *m);
-void ward_rdlock (pthread_rwlock_t *l, enum ward_lock_rank rank);
-void ward_wrlock (pthread_rwlock_t *l, enum ward_lock_rank rank);
-void ward_rwunlock (pthread_rwlock_t *l);
+/* lock.c: the thread's held locks -- checked before waiting for one,
+ * then recorded; dropped on release. */
+void ward_lock_taking (const void *lock, enum ward_lock_rank rank);
+void ward_lock_taken (const void *lock, enum ward_lock_rank rank);
+void ward_lock_released (const void *lock);
 #else
-static inline void
-ward_lock (pthread_mutex_t *m, enum ward_lock_rank rank)
-{
-  (void) rank;
-  pthread_mutex_lock (m);
-}
+#define ward_lock_taking(lock, rank) ((void) (lock), (void) (rank))
+#define ward_lock_taken(lock, rank) ((void) (lock), (void) (rank))
+#define ward_lock_released(lock) ((void) (lock))
+#endif
 
+/* fn (T *lock, rank): take lock by take, in its rank's order. */
+#define WARD_LOCK_TAKE(fn, T, take)                                     \
+  static inline void fn (T *lock, enum ward_lock_rank rank)             \
+  {                                                                     \
+    ward_lock_taking (lock, rank);                                      \
+    take (lock);                                                        \
+    ward_lock_taken (lock, rank);                                       \
+  }
+/* fn (T *lock): release lock by give. */
+#define WARD_LOCK_GIVE(fn, T, give)                                     \
+  static inline void fn (T *lock)                                       \
+  {                                                                     \
+    ward_lock_released (lock);                                          \
+    give (lock);                                                        \
+  }
+
+WARD_LOCK_TAKE (ward_lock, pthread_mutex_t, pthread_mutex_lock)
+WARD_LOCK_TAKE (ward_rdlock, pthread_rwlock_t, pthread_rwlock_rdlock)
+WARD_LOCK_TAKE (ward_wrlock, pthread_rwlock_t, pthread_rwlock_wrlock)
+WARD_LOCK_GIVE (ward_unlock, pthread_mutex_t, pthread_mutex_unlock)
+WARD_LOCK_GIVE (ward_rwunlock, pthread_rwlock_t, pthread_rwlock_unlock)
+
+/* 0: taken */
 static inline int
 ward_trylock (pthread_mutex_t *m, enum ward_lock_rank rank)
 {
-  (void) rank;
-  return pthread_mutex_trylock (m);
+  int rc = pthread_mutex_trylock (m);
+  if (rc == 0)
+    ward_lock_taken (m, rank);
+  return rc;
 }
-
-static inline void
-ward_unlock (pthread_mutex_t *m)
-{
-  pthread_mutex_unlock (m);
-}
-
-static inline void
-ward_rdlock (pthread_rwlock_t *l, enum ward_lock_rank rank)
-{
-  (void) rank;
-  pthread_rwlock_rdlock (l);
-}
-
-static inline void
-ward_wrlock (pthread_rwlock_t *l, enum ward_lock_rank rank)
-{
-  (void) rank;
-  pthread_rwlock_wrlock (l);
-}
-
-static inline void
-ward_rwunlock (pthread_rwlock_t *l)
-{
-  pthread_rwlock_unlock (l);
-}
-#endif
 
 /* ---- run-wide settings (from the command line) ---- */
 typedef struct ward_config {

@@ -190,14 +190,23 @@ ward_codec_opts_wire (void)
   return &wire_opts;
 }
 
-static int
-vmchan_send (lua_State *L)
+/* The channel at 1 that the value at 2 goes on (both faces); sending on
+ * a closed one raises. */
+static vmchan *
+send_channel (lua_State *L)
 {
   vmchan *c = luaL_checkudata (L, 1, VMCHAN);
   luaL_checkany (L, 2);
   ward_vm_check_killed (L);
   if (c->closed)
-    return luaL_error (L, "send on a closed channel");
+    luaL_error (L, "send on a closed channel");
+  return c;
+}
+
+static int
+vmchan_send (lua_State *L)
+{
+  vmchan *c = send_channel (L);
   ward_proc *p = ward_current ();
   ward_err err;
   /* asked first: a caller that may not send learns nothing of whether the
@@ -357,11 +366,7 @@ vmchan_eq (lua_State *L)
 static int
 r_vmchan_send (lua_State *L)
 {
-  vmchan *c = luaL_checkudata (L, 1, VMCHAN);
-  luaL_checkany (L, 2);
-  ward_vm_check_killed (L);
-  if (c->closed)
-    return luaL_error (L, "send on a closed channel");
+  send_channel (L);
   lua_settop (L, 2);
   int n = ward_remote_call (L, "vmchan.send");
   if (n == 2 && lua_isnil (L, -2))          /* nil, err: raise it, as in the runtime */
@@ -385,12 +390,6 @@ r_vmchan_close (lua_State *L)
 }
 
 static int
-remote_vmchan_call (lua_State *L)
-{
-  return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
-}
-
-static int
 remote_kill_k (lua_State *L, int status, lua_KContext ctx)
 {
   (void) status;
@@ -410,11 +409,7 @@ remote_vmchan (lua_State *L, const char *op, int nargs, int nres, lua_KContext c
   if (!lua_isyieldable (L))
     return luaL_error (L, "%s cannot wait for the runtime here (inside a metamethod or C "
                        "callback that cannot yield)", op);
-  lua_pushstring (L, op);
-  lua_pushcclosure (L, remote_vmchan_call, 1);
-  lua_insert (L, -(nargs + 1));
-  lua_callk (L, nargs, nres, ctx, k);
-  return k (L, LUA_OK, ctx);
+  return ward_remote_callk (L, op, nargs, nres, ctx, k);
 }
 
 static int

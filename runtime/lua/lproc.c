@@ -162,9 +162,15 @@ l_send (lua_State *L)
   if (t == NULL)
     return ward_push_err (L, &err);
   int rc = ward_lproc_send_to (L, p, t, topic, 3, lua_gettop (L) - 2, &err);
+  return ward_lproc_target_done (L, t, rc, &err);
+}
+
+int
+ward_lproc_target_done (lua_State *L, ward_proc *t, int rc, const ward_err *err)
+{
   ward_proc_unref (t);
   if (rc < 0)
-    return ward_push_err (L, &err);
+    return ward_push_err (L, err);
   lua_pushboolean (L, 1);
   return 1;
 }

@@ -690,3 +690,22 @@ ward_remote_call (lua_State *L, const char *op)
   /* op is a literal: it outlives the wait */
   return ward_vm_block (L, (lua_KContext) op, call_k);
 }
+
+/* ward_remote_callk's function: op is its upvalue, which outlives the wait
+ * (the closure is on the stack until the call returns). */
+static int
+call_op (lua_State *L)
+{
+  return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
+}
+
+int
+ward_remote_callk (lua_State *L, const char *op, int nargs, int nres, lua_KContext ctx,
+                   lua_KFunction k)
+{
+  lua_pushstring (L, op);
+  lua_pushcclosure (L, call_op, 1);
+  lua_insert (L, -(nargs + 1));
+  lua_callk (L, nargs, nres, ctx, k);
+  return k (L, LUA_OK, ctx);
+}
