@@ -8,7 +8,8 @@ noinst_LIBRARIES += libwardrt.a
 libwardrt_a_CPPFLAGS = $(RUNTIME_CPPFLAGS) $(LUA_CFLAGS) $(SECCOMP_CFLAGS)
 libwardrt_a_SOURCES = \
 	runtime/core/rt.h runtime/core/arena.h runtime/core/arena.c \
-	runtime/core/codec.h runtime/core/codec.c runtime/core/sched.c \
+	runtime/core/codec.h runtime/core/codecint.h runtime/core/codec.c \
+	runtime/core/codecenc.c runtime/core/codecdec.c runtime/core/sched.c \
 	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
 	runtime/core/timer.c runtime/core/lock.c \
 	runtime/vm/vm.h runtime/vm/vmint.h runtime/vm/vm.c runtime/vm/vmlimit.c \

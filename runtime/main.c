@@ -33,25 +33,26 @@ static struct {
   char first_error[WARD_ERR_MSG_MAX];
   char first_pid[64];
   int signo;                    /* the run was stopped by this signal */
-} run = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+} ward_run_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 void
 ward_run_master_exited (ward_proc *p, int abnormal, const char *error)
 {
-  pthread_mutex_lock (&run.lock);
+  ward_lock (&ward_run_state.lock, WARD_LOCK_RUN);
   if (p->is_first)
     {
-      run.first_done = 1;
-      run.first_abnormal = abnormal;
-      snprintf (run.first_error, sizeof run.first_error, "%s", error ? error : "");
-      snprintf (run.first_pid, sizeof run.first_pid, "%s", p->pid);
+      ward_run_state.first_done = 1;
+      ward_run_state.first_abnormal = abnormal;
+      snprintf (ward_run_state.first_error, sizeof ward_run_state.first_error, "%s",
+                error ? error : "");
+      snprintf (ward_run_state.first_pid, sizeof ward_run_state.first_pid, "%s", p->pid);
     }
   if (p->is_master)
     {
-      run.ended = 1;
-      pthread_cond_broadcast (&run.cond);
+      ward_run_state.ended = 1;
+      pthread_cond_broadcast (&ward_run_state.cond);
     }
-  pthread_mutex_unlock (&run.lock);
+  ward_unlock (&ward_run_state.lock);
 }
 
 static void
@@ -243,15 +244,15 @@ signal_main (void *unused)
       int sig;
       if (sigwait (&stop_signals, &sig) != 0)
         continue;
-      pthread_mutex_lock (&run.lock);
-      int again = run.signo != 0;
+      ward_lock (&ward_run_state.lock, WARD_LOCK_RUN);
+      int again = ward_run_state.signo != 0;
       if (!again)
         {
-          run.signo = sig;
-          run.ended = 1;
-          pthread_cond_broadcast (&run.cond);
+          ward_run_state.signo = sig;
+          ward_run_state.ended = 1;
+          pthread_cond_broadcast (&ward_run_state.cond);
         }
-      pthread_mutex_unlock (&run.lock);
+      ward_unlock (&ward_run_state.lock);
       if (again)
         {
           static const char msg[] = "ward: a second signal: exiting without waiting\n";
@@ -574,9 +575,10 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
 static int
 run_stop (void)
 {
-  if (run.signo)
-    fprintf (stderr, "ward: stopped by %s: ending every process\n", strsignal (run.signo));
-  ward_proc_kill_all (run.signo ? "the run was stopped by a signal"
+  if (ward_run_state.signo)
+    fprintf (stderr, "ward: stopped by %s: ending every process\n",
+             strsignal (ward_run_state.signo));
+  ward_proc_kill_all (ward_run_state.signo ? "the run was stopped by a signal"
                       : "the run ended: the master process exited");
   ward_wait_all_exited ();
   ward_broker_shutdown ();
@@ -584,20 +586,20 @@ run_stop (void)
   ward_hosts_stop ();
   ward_timers_stop ();
   ward_policy_shutdown ();
-  if (run.first_abnormal && !run.signo)
+  if (ward_run_state.first_abnormal && !ward_run_state.signo)
     {
       fputs ("ward: ", stderr);
-      ward_esc_fputs (run.first_pid, 0, stderr);
+      ward_esc_fputs (ward_run_state.first_pid, 0, stderr);
       fputs (": ", stderr);
-      ward_esc_fputs (run.first_error, WARD_ESC_MAX, stderr);
+      ward_esc_fputs (ward_run_state.first_error, WARD_ESC_MAX, stderr);
       fputc ('\n', stderr);
     }
   /* lost audit records (already reported) outrank every other status */
   if (ward_policy_audit_lost ())
     return 3;
-  if (run.signo)
-    return 128 + run.signo;
-  return run.first_abnormal ? 1 : 0;
+  if (ward_run_state.signo)
+    return 128 + ward_run_state.signo;
+  return ward_run_state.first_abnormal ? 1 : 0;
 }
 
 /* Run SCRIPT (argv[0]) with its arguments, the supervisor started: ward's
@@ -651,10 +653,10 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
     }
   ward_proc_unref (first);
 
-  pthread_mutex_lock (&run.lock);
-  while (!run.ended)
-    pthread_cond_wait (&run.cond, &run.lock);
-  pthread_mutex_unlock (&run.lock);
+  ward_lock (&ward_run_state.lock, WARD_LOCK_RUN);
+  while (!ward_run_state.ended)
+    pthread_cond_wait (&ward_run_state.cond, &ward_run_state.lock);
+  ward_unlock (&ward_run_state.lock);
 
   return run_stop ();
 }

@@ -24,25 +24,25 @@ order_broken (const char *what, const void *lock, int rank)
 }
 
 /* Before waiting for lock: every lock held must be of a lower rank. */
-static void
-check (const void *lock, int rank)
+void
+ward_lock_taking (const void *lock, enum ward_lock_rank rank)
 {
   for (int i = 0; i < nheld; i++)
-    if (held[i].rank >= rank)
-      order_broken ("taking", lock, rank);
+    if (held[i].rank >= (int) rank)
+      order_broken ("taking", lock, (int) rank);
 }
 
-static void
-push (const void *lock, int rank)
+void
+ward_lock_taken (const void *lock, enum ward_lock_rank rank)
 {
   if (nheld == HELD_MAX)
-    order_broken ("too many locks held, taking", lock, rank);
-  held[nheld++] = (struct held) { lock, rank };
+    order_broken ("too many locks held, taking", lock, (int) rank);
+  held[nheld++] = (struct held) { lock, (int) rank };
 }
 
 /* Locks may be released in any order: the latest entry of lock goes. */
-static void
-pop (const void *lock)
+void
+ward_lock_released (const void *lock)
 {
   for (int i = nheld; i-- > 0;)
     if (held[i].lock == lock)
@@ -53,53 +53,6 @@ pop (const void *lock)
         return;
       }
   order_broken ("releasing a lock not held:", lock, -1);
-}
-
-void
-ward_lock (pthread_mutex_t *m, enum ward_lock_rank rank)
-{
-  check (m, (int) rank);
-  pthread_mutex_lock (m);
-  push (m, (int) rank);
-}
-
-int
-ward_trylock (pthread_mutex_t *m, enum ward_lock_rank rank)
-{
-  int rc = pthread_mutex_trylock (m);
-  if (rc == 0)
-    push (m, (int) rank);
-  return rc;
-}
-
-void
-ward_unlock (pthread_mutex_t *m)
-{
-  pop (m);
-  pthread_mutex_unlock (m);
-}
-
-void
-ward_rdlock (pthread_rwlock_t *l, enum ward_lock_rank rank)
-{
-  check (l, (int) rank);
-  pthread_rwlock_rdlock (l);
-  push (l, (int) rank);
-}
-
-void
-ward_wrlock (pthread_rwlock_t *l, enum ward_lock_rank rank)
-{
-  check (l, (int) rank);
-  pthread_rwlock_wrlock (l);
-  push (l, (int) rank);
-}
-
-void
-ward_rwunlock (pthread_rwlock_t *l)
-{
-  pop (l);
-  pthread_rwlock_unlock (l);
 }
 #else
 /* (ISO C wants a translation unit to declare something) */

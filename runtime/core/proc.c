@@ -28,12 +28,12 @@ static struct {
   pthread_mutex_t live_lock;
   pthread_cond_t none_left;
   int ending;                     /* no process may start (under lock, written) */
-} table = { .lock = PTHREAD_RWLOCK_INITIALIZER, .live_lock = PTHREAD_MUTEX_INITIALIZER,
+} ward_pid_table = { .lock = PTHREAD_RWLOCK_INITIALIZER, .live_lock = PTHREAD_MUTEX_INITIALIZER,
             .none_left = PTHREAD_COND_INITIALIZER };
 
 /* The chain link lives outside the public struct to keep rt.h small. */
 typedef struct entry { struct entry *next; ward_proc *p; } entry;
-static entry *chains[NBUCKETS];
+static entry *ward_pid_chains[NBUCKETS];
 
 static int
 refuse_ending (ward_err *err)
@@ -48,41 +48,41 @@ static int
 table_insert (ward_proc *p, ward_err *err)
 {
   entry *e = malloc (sizeof *e);
-  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
-  int ending = table.ending;
+  ward_wrlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
+  int ending = ward_pid_table.ending;
   if (e && !ending)
     {
       e->p = p;
-      e->next = chains[p->serial % NBUCKETS];
-      chains[p->serial % NBUCKETS] = e;
+      e->next = ward_pid_chains[p->serial % NBUCKETS];
+      ward_pid_chains[p->serial % NBUCKETS] = e;
     }
-  ward_rwunlock (&table.lock);
+  ward_rwunlock (&ward_pid_table.lock);
   if (e == NULL || ending)
     {
       free (e);
       return ending ? refuse_ending (err)
                     : ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
     }
-  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
-  table.live++;
-  ward_unlock (&table.live_lock);
+  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
+  ward_pid_table.live++;
+  ward_unlock (&ward_pid_table.live_lock);
   return 0;
 }
 
 int
 ward_run_ending (void)
 {
-  ward_rdlock (&table.lock, WARD_LOCK_TABLE);
-  int ending = table.ending;
-  ward_rwunlock (&table.lock);
+  ward_rdlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
+  int ending = ward_pid_table.ending;
+  ward_rwunlock (&ward_pid_table.lock);
   return ending;
 }
 
 static void
 table_remove (ward_proc *p)
 {
-  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
-  for (entry **pe = &chains[p->serial % NBUCKETS]; *pe; pe = &(*pe)->next)
+  ward_wrlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
+  for (entry **pe = &ward_pid_chains[p->serial % NBUCKETS]; *pe; pe = &(*pe)->next)
     if ((*pe)->p == p)
       {
         entry *e = *pe;
@@ -90,26 +90,26 @@ table_remove (ward_proc *p)
         free (e);
         break;
       }
-  ward_rwunlock (&table.lock);
-  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
-  if (--table.live == 0)
-    pthread_cond_broadcast (&table.none_left);
-  ward_unlock (&table.live_lock);
+  ward_rwunlock (&ward_pid_table.lock);
+  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
+  if (--ward_pid_table.live == 0)
+    pthread_cond_broadcast (&ward_pid_table.none_left);
+  ward_unlock (&ward_pid_table.live_lock);
 }
 
 ward_proc *
 ward_proc_by_serial (uint64_t serial)
 {
   ward_proc *found = NULL;
-  ward_rdlock (&table.lock, WARD_LOCK_TABLE);
-  for (entry *e = chains[serial % NBUCKETS]; e; e = e->next)
+  ward_rdlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
+  for (entry *e = ward_pid_chains[serial % NBUCKETS]; e; e = e->next)
     if (e->p->serial == serial)
       {
         found = e->p;
         ward_proc_ref (found);
         break;
       }
-  ward_rwunlock (&table.lock);
+  ward_rwunlock (&ward_pid_table.lock);
   return found;
 }
 
@@ -168,19 +168,19 @@ ward_resolve (const char *dest, ward_err *err)
 size_t
 ward_proc_count (void)
 {
-  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
-  size_t n = table.live;
-  ward_unlock (&table.live_lock);
+  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
+  size_t n = ward_pid_table.live;
+  ward_unlock (&ward_pid_table.live_lock);
   return n;
 }
 
 void
 ward_wait_all_exited (void)
 {
-  ward_lock (&table.live_lock, WARD_LOCK_LIVE);
-  while (table.live > 0)
-    pthread_cond_wait (&table.none_left, &table.live_lock);
-  ward_unlock (&table.live_lock);
+  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
+  while (ward_pid_table.live > 0)
+    pthread_cond_wait (&ward_pid_table.none_left, &ward_pid_table.live_lock);
+  ward_unlock (&ward_pid_table.live_lock);
 }
 
 void
@@ -188,12 +188,12 @@ ward_proc_kill_all (const char *why)
 {
   /* From here on no process may start: a chain of processes, each
    * spawning its successor, would otherwise outrun the kills below. */
-  ward_wrlock (&table.lock, WARD_LOCK_TABLE);
-  table.ending = 1;
+  ward_wrlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
+  ward_pid_table.ending = 1;
   size_t n = 0, cap = 0;
   ward_proc **all = NULL;
   for (size_t b = 0; b < NBUCKETS; b++)
-    for (entry *e = chains[b]; e; e = e->next)
+    for (entry *e = ward_pid_chains[b]; e; e = e->next)
       {
         if (WARD_GROW (all, cap, n + 1, 64) != 0)
           break;
@@ -203,7 +203,7 @@ ward_proc_kill_all (const char *why)
             all[n++] = e->p;
           }
       }
-  ward_rwunlock (&table.lock);
+  ward_rwunlock (&ward_pid_table.lock);
   for (size_t i = 0; i < n; i++)
     {
       ward_proc_kill (all[i], "%s", why);
@@ -455,7 +455,7 @@ spawn_allowed (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
 static void
 spawn_identity (ward_proc *p, ward_proc *parent, const ward_spawn_req *req)
 {
-  p->serial = atomic_fetch_add (&table.serial, 1) + 1;
+  p->serial = atomic_fetch_add (&ward_pid_table.serial, 1) + 1;
   if (req->pid)
     snprintf (p->pid, sizeof p->pid, "%s", req->pid);
   else

@@ -25,15 +25,16 @@ typedef struct ward_remote ward_remote;
  * (deliveries, wakes, a process's last reference freeing it) only ever
  * goes inward. Outer to inner:
  *
- *   TOPO          topo.c `topo`: links, monitors, the name registry, and
- *                 ward_proc's monitors/monitoring/links/names. Holds while
- *                 looking processes up (TABLE) and reading their state (PROC).
- *   BROKER        remote/broker.c `br.lock`: the list of subprocess actors,
- *                 the reader's epoll set and stall clocks. Its reader delivers
- *                 to stand-ins (PROC), wakes them, and releases channels
- *                 (TABLE, PROC) under it.
- *   TABLE         proc.c `table.lock` (a rwlock): the PID table and the
- *                 run-ending flag. Nothing is taken under it.
+ *   TOPO          topo.c `ward_topo_lock`: links, monitors, the name
+ *                 registry, and ward_proc's monitors/monitoring/links/names.
+ *                 Holds while looking processes up (TABLE) and reading their
+ *                 state (PROC).
+ *   BROKER        remote/breader.c `ward_broker_rd.lock`: the list of
+ *                 subprocess actors, the reader's epoll set and stall clocks.
+ *                 Its reader delivers to stand-ins (PROC), wakes them, and
+ *                 releases channels (TABLE, PROC) under it.
+ *   TABLE         proc.c `ward_pid_table.lock` (a rwlock): the PID table and
+ *                 the run-ending flag. Nothing is taken under it.
  *   PROC          ward_proc.lock: state, mailbox, the options beside them
  *                 (rt.h; also taken in lua/ and remote/). Never two at once.
  *                 A delivery to a stand-in forwards under it (STANDIN_*);
@@ -42,19 +43,22 @@ typedef struct ward_remote ward_remote;
  *   STANDIN_TX    remote/broker.h `r->tx_lock`: a stand-in's frames waiting
  *                 for its child.
  *   STANDIN_HELD  remote/broker.h `r->held_lock`: the handles a child holds.
- *   CHILD         remote/remote.c `child.lock`: a subprocess actor's end of
- *                 the run (ended, ending, detached).
- *   CHILD_COPIES  remote/remote.c `copies.lock`: the channel copies a child
- *                 holds, its pending calls and DROPs.
- *   CHILD_TX      remote/remote.c `tx_lock`: frames from a child to the
- *                 runtime, one at a time (also taken with trylock).
- *   DEFS          lua/defs.c `defs_lock`: the compiled definitions.
- *   TIMERS        timer.c `T.lock`: the timer heap (timers fire unlocked).
- *   HOSTS         sched.c `hosts_lock`: the list of hosts, retired ones, holds.
+ *   CHILD         remote/remote.c `ward_remote_child.lock`: a subprocess
+ *                 actor's end of the run (ended, ending, detached).
+ *   CHILD_COPIES  remote/rhandle.c `ward_remote_copies.lock`: the channel
+ *                 copies a child holds, its pending calls and DROPs.
+ *   CHILD_TX      remote/remote.c `ward_remote_tx_lock`: frames from a child
+ *                 to the runtime, one at a time (also taken with trylock).
+ *   DEFS          vm/defs.c `ward_defs_lock`: the compiled definitions.
+ *   TIMERS        timer.c `ward_timers.lock`: the timer heap (timers fire
+ *                 unlocked).
+ *   HOSTS         sched.c `ward_sched_hosts_lock`: the list of hosts,
+ *                 retired ones, holds.
  *   HOST          a host's `lock`: its workers array and sleepers.
  *   RUNQ          a worker's `lock`: its run queue.
- *   LIVE          proc.c `table.live_lock`: the count of live processes.
- *   RUN           main.c `run.lock`: the run's end.
+ *   LIVE          proc.c `ward_pid_table.live_lock`: the count of live
+ *                 processes.
+ *   RUN           main.c `ward_run_state.lock`: the run's end.
  *
  * The locks of the libraries below (policy's gate, audit and cache, the
  * sandbox client's) are innermost: taken under any of these, they never
@@ -86,53 +90,48 @@ enum ward_lock_rank {
 };
 
 #ifdef WARD_LOCK_DEBUG
-void ward_lock (pthread_mutex_t *m, enum ward_lock_rank rank);
-int ward_trylock (pthread_mutex_t *m, enum ward_lock_rank rank);   /* 0: taken */
-void ward_unlock (pthread_mutex_t *m);
-void ward_rdlock (pthread_rwlock_t *l, enum ward_lock_rank rank);
-void ward_wrlock (pthread_rwlock_t *l, enum ward_lock_rank rank);
-void ward_rwunlock (pthread_rwlock_t *l);
+/* lock.c: the thread's held locks -- checked before waiting for one,
+ * then recorded; dropped on release. */
+void ward_lock_taking (const void *lock, enum ward_lock_rank rank);
+void ward_lock_taken (const void *lock, enum ward_lock_rank rank);
+void ward_lock_released (const void *lock);
 #else
-static inline void
-ward_lock (pthread_mutex_t *m, enum ward_lock_rank rank)
-{
-  (void) rank;
-  pthread_mutex_lock (m);
-}
+#define ward_lock_taking(lock, rank) ((void) (lock), (void) (rank))
+#define ward_lock_taken(lock, rank) ((void) (lock), (void) (rank))
+#define ward_lock_released(lock) ((void) (lock))
+#endif
 
+/* fn (T *lock, rank): take lock by take, in its rank's order. */
+#define WARD_LOCK_TAKE(fn, T, take)                                     \
+  static inline void fn (T *lock, enum ward_lock_rank rank)             \
+  {                                                                     \
+    ward_lock_taking (lock, rank);                                      \
+    take (lock);                                                        \
+    ward_lock_taken (lock, rank);                                       \
+  }
+/* fn (T *lock): release lock by give. */
+#define WARD_LOCK_GIVE(fn, T, give)                                     \
+  static inline void fn (T *lock)                                       \
+  {                                                                     \
+    ward_lock_released (lock);                                          \
+    give (lock);                                                        \
+  }
+
+WARD_LOCK_TAKE (ward_lock, pthread_mutex_t, pthread_mutex_lock)
+WARD_LOCK_TAKE (ward_rdlock, pthread_rwlock_t, pthread_rwlock_rdlock)
+WARD_LOCK_TAKE (ward_wrlock, pthread_rwlock_t, pthread_rwlock_wrlock)
+WARD_LOCK_GIVE (ward_unlock, pthread_mutex_t, pthread_mutex_unlock)
+WARD_LOCK_GIVE (ward_rwunlock, pthread_rwlock_t, pthread_rwlock_unlock)
+
+/* 0: taken */
 static inline int
 ward_trylock (pthread_mutex_t *m, enum ward_lock_rank rank)
 {
-  (void) rank;
-  return pthread_mutex_trylock (m);
+  int rc = pthread_mutex_trylock (m);
+  if (rc == 0)
+    ward_lock_taken (m, rank);
+  return rc;
 }
-
-static inline void
-ward_unlock (pthread_mutex_t *m)
-{
-  pthread_mutex_unlock (m);
-}
-
-static inline void
-ward_rdlock (pthread_rwlock_t *l, enum ward_lock_rank rank)
-{
-  (void) rank;
-  pthread_rwlock_rdlock (l);
-}
-
-static inline void
-ward_wrlock (pthread_rwlock_t *l, enum ward_lock_rank rank)
-{
-  (void) rank;
-  pthread_rwlock_wrlock (l);
-}
-
-static inline void
-ward_rwunlock (pthread_rwlock_t *l)
-{
-  pthread_rwlock_unlock (l);
-}
-#endif
 
 /* ---- run-wide settings (from the command line) ---- */
 typedef struct ward_config {

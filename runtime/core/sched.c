@@ -37,12 +37,12 @@ struct ward_host {
   ward_host *next;
 };
 
-static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
-static ward_host *hosts;
-static ward_host *retired;      /* transient hosts whose threads are ending */
+static pthread_mutex_t ward_sched_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+static ward_host *ward_sched_hosts;
+static ward_host *ward_sched_retired;      /* transient hosts whose threads are ending */
 /* Set by ward_hosts_stop before it frees the hosts: processes freed later
  * (timers' last references) must not touch their host. */
-static atomic_int hosts_gone;
+static atomic_int ward_sched_hosts_gone;
 static _Thread_local ward_worker *tls_worker;
 static _Thread_local ward_proc *tls_proc;
 
@@ -61,48 +61,48 @@ ward_host_name (const ward_host *h)
 ward_host *
 ward_host_find (const char *name)
 {
-  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
-  ward_host *h = hosts;
+  ward_lock (&ward_sched_hosts_lock, WARD_LOCK_HOSTS);
+  ward_host *h = ward_sched_hosts;
   while (h && (strcmp (h->name, name) != 0
                || (h->transient && atomic_load (&h->holds) == 0)))
     h = h->next;
   if (h && h->transient)
     atomic_fetch_add (&h->holds, 1);
-  ward_unlock (&hosts_lock);
+  ward_unlock (&ward_sched_hosts_lock);
   return h;
 }
 
 void
 ward_host_hold (ward_host *h)
 {
-  if (h == NULL || atomic_load (&hosts_gone) || !h->transient)
+  if (h == NULL || atomic_load (&ward_sched_hosts_gone) || !h->transient)
     return;
-  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
+  ward_lock (&ward_sched_hosts_lock, WARD_LOCK_HOSTS);
   atomic_fetch_add (&h->holds, 1);
-  ward_unlock (&hosts_lock);
+  ward_unlock (&ward_sched_hosts_lock);
 }
 
 void
 ward_host_drop (ward_host *h)
 {
-  if (h == NULL || atomic_load (&hosts_gone) || !h->transient)
+  if (h == NULL || atomic_load (&ward_sched_hosts_gone) || !h->transient)
     return;
-  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
+  ward_lock (&ward_sched_hosts_lock, WARD_LOCK_HOSTS);
   int last = atomic_fetch_sub (&h->holds, 1) == 1;
   if (last)
     {
       /* no process can be spawned here again: out of the list, then its
        * workers end (what called this may be one of them) */
-      for (ward_host **pp = &hosts; *pp; pp = &(*pp)->next)
+      for (ward_host **pp = &ward_sched_hosts; *pp; pp = &(*pp)->next)
         if (*pp == h)
           {
             *pp = h->next;
             break;
           }
-      h->next = retired;
-      retired = h;
+      h->next = ward_sched_retired;
+      ward_sched_retired = h;
     }
-  ward_unlock (&hosts_lock);
+  ward_unlock (&ward_sched_hosts_lock);
   if (last)
     {
       ward_lock (&h->lock, WARD_LOCK_HOST);
@@ -335,9 +335,9 @@ free_hosts (ward_host *list)
 static void
 reap_retired (void)
 {
-  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
-  ward_host *list = retired, *keep = NULL;
-  retired = NULL;
+  ward_lock (&ward_sched_hosts_lock, WARD_LOCK_HOSTS);
+  ward_host *list = ward_sched_retired, *keep = NULL;
+  ward_sched_retired = NULL;
   ward_host *mine = tls_worker ? tls_worker->host : NULL;
   for (ward_host **pp = &list; *pp;)
     if (*pp == mine)
@@ -348,8 +348,8 @@ reap_retired (void)
       }
     else
       pp = &(*pp)->next;
-  retired = keep;
-  ward_unlock (&hosts_lock);
+  ward_sched_retired = keep;
+  ward_unlock (&ward_sched_hosts_lock);
   free_hosts (list);
 }
 
@@ -399,10 +399,10 @@ host_create (const char *name, int threads, int transient, ward_err *err)
       free (h);
       return NULL;
     }
-  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
-  h->next = hosts;
-  hosts = h;
-  ward_unlock (&hosts_lock);
+  ward_lock (&ward_sched_hosts_lock, WARD_LOCK_HOSTS);
+  h->next = ward_sched_hosts;
+  ward_sched_hosts = h;
+  ward_unlock (&ward_sched_hosts_lock);
   return h;
 }
 
@@ -421,21 +421,21 @@ ward_host_stats (ward_host *h, unsigned long *runs, unsigned long *steals, int m
 void
 ward_hosts_stop (void)
 {
-  ward_lock (&hosts_lock, WARD_LOCK_HOSTS);
-  ward_host *list = hosts;
-  hosts = NULL;
-  atomic_store (&hosts_gone, 1);
+  ward_lock (&ward_sched_hosts_lock, WARD_LOCK_HOSTS);
+  ward_host *list = ward_sched_hosts;
+  ward_sched_hosts = NULL;
+  atomic_store (&ward_sched_hosts_gone, 1);
   if (list == NULL)
-    list = retired;
+    list = ward_sched_retired;
   else
     {
       ward_host *last = list;
       while (last->next)
         last = last->next;
-      last->next = retired;     /* already stopping */
+      last->next = ward_sched_retired;     /* already stopping */
     }
-  retired = NULL;
-  ward_unlock (&hosts_lock);
+  ward_sched_retired = NULL;
+  ward_unlock (&ward_sched_hosts_lock);
   for (ward_host *h = list; h; h = h->next)
     {
       ward_lock (&h->lock, WARD_LOCK_HOST);

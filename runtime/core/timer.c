@@ -25,7 +25,7 @@ static struct {
   timer *heap;
   size_t n, cap;
   int running, stop;
-} T = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} ward_timers = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 int64_t
 ward_now_ns (void)
@@ -55,15 +55,15 @@ ward_wall_ms (void)
 static void
 heap_swap (size_t a, size_t b)
 {
-  timer t = T.heap[a];
-  T.heap[a] = T.heap[b];
-  T.heap[b] = t;
+  timer t = ward_timers.heap[a];
+  ward_timers.heap[a] = ward_timers.heap[b];
+  ward_timers.heap[b] = t;
 }
 
 static void
 heap_up (size_t i)
 {
-  while (i > 0 && T.heap[(i - 1) / 2].when > T.heap[i].when)
+  while (i > 0 && ward_timers.heap[(i - 1) / 2].when > ward_timers.heap[i].when)
     {
       heap_swap (i, (i - 1) / 2);
       i = (i - 1) / 2;
@@ -76,9 +76,9 @@ heap_down (size_t i)
   for (;;)
     {
       size_t l = 2 * i + 1, r = l + 1, m = i;
-      if (l < T.n && T.heap[l].when < T.heap[m].when)
+      if (l < ward_timers.n && ward_timers.heap[l].when < ward_timers.heap[m].when)
         m = l;
-      if (r < T.n && T.heap[r].when < T.heap[m].when)
+      if (r < ward_timers.n && ward_timers.heap[r].when < ward_timers.heap[m].when)
         m = r;
       if (m == i)
         return;
@@ -110,33 +110,33 @@ fire (timer *t)
 static void *
 timer_main (void *arg)
 {
-  ward_lock (&T.lock, WARD_LOCK_TIMERS);
-  while (!T.stop)
+  ward_lock (&ward_timers.lock, WARD_LOCK_TIMERS);
+  while (!ward_timers.stop)
     {
-      if (T.n == 0)
+      if (ward_timers.n == 0)
         {
-          pthread_cond_wait (&T.cond, &T.lock);
+          pthread_cond_wait (&ward_timers.cond, &ward_timers.lock);
           continue;
         }
       int64_t now = ward_now_ns ();
-      if (T.heap[0].when > now)
+      if (ward_timers.heap[0].when > now)
         {
           struct timespec ts;
-          int64_t when = T.heap[0].when;
+          int64_t when = ward_timers.heap[0].when;
           ts.tv_sec = when / 1000000000LL;
           ts.tv_nsec = when % 1000000000LL;
-          pthread_cond_timedwait (&T.cond, &T.lock, &ts);
+          pthread_cond_timedwait (&ward_timers.cond, &ward_timers.lock, &ts);
           continue;
         }
-      timer t = T.heap[0];
-      T.heap[0] = T.heap[--T.n];
+      timer t = ward_timers.heap[0];
+      ward_timers.heap[0] = ward_timers.heap[--ward_timers.n];
       heap_down (0);
       atomic_fetch_sub (&t.p->timers, 1);
-      ward_unlock (&T.lock);
+      ward_unlock (&ward_timers.lock);
       fire (&t);
-      ward_lock (&T.lock, WARD_LOCK_TIMERS);
+      ward_lock (&ward_timers.lock, WARD_LOCK_TIMERS);
     }
-  ward_unlock (&T.lock);
+  ward_unlock (&ward_timers.lock);
   return NULL;
 }
 
@@ -146,44 +146,44 @@ ward_timers_start (ward_err *err)
   pthread_condattr_t ca;
   pthread_condattr_init (&ca);
   pthread_condattr_setclock (&ca, CLOCK_MONOTONIC);
-  pthread_cond_init (&T.cond, &ca);
+  pthread_cond_init (&ward_timers.cond, &ca);
   pthread_condattr_destroy (&ca);
-  int rc = pthread_create (&T.thread, NULL, timer_main, NULL);
+  int rc = pthread_create (&ward_timers.thread, NULL, timer_main, NULL);
   if (rc != 0)
     return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the timer thread");
-  T.running = 1;
+  ward_timers.running = 1;
   return 0;
 }
 
 void
 ward_timers_stop (void)
 {
-  if (!T.running)
+  if (!ward_timers.running)
     return;
-  ward_lock (&T.lock, WARD_LOCK_TIMERS);
-  T.stop = 1;
-  pthread_cond_signal (&T.cond);
-  ward_unlock (&T.lock);
-  pthread_join (T.thread, NULL);
-  T.running = 0;
-  for (size_t i = 0; i < T.n; i++)
-    ward_proc_unref (T.heap[i].p);
-  free (T.heap);
-  T.heap = NULL;
-  T.n = T.cap = 0;
+  ward_lock (&ward_timers.lock, WARD_LOCK_TIMERS);
+  ward_timers.stop = 1;
+  pthread_cond_signal (&ward_timers.cond);
+  ward_unlock (&ward_timers.lock);
+  pthread_join (ward_timers.thread, NULL);
+  ward_timers.running = 0;
+  for (size_t i = 0; i < ward_timers.n; i++)
+    ward_proc_unref (ward_timers.heap[i].p);
+  free (ward_timers.heap);
+  ward_timers.heap = NULL;
+  ward_timers.n = ward_timers.cap = 0;
 }
 
 void
 ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *why)
 {
-  ward_lock (&T.lock, WARD_LOCK_TIMERS);
-  if (WARD_GROW (T.heap, T.cap, T.n + 1, 64) != 0)
+  ward_lock (&ward_timers.lock, WARD_LOCK_TIMERS);
+  if (WARD_GROW (ward_timers.heap, ward_timers.cap, ward_timers.n + 1, 64) != 0)
     {
-      ward_unlock (&T.lock);
+      ward_unlock (&ward_timers.lock);
       ward_proc_kill (p, "out of memory adding a timer");
       return;
     }
-  timer *t = &T.heap[T.n];
+  timer *t = &ward_timers.heap[ward_timers.n];
   memset (t, 0, sizeof *t);
   t->when = when_ns;
   t->kind = kind;
@@ -193,9 +193,9 @@ ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *w
   t->port = port;
   if (why)
     snprintf (t->why, sizeof t->why, "%s", why);
-  heap_up (T.n++);
-  pthread_cond_signal (&T.cond);
-  ward_unlock (&T.lock);
+  heap_up (ward_timers.n++);
+  pthread_cond_signal (&ward_timers.cond);
+  ward_unlock (&ward_timers.lock);
 }
 
 void
@@ -204,20 +204,20 @@ ward_timers_forget (ward_proc *p)
   if (atomic_load (&p->timers) == 0)
     return;                     /* the usual case: nothing to look for */
   size_t dropped = 0;
-  ward_lock (&T.lock, WARD_LOCK_TIMERS);
-  for (size_t i = 0; i < T.n;)
-    if (T.heap[i].p == p)
+  ward_lock (&ward_timers.lock, WARD_LOCK_TIMERS);
+  for (size_t i = 0; i < ward_timers.n;)
+    if (ward_timers.heap[i].p == p)
       {
-        T.heap[i] = T.heap[--T.n];
+        ward_timers.heap[i] = ward_timers.heap[--ward_timers.n];
         dropped++;
       }
     else
       i++;
-  for (size_t i = T.n / 2; i-- > 0;)
+  for (size_t i = ward_timers.n / 2; i-- > 0;)
     heap_down (i);
   atomic_fetch_sub (&p->timers, (unsigned) dropped);
-  pthread_cond_signal (&T.cond);        /* its earliest may have gone */
-  ward_unlock (&T.lock);
+  pthread_cond_signal (&ward_timers.cond);        /* its earliest may have gone */
+  ward_unlock (&ward_timers.lock);
   while (dropped-- > 0)
     ward_proc_unref (p);                /* the caller holds its own */
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static pthread_mutex_t topo = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t ward_topo_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
 serials_add (ward_serials *s, uint64_t v)
@@ -51,7 +51,7 @@ ward_link (ward_proc *a, ward_proc *b, ward_err *err)
 {
   if (a == b)
     return ward_err_set (err, WARD_E_INVALID, 0, "a process cannot link to itself");
-  ward_lock (&topo, WARD_LOCK_TOPO);
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   int rc = 0;
   if (is_done (b))
     rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", b->pid);
@@ -60,14 +60,14 @@ ward_link (ward_proc *a, ward_proc *b, ward_err *err)
       serials_del (&a->links, b->serial);
       rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "linking");
     }
-  ward_unlock (&topo);
+  ward_unlock (&ward_topo_lock);
   return rc;
 }
 
 int
 ward_unlink (ward_proc *a, uint64_t b)
 {
-  ward_lock (&topo, WARD_LOCK_TOPO);
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   int had = serials_del (&a->links, b);
   ward_proc *pb = ward_proc_by_serial (b);
   if (pb)
@@ -75,7 +75,7 @@ ward_unlink (ward_proc *a, uint64_t b)
       serials_del (&pb->links, a->serial);
       ward_proc_unref (pb);
     }
-  ward_unlock (&topo);
+  ward_unlock (&ward_topo_lock);
   return had;
 }
 
@@ -84,7 +84,7 @@ ward_monitor (ward_proc *watcher, ward_proc *target, ward_err *err)
 {
   if (watcher == target)
     return ward_err_set (err, WARD_E_INVALID, 0, "a process cannot monitor itself");
-  ward_lock (&topo, WARD_LOCK_TOPO);
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   int rc = 0;
   if (is_done (target))
     rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", target->pid);
@@ -94,14 +94,14 @@ ward_monitor (ward_proc *watcher, ward_proc *target, ward_err *err)
       serials_del (&target->monitors, watcher->serial);
       rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "monitoring");
     }
-  ward_unlock (&topo);
+  ward_unlock (&ward_topo_lock);
   return rc;
 }
 
 int
 ward_unmonitor (ward_proc *watcher, uint64_t target)
 {
-  ward_lock (&topo, WARD_LOCK_TOPO);
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   int had = serials_del (&watcher->monitoring, target);
   ward_proc *pt = ward_proc_by_serial (target);
   if (pt)
@@ -109,7 +109,7 @@ ward_unmonitor (ward_proc *watcher, uint64_t target)
       serials_del (&pt->monitors, watcher->serial);
       ward_proc_unref (pt);
     }
-  ward_unlock (&topo);
+  ward_unlock (&ward_topo_lock);
   return had;
 }
 
@@ -121,7 +121,7 @@ typedef struct reg_entry {
   uint64_t serial;
   char pid[64];
 } reg_entry;
-static reg_entry *reg[REG_BUCKETS];
+static reg_entry *ward_topo_names[REG_BUCKETS];
 
 static unsigned
 name_hash (const char *s)
@@ -135,7 +135,7 @@ name_hash (const char *s)
 static reg_entry **
 reg_find (const char *name)
 {
-  reg_entry **pe = &reg[name_hash (name)];
+  reg_entry **pe = &ward_topo_names[name_hash (name)];
   while (*pe && strcmp ((*pe)->name, name) != 0)
     pe = &(*pe)->next;
   return pe;
@@ -144,7 +144,7 @@ reg_find (const char *name)
 int
 ward_registry_register (const char *name, ward_proc *p, ward_err *err)
 {
-  ward_lock (&topo, WARD_LOCK_TOPO);
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   int rc = 0;
   reg_entry **pe = reg_find (name);
   char **names = NULL;
@@ -177,18 +177,18 @@ ward_registry_register (const char *name, ward_proc *p, ward_err *err)
           *pe = e;
         }
     }
-  ward_unlock (&topo);
+  ward_unlock (&ward_topo_lock);
   return rc;
 }
 
 int
 ward_registry_lookup (const char *name, char *pid, size_t pidlen)
 {
-  ward_lock (&topo, WARD_LOCK_TOPO);
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   reg_entry *e = *reg_find (name);
   if (e)
     snprintf (pid, pidlen, "%s", e->pid);
-  ward_unlock (&topo);
+  ward_unlock (&ward_topo_lock);
   return e ? 0 : -1;
 }
 
@@ -221,9 +221,9 @@ reg_drop (const char *name)
 int
 ward_registry_unregister (const char *name)
 {
-  ward_lock (&topo, WARD_LOCK_TOPO);
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   int had = reg_drop (name);
-  ward_unlock (&topo);
+  ward_unlock (&ward_topo_lock);
   return had;
 }
 
@@ -249,7 +249,7 @@ void
 ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t len,
                     const char *error)
 {
-  ward_lock (&topo, WARD_LOCK_TOPO);
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   ward_serials monitors = p->monitors, links = p->links, monitoring = p->monitoring;
   memset (&p->monitors, 0, sizeof p->monitors);
   memset (&p->links, 0, sizeof p->links);
@@ -284,7 +284,7 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
   while (p->nnames > 0)
     if (!reg_drop (p->names[p->nnames - 1]))
       free (p->names[--p->nnames]);
-  ward_unlock (&topo);
+  ward_unlock (&ward_topo_lock);
 
   const void *data = abnormal ? (const void *) error : result;
   size_t dlen = abnormal ? strlen (error) : len;

@@ -45,11 +45,11 @@ senders_add (const char *pid, int d)
   ward_proc *t = ward_proc_get (pid);
   if (t == NULL)
     return;
-  pthread_mutex_lock (&t->lock);
+  ward_lock (&t->lock, WARD_LOCK_PROC);
   int was = t->vm_senders;
   t->vm_senders += d;
   int edge = (was == 0) != (t->vm_senders == 0);
-  pthread_mutex_unlock (&t->lock);
+  ward_unlock (&t->lock);
   if (edge)
     ward_proc_wake (t);           /* a receive waiting on no sender fails; a
                                      subprocess actor's stand-in tells it */
@@ -190,14 +190,23 @@ ward_codec_opts_wire (void)
   return &wire_opts;
 }
 
-static int
-vmchan_send (lua_State *L)
+/* The channel at 1 that the value at 2 goes on (both faces); sending on
+ * a closed one raises. */
+static vmchan *
+send_channel (lua_State *L)
 {
   vmchan *c = luaL_checkudata (L, 1, VMCHAN);
   luaL_checkany (L, 2);
   ward_vm_check_killed (L);
   if (c->closed)
-    return luaL_error (L, "send on a closed channel");
+    luaL_error (L, "send on a closed channel");
+  return c;
+}
+
+static int
+vmchan_send (lua_State *L)
+{
+  vmchan *c = send_channel (L);
   ward_proc *p = ward_current ();
   ward_err err;
   /* asked first: a caller that may not send learns nothing of whether the
@@ -207,9 +216,9 @@ vmchan_send (lua_State *L)
     return luaL_error (L, "send: actor %s has exited", c->pid);
   if (t == NULL)
     return luaL_error (L, "send: %s", err.msg);
-  pthread_mutex_lock (&t->lock);
+  ward_lock (&t->lock, WARD_LOCK_PROC);
   int closed = t->vm_inbox_closed;
-  pthread_mutex_unlock (&t->lock);
+  ward_unlock (&t->lock);
   if (closed)
     {
       ward_proc_unref (t);
@@ -357,11 +366,7 @@ vmchan_eq (lua_State *L)
 static int
 r_vmchan_send (lua_State *L)
 {
-  vmchan *c = luaL_checkudata (L, 1, VMCHAN);
-  luaL_checkany (L, 2);
-  ward_vm_check_killed (L);
-  if (c->closed)
-    return luaL_error (L, "send on a closed channel");
+  send_channel (L);
   lua_settop (L, 2);
   int n = ward_remote_call (L, "vmchan.send");
   if (n == 2 && lua_isnil (L, -2))          /* nil, err: raise it, as in the runtime */
@@ -385,12 +390,6 @@ r_vmchan_close (lua_State *L)
 }
 
 static int
-remote_vmchan_call (lua_State *L)
-{
-  return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
-}
-
-static int
 remote_kill_k (lua_State *L, int status, lua_KContext ctx)
 {
   (void) status;
@@ -410,11 +409,7 @@ remote_vmchan (lua_State *L, const char *op, int nargs, int nres, lua_KContext c
   if (!lua_isyieldable (L))
     return luaL_error (L, "%s cannot wait for the runtime here (inside a metamethod or C "
                        "callback that cannot yield)", op);
-  lua_pushstring (L, op);
-  lua_pushcclosure (L, remote_vmchan_call, 1);
-  lua_insert (L, -(nargs + 1));
-  lua_callk (L, nargs, nres, ctx, k);
-  return k (L, LUA_OK, ctx);
+  return ward_remote_callk (L, op, nargs, nres, ctx, k);
 }
 
 static int
@@ -491,9 +486,9 @@ inbox_drain (ward_proc *p)
 void
 ward_inbox_close (ward_proc *p)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   p->vm_inbox_closed = 1;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   inbox_drain (p);
 }
 
@@ -504,9 +499,9 @@ inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
 {
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int closed = p->vm_inbox_closed;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   if (closed)
     {
       inbox_drain (p);          /* what a sender slipped in meanwhile */
@@ -520,9 +515,9 @@ inbox_recv_k (lua_State *L, int status, lua_KContext ctx)
       ward_msg_release (p);
       return n;
     }
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int senders = p->vm_senders;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   /* the run's first process is named by no channel (a subprocess actor's
    * count is the runtime's, told by its stand-in) */
   if (senders == 0 && (!p->is_first || (ctx && (ward_remote_tracks_senders
@@ -554,9 +549,9 @@ close_inbox (lua_State *L)
 {
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int was = p->vm_inbox_closed;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   ward_inbox_close (p);
   return was;
 }

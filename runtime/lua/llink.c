@@ -55,22 +55,18 @@ l_cancel (lua_State *L)
       /* one timer per deadline earlier than any before: repeated
        * cancels cannot pile timers up */
       int64_t when = ward_now_ns () + ms * 1000000LL;
-      pthread_mutex_lock (&t->lock);
+      ward_lock (&t->lock, WARD_LOCK_PROC);
       int earlier = t->cancel_deadline_ns == 0 || when < t->cancel_deadline_ns;
       if (earlier)
         t->cancel_deadline_ns = when;
-      pthread_mutex_unlock (&t->lock);
+      ward_unlock (&t->lock);
       char why[160];
       snprintf (why, sizeof why, "cancelled by %s and still running at the deadline",
                 p->pid);
       if (earlier)
         ward_timer_add (when, WARD_TIMER_DEADLINE, t, 0, why);
     }
-  ward_proc_unref (t);
-  if (rc < 0)
-    return ward_push_err (L, &err);
-  lua_pushboolean (L, 1);
-  return 1;
+  return ward_lproc_target_done (L, t, rc, &err);
 }
 
 /* ---- links and monitors: monitor, unmonitor, link, unlink share one shape ---- */
@@ -96,11 +92,7 @@ topo_call (lua_State *L, enum ward_action_id action)
       break;
     default: ward_unlink (p, t->serial); break;
     }
-  ward_proc_unref (t);
-  if (rc < 0)
-    return ward_push_err (L, &err);
-  lua_pushboolean (L, 1);
-  return 1;
+  return ward_lproc_target_done (L, t, rc, &err);
 }
 
 static int l_monitor (lua_State *L) { return topo_call (L, WARD_ACT_MONITOR); }
@@ -128,11 +120,7 @@ l_register (lua_State *L)
   else if ((t = ward_lproc_arg_target (L, 2, WARD_ACTION (REGISTRY_REGISTER), name, &err)) == NULL)
     return ward_push_err (L, &err);
   int rc = ward_registry_register (name, t, &err);
-  ward_proc_unref (t);
-  if (rc < 0)
-    return ward_push_err (L, &err);
-  lua_pushboolean (L, 1);
-  return 1;
+  return ward_lproc_target_done (L, t, rc, &err);
 }
 
 static int

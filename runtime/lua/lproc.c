@@ -69,23 +69,23 @@ ward_lproc_check_name (const char *name, ward_err *err)
   return 0;
 }
 
-static _Thread_local wbuf enc_buf;
-static _Thread_local ward_fdvec enc_fds;
+static _Thread_local wbuf ward_lproc_enc_buf;
+static _Thread_local ward_fdvec ward_lproc_enc_fds;
 
 void
 ward_lproc_thread_exit (void)
 {
-  wbuf_free (&enc_buf);
-  ward_fdvec_close (&enc_fds);
+  wbuf_free (&ward_lproc_enc_buf);
+  ward_fdvec_close (&ward_lproc_enc_fds);
 }
 
 const wbuf *
 ward_lproc_encode (lua_State *L, int idx, int n, ward_err *err)
 {
-  wbuf_reset (&enc_buf);
-  if (ward_codec_encode (L, idx, n, &enc_buf, ward_codec_opts_rt (), err) < 0)
+  wbuf_reset (&ward_lproc_enc_buf);
+  if (ward_codec_encode (L, idx, n, &ward_lproc_enc_buf, ward_codec_opts_rt (), err) < 0)
     return NULL;
-  return &enc_buf;
+  return &ward_lproc_enc_buf;
 }
 
 int
@@ -96,8 +96,9 @@ ward_lproc_snapshot (lua_State *L, int idx, int n, ward_err *err)
     return -1;
   /* the copies of channels are counted, then taken over by the decoded
    * ones: in the runtime by vmchan_ref, in a subprocess actor here */
-  ward_remote_hold (enc_buf.data, enc_buf.len);
-  if (ward_codec_decode (L, enc_buf.data, enc_buf.len, ward_codec_opts_rt (), &got, err) < 0)
+  ward_remote_hold (ward_lproc_enc_buf.data, ward_lproc_enc_buf.len);
+  if (ward_codec_decode (L, ward_lproc_enc_buf.data, ward_lproc_enc_buf.len, ward_codec_opts_rt (),
+                         &got, err) < 0)
     return -1;
   return got;
 }
@@ -122,21 +123,21 @@ ward_msg *
 ward_msg_encode (lua_State *L, int kind, const char *from, const char *topic, int idx, int n,
                  ward_err *err)
 {
-  wbuf_reset (&enc_buf);
-  ward_fdvec_close (&enc_fds);  /* what a memory error left behind */
+  wbuf_reset (&ward_lproc_enc_buf);
+  ward_fdvec_close (&ward_lproc_enc_fds);  /* what a memory error left behind */
   ward_codec_opts o = *ward_codec_opts_rt ();
-  o.fds = &enc_fds;
-  if (ward_codec_encode (L, idx, n, &enc_buf, &o, err) < 0)
+  o.fds = &ward_lproc_enc_fds;
+  if (ward_codec_encode (L, idx, n, &ward_lproc_enc_buf, &o, err) < 0)
     return NULL;
-  ward_msg *m = ward_msg_new (kind, from, topic, enc_buf.data, enc_buf.len);
+  ward_msg *m = ward_msg_new (kind, from, topic, ward_lproc_enc_buf.data, ward_lproc_enc_buf.len);
   if (m == NULL)
     ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "out of memory for a message");
-  else if (ward_msg_take_fds (m, &enc_fds, err) < 0)
+  else if (ward_msg_take_fds (m, &ward_lproc_enc_fds, err) < 0)
     {
       ward_msg_free (m);
       m = NULL;
     }
-  ward_fdvec_close (&enc_fds);
+  ward_fdvec_close (&ward_lproc_enc_fds);
   return m;
 }
 
@@ -161,9 +162,15 @@ l_send (lua_State *L)
   if (t == NULL)
     return ward_push_err (L, &err);
   int rc = ward_lproc_send_to (L, p, t, topic, 3, lua_gettop (L) - 2, &err);
+  return ward_lproc_target_done (L, t, rc, &err);
+}
+
+int
+ward_lproc_target_done (lua_State *L, ward_proc *t, int rc, const ward_err *err)
+{
   ward_proc_unref (t);
   if (rc < 0)
-    return ward_push_err (L, &err);
+    return ward_push_err (L, err);
   lua_pushboolean (L, 1);
   return 1;
 }
@@ -173,9 +180,9 @@ static int
 l_get_options (lua_State *L)
 {
   ward_proc *p = ward_current ();
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   int trap = p->trap_links;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   lua_createtable (L, 0, 1);
   lua_pushboolean (L, trap);
   lua_setfield (L, -2, "trap_links");
@@ -209,9 +216,9 @@ apply_options (lua_State *L)
     }
   if (trap >= 0)
     {
-      pthread_mutex_lock (&p->lock);
+      ward_lock (&p->lock, WARD_LOCK_PROC);
       p->trap_links = trap;
-      pthread_mutex_unlock (&p->lock);
+      ward_unlock (&p->lock);
     }
   return 0;
 }

@@ -38,5 +38,8 @@ int ward_lproc_snapshot (lua_State *L, int idx, int n, ward_err *err);
  * p was allowed to send to. */
 int ward_lproc_send_to (lua_State *L, ward_proc *p, ward_proc *t, const char *topic, int first,
                         int n, ward_err *err);
+/* The end of a call acting on t (a reference from ward_lproc_arg_target,
+ * which goes): rc < 0 gives (nil, err), else true. */
+int ward_lproc_target_done (lua_State *L, ward_proc *t, int rc, const ward_err *err);
 
 #endif

@@ -338,13 +338,6 @@ upgrade_to (lua_State *L, ward_proc *p, const ward_def *def, const char *path, c
 /* In a subprocess actor the stand-in asks for the new definition (as an
  * in-process upgrade asks) and sends it compiled; the arguments stay here. */
 static int
-remote_upgrade (lua_State *L)
-{
-  lua_settop (L, 1);
-  return ward_remote_call (L, "upgrade");
-}
-
-static int
 remote_upgrade_k (lua_State *L, int status, lua_KContext ctx)
 {
   (void) status;
@@ -381,10 +374,8 @@ r_upgrade (lua_State *L)
   if ((!lua_isnil (L, 1) && ward_lproc_arg_string (L, 1, "process id", &err) == NULL)
       || ward_lproc_encode (L, 2, top - 1, &err) == NULL)
     return ward_push_err (L, &err);
-  lua_pushcfunction (L, remote_upgrade);
   lua_pushvalue (L, 1);
-  lua_callk (L, 1, 3, top, remote_upgrade_k);
-  return remote_upgrade_k (L, LUA_OK, top);
+  return ward_remote_callk (L, "upgrade", 1, 3, top, remote_upgrade_k);
 }
 
 static int
@@ -396,30 +387,28 @@ l_upgrade (lua_State *L)
   if (!lua_isyieldable (L))
     return luaL_error (L, "upgrade cannot be called here (inside a metamethod or C callback)");
   ward_err err;
-  char path[4096];
-  const char *id;
-  const ward_def *def = ward_upgrade_target (L, p, 1, path, sizeof path, &id, &err);
-  if (def == NULL)
+  ward_upgrade u;
+  if (ward_upgrade_target (L, p, 1, &u, &err) < 0)
     return ward_push_err (L, &err);
-  return upgrade_to (L, p, def, path, id, lua_gettop (L));
+  return upgrade_to (L, p, u.def, u.path, u.id, lua_gettop (L));
 }
 
-const ward_def *
-ward_upgrade_target (lua_State *L, ward_proc *p, int idx, char *path, size_t pathlen,
-                     const char **id, ward_err *err)
+int
+ward_upgrade_target (lua_State *L, ward_proc *p, int idx, ward_upgrade *u, ward_err *err)
 {
-  *id = p->def_id;
+  u->id = p->def_id;
   if (!lua_isnil (L, idx))
     {
-      if ((*id = ward_lproc_arg_string (L, idx, "process id", err)) == NULL
-          || ward_def_resolve (*id, path, pathlen, err) < 0
-          || (strcmp (*id, p->def_id) != 0
-              && ward_proc_authorize1 (p, WARD_ACTION (SPAWN), *id, NULL, err) < 0))
-        return NULL;
+      if ((u->id = ward_lproc_arg_string (L, idx, "process id", err)) == NULL
+          || ward_def_resolve (u->id, u->path, sizeof u->path, err) < 0
+          || (strcmp (u->id, p->def_id) != 0
+              && ward_proc_authorize1 (p, WARD_ACTION (SPAWN), u->id, NULL, err) < 0))
+        return -1;
     }
   else
-    snprintf (path, pathlen, "%s", p->def_path);
-  return ward_def_get (path, 0, err);
+    snprintf (u->path, sizeof u->path, "%s", p->def_path);
+  u->def = ward_def_get (u->path, 0, err);
+  return u->def ? 0 : -1;
 }
 
 /* ---- SpawnBuilder: an immutable userdata over a private table ---- */
@@ -538,13 +527,6 @@ make_context_builder (lua_State *L, int values, int from_builder)
 /* In a subprocess actor, with_context is asked in the runtime, as its
  * stand-in (which asks again when it rebuilds the builder to spawn). */
 static int
-remote_context (lua_State *L)
-{
-  lua_settop (L, 0);
-  return ward_remote_call (L, "with_context");
-}
-
-static int
 remote_context_k (lua_State *L, int status, lua_KContext ctx)
 {
   (void) status;
@@ -579,9 +561,7 @@ remote_context_builder (lua_State *L, int values, int from_builder)
   if (!lua_istable (L, values))
     return not_context_values (L, values);
   lua_KContext ctx = ((lua_KContext) values << 1) | from_builder;
-  lua_pushcfunction (L, remote_context);
-  lua_callk (L, 0, 2, ctx, remote_context_k);
-  return remote_context_k (L, LUA_OK, ctx);
+  return ward_remote_callk (L, "with_context", 0, 2, ctx, remote_context_k);
 }
 
 static int l_with_context (lua_State *L) { return start_context_builder (L, 1, 0); }

@@ -138,9 +138,9 @@ void
 ward_broker_grant_handles (ward_remote *r, const uint8_t *data, size_t len)
 {
   held_scan sc = { r, 0 };
-  pthread_mutex_lock (&r->held_lock);
+  ward_lock (&r->held_lock, WARD_LOCK_STANDIN_HELD);
   (void) ward_codec_each_handle (data, len, grant_one, &sc);   /* not values: none */
-  pthread_mutex_unlock (&r->held_lock);
+  ward_unlock (&r->held_lock);
 }
 
 /* The message m goes to r's child: the handles in its values become ones
@@ -169,9 +169,9 @@ ward_broker_ungrant_msg (ward_remote *r, const ward_msg *m)
   if (!ward_remote_msg_holds_values (m))
     return;
   held_scan sc = { r, 0 };
-  pthread_mutex_lock (&r->held_lock);
+  ward_lock (&r->held_lock, WARD_LOCK_STANDIN_HELD);
   (void) ward_codec_each_handle (m->data, m->len, ungrant_one, &sc);
-  pthread_mutex_unlock (&r->held_lock);
+  ward_unlock (&r->held_lock);
 }
 
 static int
@@ -206,7 +206,7 @@ ward_broker_take_drop (ward_remote *r)
       || in.p != in.end || n == 0)
     return "ended: malformed frame: a DROP that is not a channel's PID and a count";
   char pid[sizeof ((held_ref *) 0)->pid];
-  pthread_mutex_lock (&r->held_lock);
+  ward_lock (&r->held_lock, WARD_LOCK_STANDIN_HELD);
   held_ref *h = held_find (r, ref, len);
   int holds = h != NULL && h->n >= n;
   if (holds)
@@ -215,7 +215,7 @@ ward_broker_take_drop (ward_remote *r)
       if ((h->n -= n) == 0)
         held_remove (r, h);
     }
-  pthread_mutex_unlock (&r->held_lock);
+  ward_unlock (&r->held_lock);
   if (!holds)
     return "ended: malformed frame: it dropped a channel it does not hold";
   ward_vmchan_release (pid, n);
@@ -239,9 +239,9 @@ ward_broker_forged_handle (ward_remote *r, int type)
                             || ward_wire_get_str (&in, &vals, &len, &err) < 0 || abnormal != 0)
     return 0;
   held_scan sc = { r, 0 };
-  pthread_mutex_lock (&r->held_lock);
+  ward_lock (&r->held_lock, WARD_LOCK_STANDIN_HELD);
   (void) ward_codec_each_handle ((const uint8_t *) vals, len, held_one, &sc);
-  pthread_mutex_unlock (&r->held_lock);
+  ward_unlock (&r->held_lock);
   return sc.foreign;
 }
 

@@ -440,12 +440,10 @@ b_upgrade (lua_State *L)
 {
   ward_proc *p = ward_current ();
   ward_err err;
-  char path[4096];
-  const char *id;
-  const ward_def *def = ward_upgrade_target (L, p, 1, path, sizeof path, &id, &err);
-  if (def == NULL)
+  ward_upgrade u;
+  if (ward_upgrade_target (L, p, 1, &u, &err) < 0)
     return ward_push_err (L, &err);
-  char *np = strdup (path), *nid = strdup (id);
+  char *np = strdup (u.path), *nid = strdup (u.id);
   if (np == NULL || nid == NULL)
     {
       free (np);
@@ -460,7 +458,7 @@ b_upgrade (lua_State *L)
   p->def_id = nid;
   const char *code;
   size_t code_len;
-  ward_def_code (def, &code, &code_len);
+  ward_def_code (u.def, &code, &code_len);
   lua_pushstring (L, p->def_id);
   lua_pushstring (L, ward_def_display (p->def_path));
   lua_pushlstring (L, code, code_len);

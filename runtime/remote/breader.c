@@ -73,13 +73,13 @@ int
 ward_broker_put_frame (ward_remote *r, int type, const void *body, size_t len, const ward_fdvec *fds,
            ward_err *err)
 {
-  pthread_mutex_lock (&r->tx_lock);
+  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
   int rc = r->tx_ended ? ward_err_set (err, WARD_E_UNAVAILABLE, 0, "writing to the channel: "
                                        "the child is being ended")
            : ward_wire_tx_put (&r->tx, type, body, len, fds, err);
   if (rc == 0)
     rc = tx_push (r, err);
-  pthread_mutex_unlock (&r->tx_lock);
+  ward_unlock (&r->tx_lock);
   return rc;
 }
 
@@ -87,9 +87,9 @@ ward_broker_put_frame (ward_remote *r, int type, const void *body, size_t len, c
 int
 ward_broker_tx_full (ward_remote *r)
 {
-  pthread_mutex_lock (&r->tx_lock);
+  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
   int full = r->tx.bytes >= TX_LIMIT;
-  pthread_mutex_unlock (&r->tx_lock);
+  ward_unlock (&r->tx_lock);
   return full;
 }
 
@@ -231,10 +231,10 @@ void
 ward_broker_malformed (ward_remote *r, const char *what)
 {
   snprintf (r->own_why, sizeof r->own_why, "ended: malformed frame: %s", what);
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   ward_broker_stop_polling (r);
   ward_broker_end_audited (r, WARD_ACTION (SANDBOX_MALFORMED), r->own_why);
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
 }
 
 /* r's child broke the protocol: it is ended, the breach audited, its
@@ -407,11 +407,11 @@ read_frame (ward_remote *r, int drain)
 static void
 end_stalled (ward_remote *r, const char *why)
 {
-  pthread_mutex_lock (&r->tx_lock);
+  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
   r->tx_ended = 1;
   r->stalled_since = 0;
   ward_wire_tx_free (&r->tx);
-  pthread_mutex_unlock (&r->tx_lock);
+  ward_unlock (&r->tx_lock);
   ward_broker_end_audited (r, WARD_ACTION (SANDBOX_STALLED), why);
 }
 
@@ -421,18 +421,18 @@ static void
 writable (ward_remote *r)
 {
   ward_err err;
-  pthread_mutex_lock (&r->tx_lock);
+  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
   int rc = r->tx_ended ? 0 : tx_push (r, &err);
   int room = r->tx.bytes < TX_LIMIT;
-  pthread_mutex_unlock (&r->tx_lock);
+  ward_unlock (&r->tx_lock);
   if (rc < 0)
     {
       /* the child is gone or going: its exit record says how */
-      pthread_mutex_lock (&r->tx_lock);
+      ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
       r->tx_ended = 1;
       r->stalled_since = 0;
       ward_wire_tx_free (&r->tx);
-      pthread_mutex_unlock (&r->tx_lock);
+      ward_unlock (&r->tx_lock);
       ward_broker_kill_child (r);
     }
   else if (room && r->proxy)
@@ -493,10 +493,10 @@ check_stalls (void)
           r->rx_waiting = 0;
           if (r->rx.type != 0)
             r->rx_since = now;
-          pthread_mutex_lock (&r->tx_lock);
+          ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
           if (r->stalled_since != 0)
             r->stalled_since = now;
-          pthread_mutex_unlock (&r->tx_lock);
+          ward_unlock (&r->tx_lock);
           ward_broker_rewatch (r);
         }
       if (r->rx_since != 0 && r->polling && !r->ended && !r->rx_waiting
@@ -513,9 +513,9 @@ check_stalls (void)
           ward_broker_end_audited (r, WARD_ACTION (SANDBOX_STALLED), why);
           continue;
         }
-      pthread_mutex_lock (&r->tx_lock);
+      ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
       int64_t since = r->tx_ended || r->ended ? 0 : r->stalled_since;
-      pthread_mutex_unlock (&r->tx_lock);
+      ward_unlock (&r->tx_lock);
       if (since == 0 || r->rx_waiting)
         continue;               /* (waiting: the runtime does not read it) */
       if (stall_due (since, now, &soonest))
@@ -585,10 +585,10 @@ reader_main (void *unused)
       int n = epoll_wait (ward_broker_rd.ep, evs, 32, timeout);
       if (n < 0 && errno != EINTR)
         break;
-      pthread_mutex_lock (&ward_broker_rd.lock);
+      ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
       if (ward_broker_rd.stop)
         {
-          pthread_mutex_unlock (&ward_broker_rd.lock);
+          ward_unlock (&ward_broker_rd.lock);
           break;
         }
       for (int i = 0; i < n; i++)
@@ -604,7 +604,7 @@ reader_main (void *unused)
             {
               if (take_exits () < 0)
                 {
-                  pthread_mutex_unlock (&ward_broker_rd.lock);
+                  ward_unlock (&ward_broker_rd.lock);
                   return NULL;
                 }
             }
@@ -625,7 +625,7 @@ reader_main (void *unused)
             }
         }
       timeout = check_stalls ();
-      pthread_mutex_unlock (&ward_broker_rd.lock);
+      ward_unlock (&ward_broker_rd.lock);
     }
   return NULL;
 }
@@ -700,10 +700,10 @@ ward_broker_start_reader (ward_err *err)
 void
 ward_broker_shutdown (void)
 {
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   int started = ward_broker_rd.started;
   ward_broker_rd.stop = 1;
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   if (started)
     {
       ward_broker_wake_reader ();
@@ -711,11 +711,11 @@ ward_broker_shutdown (void)
     }
   /* the reader is gone: what still waits for a detached child is written
    * before ward exits and its channel closes */
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   for (ward_remote *r = ward_broker_rd.list; r; r = r->next)
     if (r->detached && !r->ended && r->child.chan >= 0)
       ward_broker_flush_detached (r);
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
 }
 
 /* A detached child goes on once its channel closes (the run ends), if it
@@ -728,7 +728,7 @@ ward_broker_flush_detached (ward_remote *r)
   int64_t end = ward_now_ns () + (ward_broker_rd.stall_ns > 0 ? ward_broker_rd.stall_ns
                                   : (int64_t) SEND_TIMEOUT_S * 1000000000);
   ward_err err;
-  pthread_mutex_lock (&r->tx_lock);
+  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
   while (!r->tx_ended && r->tx.head != NULL)
     {
       int progress = 0;
@@ -740,5 +740,5 @@ ward_broker_flush_detached (ward_remote *r)
       struct pollfd pf = { .fd = r->child.chan, .events = POLLOUT };
       (void) poll (&pf, 1, (int) (left / 1000000) + 1);
     }
-  pthread_mutex_unlock (&r->tx_lock);
+  ward_unlock (&r->tx_lock);
 }

@@ -218,14 +218,14 @@ prepare (const wsb_profile *p, const sbx_host *sh, uint64_t owner, uint64_t memo
       ward_broker_abort (r);
       return NULL;
     }
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   int rc = ward_broker_start_reader (err);
   if (rc == 0)
     {
       r->next = ward_broker_rd.list;
       ward_broker_rd.list = r;
     }
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   if (rc < 0)
     {
       ward_broker_abort (r);
@@ -300,10 +300,10 @@ ward_broker_prepare_vm (const ward_proc *caller, const ward_subprocess_opts *o, 
   /* the caller's live subprocess actors: those on the list that it made
    * (one caller spawns one at a time, so none is being made meanwhile) */
   unsigned mine = 0;
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   for (ward_remote *r = ward_broker_rd.list; r; r = r->next)
     mine += r->sh == NULL && r->owner == caller->serial;
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   if (mine >= ward_cfg.sandbox_children)
     {
       ward_proc_audit_limit (caller, WARD_ACTION (LIMIT_CHILDREN), caller->pid);
@@ -329,10 +329,10 @@ void
 ward_broker_attach (ward_proc *proxy)
 {
   ward_remote *r = proxy->remote;
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   r->proxy = proxy;
   ward_proc_ref (proxy);
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   /* what it sends for its child is counted with what the child sends */
   atomic_fetch_add (&r->tally->refs, 1);
   proxy->fd_tally = r->tally;
@@ -368,10 +368,10 @@ ward_broker_charge_cpu (ward_proc *proxy, int64_t ns)
   r->cpu_spent = 1;
   snprintf (r->own_why, sizeof r->own_why, "ended: the runtime spent its CPU limit "
             "(%lld ms) on its calls", (long long) (r->cpu_limit_ns / 1000000));
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   ward_broker_stop_polling (r);
   ward_broker_end_audited (r, WARD_ACTION (LIMIT_CPU), r->own_why);
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
 }
 
 size_t
@@ -392,11 +392,11 @@ ward_broker_owner_is (const ward_proc *p, uint64_t serial)
 static ward_remote *
 find_remote (const char *pid, ward_err *err)
 {
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   for (ward_remote *r = ward_broker_rd.list; r; r = r->next)
     if (r->proxy && strcmp (r->proxy->pid, pid) == 0)
       return r;
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (the subprocess actor has "
                 "exited)", pid);
   return NULL;
@@ -412,7 +412,7 @@ ward_broker_kill (const char *pid, int signo, ward_err *err)
   if (!r->ended && syscall (SYS_pidfd_send_signal, r->child.pidfd, signo, NULL, 0) < 0)
     rc = ward_err_set (err, errno == EINVAL ? WARD_E_INVALID : WARD_E_INTERNAL, errno,
                        "kill: signal %d to %s: %s", signo, pid, strerror (errno));
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   return rc;
 }
 
@@ -424,7 +424,7 @@ ward_broker_detach (const char *pid, ward_err *err)
     return -1;
   r->detached = 1;
   pid_t child = r->child.pid;
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   if (wsb_detach (child, err) < 0)
     return -1;
   /* The child learns it, so that it goes on when its channel closes (the
@@ -437,7 +437,7 @@ ward_broker_detach (const char *pid, ward_err *err)
   atomic_fetch_add (&r->busy, 1);
   int rc = ward_broker_put_frame (r, WARD_F_DETACHED, NULL, 0, NULL, err);
   atomic_fetch_sub (&r->busy, 1);
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   return rc;
 }
 
@@ -448,7 +448,7 @@ ward_broker_child_pid (const char *pid, ward_err *err)
   if (r == NULL)
     return -1;
   long v = r->child.pid;
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   return v;
 }
 
@@ -460,14 +460,14 @@ ward_broker_owner (const char *pid)
   if (r == NULL)
     return 0;
   uint64_t v = r->owner;
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
   return v;
 }
 
 static void
 unlist (ward_remote *r)
 {
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   for (ward_remote **pp = &ward_broker_rd.list; *pp; pp = &(*pp)->next)
     if (*pp == r)
       {
@@ -489,7 +489,7 @@ unlist (ward_remote *r)
   if (r->proxy)
     ward_proc_unref (r->proxy);
   r->proxy = NULL;
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
 }
 
 void
@@ -532,12 +532,12 @@ ward_broker_release (ward_proc *proxy)
 void
 ward_broker_channel_broken (ward_remote *r, const ward_err *err)
 {
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   /* the reader's reason, when it ended the child first, is the one told */
   if (r->own_why[0] == '\0' && !r->broken)
     snprintf (r->own_why, sizeof r->own_why, "ended: %s", err->msg);
   ward_broker_kill_child (r);
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
 }
 
 /* The channels naming the stand-in as the child counts them: UINT32_MAX
@@ -546,9 +546,9 @@ ward_broker_channel_broken (ward_remote *r, const ward_err *err)
 unsigned
 ward_broker_senders_peek (ward_proc *p)
 {
-  pthread_mutex_lock (&p->lock);
+  ward_lock (&p->lock, WARD_LOCK_PROC);
   unsigned n = p->vm_senders > 0;
-  pthread_mutex_unlock (&p->lock);
+  ward_unlock (&p->lock);
   return n;
 }
 
@@ -621,7 +621,7 @@ ward_broker_boot (ward_proc *p)
   p->args_len = 0;
   if (rc == 0)
     {
-      pthread_mutex_lock (&ward_broker_rd.lock);
+      ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
       struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = r };
       /* (the reader may stop polling as soon as the lock is released: a
        * child that breaks the protocol at once) */
@@ -634,7 +634,7 @@ ward_broker_boot (ward_proc *p)
           rc = ward_err_set (&err, WARD_E_INTERNAL, errno, "watching the channel");
           ward_broker_kill_child (r);
         }
-      pthread_mutex_unlock (&ward_broker_rd.lock);
+      ward_unlock (&ward_broker_rd.lock);
     }
   if (rc < 0)
     {
@@ -660,11 +660,11 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
    * once, when the proxy sends the message. */
   ward_broker_grant_msg (r, m);
   /* (after what waits, never before it) */
-  pthread_mutex_lock (&r->tx_lock);
+  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
   int rc = r->tx.head == NULL && !r->tx_ended && ward_remote_msg_encode (m, &b, &err) == 0
            && ward_wire_send_now (r->child.chan, WARD_F_MSG, b.data, b.len, m->fds, &err) == 0
            ? 0 : -1;
-  pthread_mutex_unlock (&r->tx_lock);
+  ward_unlock (&r->tx_lock);
   wbuf_free (&b);
   if (rc < 0)
     ward_broker_ungrant_msg (r, m);
@@ -676,16 +676,16 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
 void
 ward_broker_rearm (ward_remote *r)
 {
-  pthread_mutex_lock (&ward_broker_rd.lock);
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   /* With TX_LIMIT waiting for the child, its next call is not read until
    * it has read some (the reader rewatches it): a child that sends calls and
    * reads their replies slowly cannot grow its queue without bound. */
-  pthread_mutex_lock (&r->tx_lock);
+  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
   int full = r->tx.bytes >= TX_LIMIT && !r->tx_ended;
-  pthread_mutex_unlock (&r->tx_lock);
+  ward_unlock (&r->tx_lock);
   if (full)
     r->rearm_on_room = 1;
   else
     ward_broker_rewatch (r);
-  pthread_mutex_unlock (&ward_broker_rd.lock);
+  ward_unlock (&ward_broker_rd.lock);
 }

@@ -139,7 +139,7 @@ static struct {
   int ended;
   int ending;                   /* the actor is ending: no DROP goes before EXIT */
   int detached;                 /* DETACHED came: the runtime's end is not ours */
-} child = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+} ward_remote_child = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 /* Frames to the runtime are written by the actor's thread (its calls, its DROPs)
  * and at its end (ward_remote_exited): one at a time. */
@@ -157,10 +157,10 @@ runtime_gone (void)
 {
   atomic_store (&ward_remote_gone, 1);
   (void) shutdown (ward_remote_chan, SHUT_RDWR);
-  pthread_mutex_lock (&child.actor->lock);
-  child.actor->vm_senders = 0;
-  pthread_mutex_unlock (&child.actor->lock);
-  ward_proc_wake (child.actor);   /* a call or a receive waiting sees it */
+  ward_lock (&ward_remote_child.actor->lock, WARD_LOCK_PROC);
+  ward_remote_child.actor->vm_senders = 0;
+  ward_unlock (&ward_remote_child.actor->lock);
+  ward_proc_wake (ward_remote_child.actor);   /* a call or a receive waiting sees it */
 }
 
 /* Frames from the runtime: messages into the actor's mailbox, replies to
@@ -173,11 +173,11 @@ reader_main (void *unused)
   (void) unused;
   /* started before BOOT (a child built ahead has it ready): the frames
    * after BOOT are the actor's, once it exists */
-  pthread_mutex_lock (&child.lock);
-  while (child.actor == NULL && !child.ended)
-    pthread_cond_wait (&child.cond, &child.lock);
-  int ended = child.ended;
-  pthread_mutex_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  while (ward_remote_child.actor == NULL && !ward_remote_child.ended)
+    pthread_cond_wait (&ward_remote_child.cond, &ward_remote_child.lock);
+  int ended = ward_remote_child.ended;
+  ward_unlock (&ward_remote_child.lock);
   if (ended)
     return NULL;
   ward_wire_rx rx;
@@ -194,9 +194,9 @@ reader_main (void *unused)
       int rc = ward_wire_read (ward_remote_chan, &rx, &err);
       if (rc == 2 || rc < 0)
         {
-          pthread_mutex_lock (&child.lock);
-          int detached = child.detached;
-          pthread_mutex_unlock (&child.lock);
+          ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+          int detached = ward_remote_child.detached;
+          ward_unlock (&ward_remote_child.lock);
           if (detached)
             {
               runtime_gone ();
@@ -239,10 +239,10 @@ reader_main (void *unused)
               break;
             }
           ward_wire_rx_reset (&rx);
-          pthread_mutex_lock (&child.actor->lock);
-          child.actor->vm_senders = (int) n;
-          pthread_mutex_unlock (&child.actor->lock);
-          ward_proc_wake (child.actor);
+          ward_lock (&ward_remote_child.actor->lock, WARD_LOCK_PROC);
+          ward_remote_child.actor->vm_senders = (int) n;
+          ward_unlock (&ward_remote_child.actor->lock);
+          ward_proc_wake (ward_remote_child.actor);
           continue;
         }
       else if (rx.type == WARD_F_DETACHED)
@@ -255,9 +255,9 @@ reader_main (void *unused)
               why = buf;
               break;
             }
-          pthread_mutex_lock (&child.lock);
-          child.detached = 1;
-          pthread_mutex_unlock (&child.lock);
+          ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+          ward_remote_child.detached = 1;
+          ward_unlock (&ward_remote_child.lock);
           continue;
         }
       else if (rx.type == WARD_F_REPLY)
@@ -271,7 +271,7 @@ reader_main (void *unused)
       else
         ward_err_set (&err, WARD_E_INVALID, 0, "unexpected frame type %d", rx.type);
       ward_wire_rx_reset (&rx);
-      if (m == NULL || ward_deliver (child.actor, m, &err) < 0)
+      if (m == NULL || ward_deliver (ward_remote_child.actor, m, &err) < 0)
         {
           if (err.kind == WARD_E_NOT_FOUND)     /* the actor has ended */
             break;
@@ -281,7 +281,7 @@ reader_main (void *unused)
         }
     }
   if (why)
-    ward_proc_kill (child.actor, "%s", why);
+    ward_proc_kill (ward_remote_child.actor, "%s", why);
   ward_wire_rx_free (&rx);
   return NULL;
 }
@@ -289,18 +289,18 @@ reader_main (void *unused)
 int
 ward_remote_actor_done (void)
 {
-  pthread_mutex_lock (&child.lock);
-  int done = child.ended || child.ending || child.actor == NULL;
-  pthread_mutex_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  int done = ward_remote_child.ended || ward_remote_child.ending || ward_remote_child.actor == NULL;
+  ward_unlock (&ward_remote_child.lock);
   return done;
 }
 
 void
 ward_remote_ending (void)
 {
-  pthread_mutex_lock (&child.lock);
-  child.ending = 1;
-  pthread_mutex_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  ward_remote_child.ending = 1;
+  ward_unlock (&ward_remote_child.lock);
 }
 
 void
@@ -313,15 +313,15 @@ ward_remote_exited (int abnormal, const uint8_t *result, size_t len, const char 
       && (abnormal ? ward_wire_put_str (&b, error, strlen (error), &err)
                    : ward_wire_put_str (&b, (const char *) result, len, &err)) == 0)
     {
-      pthread_mutex_lock (&ward_remote_tx_lock);
+      ward_lock (&ward_remote_tx_lock, WARD_LOCK_CHILD_TX);
       (void) ward_wire_send (ward_remote_chan, WARD_F_EXIT, b.data, b.len, &err);
-      pthread_mutex_unlock (&ward_remote_tx_lock);
+      ward_unlock (&ward_remote_tx_lock);
     }
   wbuf_free (&b);
-  pthread_mutex_lock (&child.lock);
-  child.ended = 1;
-  pthread_cond_broadcast (&child.cond);
-  pthread_mutex_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  ward_remote_child.ended = 1;
+  pthread_cond_broadcast (&ward_remote_child.cond);
+  ward_unlock (&ward_remote_child.lock);
 }
 
 /* The definitions the runtime sent (BOOT's, upgrades'), each kept for the
@@ -535,15 +535,15 @@ ward_remote_main (int chan)
     goto fail;
 #endif
   ward_wire_rx_free (&rx);
-  pthread_mutex_lock (&child.lock);
-  child.actor = actor;
-  pthread_cond_broadcast (&child.cond);   /* the reader takes over the channel */
-  pthread_mutex_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  ward_remote_child.actor = actor;
+  pthread_cond_broadcast (&ward_remote_child.cond);   /* the reader takes over the channel */
+  ward_unlock (&ward_remote_child.lock);
   ward_sched_push (actor);
-  pthread_mutex_lock (&child.lock);
-  while (!child.ended)
-    pthread_cond_wait (&child.cond, &child.lock);
-  pthread_mutex_unlock (&child.lock);
+  ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+  while (!ward_remote_child.ended)
+    pthread_cond_wait (&ward_remote_child.cond, &ward_remote_child.lock);
+  ward_unlock (&ward_remote_child.lock);
   return 0;
 
 fail:
@@ -674,9 +674,9 @@ ward_remote_call (lua_State *L, const char *op)
   if (rc == 0)
     {
       ward_remote_flush_drops ();   /* what waits goes first */
-      pthread_mutex_lock (&ward_remote_tx_lock);
+      ward_lock (&ward_remote_tx_lock, WARD_LOCK_CHILD_TX);
       rc = ward_wire_send_fds (ward_remote_chan, WARD_F_CALL, b.data, b.len, &fds, &err);
-      pthread_mutex_unlock (&ward_remote_tx_lock);
+      ward_unlock (&ward_remote_tx_lock);
     }
   if (rc < 0 && held)
     ward_remote_call_done (1);  /* not sent: no reply will come */
@@ -689,4 +689,23 @@ ward_remote_call (lua_State *L, const char *op)
     return ward_push_err (L, &err);
   /* op is a literal: it outlives the wait */
   return ward_vm_block (L, (lua_KContext) op, call_k);
+}
+
+/* ward_remote_callk's function: op is its upvalue, which outlives the wait
+ * (the closure is on the stack until the call returns). */
+static int
+call_op (lua_State *L)
+{
+  return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
+}
+
+int
+ward_remote_callk (lua_State *L, const char *op, int nargs, int nres, lua_KContext ctx,
+                   lua_KFunction k)
+{
+  lua_pushstring (L, op);
+  lua_pushcclosure (L, call_op, 1);
+  lua_insert (L, -(nargs + 1));
+  lua_callk (L, nargs, nres, ctx, k);
+  return k (L, LUA_OK, ctx);
 }

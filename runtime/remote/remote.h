@@ -67,6 +67,11 @@ int ward_remote_main (int chan);
  * the runtime and return what the proxy's call returned: values, or nil
  * and an error object, or a raised error. Blocks the process. */
 int ward_remote_call (lua_State *L, const char *op);
+/* ward_remote_call of op on the nargs values on top of the stack, as a
+ * call of its own: the caller goes on at k (with ctx) and the nres values
+ * it returned, to work on the answer. The caller must be able to yield. */
+int ward_remote_callk (lua_State *L, const char *op, int nargs, int nres, lua_KContext ctx,
+                       lua_KFunction k);
 
 /* In a subprocess actor: the definition compiled as code (a dump the
  * runtime sent, named chunk), made once per distinct code: an actor that

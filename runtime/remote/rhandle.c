@@ -40,7 +40,8 @@ static struct {
    * to send when it may wait (flush_drops) */
   held_copies *drops;
   size_t ndrops, drops_cap;
-} copies = { .lock = PTHREAD_MUTEX_INITIALIZER, .calls_tail = &copies.calls };
+} ward_remote_copies = { .lock = PTHREAD_MUTEX_INITIALIZER,
+                        .calls_tail = &ward_remote_copies.calls };
 
 typedef struct pending_call {
   struct pending_call *next;
@@ -51,26 +52,27 @@ typedef struct pending_call {
 static held_copies *
 copies_find (const char *ref, size_t len)
 {
-  for (size_t i = 0; i < copies.n; i++)
-    if (strlen (copies.v[i].pid) == len && memcmp (copies.v[i].pid, ref, len) == 0)
-      return &copies.v[i];
+  for (size_t i = 0; i < ward_remote_copies.n; i++)
+    if (strlen (ward_remote_copies.v[i].pid) == len
+        && memcmp (ward_remote_copies.v[i].pid, ref, len) == 0)
+      return &ward_remote_copies.v[i];
   return NULL;
 }
 
 /* One more copy of ref; granted: one the runtime sent (and counts). With
- * copies.lock. A reference the runtime would not record (bhandle.c
+ * ward_remote_copies.lock. A reference the runtime would not record (bhandle.c
  * grant_one), nor a channel be made of, is not counted. */
 static void
 copies_add (const char *ref, size_t len, int granted)
 {
-  if (len == 0 || len >= sizeof copies.v->pid || memchr (ref, 0, len) != NULL)
+  if (len == 0 || len >= sizeof ward_remote_copies.v->pid || memchr (ref, 0, len) != NULL)
     return;
   held_copies *h = copies_find (ref, len);
   if (h == NULL)
     {
-      if (WARD_GROW (copies.v, copies.cap, copies.n + 1, 8) < 0)
+      if (WARD_GROW (ward_remote_copies.v, ward_remote_copies.cap, ward_remote_copies.n + 1, 8) < 0)
         return;   /* not counted: never given back, the runtime keeps it (fails safe) */
-      h = &copies.v[copies.n++];
+      h = &ward_remote_copies.v[ward_remote_copies.n++];
       memcpy (h->pid, ref, len);
       h->pid[len] = '\0';
       h->live = h->granted = 0;
@@ -91,15 +93,15 @@ copies_drop (const char *ref, size_t len)
 {
   char pid[64];
   unsigned back = 0;
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&ward_remote_copies.lock, WARD_LOCK_CHILD_COPIES);
   held_copies *h = copies_find (ref, len);
   if (h != NULL && h->live > 0 && --h->live == 0)
     {
       memcpy (pid, h->pid, sizeof pid);
       back = h->granted;
-      *h = copies.v[--copies.n];
+      *h = ward_remote_copies.v[--ward_remote_copies.n];
     }
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&ward_remote_copies.lock);
   if (back > 0)
     send_drop (pid, back);
 }
@@ -142,9 +144,9 @@ drop_each (const char *ref, size_t len, void *ctx)
 void
 ward_remote_copies_grant (const uint8_t *data, size_t len)
 {
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&ward_remote_copies.lock, WARD_LOCK_CHILD_COPIES);
   (void) ward_codec_each_handle (data, len, grant_each, NULL);   /* not values: none */
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&ward_remote_copies.lock);
 }
 
 void
@@ -152,9 +154,9 @@ ward_remote_hold (const uint8_t *data, size_t len)
 {
   if (ward_remote_chan < 0)
     return;
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&ward_remote_copies.lock, WARD_LOCK_CHILD_COPIES);
   (void) ward_codec_each_handle (data, len, hold_each, NULL);
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&ward_remote_copies.lock);
 }
 
 void
@@ -234,12 +236,12 @@ ward_remote_call_holds (const uint8_t *args, size_t len)
   c->len = any ? len : 0;
   if (any)
     memcpy (c->data, args, len);
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&ward_remote_copies.lock, WARD_LOCK_CHILD_COPIES);
   if (any)
     (void) ward_codec_each_handle (args, len, hold_each, NULL);
-  *copies.calls_tail = c;
-  copies.calls_tail = &c->next;
-  pthread_mutex_unlock (&copies.lock);
+  *ward_remote_copies.calls_tail = c;
+  ward_remote_copies.calls_tail = &c->next;
+  ward_unlock (&ward_remote_copies.lock);
   return 0;
 }
 
@@ -248,18 +250,18 @@ ward_remote_call_holds (const uint8_t *args, size_t len)
 void
 ward_remote_call_done (int last)
 {
-  pthread_mutex_lock (&copies.lock);
-  pending_call *c = copies.calls, **pp = &copies.calls;
+  ward_lock (&ward_remote_copies.lock, WARD_LOCK_CHILD_COPIES);
+  pending_call *c = ward_remote_copies.calls, **pp = &ward_remote_copies.calls;
   if (last)
     for (; c != NULL && c->next != NULL; pp = &c->next, c = c->next)
       ;
   if (c != NULL)
     {
       *pp = c->next;
-      if (copies.calls_tail == &c->next)
-        copies.calls_tail = pp;
+      if (ward_remote_copies.calls_tail == &c->next)
+        ward_remote_copies.calls_tail = pp;
     }
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&ward_remote_copies.lock);
   if (c != NULL)
     {
       ward_remote_unhold (c->data, c->len);
@@ -283,15 +285,15 @@ drop_frame (const char *pid, unsigned n, int wait)
       && ward_wire_put_u32 (&b, n, &err) == 0)
     {
       if (wait)
-        pthread_mutex_lock (&ward_remote_tx_lock);
-      if (!wait && pthread_mutex_trylock (&ward_remote_tx_lock) != 0)
+        ward_lock (&ward_remote_tx_lock, WARD_LOCK_CHILD_TX);
+      if (!wait && ward_trylock (&ward_remote_tx_lock, WARD_LOCK_CHILD_TX) != 0)
         rc = 1;
       else
         {
           rc = wait ? ward_wire_send (ward_remote_chan, WARD_F_DROP, b.data, b.len, &err)
                     : ward_wire_send_now (ward_remote_chan, WARD_F_DROP, b.data, b.len, NULL,
                                           &err);
-          pthread_mutex_unlock (&ward_remote_tx_lock);
+          ward_unlock (&ward_remote_tx_lock);
         }
     }
   wbuf_free (&b);
@@ -309,27 +311,30 @@ drops_over (void)
 static int
 on_reader (void)
 {
-  return copies.have_reader && pthread_equal (pthread_self (), copies.reader);
+  return ward_remote_copies.have_reader
+         && pthread_equal (pthread_self (), ward_remote_copies.reader);
 }
 
 /* Keep a DROP of n copies of pid for later (added to one that waits). */
 static void
 queue_drop (const char *pid, unsigned n)
 {
-  pthread_mutex_lock (&copies.lock);
+  ward_lock (&ward_remote_copies.lock, WARD_LOCK_CHILD_COPIES);
   held_copies *d = NULL;
-  for (size_t i = 0; i < copies.ndrops; i++)
-    if (strcmp (copies.drops[i].pid, pid) == 0)
-      d = &copies.drops[i];
-  if (d == NULL && WARD_GROW (copies.drops, copies.drops_cap, copies.ndrops + 1, 8) == 0)
+  for (size_t i = 0; i < ward_remote_copies.ndrops; i++)
+    if (strcmp (ward_remote_copies.drops[i].pid, pid) == 0)
+      d = &ward_remote_copies.drops[i];
+  if (d == NULL
+      && WARD_GROW (ward_remote_copies.drops, ward_remote_copies.drops_cap,
+                    ward_remote_copies.ndrops + 1, 8) == 0)
     {
-      d = &copies.drops[copies.ndrops++];
+      d = &ward_remote_copies.drops[ward_remote_copies.ndrops++];
       snprintf (d->pid, sizeof d->pid, "%s", pid);
       d->granted = 0;
     }
   if (d != NULL)                /* (else kept counted until the child ends) */
     d->granted += n;
-  pthread_mutex_unlock (&copies.lock);
+  ward_unlock (&ward_remote_copies.lock);
 }
 
 /* Send the DROPs that wait; wait: as for drop_frame. The actor's thread
@@ -342,11 +347,11 @@ flush_drops (int wait)
   for (;;)
     {
       held_copies d;
-      pthread_mutex_lock (&copies.lock);
-      int any = copies.ndrops > 0;
+      ward_lock (&ward_remote_copies.lock, WARD_LOCK_CHILD_COPIES);
+      int any = ward_remote_copies.ndrops > 0;
       if (any)
-        d = copies.drops[--copies.ndrops];
-      pthread_mutex_unlock (&copies.lock);
+        d = ward_remote_copies.drops[--ward_remote_copies.ndrops];
+      ward_unlock (&ward_remote_copies.lock);
       if (!any)
         return;
       if (drop_frame (d.pid, d.granted, wait) == 1)
@@ -372,8 +377,8 @@ ward_remote_try_drops (void)
 void
 ward_remote_copies_reader (pthread_t reader)
 {
-  copies.reader = reader;
-  copies.have_reader = 1;
+  ward_remote_copies.reader = reader;
+  ward_remote_copies.have_reader = 1;
 }
 
 /* The child holds no copy of pid any more: the n the runtime sent go
@@ -389,9 +394,9 @@ send_drop (const char *pid, unsigned n)
   if (!on_reader ())
     {
       flush_drops (0);
-      pthread_mutex_lock (&copies.lock);
-      int queued = copies.ndrops > 0;
-      pthread_mutex_unlock (&copies.lock);
+      ward_lock (&ward_remote_copies.lock, WARD_LOCK_CHILD_COPIES);
+      int queued = ward_remote_copies.ndrops > 0;
+      ward_unlock (&ward_remote_copies.lock);
       if (!queued && drop_frame (pid, n, 0) != 1)
         return;
     }

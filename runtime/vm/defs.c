@@ -81,8 +81,8 @@ typedef struct def_entry {
   size_t len;
 } def_entry;
 
-static pthread_mutex_t defs_lock = PTHREAD_MUTEX_INITIALIZER;
-static def_entry *defs;
+static pthread_mutex_t ward_defs_lock = PTHREAD_MUTEX_INITIALIZER;
+static def_entry *ward_defs_compiled;
 
 static int
 dump_writer (lua_State *L, const void *p, size_t sz, void *ud)
@@ -232,7 +232,7 @@ def_lookup (const char *path, const char *shown, const struct stat *stp, int fre
             ward_err *err)
 {
   struct stat st = *stp;
-  def_entry **pp = &defs;
+  def_entry **pp = &ward_defs_compiled;
   for (; *pp; pp = &(*pp)->next)
     if (strcmp ((*pp)->path, path) == 0)
       break;
@@ -252,8 +252,8 @@ def_lookup (const char *path, const char *shown, const struct stat *stp, int fre
     }
   else
     {
-      ne->next = defs;
-      defs = ne;
+      ne->next = ward_defs_compiled;
+      ward_defs_compiled = ne;
     }
   return ne;
 }
@@ -310,9 +310,9 @@ ward_def_get (const char *path, int fresh, ward_err *err)
       ward_err_set (err, WARD_E_INVALID, 0, "%s is not a regular file", shown);
       return NULL;
     }
-  pthread_mutex_lock (&defs_lock);
+  ward_lock (&ward_defs_lock, WARD_LOCK_DEFS);
   def_entry *e = def_lookup (path, shown, &st, fresh, err);
-  pthread_mutex_unlock (&defs_lock);
+  ward_unlock (&ward_defs_lock);
   return (const ward_def *) e;
 }
 

@@ -42,10 +42,13 @@ const ward_def *ward_def_get (const char *path, int fresh, ward_err *err);
 int ward_def_load (lua_State *L, const ward_def *d, ward_err *err);
 /* The definition process p asks, with the value at idx, to upgrade to
  * (nil: its own; lspawn.c): resolved and, when it is another, asked as
- * process.spawn on its id. path (pathlen bytes) gets its file and *id its
- * id. NULL with err. */
-const ward_def *ward_upgrade_target (lua_State *L, ward_proc *p, int idx, char *path,
-                                     size_t pathlen, const char **id, ward_err *err);
+ * process.spawn on its id. 0 with u filled, or -1 with err. */
+typedef struct ward_upgrade {
+  const ward_def *def;
+  const char *id;               /* p's, or the string at idx */
+  char path[4096];              /* its file */
+} ward_upgrade;
+int ward_upgrade_target (lua_State *L, ward_proc *p, int idx, ward_upgrade *u, ward_err *err);
 /* A definition compiled from source text (a subprocess actor's, sent by
  * the runtime); name is its chunkname. Never freed. */
 const ward_def *ward_def_from_source (const char *name, const char *src, size_t len,

@@ -185,32 +185,32 @@ l_co_isyieldable (lua_State *L)
  * stack that is left; past either bound the call raises "C stack
  * overflow", as a fixed Lua does. Nothing between the count and its
  * release can raise: lua_closethread/lua_resetthread is protected. */
-static _Thread_local struct { const char *lo; size_t size; int known; } cstack;
+static _Thread_local struct { const char *lo; size_t size; int known; } ward_vm_cstack;
 
 static size_t
 cstack_left (void)
 {
-  if (cstack.known == 0)
+  if (ward_vm_cstack.known == 0)
     {
       pthread_attr_t attr;
       void *lo;
       size_t size;
-      cstack.known = -1;
+      ward_vm_cstack.known = -1;
       if (pthread_getattr_np (pthread_self (), &attr) == 0)
         {
           if (pthread_attr_getstack (&attr, &lo, &size) == 0)
             {
-              cstack.lo = lo;
-              cstack.size = size;
-              cstack.known = 1;
+              ward_vm_cstack.lo = lo;
+              ward_vm_cstack.size = size;
+              ward_vm_cstack.known = 1;
             }
           pthread_attr_destroy (&attr);
         }
     }
-  if (cstack.known < 0)
+  if (ward_vm_cstack.known < 0)
     return SIZE_MAX;
   const char *here = (const char *) __builtin_frame_address (0);
-  return here > cstack.lo ? (size_t) (here - cstack.lo) : 0;
+  return here > ward_vm_cstack.lo ? (size_t) (here - ward_vm_cstack.lo) : 0;
 }
 
 /* Close co's pending to-be-closed variables (lua_closethread): 0 with
@@ -222,7 +222,7 @@ co_close_guarded (lua_State *L, lua_State *co, int *status)
   /* A quarter of the stack (at least 128 KiB) stays for the Lua code
    * each level may still run: up to LUAI_MAXCCALLS C levels of its own. */
   size_t left = cstack_left ();
-  size_t reserve = cstack.size / 4 > (128u << 10) ? cstack.size / 4 : (128u << 10);
+  size_t reserve = ward_vm_cstack.size / 4 > (128u << 10) ? ward_vm_cstack.size / 4 : (128u << 10);
   if (close_depth >= WARD_CLOSE_NEST_MAX || left < reserve)
     return -1;
   close_depth++;

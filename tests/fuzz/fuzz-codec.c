@@ -1,4 +1,4 @@
-/* fuzz-codec.c -- the message codec's decoder (runtime/core/codec.c) with the
+/* fuzz-codec.c -- the message codec's decoder (runtime/core/codecdec.c) with the
  * runtime's own handle (spawn_vm channels) and descriptors.
  *
  * Input: one byte of options, then the encoded message. The options give
