@@ -231,21 +231,7 @@ l_receive_with_fd (lua_State *L)
   if (n < 0)
     winit_raise_errno (L, errno, "receive_with_fd");
   int fd = -1;
-  for (struct cmsghdr *h = CMSG_FIRSTHDR (&m); h != NULL; h = CMSG_NXTHDR (&m, h))
-    {
-      if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
-        continue;
-      size_t nfd = (h->cmsg_len - CMSG_LEN (0)) / sizeof (int);
-      for (size_t i = 0; i < nfd; i++)
-        {
-          int got;
-          memcpy (&got, CMSG_DATA (h) + i * sizeof (int), sizeof got);
-          if (fd < 0)
-            fd = got;
-          else
-            close (got);
-        }
-    }
+  wfd_take (&m, &fd, 1);
   luaL_pushresultsize (&b, (size_t) n);
   if (fd >= 0)
     lua_pushinteger (L, fd);

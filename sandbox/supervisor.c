@@ -407,8 +407,9 @@ close_fds (const int *fds, int n)
     close (fds[i]);
 }
 
-/* Receive a request's header into q and its descriptors (at most 5)
- * into fds. Returns what recvmsg did: the bytes read, or <= 0. */
+/* Receive a request's header into q and its descriptors (at most 5, any
+ * more are closed) into fds. Returns what recvmsg did: the bytes read, or
+ * <= 0. */
 static ssize_t
 recv_request (struct wsb_req *q, int *fds, int *nfds, int *flags)
 {
@@ -423,13 +424,7 @@ recv_request (struct wsb_req *q, int *fds, int *nfds, int *flags)
   ssize_t n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
   if (n <= 0)
     return n;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-      {
-        int m = (int) ((c->cmsg_len - CMSG_LEN (0)) / sizeof (int));
-        for (int i = 0; i < m && *nfds < 5; i++)
-          memcpy (&fds[(*nfds)++], CMSG_DATA (c) + i * sizeof (int), sizeof (int));
-      }
+  *nfds = (int) wfd_take (&mh, fds, 5);
   *flags = mh.msg_flags;
   return n;
 }
