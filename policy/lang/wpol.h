@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "engine.h"
 #include "wbuf.h"
+#include "wchunk.h"
 
 /* Limits that keep hostile input bounded. */
 #define WPOL_MAX_FILE (16u << 20)     /* bytes per policy file */
@@ -18,10 +19,12 @@
 
 /* ---- arena (arena.c) --------------------------------------------------- */
 
-typedef struct wpol_chunk wpol_chunk;
+/* Blocks carved in order from a chain of chunks (wchunk.h), zeroed, freed
+ * all at once. Zeroed ({ 0 }) is empty. */
 typedef struct wpol_arena {
-  wpol_chunk *head;
-  jmp_buf *oom;                 /* when set, allocation failure jumps here */
+  ward_chunk *head;               /* the newest chunk, where blocks come from */
+  size_t used, size;              /* of head's bytes */
+  jmp_buf *oom;                   /* when set, allocation failure jumps here */
 } wpol_arena;
 
 void *wpol_alloc (wpol_arena *a, size_t n);         /* zeroed */
