@@ -77,18 +77,29 @@ static const char schema_v1[] =
   "CREATE INDEX rules_policy ON rules(policy_id);";
 
 /* Bring the schema to SCHEMA_VERSION; each step in its own transaction. */
+/* The integer (>= 0) the one-row query sql gives, into *out; -1 with err
+ * ("WHAT: ...") when there is none. */
+static int
+query_int (wpol_store *st, const char *sql, const char *what, int *out, ward_err *err)
+{
+  sqlite3_stmt *s;
+  int rc = sqlite3_prepare_v2 (st->db, sql, -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return wpol_st_fail (st, err, rc, what);
+  rc = sqlite3_step (s);
+  *out = rc == SQLITE_ROW ? sqlite3_column_int (s, 0) : -1;
+  sqlite3_finalize (s);
+  if (*out < 0)
+    return wpol_st_fail (st, err, rc, what);
+  return 0;
+}
+
 static int
 migrate (wpol_store *st, ward_err *err)
 {
-  sqlite3_stmt *s;
-  int rc = sqlite3_prepare_v2 (st->db, "PRAGMA user_version", -1, &s, NULL);
-  if (rc != SQLITE_OK)
-    return wpol_st_fail (st, err, rc, "reading the schema version");
-  rc = sqlite3_step (s);
-  int version = rc == SQLITE_ROW ? sqlite3_column_int (s, 0) : -1;
-  sqlite3_finalize (s);
-  if (version < 0)
-    return wpol_st_fail (st, err, rc, "reading the schema version");
+  int version;
+  if (query_int (st, "PRAGMA user_version", "reading the schema version", &version, err) < 0)
+    return -1;
   if (version > SCHEMA_VERSION)
     return ward_err_set (err, WARD_E_INVALID, 0,
                          "policy store `%s` has schema %d; this ward knows up to %d (upgrade ward)",
@@ -97,14 +108,10 @@ migrate (wpol_store *st, ward_err *err)
     return 0;
   if (version == 0)
     {
-      rc = sqlite3_prepare_v2 (st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
-      if (rc != SQLITE_OK)
-        return wpol_st_fail (st, err, rc, "reading the schema");
-      rc = sqlite3_step (s);
-      int ntables = rc == SQLITE_ROW ? sqlite3_column_int (s, 0) : -1;
-      sqlite3_finalize (s);
-      if (ntables < 0)
-        return wpol_st_fail (st, err, rc, "reading the schema");
+      int ntables;
+      if (query_int (st, "SELECT count(*) FROM sqlite_master", "reading the schema", &ntables,
+                     err) < 0)
+        return -1;
       if (ntables > 0)
         return ward_err_set (err, WARD_E_INVALID, 0,
                              "`%s` is an SQLite database but not a ward policy store", st->path);
