@@ -73,19 +73,33 @@ utf8_len (const unsigned char *p)
   return ward_utf8_seq (p, strnlen ((const char *) p, 4), &cp);
 }
 
-/* The two-character escape policy strings and JSON share for c, or NULL. */
-static const char *
-short_esc (unsigned char c)
+/* The two-character escapes of policy strings, which JSON has too: the
+ * character, and the letter after the backslash that stands for it. */
+static const struct {
+  char c, letter;
+} short_escs[] = { { '"', '"' }, { '\\', '\\' }, { '\n', 'n' }, { '\t', 't' }, { '\r', 'r' } };
+
+/* Append c's two-character escape to b; 0, or -1 when c has none. */
+static int
+add_short_esc (wpol_buf *b, unsigned char c)
 {
-  switch (c)
-    {
-    case '"': return "\\\"";
-    case '\\': return "\\\\";
-    case '\n': return "\\n";
-    case '\t': return "\\t";
-    case '\r': return "\\r";
-    default: return NULL;
-    }
+  for (size_t i = 0; i < sizeof short_escs / sizeof short_escs[0]; i++)
+    if ((unsigned char) short_escs[i].c == c)
+      {
+        char esc[2] = { '\\', short_escs[i].letter };
+        wpol_buf_add (b, esc, 2);
+        return 0;
+      }
+  return -1;
+}
+
+int
+wpol_unescape (int letter)
+{
+  for (size_t i = 0; i < sizeof short_escs / sizeof short_escs[0]; i++)
+    if (short_escs[i].letter == letter)
+      return (unsigned char) short_escs[i].c;
+  return -1;
 }
 
 void
@@ -94,10 +108,9 @@ wpol_buf_quote (wpol_buf *b, const char *s)
   wpol_buf_add (b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *) s; *p; p++)
     {
-      const char *e = short_esc (*p);
-      if (e)
-        wpol_buf_add (b, e, 2);
-      else if (*p < 0x20 || *p == 0x7f)
+      if (add_short_esc (b, *p) == 0)
+        continue;
+      if (*p < 0x20 || *p == 0x7f)
         wpol_buf_printf (b, "\\x%02x", *p);
       else if (*p < 0x80)
         wpol_buf_add (b, (const char *) p, 1);
@@ -137,10 +150,7 @@ wpol_buf_json (wpol_buf *b, const char *s)
           continue;
         }
       wpol_buf_add (b, (const char *) run, (size_t) (p - run));
-      const char *e = short_esc (*p);
-      if (e)
-        wpol_buf_add (b, e, 2);
-      else
+      if (add_short_esc (b, *p) < 0)
         wpol_buf_printf (b, "\\u%04x", *p);   /* controls, invalid UTF-8 */
       run = ++p;
     }

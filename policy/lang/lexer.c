@@ -153,6 +153,50 @@ lex_comment (wpol_lexer *lx)
   wpol_buf_add (&lx->comments, (const char *) &c, sizeof c);
 }
 
+/* The escape at the current position (a backslash) in the string t: the
+ * character it stands for into *out and the bytes it takes into *skip;
+ * 1, or 0 when it is bad ('?' then; reported), or -1 when the line or the
+ * text ends in it (reported: the string is unterminated). */
+static int
+lex_escape (wpol_lexer *lx, const wpol_tok *t, char *out, size_t *skip)
+{
+  unsigned el = lx->line, ec = lx->col;
+  int e = peek (lx, 1);
+  int simple = wpol_unescape (e);
+  *skip = 2;
+  if (simple >= 0)
+    {
+      *out = (char) simple;
+      return 1;
+    }
+  if (e == 'x')
+    {
+      int h1 = hexval (peek (lx, 2)), h2 = hexval (peek (lx, 3));
+      if (h1 < 0 || h2 < 0 || (h1 | h2) == 0)
+        {
+          wpol_lex_error (lx, el, ec, h1 < 0 || h2 < 0
+                          ? "bad escape: \\x needs two hex digits"
+                          : "\\x00 is not allowed in a string");
+          *out = '?';
+          *skip = h1 < 0 ? 2 : h2 < 0 ? 3 : 4;
+          return 0;
+        }
+      *out = (char) (h1 * 16 + h2);
+      *skip = 4;
+      return 1;
+    }
+  if (e < 0 || e == '\n')
+    {
+      wpol_lex_error (lx, t->line, t->col, "unterminated string");
+      return -1;
+    }
+  wpol_lex_error (lx, el, ec, "unknown escape `\\%c` (use \\\\, \\\", \\n, \\t, \\r or \\xHH)",
+                  e >= 0x20 && e < 0x7f ? e : '?');
+  *out = '?';
+  *skip = e >= 0x20 && e < 0x7f ? 2 : 1;
+  return 0;
+}
+
 static void
 lex_string (wpol_lexer *lx, wpol_tok *t)
 {
@@ -180,49 +224,16 @@ lex_string (wpol_lexer *lx, wpol_tok *t)
         }
       if (c == '\\')
         {
-          unsigned el = lx->line, ec = lx->col;
-          int e = peek (lx, 1);
           char out;
-          size_t skip = 2;
-          switch (e)
+          size_t skip;
+          int r = lex_escape (lx, t, &out, &skip);
+          if (r < 0)
             {
-            case '"': out = '"'; break;
-            case '\\': out = '\\'; break;
-            case 'n': out = '\n'; break;
-            case 't': out = '\t'; break;
-            case 'r': out = '\r'; break;
-            case 'x':
-              {
-                int h1 = hexval (peek (lx, 2)), h2 = hexval (peek (lx, 3));
-                if (h1 < 0 || h2 < 0 || (h1 | h2) == 0)
-                  {
-                    wpol_lex_error (lx, el, ec, h1 < 0 || h2 < 0
-                                    ? "bad escape: \\x needs two hex digits"
-                                    : "\\x00 is not allowed in a string");
-                    bad = 1;
-                    out = '?';
-                    skip = h1 < 0 ? 2 : h2 < 0 ? 3 : 4;
-                  }
-                else
-                  {
-                    out = (char) (h1 * 16 + h2);
-                    skip = 4;
-                  }
-                break;
-              }
-            default:
-              if (e < 0 || e == '\n')
-                {
-                  wpol_lex_error (lx, t->line, t->col, "unterminated string");
-                  bad = 1;
-                  goto done;
-                }
-              wpol_lex_error (lx, el, ec, "unknown escape `\\%c` (use \\\\, \\\", \\n, \\t, \\r or \\xHH)",
-                              e >= 0x20 && e < 0x7f ? e : '?');
               bad = 1;
-              out = '?';
-              skip = e >= 0x20 && e < 0x7f ? 2 : 1;
+              break;
             }
+          if (r == 0)
+            bad = 1;
           advance (lx, skip);
           wpol_buf_add (&b, &out, 1);
           continue;
@@ -236,7 +247,6 @@ lex_string (wpol_lexer *lx, wpol_tok *t)
       wpol_buf_add (&b, lx->src + lx->pos, n);
       advance (lx, n);
     }
-done:
   if (!bad && b.len > WPOL_MAX_STRING)
     {
       wpol_lex_error (lx, t->line, t->col, "string longer than %u bytes", WPOL_MAX_STRING);

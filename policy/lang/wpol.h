@@ -67,6 +67,9 @@ void wpol_buf_free (wpol_buf *b);
 void wpol_buf_quote (wpol_buf *b, const char *s);
 /* Write s as a JSON string (quoted, escaped; bytes >= 0x80 pass through). */
 void wpol_buf_json (wpol_buf *b, const char *s);
+/* The character `\LETTER` stands for in a policy string, for the escapes
+ * of one letter (\" \\ \n \t \r), or -1. */
+int wpol_unescape (int letter);
 
 /* ---- diagnostics (diag.c) ---------------------------------------------- */
 
