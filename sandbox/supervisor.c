@@ -59,11 +59,8 @@ wsb__reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
     }
   struct iovec iov = { &rep, sizeof rep };
   union { struct cmsghdr h; char buf[WFD_SPACE (2)]; } cm;
-  struct msghdr mh;
-  memset (&mh, 0, sizeof mh);
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
   memset (&cm, 0, sizeof cm);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
   if (pidfd >= 0)
     {
       int fds[2] = { pidfd, chan };
@@ -415,12 +412,8 @@ recv_request (struct wsb_req *q, int *fds, int *nfds, int *flags)
 {
   union { struct cmsghdr h; char buf[CMSG_SPACE (5 * sizeof (int))]; } cm;
   struct iovec iov = { q, sizeof *q };
-  struct msghdr mh;
-  memset (&mh, 0, sizeof mh);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = cm.buf;
-  mh.msg_controllen = sizeof cm.buf;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+                       .msg_controllen = sizeof cm.buf };
   ssize_t n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
   if (n <= 0)
     return n;
