@@ -44,6 +44,17 @@ static const winit_const open_flags[] = {
   K (O_DSYNC), K (O_NOATIME), { NULL, 0 }
 };
 
+/* Return n, a call's result, to Lua; raise "CALL: strerror" when it is
+ * negative (the call failed, errno says why). */
+static int
+push_result (lua_State *L, long long n, const char *call)
+{
+  if (n < 0)
+    winit_raise_errno (L, errno, call);
+  lua_pushinteger (L, n);
+  return 1;
+}
+
 static int
 fd_arg (lua_State *L, int idx, const char *call)
 {
@@ -95,10 +106,7 @@ l_open (lua_State *L)
   int flags = (int) winit_flags_arg (L, 2, "open", open_flags);
   mode_t mode = (mode_t) winit_int_arg (L, 3, "open", 0, 07777, 1, 0644);
   int fd = open (path, flags | O_CLOEXEC, mode);
-  if (fd < 0)
-    winit_raise_errno (L, errno, "open");
-  lua_pushinteger (L, fd);
-  return 1;
+  return push_result (L, fd, "open");
 }
 
 /* read(fd, n) -> string of at most n bytes ("" at end of file) */
@@ -131,10 +139,7 @@ l_write (lua_State *L)
   do
     n = write (fd, s, len);
   while (n < 0 && errno == EINTR);
-  if (n < 0)
-    winit_raise_errno (L, errno, "write");
-  lua_pushinteger (L, n);
-  return 1;
+  return push_result (L, n, "write");
 }
 
 static int
@@ -152,10 +157,7 @@ static int
 l_setsid (lua_State *L)
 {
   pid_t sid = setsid ();
-  if (sid < 0)
-    winit_raise_errno (L, errno, "setsid");
-  lua_pushinteger (L, sid);
-  return 1;
+  return push_result (L, sid, "setsid");
 }
 
 /* setgroups{gid, ...}; an empty list drops every supplementary group */
@@ -205,10 +207,7 @@ l_send_with_fd (lua_State *L)
   do
     n = sendmsg (sock, &m, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  if (n < 0)
-    winit_raise_errno (L, errno, "send_with_fd");
-  lua_pushinteger (L, n);
-  return 1;
+  return push_result (L, n, "send_with_fd");
 }
 
 /* receive_with_fd(sock, maxlen) -> string, fd or nil. Descriptors past the
@@ -287,10 +286,7 @@ l_dup2 (lua_State *L)
     do
       fd = dup3 (oldfd, newfd, newfd > 2 ? O_CLOEXEC : 0);
     while (fd < 0 && errno == EINTR);
-  if (fd < 0)
-    winit_raise_errno (L, errno, "dup2");
-  lua_pushinteger (L, fd);
-  return 1;
+  return push_result (L, fd, "dup2");
 }
 
 /* mode(user, group, other) -> permission bits, e.g. mode(7, 5, 5) == 0755:
