@@ -413,29 +413,23 @@ wpol_store_list (wpol_store *st, FILE *out, ward_err *err)
   fprintf (out, ", version %llu\n\n", (unsigned long long) v);
   if (wpol_st_exec (st, "BEGIN", err, "listing") < 0)
     return -1;
-  int r = query_print (st, out,
-                       "SELECT name, (SELECT count(*) FROM policies p WHERE p.file_id = f.id)"
-                       " || ' policies', datetime(loaded_at, 'unixepoch') FROM files f ORDER BY seq",
-                       "FILES", err);
-  if (r == 0)
-    r = query_print (st, out,
-                     "SELECT p.name, f.name || ':' || p.line, (SELECT count(*) FROM rules r"
-                     " WHERE r.policy_id = p.id) || ' rules' FROM policies p JOIN files f"
-                     " ON f.id = p.file_id ORDER BY f.seq, p.line", "POLICIES", err);
-  if (r == 0)
-    r = query_print (st, out,
-                     "SELECT a.pattern, f.name || ':' || a.line FROM actors a JOIN files f"
-                     " ON f.id = a.file_id ORDER BY f.seq, a.line", "ACTORS", err);
-  if (r == 0)
-    r = query_print (st, out,
-                     "SELECT h.name, f.name || ':' || h.line, 'threads=' || h.threads ||"
-                     " CASE WHEN h.sandbox = '' THEN '' ELSE ' sandbox=' || h.sandbox END"
-                     " FROM hosts h JOIN files f ON f.id = h.file_id ORDER BY f.seq, h.line",
-                     "HOSTS", err);
-  if (r == 0)
-    r = query_print (st, out,
-                     "SELECT s.name, f.name || ':' || s.line FROM sandboxes s JOIN files f"
-                     " ON f.id = s.file_id ORDER BY f.seq, s.line", "SANDBOX PROFILES", err);
+  static const struct { const char *title, *sql; } sections[] = {
+    { "FILES", "SELECT name, (SELECT count(*) FROM policies p WHERE p.file_id = f.id)"
+      " || ' policies', datetime(loaded_at, 'unixepoch') FROM files f ORDER BY seq" },
+    { "POLICIES", "SELECT p.name, f.name || ':' || p.line, (SELECT count(*) FROM rules r"
+      " WHERE r.policy_id = p.id) || ' rules' FROM policies p JOIN files f"
+      " ON f.id = p.file_id ORDER BY f.seq, p.line" },
+    { "ACTORS", "SELECT a.pattern, f.name || ':' || a.line FROM actors a JOIN files f"
+      " ON f.id = a.file_id ORDER BY f.seq, a.line" },
+    { "HOSTS", "SELECT h.name, f.name || ':' || h.line, 'threads=' || h.threads ||"
+      " CASE WHEN h.sandbox = '' THEN '' ELSE ' sandbox=' || h.sandbox END"
+      " FROM hosts h JOIN files f ON f.id = h.file_id ORDER BY f.seq, h.line" },
+    { "SANDBOX PROFILES", "SELECT s.name, f.name || ':' || s.line FROM sandboxes s JOIN files f"
+      " ON f.id = s.file_id ORDER BY f.seq, s.line" },
+  };
+  int r = 0;
+  for (size_t i = 0; r == 0 && i < sizeof sections / sizeof sections[0]; i++)
+    r = query_print (st, out, sections[i].sql, sections[i].title, err);
   sqlite3_exec (st->db, r == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
   return r;
 }
