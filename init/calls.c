@@ -44,6 +44,17 @@ static const winit_const open_flags[] = {
   K (O_DSYNC), K (O_NOATIME), { NULL, 0 }
 };
 
+/* Return n, a call's result, to Lua; raise "CALL: strerror" when it is
+ * negative (the call failed, errno says why). */
+static int
+push_result (lua_State *L, long long n, const char *call)
+{
+  if (n < 0)
+    winit_raise_errno (L, errno, call);
+  lua_pushinteger (L, n);
+  return 1;
+}
+
 static int
 fd_arg (lua_State *L, int idx, const char *call)
 {
@@ -75,32 +86,6 @@ l_umount2 (lua_State *L)
   return 0;
 }
 
-static int
-l_pivot_root (lua_State *L)
-{
-  const char *new_root = winit_str_arg (L, 1, "pivot_root", 0);
-  const char *put_old = winit_str_arg (L, 2, "pivot_root", 0);
-  if (syscall (SYS_pivot_root, new_root, put_old) < 0)
-    winit_raise_errno (L, errno, "pivot_root");
-  return 0;
-}
-
-static int
-l_chroot (lua_State *L)
-{
-  if (chroot (winit_str_arg (L, 1, "chroot", 0)) < 0)
-    winit_raise_errno (L, errno, "chroot");
-  return 0;
-}
-
-static int
-l_chdir (lua_State *L)
-{
-  if (chdir (winit_str_arg (L, 1, "chdir", 0)) < 0)
-    winit_raise_errno (L, errno, "chdir");
-  return 0;
-}
-
 /* mkdir(path[, mode = 0755]) */
 static int
 l_mkdir (lua_State *L)
@@ -109,17 +94,6 @@ l_mkdir (lua_State *L)
   mode_t mode = (mode_t) winit_int_arg (L, 2, "mkdir", 0, 07777, 1, 0755);
   if (mkdir (path, mode) < 0)
     winit_raise_errno (L, errno, "mkdir");
-  return 0;
-}
-
-/* symlink(target, linkpath) */
-static int
-l_symlink (lua_State *L)
-{
-  const char *target = winit_str_arg (L, 1, "symlink", 0);
-  const char *linkpath = winit_str_arg (L, 2, "symlink", 0);
-  if (symlink (target, linkpath) < 0)
-    winit_raise_errno (L, errno, "symlink");
   return 0;
 }
 
@@ -132,10 +106,7 @@ l_open (lua_State *L)
   int flags = (int) winit_flags_arg (L, 2, "open", open_flags);
   mode_t mode = (mode_t) winit_int_arg (L, 3, "open", 0, 07777, 1, 0644);
   int fd = open (path, flags | O_CLOEXEC, mode);
-  if (fd < 0)
-    winit_raise_errno (L, errno, "open");
-  lua_pushinteger (L, fd);
-  return 1;
+  return push_result (L, fd, "open");
 }
 
 /* read(fd, n) -> string of at most n bytes ("" at end of file) */
@@ -168,10 +139,7 @@ l_write (lua_State *L)
   do
     n = write (fd, s, len);
   while (n < 0 && errno == EINTR);
-  if (n < 0)
-    winit_raise_errno (L, errno, "write");
-  lua_pushinteger (L, n);
-  return 1;
+  return push_result (L, n, "write");
 }
 
 static int
@@ -184,61 +152,12 @@ l_close (lua_State *L)
   return 0;
 }
 
-static int
-l_sethostname (lua_State *L)
-{
-  const char *name = winit_str_arg (L, 1, "sethostname", 0);
-  if (sethostname (name, strlen (name)) < 0)
-    winit_raise_errno (L, errno, "sethostname");
-  return 0;
-}
-
-static int
-l_setdomainname (lua_State *L)
-{
-  const char *name = winit_str_arg (L, 1, "setdomainname", 0);
-  if (setdomainname (name, strlen (name)) < 0)
-    winit_raise_errno (L, errno, "setdomainname");
-  return 0;
-}
-
 /* setsid() -> the new session id */
 static int
 l_setsid (lua_State *L)
 {
   pid_t sid = setsid ();
-  if (sid < 0)
-    winit_raise_errno (L, errno, "setsid");
-  lua_pushinteger (L, sid);
-  return 1;
-}
-
-/* An id argument: an integer, or nil/-1 for "leave unchanged". */
-static long long
-id_arg (lua_State *L, int idx, const char *call)
-{
-  return winit_int_arg (L, idx, call, -1, 0xfffffffeLL, 1, -1);
-}
-
-/* setresuid(ruid, euid, suid); nil or -1 leaves an id as it is */
-static int
-l_setresuid (lua_State *L)
-{
-  uid_t r = (uid_t) id_arg (L, 1, "setresuid"), e = (uid_t) id_arg (L, 2, "setresuid"),
-        s = (uid_t) id_arg (L, 3, "setresuid");
-  if (setresuid (r, e, s) < 0)
-    winit_raise_errno (L, errno, "setresuid");
-  return 0;
-}
-
-static int
-l_setresgid (lua_State *L)
-{
-  gid_t r = (gid_t) id_arg (L, 1, "setresgid"), e = (gid_t) id_arg (L, 2, "setresgid"),
-        s = (gid_t) id_arg (L, 3, "setresgid");
-  if (setresgid (r, e, s) < 0)
-    winit_raise_errno (L, errno, "setresgid");
-  return 0;
+  return push_result (L, sid, "setsid");
 }
 
 /* setgroups{gid, ...}; an empty list drops every supplementary group */
@@ -288,10 +207,7 @@ l_send_with_fd (lua_State *L)
   do
     n = sendmsg (sock, &m, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  if (n < 0)
-    winit_raise_errno (L, errno, "send_with_fd");
-  lua_pushinteger (L, n);
-  return 1;
+  return push_result (L, n, "send_with_fd");
 }
 
 /* receive_with_fd(sock, maxlen) -> string, fd or nil. Descriptors past the
@@ -314,21 +230,7 @@ l_receive_with_fd (lua_State *L)
   if (n < 0)
     winit_raise_errno (L, errno, "receive_with_fd");
   int fd = -1;
-  for (struct cmsghdr *h = CMSG_FIRSTHDR (&m); h != NULL; h = CMSG_NXTHDR (&m, h))
-    {
-      if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
-        continue;
-      size_t nfd = (h->cmsg_len - CMSG_LEN (0)) / sizeof (int);
-      for (size_t i = 0; i < nfd; i++)
-        {
-          int got;
-          memcpy (&got, CMSG_DATA (h) + i * sizeof (int), sizeof got);
-          if (fd < 0)
-            fd = got;
-          else
-            close (got);
-        }
-    }
+  wfd_take (&m, &fd, 1);
   luaL_pushresultsize (&b, (size_t) n);
   if (fd >= 0)
     lua_pushinteger (L, fd);
@@ -351,15 +253,6 @@ l_umask (lua_State *L)
   mode_t mask = (mode_t) winit_int_arg (L, 1, "umask", 0, 0777, 0, 0);
   lua_pushinteger (L, (lua_Integer) umask (mask));
   return 1;
-}
-
-/* umount(target): umount2(target, 0) */
-static int
-l_umount (lua_State *L)
-{
-  if (umount2 (winit_str_arg (L, 1, "umount", 0), 0) < 0)
-    winit_raise_errno (L, errno, "umount");
-  return 0;
 }
 
 /* setpgid(pid, pgid); 0 for either means this process */
@@ -393,10 +286,7 @@ l_dup2 (lua_State *L)
     do
       fd = dup3 (oldfd, newfd, newfd > 2 ? O_CLOEXEC : 0);
     while (fd < 0 && errno == EINTR);
-  if (fd < 0)
-    winit_raise_errno (L, errno, "dup2");
-  lua_pushinteger (L, fd);
-  return 1;
+  return push_result (L, fd, "dup2");
 }
 
 /* mode(user, group, other) -> permission bits, e.g. mode(7, 5, 5) == 0755:
@@ -411,22 +301,111 @@ l_mode (lua_State *L)
   return 1;
 }
 
+/* ---- calls of one shape, from a table -----------------------------------
+ * Each is a Lua closure over its entry: it reads its arguments, makes the
+ * call and raises "NAME: strerror" when the call returns -1. */
+
+/* Exactly one of one, two and ids is set: a call on one or two strings
+ * (none may be nil), or on three ids (setresuid(ruid, euid, suid) and its
+ * gid twin: nil or -1 leaves an id as it is). */
+typedef struct table_call {
+  const char *name;
+  int (*one) (const char *);
+  int (*two) (const char *, const char *);
+  int (*ids) (long long r, long long e, long long s);
+} table_call;
+
+/* umount(target): umount2(target, 0) */
+static int
+do_umount (const char *target)
+{
+  return umount2 (target, 0);
+}
+
+static int
+do_sethostname (const char *name)
+{
+  return sethostname (name, strlen (name));
+}
+
+static int
+do_setdomainname (const char *name)
+{
+  return setdomainname (name, strlen (name));
+}
+
+static int
+do_pivot_root (const char *new_root, const char *put_old)
+{
+  return (int) syscall (SYS_pivot_root, new_root, put_old);
+}
+
+static int
+do_setresuid (long long r, long long e, long long s)
+{
+  return setresuid ((uid_t) r, (uid_t) e, (uid_t) s);
+}
+
+static int
+do_setresgid (long long r, long long e, long long s)
+{
+  return setresgid ((gid_t) r, (gid_t) e, (gid_t) s);
+}
+
+static const table_call table_calls[] = {
+  { "chroot", chroot, NULL, NULL }, { "chdir", chdir, NULL, NULL },
+  { "umount", do_umount, NULL, NULL }, { "sethostname", do_sethostname, NULL, NULL },
+  { "setdomainname", do_setdomainname, NULL, NULL },
+  { "pivot_root", NULL, do_pivot_root, NULL }, { "symlink", NULL, symlink, NULL },
+  { "setresuid", NULL, NULL, do_setresuid }, { "setresgid", NULL, NULL, do_setresgid },
+};
+
+/* An id argument: an integer, or nil/-1 for "leave unchanged". */
+static long long
+id_arg (lua_State *L, int idx, const char *call)
+{
+  return winit_int_arg (L, idx, call, -1, 0xfffffffeLL, 1, -1);
+}
+
+static int
+l_table_call (lua_State *L)
+{
+  const table_call *c = lua_touserdata (L, lua_upvalueindex (1));
+  int r;
+  if (c->ids)
+    {
+      long long ru = id_arg (L, 1, c->name), eu = id_arg (L, 2, c->name),
+                su = id_arg (L, 3, c->name);
+      r = c->ids (ru, eu, su);
+    }
+  else
+    {
+      const char *a = winit_str_arg (L, 1, c->name, 0);
+      r = c->two ? c->two (a, winit_str_arg (L, 2, c->name, 0)) : c->one (a);
+    }
+  if (r < 0)
+    winit_raise_errno (L, errno, c->name);
+  return 0;
+}
+
 void
 winit_open_calls (lua_State *L)
 {
   static const luaL_Reg fns[] = {
-    { "mount", l_mount }, { "umount2", l_umount2 }, { "pivot_root", l_pivot_root },
-    { "chroot", l_chroot }, { "chdir", l_chdir }, { "mkdir", l_mkdir },
-    { "symlink", l_symlink }, { "open", l_open }, { "read", l_read },
-    { "write", l_write }, { "close", l_close }, { "sethostname", l_sethostname },
-    { "setdomainname", l_setdomainname }, { "setsid", l_setsid },
-    { "setresuid", l_setresuid }, { "setresgid", l_setresgid },
-    { "setgroups", l_setgroups }, { "set_no_new_privs", l_set_no_new_privs },
-    { "send_with_fd", l_send_with_fd }, { "receive_with_fd", l_receive_with_fd },
-    { "mode", l_mode }, { "umask", l_umask }, { "umount", l_umount },
+    { "mount", l_mount }, { "umount2", l_umount2 }, { "mkdir", l_mkdir },
+    { "open", l_open }, { "read", l_read }, { "write", l_write }, { "close", l_close },
+    { "setsid", l_setsid }, { "setgroups", l_setgroups },
+    { "set_no_new_privs", l_set_no_new_privs }, { "send_with_fd", l_send_with_fd },
+    { "receive_with_fd", l_receive_with_fd }, { "mode", l_mode }, { "umask", l_umask },
     { "setpgid", l_setpgid }, { "dup2", l_dup2 }, { NULL, NULL }
   };
   luaL_setfuncs (L, fns, 0);
+  for (size_t i = 0; i < sizeof table_calls / sizeof table_calls[0]; i++)
+    {
+      lua_pushlightuserdata (L, (void *) &table_calls[i]);
+      lua_pushcclosure (L, l_table_call, 1);
+      lua_setfield (L, -2, table_calls[i].name);
+    }
   winit_set_consts (L, mount_flags);
   winit_set_consts (L, umount_flags);
   winit_set_consts (L, open_flags);

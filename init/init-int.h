@@ -36,6 +36,11 @@ typedef struct winit_const {
 
 winit_ctx *winit_ctx_of (lua_State *L);
 
+/* The lua_Alloc of a script's state, ud its winit_ctx: every byte counts
+ * toward mem_max; past it a request fails and, once ctx->L is set, the
+ * script is ended (mem_dead). */
+void *winit_alloc (void *ud, void *ptr, size_t osize, size_t nsize);
+
 /* Raise "CHUNK:LINE: CALL: <fmt...>" as the error of call, remembering its
  * kind and errno. Never returns. */
 int winit_raise (lua_State *L, ward_kind kind, int errnum, const char *call,

@@ -31,7 +31,7 @@ static void winit_hook (lua_State *L, lua_Debug *ar);
  * error alone could be caught by pcall, and each later failure costs a full
  * emergency collection, so hitting the cap also ends the script: the hook
  * then raises on every instruction (lua_sethook is safe anywhere). */
-static void *
+void *
 winit_alloc (void *ud, void *ptr, size_t osize, size_t nsize)
 {
   winit_ctx *c = ud;

@@ -174,11 +174,8 @@ transact (const struct wsb_req *q, const int *fds, int nfds,
                          "sandbox: the supervisor is not running");
   union { struct cmsghdr h; char buf[WFD_SPACE (5)]; } cm;
   struct iovec iov = { (void *) q, sizeof *q };
-  struct msghdr mh;
-  memset (&mh, 0, sizeof mh);
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
   memset (&cm, 0, sizeof cm);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
   if (nfds > 0)
     wfd_attach (&mh, cm.buf, fds, (size_t) nfds);
   ssize_t n;
@@ -199,11 +196,8 @@ transact (const struct wsb_req *q, const int *fds, int nfds,
     }
 
   iov = (struct iovec) { rep, sizeof *rep };
-  memset (&mh, 0, sizeof mh);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = cm.buf;
-  mh.msg_controllen = CMSG_SPACE (2 * sizeof (int));
+  mh = (struct msghdr) { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+                         .msg_controllen = CMSG_SPACE (2 * sizeof (int)) };
   do
     n = recvmsg (sup_fd, &mh, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);

@@ -35,10 +35,7 @@ wsb__pid1 (pid_t actor, int sfd)
       ward_err_prefix (&e, "sandbox: pid 1");
       wsb__child_fail (sfd, &e);
     }
-  struct wsb_rec r;
-  memset (&r, 0, sizeof r);
-  r.type = WSB_REC_READY;
-  if (wsb__write_rec (sfd, &r) < 0)
+  if (wsb__write_ready (sfd) < 0)
     {
       kill (actor, SIGKILL);
       _exit (127);
@@ -74,6 +71,7 @@ wsb__pid1 (pid_t actor, int sfd)
         }
       if (!done)
         continue;
+      struct wsb_rec r;
       memset (&r, 0, sizeof r);
       r.type = WSB_REC_EXIT;
       int code;

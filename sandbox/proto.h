@@ -111,6 +111,8 @@ void wsb__pid1 (pid_t actor, int status_fd) __attribute__ ((noreturn));
 void wsb__child_fail (int fd, const ward_err *err) __attribute__ ((noreturn));
 /* spawn.c: write one record, retrying on EINTR. 0 or -1. */
 int wsb__write_rec (int fd, const struct wsb_rec *r);
+/* spawn.c: write the READY record (the child is set up). 0 or -1. */
+int wsb__write_ready (int fd);
 
 /* The kind for a failed system call. */
 ward_kind wsb__errno_kind (int errnum);

@@ -196,6 +196,31 @@ add_rules (scmp_filter_ctx ctx, ward_err *err)
   return 0;
 }
 
+/* A filter whose default is dflt. Only the native ABI is in it
+ * (seccomp_init adds it and nothing else). Any other -- i386 through int
+ * 0x80, x32 through the x32 bit on x86_64 -- lands on the bad-architecture
+ * action: the whole process is killed, since a program that switches ABI
+ * is not a program we run. NULL with err ("building WHAT: ..."). */
+static scmp_filter_ctx
+filter_new (uint32_t dflt, const char *what, ward_err *err)
+{
+  scmp_filter_ctx ctx = seccomp_init (dflt);
+  if (ctx == NULL)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "building %s: seccomp_init", what);
+      return NULL;
+    }
+  int rc = seccomp_attr_set (ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  if (rc < 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, -rc,
+                    "building %s: setting the bad-architecture action", what);
+      seccomp_release (ctx);
+      return NULL;
+    }
+  return ctx;
+}
+
 scmp_filter_ctx
 wsb_seccomp_new (int profile, ward_err *err)
 {
@@ -211,29 +236,12 @@ wsb_seccomp_new (int profile, ward_err *err)
     }
 
   /* EPERM, like Docker: "not allowed here" is what programs handle best. */
-  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ERRNO (EPERM));
+  scmp_filter_ctx ctx = filter_new (SCMP_ACT_ERRNO (EPERM), "the seccomp filter", err);
   if (ctx == NULL)
-    {
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM,
-                    "building the seccomp filter: seccomp_init");
-      return NULL;
-    }
-  /* Only the native ABI is in the filter (seccomp_init adds it and nothing
-   * else). Any other -- i386 through int 0x80, x32 through the x32 bit on
-   * x86_64 -- lands on the bad-architecture action: the whole process is
-   * killed, since a program that switches ABI is not a program we run. */
-  int rc = seccomp_attr_set (ctx, SCMP_FLTATR_ACT_BADARCH,
-                             SCMP_ACT_KILL_PROCESS);
-  if (rc < 0)
-    {
-      ward_err_set (err, WARD_E_INTERNAL, -rc,
-                    "building the seccomp filter: setting the bad-architecture action");
-      seccomp_release (ctx);
-      return NULL;
-    }
+    return NULL;
   /* A binary tree instead of a linear scan over ~300 syscalls; the kernel
    * caches the unconditional allows anyway, this speeds up the rest. */
-  rc = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  int rc = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   if (rc < 0)
     {
       ward_err_set (err, WARD_E_INTERNAL, -rc,
@@ -259,15 +267,10 @@ wsb_seccomp_new (int profile, ward_err *err)
 scmp_filter_ctx
 wsb_seccomp_guard_new (ward_err *err)
 {
-  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
+  scmp_filter_ctx ctx = filter_new (SCMP_ACT_ALLOW, "the ioctl guard filter", err);
   if (ctx == NULL)
-    {
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM,
-                    "building the ioctl guard filter: seccomp_init");
-      return NULL;
-    }
-  int rc = seccomp_attr_set (ctx, SCMP_FLTATR_ACT_BADARCH,
-                             SCMP_ACT_KILL_PROCESS);
+    return NULL;
+  int rc = 0;
   for (size_t i = 0;
        rc >= 0 && i < sizeof denied_ioctls / sizeof *denied_ioctls; i++)
     rc = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EPERM), SCMP_SYS (ioctl), 1,

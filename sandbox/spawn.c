@@ -62,6 +62,15 @@ wsb__write_rec (int fd, const struct wsb_rec *r)
   return n == (ssize_t) sizeof *r ? 0 : -1;
 }
 
+int
+wsb__write_ready (int fd)
+{
+  struct wsb_rec r;
+  memset (&r, 0, sizeof r);
+  r.type = WSB_REC_READY;
+  return wsb__write_rec (fd, &r);
+}
+
 void
 wsb__child_fail (int fd, const ward_err *err)
 {
@@ -366,10 +375,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
         }
     }
 
-  struct wsb_rec r;
-  memset (&r, 0, sizeof r);
-  r.type = WSB_REC_READY;
-  if (wsb__write_rec (sfd, &r) < 0)
+  if (wsb__write_ready (sfd) < 0)
     _exit (127);
   close (sfd);
 

@@ -59,11 +59,8 @@ wsb__reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
     }
   struct iovec iov = { &rep, sizeof rep };
   union { struct cmsghdr h; char buf[WFD_SPACE (2)]; } cm;
-  struct msghdr mh;
-  memset (&mh, 0, sizeof mh);
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
   memset (&cm, 0, sizeof cm);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
   if (pidfd >= 0)
     {
       int fds[2] = { pidfd, chan };
@@ -407,29 +404,20 @@ close_fds (const int *fds, int n)
     close (fds[i]);
 }
 
-/* Receive a request's header into q and its descriptors (at most 5)
- * into fds. Returns what recvmsg did: the bytes read, or <= 0. */
+/* Receive a request's header into q and its descriptors (at most 5, any
+ * more are closed) into fds. Returns what recvmsg did: the bytes read, or
+ * <= 0. */
 static ssize_t
 recv_request (struct wsb_req *q, int *fds, int *nfds, int *flags)
 {
   union { struct cmsghdr h; char buf[CMSG_SPACE (5 * sizeof (int))]; } cm;
   struct iovec iov = { q, sizeof *q };
-  struct msghdr mh;
-  memset (&mh, 0, sizeof mh);
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = cm.buf;
-  mh.msg_controllen = sizeof cm.buf;
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+                       .msg_controllen = sizeof cm.buf };
   ssize_t n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
   if (n <= 0)
     return n;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR (&mh); c; c = CMSG_NXTHDR (&mh, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-      {
-        int m = (int) ((c->cmsg_len - CMSG_LEN (0)) / sizeof (int));
-        for (int i = 0; i < m && *nfds < 5; i++)
-          memcpy (&fds[(*nfds)++], CMSG_DATA (c) + i * sizeof (int), sizeof (int));
-      }
+  *nfds = (int) wfd_take (&mh, fds, 5);
   *flags = mh.msg_flags;
   return n;
 }

@@ -189,16 +189,24 @@ parse_opts (int argc, char **argv, const char *cmd, wpol_aopts *o)
 /* ---- reading ----------------------------------------------------------- */
 
 void
+wpol_acli_row_strs (wpol_arow *w, char **s[WPOL_AROW_NSTRS])
+{
+  char **strs[WPOL_AROW_NSTRS] = {
+    &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope, &w->action,
+    &w->resource, &w->attrs, &w->pid, &w->host, &w->reason, &w->rule_policy, &w->rule_file,
+    &w->rule_text, &w->note, &w->resource_sha256
+  };
+  memcpy (s, strs, sizeof strs);
+}
+
+void
 wpol_acli_rows_free (wpol_arows *r)
 {
   for (size_t i = 0; i < r->n; i++)
     {
-      wpol_arow *w = &r->v[i];
-      char **s[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
-                     &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
-                     &w->rule_policy, &w->rule_file, &w->rule_text, &w->note,
-                     &w->resource_sha256 };
-      for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
+      char **s[WPOL_AROW_NSTRS];
+      wpol_acli_row_strs (&r->v[i], s);
+      for (size_t k = 0; k < WPOL_AROW_NSTRS; k++)
         free (*s[k]);
     }
   free (r->v);
@@ -305,11 +313,9 @@ row_from (sqlite3_stmt *s, wpol_arow *w)
                       &w->store_version, &w->resource_len };
   for (int c = 0; c < 8; c++)
     *ints[c] = sqlite3_column_int64 (s, c);
-  char **strs[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
-                    &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
-                    &w->rule_policy, &w->rule_file, &w->rule_text, &w->note,
-                    &w->resource_sha256 };
-  for (int c = 0; c < 17; c++)
+  char **strs[WPOL_AROW_NSTRS];
+  wpol_acli_row_strs (w, strs);
+  for (int c = 0; c < WPOL_AROW_NSTRS; c++)
     *strs[c] = col_dup (s, 8 + c);
 }
 

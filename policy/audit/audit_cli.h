@@ -22,6 +22,11 @@ typedef struct wpol_arows {
 
 void wpol_acli_rows_free (wpol_arows *r);
 
+/* The places of w's strings, in the order of their columns (after the
+ * eight integers). */
+#define WPOL_AROW_NSTRS 17
+void wpol_acli_row_strs (wpol_arow *w, char **s[WPOL_AROW_NSTRS]);
+
 /* A row that stands for lost records, not for a decision. */
 int wpol_acli_is_lost (const wpol_arow *w);
 /* A row that counts denials of one actor and action not recorded one by one. */

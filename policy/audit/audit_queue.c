@@ -91,51 +91,40 @@ list_copy (char *p, const char *const *v, size_t n)
   return p;
 }
 
-static arec *
-pack (const wpol_audit_in *in)
+/* Where a resource of rlen bytes is cut: rlen when it is short, else
+ * WPOL_AUDIT_RESOURCE_MAX bytes less any that would end inside a UTF-8
+ * sequence. */
+static size_t
+resource_keep (const char *res, size_t rlen)
 {
-  const ward_attrs none = { 0 };
-  const ward_attrs *a = in->attrs ? in->attrs : &none;
-  const ward_actor *ac = in->actor;
-  const char *s[S_META] = { ac ? ac->id : NULL, in->action, in->resource, a->pid, a->host,
-                            a->parent, a->target_actor, a->target_host, a->target_parent };
-  size_t len[S_META], total = 0;
-  for (int i = 0; i < S_SCOPE; i++)
-    total += (len[i] = s[i] ? strlen (s[i]) + 1 : 0);
-  /* a long resource: its first bytes (not ending inside a UTF-8
-   * sequence), its length and its digest, computed here on the
-   * caller's thread */
-  size_t rlen = len[S_RESOURCE] ? len[S_RESOURCE] - 1 : 0, keep = rlen;
-  if (rlen > WPOL_AUDIT_RESOURCE_MAX)
-    {
-      keep = WPOL_AUDIT_RESOURCE_MAX;
-      for (int k = 0; k < 3 && ((unsigned char) s[S_RESOURCE][keep] & 0xc0) == 0x80; k++)
-        keep--;
-      total -= rlen - keep;
-      len[S_RESOURCE] = keep + 1;
-    }
-  size_t nscope = ac && ac->scope && ac->nscope <= UINT16_MAX ? ac->nscope : 0;
-  size_t nmeta = ac && ac->meta && ac->nmeta <= UINT16_MAX / 2 ? ac->nmeta : 0;
-  total += list_len (ac ? ac->scope : NULL, nscope) + list_len (ac ? ac->meta : NULL, 2 * nmeta);
-  arec *r = total < NOSTR ? malloc (sizeof *r + total) : NULL;
-  if (r == NULL)
-    return NULL;
+  if (rlen <= WPOL_AUDIT_RESOURCE_MAX)
+    return rlen;
+  size_t keep = WPOL_AUDIT_RESOURCE_MAX;
+  for (int k = 0; k < 3 && ((unsigned char) res[keep] & 0xc0) == 0x80; k++)
+    keep--;
+  return keep;
+}
+
+/* What r holds of in's decision and result, beside its strings. */
+static void
+pack_head (arec *r, const wpol_audit_in *in, const char *pid)
+{
+  const wpol_result *res = in->res;
   r->ts = wpol_aw_now_us ();
-  r->generation = in->res ? in->res->generation : 0;
-  r->rule = in->res ? in->res->rule : NULL;
-  r->ainfo = in->res ? in->res->actor : NULL;
-  r->reason = (uint8_t) (in->res ? in->res->reason : WPOL_BAD_REQUEST);
+  r->generation = res ? res->generation : 0;
+  r->rule = res ? res->rule : NULL;
+  r->ainfo = res ? res->actor : NULL;
+  r->reason = (uint8_t) (res ? res->reason : WPOL_BAD_REQUEST);
   r->decision = in->decision == WARD_ALLOW;
   r->permissive = !!in->permissive;
-  r->bucket = bucket_of (a->pid);
-  r->nscope = (uint16_t) nscope;
-  r->nmeta = (uint16_t) nmeta;
-  r->len = (uint32_t) total;
-  r->cut = keep < rlen;
-  r->res_len = r->cut ? rlen : 0;
-  memset (r->res_sha, 0, sizeof r->res_sha);
-  if (r->cut)
-    wpol_sha256 (s[S_RESOURCE], rlen, r->res_sha);
+  r->bucket = bucket_of (pid);
+}
+
+/* Copy the first S_SCOPE strings of s into r's data, len[i] bytes each
+ * (its NUL included; 0 for a NULL one), noting their offsets: the end. */
+static char *
+pack_strs (arec *r, const char *const *s, const size_t *len)
+{
   char *p = r->data;
   for (int i = 0; i < S_SCOPE; i++)
     {
@@ -147,10 +136,50 @@ pack (const wpol_audit_in *in)
         }
       p += len[i];
     }
+  return p;
+}
+
+static arec *
+pack (const wpol_audit_in *in)
+{
+  const ward_attrs none = { 0 };
+  const ward_attrs *a = in->attrs ? in->attrs : &none;
+  const ward_actor *ac = in->actor;
+  const char *s[S_META] = { ac ? ac->id : NULL, in->action, in->resource, a->pid, a->host,
+                            a->parent, a->target_actor, a->target_host, a->target_parent };
+  size_t len[S_META], total = 0;
+  for (int i = 0; i < S_SCOPE; i++)
+    total += (len[i] = s[i] ? strlen (s[i]) + 1 : 0);
+  /* a long resource: its first bytes, its length and its digest,
+   * computed here on the caller's thread */
+  size_t rlen = len[S_RESOURCE] ? len[S_RESOURCE] - 1 : 0;
+  size_t keep = resource_keep (s[S_RESOURCE], rlen);
+  if (keep < rlen)
+    {
+      total -= rlen - keep;
+      len[S_RESOURCE] = keep + 1;
+    }
+  const char *const *scope = ac ? ac->scope : NULL, *const *meta = ac ? ac->meta : NULL;
+  size_t nscope = scope && ac->nscope <= UINT16_MAX ? ac->nscope : 0;
+  size_t nmeta = meta && ac->nmeta <= UINT16_MAX / 2 ? ac->nmeta : 0;
+  total += list_len (scope, nscope) + list_len (meta, 2 * nmeta);
+  arec *r = total < NOSTR ? malloc (sizeof *r + total) : NULL;
+  if (r == NULL)
+    return NULL;
+  pack_head (r, in, a->pid);
+  r->nscope = (uint16_t) nscope;
+  r->nmeta = (uint16_t) nmeta;
+  r->len = (uint32_t) total;
+  r->cut = keep < rlen;
+  r->res_len = r->cut ? rlen : 0;
+  memset (r->res_sha, 0, sizeof r->res_sha);
+  if (r->cut)
+    wpol_sha256 (s[S_RESOURCE], rlen, r->res_sha);
+  char *p = pack_strs (r, s, len);
   r->off[S_SCOPE] = (uint32_t) (p - r->data);
-  p = list_copy (p, ac ? ac->scope : NULL, nscope);
+  p = list_copy (p, scope, nscope);
   r->off[S_META] = (uint32_t) (p - r->data);
-  list_copy (p, ac ? ac->meta : NULL, 2 * nmeta);
+  list_copy (p, meta, 2 * nmeta);
   return r;
 }
 

@@ -55,12 +55,9 @@ escape_rows (wpol_arows *r, size_t from, size_t max)
 {
   for (size_t i = from; i < r->n; i++)
     {
-      wpol_arow *w = &r->v[i];
-      char **s[] = { &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope,
-                     &w->action, &w->resource, &w->attrs, &w->pid, &w->host, &w->reason,
-                     &w->rule_policy, &w->rule_file, &w->rule_text, &w->note,
-                     &w->resource_sha256 };
-      for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
+      char **s[WPOL_AROW_NSTRS];
+      wpol_acli_row_strs (&r->v[i], s);
+      for (size_t k = 0; k < WPOL_AROW_NSTRS; k++)
         if (*s[k])
           {
             char *e = ward_esc_str (*s[k], max);

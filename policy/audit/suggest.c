@@ -96,6 +96,17 @@ add_note (sg *s, group *g, const char *key, const char *text, int64_t n)
   t->n = n;
 }
 
+/* add_note with the text t holds, or the out-of-memory mark when t ran
+ * out of memory. */
+static void
+add_note_buf (sg *s, group *g, const char *key, const wpol_buf *t, int64_t n)
+{
+  if (t->oom)
+    s->oom = 1;
+  else
+    add_note (s, g, key, t->s, n);
+}
+
 static void
 add_cand (sg *s, group *g, const wpol_arow *w, int kind, const char *pattern, const char *cond,
           const char *wider, const char *what)
@@ -174,10 +185,7 @@ too_long (sg *s, group *g, const wpol_arow *w, const char *what, const char *str
                    "be allowed", w->action, what, WPOL_MAX_STRING, len, shown ? shown : "?",
                    WPOL_MAX_STRING);
   free (shown);
-  if (t.oom)
-    s->oom = 1;
-  else
-    add_note (s, g, key, t.s, w->count);
+  add_note_buf (s, g, key, &t, w->count);
   wpol_buf_free (&t);
 }
 
@@ -239,10 +247,7 @@ classify_pid (sg *s, group *g, const wpol_arow *w, const char *res, const char *
       wpol_buf_free (&qh);
       wpol_buf_quote (&what, pat.s ? pat.s : "");
       wpol_buf_puts (&what, ";");
-      if (what.oom)
-        s->oom = 1;
-      else
-        add_note (s, g, key, what.s, w->count);
+      add_note_buf (s, g, key, &what, w->count);
       kind = -1;
     }
   if (kind < 0)
@@ -321,10 +326,7 @@ note_cut (sg *s, group *g, const wpol_arow *w)
   snprintf (ckey, sizeof ckey, "cut\x1f%s", w->action);
   wpol_buf_printf (&c, "%s: denials on resources too long to be stored whole (over %d "
                    "bytes); nothing to suggest", w->action, WPOL_AUDIT_RESOURCE_MAX);
-  if (c.oom)
-    s->oom = 1;
-  else
-    add_note (s, g, ckey, c.s, w->count);
+  add_note_buf (s, g, ckey, &c, w->count);
   wpol_buf_free (&c);
 }
 
@@ -372,10 +374,7 @@ note_refusal (sg *s, group *g, const wpol_arow *w, const char *reason)
                        "which fails closed)" : "");
       wpol_buf_free (&qr);
     }
-  if (t.oom)
-    s->oom = 1;
-  else
-    add_note (s, g, key, t.s, w->count);
+  add_note_buf (s, g, key, &t, w->count);
   wpol_buf_free (&t);
 }
 

@@ -273,59 +273,40 @@ report_change (const char *cmd, wpol_store *st, int r, ward_err *err, const char
   printf (" (version %llu)\n", (unsigned long long) v);
 }
 
+/* `ward policy load|remove --db DB OPERAND...`: a change to the store. */
 static int
-cmd_load (int argc, char **argv)
+cmd_change (int argc, char **argv, int remove)
 {
-  const char *db = wpol_cli_take_db (&argc, argv, "load");
+  const char *cmd = remove ? "remove" : "load";
+  const char *db = wpol_cli_take_db (&argc, argv, cmd);
   if (db == NULL)
-    return wpol_cli_usage_error ("load", "%s", "--db DB is required");
+    return wpol_cli_usage_error (cmd, "%s", "--db DB is required");
   if (argc < 2)
-    return wpol_cli_usage_error ("load", "%s", "no file given");
+    return wpol_cli_usage_error (cmd, "%s", remove ? "no file or policy given" : "no file given");
   for (int i = 1; i < argc; i++)
     if (argv[i][0] == '-' && argv[i][1])
-      return wpol_cli_usage_error ("load", "unknown option `%s`", argv[i]);
+      return wpol_cli_usage_error (cmd, "unknown option `%s`", argv[i]);
   ward_err err;
-  wpol_store *st = wpol_store_open (db, WPOL_STORE_CREATE, &err);
+  wpol_store *st = wpol_store_open (db, remove ? 0 : WPOL_STORE_CREATE, &err);
   if (st == NULL)
     {
-      wpol_cli_print_error ("load", err.msg);
+      wpol_cli_print_error (cmd, err.msg);
       return 1;
     }
   wpol_diags d;
   wpol_diags_init (&d);
-  int r = wpol_store_load_files (st, (const char *const *) argv + 1, (size_t) argc - 1, &d, &err);
+  const char *const *ops = (const char *const *) argv + 1;
+  int r = remove ? wpol_store_remove (st, ops, (size_t) argc - 1, &d, &err)
+                 : wpol_store_load_files (st, ops, (size_t) argc - 1, &d, &err);
   wpol_cli_print_diags (&d);
   wpol_diags_free (&d);
-  size_t nl = wpol_store_loaded (st);    /* each section of an export counts */
-  report_change ("load", st, r, &err, "loaded %zu file%s into %s", nl, nl == 1 ? "" : "s", db);
-  wpol_store_close (st);
-  return r < 0 ? 1 : 0;
-}
-
-static int
-cmd_remove (int argc, char **argv)
-{
-  const char *db = wpol_cli_take_db (&argc, argv, "remove");
-  if (db == NULL)
-    return wpol_cli_usage_error ("remove", "%s", "--db DB is required");
-  if (argc < 2)
-    return wpol_cli_usage_error ("remove", "%s", "no file or policy given");
-  for (int i = 1; i < argc; i++)
-    if (argv[i][0] == '-' && argv[i][1])
-      return wpol_cli_usage_error ("remove", "unknown option `%s`", argv[i]);
-  ward_err err;
-  wpol_store *st = wpol_store_open (db, 0, &err);
-  if (st == NULL)
+  if (remove)
+    report_change (cmd, st, r, &err, "removed from %s", db);
+  else
     {
-      wpol_cli_print_error ("remove", err.msg);
-      return 1;
+      size_t nl = wpol_store_loaded (st);    /* each section of an export counts */
+      report_change (cmd, st, r, &err, "loaded %zu file%s into %s", nl, nl == 1 ? "" : "s", db);
     }
-  wpol_diags d;
-  wpol_diags_init (&d);
-  int r = wpol_store_remove (st, (const char *const *) argv + 1, (size_t) argc - 1, &d, &err);
-  wpol_cli_print_diags (&d);
-  wpol_diags_free (&d);
-  report_change ("remove", st, r, &err, "removed from %s", db);
   wpol_store_close (st);
   return r < 0 ? 1 : 0;
 }
@@ -384,9 +365,9 @@ ward_policy_cli (int argc, char **argv)
   if (strcmp (cmd, "fmt") == 0)
     return cmd_fmt (argc, argv);
   if (strcmp (cmd, "load") == 0)
-    return cmd_load (argc, argv);
+    return cmd_change (argc, argv, 0);
   if (strcmp (cmd, "remove") == 0)
-    return cmd_remove (argc, argv);
+    return cmd_change (argc, argv, 1);
   if (strcmp (cmd, "list") == 0)
     return cmd_list_export (argc, argv, 0);
   if (strcmp (cmd, "export") == 0)

@@ -4,14 +4,7 @@
 #include "wpol.h"
 #include "wgrow.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-struct wpol_chunk {
-  wpol_chunk *next;
-  size_t used, size;
-  max_align_t data[];
-};
 
 static void
 arena_oom (wpol_arena *a)
@@ -26,23 +19,19 @@ wpol_alloc (wpol_arena *a, size_t n)
   n = (n + 15) & ~(size_t) 15;
   if (n == 0)
     n = 16;
-  wpol_chunk *c = a->head;
-  if (c == NULL || c->size - c->used < n)
+  if (a->head == NULL || a->size - a->used < n)
     {
       size_t size = n > 16384 ? n : 16384;
-      c = malloc (sizeof *c + size);
-      if (c == NULL)
+      if (ward_chunk_push (&a->head, size) == NULL)
         {
           arena_oom (a);
           return NULL;
         }
-      c->size = size;
-      c->used = 0;
-      c->next = a->head;
-      a->head = c;
+      a->size = size;
+      a->used = 0;
     }
-  void *p = (char *) c->data + c->used;
-  c->used += n;
+  void *p = (char *) a->head->data + a->used;
+  a->used += n;
   memset (p, 0, n);
   return p;
 }
@@ -83,12 +72,6 @@ wpol_grow (wpol_arena *a, void *old, size_t n, size_t *cap, size_t first, size_t
 void
 wpol_arena_free (wpol_arena *a)
 {
-  wpol_chunk *c = a->head;
-  while (c)
-    {
-      wpol_chunk *next = c->next;
-      free (c);
-      c = next;
-    }
-  a->head = NULL;
+  ward_chunk_free_all (&a->head);
+  a->used = a->size = 0;
 }

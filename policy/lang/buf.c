@@ -69,17 +69,37 @@ wpol_buf_free (wpol_buf *b)
 static size_t
 utf8_len (const unsigned char *p)
 {
-  if (p[0] < 0x80)
-    return 1;
-  size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-             : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
-  for (size_t i = 1; i < n; i++)
-    if ((p[i] & 0xc0) != 0x80)
-      return 0;
-  if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f)
-      || (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-    return 0;
-  return n;
+  uint32_t cp;
+  return ward_utf8_seq (p, strnlen ((const char *) p, 4), &cp);
+}
+
+/* The two-character escapes of policy strings, which JSON has too: the
+ * character, and the letter after the backslash that stands for it. */
+static const struct {
+  char c, letter;
+} short_escs[] = { { '"', '"' }, { '\\', '\\' }, { '\n', 'n' }, { '\t', 't' }, { '\r', 'r' } };
+
+/* Append c's two-character escape to b; 0, or -1 when c has none. */
+static int
+add_short_esc (wpol_buf *b, unsigned char c)
+{
+  for (size_t i = 0; i < sizeof short_escs / sizeof short_escs[0]; i++)
+    if ((unsigned char) short_escs[i].c == c)
+      {
+        char esc[2] = { '\\', short_escs[i].letter };
+        wpol_buf_add (b, esc, 2);
+        return 0;
+      }
+  return -1;
+}
+
+int
+wpol_unescape (int letter)
+{
+  for (size_t i = 0; i < sizeof short_escs / sizeof short_escs[0]; i++)
+    if (short_escs[i].letter == letter)
+      return (unsigned char) short_escs[i].c;
+  return -1;
 }
 
 void
@@ -88,36 +108,29 @@ wpol_buf_quote (wpol_buf *b, const char *s)
   wpol_buf_add (b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *) s; *p; p++)
     {
-      switch (*p)
+      if (add_short_esc (b, *p) == 0)
+        continue;
+      if (*p < 0x20 || *p == 0x7f)
+        wpol_buf_printf (b, "\\x%02x", *p);
+      else if (*p < 0x80)
+        wpol_buf_add (b, (const char *) p, 1);
+      else
         {
-        case '"': wpol_buf_add (b, "\\\"", 2); break;
-        case '\\': wpol_buf_add (b, "\\\\", 2); break;
-        case '\n': wpol_buf_add (b, "\\n", 2); break;
-        case '\t': wpol_buf_add (b, "\\t", 2); break;
-        case '\r': wpol_buf_add (b, "\\r", 2); break;
-        default:
-          if (*p < 0x20 || *p == 0x7f)
-            wpol_buf_printf (b, "\\x%02x", *p);
-          else if (*p < 0x80)
-            wpol_buf_add (b, (const char *) p, 1);
-          else
-            {
-              /* invalid UTF-8 and the characters every view escapes (C1
-               * controls, format characters such as bidirectional marks,
-               * wesc.h) as \xNN bytes: the string reads back the same, a
-               * terminal shows it as it is */
-              uint32_t cp;
-              size_t n = ward_utf8_seq (p, strnlen ((const char *) p, 4), &cp);
-              int hide = n == 0 || ward_esc_hidden (cp);
-              if (n == 0)
-                n = 1;
-              for (size_t i = 0; i < n; i++)
-                if (hide)
-                  wpol_buf_printf (b, "\\x%02x", p[i]);
-                else
-                  wpol_buf_add (b, (const char *) p + i, 1);
-              p += n - 1;
-            }
+          /* invalid UTF-8 and the characters every view escapes (C1
+           * controls, format characters such as bidirectional marks,
+           * wesc.h) as \xNN bytes: the string reads back the same, a
+           * terminal shows it as it is */
+          uint32_t cp;
+          size_t n = ward_utf8_seq (p, strnlen ((const char *) p, 4), &cp);
+          int hide = n == 0 || ward_esc_hidden (cp);
+          if (n == 0)
+            n = 1;
+          for (size_t i = 0; i < n; i++)
+            if (hide)
+              wpol_buf_printf (b, "\\x%02x", p[i]);
+            else
+              wpol_buf_add (b, (const char *) p + i, 1);
+          p += n - 1;
         }
     }
   wpol_buf_add (b, "\"", 1);
@@ -137,15 +150,8 @@ wpol_buf_json (wpol_buf *b, const char *s)
           continue;
         }
       wpol_buf_add (b, (const char *) run, (size_t) (p - run));
-      switch (*p)
-        {
-        case '"': wpol_buf_add (b, "\\\"", 2); break;
-        case '\\': wpol_buf_add (b, "\\\\", 2); break;
-        case '\n': wpol_buf_add (b, "\\n", 2); break;
-        case '\t': wpol_buf_add (b, "\\t", 2); break;
-        case '\r': wpol_buf_add (b, "\\r", 2); break;
-        default: wpol_buf_printf (b, "\\u%04x", *p);   /* controls, invalid UTF-8 */
-        }
+      if (add_short_esc (b, *p) < 0)
+        wpol_buf_printf (b, "\\u%04x", *p);   /* controls, invalid UTF-8 */
       run = ++p;
     }
   wpol_buf_add (b, (const char *) run, (size_t) (p - run));

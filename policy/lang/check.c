@@ -21,15 +21,6 @@ err_at (wpol_file *f, wpol_diags *d, unsigned line, unsigned col, const char *fm
   f->nerrors++;
 }
 
-static void __attribute__ ((format (printf, 5, 6)))
-warn_at (wpol_file *f, wpol_diags *d, unsigned line, unsigned col, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  wpol_diag_vadd (d, WPOL_WARNING, f->name, line, col, fmt, ap);
-  va_end (ap);
-}
-
 static const char *
 vtype_name (wpol_vtype t)
 {
@@ -498,7 +489,8 @@ check_policy (wpol_file *f, wpol_decl *dc, wpol_diags *d)
     {
       wpol_rule *r = dc->rules[i];
       if (r->cond && r->cond->op == E_BOOL && r->cond->i == 0)
-        warn_at (f, d, r->line, r->col, "this rule's condition is `false`: it never matches");
+        wpol_diag_add (d, WPOL_WARNING, f->name, r->line, r->col,
+                       "this rule's condition is `false`: it never matches");
       for (size_t k = 0; denies && k < ndenies && budget > 0; k++)
         {
           wpol_rule *e = denies[k];
@@ -510,12 +502,12 @@ check_policy (wpol_file *f, wpol_decl *dc, wpol_diags *d)
               || !pats_covered (e->resources, e->nresources, r->resources, r->nresources))
             continue;
           if (r->deny)
-            warn_at (f, d, r->line, r->col,
-                     "this deny adds nothing: the deny at line %u already covers it", e->line);
+            wpol_diag_add (d, WPOL_WARNING, f->name, r->line, r->col,
+                           "this deny adds nothing: the deny at line %u already covers it", e->line);
           else
-            warn_at (f, d, r->line, r->col,
-                     "this allow never takes effect: the deny at line %u denies everything it matches",
-                     e->line);
+            wpol_diag_add (d, WPOL_WARNING, f->name, r->line, r->col,
+                           "this allow never takes effect: the deny at line %u denies everything it matches",
+                           e->line);
           break;
         }
       if (r->deny && denies)
@@ -586,15 +578,15 @@ wpol_check (wpol_file **files, size_t n, wpol_diags *d)
         wpol_decl *dc = files[i]->decls[k];
         if (dc->kind == D_HOST && dc->host.sandbox[0]
             && wpol_htab_get (&seen[D_SANDBOX], dc->host.sandbox) == NULL)
-          warn_at (files[i], d, dc->line, dc->col,
-                   "host \"%s\" uses sandbox profile \"%s\", which these files do not define",
-                   dc->name, dc->host.sandbox);
+          wpol_diag_add (d, WPOL_WARNING, files[i]->name, dc->line, dc->col,
+                         "host \"%s\" uses sandbox profile \"%s\", which these files do not define",
+                         dc->name, dc->host.sandbox);
         if (dc->kind == D_ACTOR)
           for (size_t s = 0; s < dc->nscope; s++)
             if (wpol_htab_get (&seen[D_POLICY], dc->scope[s]) == NULL)
-              warn_at (files[i], d, dc->line, dc->col,
-                       "actor \"%s\" has policy \"%s\" in its scope, which these files do not define",
-                       dc->name, dc->scope[s]);
+              wpol_diag_add (d, WPOL_WARNING, files[i]->name, dc->line, dc->col,
+                             "actor \"%s\" has policy \"%s\" in its scope, which these files do not define",
+                             dc->name, dc->scope[s]);
       }
   for (int k = 0; k < 4; k++)
     wpol_htab_free (&seen[k]);

@@ -3,6 +3,7 @@
  * part of policy text (NUL, invalid UTF-8, stray control bytes) is an error. */
 #include "config.h"
 #include "lex.h"
+#include "wesc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,37 +49,6 @@ wpol_lex_warn (wpol_lexer *lx, unsigned line, unsigned col, const char *fmt, ...
   va_start (ap, fmt);
   wpol_diag_vadd (lx->d, WPOL_WARNING, lx->f->name, line, col, fmt, ap);
   va_end (ap);
-}
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_len (const unsigned char *p, size_t n)
-{
-  unsigned c = p[0];
-  size_t len;
-  unsigned min;
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xc2 && c <= 0xdf)
-    len = 2, min = 0x80;
-  else if (c >= 0xe0 && c <= 0xef)
-    len = 3, min = 0x800;
-  else if (c >= 0xf0 && c <= 0xf4)
-    len = 4, min = 0x10000;
-  else
-    return 0;
-  if (n < len)
-    return 0;
-  unsigned cp = c & (0x7f >> len);
-  for (size_t i = 1; i < len; i++)
-    {
-      if ((p[i] & 0xc0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return len;
 }
 
 static int
@@ -129,8 +99,10 @@ hexval (int c)
   return -1;
 }
 
-/* Validate a stretch of text (a comment or string content) that must be
- * UTF-8 without NULs; returns 0 and reports otherwise. */
+/* Check that the text at the current position goes on with a character:
+ * no NUL, valid UTF-8 (comments, string content, a stray character).
+ * Returns 1 with its length in *n, or 0 after reporting (a NUL also stops
+ * the lexer; an invalid byte is skipped). */
 static int
 check_text_byte (wpol_lexer *lx, size_t *n)
 {
@@ -141,7 +113,8 @@ check_text_byte (wpol_lexer *lx, size_t *n)
       lx->stop = 1;
       return 0;
     }
-  *n = utf8_len (p, lx->len - lx->pos);
+  uint32_t cp;
+  *n = ward_utf8_seq (p, lx->len - lx->pos, &cp);
   if (*n == 0)
     {
       wpol_lex_error (lx, lx->line, lx->col, "invalid UTF-8 byte 0x%02x", *p);
@@ -180,6 +153,50 @@ lex_comment (wpol_lexer *lx)
   wpol_buf_add (&lx->comments, (const char *) &c, sizeof c);
 }
 
+/* The escape at the current position (a backslash) in the string t: the
+ * character it stands for into *out and the bytes it takes into *skip;
+ * 1, or 0 when it is bad ('?' then; reported), or -1 when the line or the
+ * text ends in it (reported: the string is unterminated). */
+static int
+lex_escape (wpol_lexer *lx, const wpol_tok *t, char *out, size_t *skip)
+{
+  unsigned el = lx->line, ec = lx->col;
+  int e = peek (lx, 1);
+  int simple = wpol_unescape (e);
+  *skip = 2;
+  if (simple >= 0)
+    {
+      *out = (char) simple;
+      return 1;
+    }
+  if (e == 'x')
+    {
+      int h1 = hexval (peek (lx, 2)), h2 = hexval (peek (lx, 3));
+      if (h1 < 0 || h2 < 0 || (h1 | h2) == 0)
+        {
+          wpol_lex_error (lx, el, ec, h1 < 0 || h2 < 0
+                          ? "bad escape: \\x needs two hex digits"
+                          : "\\x00 is not allowed in a string");
+          *out = '?';
+          *skip = h1 < 0 ? 2 : h2 < 0 ? 3 : 4;
+          return 0;
+        }
+      *out = (char) (h1 * 16 + h2);
+      *skip = 4;
+      return 1;
+    }
+  if (e < 0 || e == '\n')
+    {
+      wpol_lex_error (lx, t->line, t->col, "unterminated string");
+      return -1;
+    }
+  wpol_lex_error (lx, el, ec, "unknown escape `\\%c` (use \\\\, \\\", \\n, \\t, \\r or \\xHH)",
+                  e >= 0x20 && e < 0x7f ? e : '?');
+  *out = '?';
+  *skip = e >= 0x20 && e < 0x7f ? 2 : 1;
+  return 0;
+}
+
 static void
 lex_string (wpol_lexer *lx, wpol_tok *t)
 {
@@ -207,49 +224,16 @@ lex_string (wpol_lexer *lx, wpol_tok *t)
         }
       if (c == '\\')
         {
-          unsigned el = lx->line, ec = lx->col;
-          int e = peek (lx, 1);
           char out;
-          size_t skip = 2;
-          switch (e)
+          size_t skip;
+          int r = lex_escape (lx, t, &out, &skip);
+          if (r < 0)
             {
-            case '"': out = '"'; break;
-            case '\\': out = '\\'; break;
-            case 'n': out = '\n'; break;
-            case 't': out = '\t'; break;
-            case 'r': out = '\r'; break;
-            case 'x':
-              {
-                int h1 = hexval (peek (lx, 2)), h2 = hexval (peek (lx, 3));
-                if (h1 < 0 || h2 < 0 || (h1 | h2) == 0)
-                  {
-                    wpol_lex_error (lx, el, ec, h1 < 0 || h2 < 0
-                                    ? "bad escape: \\x needs two hex digits"
-                                    : "\\x00 is not allowed in a string");
-                    bad = 1;
-                    out = '?';
-                    skip = h1 < 0 ? 2 : h2 < 0 ? 3 : 4;
-                  }
-                else
-                  {
-                    out = (char) (h1 * 16 + h2);
-                    skip = 4;
-                  }
-                break;
-              }
-            default:
-              if (e < 0 || e == '\n')
-                {
-                  wpol_lex_error (lx, t->line, t->col, "unterminated string");
-                  bad = 1;
-                  goto done;
-                }
-              wpol_lex_error (lx, el, ec, "unknown escape `\\%c` (use \\\\, \\\", \\n, \\t, \\r or \\xHH)",
-                              e >= 0x20 && e < 0x7f ? e : '?');
               bad = 1;
-              out = '?';
-              skip = e >= 0x20 && e < 0x7f ? 2 : 1;
+              break;
             }
+          if (r == 0)
+            bad = 1;
           advance (lx, skip);
           wpol_buf_add (&b, &out, 1);
           continue;
@@ -263,7 +247,6 @@ lex_string (wpol_lexer *lx, wpol_tok *t)
       wpol_buf_add (&b, lx->src + lx->pos, n);
       advance (lx, n);
     }
-done:
   if (!bad && b.len > WPOL_MAX_STRING)
     {
       wpol_lex_error (lx, t->line, t->col, "string longer than %u bytes", WPOL_MAX_STRING);
@@ -279,132 +262,121 @@ done:
   wpol_buf_free (&b);
 }
 
-void
-wpol_lex_next (wpol_lexer *lx, wpol_tok *t)
+/* Skip white space and comments; 0 when the text ends (or the lexer has
+ * stopped) before another token. */
+static int
+skip_blank (wpol_lexer *lx)
 {
-  memset (t, 0, sizeof *t);
-  for (;;)
+  while (!lx->stop && lx->pos < lx->len)
     {
-      if (lx->stop || lx->pos >= lx->len)
-        {
-          t->type = T_EOF;
-          t->line = lx->line;
-          t->col = lx->col;
-          return;
-        }
       int c = peek (lx, 0);
       if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v')
         advance (lx, 1);
       else if (c == '#')
         lex_comment (lx);
       else
-        break;
+        return 1;
     }
-  t->line = lx->line;
-  t->col = lx->col;
-  lx->code_line = lx->line;
-  int c = peek (lx, 0), c1 = peek (lx, 1);
-  switch (c)
+  return 0;
+}
+
+/* Punctuation: the token a character makes alone, and the one it makes
+ * followed by `=` (T_EOF: none; `!` is a token only as `!=`). */
+static const struct {
+  char c;
+  wpol_ttype alone, with_eq;
+} puncts[] = {
+  { '{', T_LBRACE, T_EOF }, { '}', T_RBRACE, T_EOF }, { '[', T_LBRACK, T_EOF },
+  { ']', T_RBRACK, T_EOF }, { '(', T_LPAREN, T_EOF }, { ')', T_RPAREN, T_EOF },
+  { ';', T_SEMI, T_EOF }, { ',', T_COMMA, T_EOF }, { '=', T_ASSIGN, T_EQ },
+  { '!', T_EOF, T_NE }, { '<', T_LT, T_LE }, { '>', T_GT, T_GE },
+};
+
+/* 1 when c (then c1) is punctuation, taken into t; 0 otherwise. */
+static int
+lex_punct (wpol_lexer *lx, wpol_tok *t, int c, int c1)
+{
+  for (size_t i = 0; i < sizeof puncts / sizeof puncts[0]; i++)
+    if (puncts[i].c == c)
+      {
+        int eq = c1 == '=' && puncts[i].with_eq != T_EOF;
+        wpol_ttype type = eq ? puncts[i].with_eq : puncts[i].alone;
+        if (type == T_EOF)
+          return 0;
+        t->type = type;
+        advance (lx, eq ? 2 : 1);
+        return 1;
+      }
+  return 0;
+}
+
+/* The first i bytes from here are a word. */
+static void
+take_word (wpol_lexer *lx, wpol_tok *t, size_t i)
+{
+  t->type = T_IDENT;
+  t->text = wpol_strndup (&lx->f->arena, lx->src + lx->pos, i);
+  advance (lx, i);
+}
+
+static void
+lex_word (wpol_lexer *lx, wpol_tok *t)
+{
+  size_t i = 1;
+  while (ident_char (peek (lx, i)))
+    i++;
+  take_word (lx, t, i);
+}
+
+/* A decimal integer (c is its first character: a digit or `-`), or a word
+ * that starts with digits. */
+static void
+lex_number (wpol_lexer *lx, wpol_tok *t, int c)
+{
+  size_t i = c == '-' ? 1 : 0;
+  uint64_t v = 0;
+  int overflow = 0;
+  while (peek (lx, i) >= '0' && peek (lx, i) <= '9')
     {
-    case '{': t->type = T_LBRACE; advance (lx, 1); return;
-    case '}': t->type = T_RBRACE; advance (lx, 1); return;
-    case '[': t->type = T_LBRACK; advance (lx, 1); return;
-    case ']': t->type = T_RBRACK; advance (lx, 1); return;
-    case '(': t->type = T_LPAREN; advance (lx, 1); return;
-    case ')': t->type = T_RPAREN; advance (lx, 1); return;
-    case ';': t->type = T_SEMI; advance (lx, 1); return;
-    case ',': t->type = T_COMMA; advance (lx, 1); return;
-    case '=':
-      t->type = c1 == '=' ? T_EQ : T_ASSIGN;
-      advance (lx, c1 == '=' ? 2 : 1);
-      return;
-    case '!':
-      if (c1 == '=')
-        {
-          t->type = T_NE;
-          advance (lx, 2);
-          return;
-        }
-      break;
-    case '<':
-      t->type = c1 == '=' ? T_LE : T_LT;
-      advance (lx, c1 == '=' ? 2 : 1);
-      return;
-    case '>':
-      t->type = c1 == '=' ? T_GE : T_GT;
-      advance (lx, c1 == '=' ? 2 : 1);
-      return;
-    case '"':
-      lex_string (lx, t);
-      return;
-    default:
-      break;
-    }
-  if ((c >= '0' && c <= '9') || (c == '-' && c1 >= '0' && c1 <= '9'))
-    {
-      size_t i = c == '-' ? 1 : 0;
-      uint64_t v = 0;
-      int overflow = 0;
-      while (peek (lx, i) >= '0' && peek (lx, i) <= '9')
-        {
-          unsigned dgt = (unsigned) (peek (lx, i) - '0');
-          if (v > (UINT64_MAX - dgt) / 10)
-            overflow = 1;
-          else
-            v = v * 10 + dgt;
-          i++;
-        }
-      if (ident_start (peek (lx, i)) && c != '-')
-        {
-          /* 64M, 250ms: a number with a unit is a word */
-          while (ident_char (peek (lx, i)))
-            i++;
-          t->type = T_IDENT;
-          t->text = wpol_strndup (&lx->f->arena, lx->src + lx->pos, i);
-          advance (lx, i);
-          return;
-        }
-      uint64_t lim = c == '-' ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
-      if (overflow || v > lim)
-        {
-          wpol_lex_error (lx, t->line, t->col, "number out of range");
-          t->type = T_BAD;
-          t->text = "";
-        }
+      unsigned dgt = (unsigned) (peek (lx, i) - '0');
+      if (v > (UINT64_MAX - dgt) / 10)
+        overflow = 1;
       else
-        {
-          t->type = T_NUMBER;
-          t->num = c == '-' ? (int64_t) (0 - v) : (int64_t) v;
-        }
-      advance (lx, i);
-      return;
+        v = v * 10 + dgt;
+      i++;
     }
-  if (ident_start (c))
+  if (ident_start (peek (lx, i)) && c != '-')
     {
-      size_t i = 1;
+      /* 64M, 250ms: a number with a unit is a word */
       while (ident_char (peek (lx, i)))
         i++;
-      t->type = T_IDENT;
-      t->text = wpol_strndup (&lx->f->arena, lx->src + lx->pos, i);
-      advance (lx, i);
+      take_word (lx, t, i);
       return;
     }
-  /* anything else is one bad character (or byte) */
+  uint64_t lim = c == '-' ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
+  if (overflow || v > lim)
+    {
+      wpol_lex_error (lx, t->line, t->col, "number out of range");
+      t->type = T_BAD;
+      t->text = "";
+    }
+  else
+    {
+      t->type = T_NUMBER;
+      t->num = c == '-' ? (int64_t) (0 - v) : (int64_t) v;
+    }
+  advance (lx, i);
+}
+
+/* Anything else is one bad character (or byte). */
+static void
+lex_bad (wpol_lexer *lx, wpol_tok *t, int c)
+{
   t->type = T_BAD;
   t->text = "";
-  if (c == 0)
-    {
-      wpol_lex_error (lx, t->line, t->col, "NUL byte in policy text (is this a binary file?)");
-      lx->stop = 1;
-      return;
-    }
-  size_t n = utf8_len ((const unsigned char *) lx->src + lx->pos, lx->len - lx->pos);
-  if (n == 0)
-    {
-      wpol_lex_error (lx, t->line, t->col, "invalid UTF-8 byte 0x%02x", (unsigned) c);
-      advance (lx, 1);
-      return;
-    }
+  size_t n;
+  if (!check_text_byte (lx, &n))
+    return;
   if (c >= 0x20 && c < 0x7f)
     wpol_lex_error (lx, t->line, t->col, "unexpected character `%c`", c);
   else if (c < 0x80)
@@ -413,6 +385,32 @@ wpol_lex_next (wpol_lexer *lx, wpol_tok *t)
     wpol_lex_error (lx, t->line, t->col, "unexpected character `%.*s` (only strings and comments may hold non-ASCII text)",
                     (int) n, lx->src + lx->pos);
   advance (lx, n);
+}
+
+void
+wpol_lex_next (wpol_lexer *lx, wpol_tok *t)
+{
+  memset (t, 0, sizeof *t);
+  int more = skip_blank (lx);
+  t->line = lx->line;
+  t->col = lx->col;
+  if (!more)
+    {
+      t->type = T_EOF;
+      return;
+    }
+  lx->code_line = lx->line;
+  int c = peek (lx, 0), c1 = peek (lx, 1);
+  if (lex_punct (lx, t, c, c1))
+    return;
+  if (c == '"')
+    lex_string (lx, t);
+  else if ((c >= '0' && c <= '9') || (c == '-' && c1 >= '0' && c1 <= '9'))
+    lex_number (lx, t, c);
+  else if (ident_start (c))
+    lex_word (lx, t);
+  else
+    lex_bad (lx, t, c);
 }
 
 const char *

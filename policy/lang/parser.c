@@ -70,6 +70,25 @@ expected (parser *p, const char *what, const char *const *words)
   return error_here (p, "expected %s, got %s", what, got);
 }
 
+/* 0 when the current token is of the type; -1 after "expected WHAT". */
+static int
+want (parser *p, wpol_ttype type, const char *what)
+{
+  return p->tok.type == type ? 0 : expected (p, what, NULL);
+}
+
+/* After an item of a [list]: take the `,` before the next one, or stay at
+ * the `]`; -1 (reported) when neither follows. */
+static int
+list_sep (parser *p)
+{
+  if (p->tok.type == T_COMMA)
+    next (p);
+  else if (p->tok.type != T_RBRACK)
+    return expected (p, "`,` or `]`", NULL);
+  return 0;
+}
+
 /* Skip to just after the next `;` or to the next `}` of this block. */
 static void
 sync_member (parser *p)
@@ -204,13 +223,8 @@ parse_list (parser *p)
       next (p);
       e->items = wpol_grow (&p->f->arena, e->items, e->n, &cap, 4, sizeof *e->items);
       e->items[e->n++] = it;
-      if (p->tok.type == T_COMMA)
-        next (p);
-      else if (p->tok.type != T_RBRACK)
-        {
-          expected (p, "`,` or `]`", NULL);
-          return NULL;
-        }
+      if (list_sep (p) < 0)
+        return NULL;
     }
   next (p);
   return e;
@@ -708,13 +722,8 @@ parse_value (parser *p, int in_list)
               return NULL;
             v->items = wpol_grow (&p->f->arena, v->items, v->n, &cap, 4, sizeof *v->items);
             v->items[v->n++] = it;
-            if (p->tok.type == T_COMMA)
-              next (p);
-            else if (p->tok.type != T_RBRACK)
-              {
-                expected (p, "`,` or `]`", NULL);
-                return NULL;
-              }
+            if (list_sep (p) < 0)
+              return NULL;
           }
         break;
       }
@@ -739,20 +748,14 @@ parse_field (parser *p)
   fl->line = p->tok.line;
   fl->col = p->tok.col;
   next (p);
-  if (p->tok.type != T_ASSIGN)
-    {
-      expected (p, "`=` after the field name", NULL);
-      return NULL;
-    }
+  if (want (p, T_ASSIGN, "`=` after the field name") < 0)
+    return NULL;
   next (p);
   fl->val = parse_value (p, 0);
   if (fl->val == NULL)
     return NULL;
-  if (p->tok.type != T_SEMI)
-    {
-      expected (p, "`;` after the value", NULL);
-      return NULL;
-    }
+  if (want (p, T_SEMI, "`;` after the value") < 0)
+    return NULL;
   fl->end_line = p->tok.line;
   next (p);
   return fl;
@@ -768,11 +771,9 @@ parse_decl (parser *p)
   dc->line = p->tok.line;
   dc->col = p->tok.col;
   next (p);
-  if (p->tok.type != T_STRING)
-    {
-      expected (p, dc->kind == D_ACTOR ? "an actor pattern in quotes" : "a name in quotes", NULL);
-      return NULL;
-    }
+  if (want (p, T_STRING,
+            dc->kind == D_ACTOR ? "an actor pattern in quotes" : "a name in quotes") < 0)
+    return NULL;
   if (p->tok.text[0] == '\0')
     {
       error_here (p, "the name must not be empty");
@@ -782,11 +783,8 @@ parse_decl (parser *p)
   dc->name_line = p->tok.line;
   dc->name_col = p->tok.col;
   next (p);
-  if (p->tok.type != T_LBRACE)
-    {
-      expected (p, "`{`", NULL);
-      return NULL;
-    }
+  if (want (p, T_LBRACE, "`{`") < 0)
+    return NULL;
   unsigned bl = p->tok.line, bc = p->tok.col;
   next (p);
   size_t cap = 0;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "engine.h"
 #include "wbuf.h"
+#include "wchunk.h"
 
 /* Limits that keep hostile input bounded. */
 #define WPOL_MAX_FILE (16u << 20)     /* bytes per policy file */
@@ -18,10 +19,12 @@
 
 /* ---- arena (arena.c) --------------------------------------------------- */
 
-typedef struct wpol_chunk wpol_chunk;
+/* Blocks carved in order from a chain of chunks (wchunk.h), zeroed, freed
+ * all at once. Zeroed ({ 0 }) is empty. */
 typedef struct wpol_arena {
-  wpol_chunk *head;
-  jmp_buf *oom;                 /* when set, allocation failure jumps here */
+  ward_chunk *head;               /* the newest chunk, where blocks come from */
+  size_t used, size;              /* of head's bytes */
+  jmp_buf *oom;                   /* when set, allocation failure jumps here */
 } wpol_arena;
 
 void *wpol_alloc (wpol_arena *a, size_t n);         /* zeroed */
@@ -64,6 +67,9 @@ void wpol_buf_free (wpol_buf *b);
 void wpol_buf_quote (wpol_buf *b, const char *s);
 /* Write s as a JSON string (quoted, escaped; bytes >= 0x80 pass through). */
 void wpol_buf_json (wpol_buf *b, const char *s);
+/* The character `\LETTER` stands for in a policy string, for the escapes
+ * of one letter (\" \\ \n \t \r), or -1. */
+int wpol_unescape (int letter);
 
 /* ---- diagnostics (diag.c) ---------------------------------------------- */
 

@@ -77,18 +77,29 @@ static const char schema_v1[] =
   "CREATE INDEX rules_policy ON rules(policy_id);";
 
 /* Bring the schema to SCHEMA_VERSION; each step in its own transaction. */
+/* The integer (>= 0) the one-row query sql gives, into *out; -1 with err
+ * ("WHAT: ...") when there is none. */
+static int
+query_int (wpol_store *st, const char *sql, const char *what, int *out, ward_err *err)
+{
+  sqlite3_stmt *s;
+  int rc = sqlite3_prepare_v2 (st->db, sql, -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return wpol_st_fail (st, err, rc, what);
+  rc = sqlite3_step (s);
+  *out = rc == SQLITE_ROW ? sqlite3_column_int (s, 0) : -1;
+  sqlite3_finalize (s);
+  if (*out < 0)
+    return wpol_st_fail (st, err, rc, what);
+  return 0;
+}
+
 static int
 migrate (wpol_store *st, ward_err *err)
 {
-  sqlite3_stmt *s;
-  int rc = sqlite3_prepare_v2 (st->db, "PRAGMA user_version", -1, &s, NULL);
-  if (rc != SQLITE_OK)
-    return wpol_st_fail (st, err, rc, "reading the schema version");
-  rc = sqlite3_step (s);
-  int version = rc == SQLITE_ROW ? sqlite3_column_int (s, 0) : -1;
-  sqlite3_finalize (s);
-  if (version < 0)
-    return wpol_st_fail (st, err, rc, "reading the schema version");
+  int version;
+  if (query_int (st, "PRAGMA user_version", "reading the schema version", &version, err) < 0)
+    return -1;
   if (version > SCHEMA_VERSION)
     return ward_err_set (err, WARD_E_INVALID, 0,
                          "policy store `%s` has schema %d; this ward knows up to %d (upgrade ward)",
@@ -97,14 +108,10 @@ migrate (wpol_store *st, ward_err *err)
     return 0;
   if (version == 0)
     {
-      rc = sqlite3_prepare_v2 (st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
-      if (rc != SQLITE_OK)
-        return wpol_st_fail (st, err, rc, "reading the schema");
-      rc = sqlite3_step (s);
-      int ntables = rc == SQLITE_ROW ? sqlite3_column_int (s, 0) : -1;
-      sqlite3_finalize (s);
-      if (ntables < 0)
-        return wpol_st_fail (st, err, rc, "reading the schema");
+      int ntables;
+      if (query_int (st, "SELECT count(*) FROM sqlite_master", "reading the schema", &ntables,
+                     err) < 0)
+        return -1;
       if (ntables > 0)
         return ward_err_set (err, WARD_E_INVALID, 0,
                              "`%s` is an SQLite database but not a ward policy store", st->path);
@@ -406,29 +413,23 @@ wpol_store_list (wpol_store *st, FILE *out, ward_err *err)
   fprintf (out, ", version %llu\n\n", (unsigned long long) v);
   if (wpol_st_exec (st, "BEGIN", err, "listing") < 0)
     return -1;
-  int r = query_print (st, out,
-                       "SELECT name, (SELECT count(*) FROM policies p WHERE p.file_id = f.id)"
-                       " || ' policies', datetime(loaded_at, 'unixepoch') FROM files f ORDER BY seq",
-                       "FILES", err);
-  if (r == 0)
-    r = query_print (st, out,
-                     "SELECT p.name, f.name || ':' || p.line, (SELECT count(*) FROM rules r"
-                     " WHERE r.policy_id = p.id) || ' rules' FROM policies p JOIN files f"
-                     " ON f.id = p.file_id ORDER BY f.seq, p.line", "POLICIES", err);
-  if (r == 0)
-    r = query_print (st, out,
-                     "SELECT a.pattern, f.name || ':' || a.line FROM actors a JOIN files f"
-                     " ON f.id = a.file_id ORDER BY f.seq, a.line", "ACTORS", err);
-  if (r == 0)
-    r = query_print (st, out,
-                     "SELECT h.name, f.name || ':' || h.line, 'threads=' || h.threads ||"
-                     " CASE WHEN h.sandbox = '' THEN '' ELSE ' sandbox=' || h.sandbox END"
-                     " FROM hosts h JOIN files f ON f.id = h.file_id ORDER BY f.seq, h.line",
-                     "HOSTS", err);
-  if (r == 0)
-    r = query_print (st, out,
-                     "SELECT s.name, f.name || ':' || s.line FROM sandboxes s JOIN files f"
-                     " ON f.id = s.file_id ORDER BY f.seq, s.line", "SANDBOX PROFILES", err);
+  static const struct { const char *title, *sql; } sections[] = {
+    { "FILES", "SELECT name, (SELECT count(*) FROM policies p WHERE p.file_id = f.id)"
+      " || ' policies', datetime(loaded_at, 'unixepoch') FROM files f ORDER BY seq" },
+    { "POLICIES", "SELECT p.name, f.name || ':' || p.line, (SELECT count(*) FROM rules r"
+      " WHERE r.policy_id = p.id) || ' rules' FROM policies p JOIN files f"
+      " ON f.id = p.file_id ORDER BY f.seq, p.line" },
+    { "ACTORS", "SELECT a.pattern, f.name || ':' || a.line FROM actors a JOIN files f"
+      " ON f.id = a.file_id ORDER BY f.seq, a.line" },
+    { "HOSTS", "SELECT h.name, f.name || ':' || h.line, 'threads=' || h.threads ||"
+      " CASE WHEN h.sandbox = '' THEN '' ELSE ' sandbox=' || h.sandbox END"
+      " FROM hosts h JOIN files f ON f.id = h.file_id ORDER BY f.seq, h.line" },
+    { "SANDBOX PROFILES", "SELECT s.name, f.name || ':' || s.line FROM sandboxes s JOIN files f"
+      " ON f.id = s.file_id ORDER BY f.seq, s.line" },
+  };
+  int r = 0;
+  for (size_t i = 0; r == 0 && i < sizeof sections / sizeof sections[0]; i++)
+    r = query_print (st, out, sections[i].sql, sections[i].title, err);
   sqlite3_exec (st->db, r == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
   return r;
 }

@@ -44,31 +44,25 @@ unquote (const char *s, size_t n, wpol_buf *out)
         {
           if (++i >= n - 1)
             return -1;
-          switch (s[i])
+          int simple = wpol_unescape ((unsigned char) s[i]);
+          if (simple >= 0)
+            c = (char) simple;
+          else if (s[i] == 'x')
             {
-            case '"': c = '"'; break;
-            case '\\': c = '\\'; break;
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'x':
-              {
-                unsigned v;
-                char hex[3] = { 0 };
-                if (i + 2 >= n - 1 || !isxdigit ((unsigned char) s[i + 1])
-                    || !isxdigit ((unsigned char) s[i + 2]))
-                  return -1;
-                memcpy (hex, s + i + 1, 2);
-                v = (unsigned) strtoul (hex, NULL, 16);
-                if (v == 0)
-                  return -1;
-                c = (char) v;
-                i += 2;
-                break;
-              }
-            default:
-              return -1;
+              unsigned v;
+              char hex[3] = { 0 };
+              if (i + 2 >= n - 1 || !isxdigit ((unsigned char) s[i + 1])
+                  || !isxdigit ((unsigned char) s[i + 2]))
+                return -1;
+              memcpy (hex, s + i + 1, 2);
+              v = (unsigned) strtoul (hex, NULL, 16);
+              if (v == 0)
+                return -1;
+              c = (char) v;
+              i += 2;
             }
+          else
+            return -1;
         }
       wpol_buf_add (out, &c, 1);
     }
