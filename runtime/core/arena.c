@@ -2,6 +2,7 @@
  * Size classes of 16 bytes carved from growing chunks; see arena.h. */
 #include "config.h"
 #include "arena.h"
+#include "wchunk.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,8 +10,6 @@
 
 #define FIRST_CHUNK (4096 - 32)
 #define MAX_CHUNK (2048 - 32)
-
-typedef struct chunk { struct chunk *next; max_align_t pad[]; } chunk;
 
 static inline size_t
 class_of (size_t n)
@@ -43,12 +42,10 @@ small_alloc (ward_arena *a, size_t n)
           a->bump += rs;
         }
       size_t csz = a->next_chunk ? a->next_chunk : FIRST_CHUNK;
-      chunk *ck = malloc (sizeof (chunk) + csz);
+      ward_chunk *ck = ward_chunk_push (&a->chunks, csz);
       if (ck == NULL)
         return NULL;
-      ck->next = a->chunks;
-      a->chunks = ck;
-      a->bump = (char *) ck->pad;
+      a->bump = (char *) ck->data;
       a->end = a->bump + csz;
       /* a page first (with malloc's header), then half pages: an idle
        * process's heap ends less far into its last chunk */
@@ -114,12 +111,6 @@ ward_arena_realloc (ward_arena *a, void *ptr, size_t osize, size_t nsize)
 void
 ward_arena_release (ward_arena *a)
 {
-  chunk *c = a->chunks;
-  while (c)
-    {
-      chunk *next = c->next;
-      free (c);
-      c = next;
-    }
+  ward_chunk_free_all (&a->chunks);
   memset (a, 0, sizeof *a);
 }

@@ -8,6 +8,7 @@
 #define WARD_ARENA_H
 
 #include <stddef.h>
+#include "wchunk.h"
 
 #define WARD_ARENA_SMALL 512
 #define WARD_ARENA_CLASSES (WARD_ARENA_SMALL / 16)
@@ -15,7 +16,7 @@
 typedef struct ward_arena {
   void *free[WARD_ARENA_CLASSES];   /* per class: a list through the blocks */
   char *bump, *end;                 /* the unused part of the newest chunk */
-  void *chunks;                     /* all chunks, linked through their head */
+  ward_chunk *chunks;               /* all chunks, newest first */
   size_t next_chunk;                /* size of the next chunk */
 } ward_arena;
 

@@ -4,7 +4,7 @@
  * that reaches beyond the actor is performed by its stand-in, remote.h).
  * The face is chosen once, when the VM is created; each module gives its
  * functions for both, sharing what they have in common as helpers.
- * Internal to runtime/lua/. Prefix ward_face_. */
+ * Internal to runtime/vm/ and the faces in runtime/lua/. Prefix ward_face_. */
 #ifndef WARD_FACE_H
 #define WARD_FACE_H
 

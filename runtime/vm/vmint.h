@@ -2,7 +2,7 @@
  * runtime's contract): vm.c boots and closes it, vmlimit.c holds its
  * allocator and count hook, vmco.c its coroutines, vmbase.c the safe base
  * library, vmlibs.c the libraries opened on first use. Internal to
- * runtime/lua/. Prefix ward_vm__. */
+ * runtime/vm/. Prefix ward_vm__. */
 #ifndef WARD_VMINT_H
 #define WARD_VMINT_H
 
