@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t wsb_client_lock = PTHREAD_MUTEX_INITIALIZER;
 static int sup_fd = -1, ev_fd = -1, sup_pidfd = -1;
 static pid_t sup_pid = -1;
 
@@ -98,7 +98,7 @@ static int transact (const struct wsb_req *q, const int *fds, int nfds,
 void
 wsb_supervisor_stop (void)
 {
-  pthread_mutex_lock (&lock);
+  pthread_mutex_lock (&wsb_client_lock);
   if (sup_fd >= 0)
     {
       /* The last request: the reply comes once every child not detached
@@ -125,7 +125,7 @@ wsb_supervisor_stop (void)
         close (sup_pidfd);
       sup_pidfd = -1;
     }
-  pthread_mutex_unlock (&lock);
+  pthread_mutex_unlock (&wsb_client_lock);
 }
 
 int
@@ -352,9 +352,9 @@ wsb_spawn (const wsb_profile *p, wsb_child *out, ward_err *err)
 
   struct wsb_rep rep;
   int rfd[2];
-  pthread_mutex_lock (&lock);
+  pthread_mutex_lock (&wsb_client_lock);
   int r = transact (&q, fds, nfds, payload, &rep, rfd, err);
-  pthread_mutex_unlock (&lock);
+  pthread_mutex_unlock (&wsb_client_lock);
   free (payload);
   if (!p->warm)
     {
@@ -388,9 +388,9 @@ wsb_detach (pid_t pid, ward_err *err)
   q.pid = pid;
   struct wsb_rep rep;
   int fd[2];
-  pthread_mutex_lock (&lock);
+  pthread_mutex_lock (&wsb_client_lock);
   int r = transact (&q, NULL, 0, NULL, &rep, fd, err);
-  pthread_mutex_unlock (&lock);
+  pthread_mutex_unlock (&wsb_client_lock);
   for (int i = 0; i < 2; i++)
     if (fd[i] >= 0)
       close (fd[i]);

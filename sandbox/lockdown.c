@@ -73,7 +73,7 @@ close_proc (const int *sorted, size_t n)
 }
 
 int
-wsb_close_fds_except (const int *keep, size_t nkeep, ward_err *err)
+wsb__close_fds_except (const int *keep, size_t nkeep, ward_err *err)
 {
   int sorted[KEEP_MAX];
   size_t n = 0;
@@ -269,7 +269,7 @@ drop_caps (uint64_t keep, ward_err *err)
   /* A process with an empty permitted set (an unprivileged user outside
    * any user namespace of its own) lacks CAP_SETPCAP, so it can change
    * neither the securebits nor the bounding set -- and needs neither:
-   * both only limit what an execve could grant, and wsb_lockdown sets
+   * both only limit what an execve could grant, and wsb__lockdown sets
    * no_new_privs before the actor runs, after which execve grants no
    * capability at all (the kernel cuts the new permitted set to the old,
    * empty one, for root and setuid-root files alike, and ignores file
@@ -325,7 +325,7 @@ drop_caps (uint64_t keep, ward_err *err)
 /* ---- the whole ---------------------------------------------------------- */
 
 int
-wsb_lockdown (const wsb_profile *p, scmp_filter_ctx filter, ward_err *err)
+wsb__lockdown (const wsb_profile *p, scmp_filter_ctx filter, ward_err *err)
 {
   if (set_limits (p, err) < 0 || drop_caps (p->limits.capabilities, err) < 0)
     {
@@ -344,7 +344,7 @@ wsb_lockdown (const wsb_profile *p, scmp_filter_ctx filter, ward_err *err)
                            "lockdown: setting no_new_privs");
     }
   int want = filter != NULL || p->seccomp == WSB_SECCOMP_DEFAULT;
-  if (wsb_seccomp_install (p->seccomp, filter, err) < 0)
+  if (wsb__seccomp_install (p->seccomp, filter, err) < 0)
     return -1;
   if (want && prctl (PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
     return ward_err_set (err, WARD_E_INTERNAL, errno,

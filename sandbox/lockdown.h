@@ -14,14 +14,14 @@
  * add rules to it. NULL with err on failure; NULL without error (err->kind
  * == WARD_OK) for WSB_SECCOMP_NONE. Building one costs about 1 ms and
  * loading it another 1-2 ms (libseccomp compiles it then): when nothing
- * will be added to it, pass NULL to wsb_lockdown instead. */
-scmp_filter_ctx wsb_seccomp_new (int profile, ward_err *err);
+ * will be added to it, pass NULL to wsb__lockdown instead. */
+scmp_filter_ctx wsb__seccomp_new (int profile, ward_err *err);
 
 /* The ioctl guard, a default-allow filter refusing TIOCSTI and TIOCLINUX
- * (whatever the high 32 bits of the command hold). wsb_lockdown loads it
+ * (whatever the high 32 bits of the command hold). wsb__lockdown loads it
  * under every default-profile filter; libseccomp cannot express "allow
  * ioctl except these" inside a deny-by-default filter. */
-scmp_filter_ctx wsb_seccomp_guard_new (ward_err *err);
+scmp_filter_ctx wsb__seccomp_guard_new (ward_err *err);
 
 /* Compile the default profile and the guard to BPF once, so that every
  * child forked afterwards loads them without libseccomp (~0.3 ms instead
@@ -29,19 +29,19 @@ scmp_filter_ctx wsb_seccomp_guard_new (ward_err *err);
  * the guard alone for a profile the init script changed. Call in the
  * supervisor before it forks children; optional, idempotent; not
  * thread-safe. 0 or -1. */
-int wsb_seccomp_prepare (ward_err *err);
+int wsb__seccomp_prepare (ward_err *err);
 
 /* Load the seccomp filters: for a non-NULL filter, the guard then filter
  * (freed, even on failure); for NULL, the guard and the default profile
  * when profile is WSB_SECCOMP_DEFAULT (one precompiled filter holding both
  * if prepared), nothing for WSB_SECCOMP_NONE. Needs no_new_privs or
  * CAP_SYS_ADMIN. 0 or -1. */
-int wsb_seccomp_install (int profile, scmp_filter_ctx filter, ward_err *err);
+int wsb__seccomp_install (int profile, scmp_filter_ctx filter, ward_err *err);
 
 /* Close every fd except those in keep[0..nkeep) (any order; negative
  * entries are ignored). close_range() when the kernel has it, else the
  * entries of /proc/self/fd, else every fd below RLIMIT_NOFILE. 0 or -1. */
-int wsb_close_fds_except (const int *keep, size_t nkeep, ward_err *err);
+int wsb__close_fds_except (const int *keep, size_t nkeep, ward_err *err);
 
 /* In this order: rlimits (RLIMIT_CORE always 0; never raised above the
  * current hard limit), securebits (NOROOT, NO_CAP_AMBIENT_RAISE, all
@@ -50,9 +50,9 @@ int wsb_close_fds_except (const int *keep, size_t nkeep, ward_err *err);
  * PR_SET_NO_NEW_PRIVS, then seccomp: when filter is not NULL, the ioctl
  * guard then filter (which is freed); when filter is NULL and p->seccomp
  * is WSB_SECCOMP_DEFAULT, the guard and the default profile (precompiled
- * when wsb_seccomp_prepare ran). Every step is checked afterwards. Any
+ * when wsb__seccomp_prepare ran). Every step is checked afterwards. Any
  * failure returns -1 naming the step, and the caller must not run the
  * actor: the process is then half locked down. */
-int wsb_lockdown (const wsb_profile *p, scmp_filter_ctx filter, ward_err *err);
+int wsb__lockdown (const wsb_profile *p, scmp_filter_ctx filter, ward_err *err);
 
 #endif

@@ -29,7 +29,7 @@ wsb__pid1 (pid_t actor, int sfd)
   ward_err_clear (&e);
   /* Already locked down (spawn.c); it keeps only its status pipe. */
   int keep[] = { sfd };
-  if (wsb_close_fds_except (keep, 1, &e) < 0)
+  if (wsb__close_fds_except (keep, 1, &e) < 0)
     {
       kill (actor, SIGKILL);
       ward_err_prefix (&e, "sandbox: pid 1");

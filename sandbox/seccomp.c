@@ -222,7 +222,7 @@ filter_new (uint32_t dflt, const char *what, ward_err *err)
 }
 
 scmp_filter_ctx
-wsb_seccomp_new (int profile, ward_err *err)
+wsb__seccomp_new (int profile, ward_err *err)
 {
   ward_err_clear (err);
   if (profile == WSB_SECCOMP_NONE)
@@ -265,7 +265,7 @@ wsb_seccomp_new (int profile, ward_err *err)
  * kernel, the most restrictive action winning, so guard + main filter mean
  * exactly "ioctl allowed but for these". */
 scmp_filter_ctx
-wsb_seccomp_guard_new (ward_err *err)
+wsb__seccomp_guard_new (ward_err *err)
 {
   scmp_filter_ctx ctx = filter_new (SCMP_ACT_ALLOW, "the ioctl guard filter", err);
   if (ctx == NULL)
@@ -381,14 +381,14 @@ prefix_guard (struct prog *p)
 }
 
 int
-wsb_seccomp_prepare (ward_err *err)
+wsb__seccomp_prepare (ward_err *err)
 {
   if (main_prog.len != 0)
     return 0;
-  scmp_filter_ctx m = wsb_seccomp_new (WSB_SECCOMP_DEFAULT, err);
+  scmp_filter_ctx m = wsb__seccomp_new (WSB_SECCOMP_DEFAULT, err);
   if (m == NULL)
     return -1;
-  scmp_filter_ctx g = wsb_seccomp_guard_new (err);
+  scmp_filter_ctx g = wsb__seccomp_guard_new (err);
   if (g == NULL)
     {
       seccomp_release (m);
@@ -425,7 +425,7 @@ load_prog (const struct prog *p, const char *what, ward_err *err)
 }
 
 int
-wsb_seccomp_install (int profile, scmp_filter_ctx filter, ward_err *err)
+wsb__seccomp_install (int profile, scmp_filter_ctx filter, ward_err *err)
 {
   if (filter == NULL)
     {
@@ -434,7 +434,7 @@ wsb_seccomp_install (int profile, scmp_filter_ctx filter, ward_err *err)
       if (main_prog.len != 0 && profile == WSB_SECCOMP_DEFAULT)
         return load_prog (&main_prog, "default seccomp profile (with the "
                           "ioctl guard)", err);
-      filter = wsb_seccomp_new (profile, err);
+      filter = wsb__seccomp_new (profile, err);
       if (filter == NULL)
         return -1;
     }
@@ -452,7 +452,7 @@ wsb_seccomp_install (int profile, scmp_filter_ctx filter, ward_err *err)
                              "loading the seccomp filter");
       return 0;
     }
-  scmp_filter_ctx g = wsb_seccomp_guard_new (err);
+  scmp_filter_ctx g = wsb__seccomp_guard_new (err);
   if (g == NULL)
     {
       seccomp_release (filter);

@@ -194,7 +194,7 @@ reset_signals (int sfd)
  * supervisor builds it once; a child whose init script may add rules gets
  * its own copy-on-write copy, and loads it (compiling it, another 1-2 ms)
  * only when the script did add some: otherwise it loads the profile the
- * supervisor precompiled (wsb_seccomp_prepare). */
+ * supervisor precompiled (wsb__seccomp_prepare). */
 static scmp_filter_ctx templates[8];
 
 static int
@@ -208,7 +208,7 @@ filter_template (int profile, scmp_filter_ctx *out, ward_err *err)
                          "profile %d", profile);
   if (templates[profile] == NULL)
     {
-      templates[profile] = wsb_seccomp_new (profile, err);
+      templates[profile] = wsb__seccomp_new (profile, err);
       if (templates[profile] == NULL)
         return ward_err_prefix (err, "sandbox: seccomp");
     }
@@ -342,7 +342,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
       if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
         fail_errno (sfd, errno, "sigprocmask");
       restore_nofile (sfd, nofile_fault);
-      if (wsb_lockdown (p, filter, &e) < 0)
+      if (wsb__lockdown (p, filter, &e) < 0)
         {
           ward_err_prefix (&e, "sandbox");
           wsb__child_fail (sfd, &e);
@@ -352,7 +352,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
         fail_errno (sfd, errno, "fork the actor");
       if (actor > 0)
         wsb__pid1 (actor, sfd);
-      if (wsb_close_fds_except (keep, sizeof keep / sizeof keep[0], &e) < 0)
+      if (wsb__close_fds_except (keep, sizeof keep / sizeof keep[0], &e) < 0)
         {
           ward_err_prefix (&e, "sandbox");
           wsb__child_fail (sfd, &e);
@@ -360,7 +360,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
     }
   else
     {
-      if (wsb_close_fds_except (keep, sizeof keep / sizeof keep[0], &e) < 0)
+      if (wsb__close_fds_except (keep, sizeof keep / sizeof keep[0], &e) < 0)
         {
           if (filter != NULL)
             seccomp_release (filter);
@@ -368,7 +368,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
           wsb__child_fail (sfd, &e);
         }
       restore_nofile (sfd, nofile_fault);
-      if (wsb_lockdown (p, filter, &e) < 0)
+      if (wsb__lockdown (p, filter, &e) < 0)
         {
           ward_err_prefix (&e, "sandbox");
           wsb__child_fail (sfd, &e);

@@ -31,13 +31,13 @@ struct kid {
   int detached;
 };
 
-static int sock = -1, evsock = -1, sigfd = -1, devnull = -1;
+static int sv_sock = -1, sv_evsock = -1, sv_sigfd = -1, sv_devnull = -1;
 static wsb_entry_fn entry_fn;
 static uid_t my_uid;
 static gid_t my_gid;
-static struct kid *kids;
-static size_t nkids, kids_cap;
-static wsb_exit *evq;
+static struct kid *sv_kids;
+static size_t sv_nkids, sv_kids_cap;
+static wsb_exit *sv_evq;
 static size_t nevq, evq_cap;
 static int shutting_down;
 
@@ -67,7 +67,7 @@ wsb__reply2 (const ward_err *err, pid_t pid, int pidfd, int chan)
       wfd_attach (&mh, cm.buf, fds, chan >= 0 ? 2 : 1);
     }
   /* a failure means the runtime is gone; the loop sees it next */
-  while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+  while (sendmsg (sv_sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
     ;
 }
 
@@ -83,7 +83,7 @@ flush_events (void)
   size_t i = 0;
   while (i < nevq)
     {
-      ssize_t n = send (evsock, &evq[i], sizeof evq[i],
+      ssize_t n = send (sv_evsock, &sv_evq[i], sizeof sv_evq[i],
                         MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR)
         continue;
@@ -91,16 +91,16 @@ flush_events (void)
         break;
       i++;                      /* sent, or the runtime is gone: drop */
     }
-  memmove (evq, evq + i, (nevq - i) * sizeof *evq);
+  memmove (sv_evq, sv_evq + i, (nevq - i) * sizeof *sv_evq);
   nevq -= i;
 }
 
 static void
 push_event (const wsb_exit *ev)
 {
-  if (WARD_GROW (evq, evq_cap, nevq + 1, 64) != 0)
+  if (WARD_GROW (sv_evq, evq_cap, nevq + 1, 64) != 0)
     return;                     /* the pidfd still tells the runtime */
-  evq[nevq++] = *ev;
+  sv_evq[nevq++] = *ev;
   flush_events ();
 }
 
@@ -109,9 +109,9 @@ push_event (const wsb_exit *ev)
 static struct kid *
 find_kid (pid_t pid)
 {
-  for (size_t i = 0; i < nkids; i++)
-    if (kids[i].pid == pid)
-      return &kids[i];
+  for (size_t i = 0; i < sv_nkids; i++)
+    if (sv_kids[i].pid == pid)
+      return &sv_kids[i];
   return NULL;
 }
 
@@ -141,7 +141,7 @@ reaped (const siginfo_t *si)
         }
       close (k->status_fd);
     }
-  *k = kids[--nkids];
+  *k = sv_kids[--sv_nkids];
   push_event (&ev);
 }
 
@@ -162,8 +162,8 @@ static size_t
 count_detached (void)
 {
   size_t n = 0;
-  for (size_t i = 0; i < nkids; i++)
-    n += kids[i].detached != 0;
+  for (size_t i = 0; i < sv_nkids; i++)
+    n += sv_kids[i].detached != 0;
   return n;
 }
 
@@ -221,8 +221,8 @@ kill_undetached (void)
 static int
 known_undetached (void)
 {
-  for (size_t i = 0; i < nkids; i++)
-    if (!kids[i].detached)
+  for (size_t i = 0; i < sv_nkids; i++)
+    if (!sv_kids[i].detached)
       return 1;
   return wsb__warm_alive ();
 }
@@ -251,9 +251,9 @@ reap_one (void)
 static void
 end_children (void)
 {
-  for (size_t i = 0; i < nkids; i++)
-    if (!kids[i].detached)
-      (void) kill (kids[i].pid, SIGKILL);
+  for (size_t i = 0; i < sv_nkids; i++)
+    if (!sv_kids[i].detached)
+      (void) kill (sv_kids[i].pid, SIGKILL);
   wsb__warm_kill ();
   while (known_undetached ())
     if (reap_one () < 0)
@@ -290,8 +290,8 @@ shut_down (int requested)
    * on for its end), the directory ward's; the detached children keep
    * their own. */
   for (int i = 0; i < 3; i++)
-    if (devnull >= 0)
-      (void) dup2 (devnull, i);
+    if (sv_devnull >= 0)
+      (void) dup2 (sv_devnull, i);
   if (chdir ("/") < 0)
     { /* ward's directory stays held: nothing else to do */ }
 }
@@ -302,8 +302,8 @@ runtime_gone (void)
 {
   if (!shutting_down)
     shut_down (0);
-  close (sock);
-  sock = -1;
+  close (sv_sock);
+  sv_sock = -1;
 }
 
 /* ---- the kids' table, for build.c ------------------------------------ */
@@ -311,7 +311,7 @@ runtime_gone (void)
 int
 wsb__reserve_kid (ward_err *err)
 {
-  if (WARD_GROW (kids, kids_cap, nkids + 1, 64) != 0)
+  if (WARD_GROW (sv_kids, sv_kids_cap, sv_nkids + 1, 64) != 0)
     return ward_err_set (err, WARD_E_UNAVAILABLE, ENOMEM, "sandbox: spawn");
   return 0;
 }
@@ -319,13 +319,13 @@ wsb__reserve_kid (ward_err *err)
 void
 wsb__add_kid (pid_t pid, int status_fd)
 {
-  kids[nkids++] = (struct kid) { pid, status_fd, 0 };
+  sv_kids[sv_nkids++] = (struct kid) { pid, status_fd, 0 };
 }
 
 void
 wsb__job_base (struct wsb_job *job)
 {
-  job->devnull = devnull;
+  job->devnull = sv_devnull;
   job->uid = my_uid;
   job->gid = my_gid;
   job->entry = entry_fn;
@@ -414,7 +414,7 @@ recv_request (struct wsb_req *q, int *fds, int *nfds, int *flags)
   struct iovec iov = { q, sizeof *q };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
                        .msg_controllen = sizeof cm.buf };
-  ssize_t n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  ssize_t n = recvmsg (sv_sock, &mh, MSG_CMSG_CLOEXEC);
   if (n <= 0)
     return n;
   *nfds = (int) wfd_take (&mh, fds, 5);
@@ -437,7 +437,7 @@ read_payload (const struct wsb_req *q, char **bufp, int *oversize, int *broken)
       size_t want = q->payload - off < WSB_CHUNK ? q->payload - off : WSB_CHUNK;
       char *dst = buf == NULL ? NULL : *oversize ? buf : buf + off;
       char sink[1];
-      ssize_t r = recv (sock, dst != NULL ? dst : sink, dst != NULL ? want : 1,
+      ssize_t r = recv (sv_sock, dst != NULL ? dst : sink, dst != NULL ? want : 1,
                         MSG_TRUNC);
       if (r < 0 && errno == EINTR)
         continue;
@@ -621,8 +621,8 @@ keep_only_sockets (void)
     if (fcntl (i, F_GETFD) < 0 && open ("/dev/null", O_RDWR) != i)
       _exit (127);
   ward_err err;
-  int keep[] = { 0, 1, 2, sock, evsock };
-  if (wsb_close_fds_except (keep, 5, &err) < 0)
+  int keep[] = { 0, 1, 2, sv_sock, sv_evsock };
+  if (wsb__close_fds_except (keep, 5, &err) < 0)
     _exit (127);
 }
 
@@ -632,13 +632,13 @@ on_signals (void)
 {
   struct signalfd_siginfo si;
   int term = 0;
-  while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+  while (read (sv_sigfd, &si, sizeof si) == (ssize_t) sizeof si)
     if (si.ssi_signo == SIGTERM)
       term = 1;
   reap ();
   if (term && !shutting_down)
     shut_down (0);
-  if (shutting_down && nkids == 0)
+  if (shutting_down && sv_nkids == 0)
     _exit (0);
 }
 
@@ -647,8 +647,8 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
 {
   bind_to_runtime (parent);
   (void) prctl (PR_SET_NAME, "ward-sandbox");   /* a name for ps, nothing more */
-  sock = s;
-  evsock = es;
+  sv_sock = s;
+  sv_evsock = es;
   entry_fn = entry;
   my_uid = geteuid ();
   my_gid = getegid ();
@@ -662,14 +662,14 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
   take_signals (&set);
   keep_only_sockets ();
   /* Compile the default profile once for every child. On failure each
-   * child builds and compiles it itself (wsb_seccomp_install): slower,
+   * child builds and compiles it itself (wsb__seccomp_install): slower,
    * as strict. */
   ward_err err;
-  if (wsb_seccomp_prepare (&err) < 0)
+  if (wsb__seccomp_prepare (&err) < 0)
     ward_err_clear (&err);
-  devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (devnull < 0 || sigfd < 0)
+  sv_devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  sv_sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sv_devnull < 0 || sv_sigfd < 0)
     _exit (127);
 
   for (;;)
@@ -678,14 +678,14 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
        * the runtime's STOP is answered, and its end noticed. */
       struct pollfd pf[3];
       int np = 0, at_sock = -1;
-      pf[np++] = (struct pollfd) { sigfd, POLLIN, 0 };
-      if (sock >= 0)
+      pf[np++] = (struct pollfd) { sv_sigfd, POLLIN, 0 };
+      if (sv_sock >= 0)
         {
           at_sock = np;
-          pf[np++] = (struct pollfd) { sock, POLLIN, 0 };
+          pf[np++] = (struct pollfd) { sv_sock, POLLIN, 0 };
         }
       if (nevq > 0)
-        pf[np++] = (struct pollfd) { evsock, POLLOUT, 0 };
+        pf[np++] = (struct pollfd) { sv_evsock, POLLOUT, 0 };
       int timeout = shutting_down ? -1 : wsb__refill_warm ();
       if (poll (pf, (nfds_t) np, timeout) < 0)
         continue;

@@ -1,4 +1,4 @@
-/* run.c -- ward_policy_init and ward_policy_shutdown: the engine of one
+/* wpol_run_state.c -- ward_policy_init and ward_policy_shutdown: the engine of one
  * `ward run` (the built-in policies, --policy files or the --db store, then
  * polled for `ward policy load`), the --deny test rules, the gate trace and
  * the audit writer, wired into the gate (gate.c). */
@@ -21,7 +21,7 @@ static struct {
   int polling, stop;
   pthread_mutex_t lock;
   pthread_cond_t cond;
-} run = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+} wpol_run_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 /* The store's version is one indexed read; a change reloads the whole
  * store into a new index, which the engine swaps in (decisions in flight
@@ -32,8 +32,8 @@ poll_store (void *unused)
   (void) unused;
   wpol_engine *e = wpol_gate_state.engine;
   int warned = 0;
-  pthread_mutex_lock (&run.lock);
-  while (!run.stop)
+  pthread_mutex_lock (&wpol_run_state.lock);
+  while (!wpol_run_state.stop)
     {
       struct timespec ts;
       clock_gettime (CLOCK_REALTIME, &ts);
@@ -43,20 +43,20 @@ poll_store (void *unused)
           ts.tv_sec++;
           ts.tv_nsec -= 1000000000L;
         }
-      while (!run.stop && pthread_cond_timedwait (&run.cond, &run.lock, &ts) == 0)
+      while (!wpol_run_state.stop && pthread_cond_timedwait (&wpol_run_state.cond, &wpol_run_state.lock, &ts) == 0)
         ;
-      if (run.stop)
+      if (wpol_run_state.stop)
         break;
-      pthread_mutex_unlock (&run.lock);
+      pthread_mutex_unlock (&wpol_run_state.lock);
       ward_err err;
-      int r = wpol_engine_reload_if_changed (e, run.store, &err);
+      int r = wpol_engine_reload_if_changed (e, wpol_run_state.store, &err);
       if (r < 0 && !warned)
         fprintf (stderr, "ward: reloading the policy store failed (the policies loaded "
                  "before stay in force): %s\n", err.msg);
       warned = r < 0;
-      pthread_mutex_lock (&run.lock);
+      pthread_mutex_lock (&wpol_run_state.lock);
     }
-  pthread_mutex_unlock (&run.lock);
+  pthread_mutex_unlock (&wpol_run_state.lock);
   return NULL;
 }
 
@@ -122,15 +122,15 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
     }
   if (o->db_path)
     {
-      run.store = wpol_store_open (o->db_path, 0, err);
-      if (run.store == NULL && err->kind == WARD_E_NOT_FOUND)
+      wpol_run_state.store = wpol_store_open (o->db_path, 0, err);
+      if (wpol_run_state.store == NULL && err->kind == WARD_E_NOT_FOUND)
         {
           char old[WARD_ERR_MSG_MAX];
           memcpy (old, err->msg, sizeof old);
           snprintf (err->msg, sizeof err->msg, "%.300s (create it with `ward policy load "
                     "--db %.150s FILE...`)", old, o->db_path);
         }
-      r = run.store ? wpol_engine_load_store (e, run.store, &d, err) : -1;
+      r = wpol_run_state.store ? wpol_engine_load_store (e, wpol_run_state.store, &d, err) : -1;
       wpol_buf_printf (desc, "store %s", o->db_path);
     }
   else if (o->policy_files && o->policy_files[0])
@@ -207,16 +207,16 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
       goto fail;
     }
   g->record = wpol_audit_submit;
-  if (run.store)
+  if (wpol_run_state.store)
     {
-      run.stop = 0;
-      int rc = pthread_create (&run.poller, NULL, poll_store, NULL);
+      wpol_run_state.stop = 0;
+      int rc = pthread_create (&wpol_run_state.poller, NULL, poll_store, NULL);
       if (rc != 0)
         {
           ward_err_set (err, WARD_E_INTERNAL, rc, "starting the policy store poller");
           goto fail;
         }
-      run.polling = 1;
+      wpol_run_state.polling = 1;
     }
   g->decide = wpol_decide;
   g->declares = wpol_engine_declares;
@@ -234,17 +234,17 @@ ward_policy_shutdown (void)
 {
   wpol_gate *g = &wpol_gate_state;
   g->ready = 0;
-  if (run.polling)
+  if (wpol_run_state.polling)
     {
-      pthread_mutex_lock (&run.lock);
-      run.stop = 1;
-      pthread_cond_signal (&run.cond);
-      pthread_mutex_unlock (&run.lock);
-      pthread_join (run.poller, NULL);
-      run.polling = 0;
+      pthread_mutex_lock (&wpol_run_state.lock);
+      wpol_run_state.stop = 1;
+      pthread_cond_signal (&wpol_run_state.cond);
+      pthread_mutex_unlock (&wpol_run_state.lock);
+      pthread_join (wpol_run_state.poller, NULL);
+      wpol_run_state.polling = 0;
     }
-  wpol_store_close (run.store);
-  run.store = NULL;
+  wpol_store_close (wpol_run_state.store);
+  wpol_run_state.store = NULL;
   /* the writer reads rule locations owned by the engine and the --deny
    * rules: stop it (writing everything queued) before freeing them */
   wpol_audit_stop ();

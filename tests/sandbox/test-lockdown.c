@@ -1,5 +1,5 @@
 /* test-lockdown.c -- per-call proof of the default seccomp profile and of
- * wsb_lockdown (rlimits, securebits, capabilities, no_new_privs, fds).
+ * wsb__lockdown (rlimits, securebits, capabilities, no_new_privs, fds).
  *
  * Each check runs in a forked child that locks itself down and reports
  * over a pipe. To tell "our filter refused" from "the kernel refused"
@@ -266,14 +266,14 @@ lock (int out, const wsb_profile *p, int via)
   scmp_filter_ctx f = NULL;
   if (via == VIA_CTX)
     {
-      f = wsb_seccomp_new (p->seccomp, &e);
+      f = wsb__seccomp_new (p->seccomp, &e);
       if (f == NULL && e.kind != WARD_OK)
         {
           say (out, "fail %s\n", e.msg);
           _exit (95);
         }
     }
-  if (wsb_lockdown (p, f, &e) < 0)
+  if (wsb__lockdown (p, f, &e) < 0)
     {
       say (out, "fail %s\n", e.msg);
       _exit (95);
@@ -597,8 +597,8 @@ static void
 c_abi_alone (int out, long arg)
 {
   ward_err e;
-  scmp_filter_ctx f = (arg & 1) ? wsb_seccomp_guard_new (&e)
-    : wsb_seccomp_new (WSB_SECCOMP_DEFAULT, &e);
+  scmp_filter_ctx f = (arg & 1) ? wsb__seccomp_guard_new (&e)
+    : wsb__seccomp_new (WSB_SECCOMP_DEFAULT, &e);
   if (f == NULL || seccomp_load (f) < 0)
     _exit (88);
   seccomp_release (f);
@@ -694,7 +694,7 @@ c_no_caps (int out, long keep)
   p.limits.capabilities = (uint64_t) keep;
   ward_err e;
   ward_err_clear (&e);
-  int rc = wsb_lockdown (&p, NULL, &e);
+  int rc = wsb__lockdown (&p, NULL, &e);
   say (out, "rc %d\n", rc);
   say (out, "msg %s\n", e.msg);
   if (rc < 0)
@@ -725,7 +725,7 @@ c_held_cap (int out, long arg)
   wsb_profile p = profile ();
   ward_err e;
   ward_err_clear (&e);
-  int rc = wsb_lockdown (&p, NULL, &e);
+  int rc = wsb__lockdown (&p, NULL, &e);
   say (out, "rc %d\n", rc);
   say (out, "msg %s\n", e.msg);
 }
@@ -754,7 +754,7 @@ c_bad_cap (int out, long arg)
   p.limits.capabilities = 1ULL << 63;
   ward_err e;
   ward_err_clear (&e);
-  say (out, "rc %d\n", wsb_lockdown (&p, NULL, &e));
+  say (out, "rc %d\n", wsb__lockdown (&p, NULL, &e));
   say (out, "kind %d\n", (int) e.kind);
 }
 
@@ -787,7 +787,7 @@ c_fds (int out, long mode)
     }
   int keep[] = { 700, 2, -1, 200, out, 200 };
   ward_err e;
-  if (wsb_close_fds_except (keep, sizeof keep / sizeof *keep, &e) < 0)
+  if (wsb__close_fds_except (keep, sizeof keep / sizeof *keep, &e) < 0)
     {
       say (out, "fail %s\n", e.msg);
       _exit (89);
@@ -815,9 +815,9 @@ c_timing (int out, long via)
   wsb_profile p = profile ();
   ward_err e;
   double t0 = now_us ();
-  scmp_filter_ctx f = via == VIA_CTX ? wsb_seccomp_new (p.seccomp, &e) : NULL;
+  scmp_filter_ctx f = via == VIA_CTX ? wsb__seccomp_new (p.seccomp, &e) : NULL;
   double t1 = now_us ();
-  int rc = wsb_lockdown (&p, f, &e);
+  int rc = wsb__lockdown (&p, f, &e);
   double t2 = now_us ();
   say (out, "t %d %.0f %.0f\n", rc, t1 - t0, t2 - t1);
 }
@@ -1043,12 +1043,12 @@ check_caps_and_errors (void)
 
   ward_err e;
   ward_err_set (&e, WARD_E_INTERNAL, 0, "stale");
-  scmp_filter_ctx f = wsb_seccomp_new (WSB_SECCOMP_NONE, &e);
+  scmp_filter_ctx f = wsb__seccomp_new (WSB_SECCOMP_NONE, &e);
   ok (f == NULL && e.kind == WARD_OK,
-      "wsb_seccomp_new(NONE) is NULL without error");
-  f = wsb_seccomp_new (42, &e);
+      "wsb__seccomp_new(NONE) is NULL without error");
+  f = wsb__seccomp_new (42, &e);
   ok (f == NULL && e.kind == WARD_E_INVALID,
-      "wsb_seccomp_new(42) is NULL with INVALID");
+      "wsb__seccomp_new(42) is NULL with INVALID");
 }
 
 static void
@@ -1113,8 +1113,8 @@ main (void)
   check_allowed (VIA_NULL, "built on demand");
 
   ward_err e;
-  ok (wsb_seccomp_prepare (&e) == 0 && wsb_seccomp_prepare (&e) == 0,
-      "wsb_seccomp_prepare compiles the profile (twice is harmless)");
+  ok (wsb__seccomp_prepare (&e) == 0 && wsb__seccomp_prepare (&e) == 0,
+      "wsb__seccomp_prepare compiles the profile (twice is harmless)");
   check_denied (VIA_NULL, "precompiled");
   check_allowed (VIA_NULL, "precompiled");
 
