@@ -194,7 +194,7 @@ typedef struct ward_fdtally {
   unsigned limit;
 } ward_fdtally;
 ward_fdtally *ward_fdtally_new (unsigned limit);   /* NULL when out of memory */
-void ward_fdtally_unref (ward_fdtally *t);
+void ward_fdtally_unref (ward_fdtally *t);   /* frees it with the last reference; NULL is fine */
 /* Charge m's descriptors to t (which m then holds) unless that would pass
  * its limit: 0, or -1 with UNAVAILABLE (m untouched). */
 int ward_msg_charge (ward_msg *m, ward_fdtally *t, const char *who, ward_err *err);
@@ -203,6 +203,10 @@ int ward_msg_charge (ward_msg *m, ward_fdtally *t, const char *who, ward_err *er
 enum { WARD_PORT_INBOX = 0, WARD_PORT_EVENTS = 1, WARD_PORT_VM = 2,
        WARD_PORT_EXEC = 3, WARD_PORT_WIRE = 4, WARD_PORT_FIRST_DYNAMIC = 16 };
 
+/* A message of `kind` from PID `from` (cut to fit, may be NULL) with a copy
+ * of topic (may be NULL) and of len bytes of data, in one allocation the
+ * caller owns (ward_msg_free, or ward_deliver which takes it). NULL when
+ * out of memory or the size would overflow. */
 ward_msg *ward_msg_new (int kind, const char *from, const char *topic,
                         const void *data, size_t len);
 void ward_msg_free (ward_msg *m);   /* also closes the descriptors left in it */
@@ -214,6 +218,9 @@ size_t ward_msg_bytes (const ward_msg *m);
 int ward_msg_take_fds (ward_msg *m, struct ward_fdvec *v, ward_err *err);
 
 /* ---- hosts (thread pools with work stealing) ---- */
+/* A host of `threads` (1..1024) workers, started now and joined by
+ * ward_hosts_stop, which also frees it. NULL with err: INVALID for a name
+ * too long or a bad count, INTERNAL when a thread cannot start. */
 ward_host *ward_host_create (const char *name, int threads, ward_err *err);
 /* The host named name, or NULL. A transient host (ward_host_create_transient)
  * is returned with a hold the caller drops (ward_host_drop) once it has
@@ -228,7 +235,10 @@ ward_host *ward_host_find (const char *name);
 ward_host *ward_host_create_transient (const char *name, int threads, ward_err *err);
 void ward_host_hold (ward_host *h);
 void ward_host_drop (ward_host *h);
-const char *ward_host_name (const ward_host *h);
+const char *ward_host_name (const ward_host *h);   /* h's own string */
+/* Start n (0..1024) more workers on h: 0, or -1 with INVALID (n out of
+ * range), UNAVAILABLE (h would pass 1024) or INTERNAL (a thread cannot
+ * start; those already started keep running). */
 int ward_host_add_threads (ward_host *h, int n, ward_err *err);
 void ward_sched_push (ward_proc *p);          /* p must be RUNNABLE */
 /* A worker's push to its own queue wakes nobody, betting that the running
@@ -369,6 +379,8 @@ int ward_spawn_admit (const ward_proc *parent, ward_err *err);
 /* Spawn a process; returns a reference the caller must drop with
  * ward_proc_unref (the child may already have run and exited). */
 ward_proc *ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *err);
+/* A process is freed (its VM closed, its mailbox emptied) when its last
+ * reference goes; the process table holds one while it lives. */
 void ward_proc_ref (ward_proc *p);
 void ward_proc_unref (ward_proc *p);
 /* Find a live process by PID string or serial; a new reference, or NULL. */
@@ -382,7 +394,7 @@ void ward_proc_wake (ward_proc *p);
 void ward_proc_kill (ward_proc *p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* Run p for one slice on this worker (called by the scheduler). */
 void ward_proc_run (ward_proc *p);
-size_t ward_proc_count (void);
+size_t ward_proc_count (void);                /* processes started, not yet ended */
 void ward_wait_all_exited (void);             /* until no process is left */
 /* End the run: from now on no process may start (ward_spawn fails with
  * UNAVAILABLE, WARD_RUN_ENDING_MSG), then every live process is killed with
@@ -429,27 +441,49 @@ ward_proc *ward_proc_target (ward_proc *p, const char *action, const char *dest,
  * events count against the bytes too but are never refused: an EXIT whose
  * result would pass the limit comes with an error saying so instead. */
 int ward_deliver (ward_proc *p, ward_msg *m, ward_err *err);
-/* Pop the first message of a port, or NULL. */
+/* Pop the first message of a port, or NULL; the caller owns it. */
 ward_msg *ward_port_pop (ward_proc *p, int port);
+/* Whether the port holds a message (0 for a port that does not exist). */
 int ward_port_ready (ward_proc *p, int port);
+/* Open a dynamic port: for a topic (copied; its messages are then
+ * delivered there, raw payloads when raw is set, and the ones already
+ * waiting in the inbox move to it, first and in order) or, with topic
+ * NULL, for a timer. The port id, or -1 with ALREADY_EXISTS (the topic is
+ * listened already) or INTERNAL (out of memory). */
 int ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err);
+/* Close a dynamic port: a topic's messages go back to the inbox, a
+ * timer's are dropped. Fixed ports and unknown ids are left alone. */
 void ward_port_close (ward_proc *p, int port);
+/* Free every port and queued message of p (at its end, no lock taken). */
 void ward_mailbox_free (ward_proc *p);
 
 /* ---- topology and registry ---- */
+/* Link a and b both ways (again is harmless): 0, or -1 with INVALID (a
+ * process links to itself), NOT_FOUND (b has ended) or INTERNAL. */
 int ward_link (ward_proc *a, ward_proc *b, ward_err *err);
+/* Undo a link with the process of serial b: 1 if there was one, else 0. */
 int ward_unlink (ward_proc *a, uint64_t b);
+/* watcher gets target's EXIT: 0, or -1 with INVALID (itself), NOT_FOUND
+ * (target has ended) or INTERNAL. */
 int ward_monitor (ward_proc *watcher, ward_proc *target, ward_err *err);
+/* Stop watching the process of serial target: 1 if watched, else 0. */
 int ward_unmonitor (ward_proc *watcher, uint64_t target);
 /* On exit: EXIT to monitors, LINK_DOWN (abnormal) to links, names freed. */
 void ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result,
                          size_t len, const char *error);
+/* Register name (copied) to p until p ends or the name is dropped: 0
+ * (also when p holds it already), or -1 with ALREADY_EXISTS (another
+ * process holds it), NOT_FOUND (p has ended) or INTERNAL. */
 int ward_registry_register (const char *name, ward_proc *p, ward_err *err);
+/* The PID holding name, written to pid (pidlen bytes): 0, or -1 if free. */
 int ward_registry_lookup (const char *name, char *pid, size_t pidlen);
+/* Drop name: 1 if it was registered, else 0. */
 int ward_registry_unregister (const char *name);
 
 /* ---- timers ---- */
 enum ward_timer_kind { WARD_TIMER_PORT, WARD_TIMER_DEADLINE };
+/* The timer thread: started once per run (0, or -1 with INTERNAL) and
+ * stopped and joined at its end, with every timer left dropped. */
 int ward_timers_start (ward_err *err);
 void ward_timers_stop (void);
 /* At `when_ns` (monotonic): TIMER message to port, or kill p (deadline). */
@@ -461,6 +495,9 @@ int64_t ward_thread_cpu_ns (void); /* the calling thread's CPU time (0: unknown)
 int64_t ward_wall_ms (void);       /* since the epoch */
 
 /* ---- run control ---- */
+/* Called as p ends (runtime/main.c): the run's first process leaves its
+ * outcome (abnormal, error) for ward's exit status; when the master ends
+ * the run is told to end. */
 void ward_run_master_exited (ward_proc *p, int abnormal, const char *error);
 
 #endif
