@@ -12,6 +12,7 @@ libwardrt_a_SOURCES = \
 	runtime/core/codecenc.c runtime/core/codecdec.c runtime/core/sched.c \
 	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
 	runtime/core/timer.c runtime/core/lock.c \
+	runtime/core/fdvec.h runtime/core/fdvec.c \
 	runtime/vm/vm.h runtime/vm/vmint.h runtime/vm/vm.c runtime/vm/vmlimit.c \
 	runtime/vm/vmco.c runtime/vm/vmbase.c runtime/vm/vmlibs.c runtime/vm/defs.c \
 	runtime/vm/face.h runtime/vm/face.c runtime/vm/lerr.c \

@@ -9,7 +9,7 @@
 #include "sandbox.h"
 #include "init.h"
 #include "wesc.h"
-#include "lfd.h"
+#include "fdvec.h"
 #include "wfault.h"
 #include "wunit.h"
 

@@ -2,6 +2,7 @@
  * values, validating every byte it reads. */
 #include "config.h"
 #include "codecint.h"
+#include "lfd.h"
 
 #include <limits.h>
 #include <math.h>

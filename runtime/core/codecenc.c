@@ -2,6 +2,7 @@
  * bytes, raw-only, with the path of a value that cannot be sent. */
 #include "config.h"
 #include "codecint.h"
+#include "lfd.h"
 
 #include <lauxlib.h>
 #include <stdarg.h>

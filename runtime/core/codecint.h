@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "codec.h"
-#include "lfd.h"
+#include "fdvec.h"
 
 /* Wire format, version 1. All multi-byte integers are little-endian.
  *

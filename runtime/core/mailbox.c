@@ -4,7 +4,7 @@
 #include "config.h"
 #include "rt.h"
 #include "wgrow.h"
-#include "lfd.h"
+#include "fdvec.h"
 #include "remote.h"
 
 #include <errno.h>

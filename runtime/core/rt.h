@@ -150,7 +150,7 @@ typedef struct ward_config {
   unsigned sandbox_processes; /* its live processes */
   unsigned sandbox_fds;       /* descriptors each of its processes has in flight */
   unsigned mailbox_fds;       /* descriptors queued in one mailbox */
-  unsigned fd_reserve;        /* descriptors sandboxed work never takes (lfd.h) */
+  unsigned fd_reserve;        /* descriptors sandboxed work never takes (fdvec.h) */
 } ward_config;
 
 extern ward_config ward_cfg;
@@ -177,7 +177,7 @@ struct ward_msg {
   char *topic;         /* USER: points into the same allocation */
   size_t len;
   uint8_t *data;       /* points into the same allocation */
-  struct ward_fdvec *fds;  /* descriptors the payload refers to (lfd.h), or NULL */
+  struct ward_fdvec *fds;  /* descriptors the payload refers to (fdvec.h), or NULL */
   struct ward_fdtally *tally;  /* the sender's count of descriptors in flight, or NULL */
   unsigned charged;            /* what this message counts there */
   /* In a subprocess actor: the channels in its values are copies the

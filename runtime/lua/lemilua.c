@@ -6,7 +6,7 @@
 #include "face.h"
 #include "remote.h"
 #include "codec.h"
-#include "lfd.h"
+#include "fdvec.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,5 +1,5 @@
-/* lfd.c -- file descriptors as Lua values (lfd.h): the "ward.fd" type, the
- * `fd` module and the descriptor lists of messages. */
+/* lfd.c -- file descriptors as Lua values (lfd.h): the "ward.fd" type and
+ * the `fd` module. The descriptor lists of messages are in core/fdvec.c. */
 #include "config.h"
 #include "lfd.h"
 #include "vm.h"
@@ -20,131 +20,6 @@
 #define SLICE_MS 20                 /* a wait polls this long between kill checks */
 #define READ_DEFAULT 65536
 #define READ_MAX (16 << 20)
-
-/* ---- descriptor lists ---- */
-
-static ward_kind
-errno_kind (int e)
-{
-  switch (e)
-    {
-    case EBADF: case EINVAL: case EISDIR: case ENOTCONN:
-      return WARD_E_INVALID;
-    case EPIPE: case ECONNRESET: case EMFILE: case ENFILE: case ENOSPC: case EDQUOT:
-      return WARD_E_UNAVAILABLE;
-    default:
-      return WARD_E_INTERNAL;
-    }
-}
-
-void
-ward_fdvec_close (ward_fdvec *v)
-{
-  if (v == NULL)
-    return;
-  for (unsigned i = 0; i < v->n; i++)
-    if (v->fd[i] >= 0)
-      close (v->fd[i]);
-  v->n = 0;
-}
-
-int
-ward_fdvec_own (ward_fdvec *v, int fd, ward_err *err)
-{
-  if (v->n >= WARD_FD_MAX)
-    {
-      close (fd);
-      return ward_err_set (err, WARD_E_INVALID, 0, "more than %d file descriptors in one "
-                           "message", WARD_FD_MAX);
-    }
-  v->fd[v->n] = fd;
-  return (int) v->n++;
-}
-
-/* ---- the descriptor table ---- */
-
-static long fd_floor = LONG_MAX;        /* the first reserved number */
-static long fd_soft;                    /* the soft limit, once raised */
-static int fd_probe = -1;               /* dup()ed to find the lowest free number */
-
-int
-ward_fd_table_init (unsigned reserve, ward_err *err)
-{
-  struct rlimit rl;
-  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
-    return ward_err_set (err, WARD_E_INTERNAL, errno, "getrlimit(RLIMIT_NOFILE)");
-  if (rl.rlim_cur < rl.rlim_max)
-    {
-      struct rlimit up = { rl.rlim_max, rl.rlim_max };
-      /* an unlimited hard limit is more than the kernel's nr_open: then
-       * the soft one stays as it is */
-      if (setrlimit (RLIMIT_NOFILE, &up) == 0)
-        rl.rlim_cur = rl.rlim_max;
-    }
-  if ((fd_probe = open ("/", O_PATH | O_CLOEXEC)) < 0)
-    return ward_err_set (err, WARD_E_INTERNAL, errno, "opening / (a descriptor to probe "
-                         "the table with)");
-  fd_soft = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t) INT_MAX
-            ? INT_MAX : (long) rl.rlim_cur;
-  fd_floor = fd_soft > (long) reserve ? fd_soft - (long) reserve : 0;
-  return 0;
-}
-
-long
-ward_fd_floor (void)
-{
-  return fd_floor;
-}
-
-int
-ward_fd_reserved (int fd)
-{
-  return fd >= fd_floor;
-}
-
-int
-ward_fd_refuse (const char *what, ward_err *err)
-{
-  return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%s: the runtime's descriptors are "
-                       "running out (the last %ld of its %ld are kept for trusted work)",
-                       what, fd_soft - fd_floor, fd_soft);
-}
-
-int
-ward_fd_room (unsigned n, const char *what, ward_err *err)
-{
-  if (fd_probe < 0)
-    return 0;
-  int low = fcntl (fd_probe, F_DUPFD_CLOEXEC, 0);
-  if (low < 0)
-    return ward_fd_refuse (what, err);
-  close (low);
-  return (long) low + (long) n > fd_floor ? ward_fd_refuse (what, err) : 0;
-}
-
-/* ---- descriptor lists, continued ---- */
-
-int
-ward_fdvec_dup (ward_fdvec *v, int fd, ward_err *err)
-{
-  if (v->n >= WARD_FD_MAX)
-    return ward_err_set (err, WARD_E_INVALID, 0, "more than %d file descriptors in one "
-                         "message", WARD_FD_MAX);
-  int d = fcntl (fd, F_DUPFD_CLOEXEC, 3);
-  if (d < 0)
-    return ward_err_set (err, errno_kind (errno), errno, "file descriptor %d cannot be "
-                         "sent: %s", fd, strerror (errno));
-  /* a sandboxed host's process (its stand-in, sending for its child) */
-  ward_proc *self = ward_current ();
-  if (self && self->fd_tally && ward_fd_reserved (d))
-    {
-      close (d);
-      ward_proc_audit_limit (self, WARD_ACTION (LIMIT_FD_RESERVE), self->pid);
-      return ward_fd_refuse ("a descriptor cannot be sent", err);
-    }
-  v->fd[v->n] = d;
-  return (int) v->n++;
-}
 
 /* ---- the type ---- */
 
@@ -265,7 +140,7 @@ fd_read (lua_State *L)
           return 1;
         }
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        return ward_push_error (L, errno_kind (errno), "fd:read: %s", strerror (errno));
+        return ward_push_error (L, ward_fd_errno_kind (errno), "fd:read: %s", strerror (errno));
     }
 }
 
@@ -298,7 +173,7 @@ fd_write (lua_State *L)
       if (r >= 0)
         off += (size_t) r;
       else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        return ward_push_error (L, errno_kind (errno), "fd:write: %s (%zu of %zu bytes "
+        return ward_push_error (L, ward_fd_errno_kind (errno), "fd:write: %s (%zu of %zu bytes "
                                 "written)", strerror (errno), off, len);
     }
   lua_pushinteger (L, (lua_Integer) len);
@@ -342,7 +217,7 @@ fd_dup (lua_State *L)
     return 2;
   int *u = new_closed (L);
   if ((*u = fcntl (fd, F_DUPFD_CLOEXEC, 3)) < 0)
-    return ward_push_error (L, errno_kind (errno), "fd:dup: %s", strerror (errno));
+    return ward_push_error (L, ward_fd_errno_kind (errno), "fd:dup: %s", strerror (errno));
   return 1;
 }
 
@@ -373,7 +248,7 @@ m_pipe (lua_State *L)
   int *r = new_closed (L), *w = new_closed (L);
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
-    return ward_push_error (L, errno_kind (errno), "fd.pipe: %s", strerror (errno));
+    return ward_push_error (L, ward_fd_errno_kind (errno), "fd.pipe: %s", strerror (errno));
   *r = p[0];
   *w = p[1];
   return 2;
@@ -389,7 +264,7 @@ m_socketpair (lua_State *L)
   int *a = new_closed (L), *b = new_closed (L);
   int sv[2];
   if (socketpair (AF_UNIX, types[k] | SOCK_CLOEXEC, 0, sv) < 0)
-    return ward_push_error (L, errno_kind (errno), "fd.socketpair: %s", strerror (errno));
+    return ward_push_error (L, ward_fd_errno_kind (errno), "fd.socketpair: %s", strerror (errno));
   *a = sv[0];
   *b = sv[1];
   return 2;

@@ -18,23 +18,8 @@
 #define WARD_LFD_H
 
 #include <lua.h>
+#include "fdvec.h"
 #include "werr.h"
-
-/* At most this many descriptors in one message (SCM_RIGHTS allows 253). */
-#define WARD_FD_MAX 16
-
-typedef struct ward_fdvec {
-  unsigned n;                   /* slots used */
-  int fd[WARD_FD_MAX];          /* -1: taken by a decoder, or closed */
-} ward_fdvec;
-
-/* Close every descriptor still in v; v is then empty. NULL is allowed. */
-void ward_fdvec_close (ward_fdvec *v);
-/* Append a dup of fd; its index (0-based) on success, or -1 with err
- * (INVALID: the list is full; UNAVAILABLE: out of descriptors). */
-int ward_fdvec_dup (ward_fdvec *v, int fd, ward_err *err);
-/* Append fd itself (owned from now on); -1 when full (fd is then closed). */
-int ward_fdvec_own (ward_fdvec *v, int fd, ward_err *err);
 
 /* The descriptor held by the "ward.fd" at idx: a pointer to it (-1 once
  * closed), or NULL when the value is not one. Runs no metamethod. */
@@ -45,28 +30,6 @@ void ward_fd_release (int *held);
 /* Push a new "ward.fd" owning fd. May raise a memory error, in which case
  * fd is NOT closed (the caller still owns it). */
 void ward_fd_push (lua_State *L, int fd);
-
-/* ---- the runtime's descriptor table ----
- * ward_fd_table_init (once, at start) raises the soft RLIMIT_NOFILE to the
- * hard limit and keeps the top `reserve` descriptor numbers below it for
- * the runtime and its trusted processes. The kernel hands out the lowest
- * free number, so a descriptor taken for sandboxed work (a subprocess
- * actor's channel and pidfd, what its child sends or has duplicated) that
- * lands at or above the floor means the table is that full: it is closed
- * and the work refused with UNAVAILABLE. Sandboxed work then never holds
- * a reserved number, and the reserve stays whole for the rest. Without
- * init nothing is reserved. */
-int ward_fd_table_init (unsigned reserve, ward_err *err);
-/* The first reserved number (the soft limit less the reserve). */
-long ward_fd_floor (void);
-/* Whether fd, taken for sandboxed work, is a reserved number. */
-int ward_fd_reserved (int fd);
-/* Before sandboxed work takes n descriptors: whether the lowest free
- * number leaves room for them below the floor. 0, or -1 with UNAVAILABLE
- * (what says `what`). */
-int ward_fd_room (unsigned n, const char *what, ward_err *err);
-/* The error of a reserved number taken for sandboxed work. */
-int ward_fd_refuse (const char *what, ward_err *err);
 
 int ward_luaopen_fd (lua_State *L);
 extern const struct ward_type ward_type_fd;

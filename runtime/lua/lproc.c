@@ -6,7 +6,7 @@
 #include "lproc.h"
 #include "face.h"
 #include "codec.h"
-#include "lfd.h"
+#include "fdvec.h"
 
 #include <errno.h>
 #include <stdio.h>

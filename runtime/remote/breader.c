@@ -7,7 +7,7 @@
 #include "broker.h"
 #include "vm.h"
 #include "codec.h"
-#include "lfd.h"
+#include "fdvec.h"
 #include "sandbox.h"
 #include "wfault.h"
 

@@ -8,7 +8,7 @@
 #include "wire.h"
 #include "vm.h"
 #include "codec.h"
-#include "lfd.h"
+#include "fdvec.h"
 
 #include <errno.h>
 #include <malloc.h>

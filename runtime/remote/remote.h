@@ -161,7 +161,7 @@ unsigned ward_broker_children_limit (const ward_host *h);
  * error). The result goes into ward_spawn_req.remote. UNAVAILABLE when h
  * already has its profile's number of live processes (`processes`, else
  * the run's default), or when the child's descriptors would reach into the
- * runtime's reserve (lfd.h): the runtime and its trusted processes keep
+ * runtime's reserve (core/fdvec.h): the runtime and its trusted processes keep
  * theirs whatever sandboxed processes do. */
 ward_remote *ward_broker_prepare (ward_host *h, ward_err *err);
 /* The `subprocess` table of spawn_vm (Emilua's face): a child with these

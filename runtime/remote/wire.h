@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include "wbuf.h"
 #include "werr.h"
-#include "lfd.h"
+#include "fdvec.h"
 
 #define WARD_WIRE_CHUNK 32768
 #define WARD_WIRE_MAX (17u << 20)       /* a 16 MiB message and its envelope */
