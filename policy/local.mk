@@ -13,14 +13,14 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
 	policy/lang/check.c policy/lang/format.c \
 	policy/decide/engine.h policy/decide/index.h policy/decide/gate.h \
 	policy/decide/compile.c policy/decide/eval.c policy/decide/cache.c \
-	policy/decide/engine.c policy/decide/gate.c policy/decide/run.c policy/decide/sha256.c \
+	policy/decide/engine.c policy/decide/gate.c policy/decide/run.c policy/decide/decide.h \
 	policy/store/store.h policy/store/store.c policy/store/store_load.c \
 	policy/store/store_remove.c policy/store/store_export.c \
 	policy/audit/audit.h policy/audit/auditw.h policy/audit/audit.c \
 	policy/audit/audit_queue.c policy/audit/audit_row.c policy/audit/audit_ckpt.c \
 	policy/audit/auditdb.h policy/audit/auditdb.c \
 	policy/audit/audit_cli.h policy/audit/audit_cli.c policy/audit/audit_show.c \
-	policy/audit/suggest.h policy/audit/suggest.c policy/audit/suggest_print.c \
+	policy/audit/sha256.c policy/audit/suggest.h policy/audit/suggest.c policy/audit/suggest_print.c \
 	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c
 nodist_libwardpolicy_a_SOURCES = policy/decide/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS)

@@ -149,4 +149,8 @@ void wpol_audit_time (int64_t us, char *buf, size_t size);
  * (attrs): a malloc'd copy, or NULL when the key is absent. */
 char *wpol_json_get (const char *json, const char *key);
 
+/* SHA-256 of len bytes at data (sha256.c): the digest the trail keeps of a
+ * resource too long to store whole. */
+void wpol_sha256 (const void *data, size_t len, uint8_t out[32]);
+
 #endif

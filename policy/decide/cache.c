@@ -4,7 +4,7 @@
  * is not empty a second entry keyed also by those attribute values holds
  * the decision. Entries carry the index generation; older ones are dead. */
 #include "config.h"
-#include "wpol.h"
+#include "decide.h"
 
 #include <pthread.h>
 #include <stdlib.h>

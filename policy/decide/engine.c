@@ -2,7 +2,8 @@
  * swaps in a new one on load (old decisions die with its generation), and
  * answers decisions from the cache first. */
 #include "config.h"
-#include "wpol.h"
+#include "decide.h"
+#include "store.h"
 #include "wgrow.h"
 
 #include <errno.h>

@@ -1,9 +1,9 @@
-/* index.h -- the layout of the decision index (wpol_index, wpol.h): built
+/* index.h -- the layout of the decision index (wpol_index, decide.h): built
  * by compile.c, read by the decision in eval.c. */
 #ifndef WARD_POLICY_INDEX_H
 #define WARD_POLICY_INDEX_H
 
-#include "wpol.h"
+#include "decide.h"
 
 /* One (action pattern, resource pattern) pair of a rule. */
 typedef struct wpol_entry {

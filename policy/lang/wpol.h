@@ -275,86 +275,9 @@ void wpol_htab_each (const wpol_htab *h, void (*fn) (void *val));
 void wpol_htab_each_ud (const wpol_htab *h, void (*fn) (void *val, void *ud), void *ud);
 void wpol_htab_free (wpol_htab *h);
 
-/* ---- the compiled index (compile.c; layout in index.h) ----------------- */
-
-typedef struct wpol_index wpol_index;
-
-/* Build an index over checked files (takes ownership of files[]). */
-wpol_index *wpol_index_build (wpol_file **files, size_t n, ward_err *err);
-void wpol_index_free (wpol_index *ix);
-void wpol_index_set_gen (wpol_index *ix, uint64_t gen);
-uint64_t wpol_index_gen (const wpol_index *ix);
-size_t wpol_index_nrules (const wpol_index *ix);
-wpol_rule *wpol_index_rule (const wpol_index *ix, size_t i);
-const wpol_decl *wpol_index_find (const wpol_index *ix, wpol_dkind kind,
-                                  const char *name);
-/* Call fn on each declaration of kind in the index. */
-void wpol_index_each (const wpol_index *ix, wpol_dkind kind,
-                      void (*fn) (void *decl, void *ud), void *ud);
-size_t wpol_index_npolicies (const wpol_index *ix);
-/* Every actor declaration, in load order (for interning their info). */
-size_t wpol_index_nactors (const wpol_index *ix);
-wpol_decl *wpol_index_actor (const wpol_index *ix, size_t i);
-
-/* ward run --policy: give the actor `id` the policies of every file that
- * declares no actor, on top of its own declaration. -1 when out of memory. */
-int wpol_index_set_run_actor (wpol_index *ix, const char *id);
-/* 1 when an actor declaration (or the run's actor) matches id. */
-int wpol_index_declares (const wpol_index *ix, const char *id);
-/* The declaration made by wpol_index_set_run_actor, or NULL. */
-wpol_decl *wpol_index_run_actor (const wpol_index *ix);
-
-/* ---- evaluation (eval.c) ----------------------------------------------- */
-
-/* Decide against one index; *mask receives the M_* bits of every candidate
- * rule (for the cache key). */
-wpol_result wpol_eval (const wpol_index *ix, const ward_actor *actor,
-                       const char *action, const char *resource,
-                       const ward_attrs *attrs, uint32_t *mask,
-                       wpol_trace_fn trace, void *ud);
-
-/* Condition evaluation alone (tests): 1 true, 0 false, -1 error with msg. */
-typedef struct wpol_req {
-  const char *actor_id;
-  const char *const *scope;
-  size_t nscope;
-  const char *const *meta;        /* request pairs */
-  size_t nmeta;
-  const wpol_decl *decl;          /* the actor declaration, or NULL */
-  const char *action, *resource;
-  const ward_attrs *attrs;
-} wpol_req;
-int wpol_cond_eval (const wpol_expr *e, const wpol_req *q, char *msg, size_t msgsz);
-
-/* ---- decision cache (cache.c) ------------------------------------------ */
-
-typedef struct wpol_cache wpol_cache;
-wpol_cache *wpol_cache_new (size_t entries);
-void wpol_cache_free (wpol_cache *c);
-/* Returns 1 on a hit (out filled). */
-int wpol_cache_get (wpol_cache *c, uint64_t gen, const ward_actor *actor,
-                    const char *action, const char *resource,
-                    const ward_attrs *attrs, wpol_result *out);
-void wpol_cache_stats (wpol_cache *c, uint64_t *hits, uint64_t *misses);
-void wpol_cache_put (wpol_cache *c, uint64_t gen, const ward_actor *actor,
-                     const char *action, const char *resource,
-                     const ward_attrs *attrs, uint32_t mask,
-                     const wpol_result *r);
-
-/* ---- store internals (store.c) ----------------------------------------- */
-
-/* Every stored file, parsed, in load order, with the version they were read
- * at (one read transaction). The caller frees files[] and each file. */
-int wpol_store_read (wpol_store *st, wpol_file ***files, size_t *n, uint64_t *version,
-                     wpol_diags *d, ward_err *err);
-
 /* ---- files (readfile.c) ------------------------------------------------ */
 
 /* Read a whole file (at most WPOL_MAX_FILE bytes) into a malloc'd buffer. */
 char *wpol_read_file (const char *path, size_t *len, ward_err *err);
-
-/* ---- digest ------------------------------------------------------------ */
-/* SHA-256 of len bytes at data (sha256.c). */
-void wpol_sha256 (const void *data, size_t len, uint8_t out[32]);
 
 #endif

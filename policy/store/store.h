@@ -10,6 +10,11 @@
 #include <stdint.h>
 #include "wpol.h"
 
+/* Every stored file, parsed, in load order, with the version they were read
+ * at (one read transaction). The caller frees files[] and each file. */
+int wpol_store_read (wpol_store *st, wpol_file ***files, size_t *n, uint64_t *version,
+                     wpol_diags *d, ward_err *err);
+
 struct wpol_store {
   sqlite3 *db;
   char *path;

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "fuzz.h"
 #include "wpol.h"
+#include "decide.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* sha256.c -- SHA-256 (FIPS 180-4), for the digest the audit trail keeps
  * of a resource too long to store whole. */
 #include "config.h"
-#include "wpol.h"
+#include "audit.h"
 
 #include <string.h>
 
