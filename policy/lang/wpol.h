@@ -1,5 +1,7 @@
-/* wpol.h -- policy/'s internal types: the syntax tree of policy files, the
- * arena they live in, the compiled index and the helpers shared by files. */
+/* wpol.h -- the policy language's contract inside the policy library: the
+ * syntax tree of policy files, the arena they live in, parsing, checking
+ * and formatting, and the helpers the other rooms share (text buffer,
+ * diagnostics, globs, hash table). The decision is in decide/decide.h. */
 #ifndef WARD_POLICY_WPOL_H
 #define WARD_POLICY_WPOL_H
 
