@@ -29,7 +29,10 @@ typedef struct wpol_arena {
   jmp_buf *oom;                   /* when set, allocation failure jumps here */
 } wpol_arena;
 
-void *wpol_alloc (wpol_arena *a, size_t n);         /* zeroed */
+/* n zeroed bytes, aligned for any type, living until wpol_arena_free.
+ * Out of memory: a jump to *a->oom when set, else NULL. */
+void *wpol_alloc (wpol_arena *a, size_t n);
+/* A NUL-terminated copy of n bytes of s in a (NULL as wpol_alloc). */
 char *wpol_strndup (wpol_arena *a, const char *s, size_t n);
 /* The array old of n elements of elsz bytes with room for one more: old
  * itself while n < *cap, else a copy in a with the capacity ward_grow_cap
@@ -60,11 +63,12 @@ _Static_assert (offsetof (wpol_buf, s) == offsetof (wpol_buf, w.data)
                 && sizeof (char *) == sizeof (uint8_t *),
                 "wpol_buf's text view lies over its wbuf");
 
+/* Append n bytes of s, a C string, or formatted text (oom as above). */
 void wpol_buf_add (wpol_buf *b, const char *s, size_t n);
 void wpol_buf_puts (wpol_buf *b, const char *s);
 void wpol_buf_printf (wpol_buf *b, const char *fmt, ...)
   __attribute__ ((format (printf, 2, 3)));
-void wpol_buf_free (wpol_buf *b);
+void wpol_buf_free (wpol_buf *b);      /* b is then empty ({ 0 }) again */
 /* Write s as a quoted policy string literal. */
 void wpol_buf_quote (wpol_buf *b, const char *s);
 /* Write s as a JSON string (quoted, escaped; bytes >= 0x80 pass through). */
@@ -75,6 +79,9 @@ int wpol_unescape (int letter);
 
 /* ---- diagnostics (diag.c) ---------------------------------------------- */
 
+/* Record a diagnostic at file:line:col (the strings are copied; d NULL
+ * records nothing). It is always counted in nerrors or nwarnings; out of
+ * memory it is counted but not kept, so a caller still sees the error. */
 void wpol_diag_add (wpol_diags *d, wpol_severity sev, const char *file,
                     unsigned line, unsigned col, const char *fmt, ...)
   __attribute__ ((format (printf, 6, 7)));
@@ -114,10 +121,11 @@ typedef struct wpol_glob {
 
 enum { G_LIT, G_ONE, G_STAR, G_DSTAR };
 
+/* Whether s holds a glob character (`*`, `?`, `\`): else it is a literal. */
 int wpol_is_glob (const char *s);
 /* Compile into arena memory; never fails but by jumping out of memory. */
 wpol_glob *wpol_glob_compile (wpol_arena *a, const char *pat);
-int wpol_glob_match (const wpol_glob *g, const char *s);
+int wpol_glob_match (const wpol_glob *g, const char *s);   /* 1 or 0 */
 /* Whether every string a matches is matched by g (sound, not complete). */
 int wpol_glob_covers (const wpol_glob *g, const wpol_glob *a);
 
@@ -269,13 +277,18 @@ typedef struct wpol_htab {
   size_t cap, n;
 } wpol_htab;
 
+/* A 64-bit hash of n bytes (FNV-1a over words, then mixed). */
 uint64_t wpol_hash (const void *p, size_t n);
-int wpol_htab_put (wpol_htab *h, const char *key, void *val);  /* -1 OOM */
-void *wpol_htab_get (const wpol_htab *h, const char *key);
-void **wpol_htab_ref (wpol_htab *h, const char *key);          /* insert NULL */
+/* The table keeps the key pointer, not a copy: a key must outlive it
+ * (keys live in an arena). Zeroed ({ 0 }) is empty. */
+int wpol_htab_put (wpol_htab *h, const char *key, void *val);  /* 0, or -1 OOM */
+void *wpol_htab_get (const wpol_htab *h, const char *key);     /* NULL if absent */
+/* The value slot of key, inserted as NULL if absent; NULL when out of memory. */
+void **wpol_htab_ref (wpol_htab *h, const char *key);
+/* Call fn on every value, in no set order. */
 void wpol_htab_each (const wpol_htab *h, void (*fn) (void *val));
 void wpol_htab_each_ud (const wpol_htab *h, void (*fn) (void *val, void *ud), void *ud);
-void wpol_htab_free (wpol_htab *h);
+void wpol_htab_free (wpol_htab *h);    /* the slots only; keys and values stay */
 
 /* ---- files (readfile.c) ------------------------------------------------ */
 
