@@ -224,6 +224,90 @@ nothing_to_forward (const ward_proc *p)
   return 1;
 }
 
+/* Whether p may take m at all (with p->lock): 0, or -1 with err and, for
+ * a limit of the run, the limit.* action its refusal is audited as. */
+static int
+check_limits (const ward_proc *p, const ward_msg *m, int user, const char **action,
+              ward_err *err)
+{
+  if (p->state == WARD_ST_DONE)
+    return ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", p->pid);
+  if (user && p->queued_user >= ward_cfg.mailbox_limit)
+    {
+      *action = WARD_ACTION (LIMIT_MAILBOX_MESSAGES);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "mailbox of %s is full (%zu messages)",
+                           p->pid, ward_cfg.mailbox_limit);
+    }
+  /* Descriptors wait in a mailbox in the runtime's own table: a receiver
+   * that does not read cannot make it fill. (What a stand-in forwards at
+   * once never waits.) */
+  unsigned nfd = fd_count (m);
+  if (nfd && m->kind != WARD_MSG_WIRE && p->queued_fds + nfd > ward_cfg.mailbox_fds)
+    {
+      *action = WARD_ACTION (LIMIT_MAILBOX_FDS);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "mailbox of %s already holds %u "
+                           "descriptors (the limit is %u)", p->pid, p->queued_fds,
+                           ward_cfg.mailbox_fds);
+    }
+  return 0;
+}
+
+/* Whether *mp fits p's mailbox bytes (with p->lock): 0 with *bytes, what it
+ * counts. An EXIT whose result would pass the limit has it cut (*mp is
+ * then the cut copy, *cut set); a user message that does not fit is
+ * refused: -1 with err and *action. -2 when out of memory cutting. */
+static int
+fit_bytes (ward_proc *p, ward_msg **mp, int user, size_t *bytes, int *cut,
+           const char **action, ward_err *err)
+{
+  ward_msg *m = *mp;
+  size_t n = counts_bytes (m) ? ward_msg_bytes (m) : 0;
+  size_t max = ward_cfg.mailbox_bytes;
+  int over = max && (n > max || p->queued_bytes > max - n);
+  if (over && m->kind == WARD_MSG_EXIT && !m->is_error)
+    {
+      /* (an error text is short: it is counted, never cut) */
+      ward_msg *c = cut_result (p, m, n);
+      if (c == NULL)
+        {
+          ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "delivering to %s", p->pid);
+          return -2;
+        }
+      ward_msg_free (m);
+      *mp = m = c;
+      n = ward_msg_bytes (m);
+      *cut = 1;
+      over = n > max || p->queued_bytes > max - n;
+    }
+  if (user && over)
+    {
+      *action = WARD_ACTION (LIMIT_MAILBOX_BYTES);
+      return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
+                           "mailbox of %s is full (%zu bytes queued, a message of %zu; "
+                           "limit %zu bytes)", p->pid, p->queued_bytes, n, max);
+    }
+  *bytes = n;
+  return 0;
+}
+
+/* One pending CANCEL per sender: a repeated cancel updates the one not
+ * yet read on pt (to the earlier deadline) instead of queueing more, so
+ * cancels cannot flood a process -- and, not counted against the mailbox
+ * limit, they still reach one whose mailbox is full. 1 when m was merged
+ * (the caller frees it), 0 when it is the first. With p->lock. */
+static int
+merge_cancel (ward_port *pt, const ward_msg *m)
+{
+  for (ward_msg *q = pt->head; q; q = q->next)
+    if (q->kind == WARD_MSG_CANCEL && strcmp (q->from, m->from) == 0)
+      {
+        if (m->at < q->at)
+          q->at = m->at;
+        return 1;
+      }
+  return 0;
+}
+
 int
 ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
 {
@@ -237,63 +321,21 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       return -1;
     }
   ward_lock (&p->lock, WARD_LOCK_PROC);
-  if (p->state == WARD_ST_DONE)
-    {
-      ward_unlock (&p->lock);
-      ward_msg_free (m);
-      return ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", p->pid);
-    }
-  if (user && p->queued_user >= ward_cfg.mailbox_limit)
-    {
-      ward_unlock (&p->lock);
-      ward_msg_free (m);
-      ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_MESSAGES), p->pid);
-      return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
-                           "mailbox of %s is full (%zu messages)", p->pid,
-                           ward_cfg.mailbox_limit);
-    }
-  /* Descriptors wait in a mailbox in the runtime's own table: a receiver
-   * that does not read cannot make it fill. (What a stand-in forwards at
-   * once never waits.) */
-  unsigned nfd = fd_count (m);
-  if (nfd && m->kind != WARD_MSG_WIRE && p->queued_fds + nfd > ward_cfg.mailbox_fds)
-    {
-      unsigned had = p->queued_fds;
-      ward_unlock (&p->lock);
-      ward_msg_free (m);
-      ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_FDS), p->pid);
-      return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "mailbox of %s already holds %u "
-                           "descriptors (the limit is %u)", p->pid, had, ward_cfg.mailbox_fds);
-    }
-  size_t bytes = counts_bytes (m) ? ward_msg_bytes (m) : 0;
+  const char *action = NULL;
+  size_t bytes = 0;
   int cut = 0;
-  if (m->kind == WARD_MSG_EXIT && !m->is_error && ward_cfg.mailbox_bytes
-      && (bytes > ward_cfg.mailbox_bytes || p->queued_bytes > ward_cfg.mailbox_bytes - bytes))
+  int rc = check_limits (p, m, user, &action, err);
+  if (rc == 0)
+    rc = fit_bytes (p, &m, user, &bytes, &cut, &action, err);
+  if (rc < 0)
     {
-      /* (an error text is short: it is counted, never cut) */
-      ward_msg *c = cut_result (p, m, bytes);
-      if (c == NULL)
-        {
-          ward_unlock (&p->lock);
-          ward_msg_free (m);
-          ward_proc_kill (p, "out of memory delivering an event");
-          return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "delivering to %s", p->pid);
-        }
-      ward_msg_free (m);
-      m = c;
-      bytes = ward_msg_bytes (m);
-      cut = 1;
-    }
-  if (user && ward_cfg.mailbox_bytes
-      && (bytes > ward_cfg.mailbox_bytes || p->queued_bytes > ward_cfg.mailbox_bytes - bytes))
-    {
-      size_t queued = p->queued_bytes;
       ward_unlock (&p->lock);
       ward_msg_free (m);
-      ward_proc_audit_limit (sender, WARD_ACTION (LIMIT_MAILBOX_BYTES), p->pid);
-      return ward_err_set (err, WARD_E_UNAVAILABLE, 0,
-                           "mailbox of %s is full (%zu bytes queued, a message of %zu; "
-                           "limit %zu bytes)", p->pid, queued, bytes, ward_cfg.mailbox_bytes);
+      if (rc == -2)
+        ward_proc_kill (p, "out of memory delivering an event");
+      if (action)
+        ward_proc_audit_limit (sender, action, p->pid);
+      return -1;
     }
   /* (state first: a stand-in still NEW may yet be undone, its remote freed) */
   if (user && p->state != WARD_ST_NEW && p->remote && nothing_to_forward (p)
@@ -304,21 +346,11 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
       return 0;
     }
   ward_port *pt = route (p, m);
-  if (pt != NULL && m->kind == WARD_MSG_CANCEL)
+  if (pt != NULL && m->kind == WARD_MSG_CANCEL && merge_cancel (pt, m))
     {
-      /* One pending CANCEL per sender: a repeated cancel updates the one
-       * not yet read (to the earlier deadline) instead of queueing more,
-       * so cancels cannot flood a process -- and, not counted against the
-       * mailbox limit, they still reach one whose mailbox is full. */
-      for (ward_msg *q = pt->head; q; q = q->next)
-        if (q->kind == WARD_MSG_CANCEL && strcmp (q->from, m->from) == 0)
-          {
-            if (m->at < q->at)
-              q->at = m->at;
-            ward_unlock (&p->lock);
-            ward_msg_free (m);
-            return 0;
-          }
+      ward_unlock (&p->lock);
+      ward_msg_free (m);
+      return 0;
     }
   if (pt == NULL)
     {
@@ -334,15 +366,7 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   if (user)
     p->queued_user++;
   p->queued_bytes += bytes;
-  /* The wake of ward_proc_wake, under the lock already held. */
-  int push = 0;
-  if (p->state == WARD_ST_WAITING)
-    {
-      p->state = WARD_ST_RUNNABLE;
-      push = 1;
-    }
-  else if (p->state == WARD_ST_RUNNING)
-    p->wake_pending = 1;
+  int push = ward_proc_wake_locked (p);
   ward_unlock (&p->lock);
   if (push)
     ward_sched_push (p);

@@ -346,20 +346,27 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
 }
 
 /* ---- wake and kill ---- */
+int
+ward_proc_wake_locked (ward_proc *p)
+{
+  if (p->state == WARD_ST_WAITING)
+    {
+      p->state = WARD_ST_RUNNABLE;
+      return 1;
+    }
+  if (p->state == WARD_ST_RUNNING)
+    p->wake_pending = 1;
+  return 0;
+}
+
 void
 ward_proc_wake (ward_proc *p)
 {
   ward_lock (&p->lock, WARD_LOCK_PROC);
-  if (p->state == WARD_ST_WAITING)
-    {
-      p->state = WARD_ST_RUNNABLE;
-      ward_unlock (&p->lock);
-      ward_sched_push (p);
-      return;
-    }
-  if (p->state == WARD_ST_RUNNING)
-    p->wake_pending = 1;
+  int push = ward_proc_wake_locked (p);
   ward_unlock (&p->lock);
+  if (push)
+    ward_sched_push (p);
 }
 
 void

@@ -390,6 +390,9 @@ ward_proc *ward_proc_by_serial (uint64_t serial);
 ward_proc *ward_resolve (const char *dest, ward_err *err);
 /* Make p runnable if it waits; otherwise remember a wake is due. */
 void ward_proc_wake (ward_proc *p);
+/* The same with p->lock held: 1 when the caller must ward_sched_push (p)
+ * once it has dropped the lock. */
+int ward_proc_wake_locked (ward_proc *p);
 /* End p abnormally with msg, whatever it is doing (pcall cannot stop it). */
 void ward_proc_kill (ward_proc *p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* Run p for one slice on this worker (called by the scheduler). */

@@ -152,6 +152,147 @@ tell_senders (ward_proc *p, ward_remote *r, int up_only)
   return 1;
 }
 
+/* Pop what is next for the stand-in, counted busy while it is forwarded
+ * (see below), or NULL. With so much waiting for the child (full), only
+ * its own frames (calls, its end) are taken: the reader wakes the stand-in
+ * when there is room again. */
+static ward_msg *
+next_msg (ward_proc *p, ward_remote *r, int full)
+{
+  static const int ports[] = { WARD_PORT_WIRE, WARD_PORT_INBOX, WARD_PORT_EVENTS,
+                               WARD_PORT_VM, WARD_PORT_EXEC };
+  size_t nports = full ? 1 : sizeof ports / sizeof *ports;
+  ward_msg *m = NULL;
+  /* busy before the pop: a sender that sees the mailbox empty and the
+   * channel free cannot overtake what is popped here */
+  atomic_fetch_add (&r->busy, 1);
+  for (size_t i = 0; m == NULL && i < nports; i++)
+    m = ward_port_pop (p, ports[i]);
+  if (m == NULL || m->kind == WARD_MSG_WIRE)
+    atomic_fetch_sub (&r->busy, 1);
+  return m;
+}
+
+/* Forward a message of the actor's mailbox to the child as a MSG frame. */
+static void
+forward_msg (ward_proc *p, ward_remote *r, ward_msg *m)
+{
+  ward_err err;
+  wbuf b;
+  wbuf_init (&b, 0);
+  ward_broker_grant_msg (r, m);
+  int rc = ward_remote_msg_encode (m, &b, &err);
+  if (rc == 0)
+    rc = ward_broker_put_frame (r, WARD_F_MSG, b.data, b.len, m->fds, &err);
+  atomic_fetch_sub (&r->busy, 1);
+  wbuf_free (&b);
+  ward_msg_release (p);
+  if (rc < 0)
+    ward_broker_channel_broken (r, &err);
+}
+
+/* The child's EXIT: its status and result are kept for the stand-in's end.
+ * Returns 0 (next() ends), malformed or not. */
+static int
+on_exit_frame (ward_remote *r, const uint8_t *body, size_t len)
+{
+  ward_err err;
+  ward_wire_in in = { body, body + len };
+  uint32_t abnormal;
+  const char *data;
+  size_t dlen = 0;
+  if (ward_wire_get_u32 (&in, &abnormal, &err) < 0
+      || ward_wire_get_str (&in, &data, &dlen, &err) < 0 || abnormal > 1
+      || in.p != in.end)
+    {
+      ward_broker_malformed (r, "an EXIT that is not a status and a result");
+      return 0;
+    }
+  r->got_exit = 1;
+  r->exit_abnormal = (int) abnormal;
+  r->exit_data = malloc (dlen ? dlen : 1);
+  if (r->exit_data)
+    memcpy (r->exit_data, data, dlen);
+  r->exit_len = dlen;
+  return 0;
+}
+
+/* The child's CALL (op, encoded arguments): push op and {args, n=} and
+ * return 2 for next() to return them, or 0 (ended as malformed). */
+static int
+on_call_frame (lua_State *L, ward_remote *r, const ward_msg *m, int type,
+               const uint8_t *body, size_t len)
+{
+  ward_err err;
+  ward_wire_in in = { body, body + len };
+  const char *op, *args;
+  size_t oplen = 0, alen = 0;
+  if (type != WARD_F_CALL || ward_wire_get_str (&in, &op, &oplen, &err) < 0
+      || ward_wire_get_str (&in, &args, &alen, &err) < 0 || oplen == 0 || oplen > 64
+      || in.p != in.end)
+    {
+      ward_broker_malformed (r, "a CALL that is not an operation and its arguments");
+      return 0;
+    }
+  lua_settop (L, 0);
+  lua_pushlstring (L, op, oplen);
+  lua_newtable (L);
+  if (alen > WARD_WIRE_RX_KEEP)
+    r->collect = 1;
+  int n = 0;
+  ward_codec_opts o = *ward_codec_opts_wire ();
+  o.fds = m->fds;
+  if (ward_codec_decode (L, (const uint8_t *) args, alen, &o, &n, &err) < 0)
+    {
+      char what[WARD_ERR_MSG_MAX + 32];
+      snprintf (what, sizeof what, "a CALL's arguments: %s", err.msg);
+      ward_broker_malformed (r, what);
+      return 0;
+    }
+  if (m->fds != NULL || ward_codec_each_handle ((const uint8_t *) args, alen,
+                                                any_handle, NULL) != 0)
+    for (int i = 0; i < n; i++)
+      remember_fds (L, 3 + i, 0);
+  for (int i = n; i >= 1; i--)
+    lua_rawseti (L, 2, i);
+  lua_pushinteger (L, n);
+  lua_setfield (L, 2, "n");
+  atomic_store (&r->in_call, 1);
+  return 2;
+}
+
+/* A frame the reader passed on from the child (m, held): a refused call is
+ * answered here (-1: go on); the child's end, its EXIT or a call make
+ * next() return (0 or 2). m is released. */
+static int
+on_wire (lua_State *L, ward_proc *p, ward_remote *r, ward_msg *m)
+{
+  int type = m->len ? m->data[0] : 0;
+  const uint8_t *body = m->data + 1;
+  size_t len = m->len ? m->len - 1 : 0;
+  int rc;
+  if (type == F_REFUSED)
+    {
+      /* the call fails, as if performed: UNAVAILABLE, with why */
+      char why[WARD_ERR_MSG_MAX];
+      snprintf (why, sizeof why, "%.*s", (int) len, (const char *) body);
+      ward_msg_release (p);
+      send_reply (r, 1, ward_kind_name (WARD_E_UNAVAILABLE), NULL, 0, why);
+      return -1;
+    }
+  if (type == F_ENDED)
+    {
+      snprintf (r->ended_why, sizeof r->ended_why, "%.*s", (int) len, (const char *) body);
+      rc = 0;
+    }
+  else if (type == WARD_F_EXIT)
+    rc = on_exit_frame (r, body, len);
+  else
+    rc = on_call_frame (L, r, m, type, body, len);
+  ward_msg_release (p);
+  return rc;
+}
+
 /* next(): forward what reached the mailbox; return the child's next call
  * (op, {args, n=}) or nothing once the child has ended. */
 static int
@@ -162,29 +303,14 @@ b_next (lua_State *L, int status, lua_KContext ctx)
   ward_vm_check_killed (L);
   ward_proc *p = ward_current ();
   ward_remote *r = self_remote (L);
-  static const int ports[] = { WARD_PORT_WIRE, WARD_PORT_INBOX, WARD_PORT_EVENTS,
-                               WARD_PORT_VM, WARD_PORT_EXEC };
-  ward_err err;
   for (;;)
     {
-      ward_msg *m = NULL;
-      /* with so much waiting for the child, only its calls and its end are
-       * taken: the reader wakes the stand-in when there is room again */
       int full = ward_broker_tx_full (r);
-      size_t nports = full ? 1 : sizeof ports / sizeof *ports;
-      /* busy before the pop: a sender that sees the mailbox empty and the
-       * channel free cannot overtake what is popped here */
-      atomic_fetch_add (&r->busy, 1);
-      for (size_t i = 0; m == NULL && i < nports; i++)
-        m = ward_port_pop (p, ports[i]);
-      if (m == NULL || m->kind == WARD_MSG_WIRE)
-        atomic_fetch_sub (&r->busy, 1);
-      if (m == NULL && full)
-        return ward_vm_block (L, 0, b_next);
+      ward_msg *m = next_msg (p, r, full);
       if (m == NULL)
         {
           /* everything forwarded: then whether a channel names the actor */
-          if (tell_senders (p, r, 0))
+          if (!full && tell_senders (p, r, 0))
             continue;
           return ward_vm_block (L, 0, b_next);
         }
@@ -202,99 +328,12 @@ b_next (lua_State *L, int status, lua_KContext ctx)
         }
       if (m->kind != WARD_MSG_WIRE)
         {
-          wbuf b;
-          wbuf_init (&b, 0);
-          ward_broker_grant_msg (r, m);
-          int rc = ward_remote_msg_encode (m, &b, &err);
-          if (rc == 0)
-            rc = ward_broker_put_frame (r, WARD_F_MSG, b.data, b.len, m->fds, &err);
-          atomic_fetch_sub (&r->busy, 1);
-          wbuf_free (&b);
-          ward_msg_release (p);
-          if (rc < 0)
-            ward_broker_channel_broken (r, &err);
+          forward_msg (p, r, m);
           continue;
         }
-      int type = m->len ? m->data[0] : 0;
-      const uint8_t *body = m->data + 1;
-      size_t len = m->len ? m->len - 1 : 0;
-      if (type == F_REFUSED)
-        {
-          /* the call fails, as if performed: UNAVAILABLE, with why */
-          char why[WARD_ERR_MSG_MAX];
-          snprintf (why, sizeof why, "%.*s", (int) len, (const char *) body);
-          ward_msg_release (p);
-          send_reply (r, 1, ward_kind_name (WARD_E_UNAVAILABLE), NULL, 0, why);
-          continue;
-        }
-      if (type == F_ENDED)
-        {
-          snprintf (r->ended_why, sizeof r->ended_why, "%.*s", (int) len, (const char *) body);
-          ward_msg_release (p);
-          return 0;
-        }
-      if (type == WARD_F_EXIT)
-        {
-          ward_wire_in in = { body, body + len };
-          uint32_t abnormal;
-          const char *data;
-          size_t dlen = 0;
-          if (ward_wire_get_u32 (&in, &abnormal, &err) < 0
-              || ward_wire_get_str (&in, &data, &dlen, &err) < 0 || abnormal > 1
-              || in.p != in.end)
-            {
-              ward_msg_release (p);
-              ward_broker_malformed (r, "an EXIT that is not a status and a result");
-              return 0;
-            }
-          r->got_exit = 1;
-          r->exit_abnormal = (int) abnormal;
-          r->exit_data = malloc (dlen ? dlen : 1);
-          if (r->exit_data)
-            memcpy (r->exit_data, data, dlen);
-          r->exit_len = dlen;
-          ward_msg_release (p);
-          return 0;
-        }
-      /* CALL: op, encoded arguments */
-      ward_wire_in in = { body, body + len };
-      const char *op, *args;
-      size_t oplen = 0, alen = 0;
-      if (type != WARD_F_CALL || ward_wire_get_str (&in, &op, &oplen, &err) < 0
-          || ward_wire_get_str (&in, &args, &alen, &err) < 0 || oplen == 0 || oplen > 64
-          || in.p != in.end)
-        {
-          ward_msg_release (p);
-          ward_broker_malformed (r, "a CALL that is not an operation and its arguments");
-          return 0;
-        }
-      lua_settop (L, 0);
-      lua_pushlstring (L, op, oplen);
-      lua_newtable (L);
-      if (alen > WARD_WIRE_RX_KEEP)
-        r->collect = 1;
-      int n = 0;
-      ward_codec_opts o = *ward_codec_opts_wire ();
-      o.fds = m->fds;
-      if (ward_codec_decode (L, (const uint8_t *) args, alen, &o, &n, &err) < 0)
-        {
-          char what[WARD_ERR_MSG_MAX + 32];
-          snprintf (what, sizeof what, "a CALL's arguments: %s", err.msg);
-          ward_msg_release (p);
-          ward_broker_malformed (r, what);
-          return 0;
-        }
-      if (m->fds != NULL || ward_codec_each_handle ((const uint8_t *) args, alen,
-                                                    any_handle, NULL) != 0)
-        for (int i = 0; i < n; i++)
-          remember_fds (L, 3 + i, 0);
-      for (int i = n; i >= 1; i--)
-        lua_rawseti (L, 2, i);
-      lua_pushinteger (L, n);
-      lua_setfield (L, 2, "n");
-      ward_msg_release (p);
-      atomic_store (&r->in_call, 1);
-      return 2;
+      int rc = on_wire (L, p, r, m);
+      if (rc >= 0)
+        return rc;
     }
 }
 
