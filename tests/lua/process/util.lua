@@ -135,6 +135,33 @@ function u.denied(t, name, action, resource, f, ...)
   return e
 end
 
+-- The test of one spawn permission denied (kind "linked" or "monitored",
+-- run with --deny process.spawn.KIND): every spawn variant, through process
+-- and through a builder, is denied when its name has KIND and runs its
+-- child otherwise; exec is not affected.
+function u.deny_spawn_kind(t, kind)
+  local H = u.HOST
+  local me = process.pid()
+  local action = "process.spawn." .. kind
+  local b = process.with_context {}
+  for _, f in ipairs { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_monitored" } do
+    for _, via in ipairs { "process", "builder" } do
+      local fn = via == "process" and process[f] or function(...) return b[f](b, ...) end
+      local name = (via == "process" and "process." or "builder:") .. f
+      if f:find(kind) then
+        u.denied(t, name, action, "actors:ping", fn, "actors:ping", H, me)
+      else
+        local c = fn("actors:ping", H, me)
+        t.like(c, u.PID_PATTERN, name .. " is allowed")
+        local m = u.msg_on("ping")
+        t.ok(m and m:payload() == c, name .. ": the child ran")
+      end
+    end
+  end
+  t.ok(u.msg_on("ping", 300) == nil, "no denied spawn ran its child")
+  t.is(process.exec("actors:ret", H, 1), 1, "exec is not affected")
+end
+
 -- End a test: print the plan (TAP allows it last) and let tap check failures.
 function u.finish(t)
   print("1.." .. t.run)
