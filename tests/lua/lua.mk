@@ -11,7 +11,6 @@ EXTRA_DIST += tests/lua/run-lua-test.sh tests/lua/tap.lua tests/lua/actors
 ## session: runs a command in a session of its own and reports what of it
 ## outlives it (signals.sh, lifetime.sh).
 check_PROGRAMS += tests/lua/session
-tests_lua_session_SOURCES = tests/lua/session.c
 EXTRA_DIST += tests/lua/session.sh
 
 include $(srcdir)/tests/lua/process/process.mk
