@@ -1,0 +1,43 @@
+/* testutil.h -- what the C tests of the sandbox and of init scripts share:
+ * writing a /proc file, and mapping the caller to root in a new user
+ * namespace (as ward does for an unprivileged caller). */
+#ifndef WARD_TESTUTIL_H
+#define WARD_TESTUTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Write text to path in one write; 0, or -1 with the errno of the open or
+ * the write (not of the close). */
+static inline int
+tu_write_file (const char *path, const char *text)
+{
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = write (fd, text, strlen (text));
+  int e = errno;
+  close (fd);
+  errno = e;
+  return n == (ssize_t) strlen (text) ? 0 : -1;
+}
+
+/* Just after unshare (CLONE_NEWUSER): root inside is uid and gid outside
+ * (setgroups denied first, as an unprivileged gid_map needs). 0, or -1
+ * with errno. */
+static inline int
+tu_map_root (unsigned uid, unsigned gid)
+{
+  char map[64];
+  snprintf (map, sizeof map, "0 %u 1", uid);
+  if (tu_write_file ("/proc/self/setgroups", "deny") < 0
+      || tu_write_file ("/proc/self/uid_map", map) < 0)
+    return -1;
+  snprintf (map, sizeof map, "0 %u 1", gid);
+  return tu_write_file ("/proc/self/gid_map", map);
+}
+
+#endif
