@@ -1,13 +1,14 @@
 ## tests/unit/unit.mk -- unit tests in C of the runtime's core (codec,
 ## patterns, mailboxes, scheduler, wire, ending a run), the Lua release and
 ## common/ (test-grow, test-units). tap.h here is the TAP producer of every C test;
-## testutil.h holds what several C tests share.
+## testutil.h holds what several C tests share, rttest.h what test-sched and
+## test-ending share.
 ## A C test of one file, tests/AREA/test-NAME.c, leaves out _SOURCES (it is
 ## automake's default); automake still wants each program's flags by name.
 UNIT_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardcommon.a \
 	$(LUA_LIBS) $(SQLITE_LIBS) $(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
 UNIT_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) -I$(top_srcdir)/tests/unit
-EXTRA_DIST += tests/unit/tap.h tests/unit/testutil.h
+EXTRA_DIST += tests/unit/tap.h tests/unit/testutil.h tests/unit/rttest.h
 
 ## test-luarel: the Lua release check (the release of a library, the start-up check);
 ## test-grow: WARD_GROW (common/wgrow.h) and its overflow check; test-units:
