@@ -1,6 +1,7 @@
 -- tap.lua -- TAP for ward's Lua end-to-end tests.
 -- local t = require("tap").setup(...); t.plan(n); t.ok(cond, name); t.is(got, want, name);
 -- t.err(kind, f, ...) checks that f returns nil, err with err:kind() == kind;
+-- t.await(topic) and t.exit_of(pid) wait for a message and for an EXIT;
 -- t.done() ends the test (raises if the plan was not met, so ward exits 1).
 -- Timeouts: a test waits on the event it expects, bounded by a generous
 -- deadline scaled by WARD_TEST_TIMEOUT_SCALE. The safe stdlib has no
@@ -111,6 +112,23 @@ function t.await(topic, timeout)
     if r.value:topic() == topic then return r.value end
     stash[#stash + 1] = r.value
   end
+end
+
+-- The EXIT event of pid (other events are passed over; nil once timeout
+-- ms, default t.ms(30000), have passed); t.exit_of gives its result.
+function t.exit_event(pid, timeout)
+  local events = process.events()
+  local deadline = time.after(timeout or t.ms(30000))
+  while true do
+    local r = channel.select { events:case_receive(), deadline:case_receive() }
+    if r.channel ~= events then return nil end
+    if r.value.kind == "EXIT" and r.value.from == pid then return r.value end
+  end
+end
+
+function t.exit_of(pid, timeout)
+  local ev = t.exit_event(pid, timeout)
+  return ev and ev.result
 end
 
 function t.done()

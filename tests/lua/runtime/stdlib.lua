@@ -140,12 +140,9 @@ end
 local function exit_of(which)
   local pid, err = process.spawn_monitored("actors:errval", "ward:main", me, which)
   if not pid then return nil, tostring(err) end
-  local deadline = t.after(30000)
-  while true do
-    local r = channel.select{ events:case_receive(), deadline:case_receive() }
-    if r.channel ~= events then return nil, "timeout" end
-    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
-  end
+  local ev = t.exit_event(pid)
+  if not ev then return nil, "timeout" end
+  return ev.result
 end
 
 local function side_effects()
