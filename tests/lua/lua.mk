@@ -6,7 +6,8 @@
 ## actors and untrusted scripts). An actor two areas use is defined once in
 ## tests/lua/actors and linked from each area's actors/ (as tap.lua is).
 LUA_TESTS =
-EXTRA_DIST += tests/lua/run-lua-test.sh tests/lua/tap.lua tests/lua/actors
+EXTRA_DIST += tests/lua/run-lua-test.sh tests/lua/tap.lua tests/lua/actors \
+	tests/lua/pending.lua
 
 ## session: runs a command in a session of its own and reports what of it
 ## outlives it (signals.sh, lifetime.sh).
