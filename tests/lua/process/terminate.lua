@@ -65,9 +65,7 @@ u.event_from("EXIT", e)
 
 -- ---- bad input, exited targets ----
 local function refuses(kind, name, ...)
-  local ok, why = u.refuses(kind, process.terminate, ...)
-  t.ok(ok, "terminate refuses " .. name)
-  if not ok then t.diag(why) end
+  u.refused(t, kind, "terminate refuses " .. name, process.terminate, ...)
 end
 refuses(errors.INVALID, "nil", nil)
 refuses(errors.INVALID, "no argument")

@@ -120,6 +120,36 @@ function u.refuses(kind, f, ...)
   return true, tostring(r[3])
 end
 
+-- u.refuses as one TAP line, name (with the reason when it fails);
+-- returns the description.
+function u.refused(t, kind, name, f, ...)
+  local ok, why = u.refuses(kind, f, ...)
+  t.ok(ok, name)
+  if not ok then t.diag(why) end
+  return why
+end
+
+-- Each call process[fn] of fns refuses what is not a live process: nil, no
+-- argument, a number, a table, "" (INVALID); an exited pid, an unknown pid,
+-- an unregistered name (NOT_FOUND). One TAP line each ("FN refuses ...").
+function u.refuses_targets(t, fns)
+  local dead = process.spawn_monitored("actors:ret", u.HOST)
+  u.event_from("EXIT", dead)
+  for _, fn in ipairs(fns) do
+    local function refuses(kind, name, ...)
+      u.refused(t, kind, fn .. " refuses " .. name, process[fn], ...)
+    end
+    refuses(errors.INVALID, "nil", nil)
+    refuses(errors.INVALID, "no argument")
+    refuses(errors.INVALID, "a number", 5)
+    refuses(errors.INVALID, "a table", {})
+    refuses(errors.INVALID, "an empty string", "")
+    refuses(errors.NOT_FOUND, "an exited pid", dead)
+    refuses(errors.NOT_FOUND, "an unknown pid", "{ward:main|0xffffe}")
+    refuses(errors.NOT_FOUND, "an unregistered name", "no-such-name")
+  end
+end
+
 -- f(...) must return nil, err with kind PERMISSION_DENIED whose message
 -- names action and resource. Adds two TAP lines; returns the error.
 function u.denied(t, name, action, resource, f, ...)
