@@ -1,6 +1,7 @@
 # session.sh -- sourced by the tests that watch a whole run (runtime/signals.sh,
-# sandbox/lifetime.sh, the RSS and thread counts): `ward run` under tests/lua/session, in a session of
-# its own, and what of it is left once it has exited. Every wait is for an
+# sandbox/lifetime.sh, the RSS and thread counts): `ward run` under
+# tests/lua/session, in a session of its own, and what of it is left once it
+# has exited. Every wait is for an
 # event, bounded by a deadline (60 s) scaled by WARD_TEST_TIMEOUT_SCALE
 # (an integer).
 #   start_run NAME ARGS...  run `$WARD run ARGS...` in the background; its
