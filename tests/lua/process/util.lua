@@ -27,6 +27,9 @@ function u.recv(ch, timeout)
   return nil, "timeout"
 end
 
+-- The next value of ch, nil after ms (default 60 s), scaled.
+function u.wait(ch, ms) return (u.recv(ch, u.ms(ms or 60000))) end
+
 function u.msg(timeout) return u.recv(process.inbox(), timeout) end
 function u.event(timeout) return u.recv(process.events(), timeout) end
 
@@ -163,6 +166,13 @@ function u.denied(t, name, action, resource, f, ...)
   t.like(e and u.is_err(e, errors.PERMISSION_DENIED) and e:message() or nil,
          u.esc(action) .. " on " .. u.esc(resource), name .. ": the message names " .. action .. " on " .. resource)
   return e
+end
+
+-- process[verb] denied on pid x, and by name (a name registered for x:
+-- the resource is still the pid).
+function u.denied_pid_and_name(t, verb, x, name)
+  u.denied(t, verb .. " a pid", "process." .. verb, x, process[verb], x)
+  u.denied(t, verb .. " by name (the resource is the pid)", "process." .. verb, x, process[verb], name)
 end
 
 -- The test of one spawn permission denied (kind "linked" or "monitored",

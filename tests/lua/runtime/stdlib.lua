@@ -4,12 +4,7 @@ local t = require("tap").setup(...)
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
 
-local function raises(pattern, name, f, ...)
-  local ok, e = pcall(f, ...)
-  local good = not ok and type(e) == "string" and e:find(pattern, 1, true) ~= nil
-  t.ok(good, name)
-  if not good then t.diag("got " .. tostring(ok) .. ", " .. tostring(e)) end
-end
+local raises = t.raises
 
 -- ---- what is gone ----
 for _, name in ipairs{ "io", "debug", "package", "dofile", "loadfile" } do

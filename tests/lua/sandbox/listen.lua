@@ -8,10 +8,7 @@ local S = "ward:sandbox"
 local me = process.pid()
 
 local w, e = process.spawn_monitored("actors:latelisten", S, me)
-if w == nil and tostring(e):find("not permitted") then
-  t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
-  return
-end
+if t.no_sandbox(w, e) then return end
 t.like(w, "^{ward:sandbox|0x%x+}$", "the worker runs on ward:sandbox")
 require("pending")(t, u, w, "sandboxed worker")
 local ev = u.event_from("EXIT", w)
