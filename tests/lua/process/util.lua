@@ -1,4 +1,5 @@
--- util.lua -- shared helpers of the process-module tests (require "util").
+-- util.lua -- shared helpers of the Lua tests (require "util"): the
+-- process-module tests', linked into the sandbox and runtime areas too.
 local u = {}
 
 -- ms scaled by WARD_TEST_TIMEOUT_SCALE once the test has called
@@ -46,6 +47,22 @@ function u.msg_on(topic, timeout)
     if m:topic() == topic then return m, skipped end
     skipped[#skipped + 1] = m
   end
+end
+
+-- Send count messages (topic "n", payload(i)) to pid: how many went, how
+-- many were refused, the set of the refusals' kinds, the last refusal's
+-- message.
+function u.send_n(pid, count, payload)
+  local ok, refused, kinds, msg = 0, 0, {}, nil
+  for i = 1, count do
+    local r, err = process.send(pid, "n", payload(i))
+    if r then ok = ok + 1 else
+      refused = refused + 1
+      kinds[err:kind()] = true
+      msg = err:message()
+    end
+  end
+  return ok, refused, kinds, msg
 end
 
 -- True when nothing arrives on ch within ms; else false and the value.
