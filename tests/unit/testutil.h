@@ -1,6 +1,6 @@
 /* testutil.h -- what the C tests of the sandbox and of init scripts share:
- * writing a /proc file, and mapping the caller to root in a new user
- * namespace (as ward does for an unprivileged caller). */
+ * writing and reading a /proc file, and mapping the caller to root in a new
+ * user namespace (as ward does for an unprivileged caller). */
 #ifndef WARD_TESTUTIL_H
 #define WARD_TESTUTIL_H
 
@@ -23,6 +23,20 @@ tu_write_file (const char *path, const char *text)
   close (fd);
   errno = e;
   return n == (ssize_t) strlen (text) ? 0 : -1;
+}
+
+/* Read path (up to len - 1 bytes) into buf, NUL-terminated: a /proc file
+ * read at once. The length, or -1 when it cannot be opened. */
+static inline ssize_t
+tu_read_file (const char *path, char *buf, size_t len)
+{
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return -1;
+  size_t n = fread (buf, 1, len - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  return (ssize_t) n;
 }
 
 /* Just after unshare (CLONE_NEWUSER): root inside is uid and gid outside
