@@ -34,19 +34,25 @@ function u.wait(ch, ms) return (u.recv(ch, u.ms(ms or 60000))) end
 function u.msg(timeout) return u.recv(process.inbox(), timeout) end
 function u.event(timeout) return u.recv(process.events(), timeout) end
 
--- Next inbox Message with the given topic (other messages are returned in
--- the second result, a list, so that a test can still look at them).
-function u.msg_on(topic, timeout)
+-- The next value of ch that pred accepts, within timeout (default a scaled
+-- 30 s); the values that came before it are returned in the second
+-- result, a list in order, so that a test can still look at them.
+local function next_of(ch, pred, timeout)
   local skipped = {}
   local deadline = time.now() + (timeout or u.ms(30000))
   while true do
     local left = deadline - time.now()
     if left < 0 then left = 0 end
-    local m = u.recv(process.inbox(), left)
-    if m == nil then return nil, skipped end
-    if m:topic() == topic then return m, skipped end
-    skipped[#skipped + 1] = m
+    local v = u.recv(ch, left)
+    if v == nil then return nil, skipped end
+    if pred(v) then return v, skipped end
+    skipped[#skipped + 1] = v
   end
+end
+
+-- Next inbox Message with the given topic (and the others before it).
+function u.msg_on(topic, timeout)
+  return next_of(process.inbox(), function(m) return m:topic() == topic end, timeout)
 end
 
 -- Send count messages (topic "n", payload(i)) to pid: how many went, how
@@ -72,19 +78,17 @@ function u.quiet(ch, ms)
   return true
 end
 
--- Wait for an event of kind from pid (other events are kept in order in the
--- second result).
+-- Wait for an event of kind from pid (and the other events before it).
 function u.event_from(kind, pid, timeout)
-  local other = {}
-  local deadline = time.now() + (timeout or u.ms(30000))
-  while true do
-    local left = deadline - time.now()
-    if left < 0 then left = 0 end
-    local ev = u.recv(process.events(), left)
-    if ev == nil then return nil, other end
-    if ev.kind == kind and ev.from == pid then return ev, other end
-    other[#other + 1] = ev
-  end
+  return next_of(process.events(), function(ev) return ev.kind == kind and ev.from == pid end, timeout)
+end
+
+-- An Emilua actors:relay (spawn_vm) that sends pid each value it is sent,
+-- as a "relay" message.
+function u.relay(pid)
+  local r = spawn_vm("actors:relay", {})
+  r:send(pid)
+  return r
 end
 
 local function is_nan(x) return x ~= x end

@@ -9,8 +9,7 @@ local me = process.pid()
 local ev, inb = process.events(), process.inbox()
 local u = require "util"
 local wait = u.wait
-local rel = spawn_vm("actors:relay", {})
-rel:send(me)
+local rel = u.relay(me)
 local N = 200
 local chans, ids = {}, {}
 for i = 1, N do

@@ -11,8 +11,7 @@ local me = process.pid()
 local ev, inb = process.events(), process.inbox()
 local u = require "util"
 local wait = u.wait
-local rel = spawn_vm("actors:relay", {})
-rel:send(me)
+local rel = u.relay(me)
 local D = spawn_vm("actors:drain", {})
 D:send(rel)
 local C, err = process.spawn_monitored("actors:chanback", "ward:sandbox")
