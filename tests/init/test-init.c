@@ -72,22 +72,15 @@ static int
 in_child (child_fn fn, job *j, res *r)
 {
   int p[2];
-  if (pipe (p) < 0)
-    abort ();
-  fflush (stdout);
-  pid_t pid = fork ();
-  if (pid < 0)
-    abort ();
+  pid_t pid = tu_fork_piped (p, 0);
   if (pid == 0)
     {
       res mine;
-      close (p[0]);
       memset (&mine, 0, sizeof mine);
       fn (&mine, j);
       write_all (p[1], &mine, sizeof mine);
       _exit (0);
     }
-  close (p[1]);
   memset (r, 0, sizeof *r);
   r->rc = -99;
   size_t got = 0;

@@ -303,19 +303,12 @@ run (child_fn fn, long arg, struct result *r)
 {
   int pfd[2];
   memset (r, 0, sizeof *r);
-  if (pipe2 (pfd, O_CLOEXEC) < 0)
-    abort ();
-  fflush (stdout);
-  pid_t pid = fork ();
-  if (pid < 0)
-    abort ();
+  pid_t pid = tu_fork_piped (pfd, O_CLOEXEC);
   if (pid == 0)
     {
-      close (pfd[0]);
       fn (pfd[1], arg);
       _exit (0);
     }
-  close (pfd[1]);
   size_t len = 0;
   ssize_t n;
   while (len < sizeof r->text - 1

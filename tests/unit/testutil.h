@@ -1,12 +1,14 @@
 /* testutil.h -- what the C tests of the sandbox and of init scripts share:
- * writing and reading a /proc file, and mapping the caller to root in a new
- * user namespace (as ward does for an unprivileged caller). */
+ * a child that reports through a pipe, writing and reading a /proc file,
+ * and mapping the caller to root in a new user namespace (as ward does for
+ * an unprivileged caller). */
 #ifndef WARD_TESTUTIL_H
 #define WARD_TESTUTIL_H
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +25,23 @@ tu_write_file (const char *path, const char *text)
   close (fd);
   errno = e;
   return n == (ssize_t) strlen (text) ? 0 : -1;
+}
+
+/* Fork a child that reports through a pipe (pipe2 with pipe_flags):
+ * stdout is flushed first, so the child does not print the parent's
+ * buffer again. The child gets 0 and keeps p[1], the parent the child's pid
+ * and keeps p[0]. Aborts when it cannot. */
+static inline pid_t
+tu_fork_piped (int p[2], int pipe_flags)
+{
+  if (pipe2 (p, pipe_flags) < 0)
+    abort ();
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid < 0)
+    abort ();
+  close (pid == 0 ? p[0] : p[1]);
+  return pid;
 }
 
 /* Read path (up to len - 1 bytes) into buf, NUL-terminated: a /proc file
