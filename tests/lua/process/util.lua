@@ -156,9 +156,12 @@ end
 -- Each call process[fn] of fns refuses what is not a live process: nil, no
 -- argument, a number, a table, "" (INVALID); an exited pid, an unknown pid,
 -- an unregistered name (NOT_FOUND). One TAP line each ("FN refuses ...").
-function u.refuses_targets(t, fns)
-  local dead = process.spawn_monitored("actors:ret", u.HOST)
-  u.event_from("EXIT", dead)
+-- The exited pid is dead, or one spawned here and waited for.
+function u.refuses_targets(t, fns, dead)
+  if dead == nil then
+    dead = process.spawn_monitored("actors:ret", u.HOST)
+    u.event_from("EXIT", dead)
+  end
   for _, fn in ipairs(fns) do
     local function refuses(kind, name, ...)
       u.refused(t, kind, fn .. " refuses " .. name, process[fn], ...)
