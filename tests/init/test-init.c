@@ -4,6 +4,7 @@
 #include "config.h"
 #include "init.h"
 #include "tap.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -71,22 +72,15 @@ static int
 in_child (child_fn fn, job *j, res *r)
 {
   int p[2];
-  if (pipe (p) < 0)
-    abort ();
-  fflush (stdout);
-  pid_t pid = fork ();
-  if (pid < 0)
-    abort ();
+  pid_t pid = tu_fork_piped (p, 0);
   if (pid == 0)
     {
       res mine;
-      close (p[0]);
       memset (&mine, 0, sizeof mine);
       fn (&mine, j);
       write_all (p[1], &mine, sizeof mine);
       _exit (0);
     }
-  close (p[1]);
   memset (r, 0, sizeof *r);
   r->rc = -99;
   size_t got = 0;
@@ -116,17 +110,6 @@ run (res *r, job *j, scmp_filter_ctx f)
   snprintf (r->msg, sizeof r->msg, "%s", e.msg);
 }
 
-static int
-write_file (const char *path, const char *s)
-{
-  int fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = write (fd, s, strlen (s));
-  close (fd);
-  return n == (ssize_t) strlen (s) ? 0 : -1;
-}
-
 /* A user namespace (root inside maps to our uid) plus flags; the mounts
  * made private when CLONE_NEWNS is among them. -1 with r->skip set when the
  * kernel refuses the namespaces. */
@@ -143,13 +126,7 @@ ns_enter (res *r, int flags)
       r->rc = -98;
       return -1;
     }
-  char map[64];
-  snprintf (map, sizeof map, "0 %u 1", (unsigned) uid);
-  if (write_file ("/proc/self/setgroups", "deny") < 0
-      || write_file ("/proc/self/uid_map", map) < 0)
-    goto fail;
-  snprintf (map, sizeof map, "0 %u 1", (unsigned) gid);
-  if (write_file ("/proc/self/gid_map", map) < 0)
+  if (tu_map_root ((unsigned) uid, (unsigned) gid) < 0)
     goto fail;
   if ((flags & CLONE_NEWNS) && mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     goto fail;
@@ -488,13 +465,21 @@ child_ns (res *r, job *j)
   run (r, j, NULL);
 }
 
+/* Run the job in a user and mount namespace; 0 when the script ran and
+ * returned 0 (the caller then looks at what it left). */
+static int
+ns_run (res *r, job *j)
+{
+  if (ns_enter (r, CLONE_NEWNS) < 0)
+    return -1;
+  run (r, j, NULL);
+  return r->rc == 0 ? 0 : -1;
+}
+
 static void
 child_empty_root (res *r, job *j)
 {
-  if (ns_enter (r, CLONE_NEWNS) < 0)
-    return;
-  run (r, j, NULL);
-  if (r->rc != 0)
+  if (ns_run (r, j) < 0)
     return;
   DIR *d = opendir ("/");
   struct dirent *e;
@@ -520,10 +505,7 @@ child_empty_root (res *r, job *j)
 static void
 child_round_trip (res *r, job *j)
 {
-  if (ns_enter (r, CLONE_NEWNS) < 0)
-    return;
-  run (r, j, NULL);
-  if (r->rc != 0)
+  if (ns_run (r, j) < 0)
     return;
   char buf[64] = "";
   int fd = open ("/d/f", O_RDONLY);

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../unit/testutil.h"
+
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP };
 #define NFWD 3
 
@@ -46,12 +48,8 @@ read_stat (pid_t pid, procinfo *out)
 {
   char path[64], buf[1024];
   snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  FILE *f = fopen (path, "r");
-  if (f == NULL)
+  if (tu_read_file (path, buf, sizeof buf) < 0)
     return -1;
-  size_t n = fread (buf, 1, sizeof buf - 1, f);
-  fclose (f);
-  buf[n] = '\0';
   char *open = strchr (buf, '('), *close = strrchr (buf, ')');
   if (open == NULL || close == NULL || close < open)
     return -1;

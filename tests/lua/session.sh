@@ -1,6 +1,7 @@
-# session.sh -- sourced by the tests of a run's end (runtime/signals.sh,
-# sandbox/lifetime.sh): `ward run` under tests/lua/session, in a session of
-# its own, and what of it is left once it has exited. Every wait is for an
+# session.sh -- sourced by the tests that watch a whole run (runtime/signals.sh,
+# sandbox/lifetime.sh, the RSS and thread counts): `ward run` under
+# tests/lua/session, in a session of its own, and what of it is left once it
+# has exited. Every wait is for an
 # event, bounded by a deadline (60 s) scaled by WARD_TEST_TIMEOUT_SCALE
 # (an integer).
 #   start_run NAME ARGS...  run `$WARD run ARGS...` in the background; its
@@ -23,6 +24,19 @@
 #                           less than KB (WHAT says what was done); skipped
 #                           in a sanitizer build, whose allocator keeps freed
 #                           memory in quarantine
+#   session_tmp NAME        $T: a temporary directory removed at exit, with
+#                           the runs' XDG_STATE_HOME in it
+#   check NAME CMD...       the next TAP line (counted in $n): ok when CMD
+#                           succeeds, else not ok with the run's output
+#                           shown (counted in $fails)
+#   none_left, on_time      nothing of the run is left; wait_run did not
+#                           have to stop it
+#   both_read A B           neither A nor B is empty
+#   rss_at PATTERN NAME ARGS...
+#                           start_run NAME ARGS...; once its stdout has a
+#                           line matching PATTERN, ward's VmRSS in $rss and
+#                           that line in $line (both empty if none came);
+#                           then the run is ended by SIGTERM (wait_run)
 : "${WARD_SESSION:=${WARD_BUILDDIR:-.}/tests/lua/session}"
 . "${WARD_SRCDIR:-.}/tests/scale.sh"
 deadline_s=$(scaled_s 60)
@@ -94,4 +108,38 @@ rss_grew_less () {
   else
     echo "not ok $1 - the runtime grew by $_grow kB (less than $(( $4 / 1024 )) MiB; $5)"
   fi
+}
+
+session_tmp () {
+  T=$(mktemp -d "${TMPDIR:-/tmp}/ward-$1.XXXXXX") || exit 99
+  trap 'rm -rf "$T"' EXIT INT TERM
+  XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
+}
+
+n=0
+fails=0
+show_run () {
+  for f in "$T/$run_name.out" "$T/$run_name.err" "$T/$run_name.rep"; do
+    [ -e "$f" ] && sed 's/^/# /' "$f"
+  done
+}
+check () {
+  n=$((n + 1)); name=$1; shift
+  if "$@"; then echo "ok $n - $name"
+  else echo "not ok $n - $name"; fails=$((fails + 1)); show_run; fi
+}
+none_left () { [ -z "$(leftovers)" ]; }
+on_time () { [ "$late" -eq 0 ]; }
+both_read () { [ -n "$1" ] && [ -n "$2" ]; }
+
+rss_at () {
+  _pat=$1; shift
+  start_run "$@"
+  rss=; line=
+  if wait_line "$_pat"; then
+    rss=$(rss_kb "$(ward_pid)")
+    line=$(grep -- "$_pat" "$T/$run_name.out")
+  fi
+  stop_run TERM
+  wait_run
 }

@@ -1,6 +1,9 @@
 -- tap.lua -- TAP for ward's Lua end-to-end tests.
 -- local t = require("tap").setup(...); t.plan(n); t.ok(cond, name); t.is(got, want, name);
 -- t.err(kind, f, ...) checks that f returns nil, err with err:kind() == kind;
+-- t.raises(pattern, name, f, ...) that f raises; t.no_sandbox(v, e) skips a
+-- file where the machine does not allow the sandbox;
+-- t.await(topic) and t.exit_of(pid) wait for a message and for an EXIT;
 -- t.done() ends the test (raises if the plan was not met, so ward exits 1).
 -- Timeouts: a test waits on the event it expects, bounded by a generous
 -- deadline scaled by WARD_TEST_TIMEOUT_SCALE. The safe stdlib has no
@@ -49,6 +52,23 @@ function t.err(kind, pattern, name, f, ...)
     print("#   got " .. show(v) .. ", " .. (e and (type(e) == "userdata" and tostring(e) or show(e)) or "nil"))
   end
   return e
+end
+
+-- f(...) must raise a string error containing pattern (plain text).
+function t.raises(pattern, name, f, ...)
+  local ok, e = pcall(f, ...)
+  local good = not ok and type(e) == "string" and e:find(pattern, 1, true) ~= nil
+  t.ok(good, name)
+  if not good then t.diag("got " .. tostring(ok) .. ", " .. tostring(e)) end
+end
+
+-- v, e: what a first spawn on the sandbox gave. When it failed because the
+-- machine does not allow the sandbox's namespaces, skips the whole file and
+-- returns true (the test then returns).
+function t.no_sandbox(v, e)
+  if v or not tostring(e):find("not permitted") then return false end
+  t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(e))
+  return true
 end
 
 function t.diag(msg) print("# " .. tostring(msg)) end
@@ -111,6 +131,23 @@ function t.await(topic, timeout)
     if r.value:topic() == topic then return r.value end
     stash[#stash + 1] = r.value
   end
+end
+
+-- The EXIT event of pid (other events are passed over; nil once timeout
+-- ms, default t.ms(30000), have passed); t.exit_of gives its result.
+function t.exit_event(pid, timeout)
+  local events = process.events()
+  local deadline = time.after(timeout or t.ms(30000))
+  while true do
+    local r = channel.select { events:case_receive(), deadline:case_receive() }
+    if r.channel ~= events then return nil end
+    if r.value.kind == "EXIT" and r.value.from == pid then return r.value end
+  end
+end
+
+function t.exit_of(pid, timeout)
+  local ev = t.exit_event(pid, timeout)
+  return ev and ev.result
 end
 
 function t.done()

@@ -245,6 +245,16 @@ wait_for () {  # wait_for SECONDS PATTERN FILE : until FILE has a line matching 
     sleep 0.05
   done
 }
+# term_when NAME PATTERN OUT ERR: the run in the background ($wpid) prints
+# a line matching PATTERN to OUT within 600 s (TAP line NAME, showing ERR if
+# not); then it is sent SIGTERM, and its exit status is in $rc.
+term_when () {
+  if wait_for 600 "$2" "$3"; then pass "$1"
+  else fail "$1" "$4"; fi
+  kill -TERM "$wpid"
+  wait "$wpid"
+  rc=$?
+}
 num () { sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p" "$2"; }
 
 # ---- a run stopped by a signal records every denial, loses none ----
@@ -259,11 +269,8 @@ LUA
 printf 'policy "p" { allow process.send on "**"; }\n' > "$T/p.policy"
 "$WARD" run --policy "$T/p.policy" --audit "$T/sig.db" "$T/loop.lua" > "$T/sigout" 2> "$T/sigerr" &
 wpid=$!
-if wait_for 600 '^1000000$' "$T/sigout"; then pass "a run makes a million denials"
-else fail "a run makes a million denials" "$T/sigerr"; fi
-kill -TERM "$wpid"
-wait "$wpid"
-ok "SIGTERM stops a run with status 143" test $? -eq 143
+term_when "a run makes a million denials" '^1000000$' "$T/sigout" "$T/sigerr"
+ok "SIGTERM stops a run with status 143" test "$rc" -eq 143
 has "... saying so on stderr" "stopped by" "$T/sigerr"
 last=$(tail -n 1 "$T/sigout")
 $AUDIT stats --db "$T/sig.db" --json > "$T/sigstats" 2>&1
@@ -280,11 +287,8 @@ process.events():receive()
 LUA
 "$WARD" run --policy "$T/p.policy" --audit "$T/ex.db" "$T/exact.lua" > "$T/exout" 2> "$T/exerr" &
 wpid=$!
-if wait_for 600 '^made 1100000$' "$T/exout"; then pass "a run makes 1,100,000 denials, then waits"
-else fail "a run makes 1,100,000 denials, then waits" "$T/exerr"; fi
-kill -TERM "$wpid"
-wait "$wpid"
-ok "SIGTERM stops it with status 143" test $? -eq 143
+term_when "a run makes 1,100,000 denials, then waits" '^made 1100000$' "$T/exout" "$T/exerr"
+ok "SIGTERM stops it with status 143" test "$rc" -eq 143
 $AUDIT stats --db "$T/ex.db" --json > "$T/exstats" 2>&1
 has "recorded == made: 1100000 denials, none lost" '"records":1100000,"rows":[0-9]*,"denied":1100000,.*"lost":0,' "$T/exstats"
 

@@ -12,19 +12,14 @@ TESTS += tests/policy/test-lang tests/policy/test-eval tests/policy/test-store \
 	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/store.sh \
 	tests/policy/undeclared.sh
 
-tests_policy_test_lang_SOURCES = tests/policy/test-lang.c tests/unit/tap.h
 tests_policy_test_lang_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_test_lang_LDADD = $(WPOL_TEST_LIBS)
-tests_policy_test_eval_SOURCES = tests/policy/test-eval.c tests/unit/tap.h
 tests_policy_test_eval_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_test_eval_LDADD = $(WPOL_TEST_LIBS)
-tests_policy_test_store_SOURCES = tests/policy/test-store.c tests/unit/tap.h
 tests_policy_test_store_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_test_store_LDADD = $(WPOL_TEST_LIBS)
-tests_policy_wpol_cli_SOURCES = tests/policy/wpol-cli.c
 tests_policy_wpol_cli_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_wpol_cli_LDADD = $(WPOL_TEST_LIBS)
-tests_policy_bench_decide_SOURCES = tests/policy/bench-decide.c
 tests_policy_bench_decide_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_bench_decide_LDADD = $(WPOL_TEST_LIBS)
 ## with the fault hook of the audit writer (WARD_TEST_AUDIT_FAULT), which
@@ -32,7 +27,6 @@ tests_policy_bench_decide_LDADD = $(WPOL_TEST_LIBS)
 tests_policy_test_audit_SOURCES = tests/policy/test-audit.c tests/unit/tap.h policy/audit/audit.c
 tests_policy_test_audit_CPPFLAGS = $(WPOL_TEST_CPPFLAGS) -DWARD_TEST_HOOKS
 tests_policy_test_audit_LDADD = $(WPOL_TEST_LIBS)
-tests_policy_bench_audit_SOURCES = tests/policy/bench-audit.c
 tests_policy_bench_audit_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_bench_audit_LDADD = $(WPOL_TEST_LIBS)
 

@@ -102,6 +102,17 @@ nl='
 tab='	'
 simulated="simulated by WARD_TEST_ESCAPE_ABSENT"
 
+# whole_skip FILE LABEL: when FILE, an output of test-escape, skipped every
+# check (1..0 # SKIP), one ok line saying so; 1 when it did not.
+whole_skip () {
+  grep -q '^1\.\.0 # SKIP' "$1" || return 1
+  n=$((n + 1))
+  echo "ok $n - $2: # SKIP $(sed -n 's/^1\.\.0 # SKIP //p' "$1")" >>"$out"
+}
+
+# result_of NAME FILE: the TAP line of check NAME in FILE (empty if none).
+result_of () { grep -F -e "- $1: " -e "- $1 # SKIP " "$2" | head -n 1; }
+
 # judge_weak FILE LABEL [SIM]: FILE, the output of test-escape --weak, must
 # report each escape of weak_list, or skip it because the host lacks its
 # feature. With SIM (the features were all simulated absent), each check
@@ -109,18 +120,14 @@ simulated="simulated by WARD_TEST_ESCAPE_ABSENT"
 # still be reported as escaped.
 judge_weak () {
   wf=$1 label=$2 sim=${3:-}
-  if grep -q '^1\.\.0 # SKIP' "$wf"; then
-    n=$((n + 1))
-    echo "ok $n - $label: # SKIP $(sed -n 's/^1\.\.0 # SKIP //p' "$wf")" >>"$out"
-    return
-  fi
+  whole_skip "$wf" "$label" && return
   old_ifs=$IFS
   IFS=$nl
   for entry in $weak_list; do
     IFS=$old_ifs
     feat=${entry%%"$tab"*}
     name=${entry#*"$tab"}
-    line=$(grep -F -e "- $name: " -e "- $name # SKIP " "$wf" | head -n 1)
+    line=$(result_of "$name" "$wf")
     case $line in
       "ok "*" - $name # SKIP the host lacks $feat ("*)
         if [ -n "$sim" ]; then
@@ -180,10 +187,7 @@ every=ia32,x32,keys,userns,clone3,ptrace,personality,unfiltered,io_uring,ldt
 (cd "$tmp" && "$bin" --init "$script") >"$tmp/plain.out" 2>"$tmp/plain.err"
 (cd "$tmp" && WARD_TEST_ESCAPE_ABSENT=$every "$bin" --init "$script") \
   >"$tmp/sim.out" 2>"$tmp/sim.err"
-if grep -q '^1\.\.0 # SKIP' "$tmp/plain.out"; then
-  n=$((n + 1))
-  echo "ok $n - simulated absence: # SKIP $(sed -n 's/^1\.\.0 # SKIP //p' "$tmp/plain.out")" >>"$out"
-else
+if ! whole_skip "$tmp/plain.out" "simulated absence"; then
   # each check that needs a feature: skipped, naming it
   old_ifs=$IFS
   IFS=$nl
@@ -191,7 +195,7 @@ else
     IFS=$old_ifs
     feat=${entry%%"$tab"*}
     name=${entry#*"$tab"}
-    line=$(grep -F -e "- $name: " -e "- $name # SKIP " "$tmp/sim.out" | head -n 1)
+    line=$(result_of "$name" "$tmp/sim.out")
     case $line in
       "ok "*" - $name # SKIP the host lacks $feat ("*"): $simulated")
         emit ok "simulated absence: \"$name\" is skipped, naming $feat" ;;

@@ -47,6 +47,7 @@
 #include "probe.h"
 #include "sandbox.h"
 #include "tap.h"
+#include "testutil.h"
 
 #ifndef WARD_TOP_SRCDIR
 #define WARD_TOP_SRCDIR "."
@@ -132,19 +133,6 @@ f_keys (char *why, size_t len)
     why_errno (why, len, "add_key");
 }
 
-static int
-write_file (const char *path, const char *text)
-{
-  int fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = write (fd, text, strlen (text));
-  int e = errno;
-  close (fd);
-  errno = e;
-  return n == (ssize_t) strlen (text) ? 0 : -1;
-}
-
 /* As the sandbox has it: a user namespace whose uid and gid are mapped
  * (the kernel refuses a nested one to an unmapped caller), then another. */
 static void
@@ -159,15 +147,15 @@ f_userns (char *why, size_t len)
       return;
     }
   snprintf (map, sizeof map, "0 %u 1\n", (unsigned) uid);
-  if (write_file ("/proc/self/uid_map", map) < 0)
+  if (tu_write_file ("/proc/self/uid_map", map) < 0)
     {
       why_errno (why, len, "writing uid_map");
       return;
     }
   snprintf (map, sizeof map, "0 %u 1\n", (unsigned) gid);
-  if (write_file ("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+  if (tu_write_file ("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
     why_errno (why, len, "writing setgroups");
-  else if (write_file ("/proc/self/gid_map", map) < 0)
+  else if (tu_write_file ("/proc/self/gid_map", map) < 0)
     why_errno (why, len, "writing gid_map");
   else if (unshare (CLONE_NEWUSER) < 0)
     why_errno (why, len, "unshare CLONE_NEWUSER inside a user namespace");

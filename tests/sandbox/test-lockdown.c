@@ -14,6 +14,7 @@
 #include "config.h"
 #include "lockdown.h"
 #include "tap.h"
+#include "testutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,15 +194,19 @@ say (int fd, const char *fmt, ...)
     _exit (98);
 }
 
-static int
-write_file (const char *path, const char *text)
+/* A user namespace in which this process is root with every capability;
+ * a kernel that refuses it skips the case (exit 0). */
+static void
+userns_root (int out)
 {
-  int fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = write (fd, text, strlen (text));
-  close (fd);
-  return n == (ssize_t) strlen (text) ? 0 : -1;
+  unsigned uid = geteuid (), gid = getegid ();
+  if (unshare (CLONE_NEWUSER) < 0)
+    {
+      say (out, "skip unshare(CLONE_NEWUSER): %s\n", strerror (errno));
+      _exit (0);
+    }
+  if (tu_map_root (uid, gid) < 0)
+    _exit (97);
 }
 
 /* What ward does for an unprivileged caller: a user namespace in which the
@@ -211,20 +216,7 @@ enter_ns (int out)
 {
   if (geteuid () == 0)
     return;
-  char m[64];
-  unsigned uid = geteuid (), gid = getegid ();
-  if (unshare (CLONE_NEWUSER) < 0)
-    {
-      say (out, "skip unshare(CLONE_NEWUSER): %s\n", strerror (errno));
-      _exit (0);
-    }
-  snprintf (m, sizeof m, "0 %u 1", uid);
-  if (write_file ("/proc/self/setgroups", "deny") < 0
-      || write_file ("/proc/self/uid_map", m) < 0)
-    _exit (97);
-  snprintf (m, sizeof m, "0 %u 1", gid);
-  if (write_file ("/proc/self/gid_map", m) < 0)
-    _exit (97);
+  userns_root (out);
 }
 
 /* Root becomes nobody, losing every capability (a setuid away from 0
@@ -311,19 +303,12 @@ run (child_fn fn, long arg, struct result *r)
 {
   int pfd[2];
   memset (r, 0, sizeof *r);
-  if (pipe2 (pfd, O_CLOEXEC) < 0)
-    abort ();
-  fflush (stdout);
-  pid_t pid = fork ();
-  if (pid < 0)
-    abort ();
+  pid_t pid = tu_fork_piped (pfd, O_CLOEXEC);
   if (pid == 0)
     {
-      close (pfd[0]);
       fn (pfd[1], arg);
       _exit (0);
     }
-  close (pfd[1]);
   size_t len = 0;
   ssize_t n;
   while (len < sizeof r->text - 1
@@ -557,22 +542,17 @@ c_allowed (int out, long via)
   status_line (out, "Seccomp_filters");
   say (out, "securebits %d\n", prctl (PR_GET_SECUREBITS, 0, 0, 0, 0));
 
-  struct rlimit rl;
-  getrlimit (RLIMIT_AS, &rl);
-  say (out, "as %llu %llu\n", (unsigned long long) rl.rlim_cur,
-       (unsigned long long) rl.rlim_max);
-  getrlimit (RLIMIT_CPU, &rl);
-  say (out, "cpu %llu %llu\n", (unsigned long long) rl.rlim_cur,
-       (unsigned long long) rl.rlim_max);
-  getrlimit (RLIMIT_NOFILE, &rl);
-  say (out, "nofile %llu %llu\n", (unsigned long long) rl.rlim_cur,
-       (unsigned long long) rl.rlim_max);
-  getrlimit (RLIMIT_NPROC, &rl);
-  say (out, "nproc %llu %llu\n", (unsigned long long) rl.rlim_cur,
-       (unsigned long long) rl.rlim_max);
-  getrlimit (RLIMIT_CORE, &rl);
-  say (out, "core %llu %llu\n", (unsigned long long) rl.rlim_cur,
-       (unsigned long long) rl.rlim_max);
+  static const struct { const char *name; int res; } lims[] = {
+    { "as", RLIMIT_AS }, { "cpu", RLIMIT_CPU }, { "nofile", RLIMIT_NOFILE },
+    { "nproc", RLIMIT_NPROC }, { "core", RLIMIT_CORE },
+  };
+  for (size_t i = 0; i < sizeof lims / sizeof lims[0]; i++)
+    {
+      struct rlimit rl;
+      getrlimit (lims[i].res, &rl);
+      say (out, "%s %llu %llu\n", lims[i].name, (unsigned long long) rl.rlim_cur,
+           (unsigned long long) rl.rlim_max);
+    }
 }
 
 #if defined(__x86_64__)
@@ -656,21 +636,7 @@ c_nproc (int out, long arg)
   if (geteuid () == 0)
     _exit (92);
   /* now an unprivileged kuid: as ward's unprivileged path */
-  uid_t uid = geteuid ();
-  gid_t gid = getegid ();
-  char m[64];
-  if (unshare (CLONE_NEWUSER) < 0)
-    {
-      say (out, "skip unshare(CLONE_NEWUSER): %s\n", strerror (errno));
-      _exit (0);
-    }
-  snprintf (m, sizeof m, "0 %u 1", (unsigned) uid);
-  if (write_file ("/proc/self/setgroups", "deny") < 0
-      || write_file ("/proc/self/uid_map", m) < 0)
-    _exit (97);
-  snprintf (m, sizeof m, "0 %u 1", (unsigned) gid);
-  if (write_file ("/proc/self/gid_map", m) < 0)
-    _exit (97);
+  userns_root (out);
   wsb_profile p = profile ();
   p.limits.children = 1;
   lock (out, &p, VIA_NULL);

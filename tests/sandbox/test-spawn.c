@@ -319,6 +319,18 @@ wait_exit (pid_t pid, wsb_exit *ev)
   return -1;
 }
 
+/* Spawn profile p, tell the child cmd (a command of probe_entry) and wait
+ * for its exit record; 0 or -1. c stays open. */
+static int
+spawn_told (const wsb_profile *p, wsb_child *c, const char *cmd, wsb_exit *ev)
+{
+  ward_err e;
+  if (spawn (p, c, &e) < 0)
+    return -1;
+  send (c->chan, cmd, strlen (cmd), MSG_NOSIGNAL);
+  return wait_exit (c->pid, ev);
+}
+
 static void
 own_ns (const char *name, char *buf, size_t len)
 {
@@ -689,10 +701,7 @@ test_exits_and_signals (void)
   char d[128];
 
   wsb_profile p = prof (0);
-  int r = spawn (&p, &c, &e);
-  if (r == 0)
-    send (c.chan, "K10", 3, MSG_NOSIGNAL);
-  r = r == 0 ? wait_exit (c.pid, &ev) : -1;
+  int r = spawn_told (&p, &c, "K10", &ev);
   ok (r == 0 && ev.code == CLD_KILLED && ev.status == SIGUSR1,
       "a child killed by SIGUSR1 is reported so (%d %d)", ev.code, ev.status);
   wsb_describe_exit (ev.code, ev.status, ev.syscall_nr, d, sizeof d);
@@ -701,10 +710,7 @@ test_exits_and_signals (void)
   close (c.chan);
 
   p = prof (ns_for (WARD_NS_PID));
-  r = spawn (&p, &c, &e);
-  if (r == 0)
-    send (c.chan, "K11", 3, MSG_NOSIGNAL);
-  r = r == 0 ? wait_exit (c.pid, &ev) : -1;
+  r = spawn_told (&p, &c, "K11", &ev);
   ok (r == 0 && (ev.code == CLD_KILLED || ev.code == CLD_DUMPED)
       && ev.status == SIGSEGV,
       "PID 1 reports its actor killed by SIGSEGV (%d %d)", ev.code, ev.status);
@@ -717,10 +723,7 @@ test_exits_and_signals (void)
   close (c.chan);
 
   p = prof (ns_for (WARD_NS_PID));
-  r = spawn (&p, &c, &e);
-  if (r == 0)
-    send (c.chan, "x7", 2, MSG_NOSIGNAL);
-  r = r == 0 ? wait_exit (c.pid, &ev) : -1;
+  r = spawn_told (&p, &c, "x7", &ev);
   ok (r == 0 && ev.code == CLD_EXITED && ev.status == 7
       && ev.raw_code == CLD_EXITED && ev.raw_status == 7,
       "PID 1 exits with its actor's status 7 (%d %d)", ev.raw_code,

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "sandbox.h"
 #include "tap.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -68,12 +69,8 @@ children_of (pid_t parent, pid_t *out, int max)
 {
   char path[64], buf[4096];
   snprintf (path, sizeof path, "/proc/%d/task/%d/children", (int) parent, (int) parent);
-  FILE *f = fopen (path, "r");
-  if (f == NULL)
+  if (tu_read_file (path, buf, sizeof buf) < 0)
     return -1;
-  size_t n = fread (buf, 1, sizeof buf - 1, f);
-  fclose (f);
-  buf[n] = '\0';
   int k = 0;
   for (char *s = buf, *e; k < max; s = e)
     {

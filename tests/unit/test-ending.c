@@ -6,6 +6,7 @@
 #include "rt.h"
 #include "vm.h"
 #include "tap.h"
+#include "rttest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,40 +18,12 @@ ward_run_master_exited (ward_proc *p, int abnormal, const char *error)
   (void) p, (void) abnormal, (void) error;
 }
 
-static int
-write_file (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  if (f == NULL)
-    return -1;
-  fputs (text, f);
-  return fclose (f);
-}
-
-static ward_proc *
-spawn (ward_host *h, const char *id, ward_err *err)
-{
-  char path[4096];
-  if (ward_def_resolve (id, path, sizeof path, err) < 0)
-    return NULL;
-  ward_spawn_req req = { .def_id = id, .path = path, .host = h, .is_worker = 1 };
-  return ward_spawn (NULL, &req, err);
-}
-
 int
 main (void)
 {
   plan (9);
   char dir[] = "/tmp/ward-ending-XXXXXX";
-  if (mkdtemp (dir) == NULL)
-    return 1;
-  snprintf (ward_cfg.root, sizeof ward_cfg.root, "%s", dir);
-  ward_cfg.mem_limit = 64u << 20;
-  ward_cfg.mailbox_limit = 1000;
-  ward_cfg.max_children = 1000;
-  char path[4200];
-  snprintf (path, sizeof path, "%s/spin.lua", dir);
-  if (write_file (path, "while true do end\n") < 0)
+  if (rt_root (dir, 1000) < 0 || rt_define (dir, "spin", "while true do end\n") < 0)
     return 1;
 
   ward_err err;
@@ -62,7 +35,7 @@ main (void)
   int started = 0;
   for (int i = 0; i < 8; i++)
     {
-      ward_proc *p = spawn (h, ":spin", &err);
+      ward_proc *p = rt_spawn (h, ":spin", &err);
       if (p == NULL)
         printf ("# spawn: %s\n", err.msg);
       else
@@ -76,7 +49,7 @@ main (void)
   ward_proc_kill_all ("the test ends the run");
   is_int (ward_run_ending (), 1, "after ward_proc_kill_all the run is ending");
   ward_err_clear (&err);
-  ward_proc *late = spawn (h, ":spin", &err);
+  ward_proc *late = rt_spawn (h, ":spin", &err);
   ok (late == NULL, "a spawn after it is refused");
   if (late)
     ward_proc_unref (late);
@@ -87,6 +60,5 @@ main (void)
   is_int (ward_proc_count (), 0, "every process alive at the end was ended");
   ward_hosts_stop ();
   ward_timers_stop ();
-  snprintf (path, sizeof path, "rm -rf %s", dir);
-  return system (path) == 0 ? done () : 1;
+  return rt_remove (dir) == 0 ? done () : 1;
 }

@@ -7,6 +7,7 @@
 #include "rt.h"
 #include "vm.h"
 #include "tap.h"
+#include "rttest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,23 +19,11 @@ ward_run_master_exited (ward_proc *p, int abnormal, const char *error)
 {
 }
 
-static void
-write_file (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  fputs (text, f);
-  fclose (f);
-}
-
 static ward_proc *
 spawn (ward_host *h, const char *id)
 {
-  char path[4096];
   ward_err err;
-  if (ward_def_resolve (id, path, sizeof path, &err) < 0)
-    return NULL;
-  ward_spawn_req req = { .def_id = id, .path = path, .host = h, .is_worker = 1 };
-  ward_proc *p = ward_spawn (NULL, &req, &err);
+  ward_proc *p = rt_spawn (h, id, &err);
   if (p == NULL)
     printf ("# spawn: %s\n", err.msg);
   return p;             /* a reference: the caller drops it */
@@ -54,17 +43,10 @@ main (void)
 {
   plan (8);
   char dir[] = "/tmp/ward-sched-XXXXXX";
-  if (mkdtemp (dir) == NULL)
+  if (rt_root (dir, 1000000) < 0
+      || rt_define (dir, "noop", "local x = 0 for i = 1, 2000 do x = x + i end return x\n") < 0
+      || rt_define (dir, "busy", "local x = 0 while true do x = x + 1 end\n") < 0)
     return 1;
-  snprintf (ward_cfg.root, sizeof ward_cfg.root, "%s", dir);
-  ward_cfg.mem_limit = 64u << 20;
-  ward_cfg.mailbox_limit = 1000;
-  ward_cfg.max_children = 1000000;
-  char path[4200];
-  snprintf (path, sizeof path, "%s/noop.lua", dir);
-  write_file (path, "local x = 0 for i = 1, 2000 do x = x + i end return x\n");
-  snprintf (path, sizeof path, "%s/busy.lua", dir);
-  write_file (path, "local x = 0 while true do x = x + 1 end\n");
 
   ward_err err;
   is_int (ward_timers_start (&err), 0, "timer thread starts");
@@ -133,6 +115,5 @@ main (void)
   is_int (ward_proc_count (), 0, "killed busy processes end");
   ward_hosts_stop ();
   ward_timers_stop ();
-  snprintf (path, sizeof path, "rm -rf %s", dir);
-  return system (path) == 0 ? done () : 1;
+  return rt_remove (dir) == 0 ? done () : 1;
 }

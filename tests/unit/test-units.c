@@ -41,25 +41,22 @@ bad (int (*parse) (const char *, uint64_t *, ward_err *), const char *s)
 #define SIZE_OK(s, want) is_int (good (ward_parse_size, s), want, "size \"%s\"", s)
 #define DUR_OK(s, want) is_int (good (ward_parse_duration, s), want, "duration \"%s\"", s)
 
+/* s must be refused by parse with a message "bad WHAT \"..." giving reason. */
 static void
-size_bad (const char *s, const char *reason)
+refused (int (*parse) (const char *, uint64_t *, ward_err *), const char *what,
+         const char *s, const char *reason)
 {
-  const char *m = bad (ward_parse_size, s);
-  ok (strncmp (m, "bad size \"", 10) == 0 && strstr (m, reason) != NULL,
-      "size \"%s\" is refused: %s", s, reason);
+  const char *m = bad (parse, s);
+  char head[32];
+  int hn = snprintf (head, sizeof head, "bad %s \"", what);
+  ok (strncmp (m, head, (size_t) hn) == 0 && strstr (m, reason) != NULL,
+      "%s \"%s\" is refused: %s", what, s, reason);
   if (strstr (m, reason) == NULL)
     printf ("#   got \"%s\"\n", m);
 }
 
-static void
-dur_bad (const char *s, const char *reason)
-{
-  const char *m = bad (ward_parse_duration, s);
-  ok (strncmp (m, "bad duration \"", 14) == 0 && strstr (m, reason) != NULL,
-      "duration \"%s\" is refused: %s", s, reason);
-  if (strstr (m, reason) == NULL)
-    printf ("#   got \"%s\"\n", m);
-}
+static void size_bad (const char *s, const char *r) { refused (ward_parse_size, "size", s, r); }
+static void dur_bad (const char *s, const char *r) { refused (ward_parse_duration, "duration", s, r); }
 
 int
 main (void)

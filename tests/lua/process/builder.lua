@@ -212,11 +212,7 @@ t.is(tm and tm:payload(), "hello", "... and only main's message arrived")
 t.is(u.msg_on("try_all", 200), nil, "... not a second one")
 
 -- ---- bad input ----
-local function refuses(name, f, ...)
-  local ok, why = u.refuses(errors.INVALID, f, ...)
-  t.ok(ok, name)
-  if not ok then t.diag(why) end
-end
+local function refuses(name, f, ...) u.refused(t, errors.INVALID, name, f, ...) end
 refuses("process.with_context(nil)", process.with_context, nil)
 refuses("process.with_context()", process.with_context)
 refuses("process.with_context(5)", process.with_context, 5)

@@ -140,9 +140,7 @@ u.msg_on("event", 100)
 -- ---- bad input: INVALID / NOT_FOUND, nothing delivered ----
 local target = start("actors:cancel_obey")
 local function refuses(kind, name, ...)
-  local ok, why = u.refuses(kind, process.cancel, ...)
-  t.ok(ok, "cancel refuses " .. name)
-  if not ok then t.diag(why) end
+  u.refused(t, kind, "cancel refuses " .. name, process.cancel, ...)
 end
 local bad = { "abc", "", "-1s", "1x", "5 s", " 5s", "5s ", "1e3ms", "0x10ms", "inf s", "nan",
               "1.5.2s", "s", "ms", "1d", "9000h", -1, 1.5, 0.5, true, {}, 366 * 24 * 3600 * 1000 + 1,

@@ -7,8 +7,7 @@ local me = process.pid()
 
 local x = process.spawn("actors:idle", H)
 process.registry.register("deny-mon", x)
-u.denied(t, "monitor a pid", "process.monitor", x, process.monitor, x)
-u.denied(t, "monitor by name (the resource is the pid)", "process.monitor", x, process.monitor, "deny-mon")
+u.denied_pid_and_name(t, "monitor", x, "deny-mon")
 process.send(x, "stop")
 local gone, deadline = false, time.now() + u.ms(30000)
 while time.now() < deadline do

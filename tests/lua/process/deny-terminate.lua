@@ -6,9 +6,8 @@ local H = u.HOST
 local me = process.pid()
 
 local x = process.spawn_monitored("actors:idle", H)
-u.denied(t, "terminate a pid", "process.terminate", x, process.terminate, x)
 process.registry.register("deny-term", x)
-u.denied(t, "terminate by name (the resource is the pid)", "process.terminate", x, process.terminate, "deny-term")
+u.denied_pid_and_name(t, "terminate", x, "deny-term")
 u.denied(t, "terminate oneself", "process.terminate", me, process.terminate, me)
 t.ok(u.quiet(process.events(), 300), "the target is still alive")
 process.send(x, "stop")

@@ -7,8 +7,7 @@ local H = u.HOST
 process.set_options { trap_links = true }
 local x = process.spawn_linked("actors:fail_on", H)
 process.registry.register("deny-unlink", x)
-u.denied(t, "unlink a pid", "process.unlink", x, process.unlink, x)
-u.denied(t, "unlink by name (the resource is the pid)", "process.unlink", x, process.unlink, "deny-unlink")
+u.denied_pid_and_name(t, "unlink", x, "deny-unlink")
 process.send(x, "go", "still linked")
 local ev = u.event_from("LINK_DOWN", x)
 t.is(ev and ev.error, "still linked", "the link is still in place: LINK_DOWN arrives")

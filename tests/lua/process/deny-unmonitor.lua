@@ -6,8 +6,7 @@ local H = u.HOST
 
 local x = process.spawn_monitored("actors:idle", H)
 process.registry.register("deny-unmon", x)
-u.denied(t, "unmonitor a pid", "process.unmonitor", x, process.unmonitor, x)
-u.denied(t, "unmonitor by name (the resource is the pid)", "process.unmonitor", x, process.unmonitor, "deny-unmon")
+u.denied_pid_and_name(t, "unmonitor", x, "deny-unmon")
 process.send(x, "stop")
 local ev = u.event_from("EXIT", x)
 t.is(ev and ev.result.value, "stop", "the monitor is still in place: EXIT arrives")

@@ -59,10 +59,7 @@ t.ok(time.now() - t0 < u.ms(5000), "at once, long before the 10 s sleep ends (" 
 
 -- ---- bad input ----
 local function refuses(kind, name, ...)
-  local ok, why = u.refuses(kind, process.exec, ...)
-  t.ok(ok, "exec refuses " .. name)
-  if not ok then t.diag(why) end
-  return why
+  return u.refused(t, kind, "exec refuses " .. name, process.exec, ...)
 end
 refuses(errors.INVALID, "a nil id", nil, H)
 refuses(errors.INVALID, "no arguments")

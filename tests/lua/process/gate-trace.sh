@@ -63,76 +63,54 @@ check () {
   fi
 }
 
+# traced NAME EXPECTED SETUP CALL [AFTER [WARD-ARGS...]]: check with the
+# body SETUP, then "local r, e = CALL" between the marks, then AFTER
+# (default: assert(r, tostring(e))) and DONE.
+traced () {
+  t_name=$1
+  t_expected=$2
+  t_setup=$3
+  t_call=$4
+  t_after=${5:-'assert(r, tostring(e))'}
+  shift 4
+  [ $# -gt 0 ] && shift
+  printf '%s\nmark("BEGIN-MARK")\nlocal r, e = %s\nmark("END-MARK")\n%s\nprint("DONE")\n' \
+    "$t_setup" "$t_call" "$t_after" > "$tmp/body"
+  check "$t_name" "$t_expected" "$@" < "$tmp/body"
+}
+
+spawn_ret='process.spawn actors:ret'
+mon_ret='process.spawn.monitored actors:ret'
+link_ret='process.spawn.linked actors:ret'
+host='process.host ward:main'
+ctx='process.context context'
+builder='local b = process.with_context { a = 1 }'
+idle='local T = process.spawn("actors:idle", H)'
+
 # ---- spawn variants ----
-check "spawn" "process.spawn actors:ret
-process.host ward:main" <<'LUA'
-mark("BEGIN-MARK")
-local c = process.spawn("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "spawn_monitored" "process.spawn actors:ret
-process.spawn.monitored actors:ret
-process.host ward:main" <<'LUA'
-mark("BEGIN-MARK")
-local c = process.spawn_monitored("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "spawn_linked" "process.spawn actors:ret
-process.spawn.linked actors:ret
-process.host ward:main" <<'LUA'
-mark("BEGIN-MARK")
-local c = process.spawn_linked("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "spawn_linked_monitored" "process.spawn actors:ret
-process.spawn.monitored actors:ret
-process.spawn.linked actors:ret
-process.host ward:main" <<'LUA'
-mark("BEGIN-MARK")
-local c = process.spawn_linked_monitored("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "spawn of a dotted namespace id passes the id unchanged" "process.spawn actors.sub:leaf
-process.host ward:main" <<'LUA'
-mark("BEGIN-MARK")
-local c = process.spawn("actors.sub:leaf", H, 1, 2, 3)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "spawn_linked_monitored denied: every permission is still asked, in order" "process.spawn actors:ret
-process.spawn.monitored actors:ret
-process.spawn.linked actors:ret
-process.host ward:main" --deny process.spawn <<'LUA'
-mark("BEGIN-MARK")
-local c, e = process.spawn_linked_monitored("actors:ret", H)
-mark("END-MARK")
-assert(c == nil and e:kind() == errors.PERMISSION_DENIED)
-print("DONE")
-LUA
+traced "spawn" "$spawn_ret
+$host" '' 'process.spawn("actors:ret", H)'
+traced "spawn_monitored" "$spawn_ret
+$mon_ret
+$host" '' 'process.spawn_monitored("actors:ret", H)'
+traced "spawn_linked" "$spawn_ret
+$link_ret
+$host" '' 'process.spawn_linked("actors:ret", H)'
+traced "spawn_linked_monitored" "$spawn_ret
+$mon_ret
+$link_ret
+$host" '' 'process.spawn_linked_monitored("actors:ret", H)'
+traced "spawn of a dotted namespace id passes the id unchanged" "process.spawn actors.sub:leaf
+$host" '' 'process.spawn("actors.sub:leaf", H, 1, 2, 3)'
+traced "spawn_linked_monitored denied: every permission is still asked, in order" "$spawn_ret
+$mon_ret
+$link_ret
+$host" '' 'process.spawn_linked_monitored("actors:ret", H)' \
+  'assert(r == nil and e:kind() == errors.PERMISSION_DENIED)' --deny process.spawn
 
 # ---- exec ----
-check "exec" "process.exec actors:ret
-process.host ward:main" <<'LUA'
-mark("BEGIN-MARK")
-local r = process.exec("actors:ret", H, 7)
-mark("END-MARK")
-assert(r == 7)
-print("DONE")
-LUA
+traced "exec" "process.exec actors:ret
+$host" '' 'process.exec("actors:ret", H, 7)' 'assert(r == 7)'
 
 # ---- actions on a target pid ----
 for action in send terminate cancel monitor unmonitor link unlink; do
@@ -141,219 +119,77 @@ for action in send terminate cancel monitor unmonitor link unlink; do
     cancel) call='process.cancel(T, "1s")' ;;
     *) call="process.$action(T)" ;;
   esac
-  check "$action" "process.$action @T@" <<LUA
-process.set_options { trap_links = true }
-local T = process.spawn("actors:idle", H)
-var("T", T)
-mark("BEGIN-MARK")
-local ok, e = $call
-mark("END-MARK")
-assert(ok == true, tostring(e))
-print("DONE")
-LUA
+  traced "$action" "process.$action @T@" "process.set_options { trap_links = true }
+$idle
+var(\"T\", T)" "$call" 'assert(r == true, tostring(e))'
 done
 
-check "send by name: the name is looked up, then the resource is the pid" "process.registry.lookup by-name
-process.send @T@" <<'LUA'
-local T = process.spawn("actors:idle", H)
-process.registry.register("by-name", T)
-var("T", T)
-mark("BEGIN-MARK")
-assert(process.send("by-name", "topic"))
-mark("END-MARK")
-print("DONE")
-LUA
+traced "send by name: the name is looked up, then the resource is the pid" "process.registry.lookup by-name
+process.send @T@" "$idle
+process.registry.register(\"by-name\", T)
+var(\"T\", T)" 'process.send("by-name", "topic")'
 
 # ---- context and the builder ----
-check "with_context" "process.context context" <<'LUA'
-mark("BEGIN-MARK")
-local b = process.with_context { a = 1 }
-mark("END-MARK")
-assert(b)
-print("DONE")
-LUA
-
-check "builder:with_context" "process.context context" <<'LUA'
-local b = process.with_context { a = 1 }
-mark("BEGIN-MARK")
-local b2 = b:with_context { b = 2 }
-mark("END-MARK")
-assert(b2)
-print("DONE")
-LUA
-
-check "with_name and with_message ask nothing themselves" "" <<'LUA'
-local b = process.with_context { a = 1 }
-mark("BEGIN-MARK")
-local b2 = b:with_name("n"):with_message("m", 1)
-mark("END-MARK")
-assert(b2)
-print("DONE")
-LUA
-
-check "builder:spawn" "process.spawn actors:ret
-process.host ward:main
-process.context context" <<'LUA'
-local b = process.with_context { a = 1 }
-mark("BEGIN-MARK")
-local c = b:spawn("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "builder:spawn_linked_monitored" "process.spawn actors:ret
-process.spawn.monitored actors:ret
-process.spawn.linked actors:ret
-process.host ward:main
-process.context context" <<'LUA'
-local b = process.with_context { a = 1 }
-mark("BEGIN-MARK")
-local c = b:spawn_linked_monitored("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "builder:spawn_linked" "process.spawn actors:ret
-process.spawn.linked actors:ret
-process.host ward:main
-process.context context" <<'LUA'
-local b = process.with_context { a = 1 }
-mark("BEGIN-MARK")
-local c = b:spawn_linked("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "cancel without a deadline" "process.cancel @T@" <<'LUA'
-local T = process.spawn("actors:idle", H)
-var("T", T)
-mark("BEGIN-MARK")
-assert(process.cancel(T))
-mark("END-MARK")
-print("DONE")
-LUA
-
-check "builder:spawn with with_actor" "process.spawn actors:ret
-process.host ward:main
+traced "with_context" "$ctx" '' 'process.with_context { a = 1 }'
+traced "builder:with_context" "$ctx" "$builder" 'b:with_context { b = 2 }'
+traced "with_name and with_message ask nothing themselves" "" "$builder" \
+  'b:with_name("n"):with_message("m", 1)'
+traced "builder:spawn" "$spawn_ret
+$host
+$ctx" "$builder" 'b:spawn("actors:ret", H)'
+traced "builder:spawn_linked_monitored" "$spawn_ret
+$mon_ret
+$link_ret
+$host
+$ctx" "$builder" 'b:spawn_linked_monitored("actors:ret", H)'
+traced "builder:spawn_linked" "$spawn_ret
+$link_ret
+$host
+$ctx" "$builder" 'b:spawn_linked("actors:ret", H)'
+traced "cancel without a deadline" "process.cancel @T@" "$idle
+var(\"T\", T)" 'process.cancel(T)'
+traced "builder:spawn with with_actor" "$spawn_ret
+$host
 process.security security
-process.context context" <<'LUA'
-local b = process.with_context({ a = 1 }):with_actor("bob")
-mark("BEGIN-MARK")
-local c = b:spawn("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "builder:spawn_monitored with with_scope" "process.spawn actors:ret
-process.spawn.monitored actors:ret
-process.host ward:main
+$ctx" 'local b = process.with_context({ a = 1 }):with_actor("bob")' 'b:spawn("actors:ret", H)'
+traced "builder:spawn_monitored with with_scope" "$spawn_ret
+$mon_ret
+$host
 process.security security
-process.context context" <<'LUA'
-local b = process.with_context({ a = 1 }):with_scope { "p1", "p2" }
-mark("BEGIN-MARK")
-local c = b:spawn_monitored("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "builder:spawn with with_actor and with_scope asks process.security once" "process.spawn actors:ret
-process.host ward:main
+$ctx" 'local b = process.with_context({ a = 1 }):with_scope { "p1", "p2" }' \
+  'b:spawn_monitored("actors:ret", H)'
+traced "builder:spawn with with_actor and with_scope asks process.security once" "$spawn_ret
+$host
 process.security security
-process.context context" <<'LUA'
-local b = process.with_context({}):with_actor("bob"):with_scope { "p" }
-mark("BEGIN-MARK")
-local c = b:spawn("actors:ret", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "builder:spawn with with_name asks to register the name" "process.spawn actors:idle
-process.host ward:main
-process.context context
-process.registry.register named" <<'LUA'
-local b = process.with_context({}):with_name("named")
-mark("BEGIN-MARK")
-local c = b:spawn("actors:idle", H)
-mark("END-MARK")
-assert(c)
-print("DONE")
-LUA
-
-check "builder:spawn with with_message: the queued sends are process.send (asked once)" "process.spawn actors:idle
-process.host ward:main
-process.context context
-process.send @C@" <<'LUA'
-local b = process.with_context({}):with_message("one", 1):with_message("two", 2)
-mark("BEGIN-MARK")
-local c = b:spawn("actors:idle", H)
-mark("END-MARK")
-var("C", c)
-assert(c)
-print("DONE")
-LUA
+$ctx" 'local b = process.with_context({}):with_actor("bob"):with_scope { "p" }' \
+  'b:spawn("actors:ret", H)'
+traced "builder:spawn with with_name asks to register the name" "process.spawn actors:idle
+$host
+$ctx
+process.registry.register named" 'local b = process.with_context({}):with_name("named")' \
+  'b:spawn("actors:idle", H)'
+traced "builder:spawn with with_message: the queued sends are process.send (asked once)" "process.spawn actors:idle
+$host
+$ctx
+process.send @C@" 'local b = process.with_context({}):with_message("one", 1):with_message("two", 2)' \
+  'b:spawn("actors:idle", H)' 'var("C", r)
+assert(r)'
 
 # ---- registry ----
-check "registry.register" "process.registry.register svc" <<'LUA'
-mark("BEGIN-MARK")
-assert(process.registry.register("svc"))
-mark("END-MARK")
-print("DONE")
-LUA
-
-check "registry.register for another pid" "process.registry.register svc2" <<'LUA'
-local T = process.spawn("actors:idle", H)
-mark("BEGIN-MARK")
-assert(process.registry.register("svc2", T))
-mark("END-MARK")
-print("DONE")
-LUA
-
-check "registry.register for a pid given by name" "process.registry.lookup svc3
-process.registry.register svc4" <<'LUA'
-local T = process.spawn("actors:idle", H)
-process.registry.register("svc3", T)
-mark("BEGIN-MARK")
-assert(process.registry.register("svc4", "svc3"))
-mark("END-MARK")
-print("DONE")
-LUA
-
-check "registry.lookup" "process.registry.lookup lk" <<'LUA'
-local T = process.spawn("actors:idle", H)
-process.registry.register("lk", T)
-mark("BEGIN-MARK")
-assert(process.registry.lookup("lk") == T)
-mark("END-MARK")
-print("DONE")
-LUA
-
-check "registry.lookup of a name nobody holds asks the same" "process.registry.lookup nobody-holds-this" <<'LUA'
-mark("BEGIN-MARK")
-assert(process.registry.lookup("nobody-holds-this") == nil)
-mark("END-MARK")
-print("DONE")
-LUA
-
-check "terminate of a pid that does not exist asks on that pid" "process.terminate {ward:main|0xfffff}" <<'LUA'
-mark("BEGIN-MARK")
-assert(process.terminate("{ward:main|0xfffff}") == nil)
-mark("END-MARK")
-print("DONE")
-LUA
-
-check "registry.unregister" "process.registry.unregister svc" <<'LUA'
-process.registry.register("svc")
-mark("BEGIN-MARK")
-assert(process.registry.unregister("svc") == true)
-mark("END-MARK")
-print("DONE")
-LUA
+traced "registry.register" "process.registry.register svc" '' 'process.registry.register("svc")'
+traced "registry.register for another pid" "process.registry.register svc2" "$idle" \
+  'process.registry.register("svc2", T)'
+traced "registry.register for a pid given by name" "process.registry.lookup svc3
+process.registry.register svc4" "$idle
+process.registry.register(\"svc3\", T)" 'process.registry.register("svc4", "svc3")'
+traced "registry.lookup" "process.registry.lookup lk" "$idle
+process.registry.register(\"lk\", T)" 'process.registry.lookup("lk")' 'assert(r == T)'
+traced "registry.lookup of a name nobody holds asks the same" "process.registry.lookup nobody-holds-this" \
+  '' 'process.registry.lookup("nobody-holds-this")' 'assert(r == nil)'
+traced "terminate of a pid that does not exist asks on that pid" "process.terminate {ward:main|0xfffff}" \
+  '' 'process.terminate("{ward:main|0xfffff}")' 'assert(r == nil)'
+traced "registry.unregister" "process.registry.unregister svc" 'process.registry.register("svc")' \
+  'process.registry.unregister("svc")' 'assert(r == true)'
 
 # ---- upgrade ----
 check "upgrade to another definition" "process.spawn actors:gate_after_upg" <<'LUA'
@@ -372,22 +208,9 @@ assert(r == "restarted", tostring(e))
 LUA
 
 # ---- require and spawn_vm ----
-check "require of a module file" "lua.require util" <<'LUA'
-mark("BEGIN-MARK")
-local m = require "util"
-mark("END-MARK")
-assert(type(m) == "table")
-print("DONE")
-LUA
-
-check "spawn_vm" "process.spawn actors:vm_child
-process.host ward:main" <<'LUA'
-mark("BEGIN-MARK")
-local ch = spawn_vm("actors:vm_child")
-mark("END-MARK")
-ch:send("bye")
-print("DONE")
-LUA
+traced "require of a module file" "lua.require util" '' 'require "util"' 'assert(type(r) == "table")'
+traced "spawn_vm" "process.spawn actors:vm_child
+$host" '' 'spawn_vm("actors:vm_child")' 'r:send("bye")'
 
 check "spawn_vm with a subprocess table" "process.spawn actors:vm_child
 process.host ward:main

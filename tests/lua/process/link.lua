@@ -117,22 +117,9 @@ process.send(never, "stop")
 
 -- ---- self, dead, bad input ----
 local function refuses(kind, name, fn, ...)
-  local ok, why = u.refuses(kind, process[fn], ...)
-  t.ok(ok, fn .. " refuses " .. name)
-  if not ok then t.diag(why) end
+  u.refused(t, kind, fn .. " refuses " .. name, process[fn], ...)
 end
-local dead = process.spawn_monitored("actors:ret", H)
-u.event_from("EXIT", dead)
-for _, fn in ipairs { "link", "unlink" } do
-  refuses(errors.INVALID, "nil", fn, nil)
-  refuses(errors.INVALID, "no argument", fn)
-  refuses(errors.INVALID, "a number", fn, 5)
-  refuses(errors.INVALID, "a table", fn, {})
-  refuses(errors.INVALID, "an empty string", fn, "")
-  refuses(errors.NOT_FOUND, "an exited pid", fn, dead)
-  refuses(errors.NOT_FOUND, "an unknown pid", fn, "{ward:main|0xffffe}")
-  refuses(errors.NOT_FOUND, "an unregistered name", fn, "no-such-name")
-end
+u.refuses_targets(t, { "link", "unlink" })
 refuses(errors.INVALID, "itself", "link", me)
 t.ok(u.quiet(events, 100), "no stray events")
 

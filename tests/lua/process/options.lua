@@ -14,9 +14,7 @@ t.is(process.set_options {}, true, "set_options{} is accepted")
 t.is(process.get_options().trap_links, true, "and changes nothing")
 
 local function refuses(name, ...)
-  local ok, why = u.refuses(errors.INVALID, process.set_options, ...)
-  t.ok(ok, "set_options refuses " .. name)
-  if not ok then t.diag(why) end
+  local why = u.refused(t, errors.INVALID, "set_options refuses " .. name, process.set_options, ...)
   t.is(process.get_options().trap_links, true, "  ... and trap_links is unchanged")
   return why
 end

@@ -45,5 +45,5 @@ LUA_TESTS += tests/lua/process/terminate.lua
 LUA_TESTS += tests/lua/process/topics.lua
 LUA_TESTS += tests/lua/process/upgrade.lua
 TESTS += tests/lua/process/gate-trace.sh tests/lua/process/permissions.sh
-EXTRA_DIST += tests/lua/process/tap.lua tests/lua/process/util.lua tests/lua/process/actors \
+EXTRA_DIST += tests/lua/process/tap.lua tests/lua/process/pending.lua tests/lua/process/util.lua tests/lua/process/actors \
 	tests/lua/process/gate-trace.sh tests/lua/process/permissions.sh

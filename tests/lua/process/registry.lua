@@ -96,11 +96,7 @@ t.is(reg.register(n255), true, "a 255-byte name is allowed")
 t.is(reg.lookup(n255), me, "and resolves")
 t.is(reg.register("with space/and:colon.dot"), true, "any bytes but a leading { are allowed")
 t.is(reg.register("x{y}"), true, "a { not at the start is allowed")
-local function refuses(kind, name, f, ...)
-  local okr, why = u.refuses(kind, f, ...)
-  t.ok(okr, name)
-  if not okr then t.diag(why) end
-end
+local function refuses(kind, name, f, ...) u.refused(t, kind, name, f, ...) end
 refuses(errors.INVALID, "register(nil)", reg.register, nil)
 refuses(errors.INVALID, "register()", reg.register)
 refuses(errors.INVALID, "register(5)", reg.register, 5)

@@ -7,11 +7,7 @@ local me = process.pid()
 local inbox = process.inbox()
 
 -- ---- bad arguments: nil, INVALID / NOT_FOUND, never a raise ----
-local function refuses(kind, name, ...)
-  local ok, why = u.refuses(kind, process.send, ...)
-  t.ok(ok, name)
-  if not ok then t.diag(why) end
-end
+local function refuses(kind, name, ...) u.refused(t, kind, name, process.send, ...) end
 refuses(errors.INVALID, "destination nil", nil, "x", 1)
 refuses(errors.INVALID, "destination missing")
 refuses(errors.INVALID, "destination number", 5, "x")

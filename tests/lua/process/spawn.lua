@@ -58,10 +58,7 @@ process.set_options { trap_links = false }
 
 -- ---- bad input: nil, err, never a raise, no child ----
 local function refuses(kind, name, f, ...)
-  local ok, why = u.refuses(kind, process[f], ...)
-  t.ok(ok, f .. " refuses " .. name)
-  if not ok then t.diag(why) end
-  return why
+  return u.refused(t, kind, f .. " refuses " .. name, process[f], ...)
 end
 for _, f in ipairs(variants) do
   refuses(errors.INVALID, "a nil id", f, nil, H)

@@ -65,18 +65,9 @@ u.event_from("EXIT", e)
 
 -- ---- bad input, exited targets ----
 local function refuses(kind, name, ...)
-  local ok, why = u.refuses(kind, process.terminate, ...)
-  t.ok(ok, "terminate refuses " .. name)
-  if not ok then t.diag(why) end
+  u.refused(t, kind, "terminate refuses " .. name, process.terminate, ...)
 end
-refuses(errors.INVALID, "nil", nil)
-refuses(errors.INVALID, "no argument")
-refuses(errors.INVALID, "a number", 1)
-refuses(errors.INVALID, "a table", {})
-refuses(errors.INVALID, "an empty string", "")
-refuses(errors.NOT_FOUND, "an exited pid", a)
-refuses(errors.NOT_FOUND, "an unknown pid", "{ward:main|0xffffe}")
-refuses(errors.NOT_FOUND, "an unregistered name", "no-such-name")
+u.refuses_targets(t, { "terminate" }, a)
 refuses(errors.NOT_FOUND, "a released name", "term-target")
 t.ok(u.quiet(events, 100), "no stray events")
 

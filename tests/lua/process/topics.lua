@@ -7,9 +7,7 @@ local inbox = process.inbox()
 
 -- ---- bad arguments ----
 local function refuses(kind, name, ...)
-  local ok, why = u.refuses(kind, process.listen, ...)
-  t.ok(ok, "listen refuses " .. name)
-  if not ok then t.diag(why) end
+  u.refused(t, kind, "listen refuses " .. name, process.listen, ...)
 end
 refuses(errors.INVALID, "a nil topic", nil)
 refuses(errors.INVALID, "no topic")

@@ -1,4 +1,5 @@
--- util.lua -- shared helpers of the process-module tests (require "util").
+-- util.lua -- shared helpers of the Lua tests (require "util"): the
+-- process-module tests', linked into the sandbox and runtime areas too.
 local u = {}
 
 -- ms scaled by WARD_TEST_TIMEOUT_SCALE once the test has called
@@ -27,22 +28,47 @@ function u.recv(ch, timeout)
   return nil, "timeout"
 end
 
+-- The next value of ch, nil after ms (default 60 s), scaled.
+function u.wait(ch, ms) return (u.recv(ch, u.ms(ms or 60000))) end
+
 function u.msg(timeout) return u.recv(process.inbox(), timeout) end
 function u.event(timeout) return u.recv(process.events(), timeout) end
 
--- Next inbox Message with the given topic (other messages are returned in
--- the second result, a list, so that a test can still look at them).
-function u.msg_on(topic, timeout)
+-- The next value of ch that pred accepts, within timeout (default a scaled
+-- 30 s); the values that came before it are returned in the second
+-- result, a list in order, so that a test can still look at them.
+local function next_of(ch, pred, timeout)
   local skipped = {}
   local deadline = time.now() + (timeout or u.ms(30000))
   while true do
     local left = deadline - time.now()
     if left < 0 then left = 0 end
-    local m = u.recv(process.inbox(), left)
-    if m == nil then return nil, skipped end
-    if m:topic() == topic then return m, skipped end
-    skipped[#skipped + 1] = m
+    local v = u.recv(ch, left)
+    if v == nil then return nil, skipped end
+    if pred(v) then return v, skipped end
+    skipped[#skipped + 1] = v
   end
+end
+
+-- Next inbox Message with the given topic (and the others before it).
+function u.msg_on(topic, timeout)
+  return next_of(process.inbox(), function(m) return m:topic() == topic end, timeout)
+end
+
+-- Send count messages (topic "n", payload(i)) to pid: how many went, how
+-- many were refused, the set of the refusals' kinds, the last refusal's
+-- message.
+function u.send_n(pid, count, payload)
+  local ok, refused, kinds, msg = 0, 0, {}, nil
+  for i = 1, count do
+    local r, err = process.send(pid, "n", payload(i))
+    if r then ok = ok + 1 else
+      refused = refused + 1
+      kinds[err:kind()] = true
+      msg = err:message()
+    end
+  end
+  return ok, refused, kinds, msg
 end
 
 -- True when nothing arrives on ch within ms; else false and the value.
@@ -52,19 +78,17 @@ function u.quiet(ch, ms)
   return true
 end
 
--- Wait for an event of kind from pid (other events are kept in order in the
--- second result).
+-- Wait for an event of kind from pid (and the other events before it).
 function u.event_from(kind, pid, timeout)
-  local other = {}
-  local deadline = time.now() + (timeout or u.ms(30000))
-  while true do
-    local left = deadline - time.now()
-    if left < 0 then left = 0 end
-    local ev = u.recv(process.events(), left)
-    if ev == nil then return nil, other end
-    if ev.kind == kind and ev.from == pid then return ev, other end
-    other[#other + 1] = ev
-  end
+  return next_of(process.events(), function(ev) return ev.kind == kind and ev.from == pid end, timeout)
+end
+
+-- An Emilua actors:relay (spawn_vm) that sends pid each value it is sent,
+-- as a "relay" message.
+function u.relay(pid)
+  local r = spawn_vm("actors:relay", {})
+  r:send(pid)
+  return r
 end
 
 local function is_nan(x) return x ~= x end
@@ -120,6 +144,39 @@ function u.refuses(kind, f, ...)
   return true, tostring(r[3])
 end
 
+-- u.refuses as one TAP line, name (with the reason when it fails);
+-- returns the description.
+function u.refused(t, kind, name, f, ...)
+  local ok, why = u.refuses(kind, f, ...)
+  t.ok(ok, name)
+  if not ok then t.diag(why) end
+  return why
+end
+
+-- Each call process[fn] of fns refuses what is not a live process: nil, no
+-- argument, a number, a table, "" (INVALID); an exited pid, an unknown pid,
+-- an unregistered name (NOT_FOUND). One TAP line each ("FN refuses ...").
+-- The exited pid is dead, or one spawned here and waited for.
+function u.refuses_targets(t, fns, dead)
+  if dead == nil then
+    dead = process.spawn_monitored("actors:ret", u.HOST)
+    u.event_from("EXIT", dead)
+  end
+  for _, fn in ipairs(fns) do
+    local function refuses(kind, name, ...)
+      u.refused(t, kind, fn .. " refuses " .. name, process[fn], ...)
+    end
+    refuses(errors.INVALID, "nil", nil)
+    refuses(errors.INVALID, "no argument")
+    refuses(errors.INVALID, "a number", 5)
+    refuses(errors.INVALID, "a table", {})
+    refuses(errors.INVALID, "an empty string", "")
+    refuses(errors.NOT_FOUND, "an exited pid", dead)
+    refuses(errors.NOT_FOUND, "an unknown pid", "{ward:main|0xffffe}")
+    refuses(errors.NOT_FOUND, "an unregistered name", "no-such-name")
+  end
+end
+
 -- f(...) must return nil, err with kind PERMISSION_DENIED whose message
 -- names action and resource. Adds two TAP lines; returns the error.
 function u.denied(t, name, action, resource, f, ...)
@@ -133,6 +190,40 @@ function u.denied(t, name, action, resource, f, ...)
   t.like(e and u.is_err(e, errors.PERMISSION_DENIED) and e:message() or nil,
          u.esc(action) .. " on " .. u.esc(resource), name .. ": the message names " .. action .. " on " .. resource)
   return e
+end
+
+-- process[verb] denied on pid x, and by name (a name registered for x:
+-- the resource is still the pid).
+function u.denied_pid_and_name(t, verb, x, name)
+  u.denied(t, verb .. " a pid", "process." .. verb, x, process[verb], x)
+  u.denied(t, verb .. " by name (the resource is the pid)", "process." .. verb, x, process[verb], name)
+end
+
+-- The test of one spawn permission denied (kind "linked" or "monitored",
+-- run with --deny process.spawn.KIND): every spawn variant, through process
+-- and through a builder, is denied when its name has KIND and runs its
+-- child otherwise; exec is not affected.
+function u.deny_spawn_kind(t, kind)
+  local H = u.HOST
+  local me = process.pid()
+  local action = "process.spawn." .. kind
+  local b = process.with_context {}
+  for _, f in ipairs { "spawn", "spawn_monitored", "spawn_linked", "spawn_linked_monitored" } do
+    for _, via in ipairs { "process", "builder" } do
+      local fn = via == "process" and process[f] or function(...) return b[f](b, ...) end
+      local name = (via == "process" and "process." or "builder:") .. f
+      if f:find(kind) then
+        u.denied(t, name, action, "actors:ping", fn, "actors:ping", H, me)
+      else
+        local c = fn("actors:ping", H, me)
+        t.like(c, u.PID_PATTERN, name .. " is allowed")
+        local m = u.msg_on("ping")
+        t.ok(m and m:payload() == c, name .. ": the child ran")
+      end
+    end
+  end
+  t.ok(u.msg_on("ping", 300) == nil, "no denied spawn ran its child")
+  t.is(process.exec("actors:ret", H, 1), 1, "exec is not affected")
 end
 
 -- End a test: print the plan (TAP allows it last) and let tap check failures.

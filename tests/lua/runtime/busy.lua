@@ -5,17 +5,9 @@
 -- (a loaded machine is slow, not broken) and scaled too.
 local t = require("tap").setup(...)
 local me = process.pid()
-local inbox, events = process.inbox(), process.events()
 local await = t.await
 
-local function exit_of(pid)
-  local deadline = t.after(30000)
-  while true do
-    local r = channel.select{ events:case_receive(), deadline:case_receive() }
-    if r.channel ~= events then return nil end
-    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
-  end
-end
+local function exit_of(pid) return t.exit_of(pid) end
 
 -- three busy loops: more than the 2 worker threads
 local busy = {}

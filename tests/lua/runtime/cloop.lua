@@ -6,16 +6,9 @@
 -- file fails and takes ~10-15 s: the run waits for the loop to finish.)
 local t = require("tap").setup(...)
 local me = process.pid()
-local inbox, events = process.inbox(), process.events()
+local events = process.events()
 
-local function await_topic(topic, timeout)
-  local deadline = time.after(timeout)
-  while true do
-    local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
-    if r.channel ~= inbox then return nil end
-    if r.value:topic() == topic then return r.value end
-  end
-end
+local await_topic = t.await
 
 local t0 = time.now()
 local pid = process.spawn_monitored("actors:cloop", "ward:main", me, 1 << 29)

@@ -30,14 +30,7 @@ local function trip_self(...) return trip(me, ...) end
 local function trip_echo(...) return trip(echo, ...) end
 
 -- The EXIT event of pid (other events are dropped).
-local function exit_of(pid)
-  local deadline = t.after(60000)
-  while true do
-    local r = channel.select{ events:case_receive(), deadline:case_receive() }
-    if r.channel ~= events then return nil end
-    if r.value.kind == "EXIT" and r.value.from == pid then return r.value end
-  end
-end
+local function exit_of(pid) return t.exit_event(pid, t.ms(60000)) end
 
 local function same(a, b)
   if a ~= a and b ~= b then return true end           -- NaN

@@ -6,10 +6,8 @@
 # script says its processes are done, waiting (scaled deadline) for the
 # count to settle; no timing is asserted. TAP.
 : "${WARD:=./ward}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/ward-ctxthr.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
+session_tmp ctxthr
 
 echo "1..4"
 mkdir -p "$T/actors"
@@ -56,16 +54,8 @@ run 0 ""
 base=$thr
 run 40 $(( ${base:-0} + 2 ))
 echo "# threads: $base after no context, $thr after 40 contexts ended"
-n=1
-if [ -n "$base" ] && [ -n "$thr" ]; then echo "ok $n - Threads read both times"
-else echo "not ok $n - Threads read both times (got '$base', '$thr')"; fi
-n=2
-if [ -n "$thr" ] && [ "$thr" -le $(( ${base:-0} + 2 )) ]; then
-  echo "ok $n - the threads of ended contexts are gone ($thr, at most $base + 2)"
-else
-  echo "not ok $n - the threads of ended contexts are gone ($thr, at most ${base:-?} + 2)"
-fi
-n=3
-[ "$rc" -eq 143 ] && echo "ok $n - the run ends by SIGTERM" || echo "not ok $n - the run ends by SIGTERM (rc $rc)"
-n=4
-[ -z "$(leftovers)" ] && echo "ok $n - nothing of the run is left" || echo "not ok $n - nothing of the run is left"
+gone () { [ -n "$thr" ] && [ "$thr" -le $(( ${base:-0} + 2 )) ]; }
+check "Threads read both times" both_read "$base" "$thr"
+check "the threads of ended contexts are gone ($thr, at most ${base:-?} + 2)" gone
+check "the run ends by SIGTERM (rc $rc)" [ "$rc" -eq 143 ]
+check "nothing of the run is left" none_left

@@ -20,12 +20,7 @@ local function payload(m)
   return m:payload()
 end
 
-local function raises(pattern, name, f, ...)
-  local ok, e = pcall(f, ...)
-  local good = not ok and type(e) == "string" and e:find(pattern, 1, true) ~= nil
-  t.ok(good, name)
-  if not good then t.diag("got " .. tostring(ok) .. ", " .. tostring(e)) end
-end
+local raises = t.raises
 
 -- ---- _CONTEXT ----
 t.is(ctx0, "main", "_CONTEXT is \"main\" in the first process")

@@ -7,10 +7,8 @@
 # VmRSS of ward in /proc, once the script says the flood is over, against a
 # run that sends nothing; no timing is asserted. TAP.
 : "${WARD:=./ward}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/ward-flood.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
+session_tmp flood
 
 echo "1..5"
 mkdir -p "$T/actors"
@@ -32,30 +30,16 @@ process.inbox():receive()
 EOF2
 
 # flood N: the run's VmRSS (kB) once the flood is over, in $rss; its line in $line
-flood () {
-  start_run "flood$1" --threads 2 --memory 64M --root "$T" "$T/flood.lua" "$1"
-  rss=; line=
-  if wait_line '^flooded'; then
-    rss=$(rss_kb "$(ward_pid)")
-    line=$(grep '^flooded' "$T/flood$1.out")
-  fi
-  stop_run TERM
-  wait_run
-}
+flood () { rss_at '^flooded' "flood$1" --threads 2 --memory 64M --root "$T" "$T/flood.lua" "$1"; }
 
 flood 0
 base=$rss
 flood 24
 echo "# VmRSS: $base kB with no message sent, $rss kB after 24 x 15 MiB sent ($line)"
-n=1
-case $line in *"sent=4 refused=20 kind=UNAVAILABLE"*) echo "ok $n - 4 of 24 queued, 20 refused (UNAVAILABLE)" ;;
-  *) echo "not ok $n - 4 of 24 queued, 20 refused (UNAVAILABLE): got '$line'" ;; esac
-n=2
-if [ -n "$base" ] && [ -n "$rss" ]; then echo "ok $n - VmRSS read both times"
-else echo "not ok $n - VmRSS read both times (got '$base', '$rss')"; fi
+queued4 () { case $line in *"sent=4 refused=20 kind=UNAVAILABLE"*) ;; *) return 1 ;; esac; }
+check "4 of 24 queued, 20 refused (UNAVAILABLE): got '$line'" queued4
+check "VmRSS read both times" both_read "$base" "$rss"
 # 4 queued messages are 60 MiB; allow as much again for the allocator
-rss_grew_less 3 "$base" "$rss" $((120 * 1024)) "360 MiB were sent"
-n=4
-[ "$rc" -eq 143 ] && echo "ok $n - the run ends by SIGTERM" || echo "not ok $n - the run ends by SIGTERM (rc $rc)"
-n=5
-[ -z "$(leftovers)" ] && echo "ok $n - nothing of the run is left" || echo "not ok $n - nothing of the run is left"
+n=$((n + 1)); rss_grew_less $n "$base" "$rss" $((120 * 1024)) "360 MiB were sent"
+check "the run ends by SIGTERM (rc $rc)" [ "$rc" -eq 143 ]
+check "nothing of the run is left" none_left

@@ -3,16 +3,8 @@
 -- more than N VM instructions, even under pcall; short processes are fine.
 local t = require("tap").setup(...)
 local me = process.pid()
-local events = process.events()
 
-local function exit_of(pid)
-  local deadline = t.after(60000)
-  while true do
-    local r = channel.select{ events:case_receive(), deadline:case_receive() }
-    if r.channel ~= events then return nil end
-    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
-  end
-end
+local function exit_of(pid) return t.exit_of(pid, t.ms(60000)) end
 
 local pid = process.spawn_monitored("actors:loop", "ward:main", 1000)
 local res = exit_of(pid)

@@ -3,21 +3,14 @@
 -- process are bounded too: a send past them is refused to the sender
 -- (nil, UNAVAILABLE), however few the messages; nothing is lost.
 local t = require("tap").setup(...)
+local u = require "util"
 local me = process.pid()
 local inbox = process.inbox()
 local await = t.await
 
 local sink = process.spawn("actors:sink", "ward:main", me)
 local big = string.rep("b", 300 * 1024)
-local ok, refused, kinds, msg = 0, 0, {}, nil
-for i = 1, 6 do
-  local r, err = process.send(sink, "n", big .. i)
-  if r then ok = ok + 1 else
-    refused = refused + 1
-    kinds[err:kind()] = true
-    msg = err:message()
-  end
-end
+local ok, refused, kinds, msg = u.send_n(sink, 6, function(i) return big .. i end)
 t.is(ok, 3, "three messages of 300 KiB fit a 1 MiB mailbox")
 t.is(refused, 3, "the other three are refused")
 t.ok(kinds.UNAVAILABLE and next(kinds, "UNAVAILABLE") == nil, "every refusal is UNAVAILABLE")

@@ -2,6 +2,7 @@
 -- mailbox.lua -- DESIGN 2.0: with --mailbox N a full mailbox is an error
 -- (nil, UNAVAILABLE) returned to the sender, never silent loss.
 local t = require("tap").setup(...)
+local u = require "util"
 local me = process.pid()
 local inbox = process.inbox()
 local await = t.await
@@ -9,15 +10,7 @@ local await = t.await
 -- one sender
 do
   local sink = process.spawn("actors:sink", "ward:main", me)
-  local ok, refused, kinds, msg = 0, 0, {}, nil
-  for i = 1, 25 do
-    local r, err = process.send(sink, "n", i)
-    if r then ok = ok + 1 else
-      refused = refused + 1
-      kinds[err:kind()] = true
-      msg = err:message()
-    end
-  end
+  local ok, refused, kinds, msg = u.send_n(sink, 25, function(i) return i end)
   t.is(ok, 10, "the first 10 sends succeed")
   t.is(refused, 15, "the other 15 are refused")
   t.ok(kinds.UNAVAILABLE and next(kinds, "UNAVAILABLE") == nil and next(kinds) == "UNAVAILABLE",

@@ -4,20 +4,12 @@
 -- other processes go on.
 local t = require("tap").setup(...)
 local me = process.pid()
-local inbox, events = process.inbox(), process.events()
 -- the next message with this topic, or nil after timeout ms (default: a
 -- scaled 30 s, for a message that must come)
 local await = t.await
 
 -- the result of pid's EXIT event; a bomb may take long on a loaded machine
-local function exit_of(pid)
-  local deadline = t.after(120000)
-  while true do
-    local r = channel.select{ events:case_receive(), deadline:case_receive() }
-    if r.channel ~= events then return nil end
-    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
-  end
-end
+local function exit_of(pid) return t.exit_of(pid, t.ms(120000)) end
 
 local echo = process.spawn("actors:echo", "ward:main")
 

@@ -38,6 +38,6 @@ TESTS += tests/lua/runtime/flood-rss.sh
 ## timer-rss.sh: a process that ended holds nothing while its timers wait.
 TESTS += tests/lua/runtime/timer-rss.sh
 EXTRA_DIST += tests/lua/runtime/timer-rss.sh
-EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/cli.sh tests/lua/runtime/actors \
+EXTRA_DIST += tests/lua/runtime/tap.lua tests/lua/runtime/util.lua tests/lua/runtime/cli.sh tests/lua/runtime/actors \
 	tests/lua/runtime/signals.sh tests/lua/runtime/luabugs.sh tests/lua/runtime/luabugs \
 	tests/lua/runtime/flood-rss.sh

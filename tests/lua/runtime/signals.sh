@@ -6,25 +6,8 @@
 # has exited. TAP; reports how long ward took to
 # exit after SIGTERM (measured, not asserted).
 : "${WARD:=./ward}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/ward-signals.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
-
-n=0
-fails=0
-check () {   # check NAME CMD...
-  n=$((n + 1)); name=$1; shift
-  if "$@"; then echo "ok $n - $name"
-  else
-    echo "not ok $n - $name"; fails=$((fails + 1))
-    for f in "$T/$run_name.out" "$T/$run_name.err" "$T/$run_name.rep"; do
-      [ -e "$f" ] && sed 's/^/# /' "$f"
-    done
-  fi
-}
-none_left () { [ -z "$(leftovers)" ]; }
-on_time () { [ "$late" -eq 0 ]; }
+session_tmp signals
 said () { grep -q -- "$1" "$T/$run_name.err"; }
 not_said () { ! grep -q -- "$1" "$T/$run_name.err"; }
 

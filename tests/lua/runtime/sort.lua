@@ -3,25 +3,8 @@
 -- NOTE: this test takes about 5 seconds by design.
 local t = require("tap").setup(...)
 local me = process.pid()
-local inbox, events = process.inbox(), process.events()
 
-local function await_topic(topic, timeout)
-  local deadline = time.after(timeout)
-  while true do
-    local r = channel.select{ inbox:case_receive(), deadline:case_receive() }
-    if r.channel ~= inbox then return nil end
-    if r.value:topic() == topic then return r.value end
-  end
-end
-
-local function exit_of(pid, timeout)
-  local deadline = time.after(timeout)
-  while true do
-    local r = channel.select{ events:case_receive(), deadline:case_receive() }
-    if r.channel ~= events then return nil end
-    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
-  end
-end
+local await_topic, exit_of = t.await, t.exit_of
 
 -- terminate reaches a process stuck in a comparator at once
 do

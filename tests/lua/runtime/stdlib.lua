@@ -4,12 +4,7 @@ local t = require("tap").setup(...)
 local me = process.pid()
 local inbox, events = process.inbox(), process.events()
 
-local function raises(pattern, name, f, ...)
-  local ok, e = pcall(f, ...)
-  local good = not ok and type(e) == "string" and e:find(pattern, 1, true) ~= nil
-  t.ok(good, name)
-  if not good then t.diag("got " .. tostring(ok) .. ", " .. tostring(e)) end
-end
+local raises = t.raises
 
 -- ---- what is gone ----
 for _, name in ipairs{ "io", "debug", "package", "dofile", "loadfile" } do
@@ -140,12 +135,9 @@ end
 local function exit_of(which)
   local pid, err = process.spawn_monitored("actors:errval", "ward:main", me, which)
   if not pid then return nil, tostring(err) end
-  local deadline = t.after(30000)
-  while true do
-    local r = channel.select{ events:case_receive(), deadline:case_receive() }
-    if r.channel ~= events then return nil, "timeout" end
-    if r.value.kind == "EXIT" and r.value.from == pid then return r.value.result end
-  end
+  local ev = t.exit_event(pid)
+  if not ev then return nil, "timeout" end
+  return ev.result
 end
 
 local function side_effects()

@@ -6,10 +6,8 @@
 # /proc once the script says they have all ended, against a run that
 # spawns none; no timing is asserted. TAP.
 : "${WARD:=./ward}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/ward-timer.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT INT TERM
-XDG_STATE_HOME=$T/state; export XDG_STATE_HOME
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
+session_tmp timer
 
 echo "1..4"
 mkdir -p "$T/actors"
@@ -32,27 +30,13 @@ print(("ended %d"):format(ended))
 process.inbox():receive()
 EOF2
 
-many () {
-  start_run "many$1" --threads 2 --root "$T" "$T/many.lua" "$1"
-  rss=; line=
-  if wait_line '^ended'; then
-    rss=$(rss_kb "$(ward_pid)")
-    line=$(grep '^ended' "$T/many$1.out")
-  fi
-  stop_run TERM
-  wait_run
-}
+many () { rss_at '^ended' "many$1" --threads 2 --root "$T" "$T/many.lua" "$1"; }
 many 0
 base=$rss
 many 20000
 echo "# VmRSS: $base kB with none, $rss kB after 20000 ($line)"
-n=1
-[ "$line" = "ended 20000" ] && echo "ok $n - 20000 processes started a timer and ended" \
-  || echo "not ok $n - 20000 processes started a timer and ended (got '$line')"
-n=2
-if [ -n "$base" ] && [ -n "$rss" ]; then echo "ok $n - VmRSS read both times"
-else echo "not ok $n - VmRSS read both times (got '$base', '$rss')"; fi
+check "20000 processes started a timer and ended (got '$line')" [ "$line" = "ended 20000" ]
+check "VmRSS read both times" both_read "$base" "$rss"
 # each ended process held about 1.7 KB while its timer waited: 34 MB
-rss_grew_less 3 "$base" "$rss" $((12 * 1024)) "20000 ended processes' timers wait"
-n=4
-[ -z "$(leftovers)" ] && echo "ok $n - nothing of the run is left" || echo "not ok $n - nothing of the run is left"
+n=$((n + 1)); rss_grew_less $n "$base" "$rss" $((12 * 1024)) "20000 ended processes' timers wait"
+check "nothing of the run is left" none_left

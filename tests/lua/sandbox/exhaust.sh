@@ -46,10 +46,19 @@ ok "a bad --sandbox-children is a usage error" sh -c \
 ok "a reserve below 32 is a usage error" sh -c \
   "'$WARD' run --fd-reserve 8 '$src/helper-loop.lua' 2>&1 | grep -q 'bad value .8. for --fd-reserve'"
 
+# the end of both scripts: a trusted process opens 20 pipes (or as many as
+# it can) and prints how many descriptors it holds
+pipes_lua='local kept, err = {}, nil
+for i = 1, 20 do
+  local r, w = fd.pipe()
+  if not r then err = w break end
+  kept[#kept + 1] = r kept[#kept + 1] = w
+end
+print("pipes", #kept, tostring(err))'
 # The reserve: with the process limits out of the way, an untrusted child
 # spawns until its helpers' descriptors would reach the reserve; then a
 # trusted process spawns and opens descriptors as before.
-cat > "$T/r.lua" <<'L'
+{ cat <<'L'
 local fd = require "fd"
 local me = process.pid()
 local sp = assert(process.with_context({}):with_actor("untrusted")
@@ -58,15 +67,9 @@ local m = process.inbox():receive()
 local n, kind, msg = m:payload()
 print("untrusted", n > 0, kind, msg)
 print("exec", process.exec("actors:ret", "ward:main", 20, 22))
-local kept, err = {}, nil
-for i = 1, 20 do
-  local r, w = fd.pipe()
-  if not r then err = w break end
-  kept[#kept + 1] = r kept[#kept + 1] = w
-end
-print("pipes", #kept, tostring(err))
-process.send(sp, "stop")
 L
+printf '%s\n' "$pipes_lua" 'process.send(sp, "stop")'
+} > "$T/r.lua"
 hard=$(ulimit -Hn)
 case $hard in unlimited) hard=1048576 ;; esac
 lim=$((hard < 400 ? hard : 400))
@@ -84,22 +87,16 @@ fi
 
 # The reserve holds against descriptors too: with the quotas out of the
 # way, a flood stops where it would reach the reserve.
-cat > "$T/rf.lua" <<'L'
+{ cat <<'L'
 local fd = require "fd"
 local flooded = process.listen("flooded", { message = true })
 local c = assert(process.spawn("actors:fdflood", "ward:sandbox", process.pid()))
 local n, kind, msg = flooded:receive():payload()
 print("flood", n > 0, kind, msg)
-local kept, err = {}, nil
-for i = 1, 20 do
-  local r, w = fd.pipe()
-  if not r then err = w break end
-  kept[#kept + 1] = r kept[#kept + 1] = w
-end
-print("pipes", #kept, tostring(err))
-print("exec", process.exec("actors:ret", "ward:main", 20, 22))
-process.send(c, "stop")
 L
+printf '%s\n' "$pipes_lua" 'print("exec", process.exec("actors:ret", "ward:main", 20, 22))' \
+  'process.send(c, "stop")'
+} > "$T/rf.lua"
 if [ "$lim" -lt 160 ]; then
   n=$((n + 1)); echo "ok $n # SKIP the hard RLIMIT_NOFILE ($hard) leaves no room for the reserve case"
 else

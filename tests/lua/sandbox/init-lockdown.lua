@@ -16,10 +16,7 @@ local function answer()
 end
 
 local probe_ok, probe = pcall(spawn_vm, "actors:vmecho", { subprocess = { newns_user = true } })
-if not probe_ok and tostring(probe):find("not permitted") then
-  t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(probe))
-  return
-end
+if t.no_sandbox(probe_ok, probe) then return end
 if probe_ok then probe:send("quit") end
 
 local ok, ch = pcall(spawn_vm, "actors:vmecho", { subprocess = { newns_user = true, init = {

@@ -33,15 +33,19 @@ end
 print("ready")
 process.listen("never"):receive()   -- until ward is stopped
 LUA
+# until FILE has a line matching PATTERN, the run $pid ends, or $i (tenths
+# of a second, counted from 0 by the caller) reaches scaled LIMIT
+wait_out () {
+  while ! grep -qs "$1" "$2" && [ "$i" -lt "$(scaled_s "$3")" ] && kill -0 "$pid" 2>/dev/null; do
+    sleep 0.1; i=$((i + 1))
+  done
+}
 count_fds () {  # SITE N: the runtime's descriptor count after N spawns
   WARD_TEST_SYSCALL_FAULT=$1 "$WARD_FAULTS" run --root "$src" "$T/spawns.lua" "$2" \
     > "$T/fd.$1.$2" 2>&1 &
   pid=$!
   i=0
-  while ! grep -qs '^ready' "$T/fd.$1.$2" && [ "$i" -lt "$(scaled_s 600)" ] \
-        && kill -0 "$pid" 2>/dev/null; do
-    sleep 0.1; i=$((i + 1))
-  done
+  wait_out '^ready' "$T/fd.$1.$2" 600
   ls "/proc/$pid/fd" 2>/dev/null | wc -l
   kill -TERM "$pid" 2>/dev/null
   wait "$pid"
@@ -77,13 +81,9 @@ WARD_TEST_RAW_WIRE=1 "$WARD_FAULTS" run --root "$src" --audit "$T/half.db" \
   "$T/half.lua" 8 "$ward_test_scale" > "$T/half" 2>&1 &
 pid=$!
 i=0
-while ! grep -qs '^spawned' "$T/half" && [ "$i" -lt "$(scaled_s 600)" ] && kill -0 "$pid" 2>/dev/null; do
-  sleep 0.1; i=$((i + 1))
-done
+wait_out '^spawned' "$T/half" 600
 held=$(rss "$pid")
-while ! grep -qs '^ready' "$T/half" && [ "$i" -lt "$(scaled_s 1200)" ] && kill -0 "$pid" 2>/dev/null; do
-  sleep 0.1; i=$((i + 1))
-done
+wait_out '^ready' "$T/half" 1200
 after=$(rss "$pid")
 kill -TERM "$pid" 2>/dev/null
 wait "$pid"
@@ -99,9 +99,7 @@ WARD_TEST_RX_TOTAL_KIB=8192 WARD_TEST_RAW_WIRE=1 "$WARD_FAULTS" run --root "$src
   "$T/half.lua" 16 "$ward_test_scale" > "$T/cap" 2>&1 &
 pid=$!
 i=0
-while ! grep -qs '^ready' "$T/cap" && [ "$i" -lt "$(scaled_s 2400)" ] && kill -0 "$pid" 2>/dev/null; do
-  sleep 0.1; i=$((i + 1))
-done
+wait_out '^ready' "$T/cap" 2400
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
 kill -TERM "$pid" 2>/dev/null
 wait "$pid"

@@ -9,15 +9,6 @@
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 . "${WARD_SRCDIR:-.}/tests/lua/session.sh"
 
-none_left () { [ -z "$(leftovers)" ]; }
-on_time () { [ "$late" -eq 0 ]; }
-show () { for f in "$T/$run_name.out" "$T/$run_name.err" "$T/$run_name.rep"; do
-  [ -e "$f" ] && sed 's/^/# /' "$f"; done; }
-check () {   # check NAME CMD... (shows the run when CMD fails)
-  n=$((n + 1)); name=$1; shift
-  if "$@"; then echo "ok $n - $name"
-  else echo "not ok $n - $name"; fails=$((fails + 1)); show; fi
-}
 
 # The supervisor is ward's only child; wait until it has at least $1
 # children (a child it built ahead counts), and set $sup to its pid.

@@ -8,9 +8,8 @@ local t = require("tap").setup(...)
 local me = process.pid()
 local ev, inb = process.events(), process.inbox()
 local u = require "util"
-local function wait(ch, ms) return (u.recv(ch, u.ms(ms or 60000))) end
-local rel = spawn_vm("actors:relay", {})
-rel:send(me)
+local wait = u.wait
+local rel = u.relay(me)
 local N = 200
 local chans, ids = {}, {}
 for i = 1, N do
@@ -19,10 +18,7 @@ for i = 1, N do
   chans[i] = D
 end
 local C, err = process.spawn_monitored("actors:manyheld", "ward:sandbox", me, chans)
-if not C and tostring(err):find("not permitted") then
-  t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(err))
-  return
-end
+if t.no_sandbox(C, err) then return end
 local m = wait(inb)
 t.ok(m and m:topic() == "done" and m:payload() == N, "the child closed half of " .. N .. " channels and sent on the rest")
 for i = 1, N do chans[i]:close() end

@@ -10,16 +10,12 @@ local t = require("tap").setup(...)
 local me = process.pid()
 local ev, inb = process.events(), process.inbox()
 local u = require "util"
-local function wait(ch, ms) return (u.recv(ch, u.ms(ms or 60000))) end
-local rel = spawn_vm("actors:relay", {})
-rel:send(me)
+local wait = u.wait
+local rel = u.relay(me)
 local D = spawn_vm("actors:drain", {})
 D:send(rel)
 local C, err = process.spawn_monitored("actors:chanback", "ward:sandbox")
-if not C and tostring(err):find("not permitted") then
-  t.skip_all("this machine does not allow the sandbox's namespaces: " .. tostring(err))
-  return
-end
+if t.no_sandbox(C, err) then return end
 process.send(C, "ch", D)
 local e = wait(ev)
 local v = e and (e.result.value or e.result.error)

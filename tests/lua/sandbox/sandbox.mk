@@ -35,7 +35,7 @@ EXTRA_DIST += tests/lua/sandbox/lifetime.sh
 ## idle-rss.sh: idle helpers that sent a large message hold nothing of it.
 TESTS += tests/lua/sandbox/idle-rss.sh
 EXTRA_DIST += tests/lua/sandbox/idle-rss.sh
-EXTRA_DIST += tests/lua/sandbox/tap.lua tests/lua/sandbox/util.lua tests/lua/sandbox/actors \
+EXTRA_DIST += tests/lua/sandbox/tap.lua tests/lua/sandbox/pending.lua tests/lua/sandbox/util.lua tests/lua/sandbox/actors \
 	tests/lua/sandbox/tools tests/lua/sandbox/hostile-suite.lua
 EXTRA_DIST += tests/lua/sandbox/lib.sh tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh \

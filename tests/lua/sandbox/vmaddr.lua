@@ -16,12 +16,8 @@ elseif not tostring(probe):find("not permitted") then error(probe) end
 local relay = spawn_vm("actors:relay", {})
 relay:send(me)
 local function next_answer()
-  local inb, deadline = process.inbox(), t.after(60000)
-  while true do
-    local r = channel.select { inb:case_receive(), deadline:case_receive() }
-    if r.channel ~= inb then return nil end
-    if r.value:topic() == "relay" then return r.value:payload() end
-  end
+  local m = t.await("relay", t.ms(60000))
+  if m then return m:payload() end
 end
 local function skip(n, why)
   for _ = 1, n do
