@@ -137,25 +137,6 @@ run (lua_State *L)
   return 0;
 }
 
-static void *
-alloc (void *ud, void *ptr, size_t osize, size_t nsize)
-{
-  winit_ctx *c = ud;
-  size_t old = ptr != NULL ? osize : 0;
-  if (nsize == 0)
-    {
-      free (ptr);
-      c->mem_used -= old;
-      return NULL;
-    }
-  if (nsize > old && nsize - old > c->mem_max - c->mem_used)
-    return NULL;
-  void *p = realloc (ptr, nsize);
-  if (p != NULL)
-    c->mem_used = c->mem_used - old + nsize;
-  return p;
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -169,7 +150,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   c.filter = seccomp_init (SCMP_ACT_KILL_PROCESS);
   if (c.filter == NULL)
     fuzz_fail ("seccomp_init");
-  lua_State *L = lua_newstate (alloc, &c);
+  lua_State *L = lua_newstate (winit_alloc, &c);
   if (L == NULL)
     fuzz_fail ("lua_newstate");
   c.L = L;
