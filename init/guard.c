@@ -197,6 +197,67 @@ cap_by_name (const char *s, size_t n)
   return capng_name_to_capability (name);
 }
 
+#define CAPS_ALL (CAP_LAST_CAP >= 63 ? ~0ull : (1ull << (CAP_LAST_CAP + 1)) - 1)
+
+/* The capability list at *pp of a clause ("all", names or numbers joined
+ * by commas), up to its first operation; *pp moves past it. *any says
+ * whether the list names anything. */
+static uint64_t
+cap_list (lua_State *L, const char **pp, int *any)
+{
+  const char *p = *pp;
+  uint64_t caps = 0;
+  *any = 0;
+  while (*p != '\0' && !strchr ("=+-", *p) && !isspace ((unsigned char) *p))
+    {
+      const char *e = p;
+      while (*e != '\0' && !strchr ("=+-,", *e) && !isspace ((unsigned char) *e))
+        e++;
+      if ((size_t) (e - p) == 3 && strncasecmp (p, "all", 3) == 0)
+        caps = CAPS_ALL;
+      else
+        {
+          int c = cap_by_name (p, (size_t) (e - p));
+          if (c < 0 || c > 63)
+            winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "unknown capability "
+                         "'%.*s'", (int) (e - p > 64 ? 64 : e - p), p);
+          caps |= 1ull << c;
+        }
+      *any = 1;
+      p = *e == ',' ? e + 1 : e;
+    }
+  *pp = p;
+  return caps;
+}
+
+/* The operations at *pp of a clause ('=', '+' or '-', each with flags from
+ * "eip") applied to caps in sets; *pp moves past them. t is the whole
+ * text, for errors. */
+static void
+cap_ops (lua_State *L, const char *t, const char **pp, uint64_t caps, uint64_t sets[3])
+{
+  const char *p = *pp;
+  while (*p != '\0' && strchr ("=+-", *p))
+    {
+      char op = *p++;
+      int flags = 0;
+      for (; *p != '\0' && strchr ("eipEIP", *p); p++)
+        flags |= tolower ((unsigned char) *p) == 'e' ? 1
+                 : tolower ((unsigned char) *p) == 'i' ? 2 : 4;
+      if (op != '=' && flags == 0)
+        winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': '%c' without "
+                     "flags (e, i, p)", t, op);
+      for (int k = 0; k < 3; k++)
+        {
+          if (op == '=')
+            sets[k] &= ~caps;
+          if ((flags >> k) & 1)
+            sets[k] = op == '-' ? sets[k] & ~caps : sets[k] | caps;
+        }
+    }
+  *pp = p;
+}
+
 /* The text form of cap_from_text(3): clauses separated by white space,
  * each a list of capabilities ("all", or empty for all, with "=") joined by
  * commas and one or more operations: '=' (clear the three sets, then set
@@ -206,7 +267,6 @@ static void
 caps_from_text (lua_State *L, const char *t, uint64_t sets[3])
 {
   sets[0] = sets[1] = sets[2] = 0;
-  const uint64_t all = CAP_LAST_CAP >= 63 ? ~0ull : (1ull << (CAP_LAST_CAP + 1)) - 1;
   const char *p = t;
   for (;;)
     {
@@ -214,26 +274,8 @@ caps_from_text (lua_State *L, const char *t, uint64_t sets[3])
         p++;
       if (*p == '\0')
         return;
-      uint64_t caps = 0;
-      int any = 0;
-      while (*p != '\0' && !strchr ("=+-", *p) && !isspace ((unsigned char) *p))
-        {
-          const char *e = p;
-          while (*e != '\0' && !strchr ("=+-,", *e) && !isspace ((unsigned char) *e))
-            e++;
-          if ((size_t) (e - p) == 3 && strncasecmp (p, "all", 3) == 0)
-            caps = all;
-          else
-            {
-              int c = cap_by_name (p, (size_t) (e - p));
-              if (c < 0 || c > 63)
-                winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "unknown capability "
-                             "'%.*s'", (int) (e - p > 64 ? 64 : e - p), p);
-              caps |= 1ull << c;
-            }
-          any = 1;
-          p = *e == ',' ? e + 1 : e;
-        }
+      int any;
+      uint64_t caps = cap_list (L, &p, &any);
       if (!strchr ("=+-", *p) || *p == '\0')
         winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': an operation "
                      "(=, + or -) expected", t);
@@ -242,26 +284,9 @@ caps_from_text (lua_State *L, const char *t, uint64_t sets[3])
           if (*p != '=')
             winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': no capability "
                          "before '%c'", t, *p);
-          caps = all;
+          caps = CAPS_ALL;
         }
-      while (*p != '\0' && strchr ("=+-", *p))
-        {
-          char op = *p++;
-          int flags = 0;
-          for (; *p != '\0' && strchr ("eipEIP", *p); p++)
-            flags |= tolower ((unsigned char) *p) == 'e' ? 1
-                     : tolower ((unsigned char) *p) == 'i' ? 2 : 4;
-          if (op != '=' && flags == 0)
-            winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': '%c' without "
-                         "flags (e, i, p)", t, op);
-          for (int k = 0; k < 3; k++)
-            {
-              if (op == '=')
-                sets[k] &= ~caps;
-              if ((flags >> k) & 1)
-                sets[k] = op == '-' ? sets[k] & ~caps : sets[k] | caps;
-            }
-        }
+      cap_ops (L, t, &p, caps, sets);
       if (*p != '\0' && !isspace ((unsigned char) *p))
         winit_raise (L, WARD_E_INVALID, 0, "cap_set_proc", "'%.64s': bad flag '%c'", t, *p);
     }
