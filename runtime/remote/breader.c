@@ -293,12 +293,90 @@ read_channel (ward_remote *r, int drain)
   return rc;
 }
 
+/* Descriptors are judged as they come, with a frame's first datagram:
+ * parked in a frame left unfinished they would hold the runtime's table,
+ * its reserve included. Only a CALL may bring any; refused, they are
+ * closed now and the call fails when it is whole. 0, or -1 (a breach: the
+ * channel is done). */
+static int
+judge_fds (ward_remote *r)
+{
+  if (r->rx.fds.n == 0 || r->rx_fds_judged)
+    return 0;
+  if (r->rx.type != WARD_F_CALL)
+    {
+      char why[96];
+      snprintf (why, sizeof why, "ended: malformed frame: descriptors with %s",
+                r->rx.type == WARD_F_EXIT ? "an EXIT" : r->rx.type == WARD_F_DROP ? "a DROP"
+                : "a frame a child may not send");
+      ward_wire_rx_reset (&r->rx);
+      r->rx_since = 0;
+      return breach (r, why);
+    }
+  r->rx_fds_judged = 1;
+  if (refuse_fds (r))
+    {
+      ward_fdvec_close (&r->rx.fds);
+      r->rx_fds_refused = 1;
+    }
+  return 0;
+}
+
+/* A whole frame of `type` from the child: as read_frame returns. */
+static int
+whole_frame (ward_remote *r, int type, int drain)
+{
+  if (type == WARD_F_DROP)
+    {
+      const char *bad = ward_broker_take_drop (r);
+      ward_wire_rx_reset (&r->rx);
+      if (bad)
+        return breach (r, bad);
+      /* one frame at a time: the channel is watched again for the next
+       * (draining: the next is read at once) */
+      if (!drain)
+        ward_broker_rewatch (r);
+      return drain;
+    }
+  if (type != WARD_F_CALL && type != WARD_F_EXIT)
+    {
+      char why[96];
+      snprintf (why, sizeof why, "ended: malformed frame: a child may not send frame type %d",
+                type);
+      return breach (r, why);
+    }
+  if (ward_broker_forged_handle (r, type))
+    {
+      ward_wire_rx_reset (&r->rx);
+      return breach (r, "ended: malformed frame: a handle the runtime did not give it");
+    }
+  if (type == WARD_F_CALL && r->rx_fds_refused)
+    {
+      /* the call fails, the child goes on: nothing of it is kept */
+      char why[WARD_ERR_MSG_MAX];
+      snprintf (why, sizeof why, "%s", r->refused.msg);
+      ward_wire_rx_reset (&r->rx);
+      to_proxy (r, F_REFUSED, why, strlen (why), NULL);
+      return 1;
+    }
+  /* only a CALL's arguments may refer to descriptors */
+  to_proxy (r, type, r->rx.body.data, r->rx.body.len,
+            type == WARD_F_CALL ? &r->rx.fds : NULL);
+  ward_wire_rx_reset (&r->rx);
+  if (type == WARD_F_EXIT)
+    {
+      ward_broker_stop_polling (r);
+      return -1;
+    }
+  return 1;                             /* ONESHOT: re-armed by the reply */
+}
+
 /* Take one frame. CALL and EXIT go to the proxy, which re-arms the
  * channel when it has answered; a DROP is taken here; anything else ends
- * the child. Draining
- * (the child has ended): take every frame left, in order, before the end
- * is announced. Returns 1 when a frame went to the proxy, 0 when there is
- * nothing more for now, -1 when the channel is done. */
+ * the child. Draining (the child has ended): take every frame left, in
+ * order, before the end is announced. Returns 1 when a frame went to the
+ * proxy, 0 when there is nothing more for now, -1 when the channel is
+ * done. */
 static int
 read_frame (ward_remote *r, int drain)
 {
@@ -308,29 +386,8 @@ read_frame (ward_remote *r, int drain)
   if (had_type == 0)
     r->rx_fds_judged = r->rx_fds_refused = 0;      /* a new frame */
   int rc = ward_wire_read (r->child.chan, &r->rx, &err);
-  /* Descriptors are judged as they come, with a frame's first datagram:
-   * parked in a frame left unfinished they would hold the runtime's
-   * table, its reserve included. Only a CALL may bring any; refused, they
-   * are closed now and the call fails when it is whole. */
-  if ((rc == 0 || rc == 1) && r->rx.fds.n > 0 && !r->rx_fds_judged)
-    {
-      if (r->rx.type != WARD_F_CALL)
-        {
-          char why[96];
-          snprintf (why, sizeof why, "ended: malformed frame: descriptors with %s",
-                    r->rx.type == WARD_F_EXIT ? "an EXIT" : r->rx.type == WARD_F_DROP ? "a DROP"
-                    : "a frame a child may not send");
-          ward_wire_rx_reset (&r->rx);
-          r->rx_since = 0;
-          return breach (r, why);
-        }
-      r->rx_fds_judged = 1;
-      if (refuse_fds (r))
-        {
-          ward_fdvec_close (&r->rx.fds);
-          r->rx_fds_refused = 1;
-        }
-    }
+  if ((rc == 0 || rc == 1) && judge_fds (r) < 0)
+    return -1;
   if (rc == 0)
     {
       /* half a frame: the stall clock runs from its last growth */
@@ -343,6 +400,8 @@ read_frame (ward_remote *r, int drain)
       return 0;
     }
   r->rx_since = 0;
+  if (rc == 1)
+    return whole_frame (r, r->rx.type, drain);
   if (rc == 2)
     {
       /* the exit record will follow -- unless the child closed its
@@ -352,52 +411,8 @@ read_frame (ward_remote *r, int drain)
       r->closed_at = ward_now_ns ();
       return -1;
     }
-  int type = r->rx.type;
-  if (rc == 1 && type == WARD_F_DROP)
-    {
-      const char *bad = ward_broker_take_drop (r);
-      ward_wire_rx_reset (&r->rx);
-      if (bad)
-        return breach (r, bad);
-      /* one frame at a time: the channel is watched again for the next
-       * (draining: the next is read at once) */
-      if (!drain)
-        ward_broker_rewatch (r);
-      return drain;
-    }
-  if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT) && ward_broker_forged_handle (r, type))
-    {
-      ward_wire_rx_reset (&r->rx);
-      return breach (r, "ended: malformed frame: a handle the runtime did not give it");
-    }
-  if (rc == 1 && type == WARD_F_CALL && r->rx_fds_refused)
-    {
-      /* the call fails, the child goes on: nothing of it is kept */
-      char why[WARD_ERR_MSG_MAX];
-      snprintf (why, sizeof why, "%s", r->refused.msg);
-      ward_wire_rx_reset (&r->rx);
-      to_proxy (r, F_REFUSED, why, strlen (why), NULL);
-      return 1;
-    }
-  if (rc == 1 && (type == WARD_F_CALL || type == WARD_F_EXIT))
-    {
-      /* only a CALL's arguments may refer to descriptors */
-      to_proxy (r, type, r->rx.body.data, r->rx.body.len,
-                type == WARD_F_CALL ? &r->rx.fds : NULL);
-      ward_wire_rx_reset (&r->rx);
-      if (type == WARD_F_EXIT)
-        {
-          ward_broker_stop_polling (r);
-          return -1;
-        }
-      return 1;                         /* ONESHOT: re-armed by the reply */
-    }
   char why[WARD_ERR_MSG_MAX + 64];
-  if (rc == 1)
-    snprintf (why, sizeof why, "ended: malformed frame: a child may not send frame type %d",
-              type);
-  else
-    snprintf (why, sizeof why, "ended: %s", err.msg);
+  snprintf (why, sizeof why, "ended: %s", err.msg);
   return breach (r, why);
 }
 
