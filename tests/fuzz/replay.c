@@ -7,6 +7,7 @@
  * directory given as the first argument). */
 #include "config.h"
 #include "fuzz.h"
+#include "wgrow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -82,16 +83,10 @@ main (int argc, char **argv)
     {
       if (de->d_name[0] == '.')
         continue;
-      if (n == cap)
+      if (WARD_GROW (names, cap, n + 1, 64) < 0)
         {
-          cap = cap ? cap * 2 : 64;
-          char **nn = realloc (names, cap * sizeof *names);
-          if (nn == NULL)
-            {
-              printf ("not ok 1 - %s: out of memory\n", FUZZ_NAME);
-              return 1;
-            }
-          names = nn;
+          printf ("not ok 1 - %s: out of memory\n", FUZZ_NAME);
+          return 1;
         }
       if ((names[n] = strdup (de->d_name)) == NULL)
         {
