@@ -37,3 +37,11 @@ tests_unit_test_grow_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_grow_LDADD = libwardcommon.a
 tests_unit_test_units_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_units_LDADD = libwardcommon.a
+
+## test-lockorder: the lock order of rt.h aborts a lock taken out of order.
+## The check is built into --enable-sanitizers builds; this test compiles
+## it in (lock.c with WARD_LOCK_DEBUG) whatever the build.
+check_PROGRAMS += tests/unit/test-lockorder
+tests_unit_test_lockorder_SOURCES = tests/unit/test-lockorder.c runtime/core/lock.c
+tests_unit_test_lockorder_CPPFLAGS = $(UNIT_CPPFLAGS) -DWARD_LOCK_DEBUG
+TESTS += tests/unit/test-lockorder
