@@ -541,6 +541,13 @@ handle_request (void)
   wsb_profile prof;
   const char **env = NULL;
   check_spawn (&q, buf, nfds, oversize, broken, &prof, &env, &err);
+  /* The default profile is compiled once, for every child, at the first
+   * spawn: a run that sandboxes nothing never pays for it. On failure each
+   * child builds and compiles it itself (wsb__seccomp_install): slower,
+   * as strict; the next spawn tries again. */
+  ward_err perr;
+  if (err.kind == WARD_OK && wsb__seccomp_prepare (&perr) < 0)
+    ward_err_clear (&perr);
   if (err.kind != WARD_OK)
     wsb__reply (&err, 0, -1);
   else if (q.flags & WSB_REQ_WARM)
@@ -661,12 +668,6 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
   sigset_t set;
   take_signals (&set);
   keep_only_sockets ();
-  /* Compile the default profile once for every child. On failure each
-   * child builds and compiles it itself (wsb__seccomp_install): slower,
-   * as strict. */
-  ward_err err;
-  if (wsb__seccomp_prepare (&err) < 0)
-    ward_err_clear (&err);
   sv_devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   sv_sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sv_devnull < 0 || sv_sigfd < 0)
