@@ -26,3 +26,16 @@ bench-sandbox: tests/bench/sandbox-bench$(EXEEXT)
 	"$${WARD:-$(abs_top_builddir)/ward}" run --root $(srcdir)/tests/bench $(srcdir)/tests/bench/sbx.lua
 bench: bench-sandbox
 ## ---- end of the sandbox start-up bench ----
+
+## ---- start-up bench (tests/bench/startup.sh) ----
+## ward --version, ward run of a script that does nothing, ward run
+## --untrusted of a small hostile script, and bubblewrap running it with
+## lua5.4, in alternating runs: medians and ratios (REPS=N rounds).
+EXTRA_DIST += tests/bench/startup.sh tests/bench/startup/hostile.lua tests/bench/startup/nop.lua \
+	tests/bench/startup-contained.sh
+## make check runs one round of it: it cannot rot, and the script is contained
+TESTS += tests/bench/startup-contained.sh
+.PHONY: bench-startup
+bench-startup: ward
+	WARD="$${WARD:-$(abs_top_builddir)/ward}" $(SHELL) $(srcdir)/tests/bench/startup.sh
+bench: bench-startup

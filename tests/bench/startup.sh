@@ -1,0 +1,70 @@
+#!/bin/sh
+# startup.sh -- what one run of ward costs a script, beside its peers in
+# the same run: `ward --version` (the process alone), `ward run` of a
+# script that does nothing, `ward run --untrusted` of a small hostile
+# script, and bubblewrap running the same script with lua5.4 behind
+# --unshare-all (when bwrap and lua5.4 are installed). Runs alternate,
+# REPS rounds (default 15); medians of the wall time of each whole process
+# are printed with the ratios. After every hostile run the host checks that
+# the script neither printed the secret file nor created the marker file.
+# Always exits 0 unless a script escaped: figures are information.
+: "${WARD:=./ward}"
+: "${REPS:=15}"
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-startup.XXXXXX") || exit 0
+trap 'rm -rf "$tmp"' EXIT
+XDG_STATE_HOME=$tmp/state; export XDG_STATE_HOME
+cp "$here/startup/hostile.lua" "$here/startup/nop.lua" "$tmp/"
+chmod 755 "$tmp"; chmod 644 "$tmp"/*.lua
+token=secret-$$-$(date +%s%N)
+echo "$token" > "$tmp/secret"; chmod 644 "$tmp/secret"
+marker=$tmp/escaped
+bwrap_ok=
+if command -v bwrap >/dev/null 2>&1 && command -v lua5.4 >/dev/null 2>&1 \
+   && bwrap --unshare-all --die-with-parent --ro-bind / / true 2>/dev/null; then
+  bwrap_ok=1
+fi
+now_us () { echo $(( $(date +%s%N) / 1000 )); }
+escaped=0
+# one timed run: NAME COMMAND...; appends the microseconds to $tmp/NAME
+timed () {
+  name=$1; shift
+  t0=$(now_us)
+  "$@" > "$tmp/out" 2>&1
+  t1=$(now_us)
+  echo $((t1 - t0)) >> "$tmp/$name"
+  case $name in
+    untrusted|bwrap)
+      if grep -q "$token" "$tmp/out" || [ -e "$marker" ] || ! grep -q '^read: ' "$tmp/out"; then
+        escaped=1; rm -f "$marker"; sed "s/^/$name: /" "$tmp/out" >&2
+      fi ;;
+  esac
+}
+i=0
+while [ "$i" -lt "$REPS" ]; do
+  timed version "$WARD" --version
+  timed nop "$WARD" run "$tmp/nop.lua"
+  timed untrusted "$WARD" run --untrusted "$tmp/hostile.lua" "$tmp/secret" "$marker"
+  [ -n "$bwrap_ok" ] && timed bwrap bwrap --unshare-all --die-with-parent --new-session \
+    --cap-drop ALL --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
+    --symlink usr/bin /bin --proc /proc --dev /dev --tmpfs /tmp \
+    --ro-bind "$tmp/hostile.lua" /s.lua lua5.4 /s.lua "$tmp/secret" "$marker"
+  i=$((i + 1))
+done
+med () { sort -n "$tmp/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ms () { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
+v=$(med version); n=$(med nop); u=$(med untrusted)
+echo "start-up (medians of $REPS alternating runs, whole process, wall clock)"
+printf '  %-44s %s\n' "ward --version" "$(ms "$v")"
+printf '  %-44s %s   (+%s over --version; target <= +3 ms)\n' "ward run nop.lua (trusted)" \
+  "$(ms "$n")" "$(ms $((n - v)))"
+printf '  %-44s %s\n' "ward run --untrusted hostile.lua" "$(ms "$u")"
+if [ -n "$bwrap_ok" ]; then
+  b=$(med bwrap)
+  printf '  %-44s %s   (bwrap / ward = %s; target >= 4)\n' "bwrap --unshare-all lua5.4 hostile.lua" \
+    "$(ms "$b")" "$(awk -v b="$b" -v u="$u" 'BEGIN { printf "%.2f", b / u }')"
+else
+  echo "  bwrap or lua5.4 not usable here: no peer figure"
+fi
+if [ "$escaped" -eq 0 ]; then echo "  every hostile run was contained (no secret read, no file written)"
+else echo "startup: a hostile script was not contained" >&2; exit 1; fi
