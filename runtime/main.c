@@ -557,6 +557,9 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
     return rc;
   if ((rc = run_check (argc, argv, &o)) != 0)
     return rc;
+  /* a run that sandboxes its first process has the supervisor compile the
+   * default seccomp profile while the runtime starts, not at its spawn */
+  wsb_supervisor_prepare_early (o.untrusted);
   if ((rc = run_start ()) != 0)
     return rc;
   o.popts.deny = o.deny;

@@ -22,6 +22,14 @@ static pthread_mutex_t wsb_client_lock = PTHREAD_MUTEX_INITIALIZER;
 static int sup_fd = -1, ev_fd = -1, sup_pidfd = -1;
 static pid_t sup_pid = -1;
 
+static int prepare_early;
+
+void
+wsb_supervisor_prepare_early (int yes)
+{
+  prepare_early = yes != 0;
+}
+
 int
 wsb_supervisor_start (wsb_entry_fn entry, ward_err *err)
 {
@@ -66,7 +74,7 @@ wsb_supervisor_start (wsb_entry_fn entry, ward_err *err)
     {
       close (s[0]);
       close (e[0]);
-      wsb__supervisor_main (s[1], e[1], entry, parent);
+      wsb__supervisor_main (s[1], e[1], entry, parent, prepare_early);
     }
   close (s[1]);
   close (e[1]);

@@ -84,9 +84,11 @@ struct wsb_job {
   int go;                       /* set in the child */
 };
 
-/* supervisor.c: run the supervisor in the freshly forked process. */
+/* supervisor.c: run the supervisor in the freshly forked process; with
+ * prepare, the default seccomp profile is compiled at once (else at the
+ * first spawn). */
 void wsb__supervisor_main (int sock, int evsock, wsb_entry_fn entry,
-                           pid_t parent) __attribute__ ((noreturn));
+                           pid_t parent, int prepare) __attribute__ ((noreturn));
 
 /* spawn.c: raise the supervisor's soft RLIMIT_NOFILE to the hard limit,
  * as the runtime raises its own (a hard limit past the kernel's nr_open

@@ -650,7 +650,7 @@ on_signals (void)
 }
 
 void
-wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
+wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent, int prepare)
 {
   bind_to_runtime (parent);
   (void) prctl (PR_SET_NAME, "ward-sandbox");   /* a name for ps, nothing more */
@@ -668,6 +668,9 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent)
   sigset_t set;
   take_signals (&set);
   keep_only_sockets ();
+  ward_err perr;
+  if (prepare && wsb__seccomp_prepare (&perr) < 0)
+    ward_err_clear (&perr);
   sv_devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   sv_sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sv_devnull < 0 || sv_sigfd < 0)

@@ -77,6 +77,12 @@ typedef struct wsb_profile {
 /* Fork the supervisor. Call before any thread exists, once. entry is what
  * every child runs once sandboxed. 0 or -1. */
 int wsb_supervisor_start (wsb_entry_fn entry, ward_err *err);
+/* When the supervisor compiles the default seccomp profile (once, for every
+ * child): at the first spawn (the default: a run that sandboxes nothing
+ * never pays for it), or, with yes, as soon as it starts, in parallel with
+ * the runtime's own start (for a run that sandboxes at once). Call before
+ * wsb_supervisor_start. */
+void wsb_supervisor_prepare_early (int yes);
 
 /* Whether the supervisor is running. */
 int wsb_supervisor_running (void);
