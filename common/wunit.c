@@ -27,7 +27,8 @@ static const unit size_units[] = {
 };
 
 static const unit duration_units[] = {
-  { "", 1 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { NULL, 0 }
+  { "", 1 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+  { "d", 86400000 }, { NULL, 0 }
 };
 
 typedef struct kind {
@@ -42,7 +43,7 @@ static const kind size_kind = {
 };
 
 static const kind duration_kind = {
-  "duration", "use milliseconds or a number with ms, s, m or h, like \"250ms\" or \"1.5s\"",
+  "duration", "use milliseconds or a number with ms, s, m, h or d, like \"250ms\" or \"1.5s\"",
   duration_units
 };
 

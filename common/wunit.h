@@ -16,8 +16,8 @@
  * the command line and the policy language have always read them.
  *
  * A duration is a number of milliseconds, or a number followed at once by
- * ms, s (seconds), m (minutes) or h (hours), lower case: "250ms", "1.5s",
- * "2m", "2000".
+ * ms, s (seconds), m (minutes), h (hours) or d (days), lower case:
+ * "250ms", "1.5s", "2m", "7d", "2000".
  *
  * The value is rounded to the nearest byte or millisecond, halves up
  * ("1.5ms" is 2 ms), exactly (no floating point). Each caller checks its

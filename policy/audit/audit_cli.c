@@ -59,21 +59,10 @@ static int
 parse_since (const char *s, int64_t *out)
 {
   uint64_t ms;
-  size_t n = strlen (s);
   struct timespec now;
   clock_gettime (CLOCK_REALTIME, &now);
   int64_t now_us = (int64_t) now.tv_sec * 1000000 + now.tv_nsec / 1000;
-  if (n > 1 && s[n - 1] == 'd' && s[0] >= '0' && s[0] <= '9')
-    {
-      char *end;
-      errno = 0;
-      unsigned long long days = strtoull (s, &end, 10);
-      if (errno || *end != 'd' || days > 100000)
-        return -1;
-      *out = now_us - (int64_t) days * 86400 * 1000000;
-      return 0;
-    }
-  if (ward_parse_duration (s, &ms, NULL) == 0 && strchr (s, '-') == NULL)
+  if (ward_parse_duration (s, &ms, NULL) == 0)
     {
       if (ms > (uint64_t) now_us / 1000)
         ms = (uint64_t) now_us / 1000;

@@ -233,7 +233,7 @@ check_amount (const fcheck *c, const wpol_value *v)
       if (type == F_SIZE)
         err_at (c->f, c->d, v->line, v->col, "bad size for `%s` (use bytes or a number with K, M, G or T, e.g. \"64M\")", c->what);
       else
-        err_at (c->f, c->d, v->line, v->col, "bad duration for `%s` (use milliseconds or a number with ms, s, m or h, e.g. \"2s\")", c->what);
+        err_at (c->f, c->d, v->line, v->col, "bad duration for `%s` (use milliseconds or a number with ms, s, m, h or d, e.g. \"2s\")", c->what);
       return -1;
     }
   *(uint64_t *) c->dst = x;

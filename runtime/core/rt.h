@@ -291,6 +291,8 @@ struct ward_proc {
 
   /* the VM (touched only by the thread running the process) */
   lua_State *L, *co;
+  void (*on_block) (void);      /* its face's step before blocking (vm/face.h),
+                                   or NULL: read where it blocks, a hot path */
   int nargs;
   enum ward_yield yield_reason;
   unsigned slice;               /* hook ticks in this slice */

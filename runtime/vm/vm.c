@@ -107,7 +107,9 @@ vm_setup (lua_State *L)
   ward_proc *p = lua_touserdata (L, 1);
   /* Chosen once for the VM: in a subprocess actor the calls that reach
    * beyond the actor are its stand-in's (remote.h). */
-  ward_face_set (L, ward_remote_chan >= 0 ? &ward_face_remote : &ward_face_local);
+  const ward_face *f = ward_remote_chan >= 0 ? &ward_face_remote : &ward_face_local;
+  ward_face_set (L, f);
+  p->on_block = f->blocking;
   ward_vm__open_safe_libs (L);
   ward_open_emilua (L, p->is_worker);
   p->co = lua_newthread (L);

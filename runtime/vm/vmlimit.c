@@ -3,7 +3,6 @@
  * preemption), and the yield of a blocking call. */
 #include "config.h"
 #include "vmint.h"
-#include "face.h"
 
 #include <lauxlib.h>
 
@@ -108,9 +107,8 @@ ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k)
   p->yield_reason = WARD_Y_BLOCK;
   /* what the VM's face does before waiting (a subprocess actor sends what
    * a full channel held back) */
-  const ward_face *f = ward_face_of (L);
-  if (f->blocking)
-    f->blocking ();
+  if (p->on_block)
+    p->on_block ();
   return lua_yieldk (L, 0, ctx, k);
 }
 

@@ -5,9 +5,13 @@
 # when usable), it neither prints the host's secret file nor creates the
 # host's marker file.
 : "${WARD_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
-echo "1..2"
 out=$(REPS=1 sh "$WARD_SRCDIR/tests/bench/startup.sh" 2>&1)
 rc=$?
+if [ "$rc" -eq 77 ]; then
+  echo "1..0 # SKIP $(printf '%s\n' "$out" | sed 's/^startup: //; s/^ *//' | tr '\n' ' ' | cut -c1-200)"
+  exit 0
+fi
+echo "1..2"
 if [ "$rc" -eq 0 ]; then echo "ok 1 - startup.sh ends with status 0"
 else echo "not ok 1 - startup.sh ends with status 0 (status $rc)"; fi
 if printf '%s\n' "$out" | grep -q "every hostile run was contained"; then

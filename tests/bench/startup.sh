@@ -7,7 +7,8 @@
 # REPS rounds (default 15); medians of the wall time of each whole process
 # are printed with the ratios. After every hostile run the host checks that
 # the script neither printed the secret file nor created the marker file.
-# Always exits 0 unless a script escaped: figures are information.
+# Exits 0 (figures are information), 1 when a script escaped, 2 when a
+# hostile run failed to run, 77 when ward cannot sandbox here.
 : "${WARD:=./ward}"
 : "${REPS:=15}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,14 +20,28 @@ chmod 755 "$tmp"; chmod 644 "$tmp"/*.lua
 token=secret-$$-$(date +%s%N)
 echo "$token" > "$tmp/secret"; chmod 644 "$tmp/secret"
 marker=$tmp/escaped
+# bubblewrap as the peer runs it: everything unshared, /usr read-only
+bw () {
+  bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL --ro-bind /usr /usr \
+    --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/bin /bin --proc /proc \
+    --dev /dev --tmpfs /tmp --ro-bind "$tmp/hostile.lua" /s.lua "$@"
+}
+# each side is timed only where it runs at all: probed as it is run
 bwrap_ok=
 if command -v bwrap >/dev/null 2>&1 && command -v lua5.4 >/dev/null 2>&1 \
-   && bwrap --unshare-all --die-with-parent --ro-bind / / true 2>/dev/null; then
+   && [ "$(bw lua5.4 -e 'print("probe")' 2>/dev/null)" = probe ]; then
   bwrap_ok=1
 fi
+if ! "$WARD" run --untrusted "$tmp/nop.lua" > "$tmp/out" 2>&1; then
+  echo "startup: ward run --untrusted cannot run here (no sandbox?):" >&2
+  sed 's/^/  /' "$tmp/out" >&2
+  exit 77
+fi
 now_us () { echo $(( $(date +%s%N) / 1000 )); }
-escaped=0
-# one timed run: NAME COMMAND...; appends the microseconds to $tmp/NAME
+escaped=0 failed=0
+# one timed run: NAME COMMAND...; appends the microseconds to $tmp/NAME.
+# A hostile run escaped when the host's secret is in its output or its
+# marker file exists; it failed when it did not print its "read:" line.
 timed () {
   name=$1; shift
   t0=$(now_us)
@@ -35,8 +50,10 @@ timed () {
   echo $((t1 - t0)) >> "$tmp/$name"
   case $name in
     untrusted|bwrap)
-      if grep -q "$token" "$tmp/out" || [ -e "$marker" ] || ! grep -q '^read: ' "$tmp/out"; then
-        escaped=1; rm -f "$marker"; sed "s/^/$name: /" "$tmp/out" >&2
+      if grep -q "$token" "$tmp/out" || [ -e "$marker" ]; then
+        escaped=1; rm -f "$marker"; sed "s/^/$name escaped: /" "$tmp/out" >&2
+      elif ! grep -q '^read: ' "$tmp/out"; then
+        failed=1; sed "s/^/$name failed: /" "$tmp/out" >&2
       fi ;;
   esac
 }
@@ -45,10 +62,7 @@ while [ "$i" -lt "$REPS" ]; do
   timed version "$WARD" --version
   timed nop "$WARD" run "$tmp/nop.lua"
   timed untrusted "$WARD" run --untrusted "$tmp/hostile.lua" "$tmp/secret" "$marker"
-  [ -n "$bwrap_ok" ] && timed bwrap bwrap --unshare-all --die-with-parent --new-session \
-    --cap-drop ALL --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 \
-    --symlink usr/bin /bin --proc /proc --dev /dev --tmpfs /tmp \
-    --ro-bind "$tmp/hostile.lua" /s.lua lua5.4 /s.lua "$tmp/secret" "$marker"
+  [ -n "$bwrap_ok" ] && timed bwrap bw lua5.4 /s.lua "$tmp/secret" "$marker"
   i=$((i + 1))
 done
 med () { sort -n "$tmp/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -66,5 +80,6 @@ if [ -n "$bwrap_ok" ]; then
 else
   echo "  bwrap or lua5.4 not usable here: no peer figure"
 fi
-if [ "$escaped" -eq 0 ]; then echo "  every hostile run was contained (no secret read, no file written)"
-else echo "startup: a hostile script was not contained" >&2; exit 1; fi
+if [ "$escaped" -ne 0 ]; then echo "startup: a hostile script was not contained" >&2; exit 1; fi
+if [ "$failed" -ne 0 ]; then echo "startup: a hostile run failed to run (see above)" >&2; exit 2; fi
+echo "  every hostile run was contained (no secret read, no file written)"

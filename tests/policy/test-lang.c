@@ -61,7 +61,7 @@ static const struct { const char *src, *want; } errors[] = {
   { "policy \"p\" { allow process.send on \"a\"; }\npolicy \"p\" { }", "t.policy:2:8: error: policy \"p\" is already defined at t.policy:1" },
   { "sandbox \"s\" {\n  memroy = \"1G\";\n}", "t.policy:2:3: error: unknown field `memroy` in sandbox \"s\"; did you mean `memory`?" },
   { "sandbox \"s\" {\n  memory = \"12Q\";\n}", "t.policy:2:12: error: `memory`: bad size \"12Q\": unknown unit \"Q\"; use bytes or a number with K, M, G or T (binary multiples), like \"64M\"" },
-  { "sandbox \"s\" {\n  cpu = \"soon\";\n}", "t.policy:2:9: error: `cpu`: bad duration \"soon\": it does not start with a digit; use milliseconds or a number with ms, s, m or h, like \"250ms\" or \"1.5s\"" },
+  { "sandbox \"s\" {\n  cpu = \"soon\";\n}", "t.policy:2:9: error: `cpu`: bad duration \"soon\": it does not start with a digit; use milliseconds or a number with ms, s, m, h or d, like \"250ms\" or \"1.5s\"" },
   { "sandbox \"s\" {\n  namespaces = [user, pdi];\n}", "t.policy:2:23: error: unknown namespace `pdi`; did you mean `pid`? (known: user, pid, net, mount, ipc, uts, cgroup)" },
   { "sandbox \"s\" {\n  nofile = \"x\";\n}", "t.policy:2:12: error: `nofile` must be a number, not a string" },
   { "sandbox \"s\" {\n  nofile = -1;\n}", "t.policy:2:12: error: `nofile` must be between 0 and 1048576, not -1" },

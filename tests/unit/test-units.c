@@ -61,7 +61,7 @@ static void dur_bad (const char *s, const char *r) { refused (ward_parse_duratio
 int
 main (void)
 {
-  plan (82);
+  plan (83);
   const uint64_t K = 1024, M = K * K, G = M * K, T = G * K;
 
   /* sizes: every spelling of each multiple is binary */
@@ -125,6 +125,7 @@ main (void)
   DUR_OK ("1.5m", 90000);
   DUR_OK ("2h", 7200000);
   DUR_OK ("8760h", 8760ULL * 3600000);
+  DUR_OK ("1.5d", 129600000);
   DUR_OK ("1.5ms", 2);                   /* halves up */
   DUR_OK ("2.5ms", 3);
   DUR_OK ("0.4ms", 0);
@@ -139,13 +140,13 @@ main (void)
   dur_bad ("infs", "it does not start with a digit");
   dur_bad ("5S", "unknown unit \"S\"");
   dur_bad ("5sec", "unknown unit \"sec\"");
-  dur_bad ("5d", "unknown unit \"d\"");
+  dur_bad ("5w", "unknown unit \"w\"");
   dur_bad ("1e3s", "unknown unit \"e3s\"");
   dur_bad ("5s ", "unknown unit \"s \"");
   dur_bad ("18446744073709551616", "too large");
   dur_bad ("5124095576030432h", "too large");
   is_str (bad (ward_parse_duration, "soon"),
           "bad duration \"soon\": it does not start with a digit; use milliseconds or a "
-          "number with ms, s, m or h, like \"250ms\" or \"1.5s\"", "the whole message");
+          "number with ms, s, m, h or d, like \"250ms\" or \"1.5s\"", "the whole message");
   return done ();
 }

@@ -143,7 +143,7 @@ local function refuses(kind, name, ...)
   u.refused(t, kind, "cancel refuses " .. name, process.cancel, ...)
 end
 local bad = { "abc", "", "-1s", "1x", "5 s", " 5s", "5s ", "1e3ms", "0x10ms", "inf s", "nan",
-              "1.5.2s", "s", "ms", "1d", "9000h", -1, 1.5, 0.5, true, {}, 366 * 24 * 3600 * 1000 + 1,
+              "1.5.2s", "s", "ms", "1w", "9000h", -1, 1.5, 0.5, true, {}, 366 * 24 * 3600 * 1000 + 1,
               math.maxinteger, math.huge }
 for _, v in ipairs(bad) do refuses(errors.INVALID, "deadline " .. u.show(v), target, v) end
 local m2 = u.msg_on("event", 300)
