@@ -31,21 +31,19 @@ static const unit duration_units[] = {
   { "d", 86400000 }, { NULL, 0 }
 };
 
+const char ward_size_hint[]
+  = "use bytes or a number with K, M, G or T (binary multiples), like \"64M\"";
+const char ward_duration_hint[]
+  = "use milliseconds or a number with ms, s, m, h or d, like \"250ms\" or \"1.5s\"";
+
 typedef struct kind {
   const char *what;       /* "size" */
   const char *hint;       /* how to write one */
   const unit *units;
 } kind;
 
-static const kind size_kind = {
-  "size", "use bytes or a number with K, M, G or T (binary multiples), like \"64M\"",
-  size_units
-};
-
-static const kind duration_kind = {
-  "duration", "use milliseconds or a number with ms, s, m, h or d, like \"250ms\" or \"1.5s\"",
-  duration_units
-};
+static const kind size_kind = { "size", ward_size_hint, size_units };
+static const kind duration_kind = { "duration", ward_duration_hint, duration_units };
 
 /* Fill err: `bad size "TEXT": REASON; HINT`, TEXT escaped and cut short. */
 static int

@@ -28,6 +28,10 @@
 #include <stdint.h>
 #include "werr.h"
 
+/* How to write one, as the errors below end: for messages of callers
+ * that refuse a value before it is text (a list, a negative number). */
+extern const char ward_size_hint[], ward_duration_hint[];
+
 /* Parse the size s into *bytes. Returns 0, or -1 with err (WARD_E_INVALID,
  * the message naming s and what is wrong: empty, negative, no number, an
  * unknown unit, past 2^64 - 1). *bytes is untouched on failure. */

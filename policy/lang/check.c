@@ -203,37 +203,31 @@ check_str (const fcheck *c, const wpol_value *v)
   return 0;
 }
 
-/* F_SIZE and F_DURATION. */
+/* F_SIZE and F_DURATION: a string or a number, read by common/wunit.h
+ * as the command line and Lua read them. */
 static int
 check_amount (const fcheck *c, const wpol_value *v)
 {
-  ftype type = c->sc->type;
-  uint64_t x;
-  int bad;
+  int size = c->sc->type == F_SIZE;
+  char text[32];
+  const char *s = v->s;
   if (v->type == WV_INT)
     {
-      bad = v->i < 0;
-      x = (uint64_t) v->i;
+      snprintf (text, sizeof text, "%lld", (long long) v->i);
+      s = text;
     }
-  else if (v->type == WV_STR || v->type == WV_WORD)
+  else if (v->type != WV_STR && v->type != WV_WORD)
     {
-      ward_err perr;
-      if ((type == F_SIZE ? ward_parse_size (v->s, &x, &perr)
-                          : ward_parse_duration (v->s, &x, &perr)) < 0)
-        {
-          err_at (c->f, c->d, v->line, v->col, "`%s`: %s", c->what, perr.msg);
-          return -1;
-        }
-      bad = 0;
+      err_at (c->f, c->d, v->line, v->col, "`%s` must be a %s, not %s; %s", c->what,
+              size ? "size" : "duration", vtype_name (v->type),
+              size ? ward_size_hint : ward_duration_hint);
+      return -1;
     }
-  else
-    bad = 1;
-  if (bad)
+  ward_err perr;
+  uint64_t x;
+  if ((size ? ward_parse_size (s, &x, &perr) : ward_parse_duration (s, &x, &perr)) < 0)
     {
-      if (type == F_SIZE)
-        err_at (c->f, c->d, v->line, v->col, "bad size for `%s` (use bytes or a number with K, M, G or T, e.g. \"64M\")", c->what);
-      else
-        err_at (c->f, c->d, v->line, v->col, "bad duration for `%s` (use milliseconds or a number with ms, s, m, h or d, e.g. \"2s\")", c->what);
+      err_at (c->f, c->d, v->line, v->col, "`%s`: %s", c->what, perr.msg);
       return -1;
     }
   *(uint64_t *) c->dst = x;
