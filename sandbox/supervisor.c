@@ -37,6 +37,8 @@ static uid_t my_uid;
 static gid_t my_gid;
 static struct kid *sv_kids;
 static size_t sv_nkids, sv_kids_cap;
+/* whether any child was ever built: only then can orphans exist */
+static int sv_built_any;
 static wsb_exit *sv_evq;
 static size_t nevq, evq_cap;
 static int shutting_down;
@@ -189,12 +191,57 @@ parent_of (pid_t pid)
   return (pid_t) ppid;
 }
 
+/* SIGKILL child pid unless it is a detached kid; 1 when it was one of
+ * ours to kill, 0 when it is detached. */
+static long
+kill_unless_detached (pid_t pid)
+{
+  struct kid *k = find_kid (pid);
+  if (k != NULL && k->detached)
+    return 0;
+  (void) kill (pid, SIGKILL);           /* ESRCH: it has just gone */
+  return 1;
+}
+
+/* kill_undetached from the kernel's list of our children
+ * (/proc/self/task/TID/children; the supervisor has one thread). -1 when
+ * the kernel keeps no such list (CONFIG_PROC_CHILDREN) or it cannot be
+ * read whole. */
+static long
+kill_undetached_listed (void)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/self/task/%d/children", (int) getpid ());
+  int fd = wfault_at ("supervisor.children") ? -1 : open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  /* one read: the list is small (the kids, warm children and orphans),
+   * and a list that does not fit is left to the walk of /proc */
+  char buf[16384];
+  ssize_t n;
+  do
+    n = read (fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
+  close (fd);
+  if (n < 0 || (size_t) n >= sizeof buf - 1)
+    return -1;
+  buf[n] = '\0';
+  long count = 0;
+  char *p = buf, *end;
+  for (long pid; (pid = strtol (p, &end, 10)) > 0; p = end)
+    count += kill_unless_detached ((pid_t) pid);
+  return count;
+}
+
 /* SIGKILL every child of ours but the detached kids: kids, children built
  * ahead, and orphans we adopted as subreaper. Returns how many there are
  * (zombies included), or -1 when /proc cannot tell. */
 static long
 kill_undetached (void)
 {
+  long listed = kill_undetached_listed ();
+  if (listed >= 0)
+    return listed;
   DIR *d = opendir ("/proc");
   if (d == NULL)
     return -1;
@@ -207,11 +254,7 @@ kill_undetached (void)
       long pid = strtol (e->d_name, &end, 10);
       if (*end != '\0' || pid <= 0 || parent_of ((pid_t) pid) != me)
         continue;
-      struct kid *k = find_kid ((pid_t) pid);
-      if (k != NULL && k->detached)
-        continue;
-      (void) kill ((pid_t) pid, SIGKILL);   /* ESRCH: it has just gone */
-      n++;
+      n += kill_unless_detached ((pid_t) pid);
     }
   closedir (d);
   return n;
@@ -260,8 +303,9 @@ end_children (void)
       return;
   /* Then what they left to us: the orphans of a child are ours once it is
    * gone. Each round kills and reaps one generation of them; without
-   * /proc they cannot be found, and are left. */
-  for (;;)
+   * /proc they cannot be found, and are left. A run that built no child
+   * has no orphan to look for. */
+  while (sv_built_any)
     {
       long n = kill_undetached ();
       if (n <= 0)
@@ -325,6 +369,7 @@ wsb__add_kid (pid_t pid, int status_fd)
 void
 wsb__job_base (struct wsb_job *job)
 {
+  sv_built_any = 1;                     /* every build starts here */
   job->devnull = sv_devnull;
   job->uid = my_uid;
   job->gid = my_gid;

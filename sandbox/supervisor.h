@@ -22,7 +22,8 @@ int wsb__reserve_kid (ward_err *err);
 /* A built child becomes a kid (room reserved): status_fd is PID 1's
  * status pipe, or -1. */
 void wsb__add_kid (pid_t pid, int status_fd);
-/* What every child's job has of the supervisor: /dev/null, ids, entry. */
+/* What every child's job has of the supervisor: /dev/null, ids, entry;
+ * called once per child built (the supervisor notes that one was). */
 void wsb__job_base (struct wsb_job *job);
 
 /* ---- build.c ---- */

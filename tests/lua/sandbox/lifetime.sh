@@ -103,6 +103,24 @@ check "chain: nothing of the run is left" none_left
 ms=$(sed -n 's/^signal SIGTERM ms //p' "$T/chain.rep")
 echo "# ward exited ${ms:-?} ms after SIGTERM with a sandboxed chain running"
 
+# 3b. the same where the kernel keeps no list of a process's children
+# (CONFIG_PROC_CHILDREN): the supervisor finds the orphans by walking /proc
+if [ -x "$WARD_FAULTS" ]; then
+  plain=$WARD; WARD=$WARD_FAULTS
+  WARD_TEST_SYSCALL_FAULT=supervisor.children; export WARD_TEST_SYSCALL_FAULT
+  start_run chain-walk --root "$T" "$T/chain.lua"
+  unset WARD_TEST_SYSCALL_FAULT; WARD=$plain
+  check "chain, no children list: the chain on ward:sandbox runs" wait_line '^chain running'
+  stop_run TERM
+  wait_run
+  check "chain, no children list: ward exits 143 (got $rc)" [ "$rc" -eq 143 ]
+  check "chain, no children list: nothing of the run is left" none_left
+else
+  for i in 1 2 3; do
+    n=$((n + 1)); echo "ok $n # SKIP chain, no children list: $WARD_FAULTS not built"
+  done
+fi
+
 # 4. a detached subprocess actor is not killed at the run's end, and the
 # supervisor stays to reap it; nothing else is left. (The actor goes on
 # after ward exits -- detach.sh -- until session kills what is left.)
