@@ -67,6 +67,18 @@ typedef struct wbatch {
   char why[256];                  /* why the commit failed */
 } wbatch;
 
+/* The statements prepare_writes made, gone (none made: nothing). */
+static void
+finalize_writes (void)
+{
+  sqlite3_finalize (wpol_aw.ins);
+  sqlite3_finalize (wpol_aw.ins_many);
+  sqlite3_finalize (wpol_aw.ins_fold);
+  sqlite3_finalize (wpol_aw.upd_fold);
+  wpol_aw.ins = wpol_aw.ins_many = wpol_aw.ins_fold = wpol_aw.upd_fold = NULL;
+  wpol_aw.prepared = 0;
+}
+
 /* Insert the records of b, coalescing runs of identical ones: 0, or -1. */
 static int
 insert_records (wbatch *b)
@@ -177,6 +189,44 @@ settle (const wbatch *b, int ok)
   wpol_aw.failing = !ok;
 }
 
+/* What the writer needs once it has something to write (its thread, the
+ * first batch with work): the statements of the records, and the
+ * checkpointer. 0, or -1 with why set (the batch is then lost, and said:
+ * the statements compile against the schema open_db checked, so only a
+ * lack of memory gets here). */
+static int
+prepare_writes (char *why, size_t whylen)
+{
+  if (wpol_aw.prepared)
+    return 0;
+  char *sql1 = NULL, *sqln = NULL;
+  int ok = wpol_aw_insert_sql (1, &sql1) == 0 && wpol_aw_insert_sql (ROWS, &sqln) == 0
+    && sqlite3_prepare_v2 (wpol_aw.db, sql1, -1, &wpol_aw.ins, NULL) == SQLITE_OK
+    && sqlite3_prepare_v3 (wpol_aw.db, sqln, -1, SQLITE_PREPARE_PERSISTENT, &wpol_aw.ins_many,
+                           NULL) == SQLITE_OK
+    && sqlite3_prepare_v2 (wpol_aw.db, "INSERT INTO audit (run, ts, ts_last, count, kind,"
+                           " decision, mode, actor, action, note)"
+                           " VALUES (?,?,?,?,'folded','deny',?,?,?,?)",
+                           -1, &wpol_aw.ins_fold, NULL) == SQLITE_OK
+    && sqlite3_prepare_v2 (wpol_aw.db, "UPDATE audit SET count = count + ?1,"
+                           " ts_last = max(ts_last, ?2) WHERE serial = ?3 AND kind = 'folded'",
+                           -1, &wpol_aw.upd_fold, NULL) == SQLITE_OK;
+  free (sql1);
+  free (sqln);
+  if (!ok)
+    {
+      snprintf (why, whylen, "preparing the audit statements: %s",
+                sql1 && sqln ? sqlite3_errmsg (wpol_aw.db) : "out of memory");
+      finalize_writes ();
+      return -1;
+    }
+  wpol_aw.prepared = 1;
+  /* the checkpointer only once the WAL has records to take in: a run
+   * that writes nothing but its own row leaves that to the close */
+  wpol_aw_ck_start ();
+  return 0;
+}
+
 /* Commit one batch: records (coalescing runs of identical ones), the
  * folded counts taken with them, and the entry of records lost before,
  * in one transaction. On failure the batch's records and counts are
@@ -189,7 +239,7 @@ write_batch (arec **v, size_t n, ftake *ft, size_t nf)
   b.p = wpol_aw.pend;
   pthread_mutex_unlock (&wpol_aw.lock);
   wpol_aw.writes++;
-  int ok = try_commit (&b);
+  int ok = prepare_writes (b.why, sizeof b.why) == 0 && try_commit (&b);
   if (!ok && b.full && wpol_aw_wal_reclaim () == 0)
     ok = try_commit (&b);         /* the space the WAL held may be enough */
   settle (&b, ok);
@@ -289,13 +339,10 @@ static void
 close_db (void)
 {
   wpol_aw_rows_free ();
-  sqlite3_finalize (wpol_aw.ins);
-  sqlite3_finalize (wpol_aw.ins_many);
+  finalize_writes ();
   sqlite3_finalize (wpol_aw.ins_run);
-  sqlite3_finalize (wpol_aw.ins_fold);
-  sqlite3_finalize (wpol_aw.upd_fold);
   sqlite3_close (wpol_aw.db);
-  wpol_aw.ins = wpol_aw.ins_many = wpol_aw.ins_run = wpol_aw.ins_fold = wpol_aw.upd_fold = NULL;
+  wpol_aw.ins_run = NULL;
   wpol_aw_folds_free ();
   wpol_aw.db = NULL;
   free (wpol_aw.path);
@@ -357,11 +404,12 @@ alloc_state (const wpol_audit_opts *o)
          || wpol_aw.ftakes == NULL ? -1 : 0;
 }
 
-/* Open the database for writing, with its schema and the run's row, and
- * prepare the writer's statements (sql1, sqln: the INSERT of one row and
- * of ROWS rows). 0, or -1 with err (close_db closes what was opened). */
+/* Open the database for writing, with its schema and the run's row. 0, or
+ * -1 with err (close_db closes what was opened). The statements of the
+ * records come with the first batch (prepare_writes): a run that is
+ * denied nothing never compiles them. */
 static int
-open_db (const wpol_audit_opts *o, const char *sql1, const char *sqln, ward_err *err)
+open_db (const wpol_audit_opts *o, ward_err *err)
 {
   int rc = sqlite3_open_v2 (wpol_aw.path, &wpol_aw.db, SQLITE_OPEN_READWRITE
                             | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -389,17 +437,6 @@ open_db (const wpol_audit_opts *o, const char *sql1, const char *sqln, ward_err 
   wpol_aw.audit_all = o->audit_all;
   if (wpol_aw_insert_run () < 0
       || sqlite3_exec (wpol_aw.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-    goto fail;
-  if (sqlite3_prepare_v2 (wpol_aw.db, sql1, -1, &wpol_aw.ins, NULL) != SQLITE_OK
-      || sqlite3_prepare_v3 (wpol_aw.db, sqln, -1, SQLITE_PREPARE_PERSISTENT, &wpol_aw.ins_many,
-                             NULL) != SQLITE_OK
-      || sqlite3_prepare_v2 (wpol_aw.db, "INSERT INTO audit (run, ts, ts_last, count, kind,"
-                             " decision, mode, actor, action, note)"
-                             " VALUES (?,?,?,?,'folded','deny',?,?,?,?)",
-                             -1, &wpol_aw.ins_fold, NULL) != SQLITE_OK
-      || sqlite3_prepare_v2 (wpol_aw.db, "UPDATE audit SET count = count + ?1,"
-                             " ts_last = max(ts_last, ?2) WHERE serial = ?3 AND kind = 'folded'",
-                             -1, &wpol_aw.upd_fold, NULL) != SQLITE_OK)
     goto fail;
   return 0;
 fail:
@@ -432,18 +469,12 @@ int
 wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
 {
   wpol_audit_stop ();
-  char *sql1 = NULL, *sqln = NULL;
-  if (alloc_state (o) < 0 || wpol_aw_insert_sql (1, &sql1) < 0
-      || wpol_aw_insert_sql (ROWS, &sqln) < 0)
+  if (alloc_state (o) < 0)
     {
-      free (sql1);
       close_db ();
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "starting the audit writer");
     }
-  int r = open_db (o, sql1, sqln, err);
-  free (sql1);
-  free (sqln);
-  if (r < 0)
+  if (open_db (o, err) < 0)
     {
       close_db ();
       return -1;
@@ -456,11 +487,9 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
     fprintf (stderr, "ward: audit: %d lost entr%s of an earlier run imported from `%s.lost`\n",
              imported, imported == 1 ? "y" : "ies", wpol_aw.path);
   reset_state (o);
-  wpol_aw_ck_start ();
   int rc = pthread_create (&wpol_aw.thread, NULL, writer, NULL);
   if (rc != 0)
     {
-      wpol_aw_ck_stop ();
       close_db ();
       return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the audit writer");
     }

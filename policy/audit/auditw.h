@@ -93,6 +93,7 @@ typedef struct wpol_aw_state {
   /* the writer's own */
   sqlite3 *db;
   sqlite3_stmt *ins, *ins_many, *ins_run, *ins_fold, *upd_fold;
+  int prepared;                   /* ins .. upd_fold made (the writer's first batch) */
   char *path, *store;
   int64_t run_id;
   int permissive, audit_all, from_store;
