@@ -487,11 +487,13 @@ int ward_registry_unregister (const char *name);
 
 /* ---- timers ---- */
 enum ward_timer_kind { WARD_TIMER_PORT, WARD_TIMER_DEADLINE };
-/* The timer thread: started once per run (0, or -1 with INTERNAL) and
- * stopped and joined at its end, with every timer left dropped. */
+/* The timers: set up once per run (0, or -1 with INTERNAL), their thread
+ * started by the first timer, and stopped and joined at the run's end,
+ * with every timer left dropped. */
 int ward_timers_start (ward_err *err);
 void ward_timers_stop (void);
-/* At `when_ns` (monotonic): TIMER message to port, or kill p (deadline). */
+/* At `when_ns` (monotonic): TIMER message to port, or kill p (deadline).
+ * A timer that cannot be kept (no memory, no thread) kills p, saying so. */
 void ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *why);
 /* p has ended: its timers are dropped, and the references they held. */
 void ward_timers_forget (ward_proc *p);

@@ -1,5 +1,6 @@
 /* timer.c -- one thread that fires timers: time.after/sleep channels and
- * the enforced deadline of cancel. A binary heap ordered by due time. */
+ * the enforced deadline of cancel. A binary heap ordered by due time. The
+ * thread starts with the first timer: a run that sets none has none. */
 #include "config.h"
 #include "rt.h"
 #include "wgrow.h"
@@ -144,13 +145,29 @@ int
 ward_timers_start (ward_err *err)
 {
   pthread_condattr_t ca;
-  pthread_condattr_init (&ca);
-  pthread_condattr_setclock (&ca, CLOCK_MONOTONIC);
-  pthread_cond_init (&ward_timers.cond, &ca);
-  pthread_condattr_destroy (&ca);
-  int rc = pthread_create (&ward_timers.thread, NULL, timer_main, NULL);
+  int rc = pthread_condattr_init (&ca);
+  if (rc == 0)
+    {
+      rc = pthread_condattr_setclock (&ca, CLOCK_MONOTONIC);
+      if (rc == 0)
+        rc = pthread_cond_init (&ward_timers.cond, &ca);
+      pthread_condattr_destroy (&ca);
+    }
   if (rc != 0)
-    return ward_err_set (err, WARD_E_INTERNAL, rc, "starting the timer thread");
+    return ward_err_set (err, WARD_E_INTERNAL, rc, "setting up the timers");
+  ward_timers.stop = 0;
+  return 0;
+}
+
+/* The thread, at the first timer (lock held): 0, or -1 when it cannot be
+ * started. */
+static int
+thread_locked (void)
+{
+  if (ward_timers.running)
+    return 0;
+  if (ward_timers.stop || pthread_create (&ward_timers.thread, NULL, timer_main, NULL) != 0)
+    return -1;
   ward_timers.running = 1;
   return 0;
 }
@@ -158,13 +175,13 @@ ward_timers_start (ward_err *err)
 void
 ward_timers_stop (void)
 {
-  if (!ward_timers.running)
-    return;
   ward_lock (&ward_timers.lock, WARD_LOCK_TIMERS);
-  ward_timers.stop = 1;
+  ward_timers.stop = 1;                 /* and no thread starts from now */
+  int running = ward_timers.running;
   pthread_cond_signal (&ward_timers.cond);
   ward_unlock (&ward_timers.lock);
-  pthread_join (ward_timers.thread, NULL);
+  if (running)
+    pthread_join (ward_timers.thread, NULL);
   ward_timers.running = 0;
   for (size_t i = 0; i < ward_timers.n; i++)
     ward_proc_unref (ward_timers.heap[i].p);
@@ -177,6 +194,12 @@ void
 ward_timer_add (int64_t when_ns, int kind, ward_proc *p, int port, const char *why)
 {
   ward_lock (&ward_timers.lock, WARD_LOCK_TIMERS);
+  if (thread_locked () < 0)
+    {
+      ward_unlock (&ward_timers.lock);
+      ward_proc_kill (p, "cannot start the timer thread");
+      return;
+    }
   if (WARD_GROW (ward_timers.heap, ward_timers.cap, ward_timers.n + 1, 64) != 0)
     {
       ward_unlock (&ward_timers.lock);
