@@ -24,6 +24,7 @@ ward_config ward_cfg = { .sandbox_children = 16, .sandbox_processes = 256, .sand
 static struct {
   pthread_rwlock_t lock;
   atomic_uint_fast64_t serial;
+  size_t entries;                 /* in the chains (under lock) */
   size_t live;
   pthread_mutex_t live_lock;
   pthread_cond_t none_left;
@@ -55,6 +56,7 @@ table_insert (ward_proc *p, ward_err *err)
       e->p = p;
       e->next = ward_pid_chains[p->serial % NBUCKETS];
       ward_pid_chains[p->serial % NBUCKETS] = e;
+      ward_pid_table.entries++;
     }
   ward_rwunlock (&ward_pid_table.lock);
   if (e == NULL || ending)
@@ -88,6 +90,7 @@ table_remove (ward_proc *p)
         entry *e = *pe;
         *pe = e->next;
         free (e);
+        ward_pid_table.entries--;
         break;
       }
   ward_rwunlock (&ward_pid_table.lock);
@@ -183,6 +186,27 @@ ward_wait_all_exited (void)
   ward_unlock (&ward_pid_table.live_lock);
 }
 
+/* Up to max processes of the table not yet killed, each with a reference
+ * (table lock held): how many. Serials are given in order, so a small
+ * run's processes sit in the first buckets: the walk stops once it has
+ * seen every entry. */
+static size_t
+take_unkilled_locked (ward_proc **out, size_t max)
+{
+  size_t n = 0, seen = 0, all = ward_pid_table.entries;
+  for (size_t b = 0; b < NBUCKETS && seen < all && n < max; b++)
+    for (entry *e = ward_pid_chains[b]; e && n < max; e = e->next)
+      {
+        seen++;
+        if (!atomic_load (&e->p->killed))
+          {
+            ward_proc_ref (e->p);
+            out[n++] = e->p;
+          }
+      }
+  return n;
+}
+
 void
 ward_proc_kill_all (const char *why)
 {
@@ -190,24 +214,24 @@ ward_proc_kill_all (const char *why)
    * spawning its successor, would otherwise outrun the kills below. */
   ward_wrlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
   ward_pid_table.ending = 1;
-  size_t n = 0, cap = 0;
-  ward_proc **all = NULL;
-  for (size_t b = 0; b < NBUCKETS; b++)
-    for (entry *e = ward_pid_chains[b]; e; e = e->next)
-      {
-        if (WARD_GROW (all, cap, n + 1, 64) != 0)
-          break;
-        if (n < cap)
-          {
-            ward_proc_ref (e->p);
-            all[n++] = e->p;
-          }
-      }
-  ward_rwunlock (&ward_pid_table.lock);
-  for (size_t i = 0; i < n; i++)
+  size_t cap = ward_pid_table.entries;
+  /* all of them at once; without the memory for that, a few at a time
+   * (each round walks the table again: slow, but every process ends) */
+  ward_proc *few[256], **all = cap > 256 ? malloc (cap * sizeof *all) : NULL;
+  if (all == NULL)
+    cap = 256;
+  for (;;)
     {
-      ward_proc_kill (all[i], "%s", why);
-      ward_proc_unref (all[i]);
+      size_t n = take_unkilled_locked (all ? all : few, cap);
+      ward_rwunlock (&ward_pid_table.lock);
+      for (size_t i = 0; i < n; i++)
+        {
+          ward_proc_kill ((all ? all : few)[i], "%s", why);
+          ward_proc_unref ((all ? all : few)[i]);
+        }
+      if (all != NULL || n < cap)
+        break;
+      ward_rdlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
     }
   free (all);
 }
