@@ -565,6 +565,7 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles)
   o.popts.deny = o.deny;
   o.popts.policy_files = o.pfiles;
   o.popts.run_actor = o.actor;
+  o.popts.audit_later = 1;
   rc = run_script (&o.popts, o.untrusted, o.actor, argc - optind, argv + optind);
   /* However the run went, ward exits only once the supervisor and every
    * sandboxed child not detached are reaped (a no-op when done already). */
@@ -644,6 +645,15 @@ run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
           run_error (err.msg);
           return 1;
         }
+    }
+  /* The audit database opened meanwhile (audit_later): nothing of the
+   * script runs before the run is known to be auditable. */
+  if (ward_policy_audit_ready (&err) < 0)
+    {
+      ward_broker_abort (req.remote);
+      wbuf_free (&args);
+      run_error (err.msg);
+      return 1;
     }
   /* The first process is both "first" (its status is ward's) and master. */
   ward_proc *first = ward_spawn (NULL, &req, &err);

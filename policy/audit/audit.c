@@ -268,11 +268,42 @@ idle (void)
          || (wpol_aw.hold && !wpol_aw.stop);
 }
 
+static int open_db (ward_err *err);
+
+/* The writer's first act: the database opened, and what an earlier run
+ * could not write imported. 0, or -1 with wpol_aw.open_err; either way
+ * said to wpol_audit_opened. */
+static int
+open_on_thread (void)
+{
+  ward_err err;
+  memset (&err, 0, sizeof err);
+  int r = open_db (&err);
+  if (r == 0)
+    {
+      int imported = wpol_auditdb_import_lost (wpol_aw.db, wpol_aw.path, &err);
+      if (imported < 0)
+        fprintf (stderr, "ward: audit: %s (the file is kept)\n", err.msg);
+      else if (imported > 0)
+        fprintf (stderr, "ward: audit: %d lost entr%s of an earlier run imported from "
+                 "`%s.lost`\n", imported, imported == 1 ? "y" : "ies", wpol_aw.path);
+    }
+  pthread_mutex_lock (&wpol_aw.lock);
+  wpol_aw.opened = r < 0 ? -1 : 1;
+  if (r < 0)
+    wpol_aw.open_err = err;
+  pthread_cond_broadcast (&wpol_aw.done);
+  pthread_mutex_unlock (&wpol_aw.lock);
+  return r;
+}
+
 static void *
 writer (void *unused)
 {
   (void) unused;
   arec **batch = wpol_aw.batch;
+  if (open_on_thread () < 0)
+    return NULL;
   pthread_mutex_lock (&wpol_aw.lock);
   for (;;)
     {
@@ -404,12 +435,13 @@ alloc_state (const wpol_audit_opts *o)
          || wpol_aw.ftakes == NULL ? -1 : 0;
 }
 
-/* Open the database for writing, with its schema and the run's row. 0, or
- * -1 with err (close_db closes what was opened). The statements of the
- * records come with the first batch (prepare_writes): a run that is
- * denied nothing never compiles them. */
+/* Open the database for writing, with its schema and the run's row (the
+ * writer's thread, before its loop). 0, or -1 with err (close_db closes
+ * what was opened). The statements of the records come with the first
+ * batch (prepare_writes): a run that is denied nothing never compiles
+ * them. */
 static int
-open_db (const wpol_audit_opts *o, ward_err *err)
+open_db (ward_err *err)
 {
   int rc = sqlite3_open_v2 (wpol_aw.path, &wpol_aw.db, SQLITE_OPEN_READWRITE
                             | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -433,8 +465,6 @@ open_db (const wpol_audit_opts *o, ward_err *err)
                           " permissive, audit_all) VALUES (?,?,?,?,?,?)", -1, &wpol_aw.ins_run,
                           NULL) != SQLITE_OK)
     goto fail;
-  wpol_aw.permissive = o->permissive;
-  wpol_aw.audit_all = o->audit_all;
   if (wpol_aw_insert_run () < 0
       || sqlite3_exec (wpol_aw.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     goto fail;
@@ -466,7 +496,7 @@ reset_state (const wpol_audit_opts *o)
 }
 
 int
-wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
+wpol_audit_begin (const wpol_audit_opts *o, ward_err *err)
 {
   wpol_audit_stop ();
   if (alloc_state (o) < 0)
@@ -474,19 +504,10 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
       close_db ();
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "starting the audit writer");
     }
-  if (open_db (o, err) < 0)
-    {
-      close_db ();
-      return -1;
-    }
-  /* what an earlier run could not write: into the database now */
-  int imported = wpol_auditdb_import_lost (wpol_aw.db, wpol_aw.path, err);
-  if (imported < 0)
-    fprintf (stderr, "ward: audit: %s (the file is kept)\n", err->msg);
-  else if (imported > 0)
-    fprintf (stderr, "ward: audit: %d lost entr%s of an earlier run imported from `%s.lost`\n",
-             imported, imported == 1 ? "y" : "ies", wpol_aw.path);
+  wpol_aw.permissive = o->permissive;
+  wpol_aw.audit_all = o->audit_all;
   reset_state (o);
+  wpol_aw.opened = 0;
   int rc = pthread_create (&wpol_aw.thread, NULL, writer, NULL);
   if (rc != 0)
     {
@@ -495,6 +516,47 @@ wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
     }
   wpol_aw.running = 1;
   return 0;
+}
+
+int
+wpol_audit_opened (ward_err *err)
+{
+  pthread_mutex_lock (&wpol_aw.lock);
+  while (wpol_aw.running && wpol_aw.opened == 0)
+    pthread_cond_wait (&wpol_aw.done, &wpol_aw.lock);
+  int opened = wpol_aw.running ? wpol_aw.opened : -1;
+  ward_err why = wpol_aw.open_err;
+  pthread_mutex_unlock (&wpol_aw.lock);
+  if (opened > 0)
+    return 0;
+  if (wpol_aw.running)
+    wpol_audit_stop ();               /* the writer has returned: joined */
+  else
+    ward_err_set (&why, WARD_E_INTERNAL, 0, "the audit writer is not running");
+  *err = why;
+  return -1;
+}
+
+int
+wpol_audit_start (const wpol_audit_opts *o, ward_err *err)
+{
+  return wpol_audit_begin (o, err) < 0 ? -1 : wpol_audit_opened (err);
+}
+
+/* The database never opened: what was queued meanwhile is lost, and
+ * counted as such (lock held). */
+static void
+drop_queued_locked (void)
+{
+  if (wpol_aw.n == 0)
+    return;
+  int64_t first = wpol_aw.ring[wpol_aw.head]->ts;
+  int64_t last = wpol_aw.ring[(wpol_aw.head + wpol_aw.n - 1) % wpol_aw.cap]->ts;
+  uint64_t n = wpol_aw.n;
+  for (size_t i = 0; i < wpol_aw.n; i++)
+    free (wpol_aw.ring[(wpol_aw.head + i) % wpol_aw.cap]);
+  wpol_aw.n = wpol_aw.bytes = 0;
+  wpol_aw_lose_locked (n, first, last, wpol_aw.open_err.msg);
 }
 
 void
@@ -511,6 +573,8 @@ wpol_audit_stop (void)
   pthread_join (wpol_aw.thread, NULL);
   wpol_aw_ck_stop ();
   pthread_mutex_lock (&wpol_aw.lock);
+  if (wpol_aw.opened < 0)
+    drop_queued_locked ();
   wpol_aw.running = 0;
   pthread_cond_broadcast (&wpol_aw.done);
   pthread_cond_broadcast (&wpol_aw.room);

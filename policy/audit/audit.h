@@ -59,6 +59,14 @@ typedef struct wpol_audit_opts {
 /* Open (creating the schema) and start the writer. -1 with err when the
  * database cannot be opened for writing. */
 int wpol_audit_start (const wpol_audit_opts *o, ward_err *err);
+/* wpol_audit_start in two halves, for a caller with other work to do
+ * meanwhile: begin starts the writer, which opens the database on its own
+ * thread (-1 with err only when the writer cannot start); opened waits
+ * for that open, and is 0, or -1 with err (the writer then stopped, as
+ * wpol_audit_stop would, and nothing was written). Records submitted in
+ * between wait in the queue. */
+int wpol_audit_begin (const wpol_audit_opts *o, ward_err *err);
+int wpol_audit_opened (ward_err *err);
 /* Queue a record (from any thread), waiting while the queue is full. 0,
  * or -1 when it was lost (counted) or the writer is not running; with
  * --audit-sync, -1 also when its commit failed. */

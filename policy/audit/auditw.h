@@ -71,6 +71,8 @@ typedef struct wpol_aw_state {
   uint32_t share[BUCKETS];        /* records queued per caller bucket */
   uint64_t enq, committed;        /* queue serials */
   int running, stop, waiting, urgent, hold, sync, starved;
+  int opened;                     /* the writer's open: 0 under way, 1 done, -1 failed */
+  ward_err open_err;              /* why it failed */
   unsigned flush_ms;
   wpol_audit_counts counts;
   lost_pend pend;                 /* guarded by lock */

@@ -19,6 +19,8 @@ static struct {
   wpol_store *store;
   pthread_t poller;
   int polling, stop;
+  int audit_pending;              /* audit_later: the open not yet waited for */
+  int audit_default;              /* ... of the default database (its hint) */
   pthread_mutex_t lock;
   pthread_cond_t cond;
 } wpol_run_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
@@ -164,6 +166,28 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
   return e;
 }
 
+/* Why the run does not start: err, said as the audit's refusal. */
+static void
+unaudited (ward_err *err)
+{
+  ward_err_prefix (err, "refusing to run unaudited");
+  if (wpol_run_state.audit_default)     /* the default: say how to choose another */
+    wpol_audit_default_hint (err);
+}
+
+int
+ward_policy_audit_ready (ward_err *err)
+{
+  if (!wpol_run_state.audit_pending)
+    return 0;
+  wpol_run_state.audit_pending = 0;
+  if (wpol_audit_opened (err) == 0)
+    return 0;
+  unaudited (err);
+  ward_policy_shutdown ();
+  return -1;
+}
+
 int
 ward_policy_init (const ward_policy_opts *opts, ward_err *err)
 {
@@ -199,13 +223,13 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
                          .fold_after = (size_t) o->audit_fold, .engine = g->engine,
                          .from_store = o->db_path != NULL, .store = desc.s ? desc.s : "",
                          .permissive = o->permissive, .audit_all = o->audit_all };
-  if (wpol_audit_start (&ao, err) < 0)
+  wpol_run_state.audit_default = audit == path;
+  if ((o->audit_later ? wpol_audit_begin (&ao, err) : wpol_audit_start (&ao, err)) < 0)
     {
-      ward_err_prefix (err, "refusing to run unaudited");
-      if (audit == path)                /* the default: say how to choose another */
-        wpol_audit_default_hint (err);
+      unaudited (err);
       goto fail;
     }
+  wpol_run_state.audit_pending = o->audit_later;
   g->record = wpol_audit_submit;
   if (wpol_run_state.store)
     {
@@ -234,6 +258,7 @@ ward_policy_shutdown (void)
 {
   wpol_gate *g = &wpol_gate_state;
   g->ready = 0;
+  wpol_run_state.audit_pending = 0;
   if (wpol_run_state.polling)
     {
       pthread_mutex_lock (&wpol_run_state.lock);

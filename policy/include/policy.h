@@ -67,10 +67,17 @@ typedef struct ward_policy_opts {
                                      recorded one by one; 0 = the default (audit.h) */
   const char *run_actor;          /* the actor of the first process: a --policy file
                                      that declares no actor applies to it */
+  int audit_later;                /* the audit database is opened while the caller
+                                     goes on: ward_policy_audit_ready waits for it */
 } ward_policy_opts;
 
 /* Start the engine for a run. Returns -1 with err on failure. */
 int ward_policy_init (const ward_policy_opts *opts, ward_err *err);
+/* With audit_later: 0 once the audit database is open for the run, or -1
+ * with err ("refusing to run unaudited: ..."; the engine is then shut
+ * down). Nothing of the run may start before it returns 0. Without
+ * audit_later (ward_policy_init opened it): 0. */
+int ward_policy_audit_ready (ward_err *err);
 void ward_policy_shutdown (void);
 /* Audit records the last run could not write (each failure was reported
  * on stderr): `ward run` exits 3 when this is not 0. */

@@ -772,6 +772,27 @@ test_gate (void)
       "an audit database that cannot be opened fails the init: %s", err.msg);
   is_int (ward_authorize (&main_a, "process.send", "x", &at), WARD_DENY,
           "... and the gate stays closed");
+  /* audit_later: the open runs on the writer's thread; the run waits for
+   * it before anything starts, and is refused the same way */
+  bad.audit_later = 1;
+  is_int (ward_policy_init (&bad, &err), 0, "audit_later: the init goes on while the database "
+          "opens");
+  ok (ward_policy_audit_ready (&err) < 0 && strstr (err.msg, "refusing to run unaudited")
+      && strstr (err.msg, "cannot open the audit database"),
+      "... and ward_policy_audit_ready refuses the run: %s", err.msg);
+  is_int (ward_authorize (&main_a, "process.send", "x", &at), WARD_DENY,
+          "... after which the gate is closed");
+  is_int ((int) ward_policy_audit_lost (), 0, "... with no record lost (none was made)");
+  ward_policy_opts later = { .policy_files = files, .audit_path = db, .audit_later = 1 };
+  is_int (ward_policy_init (&later, &err), 0, "audit_later with a good database");
+  is_int (ward_authorize (&main_a, "process.kill", "y", &at), WARD_DENY,
+          "... a denial made before the open is waited for");
+  is_int (ward_policy_audit_ready (&err), 0, "... then the database is open");
+  is_int (ward_policy_audit_ready (&err), 0, "... (asked again: still 0)");
+  ward_policy_shutdown ();
+  is_int (q1 (db, "SELECT count(*) FROM audit WHERE run = (SELECT max(id) FROM audit_runs) "
+              "AND action = 'process.kill' AND resource = 'y'"), 1,
+          "... and the denial queued meanwhile is in it");
   const char *nofile[] = { path_of ("nope.policy"), NULL };
   ward_policy_opts nf = { .policy_files = nofile, .audit_path = db };
   ok (ward_policy_init (&nf, &err) < 0, "a missing policy file fails the init: %s", err.msg);
@@ -852,7 +873,7 @@ test_builtin (void)
 int
 main (void)
 {
-  plan (10 + 10 + 18 + 3 + 10 + 7 + 5 + 23 + 8 + 23 + 2);
+  plan (10 + 10 + 18 + 3 + 10 + 7 + 5 + 23 + 17 + 23 + 2);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();
