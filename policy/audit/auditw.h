@@ -96,6 +96,7 @@ typedef struct wpol_aw_state {
   sqlite3 *db;
   sqlite3_stmt *ins, *ins_many, *ins_run, *ins_fold, *upd_fold;
   int prepared;                   /* ins .. upd_fold made (the writer's first batch) */
+  int wrote;                      /* a batch was committed: the close checkpoints */
   char *path, *store;
   int64_t run_id;
   int permissive, audit_all, from_store;

@@ -14,6 +14,7 @@
 #include "tap.h"
 
 #include <pthread.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <time.h>
 #include <stdlib.h>
@@ -211,6 +212,35 @@ test_records (void)
   char *m = wpol_json_get ("{\"a\":\"x\\\"y\\\\z\\u0001\"}", "a");
   is_str (m, "x\"y\\z\x01", "... unescaping");
   free (m);
+}
+
+static int
+exists (const char *path)
+{
+  return access (path, F_OK) == 0;
+}
+
+/* A run that records nothing leaves its row in the WAL (no checkpoint, no
+ * fsync at its end); the next run that writes takes it in at its close. */
+static void
+test_quiet_close (void)
+{
+  const char *db = path_of ("quiet.db");
+  char wal[4200];
+  snprintf (wal, sizeof wal, "%s-wal", db);
+  is_int (start (db, 0, 0, 0), 0, "a run that records nothing");
+  wpol_audit_stop ();
+  ok (exists (wal), "... leaves its WAL at its close (no checkpoint)");
+  is_int (q1 (db, "SELECT count(*) FROM audit_runs"), 1, "... and its run row is readable");
+  is_int (start (db, 0, 0, 0), 0, "a second such run");
+  wpol_audit_stop ();
+  is_int (q1 (db, "SELECT count(*) FROM audit_runs"), 2, "... adds its row");
+  is_int (start (db, 0, 0, 0), 0, "a run that records a denial");
+  submit ("plug.x", "process.send", "{ward:main|0x2}", 0);
+  wpol_audit_stop ();
+  ok (!exists (wal), "... copies the WAL into the database and removes it at its close");
+  is_int (q1 (db, "SELECT count(*) FROM audit_runs"), 3, "... with every run row");
+  is_int (q1 (db, "SELECT count(*) FROM audit WHERE run = 3"), 1, "... and its record");
 }
 
 /* The flooder: 10 identical records, then 90 alternating ones. */
@@ -873,10 +903,11 @@ test_builtin (void)
 int
 main (void)
 {
-  plan (10 + 10 + 18 + 3 + 10 + 7 + 5 + 23 + 17 + 23 + 2);
+  plan (10 + 9 + 10 + 18 + 3 + 10 + 7 + 5 + 23 + 17 + 23 + 2);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();
+  test_quiet_close ();
   test_backpressure ();
   test_lost ();
   test_migrate ();
