@@ -243,7 +243,7 @@ fold_find (const char *actor, const char *action)
 void
 wpol_aw_folds_free (void)
 {
-  if (wpol_aw.folds)
+  if (wpol_aw.folds && wpol_aw.nfolds)   /* (a run that folded nothing: no walk) */
     for (size_t i = 0; i < FOLD_SLOTS; i++)
       {
         free (wpol_aw.folds[i].actor);
