@@ -251,6 +251,11 @@ void ward_hosts_stop (void);                  /* stop and join every worker */
  * number of workers. */
 int ward_host_stats (ward_host *h, unsigned long *runs, unsigned long *steals, int max);
 ward_proc *ward_current (void);               /* the process on this thread */
+/* A thread that is no worker (the broker's reader) acting for p -- a call
+ * it performs as p, which the permission engine judges and the mailboxes
+ * charge to p -- makes p its current process for that act: returns the
+ * one it had, to be put back when the act is done. */
+ward_proc *ward_sched_act_as (ward_proc *p);
 
 /* ---- processes ---- */
 enum ward_state { WARD_ST_NEW, WARD_ST_RUNNABLE, WARD_ST_RUNNING,

@@ -52,6 +52,14 @@ ward_current (void)
   return tls_proc;
 }
 
+ward_proc *
+ward_sched_act_as (ward_proc *p)
+{
+  ward_proc *was = tls_proc;
+  tls_proc = p;
+  return was;
+}
+
 const char *
 ward_host_name (const ward_host *h)
 {

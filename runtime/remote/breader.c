@@ -359,6 +359,10 @@ whole_frame (ward_remote *r, int type, int drain)
       to_proxy (r, F_REFUSED, why, strlen (why), NULL);
       return 1;
     }
+  /* a plain send is performed here, without waking the stand-in (not
+   * while draining: what an ended child left goes the stand-in's way) */
+  if (type == WARD_F_CALL && !drain && ward_broker_send_now (r))
+    return 1;
   /* only a CALL's arguments may refer to descriptors */
   to_proxy (r, type, r->rx.body.data, r->rx.body.len,
             type == WARD_F_CALL ? &r->rx.fds : NULL);
@@ -620,6 +624,7 @@ reader_main (void *unused)
               if (take_exits () < 0)
                 {
                   ward_unlock (&ward_broker_rd.lock);
+                  ward_broker_send_now_end ();
                   return NULL;
                 }
             }
@@ -642,6 +647,7 @@ reader_main (void *unused)
       timeout = check_stalls ();
       ward_unlock (&ward_broker_rd.lock);
     }
+  ward_broker_send_now_end ();
   return NULL;
 }
 

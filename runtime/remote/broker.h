@@ -171,4 +171,18 @@ void ward_broker_malformed (ward_remote *r, const char *what);
 /* Watch r's channel again after the stand-in took a frame. */
 void ward_broker_rearm (ward_remote *r);
 
+/* The reader performs a child's send itself, as the stand-in would --
+ * judged by the permission engine as the stand-in's actor, the denial
+ * audited, the message delivered from it -- and writes the REPLY: the
+ * stand-in's thread is not woken for the commonest call. Only a plain one
+ * (op "send", no descriptors, no handles, arguments of at most
+ * SEND_NOW_MAX bytes) while the stand-in performs no call and its child
+ * runs; the reader then watches the channel again. r->rx holds the CALL.
+ * Returns 1 when done, 0 when the stand-in must perform it. Called with
+ * the reader's lock. */
+#define SEND_NOW_MAX (64u << 10)
+int ward_broker_send_now (ward_remote *r);
+/* The reader thread ends: what ward_broker_send_now kept goes. */
+void ward_broker_send_now_end (void);
+
 #endif
