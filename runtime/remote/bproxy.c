@@ -701,12 +701,13 @@ ward_broker_send_now (ward_remote *r)
                  : ward_wire_put_str (&b, kind, strlen (kind), &err);
   if (rc == 0)
     rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
+  /* not counted busy, unlike the stand-in's frames: nothing of its mailbox
+   * is in flight (whose order a message sent straight from a sender's
+   * thread must keep), and the frame is written whole under tx_lock, or
+   * waits in tx, which a sender's thread writes after. (The target the
+   * send woke runs once the reader is done: reader_main.) */
   if (rc == 0)
-    {
-      atomic_fetch_add (&r->busy, 1);
-      rc = ward_broker_put_frame (r, WARD_F_REPLY, b.data, b.len, NULL, &err);
-      atomic_fetch_sub (&r->busy, 1);
-    }
+    rc = ward_broker_put_frame (r, WARD_F_REPLY, b.data, b.len, NULL, &err);
   wbuf_free (&b);
   ward_wire_rx_reset (&r->rx);
   if (rc < 0)
