@@ -663,6 +663,8 @@ ward_broker_send_now (ward_remote *r)
   if (send_now_L == NULL && (send_now_L = luaL_newstate ()) == NULL)
     return 0;
   lua_State *L = send_now_L;
+  /* its CPU time is the child's, as the stand-in's would be */
+  int64_t cpu0 = ward_thread_cpu_ns ();
   send_now f = { .args = (const uint8_t *) args, .alen = alen };
   ward_proc *was = ward_sched_act_as (p);
   lua_settop (L, 0);
@@ -675,7 +677,11 @@ ward_broker_send_now (ward_remote *r)
   if (!f.decoded)
     {
       lua_settop (L, 0);
-      return 0;                 /* nothing done: the stand-in decodes it (and ends a
+      ward_broker_charge_cpu_locked (r, ward_thread_cpu_ns () - cpu0);
+      if (!atomic_load (&r->cpu_spent))
+        return 0;
+      ward_wire_rx_reset (&r->rx);      /* ended: nothing more is read */
+      return 1;                 /* nothing done: the stand-in decodes it (and ends a
                                    child whose arguments are malformed) */
     }
   /* the REPLY, as b_reply makes it: true, nil and an error, or (a memory
@@ -718,6 +724,9 @@ ward_broker_send_now (ward_remote *r)
       ward_broker_kill_child (r);
       return 1;
     }
+  ward_broker_charge_cpu_locked (r, ward_thread_cpu_ns () - cpu0);
+  if (atomic_load (&r->cpu_spent))
+    return 1;                   /* ended: nothing more is read */
   /* as ward_broker_rearm */
   ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
   int full = r->tx.bytes >= TX_LIMIT && !r->tx_ended;
