@@ -286,15 +286,17 @@ take_frame (ward_wire_rx *rx)
   return 1;
 }
 
-/* Take every frame the channel holds now (the actor's worker). */
+/* Take the frames the channel holds now (the actor's worker): every one,
+ * or (one) the first only -- a wait that finds the channel readable
+ * again takes the next, with no read that finds nothing. */
 static void
-take_frames (void)
+take_frames (int one)
 {
   if (ward_remote_in.done)
     return;
   ward_remote_taking = 1;
   int rc;
-  while ((rc = take_frame (&ward_remote_in.rx)) == 1)
+  while ((rc = take_frame (&ward_remote_in.rx)) == 1 && !one)
     ;
   ward_remote_taking = 0;
   if (rc < 0)
@@ -319,7 +321,7 @@ io_idle (void *ctx)
         { /* (another took it: awake anyway) */ }
     }
   if (pf[1].revents)
-    take_frames ();
+    take_frames (1);
 }
 
 static void
@@ -342,7 +344,7 @@ io_poll (void *ctx)
   if (now - ward_remote_in.polled < 1000000)
     return;
   ward_remote_in.polled = now;
-  take_frames ();
+  take_frames (0);
 }
 
 /* The harness's reader thread (WARD_TEST_RAW_WIRE): frames are taken one
