@@ -247,10 +247,37 @@ void ward_sched_push (ward_proc *p);          /* p must be RUNNABLE */
  * it wakes a sleeper when something queued here is still waiting. */
 void ward_sched_nudge (void);
 void ward_hosts_stop (void);                  /* stop and join every worker */
+/* A host of one worker whose processes are fed by one source of its own
+ * (a subprocess actor's channel) may have its worker wait on that source
+ * itself rather than on the host's condition variable, so that what comes
+ * is taken and run on one thread, with no hand-off between two: idle is
+ * called by the worker with nothing to run and waits until the source has
+ * something (which it takes) or wake is called (by a push from another
+ * thread, or the host stopping); poll takes what came without waiting,
+ * from ward_sched_nudge (code that runs on for long). ward_host_set_io
+ * installs them (NULL: the condition variable again). */
+typedef struct ward_host_io {
+  void (*idle) (void *ctx);
+  void (*wake) (void *ctx);
+  void (*poll) (void *ctx);
+  void *ctx;
+} ward_host_io;
+void ward_host_set_io (ward_host *h, const ward_host_io *io);
 /* Per-worker counters of h (slices run, processes stolen); returns the
  * number of workers. */
 int ward_host_stats (ward_host *h, unsigned long *runs, unsigned long *steals, int max);
 ward_proc *ward_current (void);               /* the process on this thread */
+/* A thread that is no worker (the broker's reader) acting for p -- a call
+ * it performs as p, which the permission engine judges and the mailboxes
+ * charge to p -- makes p its current process for that act: returns the
+ * one it had, to be put back when the act is done. */
+ward_proc *ward_sched_act_as (ward_proc *p);
+/* Between hold and release, what this thread pushes (the processes its
+ * deliveries wake) waits, up to a few, and is pushed at release: the
+ * broker's reader answers a child before the target of its send can take
+ * the CPU from it. */
+void ward_sched_hold_pushes (void);
+void ward_sched_release_pushes (void);
 
 /* ---- processes ---- */
 enum ward_state { WARD_ST_NEW, WARD_ST_RUNNABLE, WARD_ST_RUNNING,

@@ -33,6 +33,7 @@ struct ward_host {
   atomic_uint rr;               /* round robin for pushes from outside */
   int stopping;
   int transient;                /* freed after its last hold (rt.h) */
+  ward_host_io io;              /* its worker waits on a source of its own (rt.h) */
   atomic_int holds;
   ward_host *next;
 };
@@ -50,6 +51,37 @@ ward_proc *
 ward_current (void)
 {
   return tls_proc;
+}
+
+/* ward_sched_hold_pushes: the pushes held, each with a reference */
+#define HELD_PUSHES 4
+static _Thread_local int tls_holding, tls_nheld;
+static _Thread_local ward_proc *tls_held[HELD_PUSHES];
+
+void
+ward_sched_hold_pushes (void)
+{
+  tls_holding = 1;
+}
+
+void
+ward_sched_release_pushes (void)
+{
+  tls_holding = 0;
+  for (int i = 0; i < tls_nheld; i++)
+    {
+      ward_sched_push (tls_held[i]);
+      ward_proc_unref (tls_held[i]);
+    }
+  tls_nheld = 0;
+}
+
+ward_proc *
+ward_sched_act_as (ward_proc *p)
+{
+  ward_proc *was = tls_proc;
+  tls_proc = p;
+  return was;
 }
 
 const char *
@@ -108,6 +140,8 @@ ward_host_drop (ward_host *h)
       ward_lock (&h->lock, WARD_LOCK_HOST);
       h->stopping = 1;
       pthread_cond_broadcast (&h->wake);
+      if (h->io.wake)
+        h->io.wake (h->io.ctx);
       ward_unlock (&h->lock);
     }
 }
@@ -193,7 +227,15 @@ worker_main (void *arg)
        * again every 2 ms and steal what is queued. */
       while (atomic_load (&h->queued) == 0 && !h->stopping)
         {
-          if (atomic_load_explicit (&h->busy, memory_order_relaxed) == 0)
+          if (h->io.idle)
+            {
+              /* sleepers counted first: a push from now on wakes it */
+              ward_host_io io = h->io;
+              ward_unlock (&h->lock);
+              io.idle (io.ctx);
+              ward_lock (&h->lock, WARD_LOCK_HOST);
+            }
+          else if (atomic_load_explicit (&h->busy, memory_order_relaxed) == 0)
             pthread_cond_wait (&h->wake, &h->lock);
           else
             {
@@ -219,7 +261,28 @@ static void
 wake_one (ward_host *h)
 {
   ward_lock (&h->lock, WARD_LOCK_HOST);
-  pthread_cond_signal (&h->wake);
+  int io = h->io.wake != NULL;
+  if (io)
+    h->io.wake (h->io.ctx);
+  ward_unlock (&h->lock);
+  /* Signalled after the lock is given back, so that the sleeper it wakes
+   * does not at once wait for the lock this thread holds. No wake-up is
+   * lost: what was queued counts in h->queued before the lock was taken,
+   * so a sleeper that looked before then is waiting by now (cond_wait
+   * gave the lock back), and one that looks after sees it. */
+  if (!io)
+    pthread_cond_signal (&h->wake);
+}
+
+void
+ward_host_set_io (ward_host *h, const ward_host_io *io)
+{
+  ward_lock (&h->lock, WARD_LOCK_HOST);
+  if (io)
+    h->io = *io;
+  else
+    memset (&h->io, 0, sizeof h->io);
+  pthread_cond_broadcast (&h->wake);   /* a worker asleep looks again */
   ward_unlock (&h->lock);
 }
 
@@ -229,6 +292,11 @@ ward_sched_push (ward_proc *p)
   ward_host *h = p->host;
   ward_worker *w = tls_worker;
   ward_proc_ref (p);
+  if (tls_holding && tls_nheld < HELD_PUSHES)
+    {
+      tls_held[tls_nheld++] = p;        /* its reference is the one just taken */
+      return;
+    }
   int local = w != NULL && w->host == h;
   if (!local)
     {
@@ -250,6 +318,8 @@ void
 ward_sched_nudge (void)
 {
   ward_worker *w = tls_worker;
+  if (w != NULL && w->host->io.poll)
+    w->host->io.poll (w->host->io.ctx);
   if (w == NULL || !w->owe_wake)
     return;
   w->owe_wake = 0;
@@ -441,6 +511,8 @@ ward_hosts_stop (void)
       ward_lock (&h->lock, WARD_LOCK_HOST);
       h->stopping = 1;
       pthread_cond_broadcast (&h->wake);
+      if (h->io.wake)
+        h->io.wake (h->io.ctx);
       ward_unlock (&h->lock);
     }
   free_hosts (list);

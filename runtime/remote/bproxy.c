@@ -9,6 +9,7 @@
 #include "vm.h"
 #include "codec.h"
 #include "lfd.h"
+#include "lproc.h"
 #include "wfault.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <lauxlib.h>
+#include <lualib.h>
 
 /* ---- the proxy's module ---- */
 
@@ -602,6 +604,148 @@ static const char broker_lua[] =
   "  w.tidy()\n"
   "end\n"
   "return w.finish()\n";
+
+/* ---- a child's send, performed by the reader ---- */
+
+/* The reader's own Lua state, where a send's arguments are decoded as the
+ * stand-in's would be (and re-encoded as its process.send does): made at
+ * the first such send, closed when the reader ends. */
+static lua_State *send_now_L;
+
+typedef struct send_now {
+  const uint8_t *args;
+  size_t alen;
+  int decoded;                  /* the arguments decoded: the send is judged */
+  int rc;
+  ward_err err;
+  ward_proc *target;            /* a reference while the send is under way */
+} send_now;
+
+/* pcall'd in send_now_L: decode the arguments, then what process.send
+ * (lproc.c l_send) does, as ward_current () (the stand-in). */
+static int
+send_now_body (lua_State *L)
+{
+  send_now *f = lua_touserdata (L, 1);
+  lua_settop (L, 0);
+  int n = 0;
+  if (ward_codec_decode (L, f->args, f->alen, ward_codec_opts_wire (), &n, &f->err) < 0)
+    return 0;
+  f->decoded = 1;
+  f->rc = -1;
+  const char *topic = ward_lproc_arg_string (L, 2, "topic", &f->err);
+  if (topic == NULL || ward_lproc_check_topic (topic, &f->err) < 0)
+    return 0;
+  if ((f->target = ward_lproc_arg_target (L, 1, WARD_ACTION (SEND), NULL, &f->err)) == NULL)
+    return 0;
+  f->rc = ward_lproc_send_to (L, ward_current (), f->target, topic, 3, lua_gettop (L) - 2,
+                              &f->err);
+  return 0;
+}
+
+int
+ward_broker_send_now (ward_remote *r)
+{
+  ward_proc *p = r->proxy;
+  if (p == NULL || r->rx.fds.n > 0 || r->boot_failed || r->ended || r->broken
+      || atomic_load (&r->in_call) || atomic_load (&p->killed) || p->state == WARD_ST_NEW)
+    return 0;
+  ward_err err;
+  ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
+  const char *op, *args;
+  size_t oplen = 0, alen = 0;
+  /* anything unusual, malformed included, is the stand-in's to judge */
+  if (ward_wire_get_str (&in, &op, &oplen, &err) < 0
+      || ward_wire_get_str (&in, &args, &alen, &err) < 0 || in.p != in.end
+      || oplen != 4 || memcmp (op, "send", 4) != 0 || alen > SEND_NOW_MAX
+      || ward_codec_each_handle ((const uint8_t *) args, alen, any_handle, NULL) != 0)
+    return 0;
+  if (send_now_L == NULL && (send_now_L = luaL_newstate ()) == NULL)
+    return 0;
+  lua_State *L = send_now_L;
+  /* its CPU time is the child's, as the stand-in's would be */
+  int64_t cpu0 = ward_thread_cpu_ns ();
+  send_now f = { .args = (const uint8_t *) args, .alen = alen };
+  ward_proc *was = ward_sched_act_as (p);
+  lua_settop (L, 0);
+  lua_pushcfunction (L, send_now_body);
+  lua_pushlightuserdata (L, &f);
+  int status = lua_pcall (L, 1, 0, 0);
+  ward_sched_act_as (was);
+  if (f.target)
+    ward_proc_unref (f.target);
+  if (!f.decoded)
+    {
+      lua_settop (L, 0);
+      ward_broker_charge_cpu_locked (r, ward_thread_cpu_ns () - cpu0);
+      if (!atomic_load (&r->cpu_spent))
+        return 0;
+      ward_wire_rx_reset (&r->rx);      /* ended: nothing more is read */
+      return 1;                 /* nothing done: the stand-in decodes it (and ends a
+                                   child whose arguments are malformed) */
+    }
+  /* the REPLY, as b_reply makes it: true, nil and an error, or (a memory
+   * error of the encoder) the error raised */
+  static const uint8_t yes[] = { 0x01, 0x01, 0x02 };   /* codec: one value, true */
+  uint32_t st = status != LUA_OK ? 2 : f.rc == 0 ? 0 : 1;
+  char msg[WARD_ERR_MSG_MAX];
+  const char *kind = "";
+  msg[0] = '\0';
+  if (st == 2)
+    snprintf (msg, sizeof msg, "%s", lua_isstring (L, -1) ? lua_tostring (L, -1) : "error");
+  else if (st == 1)
+    {
+      kind = ward_kind_name (f.err.kind);
+      snprintf (msg, sizeof msg, "%s", f.err.msg);
+    }
+  lua_settop (L, 0);
+  wbuf b;
+  wbuf_init (&b, 0);
+  int rc = ward_wire_put_u32 (&b, st, &err);
+  if (rc == 0)
+    rc = st == 0 ? ward_wire_put_str (&b, (const char *) yes, sizeof yes, &err)
+                 : ward_wire_put_str (&b, kind, strlen (kind), &err);
+  if (rc == 0)
+    rc = ward_wire_put_str (&b, msg, st == 0 ? 0 : strlen (msg), &err);
+  /* not counted busy, unlike the stand-in's frames: nothing of its mailbox
+   * is in flight (whose order a message sent straight from a sender's
+   * thread must keep), and the frame is written whole under tx_lock, or
+   * waits in tx, which a sender's thread writes after. (The target the
+   * send woke runs once the reader is done: reader_main.) */
+  if (rc == 0)
+    rc = ward_broker_put_frame (r, WARD_F_REPLY, b.data, b.len, NULL, &err);
+  wbuf_free (&b);
+  ward_wire_rx_reset (&r->rx);
+  if (rc < 0)
+    {
+      /* as ward_broker_channel_broken, with the reader's lock held */
+      if (r->own_why[0] == '\0' && !r->broken)
+        snprintf (r->own_why, sizeof r->own_why, "ended: %s", err.msg);
+      ward_broker_kill_child (r);
+      return 1;
+    }
+  ward_broker_charge_cpu_locked (r, ward_thread_cpu_ns () - cpu0);
+  if (atomic_load (&r->cpu_spent))
+    return 1;                   /* ended: nothing more is read */
+  /* as ward_broker_rearm */
+  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
+  int full = r->tx.bytes >= TX_LIMIT && !r->tx_ended;
+  ward_unlock (&r->tx_lock);
+  if (full)
+    r->rearm_on_room = 1;
+  else
+    ward_broker_rewatch (r);
+  return 1;
+}
+
+void
+ward_broker_send_now_end (void)
+{
+  if (send_now_L)
+    lua_close (send_now_L);
+  send_now_L = NULL;
+  ward_lproc_thread_exit ();
+}
 
 static pthread_once_t broker_once = PTHREAD_ONCE_INIT;
 static const ward_def *broker_def;

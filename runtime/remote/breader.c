@@ -359,6 +359,10 @@ whole_frame (ward_remote *r, int type, int drain)
       to_proxy (r, F_REFUSED, why, strlen (why), NULL);
       return 1;
     }
+  /* a plain send is performed here, without waking the stand-in (not
+   * while draining: what an ended child left goes the stand-in's way) */
+  if (type == WARD_F_CALL && !drain && ward_broker_send_now (r))
+    return 1;
   /* only a CALL's arguments may refer to descriptors */
   to_proxy (r, type, r->rx.body.data, r->rx.body.len,
             type == WARD_F_CALL ? &r->rx.fds : NULL);
@@ -600,10 +604,17 @@ reader_main (void *unused)
       int n = epoll_wait (ward_broker_rd.ep, evs, 32, timeout);
       if (n < 0 && errno != EINTR)
         break;
+      /* The processes woken by what is read (the targets of the sends it
+       * performs, the stand-ins it hands frames to) run once this round
+       * is done: a child's reply is written first, and a woken process
+       * takes the CPU from the reader only when it has nothing left to
+       * do. */
+      ward_sched_hold_pushes ();
       ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
       if (ward_broker_rd.stop)
         {
           ward_unlock (&ward_broker_rd.lock);
+          ward_sched_release_pushes ();
           break;
         }
       for (int i = 0; i < n; i++)
@@ -620,6 +631,8 @@ reader_main (void *unused)
               if (take_exits () < 0)
                 {
                   ward_unlock (&ward_broker_rd.lock);
+                  ward_sched_release_pushes ();
+                  ward_broker_send_now_end ();
                   return NULL;
                 }
             }
@@ -641,7 +654,9 @@ reader_main (void *unused)
         }
       timeout = check_stalls ();
       ward_unlock (&ward_broker_rd.lock);
+      ward_sched_release_pushes ();
     }
+  ward_broker_send_now_end ();
   return NULL;
 }
 

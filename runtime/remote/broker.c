@@ -358,20 +358,42 @@ ward_broker_bind_owner (ward_proc *proxy, ward_proc *owner, ward_err *err)
   return ward_monitor (proxy, owner, err);
 }
 
+/* Add ns to what r's child cost the runtime: 1 when that passes its limit
+ * now (once), so that the caller ends it. */
+static int
+charge_cpu (ward_remote *r, int64_t ns)
+{
+  int64_t used = atomic_fetch_add (&r->cpu_used_ns, ns) + ns;
+  return r->cpu_limit_ns != 0 && used > r->cpu_limit_ns
+         && atomic_exchange (&r->cpu_spent, 1) == 0;
+}
+
+/* With the reader's lock: r's child cost the runtime its CPU limit. */
+static void
+end_cpu_spent (ward_remote *r)
+{
+  snprintf (r->own_why, sizeof r->own_why, "ended: the runtime spent its CPU limit "
+            "(%lld ms) on its calls", (long long) (r->cpu_limit_ns / 1000000));
+  ward_broker_stop_polling (r);
+  ward_broker_end_audited (r, WARD_ACTION (LIMIT_CPU), r->own_why);
+}
+
 void
 ward_broker_charge_cpu (ward_proc *proxy, int64_t ns)
 {
   ward_remote *r = proxy->remote;
-  r->cpu_used_ns += ns;
-  if (r->cpu_limit_ns == 0 || r->cpu_used_ns <= r->cpu_limit_ns || r->cpu_spent)
+  if (!charge_cpu (r, ns))
     return;
-  r->cpu_spent = 1;
-  snprintf (r->own_why, sizeof r->own_why, "ended: the runtime spent its CPU limit "
-            "(%lld ms) on its calls", (long long) (r->cpu_limit_ns / 1000000));
   ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
-  ward_broker_stop_polling (r);
-  ward_broker_end_audited (r, WARD_ACTION (LIMIT_CPU), r->own_why);
+  end_cpu_spent (r);
   ward_unlock (&ward_broker_rd.lock);
+}
+
+void
+ward_broker_charge_cpu_locked (ward_remote *r, int64_t ns)
+{
+  if (charge_cpu (r, ns))
+    end_cpu_spent (r);
 }
 
 size_t

@@ -87,10 +87,12 @@ struct ward_remote {
   int out_fd;                   /* a dup of the channel, watched for room */
   int out_watched;              /* out_fd is in the epoll set */
   atomic_int in_call;           /* the stand-in performs one of its calls */
-  /* touched only by the stand-in's thread: the CPU time its work took,
-   * charged to the child's limit (the profile's cpu, 0 = none) */
-  int64_t cpu_used_ns, cpu_limit_ns;
-  int cpu_spent;
+  /* the CPU time the runtime's work for the child took (the stand-in's
+   * slices, the sends the reader performs), charged to the child's limit
+   * (the profile's cpu, 0 = none) */
+  _Atomic int64_t cpu_used_ns;
+  int64_t cpu_limit_ns;
+  atomic_int cpu_spent;
   int rearm_on_room;            /* its channel is watched again once tx has room */
   int64_t stalled_since;        /* frames wait and none went since (ns); 0 = none */
   int tx_ended;                 /* nothing more is written */
@@ -170,5 +172,21 @@ uint32_t ward_broker_senders_now (ward_proc *p);
 void ward_broker_malformed (ward_remote *r, const char *what);
 /* Watch r's channel again after the stand-in took a frame. */
 void ward_broker_rearm (ward_remote *r);
+
+/* The reader performs a child's send itself, as the stand-in would --
+ * judged by the permission engine as the stand-in's actor, the denial
+ * audited, the message delivered from it -- and writes the REPLY: the
+ * stand-in's thread is not woken for the commonest call. Only a plain one
+ * (op "send", no descriptors, no handles, arguments of at most
+ * SEND_NOW_MAX bytes) while the stand-in performs no call and its child
+ * runs; the reader then watches the channel again. r->rx holds the CALL.
+ * Returns 1 when done, 0 when the stand-in must perform it. Called with
+ * the reader's lock. */
+#define SEND_NOW_MAX (64u << 10)
+int ward_broker_send_now (ward_remote *r);
+/* ward_broker_charge_cpu for the reader, with its lock held. */
+void ward_broker_charge_cpu_locked (ward_remote *r, int64_t ns);
+/* The reader thread ends: what ward_broker_send_now kept goes. */
+void ward_broker_send_now_end (void);
 
 #endif

@@ -19,6 +19,9 @@ extern pthread_mutex_t ward_remote_tx_lock;
 /* Whether the actor has ended, is ending or does not exist yet: no DROP
  * goes then (the runtime drops every copy the child held at its end). */
 int ward_remote_actor_done (void);
+/* Set while the actor's worker takes frames from the channel: it must not
+ * wait to write a DROP then, as a reader thread must not. */
+extern _Thread_local int ward_remote_taking;
 
 /* ---- rhandle.c ---- */
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <lauxlib.h>
@@ -166,7 +167,188 @@ runtime_gone (void)
 /* Frames from the runtime: messages into the actor's mailbox, replies to
  * its port for them. Anything wrong with the channel ends the actor. The
  * copies of channels in what it delivers are counted before the actor can
- * see them. */
+ * see them. They are taken by the worker that runs the actor, when it has
+ * nothing to run and from ward_sched_nudge (the host's io, below): what
+ * comes is run by the thread that took it. Under the compromised-child
+ * harness, whose pace holds the taker up, a reader thread of their own
+ * takes them instead (reader_main). */
+static struct {
+  ward_wire_rx rx;
+  int done;                     /* nothing more is read from the channel */
+  int wake;                     /* an eventfd: a push to the waiting worker */
+  int64_t polled;               /* when ward_sched_nudge last looked (ns) */
+} ward_remote_in = { .wake = -1 };
+
+/* While the actor's worker takes frames, it must not wait to write a DROP
+ * (rhandle.c), as a reader thread must not. */
+_Thread_local int ward_remote_taking;
+
+/* Take one frame from the channel (rx: blocking or not). 1: taken, go on;
+ * 0: nothing more for now; -1: nothing more will be read (the actor was
+ * told why, or has ended). */
+static int
+take_frame (ward_wire_rx *rx)
+{
+  ward_err err;
+  const char *why = NULL;
+  char buf[WARD_ERR_MSG_MAX + 64];
+  int rc = ward_wire_read (ward_remote_chan, rx, &err);
+  if (rc == 0)
+    return 0;
+  if (rc == 2 || rc < 0)
+    {
+      ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+      int detached = ward_remote_child.detached;
+      ward_unlock (&ward_remote_child.lock);
+      if (detached)
+        {
+          runtime_gone ();
+          return -1;
+        }
+    }
+  if (rc == 2)
+    {
+      ward_proc_kill (ward_remote_child.actor, "the runtime closed the channel");
+      return -1;
+    }
+  if (rc < 0)
+    {
+      ward_proc_kill (ward_remote_child.actor, "channel to the runtime: %s", err.msg);
+      return -1;
+    }
+  ward_msg *m = NULL;
+  if (rx->type == WARD_F_MSG)
+    {
+      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
+      m = ward_remote_msg_decode (&in, &err);
+      if (m != NULL && ward_msg_take_fds (m, &rx->fds, &err) < 0)
+        {
+          ward_msg_free (m);
+          m = NULL;
+        }
+      if (m != NULL)
+        ward_remote_msg_granted (m);
+    }
+  else if (rx->type == WARD_F_SENDERS)
+    {
+      /* the runtime's count of the channels naming the actor */
+      ward_wire_in in = { rx->body.data, rx->body.data + rx->body.len };
+      uint32_t n;
+      if (ward_wire_get_u32 (&in, &n, &err) < 0 || n > INT32_MAX)
+        {
+          ward_wire_rx_reset (rx);
+          ward_proc_kill (ward_remote_child.actor,
+                          "receiving from the runtime: malformed SENDERS frame");
+          return -1;
+        }
+      ward_wire_rx_reset (rx);
+      ward_lock (&ward_remote_child.actor->lock, WARD_LOCK_PROC);
+      ward_remote_child.actor->vm_senders = (int) n;
+      ward_unlock (&ward_remote_child.actor->lock);
+      ward_proc_wake (ward_remote_child.actor);
+      return 1;
+    }
+  else if (rx->type == WARD_F_DETACHED)
+    {
+      int empty = rx->body.len == 0 && rx->fds.n == 0;
+      ward_wire_rx_reset (rx);
+      if (!empty)
+        {
+          ward_proc_kill (ward_remote_child.actor,
+                          "receiving from the runtime: malformed DETACHED frame");
+          return -1;
+        }
+      ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
+      ward_remote_child.detached = 1;
+      ward_unlock (&ward_remote_child.lock);
+      return 1;
+    }
+  else if (rx->type == WARD_F_REPLY)
+    {
+      m = ward_msg_new (WARD_MSG_WIRE, "", NULL, rx->body.data, rx->body.len);
+      if (m == NULL)
+        ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "receiving a reply");
+      else
+        ward_remote_msg_granted (m);
+    }
+  else
+    ward_err_set (&err, WARD_E_INVALID, 0, "unexpected frame type %d", rx->type);
+  ward_wire_rx_reset (rx);
+  if (m == NULL || ward_deliver (ward_remote_child.actor, m, &err) < 0)
+    {
+      if (err.kind == WARD_E_NOT_FOUND)     /* the actor has ended */
+        return -1;
+      snprintf (buf, sizeof buf, "receiving from the runtime: %s", err.msg);
+      why = buf;
+      ward_proc_kill (ward_remote_child.actor, "%s", why);
+      return -1;
+    }
+  return 1;
+}
+
+/* Take the frames the channel holds now (the actor's worker): every one,
+ * or (one) the first only -- a wait that finds the channel readable
+ * again takes the next, with no read that finds nothing. */
+static void
+take_frames (int one)
+{
+  if (ward_remote_in.done)
+    return;
+  ward_remote_taking = 1;
+  int rc;
+  while ((rc = take_frame (&ward_remote_in.rx)) == 1 && !one)
+    ;
+  ward_remote_taking = 0;
+  if (rc < 0)
+    ward_remote_in.done = 1;
+}
+
+/* The host's io: the worker, with nothing to run, waits for a frame or a
+ * push from another thread (a timer's, say). */
+static void
+io_idle (void *ctx)
+{
+  (void) ctx;
+  struct pollfd pf[2] = { { .fd = ward_remote_in.wake, .events = POLLIN },
+                          { .fd = ward_remote_in.done ? -1 : ward_remote_chan,
+                            .events = POLLIN } };
+  if (poll (pf, 2, -1) < 0)
+    return;
+  if (pf[0].revents)
+    {
+      uint64_t v;
+      if (read (ward_remote_in.wake, &v, sizeof v) < 0)
+        { /* (another took it: awake anyway) */ }
+    }
+  if (pf[1].revents)
+    take_frames (1);
+}
+
+static void
+io_wake (void *ctx)
+{
+  (void) ctx;
+  uint64_t one = 1;
+  if (write (ward_remote_in.wake, &one, sizeof one) < 0)
+    { /* the counter is full: the worker is awake anyway */ }
+}
+
+/* From ward_sched_nudge, while the actor runs on for long (a long slice,
+ * a wait on a descriptor): what came meanwhile is taken into its mailbox,
+ * at most once a millisecond, as a reader thread would. */
+static void
+io_poll (void *ctx)
+{
+  (void) ctx;
+  int64_t now = ward_now_ns ();
+  if (now - ward_remote_in.polled < 1000000)
+    return;
+  ward_remote_in.polled = now;
+  take_frames (0);
+}
+
+/* The harness's reader thread (WARD_TEST_RAW_WIRE): frames are taken one
+ * at a time, at the pace the harness sets. */
 static void *
 reader_main (void *unused)
 {
@@ -182,106 +364,15 @@ reader_main (void *unused)
     return NULL;
   ward_wire_rx rx;
   ward_wire_rx_init (&rx);
-  ward_err err;
-  const char *why = NULL;
-  char buf[WARD_ERR_MSG_MAX + 64];
   for (;;)
     {
 #ifdef WARD_TEST_HOOKS
       if (ward_remote_raw && rx.type == 0)
         ward_rawwire_pace ();
 #endif
-      int rc = ward_wire_read (ward_remote_chan, &rx, &err);
-      if (rc == 2 || rc < 0)
-        {
-          ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
-          int detached = ward_remote_child.detached;
-          ward_unlock (&ward_remote_child.lock);
-          if (detached)
-            {
-              runtime_gone ();
-              break;
-            }
-        }
-      if (rc == 2)
-        {
-          why = "the runtime closed the channel";
-          break;
-        }
-      if (rc < 0)
-        {
-          snprintf (buf, sizeof buf, "channel to the runtime: %s", err.msg);
-          why = buf;
-          break;
-        }
-      ward_msg *m = NULL;
-      if (rx.type == WARD_F_MSG)
-        {
-          ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
-          m = ward_remote_msg_decode (&in, &err);
-          if (m != NULL && ward_msg_take_fds (m, &rx.fds, &err) < 0)
-            {
-              ward_msg_free (m);
-              m = NULL;
-            }
-          if (m != NULL)
-            ward_remote_msg_granted (m);
-        }
-      else if (rx.type == WARD_F_SENDERS)
-        {
-          /* the runtime's count of the channels naming the actor */
-          ward_wire_in in = { rx.body.data, rx.body.data + rx.body.len };
-          uint32_t n;
-          if (ward_wire_get_u32 (&in, &n, &err) < 0 || n > INT32_MAX)
-            {
-              snprintf (buf, sizeof buf, "receiving from the runtime: malformed SENDERS frame");
-              why = buf;
-              break;
-            }
-          ward_wire_rx_reset (&rx);
-          ward_lock (&ward_remote_child.actor->lock, WARD_LOCK_PROC);
-          ward_remote_child.actor->vm_senders = (int) n;
-          ward_unlock (&ward_remote_child.actor->lock);
-          ward_proc_wake (ward_remote_child.actor);
-          continue;
-        }
-      else if (rx.type == WARD_F_DETACHED)
-        {
-          int empty = rx.body.len == 0 && rx.fds.n == 0;
-          ward_wire_rx_reset (&rx);
-          if (!empty)
-            {
-              snprintf (buf, sizeof buf, "receiving from the runtime: malformed DETACHED frame");
-              why = buf;
-              break;
-            }
-          ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
-          ward_remote_child.detached = 1;
-          ward_unlock (&ward_remote_child.lock);
-          continue;
-        }
-      else if (rx.type == WARD_F_REPLY)
-        {
-          m = ward_msg_new (WARD_MSG_WIRE, "", NULL, rx.body.data, rx.body.len);
-          if (m == NULL)
-            ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "receiving a reply");
-          else
-            ward_remote_msg_granted (m);
-        }
-      else
-        ward_err_set (&err, WARD_E_INVALID, 0, "unexpected frame type %d", rx.type);
-      ward_wire_rx_reset (&rx);
-      if (m == NULL || ward_deliver (ward_remote_child.actor, m, &err) < 0)
-        {
-          if (err.kind == WARD_E_NOT_FOUND)     /* the actor has ended */
-            break;
-          snprintf (buf, sizeof buf, "receiving from the runtime: %s", err.msg);
-          why = buf;
-          break;
-        }
+      if (take_frame (&rx) < 0)
+        break;
     }
-  if (why)
-    ward_proc_kill (ward_remote_child.actor, "%s", why);
   ward_wire_rx_free (&rx);
   return NULL;
 }
@@ -480,13 +571,33 @@ ward_remote_main (int chan)
   ward_cfg.root[0] = '\0';
   ward_cfg.threads = 1;
   ward_cfg.max_processes = 1;
+  int threaded = 0;             /* frames taken by a reader thread of their own */
+#ifdef WARD_TEST_HOOKS
+  threaded = ward_remote_raw;
+#endif
   pthread_t reader;
   int e = 0;
-  if (ward_timers_start (&err) < 0 || (h = ward_host_create ("ward:subprocess", 1, &err)) == NULL
-      || ((e = pthread_create (&reader, NULL, reader_main, NULL)) != 0
-          && ward_err_set (&err, WARD_E_INTERNAL, e, "starting the channel reader") < 0))
+  if (ward_timers_start (&err) < 0 || (h = ward_host_create ("ward:subprocess", 1, &err)) == NULL)
     goto fail;
-  ward_remote_copies_reader (reader);  /* before the actor exists: rhandle.c send_drop */
+  if (threaded)
+    {
+      if ((e = pthread_create (&reader, NULL, reader_main, NULL)) != 0)
+        {
+          ward_err_set (&err, WARD_E_INTERNAL, e, "starting the channel reader");
+          goto fail;
+        }
+      ward_remote_copies_reader (reader);  /* before the actor exists: rhandle.c send_drop */
+    }
+  else
+    {
+      ward_wire_rx_init (&ward_remote_in.rx);
+      ward_remote_in.rx.nonblock = 1;
+      if ((ward_remote_in.wake = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+        {
+          ward_err_set (&err, WARD_E_INTERNAL, errno, "the worker's wake-up eventfd");
+          goto fail;
+        }
+    }
 
   warm_up (chan);
   int rc = ward_wire_read (chan, &rx, &err);
@@ -539,6 +650,12 @@ ward_remote_main (int chan)
   ward_remote_child.actor = actor;
   pthread_cond_broadcast (&ward_remote_child.cond);   /* the reader takes over the channel */
   ward_unlock (&ward_remote_child.lock);
+  if (!threaded)
+    {
+      /* the actor's worker takes the channel over */
+      ward_host_io io = { .idle = io_idle, .wake = io_wake, .poll = io_poll };
+      ward_host_set_io (h, &io);
+    }
   ward_sched_push (actor);
   ward_lock (&ward_remote_child.lock, WARD_LOCK_CHILD);
   while (!ward_remote_child.ended)

@@ -311,8 +311,8 @@ drops_over (void)
 static int
 on_reader (void)
 {
-  return ward_remote_copies.have_reader
-         && pthread_equal (pthread_self (), ward_remote_copies.reader);
+  return ward_remote_taking || (ward_remote_copies.have_reader
+                                && pthread_equal (pthread_self (), ward_remote_copies.reader));
 }
 
 /* Keep a DROP of n copies of pid for later (added to one that waits). */

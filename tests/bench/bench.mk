@@ -23,7 +23,8 @@ tests_bench_sandbox_bench_LDADD = libwardsandbox.a libwardinit.a libwardcommon.a
 .PHONY: bench-sandbox
 bench-sandbox: tests/bench/sandbox-bench$(EXEEXT)
 	WARD_SRCDIR='$(abs_top_srcdir)' tests/bench/sandbox-bench $(SANDBOX_BENCH_ARGS)
-	"$${WARD:-$(abs_top_builddir)/ward}" run --root $(srcdir)/tests/bench $(srcdir)/tests/bench/sbx.lua
+	raw=`tests/bench/sandbox-bench --raw-rt 20000` && \
+	"$${WARD:-$(abs_top_builddir)/ward}" run --root $(srcdir)/tests/bench $(srcdir)/tests/bench/sbx.lua 100 5000 "$$raw"
 bench: bench-sandbox
 ## ---- end of the sandbox start-up bench ----
 

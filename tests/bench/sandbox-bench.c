@@ -5,12 +5,19 @@
  *               default seccomp filter, no capabilities, rlimits, the
  *               empty-root init script) until the child's first message
  *   round trip  a 16-byte frame to a child's entry and its echo back
+ *   raw         the same 16-byte ping-pong between two plain processes
+ *               over an AF_UNIX SOCK_SEQPACKET socketpair (fork, no
+ *               sandbox, no runtime): the floor any round trip to a child
+ *               stands beside
  *   bwrap       fork + exec + wait of `bwrap --unshare-all --die-with-parent
  *               --ro-bind / / --dev /dev --proc /proc /bin/true`
  *
  * Usage: sandbox-bench [-n RUNS] [-r ROUNDTRIPS] [--init FILE]
  * (defaults 200, 20000, $WARD_SRCDIR/init/empty-root.lua). Prints medians
- * and the ratios; always exits 0 unless the sandbox cannot be built. */
+ * and the ratios; always exits 0 unless the sandbox cannot be built.
+ * sandbox-bench --raw-rt [ROUNDTRIPS] prints only the raw socketpair round
+ * trip's median (us), for the runtime-level figure of tests/bench/sbx.lua
+ * (make bench-sandbox passes it to that script). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -130,6 +137,50 @@ start_median_paced (const wsb_profile *p, size_t runs, double *v, double *p10, d
   return median (v, runs, p10, p90);
 }
 
+/* Median µs of rts round trips of a 16-byte datagram between this process
+ * and a forked echo over a SOCK_SEQPACKET socketpair (after rts/10
+ * warm-up ones); -1 on a failure. v holds rts. */
+static double
+raw_median (size_t rts, double *v, double *p10, double *p90)
+{
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return -1;
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return -1;
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      char b[256];
+      ssize_t n;
+      while ((n = recv (sv[1], b, sizeof b, 0)) > 0)
+        if (send (sv[1], b, (size_t) n, MSG_NOSIGNAL) != n)
+          break;
+      _exit (0);
+    }
+  close (sv[1]);
+  char buf[64];
+  memset (buf, 'x', 16);
+  int ok = 1;
+  for (size_t i = 0; ok && i < rts / 10 + rts; i++)
+    {
+      double t0 = now_us ();
+      if (send (sv[0], buf, 16, MSG_NOSIGNAL) != 16 || recv (sv[0], buf, sizeof buf, 0) != 16)
+        ok = 0;
+      else if (i >= rts / 10)
+        v[i - rts / 10] = now_us () - t0;
+    }
+  close (sv[0]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return ok ? median (v, rts, p10, p90) : -1;
+}
+
 static double
 start_median (const wsb_profile *p, size_t runs, double *v, double *p10, double *p90)
 {
@@ -174,6 +225,20 @@ main (int argc, char **argv)
   size_t runs = 200, rts = 20000;
   const char *init = NULL;
   char pathbuf[4096];
+  if (argc >= 2 && strcmp (argv[1], "--raw-rt") == 0)
+    {
+      size_t n = argc >= 3 ? strtoul (argv[2], NULL, 10) : rts;
+      double *rv = calloc (n < 100 ? 100 : n, sizeof *rv), a, b;
+      double raw = rv ? raw_median (n < 100 ? 100 : n, rv, &a, &b) : -1;
+      free (rv);
+      if (raw < 0)
+        {
+          fprintf (stderr, "sandbox-bench: raw round trip: %s\n", strerror (errno));
+          return 1;
+        }
+      printf ("%.2f\n", raw);
+      return 0;
+    }
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "-n") == 0 && i + 1 < argc)
       runs = strtoul (argv[++i], NULL, 10);
@@ -302,6 +367,8 @@ main (int argc, char **argv)
   double r10, r90, rt = median (v, rts, &r10, &r90);
   finish (&c);
   wsb_supervisor_stop ();
+  /* the floor beside it, in the same run */
+  double q10 = 0, q90 = 0, raw = raw_median (rts, v, &q10, &q90);
 
   /* ---- bubblewrap, same run ---- */
   size_t nb = 0;
@@ -323,7 +390,7 @@ main (int argc, char **argv)
 
   printf ("sandbox benchmarks: median of %zu starts (+%zu warm-up), %zu round trips; "
           "strict profile\n\n", runs, warm, rts);
-  printf ("%-34s %10s %10s %8s  %-22s %s\n", "measure", "ward", "bwrap", "ratio",
+  printf ("%-34s %10s %10s %8s  %-22s %s\n", "measure", "ward", "peer", "ratio",
           "target", "met");
   char ratio[32] = "-", bws[32] = "-";
   const char *met = start <= 1000 ? "yes" : "no";
@@ -348,14 +415,29 @@ main (int argc, char **argv)
   }
   printf ("%-34s %10.2f %10s %8s  %-22s %s\n", "round trip to the child (us)", rt,
           "-", "-", "<= 15 us", rt <= 15 ? "yes" : "no");
+  {
+    char rs[32] = "-", rr[32] = "-";
+    if (raw > 0)
+      {
+        snprintf (rs, sizeof rs, "%.2f", raw);
+        snprintf (rr, sizeof rr, "%.2fx", rt / raw);
+      }
+    printf ("%-34s %10.2f %10s %8s  %-22s %s\n", "... beside the raw socketpair (us)", rt,
+            rs, rr, "<= 2x raw", raw <= 0 ? "?" : rt <= 2 * raw ? "yes" : "no");
+  }
   printf ("\nwhere start-up goes (median of %zu starts each, us):\n", pruns);
   for (size_t i = 0; i < NPART; i++)
     printf ("  %-36s %8.0f\n", part[i].name, partv[i]);
   printf ("\nspread (10th..90th percentile): start %.0f..%.0f us, round trip "
           "%.2f..%.2f us", s10, s90, r10, r90);
+  if (raw > 0)
+    printf (", raw socketpair %.2f..%.2f us", q10, q90);
   if (bw > 0)
     printf (", bwrap %.0f..%.0f us", b10, b90);
-  printf ("\nratio = bwrap median / ward median (how many times faster ward starts)\n");
+  printf ("\npeer = bwrap for the starts, ratio = bwrap median / ward median (how many\n"
+          "times faster ward starts);\n"
+          "for the round trip, ward / the raw socketpair round trip (two plain processes\n"
+          "ping-ponging 16 bytes over SOCK_SEQPACKET, measured in the same run)\n");
   free (v);
   return 0;
 }

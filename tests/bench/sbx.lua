@@ -1,7 +1,12 @@
 -- sbx.lua -- subprocess actors through the runtime (make bench-sandbox):
 -- spawn on ward:sandbox (strict profile) to the first message back, and a
 -- message round trip (median of 5 rounds), each beside the same on ward:main.
+-- Arguments: spawns (100), round trips (5000), and the raw socketpair round
+-- trip in us measured just before in the same run (sandbox-bench --raw-rt,
+-- as make bench-sandbox does): the round trip is then printed beside it,
+-- with the ratio and the target (<= 2x raw).
 local N_SPAWN, N_RT = tonumber((...)) or 100, tonumber((select(2, ...))) or 5000
+local RAW = tonumber((select(3, ...)))
 local inbox = process.inbox()
 local function median(t) table.sort(t); return t[(#t + 1) // 2] end
 
@@ -56,3 +61,8 @@ print(string.format("%-44s %10.2f %10s   target <= 1 ms: %s", "... 10 ms apart: 
                     sw, "", sw <= 1 and "met" or "not met"))
 print(string.format("%-44s %10.1f %10.1f   target <= 15 us: %s", "message round trip (us)", rs, rm,
                     rs <= 15 and "met" or "not met"))
+if RAW and RAW > 0 then
+  print(string.format("%-44s %10.1f %10.2f   ratio %.2fx, target <= 2x raw: %s",
+                      "... beside the raw socketpair round trip (us)", rs, RAW, rs / RAW,
+                      rs <= 2 * RAW and "met" or "not met"))
+end

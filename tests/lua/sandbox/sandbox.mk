@@ -12,6 +12,9 @@ LUA_TESTS += tests/lua/sandbox/actors.lua tests/lua/sandbox/emilua.lua tests/lua
 	tests/lua/sandbox/quotas.lua
 ## child-calls.lua: process.upgrade and spawn_vm inside a subprocess actor.
 LUA_TESTS += tests/lua/sandbox/child-calls.lua
+## sends.lua: a child's sends, performed by the runtime's reader or its
+## stand-in: order, answers, to itself; a child busy for long still reads
+LUA_TESTS += tests/lua/sandbox/sends.lua
 ## init-lockdown.lua: what an init script does with Emilua's capability
 ## calls cannot weaken the lockdown that follows.
 LUA_TESTS += tests/lua/sandbox/init-lockdown.lua
