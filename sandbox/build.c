@@ -496,8 +496,12 @@ tend (int pi, int64_t now)
     return next;
   if (p->refill > now)
     return next < 0 || p->refill - now < next ? p->refill - now : next;
+  /* As many at once as there are cores while the pool is empty (spawns
+   * wait, or will); one at a time while it still has some, so that the
+   * builds leave the CPU to the actors started meanwhile. */
   count (-1, &all_ready, &all_building);
-  while (ready + building < want && all_building < cores ())
+  int at_once = ready == 0 ? cores () : 1;
+  while (ready + building < want && all_building < at_once)
     {
       ward_err err;
       ward_err_clear (&err);

@@ -37,7 +37,7 @@ void wsb__spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *pro
                        const int *fds);
 /* Read what the children being built have said, and bring each pool to
  * the demand of the last seconds: build (as many at once as there are
- * cores) or kill. Returns the poll timeout (ms) to when it is next due,
+ * cores while a pool has none ready, else one at a time) or kill. Returns the poll timeout (ms) to when it is next due,
  * or -1. Nothing is done before the first warm request. */
 int wsb__refill_warm (void);
 /* A descriptor readable when a child being built has something to say

@@ -71,7 +71,7 @@ typedef struct wsb_profile {
    * on: a spawn of it takes one (a hand-over, not a build; never the same
    * child twice) while the supervisor builds the following ones, as many
    * as spawns back to back lately call for, in parallel up to the core
-   * count. For profiles spawned again and again (a host's). init_arg_fd
+   * count while none is ready. For profiles spawned again and again (a host's). init_arg_fd
    * must be -1. */
   int warm;
 } wsb_profile;
