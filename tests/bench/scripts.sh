@@ -14,7 +14,8 @@
 # Every whole process is timed by tests/bench/wtime (fork, exec, wait:
 # $WTIME). Prints, over REPS rounds (default 5), the median time and CPU
 # time per script of each way and the ratios to bubblewrap, with the
-# targets. After every run the host checks each script: its output holds
+# targets; for (b) also the time per actor beyond what the run itself
+# costs (a `ward run` of a script that does nothing, timed in each round). After every run the host checks each script: its output holds
 # neither the secret nor the host process's marker, no marker file was
 # created, and it printed its result, the same result in all three ways.
 # Exits 0 (figures are information), 1 when a script escaped, 2 when a run
@@ -110,7 +111,7 @@ timed () {
 }
 r=0
 while [ "$r" -lt "$REPS" ]; do
-  w_a=0 c_a=0 w_b=0 c_b=0 w_c=0 c_c=0
+  w_a=0 c_a=0 w_b=0 c_b=0 w_c=0 c_c=0 w_n=0 c_n=0
   # (a) and (c) alternate script by script, (b) runs once between them
   i=1
   while [ "$i" -le "$N" ]; do
@@ -127,12 +128,14 @@ while [ "$r" -lt "$REPS" ]; do
       timed b "$WTIME" "$tmp/out" "$WARD" run --root "$tmp/b" "$tmp/b/hostile-many.lua" "$N" \
         "$tmp/secret" "$tmp/m" "$hostpid" $names
       check "one ward run, $N actors" "$tmp/out" "$N"
+      timed n "$WTIME" "$tmp/out" "$WARD" run "$tmp/nop.lua"
     fi
     i=$((i + 1))
   done
   for way in a b c; do
     eval "echo \$((w_$way / N)) >> \"\$tmp/w_$way\"; echo \$((c_$way / N)) >> \"\$tmp/c_$way\""
   done
+  echo $(( (w_b - w_n) / N )) >> "$tmp/w_bn"; echo $(( (c_b - c_n) / N )) >> "$tmp/c_bn"
   r=$((r + 1))
 done
 med () { sort -n "$tmp/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -146,6 +149,8 @@ printf '  %-46s %10s %10s\n' "(a) ward run --untrusted, one per script" "$(ms "$
   "$(ms "$(med c_a)")"
 printf '  %-46s %10s %10s\n' "(b) one ward run, $N actors on ward:sandbox" "$(ms "$b")" \
   "$(ms "$(med c_b)")"
+printf '  %-46s %10s %10s\n' "    ... beyond the run's own (ward run nop.lua)" "$(ms "$(med w_bn)")" \
+  "$(ms "$(med c_bn)")"
 if [ -n "$bwrap_ok" ]; then
   printf '  %-46s %10s %10s\n' "(c) bwrap --unshare-all lua5.4, one per script" "$(ms "$c")" \
     "$(ms "$(med c_c)")"
