@@ -246,6 +246,7 @@ struct pool {
 struct ahead {
   struct pool *pool;            /* NULL: the slot is free */
   int ready;
+  int dying;                    /* ready, killed past the demand: to be reaped */
   int need;                     /* READY records still to come */
   pid_t pid;
   int pidfd, status_fd, chan;   /* chan: the runtime's end */
@@ -254,7 +255,9 @@ struct ahead {
 };
 
 static struct pool pools[NPOOL];
-static struct ahead aheads[NPOOL * POOL_MAX];
+/* room for every pool's children and, while they are reaped, as many
+ * killed past the demand */
+static struct ahead aheads[2 * NPOOL * POOL_MAX];
 #define NAHEAD ((int) (sizeof aheads / sizeof aheads[0]))
 static int ahead_ep = -1;       /* epoll: the status pipes of the ones being built */
 static int ncores;              /* how many are built at once, at most */
@@ -288,7 +291,8 @@ count (int pi, int *ready, int *building)
 {
   *ready = *building = 0;
   for (int i = 0; i < NAHEAD; i++)
-    if (aheads[i].pool != NULL && (pi < 0 || aheads[i].pool == &pools[pi]))
+    if (aheads[i].pool != NULL && !aheads[i].dying
+        && (pi < 0 || aheads[i].pool == &pools[pi]))
       ++*(aheads[i].ready ? ready : building);
 }
 
@@ -468,6 +472,18 @@ hit (struct pool *p, int64_t now)
   p->nhits++;
 }
 
+/* The ready child of pool pi that has waited longest, or NULL. */
+static struct ahead *
+oldest_ready (int pi)
+{
+  struct ahead *a = NULL;
+  for (int i = 0; i < NAHEAD; i++)
+    if (aheads[i].pool == &pools[pi] && aheads[i].ready && !aheads[i].dying
+        && (a == NULL || aheads[i].seq < a->seq))
+      a = &aheads[i];
+  return a;
+}
+
 /* Bring pool pi toward its demand: build while it is short (as many at
  * once as there are cores, all pools together), kill the ready ones past
  * it. Returns the time (ns) until it next needs to be seen, or -1. */
@@ -479,14 +495,10 @@ tend (int pi, int64_t now)
   count (pi, &ready, &building);
   while (ready > want)
     {
-      /* the one that waited longest goes */
-      struct ahead *old = NULL;
-      for (int i = 0; i < NAHEAD; i++)
-        if (aheads[i].pool == p && aheads[i].ready && (old == NULL || aheads[i].seq < old->seq))
-          old = &aheads[i];
-      int st;
-      kill_and_wait (old->pid, &st);
-      forget (old, 1);
+      /* the one that waited longest goes; it is reaped by the loop */
+      struct ahead *old = oldest_ready (pi);
+      (void) kill (old->pid, SIGKILL);
+      old->dying = 1;
       ready--;
     }
   int64_t next = -1;
@@ -621,17 +633,6 @@ spawn_now (const struct wsb_req *q, const wsb_profile *prof, const int *fds)
   close (ch[0]);
 }
 
-/* The ready child of pool pi that has waited longest, or NULL. */
-static struct ahead *
-oldest_ready (int pi)
-{
-  struct ahead *a = NULL;
-  for (int i = 0; i < NAHEAD; i++)
-    if (aheads[i].pool == &pools[pi] && aheads[i].ready && (a == NULL || aheads[i].seq < a->seq))
-      a = &aheads[i];
-  return a;
-}
-
 /* A warm spawn: hand over a child of the request's pool, built ahead or,
  * when none is ready, the first of the ones being built to be ready
  * (started now when none is). An error while building it aborts the
@@ -718,6 +719,11 @@ wsb__warm_reaped (pid_t pid)
   for (int i = 0; i < NAHEAD; i++)
     if (aheads[i].pool != NULL && aheads[i].pid == pid)
       {
+        if (aheads[i].dying)
+          {
+            forget (&aheads[i], 1);
+            return 1;
+          }
         /* it died unused: its pool builds no more until the next request */
         struct pool *p = aheads[i].pool;
         ward_err_set (&p->last, WARD_E_INTERNAL, 0,
