@@ -725,7 +725,7 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent, int prepa
     {
       /* While it stays for detached children the socket is still read:
        * the runtime's STOP is answered, and its end noticed. */
-      struct pollfd pf[3];
+      struct pollfd pf[4];
       int np = 0, at_sock = -1;
       pf[np++] = (struct pollfd) { sv_sigfd, POLLIN, 0 };
       if (sv_sock >= 0)
@@ -736,6 +736,9 @@ wsb__supervisor_main (int s, int es, wsb_entry_fn entry, pid_t parent, int prepa
       if (nevq > 0)
         pf[np++] = (struct pollfd) { sv_evsock, POLLOUT, 0 };
       int timeout = shutting_down ? -1 : wsb__refill_warm ();
+      /* the children being built ahead: what they say is read next round */
+      if (!shutting_down && wsb__warm_fd () >= 0)
+        pf[np++] = (struct pollfd) { wsb__warm_fd (), POLLIN, 0 };
       if (poll (pf, (nfds_t) np, timeout) < 0)
         continue;
       if (pf[0].revents)

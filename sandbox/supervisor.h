@@ -30,13 +30,20 @@ void wsb__job_base (struct wsb_job *job);
 /* Build a child for the request and answer it (fds: the channel's end,
  * then the standard streams and init arg of fdmask). */
 void wsb__spawn (const wsb_profile *prof, const int *fds, uint32_t fdmask);
-/* A warm spawn: hand over the child built ahead for this request, or build
- * one now; then build the next one ahead. */
+/* A warm spawn: hand over a child of the request's pool (each distinct
+ * warm request has one), built ahead or, when none is ready, the first
+ * being built to be ready; an error while building it aborts the spawn.
+ * The pool is refilled by wsb__refill_warm. */
 void wsb__spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof,
                        const int *fds);
-/* Build the warm children that are due; returns the poll timeout (ms) to
- * the next one, or -1. */
+/* Read what the children being built have said, and bring each pool to
+ * the demand of the last seconds: build (as many at once as there are
+ * cores while a pool has none ready, else one at a time) or kill. Returns the poll timeout (ms) to when it is next due,
+ * or -1. Nothing is done before the first warm request. */
 int wsb__refill_warm (void);
+/* A descriptor readable when a child being built has something to say
+ * (wsb__refill_warm reads it), or -1 before the first warm request. */
+int wsb__warm_fd (void);
 /* pid, a child built ahead, has ended unused: forgotten. Whether it was one. */
 int wsb__warm_reaped (pid_t pid);
 /* Whether a child built ahead is alive. */

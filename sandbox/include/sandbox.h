@@ -67,10 +67,12 @@ typedef struct wsb_profile {
   int stdin_fd, stdout_fd, stderr_fd;
   /* NULL-terminated "K=V" list, NULL = empty environment */
   const char *const *environ;
-  /* Keep a child of this very profile built ahead: the next spawn of it
-   * takes that one (a hand-over, not a build) while the supervisor builds
-   * the following one. For profiles spawned again and again (a host's).
-   * init_arg_fd must be -1. */
+  /* Keep children of this very profile built ahead, from its first spawn
+   * on: a spawn of it takes one (a hand-over, not a build; never the same
+   * child twice) while the supervisor builds the following ones, as many
+   * as spawns back to back lately call for, in parallel up to the core
+   * count while none is ready. For profiles spawned again and again (a host's). init_arg_fd
+   * must be -1. */
   int warm;
 } wsb_profile;
 

@@ -37,6 +37,28 @@ EXTRA_DIST += tests/bench/startup.sh tests/bench/startup/hostile.lua tests/bench
 ## make check runs one round of it: it cannot rot, and the script is contained
 TESTS += tests/bench/startup-contained.sh
 .PHONY: bench-startup
-bench-startup: ward
-	WARD="$${WARD:-$(abs_top_builddir)/ward}" $(SHELL) $(srcdir)/tests/bench/startup.sh
+bench-startup: ward tests/bench/wtime$(EXEEXT)
+	WARD="$${WARD:-$(abs_top_builddir)/ward}" WTIME='$(abs_top_builddir)/tests/bench/wtime' \
+	  $(SHELL) $(srcdir)/tests/bench/startup.sh
 bench: bench-startup
+## wtime times one whole process (fork, exec, wait); a check program so that
+## it cannot rot, and so that make check's rounds have it
+check_PROGRAMS += tests/bench/wtime
+tests_bench_wtime_SOURCES = tests/bench/wtime.c
+
+## ---- the user-level bench (tests/bench/scripts.sh) ----
+## N small hostile scripts run as ward run --untrusted each, as N actors
+## on ward:sandbox of one ward run, and by bubblewrap with lua5.4, in
+## alternating rounds: time per script, ratios, and each one checked
+## contained on the host (REPS=N rounds, N=N scripts a round).
+EXTRA_DIST += tests/bench/scripts.sh tests/bench/scripts-contained.sh \
+	tests/bench/hostile-many.lua tests/bench/hostile/h1.lua tests/bench/hostile/h2.lua \
+	tests/bench/hostile/h3.lua tests/bench/hostile/h4.lua tests/bench/hostile/h5.lua \
+	tests/bench/hostile/h6.lua tests/bench/hostile/h7.lua tests/bench/hostile/h8.lua
+## make check runs one round of it: it cannot rot, and every script is contained
+TESTS += tests/bench/scripts-contained.sh
+.PHONY: bench-scripts
+bench-scripts: ward tests/bench/wtime$(EXEEXT)
+	WARD="$${WARD:-$(abs_top_builddir)/ward}" WTIME='$(abs_top_builddir)/tests/bench/wtime' \
+	  $(SHELL) $(srcdir)/tests/bench/scripts.sh
+bench: bench-scripts

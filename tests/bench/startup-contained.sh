@@ -5,6 +5,10 @@
 # when usable), it neither prints the host's secret file nor creates the
 # host's marker file.
 : "${WARD_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+# the timer is a check program, built beside ward
+: "${WARD:=./ward}"
+: "${WTIME:=$(dirname "$WARD")/tests/bench/wtime}"
+export WARD WTIME
 out=$(REPS=1 sh "$WARD_SRCDIR/tests/bench/startup.sh" 2>&1)
 rc=$?
 if [ "$rc" -eq 77 ]; then

@@ -4,12 +4,15 @@
 # script that does nothing, `ward run --untrusted` of a small hostile
 # script, and bubblewrap running the same script with lua5.4 behind
 # --unshare-all (when bwrap and lua5.4 are installed). Runs alternate,
-# REPS rounds (default 15); medians of the wall time of each whole process
-# are printed with the ratios. After every hostile run the host checks that
+# REPS rounds (default 15); medians of the wall time (and CPU time) of each
+# whole process, timed by tests/bench/wtime (fork, exec, wait: $WTIME), are
+# printed with the ratios. After every hostile run the host checks that
 # the script neither printed the secret file nor created the marker file.
 # Exits 0 (figures are information), 1 when a script escaped, 2 when a
-# hostile run failed to run, 77 when ward cannot sandbox here.
+# hostile run failed to run, 77 when ward cannot sandbox here (or the
+# timer is not built).
 : "${WARD:=./ward}"
+: "${WTIME:=./tests/bench/wtime}"
 : "${REPS:=15}"
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-startup.XXXXXX") || exit 0
@@ -20,11 +23,19 @@ chmod 755 "$tmp"; chmod 644 "$tmp"/*.lua
 token=secret-$$-$(date +%s%N)
 echo "$token" > "$tmp/secret"; chmod 644 "$tmp/secret"
 marker=$tmp/escaped
-# bubblewrap as the peer runs it: everything unshared, /usr read-only
+if ! [ -x "$WTIME" ]; then
+  echo "startup: no timer at $WTIME (make tests/bench/wtime)" >&2
+  exit 77
+fi
+# bubblewrap as the peer runs it: everything unshared, /usr read-only.
+# bw [--time OUT] CMD...: CMD in it, timed by wtime into OUT with --time
 bw () {
-  bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL --ro-bind /usr /usr \
+  t=
+  if [ "$1" = --time ]; then t=$2; shift 2; fi
+  set -- --unshare-all --die-with-parent --new-session --cap-drop ALL --ro-bind /usr /usr \
     --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/bin /bin --proc /proc \
     --dev /dev --tmpfs /tmp --ro-bind "$tmp/hostile.lua" /s.lua "$@"
+  if [ -n "$t" ]; then "$WTIME" "$t" bwrap "$@"; else bwrap "$@"; fi
 }
 # each side is timed only where it runs at all: probed as it is run
 bwrap_ok=
@@ -37,17 +48,20 @@ if ! "$WARD" run --untrusted "$tmp/nop.lua" > "$tmp/out" 2>&1; then
   sed 's/^/  /' "$tmp/out" >&2
   exit 77
 fi
-now_us () { echo $(( $(date +%s%N) / 1000 )); }
 escaped=0 failed=0
-# one timed run: NAME COMMAND...; appends the microseconds to $tmp/NAME.
-# A hostile run escaped when the host's secret is in its output or its
-# marker file exists; it failed when it did not print its "read:" line.
+# one timed run: NAME TIMED-COMMAND..., which prints wtime's line (its
+# output in $tmp/out); appends the wall microseconds to $tmp/NAME and the
+# CPU ones to $tmp/NAME.cpu. A hostile run escaped when the host's secret
+# is in its output or its marker file exists; it failed when it did not
+# print its "read:" line.
 timed () {
   name=$1; shift
-  t0=$(now_us)
-  "$@" > "$tmp/out" 2>&1
-  t1=$(now_us)
-  echo $((t1 - t0)) >> "$tmp/$name"
+  set -- $("$@")
+  if [ $# -ne 3 ]; then
+    failed=1; echo "$name: the timer failed" >&2; return
+  fi
+  echo "$1" >> "$tmp/$name"
+  echo "$2" >> "$tmp/$name.cpu"
   case $name in
     untrusted|bwrap)
       if grep -q "$token" "$tmp/out" || [ -e "$marker" ]; then
@@ -59,24 +73,27 @@ timed () {
 }
 i=0
 while [ "$i" -lt "$REPS" ]; do
-  timed version "$WARD" --version
-  timed nop "$WARD" run "$tmp/nop.lua"
-  timed untrusted "$WARD" run --untrusted "$tmp/hostile.lua" "$tmp/secret" "$marker"
-  [ -n "$bwrap_ok" ] && timed bwrap bw lua5.4 /s.lua "$tmp/secret" "$marker"
+  timed version "$WTIME" "$tmp/out" "$WARD" --version
+  timed nop "$WTIME" "$tmp/out" "$WARD" run "$tmp/nop.lua"
+  timed untrusted "$WTIME" "$tmp/out" "$WARD" run --untrusted "$tmp/hostile.lua" "$tmp/secret" \
+    "$marker"
+  [ -n "$bwrap_ok" ] && timed bwrap bw --time "$tmp/out" lua5.4 /s.lua "$tmp/secret" "$marker"
   i=$((i + 1))
 done
 med () { sort -n "$tmp/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ms () { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
 v=$(med version); n=$(med nop); u=$(med untrusted)
-echo "start-up (medians of $REPS alternating runs, whole process, wall clock)"
-printf '  %-44s %s\n' "ward --version" "$(ms "$v")"
+# NAME: "W ms wall, C ms CPU"
+both () { echo "$(ms "$(med "$1")") wall, $(ms "$(med "$1.cpu")") CPU"; }
+echo "start-up (medians of $REPS alternating runs, whole process, timed by wtime)"
+printf '  %-44s %s\n' "ward --version" "$(both version)"
 printf '  %-44s %s   (+%s over --version; target <= +3 ms)\n' "ward run nop.lua (trusted)" \
-  "$(ms "$n")" "$(ms $((n - v)))"
-printf '  %-44s %s\n' "ward run --untrusted hostile.lua" "$(ms "$u")"
+  "$(both nop)" "$(ms $((n - v)))"
+printf '  %-44s %s\n' "ward run --untrusted hostile.lua" "$(both untrusted)"
 if [ -n "$bwrap_ok" ]; then
   b=$(med bwrap)
   printf '  %-44s %s   (bwrap / ward = %s; target >= 4)\n' "bwrap --unshare-all lua5.4 hostile.lua" \
-    "$(ms "$b")" "$(awk -v b="$b" -v u="$u" 'BEGIN { printf "%.2f", b / u }')"
+    "$(both bwrap)" "$(awk -v b="$b" -v u="$u" 'BEGIN { printf "%.2f", b / u }')"
 else
   echo "  bwrap or lua5.4 not usable here: no peer figure"
 fi

@@ -1,8 +1,11 @@
-/* test-warm.c -- warm profiles (wsb_profile.warm): the supervisor keeps a
- * child of the profile built ahead, hands it over on the next spawn and
- * builds the next one; distinct profiles have distinct children; a child
- * built ahead that dies is replaced on demand; none outlives the
- * supervisor. The children answer with their hostname and a fresh marker. */
+/* test-warm.c -- warm profiles (wsb_profile.warm): nothing is built before
+ * the first spawn; the supervisor keeps a child of the profile built
+ * ahead, hands it over on the next spawn and builds the next one;
+ * distinct profiles have distinct children; a child built ahead that dies
+ * is replaced on demand; spawns back to back make it keep more ready (each
+ * handed to one spawn only), and it goes back to one when the demand has
+ * passed; none outlives the supervisor. The children answer with their
+ * hostname and a fresh marker. */
 #include "config.h"
 #include "sandbox.h"
 #include "tap.h"
@@ -101,7 +104,7 @@ sleep_ms (int ms)
 int
 main (void)
 {
-  plan (10);
+  plan (14);
   ward_err err;
   if (wsb_supervisor_start (entry, &err) < 0)
     {
@@ -115,6 +118,9 @@ main (void)
   wsb_profile b = a;
   b.hostname = "warm-b";
   wsb_child c;
+  pid_t kids[64];
+  int nk = children_of (wsb_supervisor_pid (), kids, 64);
+  is_int (nk, 0, "nothing is built before the first spawn");
   if (wsb_spawn (&a, &c, &err) < 0)
     {
       if (err.errnum == EPERM || strstr (err.msg, "not permitted"))
@@ -149,8 +155,6 @@ main (void)
   /* a child built ahead waits: one more child of the supervisor than the
    * ones handed over (all ended); it is built in the background, so the
    * count is awaited (bounded by a scaled deadline) */
-  pid_t kids[64];
-  int nk;
   tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) == 1, 30000);
   is_int (nk, 1, "one child is kept ready between spawns");
 
@@ -177,6 +181,30 @@ main (void)
       "after the ready child died, a warm spawn still works (%s)", rb == 0 ? ans : err.msg);
   if (rb == 0)
     end (&c);
+
+  /* six back to back: each gets a child of its own; the demand seen,
+   * more than one is then kept ready, and one again once it has passed */
+  wsb_child burst[6];
+  int nb = 0, answered = 0;
+  for (int i = 0; i < 6; i++)
+    if (wsb_spawn (&a, &burst[nb], &err) == 0)
+      nb++;
+  distinct = 1;
+  for (int i = 0; i < nb; i++)
+    {
+      ask (&burst[i], ans, sizeof ans);
+      answered += strncmp (ans, "warm-a ", 7) == 0;
+      for (int j = 0; j < i; j++)
+        distinct &= burst[j].pid != burst[i].pid;
+    }
+  ok (answered == 6 && distinct, "six spawns back to back: six children, each its own "
+      "(%d answered)", answered);
+  for (int i = 0; i < nb; i++)
+    end (&burst[i]);
+  tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) >= 2, 30000);
+  ok (nk >= 2, "after them more than one child is kept ready (%d)", nk);
+  tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) == 1, 30000);
+  is_int (nk, 1, "and one again once the demand has passed");
 
   /* none outlives the supervisor */
   tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) >= 1, 30000);
