@@ -23,13 +23,25 @@ scmp_filter_ctx wsb__seccomp_new (int profile, ward_err *err);
  * ioctl except these" inside a deny-by-default filter. */
 scmp_filter_ctx wsb__seccomp_guard_new (ward_err *err);
 
-/* Compile the default profile and the guard to BPF once, so that every
- * child forked afterwards loads them without libseccomp (~0.3 ms instead
- * of ~2.5 ms): the guard's test prefixed to the profile, one filter, and
- * the guard alone for a profile the init script changed. Call in the
- * supervisor before it forks children; optional, idempotent; not
+/* The default profile and the guard as BPF, once, so that every child
+ * forked afterwards loads them without libseccomp (~0.3 ms instead of
+ * ~2.5 ms): the guard's test prefixed to the profile, one filter, and the
+ * guard alone for a profile the init script changed. A native build takes
+ * the programs compiled when ward was built (sandbox/seccomp-gen: no
+ * libseccomp work at run time); a cross build compiles them here. Call in
+ * the supervisor before it forks children; optional, idempotent; not
  * thread-safe. 0 or -1. */
 int wsb__seccomp_prepare (ward_err *err);
+/* Whether the prepared programs are the ones libseccomp compiles from
+ * this file now: 1 yes, 0 no, -1 with err (for the tests). */
+int wsb__seccomp_prepared_fresh (ward_err *err);
+/* Whether the prepared programs are those of the build: 1 or 0. */
+int wsb__seccomp_prepared_at_build (void);
+#ifdef WARD_SECCOMP_GEN
+#include <stdio.h>
+/* The compiled programs written to out as C (seccomp-gen). 0 or -1. */
+int wsb__seccomp_emit_c (FILE *out, ward_err *err);
+#endif
 
 /* Load the seccomp filters: for a non-NULL filter, the guard then filter
  * (freed, even on failure); for NULL, the guard and the default profile

@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -380,11 +381,12 @@ prefix_guard (struct prog *p)
   return 0;
 }
 
-int
-wsb__seccomp_prepare (ward_err *err)
+/* The default profile compiled with libseccomp: *mp the guard's prefix and
+ * the profile, *gp the guard alone (both malloc'd). 0, or -1 with err. */
+static int
+compile_default (struct prog *mp, struct prog *gp, ward_err *err)
 {
-  if (main_prog.len != 0)
-    return 0;
+  *mp = *gp = (struct prog) { 0 };
   scmp_filter_ctx m = wsb__seccomp_new (WSB_SECCOMP_DEFAULT, err);
   if (m == NULL)
     return -1;
@@ -394,25 +396,118 @@ wsb__seccomp_prepare (ward_err *err)
       seccomp_release (m);
       return -1;
     }
-  struct prog mp = { 0 }, gp = { 0 };
-  int rc = export_prog (g, &gp, "ioctl guard filter", err);
+  int rc = export_prog (g, gp, "ioctl guard filter", err);
   if (rc == 0)
-    rc = export_prog (m, &mp, "default seccomp profile", err);
-  if (rc == 0 && prefix_guard (&mp) < 0)
+    rc = export_prog (m, mp, "default seccomp profile", err);
+  if (rc == 0 && prefix_guard (mp) < 0)
     rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "compiling the default "
                        "seccomp profile: prefixing the ioctl guard");
   seccomp_release (m);
   seccomp_release (g);
   if (rc < 0)
     {
-      free (gp.insn);
-      free (mp.insn);
+      free (gp->insn);
+      free (mp->insn);
+      *mp = *gp = (struct prog) { 0 };
       return -1;
     }
+  return 0;
+}
+
+#ifdef WARD_SECCOMP_PREBUILT
+/* The same two programs compiled when ward was built (seccomp-gen, from
+ * this file and the libseccomp of the build): a run takes them as they
+ * are, and libseccomp compiles only the filters an init script makes. */
+extern const struct sock_filter wsb__prebuilt_main[], wsb__prebuilt_guard[];
+extern const unsigned short wsb__prebuilt_main_len, wsb__prebuilt_guard_len;
+#endif
+
+int
+wsb__seccomp_prepare (ward_err *err)
+{
+  if (main_prog.len != 0)
+    return 0;
+#ifdef WARD_SECCOMP_PREBUILT
+  if (wsb__prebuilt_main_len != 0 && wsb__prebuilt_guard_len != 0)
+    {
+      /* read-only: load_prog only reads them */
+      guard_prog = (struct prog) { (struct sock_filter *) wsb__prebuilt_guard,
+                                   wsb__prebuilt_guard_len };
+      main_prog = (struct prog) { (struct sock_filter *) wsb__prebuilt_main,
+                                  wsb__prebuilt_main_len };
+      return 0;
+    }
+#endif
+  struct prog mp, gp;
+  if (compile_default (&mp, &gp, err) < 0)
+    return -1;
   guard_prog = gp;
   main_prog = mp;
   return 0;
 }
+
+int
+wsb__seccomp_prepared_at_build (void)
+{
+#ifdef WARD_SECCOMP_PREBUILT
+  return main_prog.insn == wsb__prebuilt_main;
+#else
+  return 0;
+#endif
+}
+
+static int
+same_prog (const struct prog *a, const struct prog *b)
+{
+  return a->len == b->len && memcmp (a->insn, b->insn, a->len * sizeof *a->insn) == 0;
+}
+
+int
+wsb__seccomp_prepared_fresh (ward_err *err)
+{
+  if (wsb__seccomp_prepare (err) < 0)
+    return -1;
+  struct prog mp, gp;
+  if (compile_default (&mp, &gp, err) < 0)
+    return -1;
+  int same = same_prog (&mp, &main_prog) && same_prog (&gp, &guard_prog);
+  free (mp.insn);
+  free (gp.insn);
+  return same;
+}
+
+#ifdef WARD_SECCOMP_GEN
+int
+wsb__seccomp_emit_c (FILE *out, ward_err *err)
+{
+  struct prog mp, gp;
+  if (compile_default (&mp, &gp, err) < 0)
+    return -1;
+  const struct prog *ps[2] = { &mp, &gp };
+  const char *names[2] = { "main", "guard" };
+  fprintf (out, "/* seccomp-prog.c -- made by seccomp-gen when ward was built: the\n"
+           " * default seccomp profile (with the ioctl guard's prefix) and the guard\n"
+           " * alone, as seccomp.c compiles them with this libseccomp. */\n"
+           "#include <linux/filter.h>\n\n");
+  for (int k = 0; k < 2; k++)
+    {
+      fprintf (out, "extern const struct sock_filter wsb__prebuilt_%s[];\n"
+               "const struct sock_filter wsb__prebuilt_%s[] = {\n", names[k], names[k]);
+      for (unsigned i = 0; i < ps[k]->len; i++)
+        {
+          const struct sock_filter *f = &ps[k]->insn[i];
+          fprintf (out, "  { 0x%04x, %u, %u, 0x%08x },\n", (unsigned) f->code,
+                   (unsigned) f->jt, (unsigned) f->jf, (unsigned) f->k);
+        }
+      fprintf (out, "};\nextern const unsigned short wsb__prebuilt_%s_len;\n"
+               "const unsigned short wsb__prebuilt_%s_len = %u;\n\n", names[k], names[k],
+               (unsigned) ps[k]->len);
+    }
+  free (mp.insn);
+  free (gp.insn);
+  return ferror (out) ? ward_err_set (err, WARD_E_INTERNAL, EIO, "writing the programs") : 0;
+}
+#endif
 
 static int
 load_prog (const struct prog *p, const char *what, ward_err *err)

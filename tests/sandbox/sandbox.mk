@@ -25,6 +25,9 @@ EXTRA_DIST += tests/sandbox/escape.sh
 check_PROGRAMS += tests/sandbox/test-lockdown
 tests_sandbox_test_lockdown_CPPFLAGS = $(SPAWN_CPPFLAGS)
 tests_sandbox_test_lockdown_LDADD = $(SPAWN_LDADD)
+if SECCOMP_PREBUILT
+tests_sandbox_test_lockdown_CPPFLAGS += -DWARD_SECCOMP_PREBUILT
+endif
 TESTS += tests/sandbox/test-lockdown tests/sandbox/lockdown-nobody.sh
 EXTRA_DIST += tests/sandbox/lockdown-nobody.sh
 ## ---- end of lockdown ----

@@ -1065,7 +1065,7 @@ main (void)
   as_root = geteuid () == 0;
   /* probe 1; denied NDENIED + 2; allowed 32 + 2; prepare 1; abi 6;
    * memory 2; caps and errors 11; fds 3 */
-  plan (1 + NDENIED + 2 + 34 + 1 + 6 + 2 + 11 + 3);
+  plan (1 + NDENIED + 2 + 34 + 1 + 2 + 6 + 2 + 11 + 3);
   printf ("# running as %s\n", as_root ? "root" : "an unprivileged user");
 
   struct result r;
@@ -1080,7 +1080,17 @@ main (void)
 
   ward_err e;
   ok (wsb__seccomp_prepare (&e) == 0 && wsb__seccomp_prepare (&e) == 0,
-      "wsb__seccomp_prepare compiles the profile (twice is harmless)");
+      "wsb__seccomp_prepare makes the profile ready (twice is harmless)");
+#ifdef WARD_SECCOMP_PREBUILT
+  ok (wsb__seccomp_prepared_at_build (), "... from the programs compiled with ward "
+      "(no libseccomp work at run time)");
+#else
+  ok (1, "# SKIP a cross build compiles the profile at run time");
+#endif
+  int fresh = wsb__seccomp_prepared_fresh (&e);
+  ok (fresh == 1, "the prepared programs are what libseccomp compiles from seccomp.c now "
+      "(those of the build, sandbox/seccomp-gen, unless cross-built): %d %s", fresh,
+      fresh < 0 ? e.msg : "");
   check_denied (VIA_NULL, "precompiled");
   check_allowed (VIA_NULL, "precompiled");
 
