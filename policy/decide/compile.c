@@ -73,6 +73,12 @@ wpol_index_free (wpol_index *ix)
   free (ix->files);
   free (ix->rules);
   free (ix->actor_globs);
+  for (size_t i = 0; ix->polix && i < ix->npols; i++)
+    {
+      free_buckets (&ix->polix[i].keys);
+      free (ix->polix[i].globs.v);
+    }
+  free (ix->polix);
   free (ix->pols);
   free (ix->pol_names);
   free (ix->actors_all);
@@ -93,9 +99,26 @@ literal_segment (const char *pat)
   return pat[i] && i > 0 ? i : 0;
 }
 
+/* File e again among its policy's own entries (px), under kind, its
+ * action and res[0..lr) (NULL: none). -1 when out of memory. */
+static int
+add_pol_entry (wpol_index *ix, wpol_polix *px, wpol_entry e, int kind, const char *res,
+               size_t lr)
+{
+  size_t la = strlen (e.action->text);
+  char *key = wpol_alloc (&ix->arena, wpol_polix_key (NULL, kind, e.action->text, la, res, lr) + 1);
+  wpol_polix_key (key, kind, e.action->text, la, res, lr);
+  wpol_bucket *b = bucket_for (ix, &px->keys, key);
+  return b == NULL ? -1 : bucket_add (b, e);
+}
+
 static int
 add_rule (wpol_index *ix, wpol_rule *r)
 {
+  /* a policy whose name an earlier one took is never in a scope: only
+   * the first of a name has entries of its own */
+  wpol_polix *px = wpol_htab_get (&ix->policies, r->policy->name) == r->policy
+                   ? &ix->polix[r->policy->policy_idx] : NULL;
   for (size_t a = 0; a < r->nactions; a++)
     for (size_t k = 0; k < r->nresources; k++)
       {
@@ -103,8 +126,12 @@ add_rule (wpol_index *ix, wpol_rule *r)
         wpol_entry e = { r, ap, rp };
         wpol_bucket *b;
         size_t seg;
+        int rc = 0;
         if (!ap->literal)
-          b = &ix->globs;
+          {
+            b = &ix->globs;
+            rc = px ? bucket_add (&px->globs, e) : 0;
+          }
         else if (rp->literal)
           {
             size_t la = strlen (ap->text), lr = strlen (rp->text);
@@ -113,6 +140,7 @@ add_rule (wpol_index *ix, wpol_rule *r)
             key[la] = '\x1f';
             memcpy (key + la + 1, rp->text, lr + 1);
             b = bucket_for (ix, &ix->by_ar, key);
+            rc = px ? add_pol_entry (ix, px, e, WPOL_PK_AR, rp->text, lr) : 0;
           }
         else if ((seg = literal_segment (rp->text)) > 0)
           {
@@ -122,10 +150,14 @@ add_rule (wpol_index *ix, wpol_rule *r)
             key[la] = '\x1f';
             memcpy (key + la + 1, rp->text, seg);
             b = bucket_for (ix, &ix->by_aseg, key);
+            rc = px ? add_pol_entry (ix, px, e, WPOL_PK_ASEG, rp->text, seg) : 0;
           }
         else
-          b = bucket_for (ix, &ix->by_a, ap->text);
-        if (b == NULL || bucket_add (b, e) < 0)
+          {
+            b = bucket_for (ix, &ix->by_a, ap->text);
+            rc = px ? add_pol_entry (ix, px, e, WPOL_PK_A, NULL, 0) : 0;
+          }
+        if (rc < 0 || b == NULL || bucket_add (b, e) < 0)
           return -1;
       }
   return 0;
@@ -159,6 +191,7 @@ add_decl (wpol_index *ix, wpol_file *f, wpol_decl *dc)
   if (dc->kind == D_POLICY && wpol_htab_get (h, dc->name) == NULL)
     {
       ix->pol_names[ix->npols] = dc->name;
+      dc->policy_idx = ix->npols;
       ix->pols[ix->npols++] = dc;
     }
   if (dc->kind == D_ACTOR && wpol_is_glob (dc->name))
@@ -175,6 +208,23 @@ add_decl (wpol_index *ix, wpol_file *f, wpol_decl *dc)
         return -1;
     }
   return 0;
+}
+
+/* The loaded policies actor declaration dc's scope names, once, so that a
+ * decision does not look them up by name (longjmps when out of memory). */
+static void
+resolve_scope (wpol_index *ix, wpol_decl *dc)
+{
+  dc->nscope_pols = 0;
+  dc->scope_pols = dc->nscope ? wpol_alloc (&ix->arena, dc->nscope * sizeof *dc->scope_pols)
+                   : NULL;
+  for (size_t i = 0; i < dc->nscope; i++)
+    {
+      const wpol_decl *p = dc->scope[i] ? wpol_htab_get (&ix->policies, dc->scope[i]) : NULL;
+      if (p)
+        dc->scope_pols[dc->nscope_pols++] = p;
+    }
+  dc->scope_resolved = 1;
 }
 
 /* Most specific actor pattern first (more literal characters); stable. */
@@ -228,14 +278,17 @@ wpol_index_build (wpol_file **files, size_t n, ward_err *err)
   ix->actor_globs = calloc (nactors + 1, sizeof *ix->actor_globs);
   ix->actors_all = calloc (nactors + 1, sizeof *ix->actors_all);
   ix->pols = calloc (npols + 1, sizeof *ix->pols);
+  ix->polix = calloc (npols + 1, sizeof *ix->polix);
   ix->pol_names = calloc (npols + 1, sizeof *ix->pol_names);
   if (ix->rules == NULL || ix->actor_globs == NULL || ix->actors_all == NULL
-      || ix->pols == NULL || ix->pol_names == NULL)
+      || ix->pols == NULL || ix->polix == NULL || ix->pol_names == NULL)
     longjmp (oom, 1);
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < files[i]->ndecls; k++)
       if (add_decl (ix, files[i], files[i]->decls[k]) < 0)
         longjmp (oom, 1);
+  for (size_t i = 0; i < ix->nactors_all; i++)
+    resolve_scope (ix, ix->actors_all[i]);
   sort_actor_globs (ix);
   ix->arena.oom = NULL;
   return ix;
@@ -351,6 +404,7 @@ wpol_index_set_run_actor (wpol_index *ix, const char *id)
               run->scope[run->nscope++] = f->decls[k]->name;
           }
     }
+  resolve_scope (ix, run);
   ix->run_actor = run;
   ix->arena.oom = NULL;
   return 0;

@@ -301,6 +301,7 @@ typedef struct decider {
   const wpol_decl **pols;         /* policies in scope */
   size_t npols;
   int all;                        /* every policy applies */
+  int own_pols;                   /* pols was allocated here */
   const wpol_rule *deny, *allow;
   int deny_err;
   uint32_t mask;
@@ -347,10 +348,10 @@ trace_rule (const decider *dd, const wpol_rule *r, int v, const char *msg)
  * a deny whose condition errors denies, an allow whose condition errors
  * does not allow (fail closed). */
 static void
-consider (decider *dd, const wpol_entry *e)
+consider (decider *dd, const wpol_entry *e, int scoped)
 {
   const wpol_rule *r = e->rule;
-  if (!in_scope (dd, r) || !pat_matches (e->action, dd->q.action)
+  if ((!scoped && !in_scope (dd, r)) || !pat_matches (e->action, dd->q.action)
       || !pat_matches (e->resource, dd->q.resource))
     return;
   dd->mask |= r->mask;
@@ -370,13 +371,14 @@ consider (decider *dd, const wpol_entry *e)
     dd->allow = r;
 }
 
+/* Consider the entries of b; scoped: b holds rules in scope only. */
 static void
-scan (decider *dd, const wpol_bucket *b)
+scan (decider *dd, const wpol_bucket *b, int scoped)
 {
   if (b == NULL)
     return;
   for (size_t i = 0; i < b->n; i++)
-    consider (dd, &b->v[i]);
+    consider (dd, &b->v[i], scoped);
 }
 
 static void
@@ -423,9 +425,16 @@ gather_policies (decider *dd, const wpol_decl **stack, size_t nstack)
       dd->npols = dd->ix->npols;
       return 0;
     }
+  if (dd->q.decl && dd->q.scope == dd->q.decl->scope && dd->q.decl->scope_resolved)
+    {
+      dd->pols = dd->q.decl->scope_pols;      /* looked up when compiled */
+      dd->npols = dd->q.decl->nscope_pols;
+      return 0;
+    }
   dd->pols = dd->q.nscope <= nstack ? stack : malloc (dd->q.nscope * sizeof *dd->pols);
   if (dd->pols == NULL)
     return -1;
+  dd->own_pols = dd->pols != stack;
   for (size_t i = 0; i < dd->q.nscope; i++)
     {
       const wpol_decl *p = dd->q.scope[i] ? wpol_htab_get (&dd->ix->policies, dd->q.scope[i])
@@ -451,14 +460,53 @@ trace_scope (const decider *dd, const ward_actor *actor)
   dd->trace (dd->ud, line);
 }
 
+/* Consider the rules of the scope's own policies (wpol_polix) filed where
+ * the request can match them. -1 when out of memory. */
+static int
+scan_policies (decider *dd)
+{
+  const char *action = dd->q.action, *resource = dd->q.resource;
+  size_t la = strlen (action), lr = strlen (resource), seg = strcspn (resource, ".:");
+  char kbuf[512];
+  size_t n = wpol_polix_key (NULL, WPOL_PK_AR, action, la, resource, lr) + 1;
+  char *key = n <= sizeof kbuf ? kbuf : malloc (n);
+  if (key == NULL)
+    return -1;
+  for (size_t i = 0; i < dd->npols; i++)
+    {
+      const wpol_polix *px = &dd->ix->polix[dd->pols[i]->policy_idx];
+      if (px->keys.n)
+        {
+          wpol_polix_key (key, WPOL_PK_AR, action, la, resource, lr);
+          scan (dd, wpol_htab_get (&px->keys, key), 1);
+          if (resource[seg])
+            {
+              wpol_polix_key (key, WPOL_PK_ASEG, action, la, resource, seg);
+              scan (dd, wpol_htab_get (&px->keys, key), 1);
+            }
+          wpol_polix_key (key, WPOL_PK_A, action, la, NULL, 0);
+          scan (dd, wpol_htab_get (&px->keys, key), 1);
+        }
+      scan (dd, &px->globs, 1);
+    }
+  if (key != kbuf)
+    free (key);
+  return 0;
+}
+
 /* Consider every rule filed where the request can match it: under the
  * exact (action, resource), under the action and the resource's first
- * segment, under the action, and among the globbed actions. -1 when out
- * of memory. */
+ * segment, under the action, and among the globbed actions. A scope of a
+ * few policies among many looks in its own policies instead (the same
+ * rules in scope, so the same decision: the shared lists of a large
+ * deployment's rules grow with its tenants, a scope's own do not); a
+ * trace keeps the one order of the whole lists. -1 when out of memory. */
 static int
 scan_candidates (decider *dd)
 {
   const wpol_index *ix = dd->ix;
+  if (!dd->all && dd->trace == NULL && dd->npols * 16 < ix->npols)
+    return scan_policies (dd);
   const char *action = dd->q.action, *resource = dd->q.resource;
   size_t la = strlen (action), lr = strlen (resource);
   char kbuf[512];
@@ -468,17 +516,17 @@ scan_candidates (decider *dd)
   memcpy (key, action, la);
   key[la] = '\x1f';
   memcpy (key + la + 1, resource, lr + 1);
-  scan (dd, wpol_htab_get (&ix->by_ar, key));
+  scan (dd, wpol_htab_get (&ix->by_ar, key), 0);
   size_t seg = strcspn (resource, ".:");
   if (resource[seg])
     {
       key[la + 1 + seg] = '\0';
-      scan (dd, wpol_htab_get (&ix->by_aseg, key));
+      scan (dd, wpol_htab_get (&ix->by_aseg, key), 0);
     }
   if (key != kbuf)
     free (key);
-  scan (dd, wpol_htab_get (&ix->by_a, action));
-  scan (dd, &ix->globs);
+  scan (dd, wpol_htab_get (&ix->by_a, action), 0);
+  scan (dd, &ix->globs, 0);
   return 0;
 }
 
@@ -543,7 +591,7 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
   if (trace)
     trace_scope (&dd, actor);
   int failed = dd.npols && scan_candidates (&dd) < 0;
-  if (!dd.all && dd.pols != stackpols)
+  if (dd.own_pols)
     free (dd.pols);
   if (failed)
     return res;

@@ -3,6 +3,7 @@
 #ifndef WARD_POLICY_INDEX_H
 #define WARD_POLICY_INDEX_H
 
+#include <string.h>
 #include "decide.h"
 
 /* One (action pattern, resource pattern) pair of a rule. */
@@ -15,6 +16,39 @@ typedef struct wpol_bucket {
   wpol_entry *v;
   size_t n, cap;
 } wpol_bucket;
+
+/* One policy's own entries (the first policy of its name): what a request
+ * whose scope names it can match there, under keys of wpol_polix_key. A
+ * request whose scope names a few policies of many looks at these, and so
+ * costs what its own policies hold, not what all the loaded ones share. */
+typedef struct wpol_polix {
+  wpol_htab keys;                 /* literal actions */
+  wpol_bucket globs;              /* globbed actions */
+} wpol_polix;
+
+/* The kinds of key of wpol_polix: an entry filed as by_ar, by_aseg, by_a. */
+enum { WPOL_PK_AR = 'r', WPOL_PK_ASEG = 's', WPOL_PK_A = 'a' };
+
+/* The length of the wpol_polix key of kind over action and res[0..lr)
+ * (NULL for WPOL_PK_A), without its NUL; when buf is set it receives the
+ * key (room for the length + 1). */
+static inline size_t
+wpol_polix_key (char *buf, int kind, const char *action, size_t la, const char *res, size_t lr)
+{
+  size_t n = 1 + la + (res ? 1 + lr : 0);
+  if (buf)
+    {
+      buf[0] = (char) kind;
+      memcpy (buf + 1, action, la);
+      if (res)
+        {
+          buf[1 + la] = '\x1f';
+          memcpy (buf + 2 + la, res, lr);
+        }
+      buf[n] = '\0';
+    }
+  return n;
+}
 
 struct wpol_index {
   uint64_t gen;
@@ -32,6 +66,7 @@ struct wpol_index {
   wpol_decl **actor_globs;        /* most specific first */
   size_t nactor_globs;
   const wpol_decl **pols;         /* every policy, in load order */
+  wpol_polix *polix;              /* each one's entries (wpol_decl policy_idx) */
   const char **pol_names;
   size_t npols;
   wpol_decl **actors_all;         /* every actor declaration, in load order */

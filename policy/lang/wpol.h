@@ -220,6 +220,11 @@ typedef struct wpol_decl {
   /* resolved by the checker: */
   const char **scope;             /* D_ACTOR */
   size_t nscope;
+  /* D_ACTOR, resolved by the compiled index: the policies its scope names
+   * that are loaded (scope_resolved: 0 when not done, then looked up) */
+  const struct wpol_decl **scope_pols;
+  size_t nscope_pols;
+  int scope_resolved;
   wpol_field **meta;              /* D_ACTOR fields other than scope */
   size_t nmeta;
   ward_host_spec host;            /* D_HOST */
