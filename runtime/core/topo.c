@@ -13,28 +13,144 @@
 
 static pthread_mutex_t ward_topo_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* ---- sets of serials (links, monitors): a few in an array, scanned;
+ * more in an open-addressing table (0 is no serial), so that a process
+ * watching a million others adds and drops one in constant time ---- */
+#define SERIALS_FLAT 8          /* up to this many: the array form */
+#define SERIALS_FIRST 32        /* the table's first size */
+
+static int
+serials_hashed (const ward_serials *s)
+{
+  return s->cap > SERIALS_FLAT;
+}
+
+static size_t
+serials_slot (uint64_t v, size_t cap)
+{
+  uint64_t h = v * 0x9e3779b97f4a7c15ULL;
+  return (size_t) (h ^ (h >> 32)) & (cap - 1);
+}
+
+/* 1 when v is in s, its position in *at; else 0 and, in the table form,
+ * the empty slot where it would go. */
+static int
+serials_find (const ward_serials *s, uint64_t v, size_t *at)
+{
+  if (!serials_hashed (s))
+    {
+      for (size_t i = 0; i < s->n; i++)
+        if (s->v[i] == v)
+          {
+            *at = i;
+            return 1;
+          }
+      return 0;
+    }
+  size_t m = s->cap - 1, i = serials_slot (v, s->cap);
+  for (; s->v[i] != v; i = (i + 1) & m)
+    if (s->v[i] == 0)
+      {
+        *at = i;
+        return 0;
+      }
+  *at = i;
+  return 1;
+}
+
+/* s as a table of cap slots (a power of two above SERIALS_FLAT); -1 when
+ * out of memory, s untouched. */
+static int
+serials_rehash (ward_serials *s, size_t cap)
+{
+  uint64_t *nv = calloc (cap, sizeof *nv);
+  if (nv == NULL)
+    return -1;
+  size_t len = serials_hashed (s) ? s->cap : s->n;
+  for (size_t i = 0; i < len; i++)
+    if (s->v[i])
+      {
+        size_t j = serials_slot (s->v[i], cap);
+        while (nv[j])
+          j = (j + 1) & (cap - 1);
+        nv[j] = s->v[i];
+      }
+  free (s->v);
+  s->v = nv;
+  s->cap = cap;
+  return 0;
+}
+
 static int
 serials_add (ward_serials *s, uint64_t v)
 {
-  for (size_t i = 0; i < s->n; i++)
-    if (s->v[i] == v)
+  size_t at;
+  if (serials_find (s, v, &at))
+    return 0;
+  if (!serials_hashed (s) && s->n < SERIALS_FLAT)
+    {
+      if (WARD_GROW (s->v, s->cap, s->n + 1, 4) != 0)
+        return -1;
+      s->v[s->n++] = v;
       return 0;
-  if (WARD_GROW (s->v, s->cap, s->n + 1, 4) != 0)
-    return -1;
-  s->v[s->n++] = v;
+    }
+  if (!serials_hashed (s) || (s->n + 1) * 2 > s->cap)
+    {
+      /* half full at most: probes stay short */
+      size_t cap = serials_hashed (s) ? ward_grow_cap (s->cap, s->cap + 1, sizeof *s->v, 0)
+                                      : SERIALS_FIRST;
+      if (cap == 0 || serials_rehash (s, cap) < 0)
+        return -1;
+    }
+  serials_find (s, v, &at);
+  s->v[at] = v;
+  s->n++;
   return 0;
 }
 
 static int
 serials_del (ward_serials *s, uint64_t v)
 {
-  for (size_t i = 0; i < s->n; i++)
-    if (s->v[i] == v)
-      {
-        s->v[i] = s->v[--s->n];
-        return 1;
-      }
-  return 0;
+  size_t at;
+  if (!serials_find (s, v, &at))
+    return 0;
+  if (!serials_hashed (s))
+    {
+      s->v[at] = s->v[--s->n];
+      return 1;
+    }
+  /* backward shift: each later entry of the run whose home slot is not
+   * between the hole and itself moves into the hole */
+  size_t m = s->cap - 1, i = at;
+  for (size_t j = (i + 1) & m; s->v[j]; j = (j + 1) & m)
+    {
+      size_t k = serials_slot (s->v[j], s->cap);
+      if (i <= j ? (k <= i || k > j) : (k <= i && k > j))
+        {
+          s->v[i] = s->v[j];
+          i = j;
+        }
+    }
+  s->v[i] = 0;
+  s->n--;
+  /* a table emptied down to an eighth shrinks (if memory is short for
+   * the smaller one, the larger stays) */
+  if (s->cap > SERIALS_FIRST && s->n * 8 < s->cap)
+    serials_rehash (s, s->cap / 4 < SERIALS_FIRST ? SERIALS_FIRST : s->cap / 4);
+  return 1;
+}
+
+/* The serials of s in v[0..n), whatever its form; s is a set no more
+ * (for a set taken from an exiting process, read once and freed). */
+static void
+serials_flatten (ward_serials *s)
+{
+  if (!serials_hashed (s))
+    return;
+  size_t k = 0;
+  for (size_t i = 0; i < s->cap; i++)
+    if (s->v[i])
+      s->v[k++] = s->v[i];
 }
 
 static int
@@ -254,6 +370,9 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
   memset (&p->monitors, 0, sizeof p->monitors);
   memset (&p->links, 0, sizeof p->links);
   memset (&p->monitoring, 0, sizeof p->monitoring);
+  serials_flatten (&monitors);
+  serials_flatten (&links);
+  serials_flatten (&monitoring);
   for (size_t i = 0; i < links.n; i++)
     {
       ward_proc *o = ward_proc_by_serial (links.v[i]);

@@ -3,10 +3,12 @@
 -- a process that exits at once, clock stopped when every EXIT has arrived;
 -- the median of three such rounds, after a warm-up round of K/10. Between
 -- the two, the idle processes (actors:idle, blocked in receive) are brought
--- up to N; the driver samples this process's VmRSS when "BASE" is printed
--- (1000 idle up) and when "READY" is printed (N up). Prints "RESULT <µs per spawn at 1k live> <µs
--- per spawn at N live> <seconds to bring up the N idle> <mean Lua heap of
--- an idle process in bytes>", then waits to be killed.
+-- up to N, each spawned monitored (a supervisor watching its workers: this
+-- process then watches N). The driver samples this process's VmRSS when
+-- "BASE" is printed (1000 idle up) and when "READY" is printed (N up).
+-- Prints "RESULT <µs per spawn at 1k live> <µs per spawn at N live>
+-- <seconds to bring up the N idle> <mean Lua heap of an idle process in
+-- bytes>", then waits to be killed.
 local N = math.tointeger(tonumber((...))) or 1000000
 local K = math.tointeger(tonumber((select(2, ...)))) or 20000
 local me = process.pid()
@@ -21,7 +23,7 @@ local function idle(n)
   while left > 0 do
     local r = math.min(left, 50000)
     for i = 1, r do
-      local pid, err = process.spawn("actors:idle", "ward:main", me)
+      local pid, err = process.spawn_monitored("actors:idle", "ward:main", me)
       if not pid then error("spawn idle " .. (n - left + i) .. ": " .. tostring(err)) end
     end
     for _ = 1, r do heap = heap + inbox:receive():payload() end

@@ -1,6 +1,7 @@
 #!/bin/sh
 # scale.sh -- ward at scale (make bench-scale; DESIGN.md section 6):
-#  * SCALE_N idle processes (default 1000000, blocked in receive) in one run:
+#  * SCALE_N idle processes (default 1000000, blocked in receive, all
+#    monitored by the process that spawned them) in one run:
 #    the run's RSS and the RSS per process, and the time of a spawn+exit
 #    (spawn_monitored, until the EXIT) with SCALE_N live beside the same
 #    with 1000 live in the same run (scale.lua); SCALE_N is lowered, with a
