@@ -270,6 +270,8 @@ typedef struct ward_serials { uint64_t *v; size_t n, cap; } ward_serials;
 struct ward_proc {
   atomic_int refs;
   uint64_t serial;
+  ward_proc *table_next;        /* its chain in the table of live processes
+                                   (proc.c, under the table's lock) */
   char pid[64];
   ward_host *host;
   uint64_t parent;              /* serial, 0 for the first process */
