@@ -55,6 +55,14 @@ free_buckets (wpol_htab *h)
   wpol_htab_free (h);
 }
 
+static void
+free_ranks (void *v)
+{
+  wpol_ranks *r = v;
+  if (r)
+    free (r->v);
+}
+
 void
 wpol_index_free (wpol_index *ix)
 {
@@ -73,6 +81,9 @@ wpol_index_free (wpol_index *ix)
   free (ix->files);
   free (ix->rules);
   free (ix->actor_globs);
+  wpol_htab_each (&ix->actor_segs, free_ranks);
+  wpol_htab_free (&ix->actor_segs);
+  free (ix->actor_any.v);
   for (size_t i = 0; ix->polix && i < ix->npols; i++)
     {
       free_buckets (&ix->polix[i].keys);
@@ -227,21 +238,57 @@ resolve_scope (wpol_index *ix, wpol_decl *dc)
   dc->scope_resolved = 1;
 }
 
-/* Most specific actor pattern first (more literal characters); stable. */
-static void
+typedef struct glob_rank { size_t lit, pos; wpol_decl *d; } glob_rank;
+
+static int
+by_specificity (const void *a, const void *b)
+{
+  const glob_rank *x = a, *y = b;
+  if (x->lit != y->lit)
+    return x->lit > y->lit ? -1 : 1;
+  return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int
+ranks_add (wpol_ranks *r, size_t rank)
+{
+  if (WARD_GROW (r->v, r->cap, r->n + 1, 2) < 0)
+    return -1;
+  r->v[r->n++] = rank;
+  return 0;
+}
+
+/* Most specific actor pattern first (more literal characters; in load
+ * order among equals), then each filed under its literal first segment
+ * (or among those without one). -1 when out of memory. */
+static int
 sort_actor_globs (wpol_index *ix)
 {
-  for (size_t i = 1; i < ix->nactor_globs; i++)
+  size_t n = ix->nactor_globs;
+  glob_rank *g = calloc (n ? n : 1, sizeof *g);
+  if (g == NULL)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    g[i] = (glob_rank) { literal_count (ix->actor_globs[i]->glob), i, ix->actor_globs[i] };
+  qsort (g, n, sizeof *g, by_specificity);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++)
     {
-      wpol_decl *x = ix->actor_globs[i];
-      size_t lx = literal_count (x->glob), j = i;
-      while (j > 0 && literal_count (ix->actor_globs[j - 1]->glob) < lx)
+      ix->actor_globs[i] = g[i].d;
+      size_t seg = literal_segment (g[i].d->name);
+      wpol_ranks *r = &ix->actor_any;
+      if (seg > 0)
         {
-          ix->actor_globs[j] = ix->actor_globs[j - 1];
-          j--;
+          void **slot = wpol_htab_ref (&ix->actor_segs,
+                                       wpol_strndup (&ix->arena, g[i].d->name, seg));
+          if (slot && *slot == NULL)
+            *slot = wpol_alloc (&ix->arena, sizeof (wpol_ranks));
+          r = slot ? *slot : NULL;
         }
-      ix->actor_globs[j] = x;
+      rc = r ? ranks_add (r, i) : -1;
     }
+  free (g);
+  return rc;
 }
 
 wpol_index *
@@ -289,7 +336,8 @@ wpol_index_build (wpol_file **files, size_t n, ward_err *err)
         longjmp (oom, 1);
   for (size_t i = 0; i < ix->nactors_all; i++)
     resolve_scope (ix, ix->actors_all[i]);
-  sort_actor_globs (ix);
+  if (sort_actor_globs (ix) < 0)
+    longjmp (oom, 1);
   ix->arena.oom = NULL;
   return ix;
 nomem:
@@ -410,6 +458,17 @@ wpol_index_set_run_actor (wpol_index *ix, const char *id)
   return 0;
 }
 
+/* The first pattern of r (ranks below `below` only) that matches id: its
+ * rank, or `below`. */
+static size_t
+first_match (const wpol_index *ix, const wpol_ranks *r, const char *id, size_t below)
+{
+  for (size_t i = 0; r && i < r->n && r->v[i] < below; i++)
+    if (wpol_glob_match (ix->actor_globs[r->v[i]]->glob, id))
+      return r->v[i];
+  return below;
+}
+
 const wpol_decl *
 wpol_index_resolve_actor (const wpol_index *ix, const char *id)
 {
@@ -418,10 +477,25 @@ wpol_index_resolve_actor (const wpol_index *ix, const char *id)
   const wpol_decl *dc = wpol_htab_get (&ix->actors, id);
   if (dc)
     return dc;
-  for (size_t i = 0; i < ix->nactor_globs; i++)
-    if (wpol_glob_match (ix->actor_globs[i]->glob, id))
-      return ix->actor_globs[i];
-  return NULL;
+  if (ix->nactor_globs == 0)
+    return NULL;
+  /* a pattern with a literal first segment matches only ids of that
+   * segment: those of id's own, then the rest if more specific */
+  size_t best = ix->nactor_globs, seg = strcspn (id, ".:");
+  if (id[seg] && ix->actor_segs.n)
+    {
+      char kbuf[128];
+      char *key = seg < sizeof kbuf ? kbuf : malloc (seg + 1);
+      if (key == NULL)
+        return NULL;                    /* out of memory: no declaration, denied */
+      memcpy (key, id, seg);
+      key[seg] = '\0';
+      best = first_match (ix, wpol_htab_get (&ix->actor_segs, key), id, best);
+      if (key != kbuf)
+        free (key);
+    }
+  best = first_match (ix, &ix->actor_any, id, best);
+  return best < ix->nactor_globs ? ix->actor_globs[best] : NULL;
 }
 
 int

@@ -12,6 +12,15 @@ typedef struct wpol_entry {
   const wpol_pat *action, *resource;
 } wpol_entry;
 
+/* Positions in actor_globs, in increasing order: the actor patterns that
+ * share a literal first segment ("t5" of "t5.plugin.*"), most specific
+ * first, so that resolving an actor id reads those of its own segment and
+ * not every tenant's. */
+typedef struct wpol_ranks {
+  size_t *v;
+  size_t n, cap;
+} wpol_ranks;
+
 typedef struct wpol_bucket {
   wpol_entry *v;
   size_t n, cap;
@@ -65,6 +74,9 @@ struct wpol_index {
   wpol_htab policies, actors, hosts, sandboxes;
   wpol_decl **actor_globs;        /* most specific first */
   size_t nactor_globs;
+  wpol_htab actor_segs;           /* a pattern's literal first segment ->
+                                     wpol_ranks of the patterns filed there */
+  wpol_ranks actor_any;           /* patterns without one */
   const wpol_decl **pols;         /* every policy, in load order */
   wpol_polix *polix;              /* each one's entries (wpol_decl policy_idx) */
   const char **pol_names;

@@ -3,7 +3,8 @@
 # multi-tenant deployment (the policy scale bench, make bench-scale): tenants
 # t0, t1, ... of ten applications each; every application has its own policy
 # (20 rules) and actor, whose scope is the application's policy and its
-# tenant's (10 rules). The rules name distinct actions, resources and
+# tenant's (10 rules); the tenant's plugins are the actor pattern
+# tT.plugin.*, whose scope is the tenant's policy alone. The rules name distinct actions, resources and
 # attributes, as real ones do: literal resources of the application's own,
 # globs under its own segment, conditions on the request's and the
 # target's attributes, denials of the tenant's secrets, and a few rules
@@ -27,6 +28,7 @@ awk -v n="$n" 'BEGIN {
     printf "  deny process.link, process.unlink on \"**\" when attr.host != \"ward:main\";\n"
     printf "  allow process.spawn on \"%s.shared:*\";\n", T
     printf "}\n"
+    printf "actor \"%s.plugin.*\" { tier = \"untrusted\"; scope = [\"%s.common\"]; }\n", T, T
     r += 10
     for (a = 0; a < 10 && r < n; a++) {
       A = T ".app" a

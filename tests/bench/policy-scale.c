@@ -3,7 +3,8 @@
  * load it (read, parse, check and compile the index: wpol_engine_load_files,
  * the path of `ward run --policy`), and the time of a decision, cached and
  * uncached, over a mix of requests of the file's actors (allowed by a
- * literal rule, by a glob, by a condition; denied by a rule, by no rule).
+ * literal rule, by a glob, by a condition; denied by a rule, by no rule;
+ * of an actor declared by name and of one matched by a pattern).
  * Each request's decision is checked against what the file says, so a
  * figure is never that of a wrong answer. Times are the CPU time of the
  * process (one thread), medians of 5 loads. Prints one table row per figure
@@ -36,7 +37,7 @@ typedef struct req {
   ward_decision want;
 } req;
 
-#define NKINDS 10
+#define NKINDS 11
 
 /* Request i of a policy with ntenants tenants (gen-policy.sh's shape). */
 static void
@@ -92,6 +93,11 @@ make_req (req *q, size_t i, size_t ntenants)
     case 8:                     /* a job, under a glob of two segments */
       action = "process.exec";
       snprintf (q->resource, sizeof q->resource, "t%zu.app%zu.jobs.n%zu.run", t, a, k);
+      break;
+    case 10:                    /* a plugin: an actor pattern's scope */
+      snprintf (q->actor, sizeof q->actor, "t%zu.plugin.p%zu", t, k);
+      action = "process.host";
+      snprintf (q->resource, sizeof q->resource, "ward:main");
       break;
     default:                    /* a name it does not hold: no rule */
       action = "process.registry.register";

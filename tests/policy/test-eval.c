@@ -487,10 +487,57 @@ test_own_policies (void)
   wpol_engine_free (e);
 }
 
+/* An actor id takes the most specific pattern that matches it (the most
+ * literal characters; the first loaded among equals), whether the
+ * patterns share its first segment or start with a glob. */
+static void
+test_actor_patterns (void)
+{
+  static const char text[] =
+    "policy \"seg\" { allow process.spawn on \"r:seg\"; }\n"
+    "policy \"deep\" { allow process.spawn on \"r:deep\"; }\n"
+    "policy \"any\" { allow process.spawn on \"r:any\"; }\n"
+    "policy \"first\" { allow process.spawn on \"r:first\"; }\n"
+    "policy \"second\" { allow process.spawn on \"r:second\"; }\n"
+    "policy \"wide\" { allow process.spawn on \"r:wide\"; }\n"
+    "actor \"t1.*\" { scope = [\"seg\"]; }\n"
+    "actor \"t1.x.*\" { scope = [\"deep\"]; }\n"
+    "actor \"*.qq.rr.ss\" { scope = [\"any\"]; }\n"
+    "actor \"t2.a?\" { scope = [\"first\"]; }\n"
+    "actor \"t2.?b\" { scope = [\"second\"]; }\n"
+    "actor \"**\" { scope = [\"wide\"]; }\n";
+  static const char *const cases[][2] = {
+    { "t1.y", "seg" }, { "t1.x.y", "deep" }, { "t1.qq.rr.ss", "any" }, { "t9.qq.rr.ss", "any" },
+    { "t2.ab", "first" }, { "t2.cb", "second" }, { "t3.z", "wide" }, { "plain", "wide" },
+    { "t1", "wide" },
+  };
+  static const char *const pols[] = { "seg", "deep", "any", "first", "second", "wide" };
+  wpol_engine *e = engine_with (text);
+  unsigned right = 0, n = sizeof cases / sizeof cases[0];
+  for (unsigned i = 0; i < n; i++)
+    {
+      ward_actor a = { cases[i][0], NULL, 0, NULL, 0 };
+      unsigned only = 1;
+      for (size_t k = 0; k < sizeof pols / sizeof pols[0]; k++)
+        {
+          char res[32];
+          snprintf (res, sizeof res, "r:%s", pols[k]);
+          int allowed = wpol_decide (e, &a, "process.spawn", res, NULL).decision == WARD_ALLOW;
+          only &= allowed == (strcmp (pols[k], cases[i][1]) == 0);
+        }
+      if (!only)
+        printf ("# actor %s: not the scope of %s alone\n", cases[i][0], cases[i][1]);
+      right += only;
+    }
+  ok (right == n, "actor patterns: the most specific that matches, the first among equals "
+      "(%u of %u)", right, n);
+  wpol_engine_free (e);
+}
+
 int
 main (void)
 {
-  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1);
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1 + 1);
   test_conditions ();
   test_combining ();
   test_cache ();
@@ -499,5 +546,6 @@ main (void)
   test_scope ();
   test_run_actor ();
   test_own_policies ();
+  test_actor_patterns ();
   return done ();
 }
