@@ -118,7 +118,8 @@ add_pol_entry (wpol_index *ix, wpol_polix *px, wpol_entry e, int kind, const cha
 {
   size_t la = strlen (e.action->text);
   char *key = wpol_alloc (&ix->arena, wpol_polix_key (NULL, kind, e.action->text, la, res, lr) + 1);
-  wpol_polix_key (key, kind, e.action->text, la, res, lr);
+  size_t n = wpol_polix_key (key, kind, e.action->text, la, res, lr);
+  px->bloom |= (uint64_t) 1 << (wpol_hash (key, n) & 63);
   wpol_bucket *b = bucket_for (ix, &px->keys, key);
   return b == NULL ? -1 : bucket_add (b, e);
 }

@@ -461,36 +461,44 @@ trace_scope (const decider *dd, const ward_actor *actor)
 }
 
 /* Consider the rules of the scope's own policies (wpol_polix) filed where
- * the request can match them. -1 when out of memory. */
+ * the request can match them. Each of the three keys is made and hashed
+ * once; a policy whose bloom lacks a key's bit is not asked for it. -1
+ * when out of memory. */
 static int
 scan_policies (decider *dd)
 {
   const char *action = dd->q.action, *resource = dd->q.resource;
   size_t la = strlen (action), lr = strlen (resource), seg = strcspn (resource, ".:");
   char kbuf[512];
-  size_t n = wpol_polix_key (NULL, WPOL_PK_AR, action, la, resource, lr) + 1;
-  char *key = n <= sizeof kbuf ? kbuf : malloc (n);
-  if (key == NULL)
+  size_t nar = wpol_polix_key (NULL, WPOL_PK_AR, action, la, resource, lr);
+  size_t nseg = wpol_polix_key (NULL, WPOL_PK_ASEG, action, la, resource, seg);
+  size_t na = wpol_polix_key (NULL, WPOL_PK_A, action, la, NULL, 0);
+  size_t need = nar + 1 + nseg + 1 + na + 1;
+  char *buf = need <= sizeof kbuf ? kbuf : malloc (need);
+  if (buf == NULL)
     return -1;
+  const char *keys[3] = { buf, buf + nar + 1, buf + nar + 1 + nseg + 1 };
+  wpol_polix_key (buf, WPOL_PK_AR, action, la, resource, lr);
+  wpol_polix_key (buf + nar + 1, WPOL_PK_ASEG, action, la, resource, seg);
+  wpol_polix_key (buf + nar + 1 + nseg + 1, WPOL_PK_A, action, la, NULL, 0);
+  uint64_t hash[3] = { wpol_hash (keys[0], nar), wpol_hash (keys[1], nseg),
+                       wpol_hash (keys[2], na) };
+  int nkeys = resource[seg] ? 3 : 2;
+  if (nkeys == 2)                 /* no segment: the action's key moves up */
+    {
+      keys[1] = keys[2];
+      hash[1] = hash[2];
+    }
   for (size_t i = 0; i < dd->npols; i++)
     {
       const wpol_polix *px = &dd->ix->polix[dd->pols[i]->policy_idx];
-      if (px->keys.n)
-        {
-          wpol_polix_key (key, WPOL_PK_AR, action, la, resource, lr);
-          scan (dd, wpol_htab_get (&px->keys, key), 1);
-          if (resource[seg])
-            {
-              wpol_polix_key (key, WPOL_PK_ASEG, action, la, resource, seg);
-              scan (dd, wpol_htab_get (&px->keys, key), 1);
-            }
-          wpol_polix_key (key, WPOL_PK_A, action, la, NULL, 0);
-          scan (dd, wpol_htab_get (&px->keys, key), 1);
-        }
+      for (int k = 0; k < nkeys; k++)
+        if (px->bloom & (uint64_t) 1 << (hash[k] & 63))
+          scan (dd, wpol_htab_get_hashed (&px->keys, keys[k], hash[k]), 1);
       scan (dd, &px->globs, 1);
     }
-  if (key != kbuf)
-    free (key);
+  if (buf != kbuf)
+    free (buf);
   return 0;
 }
 

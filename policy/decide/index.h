@@ -31,6 +31,9 @@ typedef struct wpol_bucket {
  * request whose scope names a few policies of many looks at these, and so
  * costs what its own policies hold, not what all the loaded ones share. */
 typedef struct wpol_polix {
+  uint64_t bloom;                 /* bit (hash & 63) of each key's hash: a
+                                     key whose bit is clear is not in keys,
+                                     and is not looked up */
   wpol_htab keys;                 /* literal actions */
   wpol_bucket globs;              /* globbed actions */
 } wpol_polix;

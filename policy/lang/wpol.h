@@ -288,6 +288,9 @@ uint64_t wpol_hash (const void *p, size_t n);
  * (keys live in an arena). Zeroed ({ 0 }) is empty. */
 int wpol_htab_put (wpol_htab *h, const char *key, void *val);  /* 0, or -1 OOM */
 void *wpol_htab_get (const wpol_htab *h, const char *key);     /* NULL if absent */
+/* The same with key's hash given (wpol_hash of its bytes without the NUL):
+ * one key looked up in many tables is hashed once. */
+void *wpol_htab_get_hashed (const wpol_htab *h, const char *key, uint64_t hash);
 /* The value slot of key, inserted as NULL if absent; NULL when out of memory. */
 void **wpol_htab_ref (wpol_htab *h, const char *key);
 /* Call fn on every value, in no set order. */
