@@ -335,6 +335,7 @@ struct ward_proc {
   char **names; size_t nnames;  /* registry names held */
   atomic_uint live_children;
   atomic_uint timers;           /* its timers not yet fired (timer.c) */
+  struct ward_timer *timer_list;  /* those timers (timer.c, under its lock) */
   int is_master;
   ward_remote *remote;          /* a subprocess actor's stand-in (remote.h) */
   ward_fdtally *fd_tally;       /* what it sends is counted (a sandboxed host's

@@ -6,17 +6,21 @@
 #    (spawn_monitored, until the EXIT) with SCALE_N live beside the same
 #    with 1000 live in the same run (scale.lua); SCALE_N is lowered, with a
 #    note, when the machine's available memory cannot hold it;
+#  * the cost of ending a process that holds a timer (a receive with a
+#    deadline of an hour) with TIMERS_N (default 100000) such processes
+#    live, beside the same with 1000 live (timers.lua);
 #  * the policy engine with generated policies (gen-policy.sh) of
 #    POLICY_RULES rules (default "10000 100000"): load time, decisions
 #    cached and uncached (policy-scale, built by `make check`), and the
 #    wall time of `ward policy load --db` of the same file (median of REPS,
 #    default 3).
 # Environment: WARD, POLICY_SCALE (the policy-scale program), SCALE_N,
-# SCALE_K (spawns per measure, default 20000), POLICY_RULES, REPS.
+# SCALE_K (spawns per measure, default 20000), TIMERS_N, POLICY_RULES, REPS.
 # Always exits 0: the figures are information, not a test.
 : "${WARD:=./ward}"
 : "${SCALE_N:=1000000}"
 : "${SCALE_K:=20000}"
+: "${TIMERS_N:=100000}"
 : "${POLICY_RULES:=10000 100000}"
 : "${POLICY_SCALE:=tests/bench/policy-scale}"
 : "${REPS:=3}"
@@ -94,6 +98,21 @@ else
   row "bringing up N idle (s)" "$3" - - "(reported)" -
   echo "  (the whole run: $((t1 - t0)) s; ending its $n processes: $((t2 - t1)) s;" \
     "Lua heap of an idle process $(awk -v h="$4" 'BEGIN { printf "%.2f", h / 1024 }') KB)"
+fi
+
+# ---- timers: ending a process that holds one, with TIMERS_N live ----
+# shellcheck disable=SC2086
+res=$("$WARD" run --children $((TIMERS_N + 100000)) --processes $((TIMERS_N + 100000)) \
+  --root "$here" "$here/timers.lua" "$TIMERS_N" 5000 2> "$tmp/err" | sed -n 's/^RESULT //p')
+if [ -z "$res" ]; then
+  echo "scale: ward run timers.lua $TIMERS_N failed:" >&2
+  tail -n 5 "$tmp/err" >&2
+else
+  # shellcheck disable=SC2086
+  set -- $res
+  row "ending one of $TIMERS_N timed (us)" "$2" "$1" \
+    "$(awk -v a="$2" -v b="$1" 'BEGIN { printf "%.2fx", a / b }')" "<= 2x at 1k live" \
+    "$(awk -v a="$2" -v b="$1" 'BEGIN { print (a <= 2 * b) ? "yes" : "no" }')"
 fi
 
 # ---- policies ----
