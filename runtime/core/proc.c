@@ -271,9 +271,7 @@ proc_free (ward_proc *p)
   free (p->monitors.v);
   free (p->monitoring.v);
   free (p->links.v);
-  for (size_t i = 0; i < p->nnames; i++)
-    free (p->names[i]);
-  free (p->names);
+  /* (its names went with ward_topology_exit, or it never had any) */
   pthread_mutex_destroy (&p->lock);
   ward_host *h = p->host;
   free (p);
@@ -620,10 +618,12 @@ spawn_undo (ward_proc *parent, ward_proc *p, ward_err *err)
 {
   ward_err keep = *err;
   p->remote = NULL;                 /* the caller's to abort */
-  ward_topology_exit (p, 0, NULL, 0, NULL);
+  /* done first, as an exit is: nothing can take a name, link or monitor
+   * on it once its topology is gone */
   ward_lock (&p->lock, WARD_LOCK_PROC);
   p->state = WARD_ST_DONE;
   ward_unlock (&p->lock);
+  ward_topology_exit (p, 0, NULL, 0, NULL);
   if (parent)
     atomic_fetch_sub (&parent->live_children, 1);
   table_remove (p);

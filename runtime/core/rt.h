@@ -332,7 +332,8 @@ struct ward_proc {
   ward_serials monitors;        /* who monitors me */
   ward_serials monitoring;      /* whom I monitor */
   ward_serials links;
-  char **names; size_t nnames;  /* registry names held */
+  struct ward_reg_entry *names; /* registry names held: a list (topo.c,
+                                   under the topology lock) */
   atomic_uint live_children;
   atomic_uint timers;           /* its timers not yet fired (timer.c) */
   struct ward_timer *timer_list;  /* those timers (timer.c, under its lock) */

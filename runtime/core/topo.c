@@ -229,68 +229,106 @@ ward_unmonitor (ward_proc *watcher, uint64_t target)
   return had;
 }
 
-/* ---- registry: name -> process ---- */
-#define REG_BUCKETS 4096
-typedef struct reg_entry {
-  struct reg_entry *next;
-  char *name;
-  uint64_t serial;
+/* ---- registry: name -> process ----
+ * A chained hash table with as many chains as names at least (doubled as
+ * they grow); each entry is also linked into the list of the names its
+ * process holds (ward_proc names), so that a process holding a million
+ * names registers, drops and ends in time that does not grow with them. */
+#define REG_FIRST 1024
+typedef struct ward_reg_entry {
+  struct ward_reg_entry *next;                  /* its chain */
+  struct ward_reg_entry *pnext, **pprev;        /* its process's names */
+  uint64_t hash, serial;
   char pid[64];
+  char name[];
 } reg_entry;
-static reg_entry *ward_topo_names[REG_BUCKETS];
+static struct {
+  reg_entry **chains;           /* nchains, a power of two */
+  size_t nchains, n;
+} ward_topo_names;
 
-static unsigned
+static uint64_t
 name_hash (const char *s)
 {
-  unsigned h = 2166136261u;
+  uint64_t h = 0xcbf29ce484222325ULL;
   for (; *s; s++)
-    h = (h ^ (unsigned char) *s) * 16777619u;
-  return h % REG_BUCKETS;
+    h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
+  return h ^ (h >> 32);
 }
 
+/* The link that holds name (or the chain's end): NULL when there is no
+ * table yet. */
 static reg_entry **
-reg_find (const char *name)
+reg_find (const char *name, uint64_t h)
 {
-  reg_entry **pe = &ward_topo_names[name_hash (name)];
-  while (*pe && strcmp ((*pe)->name, name) != 0)
+  if (ward_topo_names.nchains == 0)
+    return NULL;
+  reg_entry **pe = &ward_topo_names.chains[h & (ward_topo_names.nchains - 1)];
+  while (*pe && ((*pe)->hash != h || strcmp ((*pe)->name, name) != 0))
     pe = &(*pe)->next;
   return pe;
+}
+
+/* Room for one more name: -1 when out of memory and there is no table
+ * yet (a full one takes it, in a longer chain). */
+static int
+reg_room (void)
+{
+  size_t n = ward_topo_names.nchains;
+  if (n && ward_topo_names.n < n)
+    return 0;
+  size_t nn = ward_grow_cap (n, n + 1, sizeof (reg_entry *), REG_FIRST);
+  reg_entry **nc = nn ? calloc (nn, sizeof *nc) : NULL;
+  if (nc == NULL)
+    return n ? 0 : -1;
+  for (size_t b = 0; b < n; b++)
+    for (reg_entry *e = ward_topo_names.chains[b], *next; e; e = next)
+      {
+        next = e->next;
+        e->next = nc[e->hash & (nn - 1)];
+        nc[e->hash & (nn - 1)] = e;
+      }
+  free (ward_topo_names.chains);
+  ward_topo_names.chains = nc;
+  ward_topo_names.nchains = nn;
+  return 0;
 }
 
 int
 ward_registry_register (const char *name, ward_proc *p, ward_err *err)
 {
+  uint64_t h = name_hash (name);
+  size_t len = strlen (name);
   ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   int rc = 0;
-  reg_entry **pe = reg_find (name);
-  char **names = NULL;
-  if (*pe && (*pe)->serial == p->serial)
+  reg_entry **pe = reg_find (name, h);
+  reg_entry *held = pe ? *pe : NULL;
+  if (held && held->serial == p->serial)
     rc = 0;                     /* held already by that process: registering is idempotent */
-  else if (*pe)
+  else if (held)
     rc = ward_err_set (err, WARD_E_ALREADY_EXISTS, 0, "name `%s` is already registered to %s",
-                       name, (*pe)->pid);
+                       name, held->pid);
   else if (is_done (p))
     rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", p->pid);
   else
     {
-      reg_entry *e = calloc (1, sizeof *e);
-      names = realloc (p->names, (p->nnames + 1) * sizeof *names);
-      if (names)
-        p->names = names;
-      if (e == NULL || names == NULL || (e->name = strdup (name)) == NULL
-          || (p->names[p->nnames] = strdup (name)) == NULL)
-        {
-          if (e)
-            free (e->name);
-          free (e);
-          rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "registering `%s`", name);
-        }
+      reg_entry *e = reg_room () == 0 ? calloc (1, sizeof *e + len + 1) : NULL;
+      if (e == NULL)
+        rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "registering `%s`", name);
       else
         {
-          p->nnames++;
+          memcpy (e->name, name, len + 1);
+          e->hash = h;
           e->serial = p->serial;
           snprintf (e->pid, sizeof e->pid, "%s", p->pid);
+          pe = reg_find (name, h);        /* the table may have grown */
           *pe = e;
+          ward_topo_names.n++;
+          e->pnext = p->names;
+          if (e->pnext)
+            e->pnext->pprev = &e->pnext;
+          e->pprev = &p->names;
+          p->names = e;
         }
     }
   ward_unlock (&ward_topo_lock);
@@ -300,37 +338,38 @@ ward_registry_register (const char *name, ward_proc *p, ward_err *err)
 int
 ward_registry_lookup (const char *name, char *pid, size_t pidlen)
 {
+  uint64_t h = name_hash (name);
   ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
-  reg_entry *e = *reg_find (name);
+  reg_entry **pe = reg_find (name, h);
+  reg_entry *e = pe ? *pe : NULL;
   if (e)
     snprintf (pid, pidlen, "%s", e->pid);
   ward_unlock (&ward_topo_lock);
   return e ? 0 : -1;
 }
 
+/* Drop the entry at *pe from the table and from its process's names;
+ * with topo held. */
+static void
+reg_unlink (reg_entry **pe)
+{
+  reg_entry *e = *pe;
+  *pe = e->next;
+  ward_topo_names.n--;
+  *e->pprev = e->pnext;
+  if (e->pnext)
+    e->pnext->pprev = e->pprev;
+  free (e);
+}
+
 /* Drop a name; with topo held. Returns whether it existed. */
 static int
 reg_drop (const char *name)
 {
-  reg_entry **pe = reg_find (name);
-  reg_entry *e = *pe;
-  if (e == NULL)
+  reg_entry **pe = reg_find (name, name_hash (name));
+  if (pe == NULL || *pe == NULL)
     return 0;
-  *pe = e->next;
-  ward_proc *p = ward_proc_by_serial (e->serial);
-  if (p)
-    {
-      for (size_t i = 0; i < p->nnames; i++)
-        if (strcmp (p->names[i], name) == 0)
-          {
-            free (p->names[i]);
-            p->names[i] = p->names[--p->nnames];
-            break;
-          }
-      ward_proc_unref (p);
-    }
-  free (e->name);
-  free (e);
+  reg_unlink (pe);
   return 1;
 }
 
@@ -400,9 +439,8 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
           ward_proc_unref (o);
         }
     }
-  while (p->nnames > 0)
-    if (!reg_drop (p->names[p->nnames - 1]))
-      free (p->names[--p->nnames]);
+  while (p->names)
+    reg_unlink (reg_find (p->names->name, p->names->hash));
   ward_unlock (&ward_topo_lock);
 
   const void *data = abnormal ? (const void *) error : result;

@@ -45,7 +45,8 @@ bench: bench-startup
 ## the policy engine with 10k and 100k generated rules (load, decisions);
 ## policy-scale is built with the check programs so that it cannot rot.
 EXTRA_DIST += tests/bench/scale.sh tests/bench/scale.lua tests/bench/gen-policy.sh \
-	tests/bench/policy-scale-check.sh tests/bench/timers.lua tests/bench/actors/sleeper.lua
+	tests/bench/policy-scale-check.sh tests/bench/timers.lua tests/bench/actors/sleeper.lua \
+	tests/bench/names.lua
 ## make check runs it on a small policy: every decision as the policy says
 TESTS += tests/bench/policy-scale-check.sh
 check_PROGRAMS += tests/bench/policy-scale

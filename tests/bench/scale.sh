@@ -9,6 +9,8 @@
 #  * the cost of ending a process that holds a timer (a receive with a
 #    deadline of an hour) with TIMERS_N (default 100000) such processes
 #    live, beside the same with 1000 live (timers.lua);
+#  * the registry with SCALE_N names held by one process: a register, a
+#    look-up and an unregister, beside the same with 1000 held (names.lua);
 #  * the policy engine with generated policies (gen-policy.sh) of
 #    POLICY_RULES rules (default "10000 100000"): load time, decisions
 #    cached and uncached (policy-scale, built by `make check`), and the
@@ -112,6 +114,19 @@ else
   set -- $res
   row "ending one of $TIMERS_N timed (us)" "$2" "$1" \
     "$(awk -v a="$2" -v b="$1" 'BEGIN { printf "%.2fx", a / b }')" "<= 2x at 1k live" \
+    "$(awk -v a="$2" -v b="$1" 'BEGIN { print (a <= 2 * b) ? "yes" : "no" }')"
+fi
+
+# ---- names: register+lookup+unregister with SCALE_N names held ----
+res=$("$WARD" run --root "$here" "$here/names.lua" "$n" 20000 2> "$tmp/err" | sed -n 's/^RESULT //p')
+if [ -z "$res" ]; then
+  echo "scale: ward run names.lua $n failed:" >&2
+  tail -n 5 "$tmp/err" >&2
+else
+  # shellcheck disable=SC2086
+  set -- $res
+  row "name cycle, $n held (us)" "$2" "$1" \
+    "$(awk -v a="$2" -v b="$1" 'BEGIN { printf "%.2fx", a / b }')" "<= 2x at 1k held" \
     "$(awk -v a="$2" -v b="$1" 'BEGIN { print (a <= 2 * b) ? "yes" : "no" }')"
 fi
 
