@@ -29,6 +29,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-scale.XXXXXX") || exit 0
 bg_pid=
+# shellcheck disable=SC2317  # called by the trap
 cleanup () {
   if [ -n "$bg_pid" ]; then kill "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; fi
   rm -rf "$tmp"
@@ -69,7 +70,7 @@ row measure ward "peer" ratio target met
   "$here/scale.lua" "$n" "$SCALE_K" > "$tmp/out" 2> "$tmp/err" &
 bg_pid=$!
 t0=$(date +%s)
-base= ready= res=
+base="" ready="" res=""
 if wait_line "$tmp/out" BASE; then
   base=$(vmrss "$bg_pid")
   if wait_line "$tmp/out" READY; then
