@@ -230,11 +230,16 @@ resolve_scope (wpol_index *ix, wpol_decl *dc)
   dc->nscope_pols = 0;
   dc->scope_pols = dc->nscope ? wpol_alloc (&ix->arena, dc->nscope * sizeof *dc->scope_pols)
                    : NULL;
+  dc->scope_pidx = dc->nscope ? wpol_alloc (&ix->arena, dc->nscope * sizeof *dc->scope_pidx)
+                   : NULL;
   for (size_t i = 0; i < dc->nscope; i++)
     {
       const wpol_decl *p = dc->scope[i] ? wpol_htab_get (&ix->policies, dc->scope[i]) : NULL;
       if (p)
-        dc->scope_pols[dc->nscope_pols++] = p;
+        {
+          dc->scope_pidx[dc->nscope_pols] = p->policy_idx;
+          dc->scope_pols[dc->nscope_pols++] = p;
+        }
     }
   dc->scope_resolved = 1;
 }

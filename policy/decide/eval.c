@@ -302,6 +302,7 @@ typedef struct decider {
   size_t npols;
   int all;                        /* every policy applies */
   int own_pols;                   /* pols was allocated here */
+  const size_t *pidx;             /* their policy_idx, when known (or NULL) */
   const wpol_rule *deny, *allow;
   int deny_err;
   uint32_t mask;
@@ -347,12 +348,18 @@ trace_rule (const decider *dd, const wpol_rule *r, int v, const char *msg)
 /* Deny overrides allow; among rules of one kind the first loaded decides;
  * a deny whose condition errors denies, an allow whose condition errors
  * does not allow (fail closed). */
+/* What the key a bucket was found under says of its entries: nothing, or
+ * that their (literal) action is the request's, or that their resource is
+ * the request's too (an exact (action, resource) key). */
+enum { KNOWN_NONE, KNOWN_ACTION, KNOWN_BOTH };
+
 static void
-consider (decider *dd, const wpol_entry *e, int scoped)
+consider (decider *dd, const wpol_entry *e, int scoped, int known)
 {
   const wpol_rule *r = e->rule;
-  if ((!scoped && !in_scope (dd, r)) || !pat_matches (e->action, dd->q.action)
-      || !pat_matches (e->resource, dd->q.resource))
+  if ((!scoped && !in_scope (dd, r))
+      || (known < KNOWN_ACTION && !pat_matches (e->action, dd->q.action))
+      || (known < KNOWN_BOTH && !pat_matches (e->resource, dd->q.resource)))
     return;
   dd->mask |= r->mask;
   char msg[256] = "";
@@ -371,14 +378,15 @@ consider (decider *dd, const wpol_entry *e, int scoped)
     dd->allow = r;
 }
 
-/* Consider the entries of b; scoped: b holds rules in scope only. */
+/* Consider the entries of b; scoped: b holds rules in scope only; known:
+ * what its key says they match. */
 static void
-scan (decider *dd, const wpol_bucket *b, int scoped)
+scan (decider *dd, const wpol_bucket *b, int scoped, int known)
 {
   if (b == NULL)
     return;
   for (size_t i = 0; i < b->n; i++)
-    consider (dd, &b->v[i], scoped);
+    consider (dd, &b->v[i], scoped, known);
 }
 
 static void
@@ -428,6 +436,7 @@ gather_policies (decider *dd, const wpol_decl **stack, size_t nstack)
   if (dd->q.decl && dd->q.scope == dd->q.decl->scope && dd->q.decl->scope_resolved)
     {
       dd->pols = dd->q.decl->scope_pols;      /* looked up when compiled */
+      dd->pidx = dd->q.decl->scope_pidx;
       dd->npols = dd->q.decl->nscope_pols;
       return 0;
     }
@@ -489,13 +498,14 @@ scan_policies (decider *dd)
       keys[1] = keys[2];
       hash[1] = hash[2];
     }
+  static const int known[3] = { KNOWN_BOTH, KNOWN_ACTION, KNOWN_ACTION };
   for (size_t i = 0; i < dd->npols; i++)
     {
-      const wpol_polix *px = &dd->ix->polix[dd->pols[i]->policy_idx];
+      const wpol_polix *px = &dd->ix->polix[dd->pidx ? dd->pidx[i] : dd->pols[i]->policy_idx];
       for (int k = 0; k < nkeys; k++)
         if (px->bloom & (uint64_t) 1 << (hash[k] & 63))
-          scan (dd, wpol_htab_get_hashed (&px->keys, keys[k], hash[k]), 1);
-      scan (dd, &px->globs, 1);
+          scan (dd, wpol_htab_get_hashed (&px->keys, keys[k], hash[k]), 1, known[k]);
+      scan (dd, &px->globs, 1, KNOWN_NONE);
     }
   if (buf != kbuf)
     free (buf);
@@ -524,17 +534,17 @@ scan_candidates (decider *dd)
   memcpy (key, action, la);
   key[la] = '\x1f';
   memcpy (key + la + 1, resource, lr + 1);
-  scan (dd, wpol_htab_get (&ix->by_ar, key), 0);
+  scan (dd, wpol_htab_get (&ix->by_ar, key), 0, KNOWN_BOTH);
   size_t seg = strcspn (resource, ".:");
   if (resource[seg])
     {
       key[la + 1 + seg] = '\0';
-      scan (dd, wpol_htab_get (&ix->by_aseg, key), 0);
+      scan (dd, wpol_htab_get (&ix->by_aseg, key), 0, KNOWN_ACTION);
     }
   if (key != kbuf)
     free (key);
-  scan (dd, wpol_htab_get (&ix->by_a, action), 0);
-  scan (dd, &ix->globs, 0);
+  scan (dd, wpol_htab_get (&ix->by_a, action), 0, KNOWN_ACTION);
+  scan (dd, &ix->globs, 0, KNOWN_NONE);
   return 0;
 }
 

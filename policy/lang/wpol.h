@@ -223,6 +223,7 @@ typedef struct wpol_decl {
   /* D_ACTOR, resolved by the compiled index: the policies its scope names
    * that are loaded (scope_resolved: 0 when not done, then looked up) */
   const struct wpol_decl **scope_pols;
+  size_t *scope_pidx;             /* and their policy_idx */
   size_t nscope_pols;
   int scope_resolved;
   wpol_field **meta;              /* D_ACTOR fields other than scope */
