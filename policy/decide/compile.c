@@ -55,6 +55,14 @@ free_buckets (wpol_htab *h)
   wpol_htab_free (h);
 }
 
+static void
+free_ranks (void *v)
+{
+  wpol_ranks *r = v;
+  if (r)
+    free (r->v);
+}
+
 void
 wpol_index_free (wpol_index *ix)
 {
@@ -73,6 +81,15 @@ wpol_index_free (wpol_index *ix)
   free (ix->files);
   free (ix->rules);
   free (ix->actor_globs);
+  wpol_htab_each (&ix->actor_segs, free_ranks);
+  wpol_htab_free (&ix->actor_segs);
+  free (ix->actor_any.v);
+  for (size_t i = 0; ix->polix && i < ix->npols; i++)
+    {
+      free_buckets (&ix->polix[i].keys);
+      free (ix->polix[i].globs.v);
+    }
+  free (ix->polix);
   free (ix->pols);
   free (ix->pol_names);
   free (ix->actors_all);
@@ -93,9 +110,27 @@ literal_segment (const char *pat)
   return pat[i] && i > 0 ? i : 0;
 }
 
+/* File e again among its policy's own entries (px), under kind, its
+ * action and res[0..lr) (NULL: none). -1 when out of memory. */
+static int
+add_pol_entry (wpol_index *ix, wpol_polix *px, wpol_entry e, int kind, const char *res,
+               size_t lr)
+{
+  size_t la = strlen (e.action->text);
+  char *key = wpol_alloc (&ix->arena, wpol_polix_key (NULL, kind, e.action->text, la, res, lr) + 1);
+  size_t n = wpol_polix_key (key, kind, e.action->text, la, res, lr);
+  px->bloom |= (uint64_t) 1 << (wpol_hash (key, n) & 63);
+  wpol_bucket *b = bucket_for (ix, &px->keys, key);
+  return b == NULL ? -1 : bucket_add (b, e);
+}
+
 static int
 add_rule (wpol_index *ix, wpol_rule *r)
 {
+  /* a policy whose name an earlier one took is never in a scope: only
+   * the first of a name has entries of its own */
+  wpol_polix *px = wpol_htab_get (&ix->policies, r->policy->name) == r->policy
+                   ? &ix->polix[r->policy->policy_idx] : NULL;
   for (size_t a = 0; a < r->nactions; a++)
     for (size_t k = 0; k < r->nresources; k++)
       {
@@ -103,8 +138,12 @@ add_rule (wpol_index *ix, wpol_rule *r)
         wpol_entry e = { r, ap, rp };
         wpol_bucket *b;
         size_t seg;
+        int rc = 0;
         if (!ap->literal)
-          b = &ix->globs;
+          {
+            b = &ix->globs;
+            rc = px ? bucket_add (&px->globs, e) : 0;
+          }
         else if (rp->literal)
           {
             size_t la = strlen (ap->text), lr = strlen (rp->text);
@@ -113,6 +152,7 @@ add_rule (wpol_index *ix, wpol_rule *r)
             key[la] = '\x1f';
             memcpy (key + la + 1, rp->text, lr + 1);
             b = bucket_for (ix, &ix->by_ar, key);
+            rc = px ? add_pol_entry (ix, px, e, WPOL_PK_AR, rp->text, lr) : 0;
           }
         else if ((seg = literal_segment (rp->text)) > 0)
           {
@@ -122,10 +162,14 @@ add_rule (wpol_index *ix, wpol_rule *r)
             key[la] = '\x1f';
             memcpy (key + la + 1, rp->text, seg);
             b = bucket_for (ix, &ix->by_aseg, key);
+            rc = px ? add_pol_entry (ix, px, e, WPOL_PK_ASEG, rp->text, seg) : 0;
           }
         else
-          b = bucket_for (ix, &ix->by_a, ap->text);
-        if (b == NULL || bucket_add (b, e) < 0)
+          {
+            b = bucket_for (ix, &ix->by_a, ap->text);
+            rc = px ? add_pol_entry (ix, px, e, WPOL_PK_A, NULL, 0) : 0;
+          }
+        if (rc < 0 || b == NULL || bucket_add (b, e) < 0)
           return -1;
       }
   return 0;
@@ -159,6 +203,7 @@ add_decl (wpol_index *ix, wpol_file *f, wpol_decl *dc)
   if (dc->kind == D_POLICY && wpol_htab_get (h, dc->name) == NULL)
     {
       ix->pol_names[ix->npols] = dc->name;
+      dc->policy_idx = ix->npols;
       ix->pols[ix->npols++] = dc;
     }
   if (dc->kind == D_ACTOR && wpol_is_glob (dc->name))
@@ -177,21 +222,79 @@ add_decl (wpol_index *ix, wpol_file *f, wpol_decl *dc)
   return 0;
 }
 
-/* Most specific actor pattern first (more literal characters); stable. */
+/* The loaded policies actor declaration dc's scope names, once, so that a
+ * decision does not look them up by name (longjmps when out of memory). */
 static void
+resolve_scope (wpol_index *ix, wpol_decl *dc)
+{
+  dc->nscope_pols = 0;
+  dc->scope_pols = dc->nscope ? wpol_alloc (&ix->arena, dc->nscope * sizeof *dc->scope_pols)
+                   : NULL;
+  dc->scope_pidx = dc->nscope ? wpol_alloc (&ix->arena, dc->nscope * sizeof *dc->scope_pidx)
+                   : NULL;
+  for (size_t i = 0; i < dc->nscope; i++)
+    {
+      const wpol_decl *p = dc->scope[i] ? wpol_htab_get (&ix->policies, dc->scope[i]) : NULL;
+      if (p)
+        {
+          dc->scope_pidx[dc->nscope_pols] = p->policy_idx;
+          dc->scope_pols[dc->nscope_pols++] = p;
+        }
+    }
+  dc->scope_resolved = 1;
+}
+
+typedef struct glob_rank { size_t lit, pos; wpol_decl *d; } glob_rank;
+
+static int
+by_specificity (const void *a, const void *b)
+{
+  const glob_rank *x = a, *y = b;
+  if (x->lit != y->lit)
+    return x->lit > y->lit ? -1 : 1;
+  return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int
+ranks_add (wpol_ranks *r, size_t rank)
+{
+  if (WARD_GROW (r->v, r->cap, r->n + 1, 2) < 0)
+    return -1;
+  r->v[r->n++] = rank;
+  return 0;
+}
+
+/* Most specific actor pattern first (more literal characters; in load
+ * order among equals), then each filed under its literal first segment
+ * (or among those without one). -1 when out of memory. */
+static int
 sort_actor_globs (wpol_index *ix)
 {
-  for (size_t i = 1; i < ix->nactor_globs; i++)
+  size_t n = ix->nactor_globs;
+  glob_rank *g = calloc (n ? n : 1, sizeof *g);
+  if (g == NULL)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    g[i] = (glob_rank) { literal_count (ix->actor_globs[i]->glob), i, ix->actor_globs[i] };
+  qsort (g, n, sizeof *g, by_specificity);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++)
     {
-      wpol_decl *x = ix->actor_globs[i];
-      size_t lx = literal_count (x->glob), j = i;
-      while (j > 0 && literal_count (ix->actor_globs[j - 1]->glob) < lx)
+      ix->actor_globs[i] = g[i].d;
+      size_t seg = literal_segment (g[i].d->name);
+      wpol_ranks *r = &ix->actor_any;
+      if (seg > 0)
         {
-          ix->actor_globs[j] = ix->actor_globs[j - 1];
-          j--;
+          void **slot = wpol_htab_ref (&ix->actor_segs,
+                                       wpol_strndup (&ix->arena, g[i].d->name, seg));
+          if (slot && *slot == NULL)
+            *slot = wpol_alloc (&ix->arena, sizeof (wpol_ranks));
+          r = slot ? *slot : NULL;
         }
-      ix->actor_globs[j] = x;
+      rc = r ? ranks_add (r, i) : -1;
     }
+  free (g);
+  return rc;
 }
 
 wpol_index *
@@ -228,15 +331,19 @@ wpol_index_build (wpol_file **files, size_t n, ward_err *err)
   ix->actor_globs = calloc (nactors + 1, sizeof *ix->actor_globs);
   ix->actors_all = calloc (nactors + 1, sizeof *ix->actors_all);
   ix->pols = calloc (npols + 1, sizeof *ix->pols);
+  ix->polix = calloc (npols + 1, sizeof *ix->polix);
   ix->pol_names = calloc (npols + 1, sizeof *ix->pol_names);
   if (ix->rules == NULL || ix->actor_globs == NULL || ix->actors_all == NULL
-      || ix->pols == NULL || ix->pol_names == NULL)
+      || ix->pols == NULL || ix->polix == NULL || ix->pol_names == NULL)
     longjmp (oom, 1);
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < files[i]->ndecls; k++)
       if (add_decl (ix, files[i], files[i]->decls[k]) < 0)
         longjmp (oom, 1);
-  sort_actor_globs (ix);
+  for (size_t i = 0; i < ix->nactors_all; i++)
+    resolve_scope (ix, ix->actors_all[i]);
+  if (sort_actor_globs (ix) < 0)
+    longjmp (oom, 1);
   ix->arena.oom = NULL;
   return ix;
 nomem:
@@ -351,9 +458,21 @@ wpol_index_set_run_actor (wpol_index *ix, const char *id)
               run->scope[run->nscope++] = f->decls[k]->name;
           }
     }
+  resolve_scope (ix, run);
   ix->run_actor = run;
   ix->arena.oom = NULL;
   return 0;
+}
+
+/* The first pattern of r (ranks below `below` only) that matches id: its
+ * rank, or `below`. */
+static size_t
+first_match (const wpol_index *ix, const wpol_ranks *r, const char *id, size_t below)
+{
+  for (size_t i = 0; r && i < r->n && r->v[i] < below; i++)
+    if (wpol_glob_match (ix->actor_globs[r->v[i]]->glob, id))
+      return r->v[i];
+  return below;
 }
 
 const wpol_decl *
@@ -364,10 +483,25 @@ wpol_index_resolve_actor (const wpol_index *ix, const char *id)
   const wpol_decl *dc = wpol_htab_get (&ix->actors, id);
   if (dc)
     return dc;
-  for (size_t i = 0; i < ix->nactor_globs; i++)
-    if (wpol_glob_match (ix->actor_globs[i]->glob, id))
-      return ix->actor_globs[i];
-  return NULL;
+  if (ix->nactor_globs == 0)
+    return NULL;
+  /* a pattern with a literal first segment matches only ids of that
+   * segment: those of id's own, then the rest if more specific */
+  size_t best = ix->nactor_globs, seg = strcspn (id, ".:");
+  if (id[seg] && ix->actor_segs.n)
+    {
+      char kbuf[128];
+      char *key = seg < sizeof kbuf ? kbuf : malloc (seg + 1);
+      if (key == NULL)
+        return NULL;                    /* out of memory: no declaration, denied */
+      memcpy (key, id, seg);
+      key[seg] = '\0';
+      best = first_match (ix, wpol_htab_get (&ix->actor_segs, key), id, best);
+      if (key != kbuf)
+        free (key);
+    }
+  best = first_match (ix, &ix->actor_any, id, best);
+  return best < ix->nactor_globs ? ix->actor_globs[best] : NULL;
 }
 
 int

@@ -301,6 +301,8 @@ typedef struct decider {
   const wpol_decl **pols;         /* policies in scope */
   size_t npols;
   int all;                        /* every policy applies */
+  int own_pols;                   /* pols was allocated here */
+  const size_t *pidx;             /* their policy_idx, when known (or NULL) */
   const wpol_rule *deny, *allow;
   int deny_err;
   uint32_t mask;
@@ -346,12 +348,18 @@ trace_rule (const decider *dd, const wpol_rule *r, int v, const char *msg)
 /* Deny overrides allow; among rules of one kind the first loaded decides;
  * a deny whose condition errors denies, an allow whose condition errors
  * does not allow (fail closed). */
+/* What the key a bucket was found under says of its entries: nothing, or
+ * that their (literal) action is the request's, or that their resource is
+ * the request's too (an exact (action, resource) key). */
+enum { KNOWN_NONE, KNOWN_ACTION, KNOWN_BOTH };
+
 static void
-consider (decider *dd, const wpol_entry *e)
+consider (decider *dd, const wpol_entry *e, int scoped, int known)
 {
   const wpol_rule *r = e->rule;
-  if (!in_scope (dd, r) || !pat_matches (e->action, dd->q.action)
-      || !pat_matches (e->resource, dd->q.resource))
+  if ((!scoped && !in_scope (dd, r))
+      || (known < KNOWN_ACTION && !pat_matches (e->action, dd->q.action))
+      || (known < KNOWN_BOTH && !pat_matches (e->resource, dd->q.resource)))
     return;
   dd->mask |= r->mask;
   char msg[256] = "";
@@ -370,13 +378,15 @@ consider (decider *dd, const wpol_entry *e)
     dd->allow = r;
 }
 
+/* Consider the entries of b; scoped: b holds rules in scope only; known:
+ * what its key says they match. */
 static void
-scan (decider *dd, const wpol_bucket *b)
+scan (decider *dd, const wpol_bucket *b, int scoped, int known)
 {
   if (b == NULL)
     return;
   for (size_t i = 0; i < b->n; i++)
-    consider (dd, &b->v[i]);
+    consider (dd, &b->v[i], scoped, known);
 }
 
 static void
@@ -423,9 +433,17 @@ gather_policies (decider *dd, const wpol_decl **stack, size_t nstack)
       dd->npols = dd->ix->npols;
       return 0;
     }
+  if (dd->q.decl && dd->q.scope == dd->q.decl->scope && dd->q.decl->scope_resolved)
+    {
+      dd->pols = dd->q.decl->scope_pols;      /* looked up when compiled */
+      dd->pidx = dd->q.decl->scope_pidx;
+      dd->npols = dd->q.decl->nscope_pols;
+      return 0;
+    }
   dd->pols = dd->q.nscope <= nstack ? stack : malloc (dd->q.nscope * sizeof *dd->pols);
   if (dd->pols == NULL)
     return -1;
+  dd->own_pols = dd->pols != stack;
   for (size_t i = 0; i < dd->q.nscope; i++)
     {
       const wpol_decl *p = dd->q.scope[i] ? wpol_htab_get (&dd->ix->policies, dd->q.scope[i])
@@ -451,14 +469,62 @@ trace_scope (const decider *dd, const ward_actor *actor)
   dd->trace (dd->ud, line);
 }
 
+/* Consider the rules of the scope's own policies (wpol_polix) filed where
+ * the request can match them. Each of the three keys is made and hashed
+ * once; a policy whose bloom lacks a key's bit is not asked for it. -1
+ * when out of memory. */
+static int
+scan_policies (decider *dd)
+{
+  const char *action = dd->q.action, *resource = dd->q.resource;
+  size_t la = strlen (action), lr = strlen (resource), seg = strcspn (resource, ".:");
+  char kbuf[512];
+  size_t nar = wpol_polix_key (NULL, WPOL_PK_AR, action, la, resource, lr);
+  size_t nseg = wpol_polix_key (NULL, WPOL_PK_ASEG, action, la, resource, seg);
+  size_t na = wpol_polix_key (NULL, WPOL_PK_A, action, la, NULL, 0);
+  size_t need = nar + 1 + nseg + 1 + na + 1;
+  char *buf = need <= sizeof kbuf ? kbuf : malloc (need);
+  if (buf == NULL)
+    return -1;
+  const char *keys[3] = { buf, buf + nar + 1, buf + nar + 1 + nseg + 1 };
+  wpol_polix_key (buf, WPOL_PK_AR, action, la, resource, lr);
+  wpol_polix_key (buf + nar + 1, WPOL_PK_ASEG, action, la, resource, seg);
+  wpol_polix_key (buf + nar + 1 + nseg + 1, WPOL_PK_A, action, la, NULL, 0);
+  uint64_t hash[3] = { wpol_hash (keys[0], nar), wpol_hash (keys[1], nseg),
+                       wpol_hash (keys[2], na) };
+  int nkeys = resource[seg] ? 3 : 2;
+  if (nkeys == 2)                 /* no segment: the action's key moves up */
+    {
+      keys[1] = keys[2];
+      hash[1] = hash[2];
+    }
+  static const int known[3] = { KNOWN_BOTH, KNOWN_ACTION, KNOWN_ACTION };
+  for (size_t i = 0; i < dd->npols; i++)
+    {
+      const wpol_polix *px = &dd->ix->polix[dd->pidx ? dd->pidx[i] : dd->pols[i]->policy_idx];
+      for (int k = 0; k < nkeys; k++)
+        if (px->bloom & (uint64_t) 1 << (hash[k] & 63))
+          scan (dd, wpol_htab_get_hashed (&px->keys, keys[k], hash[k]), 1, known[k]);
+      scan (dd, &px->globs, 1, KNOWN_NONE);
+    }
+  if (buf != kbuf)
+    free (buf);
+  return 0;
+}
+
 /* Consider every rule filed where the request can match it: under the
  * exact (action, resource), under the action and the resource's first
- * segment, under the action, and among the globbed actions. -1 when out
- * of memory. */
+ * segment, under the action, and among the globbed actions. A scope of a
+ * few policies among many looks in its own policies instead (the same
+ * rules in scope, so the same decision: the shared lists of a large
+ * deployment's rules grow with its tenants, a scope's own do not); a
+ * trace keeps the one order of the whole lists. -1 when out of memory. */
 static int
 scan_candidates (decider *dd)
 {
   const wpol_index *ix = dd->ix;
+  if (!dd->all && dd->trace == NULL && dd->npols * 16 < ix->npols)
+    return scan_policies (dd);
   const char *action = dd->q.action, *resource = dd->q.resource;
   size_t la = strlen (action), lr = strlen (resource);
   char kbuf[512];
@@ -468,17 +534,17 @@ scan_candidates (decider *dd)
   memcpy (key, action, la);
   key[la] = '\x1f';
   memcpy (key + la + 1, resource, lr + 1);
-  scan (dd, wpol_htab_get (&ix->by_ar, key));
+  scan (dd, wpol_htab_get (&ix->by_ar, key), 0, KNOWN_BOTH);
   size_t seg = strcspn (resource, ".:");
   if (resource[seg])
     {
       key[la + 1 + seg] = '\0';
-      scan (dd, wpol_htab_get (&ix->by_aseg, key));
+      scan (dd, wpol_htab_get (&ix->by_aseg, key), 0, KNOWN_ACTION);
     }
   if (key != kbuf)
     free (key);
-  scan (dd, wpol_htab_get (&ix->by_a, action));
-  scan (dd, &ix->globs);
+  scan (dd, wpol_htab_get (&ix->by_a, action), 0, KNOWN_ACTION);
+  scan (dd, &ix->globs, 0, KNOWN_NONE);
   return 0;
 }
 
@@ -543,7 +609,7 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
   if (trace)
     trace_scope (&dd, actor);
   int failed = dd.npols && scan_candidates (&dd) < 0;
-  if (!dd.all && dd.pols != stackpols)
+  if (dd.own_pols)
     free (dd.pols);
   if (failed)
     return res;

@@ -96,7 +96,14 @@ wpol_htab_get (const wpol_htab *h, const char *key)
 {
   if (h->cap == 0)
     return NULL;
-  uint64_t hash = wpol_hash (key, strlen (key));
+  return wpol_htab_get_hashed (h, key, wpol_hash (key, strlen (key)));
+}
+
+void *
+wpol_htab_get_hashed (const wpol_htab *h, const char *key, uint64_t hash)
+{
+  if (h->cap == 0)
+    return NULL;
   size_t j = hash & (h->cap - 1);
   while (h->slots[j].key)
     {

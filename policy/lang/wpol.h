@@ -220,6 +220,12 @@ typedef struct wpol_decl {
   /* resolved by the checker: */
   const char **scope;             /* D_ACTOR */
   size_t nscope;
+  /* D_ACTOR, resolved by the compiled index: the policies its scope names
+   * that are loaded (scope_resolved: 0 when not done, then looked up) */
+  const struct wpol_decl **scope_pols;
+  size_t *scope_pidx;             /* and their policy_idx */
+  size_t nscope_pols;
+  int scope_resolved;
   wpol_field **meta;              /* D_ACTOR fields other than scope */
   size_t nmeta;
   ward_host_spec host;            /* D_HOST */
@@ -283,6 +289,9 @@ uint64_t wpol_hash (const void *p, size_t n);
  * (keys live in an arena). Zeroed ({ 0 }) is empty. */
 int wpol_htab_put (wpol_htab *h, const char *key, void *val);  /* 0, or -1 OOM */
 void *wpol_htab_get (const wpol_htab *h, const char *key);     /* NULL if absent */
+/* The same with key's hash given (wpol_hash of its bytes without the NUL):
+ * one key looked up in many tables is hashed once. */
+void *wpol_htab_get_hashed (const wpol_htab *h, const char *key, uint64_t hash);
 /* The value slot of key, inserted as NULL if absent; NULL when out of memory. */
 void **wpol_htab_ref (wpol_htab *h, const char *key);
 /* Call fn on every value, in no set order. */

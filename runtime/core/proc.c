@@ -19,12 +19,18 @@
 ward_config ward_cfg = { .sandbox_children = 16, .sandbox_processes = 256, .sandbox_fds = 64,
                          .mailbox_fds = 256, .fd_reserve = 64 };
 
-/* ---- the table of live processes, by serial ---- */
-#define NBUCKETS 65536
+/* ---- the table of live processes, by serial ----
+ * Chained through the processes themselves (ward_proc table_next), with as
+ * many chains as live processes at least: doubled when they outnumber
+ * them, so that a look-up walks one process or two at a million live as at
+ * a thousand. Serials are handed out in order, so serial & (n - 1) spreads
+ * them evenly. */
+#define FIRST_CHAINS 4096
 static struct {
   pthread_rwlock_t lock;
   atomic_uint_fast64_t serial;
-  size_t entries;                 /* in the chains (under lock) */
+  ward_proc **chains;           /* nchains (a power of two), under lock */
+  size_t nchains, entries;
   size_t live;
   pthread_mutex_t live_lock;
   pthread_cond_t none_left;
@@ -32,9 +38,37 @@ static struct {
 } ward_pid_table = { .lock = PTHREAD_RWLOCK_INITIALIZER, .live_lock = PTHREAD_MUTEX_INITIALIZER,
             .none_left = PTHREAD_COND_INITIALIZER };
 
-/* The chain link lives outside the public struct to keep rt.h small. */
-typedef struct entry { struct entry *next; ward_proc *p; } entry;
-static entry *ward_pid_chains[NBUCKETS];
+static ward_proc **
+chain_of (uint64_t serial)
+{
+  return &ward_pid_table.chains[serial & (ward_pid_table.nchains - 1)];
+}
+
+/* Room for one more entry, with the table's lock held for writing: -1 when
+ * out of memory (only when there is no table yet: a full one still takes
+ * entries, in longer chains). */
+static int
+table_room (void)
+{
+  size_t n = ward_pid_table.nchains;
+  if (n && ward_pid_table.entries < n)
+    return 0;
+  size_t nn = ward_grow_cap (n, n + 1, sizeof (ward_proc *), FIRST_CHAINS);
+  ward_proc **nc = nn ? calloc (nn, sizeof *nc) : NULL;
+  if (nc == NULL)
+    return n ? 0 : -1;
+  for (size_t b = 0; b < n; b++)
+    for (ward_proc *p = ward_pid_table.chains[b], *next; p; p = next)
+      {
+        next = p->table_next;
+        p->table_next = nc[p->serial & (nn - 1)];
+        nc[p->serial & (nn - 1)] = p;
+      }
+  free (ward_pid_table.chains);
+  ward_pid_table.chains = nc;
+  ward_pid_table.nchains = nn;
+  return 0;
+}
 
 static int
 refuse_ending (ward_err *err)
@@ -48,23 +82,19 @@ refuse_ending (ward_err *err)
 static int
 table_insert (ward_proc *p, ward_err *err)
 {
-  entry *e = malloc (sizeof *e);
   ward_wrlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
-  int ending = ward_pid_table.ending;
-  if (e && !ending)
+  int ending = ward_pid_table.ending, room = ending ? 0 : table_room ();
+  if (!ending && room == 0)
     {
-      e->p = p;
-      e->next = ward_pid_chains[p->serial % NBUCKETS];
-      ward_pid_chains[p->serial % NBUCKETS] = e;
+      ward_proc **c = chain_of (p->serial);
+      p->table_next = *c;
+      *c = p;
       ward_pid_table.entries++;
     }
   ward_rwunlock (&ward_pid_table.lock);
-  if (e == NULL || ending)
-    {
-      free (e);
-      return ending ? refuse_ending (err)
-                    : ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
-    }
+  if (ending || room < 0)
+    return ending ? refuse_ending (err)
+                  : ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
   ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
   ward_pid_table.live++;
   ward_unlock (&ward_pid_table.live_lock);
@@ -84,12 +114,12 @@ static void
 table_remove (ward_proc *p)
 {
   ward_wrlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
-  for (entry **pe = &ward_pid_chains[p->serial % NBUCKETS]; *pe; pe = &(*pe)->next)
-    if ((*pe)->p == p)
+  for (ward_proc **pp = ward_pid_table.nchains ? chain_of (p->serial) : NULL; pp && *pp;
+       pp = &(*pp)->table_next)
+    if (*pp == p)
       {
-        entry *e = *pe;
-        *pe = e->next;
-        free (e);
+        *pp = p->table_next;
+        p->table_next = NULL;
         ward_pid_table.entries--;
         break;
       }
@@ -105,10 +135,10 @@ ward_proc_by_serial (uint64_t serial)
 {
   ward_proc *found = NULL;
   ward_rdlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
-  for (entry *e = ward_pid_chains[serial % NBUCKETS]; e; e = e->next)
-    if (e->p->serial == serial)
+  for (ward_proc *p = ward_pid_table.nchains ? *chain_of (serial) : NULL; p; p = p->table_next)
+    if (p->serial == serial)
       {
-        found = e->p;
+        found = p;
         ward_proc_ref (found);
         break;
       }
@@ -187,21 +217,20 @@ ward_wait_all_exited (void)
 }
 
 /* Up to max processes of the table not yet killed, each with a reference
- * (table lock held): how many. Serials are given in order, so a small
- * run's processes sit in the first buckets: the walk stops once it has
- * seen every entry. */
+ * (table lock held): how many. The walk stops once it has seen every
+ * entry. */
 static size_t
 take_unkilled_locked (ward_proc **out, size_t max)
 {
   size_t n = 0, seen = 0, all = ward_pid_table.entries;
-  for (size_t b = 0; b < NBUCKETS && seen < all && n < max; b++)
-    for (entry *e = ward_pid_chains[b]; e && n < max; e = e->next)
+  for (size_t b = 0; b < ward_pid_table.nchains && seen < all && n < max; b++)
+    for (ward_proc *p = ward_pid_table.chains[b]; p && n < max; p = p->table_next)
       {
         seen++;
-        if (!atomic_load (&e->p->killed))
+        if (!atomic_load (&p->killed))
           {
-            ward_proc_ref (e->p);
-            out[n++] = e->p;
+            ward_proc_ref (p);
+            out[n++] = p;
           }
       }
   return n;
@@ -262,9 +291,7 @@ proc_free (ward_proc *p)
   free (p->monitors.v);
   free (p->monitoring.v);
   free (p->links.v);
-  for (size_t i = 0; i < p->nnames; i++)
-    free (p->names[i]);
-  free (p->names);
+  /* (its names went with ward_topology_exit, or it never had any) */
   pthread_mutex_destroy (&p->lock);
   ward_host *h = p->host;
   free (p);
@@ -611,10 +638,12 @@ spawn_undo (ward_proc *parent, ward_proc *p, ward_err *err)
 {
   ward_err keep = *err;
   p->remote = NULL;                 /* the caller's to abort */
-  ward_topology_exit (p, 0, NULL, 0, NULL);
+  /* done first, as an exit is: nothing can take a name, link or monitor
+   * on it once its topology is gone */
   ward_lock (&p->lock, WARD_LOCK_PROC);
   p->state = WARD_ST_DONE;
   ward_unlock (&p->lock);
+  ward_topology_exit (p, 0, NULL, 0, NULL);
   if (parent)
     atomic_fetch_sub (&parent->live_children, 1);
   table_remove (p);

@@ -297,6 +297,8 @@ typedef struct ward_serials { uint64_t *v; size_t n, cap; } ward_serials;
 struct ward_proc {
   atomic_int refs;
   uint64_t serial;
+  ward_proc *table_next;        /* its chain in the table of live processes
+                                   (proc.c, under the table's lock) */
   char pid[64];
   ward_host *host;
   uint64_t parent;              /* serial, 0 for the first process */
@@ -357,9 +359,11 @@ struct ward_proc {
   ward_serials monitors;        /* who monitors me */
   ward_serials monitoring;      /* whom I monitor */
   ward_serials links;
-  char **names; size_t nnames;  /* registry names held */
+  struct ward_reg_entry *names; /* registry names held: a list (topo.c,
+                                   under the topology lock) */
   atomic_uint live_children;
   atomic_uint timers;           /* its timers not yet fired (timer.c) */
+  struct ward_timer *timer_list;  /* those timers (timer.c, under its lock) */
   int is_master;
   ward_remote *remote;          /* a subprocess actor's stand-in (remote.h) */
   ward_fdtally *fd_tally;       /* what it sends is counted (a sandboxed host's

@@ -13,28 +13,144 @@
 
 static pthread_mutex_t ward_topo_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* ---- sets of serials (links, monitors): a few in an array, scanned;
+ * more in an open-addressing table (0 is no serial), so that a process
+ * watching a million others adds and drops one in constant time ---- */
+#define SERIALS_FLAT 8          /* up to this many: the array form */
+#define SERIALS_FIRST 32        /* the table's first size */
+
+static int
+serials_hashed (const ward_serials *s)
+{
+  return s->cap > SERIALS_FLAT;
+}
+
+static size_t
+serials_slot (uint64_t v, size_t cap)
+{
+  uint64_t h = v * 0x9e3779b97f4a7c15ULL;
+  return (size_t) (h ^ (h >> 32)) & (cap - 1);
+}
+
+/* 1 when v is in s, its position in *at; else 0 and, in the table form,
+ * the empty slot where it would go. */
+static int
+serials_find (const ward_serials *s, uint64_t v, size_t *at)
+{
+  if (!serials_hashed (s))
+    {
+      for (size_t i = 0; i < s->n; i++)
+        if (s->v[i] == v)
+          {
+            *at = i;
+            return 1;
+          }
+      return 0;
+    }
+  size_t m = s->cap - 1, i = serials_slot (v, s->cap);
+  for (; s->v[i] != v; i = (i + 1) & m)
+    if (s->v[i] == 0)
+      {
+        *at = i;
+        return 0;
+      }
+  *at = i;
+  return 1;
+}
+
+/* s as a table of cap slots (a power of two above SERIALS_FLAT); -1 when
+ * out of memory, s untouched. */
+static int
+serials_rehash (ward_serials *s, size_t cap)
+{
+  uint64_t *nv = calloc (cap, sizeof *nv);
+  if (nv == NULL)
+    return -1;
+  size_t len = serials_hashed (s) ? s->cap : s->n;
+  for (size_t i = 0; i < len; i++)
+    if (s->v[i])
+      {
+        size_t j = serials_slot (s->v[i], cap);
+        while (nv[j])
+          j = (j + 1) & (cap - 1);
+        nv[j] = s->v[i];
+      }
+  free (s->v);
+  s->v = nv;
+  s->cap = cap;
+  return 0;
+}
+
 static int
 serials_add (ward_serials *s, uint64_t v)
 {
-  for (size_t i = 0; i < s->n; i++)
-    if (s->v[i] == v)
+  size_t at;
+  if (serials_find (s, v, &at))
+    return 0;
+  if (!serials_hashed (s) && s->n < SERIALS_FLAT)
+    {
+      if (WARD_GROW (s->v, s->cap, s->n + 1, 4) != 0)
+        return -1;
+      s->v[s->n++] = v;
       return 0;
-  if (WARD_GROW (s->v, s->cap, s->n + 1, 4) != 0)
-    return -1;
-  s->v[s->n++] = v;
+    }
+  if (!serials_hashed (s) || (s->n + 1) * 2 > s->cap)
+    {
+      /* half full at most: probes stay short */
+      size_t cap = serials_hashed (s) ? ward_grow_cap (s->cap, s->cap + 1, sizeof *s->v, 0)
+                                      : SERIALS_FIRST;
+      if (cap == 0 || serials_rehash (s, cap) < 0)
+        return -1;
+    }
+  serials_find (s, v, &at);
+  s->v[at] = v;
+  s->n++;
   return 0;
 }
 
 static int
 serials_del (ward_serials *s, uint64_t v)
 {
-  for (size_t i = 0; i < s->n; i++)
-    if (s->v[i] == v)
-      {
-        s->v[i] = s->v[--s->n];
-        return 1;
-      }
-  return 0;
+  size_t at;
+  if (!serials_find (s, v, &at))
+    return 0;
+  if (!serials_hashed (s))
+    {
+      s->v[at] = s->v[--s->n];
+      return 1;
+    }
+  /* backward shift: each later entry of the run whose home slot is not
+   * between the hole and itself moves into the hole */
+  size_t m = s->cap - 1, i = at;
+  for (size_t j = (i + 1) & m; s->v[j]; j = (j + 1) & m)
+    {
+      size_t k = serials_slot (s->v[j], s->cap);
+      if (i <= j ? (k <= i || k > j) : (k <= i && k > j))
+        {
+          s->v[i] = s->v[j];
+          i = j;
+        }
+    }
+  s->v[i] = 0;
+  s->n--;
+  /* a table emptied down to an eighth shrinks (if memory is short for
+   * the smaller one, the larger stays) */
+  if (s->cap > SERIALS_FIRST && s->n * 8 < s->cap)
+    serials_rehash (s, s->cap / 4 < SERIALS_FIRST ? SERIALS_FIRST : s->cap / 4);
+  return 1;
+}
+
+/* The serials of s in v[0..n), whatever its form; s is a set no more
+ * (for a set taken from an exiting process, read once and freed). */
+static void
+serials_flatten (ward_serials *s)
+{
+  if (!serials_hashed (s))
+    return;
+  size_t k = 0;
+  for (size_t i = 0; i < s->cap; i++)
+    if (s->v[i])
+      s->v[k++] = s->v[i];
 }
 
 static int
@@ -113,68 +229,106 @@ ward_unmonitor (ward_proc *watcher, uint64_t target)
   return had;
 }
 
-/* ---- registry: name -> process ---- */
-#define REG_BUCKETS 4096
-typedef struct reg_entry {
-  struct reg_entry *next;
-  char *name;
-  uint64_t serial;
+/* ---- registry: name -> process ----
+ * A chained hash table with as many chains as names at least (doubled as
+ * they grow); each entry is also linked into the list of the names its
+ * process holds (ward_proc names), so that a process holding a million
+ * names registers, drops and ends in time that does not grow with them. */
+#define REG_FIRST 1024
+typedef struct ward_reg_entry {
+  struct ward_reg_entry *next;                  /* its chain */
+  struct ward_reg_entry *pnext, **pprev;        /* its process's names */
+  uint64_t hash, serial;
   char pid[64];
+  char name[];
 } reg_entry;
-static reg_entry *ward_topo_names[REG_BUCKETS];
+static struct {
+  reg_entry **chains;           /* nchains, a power of two */
+  size_t nchains, n;
+} ward_topo_names;
 
-static unsigned
+static uint64_t
 name_hash (const char *s)
 {
-  unsigned h = 2166136261u;
+  uint64_t h = 0xcbf29ce484222325ULL;
   for (; *s; s++)
-    h = (h ^ (unsigned char) *s) * 16777619u;
-  return h % REG_BUCKETS;
+    h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
+  return h ^ (h >> 32);
 }
 
+/* The link that holds name (or the chain's end): NULL when there is no
+ * table yet. */
 static reg_entry **
-reg_find (const char *name)
+reg_find (const char *name, uint64_t h)
 {
-  reg_entry **pe = &ward_topo_names[name_hash (name)];
-  while (*pe && strcmp ((*pe)->name, name) != 0)
+  if (ward_topo_names.nchains == 0)
+    return NULL;
+  reg_entry **pe = &ward_topo_names.chains[h & (ward_topo_names.nchains - 1)];
+  while (*pe && ((*pe)->hash != h || strcmp ((*pe)->name, name) != 0))
     pe = &(*pe)->next;
   return pe;
+}
+
+/* Room for one more name: -1 when out of memory and there is no table
+ * yet (a full one takes it, in a longer chain). */
+static int
+reg_room (void)
+{
+  size_t n = ward_topo_names.nchains;
+  if (n && ward_topo_names.n < n)
+    return 0;
+  size_t nn = ward_grow_cap (n, n + 1, sizeof (reg_entry *), REG_FIRST);
+  reg_entry **nc = nn ? calloc (nn, sizeof *nc) : NULL;
+  if (nc == NULL)
+    return n ? 0 : -1;
+  for (size_t b = 0; b < n; b++)
+    for (reg_entry *e = ward_topo_names.chains[b], *next; e; e = next)
+      {
+        next = e->next;
+        e->next = nc[e->hash & (nn - 1)];
+        nc[e->hash & (nn - 1)] = e;
+      }
+  free (ward_topo_names.chains);
+  ward_topo_names.chains = nc;
+  ward_topo_names.nchains = nn;
+  return 0;
 }
 
 int
 ward_registry_register (const char *name, ward_proc *p, ward_err *err)
 {
+  uint64_t h = name_hash (name);
+  size_t len = strlen (name);
   ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
   int rc = 0;
-  reg_entry **pe = reg_find (name);
-  char **names = NULL;
-  if (*pe && (*pe)->serial == p->serial)
+  reg_entry **pe = reg_find (name, h);
+  reg_entry *held = pe ? *pe : NULL;
+  if (held && held->serial == p->serial)
     rc = 0;                     /* held already by that process: registering is idempotent */
-  else if (*pe)
+  else if (held)
     rc = ward_err_set (err, WARD_E_ALREADY_EXISTS, 0, "name `%s` is already registered to %s",
-                       name, (*pe)->pid);
+                       name, held->pid);
   else if (is_done (p))
     rc = ward_err_set (err, WARD_E_NOT_FOUND, 0, "process %s not found (it has exited)", p->pid);
   else
     {
-      reg_entry *e = calloc (1, sizeof *e);
-      names = realloc (p->names, (p->nnames + 1) * sizeof *names);
-      if (names)
-        p->names = names;
-      if (e == NULL || names == NULL || (e->name = strdup (name)) == NULL
-          || (p->names[p->nnames] = strdup (name)) == NULL)
-        {
-          if (e)
-            free (e->name);
-          free (e);
-          rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "registering `%s`", name);
-        }
+      reg_entry *e = reg_room () == 0 ? calloc (1, sizeof *e + len + 1) : NULL;
+      if (e == NULL)
+        rc = ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "registering `%s`", name);
       else
         {
-          p->nnames++;
+          memcpy (e->name, name, len + 1);
+          e->hash = h;
           e->serial = p->serial;
           snprintf (e->pid, sizeof e->pid, "%s", p->pid);
+          pe = reg_find (name, h);        /* the table may have grown */
           *pe = e;
+          ward_topo_names.n++;
+          e->pnext = p->names;
+          if (e->pnext)
+            e->pnext->pprev = &e->pnext;
+          e->pprev = &p->names;
+          p->names = e;
         }
     }
   ward_unlock (&ward_topo_lock);
@@ -184,37 +338,38 @@ ward_registry_register (const char *name, ward_proc *p, ward_err *err)
 int
 ward_registry_lookup (const char *name, char *pid, size_t pidlen)
 {
+  uint64_t h = name_hash (name);
   ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
-  reg_entry *e = *reg_find (name);
+  reg_entry **pe = reg_find (name, h);
+  reg_entry *e = pe ? *pe : NULL;
   if (e)
     snprintf (pid, pidlen, "%s", e->pid);
   ward_unlock (&ward_topo_lock);
   return e ? 0 : -1;
 }
 
+/* Drop the entry at *pe from the table and from its process's names;
+ * with topo held. */
+static void
+reg_unlink (reg_entry **pe)
+{
+  reg_entry *e = *pe;
+  *pe = e->next;
+  ward_topo_names.n--;
+  *e->pprev = e->pnext;
+  if (e->pnext)
+    e->pnext->pprev = e->pprev;
+  free (e);
+}
+
 /* Drop a name; with topo held. Returns whether it existed. */
 static int
 reg_drop (const char *name)
 {
-  reg_entry **pe = reg_find (name);
-  reg_entry *e = *pe;
-  if (e == NULL)
+  reg_entry **pe = reg_find (name, name_hash (name));
+  if (pe == NULL || *pe == NULL)
     return 0;
-  *pe = e->next;
-  ward_proc *p = ward_proc_by_serial (e->serial);
-  if (p)
-    {
-      for (size_t i = 0; i < p->nnames; i++)
-        if (strcmp (p->names[i], name) == 0)
-          {
-            free (p->names[i]);
-            p->names[i] = p->names[--p->nnames];
-            break;
-          }
-      ward_proc_unref (p);
-    }
-  free (e->name);
-  free (e);
+  reg_unlink (pe);
   return 1;
 }
 
@@ -254,6 +409,9 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
   memset (&p->monitors, 0, sizeof p->monitors);
   memset (&p->links, 0, sizeof p->links);
   memset (&p->monitoring, 0, sizeof p->monitoring);
+  serials_flatten (&monitors);
+  serials_flatten (&links);
+  serials_flatten (&monitoring);
   for (size_t i = 0; i < links.n; i++)
     {
       ward_proc *o = ward_proc_by_serial (links.v[i]);
@@ -281,9 +439,8 @@ ward_topology_exit (ward_proc *p, int abnormal, const uint8_t *result, size_t le
           ward_proc_unref (o);
         }
     }
-  while (p->nnames > 0)
-    if (!reg_drop (p->names[p->nnames - 1]))
-      free (p->names[--p->nnames]);
+  while (p->names)
+    reg_unlink (reg_find (p->names->name, p->names->hash));
   ward_unlock (&ward_topo_lock);
 
   const void *data = abnormal ? (const void *) error : result;

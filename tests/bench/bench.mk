@@ -62,3 +62,22 @@ bench-scripts: ward tests/bench/wtime$(EXEEXT)
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" WTIME='$(abs_top_builddir)/tests/bench/wtime' \
 	  $(SHELL) $(srcdir)/tests/bench/scripts.sh
 bench: bench-scripts
+
+## ---- scale bench (tests/bench/scale.sh) ----
+## N idle processes in one run (RSS, spawn time at 1k and at N live), and
+## the policy engine with 10k and 100k generated rules (load, decisions);
+## policy-scale is built with the check programs so that it cannot rot.
+EXTRA_DIST += tests/bench/scale.sh tests/bench/scale.lua tests/bench/gen-policy.sh \
+	tests/bench/policy-scale-check.sh tests/bench/timers.lua tests/bench/actors/sleeper.lua \
+	tests/bench/names.lua
+## make check runs it on a small policy: every decision as the policy says
+TESTS += tests/bench/policy-scale-check.sh
+check_PROGRAMS += tests/bench/policy-scale
+tests_bench_policy_scale_SOURCES = tests/bench/policy-scale.c
+tests_bench_policy_scale_CPPFLAGS = $(ALL_CPPFLAGS) $(SQLITE_CFLAGS)
+tests_bench_policy_scale_LDADD = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS)
+.PHONY: bench-scale
+bench-scale: ward tests/bench/policy-scale$(EXEEXT)
+	WARD="$${WARD:-$(abs_top_builddir)/ward}" POLICY_SCALE=tests/bench/policy-scale \
+	  $(SHELL) $(srcdir)/tests/bench/scale.sh
+bench: bench-scale

@@ -428,10 +428,116 @@ test_run_actor (void)
   wpol_engine_free (e);
 }
 
+static void
+no_trace (void *ud, const char *line)
+{
+  (void) ud;
+  (void) line;
+}
+
+/* A scope of a few policies among many is decided from those policies' own
+ * entries; a traced decision reads the shared lists: both give the same
+ * decision by the same rule, for a declared scope and a request's. */
+static void
+test_own_policies (void)
+{
+  wpol_buf b = { 0 };
+  for (int p = 0; p < 80; p++)   /* more than 16 times a scope */
+    {
+      wpol_buf_printf (&b, "policy \"p%d\" {\n", p);
+      wpol_buf_printf (&b, "  allow process.spawn on \"app%d:w\", \"shared:w\";\n", p);
+      wpol_buf_printf (&b, "  allow process.send on \"app%d.*:*\";\n", p % 4);
+      wpol_buf_printf (&b, "  allow process.send on \"*\" when resource == attr.parent;\n");
+      wpol_buf_printf (&b, "  %s process.registry.* on \"n%d.**\";\n", p % 3 ? "allow" : "deny", p % 5);
+      wpol_buf_printf (&b, "  deny process.spawn on \"shared:w\" when attr.host == \"h%d\";\n", p);
+      wpol_buf_puts (&b, "}\n");
+    }
+  wpol_buf_puts (&b, "actor \"a\" { scope = [\"p1\", \"p3\", \"missing\", \"p6\"]; }\n");
+  ward_err err;
+  wpol_engine *e = wpol_engine_new ((size_t) -1, &err);
+  int loaded = wpol_engine_load_text (e, "own.policy", b.s, b.len, NULL, &err) == 0;
+  wpol_buf_free (&b);
+  static const char *const reqs[][2] = {
+    { "process.spawn", "app1:w" }, { "process.spawn", "app2:w" }, { "process.spawn", "shared:w" },
+    { "process.send", "app1.x:y" }, { "process.send", "app3.x:y" }, { "process.send", "app0.x:y" },
+    { "process.send", "{ward:main|0x2}" }, { "process.send", "{ward:main|0x9}" },
+    { "process.registry.lookup", "n1.a" }, { "process.registry.lookup", "n3.a" },
+    { "process.registry.register", "n4.b.c" }, { "process.registry.lookup", "n0.a" },
+    { "process.monitor", "app1:w" },
+  };
+  static const char *const hosts[] = { "ward:main", "h3", "h2" };
+  static const char *const scope[] = { "p0", "p3", "p9" };
+  unsigned same = 0, total = 0, allowed = 0, denied = 0;
+  for (int sc = 0; sc < 2; sc++)
+    for (size_t h = 0; h < 3; h++)
+      for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++)
+        {
+          ward_actor a = { "a", NULL, 0, sc ? scope : NULL, sc ? 3 : 0 };
+          ward_attrs at = { "{ward:main|0x1}", hosts[h], "{ward:main|0x2}", NULL, NULL, NULL };
+          wpol_result r = wpol_decide (e, &a, reqs[i][0], reqs[i][1], &at);
+          wpol_result t = wpol_decide_traced (e, &a, reqs[i][0], reqs[i][1], &at, no_trace, NULL);
+          same += r.decision == t.decision && r.reason == t.reason && r.rule == t.rule;
+          allowed += r.decision == WARD_ALLOW;
+          denied += r.decision == WARD_DENY && r.reason == WPOL_BY_RULE;
+          total++;
+        }
+  ok (loaded && same == total && allowed > 0 && denied > 0,
+      "a few policies of many: their own entries decide as the shared lists do "
+      "(%u of %u the same; %u allowed, %u denied by a rule)", same, total, allowed, denied);
+  wpol_engine_free (e);
+}
+
+/* An actor id takes the most specific pattern that matches it (the most
+ * literal characters; the first loaded among equals), whether the
+ * patterns share its first segment or start with a glob. */
+static void
+test_actor_patterns (void)
+{
+  static const char text[] =
+    "policy \"seg\" { allow process.spawn on \"r:seg\"; }\n"
+    "policy \"deep\" { allow process.spawn on \"r:deep\"; }\n"
+    "policy \"any\" { allow process.spawn on \"r:any\"; }\n"
+    "policy \"first\" { allow process.spawn on \"r:first\"; }\n"
+    "policy \"second\" { allow process.spawn on \"r:second\"; }\n"
+    "policy \"wide\" { allow process.spawn on \"r:wide\"; }\n"
+    "actor \"t1.*\" { scope = [\"seg\"]; }\n"
+    "actor \"t1.x.*\" { scope = [\"deep\"]; }\n"
+    "actor \"*.qq.rr.ss\" { scope = [\"any\"]; }\n"
+    "actor \"t2.a?\" { scope = [\"first\"]; }\n"
+    "actor \"t2.?b\" { scope = [\"second\"]; }\n"
+    "actor \"**\" { scope = [\"wide\"]; }\n";
+  static const char *const cases[][2] = {
+    { "t1.y", "seg" }, { "t1.x.y", "deep" }, { "t1.qq.rr.ss", "any" }, { "t9.qq.rr.ss", "any" },
+    { "t2.ab", "first" }, { "t2.cb", "second" }, { "t3.z", "wide" }, { "plain", "wide" },
+    { "t1", "wide" },
+  };
+  static const char *const pols[] = { "seg", "deep", "any", "first", "second", "wide" };
+  wpol_engine *e = engine_with (text);
+  unsigned right = 0, n = sizeof cases / sizeof cases[0];
+  for (unsigned i = 0; i < n; i++)
+    {
+      ward_actor a = { cases[i][0], NULL, 0, NULL, 0 };
+      unsigned only = 1;
+      for (size_t k = 0; k < sizeof pols / sizeof pols[0]; k++)
+        {
+          char res[32];
+          snprintf (res, sizeof res, "r:%s", pols[k]);
+          int allowed = wpol_decide (e, &a, "process.spawn", res, NULL).decision == WARD_ALLOW;
+          only &= allowed == (strcmp (pols[k], cases[i][1]) == 0);
+        }
+      if (!only)
+        printf ("# actor %s: not the scope of %s alone\n", cases[i][0], cases[i][1]);
+      right += only;
+    }
+  ok (right == n, "actor patterns: the most specific that matches, the first among equals "
+      "(%u of %u)", right, n);
+  wpol_engine_free (e);
+}
+
 int
 main (void)
 {
-  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7);
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1 + 1);
   test_conditions ();
   test_combining ();
   test_cache ();
@@ -439,5 +545,7 @@ main (void)
   test_hosts ();
   test_scope ();
   test_run_actor ();
+  test_own_policies ();
+  test_actor_patterns ();
   return done ();
 }

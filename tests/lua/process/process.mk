@@ -35,6 +35,7 @@ LUA_TESTS += tests/lua/process/mailbox.lua
 LUA_TESTS += tests/lua/process/listen-pending.lua
 LUA_TESTS += tests/lua/process/message.lua
 LUA_TESTS += tests/lua/process/monitor.lua
+LUA_TESTS += tests/lua/process/monitor-many.lua
 LUA_TESTS += tests/lua/process/notfound.lua
 LUA_TESTS += tests/lua/process/nul.lua
 LUA_TESTS += tests/lua/process/options.lua

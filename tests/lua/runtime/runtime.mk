@@ -3,6 +3,7 @@
 ## --root; helper process definitions live in tests/lua/runtime/actors (id actors:NAME).
 LUA_TESTS += tests/lua/runtime/channel.lua
 LUA_TESTS += tests/lua/runtime/time.lua
+LUA_TESTS += tests/lua/runtime/timers-many.lua
 LUA_TESTS += tests/lua/runtime/emilua.lua
 ## contexts.lua, contexts-threads.sh: spawn_vm's contexts (inherit_context =
 ## false) take a name only when made and end with their last process.
