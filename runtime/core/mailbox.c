@@ -19,9 +19,11 @@ ward_msg_new (int kind, const char *from, const char *topic, const void *data, s
   size_t tlen = topic ? strlen (topic) + 1 : 0;
   if (len > SIZE_MAX - sizeof (ward_msg) - tlen)
     return NULL;
-  ward_msg *m = malloc (sizeof *m + tlen + len);
+  ward_msgpool *pool;
+  ward_msg *m = ward_msgpool_alloc (sizeof *m + tlen + len, &pool);
   if (m == NULL)
     return NULL;
+  m->pool = pool;
   m->next = NULL;
   m->kind = kind;
   m->port = 0;
@@ -124,7 +126,8 @@ ward_msg_free (ward_msg *m)
       ward_fdvec_close (m->fds);
       free (m->fds);
     }
-  free (m);
+  if (m)
+    ward_msgpool_free (m);
 }
 
 static ward_port *

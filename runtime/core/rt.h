@@ -16,6 +16,7 @@ typedef struct ward_host ward_host;
 typedef struct ward_proc ward_proc;
 typedef struct ward_msg ward_msg;
 typedef struct ward_remote ward_remote;
+typedef struct ward_msgpool ward_msgpool;
 
 /* ---- locks and their order ----
  * Every mutex of the runtime has a rank; a thread may take a lock only
@@ -59,6 +60,8 @@ typedef struct ward_remote ward_remote;
  *   LIVE          proc.c `ward_pid_table.live_lock`: the count of live
  *                 processes.
  *   RUN           main.c `ward_run_state.lock`: the run's end.
+ *   MSGPOOL       msgpool.c `ward_msgpool_idle_lock`: the message pools
+ *                 no worker owns. Nothing is taken under it.
  *
  * The locks of the libraries below (policy's gate, audit and cache, the
  * sandbox client's) are innermost: taken under any of these, they never
@@ -86,7 +89,8 @@ enum ward_lock_rank {
   WARD_LOCK_HOST = 82,
   WARD_LOCK_RUNQ = 84,
   WARD_LOCK_LIVE = 90,
-  WARD_LOCK_RUN = 95
+  WARD_LOCK_RUN = 95,
+  WARD_LOCK_MSGPOOL = 97
 };
 
 #ifdef WARD_LOCK_DEBUG
@@ -184,7 +188,22 @@ struct ward_msg {
    * child counts as held (rhandle.c) until it is decoded (the channels made
    * take them over) or freed undecoded (they are dropped). 0 elsewhere. */
   int handles;
+  ward_msgpool *pool;  /* whose cache the block goes back to, or NULL (msgpool.c) */
 };
+
+/* Message memory (msgpool.c). A worker thread has a cache of blocks of
+ * WARD_MSGPOOL_SLOT bytes: a small message it makes comes from there, and
+ * goes back there when freed by any thread -- returned in batches, never
+ * through another thread's malloc arena. Other threads, and bigger
+ * messages, use malloc. attach/detach: a worker's start and end; idle:
+ * before it sleeps (what it holds for others goes back, its cache is cut
+ * to a few hundred blocks). */
+#define WARD_MSGPOOL_SLOT 256
+void *ward_msgpool_alloc (size_t size, ward_msgpool **owner);   /* *owner: for m->pool */
+void ward_msgpool_free (ward_msg *m);
+void ward_msgpool_attach (void);
+void ward_msgpool_idle (void);
+void ward_msgpool_detach (void);
 
 /* Descriptors in flight: how many a sender (a process of a sandboxed host)
  * has put in messages that are not yet freed, shared by those messages. */
