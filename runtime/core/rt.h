@@ -329,10 +329,17 @@ struct ward_proc {
   /* mailbox (under lock) */
   ward_port *ports; size_t nports, cap_ports;
   int next_port;
-  size_t queued_user;
-  unsigned queued_fds;          /* descriptors in queued messages */
-  size_t queued_bytes;          /* of those messages and of queued EXIT and
+  /* What the mailbox holds, its batch included: changed under the lock,
+   * but for the batch's messages, which leave it without (mailbox.c). */
+  atomic_size_t queued_user;
+  atomic_uint queued_fds;       /* descriptors in queued messages */
+  atomic_size_t queued_bytes;   /* of those messages and of queued EXIT and
                                    LINK_DOWN events (ward_msg_bytes) */
+  /* The batch: messages of port batch_port that the process took from it
+   * in one go (mailbox.c), older than what the port still holds. Only the
+   * thread running the process touches them. */
+  ward_msg *batch;
+  int batch_port;
   int trap_links;
   int vm_senders;               /* open spawn_vm channels naming this process */
   int vm_closed_seen;
@@ -465,7 +472,12 @@ ward_proc *ward_proc_target (ward_proc *p, const char *action, const char *dest,
  * events count against the bytes too but are never refused: an EXIT whose
  * result would pass the limit comes with an error saying so instead. */
 int ward_deliver (ward_proc *p, ward_msg *m, ward_err *err);
-/* Pop the first message of a port, or NULL; the caller owns it. */
+/* Pop the first message of a port, or NULL; the caller owns it. Called
+ * by p itself (on the thread running it) -- it then takes the whole queue
+ * of its inbox, its VM port or a topic or timer port under one lock, and
+ * pops the rest without (p->batch) -- or, taking one at a time under the
+ * lock, where p runs nowhere (its stand-in's forwarding, tests). So are
+ * ward_port_ready, ward_port_open and ward_port_close. */
 ward_msg *ward_port_pop (ward_proc *p, int port);
 /* Whether the port holds a message (0 for a port that does not exist). */
 int ward_port_ready (ward_proc *p, int port);
