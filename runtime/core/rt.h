@@ -319,6 +319,10 @@ struct ward_proc {
   uint64_t instructions;
   size_t mem_used, mem_limit, mem_peak;
   ward_arena arena;             /* where the VM's memory comes from */
+  /* metatables of ward's types in this VM, as met (vm/face.c): by the
+   * address of the type's name, the registry slot and the table itself */
+  struct { const char *tname; int ref; const void *mt; } meta[4];
+  int nmeta;
 
   /* scheduling */
   pthread_mutex_t lock;         /* state, mailbox, options (WARD_LOCK_PROC) */
