@@ -224,6 +224,8 @@ proc_free (ward_proc *p)
 {
   ward_mailbox_free (p);
   ward_msg_free (p->receiving);
+  if (p->last_target)
+    ward_proc_unref (p->last_target);
   ward_fdtally_unref (p->fd_tally);
   free (p->actor_id);
   for (size_t i = 0; i < p->nscope; i++)
@@ -317,6 +319,37 @@ ward_proc_authorize1 (ward_proc *p, const char *action, const char *resource,
  * only for a caller that may look it up; a target that does not exist is
  * asked about without target attributes (so a rule that needs them does
  * not match), and only a caller that is then allowed learns NOT_FOUND. */
+/* The process p last named by the PID dest, a new reference, if it is
+ * the same PID and that process has not ended: what ward_resolve would
+ * find, without parsing the PID or taking the table's lock. (A sender
+ * names the same process again and again.) */
+static ward_proc *
+target_cached (ward_proc *p, const char *dest)
+{
+  ward_proc *t = p->last_target;
+  if (t == NULL || dest[0] != '{' || strcmp (t->pid, dest) != 0)
+    return NULL;
+  if (atomic_load_explicit (&t->ended, memory_order_acquire))
+    {
+      p->last_target = NULL;            /* (what it still holds is freed) */
+      ward_proc_unref (t);
+      return NULL;
+    }
+  ward_proc_ref (t);
+  return t;
+}
+
+static void
+target_remember (ward_proc *p, const char *dest, ward_proc *t)
+{
+  if (dest[0] != '{' || t == p->last_target)
+    return;
+  if (p->last_target)
+    ward_proc_unref (p->last_target);
+  ward_proc_ref (t);
+  p->last_target = t;
+}
+
 ward_proc *
 ward_proc_target (ward_proc *p, const char *action, const char *dest, const char *resource,
                   ward_err *err)
@@ -324,7 +357,10 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
   if (dest[0] != '{'
       && ward_proc_authorize1 (p, WARD_ACTION (REGISTRY_LOOKUP), dest, NULL, err) < 0)
     return NULL;
-  ward_proc *t = ward_resolve (dest, err);
+  int own = p == ward_current ();           /* (the cache is its thread's) */
+  ward_proc *t = own ? target_cached (p, dest) : NULL;
+  if (t == NULL && (t = ward_resolve (dest, err)) != NULL && own)
+    target_remember (p, dest, t);
   if (t == NULL)
     {
       if (err->kind == WARD_E_NOT_FOUND)
@@ -591,6 +627,7 @@ spawn_undo (ward_proc *parent, ward_proc *p, ward_err *err)
   ward_lock (&p->lock, WARD_LOCK_PROC);
   p->state = WARD_ST_DONE;
   ward_unlock (&p->lock);
+  atomic_store_explicit (&p->ended, 1, memory_order_release);
   if (parent)
     atomic_fetch_sub (&parent->live_children, 1);
   table_remove (p);
@@ -629,6 +666,13 @@ proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, cons
   ward_lock (&p->lock, WARD_LOCK_PROC);
   p->state = WARD_ST_DONE;
   ward_unlock (&p->lock);
+  atomic_store_explicit (&p->ended, 1, memory_order_release);
+  if (p->last_target)
+    {
+      /* (two processes naming each other would hold each other forever) */
+      ward_proc_unref (p->last_target);
+      p->last_target = NULL;
+    }
   if (p->is_first && ward_remote_chan >= 0)
     ward_remote_ending ();
   ward_vm_close (p);

@@ -321,7 +321,7 @@ struct ward_proc {
   ward_arena arena;             /* where the VM's memory comes from */
   /* metatables of ward's types in this VM, as met (vm/face.c): by the
    * address of the type's name, the registry slot and the table itself */
-  struct { const char *tname; int ref; const void *mt; } meta[4];
+  struct { const char *tname; int ref; const void *mt; } meta[3];
   int nmeta;
 
   /* scheduling */
@@ -355,6 +355,11 @@ struct ward_proc {
   char kill_msg[256];
   int exec_waiter;              /* parent waits on WARD_PORT_EXEC */
   ward_msg *receiving;          /* popped, being turned into Lua values */
+  atomic_int ended;             /* set as its state becomes DONE */
+  /* The process it last named by PID (ward_proc_target), with a
+   * reference: the next call naming it skips the lookup while it has not
+   * ended. Its own thread's only; dropped as it ends. */
+  ward_proc *last_target;
 
   /* topology (under the global topology lock) */
   ward_serials monitors;        /* who monitors me */
