@@ -618,6 +618,34 @@ ward_port_close (ward_proc *p, int port)
 }
 
 void
+ward_mailbox_drop (ward_proc *p)
+{
+  ward_msg *all = p->batch, **tail = &all;
+  p->batch = NULL;
+  while (*tail)
+    tail = &(*tail)->next;
+  ward_lock (&p->lock, WARD_LOCK_PROC);
+  for (size_t i = 0; i < p->nports; i++)
+    {
+      *tail = p->ports[i].head;
+      while (*tail)
+        tail = &(*tail)->next;
+      p->ports[i].head = p->ports[i].tail = NULL;
+      p->ports[i].n = 0;
+    }
+  atomic_store_explicit (&p->queued_user, 0, memory_order_relaxed);
+  atomic_store_explicit (&p->queued_bytes, 0, memory_order_relaxed);
+  atomic_store_explicit (&p->queued_fds, 0, memory_order_relaxed);
+  ward_unlock (&p->lock);
+  while (all)
+    {
+      ward_msg *next = all->next;
+      ward_msg_free (all);
+      all = next;
+    }
+}
+
+void
 ward_mailbox_free (ward_proc *p)
 {
   for (size_t i = 0; i < p->nports; i++)

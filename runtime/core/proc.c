@@ -494,27 +494,64 @@ spawn_allowed (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   return 0;
 }
 
+/* dst (n bytes) = s, cut to fit: snprintf's "%s" without its cost (a
+ * spawn makes several). */
+static void
+copy_cut (char *dst, size_t n, const char *s)
+{
+  size_t len = strnlen (s, n - 1);
+  memcpy (dst, s, len);
+  dst[len] = '\0';
+}
+
+/* "{%s|0x%05" PRIx64 "}" of host and serial into dst (n bytes), cut to fit. */
+static void
+format_pid (char *dst, size_t n, const char *host, uint64_t serial)
+{
+  char hex[16];
+  int k = 0;
+  do
+    {
+      hex[k++] = "0123456789abcdef"[serial & 15];
+      serial >>= 4;
+    }
+  while (serial);
+  while (k < 5)
+    hex[k++] = '0';
+  char buf[sizeof hex + 256 + 8];
+  size_t b = 0, hl = strnlen (host, 256);
+  buf[b++] = '{';
+  memcpy (buf + b, host, hl);
+  b += hl;
+  memcpy (buf + b, "|0x", 3);
+  b += 3;
+  while (k > 0)
+    buf[b++] = hex[--k];
+  buf[b++] = '}';
+  buf[b] = '\0';
+  copy_cut (dst, n, buf);
+}
+
 /* Who the child is: its serial and PID, its parent, its call chain. */
 static void
 spawn_identity (ward_proc *p, ward_proc *parent, const ward_spawn_req *req)
 {
   p->serial = atomic_fetch_add (&ward_pid_table.serial, 1) + 1;
   if (req->pid)
-    snprintf (p->pid, sizeof p->pid, "%s", req->pid);
+    copy_cut (p->pid, sizeof p->pid, req->pid);
   else
-    snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host),
-              p->serial);
+    format_pid (p->pid, sizeof p->pid, ward_host_name (req->host), p->serial);
   if (parent)
     {
       p->parent = parent->serial;
-      snprintf (p->parent_pid, sizeof p->parent_pid, "%s", parent->pid);
+      copy_cut (p->parent_pid, sizeof p->parent_pid, parent->pid);
     }
   /* A call chain (process.id) is shared by exec, which runs on behalf of
    * its caller; any other spawn starts a new chain. */
-  snprintf (p->frame, sizeof p->frame, "%s",
+  copy_cut (p->frame, sizeof p->frame,
             req->frame ? req->frame : req->exec_wait && parent ? parent->frame : p->pid);
   if (req->parent_pid)
-    snprintf (p->parent_pid, sizeof p->parent_pid, "%s", req->parent_pid);
+    copy_cut (p->parent_pid, sizeof p->parent_pid, req->parent_pid);
 }
 
 /* What the child is allowed and given: its actor, scope and context (the
@@ -693,6 +730,7 @@ proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, cons
     }
   if (p->is_master || p->is_first)
     ward_run_master_exited (p, abnormal, error);
+  ward_mailbox_drop (p);
   table_remove (p);
   ward_proc_unref (p);              /* the table's reference */
 }

@@ -499,6 +499,10 @@ int ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err);
 /* Close a dynamic port: a topic's messages go back to the inbox, a
  * timer's are dropped. Fixed ports and unknown ids are left alone. */
 void ward_port_close (ward_proc *p, int port);
+/* Drop every message queued for p, which has ended (state DONE: nothing
+ * is delivered to it any more), as it ends: what they hold (descriptors,
+ * memory) does not wait for p's last reference to go. On p's thread. */
+void ward_mailbox_drop (ward_proc *p);
 /* Free every port and queued message of p (at its end, no lock taken). */
 void ward_mailbox_free (ward_proc *p);
 
