@@ -332,6 +332,7 @@ target_cached (ward_proc *p, const char *dest)
   if (atomic_load_explicit (&t->ended, memory_order_acquire))
     {
       p->last_target = NULL;            /* (what it still holds is freed) */
+      p->last_allowed = NULL;
       ward_proc_unref (t);
       return NULL;
     }
@@ -348,6 +349,7 @@ target_remember (ward_proc *p, const char *dest, ward_proc *t)
     ward_proc_unref (p->last_target);
   ward_proc_ref (t);
   p->last_target = t;
+  p->last_allowed = NULL;
 }
 
 ward_proc *
@@ -371,12 +373,27 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
         }
       return NULL;
     }
+  /* The gate is asked on every call; an ALLOW on the process named last
+   * is its answer again while its answers have not changed (a denial is
+   * asked, and recorded, each time). */
+  uint64_t gen = 0;
+  if (own && resource == NULL && t == p->last_target)
+    {
+      gen = ward_authorize_generation ();
+      if (gen != 0 && p->last_allowed == action && p->last_allowed_gen == gen)
+        return t;
+    }
   /* target attributes go with a PID resource only */
   if (ward_proc_authorize1 (p, action, resource ? resource : t->pid, resource ? NULL : t,
                             err) < 0)
     {
       ward_proc_unref (t);
       return NULL;
+    }
+  if (gen != 0 && ward_authorize_generation () == gen)
+    {
+      p->last_allowed = action;         /* (decided within that generation) */
+      p->last_allowed_gen = gen;
     }
   return t;
 }

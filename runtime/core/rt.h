@@ -358,8 +358,13 @@ struct ward_proc {
   atomic_int ended;             /* set as its state becomes DONE */
   /* The process it last named by PID (ward_proc_target), with a
    * reference: the next call naming it skips the lookup while it has not
-   * ended. Its own thread's only; dropped as it ends. */
+   * ended, and the gate while its answers have not changed. Its own
+   * thread's only; dropped as it ends. */
   ward_proc *last_target;
+  /* ... and the action the gate allowed it on that process, with the
+   * generation of the gate's answers then (ward_authorize_generation) */
+  const char *last_allowed;
+  uint64_t last_allowed_gen;
 
   /* topology (under the global topology lock) */
   ward_serials monitors;        /* who monitors me */
