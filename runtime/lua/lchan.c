@@ -305,11 +305,13 @@ chan_send_now (lua_State *L, int idx, chan *c, int v)
   return 1;
 }
 
+static int recv_k (lua_State *L, int status, lua_KContext ctx);
+
+/* Receive on c (at 1), or block until something arrives. */
 static int
-recv_k (lua_State *L, int status, lua_KContext ctx)
+recv_now (lua_State *L, chan *c)
 {
   ward_vm_check_killed (L);
-  chan *c = check_chan (L, 1);
   if (chan_try_recv (L, 1, c))
     return 2;
   if (c->kind == CH_LOCAL)
@@ -319,11 +321,17 @@ recv_k (lua_State *L, int status, lua_KContext ctx)
 }
 
 static int
+recv_k (lua_State *L, int status, lua_KContext ctx)
+{
+  return recv_now (L, check_chan (L, 1));
+}
+
+static int
 l_chan_receive (lua_State *L)
 {
-  check_chan (L, 1);
+  chan *c = check_chan (L, 1);          /* (checked once: index 1 stays) */
   lua_settop (L, 1);
-  return recv_k (L, LUA_OK, 0);
+  return recv_now (L, c);
 }
 
 static int
