@@ -11,7 +11,7 @@ libwardrt_a_SOURCES = \
 	runtime/core/codec.h runtime/core/codecint.h runtime/core/codec.c \
 	runtime/core/codecenc.c runtime/core/codecdec.c runtime/core/sched.c \
 	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
-	runtime/core/timer.c runtime/core/lock.c \
+	runtime/core/timer.c runtime/core/lock.c runtime/core/msgpool.c \
 	runtime/core/fdvec.h runtime/core/fdvec.c \
 	runtime/vm/vm.h runtime/vm/vmint.h runtime/vm/vm.c runtime/vm/vmlimit.c \
 	runtime/vm/vmco.c runtime/vm/vmbase.c runtime/vm/vmlibs.c runtime/vm/defs.c \

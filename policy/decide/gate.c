@@ -35,6 +35,18 @@ ward_actor_declared (const ward_actor *actor)
   return g->declares (g->engine, actor->id);
 }
 
+uint64_t
+ward_authorize_generation (void)
+{
+  wpol_gate *g = &wpol_gate_state;
+  /* each request traced, each decision recorded, an ALLOW that may be a
+   * would-be denial: none may be answered without asking */
+  if (!g->ready || g->generation == NULL || g->trace || g->audit_all || g->permissive
+      || g->ndeny)
+    return 0;
+  return g->generation (g->engine);
+}
+
 ward_decision
 ward_authorize (const ward_actor *actor, const char *action, const char *resource,
                 const ward_attrs *attrs)

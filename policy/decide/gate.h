@@ -17,6 +17,7 @@ typedef struct wpol_gate {
   wpol_result (*decide) (wpol_engine *, const ward_actor *, const char *,
                          const char *, const ward_attrs *);
   int (*declares) (wpol_engine *, const char *);   /* an actor id has a declaration */
+  uint64_t (*generation) (wpol_engine *);          /* of the engine's decisions */
   int (*record) (const wpol_audit_in *);   /* NULL: no audit */
   int permissive, audit_all;
   /* --deny ACTION[=RESOURCE] test rules, with a location each for audit */

@@ -244,6 +244,7 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
     }
   g->decide = wpol_decide;
   g->declares = wpol_engine_declares;
+  g->generation = wpol_engine_generation;
   g->ready = 1;
   wpol_buf_free (&desc);
   return 0;
@@ -276,6 +277,7 @@ ward_policy_shutdown (void)
   g->record = NULL;
   g->decide = NULL;
   g->declares = NULL;
+  g->generation = NULL;
   wpol_engine_free (g->engine);
   g->engine = NULL;
   for (size_t i = 0; i < g->ndeny; i++)

@@ -87,6 +87,14 @@ unsigned long long ward_policy_audit_lost (void);
 ward_decision ward_authorize (const ward_actor *actor, const char *action,
                               const char *resource, const ward_attrs *attrs);
 
+/* For a caller that asks the same question again and again (the
+ * runtime's send): the generation of the gate's answers now, or 0 when
+ * none may be reused (--trace, --audit-all, --permissive, --deny rules,
+ * the engine not running). An ALLOW given for a request while this
+ * returned g != 0 is what the gate answers again while it returns g;
+ * a denial is always asked (and recorded) again. */
+uint64_t ward_authorize_generation (void);
+
 /* Whether the loaded policies can answer for the actor: a declaration
  * matches its id, or it carries a scope of its own (:with_scope). An actor
  * that fails this has no policy, and every request it makes is denied; an

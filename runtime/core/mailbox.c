@@ -1,6 +1,9 @@
 /* mailbox.c -- messages and ports of a process's mailbox.
  * A delivery picks its port under the receiver's lock: a topic the process
- * listens to, or the inbox; events, exec results and timers have their own. */
+ * listens to, or the inbox; events, exec results and timers have their own.
+ * The receiver takes a port's whole queue under the lock when it pops
+ * (its batch, rt.h) and the next ones without: senders and the receiver
+ * meet on the lock once per batch, not once per message. */
 #include "config.h"
 #include "rt.h"
 #include "wgrow.h"
@@ -19,9 +22,11 @@ ward_msg_new (int kind, const char *from, const char *topic, const void *data, s
   size_t tlen = topic ? strlen (topic) + 1 : 0;
   if (len > SIZE_MAX - sizeof (ward_msg) - tlen)
     return NULL;
-  ward_msg *m = malloc (sizeof *m + tlen + len);
+  ward_msgpool *pool;
+  ward_msg *m = ward_msgpool_alloc (sizeof *m + tlen + len, &pool);
   if (m == NULL)
     return NULL;
+  m->pool = pool;
   m->next = NULL;
   m->kind = kind;
   m->port = 0;
@@ -124,7 +129,8 @@ ward_msg_free (ward_msg *m)
       ward_fdvec_close (m->fds);
       free (m->fds);
     }
-  free (m);
+  if (m)
+    ward_msgpool_free (m);
 }
 
 static ward_port *
@@ -150,7 +156,7 @@ port_add (ward_proc *p, int id)
 static void
 port_append (ward_proc *p, ward_port *pt, ward_msg *m)
 {
-  p->queued_fds += fd_count (m);
+  atomic_fetch_add_explicit (&p->queued_fds, fd_count (m), memory_order_relaxed);
   m->next = NULL;
   m->port = pt->id;
   if (pt->tail)
@@ -364,8 +370,8 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
     }
   port_append (p, pt, m);
   if (user)
-    p->queued_user++;
-  p->queued_bytes += bytes;
+    atomic_fetch_add_explicit (&p->queued_user, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit (&p->queued_bytes, bytes, memory_order_relaxed);
   int push = ward_proc_wake_locked (p);
   ward_unlock (&p->lock);
   if (push)
@@ -375,23 +381,65 @@ ward_deliver (ward_proc *p, ward_msg *m, ward_err *err)
   return 0;
 }
 
+/* m leaves p's mailbox. The counts only ever go down outside the lock: a
+ * sender, reading them under it, may see a message more than is left,
+ * never one fewer -- a mailbox does not pass its limits. */
+static void
+uncount (ward_proc *p, const ward_msg *m)
+{
+  if (m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM)
+    atomic_fetch_sub_explicit (&p->queued_user, 1, memory_order_relaxed);
+  if (counts_bytes (m))
+    atomic_fetch_sub_explicit (&p->queued_bytes, ward_msg_bytes (m), memory_order_relaxed);
+  unsigned k = fd_count (m);
+  if (k)
+    atomic_fetch_sub_explicit (&p->queued_fds, k, memory_order_relaxed);
+}
+
+/* Whether the caller may take port's queue as p's batch: it is p itself,
+ * not a stand-in (whose forwarding counts each message it pops), and
+ * the port is one of messages (events are merged in place, merge_cancel;
+ * exec results come one at a time). */
+static int
+batch_ok (const ward_proc *p, int port)
+{
+  return (port == WARD_PORT_INBOX || port == WARD_PORT_VM || port >= WARD_PORT_FIRST_DYNAMIC)
+         && ward_current () == p && p->remote == NULL;
+}
+
 ward_msg *
 ward_port_pop (ward_proc *p, int port)
 {
+  int mine = batch_ok (p, port);
+  ward_msg *m;
+  if (mine && p->batch && p->batch_port == port)
+    {
+      m = p->batch;
+      p->batch = m->next;
+      m->next = NULL;
+      uncount (p, m);
+      return m;
+    }
   ward_lock (&p->lock, WARD_LOCK_PROC);
   ward_port *pt = port_find (p, port);
-  ward_msg *m = pt ? pt->head : NULL;
+  m = pt ? pt->head : NULL;
   if (m)
     {
-      pt->head = m->next;
-      if (pt->head == NULL)
-        pt->tail = NULL;
-      pt->n--;
-      if (m->kind == WARD_MSG_USER || m->kind == WARD_MSG_VM)
-        p->queued_user--;
-      if (counts_bytes (m))
-        p->queued_bytes -= ward_msg_bytes (m);
-      p->queued_fds -= fd_count (m);
+      if (mine && p->batch == NULL && m->next)
+        {
+          p->batch = m->next;             /* the rest, for the next pops */
+          p->batch_port = port;
+          pt->head = pt->tail = NULL;
+          pt->n = 0;
+        }
+      else
+        {
+          pt->head = m->next;
+          if (pt->head == NULL)
+            pt->tail = NULL;
+          pt->n--;
+        }
+      uncount (p, m);
       m->next = NULL;
     }
   ward_unlock (&p->lock);
@@ -401,11 +449,26 @@ ward_port_pop (ward_proc *p, int port)
 int
 ward_port_ready (ward_proc *p, int port)
 {
+  if (batch_ok (p, port) && p->batch && p->batch_port == port)
+    return 1;
   ward_lock (&p->lock, WARD_LOCK_PROC);
   ward_port *pt = port_find (p, port);
   int r = pt && pt->head != NULL;
   ward_unlock (&p->lock);
   return r;
+}
+
+/* The batch, if it is port's, back from p: NULL if it is not. */
+static ward_msg *
+take_batch (ward_proc *p, int port)
+{
+  ward_msg *b = NULL;
+  if (p->batch && p->batch_port == port)
+    {
+      b = p->batch;
+      p->batch = NULL;
+    }
+  return b;
 }
 
 int
@@ -440,6 +503,29 @@ ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
    * https://wippy.ai/en/tutorials/processes, "Inbox receives messages that
    * don't match any topic listener".) They stay in the mailbox: its
    * counts do not change. */
+  ward_msg *b = topic ? take_batch (p, WARD_PORT_INBOX) : NULL;
+  if (b)
+    {
+      /* the batch's are the oldest: they go first, the others stay */
+      ward_msg **keep = &p->batch;
+      while (b)
+        {
+          ward_msg *next = b->next;
+          if (b->topic && strcmp (b->topic, topic) == 0)
+            {
+              atomic_fetch_sub_explicit (&p->queued_fds, fd_count (b), memory_order_relaxed);
+              port_append (p, pt, b);
+            }
+          else
+            {
+              b->next = NULL;
+              *keep = b;
+              keep = &b->next;
+            }
+          b = next;
+        }
+      p->batch_port = WARD_PORT_INBOX;
+    }
   ward_port *inbox = topic ? port_find (p, WARD_PORT_INBOX) : NULL;
   if (inbox && inbox->head)
     {
@@ -450,7 +536,8 @@ ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err)
           ward_msg *next = m->next;
           if (m->topic && strcmp (m->topic, topic) == 0)
             {
-              p->queued_fds -= fd_count (m);      /* port_append adds it back */
+              /* (port_append adds it back) */
+              atomic_fetch_sub_explicit (&p->queued_fds, fd_count (m), memory_order_relaxed);
               port_append (p, pt, m);
             }
           else
@@ -486,6 +573,16 @@ ward_port_close (ward_proc *p, int port)
       return;
     }
   ward_msg *list = pt->head;
+  ward_msg *b = take_batch (p, port);
+  if (b)
+    {
+      /* the batch first: it is older than what the port holds */
+      ward_msg *t = b;
+      while (t->next)
+        t = t->next;
+      t->next = list;
+      list = b;
+    }
   int topic = pt->topic != NULL;
   free (pt->topic);
   *pt = p->ports[--p->nports];
@@ -499,14 +596,12 @@ ward_port_close (ward_proc *p, int port)
           ward_msg *next = list->next;
           if (inbox)
             {
-              p->queued_fds -= fd_count (list);
+              atomic_fetch_sub_explicit (&p->queued_fds, fd_count (list), memory_order_relaxed);
               port_append (p, inbox, list);
             }
           else
             {
-              p->queued_user--;
-              p->queued_fds -= fd_count (list);
-              p->queued_bytes -= ward_msg_bytes (list);
+              uncount (p, list);
               ward_msg_free (list);
             }
           list = next;
@@ -515,11 +610,39 @@ ward_port_close (ward_proc *p, int port)
   while (list)
     {
       ward_msg *next = list->next;
-      p->queued_fds -= fd_count (list);
+      atomic_fetch_sub_explicit (&p->queued_fds, fd_count (list), memory_order_relaxed);
       ward_msg_free (list);
       list = next;
     }
   ward_unlock (&p->lock);
+}
+
+void
+ward_mailbox_drop (ward_proc *p)
+{
+  ward_msg *all = p->batch, **tail = &all;
+  p->batch = NULL;
+  while (*tail)
+    tail = &(*tail)->next;
+  ward_lock (&p->lock, WARD_LOCK_PROC);
+  for (size_t i = 0; i < p->nports; i++)
+    {
+      *tail = p->ports[i].head;
+      while (*tail)
+        tail = &(*tail)->next;
+      p->ports[i].head = p->ports[i].tail = NULL;
+      p->ports[i].n = 0;
+    }
+  atomic_store_explicit (&p->queued_user, 0, memory_order_relaxed);
+  atomic_store_explicit (&p->queued_bytes, 0, memory_order_relaxed);
+  atomic_store_explicit (&p->queued_fds, 0, memory_order_relaxed);
+  ward_unlock (&p->lock);
+  while (all)
+    {
+      ward_msg *next = all->next;
+      ward_msg_free (all);
+      all = next;
+    }
 }
 
 void
@@ -538,5 +661,11 @@ ward_mailbox_free (ward_proc *p)
     }
   free (p->ports);
   p->ports = NULL;
+  while (p->batch)
+    {
+      ward_msg *next = p->batch->next;
+      ward_msg_free (p->batch);
+      p->batch = next;
+    }
   p->nports = p->cap_ports = 0;
 }

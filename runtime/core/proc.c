@@ -277,6 +277,8 @@ proc_free (ward_proc *p)
 {
   ward_mailbox_free (p);
   ward_msg_free (p->receiving);
+  if (p->last_target)
+    ward_proc_unref (p->last_target);
   ward_fdtally_unref (p->fd_tally);
   free (p->actor_id);
   for (size_t i = 0; i < p->nscope; i++)
@@ -368,6 +370,39 @@ ward_proc_authorize1 (ward_proc *p, const char *action, const char *resource,
  * only for a caller that may look it up; a target that does not exist is
  * asked about without target attributes (so a rule that needs them does
  * not match), and only a caller that is then allowed learns NOT_FOUND. */
+/* The process p last named by the PID dest, a new reference, if it is
+ * the same PID and that process has not ended: what ward_resolve would
+ * find, without parsing the PID or taking the table's lock. (A sender
+ * names the same process again and again.) */
+static ward_proc *
+target_cached (ward_proc *p, const char *dest)
+{
+  ward_proc *t = p->last_target;
+  if (t == NULL || dest[0] != '{' || strcmp (t->pid, dest) != 0)
+    return NULL;
+  if (atomic_load_explicit (&t->ended, memory_order_acquire))
+    {
+      p->last_target = NULL;            /* (what it still holds is freed) */
+      p->last_allowed = NULL;
+      ward_proc_unref (t);
+      return NULL;
+    }
+  ward_proc_ref (t);
+  return t;
+}
+
+static void
+target_remember (ward_proc *p, const char *dest, ward_proc *t)
+{
+  if (dest[0] != '{' || t == p->last_target)
+    return;
+  if (p->last_target)
+    ward_proc_unref (p->last_target);
+  ward_proc_ref (t);
+  p->last_target = t;
+  p->last_allowed = NULL;
+}
+
 ward_proc *
 ward_proc_target (ward_proc *p, const char *action, const char *dest, const char *resource,
                   ward_err *err)
@@ -375,7 +410,10 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
   if (dest[0] != '{'
       && ward_proc_authorize1 (p, WARD_ACTION (REGISTRY_LOOKUP), dest, NULL, err) < 0)
     return NULL;
-  ward_proc *t = ward_resolve (dest, err);
+  int own = p == ward_current ();           /* (the cache is its thread's) */
+  ward_proc *t = own ? target_cached (p, dest) : NULL;
+  if (t == NULL && (t = ward_resolve (dest, err)) != NULL && own)
+    target_remember (p, dest, t);
   if (t == NULL)
     {
       if (err->kind == WARD_E_NOT_FOUND)
@@ -386,12 +424,27 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
         }
       return NULL;
     }
+  /* The gate is asked on every call; an ALLOW on the process named last
+   * is its answer again while its answers have not changed (a denial is
+   * asked, and recorded, each time). */
+  uint64_t gen = 0;
+  if (own && resource == NULL && t == p->last_target)
+    {
+      gen = ward_authorize_generation ();
+      if (gen != 0 && p->last_allowed == action && p->last_allowed_gen == gen)
+        return t;
+    }
   /* target attributes go with a PID resource only */
   if (ward_proc_authorize1 (p, action, resource ? resource : t->pid, resource ? NULL : t,
                             err) < 0)
     {
       ward_proc_unref (t);
       return NULL;
+    }
+  if (gen != 0 && ward_authorize_generation () == gen)
+    {
+      p->last_allowed = action;         /* (decided within that generation) */
+      p->last_allowed_gen = gen;
     }
   return t;
 }
@@ -509,27 +562,64 @@ spawn_allowed (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   return 0;
 }
 
+/* dst (n bytes) = s, cut to fit: snprintf's "%s" without its cost (a
+ * spawn makes several). */
+static void
+copy_cut (char *dst, size_t n, const char *s)
+{
+  size_t len = strnlen (s, n - 1);
+  memcpy (dst, s, len);
+  dst[len] = '\0';
+}
+
+/* "{%s|0x%05" PRIx64 "}" of host and serial into dst (n bytes), cut to fit. */
+static void
+format_pid (char *dst, size_t n, const char *host, uint64_t serial)
+{
+  char hex[16];
+  int k = 0;
+  do
+    {
+      hex[k++] = "0123456789abcdef"[serial & 15];
+      serial >>= 4;
+    }
+  while (serial);
+  while (k < 5)
+    hex[k++] = '0';
+  char buf[sizeof hex + 256 + 8];
+  size_t b = 0, hl = strnlen (host, 256);
+  buf[b++] = '{';
+  memcpy (buf + b, host, hl);
+  b += hl;
+  memcpy (buf + b, "|0x", 3);
+  b += 3;
+  while (k > 0)
+    buf[b++] = hex[--k];
+  buf[b++] = '}';
+  buf[b] = '\0';
+  copy_cut (dst, n, buf);
+}
+
 /* Who the child is: its serial and PID, its parent, its call chain. */
 static void
 spawn_identity (ward_proc *p, ward_proc *parent, const ward_spawn_req *req)
 {
   p->serial = atomic_fetch_add (&ward_pid_table.serial, 1) + 1;
   if (req->pid)
-    snprintf (p->pid, sizeof p->pid, "%s", req->pid);
+    copy_cut (p->pid, sizeof p->pid, req->pid);
   else
-    snprintf (p->pid, sizeof p->pid, "{%s|0x%05" PRIx64 "}", ward_host_name (req->host),
-              p->serial);
+    format_pid (p->pid, sizeof p->pid, ward_host_name (req->host), p->serial);
   if (parent)
     {
       p->parent = parent->serial;
-      snprintf (p->parent_pid, sizeof p->parent_pid, "%s", parent->pid);
+      copy_cut (p->parent_pid, sizeof p->parent_pid, parent->pid);
     }
   /* A call chain (process.id) is shared by exec, which runs on behalf of
    * its caller; any other spawn starts a new chain. */
-  snprintf (p->frame, sizeof p->frame, "%s",
+  copy_cut (p->frame, sizeof p->frame,
             req->frame ? req->frame : req->exec_wait && parent ? parent->frame : p->pid);
   if (req->parent_pid)
-    snprintf (p->parent_pid, sizeof p->parent_pid, "%s", req->parent_pid);
+    copy_cut (p->parent_pid, sizeof p->parent_pid, req->parent_pid);
 }
 
 /* What the child is allowed and given: its actor, scope and context (the
@@ -643,6 +733,7 @@ spawn_undo (ward_proc *parent, ward_proc *p, ward_err *err)
   ward_lock (&p->lock, WARD_LOCK_PROC);
   p->state = WARD_ST_DONE;
   ward_unlock (&p->lock);
+  atomic_store_explicit (&p->ended, 1, memory_order_release);
   ward_topology_exit (p, 0, NULL, 0, NULL);
   if (parent)
     atomic_fetch_sub (&parent->live_children, 1);
@@ -682,6 +773,13 @@ proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, cons
   ward_lock (&p->lock, WARD_LOCK_PROC);
   p->state = WARD_ST_DONE;
   ward_unlock (&p->lock);
+  atomic_store_explicit (&p->ended, 1, memory_order_release);
+  if (p->last_target)
+    {
+      /* (two processes naming each other would hold each other forever) */
+      ward_proc_unref (p->last_target);
+      p->last_target = NULL;
+    }
   if (p->is_first && ward_remote_chan >= 0)
     ward_remote_ending ();
   ward_vm_close (p);
@@ -702,6 +800,7 @@ proc_finish (ward_proc *p, int abnormal, const uint8_t *result, size_t len, cons
     }
   if (p->is_master || p->is_first)
     ward_run_master_exited (p, abnormal, error);
+  ward_mailbox_drop (p);
   table_remove (p);
   ward_proc_unref (p);              /* the table's reference */
 }

@@ -16,6 +16,7 @@ typedef struct ward_host ward_host;
 typedef struct ward_proc ward_proc;
 typedef struct ward_msg ward_msg;
 typedef struct ward_remote ward_remote;
+typedef struct ward_msgpool ward_msgpool;
 
 /* ---- locks and their order ----
  * Every mutex of the runtime has a rank; a thread may take a lock only
@@ -59,6 +60,8 @@ typedef struct ward_remote ward_remote;
  *   LIVE          proc.c `ward_pid_table.live_lock`: the count of live
  *                 processes.
  *   RUN           main.c `ward_run_state.lock`: the run's end.
+ *   MSGPOOL       msgpool.c `ward_msgpool_idle_lock`: the message pools
+ *                 no worker owns. Nothing is taken under it.
  *
  * The locks of the libraries below (policy's gate, audit and cache, the
  * sandbox client's) are innermost: taken under any of these, they never
@@ -86,7 +89,8 @@ enum ward_lock_rank {
   WARD_LOCK_HOST = 82,
   WARD_LOCK_RUNQ = 84,
   WARD_LOCK_LIVE = 90,
-  WARD_LOCK_RUN = 95
+  WARD_LOCK_RUN = 95,
+  WARD_LOCK_MSGPOOL = 97
 };
 
 #ifdef WARD_LOCK_DEBUG
@@ -184,7 +188,22 @@ struct ward_msg {
    * child counts as held (rhandle.c) until it is decoded (the channels made
    * take them over) or freed undecoded (they are dropped). 0 elsewhere. */
   int handles;
+  ward_msgpool *pool;  /* whose cache the block goes back to, or NULL (msgpool.c) */
 };
+
+/* Message memory (msgpool.c). A worker thread has a cache of blocks of
+ * WARD_MSGPOOL_SLOT bytes: a small message it makes comes from there, and
+ * goes back there when freed by any thread -- returned in batches, never
+ * through another thread's malloc arena. Other threads, and bigger
+ * messages, use malloc. attach/detach: a worker's start and end; idle:
+ * before it sleeps (what it holds for others goes back, its cache is cut
+ * to a few hundred blocks). */
+#define WARD_MSGPOOL_SLOT 256
+void *ward_msgpool_alloc (size_t size, ward_msgpool **owner);   /* *owner: for m->pool */
+void ward_msgpool_free (ward_msg *m);
+void ward_msgpool_attach (void);
+void ward_msgpool_idle (void);
+void ward_msgpool_detach (void);
 
 /* Descriptors in flight: how many a sender (a process of a sandboxed host)
  * has put in messages that are not yet freed, shared by those messages. */
@@ -329,6 +348,10 @@ struct ward_proc {
   uint64_t instructions;
   size_t mem_used, mem_limit, mem_peak;
   ward_arena arena;             /* where the VM's memory comes from */
+  /* metatables of ward's types in this VM, as met (vm/face.c): by the
+   * address of the type's name, the registry slot and the table itself */
+  struct { const char *tname; int ref; const void *mt; } meta[3];
+  int nmeta;
 
   /* scheduling */
   pthread_mutex_t lock;         /* state, mailbox, options (WARD_LOCK_PROC) */
@@ -339,10 +362,17 @@ struct ward_proc {
   /* mailbox (under lock) */
   ward_port *ports; size_t nports, cap_ports;
   int next_port;
-  size_t queued_user;
-  unsigned queued_fds;          /* descriptors in queued messages */
-  size_t queued_bytes;          /* of those messages and of queued EXIT and
+  /* What the mailbox holds, its batch included: changed under the lock,
+   * but for the batch's messages, which leave it without (mailbox.c). */
+  atomic_size_t queued_user;
+  atomic_uint queued_fds;       /* descriptors in queued messages */
+  atomic_size_t queued_bytes;   /* of those messages and of queued EXIT and
                                    LINK_DOWN events (ward_msg_bytes) */
+  /* The batch: messages of port batch_port that the process took from it
+   * in one go (mailbox.c), older than what the port still holds. Only the
+   * thread running the process touches them. */
+  ward_msg *batch;
+  int batch_port;
   int trap_links;
   int vm_senders;               /* open spawn_vm channels naming this process */
   int vm_closed_seen;
@@ -354,6 +384,16 @@ struct ward_proc {
   char kill_msg[256];
   int exec_waiter;              /* parent waits on WARD_PORT_EXEC */
   ward_msg *receiving;          /* popped, being turned into Lua values */
+  atomic_int ended;             /* set as its state becomes DONE */
+  /* The process it last named by PID (ward_proc_target), with a
+   * reference: the next call naming it skips the lookup while it has not
+   * ended, and the gate while its answers have not changed. Its own
+   * thread's only; dropped as it ends. */
+  ward_proc *last_target;
+  /* ... and the action the gate allowed it on that process, with the
+   * generation of the gate's answers then (ward_authorize_generation) */
+  const char *last_allowed;
+  uint64_t last_allowed_gen;
 
   /* topology (under the global topology lock) */
   ward_serials monitors;        /* who monitors me */
@@ -477,7 +517,12 @@ ward_proc *ward_proc_target (ward_proc *p, const char *action, const char *dest,
  * events count against the bytes too but are never refused: an EXIT whose
  * result would pass the limit comes with an error saying so instead. */
 int ward_deliver (ward_proc *p, ward_msg *m, ward_err *err);
-/* Pop the first message of a port, or NULL; the caller owns it. */
+/* Pop the first message of a port, or NULL; the caller owns it. Called
+ * by p itself (on the thread running it) -- it then takes the whole queue
+ * of its inbox, its VM port or a topic or timer port under one lock, and
+ * pops the rest without (p->batch) -- or, taking one at a time under the
+ * lock, where p runs nowhere (its stand-in's forwarding, tests). So are
+ * ward_port_ready, ward_port_open and ward_port_close. */
 ward_msg *ward_port_pop (ward_proc *p, int port);
 /* Whether the port holds a message (0 for a port that does not exist). */
 int ward_port_ready (ward_proc *p, int port);
@@ -490,6 +535,10 @@ int ward_port_open (ward_proc *p, const char *topic, int raw, ward_err *err);
 /* Close a dynamic port: a topic's messages go back to the inbox, a
  * timer's are dropped. Fixed ports and unknown ids are left alone. */
 void ward_port_close (ward_proc *p, int port);
+/* Drop every message queued for p, which has ended (state DONE: nothing
+ * is delivered to it any more), as it ends: what they hold (descriptors,
+ * memory) does not wait for p's last reference to go. On p's thread. */
+void ward_mailbox_drop (ward_proc *p);
 /* Free every port and queued message of p (at its end, no lock taken). */
 void ward_mailbox_free (ward_proc *p);
 

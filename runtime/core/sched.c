@@ -203,6 +203,7 @@ worker_main (void *arg)
   ward_worker *w = arg;
   ward_host *h = w->host;
   tls_worker = w;
+  ward_msgpool_attach ();
   for (;;)
     {
       ward_proc *p = find_work (w);
@@ -218,6 +219,7 @@ worker_main (void *arg)
           ward_proc_unref (p);          /* the run queue's reference */
           continue;
         }
+      ward_msgpool_idle ();
       ward_lock (&h->lock, WARD_LOCK_HOST);
       atomic_fetch_add (&h->sleepers, 1);
       /* A push to a busy worker's own queue signals nobody (see
@@ -254,6 +256,7 @@ worker_main (void *arg)
         break;
     }
   ward_lproc_thread_exit ();
+  ward_msgpool_detach ();
   return NULL;
 }
 

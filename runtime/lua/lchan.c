@@ -28,7 +28,7 @@ typedef struct chan {
 static chan *
 check_chan (lua_State *L, int idx)
 {
-  return luaL_checkudata (L, idx, CHAN);
+  return ward_checkudata (L, idx, CHAN);
 }
 
 static chan *
@@ -220,7 +220,7 @@ ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
 static int
 msg_topic (lua_State *L)
 {
-  luaL_checkudata (L, 1, MESSAGE);
+  ward_checkudata (L, 1, MESSAGE);
   lua_getiuservalue (L, 1, 1);
   return 1;
 }
@@ -228,7 +228,7 @@ msg_topic (lua_State *L)
 static int
 msg_from (lua_State *L)
 {
-  luaL_checkudata (L, 1, MESSAGE);
+  ward_checkudata (L, 1, MESSAGE);
   lua_getiuservalue (L, 1, 2);
   return 1;
 }
@@ -236,7 +236,7 @@ msg_from (lua_State *L)
 static int
 msg_payload (lua_State *L)
 {
-  int n = *(int *) luaL_checkudata (L, 1, MESSAGE);
+  int n = *(int *) ward_checkudata (L, 1, MESSAGE);
   lua_settop (L, 1);
   lua_getiuservalue (L, 1, 3);
   if (n == 1)
@@ -305,11 +305,13 @@ chan_send_now (lua_State *L, int idx, chan *c, int v)
   return 1;
 }
 
+static int recv_k (lua_State *L, int status, lua_KContext ctx);
+
+/* Receive on c (at 1), or block until something arrives. */
 static int
-recv_k (lua_State *L, int status, lua_KContext ctx)
+recv_now (lua_State *L, chan *c)
 {
   ward_vm_check_killed (L);
-  chan *c = check_chan (L, 1);
   if (chan_try_recv (L, 1, c))
     return 2;
   if (c->kind == CH_LOCAL)
@@ -319,11 +321,17 @@ recv_k (lua_State *L, int status, lua_KContext ctx)
 }
 
 static int
+recv_k (lua_State *L, int status, lua_KContext ctx)
+{
+  return recv_now (L, check_chan (L, 1));
+}
+
+static int
 l_chan_receive (lua_State *L)
 {
-  check_chan (L, 1);
+  chan *c = check_chan (L, 1);          /* (checked once: index 1 stays) */
   lua_settop (L, 1);
-  return recv_k (L, LUA_OK, 0);
+  return recv_now (L, c);
 }
 
 static int
@@ -354,7 +362,7 @@ l_chan_close (lua_State *L)
 int
 ward_channel_unlisten (lua_State *L, int idx, ward_err *err)
 {
-  chan *c = luaL_testudata (L, idx, CHAN);
+  chan *c = ward_testudata (L, idx, CHAN);
   if (c == NULL || c->kind != CH_PORT || !c->owned || c->port < WARD_PORT_FIRST_DYNAMIC
       || c->topic == 0)
     return ward_err_set (err, WARD_E_INVALID, 0, "unlisten: expected a channel returned by "
@@ -368,7 +376,7 @@ ward_channel_unlisten (lua_State *L, int idx, ward_err *err)
 int
 ward_channel_listening (lua_State *L, int idx, int *raw)
 {
-  chan *c = luaL_testudata (L, idx, CHAN);
+  chan *c = ward_testudata (L, idx, CHAN);
   if (c == NULL || c->kind != CH_PORT || !c->topic || c->closed)
     return 0;
   *raw = c->raw;
@@ -446,7 +454,7 @@ select_k (lua_State *L, int status, lua_KContext ctx)
         return luaL_error (L, "select: case %d is not made by case_receive or case_send",
                            (int) i);
       lua_getfield (L, cs, "channel");
-      chan *c = luaL_testudata (L, -1, CHAN);
+      chan *c = ward_testudata (L, -1, CHAN);
       int chidx = lua_gettop (L);
       lua_getfield (L, cs, "op");
       const char *op = lua_tostring (L, -1);

@@ -232,7 +232,7 @@ do_spawn (lua_State *L, int first, int flags, const builder_view *b)
   if (child == NULL)
     return gone ? no_host (L, hostname) : ward_push_err (L, &err);
   char pid[64];
-  snprintf (pid, sizeof pid, "%s", child->pid);
+  memcpy (pid, child->pid, sizeof pid);    /* (both 64 bytes, NUL-terminated) */
 
   if (b)
     {

@@ -57,8 +57,14 @@ ward_def_resolve (const char *id, char *path, size_t pathlen, ward_err *err)
   if (seglen == 0)
     return ward_err_set (err, WARD_E_INVALID, 0, "bad process id `%s`: empty name", id);
   rel[r] = '\0';
-  if ((size_t) snprintf (path, pathlen, "%s/%s.lua", ward_cfg.root, rel) >= pathlen)
+  /* "%s/%s.lua" of the root and rel, by hand: every spawn passes here */
+  size_t rootlen = strlen (ward_cfg.root);
+  if (rootlen + 1 + r + 4 >= pathlen)
     return ward_err_set (err, WARD_E_INVALID, 0, "process id `%s`: path too long", id);
+  memcpy (path, ward_cfg.root, rootlen);
+  path[rootlen] = '/';
+  memcpy (path + rootlen + 1, rel, r);
+  memcpy (path + rootlen + 1 + r, ".lua", 5);
   return 0;
 }
 
@@ -225,39 +231,6 @@ ward_def_display (const char *path)
   return display_path (path);
 }
 
-/* Find or (re)compile the cache entry of path (whose stat is st); called
- * with defs_lock held. */
-static def_entry *
-def_lookup (const char *path, const char *shown, const struct stat *stp, int fresh,
-            ward_err *err)
-{
-  struct stat st = *stp;
-  def_entry **pp = &ward_defs_compiled;
-  for (; *pp; pp = &(*pp)->next)
-    if (strcmp ((*pp)->path, path) == 0)
-      break;
-  def_entry *e = *pp;
-  if (e && !fresh && e->size == st.st_size && e->mtime.tv_sec == st.st_mtim.tv_sec
-      && e->mtime.tv_nsec == st.st_mtim.tv_nsec)
-    return e;
-  def_entry *ne = def_compile (path, shown, &st, err);
-  if (ne == NULL)
-    return NULL;
-  if (e)
-    {
-      /* Keep the old entry's memory alive: another thread may be loading
-       * it. Definitions change rarely; the cost is a small leak per edit. */
-      ne->next = e->next;
-      *pp = ne;
-    }
-  else
-    {
-      ne->next = ward_defs_compiled;
-      ward_defs_compiled = ne;
-    }
-  return ne;
-}
-
 /* How the errors of ward_def_get name the definition at path, into buf
  * (n bytes): by its file (`/srv/app/tools/x.lua`) for a caller in the
  * runtime, by its id (`tools:x`, the inverse of ward_def_resolve) for the
@@ -292,21 +265,59 @@ def_shown (const char *path, char *buf, size_t n)
   return 1;
 }
 
-/* The stat is made outside the lock: spawns on every worker pass here. */
+/* Find or (re)compile the cache entry of path (whose stat is st); called
+ * with defs_lock held. shown (4200 bytes) is filled to compile. */
+static def_entry *
+def_lookup (const char *path, char *shown, const struct stat *stp, int fresh,
+            ward_err *err)
+{
+  struct stat st = *stp;
+  def_entry **pp = &ward_defs_compiled;
+  for (; *pp; pp = &(*pp)->next)
+    if (strcmp ((*pp)->path, path) == 0)
+      break;
+  def_entry *e = *pp;
+  if (e && !fresh && e->size == st.st_size && e->mtime.tv_sec == st.st_mtim.tv_sec
+      && e->mtime.tv_nsec == st.st_mtim.tv_nsec)
+    return e;
+  def_shown (path, shown, 4200);
+  def_entry *ne = def_compile (path, shown, &st, err);
+  if (ne == NULL)
+    return NULL;
+  if (e)
+    {
+      /* Keep the old entry's memory alive: another thread may be loading
+       * it. Definitions change rarely; the cost is a small leak per edit. */
+      ne->next = e->next;
+      *pp = ne;
+    }
+  else
+    {
+      ne->next = ward_defs_compiled;
+      ward_defs_compiled = ne;
+    }
+  return ne;
+}
+
+/* The stat is made outside the lock: spawns on every worker pass here.
+ * (How the definition is shown is worked out only for an error or a
+ * compile: a spawn of a cached definition does not pay for it.) */
 const ward_def *
 ward_def_get (const char *path, int fresh, ward_err *err)
 {
   char shown[4200];
-  int by_id = def_shown (path, shown, sizeof shown);
   struct stat st;
   if (stat (path, &st) < 0)
     {
-      ward_err_set (err, errno == ENOENT ? WARD_E_NOT_FOUND : WARD_E_INVALID, errno,
+      int e = errno;
+      int by_id = def_shown (path, shown, sizeof shown);
+      ward_err_set (err, e == ENOENT ? WARD_E_NOT_FOUND : WARD_E_INVALID, e,
                     "no process definition %s%s", by_id ? "" : "at ", shown);
       return NULL;
     }
   if (!S_ISREG (st.st_mode))
     {
+      def_shown (path, shown, sizeof shown);
       ward_err_set (err, WARD_E_INVALID, 0, "%s is not a regular file", shown);
       return NULL;
     }
@@ -336,7 +347,11 @@ ward_def_load (lua_State *L, const ward_def *d, ward_err *err)
   const def_entry *e = (const def_entry *) d;
   const char *path = e->path;
   char chunkname[4200];
-  snprintf (chunkname, sizeof chunkname, "@%s", display_path (path));
+  const char *shown = display_path (path);
+  size_t n = strnlen (shown, sizeof chunkname - 2);
+  chunkname[0] = '@';                   /* "@%s", cut to fit */
+  memcpy (chunkname + 1, shown, n);
+  chunkname[n + 1] = '\0';
   /* Binary here is our own dump of a text chunk, never a script's bytes. */
   if (luaL_loadbufferx (L, e->code, e->len, chunkname, "b") != LUA_OK)
     {

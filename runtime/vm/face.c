@@ -72,9 +72,39 @@ make_type (lua_State *L, const ward_type *t)
   lua_setfield (L, -2, "__metatable");
 }
 
+/* The metatables of ward's types a process's VM has made are kept in the
+ * process too (p->meta): the hot paths (a Message per message received,
+ * a channel checked per receive) find them without a registry lookup by
+ * name. Only for the process's own threads (its main one and the body):
+ * another state -- a coroutine of the script, or a state that is not the
+ * process's VM at all -- takes the usual way. */
+static ward_proc *
+meta_owner (lua_State *L)
+{
+  ward_proc *p = ward_current ();
+  return p && p->L && (L == p->co || L == p->L) ? p : NULL;
+}
+
+static int
+meta_find (const ward_proc *p, const char *tname)
+{
+  for (int i = 0; i < p->nmeta; i++)
+    if (p->meta[i].tname == tname)
+      return i;
+  return -1;
+}
+
 void
 ward_setmeta (lua_State *L, const char *tname)
 {
+  ward_proc *p = meta_owner (L);
+  int i = p ? meta_find (p, tname) : -1;
+  if (i >= 0)
+    {
+      lua_rawgeti (L, LUA_REGISTRYINDEX, p->meta[i].ref);
+      lua_setmetatable (L, -2);
+      return;
+    }
   if (luaL_getmetatable (L, tname) == LUA_TNIL)
     {
       lua_pop (L, 1);
@@ -84,5 +114,36 @@ ward_setmeta (lua_State *L, const char *tname)
       if (lua_type (L, -1) != LUA_TTABLE)
         luaL_error (L, "internal error: unknown type %s", tname);
     }
+  if (p && p->nmeta < (int) (sizeof p->meta / sizeof p->meta[0]))
+    {
+      lua_pushvalue (L, -1);
+      int ref = luaL_ref (L, LUA_REGISTRYINDEX);     /* (may raise: nothing kept yet) */
+      p->meta[p->nmeta].tname = tname;
+      p->meta[p->nmeta].ref = ref;
+      p->meta[p->nmeta].mt = lua_topointer (L, -1);
+      p->nmeta++;
+    }
   lua_setmetatable (L, -2);
+}
+
+void *
+ward_testudata (lua_State *L, int idx, const char *tname)
+{
+  ward_proc *p = meta_owner (L);
+  int i = p ? meta_find (p, tname) : -1;
+  if (i < 0)
+    return luaL_testudata (L, idx, tname);
+  void *u = lua_touserdata (L, idx);
+  if (u == NULL || !lua_getmetatable (L, idx))
+    return NULL;
+  int same = lua_topointer (L, -1) == p->meta[i].mt;
+  lua_pop (L, 1);
+  return same ? u : NULL;
+}
+
+void *
+ward_checkudata (lua_State *L, int idx, const char *tname)
+{
+  void *u = ward_testudata (L, idx, tname);
+  return u ? u : luaL_checkudata (L, idx, tname);   /* (raises its error) */
 }

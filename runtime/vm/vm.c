@@ -192,6 +192,7 @@ ward_vm_close (ward_proc *p)
   if (p->L)
     lua_close (p->L);
   p->L = p->co = NULL;
+  p->nmeta = 0;                 /* (its tables are gone with it) */
   ward_arena_release (&p->arena);
   p->mem_used = 0;
 }

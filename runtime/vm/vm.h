@@ -99,6 +99,10 @@ extern const ward_type ward_type_error, ward_type_channel, ward_type_case,
   ward_type_message, ward_type_builder, ward_type_vmchan, ward_type_context;
 /* luaL_setmetatable for one of the types above, made on first use. */
 void ward_setmeta (lua_State *L, const char *tname);
+/* luaL_testudata and luaL_checkudata for those types, quicker: tname is
+ * known by its address (the one given to ward_setmeta, face.c). */
+void *ward_testudata (lua_State *L, int idx, const char *tname);
+void *ward_checkudata (lua_State *L, int idx, const char *tname);
 int ward_luaopen_errors (lua_State *L);
 int ward_luaopen_channel (lua_State *L);
 int ward_luaopen_time (lua_State *L);

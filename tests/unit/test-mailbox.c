@@ -1,6 +1,7 @@
 /* test-mailbox.c -- unit tests of mailboxes: routing to ports, order,
  * limits, topic close back to the inbox, delivery to an exited process,
- * descriptors counted per mailbox and per sender. */
+ * descriptors counted per mailbox and per sender, message memory going
+ * back to the worker that made it. */
 #include "config.h"
 #include "rt.h"
 #include "lfd.h"
@@ -110,10 +111,56 @@ fd_quotas (void)
   free (q);
 }
 
+/* Message memory: a block freed by another thread goes back to the
+ * worker that made it (msgpool.c), whether that thread has a pool of its
+ * own (a stash, flushed when it idles) or not (at once). */
+static void *
+free_as_worker (void *m)
+{
+  ward_msgpool_attach ();
+  ward_msg_free (m);
+  ward_msgpool_idle ();
+  ward_msgpool_detach ();
+  return NULL;
+}
+
+static void *
+free_as_other (void *m)
+{
+  ward_msg_free (m);
+  return NULL;
+}
+
+static void
+pool_tests (void)
+{
+  static char big[WARD_MSGPOOL_SLOT];
+  ward_msgpool_attach ();
+  ward_msg *m = ward_msg_new (WARD_MSG_USER, "{x|0x2}", "t", "x", 1);
+  ward_msg *b = ward_msg_new (WARD_MSG_USER, "{x|0x2}", "t", big, sizeof big);
+  ok (m && m->pool != NULL && b && b->pool == NULL,
+      "a worker's small message comes from its pool, a big one from malloc");
+  ward_msg_free (b);
+  uintptr_t first = (uintptr_t) m;
+  pthread_t t;
+  pthread_create (&t, NULL, free_as_worker, m);
+  pthread_join (t, NULL);
+  m = ward_msg_new (WARD_MSG_USER, "{x|0x2}", "t", "y", 1);
+  ok ((uintptr_t) m == first, "freed by another worker, the block came back to its maker");
+  pthread_create (&t, NULL, free_as_other, m);
+  pthread_join (t, NULL);
+  m = ward_msg_new (WARD_MSG_USER, "{x|0x2}", "t", "z", 1);
+  ok ((uintptr_t) m == first && m->data[0] == 'z',
+      "freed by a thread without a pool, too; and it is a whole new message");
+  ward_msg_free (m);
+  ward_msgpool_detach ();
+}
+
 int
 main (void)
 {
-  plan (51);
+  plan (54);
+  pool_tests ();
   ward_cfg.mailbox_limit = 5;
   ward_err err;
   ward_proc *p = fake_proc ();

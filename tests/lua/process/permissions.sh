@@ -99,6 +99,8 @@ P
 done
 # A builder made while process.context was allowed: once a `ward policy
 # load` denies it, the builder's own with_context and its spawn ask again.
+# So does a send to a process sent to before (the same question, asked
+# of the gate's new answers).
 cat > "$tmp/live.policy" <<'P'
 policy "all" { allow process.**, lua.require on "*"; }
 actor "main" { scope = ["all"]; }
@@ -113,8 +115,10 @@ until grep -q '^READY$' "$tmp/live.out" || [ $i -ge "$(scaled_s 60)0" ]; do
   kill -0 $run 2> /dev/null || break
   sleep 0.1; i=$((i + 1))
 done
-cat > "$tmp/live.policy" <<'P'
-policy "all" { allow process.**, lua.require on "*"; deny process.context on "*"; }
+kid=$(sed -n 's/^KID //p' "$tmp/live.out")
+cat > "$tmp/live.policy" <<P
+policy "all" { allow process.**, lua.require on "*"; deny process.context on "*";
+               deny process.send on "$kid"; }
 actor "main" { scope = ["all"]; }
 P
 "$WARD" policy load --db "$tmp/live.db" "$tmp/live.policy" > "$tmp/load" 2>&1 \

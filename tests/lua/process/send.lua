@@ -36,6 +36,15 @@ local ev = u.event_from("EXIT", dead)
 t.ok(ev ~= nil, "short-lived child exited")
 refuses(errors.NOT_FOUND, "send to an exited pid", dead, "x")
 
+-- a process sent to before it ended: the sender's memory of it does not
+-- outlive it
+local gone = process.spawn_monitored("actors:echo", H)
+t.is(process.send(gone, "a", 1), true, "send to a live process")
+t.ok(u.msg_on("echo") ~= nil, "it answers")
+t.is(process.send(gone, "stop"), true, "and again, the same pid")
+t.ok(u.event_from("EXIT", gone) ~= nil, "it ended")
+refuses(errors.NOT_FOUND, "then a send to its pid is NOT_FOUND", gone, "x")
+
 t.ok(u.quiet(inbox, 200), "refused sends delivered nothing")
 
 -- ---- to oneself: Message fields, arity ----

@@ -2,7 +2,10 @@
 -- mailbox-listen.lua -- listen() takes the messages of its topic that wait
 -- in the inbox, and unlisten() gives them back: they stay in the mailbox
 -- all along, so the limits (--mailbox, --mailbox-bytes) count them the
--- same before, during and after; nothing is lost or counted twice.
+-- same before, during and after; nothing is lost or counted twice. The
+-- receiver takes a port's whole queue in one go (its batch) when it pops
+-- the first message: listen and unlisten move the batch's messages too,
+-- ahead of those still in the port, and each one received frees room.
 local t = require("tap").setup(...)
 local me = process.pid()
 local inbox = process.inbox()
@@ -48,6 +51,40 @@ t.is(process.send(me, "b", big), true, "which frees its bytes")
 process.unlisten(b)
 for _ = 1, 3 do t.is(recv_now(inbox) and true, true, "back in the inbox") end
 t.is(recv_now(inbox), nil, "and nothing more")
+
+-- the batch: one receive from the inbox took the 5 others with it
+for i = 1, 3 do
+  process.send(me, "x", i)
+  process.send(me, "y", i)
+end
+t.is(recv_now(inbox):payload(), 1, "the first of 6 is received from the inbox")
+t.is(process.send(me, "y", 4), true, "a later y")
+local y = process.listen("y")
+local ys = {}
+for _ = 1, 4 do ys[#ys + 1] = tostring(recv_now(y)) end
+t.is(table.concat(ys, ","), "1,2,3,4", "listen took the y's of the batch first, then the later one")
+local xs = {}
+for _ = 1, 2 do
+  local m = recv_now(inbox)
+  xs[#xs + 1] = m and m:topic() .. m:payload() or "-"
+end
+t.is(table.concat(xs, ","), "x2,x3", "the inbox kept the batch's x's, in order")
+for i = 1, 3 do process.send(me, "y", 4 + i) end
+t.is(recv_now(y), 5, "the channel takes its own batch")
+process.send(me, "z", 1)
+t.is(process.unlisten(y), true, "unlisten with a batch in hand")
+local rest = {}
+for _ = 1, 3 do
+  local m = recv_now(inbox)
+  rest[#rest + 1] = m and m:topic() .. m:payload() or "-"
+end
+t.is(table.concat(rest, ","), "z1,y6,y7", "its messages went back to the inbox, after what was there")
+t.is(recv_now(inbox), nil, "nothing lost, nothing twice")
+for i = 1, 8 do process.send(me, "w", i) end
+full("8 again fill the mailbox", "w", 9)
+t.is(recv_now(inbox):payload(), 1, "one received: the other 7 are the batch")
+t.is(process.send(me, "w", 9), true, "and a message received from a batch frees its room")
+full("one room only", "w", 10)
 
 print("1.." .. t.run)
 t.done()
