@@ -52,7 +52,7 @@ tests_bench_wtime_SOURCES = tests/bench/wtime.c
 ## alternating rounds: time per script, ratios, and each one checked
 ## contained on the host (REPS=N rounds, N=N scripts a round).
 EXTRA_DIST += tests/bench/scripts.sh tests/bench/scripts-contained.sh \
-	tests/bench/hostile-many.lua tests/bench/hostile/h1.lua tests/bench/hostile/h2.lua \
+	tests/bench/hostile-many.lua tests/bench/hostile/attack.lua tests/bench/hostile/h1.lua tests/bench/hostile/h2.lua \
 	tests/bench/hostile/h3.lua tests/bench/hostile/h4.lua tests/bench/hostile/h5.lua \
 	tests/bench/hostile/h6.lua tests/bench/hostile/h7.lua tests/bench/hostile/h8.lua
 ## make check runs one round of it: it cannot rot, and every script is contained

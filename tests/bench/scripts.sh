@@ -1,6 +1,7 @@
 #!/bin/sh
 # scripts.sh -- the user-level benchmark (make bench-scripts): N small
-# hostile scripts (tests/bench/hostile/h*.lua, taken in turn), each of which
+# hostile scripts (tests/bench/hostile/attack.lua put before each h*.lua,
+# taken in turn), each of which
 # tries to read a host secret, to create a file outside its root and to
 # read a host process's command line, then does a little honest work and
 # prints its result. Each round runs them three ways, one after the other:
@@ -38,7 +39,7 @@ mkdir -p "$tmp/s" "$tmp/b/actors" "$tmp/m"
 names=
 for f in "$here"/hostile/h*.lua; do
   h=$(basename "$f" .lua); names="$names $h"
-  cp "$f" "$tmp/s/"; cp "$f" "$tmp/b/actors/"
+  cat "$here/hostile/attack.lua" "$f" > "$tmp/s/$h.lua"; cp "$tmp/s/$h.lua" "$tmp/b/actors/"
 done
 cp "$here/hostile-many.lua" "$tmp/b/"
 chmod -R a+rX "$tmp"

@@ -1,28 +1,8 @@
--- h4.lua SECRET MARKER HOSTPID -- a small hostile script (make
--- bench-scripts): it tries to read the host file SECRET, to create the
--- host file MARKER and to read the command line of the host process
--- HOSTPID; then it sorts 5000 pseudo-random numbers and folds them, and prints what it got.
-local secret, marker, hostpid = ...
-local function try (f)
-  local ok, got = pcall (f)
-  return ok and got or nil
-end
-local function slurp (path)
-  return try (function ()
-    local fh = io and io.open and io.open (path)
-    return fh and fh:read ("a")
-  end)
-end
-local got = slurp (secret)
-try (function ()
-  local fh = io and io.open and io.open (marker, "w")
-  return fh and fh:write ("escaped") and fh:close ()
-end)
-local seen = slurp ("/proc/" .. tostring (hostpid) .. "/cmdline")
+-- h4.lua -- the honest half of a make bench-scripts script (after
+-- attack.lua): it sorts 5000 pseudo-random numbers and folds them.
 local t, x = {}, 12345
 for i = 1, 5000 do x = (x * 1103515245 + 12345) % 2147483648; t[i] = x end
 table.sort (t)
 local work = 0
 for i = 1, #t do work = (work + t[i] * i) % 2147483647 end
-print ("h4 read: " .. tostring (got), "procs: " .. tostring (seen and (seen:gsub ("%z", " "))),
-       "work: " .. tostring (work))
+report ("h4", work)

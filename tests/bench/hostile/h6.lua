@@ -1,24 +1,5 @@
--- h6.lua SECRET MARKER HOSTPID -- a small hostile script (make
--- bench-scripts): it tries to read the host file SECRET, to create the
--- host file MARKER and to read the command line of the host process
--- HOSTPID; then it multiplies two 24x24 matrices and takes the trace, and prints what it got.
-local secret, marker, hostpid = ...
-local function try (f)
-  local ok, got = pcall (f)
-  return ok and got or nil
-end
-local function slurp (path)
-  return try (function ()
-    local fh = io and io.open and io.open (path)
-    return fh and fh:read ("a")
-  end)
-end
-local got = slurp (secret)
-try (function ()
-  local fh = io and io.open and io.open (marker, "w")
-  return fh and fh:write ("escaped") and fh:close ()
-end)
-local seen = slurp ("/proc/" .. tostring (hostpid) .. "/cmdline")
+-- h6.lua -- the honest half of a make bench-scripts script (after
+-- attack.lua): it multiplies two 24x24 matrices and takes the trace.
 local n, a, b = 24, {}, {}
 for i = 1, n do
   a[i], b[i] = {}, {}
@@ -30,5 +11,4 @@ for i = 1, n do
   for k = 1, n do s = s + a[i][k] * b[k][i] end
   work = work + s
 end
-print ("h6 read: " .. tostring (got), "procs: " .. tostring (seen and (seen:gsub ("%z", " "))),
-       "work: " .. tostring (work))
+report ("h6", work)

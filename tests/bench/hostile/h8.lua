@@ -1,27 +1,7 @@
--- h8.lua SECRET MARKER HOSTPID -- a small hostile script (make
--- bench-scripts): it tries to read the host file SECRET, to create the
--- host file MARKER and to read the command line of the host process
--- HOSTPID; then it formats 2000 numbers and sums the bytes, and prints what it got.
-local secret, marker, hostpid = ...
-local function try (f)
-  local ok, got = pcall (f)
-  return ok and got or nil
-end
-local function slurp (path)
-  return try (function ()
-    local fh = io and io.open and io.open (path)
-    return fh and fh:read ("a")
-  end)
-end
-local got = slurp (secret)
-try (function ()
-  local fh = io and io.open and io.open (marker, "w")
-  return fh and fh:write ("escaped") and fh:close ()
-end)
-local seen = slurp ("/proc/" .. tostring (hostpid) .. "/cmdline")
+-- h8.lua -- the honest half of a make bench-scripts script (after
+-- attack.lua): it formats 2000 numbers and sums the bytes.
 local parts = {}
 for i = 1, 2000 do parts[i] = string.format ("%05x", i * 37) end
 local s, work = table.concat (parts, ","), 0
 for i = 1, #s do work = work + s:byte (i) end
-print ("h8 read: " .. tostring (got), "procs: " .. tostring (seen and (seen:gsub ("%z", " "))),
-       "work: " .. tostring (work))
+report ("h8", work)
