@@ -50,24 +50,8 @@ chain_of (uint64_t serial)
 static int
 table_room (void)
 {
-  size_t n = ward_pid_table.nchains;
-  if (n && ward_pid_table.entries < n)
-    return 0;
-  size_t nn = ward_grow_cap (n, n + 1, sizeof (ward_proc *), FIRST_CHAINS);
-  ward_proc **nc = nn ? calloc (nn, sizeof *nc) : NULL;
-  if (nc == NULL)
-    return n ? 0 : -1;
-  for (size_t b = 0; b < n; b++)
-    for (ward_proc *p = ward_pid_table.chains[b], *next; p; p = next)
-      {
-        next = p->table_next;
-        p->table_next = nc[p->serial & (nn - 1)];
-        nc[p->serial & (nn - 1)] = p;
-      }
-  free (ward_pid_table.chains);
-  ward_pid_table.chains = nc;
-  ward_pid_table.nchains = nn;
-  return 0;
+  return WARD_CHAINS_ROOM (ward_pid_table.chains, ward_pid_table.nchains,
+                           ward_pid_table.entries, FIRST_CHAINS, table_next, serial);
 }
 
 static int

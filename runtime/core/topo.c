@@ -274,24 +274,8 @@ reg_find (const char *name, uint64_t h)
 static int
 reg_room (void)
 {
-  size_t n = ward_topo_names.nchains;
-  if (n && ward_topo_names.n < n)
-    return 0;
-  size_t nn = ward_grow_cap (n, n + 1, sizeof (reg_entry *), REG_FIRST);
-  reg_entry **nc = nn ? calloc (nn, sizeof *nc) : NULL;
-  if (nc == NULL)
-    return n ? 0 : -1;
-  for (size_t b = 0; b < n; b++)
-    for (reg_entry *e = ward_topo_names.chains[b], *next; e; e = next)
-      {
-        next = e->next;
-        e->next = nc[e->hash & (nn - 1)];
-        nc[e->hash & (nn - 1)] = e;
-      }
-  free (ward_topo_names.chains);
-  ward_topo_names.chains = nc;
-  ward_topo_names.nchains = nn;
-  return 0;
+  return WARD_CHAINS_ROOM (ward_topo_names.chains, ward_topo_names.nchains,
+                           ward_topo_names.n, REG_FIRST, next, hash);
 }
 
 int
