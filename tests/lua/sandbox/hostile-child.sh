@@ -9,7 +9,10 @@
 #    the child with a reason naming it, audited as sandbox.malformed_frame,
 #    and the runtime goes on;
 #  - calls in an order the child side never makes (two EXITs, a call after
-#    EXIT, calls before any reply is read) get no more than their due;
+#    EXIT, calls before any reply is read) get no more than their due, in
+#    order whether the runtime's reader or the stand-in performs each;
+#  - the CPU time the runtime spends on a child's calls, the reader's
+#    plain sends included, is charged to the child's limit;
 #  - forged PIDs are judged by the permission engine as the child's actor,
 #    refused and audited;
 #  - a child that reads one frame every 1.9 s, or none, or closes its
@@ -161,6 +164,11 @@ goes_on cpu-bombs
 has "cpu-bombs: the runtime's work for a child is charged to the child's CPU limit" \
   '^ended: subprocess actor ended: the runtime spent its CPU limit (2000 ms) on its calls$' "$T/cpu-bombs"
 has "cpu-bombs: ... and that is audited" '"action":"limit.cpu","resource":"{ward:sandbox|' "$T/cpu-bombs.audit"
+attack cpu-sends
+goes_on cpu-sends
+has "cpu-sends: the reader's work on a child's plain sends is charged to its CPU limit too" \
+  '^ended: subprocess actor ended: the runtime spent its CPU limit (2000 ms) on its calls$' "$T/cpu-sends"
+has "cpu-sends: ... and that is audited" '"action":"limit.cpu","resource":"{ward:sandbox|' "$T/cpu-sends.audit"
 
 # descriptors parked in frames never finished: 60 children bring 16 each
 # with a CALL's first datagram, under a table of 1024; those that would
@@ -194,6 +202,12 @@ ok "calls-unanswered: three calls sent before a reply is read are each performed
   test "$(grep '^message: ' "$T/calls-unanswered" | tr '\n' ' ')" = \
   "message: one message: two message: three "
 has "calls-unanswered: ... and the last is answered" '^report: calls 0 ' "$T/calls-unanswered"
+attack calls-mixed
+goes_on calls-mixed
+ok "calls-mixed: large calls (the stand-in's) and small ones (the reader's) sent before a reply is read are performed in order" \
+  test "$(grep '^message: ' "$T/calls-mixed" | tr '\n' ' ')" = \
+  "message: one message: two message: three message: four message: five "
+has "calls-mixed: ... and the last is answered" '^report: calls 0 ' "$T/calls-mixed"
 attack fds-call
 goes_on fds-call
 has "fds-call: descriptors with a call that takes none: it is performed" '^report: fds-call 0 ' \

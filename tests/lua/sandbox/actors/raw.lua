@@ -128,6 +128,19 @@ A["calls-unanswered"] = function()
   report("calls", st, a, b)
   return "done"
 end
+A["calls-mixed"] = function()
+  -- calls sent before any reply is read, large ones (over 64 KiB: the
+  -- stand-in performs them) between small ones (the runtime's reader
+  -- does): each is performed, in the order sent
+  local big = string.rep("x", 70 * 1024)
+  W.frame(W.CALL, str("send") .. str(W.encode(parent, "one", big)))
+  W.frame(W.CALL, str("send") .. str(W.encode(parent, "two")))
+  W.frame(W.CALL, str("send") .. str(W.encode(parent, "three", big)))
+  W.frame(W.CALL, str("send") .. str(W.encode(parent, "four")))
+  local st, a, b = W.call("send", W.encode(parent, "five", big))
+  report("calls", st, a, b)
+  return "done"
+end
 -- forged PIDs: answered by the permission engine, as the actor
 A["pids"] = function()
   local function try(op, ...)
@@ -214,6 +227,15 @@ A["cpu-bombs"] = function()
   -- the stand-in's CPU time is the child's, under its profile's limit
   local args = "\1\1" .. empties(300000)
   while true do W.call("monitor", args) end
+end
+A["cpu-sends"] = function()
+  -- plain sends, which the runtime's reader performs itself (at most 64
+  -- KiB of arguments): each of 21000 empty tables, to a PID that does not
+  -- exist, costs the reader far more than the child; its CPU time is the
+  -- child's too
+  local args = "\1\3" .. W.encode("{ward:main|0xfffff}", "x"):sub(3) .. empties(21000)
+  assert(#args <= 64 * 1024)
+  while true do W.call("send", args) end
 end
 A["fds-park"] = function()
   -- the first datagram of a CALL with the most descriptors a frame may
