@@ -16,8 +16,8 @@
 #  - forged PIDs are judged by the permission engine as the child's actor,
 #    refused and audited;
 #  - a child that reads one frame every 1.9 s, or none, or closes its
-#    channel and runs on, holds up no other sandboxed actor; the one that
-#    stops is ended (sandbox.stalled).
+#    channel and runs on, or floods plain sends without end, holds up no
+#    other sandboxed actor; the one that stops is ended (sandbox.stalled).
 # The installed ward has no `wire`, and ignores the variable.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
@@ -259,6 +259,14 @@ has "slow: a child reading one frame per 1.9 s is flooded" '^flooded: 64$' "$T/s
 has "slow: another sandboxed actor's round trip completes meanwhile" '^round trip: echo ping$' "$T/slow"
 has "slow: ... while the slow child runs on, not ended for its pace" '^still running: true$' "$T/slow"
 has "slow: it ends by the terminate" '^ended: terminated by ' "$T/slow"
+# a child whose plain sends (performed by the runtime's reader, one frame
+# of a child at a time) never stop holds up no other sandboxed actor
+attack send-flood
+goes_on send-flood
+has "send-flood: the child floods the reader with plain sends" '^ready: report$' "$T/send-flood"
+has "send-flood: another sandboxed actor's round trip completes meanwhile" '^round trip: echo ping$' \
+  "$T/send-flood"
+has "send-flood: ... and it ends by the terminate" '^ended: terminated by ' "$T/send-flood"
 attack empty WARD_TEST_STALL_MS="$(scaled_ms 2000)"
 goes_on empty
 has "empty: a child whose channel reads as closed while it runs is ended" \

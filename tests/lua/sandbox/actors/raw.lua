@@ -237,6 +237,13 @@ A["cpu-sends"] = function()
   assert(#args <= 64 * 1024)
   while true do W.call("send", args) end
 end
+A["send-flood"] = function()
+  -- plain sends of 60 KiB without end (the runtime's reader performs
+  -- each), to a PID that does not exist: the reader serves the others too
+  local args = W.encode("{ward:main|0xfffff}", "flood", string.rep("x", 60 * 1024))
+  report("flooding")
+  while true do W.call("send", args) end
+end
 A["fds-park"] = function()
   -- the first datagram of a CALL with the most descriptors a frame may
   -- bring, and never the rest, once every child exists ("go")
