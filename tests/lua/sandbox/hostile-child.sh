@@ -71,6 +71,7 @@ call-length|a CALL that is not an operation and its arguments
 call-trailing|a CALL that is not an operation and its arguments
 call-op|a CALL of no operation the child side makes
 call-args|a CALL's arguments: malformed message
+call-args-empty|a CALL's arguments: malformed message: truncated
 exit-short|an EXIT that is not a status and a result
 exit-status|an EXIT that is not a status and a result
 exit-result|its result: malformed message
@@ -202,6 +203,11 @@ ok "calls-unanswered: three calls sent before a reply is read are each performed
   test "$(grep '^message: ' "$T/calls-unanswered" | tr '\n' ' ')" = \
   "message: one message: two message: three "
 has "calls-unanswered: ... and the last is answered" '^report: calls 0 ' "$T/calls-unanswered"
+attack send-edge
+goes_on send-edge
+has "send-edge: sends of exactly 64 KiB of arguments (the reader's) and one byte more (the stand-in's) both answer true" \
+  '^report: edge 0 0$' "$T/send-edge"
+ok "send-edge: ... and both are delivered" test "$(grep -c '^message: edge$' "$T/send-edge")" -eq 2
 attack calls-mixed
 goes_on calls-mixed
 ok "calls-mixed: large calls (the stand-in's) and small ones (the reader's) sent before a reply is read are performed in order" \

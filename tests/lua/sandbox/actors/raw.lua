@@ -65,6 +65,25 @@ A["call-short"] = function() W.frame(W.CALL, "\1\0"); return await_end() end
 A["call-length"] = function() W.frame(W.CALL, u32(0xffffffff) .. "send"); return await_end() end
 A["call-op"] = function() W.frame(W.CALL, str("no.such.call") .. str(W.encode(1))); return await_end() end
 A["call-args"] = function() W.frame(W.CALL, str("send") .. str("\255\255\255")); return await_end() end
+-- a send with no arguments at all (not even the codec's version): not
+-- performed by the runtime's reader, the stand-in ends the child
+A["call-args-empty"] = function() W.frame(W.CALL, str("send") .. str("")); return await_end() end
+-- sends of exactly 64 KiB of arguments (the most the runtime's reader
+-- performs itself) and one byte more (the stand-in's): both performed
+A["send-edge"] = function()
+  local function args(n)
+    local a = W.encode(parent, "edge", "")
+    local pad = n - #a
+    a = W.encode(parent, "edge", string.rep("e", pad))
+    return W.encode(parent, "edge", string.rep("e", pad - (#a - n)))
+  end
+  local a, b = args(64 * 1024), args(64 * 1024 + 1)
+  assert(#a == 64 * 1024 and #b == 64 * 1024 + 1)
+  local sa = W.call("send", a)
+  local sb = W.call("send", b)
+  report("edge", sa, sb)
+  return "done"
+end
 A["call-trailing"] = function()
   W.frame(W.CALL, str("send") .. str(W.encode(parent, "x")) .. "junk")
   return await_end()
