@@ -631,6 +631,10 @@ send_now_body (lua_State *L)
   int n = 0;
   if (ward_codec_decode (L, f->args, f->alen, ward_codec_opts_wire (), &n, &f->err) < 0)
     return 0;
+  /* A name is looked up in the registry, whose lock ranks before the
+   * reader's (rt.h): a send to one is the stand-in's, nothing judged yet. */
+  if (lua_type (L, 1) == LUA_TSTRING && lua_tostring (L, 1)[0] != '{')
+    return 0;
   f->decoded = 1;
   f->rc = -1;
   const char *topic = ward_lproc_arg_string (L, 2, "topic", &f->err);

@@ -177,7 +177,8 @@ void ward_broker_rearm (ward_remote *r);
  * judged by the permission engine as the stand-in's actor, the denial
  * audited, the message delivered from it -- and writes the REPLY: the
  * stand-in's thread is not woken for the commonest call. Only a plain one
- * (op "send", no descriptors, no handles, arguments of at most
+ * (op "send" to a PID -- a name is looked up under a lock that ranks
+ * before the reader's --, no descriptors, no handles, arguments of at most
  * SEND_NOW_MAX bytes) while the stand-in performs no call and its child
  * runs; the reader then watches the channel again. r->rx holds the CALL.
  * Returns 1 when done, 0 when the stand-in must perform it. Called with

@@ -9,12 +9,15 @@
 #    the child with a reason naming it, audited as sandbox.malformed_frame,
 #    and the runtime goes on;
 #  - calls in an order the child side never makes (two EXITs, a call after
-#    EXIT, calls before any reply is read) get no more than their due;
+#    EXIT, calls before any reply is read) get no more than their due, in
+#    order whether the runtime's reader or the stand-in performs each;
+#  - the CPU time the runtime spends on a child's calls, the reader's
+#    plain sends included, is charged to the child's limit;
 #  - forged PIDs are judged by the permission engine as the child's actor,
 #    refused and audited;
 #  - a child that reads one frame every 1.9 s, or none, or closes its
-#    channel and runs on, holds up no other sandboxed actor; the one that
-#    stops is ended (sandbox.stalled).
+#    channel and runs on, or floods plain sends without end, holds up no
+#    other sandboxed actor; the one that stops is ended (sandbox.stalled).
 # The installed ward has no `wire`, and ignores the variable.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 
@@ -68,6 +71,7 @@ call-length|a CALL that is not an operation and its arguments
 call-trailing|a CALL that is not an operation and its arguments
 call-op|a CALL of no operation the child side makes
 call-args|a CALL's arguments: malformed message
+call-args-empty|a CALL's arguments: malformed message: truncated
 exit-short|an EXIT that is not a status and a result
 exit-status|an EXIT that is not a status and a result
 exit-result|its result: malformed message
@@ -161,6 +165,11 @@ goes_on cpu-bombs
 has "cpu-bombs: the runtime's work for a child is charged to the child's CPU limit" \
   '^ended: subprocess actor ended: the runtime spent its CPU limit (2000 ms) on its calls$' "$T/cpu-bombs"
 has "cpu-bombs: ... and that is audited" '"action":"limit.cpu","resource":"{ward:sandbox|' "$T/cpu-bombs.audit"
+attack cpu-sends
+goes_on cpu-sends
+has "cpu-sends: the reader's work on a child's plain sends is charged to its CPU limit too" \
+  '^ended: subprocess actor ended: the runtime spent its CPU limit (2000 ms) on its calls$' "$T/cpu-sends"
+has "cpu-sends: ... and that is audited" '"action":"limit.cpu","resource":"{ward:sandbox|' "$T/cpu-sends.audit"
 
 # descriptors parked in frames never finished: 60 children bring 16 each
 # with a CALL's first datagram, under a table of 1024; those that would
@@ -194,6 +203,17 @@ ok "calls-unanswered: three calls sent before a reply is read are each performed
   test "$(grep '^message: ' "$T/calls-unanswered" | tr '\n' ' ')" = \
   "message: one message: two message: three "
 has "calls-unanswered: ... and the last is answered" '^report: calls 0 ' "$T/calls-unanswered"
+attack send-edge
+goes_on send-edge
+has "send-edge: sends of exactly 64 KiB of arguments (the reader's) and one byte more (the stand-in's) both answer true" \
+  '^report: edge 0 0$' "$T/send-edge"
+ok "send-edge: ... and both are delivered" test "$(grep -c '^message: edge$' "$T/send-edge")" -eq 2
+attack calls-mixed
+goes_on calls-mixed
+ok "calls-mixed: large calls (the stand-in's) and small ones (the reader's) sent before a reply is read are performed in order" \
+  test "$(grep '^message: ' "$T/calls-mixed" | tr '\n' ' ')" = \
+  "message: one message: two message: three message: four message: five "
+has "calls-mixed: ... and the last is answered" '^report: calls 0 ' "$T/calls-mixed"
 attack fds-call
 goes_on fds-call
 has "fds-call: descriptors with a call that takes none: it is performed" '^report: fds-call 0 ' \
@@ -245,6 +265,14 @@ has "slow: a child reading one frame per 1.9 s is flooded" '^flooded: 64$' "$T/s
 has "slow: another sandboxed actor's round trip completes meanwhile" '^round trip: echo ping$' "$T/slow"
 has "slow: ... while the slow child runs on, not ended for its pace" '^still running: true$' "$T/slow"
 has "slow: it ends by the terminate" '^ended: terminated by ' "$T/slow"
+# a child whose plain sends (performed by the runtime's reader, one frame
+# of a child at a time) never stop holds up no other sandboxed actor
+attack send-flood
+goes_on send-flood
+has "send-flood: the child floods the reader with plain sends" '^ready: report$' "$T/send-flood"
+has "send-flood: another sandboxed actor's round trip completes meanwhile" '^round trip: echo ping$' \
+  "$T/send-flood"
+has "send-flood: ... and it ends by the terminate" '^ended: terminated by ' "$T/send-flood"
 attack empty WARD_TEST_STALL_MS="$(scaled_ms 2000)"
 goes_on empty
 has "empty: a child whose channel reads as closed while it runs is ended" \

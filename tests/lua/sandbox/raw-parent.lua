@@ -71,6 +71,21 @@ if attack == "slow" or attack == "deaf" then
     process.terminate(C)
   end
 end
+if attack == "send-flood" then
+  -- another sandboxed actor is served while the child floods the reader
+  local m = wait(inb, 60000)
+  print("ready: " .. (m and m:topic() or "nothing"))
+  local E = process.spawn_monitored("actors:echo", "ward:sandbox", process.pid())
+  m = wait(inb, 60000)
+  print("other: " .. (m and m:topic() or "nothing"))
+  process.send(E, "ping")
+  m = wait(inb, 60000)
+  print("round trip: " .. (m and m:topic() .. " " .. tostring((m:payload())) or "nothing"))
+  process.send(E, "stop")
+  local e = wait(ev, 60000)
+  print("other ended: " .. (e and tostring(e.result.error or e.result.value) or "no EXIT"))
+  process.terminate(C)
+end
 local e = wait(ev, 120000)
 if not e then
   print("ended: no EXIT")

@@ -3,7 +3,7 @@
 -- same judgement, the same errors and the order of one sender kept; and
 -- a child's own end takes what reaches it while it runs on.
 local t = require("tap").setup(...)
-t.plan(10)
+t.plan(12)
 local u = require "util"
 local S = "ward:sandbox"
 local me = process.pid()
@@ -43,6 +43,21 @@ local s = process.spawn("actors:sendmix", S, me, "self")
 local ok, topic, v, from_self = pl(u.msg_on("self"))
 t.ok(ok == true and topic == "me" and v == 42 and from_self,
      "a child's message to itself comes back to it, from itself")
+
+-- to a registered name: the registry is consulted (its lock ranks before
+-- the reader's), every message arrives, in order
+assert(process.registry.register("sends-parent"))
+local nm = process.spawn("actors:sendmix", S, me, "named", "sends-parent")
+local byname, inorder = 0, true
+for i = 1, 50 do
+  local m = u.msg_on("byname")
+  if not m then break end
+  if m:payload() ~= i or m:from() ~= nm then inorder = false end
+  byname = byname + 1
+end
+t.is(byname, 50, "50 small sends of a child to a registered name all arrive")
+t.ok(inorder and pl(u.msg_on("named")) == 50, "... in order, from the child, each answered true")
+process.registry.unregister("sends-parent")
 
 -- busy for a second while 3 MB (more than its channel holds) reach it:
 -- the child's own end takes what comes meanwhile (into the mailbox), not

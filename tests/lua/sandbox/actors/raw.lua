@@ -65,6 +65,25 @@ A["call-short"] = function() W.frame(W.CALL, "\1\0"); return await_end() end
 A["call-length"] = function() W.frame(W.CALL, u32(0xffffffff) .. "send"); return await_end() end
 A["call-op"] = function() W.frame(W.CALL, str("no.such.call") .. str(W.encode(1))); return await_end() end
 A["call-args"] = function() W.frame(W.CALL, str("send") .. str("\255\255\255")); return await_end() end
+-- a send with no arguments at all (not even the codec's version): not
+-- performed by the runtime's reader, the stand-in ends the child
+A["call-args-empty"] = function() W.frame(W.CALL, str("send") .. str("")); return await_end() end
+-- sends of exactly 64 KiB of arguments (the most the runtime's reader
+-- performs itself) and one byte more (the stand-in's): both performed
+A["send-edge"] = function()
+  local function args(n)
+    local a = W.encode(parent, "edge", "")
+    local pad = n - #a
+    a = W.encode(parent, "edge", string.rep("e", pad))
+    return W.encode(parent, "edge", string.rep("e", pad - (#a - n)))
+  end
+  local a, b = args(64 * 1024), args(64 * 1024 + 1)
+  assert(#a == 64 * 1024 and #b == 64 * 1024 + 1)
+  local sa = W.call("send", a)
+  local sb = W.call("send", b)
+  report("edge", sa, sb)
+  return "done"
+end
 A["call-trailing"] = function()
   W.frame(W.CALL, str("send") .. str(W.encode(parent, "x")) .. "junk")
   return await_end()
@@ -125,6 +144,19 @@ A["calls-unanswered"] = function()
   W.frame(W.CALL, str("send") .. str(W.encode(parent, "one")))
   W.frame(W.CALL, str("send") .. str(W.encode(parent, "two")))
   local st, a, b = W.call("send", W.encode(parent, "three"))
+  report("calls", st, a, b)
+  return "done"
+end
+A["calls-mixed"] = function()
+  -- calls sent before any reply is read, large ones (over 64 KiB: the
+  -- stand-in performs them) between small ones (the runtime's reader
+  -- does): each is performed, in the order sent
+  local big = string.rep("x", 70 * 1024)
+  W.frame(W.CALL, str("send") .. str(W.encode(parent, "one", big)))
+  W.frame(W.CALL, str("send") .. str(W.encode(parent, "two")))
+  W.frame(W.CALL, str("send") .. str(W.encode(parent, "three", big)))
+  W.frame(W.CALL, str("send") .. str(W.encode(parent, "four")))
+  local st, a, b = W.call("send", W.encode(parent, "five", big))
   report("calls", st, a, b)
   return "done"
 end
@@ -214,6 +246,22 @@ A["cpu-bombs"] = function()
   -- the stand-in's CPU time is the child's, under its profile's limit
   local args = "\1\1" .. empties(300000)
   while true do W.call("monitor", args) end
+end
+A["cpu-sends"] = function()
+  -- plain sends, which the runtime's reader performs itself (at most 64
+  -- KiB of arguments): each of 21000 empty tables, to a PID that does not
+  -- exist, costs the reader far more than the child; its CPU time is the
+  -- child's too
+  local args = "\1\3" .. W.encode("{ward:main|0xfffff}", "x"):sub(3) .. empties(21000)
+  assert(#args <= 64 * 1024)
+  while true do W.call("send", args) end
+end
+A["send-flood"] = function()
+  -- plain sends of 60 KiB without end (the runtime's reader performs
+  -- each), to a PID that does not exist: the reader serves the others too
+  local args = W.encode("{ward:main|0xfffff}", "flood", string.rep("x", 60 * 1024))
+  report("flooding")
+  while true do W.call("send", args) end
 end
 A["fds-park"] = function()
   -- the first datagram of a CALL with the most descriptors a frame may

@@ -7,7 +7,9 @@
 --     to a PID that does not exist, reported as their error kinds and texts;
 --   "self": a message to itself, received;
 --   "busy", ms: runs for ms without receiving, then counts what its
---     mailbox held before it first waited, and all that came.
+--     mailbox held before it first waited, and all that came;
+--   "named", name: 50 small sends to the registered name, then "named"
+--     with how many were sent (a name is looked up in the registry).
 local parent, mode, arg = ...
 local big = string.rep("x", 70 * 1024)
 local function err(ok, e)
@@ -29,6 +31,12 @@ elseif mode == "self" then
   local ok = process.send(process.pid(), "me", 42)
   local m = process.inbox():receive()
   process.send(parent, "self", ok, m:topic(), m:payload(), m:from() == process.pid())
+elseif mode == "named" then
+  local n = 0
+  for i = 1, 50 do
+    if process.send(arg, "byname", i) then n = n + 1 end
+  end
+  process.send(parent, "named", n)
 elseif mode == "busy" then
   process.send(parent, "busy")
   local t0 = time.now()
