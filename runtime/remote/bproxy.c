@@ -652,8 +652,9 @@ ward_broker_send_now (ward_remote *r)
 {
   ward_proc *p = r->proxy;
   if (p == NULL || r->rx.fds.n > 0 || r->boot_failed || r->ended || r->broken
-      || atomic_load (&r->in_call) || atomic_load (&p->killed) || p->state == WARD_ST_NEW)
-    return 0;
+      || atomic_load (&r->in_call) || atomic_load (&p->killed) || atomic_load (&p->ended)
+      || p->state == WARD_ST_NEW)
+    return 0;                   /* (a stand-in that has ended performs nothing) */
   ward_err err;
   ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
   const char *op, *args;
