@@ -163,24 +163,53 @@ pack (lua_State *L, int n)
   lua_setfield (L, -2, "n");
 }
 
+/* A Message: its payload's count, and its topic and sender as bytes. The
+ * two become Lua strings (user values 1 and 2, kept) only when asked for:
+ * a receiver that reads the payload alone never interns them. */
+typedef struct msg_ud {
+  int n;                        /* payload values (user value 3) */
+  unsigned topic_len;           /* text: the topic, NUL, the sender, NUL */
+  int has_from;                 /* 0: the runtime sent it (from() is nil) */
+  char text[];
+} msg_ud;
+
 static int
 push_message (lua_State *L, ward_msg *m)
 {
-  int *np = lua_newuserdatauv (L, sizeof (int), 3);
+  const char *topic = m->topic ? m->topic : "";
+  size_t tl = strlen (topic), fl = strlen (m->from);
+  msg_ud *u = lua_newuserdatauv (L, sizeof *u + tl + fl + 2, 3);
+  u->topic_len = (unsigned) tl;
+  u->has_from = fl > 0;
+  memcpy (u->text, topic, tl + 1);
+  memcpy (u->text + tl + 1, m->from, fl + 1);
   ward_setmeta (L, MESSAGE);
-  lua_pushstring (L, m->topic ? m->topic : "");
-  lua_setiuservalue (L, -2, 1);
-  if (m->from[0])
-    lua_pushstring (L, m->from);
-  else
-    lua_pushnil (L);
-  lua_setiuservalue (L, -2, 2);
   int n;
   decode_or_raise (L, m, &n);
-  *np = n;
+  u->n = n;
   if (n != 1)            /* one value is kept as is: no table per message */
     pack (L, n);
   lua_setiuservalue (L, -2, 3);
+  return 1;
+}
+
+/* User value i (1 topic, 2 sender) of the Message at 1, made from its
+ * bytes the first time. */
+static int
+msg_text (lua_State *L, int i)
+{
+  msg_ud *u = ward_checkudata (L, 1, MESSAGE);
+  if (lua_getiuservalue (L, 1, i) != LUA_TNIL)
+    return 1;
+  lua_pop (L, 1);
+  if (i == 1)
+    lua_pushlstring (L, u->text, u->topic_len);
+  else if (u->has_from)
+    lua_pushstring (L, u->text + u->topic_len + 1);
+  else
+    return lua_pushnil (L), 1;
+  lua_pushvalue (L, -1);
+  lua_setiuservalue (L, 1, i);
   return 1;
 }
 
@@ -220,23 +249,19 @@ ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
 static int
 msg_topic (lua_State *L)
 {
-  ward_checkudata (L, 1, MESSAGE);
-  lua_getiuservalue (L, 1, 1);
-  return 1;
+  return msg_text (L, 1);
 }
 
 static int
 msg_from (lua_State *L)
 {
-  ward_checkudata (L, 1, MESSAGE);
-  lua_getiuservalue (L, 1, 2);
-  return 1;
+  return msg_text (L, 2);
 }
 
 static int
 msg_payload (lua_State *L)
 {
-  int n = *(int *) ward_checkudata (L, 1, MESSAGE);
+  int n = ((msg_ud *) ward_checkudata (L, 1, MESSAGE))->n;
   lua_settop (L, 1);
   lua_getiuservalue (L, 1, 3);
   if (n == 1)
