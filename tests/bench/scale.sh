@@ -103,33 +103,29 @@ else
     "Lua heap of an idle process $(awk -v h="$4" 'BEGIN { printf "%.2f", h / 1024 }') KB)"
 fi
 
-# ---- timers: ending a process that holds one, with TIMERS_N live ----
-# shellcheck disable=SC2086
-res=$("$WARD" run --children $((TIMERS_N + 100000)) --processes $((TIMERS_N + 100000)) \
-  --root "$here" "$here/timers.lua" "$TIMERS_N" 5000 2> "$tmp/err" | sed -n 's/^RESULT //p')
-if [ -z "$res" ]; then
-  echo "scale: ward run timers.lua $TIMERS_N failed:" >&2
-  tail -n 5 "$tmp/err" >&2
-else
+# at_scale NAME TARGET WARD-RUN-ARGS...: `ward run ARGS` prints "RESULT
+# AT_1K AT_N"; the row NAME of AT_N beside AT_1K, within 2x of it
+at_scale () {
+  name=$1 target=$2; shift 2
+  res=$("$WARD" run "$@" 2> "$tmp/err" | sed -n 's/^RESULT //p')
+  if [ -z "$res" ]; then
+    echo "scale: ward run $* failed:" >&2
+    tail -n 5 "$tmp/err" >&2
+    return
+  fi
   # shellcheck disable=SC2086
   set -- $res
-  row "ending one of $TIMERS_N timed (us)" "$2" "$1" \
-    "$(awk -v a="$2" -v b="$1" 'BEGIN { printf "%.2fx", a / b }')" "<= 2x at 1k live" \
-    "$(awk -v a="$2" -v b="$1" 'BEGIN { print (a <= 2 * b) ? "yes" : "no" }')"
-fi
+  row "$name" "$2" "$1" "$(awk -v a="$2" -v b="$1" 'BEGIN { printf "%.2fx", a / b }')" \
+    "$target" "$(awk -v a="$2" -v b="$1" 'BEGIN { print (a <= 2 * b) ? "yes" : "no" }')"
+}
+
+# ---- timers: ending a process that holds one, with TIMERS_N live ----
+at_scale "ending one of $TIMERS_N timed (us)" "<= 2x at 1k live" \
+  --children $((TIMERS_N + 100000)) --processes $((TIMERS_N + 100000)) \
+  --root "$here" "$here/timers.lua" "$TIMERS_N" 5000
 
 # ---- names: register+lookup+unregister with SCALE_N names held ----
-res=$("$WARD" run --root "$here" "$here/names.lua" "$n" 20000 2> "$tmp/err" | sed -n 's/^RESULT //p')
-if [ -z "$res" ]; then
-  echo "scale: ward run names.lua $n failed:" >&2
-  tail -n 5 "$tmp/err" >&2
-else
-  # shellcheck disable=SC2086
-  set -- $res
-  row "name cycle, $n held (us)" "$2" "$1" \
-    "$(awk -v a="$2" -v b="$1" 'BEGIN { printf "%.2fx", a / b }')" "<= 2x at 1k held" \
-    "$(awk -v a="$2" -v b="$1" 'BEGIN { print (a <= 2 * b) ? "yes" : "no" }')"
-fi
+at_scale "name cycle, $n held (us)" "<= 2x at 1k held" --root "$here" "$here/names.lua" "$n" 20000
 
 # ---- policies ----
 for r in $POLICY_RULES; do
