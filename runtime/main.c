@@ -447,7 +447,7 @@ run_parse (int argc, char **argv, run_opts *o)
       case 'D': o->popts.db_path = optarg; break;
       case 'A': o->popts.audit_path = optarg; break;
       case 'L': o->popts.audit_all = 1; break;
-      case 'S': o->popts.audit_sync = 1; break;
+      case 'S': o->popts.audit_sync = ward_cfg.audit_sync = 1; break;
       case 'h': usage (stdout); return 0;
       default:
         {

@@ -155,6 +155,7 @@ typedef struct ward_config {
   unsigned sandbox_fds;       /* descriptors each of its processes has in flight */
   unsigned mailbox_fds;       /* descriptors queued in one mailbox */
   unsigned fd_reserve;        /* descriptors sandboxed work never takes (fdvec.h) */
+  int audit_sync;             /* --audit-sync: a denied call waits for its commit */
 } ward_config;
 
 extern ward_config ward_cfg;

@@ -653,8 +653,10 @@ ward_broker_send_now (ward_remote *r)
   ward_proc *p = r->proxy;
   if (p == NULL || r->rx.fds.n > 0 || r->boot_failed || r->ended || r->broken
       || atomic_load (&r->in_call) || atomic_load (&p->killed) || atomic_load (&p->ended)
-      || p->state == WARD_ST_NEW)
-    return 0;                   /* (a stand-in that has ended performs nothing) */
+      || p->state == WARD_ST_NEW || ward_cfg.audit_sync)
+    return 0;                   /* (a stand-in that has ended performs nothing; under
+                                   --audit-sync a denial waits for its commit, which
+                                   the reader must not, serving every child) */
   ward_err err;
   ward_wire_in in = { r->rx.body.data, r->rx.body.data + r->rx.body.len };
   const char *op, *args;

@@ -15,6 +15,8 @@ LUA_TESTS += tests/lua/sandbox/child-calls.lua
 ## sends.lua: a child's sends, performed by the runtime's reader or its
 ## stand-in: order, answers, to itself; a child busy for long still reads
 LUA_TESTS += tests/lua/sandbox/sends.lua
+## sends-sync.lua: the same under --audit-sync, where the stand-in performs them
+LUA_TESTS += tests/lua/sandbox/sends-sync.lua
 ## init-lockdown.lua: what an init script does with Emilua's capability
 ## calls cannot weaken the lockdown that follows.
 LUA_TESTS += tests/lua/sandbox/init-lockdown.lua
