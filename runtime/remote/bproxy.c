@@ -725,23 +725,13 @@ ward_broker_send_now (ward_remote *r)
   ward_wire_rx_reset (&r->rx);
   if (rc < 0)
     {
-      /* as ward_broker_channel_broken, with the reader's lock held */
-      if (r->own_why[0] == '\0' && !r->broken)
-        snprintf (r->own_why, sizeof r->own_why, "ended: %s", err.msg);
-      ward_broker_kill_child (r);
+      ward_broker_channel_broken_locked (r, &err);
       return 1;
     }
   ward_broker_charge_cpu_locked (r, ward_thread_cpu_ns () - cpu0);
   if (atomic_load (&r->cpu_spent))
     return 1;                   /* ended: nothing more is read */
-  /* as ward_broker_rearm */
-  ward_lock (&r->tx_lock, WARD_LOCK_STANDIN_TX);
-  int full = r->tx.bytes >= TX_LIMIT && !r->tx_ended;
-  ward_unlock (&r->tx_lock);
-  if (full)
-    r->rearm_on_room = 1;
-  else
-    ward_broker_rewatch (r);
+  ward_broker_rearm_locked (r);
   return 1;
 }
 

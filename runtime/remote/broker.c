@@ -552,13 +552,19 @@ ward_broker_release (ward_proc *proxy)
 /* Writing to the child failed: it is gone, or it does not read. End it;
  * the reader's notice of its end follows, and this reason wins. */
 void
-ward_broker_channel_broken (ward_remote *r, const ward_err *err)
+ward_broker_channel_broken_locked (ward_remote *r, const ward_err *err)
 {
-  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   /* the reader's reason, when it ended the child first, is the one told */
   if (r->own_why[0] == '\0' && !r->broken)
     snprintf (r->own_why, sizeof r->own_why, "ended: %s", err->msg);
   ward_broker_kill_child (r);
+}
+
+void
+ward_broker_channel_broken (ward_remote *r, const ward_err *err)
+{
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
+  ward_broker_channel_broken_locked (r, err);
   ward_unlock (&ward_broker_rd.lock);
 }
 
@@ -696,9 +702,8 @@ ward_broker_forward_now (ward_proc *proxy, const ward_msg *m)
 /* Watch r's channel again after a frame was taken (ward_broker_rewatch, with the
  * reader's lock). */
 void
-ward_broker_rearm (ward_remote *r)
+ward_broker_rearm_locked (ward_remote *r)
 {
-  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
   /* With TX_LIMIT waiting for the child, its next call is not read until
    * it has read some (the reader rewatches it): a child that sends calls and
    * reads their replies slowly cannot grow its queue without bound. */
@@ -709,5 +714,12 @@ ward_broker_rearm (ward_remote *r)
     r->rearm_on_room = 1;
   else
     ward_broker_rewatch (r);
+}
+
+void
+ward_broker_rearm (ward_remote *r)
+{
+  ward_lock (&ward_broker_rd.lock, WARD_LOCK_BROKER);
+  ward_broker_rearm_locked (r);
   ward_unlock (&ward_broker_rd.lock);
 }

@@ -159,8 +159,10 @@ int ward_broker_put_frame (ward_remote *r, int type, const void *body, size_t le
 /* Whether so much waits for r's child that its stand-in forwards nothing
  * more for now. */
 int ward_broker_tx_full (ward_remote *r);
-/* Writing to r's child failed: end it with this reason. */
+/* Writing to r's child failed: end it with this reason (_locked: with the
+ * reader's lock held). */
 void ward_broker_channel_broken (ward_remote *r, const ward_err *err);
+void ward_broker_channel_broken_locked (ward_remote *r, const ward_err *err);
 /* Whether any channel names the stand-in p (0 or 1), and the same as the
  * child is to be told now (UINT32_MAX for the run's first process). */
 unsigned ward_broker_senders_peek (ward_proc *p);
@@ -170,8 +172,10 @@ uint32_t ward_broker_senders_now (ward_proc *p);
  * stand-in's end then reads "subprocess actor ended: malformed frame:
  * what". */
 void ward_broker_malformed (ward_remote *r, const char *what);
-/* Watch r's channel again after the stand-in took a frame. */
+/* Watch r's channel again after the stand-in took a frame (_locked: with
+ * the reader's lock held). */
 void ward_broker_rearm (ward_remote *r);
+void ward_broker_rearm_locked (ward_remote *r);
 
 /* The reader performs a child's send itself, as the stand-in would --
  * judged by the permission engine as the stand-in's actor, the denial
