@@ -394,7 +394,8 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
   if (dest[0] != '{'
       && ward_proc_authorize1 (p, WARD_ACTION (REGISTRY_LOOKUP), dest, NULL, err) < 0)
     return NULL;
-  int own = p == ward_current ();           /* (the cache is its thread's) */
+  /* (the cache is the process's own threads': not one acting for it) */
+  int own = p == ward_current () && !ward_sched_acting ();
   ward_proc *t = own ? target_cached (p, dest) : NULL;
   if (t == NULL && (t = ward_resolve (dest, err)) != NULL && own)
     target_remember (p, dest, t);

@@ -292,6 +292,10 @@ ward_proc *ward_current (void);               /* the process on this thread */
  * charge to p -- makes p its current process for that act: returns the
  * one it had, to be put back when the act is done. */
 ward_proc *ward_sched_act_as (ward_proc *p);
+/* Whether this thread is acting for its current process (act_as): what
+ * the process keeps for its own threads alone (the target it named last)
+ * is then left alone. */
+int ward_sched_acting (void);
 /* Between hold and release, what this thread pushes (the processes its
  * deliveries wake) waits, up to a few, and is pushed at release: the
  * broker's reader answers a child before the target of its send can take

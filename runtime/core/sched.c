@@ -76,12 +76,21 @@ ward_sched_release_pushes (void)
   tls_nheld = 0;
 }
 
+static _Thread_local int tls_acting;
+
 ward_proc *
 ward_sched_act_as (ward_proc *p)
 {
   ward_proc *was = tls_proc;
   tls_proc = p;
+  tls_acting = p != NULL;         /* (only threads that run no process act) */
   return was;
+}
+
+int
+ward_sched_acting (void)
+{
+  return tls_acting;
 }
 
 const char *
