@@ -45,6 +45,19 @@ if attack == "fds-park" then
   print("after: " .. tostring(process.exec("actors:helper", "ward:main", process.pid(), 5)))
   return
 end
+-- another sandboxed actor (actors:echo) is served while C attacks: it
+-- starts, answers a round trip and ends, each step printed
+local function serve_other()
+  local E = process.spawn_monitored("actors:echo", "ward:sandbox", process.pid())
+  local m = wait(inb, 60000)
+  print("other: " .. (m and m:topic() or "nothing"))
+  process.send(E, "ping")
+  m = wait(inb, 60000)
+  print("round trip: " .. (m and m:topic() .. " " .. tostring((m:payload())) or "nothing"))
+  process.send(E, "stop")
+  local e = wait(ev, 60000)
+  print("other ended: " .. (e and tostring(e.result.error or e.result.value) or "no EXIT"))
+end
 local C = process.spawn_monitored("actors:raw", "ward:sandbox", attack, process.pid(), scale)
 if attack == "slow" or attack == "deaf" then
   local m = wait(inb, 60000)
@@ -56,15 +69,7 @@ if attack == "slow" or attack == "deaf" then
   end
   print("flooded: " .. sent)
   -- another sandboxed actor is served meanwhile
-  local E = process.spawn_monitored("actors:echo", "ward:sandbox", process.pid())
-  m = wait(inb, 60000)
-  print("other: " .. (m and m:topic() or "nothing"))
-  process.send(E, "ping")
-  m = wait(inb, 60000)
-  print("round trip: " .. (m and m:topic() .. " " .. tostring((m:payload())) or "nothing"))
-  process.send(E, "stop")
-  local e = wait(ev, 60000)
-  print("other ended: " .. (e and tostring(e.result.error or e.result.value) or "no EXIT"))
+  serve_other()
   if attack == "slow" then
     -- a reader that keeps its pace is not ended for it: it is still here
     print("still running: " .. tostring(wait(ev, 0) == nil))
@@ -75,15 +80,7 @@ if attack == "send-flood" then
   -- another sandboxed actor is served while the child floods the reader
   local m = wait(inb, 60000)
   print("ready: " .. (m and m:topic() or "nothing"))
-  local E = process.spawn_monitored("actors:echo", "ward:sandbox", process.pid())
-  m = wait(inb, 60000)
-  print("other: " .. (m and m:topic() or "nothing"))
-  process.send(E, "ping")
-  m = wait(inb, 60000)
-  print("round trip: " .. (m and m:topic() .. " " .. tostring((m:payload())) or "nothing"))
-  process.send(E, "stop")
-  local e = wait(ev, 60000)
-  print("other ended: " .. (e and tostring(e.result.error or e.result.value) or "no EXIT"))
+  serve_other()
   process.terminate(C)
 end
 local e = wait(ev, 120000)
