@@ -1,7 +1,7 @@
 ## tests/bench/bench.mk -- benchmarks (make bench), not part of make check.
 ## run-bench.sh prints ward's figures beside Erlang/OTP's (measured in the
 ## same run) with the ratio and the DESIGN.md section 6 target.
-EXTRA_DIST += tests/bench/run-bench.sh tests/bench/wbench.erl \
+EXTRA_DIST += tests/bench/run-bench.sh tests/bench/scratch.sh tests/bench/wbench.erl \
 	tests/bench/spawn.lua tests/bench/idle.lua tests/bench/msg.lua \
 	tests/bench/actors/noop.lua tests/bench/actors/idle.lua tests/bench/actors/recv.lua \
 	tests/bench/sbx.lua tests/bench/actors/pong.lua

@@ -21,15 +21,9 @@
 : "${WARD_BENCH_ARGS:=}"
 : "${ERL_BENCH_ARGS:=}"
 
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-bench.XXXXXX") || exit 0
-bg_pid=
-cleanup () {
-  if [ -n "$bg_pid" ]; then kill "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 0' INT TERM
+bench=bench
+# shellcheck source=tests/bench/scratch.sh
+. "$(dirname "$0")/scratch.sh"
 
 to=
 command -v timeout >/dev/null 2>&1 && to="timeout 300"

@@ -26,16 +26,9 @@
 : "${POLICY_RULES:=10000 100000}"
 : "${POLICY_SCALE:=tests/bench/policy-scale}"
 : "${REPS:=3}"
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-scale.XXXXXX") || exit 0
-bg_pid=
-# shellcheck disable=SC2317  # called by the trap
-cleanup () {
-  if [ -n "$bg_pid" ]; then kill "$bg_pid" 2>/dev/null; wait "$bg_pid" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 0' INT TERM
+bench=scale
+# shellcheck source=tests/bench/scratch.sh
+. "$(dirname "$0")/scratch.sh"
 XDG_STATE_HOME=$tmp/state; export XDG_STATE_HOME
 
 # "measure ward peer ratio target met": run-bench.sh's table
