@@ -73,4 +73,33 @@ int ward_codec_decode (lua_State *L, const uint8_t *p, size_t len,
 int ward_codec_each_handle (const uint8_t *p, size_t len,
                             int (*each) (const char *ref, size_t len, void *ctx), void *ctx);
 
+/* ---- one scalar, without the general machinery ----
+ * The commonest message is a single number or flag: these read and write
+ * it directly. They give the very bytes and values ward_codec_encode and
+ * ward_codec_decode would, and decline (0) whatever else. */
+enum { WARD_CODEC_S_NONE, WARD_CODEC_S_NIL, WARD_CODEC_S_FALSE, WARD_CODEC_S_TRUE,
+       WARD_CODEC_S_INT, WARD_CODEC_S_FLT };
+
+typedef struct ward_codec_scalar {
+  int kind;                      /* WARD_CODEC_S_*: NONE is no value at all */
+  union { lua_Integer i; lua_Number d; } v;
+} ward_codec_scalar;
+
+#define WARD_CODEC_SCALAR_BYTES 13     /* version, count, tag, a 10-byte varint */
+
+/* The message of the n values at idx (n 0 or 1, stack unchanged) when they
+ * are no value or one nil, boolean or number, written to out: its length;
+ * 0 when they are anything else or do not fit opts' byte limit (encode
+ * them with ward_codec_encode, which says why). */
+size_t ward_codec_encode_scalar (lua_State *L, int idx, int n, const ward_codec_opts *opts,
+                                 uint8_t out[WARD_CODEC_SCALAR_BYTES]);
+
+/* 1 with *s when the message p is exactly no value or one nil, boolean or
+ * number that ward_codec_decode would accept; 0 otherwise (decode it). */
+int ward_codec_decode_scalar (const uint8_t *p, size_t len, const ward_codec_opts *opts,
+                              ward_codec_scalar *s);
+
+/* Push the value of s (nothing for NONE): how many were pushed (0 or 1). */
+int ward_codec_push_scalar (lua_State *L, const ward_codec_scalar *s);
+
 #endif

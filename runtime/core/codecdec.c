@@ -195,3 +195,64 @@ ward_codec_decode (lua_State *L, const uint8_t *p, size_t len,
     *nvalues = count;
   return 0;
 }
+
+int
+ward_codec_decode_scalar (const uint8_t *p, size_t len, const ward_codec_opts *opts,
+                          ward_codec_scalar *s)
+{
+  if (p == NULL || len < 2 || len > WARD_CODEC_SCALAR_BYTES || p[0] != CODEC_VERSION
+      || p[1] > 1 || len > ward_codec_bytes_limit (opts))
+    return 0;
+  if (p[1] == 0)
+    {
+      s->kind = WARD_CODEC_S_NONE;
+      return len == 2;
+    }
+  if (len < 3)
+    return 0;
+  dec d = { .p = p + 3, .end = p + len, .err = NULL };
+  switch (p[2])
+    {
+    case TAG_NIL: s->kind = WARD_CODEC_S_NIL; break;
+    case TAG_FALSE: s->kind = WARD_CODEC_S_FALSE; break;
+    case TAG_TRUE: s->kind = WARD_CODEC_S_TRUE; break;
+    case TAG_INT:
+      {
+        uint64_t z = 0;
+        if (get_varint (&d, &z) < 0)
+          return 0;
+        s->kind = WARD_CODEC_S_INT;
+        s->v.i = (lua_Integer) ((int64_t) (z >> 1) ^ -(int64_t) (z & 1));
+        break;
+      }
+    case TAG_FLOAT:
+      {
+        if (d.end - d.p < 8)
+          return 0;
+        uint64_t u = get_le64 (d.p);
+        d.p += 8;
+        double x;
+        memcpy (&x, &u, 8);
+        s->kind = WARD_CODEC_S_FLT;
+        s->v.d = (lua_Number) x;
+        break;
+      }
+    default:
+      return 0;
+    }
+  return d.p == d.end;
+}
+
+int
+ward_codec_push_scalar (lua_State *L, const ward_codec_scalar *s)
+{
+  switch (s->kind)
+    {
+    case WARD_CODEC_S_NIL: lua_pushnil (L); return 1;
+    case WARD_CODEC_S_FALSE: lua_pushboolean (L, 0); return 1;
+    case WARD_CODEC_S_TRUE: lua_pushboolean (L, 1); return 1;
+    case WARD_CODEC_S_INT: lua_pushinteger (L, s->v.i); return 1;
+    case WARD_CODEC_S_FLT: lua_pushnumber (L, s->v.d); return 1;
+    default: return 0;
+    }
+}

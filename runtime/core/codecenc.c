@@ -544,3 +544,44 @@ ward_codec_encode (lua_State *L, int idx, int n, wbuf *out,
     }
   return 0;
 }
+
+size_t
+ward_codec_encode_scalar (lua_State *L, int idx, int n, const ward_codec_opts *opts,
+                          uint8_t out[WARD_CODEC_SCALAR_BYTES])
+{
+  size_t len = 2;
+  out[0] = CODEC_VERSION;
+  out[1] = (uint8_t) n;
+  if (n == 1)
+    switch (lua_type (L, idx))
+      {
+      case LUA_TNIL:
+        out[len++] = TAG_NIL;
+        break;
+      case LUA_TBOOLEAN:
+        out[len++] = lua_toboolean (L, idx) ? TAG_TRUE : TAG_FALSE;
+        break;
+      case LUA_TNUMBER:
+        if (lua_isinteger (L, idx))
+          {
+            uint64_t u = (uint64_t) lua_tointeger (L, idx);
+            out[len++] = TAG_INT;
+            len += put_varint (out + len, (u << 1) ^ (0 - (u >> 63)));
+          }
+        else
+          {
+            double x = (double) lua_tonumber (L, idx);
+            uint64_t u;
+            memcpy (&u, &x, 8);
+            out[len++] = TAG_FLOAT;
+            put_le64 (out + len, u);
+            len += 8;
+          }
+        break;
+      default:
+        return 0;
+      }
+  else if (n != 0)
+    return 0;
+  return len <= ward_codec_bytes_limit (opts) ? len : 0;
+}

@@ -11,6 +11,7 @@
 #include "remote.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ ward_msg *
 ward_msg_new (int kind, const char *from, const char *topic, const void *data, size_t len)
 {
   size_t tlen = topic ? strlen (topic) + 1 : 0;
-  if (len > SIZE_MAX - sizeof (ward_msg) - tlen)
+  if (tlen > UINT_MAX || len > SIZE_MAX - sizeof (ward_msg) - tlen)
     return NULL;
   ward_msgpool *pool;
   ward_msg *m = ward_msgpool_alloc (sizeof *m + tlen + len, &pool);
@@ -37,6 +38,7 @@ ward_msg_new (int kind, const char *from, const char *topic, const void *data, s
   m->from[flen] = '\0';
   uint8_t *tail = (uint8_t *) (m + 1);
   m->topic = NULL;
+  m->topic_len = tlen ? tlen - 1 : 0;
   if (topic)
     {
       m->topic = memcpy (tail, topic, tlen);
@@ -111,7 +113,7 @@ ward_msg_take_fds (ward_msg *m, ward_fdvec *v, ward_err *err)
 size_t
 ward_msg_bytes (const ward_msg *m)
 {
-  return m->len + (m->topic ? strlen (m->topic) + 1 : 0);
+  return m->len + (m->topic ? m->topic_len + 1 : 0);
 }
 
 void

@@ -177,6 +177,7 @@ struct ward_msg {
   int kind;
   int port;            /* filled at delivery */
   int is_error;        /* EXIT/EXEC/LINK_DOWN: payload is error text */
+  unsigned topic_len;  /* strlen (topic), 0 without one */
   int64_t at;          /* CANCEL deadline / TIMER time, ms since epoch */
   char from[64];       /* sender PID ("" for the runtime) */
   char *topic;         /* USER: points into the same allocation */

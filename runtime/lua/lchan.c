@@ -163,13 +163,18 @@ pack (lua_State *L, int n)
   lua_setfield (L, -2, "n");
 }
 
-/* A Message: its payload's count, and its topic and sender as bytes. The
- * two become Lua strings (user values 1 and 2, kept) only when asked for:
- * a receiver that reads the payload alone never interns them. */
+/* A Message: its payload, and its topic and sender as bytes, made Lua
+ * strings only when topic() or from() asks (a short string is interned:
+ * asking again finds the same one). A payload of one scalar (nil, a
+ * boolean, a number) or of none is kept in the object itself, which then
+ * has no user value at all: the collector marks it without visiting it.
+ * Other payloads are user value 1 (several values packed {n = N, ...}). */
 typedef struct msg_ud {
-  int n;                        /* payload values (user value 3) */
-  unsigned topic_len;           /* text: the topic, NUL, the sender, NUL */
-  int has_from;                 /* 0: the runtime sent it (from() is nil) */
+  int n;                        /* payload values */
+  int in_uv;                    /* the payload is user value 1, not s */
+  ward_codec_scalar s;
+  unsigned topic_len;           /* text: the topic, NUL, the sender */
+  unsigned from_len;            /* 0: the runtime sent it (from() is nil) */
   char text[];
 } msg_ud;
 
@@ -177,39 +182,45 @@ static int
 push_message (lua_State *L, ward_msg *m)
 {
   const char *topic = m->topic ? m->topic : "";
-  size_t tl = strlen (topic), fl = strlen (m->from);
-  msg_ud *u = lua_newuserdatauv (L, sizeof *u + tl + fl + 2, 3);
-  u->topic_len = (unsigned) tl;
-  u->has_from = fl > 0;
-  memcpy (u->text, topic, tl + 1);
+  size_t tl = m->topic ? m->topic_len : 0, fl = strlen (m->from);
+  msg_ud h;
+  memset (&h, 0, sizeof h);
+  if (m->handles == 0 && ward_codec_decode_scalar (m->data, m->len, ward_codec_opts_rt (), &h.s))
+    h.n = h.s.kind != WARD_CODEC_S_NONE;
+  else
+    {
+      decode_or_raise (L, m, &h.n);
+      if (h.n != 1)
+        pack (L, h.n);
+      h.in_uv = 1;
+    }
+  h.topic_len = (unsigned) tl;
+  h.from_len = (unsigned) fl;
+  msg_ud *u = lua_newuserdatauv (L, sizeof *u + tl + fl + 2, h.in_uv);
+  *u = h;
+  memcpy (u->text, topic, tl);
+  u->text[tl] = '\0';
   memcpy (u->text + tl + 1, m->from, fl + 1);
   ward_setmeta (L, MESSAGE);
-  int n;
-  decode_or_raise (L, m, &n);
-  u->n = n;
-  if (n != 1)            /* one value is kept as is: no table per message */
-    pack (L, n);
-  lua_setiuservalue (L, -2, 3);
+  if (h.in_uv)
+    {
+      lua_insert (L, -2);
+      lua_setiuservalue (L, -2, 1);
+    }
   return 1;
 }
 
-/* User value i (1 topic, 2 sender) of the Message at 1, made from its
- * bytes the first time. */
+/* The topic (i 1) or the sender (i 2) of the Message at 1. */
 static int
 msg_text (lua_State *L, int i)
 {
   msg_ud *u = ward_checkudata (L, 1, MESSAGE);
-  if (lua_getiuservalue (L, 1, i) != LUA_TNIL)
-    return 1;
-  lua_pop (L, 1);
   if (i == 1)
     lua_pushlstring (L, u->text, u->topic_len);
-  else if (u->has_from)
-    lua_pushstring (L, u->text + u->topic_len + 1);
+  else if (u->from_len > 0)
+    lua_pushlstring (L, u->text + u->topic_len + 1, u->from_len);
   else
-    return lua_pushnil (L), 1;
-  lua_pushvalue (L, -1);
-  lua_setiuservalue (L, 1, i);
+    lua_pushnil (L);
   return 1;
 }
 
@@ -217,6 +228,7 @@ int
 ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
 {
   int n;
+  ward_codec_scalar s;
   switch (m->kind)
     {
     case WARD_MSG_USER:
@@ -224,6 +236,12 @@ ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
         return push_message (L, m);
       /* A raw channel carries one value per message: several payload
        * values arrive packed as {n = N, ...} rather than cut short. */
+      if (m->handles == 0 && ward_codec_decode_scalar (m->data, m->len, ward_codec_opts_rt (), &s))
+        {
+          if (ward_codec_push_scalar (L, &s) == 0)
+            lua_pushnil (L);
+          return 1;
+        }
       decode_or_raise (L, m, &n);
       if (n == 0)
         lua_pushnil (L);
@@ -261,9 +279,12 @@ msg_from (lua_State *L)
 static int
 msg_payload (lua_State *L)
 {
-  int n = ((msg_ud *) ward_checkudata (L, 1, MESSAGE))->n;
+  msg_ud *u = ward_checkudata (L, 1, MESSAGE);
+  if (!u->in_uv)
+    return ward_codec_push_scalar (L, &u->s);
+  int n = u->n;
   lua_settop (L, 1);
-  lua_getiuservalue (L, 1, 3);
+  lua_getiuservalue (L, 1, 1);
   if (n == 1)
     return 1;
   luaL_checkstack (L, n, "too many payload values");

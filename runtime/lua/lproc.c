@@ -123,6 +123,18 @@ ward_msg *
 ward_msg_encode (lua_State *L, int kind, const char *from, const char *topic, int idx, int n,
                  ward_err *err)
 {
+  /* One number or flag, or nothing: its few bytes straight into the
+   * message (what a memory error left in the descriptors is closed first) */
+  uint8_t sb[WARD_CODEC_SCALAR_BYTES];
+  size_t sn = ward_lproc_enc_fds.n == 0 && n <= 1
+              ? ward_codec_encode_scalar (L, idx, n, ward_codec_opts_rt (), sb) : 0;
+  if (sn > 0)
+    {
+      ward_msg *m = ward_msg_new (kind, from, topic, sb, sn);
+      if (m == NULL)
+        ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "out of memory for a message");
+      return m;
+    }
   wbuf_reset (&ward_lproc_enc_buf);
   ward_fdvec_close (&ward_lproc_enc_fds);  /* what a memory error left behind */
   ward_codec_opts o = *ward_codec_opts_rt ();

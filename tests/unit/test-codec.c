@@ -905,10 +905,117 @@ test_each_handle (void)
   wbuf_free (&w);
 }
 
+/* ------------------------------------------- one scalar, the short way */
+
+/* The scalar paths give exactly what the general ones give, and decline
+ * the rest. */
+static void
+test_scalars (void)
+{
+  static const char *const vals[] = {
+    "return", "return nil", "return true", "return false", "return 0", "return 1",
+    "return -1", "return 63", "return 64", "return -65", "return 8191",
+    "return math.maxinteger", "return math.mininteger", "return 1.5", "return -0.0",
+    "return 1/0", "return -(0/0)", "return 2^63"
+  };
+  int all_same = 1, all_back = 1;
+  for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
+    {
+      int n = run (A, vals[i]);
+      uint8_t sb[WARD_CODEC_SCALAR_BYTES];
+      size_t sn = ward_codec_encode_scalar (A, -n, n, NULL, sb);
+      wbuf b;
+      wbuf_init (&b, 0);
+      ward_err err;
+      int rc = ward_codec_encode (A, -n, n, &b, NULL, &err);
+      if (sn == 0 || rc < 0 || sn != b.len || memcmp (sb, b.data, sn) != 0)
+        {
+          all_same = 0;
+          printf ("# %s: scalar %zu bytes, general %zu\n", vals[i], sn, b.len);
+        }
+      ward_codec_scalar s;
+      int got = 0;
+      if (ward_codec_decode_scalar (sb, sn, NULL, &s))
+        got = ward_codec_push_scalar (B, &s);
+      else
+        all_back = 0;
+      if (got != n || (n == 1 && !deep_eq (A, -1, B, -1, 0)))
+        {
+          all_back = 0;
+          printf ("# %s: decoded %d values\n", vals[i], got);
+        }
+      lua_pop (A, n);
+      lua_pop (B, got);
+      wbuf_free (&b);
+    }
+  ok (all_same, "encode_scalar: the same bytes as encode for no value, nil, booleans, numbers");
+  ok (all_back, "decode_scalar: the same values back");
+
+  /* what is not one scalar is declined by both */
+  static const char *const others[] = { "return 'x'", "return {}", "return 1, 2",
+                                        "return print" };
+  int declined = 1;
+  for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+    {
+      int n = run (A, others[i]);
+      uint8_t sb[WARD_CODEC_SCALAR_BYTES];
+      if (ward_codec_encode_scalar (A, -n, n > 1 ? 1 : n, NULL, sb) != 0 && n == 1)
+        declined = 0;
+      if (n > 1 && ward_codec_encode_scalar (A, -n, n, NULL, sb) != 0)
+        declined = 0;
+      lua_pop (A, n);
+    }
+  ok (declined, "encode_scalar declines strings, tables, functions and two values");
+
+  static const struct { const char *what; uint8_t b[12]; size_t n; } bad[] = {
+    { "two values", { 1, 2, 0, 0 }, 4 },
+    { "a string", { 1, 1, 5, 1, 'x' }, 5 },
+    { "a trailing byte", { 1, 1, 3, 2, 0 }, 5 },
+    { "no value and a byte", { 1, 0, 0 }, 3 },
+    { "a truncated float", { 1, 1, 4, 0, 0, 0 }, 6 },
+    { "an overlong varint", { 1, 1, 3, 0x80, 0x00 }, 5 },
+    { "a truncated varint", { 1, 1, 3, 0x80 }, 4 },
+    { "a missing value", { 1, 1 }, 2 },
+    { "another version", { 2, 1, 0 }, 3 },
+  };
+  int refused = 1, general_too = 1;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      ward_codec_scalar s;
+      if (ward_codec_decode_scalar (bad[i].b, bad[i].n, NULL, &s))
+        {
+          refused = 0;
+          printf ("# decode_scalar took %s\n", bad[i].what);
+        }
+      int n = 0;
+      ward_err err;
+      if (i > 1 && ward_codec_decode (B, bad[i].b, bad[i].n, NULL, &n, &err) == 0)
+        {
+          general_too = 0;
+          lua_pop (B, n);
+        }
+    }
+  ok (refused, "decode_scalar declines two values, strings and malformed input");
+  ok (general_too, "(which the general decoder refuses too)");
+
+  /* a byte limit below the message's size: declined, as encode refuses */
+  ward_codec_opts tiny = { .max_bytes = 5 };
+  run (A, "return 1.5");
+  uint8_t sb[WARD_CODEC_SCALAR_BYTES];
+  int lim = ward_codec_encode_scalar (A, -1, 1, &tiny, sb) == 0;
+  lua_pop (A, 1);
+  static const uint8_t flt[] = { 1, 1, 4, 0, 0, 0, 0, 0, 0, 0xf8, 0x3f };
+  ward_codec_scalar s;
+  lim = lim && !ward_codec_decode_scalar (flt, sizeof flt, &tiny, &s)
+        && ward_codec_decode_scalar (flt, sizeof flt, NULL, &s) && s.kind == WARD_CODEC_S_FLT
+        && s.v.d == 1.5;
+  ok (lim, "both scalar paths keep to the byte limit");
+}
+
 int
 main (void)
 {
-  plan (158);
+  plan (164);
   A = new_state ();
   B = new_state ();
   lua_pushstring (A, "bottom");
@@ -922,6 +1029,7 @@ main (void)
   test_fds ();
   test_malformed ();
   test_each_handle ();
+  test_scalars ();
 
   ok (lua_gettop (A) == 1 && lua_gettop (B) == 1, "both stacks as they began");
   lua_close (A);

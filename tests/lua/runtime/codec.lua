@@ -65,6 +65,48 @@ do
   t.ok(p and p[1] ~= p[1], "NaN stays NaN")
 end
 
+-- ---- one nil, and Message objects kept while others arrive ----
+do
+  local p = trip_self(nil)
+  t.ok(p and p.n == 1 and p[1] == nil, "a single nil arrives as one value")
+  local vals = { 7, 2.5, true, false, "s", { k = 1 } }
+  for i, v in ipairs(vals) do process.send(me, "kept", i, v) end
+  process.send(me, "kept", nil)
+  process.send(me, "kept")
+  local got = {}
+  while #got < #vals + 2 do
+    local m = inbox:receive()
+    if m:topic() == "kept" then got[#got + 1] = m end
+  end
+  local all = true
+  for i, v in ipairs(vals) do
+    local a, b = got[i]:payload()
+    if a ~= i or (type(v) == "table" and b.k ~= 1) or (type(v) ~= "table" and b ~= v) then
+      all = false
+    end
+  end
+  t.ok(all, "each Message keeps its own payload while later ones arrive")
+  local n1 = select("#", got[#vals + 1]:payload())
+  local n0 = select("#", got[#vals + 2]:payload())
+  t.ok(n1 == 1 and got[#vals + 1]:payload() == nil and n0 == 0,
+       "a Message of one nil gives one nil, of none gives nothing")
+  t.ok(got[1]:topic() == "kept" and got[1]:topic() == got[1]:topic()
+       and got[1]:from() == me and got[1]:from() == got[1]:from(),
+       "topic() and from() give the same strings each time")
+  local raw = assert(process.listen("rawscalar", { message = false }))
+  for _, v in ipairs({ 5, -1.5, true, false }) do process.send(me, "rawscalar", v) end
+  process.send(me, "rawscalar")
+  local r = {}
+  for i = 1, 5 do
+    local v, ok = raw:receive()
+    r[i] = { v, ok }
+  end
+  t.ok(r[1][1] == 5 and math.type(r[1][1]) == "integer" and r[2][1] == -1.5
+       and r[3][1] == true and r[4][1] == false and r[5][1] == nil and r[5][2] == true,
+       "a raw channel gives scalars as themselves (no value: nil)")
+  process.unlisten(raw)
+end
+
 -- ---- binary strings ----
 do
   local all = {}
