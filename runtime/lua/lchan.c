@@ -12,6 +12,8 @@
 
 enum { CH_LOCAL, CH_PORT };
 
+/* A channel's user value 1: the buffer table of CH_LOCAL; for a CH_PORT
+ * that gives Message objects, their metatable (ready for each message). */
 typedef struct chan {
   int kind;
   int port;          /* CH_PORT */
@@ -62,6 +64,11 @@ ward_push_port_channel (lua_State *L, int port, int raw, int owned)
   c->port = port;
   c->raw = raw;
   c->owned = owned;
+  if (!raw)
+    {
+      ward_pushmeta (L, MESSAGE);
+      lua_setiuservalue (L, -2, 1);
+    }
 }
 
 void
@@ -178,8 +185,10 @@ typedef struct msg_ud {
   char text[];
 } msg_ud;
 
+/* The Message of m; chidx: the channel it came from (its metatable is
+ * there), or 0. */
 static int
-push_message (lua_State *L, ward_msg *m)
+push_message (lua_State *L, ward_msg *m, int chidx)
 {
   const char *topic = m->topic ? m->topic : "";
   size_t tl = m->topic ? m->topic_len : 0, fl = strlen (m->from);
@@ -201,7 +210,14 @@ push_message (lua_State *L, ward_msg *m)
   memcpy (u->text, topic, tl);
   u->text[tl] = '\0';
   memcpy (u->text + tl + 1, m->from, fl + 1);
-  ward_setmeta (L, MESSAGE);
+  if (chidx > 0 && lua_getiuservalue (L, chidx, 1) == LUA_TTABLE)
+    lua_setmetatable (L, -2);
+  else
+    {
+      if (chidx > 0)
+        lua_pop (L, 1);
+      ward_setmeta (L, MESSAGE);
+    }
   if (h.in_uv)
     {
       lua_insert (L, -2);
@@ -224,8 +240,9 @@ msg_text (lua_State *L, int i)
   return 1;
 }
 
-int
-ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
+/* ward_push_msg for the channel at chidx (0: none) */
+static int
+push_msg_from (lua_State *L, ward_msg *m, int raw, int chidx)
 {
   int n;
   ward_codec_scalar s;
@@ -233,7 +250,7 @@ ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
     {
     case WARD_MSG_USER:
       if (!raw)
-        return push_message (L, m);
+        return push_message (L, m, chidx);
       /* A raw channel carries one value per message: several payload
        * values arrive packed as {n = N, ...} rather than cut short. */
       if (m->handles == 0 && ward_codec_decode_scalar (m->data, m->len, ward_codec_opts_rt (), &s))
@@ -262,6 +279,13 @@ ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
     default:
       return push_event (L, m);
     }
+}
+
+int
+ward_push_msg (lua_State *L, ward_proc *p, ward_msg *m, int raw)
+{
+  (void) p;
+  return push_msg_from (L, m, raw, 0);
 }
 
 static int
@@ -324,7 +348,7 @@ chan_try_recv (lua_State *L, int idx, chan *c)
     return 0;
   int timer = m->kind == WARD_MSG_TIMER;
   ward_msg_hold (p, m);
-  ward_push_msg (L, p, m, c->raw);
+  push_msg_from (L, m, c->raw, lua_absindex (L, idx));
   ward_msg_release (p);
   lua_pushboolean (L, 1);
   if (c->owned && timer)

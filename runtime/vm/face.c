@@ -95,14 +95,13 @@ meta_find (const ward_proc *p, const char *tname)
 }
 
 void
-ward_setmeta (lua_State *L, const char *tname)
+ward_pushmeta (lua_State *L, const char *tname)
 {
   ward_proc *p = meta_owner (L);
   int i = p ? meta_find (p, tname) : -1;
   if (i >= 0)
     {
       lua_rawgeti (L, LUA_REGISTRYINDEX, p->meta[i].ref);
-      lua_setmetatable (L, -2);
       return;
     }
   if (luaL_getmetatable (L, tname) == LUA_TNIL)
@@ -123,6 +122,12 @@ ward_setmeta (lua_State *L, const char *tname)
       p->meta[p->nmeta].mt = lua_topointer (L, -1);
       p->nmeta++;
     }
+}
+
+void
+ward_setmeta (lua_State *L, const char *tname)
+{
+  ward_pushmeta (L, tname);
   lua_setmetatable (L, -2);
 }
 

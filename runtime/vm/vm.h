@@ -97,8 +97,10 @@ typedef struct ward_type {
 } ward_type;
 extern const ward_type ward_type_error, ward_type_channel, ward_type_case,
   ward_type_message, ward_type_builder, ward_type_vmchan, ward_type_context;
-/* luaL_setmetatable for one of the types above, made on first use. */
+/* luaL_setmetatable for one of the types above, made on first use;
+ * pushmeta pushes the metatable itself. */
 void ward_setmeta (lua_State *L, const char *tname);
+void ward_pushmeta (lua_State *L, const char *tname);
 /* luaL_testudata and luaL_checkudata for those types, quicker: tname is
  * known by its address (the one given to ward_setmeta, face.c). */
 void *ward_testudata (lua_State *L, int idx, const char *tname);
