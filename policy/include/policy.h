@@ -87,6 +87,19 @@ unsigned long long ward_policy_audit_lost (void);
 ward_decision ward_authorize (const ward_actor *actor, const char *action,
                               const char *resource, const ward_attrs *attrs);
 
+/* What the gate would answer, without recording anything (a denial is
+ * not audited, --audit-all records nothing): process.permissions.query.
+ * A permissive run answers ALLOW where the call would be allowed. *why
+ * (never NULL) is a short phrase of which form decided: "a rule allows
+ * it", "a rule denies it", "no rule matched", "the actor is not
+ * declared", "the --deny test rule", "a malformed request", "permissive
+ * run (a rule would deny it)" ... Fails closed. */
+ward_decision ward_authorize_query (const ward_actor *actor, const char *action,
+                                    const char *resource, const ward_attrs *attrs,
+                                    const char **why);
+/* Whether `name` is an action a policy may name (an X line of actions.def). */
+int ward_action_askable (const char *name);
+
 /* For a caller that asks the same question again and again (the
  * runtime's send): the generation of the gate's answers now, or 0 when
  * none may be reused (--trace, --audit-all, --permissive, --deny rules,
