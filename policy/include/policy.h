@@ -69,7 +69,27 @@ typedef struct ward_policy_opts {
                                      that declares no actor applies to it */
   int audit_later;                /* the audit database is opened while the caller
                                      goes on: ward_policy_audit_ready waits for it */
+  /* A policy text of the run's own (ward run --allow-*, made by
+   * ward_policy_grants_text), loaded with the built-in policies or the
+   * --policy files; it declares no actor, so its policies join the scope of
+   * run_actor. Refused with db_path (a store is changed by ward policy
+   * load, never by a run). */
+  const char *grants_text;
 } ward_policy_opts;
+
+/* One grant of ward run's --allow-* flags: `action` on exactly `resource`. */
+typedef struct ward_grant {
+  const char *action;
+  const char *resource;
+} ward_grant;
+/* The text of the policy WARD_GRANTS_POLICY that allows each grant on its
+ * resource as a literal (quoted, and its glob characters escaped: a value
+ * never becomes a pattern, and no character of it can end the string):
+ * valid policy text that `ward policy check` accepts. NULL with err
+ * (INVALID) for an action a policy cannot name, an empty resource, or one
+ * holding a control character; free the text with free(). */
+#define WARD_GRANTS_POLICY "ward-run-grants"
+char *ward_policy_grants_text (const ward_grant *g, size_t n, ward_err *err);
 
 /* Start the engine for a run. Returns -1 with err on failure. */
 int ward_policy_init (const ward_policy_opts *opts, ward_err *err);
