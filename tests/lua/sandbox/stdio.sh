@@ -214,6 +214,18 @@ timeout "$wait_s" "$WARD" run --untrusted --permissive --audit "$T/q.db" "$T/que
 has "permissive: the query answers what the call would do" \
   "^env${tab}granted${tab}permissive run" "$T/qout"
 
+# ---- ward audit suggest drafts the narrow grants ----
+printf 'x\n' | WARD_T_VAR=1 timeout "$wait_s" "$WARD" run --policy "$T/none.policy" --permissive \
+  --audit "$T/s.db" "$T/deny.lua" > /dev/null 2>&1
+WARD_T_VAR=1 timeout "$wait_s" "$WARD" run --untrusted --permissive --audit "$T/s.db" "$T/env.lua" \
+  > /dev/null 2>&1
+"$WARD" audit suggest --db "$T/s.db" > "$T/sugg" 2>&1
+has "suggest: allow io.stdin on \"stdin\" (the stream's word)" '^  allow io.stdin on "stdin";$' "$T/sugg"
+has "suggest: allow io.stderr on \"stderr\" (print asked nothing)" \
+  '^  allow io.stderr on "stderr";$' "$T/sugg"
+has "suggest: allow env.read on the one variable" '^  allow env.read on "WARD_T_VAR";$' "$T/sugg"
+ok "suggest: never a bare \"**\" for them" sh -c "! grep -E '^  allow (io|env)\\..* on \"\\*\\*?\";' '$T/sugg'"
+
 # ---- ward run --allow-* and --print-policy ----
 "$WARD" run --allow-env HOME --allow-env LANG --print-policy > "$T/g.policy" 2> "$T/gerr"
 ok "--print-policy prints the grants and exits 0, with no script" test $? -eq 0
