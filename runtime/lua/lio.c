@@ -21,6 +21,7 @@
 #include "config.h"
 #include "lio.h"
 #include "lfd.h"
+#include "fdvec.h"
 #include "vm.h"
 #include "face.h"
 #include "remote.h"
@@ -788,6 +789,14 @@ ward_io_stream_for_child (lua_State *L)
   int fd = fcntl (which, F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
     return ward_push_error (L, WARD_E_UNAVAILABLE, "io.%s: %s", words[which], strerror (errno));
+  /* sandboxed work never takes a reserved number (fdvec.h) */
+  if (ward_fd_reserved (fd))
+    {
+      close (fd);
+      ward_proc_audit_limit (p, WARD_ACTION (LIMIT_FD_RESERVE), p->pid);
+      ward_fd_refuse ("a standard stream cannot be sent", &err);
+      return ward_push_err (L, &err);
+    }
   ward_fd_push (L, fd);         /* (a memory error here leaks fd: the stand-in's
                                    heap is not the child's, and is rarely full) */
   return 1;

@@ -125,6 +125,34 @@ has "... io.stdout and io.stderr are denied too" \
 has "... each audited (io.stdout)" '"action":"io.stdout","resource":"stdout"' "$T/naudit"
 has "... (io.stderr)" '"action":"io.stderr","resource":"stderr"' "$T/naudit"
 
+# a profile that gives its children no stream: print goes nowhere, io only
+# what was granted (a copy of ward's descriptor, sent by the runtime)
+cat > "$T/quiet.policy" <<'P'
+policy "q" {
+  allow process.spawn, process.spawn.monitored, process.exec, process.host on "**";
+  allow io.stdout on "stdout";
+}
+actor "main" { scope = ["q"]; }
+host "quiet" { threads = 1; sandbox = "quiet"; }
+sandbox "quiet" { namespaces = [user]; stdout = "null"; stderr = "null"; }
+P
+mkdir -p "$T/qr/t"
+cat > "$T/qr/t/child.lua" <<'LUA'
+print("printed-by-the-child")
+io.write("written-by-the-child\n")
+local ok, e = pcall(function() return io.stderr:write("x") end)
+io.write("stderr\t", tostring(ok), "\t", tostring(e), "\n")
+return true
+LUA
+printf 'print("exec", process.exec("t:child", "quiet"))\n' > "$T/qr/q.lua"
+timeout "$wait_s" "$WARD" run --policy "$T/quiet.policy" --audit "$T/qq.db" "$T/qr/q.lua" \
+  > "$T/qout" 2> "$T/qerr"
+has "stdout = \"null\": the child's io.write still reaches ward's stdout (granted)" \
+  '^written-by-the-child$' "$T/qout"
+ok "... while its print goes nowhere" sh -c "! grep -q printed-by-the-child '$T/qout' '$T/qerr'"
+has "... and io.stderr, not granted, is denied" "^stderr${tab}false${tab}.*io.stderr: PERMISSION_DENIED" "$T/qout"
+has "... the exec completes" "^exec${tab}true" "$T/qout"
+
 # ---- a read that waits stays killable and holds no worker thread ----
 mkfifo "$T/fifo"
 mkdir -p "$T/r/t"
