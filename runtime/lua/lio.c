@@ -132,6 +132,13 @@ raise_denied (lua_State *L, io_stream *s)
   return luaL_error (L, "io.%s: %s", words[s->which], s->why);
 }
 
+static void
+note_kind (io_stream *s)
+{
+  struct stat st;
+  s->regular = fstat (s->fd, &st) == 0 && S_ISREG (st.st_mode);
+}
+
 /* The stand-in's answer (a descriptor, or nil and an error) on top. */
 static int
 grant_k (lua_State *L, int status, lua_KContext ctx)
@@ -149,6 +156,7 @@ grant_k (lua_State *L, int status, lua_KContext ctx)
           *u = -1;
           s->owned = 1;
           s->state = S_GRANTED;
+          note_kind (s);
         }
     }
   else if (s->state != S_GRANTED)
@@ -168,13 +176,6 @@ grant_k (lua_State *L, int status, lua_KContext ctx)
   if (s->state == S_DENIED)
     return raise_denied (L, s);
   return dispatch (L, ctx);
-}
-
-static void
-note_kind (io_stream *s)
-{
-  struct stat st;
-  s->regular = fstat (s->fd, &st) == 0 && S_ISREG (st.st_mode);
 }
 
 /* Make sure the stream at 1 was granted, then go on with the method (ctx):
