@@ -106,6 +106,10 @@ usage (FILE *out)
          "  --audit-fold N      record the first N denials of each actor and action\n"
          "                      one by one, count the rest (default 1000)\n"
          "  --permissive        allow what would be denied, recording it\n"
+         "  --allow-env NAME    let the run's actor read the variable NAME\n"
+         "                      (os.getenv; repeatable; NAME is taken literally)\n"
+         "  --print-policy      print the policy the --allow-* flags build (policy\n"
+         "                      text for a file or the store) and exit\n"
          "\n"
          "See ward(1) and ward-lua(7).\n", out);
 }
@@ -375,6 +379,8 @@ run_error (const char *msg)
 
 static int run_script (ward_policy_opts *popts, int untrusted, const char *actor, int argc,
                        char **argv);
+struct run_opts;
+static int run_with_grants (int argc, char **argv, struct run_opts *po);
 
 static const struct option run_options[] = {
   { "root", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
@@ -392,13 +398,82 @@ static const struct option run_options[] = {
   { "policy", required_argument, 0, 'p' }, { "db", required_argument, 0, 'D' },
   { "audit", required_argument, 0, 'A' }, { "audit-all", no_argument, 0, 'L' },
   { "audit-sync", no_argument, 0, 'S' }, { "audit-fold", required_argument, 0, 'O' },
-  { "untrusted", no_argument, 0, 'U' },
+  { "untrusted", no_argument, 0, 'U' }, { "print-policy", no_argument, 0, 'Q' },
   { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+
+/* ward run's --allow-* flags (the Deno habit): each grants its action on
+ * the value it is given, in a policy of the run's own that joins the
+ * scope of the run's actor (ward_policy_grants_text: the value is a
+ * literal, quoted and glob-escaped, so no value can become a pattern or
+ * end its string). One line a flag; check refuses a value before the
+ * policy's own checks (empty, control characters) with a sentence of its
+ * own, or is NULL. */
+typedef struct allow_flag {
+  const char *name;             /* the option, without -- */
+  enum ward_action_id action;
+  int (*check) (const char *v, const char **why);
+} allow_flag;
+
+static int
+check_env_name (const char *v, const char **why)
+{
+  if (strchr (v, '=') != NULL)
+    {
+      *why = "a variable's name holds no `=`";
+      return -1;
+    }
+  return 0;
+}
+
+static const allow_flag allow_flags[] = {
+  { "allow-env", WARD_ACT_ENV_READ, check_env_name },
+};
+#define NALLOW (sizeof allow_flags / sizeof *allow_flags)
+#define ALLOW_CODE 1000         /* getopt code of allow_flags[0]; the others follow */
+
+/* run_options and one option a flag of allow_flags, into all. */
+#define NRUN_OPTIONS (sizeof run_options / sizeof *run_options)
+static struct option all_options[NRUN_OPTIONS + NALLOW];
+
+static const struct option *
+options_of_run (void)
+{
+  size_t k = 0;
+  for (; k + 1 < NRUN_OPTIONS; k++)
+    all_options[k] = run_options[k];
+  for (size_t i = 0; i < NALLOW; i++)
+    all_options[k++] = (struct option) { allow_flags[i].name, required_argument, 0,
+                                         ALLOW_CODE + (int) i };
+  all_options[k] = (struct option) { 0, 0, 0, 0 };
+  return all_options;
+}
+
+/* --allow-*'s value v: 0, or -1 after saying why not. */
+static int
+allow_value (const allow_flag *f, const char *v)
+{
+  const char *why = NULL;
+  if (v[0] == '\0')
+    why = "an empty value grants nothing";
+  for (const unsigned char *p = (const unsigned char *) v; why == NULL && *p; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      why = "it holds a control character (a newline?)";
+  if (why == NULL && f->check && f->check (v, &why) == 0)
+    return 0;
+  if (why == NULL)
+    return 0;
+  fprintf (stderr, "ward run: bad value `");
+  ward_esc_fputs (v, WARD_ESC_MAX, stderr);
+  fprintf (stderr, "` for --%s: %s\n", f->name, why);
+  return -1;
+}
 
 /* What ward run's options say besides the limits, which go to ward_cfg. */
 typedef struct run_opts {
   const char *root, *actor;
-  int untrusted, actor_given;
+  int untrusted, actor_given, print_policy;
+  ward_grant *grants;           /* room for one per argument */
+  size_t ngrants;
   const char **deny, **pfiles;  /* room for one per argument, NULL-terminated */
   size_t ndeny, npfiles;
   ward_policy_opts popts;
@@ -425,9 +500,11 @@ run_parse (int argc, char **argv, run_opts *o)
 {
   int c;
   optind = 1;
-  while ((c = getopt_long (argc, argv, "+h", run_options, NULL)) != -1)
+  const struct option *options = options_of_run ();
+  while ((c = getopt_long (argc, argv, "+h", options, NULL)) != -1)
     switch (c)
       {
+      case 'Q': o->print_policy = 1; break;
       case 'r': o->root = optarg; break;
       case 'a':
         if (optarg[0] == '\0')
@@ -451,6 +528,14 @@ run_parse (int argc, char **argv, run_opts *o)
       case 'h': usage (stdout); return 0;
       default:
         {
+          if (c >= ALLOW_CODE && c < ALLOW_CODE + (int) NALLOW)
+            {
+              const allow_flag *f = &allow_flags[c - ALLOW_CODE];
+              if (allow_value (f, optarg) < 0)
+                return 2;
+              o->grants[o->ngrants++] = (ward_grant) { ward_actions[f->action].name, optarg };
+              break;
+            }
           const num_opt *no = num_opt_of (c);
           if (no == NULL)
             {
@@ -547,14 +632,53 @@ run_start (void)
   return 0;
 }
 
+/* The policy text of the --allow-* flags into *text (NULL when there are
+ * none and --print-policy was not given): 0, or 2 after saying why not. */
 static int
-run_with (int argc, char **argv, const char **deny, const char **pfiles)
+run_grants (run_opts *o, char **text)
 {
-  run_opts o = { .actor = "main", .deny = deny, .pfiles = pfiles };
+  *text = NULL;
+  if (o->ngrants == 0 && !o->print_policy)
+    return 0;
+  ward_err err;
+  if ((*text = ward_policy_grants_text (o->grants, o->ngrants, &err)) == NULL)
+    {
+      fprintf (stderr, "ward run: --allow-*: ");
+      ward_esc_fputs (err.msg, WARD_ESC_MAX, stderr);
+      fputc ('\n', stderr);
+      return 2;
+    }
+  return 0;
+}
+
+static int
+run_with (int argc, char **argv, const char **deny, const char **pfiles, ward_grant *grants)
+{
+  run_opts o = { .actor = "main", .deny = deny, .pfiles = pfiles, .grants = grants };
   run_defaults ();
   int rc = run_parse (argc, argv, &o);
   if (rc >= 0)
     return rc;
+  char *grants_text;
+  if ((rc = run_grants (&o, &grants_text)) != 0)
+    return rc;
+  if (o.print_policy)
+    {
+      fputs (grants_text, stdout);
+      free (grants_text);
+      return fflush (stdout) == 0 ? 0 : 1;
+    }
+  o.popts.grants_text = grants_text;
+  rc = run_with_grants (argc, argv, &o);
+  free (grants_text);
+  return rc;
+}
+
+static int
+run_with_grants (int argc, char **argv, run_opts *po)
+{
+  run_opts o = *po;
+  int rc;
   if ((rc = run_check (argc, argv, &o)) != 0)
     return rc;
   /* a run that sandboxes its first process has the supervisor compile the
@@ -685,13 +809,15 @@ cmd_run (int argc, char **argv)
     }
   const char **deny = calloc ((size_t) argc + 1, sizeof *deny);
   const char **pfiles = calloc ((size_t) argc + 1, sizeof *pfiles);
+  ward_grant *grants = calloc ((size_t) argc + 1, sizeof *grants);
   int rc = 1;
-  if (deny && pfiles)
-    rc = run_with (argc, argv, deny, pfiles);
+  if (deny && pfiles && grants)
+    rc = run_with (argc, argv, deny, pfiles, grants);
   else
     fprintf (stderr, "ward: out of memory\n");
   free (deny);
   free (pfiles);
+  free (grants);
   return rc;
 }
 

@@ -297,8 +297,8 @@ load_parsed (wpol_engine *e, const char *const *names, const char *const *texts,
   if (files == NULL)
     return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
   for (size_t i = 0; i < n; i++)
-    if ((files[i] = texts ? wpol_parse (names[i], texts[i], lens[i], d)
-                          : wpol_parse_path (names[i], d)) == NULL)
+    if ((files[i] = texts && texts[i] ? wpol_parse (names[i], texts[i], lens[i], d)
+                                      : wpol_parse_path (names[i], d)) == NULL)
       {
         for (size_t j = 0; j < i; j++)
           wpol_file_free (files[j]);

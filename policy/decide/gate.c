@@ -93,6 +93,38 @@ ward_authorize (const ward_actor *actor, const char *action, const char *resourc
   return WARD_DENY;
 }
 
+ward_decision
+ward_authorize_query (const ward_actor *actor, const char *action, const char *resource,
+                      const ward_attrs *attrs, const char **why)
+{
+  wpol_gate *g = &wpol_gate_state;
+  wpol_result r = { WARD_DENY, WPOL_BAD_REQUEST, NULL, 0, 0, NULL };
+  if (g->ready)
+    r = g->decide (g->engine, actor, action, resource, attrs);
+  int test_rule = 0;
+  if (g->ndeny && r.reason != WPOL_BAD_REQUEST && denied_by_rule (g, action, resource))
+    {
+      r.decision = WARD_DENY;
+      test_rule = 1;
+    }
+  if (r.decision == WARD_ALLOW)
+    {
+      *why = "a rule allows it";
+      return WARD_ALLOW;
+    }
+  *why = test_rule ? "the --deny test rule"
+    : r.reason == WPOL_BY_RULE ? "a rule denies it"
+    : r.reason == WPOL_BY_RULE_ERROR ? "a deny rule whose condition failed (fails closed)"
+    : r.reason == WPOL_UNDECLARED ? "the actor is not declared"
+    : r.reason == WPOL_BAD_REQUEST ? "a malformed request" : "no rule matched";
+  if (g->permissive && g->ready && r.reason != WPOL_BAD_REQUEST)
+    {
+      *why = "permissive run (the policy would deny it)";
+      return WARD_ALLOW;
+    }
+  return WARD_DENY;
+}
+
 static void
 record_event (const wpol_rule_loc *rule, const ward_actor *actor, const char *action,
               const char *resource, const ward_attrs *attrs)

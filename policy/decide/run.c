@@ -104,6 +104,98 @@ print_diags (wpol_diags *d)
   wpol_diags_print (d, stderr);
 }
 
+/* Load the n policies (texts, or files where texts is NULL) and the run's
+ * grants text (ward run --allow-*) together. */
+static int
+load_with_grants (wpol_engine *e, const char *const *names, const char *const *texts,
+                  const size_t *lens, size_t n, const char *grants, wpol_buf *desc,
+                  wpol_diags *d, ward_err *err)
+{
+  const char **nm = calloc (n + 1, sizeof *nm), **tx = calloc (n + 1, sizeof *tx);
+  size_t *ln = calloc (n + 1, sizeof *ln);
+  int r = -1;
+  if (nm == NULL || tx == NULL || ln == NULL)
+    ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
+  else
+    {
+      for (size_t i = 0; i < n; i++)
+        {
+          nm[i] = names[i];
+          tx[i] = texts ? texts[i] : NULL;
+          ln[i] = lens ? lens[i] : 0;
+        }
+      nm[n] = "ward run --allow-*";
+      tx[n] = grants;
+      ln[n] = strlen (grants);
+      wpol_buf_puts (desc, ", the grants of --allow-*");
+      r = wpol_engine_load_texts (e, nm, tx, ln, n + 1, d, err);
+    }
+  free (nm);
+  free (tx);
+  free (ln);
+  return r;
+}
+
+char *
+ward_policy_grants_text (const ward_grant *g, size_t n, ward_err *err)
+{
+  wpol_buf b = { 0 };
+  wpol_buf_puts (&b, "# The grants of ward run's --allow-* flags (ward(1)). This file declares\n"
+                 "# no actor: given to `ward run --policy FILE` with the policies it adds\n"
+                 "# to, it applies to the actor the run starts; loaded into a store, add\n"
+                 "# \"" WARD_GRANTS_POLICY "\" to that actor's scope.\n"
+                 "policy \"" WARD_GRANTS_POLICY "\" {\n");
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *res = g[i].resource ? g[i].resource : "";
+      if (g[i].action == NULL || !wpol_action_known (g[i].action))
+        {
+          wpol_buf_free (&b);
+          ward_err_set (err, WARD_E_INVALID, 0, "`%.100s` is no action a policy names",
+                        g[i].action ? g[i].action : "(none)");
+          return NULL;
+        }
+      if (res[0] == '\0')
+        {
+          wpol_buf_free (&b);
+          ward_err_set (err, WARD_E_INVALID, 0, "%s: an empty resource grants nothing",
+                        g[i].action);
+          return NULL;
+        }
+      for (const unsigned char *p = (const unsigned char *) res; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+          {
+            wpol_buf_free (&b);
+            ward_err_set (err, WARD_E_INVALID, 0, "%s: the resource holds a control "
+                          "character (byte 0x%02x at %zu)", g[i].action, *p,
+                          (size_t) (p - (const unsigned char *) res));
+            return NULL;
+          }
+      /* the value as itself: its glob characters escaped, then quoted */
+      wpol_buf lit = { 0 };
+      for (const char *p = res; *p; p++)
+        {
+          if (*p == '*' || *p == '?' || *p == '\\')
+            wpol_buf_puts (&lit, "\\");
+          wpol_buf_add (&lit, p, 1);
+        }
+      wpol_buf_printf (&b, "  allow %s on ", g[i].action);
+      wpol_buf_quote (&b, lit.s ? lit.s : "");
+      wpol_buf_puts (&b, ";\n");
+      if (lit.oom)
+        b.oom = 1;
+      wpol_buf_free (&lit);
+    }
+  wpol_buf_puts (&b, "}\n");
+  if (b.oom || b.s == NULL)
+    {
+      wpol_buf_free (&b);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "writing the grants of --allow-*");
+      return NULL;
+    }
+  return b.s;
+}
+
 /* Load the run's policies into a new engine; *desc says where they came from. */
 static wpol_engine *
 load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
@@ -120,6 +212,14 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
       ward_err_set (err, WARD_E_INVALID, 0, "--db and --policy do not go together: the "
                     "policies come from the store or from files (load the files into the "
                     "store with `ward policy load --db %.150s FILE...`)", o->db_path);
+      return NULL;
+    }
+  if (o->db_path && o->grants_text)
+    {
+      wpol_engine_free (e);
+      ward_err_set (err, WARD_E_INVALID, 0, "--allow-* and --db do not go together: a run "
+                    "does not change the store (print the grants with --print-policy and "
+                    "load them with `ward policy load --db %.150s FILE`)", o->db_path);
       return NULL;
     }
   if (o->db_path)
@@ -144,7 +244,9 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
       /* the one convenience of default deny (ward-policy(5)): a file that
        * declares no actor applies to the actor the run starts */
       r = o->run_actor ? wpol_engine_set_run_actor (e, o->run_actor, err) : 0;
-      if (r == 0)
+      if (r == 0 && o->grants_text)
+        r = load_with_grants (e, o->policy_files, NULL, NULL, n, o->grants_text, desc, &d, err);
+      else if (r == 0)
         r = wpol_engine_load_files (e, o->policy_files, n, &d, err);
     }
   else
@@ -152,8 +254,16 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
       wpol_buf_puts (desc, "built-in");
       for (size_t i = 0; i < wpol_builtin_count; i++)
         wpol_buf_printf (desc, "%s %s", i ? "," : "", wpol_builtin_names[i]);
-      r = wpol_engine_load_texts (e, wpol_builtin_names, wpol_builtin_texts, wpol_builtin_lens,
-                                  wpol_builtin_count, &d, err);
+      if (o->grants_text)
+        {
+          r = o->run_actor ? wpol_engine_set_run_actor (e, o->run_actor, err) : 0;
+          if (r == 0)
+            r = load_with_grants (e, wpol_builtin_names, wpol_builtin_texts, wpol_builtin_lens,
+                                  wpol_builtin_count, o->grants_text, desc, &d, err);
+        }
+      else
+        r = wpol_engine_load_texts (e, wpol_builtin_names, wpol_builtin_texts,
+                                    wpol_builtin_lens, wpol_builtin_count, &d, err);
     }
   if (d.n)
     print_diags (&d);

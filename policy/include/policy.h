@@ -69,7 +69,27 @@ typedef struct ward_policy_opts {
                                      that declares no actor applies to it */
   int audit_later;                /* the audit database is opened while the caller
                                      goes on: ward_policy_audit_ready waits for it */
+  /* A policy text of the run's own (ward run --allow-*, made by
+   * ward_policy_grants_text), loaded with the built-in policies or the
+   * --policy files; it declares no actor, so its policies join the scope of
+   * run_actor. Refused with db_path (a store is changed by ward policy
+   * load, never by a run). */
+  const char *grants_text;
 } ward_policy_opts;
+
+/* One grant of ward run's --allow-* flags: `action` on exactly `resource`. */
+typedef struct ward_grant {
+  const char *action;
+  const char *resource;
+} ward_grant;
+/* The text of the policy WARD_GRANTS_POLICY that allows each grant on its
+ * resource as a literal (quoted, and its glob characters escaped: a value
+ * never becomes a pattern, and no character of it can end the string):
+ * valid policy text that `ward policy check` accepts. NULL with err
+ * (INVALID) for an action a policy cannot name, an empty resource, or one
+ * holding a control character; free the text with free(). */
+#define WARD_GRANTS_POLICY "ward-run-grants"
+char *ward_policy_grants_text (const ward_grant *g, size_t n, ward_err *err);
 
 /* Start the engine for a run. Returns -1 with err on failure. */
 int ward_policy_init (const ward_policy_opts *opts, ward_err *err);
@@ -86,6 +106,19 @@ unsigned long long ward_policy_audit_lost (void);
 /* The gate. Thread-safe. Fails closed: any internal error denies. */
 ward_decision ward_authorize (const ward_actor *actor, const char *action,
                               const char *resource, const ward_attrs *attrs);
+
+/* What the gate would answer, without recording anything (a denial is
+ * not audited, --audit-all records nothing): process.permissions.query.
+ * A permissive run answers ALLOW where the call would be allowed. *why
+ * (never NULL) is a short phrase of which form decided: "a rule allows
+ * it", "a rule denies it", "no rule matched", "the actor is not
+ * declared", "the --deny test rule", "a malformed request", "permissive
+ * run (a rule would deny it)" ... Fails closed. */
+ward_decision ward_authorize_query (const ward_actor *actor, const char *action,
+                                    const char *resource, const ward_attrs *attrs,
+                                    const char **why);
+/* Whether `name` is an action a policy may name (an X line of actions.def). */
+int ward_action_askable (const char *name);
 
 /* For a caller that asks the same question again and again (the
  * runtime's send): the generation of the gate's answers now, or 0 when

@@ -59,3 +59,9 @@ wpol_action_namespace_known (const char *a)
       return 1;
   return 0;
 }
+
+int
+ward_action_askable (const char *name)
+{
+  return name != NULL && wpol_action_known (name);
+}

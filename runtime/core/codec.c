@@ -106,8 +106,10 @@ ward_codec_each_handle (const uint8_t *p, size_t len,
             uint64_t narr = 0, nhash = 0;
             if (get_varint (&d, &narr) < 0 || get_varint (&d, &nhash) < 0)
               return -1;
+            /* as the decoder: the values still to walk need bytes too */
             uint64_t rest = (uint64_t) (d.end - d.p);
-            if (narr > rest || nhash > (rest - narr) / 2)
+            uint64_t room = rest > left - 1 ? rest - (left - 1) : 0;
+            if (narr > room || nhash > (room - narr) / 2)
               return -1;
             left += narr + 2 * nhash;
             break;

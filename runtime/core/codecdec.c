@@ -32,11 +32,14 @@ dec_table (dec *d, size_t depth)
   uint64_t narr = 0, nhash = 0;
   if (get_varint (d, &narr) < 0 || get_varint (d, &nhash) < 0)
     return -1;
-  /* Each element takes at least one byte and each pair two: this bounds
-   * the presizing by the size of the message. */
+  /* Each element takes at least one byte and each pair two, none of them
+   * the bytes of the values still pending: this bounds the presizing of
+   * every table open at once by the size of the message. */
   uint64_t rest = (uint64_t) (d->end - d->p);
-  if (narr > rest || nhash > (rest - narr) / 2 || narr > INT_MAX || nhash > INT_MAX)
+  uint64_t room = rest > d->pending ? rest - d->pending : 0;
+  if (narr > room || nhash > (room - narr) / 2 || narr > INT_MAX || nhash > INT_MAX)
     return ward_codec_bad (d, "table larger than the message");
+  d->pending += narr + 2 * nhash;
   if (!lua_checkstack (L, LEVEL_SLOTS))
     return ward_err_set (d->err, WARD_E_INTERNAL, 0, "no room on the Lua stack");
   lua_createtable (L, (int) narr, (int) nhash);
@@ -44,6 +47,7 @@ dec_table (dec *d, size_t depth)
     {
       if (d->p < d->end && *d->p == TAG_NIL)
         return ward_codec_bad (d, "nil in a table's array part");
+      d->pending--;
       if (dec_value (d, depth + 1) < 0)
         return -1;
       lua_rawseti (L, -2, i);
@@ -56,12 +60,14 @@ dec_table (dec *d, size_t depth)
       if (kt != TAG_FALSE && kt != TAG_TRUE && kt != TAG_INT && kt != TAG_FLOAT
           && kt != TAG_STRING)
         return ward_codec_bad (d, "table key with tag 0x%02x", kt);
+      d->pending--;
       if (dec_value (d, depth + 1) < 0)
         return -1;
       if (kt == TAG_FLOAT && isnan (lua_tonumber (L, -1)))
         return ward_codec_bad (d, "NaN table key");
       if (d->p < d->end && *d->p == TAG_NIL)
         return ward_codec_bad (d, "nil table value");
+      d->pending--;
       if (dec_value (d, depth + 1) < 0)
         return -1;
       lua_rawset (L, -3);
@@ -174,6 +180,7 @@ ward_codec_decode (lua_State *L, const uint8_t *p, size_t len,
   d.p = p + 2;
   d.end = p + len;
   d.max_depth = ward_codec_depth_limit (opts);
+  d.pending = (uint64_t) count;
   d.handle = opts ? opts->handle : NULL;
   d.fds = opts ? opts->fds : NULL;
   d.err = err;
@@ -181,7 +188,7 @@ ward_codec_decode (lua_State *L, const uint8_t *p, size_t len,
     return ward_err_set (err, WARD_E_INTERNAL, 0, "no room on the Lua stack");
   int top = lua_gettop (L);
   for (int i = 0; i < count; i++)
-    if (dec_value (&d, 0) < 0)
+    if (d.pending--, dec_value (&d, 0) < 0)
       {
         lua_settop (L, top);
         return -1;

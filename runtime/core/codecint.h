@@ -81,6 +81,12 @@ typedef struct dec
   lua_State *L;
   const uint8_t *p, *end;
   size_t max_depth;
+  /* Values promised (by the count and by the tables open on the current
+   * path) and not yet begun. Each begins with a tag byte of its own, so a
+   * table may promise only what the bytes left beyond these can hold: the
+   * presizing of all the tables a message opens together is bounded by
+   * its size, not each table's alone. */
+  uint64_t pending;
   const ward_codec_handle *handle;
   ward_fdvec *fds;
   ward_err *err;

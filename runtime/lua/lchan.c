@@ -691,8 +691,8 @@ sleep_k (lua_State *L, int status, lua_KContext ctx)
   return ward_vm_block (L, 0, sleep_k);
 }
 
-static int
-l_time_sleep (lua_State *L)
+int
+ward_time_sleep (lua_State *L)
 {
   int64_t ms;
   ward_err err;
@@ -707,7 +707,7 @@ int
 ward_luaopen_time (lua_State *L)
 {
   static const luaL_Reg lib[] = {
-    { "now", l_time_now }, { "after", l_time_after }, { "sleep", l_time_sleep }, { NULL, NULL } };
+    { "now", l_time_now }, { "after", l_time_after }, { "sleep", ward_time_sleep }, { NULL, NULL } };
   luaL_newlib (L, lib);
   return 1;
 }

@@ -7,6 +7,7 @@
 #include "face.h"
 #include "codec.h"
 #include "fdvec.h"
+#include "lio.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -483,6 +484,11 @@ process_field (lua_State *L, const char *k)
       luaL_setfuncs (L, f->registry, 0);
       return 1;
     }
+  if (strcmp (k, "permissions") == 0)
+    {
+      ward_io_push_permissions (L);
+      return 1;
+    }
   if (strcmp (k, "event") == 0)
     {
       lua_createtable (L, 0, 3);
@@ -526,7 +532,7 @@ process_next (lua_State *L)
 static int
 process_pairs (lua_State *L)
 {
-  static const char *const subs[] = { "registry", "event", NULL };
+  static const char *const subs[] = { "registry", "event", "permissions", NULL };
   for (const luaL_Reg *const *part = ward_face_of (L)->process; *part; part++)
     for (const luaL_Reg *r = *part; r->name; r++)
       {

@@ -9,6 +9,7 @@
 #include "vm.h"
 #include "codec.h"
 #include "lfd.h"
+#include "lio.h"
 #include "lproc.h"
 #include "wfault.h"
 
@@ -133,7 +134,7 @@ any_handle (const char *ref, size_t len, void *ctx)
 }
 
 static void send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals,
-                        size_t vlen, const char *msg);
+                        size_t vlen, const char *msg, struct ward_fdvec *fds);
 
 /* Tell the child whether a channel names it, when that changed (only when
  * one now does, if up_only). Returns whether a frame was sent. */
@@ -279,7 +280,7 @@ on_wire (lua_State *L, ward_proc *p, ward_remote *r, ward_msg *m)
       char why[WARD_ERR_MSG_MAX];
       snprintf (why, sizeof why, "%.*s", (int) len, (const char *) body);
       ward_msg_release (p);
-      send_reply (r, 1, ward_kind_name (WARD_E_UNAVAILABLE), NULL, 0, why);
+      send_reply (r, 1, ward_kind_name (WARD_E_UNAVAILABLE), NULL, 0, why, NULL);
       return -1;
     }
   if (type == F_ENDED)
@@ -350,7 +351,7 @@ b_next_entry (lua_State *L)
  * watched again. */
 static void
 send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, size_t vlen,
-            const char *msg)
+            const char *msg, struct ward_fdvec *fds)
 {
   ward_err err;
   wbuf b;
@@ -366,7 +367,8 @@ send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, 
   if (rc == 0)
     {
       atomic_fetch_add (&r->busy, 1);
-      rc = ward_broker_put_frame (r, WARD_F_REPLY, b.data, b.len, NULL, &err);
+      rc = ward_broker_put_frame (r, WARD_F_REPLY, b.data, b.len,
+                                  st == 0 && fds && fds->n ? fds : NULL, &err);
       atomic_fetch_sub (&r->busy, 1);
     }
   wbuf_free (&b);
@@ -385,6 +387,10 @@ b_reply (lua_State *L)
   ward_err err;
   wbuf vals;
   wbuf_init (&vals, 0);
+  /* a result may hold descriptors (io.stream's): they go with the frame */
+  ward_fdvec fds = { 0 };
+  ward_codec_opts o = *ward_codec_opts_rt ();
+  o.fds = &fds;
   int top = lua_gettop (L);
   uint32_t st;
   char msg[WARD_ERR_MSG_MAX];
@@ -402,7 +408,7 @@ b_reply (lua_State *L)
       kind = ward_kind_name (e->kind);
       snprintf (msg, sizeof msg, "%s", e->msg);
     }
-  else if (ward_codec_encode (L, 2, top - 1, &vals, ward_codec_opts_rt (), &err) == 0)
+  else if (ward_codec_encode (L, 2, top - 1, &vals, &o, &err) == 0)
     st = 0;
   else
     {
@@ -415,8 +421,9 @@ b_reply (lua_State *L)
    * address): the child knows before the reply, so that its next receive
    * waits (a close is told only once what came before is forwarded) */
   (void) tell_senders (ward_current (), r, 1);
-  send_reply (r, st, kind, vals.data, vals.len, msg);
+  send_reply (r, st, kind, vals.data, vals.len, msg, &fds);
   wbuf_free (&vals);
+  ward_fdvec_close (&fds);
   return 0;
 }
 
@@ -534,7 +541,7 @@ ward_broker_push_module (lua_State *L)
     { "boot", b_boot }, { "next", b_next_entry }, { "reply", b_reply },
     { "finish", b_finish }, { "may_require", b_may_require }, { "tidy", b_tidy },
     { "malformed", b_malformed }, { "upgrade", b_upgrade },
-    { "inbox_close", b_inbox_close },
+    { "inbox_close", b_inbox_close }, { "io_stream", ward_io_stream_for_child },
     { NULL, NULL } };
   luaL_newlib (L, fns);
 }
@@ -559,6 +566,9 @@ static const char broker_lua[] =
   "  ['vmchan.detach'] = function(ch) ch:detach(); return true end,\n"
   "  ['vmchan.child_pid'] = function(ch) return ch.child_pid end,\n"
   "  ['inbox.close'] = function() w.inbox_close() end,\n"
+  "  ['io.stream'] = w.io_stream,\n"
+  "  ['env.read'] = function(name) return os.getenv(name) end,\n"
+  "  ['permissions.query'] = function(q) return process.permissions.query(q) end,\n"
   "  with_context = function()\n"
   "    local b, e = process.with_context({})\n"
   "    if b then return true end\n"

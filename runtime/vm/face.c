@@ -4,6 +4,7 @@
 #include "config.h"
 #include "face.h"
 #include "lfd.h"
+#include "lio.h"
 #include "remote.h"
 
 #include <string.h>
@@ -16,10 +17,10 @@ static const luaL_Reg *const proc_remote[] = {
 
 static const ward_type *const types_local[] = {
   &ward_type_error, &ward_type_channel, &ward_type_case, &ward_type_message,
-  &ward_type_builder, &ward_type_vmchan, &ward_type_context, &ward_type_fd, NULL };
+  &ward_type_builder, &ward_type_vmchan, &ward_type_context, &ward_type_fd, &ward_type_io, NULL };
 static const ward_type *const types_remote[] = {
   &ward_type_error, &ward_type_channel, &ward_type_case, &ward_type_message,
-  &ward_type_builder_remote, &ward_type_vmchan_remote, &ward_type_context, &ward_type_fd, NULL };
+  &ward_type_builder_remote, &ward_type_vmchan_remote, &ward_type_context, &ward_type_fd, &ward_type_io, NULL };
 
 const ward_face ward_face_local = {
   .base = ward_face_base_local, .process = proc_local, .registry = ward_face_registry_local,

@@ -110,6 +110,8 @@ int ward_luaopen_channel (lua_State *L);
 int ward_luaopen_time (lua_State *L);
 int ward_luaopen_process (lua_State *L);
 int ward_luaopen_inbox (lua_State *L);
+/* time.sleep(d): blocks the process (yields) until d has passed. */
+int ward_time_sleep (lua_State *L);
 int ward_push_error (lua_State *L, ward_kind kind, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));      /* pushes nil, err; returns 2 */
 int ward_push_err (lua_State *L, const ward_err *err);   /* same from a ward_err */

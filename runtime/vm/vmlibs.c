@@ -1,9 +1,11 @@
 /* vmlibs.c -- the standard libraries of a process's VM, opened on first
  * use: string (error values taken as their text), table (a killable move),
- * utf8 (5.4.5's codes), os without its unsafe functions, and ward's own. */
+ * utf8 (5.4.5's codes), os without its unsafe functions (getenv asks
+ * env.read), io on the standard streams alone (lio.c), and ward's own. */
 #include "config.h"
 #include "vmint.h"
 #include "pattern.h"
+#include "lio.h"
 
 #include <string.h>
 #include <lauxlib.h>
@@ -77,6 +79,9 @@ open_os (lua_State *L)
   luaopen_os (L);
   for (const char *const *n = unsafe; *n; n++)
     set_nil (L, lua_gettop (L), *n);
+  /* ward's getenv asks env.read on the name (lio.c) */
+  lua_pushcfunction (L, ward_io_getenv);
+  lua_setfield (L, -2, "getenv");
   return 1;
 }
 
@@ -223,7 +228,7 @@ static const luaL_Reg lazy_libs[] = {
   { "channel", ward_luaopen_channel }, { "time", ward_luaopen_time },
   { "errors", ward_luaopen_errors }, { "math", luaopen_math },
   { "coroutine", ward_vm__open_coroutine }, { "utf8", open_utf8 }, { "os", open_os },
-  { NULL, NULL } };
+  { "io", ward_luaopen_io }, { NULL, NULL } };
 
 /* Open the lazy library `name` into _G and package.loaded; push it, or
  * push nothing and return 0 when name is not one. */

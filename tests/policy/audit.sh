@@ -86,7 +86,7 @@ notok 1 "the built-in policies are untrusted's too: it cannot spawn on ward:main
 has "... (with_context is denied first)" "process.context on context (actor untrusted)" "$T/err"
 $AUDIT --db "$T/b.db" --json --actor untrusted > "$T/j3" 2>&1
 has "... and the record names the deny rule of untrusted.policy" \
-  '"rule":{"policy":"untrusted","file":"untrusted.policy","line":16' "$T/j3"
+  '"rule":{"policy":"untrusted","file":"untrusted.policy","line":21' "$T/j3"
 has "... with untrusted's declared metadata" '"actor_meta":{"tier":"untrusted"}' "$T/j3"
 
 # ---- modes and options on top of the engine ----

@@ -742,6 +742,12 @@ test_malformed (void)
   refuse_bytes (bigtab, sizeof bigtab, NULL, "malformed message: table larger than the message");
   static const uint8_t bighash[] = { 1, 1, 6, 0, 3, 2, 2, 2, 2 };
   refuse_bytes (bighash, sizeof bighash, NULL, "malformed message: table larger than the message");
+  /* each table fits what is left, but not beside the value still pending
+   * after it: the presizing of all open tables is bounded together */
+  static const uint8_t bignest[] = { 1, 1, 6, 2, 0, 6, 3, 0, 2, 2, 2 };
+  refuse_bytes (bignest, sizeof bignest, NULL, "malformed message: table larger than the message");
+  static const uint8_t bigtop[] = { 1, 2, 6, 2, 0, 2, 2 };
+  refuse_bytes (bigtop, sizeof bigtop, NULL, "malformed message: table larger than the message");
   static const uint8_t nilkey[] = { 1, 1, 6, 0, 1, 0, 2 };
   refuse_bytes (nilkey, sizeof nilkey, NULL, "malformed message: table key with tag 0x00");
   static const uint8_t tabkey[] = { 1, 1, 6, 0, 1, 6, 0, 0, 2 };
@@ -1015,7 +1021,7 @@ test_scalars (void)
 int
 main (void)
 {
-  plan (164);
+  plan (166);
   A = new_state ();
   B = new_state ();
   lua_pushstring (A, "bottom");

@@ -15,7 +15,7 @@ t.ok(type(um) == "function" and rawget(process, "unmonitor") == um,
 -- pairs before any other use sees everything
 local seen, n = {}, 0
 for k, v in pairs(process) do seen[k] = type(v); n = n + 1 end
-t.is(n, #names + 2, "pairs(process) lists every function, registry and event")
+t.is(n, #names + 3, "pairs(process) lists every function, registry, event and permissions")
 local missing = {}
 for _, k in ipairs(names) do if seen[k] ~= "function" then missing[#missing + 1] = k end end
 t.is(table.concat(missing, ","), "", "each API name is a function")

@@ -22,6 +22,10 @@ LUA_TESTS += tests/lua/sandbox/sends-sync.lua
 LUA_TESTS += tests/lua/sandbox/init-lockdown.lua
 TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 	tests/lua/sandbox/hostile.sh tests/lua/sandbox/hosts.sh tests/lua/sandbox/demos.sh
+## stdio.sh: the standard streams, os.getenv, process.permissions.query
+## and ward run's --allow-* flags, in the runtime and in subprocess actors.
+TESTS += tests/lua/sandbox/stdio.sh
+EXTRA_DIST += tests/lua/sandbox/stdio.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
 ## (live children, the descriptor reserve, descriptors in flight).
 TESTS += tests/lua/sandbox/exhaust.sh

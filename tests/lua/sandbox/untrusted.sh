@@ -9,7 +9,7 @@ print("pid", process.pid())
 print("context", _CONTEXT)
 print("spawn", select(2, process.spawn("actors:x", "ward:main")))
 print("register", select(2, process.registry.register("evil")))
-print("io", io, "debug", debug)
+print("io", io.open, io.popen, "debug", debug)
 return "done"
 LUA
 "$WARD" run --untrusted --audit "$T/a.db" "$T/probe.lua" > "$T/out" 2> "$T/err"
@@ -20,7 +20,7 @@ has "it runs on ward:sandbox" '^pid	{ward:sandbox|0x' "$T/out"
 has "_CONTEXT is main: it is the first process" '^context	main' "$T/out"
 has "spawning on ward:main is denied" 'spawn	PERMISSION_DENIED: permission denied: process.spawn on actors:x (actor untrusted)' "$T/out"
 has "registering a name is denied" 'register	PERMISSION_DENIED: permission denied: process.registry.register on evil' "$T/out"
-has "io and debug are absent" '^io	nil	debug	nil' "$T/out"
+has "io.open, io.popen and debug are absent" '^io	nil	nil	debug	nil' "$T/out"
 "$WARD" audit --db "$T/a.db" --json > "$T/audit" 2>&1
 has "ward audit shows the denied spawn" '"actor":"untrusted".*"action":"process.spawn","resource":"actors:x"' "$T/audit"
 has "and the denied registration" '"action":"process.registry.register","resource":"evil"' "$T/audit"

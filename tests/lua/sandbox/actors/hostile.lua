@@ -2,7 +2,7 @@
 -- subprocess actor; reports each probe to its parent.
 local parent = ...
 local r = {}
-r.io = io == nil
+r.io = io == nil or (io.open == nil and io.popen == nil)
 r.debug = debug == nil
 r.os_execute = os == nil or os.execute == nil
 r.loadlib = package == nil or package.loadlib == nil
