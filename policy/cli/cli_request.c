@@ -67,6 +67,10 @@ request_set (request *q, const char *kv)
     q->attrs.target_host = val;
   else if (KEY ("target.parent"))
     q->attrs.target_parent = val;
+  else if (KEY ("path"))
+    q->attrs.path = val;
+  else if (KEY ("address"))
+    q->attrs.address = val;
   else if (KEY ("scope"))
     {
       for (char *s = val; *s;)

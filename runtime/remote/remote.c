@@ -268,6 +268,11 @@ take_frame (ward_wire_rx *rx)
       m = ward_msg_new (WARD_MSG_WIRE, "", NULL, rx->body.data, rx->body.len);
       if (m == NULL)
         ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "receiving a reply");
+      else if (ward_msg_take_fds (m, &rx->fds, &err) < 0)   /* fs.open's descriptor */
+        {
+          ward_msg_free (m);
+          m = NULL;
+        }
       else
         ward_remote_msg_granted (m);
     }
@@ -739,7 +744,9 @@ call_k (lua_State *L, int status, lua_KContext ctx)
     {
       int n = 0;
       p->receiving->handles = 0;        /* the channels made take its copies over */
-      int rc = ward_codec_decode (L, (const uint8_t *) a, alen, ward_codec_opts_rt (), &n, &err);
+      ward_codec_opts o = *ward_codec_opts_rt ();
+      o.fds = p->receiving->fds;        /* what came with the reply (fs.open's) */
+      int rc = ward_codec_decode (L, (const uint8_t *) a, alen, &o, &n, &err);
       ward_msg_release (p);
       if (rc < 0)
         return luaL_error (L, "reply from the runtime: %s", err.msg);

@@ -5,6 +5,7 @@
 #include "vmint.h"
 #include "face.h"
 #include "lfd.h"
+#include "lfs.h"
 #include "remote.h"
 
 #include <pthread.h>
@@ -209,6 +210,15 @@ open_fd_k (lua_State *L, int status, lua_KContext ctx)
   return 1;
 }
 
+static int
+open_fs_remote_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  luaL_requiref (L, "fs", ward_luaopen_fs_remote, 0);
+  return 1;
+}
+
 /* The name require was given (raises on one that holds a NUL byte). */
 static const char *
 require_name (lua_State *L)
@@ -258,6 +268,14 @@ r_require (lua_State *L)
       lua_callk (L, 1, 0, 0, open_fd_k);
       return open_fd_k (L, LUA_OK, 0);
     }
+  if (strcmp (name, "fs") == 0)
+    {
+      /* the same; each of its functions is then a call to the runtime */
+      lua_pushcfunction (L, remote_require);
+      lua_insert (L, 1);
+      lua_callk (L, 1, 0, 0, open_fs_remote_k);
+      return open_fs_remote_k (L, LUA_OK, 0);
+    }
   return ward_remote_call (L, "require");
 }
 
@@ -277,6 +295,15 @@ l_require (lua_State *L)
       if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)
         return luaL_error (L, "require 'fd': permission denied (lua.require on fd)");
       return open_fd_k (L, LUA_OK, 0);
+    }
+  if (strcmp (name, "fs") == 0)
+    {
+      ward_err err;
+      lua_settop (L, 1);
+      if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)
+        return luaL_error (L, "require 'fs': permission denied (lua.require on fs)");
+      luaL_requiref (L, "fs", ward_luaopen_fs, 0);
+      return 1;
     }
   ward_err err;
   if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)
