@@ -22,6 +22,7 @@ libwardrt_a_SOURCES = \
 	runtime/lua/lproc.h runtime/lua/lproc.c runtime/lua/lspawn.c runtime/lua/llink.c \
 	runtime/lua/lemilua.h runtime/lua/lemilua.c runtime/lua/lspawnvm.c \
 	runtime/lua/lfd.h runtime/lua/lfd.c runtime/lua/lfs.h runtime/lua/lfs.c \
+	runtime/lua/lnet.h runtime/lua/lnet.c \
 	runtime/remote/wire.h runtime/remote/wire.c runtime/remote/remote.h \
 	runtime/remote/rchild.h runtime/remote/remote.c runtime/remote/rhandle.c \
 	runtime/remote/broker.h runtime/remote/broker.c runtime/remote/breader.c \

@@ -10,6 +10,7 @@
 #include "codec.h"
 #include "lfd.h"
 #include "lfs.h"
+#include "lnet.h"
 #include "lproc.h"
 #include "wfault.h"
 
@@ -555,6 +556,8 @@ ward_broker_push_module (lua_State *L)
   luaL_newlib (L, fns);
   ward_luaopen_fs (L);          /* the child's fs calls (lfs.h) */
   lua_setfield (L, -2, "fs");
+  ward_luaopen_net (L);         /* and net's connect and listen (lnet.h) */
+  lua_setfield (L, -2, "net");
 }
 
 /* The stand-in's body: every call of the child is performed by the
@@ -580,6 +583,7 @@ static const char broker_lua[] =
   "  ['fs.open'] = w.fs.open, ['fs.read_file'] = w.fs.read_file,\n"
   "  ['fs.write_file'] = w.fs.write_file, ['fs.list'] = w.fs.list, ['fs.stat'] = w.fs.stat,\n"
   "  ['fs.mkdir'] = w.fs.mkdir, ['fs.remove'] = w.fs.remove, ['fs.rename'] = w.fs.rename,\n"
+  "  ['net.connect'] = w.net.connect, ['net.listen'] = w.net.listen,\n"
   "  with_context = function()\n"
   "    local b, e = process.with_context({})\n"
   "    if b then return true end\n"
@@ -589,7 +593,7 @@ static const char broker_lua[] =
   "    if not w.may_require(name) then\n"
   "      error(\"require '\" .. tostring(name) .. \"': permission denied (lua.require on \" .. tostring(name) .. \")\", 0)\n"
   "    end\n"
-  "    if name == 'fd' or name == 'fs' then return true end\n"
+  "    if name == 'fd' or name == 'fs' or name == 'net' then return true end\n"
   "    error(\"require '\" .. tostring(name) .. \"': module files are not available to a subprocess actor\", 0)\n"
   "  end,\n"
   "}\n"

@@ -6,6 +6,7 @@
 #include "face.h"
 #include "lfd.h"
 #include "lfs.h"
+#include "lnet.h"
 #include "remote.h"
 
 #include <pthread.h>
@@ -219,6 +220,15 @@ open_fs_remote_k (lua_State *L, int status, lua_KContext ctx)
   return 1;
 }
 
+static int
+open_net_remote_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  luaL_requiref (L, "net", ward_luaopen_net_remote, 0);
+  return 1;
+}
+
 /* The name require was given (raises on one that holds a NUL byte). */
 static const char *
 require_name (lua_State *L)
@@ -276,6 +286,13 @@ r_require (lua_State *L)
       lua_callk (L, 1, 0, 0, open_fs_remote_k);
       return open_fs_remote_k (L, LUA_OK, 0);
     }
+  if (strcmp (name, "net") == 0)
+    {
+      lua_pushcfunction (L, remote_require);
+      lua_insert (L, 1);
+      lua_callk (L, 1, 0, 0, open_net_remote_k);
+      return open_net_remote_k (L, LUA_OK, 0);
+    }
   return ward_remote_call (L, "require");
 }
 
@@ -296,13 +313,13 @@ l_require (lua_State *L)
         return luaL_error (L, "require 'fd': permission denied (lua.require on fd)");
       return open_fd_k (L, LUA_OK, 0);
     }
-  if (strcmp (name, "fs") == 0)
+  if (strcmp (name, "fs") == 0 || strcmp (name, "net") == 0)
     {
       ward_err err;
       lua_settop (L, 1);
       if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)
-        return luaL_error (L, "require 'fs': permission denied (lua.require on fs)");
-      luaL_requiref (L, "fs", ward_luaopen_fs, 0);
+        return luaL_error (L, "require '%s': permission denied (lua.require on %s)", name, name);
+      luaL_requiref (L, name, name[0] == 'f' ? ward_luaopen_fs : ward_luaopen_net, 0);
       return 1;
     }
   ward_err err;

@@ -74,3 +74,8 @@ LUA_TESTS += tests/lua/sandbox/copies.lua
 ## component walk, beside a racer that swaps names for symlinks.
 TESTS += tests/lua/sandbox/fs-escape.sh
 EXTRA_DIST += tests/lua/sandbox/fs-escape.sh tests/lua/sandbox/fs-escape.lua
+## net-escape.sh: the net module on loopback (net-escape.lua) as a trusted
+## and a subprocess actor, as root and as nobody: grants work, every other
+## endpoint (a name resolving to a denied address included) is refused.
+TESTS += tests/lua/sandbox/net-escape.sh
+EXTRA_DIST += tests/lua/sandbox/net-escape.sh tests/lua/sandbox/net-escape.lua
