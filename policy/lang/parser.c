@@ -589,7 +589,8 @@ check_action (parser *p, const wpol_pat *pt)
                        pt->text, sug);
       else
         wpol_lex_warn (&p->lx, pt->line, pt->col,
-                       "unknown action `%s` (ward checks process.*, lua.require and sandbox.spawn)",
+                       "unknown action `%s` (ward checks process.*, lua.require, sandbox.spawn, "
+                       "fs.* and net.*)",
                        pt->text);
       return;
     }

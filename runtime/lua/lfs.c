@@ -491,7 +491,19 @@ ward_luaopen_fs (lua_State *L)
 static int
 remote_fs (lua_State *L)
 {
-  return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
+  const char *op = lua_tostring (L, lua_upvalueindex (1));
+  /* a descriptor that comes back needs a free slot in the child's table:
+   * without one the kernel would cut it off the reply, which ends the
+   * child; a full table is the caller's error instead */
+  if (strcmp (op, "fs.open") == 0)
+    {
+      int probe = fcntl (ward_remote_chan, F_DUPFD_CLOEXEC, 0);
+      if (probe < 0)
+        return ward_push_error (L, WARD_E_UNAVAILABLE, "%s: no descriptor left in this "
+                                "process (%s)", op, strerror (errno));
+      close (probe);
+    }
+  return ward_remote_call (L, op);
 }
 
 int

@@ -372,7 +372,14 @@ ward_luaopen_net (lua_State *L)
 static int
 remote_net (lua_State *L)
 {
-  return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
+  const char *op = lua_tostring (L, lua_upvalueindex (1));
+  /* the socket that comes back needs a free slot (lfs.c remote_fs) */
+  int probe = fcntl (ward_remote_chan, F_DUPFD_CLOEXEC, 0);
+  if (probe < 0)
+    return ward_push_error (L, WARD_E_UNAVAILABLE, "%s: no descriptor left in this "
+                            "process (%s)", op, strerror (errno));
+  close (probe);
+  return ward_remote_call (L, op);
 }
 
 int

@@ -1,6 +1,6 @@
 #!/bin/sh
 # fs-escape.sh -- the `fs` module cannot be led out of its grant: runs
-# fs-escape.lua (every resolution trick, races, descriptors after close,
+# fs-attempts.lua (every resolution trick, races, descriptors after close,
 # hard links, fifos and devices, and a positive test of each function) as
 # a trusted actor and as a subprocess actor (--untrusted), each as root and
 # as nobody (setpriv), each with openat2 and with the component walk that
@@ -13,9 +13,9 @@
 races=$(scaled_s 1)            # (scaled_s: the scale; more reads on a slow machine)
 races=$((races * 150))
 chmod 755 "$T"
-cp "$src/fs-escape.lua" "$T/fs-escape.lua"
+cp "$src/fs-attempts.lua" "$T/fs-attempts.lua"
 cp "$WARD" "$T/ward"
-chmod 755 "$T/ward" "$T/fs-escape.lua"
+chmod 755 "$T/ward" "$T/fs-attempts.lua"
 
 # the tree: grant/ is granted; secret/ and grant2/ are not
 make_tree () {
@@ -132,7 +132,7 @@ for who in $users; do
       [ $walk = walk ] && noat2=1
       (cd "$tree" && as_user $who env XDG_STATE_HOME="$state" HOME="$state" \
         WARD_FS_NO_OPENAT2=$noat2 "$T/ward" run $flags --policy "$T/p.policy" \
-        "$T/fs-escape.lua" "$tree" "$races" "$dev") > "$T/out" 2>&1
+        "$T/fs-attempts.lua" "$tree" "$races" "$dev") > "$T/out" 2>&1
       status=$?
       kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
       if [ $kind = sandboxed ] && grep -q 'not permitted' "$T/out"; then

@@ -1,14 +1,14 @@
 #!/bin/sh
-# net-escape.sh -- the `net` module on loopback (net-escape.lua) as a
+# net-escape.sh -- the `net` module on loopback (net-attempts.lua) as a
 # trusted actor and as a subprocess actor (--untrusted), as root and as
 # nobody: granted endpoints work, every other is refused before anything
 # is sent, and the audit names each resolved address (attr.address).
 # Nothing leaves the machine: the only connections made are to 127.0.0.1.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 chmod 755 "$T"
-cp "$src/net-escape.lua" "$T/net-escape.lua"
+cp "$src/net-attempts.lua" "$T/net-attempts.lua"
 cp "$WARD" "$T/ward"
-chmod 755 "$T/ward" "$T/net-escape.lua"
+chmod 755 "$T/ward" "$T/net-attempts.lua"
 cat > "$T/p.policy" <<'POL'
 policy "netgrant" {
   allow lua.require on "net";
@@ -49,7 +49,7 @@ for who in $users; do
     flags=
     [ $kind = sandboxed ] && flags=--untrusted
     (cd "$T" && as_user $who env XDG_STATE_HOME="$state" HOME="$state" \
-      "$T/ward" run $flags --policy "$T/p.policy" "$T/net-escape.lua") > "$T/out" 2>&1
+      "$T/ward" run $flags --policy "$T/p.policy" "$T/net-attempts.lua") > "$T/out" 2>&1
     status=$?
     if [ $kind = sandboxed ] && grep -q 'not permitted' "$T/out"; then
       echo "# SKIP $mode: the sandbox cannot run here"

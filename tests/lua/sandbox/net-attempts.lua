@@ -1,4 +1,4 @@
--- net-escape.lua -- the `net` module on loopback only, run by
+-- net-attempts.lua -- the `net` module on loopback only, run by
 -- net-escape.sh as a trusted actor and as a subprocess actor: what the
 -- grant allows works (listen, connect, accept, a round trip, UDP), and
 -- every other endpoint is refused before anything is sent -- other ports,

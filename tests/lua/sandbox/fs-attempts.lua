@@ -1,4 +1,4 @@
--- fs-escape.lua -- the `fs` module's escape suite, run by fs-escape.sh as
+-- fs-attempts.lua -- the `fs` module's escape suite, run by fs-escape.sh as
 -- a trusted actor and as a subprocess actor, as root and as nobody.
 -- Arguments: TREE (the test's tree: grant/ is granted, secret/ and grant2/
 -- are not), RACES (iterations of each race), "dev" when grant/null is a
