@@ -95,7 +95,8 @@ request_set (request *q, const char *kv)
       q->nmeta++;
     }
   else
-    return "unknown key (pid, host, parent, target.actor, target.host, target.parent, scope, meta.NAME)";
+    return "unknown key (pid, host, parent, target.actor, target.host, target.parent, path, address, "
+      "scope, meta.NAME)";
 #undef KEY
   return NULL;
 }

@@ -120,6 +120,7 @@ open_file (const char *req, size_t len, const fmode *m, int *fdp, ward_err *err)
         }
       struct stat st;
       const char *bad = NULL;
+      ward_kind kind = WARD_E_INVALID;
       char why[160];
       if (fstat (fd, &st) < 0)
         bad = strerror (errno);
@@ -132,6 +133,7 @@ open_file (const char *req, size_t len, const fmode *m, int *fdp, ward_err *err)
           snprintf (why, sizeof why, "it has %ju names (hard links); ward opens only "
                     "files with one", (uintmax_t) st.st_nlink);
           bad = why;
+          kind = WARD_E_PERMISSION_DENIED;
         }
       if (bad == NULL && p->remote && ward_fd_reserved (fd))
         bad = "the runtime's descriptor table is full";
@@ -142,9 +144,7 @@ open_file (const char *req, size_t len, const fmode *m, int *fdp, ward_err *err)
       if (bad)
         {
           close (fd);
-          return ward_err_set (err, st.st_nlink > 1 && S_ISREG (st.st_mode)
-                               ? WARD_E_PERMISSION_DENIED : WARD_E_INVALID, 0, "%s: %s",
-                               r.canon, bad);
+          return ward_err_set (err, kind, 0, "%s: %s", r.canon, bad);
         }
       *fdp = fd;
       return 0;
