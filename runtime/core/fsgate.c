@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -173,7 +174,26 @@ ward_fsgate_check (ward_proc *p, const char *const *actions, int n, const ward_f
       pairs[2 * i + 1] = out->canon;
     }
   ward_attrs extra = { .path = req };
-  return ward_proc_authorize_with (p, pairs, n, &extra, err);
+  if (ward_proc_authorize_with (p, pairs, n, &extra, err) == 0)
+    return 0;
+  /* The gate's message names the canonical path, which may say where a
+   * link the caller may not read points: the caller is told the path it
+   * gave; the audit record holds both. */
+  const char *head = "permission denied: ", *tail = NULL;
+  size_t hl = strlen (head);
+  for (const char *t = strstr (err->msg, " (actor "); t; t = strstr (t + 1, " (actor "))
+    tail = t;
+  const char *on = strstr (err->msg, " on ");
+  if (strncmp (err->msg, head, hl) == 0 && on && tail && tail > on)
+    {
+      char action[64], rest[WARD_ERR_MSG_MAX];
+      snprintf (action, sizeof action, "%.*s", (int) (on - err->msg - hl), err->msg + hl);
+      snprintf (rest, sizeof rest, "%s", tail);
+      snprintf (err->msg, sizeof err->msg, "permission denied: %s on %.*s%s%s", action,
+                (int) strnlen (req, 512), req, strcmp (req, out->canon) == 0 ? ""
+                : " (as resolved: the audit record names the canonical path)", rest);
+    }
+  return -1;
 }
 
 /* ---- opening without links ---- */

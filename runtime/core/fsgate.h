@@ -44,7 +44,9 @@ int ward_fsgate_resolve (const char *req, size_t len, int follow, ward_fsgate_pa
 
 /* Ask the gate, as p, for each of the n actions on out->canon with
  * attr.path = req; all are asked (an audit shows each missing one). 0, or
- * -1 with PERMISSION_DENIED ("fs.read on /srv/x (actor a)"). */
+ * -1 with PERMISSION_DENIED naming the path as given, never the canonical
+ * one, which could tell where a link the caller may not read points
+ * ("fs.read on ../x (as resolved: ...) (actor a)"); the audit holds both. */
 int ward_fsgate_check (ward_proc *p, const char *const *actions, int n,
                        const ward_fsgate_path *out, const char *req, ward_err *err);
 

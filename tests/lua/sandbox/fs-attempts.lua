@@ -68,6 +68,9 @@ denied("`..` twice from a subdirectory", fs.read_file(G .. "/sub/../../secret/s.
 denied("`//` and `..`", fs.read_file(G .. "//..//..//" .. TREE:match("[^/]+$") .. "/secret/s.txt"))
 denied("a relative path out of the grant", fs.read_file("grant/../secret/s.txt"))
 denied("a symlink to the secret file", fs.read_file(G .. "/link-out"))
+local _, le = fs.read_file(G .. "/link-out")
+ok(le and not tostring(le):find("secret", 1, true),
+   "the denial names the path as given, not where the link points", le)
 denied("a symlink to the secret directory", fs.read_file(G .. "/link-dir/s.txt"))
 denied("an absolute symlink", fs.read_file(G .. "/link-abs"))
 denied("a chain of symlinks", fs.read_file(G .. "/chain1"))
