@@ -13,6 +13,7 @@ libwardrt_a_SOURCES = \
 	runtime/core/proc.c runtime/core/mailbox.c runtime/core/topo.c \
 	runtime/core/timer.c runtime/core/lock.c runtime/core/msgpool.c \
 	runtime/core/fdvec.h runtime/core/fdvec.c \
+	runtime/core/fsgate.h runtime/core/fsgate.c \
 	runtime/vm/vm.h runtime/vm/vmint.h runtime/vm/vm.c runtime/vm/vmlimit.c \
 	runtime/vm/vmco.c runtime/vm/vmbase.c runtime/vm/vmlibs.c runtime/vm/defs.c \
 	runtime/vm/face.h runtime/vm/face.c runtime/vm/lerr.c \
@@ -21,6 +22,7 @@ libwardrt_a_SOURCES = \
 	runtime/lua/lproc.h runtime/lua/lproc.c runtime/lua/lspawn.c runtime/lua/llink.c \
 	runtime/lua/lemilua.h runtime/lua/lemilua.c runtime/lua/lspawnvm.c \
 	runtime/lua/lfd.h runtime/lua/lfd.c runtime/lua/lio.h runtime/lua/lio.c \
+	runtime/lua/lfs.h runtime/lua/lfs.c runtime/lua/lnet.h runtime/lua/lnet.c \
 	runtime/remote/wire.h runtime/remote/wire.c runtime/remote/remote.h \
 	runtime/remote/rchild.h runtime/remote/remote.c runtime/remote/rhandle.c \
 	runtime/remote/broker.h runtime/remote/broker.c runtime/remote/breader.c \

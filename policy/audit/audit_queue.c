@@ -146,7 +146,8 @@ pack (const wpol_audit_in *in)
   const ward_attrs *a = in->attrs ? in->attrs : &none;
   const ward_actor *ac = in->actor;
   const char *s[S_META] = { ac ? ac->id : NULL, in->action, in->resource, a->pid, a->host,
-                            a->parent, a->target_actor, a->target_host, a->target_parent };
+                            a->parent, a->target_actor, a->target_host, a->target_parent,
+                            a->path, a->address };
   size_t len[S_META], total = 0;
   for (int i = 0; i < S_SCOPE; i++)
     total += (len[i] = s[i] ? strlen (s[i]) + 1 : 0);

@@ -126,9 +126,10 @@ attrs_json (const arec *r, wpol_buf *b)
 {
   static const char *const keys[] = { "{\"pid\":", "{\"host\":", "{\"parent\":",
                                       "{\"target.actor\":", "{\"target.host\":",
-                                      "{\"target.parent\":" };
+                                      "{\"target.parent\":", "{\"path\":",
+                                      "{\"address\":" };
   b->len = 0;
-  for (int i = S_PID; i <= S_TPARENT; i++)
+  for (int i = S_PID; i <= S_ADDRESS; i++)
     if (str (r, i))
       {
         /* the key with a leading { for the first, a , for the others */

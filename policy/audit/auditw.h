@@ -21,7 +21,7 @@
 
 /* The strings of a record, packed after it; NOSTR marks a missing one. */
 enum { S_ACTOR, S_ACTION, S_RESOURCE, S_PID, S_HOST, S_PARENT, S_TACTOR, S_THOST,
-       S_TPARENT, S_SCOPE, S_META, S_N };
+       S_TPARENT, S_PATH, S_ADDRESS, S_SCOPE, S_META, S_N };
 #define NOSTR UINT32_MAX
 
 typedef struct arec {

@@ -1,8 +1,9 @@
 /* suggest.c -- `ward audit suggest`: from recorded denials, policy text
  * that would allow them, for a person to review. One policy per actor;
  * inside it the narrowest rules come first:
- *   1. literal resources (process ids, hosts, names, modules), with a wider
- *      pattern offered in a comment;
+ *   1. literal resources (process ids, hosts, names, modules, paths), with
+ *      a wider pattern offered in a comment (for a path, everything below
+ *      its directory; never a bare "**");
  *   2. PIDs, which change from run to run, by how the target relates to the
  *      caller: its own children, its parent, processes of a given actor.
  * Each policy comes with the actor declaration that puts it in that actor's
@@ -280,17 +281,22 @@ classify_lit (sg *s, group *g, const wpol_arow *w, const char *res)
       return;
     }
   /* wider: the namespace of a process id (a.b:c -> a.b:*), or the last
-   * dotted segment of a name (a.b.c -> a.b.*) */
-  const char *cut = strrchr (res, ':');
+   * dotted segment of a name (a.b.c -> a.b.*); for a path (fs.*),
+   * everything below its directory ("**" after the directory's slash),
+   * never the whole tree from the root */
+  int path = res[0] == '/';
+  const char *cut = path ? strrchr (res, '/') : strrchr (res, ':');
   if (cut == NULL)
     cut = strrchr (res, '.');
+  if (path && cut == res)
+    cut = NULL;
   if (cut && cut > res && cut[1])
     {
       char *head = strndup (res, (size_t) (cut - res + 1));
       if (head)
         {
           wpol_sg_glob_escape (&wide, head);
-          wpol_buf_puts (&wide, "*");
+          wpol_buf_puts (&wide, path ? "**" : "*");
           free (head);
         }
     }

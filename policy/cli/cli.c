@@ -63,11 +63,11 @@ static const struct { const char *cmd, *help; } helps[] = {
     "       [--meta KEY=VALUE]...\n"
     "Print the decision, the deciding rule (policy, file:line) or `no rule\n"
     "matched`, and every rule considered. Attribute keys: pid, host, parent,\n"
-    "target.actor, target.host, target.parent.\n" },
+    "target.actor, target.host, target.parent, path, address.\n" },
   { "test", "usage: ward policy test (--db DB | --policy FILE)... TESTFILE\n"
     "Each line of TESTFILE is `allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]...`\n"
-    "(KEY: pid, host, parent, target.actor, target.host, target.parent,\n"
-    "scope=a,b, meta.NAME); `#` starts a comment; words may be \"quoted\".\n"
+    "(KEY: pid, host, parent, target.actor, target.host, target.parent, path,\n"
+    "address, scope=a,b, meta.NAME); `#` starts a comment; words may be \"quoted\".\n"
     "Prints a pass/fail table; exits 1 when any line fails.\n" },
 };
 

@@ -67,6 +67,10 @@ request_set (request *q, const char *kv)
     q->attrs.target_host = val;
   else if (KEY ("target.parent"))
     q->attrs.target_parent = val;
+  else if (KEY ("path"))
+    q->attrs.path = val;
+  else if (KEY ("address"))
+    q->attrs.address = val;
   else if (KEY ("scope"))
     {
       for (char *s = val; *s;)
@@ -91,7 +95,8 @@ request_set (request *q, const char *kv)
       q->nmeta++;
     }
   else
-    return "unknown key (pid, host, parent, target.actor, target.host, target.parent, scope, meta.NAME)";
+    return "unknown key (pid, host, parent, target.actor, target.host, target.parent, path, address, "
+      "scope, meta.NAME)";
 #undef KEY
   return NULL;
 }

@@ -144,7 +144,9 @@ key2 (char *k, size_t *n, uint32_t mask, const ward_actor *a, const ward_attrs *
       || ((mask & M_PARENT) && put_opt (k, n, at->parent) < 0)
       || ((mask & M_TACTOR) && put_opt (k, n, at->target_actor) < 0)
       || ((mask & M_THOST) && put_opt (k, n, at->target_host) < 0)
-      || ((mask & M_TPARENT) && put_opt (k, n, at->target_parent) < 0))
+      || ((mask & M_TPARENT) && put_opt (k, n, at->target_parent) < 0)
+      || ((mask & M_PATH) && put_opt (k, n, at->path) < 0)
+      || ((mask & M_ADDRESS) && put_opt (k, n, at->address) < 0))
     return -1;
   if (mask & M_META)
     {

@@ -88,6 +88,8 @@ attr_of (const wpol_req *q, wpol_path p)
     case P_TARGET_ACTOR: return a->target_actor;
     case P_TARGET_HOST: return a->target_host;
     case P_TARGET_PARENT: return a->target_parent;
+    case P_ATTR_PATH: return a->path;
+    case P_ATTR_ADDRESS: return a->address;
     default: return NULL;
     }
 }
@@ -118,6 +120,7 @@ eval_val (ctx *c, const wpol_expr *e, val *v)
           return 0;
         case P_ATTR_PID: case P_ATTR_HOST: case P_ATTR_PARENT:
         case P_TARGET_ACTOR: case P_TARGET_HOST: case P_TARGET_PARENT:
+        case P_ATTR_PATH: case P_ATTR_ADDRESS:
           v->t = VT_STR;
           v->s = attr_of (q, e->path);
           if (v->s == NULL)
@@ -190,7 +193,9 @@ eval_has (ctx *c, const wpol_expr *e)
         }
       wpol_path p;
       if (a->path == P_ATTR)
-        p = strcmp (k, "pid") == 0 ? P_ATTR_PID : strcmp (k, "host") == 0 ? P_ATTR_HOST : P_ATTR_PARENT;
+        p = strcmp (k, "pid") == 0 ? P_ATTR_PID : strcmp (k, "host") == 0 ? P_ATTR_HOST
+          : strcmp (k, "path") == 0 ? P_ATTR_PATH : strcmp (k, "address") == 0 ? P_ATTR_ADDRESS
+          : P_ATTR_PARENT;
       else
         p = strcmp (k, "actor") == 0 ? P_TARGET_ACTOR : strcmp (k, "host") == 0 ? P_TARGET_HOST
             : P_TARGET_PARENT;

@@ -27,6 +27,9 @@ typedef struct ward_attrs {
   const char *target_actor;
   const char *target_host;
   const char *target_parent;
+  const char *path;               /* fs.*: the path the script asked for (the
+                                     resource is its canonical form) */
+  const char *address;            /* net.*: one resolved address of the host */
 } ward_attrs;
 
 typedef enum ward_decision { WARD_DENY = 0, WARD_ALLOW = 1 } ward_decision;

@@ -8,9 +8,9 @@
 #include <string.h>
 
 static int
-is_sep (unsigned char c)
+is_sep (const wpol_glob *g, unsigned char c)
 {
-  return c == '.' || c == ':';
+  return g->path ? c == '/' : c == '.' || c == ':';
 }
 
 int
@@ -26,6 +26,7 @@ wpol_glob_compile (wpol_arena *a, const char *pat)
   wpol_glob *g = wpol_alloc (a, sizeof *g);
   g->op = wpol_alloc (a, len + 1);
   g->ch = wpol_alloc (a, len + 1);
+  g->path = pat[0] == '/';
   if (strcmp (pat, "*") == 0)
     {
       g->op[0] = G_DSTAR;
@@ -91,7 +92,7 @@ step (const wpol_glob *g, const uint8_t *cur, uint8_t *nxt, sym s)
     {
       if (!cur[i])
         continue;
-      int lit_plain = s.kind == G_LIT && !is_sep (s.ch);
+      int lit_plain = s.kind == G_LIT && !is_sep (g, s.ch);
       switch (g->op[i])
         {
         case G_LIT:

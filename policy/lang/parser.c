@@ -25,7 +25,7 @@ static const char *const path_words[] = {
   "attr.pid", "attr.host", "attr.parent", "target", "target.actor",
   "target.host", "target.parent", NULL
 };
-static const char *const attr_keys[] = { "pid", "host", "parent", NULL };
+static const char *const attr_keys[] = { "pid", "host", "parent", "path", "address", NULL };
 static const char *const target_keys[] = { "actor", "host", "parent", NULL };
 
 static void
@@ -151,6 +151,8 @@ path_mask (wpol_path pa)
     case P_TARGET_ACTOR: return M_TACTOR;
     case P_TARGET_HOST: return M_THOST;
     case P_TARGET_PARENT: return M_TPARENT;
+    case P_ATTR_PATH: return M_PATH;
+    case P_ATTR_ADDRESS: return M_ADDRESS;
     default: return 0;
     }
 }
@@ -163,6 +165,7 @@ parse_path (parser *p)
     { "actor.scope", P_ACTOR_SCOPE }, { "action", P_ACTION },
     { "resource", P_RESOURCE }, { "attr", P_ATTR }, { "attr.pid", P_ATTR_PID },
     { "attr.host", P_ATTR_HOST }, { "attr.parent", P_ATTR_PARENT },
+    { "attr.path", P_ATTR_PATH }, { "attr.address", P_ATTR_ADDRESS },
     { "target", P_TARGET }, { "target.actor", P_TARGET_ACTOR },
     { "target.host", P_TARGET_HOST }, { "target.parent", P_TARGET_PARENT }
   };
@@ -403,7 +406,9 @@ check_has_key (parser *p, const wpol_expr *a, const wpol_expr *b)
       return -1;
     }
   p->mask |= a->path == P_ATTR
-    ? (b->s[0] == 'p' && b->s[1] == 'i' ? M_PID : b->s[0] == 'h' ? M_HOST : M_PARENT)
+    ? (strcmp (b->s, "pid") == 0 ? M_PID : strcmp (b->s, "host") == 0 ? M_HOST
+       : strcmp (b->s, "path") == 0 ? M_PATH : strcmp (b->s, "address") == 0 ? M_ADDRESS
+       : M_PARENT)
     : (b->s[0] == 'a' ? M_TACTOR : b->s[0] == 'h' ? M_THOST : M_TPARENT);
   return 0;
 }
@@ -585,7 +590,7 @@ check_action (parser *p, const wpol_pat *pt)
       else
         wpol_lex_warn (&p->lx, pt->line, pt->col,
                        "unknown action `%s` (ward checks process.*, lua.require, sandbox.spawn, "
-                       "io.* and env.read)",
+                       "io.*, env.read, fs.* and net.*)",
                        pt->text);
       return;
     }
@@ -951,6 +956,8 @@ wpol_path_name (wpol_path pa)
     case P_ATTR_PID: return "attr.pid";
     case P_ATTR_HOST: return "attr.host";
     case P_ATTR_PARENT: return "attr.parent";
+    case P_ATTR_PATH: return "attr.path";
+    case P_ATTR_ADDRESS: return "attr.address";
     case P_ATTR: return "attr";
     case P_TARGET_ACTOR: return "target.actor";
     case P_TARGET_HOST: return "target.host";

@@ -111,12 +111,16 @@ int wpol_action_namespace_known (const char *a);
 
 /* A compiled glob: `*` (a run within one segment, segments are separated by
  * '.' or ':'), `**` (any run), `?` (one character but a separator), `\x`
- * (x literally). The pattern "*" alone matches everything. */
+ * (x literally). The pattern "*" alone matches everything. A pattern that
+ * starts with '/' is a path (fs.* resources are canonical absolute paths):
+ * its one separator is '/', so that `*` stays within a directory and
+ * matches the dots of file names. */
 typedef struct wpol_glob {
   uint8_t *op;                  /* G_LIT, G_ONE, G_STAR, G_DSTAR */
   uint8_t *ch;                  /* literal characters for G_LIT */
   size_t n;
   int any;                      /* matches everything */
+  int path;                     /* starts with '/': the separator is '/' */
 } wpol_glob;
 
 enum { G_LIT, G_ONE, G_STAR, G_DSTAR };
@@ -160,14 +164,14 @@ typedef enum wpol_cmp {
 typedef enum wpol_path {
   P_ACTOR_ID, P_ACTOR_META_KEY, P_ACTOR_META, P_ACTOR_SCOPE, P_ACTION,
   P_RESOURCE, P_ATTR_PID, P_ATTR_HOST, P_ATTR_PARENT, P_ATTR, P_TARGET_ACTOR,
-  P_TARGET_HOST, P_TARGET_PARENT, P_TARGET
+  P_TARGET_HOST, P_TARGET_PARENT, P_TARGET, P_ATTR_PATH, P_ATTR_ADDRESS
 } wpol_path;
 
 /* Attribute bits: what a condition reads beyond (actor id, scope, action,
  * resource). The decision cache keys on exactly these. */
 enum {
   M_PID = 1, M_HOST = 2, M_PARENT = 4, M_TACTOR = 8, M_THOST = 16,
-  M_TPARENT = 32, M_META = 64
+  M_TPARENT = 32, M_META = 64, M_PATH = 128, M_ADDRESS = 256
 };
 
 typedef struct wpol_expr {

@@ -318,13 +318,18 @@ ward_proc_audit_limit (const ward_proc *p, const char *action, const char *resou
   ward_audit_limit (&actor, action, resource, &attrs);
 }
 
-int
-ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
-                     ward_err *err)
+static int
+authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
+           const ward_attrs *extra, ward_err *err)
 {
   ward_actor actor;
   ward_attrs attrs;
   ward_proc_gate_view (p, target, &actor, &attrs);
+  if (extra)
+    {
+      attrs.path = extra->path;
+      attrs.address = extra->address;
+    }
   int denied = -1;
   for (int i = 0; i < n; i++)
     if (ward_authorize (&actor, pairs[2 * i], pairs[2 * i + 1], &attrs) != WARD_ALLOW
@@ -339,6 +344,20 @@ ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *t
                          pairs[2 * denied + 1], p->actor_id,
                          ward_actor_declared (&actor) ? "" : " is not declared");
   return 0;
+}
+
+int
+ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
+                     ward_err *err)
+{
+  return authorize (p, pairs, n, target, NULL, err);
+}
+
+int
+ward_proc_authorize_with (ward_proc *p, const char *const *pairs, int n, const ward_attrs *extra,
+                          ward_err *err)
+{
+  return authorize (p, pairs, n, NULL, extra, err);
 }
 
 int

@@ -501,6 +501,11 @@ void ward_proc_audit_limit (const ward_proc *p, const char *action, const char *
  * PERMISSION_DENIED naming the first denied pair. */
 int ward_proc_authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
                          ward_err *err);
+/* The same for a granted resource (fs.*, net.*): extra's path and address
+ * (the path the script asked for, a resolved address) go with the request
+ * as attr.path and attr.address. */
+int ward_proc_authorize_with (ward_proc *p, const char *const *pairs, int n,
+                              const ward_attrs *extra, ward_err *err);
 int ward_proc_authorize1 (ward_proc *p, const char *action, const char *resource,
                           ward_proc *target, ward_err *err);
 /* The process `dest` (a PID or a registered name) names, for p to do

@@ -221,6 +221,96 @@ fd_dup (lua_State *L)
   return 1;
 }
 
+/* f:seek([whence [, offset]]) -> the new offset from the start, or nil,
+ * err; whence "set", "cur" (the default) or "end", as Lua's file:seek */
+static int
+fd_seek (lua_State *L)
+{
+  static const char *const names[] = { "set", "cur", "end", NULL };
+  static const int whences[] = { SEEK_SET, SEEK_CUR, SEEK_END };
+  luaL_checkudata (L, 1, FD_T);
+  int w = luaL_checkoption (L, 2, "cur", names);
+  lua_Integer off = luaL_optinteger (L, 3, 0);
+  int fd = self_fd (L, "seek");
+  if (fd < 0)
+    return 2;
+  off_t r = lseek (fd, (off_t) off, whences[w]);
+  if (r < 0)
+    return ward_push_error (L, errno == ESPIPE || errno == EINVAL ? WARD_E_INVALID
+                            : ward_fd_errno_kind (errno), "fd:seek: %s", strerror (errno));
+  lua_pushinteger (L, (lua_Integer) r);
+  return 1;
+}
+
+/* The iterator of f:lines(): upvalues the descriptor, what was read past
+ * the last line (a pipe or socket cannot give it back), and whether the
+ * line ends are kept. */
+static int
+lines_next (lua_State *L)
+{
+  int *u = luaL_checkudata (L, lua_upvalueindex (1), FD_T);
+  int keep = lua_toboolean (L, lua_upvalueindex (3));
+  for (;;)
+    {
+      size_t len;
+      const char *s = lua_tolstring (L, lua_upvalueindex (2), &len);
+      const char *nl = memchr (s, '\n', len);
+      if (nl != NULL || *u < 0 || len >= READ_MAX)
+        {
+          size_t n = nl ? (size_t) (nl - s) + 1 : len;
+          if (n == 0)
+            return 0;                   /* end of file, nothing left */
+          lua_pushlstring (L, s, n - (nl && !keep ? 1 : 0));
+          lua_pushlstring (L, s + n, len - n);
+          /* a file keeps its offset just past the line */
+          if (*u >= 0 && len > n && lseek (*u, -(off_t) (len - n), SEEK_CUR) >= 0)
+            {
+              lua_pop (L, 1);
+              lua_pushliteral (L, "");
+            }
+          lua_replace (L, lua_upvalueindex (2));
+          return 1;
+        }
+      int w = wait_fd (L, *u, POLLIN, -1);
+      char buf[4096];
+      ssize_t r = w < 0 ? -1 : is_socket (*u) ? recv (*u, buf, sizeof buf, MSG_DONTWAIT)
+                                              : read (*u, buf, sizeof buf);
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        continue;
+      if (r < 0)
+        return luaL_error (L, "fd:lines: %s", strerror (errno));
+      if (r == 0)
+        {
+          /* end of file: what is left is the last line */
+          if (len == 0)
+            return 0;
+          lua_pushlstring (L, s, len);
+          lua_pushliteral (L, "");
+          lua_replace (L, lua_upvalueindex (2));
+          return 1;
+        }
+      lua_pushlstring (L, s, len);
+      lua_pushlstring (L, buf, (size_t) r);
+      lua_concat (L, 2);
+      lua_replace (L, lua_upvalueindex (2));
+    }
+}
+
+/* f:lines(["l" | "L"]) -> an iterator over the lines of what is left to
+ * read ("L" keeps each line's end), as Lua's file:lines */
+static int
+fd_lines (lua_State *L)
+{
+  static const char *const fmts[] = { "l", "L", NULL };
+  luaL_checkudata (L, 1, FD_T);
+  int keep = luaL_checkoption (L, 2, "l", fmts);
+  lua_settop (L, 1);
+  lua_pushliteral (L, "");
+  lua_pushboolean (L, keep);
+  lua_pushcclosure (L, lines_next, 3);
+  return 1;
+}
+
 static int
 fd_tostring (lua_State *L)
 {
@@ -234,7 +324,7 @@ fd_tostring (lua_State *L)
 
 static const luaL_Reg fd_methods[] = {
   { "read", fd_read }, { "write", fd_write }, { "close", fd_close }, { "dup", fd_dup },
-  { NULL, NULL } };
+  { "seek", fd_seek }, { "lines", fd_lines }, { NULL, NULL } };
 static const luaL_Reg fd_meta[] = {
   { "__gc", fd_gc }, { "__close", fd_gc }, { "__tostring", fd_tostring }, { NULL, NULL } };
 const ward_type ward_type_fd = { FD_T, "fd", fd_methods, fd_meta };

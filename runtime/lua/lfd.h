@@ -10,8 +10,9 @@
  * is still in a list when its message is freed is closed.
  *
  * The Lua module `fd` (require "fd", which asks lua.require on "fd") makes
- * pipes and socket pairs; the methods read, write, close and dup are on
- * every descriptor, whichever way it came. Reads and writes wait in short
+ * pipes and socket pairs; the methods read, write, close, dup, seek and
+ * lines are on every descriptor, whichever way it came (fs.open, lfs.h,
+ * makes them too). Reads and writes wait in short
  * polls and so stay killable, but keep the worker thread while they wait.
  * Prefix ward_fd_. */
 #ifndef WARD_LFD_H

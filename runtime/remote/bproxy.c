@@ -10,6 +10,8 @@
 #include "codec.h"
 #include "lfd.h"
 #include "lio.h"
+#include "lfs.h"
+#include "lnet.h"
 #include "lproc.h"
 #include "wfault.h"
 
@@ -134,7 +136,7 @@ any_handle (const char *ref, size_t len, void *ctx)
 }
 
 static void send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals,
-                        size_t vlen, const char *msg, struct ward_fdvec *fds);
+                        size_t vlen, const char *msg, const ward_fdvec *fds);
 
 /* Tell the child whether a channel names it, when that changed (only when
  * one now does, if up_only). Returns whether a frame was sent. */
@@ -346,12 +348,12 @@ b_next_entry (lua_State *L)
   return b_next (L, 0, 0);
 }
 
-/* A REPLY to the child's call: st 0 with the encoded values, else 1 (an
- * error value of kind) or 2 (a raised error) with msg; then the channel is
- * watched again. */
+/* A REPLY to the child's call: st 0 with the encoded values (and the
+ * descriptors they hold, fds), else 1 (an error value of kind) or 2 (a
+ * raised error) with msg; then the channel is watched again. */
 static void
 send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, size_t vlen,
-            const char *msg, struct ward_fdvec *fds)
+            const char *msg, const ward_fdvec *fds)
 {
   ward_err err;
   wbuf b;
@@ -367,8 +369,7 @@ send_reply (ward_remote *r, uint32_t st, const char *kind, const uint8_t *vals, 
   if (rc == 0)
     {
       atomic_fetch_add (&r->busy, 1);
-      rc = ward_broker_put_frame (r, WARD_F_REPLY, b.data, b.len,
-                                  st == 0 && fds && fds->n ? fds : NULL, &err);
+      rc = ward_broker_put_frame (r, WARD_F_REPLY, b.data, b.len, fds, &err);
       atomic_fetch_sub (&r->busy, 1);
     }
   wbuf_free (&b);
@@ -387,10 +388,7 @@ b_reply (lua_State *L)
   ward_err err;
   wbuf vals;
   wbuf_init (&vals, 0);
-  /* a result may hold descriptors (io.stream's): they go with the frame */
   ward_fdvec fds = { 0 };
-  ward_codec_opts o = *ward_codec_opts_rt ();
-  o.fds = &fds;
   int top = lua_gettop (L);
   uint32_t st;
   char msg[WARD_ERR_MSG_MAX];
@@ -408,22 +406,36 @@ b_reply (lua_State *L)
       kind = ward_kind_name (e->kind);
       snprintf (msg, sizeof msg, "%s", e->msg);
     }
-  else if (ward_codec_encode (L, 2, top - 1, &vals, &o, &err) == 0)
-    st = 0;
   else
     {
-      st = 1;
-      kind = ward_kind_name (err.kind);
-      snprintf (msg, sizeof msg, "the result cannot be sent: %s", err.msg);
+      /* a descriptor in the result (fs.open's, net.connect's, a granted
+       * standard stream's) goes to the child with the reply; the
+       * stand-in's own is closed at once */
+      ward_codec_opts o = *ward_codec_opts_rt ();
+      o.fds = &fds;
+      if (ward_codec_encode (L, 2, top - 1, &vals, &o, &err) == 0)
+        st = 0;
+      else
+        {
+          st = 1;
+          kind = ward_kind_name (err.kind);
+          snprintf (msg, sizeof msg, "the result cannot be sent: %s", err.msg);
+        }
+      for (int i = 2; i <= top; i++)
+        {
+          int *u = ward_fd_test (L, i);
+          if (u)
+            ward_fd_release (u);
+        }
     }
   close_call_fds (L);
   /* a call that made a channel to the child (its inbox sent as its
    * address): the child knows before the reply, so that its next receive
    * waits (a close is told only once what came before is forwarded) */
   (void) tell_senders (ward_current (), r, 1);
-  send_reply (r, st, kind, vals.data, vals.len, msg, &fds);
-  wbuf_free (&vals);
+  send_reply (r, st, kind, vals.data, vals.len, msg, st == 0 ? &fds : NULL);
   ward_fdvec_close (&fds);
+  wbuf_free (&vals);
   return 0;
 }
 
@@ -544,6 +556,10 @@ ward_broker_push_module (lua_State *L)
     { "inbox_close", b_inbox_close }, { "io_stream", ward_io_stream_for_child },
     { NULL, NULL } };
   luaL_newlib (L, fns);
+  ward_luaopen_fs (L);          /* the child's fs calls (lfs.h) */
+  lua_setfield (L, -2, "fs");
+  ward_luaopen_net (L);         /* and net's connect and listen (lnet.h) */
+  lua_setfield (L, -2, "net");
 }
 
 /* The stand-in's body: every call of the child is performed by the
@@ -569,6 +585,10 @@ static const char broker_lua[] =
   "  ['io.stream'] = w.io_stream,\n"
   "  ['env.read'] = function(name) return os.getenv(name) end,\n"
   "  ['permissions.query'] = function(q) return process.permissions.query(q) end,\n"
+  "  ['fs.open'] = w.fs.open, ['fs.read_file'] = w.fs.read_file,\n"
+  "  ['fs.write_file'] = w.fs.write_file, ['fs.list'] = w.fs.list, ['fs.stat'] = w.fs.stat,\n"
+  "  ['fs.mkdir'] = w.fs.mkdir, ['fs.remove'] = w.fs.remove, ['fs.rename'] = w.fs.rename,\n"
+  "  ['net.connect'] = w.net.connect, ['net.listen'] = w.net.listen,\n"
   "  with_context = function()\n"
   "    local b, e = process.with_context({})\n"
   "    if b then return true end\n"
@@ -578,7 +598,7 @@ static const char broker_lua[] =
   "    if not w.may_require(name) then\n"
   "      error(\"require '\" .. tostring(name) .. \"': permission denied (lua.require on \" .. tostring(name) .. \")\", 0)\n"
   "    end\n"
-  "    if name == 'fd' then return true end\n"
+  "    if name == 'fd' or name == 'fs' or name == 'net' then return true end\n"
   "    error(\"require '\" .. tostring(name) .. \"': module files are not available to a subprocess actor\", 0)\n"
   "  end,\n"
   "}\n"

@@ -268,7 +268,7 @@ take_frame (ward_wire_rx *rx)
       m = ward_msg_new (WARD_MSG_WIRE, "", NULL, rx->body.data, rx->body.len);
       if (m == NULL)
         ward_err_set (&err, WARD_E_INTERNAL, ENOMEM, "receiving a reply");
-      /* a result may carry descriptors (a standard stream the runtime granted) */
+      /* a result may carry descriptors (fs.open's, a granted stream's) */
       else if (rx->fds.n > 0 && ward_msg_take_fds (m, &rx->fds, &err) < 0)
         {
           ward_msg_free (m);
@@ -746,7 +746,7 @@ call_k (lua_State *L, int status, lua_KContext ctx)
       int n = 0;
       p->receiving->handles = 0;        /* the channels made take its copies over */
       ward_codec_opts o = *ward_codec_opts_rt ();
-      o.fds = p->receiving->fds;        /* what is not taken closes with the reply */
+      o.fds = p->receiving->fds;        /* what came with the reply; the rest closes with it */
       int rc = ward_codec_decode (L, (const uint8_t *) a, alen, &o, &n, &err);
       ward_msg_release (p);
       if (rc < 0)

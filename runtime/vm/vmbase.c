@@ -5,6 +5,8 @@
 #include "vmint.h"
 #include "face.h"
 #include "lfd.h"
+#include "lfs.h"
+#include "lnet.h"
 #include "remote.h"
 
 #include <pthread.h>
@@ -209,6 +211,24 @@ open_fd_k (lua_State *L, int status, lua_KContext ctx)
   return 1;
 }
 
+static int
+open_fs_remote_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  luaL_requiref (L, "fs", ward_luaopen_fs_remote, 0);
+  return 1;
+}
+
+static int
+open_net_remote_k (lua_State *L, int status, lua_KContext ctx)
+{
+  (void) status;
+  (void) ctx;
+  luaL_requiref (L, "net", ward_luaopen_net_remote, 0);
+  return 1;
+}
+
 /* The name require was given (raises on one that holds a NUL byte). */
 static const char *
 require_name (lua_State *L)
@@ -258,6 +278,21 @@ r_require (lua_State *L)
       lua_callk (L, 1, 0, 0, open_fd_k);
       return open_fd_k (L, LUA_OK, 0);
     }
+  if (strcmp (name, "fs") == 0)
+    {
+      /* the same; each of its functions is then a call to the runtime */
+      lua_pushcfunction (L, remote_require);
+      lua_insert (L, 1);
+      lua_callk (L, 1, 0, 0, open_fs_remote_k);
+      return open_fs_remote_k (L, LUA_OK, 0);
+    }
+  if (strcmp (name, "net") == 0)
+    {
+      lua_pushcfunction (L, remote_require);
+      lua_insert (L, 1);
+      lua_callk (L, 1, 0, 0, open_net_remote_k);
+      return open_net_remote_k (L, LUA_OK, 0);
+    }
   return ward_remote_call (L, "require");
 }
 
@@ -277,6 +312,15 @@ l_require (lua_State *L)
       if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)
         return luaL_error (L, "require 'fd': permission denied (lua.require on fd)");
       return open_fd_k (L, LUA_OK, 0);
+    }
+  if (strcmp (name, "fs") == 0 || strcmp (name, "net") == 0)
+    {
+      ward_err err;
+      lua_settop (L, 1);
+      if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)
+        return luaL_error (L, "require '%s': permission denied (lua.require on %s)", name, name);
+      luaL_requiref (L, name, name[0] == 'f' ? ward_luaopen_fs : ward_luaopen_net, 0);
+      return 1;
     }
   ward_err err;
   if (ward_proc_authorize1 (ward_current (), WARD_ACTION (LUA_REQUIRE), name, NULL, &err) < 0)

@@ -81,3 +81,11 @@ bench-scale: ward tests/bench/policy-scale$(EXEEXT)
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" POLICY_SCALE=tests/bench/policy-scale \
 	  $(SHELL) $(srcdir)/tests/bench/scale.sh
 bench: bench-scale
+
+## ---- fs bench (tests/bench/fs-read.sh) ----
+## fs.read_file of a 4 KB file from a subprocess actor and an in-process
+## actor, beside lua5.4 reading it in the same run (N=, REPS=).
+EXTRA_DIST += tests/bench/fs-read.sh
+.PHONY: bench-fs
+bench-fs: ward
+	WARD="$${WARD:-$(abs_top_builddir)/ward}" $(SHELL) $(srcdir)/tests/bench/fs-read.sh

@@ -6,7 +6,7 @@
 # what it refuses to suggest (denials by a deny rule or by --deny).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 60
+plan 65
 
 A=$T/app
 mkdir -p "$A/actors"
@@ -209,6 +209,25 @@ $AUDIT suggest --db "$T/la.db" > "$T/sla.policy" 2> "$T/sla.err"
 ok "a 5000-byte actor id: what suggest prints still checks" "$WARD" policy check "$T/sc.policy" "$T/sla.policy"
 has "... its rules are listed as not suggested, with the reason" \
   '^# not suggested: 1 rule, for the policy name suggested.ACTOR would be longer than the 4096 bytes' "$T/sla.policy"
+
+# fs denials: the file itself, and its directory's tree only as a comment
+mkdir -p "$T/files/in"
+printf data > "$T/files/in/a.txt"
+cat > "$A/files.lua" <<EOF
+local fs = require "fs"
+assert(fs.read_file("$T/files/in/a.txt") == "data")
+assert(fs.list("$T/files/in"))
+assert(fs.write_file("$T/files/out.txt", "x"))
+EOF
+ok "an application that reads, lists and writes files runs permissive" \
+  "$WARD" run --permissive --policy "$T/base.policy" --audit "$T/fs.db" "$A/files.lua"
+$AUDIT suggest --db "$T/fs.db" > "$T/sfs.policy" 2> "$T/sfs.err"
+has "fs: the narrowest rule names the file" "allow fs.read on \"$T/files/in/a.txt\";" "$T/sfs.policy"
+has "fs: its directory's tree is offered only in a comment" "# wider: allow fs.read on \"$T/files/in/\*\*\";" "$T/sfs.policy"
+ok "fs: never a bare \"**\"" sh -c "! grep -q 'on \"\*\*\"' '$T/sfs.policy'"
+rm -f "$T/files/out.txt"
+ok "fs: with the suggested rules the run passes" \
+  "$WARD" run --policy "$T/base.policy" --policy "$T/sfs.policy" --audit "$T/fs2.db" "$A/files.lua"
 
 $AUDIT suggest --db "$T/empty.db" > /dev/null 2>&1
 "$WARD" run --policy "$T/base.policy" --policy "$T/sugg.policy" --audit "$T/empty.db" "$A/app.lua" > /dev/null 2>&1

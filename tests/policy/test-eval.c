@@ -534,10 +534,53 @@ test_actor_patterns (void)
   wpol_engine_free (e);
 }
 
+/* A pattern that starts with '/' is a path: `*` stays within a directory
+ * and takes dots; `**` crosses directories; attr.path is the path as the
+ * script gave it. */
+static void
+test_path_globs (void)
+{
+  char text[1024];
+  snprintf (text, sizeof text, "%spolicy \"p\" {\n"
+            "  allow fs.read on \"/srv/data/*.json\", \"/srv/all/**\";\n"
+            "  allow fs.write on \"/srv/w/*\" when attr.path == \"w.txt\";\n}\n", actor_decl);
+  wpol_engine *e = engine_with (text);
+  ward_actor a = { "a1", req_meta, 1, NULL, 0 };
+  static const struct { const char *action, *res, *path; int allow; } cases[] = {
+    { "fs.read", "/srv/data/a.json", "a.json", 1 },
+    { "fs.read", "/srv/data/x/a.json", NULL, 0 },
+    { "fs.read", "/srv/data/a.txt", NULL, 0 },
+    { "fs.read", "/srv/data2/a.json", NULL, 0 },
+    { "fs.read", "/srv/all/x/y.z/w", NULL, 1 },
+    { "fs.read", "/srv/all", NULL, 0 },
+    { "fs.read", "/srv/allx/a", NULL, 0 },
+    { "fs.write", "/srv/w/w.txt", "w.txt", 1 },
+    { "fs.write", "/srv/w/w.txt", "../w/w.txt", 0 },
+    { "fs.write", "/srv/w/w.txt", NULL, 0 },
+  };
+  int right = 0;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      ward_attrs at = req_attrs;
+      at.path = cases[i].path;
+      wpol_result r = wpol_decide (e, &a, cases[i].action, cases[i].res, &at);
+      if ((r.decision == WARD_ALLOW) == cases[i].allow)
+        right++;
+      else
+        printf ("# %s on %s (attr.path %s): got %s\n", cases[i].action, cases[i].res,
+                cases[i].path ? cases[i].path : "unset",
+                r.decision == WARD_ALLOW ? "allow" : "deny");
+    }
+  ok (right == (int) (sizeof cases / sizeof cases[0]), "path patterns: '/' separates, `*` takes "
+      "dots, `**` crosses directories; attr.path in a condition");
+  wpol_engine_free (e);
+}
+
 int
 main (void)
 {
-  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1 + 1);
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1 + 1 + 1);
+  test_path_globs ();
   test_conditions ();
   test_combining ();
   test_cache ();

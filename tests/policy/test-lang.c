@@ -82,7 +82,7 @@ static const struct { const char *src, *want; } errors[] = {
 static const struct { const char *src, *want; } warnings[] = {
   { "policy \"p\" {\n  deny process.** on \"**\";\n  allow process.send on \"a\";\n}", "t.policy:3:3: warning: this allow never takes effect: the deny at line 2 denies everything it matches" },
   { "policy \"p\" {\n  deny process.send on \"a.*\";\n  deny process.send on \"a.b\";\n}", "t.policy:3:3: warning: this deny adds nothing: the deny at line 2 already covers it" },
-  { "policy \"p\" {\n  allow disk.read on \"a\";\n}", "t.policy:2:9: warning: unknown action `disk.read` (ward checks process.*, lua.require, sandbox.spawn, io.* and env.read)" },
+  { "policy \"p\" {\n  allow gpu.compute on \"a\";\n}", "t.policy:2:9: warning: unknown action `gpu.compute` (ward checks process.*, lua.require, sandbox.spawn, io.*, env.read, fs.* and net.*)" },
   { "policy \"p\" {\n  allow proc.* on \"a\";\n}", "t.policy:2:9: warning: action pattern `proc.*` matches no known action, so this rule never matches" },
   { "policy \"p\" {\n  allow process.send on \"a\" when false;\n}", "t.policy:2:3: warning: this rule's condition is `false`: it never matches" },
   { "policy \"p\" {\n  allow process.send on \"a\" when attr.pid < 3;\n}", "t.policy:2:43: warning: this comparison always errors (it orders a string against a number), so its rule fails closed" },

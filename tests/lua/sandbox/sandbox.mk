@@ -73,3 +73,13 @@ LUA_TESTS += tests/lua/sandbox/drop.lua
 ## copies.lua: a subprocess actor that copies a channel itself (upgrade's
 ## arguments, once, twice, its own inbox) gives it back once, exactly.
 LUA_TESTS += tests/lua/sandbox/copies.lua
+## fs-escape.sh: the fs module's escape suite (fs-attempts.lua) as a trusted
+## and a subprocess actor, as root and as nobody, with openat2 and with the
+## component walk, beside a racer that swaps names for symlinks.
+TESTS += tests/lua/sandbox/fs-escape.sh
+EXTRA_DIST += tests/lua/sandbox/fs-escape.sh tests/lua/sandbox/fs-attempts.lua
+## net-escape.sh: the net module on loopback (net-attempts.lua) as a trusted
+## and a subprocess actor, as root and as nobody: grants work, every other
+## endpoint (a name resolving to a denied address included) is refused.
+TESTS += tests/lua/sandbox/net-escape.sh
+EXTRA_DIST += tests/lua/sandbox/net-escape.sh tests/lua/sandbox/net-attempts.lua

@@ -1,0 +1,54 @@
+-- net-attempts.lua -- the `net` module on loopback only, run by
+-- net-escape.sh as a trusted actor and as a subprocess actor: what the
+-- grant allows works (listen, connect, accept, a round trip, UDP), and
+-- every other endpoint is refused before anything is sent -- other ports,
+-- other hosts, a name that resolves to a denied address, another spelling
+-- of a denied address, IPv6, listening elsewhere. TAP on stdout.
+local net = require "net"
+local n, failed = 0, 0
+local function ok(c, name, diag)
+  n = n + 1
+  if not c then failed = failed + 1 end
+  print((c and "ok " or "not ok ") .. n .. " - " .. name)
+  if not c and diag then print("#   " .. tostring(diag)) end
+  return c
+end
+local function kind(e) return type(e) == "userdata" and e:kind() or tostring(e) end
+local function denied(name, v, e)
+  return ok(v == nil and kind(e) == "PERMISSION_DENIED", name .. ": denied",
+            v ~= nil and ("got " .. tostring(v)) or tostring(e))
+end
+
+local l, port = net.listen("127.0.0.1", 0)
+ok(l ~= nil and port > 0, "listen on a port the system chooses", port)
+local c, e = net.connect("127.0.0.1", port, { timeout = 5000 })
+ok(c ~= nil, "connect to it", e)
+local s, peer = net.accept(l, 5000)
+ok(s ~= nil and peer:match("^127%.0%.0%.1:%d+$"), "accept gives the connection and its peer", peer)
+if c and s then
+  ok(c:write("ping") == 4 and s:read(10, 5000) == "ping", "a byte stream one way")
+  ok(s:write("pong") == 4 and c:read(10, 5000) == "pong", "and back")
+  c:close(); s:close()
+end
+local u, ue = net.connect("127.0.0.1", port, { proto = "udp" })
+ok(u ~= nil, "a UDP socket connected to a granted endpoint", ue)
+if u then u:close() end
+local v, ae = net.accept(l, 50)
+ok(v == nil and kind(ae) == "UNAVAILABLE", "accept with a timeout and nothing to take", ae)
+l:close()
+
+denied("another loopback address", net.connect("127.0.0.2", port))
+denied("another host", net.connect("10.0.0.1", 80))
+denied("a name whose address is denied (attr.address)", net.connect("localhost", port))
+denied("another spelling of a denied address", net.connect("0xa000001", 80))
+denied("a denied address in decimal", net.connect("167772161", 80))
+denied("IPv6 loopback", net.connect("::1", port))
+denied("IPv4-mapped IPv6", net.connect("::ffff:10.0.0.1", 80))
+denied("listen on a fixed port", net.listen("127.0.0.1", 8080))
+denied("listen on every address", net.listen("0.0.0.0", 0))
+ok(not pcall(net.connect, "127.0.0.1\0evil", 80), "a host with a NUL byte raises")
+ok(not pcall(net.connect, "127.0.0.1", 70000), "a port out of range raises")
+ok(not pcall(net.connect, "127.0.0.1", 80, { proto = "raw" }), "an unknown proto raises")
+print("1.." .. n)
+if failed > 0 then error(failed .. " failed", 0) end
+return 0
