@@ -7,6 +7,7 @@
 #include "config.h"
 #include "supervisor.h"
 #include "wfault.h"
+#include "init.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -150,7 +151,7 @@ nonblocking (int fd, ward_err *err)
  * Its pid with *pidfdp and *srdp (its status pipe), or -1 with err. */
 static pid_t
 start_child (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd,
-             int *pidfdp, int *srdp, ward_err *err)
+             winit_ready *init, int *pidfdp, int *srdp, ward_err *err)
 {
   struct wsb_job job;
   memset (&job, 0, sizeof job);
@@ -159,6 +160,7 @@ start_child (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd,
   job.chan = chan;
   memcpy (job.stdio, stdio, sizeof job.stdio);
   job.prof.init_arg_fd = arg_fd;
+  job.init_ready = init;
   return wsb__clone_child (&job, pidfdp, srdp, err);
 }
 
@@ -170,7 +172,7 @@ build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t 
        int *pidfdp, int *status_fdp, ward_err *err)
 {
   int pidfd = -1, srd = -1;
-  pid_t pid = start_child (prof, chan, stdio, arg_fd, &pidfd, &srd, err);
+  pid_t pid = start_child (prof, chan, stdio, arg_fd, NULL, &pidfd, &srd, err);
   if (pid < 0)
     return -1;
   int pid1 = (prof->limits.namespaces & WARD_NS_PID) != 0, ended;
@@ -240,6 +242,10 @@ struct pool {
   int64_t refill;               /* builds wait until then */
   int failed;                   /* a build failed: none until the next request */
   ward_err last;                /* why the last build failed */
+  /* its init script made ready once for all its children (NULL: none,
+   * or making it failed and each child reports why) */
+  winit_ready *init;
+  int init_tried;
 };
 
 /* A child of a pool, being built or ready. */
@@ -357,9 +363,17 @@ start_ahead (int pi, ward_err *err)
       free (env);
       return ward_err_set (err, wsb__errno_kind (errno), errno, "sandbox: channel socket");
     }
+  /* The init script is made ready here once, so that each child only runs
+   * its copy: its state, calls and compiled chunk are the same for all. */
+  if (prof.init_script != NULL && !p->init_tried)
+    {
+      ward_err ierr;
+      p->init_tried = 1;
+      p->init = wsb__init_ready (&prof, &ierr);
+    }
   int pidfd = -1, srd = -1;
   int64_t t0 = now_ns ();
-  pid_t pid = start_child (&prof, ch[1], p->stdio, -1, &pidfd, &srd, err);
+  pid_t pid = start_child (&prof, ch[1], p->stdio, -1, p->init, &pidfd, &srd, err);
   free (env);                   /* the child has its copy */
   close (ch[1]);
   if (pid < 0)

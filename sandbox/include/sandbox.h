@@ -3,7 +3,9 @@
  * A supervisor process is forked by wsb_supervisor_start() before any thread
  * exists. The runtime asks it, over a SOCK_SEQPACKET socket, to create a
  * sandboxed child for each subprocess actor. The child is made with
- * clone3(CLONE_NEW* | CLONE_PIDFD); inside it, in this order: uid/gid maps
+ * clone3(CLONE_NEWUSER | CLONE_NEWPID | CLONE_PIDFD) and makes its
+ * other namespaces itself (unshare) first (without a user namespace the
+ * clone makes them all); then, in this order: uid/gid maps
  * (0 inside; outside the supervisor's ids, or WSB_ROOT_MAP_ID for root),
  * mounts made private, loopback up, hostname, stdio, environment, the init
  * script (init/include/init.h), rlimits, capabilities dropped, no_new_privs, the
