@@ -26,6 +26,7 @@
 #define NPOOL 8                 /* distinct warm requests with a pool */
 #define POOL_MAX 16             /* children kept ready for one, at most */
 #define REFILL_DELAY_MS 3
+#define FIRST_REFILL_DELAY_MS 50
 #define DEMAND_WINDOW_MS 2000
 #define RUN_GAP_MAX_MS 10
 
@@ -721,6 +722,12 @@ wsb__spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof,
   count (pi, &ready, &building);
   if (ready == 0 && target (p, now) > 1)
     p->refill = 0;
+  else if (p->nhits == 1)
+    /* After the first spawn, the next child waits longer: a run that
+     * spawns once and soon ends (a one-shot script) is spared building
+     * one it would not use; one that spawns again meanwhile has it built
+     * then, or at once when a run of spawns calls for more. */
+    p->refill = now + (int64_t) FIRST_REFILL_DELAY_MS * 1000000;
   else if (p->refill <= now)
     p->refill = now + (int64_t) REFILL_DELAY_MS * 1000000;
 }
