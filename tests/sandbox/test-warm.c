@@ -4,8 +4,10 @@
  * distinct profiles have distinct children; a child built ahead that dies
  * is replaced on demand; spawns back to back make it keep more ready (each
  * handed to one spawn only), and it goes back to one when the demand has
- * passed; none outlives the supervisor. The children answer with their
- * hostname and a fresh marker. */
+ * passed; a warm profile's init script (made ready once by the
+ * supervisor) runs in each child, and one that fails fails each spawn,
+ * naming its line; none outlives the supervisor. The children answer with
+ * their hostname and a fresh marker. */
 #include "config.h"
 #include "sandbox.h"
 #include "tap.h"
@@ -104,7 +106,7 @@ sleep_ms (int ms)
 int
 main (void)
 {
-  plan (14);
+  plan (17);
   ward_err err;
   if (wsb_supervisor_start (entry, &err) < 0)
     {
@@ -205,6 +207,53 @@ main (void)
   ok (nk >= 2, "after them more than one child is kept ready (%d)", nk);
   tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) == 1, 30000);
   is_int (nk, 1, "and one again once the demand has passed");
+
+  /* a warm profile's init script is made ready once by the supervisor
+   * and run by each child: every child has what it did; a script that
+   * fails fails each spawn, naming its line, as a cold spawn's would */
+  static const char set_host[] = "init.sethostname('from-init')";
+  static const char bad_call[] = "local x = 1\ninit.chdir('/no/such/dir/at/all')";
+  static const char bad_syntax[] = "local = 1";
+  wsb_profile ci = a;
+  ci.hostname = NULL;
+  ci.init_name = "host.lua";
+  ci.init_script = set_host;
+  ci.init_len = sizeof set_host - 1;
+  int from_init = 0;
+  for (int i = 0; i < 3; i++)
+    {
+      if (wsb_spawn (&ci, &c, &err) == 0)
+        {
+          ask (&c, ans, sizeof ans);
+          from_init += strncmp (ans, "from-init ", 10) == 0;
+          end (&c);
+        }
+      sleep_ms (20);
+    }
+  is_int (from_init, 3, "a warm profile's init script runs in each of its children");
+  ci.init_script = bad_call;
+  ci.init_len = sizeof bad_call - 1;
+  int named = 0;
+  char why[WARD_ERR_MSG_MAX] = "";
+  for (int i = 0; i < 2; i++)
+    {
+      ward_err_clear (&err);
+      if (wsb_spawn (&ci, &c, &err) == 0)
+        end (&c);
+      else
+        named += strstr (err.msg, "init script: host.lua:2: chdir") != NULL;
+      snprintf (why, sizeof why, "%s", err.msg);
+    }
+  is_int (named, 2, "a warm profile's failing init script fails each spawn, naming its line");
+  diag (why);
+  ci.init_script = bad_syntax;
+  ci.init_len = sizeof bad_syntax - 1;
+  ward_err_clear (&err);
+  rb = wsb_spawn (&ci, &c, &err);
+  if (rb == 0)
+    end (&c);
+  ok (rb < 0 && strstr (err.msg, "init script: host.lua:1:") != NULL,
+      "and one that does not compile fails it too (%s)", rb < 0 ? err.msg : "spawned");
 
   /* none outlives the supervisor */
   tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) >= 1, 30000);
