@@ -152,7 +152,7 @@ nonblocking (int fd, ward_err *err)
  * Its pid with *pidfdp and *srdp (its status pipe), or -1 with err. */
 static pid_t
 start_child (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd,
-             winit_ready *init, int *pidfdp, int *srdp, ward_err *err)
+             winit_ready *init, int waits, int *pidfdp, int *srdp, ward_err *err)
 {
   struct wsb_job job;
   memset (&job, 0, sizeof job);
@@ -162,6 +162,7 @@ start_child (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd,
   memcpy (job.stdio, stdio, sizeof job.stdio);
   job.prof.init_arg_fd = arg_fd;
   job.init_ready = init;
+  job.waits = waits;
   return wsb__clone_child (&job, pidfdp, srdp, err);
 }
 
@@ -173,7 +174,7 @@ build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t 
        int *pidfdp, int *status_fdp, ward_err *err)
 {
   int pidfd = -1, srd = -1;
-  pid_t pid = start_child (prof, chan, stdio, arg_fd, NULL, &pidfd, &srd, err);
+  pid_t pid = start_child (prof, chan, stdio, arg_fd, NULL, 0, &pidfd, &srd, err);
   if (pid < 0)
     return -1;
   int pid1 = (prof->limits.namespaces & WARD_NS_PID) != 0, ended;
@@ -340,9 +341,12 @@ build_failed (struct ahead *a, int ended, ward_err *err)
   forget (a, 0);
 }
 
-/* Start building a child for pool pi. 0, or -1 with err. */
+static int target (const struct pool *p, int64_t now);
+
+/* Start building a child for pool pi; waits: it is for a spawn not
+ * expected soon (wsb_child_waits). 0, or -1 with err. */
 static int
-start_ahead (int pi, ward_err *err)
+start_ahead (int pi, int waits, ward_err *err)
 {
   struct pool *p = &pools[pi];
   struct ahead *a = NULL;
@@ -374,7 +378,7 @@ start_ahead (int pi, ward_err *err)
     }
   int pidfd = -1, srd = -1;
   int64_t t0 = now_ns ();
-  pid_t pid = start_child (&prof, ch[1], p->stdio, -1, p->init, &pidfd, &srd, err);
+  pid_t pid = start_child (&prof, ch[1], p->stdio, -1, p->init, waits, &pidfd, &srd, err);
   free (env);                   /* the child has its copy */
   close (ch[1]);
   if (pid < 0)
@@ -532,7 +536,9 @@ tend (int pi, int64_t now)
     {
       ward_err err;
       ward_err_clear (&err);
-      if (start_ahead (pi, &err) < 0)
+      /* one built while the demand is one will wait for its spawn; one
+       * built for a run of spawns is wanted at once */
+      if (start_ahead (pi, want <= 1, &err) < 0)
         {
           p->last = err;
           p->failed = 1;          /* on failure: built on demand */
@@ -679,7 +685,8 @@ wsb__spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof,
     {
       int ready, building;
       count (pi, &ready, &building);
-      if (building == 0 && start_ahead (pi, &err) < 0)
+      /* (for the spawn waiting now) */
+      if (building == 0 && start_ahead (pi, 0, &err) < 0)
         {
           wsb__reply (&err, 0, -1);
           return;

@@ -85,6 +85,7 @@ struct wsb_job {
   /* the init script made ready by the supervisor (build.c), run by the
    * child as its own copy; NULL: the child prepares and runs it */
   struct winit_ready *init_ready;
+  int waits;                    /* what wsb_child_waits says in the child */
 };
 
 /* supervisor.c: run the supervisor in the freshly forked process; with

@@ -305,6 +305,14 @@ clone_flags (unsigned ns)
   return f & ~unshare_flags (ns);
 }
 
+static int child_waits;
+
+int
+wsb_child_waits (void)
+{
+  return child_waits;
+}
+
 /* Everything from the clone to the entry. sfd is the status pipe. */
 static void __attribute__ ((noreturn))
 child_main (const struct wsb_job *j_in, int sfd, int go,
@@ -441,6 +449,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
   sigemptyset (&none);
   if (sigprocmask (SIG_SETMASK, &none, NULL) < 0)
     _exit (127);
+  child_waits = j->waits;
   int status = j->entry (j->chan);
   fflush (NULL);
   _exit (status & 0xff);

@@ -52,6 +52,13 @@ enum wsb_seccomp { WSB_SECCOMP_NONE = 0, WSB_SECCOMP_DEFAULT = 1 };
  * status. Runs in the child, single-threaded, after seccomp. */
 typedef int (*wsb_entry_fn) (int chan);
 
+/* In a child, from its entry on: whether it was built ahead of a spawn
+ * that is not expected soon (a warm profile spawned now and then), so
+ * that the entry may use the wait to warm up; 0 for a child built on
+ * request, or ahead for spawns coming back to back, which want it at
+ * once and would find the warm-up only in their way. */
+int wsb_child_waits (void);
+
 /* One child to make. limits (common/wprofile.h: namespaces, capabilities
  * kept, rlimits) is a sandbox profile's, but for memory, which is here the
  * child's whole address space (RLIMIT_AS). */

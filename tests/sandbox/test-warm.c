@@ -4,7 +4,9 @@
  * distinct profiles have distinct children; a child built ahead that dies
  * is replaced on demand; spawns back to back make it keep more ready (each
  * handed to one spawn only), and it goes back to one when the demand has
- * passed; a warm profile's init script (made ready once by the
+ * passed; a child built ahead of spaced spawns is told it waits
+ * (wsb_child_waits), one built for a spawn waiting or for spawns back to
+ * back is not; a warm profile's init script (made ready once by the
  * supervisor) runs in each child, and one that fails fails each spawn,
  * naming its line; none outlives the supervisor. The children answer with
  * their hostname and a fresh marker. */
@@ -34,7 +36,7 @@ entry (int chan)
     return 1;
   char host[128] = "", buf[200];
   gethostname (host, sizeof host);
-  int n = snprintf (buf, sizeof buf, "%s %d", host, (int) getpid ());
+  int n = snprintf (buf, sizeof buf, "%s %d w%d", host, (int) getpid (), wsb_child_waits ());
   send (chan, buf, (size_t) n, MSG_NOSIGNAL);
   return 0;
 }
@@ -106,7 +108,7 @@ sleep_ms (int ms)
 int
 main (void)
 {
-  plan (17);
+  plan (20);
   ward_err err;
   if (wsb_supervisor_start (entry, &err) < 0)
     {
@@ -134,6 +136,8 @@ main (void)
   char ans[200];
   ask (&c, ans, sizeof ans);
   ok (strncmp (ans, "warm-a ", 7) == 0, "a warm spawn gives a working child (%s)", ans);
+  ok (strstr (ans, " w0") != NULL, "built for the spawn waiting, it is not told it waits (%s)",
+      ans);
   end (&c);
 
   /* five more, spaced: every one is handed over; all are different */
@@ -152,6 +156,8 @@ main (void)
       end (&c);
     }
   is_int (good, 5, "five spaced warm spawns all answer");
+  ok (strstr (ans, " w1") != NULL, "the child built ahead of spaced spawns is told it waits "
+      "(wsb_child_waits: %s)", ans);
   ok (distinct, "each is another child");
 
   /* a child built ahead waits: one more child of the supervisor than the
@@ -187,7 +193,7 @@ main (void)
   /* six back to back: each gets a child of its own; the demand seen,
    * more than one is then kept ready, and one again once it has passed */
   wsb_child burst[6];
-  int nb = 0, answered = 0;
+  int nb = 0, answered = 0, at_once = 0;
   for (int i = 0; i < 6; i++)
     if (wsb_spawn (&a, &burst[nb], &err) == 0)
       nb++;
@@ -196,11 +202,14 @@ main (void)
     {
       ask (&burst[i], ans, sizeof ans);
       answered += strncmp (ans, "warm-a ", 7) == 0;
+      at_once += strstr (ans, " w0") != NULL;
       for (int j = 0; j < i; j++)
         distinct &= burst[j].pid != burst[i].pid;
     }
   ok (answered == 6 && distinct, "six spawns back to back: six children, each its own "
       "(%d answered)", answered);
+  ok (at_once >= 1, "children built for spawns back to back are not told they wait (%d of %d)",
+      at_once, nb);
   for (int i = 0; i < nb; i++)
     end (&burst[i]);
   tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) >= 2, 30000);
