@@ -172,7 +172,7 @@ if [ -n "$lua_ok" ]; then
   # the work: lua5.4 running the script, less lua5.4 doing nothing
   work () { awk -v s="$1" -v l="$2" 'BEGIN { print (s > l ? s - l : 0) }'; }
   ww=$(work "$(med w_w)" "$(med w_l)"); wc=$(work "$(med c_w)" "$(med c_l)")
-  printf '  %-46s %10s %10s\n' "    ... less the script itself (ward's own cost)" \
+  printf '  %-46s %10s %10s\n' "    ... ward's own (less the script itself)" \
     "$(ms "$(work "$(med w_bn)" "$ww")")" "$(ms "$(work "$(med c_bn)" "$wc")")"
 fi
 if [ -n "$bwrap_ok" ]; then
