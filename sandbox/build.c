@@ -372,7 +372,7 @@ start_ahead (int pi, int waits, ward_err *err)
    * its copy: its state, calls and compiled chunk are the same for all. */
   if (prof.init_script != NULL && !p->init_tried)
     {
-      ward_err ierr;
+      ward_err ierr;            /* (the children say it, failing) */
       p->init_tried = 1;
       p->init = wsb__init_ready (&prof, &ierr);
     }

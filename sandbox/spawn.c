@@ -305,7 +305,7 @@ clone_flags (unsigned ns)
   return f & ~unshare_flags (ns);
 }
 
-static int child_waits;
+static int child_waits;         /* the child's wsb_child_waits */
 
 int
 wsb_child_waits (void)
@@ -327,7 +327,7 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
 
   if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
     fail_errno (sfd, errno, "prctl PR_SET_PDEATHSIG");
-  /* The namespaces the clone did not make (see wsb__clone_child), first:
+  /* The namespaces the clone did not make (unshare_flags), first:
    * owned by the child's new user namespace as the clone's would be, and
    * nothing runs here before them but the supervisor's own code. */
   unsigned long later = unshare_flags (p->limits.namespaces);
@@ -454,7 +454,6 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
   fflush (NULL);
   _exit (status & 0xff);
 }
-
 
 pid_t
 wsb__clone_child (const struct wsb_job *job, int *pidfd, int *status_rd,
