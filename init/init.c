@@ -400,23 +400,39 @@ winit_seccomp_allows (void)
   return last_allows;
 }
 
-int
-winit_run (const char *script, size_t len, const char *name, int arg_fd,
+/* A script made ready: its state prepared and its chunk compiled, on the
+ * stack of L, waiting to run. */
+struct winit_ready {
+  winit_ctx *c;
+  lua_State *L;
+  char name[256];
+};
+
+/* The state for script, prepared, with its chunk loaded and not yet run:
+ * the steps of winit_run before the script runs. NULL with err. */
+static winit_ready *
+ready_new (const char *script, size_t len, const char *name, int arg_fd,
            scmp_filter_ctx filter, ward_err *err)
 {
-  last_allows = 0;
   if (name == NULL)
     name = "init";
   if (script == NULL)
-    return ward_err_set (err, WARD_E_INVALID, 0, "%s: no init script given", name);
+    return ward_err_set (err, WARD_E_INVALID, 0, "%s: no init script given", name), NULL;
   /* refused before Lua sees it; mode "t" below is the second lock */
   if (len > 0 && script[0] == LUA_SIGNATURE[0])
-    return ward_err_set (err, WARD_E_INVALID, 0,
-                         "%s: binary chunks are refused, the init script must be text", name);
+    return ward_err_set (err, WARD_E_INVALID, 0, "%s: binary chunks are refused, the init "
+                         "script must be text", name), NULL;
 
+  winit_ready *r = calloc (1, sizeof *r);
   winit_ctx *c = calloc (1, sizeof *c);
-  if (c == NULL)
-    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "%s: allocating the init state", name);
+  if (r == NULL || c == NULL)
+    {
+      free (r);
+      free (c);
+      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "%s: allocating the init state",
+                           name), NULL;
+    }
+  snprintf (r->name, sizeof r->name, "%s", name);
   c->mem_max = WINIT_MEMORY_MAX;
   c->insn_max = WINIT_INSTRUCTIONS_MAX;
   c->filter = filter;
@@ -425,11 +441,14 @@ winit_run (const char *script, size_t len, const char *name, int arg_fd,
   if (L == NULL)
     {
       free (c);
-      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "%s: creating the init state", name);
+      free (r);
+      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "%s: creating the init state",
+                           name), NULL;
     }
   c->L = L;
+  r->c = c;
+  r->L = L;
 
-  int rc = 0;
   char chunk[256], buf[64];
   snprintf (chunk, sizeof chunk, "=%s", name);
   lua_pushcfunction (L, winit_prepare);
@@ -437,27 +456,59 @@ winit_run (const char *script, size_t len, const char *name, int arg_fd,
   int status = lua_pcall (L, 1, 0, 0);
   if (status != LUA_OK)
     {
-      rc = ward_err_set (err, WARD_E_INTERNAL, status == LUA_ERRMEM ? ENOMEM : 0,
-                         "%s: preparing the init state: %s", name,
-                         winit_error_text (L, buf, sizeof buf));
-      goto out;
+      ward_err_set (err, WARD_E_INTERNAL, status == LUA_ERRMEM ? ENOMEM : 0,
+                    "%s: preparing the init state: %s", name,
+                    winit_error_text (L, buf, sizeof buf));
+      winit_ready_free (r);
+      return NULL;
     }
 
   status = luaL_loadbufferx (L, script, len, chunk, "t");
   if (status != LUA_OK)
     {
       if (status == LUA_ERRMEM)
-        rc = ward_err_set (err, WARD_E_UNAVAILABLE, 0,
-                           "%s: not enough memory to load the script", name);
+        ward_err_set (err, WARD_E_UNAVAILABLE, 0,
+                      "%s: not enough memory to load the script", name);
       else
-        rc = ward_err_set (err, WARD_E_INVALID, 0, "%s",
-                           winit_error_text (L, buf, sizeof buf));
-      goto out;
+        ward_err_set (err, WARD_E_INVALID, 0, "%s", winit_error_text (L, buf, sizeof buf));
+      winit_ready_free (r);
+      return NULL;
     }
+  return r;
+}
 
+winit_ready *
+winit_ready_new (const char *script, size_t len, const char *name, scmp_filter_ctx filter,
+                 ward_err *err)
+{
+  return ready_new (script, len, name, -1, filter, err);
+}
+
+void
+winit_ready_free (winit_ready *r)
+{
+  if (r == NULL)
+    return;
+  r->c->L = NULL;
+  lua_close (r->L);
+  if (r->c->deny != NULL)
+    seccomp_release (r->c->deny);
+  free (r->c);
+  free (r);
+}
+
+int
+winit_ready_run (winit_ready *r, ward_err *err)
+{
+  winit_ctx *c = r->c;
+  lua_State *L = r->L;
+  const char *name = r->name;
+  char buf[64];
+  int rc = 0;
+  last_allows = 0;
   c->msg[0] = '\0';
   lua_sethook (L, winit_hook, LUA_MASKCOUNT, c->mem_dead ? 1 : WINIT_HOOK_STEP);
-  status = lua_pcall (L, 0, 0, 0);
+  int status = lua_pcall (L, 0, 0, 0);
   c->L = NULL;
   lua_sethook (L, NULL, 0, 0);
   if (status == LUA_OK)
@@ -488,7 +539,6 @@ winit_run (const char *script, size_t len, const char *name, int arg_fd,
     err->errnum = errnum;
 
 out:
-  c->L = NULL;
   lua_close (L);
   last_allows = c->allows;
   if (rc == 0)
@@ -496,5 +546,15 @@ out:
   if (c->deny != NULL)
     seccomp_release (c->deny);
   free (c);
+  free (r);
   return rc;
+}
+
+int
+winit_run (const char *script, size_t len, const char *name, int arg_fd,
+           scmp_filter_ctx filter, ward_err *err)
+{
+  last_allows = 0;
+  winit_ready *r = ready_new (script, len, name, arg_fd, filter, err);
+  return r != NULL ? winit_ready_run (r, err) : -1;
 }

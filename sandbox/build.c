@@ -7,6 +7,7 @@
 #include "config.h"
 #include "supervisor.h"
 #include "wfault.h"
+#include "init.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #define NPOOL 8                 /* distinct warm requests with a pool */
 #define POOL_MAX 16             /* children kept ready for one, at most */
 #define REFILL_DELAY_MS 3
+#define FIRST_REFILL_DELAY_MS 50
 #define DEMAND_WINDOW_MS 2000
 #define RUN_GAP_MAX_MS 10
 
@@ -150,7 +152,7 @@ nonblocking (int fd, ward_err *err)
  * Its pid with *pidfdp and *srdp (its status pipe), or -1 with err. */
 static pid_t
 start_child (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd,
-             int *pidfdp, int *srdp, ward_err *err)
+             winit_ready *init, int waits, int *pidfdp, int *srdp, ward_err *err)
 {
   struct wsb_job job;
   memset (&job, 0, sizeof job);
@@ -159,6 +161,8 @@ start_child (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd,
   job.chan = chan;
   memcpy (job.stdio, stdio, sizeof job.stdio);
   job.prof.init_arg_fd = arg_fd;
+  job.init_ready = init;
+  job.waits = waits;
   return wsb__clone_child (&job, pidfdp, srdp, err);
 }
 
@@ -170,7 +174,7 @@ build (const wsb_profile *prof, int chan, const int stdio[3], int arg_fd, pid_t 
        int *pidfdp, int *status_fdp, ward_err *err)
 {
   int pidfd = -1, srd = -1;
-  pid_t pid = start_child (prof, chan, stdio, arg_fd, &pidfd, &srd, err);
+  pid_t pid = start_child (prof, chan, stdio, arg_fd, NULL, 0, &pidfd, &srd, err);
   if (pid < 0)
     return -1;
   int pid1 = (prof->limits.namespaces & WARD_NS_PID) != 0, ended;
@@ -240,6 +244,10 @@ struct pool {
   int64_t refill;               /* builds wait until then */
   int failed;                   /* a build failed: none until the next request */
   ward_err last;                /* why the last build failed */
+  /* its init script made ready once for all its children (NULL: none,
+   * or making it failed and each child reports why) */
+  winit_ready *init;
+  int init_tried;
 };
 
 /* A child of a pool, being built or ready. */
@@ -333,9 +341,12 @@ build_failed (struct ahead *a, int ended, ward_err *err)
   forget (a, 0);
 }
 
-/* Start building a child for pool pi. 0, or -1 with err. */
+static int target (const struct pool *p, int64_t now);
+
+/* Start building a child for pool pi; waits: it is for a spawn not
+ * expected soon (wsb_child_waits). 0, or -1 with err. */
 static int
-start_ahead (int pi, ward_err *err)
+start_ahead (int pi, int waits, ward_err *err)
 {
   struct pool *p = &pools[pi];
   struct ahead *a = NULL;
@@ -357,9 +368,17 @@ start_ahead (int pi, ward_err *err)
       free (env);
       return ward_err_set (err, wsb__errno_kind (errno), errno, "sandbox: channel socket");
     }
+  /* The init script is made ready here once, so that each child only runs
+   * its copy: its state, calls and compiled chunk are the same for all. */
+  if (prof.init_script != NULL && !p->init_tried)
+    {
+      ward_err ierr;            /* (the children say it, failing) */
+      p->init_tried = 1;
+      p->init = wsb__init_ready (&prof, &ierr);
+    }
   int pidfd = -1, srd = -1;
   int64_t t0 = now_ns ();
-  pid_t pid = start_child (&prof, ch[1], p->stdio, -1, &pidfd, &srd, err);
+  pid_t pid = start_child (&prof, ch[1], p->stdio, -1, p->init, waits, &pidfd, &srd, err);
   free (env);                   /* the child has its copy */
   close (ch[1]);
   if (pid < 0)
@@ -517,7 +536,9 @@ tend (int pi, int64_t now)
     {
       ward_err err;
       ward_err_clear (&err);
-      if (start_ahead (pi, &err) < 0)
+      /* one built while the demand is one will wait for its spawn; one
+       * built for a run of spawns is wanted at once */
+      if (start_ahead (pi, want <= 1, &err) < 0)
         {
           p->last = err;
           p->failed = 1;          /* on failure: built on demand */
@@ -664,7 +685,8 @@ wsb__spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof,
     {
       int ready, building;
       count (pi, &ready, &building);
-      if (building == 0 && start_ahead (pi, &err) < 0)
+      /* (for the spawn waiting now) */
+      if (building == 0 && start_ahead (pi, 0, &err) < 0)
         {
           wsb__reply (&err, 0, -1);
           return;
@@ -707,6 +729,12 @@ wsb__spawn_warm (const struct wsb_req *q, char *buf, const wsb_profile *prof,
   count (pi, &ready, &building);
   if (ready == 0 && target (p, now) > 1)
     p->refill = 0;
+  else if (p->nhits == 1)
+    /* After the first spawn, the next child waits longer: a run that
+     * spawns once and soon ends (a one-shot script) is spared building
+     * one it would not use; one that spawns again meanwhile has it built
+     * then, or at once when a run of spawns calls for more. */
+    p->refill = now + (int64_t) FIRST_REFILL_DELAY_MS * 1000000;
   else if (p->refill <= now)
     p->refill = now + (int64_t) REFILL_DELAY_MS * 1000000;
 }

@@ -82,6 +82,10 @@ struct wsb_job {
   gid_t gid;
   wsb_entry_fn entry;
   int go;                       /* set in the child */
+  /* the init script made ready by the supervisor (build.c), run by the
+   * child as its own copy; NULL: the child prepares and runs it */
+  struct winit_ready *init_ready;
+  int waits;                    /* what wsb_child_waits says in the child */
 };
 
 /* supervisor.c: run the supervisor in the freshly forked process; with
@@ -97,6 +101,10 @@ void wsb__supervisor_main (int sock, int evsock, wsb_entry_fn entry,
  * back the limit ward was started with before anything else. 0, or -1
  * with err. */
 int wsb__raise_nofile (ward_err *err);
+
+/* spawn.c: the profile's init script made ready (init.h) with its
+ * seccomp filter, for the children built for it; NULL with err. */
+struct winit_ready *wsb__init_ready (const wsb_profile *prof, ward_err *err);
 
 /* spawn.c: clone the child; in the caller returns its pid (and a pidfd and
  * the read end of its status pipe), or -1 with err. */

@@ -1,5 +1,6 @@
-/* spawn.c -- one sandboxed child: clone3 with its namespaces, then, inside,
- * every step up to the entry, in the order sandbox.h gives. */
+/* spawn.c -- one sandboxed child: clone3 with its user and PID namespaces,
+ * then, inside, its other namespaces and every step up to the entry, in
+ * the order sandbox.h gives. */
 #include "config.h"
 #include "proto.h"
 #include "lockdown.h"
@@ -216,6 +217,16 @@ filter_template (int profile, scmp_filter_ctx *out, ward_err *err)
   return 0;
 }
 
+winit_ready *
+wsb__init_ready (const wsb_profile *prof, ward_err *err)
+{
+  scmp_filter_ctx filter;
+  if (filter_template (prof->seccomp, &filter, err) < 0)
+    return NULL;
+  return winit_ready_new (prof->init_script, prof->init_len,
+                          prof->init_name != NULL ? prof->init_name : "init", filter, err);
+}
+
 /* The RLIMIT_NOFILE ward was started with, while the supervisor's own
  * soft limit is raised (wsb__raise_nofile). */
 static struct rlimit nofile_given;
@@ -256,6 +267,52 @@ restore_nofile (int sfd, int fault)
     fail_errno (sfd, fault ? EINVAL : errno, "restoring RLIMIT_NOFILE");
 }
 
+/* The namespaces a child makes itself, first thing, with unshare: all but
+ * the user namespace (which gives it the right to make the others) and
+ * the PID namespace (which a process cannot enter itself, only its
+ * children). A new network namespace alone costs more than half a
+ * millisecond of the kernel's time, spent by whoever makes it: in the
+ * child, children being built at once make theirs in parallel, where the
+ * supervisor, which clones them one after the other, would make them all.
+ * Without a user namespace every one comes at the clone, as before: only
+ * root may make them then, and a refusal is the clone's. */
+static unsigned long
+unshare_flags (unsigned ns)
+{
+  unsigned long f = 0;
+  if (!(ns & WARD_NS_USER))
+    return 0;
+  if (ns & WARD_NS_NET) f |= CLONE_NEWNET;
+  if (ns & WARD_NS_MOUNT) f |= CLONE_NEWNS;
+  if (ns & WARD_NS_IPC) f |= CLONE_NEWIPC;
+  if (ns & WARD_NS_UTS) f |= CLONE_NEWUTS;
+  if (ns & WARD_NS_CGROUP) f |= CLONE_NEWCGROUP;
+  return f;
+}
+
+/* The namespaces a child gets at its clone: the others. */
+static unsigned long
+clone_flags (unsigned ns)
+{
+  unsigned long f = 0;
+  if (ns & WARD_NS_USER) f |= CLONE_NEWUSER;
+  if (ns & WARD_NS_PID) f |= CLONE_NEWPID;
+  if (ns & WARD_NS_NET) f |= CLONE_NEWNET;
+  if (ns & WARD_NS_MOUNT) f |= CLONE_NEWNS;
+  if (ns & WARD_NS_IPC) f |= CLONE_NEWIPC;
+  if (ns & WARD_NS_UTS) f |= CLONE_NEWUTS;
+  if (ns & WARD_NS_CGROUP) f |= CLONE_NEWCGROUP;
+  return f & ~unshare_flags (ns);
+}
+
+static int child_waits;         /* the child's wsb_child_waits */
+
+int
+wsb_child_waits (void)
+{
+  return child_waits;
+}
+
 /* Everything from the clone to the entry. sfd is the status pipe. */
 static void __attribute__ ((noreturn))
 child_main (const struct wsb_job *j_in, int sfd, int go,
@@ -270,6 +327,12 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
 
   if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0)
     fail_errno (sfd, errno, "prctl PR_SET_PDEATHSIG");
+  /* The namespaces the clone did not make (unshare_flags), first:
+   * owned by the child's new user namespace as the clone's would be, and
+   * nothing runs here before them but the supervisor's own code. */
+  unsigned long later = unshare_flags (p->limits.namespaces);
+  if (later != 0 && (wfault_at ("spawn.unshare") || unshare ((int) later) < 0))
+    fail_errno (sfd, errno, "unshare");
   reset_signals (sfd);
   /* (read before the profile's environment replaces ours) */
   int nofile_fault = wfault_at ("spawn.nofile");
@@ -316,9 +379,10 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
     close (j->go);
 
   if (p->init_script != NULL
-      && winit_run (p->init_script, p->init_len,
-                    p->init_name != NULL ? p->init_name : "init",
-                    p->init_arg_fd, filter, &e) < 0)
+      && (j->init_ready != NULL ? winit_ready_run (j->init_ready, &e)
+          : winit_run (p->init_script, p->init_len,
+                       p->init_name != NULL ? p->init_name : "init",
+                       p->init_arg_fd, filter, &e)) < 0)
     {
       ward_err_prefix (&e, "sandbox: init script");
       wsb__child_fail (sfd, &e);
@@ -385,23 +449,10 @@ child_main (const struct wsb_job *j_in, int sfd, int go,
   sigemptyset (&none);
   if (sigprocmask (SIG_SETMASK, &none, NULL) < 0)
     _exit (127);
+  child_waits = j->waits;
   int status = j->entry (j->chan);
   fflush (NULL);
   _exit (status & 0xff);
-}
-
-static unsigned long
-clone_flags (unsigned ns)
-{
-  unsigned long f = 0;
-  if (ns & WARD_NS_USER) f |= CLONE_NEWUSER;
-  if (ns & WARD_NS_PID) f |= CLONE_NEWPID;
-  if (ns & WARD_NS_NET) f |= CLONE_NEWNET;
-  if (ns & WARD_NS_MOUNT) f |= CLONE_NEWNS;
-  if (ns & WARD_NS_IPC) f |= CLONE_NEWIPC;
-  if (ns & WARD_NS_UTS) f |= CLONE_NEWUTS;
-  if (ns & WARD_NS_CGROUP) f |= CLONE_NEWCGROUP;
-  return f;
 }
 
 pid_t

@@ -46,6 +46,21 @@
 int winit_run (const char *script, size_t len, const char *name, int arg_fd,
                scmp_filter_ctx filter, ward_err *err);
 
+/* A script made ready to run, by a process that then forks the children
+ * that run it: winit_run's steps before the script runs (the state with
+ * its calls, the chunk compiled) done once, each child running its own
+ * copy. The failures winit_run would report before the script runs are
+ * reported here (NULL with err); arg_fd is -1 (init.arg is nil). */
+typedef struct winit_ready winit_ready;
+winit_ready *winit_ready_new (const char *script, size_t len, const char *name,
+                              scmp_filter_ctx filter, ward_err *err);
+/* Run it, in a child of the process that made it, as winit_run does (and
+ * filter is the child's copy of the one given): 0 or -1 with err. r is
+ * used up, in that process only. */
+int winit_ready_run (winit_ready *r, ward_err *err);
+/* Free it, in the process that made it. */
+void winit_ready_free (winit_ready *r);
+
 /* How many seccomp_allow calls of the last winit_run reached its filter
  * (0 before any run). The sandbox uses it to load its precompiled profile
  * when the script changed nothing in the filter. */

@@ -9,6 +9,7 @@
 #include "vm.h"
 #include "codec.h"
 #include "fdvec.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -605,7 +606,8 @@ ward_remote_main (int chan)
         }
     }
 
-  warm_up (chan);
+  if (wsb_child_waits ())
+    warm_up (chan);
   int rc = ward_wire_read (chan, &rx, &err);
   if (rc != 1 || rx.type != WARD_F_BOOT)
     {

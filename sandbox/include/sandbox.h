@@ -3,7 +3,9 @@
  * A supervisor process is forked by wsb_supervisor_start() before any thread
  * exists. The runtime asks it, over a SOCK_SEQPACKET socket, to create a
  * sandboxed child for each subprocess actor. The child is made with
- * clone3(CLONE_NEW* | CLONE_PIDFD); inside it, in this order: uid/gid maps
+ * clone3(CLONE_NEWUSER | CLONE_NEWPID | CLONE_PIDFD) and makes its
+ * other namespaces itself (unshare) first (without a user namespace the
+ * clone makes them all); then, in this order: uid/gid maps
  * (0 inside; outside the supervisor's ids, or WSB_ROOT_MAP_ID for root),
  * mounts made private, loopback up, hostname, stdio, environment, the init
  * script (init/include/init.h), rlimits, capabilities dropped, no_new_privs, the
@@ -49,6 +51,13 @@ enum wsb_seccomp { WSB_SECCOMP_NONE = 0, WSB_SECCOMP_DEFAULT = 1 };
  * end of the channel (SOCK_SEQPACKET); the return value is its exit
  * status. Runs in the child, single-threaded, after seccomp. */
 typedef int (*wsb_entry_fn) (int chan);
+
+/* In a child, from its entry on: whether it was built ahead of a spawn
+ * that is not expected soon (a warm profile spawned now and then), so
+ * that the entry may use the wait to warm up; 0 for a child built on
+ * request, or ahead for spawns coming back to back, which want it at
+ * once and would find the warm-up only in their way. */
+int wsb_child_waits (void);
 
 /* One child to make. limits (common/wprofile.h: namespaces, capabilities
  * kept, rlimits) is a sandbox profile's, but for memory, which is here the

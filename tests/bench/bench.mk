@@ -37,14 +37,18 @@ EXTRA_DIST += tests/bench/startup.sh tests/bench/startup/hostile.lua tests/bench
 ## make check runs one round of it: it cannot rot, and the script is contained
 TESTS += tests/bench/startup-contained.sh
 .PHONY: bench-startup
-bench-startup: ward tests/bench/wtime$(EXEEXT)
+bench-startup: ward tests/bench/wtime$(EXEEXT) tests/bench/nsfloor$(EXEEXT)
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" WTIME='$(abs_top_builddir)/tests/bench/wtime' \
-	  $(SHELL) $(srcdir)/tests/bench/startup.sh
+	  NSFLOOR='$(abs_top_builddir)/tests/bench/nsfloor' $(SHELL) $(srcdir)/tests/bench/startup.sh
 bench: bench-startup
 ## wtime times one whole process (fork, exec, wait); a check program so that
 ## it cannot rot, and so that make check's rounds have it
 check_PROGRAMS += tests/bench/wtime
 tests_bench_wtime_SOURCES = tests/bench/wtime.c
+## nsfloor times what any cold-started sandbox pays here (an exec, a clone
+## of six namespaces): startup.sh prints it as the floor beside the others
+check_PROGRAMS += tests/bench/nsfloor
+tests_bench_nsfloor_SOURCES = tests/bench/nsfloor.c
 
 ## ---- the user-level bench (tests/bench/scripts.sh) ----
 ## N small hostile scripts run as ward run --untrusted each, as N actors

@@ -6,13 +6,19 @@
 # --unshare-all (when bwrap and lua5.4 are installed). Runs alternate,
 # REPS rounds (default 15); medians of the wall time (and CPU time) of each
 # whole process, timed by tests/bench/wtime (fork, exec, wait: $WTIME), are
-# printed with the ratios. After every hostile run the host checks that
+# printed with the ratios. Beside them, measured in the same rounds, the
+# floor any cold-started sandbox pays on the machine: tests/bench/nsfloor
+# ($NSFLOOR) times the exec of a trivial process and one clone of the six
+# namespaces of the strict profile, each alone; their sum is what neither
+# ward nor bubblewrap can go below, so that a ratio to bubblewrap is read
+# beside the most it could be. After every hostile run the host checks that
 # the script neither printed the secret file nor created the marker file.
 # Exits 0 (figures are information), 1 when a script escaped, 2 when a
 # hostile run failed to run, 77 when ward cannot sandbox here (or the
 # timer is not built).
 : "${WARD:=./ward}"
 : "${WTIME:=./tests/bench/wtime}"
+: "${NSFLOOR:=$(dirname "$WTIME")/nsfloor}"
 : "${REPS:=15}"
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-startup.XXXXXX") || exit 0
@@ -48,6 +54,9 @@ if ! "$WARD" run --untrusted "$tmp/nop.lua" > "$tmp/out" 2>&1; then
   sed 's/^/  /' "$tmp/out" >&2
   exit 77
 fi
+# the floor is measured where nsfloor runs and can make the namespaces
+floor_ok=
+[ -x "$NSFLOOR" ] && "$NSFLOOR" 1 > /dev/null 2>&1 && floor_ok=1
 escaped=0 failed=0
 # one timed run: NAME TIMED-COMMAND..., which prints wtime's line (its
 # output in $tmp/out); appends the wall microseconds to $tmp/NAME and the
@@ -78,6 +87,12 @@ while [ "$i" -lt "$REPS" ]; do
   timed untrusted "$WTIME" "$tmp/out" "$WARD" run --untrusted "$tmp/hostile.lua" "$tmp/secret" \
     "$marker"
   [ -n "$bwrap_ok" ] && timed bwrap bw --time "$tmp/out" lua5.4 /s.lua "$tmp/secret" "$marker"
+  if [ -n "$floor_ok" ]; then
+    set -- $("$NSFLOOR" 3)
+    if [ $# -eq 2 ]; then
+      echo "$1" >> "$tmp/fexec"; echo "$2" >> "$tmp/fclone"; echo $(($1 + $2)) >> "$tmp/floor"
+    fi
+  fi
   i=$((i + 1))
 done
 med () { sort -n "$tmp/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -96,6 +111,22 @@ if [ -n "$bwrap_ok" ]; then
     "$(both bwrap)" "$(awk -v b="$b" -v u="$u" 'BEGIN { printf "%.2f", b / u }')"
 else
   echo "  bwrap or lua5.4 not usable here: no peer figure"
+fi
+if [ -n "$floor_ok" ] && [ -s "$tmp/floor" ]; then
+  f=$(med floor)
+  printf '  %-44s %s wall   (exec of /bin/true %s + clone of six namespaces %s)\n' \
+    "floor: what any cold-started sandbox pays" "$(ms "$f")" "$(ms "$(med fexec)")" \
+    "$(ms "$(med fclone)")"
+  printf '  %-44s ward %s, bwrap %s over the floor\n' "" "$(ms $((u - f)))" \
+    "$(if [ -n "$bwrap_ok" ]; then ms $((b - f)); else echo "-"; fi)"
+  if [ -n "$bwrap_ok" ]; then
+    printf '  %-44s bwrap / floor = %s (the most a sandbox paying the floor could beat\n' "" \
+      "$(awk -v b="$b" -v f="$f" 'BEGIN { printf "%.2f", b / f }')"
+    printf '  %-44s bwrap by; the 4x target needs ward <= %s)\n' "" \
+      "$(awk -v b="$b" 'BEGIN { printf "%.2f ms", b / 4000 }')"
+  fi
+else
+  echo "  nsfloor not built or no namespaces here: no floor figure"
 fi
 if [ "$escaped" -ne 0 ]; then echo "startup: a hostile script was not contained" >&2; exit 1; fi
 if [ "$failed" -ne 0 ]; then echo "startup: a hostile run failed to run (see above)" >&2; exit 2; fi

@@ -853,6 +853,77 @@ slurp (const char *path)
   return buf;
 }
 
+/* ---- a script made ready once, run by each child (winit_ready_*) ---- */
+
+static winit_ready *ready_script;
+
+static void
+child_ready (res *r, job *j)
+{
+  (void) j;
+  ward_err e = { 0 };
+  r->rc = winit_ready_run (ready_script, &e);
+  r->kind = e.kind;
+  r->errnum = e.errnum;
+  snprintf (r->msg, sizeof r->msg, "%s", e.msg);
+}
+
+/* Made ready here, run in a child: as winit_run there would. */
+static void
+ready_as_run (const char *what, const char *script)
+{
+  job j = { .script = script, .arg = -1 };
+  res a, b;
+  in_child (child_plain, &j, &a);
+  ward_err e = { 0 };
+  ready_script = winit_ready_new (script, strlen (script), "t.lua", NULL, &e);
+  if (ready_script == NULL)
+    {
+      b.rc = -1;
+      b.kind = e.kind;
+      b.errnum = e.errnum;
+      snprintf (b.msg, sizeof b.msg, "%s", e.msg);
+    }
+  else
+    in_child (child_ready, &j, &b);
+  ok (a.rc == b.rc && a.kind == b.kind && a.errnum == b.errnum && strcmp (a.msg, b.msg) == 0,
+      "made ready, %s as winit_run says (%d: %s)", what, b.rc, b.msg);
+  winit_ready_free (ready_script);
+  ready_script = NULL;
+}
+
+static void
+test_ready (void)
+{
+  ready_as_run ("a script runs", "local x = 1 + 1");
+  ready_as_run ("a syntax error is reported", "local = 1");
+  ready_as_run ("a failing call names its line",
+                "local x = 1\ninit.chdir('/no/such/dir/at/all')");
+  ready_as_run ("the script's own error is reported", "error('no', 0)");
+  ready_as_run ("the instruction budget holds", "local i = 0\nwhile true do i = i + 1 end");
+
+  /* each child runs its own copy: the state made ready is the same for
+   * all, and none sees what another did */
+  const char *once = "n = (n or 0) + 1\nif n ~= 1 then error('run before: ' .. n, 0) end";
+  ward_err e = { 0 };
+  ready_script = winit_ready_new (once, strlen (once), "t.lua", NULL, &e);
+  job j = { .script = once, .arg = -1 };
+  res a, b;
+  memset (&a, 0, sizeof a);
+  memset (&b, 0, sizeof b);
+  a.rc = b.rc = -99;
+  if (ready_script != NULL)
+    {
+      in_child (child_ready, &j, &a);
+      in_child (child_ready, &j, &b);
+    }
+  ok (ready_script != NULL && a.rc == 0 && b.rc == 0,
+      "two children each run their own copy of the script made ready (%d %s, %d %s)",
+      a.rc, a.msg, b.rc, b.msg);
+  winit_ready_free (ready_script);
+  ready_script = NULL;
+}
+
 int
 main (void)
 {
@@ -865,7 +936,7 @@ main (void)
       printf ("Bail out! cannot read %s: %s\n", path, strerror (errno));
       return 1;
     }
-  plan (115);
+  plan (121);
   printf ("# running as uid %u\n", (unsigned) getuid ());
   size_t blen = 0;
   const char *built = winit_builtin ("empty-root.lua", &blen);
@@ -878,6 +949,7 @@ main (void)
   test_process ();
   test_namespaces ();
   test_emilua ();
+  test_ready ();
   free (empty_root);
   return done ();
 }

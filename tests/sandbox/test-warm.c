@@ -4,8 +4,12 @@
  * distinct profiles have distinct children; a child built ahead that dies
  * is replaced on demand; spawns back to back make it keep more ready (each
  * handed to one spawn only), and it goes back to one when the demand has
- * passed; none outlives the supervisor. The children answer with their
- * hostname and a fresh marker. */
+ * passed; a child built ahead of spaced spawns is told it waits
+ * (wsb_child_waits), one built for a spawn waiting or for spawns back to
+ * back is not; a warm profile's init script (made ready once by the
+ * supervisor) runs in each child, and one that fails fails each spawn,
+ * naming its line; none outlives the supervisor. The children answer with
+ * their hostname and a fresh marker. */
 #include "config.h"
 #include "sandbox.h"
 #include "tap.h"
@@ -32,7 +36,7 @@ entry (int chan)
     return 1;
   char host[128] = "", buf[200];
   gethostname (host, sizeof host);
-  int n = snprintf (buf, sizeof buf, "%s %d", host, (int) getpid ());
+  int n = snprintf (buf, sizeof buf, "%s %d w%d", host, (int) getpid (), wsb_child_waits ());
   send (chan, buf, (size_t) n, MSG_NOSIGNAL);
   return 0;
 }
@@ -104,7 +108,7 @@ sleep_ms (int ms)
 int
 main (void)
 {
-  plan (14);
+  plan (20);
   ward_err err;
   if (wsb_supervisor_start (entry, &err) < 0)
     {
@@ -132,6 +136,8 @@ main (void)
   char ans[200];
   ask (&c, ans, sizeof ans);
   ok (strncmp (ans, "warm-a ", 7) == 0, "a warm spawn gives a working child (%s)", ans);
+  ok (strstr (ans, " w0") != NULL, "built for the spawn waiting, it is not told it waits (%s)",
+      ans);
   end (&c);
 
   /* five more, spaced: every one is handed over; all are different */
@@ -150,6 +156,8 @@ main (void)
       end (&c);
     }
   is_int (good, 5, "five spaced warm spawns all answer");
+  ok (strstr (ans, " w1") != NULL, "the child built ahead of spaced spawns is told it waits "
+      "(wsb_child_waits: %s)", ans);
   ok (distinct, "each is another child");
 
   /* a child built ahead waits: one more child of the supervisor than the
@@ -185,7 +193,7 @@ main (void)
   /* six back to back: each gets a child of its own; the demand seen,
    * more than one is then kept ready, and one again once it has passed */
   wsb_child burst[6];
-  int nb = 0, answered = 0;
+  int nb = 0, answered = 0, at_once = 0;
   for (int i = 0; i < 6; i++)
     if (wsb_spawn (&a, &burst[nb], &err) == 0)
       nb++;
@@ -194,17 +202,67 @@ main (void)
     {
       ask (&burst[i], ans, sizeof ans);
       answered += strncmp (ans, "warm-a ", 7) == 0;
+      at_once += strstr (ans, " w0") != NULL;
       for (int j = 0; j < i; j++)
         distinct &= burst[j].pid != burst[i].pid;
     }
   ok (answered == 6 && distinct, "six spawns back to back: six children, each its own "
       "(%d answered)", answered);
+  ok (at_once >= 1, "children built for spawns back to back are not told they wait (%d of %d)",
+      at_once, nb);
   for (int i = 0; i < nb; i++)
     end (&burst[i]);
   tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) >= 2, 30000);
   ok (nk >= 2, "after them more than one child is kept ready (%d)", nk);
   tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) == 1, 30000);
   is_int (nk, 1, "and one again once the demand has passed");
+
+  /* a warm profile's init script is made ready once by the supervisor
+   * and run by each child: every child has what it did; a script that
+   * fails fails each spawn, naming its line, as a cold spawn's would */
+  static const char set_host[] = "init.sethostname('from-init')";
+  static const char bad_call[] = "local x = 1\ninit.chdir('/no/such/dir/at/all')";
+  static const char bad_syntax[] = "local = 1";
+  wsb_profile ci = a;
+  ci.hostname = NULL;
+  ci.init_name = "host.lua";
+  ci.init_script = set_host;
+  ci.init_len = sizeof set_host - 1;
+  int from_init = 0;
+  for (int i = 0; i < 3; i++)
+    {
+      if (wsb_spawn (&ci, &c, &err) == 0)
+        {
+          ask (&c, ans, sizeof ans);
+          from_init += strncmp (ans, "from-init ", 10) == 0;
+          end (&c);
+        }
+      sleep_ms (20);
+    }
+  is_int (from_init, 3, "a warm profile's init script runs in each of its children");
+  ci.init_script = bad_call;
+  ci.init_len = sizeof bad_call - 1;
+  int named = 0;
+  char why[WARD_ERR_MSG_MAX] = "";
+  for (int i = 0; i < 2; i++)
+    {
+      ward_err_clear (&err);
+      if (wsb_spawn (&ci, &c, &err) == 0)
+        end (&c);
+      else
+        named += strstr (err.msg, "init script: host.lua:2: chdir") != NULL;
+      snprintf (why, sizeof why, "%s", err.msg);
+    }
+  is_int (named, 2, "a warm profile's failing init script fails each spawn, naming its line");
+  diag (why);
+  ci.init_script = bad_syntax;
+  ci.init_len = sizeof bad_syntax - 1;
+  ward_err_clear (&err);
+  rb = wsb_spawn (&ci, &c, &err);
+  if (rb == 0)
+    end (&c);
+  ok (rb < 0 && strstr (err.msg, "init script: host.lua:1:") != NULL,
+      "and one that does not compile fails it too (%s)", rb < 0 ? err.msg : "spawned");
 
   /* none outlives the supervisor */
   tap_wait_until ((nk = children_of (wsb_supervisor_pid (), kids, 64)) >= 1, 30000);

@@ -1,6 +1,6 @@
 -- h6.lua -- the honest half of a make bench-scripts script (after
--- attack.lua): it multiplies two 24x24 matrices and takes the trace.
-local n, a, b = 24, {}, {}
+-- attack.lua): it multiplies two 16x16 matrices and takes the trace.
+local n, a, b = 16, {}, {}
 for i = 1, n do
   a[i], b[i] = {}, {}
   for j = 1, n do a[i][j] = (i + j) % 5; b[i][j] = (i * j) % 7 end

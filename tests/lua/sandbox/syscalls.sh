@@ -49,6 +49,7 @@ supervisor.sigprocmask|supervisor is not running\|the supervisor is gone
 supervisor.nonblock|sandbox: cannot make the status pipe non-blocking: Invalid argument
 client.nonblock|sandbox: cannot make the events socket non-blocking: Invalid argument
 spawn.sigaction|sandbox: reset SIGINT: Invalid argument
+spawn.unshare|sandbox: unshare: Invalid argument
 broker.sndtimeo|no send timeout on its channel: Invalid argument
 broker.watch|subprocess actor: watching the channel: Invalid argument
 broker.rearm|subprocess actor ended: cannot watch its channel: Invalid argument
