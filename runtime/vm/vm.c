@@ -168,7 +168,7 @@ vm_start (ward_proc *p, ward_err *err)
     }
   if (p->remote == NULL)          /* the broker sends them on */
     {
-      free (p->args);
+      ward_proc_free_copy (p, p->args);
       p->args = NULL;
       p->args_len = 0;
     }
