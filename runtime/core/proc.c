@@ -268,7 +268,10 @@ ward_proc_ref (ward_proc *p)
  * The pool is a stack: pushed without a lock (compare-and-swap), popped
  * by one thread at a time (pop_lock) -- with one popper, the block at the
  * top cannot leave and come back between its read and the swap. */
-#define PROC_INLINE 256
+/* (a path of some 60 bytes, its id, the actor and a few arguments: the
+ * block is then no larger than the struct and the separate copies it
+ * replaces, so an idle process costs no more; longer copies are malloc'd) */
+#define PROC_INLINE 128
 #define PROC_BLOCK (sizeof (ward_proc) + PROC_INLINE)
 #define PROC_POOL_MAX 1024
 
