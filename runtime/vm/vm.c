@@ -186,10 +186,40 @@ ward_vm_boot (ward_proc *p, ward_err *err)
   return vm_start (p, err);
 }
 
+/* Whether closing L may run code: a finalizer of one of ward's types
+ * (a channel's, a descriptor's ...), which gives back what the object
+ * held. Each such type's metatable is kept in the registry under its name
+ * (luaL_newmetatable: face.c, lemilua.c), so a registry without a table
+ * that has __gc means that no object of L has one of ward's finalizers
+ * (a script's metatable cannot have __gc: vmbase.c's setmetatable; Lua's
+ * own, luaL_Buffer's, only frees memory, which is the arena's). */
+static int
+vm_may_finalize (lua_State *L)
+{
+  int t = lua_gettop (L), found = 0;
+  if (!lua_checkstack (L, 3))
+    return 1;
+  lua_pushnil (L);
+  while (!found && lua_next (L, LUA_REGISTRYINDEX))
+    {
+      if (lua_type (L, -1) == LUA_TTABLE)
+        {
+          lua_pushliteral (L, "__gc");
+          found = lua_rawget (L, -2) != LUA_TNIL;
+          lua_pop (L, 1);
+        }
+      lua_pop (L, 1);
+    }
+  lua_settop (L, t);
+  return found;
+}
+
 void
 ward_vm_close (ward_proc *p)
 {
-  if (p->L)
+  /* Without a finalizer to run, lua_close would only free each object in
+   * turn: the arena gives all of the VM's memory back at once instead. */
+  if (p->L && vm_may_finalize (p->L))
     lua_close (p->L);
   p->L = p->co = NULL;
   p->nmeta = 0;                 /* (its tables are gone with it) */
