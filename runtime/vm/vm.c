@@ -110,11 +110,15 @@ vm_setup (lua_State *L)
   const ward_face *f = ward_remote_chan >= 0 ? &ward_face_remote : &ward_face_local;
   ward_face_set (L, f);
   p->on_block = f->blocking;
+  /* The globals: a new table in place of the one lua_newstate made, sized
+   * for what the boot puts in it (the table grows by rehashing, once per
+   * doubling). Nothing has seen the first one. */
+  lua_createtable (L, 0, 4);
+  lua_rawseti (L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
   ward_vm__open_safe_libs (L);
   ward_open_emilua (L, p->is_worker);
   p->co = lua_newthread (L);
-  lua_setfield (L, LUA_REGISTRYINDEX, "ward.body");
-  return 0;
+  return 1;                     /* (kept at the bottom of L's stack: vm_start) */
 }
 
 /* Load the body and its arguments onto p->co; runs inside a pcall. */
@@ -151,7 +155,10 @@ vm_start (ward_proc *p, ward_err *err)
   lua_State *L = p->L;
   lua_pushcfunction (L, vm_setup);
   lua_pushlightuserdata (L, p);
-  if (lua_pcall (L, 1, 0, 0) != LUA_OK)
+  /* The body's thread stays at the bottom of L's stack, where the
+   * collector sees it for the VM's life (L runs nothing but the two
+   * protected calls here). */
+  if (lua_pcall (L, 1, 1, 0) != LUA_OK)
     {
       char msg[256];
       ward_vm_describe_error (L, -1, msg, sizeof msg);
