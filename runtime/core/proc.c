@@ -31,10 +31,14 @@ static struct {
   atomic_uint_fast64_t serial;
   ward_proc **chains;           /* nchains (a power of two), under lock */
   size_t nchains, entries;
-  size_t live;
+  /* Live processes: counted without a lock; live_lock is taken only to
+   * wait for none, and by the one that ends the last (to wake waiters:
+   * a waiter reads the count under the lock, so the wake cannot fall
+   * between its read and its wait). */
+  atomic_size_t live;
   pthread_mutex_t live_lock;
   pthread_cond_t none_left;
-  int ending;                     /* no process may start (under lock, written) */
+  atomic_int ending;            /* no process may start (written under lock) */
 } ward_pid_table = { .lock = PTHREAD_RWLOCK_INITIALIZER, .live_lock = PTHREAD_MUTEX_INITIALIZER,
             .none_left = PTHREAD_COND_INITIALIZER };
 
@@ -79,19 +83,15 @@ table_insert (ward_proc *p, ward_err *err)
   if (ending || room < 0)
     return ending ? refuse_ending (err)
                   : ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
-  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
-  ward_pid_table.live++;
-  ward_unlock (&ward_pid_table.live_lock);
+  atomic_fetch_add (&ward_pid_table.live, 1);
   return 0;
 }
 
+/* (read without the lock: table_insert reads it again under it) */
 int
 ward_run_ending (void)
 {
-  ward_rdlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
-  int ending = ward_pid_table.ending;
-  ward_rwunlock (&ward_pid_table.lock);
-  return ending;
+  return atomic_load (&ward_pid_table.ending);
 }
 
 static void
@@ -108,10 +108,12 @@ table_remove (ward_proc *p)
         break;
       }
   ward_rwunlock (&ward_pid_table.lock);
-  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
-  if (--ward_pid_table.live == 0)
-    pthread_cond_broadcast (&ward_pid_table.none_left);
-  ward_unlock (&ward_pid_table.live_lock);
+  if (atomic_fetch_sub (&ward_pid_table.live, 1) == 1)
+    {
+      ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
+      pthread_cond_broadcast (&ward_pid_table.none_left);
+      ward_unlock (&ward_pid_table.live_lock);
+    }
 }
 
 ward_proc *
@@ -185,17 +187,14 @@ ward_resolve (const char *dest, ward_err *err)
 size_t
 ward_proc_count (void)
 {
-  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
-  size_t n = ward_pid_table.live;
-  ward_unlock (&ward_pid_table.live_lock);
-  return n;
+  return atomic_load (&ward_pid_table.live);
 }
 
 void
 ward_wait_all_exited (void)
 {
   ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
-  while (ward_pid_table.live > 0)
+  while (atomic_load (&ward_pid_table.live) > 0)
     pthread_cond_wait (&ward_pid_table.none_left, &ward_pid_table.live_lock);
   ward_unlock (&ward_pid_table.live_lock);
 }
