@@ -56,6 +56,67 @@ small_alloc (ward_arena *a, size_t n)
   return b;
 }
 
+/* A block larger than WARD_ARENA_SMALL: malloc's, behind this header
+ * (16 bytes: the block stays aligned for anything), on the arena's list. */
+typedef struct ward_arena_big {
+  struct ward_arena_big *next, **pprev;
+} big_hdr;
+
+static void
+big_link (ward_arena *a, big_hdr *h)
+{
+  h->next = a->big;
+  h->pprev = &a->big;
+  if (a->big)
+    a->big->pprev = &h->next;
+  a->big = h;
+}
+
+static void
+big_unlink (big_hdr *h)
+{
+  *h->pprev = h->next;
+  if (h->next)
+    h->next->pprev = h->pprev;
+}
+
+static void *
+big_alloc (ward_arena *a, size_t n)
+{
+  if (n > SIZE_MAX - sizeof (big_hdr))
+    return NULL;
+  big_hdr *h = malloc (sizeof *h + n);
+  if (h == NULL)
+    return NULL;
+  big_link (a, h);
+  return h + 1;
+}
+
+static void *
+big_realloc (ward_arena *a, void *ptr, size_t n)
+{
+  big_hdr *h = (big_hdr *) ptr - 1;
+  if (n > SIZE_MAX - sizeof (big_hdr))
+    return NULL;
+  big_unlink (h);
+  big_hdr *nh = realloc (h, sizeof *h + n);
+  if (nh == NULL)
+    {
+      big_link (a, h);
+      return NULL;
+    }
+  big_link (a, nh);
+  return nh + 1;
+}
+
+static void
+big_free (void *ptr)
+{
+  big_hdr *h = (big_hdr *) ptr - 1;
+  big_unlink (h);
+  free (h);
+}
+
 static void
 small_free (ward_arena *a, void *b, size_t n)
 {
@@ -76,7 +137,7 @@ ward_arena_realloc (ward_arena *a, void *ptr, size_t osize, size_t nsize)
           if (osize <= WARD_ARENA_SMALL)
             small_free (a, ptr, osize);
           else
-            free (ptr);
+            big_free (ptr);
         }
       return NULL;
     }
@@ -94,23 +155,28 @@ ward_arena_realloc (ward_arena *a, void *ptr, size_t osize, size_t nsize)
           if (osmall)
             small_free (a, ptr, osize);
           else
-            free (ptr);
+            big_free (ptr);
         }
       return nb;
     }
-  if (ptr == NULL || !osmall)
-    return realloc (ptr, nsize);       /* large to large */
-  void *nb = malloc (nsize);
+  if (ptr != NULL && !osmall)
+    return big_realloc (a, ptr, nsize);   /* large to large */
+  void *nb = big_alloc (a, nsize);
   if (nb == NULL)
     return NULL;
-  memcpy (nb, ptr, osize);
-  small_free (a, ptr, osize);
+  if (ptr)
+    {
+      memcpy (nb, ptr, osize);
+      small_free (a, ptr, osize);
+    }
   return nb;
 }
 
 void
 ward_arena_release (ward_arena *a)
 {
+  while (a->big)
+    big_free (a->big + 1);
   ward_chunk_free_all (&a->chunks);
   memset (a, 0, sizeof *a);
 }

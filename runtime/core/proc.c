@@ -31,10 +31,14 @@ static struct {
   atomic_uint_fast64_t serial;
   ward_proc **chains;           /* nchains (a power of two), under lock */
   size_t nchains, entries;
-  size_t live;
+  /* Live processes: counted without a lock; live_lock is taken only to
+   * wait for none, and by the one that ends the last (to wake waiters:
+   * a waiter reads the count under the lock, so the wake cannot fall
+   * between its read and its wait). */
+  atomic_size_t live;
   pthread_mutex_t live_lock;
   pthread_cond_t none_left;
-  int ending;                     /* no process may start (under lock, written) */
+  atomic_int ending;            /* no process may start (written under lock) */
 } ward_pid_table = { .lock = PTHREAD_RWLOCK_INITIALIZER, .live_lock = PTHREAD_MUTEX_INITIALIZER,
             .none_left = PTHREAD_COND_INITIALIZER };
 
@@ -79,19 +83,15 @@ table_insert (ward_proc *p, ward_err *err)
   if (ending || room < 0)
     return ending ? refuse_ending (err)
                   : ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
-  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
-  ward_pid_table.live++;
-  ward_unlock (&ward_pid_table.live_lock);
+  atomic_fetch_add (&ward_pid_table.live, 1);
   return 0;
 }
 
+/* (read without the lock: table_insert reads it again under it) */
 int
 ward_run_ending (void)
 {
-  ward_rdlock (&ward_pid_table.lock, WARD_LOCK_TABLE);
-  int ending = ward_pid_table.ending;
-  ward_rwunlock (&ward_pid_table.lock);
-  return ending;
+  return atomic_load (&ward_pid_table.ending);
 }
 
 static void
@@ -108,10 +108,12 @@ table_remove (ward_proc *p)
         break;
       }
   ward_rwunlock (&ward_pid_table.lock);
-  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
-  if (--ward_pid_table.live == 0)
-    pthread_cond_broadcast (&ward_pid_table.none_left);
-  ward_unlock (&ward_pid_table.live_lock);
+  if (atomic_fetch_sub (&ward_pid_table.live, 1) == 1)
+    {
+      ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
+      pthread_cond_broadcast (&ward_pid_table.none_left);
+      ward_unlock (&ward_pid_table.live_lock);
+    }
 }
 
 ward_proc *
@@ -185,17 +187,14 @@ ward_resolve (const char *dest, ward_err *err)
 size_t
 ward_proc_count (void)
 {
-  ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
-  size_t n = ward_pid_table.live;
-  ward_unlock (&ward_pid_table.live_lock);
-  return n;
+  return atomic_load (&ward_pid_table.live);
 }
 
 void
 ward_wait_all_exited (void)
 {
   ward_lock (&ward_pid_table.live_lock, WARD_LOCK_LIVE);
-  while (ward_pid_table.live > 0)
+  while (atomic_load (&ward_pid_table.live) > 0)
     pthread_cond_wait (&ward_pid_table.none_left, &ward_pid_table.live_lock);
   ward_unlock (&ward_pid_table.live_lock);
 }
@@ -256,6 +255,104 @@ ward_proc_ref (ward_proc *p)
   atomic_fetch_add_explicit (&p->refs, 1, memory_order_relaxed);
 }
 
+/* ---- process blocks ----
+ * A process is one block: its struct, then PROC_INLINE bytes where its
+ * short copies go (ward_proc_free_copy). Blocks of ended processes are
+ * kept, up to PROC_POOL_MAX, for the next spawns: a process is mostly
+ * spawned on one worker and freed on another, and malloc's memory handed
+ * between threads so has each take the other's arena lock (futex waits
+ * on both sides, at every spawn). A block is zeroed whole as it is taken
+ * again: nothing of the process before is left in it.
+ *
+ * The pool is a stack: pushed without a lock (compare-and-swap), popped
+ * by one thread at a time (pop_lock) -- with one popper, the block at the
+ * top cannot leave and come back between its read and the swap. */
+/* (a path of some 60 bytes, its id, the actor and a few arguments: the
+ * block is then no larger than the struct and the separate copies it
+ * replaces, so an idle process costs no more; longer copies are malloc'd) */
+#define PROC_INLINE 128
+#define PROC_BLOCK (sizeof (ward_proc) + PROC_INLINE)
+#define PROC_POOL_MAX 1024
+
+static struct {
+  _Atomic (ward_proc *) top;          /* linked through table_next */
+  atomic_size_t n;
+  pthread_mutex_t pop_lock;
+} ward_proc_pool = { .pop_lock = PTHREAD_MUTEX_INITIALIZER };
+
+static inline char *
+proc_inline (ward_proc *p)
+{
+  return (char *) (p + 1);
+}
+
+static ward_proc *
+proc_block_new (void)
+{
+  ward_proc *p = NULL;
+  if (atomic_load_explicit (&ward_proc_pool.top, memory_order_relaxed) != NULL)
+    {
+      ward_lock (&ward_proc_pool.pop_lock, WARD_LOCK_PROCPOOL);
+      p = atomic_load_explicit (&ward_proc_pool.top, memory_order_acquire);
+      while (p != NULL
+             && !atomic_compare_exchange_weak_explicit (&ward_proc_pool.top, &p, p->table_next,
+                                                        memory_order_acquire,
+                                                        memory_order_acquire))
+        ;
+      ward_unlock (&ward_proc_pool.pop_lock);
+      if (p != NULL)
+        {
+          atomic_fetch_sub_explicit (&ward_proc_pool.n, 1, memory_order_relaxed);
+          memset (p, 0, PROC_BLOCK);
+          return p;
+        }
+    }
+  return calloc (1, PROC_BLOCK);
+}
+
+static void
+proc_block_free (ward_proc *p)
+{
+  if (atomic_fetch_add_explicit (&ward_proc_pool.n, 1, memory_order_relaxed) >= PROC_POOL_MAX)
+    {
+      atomic_fetch_sub_explicit (&ward_proc_pool.n, 1, memory_order_relaxed);
+      free (p);
+      return;
+    }
+  ward_proc *top = atomic_load_explicit (&ward_proc_pool.top, memory_order_relaxed);
+  do
+    p->table_next = top;
+  while (!atomic_compare_exchange_weak_explicit (&ward_proc_pool.top, &top, p,
+                                                 memory_order_release, memory_order_relaxed));
+}
+
+/* A copy of len bytes of src for p (a NUL after them): in its block while
+ * there is room (*used bytes of it are taken: a multiple of 16, at most
+ * PROC_INLINE), else malloc'd. */
+static void *
+proc_copy (ward_proc *p, size_t *used, const void *src, size_t len)
+{
+  void *d;
+  if (len < PROC_INLINE - *used)
+    {
+      d = proc_inline (p) + *used;
+      *used += (len + 1 + 15) & ~(size_t) 15;      /* (aligned as malloc's) */
+    }
+  else if ((d = malloc (len + 1)) == NULL)
+    return NULL;
+  memcpy (d, src, len);
+  ((char *) d)[len] = '\0';
+  return d;
+}
+
+void
+ward_proc_free_copy (ward_proc *p, void *copy)
+{
+  char *c = copy;
+  if (c < proc_inline (p) || c >= proc_inline (p) + PROC_INLINE)
+    free (copy);
+}
+
 static void
 proc_free (ward_proc *p)
 {
@@ -264,23 +361,23 @@ proc_free (ward_proc *p)
   if (p->last_target)
     ward_proc_unref (p->last_target);
   ward_fdtally_unref (p->fd_tally);
-  free (p->actor_id);
+  ward_proc_free_copy (p, p->actor_id);
   for (size_t i = 0; i < p->nscope; i++)
     free (p->scope[i]);
   free (p->scope);
   if (p->context && ward_remote_chan < 0)
     ward_vmchan_adjust_values (p->context, p->context_len, -1);
-  free (p->context);
-  free (p->def_id);
-  free (p->def_path);
-  free (p->args);
+  ward_proc_free_copy (p, p->context);
+  ward_proc_free_copy (p, p->def_id);
+  ward_proc_free_copy (p, p->def_path);
+  ward_proc_free_copy (p, p->args);
   free (p->monitors.v);
   free (p->monitoring.v);
   free (p->links.v);
   /* (its names went with ward_topology_exit, or it never had any) */
   pthread_mutex_destroy (&p->lock);
   ward_host *h = p->host;
-  free (p);
+  proc_block_free (p);
   ward_host_drop (h);         /* a context's last process ends its threads */
 }
 
@@ -499,27 +596,29 @@ ward_proc_kill (ward_proc *p, const char *fmt, ...)
 }
 
 /* ---- spawn ---- */
+/* p's copy of the string s (NULL for NULL), *fail set when out of memory;
+ * used counts the bytes of p's block taken (proc_copy). */
 static char *
-dup_or_null (const char *s, int *fail)
+dup_or_null (ward_proc *p, size_t *used, const char *s, int *fail)
 {
   if (s == NULL)
     return NULL;
-  char *d = strdup (s);
+  char *d = proc_copy (p, used, s, strlen (s));
   if (d == NULL)
     *fail = 1;
   return d;
 }
 
 static int
-copy_bytes (uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
+copy_bytes (ward_proc *p, size_t *used, uint8_t **dst, size_t *dlen, const uint8_t *src,
+            size_t len)
 {
   *dst = NULL;
   *dlen = 0;
   if (len == 0)
     return 0;
-  if ((*dst = malloc (len)) == NULL)
+  if ((*dst = proc_copy (p, used, src, len)) == NULL)
     return -1;
-  memcpy (*dst, src, len);
   *dlen = len;
   return 0;
 }
@@ -630,9 +729,10 @@ spawn_identity (ward_proc *p, ward_proc *parent, const ward_spawn_req *req)
  * parent's unless the request sets them). *fail is set when out of
  * memory. */
 static void
-spawn_security (ward_proc *p, ward_proc *parent, const ward_spawn_req *req, int *fail)
+spawn_security (ward_proc *p, ward_proc *parent, const ward_spawn_req *req, size_t *used,
+                int *fail)
 {
-  p->actor_id = dup_or_null (req->actor_id ? req->actor_id
+  p->actor_id = dup_or_null (p, used, req->actor_id ? req->actor_id
                              : parent ? parent->actor_id : "main", fail);
   const char *const *scope = req->set_scope ? req->scope
                              : parent ? (const char *const *) parent->scope : NULL;
@@ -640,11 +740,14 @@ spawn_security (ward_proc *p, ward_proc *parent, const ward_spawn_req *req, int 
   if (nscope && (p->scope = calloc (nscope, sizeof *p->scope)) == NULL)
     *fail = 1;
   for (size_t i = 0; !*fail && i < nscope; i++, p->nscope++)
-    p->scope[i] = dup_or_null (scope[i], fail);
+    if (scope[i] != NULL && (p->scope[i] = strdup (scope[i])) == NULL)
+      *fail = 1;
   if (req->set_context)
-    *fail |= copy_bytes (&p->context, &p->context_len, req->context, req->context_len) < 0;
+    *fail |= copy_bytes (p, used, &p->context, &p->context_len, req->context,
+                         req->context_len) < 0;
   else if (parent)
-    *fail |= copy_bytes (&p->context, &p->context_len, parent->context, parent->context_len) < 0;
+    *fail |= copy_bytes (p, used, &p->context, &p->context_len, parent->context,
+                         parent->context_len) < 0;
   /* its copy of the context counts the channels in it while it is kept
    * (proc_free gives them back); in a subprocess actor the child counts
    * its own (remote.h) */
@@ -657,7 +760,7 @@ spawn_security (ward_proc *p, ward_proc *parent, const ward_spawn_req *req, int 
 static ward_proc *
 spawn_new (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
 {
-  ward_proc *p = calloc (1, sizeof *p);
+  ward_proc *p = proc_block_new ();
   if (p == NULL)
     {
       ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "spawning");
@@ -674,12 +777,13 @@ spawn_new (ward_proc *parent, const ward_spawn_req *req, ward_err *err)
   p->vm_senders = req->vm_senders;
   p->state = WARD_ST_NEW;
   int fail = 0;
-  p->def_id = dup_or_null (req->def_id ? req->def_id : "", &fail);
-  p->def_path = dup_or_null (req->path, &fail);
+  size_t used = 0;              /* of p's block (proc_copy) */
+  p->def_id = dup_or_null (p, &used, req->def_id ? req->def_id : "", &fail);
+  p->def_path = dup_or_null (p, &used, req->path, &fail);
   p->def = req->def;
   p->remote = req->remote;
-  spawn_security (p, parent, req, &fail);
-  fail |= copy_bytes (&p->args, &p->args_len, req->args, req->args_len) < 0;
+  spawn_security (p, parent, req, &used, &fail);
+  fail |= copy_bytes (p, &used, &p->args, &p->args_len, req->args, req->args_len) < 0;
   p->exec_waiter = req->exec_wait;
   if (fail)
     {

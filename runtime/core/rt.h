@@ -62,6 +62,9 @@ typedef struct ward_msgpool ward_msgpool;
  *   RUN           main.c `ward_run_state.lock`: the run's end.
  *   MSGPOOL       msgpool.c `ward_msgpool_idle_lock`: the message pools
  *                 no worker owns. Nothing is taken under it.
+ *   PROCPOOL      proc.c `ward_proc_pool.pop_lock`: the one taking a
+ *                 block from the pool of ended processes' blocks. Nothing
+ *                 is taken under it.
  *
  * The locks of the libraries below (policy's gate, audit and cache, the
  * sandbox client's) are innermost: taken under any of these, they never
@@ -90,7 +93,8 @@ enum ward_lock_rank {
   WARD_LOCK_RUNQ = 84,
   WARD_LOCK_LIVE = 90,
   WARD_LOCK_RUN = 95,
-  WARD_LOCK_MSGPOOL = 97
+  WARD_LOCK_MSGPOOL = 97,
+  WARD_LOCK_PROCPOOL = 98
 };
 
 #ifdef WARD_LOCK_DEBUG
@@ -462,6 +466,11 @@ ward_proc *ward_spawn (ward_proc *parent, const ward_spawn_req *req, ward_err *e
  * reference goes; the process table holds one while it lives. */
 void ward_proc_ref (ward_proc *p);
 void ward_proc_unref (ward_proc *p);
+/* A process's copies of its definition's id and path, its actor id, its
+ * context and its spawn arguments are kept in its own block when they fit
+ * (proc.c): one is given up with ward_proc_free_copy (free for one that
+ * did not fit, nothing for one in the block), never with free. */
+void ward_proc_free_copy (ward_proc *p, void *copy);
 /* Find a live process by PID string or serial; a new reference, or NULL. */
 ward_proc *ward_proc_get (const char *pid);
 ward_proc *ward_proc_by_serial (uint64_t serial);

@@ -319,16 +319,16 @@ upgrade_to (lua_State *L, ward_proc *p, const ward_def *def, const char *path, c
       return ward_push_error (L, WARD_E_INTERNAL, "upgrade: out of memory");
     }
   memcpy (args, enc->data, enc->len);
-  free (p->args);
+  ward_proc_free_copy (p, p->args);
   p->args = args;
   p->args_len = enc->len;
   /* the arguments' channels stay held while the old VM's close and the
    * new one takes them over (in the runtime vmchan_ref counted them; in a
    * subprocess actor they are counted here) */
   ward_remote_hold (args, p->args_len);
-  free (p->def_path);
+  ward_proc_free_copy (p, p->def_path);
   p->def_path = np;
-  free (p->def_id);
+  ward_proc_free_copy (p, p->def_id);
   p->def_id = nid;
   p->def = def;
   p->yield_reason = WARD_Y_UPGRADE;

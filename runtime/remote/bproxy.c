@@ -512,9 +512,9 @@ b_upgrade (lua_State *L)
     }
   /* the stand-in now stands for the new definition ("." of spawn_vm, a
    * later upgrade(nil)) */
-  free (p->def_path);
+  ward_proc_free_copy (p, p->def_path);
   p->def_path = np;
-  free (p->def_id);
+  ward_proc_free_copy (p, p->def_id);
   p->def_id = nid;
   const char *code;
   size_t code_len;

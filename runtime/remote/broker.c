@@ -644,7 +644,7 @@ ward_broker_boot (ward_proc *p)
       rc = ward_broker_put_frame (r, WARD_F_BOOT, b.data, b.len, NULL, &err);
     }
   wbuf_free (&b);
-  free (p->args);
+  ward_proc_free_copy (p, p->args);
   p->args = NULL;
   p->args_len = 0;
   if (rc == 0)

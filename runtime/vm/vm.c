@@ -110,11 +110,15 @@ vm_setup (lua_State *L)
   const ward_face *f = ward_remote_chan >= 0 ? &ward_face_remote : &ward_face_local;
   ward_face_set (L, f);
   p->on_block = f->blocking;
+  /* The globals: a new table in place of the one lua_newstate made, sized
+   * for what the boot puts in it (the table grows by rehashing, once per
+   * doubling). Nothing has seen the first one. */
+  lua_createtable (L, 0, 4);
+  lua_rawseti (L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
   ward_vm__open_safe_libs (L);
   ward_open_emilua (L, p->is_worker);
   p->co = lua_newthread (L);
-  lua_setfield (L, LUA_REGISTRYINDEX, "ward.body");
-  return 0;
+  return 1;                     /* (kept at the bottom of L's stack: vm_start) */
 }
 
 /* Load the body and its arguments onto p->co; runs inside a pcall. */
@@ -151,7 +155,10 @@ vm_start (ward_proc *p, ward_err *err)
   lua_State *L = p->L;
   lua_pushcfunction (L, vm_setup);
   lua_pushlightuserdata (L, p);
-  if (lua_pcall (L, 1, 0, 0) != LUA_OK)
+  /* The body's thread stays at the bottom of L's stack, where the
+   * collector sees it for the VM's life (L runs nothing but the two
+   * protected calls here). */
+  if (lua_pcall (L, 1, 1, 0) != LUA_OK)
     {
       char msg[256];
       ward_vm_describe_error (L, -1, msg, sizeof msg);
@@ -168,7 +175,7 @@ vm_start (ward_proc *p, ward_err *err)
     }
   if (p->remote == NULL)          /* the broker sends them on */
     {
-      free (p->args);
+      ward_proc_free_copy (p, p->args);
       p->args = NULL;
       p->args_len = 0;
     }
@@ -186,10 +193,40 @@ ward_vm_boot (ward_proc *p, ward_err *err)
   return vm_start (p, err);
 }
 
+/* Whether closing L may run code: a finalizer of one of ward's types
+ * (a channel's, a descriptor's ...), which gives back what the object
+ * held. Each such type's metatable is kept in the registry under its name
+ * (luaL_newmetatable: face.c, lemilua.c), so a registry without a table
+ * that has __gc means that no object of L has one of ward's finalizers
+ * (a script's metatable cannot have __gc: vmbase.c's setmetatable; Lua's
+ * own, luaL_Buffer's, only frees memory, which is the arena's). */
+static int
+vm_may_finalize (lua_State *L)
+{
+  int t = lua_gettop (L), found = 0;
+  if (!lua_checkstack (L, 3))
+    return 1;
+  lua_pushnil (L);
+  while (!found && lua_next (L, LUA_REGISTRYINDEX))
+    {
+      if (lua_type (L, -1) == LUA_TTABLE)
+        {
+          lua_pushliteral (L, "__gc");
+          found = lua_rawget (L, -2) != LUA_TNIL;
+          lua_pop (L, 1);
+        }
+      lua_pop (L, 1);
+    }
+  lua_settop (L, t);
+  return found;
+}
+
 void
 ward_vm_close (ward_proc *p)
 {
-  if (p->L)
+  /* Without a finalizer to run, lua_close would only free each object in
+   * turn: the arena gives all of the VM's memory back at once instead. */
+  if (p->L && vm_may_finalize (p->L))
     lua_close (p->L);
   p->L = p->co = NULL;
   p->nmeta = 0;                 /* (its tables are gone with it) */

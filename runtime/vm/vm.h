@@ -88,6 +88,10 @@ int ward_vm_block (lua_State *L, lua_KContext ctx, lua_KFunction k);
  * (face.h). The libraries are opened lazily, on a process's first use of
  * their global name; the metatables of ward's types are made on the first
  * object of any of them. */
+/* A type whose objects have a finalizer (__gc) keeps its metatable in the
+ * registry under its name (luaL_newmetatable, as ward_setmeta does): a
+ * VM without one there is given back without lua_close (vm.c), and no
+ * finalizer would run. */
 typedef struct ward_type {
   const char *tname;            /* registry name, as luaL_newmetatable */
   const char *display;          /* what getmetatable() shows */

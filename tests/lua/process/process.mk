@@ -3,6 +3,8 @@
 ## --root; helper process definitions live in tests/lua/process/actors (id actors:NAME).
 LUA_TESTS += tests/lua/process/builder-race.lua
 LUA_TESTS += tests/lua/process/builder.lua
+## reuse.lua: a process block kept for later spawns holds nothing of the process before.
+LUA_TESTS += tests/lua/process/reuse.lua
 LUA_TESTS += tests/lua/process/cancel.lua
 LUA_TESTS += tests/lua/process/cancel-limit.lua
 LUA_TESTS += tests/lua/process/children.lua

@@ -12,6 +12,9 @@ TESTS += tests/lua/runtime/contexts-threads.sh
 EXTRA_DIST += tests/lua/runtime/contexts-threads.sh
 ## exit-copies.lua: a result holding a channel, seen by several, counted per copy.
 LUA_TESTS += tests/lua/runtime/exit-copies.lua
+## vmclose.lua: a VM's objects with finalizers are finalized as it ends; one
+## without any gives its memory back whole (actors chanhold, bigmem).
+LUA_TESTS += tests/lua/runtime/vmclose.lua
 LUA_TESTS += tests/lua/runtime/stdlib.lua
 LUA_TESTS += tests/lua/runtime/luacontract.lua
 LUA_TESTS += tests/lua/runtime/busy.lua
