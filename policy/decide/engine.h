@@ -96,6 +96,18 @@ int wpol_store_version (wpol_store *st, uint64_t *version, ward_err *err);
 int wpol_store_export (wpol_store *st, FILE *out, ward_err *err);
 /* A table of files, policies, actors, hosts and sandbox profiles. */
 int wpol_store_list (wpol_store *st, FILE *out, ward_err *err);
+/* With on, a load or remove checks and computes what it would change
+ * (wpol_store_changes, with each changed definition's lines that went and
+ * came) but writes nothing; a store opened read-only may preview. */
+void wpol_store_preview (wpol_store *st, int on);
+/* The history, one line per version: number, time, user, content hash,
+ * what made it (load, remove, rollback to N) and the files it touched.
+ * -1 with err for a store of an older schema opened read-only. */
+int wpol_store_history (wpol_store *st, FILE *out, ward_err *err);
+/* Make the store hold again what version `to` held: a change like a load
+ * (checked, one transaction, a new version recorded as "rollback to N").
+ * -1 with WARD_E_NOT_FOUND when the history has no such version. */
+int wpol_store_rollback (wpol_store *st, uint64_t to, wpol_diags *d, ward_err *err);
 
 /* ---- the engine -------------------------------------------------------- */
 
