@@ -210,6 +210,27 @@ wpol_result wpol_decide_traced (wpol_engine *e, const ward_actor *actor,
                                 const ward_attrs *attrs, wpol_trace_fn trace,
                                 void *ud);
 
+/* What `ward policy explain` shows: the declaration that matched the actor
+ * (WPOL_X_ACTOR; verdict 0 when none did and the request has no scope),
+ * the scope it gave (WPOL_X_SCOPE), then every rule of the scope in file
+ * order (WPOL_X_RULE, loc set): verdict 1 when it applies, 0 when not and
+ * part says why ("action", "resource" or "condition"), -1 when its
+ * condition errors. text says it in words: which pattern missed; for a
+ * false condition, the first false part of an `and`, each alternative of
+ * an `or`, and the values the comparison read. */
+enum { WPOL_X_ACTOR, WPOL_X_SCOPE, WPOL_X_RULE };
+typedef struct wpol_explain_item {
+  int kind;
+  const wpol_rule_loc *loc;
+  int verdict;
+  const char *part;
+  const char *text;
+} wpol_explain_item;
+typedef void (*wpol_explain_fn) (void *ud, const wpol_explain_item *it);
+void wpol_engine_explain (wpol_engine *e, const ward_actor *actor, const char *action,
+                          const char *resource, const ward_attrs *attrs, wpol_explain_fn fn,
+                          void *ud);
+
 /* Cache statistics since wpol_engine_new. */
 void wpol_engine_cache_stats (wpol_engine *e, uint64_t *hits, uint64_t *misses);
 
