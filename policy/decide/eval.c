@@ -802,6 +802,22 @@ wpol_explain_index (const wpol_index *ix, const ward_actor *actor, const char *a
       wpol_buf_printf (&t, " at %s:%u:%u", decl_file (ix, dd.q.decl), dd.q.decl->line,
                        dd.q.decl->col);
     }
+  /* the metadata conditions read as actor.meta.KEY: the request's, then
+   * the declaration's */
+  for (size_t i = 0; i < actor->nmeta; i++)
+    {
+      wpol_buf_printf (&t, "%s%s = ", i ? "; " : " (meta: ", actor->meta[2 * i]);
+      wpol_buf_quote (&t, actor->meta[2 * i + 1] ? actor->meta[2 * i + 1] : "");
+      wpol_buf_puts (&t, " from the request");
+    }
+  for (size_t i = 0; dd.q.decl && i < dd.q.decl->nmeta; i++)
+    {
+      wpol_buf_printf (&t, "%s%s = ", i || actor->nmeta ? "; " : " (meta: ",
+                       dd.q.decl->meta[i]->name);
+      wpol_format_value (dd.q.decl->meta[i]->val, &t);
+    }
+  if (actor->nmeta || (dd.q.decl && dd.q.decl->nmeta))
+    wpol_buf_puts (&t, ")");
   emit (fn, ud, WPOL_X_ACTOR, NULL, dd.q.decl != NULL || actor->nscope, "", &t);
   if (actor->nscope == 0 && dd.q.decl == NULL)
     goto out;
