@@ -8,7 +8,7 @@
 # schema is refused; two loads at once both land in the history.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 51
+plan 52
 
 DB=$T/h.db
 P=$T/app.policy
@@ -148,6 +148,8 @@ else
   for k in 1 2; do echo "ok $((n + k)) # SKIP no sqlite3 command"; done
   n=$((n + 2))
 fi
+
+ok "diff, history and rollback have --help" sh -c "for c in diff history rollback; do '$WARD' policy \$c --help | grep -q \"usage: ward policy \$c\" || exit 1; done"
 
 # ---- two loads at once ----
 C=$T/c.db
