@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,42 +174,38 @@ change_line (wpol_buf *out, char mark, const char *key)
   wpol_buf_puts (out, "\n");
 }
 
-/* The lines of the canonical text was that is not in is (each line
- * counted once per occurrence), each after "    MARK ". */
-static void
-lines_missing (wpol_buf *out, char mark, const char *was, const char *is)
+/* The lines of the canonical text was that are not in is (a line that
+ * occurs k times more in was, k times), each after "    MARK ", in the
+ * order of was; counted in a hash table (keys in a), so a policy of many
+ * rules costs its size. -1 when out of memory. */
+static int
+lines_missing (wpol_buf *out, char mark, const char *was, const char *is, wpol_arena *a)
 {
-  const char *p = was;
-  while (*p)
-    {
-      const char *e = strchr (p, '\n');
-      size_t len = e ? (size_t) (e - p) : strlen (p);
-      /* occurrences of this line in was up to here, and in is */
-      size_t in_was = 0, in_is = 0;
-      for (const char *q = was; q <= p; )
-        {
-          const char *qe = strchr (q, '\n');
-          size_t ql = qe ? (size_t) (qe - q) : strlen (q);
-          in_was += ql == len && strncmp (q, p, len) == 0;
-          if (qe == NULL)
-            break;
-          q = qe + 1;
-        }
-      for (const char *q = is; *q; )
-        {
-          const char *qe = strchr (q, '\n');
-          size_t ql = qe ? (size_t) (qe - q) : strlen (q);
-          in_is += ql == len && strncmp (q, p, len) == 0;
-          if (qe == NULL)
-            break;
-          q = qe + 1;
-        }
-      if (in_was > in_is)
-        wpol_buf_printf (out, "    %c %.*s\n", mark, (int) len, p);
-      if (e == NULL)
-        break;
-      p = e + 1;
-    }
+  wpol_htab h = { 0 };
+  int r = -1;
+  for (int pass = 0; pass < 2; pass++)
+    for (const char *p = pass ? was : is; *p;)
+      {
+        const char *e = strchr (p, '\n');
+        size_t len = e ? (size_t) (e - p) : strlen (p);
+        void **slot = wpol_htab_ref (&h, wpol_strndup (a, p, len));
+        if (slot == NULL)
+          goto done;
+        uintptr_t left = (uintptr_t) *slot;
+        if (pass == 0)
+          *slot = (void *) (left + 1);        /* the lines of is, counted */
+        else if (left > 0)
+          *slot = (void *) (left - 1);        /* kept: one of them used up */
+        else
+          wpol_buf_printf (out, "    %c %.*s\n", mark, (int) len, p);
+        if (e == NULL)
+          break;
+        p = e + 1;
+      }
+  r = 0;
+done:
+  wpol_htab_free (&h);
+  return r;
 }
 
 /* What replacing the files `before` by `after` changes: "+ policy \"a\"",
@@ -251,10 +248,11 @@ diff_files (wpol_file *const *before, size_t nb, wpol_file *const *after, size_t
             else if (pass == 0 && strcmp (was, is) != 0)
               {
                 change_line (out, '~', key.s);
-                if (detail)
+                if (detail && (lines_missing (out, '-', was, is, &a) < 0
+                               || lines_missing (out, '+', is, was, &a) < 0))
                   {
-                    lines_missing (out, '-', was, is);
-                    lines_missing (out, '+', is, was);
+                    wpol_buf_free (&key);
+                    goto done;
                   }
               }
             else if (pass == 1 && is == NULL)
