@@ -8,7 +8,7 @@
 # schema is refused; two loads at once both land in the history.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 52
+plan 54
 
 DB=$T/h.db
 P=$T/app.policy
@@ -127,6 +127,9 @@ CREATE INDEX rules_policy ON rules(policy_id);
 PRAGMA user_version = 1;
 EOF
 if [ -f "$OLD" ] && [ "$(sqlite3 "$OLD" 'PRAGMA user_version' 2>/dev/null)" = 1 ]; then
+  notok 1 "diff against a store of schema 1 previews a load" "$WARD" policy diff --db "$OLD" "$P"
+  if [ "$(sqlite3 "$OLD" 'PRAGMA user_version')" = 1 ]; then pass "... and leaves it at schema 1 (read-only)"
+  else fail "... and leaves it at schema 1 (read-only)"; fi
   ok "a load into a store of schema 1" "$WARD" policy load --db "$OLD" "$P"
   "$WARD" policy history --db "$OLD" > "$T/oh" 2>&1
   has "... whose history starts at its version before the upgrade" '^0 .* (before history) ' "$T/oh"
@@ -135,8 +138,8 @@ if [ -f "$OLD" ] && [ "$(sqlite3 "$OLD" 'PRAGMA user_version' 2>/dev/null)" = 1 
   "$WARD" policy explain --db "$OLD" --actor main --action env.read --resource HOME > "$T/x" 2>&1
   has "... which held nothing" 'is not declared' "$T/x"
 else
-  for k in 1 2 3 4 5; do echo "ok $((n + k)) # SKIP no sqlite3 command to make a store of schema 1"; done
-  n=$((n + 5))
+  for k in 1 2 3 4 5 6 7; do echo "ok $((n + k)) # SKIP no sqlite3 command to make a store of schema 1"; done
+  n=$((n + 7))
 fi
 
 # ---- a store of a newer schema ----
