@@ -23,7 +23,7 @@ static const char usage_main[] =
   "  list --db DB                        what the store holds\n"
   "  export --db DB                      every definition as policy text\n"
   "  diff --db DB FILE...                what loading the files would change (exit 1 if any)\n"
-  "  history --db DB                     the versions of the store\n"
+  "  history --db DB [--json]            the versions of the store\n"
   "  rollback --db DB --to N             make the store hold version N again\n"
   "  explain (--db DB | --policy FILE)... --actor ID --action A --resource R\n"
   "          [--attr KEY=VALUE]... [--scope NAME]... [--meta KEY=VALUE]... [--json]\n"
@@ -68,11 +68,13 @@ static const struct { const char *cmd, *help; } helps[] = {
     "followed by the lines of the definition that would go (`    - `) and come\n"
     "(`    + `); for a policy, its rules. Exit status as diff(1): 0 nothing\n"
     "would change, 1 something would, 2 an error (nothing is previewed).\n" },
-  { "history", "usage: ward policy history --db DB\n"
+  { "history", "usage: ward policy history --db DB [--json]\n"
     "List the versions of the store, oldest first: number, time (UTC), user,\n"
     "the SHA-256 of the content (first 16 digits), what made it (load, remove,\n"
     "rollback to N) and the files it touched. A store made by an older ward\n"
-    "starts its history, when first opened, at the version it was at.\n" },
+    "starts its history, when first opened, at the version it was at.\n"
+    "--json: an array of objects (version, time, user, hash in full, what,\n"
+    "files).\n" },
   { "rollback", "usage: ward policy rollback --db DB --to N\n"
     "Make the store hold again the files version N held (see `ward policy\n"
     "history`), in one transaction, as a new version; prints what changed as\n"
@@ -400,10 +402,14 @@ static int
 cmd_history (int argc, char **argv)
 {
   const char *db = wpol_cli_take_db (&argc, argv, "history");
+  int json = 0;
   if (db == NULL)
     return wpol_cli_usage_error ("history", "%s", "--db DB is required");
-  if (argc > 1)
-    return wpol_cli_usage_error ("history", "unexpected argument `%s`", argv[1]);
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--json") == 0)
+      json = 1;
+    else
+      return wpol_cli_usage_error ("history", "unexpected argument `%s`", argv[i]);
   ward_err err;
   /* writable: a store of an older schema is upgraded, starting its history */
   wpol_store *st = wpol_store_open (db, 0, &err);
@@ -412,7 +418,7 @@ cmd_history (int argc, char **argv)
       wpol_cli_print_error ("history", err.msg);
       return 1;
     }
-  int r = wpol_store_history (st, stdout, &err);
+  int r = wpol_store_history (st, json, stdout, &err);
   if (r < 0)
     wpol_cli_print_error ("history", err.msg);
   wpol_store_close (st);

@@ -101,9 +101,10 @@ int wpol_store_list (wpol_store *st, FILE *out, ward_err *err);
  * came) but writes nothing; a store opened read-only may preview. */
 void wpol_store_preview (wpol_store *st, int on);
 /* The history, one line per version: number, time, user, content hash,
- * what made it (load, remove, rollback to N) and the files it touched.
- * -1 with err for a store of an older schema opened read-only. */
-int wpol_store_history (wpol_store *st, FILE *out, ward_err *err);
+ * what made it (load, remove, rollback to N) and the files it touched;
+ * with json, a JSON array of one object per version. -1 with err for a
+ * store of an older schema opened read-only. */
+int wpol_store_history (wpol_store *st, int json, FILE *out, ward_err *err);
 /* Make the store hold again what version `to` held: a change like a load
  * (checked, one transaction, a new version recorded as "rollback to N").
  * -1 with WARD_E_NOT_FOUND when the history has no such version. */

@@ -113,8 +113,40 @@ need_history (wpol_store *st, ward_err *err)
                        st->schema);
 }
 
+/* One version as a JSON object (the whole hash, the files as an array). */
+static void
+history_json (sqlite3_stmt *s, int first, FILE *out)
+{
+  wpol_buf b = { 0 };
+  static const char *const keys[] = { "time", "user", "hash", "what" };
+  wpol_buf_printf (&b, "%s\n  {\"version\": %lld", first ? "" : ",",
+                   (long long) sqlite3_column_int64 (s, 0));
+  for (int c = 0; c < 4; c++)
+    {
+      const char *v = (const char *) sqlite3_column_text (s, c + 1);
+      wpol_buf_printf (&b, ", \"%s\": ", keys[c]);
+      wpol_buf_json (&b, v ? v : "");
+    }
+  wpol_buf_puts (&b, ", \"files\": [");
+  const char *files = (const char *) sqlite3_column_text (s, 5);
+  for (const char *p = files; p && *p;)
+    {
+      const char *e = strchr (p, '\n');
+      size_t len = e ? (size_t) (e - p) : strlen (p);
+      char *one = strndup (p, len);
+      if (p != files)
+        wpol_buf_puts (&b, ", ");
+      wpol_buf_json (&b, one ? one : "");
+      free (one);
+      p = e ? e + 1 : p + len;
+    }
+  wpol_buf_puts (&b, "]}");
+  fputs (b.oom ? "" : b.s, out);
+  wpol_buf_free (&b);
+}
+
 int
-wpol_store_history (wpol_store *st, FILE *out, ward_err *err)
+wpol_store_history (wpol_store *st, int json, FILE *out, ward_err *err)
 {
   if (need_history (st, err) < 0)
     return -1;
@@ -124,6 +156,16 @@ wpol_store_history (wpol_store *st, FILE *out, ward_err *err)
                                " ORDER BY version", -1, &s, NULL);
   if (rc != SQLITE_OK)
     return wpol_st_fail (st, err, rc, "reading the history");
+  if (json)
+    {
+      int n = 0;
+      fputs ("[", out);
+      while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+        history_json (s, n++ == 0, out);
+      sqlite3_finalize (s);
+      fputs (n ? "\n]\n" : "]\n", out);
+      return rc == SQLITE_DONE ? 0 : wpol_st_fail (st, err, rc, "reading the history");
+    }
   fprintf (out, "%-8s %-20s %-12s %-16s %-20s %s\n", "VERSION", "TIME (UTC)", "USER", "HASH",
            "WHAT", "FILES");
   int rows = 0;

@@ -8,7 +8,7 @@
 # schema is refused; two loads at once both land in the history.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 54
+plan 56
 
 DB=$T/h.db
 P=$T/app.policy
@@ -63,6 +63,13 @@ has "version 3 is a remove" '^3 .* remove ' "$T/hist"
 h1=$(awk '$1 == 1 { print $4 }' "$T/hist"); h2=$(awk '$1 == 2 { print $4 }' "$T/hist")
 if [ -n "$h1" ] && [ "$h1" != "$h2" ]; then pass "versions of different content have different hashes"
 else fail "versions of different content have different hashes" "$T/hist"; fi
+
+ok "history --json" "$WARD" policy history --db "$DB" --json
+if command -v python3 > /dev/null 2>&1; then
+  if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [v["version"] for v in d]==[1,2,3]; assert d[2]["what"]=="remove" and len(d[0]["hash"])==64 and d[0]["files"][0].endswith("app.policy")' "$T/out" 2>"$T/py"
+  then pass "... is a JSON array of the versions, with the whole hash and the files"
+  else fail "... is a JSON array of the versions, with the whole hash and the files" "$T/out" "$T/py"; fi
+else echo "ok $((n + 1)) # SKIP no python3 to read JSON"; n=$((n + 1)); fi
 
 # ---- rollback ----
 ok "rollback to 1" "$WARD" policy rollback --db "$DB" --to 1
