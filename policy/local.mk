@@ -15,7 +15,7 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
 	policy/decide/compile.c policy/decide/eval.c policy/decide/cache.c \
 	policy/decide/engine.c policy/decide/gate.c policy/decide/run.c policy/decide/decide.h \
 	policy/store/store.h policy/store/store.c policy/store/store_load.c \
-	policy/store/store_remove.c policy/store/store_export.c \
+	policy/store/store_remove.c policy/store/store_export.c policy/store/store_history.c \
 	policy/audit/audit.h policy/audit/auditw.h policy/audit/audit.c \
 	policy/audit/audit_queue.c policy/audit/audit_row.c policy/audit/audit_ckpt.c \
 	policy/audit/auditdb.h policy/audit/auditdb.c \

@@ -1,4 +1,5 @@
-/* cli.c -- `ward policy check|fmt|load|remove|list|export|explain|test`: the
+/* cli.c -- `ward policy check|fmt|load|remove|list|export|diff|history|
+ * rollback|explain|test`: the
  * command line over the checker, formatter, store and engine. This file:
  * the commands on files and on the store; explain and test, which ask the
  * engine, are in cli_request.c. */
@@ -21,9 +22,12 @@ static const char usage_main[] =
   "  remove --db DB FILE|POLICY...       take files or policies out of the store\n"
   "  list --db DB                        what the store holds\n"
   "  export --db DB                      every definition as policy text\n"
+  "  diff --db DB FILE...                what loading the files would change (exit 1 if any)\n"
+  "  history --db DB [--json]            the versions of the store\n"
+  "  rollback --db DB --to N             make the store hold version N again\n"
   "  explain (--db DB | --policy FILE)... --actor ID --action A --resource R\n"
-  "          [--attr KEY=VALUE]... [--scope NAME]... [--meta KEY=VALUE]...\n"
-  "                                      the decision and the rule that made it\n"
+  "          [--attr KEY=VALUE]... [--scope NAME]... [--meta KEY=VALUE]... [--json]\n"
+  "                                      the decision, the rule that made it, and why\n"
   "  test (--db DB | --policy FILE)... TESTFILE\n"
   "                                      check expected decisions (see ward-policy(5))\n"
   "\n"
@@ -58,12 +62,33 @@ static const struct { const char *cmd, *help; } helps[] = {
     "or `#\\` gets `#\\` before it. `ward policy load` of the output restores\n"
     "those files under their names, line for line: export, load, export prints\n"
     "the same text (format: ward-policy(5), THE STORE).\n" },
+  { "diff", "usage: ward policy diff --db DB FILE...\n"
+    "Check the files as `load` would and print what loading them would change,\n"
+    "writing nothing: `+`, `-` and `~` lines as `load` prints them, each `~`\n"
+    "followed by the lines of the definition that would go (`    - `) and come\n"
+    "(`    + `); for a policy, its rules. Exit status as diff(1): 0 nothing\n"
+    "would change, 1 something would, 2 an error (nothing is previewed).\n" },
+  { "history", "usage: ward policy history --db DB [--json]\n"
+    "List the versions of the store, oldest first: number, time (UTC), user,\n"
+    "the SHA-256 of the content (first 16 digits), what made it (load, remove,\n"
+    "rollback to N) and the files it touched. A store made by an older ward\n"
+    "starts its history, when first opened, at the version it was at.\n"
+    "--json: an array of objects (version, time, user, hash in full, what,\n"
+    "files).\n" },
+  { "rollback", "usage: ward policy rollback --db DB --to N\n"
+    "Make the store hold again the files version N held (see `ward policy\n"
+    "history`), in one transaction, as a new version; prints what changed as\n"
+    "`load` does. A running ward picks it up like any load.\n" },
   { "explain", "usage: ward policy explain (--db DB | --policy FILE)... --actor ID\n"
     "       --action A --resource R [--attr KEY=VALUE]... [--scope NAME]...\n"
-    "       [--meta KEY=VALUE]...\n"
-    "Print the decision, the deciding rule (policy, file:line) or `no rule\n"
-    "matched`, and every rule considered. Attribute keys: pid, host, parent,\n"
-    "target.actor, target.host, target.parent, path, address.\n" },
+    "       [--meta KEY=VALUE]... [--json]\n"
+    "Print the request's attributes, the declaration that matched the actor\n"
+    "(pattern, file:line:col) and the scope it gave, every rule of the scope in\n"
+    "file order with why it applies or not (action, resource, the false part of\n"
+    "its condition and the values compared), then the decision and the deciding\n"
+    "rule (policy, file:line) or `no rule matched`. An unknown action is warned\n"
+    "about. Attribute keys: pid, host, parent, target.actor, target.host,\n"
+    "target.parent, path, address. --json: one JSON object.\n" },
   { "test", "usage: ward policy test (--db DB | --policy FILE)... TESTFILE\n"
     "Each line of TESTFILE is `allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]...`\n"
     "(KEY: pid, host, parent, target.actor, target.host, target.parent, path,\n"
@@ -334,6 +359,112 @@ cmd_list_export (int argc, char **argv, int export)
   return r < 0 ? 1 : 0;
 }
 
+/* `ward policy diff --db DB FILE...`: a load previewed. */
+static int
+cmd_diff (int argc, char **argv)
+{
+  const char *db = wpol_cli_take_db (&argc, argv, "diff");
+  if (db == NULL)
+    return wpol_cli_usage_error ("diff", "%s", "--db DB is required");
+  if (argc < 2)
+    return wpol_cli_usage_error ("diff", "%s", "no file given");
+  for (int i = 1; i < argc; i++)
+    if (argv[i][0] == '-' && argv[i][1])
+      return wpol_cli_usage_error ("diff", "unknown option `%s`", argv[i]);
+  ward_err err;
+  wpol_store *st = wpol_store_open (db, WPOL_STORE_READONLY, &err);
+  if (st == NULL)
+    {
+      wpol_cli_print_error ("diff", err.msg);
+      return 2;
+    }
+  wpol_store_preview (st, 1);
+  wpol_diags d;
+  wpol_diags_init (&d);
+  int r = wpol_store_load_files (st, (const char *const *) argv + 1, (size_t) argc - 1, &d,
+                                 &err);
+  wpol_cli_print_diags (&d);
+  wpol_diags_free (&d);
+  int rc = 2;
+  if (r < 0)
+    wpol_cli_print_error ("diff", err.msg);
+  else
+    {
+      const char *ch = wpol_store_changes (st);
+      fputs (*ch ? ch : "(no definition would change)\n", stdout);
+      rc = *ch ? 1 : 0;
+    }
+  wpol_store_close (st);
+  return rc;
+}
+
+static int
+cmd_history (int argc, char **argv)
+{
+  const char *db = wpol_cli_take_db (&argc, argv, "history");
+  int json = 0;
+  if (db == NULL)
+    return wpol_cli_usage_error ("history", "%s", "--db DB is required");
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--json") == 0)
+      json = 1;
+    else
+      return wpol_cli_usage_error ("history", "unexpected argument `%s`", argv[i]);
+  ward_err err;
+  /* writable: a store of an older schema is upgraded, starting its history */
+  wpol_store *st = wpol_store_open (db, 0, &err);
+  if (st == NULL)
+    {
+      wpol_cli_print_error ("history", err.msg);
+      return 1;
+    }
+  int r = wpol_store_history (st, json, stdout, &err);
+  if (r < 0)
+    wpol_cli_print_error ("history", err.msg);
+  wpol_store_close (st);
+  return r < 0 ? 1 : 0;
+}
+
+static int
+cmd_rollback (int argc, char **argv)
+{
+  const char *db = wpol_cli_take_db (&argc, argv, "rollback"), *to = NULL;
+  if (db == NULL)
+    return wpol_cli_usage_error ("rollback", "%s", "--db DB is required");
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--to") == 0 && i + 1 < argc)
+        to = argv[++i];
+      else if (strncmp (argv[i], "--to=", 5) == 0)
+        to = argv[i] + 5;
+      else
+        return wpol_cli_usage_error ("rollback", "unexpected argument `%s`", argv[i]);
+    }
+  if (to == NULL)
+    return wpol_cli_usage_error ("rollback", "%s", "--to N is required");
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull (to, &end, 10);
+  if (*to < '0' || *to > '9' || *end != '\0' || errno)
+    return wpol_cli_usage_error ("rollback", "--to `%s`: expected a version number "
+                                 "(see `ward policy history`)", to);
+  ward_err err;
+  wpol_store *st = wpol_store_open (db, 0, &err);
+  if (st == NULL)
+    {
+      wpol_cli_print_error ("rollback", err.msg);
+      return 1;
+    }
+  wpol_diags d;
+  wpol_diags_init (&d);
+  int r = wpol_store_rollback (st, n, &d, &err);
+  wpol_cli_print_diags (&d);
+  wpol_diags_free (&d);
+  report_change ("rollback", st, r, &err, "rolled %s back to version %llu", db, n);
+  wpol_store_close (st);
+  return r < 0 ? 1 : 0;
+}
+
 int
 ward_policy_cli (int argc, char **argv)
 {
@@ -347,7 +478,7 @@ ward_policy_cli (int argc, char **argv)
   argc--;
   argv++;
   static const char *const cmds[] = { "check", "fmt", "load", "remove", "list", "export",
-                                      "explain", "test", NULL };
+                                      "diff", "history", "rollback", "explain", "test", NULL };
   int known = 0;
   for (size_t i = 0; cmds[i]; i++)
     known |= strcmp (cmds[i], cmd) == 0;
@@ -372,6 +503,12 @@ ward_policy_cli (int argc, char **argv)
     return cmd_list_export (argc, argv, 0);
   if (strcmp (cmd, "export") == 0)
     return cmd_list_export (argc, argv, 1);
+  if (strcmp (cmd, "diff") == 0)
+    return cmd_diff (argc, argv);
+  if (strcmp (cmd, "history") == 0)
+    return cmd_history (argc, argv);
+  if (strcmp (cmd, "rollback") == 0)
+    return cmd_rollback (argc, argv);
   if (strcmp (cmd, "explain") == 0)
     return wpol_cli_explain (argc, argv);
   return wpol_cli_test (argc, argv);

@@ -171,13 +171,147 @@ engine_from (const char *cmd, const char *db, const char **policies, size_t np)
   return e;
 }
 
+typedef struct explain_out {
+  int json;
+  size_t nrules;
+} explain_out;
+
+/* Text from the request or a policy: escaped on a terminal line (wesc.h),
+ * a JSON string in --json. */
 static void
-print_trace (void *ud, const char *line)
+put_text (const explain_out *xo, const char *s)
 {
-  /* a line names the actor and resource of the request: escaped */
-  fputs ("  ", ud);
-  ward_esc_fputs (line, 0, ud);
-  fputc ('\n', ud);
+  if (xo->json)
+    {
+      wpol_buf b = { 0 };
+      wpol_buf_json (&b, s ? s : "");
+      fputs (b.oom ? "\"\"" : b.s, stdout);
+      wpol_buf_free (&b);
+    }
+  else
+    ward_esc_fputs (s ? s : "", WARD_ESC_MAX, stdout);
+}
+
+/* The request and every attribute it carries (set or not): what the
+ * conditions could read. */
+static void
+explain_head (const request *q, explain_out *xo)
+{
+  static const char *const names[] = { "pid", "host", "parent", "target.actor",
+                                       "target.host", "target.parent", "path", "address" };
+  const char *vals[] = { q->attrs.pid, q->attrs.host, q->attrs.parent, q->attrs.target_actor,
+                         q->attrs.target_host, q->attrs.target_parent, q->attrs.path,
+                         q->attrs.address };
+  enum { NATTRS = sizeof names / sizeof names[0] };
+  if (xo->json)
+    {
+      fputs ("{\n  \"actor\": ", stdout);
+      put_text (xo, q->actor);
+      fputs (", \"action\": ", stdout);
+      put_text (xo, q->action);
+      fputs (", \"resource\": ", stdout);
+      put_text (xo, q->resource);
+      fputs (",\n  \"attributes\": {", stdout);
+      int first = 1;
+      for (size_t i = 0; i < NATTRS; i++)
+        if (vals[i])
+          {
+            printf ("%s\"%s\": ", first ? "" : ", ", names[i]);
+            put_text (xo, vals[i]);
+            first = 0;
+          }
+      for (size_t i = 0; i < q->nmeta; i++)
+        {
+          fputs (first ? "" : ", ", stdout);
+          char k[512];
+          snprintf (k, sizeof k, "meta.%s", q->meta[2 * i]);
+          put_text (xo, k);
+          fputs (": ", stdout);
+          put_text (xo, q->meta[2 * i + 1]);
+          first = 0;
+        }
+      fputs ("},\n  \"explain\": [", stdout);
+      return;
+    }
+  fputs ("request: actor \"", stdout);
+  put_text (xo, q->actor);
+  fputs ("\" ", stdout);
+  put_text (xo, q->action);
+  fputs (" on \"", stdout);
+  put_text (xo, q->resource);
+  fputs ("\"\nattributes:", stdout);
+  for (size_t i = 0; i < NATTRS; i++)
+    {
+      printf (" %s=", names[i]);
+      if (vals[i])
+        put_text (xo, vals[i]);
+      else
+        fputs ("(not set)", stdout);
+    }
+  for (size_t i = 0; i < q->nmeta; i++)
+    {
+      fputs (" meta.", stdout);
+      put_text (xo, q->meta[2 * i]);
+      fputc ('=', stdout);
+      put_text (xo, q->meta[2 * i + 1]);
+    }
+  fputc ('\n', stdout);
+}
+
+static void
+explain_item (void *ud, const wpol_explain_item *it)
+{
+  explain_out *xo = ud;
+  static const char *const kinds[] = { "actor", "scope", "rule" };
+  if (xo->json)
+    {
+      printf ("%s\n    {\"kind\": \"%s\"", xo->nrules++ ? "," : "", kinds[it->kind]);
+      if (it->loc)
+        {
+          printf (", \"file\": ");
+          put_text (xo, it->loc->file);
+          printf (", \"line\": %u, \"policy\": ", it->loc->line);
+          put_text (xo, it->loc->policy);
+          printf (", \"effect\": \"%s\", \"rule\": ", it->loc->deny ? "deny" : "allow");
+          put_text (xo, it->loc->text);
+          printf (", \"applies\": %s", it->verdict > 0 ? "true" : it->verdict == 0 ? "false"
+                  : "\"error\"");
+          if (*it->part)
+            printf (", \"failed\": \"%s\"", it->part);
+        }
+      printf (", \"text\": ");
+      put_text (xo, it->text);
+      fputc ('}', stdout);
+      return;
+    }
+  if (it->kind == WPOL_X_ACTOR)
+    {
+      fputs ("actor: ", stdout);
+      ward_esc_fputs (it->text, 0, stdout);
+      fputc ('\n', stdout);
+      return;
+    }
+  if (it->kind == WPOL_X_SCOPE)
+    {
+      fputs ("scope: ", stdout);
+      ward_esc_fputs (it->text, 0, stdout);
+      fputs ("\nrules, in file order:\n", stdout);
+      return;
+    }
+  xo->nrules++;
+  fputs ("  ", stdout);
+  ward_esc_fputs (it->loc->file, 0, stdout);
+  printf (":%u: [", it->loc->line);
+  ward_esc_fputs (it->loc->policy, 0, stdout);
+  fputs ("] ", stdout);
+  ward_esc_fputs (it->loc->text, 0, stdout);
+  fputs (it->verdict > 0 ? "\n      applies\n" : it->verdict == 0 ? "\n      no: "
+         : "\n      error: ", stdout);
+  if (it->verdict <= 0)
+    {
+      ward_esc_fputs (it->text, 0, stdout);
+      fputc ('\n', stdout);
+    }
 }
 
 int
@@ -188,9 +322,15 @@ wpol_cli_explain (int argc, char **argv)
   request q;
   memset (&q, 0, sizeof q);
   int rc = 2;
+  int json = 0;
   for (int i = 1; i < argc; i++)
     {
       const char *o = argv[i];
+      if (strcmp (o, "--json") == 0)
+        {
+          json = 1;
+          continue;
+        }
       if (i + 1 >= argc)
         {
           rc = wpol_cli_usage_error ("explain", "`%s` needs a value or is unknown", o);
@@ -240,27 +380,50 @@ wpol_cli_explain (int argc, char **argv)
       rc = 1;
       goto out;
     }
-  /* the request may name what a script chose: escaped (wesc.h) */
-  fputs ("request: actor \"", stdout);
-  ward_esc_fputs (q.actor, WARD_ESC_MAX, stdout);
-  fputs ("\" ", stdout);
-  ward_esc_fputs (q.action, WARD_ESC_MAX, stdout);
-  fputs (" on \"", stdout);
-  ward_esc_fputs (q.resource, WARD_ESC_MAX, stdout);
-  fputs ("\"\n", stdout);
-  printf ("rules considered:\n");
-  wpol_result r = request_decide (e, &q, print_trace, stdout);
+  /* an action no rule can name matches nothing: say so, with the
+   * closest known one */
+  if (!wpol_action_known (q.action))
+    {
+      const char *sug = wpol_suggest (q.action, wpol_known_actions);
+      fputs ("ward policy explain: warning: unknown action `", stderr);
+      ward_esc_fputs (q.action, WARD_ESC_MAX, stderr);
+      fprintf (stderr, "`%s%s%s (no rule can match it; ward-policy(5) lists the actions)\n",
+               sug ? "; did you mean `" : "", sug ? sug : "", sug ? "`?" : "");
+    }
+  explain_out xo = { json, 0 };
+  explain_head (&q, &xo);
+  ward_actor a = { q.actor, q.meta, q.nmeta, q.scope, q.nscope };
+  wpol_engine_explain (e, &a, q.action, q.resource, &q.attrs, explain_item, &xo);
+  wpol_result r = request_decide (e, &q, NULL, NULL);
   char why[1024];
   describe_result (&r, q.actor, why, sizeof why);
-  printf ("decision: %s\n", r.decision == WARD_ALLOW ? "allow" : "deny");
-  fputs ("by: ", stdout);
-  ward_esc_fputs (why, 0, stdout);
-  if (r.rule)
+  if (json)
     {
-      fputs ("\nrule: ", stdout);
-      ward_esc_fputs (r.rule->text, 0, stdout);
+      wpol_buf b = { 0 };
+      wpol_buf_printf (&b, "%s],\n  \"decision\": \"%s\",\n  \"by\": ", xo.nrules ? "\n  " : "",
+                       r.decision == WARD_ALLOW ? "allow" : "deny");
+      wpol_buf_json (&b, why);
+      if (r.rule)
+        {
+          wpol_buf_puts (&b, ",\n  \"rule\": ");
+          wpol_buf_json (&b, r.rule->text);
+        }
+      wpol_buf_puts (&b, "\n}\n");
+      fputs (b.oom ? "" : b.s, stdout);
+      wpol_buf_free (&b);
     }
-  fputc ('\n', stdout);
+  else
+    {
+      printf ("decision: %s\n", r.decision == WARD_ALLOW ? "allow" : "deny");
+      fputs ("by: ", stdout);
+      ward_esc_fputs (why, 0, stdout);
+      if (r.rule)
+        {
+          fputs ("\nrule: ", stdout);
+          ward_esc_fputs (r.rule->text, 0, stdout);
+        }
+      fputc ('\n', stdout);
+    }
   wpol_engine_free (e);
   rc = 0;
 out:

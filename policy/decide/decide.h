@@ -47,6 +47,11 @@ wpol_result wpol_eval (const wpol_index *ix, const ward_actor *actor,
                        const ward_attrs *attrs, uint32_t *mask,
                        wpol_trace_fn trace, void *ud);
 
+/* wpol_engine_explain over one index (engine.h). */
+void wpol_explain_index (const wpol_index *ix, const ward_actor *actor, const char *action,
+                         const char *resource, const ward_attrs *attrs, wpol_explain_fn fn,
+                         void *ud);
+
 /* Condition evaluation alone (tests): 1 true, 0 false, -1 error with msg. */
 typedef struct wpol_req {
   const char *actor_id;

@@ -421,6 +421,16 @@ wpol_decide_traced (wpol_engine *e, const ward_actor *actor, const char *action,
   return r;
 }
 
+void
+wpol_engine_explain (wpol_engine *e, const ward_actor *actor, const char *action,
+                     const char *resource, const ward_attrs *attrs, wpol_explain_fn fn,
+                     void *ud)
+{
+  pthread_rwlock_rdlock (&e->lock);
+  wpol_explain_index (e->ix, actor, action, resource, attrs, fn, ud);
+  pthread_rwlock_unlock (&e->lock);
+}
+
 wpol_result
 wpol_decide (wpol_engine *e, const ward_actor *actor, const char *action,
              const char *resource, const ward_attrs *attrs)

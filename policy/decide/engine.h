@@ -96,6 +96,19 @@ int wpol_store_version (wpol_store *st, uint64_t *version, ward_err *err);
 int wpol_store_export (wpol_store *st, FILE *out, ward_err *err);
 /* A table of files, policies, actors, hosts and sandbox profiles. */
 int wpol_store_list (wpol_store *st, FILE *out, ward_err *err);
+/* With on, a load or remove checks and computes what it would change
+ * (wpol_store_changes, with each changed definition's lines that went and
+ * came) but writes nothing; a store opened read-only may preview. */
+void wpol_store_preview (wpol_store *st, int on);
+/* The history, one line per version: number, time, user, content hash,
+ * what made it (load, remove, rollback to N) and the files it touched;
+ * with json, a JSON array of one object per version. -1 with err for a
+ * store of an older schema opened read-only. */
+int wpol_store_history (wpol_store *st, int json, FILE *out, ward_err *err);
+/* Make the store hold again what version `to` held: a change like a load
+ * (checked, one transaction, a new version recorded as "rollback to N").
+ * -1 with WARD_E_NOT_FOUND when the history has no such version. */
+int wpol_store_rollback (wpol_store *st, uint64_t to, wpol_diags *d, ward_err *err);
 
 /* ---- the engine -------------------------------------------------------- */
 
@@ -197,6 +210,27 @@ wpol_result wpol_decide_traced (wpol_engine *e, const ward_actor *actor,
                                 const char *action, const char *resource,
                                 const ward_attrs *attrs, wpol_trace_fn trace,
                                 void *ud);
+
+/* What `ward policy explain` shows: the declaration that matched the actor
+ * (WPOL_X_ACTOR; verdict 0 when none did and the request has no scope),
+ * the scope it gave (WPOL_X_SCOPE), then every rule of the scope in file
+ * order (WPOL_X_RULE, loc set): verdict 1 when it applies, 0 when not and
+ * part says why ("action", "resource" or "condition"), -1 when its
+ * condition errors. text says it in words: which pattern missed; for a
+ * false condition, the first false part of an `and`, each alternative of
+ * an `or`, and the values the comparison read. */
+enum { WPOL_X_ACTOR, WPOL_X_SCOPE, WPOL_X_RULE };
+typedef struct wpol_explain_item {
+  int kind;
+  const wpol_rule_loc *loc;
+  int verdict;
+  const char *part;
+  const char *text;
+} wpol_explain_item;
+typedef void (*wpol_explain_fn) (void *ud, const wpol_explain_item *it);
+void wpol_engine_explain (wpol_engine *e, const ward_actor *actor, const char *action,
+                          const char *resource, const ward_attrs *attrs, wpol_explain_fn fn,
+                          void *ud);
 
 /* Cache statistics since wpol_engine_new. */
 void wpol_engine_cache_stats (wpol_engine *e, uint64_t *hits, uint64_t *misses);

@@ -622,3 +622,276 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
   outcome (&dd, &res);
   return res;
 }
+
+/* ---- explanation (ward policy explain) --------------------------------- */
+
+/* A value, as explain shows it. */
+static void
+show_val (const ctx *c, const val *v, wpol_buf *o)
+{
+  switch (v->t)
+    {
+    case VT_STR:
+      wpol_buf_quote (o, v->s);
+      break;
+    case VT_INT:
+      wpol_buf_printf (o, "%lld", (long long) v->i);
+      break;
+    case VT_BOOL:
+      wpol_buf_puts (o, v->i ? "true" : "false");
+      break;
+    case VT_LIST:
+      wpol_format_expr (v->list, o);
+      break;
+    case VT_SCOPE:
+      wpol_buf_puts (o, "[");
+      for (size_t i = 0; i < c->q->nscope; i++)
+        {
+          if (i)
+            wpol_buf_puts (o, ", ");
+          wpol_buf_quote (o, c->q->scope[i] ? c->q->scope[i] : "");
+        }
+      wpol_buf_puts (o, "]");
+      break;
+    }
+}
+
+/* " (PATH is VALUE)" for each operand of a comparison that reads the
+ * request: the values the condition used. */
+static void
+show_operands (ctx *c, const wpol_expr *e, wpol_buf *o)
+{
+  const wpol_expr *ops[2] = { e->a, e->cmp == C_MATCHES ? NULL : e->b };
+  const char *sep = " (";
+  for (int k = 0; k < 2; k++)
+    {
+      if (ops[k] == NULL || ops[k]->op != E_PATH)
+        continue;
+      if (e->cmp == C_HAS && k == 0 && (ops[k]->path == P_ATTR || ops[k]->path == P_TARGET
+                                        || ops[k]->path == P_ACTOR_META))
+        continue;                 /* `attr has pid` reads no value */
+      val v;
+      char m[8];
+      ctx sub = { c->q, m, sizeof m };
+      wpol_buf_puts (o, sep);
+      wpol_format_expr (ops[k], o);
+      if (eval_val (&sub, ops[k], &v) < 0)
+        wpol_buf_puts (o, " is not set");
+      else
+        {
+          wpol_buf_puts (o, " is ");
+          show_val (c, &v, o);
+        }
+      sep = ", ";
+    }
+  if (*sep == ',')
+    wpol_buf_puts (o, ")");
+}
+
+/* Why e, which evaluated to false, is false: the first false conjunct of
+ * an `and`, every alternative of an `or`, the values a comparison read. */
+static void
+why_false (ctx *c, const wpol_expr *e, wpol_buf *o)
+{
+  wpol_buf_puts (o, "`");
+  wpol_format_expr (e, o);
+  wpol_buf_puts (o, "` is false");
+  switch (e->op)
+    {
+    case E_AND:
+      for (size_t i = 0; i < e->n; i++)
+        if (eval_bool (c, e->items[i]) == 0)
+          {
+            wpol_buf_printf (o, ": its part %zu of %zu, ", i + 1, e->n);
+            why_false (c, e->items[i], o);
+            return;
+          }
+      return;
+    case E_OR:
+      wpol_buf_printf (o, ": each of its %zu alternatives is false: ", e->n);
+      for (size_t i = 0; i < e->n; i++)
+        {
+          wpol_buf_printf (o, "%s(%zu) ", i ? "; " : "", i + 1);
+          why_false (c, e->items[i], o);
+        }
+      return;
+    case E_NOT:
+      wpol_buf_puts (o, ": `");
+      wpol_format_expr (e->a, o);
+      wpol_buf_puts (o, "` is true");
+      return;
+    case E_CMP:
+      show_operands (c, e, o);
+      return;
+    default:
+      return;
+    }
+}
+
+/* "`x` does not match" for a request word and a rule's patterns. */
+static int
+pats_match (const wpol_pat *p, size_t n, const char *s)
+{
+  for (size_t i = 0; i < n; i++)
+    if (pat_matches (&p[i], s))
+      return 1;
+  return 0;
+}
+
+static void
+pats_miss (wpol_buf *o, const char *what, const char *s, const wpol_pat *p, size_t n)
+{
+  wpol_buf_printf (o, "%s ", what);
+  wpol_buf_quote (o, s);
+  wpol_buf_puts (o, n == 1 ? " does not match " : " matches none of ");
+  for (size_t i = 0; i < n; i++)
+    {
+      if (i)
+        wpol_buf_puts (o, ", ");
+      wpol_buf_quote (o, p[i].text);
+    }
+}
+
+/* The file of the index that holds declaration dc, or "?". */
+static const char *
+decl_file (const wpol_index *ix, const wpol_decl *dc)
+{
+  for (size_t i = 0; i < ix->nfiles; i++)
+    for (size_t k = 0; ix->files[i] && k < ix->files[i]->ndecls; k++)
+      if (ix->files[i]->decls[k] == dc)
+        return ix->files[i]->name;
+  return "?";
+}
+
+static void
+emit (wpol_explain_fn fn, void *ud, int kind, const wpol_rule_loc *loc, int verdict,
+      const char *part, wpol_buf *text)
+{
+  wpol_explain_item it = { kind, loc, verdict, part,
+                           text->oom ? "(out of memory)" : text->s ? text->s : "" };
+  fn (ud, &it);
+  text->len = 0;
+  if (text->s)
+    text->s[0] = '\0';
+}
+
+void
+wpol_explain_index (const wpol_index *ix, const ward_actor *actor, const char *action,
+                    const char *resource, const ward_attrs *attrs, wpol_explain_fn fn,
+                    void *ud)
+{
+  wpol_buf t = { 0 };
+  if (ix == NULL || !well_formed (actor, action, resource))
+    return;
+  decider dd = { .ix = ix };
+  dd.q.actor_id = actor->id;
+  dd.q.decl = wpol_index_resolve_actor (ix, actor->id);
+  dd.q.meta = actor->meta;
+  dd.q.nmeta = actor->nmeta;
+  dd.q.action = action;
+  dd.q.resource = resource;
+  dd.q.attrs = attrs;
+  /* the actor: which declaration matched it, where */
+  wpol_buf_quote (&t, actor->id);
+  if (dd.q.decl == NULL)
+    wpol_buf_puts (&t, actor->nscope ? ": no declaration matches it (the request's scope "
+                   "decides)" : ": no declaration matches it and the request has no scope: "
+                   "it is not declared, every request it makes is denied");
+  else if (dd.q.decl == ix->run_actor)
+    wpol_buf_puts (&t, ": the run's actor (its declaration, with the policies of the files "
+                   "that declare no actor)");
+  else
+    {
+      wpol_buf_puts (&t, " matches the declaration actor ");
+      wpol_buf_quote (&t, dd.q.decl->name);
+      wpol_buf_printf (&t, " at %s:%u:%u", decl_file (ix, dd.q.decl), dd.q.decl->line,
+                       dd.q.decl->col);
+    }
+  /* the metadata conditions read as actor.meta.KEY: the request's, then
+   * the declaration's */
+  for (size_t i = 0; i < actor->nmeta; i++)
+    {
+      wpol_buf_printf (&t, "%s%s = ", i ? "; " : " (meta: ", actor->meta[2 * i]);
+      wpol_buf_quote (&t, actor->meta[2 * i + 1] ? actor->meta[2 * i + 1] : "");
+      wpol_buf_puts (&t, " from the request");
+    }
+  for (size_t i = 0; dd.q.decl && i < dd.q.decl->nmeta; i++)
+    {
+      wpol_buf_printf (&t, "%s%s = ", i || actor->nmeta ? "; " : " (meta: ",
+                       dd.q.decl->meta[i]->name);
+      wpol_format_value (dd.q.decl->meta[i]->val, &t);
+    }
+  if (actor->nmeta || (dd.q.decl && dd.q.decl->nmeta))
+    wpol_buf_puts (&t, ")");
+  emit (fn, ud, WPOL_X_ACTOR, NULL, dd.q.decl != NULL || actor->nscope, "", &t);
+  if (actor->nscope == 0 && dd.q.decl == NULL)
+    goto out;
+  choose_scope (&dd, actor);
+  const wpol_decl *stackpols[16];
+  if (gather_policies (&dd, stackpols, sizeof stackpols / sizeof stackpols[0]) < 0)
+    goto out;
+  /* the scope it gave, and where from */
+  if (dd.all)
+    wpol_buf_printf (&t, "all %zu loaded policies (the declaration has no scope)", dd.npols);
+  else
+    {
+      for (size_t i = 0; i < dd.q.nscope; i++)
+        {
+          const char *nm = dd.q.scope[i] ? dd.q.scope[i] : "";
+          wpol_buf_puts (&t, i ? ", " : "");
+          wpol_buf_quote (&t, nm);
+          if (wpol_htab_get (&ix->policies, nm) == NULL)
+            wpol_buf_puts (&t, " (not loaded)");
+        }
+      if (dd.q.nscope == 0)
+        wpol_buf_puts (&t, "(empty)");
+      wpol_buf_puts (&t, actor->nscope ? " (from the request)" : " (from the declaration)");
+    }
+  emit (fn, ud, WPOL_X_SCOPE, NULL, 1, "", &t);
+  /* every rule of the scope, in file order: applies, or why not */
+  for (size_t i = 0; i < ix->nrules; i++)
+    {
+      const wpol_rule *r = ix->rules[i];
+      if (!in_scope (&dd, r))
+        continue;
+      const char *part = "";
+      int verdict = 0;
+      if (!pats_match (r->actions, r->nactions, action))
+        {
+          part = "action";
+          pats_miss (&t, "action", action, r->actions, r->nactions);
+        }
+      else if (!pats_match (r->resources, r->nresources, resource))
+        {
+          part = "resource";
+          pats_miss (&t, "resource", resource, r->resources, r->nresources);
+        }
+      else if (r->cond == NULL)
+        verdict = 1;
+      else
+        {
+          char msg[256] = "";
+          ctx c = { &dd.q, msg, sizeof msg };
+          int v = eval_bool (&c, r->cond);
+          part = "condition";
+          if (v > 0)
+            verdict = 1;
+          else if (v == 0)
+            {
+              wpol_buf_puts (&t, "condition false: ");
+              why_false (&c, r->cond, &t);
+            }
+          else
+            {
+              verdict = -1;
+              wpol_buf_printf (&t, "condition error: %s (fails closed: %s)", msg,
+                               r->deny ? "denies" : "does not allow");
+            }
+        }
+      emit (fn, ud, WPOL_X_RULE, r->loc, verdict, part, &t);
+    }
+  if (dd.own_pols)
+    free (dd.pols);
+out:
+  wpol_buf_free (&t);
+}

@@ -1,7 +1,8 @@
 /* store.c -- the SQLite policy store: schema and migrations (user_version),
  * WAL, opening and closing, the version counter for cheap polling, reading
  * the stored files back, and the list. Loading and removing are in
- * store_load.c and store_remove.c, the export format in store_export.c. */
+ * store_load.c and store_remove.c, the export format in store_export.c,
+ * the history (versions, rollback) in store_history.c. */
 #include "config.h"
 #include "store.h"
 #include "wesc.h"
@@ -14,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 1
+/* 1: files and their definitions; 2: the history of versions */
+#define SCHEMA_VERSION 2
 
 int
 wpol_st_fail (wpol_store *st, ward_err *err, int rc, const char *what)
@@ -76,6 +78,17 @@ static const char schema_v1[] =
   "  name TEXT UNIQUE NOT NULL, line INTEGER NOT NULL, body TEXT NOT NULL);"
   "CREATE INDEX rules_policy ON rules(policy_id);";
 
+/* Every version the store has been at: who made it, when, with what, the
+ * hash of its content and a copy of every file it held (what a rollback
+ * restores). */
+static const char schema_v2[] =
+  "CREATE TABLE history (version INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+  "  user TEXT NOT NULL, what TEXT NOT NULL, files TEXT NOT NULL, hash TEXT NOT NULL);"
+  "CREATE TABLE history_files (version INTEGER NOT NULL"
+  "  REFERENCES history(version) ON DELETE CASCADE,"
+  "  seq INTEGER NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,"
+  "  PRIMARY KEY (version, seq));";
+
 /* Bring the schema to SCHEMA_VERSION; each step in its own transaction. */
 /* The integer (>= 0) the one-row query sql gives, into *out; -1 with err
  * ("WHAT: ...") when there is none. */
@@ -104,7 +117,12 @@ migrate (wpol_store *st, ward_err *err)
     return ward_err_set (err, WARD_E_INVALID, 0,
                          "policy store `%s` has schema %d; this ward knows up to %d (upgrade ward)",
                          st->path, version, SCHEMA_VERSION);
+  st->schema = version;
   if (version == SCHEMA_VERSION)
+    return 0;
+  /* A store of an older schema opened read-only is read as it is (its
+   * definitions have not changed shape); the first writer upgrades it. */
+  if (version > 0 && st->readonly)
     return 0;
   if (version == 0)
     {
@@ -124,10 +142,17 @@ migrate (wpol_store *st, ward_err *err)
   /* version 0 -> 1; later versions add their steps below */
   if (version < 1 && wpol_st_exec (st, schema_v1, err, "creating the schema") < 0)
     goto fail;
-  if (wpol_st_exec (st, "PRAGMA user_version = 1", err, "setting the schema version") < 0)
+  /* 1 -> 2: the history; a store that held definitions already gets its
+   * present state as the first version of it */
+  if (version < 2 && wpol_st_exec (st, schema_v2, err, "creating the history") < 0)
+    goto fail;
+  if (version == 1 && wpol_st_record (st, "(before history)", "", err) < 0)
+    goto fail;
+  if (wpol_st_exec (st, "PRAGMA user_version = 2", err, "setting the schema version") < 0)
     goto fail;
   if (wpol_st_exec (st, "COMMIT", err, "committing the migration") < 0)
     goto fail;
+  st->schema = SCHEMA_VERSION;
   return 0;
 fail:
   sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);

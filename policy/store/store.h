@@ -22,7 +22,15 @@ struct wpol_store {
   sqlite3_stmt *version_stmt;
   wpol_buf changes;               /* what the last load or remove changed */
   size_t loaded;                  /* files the last load wrote */
+  int schema;                     /* its schema (older when opened read-only) */
+  int preview;                    /* loads check and compute, write nothing */
+  const char *what;               /* how the history names the next change */
 };
+
+/* Record the store's present version in its history, in the caller's
+ * transaction: time, user, what (e.g. "load"), files (names joined by
+ * '\n'), the hash of the content and a copy of every file. 0, or -1. */
+int wpol_st_record (wpol_store *st, const char *what, const char *files, ward_err *err);
 
 /* Set err from SQLite's result rc of doing `what`, with a hint when the
  * store is busy or damaged. Returns -1. */

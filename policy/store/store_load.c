@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,12 +174,48 @@ change_line (wpol_buf *out, char mark, const char *key)
   wpol_buf_puts (out, "\n");
 }
 
+/* The lines of the canonical text was that are not in is (a line that
+ * occurs k times more in was, k times), each after "    MARK ", in the
+ * order of was; counted in a hash table (keys in a), so a policy of many
+ * rules costs its size. -1 when out of memory. */
+static int
+lines_missing (wpol_buf *out, char mark, const char *was, const char *is, wpol_arena *a)
+{
+  wpol_htab h = { 0 };
+  int r = -1;
+  for (int pass = 0; pass < 2; pass++)
+    for (const char *p = pass ? was : is; *p;)
+      {
+        const char *e = strchr (p, '\n');
+        size_t len = e ? (size_t) (e - p) : strlen (p);
+        void **slot = wpol_htab_ref (&h, wpol_strndup (a, p, len));
+        if (slot == NULL)
+          goto done;
+        uintptr_t left = (uintptr_t) *slot;
+        if (pass == 0)
+          *slot = (void *) (left + 1);        /* the lines of is, counted */
+        else if (left > 0)
+          *slot = (void *) (left - 1);        /* kept: one of them used up */
+        else
+          wpol_buf_printf (out, "    %c %.*s\n", mark, (int) len, p);
+        if (e == NULL)
+          break;
+        p = e + 1;
+      }
+  r = 0;
+done:
+  wpol_htab_free (&h);
+  return r;
+}
+
 /* What replacing the files `before` by `after` changes: "+ policy \"a\"",
  * "- policy \"b\"", "~ policy \"c\"" lines, new definitions in file order,
- * then the removed ones. */
+ * then the removed ones. In detail, each `~` is followed by the lines of
+ * the canonical text that went ("    - ...") and came ("    + ..."): for a
+ * policy, its rules removed and added (a changed rule is both). */
 static int
 diff_files (wpol_file *const *before, size_t nb, wpol_file *const *after, size_t na,
-            wpol_buf *out)
+            int detail, wpol_buf *out)
 {
   wpol_htab hb = { 0 }, ha = { 0 };
   wpol_arena a = { 0 };
@@ -209,7 +246,15 @@ diff_files (wpol_file *const *before, size_t nb, wpol_file *const *after, size_t
             if (pass == 0 && was == NULL)
               change_line (out, '+', key.s);
             else if (pass == 0 && strcmp (was, is) != 0)
-              change_line (out, '~', key.s);
+              {
+                change_line (out, '~', key.s);
+                if (detail && (lines_missing (out, '-', was, is, &a) < 0
+                               || lines_missing (out, '+', is, was, &a) < 0))
+                  {
+                    wpol_buf_free (&key);
+                    goto done;
+                  }
+              }
             else if (pass == 1 && is == NULL)
               change_line (out, '-', key.s);
           }
@@ -376,10 +421,31 @@ write_load (wpol_store *st, wpol_file *const *nf, const char *const *texts, size
   for (size_t j = 0; j < n; j++)
     if (write_file (st, nf[j], texts[j], ls, err) < 0)
       goto rollback;
-  if (wpol_st_exec (st, "UPDATE meta SET value = value + 1 WHERE key = 'version'", err,
-                    "bumping the version") < 0
+  /* the files the change touched, for the history: written, then removed */
+  wpol_buf names = { 0 };
+  for (size_t j = 0; j < n; j++)
+    wpol_buf_printf (&names, "%s%s", names.len ? "\n" : "", nf[j]->name);
+  for (size_t k = 0; k < ls->ngone; k++)
+    {
+      size_t j;
+      for (j = 0; j < n && !wpol_st_same_file (ls->gone_names[k], nf[j]->name); j++)
+        ;
+      if (j == n)
+        wpol_buf_printf (&names, "%s%s", names.len ? "\n" : "", ls->gone_names[k]);
+    }
+  int bad = names.oom;
+  if (bad)
+    ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "recording the history");
+  if (bad
+      || wpol_st_exec (st, "UPDATE meta SET value = value + 1 WHERE key = 'version'", err,
+                       "bumping the version") < 0
+      || wpol_st_record (st, st->what ? st->what : "load", names.s ? names.s : "", err) < 0
       || wpol_st_exec (st, "COMMIT", err, "committing the load") < 0)
-    goto rollback;
+    {
+      wpol_buf_free (&names);
+      goto rollback;
+    }
+  wpol_buf_free (&names);
   return 0;
 rollback:
   sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -395,7 +461,7 @@ wpol_st_load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, s
   load_set ls = { 0 };
   st->changes.len = 0;
   st->loaded = 0;
-  if (st->readonly)
+  if (st->readonly && !st->preview)
     {
       ward_err_set (err, WARD_E_INVALID, 0, "policy store `%s` is open read-only", st->path);
       goto out;
@@ -420,12 +486,12 @@ wpol_st_load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, s
                     nerr == 1 ? "" : "s");
       goto out;
     }
-  if (diff_files (ls.gone, ls.ngone, nf, n, &st->changes) < 0)
+  if (diff_files (ls.gone, ls.ngone, nf, n, st->preview, &st->changes) < 0)
     {
       ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "loading policies");
       goto out;
     }
-  if (write_load (st, nf, texts, n, &ls, err) < 0)
+  if (!st->preview && write_load (st, nf, texts, n, &ls, err) < 0)
     goto out;
   ret = 0;
   st->loaded = n;

@@ -209,7 +209,9 @@ wpol_store_remove (wpol_store *st, const char *const *what, size_t n, wpol_diags
           nnew++;
         }
     }
+  st->what = "remove";
   ret = wpol_st_load_parsed (st, nf, (const char *const *) texts, nnew, drop, ndrop, d, err);
+  st->what = NULL;
   nnew = 0;                       /* taken */
 out:
   for (size_t i = 0; i < nnew; i++)

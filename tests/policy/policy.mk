@@ -10,7 +10,7 @@ check_PROGRAMS += tests/policy/test-lang tests/policy/test-eval \
 TESTS += tests/policy/test-lang tests/policy/test-eval tests/policy/test-store \
 	tests/policy/cli.sh tests/policy/test-audit tests/policy/wiring.sh \
 	tests/policy/audit.sh tests/policy/suggest.sh tests/policy/store.sh \
-	tests/policy/undeclared.sh
+	tests/policy/undeclared.sh tests/policy/history.sh tests/policy/explain.sh
 
 tests_policy_test_lang_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_policy_test_lang_LDADD = $(WPOL_TEST_LIBS)
@@ -38,7 +38,7 @@ bench-policy: tests/policy/bench-decide tests/policy/bench-audit
 
 EXTRA_DIST += tests/policy/cli.sh tests/policy/wiring.sh tests/policy/audit.sh \
 	tests/policy/suggest.sh tests/policy/lib.sh tests/policy/store.sh \
-	tests/policy/undeclared.sh
+	tests/policy/undeclared.sh tests/policy/history.sh tests/policy/explain.sh
 
 ## one list of actions: the checker, the man pages and the call sites agree
 TESTS += tests/policy/actions.sh
