@@ -7,7 +7,7 @@
 # warning with a suggestion for an unknown action, and the same in --json.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 36
+plan 37
 
 P=$T/e.policy
 cat > "$P" <<'EOF'
@@ -32,6 +32,7 @@ has "... and the metadata it gives" '(meta: tier = "silver")' "$T/out"
 has "the scope it gave, and where from" '^scope: "app", "missing" (not loaded) (from the declaration)$' "$T/out"
 has "the attributes of the request, set or not" \
   '^attributes: pid=(not set) host=ward:main parent=(not set) target.actor=(not set)' "$T/out"
+has "... path and address among them" ' path=(not set) address=(not set)$' "$T/out"
 has "the rules, in file order" '^rules, in file order:$' "$T/out"
 lines=$(grep -n '^  .*e.policy:[0-9]*: \[' "$T/out" | sed 's/^\([0-9]*\):.*e.policy:\([0-9]*\):.*/\2/' | tr '\n' ' ')
 if [ "$lines" = "2 3 4 5 6 " ]; then pass "every rule of the scope, in file order (lines $lines)"
