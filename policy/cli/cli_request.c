@@ -778,7 +778,7 @@ test_line (tester *t, char *line)
       if (want == got && !by_ok)
         {
           char *e = ward_esc_str (expected, 0);
-          fprintf (t->out, "%-6s FAIL: expected %s %s, but it was decided by ", "", words[0],
+          fprintf (t->out, "%-6s FAIL: expected %s %s; decided by: ", "", words[0],
                    e ? e : "(out of memory)");
           ward_esc_fputs (why, 0, t->out);
           fputc ('\n', t->out);
