@@ -5,7 +5,7 @@
 # mean", --coverage as text and --json, --min-coverage, and the 36-rule
 # plugin-host.policy whose test file reaches every rule.
 . "$(dirname "$0")/lib.sh"
-plan 49
+plan 51
 
 cat > "$T/p.policy" <<'P'
 policy "plugin" {
@@ -100,6 +100,14 @@ notok 1 "--min-coverage 60 fails at 50%" ptest --min-coverage 60 "$T/t.tests"
 has "... saying so" 'coverage 50.0% is below --min-coverage 60%' "$T/err"
 ok "--min-coverage 50 passes at 50%" ptest --min-coverage=50 "$T/t.tests"
 notok 2 "--min-coverage 101 is a usage error" ptest --min-coverage 101 "$T/t.tests"
+
+# ---- from a store: files stored under canonical paths -------------------
+"$WARD" policy load --db "$T/s.db" "$T/p.policy" > /dev/null 2>&1
+printf '%s\n' 'allow plugin.a process.spawn tools.zip by p.policy:3' \
+  'deny plugin.a process.spawn tools.evil by policy plugin' > "$T/t.tests"
+ok "--db: by names a stored file by its last component" \
+  "$WARD" policy test --db "$T/s.db" --coverage "$T/t.tests"
+has "... and coverage names the stored file" "not reached: .*/p.policy:5:" "$T/out"
 
 # ---- a policy of 36 rules, every one reached -----------------------------
 cd "$S/tests/policy" || exit 1
