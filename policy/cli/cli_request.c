@@ -321,7 +321,8 @@ typedef struct tester {
   wpol_buf *json;                 /* results as JSON (NULL: a table on out) */
   unsigned char *reached;         /* per rule of the engine, or NULL */
   size_t nrules;
-  const wpol_rule_loc **by_ptr;   /* the rules' locations sorted by address */
+  const wpol_rule_loc **locs;     /* the rules' locations, in load order */
+  size_t *by_ptr;                 /* their indexes, sorted by location address */
   char **actors, **policies, **metakeys;
   char line_copy[4096];           /* the line as read, for columns */
   unsigned lineno, pass, fail, bad;
@@ -396,7 +397,7 @@ check_by_rule (tester *t, const by_clause *by, int want_allow, size_t off)
   int at_line = 0, right_kind = 0;
   for (size_t i = 0; i < t->nrules; i++)
     {
-      const wpol_rule_loc *l = wpol_engine_rule (t->e, i);
+      const wpol_rule_loc *l = t->locs[i];
       if (!file_matches (l->file, by->name))
         continue;
       if (file == NULL)
@@ -420,7 +421,7 @@ check_by_rule (tester *t, const by_clause *by, int want_allow, size_t off)
       size_t n = 0;
       for (size_t i = 0; i < t->nrules && n < 64; i++)
         {
-          const char *b = base_name (wpol_engine_rule (t->e, i)->file);
+          const char *b = base_name (t->locs[i]->file);
           size_t k = 0;
           while (k < n && strcmp (names[k], b) != 0)
             k++;
@@ -463,7 +464,7 @@ parse_tail (tester *t, char **w, const size_t *at, int n, int want_allow, reques
             by_clause *by, size_t *by_off)
 {
   static const char *const keys[] = { "pid", "host", "parent", "target.actor", "target.host",
-                                      "target.parent", "scope", "by", NULL };
+                                      "target.parent", "scope", NULL };
   for (int k = 4; k < n; k++)
     {
       if (strcmp (w[k], "by") == 0)
@@ -562,7 +563,7 @@ parse_tail (tester *t, char **w, const size_t *at, int n, int want_allow, reques
         {
           int found = 0;
           for (size_t i = 0; keys[i]; i++)
-            found |= strcmp (keys[i], key) == 0 && strcmp (key, "by") != 0;
+            found |= strcmp (keys[i], key) == 0;
           if (!found)
             {
               test_error (t, at[k], wpol_suggest (key, keys), NULL, "unknown attribute key `%s` "
@@ -667,27 +668,36 @@ by_text (const by_clause *by, char *buf, size_t size)
     }
 }
 
+/* qsort has no context argument: the locations being sorted by address */
+static const wpol_rule_loc **sort_locs;
+
 static int
 by_address (const void *a, const void *b)
 {
-  uintptr_t x = (uintptr_t) *(const wpol_rule_loc *const *) a;
-  uintptr_t y = (uintptr_t) *(const wpol_rule_loc *const *) b;
+  uintptr_t x = (uintptr_t) sort_locs[*(const size_t *) a];
+  uintptr_t y = (uintptr_t) sort_locs[*(const size_t *) b];
   return x < y ? -1 : x > y;
 }
 
-/* Mark the rule that decided r as reached. */
+/* Mark the rule that decided r as reached (several rules share one
+ * location when the same file is loaded twice: all of them decided). */
 static void
 mark_reached (tester *t, const wpol_result *r)
 {
   if (t->reached == NULL || r->rule == NULL)
     return;
-  const wpol_rule_loc *k = r->rule;
-  const wpol_rule_loc **hit = bsearch (&k, t->by_ptr, t->nrules, sizeof *t->by_ptr, by_address);
-  /* several rules may share one location (the same file loaded twice): all
-   * of them decided */
-  for (size_t i = 0; hit && i < t->nrules; i++)
-    if (wpol_engine_rule (t->e, i) == k)
-      t->reached[i] = 1;
+  size_t lo = 0, hi = t->nrules;
+  uintptr_t k = (uintptr_t) r->rule;
+  while (lo < hi)                 /* the first index whose location >= k */
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if ((uintptr_t) t->locs[t->by_ptr[mid]] < k)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  for (; lo < t->nrules && t->locs[t->by_ptr[lo]] == r->rule; lo++)
+    t->reached[t->by_ptr[lo]] = 1;
 }
 
 static void
@@ -801,17 +811,27 @@ test_file (tester *t, FILE *in)
   t->actors = wpol_engine_names (t->e, WPOL_NAMES_ACTORS, &err);
   t->policies = wpol_engine_names (t->e, WPOL_NAMES_POLICIES, &err);
   t->metakeys = wpol_engine_names (t->e, WPOL_NAMES_META, &err);
-  if (t->reached)
+  t->locs = malloc ((t->nrules ? t->nrules : 1) * sizeof *t->locs);
+  t->by_ptr = malloc ((t->nrules ? t->nrules : 1) * sizeof *t->by_ptr);
+  if (t->locs && t->by_ptr)
     {
-      t->by_ptr = malloc ((t->nrules ? t->nrules : 1) * sizeof *t->by_ptr);
-      if (t->by_ptr)
+      for (size_t i = 0; i < t->nrules; i++)
         {
-          for (size_t i = 0; i < t->nrules; i++)
-            t->by_ptr[i] = wpol_engine_rule (t->e, i);
-          qsort (t->by_ptr, t->nrules, sizeof *t->by_ptr, by_address);
+          const wpol_rule_loc *l = wpol_engine_rule (t->e, i);
+          t->locs[i] = l;
+          t->by_ptr[i] = i;
+          if (l == NULL)          /* the index changed under us: fail closed */
+            {
+              free (t->locs);
+              t->locs = NULL;
+              break;
+            }
         }
+      sort_locs = t->locs;
+      if (t->locs)
+        qsort (t->by_ptr, t->nrules, sizeof *t->by_ptr, by_address);
     }
-  if (!t->actors || !t->policies || !t->metakeys || (t->reached && !t->by_ptr))
+  if (!t->actors || !t->policies || !t->metakeys || !t->locs || !t->by_ptr)
     {
       fprintf (t->errs, "%s: out of memory\n", t->name);
       t->bad++;                   /* fail closed */
@@ -845,6 +865,7 @@ tester_free (tester *t)
   wpol_names_free (t->policies);
   wpol_names_free (t->metakeys);
   free (t->by_ptr);
+  free (t->locs);
 }
 
 void
@@ -874,7 +895,7 @@ policy_names (tester *t, const char **names)
   size_t n = 0;
   for (size_t i = 0; i < t->nrules; i++)
     {
-      const char *p = wpol_engine_rule (t->e, i)->policy;
+      const char *p = t->locs[i]->policy;
       size_t k = 0;
       while (k < n && strcmp (names[k], p) != 0)
         k++;
@@ -904,8 +925,8 @@ coverage_report (tester *t, FILE *out, wpol_buf *j)
     {
       size_t nr = 0, nreached = 0;
       for (size_t i = 0; i < t->nrules; i++)
-        if (wpol_engine_rule (t->e, i)->policy == names[p]
-            || strcmp (wpol_engine_rule (t->e, i)->policy, names[p]) == 0)
+        if (t->locs[i]->policy == names[p]
+            || strcmp (t->locs[i]->policy, names[p]) == 0)
           {
             nr++;
             nreached += t->reached[i];
@@ -926,7 +947,7 @@ coverage_report (tester *t, FILE *out, wpol_buf *j)
       int first = 1;
       for (size_t i = 0; i < t->nrules; i++)
         {
-          const wpol_rule_loc *l = wpol_engine_rule (t->e, i);
+          const wpol_rule_loc *l = t->locs[i];
           if (t->reached[i] || strcmp (l->policy, names[p]) != 0)
             continue;
           if (j)
