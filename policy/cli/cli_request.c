@@ -323,6 +323,7 @@ typedef struct tester {
   size_t nrules;
   const wpol_rule_loc **locs;     /* the rules' locations, in load order */
   size_t *by_ptr;                 /* their indexes, sorted by location address */
+  size_t *by_line;                /* and sorted by line */
   char **actors, **policies, **metakeys;
   char line_copy[4096];           /* the line as read, for columns */
   unsigned lineno, pass, fail, bad;
@@ -392,6 +393,31 @@ base_name (const char *f)
 static int
 check_by_rule (tester *t, const by_clause *by, int want_allow, size_t off)
 {
+  /* the usual case first: the rules that start at that line (by_line) name
+   * one file, and one of them can decide so; anything else is looked at
+   * over every rule below, for its message */
+  size_t lo = 0, hi = t->nrules;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (t->locs[t->by_line[mid]]->line < by->line)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  const char *one = NULL;
+  int fits = 0, many = 0;
+  for (; lo < t->nrules && t->locs[t->by_line[lo]]->line == by->line; lo++)
+    {
+      const wpol_rule_loc *l = t->locs[t->by_line[lo]];
+      if (!file_matches (l->file, by->name))
+        continue;
+      many |= one && strcmp (one, l->file) != 0;
+      one = l->file;
+      fits |= l->deny != want_allow;
+    }
+  if (one && fits && !many)
+    return 0;
   const char *file = NULL, *other = NULL;
   unsigned best = 0;
   int at_line = 0, right_kind = 0;
@@ -679,6 +705,13 @@ by_address (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+static int
+by_line_cmp (const void *a, const void *b)
+{
+  unsigned x = sort_locs[*(const size_t *) a]->line, y = sort_locs[*(const size_t *) b]->line;
+  return x < y ? -1 : x > y;
+}
+
 /* Mark the rule that decided r as reached (several rules share one
  * location when the same file is loaded twice: all of them decided). */
 static void
@@ -813,13 +846,14 @@ test_file (tester *t, FILE *in)
   t->metakeys = wpol_engine_names (t->e, WPOL_NAMES_META, &err);
   t->locs = malloc ((t->nrules ? t->nrules : 1) * sizeof *t->locs);
   t->by_ptr = malloc ((t->nrules ? t->nrules : 1) * sizeof *t->by_ptr);
-  if (t->locs && t->by_ptr)
+  t->by_line = malloc ((t->nrules ? t->nrules : 1) * sizeof *t->by_line);
+  if (t->locs && t->by_ptr && t->by_line)
     {
       for (size_t i = 0; i < t->nrules; i++)
         {
           const wpol_rule_loc *l = wpol_engine_rule (t->e, i);
           t->locs[i] = l;
-          t->by_ptr[i] = i;
+          t->by_ptr[i] = t->by_line[i] = i;
           if (l == NULL)          /* the index changed under us: fail closed */
             {
               free (t->locs);
@@ -829,9 +863,13 @@ test_file (tester *t, FILE *in)
         }
       sort_locs = t->locs;
       if (t->locs)
-        qsort (t->by_ptr, t->nrules, sizeof *t->by_ptr, by_address);
+        {
+          qsort (t->by_ptr, t->nrules, sizeof *t->by_ptr, by_address);
+          qsort (t->by_line, t->nrules, sizeof *t->by_line, by_line_cmp);
+        }
     }
-  if (!t->actors || !t->policies || !t->metakeys || !t->locs || !t->by_ptr)
+  if (!t->actors || !t->policies || !t->metakeys || !t->locs || !t->by_ptr
+      || !t->by_line)
     {
       fprintf (t->errs, "%s: out of memory\n", t->name);
       t->bad++;                   /* fail closed */
@@ -865,6 +903,7 @@ tester_free (tester *t)
   wpol_names_free (t->policies);
   wpol_names_free (t->metakeys);
   free (t->by_ptr);
+  free (t->by_line);
   free (t->locs);
 }
 
