@@ -28,7 +28,7 @@ static const char usage_main[] =
   "  explain (--db DB | --policy FILE)... --actor ID --action A --resource R\n"
   "          [--attr KEY=VALUE]... [--scope NAME]... [--meta KEY=VALUE]... [--json]\n"
   "                                      the decision, the rule that made it, and why\n"
-  "  test (--db DB | --policy FILE)... TESTFILE\n"
+  "  test (--db DB | --policy FILE)... [--coverage] [--min-coverage N] [--json] TESTFILE\n"
   "                                      check expected decisions (see ward-policy(5))\n"
   "\n"
   "`ward policy COMMAND --help` describes one command.\n";
@@ -89,11 +89,18 @@ static const struct { const char *cmd, *help; } helps[] = {
     "rule (policy, file:line) or `no rule matched`. An unknown action is warned\n"
     "about. Attribute keys: pid, host, parent, target.actor, target.host,\n"
     "target.parent, path, address. --json: one JSON object.\n" },
-  { "test", "usage: ward policy test (--db DB | --policy FILE)... TESTFILE\n"
-    "Each line of TESTFILE is `allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]...`\n"
-    "(KEY: pid, host, parent, target.actor, target.host, target.parent, path,\n"
-    "address, scope=a,b, meta.NAME); `#` starts a comment; words may be \"quoted\".\n"
-    "Prints a pass/fail table; exits 1 when any line fails.\n" },
+  { "test", "usage: ward policy test (--db DB | --policy FILE)... [--coverage]\n"
+    "                        [--min-coverage N] [--json] TESTFILE\n"
+    "Each line of TESTFILE is\n"
+    "  `allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]... [by WHAT]`\n"
+    "(KEY: pid, host, parent, target.actor, target.host, target.parent,\n"
+    "path, address, scope=a,b, meta.NAME; WHAT: FILE:LINE, policy NAME, default or\n"
+    "undeclared: what must have decided); `#` starts a comment; words may be\n"
+    "\"quoted\". An unknown action, key, policy or undeclared actor is an\n"
+    "error at its file:line:col. Prints a pass/fail table (--json: one JSON\n"
+    "object); --coverage adds the rules no expectation decided, per policy\n"
+    "and in total; --min-coverage N (implies --coverage) fails below N%.\n"
+    "Exits 1 when a line fails, the file has errors or coverage is short.\n" },
 };
 
 static int

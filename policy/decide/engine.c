@@ -534,3 +534,85 @@ wpol_engine_sandbox (wpol_engine *e, const char *name, ward_profile *out, ward_e
 {
   return copy_decl (e, D_SANDBOX, name, out, sizeof *out, err);
 }
+
+size_t
+wpol_engine_rule_count (wpol_engine *e)
+{
+  pthread_rwlock_rdlock (&e->lock);
+  size_t n = e->ix ? wpol_index_nrules (e->ix) : 0;
+  pthread_rwlock_unlock (&e->lock);
+  return n;
+}
+
+const wpol_rule_loc *
+wpol_engine_rule (wpol_engine *e, size_t i)
+{
+  const wpol_rule_loc *l = NULL;
+  pthread_rwlock_rdlock (&e->lock);
+  if (e->ix && i < wpol_index_nrules (e->ix))
+    l = wpol_index_rule (e->ix, i)->loc;
+  pthread_rwlock_unlock (&e->lock);
+  return l;
+}
+
+static void
+add_str (names_acc *a, const char *s)
+{
+  wpol_decl d = { .name = s };
+  add_name (&d, a);
+}
+
+/* The metadata keys an expression reads. */
+static void
+add_meta_reads (names_acc *a, const wpol_expr *x)
+{
+  if (x == NULL)
+    return;
+  if (x->op == E_PATH && x->path == P_ACTOR_META_KEY && x->s)
+    add_str (a, x->s);
+  if (x->op == E_CMP && x->cmp == C_HAS && x->a && x->a->op == E_PATH
+      && x->a->path == P_ACTOR_META && x->b && x->b->s)
+    add_str (a, x->b->s);
+  add_meta_reads (a, x->a);
+  add_meta_reads (a, x->b);
+  for (size_t i = 0; i < x->n; i++)
+    add_meta_reads (a, x->items[i]);
+}
+
+char **
+wpol_engine_names (wpol_engine *e, wpol_names_kind kind, ward_err *err)
+{
+  names_acc a = { 0 };
+  pthread_rwlock_rdlock (&e->lock);
+  if (e->ix && kind == WPOL_NAMES_POLICIES)
+    wpol_index_each (e->ix, D_POLICY, add_name, &a);
+  else if (e->ix && kind == WPOL_NAMES_ACTORS)
+    {
+      for (size_t i = 0; i < wpol_index_nactors (e->ix); i++)
+        add_name (wpol_index_actor (e->ix, i), &a);
+      if (wpol_index_run_actor (e->ix))
+        add_name (wpol_index_run_actor (e->ix), &a);
+    }
+  else if (e->ix)
+    {
+      for (size_t i = 0; i < wpol_index_nactors (e->ix); i++)
+        {
+          const wpol_decl *dc = wpol_index_actor (e->ix, i);
+          for (size_t j = 0; j < dc->nmeta; j++)
+            add_str (&a, dc->meta[j]->name);
+        }
+      for (size_t i = 0; i < wpol_index_nrules (e->ix); i++)
+        add_meta_reads (&a, wpol_index_rule (e->ix, i)->cond);
+    }
+  pthread_rwlock_unlock (&e->lock);
+  if (!a.oom && a.v == NULL && (a.v = calloc (1, sizeof *a.v)) == NULL)
+    a.oom = 1;
+  if (a.oom)
+    {
+      wpol_names_free (a.v);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "listing names");
+      return NULL;
+    }
+  qsort (a.v, a.n, sizeof *a.v, by_name);
+  return a.v;
+}

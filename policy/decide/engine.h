@@ -198,6 +198,23 @@ int wpol_engine_declares (wpol_engine *e, const char *actor_id);
 /* The policies compiled into the current index (names, in load order). */
 size_t wpol_engine_policy_count (wpol_engine *e);
 
+/* The rules of the current index, in load order: how many, and the i-th
+ * one's location -- the very pointer a wpol_result names when that rule
+ * decides (`ward policy test --coverage` counts them so); NULL past the
+ * end. */
+size_t wpol_engine_rule_count (wpol_engine *e);
+const wpol_rule_loc *wpol_engine_rule (wpol_engine *e, size_t i);
+
+/* Names of the current index, for a test file's "did you mean": the
+ * actor declarations' ids and patterns (and the run's actor), the policy
+ * names, or the metadata keys that actor declarations set or conditions
+ * read (actor.meta.KEY, `actor.meta has "KEY"`). Sorted, NULL-terminated,
+ * freed with wpol_names_free; NULL with err when out of memory. */
+typedef enum wpol_names_kind {
+  WPOL_NAMES_ACTORS, WPOL_NAMES_POLICIES, WPOL_NAMES_META
+} wpol_names_kind;
+char **wpol_engine_names (wpol_engine *e, wpol_names_kind kind, ward_err *err);
+
 /* The decision. Thread-safe; never fails (any fault denies). */
 wpol_result wpol_decide (wpol_engine *e, const ward_actor *actor,
                          const char *action, const char *resource,

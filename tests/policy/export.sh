@@ -61,7 +61,7 @@ has "... an actor with ESC and BEL escaped" '^m\\x1b]0;t\\x07 ' "$T/list"
 if grep -q "$ESC" "$T/list"; then fail "... no raw ESC reaches the terminal" "$T/list"
 else pass "... no raw ESC reaches the terminal"; fi
 
-printf 'allow main process.send "x\033]0;T\007"\n' > "$T/n.test"
+printf 'deny main process.send "x\033]0;T\007" by undeclared\n' > "$T/n.test"
 "$WARD" policy test --db "$T/n.db" "$T/n.test" > "$T/out" 2>&1
 has "policy test shows a request's ESC escaped" 'process.send "x\\x1b]0;T\\x07"' "$T/out"
 if grep -q "$ESC" "$T/out"; then fail "... and no raw ESC" "$T/out"; else pass "... and no raw ESC"; fi

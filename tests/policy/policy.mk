@@ -52,3 +52,7 @@ EXTRA_DIST += tests/policy/export.sh
 ## audit-volume.sh: long resources cut, denials folded, the database bounded.
 TESTS += tests/policy/audit-volume.sh
 EXTRA_DIST += tests/policy/audit-volume.sh
+## ptest.sh: `ward policy test`: by clauses, unknown names, --coverage.
+TESTS += tests/policy/ptest.sh
+EXTRA_DIST += tests/policy/ptest.sh tests/policy/plugin-host.policy \
+	tests/policy/plugin-host.tests

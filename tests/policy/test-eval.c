@@ -576,10 +576,51 @@ test_path_globs (void)
   wpol_engine_free (e);
 }
 
+/* What `ward policy test` reads of an engine: its rules in load order, the
+ * very locations a decision names, and the names for "did you mean". */
+static void
+test_listing (void)
+{
+  wpol_engine *e = engine_with ("policy \"p\" {\n"
+                                "  allow process.send on \"*\" when actor.meta.tier == \"gold\";\n"
+                                "  deny process.spawn on \"x\" when actor.meta has \"flag\";\n"
+                                "}\npolicy \"q\" { allow lua.require on \"m\"; }\n"
+                                "actor \"a1\" { level = 3; scope = [\"p\"]; }\n"
+                                "actor \"w.*\" { scope = [\"q\"]; }\n");
+  ok (wpol_engine_rule_count (e) == 3 && wpol_engine_rule (e, 3) == NULL
+      && wpol_engine_rule (e, 0)->line == 2 && wpol_engine_rule (e, 2)->line == 5
+      && strcmp (wpol_engine_rule (e, 2)->policy, "q") == 0,
+      "the rules in load order, with their lines and policies");
+  wpol_result r = decide_a1 (e, "process.send");
+  ok (r.decision == WARD_ALLOW && r.rule == wpol_engine_rule (e, 0),
+      "a decision names the very location the listing gives");
+  ward_err err;
+  char **a = wpol_engine_names (e, WPOL_NAMES_ACTORS, &err);
+  ok (a && a[0] && strcmp (a[0], "a1") == 0 && a[1] && strcmp (a[1], "w.*") == 0 && !a[2],
+      "actor names: the declarations' ids and patterns, sorted");
+  char **p = wpol_engine_names (e, WPOL_NAMES_POLICIES, &err);
+  ok (p && p[0] && strcmp (p[0], "p") == 0 && p[1] && strcmp (p[1], "q") == 0 && !p[2],
+      "policy names");
+  char **m = wpol_engine_names (e, WPOL_NAMES_META, &err);
+  int has_level = 0, has_tier = 0, has_flag = 0;
+  for (size_t i = 0; m && m[i]; i++)
+    {
+      has_level |= strcmp (m[i], "level") == 0;
+      has_tier |= strcmp (m[i], "tier") == 0;
+      has_flag |= strcmp (m[i], "flag") == 0;
+    }
+  ok (has_level && has_tier && has_flag,
+      "metadata keys: those declarations set and those conditions read");
+  wpol_names_free (a);
+  wpol_names_free (p);
+  wpol_names_free (m);
+  wpol_engine_free (e);
+}
+
 int
 main (void)
 {
-  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1 + 1 + 1);
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1 + 1 + 1 + 5);
   test_path_globs ();
   test_conditions ();
   test_combining ();
@@ -590,5 +631,6 @@ main (void)
   test_run_actor ();
   test_own_policies ();
   test_actor_patterns ();
+  test_listing ();
   return done ();
 }
