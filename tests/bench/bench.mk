@@ -14,7 +14,7 @@ bench: ward
 ## Built with the check programs so that it cannot rot; run by `make bench`
 ## (or `make bench-sandbox` alone), never by `make check`.
 check_PROGRAMS += tests/bench/sandbox-bench
-tests_bench_sandbox_bench_SOURCES = tests/bench/sandbox-bench.c
+tests_bench_sandbox_bench_SOURCES = tests/bench/sandbox-bench.c tests/bench/bstat.h
 tests_bench_sandbox_bench_CPPFLAGS = $(ALL_CPPFLAGS) $(SECCOMP_CFLAGS) $(CAPNG_CFLAGS) \
 	$(LUA_CFLAGS) -DWARD_TOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_bench_sandbox_bench_LDADD = libwardsandbox.a libwardinit.a libwardcommon.a \
@@ -48,7 +48,7 @@ tests_bench_wtime_SOURCES = tests/bench/wtime.c
 ## nsfloor times what any cold-started sandbox pays here (an exec, a clone
 ## of six namespaces): startup.sh prints it as the floor beside the others
 check_PROGRAMS += tests/bench/nsfloor
-tests_bench_nsfloor_SOURCES = tests/bench/nsfloor.c
+tests_bench_nsfloor_SOURCES = tests/bench/nsfloor.c tests/bench/bstat.h
 
 ## ---- the user-level bench (tests/bench/scripts.sh) ----
 ## N small hostile scripts run as ward run --untrusted each, as N actors

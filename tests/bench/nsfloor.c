@@ -29,34 +29,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bstat.h"
+
 /* clone3's argument, declared here: <linux/sched.h> clashes with glibc's
  * <sched.h> over the CLONE_* macros. */
 struct clone_args_v0 {
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
   uint64_t stack, stack_size, tls;
 };
-
-static double
-now_us (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *v, int n)
-{
-  qsort (v, (size_t) n, sizeof *v, cmp_double);
-  return v[(n - 1) / 2];
-}
 
 static int
 wait_for (pid_t pid)
@@ -72,7 +52,7 @@ wait_for (pid_t pid)
 static double
 time_exec (void)
 {
-  double t0 = now_us ();
+  double t0 = bench_now_us ();
   pid_t pid = fork ();
   if (pid < 0)
     return -1;
@@ -83,7 +63,7 @@ time_exec (void)
     }
   if (wait_for (pid) < 0)
     return -1;
-  return now_us () - t0;
+  return bench_now_us () - t0;
 }
 
 /* One clone3 with the six namespaces, the child exiting at once, and the
@@ -96,7 +76,7 @@ time_clone (void)
   ca.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC
              | CLONE_NEWUTS;
   ca.exit_signal = SIGCHLD;
-  double t0 = now_us ();
+  double t0 = bench_now_us ();
   long pid = syscall (SYS_clone3, &ca, sizeof ca);
   if (pid < 0)
     return -1;
@@ -104,7 +84,7 @@ time_clone (void)
     _exit (0);
   if (wait_for ((pid_t) pid) < 0)
     return -1;
-  return now_us () - t0;
+  return bench_now_us () - t0;
 }
 
 int
@@ -133,6 +113,7 @@ main (int argc, char **argv)
           return e == EPERM || e == EINVAL || e == ENOSPC || e == EUSERS ? 77 : 1;
         }
     }
-  printf ("%.0f %.0f\n", median (ex, runs), median (cl, runs));
+  printf ("%.0f %.0f\n", bench_median (ex, (size_t) runs, NULL, NULL),
+          bench_median (cl, (size_t) runs, NULL, NULL));
   return 0;
 }

@@ -31,35 +31,11 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "bstat.h"
 
 #ifndef WARD_TOP_SRCDIR
 #define WARD_TOP_SRCDIR "."
 #endif
-
-static double
-now_us (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-/* median, and the 10th and 90th percentiles, of v[0..n) (sorts v) */
-static double
-median (double *v, size_t n, double *p10, double *p90)
-{
-  qsort (v, n, sizeof *v, cmp_double);
-  *p10 = v[n / 10];
-  *p90 = v[n - 1 - n / 10];
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* The child's entry: say hello, then echo every frame until EOF. */
 static int
@@ -117,7 +93,7 @@ start_median_paced (const wsb_profile *p, size_t runs, double *v, double *p10, d
       wsb_child c;
       if (pause_us)
         usleep (pause_us);      /* a warm profile's next child is ready by now */
-      double t0 = now_us ();
+      double t0 = bench_now_us ();
       if (wsb_spawn (p, &c, &err) < 0)
         {
           fprintf (stderr, "sandbox-bench: wsb_spawn: %s\n", err.msg);
@@ -129,12 +105,12 @@ start_median_paced (const wsb_profile *p, size_t runs, double *v, double *p10, d
           finish (&c);
           return -1;
         }
-      double t = now_us () - t0;
+      double t = bench_now_us () - t0;
       if (i >= warm)
         v[i - warm] = t;
       finish (&c);
     }
-  return median (v, runs, p10, p90);
+  return bench_median (v, runs, p10, p90);
 }
 
 /* Median µs of rts round trips of a 16-byte datagram between this process
@@ -169,16 +145,16 @@ raw_median (size_t rts, double *v, double *p10, double *p90)
   int ok = 1;
   for (size_t i = 0; ok && i < rts / 10 + rts; i++)
     {
-      double t0 = now_us ();
+      double t0 = bench_now_us ();
       if (send (sv[0], buf, 16, MSG_NOSIGNAL) != 16 || recv (sv[0], buf, sizeof buf, 0) != 16)
         ok = 0;
       else if (i >= rts / 10)
-        v[i - rts / 10] = now_us () - t0;
+        v[i - rts / 10] = bench_now_us () - t0;
     }
   close (sv[0]);
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
-  return ok ? median (v, rts, p10, p90) : -1;
+  return ok ? bench_median (v, rts, p10, p90) : -1;
 }
 
 static double
@@ -205,7 +181,7 @@ bwrap_once (void)
 {
   static char *const argv[] = { "bwrap", "--unshare-all", "--die-with-parent",
     "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "/bin/true", NULL };
-  double t0 = now_us ();
+  double t0 = bench_now_us ();
   pid_t p = fork ();
   if (p == 0)
     {
@@ -215,7 +191,7 @@ bwrap_once (void)
   int st;
   if (p < 0 || waitpid (p, &st, 0) < 0)
     return -1;
-  double t = now_us () - t0;
+  double t = bench_now_us () - t0;
   return WIFEXITED (st) && WEXITSTATUS (st) == 0 ? t : -1;
 }
 
@@ -354,17 +330,17 @@ main (int argc, char **argv)
   memset (buf, 'x', 16);
   for (size_t i = 0; i < rts / 10 + rts; i++)
     {
-      double t0 = now_us ();
+      double t0 = bench_now_us ();
       if (send (c.chan, buf, 16, MSG_NOSIGNAL) != 16 || recv (c.chan, buf, sizeof buf, 0) != 16)
         {
           fprintf (stderr, "sandbox-bench: round trip: %s\n", strerror (errno));
           return 1;
         }
-      double t = now_us () - t0;
+      double t = bench_now_us () - t0;
       if (i >= rts / 10)
         v[i - rts / 10] = t;
     }
-  double r10, r90, rt = median (v, rts, &r10, &r90);
+  double r10, r90, rt = bench_median (v, rts, &r10, &r90);
   finish (&c);
   wsb_supervisor_stop ();
   /* the floor beside it, in the same run */
@@ -386,7 +362,7 @@ main (int argc, char **argv)
         v[nb++] = t;
     }
   if (nb)
-    bw = median (v, nb, &b10, &b90);
+    bw = bench_median (v, nb, &b10, &b90);
 
   printf ("sandbox benchmarks: median of %zu starts (+%zu warm-up), %zu round trips; "
           "strict profile\n\n", runs, warm, rts);
