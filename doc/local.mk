@@ -14,6 +14,10 @@ dist_editors_DATA = doc/editors/ward-policy.tmLanguage.json doc/editors/README.m
 TESTS += doc/editors/check.sh
 EXTRA_DIST += doc/editors/check.sh
 
+## readme-check.sh: the README's policy and audit walk-through works as shown.
+TESTS += doc/readme-check.sh
+EXTRA_DIST += doc/readme-check.sh
+
 ## check.sh: every example of ward-lua(7) prints what the page shows.
 TESTS += doc/ward-lua-examples/check.sh
 EXTRA_DIST += doc/ward-lua-examples/check.sh doc/ward-lua-examples/app \
