@@ -17,6 +17,7 @@
 #define WPOL_MAX_FILE (16u << 20)     /* bytes per policy file */
 #define WPOL_MAX_DEPTH 64             /* nesting of conditions */
 #define WPOL_MAX_ERRORS 20            /* per file, then parsing stops */
+#define WPOL_MAX_WARNINGS 20          /* printed, then a count of the rest */
 #define WPOL_MAX_STRING 4096          /* bytes in one string literal */
 
 /* ---- arena (arena.c) --------------------------------------------------- */
