@@ -4,6 +4,7 @@
 #include "config.h"
 #include "wpol.h"
 #include "wunit.h"
+#include "wgrow.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -702,7 +703,15 @@ typedef struct apol {
   wpol_decl *dc;
   wpol_file *f;
   size_t first, n;                /* its rules in the arule array */
+  size_t *wide, nwide;            /* those with a glob among their patterns */
 } apol;
+
+/* The rules that name one literal (action, resource) pair: a rule of
+ * literal patterns only can be covered by them and by the wide rules, so
+ * that a file of many literal rules is compared in linear time. */
+typedef struct apair {
+  size_t *v, n, cap;
+} apair;
 
 static int
 pats_covered (const wpol_pat *outer, size_t nouter, const wpol_pat *inner, size_t ninner)
@@ -799,6 +808,8 @@ typedef struct analysis {
   apol *pols;
   size_t npols;
   unsigned char *together;        /* npols x npols: policy j applies wherever i does */
+  wpol_htab pairs;                /* "action\x1fresource" -> apair */
+  wpol_arena keys;                /* their keys */
   size_t budget;                  /* pattern comparisons left; then no more findings */
 } analysis;
 
@@ -848,28 +859,66 @@ where (const arule *of, const arule *at, char *buf, size_t size)
  * with r's that covers it as test says, other than r; NULL when none. For
  * two rules that cover each other only the one later in file order is
  * reported, so that a pair of duplicates gives one finding. */
+static int
+all_literal (const wpol_rule *r)
+{
+  for (size_t i = 0; i < r->nactions; i++)
+    if (!r->actions[i].literal)
+      return 0;
+  for (size_t i = 0; i < r->nresources; i++)
+    if (!r->resources[i].literal)
+      return 0;
+  return 1;
+}
+
+/* Whether e (of kind deny, or allow) covers r as the finding needs. For
+ * two rules of r's kind that cover each other only the one later in file
+ * order is reported, so that a pair of duplicates gives one finding. */
+static int
+try_cover (analysis *an, const arule *r, const arule *e, int deny, int same_only)
+{
+  if (e == r || e->r->deny != deny || (e->pol != r->pol && !an->together[r->pol * an->npols + e->pol]))
+    return 0;
+  size_t cost = e->r->nactions * r->r->nactions + e->r->nresources * r->r->nresources;
+  an->budget = an->budget > cost ? an->budget - cost : 0;
+  if (!(same_only ? cond_same (e, r) : cond_implied (e, r)) || !covers (e, r))
+    return 0;
+  if (r->r->deny == deny && e->order > r->order && covers (r, e)
+      && (same_only ? cond_same (r, e) : cond_implied (r, e)))
+    return 0;
+  return 1;
+}
+
+/* The first rule of kind deny (1) or allow (0) in the policies applying
+ * with r's that covers it, other than r; NULL when none. A rule of
+ * literal patterns is looked for among the rules naming its first pair
+ * and the wide ones; any other among all. */
 static const arule *
 find_cover (analysis *an, const arule *r, int deny, int same_only)
 {
+  if (all_literal (r->r))
+    {
+      char key[2 * WPOL_MAX_STRING + 2];
+      snprintf (key, sizeof key, "%s\x1f%s", r->r->actions[0].text, r->r->resources[0].text);
+      const apair *pr = wpol_htab_get (&an->pairs, key);
+      for (size_t i = 0; pr && i < pr->n && an->budget > 0; i++)
+        if (try_cover (an, r, &an->rules[pr->v[i]], deny, same_only))
+          return &an->rules[pr->v[i]];
+      for (size_t p = 0; p < an->npols; p++)
+        {
+          const apol *pl = &an->pols[p];
+          for (size_t k = 0; k < pl->nwide && an->budget > 0; k++)
+            if (try_cover (an, r, &an->rules[pl->wide[k]], deny, same_only))
+              return &an->rules[pl->wide[k]];
+        }
+      return NULL;
+    }
   for (size_t p = 0; p < an->npols; p++)
     {
-      if (p != r->pol && !an->together[r->pol * an->npols + p])
-        continue;
       const apol *pl = &an->pols[p];
       for (size_t k = pl->first; k < pl->first + pl->n && an->budget > 0; k++)
-        {
-          const arule *e = &an->rules[k];
-          if (e == r || e->r->deny != deny)
-            continue;
-          size_t cost = e->r->nactions * r->r->nactions + e->r->nresources * r->r->nresources;
-          an->budget = an->budget > cost ? an->budget - cost : 0;
-          if (!(same_only ? cond_same (e, r) : cond_implied (e, r)) || !covers (e, r))
-            continue;
-          if (r->r->deny == deny && e->order > r->order && covers (r, e)
-              && (same_only ? cond_same (r, e) : cond_implied (r, e)))
-            continue;             /* the same rule twice: the later one is reported */
-          return e;
-        }
+        if (try_cover (an, r, &an->rules[k], deny, same_only))
+          return &an->rules[k];
     }
   return NULL;
 }
@@ -911,6 +960,55 @@ analyse_rule (analysis *an, wpol_diags *d, const arule *r)
 }
 
 static void
+free_pair (void *v)
+{
+  apair *pr = v;
+  free (pr->v);
+  free (pr);
+}
+
+/* File rule k under each literal pair it names, or among its policy's
+ * wide rules; -1 out of memory. */
+static int
+file_rule (analysis *an, apol *pl, size_t k)
+{
+  const wpol_rule *r = an->rules[k].r;
+  if (!all_literal (r))
+    {
+      size_t cap = pl->nwide;    /* (grown by one each time: they are few) */
+      size_t *w = realloc (pl->wide, (cap + 1) * sizeof *w);
+      if (w == NULL)
+        return -1;
+      pl->wide = w;
+      pl->wide[pl->nwide++] = k;
+      return 0;
+    }
+  for (size_t a = 0; a < r->nactions; a++)
+    for (size_t s = 0; s < r->nresources; s++)
+      {
+        size_t la = strlen (r->actions[a].text), lr = strlen (r->resources[s].text);
+        char *key = wpol_alloc (&an->keys, la + lr + 2);
+        if (key == NULL)
+          return -1;
+        memcpy (key, r->actions[a].text, la);
+        key[la] = '\x1f';
+        memcpy (key + la + 1, r->resources[s].text, lr + 1);
+        void **slot = wpol_htab_ref (&an->pairs, key);
+        if (slot == NULL)
+          return -1;
+        apair *pr = *slot;
+        if (pr == NULL && (pr = *slot = calloc (1, sizeof *pr)) == NULL)
+          return -1;
+        if (pr->n && pr->v[pr->n - 1] == k)
+          continue;
+        if (WARD_GROW (pr->v, pr->cap, pr->n + 1, 4) < 0)
+          return -1;
+        pr->v[pr->n++] = k;
+      }
+  return 0;
+}
+
+static void
 analysis_free (analysis *an)
 {
   for (size_t i = 0; an->rules && i < an->nrules; i++)
@@ -919,6 +1017,11 @@ analysis_free (analysis *an)
         free (an->rules[i].conj[k]);
       free (an->rules[i].conj);
     }
+  for (size_t p = 0; an->pols && p < an->npols; p++)
+    free (an->pols[p].wide);
+  wpol_htab_each (&an->pairs, free_pair);
+  wpol_htab_free (&an->pairs);
+  wpol_arena_free (&an->keys);
   free (an->rules);
   free (an->pols);
   free (an->together);
@@ -966,6 +1069,8 @@ analysis_build (analysis *an, wpol_file **files, size_t n)
             arule *a = &an->rules[an->nrules++];
             *a = (arule) { dc->rules[r], files[i], an->npols, an->nrules, NULL, 0 };
             rc = split_conj (a);
+            if (rc == 0)
+              rc = file_rule (an, pl, an->nrules - 1);
           }
         an->npols++;
       }
