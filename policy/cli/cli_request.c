@@ -19,6 +19,7 @@ typedef struct request {
   size_t nscope;
   const char *meta[2 * MAX_ATTRS];
   size_t nmeta;
+  const char *names[MAX_ATTRS];   /* target.names */
   char *owned[4 * MAX_ATTRS];     /* strings to free */
   size_t nowned;
 } request;
@@ -67,6 +68,24 @@ request_set (request *q, const char *kv)
     q->attrs.target_host = val;
   else if (KEY ("target.parent"))
     q->attrs.target_parent = val;
+  else if (KEY ("target.names"))
+    {
+      /* a comma-separated list; "" is a target that holds no name */
+      size_t n = 0;
+      for (char *s = val; *s && n < MAX_ATTRS;)
+        {
+          char *c = strchr (s, ',');
+          if (c)
+            *c = '\0';
+          if (*s)
+            q->names[n++] = s;
+          if (c == NULL)
+            break;
+          s = c + 1;
+        }
+      q->attrs.target_names = q->names;
+      q->attrs.ntarget_names = n;
+    }
   else if (KEY ("scope"))
     {
       for (char *s = val; *s;)
@@ -91,7 +110,7 @@ request_set (request *q, const char *kv)
       q->nmeta++;
     }
   else
-    return "unknown key (pid, host, parent, target.actor, target.host, target.parent, scope, meta.NAME)";
+    return "unknown key (pid, host, parent, target.actor, target.host, target.parent, target.names, scope, meta.NAME)";
 #undef KEY
   return NULL;
 }

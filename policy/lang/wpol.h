@@ -161,14 +161,14 @@ typedef enum wpol_cmp {
 typedef enum wpol_path {
   P_ACTOR_ID, P_ACTOR_META_KEY, P_ACTOR_META, P_ACTOR_SCOPE, P_ACTION,
   P_RESOURCE, P_ATTR_PID, P_ATTR_HOST, P_ATTR_PARENT, P_ATTR, P_TARGET_ACTOR,
-  P_TARGET_HOST, P_TARGET_PARENT, P_TARGET
+  P_TARGET_HOST, P_TARGET_PARENT, P_TARGET, P_TARGET_NAMES
 } wpol_path;
 
 /* Attribute bits: what a condition reads beyond (actor id, scope, action,
  * resource). The decision cache keys on exactly these. */
 enum {
   M_PID = 1, M_HOST = 2, M_PARENT = 4, M_TACTOR = 8, M_THOST = 16,
-  M_TPARENT = 32, M_META = 64
+  M_TPARENT = 32, M_META = 64, M_TNAMES = 128
 };
 
 typedef struct wpol_expr {
