@@ -7,7 +7,7 @@
 # through `ward run` (a script sending to a registered name, allowed, then
 # denied after the name is dropped).
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 33
 
 check () {   # check FILE...: the warnings, without the summary and notes
   "$WARD" policy check "$@" 2>&1 | grep -v ': note: \|checked: '
@@ -162,6 +162,10 @@ has "target.names is a list: compared with == it always errors" "^$T/t.policy:3:
 printf 'policy "p" {\n  allow process.send on "*" when target.name has "logger";\n}\n' > "$T/t.policy"
 "$WARD" policy check "$T/t.policy" > "$T/t.out" 2>&1
 has "target.name: an error with a suggestion" "did you mean \`target.names\`?" "$T/t.out"
+
+printf 'policy "p" {\n  allow process.send on "*" when target.names has "logger";\n}\nactor "main" { scope = ["p"]; }\n' > "$T/t.policy"
+ok "explain: target.names=logger,db allows" sh -c "'$WARD' policy explain --policy '$T/t.policy' --actor main --action process.send --resource '{ward:main|0x2}' --attr target.names=logger,db | grep -q 'decision: allow'"
+ok "explain: target.names=db denies" sh -c "'$WARD' policy explain --policy '$T/t.policy' --actor main --action process.send --resource '{ward:main|0x2}' --attr target.names=db | grep -q 'decision: deny'"
 
 W=$T/run; mkdir -p "$W"
 cat > "$W/p.policy" <<'EOF'
