@@ -1,6 +1,7 @@
 /* check.c -- the checker: validates actor, host and sandbox fields against
  * their schemas, warns about rules that never match or are shadowed, and
- * checks names and references across the files loaded together. */
+ * checks names and references across the files loaded together; and the
+ * analysis across rules, which does not depend on their order. */
 #include "config.h"
 #include "wpol.h"
 #include "wunit.h"
@@ -1218,6 +1219,11 @@ wpol_check (wpol_file **files, size_t n, wpol_diags *d)
       }
   for (int k = 0; k < 4; k++)
     wpol_htab_free (&seen[k]);
-  analyse_rules (files, n, d);
   check_meta_keys (files, n, d);
+}
+
+void
+wpol_analyse (wpol_file **files, size_t n, wpol_diags *d)
+{
+  analyse_rules (files, n, d);
 }

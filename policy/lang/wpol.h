@@ -263,6 +263,12 @@ void wpol_file_free (wpol_file *f);
 /* Semantic checks over a set of files that are meant to be loaded together
  * (names unique, references resolve, warnings). Adds to each nerrors. */
 void wpol_check (wpol_file **files, size_t n, wpol_diags *d);
+/* The findings across rules, which do not depend on their order (warnings
+ * only): allows a deny shadows (in their policy, or in another that every
+ * actor declared with theirs has), rules a wider one of their kind makes
+ * redundant. For what an author reads (check, load); after wpol_check. A
+ * run's loads leave it out: it changes no decision. */
+void wpol_analyse (wpol_file **files, size_t n, wpol_diags *d);
 /* Check one declaration as the parser completes it (fields against their
  * schema, rule warnings). */
 void wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d);

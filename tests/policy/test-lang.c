@@ -17,6 +17,7 @@ first_diag (const char *text, size_t len, size_t *nerr)
   wpol_diags_init (&d);
   wpol_file *f = wpol_parse ("t.policy", text, len, &d);
   wpol_check (&f, 1, &d);
+  wpol_analyse (&f, 1, &d);
   buf[0] = '\0';
   if (d.n)
     {
