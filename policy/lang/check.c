@@ -878,7 +878,7 @@ all_literal (const wpol_rule *r)
 static int
 try_cover (analysis *an, const arule *r, const arule *e, int deny, int same_only)
 {
-  if (e == r || e->r->deny != deny || (e->pol != r->pol && !an->together[r->pol * an->npols + e->pol]))
+  if (e == r || e->r->deny != deny || e->r->nactions == 0 || e->r->nresources == 0 || (e->pol != r->pol && !an->together[r->pol * an->npols + e->pol]))
     return 0;
   size_t cost = e->r->nactions * r->r->nactions + e->r->nresources * r->r->nresources;
   an->budget = an->budget > cost ? an->budget - cost : 0;
@@ -930,6 +930,8 @@ analyse_rule (analysis *an, wpol_diags *d, const arule *r)
   char at[512];
   const wpol_rule *x = r->r;
   const arule *e;
+  if (x->nactions == 0 || x->nresources == 0)
+    return;                       /* (a rule an error cut short) */
   if (!x->deny && (e = find_cover (an, r, 1, 0)) != NULL)
     {
       if (e->pol == r->pol)
@@ -974,6 +976,8 @@ static int
 file_rule (analysis *an, apol *pl, size_t k)
 {
   const wpol_rule *r = an->rules[k].r;
+  if (r->nactions == 0 || r->nresources == 0)
+    return 0;                     /* (a rule an error cut short: never compared) */
   if (!all_literal (r))
     {
       size_t cap = pl->nwide;    /* (grown by one each time: they are few) */
