@@ -178,6 +178,7 @@ cmd_check (int argc, char **argv)
     if ((files[nf] = wpol_parse_path (argv[i + 1], &d)) != NULL)
       nf++;
   wpol_check (files, nf, &d);
+  wpol_analyse (files, nf, &d);
   wpol_cli_print_diags (&d);
   for (size_t i = 0; i < nf; i++)
     {

@@ -21,6 +21,7 @@ typedef struct request {
   size_t nscope;
   const char *meta[2 * MAX_ATTRS];
   size_t nmeta;
+  const char *names[MAX_ATTRS];   /* target.names */
   char *owned[4 * MAX_ATTRS];     /* strings to free */
   size_t nowned;
 } request;
@@ -73,6 +74,24 @@ request_set (request *q, const char *kv)
     q->attrs.path = val;
   else if (KEY ("address"))
     q->attrs.address = val;
+  else if (KEY ("target.names"))
+    {
+      /* a comma-separated list; "" is a target that holds no name */
+      size_t n = 0;
+      for (char *s = val; *s && n < MAX_ATTRS;)
+        {
+          char *c = strchr (s, ',');
+          if (c)
+            *c = '\0';
+          if (*s)
+            q->names[n++] = s;
+          if (c == NULL)
+            break;
+          s = c + 1;
+        }
+      q->attrs.target_names = q->names;
+      q->attrs.ntarget_names = n;
+    }
   else if (KEY ("scope"))
     {
       for (char *s = val; *s;)
@@ -97,8 +116,8 @@ request_set (request *q, const char *kv)
       q->nmeta++;
     }
   else
-    return "unknown key (pid, host, parent, target.actor, target.host, target.parent, path, address, "
-      "scope, meta.NAME)";
+    return "unknown key (pid, host, parent, target.actor, target.host, target.parent, "
+      "target.names, path, address, scope, meta.NAME)";
 #undef KEY
   return NULL;
 }
@@ -658,7 +677,8 @@ parse_tail (tester *t, char **w, const size_t *at, int n, int want_allow, reques
             by_clause *by, size_t *by_off)
 {
   static const char *const keys[] = { "pid", "host", "parent", "target.actor", "target.host",
-                                      "target.parent", "path", "address", "scope", NULL };
+                                      "target.parent", "target.names", "path", "address", "scope",
+                                      NULL };
   for (int k = 4; k < n; k++)
     {
       if (strcmp (w[k], "by") == 0)
@@ -761,8 +781,8 @@ parse_tail (tester *t, char **w, const size_t *at, int n, int want_allow, reques
           if (!found)
             {
               test_error (t, at[k], wpol_suggest (key, keys), NULL, "unknown attribute key `%s` "
-                          "(pid, host, parent, target.actor, target.host, target.parent, path, "
-                          "address, scope, meta.NAME)", key);
+                          "(pid, host, parent, target.actor, target.host, target.parent, "
+                          "target.names, path, address, scope, meta.NAME)", key);
               return -1;
             }
         }

@@ -148,6 +148,21 @@ key2 (char *k, size_t *n, uint32_t mask, const ward_actor *a, const ward_attrs *
       || ((mask & M_PATH) && put_opt (k, n, at->path) < 0)
       || ((mask & M_ADDRESS) && put_opt (k, n, at->address) < 0))
     return -1;
+  if (mask & M_TNAMES)
+    {
+      /* the names themselves: a decision on a target that has since
+       * registered or dropped one is another key */
+      if (putc_ (k, n, at->target_names != NULL) < 0)
+        return -1;
+      if (at->target_names)
+        {
+          if (at->ntarget_names > 255 || putc_ (k, n, (char) at->ntarget_names) < 0)
+            return -1;              /* (too many: decided, not cached) */
+          for (size_t i = 0; i < at->ntarget_names; i++)
+            if (put_opt (k, n, at->target_names[i]) < 0)
+              return -1;
+        }
+    }
   if (mask & M_META)
     {
       if (a->nmeta > 255 || putc_ (k, n, (char) a->nmeta) < 0)

@@ -41,6 +41,8 @@ typedef struct wpol_diags {
 
 void wpol_diags_init (wpol_diags *d);
 void wpol_diags_free (wpol_diags *d);
+/* Print every error and the first 20 warnings (WPOL_MAX_WARNINGS), then
+ * a line counting the warnings not shown. */
 void wpol_diags_print (const wpol_diags *d, FILE *out);
 /* Format one diagnostic as "file:line:col: error: msg" into buf. */
 void wpol_diag_format (const wpol_diag *g, char *buf, size_t size);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum vt { VT_STR, VT_INT, VT_BOOL, VT_LIST, VT_SCOPE } vt;
+typedef enum vt { VT_STR, VT_INT, VT_BOOL, VT_LIST, VT_SCOPE, VT_NAMES } vt;
 
 typedef struct val {
   vt t;
@@ -114,6 +114,11 @@ eval_val (ctx *c, const wpol_expr *e, val *v)
         case P_ACTION: v->t = VT_STR; v->s = q->action; return 0;
         case P_RESOURCE: v->t = VT_STR; v->s = q->resource; return 0;
         case P_ACTOR_SCOPE: v->t = VT_SCOPE; return 0;
+        case P_TARGET_NAMES:
+          if (q->attrs == NULL || q->attrs->target_names == NULL)
+            return fail (c, "target.names is not set for this request");
+          v->t = VT_NAMES;
+          return 0;
         case P_ACTOR_META_KEY:
           if (meta_lookup (q, e->s, v) < 0)
             return fail (c, "actor.meta.%s is not set", e->s);
@@ -155,8 +160,18 @@ scalar_eq (const val *a, const val *b)
 static int
 member (ctx *c, const val *x, const val *l)
 {
-  if (x->t == VT_LIST || x->t == VT_SCOPE)
+  if (x->t == VT_LIST || x->t == VT_SCOPE || x->t == VT_NAMES)
     return fail (c, "cannot look for a list in a list");
+  if (l->t == VT_NAMES)
+    {
+      const ward_attrs *at = c->q->attrs;
+      if (x->t != VT_STR)
+        return 0;
+      for (size_t i = 0; i < at->ntarget_names; i++)
+        if (at->target_names[i] && strcmp (at->target_names[i], x->s) == 0)
+          return 1;
+      return 0;
+    }
   if (l->t == VT_SCOPE)
     {
       if (x->t != VT_STR)
@@ -196,6 +211,8 @@ eval_has (ctx *c, const wpol_expr *e)
         p = strcmp (k, "pid") == 0 ? P_ATTR_PID : strcmp (k, "host") == 0 ? P_ATTR_HOST
           : strcmp (k, "path") == 0 ? P_ATTR_PATH : strcmp (k, "address") == 0 ? P_ATTR_ADDRESS
           : P_ATTR_PARENT;
+      else if (strcmp (k, "names") == 0)
+        return c->q->attrs != NULL && c->q->attrs->target_names != NULL;
       else
         p = strcmp (k, "actor") == 0 ? P_TARGET_ACTOR : strcmp (k, "host") == 0 ? P_TARGET_HOST
             : P_TARGET_PARENT;
@@ -227,7 +244,8 @@ eval_cmp (ctx *c, const wpol_expr *e)
     {
     case C_EQ:
     case C_NE:
-      if (a.t == VT_LIST || a.t == VT_SCOPE || b.t == VT_LIST || b.t == VT_SCOPE)
+      if (a.t == VT_LIST || a.t == VT_SCOPE || a.t == VT_NAMES || b.t == VT_LIST
+          || b.t == VT_SCOPE || b.t == VT_NAMES)
         return fail (c, "cannot compare lists with `%s`", e->cmp == C_EQ ? "==" : "!=");
       return scalar_eq (&a, &b) == (e->cmp == C_EQ);
     case C_IN:
@@ -650,6 +668,16 @@ show_val (const ctx *c, const val *v, wpol_buf *o)
           if (i)
             wpol_buf_puts (o, ", ");
           wpol_buf_quote (o, c->q->scope[i] ? c->q->scope[i] : "");
+        }
+      wpol_buf_puts (o, "]");
+      break;
+    case VT_NAMES:
+      wpol_buf_puts (o, "[");
+      for (size_t i = 0; i < c->q->attrs->ntarget_names; i++)
+        {
+          if (i)
+            wpol_buf_puts (o, ", ");
+          wpol_buf_quote (o, c->q->attrs->target_names[i]);
         }
       wpol_buf_puts (o, "]");
       break;

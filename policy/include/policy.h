@@ -30,6 +30,11 @@ typedef struct ward_attrs {
   const char *path;               /* fs.*: the path the script asked for (the
                                      resource is its canonical form) */
   const char *address;            /* net.*: one resolved address of the host */
+  /* The names the target holds in the registry (target.names): a list of
+   * ntarget_names, or NULL when not known (then a condition that reads
+   * it errors, and its rule fails closed). */
+  const char *const *target_names;
+  size_t ntarget_names;
 } ward_attrs;
 
 typedef enum ward_decision { WARD_DENY = 0, WARD_ALLOW = 1 } ward_decision;

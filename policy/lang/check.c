@@ -1,9 +1,11 @@
 /* check.c -- the checker: validates actor, host and sandbox fields against
  * their schemas, warns about rules that never match or are shadowed, and
- * checks names and references across the files loaded together. */
+ * checks names and references across the files loaded together; and the
+ * analysis across rules, which does not depend on their order. */
 #include "config.h"
 #include "wpol.h"
 #include "wunit.h"
+#include "wgrow.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -441,73 +443,221 @@ check_actor (wpol_file *f, wpol_decl *dc, wpol_diags *d)
     }
 }
 
-/* ---- rule warnings ----------------------------------------------------- */
+/* ---- rule warnings (one rule at a time) --------------------------------- */
 
+/* The value of a condition that does not depend on the request: 1 (always
+ * true, never errors), 0 (always false, never errors), -1 (depends on the
+ * request, or may error). Evaluated as eval.c does: `and`/`or` left to
+ * right, stopping at the first item that decides. */
 static int
-pats_covered (const wpol_pat *outer, size_t nouter, const wpol_pat *inner, size_t ninner)
+const_scalar (const wpol_expr *e)
 {
-  for (size_t i = 0; i < ninner; i++)
-    {
-      size_t j;
-      for (j = 0; j < nouter; j++)
-        if ((outer[j].literal && inner[i].literal && strcmp (outer[j].text, inner[i].text) == 0)
-            || wpol_glob_covers (outer[j].glob, inner[i].glob))
-          break;
-      if (j == nouter)
-        return 0;
-    }
-  return 1;
+  return e->op == E_STR || e->op == E_INT || e->op == E_BOOL;
 }
 
 static int
-same_cond (const wpol_rule *a, const wpol_rule *b)
+scalar_same (const wpol_expr *a, const wpol_expr *b)
 {
-  if (a->cond == NULL || b->cond == NULL)
-    return a->cond == b->cond;
-  wpol_buf x = { 0 }, y = { 0 };
-  wpol_format_expr (a->cond, &x);
-  wpol_format_expr (b->cond, &y);
-  int same = !x.oom && !y.oom && x.s && y.s && strcmp (x.s, y.s) == 0;
-  wpol_buf_free (&x);
-  wpol_buf_free (&y);
-  return same;
+  if (a->op != b->op)
+    return 0;
+  return a->op == E_STR ? strcmp (a->s, b->s) == 0 : a->i == b->i;
+}
+
+static int
+const_list_has (const wpol_expr *l, const wpol_expr *x)
+{
+  for (size_t i = 0; i < l->n; i++)
+    if (!const_scalar (l->items[i]))
+      return -1;
+  for (size_t i = 0; i < l->n; i++)
+    if (scalar_same (l->items[i], x))
+      return 1;
+  return 0;
+}
+
+static int
+const_value (const wpol_expr *e)
+{
+  switch (e->op)
+    {
+    case E_BOOL:
+      return e->i != 0;
+    case E_NOT:
+      {
+        int v = const_value (e->a);
+        return v < 0 ? -1 : !v;
+      }
+    case E_AND:
+    case E_OR:
+      for (size_t i = 0; i < e->n; i++)
+        {
+          int v = const_value (e->items[i]);
+          if (v < 0)
+            return -1;            /* it may error before a later item decides */
+          if (v == (e->op == E_OR))
+            return v;
+        }
+      return e->op == E_AND;
+    case E_CMP:
+      {
+        const wpol_expr *a = e->a, *b = e->b;
+        switch (e->cmp)
+          {
+          case C_EQ:
+          case C_NE:
+            if (!const_scalar (a) || !const_scalar (b))
+              return -1;
+            return scalar_same (a, b) == (e->cmp == C_EQ);
+          case C_LT: case C_LE: case C_GT: case C_GE:
+            {
+              int r;
+              if (a->op == E_INT && b->op == E_INT)
+                r = a->i < b->i ? -1 : a->i > b->i;
+              else if (a->op == E_STR && b->op == E_STR)
+                r = strcmp (a->s, b->s);
+              else
+                return -1;        /* errors (the parser warns) or depends */
+              return e->cmp == C_LT ? r < 0 : e->cmp == C_LE ? r <= 0
+                     : e->cmp == C_GT ? r > 0 : r >= 0;
+            }
+          case C_IN:
+            return const_scalar (a) && b->op == E_LIST ? const_list_has (b, a) : -1;
+          case C_HAS:
+            return a->op == E_LIST && const_scalar (b) ? const_list_has (a, b) : -1;
+          case C_MATCHES:
+            return a->op == E_STR && e->glob ? wpol_glob_match (e->glob, a->s) : -1;
+          }
+        return -1;
+      }
+    default:
+      return -1;
+    }
+}
+
+/* Warn about each largest part of r's condition that is constant (a
+ * literal `true`/`false` standing alone as the whole condition is said
+ * once, as such). */
+static void
+warn_const (wpol_file *f, wpol_diags *d, const wpol_rule *r, const wpol_expr *e, int whole)
+{
+  int v = const_value (e);
+  if (v >= 0)
+    {
+      const char *kind = r->deny ? "deny" : "allow";
+      if (whole && e->op == E_BOOL)
+        {
+          if (v == 0)
+            wpol_diag_add (d, WPOL_WARNING, f->name, r->line, r->col,
+                           "this rule's condition is `false`: it never matches");
+          return;                 /* `when true` says what it means */
+        }
+      wpol_buf b = { 0 };
+      wpol_format_expr (e, &b);
+      const char *text = !b.oom && b.s ? b.s : "?";
+      if (whole)
+        wpol_diag_add (d, WPOL_WARNING, f->name, e->line, e->col,
+                       v ? "this condition is always true (`%s`): the %s matches as if it had no `when`"
+                         : "this condition is always false (`%s`): the %s never matches",
+                       text, kind);
+      else
+        wpol_diag_add (d, WPOL_WARNING, f->name, e->line, e->col,
+                       "`%s` is always %s, whatever the request", text, v ? "true" : "false");
+      wpol_buf_free (&b);
+      return;
+    }
+  switch (e->op)
+    {
+    case E_AND:
+    case E_OR:
+      for (size_t i = 0; i < e->n; i++)
+        warn_const (f, d, r, e->items[i], 0);
+      break;
+    case E_NOT:
+      warn_const (f, d, r, e->a, 0);
+      break;
+    default:
+      break;
+    }
+}
+
+/* Whether a pattern of actions names only PID-targeted actions (and at
+ * least one). */
+static int
+pat_pid_only (const wpol_pat *p)
+{
+  if (p->literal)
+    return wpol_action_on_pid (p->text);
+  int any = 0;
+  for (size_t i = 0; wpol_known_actions[i]; i++)
+    if (wpol_glob_match (p->glob, wpol_known_actions[i]))
+      {
+        if (!wpol_action_on_pid (wpol_known_actions[i]))
+          return 0;
+        any = 1;
+      }
+  return any;
+}
+
+/* Whether a resource pattern can match a PID, which reads
+ * `{host|0x...}`: it must be able to start with `{` and end with `}`. */
+static int
+pat_may_be_pid (const wpol_pat *p)
+{
+  if (p->literal)
+    {
+      size_t n = strlen (p->text);
+      return n >= 2 && p->text[0] == '{' && p->text[n - 1] == '}';
+    }
+  const wpol_glob *g = p->glob;
+  if (g->any || g->n == 0)
+    return g->any;
+  if (g->op[0] == G_LIT && g->ch[0] != '{')
+    return 0;
+  if (g->op[g->n - 1] == G_LIT && g->ch[g->n - 1] != '}')
+    return 0;
+  return 1;
+}
+
+/* A rule whose actions are all asked on a PID, naming a resource that can
+ * never be one. */
+static void
+warn_pid_resources (wpol_file *f, wpol_diags *d, const wpol_rule *r)
+{
+  for (size_t i = 0; i < r->nactions; i++)
+    if (!pat_pid_only (&r->actions[i]))
+      return;
+  for (size_t i = 0; i < r->nresources; i++)
+    {
+      const wpol_pat *p = &r->resources[i];
+      if (pat_may_be_pid (p))
+        continue;
+      const char *act = r->actions[0].text;
+      if (p->literal)
+        wpol_diag_add (d, WPOL_WARNING, f->name, p->line, p->col,
+                       "\"%s\" is not a PID: %s%s is asked on the target's PID, so this never "
+                       "matches a live process (only a name nothing holds); for the process "
+                       "registered as \"%s\" write `on \"*\" when target.names has \"%s\"`",
+                       p->text, act, r->nactions > 1 ? " (like the rule's other actions)" : "",
+                       p->text, p->text);
+      else
+        wpol_diag_add (d, WPOL_WARNING, f->name, p->line, p->col,
+                       "\"%s\" never matches a PID (`{host|0x...}`): %s%s is asked on the "
+                       "target's PID, so this never matches a live process; to name processes "
+                       "by their registered names use `target.names`",
+                       p->text, act, r->nactions > 1 ? " (like the rule's other actions)" : "");
+    }
 }
 
 static void
 check_policy (wpol_file *f, wpol_decl *dc, wpol_diags *d)
 {
-  size_t budget = 2000000;        /* pattern comparisons; then stop warning */
-  wpol_rule **denies = malloc ((dc->nrules + 1) * sizeof *denies);
-  size_t ndenies = 0;
   for (size_t i = 0; i < dc->nrules; i++)
     {
       wpol_rule *r = dc->rules[i];
-      if (r->cond && r->cond->op == E_BOOL && r->cond->i == 0)
-        wpol_diag_add (d, WPOL_WARNING, f->name, r->line, r->col,
-                       "this rule's condition is `false`: it never matches");
-      for (size_t k = 0; denies && k < ndenies && budget > 0; k++)
-        {
-          wpol_rule *e = denies[k];
-          size_t cost = e->nactions * r->nactions + e->nresources * r->nresources;
-          budget = budget > cost ? budget - cost : 0;
-          if (e->cond && !same_cond (e, r))
-            continue;
-          if (!pats_covered (e->actions, e->nactions, r->actions, r->nactions)
-              || !pats_covered (e->resources, e->nresources, r->resources, r->nresources))
-            continue;
-          if (r->deny)
-            wpol_diag_add (d, WPOL_WARNING, f->name, r->line, r->col,
-                           "this deny adds nothing: the deny at line %u already covers it", e->line);
-          else
-            wpol_diag_add (d, WPOL_WARNING, f->name, r->line, r->col,
-                           "this allow never takes effect: the deny at line %u denies everything it matches",
-                           e->line);
-          break;
-        }
-      if (r->deny && denies)
-        denies[ndenies++] = r;
+      if (r->cond)
+        warn_const (f, d, r, r->cond, 1);
+      warn_pid_resources (f, d, r);
     }
-  free (denies);
 }
 
 void
@@ -531,6 +681,495 @@ wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d)
       check_schema_decl (f, dc, d, "sandbox");
       break;
     }
+}
+
+/* ---- analysis across rules: order does not matter ----------------------- */
+
+/* Deny overrides allow whatever the order of rules and policies, so an
+ * allow is shadowed by a deny anywhere in its policy or in a policy that
+ * always applies with it; an allow (or deny) adds nothing beside a wider
+ * one of its kind. Each finding is sound: patterns are compared by glob
+ * containment (wpol_glob_covers), conditions by their `and` items. */
+
+typedef struct arule {
+  wpol_rule *r;
+  wpol_file *f;
+  size_t pol;                     /* index in the analysis' policies */
+  size_t order;                   /* file order over all files */
+  char **conj;                    /* the condition's `and` items, formatted */
+  size_t nconj;
+} arule;
+
+typedef struct apol {
+  wpol_decl *dc;
+  wpol_file *f;
+  size_t first, n;                /* its rules in the arule array */
+  size_t *wide, nwide;            /* those with a glob among their patterns */
+} apol;
+
+/* The rules that name one literal (action, resource) pair: a rule of
+ * literal patterns only can be covered by them and by the wide rules, so
+ * that a file of many literal rules is compared in linear time. */
+typedef struct apair {
+  size_t *v, n, cap;
+} apair;
+
+static int
+pats_covered (const wpol_pat *outer, size_t nouter, const wpol_pat *inner, size_t ninner)
+{
+  for (size_t i = 0; i < ninner; i++)
+    {
+      size_t j;
+      for (j = 0; j < nouter; j++)
+        if ((outer[j].literal && inner[i].literal && strcmp (outer[j].text, inner[i].text) == 0)
+            || wpol_glob_covers (outer[j].glob, inner[i].glob))
+          break;
+      if (j == nouter)
+        return 0;
+    }
+  return 1;
+}
+
+/* The formatted `and` items of a rule's condition (none: no condition);
+ * -1 out of memory. */
+static int
+split_conj (arule *a)
+{
+  const wpol_expr *c = a->r->cond;
+  if (c == NULL)
+    return 0;
+  size_t n = c->op == E_AND ? c->n : 1;
+  a->conj = calloc (n, sizeof *a->conj);
+  if (a->conj == NULL)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      wpol_buf b = { 0 };
+      wpol_format_expr (c->op == E_AND ? c->items[i] : c, &b);
+      if (b.oom || b.s == NULL)
+        {
+          wpol_buf_free (&b);
+          return -1;
+        }
+      a->conj[a->nconj++] = b.s;    /* (the buffer's text is its own malloc'd block) */
+    }
+  return 0;
+}
+
+static int
+conj_has (const arule *a, const char *s)
+{
+  for (size_t i = 0; i < a->nconj; i++)
+    if (strcmp (a->conj[i], s) == 0)
+      return 1;
+  return 0;
+}
+
+/* Whenever inner's condition is true (without error), outer's is: outer
+ * has none, or each of its `and` items is one of inner's. */
+static int
+cond_implied (const arule *outer, const arule *inner)
+{
+  if (outer->r->cond == NULL)
+    return 1;
+  if (inner->r->cond == NULL || outer->nconj == 0)
+    return 0;
+  for (size_t i = 0; i < outer->nconj; i++)
+    if (!conj_has (inner, outer->conj[i]))
+      return 0;
+  return 1;
+}
+
+/* The same condition, item for item (a deny also denies when its
+ * condition errors, so a deny covers another only with the same one). */
+static int
+cond_same (const arule *a, const arule *b)
+{
+  if (a->r->cond == NULL || b->r->cond == NULL)
+    return a->r->cond == b->r->cond;
+  if (a->nconj != b->nconj)
+    return 0;
+  for (size_t i = 0; i < a->nconj; i++)
+    if (strcmp (a->conj[i], b->conj[i]) != 0)
+      return 0;
+  return 1;
+}
+
+static int
+covers (const arule *outer, const arule *inner)
+{
+  return pats_covered (outer->r->actions, outer->r->nactions, inner->r->actions, inner->r->nactions)
+         && pats_covered (outer->r->resources, outer->r->nresources, inner->r->resources,
+                          inner->r->nresources);
+}
+
+typedef struct analysis {
+  arule *rules;
+  size_t nrules;
+  apol *pols;
+  size_t npols;
+  unsigned char *together;        /* npols x npols: policy j applies wherever i does */
+  wpol_htab pairs;                /* "action\x1fresource" -> apair */
+  wpol_arena keys;                /* their keys */
+  size_t budget;                  /* pattern comparisons left; then no more findings */
+} analysis;
+
+/* Does every actor declaration that p's rules apply to (its scope names
+ * p, or it has no scope: every loaded policy) apply q too? Only when
+ * there is one at least: with no declaration, policies are only known to
+ * apply together within themselves. */
+static int
+applies_with (wpol_file **files, size_t n, const char *p, const char *q)
+{
+  int some = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      {
+        const wpol_decl *a = files[i]->decls[k];
+        if (a->kind != D_ACTOR)
+          continue;
+        if (a->scope == NULL)
+          {
+            some = 1;
+            continue;
+          }
+        int hasp = 0, hasq = 0;
+        for (size_t s = 0; s < a->nscope; s++)
+          {
+            hasp |= strcmp (a->scope[s], p) == 0;
+            hasq |= strcmp (a->scope[s], q) == 0;
+          }
+        if (hasp && !hasq)
+          return 0;
+        some |= hasp;
+      }
+  return some;
+}
+
+static const char *
+where (const arule *of, const arule *at, char *buf, size_t size)
+{
+  if (of->f == at->f)
+    snprintf (buf, size, "line %u", at->r->line);
+  else
+    snprintf (buf, size, "%s:%u", at->f->name, at->r->line);
+  return buf;
+}
+
+/* The first rule of kind deny (1) or allow (0) in the policies applying
+ * with r's that covers it as test says, other than r; NULL when none. For
+ * two rules that cover each other only the one later in file order is
+ * reported, so that a pair of duplicates gives one finding. */
+static int
+all_literal (const wpol_rule *r)
+{
+  for (size_t i = 0; i < r->nactions; i++)
+    if (!r->actions[i].literal)
+      return 0;
+  for (size_t i = 0; i < r->nresources; i++)
+    if (!r->resources[i].literal)
+      return 0;
+  return 1;
+}
+
+/* Whether e (of kind deny, or allow) covers r as the finding needs. For
+ * two rules of r's kind that cover each other only the one later in file
+ * order is reported, so that a pair of duplicates gives one finding. */
+static int
+try_cover (analysis *an, const arule *r, const arule *e, int deny, int same_only)
+{
+  if (e == r || e->r->deny != deny || e->r->nactions == 0 || e->r->nresources == 0 || (e->pol != r->pol && !an->together[r->pol * an->npols + e->pol]))
+    return 0;
+  size_t cost = e->r->nactions * r->r->nactions + e->r->nresources * r->r->nresources;
+  an->budget = an->budget > cost ? an->budget - cost : 0;
+  if (!(same_only ? cond_same (e, r) : cond_implied (e, r)) || !covers (e, r))
+    return 0;
+  if (r->r->deny == deny && e->order > r->order && covers (r, e)
+      && (same_only ? cond_same (r, e) : cond_implied (r, e)))
+    return 0;
+  return 1;
+}
+
+/* The first rule of kind deny (1) or allow (0) in the policies applying
+ * with r's that covers it, other than r; NULL when none. A rule of
+ * literal patterns is looked for among the rules naming its first pair
+ * and the wide ones; any other among all. */
+static const arule *
+find_cover (analysis *an, const arule *r, int deny, int same_only)
+{
+  if (all_literal (r->r))
+    {
+      char key[2 * WPOL_MAX_STRING + 2];
+      snprintf (key, sizeof key, "%s\x1f%s", r->r->actions[0].text, r->r->resources[0].text);
+      const apair *pr = wpol_htab_get (&an->pairs, key);
+      for (size_t i = 0; pr && i < pr->n && an->budget > 0; i++)
+        if (try_cover (an, r, &an->rules[pr->v[i]], deny, same_only))
+          return &an->rules[pr->v[i]];
+      for (size_t p = 0; p < an->npols; p++)
+        {
+          const apol *pl = &an->pols[p];
+          for (size_t k = 0; k < pl->nwide && an->budget > 0; k++)
+            if (try_cover (an, r, &an->rules[pl->wide[k]], deny, same_only))
+              return &an->rules[pl->wide[k]];
+        }
+      return NULL;
+    }
+  for (size_t p = 0; p < an->npols; p++)
+    {
+      const apol *pl = &an->pols[p];
+      for (size_t k = pl->first; k < pl->first + pl->n && an->budget > 0; k++)
+        if (try_cover (an, r, &an->rules[k], deny, same_only))
+          return &an->rules[k];
+    }
+  return NULL;
+}
+
+static void
+analyse_rule (analysis *an, wpol_diags *d, const arule *r)
+{
+  char at[512];
+  const wpol_rule *x = r->r;
+  const arule *e;
+  if (x->nactions == 0 || x->nresources == 0)
+    return;                       /* (a rule an error cut short) */
+  if (!x->deny && (e = find_cover (an, r, 1, 0)) != NULL)
+    {
+      if (e->pol == r->pol)
+        wpol_diag_add (d, WPOL_WARNING, r->f->name, x->line, x->col,
+                       "this allow never takes effect: the deny at %s denies everything it matches",
+                       where (r, e, at, sizeof at));
+      else
+        wpol_diag_add (d, WPOL_WARNING, r->f->name, x->line, x->col,
+                       "this allow never takes effect: the deny at %s (policy \"%s\") denies "
+                       "everything it matches, and every actor declared with policy \"%s\" in "
+                       "its scope has \"%s\" too",
+                       where (r, e, at, sizeof at), an->pols[e->pol].dc->name,
+                       an->pols[r->pol].dc->name, an->pols[e->pol].dc->name);
+      return;
+    }
+  if ((e = find_cover (an, r, x->deny, x->deny)) == NULL)
+    return;
+  const char *kind = x->deny ? "deny" : "allow";
+  if (e->pol == r->pol)
+    wpol_diag_add (d, WPOL_WARNING, r->f->name, x->line, x->col,
+                   "this %s adds nothing: the %s at %s already covers it", kind, kind,
+                   where (r, e, at, sizeof at));
+  else
+    wpol_diag_add (d, WPOL_WARNING, r->f->name, x->line, x->col,
+                   "this %s adds nothing: the %s at %s (policy \"%s\") already covers it for "
+                   "every actor declared with policy \"%s\" in its scope", kind, kind,
+                   where (r, e, at, sizeof at), an->pols[e->pol].dc->name,
+                   an->pols[r->pol].dc->name);
+}
+
+static void
+free_pair (void *v)
+{
+  apair *pr = v;
+  free (pr->v);
+  free (pr);
+}
+
+/* File rule k under each literal pair it names, or among its policy's
+ * wide rules; -1 out of memory. */
+static int
+file_rule (analysis *an, apol *pl, size_t k)
+{
+  const wpol_rule *r = an->rules[k].r;
+  if (r->nactions == 0 || r->nresources == 0)
+    return 0;                     /* (a rule an error cut short: never compared) */
+  if (!all_literal (r))
+    {
+      size_t cap = pl->nwide;    /* (grown by one each time: they are few) */
+      size_t *w = realloc (pl->wide, (cap + 1) * sizeof *w);
+      if (w == NULL)
+        return -1;
+      pl->wide = w;
+      pl->wide[pl->nwide++] = k;
+      return 0;
+    }
+  for (size_t a = 0; a < r->nactions; a++)
+    for (size_t s = 0; s < r->nresources; s++)
+      {
+        size_t la = strlen (r->actions[a].text), lr = strlen (r->resources[s].text);
+        char *key = wpol_alloc (&an->keys, la + lr + 2);
+        if (key == NULL)
+          return -1;
+        memcpy (key, r->actions[a].text, la);
+        key[la] = '\x1f';
+        memcpy (key + la + 1, r->resources[s].text, lr + 1);
+        void **slot = wpol_htab_ref (&an->pairs, key);
+        if (slot == NULL)
+          return -1;
+        apair *pr = *slot;
+        if (pr == NULL && (pr = *slot = calloc (1, sizeof *pr)) == NULL)
+          return -1;
+        if (pr->n && pr->v[pr->n - 1] == k)
+          continue;
+        if (WARD_GROW (pr->v, pr->cap, pr->n + 1, 4) < 0)
+          return -1;
+        pr->v[pr->n++] = k;
+      }
+  return 0;
+}
+
+static void
+analysis_free (analysis *an)
+{
+  for (size_t i = 0; an->rules && i < an->nrules; i++)
+    {
+      for (size_t k = 0; k < an->rules[i].nconj; k++)
+        free (an->rules[i].conj[k]);
+      free (an->rules[i].conj);
+    }
+  for (size_t p = 0; an->pols && p < an->npols; p++)
+    free (an->pols[p].wide);
+  wpol_htab_each (&an->pairs, free_pair);
+  wpol_htab_free (&an->pairs);
+  wpol_arena_free (&an->keys);
+  free (an->rules);
+  free (an->pols);
+  free (an->together);
+}
+
+/* The policies of the files (the first of a name: another is an error)
+ * and their rules; -1 out of memory (then no finding: only warnings are
+ * lost). */
+static int
+analysis_build (analysis *an, wpol_file **files, size_t n)
+{
+  size_t npols = 0, nrules = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      if (files[i]->decls[k]->kind == D_POLICY)
+        {
+          npols++;
+          nrules += files[i]->decls[k]->nrules;
+        }
+  an->pols = calloc (npols + 1, sizeof *an->pols);
+  an->rules = calloc (nrules + 1, sizeof *an->rules);
+  if (an->pols == NULL || an->rules == NULL)
+    return -1;
+  wpol_htab names = { 0 };
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++)
+    for (size_t k = 0; k < files[i]->ndecls && rc == 0; k++)
+      {
+        wpol_decl *dc = files[i]->decls[k];
+        if (dc->kind != D_POLICY)
+          continue;
+        void **slot = wpol_htab_ref (&names, dc->name);
+        if (slot == NULL)
+          {
+            rc = -1;
+            break;
+          }
+        if (*slot)
+          continue;
+        *slot = dc;
+        apol *pl = &an->pols[an->npols];
+        *pl = (apol) { dc, files[i], an->nrules, dc->nrules };
+        for (size_t r = 0; r < dc->nrules && rc == 0; r++)
+          {
+            arule *a = &an->rules[an->nrules++];
+            *a = (arule) { dc->rules[r], files[i], an->npols, an->nrules, NULL, 0 };
+            rc = split_conj (a);
+            if (rc == 0)
+              rc = file_rule (an, pl, an->nrules - 1);
+          }
+        an->npols++;
+      }
+  wpol_htab_free (&names);
+  if (rc < 0)
+    return -1;
+  an->together = calloc (an->npols * an->npols + 1, 1);
+  if (an->together == NULL)
+    return -1;
+  for (size_t p = 0; p < an->npols; p++)
+    for (size_t q = 0; q < an->npols; q++)
+      if (p != q)
+        an->together[p * an->npols + q]
+          = (unsigned char) applies_with (files, n, an->pols[p].dc->name, an->pols[q].dc->name);
+  return 0;
+}
+
+static void
+analyse_rules (wpol_file **files, size_t n, wpol_diags *d)
+{
+  analysis an = { .budget = 4000000 };
+  if (analysis_build (&an, files, n) == 0)
+    for (size_t i = 0; i < an.nrules && an.budget > 0; i++)
+      analyse_rule (&an, d, &an.rules[i]);
+  analysis_free (&an);
+}
+
+/* ---- metadata keys ----------------------------------------------------- */
+
+static void
+meta_key_used (wpol_file *f, wpol_diags *d, const char *const *keys, const char *key,
+               unsigned line, unsigned col)
+{
+  for (size_t i = 0; keys[i]; i++)
+    if (strcmp (keys[i], key) == 0)
+      return;
+  const char *sug = wpol_suggest (key, keys);
+  wpol_diag_add (d, WPOL_WARNING, f->name, line, col,
+                 "no actor declaration in these files sets metadata `%s`, so reading it "
+                 "errors (the rule fails closed)%s%s%s", key, sug ? "; did you mean `" : "",
+                 sug ? sug : "", sug ? "`?" : "");
+}
+
+static void
+meta_walk (wpol_file *f, wpol_diags *d, const char *const *keys, const wpol_expr *e)
+{
+  if (e == NULL)
+    return;
+  if (e->op == E_PATH && e->path == P_ACTOR_META_KEY)
+    meta_key_used (f, d, keys, e->s, e->line, e->col);
+  else if (e->op == E_CMP && e->cmp == C_HAS && e->a->op == E_PATH && e->a->path == P_ACTOR_META
+           && e->b->op == E_STR)
+    meta_key_used (f, d, keys, e->b->s, e->b->line, e->b->col);
+  if (e->op == E_CMP || e->op == E_NOT)
+    {
+      meta_walk (f, d, keys, e->a);
+      if (e->op == E_CMP && e->cmp != C_HAS)
+        meta_walk (f, d, keys, e->b);
+    }
+  for (size_t i = 0; (e->op == E_AND || e->op == E_OR || e->op == E_LIST) && i < e->n; i++)
+    meta_walk (f, d, keys, e->items[i]);
+}
+
+/* Metadata keys a condition reads against those the actor declarations
+ * set: only when the files declare an actor (else the declarations are
+ * elsewhere). */
+static void
+check_meta_keys (wpol_file **files, size_t n, wpol_diags *d)
+{
+  size_t nkeys = 0, nactors = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      if (files[i]->decls[k]->kind == D_ACTOR)
+        {
+          nactors++;
+          nkeys += files[i]->decls[k]->nmeta;
+        }
+  if (nactors == 0)
+    return;
+  const char **keys = calloc (nkeys + 1, sizeof *keys);
+  if (keys == NULL)
+    return;
+  nkeys = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      if (files[i]->decls[k]->kind == D_ACTOR)
+        for (size_t m = 0; m < files[i]->decls[k]->nmeta; m++)
+          keys[nkeys++] = files[i]->decls[k]->meta[m]->name;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < files[i]->ndecls; k++)
+      if (files[i]->decls[k]->kind == D_POLICY)
+        for (size_t r = 0; r < files[i]->decls[k]->nrules; r++)
+          meta_walk (files[i], d, keys, files[i]->decls[k]->rules[r]->cond);
+  free (keys);
 }
 
 /* ---- across files ------------------------------------------------------ */
@@ -584,4 +1223,11 @@ wpol_check (wpol_file **files, size_t n, wpol_diags *d)
       }
   for (int k = 0; k < 4; k++)
     wpol_htab_free (&seen[k]);
+  check_meta_keys (files, n, d);
+}
+
+void
+wpol_analyse (wpol_file **files, size_t n, wpol_diags *d)
+{
+  analyse_rules (files, n, d);
 }

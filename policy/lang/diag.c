@@ -103,9 +103,14 @@ wpol_diags_print (const wpol_diags *d, FILE *out)
 {
   /* file names and messages may hold what a script chose: nothing of them
    * reaches a terminal raw */
+  size_t nwarn = 0;
   for (size_t i = 0; i < d->n; i++)
     {
       const wpol_diag *g = &d->v[i];
+      /* warnings are capped as errors are: a 50,000-rule file with one
+       * finding per rule would bury its errors */
+      if (g->severity != WPOL_ERROR && ++nwarn > WPOL_MAX_WARNINGS)
+        continue;
       ward_esc_fputs (g->file, 0, out);
       if (g->line)
         fprintf (out, ":%u:%u", g->line, g->col);
@@ -113,6 +118,10 @@ wpol_diags_print (const wpol_diags *d, FILE *out)
       put_message (g->msg, out);
       fputc ('\n', out);
     }
+  if (nwarn > WPOL_MAX_WARNINGS)
+    fprintf (out, "note: %zu more warning%s not shown (the first %d are)\n",
+             nwarn - WPOL_MAX_WARNINGS, nwarn - WPOL_MAX_WARNINGS == 1 ? "" : "s",
+             WPOL_MAX_WARNINGS);
 }
 
 static int
@@ -126,19 +135,37 @@ diag_before (const wpol_diag *a, const wpol_diag *b)
   return a->col < b->col;
 }
 
+/* Merge sort: stable, and n log n for the tens of thousands of findings
+ * a large file may give (the checker adds them rule by rule, then across
+ * rules). Out of memory, the order stays as it was. */
 void
 wpol_diags_sort (wpol_diags *d)
 {
-  /* insertion sort: stable, and lists are short */
-  for (size_t i = 1; i < d->n; i++)
+  if (d->n < 2)
+    return;
+  wpol_diag *tmp = malloc (d->n * sizeof *tmp);
+  if (tmp == NULL)
+    return;
+  wpol_diag *src = d->v, *dst = tmp;
+  for (size_t w = 1; w < d->n; w *= 2)
     {
-      wpol_diag x = d->v[i];
-      size_t j = i;
-      while (j > 0 && diag_before (&x, &d->v[j - 1]))
+      for (size_t lo = 0; lo < d->n; lo += 2 * w)
         {
-          d->v[j] = d->v[j - 1];
-          j--;
+          size_t mid = lo + w < d->n ? lo + w : d->n;
+          size_t hi = lo + 2 * w < d->n ? lo + 2 * w : d->n;
+          size_t a = lo, b = mid, k = lo;
+          while (a < mid && b < hi)
+            dst[k++] = diag_before (&src[b], &src[a]) ? src[b++] : src[a++];
+          while (a < mid)
+            dst[k++] = src[a++];
+          while (b < hi)
+            dst[k++] = src[b++];
         }
-      d->v[j] = x;
+      wpol_diag *t = src;
+      src = dst;
+      dst = t;
     }
+  if (src != d->v)
+    memcpy (d->v, src, d->n * sizeof *src);
+  free (tmp);
 }

@@ -23,10 +23,10 @@ static const char *const effect_words[] = { "allow", "deny", NULL };
 static const char *const path_words[] = {
   "actor.id", "actor.meta", "actor.scope", "action", "resource", "attr",
   "attr.pid", "attr.host", "attr.parent", "target", "target.actor",
-  "target.host", "target.parent", NULL
+  "target.host", "target.parent", "target.names", NULL
 };
 static const char *const attr_keys[] = { "pid", "host", "parent", "path", "address", NULL };
-static const char *const target_keys[] = { "actor", "host", "parent", NULL };
+static const char *const target_keys[] = { "actor", "host", "parent", "names", NULL };
 
 static void
 next (parser *p)
@@ -153,6 +153,7 @@ path_mask (wpol_path pa)
     case P_TARGET_PARENT: return M_TPARENT;
     case P_ATTR_PATH: return M_PATH;
     case P_ATTR_ADDRESS: return M_ADDRESS;
+    case P_TARGET_NAMES: return M_TNAMES;
     default: return 0;
     }
 }
@@ -167,7 +168,8 @@ parse_path (parser *p)
     { "attr.host", P_ATTR_HOST }, { "attr.parent", P_ATTR_PARENT },
     { "attr.path", P_ATTR_PATH }, { "attr.address", P_ATTR_ADDRESS },
     { "target", P_TARGET }, { "target.actor", P_TARGET_ACTOR },
-    { "target.host", P_TARGET_HOST }, { "target.parent", P_TARGET_PARENT }
+    { "target.host", P_TARGET_HOST }, { "target.parent", P_TARGET_PARENT },
+    { "target.names", P_TARGET_NAMES }
   };
   const char *name = p->tok.text;
   wpol_expr *e = new_expr (p, E_PATH);
@@ -199,7 +201,7 @@ parse_path (parser *p)
   else
     error_here (p, "unknown name `%s` in condition (known: actor.id, actor.meta.KEY, "
                 "actor.scope, action, resource, attr.pid|host|parent, "
-                "target.actor|host|parent)", name);
+                "target.actor|host|parent|names)", name);
   return NULL;
 }
 
@@ -315,7 +317,7 @@ static_type (const wpol_expr *e)
     case E_PATH:
       if (e->path == P_ACTOR_META_KEY)
         return '?';
-      if (e->path == P_ACTOR_SCOPE)
+      if (e->path == P_ACTOR_SCOPE || e->path == P_TARGET_NAMES)
         return 'l';
       return 's';
     default: return 'b';
@@ -409,17 +411,19 @@ check_has_key (parser *p, const wpol_expr *a, const wpol_expr *b)
     ? (strcmp (b->s, "pid") == 0 ? M_PID : strcmp (b->s, "host") == 0 ? M_HOST
        : strcmp (b->s, "path") == 0 ? M_PATH : strcmp (b->s, "address") == 0 ? M_ADDRESS
        : M_PARENT)
-    : (b->s[0] == 'a' ? M_TACTOR : b->s[0] == 'h' ? M_THOST : M_TPARENT);
+    : (b->s[0] == 'a' ? M_TACTOR : b->s[0] == 'h' ? M_THOST : b->s[0] == 'n' ? M_TNAMES
+       : M_TPARENT);
   return 0;
 }
 
 static int
 check_has (parser *p, const wpol_expr *a, const wpol_expr *b)
 {
-  if (!is_map (a) && a->op != E_LIST && !(a->op == E_PATH && a->path == P_ACTOR_SCOPE))
+  if (!is_map (a) && a->op != E_LIST
+      && !(a->op == E_PATH && (a->path == P_ACTOR_SCOPE || a->path == P_TARGET_NAMES)))
     {
       wpol_lex_error (&p->lx, a->line, a->col,
-                      "`has` needs attr, target, actor.meta, actor.scope or a list on its left");
+                      "`has` needs attr, target, actor.meta, actor.scope, target.names or a list on its left");
       return -1;
     }
   if (check_map_use (p, b) < 0)
@@ -461,6 +465,7 @@ check_operands (parser *p, wpol_expr *e, unsigned opline, unsigned opcol)
   if (e->cmp == C_IN)
     {
       if (b->op != E_LIST && !(b->op == E_PATH && (b->path == P_ACTOR_SCOPE
+                                                   || b->path == P_TARGET_NAMES
                                                    || b->path == P_ACTOR_META_KEY)))
         {
           wpol_lex_error (&p->lx, b->line, b->col, "`in` needs a list on its right (e.g. [\"a\", \"b\"])");
@@ -468,6 +473,10 @@ check_operands (parser *p, wpol_expr *e, unsigned opline, unsigned opcol)
         }
       return 0;
     }
+  if ((e->cmp == C_EQ || e->cmp == C_NE) && (static_type (a) == 'l' || static_type (b) == 'l'))
+    wpol_lex_warn (&p->lx, opline, opcol,
+                   "this comparison always errors (it compares a list with `%s`; test a list "
+                   "with `has` or `in`), so its rule fails closed", e->cmp == C_EQ ? "==" : "!=");
   if (e->cmp >= C_LT && e->cmp <= C_GE)
     {
       char ta = static_type (a), tb = static_type (b);
@@ -963,6 +972,7 @@ wpol_path_name (wpol_path pa)
     case P_TARGET_HOST: return "target.host";
     case P_TARGET_PARENT: return "target.parent";
     case P_TARGET: return "target";
+    case P_TARGET_NAMES: return "target.names";
     }
   return "?";
 }

@@ -17,6 +17,7 @@
 #define WPOL_MAX_FILE (16u << 20)     /* bytes per policy file */
 #define WPOL_MAX_DEPTH 64             /* nesting of conditions */
 #define WPOL_MAX_ERRORS 20            /* per file, then parsing stops */
+#define WPOL_MAX_WARNINGS 20          /* printed, then a count of the rest */
 #define WPOL_MAX_STRING 4096          /* bytes in one string literal */
 
 /* ---- arena (arena.c) --------------------------------------------------- */
@@ -164,14 +165,14 @@ typedef enum wpol_cmp {
 typedef enum wpol_path {
   P_ACTOR_ID, P_ACTOR_META_KEY, P_ACTOR_META, P_ACTOR_SCOPE, P_ACTION,
   P_RESOURCE, P_ATTR_PID, P_ATTR_HOST, P_ATTR_PARENT, P_ATTR, P_TARGET_ACTOR,
-  P_TARGET_HOST, P_TARGET_PARENT, P_TARGET, P_ATTR_PATH, P_ATTR_ADDRESS
+  P_TARGET_HOST, P_TARGET_PARENT, P_TARGET, P_ATTR_PATH, P_ATTR_ADDRESS, P_TARGET_NAMES
 } wpol_path;
 
 /* Attribute bits: what a condition reads beyond (actor id, scope, action,
  * resource). The decision cache keys on exactly these. */
 enum {
   M_PID = 1, M_HOST = 2, M_PARENT = 4, M_TACTOR = 8, M_THOST = 16,
-  M_TPARENT = 32, M_META = 64, M_PATH = 128, M_ADDRESS = 256
+  M_TPARENT = 32, M_META = 64, M_PATH = 128, M_ADDRESS = 256, M_TNAMES = 512
 };
 
 typedef struct wpol_expr {
@@ -266,6 +267,12 @@ void wpol_file_free (wpol_file *f);
 /* Semantic checks over a set of files that are meant to be loaded together
  * (names unique, references resolve, warnings). Adds to each nerrors. */
 void wpol_check (wpol_file **files, size_t n, wpol_diags *d);
+/* The findings across rules, which do not depend on their order (warnings
+ * only): allows a deny shadows (in their policy, or in another that every
+ * actor declared with theirs has), rules a wider one of their kind makes
+ * redundant. For what an author reads (check, load); after wpol_check. A
+ * run's loads leave it out: it changes no decision. */
+void wpol_analyse (wpol_file **files, size_t n, wpol_diags *d);
 /* Check one declaration as the parser completes it (fields against their
  * schema, rule warnings). */
 void wpol_check_decl (wpol_file *f, wpol_decl *dc, wpol_diags *d);

@@ -325,6 +325,7 @@ check_new (load_set *ls, wpol_file *const *nf, size_t n, int removal, wpol_diags
   wpol_diags tmp;
   wpol_diags_init (&tmp);
   wpol_check (ls->all, ls->nall, &tmp);
+  wpol_analyse (ls->all, ls->nall, &tmp);
   for (size_t i = 0; i < tmp.n; i++)
     for (size_t j = 0; j < n + (size_t) removal; j++)
       if (j == n || strcmp (tmp.v[i].file, nf[j]->name) == 0)

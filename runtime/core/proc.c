@@ -415,6 +415,22 @@ ward_proc_audit_limit (const ward_proc *p, const char *action, const char *resou
   ward_audit_limit (&actor, action, resource, &attrs);
 }
 
+/* target.names for a request on target: the names it holds, or left
+ * unset (NULL) out of memory, so that a rule reading them fails closed.
+ * Returns the block to free. */
+char **
+ward_proc_target_names (ward_proc *target, ward_attrs *attrs)
+{
+  static const char *const none[1] = { NULL };
+  char **names;
+  size_t n;
+  if (ward_registry_names_of (target, &names, &n) < 0)
+    return NULL;
+  attrs->target_names = names ? (const char *const *) names : none;
+  attrs->ntarget_names = n;
+  return names;
+}
+
 static int
 authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
            const ward_attrs *extra, ward_err *err)
@@ -427,11 +443,13 @@ authorize (ward_proc *p, const char *const *pairs, int n, ward_proc *target,
       attrs.path = extra->path;
       attrs.address = extra->address;
     }
+  char **names = target ? ward_proc_target_names (target, &attrs) : NULL;
   int denied = -1;
   for (int i = 0; i < n; i++)
     if (ward_authorize (&actor, pairs[2 * i], pairs[2 * i + 1], &attrs) != WARD_ALLOW
         && denied < 0)
       denied = i;
+  free (names);
   if (denied >= 0)
     /* (the resource at most as long as the message: formatting one of
      * megabytes would cost the denied caller time for nothing shown) */
@@ -529,10 +547,13 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
    * is its answer again while its answers have not changed (a denial is
    * asked, and recorded, each time). */
   uint64_t gen = 0;
+  unsigned names_gen = 0;
   if (own && resource == NULL && t == p->last_target)
     {
       gen = ward_authorize_generation ();
-      if (gen != 0 && p->last_allowed == action && p->last_allowed_gen == gen)
+      names_gen = atomic_load (&t->names_gen);
+      if (gen != 0 && p->last_allowed == action && p->last_allowed_gen == gen
+          && p->last_allowed_names == names_gen)
         return t;
     }
   /* target attributes go with a PID resource only */
@@ -546,6 +567,7 @@ ward_proc_target (ward_proc *p, const char *action, const char *dest, const char
     {
       p->last_allowed = action;         /* (decided within that generation) */
       p->last_allowed_gen = gen;
+      p->last_allowed_names = names_gen; /* (and on the names the target held then) */
     }
   return t;
 }

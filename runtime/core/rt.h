@@ -404,6 +404,7 @@ struct ward_proc {
    * generation of the gate's answers then (ward_authorize_generation) */
   const char *last_allowed;
   uint64_t last_allowed_gen;
+  unsigned last_allowed_names;  /* and the target's names_gen then */
 
   /* topology (under the global topology lock) */
   ward_serials monitors;        /* who monitors me */
@@ -411,6 +412,11 @@ struct ward_proc {
   ward_serials links;
   struct ward_reg_entry *names; /* registry names held: a list (topo.c,
                                    under the topology lock) */
+  atomic_uint nnames;           /* how many (read without the lock: none
+                                   is target.names = [] at no cost) */
+  atomic_uint names_gen;        /* changes each time they change: an
+                                   answer that read target.names is
+                                   reused only while it has not */
   atomic_uint live_children;
   atomic_uint timers;           /* its timers not yet fired (timer.c) */
   struct ward_timer *timer_list;  /* those timers (timer.c, under its lock) */
@@ -499,6 +505,9 @@ int ward_run_ending (void);
 /* ---- the gate, as a process ---- */
 /* The gate's view of p asking (target: the process a PID resource names,
  * or NULL); the strings are p's and target's. */
+/* Set attrs' target.names to the names target holds (left unset out of
+ * memory: a rule reading them fails closed); returns what to free. */
+char **ward_proc_target_names (ward_proc *target, ward_attrs *attrs);
 void ward_proc_gate_view (const ward_proc *p, const ward_proc *target, ward_actor *actor,
                           ward_attrs *attrs);
 /* Record a call refused for a limit of the run (`action`, a limit.* of
@@ -584,6 +593,10 @@ int ward_registry_register (const char *name, ward_proc *p, ward_err *err);
 int ward_registry_lookup (const char *name, char *pid, size_t pidlen);
 /* Drop name: 1 if it was registered, else 0. */
 int ward_registry_unregister (const char *name);
+/* The names p holds, for the gate's target.names: *names (one malloc'd
+ * block, free it; NULL when there are none) and *n. 0, or -1 when out of
+ * memory. Takes the topology lock when p holds a name. */
+int ward_registry_names_of (ward_proc *p, char ***names, size_t *n);
 
 /* ---- timers ---- */
 enum ward_timer_kind { WARD_TIMER_PORT, WARD_TIMER_DEADLINE };

@@ -238,6 +238,8 @@ ward_unmonitor (ward_proc *watcher, uint64_t target)
 typedef struct ward_reg_entry {
   struct ward_reg_entry *next;                  /* its chain */
   struct ward_reg_entry *pnext, **pprev;        /* its process's names */
+  ward_proc *proc;                              /* that process (no reference:
+                                                   its names go as it ends) */
   uint64_t hash, serial;
   char pid[64];
   char name[];
@@ -313,6 +315,9 @@ ward_registry_register (const char *name, ward_proc *p, ward_err *err)
             e->pnext->pprev = &e->pnext;
           e->pprev = &p->names;
           p->names = e;
+          e->proc = p;
+          atomic_fetch_add (&p->nnames, 1);
+          atomic_fetch_add (&p->names_gen, 1);
         }
     }
   ward_unlock (&ward_topo_lock);
@@ -343,6 +348,8 @@ reg_unlink (reg_entry **pe)
   *e->pprev = e->pnext;
   if (e->pnext)
     e->pnext->pprev = e->pprev;
+  atomic_fetch_sub (&e->proc->nnames, 1);
+  atomic_fetch_add (&e->proc->names_gen, 1);
   free (e);
 }
 
@@ -364,6 +371,42 @@ ward_registry_unregister (const char *name)
   int had = reg_drop (name);
   ward_unlock (&ward_topo_lock);
   return had;
+}
+
+int
+ward_registry_names_of (ward_proc *p, char ***names, size_t *n)
+{
+  *names = NULL;
+  *n = 0;
+  if (atomic_load (&p->nnames) == 0)
+    return 0;
+  ward_lock (&ward_topo_lock, WARD_LOCK_TOPO);
+  size_t count = 0, bytes = 0;
+  for (const reg_entry *e = p->names; e; e = e->pnext)
+    {
+      count++;
+      bytes += strlen (e->name) + 1;
+    }
+  char **v = count ? malloc ((count + 1) * sizeof *v + bytes) : NULL;
+  if (v)
+    {
+      char *s = (char *) (v + count + 1);
+      size_t i = 0;
+      for (const reg_entry *e = p->names; e; e = e->pnext)
+        {
+          size_t l = strlen (e->name) + 1;
+          memcpy (s, e->name, l);
+          v[i++] = s;
+          s += l;
+        }
+      v[i] = NULL;
+    }
+  ward_unlock (&ward_topo_lock);
+  if (count && v == NULL)
+    return -1;
+  *names = v;
+  *n = count;
+  return 0;
 }
 
 /* ---- exit ---- */

@@ -880,7 +880,9 @@ ward_io_query (lua_State *L)
       ward_actor actor;
       ward_attrs attrs;
       ward_proc_gate_view (p, t, &actor, &attrs);
+      char **names = t ? ward_proc_target_names (t, &attrs) : NULL;
       d = ward_authorize_query (&actor, action, resource, &attrs, &why);
+      free (names);
       if (t)
         ward_proc_unref (t);
     }

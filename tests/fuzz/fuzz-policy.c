@@ -105,6 +105,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   wpol_file *files[1] = { f };
   wpol_check (files, 1, &d);
+  wpol_analyse (files, 1, &d);
   if (f->nerrors != 0)
     {
       wpol_file_free (f);

@@ -42,6 +42,9 @@ EXTRA_DIST += tests/policy/cli.sh tests/policy/wiring.sh tests/policy/audit.sh \
 
 ## one list of actions: the checker, the man pages and the call sites agree
 TESTS += tests/policy/actions.sh
+## analysis that does not depend on order; target.names through ward run
+TESTS += tests/policy/analysis.sh
+EXTRA_DIST += tests/policy/analysis.sh
 EXTRA_DIST += tests/policy/actions.sh
 ## no writable home: the default audit database is refused with a hint
 TESTS += tests/policy/audit-home.sh

@@ -175,6 +175,42 @@ test_combining (void)
   wpol_engine_free (none);
 }
 
+/* target.names: the names the target holds, a list; a decision that reads
+ * it is cached under the names, so one made before a register or an
+ * unregister is not answered after it. */
+static void
+test_target_names (void)
+{
+  wpol_engine *e = engine_with ("policy \"p\" {\n"
+                                "  allow process.send on \"*\" when target.names has \"logger\";\n"
+                                "  allow process.terminate on \"*\" when \"tmp\" in target.names;\n"
+                                "  allow process.monitor on \"*\" when target has \"names\";\n}\n"
+                                "actor \"a\" { scope = [\"p\"]; }\n");
+  ward_actor a = { "a", NULL, 0, NULL, 0 };
+  const char *logger[] = { "other", "logger" }, *tmp[] = { "tmp" };
+  ward_attrs none = { .pid = "{m|1}" }, empty = { .pid = "{m|1}", .target_names = tmp,
+                                                  .ntarget_names = 0 },
+             held = { .pid = "{m|1}", .target_names = logger, .ntarget_names = 2 },
+             held2 = { .pid = "{m|1}", .target_names = tmp, .ntarget_names = 1 };
+  wpol_result r1 = wpol_decide (e, &a, "process.send", "{m|2}", &held);
+  wpol_result r2 = wpol_decide (e, &a, "process.send", "{m|2}", &held);
+  ok (r1.decision == WARD_ALLOW && r2.decision == WARD_ALLOW && r2.cached,
+      "target.names has \"logger\": allowed, then from the cache");
+  wpol_result r3 = wpol_decide (e, &a, "process.send", "{m|2}", &empty);
+  ok (r3.decision == WARD_DENY && !r3.cached, "... the same target without the name: denied, not the cached allow");
+  wpol_result r4 = wpol_decide (e, &a, "process.send", "{m|2}", &held2);
+  ok (r4.decision == WARD_DENY && !r4.cached, "... holding another name: denied");
+  wpol_result r5 = wpol_decide (e, &a, "process.send", "{m|2}", &none);
+  ok (r5.decision == WARD_DENY && r5.reason == WPOL_NO_MATCH,
+      "target.names not set (no target): the allow does not match (fails closed)");
+  wpol_result r6 = wpol_decide (e, &a, "process.terminate", "{m|2}", &held2);
+  ok (r6.decision == WARD_ALLOW, "\"tmp\" in target.names");
+  ok (wpol_decide (e, &a, "process.monitor", "{m|2}", &empty).decision == WARD_ALLOW
+      && wpol_decide (e, &a, "process.monitor", "{m|2}", &none).decision == WARD_DENY,
+      "target has \"names\": set (even empty) or not");
+  wpol_engine_free (e);
+}
+
 static void
 test_cache (void)
 {
@@ -620,11 +656,12 @@ test_listing (void)
 int
 main (void)
 {
-  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1 + 1 + 1 + 5);
+  plan ((int) (2 * (sizeof conds / sizeof conds[0])) + 15 + 9 + 1 + 5 + 11 + 7 + 1 + 1 + 1 + 5 + 6);
   test_path_globs ();
   test_conditions ();
   test_combining ();
   test_cache ();
+  test_target_names ();
   test_threads ();
   test_hosts ();
   test_scope ();

@@ -161,7 +161,7 @@ main (void)
       "one bad file in a load: no file is loaded");
   free (after);
   /* a clash with another stored file */
-  write_file ("c.policy", "policy \"pb\" { allow process.send on \"x\"; }\n");
+  write_file ("c.policy", "policy \"pb\" { allow process.spawn on \"x\"; }\n");
   wpol_diags_free (&d);
   rc = wpol_store_load_files (st, ac + 1, 1, &d, &err);
   after = export_text (st, 0);
