@@ -53,7 +53,7 @@ syn keyword wardAction		net.connect net.listen
 " What a condition reads (ward-policy(5), CONDITIONS).
 syn keyword wardAttribute	actor.id actor.meta actor.scope action resource
 syn keyword wardAttribute	attr attr.pid attr.host attr.parent attr.path attr.address
-syn keyword wardAttribute	target target.actor target.host target.parent
+syn keyword wardAttribute	target target.actor target.host target.parent target.names
 syn match   wardAttribute	"\<actor\.meta\.[[:alnum:]_:-]\+"
 
 " A field of a declaration: NAME = VALUE;
