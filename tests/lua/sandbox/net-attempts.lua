@@ -35,6 +35,20 @@ ok(u ~= nil, "a UDP socket connected to a granted endpoint", ue)
 if u then u:close() end
 local v, ae = net.accept(l, 50)
 ok(v == nil and kind(ae) == "UNAVAILABLE", "accept with a timeout and nothing to take", ae)
+-- loopback under other names, with the listener there: an IPv4-mapped IPv6
+-- address is its IPv4 address (attr.address "127.0.0.1"), and the
+-- unspecified addresses, which the kernel takes as this host, name no
+-- endpoint to connect to
+denied("IPv4-mapped loopback (attr.address is the IPv4 address)",
+       net.connect("::ffff:127.0.0.1", port, { timeout = 2000 }))
+denied("IPv4-mapped loopback in hex", net.connect("::ffff:7f00:1", port, { timeout = 2000 }))
+denied("IPv4-mapped loopback over UDP", net.connect("::ffff:127.0.0.1", port, { proto = "udp" }))
+for _, h in ipairs { "0.0.0.0", "0", "::" } do
+  local x, xe = net.connect(h, port, { timeout = 2000 })
+  ok(x == nil and kind(xe) == "INVALID", "connect to the unspecified address " .. h
+     .. " (this host to the kernel) is refused", x and "connected" or xe)
+  if x then x:close() end
+end
 l:close()
 
 denied("another loopback address", net.connect("127.0.0.2", port))
