@@ -144,6 +144,16 @@ denied("the secret, after a descriptor's close", fs.open(S .. "/s.txt"))
 ok(f:read() == nil and again:read() == "ok", "the closed one stays closed; its dup reads its own file")
 again:close()
 
+-- ---- renaming a directory moves every name below it: each must be
+-- removable (keep/in/k.txt is not) ----
+denied("rename a directory holding a name that may not be removed",
+       fs.rename(G .. "/keep", G .. "/gone"))
+denied("... nor one level further up", fs.rename(G .. "/keep/in", G .. "/gone"))
+ok(fs.read_file(G .. "/keep/in/k.txt") == "KEPT" and fs.stat(G .. "/gone") == nil,
+   "the protected name stays where it was")
+ok(fs.rename(G .. "/free", G .. "/free2") == true and fs.read_file(G .. "/free2/f.txt") == "f",
+   "a directory whose names may all be removed is renamed")
+
 -- ---- races: a name swapped between a file (or directory) and a symlink
 -- to the secret by fs-escape.sh's racer while we read it ----
 local got_secret, got_ok, other = 0, 0, 0

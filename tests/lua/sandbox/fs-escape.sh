@@ -45,7 +45,9 @@ make_tree () {
   dev=nodev
   mknod "$tree/grant/null" c 1 3 2>/dev/null && dev=dev
   printf ok > "$tree/grant/race"
-  mkdir "$tree/grant/raced"
+  mkdir "$tree/grant/raced" "$tree/grant/keep" "$tree/grant/keep/in" "$tree/grant/free"
+  printf KEPT > "$tree/grant/keep/in/k.txt"
+  printf f > "$tree/grant/free/f.txt"
   printf ok > "$tree/grant/raced/s.txt"
   chmod -R a+rwX "$tree"
 }
@@ -70,6 +72,9 @@ policy "fsgrant" {
   allow lua.require on "fs";
   allow fs.read, fs.write, fs.create, fs.remove on "$1/grant/**";
   allow fs.list on "$1/grant", "$1/grant/**";
+  # the names below keep/ may not be removed or replaced (keep/ itself is
+  # not named): renaming keep/ would move them all
+  deny fs.remove, fs.write on "$1/grant/keep/**";
   allow process.spawn, process.host on "**";
 }
 actor "main" { scope = ["fsgrant"]; }
@@ -147,7 +152,7 @@ for who in $users; do
       n=$((n + 1))
       if [ "$(cat "$tree/secret/s.txt")" = SECRET ] \
          && [ "$(ls "$tree/secret" | tr '\n' ' ')" = "deep only-in-secret s.txt " ] \
-         && [ ! -e "$tree/grant/stolen" ]; then
+         && [ ! -e "$tree/grant/stolen" ] && [ "$(cat "$tree/grant/keep/in/k.txt")" = KEPT ]; then
         echo "ok $n - $mode: the secret is as it was, nothing was made or moved in it"
       else
         echo "not ok $n - $mode: the secret is as it was"; ls -la "$tree/secret" | sed 's/^/# /'
