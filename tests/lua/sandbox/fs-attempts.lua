@@ -144,6 +144,17 @@ denied("the secret, after a descriptor's close", fs.open(S .. "/s.txt"))
 ok(f:read() == nil and again:read() == "ok", "the closed one stays closed; its dup reads its own file")
 again:close()
 
+-- ---- what is in a denied directory is not told by whether a path
+-- through it and back out works: a directory, a file and no name at all
+-- give the same answer ----
+do
+  local a = fs.read_file(S .. "/deep/../../grant/ok.txt")
+  local b = fs.read_file(S .. "/only-in-secret/../../grant/ok.txt")
+  local c = fs.read_file(S .. "/no-such-name/../../grant/ok.txt")
+  ok(a == b and b == c, "'..' out of a denied directory: the same answer whatever is there",
+     string.format("directory %s, file %s, nothing %s", tostring(a), tostring(b), tostring(c)))
+end
+
 -- ---- renaming a directory moves every name below it: each must be
 -- removable (keep/in/k.txt is not) ----
 denied("rename a directory holding a name that may not be removed",
