@@ -82,7 +82,17 @@ endpoint (lua_State *L, int *port, int port_min, char *res, size_t size)
   luaL_argcheck (L, p >= port_min && p <= 65535, 2, port_min ? "a port from 1 to 65535"
                  : "a port from 0 to 65535");
   *port = (int) p;
-  snprintf (res, size, strchr (host, ':') ? "[%s]:%d" : "%s:%d", host, *port);
+  /* names are compared without case and a trailing dot names the same
+   * host: the resource has neither, so that a rule on a name holds
+   * whatever its spelling ("LocalHost", "localhost.") */
+  char canon[256];
+  size_t n = len;
+  if (n > 1 && host[n - 1] == '.')
+    n--;
+  for (size_t i = 0; i < n; i++)
+    canon[i] = (host[i] >= 'A' && host[i] <= 'Z') ? (char) (host[i] - 'A' + 'a') : host[i];
+  canon[n] = '\0';
+  snprintf (res, size, strchr (canon, ':') ? "[%s]:%d" : "%s:%d", canon, *port);
   return host;
 }
 
