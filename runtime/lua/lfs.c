@@ -358,6 +358,10 @@ l_stat (lua_State *L)
       return fail_errno (L, "stat", req, e);
     }
   close (fd);
+  if (S_ISREG (st.st_mode) && st.st_nlink > 1)
+    /* its size and times are a denied name's too (open_file) */
+    return fail (L, "stat", req, WARD_E_PERMISSION_DENIED, "it has more than one name (hard "
+                 "links); ward reaches only files with one");
   lua_createtable (L, 0, 6);
   lua_pushstring (L, type_name (st.st_mode));
   lua_setfield (L, -2, "type");
