@@ -1,8 +1,11 @@
 -- fs-attempts.lua -- the `fs` module's escape suite, run by fs-escape.sh as
 -- a trusted actor and as a subprocess actor, as root and as nobody.
 -- Arguments: TREE (the test's tree: grant/ is granted, secret/ and grant2/
--- are not), RACES (iterations of each race), "dev" when grant/null is a
--- device. Every attempt to reach secret/ or grant2/ must fail; what the
+-- are not; names below grant/keep/ may not be removed or replaced),
+-- RACES (iterations of each race), "dev" when grant/null is a device.
+-- Every attempt to reach secret/ or grant2/ must fail, and so must a
+-- rename of a directory that would move a protected name; a path through
+-- a denied directory and back out must not tell what it holds; what the
 -- grant allows must work. TAP on stdout (print; no tap.lua: the script
 -- runs outside the test root).
 local TREE, RACES, DEV = ...

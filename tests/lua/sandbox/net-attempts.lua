@@ -3,7 +3,9 @@
 -- grant allows works (listen, connect, accept, a round trip, UDP), and
 -- every other endpoint is refused before anything is sent -- other ports,
 -- other hosts, a name that resolves to a denied address, another spelling
--- of a denied address, IPv6, listening elsewhere. TAP on stdout.
+-- of a denied address (decimal, hex, IPv4-mapped IPv6), a denied name in
+-- capitals, the unspecified addresses (this host to the kernel), IPv6,
+-- listening elsewhere. TAP on stdout.
 local net = require "net"
 local n, failed = 0, 0
 local function ok(c, name, diag)
