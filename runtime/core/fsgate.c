@@ -206,6 +206,19 @@ ward_fsgate_check (ward_proc *p, const char *const *actions, int n, const ward_f
                 (int) strnlen (req, 512), req, strcmp (req, out->canon) == 0 ? ""
                 : " (as resolved: the audit record names the canonical path)", rest);
     }
+  else
+    {
+      /* a message cut short (a long canonical path) or of another shape:
+       * never pass on what it says of the canonical path */
+      char action[64];
+      if (strncmp (err->msg, head, hl) == 0 && on && on - err->msg - hl < 64)
+        snprintf (action, sizeof action, "%.*s", (int) (on - err->msg - hl), err->msg + hl);
+      else
+        snprintf (action, sizeof action, "%s", n > 0 ? actions[0] : "fs");
+      snprintf (err->msg, sizeof err->msg, "%s: %s on %.*s (the audit record names the "
+                "canonical path)", err->kind == WARD_E_PERMISSION_DENIED ? "permission denied"
+                : "the permission could not be decided", action, (int) strnlen (req, 400), req);
+    }
   return -1;
 }
 

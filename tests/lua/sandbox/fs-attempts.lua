@@ -95,6 +95,12 @@ for i = 0, 63 do
   if v == "SECRET" or (s2 and s2.path:sub(1, #G + 1) ~= G .. "/") then leaked = leaked + 1 end
 end
 ok(leaked == 0, "/proc/self/fd/0..63 give nothing outside the grant", leaked)
+do
+  local v, e = fs.read_file(G .. "/link-long")
+  denied("a link to a long path in the secret", v, e)
+  ok(not tostring(e):find("wwww", 1, true), "... whose denial does not tell where it points "
+     .. "(however long the path)", tostring(e))
+end
 denied("a hard link to the secret (more than one name)", fs.read_file(G .. "/hard.txt"))
 denied("a hard link opened for writing", fs.open(G .. "/hard.txt", "w"))
 denied("write_file through a hard link", fs.write_file(G .. "/hard.txt", "pwned"))

@@ -36,6 +36,9 @@ make_tree () {
   ln -s ../secret/s.txt "$tree/grant/chain3"
   ln -s "/proc/self/root$tree/secret/s.txt" "$tree/grant/link-proc"
   ln -s ../secret/deep "$tree/grant/link-deep"
+  long=$tree/secret/deep/$(printf '%0200d/%0200d/%0200d' 0 0 0 | tr 0 w)
+  mkdir -p "$long"; printf SECRET > "$long/f"
+  ln -s "$long/f" "$tree/grant/link-long"
   ln -s loop2 "$tree/grant/loop1"
   ln -s loop1 "$tree/grant/loop2"
   ln -s ../grant2 "$tree/grant/link-sib"
