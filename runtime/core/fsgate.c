@@ -63,6 +63,7 @@ ward_fsgate_resolve (const char *req, size_t len, int follow, ward_fsgate_path *
   rest[len] = '\0';
   const char *p = rest;
   int links = 0, missing = 0;
+  size_t miss_at = 0;           /* canon's length before the missing name */
   for (;;)
     {
       while (*p == '/')
@@ -83,6 +84,15 @@ ward_fsgate_resolve (const char *req, size_t len, int follow, ward_fsgate_path *
       if (n == 2 && p[0] == '.' && p[1] == '.')
         {
           pop (canon, &clen);
+          if (missing && clen <= miss_at)
+            {
+              /* back above the name that was missing (or not a directory):
+               * the walk goes on as it would past a directory, so that
+               * whether a path through a name and back out works does not
+               * tell what is there */
+              missing = 0;
+              out->err_no = 0;
+            }
           p = e;
           continue;
         }
@@ -104,6 +114,7 @@ ward_fsgate_resolve (const char *req, size_t len, int follow, ward_fsgate_path *
           /* the rest is taken as written: what the gate is asked about
            * does not depend on what exists beyond the caller's grants */
           missing = 1;
+          miss_at = before;
           out->err_no = errno;
           continue;
         }
@@ -114,6 +125,7 @@ ward_fsgate_resolve (const char *req, size_t len, int follow, ward_fsgate_path *
           if (k < 0)
             {
               missing = 1;
+              miss_at = before;
               out->err_no = errno;
               continue;
             }
@@ -141,6 +153,7 @@ ward_fsgate_resolve (const char *req, size_t len, int follow, ward_fsgate_path *
       if (!last && !S_ISDIR (st.st_mode))
         {
           missing = 1;
+          miss_at = before;
           out->err_no = ENOTDIR;
           continue;
         }
@@ -192,6 +205,19 @@ ward_fsgate_check (ward_proc *p, const char *const *actions, int n, const ward_f
       snprintf (err->msg, sizeof err->msg, "permission denied: %s on %.*s%s%s", action,
                 (int) strnlen (req, 512), req, strcmp (req, out->canon) == 0 ? ""
                 : " (as resolved: the audit record names the canonical path)", rest);
+    }
+  else
+    {
+      /* a message cut short (a long canonical path) or of another shape:
+       * never pass on what it says of the canonical path */
+      char action[64];
+      if (strncmp (err->msg, head, hl) == 0 && on && on - err->msg - hl < 64)
+        snprintf (action, sizeof action, "%.*s", (int) (on - err->msg - hl), err->msg + hl);
+      else
+        snprintf (action, sizeof action, "%s", n > 0 ? actions[0] : "fs");
+      snprintf (err->msg, sizeof err->msg, "%s: %s on %.*s (the audit record names the "
+                "canonical path)", err->kind == WARD_E_PERMISSION_DENIED ? "permission denied"
+                : "the permission could not be decided", action, (int) strnlen (req, 400), req);
     }
   return -1;
 }

@@ -358,6 +358,10 @@ l_stat (lua_State *L)
       return fail_errno (L, "stat", req, e);
     }
   close (fd);
+  if (S_ISREG (st.st_mode) && st.st_nlink > 1)
+    /* its size and times are a denied name's too (open_file) */
+    return fail (L, "stat", req, WARD_E_PERMISSION_DENIED, "it has more than one name (hard "
+                 "links); ward reaches only files with one");
   lua_createtable (L, 0, 6);
   lua_pushstring (L, type_name (st.st_mode));
   lua_setfield (L, -2, "type");
@@ -427,6 +431,81 @@ l_remove (lua_State *L)
   return 1;
 }
 
+#define TREE_DEPTH 64            /* directories below one renamed */
+#define TREE_NAMES 100000        /* names below one renamed that are asked */
+
+/* Ask fs.remove on every name below the directory dfd (whose canonical
+ * path is in path, plen bytes long): renaming a directory removes them all
+ * from where they were, so a rule on a name below it must hold. Fails
+ * closed: a directory that cannot be read, too deep or too many names
+ * deny. 0, or -1 with err (dfd is closed either way). */
+static int
+ask_tree (ward_proc *p, int dfd, char *path, size_t plen, int depth, long *budget,
+          const char *req, ward_err *err)
+{
+  DIR *d = fdopendir (dfd);
+  if (d == NULL)
+    {
+      int e = errno;
+      close (dfd);
+      return ward_err_set (err, ward_fsgate_kind (e), e, "a directory below it cannot be "
+                           "read to ask about its names: %s", strerror (e));
+    }
+  const char *act = WARD_ACTION (FS_REMOVE);
+  int rc = 0;
+  struct dirent *e;
+  errno = 0;
+  while (rc == 0 && (e = readdir (d)) != NULL)
+    {
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      size_t n = strlen (e->d_name);
+      if (--*budget < 0 || depth >= TREE_DEPTH || plen + 1 + n >= PATH_MAX)
+        {
+          rc = ward_err_set (err, WARD_E_UNAVAILABLE, 0, "it holds more than %d names or "
+                             "%d levels of directories to ask about", TREE_NAMES, TREE_DEPTH);
+          break;
+        }
+      path[plen] = '/';
+      memcpy (path + plen + 1, e->d_name, n + 1);
+      const char *pair[2] = { act, path };
+      ward_attrs extra = { .path = req };
+      if (ward_proc_authorize_with (p, pair, 1, &extra, err) < 0)
+        {
+          /* the caller is told the directory it named, not what is in it */
+          ward_kind k = err->kind;
+          rc = ward_err_set (err, k, 0, "fs.remove is %s on a name below it (renaming the "
+                             "directory would move that name)", k == WARD_E_PERMISSION_DENIED
+                             ? "denied" : "not decided");
+          break;
+        }
+      struct stat st;
+      if (e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN
+                                  && fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+                                  && S_ISDIR (st.st_mode)))
+        {
+          int sub = openat (dirfd (d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW
+                            | O_CLOEXEC);
+          if (sub < 0)
+            {
+              int en = errno;
+              rc = ward_err_set (err, ward_fsgate_kind (en), en, "a directory below it cannot "
+                                 "be opened to ask about its names: %s", strerror (en));
+              break;
+            }
+          rc = ask_tree (p, sub, path, plen + 1 + n, depth + 1, budget, req, err);
+        }
+      path[plen] = '\0';
+      errno = 0;
+    }
+  if (rc == 0 && errno != 0)
+    rc = ward_err_set (err, ward_fsgate_kind (errno), errno, "a directory below it cannot "
+                       "be read to ask about its names: %s", strerror (errno));
+  path[plen] = '\0';
+  closedir (d);
+  return rc;
+}
+
 /* fs.rename(from, to) -> true, or nil, err: fs.remove on from, and
  * fs.create on to (fs.write as well when to exists: it is replaced). A
  * `to` that did not exist when asked is never replaced. */
@@ -453,6 +532,18 @@ l_rename (lua_State *L)
     return fail_err (L, "rename", to, &err2);
   if (!a.exists)
     return fail_errno (L, "rename", from, a.err_no);
+  if (S_ISDIR (a.st.st_mode))
+    {
+      int dfd = ward_fsgate_open (a.canon, O_RDONLY | O_DIRECTORY, 0);
+      if (dfd < 0)
+        return fail_errno (L, "rename", from, errno);
+      char path[PATH_MAX];
+      long budget = TREE_NAMES;
+      snprintf (path, sizeof path, "%s", a.canon);
+      size_t plen = strlen (path) == 1 ? 0 : strlen (path);     /* "/" */
+      if (ask_tree (p, dfd, path, plen, 0, &budget, from, &err) < 0)
+        return fail_err (L, "rename", from, &err);
+    }
   const char *ba, *bb;
   int da = ward_fsgate_open_parent (a.canon, &ba);
   if (da < 0)

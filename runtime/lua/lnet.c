@@ -82,7 +82,17 @@ endpoint (lua_State *L, int *port, int port_min, char *res, size_t size)
   luaL_argcheck (L, p >= port_min && p <= 65535, 2, port_min ? "a port from 1 to 65535"
                  : "a port from 0 to 65535");
   *port = (int) p;
-  snprintf (res, size, strchr (host, ':') ? "[%s]:%d" : "%s:%d", host, *port);
+  /* names are compared without case and a trailing dot names the same
+   * host: the resource has neither, so that a rule on a name holds
+   * whatever its spelling ("LocalHost", "localhost.") */
+  char canon[256];
+  size_t n = len;
+  if (n > 1 && host[n - 1] == '.')
+    n--;
+  for (size_t i = 0; i < n; i++)
+    canon[i] = (host[i] >= 'A' && host[i] <= 'Z') ? (char) (host[i] - 'A' + 'a') : host[i];
+  canon[n] = '\0';
+  snprintf (res, size, strchr (canon, ':') ? "[%s]:%d" : "%s:%d", canon, *port);
   return host;
 }
 
@@ -109,10 +119,35 @@ resolve (const char *host, int port, const nopts *o, int passive, naddr *out, wa
       memcpy (&out[n].sa, a->ai_addr, a->ai_addrlen);
       out[n].len = a->ai_addrlen;
       out[n].family = a->ai_family;
-      const void *bin = a->ai_family == AF_INET
-                        ? (const void *) &((struct sockaddr_in *) a->ai_addr)->sin_addr
-                        : (const void *) &((struct sockaddr_in6 *) a->ai_addr)->sin6_addr;
-      if (inet_ntop (a->ai_family, bin, out[n].text, sizeof out[n].text) == NULL)
+      struct sockaddr_in6 *s6 = (struct sockaddr_in6 *) &out[n].sa;
+      if (a->ai_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED (&s6->sin6_addr))
+        {
+          /* ::ffff:a.b.c.d reaches a.b.c.d: it is asked about (attr.address)
+           * and used as that IPv4 address, so that a rule on the address
+           * holds whatever the spelling */
+          struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = s6->sin6_port };
+          memcpy (&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+          memset (&out[n].sa, 0, sizeof out[n].sa);
+          memcpy (&out[n].sa, &s4, sizeof s4);
+          out[n].len = sizeof s4;
+          out[n].family = AF_INET;
+        }
+      const struct sockaddr *sa = (const struct sockaddr *) &out[n].sa;
+      if (!passive && ((out[n].family == AF_INET
+                        && ((const struct sockaddr_in *) sa)->sin_addr.s_addr == htonl (INADDR_ANY))
+                       || (out[n].family == AF_INET6
+                           && IN6_IS_ADDR_UNSPECIFIED (&((const struct sockaddr_in6 *) sa)->sin6_addr))))
+        {
+          /* the kernel takes a connection to 0.0.0.0 or :: as one to this
+           * host: a rule on 127.** or ::1 would not see it */
+          freeaddrinfo (ai);
+          return ward_err_set (err, WARD_E_INVALID, 0, "%s is the unspecified address, "
+                               "which names no endpoint to connect to", host);
+        }
+      const void *bin = out[n].family == AF_INET
+                        ? (const void *) &((const struct sockaddr_in *) sa)->sin_addr
+                        : (const void *) &((const struct sockaddr_in6 *) sa)->sin6_addr;
+      if (inet_ntop (out[n].family, bin, out[n].text, sizeof out[n].text) == NULL)
         continue;
       n++;
     }

@@ -1,8 +1,11 @@
 -- fs-attempts.lua -- the `fs` module's escape suite, run by fs-escape.sh as
 -- a trusted actor and as a subprocess actor, as root and as nobody.
 -- Arguments: TREE (the test's tree: grant/ is granted, secret/ and grant2/
--- are not), RACES (iterations of each race), "dev" when grant/null is a
--- device. Every attempt to reach secret/ or grant2/ must fail; what the
+-- are not; names below grant/keep/ may not be removed or replaced),
+-- RACES (iterations of each race), "dev" when grant/null is a device.
+-- Every attempt to reach secret/ or grant2/ must fail, and so must a
+-- rename of a directory that would move a protected name; a path through
+-- a denied directory and back out must not tell what it holds; what the
 -- grant allows must work. TAP on stdout (print; no tap.lua: the script
 -- runs outside the test root).
 local TREE, RACES, DEV = ...
@@ -92,9 +95,16 @@ for i = 0, 63 do
   if v == "SECRET" or (s2 and s2.path:sub(1, #G + 1) ~= G .. "/") then leaked = leaked + 1 end
 end
 ok(leaked == 0, "/proc/self/fd/0..63 give nothing outside the grant", leaked)
+do
+  local v, e = fs.read_file(G .. "/link-long")
+  denied("a link to a long path in the secret", v, e)
+  ok(not tostring(e):find("wwww", 1, true), "... whose denial does not tell where it points "
+     .. "(however long the path)", tostring(e))
+end
 denied("a hard link to the secret (more than one name)", fs.read_file(G .. "/hard.txt"))
 denied("a hard link opened for writing", fs.open(G .. "/hard.txt", "w"))
 denied("write_file through a hard link", fs.write_file(G .. "/hard.txt", "pwned"))
+denied("stat through a hard link (the secret's size and time)", fs.stat(G .. "/hard.txt"))
 local t0 = time.now()
 refused("a fifo", fs.read_file(G .. "/fifo"))
 ok(time.now() - t0 < 5000, "... at once (a fifo is never opened to wait on)")
@@ -143,6 +153,27 @@ ok(v == nil, "nor is duplicated", e2)
 denied("the secret, after a descriptor's close", fs.open(S .. "/s.txt"))
 ok(f:read() == nil and again:read() == "ok", "the closed one stays closed; its dup reads its own file")
 again:close()
+
+-- ---- what is in a denied directory is not told by whether a path
+-- through it and back out works: a directory, a file and no name at all
+-- give the same answer ----
+do
+  local a = fs.read_file(S .. "/deep/../../grant/ok.txt")
+  local b = fs.read_file(S .. "/only-in-secret/../../grant/ok.txt")
+  local c = fs.read_file(S .. "/no-such-name/../../grant/ok.txt")
+  ok(a == b and b == c, "'..' out of a denied directory: the same answer whatever is there",
+     string.format("directory %s, file %s, nothing %s", tostring(a), tostring(b), tostring(c)))
+end
+
+-- ---- renaming a directory moves every name below it: each must be
+-- removable (keep/in/k.txt is not) ----
+denied("rename a directory holding a name that may not be removed",
+       fs.rename(G .. "/keep", G .. "/gone"))
+denied("... nor one level further up", fs.rename(G .. "/keep/in", G .. "/gone"))
+ok(fs.read_file(G .. "/keep/in/k.txt") == "KEPT" and fs.stat(G .. "/gone") == nil,
+   "the protected name stays where it was")
+ok(fs.rename(G .. "/free", G .. "/free2") == true and fs.read_file(G .. "/free2/f.txt") == "f",
+   "a directory whose names may all be removed is renamed")
 
 -- ---- races: a name swapped between a file (or directory) and a symlink
 -- to the secret by fs-escape.sh's racer while we read it ----

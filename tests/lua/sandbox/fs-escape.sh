@@ -36,6 +36,9 @@ make_tree () {
   ln -s ../secret/s.txt "$tree/grant/chain3"
   ln -s "/proc/self/root$tree/secret/s.txt" "$tree/grant/link-proc"
   ln -s ../secret/deep "$tree/grant/link-deep"
+  long=$tree/secret/deep/$(printf '%0200d/%0200d/%0200d' 0 0 0 | tr 0 w)
+  mkdir -p "$long"; printf SECRET > "$long/f"
+  ln -s "$long/f" "$tree/grant/link-long"
   ln -s loop2 "$tree/grant/loop1"
   ln -s loop1 "$tree/grant/loop2"
   ln -s ../grant2 "$tree/grant/link-sib"
@@ -45,7 +48,9 @@ make_tree () {
   dev=nodev
   mknod "$tree/grant/null" c 1 3 2>/dev/null && dev=dev
   printf ok > "$tree/grant/race"
-  mkdir "$tree/grant/raced"
+  mkdir "$tree/grant/raced" "$tree/grant/keep" "$tree/grant/keep/in" "$tree/grant/free"
+  printf KEPT > "$tree/grant/keep/in/k.txt"
+  printf f > "$tree/grant/free/f.txt"
   printf ok > "$tree/grant/raced/s.txt"
   chmod -R a+rwX "$tree"
 }
@@ -70,6 +75,9 @@ policy "fsgrant" {
   allow lua.require on "fs";
   allow fs.read, fs.write, fs.create, fs.remove on "$1/grant/**";
   allow fs.list on "$1/grant", "$1/grant/**";
+  # the names below keep/ may not be removed or replaced (keep/ itself is
+  # not named): renaming keep/ would move them all
+  deny fs.remove, fs.write on "$1/grant/keep/**";
   allow process.spawn, process.host on "**";
 }
 actor "main" { scope = ["fsgrant"]; }
@@ -147,7 +155,7 @@ for who in $users; do
       n=$((n + 1))
       if [ "$(cat "$tree/secret/s.txt")" = SECRET ] \
          && [ "$(ls "$tree/secret" | tr '\n' ' ')" = "deep only-in-secret s.txt " ] \
-         && [ ! -e "$tree/grant/stolen" ]; then
+         && [ ! -e "$tree/grant/stolen" ] && [ "$(cat "$tree/grant/keep/in/k.txt")" = KEPT ]; then
         echo "ok $n - $mode: the secret is as it was, nothing was made or moved in it"
       else
         echo "not ok $n - $mode: the secret is as it was"; ls -la "$tree/secret" | sed 's/^/# /'

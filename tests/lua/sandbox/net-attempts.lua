@@ -3,7 +3,9 @@
 -- grant allows works (listen, connect, accept, a round trip, UDP), and
 -- every other endpoint is refused before anything is sent -- other ports,
 -- other hosts, a name that resolves to a denied address, another spelling
--- of a denied address, IPv6, listening elsewhere. TAP on stdout.
+-- of a denied address (decimal, hex, IPv4-mapped IPv6), a denied name in
+-- capitals, the unspecified addresses (this host to the kernel), IPv6,
+-- listening elsewhere. TAP on stdout.
 local net = require "net"
 local n, failed = 0, 0
 local function ok(c, name, diag)
@@ -35,6 +37,20 @@ ok(u ~= nil, "a UDP socket connected to a granted endpoint", ue)
 if u then u:close() end
 local v, ae = net.accept(l, 50)
 ok(v == nil and kind(ae) == "UNAVAILABLE", "accept with a timeout and nothing to take", ae)
+-- loopback under other names, with the listener there: an IPv4-mapped IPv6
+-- address is its IPv4 address (attr.address "127.0.0.1"), and the
+-- unspecified addresses, which the kernel takes as this host, name no
+-- endpoint to connect to
+denied("IPv4-mapped loopback (attr.address is the IPv4 address)",
+       net.connect("::ffff:127.0.0.1", port, { timeout = 2000 }))
+denied("IPv4-mapped loopback in hex", net.connect("::ffff:7f00:1", port, { timeout = 2000 }))
+denied("IPv4-mapped loopback over UDP", net.connect("::ffff:127.0.0.1", port, { proto = "udp" }))
+for _, h in ipairs { "0.0.0.0", "0", "::" } do
+  local x, xe = net.connect(h, port, { timeout = 2000 })
+  ok(x == nil and kind(xe) == "INVALID", "connect to the unspecified address " .. h
+     .. " (this host to the kernel) is refused", x and "connected" or xe)
+  if x then x:close() end
+end
 l:close()
 
 denied("another loopback address", net.connect("127.0.0.2", port))
@@ -44,6 +60,8 @@ denied("another spelling of a denied address", net.connect("0xa000001", 80))
 denied("a denied address in decimal", net.connect("167772161", 80))
 denied("IPv6 loopback", net.connect("::1", port))
 denied("IPv4-mapped IPv6", net.connect("::ffff:10.0.0.1", 80))
+denied("a name denied by its resource, in capitals", net.connect("LocalHost", 9))
+ok(not net.connect("localhost.", 9), "... or with a trailing dot (not connected)")
 denied("listen on a fixed port", net.listen("127.0.0.1", 8080))
 denied("listen on every address", net.listen("0.0.0.0", 0))
 ok(not pcall(net.connect, "127.0.0.1\0evil", 80), "a host with a NUL byte raises")

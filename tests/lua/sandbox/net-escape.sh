@@ -17,6 +17,13 @@ policy "netgrant" {
   # a name must not lead to loopback, nor anything to 10.x
   deny net.connect on "localhost:*" when attr.address matches "127.**";
   deny net.connect on "*" when attr.address matches "10.**";
+  # a name denied by its resource, whatever its case or a trailing dot
+  allow net.connect on "**:9";
+  deny net.connect on "localhost:9";
+  # other spellings of loopback: allowed by name, denied by address
+  allow net.connect on "[::ffff:**", "0.0.0.0:*", "0:*", "[::]:*";
+  deny net.connect on "[::ffff:**", "0.0.0.0:*", "0:*", "[::]:*"
+    when attr.address matches "127.**";
   allow process.spawn, process.host on "**";
 }
 actor "main" { scope = ["netgrant"]; }
