@@ -31,6 +31,11 @@ EXTRA_DIST += tests/lua/sandbox/stdio.sh
 ## and net.* as the calls would answer, trusted and --untrusted.
 TESTS += tests/lua/sandbox/grants.sh
 EXTRA_DIST += tests/lua/sandbox/grants.sh
+## walkthrough.sh: doc/writing-policies.md section 13 run as written
+## (permissive run, suggest, --allow-* grants, enforce), the plugin script
+## taken from the document.
+TESTS += tests/lua/sandbox/walkthrough.sh
+EXTRA_DIST += tests/lua/sandbox/walkthrough.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
 ## (live children, the descriptor reserve, descriptors in flight).
 TESTS += tests/lua/sandbox/exhaust.sh
