@@ -671,11 +671,12 @@ run_parse (int argc, char **argv, run_opts *o)
               /* the module that makes the grant usable (require "fs"), once */
               size_t g = 0;
               while (f->module && g < o->ngrants
-                     && !(strcmp (o->grants[g].action, "lua.require") == 0
+                     && !(strcmp (o->grants[g].action, WARD_ACTION (LUA_REQUIRE)) == 0
                           && strcmp (o->grants[g].resource, f->module) == 0))
                 g++;
               if (f->module && g == o->ngrants)
-                o->grants[o->ngrants++] = (ward_grant) { "lua.require", f->module, 0 };
+                o->grants[o->ngrants++] = (ward_grant) { WARD_ACTION (LUA_REQUIRE),
+                                                         f->module, 0 };
               break;
             }
           const num_opt *no = num_opt_of (c);
