@@ -10,6 +10,7 @@
 #include "init.h"
 #include "wesc.h"
 #include "fdvec.h"
+#include "fsgate.h"
 #include "wfault.h"
 #include "wunit.h"
 
@@ -108,6 +109,12 @@ usage (FILE *out)
          "  --permissive        allow what would be denied, recording it\n"
          "  --allow-env NAME    let the run's actor read the variable NAME\n"
          "                      (os.getenv; repeatable; NAME is taken literally)\n"
+         "  --allow-read PATH   let it read PATH (fs.read, fs.list), everything below\n"
+         "                      it when a directory; PATH is made canonical\n"
+         "  --allow-write PATH  let it write, create and remove PATH (fs.write,\n"
+         "                      fs.create, fs.remove), below it when a directory\n"
+         "  --allow-net HOST:PORT  let it connect to HOST:PORT (net.connect)\n"
+         "  --allow-listen HOST:PORT  let it listen on HOST:PORT (net.listen)\n"
          "  --print-policy      print the policy the --allow-* flags build (policy\n"
          "                      text for a file or the store) and exit\n"
          "\n"
@@ -401,32 +408,142 @@ static const struct option run_options[] = {
   { "untrusted", no_argument, 0, 'U' }, { "print-policy", no_argument, 0, 'Q' },
   { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 
-/* ward run's --allow-* flags (the Deno habit): each grants its action on
+/* ward run's --allow-* flags (the Deno habit): each grants its actions on
  * the value it is given, in a policy of the run's own that joins the
  * scope of the run's actor (ward_policy_grants_text: the value is a
  * literal, quoted and glob-escaped, so no value can become a pattern or
- * end its string). One line a flag; check refuses a value before the
+ * end its string). One line a flag. value refuses a value before the
  * policy's own checks (empty, control characters) with a sentence of its
- * own, or is NULL. */
+ * own, or turns it into the resource the gate is asked about (a path into
+ * its canonical form, *below set for a directory), into out (size
+ * bytes); NULL keeps the value as it is. */
+#define ALLOW_ACTS 3
+#define ALLOW_GRANTS (ALLOW_ACTS + 1)   /* the grants of one flag, its module's with them */
 typedef struct allow_flag {
   const char *name;             /* the option, without -- */
-  enum ward_action_id action;
-  int (*check) (const char *v, const char **why);
+  enum ward_action_id act[ALLOW_ACTS];
+  int nact;
+  const char *module;           /* lua.require on this too (NULL: none), once a run */
+  int (*value) (const char *v, char *out, size_t size, int *below, const char **why);
 } allow_flag;
 
 static int
-check_env_name (const char *v, const char **why)
+check_env_name (const char *v, char *out, size_t size, int *below, const char **why)
 {
+  (void) out, (void) size, (void) below;
   if (strchr (v, '=') != NULL)
     {
       *why = "a variable's name holds no `=`";
       return -1;
     }
+  return 1;
+}
+
+/* A path, as fs.open resolves it (fsgate.h: relative to the working
+ * directory, every link followed, no . or ..): its canonical absolute
+ * form; a directory that exists, or a value ending in `/`, grants
+ * everything below it as well. */
+static int
+path_value (const char *v, char *out, size_t size, int *below, const char **why)
+{
+  static ward_fsgate_path r;
+  static char msg[WARD_ERR_MSG_MAX];
+  ward_err err;
+  if (ward_fsgate_resolve (v, strlen (v), 1, &r, &err) < 0)
+    {
+      snprintf (msg, sizeof msg, "%s", err.msg);
+      *why = msg;
+      return -1;
+    }
+  size_t n = strlen (v);
+  *below = (r.exists && S_ISDIR (r.st.st_mode)) || v[n - 1] == '/';
+  if (r.exists && !S_ISDIR (r.st.st_mode) && v[n - 1] == '/')
+    {
+      *why = "it ends in `/` but is no directory";
+      return -1;
+    }
+  if (snprintf (out, size, "%s", r.canon) >= (int) size)
+    {
+      *why = "its canonical form is too long";
+      return -1;
+    }
   return 0;
 }
 
+/* HOST:PORT as net.connect and net.listen name it (ward-lua(7)): a name
+ * or IPv4 address, or an IPv6 address in brackets, and a port number
+ * (written back without leading zeros); port 0 (any) only for listen. */
+static int
+endpoint_value (const char *v, char *out, size_t size, int port_min, const char **why)
+{
+  const char *colon = strrchr (v, ':');
+  if (colon == NULL || colon == v)
+    {
+      *why = "it is HOST:PORT ([ADDRESS]:PORT for IPv6)";
+      return -1;
+    }
+  size_t hl = (size_t) (colon - v);
+  const char *host = v;
+  if (v[0] == '[')
+    {
+      if (hl < 3 || v[hl - 1] != ']' || memchr (v + 1, ']', hl - 2) != NULL)
+        {
+          *why = "an IPv6 address is written [ADDRESS]:PORT";
+          return -1;
+        }
+      host = v + 1;
+      hl -= 2;
+    }
+  else if (memchr (v, ':', hl) != NULL)
+    {
+      *why = "an IPv6 address goes in brackets: [ADDRESS]:PORT";
+      return -1;
+    }
+  if (hl > 253 || memchr (host, '[', hl) || memchr (host, ']', hl) || memchr (host, '/', hl)
+      || memchr (host, ' ', hl))
+    {
+      *why = "the host is a name or an address of at most 253 bytes";
+      return -1;
+    }
+  unsigned long long port;
+  if (parse_count (colon + 1, 65535, &port) < 0 || port < (unsigned long long) port_min)
+    {
+      *why = port_min ? "the port is a number from 1 to 65535 (a pattern such as "
+                        "\"host:*\" is a policy rule: ward-policy(5))"
+                      : "the port is a number from 0 to 65535 (a pattern such as "
+                        "\"host:*\" is a policy rule: ward-policy(5))";
+      return -1;
+    }
+  snprintf (out, size, v[0] == '[' ? "[%.*s]:%llu" : "%.*s:%llu", (int) hl, host, port);
+  return 0;
+}
+
+static int
+connect_value (const char *v, char *out, size_t size, int *below, const char **why)
+{
+  (void) below;
+  return endpoint_value (v, out, size, 1, why);
+}
+
+static int
+listen_value (const char *v, char *out, size_t size, int *below, const char **why)
+{
+  (void) below;
+  return endpoint_value (v, out, size, 0, why);
+}
+
+/* Each also lets the script require its module. --allow-read covers what
+ * reads (fs.stat and fs.list too); --allow-write
+ * what changes a file, as Deno's does: writing, making (and so
+ * fs.write_file of a new file, fs.mkdir) and removing (and so fs.rename
+ * within the grant). */
 static const allow_flag allow_flags[] = {
-  { "allow-env", WARD_ACT_ENV_READ, check_env_name },
+  { "allow-env", { WARD_ACT_ENV_READ }, 1, NULL, check_env_name },
+  { "allow-read", { WARD_ACT_FS_READ, WARD_ACT_FS_LIST }, 2, "fs", path_value },
+  { "allow-write", { WARD_ACT_FS_WRITE, WARD_ACT_FS_CREATE, WARD_ACT_FS_REMOVE }, 3, "fs",
+    path_value },
+  { "allow-net", { WARD_ACT_NET_CONNECT }, 1, "net", connect_value },
+  { "allow-listen", { WARD_ACT_NET_LISTEN }, 1, "net", listen_value },
 };
 #define NALLOW (sizeof allow_flags / sizeof *allow_flags)
 #define ALLOW_CODE 1000         /* getopt code of allow_flags[0]; the others follow */
@@ -448,20 +565,29 @@ options_of_run (void)
   return all_options;
 }
 
-/* --allow-*'s value v: 0, or -1 after saying why not. */
+/* --allow-*'s value v: the resource it grants (malloc'd; NULL for v
+ * itself when the flag keeps values as they are), *below for a directory;
+ * 0, or -1 after saying why not. */
 static int
-allow_value (const allow_flag *f, const char *v)
+allow_value (const allow_flag *f, const char *v, char **res, int *below)
 {
   const char *why = NULL;
+  char buf[PATH_MAX];
+  int r = 1;
+  *res = NULL;
+  *below = 0;
   if (v[0] == '\0')
     why = "an empty value grants nothing";
   for (const unsigned char *p = (const unsigned char *) v; why == NULL && *p; p++)
     if (*p < 0x20 || *p == 0x7f)
       why = "it holds a control character (a newline?)";
-  if (why == NULL && f->check && f->check (v, &why) == 0)
-    return 0;
+  if (why == NULL && f->value && (r = f->value (v, buf, sizeof buf, below, &why)) == 0
+      && (*res = strdup (buf)) == NULL)
+    why = "out of memory";
   if (why == NULL)
     return 0;
+  free (*res);
+  *res = NULL;
   fprintf (stderr, "ward run: bad value `");
   ward_esc_fputs (v, WARD_ESC_MAX, stderr);
   fprintf (stderr, "` for --%s: %s\n", f->name, why);
@@ -472,8 +598,10 @@ allow_value (const allow_flag *f, const char *v)
 typedef struct run_opts {
   const char *root, *actor;
   int untrusted, actor_given, print_policy;
-  ward_grant *grants;           /* room for one per argument */
+  ward_grant *grants;           /* room for ALLOW_GRANTS per argument */
   size_t ngrants;
+  char **owned;                 /* the resources made from a value (one per argument) */
+  size_t nowned;
   const char **deny, **pfiles;  /* room for one per argument, NULL-terminated */
   size_t ndeny, npfiles;
   ward_policy_opts popts;
@@ -531,9 +659,24 @@ run_parse (int argc, char **argv, run_opts *o)
           if (c >= ALLOW_CODE && c < ALLOW_CODE + (int) NALLOW)
             {
               const allow_flag *f = &allow_flags[c - ALLOW_CODE];
-              if (allow_value (f, optarg) < 0)
+              char *res;
+              int below;
+              if (allow_value (f, optarg, &res, &below) < 0)
                 return 2;
-              o->grants[o->ngrants++] = (ward_grant) { ward_actions[f->action].name, optarg };
+              if (res)
+                o->owned[o->nowned++] = res;
+              for (int a = 0; a < f->nact; a++)
+                o->grants[o->ngrants++] = (ward_grant) { ward_actions[f->act[a]].name,
+                                                         res ? res : optarg, below };
+              /* the module that makes the grant usable (require "fs"), once */
+              size_t g = 0;
+              while (f->module && g < o->ngrants
+                     && !(strcmp (o->grants[g].action, WARD_ACTION (LUA_REQUIRE)) == 0
+                          && strcmp (o->grants[g].resource, f->module) == 0))
+                g++;
+              if (f->module && g == o->ngrants)
+                o->grants[o->ngrants++] = (ward_grant) { WARD_ACTION (LUA_REQUIRE),
+                                                         f->module, 0 };
               break;
             }
           const num_opt *no = num_opt_of (c);
@@ -652,11 +795,12 @@ run_grants (run_opts *o, char **text)
 }
 
 static int
-run_with (int argc, char **argv, const char **deny, const char **pfiles, ward_grant *grants)
+run_with_opts (int argc, char **argv, run_opts *po)
 {
-  run_opts o = { .actor = "main", .deny = deny, .pfiles = pfiles, .grants = grants };
+  run_opts o = *po;
   run_defaults ();
   int rc = run_parse (argc, argv, &o);
+  po->nowned = o.nowned;
   if (rc >= 0)
     return rc;
   char *grants_text;
@@ -671,6 +815,24 @@ run_with (int argc, char **argv, const char **deny, const char **pfiles, ward_gr
   o.popts.grants_text = grants_text;
   rc = run_with_grants (argc, argv, &o);
   free (grants_text);
+  return rc;
+}
+
+static int
+run_with (int argc, char **argv, const char **deny, const char **pfiles, ward_grant *grants)
+{
+  char **owned = calloc ((size_t) argc + 1, sizeof *owned);
+  if (owned == NULL)
+    {
+      fprintf (stderr, "ward: out of memory\n");
+      return 1;
+    }
+  run_opts o = { .actor = "main", .deny = deny, .pfiles = pfiles, .grants = grants,
+                 .owned = owned };
+  int rc = run_with_opts (argc, argv, &o);
+  for (size_t i = 0; i < o.nowned; i++)
+    free (owned[i]);
+  free (owned);
   return rc;
 }
 
@@ -809,7 +971,7 @@ cmd_run (int argc, char **argv)
     }
   const char **deny = calloc ((size_t) argc + 1, sizeof *deny);
   const char **pfiles = calloc ((size_t) argc + 1, sizeof *pfiles);
-  ward_grant *grants = calloc ((size_t) argc + 1, sizeof *grants);
+  ward_grant *grants = calloc (((size_t) argc + 1) * ALLOW_GRANTS, sizeof *grants);
   int rc = 1;
   if (deny && pfiles && grants)
     rc = run_with (argc, argv, deny, pfiles, grants);

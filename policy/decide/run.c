@@ -181,6 +181,15 @@ ward_policy_grants_text (const ward_grant *g, size_t n, ward_err *err)
         }
       wpol_buf_printf (&b, "  allow %s on ", g[i].action);
       wpol_buf_quote (&b, lit.s ? lit.s : "");
+      if (g[i].below)
+        {
+          /* the root is followed by "**" alone, no second "/" */
+          if (strcmp (res, "/") != 0)
+            wpol_buf_puts (&lit, "/");
+          wpol_buf_puts (&lit, "**");
+          wpol_buf_puts (&b, ", ");
+          wpol_buf_quote (&b, lit.s ? lit.s : "");
+        }
       wpol_buf_puts (&b, ";\n");
       if (lit.oom)
         b.oom = 1;

@@ -85,10 +85,13 @@ typedef struct ward_policy_opts {
   const char *grants_text;
 } ward_policy_opts;
 
-/* One grant of ward run's --allow-* flags: `action` on exactly `resource`. */
+/* One grant of ward run's --allow-* flags: `action` on exactly `resource`,
+ * and with `below` also on everything below it as a directory (the
+ * escaped literal, then "/" and the one glob "**"). */
 typedef struct ward_grant {
   const char *action;
   const char *resource;
+  int below;
 } ward_grant;
 /* The text of the policy WARD_GRANTS_POLICY that allows each grant on its
  * resource as a literal (quoted, and its glob characters escaped: a value

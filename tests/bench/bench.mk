@@ -93,3 +93,12 @@ EXTRA_DIST += tests/bench/fs-read.sh
 .PHONY: bench-fs
 bench-fs: ward
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" $(SHELL) $(srcdir)/tests/bench/fs-read.sh
+
+## ---- net bench (tests/bench/net-connect.sh) ----
+## net.connect + close to a loopback listener from a subprocess actor and
+## an in-process actor, beside lua5.4 with LuaSocket in the same run (N=,
+## REPS=).
+EXTRA_DIST += tests/bench/net-connect.sh
+.PHONY: bench-net
+bench-net: ward
+	WARD="$${WARD:-$(abs_top_builddir)/ward}" $(SHELL) $(srcdir)/tests/bench/net-connect.sh

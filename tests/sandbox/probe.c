@@ -556,6 +556,40 @@ c_raw_ip (const struct ctx *c, struct result *r)
   fails (r, rc, errno);
 }
 
+/* No socket() of any family: a sandbox has only the sockets it is handed
+ * (a TCP or UDP socket, a Unix socket to reach the host's daemons). */
+static void
+c_inet_stream (const struct ctx *c, struct result *r)
+{
+  (void) c;
+  long rc = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  filtered (r, rc, errno);
+}
+
+static void
+c_inet_dgram (const struct ctx *c, struct result *r)
+{
+  (void) c;
+  long rc = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  filtered (r, rc, errno);
+}
+
+static void
+c_inet6_stream (const struct ctx *c, struct result *r)
+{
+  (void) c;
+  long rc = socket (AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  filtered (r, rc, errno);
+}
+
+static void
+c_unix_stream (const struct ctx *c, struct result *r)
+{
+  (void) c;
+  long rc = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  filtered (r, rc, errno);
+}
+
 /* The audit socket may open in a new netns; what must fail is talking to
  * the audit subsystem. */
 static void
@@ -1179,6 +1213,10 @@ static const struct check checks[] = {
   { "socket AF_VSOCK", c_af_vsock, ISOLATE },
   { "socket AF_PACKET raw", c_af_packet, ISOLATE },
   { "socket AF_INET raw", c_raw_ip, ISOLATE },
+  { "socket AF_INET stream", c_inet_stream, ISOLATE },
+  { "socket AF_INET datagram", c_inet_dgram, ISOLATE },
+  { "socket AF_INET6 stream", c_inet6_stream, ISOLATE },
+  { "socket AF_UNIX", c_unix_stream, ISOLATE },
   { "netlink NETLINK_AUDIT", c_netlink_audit, ISOLATE },
   { "connect to the host's loopback listener", c_connect_host, ISOLATE },
   { "bind to privileged port 80", c_bind_80, ISOLATE },

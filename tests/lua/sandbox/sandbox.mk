@@ -26,6 +26,16 @@ TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 ## and ward run's --allow-* flags, in the runtime and in subprocess actors.
 TESTS += tests/lua/sandbox/stdio.sh
 EXTRA_DIST += tests/lua/sandbox/stdio.sh
+## grants.sh: ward run --allow-read/-write/-net/-listen (the canonical
+## path, --print-policy round trips) and process.permissions.query on fs.*
+## and net.* as the calls would answer, trusted and --untrusted.
+TESTS += tests/lua/sandbox/grants.sh
+EXTRA_DIST += tests/lua/sandbox/grants.sh
+## walkthrough.sh: doc/writing-policies.md section 13 run as written
+## (permissive run, suggest, --allow-* grants, enforce), the plugin script
+## taken from the document.
+TESTS += tests/lua/sandbox/walkthrough.sh
+EXTRA_DIST += tests/lua/sandbox/walkthrough.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
 ## (live children, the descriptor reserve, descriptors in flight).
 TESTS += tests/lua/sandbox/exhaust.sh
