@@ -26,6 +26,9 @@ TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 ## and ward run's --allow-* flags, in the runtime and in subprocess actors.
 TESTS += tests/lua/sandbox/stdio.sh
 EXTRA_DIST += tests/lua/sandbox/stdio.sh
+## stdio-hostile.sh: attacks on them (a run started with a stream closed, ...).
+TESTS += tests/lua/sandbox/stdio-hostile.sh
+EXTRA_DIST += tests/lua/sandbox/stdio-hostile.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
 ## (live children, the descriptor reserve, descriptors in flight).
 TESTS += tests/lua/sandbox/exhaust.sh
