@@ -44,6 +44,8 @@
 #define SLEEP_MAX_MS 16             /* the longest sleep between two polls of a stream */
 #define MAXFMT 250                  /* formats in one read, as Lua's lines */
 #define MAXLENNUM 200               /* Lua's L_MAXLENNUM */
+#define FILLS_PER_SLICE 16          /* reads of READ_CHUNK between two yields of a read
+                                       whose input keeps coming */
 
 enum { S_UNASKED, S_GRANTED, S_DENIED };
 enum { M_READ = 1, M_WRITE, M_LINES };
@@ -57,6 +59,8 @@ typedef struct io_stream {
   int regular;                  /* a regular file: writes are not cut */
   char *buf;                    /* read-ahead: buf[off..len) */
   size_t off, len, cap;
+  size_t seen;                  /* buf[off..off+seen) holds no newline: a line is
+                                   looked for only in what came since */
   char why[WARD_ERR_MSG_MAX];   /* the denial */
 } io_stream;
 
@@ -353,12 +357,18 @@ static int
 read_number (lua_State *L, io_stream *s)
 {
   numrd r = { .s = s };
+  /* blanks are consumed as Lua does, not kept: endless blanks cost no
+   * buffer, and each is looked at once */
   do
     r.c = peek (s, r.i++);
   while (r.c >= 0 && strchr (" \t\n\v\f\r", r.c) && r.c);
+  s->off += r.i - 1;             /* (seen counts from off) */
+  s->seen = 0;
   if (r.c == -2)
     return F_MORE;
   int count = 0, hex = 0;
+  r.i = 0;
+  r.c = peek (s, r.i++);
   nr_test2 (&r, "-+");
   if (nr_test2 (&r, "00"))
     {
@@ -428,9 +438,12 @@ one_format (lua_State *L, io_stream *s, int idx)
     case 'l':
     case 'L':
       {
-        const char *nl = avail ? memchr (d, '\n', avail) : NULL;
+        const char *nl = avail > s->seen ? memchr (d + s->seen, '\n', avail - s->seen) : NULL;
         if (nl == NULL && !s->eof)
-          return F_MORE;
+          {
+            s->seen = avail;
+            return F_MORE;
+          }
         if (nl == NULL && avail == 0)
           {
             lua_pushnil (L);
@@ -460,6 +473,7 @@ read_k (lua_State *L, int status, lua_KContext ctx)
   ward_vm_check_killed (L);
   io_stream *s = lua_touserdata (L, 1);
   int n = CTX_N (ctx);
+  int fills = 0;
   for (;;)
     {
       int done = lua_gettop (L) - 1 - n;
@@ -467,11 +481,18 @@ read_k (lua_State *L, int status, lua_KContext ctx)
         return n;
       luaL_checkstack (L, 2, "too many arguments");
       int f = one_format (L, s, 2 + done);
+      if (f != F_MORE)
+        s->seen = 0;            /* bytes were taken */
       if (f == F_DONE)
         continue;
       if (f == F_FAIL)
         return done + 1;
       int got = fill (L, s);
+      /* input that keeps coming (/dev/zero, a fast writer) never makes
+       * the read wait: it yields now and then all the same, so that it
+       * holds no worker thread and stays killable */
+      if (got > 0 && ++fills >= FILLS_PER_SLICE)
+        return wait_then (L, s, POLLIN, 0, CTX (CTX_M (ctx), 0, n), read_k);
       if (got >= 0)
         continue;
       if (got == -2)

@@ -42,4 +42,45 @@ for mode in main untrusted; do
     sh -c "! grep -q written '$T/c.db' '$T/c.db-wal' 2>/dev/null"
 done
 
+# ---- input that never stops coming holds no worker thread ----
+# /dev/zero is always ready: a read that wants more (all of it, a line
+# that never ends) must still let the one thread run others, and be
+# terminated while it reads (before, the reader kept the thread until its
+# memory cap ended it, and the terminate found no process).
+mkdir -p "$T/z/t"
+printf 'return io.read(...)\n' > "$T/z/t/reader.lua"
+cat > "$T/z/main.lua" <<'LUA'
+local fmt = ...
+local w = assert(process.spawn_monitored("t:reader", "ward:main", fmt))
+local events = process.events()
+time.sleep("100ms")
+print("slept while it reads")
+print("terminate", process.terminate(w))
+local r = channel.select{ events:case_receive(), time.after("20s"):case_receive() }
+print("ended", r.channel == events and r.value.kind == process.event.EXIT
+  and r.value.result.error ~= nil)
+LUA
+for fmt in a l; do
+  timeout "$wait_s" "$WARD" run --threads 1 --memory 1G --audit "$T/z.db" "$T/z/main.lua" "$fmt" \
+    < /dev/zero > "$T/zout" 2>&1
+  has "io.read(\"$fmt\") of endless input lets another process run on the one thread" \
+    '^slept while it reads$' "$T/zout"
+  has "... and is terminated while it reads" "^terminate${tab}true$" "$T/zout"
+  has "... (its exit seen)" "^ended${tab}true$" "$T/zout"
+done
+
+# "n" skips blanks as Lua does, consuming them: 200 MB of them cost no
+# buffer (before, they were kept until the memory cap ended the read)
+cat > "$T/blank.lua" <<'LUA'
+print("n", io.read("n"))
+LUA
+(head -c 200000000 /dev/zero | tr '\0' ' '; printf '42\n') \
+  | timeout "$wait_s" "$WARD" run --memory 32M --audit "$T/z.db" "$T/blank.lua" > "$T/zout" 2>&1
+has "io.read(\"n\") after 200 MB of blanks under --memory 32M reads the number" "^n${tab}42$" "$T/zout"
+# a long line read in many chunks is whole
+(head -c 3000000 /dev/zero | tr '\0' 'x'; printf '\nnext\n') > "$T/long"
+printf 'local l = io.read("l"); print(#l, l:match("^x*$") ~= nil, io.read("l"))\n' > "$T/long.lua"
+timeout "$wait_s" "$WARD" run --audit "$T/z.db" "$T/long.lua" < "$T/long" > "$T/zout" 2>&1
+has "a 3 MB line is read whole, the next one after it" "^3000000${tab}true${tab}next$" "$T/zout"
+
 finish
