@@ -424,6 +424,15 @@ b_reply (lua_State *L)
   send_reply (r, st, kind, vals.data, vals.len, msg, &fds);
   wbuf_free (&vals);
   ward_fdvec_close (&fds);
+  /* a descriptor in the result (io.stream's) was the child's: the
+   * stand-in keeps no copy until its collector runs (a child asking
+   * again and again would hold the runtime's descriptors) */
+  for (int i = 2; i <= top; i++)
+    {
+      int *u = ward_fd_test (L, i);
+      if (u)
+        ward_fd_release (u);
+    }
   return 0;
 }
 

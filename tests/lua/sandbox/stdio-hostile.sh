@@ -83,4 +83,16 @@ printf 'local l = io.read("l"); print(#l, l:match("^x*$") ~= nil, io.read("l"))\
 timeout "$wait_s" "$WARD" run --audit "$T/z.db" "$T/long.lua" < "$T/long" > "$T/zout" 2>&1
 has "a 3 MB line is read whole, the next one after it" "^3000000${tab}true${tab}next$" "$T/zout"
 
+# ---- a compromised child (tests/ward-faults, WARD_TEST_RAW_WIRE=1) ----
+# It asks for its standard input 2000 times under a limit of 128
+# descriptors: each answer's copy goes to the child and none is kept by
+# its stand-in (before, each waited for the stand-in's collector, and the
+# runtime's descriptors ran out at the 64th or so).
+(ulimit -n 128 && WARD_TEST_RAW_WIRE=1 timeout "$wait_s" "$WARD_FAULTS" run --root "$src" \
+  --audit "$T/raw.db" "$src/raw-parent.lua" io-stream-many "$ward_test_scale") > "$T/raw" 2>&1
+skip_unless_sandbox "$T/raw"
+has "a child asking io.stream 2000 times under ulimit -n 128 gets 2000 descriptors" \
+  '^report: io-stream-many 2000 0 0$' "$T/raw"
+has "... and the runtime goes on" '^after: 50$' "$T/raw"
+
 finish
