@@ -83,6 +83,28 @@ printf 'local l = io.read("l"); print(#l, l:match("^x*$") ~= nil, io.read("l"))\
 timeout "$wait_s" "$WARD" run --audit "$T/z.db" "$T/long.lua" < "$T/long" > "$T/zout" 2>&1
 has "a 3 MB line is read whole, the next one after it" "^3000000${tab}true${tab}next$" "$T/zout"
 
+# ---- --allow-* values a policy string cannot hold ----
+# --print-policy must print only what ward policy check accepts: a value
+# longer than a policy string (4096 bytes, its glob characters escaped)
+# is a usage error, not a policy that fails to load
+long=$(head -c 4097 /dev/zero | tr '\0' A)
+"$WARD" run --allow-env "$long" --print-policy > "$T/lp" 2> "$T/lerr"
+ok "--allow-env of 4097 bytes is a usage error (exit 2)" test $? -eq 2
+ok "... printing no policy" test ! -s "$T/lp"
+has "... saying why" 'allow-.*env.read: the value is 4097 bytes .*longer than the 4096' "$T/lerr"
+stars=$(head -c 2100 /dev/zero | tr '\0' '*')
+"$WARD" run --allow-env "$stars" --print-policy > "$T/lp" 2> "$T/lerr"
+ok "--allow-env of 2100 '*' (4200 bytes escaped) is a usage error too" test $? -eq 2
+"$WARD" run --allow-env "${long%A}" --print-policy > "$T/lp" 2> "$T/lerr"
+ok "--allow-env of 4096 bytes is printed (exit 0)" test $? -eq 0
+"$WARD" policy check "$T/lp" > /dev/null 2>&1
+ok "... as a policy ward policy check accepts" test $? -eq 0
+printf 'print(process.permissions.query{action="env.read", resource=(...)}.state)\n' > "$T/qq.lua"
+hi=$(printf 'A\377\376B')
+"$WARD" run --allow-env "$hi" --print-policy > "$T/hp"
+"$WARD" run --policy "$T/hp" "$T/qq.lua" "$hi" > "$T/hout" 2>&1
+has "a value with bytes that are no UTF-8, printed and read back, grants that name" '^granted$' "$T/hout"
+
 # ---- a compromised child (tests/ward-faults, WARD_TEST_RAW_WIRE=1) ----
 # It asks for its standard input 2000 times under a limit of 128
 # descriptors: each answer's copy goes to the child and none is kept by
