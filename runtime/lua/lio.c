@@ -14,7 +14,9 @@
  * Waits never hold a worker thread: a stream that is not ready is polled
  * again after a short sleep of the process (time.sleep's timer), which
  * yields to the scheduler and stays killable; where the process cannot
- * yield (inside a metamethod) it polls in place in short slices, as lfd.c.
+ * yield (inside a C call such as a sort comparator) it polls in place in
+ * short slices, as lfd.c, and is ended past WARD_UNYIELDABLE_NS there, as
+ * the instruction hook ends a script that runs that long unpreempted.
  * Standard input is read ahead into a buffer of the process's stream
  * (counted against its memory cap): several processes that read the run's
  * standard input each get whatever they read first. */
@@ -231,11 +233,18 @@ wait_then (lua_State *L, io_stream *s, short events, int backoff_ms, lua_KContex
       lua_callk (L, 1, 0, ctx, k);
       return k (L, LUA_OK, ctx);
     }
+  ward_proc *p = ward_current ();
   for (;;)
     {
       ward_sched_nudge ();
       struct pollfd pf = { .fd = s->fd, .events = events };
       int n = poll (&pf, 1, SLICE_MS);
+      /* the thread is held meanwhile: no longer than the instruction hook
+       * lets a script run where it cannot be preempted (vm.h) */
+      if (n == 0 && p != NULL && ward_now_ns () - p->slice_start_ns > WARD_UNYIELDABLE_NS)
+        ward_proc_kill (p, "waited for more than %lld s on io.%s where it cannot yield "
+                        "(inside a C call such as a sort comparator)",
+                        WARD_UNYIELDABLE_NS / 1000000000LL, words[s->which]);
       ward_vm_check_killed (L);
       if (n != 0)
         return k (L, LUA_OK, ctx);

@@ -42,6 +42,8 @@ for mode in main untrusted; do
     sh -c "! grep -q written '$T/c.db' '$T/c.db-wal' 2>/dev/null"
 done
 
+mkfifo "$T/fifo"
+
 # ---- input that never stops coming holds no worker thread ----
 # /dev/zero is always ready: a read that wants more (all of it, a line
 # that never ends) must still let the one thread run others, and be
@@ -68,6 +70,26 @@ for fmt in a l; do
   has "... and is terminated while it reads" "^terminate${tab}true$" "$T/zout"
   has "... (its exit seen)" "^ended${tab}true$" "$T/zout"
 done
+
+# a read that must wait where the process cannot yield (a sort comparator,
+# a C call) holds its thread: it is ended as the instruction hook ends a
+# script that runs too long there (before, it held the one thread for ever)
+mkdir -p "$T/u/t"
+cat > "$T/u/t/reader.lua" <<'LUA'
+table.sort({ 1, 2 }, function(a, b) io.read("l") return a < b end)
+LUA
+cat > "$T/u/main.lua" <<'LUA'
+local w = assert(process.spawn_monitored("t:reader", "ward:main"))
+local events = process.events()
+local r = channel.select{ events:case_receive(), time.after("60s"):case_receive() }
+print("ended", r.channel == events and tostring(r.value.result.error))
+LUA
+exec 3<> "$T/fifo"      # a writer that never writes: reads wait
+timeout "$wait_s" "$WARD" run --threads 1 --audit "$T/z.db" "$T/u/main.lua" < "$T/fifo" \
+  > "$T/zout" 2>&1
+exec 3>&-
+has "a read waiting inside a sort comparator is ended, and says why" \
+  "^ended${tab}.*waited .* on io.stdin where it cannot yield" "$T/zout"
 
 # "n" skips blanks as Lua does, consuming them: 200 MB of them cost no
 # buffer (before, they were kept until the memory cap ended the read)
