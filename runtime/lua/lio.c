@@ -817,7 +817,7 @@ ward_io_stream_for_child (lua_State *L)
     return ward_push_error (L, WARD_E_PERMISSION_DENIED, "permission denied: no process asks");
   if (ward_proc_authorize1 (p, action_of (which), words[which], NULL, &err) < 0)
     return ward_push_err (L, &err);
-  int fd = fcntl (which, F_DUPFD_CLOEXEC, 3);
+  int fd = fcntl (ward_fd_std (which), F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
     return ward_push_error (L, WARD_E_UNAVAILABLE, "io.%s: %s", words[which], strerror (errno));
   /* sandboxed work never takes a reserved number (fdvec.h) */

@@ -127,6 +127,48 @@ hi=$(printf 'A\377\376B')
 "$WARD" run --policy "$T/hp" "$T/qq.lua" "$hi" > "$T/hout" 2>&1
 has "a value with bytes that are no UTF-8, printed and read back, grants that name" '^granted$' "$T/hout"
 
+# ---- a terminal is read-write: a child gets it in one direction ----
+# In a terminal, ward's descriptors 0 to 2 are one read-write description:
+# a sandboxed child handed ward's standard output (its descriptor 1, or
+# io.stdout's copy) could read what is typed. The child's copies are the
+# terminal opened again, for writing only.
+if command -v script >/dev/null 2>&1; then
+  mkdir -p "$T/tt/t"
+  cat > "$T/tt/t/c.lua" <<'LUA'
+io.write("")                         -- io.stdout's copy, asked
+print("child-ready")
+time.sleep("30s")
+LUA
+  printf 'process.spawn("t:c", "ward:sandbox")\ntime.sleep("30s")\n' > "$T/tt/m.lua"
+  script -qc "tty > '$T/tty'; exec timeout $wait_s '$WARD' run --audit '$T/tt.db' '$T/tt/m.lua'" \
+    /dev/null > "$T/ttout" 2>&1 &
+  spid=$!
+  i=0
+  while ! grep -q child-ready "$T/ttout" 2>/dev/null && [ $i -lt $((wait_s * 10)) ]; do
+    sleep 0.1; i=$((i + 1))
+  done
+  tty=$(cat "$T/tty" 2>/dev/null)
+  rw=0 seen=0
+  for d in /proc/[0-9]*; do
+    [ "$(cat "$d/comm" 2>/dev/null)" = ward-sandbox ] || continue
+    # sandboxed: in a PID namespace of its own (not the supervisor)
+    grep -Eq '^NSpid:[[:space:]]*[0-9]+[[:space:]]+[0-9]' "$d/status" 2>/dev/null || continue
+    for f in "$d"/fd/*; do
+      [ "$(readlink "$f" 2>/dev/null)" = "$tty" ] || continue
+      seen=$((seen + 1))
+      fl=$(sed -n 's/^flags:[[:space:]]*//p' "$d/fdinfo/${f##*/}" 2>/dev/null)
+      [ $(( 0$fl & 3 )) -eq 2 ] && rw=$((rw + 1))
+    done
+  done
+  kill "$spid" 2>/dev/null
+  wait "$spid" 2>/dev/null
+  ok "in a terminal, the sandboxed child holds the terminal ($seen descriptors)" test "$seen" -gt 0
+  ok "... never open for reading and writing ($rw are)" test "$rw" -eq 0
+else
+  echo "ok $((n + 1)) # SKIP script(1) is not installed"; n=$((n + 1))
+  echo "ok $((n + 1)) # SKIP script(1) is not installed"; n=$((n + 1))
+fi
+
 # ---- a compromised child (tests/ward-faults, WARD_TEST_RAW_WIRE=1) ----
 # It asks for its standard input 2000 times under a limit of 128
 # descriptors: each answer's copy goes to the child and none is kept by
