@@ -26,7 +26,8 @@ TESTS += tests/lua/sandbox/nobody.sh tests/lua/sandbox/untrusted.sh \
 ## and ward run's --allow-* flags, in the runtime and in subprocess actors.
 TESTS += tests/lua/sandbox/stdio.sh
 EXTRA_DIST += tests/lua/sandbox/stdio.sh
-## stdio-hostile.sh: attacks on them (a run started with a stream closed, ...).
+## stdio-hostile.sh: attacks on them (a stream closed or endless, waits where
+## nothing yields, a terminal, --allow-* values, a compromised child).
 TESTS += tests/lua/sandbox/stdio-hostile.sh
 EXTRA_DIST += tests/lua/sandbox/stdio-hostile.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors

@@ -1,9 +1,13 @@
 #!/bin/sh
 # stdio-hostile.sh -- attacks on the standard streams, os.getenv and
-# process.permissions.query (DESIGN 3.3), through the real ward binary:
-# a run started with a standard stream closed (the stream is never another
-# of ward's descriptors), and the other attempts of a hostile script or
-# CLI user that a test can show by events. nobody.sh runs it as nobody.
+# ward run's --allow-* (DESIGN 3.3), through the real ward binary: a run
+# started with a standard stream closed (never another of ward's
+# descriptors); input that never ends (/dev/zero, endless blanks, a line
+# without end) holds no worker thread and no unbounded buffer; a wait
+# where the process cannot yield is ended; --allow-* values a policy
+# string cannot hold; a terminal handed to a sandboxed child in one
+# direction; a compromised child asking for a stream 2000 times.
+# nobody.sh runs it as nobody.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 tab=$(printf '\t')
 wait_s=$(scaled_s 60)
