@@ -15,6 +15,7 @@
 #include "wunit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <getopt.h>
 #include <limits.h>
@@ -983,9 +984,39 @@ cmd_run (int argc, char **argv)
   return rc;
 }
 
+/* Descriptors 0, 1 and 2 are the standard streams that io hands to a
+ * script granted them (a subprocess actor gets a copy). A stream ward was
+ * started without would be the first descriptor ward opens (the sandbox
+ * supervisor's socket, the audit database): each is /dev/null before
+ * anything is opened, or ward does not start. 0, or -1 (errno). */
+static int
+std_fds_open (void)
+{
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl (fd, F_GETFD) < 0)
+      {
+        if (errno != EBADF)
+          return -1;
+        int n = open ("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (n != fd)
+          {
+            if (n >= 0)
+              close (n), errno = EBADF;
+            return -1;
+          }
+      }
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+  if (std_fds_open () < 0)
+    {
+      fprintf (stderr, "ward: a standard stream is closed and /dev/null cannot take its place: "
+               "%s\n", strerror (errno));
+      return 1;
+    }
   if (argc < 2)
     {
       usage (stderr);

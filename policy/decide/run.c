@@ -179,6 +179,17 @@ ward_policy_grants_text (const ward_grant *g, size_t n, ward_err *err)
             wpol_buf_puts (&lit, "\\");
           wpol_buf_add (&lit, p, 1);
         }
+      /* what --print-policy prints must load: no literal past the limit */
+      if (lit.len > WPOL_MAX_STRING)
+        {
+          size_t len = lit.len;
+          wpol_buf_free (&lit);
+          wpol_buf_free (&b);
+          ward_err_set (err, WARD_E_INVALID, 0, "%s: the value is %zu bytes as a policy "
+                        "string (its glob characters escaped), longer than the %u a policy "
+                        "string holds", g[i].action, len, (unsigned) WPOL_MAX_STRING);
+          return NULL;
+        }
       wpol_buf_printf (&b, "  allow %s on ", g[i].action);
       wpol_buf_quote (&b, lit.s ? lit.s : "");
       if (g[i].below)

@@ -8,7 +8,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- descriptor lists ---- */
@@ -134,4 +137,37 @@ ward_fdvec_dup (ward_fdvec *v, int fd, ward_err *err)
     }
   v->fd[v->n] = d;
   return (int) v->n++;
+}
+
+/* ---- the standard streams a child is handed ---- */
+
+static int std_fd[3] = { 0, 1, 2 };
+static pthread_once_t std_once = PTHREAD_ONCE_INIT;
+
+/* A child handed ward's read-write terminal as its standard output could
+ * read what is typed there: it gets the terminal opened anew, write-only
+ * (or read-only for standard input). Character devices only: a regular
+ * file opened anew would lose its offset, a socket cannot be. */
+static void
+std_narrow (void)
+{
+  for (int i = 0; i < 3; i++)
+    {
+      struct stat st;
+      int fl = fcntl (i, F_GETFL);
+      if (fl < 0 || (fl & O_ACCMODE) != O_RDWR || fstat (i, &st) < 0 || !S_ISCHR (st.st_mode))
+        continue;
+      char path[64];
+      snprintf (path, sizeof path, "/proc/self/fd/%d", i);
+      int fd = open (path, (i == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
+      if (fd >= 0)
+        std_fd[i] = fd;
+    }
+}
+
+int
+ward_fd_std (int i)
+{
+  pthread_once (&std_once, std_narrow);
+  return i >= 0 && i < 3 ? std_fd[i] : -1;
 }

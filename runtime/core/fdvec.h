@@ -36,6 +36,13 @@ int ward_fdvec_own (ward_fdvec *v, int fd, ward_err *err);
  * a reserved number, and the reserve stays whole for the rest. Without
  * init nothing is reserved. */
 int ward_fd_table_init (unsigned reserve, ward_err *err);
+/* ward's standard stream i (0, 1, 2) as a sandboxed child may hold it:
+ * a terminal or other character device that ward holds for reading and
+ * writing (one description for the three streams, in a terminal) is
+ * opened again in the stream's direction alone (read for 0, write for 1
+ * and 2), once; anything else, or when that fails, is i itself. Not
+ * closed by the caller. */
+int ward_fd_std (int i);
 /* The first reserved number (the soft limit less the reserve). */
 long ward_fd_floor (void);
 /* Whether fd, taken for sandboxed work, is a reserved number. */

@@ -14,7 +14,9 @@
  * Waits never hold a worker thread: a stream that is not ready is polled
  * again after a short sleep of the process (time.sleep's timer), which
  * yields to the scheduler and stays killable; where the process cannot
- * yield (inside a metamethod) it polls in place in short slices, as lfd.c.
+ * yield (inside a C call such as a sort comparator) it polls in place in
+ * short slices, as lfd.c, and is ended past WARD_UNYIELDABLE_NS there, as
+ * the instruction hook ends a script that runs that long unpreempted.
  * Standard input is read ahead into a buffer of the process's stream
  * (counted against its memory cap): several processes that read the run's
  * standard input each get whatever they read first. */
@@ -47,6 +49,8 @@
 #define SLEEP_MAX_MS 16             /* the longest sleep between two polls of a stream */
 #define MAXFMT 250                  /* formats in one read, as Lua's lines */
 #define MAXLENNUM 200               /* Lua's L_MAXLENNUM */
+#define FILLS_PER_SLICE 16          /* reads of READ_CHUNK between two yields of a read
+                                       whose input keeps coming */
 
 enum { S_UNASKED, S_GRANTED, S_DENIED };
 enum { M_READ = 1, M_WRITE, M_LINES };
@@ -60,6 +64,8 @@ typedef struct io_stream {
   int regular;                  /* a regular file: writes are not cut */
   char *buf;                    /* read-ahead: buf[off..len) */
   size_t off, len, cap;
+  size_t seen;                  /* buf[off..off+seen) holds no newline: a line is
+                                   looked for only in what came since */
   char why[WARD_ERR_MSG_MAX];   /* the denial */
 } io_stream;
 
@@ -230,11 +236,18 @@ wait_then (lua_State *L, io_stream *s, short events, int backoff_ms, lua_KContex
       lua_callk (L, 1, 0, ctx, k);
       return k (L, LUA_OK, ctx);
     }
+  ward_proc *p = ward_current ();
   for (;;)
     {
       ward_sched_nudge ();
       struct pollfd pf = { .fd = s->fd, .events = events };
       int n = poll (&pf, 1, SLICE_MS);
+      /* the thread is held meanwhile: no longer than the instruction hook
+       * lets a script run where it cannot be preempted (vm.h) */
+      if (n == 0 && p != NULL && ward_now_ns () - p->slice_start_ns > WARD_UNYIELDABLE_NS)
+        ward_proc_kill (p, "waited for more than %lld s on io.%s where it cannot yield "
+                        "(inside a C call such as a sort comparator)",
+                        WARD_UNYIELDABLE_NS / 1000000000LL, words[s->which]);
       ward_vm_check_killed (L);
       if (n != 0)
         return k (L, LUA_OK, ctx);
@@ -356,12 +369,18 @@ static int
 read_number (lua_State *L, io_stream *s)
 {
   numrd r = { .s = s };
+  /* blanks are consumed as Lua does, not kept: endless blanks cost no
+   * buffer, and each is looked at once */
   do
     r.c = peek (s, r.i++);
   while (r.c >= 0 && strchr (" \t\n\v\f\r", r.c) && r.c);
+  s->off += r.i - 1;             /* (seen counts from off) */
+  s->seen = 0;
   if (r.c == -2)
     return F_MORE;
   int count = 0, hex = 0;
+  r.i = 0;
+  r.c = peek (s, r.i++);
   nr_test2 (&r, "-+");
   if (nr_test2 (&r, "00"))
     {
@@ -431,9 +450,12 @@ one_format (lua_State *L, io_stream *s, int idx)
     case 'l':
     case 'L':
       {
-        const char *nl = avail ? memchr (d, '\n', avail) : NULL;
+        const char *nl = avail > s->seen ? memchr (d + s->seen, '\n', avail - s->seen) : NULL;
         if (nl == NULL && !s->eof)
-          return F_MORE;
+          {
+            s->seen = avail;
+            return F_MORE;
+          }
         if (nl == NULL && avail == 0)
           {
             lua_pushnil (L);
@@ -463,6 +485,7 @@ read_k (lua_State *L, int status, lua_KContext ctx)
   ward_vm_check_killed (L);
   io_stream *s = lua_touserdata (L, 1);
   int n = CTX_N (ctx);
+  int fills = 0;
   for (;;)
     {
       int done = lua_gettop (L) - 1 - n;
@@ -470,11 +493,18 @@ read_k (lua_State *L, int status, lua_KContext ctx)
         return n;
       luaL_checkstack (L, 2, "too many arguments");
       int f = one_format (L, s, 2 + done);
+      if (f != F_MORE)
+        s->seen = 0;            /* bytes were taken */
       if (f == F_DONE)
         continue;
       if (f == F_FAIL)
         return done + 1;
       int got = fill (L, s);
+      /* input that keeps coming (/dev/zero, a fast writer) never makes
+       * the read wait: it yields now and then all the same, so that it
+       * holds no worker thread and stays killable */
+      if (got > 0 && ++fills >= FILLS_PER_SLICE)
+        return wait_then (L, s, POLLIN, 0, CTX (CTX_M (ctx), 0, n), read_k);
       if (got >= 0)
         continue;
       if (got == -2)
@@ -790,7 +820,7 @@ ward_io_stream_for_child (lua_State *L)
     return ward_push_error (L, WARD_E_PERMISSION_DENIED, "permission denied: no process asks");
   if (ward_proc_authorize1 (p, action_of (which), words[which], NULL, &err) < 0)
     return ward_push_err (L, &err);
-  int fd = fcntl (which, F_DUPFD_CLOEXEC, 3);
+  int fd = fcntl (ward_fd_std (which), F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
     return ward_push_error (L, WARD_E_UNAVAILABLE, "io.%s: %s", words[which], strerror (errno));
   /* sandboxed work never takes a reserved number (fdvec.h) */

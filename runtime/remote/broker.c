@@ -243,13 +243,13 @@ stdio_fd (enum ward_stdio mode, int i)
   switch (mode)
     {
     case WARD_STDIO_INHERIT:
-      return i;
+      return ward_fd_std (i);
     case WARD_STDIO_NULL:
       return -1;
     case WARD_STDIO_DEFAULT:
       break;
     }
-  return i == STDIN_FILENO ? -1 : i;
+  return i == STDIN_FILENO ? -1 : ward_fd_std (i);
 }
 
 ward_remote *

@@ -1,7 +1,7 @@
 #!/bin/sh
 # nobody.sh -- the subprocess-actor tests run by an unprivileged user
-# (nobody): actors.lua, emilua.lua, fd.lua, hostile.sh, untrusted.sh and
-# stdio.sh, whose TAP
+# (nobody): actors.lua, emilua.lua, fd.lua, hostile.sh, untrusted.sh,
+# stdio.sh and stdio-hostile.sh, whose TAP
 # is merged into one stream. The sandbox then needs a user namespace for
 # everything. ward and the test files are copied where nobody can read
 # them, whatever the checkout's permissions.
@@ -31,7 +31,7 @@ run () {
 }
 n=0
 fails=0
-for t in actors.lua emilua.lua fd.lua hostile.sh untrusted.sh stdio.sh; do
+for t in actors.lua emilua.lua fd.lua hostile.sh untrusted.sh stdio.sh stdio-hostile.sh; do
   case $t in
     *.lua) run sh tests/lua/run-lua-test.sh "tests/lua/sandbox/$t" > "$tmp/out" 2>&1 ;;
     *) run sh "tests/lua/sandbox/$t" > "$tmp/out" 2>&1 ;;

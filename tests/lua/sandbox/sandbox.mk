@@ -36,6 +36,10 @@ EXTRA_DIST += tests/lua/sandbox/grants.sh
 ## taken from the document.
 TESTS += tests/lua/sandbox/walkthrough.sh
 EXTRA_DIST += tests/lua/sandbox/walkthrough.sh
+## stdio-hostile.sh: attacks on them (a stream closed or endless, waits where
+## nothing yields, a terminal, --allow-* values, a compromised child).
+TESTS += tests/lua/sandbox/stdio-hostile.sh
+EXTRA_DIST += tests/lua/sandbox/stdio-hostile.sh
 ## exhaust.sh: an untrusted script cannot exhaust the runtime's descriptors
 ## (live children, the descriptor reserve, descriptors in flight).
 TESTS += tests/lua/sandbox/exhaust.sh

@@ -276,6 +276,17 @@ A["half"] = function()
   W.datagram(hdr(W.CALL, W.MORE) .. string.rep("x", W.CHUNK))
   return await_end()
 end
+-- the standard streams asked again and again (the child side asks once):
+-- each answer's descriptor is the child's, none stays with the runtime
+A["io-stream-many"] = function()
+  local got = {}
+  for _ = 1, 2000 do
+    local st = W.call("io.stream", W.encode("stdin"))
+    got[st] = (got[st] or 0) + 1
+  end
+  report("io-stream-many", got[0] or 0, got[1] or 0, got[2] or 0)
+  return "done"
+end
 
 local f = A[attack]
 if not f then error("actors:raw: no attack named " .. tostring(attack)) end
