@@ -46,6 +46,11 @@ wpol_result wpol_eval (const wpol_index *ix, const ward_actor *actor,
                        const char *action, const char *resource,
                        const ward_attrs *attrs, uint32_t *mask,
                        wpol_trace_fn trace, void *ud);
+/* Whether some attributes could make the index allow: ALLOW when a rule
+ * that matches the action and resource allows (its condition taken as
+ * true) and no unconditional deny matches; DENY otherwise. */
+wpol_result wpol_eval_possible (const wpol_index *ix, const ward_actor *actor,
+                                const char *action, const char *resource);
 
 /* wpol_engine_explain over one index (engine.h). */
 void wpol_explain_index (const wpol_index *ix, const ward_actor *actor, const char *action,

@@ -421,6 +421,19 @@ wpol_decide_traced (wpol_engine *e, const ward_actor *actor, const char *action,
   return r;
 }
 
+wpol_result
+wpol_decide_possible (wpol_engine *e, const ward_actor *actor, const char *action,
+                      const char *resource)
+{
+  wpol_result r = { WARD_DENY, WPOL_BAD_REQUEST, NULL, 0, 0, NULL };
+  if (e == NULL || bad_request (actor, action, resource))
+    return r;
+  pthread_rwlock_rdlock (&e->lock);
+  r = wpol_eval_possible (e->ix, actor, action, resource);
+  pthread_rwlock_unlock (&e->lock);
+  return r;
+}
+
 void
 wpol_engine_explain (wpol_engine *e, const ward_actor *actor, const char *action,
                      const char *resource, const ward_attrs *attrs, wpol_explain_fn fn,

@@ -221,6 +221,10 @@ char **wpol_engine_names (wpol_engine *e, wpol_names_kind kind, ward_err *err);
 wpol_result wpol_decide (wpol_engine *e, const ward_actor *actor,
                          const char *action, const char *resource,
                          const ward_attrs *attrs);
+/* Whether some attributes could allow (wpol_eval_possible). Thread-safe;
+ * any fault denies. */
+wpol_result wpol_decide_possible (wpol_engine *e, const ward_actor *actor,
+                                  const char *action, const char *resource);
 /* The same, bypassing the cache, calling trace (when set) once per rule
  * considered with a line such as "policy.policy:4: allow ...: condition
  * false". */

@@ -331,6 +331,9 @@ typedef struct decider {
   uint32_t mask;
   wpol_trace_fn trace;
   void *ud;
+  /* Whether any attributes could allow (wpol_eval_possible): an allow's
+   * condition counts as true, a deny counts only without a condition. */
+  int possible;
 } decider;
 
 static int
@@ -386,7 +389,8 @@ consider (decider *dd, const wpol_entry *e, int scoped, int known)
     return;
   dd->mask |= r->mask;
   char msg[256] = "";
-  int v = r->cond ? wpol_cond_eval (r->cond, &dd->q, msg, sizeof msg) : 1;
+  int v = dd->possible ? !r->deny || r->cond == NULL
+          : r->cond ? wpol_cond_eval (r->cond, &dd->q, msg, sizeof msg) : 1;
   if (dd->trace)
     trace_rule (dd, r, v, msg);
   if (r->deny && v != 0)
@@ -599,16 +603,16 @@ well_formed (const ward_actor *actor, const char *action, const char *resource)
          && (actor->nmeta == 0 || actor->meta != NULL);
 }
 
-wpol_result
-wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
-           const char *resource, const ward_attrs *attrs, uint32_t *mask,
-           wpol_trace_fn trace, void *ud)
+static wpol_result
+evaluate (const wpol_index *ix, const ward_actor *actor, const char *action,
+          const char *resource, const ward_attrs *attrs, uint32_t *mask,
+          wpol_trace_fn trace, void *ud, int possible)
 {
   wpol_result res = { WARD_DENY, WPOL_BAD_REQUEST, NULL, ix ? ix->gen : 0, 0 };
   *mask = 0;
   if (ix == NULL || !well_formed (actor, action, resource))
     return res;
-  decider dd = { .ix = ix, .trace = trace, .ud = ud };
+  decider dd = { .ix = ix, .trace = trace, .ud = ud, .possible = possible };
   dd.q.actor_id = actor->id;
   dd.q.decl = wpol_index_resolve_actor (ix, actor->id);
   dd.q.meta = actor->meta;
@@ -639,6 +643,23 @@ wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
   *mask = dd.mask;
   outcome (&dd, &res);
   return res;
+}
+
+wpol_result
+wpol_eval (const wpol_index *ix, const ward_actor *actor, const char *action,
+           const char *resource, const ward_attrs *attrs, uint32_t *mask,
+           wpol_trace_fn trace, void *ud)
+{
+  return evaluate (ix, actor, action, resource, attrs, mask, trace, ud, 0);
+}
+
+wpol_result
+wpol_eval_possible (const wpol_index *ix, const ward_actor *actor, const char *action,
+                    const char *resource)
+{
+  uint32_t mask;
+  static const ward_attrs none;
+  return evaluate (ix, actor, action, resource, &none, &mask, NULL, NULL, 1);
 }
 
 /* ---- explanation (ward policy explain) --------------------------------- */

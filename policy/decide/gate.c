@@ -48,6 +48,22 @@ ward_authorize_generation (void)
 }
 
 ward_decision
+ward_authorize_possible (const ward_actor *actor, const char *action, const char *resource)
+{
+  wpol_gate *g = &wpol_gate_state;
+  if (!g->ready || g->possible == NULL)
+    return WARD_DENY;
+  wpol_result r = g->possible (g->engine, actor, action, resource);
+  if (r.reason == WPOL_BAD_REQUEST)
+    return WARD_DENY;
+  if (g->permissive)
+    return WARD_ALLOW;
+  if (g->ndeny && denied_by_rule (g, action, resource))
+    return WARD_DENY;
+  return r.decision;
+}
+
+ward_decision
 ward_authorize (const ward_actor *actor, const char *action, const char *resource,
                 const ward_attrs *attrs)
 {

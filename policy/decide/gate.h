@@ -16,6 +16,8 @@ typedef struct wpol_gate {
   wpol_engine *engine;
   wpol_result (*decide) (wpol_engine *, const ward_actor *, const char *,
                          const char *, const ward_attrs *);
+  /* whether some attributes could allow (wpol_decide_possible) */
+  wpol_result (*possible) (wpol_engine *, const ward_actor *, const char *, const char *);
   int (*declares) (wpol_engine *, const char *);   /* an actor id has a declaration */
   uint64_t (*generation) (wpol_engine *);          /* of the engine's decisions */
   int (*record) (const wpol_audit_in *);   /* NULL: no audit */

@@ -373,6 +373,7 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
       wpol_run_state.polling = 1;
     }
   g->decide = wpol_decide;
+  g->possible = wpol_decide_possible;
   g->declares = wpol_engine_declares;
   g->generation = wpol_engine_generation;
   g->ready = 1;
@@ -406,6 +407,7 @@ ward_policy_shutdown (void)
   wpol_audit_stop ();
   g->record = NULL;
   g->decide = NULL;
+  g->possible = NULL;
   g->declares = NULL;
   g->generation = NULL;
   wpol_engine_free (g->engine);

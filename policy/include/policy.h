@@ -125,6 +125,15 @@ ward_decision ward_authorize (const ward_actor *actor, const char *action,
  * it", "a rule denies it", "no rule matched", "the actor is not
  * declared", "the --deny test rule", "a malformed request", "permissive
  * run (a rule would deny it)" ... Fails closed. */
+/* Whether any attributes could make the gate allow action on resource
+ * (a rule allows it whatever its condition, and no unconditional deny or
+ * --deny test rule refuses it), recording nothing: for a call that must
+ * learn its attributes first by an act of its own (net.connect resolves a
+ * name), so that it acts only where a grant could follow. A permissive
+ * run answers ALLOW. Fails closed. */
+ward_decision ward_authorize_possible (const ward_actor *actor, const char *action,
+                                       const char *resource);
+
 ward_decision ward_authorize_query (const ward_actor *actor, const char *action,
                                     const char *resource, const ward_attrs *attrs,
                                     const char **why);

@@ -30,12 +30,11 @@
 #include "rt.h"
 #include "policy.h"
 #include "fsgate.h"
+#include "lnet.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -896,73 +895,6 @@ query_fs (const ward_actor *actor, const char *action, const char *req, ward_att
   return ward_authorize_query (actor, action, r.canon, attrs, why);
 }
 
-/* The net.* answer as net.connect/net.listen would get it: the resource is
- * "HOST:PORT" ("[ADDRESS]:PORT", the port without leading zeros, as the
- * call writes it), HOST is resolved (a TCP lookup; at most
- * the 16 addresses those calls ask about) and the gate is asked once for
- * each address (attr.address): granted only if every address is. A
- * resource of another form, or a name that does not resolve, is denied
- * (the call would fail). */
-#define QUERY_ADDRS 16
-static ward_decision
-query_net (const ward_actor *actor, const char *action, const char *res, ward_attrs *attrs,
-           const char **why)
-{
-  const char *colon = strrchr (res, ':');
-  char host[256];
-  size_t hl = colon ? (size_t) (colon - res) : 0;
-  const char *h = res;
-  if (hl >= 2 && res[0] == '[' && res[hl - 1] == ']')
-    h++, hl -= 2;
-  char *end;
-  long port = colon ? strtol (colon + 1, &end, 10) : -1;
-  if (colon == NULL || hl == 0 || hl >= sizeof host || colon[1] < '0' || colon[1] > '9'
-      || *end != '\0' || port < 0 || port > 65535)
-    {
-      *why = "not HOST:PORT";
-      return WARD_DENY;
-    }
-  memcpy (host, h, hl);
-  host[hl] = '\0';
-  /* the resource as the call names it ("x:080" is asked as "x:80") */
-  char canon[sizeof host + 16];
-  snprintf (canon, sizeof canon, strchr (host, ':') ? "[%s]:%ld" : "%s:%ld", host, port);
-  res = canon;
-  struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                            .ai_flags = AI_NUMERICSERV }, *ai;
-  if (getaddrinfo (host, colon + 1, &hints, &ai) != 0)
-    {
-      *why = "the host does not resolve";
-      return WARD_DENY;
-    }
-  ward_decision d = WARD_DENY;
-  int n = 0;
-  for (struct addrinfo *a = ai; a && n < QUERY_ADDRS; a = a->ai_next)
-    {
-      if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
-        continue;
-      char text[INET6_ADDRSTRLEN];
-      const void *bin = a->ai_family == AF_INET
-                        ? (const void *) &((struct sockaddr_in *) a->ai_addr)->sin_addr
-                        : (const void *) &((struct sockaddr_in6 *) a->ai_addr)->sin6_addr;
-      if (inet_ntop (a->ai_family, bin, text, sizeof text) == NULL)
-        continue;
-      n++;
-      attrs->address = text;
-      d = ward_authorize_query (actor, action, res, attrs, why);
-      attrs->address = NULL;
-      if (d != WARD_ALLOW)
-        break;
-    }
-  freeaddrinfo (ai);
-  if (n == 0)
-    {
-      *why = "the host has no IPv4 or IPv6 address";
-      return WARD_DENY;
-    }
-  return d;
-}
-
 int
 ward_io_query (lua_State *L)
 {
@@ -1003,7 +935,7 @@ ward_io_query (lua_State *L)
       if (strncmp (action, "fs.", 3) == 0)
         d = query_fs (&actor, action, resource, &attrs, &why);
       else if (strncmp (action, "net.", 4) == 0)
-        d = query_net (&actor, action, resource, &attrs, &why);
+        d = ward_net_query (&actor, action, resource, &attrs, &why);
       else
         d = ward_authorize_query (&actor, action, resource, &attrs, &why);
       free (names);

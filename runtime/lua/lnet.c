@@ -3,6 +3,7 @@
 #include "lnet.h"
 #include "lfd.h"
 #include "remote.h"
+#include "rt.h"
 #include "vm.h"
 
 #include <arpa/inet.h>
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -69,6 +71,23 @@ get_opts (lua_State *L, int idx, nopts *o)
   lua_pop (L, 1);
 }
 
+/* The resource of host (len bytes) and port, "host:port" ("[v6]:port"),
+ * into res. Names are compared without case and a trailing dot names the
+ * same host: the resource has neither, so that a rule on a name holds
+ * whatever its spelling ("LocalHost", "localhost."). */
+static void
+resource_of (const char *host, size_t len, int port, char *res, size_t size)
+{
+  char canon[256];
+  size_t n = len < sizeof canon ? len : sizeof canon - 1;
+  if (n > 1 && host[n - 1] == '.')
+    n--;
+  for (size_t i = 0; i < n; i++)
+    canon[i] = (host[i] >= 'A' && host[i] <= 'Z') ? (char) (host[i] - 'A' + 'a') : host[i];
+  canon[n] = '\0';
+  snprintf (res, size, strchr (canon, ':') ? "[%s]:%d" : "%s:%d", canon, port);
+}
+
 /* host (a name or an address literal) and port, checked; the resource
  * "host:port" ("[v6]:port") into res. */
 static const char *
@@ -82,17 +101,7 @@ endpoint (lua_State *L, int *port, int port_min, char *res, size_t size)
   luaL_argcheck (L, p >= port_min && p <= 65535, 2, port_min ? "a port from 1 to 65535"
                  : "a port from 0 to 65535");
   *port = (int) p;
-  /* names are compared without case and a trailing dot names the same
-   * host: the resource has neither, so that a rule on a name holds
-   * whatever its spelling ("LocalHost", "localhost.") */
-  char canon[256];
-  size_t n = len;
-  if (n > 1 && host[n - 1] == '.')
-    n--;
-  for (size_t i = 0; i < n; i++)
-    canon[i] = (host[i] >= 'A' && host[i] <= 'Z') ? (char) (host[i] - 'A' + 'a') : host[i];
-  canon[n] = '\0';
-  snprintf (res, size, strchr (canon, ':') ? "[%s]:%d" : "%s:%d", canon, *port);
+  resource_of (host, len, *port, res, size);
   return host;
 }
 
@@ -155,6 +164,25 @@ resolve (const char *host, int port, const nopts *o, int passive, naddr *out, wa
   if (n == 0)
     return ward_err_set (err, WARD_E_NOT_FOUND, 0, "%s has no IPv4 or IPv6 address", host);
   return n;
+}
+
+/* Whether the name of res may be looked up at all: only where some grant
+ * could follow (a rule allows action on res whatever its address), so
+ * that a script granted nothing cannot make the runtime's resolver carry
+ * the names it makes up (a channel out through DNS). Otherwise the
+ * request is asked as it stands, without an address, and so refused and
+ * audited like any other. 0, or -1 with err. */
+static int
+may_resolve (const char *action, const char *res, ward_err *err)
+{
+  ward_proc *p = ward_current ();
+  ward_actor actor;
+  ward_attrs attrs;
+  ward_proc_gate_view (p, NULL, &actor, &attrs);
+  if (ward_authorize_possible (&actor, action, res) == WARD_ALLOW)
+    return 0;
+  const char *pair[2] = { action, res };
+  return ward_proc_authorize (p, pair, 1, NULL, err);
 }
 
 /* Ask action on res for each address (attr.address); all are asked. 0,
@@ -252,7 +280,8 @@ l_connect (lua_State *L)
   get_opts (L, 3, &o);
   naddr a[MAX_ADDRS];
   ward_err err;
-  int n = resolve (host, port, &o, 0, a, &err);
+  int n = may_resolve (WARD_ACTION (NET_CONNECT), res, &err) < 0 ? -1
+          : resolve (host, port, &o, 0, a, &err);
   if (n < 0 || ask_all (WARD_ACTION (NET_CONNECT), res, a, n, &err) < 0)
     return fail (L, "connect", res, err.kind, err.msg);
   lua_settop (L, 3);
@@ -307,7 +336,8 @@ l_listen (lua_State *L)
   get_opts (L, 3, &o);
   naddr a[MAX_ADDRS];
   ward_err err;
-  int n = resolve (host, port, &o, 1, a, &err);
+  int n = may_resolve (WARD_ACTION (NET_LISTEN), res, &err) < 0 ? -1
+          : resolve (host, port, &o, 1, a, &err);
   if (n < 0 || ask_all (WARD_ACTION (NET_LISTEN), res, a, n, &err) < 0)
     return fail (L, "listen", res, err.kind, err.msg);
   lua_settop (L, 3);
@@ -396,6 +426,55 @@ l_accept (lua_State *L)
 
 static const luaL_Reg net_fns[] = {
   { "connect", l_connect }, { "listen", l_listen }, { "accept", l_accept }, { NULL, NULL } };
+
+ward_decision
+ward_net_query (const ward_actor *actor, const char *action, const char *res, ward_attrs *attrs,
+                const char **why)
+{
+  const char *colon = strrchr (res, ':');
+  size_t hl = colon ? (size_t) (colon - res) : 0;
+  const char *h = res;
+  if (hl >= 2 && res[0] == '[' && res[hl - 1] == ']')
+    h++, hl -= 2;
+  char *end;
+  long port = colon ? strtol (colon + 1, &end, 10) : -1;
+  if (colon == NULL || hl == 0 || hl > 253 || memchr (h, '\0', hl) || colon[1] < '0'
+      || colon[1] > '9' || *end != '\0' || port < 0 || port > 65535)
+    {
+      *why = "not HOST:PORT";
+      return WARD_DENY;
+    }
+  char host[256], canon[300];
+  memcpy (host, h, hl);
+  host[hl] = '\0';
+  resource_of (host, hl, (int) port, canon, sizeof canon);
+  if (ward_authorize_possible (actor, action, canon) != WARD_ALLOW)
+    {
+      *why = "no rule could allow it (the name is not looked up)";
+      return WARD_DENY;
+    }
+  nopts o = { .udp = 0, .timeout_ms = CONNECT_TIMEOUT_MS, .backlog = 64 };
+  naddr a[MAX_ADDRS];
+  ward_err err;
+  int passive = strcmp (action, WARD_ACTION (NET_LISTEN)) == 0;
+  int n = resolve (host, (int) port, &o, passive, a, &err);
+  if (n < 0)
+    {
+      *why = err.kind == WARD_E_INVALID ? "the unspecified address"
+             : "the host does not resolve";
+      return WARD_DENY;
+    }
+  ward_decision d = WARD_DENY;
+  for (int i = 0; i < n; i++)
+    {
+      attrs->address = a[i].text;
+      d = ward_authorize_query (actor, action, canon, attrs, why);
+      attrs->address = NULL;
+      if (d != WARD_ALLOW)
+        break;
+    }
+  return d;
+}
 
 int
 ward_luaopen_net (lua_State *L)

@@ -17,8 +17,17 @@
 #define WARD_LNET_H
 
 #include <lua.h>
+#include "policy.h"
 
 int ward_luaopen_net (lua_State *L);
+/* process.permissions.query on net.*: the answer net.connect or net.listen
+ * would get for res ("HOST:PORT", "[ADDRESS]:PORT"): the name spelt as
+ * those calls spell it, looked up only where a grant could follow
+ * (ward_authorize_possible), every address (at most 16) asked as
+ * attr.address with ward_authorize_query; granted only if every one is.
+ * Records nothing. *why says what decided. */
+ward_decision ward_net_query (const ward_actor *actor, const char *action, const char *res,
+                              ward_attrs *attrs, const char **why);
 /* In a subprocess actor: connect and listen are calls to the runtime (op
  * "net.NAME"). */
 int ward_luaopen_net_remote (lua_State *L);

@@ -36,6 +36,10 @@ EXTRA_DIST += tests/lua/sandbox/grants.sh
 ## taken from the document.
 TESTS += tests/lua/sandbox/walkthrough.sh
 EXTRA_DIST += tests/lua/sandbox/walkthrough.sh
+## net-nolookup.sh: no host name is looked up where no grant could follow
+## (net.connect, net.listen, permissions.query), watched with strace.
+TESTS += tests/lua/sandbox/net-nolookup.sh
+EXTRA_DIST += tests/lua/sandbox/net-nolookup.sh
 ## stdio-hostile.sh: attacks on them (a stream closed or endless, waits where
 ## nothing yields, a terminal, --allow-* values, a compromised child).
 TESTS += tests/lua/sandbox/stdio-hostile.sh
