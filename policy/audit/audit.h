@@ -147,15 +147,22 @@ typedef struct wpol_arow {
 
 /* Print policy text that would allow the denials among rows (the others
  * are ignored); prefix names the policies ("suggested" -> "suggested.ACTOR").
- * header: a comment line saying where the records came from. */
+ * header: a comment line saying where the records came from. flags:
+ * WPOL_SUGGEST_SPLIT for one rule per action (a wrong grant is then a
+ * line to delete, not a rule to edit). */
+#define WPOL_SUGGEST_SPLIT 1u
 int wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix,
-                        const char *header, FILE *out, ward_err *err);
+                        const char *header, unsigned flags, FILE *out, ward_err *err);
 
 /* Format microseconds since the epoch as 2026-01-02T03:04:05.678Z. */
 void wpol_audit_time (int64_t us, char *buf, size_t size);
 /* Read one value of a flat JSON object of strings written by the writer
  * (attrs): a malloc'd copy, or NULL when the key is absent. */
 char *wpol_json_get (const char *json, const char *key);
+/* The strings of a flat JSON array written by the writer (scope) into v
+ * (at most max, each malloc'd): how many, or (size_t) -1 when out of
+ * memory or past max (nothing is left in v then). */
+size_t wpol_json_strings (const char *json, char **v, size_t max);
 
 /* SHA-256 of len bytes at data (sha256.c): the digest the trail keeps of a
  * resource too long to store whole. */

@@ -8,6 +8,7 @@
 #include "wpol.h"
 #include "wunit.h"
 #include "wgrow.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -34,6 +35,13 @@ static const char usage_text[] =
   "  --json                    one JSON object per line (listing, stats)\n"
   "  --full                    show long strings whole (else cut at 200 bytes)\n"
   "  --name PREFIX             suggest: name policies PREFIX.ACTOR (default suggested)\n"
+  "  --policy FILE             suggest: leave out what these policy files allow now\n"
+  "                            (repeatable; as `ward run --policy FILE` loads them)\n"
+  "  --policy-db DB            suggest: leave out what the policy store DB allows now\n"
+  "  --split                   suggest: one rule per action (a wrong grant is then a\n"
+  "                            line to delete, not a rule to edit)\n"
+  "  --interactive             suggest: ask about each rule (allow, allow wider, deny,\n"
+  "                            skip) and write the answers to a policy file\n"
   "\n"
   "Entries of lost records (kind lost: records a failed commit could not write)\n"
   "are listed unless a pattern filter is given; a fallback file DB.lost left by\n"
@@ -118,6 +126,18 @@ set_opt (const char *name, const char *v, const char *cmd, wpol_aopts *o)
     o->resource = v;
   else if (strcmp (name, "--name") == 0)
     o->name = v;
+  else if (strcmp (name, "--policy") == 0)
+    {
+      if (o->npolicies == WPOL_ACLI_MAX_POLICIES)
+        return usage_error (cmd, "more than %d --policy files", WPOL_ACLI_MAX_POLICIES);
+      o->policies[o->npolicies++] = v;
+    }
+  else if (strcmp (name, "--policy-db") == 0)
+    o->policy_db = v;
+  else if (strcmp (name, "--split") == 0)
+    o->split = 1;
+  else if (strcmp (name, "--interactive") == 0)
+    o->interactive = 1;
   else if (strcmp (name, "--since") == 0)
     {
       if (parse_since (v, &o->since) < 0)
@@ -141,6 +161,18 @@ set_opt (const char *name, const char *v, const char *cmd, wpol_aopts *o)
   return 0;
 }
 
+/* An option that takes no value. */
+static int
+is_flag (const char *name)
+{
+  static const char *const flags[] = { "--denied", "--json", "--full", "--split",
+                                       "--interactive", NULL };
+  for (size_t i = 0; flags[i]; i++)
+    if (strcmp (name, flags[i]) == 0)
+      return 1;
+  return 0;
+}
+
 /* The options of argv into o (`--name value` or `--name=value`): 0, or
  * the exit status of a usage error. */
 static int
@@ -155,8 +187,7 @@ parse_opts (int argc, char **argv, const char *cmd, wpol_aopts *o)
       if (strncmp (a, "--", 2) != 0)
         return usage_error (cmd, "unexpected argument `%s`", a);
       snprintf (name, sizeof name, "%.*s", eq ? (int) (eq - a) : (int) strlen (a), a);
-      int takes = strcmp (name, "--denied") != 0 && strcmp (name, "--json") != 0
-                  && strcmp (name, "--full") != 0;
+      int takes = !is_flag (name);
       if (takes)
         {
           if (eq)
@@ -387,13 +418,139 @@ pick_command (int argc, char **argv, const char **cmd, int *first)
   return -1;
 }
 
+/* ---- suggest against the current policy -------------------------------- */
+
+/* The engine of --policy FILE... or --policy-db DB, as `ward run` would
+ * load it; NULL (said on stderr) when it does not load. */
+static wpol_engine *
+policy_engine (const wpol_aopts *o)
+{
+  ward_err err;
+  wpol_engine *e = wpol_engine_new ((size_t) -1, &err);
+  if (e == NULL)
+    {
+      fprintf (stderr, "ward audit suggest: %s\n", err.msg);
+      return NULL;
+    }
+  wpol_diags d;
+  wpol_diags_init (&d);
+  int r;
+  if (o->policy_db)
+    {
+      wpol_store *st = wpol_store_open (o->policy_db, WPOL_STORE_READONLY, &err);
+      r = st ? wpol_engine_load_store (e, st, &d, &err) : -1;
+      wpol_store_close (st);
+    }
+  else
+    {
+      r = wpol_engine_set_run_actor (e, "main", &err);
+      if (r == 0)
+        r = wpol_engine_load_files (e, o->policies, o->npolicies, &d, &err);
+    }
+  if (r < 0)
+    {
+      wpol_diags_print (&d, stderr);
+      fprintf (stderr, "ward audit suggest: the current policy does not load: %s\n", err.msg);
+      wpol_engine_free (e);
+      e = NULL;
+    }
+  wpol_diags_free (&d);
+  return e;
+}
+
+/* Does the engine e allow the request of the denial w now? The request is
+ * rebuilt from the record: actor, action, resource, attributes, and the
+ * scope when the request gave it (else the current declaration's
+ * applies). The actor's metadata is not passed: a condition on it then
+ * fails (which keeps the denial), never grants. Anything missing: no. */
+static int
+allowed_now (wpol_engine *e, const wpol_arow *w)
+{
+  if (w->actor == NULL || w->action == NULL || w->resource == NULL || w->resource_len > 0)
+    return 0;
+  static const char *const keys[] = { "pid", "host", "parent", "target.actor", "target.host",
+                                       "target.parent", "path", "address" };
+  char *v[8] = { 0 };
+  for (size_t i = 0; i < 8 && w->attrs; i++)
+    v[i] = wpol_json_get (w->attrs, keys[i]);
+  ward_attrs at = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] };
+  const char *scope[WPOL_ACLI_MAX_POLICIES];
+  char *names[WPOL_ACLI_MAX_POLICIES];
+  size_t ns = 0;
+  int bad = 0;
+  if (w->note && strcmp (w->note, WPOL_AUDIT_NOTE_REQUEST_SCOPE) == 0 && w->scope)
+    {
+      ns = wpol_json_strings (w->scope, names, WPOL_ACLI_MAX_POLICIES);
+      for (size_t i = 0; i < ns; i++)
+        scope[i] = names[i];
+      if (ns == 0 || ns == (size_t) -1)
+        {
+          bad = 1;                /* a request scope we cannot read: keep the denial */
+          ns = 0;
+        }
+    }
+  int yes = 0;
+  if (!bad)
+    {
+      ward_actor a = { w->actor, NULL, 0, scope, ns };
+      wpol_result r = wpol_decide (e, &a, w->action, w->resource, &at);
+      yes = r.decision == WARD_ALLOW;
+    }
+  for (size_t i = 0; i < ns; i++)
+    free (names[i]);
+  for (size_t i = 0; i < 8; i++)
+    free (v[i]);
+  return yes;
+}
+
+/* Leave out of r the denials the current policy allows (freeing them):
+ * how many denials (counts, not rows) were left out. */
+static int64_t
+drop_allowed (wpol_engine *e, wpol_arows *r)
+{
+  int64_t dropped = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < r->n; i++)
+    {
+      wpol_arow *w = &r->v[i];
+      int denial = w->kind && strcmp (w->kind, "decision") == 0 && w->decision
+                   && strcmp (w->decision, "deny") == 0;
+      if (denial && allowed_now (e, w))
+        {
+          dropped += w->count;
+          char **s[WPOL_AROW_NSTRS];
+          wpol_acli_row_strs (w, s);
+          for (size_t j = 0; j < WPOL_AROW_NSTRS; j++)
+            free (*s[j]);
+          continue;
+        }
+      r->v[k++] = *w;
+    }
+  r->n = k;
+  return dropped;
+}
+
 /* `ward audit suggest`: the rules, after a header that says where the
  * denials come from and which of them no rule below covers. */
 static int
-cmd_suggest (const wpol_aopts *o, const wpol_arows *r, const char *path)
+cmd_suggest (const wpol_aopts *o, wpol_arows *r, const char *path)
 {
-  char header[4600], lost[160] = "", fold[200] = "";
+  char header[4600], lost[160] = "", fold[200] = "", known[600] = "";
   long long nlost = 0, nfold = 0;
+  if (o->npolicies || o->policy_db)
+    {
+      wpol_engine *e = policy_engine (o);
+      if (e == NULL)
+        return 1;
+      long long dropped = drop_allowed (e, r);
+      wpol_engine_free (e);
+      snprintf (known, sizeof known, ";\n# %lld denial%s left out: the current policy (%s%s) "
+                "allows %s now", dropped, dropped == 1 ? "" : "s",
+                o->policy_db ? "--policy-db " : "--policy ",
+                o->policy_db ? o->policy_db : o->policies[0], dropped == 1 ? "it" : "them");
+      fprintf (stderr, "ward audit suggest: %lld denial%s left out: the current policy "
+               "allows %s\n", dropped, dropped == 1 ? "" : "s", dropped == 1 ? "it" : "them");
+    }
   for (size_t i = 0; i < r->n; i++)
     if (wpol_acli_is_lost (&r->v[i]))
       nlost += r->v[i].count;
@@ -408,13 +565,13 @@ cmd_suggest (const wpol_aopts *o, const wpol_arows *r, const char *path)
     snprintf (lost, sizeof lost, ";\n# %lld more record%s could not be written (LOST in "
               "`ward audit`): no rule below covers what %s held", nlost,
               nlost == 1 ? "" : "s", nlost == 1 ? "it" : "they");
-  snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s%s", path,
+  snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s%s%s", path,
             o->since ? " (--since)" : "", o->run || o->run_last ? " (--run)" : "",
             o->actor ? " (--actor " : "", o->actor ? o->actor : "", o->actor ? ")" : "",
-            o->action || o->resource ? " (filtered)" : "", lost, fold);
+            o->action || o->resource ? " (filtered)" : "", lost, fold, known);
   ward_err err;
-  int rc = wpol_audit_suggest (r->v, r->n, o->name ? o->name : "suggested", header, stdout,
-                               &err);
+  int rc = wpol_audit_suggest (r->v, r->n, o->name ? o->name : "suggested", header,
+                               o->split ? WPOL_SUGGEST_SPLIT : 0, stdout, &err);
   if (rc < 0)
     fprintf (stderr, "ward audit suggest: %s\n", err.msg);
   return rc < 0 ? 1 : 0;
@@ -435,6 +592,14 @@ ward_audit_cli (int argc, char **argv)
   int suggest = strcmp (cmd, "suggest") == 0;
   if (suggest)
     o.denied = 1;
+  else if (o.npolicies || o.policy_db || o.split || o.interactive)
+    return usage_error (cmd, "%s is an option of `ward audit suggest`",
+                        o.npolicies ? "--policy" : o.policy_db ? "--policy-db"
+                        : o.split ? "--split" : "--interactive");
+  if (o.interactive)
+    return usage_error (cmd, "--interactive is not available in this build");
+  if (o.npolicies && o.policy_db)
+    return usage_error (cmd, "give either --policy FILE or --policy-db DB, not both");
   char path[4096];
   sqlite3 *db = open_db (&o, cmd, path, sizeof path);
   if (db == NULL)

@@ -8,9 +8,16 @@
 #include <stdio.h>
 #include "audit.h"
 
+#define WPOL_ACLI_MAX_POLICIES 64
+
 typedef struct wpol_aopts {
   const char *db, *actor, *action, *resource, *name;
   int denied, json, run_last, full;
+  /* suggest: the policy to leave out what it allows (files, or a store) */
+  const char *policies[WPOL_ACLI_MAX_POLICIES];
+  size_t npolicies;
+  const char *policy_db;
+  int split, interactive;
   int64_t since, run, limit;      /* 0: none */
 } wpol_aopts;
 

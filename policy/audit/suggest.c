@@ -460,9 +460,10 @@ free_sg (sg *s)
 /* The policy of group i, named PREFIX.ACTOR, with the actor declaration
  * after the actor's last policy. */
 static void
-print_one (sg *s, size_t i, const char *prefix, wpol_buf *b)
+print_one (sg *s, size_t i, const char *prefix, unsigned flags, wpol_buf *b)
 {
   group *g = &s->g[i];
+  g->split = (flags & WPOL_SUGGEST_SPLIT) != 0;
   if (g->nc)                      /* only notes: c is NULL, which qsort may not get */
     qsort (g->c, g->nc, sizeof *g->c, wpol_sg_cand_cmp);
   wpol_buf name = { 0 };
@@ -526,7 +527,7 @@ check_printed (const wpol_buf *b, ward_err *err)
 
 int
 wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const char *header,
-                    FILE *out, ward_err *err)
+                    unsigned flags, FILE *out, ward_err *err)
 {
   sg s = { 0 };
   int64_t total = 0;
@@ -551,7 +552,7 @@ wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const c
   if (s.ng == 0)
     wpol_buf_puts (&b, "# No denials were recorded: nothing to suggest.\n");
   for (size_t i = 0; i < s.ng; i++)
-    print_one (&s, i, prefix, &b);
+    print_one (&s, i, prefix, flags, &b);
   free_sg (&s);
   if (b.oom)
     {

@@ -36,6 +36,7 @@ typedef struct group {
   char *actor, *scope;            /* scope: JSON array text, NULL = none recorded */
   int request_scope;              /* the scope was the request's (:with_scope) */
   char *pname;                    /* the suggested policy's name (when printed) */
+  int split;                      /* one rule per action (--split) */
   cand *c;
   size_t nc, capc;
   note *notes;

@@ -116,7 +116,8 @@ join_actions (const group *g, size_t i, joined *r)
     {
       const cand *d = &g->c[j];
       if (d->used || d->kind != c->kind || !wpol_sg_streq (d->cond, c->cond)
-          || (j > i && strcmp (d->action, g->c[j - 1].action) == 0))
+          || (j > i && strcmp (d->action, g->c[j - 1].action) == 0)
+          || (g->split && strcmp (d->action, c->action) != 0))
         continue;
       wpol_buf k2 = { 0 };
       patterns_of (g, j, &k2);
@@ -347,4 +348,23 @@ wpol_json_get (const char *json, const char *key)
         break;
     }
   return NULL;
+}
+
+size_t
+wpol_json_strings (const char *json, char **v, size_t max)
+{
+  size_t n = 0;
+  for (const char *p = json; p && *p;)
+    if (*p++ == '"')
+      {
+        char *str = n < max ? json_string (&p) : NULL;
+        if (str == NULL)
+          {
+            while (n)
+              free (v[--n]);
+            return (size_t) -1;
+          }
+        v[n++] = str;
+      }
+  return n;
 }

@@ -52,3 +52,7 @@ EXTRA_DIST += tests/policy/export.sh
 ## audit-volume.sh: long resources cut, denials folded, the database bounded.
 TESTS += tests/policy/audit-volume.sh
 EXTRA_DIST += tests/policy/audit-volume.sh
+## learning from the audit: suggest against the current policy, --split,
+## quiet denials, refused runs and options, --interactive through tmux
+TESTS += tests/policy/audit-learn.sh
+EXTRA_DIST += tests/policy/audit-learn.sh
