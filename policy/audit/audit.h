@@ -34,6 +34,7 @@ typedef struct wpol_audit_in {
   const ward_actor *actor;
   const char *action, *resource;
   const ward_attrs *attrs;
+  int quiet;                      /* a `deny quietly` rule decided: only counted */
 } wpol_audit_in;
 
 #define WPOL_AUDIT_RESOURCE_MAX 1024    /* bytes of a resource stored */
@@ -129,6 +130,10 @@ int wpol_audit_default_hint (ward_err *err);
   "  rule_text TEXT, store_version INTEGER, note TEXT," \
   "  resource_len INTEGER, resource_sha256 TEXT);" \
   "CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);"
+
+/* The note of the `folded` row that counts the quiet denials (`deny
+ * quietly`) of one actor and action in a run. */
+#define WPOL_AUDIT_NOTE_QUIET "quiet: denied by a `deny quietly` rule, counted, not recorded one by one"
 
 /* The note of a decision whose scope was the request's (:with_scope()),
  * not the actor declaration's. */

@@ -554,6 +554,8 @@ cmd_suggest (const wpol_aopts *o, wpol_arows *r, const char *path)
   for (size_t i = 0; i < r->n; i++)
     if (wpol_acli_is_lost (&r->v[i]))
       nlost += r->v[i].count;
+    else if (wpol_acli_is_quiet (&r->v[i]))
+      ;                           /* a deny rule decided them: nothing to suggest */
     else if (wpol_acli_is_folded (&r->v[i]))
       nfold += r->v[i].count;
   if (nfold)

@@ -38,6 +38,9 @@ void wpol_acli_row_strs (wpol_arow *w, char **s[WPOL_AROW_NSTRS]);
 int wpol_acli_is_lost (const wpol_arow *w);
 /* A row that counts denials of one actor and action not recorded one by one. */
 int wpol_acli_is_folded (const wpol_arow *w);
+/* A folded row that counts the quiet denials (`deny quietly`) of one
+ * actor and action: decided by a rule, not left to suggest. */
+int wpol_acli_is_quiet (const wpol_arow *w);
 
 /* `ward audit [list]` and `ward audit stats` over the rows r: the exit
  * status. The listing escapes r's strings in place. */

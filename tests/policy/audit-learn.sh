@@ -6,7 +6,7 @@
 # a misspelt option (with a "did you mean").
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 22
+plan 39
 
 A=$T/app
 mkdir -p "$A"
@@ -73,4 +73,46 @@ $AUDIT suggest --db "$T/b.db" --split > "$T/split.policy" 2>&1
 has "with --split, one rule per action (monitor)" '^  allow process.monitor on ' "$T/split.policy"
 has "... (send)" '^  allow process.send on ' "$T/split.policy"
 ok "the split suggestion checks" "$WARD" policy check "$T/base.policy" "$T/split.policy"
+
+# 3. quiet denials: `deny quietly` denies, counted, not recorded one by one
+cat > "$T/q.policy" <<'EOS'
+policy "q" {
+  allow process.host on "ward:main";
+  deny quietly lua.require on "noisy*";
+  deny lua.require on "loud";
+}
+EOS
+cat > "$A/noisy.lua" <<'EOS'
+for i = 1, 5 do print(pcall(require, "noisy" .. i)) end
+print(pcall(require, "loud"))
+EOS
+ok "a policy with \`deny quietly\` checks" "$WARD" policy check "$T/q.policy"
+"$WARD" policy fmt "$T/q.policy" > "$T/fmt" 2>&1
+has "the formatter keeps the word" '^  deny quietly lua.require on "noisy\*";' "$T/fmt"
+ok "a run under it" "$WARD" run --policy "$T/q.policy" --audit "$T/q.db" "$A/noisy.lua"
+has "a quiet deny still denies" "permission denied (lua.require on noisy3)" "$T/out"
+$AUDIT --db "$T/q.db" --json > "$T/q.json" 2>&1
+hasnt "no record of its own for a quiet denial" '"resource":"noisy' "$T/q.json"
+has "the loud deny is recorded" '"resource":"loud"' "$T/q.json"
+has "the quiet ones are one counted row" \
+  '"count":5,"kind":"folded","decision":"deny","mode":"enforcing","actor":"main","action":"lua.require"' "$T/q.json"
+$AUDIT stats --db "$T/q.db" > "$T/qs" 2>&1
+has "ward audit stats counts them" '^5 of those denials quiet' "$T/qs"
+$AUDIT stats --db "$T/q.db" --json > "$T/qsj" 2>&1
+has "... also in --json" '"quiet":5' "$T/qsj"
+$AUDIT suggest --db "$T/q.db" > "$T/qsug" 2>&1
+hasnt "suggest offers no rule for them" 'noisy' "$T/qsug"
+"$WARD" policy explain --policy "$T/q.policy" --actor main --action lua.require \
+  --resource noisy1 > "$T/qx" 2>&1
+has "explain says the deny is quiet" 'quiet: the denial is counted, not recorded' "$T/qx"
+ok "--audit-all records quiet denials one by one too" \
+  "$WARD" run --audit-all --policy "$T/q.policy" --audit "$T/qa.db" "$A/noisy.lua"
+$AUDIT --db "$T/qa.db" --json > "$T/qa.json" 2>&1
+has "... (there: noisy3)" '"resource":"noisy3"' "$T/qa.json"
+printf 'policy "x" {\n  allow quietly lua.require on "a";\n}\n' > "$T/aq.policy"
+notok 1 "\`allow quietly\` is an error" "$WARD" policy check "$T/aq.policy"
+has "... at its position, saying why" 'aq.policy:2:9: error: only a deny can be quiet' "$T/err"
+ok "a quiet deny loads into a store" "$WARD" policy load --db "$T/qst.db" "$T/q.policy"
+"$WARD" policy export --db "$T/qst.db" > "$T/qexp" 2>&1
+has "... and comes back quiet" 'deny quietly lua.require on "noisy\*";' "$T/qexp"
 finish
