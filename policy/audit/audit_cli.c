@@ -105,6 +105,32 @@ parse_int (const char *s, int64_t *out)
   return 0;
 }
 
+/* Every option of `ward audit`, for a "did you mean". */
+static const char *const option_names[] = {
+  "--db", "--audit", "--denied", "--json", "--full", "--actor", "--action", "--resource",
+  "--name", "--since", "--run", "--limit", "--policy", "--policy-db", "--split",
+  "--interactive", "--help", NULL };
+
+/* The usage error of an option ward audit does not have, with the
+ * nearest one when a letter or two is off (as the policy language does). */
+static int
+unknown_option (const char *cmd, const char *name)
+{
+  const char *sug = wpol_suggest (name, option_names);
+  if (sug)
+    return usage_error (cmd, "unknown option `%s`; did you mean `%s`?", name, sug);
+  return usage_error (cmd, "unknown option `%s`", name);
+}
+
+static int
+known_option (const char *name)
+{
+  for (size_t i = 0; option_names[i]; i++)
+    if (strcmp (name, option_names[i]) == 0)
+      return 1;
+  return 0;
+}
+
 /* Set the option name in o, with its value v (NULL for a flag): 0, or the
  * exit status of a usage error. */
 static int
@@ -157,7 +183,7 @@ set_opt (const char *name, const char *v, const char *cmd, wpol_aopts *o)
         return usage_error (cmd, "bad --limit `%s`", v);
     }
   else
-    return usage_error (cmd, "unknown option `%s`", name);
+    return unknown_option (cmd, name);
   return 0;
 }
 
@@ -187,6 +213,8 @@ parse_opts (int argc, char **argv, const char *cmd, wpol_aopts *o)
       if (strncmp (a, "--", 2) != 0)
         return usage_error (cmd, "unexpected argument `%s`", a);
       snprintf (name, sizeof name, "%.*s", eq ? (int) (eq - a) : (int) strlen (a), a);
+      if (!known_option (name))
+        return unknown_option (cmd, name);
       int takes = !is_flag (name);
       if (takes)
         {
@@ -288,11 +316,35 @@ select_rows (sqlite3 *db, const wpol_aopts *o, const char *path, sqlite3_stmt **
                sqlite3_errmsg (db));
       return -1;
     }
-  if (sqlite3_step (s) == SQLITE_ROW && o->run_last)
-    run = sqlite3_column_int64 (s, 0);
+  int64_t maxrun = sqlite3_step (s) == SQLITE_ROW ? sqlite3_column_int64 (s, 0) : 0;
+  if (o->run_last)
+    run = maxrun;
   sqlite3_finalize (s);
   if (o->run_last && run == 0)
     run = -1;                     /* no run yet: nothing matches */
+  else if (o->run)
+    {
+      /* a run that does not exist is a mistake, not an empty answer */
+      int found = 0;
+      if (sqlite3_prepare_v2 (db, "SELECT 1 FROM audit_runs WHERE id = ?1", -1, &s, NULL)
+          == SQLITE_OK)
+        {
+          sqlite3_bind_int64 (s, 1, run);
+          found = sqlite3_step (s) == SQLITE_ROW;
+        }
+      sqlite3_finalize (s);
+      if (!found)
+        {
+          if (maxrun > 0)
+            fprintf (stderr, "ward audit: there is no run %lld in `%s` (its runs are numbered "
+                     "1 to %lld; `--run last` is the newest)\n", (long long) run, path,
+                     (long long) maxrun);
+          else
+            fprintf (stderr, "ward audit: there is no run %lld in `%s`: no run has been "
+                     "recorded there\n", (long long) run, path);
+          return -1;
+        }
+    }
   int patterns = o->actor || o->action || o->resource;
   /* a database no run of this version has written to yet lacks the
    * resource's length and digest: none is cut there */

@@ -6,7 +6,7 @@
 # a misspelt option (with a "did you mean").
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 39
+plan 48
 
 A=$T/app
 mkdir -p "$A"
@@ -115,4 +115,15 @@ has "... at its position, saying why" 'aq.policy:2:9: error: only a deny can be 
 ok "a quiet deny loads into a store" "$WARD" policy load --db "$T/qst.db" "$T/q.policy"
 "$WARD" policy export --db "$T/qst.db" > "$T/qexp" 2>&1
 has "... and comes back quiet" 'deny quietly lua.require on "noisy\*";' "$T/qexp"
+
+# 4. a run that does not exist, a misspelt option
+notok 1 "--run N for a run that does not exist is an error" $AUDIT --db "$T/q.db" --run 9
+has "... that says which runs there are" 'there is no run 9 in .*q.db.* (its runs are numbered 1 to 1' "$T/err"
+notok 1 "... in stats too" $AUDIT stats --db "$T/q.db" --run 9
+notok 1 "... and in suggest" $AUDIT suggest --db "$T/q.db" --run 9
+ok "--run 1 (it exists) still lists" $AUDIT --db "$T/q.db" --run 1
+notok 2 "a misspelt option is a usage error" $AUDIT --db "$T/q.db" --acter main
+has "... with a did-you-mean" 'unknown option `--acter`; did you mean `--actor`?' "$T/err"
+notok 2 "... also for a flag at the end" $AUDIT suggest --db "$T/q.db" --splt
+has "... (--split)" 'did you mean `--split`?' "$T/err"
 finish
