@@ -159,6 +159,16 @@ typedef struct wpol_arow {
 int wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix,
                         const char *header, unsigned flags, FILE *out, ward_err *err);
 
+/* `ward audit suggest --interactive`: each candidate rule of the denials
+ * among rows asked on out and answered on in (allow, allow wider, deny,
+ * skip, quit), then the answers written to path as a policy file that
+ * parses and checks. 0, or -1 with err (nothing written: the input ended
+ * before every question was answered, the text did not check, or the
+ * file could not be written). */
+int wpol_audit_suggest_ask (const wpol_arow *rows, size_t n, const char *prefix,
+                            const char *header, FILE *in, FILE *out, const char *path,
+                            ward_err *err);
+
 /* Format microseconds since the epoch as 2026-01-02T03:04:05.678Z. */
 void wpol_audit_time (int64_t us, char *buf, size_t size);
 /* Read one value of a flat JSON object of strings written by the writer

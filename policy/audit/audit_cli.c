@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage_text[] =
   "usage: ward audit [OPTIONS]            the records, oldest first\n"
@@ -40,8 +41,9 @@ static const char usage_text[] =
   "  --policy-db DB            suggest: leave out what the policy store DB allows now\n"
   "  --split                   suggest: one rule per action (a wrong grant is then a\n"
   "                            line to delete, not a rule to edit)\n"
-  "  --interactive             suggest: ask about each rule (allow, allow wider, deny,\n"
-  "                            skip) and write the answers to a policy file\n"
+  "  --interactive             suggest: ask about each rule on the terminal (allow,\n"
+  "                            allow wider, deny, skip) and write the answers to...\n"
+  "  --output FILE             ... FILE, a new policy file that checks\n"
   "\n"
   "Entries of lost records (kind lost: records a failed commit could not write)\n"
   "are listed unless a pattern filter is given; a fallback file DB.lost left by\n"
@@ -109,7 +111,7 @@ parse_int (const char *s, int64_t *out)
 static const char *const option_names[] = {
   "--db", "--audit", "--denied", "--json", "--full", "--actor", "--action", "--resource",
   "--name", "--since", "--run", "--limit", "--policy", "--policy-db", "--split",
-  "--interactive", "--help", NULL };
+  "--interactive", "--output", "--help", NULL };
 
 /* The usage error of an option ward audit does not have, with the
  * nearest one when a letter or two is off (as the policy language does). */
@@ -164,6 +166,8 @@ set_opt (const char *name, const char *v, const char *cmd, wpol_aopts *o)
     o->split = 1;
   else if (strcmp (name, "--interactive") == 0)
     o->interactive = 1;
+  else if (strcmp (name, "--output") == 0)
+    o->output = v;
   else if (strcmp (name, "--since") == 0)
     {
       if (parse_since (v, &o->since) < 0)
@@ -624,8 +628,13 @@ cmd_suggest (const wpol_aopts *o, wpol_arows *r, const char *path)
             o->actor ? " (--actor " : "", o->actor ? o->actor : "", o->actor ? ")" : "",
             o->action || o->resource ? " (filtered)" : "", lost, fold, known);
   ward_err err;
-  int rc = wpol_audit_suggest (r->v, r->n, o->name ? o->name : "suggested", header,
-                               o->split ? WPOL_SUGGEST_SPLIT : 0, stdout, &err);
+  int rc;
+  if (o->interactive)
+    rc = wpol_audit_suggest_ask (r->v, r->n, o->name ? o->name : "suggested", header, stdin,
+                                 stdout, o->output, &err);
+  else
+    rc = wpol_audit_suggest (r->v, r->n, o->name ? o->name : "suggested", header,
+                             o->split ? WPOL_SUGGEST_SPLIT : 0, stdout, &err);
   if (rc < 0)
     fprintf (stderr, "ward audit suggest: %s\n", err.msg);
   return rc < 0 ? 1 : 0;
@@ -646,12 +655,19 @@ ward_audit_cli (int argc, char **argv)
   int suggest = strcmp (cmd, "suggest") == 0;
   if (suggest)
     o.denied = 1;
-  else if (o.npolicies || o.policy_db || o.split || o.interactive)
+  else if (o.npolicies || o.policy_db || o.split || o.interactive || o.output)
     return usage_error (cmd, "%s is an option of `ward audit suggest`",
                         o.npolicies ? "--policy" : o.policy_db ? "--policy-db"
-                        : o.split ? "--split" : "--interactive");
-  if (o.interactive)
-    return usage_error (cmd, "--interactive is not available in this build");
+                        : o.split ? "--split" : o.interactive ? "--interactive" : "--output");
+  if (o.output && !o.interactive)
+    return usage_error (cmd, "--output goes with --interactive (else the text is printed)");
+  if (o.interactive && o.output == NULL)
+    return usage_error (cmd, "--interactive needs --output FILE (the policy file it writes)");
+  if (o.interactive && access (o.output, F_OK) == 0)
+    return usage_error (cmd, "`%s` exists: --interactive writes a new file (remove it, "
+                        "or name another)", o.output);
+  if (o.interactive && !isatty (0))
+    return usage_error (cmd, "--interactive asks on a terminal, and standard input is none");
   if (o.npolicies && o.policy_db)
     return usage_error (cmd, "give either --policy FILE or --policy-db DB, not both");
   char path[4096];

@@ -17,6 +17,7 @@ typedef struct wpol_aopts {
   const char *policies[WPOL_ACLI_MAX_POLICIES];
   size_t npolicies;
   const char *policy_db;
+  const char *output;             /* suggest --interactive: the file written */
   int split, interactive;
   int64_t since, run, limit;      /* 0: none */
 } wpol_aopts;

@@ -56,3 +56,5 @@ EXTRA_DIST += tests/policy/audit-volume.sh
 ## quiet denials, refused runs and options, --interactive through tmux
 TESTS += tests/policy/audit-learn.sh
 EXTRA_DIST += tests/policy/audit-learn.sh
+TESTS += tests/policy/audit-interactive.sh
+EXTRA_DIST += tests/policy/audit-interactive.sh
