@@ -6,7 +6,7 @@
 # a misspelt option (with a "did you mean").
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 48
+plan 50
 
 A=$T/app
 mkdir -p "$A"
@@ -105,6 +105,9 @@ hasnt "suggest offers no rule for them" 'noisy' "$T/qsug"
 "$WARD" policy explain --policy "$T/q.policy" --actor main --action lua.require \
   --resource noisy1 > "$T/qx" 2>&1
 has "explain says the deny is quiet" 'quiet: the denial is counted, not recorded' "$T/qx"
+printf 'deny main lua.require noisy1\n' > "$T/q.tests"
+ok "ward policy test: a quiet deny denies" "$WARD" policy test --policy "$T/q.policy" "$T/q.tests"
+has "... and the test's output says it is quiet" 'q.policy:3 (policy "q"), quiet' "$T/out"
 ok "--audit-all records quiet denials one by one too" \
   "$WARD" run --audit-all --policy "$T/q.policy" --audit "$T/qa.db" "$A/noisy.lua"
 $AUDIT --db "$T/qa.db" --json > "$T/qa.json" 2>&1
