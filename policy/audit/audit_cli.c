@@ -537,13 +537,13 @@ allowed_now (wpol_engine *e, const wpol_arow *w)
   if (w->note && strcmp (w->note, WPOL_AUDIT_NOTE_REQUEST_SCOPE) == 0 && w->scope)
     {
       ns = wpol_json_strings (w->scope, names, WPOL_ACLI_MAX_POLICIES);
-      for (size_t i = 0; i < ns; i++)
-        scope[i] = names[i];
       if (ns == 0 || ns == (size_t) -1)
         {
           bad = 1;                /* a request scope we cannot read: keep the denial */
           ns = 0;
         }
+      for (size_t i = 0; i < ns; i++)
+        scope[i] = names[i];
     }
   int yes = 0;
   if (!bad)
