@@ -6,7 +6,7 @@
 # a misspelt option (with a "did you mean").
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 50
+plan 53
 
 A=$T/app
 mkdir -p "$A"
@@ -57,6 +57,26 @@ has "... with its diagnostics" 'bad.policy:2' "$T/err"
 notok 2 "--policy and --policy-db together: usage error" \
   $AUDIT suggest --db "$T/a.db" --policy "$T/base.policy" --policy-db "$T/st.db"
 notok 2 "--policy outside suggest: usage error" $AUDIT --db "$T/a.db" --policy "$T/base.policy"
+
+# a request scope (:with_scope) is the scope the denial is asked again with
+mkdir -p "$A/actors"
+cat > "$A/scoped.lua" <<'EOS'
+local b = assert(process.with_context({}))
+local ev = process.events()
+local pid = assert(b:with_actor("worker"):with_scope({ "sc", "extra" }):spawn_monitored("actors:reg", "ward:main"))
+repeat local e = ev:receive() until e.kind == process.event.EXIT and e.from == pid
+EOS
+echo 'process.registry.register("w.svc")' > "$A/actors/reg.lua"
+printf 'policy "sc" {\n  allow process.spawn, process.spawn.monitored on "actors:*";\n  allow process.host on "ward:main";\n  allow process.context on "context";\n  allow process.security on "security";\n}\nactor "main" { scope = ["sc"]; }\n' > "$T/sc.policy"
+"$WARD" run --permissive --policy "$T/sc.policy" --audit "$T/sc.db" "$A/scoped.lua" > /dev/null 2>&1
+printf 'policy "extra" {\n  allow process.registry.register on "w.svc";\n}\nactor "nobody" { scope = ["extra"]; }\n' > "$T/extra.policy"
+printf 'policy "other" {\n  allow process.registry.register on "w.svc";\n}\nactor "nobody" { scope = ["other"]; }\n' > "$T/other.policy"
+$AUDIT suggest --db "$T/sc.db" --policy "$T/sc.policy" > "$T/sc0.policy" 2>&1
+has "a denial under a request scope is suggested when nothing allows it" 'on "w.svc"' "$T/sc0.policy"
+$AUDIT suggest --db "$T/sc.db" --policy "$T/sc.policy" --policy "$T/extra.policy" > "$T/sc1.policy" 2>&1
+hasnt "... left out when a policy of that scope allows it" 'on "w.svc"' "$T/sc1.policy"
+$AUDIT suggest --db "$T/sc.db" --policy "$T/sc.policy" --policy "$T/other.policy" > "$T/sc2.policy" 2>&1
+has "... kept when only a policy outside it does" 'on "w.svc"' "$T/sc2.policy"
 
 # 2. --split: one rule per action
 cat > "$A/two.lua" <<'EOS'
