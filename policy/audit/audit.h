@@ -34,6 +34,7 @@ typedef struct wpol_audit_in {
   const ward_actor *actor;
   const char *action, *resource;
   const ward_attrs *attrs;
+  int quiet;                      /* a `deny quietly` rule decided: only counted */
 } wpol_audit_in;
 
 #define WPOL_AUDIT_RESOURCE_MAX 1024    /* bytes of a resource stored */
@@ -130,6 +131,10 @@ int wpol_audit_default_hint (ward_err *err);
   "  resource_len INTEGER, resource_sha256 TEXT);" \
   "CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);"
 
+/* The note of the `folded` row that counts the quiet denials (`deny
+ * quietly`) of one actor and action in a run. */
+#define WPOL_AUDIT_NOTE_QUIET "quiet: denied by a `deny quietly` rule, counted, not recorded one by one"
+
 /* The note of a decision whose scope was the request's (:with_scope()),
  * not the actor declaration's. */
 #define WPOL_AUDIT_NOTE_REQUEST_SCOPE "scope from the request (:with_scope)"
@@ -147,15 +152,32 @@ typedef struct wpol_arow {
 
 /* Print policy text that would allow the denials among rows (the others
  * are ignored); prefix names the policies ("suggested" -> "suggested.ACTOR").
- * header: a comment line saying where the records came from. */
+ * header: a comment line saying where the records came from. flags:
+ * WPOL_SUGGEST_SPLIT for one rule per action (a wrong grant is then a
+ * line to delete, not a rule to edit). */
+#define WPOL_SUGGEST_SPLIT 1u
 int wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix,
-                        const char *header, FILE *out, ward_err *err);
+                        const char *header, unsigned flags, FILE *out, ward_err *err);
+
+/* `ward audit suggest --interactive`: each candidate rule of the denials
+ * among rows asked on out and answered on in (allow, allow wider, deny,
+ * skip, quit), then the answers written to path as a policy file that
+ * parses and checks. 0, or -1 with err (nothing written: the input ended
+ * before every question was answered, the text did not check, or the
+ * file could not be written). */
+int wpol_audit_suggest_ask (const wpol_arow *rows, size_t n, const char *prefix,
+                            const char *header, FILE *in, FILE *out, const char *path,
+                            ward_err *err);
 
 /* Format microseconds since the epoch as 2026-01-02T03:04:05.678Z. */
 void wpol_audit_time (int64_t us, char *buf, size_t size);
 /* Read one value of a flat JSON object of strings written by the writer
  * (attrs): a malloc'd copy, or NULL when the key is absent. */
 char *wpol_json_get (const char *json, const char *key);
+/* The strings of a flat JSON array written by the writer (scope) into v
+ * (at most max, each malloc'd): how many, or (size_t) -1 when out of
+ * memory or past max (nothing is left in v then). */
+size_t wpol_json_strings (const char *json, char **v, size_t max);
 
 /* SHA-256 of len bytes at data (sha256.c): the digest the trail keeps of a
  * resource too long to store whole. */

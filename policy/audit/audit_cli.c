@@ -8,6 +8,7 @@
 #include "wpol.h"
 #include "wunit.h"
 #include "wgrow.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage_text[] =
   "usage: ward audit [OPTIONS]            the records, oldest first\n"
@@ -34,6 +36,14 @@ static const char usage_text[] =
   "  --json                    one JSON object per line (listing, stats)\n"
   "  --full                    show long strings whole (else cut at 200 bytes)\n"
   "  --name PREFIX             suggest: name policies PREFIX.ACTOR (default suggested)\n"
+  "  --policy FILE             suggest: leave out what these policy files allow now\n"
+  "                            (repeatable; as `ward run --policy FILE` loads them)\n"
+  "  --policy-db DB            suggest: leave out what the policy store DB allows now\n"
+  "  --split                   suggest: one rule per action (a wrong grant is then a\n"
+  "                            line to delete, not a rule to edit)\n"
+  "  --interactive             suggest: ask about each rule on the terminal (allow,\n"
+  "                            allow wider, deny, skip) and write the answers to...\n"
+  "  --output FILE             ... FILE, a new policy file that checks\n"
   "\n"
   "Entries of lost records (kind lost: records a failed commit could not write)\n"
   "are listed unless a pattern filter is given; a fallback file DB.lost left by\n"
@@ -97,6 +107,32 @@ parse_int (const char *s, int64_t *out)
   return 0;
 }
 
+/* Every option of `ward audit`, for a "did you mean". */
+static const char *const option_names[] = {
+  "--db", "--audit", "--denied", "--json", "--full", "--actor", "--action", "--resource",
+  "--name", "--since", "--run", "--limit", "--policy", "--policy-db", "--split",
+  "--interactive", "--output", "--help", NULL };
+
+/* The usage error of an option ward audit does not have, with the
+ * nearest one when a letter or two is off (as the policy language does). */
+static int
+unknown_option (const char *cmd, const char *name)
+{
+  const char *sug = wpol_suggest (name, option_names);
+  if (sug)
+    return usage_error (cmd, "unknown option `%s`; did you mean `%s`?", name, sug);
+  return usage_error (cmd, "unknown option `%s`", name);
+}
+
+static int
+known_option (const char *name)
+{
+  for (size_t i = 0; option_names[i]; i++)
+    if (strcmp (name, option_names[i]) == 0)
+      return 1;
+  return 0;
+}
+
 /* Set the option name in o, with its value v (NULL for a flag): 0, or the
  * exit status of a usage error. */
 static int
@@ -118,6 +154,20 @@ set_opt (const char *name, const char *v, const char *cmd, wpol_aopts *o)
     o->resource = v;
   else if (strcmp (name, "--name") == 0)
     o->name = v;
+  else if (strcmp (name, "--policy") == 0)
+    {
+      if (o->npolicies == WPOL_ACLI_MAX_POLICIES)
+        return usage_error (cmd, "more than %d --policy files", WPOL_ACLI_MAX_POLICIES);
+      o->policies[o->npolicies++] = v;
+    }
+  else if (strcmp (name, "--policy-db") == 0)
+    o->policy_db = v;
+  else if (strcmp (name, "--split") == 0)
+    o->split = 1;
+  else if (strcmp (name, "--interactive") == 0)
+    o->interactive = 1;
+  else if (strcmp (name, "--output") == 0)
+    o->output = v;
   else if (strcmp (name, "--since") == 0)
     {
       if (parse_since (v, &o->since) < 0)
@@ -137,7 +187,19 @@ set_opt (const char *name, const char *v, const char *cmd, wpol_aopts *o)
         return usage_error (cmd, "bad --limit `%s`", v);
     }
   else
-    return usage_error (cmd, "unknown option `%s`", name);
+    return unknown_option (cmd, name);
+  return 0;
+}
+
+/* An option that takes no value. */
+static int
+is_flag (const char *name)
+{
+  static const char *const flags[] = { "--denied", "--json", "--full", "--split",
+                                       "--interactive", NULL };
+  for (size_t i = 0; flags[i]; i++)
+    if (strcmp (name, flags[i]) == 0)
+      return 1;
   return 0;
 }
 
@@ -155,8 +217,9 @@ parse_opts (int argc, char **argv, const char *cmd, wpol_aopts *o)
       if (strncmp (a, "--", 2) != 0)
         return usage_error (cmd, "unexpected argument `%s`", a);
       snprintf (name, sizeof name, "%.*s", eq ? (int) (eq - a) : (int) strlen (a), a);
-      int takes = strcmp (name, "--denied") != 0 && strcmp (name, "--json") != 0
-                  && strcmp (name, "--full") != 0;
+      if (!known_option (name))
+        return unknown_option (cmd, name);
+      int takes = !is_flag (name);
       if (takes)
         {
           if (eq)
@@ -257,11 +320,35 @@ select_rows (sqlite3 *db, const wpol_aopts *o, const char *path, sqlite3_stmt **
                sqlite3_errmsg (db));
       return -1;
     }
-  if (sqlite3_step (s) == SQLITE_ROW && o->run_last)
-    run = sqlite3_column_int64 (s, 0);
+  int64_t maxrun = sqlite3_step (s) == SQLITE_ROW ? sqlite3_column_int64 (s, 0) : 0;
+  if (o->run_last)
+    run = maxrun;
   sqlite3_finalize (s);
   if (o->run_last && run == 0)
     run = -1;                     /* no run yet: nothing matches */
+  else if (o->run)
+    {
+      /* a run that does not exist is a mistake, not an empty answer */
+      int found = 0;
+      if (sqlite3_prepare_v2 (db, "SELECT 1 FROM audit_runs WHERE id = ?1", -1, &s, NULL)
+          == SQLITE_OK)
+        {
+          sqlite3_bind_int64 (s, 1, run);
+          found = sqlite3_step (s) == SQLITE_ROW;
+        }
+      sqlite3_finalize (s);
+      if (!found)
+        {
+          if (maxrun > 0)
+            fprintf (stderr, "ward audit: there is no run %lld in `%s` (its runs are numbered "
+                     "1 to %lld; `--run last` is the newest)\n", (long long) run, path,
+                     (long long) maxrun);
+          else
+            fprintf (stderr, "ward audit: there is no run %lld in `%s`: no run has been "
+                     "recorded there\n", (long long) run, path);
+          return -1;
+        }
+    }
   int patterns = o->actor || o->action || o->resource;
   /* a database no run of this version has written to yet lacks the
    * resource's length and digest: none is cut there */
@@ -387,16 +474,144 @@ pick_command (int argc, char **argv, const char **cmd, int *first)
   return -1;
 }
 
+/* ---- suggest against the current policy -------------------------------- */
+
+/* The engine of --policy FILE... or --policy-db DB, as `ward run` would
+ * load it; NULL (said on stderr) when it does not load. */
+static wpol_engine *
+policy_engine (const wpol_aopts *o)
+{
+  ward_err err;
+  wpol_engine *e = wpol_engine_new ((size_t) -1, &err);
+  if (e == NULL)
+    {
+      fprintf (stderr, "ward audit suggest: %s\n", err.msg);
+      return NULL;
+    }
+  wpol_diags d;
+  wpol_diags_init (&d);
+  int r;
+  if (o->policy_db)
+    {
+      wpol_store *st = wpol_store_open (o->policy_db, WPOL_STORE_READONLY, &err);
+      r = st ? wpol_engine_load_store (e, st, &d, &err) : -1;
+      wpol_store_close (st);
+    }
+  else
+    {
+      r = wpol_engine_set_run_actor (e, "main", &err);
+      if (r == 0)
+        r = wpol_engine_load_files (e, o->policies, o->npolicies, &d, &err);
+    }
+  if (r < 0)
+    {
+      wpol_diags_print (&d, stderr);
+      fprintf (stderr, "ward audit suggest: the current policy does not load: %s\n", err.msg);
+      wpol_engine_free (e);
+      e = NULL;
+    }
+  wpol_diags_free (&d);
+  return e;
+}
+
+/* Does the engine e allow the request of the denial w now? The request is
+ * rebuilt from the record: actor, action, resource, attributes, and the
+ * scope when the request gave it (else the current declaration's
+ * applies). The actor's metadata is not passed: a condition on it then
+ * fails (which keeps the denial), never grants. Anything missing: no. */
+static int
+allowed_now (wpol_engine *e, const wpol_arow *w)
+{
+  if (w->actor == NULL || w->action == NULL || w->resource == NULL || w->resource_len > 0)
+    return 0;
+  static const char *const keys[] = { "pid", "host", "parent", "target.actor", "target.host",
+                                       "target.parent", "path", "address" };
+  char *v[8] = { 0 };
+  for (size_t i = 0; i < 8 && w->attrs; i++)
+    v[i] = wpol_json_get (w->attrs, keys[i]);
+  ward_attrs at = { v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] };
+  const char *scope[WPOL_ACLI_MAX_POLICIES];
+  char *names[WPOL_ACLI_MAX_POLICIES];
+  size_t ns = 0;
+  int bad = 0;
+  if (w->note && strcmp (w->note, WPOL_AUDIT_NOTE_REQUEST_SCOPE) == 0 && w->scope)
+    {
+      ns = wpol_json_strings (w->scope, names, WPOL_ACLI_MAX_POLICIES);
+      if (ns == 0 || ns == (size_t) -1)
+        {
+          bad = 1;                /* a request scope we cannot read: keep the denial */
+          ns = 0;
+        }
+      for (size_t i = 0; i < ns; i++)
+        scope[i] = names[i];
+    }
+  int yes = 0;
+  if (!bad)
+    {
+      ward_actor a = { w->actor, NULL, 0, scope, ns };
+      wpol_result r = wpol_decide (e, &a, w->action, w->resource, &at);
+      yes = r.decision == WARD_ALLOW;
+    }
+  for (size_t i = 0; i < ns; i++)
+    free (names[i]);
+  for (size_t i = 0; i < 8; i++)
+    free (v[i]);
+  return yes;
+}
+
+/* Leave out of r the denials the current policy allows (freeing them):
+ * how many denials (counts, not rows) were left out. */
+static int64_t
+drop_allowed (wpol_engine *e, wpol_arows *r)
+{
+  int64_t dropped = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < r->n; i++)
+    {
+      wpol_arow *w = &r->v[i];
+      int denial = w->kind && strcmp (w->kind, "decision") == 0 && w->decision
+                   && strcmp (w->decision, "deny") == 0;
+      if (denial && allowed_now (e, w))
+        {
+          dropped += w->count;
+          char **s[WPOL_AROW_NSTRS];
+          wpol_acli_row_strs (w, s);
+          for (size_t j = 0; j < WPOL_AROW_NSTRS; j++)
+            free (*s[j]);
+          continue;
+        }
+      r->v[k++] = *w;
+    }
+  r->n = k;
+  return dropped;
+}
+
 /* `ward audit suggest`: the rules, after a header that says where the
  * denials come from and which of them no rule below covers. */
 static int
-cmd_suggest (const wpol_aopts *o, const wpol_arows *r, const char *path)
+cmd_suggest (const wpol_aopts *o, wpol_arows *r, const char *path)
 {
-  char header[4600], lost[160] = "", fold[200] = "";
+  char header[4600], lost[160] = "", fold[200] = "", known[600] = "";
   long long nlost = 0, nfold = 0;
+  if (o->npolicies || o->policy_db)
+    {
+      wpol_engine *e = policy_engine (o);
+      if (e == NULL)
+        return 1;
+      long long dropped = drop_allowed (e, r);
+      wpol_engine_free (e);
+      snprintf (known, sizeof known, ";\n# %lld denial%s left out: the current policy (%s%s) "
+                "allows %s now", dropped, dropped == 1 ? "" : "s",
+                o->policy_db ? "--policy-db " : "--policy ",
+                o->policy_db ? o->policy_db : o->policies[0], dropped == 1 ? "it" : "them");
+      fprintf (stderr, "ward audit suggest: %lld denial%s left out: the current policy "
+               "allows %s\n", dropped, dropped == 1 ? "" : "s", dropped == 1 ? "it" : "them");
+    }
   for (size_t i = 0; i < r->n; i++)
     if (wpol_acli_is_lost (&r->v[i]))
       nlost += r->v[i].count;
+    else if (wpol_acli_is_quiet (&r->v[i]))
+      ;                           /* a deny rule decided them: nothing to suggest */
     else if (wpol_acli_is_folded (&r->v[i]))
       nfold += r->v[i].count;
   if (nfold)
@@ -408,13 +623,18 @@ cmd_suggest (const wpol_aopts *o, const wpol_arows *r, const char *path)
     snprintf (lost, sizeof lost, ";\n# %lld more record%s could not be written (LOST in "
               "`ward audit`): no rule below covers what %s held", nlost,
               nlost == 1 ? "" : "s", nlost == 1 ? "it" : "they");
-  snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s%s", path,
+  snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s%s%s", path,
             o->since ? " (--since)" : "", o->run || o->run_last ? " (--run)" : "",
             o->actor ? " (--actor " : "", o->actor ? o->actor : "", o->actor ? ")" : "",
-            o->action || o->resource ? " (filtered)" : "", lost, fold);
+            o->action || o->resource ? " (filtered)" : "", lost, fold, known);
   ward_err err;
-  int rc = wpol_audit_suggest (r->v, r->n, o->name ? o->name : "suggested", header, stdout,
-                               &err);
+  int rc;
+  if (o->interactive)
+    rc = wpol_audit_suggest_ask (r->v, r->n, o->name ? o->name : "suggested", header, stdin,
+                                 stdout, o->output, &err);
+  else
+    rc = wpol_audit_suggest (r->v, r->n, o->name ? o->name : "suggested", header,
+                             o->split ? WPOL_SUGGEST_SPLIT : 0, stdout, &err);
   if (rc < 0)
     fprintf (stderr, "ward audit suggest: %s\n", err.msg);
   return rc < 0 ? 1 : 0;
@@ -435,6 +655,21 @@ ward_audit_cli (int argc, char **argv)
   int suggest = strcmp (cmd, "suggest") == 0;
   if (suggest)
     o.denied = 1;
+  else if (o.npolicies || o.policy_db || o.split || o.interactive || o.output)
+    return usage_error (cmd, "%s is an option of `ward audit suggest`",
+                        o.npolicies ? "--policy" : o.policy_db ? "--policy-db"
+                        : o.split ? "--split" : o.interactive ? "--interactive" : "--output");
+  if (o.output && !o.interactive)
+    return usage_error (cmd, "--output goes with --interactive (else the text is printed)");
+  if (o.interactive && o.output == NULL)
+    return usage_error (cmd, "--interactive needs --output FILE (the policy file it writes)");
+  if (o.interactive && access (o.output, F_OK) == 0)
+    return usage_error (cmd, "`%s` exists: --interactive writes a new file (remove it, "
+                        "or name another)", o.output);
+  if (o.interactive && !isatty (0))
+    return usage_error (cmd, "--interactive asks on a terminal, and standard input is none");
+  if (o.npolicies && o.policy_db)
+    return usage_error (cmd, "give either --policy FILE or --policy-db DB, not both");
   char path[4096];
   sqlite3 *db = open_db (&o, cmd, path, sizeof path);
   if (db == NULL)

@@ -8,9 +8,17 @@
 #include <stdio.h>
 #include "audit.h"
 
+#define WPOL_ACLI_MAX_POLICIES 64
+
 typedef struct wpol_aopts {
   const char *db, *actor, *action, *resource, *name;
   int denied, json, run_last, full;
+  /* suggest: the policy to leave out what it allows (files, or a store) */
+  const char *policies[WPOL_ACLI_MAX_POLICIES];
+  size_t npolicies;
+  const char *policy_db;
+  const char *output;             /* suggest --interactive: the file written */
+  int split, interactive;
   int64_t since, run, limit;      /* 0: none */
 } wpol_aopts;
 
@@ -31,6 +39,9 @@ void wpol_acli_row_strs (wpol_arow *w, char **s[WPOL_AROW_NSTRS]);
 int wpol_acli_is_lost (const wpol_arow *w);
 /* A row that counts denials of one actor and action not recorded one by one. */
 int wpol_acli_is_folded (const wpol_arow *w);
+/* A folded row that counts the quiet denials (`deny quietly`) of one
+ * actor and action: decided by a rule, not left to suggest. */
+int wpol_acli_is_quiet (const wpol_arow *w);
 
 /* `ward audit [list]` and `ward audit stats` over the rows r: the exit
  * status. The listing escapes r's strings in place. */

@@ -187,9 +187,9 @@ pack (const wpol_audit_in *in)
 /* ---- folding ----------------------------------------------------------- */
 
 static uint32_t
-pair_hash (const char *actor, const char *action)
+pair_hash (const char *actor, const char *action, int quiet)
 {
-  uint32_t h = 2166136261u;
+  uint32_t h = 2166136261u ^ (quiet ? 0x5bd1e995u : 0);
   for (const unsigned char *p = (const unsigned char *) (actor ? actor : ""); *p; p++)
     h = (h ^ *p) * 16777619u;
   h = (h ^ (actor ? 1u : 2u)) * 16777619u;
@@ -203,12 +203,12 @@ pair_hash (const char *actor, const char *action)
  * NULL). NULL when there is no room or memory: the record is then
  * queued one by one, as it would be unfolded. */
 static afold *
-fold_find (const char *actor, const char *action)
+fold_find (const char *actor, const char *action, int quiet)
 {
   for (int shared = 0; shared < 2; shared++)
     {
       const char *a = shared ? NULL : actor ? actor : "";
-      uint32_t h = pair_hash (a, action);
+      uint32_t h = pair_hash (a, action, quiet);
       for (size_t i = h & (FOLD_SLOTS - 1), k = 0; k < FOLD_SLOTS;
            i = (i + 1) & (FOLD_SLOTS - 1), k++)
         {
@@ -229,11 +229,12 @@ fold_find (const char *actor, const char *action)
                   return NULL;
                 }
               f->used = 1;
+              f->quiet = (uint8_t) (quiet != 0);
               f->hash = h;
               wpol_aw.nfolds++;
               return f;
             }
-          if (f->hash == h && (f->actor == NULL) == (a == NULL)
+          if (f->hash == h && f->quiet == (quiet != 0) && (f->actor == NULL) == (a == NULL)
               && (a == NULL || strcmp (f->actor, a) == 0) && strcmp (f->action, action) == 0)
             return f;
         }
@@ -300,8 +301,9 @@ wpol_audit_submit (const wpol_audit_in *in)
           pthread_mutex_unlock (&wpol_aw.lock);
           return -1;
         }
-      afold *f = fold_find (in->actor ? in->actor->id : NULL, in->action);
-      if (f && f->stored >= wpol_aw.fold_after)
+      /* a quiet denial is counted from the first (its own pair) */
+      afold *f = fold_find (in->actor ? in->actor->id : NULL, in->action, in->quiet);
+      if (f && (in->quiet || f->stored >= wpol_aw.fold_after))
         {
           int rc = fold_locked (f, in->permissive);
           pthread_mutex_unlock (&wpol_aw.lock);

@@ -283,7 +283,9 @@ wpol_aw_write_fold (ftake *t)
       /* the row is gone (deleted by hand): a new one */
     }
   char note[160];
-  if (f->actor)
+  if (f->quiet)
+    snprintf (note, sizeof note, "%s", WPOL_AUDIT_NOTE_QUIET);
+  else if (f->actor)
     snprintf (note, sizeof note, "past the first %zu denials of this actor and action in "
               "the run: counted, not recorded one by one", wpol_aw.fold_after);
   else

@@ -49,6 +49,12 @@ wpol_acli_is_folded (const wpol_arow *w)
   return w->kind && strcmp (w->kind, "folded") == 0;
 }
 
+int
+wpol_acli_is_quiet (const wpol_arow *w)
+{
+  return wpol_acli_is_folded (w) && w->note && strcmp (w->note, WPOL_AUDIT_NOTE_QUIET) == 0;
+}
+
 /* Replace every string of rows [from, n) by its escaped form (wesc.h). */
 static int
 escape_rows (wpol_arows *r, size_t from, size_t max)
@@ -277,10 +283,12 @@ wpol_acli_list (const wpol_aopts *o, wpol_arows *r, FILE *out)
         {
           char tl[40];
           wpol_audit_time (w->ts_last, tl, sizeof tl);
-          fprintf (out, "%-6lld %-24s %-4lld %-5s %-10s %-*s %-*s x%lld more denials until %s "
-                   "(%s)\n", (long long) w->serial, t, (long long) w->run, "FOLD", nz (w->mode),
+          int q = wpol_acli_is_quiet (w);
+          fprintf (out, "%-6lld %-24s %-4lld %-5s %-10s %-*s %-*s x%lld %s denials until %s "
+                   "(%s)\n", (long long) w->serial, t, (long long) w->run, q ? "QUIET" : "FOLD",
+                   nz (w->mode),
                    (int) wa, w->actor ? w->actor : "(other actors)", (int) wc, nz (w->action),
-                   (long long) w->count, tl + 11, nz (w->note));
+                   (long long) w->count, q ? "quiet" : "more", tl + 11, nz (w->note));
           continue;
         }
       rule_desc (w, rule, sizeof rule);
@@ -361,7 +369,7 @@ static const char *const tally_names[T_N] = { "actor", "action", "resource", "ru
 /* What `ward audit stats` counts. */
 typedef struct stats {
   tallies t[T_N];
-  int64_t total, denied, would, allowed, lost, rows, folded;
+  int64_t total, denied, would, allowed, lost, rows, folded, quiet;
 } stats;
 
 /* Count the rows of r into st. */
@@ -378,7 +386,10 @@ stats_count (stats *st, const wpol_arows *r)
         }
       st->rows++;
       st->total += w->count;
-      if (wpol_acli_is_folded (w))
+      int quiet = wpol_acli_is_quiet (w);
+      if (quiet)
+        st->quiet += w->count;
+      else if (wpol_acli_is_folded (w))
         st->folded += w->count;
       int deny = w->decision && strcmp (w->decision, "deny") == 0;
       if (!deny)
@@ -392,9 +403,11 @@ stats_count (stats *st, const wpol_arows *r)
       tally_add (&st->t[T_ACTOR], wpol_acli_is_folded (w) && !w->actor ? "(other actors)"
                  : nz (w->actor), w->count);
       tally_add (&st->t[T_ACTION], nz (w->action), w->count);
-      tally_add (&st->t[T_RESOURCE], wpol_acli_is_folded (w) ? "(folded: not recorded one by one)"
+      tally_add (&st->t[T_RESOURCE], quiet ? "(quiet: not recorded one by one)"
+                 : wpol_acli_is_folded (w) ? "(folded: not recorded one by one)"
                  : nz (w->resource), w->count);
-      tally_add (&st->t[T_RULE], wpol_acli_is_folded (w) ? "(folded: not recorded one by one)"
+      tally_add (&st->t[T_RULE], quiet ? "(a `deny quietly` rule)"
+                 : wpol_acli_is_folded (w) ? "(folded: not recorded one by one)"
                  : rule, w->count);
     }
   for (int k = 0; k < T_N; k++)
@@ -422,7 +435,9 @@ stats_json (const stats *st, FILE *out)
         }
       wpol_buf_puts (&b, "}");
     }
-  wpol_buf_puts (&b, "}\n");
+  /* quiet denials (`deny quietly`): after the tallies, the keys before
+   * them kept where tools read them */
+  wpol_buf_printf (&b, ",\"quiet\":%lld}\n", (long long) st->quiet);
   if (b.s)
     fputs (b.s, out);
   wpol_buf_free (&b);
@@ -440,6 +455,9 @@ stats_text (const stats *st, int full, FILE *out)
   if (st->folded)
     fprintf (out, "%lld of those denials folded: counted past the first of their actor "
              "and action in a run, not recorded one by one\n", (long long) st->folded);
+  if (st->quiet)
+    fprintf (out, "%lld of those denials quiet: by `deny quietly` rules, counted per actor "
+             "and action, not recorded one by one\n", (long long) st->quiet);
   for (int k = 0; k < T_N; k++)
     {
       const tallies *t = &st->t[k];

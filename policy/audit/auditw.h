@@ -46,6 +46,7 @@ typedef struct afold {
   char *actor, *action;           /* NULL actor: the pairs past the table's room */
   uint32_t hash;
   uint8_t used, dirty, permissive;
+  uint8_t quiet;                  /* counts the quiet denials of the pair */
   uint64_t stored, pend;
   int64_t first, last;            /* times of the pending ones */
   int64_t row;                    /* serial of its summary row, 0 = none yet */

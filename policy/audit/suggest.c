@@ -427,8 +427,8 @@ take (sg *s, const wpol_arow *w)
     note_refusal (s, g, w, w->reason ? w->reason : "");
 }
 
-static void
-free_sg (sg *s)
+void
+wpol_sg_free (sg *s)
 {
   for (size_t i = 0; i < s->ng; i++)
     {
@@ -460,9 +460,10 @@ free_sg (sg *s)
 /* The policy of group i, named PREFIX.ACTOR, with the actor declaration
  * after the actor's last policy. */
 static void
-print_one (sg *s, size_t i, const char *prefix, wpol_buf *b)
+print_one (sg *s, size_t i, const char *prefix, unsigned flags, wpol_buf *b)
 {
   group *g = &s->g[i];
+  g->split = (flags & WPOL_SUGGEST_SPLIT) != 0;
   if (g->nc)                      /* only notes: c is NULL, which qsort may not get */
     qsort (g->c, g->nc, sizeof *g->c, wpol_sg_cand_cmp);
   wpol_buf name = { 0 };
@@ -525,40 +526,60 @@ check_printed (const wpol_buf *b, ward_err *err)
 }
 
 int
-wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const char *header,
-                    FILE *out, ward_err *err)
+wpol_sg_gather (sg *s, const wpol_arow *rows, size_t n, int64_t *total)
 {
-  sg s = { 0 };
-  int64_t total = 0;
+  *total = 0;
   for (size_t i = 0; i < n; i++)
     {
-      take (&s, &rows[i]);
+      take (s, &rows[i]);
       if (rows[i].kind && strcmp (rows[i].kind, "decision") == 0 && rows[i].decision
           && strcmp (rows[i].decision, "deny") == 0)
-        total += rows[i].count;
+        *total += rows[i].count;
     }
-  if (s.oom)
+  return s->oom ? -1 : 0;
+}
+
+int
+wpol_sg_print (sg *s, const char *prefix, const char *header, int64_t total, unsigned flags,
+               wpol_buf *b, ward_err *err)
+{
+  wpol_buf_printf (b, "# Suggested by `ward audit suggest` %s:\n# %lld denial%s of %zu "
+                   "actor%s.\n", header, (long long) total, total == 1 ? "" : "s", s->ng,
+                   s->ng == 1 ? "" : "s");
+  if (flags & WPOL_SUGGEST_ANSWERED)
+    wpol_buf_puts (b, "# Written from the answers to `ward audit suggest --interactive`: each\n"
+                   "# rule below is one answer (allow, allow wider or deny).\n");
+  else
+    wpol_buf_puts (b, "# Review every rule before loading it: each allow widens what an actor\n"
+                   "# may do. Narrowest patterns come first; wider ones are only comments.\n");
+  if (s->ng == 0)
+    wpol_buf_puts (b, "# No denials were recorded: nothing to suggest.\n");
+  for (size_t i = 0; i < s->ng; i++)
+    print_one (s, i, prefix, flags, b);
+  if (b->oom)
+    return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "building suggestions");
+  return check_printed (b, err);
+}
+
+int
+wpol_audit_suggest (const wpol_arow *rows, size_t n, const char *prefix, const char *header,
+                    unsigned flags, FILE *out, ward_err *err)
+{
+  sg s = { 0 };
+  int64_t total;
+  if (wpol_sg_gather (&s, rows, n, &total) < 0)
     {
-      free_sg (&s);
+      wpol_sg_free (&s);
       return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "building suggestions");
     }
   wpol_buf b = { 0 };
-  wpol_buf_printf (&b, "# Suggested by `ward audit suggest` %s:\n# %lld denial%s of %zu "
-                   "actor%s.\n", header, (long long) total, total == 1 ? "" : "s", s.ng,
-                   s.ng == 1 ? "" : "s");
-  wpol_buf_puts (&b, "# Review every rule before loading it: each allow widens what an actor\n"
-                 "# may do. Narrowest patterns come first; wider ones are only comments.\n");
-  if (s.ng == 0)
-    wpol_buf_puts (&b, "# No denials were recorded: nothing to suggest.\n");
-  for (size_t i = 0; i < s.ng; i++)
-    print_one (&s, i, prefix, &b);
-  free_sg (&s);
+  int r = wpol_sg_print (&s, prefix, header, total, flags, &b, err);
+  wpol_sg_free (&s);
   if (b.oom)
     {
       wpol_buf_free (&b);
-      return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "building suggestions");
+      return r;
     }
-  int r = check_printed (&b, err);
   fputs (b.s, out);
   wpol_buf_free (&b);
   return r;

@@ -22,6 +22,7 @@ typedef struct cand {
   int64_t n, last;
   char *example;                  /* a caller PID */
   int used;
+  int deny;                       /* answered `deny` (--interactive) */
 } cand;
 
 /* What is not suggested, and why (text), under a key that merges the
@@ -36,6 +37,7 @@ typedef struct group {
   char *actor, *scope;            /* scope: JSON array text, NULL = none recorded */
   int request_scope;              /* the scope was the request's (:with_scope) */
   char *pname;                    /* the suggested policy's name (when printed) */
+  int split;                      /* one rule per action (--split) */
   cand *c;
   size_t nc, capc;
   note *notes;
@@ -68,5 +70,15 @@ void wpol_sg_print_group (const group *g, const char *name, wpol_buf *b);
 /* The declaration that puts the suggested policies of actor (groups
  * 0..last) in its scope, next to the scope it had. */
 void wpol_sg_print_actor (const sg *s, size_t last, wpol_buf *b);
+
+/* Gather the denials among rows into s (total: how many): 0, or -1 when
+ * out of memory. */
+int wpol_sg_gather (sg *s, const wpol_arow *rows, size_t n, int64_t *total);
+void wpol_sg_free (sg *s);
+/* The text of s into b (flags: WPOL_SUGGEST_*), parsed and checked: 0,
+ * or -1 with err (out of memory, or the text does not check). */
+#define WPOL_SUGGEST_ANSWERED 0x100u   /* the rules are answers, not offers */
+int wpol_sg_print (sg *s, const char *prefix, const char *header, int64_t total,
+                   unsigned flags, wpol_buf *b, ward_err *err);
 
 #endif

@@ -19,6 +19,8 @@ wpol_sg_cand_cmp (const void *a, const void *b)
   int c = strcmp (x->cond ? x->cond : "", y->cond ? y->cond : "");
   if (c)
     return c;
+  if (x->deny != y->deny)
+    return x->deny - y->deny;
   if ((c = strcmp (x->action, y->action)))
     return c;
   return strcmp (x->pattern, y->pattern);
@@ -33,7 +35,8 @@ patterns_of (const group *g, size_t i, wpol_buf *out)
   for (size_t j = i; j < g->nc; j++)
     {
       const cand *d = &g->c[j];
-      if (d->kind != c->kind || !wpol_sg_streq (d->cond, c->cond) || strcmp (d->action, c->action))
+      if (d->kind != c->kind || !wpol_sg_streq (d->cond, c->cond) || d->deny != c->deny
+          || strcmp (d->action, c->action))
         break;
       wpol_buf_puts (out, d->pattern);
       wpol_buf_add (out, "\x1f", 1);
@@ -115,8 +118,9 @@ join_actions (const group *g, size_t i, joined *r)
   for (size_t j = i; j < g->nc; j++)
     {
       const cand *d = &g->c[j];
-      if (d->used || d->kind != c->kind || !wpol_sg_streq (d->cond, c->cond)
-          || (j > i && strcmp (d->action, g->c[j - 1].action) == 0))
+      if (d->used || d->kind != c->kind || !wpol_sg_streq (d->cond, c->cond) || d->deny != c->deny
+          || (j > i && strcmp (d->action, g->c[j - 1].action) == 0)
+          || (g->split && strcmp (d->action, c->action) != 0))
         continue;
       wpol_buf k2 = { 0 };
       patterns_of (g, j, &k2);
@@ -127,7 +131,7 @@ join_actions (const group *g, size_t i, joined *r)
       wpol_buf_puts (&r->acts, nacts++ ? ", " : "");
       print_action (&r->acts, d->action);
       for (size_t k = j; k < g->nc && g->c[k].kind == d->kind
-             && wpol_sg_streq (g->c[k].cond, d->cond)
+             && wpol_sg_streq (g->c[k].cond, d->cond) && g->c[k].deny == d->deny
              && strcmp (g->c[k].action, d->action) == 0; k++)
         {
           cand *e = &g->c[k];
@@ -162,7 +166,7 @@ print_rule (const group *g, size_t i, wpol_buf *b)
   wpol_buf_printf (b, "  # %lld denial%s, the last at %s by %s%s%s\n", (long long) r.n,
                    r.n == 1 ? "" : "s", tl, r.example ? r.example : "?",
                    c->what ? "; targets: " : "", c->what ? c->what : "");
-  wpol_buf_printf (b, "  allow %s on %s", r.acts.s ? r.acts.s : "",
+  wpol_buf_printf (b, "  %s %s on %s", c->deny ? "deny" : "allow", r.acts.s ? r.acts.s : "",
                    r.pats.s ? r.pats.s : "\"\"");
   if (c->cond)
     wpol_buf_printf (b, "\n    when %s", c->cond);
@@ -347,4 +351,23 @@ wpol_json_get (const char *json, const char *key)
         break;
     }
   return NULL;
+}
+
+size_t
+wpol_json_strings (const char *json, char **v, size_t max)
+{
+  size_t n = 0;
+  for (const char *p = json; p && *p;)
+    if (*p++ == '"')
+      {
+        char *str = n < max ? json_string (&p) : NULL;
+        if (str == NULL)
+          {
+            while (n)
+              free (v[--n]);
+            return (size_t) -1;
+          }
+        v[n++] = str;
+      }
+  return n;
 }

@@ -147,8 +147,10 @@ describe_result (const wpol_result *r, const char *actor, char *buf, size_t size
       snprintf (buf, size, "malformed request (fails closed)");
       break;
     default:
-      snprintf (buf, size, "%s:%u (policy \"%s\")%s", r->rule->file, r->rule->line,
-                r->rule->policy, r->reason == WPOL_BY_RULE_ERROR ? ", condition error: fails closed" : "");
+      snprintf (buf, size, "%s:%u (policy \"%s\")%s%s", r->rule->file, r->rule->line,
+                r->rule->policy, r->reason == WPOL_BY_RULE_ERROR ? ", condition error: fails closed" : "",
+                r->rule->quiet && r->reason == WPOL_BY_RULE
+                ? ", quiet: the denial is counted, not recorded one by one" : "");
     }
 }
 

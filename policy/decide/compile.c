@@ -186,6 +186,7 @@ make_loc (wpol_index *ix, wpol_file *f, wpol_rule *r)
   loc->line = r->line;
   loc->col = r->col;
   loc->deny = r->deny;
+  loc->quiet = r->quiet;
   loc->text = b.s ? wpol_strndup (&ix->arena, b.s, b.len) : "";
   wpol_buf_free (&b);
   r->loc = loc;

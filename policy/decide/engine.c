@@ -123,6 +123,7 @@ intern_locs (wpol_engine *e, wpol_index *ix)
           nl->line = l->line;
           nl->col = l->col;
           nl->deny = l->deny;
+          nl->quiet = l->quiet;
           if (wpol_htab_put (&e->locs, key, nl) < 0)
             {
               wpol_buf_free (&k);

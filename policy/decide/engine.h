@@ -123,6 +123,8 @@ typedef struct wpol_rule_loc {
   unsigned line, col;
   int deny;                       /* 1 for a deny rule */
   const char *text;               /* the rule in canonical form */
+  int quiet;                      /* 1 for `deny quietly`: its denials are
+                                     counted, not recorded one by one */
 } wpol_rule_loc;
 
 typedef enum wpol_reason {

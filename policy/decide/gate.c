@@ -92,14 +92,17 @@ ward_authorize (const ward_actor *actor, const char *action, const char *resourc
     {
       if (g->audit_all && g->record)
         {
-          wpol_audit_in in = { WARD_ALLOW, g->permissive, &r, actor, action, resource, attrs };
+          wpol_audit_in in = { WARD_ALLOW, g->permissive, &r, actor, action, resource, attrs, 0 };
           g->record (&in);
         }
       return WARD_ALLOW;
     }
   if (g->record)
     {
-      wpol_audit_in in = { WARD_DENY, g->permissive, &r, actor, action, resource, attrs };
+      wpol_audit_in in = { WARD_DENY, g->permissive, &r, actor, action, resource, attrs, 0 };
+      /* `deny quietly`: counted, not recorded one by one, unless every
+       * decision is to be recorded (--audit-all) */
+      in.quiet = r.reason == WPOL_BY_RULE && r.rule && r.rule->quiet && !g->audit_all;
       g->record (&in);
     }
   /* permissive: a would-be denial, recorded above; a malformed request
@@ -149,7 +152,7 @@ record_event (const wpol_rule_loc *rule, const ward_actor *actor, const char *ac
   wpol_result r = { WARD_DENY, WPOL_BY_RULE, rule, 0, 0, NULL };
   if (g->record)
     {
-      wpol_audit_in in = { WARD_DENY, 0, &r, actor, action, resource, attrs };
+      wpol_audit_in in = { WARD_DENY, 0, &r, actor, action, resource, attrs, 0 };
       g->record (&in);
     }
 }

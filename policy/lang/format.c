@@ -140,7 +140,7 @@ fmt_pats (const wpol_pat *pt, size_t n, int actions, wpol_buf *o)
 void
 wpol_format_rule (const wpol_rule *r, wpol_buf *o)
 {
-  wpol_buf_puts (o, r->deny ? "deny " : "allow ");
+  wpol_buf_puts (o, r->deny ? (r->quiet ? "deny quietly " : "deny ") : "allow ");
   fmt_pats (r->actions, r->nactions, 1, o);
   wpol_buf_puts (o, " on ");
   fmt_pats (r->resources, r->nresources, 0, o);

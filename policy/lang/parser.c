@@ -657,6 +657,19 @@ parse_rule (parser *p, wpol_decl *pol)
   r->col = p->tok.col;
   r->policy = pol;
   next (p);
+  /* `deny quietly`: denies without a record of its own (counted). No
+   * action is named `quietly` (actions are dotted), so the word is free. */
+  if (is_word (p, "quietly"))
+    {
+      if (!r->deny)
+        {
+          error_here (p, "only a deny can be quiet (`deny quietly`): an allow is not "
+                      "recorded, so there is nothing to keep quiet");
+          return NULL;
+        }
+      r->quiet = 1;
+      next (p);
+    }
   if (parse_pats (p, &r->actions, &r->nactions, 1) < 0)
     return NULL;
   static const char *const on_words[] = { "on", NULL };

@@ -199,6 +199,7 @@ struct wpol_decl;
 
 typedef struct wpol_rule {
   int deny;
+  int quiet;                    /* `deny quietly`: no record, only a count */
   wpol_pat *actions, *resources;
   size_t nactions, nresources;
   wpol_expr *cond;              /* NULL = always */

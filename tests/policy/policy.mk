@@ -59,3 +59,9 @@ EXTRA_DIST += tests/policy/audit-volume.sh
 TESTS += tests/policy/ptest.sh
 EXTRA_DIST += tests/policy/ptest.sh tests/policy/plugin-host.policy \
 	tests/policy/plugin-host.tests
+## learning from the audit: suggest against the current policy, --split,
+## quiet denials, refused runs and options, --interactive through tmux
+TESTS += tests/policy/audit-learn.sh
+EXTRA_DIST += tests/policy/audit-learn.sh
+TESTS += tests/policy/audit-interactive.sh
+EXTRA_DIST += tests/policy/audit-interactive.sh

@@ -86,7 +86,7 @@ db_is (const char *db, const char *sql, const char *want)
   return r;
 }
 
-static const wpol_rule_loc loc = { "pol", "f.policy", 7, 3, 1, "deny process.send on \"*\";" };
+static const wpol_rule_loc loc = { "pol", "f.policy", 7, 3, 1, "deny process.send on \"*\";", 0 };
 static const wpol_actor_info ainfo = { "plug.*", "f.policy", 2, "{\"tier\":\"gold\"}", "[\"pol\"]" };
 
 static int
@@ -96,7 +96,7 @@ submit_as (const char *pid, const char *actor, const char *action, const char *r
   ward_attrs at = { pid, "ward:main", "", "worker", "ward:main", "{ward:main|0x1}" };
   ward_actor a = { actor, NULL, 0, NULL, 0 };
   wpol_result r = { WARD_DENY, WPOL_BY_RULE, &loc, 1, 0, &ainfo };
-  wpol_audit_in in = { WARD_DENY, permissive, &r, &a, action, resource, &at };
+  wpol_audit_in in = { WARD_DENY, permissive, &r, &a, action, resource, &at, 0 };
   return wpol_audit_submit (&in);
 }
 
@@ -176,7 +176,7 @@ test_records (void)
   const char *meta[] = { "k", "v\n" };
   ward_actor a = { "req.actor", meta, 1, scope, 2 };
   wpol_result r = { WARD_DENY, WPOL_NO_MATCH, NULL, 4, 0, NULL };
-  wpol_audit_in in = { WARD_DENY, 1, &r, &a, "lua.require", "m\x01od", &at };
+  wpol_audit_in in = { WARD_DENY, 1, &r, &a, "lua.require", "m\x01od", &at, 0 };
   wpol_audit_submit (&in);
   wpol_audit_stop ();
   is_int (q1 (db, "SELECT count(*) FROM audit"), 2, "stop writes what was queued (2 rows)");
