@@ -32,7 +32,7 @@ syn match   wardNumber		"\(^\|[^[:alnum:]_.:*?-]\)\zs-\=\d\+\ze\($\|[^[:alnum:]_
 " words are also field names (sandbox = "strict";) and attribute keys.
 syn match   wardDecl		"^\s*\zs\<\(policy\|actor\|host\|sandbox\)\>\ze\s*\""
 
-syn keyword wardEffect		allow deny
+syn keyword wardEffect		allow deny quietly
 syn keyword wardKeyword		on when
 syn keyword wardOperator	and or not in matches has
 syn keyword wardBoolean		true false
