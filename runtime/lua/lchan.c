@@ -64,11 +64,9 @@ ward_push_port_channel (lua_State *L, int port, int raw, int owned)
   c->port = port;
   c->raw = raw;
   c->owned = owned;
-  if (!raw)
-    {
-      ward_pushmeta (L, MESSAGE);
-      lua_setiuservalue (L, -2, 1);
-    }
+  /* (a channel that gives Message objects keeps their metatable as its
+   * user value, from the first it gives: push_message; not before, so
+   * that an inbox that is never read makes no Message type) */
 }
 
 void
@@ -185,8 +183,8 @@ typedef struct msg_ud {
   char text[];
 } msg_ud;
 
-/* The Message of m; chidx: the channel it came from (its metatable is
- * there), or 0. */
+/* The Message of m; chidx: the port channel it came from (its metatable
+ * is kept there, from the first Message), or 0. */
 static int
 push_message (lua_State *L, ward_msg *m, int chidx)
 {
@@ -216,7 +214,13 @@ push_message (lua_State *L, ward_msg *m, int chidx)
     {
       if (chidx > 0)
         lua_pop (L, 1);
-      ward_setmeta (L, MESSAGE);
+      ward_pushmeta (L, MESSAGE);
+      if (chidx > 0)
+        {
+          lua_pushvalue (L, -1);
+          lua_setiuservalue (L, chidx, 1);
+        }
+      lua_setmetatable (L, -2);
     }
   if (h.in_uv)
     {
