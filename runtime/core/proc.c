@@ -424,6 +424,12 @@ ward_proc_target_names (ward_proc *target, ward_attrs *attrs)
   static const char *const none[1] = { NULL };
   char **names;
   size_t n;
+  /* A thread acting for a process (the broker's reader) holds a lock that
+   * ranks after the registry's: it hands sends to named processes to the
+   * stand-in, and one named meanwhile is judged with target.names unset
+   * (a rule that reads them fails closed). */
+  if (ward_sched_acting () && atomic_load (&target->nnames) > 0)
+    return NULL;
   if (ward_registry_names_of (target, &names, &n) < 0)
     return NULL;
   attrs->target_names = names ? (const char *const *) names : none;

@@ -506,7 +506,9 @@ int ward_run_ending (void);
 /* The gate's view of p asking (target: the process a PID resource names,
  * or NULL); the strings are p's and target's. */
 /* Set attrs' target.names to the names target holds (left unset out of
- * memory: a rule reading them fails closed); returns what to free. */
+ * memory, or when this thread is acting for a process and target holds
+ * names: the registry's lock ranks before the broker's; a rule reading
+ * them then fails closed); returns what to free. */
 char **ward_proc_target_names (ward_proc *target, ward_attrs *attrs);
 void ward_proc_gate_view (const ward_proc *p, const ward_proc *target, ward_actor *actor,
                           ward_attrs *attrs);

@@ -665,6 +665,18 @@ send_now_body (lua_State *L)
    * reader's (rt.h): a send to one is the stand-in's, nothing judged yet. */
   if (lua_type (L, 1) == LUA_TSTRING && lua_tostring (L, 1)[0] != '{')
     return 0;
+  /* So is a send to a process that holds names: the gate's target.names
+   * would take the registry's lock (ward_proc_target_names). */
+  if (lua_type (L, 1) == LUA_TSTRING)
+    {
+      ward_err e;
+      ward_proc *t = ward_resolve (lua_tostring (L, 1), &e);
+      int named = t && atomic_load (&t->nnames) > 0;
+      if (t)
+        ward_proc_unref (t);
+      if (named)
+        return 0;
+    }
   f->decoded = 1;
   f->rc = -1;
   const char *topic = ward_lproc_arg_string (L, 2, "topic", &f->err);
