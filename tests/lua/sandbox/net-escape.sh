@@ -36,18 +36,7 @@ sandbox "strict" {
 }
 POL
 chmod 644 "$T/p.policy"
-users=root
-if [ "$(id -u)" -eq 0 ]; then
-  if command -v setpriv >/dev/null 2>&1; then users="root nobody"
-  else echo "# SKIP as nobody: setpriv(1) is not installed"; fi
-else
-  users=$(id -un)
-fi
-as_user () {
-  who=$1; shift
-  if [ "$who" = nobody ]; then setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-  else "$@"; fi
-}
+pick_users
 for who in $users; do
   for kind in trusted sandboxed; do
     mode="$who, $kind"
@@ -62,21 +51,8 @@ for who in $users; do
       echo "# SKIP $mode: the sandbox cannot run here"
       continue
     fi
-    while IFS= read -r line; do
-      case $line in
-        "ok "*|"not ok "*)
-          n=$((n + 1))
-          verdict=${line%% [0-9]*}
-          rest=$(printf '%s\n' "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *- *//')
-          [ "$verdict" = "not ok" ] && fails=$((fails + 1))
-          echo "$verdict $n - $mode: $rest" ;;
-        "#"*) echo "$line" ;;
-      esac
-    done < "$T/out"
-    n=$((n + 1))
-    if [ $status -eq 0 ] && grep -q '^1\.\.' "$T/out"; then echo "ok $n - $mode: the script ran to its end"
-    else echo "not ok $n - $mode: the script ran to its end (exit $status)"; sed 's/^/# /' "$T/out" | tail -20
-      fails=$((fails + 1)); fi
+    merge "$mode" "$T/out"
+    ran_to_end "$mode" $status "$T/out"
     as_user $who env XDG_STATE_HOME="$state" HOME="$state" "$T/ward" audit --json \
       --action net.connect > "$T/audit" 2>&1
     has "$mode: the audit names the resolved address of a denied name" \
