@@ -13,7 +13,7 @@
 races=$(scaled_s 1)            # (scaled_s: the scale; more reads on a slow machine)
 races=$((races * 150))
 chmod 755 "$T"
-cp "$src/fs-attempts.lua" "$T/fs-attempts.lua"
+cat "$src/attempts-tap.lua" "$src/fs-attempts.lua" > "$T/fs-attempts.lua"
 cp "$WARD" "$T/ward"
 chmod 755 "$T/ward" "$T/fs-attempts.lua"
 

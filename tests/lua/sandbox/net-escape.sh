@@ -6,7 +6,7 @@
 # Nothing leaves the machine: the only connections made are to 127.0.0.1.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 chmod 755 "$T"
-cp "$src/net-attempts.lua" "$T/net-attempts.lua"
+cat "$src/attempts-tap.lua" "$src/net-attempts.lua" > "$T/net-attempts.lua"
 cp "$WARD" "$T/ward"
 chmod 755 "$T/ward" "$T/net-attempts.lua"
 cat > "$T/p.policy" <<'POL'
