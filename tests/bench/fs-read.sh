@@ -14,7 +14,6 @@
 bench=fs-read
 # shellcheck source=tests/bench/peer.sh
 . "$(dirname "$0")/peer.sh"
-command -v lua5.4 >/dev/null 2>&1 || { echo "fs-read: lua5.4 is not installed" >&2; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-fsread.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 XDG_STATE_HOME=$tmp/state; export XDG_STATE_HOME

@@ -18,7 +18,6 @@
 bench=net-connect
 # shellcheck source=tests/bench/peer.sh
 . "$(dirname "$0")/peer.sh"
-command -v lua5.4 >/dev/null 2>&1 || { echo "net-connect: lua5.4 is not installed" >&2; exit 77; }
 lua5.4 -e 'require "socket"' 2>/dev/null \
   || { echo "net-connect: LuaSocket is not installed (apt-get install lua-socket)" >&2; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-netconn.XXXXXX") || exit 1

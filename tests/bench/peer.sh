@@ -1,6 +1,7 @@
 # peer.sh -- sourced by the benches that time a module of ward beside
 # plain lua5.4 doing the same (fs-read.sh, net-connect.sh), with $bench
-# (their name), $tmp (their scratch directory), $WARD and $REPS set:
+# (their name), $WARD and $REPS set; it exits 77 when lua5.4 is missing.
+# Once they have made $tmp (their scratch directory):
 #   write_policy NAME RULES   $tmp/p.policy: policy NAME of RULES for the
 #                             actors `main` and `untrusted`, the latter in
 #                             a strict sandbox
@@ -13,6 +14,7 @@
 #   report TITLE UNIT PEER    the medians of the three and their ratios to
 #                             the peer's, PEER naming it
 #   median                    the median of the numbers on stdin
+command -v lua5.4 >/dev/null 2>&1 || { echo "$bench: lua5.4 is not installed" >&2; exit 77; }
 median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 write_policy () {
   cat > "$tmp/p.policy" <<EOF
