@@ -80,14 +80,7 @@ policy "fsgrant" {
   deny fs.remove, fs.write on "$1/grant/keep/**";
   allow process.spawn, process.host on "**";
 }
-actor "main" { scope = ["fsgrant"]; }
-actor "untrusted" { scope = ["fsgrant"]; }
-host "ward:sandbox" { threads = 1; sandbox = "strict"; }
-sandbox "strict" {
-  namespaces = [user, pid, net, mount, ipc, uts];
-  seccomp = "default"; capabilities = []; memory = "64M"; cpu = "20s"; nofile = 32;
-  children = 16; init = "init/empty-root.lua";
-}
+$(strict_actors fsgrant)
 EOF
 }
 

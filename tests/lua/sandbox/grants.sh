@@ -77,13 +77,6 @@ for bad in "--allow-read=" "--allow-net=localhost" "--allow-net=h:*" "--allow-ne
 done
 
 # ---- a listener: a second, trusted ward run on 127.0.0.1 ----
-cat > "$T/listen.policy" <<'POL'
-policy "listener" {
-  allow lua.require on "net";
-  allow net.listen on "127.0.0.1:0";
-  allow io.stdout on "stdout";
-}
-POL
 cat > "$T/listen.lua" <<'LUA'
 local net = require "net"
 local l, port = assert(net.listen("127.0.0.1", 0))
@@ -93,7 +86,7 @@ for _ = 1, 2 do
   if s then s:write("hello from the endpoint\n"); s:close() end
 end
 LUA
-serve "$T/listen.lua" "$T/listen.policy" "$T/l.db" "$T/lerr"
+serve "$T/listen.lua"
 ok "a listener on 127.0.0.1 says its port" test -n "$PORT"
 
 # ---- the script: reads, connects, queries ----

@@ -16,10 +16,14 @@
 #                             each named after MODE
 #   ran_to_end MODE STATUS OUT  the script whose output is OUT ended with
 #                             STATUS 0 after its plan (OUT's tail if not)
+#   strict_actors POLICY      the policy text that scopes `main` and
+#                             `untrusted` to POLICY, `untrusted` in a
+#                             strict sandbox
 # For the tests that need an endpoint (grants.sh, walkthrough.sh):
-#   serve SCRIPT POLICY DB ERR  ward runs SCRIPT, which writes its port
-#                             first, in the background (under a timeout of
-#                             $wait_s): its port in $PORT, its pid in $served
+#   serve SCRIPT              ward runs SCRIPT, which writes its port first,
+#                             in the background (under a timeout of $wait_s)
+#                             with a grant to listen on 127.0.0.1 and write
+#                             to stdout: its port in $PORT, its pid in $served
 # and scaled_s / scaled_ms of tests/scale.sh for every timeout.
 : "${WARD:=./ward}"
 : "${WARD_FAULTS:=${WARD_BUILDDIR:-.}/tests/ward-faults}"
@@ -85,8 +89,28 @@ ran_to_end () {
   else echo "not ok $n - $1: the script ran to its end (exit $2)"; sed 's/^/# /' "$3" | tail -20
     fails=$((fails + 1)); fi
 }
+strict_actors () {
+  cat <<EOF
+actor "main" { scope = ["$1"]; }
+actor "untrusted" { scope = ["$1"]; }
+host "ward:sandbox" { threads = 1; sandbox = "strict"; }
+sandbox "strict" {
+  namespaces = [user, pid, net, mount, ipc, uts];
+  seccomp = "default"; capabilities = []; memory = "64M"; cpu = "20s"; nofile = 32;
+  children = 16; init = "init/empty-root.lua";
+}
+EOF
+}
 serve () {
-  timeout "$wait_s" "$WARD" run --audit "$3" --policy "$2" "$1" > "$T/port" 2> "$4" &
+  cat > "$T/serve.policy" <<'EOF'
+policy "listener" {
+  allow lua.require on "net";
+  allow net.listen on "127.0.0.1:0";
+  allow io.stdout on "stdout";
+}
+EOF
+  timeout "$wait_s" "$WARD" run --audit "$T/serve.db" --policy "$T/serve.policy" "$1" \
+    > "$T/port" 2> "$T/serve.err" &
   served=$!
   i=0
   while [ ! -s "$T/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done

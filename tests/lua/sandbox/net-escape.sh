@@ -26,15 +26,8 @@ policy "netgrant" {
     when attr.address matches "127.**";
   allow process.spawn, process.host on "**";
 }
-actor "main" { scope = ["netgrant"]; }
-actor "untrusted" { scope = ["netgrant"]; }
-host "ward:sandbox" { threads = 1; sandbox = "strict"; }
-sandbox "strict" {
-  namespaces = [user, pid, net, mount, ipc, uts];
-  seccomp = "default"; capabilities = []; memory = "64M"; cpu = "20s"; nofile = 32;
-  children = 16; init = "init/empty-root.lua";
-}
 POL
+strict_actors netgrant >> "$T/p.policy"
 chmod 644 "$T/p.policy"
 pick_users
 for who in $users; do
