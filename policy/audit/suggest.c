@@ -428,21 +428,24 @@ take (sg *s, const wpol_arow *w)
 }
 
 void
+wpol_sg_cand_free (cand *c)
+{
+  free (c->action);
+  free (c->pattern);
+  free (c->cond);
+  free (c->wider);
+  free (c->what);
+  free (c->example);
+}
+
+void
 wpol_sg_free (sg *s)
 {
   for (size_t i = 0; i < s->ng; i++)
     {
       group *g = &s->g[i];
       for (size_t k = 0; k < g->nc; k++)
-        {
-          cand *c = &g->c[k];
-          free (c->action);
-          free (c->pattern);
-          free (c->cond);
-          free (c->wider);
-          free (c->what);
-          free (c->example);
-        }
+        wpol_sg_cand_free (&g->c[k]);
       for (size_t k = 0; k < g->nn; k++)
         {
           free (g->notes[k].key);

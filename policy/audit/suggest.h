@@ -75,6 +75,8 @@ void wpol_sg_print_actor (const sg *s, size_t last, wpol_buf *b);
  * out of memory. */
 int wpol_sg_gather (sg *s, const wpol_arow *rows, size_t n, int64_t *total);
 void wpol_sg_free (sg *s);
+/* Free the strings of candidate c (not c itself). */
+void wpol_sg_cand_free (cand *c);
 /* The text of s into b (flags: WPOL_SUGGEST_*), parsed and checked: 0,
  * or -1 with err (out of memory, or the text does not check). */
 #define WPOL_SUGGEST_ANSWERED 0x100u   /* the rules are answers, not offers */

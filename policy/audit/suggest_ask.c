@@ -37,18 +37,6 @@ ask (FILE *in, FILE *out, int has_wider)
     }
 }
 
-/* Free the strings of candidate c. */
-static void
-cand_free (cand *c)
-{
-  free (c->action);
-  free (c->pattern);
-  free (c->cond);
-  free (c->wider);
-  free (c->what);
-  free (c->example);
-}
-
 /* Put the candidates of s to the person: each kept answered (deny set,
  * the wider pattern applied), the skipped ones dropped. 0 when done
  * (answers given, or quit), -1 at the end of input. */
@@ -104,7 +92,7 @@ ask_all (sg *s, FILE *in, FILE *out)
             }
           if (a == 's')
             {
-              cand_free (c);
+              wpol_sg_cand_free (c);
               continue;
             }
           if (a == 'w')
@@ -135,7 +123,7 @@ ask_all (sg *s, FILE *in, FILE *out)
           if (m < kept)
             {
               g->c[m].n += c->n;
-              cand_free (c);
+              wpol_sg_cand_free (c);
               continue;
             }
           g->c[kept++] = *c;

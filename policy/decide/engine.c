@@ -509,6 +509,23 @@ by_name (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* The names a gathered, sorted, as a NULL-terminated array (empty when
+ * none); NULL with err (ENOMEM, "what") when one could not be kept. */
+static char **
+names_done (names_acc *a, const char *what, ward_err *err)
+{
+  if (!a->oom && a->v == NULL && (a->v = calloc (1, sizeof *a->v)) == NULL)
+    a->oom = 1;
+  if (a->oom)
+    {
+      wpol_names_free (a->v);
+      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "%s", what);
+      return NULL;
+    }
+  qsort (a->v, a->n, sizeof *a->v, by_name);
+  return a->v;
+}
+
 char **
 wpol_engine_host_names (wpol_engine *e, ward_err *err)
 {
@@ -517,16 +534,7 @@ wpol_engine_host_names (wpol_engine *e, ward_err *err)
   if (e->ix)
     wpol_index_each (e->ix, D_HOST, add_name, &a);
   pthread_rwlock_unlock (&e->lock);
-  if (!a.oom && a.v == NULL && (a.v = calloc (1, sizeof *a.v)) == NULL)
-    a.oom = 1;
-  if (a.oom)
-    {
-      wpol_names_free (a.v);
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "listing hosts");
-      return NULL;
-    }
-  qsort (a.v, a.n, sizeof *a.v, by_name);
-  return a.v;
+  return names_done (&a, "listing hosts", err);
 }
 
 void
@@ -619,14 +627,5 @@ wpol_engine_names (wpol_engine *e, wpol_names_kind kind, ward_err *err)
         add_meta_reads (&a, wpol_index_rule (e->ix, i)->cond);
     }
   pthread_rwlock_unlock (&e->lock);
-  if (!a.oom && a.v == NULL && (a.v = calloc (1, sizeof *a.v)) == NULL)
-    a.oom = 1;
-  if (a.oom)
-    {
-      wpol_names_free (a.v);
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "listing names");
-      return NULL;
-    }
-  qsort (a.v, a.n, sizeof *a.v, by_name);
-  return a.v;
+  return names_done (&a, "listing names", err);
 }

@@ -583,17 +583,8 @@ static int
 remote_fs (lua_State *L)
 {
   const char *op = lua_tostring (L, lua_upvalueindex (1));
-  /* a descriptor that comes back needs a free slot in the child's table:
-   * without one the kernel would cut it off the reply, which ends the
-   * child; a full table is the caller's error instead */
   if (strcmp (op, "fs.open") == 0)
-    {
-      int probe = fcntl (ward_remote_chan, F_DUPFD_CLOEXEC, 0);
-      if (probe < 0)
-        return ward_push_error (L, WARD_E_UNAVAILABLE, "%s: no descriptor left in this "
-                                "process (%s)", op, strerror (errno));
-      close (probe);
-    }
+    return ward_remote_call_fd (L, op);
   return ward_remote_call (L, op);
 }
 
@@ -601,11 +592,6 @@ int
 ward_luaopen_fs_remote (lua_State *L)
 {
   lua_createtable (L, 0, sizeof fs_fns / sizeof fs_fns[0] - 1);
-  for (const luaL_Reg *f = fs_fns; f->name; f++)
-    {
-      lua_pushfstring (L, "fs.%s", f->name);
-      lua_pushcclosure (L, remote_fs, 1);
-      lua_setfield (L, -2, f->name);
-    }
+  ward_remote_proxies (L, "fs", fs_fns, remote_fs);
   return 1;
 }

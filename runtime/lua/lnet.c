@@ -22,6 +22,7 @@
 #define MAX_ADDRS 16            /* addresses of one name that are asked and tried */
 #define CONNECT_TIMEOUT_MS 10000
 #define SLICE_MS 20
+#define RES_MAX 300             /* the resource "host:port" */
 
 typedef struct naddr {
   struct sockaddr_storage sa;
@@ -269,24 +270,42 @@ errno_kind (int e)
     }
 }
 
+/* What connect (listening 0) and listen (1) begin with: the endpoint and
+ * options of the call (arguments 1..3) into res and o, its addresses into
+ * a, each asked of the policy, and an empty descriptor pushed at 4 to hold
+ * the socket they make. The count of addresses, or -1 with nil, err
+ * pushed. */
+static int
+begin (lua_State *L, int listening, char res[RES_MAX], nopts *o, naddr a[MAX_ADDRS])
+{
+  const char *action = listening ? WARD_ACTION (NET_LISTEN) : WARD_ACTION (NET_CONNECT);
+  int port;
+  const char *host = endpoint (L, &port, !listening, res, RES_MAX);
+  get_opts (L, 3, o);
+  ward_err err;
+  int n = may_resolve (action, res, &err) < 0 ? -1
+          : resolve (host, port, o, listening, a, &err);
+  if (n < 0 || ask_all (action, res, a, n, &err) < 0)
+    {
+      fail (L, listening ? "listen" : "connect", res, err.kind, err.msg);
+      return -1;
+    }
+  lua_settop (L, 3);
+  ward_fd_push (L, -1);
+  return n;
+}
+
 /* net.connect(host, port [, {proto =, timeout =}]) -> descriptor, or nil, err */
 static int
 l_connect (lua_State *L)
 {
-  int port;
-  char res[300];
-  const char *host = endpoint (L, &port, 1, res, sizeof res);
+  char res[RES_MAX];
   nopts o;
-  get_opts (L, 3, &o);
   naddr a[MAX_ADDRS];
-  ward_err err;
-  int n = may_resolve (WARD_ACTION (NET_CONNECT), res, &err) < 0 ? -1
-          : resolve (host, port, &o, 0, a, &err);
-  if (n < 0 || ask_all (WARD_ACTION (NET_CONNECT), res, a, n, &err) < 0)
-    return fail (L, "connect", res, err.kind, err.msg);
-  lua_settop (L, 3);
-  ward_fd_push (L, -1);         /* holds the socket while it connects (killable) */
-  int *u = ward_fd_test (L, -1);
+  int n = begin (L, 0, res, &o, a);
+  if (n < 0)
+    return 2;
+  int *u = ward_fd_test (L, -1);  /* holds the socket while it connects (killable) */
   int64_t deadline = ward_now_ns () + o.timeout_ms * 1000000LL;
   int last = ECONNREFUSED;
   for (int i = 0; i < n; i++)
@@ -329,19 +348,12 @@ l_connect (lua_State *L)
 static int
 l_listen (lua_State *L)
 {
-  int port;
-  char res[300];
-  const char *host = endpoint (L, &port, 0, res, sizeof res);
+  char res[RES_MAX];
   nopts o;
-  get_opts (L, 3, &o);
   naddr a[MAX_ADDRS];
-  ward_err err;
-  int n = may_resolve (WARD_ACTION (NET_LISTEN), res, &err) < 0 ? -1
-          : resolve (host, port, &o, 1, a, &err);
-  if (n < 0 || ask_all (WARD_ACTION (NET_LISTEN), res, a, n, &err) < 0)
-    return fail (L, "listen", res, err.kind, err.msg);
-  lua_settop (L, 3);
-  ward_fd_push (L, -1);
+  int n = begin (L, 1, res, &o, a);
+  if (n < 0)
+    return 2;
   int *u = ward_fd_test (L, -1);
   int last = EADDRNOTAVAIL;
   for (int i = 0; i < n; i++)
@@ -486,26 +498,14 @@ ward_luaopen_net (lua_State *L)
 static int
 remote_net (lua_State *L)
 {
-  const char *op = lua_tostring (L, lua_upvalueindex (1));
-  /* the socket that comes back needs a free slot (lfs.c remote_fs) */
-  int probe = fcntl (ward_remote_chan, F_DUPFD_CLOEXEC, 0);
-  if (probe < 0)
-    return ward_push_error (L, WARD_E_UNAVAILABLE, "%s: no descriptor left in this "
-                            "process (%s)", op, strerror (errno));
-  close (probe);
-  return ward_remote_call (L, op);
+  return ward_remote_call_fd (L, lua_tostring (L, lua_upvalueindex (1)));
 }
 
 int
 ward_luaopen_net_remote (lua_State *L)
 {
   luaL_newlib (L, net_fns);
-  static const char *const remote[] = { "connect", "listen", NULL };
-  for (const char *const *r = remote; *r; r++)
-    {
-      lua_pushfstring (L, "net.%s", *r);
-      lua_pushcclosure (L, remote_net, 1);
-      lua_setfield (L, -2, *r);
-    }
+  static const luaL_Reg remote[] = { { "connect", NULL }, { "listen", NULL }, { NULL, NULL } };
+  ward_remote_proxies (L, "net", remote, remote_net);
   return 1;
 }

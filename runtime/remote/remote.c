@@ -12,6 +12,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -824,6 +825,28 @@ static int
 call_op (lua_State *L)
 {
   return ward_remote_call (L, lua_tostring (L, lua_upvalueindex (1)));
+}
+
+int
+ward_remote_call_fd (lua_State *L, const char *op)
+{
+  int probe = fcntl (ward_remote_chan, F_DUPFD_CLOEXEC, 0);
+  if (probe < 0)
+    return ward_push_error (L, WARD_E_UNAVAILABLE, "%s: no descriptor left in this "
+                            "process (%s)", op, strerror (errno));
+  close (probe);
+  return ward_remote_call (L, op);
+}
+
+void
+ward_remote_proxies (lua_State *L, const char *module, const luaL_Reg *fns, lua_CFunction f)
+{
+  for (; fns->name; fns++)
+    {
+      lua_pushfstring (L, "%s.%s", module, fns->name);
+      lua_pushcclosure (L, f, 1);
+      lua_setfield (L, -2, fns->name);
+    }
 }
 
 int

@@ -27,6 +27,7 @@
 #define WARD_REMOTE_H
 
 #include <lua.h>
+#include <lauxlib.h>
 #include "rt.h"
 #include "policy.h"
 
@@ -67,6 +68,16 @@ int ward_remote_main (int chan);
  * the runtime and return what the proxy's call returned: values, or nil
  * and an error object, or a raised error. Blocks the process. */
 int ward_remote_call (lua_State *L, const char *op);
+/* ward_remote_call of a call whose reply brings a descriptor back: that
+ * descriptor needs a free slot in this process's table, or the kernel
+ * would cut it off the reply, which ends the child; a full table is the
+ * caller's error (nil and a WARD_E_UNAVAILABLE error) instead. */
+int ward_remote_call_fd (lua_State *L, const char *op);
+/* Set, in the table on top of the stack, each name of fns (their functions
+ * are not used) to a closure of f whose one upvalue is the call's name
+ * "MODULE.NAME", which f forwards to the runtime. */
+void ward_remote_proxies (lua_State *L, const char *module, const luaL_Reg *fns,
+                          lua_CFunction f);
 /* ward_remote_call of op on the nargs values on top of the stack, as a
  * call of its own: the caller goes on at k (with ctx) and the nres values
  * it returned, to work on the answer. The caller must be able to yield. */

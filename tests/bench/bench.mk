@@ -90,6 +90,7 @@ bench: bench-scale
 ## fs.read_file of a 4 KB file from a subprocess actor and an in-process
 ## actor, beside lua5.4 reading it in the same run (N=, REPS=).
 EXTRA_DIST += tests/bench/fs-read.sh
+EXTRA_DIST += tests/bench/peer.sh
 .PHONY: bench-fs
 bench-fs: ward
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" $(SHELL) $(srcdir)/tests/bench/fs-read.sh

@@ -15,7 +15,9 @@
 : "${WARD:=./ward}"
 : "${N:=2000}"
 : "${REPS:=3}"
-command -v lua5.4 >/dev/null 2>&1 || { echo "net-connect: lua5.4 is not installed" >&2; exit 77; }
+bench=net-connect
+# shellcheck source=tests/bench/peer.sh
+. "$(dirname "$0")/peer.sh"
 lua5.4 -e 'require "socket"' 2>/dev/null \
   || { echo "net-connect: LuaSocket is not installed (apt-get install lua-socket)" >&2; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-netconn.XXXXXX") || exit 1
@@ -36,20 +38,8 @@ i=0
 while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 port=$(head -1 "$tmp/port")
 [ -n "$port" ] || { echo "net-connect: the listener did not start" >&2; exit 1; }
-cat > "$tmp/p.policy" <<EOF
-policy "netbench" {
-  allow lua.require on "net";
-  allow net.connect on "127.0.0.1:$port";
-}
-actor "main" { scope = ["netbench"]; }
-actor "untrusted" { scope = ["netbench"]; }
-host "ward:sandbox" { threads = 1; sandbox = "strict"; }
-sandbox "strict" {
-  namespaces = [user, pid, net, mount, ipc, uts];
-  seccomp = "default"; capabilities = []; memory = "64M"; cpu = "60s"; nofile = 32;
-  children = 16; init = "init/empty-root.lua";
-}
-EOF
+write_policy netbench '  allow lua.require on "net";
+  allow net.connect on "127.0.0.1:'"$port"'";'
 cat > "$tmp/w.lua" <<'EOF'
 local port, n = ...
 port, n = tonumber(port), tonumber(n)
@@ -69,21 +59,8 @@ local t0 = socket.gettime()
 for _ = 1, n do assert(socket.connect("127.0.0.1", port)):close() end
 print(string.format("%.3f", (socket.gettime() - t0) * 1e6 / n))
 EOF
-median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-: > "$tmp/sbx"; : > "$tmp/in"; : > "$tmp/lua"
-for _ in $(seq "$REPS"); do
-  if ! "$WARD" run --untrusted --policy "$tmp/p.policy" "$tmp/w.lua" "$port" "$N" \
-       >> "$tmp/sbx" 2> "$tmp/err"; then
-    echo "net-connect: the subprocess actor did not run: $(head -c 300 "$tmp/err")" >&2
-    exit 77
-  fi
-  "$WARD" run --policy "$tmp/p.policy" "$tmp/w.lua" "$port" "$N" >> "$tmp/in" || exit 1
-  lua5.4 "$tmp/l.lua" "$port" "$N" >> "$tmp/lua" || exit 1
-done
-s=$(median < "$tmp/sbx"); i=$(median < "$tmp/in"); l=$(median < "$tmp/lua")
-echo "net.connect + close to a loopback listener, $N connects x $REPS rounds (medians, us per connect)"
-printf '  %-40s %10s %10s\n' "" "us/conn" "ratio"
-printf '  %-40s %10s %10s\n' "lua5.4 + LuaSocket connect/close" "$l" "1.0"
-printf '  %-40s %10s %10s\n' "ward, in-process actor" "$i" "$(awk -v a="$i" -v b="$l" 'BEGIN { printf "%.1f", a / b }')"
-printf '  %-40s %10s %10s\n' "ward, subprocess actor (--untrusted)" "$s" "$(awk -v a="$s" -v b="$l" 'BEGIN { printf "%.1f", a / b }')"
+peer () { lua5.4 "$tmp/l.lua" "$port" "$N"; }
+rounds "$port" "$N"
+report "net.connect + close to a loopback listener, $N connects x $REPS rounds (medians, us per connect)" \
+  us/conn "lua5.4 + LuaSocket connect/close"
 echo "  (no target in DESIGN 6 for this figure)"

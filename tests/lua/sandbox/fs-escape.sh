@@ -13,7 +13,7 @@
 races=$(scaled_s 1)            # (scaled_s: the scale; more reads on a slow machine)
 races=$((races * 150))
 chmod 755 "$T"
-cp "$src/fs-attempts.lua" "$T/fs-attempts.lua"
+cat "$src/attempts-tap.lua" "$src/fs-attempts.lua" > "$T/fs-attempts.lua"
 cp "$WARD" "$T/ward"
 chmod 755 "$T/ward" "$T/fs-attempts.lua"
 
@@ -80,49 +80,11 @@ policy "fsgrant" {
   deny fs.remove, fs.write on "$1/grant/keep/**";
   allow process.spawn, process.host on "**";
 }
-actor "main" { scope = ["fsgrant"]; }
-actor "untrusted" { scope = ["fsgrant"]; }
-host "ward:sandbox" { threads = 1; sandbox = "strict"; }
-sandbox "strict" {
-  namespaces = [user, pid, net, mount, ipc, uts];
-  seccomp = "default"; capabilities = []; memory = "64M"; cpu = "20s"; nofile = 32;
-  children = 16; init = "init/empty-root.lua";
-}
+$(strict_actors fsgrant)
 EOF
 }
 
-as_user () {   # USER CMD...: run CMD as root, or as nobody
-  who=$1; shift
-  if [ "$who" = nobody ]; then
-    setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-  else
-    "$@"
-  fi
-}
-
-# renumber a run's TAP into ours, each line prefixed with the mode
-merge () {
-  mode=$1 out=$2
-  while IFS= read -r line; do
-    case $line in
-      "ok "*|"not ok "*)
-        n=$((n + 1))
-        verdict=${line%% [0-9]*}
-        rest=$(printf '%s\n' "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *- *//')
-        [ "$verdict" = "not ok" ] && fails=$((fails + 1))
-        echo "$verdict $n - $mode: $rest" ;;
-      "#"*) echo "$line" ;;
-    esac
-  done < "$out"
-}
-
-users=root
-if [ "$(id -u)" -eq 0 ]; then
-  if command -v setpriv >/dev/null 2>&1; then users="root nobody"
-  else echo "# SKIP as nobody: setpriv(1) is not installed"; fi
-else
-  users=$(id -un)
-fi
+pick_users
 for who in $users; do
   for kind in trusted sandboxed; do
     for walk in openat2 walk; do
@@ -148,10 +110,7 @@ for who in $users; do
         continue
       fi
       merge "$mode" "$T/out"
-      n=$((n + 1))
-      if [ $status -eq 0 ] && grep -q '^1\.\.' "$T/out"; then echo "ok $n - $mode: the script ran to its end"
-      else echo "not ok $n - $mode: the script ran to its end (exit $status)"; sed 's/^/# /' "$T/out" | tail -20
-        fails=$((fails + 1)); fi
+      ran_to_end "$mode" $status "$T/out"
       n=$((n + 1))
       if [ "$(cat "$tree/secret/s.txt")" = SECRET ] \
          && [ "$(ls "$tree/secret" | tr '\n' ' ')" = "deep only-in-secret s.txt " ] \

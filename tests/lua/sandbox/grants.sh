@@ -77,13 +77,6 @@ for bad in "--allow-read=" "--allow-net=localhost" "--allow-net=h:*" "--allow-ne
 done
 
 # ---- a listener: a second, trusted ward run on 127.0.0.1 ----
-cat > "$T/listen.policy" <<'POL'
-policy "listener" {
-  allow lua.require on "net";
-  allow net.listen on "127.0.0.1:0";
-  allow io.stdout on "stdout";
-}
-POL
 cat > "$T/listen.lua" <<'LUA'
 local net = require "net"
 local l, port = assert(net.listen("127.0.0.1", 0))
@@ -93,12 +86,7 @@ for _ = 1, 2 do
   if s then s:write("hello from the endpoint\n"); s:close() end
 end
 LUA
-timeout "$wait_s" "$WARD" run --audit "$T/l.db" --policy "$T/listen.policy" "$T/listen.lua" \
-  > "$T/port" 2> "$T/lerr" &
-lpid=$!
-i=0
-while [ ! -s "$T/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-PORT=$(head -1 "$T/port")
+serve "$T/listen.lua"
 ok "a listener on 127.0.0.1 says its port" test -n "$PORT"
 
 # ---- the script: reads, connects, queries ----
@@ -196,7 +184,7 @@ else
 fi
 "$WARD" audit --db "$T/t.db" --json > "$T/taudit" 2>&1
 ok "... and no denied query is audited" sh -c "! grep -q 'never-asked\\|127.0.0.1:1\"' '$T/taudit'"
-wait $lpid
+wait $served
 
 # ---- attr.path and attr.address reach the query ----
 cat > "$T/a.policy" <<POL

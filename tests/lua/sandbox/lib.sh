@@ -7,6 +7,23 @@
 #   skip_unless_sandbox FILE  TAP skip of the whole file when FILE shows that
 #                             the kernel refuses the sandbox's namespaces
 #   finish                    the plan, and the exit status
+# For the suites run in several modes (fs-escape.sh, net-escape.sh):
+#   pick_users                $users: "root nobody" as root ("root" with a
+#                             note when setpriv(1) is missing), else the
+#                             user running the tests
+#   as_user WHO CMD...        CMD as nobody (setpriv) or as it is
+#   merge MODE OUT            the TAP results in OUT renumbered into ours,
+#                             each named after MODE
+#   ran_to_end MODE STATUS OUT  the script whose output is OUT ended with
+#                             STATUS 0 after its plan (OUT's tail if not)
+#   strict_actors POLICY      the policy text that scopes `main` and
+#                             `untrusted` to POLICY, `untrusted` in a
+#                             strict sandbox
+# For the tests that need an endpoint (grants.sh, walkthrough.sh):
+#   serve SCRIPT              ward runs SCRIPT, which writes its port first,
+#                             in the background (under a timeout of $wait_s)
+#                             with a grant to listen on 127.0.0.1 and write
+#                             to stdout: its port in $PORT, its pid in $served
 # and scaled_s / scaled_ms of tests/scale.sh for every timeout.
 : "${WARD:=./ward}"
 : "${WARD_FAULTS:=${WARD_BUILDDIR:-.}/tests/ward-faults}"
@@ -35,4 +52,67 @@ skip_unless_sandbox () {
 finish () {
   echo "1..$n"
   [ "$fails" -eq 0 ]
+}
+pick_users () {
+  users=root
+  if [ "$(id -u)" -eq 0 ]; then
+    if command -v setpriv >/dev/null 2>&1; then users="root nobody"
+    else echo "# SKIP as nobody: setpriv(1) is not installed"; fi
+  else
+    users=$(id -un)
+  fi
+}
+as_user () {
+  who=$1; shift
+  if [ "$who" = nobody ]; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+  else
+    "$@"
+  fi
+}
+merge () {
+  while IFS= read -r line; do
+    case $line in
+      "ok "*|"not ok "*)
+        n=$((n + 1))
+        verdict=${line%% [0-9]*}
+        rest=$(printf '%s\n' "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *- *//')
+        [ "$verdict" = "not ok" ] && fails=$((fails + 1))
+        echo "$verdict $n - $1: $rest" ;;
+      "#"*) echo "$line" ;;
+    esac
+  done < "$2"
+}
+ran_to_end () {
+  n=$((n + 1))
+  if [ "$2" -eq 0 ] && grep -q '^1\.\.' "$3"; then echo "ok $n - $1: the script ran to its end"
+  else echo "not ok $n - $1: the script ran to its end (exit $2)"; sed 's/^/# /' "$3" | tail -20
+    fails=$((fails + 1)); fi
+}
+strict_actors () {
+  cat <<EOF
+actor "main" { scope = ["$1"]; }
+actor "untrusted" { scope = ["$1"]; }
+host "ward:sandbox" { threads = 1; sandbox = "strict"; }
+sandbox "strict" {
+  namespaces = [user, pid, net, mount, ipc, uts];
+  seccomp = "default"; capabilities = []; memory = "64M"; cpu = "20s"; nofile = 32;
+  children = 16; init = "init/empty-root.lua";
+}
+EOF
+}
+serve () {
+  cat > "$T/serve.policy" <<'EOF'
+policy "listener" {
+  allow lua.require on "net";
+  allow net.listen on "127.0.0.1:0";
+  allow io.stdout on "stdout";
+}
+EOF
+  timeout "$wait_s" "$WARD" run --audit "$T/serve.db" --policy "$T/serve.policy" "$1" \
+    > "$T/port" 2> "$T/serve.err" &
+  served=$!
+  i=0
+  while [ ! -s "$T/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+  PORT=$(head -1 "$T/port")
 }

@@ -6,7 +6,7 @@
 # Nothing leaves the machine: the only connections made are to 127.0.0.1.
 . "${WARD_SRCDIR:-.}/tests/lua/sandbox/lib.sh"
 chmod 755 "$T"
-cp "$src/net-attempts.lua" "$T/net-attempts.lua"
+cat "$src/attempts-tap.lua" "$src/net-attempts.lua" > "$T/net-attempts.lua"
 cp "$WARD" "$T/ward"
 chmod 755 "$T/ward" "$T/net-attempts.lua"
 cat > "$T/p.policy" <<'POL'
@@ -26,28 +26,10 @@ policy "netgrant" {
     when attr.address matches "127.**";
   allow process.spawn, process.host on "**";
 }
-actor "main" { scope = ["netgrant"]; }
-actor "untrusted" { scope = ["netgrant"]; }
-host "ward:sandbox" { threads = 1; sandbox = "strict"; }
-sandbox "strict" {
-  namespaces = [user, pid, net, mount, ipc, uts];
-  seccomp = "default"; capabilities = []; memory = "64M"; cpu = "20s"; nofile = 32;
-  children = 16; init = "init/empty-root.lua";
-}
 POL
+strict_actors netgrant >> "$T/p.policy"
 chmod 644 "$T/p.policy"
-users=root
-if [ "$(id -u)" -eq 0 ]; then
-  if command -v setpriv >/dev/null 2>&1; then users="root nobody"
-  else echo "# SKIP as nobody: setpriv(1) is not installed"; fi
-else
-  users=$(id -un)
-fi
-as_user () {
-  who=$1; shift
-  if [ "$who" = nobody ]; then setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-  else "$@"; fi
-}
+pick_users
 for who in $users; do
   for kind in trusted sandboxed; do
     mode="$who, $kind"
@@ -62,21 +44,8 @@ for who in $users; do
       echo "# SKIP $mode: the sandbox cannot run here"
       continue
     fi
-    while IFS= read -r line; do
-      case $line in
-        "ok "*|"not ok "*)
-          n=$((n + 1))
-          verdict=${line%% [0-9]*}
-          rest=$(printf '%s\n' "$line" | sed 's/^\(not \)\{0,1\}ok [0-9]* *- *//')
-          [ "$verdict" = "not ok" ] && fails=$((fails + 1))
-          echo "$verdict $n - $mode: $rest" ;;
-        "#"*) echo "$line" ;;
-      esac
-    done < "$T/out"
-    n=$((n + 1))
-    if [ $status -eq 0 ] && grep -q '^1\.\.' "$T/out"; then echo "ok $n - $mode: the script ran to its end"
-    else echo "not ok $n - $mode: the script ran to its end (exit $status)"; sed 's/^/# /' "$T/out" | tail -20
-      fails=$((fails + 1)); fi
+    merge "$mode" "$T/out"
+    ran_to_end "$mode" $status "$T/out"
     as_user $who env XDG_STATE_HOME="$state" HOME="$state" "$T/ward" audit --json \
       --action net.connect > "$T/audit" 2>&1
     has "$mode: the audit names the resolved address of a denied name" \

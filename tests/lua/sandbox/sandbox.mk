@@ -101,3 +101,4 @@ EXTRA_DIST += tests/lua/sandbox/fs-escape.sh tests/lua/sandbox/fs-attempts.lua
 ## endpoint (a name resolving to a denied address included) is refused.
 TESTS += tests/lua/sandbox/net-escape.sh
 EXTRA_DIST += tests/lua/sandbox/net-escape.sh tests/lua/sandbox/net-attempts.lua
+EXTRA_DIST += tests/lua/sandbox/attempts-tap.lua

@@ -20,13 +20,6 @@ awk '/<!-- walkthrough: report.lua -->/ { on = 1; next }
      body { print }' "$doc" > "$R/report.lua"
 ok "the document holds the plugin (report.lua)" grep -q 'net.connect' "$R/report.lua"
 
-cat > "$T/http.policy" <<'POL'
-policy "http" {
-  allow lua.require on "net";
-  allow net.listen on "127.0.0.1:0";
-  allow io.stdout on "stdout";
-}
-POL
 cat > "$T/http.lua" <<'LUA'
 local net = require "net"
 local l, port = assert(net.listen("127.0.0.1", 0))
@@ -39,12 +32,7 @@ while true do
   s:close()
 end
 LUA
-timeout "$wait_s" "$WARD" run --audit "$T/h.db" --policy "$T/http.policy" "$T/http.lua" \
-  > "$T/port" 2> "$T/herr" &
-hpid=$!
-i=0
-while [ ! -s "$T/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-PORT=$(head -1 "$T/port")
+serve "$T/http.lua"
 ok "the endpoint listens on 127.0.0.1" test -n "$PORT"
 
 # 0: under --untrusted alone, require "fs" is the first wall
@@ -102,6 +90,6 @@ has "... both denials are audited" "\"resource\":\"127.0.0.1:$other\"" "$T/audit
 (cd "$R" && "$WARD" run $grants --print-policy) > "$T/p.policy"
 has "--print-policy gives the grants as policy text" \
   "allow fs.read on \"$R/data\", \"$R/data/\*\*\";" "$T/p.policy"
-kill "$hpid" 2> /dev/null
-wait "$hpid" 2> /dev/null
+kill "$served" 2> /dev/null
+wait "$served" 2> /dev/null
 finish
