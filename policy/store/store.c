@@ -54,6 +54,22 @@ wpol_st_exec (wpol_store *st, const char *sql, ward_err *err, const char *what)
   return rc == SQLITE_OK ? 0 : wpol_st_fail (st, err, rc, what);
 }
 
+int
+wpol_st_begin_change (wpol_store *st, ward_err *err)
+{
+  if (!sqlite3_get_autocommit (st->db))
+    return 0;
+  return wpol_st_exec (st, st->preview || st->readonly ? "BEGIN" : "BEGIN IMMEDIATE", err,
+                       "starting the change");
+}
+
+void
+wpol_st_abort_change (wpol_store *st)
+{
+  if (!sqlite3_get_autocommit (st->db))
+    sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static const char schema_v1[] =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
   "INSERT INTO meta VALUES ('version', 0);"

@@ -5,10 +5,11 @@
 # user, content hash, files); `ward policy rollback --to N` restores version
 # N as a new version, which a running ward picks up; a store made by the
 # schema before the history still opens (and gets one); a store of a newer
-# schema is refused; two loads at once both land in the history.
+# schema is refused; two loads at once both land in the history; a rollback
+# made while loads run restores its version exactly.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 56
+plan 57
 
 DB=$T/h.db
 P=$T/app.policy
@@ -176,4 +177,27 @@ v=$("$WARD" policy list --db "$C" | sed -n 's/.*version \([0-9]*\)$/\1/p')
 rows=$(grep -c '^[0-9]' "$T/ch")
 if [ "$v" = 11 ] && [ "$rows" = 11 ]; then pass "ten loads two at a time: eleven versions, eleven rows of history"
 else fail "ten loads two at a time: eleven versions, eleven rows of history (version $v, $rows rows)" "$T/ch" "$T/cerr"; fi
+# ---- rollbacks and loads at once ----
+# A rollback restores its version exactly: a file loaded while it ran
+# either lands before it (and goes) or after it, never survives inside
+# it.
+R=$T/r.db
+printf 'policy "r0" {\n  allow env.read on "R";\n}\n' > "$T/r0.policy"
+"$WARD" policy load --db "$R" "$T/r0.policy" > /dev/null 2>&1
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+  printf 'policy "r%d" {\n  allow env.read on "R%d";\n}\n' "$k" "$k" > "$T/r$k.policy"
+done
+for round in 1 2 3; do
+  for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    "$WARD" policy load --db "$R" "$T/r$k.policy" > /dev/null 2>> "$T/rerr" &
+    [ $((k % 3)) = 0 ] && { "$WARD" policy rollback --db "$R" --to 1 > /dev/null 2>> "$T/rerr" & }
+  done
+  wait
+done
+"$WARD" policy history --db "$R" --json > "$T/rh" 2>&1
+h1=$(sed -n 's/.*"version": 1, [^}]*"hash": "\([0-9a-f]*\)".*/\1/p' "$T/rh")
+nrb=$(grep -c '"what": "rollback to 1"' "$T/rh")
+bad=$(grep '"what": "rollback to 1"' "$T/rh" | grep -vc "\"hash\": \"$h1\"")
+if [ -n "$h1" ] && [ "$nrb" -gt 0 ] && [ "$bad" = 0 ]; then pass "every rollback to 1 made while loads ran holds version 1 exactly ($nrb)"
+else fail "every rollback to 1 made while loads ran holds version 1 exactly ($bad of $nrb differ)" "$T/rh" "$T/rerr"; fi
 finish
