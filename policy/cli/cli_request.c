@@ -1274,6 +1274,14 @@ wpol_cli_test (int argc, char **argv)
   if (rc == 0 && test_file (&t, in) < 0)
     rc = 1;
   fclose (in);
+  /* a file of no expectation (empty, truncated, all comments) tests
+   * nothing: a failure, not a pass */
+  if (rc == 0 && t.pass + t.fail + t.bad == 0)
+    {
+      fprintf (stderr, "ward policy test: `%s` holds no expectation: nothing was tested\n",
+               testfile);
+      rc = 1;
+    }
   if (json)
     wpol_buf_printf (&jb, "],\"passed\":%u,\"failed\":%u,\"errors\":%u", t.pass, t.fail, t.bad);
   else

@@ -5,7 +5,7 @@
 # mean", --coverage as text and --json, --min-coverage, and the 36-rule
 # plugin-host.policy whose test file reaches every rule.
 . "$(dirname "$0")/lib.sh"
-plan 53
+plan 56
 
 cat > "$T/p.policy" <<'P'
 policy "plugin" {
@@ -132,4 +132,10 @@ cd "$S/tests/policy" || exit 1
 ok "plugin-host.tests passes against plugin-host.policy with --min-coverage 100" \
   "$WARD" policy test --policy plugin-host.policy --min-coverage 100 plugin-host.tests
 has "... 36 of 36 rules" '^coverage: 36 of 36 rules reached (100.0%)$' "$T/out"
+# a test file that holds no expectation (empty, or only comments) tests
+# nothing: it fails, so that a truncated file does not pass a CI gate
+printf '# nothing here yet\n\n' > "$T/none.tests"
+notok 1 "a test file with no expectation fails" "$WARD" policy test --policy "$S/tests/policy/plugin-host.policy" "$T/none.tests"
+has "... saying so" 'holds no expectation' "$T/err"
+notok 1 "... also with --json" "$WARD" policy test --json --policy "$S/tests/policy/plugin-host.policy" "$T/none.tests"
 finish
