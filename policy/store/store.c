@@ -140,7 +140,7 @@ migrate (wpol_store *st, ward_err *err)
    * definitions have not changed shape); the first writer upgrades it. */
   if (version > 0 && st->readonly)
     return 0;
-  if (version == 0)
+  if (version == 0 && st->readonly)
     {
       int ntables;
       if (query_int (st, "SELECT count(*) FROM sqlite_master", "reading the schema", &ntables,
@@ -149,12 +149,38 @@ migrate (wpol_store *st, ward_err *err)
       if (ntables > 0)
         return ward_err_set (err, WARD_E_INVALID, 0,
                              "`%s` is an SQLite database but not a ward policy store", st->path);
-      if (st->readonly)
-        return ward_err_set (err, WARD_E_NOT_FOUND, 0,
-                             "policy store `%s` is empty (load a policy into it first)", st->path);
+      return ward_err_set (err, WARD_E_NOT_FOUND, 0,
+                           "policy store `%s` is empty (load a policy into it first)", st->path);
     }
+  /* the version again under the write lock: another ward that opened the
+   * store at the same time may have migrated it meanwhile */
   if (wpol_st_exec (st, "BEGIN IMMEDIATE", err, "starting the migration") < 0)
     return -1;
+  if (query_int (st, "PRAGMA user_version", "reading the schema version", &version, err) < 0)
+    goto fail;
+  if (version >= SCHEMA_VERSION)
+    {
+      sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);
+      if (version > SCHEMA_VERSION)
+        return ward_err_set (err, WARD_E_INVALID, 0, "policy store `%s` has schema %d; this "
+                             "ward knows up to %d (upgrade ward)", st->path, version,
+                             SCHEMA_VERSION);
+      st->schema = version;
+      return 0;
+    }
+  if (version == 0)
+    {
+      int ntables;
+      if (query_int (st, "SELECT count(*) FROM sqlite_master", "reading the schema", &ntables,
+                     err) < 0)
+        goto fail;
+      if (ntables > 0)
+        {
+          ward_err_set (err, WARD_E_INVALID, 0,
+                        "`%s` is an SQLite database but not a ward policy store", st->path);
+          goto fail;
+        }
+    }
   /* version 0 -> 1; later versions add their steps below */
   if (version < 1 && wpol_st_exec (st, schema_v1, err, "creating the schema") < 0)
     goto fail;

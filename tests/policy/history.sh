@@ -6,10 +6,11 @@
 # N as a new version, which a running ward picks up; a store made by the
 # schema before the history still opens (and gets one); a store of a newer
 # schema is refused; two loads at once both land in the history; a rollback
-# made while loads run restores its version exactly.
+# made while loads run restores its version exactly; first loads (and
+# migrations from schema 1) made at once all land.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 57
+plan 59
 
 DB=$T/h.db
 P=$T/app.policy
@@ -200,4 +201,32 @@ nrb=$(grep -c '"what": "rollback to 1"' "$T/rh")
 bad=$(grep '"what": "rollback to 1"' "$T/rh" | grep -vc "\"hash\": \"$h1\"")
 if [ -n "$h1" ] && [ "$nrb" -gt 0 ] && [ "$bad" = 0 ]; then pass "every rollback to 1 made while loads ran holds version 1 exactly ($nrb)"
 else fail "every rollback to 1 made while loads ran holds version 1 exactly ($bad of $nrb differ)" "$T/rh" "$T/rerr"; fi
+# the first loads into a new store, and into a store of schema 1, made at
+# once: each migrates or sees the other's migration; none fails
+mfail=0
+for round in 1 2 3 4 5 6; do
+  rm -f "$T/m0.db"
+  "$WARD" policy load --db "$T/m0.db" "$T/r1.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+  "$WARD" policy load --db "$T/m0.db" "$T/r2.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+  wait
+  [ "$("$WARD" policy history --db "$T/m0.db" | grep -c '^[0-9]')" = 2 ] || mfail=$((mfail + 1))
+done
+if [ $mfail = 0 ]; then pass "two first loads into a new store at once: both land"
+else fail "two first loads into a new store at once: both land ($mfail failed)" "$T/merr"; fi
+if command -v sqlite3 > /dev/null 2>&1; then
+  mfail=0
+  for round in 1 2 3 4 5 6; do
+    rm -f "$T/m1.db"
+    "$WARD" policy load --db "$T/m1.db" "$T/r0.policy" > /dev/null 2>&1
+    sqlite3 "$T/m1.db" 'DROP TABLE history_files; DROP TABLE history; PRAGMA user_version = 1'
+    "$WARD" policy load --db "$T/m1.db" "$T/r1.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+    "$WARD" policy load --db "$T/m1.db" "$T/r2.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+    wait
+    [ "$("$WARD" policy history --db "$T/m1.db" | grep -c '^[0-9]')" = 3 ] || mfail=$((mfail + 1))
+  done
+  if [ $mfail = 0 ]; then pass "two loads at once into a store of schema 1: one migrates, both land"
+  else fail "two loads at once into a store of schema 1: one migrates, both land ($mfail failed)" "$T/merr"; fi
+else
+  echo "ok $((n + 1)) # SKIP no sqlite3 command"; n=$((n + 1))
+fi
 finish
