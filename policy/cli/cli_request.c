@@ -76,13 +76,17 @@ request_set (request *q, const char *kv)
     q->attrs.address = val;
   else if (KEY ("target.names"))
     {
-      /* a comma-separated list; "" is a target that holds no name */
+      /* a comma-separated list; "" is a target that holds no name. More
+       * than fit is an error: a list cut short could decide otherwise
+       * than the target would (a deny on a name left out) */
       size_t n = 0;
-      for (char *s = val; *s && n < MAX_ATTRS;)
+      for (char *s = val; *s;)
         {
           char *c = strchr (s, ',');
           if (c)
             *c = '\0';
+          if (*s && n == MAX_ATTRS)
+            return "too many names in target.names (at most 64)";
           if (*s)
             q->names[n++] = s;
           if (c == NULL)
@@ -99,7 +103,9 @@ request_set (request *q, const char *kv)
           char *c = strchr (s, ',');
           if (c)
             *c = '\0';
-          if (*s && q->nscope < MAX_ATTRS)
+          if (*s && q->nscope == MAX_ATTRS)
+            return "too many policies in scope (at most 64)";
+          if (*s)
             q->scope[q->nscope++] = s;
           if (c == NULL)
             break;
