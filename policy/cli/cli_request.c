@@ -249,6 +249,17 @@ explain_head (const request *q, explain_out *xo)
             put_text (xo, vals[i]);
             first = 0;
           }
+      if (q->attrs.target_names)
+        {
+          printf ("%s\"target.names\": [", first ? "" : ", ");
+          for (size_t i = 0; i < q->attrs.ntarget_names; i++)
+            {
+              fputs (i ? ", " : "", stdout);
+              put_text (xo, q->attrs.target_names[i]);
+            }
+          fputs ("]", stdout);
+          first = 0;
+        }
       for (size_t i = 0; i < q->nmeta; i++)
         {
           fputs (first ? "" : ", ", stdout);
@@ -276,6 +287,15 @@ explain_head (const request *q, explain_out *xo)
         put_text (xo, vals[i]);
       else
         fputs ("(not set)", stdout);
+    }
+  if (q->attrs.target_names)       /* (given: echoed, as the others) */
+    {
+      fputs (" target.names=", stdout);
+      for (size_t i = 0; i < q->attrs.ntarget_names; i++)
+        {
+          fputs (i ? "," : "", stdout);
+          put_text (xo, q->attrs.target_names[i]);
+        }
     }
   for (size_t i = 0; i < q->nmeta; i++)
     {
