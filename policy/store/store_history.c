@@ -300,6 +300,21 @@ wpol_store_rollback (wpol_store *st, uint64_t to, wpol_diags *d, ward_err *err)
         wpol_st_fail (st, err, rc, "reading the history");
       goto out;
     }
+  /* a load never stores a name twice nor one with a control character:
+   * a version that holds one was written by other hands */
+  for (size_t i = 0; i < snap.n; i++)
+    {
+      int bad = wpol_st_name_has_control (snap.names[i]);
+      for (size_t j = 0; j < i && !bad; j++)
+        bad = strcmp (snap.names[i], snap.names[j]) == 0;
+      if (bad)
+        {
+          ward_err_set (err, WARD_E_INVALID, 0, "version %llu of policy store `%s` is damaged "
+                        "(a file name repeated or with a control character): nothing was "
+                        "changed", (unsigned long long) to, st->path);
+          goto out;
+        }
+    }
   /* parse them (a copy in the history was loaded once: an error here
    * means the store was damaged, and nothing changes) */
   nf = calloc (snap.n + 1, sizeof *nf);

@@ -10,7 +10,7 @@
 # migrations from schema 1) made at once all land.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 59
+plan 62
 
 DB=$T/h.db
 P=$T/app.policy
@@ -228,5 +228,27 @@ if command -v sqlite3 > /dev/null 2>&1; then
   else fail "two loads at once into a store of schema 1: one migrates, both land ($mfail failed)" "$T/merr"; fi
 else
   echo "ok $((n + 1)) # SKIP no sqlite3 command"; n=$((n + 1))
+fi
+# a history whose version holds one file name twice, or a name the store
+# refuses, is damaged: a rollback to it changes nothing
+if command -v sqlite3 > /dev/null 2>&1; then
+  F=$T/forged.db
+  "$WARD" policy load --db "$F" "$T/r0.policy" > /dev/null 2>&1
+  sqlite3 "$F" "INSERT INTO history VALUES (50, 0, 'u', 'w', 'x', 'h');
+    INSERT INTO history_files VALUES (50, 0, 'a.policy', 'policy \"a\" { allow env.read on \"x\"; }');
+    INSERT INTO history_files VALUES (50, 1, 'a.policy', 'policy \"b\" { allow env.read on \"y\"; }');
+    INSERT INTO history VALUES (51, 0, 'u', 'w', 'x', 'h');
+    INSERT INTO history_files VALUES (51, 0, 'a
+b.policy', 'policy \"c\" { allow env.read on \"x\"; }');"
+  notok 1 "a rollback to a version that holds a file name twice is refused" \
+    "$WARD" policy rollback --db "$F" --to 50
+  notok 1 "... and to one that holds a name with a control character" \
+    "$WARD" policy rollback --db "$F" --to 51
+  "$WARD" policy export --db "$F" > "$T/fexp" 2>&1
+  if grep -q '^policy "r0"' "$T/fexp" && ! grep -q 'policy "[abc]"' "$T/fexp"; then
+    pass "... the store is left as it was"
+  else fail "... the store is left as it was" "$T/fexp"; fi
+else
+  for k in 1 2 3; do echo "ok $((n + k)) # SKIP no sqlite3 command"; done; n=$((n + 3))
 fi
 finish
