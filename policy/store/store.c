@@ -237,12 +237,22 @@ wpol_store_open (const char *path, int flags, ward_err *err)
     goto fail;
   if (!st->readonly && !memory)
     {
-      sqlite3_stmt *s;
-      rc = sqlite3_prepare_v2 (st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
-      if (rc == SQLITE_OK)
+      /* Switching a new store to WAL takes it whole, and SQLite does not
+       * wait on the busy handler for that: while another ward opens the
+       * same new store it is busy for a moment; it is asked again for up
+       * to the busy timeout (a store in WAL already switches at once). */
+      for (int tries = 0;; tries++)
         {
-          rc = sqlite3_step (s);
-          sqlite3_finalize (s);
+          sqlite3_stmt *s;
+          rc = sqlite3_prepare_v2 (st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
+          if (rc == SQLITE_OK)
+            {
+              rc = sqlite3_step (s);
+              sqlite3_finalize (s);
+            }
+          if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries == 200)
+            break;
+          sqlite3_sleep (10);
         }
       if (rc != SQLITE_ROW && rc != SQLITE_OK)
         {
