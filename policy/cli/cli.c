@@ -100,7 +100,8 @@ static const struct { const char *cmd, *help; } helps[] = {
     "error at its file:line:col. Prints a pass/fail table (--json: one JSON\n"
     "object); --coverage adds the rules no expectation decided, per policy\n"
     "and in total; --min-coverage N (implies --coverage) fails below N%.\n"
-    "Exits 1 when a line fails, the file has errors or coverage is short.\n" },
+    "Exits 1 when a line fails, the file has errors or no expectation, or\n"
+    "coverage is short.\n" },
 };
 
 static int

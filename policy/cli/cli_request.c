@@ -76,13 +76,17 @@ request_set (request *q, const char *kv)
     q->attrs.address = val;
   else if (KEY ("target.names"))
     {
-      /* a comma-separated list; "" is a target that holds no name */
+      /* a comma-separated list; "" is a target that holds no name. More
+       * than fit is an error: a list cut short could decide otherwise
+       * than the target would (a deny on a name left out) */
       size_t n = 0;
-      for (char *s = val; *s && n < MAX_ATTRS;)
+      for (char *s = val; *s;)
         {
           char *c = strchr (s, ',');
           if (c)
             *c = '\0';
+          if (*s && n == MAX_ATTRS)
+            return "too many names in target.names (at most 64)";
           if (*s)
             q->names[n++] = s;
           if (c == NULL)
@@ -99,7 +103,9 @@ request_set (request *q, const char *kv)
           char *c = strchr (s, ',');
           if (c)
             *c = '\0';
-          if (*s && q->nscope < MAX_ATTRS)
+          if (*s && q->nscope == MAX_ATTRS)
+            return "too many policies in scope (at most 64)";
+          if (*s)
             q->scope[q->nscope++] = s;
           if (c == NULL)
             break;
@@ -243,6 +249,17 @@ explain_head (const request *q, explain_out *xo)
             put_text (xo, vals[i]);
             first = 0;
           }
+      if (q->attrs.target_names)
+        {
+          printf ("%s\"target.names\": [", first ? "" : ", ");
+          for (size_t i = 0; i < q->attrs.ntarget_names; i++)
+            {
+              fputs (i ? ", " : "", stdout);
+              put_text (xo, q->attrs.target_names[i]);
+            }
+          fputs ("]", stdout);
+          first = 0;
+        }
       for (size_t i = 0; i < q->nmeta; i++)
         {
           fputs (first ? "" : ", ", stdout);
@@ -270,6 +287,15 @@ explain_head (const request *q, explain_out *xo)
         put_text (xo, vals[i]);
       else
         fputs ("(not set)", stdout);
+    }
+  if (q->attrs.target_names)       /* (given: echoed, as the others) */
+    {
+      fputs (" target.names=", stdout);
+      for (size_t i = 0; i < q->attrs.ntarget_names; i++)
+        {
+          fputs (i ? "," : "", stdout);
+          put_text (xo, q->attrs.target_names[i]);
+        }
     }
   for (size_t i = 0; i < q->nmeta; i++)
     {
@@ -1274,6 +1300,14 @@ wpol_cli_test (int argc, char **argv)
   if (rc == 0 && test_file (&t, in) < 0)
     rc = 1;
   fclose (in);
+  /* a file of no expectation (empty, truncated, all comments) tests
+   * nothing: a failure, not a pass */
+  if (rc == 0 && t.pass + t.fail + t.bad == 0)
+    {
+      fprintf (stderr, "ward policy test: `%s` holds no expectation: nothing was tested\n",
+               testfile);
+      rc = 1;
+    }
   if (json)
     wpol_buf_printf (&jb, "],\"passed\":%u,\"failed\":%u,\"errors\":%u", t.pass, t.fail, t.bad);
   else

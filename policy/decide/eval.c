@@ -371,7 +371,8 @@ trace_rule (const decider *dd, const wpol_rule *r, int v, const char *msg)
   dd->trace (dd->ud, line);
 }
 
-/* Deny overrides allow; among rules of one kind the first loaded decides;
+/* Deny overrides allow; a recorded deny overrides a quiet one; among
+ * rules of one kind the first loaded decides;
  * a deny whose condition errors denies, an allow whose condition errors
  * does not allow (fail closed). */
 /* What the key a bucket was found under says of its entries: nothing, or
@@ -395,7 +396,13 @@ consider (decider *dd, const wpol_entry *e, int scoped, int known)
     trace_rule (dd, r, v, msg);
   if (r->deny && v != 0)
     {
-      if (dd->deny == NULL || r->seq < dd->deny->seq)
+      /* a deny that is recorded (not quiet, or quiet with a condition
+       * that errored) decides over a quiet one wherever it stands, so a
+       * `deny quietly` never hides the record of another deny */
+      int loud = !r->quiet || v < 0;
+      int had_loud = dd->deny && (!dd->deny->quiet || dd->deny_err);
+      if (dd->deny == NULL || (loud && !had_loud)
+          || (loud == had_loud && r->seq < dd->deny->seq))
         {
           dd->deny = r;
           dd->deny_err = v < 0;

@@ -54,6 +54,22 @@ wpol_st_exec (wpol_store *st, const char *sql, ward_err *err, const char *what)
   return rc == SQLITE_OK ? 0 : wpol_st_fail (st, err, rc, what);
 }
 
+int
+wpol_st_begin_change (wpol_store *st, ward_err *err)
+{
+  if (!sqlite3_get_autocommit (st->db))
+    return 0;
+  return wpol_st_exec (st, st->preview || st->readonly ? "BEGIN" : "BEGIN IMMEDIATE", err,
+                       "starting the change");
+}
+
+void
+wpol_st_abort_change (wpol_store *st)
+{
+  if (!sqlite3_get_autocommit (st->db))
+    sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static const char schema_v1[] =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
   "INSERT INTO meta VALUES ('version', 0);"
@@ -124,7 +140,7 @@ migrate (wpol_store *st, ward_err *err)
    * definitions have not changed shape); the first writer upgrades it. */
   if (version > 0 && st->readonly)
     return 0;
-  if (version == 0)
+  if (version == 0 && st->readonly)
     {
       int ntables;
       if (query_int (st, "SELECT count(*) FROM sqlite_master", "reading the schema", &ntables,
@@ -133,12 +149,38 @@ migrate (wpol_store *st, ward_err *err)
       if (ntables > 0)
         return ward_err_set (err, WARD_E_INVALID, 0,
                              "`%s` is an SQLite database but not a ward policy store", st->path);
-      if (st->readonly)
-        return ward_err_set (err, WARD_E_NOT_FOUND, 0,
-                             "policy store `%s` is empty (load a policy into it first)", st->path);
+      return ward_err_set (err, WARD_E_NOT_FOUND, 0,
+                           "policy store `%s` is empty (load a policy into it first)", st->path);
     }
+  /* the version again under the write lock: another ward that opened the
+   * store at the same time may have migrated it meanwhile */
   if (wpol_st_exec (st, "BEGIN IMMEDIATE", err, "starting the migration") < 0)
     return -1;
+  if (query_int (st, "PRAGMA user_version", "reading the schema version", &version, err) < 0)
+    goto fail;
+  if (version >= SCHEMA_VERSION)
+    {
+      sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);
+      if (version > SCHEMA_VERSION)
+        return ward_err_set (err, WARD_E_INVALID, 0, "policy store `%s` has schema %d; this "
+                             "ward knows up to %d (upgrade ward)", st->path, version,
+                             SCHEMA_VERSION);
+      st->schema = version;
+      return 0;
+    }
+  if (version == 0)
+    {
+      int ntables;
+      if (query_int (st, "SELECT count(*) FROM sqlite_master", "reading the schema", &ntables,
+                     err) < 0)
+        goto fail;
+      if (ntables > 0)
+        {
+          ward_err_set (err, WARD_E_INVALID, 0,
+                        "`%s` is an SQLite database but not a ward policy store", st->path);
+          goto fail;
+        }
+    }
   /* version 0 -> 1; later versions add their steps below */
   if (version < 1 && wpol_st_exec (st, schema_v1, err, "creating the schema") < 0)
     goto fail;
@@ -195,12 +237,22 @@ wpol_store_open (const char *path, int flags, ward_err *err)
     goto fail;
   if (!st->readonly && !memory)
     {
-      sqlite3_stmt *s;
-      rc = sqlite3_prepare_v2 (st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
-      if (rc == SQLITE_OK)
+      /* Switching a new store to WAL takes it whole, and SQLite does not
+       * wait on the busy handler for that: while another ward opens the
+       * same new store it is busy for a moment; it is asked again for up
+       * to the busy timeout (a store in WAL already switches at once). */
+      for (int tries = 0;; tries++)
         {
-          rc = sqlite3_step (s);
-          sqlite3_finalize (s);
+          sqlite3_stmt *s;
+          rc = sqlite3_prepare_v2 (st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
+          if (rc == SQLITE_OK)
+            {
+              rc = sqlite3_step (s);
+              sqlite3_finalize (s);
+            }
+          if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries == 200)
+            break;
+          sqlite3_sleep (10);
         }
       if (rc != SQLITE_ROW && rc != SQLITE_OK)
         {

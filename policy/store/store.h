@@ -52,9 +52,20 @@ void wpol_st_srcs_free (wpol_st_srcs *s);
  * read transaction (or in the caller's). 0, or -1 with err. */
 int wpol_st_read_sources (wpol_store *st, wpol_st_srcs *out, uint64_t *version, ward_err *err);
 
+/* Start the transaction of a change that reads the store before writing
+ * it (a load, a remove, a rollback): it holds the write lock from the first
+ * read (BEGIN IMMEDIATE), so that no other change lands between what was
+ * read and checked and what is written; a preview only reads. When the
+ * caller already holds one, nothing. 0, or -1 with err. */
+int wpol_st_begin_change (wpol_store *st, ward_err *err);
+/* Roll back the transaction a failed change left open, if any. */
+void wpol_st_abort_change (wpol_store *st);
+
 /* Load parsed files (taken) whose texts are texts[], and remove the stored
  * files named drop[] in the same transaction, checking the result as a
- * whole. 0, or -1 with err (and what was wrong in d); nothing changes then. */
+ * whole (against the store read in that transaction: in the caller's
+ * wpol_st_begin_change, else its own). 0, or -1 with err (and what was
+ * wrong in d); nothing changes then. */
 int wpol_st_load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
                          const char *const *drop, size_t ndrop, wpol_diags *d, ward_err *err);
 

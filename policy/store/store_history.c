@@ -235,8 +235,10 @@ wpol_store_rollback (wpol_store *st, uint64_t to, wpol_diags *d, ward_err *err)
   const char **drop = NULL;
   size_t ndrop = 0, nparsed = 0;
   int ret = -1;
-  /* the files of version `to`, in their load order */
-  if (wpol_st_exec (st, "BEGIN", err, "reading the history") < 0)
+  /* the files of version `to`, in their load order, and the files stored
+   * now (which go unless `to` held them), read in the transaction that
+   * writes the result: a load that lands meanwhile would survive it */
+  if (wpol_st_begin_change (st, err) < 0)
     return -1;
   sqlite3_stmt *s;
   int rc = sqlite3_prepare_v2 (st->db, "SELECT (SELECT count(*) FROM history WHERE version = ?1)",
@@ -289,11 +291,7 @@ wpol_store_rollback (wpol_store *st, uint64_t to, wpol_diags *d, ward_err *err)
   sqlite3_finalize (s);
   int read_ok = rc == SQLITE_DONE;
   if (read_ok && wpol_st_read_sources (st, &now, NULL, err) < 0)
-    {
-      sqlite3_exec (st->db, "ROLLBACK", NULL, NULL, NULL);
-      goto out;
-    }
-  sqlite3_exec (st->db, "COMMIT", NULL, NULL, NULL);
+    goto out;
   if (!read_ok)
     {
       if (rc == SQLITE_ROW)
@@ -301,6 +299,21 @@ wpol_store_rollback (wpol_store *st, uint64_t to, wpol_diags *d, ward_err *err)
       else
         wpol_st_fail (st, err, rc, "reading the history");
       goto out;
+    }
+  /* a load never stores a name twice nor one with a control character:
+   * a version that holds one was written by other hands */
+  for (size_t i = 0; i < snap.n; i++)
+    {
+      int bad = wpol_st_name_has_control (snap.names[i]);
+      for (size_t j = 0; j < i && !bad; j++)
+        bad = strcmp (snap.names[i], snap.names[j]) == 0;
+      if (bad)
+        {
+          ward_err_set (err, WARD_E_INVALID, 0, "version %llu of policy store `%s` is damaged "
+                        "(a file name repeated or with a control character): nothing was "
+                        "changed", (unsigned long long) to, st->path);
+          goto out;
+        }
     }
   /* parse them (a copy in the history was loaded once: an error here
    * means the store was damaged, and nothing changes) */
@@ -347,6 +360,7 @@ wpol_store_rollback (wpol_store *st, uint64_t to, wpol_diags *d, ward_err *err)
                              ndrop ? drop : (const char *const *) now.names, ndrop, d, err);
   st->what = NULL;
 out:
+  wpol_st_abort_change (st);
   for (size_t i = 0; i < nparsed; i++)
     wpol_file_free (nf[i]);
   free (nf);

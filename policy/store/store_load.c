@@ -408,8 +408,7 @@ static int
 write_load (wpol_store *st, wpol_file *const *nf, const char *const *texts, size_t n,
             const load_set *ls, ward_err *err)
 {
-  if (wpol_st_exec (st, "BEGIN IMMEDIATE", err, "starting the load") < 0)
-    return -1;
+  /* (in the transaction wpol_st_load_parsed began before reading) */
   for (size_t k = 0; k < ls->ngone; k++)
     {
       size_t j;
@@ -468,8 +467,9 @@ wpol_st_load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, s
       goto out;
     }
   /* Check the new files together with the stored ones they do not replace,
-   * stored first, so that a clash is reported in the new file. */
-  if (wpol_st_read_sources (st, &old, NULL, err) < 0)
+   * stored first, so that a clash is reported in the new file: as stored
+   * in the transaction that writes them */
+  if (wpol_st_begin_change (st, err) < 0 || wpol_st_read_sources (st, &old, NULL, err) < 0)
     goto out;
   ls.all = calloc (old.n + n + 1, sizeof *ls.all);
   ls.gone = calloc (old.n + 1, sizeof *ls.gone);
@@ -499,6 +499,7 @@ wpol_st_load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, s
 out:
   if (ret < 0)
     st->changes.len = 0;
+  wpol_st_abort_change (st);     /* (a preview's read, or what failed) */
   for (size_t i = 0; i < ls.nall; i++)
     wpol_file_free (ls.all[i]);
   if (ls.all == NULL)

@@ -159,8 +159,15 @@ wpol_store_remove (wpol_store *st, const char *const *what, size_t n, wpol_diags
   int *touched = NULL;            /* per stored file: 1 it goes, 2 a policy of it goes */
   size_t nnew = 0, ndrop = 0;
   st->changes.len = 0;
-  if (wpol_st_read_sources (st, &old, NULL, err) < 0)
+  /* the files rewritten come from this read: no other change may land
+   * before they are written */
+  if (wpol_st_begin_change (st, err) < 0)
     return -1;
+  if (wpol_st_read_sources (st, &old, NULL, err) < 0)
+    {
+      wpol_st_abort_change (st);
+      return -1;
+    }
   parsed = calloc (old.n + 1, sizeof *parsed);
   nf = calloc (old.n + 1, sizeof *nf);
   texts = calloc (old.n + 1, sizeof *texts);
@@ -214,6 +221,7 @@ wpol_store_remove (wpol_store *st, const char *const *what, size_t n, wpol_diags
   st->what = NULL;
   nnew = 0;                       /* taken */
 out:
+  wpol_st_abort_change (st);
   for (size_t i = 0; i < nnew; i++)
     wpol_file_free (nf[i]);
   for (size_t i = 0; texts && i < old.n; i++)

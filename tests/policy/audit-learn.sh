@@ -6,7 +6,7 @@
 # a misspelt option (with a "did you mean").
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 53
+plan 57
 
 A=$T/app
 mkdir -p "$A"
@@ -138,6 +138,23 @@ has "... at its position, saying why" 'aq.policy:2:9: error: only a deny can be 
 ok "a quiet deny loads into a store" "$WARD" policy load --db "$T/qst.db" "$T/q.policy"
 "$WARD" policy export --db "$T/qst.db" > "$T/qexp" 2>&1
 has "... and comes back quiet" 'deny quietly lua.require on "noisy\*";' "$T/qexp"
+
+# a quiet deny keeps only its own denials quiet: a plain deny that also
+# matches is recorded, whichever stands first (deny overrides allow
+# whatever the order, and so does a recorded deny over a quiet one)
+for order in quiet-first loud-first; do
+  if [ $order = quiet-first ]; then r1='deny quietly lua.require on "noisy*";'; r2='deny lua.require on "noisy9";'
+  else r1='deny lua.require on "noisy9";'; r2='deny quietly lua.require on "noisy*";'; fi
+  printf 'policy "q" {\n  allow process.host on "ward:main";\n  %s\n  %s\n}\n' "$r1" "$r2" > "$T/q9.policy"
+  echo 'print(pcall(require, "noisy9"))' > "$A/n9.lua"
+  rm -f "$T/q9.db"
+  "$WARD" run --policy "$T/q9.policy" --audit "$T/q9.db" "$A/n9.lua" > /dev/null 2>&1
+  $AUDIT --db "$T/q9.db" --json > "$T/q9.json" 2>&1
+  has "$order: a plain deny matching with a quiet one is recorded" '"resource":"noisy9"' "$T/q9.json"
+  printf 'deny main lua.require noisy9 by q9.policy:%s\n' "$([ $order = quiet-first ] && echo 4 || echo 3)" > "$T/q9.tests"
+  ok "$order: ... and ward policy test names it as what decided" \
+    "$WARD" policy test --policy "$T/q9.policy" "$T/q9.tests"
+done
 
 # 4. a run that does not exist, a misspelt option
 notok 1 "--run N for a run that does not exist is an error" $AUDIT --db "$T/q.db" --run 9

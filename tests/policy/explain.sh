@@ -7,7 +7,7 @@
 # warning with a suggestion for an unknown action, and the same in --json.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 37
+plan 40
 
 P=$T/e.policy
 cat > "$P" <<'EOF'
@@ -84,4 +84,14 @@ ok "load the file into a store" "$WARD" policy load --db "$DB" "$P"
 ok "explain from the store" "$WARD" policy explain --db "$DB" --actor plugin.a --action env.read --resource HOME
 has "... names the stored file and line of the declaration" 'matches the declaration actor "plugin\.\*" at /.*e.policy:11:1' "$T/out"
 notok 2 "--json takes no value; an unknown option is a usage error" explain --actor a --action env.read --resource x --bogus 1
+# target.names, when the request gives it, is echoed like the others
+ok "explain with target.names" explain --actor plugin.a --action process.send \
+  --resource '{ward:main|0x2}' --attr 'target.names=logger,a"b'
+has "... echoes them" '^attributes: .* target.names=logger,a"b$' "$T/out"
+if command -v python3 > /dev/null 2>&1 \
+   && explain --json --actor plugin.a --action process.send --resource '{ward:main|0x2}' \
+        --attr 'target.names=logger,a"b' > "$T/tn.json" 2>&1 \
+   && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["attributes"]["target.names"]==["logger","a\"b"]' "$T/tn.json" 2> "$T/py"
+then pass "... and in --json, as a list"
+else fail "... and in --json, as a list" "$T/tn.json" "$T/py"; fi
 finish

@@ -5,10 +5,12 @@
 # user, content hash, files); `ward policy rollback --to N` restores version
 # N as a new version, which a running ward picks up; a store made by the
 # schema before the history still opens (and gets one); a store of a newer
-# schema is refused; two loads at once both land in the history.
+# schema is refused; two loads at once both land in the history; a rollback
+# made while loads run restores its version exactly; first loads (and
+# migrations from schema 1) made at once all land.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 56
+plan 62
 
 DB=$T/h.db
 P=$T/app.policy
@@ -176,4 +178,77 @@ v=$("$WARD" policy list --db "$C" | sed -n 's/.*version \([0-9]*\)$/\1/p')
 rows=$(grep -c '^[0-9]' "$T/ch")
 if [ "$v" = 11 ] && [ "$rows" = 11 ]; then pass "ten loads two at a time: eleven versions, eleven rows of history"
 else fail "ten loads two at a time: eleven versions, eleven rows of history (version $v, $rows rows)" "$T/ch" "$T/cerr"; fi
+# ---- rollbacks and loads at once ----
+# A rollback restores its version exactly: a file loaded while it ran
+# either lands before it (and goes) or after it, never survives inside
+# it.
+R=$T/r.db
+printf 'policy "r0" {\n  allow env.read on "R";\n}\n' > "$T/r0.policy"
+"$WARD" policy load --db "$R" "$T/r0.policy" > /dev/null 2>&1
+for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+  printf 'policy "r%d" {\n  allow env.read on "R%d";\n}\n' "$k" "$k" > "$T/r$k.policy"
+done
+for round in 1 2 3; do
+  for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    "$WARD" policy load --db "$R" "$T/r$k.policy" > /dev/null 2>> "$T/rerr" &
+    [ $((k % 3)) = 0 ] && { "$WARD" policy rollback --db "$R" --to 1 > /dev/null 2>> "$T/rerr" & }
+  done
+  wait
+done
+"$WARD" policy history --db "$R" --json > "$T/rh" 2>&1
+h1=$(sed -n 's/.*"version": 1, [^}]*"hash": "\([0-9a-f]*\)".*/\1/p' "$T/rh")
+nrb=$(grep -c '"what": "rollback to 1"' "$T/rh")
+bad=$(grep '"what": "rollback to 1"' "$T/rh" | grep -vc "\"hash\": \"$h1\"")
+if [ -n "$h1" ] && [ "$nrb" -gt 0 ] && [ "$bad" = 0 ]; then pass "every rollback to 1 made while loads ran holds version 1 exactly ($nrb)"
+else fail "every rollback to 1 made while loads ran holds version 1 exactly ($bad of $nrb differ)" "$T/rh" "$T/rerr"; fi
+# the first loads into a new store, and into a store of schema 1, made at
+# once: each migrates or sees the other's migration; none fails
+mfail=0
+for round in 1 2 3 4 5 6; do
+  rm -f "$T/m0.db"
+  "$WARD" policy load --db "$T/m0.db" "$T/r1.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+  "$WARD" policy load --db "$T/m0.db" "$T/r2.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+  wait
+  [ "$("$WARD" policy history --db "$T/m0.db" | grep -c '^[0-9]')" = 2 ] || mfail=$((mfail + 1))
+done
+if [ $mfail = 0 ]; then pass "two first loads into a new store at once: both land"
+else fail "two first loads into a new store at once: both land ($mfail failed)" "$T/merr"; fi
+if command -v sqlite3 > /dev/null 2>&1; then
+  mfail=0
+  for round in 1 2 3 4 5 6; do
+    rm -f "$T/m1.db"
+    "$WARD" policy load --db "$T/m1.db" "$T/r0.policy" > /dev/null 2>&1
+    sqlite3 "$T/m1.db" 'DROP TABLE history_files; DROP TABLE history; PRAGMA user_version = 1'
+    "$WARD" policy load --db "$T/m1.db" "$T/r1.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+    "$WARD" policy load --db "$T/m1.db" "$T/r2.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+    wait
+    [ "$("$WARD" policy history --db "$T/m1.db" | grep -c '^[0-9]')" = 3 ] || mfail=$((mfail + 1))
+  done
+  if [ $mfail = 0 ]; then pass "two loads at once into a store of schema 1: one migrates, both land"
+  else fail "two loads at once into a store of schema 1: one migrates, both land ($mfail failed)" "$T/merr"; fi
+else
+  echo "ok $((n + 1)) # SKIP no sqlite3 command"; n=$((n + 1))
+fi
+# a history whose version holds one file name twice, or a name the store
+# refuses, is damaged: a rollback to it changes nothing
+if command -v sqlite3 > /dev/null 2>&1; then
+  F=$T/forged.db
+  "$WARD" policy load --db "$F" "$T/r0.policy" > /dev/null 2>&1
+  sqlite3 "$F" "INSERT INTO history VALUES (50, 0, 'u', 'w', 'x', 'h');
+    INSERT INTO history_files VALUES (50, 0, 'a.policy', 'policy \"a\" { allow env.read on \"x\"; }');
+    INSERT INTO history_files VALUES (50, 1, 'a.policy', 'policy \"b\" { allow env.read on \"y\"; }');
+    INSERT INTO history VALUES (51, 0, 'u', 'w', 'x', 'h');
+    INSERT INTO history_files VALUES (51, 0, 'a
+b.policy', 'policy \"c\" { allow env.read on \"x\"; }');"
+  notok 1 "a rollback to a version that holds a file name twice is refused" \
+    "$WARD" policy rollback --db "$F" --to 50
+  notok 1 "... and to one that holds a name with a control character" \
+    "$WARD" policy rollback --db "$F" --to 51
+  "$WARD" policy export --db "$F" > "$T/fexp" 2>&1
+  if grep -q '^policy "r0"' "$T/fexp" && ! grep -q 'policy "[abc]"' "$T/fexp"; then
+    pass "... the store is left as it was"
+  else fail "... the store is left as it was" "$T/fexp"; fi
+else
+  for k in 1 2 3; do echo "ok $((n + k)) # SKIP no sqlite3 command"; done; n=$((n + 3))
+fi
 finish

@@ -5,7 +5,7 @@
 # mean", --coverage as text and --json, --min-coverage, and the 36-rule
 # plugin-host.policy whose test file reaches every rule.
 . "$(dirname "$0")/lib.sh"
-plan 53
+plan 60
 
 cat > "$T/p.policy" <<'P'
 policy "plugin" {
@@ -132,4 +132,21 @@ cd "$S/tests/policy" || exit 1
 ok "plugin-host.tests passes against plugin-host.policy with --min-coverage 100" \
   "$WARD" policy test --policy plugin-host.policy --min-coverage 100 plugin-host.tests
 has "... 36 of 36 rules" '^coverage: 36 of 36 rules reached (100.0%)$' "$T/out"
+# a test file that holds no expectation (empty, or only comments) tests
+# nothing: it fails, so that a truncated file does not pass a CI gate
+printf '# nothing here yet\n\n' > "$T/none.tests"
+notok 1 "a test file with no expectation fails" "$WARD" policy test --policy "$S/tests/policy/plugin-host.policy" "$T/none.tests"
+has "... saying so" 'holds no expectation' "$T/err"
+notok 1 "... also with --json" "$WARD" policy test --json --policy "$S/tests/policy/plugin-host.policy" "$T/none.tests"
+# target.names or scope longer than a request holds is an error, not a
+# list cut short (a deny on a name left out would not apply)
+printf 'policy "p" {\n  allow process.send on "*";\n  deny process.send on "*" when target.names has "n70";\n}\nactor "main" { scope = ["p"]; }\n' > "$T/n70.policy"
+names=n1; i=2; while [ $i -le 70 ]; do names="$names,n$i"; i=$((i + 1)); done
+printf 'deny main process.send "{ward:main|0x1}" target.names=%s\n' "$names" > "$T/n70.tests"
+notok 1 "70 target.names: an error, not an allow on the first 64" "$WARD" policy test --policy "$T/n70.policy" "$T/n70.tests"
+has "... saying why" 'too many names in target.names' "$T/err"
+notok 2 "... in explain too" "$WARD" policy explain --policy "$T/n70.policy" --actor main \
+  --action process.send --resource '{ward:main|0x1}' --attr "target.names=$names"
+printf 'deny main process.send "{ward:main|0x1}" scope=%s\n' "$names" > "$T/s70.tests"
+notok 1 "a scope of 70 policies: an error too" "$WARD" policy test --policy "$T/n70.policy" "$T/s70.tests"
 finish
