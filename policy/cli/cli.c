@@ -97,8 +97,8 @@ static const struct { const char *cmd, *help; } helps[] = {
     "target.names=a,b, path, address, scope=a,b, meta.NAME; WHAT: FILE:LINE,\n"
     "policy NAME, default or undeclared: what must have decided); `#` starts\n"
     "a comment; words may be \"quoted\". An unknown action, key, policy or\n"
-    "undeclared actor is an error at its file:line:col. Prints a pass/fail table (--json: one JSON\n"
-    "object); --coverage adds the rules no expectation decided, per policy\n"
+    "undeclared actor is an error at its file:line:col. Prints a pass/fail\n"
+    "table (--json: one JSON object); --coverage adds the rules no expectation decided, per policy\n"
     "and in total; --min-coverage N (implies --coverage) fails below N%.\n"
     "Exits 1 when a line fails, the file has errors or no expectation, or\n"
     "coverage is short.\n" },
