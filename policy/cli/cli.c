@@ -95,13 +95,14 @@ static const struct { const char *cmd, *help; } helps[] = {
     "  `allow|deny ACTOR ACTION RESOURCE [KEY=VALUE]... [by WHAT]`\n"
     "(KEY: pid, host, parent, target.actor, target.host, target.parent,\n"
     "target.names=a,b, path, address, scope=a,b, meta.NAME; WHAT: FILE:LINE,\n"
-    "policy NAME, default or undeclared: what must have decided); `#` starts\n"
-    "a comment; words may be \"quoted\". An unknown action, key, policy or\n"
+    "policy NAME, default or undeclared: what must have decided); `#` starts a\n"
+    "comment; words may be \"quoted\". An unknown action, key, policy or\n"
     "undeclared actor is an error at its file:line:col. Prints a pass/fail\n"
-    "table (--json: one JSON object); --coverage adds the rules no expectation decided, per policy\n"
-    "and in total; --min-coverage N (implies --coverage) fails below N%.\n"
-    "Exits 1 when a line fails, the file has errors or no expectation, or\n"
-    "coverage is short.\n" },
+    "table (--json: one JSON object); --coverage adds the rules no expectation\n"
+    "decided, per policy and in total; --min-coverage N (implies --coverage)\n"
+    "fails below N%. Exits 1 when a line fails, the file has errors or no\n"
+    "expectation, or coverage is short.\n" },
+
 };
 
 static int
