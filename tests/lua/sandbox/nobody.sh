@@ -3,9 +3,11 @@
 # (nobody): actors.lua, emilua.lua, fd.lua, hostile.sh, untrusted.sh,
 # stdio.sh and stdio-hostile.sh, whose TAP
 # is merged into one stream. The sandbox then needs a user namespace for
-# everything. ward and the test files are copied where nobody can read
-# them, whatever the checkout's permissions.
+# everything. ward, ward built with the fault hooks ($WARD_FAULTS) and
+# the test files are copied where nobody can read them, whatever the
+# permissions of the checkout and the build tree.
 : "${WARD:=./ward}"
+: "${WARD_FAULTS:=${WARD_BUILDDIR:-.}/tests/ward-faults}"
 src=${WARD_SRCDIR:-.}/tests/lua
 if ! command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
   echo "1..0 # SKIP setpriv(1) is not installed"
@@ -15,6 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 chmod 755 "$tmp"
 cp "$WARD" "$tmp/ward"
+cp "$WARD_FAULTS" "$tmp/ward-faults"
 mkdir -p "$tmp/tests/lua/sandbox" "$tmp/state"
 cp "$src/run-lua-test.sh" "$src/tap.lua" "$tmp/tests/lua/"
 cp "$src/../scale.sh" "$tmp/tests/"
@@ -24,9 +27,9 @@ chown 65534:65534 "$tmp/state"
 run () {
   if [ "$(id -u)" -eq 0 ]; then
     (cd "$tmp" && setpriv --reuid=65534 --regid=65534 --clear-groups env WARD="$tmp/ward" \
-      WARD_SRCDIR="$tmp" XDG_STATE_HOME="$tmp/state" HOME="$tmp/state" "$@")
+      WARD_FAULTS="$tmp/ward-faults" WARD_SRCDIR="$tmp" XDG_STATE_HOME="$tmp/state" HOME="$tmp/state" "$@")
   else
-    (cd "$tmp" && env WARD="$tmp/ward" WARD_SRCDIR="$tmp" XDG_STATE_HOME="$tmp/state" "$@")
+    (cd "$tmp" && env WARD="$tmp/ward" WARD_FAULTS="$tmp/ward-faults" WARD_SRCDIR="$tmp" XDG_STATE_HOME="$tmp/state" "$@")
   fi
 }
 n=0
