@@ -15,6 +15,7 @@
 #include "wunit.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <getopt.h>
@@ -707,7 +708,15 @@ run_check (int argc, char **argv, run_opts *o)
   const char *script = argv[optind];
   if (realpath (script, ward_cfg.main_path) == NULL)
     {
-      fprintf (stderr, "ward run: cannot open script `%s`: %s\n", script, strerror (errno));
+      /* /dev/fd/N of a pipe (`ward run <(...)`) exists but names no file:
+       * a script is a file, known by its path */
+      int e = errno;
+      struct stat st;
+      if (e == ENOENT && stat (script, &st) == 0 && !S_ISREG (st.st_mode))
+        fprintf (stderr, "ward run: cannot open script `%s`: not a regular file (a script "
+                 "is a file ward names by its path: save it to one)\n", script);
+      else
+        fprintf (stderr, "ward run: cannot open script `%s`: %s\n", script, strerror (e));
       return 2;
     }
   if (o->root)

@@ -110,6 +110,10 @@ run run;                             expect_rc 2 "ward run with no script"
 has "$tmp/err" "no script" "the message says no script was given"
 run run "$tmp/missing.lua";          expect_rc 2 "a missing script"
 has "$tmp/err" "missing\.lua" "the message names the missing script"
+echo 'print(1)' | timeout "$(scaled_s 20)" "$WARD" run /dev/stdin >"$tmp/out" 2>"$tmp/err"
+rc=$?;                                 expect_rc 2 "a script from a pipe"
+has "$tmp/err" "/dev/stdin.: not a regular file .*save it to one" \
+  "the message says a script is a file, not a pipe"
 run run --bogus "$tmp/ok.lua";       expect_rc 2 "an unknown option"
 has "$tmp/err" "bogus" "the message names the unknown option"
 for bad in "--threads 0" "--threads abc" "--threads 1025" "--threads -1" "--memory 1K" \
