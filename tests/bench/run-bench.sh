@@ -80,19 +80,6 @@ erl_result () {
   sed -n 's/^RESULT //p' "$tmp/eout"
 }
 
-vmrss () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-
-# wait (up to 120 s) until $1 has a line starting with $2, while $bg_pid lives
-wait_line () {
-  i=0
-  while ! grep -q "^$2" "$1" 2>/dev/null; do
-    kill -0 "$bg_pid" 2>/dev/null || return 1
-    i=$((i + 1))
-    [ $i -gt 2400 ] && return 1
-    sleep 0.05
-  done
-}
-
 # idle memory of ward: prints "<KB per process> <mean Lua heap KB>"
 ward_idle () {
   : >"$tmp/iout"

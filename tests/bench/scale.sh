@@ -34,17 +34,7 @@ XDG_STATE_HOME=$tmp/state; export XDG_STATE_HOME
 # "measure ward peer ratio target met": run-bench.sh's table
 # row NAME WARD PEER TARGET MET
 row () { printf "%-32s %12s %12s %8s  %-21s %-4s\n" "$1" "$2" "$3" "$4" "$5" "$6"; }
-vmrss () { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-# wait (up to 20 min) until $1 has a line starting with $2, while $bg_pid lives
-wait_line () {
-  i=0
-  while ! grep -q "^$2" "$1" 2>/dev/null; do
-    kill -0 "$bg_pid" 2>/dev/null || return 1
-    i=$((i + 1))
-    [ $i -gt 24000 ] && return 1
-    sleep 0.05
-  done
-}
+wait_ticks=24000   # wait_line (scratch.sh): up to 20 min
 
 # ---- processes ----
 # 16 KB per process of the available memory at most (an idle one takes
