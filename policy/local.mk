@@ -22,9 +22,10 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
 	policy/audit/audit_cli.h policy/audit/audit_cli.c policy/audit/audit_show.c \
 	policy/audit/sha256.c policy/audit/suggest.h policy/audit/suggest.c policy/audit/suggest_print.c \
 	policy/audit/suggest_ask.c \
-	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c
+	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c \
+	policy/pg/wpg.h policy/pg/wpg.c
 nodist_libwardpolicy_a_SOURCES = policy/decide/builtin.c
-libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS)
+libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 
 ## The policies `ward run` uses without --db or --policy, compiled in.
 WPOL_BUILTIN = $(srcdir)/policies/default.policy $(srcdir)/policies/untrusted.policy

@@ -32,7 +32,7 @@ bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
 ward_CPPFLAGS = $(RUNTIME_CPPFLAGS) $(LUA_CFLAGS)
 ward_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardcommon.a \
-	$(LUA_LIBS) $(SQLITE_LIBS) \
+	$(LUA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) \
 	$(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
 
 
@@ -48,6 +48,6 @@ tests_ward_faults_SOURCES = runtime/main.c runtime/remote/remote.c runtime/remot
 	runtime/remote/bhandle.c runtime/remote/bproxy.c policy/audit/audit.c \
 	tests/harness/rawwire.c \
 	sandbox/client.c sandbox/supervisor.c sandbox/build.c sandbox/spawn.c
-tests_ward_faults_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS) $(SECCOMP_CFLAGS) \
+tests_ward_faults_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(SECCOMP_CFLAGS) \
 	$(CAPNG_CFLAGS) -DWARD_TEST_HOOKS
 tests_ward_faults_LDADD = $(ward_LDADD)

@@ -1020,6 +1020,7 @@ std_fds_open (void)
 int
 main (int argc, char **argv)
 {
+  ward_policy_scrub_argv (argc, argv);
   if (std_fds_open () < 0)
     {
       fprintf (stderr, "ward: a standard stream is closed and /dev/null cannot take its place: "

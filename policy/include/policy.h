@@ -192,4 +192,9 @@ int ward_policy_sandbox (const char *name, ward_profile *out, ward_err *err);
 int ward_policy_cli (int argc, char **argv);
 int ward_audit_cli (int argc, char **argv);
 
+/* Star, in place, the password of every PostgreSQL connection string on
+ * the command line (--db, --audit): `ps` then shows none. First thing in
+ * main; argv[i] then points at a private copy of the original. */
+void ward_policy_scrub_argv (int argc, char **argv);
+
 #endif

@@ -78,8 +78,8 @@ EXTRA_DIST += tests/bench/scale.sh tests/bench/scale.lua tests/bench/gen-policy.
 TESTS += tests/bench/policy-scale-check.sh
 check_PROGRAMS += tests/bench/policy-scale
 tests_bench_policy_scale_SOURCES = tests/bench/policy-scale.c
-tests_bench_policy_scale_CPPFLAGS = $(ALL_CPPFLAGS) $(SQLITE_CFLAGS)
-tests_bench_policy_scale_LDADD = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS)
+tests_bench_policy_scale_CPPFLAGS = $(ALL_CPPFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
+tests_bench_policy_scale_LDADD = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS) $(PQ_LIBS)
 .PHONY: bench-scale
 bench-scale: ward tests/bench/policy-scale$(EXEEXT)
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" POLICY_SCALE=tests/bench/policy-scale \

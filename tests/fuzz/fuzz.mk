@@ -5,8 +5,8 @@
 ## libFuzzer target, runs for FUZZ_TIME seconds (or FUZZ_RUNS inputs) each.
 FUZZ_HARNESSES = codec wire policy policytest init
 FUZZ_LIBS = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardcommon.a \
-	$(LUA_LIBS) $(SQLITE_LIBS) $(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
-FUZZ_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS) $(SECCOMP_CFLAGS) \
+	$(LUA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
+FUZZ_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(SECCOMP_CFLAGS) \
 	-I$(top_srcdir)/tests/fuzz
 FUZZ_COMMON = tests/fuzz/fuzz.h tests/fuzz/fuzz-util.c
 REPLAY_COMMON = tests/fuzz/replay.c $(FUZZ_COMMON)

@@ -1,8 +1,8 @@
 ## tests/policy/policy.mk -- tests of the permission engine (policy/): the
 ## language, evaluation, the store, the audit writer and the CLI; benchmarks
 ## of decisions and of the audit (make bench-policy).
-WPOL_TEST_LIBS = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS)
-WPOL_TEST_CPPFLAGS = $(ALL_CPPFLAGS) -I$(top_srcdir)/tests/unit $(SQLITE_CFLAGS)
+WPOL_TEST_LIBS = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS) $(PQ_LIBS)
+WPOL_TEST_CPPFLAGS = $(ALL_CPPFLAGS) -I$(top_srcdir)/tests/unit $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 
 check_PROGRAMS += tests/policy/test-lang tests/policy/test-eval \
 	tests/policy/test-store tests/policy/wpol-cli tests/policy/bench-decide \

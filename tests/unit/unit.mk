@@ -6,7 +6,7 @@
 ## A C test of one file, tests/AREA/test-NAME.c, leaves out _SOURCES (it is
 ## automake's default); automake still wants each program's flags by name.
 UNIT_LDADD = libwardrt.a libwardsandbox.a libwardinit.a libwardpolicy.a libwardcommon.a \
-	$(LUA_LIBS) $(SQLITE_LIBS) $(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
+	$(LUA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(SECCOMP_LIBS) $(CAPNG_LIBS) -lm
 UNIT_CPPFLAGS = $(ALL_CPPFLAGS) $(LUA_CFLAGS) -I$(top_srcdir)/tests/unit
 EXTRA_DIST += tests/unit/tap.h tests/unit/testutil.h tests/unit/rttest.h
 
