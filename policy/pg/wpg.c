@@ -71,6 +71,17 @@ wpg_display (const char *conninfo, char *buf, size_t size)
   return buf;
 }
 
+const char *
+wpg_conn_name (PGconn *conn, char *buf, size_t size)
+{
+  const char *host = conn ? PQhost (conn) : NULL;
+  int dir = host && host[0] == '/';
+  snprintf (buf, size, "postgresql://%s@%s%s%s:%s/%s", conn ? PQuser (conn) : "",
+            dir ? "[" : "", host ? host : "", dir ? "]" : "", conn ? PQport (conn) : "",
+            conn ? PQdb (conn) : "");
+  return buf;
+}
+
 static void
 no_notices (void *arg, const char *msg)
 {
@@ -88,11 +99,15 @@ one_line (const char *msg, char *buf, size_t size)
     {
       if (msg[i] == '\n')
         {
+          while (msg[i + 1] == ' ' || msg[i + 1] == '\t')
+            i++;
           if (msg[i + 1] == '\0')
             break;
           buf[o++] = ';';
           buf[o++] = ' ';
         }
+      else if (msg[i] == ' ' && o > 0 && buf[o - 1] == ' ')
+        continue;
       else
         buf[o++] = (unsigned char) msg[i] < 0x20 ? ' ' : msg[i];
     }
@@ -143,9 +158,7 @@ int
 wpg_fail (PGconn *conn, const PGresult *res, ward_err *err, const char *what)
 {
   char name[256], msg[400];
-  snprintf (name, sizeof name, "postgresql://%s%s%s:%s/%s", conn ? PQuser (conn) : "",
-            conn ? "@" : "", conn && PQhost (conn) ? PQhost (conn) : "",
-            conn && PQport (conn) ? PQport (conn) : "", conn ? PQdb (conn) : "");
+  wpg_conn_name (conn, name, sizeof name);
   const char *m = res ? PQresultErrorMessage (res) : NULL;
   if (m == NULL || m[0] == '\0')
     m = conn ? PQerrorMessage (conn) : "no connection";

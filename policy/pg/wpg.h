@@ -31,6 +31,10 @@ int wpg_is_conninfo (const char *s);
  * "postgresql://(unparsable)". Returns buf. */
 const char *wpg_display (const char *conninfo, char *buf, size_t size);
 
+/* The server of an open connection, for people, as wpg_display spells
+ * it (never a password). Returns buf. */
+const char *wpg_conn_name (PGconn *conn, char *buf, size_t size);
+
 /* Connect to conninfo (application_name "ward", a connect timeout of 10 s
  * unless the string sets one) and set the search path to the ward schema.
  * NULL with err (WARD_E_UNAVAILABLE when the server cannot be reached,
@@ -46,6 +50,31 @@ int wpg_fail (PGconn *conn, const PGresult *res, ward_err *err, const char *what
 
 /* Run sql (no parameters): 0, or -1 with err ("WHAT: ..."). */
 int wpg_exec (PGconn *conn, ward_err *err, const char *what, const char *sql);
+
+/* ---- the schema (wpg_schema.c) ---- */
+
+/* Versions of the ward schema: 1 the policy store, 2 the audit trail. */
+#define WPG_SCHEMA_VERSION 2
+#define WPG_NEED_STORE 1
+#define WPG_NEED_AUDIT 2
+/* Advisory lock keys (pg_advisory_xact_lock): migrations; changes to the
+ * policy store (load, remove, rollback), held from the first read of a
+ * change to its commit. */
+#define WPG_LOCK_SCHEMA "7761726400000001"
+#define WPG_LOCK_STORE "7761726400000002"
+/* NOTIFY channels: a change of the policy store (payload: its new
+ * version); records shipped to the audit trail (payload: the hostname). */
+#define WPG_CHANNEL_POLICY "ward_policy"
+#define WPG_CHANNEL_AUDIT "ward_audit"
+
+/* Check the ward schema at c: 0 when it is at least version need (and
+ * not newer than this ward knows). With write, first bring it to
+ * WPG_SCHEMA_VERSION (creating it when missing) in one transaction under
+ * the schema lock. -1 with err: a schema newer than WPG_SCHEMA_VERSION
+ * (WARD_E_INVALID: upgrade ward); none, or one too old, without write
+ * (WARD_E_NOT_FOUND / WARD_E_INVALID, saying who creates it). Call
+ * outside a transaction. */
+int wpg_schema (PGconn *c, int write, int need, ward_err *err);
 
 /* Overwrite, in place, the password of every PostgreSQL connection string
  * among argv[1..argc-1] (as a whole argument or after "--opt=") with
