@@ -11,6 +11,7 @@ EXTRA_DIST += tests/README.md tests/scale.sh tests/timeout-scale.sh
 
 include $(srcdir)/tests/unit/unit.mk
 include $(srcdir)/tests/policy/policy.mk
+include $(srcdir)/tests/pg/pg.mk
 include $(srcdir)/tests/init/init.mk
 include $(srcdir)/tests/sandbox/sandbox.mk
 include $(srcdir)/tests/lua/lua.mk
