@@ -1,5 +1,5 @@
 ## doc/local.mk -- manual pages and guides.
-dist_man_MANS += doc/ward.1 doc/ward-lua.7 doc/ward-sandbox.7 doc/ward-policy.5
+dist_man_MANS += doc/ward.1 doc/ward-lua.7 doc/ward-sandbox.7 doc/ward-policy.5 doc/ward-fleet.7
 dist_doc_DATA += doc/writing-policies.md
 
 ## Syntax highlighting for policy files (doc/editors/README.md says where
