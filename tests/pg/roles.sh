@@ -6,7 +6,7 @@
 # the auditors' role reads the trail and nothing else.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 12
+plan 14
 
 pg_start
 pg_createdb ward
@@ -32,14 +32,17 @@ print(process.registry.register("not.granted"))
 EOF2
 ok "a host runs a script on the store, auditing to the trail" \
   "$WARD" run --db "$(as ward_host)" --audit "$(as ward_host)" "$T/deny.lua"
-n=$(pg_psql ward "SELECT count(*) FROM ward.audit WHERE action = 'process.registry.register'")
-if [ "$n" -ge 1 ] 2> /dev/null; then pass "... and its denial is in the trail"; else fail "... and its denial is in the trail (got $n)"; fi
-printf 'policy "p" {\n  allow process.host on "ward:main";\n  allow process.registry.register on "*";\n}\nactor "main" { scope = ["p"]; }\n' > "$T/wide.policy"
-notok 1 "the host role cannot load a policy" "$WARD" policy load --db "$(as ward_host)" "$T/wide.policy"
+cnt=$(pg_psql ward "SELECT count(*) FROM ward.audit WHERE action = 'process.registry.register'")
+if [ "$cnt" -ge 1 ] 2> /dev/null; then pass "... and its denial is in the trail"; else fail "... and its denial is in the trail (got $cnt)"; fi
+printf 'policy "p" {\n  allow process.host on "ward:main";\n  allow process.registry.register on "*";\n}\nactor "main" { scope = ["p"]; }\n' > "$T/p.policy"
+notok 1 "the host role cannot load a policy" "$WARD" policy load --db "$(as ward_host)" "$T/p.policy"
 has "... PostgreSQL said why" 'permission denied' "$T/err"
 v=$(pg_psql ward "SELECT value FROM ward.meta WHERE key = 'version'")
 if [ "$v" = 1 ]; then pass "... and the store did not change"; else fail "... and the store did not change (version $v)"; fi
 ok "the auditor role reads the trail" "$WARD" audit --db "$(as ward_auditor)" --denied
 has "... every host's denials" 'not.granted' "$T/out"
-notok 1 "the auditor role cannot load a policy" "$WARD" policy load --db "$(as ward_auditor)" "$T/wide.policy"
+printf 'policy "q" {\n  allow process.host on "ward:main";\n}\n' > "$T/q.policy"
+ok "a loader role loads a policy" "$WARD" policy load --db "$(as ward_loader)" "$T/q.policy"
+has "... which the store now holds" '+ policy "q"' "$T/out"
+notok 1 "the auditor role cannot load a policy" "$WARD" policy load --db "$(as ward_auditor)" "$T/p.policy"
 finish
