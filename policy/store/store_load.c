@@ -4,6 +4,7 @@
  * one transaction (a file with an error changes nothing). */
 #include "config.h"
 #include "store.h"
+#include "pgstore.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -456,6 +457,7 @@ int
 wpol_st_load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
                      const char *const *drop, size_t ndrop, wpol_diags *d, ward_err *err)
 {
+  WPGS_WRAP (st, 1, -1, err, wpol_st_load_parsed (st, nf, texts, n, drop, ndrop, d, err));
   int ret = -1;
   wpol_st_srcs old = { 0 };
   load_set ls = { 0 };

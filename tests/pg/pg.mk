@@ -4,3 +4,11 @@
 ## one store. They never skip: Debian's postgresql is a build dependency
 ## of the test suite (README's first command).
 EXTRA_DIST += tests/pg/lib.sh
+
+## The policy store in PostgreSQL: the store tests of tests/policy run on
+## it (store-*.sh); its schema and migrations, reload across running
+## wards, losing the server, and credentials kept out of sight.
+TESTS += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
+	tests/pg/store-export.sh
+EXTRA_DIST += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
+	tests/pg/store-export.sh

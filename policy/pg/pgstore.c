@@ -1,0 +1,441 @@
+/* pgstore.c -- the policy store in PostgreSQL (pgstore.h): the mirror
+ * copied in and written back around each operation, the version read,
+ * and the poller of `ward run` (LISTEN, the periodic check, losing the
+ * server and getting it back). */
+#include "config.h"
+#include "pgstore.h"
+#include "store.h"
+#include "wpg.h"
+#include "audit.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct wpgs {
+  PGconn *conn;
+  char *conninfo;
+  int inside;                     /* in an operation: the code uses the mirror */
+  int change;                     /* ... which is a change (a transaction open) */
+  int64_t before;                 /* the version the change read */
+};
+
+/* The store tables, parents first, with their column counts (the same
+ * columns, in the same order, in both schemas). */
+static const struct { const char *name; int ncol; } tables[] = {
+  { "meta", 2 }, { "files", 5 }, { "policies", 4 }, { "rules", 6 }, { "actors", 5 },
+  { "hosts", 6 }, { "sandboxes", 5 }, { "history", 6 }, { "history_files", 4 },
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+#define T_HISTORY 7                 /* index of history in tables[] */
+#define T_HISTORY_FILES 8
+
+static int
+oom (ward_err *err)
+{
+  return ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "the policy store");
+}
+
+static void
+pg_discard (PGconn *c, const char *sql)
+{
+  PQclear (PQexec (c, sql));
+}
+
+wpol_store *
+wpgs_open (const char *conninfo, int flags, ward_err *err)
+{
+  /* the mirror: a private in-memory store of the present schema */
+  wpol_store *st = wpol_store_open (":memory:", WPOL_STORE_CREATE, err);
+  if (st == NULL)
+    return NULL;
+  char name[256];
+  wpg_display (conninfo, name, sizeof name);
+  char *path = strdup (name);
+  st->pg = calloc (1, sizeof *st->pg);
+  if (path == NULL || st->pg == NULL || (st->pg->conninfo = strdup (conninfo)) == NULL)
+    {
+      free (path);
+      wpol_store_close (st);
+      oom (err);
+      return NULL;
+    }
+  free (st->path);
+  st->path = path;
+  st->readonly = (flags & WPOL_STORE_READONLY) != 0;
+  if ((st->pg->conn = wpg_connect (conninfo, err)) == NULL
+      || wpg_schema (st->pg->conn, (flags & WPOL_STORE_CREATE) != 0, WPG_NEED_STORE, err) < 0)
+    {
+      wpol_store_close (st);
+      return NULL;
+    }
+  return st;
+}
+
+void
+wpgs_close (wpgs *pg)
+{
+  if (pg == NULL)
+    return;
+  if (pg->conn)
+    PQfinish (pg->conn);
+  free (pg->conninfo);
+  free (pg);
+}
+
+int
+wpgs_inside (const wpol_store *st)
+{
+  return st->pg->inside;
+}
+
+/* ---- the mirror -------------------------------------------------------- */
+
+/* Copy table t from the server into the mirror (emptied first). where:
+ * a condition with $1 = arg, or NULL. */
+static int
+pull_table (wpol_store *st, size_t t, const char *where, const char *arg, ward_err *err)
+{
+  char sql[256], what[96];
+  snprintf (what, sizeof what, "reading %s", tables[t].name);
+  snprintf (sql, sizeof sql, "SELECT * FROM %s%s%s", tables[t].name, where ? " WHERE " : "",
+            where ? where : "");
+  const char *params[1] = { arg };
+  PGresult *r = PQexecParams (st->pg->conn, sql, where ? 1 : 0, NULL, params, NULL, NULL, 0);
+  if (PQresultStatus (r) != PGRES_TUPLES_OK)
+    {
+      wpg_fail (st->pg->conn, r, err, what);
+      PQclear (r);
+      return -1;
+    }
+  int n = snprintf (sql, sizeof sql, "INSERT INTO %s VALUES (?", tables[t].name);
+  for (int i = 1; i < tables[t].ncol; i++)
+    n += snprintf (sql + n, sizeof sql - (size_t) n, ", ?");
+  snprintf (sql + n, sizeof sql - (size_t) n, ")");
+  sqlite3_stmt *s;
+  int rc = sqlite3_prepare_v2 (st->db, sql, -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    {
+      PQclear (r);
+      return wpol_st_fail (st, err, rc, what);
+    }
+  int rows = PQntuples (r), cols = PQnfields (r) < tables[t].ncol ? PQnfields (r)
+                                                                    : tables[t].ncol;
+  for (int i = 0; i < rows && rc != -1; i++)
+    {
+      sqlite3_reset (s);
+      sqlite3_clear_bindings (s);
+      for (int j = 0; j < cols; j++)
+        if (!PQgetisnull (r, i, j))
+          sqlite3_bind_text (s, j + 1, PQgetvalue (r, i, j), PQgetlength (r, i, j),
+                             SQLITE_STATIC);
+      rc = sqlite3_step (s);
+      if (rc != SQLITE_DONE)
+        {
+          wpol_st_fail (st, err, rc, what);
+          rc = -1;
+        }
+    }
+  sqlite3_finalize (s);
+  PQclear (r);
+  return rc == -1 ? -1 : 0;
+}
+
+/* Make the mirror what the server holds (in the caller's transaction on
+ * the server). */
+static int
+pull (wpol_store *st, int64_t history_version, ward_err *err)
+{
+  if (wpol_st_exec (st, "BEGIN; DELETE FROM rules; DELETE FROM policies; DELETE FROM actors;"
+                    " DELETE FROM hosts; DELETE FROM sandboxes; DELETE FROM files;"
+                    " DELETE FROM history_files; DELETE FROM history; DELETE FROM meta",
+                    err, "emptying the mirror") < 0)
+    goto fail;
+  for (size_t t = 0; t < NTABLES; t++)
+    {
+      if (t == T_HISTORY_FILES && history_version < 0)
+        continue;
+      char v[32];
+      snprintf (v, sizeof v, "%" PRId64, history_version);
+      if (pull_table (st, t, t == T_HISTORY_FILES ? "version = $1" : NULL, v, err) < 0)
+        goto fail;
+    }
+  if (wpol_st_exec (st, "COMMIT", err, "filling the mirror") < 0)
+    goto fail;
+  return 0;
+fail:
+  wpol_st_abort_change (st);
+  return -1;
+}
+
+/* Write the mirror's rows of table t (those the condition where selects,
+ * when not NULL) to the server. */
+static int
+push_table (wpol_store *st, size_t t, const char *where, ward_err *err)
+{
+  char sql[256], what[96];
+  snprintf (what, sizeof what, "writing %s", tables[t].name);
+  snprintf (sql, sizeof sql, "SELECT * FROM %s%s%s", tables[t].name, where ? " WHERE " : "",
+            where ? where : "");
+  sqlite3_stmt *s;
+  int rc = sqlite3_prepare_v2 (st->db, sql, -1, &s, NULL);
+  if (rc != SQLITE_OK)
+    return wpol_st_fail (st, err, rc, what);
+  int n = snprintf (sql, sizeof sql, "INSERT INTO %s VALUES ($1", tables[t].name);
+  for (int i = 1; i < tables[t].ncol; i++)
+    n += snprintf (sql + n, sizeof sql - (size_t) n, ", $%d", i + 1);
+  snprintf (sql + n, sizeof sql - (size_t) n, ")");
+  int ret = 0;
+  while (ret == 0 && (rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      const char *vals[8];
+      for (int j = 0; j < tables[t].ncol; j++)
+        vals[j] = (const char *) sqlite3_column_text (s, j);
+      PGresult *r = PQexecParams (st->pg->conn, sql, tables[t].ncol, NULL, vals, NULL, NULL, 0);
+      if (PQresultStatus (r) != PGRES_COMMAND_OK)
+        ret = wpg_fail (st->pg->conn, r, err, what);
+      PQclear (r);
+    }
+  if (ret == 0 && rc != SQLITE_DONE)
+    ret = wpol_st_fail (st, err, rc, what);
+  sqlite3_finalize (s);
+  return ret;
+}
+
+/* The change moved the mirror from version before to now: replace the
+ * files and their definitions, add the new history, set the version and
+ * tell every ward listening. */
+static int
+push (wpol_store *st, int64_t before, int64_t now, ward_err *err)
+{
+  char cond[64], b[32], v[32];
+  snprintf (b, sizeof b, "%" PRId64, before);
+  snprintf (v, sizeof v, "%" PRId64, now);
+  snprintf (cond, sizeof cond, "version > %" PRId64, before);
+  const char *p1[1] = { b };
+  PGresult *r = PQexecParams (st->pg->conn, "DELETE FROM history WHERE version > $1", 1, NULL,
+                              p1, NULL, NULL, 0);
+  int ok = PQresultStatus (r) == PGRES_COMMAND_OK;
+  if (!ok)
+    wpg_fail (st->pg->conn, r, err, "writing the history");
+  PQclear (r);
+  if (!ok || wpg_exec (st->pg->conn, err, "replacing the files", "DELETE FROM files") < 0)
+    return -1;
+  for (size_t t = 1; t < T_HISTORY; t++)
+    if (push_table (st, t, NULL, err) < 0)
+      return -1;
+  if (push_table (st, T_HISTORY, cond, err) < 0 || push_table (st, T_HISTORY_FILES, cond, err) < 0)
+    return -1;
+  const char *p2[1] = { v };
+  r = PQexecParams (st->pg->conn, "UPDATE meta SET value = $1 WHERE key = 'version'", 1, NULL,
+                    p2, NULL, NULL, 0);
+  ok = PQresultStatus (r) == PGRES_COMMAND_OK;
+  if (!ok)
+    wpg_fail (st->pg->conn, r, err, "writing the version");
+  PQclear (r);
+  if (!ok)
+    return -1;
+  r = PQexecParams (st->pg->conn, "SELECT pg_notify('" WPG_CHANNEL_POLICY "', $1)", 1, NULL, p2,
+                    NULL, NULL, 0);
+  ok = PQresultStatus (r) == PGRES_TUPLES_OK;
+  if (!ok)
+    wpg_fail (st->pg->conn, r, err, "announcing the change");
+  PQclear (r);
+  return ok ? 0 : -1;
+}
+
+/* ---- operations -------------------------------------------------------- */
+
+static int
+mirror_version (wpol_store *st, int64_t *v, ward_err *err)
+{
+  uint64_t u;
+  st->pg->inside = 1;
+  int r = wpol_store_version (st, &u, err);
+  *v = (int64_t) u;
+  return r;
+}
+
+int
+wpgs_enter (wpol_store *st, int change, int64_t history_version, ward_err *err)
+{
+  wpgs *pg = st->pg;
+  change = change && !st->preview && !st->readonly;
+  if (wpg_exec (pg->conn, err, change ? "starting the change" : "reading",
+                change ? "BEGIN; SELECT pg_advisory_xact_lock(" WPG_LOCK_STORE ")"
+                : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") < 0)
+    {
+      if (PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
+        pg_discard (pg->conn, "ROLLBACK");
+      return -1;
+    }
+  if (pull (st, history_version, err) < 0
+      || (change && mirror_version (st, &pg->before, err) < 0)
+      || (!change && wpg_exec (pg->conn, err, "reading", "COMMIT") < 0))
+    {
+      pg->inside = 0;
+      pg_discard (pg->conn, "ROLLBACK");
+      return -1;
+    }
+  pg->change = change;
+  pg->inside = 1;
+  return 0;
+}
+
+int
+wpgs_leave (wpol_store *st, int r, ward_err *err)
+{
+  wpgs *pg = st->pg;
+  int64_t now = 0;
+  if (pg->change && r == 0 && mirror_version (st, &now, err) < 0)
+    r = -1;
+  pg->inside = 0;
+  if (!pg->change)
+    return r;
+  pg->change = 0;
+  if (r == 0 && now != pg->before
+      && (push (st, pg->before, now, err) < 0
+          || wpg_exec (pg->conn, err, "committing the change", "COMMIT") < 0))
+    r = -1;
+  if (PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
+    pg_discard (pg->conn, "ROLLBACK");
+  return r;
+}
+
+int
+wpgs_version (wpol_store *st, uint64_t *version, ward_err *err)
+{
+  PGresult *r = PQexec (st->pg->conn, "SELECT value FROM meta WHERE key = 'version'");
+  if (PQresultStatus (r) != PGRES_TUPLES_OK || PQntuples (r) != 1)
+    {
+      wpg_fail (st->pg->conn, r, err, "reading the version");
+      PQclear (r);
+      return -1;
+    }
+  *version = strtoull (PQgetvalue (r, 0, 0), NULL, 10);
+  PQclear (r);
+  return 0;
+}
+
+/* ---- the poller of `ward run` ------------------------------------------ */
+
+/* Wait up to ms for the connection's socket (sock >= 0) or wake_fd. 1 when
+ * woken (stop), else 0. */
+static int
+wait_for (int sock, int wake_fd, int ms)
+{
+  struct pollfd fds[2] = { { .fd = wake_fd, .events = POLLIN }, { .fd = sock, .events = POLLIN } };
+  int r = poll (fds, sock >= 0 ? 2 : 1, ms);
+  return r > 0 && (fds[0].revents & (POLLIN | POLLHUP)) != 0;
+}
+
+static int64_t
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Say text once on stderr and in the audit. */
+static void
+say (const char *text)
+{
+  fprintf (stderr, "ward: %s\n", text);
+  wpol_audit_notice (text);
+}
+
+static int
+listen_on (wpgs *pg, ward_err *err)
+{
+  return wpg_exec (pg->conn, err, "listening for changes", "LISTEN " WPG_CHANNEL_POLICY);
+}
+
+void
+wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd)
+{
+  wpgs *pg = st->pg;
+  ward_err err;
+  char text[WARD_ERR_MSG_MAX + 200];
+  int lost = 0, warned = 0, backoff = 100;
+  int64_t next_check = now_ms () + WPGS_CHECK_MS;
+  if (listen_on (pg, &err) < 0)
+    lost = -1;                      /* said below, as a loss */
+  else if (wpol_engine_reload_if_changed (e, st, &err) < 0 && err.kind == WARD_E_UNAVAILABLE)
+    lost = -1;
+  for (;;)
+    {
+      if (lost)
+        {
+          if (lost < 0)
+            {
+              uint64_t v = wpol_engine_store_version (e, wpol_engine_generation (e));
+              snprintf (text, sizeof text, "the policy store is lost (%s); the policies "
+                        "loaded (version %" PRIu64 ") stay in force until it is back",
+                        err.msg, v);
+              say (text);
+              lost = 1;
+              backoff = 100;
+            }
+          if (wait_for (-1, wake_fd, backoff))
+            return;
+          backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+          PGconn *c = wpg_connect (pg->conninfo, &err);
+          if (c == NULL)
+            continue;
+          PQfinish (pg->conn);
+          pg->conn = c;
+          int r = listen_on (pg, &err);
+          if (r == 0)
+            r = wpol_engine_reload_if_changed (e, st, &err);
+          if (r < 0 && err.kind == WARD_E_UNAVAILABLE)
+            continue;
+          lost = 0;
+          uint64_t v = wpol_engine_store_version (e, wpol_engine_generation (e));
+          snprintf (text, sizeof text, "the policy store %s is back (version %" PRIu64 ")",
+                    st->path, v);
+          say (text);
+          if (r < 0)
+            {
+              fprintf (stderr, "ward: reloading the policy store failed (the policies loaded "
+                       "before stay in force): %s\n", err.msg);
+              warned = 1;
+            }
+          next_check = now_ms () + WPGS_CHECK_MS;
+          continue;
+        }
+      int64_t left = next_check - now_ms ();
+      if (wait_for (PQsocket (pg->conn), wake_fd, left > 0 ? (int) left : 0))
+        return;
+      int notified = 0;
+      if (PQconsumeInput (pg->conn) == 0 || PQstatus (pg->conn) != CONNECTION_OK)
+        {
+          wpg_fail (pg->conn, NULL, &err, "listening for changes");
+          lost = -1;
+          continue;
+        }
+      PGnotify *n;
+      while ((n = PQnotifies (pg->conn)) != NULL)
+        {
+          notified = 1;
+          PQfreemem (n);
+        }
+      if (!notified && now_ms () < next_check)
+        continue;
+      next_check = now_ms () + WPGS_CHECK_MS;
+      int r = wpol_engine_reload_if_changed (e, st, &err);
+      if (r < 0 && (err.kind == WARD_E_UNAVAILABLE || PQstatus (pg->conn) != CONNECTION_OK))
+        {
+          lost = -1;
+          continue;
+        }
+      if (r < 0 && !warned)
+        fprintf (stderr, "ward: reloading the policy store failed (the policies loaded "
+                 "before stay in force): %s\n", err.msg);
+      warned = r < 0;
+    }
+}
