@@ -9,6 +9,8 @@ EXTRA_DIST += tests/pg/lib.sh
 ## it (store-*.sh); its schema and migrations, reload across running
 ## wards, losing the server, and credentials kept out of sight.
 TESTS += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
-	tests/pg/store-export.sh
+	tests/pg/store-export.sh tests/pg/store-schema.sh tests/pg/store-reload.sh \
+	tests/pg/store-loss.sh tests/pg/store-mask.sh
 EXTRA_DIST += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
-	tests/pg/store-export.sh
+	tests/pg/store-export.sh tests/pg/store-schema.sh tests/pg/store-reload.sh \
+	tests/pg/store-loss.sh tests/pg/store-mask.sh

@@ -1,0 +1,70 @@
+#!/bin/sh
+# store-loss.sh -- a running `ward run --db postgresql://...` whose server
+# goes away keeps deciding with the policies it loaded (never allowing
+# more), says so once on stderr and once in its audit (a row of kind
+# notice), connects again when the server is back (saying so once) and
+# then takes up a load made meanwhile or later.
+set -u
+. "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
+plan 14
+pg_start
+pg_createdb s
+U=$(pg_uri s)
+printf 'policy "app" {\n  allow env.read on "HOME";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
+ok "load a version that allows HOME, not USER" "$WARD" policy load --db "$U" "$T/app.policy"
+cat > "$T/tick.lua" <<'LUA'
+-- both decisions, every 20 ms, until USER is granted (or time runs out)
+local limit = tonumber((...))
+local t0, i = time.now(), 0
+while time.now() - t0 < limit do
+  local h = process.permissions.query{action = "env.read", resource = "HOME"}.state
+  local u = process.permissions.query{action = "env.read", resource = "USER"}.state
+  i = i + 1
+  print("TICK " .. i .. " HOME=" .. h .. " USER=" .. u)
+  if u == "granted" then print("GRANTED") return end
+  time.sleep(20)
+end
+print("TIMEOUT")
+LUA
+wait_for () {  # wait_for PATTERN FILE: until FILE matches (a scaled deadline)
+  i=0; until grep -q "$1" "$2" 2>/dev/null || [ $i -gt $((600 * ward_test_scale)) ]; do
+    i=$((i + 1)); sleep 0.05
+  done
+}
+ticks () { grep -c '^TICK' "$T/o"; }
+wait_ticks () {  # wait_ticks N: until N more decisions were printed
+  want=$(($(ticks) + $1)); i=0
+  until [ "$(ticks)" -ge $want ] || [ $i -gt $((600 * ward_test_scale)) ]; do
+    i=$((i + 1)); sleep 0.05
+  done
+}
+"$WARD" run --db "$U" --audit "$T/au.db" "$T/tick.lua" "$(scaled_ms 60000)" > "$T/o" 2> "$T/e" &
+wpid=$!
+wait_for '^TICK' "$T/o"
+has "the running ward decides: HOME granted, USER denied" '^TICK 1 HOME=granted USER=denied$' "$T/o"
+
+pg_stop > /dev/null 2>&1
+wait_for 'policy store is lost' "$T/e"
+has "the server stopped: ward says the store is lost" \
+  '^ward: the policy store is lost (.*); the policies loaded (version 1) stay in force until it is back$' "$T/e"
+has "... naming the server" 'postgresql://ward@' "$T/e"
+wait_ticks 50                     # a second or so: reconnections fail meanwhile
+if [ "$(grep -c '^TICK' "$T/o")" -gt 50 ]; then pass "it goes on deciding"
+else fail "it goes on deciding" "$T/o"; fi
+hasnt "... never allowing more than the policy loaded" 'USER=granted\|HOME=denied' "$T/o"
+if [ "$(grep -c 'lost' "$T/e")" = 1 ]; then pass "... and said it once"
+else fail "... and said it once" "$T/e"; fi
+
+pg_restart
+wait_for ' is back (version' "$T/e"
+has "the server back: ward says so" '^ward: the policy store postgresql://ward@.* is back (version 1)$' "$T/e"
+printf 'policy "app" {\n  allow env.read on "HOME";\n  allow env.read on "USER";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
+ok "a load that allows USER" "$WARD" policy load --db "$U" "$T/app.policy"
+wait $wpid
+has "... is taken up by the running ward" '^GRANTED$' "$T/o"
+if [ "$(grep -c 'lost\|back' "$T/e")" = 2 ]; then pass "two lines on stderr in all"
+else fail "two lines on stderr in all" "$T/e"; fi
+"$WARD" audit --db "$T/au.db" --json > "$T/aj" 2>&1
+has "the audit holds a notice of the loss" '"kind":"notice",.*"note":"the policy store is lost' "$T/aj"
+has "... and one of its return" '"kind":"notice",.*is back (version 1)' "$T/aj"
+finish
