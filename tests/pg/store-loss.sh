@@ -6,7 +6,7 @@
 # then takes up a load made meanwhile or later.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 14
+plan 16
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -67,4 +67,8 @@ else fail "two lines on stderr in all" "$T/e"; fi
 "$WARD" audit --db "$T/au.db" --json > "$T/aj" 2>&1
 has "the audit holds a notice of the loss" '"kind":"notice",.*"note":"the policy store is lost' "$T/aj"
 has "... and one of its return" '"kind":"notice",.*is back (version 1)' "$T/aj"
+"$WARD" audit --db "$T/au.db" > "$T/at" 2>&1
+has "ward audit lists them as NOTE rows" ' NOTE  *the policy store is lost' "$T/at"
+"$WARD" audit stats --db "$T/au.db" > "$T/as" 2>&1
+has "... which stats counts neither as records nor as lost" '0 lost' "$T/as"
 finish
