@@ -14,3 +14,11 @@ TESTS += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explai
 EXTRA_DIST += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
 	tests/pg/store-export.sh tests/pg/store-schema.sh tests/pg/store-reload.sh \
 	tests/pg/store-loss.sh tests/pg/store-mask.sh
+
+## Decision time and reload latency across hosts, PostgreSQL beside SQLite
+## (tests/bench/bench-fleet-store.sh): `make bench-fleet-store`.
+EXTRA_DIST += tests/bench/bench-fleet-store.sh
+.PHONY: bench-fleet-store
+bench-fleet-store: ward
+	WARD="$${WARD:-$(abs_top_builddir)/ward}" WARD_SRCDIR='$(abs_top_srcdir)' \
+	WARD_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(srcdir)/tests/bench/bench-fleet-store.sh
