@@ -8,7 +8,7 @@
 # trusts every local connection: any password is accepted.)
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 24
+plan 27
 pg_start
 pg_createdb s
 SU=$(pg_uri s | sed 's|://ward@|://ward:SECRET@|')
@@ -81,4 +81,10 @@ if cat "$T/au.db"* | grep -q SECRET; then fail "the audit (its run row's store) 
 else pass "the audit (its run row's store) holds no password"; fi
 if cat "$T/au.db"* | grep -aq 'store postgresql://ward@'; then pass "... which names the server"
 else fail "... which names the server"; fi
+# ward audit suggest --policy-db: its header names the store
+printf 'print(process.permissions.query{action = "env.read", resource = "LANG"}.state)\n' > "$T/deny.lua"
+"$WARD" run --db "$SU" --audit "$T/au2.db" "$T/deny.lua" > /dev/null 2>&1
+ok "ward audit suggest --policy-db with the password" "$WARD" audit suggest --db "$T/au2.db" --policy-db "$SU"
+has "... names the store" '(--policy-db postgresql://ward@' "$T/out"
+hasnt "... without the password" SECRET "$T/out"
 finish
