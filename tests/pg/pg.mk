@@ -10,10 +10,10 @@ EXTRA_DIST += tests/pg/lib.sh
 ## wards, losing the server, and credentials kept out of sight.
 TESTS += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
 	tests/pg/store-export.sh tests/pg/store-schema.sh tests/pg/store-reload.sh \
-	tests/pg/store-loss.sh tests/pg/store-mask.sh
+	tests/pg/store-loss.sh tests/pg/store-mask.sh tests/pg/store-roles.sh
 EXTRA_DIST += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
 	tests/pg/store-export.sh tests/pg/store-schema.sh tests/pg/store-reload.sh \
-	tests/pg/store-loss.sh tests/pg/store-mask.sh
+	tests/pg/store-loss.sh tests/pg/store-mask.sh tests/pg/store-roles.sh
 
 ## Decision time and reload latency across hosts, PostgreSQL beside SQLite
 ## (tests/bench/bench-fleet-store.sh): `make bench-fleet-store`.
