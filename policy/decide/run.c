@@ -424,6 +424,7 @@ ward_policy_shutdown (void)
         {
           ssize_t w = write (wpol_run_state.wake[1], "", 1);   /* (one byte: it cannot fill) */
           (void) w;
+          wpgs_stop (wpol_run_state.store);       /* (a query the server never answers) */
         }
       pthread_join (wpol_run_state.poller, NULL);
       wpol_run_state.polling = 0;

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,8 @@ struct wpgs {
   int inside;                     /* in an operation: the code uses the mirror */
   int change;                     /* ... which is a change (a transaction open) */
   int64_t before;                 /* the version the change read */
+  pthread_mutex_t conn_lock;      /* conn swapped (the poller) or cut (wpgs_stop) */
+  int stopping;                   /* under conn_lock */
 };
 
 /* The store tables, parents first, with their column counts (the same
@@ -57,6 +61,8 @@ wpgs_open (const char *conninfo, int flags, ward_err *err)
   wpg_display (conninfo, name, sizeof name);
   char *path = strdup (name);
   st->pg = calloc (1, sizeof *st->pg);
+  if (st->pg)
+    pthread_mutex_init (&st->pg->conn_lock, NULL);
   if (path == NULL || st->pg == NULL || (st->pg->conninfo = strdup (conninfo)) == NULL)
     {
       free (path);
@@ -83,6 +89,7 @@ wpgs_close (wpgs *pg)
     return;
   if (pg->conn)
     PQfinish (pg->conn);
+  pthread_mutex_destroy (&pg->conn_lock);
   free (pg->conninfo);
   free (pg);
 }
@@ -349,6 +356,28 @@ say (const char *text)
   wpol_audit_notice (text);
 }
 
+void
+wpgs_stop (wpol_store *st)
+{
+  if (st == NULL || st->pg == NULL)
+    return;
+  pthread_mutex_lock (&st->pg->conn_lock);
+  st->pg->stopping = 1;
+  /* shutdown, not close: the fd stays the connection's until PQfinish */
+  if (st->pg->conn && PQsocket (st->pg->conn) >= 0)
+    shutdown (PQsocket (st->pg->conn), SHUT_RDWR);
+  pthread_mutex_unlock (&st->pg->conn_lock);
+}
+
+static int
+stopping (wpgs *pg)
+{
+  pthread_mutex_lock (&pg->conn_lock);
+  int r = pg->stopping;
+  pthread_mutex_unlock (&pg->conn_lock);
+  return r;
+}
+
 static int
 listen_on (wpgs *pg, ward_err *err)
 {
@@ -369,6 +398,8 @@ wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd)
     lost = -1;
   for (;;)
     {
+      if (lost && stopping (pg))
+        return;                   /* (cut by wpgs_stop: nothing was lost) */
       if (lost)
         {
           if (lost < 0)
@@ -387,8 +418,12 @@ wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd)
           PGconn *c = wpg_connect (pg->conninfo, &err);
           if (c == NULL)
             continue;
+          pthread_mutex_lock (&pg->conn_lock);
           PQfinish (pg->conn);
           pg->conn = c;
+          if (pg->stopping)
+            shutdown (PQsocket (c), SHUT_RDWR);
+          pthread_mutex_unlock (&pg->conn_lock);
           int r = listen_on (pg, &err);
           if (r == 0)
             r = wpol_engine_reload_if_changed (e, st, &err);

@@ -54,6 +54,10 @@ int wpgs_version (wpol_store *st, uint64_t *version, ward_err *err);
  * the version moved and says so once. */
 #define WPGS_CHECK_MS 1000
 void wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd);
+/* From another thread, after writing to wake_fd: make a query of the
+ * poller that waits for a server that does not answer (a network gone,
+ * a server stopped) fail at once, so that wpgs_watch returns. */
+void wpgs_stop (wpol_store *st);
 
 /* A store operation on a PostgreSQL store, outside one, runs as
  * wpgs_enter; call (which calls the function again, now inside);

@@ -3,10 +3,12 @@
 # goes away keeps deciding with the policies it loaded (never allowing
 # more), says so once on stderr and once in its audit (a row of kind
 # notice), connects again when the server is back (saying so once) and
-# then takes up a load made meanwhile or later.
+# then takes up a load made meanwhile or later. A server that stops
+# answering (its process stopped, as behind a network gone) does not keep
+# the run from ending when its script does.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 16
+plan 19
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -71,4 +73,25 @@ has "... and one of its return" '"kind":"notice",.*is back (version 1)' "$T/aj"
 has "ward audit lists them as NOTE rows" ' NOTE  *the policy store is lost' "$T/at"
 "$WARD" audit stats --db "$T/au.db" > "$T/as" 2>&1
 has "... which stats counts neither as records nor as lost" '0 lost' "$T/as"
+
+# a server that does not answer: the poller's version check waits on it
+printf 'print("READY")\ntime.sleep(tonumber((...)))\nprint("DONE")\n' > "$T/nap.lua"
+"$WARD" run --db "$U" --audit "$T/au3.db" "$T/nap.lua" "$(scaled_ms 3000)" > "$T/o3" 2> "$T/e3" &
+wpid=$!
+wait_for READY "$T/o3"
+bpids=$(pg_psql s "SELECT pid FROM pg_stat_activity WHERE application_name = 'ward'")
+if [ -n "$bpids" ] && kill -STOP $bpids; then pass "the server process of the running ward is stopped"
+else fail "the server process of the running ward is stopped"; fi
+i=0; while kill -0 $wpid 2>/dev/null && [ $i -lt $((600 * ward_test_scale)) ]; do
+  i=$((i + 1)); sleep 0.05
+done
+if kill -0 $wpid 2>/dev/null; then
+  fail "the run still ends when its script does (it hung)" "$T/e3"; kill -9 $wpid
+else
+  wait $wpid; rc=$?
+  if [ $rc = 0 ] && grep -q DONE "$T/o3"; then pass "the run still ends when its script does"
+  else fail "the run still ends when its script does (status $rc)" "$T/o3" "$T/e3"; fi
+fi
+[ -n "$bpids" ] && kill -CONT $bpids
+if [ ! -s "$T/e3" ]; then pass "... saying nothing of a loss"; else fail "... saying nothing of a loss" "$T/e3"; fi
 finish
