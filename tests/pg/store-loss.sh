@@ -8,7 +8,7 @@
 # the run from ending when its script does.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 19
+plan 18
 pg_start
 pg_createdb s
 U=$(pg_uri s)

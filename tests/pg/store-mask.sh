@@ -8,7 +8,7 @@
 # trusts every local connection: any password is accepted.)
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 27
+plan 26
 pg_start
 pg_createdb s
 SU=$(pg_uri s | sed 's|://ward@|://ward:SECRET@|')
