@@ -426,6 +426,54 @@ listen_on (wpgs *pg, ward_err *err)
   return wpg_exec (pg->conn, err, "listening for changes", "LISTEN " WPG_CHANNEL_POLICY);
 }
 
+/* Wait until conn's answer is in, for WPGS_ANSWER_MS at most: 0; 1 when
+ * woken (stop); -1 with err when the connection failed or the server
+ * did not answer. */
+static int
+await_answer (wpgs *pg, int wake_fd, int64_t deadline, ward_err *err)
+{
+  while (PQisBusy (pg->conn))
+    {
+      int64_t left = deadline - now_ms ();
+      if (left <= 0)
+        {
+          char name[256];
+          wpg_conn_name (pg->conn, name, sizeof name);
+          return ward_err_set (err, WARD_E_UNAVAILABLE, 0, "%s: reading the version: no "
+                               "answer in %d ms", name, WPGS_ANSWER_MS);
+        }
+      if (wait_for (PQsocket (pg->conn), wake_fd, (int) left))
+        return 1;
+      if (!PQconsumeInput (pg->conn))
+        return wpg_fail (pg->conn, NULL, err, "reading the version");
+    }
+  return 0;
+}
+
+/* The periodic check's question, asked without waiting on the server for
+ * long: a network gone (no answer, no error either until TCP gives up)
+ * is taken as a lost connection. 0 answered, 1 woken (stop), -1 with err. */
+static int
+probe (wpgs *pg, int wake_fd, ward_err *err)
+{
+  if (!PQsendQuery (pg->conn, "SELECT value FROM meta WHERE key = 'version'"))
+    return wpg_fail (pg->conn, NULL, err, "reading the version");
+  int64_t deadline = now_ms () + WPGS_ANSWER_MS;
+  int ret = 0;
+  for (;;)
+    {
+      int w = await_answer (pg, wake_fd, deadline, err);
+      if (w != 0)
+        return w;
+      PGresult *r = PQgetResult (pg->conn);
+      if (r == NULL)
+        return ret;
+      if (PQresultStatus (r) != PGRES_TUPLES_OK && ret == 0)
+        ret = wpg_fail (pg->conn, r, err, "reading the version");
+      PQclear (r);
+    }
+}
+
 void
 wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd)
 {
@@ -504,6 +552,15 @@ wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd)
       if (!notified && now_ms () < next_check)
         continue;
       next_check = now_ms () + WPGS_CHECK_MS;
+      /* the periodic check: a server that does not answer is lost */
+      int p = notified ? 0 : probe (pg, wake_fd, &err);
+      if (p > 0)
+        return;
+      if (p < 0 && err.kind == WARD_E_UNAVAILABLE)
+        {
+          lost = -1;
+          continue;
+        }
       int r = wpol_engine_reload_if_changed (e, st, &err);
       if (r < 0 && (err.kind == WARD_E_UNAVAILABLE || PQstatus (pg->conn) != CONNECTION_OK))
         {

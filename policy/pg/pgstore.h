@@ -48,11 +48,14 @@ int wpgs_version (wpol_store *st, uint64_t *version, ward_err *err);
 /* Run the poller of `ward run` on this store until wake_fd is readable:
  * LISTEN ward_policy and reload e on a notification; check the version
  * every WPGS_CHECK_MS as well, for a notification missed. When the
- * connection is lost, e keeps deciding with what it loaded (said once on
+ * connection is lost (or that check goes unanswered), e keeps deciding with what it loaded (said once on
  * stderr and once in the audit), and the connection is made again with
  * backoff (100 ms doubling to 5 s); back, it LISTENs again, reloads when
  * the version moved and says so once. */
 #define WPGS_CHECK_MS 1000
+/* A server that does not answer that check within WPGS_ANSWER_MS (a
+ * network gone, which TCP reports only much later) is taken as lost. */
+#define WPGS_ANSWER_MS 3000
 void wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd);
 /* From another thread, after writing to wake_fd: make a query of the
  * poller that waits for a server that does not answer (a network gone,

@@ -4,11 +4,12 @@
 # more), says so once on stderr and once in its audit (a row of kind
 # notice), connects again when the server is back (saying so once) and
 # then takes up a load made meanwhile or later. A server that stops
-# answering (its process stopped, as behind a network gone) does not keep
+# answering (its process stopped, as behind a network gone) is taken as
+# lost when the periodic version check goes unanswered, and does not keep
 # the run from ending when its script does.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 18
+plan 21
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -74,24 +75,48 @@ has "ward audit lists them as NOTE rows" ' NOTE  *the policy store is lost' "$T/
 "$WARD" audit stats --db "$T/au.db" > "$T/as" 2>&1
 has "... which stats counts neither as records nor as lost" '0 lost' "$T/as"
 
-# a server that does not answer: the poller's version check waits on it
-printf 'print("READY")\ntime.sleep(tonumber((...)))\nprint("DONE")\n' > "$T/nap.lua"
-"$WARD" run --db "$U" --audit "$T/au3.db" "$T/nap.lua" "$(scaled_ms 3000)" > "$T/o3" 2> "$T/e3" &
+# a server that does not answer (its process stopped, as a network gone
+# would leave it): taken as lost when the version check goes unanswered
+pg_psql s "SELECT 1" > /dev/null
+printf 'policy "app" {\n  allow env.read on "HOME";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
+"$WARD" policy load --db "$U" "$T/app.policy" > /dev/null 2>&1
+: > "$T/o"
+"$WARD" run --db "$U" --audit "$T/au2.db" "$T/tick.lua" "$(scaled_ms 60000)" > "$T/o" 2> "$T/e2" &
 wpid=$!
-wait_for READY "$T/o3"
+wait_for '^TICK' "$T/o"
 bpids=$(pg_psql s "SELECT pid FROM pg_stat_activity WHERE application_name = 'ward'")
 if [ -n "$bpids" ] && kill -STOP $bpids; then pass "the server process of the running ward is stopped"
 else fail "the server process of the running ward is stopped"; fi
+wait_for 'policy store is lost' "$T/e2"
+has "an unanswered version check: ward says the store is lost" 'lost (.*no answer in [0-9]* ms)' "$T/e2"
+wait_ticks 20
+hasnt "... deciding as before meanwhile" 'USER=granted\|HOME=denied' "$T/o"
+kill -CONT $bpids
+wait_for ' is back (version' "$T/e2"
+has "... and back once it answers again" ' is back (version' "$T/e2"
+printf 'policy "app" {\n  allow env.read on "HOME";\n  allow env.read on "USER";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
+"$WARD" policy load --db "$U" "$T/app.policy" > /dev/null 2>&1
+wait $wpid
+has "... taking up a later load" '^GRANTED$' "$T/o"
+
+# a run ends when its script does, whatever its server does meanwhile
+printf 'print("READY")\ntime.sleep(tonumber((...)))\nprint("DONE")\n' > "$T/nap.lua"
+"$WARD" run --db "$U" --audit "$T/au3.db" "$T/nap.lua" "$(scaled_ms 2000)" > "$T/o3" 2> "$T/e3" &
+wpid=$!
+wait_for READY "$T/o3"
+bpids=$(pg_psql s "SELECT pid FROM pg_stat_activity WHERE application_name = 'ward'")
+[ -n "$bpids" ] && kill -STOP $bpids
 i=0; while kill -0 $wpid 2>/dev/null && [ $i -lt $((600 * ward_test_scale)) ]; do
   i=$((i + 1)); sleep 0.05
 done
 if kill -0 $wpid 2>/dev/null; then
-  fail "the run still ends when its script does (it hung)" "$T/e3"; kill -9 $wpid
+  fail "a run whose server stopped answering still ends when its script does (it hung)" "$T/e3"
+  kill -9 $wpid
 else
   wait $wpid; rc=$?
-  if [ $rc = 0 ] && grep -q DONE "$T/o3"; then pass "the run still ends when its script does"
-  else fail "the run still ends when its script does (status $rc)" "$T/o3" "$T/e3"; fi
+  if [ $rc = 0 ] && grep -q DONE "$T/o3"; then
+    pass "a run whose server stopped answering still ends when its script does"
+  else fail "a run whose server stopped answering still ends when its script does (status $rc)" "$T/o3" "$T/e3"; fi
 fi
 [ -n "$bpids" ] && kill -CONT $bpids
-if [ ! -s "$T/e3" ]; then pass "... saying nothing of a loss"; else fail "... saying nothing of a loss" "$T/e3"; fi
 finish
