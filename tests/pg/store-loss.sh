@@ -93,7 +93,7 @@ wait_ticks 20
 hasnt "... deciding as before meanwhile" 'USER=granted\|HOME=denied' "$T/o"
 kill -CONT $bpids
 wait_for ' is back (version' "$T/e2"
-has "... and back once it answers again" ' is back (version' "$T/e2"
+has "... and back on a new connection" ' is back (version' "$T/e2"
 printf 'policy "app" {\n  allow env.read on "HOME";\n  allow env.read on "USER";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
 "$WARD" policy load --db "$U" "$T/app.policy" > /dev/null 2>&1
 wait $wpid
