@@ -9,7 +9,7 @@
 # the run from ending when its script does.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 21
+plan 23
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -58,6 +58,8 @@ hasnt "... never allowing more than the policy loaded" 'USER=granted\|HOME=denie
 if [ "$(grep -c 'lost' "$T/e")" = 1 ]; then pass "... and said it once"
 else fail "... and said it once" "$T/e"; fi
 
+notok 1 "a load while the server is away fails" "$WARD" policy load --db "$U" "$T/app.policy"
+has "... naming the server" 'cannot connect to postgresql://ward@' "$T/err"
 pg_restart
 wait_for ' is back (version' "$T/e"
 has "the server back: ward says so" '^ward: the policy store postgresql://ward@.* is back (version 1)$' "$T/e"
