@@ -2,7 +2,7 @@
 ## lang/    the policy language: lexer, parser, checker, formatter, diagnostics;
 ## decide/  the decision index, the combining algorithm, the cache, the engine,
 ##          the gate wired to it (run.c) and the policies compiled in;
-## store/   the SQLite policy store;
+## store/   the policy store (SQLite; PostgreSQL through pg/pgstore.c);
 ## audit/   the audit writer, its database and `ward audit` (stats, suggest);
 ## cli/     `ward policy`.
 noinst_LIBRARIES += libwardpolicy.a
@@ -23,7 +23,8 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
 	policy/audit/sha256.c policy/audit/suggest.h policy/audit/suggest.c policy/audit/suggest_print.c \
 	policy/audit/suggest_ask.c \
 	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c \
-	policy/pg/wpg.h policy/pg/wpg.c policy/pg/wpg_schema.c
+	policy/pg/wpg.h policy/pg/wpg.c policy/pg/wpg_schema.c \
+	policy/pg/pgstore.h policy/pg/pgstore.c
 nodist_libwardpolicy_a_SOURCES = policy/decide/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 

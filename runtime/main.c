@@ -102,7 +102,7 @@ usage (FILE *out)
          "                      script's handling of denials)\n"
          "  --trace-gate FILE   append every permission request to FILE\n"
          "  --policy FILE       load this policy file (in memory; repeatable)\n"
-         "  --db FILE           use the SQLite policy store FILE\n"
+         "  --db DB             use the policy store DB (a file, or postgresql://...)\n"
          "  --audit FILE        write audit records to FILE\n"
          "  --audit-all         record every decision, not only denials\n"
          "  --audit-sync        commit each denial before the call returns\n"

@@ -62,6 +62,7 @@ typedef struct wbatch {
   ftake *ft;                      /* the folded counts taken with them */
   size_t nf;
   lost_pend p;                    /* the lost records it writes the entry of */
+  size_t nnotes;                  /* the first notices of wpol_aw.notes it writes */
   uint64_t rows, merged;          /* rows inserted, records coalesced into them */
   int full;                       /* the commit failed for a full disk */
   char why[256];                  /* why the commit failed */
@@ -119,6 +120,9 @@ try_commit (wbatch *b)
   if (ok && b->p.n)
     ok = wpol_auditdb_insert_lost (wpol_aw.db, wpol_aw.run_id, b->p.n, b->p.first, b->p.last,
                                    b->p.why) == 0;
+  for (size_t i = 0; ok && i < b->nnotes; i++)
+    ok = wpol_auditdb_insert_notice (wpol_aw.db, wpol_aw.run_id, wpol_aw_now_us (),
+                                     wpol_aw.notes[i]) == 0;
 #ifdef WARD_TEST_HOOKS
   if (ok && wpol_aw.writes >= fault_lo && wpol_aw.writes <= fault_hi)
     {
@@ -163,6 +167,11 @@ settle (const wbatch *b, int ok)
       wpol_aw.counts.folded += folded;
       for (size_t i = 0; i < b->nf; i++)
         b->ft[i].f->row = b->ft[i].row;
+      for (size_t i = 0; i < b->nnotes; i++)
+        free (wpol_aw.notes[i]);
+      memmove (wpol_aw.notes, wpol_aw.notes + b->nnotes,
+               (wpol_aw.nnotes - b->nnotes) * sizeof *wpol_aw.notes);
+      wpol_aw.nnotes -= b->nnotes;
       wpol_aw.pend.n -= b->p.n;   /* the rest was lost meanwhile, still to write */
       if (wpol_aw.pend.n == 0)
         wpol_aw.pend.first = wpol_aw.pend.last = 0;
@@ -238,6 +247,7 @@ write_batch (arec **v, size_t n, ftake *ft, size_t nf)
   wbatch b = { .v = v, .n = n, .ft = ft, .nf = nf };
   pthread_mutex_lock (&wpol_aw.lock);
   b.p = wpol_aw.pend;
+  b.nnotes = wpol_aw.nnotes;      /* (they stay put: callers only append) */
   pthread_mutex_unlock (&wpol_aw.lock);
   wpol_aw.writes++;
   int ok = prepare_writes (b.why, sizeof b.why) == 0 && try_commit (&b);
@@ -345,7 +355,7 @@ writer (void *unused)
       uint64_t gen = ++wpol_aw.gen;
       uint64_t upto = wpol_aw.committed + take;
       wpol_aw.urgent = wpol_aw.n > 0 && wpol_aw.urgent;
-      int work = take || wpol_aw.pend.n || nf;
+      int work = take || wpol_aw.pend.n || nf || wpol_aw.nnotes;
       pthread_mutex_unlock (&wpol_aw.lock);
       struct timespec c0, c1;
       clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c0);
@@ -589,6 +599,9 @@ wpol_audit_stop (void)
   pthread_cond_broadcast (&wpol_aw.room);
   lost_pend p = wpol_aw.pend;
   memset (&wpol_aw.pend, 0, sizeof wpol_aw.pend);
+  for (size_t i = 0; i < wpol_aw.nnotes; i++)
+    free (wpol_aw.notes[i]);
+  wpol_aw.nnotes = 0;
   pthread_mutex_unlock (&wpol_aw.lock);
   if (p.n)
     {
@@ -605,6 +618,22 @@ wpol_audit_stop (void)
       free (file);
     }
   close_db ();
+}
+
+int
+wpol_audit_notice (const char *text)
+{
+  pthread_mutex_lock (&wpol_aw.lock);
+  int ok = wpol_aw.running && !wpol_aw.stop && wpol_aw.nnotes < WPOL_AW_NOTES;
+  char *copy = ok ? strdup (text) : NULL;
+  if (copy)
+    {
+      wpol_aw.notes[wpol_aw.nnotes++] = copy;
+      wpol_aw.urgent = 1;
+      pthread_cond_signal (&wpol_aw.wake);
+    }
+  pthread_mutex_unlock (&wpol_aw.lock);
+  return copy ? 0 : -1;
 }
 
 void

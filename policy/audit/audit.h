@@ -74,6 +74,11 @@ int wpol_audit_opened (ward_err *err);
 int wpol_audit_submit (const wpol_audit_in *in);
 /* Write everything queued, stop the writer, close the database. */
 void wpol_audit_stop (void);
+/* Queue a row of kind "notice" (note = text, count 1) for the running
+ * writer, from any thread: something the run said that a reader of the
+ * audit should see beside its records (the policy store lost and back).
+ * 0, or -1 when no writer runs or WPOL_AW_NOTES notices already wait. */
+int wpol_audit_notice (const char *text);
 
 typedef struct wpol_audit_counts {
   uint64_t submitted;             /* records handed to wpol_audit_submit */
@@ -112,7 +117,8 @@ int wpol_audit_default_hint (ward_err *err);
  * run could not be written, from ts to ts_last, reason says why; kind
  * "folded": count denials of (actor, action) in the run past the first
  * fold_after, from ts to ts_last (actor NULL: of pairs past
- * WPOL_AUDIT_FOLD_PAIRS); kind "overflow" only in databases of earlier
+ * WPOL_AUDIT_FOLD_PAIRS); kind "notice": what the run said (note), such
+ * as its policy store being lost and back; kind "overflow" only in databases of earlier
  * versions (a full queue). resource_len and resource_sha256: the length
  * and digest (hex) of a resource stored cut to WPOL_AUDIT_RESOURCE_MAX
  * bytes, NULL for one stored whole. */
@@ -123,7 +129,7 @@ int wpol_audit_default_hint (ward_err *err);
   "CREATE TABLE IF NOT EXISTS audit (serial INTEGER PRIMARY KEY," \
   "  run INTEGER, ts INTEGER NOT NULL, ts_last INTEGER NOT NULL," \
   "  count INTEGER NOT NULL DEFAULT 1," \
-  "  kind TEXT NOT NULL CHECK (kind IN ('decision', 'lost', 'folded', 'overflow'))," \
+  "  kind TEXT NOT NULL CHECK (kind IN ('decision', 'lost', 'folded', 'overflow', 'notice'))," \
   "  decision TEXT, mode TEXT, actor TEXT, actor_meta TEXT, scope TEXT," \
   "  action TEXT, resource TEXT, attrs TEXT, pid TEXT, host TEXT," \
   "  reason TEXT, rule_policy TEXT, rule_file TEXT, rule_line INTEGER," \

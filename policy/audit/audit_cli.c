@@ -5,6 +5,7 @@
  * printed is in audit_show.c. */
 #include "config.h"
 #include "audit_cli.h"
+#include "wpg.h"
 #include "wpol.h"
 #include "wunit.h"
 #include "wgrow.h"
@@ -600,10 +601,13 @@ cmd_suggest (const wpol_aopts *o, wpol_arows *r, const char *path)
         return 1;
       long long dropped = drop_allowed (e, r);
       wpol_engine_free (e);
+      char pdb[256];              /* a connection string without its password */
+      const char *pname = o->policy_db == NULL ? o->policies[0]
+                          : wpg_is_conninfo (o->policy_db)
+                          ? wpg_display (o->policy_db, pdb, sizeof pdb) : o->policy_db;
       snprintf (known, sizeof known, ";\n# %lld denial%s left out: the current policy (%s%s) "
                 "allows %s now", dropped, dropped == 1 ? "" : "s",
-                o->policy_db ? "--policy-db " : "--policy ",
-                o->policy_db ? o->policy_db : o->policies[0], dropped == 1 ? "it" : "them");
+                o->policy_db ? "--policy-db " : "--policy ", pname, dropped == 1 ? "it" : "them");
       fprintf (stderr, "ward audit suggest: %lld denial%s left out: the current policy "
                "allows %s\n", dropped, dropped == 1 ? "" : "s", dropped == 1 ? "it" : "them");
     }

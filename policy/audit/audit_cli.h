@@ -37,6 +37,8 @@ void wpol_acli_row_strs (wpol_arow *w, char **s[WPOL_AROW_NSTRS]);
 
 /* A row that stands for lost records, not for a decision. */
 int wpol_acli_is_lost (const wpol_arow *w);
+/* A row of something the run said (the policy store lost, back): its note. */
+int wpol_acli_is_notice (const wpol_arow *w);
 /* A row that counts denials of one actor and action not recorded one by one. */
 int wpol_acli_is_folded (const wpol_arow *w);
 /* A folded row that counts the quiet denials (`deny quietly`) of one

@@ -40,7 +40,14 @@ nz (const char *s)
 int
 wpol_acli_is_lost (const wpol_arow *w)
 {
-  return w->kind && strcmp (w->kind, "decision") != 0 && strcmp (w->kind, "folded") != 0;
+  return w->kind && strcmp (w->kind, "decision") != 0 && strcmp (w->kind, "folded") != 0
+         && strcmp (w->kind, "notice") != 0;
+}
+
+int
+wpol_acli_is_notice (const wpol_arow *w)
+{
+  return w->kind && strcmp (w->kind, "notice") == 0;
 }
 
 int
@@ -173,7 +180,9 @@ print_json (const wpol_arow *w, FILE *out)
                    "\"ts_us\":%lld,\"count\":%lld", (long long) w->serial, (long long) w->run,
                    t, tl, (long long) w->ts, (long long) w->count);
   json_str (&b, "kind", w->kind);
-  if (wpol_acli_is_lost (w))
+  if (wpol_acli_is_notice (w))
+    json_str (&b, "note", w->note);
+  else if (wpol_acli_is_lost (w))
     {
       json_str (&b, "reason", w->reason);
       json_str (&b, "note", w->note);
@@ -271,6 +280,12 @@ wpol_acli_list (const wpol_aopts *o, wpol_arows *r, FILE *out)
       const wpol_arow *w = &r->v[i];
       char t[40], rule[512], cnt[64] = "";
       wpol_audit_time (w->ts, t, sizeof t);
+      if (wpol_acli_is_notice (w))
+        {
+          fprintf (out, "%-6lld %-24s %-4lld %-5s %s\n", (long long) w->serial, t,
+                   (long long) w->run, "NOTE", nz (w->note));
+          continue;
+        }
       if (wpol_acli_is_lost (w))
         {
           char tl[40];
@@ -379,6 +394,8 @@ stats_count (stats *st, const wpol_arows *r)
   for (size_t i = 0; i < r->n; i++)
     {
       const wpol_arow *w = &r->v[i];
+      if (wpol_acli_is_notice (w))
+        continue;
       if (wpol_acli_is_lost (w))
         {
           st->lost += w->count;

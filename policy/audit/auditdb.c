@@ -42,9 +42,27 @@ wpol_auditdb_insert_lost (sqlite3 *db, int64_t run, uint64_t n, int64_t first, i
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int
+wpol_auditdb_insert_notice (sqlite3 *db, int64_t run, int64_t ts, const char *text)
+{
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2 (db, "INSERT INTO audit (run, ts, ts_last, count, kind, note)"
+                          " VALUES (?,?,?,1,'notice',?)", -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  if (run)
+    sqlite3_bind_int64 (st, 1, run);
+  sqlite3_bind_int64 (st, 2, ts);
+  sqlite3_bind_int64 (st, 3, ts);
+  sqlite3_bind_text (st, 4, text, -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step (st);
+  sqlite3_finalize (st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Create the tables, or bring an older audit table (without the `lost`
- * or `folded` kinds, without the resource's length and digest) to the
- * current schema. Called inside a transaction. */
+ * or `folded` kinds, without the resource's length and digest; or one
+ * without the `notice` kind) to the current schema. Called inside a
+ * transaction. */
 #define OLD_COLUMNS "serial, run, ts, ts_last, count, kind, decision, mode, actor, actor_meta," \
   " scope, action, resource, attrs, pid, host, reason, rule_policy, rule_file, rule_line," \
   " rule_text, store_version, note"
@@ -56,11 +74,12 @@ wpol_auditdb_schema (sqlite3 *db)
   if (sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND "
                           "name = 'audit'", -1, &s, NULL) != SQLITE_OK)
     return -1;
-  int old = 0;
+  int old = 0;                    /* 1: before `folded`; 2: before `notice` */
   if (sqlite3_step (s) == SQLITE_ROW)
     {
       const char *sql = (const char *) sqlite3_column_text (s, 0);
-      old = sql == NULL || strstr (sql, "'folded'") == NULL;
+      old = sql == NULL || strstr (sql, "'folded'") == NULL ? 1
+            : strstr (sql, "'notice'") == NULL ? 2 : 0;
     }
   sqlite3_finalize (s);
   if (old && sqlite3_exec (db, "ALTER TABLE audit RENAME TO audit_v1;"
@@ -68,9 +87,14 @@ wpol_auditdb_schema (sqlite3 *db)
     return -1;
   if (sqlite3_exec (db, WPOL_AUDIT_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
     return -1;
-  if (old && sqlite3_exec (db, "INSERT INTO audit (" OLD_COLUMNS ") SELECT " OLD_COLUMNS
-                           " FROM audit_v1; DROP TABLE audit_v1;", NULL, NULL, NULL)
-             != SQLITE_OK)
+  if (old == 1 && sqlite3_exec (db, "INSERT INTO audit (" OLD_COLUMNS ") SELECT " OLD_COLUMNS
+                                " FROM audit_v1; DROP TABLE audit_v1;", NULL, NULL, NULL)
+                  != SQLITE_OK)
+    return -1;
+  if (old == 2 && sqlite3_exec (db, "INSERT INTO audit (" OLD_COLUMNS ", resource_len,"
+                                " resource_sha256) SELECT " OLD_COLUMNS ", resource_len,"
+                                " resource_sha256 FROM audit_v1; DROP TABLE audit_v1;",
+                                NULL, NULL, NULL) != SQLITE_OK)
     return -1;
   return 0;
 }

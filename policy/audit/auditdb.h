@@ -25,6 +25,9 @@ int wpol_auditdb_schema (sqlite3 *db);
 int wpol_auditdb_insert_lost (sqlite3 *db, int64_t run, uint64_t n, int64_t first,
                               int64_t last, const char *why);
 
+/* A notice of run at ts (microseconds): text as its note. 0, or -1. */
+int wpol_auditdb_insert_notice (sqlite3 *db, int64_t run, int64_t ts, const char *text);
+
 /* "DB.lost" for the database at db (malloc'd), or NULL. */
 char *wpol_auditdb_lost_path (const char *db);
 

@@ -18,6 +18,7 @@
 #define ROWS 16                   /* rows per INSERT statement */
 #define FOLD_SLOTS 4096           /* the (actor, action) table: a power of two */
 #define BUCKETS 256               /* callers, by a hash of their PID */
+#define WPOL_AW_NOTES 16          /* notices waiting for the writer */
 
 /* The strings of a record, packed after it; NOSTR marks a missing one. */
 enum { S_ACTOR, S_ACTION, S_RESOURCE, S_PID, S_HOST, S_PARENT, S_TACTOR, S_THOST,
@@ -77,6 +78,8 @@ typedef struct wpol_aw_state {
   unsigned flush_ms;
   wpol_audit_counts counts;
   lost_pend pend;                 /* guarded by lock */
+  char *notes[WPOL_AW_NOTES];     /* notices to write (lock; the writer frees) */
+  size_t nnotes;
   afold *folds;                   /* FOLD_SLOTS, open addressing */
   size_t nfolds, fold_after;
   uint32_t *dirty;                /* slots with pending folded counts */

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "cli.h"
 #include "wesc.h"
+#include "wpg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -30,6 +31,10 @@ static const char usage_main[] =
   "                                      the decision, the rule that made it, and why\n"
   "  test (--db DB | --policy FILE)... [--coverage] [--min-coverage N] [--json] TESTFILE\n"
   "                                      check expected decisions (see ward-policy(5))\n"
+  "\n"
+  "DB is a store file (SQLite), or a PostgreSQL connection string\n"
+  "(postgresql://USER@HOST/DBNAME, or host=... dbname=...; the PG* environment\n"
+  "and ~/.pgpass fill in the rest), shared by every host: see ward-fleet(7).\n"
   "\n"
   "`ward policy COMMAND --help` describes one command.\n";
 
@@ -335,6 +340,9 @@ cmd_change (int argc, char **argv, int remove)
                  : wpol_store_load_files (st, ops, (size_t) argc - 1, &d, &err);
   wpol_cli_print_diags (&d);
   wpol_diags_free (&d);
+  char name[256];                 /* a connection string without its password */
+  if (wpg_is_conninfo (db))
+    db = wpg_display (db, name, sizeof name);
   if (remove)
     report_change (cmd, st, r, &err, "removed from %s", db);
   else

@@ -1,5 +1,5 @@
-/* engine.h -- the permission engine as a library: policy files, the SQLite
- * store, compiled decision index, cached decisions and `ward policy ...`.
+/* engine.h -- the permission engine as a library: policy files, the policy
+ * store (an SQLite file or a PostgreSQL database), compiled decision index, cached decisions and `ward policy ...`.
  *
  * How the runtime's gate uses it (run.c, gate.c):
  *
@@ -56,8 +56,16 @@ enum {
   WPOL_STORE_READONLY = 2         /* never write (list, export, explain) */
 };
 
-/* Open (and migrate) a store; path ":memory:" gives a private in-memory one. */
+/* Open (and migrate) a store: path names an SQLite file, or is a
+ * PostgreSQL connection string (wpg_is_conninfo: postgresql://..., the
+ * key=value form; the PG* environment variables and ~/.pgpass fill in
+ * what it leaves out), whose store lives in the schema `ward` of that
+ * database; ":memory:" gives a private in-memory one. Either behaves the
+ * same through every function below; a PostgreSQL store's messages name
+ * the server without its password. */
 wpol_store *wpol_store_open (const char *path, int flags, ward_err *err);
+/* 1 when st is a PostgreSQL store (its poller is pgstore.h's wpgs_watch). */
+int wpol_store_is_pg (const wpol_store *st);
 void wpol_store_close (wpol_store *st);
 
 /* Check every file and, when none has an error, replace each file's

@@ -4,26 +4,34 @@
  * the audit writer, wired into the gate (gate.c). */
 #include "config.h"
 #include "gate.h"
+#include "pgstore.h"
+#include "wpg.h"
 #include "wpol.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define POLL_MS 200               /* a `ward policy load` shows within ~0.2 s */
+/* A PostgreSQL store is not polled so: its poller waits for NOTIFY
+ * ward_policy (pgstore.h's wpgs_watch), woken by `wake` to stop. */
 
 static struct {
   wpol_store *store;
   pthread_t poller;
   int polling, stop;
+  int wake[2];                    /* a PostgreSQL store's poller: written to stop it */
   int audit_pending;              /* audit_later: the open not yet waited for */
   int audit_default;              /* ... of the default database (its hint) */
   pthread_mutex_t lock;
   pthread_cond_t cond;
-} wpol_run_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+} wpol_run_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+                     .wake = { -1, -1 } };
 
 /* The store's version is one indexed read; a change reloads the whole
  * store into a new index, which the engine swaps in (decisions in flight
@@ -33,6 +41,11 @@ poll_store (void *unused)
 {
   (void) unused;
   wpol_engine *e = wpol_gate_state.engine;
+  if (wpol_store_is_pg (wpol_run_state.store))
+    {
+      wpgs_watch (wpol_run_state.store, e, wpol_run_state.wake[0]);
+      return NULL;
+    }
   int warned = 0;
   pthread_mutex_lock (&wpol_run_state.lock);
   while (!wpol_run_state.stop)
@@ -226,12 +239,16 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
   wpol_diags d;
   wpol_diags_init (&d);
   int r;
+  /* the store as messages and the run row name it: never a password */
+  char dbname[256];
+  const char *db = o->db_path && wpg_is_conninfo (o->db_path)
+                   ? wpg_display (o->db_path, dbname, sizeof dbname) : o->db_path;
   if (o->db_path && o->policy_files && o->policy_files[0])
     {
       wpol_engine_free (e);
       ward_err_set (err, WARD_E_INVALID, 0, "--db and --policy do not go together: the "
                     "policies come from the store or from files (load the files into the "
-                    "store with `ward policy load --db %.150s FILE...`)", o->db_path);
+                    "store with `ward policy load --db %.150s FILE...`)", db);
       return NULL;
     }
   if (o->db_path && o->grants_text)
@@ -239,7 +256,7 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
       wpol_engine_free (e);
       ward_err_set (err, WARD_E_INVALID, 0, "--allow-* and --db do not go together: a run "
                     "does not change the store (print the grants with --print-policy and "
-                    "load them with `ward policy load --db %.150s FILE`)", o->db_path);
+                    "load them with `ward policy load --db %.150s FILE`)", db);
       return NULL;
     }
   if (o->db_path)
@@ -250,10 +267,10 @@ load_engine (const ward_policy_opts *o, wpol_buf *desc, ward_err *err)
           char old[WARD_ERR_MSG_MAX];
           memcpy (old, err->msg, sizeof old);
           snprintf (err->msg, sizeof err->msg, "%.300s (create it with `ward policy load "
-                    "--db %.150s FILE...`)", old, o->db_path);
+                    "--db %.150s FILE...`)", old, db);
         }
       r = wpol_run_state.store ? wpol_engine_load_store (e, wpol_run_state.store, &d, err) : -1;
-      wpol_buf_printf (desc, "store %s", o->db_path);
+      wpol_buf_printf (desc, "store %s", db);
     }
   else if (o->policy_files && o->policy_files[0])
     {
@@ -361,6 +378,12 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
     }
   wpol_run_state.audit_pending = o->audit_later;
   g->record = wpol_audit_submit;
+  if (wpol_run_state.store && wpol_store_is_pg (wpol_run_state.store)
+      && pipe2 (wpol_run_state.wake, O_CLOEXEC) < 0)
+    {
+      ward_err_set (err, WARD_E_INTERNAL, errno, "starting the policy store poller");
+      goto fail;
+    }
   if (wpol_run_state.store)
     {
       wpol_run_state.stop = 0;
@@ -397,11 +420,23 @@ ward_policy_shutdown (void)
       wpol_run_state.stop = 1;
       pthread_cond_signal (&wpol_run_state.cond);
       pthread_mutex_unlock (&wpol_run_state.lock);
+      if (wpol_run_state.wake[1] >= 0)
+        {
+          ssize_t w = write (wpol_run_state.wake[1], "", 1);   /* (one byte: it cannot fill) */
+          (void) w;
+          wpgs_stop (wpol_run_state.store);       /* (a query the server never answers) */
+        }
       pthread_join (wpol_run_state.poller, NULL);
       wpol_run_state.polling = 0;
     }
   wpol_store_close (wpol_run_state.store);
   wpol_run_state.store = NULL;
+  for (int i = 0; i < 2; i++)
+    if (wpol_run_state.wake[i] >= 0)
+      {
+        close (wpol_run_state.wake[i]);
+        wpol_run_state.wake[i] = -1;
+      }
   /* the writer reads rule locations owned by the engine and the --deny
    * rules: stop it (writing everything queued) before freeing them */
   wpol_audit_stop ();

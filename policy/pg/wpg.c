@@ -242,9 +242,15 @@ scrub (char *s)
     }
 }
 
+/* The copies argv points at, for the whole run (held here, where a leak
+ * checker sees them, rather than only from argv). */
+#define WPG_KEPT 16
+static char *wpg_kept[WPG_KEPT];
+
 void
 wpg_scrub_argv (int argc, char **argv)
 {
+  size_t nkept = 0;
   for (int i = 1; i < argc; i++)
     {
       char *a = argv[i];
@@ -256,6 +262,8 @@ wpg_scrub_argv (int argc, char **argv)
       char *copy = strdup (a);
       if (copy == NULL)
         continue;                 /* left as it is: main reports the lack of memory */
+      if (nkept < WPG_KEPT)
+        wpg_kept[nkept++] = copy;
       argv[i] = copy;
       scrub (v);
     }

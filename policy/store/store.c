@@ -5,6 +5,8 @@
  * the history (versions, rollback) in store_history.c. */
 #include "config.h"
 #include "store.h"
+#include "pgstore.h"
+#include "wpg.h"
 #include "wesc.h"
 #include "wgrow.h"
 
@@ -204,6 +206,8 @@ fail:
 wpol_store *
 wpol_store_open (const char *path, int flags, ward_err *err)
 {
+  if (wpg_is_conninfo (path))
+    return wpgs_open (path, flags, err);
   wpol_store *st = calloc (1, sizeof *st);
   if (st == NULL || (st->path = strdup (path)) == NULL)
     {
@@ -280,6 +284,7 @@ wpol_store_close (wpol_store *st)
 {
   if (st == NULL)
     return;
+  wpgs_close (st->pg);
   sqlite3_finalize (st->version_stmt);
   sqlite3_close (st->db);
   wpol_buf_free (&st->changes);
@@ -288,8 +293,16 @@ wpol_store_close (wpol_store *st)
 }
 
 int
+wpol_store_is_pg (const wpol_store *st)
+{
+  return st->pg != NULL;
+}
+
+int
 wpol_store_version (wpol_store *st, uint64_t *version, ward_err *err)
 {
+  if (st->pg && !wpgs_inside (st))
+    return wpgs_version (st, version, err);
   sqlite3_reset (st->version_stmt);
   int rc = sqlite3_step (st->version_stmt);
   if (rc != SQLITE_ROW)
@@ -382,6 +395,7 @@ int
 wpol_store_read (wpol_store *st, wpol_file ***files, size_t *n, uint64_t *version,
                  wpol_diags *d, ward_err *err)
 {
+  WPGS_WRAP (st, 0, -1, err, wpol_store_read (st, files, n, version, d, err));
   wpol_st_srcs s;
   if (wpol_st_read_sources (st, &s, version, err) < 0)
     return -1;
@@ -482,6 +496,7 @@ query_print (wpol_store *st, FILE *out, const char *sql, const char *head, ward_
 int
 wpol_store_list (wpol_store *st, FILE *out, ward_err *err)
 {
+  WPGS_WRAP (st, 0, -1, err, wpol_store_list (st, out, err));
   uint64_t v;
   if (wpol_store_version (st, &v, err) < 0)
     return -1;

@@ -1,5 +1,6 @@
-/* store.h -- what the files of the SQLite policy store share: the store
- * itself, its error and statement helpers, the stored sources and the one
+/* store.h -- what the files of the policy store share: the store
+ * itself (an SQLite file; or a PostgreSQL database, whose operations run
+ * on an in-memory SQLite mirror: policy/pg/pgstore.h), its error and statement helpers, the stored sources and the one
  * transaction that loads and removes. Internal to the policy library: the
  * contract users see is engine.h (wpol_store_*). */
 #ifndef WARD_POLICY_STORE_H
@@ -25,6 +26,7 @@ struct wpol_store {
   int schema;                     /* its schema (older when opened read-only) */
   int preview;                    /* loads check and compute, write nothing */
   const char *what;               /* how the history names the next change */
+  struct wpgs *pg;                /* a PostgreSQL store: db is its mirror */
 };
 
 /* Record the store's present version in its history, in the caller's

@@ -3,6 +3,7 @@
  * policy load` takes an export apart again into its files. */
 #include "config.h"
 #include "store.h"
+#include "pgstore.h"
 #include "wgrow.h"
 
 #include <ctype.h>
@@ -329,6 +330,7 @@ out:
 int
 wpol_store_export (wpol_store *st, FILE *out, ward_err *err)
 {
+  WPGS_WRAP (st, 0, -1, err, wpol_store_export (st, out, err));
   wpol_file **files;
   size_t n;
   wpol_diags d;

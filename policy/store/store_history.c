@@ -6,6 +6,7 @@
  * load. A preview (`ward policy diff`) runs a load without writing. */
 #include "config.h"
 #include "store.h"
+#include "pgstore.h"
 #include "audit.h"
 #include "wesc.h"
 #include "wgrow.h"
@@ -148,6 +149,7 @@ history_json (sqlite3_stmt *s, int first, FILE *out)
 int
 wpol_store_history (wpol_store *st, int json, FILE *out, ward_err *err)
 {
+  WPGS_WRAP (st, 0, -1, err, wpol_store_history (st, json, out, err));
   if (need_history (st, err) < 0)
     return -1;
   sqlite3_stmt *s;
@@ -228,6 +230,7 @@ history_range (wpol_store *st, long long *lo, long long *hi)
 int
 wpol_store_rollback (wpol_store *st, uint64_t to, wpol_diags *d, ward_err *err)
 {
+  WPGS_WRAP (st, 1, (int64_t) to, err, wpol_store_rollback (st, to, d, err));
   if (need_history (st, err) < 0)
     return -1;
   wpol_st_srcs snap = { 0 }, now = { 0 };

@@ -4,6 +4,7 @@
  * one transaction (a file with an error changes nothing). */
 #include "config.h"
 #include "store.h"
+#include "pgstore.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -456,6 +457,16 @@ int
 wpol_st_load_parsed (wpol_store *st, wpol_file **nf, const char *const *texts, size_t n,
                      const char *const *drop, size_t ndrop, wpol_diags *d, ward_err *err)
 {
+  if (wpol_store_is_pg (st) && !wpgs_inside (st))
+    {
+      if (wpgs_enter (st, 1, -1, err) < 0)
+        {
+          for (size_t i = 0; i < n; i++)    /* taken, as on every failure */
+            wpol_file_free (nf[i]);
+          return -1;
+        }
+      return wpgs_leave (st, wpol_st_load_parsed (st, nf, texts, n, drop, ndrop, d, err), err);
+    }
   int ret = -1;
   wpol_st_srcs old = { 0 };
   load_set ls = { 0 };

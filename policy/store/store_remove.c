@@ -3,6 +3,7 @@
  * in canonical form, in the same transaction. */
 #include "config.h"
 #include "store.h"
+#include "pgstore.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -149,6 +150,7 @@ int
 wpol_store_remove (wpol_store *st, const char *const *what, size_t n, wpol_diags *d,
                    ward_err *err)
 {
+  WPGS_WRAP (st, 1, -1, err, wpol_store_remove (st, what, n, d, err));
   wpol_st_srcs old = { 0 };
   int ret = -1;
   wpol_diags quiet;

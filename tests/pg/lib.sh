@@ -11,7 +11,8 @@
 #   pg_restart          start it again after pg_stop (same data)
 # The server's binaries are Debian's (postgresql, README's first command);
 # without them the test fails, it never skips: the fleet tests run in CI.
-. "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
+WARD_PG_LIB=1
+[ -n "${WARD_POLICY_LIB:-}" ] || . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
 
 PGBIN=
 for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do

@@ -10,3 +10,21 @@ check_PROGRAMS += tests/pg/test-wpg
 TESTS += tests/pg/test-wpg
 tests_pg_test_wpg_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_pg_test_wpg_LDADD = $(WPOL_TEST_LIBS)
+
+## The policy store in PostgreSQL: the store tests of tests/policy run on
+## it (store-*.sh); its schema and migrations, reload across running
+## wards, losing the server, and credentials kept out of sight.
+TESTS += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
+	tests/pg/store-export.sh tests/pg/store-schema.sh tests/pg/store-reload.sh \
+	tests/pg/store-loss.sh tests/pg/store-mask.sh tests/pg/store-roles.sh
+EXTRA_DIST += tests/pg/store-store.sh tests/pg/store-history.sh tests/pg/store-explain.sh \
+	tests/pg/store-export.sh tests/pg/store-schema.sh tests/pg/store-reload.sh \
+	tests/pg/store-loss.sh tests/pg/store-mask.sh tests/pg/store-roles.sh
+
+## Decision time and reload latency across hosts, PostgreSQL beside SQLite
+## (tests/bench/bench-fleet-store.sh): `make bench-fleet-store`.
+EXTRA_DIST += tests/bench/bench-fleet-store.sh
+.PHONY: bench-fleet-store
+bench-fleet-store: ward
+	WARD="$${WARD:-$(abs_top_builddir)/ward}" WARD_SRCDIR='$(abs_top_srcdir)' \
+	WARD_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(srcdir)/tests/bench/bench-fleet-store.sh

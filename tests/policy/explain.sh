@@ -79,7 +79,7 @@ if command -v python3 > /dev/null 2>&1; then
 else echo "ok $((n + 1)) # SKIP no python3 to read JSON"; n=$((n + 1)); fi
 has "... whose rule records say which part failed" '"failed": "condition"' "$T/out"
 
-DB=$T/x.db
+DB=$(store_db x)
 ok "load the file into a store" "$WARD" policy load --db "$DB" "$P"
 ok "explain from the store" "$WARD" policy explain --db "$DB" --actor plugin.a --action env.read --resource HOME
 has "... names the stored file and line of the declaration" 'matches the declaration actor "plugin\.\*" at /.*e.policy:11:1' "$T/out"

@@ -12,7 +12,7 @@ set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
 plan 62
 
-DB=$T/h.db
+DB=$(store_db h)
 P=$T/app.policy
 cat > "$P" <<'EOF'
 policy "app" {
@@ -47,7 +47,7 @@ hasnt "... no policy extra" '^extra ' "$T/list"
 printf 'policy "app" {\n  allow env.reed on "HOME";\n}\n' > "$T/bad.policy"
 notok 2 "diff of a file with an error exits 2" "$WARD" policy diff --db "$DB" "$T/bad.policy"
 has "... with the error's position" 'bad.policy:2:' "$T/err"
-notok 2 "diff against a missing store exits 2" "$WARD" policy diff --db "$T/none.db" "$P"
+notok 2 "diff against a missing store exits 2" "$WARD" policy diff --db "$(store_db none)" "$P"
 notok 2 "diff without a file is a usage error (2)" "$WARD" policy diff --db "$DB"
 
 # ---- load, history ----
@@ -90,12 +90,15 @@ notok 1 "rollback to a version that does not exist fails" "$WARD" policy rollbac
 has "... saying which versions there are" 'has no version 99 (its history holds 1 to 5' "$T/err"
 notok 2 "--to that is not a number is a usage error" "$WARD" policy rollback --db "$DB" --to two
 notok 2 "--to is required" "$WARD" policy rollback --db "$DB"
-printf 'not a database\n' > "$T/text.db"
-notok 1 "history of a file that is no database fails" "$WARD" policy history --db "$T/text.db"
-has "... saying so" 'not a ward policy store' "$T/err"
-sqlite3 "$T/other.db" 'CREATE TABLE t (x);' 2>/dev/null || printf 'x' > "$T/other.db"
-notok 1 "rollback in a database that is not a store fails" "$WARD" policy rollback --db "$T/other.db" --to 1
-
+if [ "$STORE" = pg ]; then
+  skip_pg 3 "a file that is no SQLite database"
+else
+  printf 'not a database\n' > "$T/text.db"
+  notok 1 "history of a file that is no database fails" "$WARD" policy history --db "$T/text.db"
+  has "... saying so" 'not a ward policy store' "$T/err"
+  sqlite3 "$T/other.db" 'CREATE TABLE t (x);' 2>/dev/null || printf 'x' > "$T/other.db"
+  notok 1 "rollback in a database that is not a store fails" "$WARD" policy rollback --db "$T/other.db" --to 1
+fi
 # ---- a running ward picks a rollback up ----
 cat > "$T/loop.lua" <<'EOF'
 -- until USER turns readable (or time runs out): the decision, polled
@@ -111,7 +114,7 @@ end
 print("TIMEOUT")
 EOF
 ok "load a version without USER" "$WARD" policy load --db "$DB" "$P"
-"$WARD" run --db "$DB" "$T/loop.lua" $(scaled_ms 20000) > "$T/o1" 2> "$T/e1" &
+"$WARD" run --db "$DB" --audit "$T/run-audit.db" "$T/loop.lua" $(scaled_ms 20000) > "$T/o1" 2> "$T/e1" &
 wpid=$!
 i=0; until grep -q READY "$T/o1" 2>/dev/null || [ $i -gt $((600 * ward_test_scale)) ]; do
   i=$((i + 1)); sleep 0.05
@@ -123,7 +126,7 @@ has "the running ward is granted USER after the rollback" '^GRANTED$' "$T/o1"
 
 # ---- a store made by the schema before the history ----
 OLD=$T/old.db
-sqlite3 "$OLD" <<'EOF' 2>/dev/null
+[ "$STORE" = pg ] || sqlite3 "$OLD" <<'EOF' 2>/dev/null
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO meta VALUES ('version', 0);
 CREATE TABLE files (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,  source TEXT NOT NULL, seq INTEGER NOT NULL, loaded_at INTEGER NOT NULL);
@@ -135,7 +138,9 @@ CREATE TABLE sandboxes (id INTEGER PRIMARY KEY,  file_id INTEGER NOT NULL REFERE
 CREATE INDEX rules_policy ON rules(policy_id);
 PRAGMA user_version = 1;
 EOF
-if [ -f "$OLD" ] && [ "$(sqlite3 "$OLD" 'PRAGMA user_version' 2>/dev/null)" = 1 ]; then
+if [ "$STORE" = pg ]; then
+  skip_pg 7 "the SQLite store's schema 1 (tests/pg/schema.sh migrates PostgreSQL's)"
+elif [ -f "$OLD" ] && [ "$(sqlite3 "$OLD" 'PRAGMA user_version' 2>/dev/null)" = 1 ]; then
   notok 1 "diff against a store of schema 1 previews a load" "$WARD" policy diff --db "$OLD" "$P"
   if [ "$(sqlite3 "$OLD" 'PRAGMA user_version')" = 1 ]; then pass "... and leaves it at schema 1 (read-only)"
   else fail "... and leaves it at schema 1 (read-only)"; fi
@@ -152,8 +157,12 @@ else
 fi
 
 # ---- a store of a newer schema ----
-cp "$DB" "$T/new.db"
-if sqlite3 "$T/new.db" 'PRAGMA user_version = 99' 2>/dev/null; then
+if [ "$STORE" = pg ]; then
+  "$WARD" policy load --db "$(store_db new)" "$P" > /dev/null 2>&1
+  store_sql new 'INSERT INTO schema_migrations (version) VALUES (99)'
+  notok 1 "a store of a newer schema is refused" "$WARD" policy list --db "$(store_db new)"
+  has "... saying to upgrade ward" 'has version 99; this ward knows up to [0-9]* (upgrade ward)' "$T/err"
+elif cp "$DB" "$T/new.db" && sqlite3 "$T/new.db" 'PRAGMA user_version = 99' 2>/dev/null; then
   notok 1 "a store of a newer schema is refused" "$WARD" policy list --db "$T/new.db"
   has "... saying to upgrade ward" 'has schema 99; this ward knows up to 2 (upgrade ward)' "$T/err"
 else
@@ -164,7 +173,7 @@ fi
 ok "diff, history and rollback have --help" sh -c "for c in diff history rollback; do '$WARD' policy \$c --help | grep -q \"usage: ward policy \$c\" || exit 1; done"
 
 # ---- two loads at once ----
-C=$T/c.db
+C=$(store_db c)
 printf 'policy "c1" {\n  allow env.read on "A";\n}\n' > "$T/c1.policy"
 printf 'policy "c2" {\n  allow env.read on "B";\n}\n' > "$T/c2.policy"
 "$WARD" policy load --db "$C" "$T/c1.policy" > /dev/null 2>&1
@@ -182,7 +191,7 @@ else fail "ten loads two at a time: eleven versions, eleven rows of history (ver
 # A rollback restores its version exactly: a file loaded while it ran
 # either lands before it (and goes) or after it, never survives inside
 # it.
-R=$T/r.db
+R=$(store_db r)
 printf 'policy "r0" {\n  allow env.read on "R";\n}\n' > "$T/r0.policy"
 "$WARD" policy load --db "$R" "$T/r0.policy" > /dev/null 2>&1
 for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
@@ -205,15 +214,17 @@ else fail "every rollback to 1 made while loads ran holds version 1 exactly ($ba
 # once: each migrates or sees the other's migration; none fails
 mfail=0
 for round in 1 2 3 4 5 6; do
-  rm -f "$T/m0.db"
-  "$WARD" policy load --db "$T/m0.db" "$T/r1.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
-  "$WARD" policy load --db "$T/m0.db" "$T/r2.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+  M0=$(store_db "m0_$round")   # (a new one each round)
+  "$WARD" policy load --db "$M0" "$T/r1.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
+  "$WARD" policy load --db "$M0" "$T/r2.policy" > /dev/null 2>> "$T/merr" || mfail=$((mfail + 1)) &
   wait
-  [ "$("$WARD" policy history --db "$T/m0.db" | grep -c '^[0-9]')" = 2 ] || mfail=$((mfail + 1))
+  [ "$("$WARD" policy history --db "$M0" | grep -c '^[0-9]')" = 2 ] || mfail=$((mfail + 1))
 done
 if [ $mfail = 0 ]; then pass "two first loads into a new store at once: both land"
 else fail "two first loads into a new store at once: both land ($mfail failed)" "$T/merr"; fi
-if command -v sqlite3 > /dev/null 2>&1; then
+if [ "$STORE" = pg ]; then
+  skip_pg 1 "the SQLite store's schema 1"
+elif command -v sqlite3 > /dev/null 2>&1; then
   mfail=0
   for round in 1 2 3 4 5 6; do
     rm -f "$T/m1.db"
@@ -231,10 +242,10 @@ else
 fi
 # a history whose version holds one file name twice, or a name the store
 # refuses, is damaged: a rollback to it changes nothing
-if command -v sqlite3 > /dev/null 2>&1; then
-  F=$T/forged.db
+if [ "$STORE" = pg ] || command -v sqlite3 > /dev/null 2>&1; then
+  F=$(store_db forged)
   "$WARD" policy load --db "$F" "$T/r0.policy" > /dev/null 2>&1
-  sqlite3 "$F" "INSERT INTO history VALUES (50, 0, 'u', 'w', 'x', 'h');
+  store_sql forged "INSERT INTO history VALUES (50, 0, 'u', 'w', 'x', 'h');
     INSERT INTO history_files VALUES (50, 0, 'a.policy', 'policy \"a\" { allow env.read on \"x\"; }');
     INSERT INTO history_files VALUES (50, 1, 'a.policy', 'policy \"b\" { allow env.read on \"y\"; }');
     INSERT INTO history VALUES (51, 0, 'u', 'w', 'x', 'h');

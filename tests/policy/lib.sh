@@ -1,5 +1,6 @@
 # lib.sh -- shared by the policy shell tests: paths, a private temp dir and
 # audit state, and TAP helpers. Source it; then `plan N`, checks, `finish`.
+WARD_POLICY_LIB=1
 B=${WARD_BUILDDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 S=${WARD_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 : "${WARD:=$B/ward}"
@@ -33,3 +34,35 @@ hasnt () {
   if grep -q -- "$2" "$3"; then fail "$1 (found \`$2\`)" "$3"; else pass "$1"; fi
 }
 finish () { [ "$fails" -eq 0 ]; }
+
+# The policy store a test uses: `store_db NAME` names it -- the file
+# $T/NAME.db; or, with WARD_TEST_STORE=pg (tests/pg/store-*.sh run the
+# store tests so), a PostgreSQL database of its own on the server started
+# below, created on first use, by its connection string. `store_sql NAME
+# SQL` runs SQL on it (sqlite3, or psql in the schema ward). A check that
+# only means something for a file is skipped in the PostgreSQL variant,
+# saying why (skip_pg N REASON).
+STORE=${WARD_TEST_STORE:-file}
+store_db () {
+  if [ "$STORE" = pg ]; then
+    _d=st_$(printf %s "$1" | tr -c 'a-zA-Z0-9_' _)
+    [ -e "$T/.pgdb-$_d" ] || { pg_createdb "$_d" && : > "$T/.pgdb-$_d"; }
+    pg_uri "$_d"
+  else
+    echo "$T/$1.db"
+  fi
+}
+store_sql () {
+  if [ "$STORE" = pg ]; then
+    pg_psql "st_$(printf %s "$1" | tr -c 'a-zA-Z0-9_' _)" "SET search_path TO ward; $2"
+  else
+    sqlite3 "$T/$1.db" "$2"
+  fi
+}
+skip_pg () {  # skip_pg N REASON: N checks that only apply to a file store
+  for _k in $(seq "$1"); do n=$((n + 1)); echo "ok $n # SKIP $2 (a PostgreSQL store)"; done
+}
+if [ "$STORE" = pg ] && [ -z "${WARD_PG_LIB:-}" ]; then
+  . "$S/tests/pg/lib.sh"
+  pg_start
+fi

@@ -10,7 +10,7 @@ plan 42
 mkdir -p "$T/d1" "$T/d2"
 printf 'policy "a" {\n  allow process.send on "x";\n}\n' > "$T/d1/app.policy"
 printf 'policy "b" {\n  allow process.send on "y";\n}\nactor "main" { scope = ["a", "b"]; }\n' > "$T/d2/app.policy"
-DB=$T/s.db
+DB=$(store_db s)
 inside () { (cd "$1" && shift && "$@"); }  # a subshell: ok/notok keep their own $d
 allowed () {  # allowed RESOURCE: main may send there, per the store
   "$WARD" policy explain --db "$DB" --actor main --action process.send --resource "$1" > "$T/x" 2>&1
@@ -88,13 +88,13 @@ ok "remove a file whose directory is gone, spelled with . and .." \
 has "... takes its policies out" '^- policy "g2"$' "$T/out"
 
 # ---- export -> load -> export ----
-"$WARD" policy load --db "$T/e.db" "$S/policies/default.policy" "$S/policies/untrusted.policy" "$T/d2/app.policy" > /dev/null 2>&1
-"$WARD" policy export --db "$T/e.db" > "$T/x1.policy"
-"$WARD" policy load --db "$T/e.db" "$T/x1.policy" > "$T/lo" 2>&1
-"$WARD" policy export --db "$T/e.db" > "$T/x2.policy"
+"$WARD" policy load --db "$(store_db e)" "$S/policies/default.policy" "$S/policies/untrusted.policy" "$T/d2/app.policy" > /dev/null 2>&1
+"$WARD" policy export --db "$(store_db e)" > "$T/x1.policy"
+"$WARD" policy load --db "$(store_db e)" "$T/x1.policy" > "$T/lo" 2>&1
+"$WARD" policy export --db "$(store_db e)" > "$T/x2.policy"
 ok "export, load into the same store, export: the same text" cmp "$T/x1.policy" "$T/x2.policy"
 has "... the load changed no definition" '^(no definition changed)$' "$T/lo"
-"$WARD" policy load --db "$T/f.db" "$T/x1.policy" > /dev/null 2>&1
-"$WARD" policy export --db "$T/f.db" > "$T/x3.policy"
+"$WARD" policy load --db "$(store_db f)" "$T/x1.policy" > /dev/null 2>&1
+"$WARD" policy export --db "$(store_db f)" > "$T/x3.policy"
 ok "export, load into a new store, export: the same text" cmp "$T/x1.policy" "$T/x3.policy"
 finish

@@ -440,6 +440,33 @@ test_migrate (void)
       && q1 (db2, "SELECT count FROM audit WHERE kind = 'folded'") == 2
       && q1 (db2, "SELECT count(resource_len) FROM audit") == 0,
       "its rows are kept, and it takes folded rows and the resource's length");
+
+  /* the schema before notices: every kind but 'notice' */
+  const char *db3 = path_of ("old3.db");
+  sqlite3_open (db3, &h);
+  rc = sqlite3_exec (h, "CREATE TABLE audit_runs (id INTEGER PRIMARY KEY, started INTEGER "
+                     "NOT NULL, os_pid INTEGER NOT NULL, hostname TEXT NOT NULL, store TEXT "
+                     "NOT NULL, permissive INTEGER NOT NULL, audit_all INTEGER NOT NULL);"
+                     "CREATE TABLE audit (serial INTEGER PRIMARY KEY, run INTEGER, ts INTEGER "
+                     "NOT NULL, ts_last INTEGER NOT NULL, count INTEGER NOT NULL DEFAULT 1, "
+                     "kind TEXT NOT NULL CHECK (kind IN ('decision', 'lost', 'folded', "
+                     "'overflow')), decision TEXT, mode TEXT, actor TEXT, actor_meta TEXT, "
+                     "scope TEXT, action TEXT, resource TEXT, attrs TEXT, pid TEXT, host TEXT, "
+                     "reason TEXT, rule_policy TEXT, rule_file TEXT, rule_line INTEGER, "
+                     "rule_text TEXT, store_version INTEGER, note TEXT, resource_len INTEGER, "
+                     "resource_sha256 TEXT); CREATE INDEX audit_ts ON audit(ts);"
+                     "INSERT INTO audit (ts, ts_last, kind, count, resource_len, resource_sha256)"
+                     " VALUES (1, 1, 'decision', 1, 5000, 'ab');", NULL, NULL, NULL);
+  sqlite3_close (h);
+  ok (rc == SQLITE_OK && start (db3, 0, 0, 0) == 0 && wpol_audit_notice ("the store is lost") == 0,
+      "a database of the schema before notices opens, and a notice is queued");
+  wpol_audit_stop ();
+  ok (q1 (db3, "SELECT count(*) FROM audit WHERE serial = 1 AND resource_len = 5000 AND "
+          "resource_sha256 = 'ab'") == 1
+      && q1 (db3, "SELECT count(*) FROM audit WHERE kind = 'notice' AND count = 1 AND "
+             "note = 'the store is lost' AND run IS NOT NULL") == 1,
+      "its rows are kept (with the resource's length and digest), and it holds the notice");
+  ok (wpol_audit_notice ("x") < 0, "without a running writer a notice is refused");
 }
 
 /* ---- volume: long resources cut, repeated denials folded ---------------- */
@@ -903,7 +930,7 @@ test_builtin (void)
 int
 main (void)
 {
-  plan (10 + 9 + 10 + 18 + 3 + 10 + 7 + 5 + 23 + 17 + 23 + 2);
+  plan (10 + 9 + 10 + 18 + 3 + 10 + 7 + 5 + 23 + 17 + 23 + 2 + 3);
   if (mkdtemp (dir) == NULL)
     return 1;
   test_records ();

@@ -1,0 +1,4 @@
+#!/bin/sh
+# store-export.sh -- tests/policy/export.sh with its policy stores in PostgreSQL
+# (a server of its own: tests/policy/lib.sh starts it for WARD_TEST_STORE=pg)
+WARD_TEST_STORE=pg exec sh "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/export.sh"
