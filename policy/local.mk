@@ -23,7 +23,8 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
 	policy/audit/sha256.c policy/audit/suggest.h policy/audit/suggest.c policy/audit/suggest_print.c \
 	policy/audit/suggest_ask.c \
 	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c \
-	policy/pg/wpg.h policy/pg/wpg.c policy/pg/wpg_schema.c
+	policy/pg/wpg.h policy/pg/wpg.c policy/pg/wpg_schema.c \
+	policy/pg/pgship.h policy/pg/pgship.c
 nodist_libwardpolicy_a_SOURCES = policy/decide/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 

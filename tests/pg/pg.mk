@@ -4,3 +4,9 @@
 ## one store. They never skip: Debian's postgresql is a build dependency
 ## of the test suite (README's first command).
 EXTRA_DIST += tests/pg/lib.sh
+
+## audit-ship.sh: `ward run --audit postgresql://...` through its spool:
+## exactly once across a server stopped mid-flood, spools kept and shipped
+## by the next run, two runs at once, failing closed without a spool.
+TESTS += tests/pg/audit-ship.sh
+EXTRA_DIST += tests/pg/audit-ship.sh
