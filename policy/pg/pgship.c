@@ -31,7 +31,10 @@
 #define BACKOFF_MIN_MS 100        /* first retry after a failure ... */
 #define BACKOFF_MAX_MS 2000       /* ... doubling up to this */
 #define CONNECT_MS 10000          /* a connection attempt gives up */
-#define PRUNE_ROWS 65536          /* shipped rows that call for pruning the spool */
+#ifndef PRUNE_ROWS
+#define PRUNE_ROWS 65536
+#endif
+#define PRUNE_ROWS_          /* shipped rows that call for pruning the spool */
 
 /* The columns of the spool read for one row, and those COPY fills. */
 #define SPOOL_COLS "serial, kind, ts, ts_last, count, decision, mode, actor, actor_meta," \
@@ -62,6 +65,8 @@ typedef struct cbuf {
 static char *
 room (cbuf *b, size_t more)
 {
+  if (b->n + more <= b->cap && !b->oom)
+    return b->s + b->n;
   if (b->oom || WARD_GROW (b->s, b->cap, b->n + more, 1 << 16) < 0)
     {
       b->oom = 1;
@@ -633,8 +638,9 @@ out:
 
 /* Shipped rows that nothing needs again (folded rows stay: the writer adds
  * to them; the last row stays: SQLite numbers the next after it), gone
- * from a live spool, so that it stays small. Skipped when the writer
- * holds the spool: the next time will do. */
+ * from a live spool, so that it stays small. Only once caught up: during
+ * a flood the DELETE would hold the writer back (the flood took twice as
+ * long); skipped when the writer holds the spool: the next time will do. */
 static void
 prune (spool *s)
 {
@@ -667,10 +673,12 @@ ship_spool (PGconn *c, spool *s, cbuf *b, int live, int *progress, ward_err *err
         return -1;
       if (k > 0 || s->records != before)
         *progress = 1;
-      if (live)
-        prune (s);
       if (!more)
-        return 1;
+        {
+          if (live)
+            prune (s);
+          return 1;
+        }
     }
 }
 

@@ -100,8 +100,11 @@ round_once (const char *dest, long n)
       snprintf (res, sizeof res, "r%ld", i);
       ward_authorize (&actor, "process.send", res, &at);
     }
+  double tf = now_s ();
   ward_policy_shutdown ();
   double t1 = now_s ();
+  if (getenv ("BENCH_DEBUG"))
+    fprintf (stderr, "%s: flood %.3f s, end %.3f s\n", dest, tf - t0, t1 - tf);
   wpol_audit_counts c;
   wpol_audit_get_counts (&c);
   if (c.lost || c.written + c.coalesced != (unsigned long long) n)
