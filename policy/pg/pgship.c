@@ -576,6 +576,8 @@ ship_batch (PGconn *c, spool *s, cbuf *b, int *more, ward_err *err)
       sqlite_fail (s, err, "reading its folded counts");
       goto out;
     }
+  sqlite3_reset (s->rows);
+  sqlite3_reset (s->folds);
   sqlite3_exec (s->db, "COMMIT", NULL, NULL, NULL);
   reading = 0;
   if (b->oom)
@@ -625,8 +627,14 @@ copy_abort:
   while ((r = PQgetResult (c)) != NULL)
     PQclear (r);
 out:
+  /* no statement left running: a read snapshot held on would keep the
+   * writer's checkpoints from emptying the WAL */
   if (reading)
-    sqlite3_exec (s->db, "ROLLBACK", NULL, NULL, NULL);
+    {
+      sqlite3_reset (s->rows);
+      sqlite3_reset (s->folds);
+      sqlite3_exec (s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
   PQclear (r);
   if (n < 0)
     rollback (c);
@@ -988,7 +996,9 @@ pass (PGconn **c, cbuf *b, int *leftovers, int *progress)
       *leftovers = 1;
       ward_err le;
       long long k = ship_leftovers_on (*c, sh.dir, sh.live.path, &le);
-      if (k < 0)
+      if (k < 0 && PQstatus (*c) != CONNECTION_OK)
+        *leftovers = 0;           /* the server went away: the next connection */
+      else if (k < 0)
         fprintf (stderr, "ward: audit: a spool of an earlier run could not be shipped (it is "
                  "kept): %s\n", le.msg);
       else if (k > 0)
@@ -1236,7 +1246,8 @@ wpg_ship_stop (void)
     fprintf (stderr, "ward: audit: %s\n", e.msg);
   pthread_mutex_lock (&sh.lock);
   sh.final = 1;
-  sh.deadline = now_ms () + WPG_SHIP_FINAL_MS;
+  /* a server already away gets one more try, not a wait */
+  sh.deadline = now_ms () + (sh.away ? 0 : WPG_SHIP_FINAL_MS);
   pthread_cond_broadcast (&sh.cond);
   while (!sh.exited)
     {
@@ -1255,6 +1266,7 @@ wpg_ship_stop (void)
           __atomic_store_n (&sh.abort, 1, __ATOMIC_RELAXED);
           if (sh.sock >= 0)
             shutdown (sh.sock, SHUT_RDWR);
+          pthread_cond_broadcast (&sh.cond);
         }
     }
   int all = sh.shipped_all;

@@ -21,7 +21,8 @@
  * on, said once on stderr, and the shipper retries with backoff (0.1 s
  * doubling to 2 s), saying once that it ships again. At the end of the
  * run the writer stops and the shipper makes a last pass, given up past
- * WPG_SHIP_FINAL_MS without progress: a spool wholly shipped is removed;
+ * WPG_SHIP_FINAL_MS without progress (after one try when the server was
+ * already away): a spool wholly shipped is removed;
  * else it is kept (a record waiting there is not lost: ward says how many
  * wait), and the next run auditing to PostgreSQL ships it
  * (wpg_ship_leftovers). Nothing here ever names a password: servers are
