@@ -9,7 +9,7 @@
 # any record or message. A real server (lib.sh); TAP.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 42
+plan 46
 
 pg_start
 pg_createdb fleet
@@ -167,6 +167,34 @@ wait "$B"; rb=$?
 ok "two runs at once end well" test "$ra$rb" = 00
 ok "... each with its 20000 records under its own run" \
   test "$(sum_run "$A")|$(sum_run "$B")|$(q "SELECT count(*) FROM ward.audit_runs")" = "20000|20000|2"
+
+# ---- a live run's spool is no leftover; NOTIFY ward_audit ----
+q "TRUNCATE ward.audit, ward.audit_runs, ward.audit_spools" > /dev/null
+mkdir -p "$T/c3"
+mkfifo "$T/lq"
+"$PGBIN/psql" -X -A -t -q -h "$PGSOCK" -U "$PGUSER_TEST" -d fleet < "$T/lq" > "$T/notes" 2>&1 &
+P=$!
+exec 7> "$T/lq"
+echo "LISTEN ward_audit;" >&7
+"$WARD" run --policy "$T/r.policy" --allow-read "$T/c3" --audit "$U" "$T/loop.lua" "$T/c3" \
+  > "$T/o9" 2> "$T/e9" &
+W=$!
+live () { ls "$SPOOL" | grep -c '\.db$'; }
+wait_until "the live run's spool" is_ge live 1
+wait_until "rows of the live run" is_ge rows 1
+"$WARD" run --policy "$T/r.policy" --audit "$U" "$T/flood.lua" 10 v > "$T/o10" 2> "$T/e10"
+got="$(live)|$(q "SELECT sum(count) FROM ward.audit WHERE resource LIKE 'v%'")"
+ok "a run beside a live one ships and removes only its own spool ($got)" test "$got" = "1|10"
+hasnt "... it ships nothing of the live run's spool" "earlier runs" "$T/e10"
+: > "$T/c3/stop"
+wait "$W"
+n9=$(sed -n 's/^denied //p' "$T/o9")
+ok "the live run's records all arrive, once (${n9:-?})" test "$(sum_run "$W")" = "${n9:-x}"
+echo "SELECT 1;" >&7
+exec 7>&-
+wait "$P"
+has "each shipment NOTIFYs ward_audit with the host name" \
+  "notification \"ward_audit\" with payload \"$H\" received" "$T/notes"
 
 # ---- fail closed ----
 pg_stop fast > /dev/null 2>&1
