@@ -9,7 +9,7 @@
 # any record or message. A real server (lib.sh); TAP.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 46
+plan 48
 
 pg_start
 pg_createdb fleet
@@ -195,6 +195,20 @@ exec 7>&-
 wait "$P"
 has "each shipment NOTIFYs ward_audit with the host name" \
   "notification \"ward_audit\" with payload \"$H\" received" "$T/notes"
+
+# ---- the least a host's role needs (ward-fleet(7)) ----
+q "CREATE ROLE host1 LOGIN;
+GRANT USAGE ON SCHEMA ward TO host1;
+GRANT SELECT ON ward.schema_migrations TO host1;
+GRANT SELECT, INSERT, UPDATE ON ward.audit_spools TO host1;
+GRANT SELECT, INSERT ON ward.audit_runs TO host1;
+GRANT INSERT, UPDATE (count, ts_last), SELECT (spool, spool_serial) ON ward.audit TO host1;
+GRANT USAGE ON SEQUENCE ward.audit_runs_id_seq, ward.audit_serial_seq TO host1;" > /dev/null
+"$WARD" run --policy "$T/r.policy" --audit "host=$PGSOCK user=host1 dbname=fleet" "$T/flood.lua" 1500 h > "$T/o11" 2> "$T/e11"
+ok "a role with only the documented grants ships, folded counts too" \
+  test "$(cat "$T/o11")|$(cat "$T/e11")|$(q "SELECT sum(count) FROM ward.audit WHERE resource LIKE 'h%' OR (kind = 'folded' AND run = (SELECT max(id) FROM ward.audit_runs))")" = "denied 1500||1500"
+ok "... and may raise a folded row's count as the shipper does" "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 \
+  -h "$PGSOCK" -U host1 -d fleet -c "UPDATE ward.audit a SET count = v.c, ts_last = v.t FROM (VALUES (1, 2, 3)) v(s, c, t) WHERE a.spool = 'none' AND a.spool_serial = v.s"
 
 # ---- fail closed ----
 pg_stop fast > /dev/null 2>&1
