@@ -62,7 +62,7 @@ typedef struct cbuf {
   int oom;
 } cbuf;
 
-static char *
+static inline char *
 room (cbuf *b, size_t more)
 {
   if (b->n + more <= b->cap && !b->oom)
@@ -158,13 +158,18 @@ put_char (cbuf *b, char c)
 static void
 put_i64 (cbuf *b, int64_t v)
 {
-  char tmp[24];
-  int k = snprintf (tmp, sizeof tmp, "%" PRId64, v);
-  char *o = room (b, (size_t) k);
+  char tmp[24], *e = tmp + sizeof tmp, *p = e;
+  uint64_t u = v < 0 ? 0 - (uint64_t) v : (uint64_t) v;
+  do
+    *--p = (char) ('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (v < 0)
+    *--p = '-';
+  char *o = room (b, (size_t) (e - p));
   if (o)
     {
-      memcpy (o, tmp, (size_t) k);
-      b->n += (size_t) k;
+      memcpy (o, p, (size_t) (e - p));
+      b->n += (size_t) (e - p);
     }
 }
 
