@@ -111,7 +111,8 @@ before=$(rows)
 pg_stop immediate > /dev/null 2>&1
 wait_until "the run says it spools" grep -q "the audit trail is spooling to" "$T/e3"
 ok "the server stopped: the run says that the trail spools" grep -q "is spooling to \`$SPOOL/" "$T/e3"
-spooled () { sqlite3 "$(ls "$SPOOL"/*.db | head -1)" "SELECT max(serial) FROM audit" 2>/dev/null; }
+# the records in the run's spool, as `ward audit stats` counts them
+spooled () { $AUDIT stats --db "$(ls "$SPOOL"/*.db | head -1)" --json 2>/dev/null | sed -n 's/.*"records":\([0-9]*\).*/\1/p'; }
 have=$(spooled)
 wait_until "records spooled meanwhile" is_ge spooled $((have + 2001))
 ok "... and goes on denying, into the spool" kill -0 "$W"
