@@ -46,7 +46,8 @@ static struct {
   int running, final, exited, abort;
   int sock;                       /* the open connection's socket, -1 none */
   int shipped_all;                /* the last pass found nothing left */
-  int64_t deadline;               /* the last pass gives up past it (now_ms) */
+  int64_t deadline;               /* the last pass gives up past it (now_ms) ... */
+  int64_t limit;                  /* ... and past this, even while it ships */
   char *conninfo, *dir;
   char server[256];               /* the server, for people */
   spool live;
@@ -367,7 +368,11 @@ shipper (void *unused)
           backoff = 0;
           dv = r > 0 ? v : -1;
           if (progress)
-            sh.deadline = now_ms () + WPG_SHIP_FINAL_MS;
+            {
+              sh.deadline = now_ms () + WPG_SHIP_FINAL_MS;
+              if (sh.final && sh.deadline > sh.limit)
+                sh.deadline = sh.limit;
+            }
         }
       /* r == 0 at the end: the writer never opened it, nothing to ship */
       if (final && r >= 0)
@@ -554,6 +559,7 @@ wpg_ship_stop (void)
   sh.final = 1;
   /* a server already away gets one more try, not a wait */
   sh.deadline = now_ms () + (sh.away ? 0 : WPG_SHIP_FINAL_MS);
+  sh.limit = now_ms () + WPG_SHIP_FINAL_MAX_MS;
   pthread_cond_broadcast (&sh.cond);
   while (!sh.exited)
     {

@@ -22,9 +22,9 @@
  * doubling to 2 s), saying once that it ships again. At the end of the
  * run the writer stops and the shipper makes a last pass, given up past
  * WPG_SHIP_FINAL_MS without progress (after one try when the server was
- * already away): a spool wholly shipped is removed;
- * else it is kept (a record waiting there is not lost: ward says how many
- * wait), and the next run auditing to PostgreSQL ships it
+ * already away), or WPG_SHIP_FINAL_MAX_MS in all: a spool wholly shipped
+ * is removed, else it is kept (a record waiting there is not lost: ward
+ * says how many wait), and the next run auditing to PostgreSQL ships it
  * (wpg_ship_leftovers). Nothing here ever names a password: servers are
  * named by wpg_display / wpg_conn_name. */
 #ifndef WARD_POLICY_PGSHIP_H
@@ -34,8 +34,10 @@
 #include "audit.h"
 #include "werr.h"
 
-/* How long the last pass of a run goes on without shipping anything. */
+/* How long the last pass of a run goes on without shipping anything, and
+ * at most (a backlog left then waits in the kept spool). */
 #define WPG_SHIP_FINAL_MS 3000
+#define WPG_SHIP_FINAL_MAX_MS 30000
 
 /* Start auditing to the server conninfo through a new spool in spool_dir
  * (NULL: the default above): the spool created and locked, the writer
