@@ -9,7 +9,7 @@
 # any record or message. A real server (lib.sh); TAP.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 48
+plan 49
 
 pg_start
 pg_createdb fleet
@@ -78,6 +78,10 @@ ok "in serial order" \
   test "$(q "SELECT bool_and(ok) FROM (SELECT (spool_serial > lag(spool_serial) OVER (ORDER BY serial)) IS NOT FALSE AS ok FROM ward.audit) x")" = t
 ok "the record's fields: action, resource, actor, mode" \
   test "$(q "SELECT actor, action, resource, mode, decision FROM ward.audit WHERE spool_serial = (SELECT min(spool_serial) FROM ward.audit)")" = "main|process.registry.lookup|x1|enforcing|deny"
+printf '%s\n' 'process.send("w\tx\ny\\z\255!", "t", 1)' > "$T/weird.lua"
+"$WARD" run --policy "$T/r.policy" --audit "$U" "$T/weird.lua" > /dev/null 2>&1
+ok "a resource with a tab, a newline, a backslash and a byte that is no UTF-8 arrives as such (U+FFFD for the byte)" \
+  test "$(q "SELECT count(*) FROM ward.audit WHERE resource = E'w\\tx\\ny\\\\z\\uFFFD!'")" = 1
 ok "the spool of a run wholly shipped is removed" sh -c "[ -z \"\$(ls -A '$SPOOL')\" ]"
 ok "the spool directory is private (0700)" test "$(stat -c %a "$SPOOL")" = 700
 
