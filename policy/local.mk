@@ -24,7 +24,9 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
 	policy/audit/suggest_ask.c \
 	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c \
 	policy/pg/wpg.h policy/pg/wpg.c policy/pg/wpg_schema.c \
-	policy/pg/pgstore.h policy/pg/pgstore.c
+	policy/pg/pgstore.h policy/pg/pgstore.c \
+	policy/pg/pgship.h policy/pg/pgship.c policy/pg/pgshipw.h \
+	policy/pg/pgship_batch.c
 nodist_libwardpolicy_a_SOURCES = policy/decide/builtin.c
 libwardpolicy_a_CPPFLAGS = $(POLICY_CPPFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 

@@ -104,6 +104,8 @@ usage (FILE *out)
          "  --policy FILE       load this policy file (in memory; repeatable)\n"
          "  --db DB             use the policy store DB (a file, or postgresql://...)\n"
          "  --audit FILE        write audit records to FILE\n"
+         "  --audit postgresql://...  ship them to PostgreSQL, through a local spool\n"
+         "  --audit-spool DIR   keep that spool in DIR\n"
          "  --audit-all         record every decision, not only denials\n"
          "  --audit-sync        commit each denial before the call returns\n"
          "  --audit-fold N      record the first N denials of each actor and action\n"
@@ -408,6 +410,7 @@ static const struct option run_options[] = {
   { "audit", required_argument, 0, 'A' }, { "audit-all", no_argument, 0, 'L' },
   { "audit-sync", no_argument, 0, 'S' }, { "audit-fold", required_argument, 0, 'O' },
   { "untrusted", no_argument, 0, 'U' }, { "print-policy", no_argument, 0, 'Q' },
+  { "audit-spool", required_argument, 0, 'W' },
   { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
 
 /* ward run's --allow-* flags (the Deno habit): each grants its actions on
@@ -653,6 +656,7 @@ run_parse (int argc, char **argv, run_opts *o)
       case 'p': o->pfiles[o->npfiles++] = optarg; break;
       case 'D': o->popts.db_path = optarg; break;
       case 'A': o->popts.audit_path = optarg; break;
+      case 'W': o->popts.audit_spool = optarg; break;
       case 'L': o->popts.audit_all = 1; break;
       case 'S': o->popts.audit_sync = ward_cfg.audit_sync = 1; break;
       case 'h': usage (stdout); return 0;

@@ -5,6 +5,8 @@
 #include "config.h"
 #include "gate.h"
 #include "pgstore.h"
+
+#include "pgship.h"
 #include "wpg.h"
 #include "wpol.h"
 
@@ -371,7 +373,9 @@ ward_policy_init (const ward_policy_opts *opts, ward_err *err)
                          .from_store = o->db_path != NULL, .store = desc.s ? desc.s : "",
                          .permissive = o->permissive, .audit_all = o->audit_all };
   wpol_run_state.audit_default = audit == path;
-  if ((o->audit_later ? wpol_audit_begin (&ao, err) : wpol_audit_start (&ao, err)) < 0)
+  if ((wpg_is_conninfo (audit)
+       ? wpg_ship_start (&ao, audit, o->audit_spool, o->audit_later, err)
+       : o->audit_later ? wpol_audit_begin (&ao, err) : wpol_audit_start (&ao, err)) < 0)
     {
       unaudited (err);
       goto fail;
@@ -440,6 +444,7 @@ ward_policy_shutdown (void)
   /* the writer reads rule locations owned by the engine and the --deny
    * rules: stop it (writing everything queued) before freeing them */
   wpol_audit_stop ();
+  wpg_ship_stop ();               /* the spool's last pass, after the writer's end */
   g->record = NULL;
   g->decide = NULL;
   g->possible = NULL;

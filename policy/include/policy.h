@@ -77,6 +77,8 @@ typedef struct ward_policy_opts {
                                      that declares no actor applies to it */
   int audit_later;                /* the audit database is opened while the caller
                                      goes on: ward_policy_audit_ready waits for it */
+  const char *audit_spool;        /* --audit-spool DIR: the spool of an audit trail
+                                     in PostgreSQL (NULL: the default, pgship.h) */
   /* A policy text of the run's own (ward run --allow-*, made by
    * ward_policy_grants_text), loaded with the built-in policies or the
    * --policy files; it declares no actor, so its policies join the scope of

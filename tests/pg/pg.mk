@@ -28,3 +28,20 @@ EXTRA_DIST += tests/bench/bench-fleet-store.sh
 bench-fleet-store: ward
 	WARD="$${WARD:-$(abs_top_builddir)/ward}" WARD_SRCDIR='$(abs_top_srcdir)' \
 	WARD_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(srcdir)/tests/bench/bench-fleet-store.sh
+
+## audit-ship.sh: `ward run --audit postgresql://...` through its spool:
+## exactly once across a server stopped mid-flood, spools kept and shipped
+## by the next run, two runs at once, failing closed without a spool.
+TESTS += tests/pg/audit-ship.sh
+EXTRA_DIST += tests/pg/audit-ship.sh
+
+## make bench-fleet-audit: the audit insert rate into PostgreSQL beside
+## SQLite's (target >= 50k denials/s), against a server it starts
+check_PROGRAMS += tests/pg/bench-fleet-audit
+tests_pg_bench_fleet_audit_CPPFLAGS = $(ALL_CPPFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
+tests_pg_bench_fleet_audit_LDADD = libwardpolicy.a libwardcommon.a $(SQLITE_LIBS) $(PQ_LIBS)
+EXTRA_DIST += tests/pg/bench-fleet-audit.sh
+.PHONY: bench-fleet-audit
+bench-fleet-audit: tests/pg/bench-fleet-audit
+	WARD_SRCDIR=$(abs_top_srcdir) WARD_BUILDDIR=$(abs_top_builddir) \
+	  $(SHELL) $(srcdir)/tests/pg/bench-fleet-audit.sh $(BENCH_ARGS)
