@@ -45,3 +45,16 @@ EXTRA_DIST += tests/pg/bench-fleet-audit.sh
 bench-fleet-audit: tests/pg/bench-fleet-audit
 	WARD_SRCDIR=$(abs_top_srcdir) WARD_BUILDDIR=$(abs_top_builddir) \
 	  $(SHELL) $(srcdir)/tests/pg/bench-fleet-audit.sh $(BENCH_ARGS)
+
+## multihost.sh: three hosts on one store and one trail; a load anywhere
+## is in force everywhere; every denial of each host is in the trail
+TESTS += tests/pg/multihost.sh
+EXTRA_DIST += tests/pg/multihost.sh
+
+## roles.sh: the roles and grants of ward-fleet(7) suffice, and no more
+TESTS += tests/pg/roles.sh
+EXTRA_DIST += tests/pg/roles.sh
+
+## readme-fleet.sh: the README's fleet section works as shown
+TESTS += tests/pg/readme-fleet.sh
+EXTRA_DIST += tests/pg/readme-fleet.sh
