@@ -8,7 +8,7 @@
 # reader goes away (`| head -1`).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 21
+plan 24
 SCALE=$ward_test_scale
 
 wait_for () {  # wait_for SECONDS PATTERN FILE [COUNT] : FILE has COUNT lines matching
@@ -86,6 +86,11 @@ stop "$fh" TERM
 stop "$fh2" TERM
 ok "--host: the records of the runs of that host" grep -q '"resource":"b3"' "$T/h2"
 hasnt "... none of another host" 'register' "$T/h"
+
+# ---- --host without --follow ----
+ok "--host on a local trail: the runs of that host" $AUDIT --db "$DB" --host "$(uname -n)" --json
+ok "... all six records" test "$(grep -c '"serial"' "$T/out")" -eq 6
+notok 1 "... another host's: none" sh -c "$AUDIT --db '$DB' --host 'no-such-*' | grep -q register"
 
 # ---- a reader that goes away ----
 ( $AUDIT --follow --db "$DB" --json; echo "$?" > "$T/prc" ) 2> "$T/pe" | head -n 1 > "$T/p1" &
