@@ -643,12 +643,13 @@ wpol_acli_pg_follow (const wpol_aopts *o0)
   PGconn *c = connect_trail (&o, "");
   if (c == NULL)
     goto done;
-  if (listen_on (c, &err) < 0 || check_run (c, &o, "") < 0)
+  if (listen_on (c, &err) < 0)
     {
-      if (PQstatus (c) != CONNECTION_BAD)
-        say ("", err.msg);
+      say ("", err.msg);
       goto done;
     }
+  if (check_run (c, &o, "") < 0)
+    goto done;
   for (;;)
     {
       wpol_arows r = { 0 };
