@@ -387,18 +387,22 @@ select_rows (sqlite3 *db, const wpol_aopts *o, const char *path, sqlite3_stmt **
   /* with a pattern: decisions, and the folded rows of the actor and
    * action patterns (they have no resource) */
   /* --host: the hostname of the record's run (a local trail has one
-   * per run), matched here */
+   * per run), matched here. The listing's --limit, when nothing is left
+   * to match here: only the newest rows are read. */
+  int tail = o->tail && o->limit && !patterns && !o->host;
   snprintf (sql, sizeof sql,
-            "SELECT serial, run, ts, ts_last, count, rule_line, store_version, %s, kind,"
+            "%sSELECT serial, run, ts, ts_last, count, rule_line, store_version, %s, kind,"
             " decision, mode, actor, actor_meta, scope, action, resource, attrs, pid, host,"
             " reason, rule_policy, rule_file, rule_text, note, %s, %s FROM audit"
-            " WHERE ts >= ?1%s%s%s%s ORDER BY serial",
+            " WHERE ts >= ?1%s%s%s%s ORDER BY serial%s",
+            tail ? "SELECT * FROM (" : "",
             has_len ? "resource_len" : "NULL", has_len ? "resource_sha256" : "NULL",
             o->host ? "(SELECT hostname FROM audit_runs WHERE id = audit.run)" : "NULL",
             run ? " AND run = ?2" : "", o->after ? " AND serial > ?3" : "",
             o->denied ? " AND (decision = 'deny' OR kind <> 'decision')" : "",
             !patterns ? "" : o->resource ? " AND kind = 'decision'"
-            : " AND kind IN ('decision', 'folded')");
+            : " AND kind IN ('decision', 'folded')",
+            tail ? " DESC LIMIT ?4) ORDER BY serial" : "");
   if (sqlite3_prepare_v2 (db, sql, -1, &s, NULL) != SQLITE_OK)
     {
       fprintf (stderr, "ward audit: `%s` is not an audit database: %s\n", path,
@@ -410,6 +414,8 @@ select_rows (sqlite3 *db, const wpol_aopts *o, const char *path, sqlite3_stmt **
     sqlite3_bind_int64 (s, 2, run);
   if (o->after)
     sqlite3_bind_int64 (s, 3, o->after);
+  if (tail)
+    sqlite3_bind_int64 (s, 4, o->limit);
   *out = s;
   return 0;
 }
@@ -713,6 +719,7 @@ ward_audit_cli (int argc, char **argv)
   if (o.follow && cmd[0] && strcmp (cmd, "list") != 0)
     return usage_error (cmd, "--follow goes with the listing (`ward audit --follow`)");
   o.fleet = o.db && wpg_is_conninfo (o.db);
+  o.tail = !cmd[0] || strcmp (cmd, "list") == 0;
   if (o.follow)
     return o.fleet ? wpol_acli_pg_follow (&o) : wpol_acli_follow (&o);
   char path[4096];

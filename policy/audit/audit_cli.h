@@ -22,6 +22,7 @@ typedef struct wpol_aopts {
   const char *host;               /* --host: a hostname, or a shell pattern (fnmatch) */
   int denied, json, run_last, full;
   int follow;                     /* --follow */
+  int tail;                       /* the listing: only the --limit newest are read */
   int fleet;                      /* reading a fleet trail (PostgreSQL): rows have hostnames */
   int64_t after;                  /* only serials above (--follow); 0: none */
   wpol_acols *cols;               /* --follow: the widths so far; NULL: one listing */

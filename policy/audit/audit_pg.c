@@ -309,8 +309,7 @@ wpol_acli_pg_read (const wpol_aopts *o, const char *cmd, wpol_arows *out, char *
   pgq q = { .len = 0, .n = 0 };
   /* the listing's --limit: only the newest rows are read, when no
    * pattern is left to match here */
-  int listing = !cmd[0] || strcmp (cmd, "list") == 0;
-  int tail = o->limit && listing && !o->actor && !o->action && !o->resource
+  int tail = o->limit && o->tail && !o->actor && !o->action && !o->resource
              && !(o->host && host_is_pattern (o->host));
   q_add (&q, "SELECT " COLS " FROM %s" WPG_SCHEMA ".audit WHERE true",
          tail ? "(SELECT * FROM " : "");
