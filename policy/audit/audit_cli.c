@@ -691,6 +691,8 @@ ward_audit_cli (int argc, char **argv)
 {
   const char *cmd;
   int first;
+  /* what `ps` shows of a follower that runs for days holds no password */
+  wpg_scrub_argv (argc, argv);
   int rc = pick_command (argc, argv, &cmd, &first);
   if (rc >= 0)
     return rc;

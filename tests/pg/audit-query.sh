@@ -10,7 +10,7 @@
 # restart (resumed without a duplicate), SIGTERM, a reader gone.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 57
+plan 58
 SCALE=$ward_test_scale
 MKSCHEMA=$B/tests/pg/query-schema
 
@@ -120,6 +120,7 @@ f=$!
 $AUDIT --follow --json --db "$U" --host beta --limit 1 > "$T/fb" 2> "$T/fbe" &
 fb=$!
 wait_for 60 '"resource":"10.0.0.2:443"' "$T/f"
+is "a follower's command line (ps) holds no password" sh -c "tr '\\0' ' ' < /proc/$f/cmdline | grep -q 'ward:\\*' && ! grep -q s3cretpw /proc/$f/cmdline"
 ok "--follow starts with the last records (at most 10)" test "$(wc -l < "$T/f")" -eq 6
 pg_psql fleet "$(rec_sql alpha 1 3 "$NOW" main fs.write /tmp/new deny) NOTIFY ward_audit, 'alpha'"
 if wait_for 60 '"resource":"/tmp/new"' "$T/f"; then pass "a record inserted and notified is followed"
