@@ -8,7 +8,7 @@
 # reader goes away (`| head -1`).
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 24
+plan 26
 SCALE=$ward_test_scale
 
 wait_for () {  # wait_for SECONDS PATTERN FILE [COUNT] : FILE has COUNT lines matching
@@ -86,6 +86,9 @@ stop "$fh" TERM
 stop "$fh2" TERM
 ok "--host: the records of the runs of that host" grep -q '"resource":"b3"' "$T/h2"
 hasnt "... none of another host" 'register' "$T/h"
+
+notok 2 "--follow goes with the listing only" $AUDIT stats --follow --db "$DB"
+has "... saying so" "goes with the listing" "$T/err"
 
 # ---- --host without --follow ----
 ok "--host on a local trail: the runs of that host" $AUDIT --db "$DB" --host "$(uname -n)" --json
