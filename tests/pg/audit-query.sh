@@ -119,7 +119,7 @@ $AUDIT --follow --json --db "$U" > "$T/f" 2> "$T/fe" &
 f=$!
 $AUDIT --follow --json --db "$U" --host beta --limit 1 > "$T/fb" 2> "$T/fbe" &
 fb=$!
-wait_for 60 '"resource":"10.0.0.2:443"' "$T/f"
+wait_for 60 '"note":"folded"' "$T/f"
 is "a follower's command line (ps) holds no password" sh -c "tr '\\0' ' ' < /proc/$f/cmdline | grep -q 'ward:\\*' && ! grep -q s3cretpw /proc/$f/cmdline"
 ok "--follow starts with the last records (at most 10)" test "$(wc -l < "$T/f")" -eq 6
 pg_psql fleet "$(rec_sql alpha 1 3 "$NOW" main fs.write /tmp/new deny) NOTIFY ward_audit, 'alpha'"
