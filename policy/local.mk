@@ -20,6 +20,7 @@ libwardpolicy_a_SOURCES = policy/include/policy.h policy/include/actions.def \
 	policy/audit/audit_queue.c policy/audit/audit_row.c policy/audit/audit_ckpt.c \
 	policy/audit/auditdb.h policy/audit/auditdb.c \
 	policy/audit/audit_cli.h policy/audit/audit_cli.c policy/audit/audit_show.c \
+	policy/audit/audit_pg.c policy/audit/audit_follow.c \
 	policy/audit/sha256.c policy/audit/suggest.h policy/audit/suggest.c policy/audit/suggest_print.c \
 	policy/audit/suggest_ask.c \
 	policy/cli/cli.h policy/cli/cli.c policy/cli/cli_request.c \

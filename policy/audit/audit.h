@@ -154,6 +154,8 @@ typedef struct wpol_arow {
   char *kind, *decision, *mode, *actor, *actor_meta, *scope, *action, *resource,
        *attrs, *pid, *host, *reason, *rule_policy, *rule_file, *rule_text, *note,
        *resource_sha256;
+  char *hostname;                 /* the host of the record: read from a fleet
+                                     trail (PostgreSQL), else NULL */
 } wpol_arow;
 
 /* Print policy text that would allow the denials among rows (the others

@@ -10,8 +10,10 @@
 #include "wunit.h"
 #include "wgrow.h"
 #include "engine.h"
+#include "wpg.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,38 +22,55 @@
 #include <unistd.h>
 
 static const char usage_text[] =
-  "usage: ward audit [OPTIONS]            the records, oldest first\n"
-  "       ward audit stats [OPTIONS]      counts by actor, action, resource and rule\n"
-  "       ward audit suggest [OPTIONS]    policy rules that would allow the denials\n"
+  "usage: ward audit [OPTIONS]          the records, oldest first\n"
+  "       ward audit stats [OPTIONS]    counts by actor, action, resource,\n"
+  "                                     rule (and host: a fleet trail)\n"
+  "       ward audit suggest [OPTIONS]  policy rules that would allow the\n"
+  "                                     denials\n"
   "\n"
-  "  --audit FILE, --db FILE   the audit database (default: $XDG_STATE_HOME/ward/audit.db,\n"
-  "                            else ~/.local/state/ward/audit.db)\n"
-  "  --denied                  only denials (enforced, or would-be in permissive mode)\n"
-  "  --since WHEN              only records since WHEN: a duration ago (30s, 10m, 2h, 7d)\n"
-  "                            or a UTC time (2026-01-02T03:04:05Z, 2026-01-02)\n"
-  "  --actor PATTERN           only these actors (glob, as in policy files)\n"
-  "  --action PATTERN          only these actions\n"
-  "  --resource PATTERN        only these resources\n"
-  "  --run N|last              only the records of one `ward run` (its number)\n"
-  "  --limit N                 only the N newest records (listing)\n"
-  "  --json                    one JSON object per line (listing, stats)\n"
-  "  --full                    show long strings whole (else cut at 200 bytes)\n"
-  "  --name PREFIX             suggest: name policies PREFIX.ACTOR (default suggested)\n"
-  "  --policy FILE             suggest: leave out what these policy files allow now\n"
-  "                            (repeatable; as `ward run --policy FILE` loads them)\n"
-  "  --policy-db DB            suggest: leave out what the policy store DB allows now\n"
-  "  --split                   suggest: one rule per action (a wrong grant is then a\n"
-  "                            line to delete, not a rule to edit)\n"
-  "  --interactive             suggest: ask about each rule on the terminal (allow,\n"
-  "                            allow wider, deny, skip) and write the answers to...\n"
-  "  --output FILE             ... FILE, a new policy file that checks\n"
+  "  --audit FILE, --db FILE  the audit database (default:\n"
+  "                     $XDG_STATE_HOME/ward/audit.db, else\n"
+  "                     ~/.local/state/ward/audit.db)\n"
+  "  --db postgresql://...  the fleet's trail, every host's records (also\n"
+  "                     postgres://, key=value, PG* variables; ward-fleet(7))\n"
+  "  --host NAME        only the records of host NAME (exact, or a shell\n"
+  "                     pattern: 'web*'); a fleet trail shows a HOST column\n"
+  "  --follow           listing: the last --limit (default 10) records,\n"
+  "                     then each new one as it is written, one line each,\n"
+  "                     until SIGINT or SIGTERM\n"
+  "  --denied           only denials (enforced, or would-be in permissive\n"
+  "                     mode)\n"
+  "  --since WHEN       only records since WHEN: a duration ago (30s, 10m,\n"
+  "                     2h, 7d) or a UTC time (2026-01-02T03:04:05Z,\n"
+  "                     2026-01-02)\n"
+  "  --actor PATTERN    only these actors (glob, as in policy files)\n"
+  "  --action PATTERN   only these actions\n"
+  "  --resource PATTERN only these resources\n"
+  "  --run N|last       only the records of one `ward run` (its number)\n"
+  "  --limit N          only the N newest records (listing)\n"
+  "  --json             one JSON object per line (listing, stats)\n"
+  "  --full             show long strings whole (else cut at 200 bytes)\n"
+  "  --name PREFIX      suggest: name policies PREFIX.ACTOR (default\n"
+  "                     suggested)\n"
+  "  --policy FILE      suggest: leave out what these policy files allow\n"
+  "                     now (repeatable; as `ward run --policy FILE` loads\n"
+  "                     them)\n"
+  "  --policy-db DB     suggest: leave out what the policy store DB allows\n"
+  "                     now\n"
+  "  --split            suggest: one rule per action (a wrong grant is then\n"
+  "                     a line to delete, not a rule to edit)\n"
+  "  --interactive      suggest: ask about each rule on the terminal (allow,\n"
+  "                     allow wider, deny, skip) and write the answers to...\n"
+  "  --output FILE      ... FILE, a new policy file that checks\n"
   "\n"
-  "Entries of lost records (kind lost: records a failed commit could not write)\n"
-  "are listed unless a pattern filter is given; a fallback file DB.lost left by\n"
-  "a run is imported first. FOLD rows count the denials of an actor and action\n"
-  "past the first `ward run --audit-fold` of a run. A resource over 1024 bytes\n"
-  "is stored cut, with its length and SHA-256. Control characters in strings\n"
-  "are shown escaped (\\n, \\x1b, ...). See ward(1) and doc/writing-policies.md.\n";
+  "Entries of lost records (kind lost: records a failed commit could not\n"
+  "write) are listed unless a pattern filter is given; a fallback file\n"
+  "DB.lost left by a run is imported first. FOLD rows count the denials of\n"
+  "an actor and action past the first `ward run --audit-fold` of a run. A\n"
+  "resource over 1024 bytes is stored cut, with its length and SHA-256.\n"
+  "Control characters in strings are shown escaped (\\n, \\x1b, ...).\n"
+  "--follow shows a record once, when it is first read: a FOLD row's count\n"
+  "grows after that. See ward(1) and doc/writing-policies.md.\n";
 
 static int __attribute__ ((format (printf, 2, 3)))
 usage_error (const char *cmd, const char *fmt, ...)
@@ -112,7 +131,7 @@ parse_int (const char *s, int64_t *out)
 static const char *const option_names[] = {
   "--db", "--audit", "--denied", "--json", "--full", "--actor", "--action", "--resource",
   "--name", "--since", "--run", "--limit", "--policy", "--policy-db", "--split",
-  "--interactive", "--output", "--help", NULL };
+  "--interactive", "--output", "--host", "--follow", "--help", NULL };
 
 /* The usage error of an option ward audit does not have, with the
  * nearest one when a letter or two is off (as the policy language does). */
@@ -149,6 +168,10 @@ set_opt (const char *name, const char *v, const char *cmd, wpol_aopts *o)
     o->full = 1;
   else if (strcmp (name, "--actor") == 0)
     o->actor = v;
+  else if (strcmp (name, "--host") == 0)
+    o->host = v;
+  else if (strcmp (name, "--follow") == 0)
+    o->follow = 1;
   else if (strcmp (name, "--action") == 0)
     o->action = v;
   else if (strcmp (name, "--resource") == 0)
@@ -197,7 +220,7 @@ static int
 is_flag (const char *name)
 {
   static const char *const flags[] = { "--denied", "--json", "--full", "--split",
-                                       "--interactive", NULL };
+                                       "--interactive", "--follow", NULL };
   for (size_t i = 0; flags[i]; i++)
     if (strcmp (name, flags[i]) == 0)
       return 1;
@@ -247,7 +270,7 @@ wpol_acli_row_strs (wpol_arow *w, char **s[WPOL_AROW_NSTRS])
   char **strs[WPOL_AROW_NSTRS] = {
     &w->kind, &w->decision, &w->mode, &w->actor, &w->actor_meta, &w->scope, &w->action,
     &w->resource, &w->attrs, &w->pid, &w->host, &w->reason, &w->rule_policy, &w->rule_file,
-    &w->rule_text, &w->note, &w->resource_sha256
+    &w->rule_text, &w->note, &w->resource_sha256, &w->hostname
   };
   memcpy (s, strs, sizeof strs);
 }
@@ -278,8 +301,14 @@ match (const wpol_glob *g, const char *s)
   return g == NULL || (s && wpol_glob_match (g, s));
 }
 
-static sqlite3 *
-open_db (const wpol_aopts *o, const char *cmd, char *path, size_t size)
+int
+wpol_acli_host_match (const wpol_aopts *o, const char *h)
+{
+  return o->host == NULL || (h && fnmatch (o->host, h, 0) == 0);
+}
+
+sqlite3 *
+wpol_acli_open_db (const wpol_aopts *o, const char *cmd, char *path, size_t size)
 {
   ward_err err;
   if (o->db)
@@ -358,16 +387,23 @@ select_rows (sqlite3 *db, const wpol_aopts *o, const char *path, sqlite3_stmt **
   sqlite3_finalize (s);
   /* with a pattern: decisions, and the folded rows of the actor and
    * action patterns (they have no resource) */
+  /* --host: the hostname of the record's run (a local trail has one
+   * per run), matched here. The listing's --limit, when nothing is left
+   * to match here: only the newest rows are read. */
+  int tail = o->tail && o->limit && !patterns && !o->host;
   snprintf (sql, sizeof sql,
-            "SELECT serial, run, ts, ts_last, count, rule_line, store_version, %s, kind,"
+            "%sSELECT serial, run, ts, ts_last, count, rule_line, store_version, %s, kind,"
             " decision, mode, actor, actor_meta, scope, action, resource, attrs, pid, host,"
-            " reason, rule_policy, rule_file, rule_text, note, %s FROM audit WHERE ts >= ?1%s%s%s"
-            " ORDER BY serial",
+            " reason, rule_policy, rule_file, rule_text, note, %s, %s FROM audit"
+            " WHERE ts >= ?1%s%s%s%s ORDER BY serial%s",
+            tail ? "SELECT * FROM (" : "",
             has_len ? "resource_len" : "NULL", has_len ? "resource_sha256" : "NULL",
-            run ? " AND run = ?2" : "",
+            o->host ? "(SELECT hostname FROM audit_runs WHERE id = audit.run)" : "NULL",
+            run ? " AND run = ?2" : "", o->after ? " AND serial > ?3" : "",
             o->denied ? " AND (decision = 'deny' OR kind <> 'decision')" : "",
             !patterns ? "" : o->resource ? " AND kind = 'decision'"
-            : " AND kind IN ('decision', 'folded')");
+            : " AND kind IN ('decision', 'folded')",
+            tail ? " DESC LIMIT ?4) ORDER BY serial" : "");
   if (sqlite3_prepare_v2 (db, sql, -1, &s, NULL) != SQLITE_OK)
     {
       fprintf (stderr, "ward audit: `%s` is not an audit database: %s\n", path,
@@ -377,6 +413,10 @@ select_rows (sqlite3 *db, const wpol_aopts *o, const char *path, sqlite3_stmt **
   sqlite3_bind_int64 (s, 1, o->since);
   if (run)
     sqlite3_bind_int64 (s, 2, run);
+  if (o->after)
+    sqlite3_bind_int64 (s, 3, o->after);
+  if (tail)
+    sqlite3_bind_int64 (s, 4, o->limit);
   *out = s;
   return 0;
 }
@@ -396,8 +436,9 @@ row_from (sqlite3_stmt *s, wpol_arow *w)
     *strs[c] = col_dup (s, 8 + c);
 }
 
-static int
-read_rows (sqlite3 *db, const wpol_aopts *o, const char *path, wpol_arows *out)
+int
+wpol_acli_read_rows (sqlite3 *db, const wpol_aopts *o, const char *path, wpol_arows *out,
+                     int64_t *last)
 {
   sqlite3_stmt *s;
   memset (out, 0, sizeof *out);
@@ -414,6 +455,10 @@ read_rows (sqlite3 *db, const wpol_aopts *o, const char *path, wpol_arows *out)
   const wpol_glob *gr = o->resource ? wpol_glob_compile (&a, o->resource) : NULL;
   while ((step = sqlite3_step (s)) == SQLITE_ROW)
     {
+      if (last)
+        *last = sqlite3_column_int64 (s, 0);
+      if (!wpol_acli_host_match (o, (const char *) sqlite3_column_text (s, 8 + WPOL_AROW_NSTRS - 1)))
+        continue;
       const char *actor = (const char *) sqlite3_column_text (s, 11);
       const char *action = (const char *) sqlite3_column_text (s, 14);
       const char *resource = (const char *) sqlite3_column_text (s, 15);
@@ -627,7 +672,8 @@ cmd_suggest (const wpol_aopts *o, wpol_arows *r, const char *path)
     snprintf (lost, sizeof lost, ";\n# %lld more record%s could not be written (LOST in "
               "`ward audit`): no rule below covers what %s held", nlost,
               nlost == 1 ? "" : "s", nlost == 1 ? "it" : "they");
-  snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s%s%s", path,
+  snprintf (header, sizeof header, "from the denials recorded in %s%s%s%s%s%s%s%s%s%s%s%s%s",
+            path, o->host ? " (--host " : "", o->host ? o->host : "", o->host ? ")" : "",
             o->since ? " (--since)" : "", o->run || o->run_last ? " (--run)" : "",
             o->actor ? " (--actor " : "", o->actor ? o->actor : "", o->actor ? ")" : "",
             o->action || o->resource ? " (filtered)" : "", lost, fold, known);
@@ -649,6 +695,8 @@ ward_audit_cli (int argc, char **argv)
 {
   const char *cmd;
   int first;
+  /* what `ps` shows of a follower that runs for days holds no password */
+  wpg_scrub_argv (argc, argv);
   int rc = pick_command (argc, argv, &cmd, &first);
   if (rc >= 0)
     return rc;
@@ -674,18 +722,35 @@ ward_audit_cli (int argc, char **argv)
     return usage_error (cmd, "--interactive asks on a terminal, and standard input is none");
   if (o.npolicies && o.policy_db)
     return usage_error (cmd, "give either --policy FILE or --policy-db DB, not both");
+  if (o.follow && cmd[0] && strcmp (cmd, "list") != 0)
+    return usage_error (cmd, "--follow goes with the listing (`ward audit --follow`)");
+  o.fleet = o.db && wpg_is_conninfo (o.db);
+  o.tail = !cmd[0] || strcmp (cmd, "list") == 0;
+  if (o.follow)
+    return o.fleet ? wpol_acli_pg_follow (&o) : wpol_acli_follow (&o);
   char path[4096];
-  sqlite3 *db = open_db (&o, cmd, path, sizeof path);
-  if (db == NULL)
-    return 1;
   wpol_arows r;
-  if (read_rows (db, &o, path, &r) < 0)
+  if (o.fleet)
     {
-      wpol_acli_rows_free (&r);
-      sqlite3_close (db);
-      return 1;
+      if (wpol_acli_pg_read (&o, cmd, &r, path, sizeof path) < 0)
+        {
+          wpol_acli_rows_free (&r);
+          return 1;
+        }
     }
-  sqlite3_close (db);
+  else
+    {
+      sqlite3 *db = wpol_acli_open_db (&o, cmd, path, sizeof path);
+      if (db == NULL)
+        return 1;
+      if (wpol_acli_read_rows (db, &o, path, &r, NULL) < 0)
+        {
+          wpol_acli_rows_free (&r);
+          sqlite3_close (db);
+          return 1;
+        }
+      sqlite3_close (db);
+    }
   if (strcmp (cmd, "stats") == 0)
     rc = wpol_acli_stats (&o, &r, stdout);
   else if (suggest)

@@ -169,15 +169,20 @@ json_stored (wpol_buf *b, const char *key, const char *v, const char *none)
   wpol_buf_add (b, run, (size_t) (p - run));
 }
 
+/* One record as a JSON object; a fleet trail's gives its hostname after
+ * the run. */
 static void
-print_json (const wpol_arow *w, FILE *out)
+print_json (const wpol_arow *w, int fleet, FILE *out)
 {
   wpol_buf b = { 0 };
   char t[40], tl[40];
   wpol_audit_time (w->ts, t, sizeof t);
   wpol_audit_time (w->ts_last, tl, sizeof tl);
-  wpol_buf_printf (&b, "{\"serial\":%lld,\"run\":%lld,\"time\":\"%s\",\"time_last\":\"%s\","
-                   "\"ts_us\":%lld,\"count\":%lld", (long long) w->serial, (long long) w->run,
+  wpol_buf_printf (&b, "{\"serial\":%lld,\"run\":%lld", (long long) w->serial,
+                   (long long) w->run);
+  if (fleet)
+    json_str (&b, "hostname", w->hostname);
+  wpol_buf_printf (&b, ",\"time\":\"%s\",\"time_last\":\"%s\",\"ts_us\":%lld,\"count\":%lld",
                    t, tl, (long long) w->ts, (long long) w->count);
   json_str (&b, "kind", w->kind);
   if (wpol_acli_is_notice (w))
@@ -252,7 +257,7 @@ wpol_acli_list (const wpol_aopts *o, wpol_arows *r, FILE *out)
   if (o->json)
     {
       for (size_t i = from; i < r->n; i++)
-        print_json (&r->v[i], out);
+        print_json (&r->v[i], o->fleet, out);
       return 0;
     }
   /* every string may come from a script: escaped, long ones cut */
@@ -261,24 +266,36 @@ wpol_acli_list (const wpol_aopts *o, wpol_arows *r, FILE *out)
       fprintf (stderr, "ward audit: out of memory\n");
       return 1;
     }
-  /* widths of the variable columns */
-  size_t wa = 5, wc = 6, wr = 8, wp = 6;
+  /* widths of the variable columns (--follow: never narrower than before) */
+  wpol_acols c0 = { 4, 5, 6, 8, 6, 0 }, *c = o->cols ? o->cols : &c0;
+  if (c->actor == 0)
+    *c = c0;
+  size_t wa = c->actor, wc = c->action, wr = c->resource, wp = c->pid, wh = c->host;
   for (size_t i = from; i < r->n; i++)
     {
       const wpol_arow *w = &r->v[i];
       size_t l;
+      if (o->fleet && (l = strlen (nz (w->hostname))) > wh && l < 40) wh = l;
       if ((l = strlen (nz (w->actor))) > wa && l < 40) wa = l;
       if ((l = strlen (nz (w->action))) > wc && l < 40) wc = l;
       if ((l = strlen (nz (w->resource))) > wr && l < 48) wr = l;
       if ((l = strlen (nz (w->pid))) > wp && l < 40) wp = l;
     }
-  fprintf (out, "%-6s %-24s %-4s %-5s %-10s %-*s %-*s %-*s %-*s %s\n", "SERIAL", "TIME (UTC)",
-           "RUN", "DEC", "MODE", (int) wa, "ACTOR", (int) wc, "ACTION", (int) wr, "RESOURCE",
-           (int) wp, "CALLER", "RULE");
+  *c = (wpol_acols) { wh, wa, wc, wr, wp, c->header };
+  /* a fleet trail's records: their host first */
+  if (o->fleet && !c->header)
+    fprintf (out, "%-*s ", (int) wh, "HOST");
+  if (!c->header)
+    fprintf (out, "%-6s %-24s %-4s %-5s %-10s %-*s %-*s %-*s %-*s %s\n", "SERIAL",
+             "TIME (UTC)", "RUN", "DEC", "MODE", (int) wa, "ACTOR", (int) wc, "ACTION", (int) wr,
+             "RESOURCE", (int) wp, "CALLER", "RULE");
+  c->header = o->cols != NULL;
   for (size_t i = from; i < r->n; i++)
     {
       const wpol_arow *w = &r->v[i];
       char t[40], rule[512], cnt[64] = "";
+      if (o->fleet)
+        fprintf (out, "%-*s ", (int) wh, nz (w->hostname));
       wpol_audit_time (w->ts, t, sizeof t);
       if (wpol_acli_is_notice (w))
         {
@@ -322,7 +339,7 @@ wpol_acli_list (const wpol_aopts *o, wpol_arows *r, FILE *out)
                (int) wa, nz (w->actor), (int) wc, nz (w->action), (int) wr, nz (w->resource),
                (int) wp, nz (w->pid), rule, cnt, cut);
     }
-  if (r->n == 0)
+  if (r->n == 0 && o->cols == NULL)
     fprintf (out, "(no records)\n");
   return 0;
 }
@@ -378,12 +395,15 @@ tallies_free (tallies *t)
   free (t->v);
 }
 
-enum { T_ACTOR, T_ACTION, T_RESOURCE, T_RULE, T_N };
-static const char *const tally_names[T_N] = { "actor", "action", "resource", "rule" };
+/* by hostname: only of a fleet trail (a local one has one host) */
+enum { T_ACTOR, T_ACTION, T_RESOURCE, T_RULE, T_HOST, T_N };
+static const char *const tally_names[T_N] = { "actor", "action", "resource", "rule",
+                                              "hostname" };
 
 /* What `ward audit stats` counts. */
 typedef struct stats {
   tallies t[T_N];
+  int nt;                         /* the tallies shown: T_HOST for a fleet trail */
   int64_t total, denied, would, allowed, lost, rows, folded, quiet;
 } stats;
 
@@ -426,6 +446,8 @@ stats_count (stats *st, const wpol_arows *r)
       tally_add (&st->t[T_RULE], quiet ? "(a `deny quietly` rule)"
                  : wpol_acli_is_folded (w) ? "(folded: not recorded one by one)"
                  : rule, w->count);
+      if (st->nt > T_HOST)
+        tally_add (&st->t[T_HOST], nz (w->hostname), w->count);
     }
   for (int k = 0; k < T_N; k++)
     if (st->t[k].n)               /* none: v is NULL, which qsort may not get */
@@ -440,7 +462,7 @@ stats_json (const stats *st, FILE *out)
                    "\"allowed\":%lld,\"lost\":%lld,\"folded\":%lld", (long long) st->total,
                    (long long) st->rows, (long long) st->denied, (long long) st->would,
                    (long long) st->allowed, (long long) st->lost, (long long) st->folded);
-  for (int k = 0; k < T_N; k++)
+  for (int k = 0; k < st->nt; k++)
     {
       const tallies *t = &st->t[k];
       wpol_buf_printf (&b, ",\"by_%s\":{", tally_names[k]);
@@ -475,7 +497,7 @@ stats_text (const stats *st, int full, FILE *out)
   if (st->quiet)
     fprintf (out, "%lld of those denials quiet: by `deny quietly` rules, counted per actor "
              "and action, not recorded one by one\n", (long long) st->quiet);
-  for (int k = 0; k < T_N; k++)
+  for (int k = 0; k < st->nt; k++)
     {
       const tallies *t = &st->t[k];
       fprintf (out, "\nby %s:\n", tally_names[k]);
@@ -496,6 +518,7 @@ wpol_acli_stats (const wpol_aopts *o, wpol_arows *r, FILE *out)
 {
   stats st;
   memset (&st, 0, sizeof st);
+  st.nt = o->fleet ? T_N : T_HOST;
   stats_count (&st, r);
   if (o->json)
     stats_json (&st, out);

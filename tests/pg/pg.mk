@@ -58,3 +58,12 @@ EXTRA_DIST += tests/pg/roles.sh
 ## readme-fleet.sh: the README's fleet section works as shown
 TESTS += tests/pg/readme-fleet.sh
 EXTRA_DIST += tests/pg/readme-fleet.sh
+
+## `ward audit` on the fleet trail: reading across hosts (--host, --run,
+## stats by host, suggest), errors that name the server without its
+## password, --follow with notifications and across a server restart.
+check_PROGRAMS += tests/pg/query-schema
+tests_pg_query_schema_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
+tests_pg_query_schema_LDADD = $(WPOL_TEST_LIBS)
+TESTS += tests/pg/audit-query.sh
+EXTRA_DIST += tests/pg/audit-query.sh

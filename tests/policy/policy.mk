@@ -65,3 +65,6 @@ TESTS += tests/policy/audit-learn.sh
 EXTRA_DIST += tests/policy/audit-learn.sh
 TESTS += tests/policy/audit-interactive.sh
 EXTRA_DIST += tests/policy/audit-interactive.sh
+## audit-follow.sh: `ward audit --follow` on a local trail.
+TESTS += tests/policy/audit-follow.sh
+EXTRA_DIST += tests/policy/audit-follow.sh
