@@ -695,8 +695,8 @@ ward_audit_cli (int argc, char **argv)
 {
   const char *cmd;
   int first;
-  /* what `ps` shows of a follower that runs for days holds no password */
-  wpg_scrub_argv (argc, argv);
+  /* (main has starred the passwords of argv: a follower that runs for
+   * days shows none in `ps`) */
   int rc = pick_command (argc, argv, &cmd, &first);
   if (rc >= 0)
     return rc;
