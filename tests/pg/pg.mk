@@ -67,3 +67,8 @@ tests_pg_query_schema_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_pg_query_schema_LDADD = $(WPOL_TEST_LIBS)
 TESTS += tests/pg/audit-query.sh
 EXTRA_DIST += tests/pg/audit-query.sh
+
+## make bench-fleet: both fleet benchmarks (store: decision time and reload
+## latency; audit: records/s into PostgreSQL), each beside SQLite
+.PHONY: bench-fleet
+bench-fleet: bench-fleet-store bench-fleet-audit
