@@ -505,7 +505,12 @@ wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd)
           if (wait_for (-1, wake_fd, backoff))
             return;
           backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-          PGconn *c = wpg_connect (pg->conninfo, &err);
+          /* (a connection attempt a stop cuts short: a server stopped, or
+           * a network gone, holds one for its whole connect timeout) */
+          int woken;
+          PGconn *c = wpg_connect_wake (pg->conninfo, wake_fd, &woken, &err);
+          if (woken)
+            return;
           if (c == NULL)
             continue;
           pthread_mutex_lock (&pg->conn_lock);

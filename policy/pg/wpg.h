@@ -42,6 +42,12 @@ const char *wpg_conn_name (PGconn *conn, char *buf, size_t size);
  * server by wpg_display(). */
 PGconn *wpg_connect (const char *conninfo, ward_err *err);
 
+/* wpg_connect that gives up as soon as wake_fd is readable (*woken = 1,
+ * NULL): a thread that must stop promptly connects so. The connect
+ * timeout (the string's, else 10 s; 0 none) bounds the whole attempt and
+ * the first statement. */
+PGconn *wpg_connect_wake (const char *conninfo, int wake_fd, int *woken, ward_err *err);
+
 /* Set err from conn's last error (or from res's, when res is not NULL),
  * as "WHAT: MESSAGE" with the server's display name. kind
  * WARD_E_UNAVAILABLE when the connection is lost, else WARD_E_INTERNAL.

@@ -67,3 +67,9 @@ tests_pg_query_schema_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_pg_query_schema_LDADD = $(WPOL_TEST_LIBS)
 TESTS += tests/pg/audit-query.sh
 EXTRA_DIST += tests/pg/audit-query.sh
+
+## adv-store.sh: the store under hostile strings and a hostile server:
+## no password quoted by a parse error or shown by ps however spelt, a
+## run ends when its script does whatever its server does
+TESTS += tests/pg/adv-store.sh
+EXTRA_DIST += tests/pg/adv-store.sh

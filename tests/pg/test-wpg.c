@@ -41,7 +41,7 @@ scrubbed (const char *in, const char *want)
 int
 main (void)
 {
-  plan (29);
+  plan (41);
   unsetenv ("PGUSER");
   unsetenv ("PGHOST");
   unsetenv ("PGPORT");
@@ -74,5 +74,13 @@ main (void)
   scrubbed ("host=db1 password = 'a b\\'c' dbname=w", "host=db1 password = '******' dbname=w");
   scrubbed ("postgresql://alice@db1/ward", "postgresql://alice@db1/ward");
   scrubbed ("store.db", "store.db");
+  /* what libpq takes for a password, however it is spelt */
+  scrubbed ("postgresql://u:se?cret@h/d", "postgresql://u:*******@h/d");
+  scrubbed ("postgresql://u@h/d?%70assword=secret", "postgresql://u@h/d?%70assword=******");
+  scrubbed ("postgresql://u@h/d?sslmode=require&sslpassword=k3y",
+            "postgresql://u@h/d?sslmode=require&sslpassword=***");
+  scrubbed ("postgresql://h?password=pw", "postgresql://h?password=**");
+  scrubbed ("host=h password=sec\\ ret dbname=w", "host=h password=******** dbname=w");
+  scrubbed ("host=h sslpassword=k3y dbname=w", "host=h sslpassword=*** dbname=w");
   return done ();
 }

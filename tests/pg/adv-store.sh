@@ -1,0 +1,75 @@
+#!/bin/sh
+# adv-store.sh -- the policy store on PostgreSQL under hostile input and a
+# hostile or failing server: a connection string libpq cannot parse is
+# refused without quoting its password; passwords however spelt (a `?`
+# in the user info, a percent-encoded query key, an escaped blank) never
+# show in `ps`; a `ward run` whose server stops answering altogether
+# (postmaster and backend stopped, connect timeout 0: wait for ever)
+# still ends when its script does.
+set -u
+. "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
+plan 13
+pg_start
+pg_createdb s
+U=$(pg_uri s)
+SOCKU=$(printf %s "$PGSOCK" | sed 's|/|%2F|g')
+printf 'policy "app" {\n  allow env.read on "HOME";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
+"$WARD" policy load --db "$U" "$T/app.policy" > /dev/null 2>&1 || fail "the first load"
+wait_for () {  # wait_for PATTERN FILE: until FILE matches (a scaled deadline)
+  i=0; until grep -q "$1" "$2" 2>/dev/null || [ $i -gt $((600 * ward_test_scale)) ]; do
+    i=$((i + 1)); sleep 0.05
+  done
+}
+
+# libpq quotes the piece it cannot parse, or the whole URI
+for db in 'postgresql://u:SECRET@[::1/db' 'postgresql://u:SEC%zzRET@h/db' \
+          'host=/nonexistent password=SEC RET' 'postgresql://u@h/db?SECRET'; do
+  notok 1 "an unparsable string is refused: $(echo "$db" | sed 's/SEC.*RET/.../')" \
+    "$WARD" policy list --db "$db"
+  if grep -q 'PostgreSQL connection string' "$T/err" && ! grep -q 'SEC\|RET' "$T/err"; then
+    pass "... without quoting its password"
+  else fail "... without quoting its password" "$T/err"; fi
+done
+
+# ps of a running ward (the test server trusts local connections: any
+# password is accepted)
+printf 'print("READY")\ntime.sleep(tonumber((...)))\nprint("DONE")\n' > "$T/nap.lua"
+for db in "postgresql://ward:SE?CRET@$SOCKU/s" "postgresql://ward@$SOCKU/s?%70assword=SECRET" \
+          "host=$PGSOCK user=ward dbname=s password=SE\\ CRET"; do
+  : > "$T/o"
+  "$WARD" run --db "$db" --audit "$T/au.db" "$T/nap.lua" "$(scaled_ms 30000)" > "$T/o" 2> "$T/e" &
+  wpid=$!
+  wait_for READY "$T/o"
+  tr '\0' ' ' < "/proc/$wpid/cmdline" > "$T/cmd" 2>/dev/null
+  if grep -q READY "$T/o" && grep -q -- '--db' "$T/cmd" && ! grep -q 'SE\|CRET' "$T/cmd"; then
+    pass "ps shows no password: $(sed 's/.*--db //; s/ --audit.*//' "$T/cmd")"
+  else fail "ps shows no password" "$T/cmd" "$T/o" "$T/e"; fi
+  kill $wpid; wait $wpid 2>/dev/null
+done
+
+# the server stops answering altogether while the run is on; its
+# reconnection would wait for ever (connect_timeout=0): the run still
+# ends when its script does
+"$WARD" run --db "$U?connect_timeout=0" --audit "$T/au2.db" "$T/nap.lua" "$(scaled_ms 5000)" \
+  > "$T/o2" 2> "$T/e2" &
+wpid=$!
+wait_for READY "$T/o2"
+pm=$(head -1 "$PGDIR/data/postmaster.pid")
+bpids=$(pg_psql s "SELECT pid FROM pg_stat_activity WHERE application_name = 'ward'")
+kill -STOP $pm $bpids
+wait_for 'policy store is lost' "$T/e2"
+has "a server that stops answering is lost" 'policy store is lost' "$T/e2"
+i=0; while kill -0 $wpid 2>/dev/null && [ $i -lt $((1200 * ward_test_scale)) ]; do
+  i=$((i + 1)); sleep 0.05
+done
+if kill -0 $wpid 2>/dev/null; then
+  fail "... and the run still ends when its script does (it hung reconnecting)" "$T/e2"
+  kill -9 $wpid
+else
+  wait $wpid; rc=$?
+  if [ $rc = 0 ] && grep -q DONE "$T/o2"; then
+    pass "... and the run still ends when its script does"
+  else fail "... and the run still ends when its script does (status $rc)" "$T/o2" "$T/e2"; fi
+fi
+kill -CONT $pm $bpids
+finish
