@@ -164,7 +164,12 @@ parsable (const char *conninfo, ward_err *err)
 static const char *const connect_keys[] = { "connect_timeout", "fallback_application_name",
                                             "dbname", NULL };
 
-#define SETUP_SQL "SET search_path TO " WPG_SCHEMA "; SET client_min_messages TO warning"
+/* UTF-8 whatever PGCLIENTENCODING or the database's encoding say: a
+ * policy is UTF-8, and every host must read the bytes that were loaded
+ * (a LATIN1 database read by one host in LATIN1 and by another in UTF-8
+ * would give them two different policies). */
+#define SETUP_SQL "SET search_path TO " WPG_SCHEMA "; SET client_min_messages TO warning;" \
+  " SET client_encoding TO 'UTF8'"
 
 PGconn *
 wpg_connect (const char *conninfo, ward_err *err)

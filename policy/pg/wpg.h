@@ -36,7 +36,8 @@ const char *wpg_display (const char *conninfo, char *buf, size_t size);
 const char *wpg_conn_name (PGconn *conn, char *buf, size_t size);
 
 /* Connect to conninfo (application_name "ward", a connect timeout of 10 s
- * unless the string sets one) and set the search path to the ward schema.
+ * unless the string sets one), set the search path to the ward schema
+ * and the client encoding to UTF-8 (whatever PGCLIENTENCODING says).
  * NULL with err (WARD_E_UNAVAILABLE when the server cannot be reached,
  * WARD_E_INVALID when the string is malformed or refused) naming the
  * server by wpg_display(). */

@@ -5,10 +5,11 @@
 # in the user info, a percent-encoded query key, an escaped blank) never
 # show in `ps`; a `ward run` whose server stops answering altogether
 # (postmaster and backend stopped, connect timeout 0: wait for ever)
-# still ends when its script does.
+# still ends when its script does. Every host reads the policy that was
+# loaded whatever its PGCLIENTENCODING and the database's encoding.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 13
+plan 17
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -72,4 +73,16 @@ else
   else fail "... and the run still ends when its script does (status $rc)" "$T/o2" "$T/e2"; fi
 fi
 kill -CONT $pm $bpids
+
+# a database in LATIN1, read by hosts whose PGCLIENTENCODING differ: the
+# deny on "café" holds on every one
+pg_psql postgres "CREATE DATABASE l1 ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+L=$(pg_uri l1)
+printf 'policy "app" {\n  allow env.read on "*";\n  deny env.read on "caf\303\251";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/enc.policy"
+ok "a load into a LATIN1 database" env -u PGCLIENTENCODING "$WARD" policy load --db "$L" "$T/enc.policy"
+for e in UTF8 LATIN1 SQL_ASCII; do
+  PGCLIENTENCODING=$e "$WARD" policy explain --db "$L" --actor main --action env.read \
+    --resource "$(printf 'caf\303\251')" > "$T/x" 2>&1
+  has "a host with PGCLIENTENCODING=$e reads the deny as loaded" '^decision: deny' "$T/x"
+done
 finish
