@@ -6,10 +6,12 @@
 # show in `ps`; a `ward run` whose server stops answering altogether
 # (postmaster and backend stopped, connect timeout 0: wait for ever)
 # still ends when its script does. Every host reads the policy that was
-# loaded whatever its PGCLIENTENCODING and the database's encoding.
+# loaded whatever its PGCLIENTENCODING and the database's encoding. A
+# table a DBA altered (a column dropped and added again: now the last)
+# is still read right.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 17
+plan 21
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -85,4 +87,19 @@ for e in UTF8 LATIN1 SQL_ASCII; do
     --resource "$(printf 'caf\303\251')" > "$T/x" 2>&1
   has "a host with PGCLIENTENCODING=$e reads the deny as loaded" '^decision: deny' "$T/x"
 done
+
+# a DBA moves ward.files.source to the end of the table
+pg_createdb c1
+C=$(pg_uri c1)
+"$WARD" policy load --db "$C" "$T/app.policy" > /dev/null 2>&1
+pg_psql c1 "SET search_path TO ward; ALTER TABLE files RENAME COLUMN source TO old;
+  ALTER TABLE files ADD COLUMN source text; UPDATE files SET source = old;
+  ALTER TABLE files DROP COLUMN old; ALTER TABLE files ALTER COLUMN source SET NOT NULL"
+"$WARD" policy explain --db "$C" --actor main --action env.read --resource HOME > "$T/x" 2>&1
+has "a store whose files table was altered is read right" '^decision: allow' "$T/x"
+printf 'policy "app" {\n  allow env.read on "HOME";\n  allow env.read on "USER";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
+ok "... and loaded into" "$WARD" policy load --db "$C" "$T/app.policy"
+"$WARD" policy explain --db "$C" --actor main --action env.read --resource USER > "$T/x" 2>&1
+has "... the load in force" '^decision: allow' "$T/x"
+ok "... its history whole" "$WARD" policy rollback --db "$C" --to 1
 finish
