@@ -318,6 +318,30 @@ mirror_version (wpol_store *st, int64_t *v, ward_err *err)
   return r;
 }
 
+/* The schema, in the operation's transaction: a newer ward may have
+ * migrated it since the store was opened (a running ward lives long), and
+ * what a newer schema means this ward does not know: it reads nothing
+ * from it (a running ward keeps the policies it loaded). */
+static int
+schema_known (wpgs *pg, ward_err *err)
+{
+  PGresult *r = PQexec (pg->conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (PQresultStatus (r) != PGRES_TUPLES_OK || PQntuples (r) != 1)
+    {
+      wpg_fail (pg->conn, r, err, "reading the schema version");
+      PQclear (r);
+      return -1;
+    }
+  long v = strtol (PQgetvalue (r, 0, 0), NULL, 10);
+  PQclear (r);
+  if (v <= WPG_SCHEMA_VERSION)
+    return 0;
+  char name[256];
+  wpg_conn_name (pg->conn, name, sizeof name);
+  return ward_err_set (err, WARD_E_INVALID, 0, "the ward schema in %s has version %ld; this "
+                       "ward knows up to %d (upgrade ward)", name, v, WPG_SCHEMA_VERSION);
+}
+
 int
 wpgs_enter (wpol_store *st, int change, int64_t history_version, ward_err *err)
 {
@@ -331,7 +355,7 @@ wpgs_enter (wpol_store *st, int change, int64_t history_version, ward_err *err)
         pg_discard (pg->conn, "ROLLBACK");
       return -1;
     }
-  if (pull (st, history_version, err) < 0
+  if (schema_known (pg, err) < 0 || pull (st, history_version, err) < 0
       || (change && mirror_version (st, &pg->before, err) < 0)
       || (!change && wpg_exec (pg->conn, err, "reading", "COMMIT") < 0))
     {

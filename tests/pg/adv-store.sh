@@ -8,10 +8,11 @@
 # still ends when its script does. Every host reads the policy that was
 # loaded whatever its PGCLIENTENCODING and the database's encoding. A
 # table a DBA altered (a column dropped and added again: now the last)
-# is still read right.
+# is still read right. A running ward whose schema a newer ward migrated
+# reads nothing more from it, and keeps the policies it loaded.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 21
+plan 24
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -102,4 +103,40 @@ ok "... and loaded into" "$WARD" policy load --db "$C" "$T/app.policy"
 "$WARD" policy explain --db "$C" --actor main --action env.read --resource USER > "$T/x" 2>&1
 has "... the load in force" '^decision: allow' "$T/x"
 ok "... its history whole" "$WARD" policy rollback --db "$C" --to 1
+
+# a newer ward migrates the schema under a running one, and changes the
+# store as the newer schema says
+pg_createdb n1
+N=$(pg_uri n1)
+printf 'policy "app" {\n  allow env.read on "HOME";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
+"$WARD" policy load --db "$N" "$T/app.policy" > /dev/null 2>&1
+cat > "$T/user.lua" <<'LUA'
+-- whether USER is readable, every 20 ms, until it is (or time runs out)
+local limit = tonumber((...))
+print("READY")
+local t0 = time.now()
+while time.now() - t0 < limit do
+  if process.permissions.query{action = "env.read", resource = "USER"}.state == "granted" then
+    print("GRANTED")
+    return
+  end
+  time.sleep(20)
+end
+print("TIMEOUT")
+LUA
+"$WARD" run --db "$N" --audit "$T/au4.db" "$T/user.lua" "$(scaled_ms 30000)" > "$T/o4" 2> "$T/e4" &
+wpid=$!
+wait_for READY "$T/o4"
+pg_psql n1 "SET search_path TO ward; INSERT INTO schema_migrations (version) VALUES (99);
+  UPDATE files SET source = replace(source, 'on \"HOME\";', 'on \"HOME\", \"USER\";');
+  UPDATE meta SET value = value + 1; NOTIFY ward_policy"
+i=0; until grep -q 'reloading the policy store failed' "$T/e4" || grep -q GRANTED "$T/o4" \
+  || [ $i -gt $((600 * ward_test_scale)) ]; do i=$((i + 1)); sleep 0.05; done
+has "a running ward does not read a schema newer than it knows" \
+  'reloading the policy store failed.*has version 99; this ward knows up to [0-9]* (upgrade ward)' "$T/e4"
+hasnt "... and keeps the policies it loaded" GRANTED "$T/o4"
+kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
+pg_psql n1 "DELETE FROM ward.schema_migrations WHERE version = 99"
+"$WARD" policy explain --db "$N" --actor main --action env.read --resource USER > "$T/x" 2>&1
+has "(the change was one a ward that knows the schema takes)" '^decision: allow' "$T/x"
 finish
