@@ -445,10 +445,28 @@ scrub (char *s)
 #define WPG_KEPT 16
 static char *wpg_kept[WPG_KEPT];
 
+/* Does the option opt (its first n bytes) take a connection string? */
+static int
+conninfo_option (const char *opt, size_t n)
+{
+  static const char *const opts[] = { "--db", "--audit", "--policy-db", NULL };
+  for (size_t k = 0; opts[k]; k++)
+    if (strlen (opts[k]) == n && strncmp (opts[k], opt, n) == 0)
+      return 1;
+  return 0;
+}
+
 void
 wpg_scrub_argv (int argc, char **argv)
 {
   size_t nkept = 0;
+  /* `ward policy` and `ward audit` connect only with the value of an
+   * option that takes a connection string: any other argument is only
+   * ever echoed (a file that cannot be opened, an unexpected argument),
+   * so it keeps the stars. (A script's arguments, after `ward run`'s,
+   * are the script's: kept whole.) */
+  int only_options = argc > 1 && (strcmp (argv[1], "policy") == 0
+                                  || strcmp (argv[1], "audit") == 0);
   for (int i = 1; i < argc; i++)
     {
       char *a = argv[i];
@@ -457,6 +475,12 @@ wpg_scrub_argv (int argc, char **argv)
         v = strchr (a, '=') + 1;
       if (!wpg_is_conninfo (v) || !(strchr (v, ':') || strstr (v, "password")))
         continue;
+      if (only_options && !(v != a ? conninfo_option (a, (size_t) (v - 1 - a))
+                            : i > 1 && conninfo_option (argv[i - 1], strlen (argv[i - 1]))))
+        {
+          scrub (v);
+          continue;
+        }
       char *copy = strdup (a);
       if (copy == NULL)
         continue;                 /* left as it is: main reports the lack of memory */

@@ -86,8 +86,10 @@ int wpg_schema (PGconn *c, int write, int need, ward_err *err);
 /* Overwrite, in place, the password of every PostgreSQL connection string
  * among argv[1..argc-1] (as a whole argument or after "--opt=") with
  * '*', after pointing argv[i] at a private copy: what `ps` and
- * /proc/PID/cmdline show holds no password from then on. Call first thing
- * in main. */
+ * /proc/PID/cmdline show holds no password from then on. Under `ward
+ * policy` and `ward audit` only the values of --db, --audit and
+ * --policy-db get the copy: any other argument is never connected to,
+ * only echoed in errors, and keeps its stars. Call first thing in main. */
 void wpg_scrub_argv (int argc, char **argv);
 
 #endif

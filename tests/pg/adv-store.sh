@@ -9,10 +9,12 @@
 # loaded whatever its PGCLIENTENCODING and the database's encoding. A
 # table a DBA altered (a column dropped and added again: now the last)
 # is still read right. A running ward whose schema a newer ward migrated
-# reads nothing more from it, and keeps the policies it loaded.
+# reads nothing more from it, and keeps the policies it loaded. A
+# connection string given where ward wants a file or a word is not
+# echoed with its password.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 24
+plan 30
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -34,6 +36,17 @@ for db in 'postgresql://u:SECRET@[::1/db' 'postgresql://u:SEC%zzRET@h/db' \
     pass "... without quoting its password"
   else fail "... without quoting its password" "$T/err"; fi
 done
+
+# a connection string where a file or a word goes
+SU=$(printf %s "$U" | sed 's|://ward@|://ward:SECRET@|')
+notok 1 "ward policy load --db URI URI: the second is no file" \
+  "$WARD" policy load --db "$SU" 'postgresql://u:SECRET@h/db'
+hasnt "... said without its password" SECRET "$T/err"
+notok 2 "ward policy history --db URI URI: an unexpected argument" \
+  "$WARD" policy history --db "$SU" 'host=h password=SECRET'
+hasnt "... said without its password" SECRET "$T/err"
+notok 2 "ward audit --run URI: no run" "$WARD" audit --db "$T/none.db" --run 'postgresql://u:SECRET@h/db'
+hasnt "... said without its password" SECRET "$T/err"
 
 # ps of a running ward (the test server trusts local connections: any
 # password is accepted)

@@ -41,7 +41,7 @@ scrubbed (const char *in, const char *want)
 int
 main (void)
 {
-  plan (41);
+  plan (45);
   unsetenv ("PGUSER");
   unsetenv ("PGHOST");
   unsetenv ("PGPORT");
@@ -82,5 +82,16 @@ main (void)
   scrubbed ("postgresql://h?password=pw", "postgresql://h?password=**");
   scrubbed ("host=h password=sec\\ ret dbname=w", "host=h password=******** dbname=w");
   scrubbed ("host=h sslpassword=k3y dbname=w", "host=h sslpassword=*** dbname=w");
+
+  /* ward policy: an argument not given to --db is only ever echoed */
+  char a1[] = "postgresql://u:pw@h/d", a2[] = "postgresql://u:pw@h/f", a3[] = "--audit=host=h password=pw";
+  char *pv[] = { "ward", "policy", "load", "--db", a1, a2, a3, NULL };
+  wpg_scrub_argv (7, pv);
+  is_str (pv[4], "postgresql://u:pw@h/d", "ward policy load --db URI: ward has the URI whole");
+  is_str (pv[5], "postgresql://u:**@h/f", "... and a file argument that looks like one, starred");
+  is_str (pv[6], "--audit=host=h password=pw", "... --audit=CONNINFO whole");
+  is_str (a2, "postgresql://u:**@h/f", "... ps shows the stars");
+  free (pv[4]);
+  free (pv[6]);
   return done ();
 }
