@@ -28,11 +28,19 @@ struct wpgs {
   int stopping;                   /* under conn_lock */
 };
 
-/* The store tables, parents first, with their column counts (the same
- * columns, in the same order, in both schemas). */
-static const struct { const char *name; int ncol; } tables[] = {
-  { "meta", 2 }, { "files", 5 }, { "policies", 4 }, { "rules", 6 }, { "actors", 5 },
-  { "hosts", 6 }, { "sandboxes", 5 }, { "history", 6 }, { "history_files", 4 },
+/* The store tables, parents first, with their columns (the same in both
+ * schemas), named in every statement: a table a DBA altered (a column
+ * dropped and added again moves it to the end) is still read right. */
+static const struct { const char *name; int ncol; const char *cols; } tables[] = {
+  { "meta", 2, "key, value" },
+  { "files", 5, "id, name, source, seq, loaded_at" },
+  { "policies", 4, "id, file_id, name, line" },
+  { "rules", 6, "id, policy_id, seq, effect, line, text" },
+  { "actors", 5, "id, file_id, pattern, line, body" },
+  { "hosts", 6, "id, file_id, name, line, threads, sandbox" },
+  { "sandboxes", 5, "id, file_id, name, line, body" },
+  { "history", 6, "version, at, \"user\", what, files, hash" },
+  { "history_files", 4, "version, seq, name, source" },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 #define T_HISTORY 7                 /* index of history in tables[] */
@@ -109,8 +117,8 @@ pull_table (wpol_store *st, size_t t, const char *where, const char *arg, ward_e
 {
   char sql[256], what[96];
   snprintf (what, sizeof what, "reading %s", tables[t].name);
-  snprintf (sql, sizeof sql, "SELECT * FROM %s%s%s", tables[t].name, where ? " WHERE " : "",
-            where ? where : "");
+  snprintf (sql, sizeof sql, "SELECT %s FROM %s%s%s", tables[t].cols, tables[t].name,
+            where ? " WHERE " : "", where ? where : "");
   const char *params[1] = { arg };
   PGresult *r = PQexecParams (st->pg->conn, sql, where ? 1 : 0, NULL, params, NULL, NULL, 0);
   if (PQresultStatus (r) != PGRES_TUPLES_OK)
@@ -119,7 +127,8 @@ pull_table (wpol_store *st, size_t t, const char *where, const char *arg, ward_e
       PQclear (r);
       return -1;
     }
-  int n = snprintf (sql, sizeof sql, "INSERT INTO %s VALUES (?", tables[t].name);
+  int n = snprintf (sql, sizeof sql, "INSERT INTO %s (%s) VALUES (?", tables[t].name,
+                    tables[t].cols);
   for (int i = 1; i < tables[t].ncol; i++)
     n += snprintf (sql + n, sizeof sql - (size_t) n, ", ?");
   snprintf (sql + n, sizeof sql - (size_t) n, ")");
@@ -187,7 +196,7 @@ insert_rows (wpol_store *st, size_t t, const char *const *vals, int k, const cha
 {
   int nc = tables[t].ncol;
   wpol_buf q = { 0 };
-  wpol_buf_printf (&q, "INSERT INTO %s VALUES ", tables[t].name);
+  wpol_buf_printf (&q, "INSERT INTO %s (%s) VALUES ", tables[t].name, tables[t].cols);
   for (int i = 0; i < k; i++)
     for (int j = 0; j < nc; j++)
       wpol_buf_printf (&q, "%s$%d%s", j ? ", " : i ? ", (" : "(", i * nc + j + 1,
@@ -213,8 +222,8 @@ push_table (wpol_store *st, size_t t, const char *where, ward_err *err)
 {
   char sql[256], what[96];
   snprintf (what, sizeof what, "writing %s", tables[t].name);
-  snprintf (sql, sizeof sql, "SELECT * FROM %s%s%s", tables[t].name, where ? " WHERE " : "",
-            where ? where : "");
+  snprintf (sql, sizeof sql, "SELECT %s FROM %s%s%s", tables[t].cols, tables[t].name,
+            where ? " WHERE " : "", where ? where : "");
   sqlite3_stmt *s;
   int rc = sqlite3_prepare_v2 (st->db, sql, -1, &s, NULL);
   if (rc != SQLITE_OK)
@@ -309,6 +318,30 @@ mirror_version (wpol_store *st, int64_t *v, ward_err *err)
   return r;
 }
 
+/* The schema, in the operation's transaction: a newer ward may have
+ * migrated it since the store was opened (a running ward lives long), and
+ * what a newer schema means this ward does not know: it reads nothing
+ * from it (a running ward keeps the policies it loaded). */
+static int
+schema_known (wpgs *pg, ward_err *err)
+{
+  PGresult *r = PQexec (pg->conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (PQresultStatus (r) != PGRES_TUPLES_OK || PQntuples (r) != 1)
+    {
+      wpg_fail (pg->conn, r, err, "reading the schema version");
+      PQclear (r);
+      return -1;
+    }
+  long v = strtol (PQgetvalue (r, 0, 0), NULL, 10);
+  PQclear (r);
+  if (v <= WPG_SCHEMA_VERSION)
+    return 0;
+  char name[256];
+  wpg_conn_name (pg->conn, name, sizeof name);
+  return ward_err_set (err, WARD_E_INVALID, 0, "the ward schema in %s has version %ld; this "
+                       "ward knows up to %d (upgrade ward)", name, v, WPG_SCHEMA_VERSION);
+}
+
 int
 wpgs_enter (wpol_store *st, int change, int64_t history_version, ward_err *err)
 {
@@ -322,7 +355,7 @@ wpgs_enter (wpol_store *st, int change, int64_t history_version, ward_err *err)
         pg_discard (pg->conn, "ROLLBACK");
       return -1;
     }
-  if (pull (st, history_version, err) < 0
+  if (schema_known (pg, err) < 0 || pull (st, history_version, err) < 0
       || (change && mirror_version (st, &pg->before, err) < 0)
       || (!change && wpg_exec (pg->conn, err, "reading", "COMMIT") < 0))
     {
@@ -505,7 +538,12 @@ wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd)
           if (wait_for (-1, wake_fd, backoff))
             return;
           backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-          PGconn *c = wpg_connect (pg->conninfo, &err);
+          /* (a connection attempt a stop cuts short: a server stopped, or
+           * a network gone, holds one for its whole connect timeout) */
+          int woken;
+          PGconn *c = wpg_connect_wake (pg->conninfo, wake_fd, &woken, &err);
+          if (woken)
+            return;
           if (c == NULL)
             continue;
           pthread_mutex_lock (&pg->conn_lock);

@@ -36,11 +36,18 @@ const char *wpg_display (const char *conninfo, char *buf, size_t size);
 const char *wpg_conn_name (PGconn *conn, char *buf, size_t size);
 
 /* Connect to conninfo (application_name "ward", a connect timeout of 10 s
- * unless the string sets one) and set the search path to the ward schema.
+ * unless the string sets one), set the search path to the ward schema
+ * and the client encoding to UTF-8 (whatever PGCLIENTENCODING says).
  * NULL with err (WARD_E_UNAVAILABLE when the server cannot be reached,
  * WARD_E_INVALID when the string is malformed or refused) naming the
  * server by wpg_display(). */
 PGconn *wpg_connect (const char *conninfo, ward_err *err);
+
+/* wpg_connect that gives up as soon as wake_fd is readable (*woken = 1,
+ * NULL): a thread that must stop promptly connects so. The connect
+ * timeout (the string's, else 10 s; 0 none) bounds the whole attempt and
+ * the first statement. */
+PGconn *wpg_connect_wake (const char *conninfo, int wake_fd, int *woken, ward_err *err);
 
 /* Set err from conn's last error (or from res's, when res is not NULL),
  * as "WHAT: MESSAGE" with the server's display name. kind
@@ -79,8 +86,10 @@ int wpg_schema (PGconn *c, int write, int need, ward_err *err);
 /* Overwrite, in place, the password of every PostgreSQL connection string
  * among argv[1..argc-1] (as a whole argument or after "--opt=") with
  * '*', after pointing argv[i] at a private copy: what `ps` and
- * /proc/PID/cmdline show holds no password from then on. Call first thing
- * in main. */
+ * /proc/PID/cmdline show holds no password from then on. Under `ward
+ * policy` and `ward audit` only the values of --db, --audit and
+ * --policy-db get the copy: any other argument is never connected to,
+ * only echoed in errors, and keeps its stars. Call first thing in main. */
 void wpg_scrub_argv (int argc, char **argv);
 
 #endif

@@ -72,3 +72,9 @@ EXTRA_DIST += tests/pg/audit-query.sh
 ## latency; audit: records/s into PostgreSQL), each beside SQLite
 .PHONY: bench-fleet
 bench-fleet: bench-fleet-store bench-fleet-audit
+
+## adv-store.sh: the store under hostile strings and a hostile server:
+## no password quoted by a parse error or shown by ps however spelt, a
+## run ends when its script does whatever its server does
+TESTS += tests/pg/adv-store.sh
+EXTRA_DIST += tests/pg/adv-store.sh

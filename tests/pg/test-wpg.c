@@ -41,7 +41,7 @@ scrubbed (const char *in, const char *want)
 int
 main (void)
 {
-  plan (29);
+  plan (45);
   unsetenv ("PGUSER");
   unsetenv ("PGHOST");
   unsetenv ("PGPORT");
@@ -74,5 +74,24 @@ main (void)
   scrubbed ("host=db1 password = 'a b\\'c' dbname=w", "host=db1 password = '******' dbname=w");
   scrubbed ("postgresql://alice@db1/ward", "postgresql://alice@db1/ward");
   scrubbed ("store.db", "store.db");
+  /* what libpq takes for a password, however it is spelt */
+  scrubbed ("postgresql://u:se?cret@h/d", "postgresql://u:*******@h/d");
+  scrubbed ("postgresql://u@h/d?%70assword=secret", "postgresql://u@h/d?%70assword=******");
+  scrubbed ("postgresql://u@h/d?sslmode=require&sslpassword=k3y",
+            "postgresql://u@h/d?sslmode=require&sslpassword=***");
+  scrubbed ("postgresql://h?password=pw", "postgresql://h?password=**");
+  scrubbed ("host=h password=sec\\ ret dbname=w", "host=h password=******** dbname=w");
+  scrubbed ("host=h sslpassword=k3y dbname=w", "host=h sslpassword=*** dbname=w");
+
+  /* ward policy: an argument not given to --db is only ever echoed */
+  char a1[] = "postgresql://u:pw@h/d", a2[] = "postgresql://u:pw@h/f", a3[] = "--audit=host=h password=pw";
+  char *pv[] = { "ward", "policy", "load", "--db", a1, a2, a3, NULL };
+  wpg_scrub_argv (7, pv);
+  is_str (pv[4], "postgresql://u:pw@h/d", "ward policy load --db URI: ward has the URI whole");
+  is_str (pv[5], "postgresql://u:**@h/f", "... and a file argument that looks like one, starred");
+  is_str (pv[6], "--audit=host=h password=pw", "... --audit=CONNINFO whole");
+  is_str (a2, "postgresql://u:**@h/f", "... ps shows the stars");
+  free (pv[4]);
+  free (pv[6]);
   return done ();
 }
