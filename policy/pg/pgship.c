@@ -151,6 +151,30 @@ ship_connect (const char *conninfo, ward_err *err)
 
 /* ---- the spools of earlier runs ----------------------------------------- */
 
+/* The spool directory dir is this user's alone: a directory (a symlink
+ * is followed: its target is what counts), owned by the effective user,
+ * writable by no one else. Another user who may create files there could
+ * plant a spool that the next run ships under its own credentials (a
+ * forged host, forged records), or swap a live one. 0, or -1 with err. */
+static int
+spool_dir_safe (const char *dir, ward_err *err)
+{
+  struct stat st;
+  if (stat (dir, &st) < 0)
+    return ward_err_set (err, WARD_E_INVALID, errno, "the audit spool directory `%s`", dir);
+  if (!S_ISDIR (st.st_mode))
+    return ward_err_set (err, WARD_E_INVALID, ENOTDIR, "the audit spool directory `%s`", dir);
+  if (st.st_uid != geteuid ())
+    return ward_err_set (err, WARD_E_INVALID, 0, "the audit spool directory `%s` belongs to "
+                         "uid %ld, not to this user (uid %ld): another user's spools are "
+                         "never shipped", dir, (long) st.st_uid, (long) geteuid ());
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return ward_err_set (err, WARD_E_INVALID, 0, "the audit spool directory `%s` may be "
+                         "written by other users (mode %04o): they could plant or swap "
+                         "spools; make it 0700", dir, (unsigned) (st.st_mode & 07777));
+  return 0;
+}
+
 /* Ship the spool at path, when no process holds it, then remove it: the
  * records shipped (0 also when it is held), or -1 with err. */
 static long long
@@ -161,9 +185,13 @@ ship_left (PGconn *c, const char *path, cbuf *b, ward_err *err)
     return 0;                     /* gone meanwhile */
   struct stat a, z;
   if (flock (fd, LOCK_EX | LOCK_NB) < 0 || fstat (fd, &a) < 0 || stat (path, &z) < 0
-      || a.st_ino != z.st_ino || a.st_dev != z.st_dev || !S_ISREG (a.st_mode))
+      || a.st_ino != z.st_ino || a.st_dev != z.st_dev || !S_ISREG (a.st_mode)
+      || a.st_uid != geteuid ())
     {
-      close (fd);                 /* a live run's, or shipped and removed by another */
+      /* a live run's, or shipped and removed by another; or a file this
+       * user's runs did not make: never shipped (it would be shipped
+       * under this user's credentials), never removed */
+      close (fd);
       return 0;
     }
   /* what its run could not write into it, first: a lost entry in it */
@@ -256,6 +284,8 @@ wpg_ship_leftovers (const char *conninfo, const char *dir, ward_err *err)
         return -1;
       dir = def;
     }
+  if (spool_dir_safe (dir, err) < 0)
+    return -1;
   PGconn *c = ship_connect (conninfo, err);
   if (c == NULL)
     return -1;
@@ -504,6 +534,8 @@ wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *spoo
     }
   else
     bad = wpg_spool_default_dir (dir, sizeof dir, 1, err);
+  if (bad == 0)
+    bad = spool_dir_safe (dir, err);
   if (bad < 0 || make_spool (dir, path, sizeof path, err) < 0)
     {
       wpg_display (conninfo, sh.server, sizeof sh.server);

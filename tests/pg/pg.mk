@@ -67,3 +67,9 @@ tests_pg_query_schema_CPPFLAGS = $(WPOL_TEST_CPPFLAGS)
 tests_pg_query_schema_LDADD = $(WPOL_TEST_LIBS)
 TESTS += tests/pg/audit-query.sh
 EXTRA_DIST += tests/pg/audit-query.sh
+
+## adv-audit.sh: the fleet trail against hostile users, careless
+## operators and scripts: spool directories others may write refused,
+## spool files of other users never shipped
+TESTS += tests/pg/adv-audit.sh
+EXTRA_DIST += tests/pg/adv-audit.sh
