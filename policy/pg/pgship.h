@@ -15,7 +15,9 @@
  * the writer updated in place, moves the position, NOTIFYs ward_audit
  * with the host name, and commits. The position moves in the transaction
  * that inserts, so that each record is shipped exactly once (UNIQUE
- * (spool, spool_serial) is the backstop).
+ * (spool, spool_serial) is the backstop). The folded counts shipped are
+ * noted in the spool too (its table ship_folds), so that the process
+ * that ships a kept spool knows how much of each is new.
  *
  * While the server is away the records stay in the spool; the run goes
  * on, said once on stderr, and the shipper retries with backoff (0.1 s
