@@ -4,11 +4,12 @@
 # (or that belongs to someone else, or a symlink to such) is refused,
 # since a spool planted there would be shipped under this user's
 # credentials; spool files this user did not make are never shipped nor
-# removed; a kept spool's folded counts are not counted as shipped twice.
+# removed; a kept spool's folded counts are not counted as shipped twice;
+# stored JSON that is no JSON is never pasted into `ward audit --json`.
 # A real server (lib.sh); TAP.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 13
+plan 16
 
 pg_start
 pg_createdb fleet
@@ -116,4 +117,13 @@ run_spool "$T/sp2" > "$T/o3" 2> "$T/e3"
 shipped=$(sed -n 's/.*: \([0-9]*\) records\{0,1\} of earlier runs shipped.*/\1/p' "$T/e3")
 ok "the next run ships them all: $(sum_run "$W") of $nd" test "$(sum_run "$W")" = "${nd:-x}"
 ok "... and says how many: ${shipped:-?}, as many as waited" test "${shipped:-0}" = "${waiting:-0}"
+
+# ---- a row that a fleet host's role inserted itself: its stored JSON
+# (attrs, actor_meta, scope) is never pasted into `ward audit --json` ----
+ESC=$(printf '\033')
+q "INSERT INTO ward.audit (spool, spool_serial, run, hostname, kind, ts, ts_last, count, decision, mode, actor, action, resource, actor_meta, scope, attrs) SELECT spool, 1000000, run, 'h', 'decision', ts, ts_last, 1, 'deny', 'enforcing', 'evil', 'a', 'r', E'{\"k\":\"\x1b[2J\"}', '[\"s\"', '{\"x\":1},\"decision\":\"allow\",\"y\":{}' FROM ward.audit LIMIT 1" > /dev/null
+"$WARD" audit --json --db "$U" --actor evil > "$T/j1" 2>&1
+hasnt "a stored JSON value that is not one (fields after it) adds no field to the record" '"decision":"allow"' "$T/j1"
+hasnt "... one with a raw control character puts none on the output" "$ESC" "$T/j1"
+has "... both shown as strings beside their fields" '"actor_meta":{},"actor_meta_invalid":"{\\"k\\":\\"\\u001b\[2J\\"}".*"scope":null,"scope_invalid":.*"attrs":{},"attrs_invalid":' "$T/j1"
 finish
