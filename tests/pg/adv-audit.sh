@@ -5,11 +5,12 @@
 # since a spool planted there would be shipped under this user's
 # credentials; spool files this user did not make are never shipped nor
 # removed; a kept spool's folded counts are not counted as shipped twice;
-# stored JSON that is no JSON is never pasted into `ward audit --json`.
+# stored JSON that is no JSON is never pasted into `ward audit --json`; a
+# flood of notifications does not make a follower read once for each.
 # A real server (lib.sh); TAP.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 16
+plan 17
 
 pg_start
 pg_createdb fleet
@@ -126,4 +127,18 @@ q "INSERT INTO ward.audit (spool, spool_serial, run, hostname, kind, ts, ts_last
 hasnt "a stored JSON value that is not one (fields after it) adds no field to the record" '"decision":"allow"' "$T/j1"
 hasnt "... one with a raw control character puts none on the output" "$ESC" "$T/j1"
 has "... both shown as strings beside their fields" '"actor_meta":{},"actor_meta_invalid":"{\\"k\\":\\"\\u001b\[2J\\"}".*"scope":null,"scope_invalid":.*"attrs":{},"attrs_invalid":' "$T/j1"
+
+# ---- a flood of notifications on ward_audit (any role that may connect
+# may NOTIFY): a follower reads once per notification no more ----
+"$WARD" audit --db "$U" --follow --json > "$T/f4" 2> "$T/fe4" &
+F=$!
+wait_until "the follower's first lines" grep -q '"serial"' "$T/f4"
+xr () { q "SELECT xact_rollback FROM pg_stat_database WHERE datname = 'fleet'"; }
+r0=$(xr)
+echo "NOTIFY ward_audit, 'x';" > "$T/n.sql"
+"$PGBIN/pgbench" -n -h "$PGSOCK" -U "$PGUSER_TEST" -c 2 -t 20000 -f "$T/n.sql" fleet > "$T/pgb" 2>&1
+kill -TERM "$F"; wait "$F"
+reads=$(( $(xr) - r0 ))          # the follower's reads end in ROLLBACK
+ok "40000 notifications: the follower read $reads times (at most one read per 100 ms)" \
+  test "$reads" -lt 800
 finish
