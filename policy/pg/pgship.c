@@ -151,14 +151,28 @@ ship_connect (const char *conninfo, ward_err *err)
 
 /* ---- the spools of earlier runs ----------------------------------------- */
 
-/* The spool directory dir is this user's alone: a directory (a symlink
- * is followed: its target is what counts), owned by the effective user,
- * writable by no one else. Another user who may create files there could
- * plant a spool that the next run ships under its own credentials (a
- * forged host, forged records), or swap a live one. 0, or -1 with err. */
+/* The spool directory dir is this user's alone: a directory owned by the
+ * effective user, writable by no one else, in directories that only root
+ * or this user may change (or sticky ones, like /tmp, where no one else
+ * may rename what is ours); dir is replaced by its real path (symlinks
+ * resolved), so that a symlink someone else could change later is not
+ * followed again. Another user who may create or rename files there
+ * could plant a spool that the next run ships under its own credentials
+ * (a forged host, forged records), or swap a live one. 0, or -1 with
+ * err. */
 static int
-spool_dir_safe (const char *dir, ward_err *err)
+spool_dir_safe (char *dir, size_t size, ward_err *err)
 {
+  char *real = realpath (dir, NULL);
+  if (real == NULL)
+    return ward_err_set (err, WARD_E_INVALID, errno, "the audit spool directory `%s`", dir);
+  if (strlen (real) >= size)
+    {
+      free (real);
+      return ward_err_set (err, WARD_E_INVALID, ENAMETOOLONG, "the audit spool directory");
+    }
+  strcpy (dir, real);
+  free (real);
   struct stat st;
   if (stat (dir, &st) < 0)
     return ward_err_set (err, WARD_E_INVALID, errno, "the audit spool directory `%s`", dir);
@@ -172,6 +186,23 @@ spool_dir_safe (const char *dir, ward_err *err)
     return ward_err_set (err, WARD_E_INVALID, 0, "the audit spool directory `%s` may be "
                          "written by other users (mode %04o): they could plant or swap "
                          "spools; make it 0700", dir, (unsigned) (st.st_mode & 07777));
+  char up[4096];
+  snprintf (up, sizeof up, "%s", dir);
+  for (char *slash; (slash = strrchr (up, '/')) != NULL;)
+    {
+      slash[slash == up] = '\0';    /* "/a/b" -> "/a" -> "/" */
+      if (stat (up, &st) < 0)
+        return ward_err_set (err, WARD_E_INVALID, errno, "the audit spool directory's "
+                             "parent `%s`", up);
+      if ((st.st_uid != 0 && st.st_uid != geteuid ())
+          || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)))
+        return ward_err_set (err, WARD_E_INVALID, 0, "the audit spool directory `%s` lies in "
+                             "`%s` (uid %ld, mode %04o), which another user may change: "
+                             "they could swap the spools", dir, up, (long) st.st_uid,
+                             (unsigned) (st.st_mode & 07777));
+      if (strcmp (up, "/") == 0)
+        break;
+    }
   return 0;
 }
 
@@ -284,8 +315,12 @@ wpg_ship_leftovers (const char *conninfo, const char *dir, ward_err *err)
         return -1;
       dir = def;
     }
-  if (spool_dir_safe (dir, err) < 0)
+  char safe[4096];
+  if (snprintf (safe, sizeof safe, "%s", dir) >= (int) sizeof safe)
+    return ward_err_set (err, WARD_E_INVALID, ENAMETOOLONG, "the audit spool directory");
+  if (spool_dir_safe (safe, sizeof safe, err) < 0)
     return -1;
+  dir = safe;
   PGconn *c = ship_connect (conninfo, err);
   if (c == NULL)
     return -1;
@@ -535,7 +570,7 @@ wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *spoo
   else
     bad = wpg_spool_default_dir (dir, sizeof dir, 1, err);
   if (bad == 0)
-    bad = spool_dir_safe (dir, err);
+    bad = spool_dir_safe (dir, sizeof dir, err);
   if (bad < 0 || make_spool (dir, path, sizeof path, err) < 0)
     {
       wpg_display (conninfo, sh.server, sizeof sh.server);

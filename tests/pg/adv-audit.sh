@@ -1,7 +1,8 @@
 #!/bin/sh
 # adv-audit.sh -- the fleet audit trail against hostile local users,
 # careless operators and scripts: a spool directory others may write
-# (or that belongs to someone else, or a symlink to such) is refused,
+# (or that belongs to someone else, or lies in a directory others may
+# change, or is a symlink to such) is refused,
 # since a spool planted there would be shipped under this user's
 # credentials; spool files this user did not make are never shipped nor
 # removed; a kept spool's folded counts are not counted as shipped twice;
@@ -10,7 +11,7 @@
 # A real server (lib.sh); TAP.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 17
+plan 20
 
 pg_start
 pg_createdb fleet
@@ -67,6 +68,13 @@ mkdir -p "$T/grp" && chmod 0770 "$T/grp"
 notok 1 "a group-writable one too" run_spool "$T/grp"
 ln -s "$T/ww" "$T/link"
 notok 1 "a symlink to one too (its target counts)" run_spool "$T/link"
+mkdir -p "$T/gw/spool" && chmod 0775 "$T/gw" && chmod 0700 "$T/gw/spool"
+notok 1 "a private directory inside one that others may change is refused" run_spool "$T/gw/spool"
+has "... saying which" "audit spool directory \`$T/gw/spool\` lies in \`$T/gw\` (uid [0-9]*, mode 0775), which another user may change" "$T/err"
+mkdir -p "$T/mine" && chmod 0700 "$T/mine"
+ln -s "$T/mine" "$T/gw/link"
+ok "a symlink there to a private directory is resolved once, at the start: the spool is in its target" \
+  sh -c "$WARD run --policy '$T/r.policy' --audit '$U' --audit-spool '$T/gw/link' '$T/flood.lua' 3 2>&1 | grep -q '^denied 3\$' && [ -z \"\$(ls -A '$T/mine')\" ]"
 if [ "$(id -u)" -eq 0 ]; then
   mkdir -p "$T/theirs" && chown nobody "$T/theirs" && chmod 0700 "$T/theirs"
   other=$T/theirs
