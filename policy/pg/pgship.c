@@ -477,6 +477,25 @@ shipper (void *unused)
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/* Records the last run's spool lost (wpg_ship_lost). */
+static uint64_t ship_lost;
+
+uint64_t
+wpg_ship_lost (void)
+{
+  return ship_lost;
+}
+
+/* Whether the live spool's path no longer names the file the run made
+ * (someone removed the spool or its directory meanwhile). */
+static int
+spool_gone (void)
+{
+  struct stat a, z;
+  return sh.lockfd >= 0 && (fstat (sh.lockfd, &a) < 0 || stat (sh.live.path, &z) < 0
+                            || a.st_ino != z.st_ino || a.st_dev != z.st_dev);
+}
+
 /* A new spool in dir, locked (sh.lockfd) before it is given its name, so
  * that no other process takes it for one left by a dead run; its schema
  * made, so that its writer and shipper find it. Its path into path. */
@@ -557,6 +576,7 @@ wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *spoo
                 int later, ward_err *err)
 {
   wpg_ship_stop ();
+  ship_lost = 0;
   char dir[4096], path[4200];
   int bad = 0;
   if (spool_dir)
@@ -657,6 +677,22 @@ wpg_ship_stop (void)
     {
       wpg_sp_close (&sh.live);
       wpg_sp_remove (sh.live.path);
+    }
+  else if (spool_gone ())
+    {
+      /* removed (or replaced) while the run went on: what waited in it
+       * went with it */
+      uint64_t n = wpg_sp_waiting (&sh.live);
+      wpg_sp_close (&sh.live);
+      ship_lost = n ? n : 1;
+      if (n)
+        fprintf (stderr, "ward: audit: %s: %" PRIu64 " record%s of this run are lost: its spool "
+                 "`%s` was removed while the run went on\n", sh.why.msg[0] ? sh.why.msg
+                 : "the audit trail could not be shipped", n, n == 1 ? "" : "s", sh.live.path);
+      else
+        fprintf (stderr, "ward: audit: %s: records of this run are lost in unknown number: its "
+                 "spool `%s` was removed while the run went on\n", sh.why.msg[0] ? sh.why.msg
+                 : "the audit trail could not be shipped", sh.live.path);
     }
   else
     {

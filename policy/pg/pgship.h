@@ -33,6 +33,7 @@
 #define WARD_POLICY_PGSHIP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "audit.h"
 #include "werr.h"
 
@@ -54,6 +55,11 @@ int wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *
  * pass, the spool removed or kept (said on stderr). Nothing when no
  * shipper runs. */
 void wpg_ship_stop (void);
+
+/* The records the last run lost with its spool: removed (by someone
+ * else) while the run went on, with records in it not yet shipped. They
+ * count as lost records (exit status 3). */
+uint64_t wpg_ship_lost (void);
 
 /* Ship the spools in dir (NULL: the default) that no live process holds,
  * left by runs that ended while the server was away, and remove them:

@@ -6,12 +6,13 @@
 # since a spool planted there would be shipped under this user's
 # credentials; spool files this user did not make are never shipped nor
 # removed; a kept spool's folded counts are not counted as shipped twice;
-# stored JSON that is no JSON is never pasted into `ward audit --json`; a
+# a spool removed under its run while the server is away is lost and
+# said so (exit 3); stored JSON that is no JSON is never pasted into `ward audit --json`; a
 # flood of notifications does not make a follower read once for each.
 # A real server (lib.sh); TAP.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 20
+plan 23
 
 pg_start
 pg_createdb fleet
@@ -126,6 +127,23 @@ run_spool "$T/sp2" > "$T/o3" 2> "$T/e3"
 shipped=$(sed -n 's/.*: \([0-9]*\) records\{0,1\} of earlier runs shipped.*/\1/p' "$T/e3")
 ok "the next run ships them all: $(sum_run "$W") of $nd" test "$(sum_run "$W")" = "${nd:-x}"
 ok "... and says how many: ${shipped:-?}, as many as waited" test "${shipped:-0}" = "${waiting:-0}"
+
+# ---- a spool removed while its run goes on, the server away at the end:
+# its records are lost, said so, exit 3 (never "not lost") ----
+mkdir -p "$T/c5" "$T/sp5" && chmod 0700 "$T/sp5"
+"$WARD" run --policy "$T/r.policy" --allow-read "$T/c5" --audit "$U" --audit-spool "$T/sp5" \
+  "$T/loop.lua" "$T/c5" > "$T/o5" 2> "$T/e5" &
+W=$!
+wait_until "the spool made" sh -c "ls '$T/sp5' | grep -q '[.]db\$'"
+pg_stop fast > /dev/null 2>&1
+wait_until "the run spools" grep -q "is spooling to" "$T/e5"
+rm -rf "$T/sp5"
+: > "$T/c5/stop"
+wait "$W"; rc=$?
+pg_restart
+ok "a spool removed under a run whose server is away: exit 3 (status $rc)" test "$rc" -eq 3
+has "... saying its records are lost" "records\{0,1\} of this run are lost: its spool .* was removed while the run went on" "$T/e5"
+hasnt "... never that they wait" "wait in the spool" "$T/e5"
 
 # ---- a row that a fleet host's role inserted itself: its stored JSON
 # (attrs, actor_meta, scope) is never pasted into `ward audit --json` ----
