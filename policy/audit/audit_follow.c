@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* How often the local trail is read again: the writer commits every
@@ -93,6 +94,59 @@ has_table (sqlite3 *db)
   return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Open the trail at path once it is there and holds the audit table
+ * (saying once that we wait): *db and its file's identity in *st. 1, 0
+ * when stopped meanwhile (a signal, the output closed), -1 said. */
+static int
+open_trail (wpol_aopts *o, char *path, size_t size, sqlite3 **db, struct stat *st)
+{
+  int said = 0;
+  for (;;)
+    {
+      if (access (path, F_OK) == 0)
+        {
+          if (*db == NULL && (*db = wpol_acli_open_db (o, "", path, size)) == NULL)
+            return -1;
+          int t = has_table (*db);
+          if (t < 0)
+            {
+              fprintf (stderr, "ward audit: `%s` is not an audit database: %s\n", path,
+                       sqlite3_errmsg (*db));
+              sqlite3_close (*db);
+              *db = NULL;
+              return -1;
+            }
+          /* the file just opened, not one that replaced it since */
+          if (t && stat (path, st) == 0)
+            return 1;
+          if (t)                  /* gone again: wait for the next one */
+            {
+              sqlite3_close (*db);
+              *db = NULL;
+            }
+        }
+      if (!said)
+        fprintf (stderr, "ward audit: waiting for `%s` (no run has written there yet)\n",
+                 path);
+      said = 1;
+      if (wpol_acli_follow_wait (-1, POLL_MS) < 0)
+        {
+          sqlite3_close (*db);
+          *db = NULL;
+          return 0;
+        }
+    }
+}
+
+/* Whether path no longer names the file st describes: removed, or
+ * replaced (an operator rotating the trail, a new one made in its place). */
+static int
+replaced (const char *path, const struct stat *st)
+{
+  struct stat now;
+  return stat (path, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev;
+}
+
 int
 wpol_acli_follow (const wpol_aopts *o0)
 {
@@ -109,35 +163,11 @@ wpol_acli_follow (const wpol_aopts *o0)
     }
   /* A follower may start before the first run writes: it waits for the
    * database, and says so once. */
-  int said = 0;
   sqlite3 *db = NULL;
-  for (;;)
-    {
-      if (access (path, F_OK) == 0)
-        {
-          if (db == NULL && (db = wpol_acli_open_db (&o, "", path, sizeof path)) == NULL)
-            return 1;
-          int t = has_table (db);
-          if (t < 0)
-            {
-              fprintf (stderr, "ward audit: `%s` is not an audit database: %s\n", path,
-                       sqlite3_errmsg (db));
-              sqlite3_close (db);
-              return 1;
-            }
-          if (t)
-            break;
-        }
-      if (!said)
-        fprintf (stderr, "ward audit: waiting for `%s` (no run has written there yet)\n",
-                 path);
-      said = 1;
-      if (wpol_acli_follow_wait (-1, POLL_MS) < 0)
-        {
-          sqlite3_close (db);
-          return 0;
-        }
-    }
+  struct stat st;
+  int got = open_trail (&o, path, sizeof path, &db, &st);
+  if (got <= 0)
+    return got < 0 ? 1 : 0;
   wpol_acols cols = { 0 };
   int64_t last = 0;
   o.cols = &cols;
@@ -147,6 +177,9 @@ wpol_acli_follow (const wpol_aopts *o0)
     {
       wpol_arows r;
       o.after = last;
+      /* the file moved away or removed: its last records, then the new
+       * one from its first record (its serials start again) */
+      int moved = replaced (path, &st);
       if (wpol_acli_read_rows (db, &o, path, &r, &last) < 0)
         {
           wpol_acli_rows_free (&r);
@@ -156,7 +189,21 @@ wpol_acli_follow (const wpol_aopts *o0)
       int gone = wpol_acli_follow_print (&o, &r) < 0;
       wpol_acli_rows_free (&r);
       o.limit = 0;                /* the tail was the first read's */
-      if (gone || wpol_acli_follow_wait (-1, POLL_MS) < 0)
+      if (gone)
+        break;
+      if (moved)
+        {
+          fprintf (stderr, "ward audit: `%s` was replaced or removed; following the new one "
+                   "from its first record\n", path);
+          sqlite3_close (db);
+          db = NULL;
+          got = open_trail (&o, path, sizeof path, &db, &st);
+          if (got <= 0)
+            return got < 0 ? 1 : 0;
+          last = 0;
+          continue;               /* read at once */
+        }
+      if (wpol_acli_follow_wait (-1, POLL_MS) < 0)
         break;
     }
   sqlite3_close (db);

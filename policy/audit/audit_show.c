@@ -134,6 +134,145 @@ json_str (wpol_buf *b, const char *key, const char *v)
   wpol_buf_puts (b, "\"");
 }
 
+/* ---- a stored JSON value, checked ---- */
+
+#define JSON_DEPTH 64
+
+static const char *json_value (const char *p, int depth);
+
+static const char *
+json_ws (const char *p)
+{
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+    p++;
+  return p;
+}
+
+/* A JSON string at p (at its opening quote): past it, or NULL when it is
+ * none (a raw control character, a bad escape, invalid UTF-8). */
+static const char *
+json_string (const char *p)
+{
+  p++;
+  for (;;)
+    {
+      unsigned char c = (unsigned char) *p;
+      uint32_t cp;
+      if (c == '"')
+        return p + 1;
+      if (c < 0x20)
+        return NULL;              /* the end, or a raw control character */
+      if (c == '\\')
+        {
+          if (p[1] == 'u')
+            {
+              for (int i = 2; i < 6; i++)
+                if (!strchr ("0123456789abcdefABCDEF", p[i]) || p[i] == '\0')
+                  return NULL;
+              p += 6;
+            }
+          else if (p[1] && strchr ("\"\\/bfnrt", p[1]))
+            p += 2;
+          else
+            return NULL;
+          continue;
+        }
+      size_t l = c < 0x80 ? 1 : ward_utf8_seq ((const unsigned char *) p, strlen (p), &cp);
+      if (l == 0)
+        return NULL;
+      p += l;
+    }
+}
+
+static const char *
+json_number (const char *p)
+{
+  const char *s = p;
+  if (*p == '-')
+    p++;
+  if (*p == '0')
+    p++;
+  else if (*p >= '1' && *p <= '9')
+    while (*p >= '0' && *p <= '9')
+      p++;
+  else
+    return NULL;
+  if (*p == '.')
+    {
+      if (!(*++p >= '0' && *p <= '9'))
+        return NULL;
+      while (*p >= '0' && *p <= '9')
+        p++;
+    }
+  if (*p == 'e' || *p == 'E')
+    {
+      p++;
+      if (*p == '+' || *p == '-')
+        p++;
+      if (!(*p >= '0' && *p <= '9'))
+        return NULL;
+      while (*p >= '0' && *p <= '9')
+        p++;
+    }
+  return p > s ? p : NULL;
+}
+
+/* One JSON value at p (blanks before it skipped): past it, or NULL. */
+static const char *
+json_value (const char *p, int depth)
+{
+  p = json_ws (p);
+  if (depth > JSON_DEPTH)
+    return NULL;
+  if (*p == '"')
+    return json_string (p);
+  if (*p == '{' || *p == '[')
+    {
+      char close = *p == '{' ? '}' : ']';
+      p = json_ws (p + 1);
+      if (*p == close)
+        return p + 1;
+      for (;;)
+        {
+          if (close == '}')
+            {
+              if (*p != '"' || (p = json_string (p)) == NULL)
+                return NULL;
+              p = json_ws (p);
+              if (*p++ != ':')
+                return NULL;
+            }
+          if ((p = json_value (p, depth + 1)) == NULL)
+            return NULL;
+          p = json_ws (p);
+          if (*p == close)
+            return p + 1;
+          if (*p++ != ',')
+            return NULL;
+          p = json_ws (p);
+        }
+    }
+  if (strncmp (p, "true", 4) == 0)
+    return p + 4;
+  if (strncmp (p, "false", 5) == 0)
+    return p + 5;
+  if (strncmp (p, "null", 4) == 0)
+    return p + 4;
+  return json_number (p);
+}
+
+/* Whether v is one well-formed JSON value and nothing else: a stored
+ * value that is not (a trail written by something else than ward, a
+ * fleet host's role inserting rows of its own) is never pasted into the
+ * output, where it could add fields to the record, end the line, or put
+ * raw control characters on a terminal. */
+static int
+json_whole (const char *v)
+{
+  const char *e = json_value (v, 0);
+  return e != NULL && *json_ws (e) == '\0';
+}
+
 /* A JSON object the writer stored (attrs, actor_meta, scope), for --json.
  * The writer escapes a byte of invalid UTF-8 as \u0080..\u00ff (it writes
  * those characters themselves as UTF-8): here such an escape becomes
@@ -145,6 +284,15 @@ json_stored (wpol_buf *b, const char *key, const char *v, const char *none)
   if (v == NULL)
     {
       wpol_buf_puts (b, none);
+      return;
+    }
+  if (!json_whole (v))
+    {
+      /* shown, as a string beside the field, not as JSON */
+      wpol_buf_puts (b, none);
+      char k[64];
+      snprintf (k, sizeof k, "%s_invalid", key);
+      json_str (b, k, v);
       return;
     }
   const char *run = v, *p = v;

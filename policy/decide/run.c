@@ -473,7 +473,7 @@ ward_policy_audit_lost (void)
 {
   wpol_audit_counts c;
   wpol_audit_get_counts (&c);
-  return c.lost;
+  return c.lost + wpg_ship_lost ();
 }
 
 char **

@@ -151,6 +151,61 @@ ship_connect (const char *conninfo, ward_err *err)
 
 /* ---- the spools of earlier runs ----------------------------------------- */
 
+/* The spool directory dir is this user's alone: a directory owned by the
+ * effective user, writable by no one else, in directories that only root
+ * or this user may change (or sticky ones, like /tmp, where no one else
+ * may rename what is ours); dir is replaced by its real path (symlinks
+ * resolved), so that a symlink someone else could change later is not
+ * followed again. Another user who may create or rename files there
+ * could plant a spool that the next run ships under its own credentials
+ * (a forged host, forged records), or swap a live one. 0, or -1 with
+ * err. */
+static int
+spool_dir_safe (char *dir, size_t size, ward_err *err)
+{
+  char *real = realpath (dir, NULL);
+  if (real == NULL)
+    return ward_err_set (err, WARD_E_INVALID, errno, "the audit spool directory `%s`", dir);
+  if (strlen (real) >= size)
+    {
+      free (real);
+      return ward_err_set (err, WARD_E_INVALID, ENAMETOOLONG, "the audit spool directory");
+    }
+  strcpy (dir, real);
+  free (real);
+  struct stat st;
+  if (stat (dir, &st) < 0)
+    return ward_err_set (err, WARD_E_INVALID, errno, "the audit spool directory `%s`", dir);
+  if (!S_ISDIR (st.st_mode))
+    return ward_err_set (err, WARD_E_INVALID, ENOTDIR, "the audit spool directory `%s`", dir);
+  if (st.st_uid != geteuid ())
+    return ward_err_set (err, WARD_E_INVALID, 0, "the audit spool directory `%s` belongs to "
+                         "uid %ld, not to this user (uid %ld): another user's spools are "
+                         "never shipped", dir, (long) st.st_uid, (long) geteuid ());
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return ward_err_set (err, WARD_E_INVALID, 0, "the audit spool directory `%s` may be "
+                         "written by other users (mode %04o): they could plant or swap "
+                         "spools; make it 0700", dir, (unsigned) (st.st_mode & 07777));
+  char up[4096];
+  snprintf (up, sizeof up, "%s", dir);
+  for (char *slash; (slash = strrchr (up, '/')) != NULL;)
+    {
+      slash[slash == up] = '\0';    /* "/a/b" -> "/a" -> "/" */
+      if (stat (up, &st) < 0)
+        return ward_err_set (err, WARD_E_INVALID, errno, "the audit spool directory's "
+                             "parent `%s`", up);
+      if ((st.st_uid != 0 && st.st_uid != geteuid ())
+          || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)))
+        return ward_err_set (err, WARD_E_INVALID, 0, "the audit spool directory `%s` lies in "
+                             "`%s` (uid %ld, mode %04o), which another user may change: "
+                             "they could swap the spools", dir, up, (long) st.st_uid,
+                             (unsigned) (st.st_mode & 07777));
+      if (strcmp (up, "/") == 0)
+        break;
+    }
+  return 0;
+}
+
 /* Ship the spool at path, when no process holds it, then remove it: the
  * records shipped (0 also when it is held), or -1 with err. */
 static long long
@@ -161,9 +216,13 @@ ship_left (PGconn *c, const char *path, cbuf *b, ward_err *err)
     return 0;                     /* gone meanwhile */
   struct stat a, z;
   if (flock (fd, LOCK_EX | LOCK_NB) < 0 || fstat (fd, &a) < 0 || stat (path, &z) < 0
-      || a.st_ino != z.st_ino || a.st_dev != z.st_dev || !S_ISREG (a.st_mode))
+      || a.st_ino != z.st_ino || a.st_dev != z.st_dev || !S_ISREG (a.st_mode)
+      || a.st_uid != geteuid ())
     {
-      close (fd);                 /* a live run's, or shipped and removed by another */
+      /* a live run's, or shipped and removed by another; or a file this
+       * user's runs did not make: never shipped (it would be shipped
+       * under this user's credentials), never removed */
+      close (fd);
       return 0;
     }
   /* what its run could not write into it, first: a lost entry in it */
@@ -256,6 +315,12 @@ wpg_ship_leftovers (const char *conninfo, const char *dir, ward_err *err)
         return -1;
       dir = def;
     }
+  char safe[4096];
+  if (snprintf (safe, sizeof safe, "%s", dir) >= (int) sizeof safe)
+    return ward_err_set (err, WARD_E_INVALID, ENAMETOOLONG, "the audit spool directory");
+  if (spool_dir_safe (safe, sizeof safe, err) < 0)
+    return -1;
+  dir = safe;
   PGconn *c = ship_connect (conninfo, err);
   if (c == NULL)
     return -1;
@@ -412,6 +477,25 @@ shipper (void *unused)
 
 /* ---- start and stop ----------------------------------------------------- */
 
+/* Records the last run's spool lost (wpg_ship_lost). */
+static uint64_t ship_lost;
+
+uint64_t
+wpg_ship_lost (void)
+{
+  return ship_lost;
+}
+
+/* Whether the live spool's path no longer names the file the run made
+ * (someone removed the spool or its directory meanwhile). */
+static int
+spool_gone (void)
+{
+  struct stat a, z;
+  return sh.lockfd >= 0 && (fstat (sh.lockfd, &a) < 0 || stat (sh.live.path, &z) < 0
+                            || a.st_ino != z.st_ino || a.st_dev != z.st_dev);
+}
+
 /* A new spool in dir, locked (sh.lockfd) before it is given its name, so
  * that no other process takes it for one left by a dead run; its schema
  * made, so that its writer and shipper find it. Its path into path. */
@@ -492,6 +576,7 @@ wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *spoo
                 int later, ward_err *err)
 {
   wpg_ship_stop ();
+  ship_lost = 0;
   char dir[4096], path[4200];
   int bad = 0;
   if (spool_dir)
@@ -504,6 +589,8 @@ wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *spoo
     }
   else
     bad = wpg_spool_default_dir (dir, sizeof dir, 1, err);
+  if (bad == 0)
+    bad = spool_dir_safe (dir, sizeof dir, err);
   if (bad < 0 || make_spool (dir, path, sizeof path, err) < 0)
     {
       wpg_display (conninfo, sh.server, sizeof sh.server);
@@ -590,6 +677,22 @@ wpg_ship_stop (void)
     {
       wpg_sp_close (&sh.live);
       wpg_sp_remove (sh.live.path);
+    }
+  else if (spool_gone ())
+    {
+      /* removed (or replaced) while the run went on: what waited in it
+       * went with it */
+      uint64_t n = wpg_sp_waiting (&sh.live);
+      wpg_sp_close (&sh.live);
+      ship_lost = n ? n : 1;
+      if (n)
+        fprintf (stderr, "ward: audit: %s: %" PRIu64 " record%s of this run are lost: its spool "
+                 "`%s` was removed while the run went on\n", sh.why.msg[0] ? sh.why.msg
+                 : "the audit trail could not be shipped", n, n == 1 ? "" : "s", sh.live.path);
+      else
+        fprintf (stderr, "ward: audit: %s: records of this run are lost in unknown number: its "
+                 "spool `%s` was removed while the run went on\n", sh.why.msg[0] ? sh.why.msg
+                 : "the audit trail could not be shipped", sh.live.path);
     }
   else
     {

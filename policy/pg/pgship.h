@@ -15,7 +15,9 @@
  * the writer updated in place, moves the position, NOTIFYs ward_audit
  * with the host name, and commits. The position moves in the transaction
  * that inserts, so that each record is shipped exactly once (UNIQUE
- * (spool, spool_serial) is the backstop).
+ * (spool, spool_serial) is the backstop). The folded counts shipped are
+ * noted in the spool too (its table ship_folds), so that the process
+ * that ships a kept spool knows how much of each is new.
  *
  * While the server is away the records stay in the spool; the run goes
  * on, said once on stderr, and the shipper retries with backoff (0.1 s
@@ -31,6 +33,7 @@
 #define WARD_POLICY_PGSHIP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "audit.h"
 #include "werr.h"
 
@@ -52,6 +55,11 @@ int wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *
  * pass, the spool removed or kept (said on stderr). Nothing when no
  * shipper runs. */
 void wpg_ship_stop (void);
+
+/* The records the last run lost with its spool: removed (by someone
+ * else) while the run went on, with records in it not yet shipped. They
+ * count as lost records (exit status 3). */
+uint64_t wpg_ship_lost (void);
 
 /* Ship the spools in dir (NULL: the default) that no live process holds,
  * left by runs that ended while the server was away, and remove them:

@@ -215,6 +215,77 @@ sqlite_fail (spool *s, ward_err *err, const char *what)
                        s->db ? sqlite3_errmsg (s->db) : "out of memory");
 }
 
+/* The counts of folded rows as shipped are kept in the spool as well
+ * (SHIPPED_SQL), written after each commit: the count PostgreSQL holds
+ * is not readable with a host's grants, and a spool left by a run that
+ * ended or died is shipped by another process, which must know what of
+ * a folded count is new to say how many records it shipped (without it,
+ * the whole count of each folded row was said to be shipped again).
+ * Best effort: a write that fails (the writer holding the spool) leaves
+ * an older count, and that process says too many by that difference. */
+#define SHIPPED_SQL "CREATE TABLE IF NOT EXISTS ship_folds (serial INTEGER PRIMARY KEY," \
+  " count INTEGER NOT NULL, ts_last INTEGER)"
+
+static int
+seen_put (spool *s, const fseen *f)
+{
+  if (WARD_GROW (s->seen, s->capseen, s->nseen + 1, 64) < 0)
+    return -1;                    /* forgotten: shipped again, idempotent */
+  size_t at = s->nseen;
+  while (at > 0 && s->seen[at - 1].serial > f->serial)
+    at--;
+  memmove (s->seen + at + 1, s->seen + at, (s->nseen - at) * sizeof *s->seen);
+  s->seen[at] = *f;
+  s->nseen++;
+  return 0;
+}
+
+/* The folded counts an earlier process shipped from s, into s->seen. */
+static void
+seen_load (spool *s)
+{
+  sqlite3_stmt *st;
+  if (s->nseen || sqlite3_prepare_v2 (s->db, "SELECT serial, count, ts_last FROM ship_folds"
+                                      " ORDER BY serial", -1, &st, NULL) != SQLITE_OK)
+    return;                       /* none: a spool of an older ward, or none shipped */
+  while (sqlite3_step (st) == SQLITE_ROW)
+    {
+      fseen f = { sqlite3_column_int64 (st, 0), sqlite3_column_int64 (st, 1),
+                  sqlite3_column_int64 (st, 2) };
+      if (seen_put (s, &f) < 0)
+        break;
+    }
+  sqlite3_finalize (st);
+}
+
+/* After a commit: the folded counts shipped, written into the spool. */
+static void
+seen_save (spool *s)
+{
+  if (s->npend == 0)
+    return;
+  sqlite3_busy_timeout (s->db, 50);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_exec (s->db, SHIPPED_SQL "; BEGIN", NULL, NULL, NULL) == SQLITE_OK
+      && sqlite3_prepare_v2 (s->db, "INSERT OR REPLACE INTO ship_folds (serial, count, ts_last)"
+                             " VALUES (?1, ?2, ?3)", -1, &st, NULL) == SQLITE_OK)
+    {
+      for (size_t i = 0; i < s->npend; i++)
+        {
+          sqlite3_bind_int64 (st, 1, s->pend[i].serial);
+          sqlite3_bind_int64 (st, 2, s->pend[i].count);
+          sqlite3_bind_int64 (st, 3, s->pend[i].ts_last);
+          sqlite3_step (st);
+          sqlite3_reset (st);
+        }
+      sqlite3_finalize (st);
+      sqlite3_exec (s->db, "COMMIT", NULL, NULL, NULL);
+    }
+  if (!sqlite3_get_autocommit (s->db))
+    sqlite3_exec (s->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_busy_timeout (s->db, 2000);
+}
+
 /* Open s and read its run row: 1 ready, 0 when it holds no run yet (its
  * writer has not opened it), -1 with err. */
 int
@@ -268,6 +339,7 @@ wpg_sp_open (spool *s, ward_err *err)
       return -1;
     }
   s->ready = 1;
+  seen_load (s);
   return 1;
 }
 
@@ -299,14 +371,8 @@ seen_commit (spool *s)
           *f = s->pend[i];
           continue;
         }
-      if (WARD_GROW (s->seen, s->capseen, s->nseen + 1, 64) < 0)
-        return;                   /* forgotten: shipped again, idempotent */
-      size_t at = s->nseen;
-      while (at > 0 && s->seen[at - 1].serial > s->pend[i].serial)
-        at--;
-      memmove (s->seen + at + 1, s->seen + at, (s->nseen - at) * sizeof *s->seen);
-      s->seen[at] = s->pend[i];
-      s->nseen++;
+      if (seen_put (s, &s->pend[i]) < 0)
+        break;
     }
   s->npend = 0;
 }
@@ -570,6 +636,7 @@ ship_batch (PGconn *c, spool *s, cbuf *b, int *more, ward_err *err)
       }
     s->shipped = to;
     s->records += recs;
+    seen_save (s);
     seen_commit (s);
     n = k;
   }

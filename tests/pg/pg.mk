@@ -78,3 +78,9 @@ bench-fleet: bench-fleet-store bench-fleet-audit
 ## run ends when its script does whatever its server does
 TESTS += tests/pg/adv-store.sh
 EXTRA_DIST += tests/pg/adv-store.sh
+
+## adv-audit.sh: the fleet trail against hostile users, careless
+## operators and scripts: spool directories others may write refused,
+## spool files of other users never shipped
+TESTS += tests/pg/adv-audit.sh
+EXTRA_DIST += tests/pg/adv-audit.sh

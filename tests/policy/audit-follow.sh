@@ -4,11 +4,12 @@
 # denials of a `ward run --audit FILE` in the background as they are
 # committed (a table row or, with --json, one JSON object per line), keeps
 # to its filters (--actor, --host), starts with the last --limit records,
-# stops on SIGTERM or SIGINT with status 0, and ends quietly when its
-# reader goes away (`| head -1`).
+# stops on SIGTERM or SIGINT with status 0, ends quietly when its
+# reader goes away (`| head -1`), and follows a database moved away or
+# removed and made again (rotated) from its first record.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/policy/lib.sh"
-plan 26
+plan 30
 SCALE=$ward_test_scale
 
 wait_for () {  # wait_for SECONDS PATTERN FILE [COUNT] : FILE has COUNT lines matching
@@ -102,6 +103,26 @@ i=0; until [ -s "$T/prc" ] || [ "$i" -gt $((1200 * SCALE)) ]; do i=$((i + 1)); s
 ok "a follower whose reader went away (| head -1) ends" test -s "$T/prc"
 ok "... with status 0, saying nothing" sh -c "test \"\$(cat '$T/prc')\" = 0 && ! test -s '$T/pe'"
 wait "$pp" 2>/dev/null
+
+# ---- the database rotated under a follower ----
+printf 'for i = 1, 3 do process.registry.register(((...) or "r") .. i) end\n' > "$T/once.lua"
+G=$T/g.db
+"$WARD" run --policy "$T/p.policy" --audit "$G" "$T/once.lua" old > /dev/null 2>&1
+$AUDIT --follow --json --db "$G" > "$T/g" 2> "$T/ge" &
+fg=$!
+wait_for 60 '"resource":"old3"' "$T/g"
+mv "$G" "$T/g.old"; rm -f "$G-wal" "$G-shm"
+"$WARD" run --policy "$T/p.policy" --audit "$G" "$T/once.lua" new > /dev/null 2>&1
+if wait_for 60 '"resource":"new3"' "$T/g"; then pass "a database moved away and made again: the follower follows the new one"
+else fail "a database moved away and made again: the follower follows the new one" "$T/g" "$T/ge"; fi
+has "... saying so" "\`$G\` was replaced or removed; following the new one" "$T/ge"
+rm -f "$G" "$G-wal" "$G-shm"
+"$WARD" run --policy "$T/p.policy" --audit "$G" "$T/once.lua" third > /dev/null 2>&1
+if wait_for 60 '"resource":"third3"' "$T/g"; then pass "... removed and made again: the same"
+else fail "... removed and made again: the same" "$T/g" "$T/ge"; fi
+stop "$fg" TERM
+ok "... nothing twice, nothing missed: $(grep -c '"serial"' "$T/g") records" \
+  test "$(grep -o '"resource":"[a-z0-9]*"' "$T/g" | tr '\n' ' ')" = '"resource":"old1" "resource":"old2" "resource":"old3" "resource":"new1" "resource":"new2" "resource":"new3" "resource":"third1" "resource":"third2" "resource":"third3" '
 
 kill -TERM "$r1" "$r2" 2>/dev/null; wait "$r1" "$r2" 2>/dev/null
 finish
