@@ -88,6 +88,9 @@ int wpol_acli_follow (const wpol_aopts *o);
  * SIGPIPE (a closed output is then an error of the write). */
 void wpol_acli_follow_signals (void);
 int wpol_acli_stopping (void);
+/* The socket a stop signal shuts down (-1: none; cleared before it is
+ * closed), so that a follower blocked on a server that hangs stops too. */
+void wpol_acli_follow_cut (int fd);
 /* Print rows r as o says (the listing's format, o->cols kept), flushed:
  * 0, or -1 when the output is gone (a closed pipe: stop quietly). */
 int wpol_acli_follow_print (const wpol_aopts *o, wpol_arows *r);

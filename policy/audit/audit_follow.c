@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,12 +26,25 @@
 #define TAIL_DEFAULT 10
 
 static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t cut_fd = -1;
 
 static void
 on_stop (int sig)
 {
   (void) sig;
   stopping = 1;
+  /* a read blocked on a server that hangs ends at once: libpq goes on
+   * waiting through EINTR */
+  int fd = cut_fd, e = errno;
+  if (fd >= 0)
+    shutdown (fd, SHUT_RDWR);
+  errno = e;
+}
+
+void
+wpol_acli_follow_cut (int fd)
+{
+  cut_fd = fd;
 }
 
 void

@@ -646,6 +646,7 @@ wpol_acli_pg_follow (const wpol_aopts *o0)
   PGconn *c = connect_trail (&o, "");
   if (c == NULL)
     goto done;
+  wpol_acli_follow_cut (PQsocket (c));
   if (listen_on (c, &err) < 0)
     {
       say ("", err.msg);
@@ -672,15 +673,19 @@ wpol_acli_pg_follow (const wpol_aopts *o0)
       else
         {
           wpol_acli_rows_free (&r);
+          if (wpol_acli_stopping ())
+            goto stop;            /* the read cut by the signal */
           if (PQstatus (c) != CONNECTION_BAD)
             {
               say ("", err.msg);
               goto done;
             }
           fprintf (stderr, "ward audit: %s; reconnecting\n", err.msg);
+          wpol_acli_follow_cut (-1);
           PQfinish (c);
           if ((c = reconnect (&o, name)) == NULL)
             break;
+          wpol_acli_follow_cut (PQsocket (c));
           continue;
         }
       /* a notification may have come in with the last results */
@@ -714,6 +719,7 @@ wpol_acli_pg_follow (const wpol_aopts *o0)
 stop:
   rc = 0;
 done:
+  wpol_acli_follow_cut (-1);
   PQfinish (c);
   wpol_arena_free (&p.a);
   free (f.gaps);

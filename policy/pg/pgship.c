@@ -542,7 +542,8 @@ make_spool (const char *dir, char *path, size_t size, ward_err *err)
            && wpol_auditdb_schema (db) == 0
            /* the shipper reads the folded rows again each pass */
            && sqlite3_exec (db, "CREATE INDEX IF NOT EXISTS audit_folded ON audit(serial)"
-                            " WHERE kind = 'folded'; COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+                            " WHERE kind = 'folded'; " WPG_SHIP_FOLDS_SQL "; COMMIT", NULL, NULL,
+                            NULL) == SQLITE_OK;
   if (!ok)
     ward_err_set (err, WARD_E_INVALID, 0, "cannot create the audit spool `%s`: %s", path,
                   db ? sqlite3_errmsg (db) : "out of memory");

@@ -216,16 +216,13 @@ sqlite_fail (spool *s, ward_err *err, const char *what)
 }
 
 /* The counts of folded rows as shipped are kept in the spool as well
- * (SHIPPED_SQL), written after each commit: the count PostgreSQL holds
+ * (WPG_SHIP_FOLDS_SQL), written after each commit: the count PostgreSQL holds
  * is not readable with a host's grants, and a spool left by a run that
  * ended or died is shipped by another process, which must know what of
  * a folded count is new to say how many records it shipped (without it,
  * the whole count of each folded row was said to be shipped again).
  * Best effort: a write that fails (the writer holding the spool) leaves
  * an older count, and that process says too many by that difference. */
-#define SHIPPED_SQL "CREATE TABLE IF NOT EXISTS ship_folds (serial INTEGER PRIMARY KEY," \
-  " count INTEGER NOT NULL, ts_last INTEGER)"
-
 static int
 seen_put (spool *s, const fseen *f)
 {
@@ -266,7 +263,7 @@ seen_save (spool *s)
     return;
   sqlite3_busy_timeout (s->db, 50);
   sqlite3_stmt *st = NULL;
-  if (sqlite3_exec (s->db, SHIPPED_SQL "; BEGIN", NULL, NULL, NULL) == SQLITE_OK
+  if (sqlite3_exec (s->db, WPG_SHIP_FOLDS_SQL "; BEGIN", NULL, NULL, NULL) == SQLITE_OK
       && sqlite3_prepare_v2 (s->db, "INSERT OR REPLACE INTO ship_folds (serial, count, ts_last)"
                              " VALUES (?1, ?2, ?3)", -1, &st, NULL) == SQLITE_OK)
     {

@@ -41,6 +41,12 @@ typedef struct spool {
   size_t npend, cappend;
 } spool;
 
+/* The spool's table of the folded counts shipped (pgship_batch.c says
+ * why): made with the spool, so that no schema change meets its writer
+ * mid-run, and by the shipper in spools of older wards. */
+#define WPG_SHIP_FOLDS_SQL "CREATE TABLE IF NOT EXISTS ship_folds (serial INTEGER PRIMARY" \
+  " KEY, count INTEGER NOT NULL, ts_last INTEGER)"
+
 /* s for the spool file at path (its name in audit_spools: the file name
  * less ".db"): 0, or -1 when out of memory. */
 int wpg_sp_init (spool *s, const char *path);

@@ -8,11 +8,12 @@
 # removed; a kept spool's folded counts are not counted as shipped twice;
 # a spool removed under its run while the server is away is lost and
 # said so (exit 3); stored JSON that is no JSON is never pasted into `ward audit --json`; a
-# flood of notifications does not make a follower read once for each.
+# flood of notifications does not make a follower read once for each;
+# SIGTERM stops a follower whose server hangs.
 # A real server (lib.sh); TAP.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 23
+plan 26
 
 pg_start
 pg_createdb fleet
@@ -167,4 +168,24 @@ kill -TERM "$F"; wait "$F"
 reads=$(( $(xr) - r0 ))          # the follower's reads end in ROLLBACK
 ok "40000 notifications: the follower read $reads times (at most one read per 100 ms)" \
   test "$reads" -lt 800
+
+# ---- a server that hangs (its process stopped) under a follower:
+# SIGTERM still stops the follower, with status 0 ----
+"$WARD" audit --db "$U" --follow --json > "$T/f6" 2> "$T/fe6" &
+F=$!
+wait_until "the follower's first lines" grep -q '"serial"' "$T/f6"
+bk=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND query LIKE '%ROLLBACK%'")
+ok "the follower's server process found (${bk:-none})" test -n "$bk"
+kill -STOP $bk
+gone () { ! kill -0 "$F" 2> /dev/null; }
+# the follower's fallback read (every second without a notification) is
+# sent and blocks; a shorter pause only makes this check weaker
+sleep 2
+kill -TERM "$F"
+wait_until "the follower gone" gone
+ok "SIGTERM stops a follower whose server hangs" gone
+kill -CONT $bk
+kill -KILL "$F" 2> /dev/null
+wait "$F"; rc=$?
+ok "... with status 0, quietly (status $rc)" sh -c "[ $rc -eq 0 ] && ! [ -s '$T/fe6' ]"
 finish
