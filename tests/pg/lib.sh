@@ -42,6 +42,11 @@ pg_start () {
   fi
   pg_restart
   trap 'pg_stop immediate > /dev/null 2>&1; rm -rf "$T"' EXIT
+  # a test stopped by a signal stops its server too (the shell runs the
+  # EXIT trap only on exit)
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
 pg_restart () {
   if ! pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t "$(scaled_s 60)" \
