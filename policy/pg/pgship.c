@@ -27,7 +27,6 @@
 #define PERIOD_MS 50              /* the shipper looks at the spool this often */
 #define BACKOFF_MIN_MS 100        /* first retry after a failure ... */
 #define BACKOFF_MAX_MS 2000       /* ... doubling up to this */
-#define CONNECT_MS 10000          /* a connection attempt gives up */
 
 static int64_t
 now_ms (void)
@@ -45,6 +44,7 @@ static struct {
   pthread_t thread;
   int running, final, exited, abort;
   int sock;                       /* the open connection's socket, -1 none */
+  int wake_r, wake_w;             /* a pipe written when the run gives up waiting */
   int shipped_all;                /* the last pass found nothing left */
   int64_t deadline;               /* the last pass gives up past it (now_ms) ... */
   int64_t limit;                  /* ... and past this, even while it ships */
@@ -55,7 +55,7 @@ static struct {
   int away;                       /* said that the trail spools */
   ward_err why;                   /* the last failure */
 } sh = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .sock = -1,
-         .lockfd = -1 };
+         .lockfd = -1, .wake_r = -1, .wake_w = -1 };
 
 static int
 aborted (void)
@@ -63,81 +63,15 @@ aborted (void)
   return __atomic_load_n (&sh.abort, __ATOMIC_RELAXED);
 }
 
-static void
-no_notices (void *arg, const char *msg)
-{
-  (void) arg;
-  (void) msg;
-}
-
-/* PQerrorMessage on one line. */
-static void
-one_line (const char *m, char *buf, size_t size)
-{
-  size_t o = 0;
-  for (; *m && o + 3 < size; m++)
-    {
-      if (*m == '\n')
-        {
-          if (m[1] == '\0')
-            break;
-          buf[o++] = ';';
-          buf[o++] = ' ';
-        }
-      else
-        buf[o++] = (unsigned char) *m < 0x20 ? ' ' : *m;
-    }
-  buf[o] = '\0';
-}
-
-/* wpg_connect, but polled: a stopping run gives up at once, and the
- * attempt after CONNECT_MS. */
+/* wpg_connect that gives up as soon as the run ends (wake_r readable), and
+ * the audit tables there, or made (when this role may). */
 static PGconn *
 ship_connect (const char *conninfo, ward_err *err)
 {
-  char name[256], msg[400];
-  wpg_display (conninfo, name, sizeof name);
-  const char *const keys[] = { "fallback_application_name", "dbname", NULL };
-  const char *const vals[] = { "ward", conninfo, NULL };
-  PGconn *c = PQconnectStartParams (keys, vals, 1);
+  int woken;
+  PGconn *c = wpg_connect_wake (conninfo, sh.wake_r, &woken, err);
   if (c == NULL)
-    {
-      ward_err_set (err, WARD_E_INTERNAL, ENOMEM, "connecting to %s", name);
-      return NULL;
-    }
-  PostgresPollingStatusType st = PQstatus (c) == CONNECTION_BAD ? PGRES_POLLING_FAILED
-                                 : PGRES_POLLING_WRITING;
-  int64_t end = now_ms () + CONNECT_MS;
-  const char *timeout = NULL;
-  while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED)
-    {
-      struct pollfd p = { PQsocket (c), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0 };
-      int r = poll (&p, 1, 100);
-      if (r > 0)
-        st = PQconnectPoll (c);
-      else if (r < 0 && errno != EINTR)
-        st = PGRES_POLLING_FAILED;
-      else if (aborted () || now_ms () > end)
-        {
-          timeout = aborted () ? "the run ends" : "timeout expired";
-          break;
-        }
-    }
-  if (st != PGRES_POLLING_OK)
-    {
-      one_line (timeout ? timeout : PQerrorMessage (c), msg, sizeof msg);
-      ward_err_set (err, WARD_E_UNAVAILABLE, 0, "cannot connect to %s: %s", name, msg);
-      PQfinish (c);
-      return NULL;
-    }
-  PQsetNoticeProcessor (c, no_notices, NULL);
-  if (wpg_exec (c, err, "setting up the connection", "SET search_path TO " WPG_SCHEMA ";"
-                " SET client_min_messages TO warning; SET client_encoding TO 'UTF8'") < 0)
-    {
-      PQfinish (c);
-      return NULL;
-    }
-  /* the audit tables: there, or made (when this role may) */
+    return NULL;
   ward_err e2;
   if (wpg_schema (c, 0, WPG_NEED_AUDIT, err) < 0 && PQstatus (c) == CONNECTION_OK
       && wpg_schema (c, 1, WPG_NEED_AUDIT, &e2) < 0)
@@ -570,6 +504,11 @@ reset (void)
   sh.lockfd = -1;
   sh.running = sh.final = sh.exited = sh.abort = sh.shipped_all = sh.away = 0;
   sh.sock = -1;
+  if (sh.wake_r >= 0)
+    close (sh.wake_r);
+  if (sh.wake_w >= 0)
+    close (sh.wake_w);
+  sh.wake_r = sh.wake_w = -1;
 }
 
 int
@@ -607,8 +546,14 @@ wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *spoo
       snprintf (store, sizeof store, "store %s", wpg_display (o->store + 6, sname, sizeof sname));
       wo.store = store;
     }
-  if (wpg_sp_init (&sh.live, path) < 0 || (sh.conninfo = strdup (conninfo)) == NULL
-      || (sh.dir = strdup (dir)) == NULL)
+  int wake[2];
+  if (pipe2 (wake, O_CLOEXEC | O_NONBLOCK) == 0)
+    {
+      sh.wake_r = wake[0];
+      sh.wake_w = wake[1];
+    }
+  if (sh.wake_r < 0 || wpg_sp_init (&sh.live, path) < 0
+      || (sh.conninfo = strdup (conninfo)) == NULL || (sh.dir = strdup (dir)) == NULL)
     {
       wpg_sp_remove (path);
       reset ();
@@ -664,6 +609,10 @@ wpg_ship_stop (void)
       if (!sh.exited && now_ms () > sh.deadline + 500)
         {
           __atomic_store_n (&sh.abort, 1, __ATOMIC_RELAXED);
+          if (sh.wake_w >= 0 && write (sh.wake_w, "x", 1) < 0)
+            {
+              /* full already: it has been woken */
+            }
           if (sh.sock >= 0)
             shutdown (sh.sock, SHUT_RDWR);
           pthread_cond_broadcast (&sh.cond);
