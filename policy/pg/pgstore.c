@@ -342,14 +342,24 @@ schema_known (wpgs *pg, ward_err *err)
                        "ward knows up to %d (upgrade ward)", name, v, WPG_SCHEMA_VERSION);
 }
 
+#define WPGS_LOCK_STR2(x) #x
+#define WPGS_LOCK_STR(x) WPGS_LOCK_STR2 (x)
+#define LOCK_TIMEOUT "SELECT set_config('lock_timeout', '" WPGS_LOCK_STR (WPGS_LOCK_MS) "', true)" \
+  " WHERE current_setting('lock_timeout') = '0'"
+
 int
 wpgs_enter (wpol_store *st, int change, int64_t history_version, ward_err *err)
 {
   wpgs *pg = st->pg;
   change = change && !st->preview && !st->readonly;
+  /* A lock someone holds on a store table (a DBA's ALTER TABLE left in an
+   * open transaction) makes the operation fail after WPGS_LOCK_MS rather
+   * than wait for ever, unless the session sets its own lock_timeout; a
+   * change waits as long as it must for another change (the advisory
+   * lock is taken before). */
   if (wpg_exec (pg->conn, err, change ? "starting the change" : "reading",
-                change ? "BEGIN; SELECT pg_advisory_xact_lock(" WPG_LOCK_STORE ")"
-                : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") < 0)
+                change ? "BEGIN; SELECT pg_advisory_xact_lock(" WPG_LOCK_STORE "); " LOCK_TIMEOUT
+                : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; " LOCK_TIMEOUT) < 0)
     {
       if (PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
         pg_discard (pg->conn, "ROLLBACK");

@@ -42,6 +42,10 @@ int wpgs_enter (wpol_store *st, int change, int64_t history_version, ward_err *e
  * moved the version is written back and committed (-1 with err when that
  * fails: nothing changed); anything else rolls back. Returns r, or -1. */
 int wpgs_leave (wpol_store *st, int r, ward_err *err);
+/* An operation that waits on a lock of a store table (someone's ALTER
+ * TABLE in an open transaction) fails after WPGS_LOCK_MS (ms) instead of
+ * waiting for ever, unless the session sets a lock_timeout of its own. */
+#define WPGS_LOCK_MS 5000
 /* The store's version: one read of meta. 0, or -1 with err. */
 int wpgs_version (wpol_store *st, uint64_t *version, ward_err *err);
 

@@ -11,10 +11,11 @@
 # is still read right. A running ward whose schema a newer ward migrated
 # reads nothing more from it, and keeps the policies it loaded. A
 # connection string given where ward wants a file or a word is not
-# echoed with its password.
+# echoed with its password. A lock a DBA holds on a store table in an
+# open transaction makes a read fail, saying so, instead of hang.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 30
+plan 33
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -152,4 +153,32 @@ kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
 pg_psql n1 "DELETE FROM ward.schema_migrations WHERE version = 99"
 "$WARD" policy explain --db "$N" --actor main --action env.read --resource USER > "$T/x" 2>&1
 has "(the change was one a ward that knows the schema takes)" '^decision: allow' "$T/x"
+
+# a DBA's transaction holds ward.files locked (until this test says)
+pg_createdb k1
+K=$(pg_uri k1)
+"$WARD" policy load --db "$K" "$T/app.policy" > /dev/null 2>&1
+mkfifo "$T/dba"
+"$PGBIN/psql" -X -q -h "$PGSOCK" -U "$PGUSER_TEST" -d k1 < "$T/dba" > /dev/null 2>&1 &
+dba=$!
+exec 3> "$T/dba"
+echo "BEGIN; LOCK TABLE ward.files IN ACCESS EXCLUSIVE MODE;" >&3
+i=0; until [ "$(pg_psql k1 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+  WHERE c.relname = 'files' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ] \
+  || [ $i -gt $((600 * ward_test_scale)) ]; do i=$((i + 1)); sleep 0.05; done
+"$WARD" policy list --db "$K" > "$T/lo" 2> "$T/le" &
+lpid=$!
+i=0; while kill -0 $lpid 2>/dev/null && [ $i -lt $((1200 * ward_test_scale)) ]; do
+  i=$((i + 1)); sleep 0.05
+done
+if kill -0 $lpid 2>/dev/null; then
+  fail "a read of a store whose table is locked ends (it hung)"
+  kill $lpid
+else pass "a read of a store whose table is locked ends"; fi
+wait $lpid; rc=$?
+[ $rc = 1 ] && pass "... failing" || fail "... failing (status $rc)" "$T/lo" "$T/le"
+has "... saying why" 'reading files: .*lock timeout' "$T/le"
+echo "COMMIT;" >&3
+exec 3>&-
+wait $dba
 finish
