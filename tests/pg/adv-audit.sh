@@ -23,29 +23,8 @@ cat > "$T/r.policy" <<'P'
 policy "r" { allow process.host on "ward:main"; allow lua.require on "fs"; }
 actor "main" { scope = ["r"]; }
 P
-cat > "$T/flood.lua" <<'L'
-local n, tag = tonumber((...)), select(2, ...) or "x"
-local denied = 0
-for i = 1, n do
-  local ok, err = process.send(tag .. i, "t", 1)
-  if not ok and err:kind() == "PERMISSION_DENIED" then denied = denied + 1 end
-end
-print("denied " .. denied)
-L
-cat > "$T/loop.lua" <<'L'
-local fs = require "fs"
-local ctl = (...)
-local denied, i = 0, 0
-while not fs.stat(ctl .. "/stop") do
-  for _ = 1, 100 do
-    i = i + 1
-    local ok, err = process.send("y" .. i, "t", 1)
-    if not ok and err:kind() == "PERMISSION_DENIED" then denied = denied + 1 end
-  end
-  time.sleep("2ms")
-end
-print("denied " .. denied)
-L
+cp "$S/tests/pg/flood.lua" "$T/flood.lua"
+cp "$S/tests/pg/loop.lua" "$T/loop.lua"
 # wait_until DESCRIPTION COMMAND...: poll until the command succeeds
 wait_until () {
   d=$1; shift

@@ -22,11 +22,6 @@ U=$(pg_uri s)
 SOCKU=$(printf %s "$PGSOCK" | sed 's|/|%2F|g')
 printf 'policy "app" {\n  allow env.read on "HOME";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
 "$WARD" policy load --db "$U" "$T/app.policy" > /dev/null 2>&1 || fail "the first load"
-wait_for () {  # wait_for PATTERN FILE: until FILE matches (a scaled deadline)
-  i=0; until grep -q "$1" "$2" 2>/dev/null || [ $i -gt $((600 * ward_test_scale)) ]; do
-    i=$((i + 1)); sleep 0.05
-  done
-}
 
 # libpq quotes the piece it cannot parse, or the whole URI
 for db in 'postgresql://u:SECRET@[::1/db' 'postgresql://u:SEC%zzRET@h/db' \
@@ -57,7 +52,7 @@ for db in "postgresql://ward:SE?CRET@$SOCKU/s" "postgresql://ward@$SOCKU/s?%70as
   : > "$T/o"
   "$WARD" run --db "$db" --audit "$T/au.db" "$T/nap.lua" "$(scaled_ms 30000)" > "$T/o" 2> "$T/e" &
   wpid=$!
-  wait_for READY "$T/o"
+  wait_for 30 READY "$T/o"
   tr '\0' ' ' < "/proc/$wpid/cmdline" > "$T/cmd" 2>/dev/null
   if grep -q READY "$T/o" && grep -q -- '--db' "$T/cmd" && ! grep -q 'SE\|CRET' "$T/cmd"; then
     pass "ps shows no password: $(sed 's/.*--db //; s/ --audit.*//' "$T/cmd")"
@@ -71,11 +66,11 @@ done
 "$WARD" run --db "$U?connect_timeout=0" --audit "$T/au2.db" "$T/nap.lua" "$(scaled_ms 5000)" \
   > "$T/o2" 2> "$T/e2" &
 wpid=$!
-wait_for READY "$T/o2"
+wait_for 30 READY "$T/o2"
 pm=$(head -1 "$PGDIR/data/postmaster.pid")
 bpids=$(pg_psql s "SELECT pid FROM pg_stat_activity WHERE application_name = 'ward'")
 kill -STOP $pm $bpids
-wait_for 'policy store is lost' "$T/e2"
+wait_for 30 'policy store is lost' "$T/e2"
 has "a server that stops answering is lost" 'policy store is lost' "$T/e2"
 i=0; while kill -0 $wpid 2>/dev/null && [ $i -lt $((1200 * ward_test_scale)) ]; do
   i=$((i + 1)); sleep 0.05
@@ -140,7 +135,7 @@ print("TIMEOUT")
 LUA
 "$WARD" run --db "$N" --audit "$T/au4.db" "$T/user.lua" "$(scaled_ms 30000)" > "$T/o4" 2> "$T/e4" &
 wpid=$!
-wait_for READY "$T/o4"
+wait_for 30 READY "$T/o4"
 pg_psql n1 "SET search_path TO ward; INSERT INTO schema_migrations (version) VALUES (99);
   UPDATE files SET source = replace(source, 'on \"HOME\";', 'on \"HOME\", \"USER\";');
   UPDATE meta SET value = value + 1; NOTIFY ward_policy"

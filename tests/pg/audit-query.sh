@@ -14,13 +14,6 @@ plan 58
 SCALE=$ward_test_scale
 MKSCHEMA=$B/tests/pg/query-schema
 
-wait_for () {  # wait_for SECONDS PATTERN FILE [COUNT] : FILE has COUNT lines matching
-  i=0; limit=$(($1 * 20 * SCALE))
-  until c=$(grep -c -- "$2" "$3" 2>/dev/null); [ "${c:-0}" -ge "${4:-1}" ]; do
-    i=$((i + 1)); [ "$i" -gt "$limit" ] && return 1
-    sleep 0.05
-  done
-}
 stop () { kill "-$2" "$1"; wait "$1"; rc=$?; }
 # is DESCRIPTION COMMAND... : as ok, leaving $T/out (the last output) be
 is () {

@@ -35,30 +35,8 @@ actor "main" { scope = ["r"]; }
 EOF
 # flood.lua N: N denials (a send to an unknown name asks for
 # process.registry.lookup, which is denied), then how many it saw
-cat > "$T/flood.lua" <<'EOF'
-local n, tag = tonumber((...)), select(2, ...) or "x"
-local denied = 0
-for i = 1, n do
-  local ok, err = process.send(tag .. i, "t", 1)
-  if not ok and err:kind() == "PERMISSION_DENIED" then denied = denied + 1 end
-end
-print("denied " .. denied)
-EOF
-# loop.lua CTL: denials in rounds (100, then 2 ms) until CTL/stop exists
-cat > "$T/loop.lua" <<'EOF'
-local fs = require "fs"
-local ctl = (...)
-local denied, i = 0, 0
-while not fs.stat(ctl .. "/stop") do
-  for _ = 1, 100 do
-    i = i + 1
-    local ok, err = process.send("y" .. i, "t", 1)
-    if not ok and err:kind() == "PERMISSION_DENIED" then denied = denied + 1 end
-  end
-  time.sleep("2ms")
-end
-print("denied " .. denied)
-EOF
+cp "$S/tests/pg/flood.lua" "$T/flood.lua"
+cp "$S/tests/pg/loop.lua" "$T/loop.lua"
 SPOOL=$T/state/ward/spool
 
 # ---- records arrive, with the host name and the run's id ----

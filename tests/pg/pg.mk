@@ -84,3 +84,6 @@ EXTRA_DIST += tests/pg/adv-store.sh
 ## spool files of other users never shipped
 TESTS += tests/pg/adv-audit.sh
 EXTRA_DIST += tests/pg/adv-audit.sh
+
+## scripts the audit tests run
+EXTRA_DIST += tests/pg/flood.lua tests/pg/loop.lua

@@ -29,11 +29,6 @@ while time.now() - t0 < limit do
 end
 print("TIMEOUT")
 LUA
-wait_for () {  # wait_for PATTERN FILE: until FILE matches (a scaled deadline)
-  i=0; until grep -q "$1" "$2" 2>/dev/null || [ $i -gt $((600 * ward_test_scale)) ]; do
-    i=$((i + 1)); sleep 0.05
-  done
-}
 ticks () { grep -c '^TICK' "$T/o"; }
 wait_ticks () {  # wait_ticks N: until N more decisions were printed
   want=$(($(ticks) + $1)); i=0
@@ -43,11 +38,11 @@ wait_ticks () {  # wait_ticks N: until N more decisions were printed
 }
 "$WARD" run --db "$U" --audit "$T/au.db" "$T/tick.lua" "$(scaled_ms 60000)" > "$T/o" 2> "$T/e" &
 wpid=$!
-wait_for '^TICK' "$T/o"
+wait_for 30 '^TICK' "$T/o"
 has "the running ward decides: HOME granted, USER denied" '^TICK 1 HOME=granted USER=denied$' "$T/o"
 
 pg_stop > /dev/null 2>&1
-wait_for 'policy store is lost' "$T/e"
+wait_for 30 'policy store is lost' "$T/e"
 has "the server stopped: ward says the store is lost" \
   '^ward: the policy store is lost (.*); the policies loaded (version 1) stay in force until it is back$' "$T/e"
 has "... naming the server" 'postgresql://ward@' "$T/e"
@@ -61,7 +56,7 @@ else fail "... and said it once" "$T/e"; fi
 notok 1 "a load while the server is away fails" "$WARD" policy load --db "$U" "$T/app.policy"
 has "... naming the server" 'cannot connect to postgresql://ward@' "$T/err"
 pg_restart
-wait_for ' is back (version' "$T/e"
+wait_for 30 ' is back (version' "$T/e"
 has "the server back: ward says so" '^ward: the policy store postgresql://ward@.* is back (version 1)$' "$T/e"
 printf 'policy "app" {\n  allow env.read on "HOME";\n  allow env.read on "USER";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
 ok "a load that allows USER" "$WARD" policy load --db "$U" "$T/app.policy"
@@ -85,16 +80,16 @@ printf 'policy "app" {\n  allow env.read on "HOME";\n}\nactor "main" { scope = [
 : > "$T/o"
 "$WARD" run --db "$U" --audit "$T/au2.db" "$T/tick.lua" "$(scaled_ms 60000)" > "$T/o" 2> "$T/e2" &
 wpid=$!
-wait_for '^TICK' "$T/o"
+wait_for 30 '^TICK' "$T/o"
 bpids=$(pg_psql s "SELECT pid FROM pg_stat_activity WHERE application_name = 'ward'")
 if [ -n "$bpids" ] && kill -STOP $bpids; then pass "the server process of the running ward is stopped"
 else fail "the server process of the running ward is stopped"; fi
-wait_for 'policy store is lost' "$T/e2"
+wait_for 30 'policy store is lost' "$T/e2"
 has "an unanswered version check: ward says the store is lost" 'lost (.*no answer in [0-9]* ms)' "$T/e2"
 wait_ticks 20
 hasnt "... deciding as before meanwhile" 'USER=granted\|HOME=denied' "$T/o"
 kill -CONT $bpids
-wait_for ' is back (version' "$T/e2"
+wait_for 30 ' is back (version' "$T/e2"
 has "... and back on a new connection" ' is back (version' "$T/e2"
 printf 'policy "app" {\n  allow env.read on "HOME";\n  allow env.read on "USER";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
 "$WARD" policy load --db "$U" "$T/app.policy" > /dev/null 2>&1
@@ -105,7 +100,7 @@ has "... taking up a later load" '^GRANTED$' "$T/o"
 printf 'print("READY")\ntime.sleep(tonumber((...)))\nprint("DONE")\n' > "$T/nap.lua"
 "$WARD" run --db "$U" --audit "$T/au3.db" "$T/nap.lua" "$(scaled_ms 2000)" > "$T/o3" 2> "$T/e3" &
 wpid=$!
-wait_for READY "$T/o3"
+wait_for 30 READY "$T/o3"
 bpids=$(pg_psql s "SELECT pid FROM pg_stat_activity WHERE application_name = 'ward'")
 [ -n "$bpids" ] && kill -STOP $bpids
 i=0; while kill -0 $wpid 2>/dev/null && [ $i -lt $((600 * ward_test_scale)) ]; do

@@ -25,16 +25,11 @@ while time.now() - t0 < limit do
 end
 print("TIMEOUT")
 LUA
-wait_for () {  # wait_for PATTERN FILE: until FILE matches (a scaled deadline)
-  i=0; until grep -q "$1" "$2" 2>/dev/null || [ $i -gt $((600 * ward_test_scale)) ]; do
-    i=$((i + 1)); sleep 0.05
-  done
-}
 "$WARD" run --db "$U" --audit "$T/a1.db" "$T/loop.lua" "$(scaled_ms 30000)" USER > "$T/o1" 2> "$T/e1" &
 p1=$!
 "$WARD" run --db "$U" --audit "$T/a2.db" "$T/loop.lua" "$(scaled_ms 30000)" USER > "$T/o2" 2> "$T/e2" &
 p2=$!
-wait_for READY "$T/o1"; wait_for READY "$T/o2"
+wait_for 30 READY "$T/o1"; wait_for 30 READY "$T/o2"
 has "the first running ward is denied USER" '^READY denied$' "$T/o1"
 has "... and the second" '^READY denied$' "$T/o2"
 printf 'policy "app" {\n  allow env.read on "HOME";\n  allow env.read on "USER";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
@@ -46,7 +41,7 @@ has "... and the second" '^GRANTED$' "$T/o2"
 # no notification: the version and a file changed behind ward's back
 "$WARD" run --db "$U" --audit "$T/a3.db" "$T/loop.lua" "$(scaled_ms 30000)" LANG > "$T/o3" 2> "$T/e3" &
 p3=$!
-wait_for READY "$T/o3"
+wait_for 30 READY "$T/o3"
 has "a running ward is denied LANG" '^READY denied$' "$T/o3"
 pg_psql fleet "UPDATE ward.files SET source = replace(source, '\"USER\"', '\"LANG\"');
   UPDATE ward.meta SET value = value + 1 WHERE key = 'version'"

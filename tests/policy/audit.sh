@@ -238,13 +238,6 @@ notok 2 "an unknown command too, with a suggestion" $AUDIT stat --db "$D"
 has "... did you mean" "did you mean \`stats\`" "$T/err"
 notok 2 "a bad --since too" $AUDIT --db "$D" --since yesterday
 notok 1 "a database that does not exist is an error" $AUDIT --db "$T/nothing.db"
-wait_for () {  # wait_for SECONDS PATTERN FILE : until FILE has a line matching PATTERN
-  i=0; limit=$(($1 * 20 * SCALE))
-  until grep -q -- "$2" "$3" 2>/dev/null; do
-    i=$((i + 1)); [ "$i" -gt "$limit" ] && return 1
-    sleep 0.05
-  done
-}
 # term_when NAME PATTERN OUT ERR: the run in the background ($wpid) prints
 # a line matching PATTERN to OUT within 600 s (TAP line NAME, showing ERR if
 # not); then it is sent SIGTERM, and its exit status is in $rc.

@@ -33,6 +33,15 @@ has () {  # has DESCRIPTION PATTERN FILE : FILE matches the grep pattern
 hasnt () {
   if grep -q -- "$2" "$3"; then fail "$1 (found \`$2\`)" "$3"; else pass "$1"; fi
 }
+wait_for () {  # wait_for SECONDS PATTERN FILE [COUNT]: until FILE has COUNT (default 1)
+  # lines matching the grep pattern, for at most SECONDS scaled; 1 when it gave up
+  _w=0; _limit=$(($1 * 20 * ward_test_scale))
+  until _c=$(grep -c -- "$2" "$3" 2>/dev/null); [ "${_c:-0}" -ge "${4:-1}" ]; do
+    _w=$((_w + 1)); [ "$_w" -gt "$_limit" ] && return 1
+    sleep 0.05
+  done
+  return 0
+}
 finish () { [ "$fails" -eq 0 ]; }
 
 # The policy store a test uses: `store_db NAME` names it -- the file
