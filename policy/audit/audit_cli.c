@@ -265,6 +265,14 @@ parse_opts (int argc, char **argv, const char *cmd, wpol_aopts *o)
 /* ---- reading ----------------------------------------------------------- */
 
 void
+wpol_acli_row_ints (wpol_arow *w, int64_t *v[WPOL_AROW_NINTS])
+{
+  int64_t *ints[WPOL_AROW_NINTS] = { &w->serial, &w->run, &w->ts, &w->ts_last, &w->count,
+                                     &w->rule_line, &w->store_version, &w->resource_len };
+  memcpy (v, ints, sizeof ints);
+}
+
+void
 wpol_acli_row_strs (wpol_arow *w, char **s[WPOL_AROW_NSTRS])
 {
   char **strs[WPOL_AROW_NSTRS] = {
@@ -426,9 +434,9 @@ static void
 row_from (sqlite3_stmt *s, wpol_arow *w)
 {
   memset (w, 0, sizeof *w);
-  int64_t *ints[] = { &w->serial, &w->run, &w->ts, &w->ts_last, &w->count, &w->rule_line,
-                      &w->store_version, &w->resource_len };
-  for (int c = 0; c < 8; c++)
+  int64_t *ints[WPOL_AROW_NINTS];
+  wpol_acli_row_ints (w, ints);
+  for (int c = 0; c < WPOL_AROW_NINTS; c++)
     *ints[c] = sqlite3_column_int64 (s, c);
   char **strs[WPOL_AROW_NSTRS];
   wpol_acli_row_strs (w, strs);

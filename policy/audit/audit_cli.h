@@ -47,6 +47,10 @@ void wpol_acli_rows_free (wpol_arows *r);
  * eight integers). */
 #define WPOL_AROW_NSTRS 18
 void wpol_acli_row_strs (wpol_arow *w, char **s[WPOL_AROW_NSTRS]);
+/* ... and its integers, in the order both readers select them: serial,
+ * run, ts, ts_last, count, rule_line, store_version, resource_len. */
+#define WPOL_AROW_NINTS 8
+void wpol_acli_row_ints (wpol_arow *w, int64_t *v[WPOL_AROW_NINTS]);
 
 /* A row that stands for lost records, not for a decision. */
 int wpol_acli_is_lost (const wpol_arow *w);

@@ -177,9 +177,9 @@ row_add (const PGresult *r, int i, wpol_arows *out)
     goto oom;
   wpol_arow *w = &out->v[out->n];
   memset (w, 0, sizeof *w);
-  int64_t *ints[] = { &w->serial, &w->run, &w->ts, &w->ts_last, &w->count, &w->rule_line,
-                      &w->store_version, &w->resource_len };
-  for (int c = 0; c < 8; c++)
+  int64_t *ints[WPOL_AROW_NINTS];
+  wpol_acli_row_ints (w, ints);
+  for (int c = 0; c < WPOL_AROW_NINTS; c++)
     *ints[c] = PQgetisnull (r, i, c) ? 0 : strtoll (PQgetvalue (r, i, c), NULL, 10);
   char **strs[WPOL_AROW_NSTRS];
   wpol_acli_row_strs (w, strs);
