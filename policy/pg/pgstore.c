@@ -569,8 +569,9 @@ wpgs_watch (wpol_store *st, wpol_engine *e, int wake_fd)
             continue;
           lost = 0;
           uint64_t v = wpol_engine_store_version (e, wpol_engine_generation (e));
+          char name[256];
           snprintf (text, sizeof text, "the policy store %s is back (version %" PRIu64 ")",
-                    st->path, v);
+                    wpg_conn_name (c, name, sizeof name), v);
           say (text);
           if (r < 0)
             {

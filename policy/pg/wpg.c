@@ -161,8 +161,15 @@ parsable (const char *conninfo, ward_err *err)
   return ward_err_set (err, WARD_E_INVALID, 0, "PostgreSQL connection string: %s", msg);
 }
 
+/* Defaults a connection string may override (its values, expanded from
+ * dbname, come after them). TCP keepalives every 10 s after 30 s of
+ * silence, 3 unanswered: a network that vanishes under a query that waits
+ * for its answer (a reload, a shipment) is noticed within about a minute,
+ * not the system's two hours. */
 static const char *const connect_keys[] = { "connect_timeout", "fallback_application_name",
-                                            "dbname", NULL };
+                                            "keepalives_idle", "keepalives_interval",
+                                            "keepalives_count", "dbname", NULL };
+#define CONNECT_VALS(conninfo) { "10", "ward", "30", "10", "3", (conninfo), NULL }
 
 /* UTF-8 whatever PGCLIENTENCODING or the database's encoding say: a
  * policy is UTF-8, and every host must read the bytes that were loaded
@@ -178,7 +185,7 @@ wpg_connect (const char *conninfo, ward_err *err)
   wpg_display (conninfo, name, sizeof name);
   if (parsable (conninfo, err) < 0)
     return NULL;
-  const char *const vals[] = { "10", "ward", conninfo, NULL };
+  const char *const vals[] = CONNECT_VALS (conninfo);
   PGconn *c = PQconnectdbParams (connect_keys, vals, 1);
   if (c == NULL)
     {
@@ -244,7 +251,7 @@ wpg_connect_wake (const char *conninfo, int wake_fd, int *woken, ward_err *err)
   wpg_display (conninfo, name, sizeof name);
   if (parsable (conninfo, err) < 0)
     return NULL;
-  const char *const vals[] = { "10", "ward", conninfo, NULL };
+  const char *const vals[] = CONNECT_VALS (conninfo);
   PGconn *c = PQconnectStartParams (connect_keys, vals, 1);
   if (c == NULL)
     {

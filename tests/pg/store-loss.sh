@@ -9,7 +9,7 @@
 # the run from ending when its script does.
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 23
+plan 24
 pg_start
 pg_createdb s
 U=$(pg_uri s)
@@ -58,6 +58,9 @@ has "... naming the server" 'cannot connect to postgresql://ward@' "$T/err"
 pg_restart
 wait_for 30 ' is back (version' "$T/e"
 has "the server back: ward says so" '^ward: the policy store postgresql://ward@.* is back (version 1)$' "$T/e"
+server=$(sed -n 's/^ward: the policy store \(.*\) is back (version 1)$/\1/p' "$T/e")
+if [ -n "$server" ] && grep -qF "is lost ($server: " "$T/e"; then pass "... naming the server as it did when it was lost"
+else fail "... naming the server as it did when it was lost ($server)" "$T/e"; fi
 printf 'policy "app" {\n  allow env.read on "HOME";\n  allow env.read on "USER";\n}\nactor "main" { scope = ["app"]; }\n' > "$T/app.policy"
 ok "a load that allows USER" "$WARD" policy load --db "$U" "$T/app.policy"
 wait $wpid
