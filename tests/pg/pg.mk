@@ -87,3 +87,7 @@ EXTRA_DIST += tests/pg/adv-audit.sh
 
 ## scripts the audit tests run
 EXTRA_DIST += tests/pg/flood.lua tests/pg/loop.lua
+
+## conninfo.sh: every spelling of a store, PG* variables, a password file
+TESTS += tests/pg/conninfo.sh
+EXTRA_DIST += tests/pg/conninfo.sh
