@@ -59,6 +59,16 @@ pg_restart () {
 pg_stop () {
   pg_as "$PGBIN/pg_ctl" -D "$PGDIR/data" -m "${1:-fast}" -w -t "$(scaled_s 60)" stop
 }
+ends_within () {  # ends_within SECONDS PID: wait until PID (a child) ends,
+  # its status then in $rc (0 returned); past SECONDS scaled it is killed
+  # and rc=hung (1 returned)
+  _i=0; _limit=$(($1 * 20 * ward_test_scale))
+  while kill -0 "$2" 2>/dev/null && [ "$_i" -lt "$_limit" ]; do _i=$((_i + 1)); sleep 0.05; done
+  if kill -0 "$2" 2>/dev/null; then
+    kill -9 "$2"; wait "$2" 2>/dev/null; rc=hung; return 1
+  fi
+  wait "$2"; rc=$?; return 0
+}
 pg_kv () { echo "host=$PGSOCK user=$PGUSER_TEST dbname=$1"; }
 pg_uri () {
   echo "postgresql://$PGUSER_TEST@$(printf %s "$PGSOCK" | sed 's|/|%2F|g')/$1"

@@ -85,8 +85,8 @@ EXTRA_DIST += tests/pg/adv-store.sh
 TESTS += tests/pg/adv-audit.sh
 EXTRA_DIST += tests/pg/adv-audit.sh
 
-## scripts the audit tests run
-EXTRA_DIST += tests/pg/flood.lua tests/pg/loop.lua
+## scripts the store and audit tests run
+EXTRA_DIST += tests/pg/flood.lua tests/pg/loop.lua tests/pg/until-granted.lua
 
 ## conninfo.sh: every spelling of a store, PG* variables, a password file
 TESTS += tests/pg/conninfo.sh

@@ -40,20 +40,8 @@ notok 1 "the key=value form too" \
 hasnt "... without the password" SECRET "$T/err"
 
 # a running ward
-cat > "$T/wait.lua" <<'LUA'
--- until USER turns readable (a load ends the run), or time runs out
-local limit = tonumber((...))
-print("READY")
-local t0 = time.now()
-while time.now() - t0 < limit do
-  if process.permissions.query{action = "env.read", resource = "USER"}.state == "granted" then
-    return
-  end
-  time.sleep(20)
-end
-print("TIMEOUT")
-LUA
-"$WARD" run --db "$SU" --audit "$T/au.db" "$T/wait.lua" "$(scaled_ms 30000)" > "$T/o" 2> "$T/e" &
+cp "$S/tests/pg/until-granted.lua" "$T/wait.lua"
+"$WARD" run --db "$SU" --audit "$T/au.db" "$T/wait.lua" "$(scaled_ms 30000)" USER > "$T/o" 2> "$T/e" &
 wpid=$!
 i=0; until grep -q READY "$T/o" 2>/dev/null || [ $i -gt $((600 * ward_test_scale)) ]; do
   i=$((i + 1)); sleep 0.05

@@ -12,19 +12,7 @@ U=$(pg_uri fleet)
 v1='policy "app" {\n  allow env.read on "HOME";\n}\nactor "main" { scope = ["app"]; }\n'
 printf "$v1" > "$T/app.policy"
 ok "load version 1" "$WARD" policy load --db "$U" "$T/app.policy"
-cat > "$T/loop.lua" <<'LUA'
--- until RESOURCE turns readable (or time runs out)
-local limit, res = tonumber((...)), select(2, ...)
-print("READY " .. process.permissions.query{action = "env.read", resource = res}.state)
-local t0 = time.now()
-while time.now() - t0 < limit do
-  if process.permissions.query{action = "env.read", resource = res}.state == "granted" then
-    print("GRANTED") return
-  end
-  time.sleep(10)
-end
-print("TIMEOUT")
-LUA
+cp "$S/tests/pg/until-granted.lua" "$T/loop.lua"
 "$WARD" run --db "$U" --audit "$T/a1.db" "$T/loop.lua" "$(scaled_ms 30000)" USER > "$T/o1" 2> "$T/e1" &
 p1=$!
 "$WARD" run --db "$U" --audit "$T/a2.db" "$T/loop.lua" "$(scaled_ms 30000)" USER > "$T/o2" 2> "$T/e2" &
