@@ -4,9 +4,8 @@
  * the audit writer, wired into the gate (gate.c). */
 #include "config.h"
 #include "gate.h"
-#include "pgstore.h"
-
 #include "pgship.h"
+#include "pgstore.h"
 #include "wpg.h"
 #include "wpol.h"
 

@@ -539,13 +539,6 @@ wpg_ship_start (const wpol_audit_opts *o, const char *conninfo, const char *spoo
     }
   wpol_audit_opts wo = *o;
   wo.path = path;
-  /* a store in PostgreSQL is named in the run's row without credentials */
-  char store[600], sname[256];
-  if (o->store && strncmp (o->store, "store ", 6) == 0 && wpg_is_conninfo (o->store + 6))
-    {
-      snprintf (store, sizeof store, "store %s", wpg_display (o->store + 6, sname, sizeof sname));
-      wo.store = store;
-    }
   int wake[2];
   if (pipe2 (wake, O_CLOEXEC | O_NONBLOCK) == 0)
     {

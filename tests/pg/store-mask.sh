@@ -8,7 +8,7 @@
 # trusts every local connection: any password is accepted.)
 set -u
 . "${WARD_SRCDIR:-$(dirname "$0")/../..}/tests/pg/lib.sh"
-plan 26
+plan 28
 pg_start
 pg_createdb s
 SU=$(pg_uri s | sed 's|://ward@|://ward:SECRET@|')
@@ -69,6 +69,11 @@ if cat "$T/au.db"* | grep -q SECRET; then fail "the audit (its run row's store) 
 else pass "the audit (its run row's store) holds no password"; fi
 if cat "$T/au.db"* | grep -aq 'store postgresql://ward@'; then pass "... which names the server"
 else fail "... which names the server"; fi
+# the same run auditing to the fleet's trail: the run row there too
+"$WARD" run --db "$SU" "$T/ran.lua" > "$T/o5" 2> "$T/e5"
+pg_psql s "SELECT store FROM ward.audit_runs" > "$T/runs"
+has "a run auditing to PostgreSQL names its store in the trail's run row" '^store postgresql://ward@' "$T/runs"
+hasnt "... without the password" SECRET "$T/runs"
 # ward audit suggest --policy-db: its header names the store
 printf 'print(process.permissions.query{action = "env.read", resource = "LANG"}.state)\n' > "$T/deny.lua"
 "$WARD" run --db "$SU" --audit "$T/au2.db" "$T/deny.lua" > /dev/null 2>&1
